@@ -1,0 +1,65 @@
+package io.throughline.connector;
+
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * One channel kind (email, telegram, api, ...), found through {@link java.util.ServiceLoader}.
+ *
+ * <p>The server calls {@link #open} once per inbox of this kind on every node, so any node can send. Receiving
+ * (an IMAP IDLE loop, a Telegram long poll) starts through {@link ChannelInbox#startReceiving()} on exactly one
+ * node: the one holding the inbox's advisory lock.
+ *
+ * <p>Every method except {@link #routes} may block: the server calls them on virtual threads.
+ */
+public interface ChannelConnector {
+
+    /** The inbox kind this connector serves, as it appears in {@code POST /api/v1/inboxes {kind}}. */
+    String kind();
+
+    /** Every problem with an inbox config, all at once, each naming its field. Empty when the config is valid. */
+    List<String> validate(JsonObject config);
+
+    /**
+     * Dotted paths of config fields that hold secrets ({@code "imap.password"}). They are stored, used, and
+     * never shown again: API answers and logs replace them.
+     */
+    default Set<String> secretFields() {
+        return Set.of();
+    }
+
+    /**
+     * Prepares a new or changed inbox before it is stored: normalizes the config, mints secrets, and may check the
+     * remote service (Telegram's {@code getMe}). Throws {@link InvalidConfig} when the remote service refuses it.
+     */
+    default Provisioning provision(ProvisionRequest request) throws InvalidConfig {
+        return new Provisioning(request.config(), Map.of());
+    }
+
+    /**
+     * The identity kind through which this channel can reach any contact that has one (email reaches any
+     * address). Empty when it can only answer contacts who wrote to the inbox (Telegram, an API inbox).
+     */
+    default Optional<IdentityKind> reaches() {
+        return Optional.empty();
+    }
+
+    /** Checks that the remote service accepts this config (IMAP and SMTP logins, a bot token), naming each step. */
+    default List<ConnectionCheck> testConnection(JsonObject config) {
+        return List.of();
+    }
+
+    /** Opens one inbox on this node. It must not start receiving until {@link ChannelInbox#startReceiving()}. */
+    ChannelInbox open(InboxContext context);
+
+    /**
+     * Mounts the connector's HTTP routes (a webhook), as Eclipse Hono's adapters do. Handlers find their running
+     * inbox through {@code inboxes}. Called once, on the event loop.
+     */
+    default void routes(Router router, InboxDirectory inboxes) {
+    }
+}

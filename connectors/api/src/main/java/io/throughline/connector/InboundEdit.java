@@ -1,0 +1,22 @@
+package io.throughline.connector;
+
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * A customer edited a message they sent earlier.
+ *
+ * @param externalId the external id of the original message
+ * @param text the new text
+ * @param editedAt when the channel says it was edited, or null
+ * @param metadata channel details to merge into the message's metadata
+ */
+public record InboundEdit(String externalId, String text, Instant editedAt, JsonObject metadata) {
+
+    public InboundEdit {
+        Objects.requireNonNull(externalId, "externalId");
+        Objects.requireNonNull(text, "text");
+        metadata = metadata == null ? new JsonObject() : metadata;
+    }
+}

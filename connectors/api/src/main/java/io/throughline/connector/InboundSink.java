@@ -1,0 +1,19 @@
+package io.throughline.connector;
+
+/**
+ * The single ingest path. Each call returns only after the change is committed to PostgreSQL, so a connector
+ * acknowledges to its source (IMAP checkpoint, Telegram offset, webhook 200) only after it returns.
+ *
+ * <p>Calls block: never call them on an event loop. They are idempotent on {@code (inbox, externalId)}.
+ */
+public interface InboundSink {
+
+    /** Stores a customer message in its contact's one conversation. A repeated externalId returns the first. */
+    IngestReceipt accept(InboundMessage message);
+
+    /** Replaces the text of a message received earlier, keeping the previous text. */
+    IngestReceipt edit(InboundEdit edit);
+
+    /** Records what the channel reported about an outbound message: a bounce, a delivery, a read. */
+    void report(DeliveryReport report);
+}

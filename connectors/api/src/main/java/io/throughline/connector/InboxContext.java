@@ -1,0 +1,28 @@
+package io.throughline.connector;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+
+/** What the server hands an inbox when it opens it. */
+public interface InboxContext {
+
+    Vertx vertx();
+
+    InboxRef inbox();
+
+    /** The stored config, secrets included. */
+    JsonObject config();
+
+    /** The single ingest path: every inbound message goes here. */
+    InboundSink sink();
+
+    /** Where receiving remembers how far it got; save only after {@link InboundSink#accept} returned. */
+    CheckpointStore checkpoints();
+
+    /** The content-addressed file store for attachments. */
+    AttachmentStore attachments();
+
+    /** The public base URL of this Throughline, for webhook registration and links. */
+    URI publicUrl();
+}

@@ -1,0 +1,15 @@
+package io.throughline.connector;
+
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+
+/**
+ * An inbox config to prepare for storage.
+ *
+ * @param inboxId the inbox's id (already reserved for a new inbox)
+ * @param config the config the admin sent, already valid per {@link ChannelConnector#validate}
+ * @param previous the stored config for an update, with secrets; null for a new inbox
+ * @param publicUrl the public base URL of this Throughline
+ */
+public record ProvisionRequest(long inboxId, JsonObject config, JsonObject previous, URI publicUrl) {
+}

@@ -1,0 +1,385 @@
+package io.throughline;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.LoggerContext;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.throughline.agent.AgentRepository;
+import io.throughline.agent.AgentService;
+import io.throughline.agent.AuthService;
+import io.throughline.agent.SessionRepository;
+import io.throughline.agent.WorkspaceService;
+import io.throughline.apichannel.ApiConnector;
+import io.throughline.attachment.AttachmentRepository;
+import io.throughline.attachment.AttachmentService;
+import io.throughline.attachment.FileStore;
+import io.throughline.config.ThroughlineConfig;
+import io.throughline.connector.ChannelConnector;
+import io.throughline.contact.ContactRepository;
+import io.throughline.contact.ContactService;
+import io.throughline.contact.IdentityResolver;
+import io.throughline.contact.MergeService;
+import io.throughline.conversation.ConversationQueries;
+import io.throughline.conversation.ConversationRepository;
+import io.throughline.conversation.ConversationService;
+import io.throughline.conversation.MessageRepository;
+import io.throughline.conversation.MessageView;
+import io.throughline.conversation.ReplyRouter;
+import io.throughline.conversation.ReplyTokens;
+import io.throughline.delivery.DeliveryRepository;
+import io.throughline.delivery.Dispatcher;
+import io.throughline.delivery.OutboundAssembler;
+import io.throughline.demo.DemoData;
+import io.throughline.http.Endpoints;
+import io.throughline.http.HttpApi;
+import io.throughline.http.Authenticator;
+import io.throughline.inbox.ConnectorRegistry;
+import io.throughline.inbox.InboxRepository;
+import io.throughline.inbox.InboxService;
+import io.throughline.inbox.InboxSupervisor;
+import io.throughline.ingest.ConversationFinder;
+import io.throughline.ingest.HtmlSanitizer;
+import io.throughline.ingest.IngestService;
+import io.throughline.realtime.Doorbell;
+import io.throughline.realtime.EventFeed;
+import io.throughline.realtime.EventLog;
+import io.throughline.realtime.EventType;
+import io.throughline.realtime.Subscription;
+import io.throughline.store.Database;
+import io.throughline.store.EmbeddedDatabase;
+import io.throughline.store.Migrations;
+import io.throughline.store.PostgresServer;
+import io.throughline.store.ServerSecrets;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.pgclient.PgConnectOptions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The bootstrap: builds every component from the config and passes dependencies through constructors (wired in
+ * one place; no statics, no service locator), starts them in order, and stops them in reverse on close.
+ */
+public final class Throughline implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Throughline.class);
+    private static final long UPLOAD_LIMIT = 25L * 1024 * 1024;
+
+    /** The first admin's login, when this start created it; the password is null when it came from the config. */
+    public record FirstStart(String adminEmail, String generatedPassword) {
+    }
+
+    private final ThroughlineConfig config;
+    private final Clock clock = Clock.systemUTC();
+    private final List<Long> timers = new ArrayList<>();
+    private final List<HttpServer> servers = new ArrayList<>();
+    private final AtomicInteger streamsConnected = new AtomicInteger();
+    private final String metricsRegistry = "throughline-" + System.identityHashCode(this);
+
+    private PrometheusMeterRegistry meters;
+    private Vertx vertx;
+    private EmbeddedDatabase embedded;
+    private Database database;
+    private EventFeed feed;
+    private Doorbell doorbell;
+    private InboxSupervisor supervisor;
+    private Dispatcher dispatcher;
+    private Endpoints endpoints;
+    private Subscription inboxChanges;
+    private volatile URI publicUrl;
+    private int port;
+    private FirstStart firstStart;
+
+    private IngestService ingest;
+    private InboxService inboxService;
+    private ConversationService conversationService;
+    private WorkspaceService workspaces;
+
+    private Throughline(ThroughlineConfig config) {
+        this.config = config;
+    }
+
+    /** Starts everything; blocks until the server answers HTTP. */
+    public static Throughline start(ThroughlineConfig config) {
+        Throughline throughline = new Throughline(config);
+        try {
+            throughline.boot();
+            return throughline;
+        } catch (RuntimeException | Error e) {
+            throughline.close();
+            throw e;
+        }
+    }
+
+    private void boot() {
+        applyLogLevel(config.logLevel());
+        long started = System.nanoTime();
+        createDirectories();
+        meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        vertx = Vertx.builder()
+                .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
+                        .setJvmMetricsEnabled(true).setRegistryName(metricsRegistry)))
+                .withMetrics(new MicrometerMetricsFactory(meters))
+                .build();
+
+        PostgresServer postgres = PostgresServer.resolve(vertx, config);
+        embedded = postgres.embedded();
+        PgConnectOptions connectOptions = postgres.options();
+        database = new Database(vertx, connectOptions, config.database().poolSize());
+        Migrations migrations = Migrations.fromClasspath();
+        migrations.migrate(database);
+
+        FileStore files = new FileStore(config.attachmentsDir());
+        ReplyTokens replyTokens = new ReplyTokens(ServerSecrets.getOrCreate(database.sql(), "reply-token", 32));
+
+        feed = new EventFeed(vertx, database.pool(), config.realtime().pollInterval().toMillis(),
+                config.realtime().maxPendingEvents());
+        doorbell = new Doorbell(vertx, connectOptions, feed);
+        EventLog events = new EventLog(() -> {
+            feed.wake();
+            doorbell.ring();
+        });
+        within(feed.start(), 60, "the event feed to start");
+        doorbell.start();
+
+        AgentRepository agentRepository = new AgentRepository();
+        SessionRepository sessions = new SessionRepository();
+        ContactRepository contacts = new ContactRepository();
+        ConversationRepository conversations = new ConversationRepository();
+        MessageRepository messages = new MessageRepository();
+        AttachmentRepository attachments = new AttachmentRepository();
+        DeliveryRepository deliveries = new DeliveryRepository();
+        InboxRepository inboxes = new InboxRepository();
+        MessageView views = new MessageView(attachments);
+
+        workspaces = new WorkspaceService(database, agentRepository);
+        AuthService auth = new AuthService(database, agentRepository, sessions, config.auth(), clock);
+        AgentService agents = new AgentService(database, agentRepository, sessions);
+        ConnectorRegistry registry = new ConnectorRegistry(builtInConnectors());
+        inboxService = new InboxService(database, inboxes, registry, events, () -> supervisor, () -> publicUrl);
+        conversationService = new ConversationService(database, conversations, new ConversationQueries(), messages,
+                views, attachments, deliveries, agentRepository, new ReplyRouter(inboxService), events,
+                () -> dispatcher.wake(), clock);
+        IdentityResolver resolver = new IdentityResolver(contacts);
+        ingest = new IngestService(database, messages, conversations, contacts, resolver,
+                new ConversationFinder(replyTokens, messages, conversations), attachments, deliveries, views, events,
+                new HtmlSanitizer(), clock);
+        ContactService contactService = new ContactService(database, contacts, conversations);
+        MergeService merges = new MergeService(database, contacts, conversations, messages, contactService, events);
+        AttachmentService attachmentService = new AttachmentService(database, attachments, files, UPLOAD_LIMIT);
+
+        firstStart = bootstrapWorkspace();
+
+        endpoints = new Endpoints(new Authenticator(auth));
+        HttpApi.Services services = new HttpApi.Services(config, database, migrations, auth, agents,
+                conversationService, contactService, merges, inboxService, inboxes, registry, () -> supervisor,
+                ingest, attachmentService, feed, () -> publicUrl, metricsRegistry, streamsConnected,
+                config.dataDir().resolve("tmp"), JsonObject::new);
+        Router router = HttpApi.router(vertx, services, endpoints, r -> { });
+        listen(router);
+
+        supervisor = new InboxSupervisor(vertx, database, inboxes, registry, ingest, files, publicUrl);
+        supervisor.start();
+        inboxChanges = feed.subscribe(feed.position(), null, batch -> batch.stream()
+                .filter(e -> EventType.INBOX_CHANGED.equals(e.type()))
+                .forEach(e -> supervisor.refreshLater(e.data().getLong("inboxId"))));
+        seedInboxes();
+        if (firstStart != null && config.demo()) {
+            new DemoData(inboxService, ingest).seed(workspaces.first().orElseThrow());
+        }
+
+        dispatcher = new Dispatcher(database, deliveries, new OutboundAssembler(replyTokens, files), supervisor,
+                events, messages, views, config.outbox());
+        dispatcher.start();
+        timers.add(vertx.setPeriodic(15_000, t -> VirtualThreads.call("snooze-wake", conversationService::wakeSnoozed)
+                .onFailure(e -> log.warn("waking snoozed conversations failed: {}", e.getMessage()))));
+        timers.add(vertx.setPeriodic(3_600_000, t -> VirtualThreads.call("session-sweep",
+                () -> sessions.deleteExpired(database.sql()))));
+        log.info("throughline started url={} port={} database={} ms={}", publicUrl, port,
+                embedded == null ? "external" : "embedded", (System.nanoTime() - started) / 1_000_000);
+    }
+
+    private List<ChannelConnector> builtInConnectors() {
+        return List.of(new ApiConnector());
+    }
+
+    private void createDirectories() {
+        try {
+            Files.createDirectories(config.dataDir());
+            Files.createDirectories(config.dataDir().resolve("tmp"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the data directory " + config.dataDir(), e);
+        }
+    }
+
+    private FirstStart bootstrapWorkspace() {
+        if (workspaces.first().isPresent()) {
+            return null;
+        }
+        var admin = config.admin();
+        WorkspaceService.Created created = workspaces.create("Default", admin.email(), "Admin", admin.password());
+        log.info("first start: workspace and admin created workspace={} admin={}", created.workspaceId(),
+                admin.email());
+        return new FirstStart(admin.email(), created.generatedPassword());
+    }
+
+    private void seedInboxes() {
+        if (config.inboxes().isEmpty()) {
+            return;
+        }
+        long workspaceId = workspaces.first().orElseThrow();
+        for (ThroughlineConfig.InboxSeed seed : config.inboxes()) {
+            inboxService.seed(workspaceId, seed.kind(), seed.name(), seed.config());
+        }
+    }
+
+    private void listen(Router router) {
+        HttpServerOptions options = new HttpServerOptions().setHost(config.http().host())
+                .setCompressionSupported(true).setMaxWebSocketFrameSize(64 * 1024).setIdleTimeout(0);
+        // Vert.x shares one listening socket between servers on the same host and port and spreads connections
+        // over their event loops; it cannot share port 0, so a free port is chosen first.
+        port = config.http().port() == 0 ? freePort(config.http().host()) : config.http().port();
+        int count = Math.max(1, Runtime.getRuntime().availableProcessors());
+        for (int i = 0; i < count; i++) {
+            servers.add(within(vertx.createHttpServer(options).requestHandler(router)
+                    .listen(port, config.http().host()), 30, "HTTP port " + port));
+        }
+        publicUrl = config.http().publicUrlFor(port);
+    }
+
+    private static int freePort(String host) {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(host))) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot find a free port on " + host, e);
+        }
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public URI publicUrl() {
+        return publicUrl;
+    }
+
+    /** Set only on the start that created the first workspace and admin. */
+    public FirstStart firstStart() {
+        return firstStart;
+    }
+
+    public ThroughlineConfig config() {
+        return config;
+    }
+
+    public boolean embeddedDatabase() {
+        return embedded != null;
+    }
+
+    /** The ingest path, for tests and tools that feed messages as a connector would. */
+    public IngestService ingest() {
+        return ingest;
+    }
+
+    public WorkspaceService workspaces() {
+        return workspaces;
+    }
+
+    public Database database() {
+        return database;
+    }
+
+    /**
+     * Graceful shutdown: stop accepting and drain HTTP, stop the outbox and the inboxes, the realtime feed, the pool,
+     * Vert.x, and last the embedded PostgreSQL.
+     */
+    @Override
+    public void close() {
+        Duration grace = config.http().shutdownGrace();
+        for (HttpServer server : servers) {
+            quietly("http", () -> server.shutdown(grace.toMillis(), TimeUnit.MILLISECONDS)
+                    .await(grace.toMillis() + 5_000, TimeUnit.MILLISECONDS));
+        }
+        if (vertx != null) {
+            timers.forEach(vertx::cancelTimer);
+        }
+        if (dispatcher != null) {
+            quietly("outbox", () -> dispatcher.stop(grace));
+        }
+        if (supervisor != null) {
+            quietly("inboxes", supervisor::stop);
+        }
+        if (inboxChanges != null) {
+            inboxChanges.cancel();
+        }
+        if (endpoints != null) {
+            endpoints.close();
+        }
+        if (doorbell != null) {
+            quietly("doorbell", doorbell::stop);
+        }
+        if (feed != null) {
+            quietly("event feed", () -> feed.stop().await(5, TimeUnit.SECONDS));
+        }
+        if (database != null) {
+            quietly("database pool", database::close);
+        }
+        if (vertx != null) {
+            quietly("vert.x", () -> vertx.close().await(10, TimeUnit.SECONDS));
+        }
+        if (meters != null) {
+            meters.close();
+        }
+        if (embedded != null) {
+            quietly("embedded postgresql", embedded::close);
+        }
+        log.info("throughline stopped");
+    }
+
+    private static <T> T within(Future<T> future, long seconds, String what) {
+        try {
+            return future.await(seconds, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("timed out after " + seconds + "s waiting for " + what, e);
+        }
+    }
+
+    private static void quietly(String what, ThrowingRunnable action) {
+        try {
+            action.run();
+        } catch (Exception e) {
+            log.warn("shutdown step failed step={}: {}", what, e.toString());
+        }
+    }
+
+    @FunctionalInterface
+    private interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+
+    private static void applyLogLevel(String level) {
+        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
+            context.getLogger("io.throughline").setLevel(Level.toLevel(level, Level.INFO));
+        }
+    }
+}

@@ -1,0 +1,92 @@
+package io.throughline.agent;
+
+import io.throughline.failure.Conflict;
+import io.throughline.failure.NotFound;
+import io.throughline.store.Database;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Creates, changes and deactivates agents. Admin checks happen in the HTTP layer through {@link Caller}. */
+public final class AgentService {
+
+    private static final Logger log = LoggerFactory.getLogger(AgentService.class);
+
+    private final Database database;
+    private final AgentRepository agents;
+    private final SessionRepository sessions;
+
+    public AgentService(Database database, AgentRepository agents, SessionRepository sessions) {
+        this.database = database;
+        this.agents = agents;
+        this.sessions = sessions;
+    }
+
+    /** A created agent and, when none was given, the generated password (shown once). */
+    public record Created(Agent agent, String generatedPassword) {
+    }
+
+    /** A change to an agent; null fields stay as they are. */
+    public record Change(String name, Role role, Boolean active, String password) {
+    }
+
+    public List<Agent> list(long workspaceId) {
+        return agents.list(database.sql(), workspaceId);
+    }
+
+    public Agent get(long workspaceId, long id) {
+        return agents.find(database.sql(), workspaceId, id)
+                .orElseThrow(() -> new NotFound("no agent " + id + " in this workspace"));
+    }
+
+    public Created create(long workspaceId, String email, String name, Role role, String password) {
+        String generated = password == null ? Passwords.generate() : null;
+        String hash = Passwords.hash(password == null ? generated : password);
+        try {
+            Agent agent = database.tx(tx -> {
+                if (agents.emailTaken(tx, email)) {
+                    throw new Conflict("an agent with the email " + email + " already exists");
+                }
+                return agents.insert(tx, workspaceId, email, name, role, hash);
+            });
+            log.info("agent created agent={} workspace={} role={}", agent.id(), workspaceId, role.wireName());
+            return new Created(agent, generated);
+        } catch (RuntimeException e) {
+            if (Database.isUniqueViolation(e)) {
+                throw new Conflict("an agent with the email " + email + " already exists");
+            }
+            throw e;
+        }
+    }
+
+    public Agent update(long workspaceId, long id, Change change) {
+        String hash = change.password() == null ? null : Passwords.hash(change.password());
+        Agent updated = database.tx(tx -> {
+            Agent current = agents.find(tx, workspaceId, id)
+                    .orElseThrow(() -> new NotFound("no agent " + id + " in this workspace"));
+            Role role = change.role() == null ? current.role() : change.role();
+            boolean active = change.active() == null ? current.active() : change.active();
+            boolean losesAdmin = current.role() == Role.ADMIN && current.active() && (role != Role.ADMIN || !active);
+            if (losesAdmin && agents.otherActiveAdmins(tx, workspaceId, id) == 0) {
+                throw new Conflict("a workspace needs at least one active admin");
+            }
+            String name = change.name() == null ? current.name() : change.name();
+            Agent agent = agents.update(tx, workspaceId, id, name, role, active);
+            if (hash != null) {
+                agents.updatePassword(tx, workspaceId, id, hash);
+            }
+            if (!active || hash != null) {
+                sessions.deleteForAgent(tx, id);
+            }
+            return agent;
+        });
+        log.info("agent updated agent={} workspace={} role={} active={}", id, workspaceId,
+                updated.role().wireName(), updated.active());
+        return updated;
+    }
+
+    /** Deactivates: the agent can no longer log in, and their sessions end. History keeps their name. */
+    public Agent deactivate(long workspaceId, long id) {
+        return update(workspaceId, id, new Change(null, null, false, null));
+    }
+}

@@ -1,0 +1,93 @@
+package io.throughline.agent;
+
+import io.throughline.config.ThroughlineConfig;
+import io.throughline.failure.Unauthorized;
+import io.throughline.store.Database;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Logs agents in and out and resolves a session token to its {@link Caller}. */
+public final class AuthService {
+
+    private static final Logger log = LoggerFactory.getLogger(AuthService.class);
+    /** A session's expiry is pushed forward at most this often, not on every request. */
+    private static final Duration TOUCH_EVERY = Duration.ofMinutes(1);
+
+    private final Database database;
+    private final AgentRepository agents;
+    private final SessionRepository sessions;
+    private final LoginThrottle throttle;
+    private final Duration ttl;
+    private final Clock clock;
+
+    public AuthService(Database database, AgentRepository agents, SessionRepository sessions,
+                       ThroughlineConfig.Auth config, Clock clock) {
+        this.database = database;
+        this.agents = agents;
+        this.sessions = sessions;
+        this.ttl = config.sessionTtl();
+        this.clock = clock;
+        this.throttle = new LoginThrottle(clock, config.loginWindow(), config.attemptsPerIp(),
+                config.attemptsPerAccount());
+    }
+
+    /** A new session: the bearer token (also the cookie value) and its CSRF token. */
+    public record Login(String token, String csrfToken, Agent agent) {
+    }
+
+    public Login login(String email, String password, String ip, String userAgent) {
+        throttle.attempt(ip, email);
+        Optional<AgentRepository.Credentials> found = agents.credentials(database.sql(), email);
+        boolean ok;
+        if (found.isEmpty()) {
+            Passwords.burnVerification(password);
+            ok = false;
+        } else {
+            ok = found.get().agent().active() && Passwords.matches(password, found.get().passwordHash());
+        }
+        if (!ok) {
+            throttle.failed(email);
+            log.info("login failed ip={} known={}", ip, found.isPresent());
+            throw new Unauthorized("wrong email or password");
+        }
+        throttle.succeeded(email);
+        Agent agent = found.get().agent();
+        String token = Tokens.random(32);
+        String csrf = Tokens.random(24);
+        sessions.insert(database.sql(), Tokens.sha256(token), agent, csrf, ttl, ip, truncate(userAgent));
+        log.info("login agent={} workspace={} ip={}", agent.id(), agent.workspaceId(), ip);
+        return new Login(token, csrf, agent);
+    }
+
+    public void logout(String token) {
+        sessions.delete(database.sql(), Tokens.sha256(token));
+    }
+
+    /** The caller behind a token, or empty when it is unknown, expired, or its agent was deactivated. */
+    public Optional<Caller> authenticate(String token, boolean viaCookie) {
+        if (token == null || token.isBlank() || token.length() > 200) {
+            return Optional.empty();
+        }
+        byte[] hash = Tokens.sha256(token);
+        return sessions.find(database.sql(), hash).map(session -> {
+            if (session.lastUsedAt().plus(TOUCH_EVERY).isBefore(Instant.now(clock))) {
+                sessions.touch(database.sql(), hash, ttl);
+            }
+            Agent agent = session.agent();
+            return new Caller(agent.id(), agent.workspaceId(), agent.role(), agent.name(), viaCookie,
+                    session.csrfToken());
+        });
+    }
+
+    public Duration sessionTtl() {
+        return ttl;
+    }
+
+    private static String truncate(String userAgent) {
+        return userAgent == null || userAgent.length() <= 300 ? userAgent : userAgent.substring(0, 300);
+    }
+}

@@ -1,0 +1,55 @@
+package io.throughline.agent;
+
+import io.throughline.store.Sql;
+import io.vertx.core.buffer.Buffer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+
+/** Agent sessions, stored by the SHA-256 of their token. */
+public final class SessionRepository {
+
+    /** A valid session and its agent. */
+    public record Session(Agent agent, String csrfToken, Instant lastUsedAt) {
+    }
+
+    public void insert(Sql sql, byte[] tokenHash, Agent agent, String csrfToken, Duration ttl, String ip,
+                       String userAgent) {
+        sql.update("""
+                INSERT INTO agent_sessions (token_hash, agent_id, workspace_id, csrf_token, ip, user_agent, expires_at)
+                VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7))""",
+                Buffer.buffer(tokenHash), agent.id(), agent.workspaceId(), csrfToken, ip,
+                userAgent, (double) ttl.toSeconds());
+    }
+
+    /** The session, when it exists, has not expired and its agent is active. */
+    public Optional<Session> find(Sql sql, byte[] tokenHash) {
+        return sql.one("""
+                SELECT a.id, a.workspace_id, a.email, a.name, a.role, a.active, a.created_at,
+                       s.csrf_token, s.last_used_at
+                FROM agent_sessions s JOIN agents a ON a.id = s.agent_id
+                WHERE s.token_hash = $1 AND s.expires_at > now() AND a.active""",
+                Buffer.buffer(tokenHash))
+                .map(row -> new Session(Agent.from(row), row.getString("csrf_token"),
+                        row.getOffsetDateTime("last_used_at").toInstant()));
+    }
+
+    /** Slides the expiry forward. */
+    public void touch(Sql sql, byte[] tokenHash, Duration ttl) {
+        sql.update("""
+                UPDATE agent_sessions SET last_used_at = now(), expires_at = now() + make_interval(secs => $2)
+                WHERE token_hash = $1""", Buffer.buffer(tokenHash), (double) ttl.toSeconds());
+    }
+
+    public void delete(Sql sql, byte[] tokenHash) {
+        sql.update("DELETE FROM agent_sessions WHERE token_hash = $1", Buffer.buffer(tokenHash));
+    }
+
+    public void deleteForAgent(Sql sql, long agentId) {
+        sql.update("DELETE FROM agent_sessions WHERE agent_id = $1", agentId);
+    }
+
+    public int deleteExpired(Sql sql) {
+        return sql.update("DELETE FROM agent_sessions WHERE expires_at <= now()");
+    }
+}

@@ -1,0 +1,103 @@
+package io.throughline.apichannel;
+
+import io.throughline.agent.Tokens;
+import io.throughline.connector.ChannelConnector;
+import io.throughline.connector.ChannelInbox;
+import io.throughline.connector.InboxContext;
+import io.throughline.connector.ProvisionRequest;
+import io.throughline.connector.Provisioning;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The {@code api} inbox kind. Config: {@code {webhookUrl?, webhookSecret?}}. Creating one mints the inbox token
+ * (stored only as a SHA-256) and, unless given, the webhook secret; both are shown once. An inbox declared in
+ * YAML may bring its own {@code token} (at least 24 characters), which is hashed the same way and never stored.
+ */
+public final class ApiConnector implements ChannelConnector {
+
+    public static final String KIND = "api";
+    static final String TOKEN_HASH = "tokenHash";
+    static final String WEBHOOK_URL = "webhookUrl";
+    static final String WEBHOOK_SECRET = "webhookSecret";
+    static final String TOKEN = "token";
+
+    @Override
+    public String kind() {
+        return KIND;
+    }
+
+    @Override
+    public List<String> validate(JsonObject config) {
+        List<String> problems = new ArrayList<>();
+        for (String field : config.fieldNames()) {
+            if (!Set.of(WEBHOOK_URL, WEBHOOK_SECRET, TOKEN_HASH, TOKEN).contains(field)) {
+                problems.add("config." + field + ": unknown field (an api inbox has webhookUrl and webhookSecret)");
+            }
+        }
+        Object url = config.getValue(WEBHOOK_URL);
+        if (url != null) {
+            if (!(url instanceof String text) || !isHttpUrl(text)) {
+                problems.add("config.webhookUrl: must be an http or https URL");
+            }
+        }
+        Object secret = config.getValue(WEBHOOK_SECRET);
+        if (secret != null && (!(secret instanceof String text) || text.length() < 16 || text.length() > 200)) {
+            problems.add("config.webhookSecret: must be a string of 16 to 200 characters");
+        }
+        Object token = config.getValue(TOKEN);
+        if (token != null && (!(token instanceof String text) || text.length() < 24 || text.length() > 200)) {
+            problems.add("config.token: must be a string of 24 to 200 characters");
+        }
+        return problems;
+    }
+
+    @Override
+    public Set<String> secretFields() {
+        return Set.of(WEBHOOK_SECRET, TOKEN_HASH);
+    }
+
+    @Override
+    public Provisioning provision(ProvisionRequest request) {
+        JsonObject config = request.config().copy();
+        Map<String, String> minted = new HashMap<>();
+        String chosen = (String) config.remove(TOKEN);
+        if (chosen != null) {
+            config.put(TOKEN_HASH, Tokens.sha256Hex(chosen));
+        } else if (request.previous() == null || request.previous().getString(TOKEN_HASH) == null) {
+            String token = "tlapi_" + Tokens.random(32);
+            config.put(TOKEN_HASH, Tokens.sha256Hex(token));
+            minted.put("token", token);
+        }
+        if (config.getString(WEBHOOK_SECRET) == null) {
+            String secret = "whsec_" + Tokens.random(24);
+            config.put(WEBHOOK_SECRET, secret);
+            minted.put(WEBHOOK_SECRET, secret);
+        }
+        return new Provisioning(config, minted);
+    }
+
+    @Override
+    public ChannelInbox open(InboxContext context) {
+        return new ApiInbox(context);
+    }
+
+    /** Whether a presented token is this inbox's (compared by digest, in constant time). */
+    public static boolean tokenMatches(JsonObject config, String token) {
+        return token != null && Tokens.constantTimeEquals(config.getString(TOKEN_HASH), Tokens.sha256Hex(token));
+    }
+
+    private static boolean isHttpUrl(String text) {
+        try {
+            URI uri = URI.create(text);
+            return ("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,152 @@
+package io.throughline.apichannel;
+
+import io.throughline.connector.ChannelInbox;
+import io.throughline.connector.ConnectorHealth;
+import io.throughline.connector.DeliveryFailure;
+import io.throughline.connector.DeliveryReceipt;
+import io.throughline.connector.InboxContext;
+import io.throughline.connector.OutboundAttachment;
+import io.throughline.connector.OutboundMessage;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * Delivers replies of one API inbox as signed JSON POSTs to its webhook. The delivery id travels as
+ * {@code Idempotency-Key}: a retry after a crash between send and commit repeats the key, and the receiver drops
+ * the duplicate.
+ */
+final class ApiInbox implements ChannelInbox {
+
+    private static final long TIMEOUT_MS = 15_000;
+    private static final int MAX_ERROR_BODY = 300;
+
+    private final InboxContext context;
+    private final WebClient client;
+
+    ApiInbox(InboxContext context) {
+        this.context = context;
+        this.client = WebClient.create(context.vertx(), new WebClientOptions()
+                .setUserAgent("Throughline-Webhook/1").setConnectTimeout(5_000).setIdleTimeout(30)
+                .setFollowRedirects(false));
+    }
+
+    @Override
+    public DeliveryReceipt send(OutboundMessage message) throws DeliveryFailure {
+        String url = context.config().getString(ApiConnector.WEBHOOK_URL);
+        if (url == null) {
+            throw DeliveryFailure.permanent("this API inbox has no webhookUrl: set one to deliver replies");
+        }
+        byte[] body = payload(message).toBuffer().getBytes();
+        long timestamp = Instant.now().getEpochSecond();
+        String signature = WebhookSignature.sign(context.config().getString(ApiConnector.WEBHOOK_SECRET), timestamp,
+                body);
+        HttpResponse<Buffer> response;
+        try {
+            response = client.postAbs(url)
+                    .timeout(TIMEOUT_MS)
+                    .putHeader("Content-Type", "application/json")
+                    .putHeader("Idempotency-Key", "delivery-" + message.deliveryId())
+                    .putHeader("X-Throughline-Delivery", String.valueOf(message.deliveryId()))
+                    .putHeader(WebhookSignature.TIMESTAMP_HEADER, String.valueOf(timestamp))
+                    .putHeader(WebhookSignature.HEADER, signature)
+                    .sendBuffer(Buffer.buffer(body))
+                    .await();
+        } catch (RuntimeException e) {
+            throw DeliveryFailure.retryable("webhook unreachable: " + describe(e), e);
+        }
+        int status = response.statusCode();
+        if (status >= 200 && status < 300) {
+            return new DeliveryReceipt(externalId(response), new JsonObject().put("httpStatus", status));
+        }
+        String detail = "webhook answered " + status + excerpt(response);
+        if (status == 429 || status == 503) {
+            Duration wait = retryAfter(response.getHeader("Retry-After"));
+            if (wait != null) {
+                throw DeliveryFailure.retryAfter(detail, wait);
+            }
+        }
+        if (status >= 500 || status == 408 || status == 429) {
+            throw DeliveryFailure.retryable(detail, null);
+        }
+        throw DeliveryFailure.permanent(detail);
+    }
+
+    private JsonObject payload(OutboundMessage message) {
+        JsonArray attachments = new JsonArray();
+        for (OutboundAttachment attachment : message.attachments()) {
+            attachments.add(new JsonObject().put("filename", attachment.filename())
+                    .put("contentType", attachment.contentType()).put("size", attachment.size()));
+        }
+        return new JsonObject()
+                .put("type", "message.created")
+                .put("deliveryId", message.deliveryId())
+                .put("inboxId", context.inbox().id())
+                .put("to", new JsonObject().put("kind", message.to().kind().wireName())
+                        .put("value", message.to().value()).put("name", message.to().name()))
+                .put("inReplyTo", message.thread().inReplyTo())
+                .put("message", new JsonObject()
+                        .put("id", message.messageId())
+                        .put("conversationId", message.conversationId())
+                        .put("body", message.text())
+                        .put("html", message.html())
+                        .put("author", new JsonObject().put("name", message.authorName()))
+                        .put("attachments", attachments));
+    }
+
+    private static String externalId(HttpResponse<Buffer> response) {
+        try {
+            Buffer body = response.body();
+            if (body != null && body.length() > 0 && body.length() < 10_000) {
+                Object id = new JsonObject(body).getValue("id");
+                return id == null ? null : String.valueOf(id);
+            }
+        } catch (RuntimeException e) {
+            // Receivers owe us no JSON; a 2xx is enough.
+            return null;
+        }
+        return null;
+    }
+
+    private static String excerpt(HttpResponse<Buffer> response) {
+        Buffer body = response.body();
+        if (body == null || body.length() == 0) {
+            return "";
+        }
+        String text = body.toString().strip();
+        return ": " + (text.length() > MAX_ERROR_BODY ? text.substring(0, MAX_ERROR_BODY) + "…" : text);
+    }
+
+    private static Duration retryAfter(String header) {
+        if (header == null) {
+            return null;
+        }
+        try {
+            return Duration.ofSeconds(Math.max(1, Math.min(3600, Long.parseLong(header.trim()))));
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private static String describe(Throwable e) {
+        String message = e.getMessage();
+        return message == null ? e.getClass().getSimpleName() : message;
+    }
+
+    @Override
+    public ConnectorHealth health() {
+        return context.config().getString(ApiConnector.WEBHOOK_URL) == null
+                ? ConnectorHealth.up("no webhookUrl: replies cannot be delivered")
+                : ConnectorHealth.up("delivers to its webhook");
+    }
+
+    @Override
+    public void close() {
+        client.close();
+    }
+}

@@ -1,0 +1,49 @@
+package io.throughline.attachment;
+
+import io.throughline.connector.StoredFile;
+import io.throughline.store.Sql;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** SQL for attachment metadata. */
+public final class AttachmentRepository {
+
+    public Attachment insert(Sql tx, long workspaceId, Long messageId, StoredFile file, String contentId,
+                             boolean inline) {
+        return Attachment.from(tx.single("""
+                INSERT INTO attachments (workspace_id, message_id, sha256, size, filename, content_type, content_id,
+                                         inline)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                RETURNING""" + " " + Attachment.COLUMNS, workspaceId, messageId, file.sha256(), file.size(),
+                file.filename(), file.contentType(), contentId, inline));
+    }
+
+    public Optional<Attachment> find(Sql sql, long workspaceId, long id) {
+        return sql.one("SELECT " + Attachment.COLUMNS + " FROM attachments WHERE workspace_id = $1 AND id = $2",
+                workspaceId, id).map(Attachment::from);
+    }
+
+    /** Attaches uploaded files (not yet tied to a message) to a message. */
+    public List<Attachment> claim(Sql tx, long workspaceId, List<Long> ids, long messageId) {
+        return tx.list("UPDATE attachments SET message_id = $3 WHERE workspace_id = $1 AND id = ANY($2)"
+                + " AND message_id IS NULL RETURNING " + Attachment.COLUMNS, Attachment::from, workspaceId,
+                ids.toArray(new Long[0]), messageId);
+    }
+
+    /** Attachments of several messages, grouped by message id. */
+    public Map<Long, List<Attachment>> forMessages(Sql sql, long workspaceId, List<Long> messageIds) {
+        Map<Long, List<Attachment>> out = new HashMap<>();
+        if (messageIds.isEmpty()) {
+            return out;
+        }
+        for (Attachment attachment : sql.list("SELECT " + Attachment.COLUMNS + " FROM attachments"
+                + " WHERE workspace_id = $1 AND message_id = ANY($2) ORDER BY id", Attachment::from, workspaceId,
+                messageIds.toArray(new Long[0]))) {
+            out.computeIfAbsent(attachment.messageId(), k -> new ArrayList<>()).add(attachment);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,55 @@
+package io.throughline.attachment;
+
+import io.throughline.connector.AttachmentStore;
+import io.throughline.connector.StoredFile;
+import io.throughline.failure.NotFound;
+import io.throughline.failure.PayloadTooLarge;
+import io.throughline.store.Database;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Uploads (files an agent attaches before sending) and downloads, scoped to the caller's workspace. */
+public final class AttachmentService {
+
+    private final Database database;
+    private final AttachmentRepository attachments;
+    private final FileStore files;
+    private final long maxBytes;
+
+    public AttachmentService(Database database, AttachmentRepository attachments, FileStore files, long maxBytes) {
+        this.database = database;
+        this.attachments = attachments;
+        this.files = files;
+        this.maxBytes = maxBytes;
+    }
+
+    /** A stored file and its metadata, ready to stream. */
+    public record Download(Attachment attachment, Path path) {
+    }
+
+    /** Stores an uploaded file; it stays unattached until a message claims it. */
+    public Attachment upload(long workspaceId, Path uploaded, String filename, String contentType) {
+        StoredFile stored;
+        try (InputStream in = Files.newInputStream(uploaded)) {
+            stored = files.store(in, filename, contentType, maxBytes);
+        } catch (AttachmentStore.FileTooLarge e) {
+            throw new PayloadTooLarge("the file is larger than " + maxBytes + " bytes");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot store the upload", e);
+        }
+        return attachments.insert(database.sql(), workspaceId, null, stored, null, false);
+    }
+
+    public Download download(long workspaceId, long id) {
+        Attachment attachment = attachments.find(database.sql(), workspaceId, id)
+                .orElseThrow(() -> new NotFound("no attachment " + id + " in this workspace"));
+        return new Download(attachment, files.path(attachment.sha256()));
+    }
+
+    public long maxBytes() {
+        return maxBytes;
+    }
+}

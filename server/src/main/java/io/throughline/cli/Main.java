@@ -1,0 +1,178 @@
+package io.throughline.cli;
+
+import io.throughline.Throughline;
+import io.throughline.config.ConfigException;
+import io.throughline.config.ConfigLoader;
+import io.throughline.config.Option;
+import io.throughline.config.Options;
+import io.throughline.config.ThroughlineConfig;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code throughline <command>}: what the launcher script runs. */
+public final class Main {
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err, System.getenv()));
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err, Map<String, String> env) {
+        List<String> rest = new ArrayList<>(Arrays.asList(args));
+        String command = rest.isEmpty() ? "help" : rest.removeFirst();
+        Map<String, String> flags = flags(rest);
+        if (flags.containsKey("help") || command.equals("help") || command.equals("--help")) {
+            out.print(help(command.equals("--help") ? "help" : command));
+            return 0;
+        }
+        ThroughlineConfig config;
+        try {
+            config = ConfigLoader.load(configFile(flags, env), env);
+        } catch (ConfigException e) {
+            err.println(e.getMessage());
+            err.println("See ./throughline start --help and config/throughline.yaml.");
+            return 2;
+        }
+        return switch (command) {
+            case "start" -> start(config, out);
+            case "create-agent" -> Tools.createAgent(config, flags, out, err);
+            case "create-workspace" -> Tools.createWorkspace(config, flags, out, err);
+            default -> {
+                err.println("unknown command '" + command + "'");
+                err.print(help("help"));
+                yield 2;
+            }
+        };
+    }
+
+    private static int start(ThroughlineConfig config, PrintStream out) {
+        Throughline throughline = Throughline.start(config);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            throughline.close();
+            stopped.countDown();
+        }, "throughline-shutdown"));
+        out.print(banner(throughline));
+        out.flush();
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
+    }
+
+    static String banner(Throughline throughline) {
+        StringBuilder text = new StringBuilder();
+        String url = throughline.publicUrl().toString();
+        text.append("\n  Throughline is running.\n\n");
+        text.append("    Inbox:    ").append(url).append("/\n");
+        text.append("    Health:   ").append(url).append("/health\n");
+        text.append("    Data:     ").append(throughline.config().dataDir().toAbsolutePath().normalize())
+                .append(throughline.embeddedDatabase() ? "  (embedded PostgreSQL in pg/)" : "").append('\n');
+        Throughline.FirstStart first = throughline.firstStart();
+        if (first != null) {
+            text.append("\n    First start: log in as ").append(first.adminEmail());
+            if (first.generatedPassword() != null) {
+                text.append(" with password ").append(first.generatedPassword())
+                        .append("\n    (shown only this once: write it down, or set THROUGHLINE_ADMIN_PASSWORD"
+                                + " before the first start)");
+            } else {
+                text.append(" with the password from THROUGHLINE_ADMIN_PASSWORD");
+            }
+            text.append('\n');
+        }
+        text.append("\n  Stop with Ctrl+C.\n\n");
+        return text.toString();
+    }
+
+    private static Path configFile(Map<String, String> flags, Map<String, String> env) {
+        String given = flags.getOrDefault("config", env.get("THROUGHLINE_CONFIG"));
+        if (given != null) {
+            return Path.of(given);
+        }
+        Path conventional = Path.of("config", "throughline.yaml");
+        return Files.isRegularFile(conventional) ? conventional : null;
+    }
+
+    /** {@code --name value} and {@code --name=value}; a flag without a value is "true". */
+    static Map<String, String> flags(List<String> args) {
+        Map<String, String> flags = new HashMap<>();
+        for (int i = 0; i < args.size(); i++) {
+            String arg = args.get(i);
+            if (!arg.startsWith("--")) {
+                continue;
+            }
+            String name = arg.substring(2);
+            int eq = name.indexOf('=');
+            if (eq >= 0) {
+                flags.put(name.substring(0, eq), name.substring(eq + 1));
+            } else if (i + 1 < args.size() && !args.get(i + 1).startsWith("--")) {
+                flags.put(name, args.get(++i));
+            } else {
+                flags.put(name, "true");
+            }
+        }
+        return flags;
+    }
+
+    static String help(String command) {
+        return switch (command) {
+            case "start" -> startHelp();
+            case "create-agent" -> """
+                    Usage: ./throughline create-agent --email EMAIL --name NAME [--role agent|admin]
+                                                      [--workspace ID] [--password PASSWORD]
+                    Creates an agent (in the first workspace unless --workspace is given) and prints the
+                    password, generated when --password is absent. Stop the server first when it uses the
+                    embedded database.
+                    """;
+            case "create-workspace" -> """
+                    Usage: ./throughline create-workspace --name NAME --admin-email EMAIL [--admin-password P]
+                    Creates another workspace (tenant) with its first admin.
+                    """;
+            default -> """
+                    Usage: ./throughline <command> [options]
+
+                    Commands:
+                      start              start the server (embedded PostgreSQL unless THROUGHLINE_DATABASE_URL)
+                      test               run every test (mvn verify)
+                      create-agent       add an agent to a workspace
+                      create-workspace   add a workspace with its first admin
+                      help               this text; <command> --help for one command
+
+                    Options for every command: --config FILE (default config/throughline.yaml)
+                    """;
+        };
+    }
+
+    private static String startHelp() {
+        StringBuilder text = new StringBuilder("""
+                Usage: ./throughline start [--config FILE]
+
+                Starts Throughline. Every option can be set in the YAML file (config/throughline.yaml documents
+                them all) or overridden by its environment variable:
+
+                """);
+        int width = Options.all().stream().mapToInt(o -> o.envName().length()).max().orElse(30);
+        for (Option option : Options.all()) {
+            text.append("  ").append(String.format("%-" + width + "s", option.envName())).append("  ")
+                    .append(option.description());
+            if (!option.defaultValue().isEmpty()) {
+                text.append(" [default: ").append(option.defaultValue()).append(']');
+            }
+            text.append(" (").append(option.type().description()).append(")\n");
+        }
+        text.append("\n  THROUGHLINE_CONFIG").append(" ".repeat(Math.max(2, width - 16)))
+                .append("The YAML file to read, instead of config/throughline.yaml.\n");
+        return text.toString();
+    }
+}

@@ -1,0 +1,97 @@
+package io.throughline.cli;
+
+import io.throughline.agent.AgentRepository;
+import io.throughline.agent.AgentService;
+import io.throughline.agent.Role;
+import io.throughline.agent.SessionRepository;
+import io.throughline.agent.WorkspaceService;
+import io.throughline.config.ThroughlineConfig;
+import io.throughline.failure.ThroughlineException;
+import io.throughline.store.Database;
+import io.throughline.store.Migrations;
+import io.throughline.store.PostgresServer;
+import io.vertx.core.Vertx;
+import java.io.PrintStream;
+import java.util.Map;
+import java.util.function.Function;
+
+/** Administrative commands that need only the database: create agents and workspaces. */
+final class Tools {
+
+    private Tools() {
+    }
+
+    static int createAgent(ThroughlineConfig config, Map<String, String> flags, PrintStream out, PrintStream err) {
+        String email = flags.get("email");
+        String name = flags.get("name");
+        if (email == null || name == null) {
+            err.print(Main.help("create-agent"));
+            return 2;
+        }
+        Role role = Role.fromWireName(flags.getOrDefault("role", "agent")).orElse(null);
+        if (role == null) {
+            err.println("--role must be agent or admin");
+            return 2;
+        }
+        return withDatabase(config, err, database -> {
+            WorkspaceService workspaces = new WorkspaceService(database, new AgentRepository());
+            long workspace = flags.containsKey("workspace") ? Long.parseLong(flags.get("workspace"))
+                    : workspaces.first().orElseThrow(() -> new IllegalStateException(
+                            "there is no workspace yet: run ./throughline start once first"));
+            AgentService agents = new AgentService(database, new AgentRepository(), new SessionRepository());
+            AgentService.Created created = agents.create(workspace, email, name, role, flags.get("password"));
+            out.println("Created " + role.wireName() + " " + email + " (id " + created.agent().id()
+                    + ") in workspace " + workspace + ".");
+            if (created.generatedPassword() != null) {
+                out.println("Password (shown only now): " + created.generatedPassword());
+            }
+            return 0;
+        });
+    }
+
+    static int createWorkspace(ThroughlineConfig config, Map<String, String> flags, PrintStream out,
+                               PrintStream err) {
+        String name = flags.get("name");
+        String email = flags.get("admin-email");
+        if (name == null || email == null) {
+            err.print(Main.help("create-workspace"));
+            return 2;
+        }
+        return withDatabase(config, err, database -> {
+            WorkspaceService.Created created = new WorkspaceService(database, new AgentRepository())
+                    .create(name, email, "Admin", flags.get("admin-password"));
+            out.println("Created workspace " + created.workspaceId() + " with admin " + email + ".");
+            if (created.generatedPassword() != null) {
+                out.println("Password (shown only now): " + created.generatedPassword());
+            }
+            return 0;
+        });
+    }
+
+    private static int withDatabase(ThroughlineConfig config, PrintStream err, Function<Database, Integer> work) {
+        Vertx vertx = Vertx.vertx();
+        PostgresServer postgres = null;
+        Database database = null;
+        try {
+            postgres = PostgresServer.resolve(vertx, config);
+            database = new Database(vertx, postgres.options(), 2);
+            Migrations.fromClasspath().migrate(database);
+            return work.apply(database);
+        } catch (ThroughlineException e) {
+            err.println(e.getMessage());
+            return 1;
+        } catch (RuntimeException e) {
+            err.println("failed: " + e.getMessage()
+                    + (config.database().embedded() ? " (is the server running on the same data directory?)" : ""));
+            return 1;
+        } finally {
+            if (database != null) {
+                database.close();
+            }
+            vertx.close().await();
+            if (postgres != null && postgres.embedded() != null) {
+                postgres.embedded().close();
+            }
+        }
+    }
+}

@@ -1,0 +1,198 @@
+package io.throughline.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Builds a {@link ThroughlineConfig} from the defaults in {@link Options}, an optional YAML file, and
+ * {@code THROUGHLINE_*} environment variables, in that order of precedence (last wins). Reports every problem at
+ * once through {@link ConfigException}.
+ */
+public final class ConfigLoader {
+
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+    private ConfigLoader() {
+    }
+
+    /**
+     * Loads the configuration.
+     *
+     * @param file a YAML file, or null
+     * @param env the environment (System.getenv() in production, a map in tests)
+     */
+    public static ThroughlineConfig load(Path file, Map<String, String> env) {
+        List<String> problems = new ArrayList<>();
+        Map<String, String> values = new HashMap<>();
+        Map<String, String> sources = new HashMap<>();
+        for (Option option : Options.all()) {
+            values.put(option.key(), option.defaultValue());
+        }
+        List<ThroughlineConfig.InboxSeed> inboxes = new ArrayList<>();
+        if (file != null) {
+            readYaml(file, values, sources, inboxes, problems);
+        }
+        for (Option option : Options.all()) {
+            String override = env.get(option.envName());
+            if (override != null) {
+                values.put(option.key(), override);
+                sources.put(option.key(), option.envName() + " from the environment");
+            }
+        }
+        Settings settings = new Settings(values, sources);
+        ThroughlineConfig config = build(settings, inboxes);
+        problems.addAll(settings.problems());
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        return config;
+    }
+
+    /** Loads from option keys to text values, as tests and embedders use it. */
+    public static ThroughlineConfig fromMap(Map<String, String> overrides) {
+        Map<String, String> env = new HashMap<>();
+        overrides.forEach((key, value) -> {
+            Option option = Options.byKey(key).orElseThrow(() -> new IllegalArgumentException("no option " + key));
+            env.put(option.envName(), value);
+        });
+        return load(null, env);
+    }
+
+    private static ThroughlineConfig build(Settings s, List<ThroughlineConfig.InboxSeed> inboxes) {
+        var http = new ThroughlineConfig.Http(
+                s.string(Options.HTTP_HOST),
+                s.integer(Options.HTTP_PORT, 0, 65535),
+                s.url(Options.HTTP_PUBLIC_URL),
+                s.bool(Options.HTTP_TRUST_PROXY),
+                s.size(Options.HTTP_MAX_BODY_SIZE),
+                s.duration(Options.HTTP_SHUTDOWN_GRACE));
+        if (http.host() == null) {
+            s.problem(Options.HTTP_HOST, "is required");
+        }
+        String dataDir = s.string(Options.DATA_DIR);
+        if (dataDir == null) {
+            s.problem(Options.DATA_DIR, "is required");
+            dataDir = "data";
+        }
+        String url = s.string(Options.DATABASE_URL);
+        if (url != null && !url.startsWith("postgres://") && !url.startsWith("postgresql://")) {
+            s.problem(Options.DATABASE_URL, "must start with postgresql:// (the value is not shown: it may hold a"
+                    + " password)");
+        }
+        var database = new ThroughlineConfig.Database(url,
+                s.integer(Options.DATABASE_POOL_SIZE, 1, 1000),
+                s.integer(Options.DATABASE_EMBEDDED_PORT, 0, 65535));
+        String adminEmail = s.string(Options.ADMIN_EMAIL);
+        if (adminEmail == null || !adminEmail.contains("@")) {
+            s.problem(Options.ADMIN_EMAIL, "must be an email address");
+        }
+        String adminPassword = s.string(Options.ADMIN_PASSWORD);
+        if (adminPassword != null && adminPassword.length() < 8) {
+            s.problem(Options.ADMIN_PASSWORD, "must have at least 8 characters");
+        }
+        var admin = new ThroughlineConfig.Admin(adminEmail, adminPassword);
+        var auth = new ThroughlineConfig.Auth(
+                s.duration(Options.AUTH_SESSION_TTL),
+                s.duration(Options.AUTH_LOGIN_WINDOW),
+                s.integer(Options.AUTH_LOGIN_ATTEMPTS_PER_IP, 1, 1_000_000),
+                s.integer(Options.AUTH_LOGIN_ATTEMPTS_PER_ACCOUNT, 1, 1_000_000));
+        var outbox = new ThroughlineConfig.Outbox(
+                s.integer(Options.OUTBOX_MAX_ATTEMPTS, 1, 1000),
+                s.duration(Options.OUTBOX_INITIAL_BACKOFF),
+                s.duration(Options.OUTBOX_MAX_BACKOFF),
+                s.integer(Options.OUTBOX_CONCURRENCY, 1, 1024),
+                s.duration(Options.OUTBOX_LEASE),
+                s.duration(Options.OUTBOX_POLL_INTERVAL));
+        var realtime = new ThroughlineConfig.Realtime(
+                s.duration(Options.REALTIME_HEARTBEAT),
+                s.integer(Options.REALTIME_MAX_PENDING, 10, 10_000_000),
+                s.duration(Options.REALTIME_POLL_INTERVAL));
+        String logLevel = s.string(Options.LOG_LEVEL);
+        if (logLevel == null || !List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR").contains(logLevel)) {
+            s.problem(Options.LOG_LEVEL, "must be one of TRACE, DEBUG, INFO, WARN, ERROR");
+        }
+        return new ThroughlineConfig(http, Path.of(dataDir), database, admin, auth, outbox, realtime, logLevel,
+                s.bool(Options.DEMO_ENABLED), List.copyOf(inboxes));
+    }
+
+    private static void readYaml(Path file, Map<String, String> values, Map<String, String> sources,
+                                 List<ThroughlineConfig.InboxSeed> inboxes, List<String> problems) {
+        JsonNode root;
+        try {
+            root = YAML.readTree(Files.readString(file));
+        } catch (IOException e) {
+            problems.add(file + ": cannot read: " + e.getMessage());
+            return;
+        }
+        if (root == null || root.isMissingNode() || root.isNull()) {
+            return;
+        }
+        if (!root.isObject()) {
+            problems.add(file + ": the top level must be a mapping of options");
+            return;
+        }
+        flatten("", root, file, values, sources, inboxes, problems);
+    }
+
+    private static void flatten(String prefix, JsonNode node, Path file, Map<String, String> values,
+                                Map<String, String> sources, List<ThroughlineConfig.InboxSeed> inboxes,
+                                List<String> problems) {
+        Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
+        while (fields.hasNext()) {
+            Map.Entry<String, JsonNode> field = fields.next();
+            String key = prefix.isEmpty() ? field.getKey() : prefix + "." + field.getKey();
+            JsonNode value = field.getValue();
+            if (key.equals(Options.INBOXES_KEY)) {
+                readInboxes(value, file, inboxes, problems);
+            } else if (value.isObject()) {
+                flatten(key, value, file, values, sources, inboxes, problems);
+            } else if (Options.byKey(key).isEmpty()) {
+                problems.add(file + ": unknown option '" + key + "'");
+            } else if (value.isArray()) {
+                List<String> items = new ArrayList<>();
+                value.forEach(item -> items.add(item.asText()));
+                values.put(key, String.join(",", items));
+                sources.put(key, file.toString());
+            } else {
+                values.put(key, value.isNull() ? "" : value.asText());
+                sources.put(key, file.toString());
+            }
+        }
+    }
+
+    private static void readInboxes(JsonNode value, Path file, List<ThroughlineConfig.InboxSeed> inboxes,
+                                    List<String> problems) {
+        if (value.isNull()) {
+            return;
+        }
+        if (!value.isArray()) {
+            problems.add(file + ": 'inboxes' must be a list");
+            return;
+        }
+        int index = 0;
+        for (JsonNode item : value) {
+            String where = file + ": inboxes[" + index++ + "]";
+            if (!item.isObject() || !item.path("kind").isTextual() || !item.path("name").isTextual()) {
+                problems.add(where + ": needs a 'kind' and a 'name'");
+                continue;
+            }
+            JsonNode config = item.path("config");
+            if (!config.isMissingNode() && !config.isObject()) {
+                problems.add(where + ".config must be a mapping");
+                continue;
+            }
+            JsonObject json = config.isMissingNode() ? new JsonObject() : new JsonObject(config.toString());
+            inboxes.add(new ThroughlineConfig.InboxSeed(item.get("kind").asText(), item.get("name").asText(), json));
+        }
+    }
+}

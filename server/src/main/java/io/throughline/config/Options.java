@@ -1,0 +1,109 @@
+package io.throughline.config;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Every option Throughline reads, in one table. {@code config/throughline.yaml} documents each of them (a test
+ * keeps the two in step) and {@code ./throughline start --help} prints them.
+ */
+public final class Options {
+
+    public static final Option HTTP_HOST = option("http.host", OptionType.STRING, "0.0.0.0",
+            "Address the HTTP server binds to.");
+    public static final Option HTTP_PORT = option("http.port", OptionType.INT, "8080",
+            "HTTP port; 0 picks a free port and the start banner prints it.");
+    public static final Option HTTP_PUBLIC_URL = option("http.publicUrl", OptionType.URL, "",
+            "Public base URL (for links, webhooks and the widget snippet). Default: http://localhost:<port>.");
+    public static final Option HTTP_TRUST_PROXY = option("http.trustProxy", OptionType.BOOL, "false",
+            "Trust X-Forwarded-For and X-Forwarded-Proto from a reverse proxy (client IP, Secure cookies).");
+    public static final Option HTTP_MAX_BODY_SIZE = option("http.maxBodySize", OptionType.SIZE, "1MB",
+            "Largest JSON request body; larger ones get 413.");
+    public static final Option HTTP_SHUTDOWN_GRACE = option("http.shutdownGrace", OptionType.DURATION, "10s",
+            "On SIGTERM, how long in-flight requests may take to finish.");
+
+    public static final Option DATA_DIR = option("data.dir", OptionType.STRING, "data",
+            "Directory for pg/ (embedded PostgreSQL), index/ (Lucene) and attachments/.");
+
+    public static final Option DATABASE_URL = secret("database.url", OptionType.STRING, "",
+            "PostgreSQL URL (postgresql://user:password@host:5432/db). Empty: run an embedded PostgreSQL"
+                    + " under <data.dir>/pg.");
+    public static final Option DATABASE_POOL_SIZE = option("database.poolSize", OptionType.INT, "16",
+            "Connections in the pool of each node.");
+    public static final Option DATABASE_EMBEDDED_PORT = option("database.embeddedPort", OptionType.INT, "0",
+            "Port of the embedded PostgreSQL; 0 picks a free one.");
+
+    public static final Option ADMIN_EMAIL = option("admin.email", OptionType.STRING, "admin@throughline.local",
+            "Email of the first admin, created on the very first start.");
+    public static final Option ADMIN_PASSWORD = secret("admin.password", OptionType.STRING, "",
+            "Password of the first admin. Empty: generate one and print it once.");
+
+    public static final Option AUTH_SESSION_TTL = option("auth.sessionTtl", OptionType.DURATION, "14d",
+            "How long an agent session stays valid without use.");
+    public static final Option AUTH_LOGIN_WINDOW = option("auth.loginWindow", OptionType.DURATION, "15m",
+            "Window over which failed logins are counted.");
+    public static final Option AUTH_LOGIN_ATTEMPTS_PER_IP = option("auth.loginAttemptsPerIp", OptionType.INT,
+            "30", "Login attempts allowed per client IP per window.");
+    public static final Option AUTH_LOGIN_ATTEMPTS_PER_ACCOUNT = option("auth.loginAttemptsPerAccount",
+            OptionType.INT, "10", "Failed login attempts allowed per account per window.");
+
+    public static final Option OUTBOX_MAX_ATTEMPTS = option("outbox.maxAttempts", OptionType.INT, "10",
+            "Delivery attempts before a reply is marked failed.");
+    public static final Option OUTBOX_INITIAL_BACKOFF = option("outbox.initialBackoff", OptionType.DURATION,
+            "2s", "Wait before the first retry; it doubles with each attempt.");
+    public static final Option OUTBOX_MAX_BACKOFF = option("outbox.maxBackoff", OptionType.DURATION, "15m",
+            "Longest wait between two attempts.");
+    public static final Option OUTBOX_CONCURRENCY = option("outbox.concurrency", OptionType.INT, "16",
+            "Deliveries one node sends at the same time.");
+    public static final Option OUTBOX_LEASE = option("outbox.lease", OptionType.DURATION, "2m",
+            "How long a node owns a claimed delivery; after that another node may retry it.");
+    public static final Option OUTBOX_POLL_INTERVAL = option("outbox.pollInterval", OptionType.DURATION, "1s",
+            "How often each node looks for due retries and other nodes' replies.");
+
+    public static final Option REALTIME_HEARTBEAT = option("realtime.heartbeat", OptionType.DURATION, "25s",
+            "Interval of heartbeat frames on the realtime streams.");
+    public static final Option REALTIME_MAX_PENDING = option("realtime.maxPendingEvents", OptionType.INT, "5000",
+            "Events queued for one stream client before it is closed as too slow (it may resume with since=).");
+    public static final Option REALTIME_POLL_INTERVAL = option("realtime.pollInterval", OptionType.DURATION, "1s",
+            "Safety-net poll of the event log, beside LISTEN/NOTIFY.");
+
+    public static final Option LOG_LEVEL = option("log.level", OptionType.STRING, "INFO",
+            "Level of Throughline's own log lines: TRACE, DEBUG, INFO, WARN or ERROR.");
+
+    public static final Option DEMO_ENABLED = option("demo.enabled", OptionType.BOOL, "true",
+            "On the very first start, seed a demo inbox and a few conversations.");
+
+    private static final List<Option> ALL = List.of(
+            HTTP_HOST, HTTP_PORT, HTTP_PUBLIC_URL, HTTP_TRUST_PROXY, HTTP_MAX_BODY_SIZE, HTTP_SHUTDOWN_GRACE,
+            DATA_DIR,
+            DATABASE_URL, DATABASE_POOL_SIZE, DATABASE_EMBEDDED_PORT,
+            ADMIN_EMAIL, ADMIN_PASSWORD,
+            AUTH_SESSION_TTL, AUTH_LOGIN_WINDOW, AUTH_LOGIN_ATTEMPTS_PER_IP, AUTH_LOGIN_ATTEMPTS_PER_ACCOUNT,
+            OUTBOX_MAX_ATTEMPTS, OUTBOX_INITIAL_BACKOFF, OUTBOX_MAX_BACKOFF, OUTBOX_CONCURRENCY, OUTBOX_LEASE,
+            OUTBOX_POLL_INTERVAL,
+            REALTIME_HEARTBEAT, REALTIME_MAX_PENDING, REALTIME_POLL_INTERVAL,
+            LOG_LEVEL,
+            DEMO_ENABLED);
+
+    /** The YAML key holding inboxes to create at start (a list, so it has no environment override). */
+    public static final String INBOXES_KEY = "inboxes";
+
+    private Options() {
+    }
+
+    public static List<Option> all() {
+        return ALL;
+    }
+
+    public static Optional<Option> byKey(String key) {
+        return ALL.stream().filter(o -> o.key().equals(key)).findFirst();
+    }
+
+    private static Option option(String key, OptionType type, String defaultValue, String description) {
+        return new Option(key, type, defaultValue, description, false);
+    }
+
+    private static Option secret(String key, OptionType type, String defaultValue, String description) {
+        return new Option(key, type, defaultValue, description, true);
+    }
+}

@@ -1,0 +1,87 @@
+package io.throughline.config;
+
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The whole typed configuration, built by {@link ConfigLoader}. Passed to components through their
+ * constructors; nothing reads it from a static.
+ */
+public record ThroughlineConfig(
+        Http http,
+        Path dataDir,
+        Database database,
+        Admin admin,
+        Auth auth,
+        Outbox outbox,
+        Realtime realtime,
+        String logLevel,
+        boolean demo,
+        List<InboxSeed> inboxes) {
+
+    /** The HTTP listener. {@code publicUrl} is null until the port is known; see {@link #publicUrlFor(int)}. */
+    public record Http(String host, int port, URI publicUrl, boolean trustProxy, long maxBodySize,
+                       Duration shutdownGrace) {
+
+        /** The configured public URL, or {@code http://localhost:<actualPort>}. */
+        public URI publicUrlFor(int actualPort) {
+            if (publicUrl != null) {
+                String text = publicUrl.toString();
+                return URI.create(text.endsWith("/") ? text.substring(0, text.length() - 1) : text);
+            }
+            return URI.create("http://localhost:" + actualPort);
+        }
+    }
+
+    /** Where PostgreSQL is: an external URL, or embedded when {@code url} is null. */
+    public record Database(String url, int poolSize, int embeddedPort) {
+        public boolean embedded() {
+            return url == null;
+        }
+
+        @Override
+        public String toString() {
+            return "Database[url=" + (url == null ? "embedded" : "<set>") + ", poolSize=" + poolSize + "]";
+        }
+    }
+
+    /** The first admin, created on the very first start. A null password is generated and printed once. */
+    public record Admin(String email, String password) {
+        @Override
+        public String toString() {
+            return "Admin[email=" + email + ", password=" + (password == null ? "generated" : "<set>") + "]";
+        }
+    }
+
+    /** Sessions and the login rate limits. */
+    public record Auth(Duration sessionTtl, Duration loginWindow, int attemptsPerIp, int attemptsPerAccount) {
+    }
+
+    /** The outbox dispatcher. */
+    public record Outbox(int maxAttempts, Duration initialBackoff, Duration maxBackoff, int concurrency,
+                         Duration lease, Duration pollInterval) {
+    }
+
+    /** The event feed and the realtime streams. */
+    public record Realtime(Duration heartbeat, int maxPendingEvents, Duration pollInterval) {
+    }
+
+    /** An inbox declared in YAML, created at start when no inbox of that kind and name exists. */
+    public record InboxSeed(String kind, String name, JsonObject config) {
+    }
+
+    public Path pgDir() {
+        return dataDir.resolve("pg");
+    }
+
+    public Path indexDir() {
+        return dataDir.resolve("index");
+    }
+
+    public Path attachmentsDir() {
+        return dataDir.resolve("attachments");
+    }
+}

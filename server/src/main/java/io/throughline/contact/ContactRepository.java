@@ -1,0 +1,120 @@
+package io.throughline.contact;
+
+import io.throughline.connector.IdentityKind;
+import io.throughline.store.Sql;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.Optional;
+
+/** SQL for contacts, identities and merge suggestions. Every statement is scoped by workspace. */
+public final class ContactRepository {
+
+    public Contact insert(Sql sql, long workspaceId, String name) {
+        return Contact.from(sql.single("INSERT INTO contacts (workspace_id, name) VALUES ($1, $2) RETURNING "
+                + Contact.COLUMNS, workspaceId, name));
+    }
+
+    public Optional<Contact> find(Sql sql, long workspaceId, long id) {
+        return sql.one("SELECT " + Contact.COLUMNS + " FROM contacts WHERE workspace_id = $1 AND id = $2",
+                workspaceId, id).map(Contact::from);
+    }
+
+    /** Locks the contacts in id order, so that two merges of the same pair cannot deadlock. */
+    public List<Contact> lock(Sql sql, long workspaceId, long a, long b) {
+        return sql.list("SELECT " + Contact.COLUMNS + " FROM contacts WHERE workspace_id = $1 AND id IN ($2, $3)"
+                + " ORDER BY id FOR UPDATE", Contact::from, workspaceId, a, b);
+    }
+
+    public void setNameIfMissing(Sql sql, long workspaceId, long id, String name) {
+        sql.update("UPDATE contacts SET name = $3, updated_at = now() WHERE workspace_id = $1 AND id = $2"
+                + " AND (name IS NULL OR name = '')", workspaceId, id, name);
+    }
+
+    public void setMergedInto(Sql sql, long workspaceId, long id, Long targetId) {
+        sql.update("UPDATE contacts SET merged_into_id = $3, updated_at = now() WHERE workspace_id = $1 AND id = $2",
+                workspaceId, id, targetId);
+    }
+
+    public List<ContactIdentity> identities(Sql sql, long workspaceId, long contactId) {
+        return sql.list("SELECT " + ContactIdentity.COLUMNS + " FROM identities WHERE workspace_id = $1"
+                + " AND contact_id = $2 ORDER BY id", ContactIdentity::from, workspaceId, contactId);
+    }
+
+    /** The contact holding this proven identity. */
+    public Optional<Long> provenOwner(Sql sql, long workspaceId, IdentityKind kind, String value) {
+        return sql.one("SELECT contact_id FROM identities WHERE workspace_id = $1 AND kind = $2 AND value = $3"
+                + " AND proven", workspaceId, kind.wireName(), value).map(r -> r.getLong("contact_id"));
+    }
+
+    /** Active (not merged away) contacts other than {@code exceptContactId} holding this identity in any form. */
+    public List<ContactIdentity> holders(Sql sql, long workspaceId, IdentityKind kind, String value,
+                                         long exceptContactId) {
+        return sql.list("""
+                SELECT i.id, i.contact_id, i.kind, i.value, i.proven, i.source_inbox_id, i.created_at
+                FROM identities i JOIN contacts c ON c.id = i.contact_id
+                WHERE i.workspace_id = $1 AND i.kind = $2 AND i.value = $3 AND i.contact_id <> $4
+                  AND c.merged_into_id IS NULL""", ContactIdentity::from, workspaceId, kind.wireName(), value,
+                exceptContactId);
+    }
+
+    /**
+     * Adds an identity to a contact, or upgrades its claimed copy to proven. Returns the row when something
+     * changed, empty when the contact already had it as strong.
+     */
+    public Optional<ContactIdentity> attach(Sql sql, long workspaceId, long contactId, IdentityKind kind,
+                                            String value, boolean proven, Long sourceInboxId) {
+        return sql.one("""
+                INSERT INTO identities (workspace_id, contact_id, kind, value, proven, source_inbox_id, proven_at)
+                VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $5 THEN now() END)
+                ON CONFLICT (contact_id, kind, value) DO UPDATE SET proven = true, proven_at = now()
+                    WHERE $5 AND NOT identities.proven
+                RETURNING id, contact_id, kind, value, proven, source_inbox_id, created_at""",
+                workspaceId, contactId, kind.wireName(), value, proven, sourceInboxId).map(ContactIdentity::from);
+    }
+
+    public void moveIdentities(Sql sql, long workspaceId, List<Long> identityIds, long toContactId) {
+        if (!identityIds.isEmpty()) {
+            sql.update("UPDATE identities SET contact_id = $3 WHERE workspace_id = $1 AND id = ANY($2)",
+                    workspaceId, identityIds.toArray(new Long[0]), toContactId);
+        }
+    }
+
+    /** Records a merge suggestion once per pair; returns its id when it is new. */
+    public Optional<Long> suggestMerge(Sql sql, long workspaceId, long contactId, long otherContactId,
+                                       JsonObject evidence) {
+        return sql.one("""
+                INSERT INTO merge_suggestions (workspace_id, contact_id, other_contact_id, evidence)
+                SELECT $1, $2, $3, $4
+                WHERE NOT EXISTS (SELECT 1 FROM merge_suggestions
+                                  WHERE (contact_id = $2 AND other_contact_id = $3)
+                                     OR (contact_id = $3 AND other_contact_id = $2))
+                RETURNING id""", workspaceId, contactId, otherContactId, evidence).map(r -> r.getLong("id"));
+    }
+
+    /** Open suggestions involving the contact, with the other contact's name. */
+    public List<JsonObject> openSuggestions(Sql sql, long workspaceId, long contactId) {
+        return sql.list("""
+                SELECT s.id, s.evidence, s.created_at,
+                       CASE WHEN s.contact_id = $2 THEN s.other_contact_id ELSE s.contact_id END AS other_id,
+                       o.name AS other_name
+                FROM merge_suggestions s
+                JOIN contacts o ON o.id = CASE WHEN s.contact_id = $2 THEN s.other_contact_id ELSE s.contact_id END
+                WHERE s.workspace_id = $1 AND s.status = 'open' AND (s.contact_id = $2 OR s.other_contact_id = $2)
+                  AND o.merged_into_id IS NULL
+                ORDER BY s.id""", row -> new JsonObject()
+                        .put("id", row.getLong("id"))
+                        .put("otherContactId", row.getLong("other_id"))
+                        .put("otherContactName", row.getString("other_name"))
+                        .put("evidence", row.getJsonObject("evidence"))
+                        .put("createdAt", row.getOffsetDateTime("created_at").toInstant().toString()),
+                workspaceId, contactId);
+    }
+
+    public void closeSuggestions(Sql sql, long workspaceId, long a, long b, String status) {
+        sql.update("""
+                UPDATE merge_suggestions SET status = $4
+                WHERE workspace_id = $1 AND status = 'open'
+                  AND ((contact_id = $2 AND other_contact_id = $3) OR (contact_id = $3 AND other_contact_id = $2))""",
+                workspaceId, a, b, status);
+    }
+}

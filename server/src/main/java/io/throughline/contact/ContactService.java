@@ -1,0 +1,57 @@
+package io.throughline.contact;
+
+import io.throughline.agent.Caller;
+import io.throughline.conversation.ConversationRepository;
+import io.throughline.failure.NotFound;
+import io.throughline.store.Database;
+import io.throughline.store.Sql;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/** The contact panel: a contact with its identities, merge suggestions and merges. */
+public final class ContactService {
+
+    private final Database database;
+    private final ContactRepository contacts;
+    private final ConversationRepository conversations;
+
+    public ContactService(Database database, ContactRepository contacts, ConversationRepository conversations) {
+        this.database = database;
+        this.contacts = contacts;
+        this.conversations = conversations;
+    }
+
+    public JsonObject get(Caller caller, long id) {
+        return view(database.sql(), caller.workspaceId(), id);
+    }
+
+    JsonObject view(Sql sql, long workspaceId, long id) {
+        Contact contact = contacts.find(sql, workspaceId, id)
+                .orElseThrow(() -> new NotFound("no contact " + id + " in this workspace"));
+        JsonArray identities = new JsonArray();
+        contacts.identities(sql, workspaceId, id).forEach(i -> identities.add(i.toJson()));
+        JsonArray merges = new JsonArray();
+        sql.rows("""
+                SELECT m.id, m.source_contact_id, c.name, m.evidence, m.created_at, m.undone_at
+                FROM contact_merges m JOIN contacts c ON c.id = m.source_contact_id
+                WHERE m.workspace_id = $1 AND m.target_contact_id = $2 ORDER BY m.id DESC""", workspaceId, id)
+                .forEach(row -> merges.add(new JsonObject()
+                        .put("id", row.getLong("id"))
+                        .put("sourceContactId", row.getLong("source_contact_id"))
+                        .put("sourceContactName", row.getString("name"))
+                        .put("evidence", row.getJsonObject("evidence"))
+                        .put("createdAt", row.getOffsetDateTime("created_at").toInstant().toString())
+                        .put("undone", row.getOffsetDateTime("undone_at") != null)));
+        return new JsonObject()
+                .put("id", contact.id())
+                .put("name", contact.name())
+                .put("attributes", contact.attributes())
+                .put("blocked", contact.blocked())
+                .put("mergedIntoId", contact.mergedIntoId())
+                .put("createdAt", contact.createdAt().toString())
+                .put("conversationId", conversations.forContact(sql, workspaceId, id).map(c -> c.id()).orElse(null))
+                .put("identities", identities)
+                .put("mergeSuggestions", new JsonArray(contacts.openSuggestions(sql, workspaceId, id)))
+                .put("merges", merges);
+    }
+}

@@ -1,0 +1,123 @@
+package io.throughline.contact;
+
+import io.throughline.connector.Identity;
+import io.throughline.connector.Sender;
+import io.throughline.store.Sql;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Decides which contact a sender is (ARCHITECTURE.md rule 2):
+ * <ul>
+ *   <li>a proven identity that another contact already proved is that contact, automatically;</li>
+ *   <li>a claimed identity is only attached as claimed, and where it matches another contact it creates a merge
+ *       suggestion for agents, never a merge;</li>
+ *   <li>otherwise the sender is a new contact.</li>
+ * </ul>
+ */
+public final class IdentityResolver {
+
+    private final ContactRepository contacts;
+
+    public IdentityResolver(ContactRepository contacts) {
+        this.contacts = contacts;
+    }
+
+    /**
+     * What resolution did, so ingest can write the events.
+     *
+     * @param contactId the sender's contact
+     * @param createdContact the contact was created now
+     * @param added identities attached or upgraded to proven
+     * @param suggestions merge suggestions created now: ids and evidence
+     */
+    public record Resolution(long contactId, boolean createdContact, List<ContactIdentity> added,
+                             List<Suggestion> suggestions) {
+    }
+
+    /** A merge suggestion created during resolution. */
+    public record Suggestion(long id, long contactId, long otherContactId, JsonObject evidence) {
+    }
+
+    /** The contact that proves one of these identities, if any. */
+    public Optional<Long> provenContact(Sql tx, long workspaceId, Sender sender) {
+        for (Identity identity : sender.identities()) {
+            if (identity.proven()) {
+                Optional<Long> owner = contacts.provenOwner(tx, workspaceId, identity.kind(), identity.value());
+                if (owner.isPresent()) {
+                    return owner;
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Finds or creates the sender's contact and attaches the sender's identities to it. */
+    public Resolution resolve(Sql tx, long workspaceId, Long inboxId, Sender sender) {
+        Optional<Long> known = provenContact(tx, workspaceId, sender);
+        long contactId;
+        boolean created = known.isEmpty();
+        if (known.isPresent()) {
+            contactId = known.get();
+            if (sender.name() != null && !sender.name().isBlank()) {
+                contacts.setNameIfMissing(tx, workspaceId, contactId, sender.name());
+            }
+        } else {
+            contactId = contacts.insert(tx, workspaceId, blankToNull(sender.name())).id();
+        }
+        Resolution attached = attach(tx, workspaceId, inboxId, contactId, sender.identities(), true);
+        return new Resolution(contactId, created, attached.added(), attached.suggestions());
+    }
+
+    /**
+     * Attaches identities to a known contact. With {@code trustProven} false (a message threaded by headers from a
+     * sender this contact never proved) every identity is attached as claimed only.
+     */
+    public Resolution attach(Sql tx, long workspaceId, Long inboxId, long contactId, List<Identity> identities,
+                             boolean trustProven) {
+        List<ContactIdentity> added = new ArrayList<>();
+        List<Suggestion> suggestions = new ArrayList<>();
+        List<ContactIdentity> existing = contacts.identities(tx, workspaceId, contactId);
+        for (Identity identity : identities) {
+            boolean proven = identity.proven() && trustProven;
+            boolean alreadyHeld = existing.stream().anyMatch(e -> e.kind() == identity.kind()
+                    && e.value().equals(identity.value()) && (e.proven() || !proven));
+            if (alreadyHeld) {
+                // The usual case (a known customer writes again): nothing to attach, nothing new to suggest.
+                continue;
+            }
+            if (proven) {
+                Optional<Long> owner = contacts.provenOwner(tx, workspaceId, identity.kind(), identity.value());
+                if (owner.isPresent() && owner.get() != contactId) {
+                    suggest(tx, workspaceId, contactId, owner.get(), identity, "proven by another contact",
+                            suggestions);
+                    continue;
+                }
+            }
+            contacts.attach(tx, workspaceId, contactId, identity.kind(), identity.value(), proven, inboxId)
+                    .ifPresent(added::add);
+            for (ContactIdentity other : contacts.holders(tx, workspaceId, identity.kind(), identity.value(),
+                    contactId)) {
+                suggest(tx, workspaceId, contactId, other.contactId(), identity,
+                        other.proven() ? "proven by the other contact" : "claimed by both contacts", suggestions);
+            }
+        }
+        return new Resolution(contactId, false, added, suggestions);
+    }
+
+    private void suggest(Sql tx, long workspaceId, long contactId, long otherId, Identity identity, String why,
+                         List<Suggestion> out) {
+        JsonObject evidence = new JsonObject()
+                .put("kind", identity.kind().wireName())
+                .put("value", identity.value())
+                .put("reason", why);
+        contacts.suggestMerge(tx, workspaceId, contactId, otherId, evidence)
+                .ifPresent(id -> out.add(new Suggestion(id, contactId, otherId, evidence)));
+    }
+
+    private static String blankToNull(String value) {
+        return value == null || value.isBlank() ? null : value.strip();
+    }
+}

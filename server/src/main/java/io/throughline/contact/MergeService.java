@@ -1,0 +1,162 @@
+package io.throughline.contact;
+
+import io.throughline.agent.Caller;
+import io.throughline.conversation.Conversation;
+import io.throughline.conversation.ConversationRepository;
+import io.throughline.conversation.MessageRepository;
+import io.throughline.failure.Conflict;
+import io.throughline.failure.Invalid;
+import io.throughline.failure.NotFound;
+import io.throughline.realtime.EventLog;
+import io.throughline.realtime.EventType;
+import io.throughline.store.Database;
+import io.throughline.store.Sql;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Merges two contacts into one thread, and undoes it (ARCHITECTURE.md rule 2: every merge is an event with its
+ * evidence, and can be undone).
+ *
+ * <p>A merge moves the source's identities and messages to the target and marks the source contact and
+ * conversation as merged into the target. Messages keep {@code origin_conversation_id}, so an unmerge moves back
+ * exactly the messages that first landed in the source (or in anything merged into it), whatever happened since.
+ */
+public final class MergeService {
+
+    private static final Logger log = LoggerFactory.getLogger(MergeService.class);
+
+    private final Database database;
+    private final ContactRepository contacts;
+    private final ConversationRepository conversations;
+    private final MessageRepository messages;
+    private final ContactService views;
+    private final EventLog events;
+
+    public MergeService(Database database, ContactRepository contacts, ConversationRepository conversations,
+                        MessageRepository messages, ContactService views, EventLog events) {
+        this.database = database;
+        this.contacts = contacts;
+        this.conversations = conversations;
+        this.messages = messages;
+        this.views = views;
+        this.events = events;
+    }
+
+    /** Merges {@code otherId} into {@code targetId}; returns the target contact's view. */
+    public JsonObject merge(Caller caller, long targetId, long otherId) {
+        if (targetId == otherId) {
+            throw Invalid.field("otherContactId", "a contact cannot be merged into itself");
+        }
+        long workspaceId = caller.workspaceId();
+        JsonObject view = database.tx(tx -> {
+            List<Contact> locked = contacts.lock(tx, workspaceId, targetId, otherId);
+            Contact target = locked.stream().filter(c -> c.id() == targetId).findFirst()
+                    .orElseThrow(() -> new NotFound("no contact " + targetId + " in this workspace"));
+            Contact source = locked.stream().filter(c -> c.id() == otherId).findFirst()
+                    .orElseThrow(() -> new NotFound("no contact " + otherId + " in this workspace"));
+            if (target.mergedIntoId() != null || source.mergedIntoId() != null) {
+                throw new Conflict("one of the contacts is already merged into another");
+            }
+            List<Long> moved = new ArrayList<>();
+            List<Long> swapped = new ArrayList<>();
+            List<ContactIdentity> targetIdentities = contacts.identities(tx, workspaceId, targetId);
+            for (ContactIdentity identity : contacts.identities(tx, workspaceId, otherId)) {
+                Optional<ContactIdentity> twin = targetIdentities.stream()
+                        .filter(t -> t.kind() == identity.kind() && t.value().equals(identity.value())).findFirst();
+                if (twin.isEmpty()) {
+                    moved.add(identity.id());
+                } else if (identity.proven() && !twin.get().proven()) {
+                    // The source proved what the target only claimed: the proven row moves over, the claimed one
+                    // goes to the source, and an unmerge swaps them back.
+                    swapped.add(twin.get().id());
+                    tx.update("UPDATE identities SET contact_id = $3 WHERE workspace_id = $1 AND id = $2",
+                            workspaceId, twin.get().id(), otherId);
+                    moved.add(identity.id());
+                }
+            }
+            contacts.moveIdentities(tx, workspaceId, moved, targetId);
+            Conversation targetConversation = conversations.ensureFor(tx, workspaceId, targetId).conversation();
+            Conversation sourceConversation = conversations.ensureFor(tx, workspaceId, otherId).conversation();
+            int movedMessages = messages.moveAll(tx, workspaceId, sourceConversation.id(), targetConversation.id());
+            conversations.setMergedInto(tx, workspaceId, sourceConversation.id(), targetConversation.id());
+            contacts.setMergedInto(tx, workspaceId, otherId, targetId);
+            contacts.closeSuggestions(tx, workspaceId, targetId, otherId, "merged");
+            Conversation refreshed = conversations.refresh(tx, workspaceId, targetConversation.id());
+            JsonObject evidence = evidence(tx, workspaceId, targetId, otherId);
+            long mergeId = tx.single("""
+                    INSERT INTO contact_merges (workspace_id, target_contact_id, source_contact_id,
+                                                moved_identity_ids, swapped_identity_ids, evidence, merged_by_agent_id)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id""", workspaceId, targetId, otherId,
+                    moved.toArray(new Long[0]), swapped.toArray(new Long[0]), evidence, caller.agentId())
+                    .getLong("id");
+            events.append(tx, workspaceId, EventType.CONTACT_MERGED, new JsonObject()
+                    .put("mergeId", mergeId).put("contactId", targetId).put("sourceContactId", otherId)
+                    .put("conversationId", targetConversation.id())
+                    .put("sourceConversationId", sourceConversation.id())
+                    .put("movedMessages", movedMessages).put("evidence", evidence)
+                    .put("byAgentId", caller.agentId()).put("conversation", refreshed.toJson()));
+            log.info("contacts merged merge={} contact={} source={} messages={} agent={}", mergeId, targetId,
+                    otherId, movedMessages, caller.agentId());
+            return views.view(tx, workspaceId, targetId);
+        });
+        return view;
+    }
+
+    /** Undoes a merge into this contact: the given one, or the newest one still in effect. */
+    public JsonObject unmerge(Caller caller, long targetId, Long mergeId) {
+        long workspaceId = caller.workspaceId();
+        return database.tx(tx -> {
+            contacts.find(tx, workspaceId, targetId)
+                    .orElseThrow(() -> new NotFound("no contact " + targetId + " in this workspace"));
+            Row merge = tx.one("""
+                    SELECT id, source_contact_id, moved_identity_ids, swapped_identity_ids FROM contact_merges
+                    WHERE workspace_id = $1 AND target_contact_id = $2 AND undone_at IS NULL
+                      AND ($3::bigint IS NULL OR id = $3)
+                    ORDER BY id DESC LIMIT 1 FOR UPDATE""", workspaceId, targetId, mergeId)
+                    .orElseThrow(() -> new Conflict("contact " + targetId + " has no merge to undo"
+                            + (mergeId == null ? "" : " with id " + mergeId)));
+            long sourceId = merge.getLong("source_contact_id");
+            contacts.lock(tx, workspaceId, targetId, sourceId);
+            contacts.moveIdentities(tx, workspaceId, Arrays.asList(merge.getArrayOfLongs("moved_identity_ids")),
+                    sourceId);
+            contacts.moveIdentities(tx, workspaceId, Arrays.asList(merge.getArrayOfLongs("swapped_identity_ids")),
+                    targetId);
+            Conversation targetConversation = conversations.forContact(tx, workspaceId, targetId).orElseThrow();
+            Conversation sourceConversation = conversations.forContact(tx, workspaceId, sourceId).orElseThrow();
+            conversations.setMergedInto(tx, workspaceId, sourceConversation.id(), null);
+            int movedBack = messages.moveBack(tx, workspaceId, targetConversation.id(), sourceConversation.id());
+            contacts.setMergedInto(tx, workspaceId, sourceId, null);
+            Conversation refreshedTarget = conversations.refresh(tx, workspaceId, targetConversation.id());
+            Conversation refreshedSource = conversations.refresh(tx, workspaceId, sourceConversation.id());
+            tx.update("UPDATE contact_merges SET undone_at = now(), undone_by_agent_id = $2 WHERE id = $1",
+                    merge.getLong("id"), caller.agentId());
+            events.append(tx, workspaceId, EventType.CONTACT_UNMERGED, new JsonObject()
+                    .put("mergeId", merge.getLong("id")).put("contactId", targetId).put("restoredContactId", sourceId)
+                    .put("conversationId", targetConversation.id())
+                    .put("restoredConversationId", sourceConversation.id()).put("movedMessages", movedBack)
+                    .put("byAgentId", caller.agentId()).put("conversation", refreshedTarget.toJson())
+                    .put("restoredConversation", refreshedSource.toJson()));
+            log.info("contacts unmerged merge={} contact={} restored={} messages={} agent={}", merge.getLong("id"),
+                    targetId, sourceId, movedBack, caller.agentId());
+            return views.view(tx, workspaceId, targetId).put("restoredContactId", sourceId);
+        });
+    }
+
+    /** Why these two were merged: the open suggestion's evidence when there is one, else "by hand". */
+    private JsonObject evidence(Sql tx, long workspaceId, long a, long b) {
+        return tx.one("""
+                SELECT evidence FROM merge_suggestions
+                WHERE workspace_id = $1 AND ((contact_id = $2 AND other_contact_id = $3)
+                                          OR (contact_id = $3 AND other_contact_id = $2))
+                ORDER BY id DESC LIMIT 1""", workspaceId, a, b)
+                .map(r -> r.getJsonObject("evidence").put("source", "suggestion"))
+                .orElse(new JsonObject().put("source", "agent").put("reason", "merged by an agent"));
+    }
+}

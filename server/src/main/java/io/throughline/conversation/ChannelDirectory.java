@@ -1,0 +1,22 @@
+package io.throughline.conversation;
+
+import io.throughline.connector.IdentityKind;
+import io.throughline.store.Sql;
+import java.util.List;
+import java.util.Optional;
+
+/** What routing needs to know about the workspace's inboxes and their channels (read on the caller's transaction). */
+public interface ChannelDirectory {
+
+    /** An enabled inbox of the workspace. */
+    record InboxInfo(long id, String kind, String name) {
+    }
+
+    Optional<InboxInfo> enabledInbox(Sql sql, long workspaceId, long inboxId);
+
+    /** Enabled inboxes of one kind, oldest first. */
+    List<InboxInfo> enabledInboxes(Sql sql, long workspaceId, String kind);
+
+    /** The identity kind through which a channel reaches any contact (see ChannelConnector#reaches). */
+    Optional<IdentityKind> reaches(String kind);
+}

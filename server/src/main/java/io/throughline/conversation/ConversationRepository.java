@@ -1,0 +1,132 @@
+package io.throughline.conversation;
+
+import io.throughline.store.Sql;
+import io.vertx.sqlclient.Row;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/** SQL for conversations. Every statement is scoped by workspace. */
+public final class ConversationRepository {
+
+    /** The contact's conversation, and whether it was created now. */
+    public record Ensured(Conversation conversation, boolean created) {
+    }
+
+    /** A conversation after a change, with the status it had before. */
+    public record Changed(Conversation conversation, Status previousStatus) {
+        public boolean statusChanged() {
+            return conversation.status() != previousStatus;
+        }
+    }
+
+    /** Creates the contact's one conversation unless it exists (the unique index on contact_id decides races). */
+    public Ensured ensureFor(Sql tx, long workspaceId, long contactId) {
+        Optional<Row> inserted = tx.one("""
+                INSERT INTO conversations (workspace_id, contact_id) VALUES ($1, $2)
+                ON CONFLICT (contact_id) DO NOTHING
+                RETURNING""" + " " + Conversation.COLUMNS, workspaceId, contactId);
+        if (inserted.isPresent()) {
+            return new Ensured(Conversation.from(inserted.get()), true);
+        }
+        return new Ensured(Conversation.from(tx.single("SELECT " + Conversation.COLUMNS
+                + " FROM conversations WHERE workspace_id = $1 AND contact_id = $2", workspaceId, contactId)), false);
+    }
+
+    public Optional<Conversation> find(Sql sql, long workspaceId, long id) {
+        return sql.one("SELECT " + Conversation.COLUMNS + " FROM conversations WHERE workspace_id = $1 AND id = $2",
+                workspaceId, id).map(Conversation::from);
+    }
+
+    public Optional<Conversation> lock(Sql tx, long workspaceId, long id) {
+        return tx.one("SELECT " + Conversation.COLUMNS + " FROM conversations WHERE workspace_id = $1 AND id = $2"
+                + " FOR UPDATE", workspaceId, id).map(Conversation::from);
+    }
+
+    public Optional<Conversation> forContact(Sql sql, long workspaceId, long contactId) {
+        return sql.one("SELECT " + Conversation.COLUMNS + " FROM conversations WHERE workspace_id = $1"
+                + " AND contact_id = $2", workspaceId, contactId).map(Conversation::from);
+    }
+
+    /**
+     * Records a customer message: it becomes the last activity, its channel joins the conversation's channels,
+     * and a snoozed or resolved conversation reopens.
+     */
+    public Changed recordInbound(Sql tx, long workspaceId, long id, long messageId, String channel,
+                                 Instant at) {
+        Row row = tx.single("""
+                UPDATE conversations c SET
+                    last_message_id = $3, last_activity_at = greatest(c.last_activity_at, $5),
+                    last_inbound_message_id = $3, last_inbound_at = $5,
+                    channels = CASE WHEN $4::text IS NULL OR $4 = ANY(c.channels) THEN c.channels
+                                    ELSE array_append(c.channels, $4) END,
+                    status = CASE WHEN c.status IN ('snoozed', 'resolved') THEN 'open' ELSE c.status END,
+                    snoozed_until = CASE WHEN c.status IN ('snoozed', 'resolved') THEN NULL ELSE c.snoozed_until END,
+                    updated_at = now()
+                FROM (SELECT id, status FROM conversations WHERE workspace_id = $1 AND id = $2 FOR UPDATE) old
+                WHERE c.id = old.id
+                RETURNING old.status AS previous_status,""" + " " + Conversation.columns("c"),
+                workspaceId, id, messageId, channel, at);
+        return changed(row);
+    }
+
+    /** Records an agent message: replies become the last message, notes only activity. */
+    public Conversation recordOutbound(Sql tx, long workspaceId, long id, long messageId, boolean note,
+                                       Instant at) {
+        return Conversation.from(tx.single("""
+                UPDATE conversations SET
+                    last_message_id = CASE WHEN $4 THEN last_message_id ELSE $3 END,
+                    last_activity_at = greatest(last_activity_at, $5), updated_at = now()
+                WHERE workspace_id = $1 AND id = $2
+                RETURNING""" + " " + Conversation.COLUMNS, workspaceId, id, messageId, note, at));
+    }
+
+    /** Writes the agent-editable fields. */
+    public Changed update(Sql tx, long workspaceId, long id, Status status, Long assigneeId, Priority priority,
+                          List<String> labels, Instant snoozedUntil) {
+        Row row = tx.single("""
+                UPDATE conversations c SET status = $3, assignee_id = $4, priority = $5, labels = $6,
+                    snoozed_until = $7, updated_at = now()
+                FROM (SELECT id, status FROM conversations WHERE workspace_id = $1 AND id = $2 FOR UPDATE) old
+                WHERE c.id = old.id
+                RETURNING old.status AS previous_status,""" + " " + Conversation.columns("c"),
+                workspaceId, id, status.wireName(), assigneeId, priority.wireName(), labels, snoozedUntil);
+        return changed(row);
+    }
+
+    /** Snoozed conversations whose time has come, locked for waking. */
+    public List<Conversation> dueSnoozed(Sql tx, int limit) {
+        return tx.list("SELECT " + Conversation.COLUMNS + " FROM conversations WHERE status = 'snoozed'"
+                + " AND snoozed_until <= now() ORDER BY snoozed_until LIMIT $1 FOR UPDATE SKIP LOCKED",
+                Conversation::from, limit);
+    }
+
+    public void setMergedInto(Sql tx, long workspaceId, long id, Long targetId) {
+        tx.update("UPDATE conversations SET merged_into_id = $3, updated_at = now() WHERE workspace_id = $1"
+                + " AND id = $2", workspaceId, id, targetId);
+    }
+
+    /** Recomputes the derived fields (last message, activity, channels) from the messages it holds now. */
+    public Conversation refresh(Sql tx, long workspaceId, long id) {
+        return Conversation.from(tx.single("""
+                UPDATE conversations c SET
+                    last_message_id = (SELECT m.id FROM messages m WHERE m.conversation_id = c.id AND m.kind <> 'note'
+                                       ORDER BY m.created_at DESC, m.id DESC LIMIT 1),
+                    last_inbound_message_id = (SELECT m.id FROM messages m WHERE m.conversation_id = c.id
+                                               AND m.kind = 'in' ORDER BY m.created_at DESC, m.id DESC LIMIT 1),
+                    last_inbound_at = (SELECT max(m.created_at) FROM messages m WHERE m.conversation_id = c.id
+                                       AND m.kind = 'in'),
+                    last_activity_at = coalesce((SELECT max(m.created_at) FROM messages m
+                                                 WHERE m.conversation_id = c.id), c.created_at),
+                    channels = coalesce((SELECT array_agg(DISTINCT m.channel) FROM messages m
+                                         WHERE m.conversation_id = c.id AND m.channel IS NOT NULL), '{}'),
+                    updated_at = now()
+                WHERE c.workspace_id = $1 AND c.id = $2
+                RETURNING""" + " " + Conversation.columns("c"), workspaceId, id));
+    }
+
+    private static Changed changed(Row row) {
+        return new Changed(Conversation.from(row),
+                Status.fromWireName(row.getString("previous_status")).orElseThrow());
+    }
+}

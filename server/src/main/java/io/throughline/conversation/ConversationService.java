@@ -1,0 +1,269 @@
+package io.throughline.conversation;
+
+import io.throughline.agent.AgentRepository;
+import io.throughline.agent.Caller;
+import io.throughline.agent.Tokens;
+import io.throughline.attachment.AttachmentRepository;
+import io.throughline.delivery.DeliveryRepository;
+import io.throughline.failure.Conflict;
+import io.throughline.failure.Invalid;
+import io.throughline.failure.NotFound;
+import io.throughline.realtime.EventLog;
+import io.throughline.realtime.EventType;
+import io.throughline.store.Database;
+import io.throughline.store.Sql;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What agents do with conversations: list, read, change, reply and note. Every method is scoped to the caller's
+ * workspace; an id from another workspace is simply not found.
+ */
+public final class ConversationService {
+
+    private static final Logger log = LoggerFactory.getLogger(ConversationService.class);
+
+    private final Database database;
+    private final ConversationRepository conversations;
+    private final ConversationQueries queries;
+    private final MessageRepository messages;
+    private final MessageView views;
+    private final AttachmentRepository attachments;
+    private final DeliveryRepository deliveries;
+    private final AgentRepository agents;
+    private final ReplyRouter router;
+    private final EventLog events;
+    private final Runnable outboxWake;
+    private final Clock clock;
+
+    public ConversationService(Database database, ConversationRepository conversations, ConversationQueries queries,
+                               MessageRepository messages, MessageView views, AttachmentRepository attachments,
+                               DeliveryRepository deliveries, AgentRepository agents, ReplyRouter router,
+                               EventLog events, Runnable outboxWake, Clock clock) {
+        this.database = database;
+        this.conversations = conversations;
+        this.queries = queries;
+        this.messages = messages;
+        this.views = views;
+        this.attachments = attachments;
+        this.deliveries = deliveries;
+        this.agents = agents;
+        this.router = router;
+        this.events = events;
+        this.outboxWake = outboxWake;
+        this.clock = clock;
+    }
+
+    /** A posted message, and whether it was a replay of an earlier request with the same Idempotency-Key. */
+    public record Posted(JsonObject message, boolean replayed) {
+    }
+
+    public JsonObject list(Caller caller, ConversationFilter filter) {
+        ConversationQueries.Page page = queries.list(database.sql(), caller.workspaceId(), caller.agentId(), filter);
+        return new JsonObject()
+                .put("conversations", new JsonArray(page.conversations()))
+                .put("nextCursor", page.next() == null ? null : page.next().encode());
+    }
+
+    public JsonObject get(Caller caller, long id) {
+        return queries.get(database.sql(), caller.workspaceId(), id).orElseThrow(() -> notFound(id));
+    }
+
+    public JsonObject messages(Caller caller, long id, Long before, int limit) {
+        Sql sql = database.sql();
+        conversations.find(sql, caller.workspaceId(), id).orElseThrow(() -> notFound(id));
+        List<Row> rows = new ArrayList<>(messages.page(sql, caller.workspaceId(), id, before, limit + 1));
+        boolean more = rows.size() > limit;
+        if (more) {
+            rows = rows.subList(0, limit);
+        }
+        List<JsonObject> page = new ArrayList<>(views.render(sql, caller.workspaceId(), rows));
+        Collections.reverse(page);
+        return new JsonObject()
+                .put("messages", new JsonArray(page))
+                .put("nextBefore", more ? page.getFirst().getLong("id") : null);
+    }
+
+    public JsonObject update(Caller caller, long id, ConversationPatch patch) {
+        long workspaceId = caller.workspaceId();
+        ConversationRepository.Changed changed = database.tx(tx -> {
+            Conversation current = conversations.lock(tx, workspaceId, id).orElseThrow(() -> notFound(id));
+            if (current.mergedIntoId() != null) {
+                throw new Conflict("conversation " + id + " was merged into " + current.mergedIntoId());
+            }
+            Long assignee = patch.assigneeSet() ? patch.assigneeId() : current.assigneeId();
+            if (patch.assigneeSet() && assignee != null) {
+                agents.find(tx, workspaceId, assignee).filter(a -> a.active())
+                        .orElseThrow(() -> Invalid.field("assigneeId", "no active agent " + assignee
+                                + " in this workspace"));
+            }
+            Status status = patch.status() == null ? current.status() : patch.status();
+            Instant snoozedUntil = patch.snoozedUntilSet() ? patch.snoozedUntil() : current.snoozedUntil();
+            if (status != Status.SNOOZED) {
+                snoozedUntil = null;
+            } else if (snoozedUntil != null && !snoozedUntil.isAfter(Instant.now(clock))) {
+                throw Invalid.field("snoozedUntil", "must be in the future");
+            }
+            ConversationRepository.Changed result = conversations.update(tx, workspaceId, id, status, assignee,
+                    patch.priority() == null ? current.priority() : patch.priority(),
+                    patch.labels() == null ? current.labels() : patch.labels(), snoozedUntil);
+            appendChangeEvents(tx, caller, current, result);
+            return result;
+        });
+        log.info("conversation updated conversation={} status={} assignee={}", id,
+                changed.conversation().status().wireName(), changed.conversation().assigneeId());
+        return get(caller, id);
+    }
+
+    private void appendChangeEvents(Sql tx, Caller caller, Conversation before,
+                                    ConversationRepository.Changed result) {
+        Conversation after = result.conversation();
+        JsonObject base = new JsonObject().put("conversation", after.toJson()).put("byAgentId", caller.agentId());
+        if (result.statusChanged()) {
+            events.append(tx, after.workspaceId(), EventType.CONVERSATION_STATUS_CHANGED,
+                    base.copy().put("previousStatus", result.previousStatus().wireName()));
+        }
+        if (!Objects.equals(before.assigneeId(), after.assigneeId())) {
+            events.append(tx, after.workspaceId(), EventType.ASSIGNEE_CHANGED,
+                    base.copy().put("previousAssigneeId", before.assigneeId()));
+        }
+        if (before.priority() != after.priority() || !before.labels().equals(after.labels())
+                || !Objects.equals(before.snoozedUntil(), after.snoozedUntil())) {
+            events.append(tx, after.workspaceId(), EventType.CONVERSATION_UPDATED, base);
+        }
+    }
+
+    /**
+     * Posts a reply (committed together with its delivery row: the outbox) or a private note. With an
+     * Idempotency-Key, a repeated request returns the first message instead of sending twice.
+     */
+    public Posted post(Caller caller, long id, AgentMessage reply, String idempotencyKey) {
+        String requestHash = Tokens.sha256Hex(id + "\n" + reply);
+        Posted posted = database.txWithRetry(3, tx -> {
+            if (idempotencyKey != null) {
+                Optional<Posted> replay = claimKey(tx, caller, idempotencyKey, requestHash);
+                if (replay.isPresent()) {
+                    return replay.get();
+                }
+            }
+            Conversation conversation = conversations.lock(tx, caller.workspaceId(), id)
+                    .orElseThrow(() -> notFound(id));
+            if (conversation.mergedIntoId() != null) {
+                throw new Conflict("conversation " + id + " was merged into " + conversation.mergedIntoId()
+                        + "; post there");
+            }
+            Message message = reply.note() ? insertNote(tx, caller, conversation, reply)
+                    : insertReply(tx, caller, conversation, reply);
+            if (!reply.attachmentIds().isEmpty()) {
+                int claimed = attachments.claim(tx, caller.workspaceId(), reply.attachmentIds(), message.id()).size();
+                if (claimed != reply.attachmentIds().size()) {
+                    throw Invalid.field("attachments", "unknown or already used attachment ids");
+                }
+            }
+            Conversation updated = conversations.recordOutbound(tx, caller.workspaceId(), id, message.id(),
+                    reply.note(), message.createdAt());
+            if (idempotencyKey != null) {
+                tx.update("UPDATE idempotency_keys SET message_id = $4 WHERE workspace_id = $1 AND agent_id = $2"
+                        + " AND key = $3", caller.workspaceId(), caller.agentId(), idempotencyKey, message.id());
+            }
+            JsonObject json = views.render(tx, caller.workspaceId(),
+                    messages.viewRow(tx, caller.workspaceId(), message.id()).orElseThrow());
+            events.append(tx, caller.workspaceId(), EventType.MESSAGE_CREATED, new JsonObject()
+                    .put("conversationId", id).put("message", json).put("conversation", updated.toJson()));
+            if (!reply.note()) {
+                tx.afterCommit(outboxWake);
+            }
+            return new Posted(json, false);
+        });
+        if (!posted.replayed()) {
+            log.info("agent message posted conversation={} message={} kind={} agent={}", id,
+                    posted.message().getLong("id"), posted.message().getString("kind"), caller.agentId());
+        }
+        return posted;
+    }
+
+    private Optional<Posted> claimKey(Sql tx, Caller caller, String key, String requestHash) {
+        boolean claimed = tx.one("""
+                INSERT INTO idempotency_keys (workspace_id, agent_id, key, request_hash) VALUES ($1, $2, $3, $4)
+                ON CONFLICT DO NOTHING RETURNING key""", caller.workspaceId(), caller.agentId(), key, requestHash)
+                .isPresent();
+        if (claimed) {
+            return Optional.empty();
+        }
+        Row existing = tx.single("SELECT request_hash, message_id FROM idempotency_keys WHERE workspace_id = $1"
+                + " AND agent_id = $2 AND key = $3", caller.workspaceId(), caller.agentId(), key);
+        if (!existing.getString("request_hash").equals(requestHash)) {
+            throw new Conflict("this Idempotency-Key was already used for a different request");
+        }
+        long messageId = existing.getLong("message_id");
+        JsonObject json = views.render(tx, caller.workspaceId(),
+                messages.viewRow(tx, caller.workspaceId(), messageId).orElseThrow());
+        return Optional.of(new Posted(json, true));
+    }
+
+    private Message insertNote(Sql tx, Caller caller, Conversation conversation, AgentMessage reply) {
+        return messages.insert(tx, new NewMessage(caller.workspaceId(), conversation.id(), null, null,
+                MessageKind.NOTE, "agent", null, caller.agentId(), reply.body(), null, null, null, null, null,
+                List.of(), null)).orElseThrow();
+    }
+
+    private Message insertReply(Sql tx, Caller caller, Conversation conversation, AgentMessage reply) {
+        ReplyRouter.Route route = router.replyChannelFor(tx, conversation, reply.channel());
+        Message message = messages.insert(tx, new NewMessage(caller.workspaceId(), conversation.id(),
+                route.inboxId(), route.channel(), MessageKind.OUT, "agent", null, caller.agentId(), reply.body(),
+                null, null, null, null, new JsonObject().put("to", route.targetJson()), List.of(), null))
+                .orElseThrow();
+        deliveries.insert(tx, caller.workspaceId(), message.id(), route.inboxId(), route.channel(),
+                route.targetJson());
+        return message;
+    }
+
+    /** The agent's retry button: a failed delivery goes back in the outbox with a fresh attempt budget. */
+    public JsonObject retry(Caller caller, long messageId) {
+        JsonObject json = database.tx(tx -> {
+            Message message = messages.find(tx, caller.workspaceId(), messageId)
+                    .orElseThrow(() -> new NotFound("no message " + messageId + " in this workspace"));
+            deliveries.retry(tx, caller.workspaceId(), messageId)
+                    .orElseThrow(() -> new Conflict("message " + messageId + " has no failed delivery to retry"));
+            JsonObject view = views.render(tx, caller.workspaceId(),
+                    messages.viewRow(tx, caller.workspaceId(), messageId).orElseThrow());
+            events.append(tx, caller.workspaceId(), EventType.DELIVERY_UPDATED, new JsonObject()
+                    .put("conversationId", message.conversationId()).put("messageId", messageId)
+                    .put("delivery", view.getJsonObject("delivery")).put("message", view));
+            tx.afterCommit(outboxWake);
+            return view;
+        });
+        log.info("delivery retry requested message={} agent={}", messageId, caller.agentId());
+        return json;
+    }
+
+    /** Reopens snoozed conversations whose time has come; called periodically. */
+    public int wakeSnoozed() {
+        return database.tx(tx -> {
+            List<Conversation> due = conversations.dueSnoozed(tx, 100);
+            for (Conversation conversation : due) {
+                ConversationRepository.Changed changed = conversations.update(tx, conversation.workspaceId(),
+                        conversation.id(), Status.OPEN, conversation.assigneeId(), conversation.priority(),
+                        conversation.labels(), null);
+                events.append(tx, conversation.workspaceId(), EventType.CONVERSATION_STATUS_CHANGED,
+                        new JsonObject().put("conversation", changed.conversation().toJson())
+                                .put("previousStatus", Status.SNOOZED.wireName()).put("reason", "snooze ended"));
+            }
+            return due.size();
+        });
+    }
+
+    private static NotFound notFound(long id) {
+        return new NotFound("no conversation " + id + " in this workspace");
+    }
+}

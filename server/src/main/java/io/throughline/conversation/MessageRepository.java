@@ -1,0 +1,113 @@
+package io.throughline.conversation;
+
+import io.throughline.store.Sql;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** SQL for messages. */
+public final class MessageRepository {
+
+    /** A stored message located by its external id. */
+    public record Located(long messageId, long conversationId, Long authorContactId) {
+    }
+
+    public Optional<Located> byExternalId(Sql sql, long inboxId, String externalId) {
+        return sql.one("SELECT id, conversation_id, author_contact_id FROM messages WHERE inbox_id = $1"
+                + " AND external_id = $2", inboxId, externalId)
+                .map(r -> new Located(r.getLong("id"), r.getLong("conversation_id"), r.getLong("author_contact_id")));
+    }
+
+    /**
+     * The conversation holding a message or a delivery with this external id, in any inbox of the workspace (an
+     * email's In-Reply-To names a Message-ID we sent or received).
+     */
+    public Optional<Long> conversationOfExternalId(Sql sql, long workspaceId, String externalId) {
+        return sql.one("""
+                SELECT conversation_id FROM (
+                    SELECT m.conversation_id, m.created_at FROM messages m
+                    WHERE m.workspace_id = $1 AND m.external_id = $2
+                    UNION ALL
+                    SELECT m.conversation_id, m.created_at FROM deliveries d JOIN messages m ON m.id = d.message_id
+                    WHERE d.workspace_id = $1 AND d.external_id = $2
+                ) found ORDER BY created_at DESC LIMIT 1""", workspaceId, externalId)
+                .map(r -> r.getLong("conversation_id"));
+    }
+
+    /** Inserts unless (inbox, external id) exists; empty means a concurrent ingest stored it first. */
+    public Optional<Message> insert(Sql tx, NewMessage m) {
+        return tx.one("""
+                INSERT INTO messages (workspace_id, conversation_id, origin_conversation_id, inbox_id, channel, kind,
+                                      author_type, author_contact_id, author_agent_id, body, html, subject,
+                                      external_id, threading, metadata, flags, sent_at)
+                VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+                ON CONFLICT (inbox_id, external_id) WHERE external_id IS NOT NULL DO NOTHING
+                RETURNING""" + " " + Message.COLUMNS,
+                m.workspaceId(), m.conversationId(), m.inboxId(), m.channel(), m.kind().wireName(), m.authorType(),
+                m.authorContactId(), m.authorAgentId(), m.body(), m.html(), m.subject(), m.externalId(),
+                m.threading(), m.metadata() == null ? new JsonObject() : m.metadata(),
+                m.flags() == null ? List.of() : m.flags(), m.sentAt()).map(Message::from);
+    }
+
+    public Optional<Message> find(Sql sql, long workspaceId, long id) {
+        return sql.one("SELECT " + Message.COLUMNS + " FROM messages WHERE workspace_id = $1 AND id = $2",
+                workspaceId, id).map(Message::from);
+    }
+
+    /** Replaces the body of an inbound message, keeping the previous text in {@code edits}. */
+    public Optional<Message> edit(Sql tx, long inboxId, String externalId, String body, JsonObject metadata,
+                                  Instant editedAt) {
+        return tx.one("""
+                UPDATE messages SET
+                    edits = edits || jsonb_build_array(jsonb_build_object('body', body, 'replacedAt', $4::timestamptz)),
+                    body = $3, metadata = metadata || $5, edited_at = $4
+                WHERE inbox_id = $1 AND external_id = $2 AND body IS DISTINCT FROM $3
+                RETURNING""" + " " + Message.COLUMNS, inboxId, externalId, body, editedAt, metadata)
+                .map(Message::from);
+    }
+
+    /** Rows of one page of a thread, newest first, joined with authors and the latest delivery. */
+    public List<Row> page(Sql sql, long workspaceId, long conversationId, Long beforeId, int limit) {
+        List<Row> rows = new ArrayList<>();
+        String cursor = beforeId == null ? "" : """
+                 AND (m.created_at, m.id) < (SELECT b.created_at, b.id FROM messages b
+                                             WHERE b.workspace_id = $1 AND b.id = $4)""";
+        Object[] params = beforeId == null
+                ? new Object[] {workspaceId, conversationId, limit}
+                : new Object[] {workspaceId, conversationId, limit, beforeId};
+        sql.rows(MessageView.SELECT + " WHERE m.workspace_id = $1 AND m.conversation_id = $2" + cursor
+                + " ORDER BY m.created_at DESC, m.id DESC LIMIT $3", params).forEach(rows::add);
+        return rows;
+    }
+
+    /** One message's row for {@link MessageView}. */
+    public Optional<Row> viewRow(Sql sql, long workspaceId, long id) {
+        return sql.one(MessageView.SELECT + " WHERE m.workspace_id = $1 AND m.id = $2", workspaceId, id);
+    }
+
+    /** Moves every message of one conversation into another (a merge). */
+    public int moveAll(Sql tx, long workspaceId, long fromConversationId, long toConversationId) {
+        return tx.update("UPDATE messages SET conversation_id = $3 WHERE workspace_id = $1 AND conversation_id = $2",
+                workspaceId, fromConversationId, toConversationId);
+    }
+
+    /**
+     * Moves back, out of {@code fromConversationId}, every message that first landed in {@code conversationId}
+     * or in a conversation merged into it (an unmerge).
+     */
+    public int moveBack(Sql tx, long workspaceId, long fromConversationId, long conversationId) {
+        return tx.update("""
+                WITH RECURSIVE absorbed AS (
+                    SELECT id FROM conversations WHERE workspace_id = $1 AND id = $3
+                    UNION
+                    SELECT c.id FROM conversations c JOIN absorbed a ON c.merged_into_id = a.id
+                )
+                UPDATE messages SET conversation_id = $3
+                WHERE workspace_id = $1 AND conversation_id = $2
+                  AND origin_conversation_id IN (SELECT id FROM absorbed)""",
+                workspaceId, fromConversationId, conversationId);
+    }
+}

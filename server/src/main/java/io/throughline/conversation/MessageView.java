@@ -1,0 +1,110 @@
+package io.throughline.conversation;
+
+import io.throughline.attachment.Attachment;
+import io.throughline.attachment.AttachmentRepository;
+import io.throughline.store.Sql;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Map;
+
+/** Builds the agent API's message JSON: the message, its author's name, attachments and delivery status. */
+public final class MessageView {
+
+    static final String SELECT = "SELECT " + prefixed() + """
+            , ag.name AS agent_name, ct.name AS contact_name,
+              d.id AS d_id, d.status AS d_status, d.channel AS d_channel, d.target AS d_target,
+              d.attempts AS d_attempts, d.last_error AS d_last_error, d.next_attempt_at AS d_next_attempt_at,
+              d.updated_at AS d_updated_at, d.sent_at AS d_sent_at
+            FROM messages m
+            LEFT JOIN agents ag ON ag.id = m.author_agent_id
+            LEFT JOIN contacts ct ON ct.id = m.author_contact_id
+            LEFT JOIN LATERAL (SELECT * FROM deliveries WHERE message_id = m.id ORDER BY id DESC LIMIT 1) d ON true
+            """;
+
+    private final AttachmentRepository attachments;
+
+    public MessageView(AttachmentRepository attachments) {
+        this.attachments = attachments;
+    }
+
+    /** JSON for rows from {@link MessageRepository#page} or {@link MessageRepository#viewRow}, in row order. */
+    public List<JsonObject> render(Sql sql, long workspaceId, List<Row> rows) {
+        List<Long> ids = rows.stream().map(r -> r.getLong("id")).toList();
+        Map<Long, List<Attachment>> files = attachments.forMessages(sql, workspaceId, ids);
+        return rows.stream().map(row -> toJson(row, files.getOrDefault(row.getLong("id"), List.of()))).toList();
+    }
+
+    public JsonObject render(Sql sql, long workspaceId, Row row) {
+        return render(sql, workspaceId, List.of(row)).getFirst();
+    }
+
+    private static JsonObject toJson(Row row, List<Attachment> files) {
+        Message m = Message.from(row);
+        String authorName = switch (m.authorType()) {
+            case "agent" -> row.getString("agent_name");
+            case "contact" -> row.getString("contact_name");
+            default -> "Throughline";
+        };
+        return toJson(m, authorName, files, delivery(row));
+    }
+
+    /** The JSON of a message whose author name and delivery the caller already knows (ingest does). */
+    public static JsonObject toJson(Message m, String authorName, List<Attachment> files, JsonObject delivery) {
+        Long authorId = m.authorAgentId() != null ? m.authorAgentId() : m.authorContactId();
+        JsonArray attachmentJson = new JsonArray();
+        files.forEach(a -> attachmentJson.add(a.toJson()));
+        return new JsonObject()
+                .put("id", m.id())
+                .put("conversationId", m.conversationId())
+                .put("kind", m.kind().wireName())
+                .put("channel", m.channel())
+                .put("inboxId", m.inboxId())
+                .put("author", new JsonObject().put("type", m.authorType()).put("id", authorId).put("name", authorName))
+                .put("body", m.body())
+                .put("html", m.html())
+                .put("subject", m.subject())
+                .put("externalId", m.externalId())
+                .put("threading", m.threading())
+                .put("flags", new JsonArray(m.flags()))
+                .put("metadata", m.metadata())
+                .put("attachments", attachmentJson)
+                .put("edits", m.edits())
+                .put("editedAt", Conversation.text(m.editedAt()))
+                .put("sentAt", Conversation.text(m.sentAt()))
+                .put("createdAt", Conversation.text(m.createdAt()))
+                .put("delivery", delivery);
+    }
+
+    private static JsonObject delivery(Row row) {
+        Long id = row.getLong("d_id");
+        if (id == null) {
+            return null;
+        }
+        return new JsonObject()
+                .put("id", id)
+                .put("status", row.getString("d_status"))
+                .put("channel", row.getString("d_channel"))
+                .put("to", row.getJsonObject("d_target"))
+                .put("attempts", row.getInteger("d_attempts"))
+                .put("lastError", row.getString("d_last_error"))
+                .put("nextAttemptAt", "pending".equals(row.getString("d_status"))
+                        ? text(row.getOffsetDateTime("d_next_attempt_at")) : null)
+                .put("sentAt", text(row.getOffsetDateTime("d_sent_at")))
+                .put("updatedAt", text(row.getOffsetDateTime("d_updated_at")));
+    }
+
+    private static String text(OffsetDateTime value) {
+        return value == null ? null : value.toInstant().toString();
+    }
+
+    private static String prefixed() {
+        StringBuilder out = new StringBuilder();
+        for (String column : Message.COLUMNS.split(",")) {
+            out.append(out.isEmpty() ? "" : ", ").append("m.").append(column.strip());
+        }
+        return out.toString();
+    }
+}

@@ -1,0 +1,84 @@
+package io.throughline.conversation;
+
+import io.throughline.connector.IdentityKind;
+import io.throughline.connector.Recipient;
+import io.throughline.failure.Invalid;
+import io.throughline.store.Sql;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import java.util.Optional;
+
+/**
+ * Picks where a reply goes (ARCHITECTURE.md rule 4): by default the channel and inbox of the customer's last
+ * message; when the agent picks a channel, the inbox the customer last used in it, or any inbox of that channel
+ * that can reach one of the contact's identities.
+ */
+public final class ReplyRouter {
+
+    /** Where one reply goes. */
+    public record Route(long inboxId, String channel, Recipient to) {
+        public JsonObject targetJson() {
+            return new JsonObject().put("kind", to.kind().wireName()).put("value", to.value()).put("name", to.name());
+        }
+    }
+
+    private final ChannelDirectory channels;
+
+    public ReplyRouter(ChannelDirectory channels) {
+        this.channels = channels;
+    }
+
+    public Route replyChannelFor(Sql sql, Conversation conversation, String requestedChannel) {
+        long workspaceId = conversation.workspaceId();
+        String contactName = sql.one("SELECT name FROM contacts WHERE workspace_id = $1 AND id = $2", workspaceId,
+                conversation.contactId())
+                .map(r -> r.getString("name")).orElse(null);
+        Optional<Row> lastInbound = lastInbound(sql, conversation, requestedChannel);
+        if (lastInbound.isPresent()) {
+            Row row = lastInbound.get();
+            long inboxId = row.getLong("inbox_id");
+            Optional<Recipient> from = sender(row.getJsonObject("metadata"), contactName);
+            if (channels.enabledInbox(sql, workspaceId, inboxId).isPresent() && from.isPresent()) {
+                return new Route(inboxId, row.getString("channel"), from.get());
+            }
+            if (requestedChannel == null) {
+                requestedChannel = row.getString("channel");
+            }
+        }
+        if (requestedChannel == null) {
+            throw Invalid.field("channel", "the customer has not written yet: pick the channel to reply through");
+        }
+        return reachable(sql, conversation, requestedChannel, contactName);
+    }
+
+    private Route reachable(Sql sql, Conversation conversation, String channel, String contactName) {
+        IdentityKind kind = channels.reaches(channel).orElseThrow(() -> Invalid.field("channel",
+                "the customer has not written through " + channel + ", so a reply cannot reach them there"));
+        String value = sql.one("""
+                SELECT value FROM identities WHERE workspace_id = $1 AND contact_id = $2 AND kind = $3
+                ORDER BY proven DESC, id DESC LIMIT 1""", conversation.workspaceId(), conversation.contactId(),
+                kind.wireName()).map(r -> r.getString("value")).orElseThrow(() -> Invalid.field("channel",
+                "the contact has no " + kind.wireName() + " identity to reach through " + channel));
+        ChannelDirectory.InboxInfo inbox = channels.enabledInboxes(sql, conversation.workspaceId(), channel).stream()
+                .findFirst().orElseThrow(() -> Invalid.field("channel", "no enabled " + channel + " inbox"));
+        return new Route(inbox.id(), channel, new Recipient(kind, value, contactName));
+    }
+
+    private static Optional<Row> lastInbound(Sql sql, Conversation conversation, String channel) {
+        return sql.one("""
+                SELECT inbox_id, channel, metadata FROM messages
+                WHERE workspace_id = $1 AND conversation_id = $2 AND kind = 'in' AND inbox_id IS NOT NULL
+                  AND ($3::text IS NULL OR channel = $3)
+                ORDER BY created_at DESC, id DESC LIMIT 1""", conversation.workspaceId(), conversation.id(), channel);
+    }
+
+    /** The identity a message came from, which ingest records in its metadata as {@code from}. */
+    private static Optional<Recipient> sender(JsonObject metadata, String contactName) {
+        JsonObject from = metadata == null ? null : metadata.getJsonObject("from");
+        if (from == null) {
+            return Optional.empty();
+        }
+        return IdentityKind.fromWireName(from.getString("kind"))
+                .map(kind -> new Recipient(kind, from.getString("value"), contactName));
+    }
+}

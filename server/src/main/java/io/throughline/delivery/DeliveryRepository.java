@@ -1,0 +1,90 @@
+package io.throughline.delivery;
+
+import io.throughline.store.Sql;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/** SQL for the outbox. */
+public final class DeliveryRepository {
+
+    private static final String CLAIMED_COLUMNS = "d.id, d.workspace_id, d.message_id, m.conversation_id,"
+            + " d.inbox_id, d.channel, d.target, d.attempts";
+
+    public long insert(Sql tx, long workspaceId, long messageId, long inboxId, String channel, JsonObject target) {
+        return tx.single("""
+                INSERT INTO deliveries (workspace_id, message_id, inbox_id, channel, target)
+                VALUES ($1, $2, $3, $4, $5) RETURNING id""", workspaceId, messageId, inboxId, channel, target)
+                .getLong("id");
+    }
+
+    /**
+     * Claims due deliveries for this node: counts the attempt and leases the row, so a node that dies mid-send
+     * lets another retry it after the lease. SKIP LOCKED spreads the outbox across nodes without waiting.
+     */
+    public List<Delivery> claim(Sql tx, int limit, Duration lease) {
+        return tx.list("""
+                WITH due AS (
+                    SELECT id FROM deliveries
+                    WHERE status = 'pending' AND next_attempt_at <= now()
+                      AND (lease_until IS NULL OR lease_until < now())
+                    ORDER BY next_attempt_at, id LIMIT $1
+                    FOR UPDATE SKIP LOCKED
+                ), claimed AS (
+                    UPDATE deliveries d SET attempts = d.attempts + 1,
+                        lease_until = now() + make_interval(secs => $2), updated_at = now()
+                    FROM due WHERE d.id = due.id
+                    RETURNING d.*
+                )
+                SELECT""" + " " + CLAIMED_COLUMNS + " FROM claimed d JOIN messages m ON m.id = d.message_id",
+                Delivery::from, limit, (double) lease.toSeconds());
+    }
+
+    /** Records success; false when the lease was lost to another node meanwhile (its attempt counts instead). */
+    public boolean markSent(Sql tx, Delivery delivery, String externalId, JsonObject metadata) {
+        return tx.update("""
+                UPDATE deliveries SET status = 'sent', lease_until = NULL, external_id = $3, metadata = metadata || $4,
+                    last_error = NULL, sent_at = now(), updated_at = now()
+                WHERE id = $1 AND attempts = $2 AND status = 'pending'""",
+                delivery.id(), delivery.attempts(), externalId, metadata) == 1;
+    }
+
+    public boolean markRetry(Sql tx, Delivery delivery, Duration wait, String error) {
+        return tx.update("""
+                UPDATE deliveries SET lease_until = NULL, last_error = $3,
+                    next_attempt_at = now() + make_interval(secs => $4), updated_at = now()
+                WHERE id = $1 AND attempts = $2 AND status = 'pending'""",
+                delivery.id(), delivery.attempts(), error, wait.toMillis() / 1000.0) == 1;
+    }
+
+    public boolean markFailed(Sql tx, Delivery delivery, String error) {
+        return tx.update("""
+                UPDATE deliveries SET status = 'failed', lease_until = NULL, last_error = $3, updated_at = now()
+                WHERE id = $1 AND attempts = $2 AND status = 'pending'""",
+                delivery.id(), delivery.attempts(), error) == 1;
+    }
+
+    /** A channel's later report (a bounce, a delivery notice) about the delivery it gave this external id. */
+    public Optional<Row> markReported(Sql tx, long inboxId, String externalId, DeliveryStatus status, String reason) {
+        return tx.one("""
+                UPDATE deliveries d SET status = $3, last_error = CASE WHEN $3 = 'failed' THEN $4 ELSE d.last_error END,
+                    updated_at = now()
+                FROM messages m
+                WHERE d.inbox_id = $1 AND d.external_id = $2 AND m.id = d.message_id
+                RETURNING d.workspace_id, d.message_id, m.conversation_id""",
+                inboxId, externalId, status.wireName(), reason);
+    }
+
+    /** Puts the newest failed delivery of a message back in the queue with a fresh attempt budget. */
+    public Optional<Row> retry(Sql tx, long workspaceId, long messageId) {
+        return tx.one("""
+                UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = now(), lease_until = NULL,
+                    updated_at = now()
+                WHERE id = (SELECT id FROM deliveries WHERE workspace_id = $1 AND message_id = $2
+                            ORDER BY id DESC LIMIT 1)
+                  AND status = 'failed'
+                RETURNING id""", workspaceId, messageId);
+    }
+}

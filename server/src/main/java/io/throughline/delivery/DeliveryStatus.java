@@ -1,0 +1,15 @@
+package io.throughline.delivery;
+
+import java.util.Locale;
+
+/** Where a delivery stands. {@code pending} covers waiting, sending and waiting to retry. */
+public enum DeliveryStatus {
+    PENDING,
+    SENT,
+    FAILED,
+    DELIVERED;
+
+    public String wireName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}

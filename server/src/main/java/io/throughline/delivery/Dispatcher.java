@@ -1,0 +1,206 @@
+package io.throughline.delivery;
+
+import io.throughline.config.ThroughlineConfig;
+import io.throughline.connector.ChannelInbox;
+import io.throughline.connector.DeliveryFailure;
+import io.throughline.connector.DeliveryReceipt;
+import io.throughline.connector.OutboundMessage;
+import io.throughline.conversation.MessageRepository;
+import io.throughline.conversation.MessageView;
+import io.throughline.realtime.EventLog;
+import io.throughline.realtime.EventType;
+import io.throughline.store.Database;
+import io.throughline.store.Sql;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends the outbox (ARCHITECTURE.md rule 7). A loop on a virtual thread claims due deliveries with SKIP LOCKED,
+ * sends each on its own virtual thread through its inbox's connector, and records {@code sent}, a retry with
+ * backoff, or {@code failed} with the reason, each with a {@code delivery.updated} event agents see.
+ *
+ * <p>A node that dies between send and commit leaves a leased row; after the lease another node sends it again
+ * with the same delivery id, which connectors pass on as the idempotency key.
+ */
+public final class Dispatcher {
+
+    private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
+
+    private final Database database;
+    private final DeliveryRepository deliveries;
+    private final OutboundAssembler assembler;
+    private final OpenInboxes inboxes;
+    private final EventLog events;
+    private final MessageRepository messages;
+    private final MessageView views;
+    private final ThroughlineConfig.Outbox config;
+    private final Backoff backoff;
+    private final Semaphore slots;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition wakeup = lock.newCondition();
+    private boolean woken;
+    private volatile boolean running;
+    private Thread loop;
+
+    public Dispatcher(Database database, DeliveryRepository deliveries, OutboundAssembler assembler,
+                      OpenInboxes inboxes, EventLog events, MessageRepository messages, MessageView views,
+                      ThroughlineConfig.Outbox config) {
+        this.database = database;
+        this.deliveries = deliveries;
+        this.assembler = assembler;
+        this.inboxes = inboxes;
+        this.events = events;
+        this.messages = messages;
+        this.views = views;
+        this.config = config;
+        this.backoff = new Backoff(config.initialBackoff(), config.maxBackoff());
+        this.slots = new Semaphore(config.concurrency());
+    }
+
+    public void start() {
+        running = true;
+        loop = Thread.ofVirtual().name("outbox-dispatcher").start(this::run);
+    }
+
+    /** A reply was committed on this node: look now rather than at the next poll. */
+    public void wake() {
+        lock.lock();
+        try {
+            woken = true;
+            wakeup.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Stops claiming and waits up to {@code grace} for sends in flight; unfinished ones are retried after lease. */
+    public void stop(Duration grace) {
+        running = false;
+        wake();
+        try {
+            if (loop != null) {
+                loop.join(grace);
+            }
+            if (slots.tryAcquire(config.concurrency(), grace.toMillis(), TimeUnit.MILLISECONDS)) {
+                slots.release(config.concurrency());
+            } else {
+                log.warn("outbox stopped with sends in flight; they will be retried after their lease");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void run() {
+        while (running) {
+            try {
+                int free = slots.availablePermits();
+                List<Delivery> claimed = free == 0 ? List.of()
+                        : database.tx(tx -> deliveries.claim(tx, free, config.lease()));
+                for (Delivery delivery : claimed) {
+                    slots.acquireUninterruptibly();
+                    Thread.ofVirtual().name("outbox-send-" + delivery.id()).start(() -> {
+                        try {
+                            send(delivery);
+                        } finally {
+                            slots.release();
+                            wake();
+                        }
+                    });
+                }
+                if (claimed.isEmpty() || slots.availablePermits() == 0) {
+                    await(config.pollInterval());
+                }
+            } catch (RuntimeException e) {
+                log.warn("outbox claim failed, retrying: {}", e.getMessage());
+                await(config.pollInterval());
+            }
+        }
+    }
+
+    private void await(Duration timeout) {
+        lock.lock();
+        try {
+            if (!woken && running) {
+                wakeup.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            }
+            woken = false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void send(Delivery delivery) {
+        try {
+            OutboundMessage message = assembler.assemble(database.sql(), delivery);
+            ChannelInbox inbox = inboxes.sender(delivery.inboxId()).orElseThrow(() -> unavailable(delivery));
+            DeliveryReceipt receipt = inbox.send(message);
+            record(delivery, tx -> deliveries.markSent(tx, delivery, receipt.externalId(), receipt.metadata()));
+            log.info("delivery sent delivery={} message={} inbox={} attempt={}", delivery.id(),
+                    delivery.messageId(), delivery.inboxId(), delivery.attempts());
+        } catch (DeliveryFailure failure) {
+            failed(delivery, failure);
+        } catch (RuntimeException e) {
+            log.error("delivery crashed in its connector delivery={} inbox={}", delivery.id(), delivery.inboxId(), e);
+            failed(delivery, DeliveryFailure.retryable("internal error: " + e, e));
+        }
+    }
+
+    private DeliveryFailure unavailable(Delivery delivery) {
+        boolean usable = database.sql().one("SELECT 1 FROM inboxes WHERE id = $1 AND enabled AND deleted_at IS NULL",
+                delivery.inboxId()).isPresent();
+        return usable ? DeliveryFailure.retryable("the inbox is not open on this node yet", null)
+                : DeliveryFailure.permanent("the inbox was disabled or deleted");
+    }
+
+    private void failed(Delivery delivery, DeliveryFailure failure) {
+        String reason = failure.getMessage() == null ? "unknown error" : failure.getMessage();
+        boolean giveUp = failure.permanent() || delivery.attempts() >= config.maxAttempts();
+        if (giveUp) {
+            String why = failure.permanent() ? reason
+                    : "gave up after " + delivery.attempts() + " attempts: " + reason;
+            record(delivery, tx -> deliveries.markFailed(tx, delivery, why));
+            log.warn("delivery failed delivery={} message={} inbox={} attempts={} reason={}", delivery.id(),
+                    delivery.messageId(), delivery.inboxId(), delivery.attempts(), why);
+        } else {
+            Duration wait = failure.retryAfter() != null ? failure.retryAfter() : backoff.after(delivery.attempts());
+            record(delivery, tx -> deliveries.markRetry(tx, delivery, wait, reason));
+            log.info("delivery retry delivery={} message={} inbox={} attempt={} in={}ms reason={}", delivery.id(),
+                    delivery.messageId(), delivery.inboxId(), delivery.attempts(), wait.toMillis(), reason);
+        }
+    }
+
+    /** Writes an outcome and its event in one transaction; a lost lease means another node owns it now. */
+    private void record(Delivery delivery, Predicate<Sql> outcome) {
+        try {
+            database.tx(tx -> {
+                if (!outcome.test(tx)) {
+                    log.warn("delivery lease lost delivery={} attempt={}; its newer attempt decides",
+                            delivery.id(), delivery.attempts());
+                    return null;
+                }
+                JsonObject message = messages.viewRow(tx, delivery.workspaceId(), delivery.messageId())
+                        .map(row -> views.render(tx, delivery.workspaceId(), row)).orElseThrow();
+                events.append(tx, delivery.workspaceId(), EventType.DELIVERY_UPDATED, new JsonObject()
+                        .put("conversationId", delivery.conversationId())
+                        .put("messageId", delivery.messageId())
+                        .put("delivery", message.getJsonObject("delivery"))
+                        .put("message", message));
+                return null;
+            });
+        } catch (RuntimeException e) {
+            // The lease expires and the delivery is retried: at worst a duplicate send carrying the same key.
+            log.error("cannot record delivery outcome delivery={}", delivery.id(), e);
+        }
+    }
+}

@@ -1,0 +1,87 @@
+package io.throughline.delivery;
+
+import io.throughline.attachment.FileStore;
+import io.throughline.connector.IdentityKind;
+import io.throughline.connector.OutboundAttachment;
+import io.throughline.connector.OutboundMessage;
+import io.throughline.connector.Recipient;
+import io.throughline.connector.ReplyThread;
+import io.throughline.conversation.ReplyTokens;
+import io.throughline.store.Sql;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/** Turns a claimed delivery into the {@link OutboundMessage} a connector sends, with everything it needs to thread. */
+public final class OutboundAssembler {
+
+    private static final Pattern REPLY_PREFIX = Pattern.compile("^\\s*((re|fw|fwd|aw|wg|sv|antw|odp|відп|отв)\\s*"
+            + "(\\[\\d+])?\\s*:\\s*)+", Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
+    private static final int MAX_REFERENCES = 20;
+
+    private final ReplyTokens replyTokens;
+    private final FileStore files;
+
+    public OutboundAssembler(ReplyTokens replyTokens, FileStore files) {
+        this.replyTokens = replyTokens;
+        this.files = files;
+    }
+
+    public OutboundMessage assemble(Sql sql, Delivery delivery) {
+        Row message = sql.single("""
+                SELECT m.body, m.html, a.name AS agent_name
+                FROM messages m LEFT JOIN agents a ON a.id = m.author_agent_id
+                WHERE m.workspace_id = $1 AND m.id = $2""", delivery.workspaceId(), delivery.messageId());
+        JsonObject target = delivery.target();
+        Recipient to = new Recipient(IdentityKind.fromWireName(target.getString("kind")).orElseThrow(),
+                target.getString("value"), target.getString("name"));
+        return new OutboundMessage(delivery.id(), delivery.messageId(), delivery.conversationId(), to,
+                message.getString("agent_name"), message.getString("body"), message.getString("html"),
+                attachments(sql, delivery), thread(sql, delivery));
+    }
+
+    private List<OutboundAttachment> attachments(Sql sql, Delivery delivery) {
+        return sql.list("SELECT sha256, size, filename, content_type FROM attachments WHERE workspace_id = $1"
+                + " AND message_id = $2 ORDER BY id", row -> new OutboundAttachment(row.getString("filename"),
+                row.getString("content_type"), row.getLong("size"), files.path(row.getString("sha256"))),
+                delivery.workspaceId(), delivery.messageId());
+    }
+
+    private ReplyThread thread(Sql sql, Delivery delivery) {
+        Optional<Row> lastInbound = sql.one("""
+                SELECT external_id, metadata FROM messages
+                WHERE workspace_id = $1 AND conversation_id = $2 AND inbox_id = $3 AND kind = 'in'
+                ORDER BY created_at DESC, id DESC LIMIT 1""",
+                delivery.workspaceId(), delivery.conversationId(), delivery.inboxId());
+        List<String> references = new ArrayList<>(sql.list("""
+                SELECT external_id FROM (
+                    SELECT m.external_id, m.created_at FROM messages m
+                    WHERE m.workspace_id = $1 AND m.conversation_id = $2 AND m.inbox_id = $3
+                      AND m.external_id IS NOT NULL
+                    UNION ALL
+                    SELECT d.external_id, d.sent_at FROM deliveries d JOIN messages m ON m.id = d.message_id
+                    WHERE d.workspace_id = $1 AND m.conversation_id = $2 AND d.inbox_id = $3
+                      AND d.external_id IS NOT NULL AND d.id <> $4
+                ) ids ORDER BY created_at DESC LIMIT $5""", r -> r.getString("external_id"),
+                delivery.workspaceId(), delivery.conversationId(), delivery.inboxId(), delivery.id(),
+                MAX_REFERENCES));
+        Collections.reverse(references);
+        String subject = sql.one("""
+                SELECT subject FROM messages
+                WHERE workspace_id = $1 AND conversation_id = $2 AND subject IS NOT NULL AND subject <> ''
+                ORDER BY created_at DESC, id DESC LIMIT 1""", delivery.workspaceId(), delivery.conversationId())
+                .map(r -> baseSubject(r.getString("subject"))).orElse(null);
+        return new ReplyThread(replyTokens.issue(delivery.workspaceId(), delivery.conversationId()), subject,
+                lastInbound.map(r -> r.getString("external_id")).orElse(null),
+                lastInbound.map(r -> r.getJsonObject("metadata")).orElse(null), references);
+    }
+
+    /** The subject without any stack of reply and forward prefixes, in the languages our customers write. */
+    static String baseSubject(String subject) {
+        return REPLY_PREFIX.matcher(subject).replaceFirst("").strip();
+    }
+}

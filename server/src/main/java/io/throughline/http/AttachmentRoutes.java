@@ -1,0 +1,61 @@
+package io.throughline.http;
+
+import io.throughline.attachment.Attachment;
+import io.throughline.attachment.AttachmentService;
+import io.throughline.failure.Invalid;
+import io.vertx.ext.web.FileUpload;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/** {@code /api/v1/attachments}: agents upload files to attach, and download any file of their workspace. */
+final class AttachmentRoutes {
+
+    /** Types a browser may render inline; everything else downloads, so an HTML "attachment" never runs as a page. */
+    private static final Set<String> INLINE = Set.of("image/png", "image/jpeg", "image/gif", "image/webp",
+            "application/pdf", "text/plain", "audio/ogg", "audio/mpeg", "video/mp4");
+
+    private final AttachmentService attachments;
+
+    AttachmentRoutes(AttachmentService attachments) {
+        this.attachments = attachments;
+    }
+
+    void mount(Router router, Endpoints endpoints, Path uploadDir) {
+        BodyHandler uploads = BodyHandler.create(uploadDir.toString()).setBodyLimit(attachments.maxBytes() + 64_000)
+                .setDeleteUploadedFilesOnEnd(true).setHandleFileUploads(true);
+        router.post("/api/v1/attachments").handler(uploads).handler(endpoints.agent(call -> {
+            List<FileUpload> files = call.rc().fileUploads();
+            if (files.size() != 1) {
+                throw Invalid.field("file", "send exactly one file as multipart/form-data field 'file'");
+            }
+            FileUpload file = files.getFirst();
+            Attachment stored = attachments.upload(call.caller().workspaceId(), Path.of(file.uploadedFileName()),
+                    file.fileName(), file.contentType());
+            return Reply.created(stored.toJson());
+        }));
+        router.get("/api/v1/attachments/:id").handler(endpoints.agent(call -> {
+            AttachmentService.Download download = attachments.download(call.caller().workspaceId(),
+                    call.pathId("id"));
+            return fileReply(download);
+        }));
+    }
+
+    static Reply fileReply(AttachmentService.Download download) {
+        Attachment attachment = download.attachment();
+        String type = attachment.contentType().toLowerCase(Locale.ROOT).split(";")[0].strip();
+        boolean inline = INLINE.contains(type);
+        String encoded = URLEncoder.encode(attachment.filename(), StandardCharsets.UTF_8).replace("+", "%20");
+        return Reply.file(download.path())
+                .header("Content-Type", inline ? type : "application/octet-stream")
+                .header("Content-Disposition", (inline ? "inline" : "attachment") + "; filename*=UTF-8''" + encoded)
+                .header("X-Content-Type-Options", "nosniff")
+                .header("Content-Security-Policy", "default-src 'none'; sandbox")
+                .header("Cache-Control", "private, max-age=3600");
+    }
+}

@@ -1,0 +1,63 @@
+package io.throughline.http;
+
+import io.throughline.agent.AuthService;
+import io.vertx.core.http.Cookie;
+import io.vertx.core.http.CookieSameSite;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+
+/** {@code /api/v1/auth}: log in (cookie and bearer token), log out, who am I. */
+final class AuthRoutes {
+
+    private static final int MAX_EMAIL = 320;
+    private static final int MAX_PASSWORD = 1024;
+
+    private final AuthService auth;
+    private final ClientAddress clients;
+
+    AuthRoutes(AuthService auth, ClientAddress clients) {
+        this.auth = auth;
+        this.clients = clients;
+    }
+
+    void mount(Router router, Endpoints endpoints, BodyHandler body) {
+        router.post("/api/v1/auth/login").handler(body).handler(endpoints.open(rc -> {
+            JsonBody json = JsonBody.of(rc);
+            String email = json.requiredString("email", MAX_EMAIL);
+            String password = json.requiredString("password", MAX_PASSWORD);
+            json.validate();
+            AuthService.Login login = auth.login(email.strip(), password, clients.ip(rc.request()),
+                    rc.request().getHeader("User-Agent"));
+            boolean secure = clients.secure(rc.request());
+            long maxAge = auth.sessionTtl().toSeconds();
+            return Reply.ok(new JsonObject()
+                            .put("token", login.token())
+                            .put("csrfToken", login.csrfToken())
+                            .put("agent", login.agent().toJson()))
+                    .header("Cache-Control", "no-store")
+                    .cookie(Cookie.cookie(Authenticator.SESSION_COOKIE, login.token()).setHttpOnly(true)
+                            .setSameSite(CookieSameSite.LAX).setSecure(secure).setPath("/").setMaxAge(maxAge))
+                    .cookie(Cookie.cookie(Authenticator.CSRF_COOKIE, login.csrfToken()).setHttpOnly(false)
+                            .setSameSite(CookieSameSite.LAX).setSecure(secure).setPath("/").setMaxAge(maxAge));
+        }));
+        router.post("/api/v1/auth/logout").handler(endpoints.agent(call -> {
+            Authenticator.token(call.rc().request()).ifPresent(auth::logout);
+            boolean secure = clients.secure(call.rc().request());
+            return Reply.noContent()
+                    .cookie(expired(Authenticator.SESSION_COOKIE, true, secure))
+                    .cookie(expired(Authenticator.CSRF_COOKIE, false, secure));
+        }));
+        router.get("/api/v1/auth/me").handler(endpoints.agent(call -> Reply.ok(new JsonObject()
+                .put("agentId", call.caller().agentId())
+                .put("workspaceId", call.caller().workspaceId())
+                .put("name", call.caller().name())
+                .put("role", call.caller().role().wireName())
+                .put("csrfToken", call.caller().viaCookie() ? call.caller().csrfToken() : null))));
+    }
+
+    private static Cookie expired(String name, boolean httpOnly, boolean secure) {
+        return Cookie.cookie(name, "").setHttpOnly(httpOnly).setSameSite(CookieSameSite.LAX).setSecure(secure)
+                .setPath("/").setMaxAge(0);
+    }
+}

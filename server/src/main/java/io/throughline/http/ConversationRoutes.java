@@ -1,0 +1,153 @@
+package io.throughline.http;
+
+import io.throughline.conversation.ConversationFilter;
+import io.throughline.conversation.ConversationPatch;
+import io.throughline.conversation.ConversationService;
+import io.throughline.conversation.Cursor;
+import io.throughline.conversation.Priority;
+import io.throughline.conversation.AgentMessage;
+import io.throughline.conversation.Status;
+import io.throughline.failure.Invalid;
+import io.vertx.core.json.JsonArray;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/** {@code /api/v1/conversations} and their messages. */
+final class ConversationRoutes {
+
+    static final int MAX_BODY_CHARS = 64_000;
+    private static final int MAX_LABELS = 50;
+    private static final int MAX_LABEL_CHARS = 64;
+    private static final Pattern ASSIGNEE = Pattern.compile("me|none|\\d{1,18}");
+    private static final Pattern CHANNEL = Pattern.compile("[a-z][a-z0-9_]{0,31}");
+
+    private final ConversationService conversations;
+
+    ConversationRoutes(ConversationService conversations) {
+        this.conversations = conversations;
+    }
+
+    void mount(Router router, Endpoints endpoints, BodyHandler body) {
+        router.get("/api/v1/conversations").handler(endpoints.agent(call -> {
+            var rc = call.rc();
+            String status = Params.query(rc, "status");
+            String assignee = Params.query(rc, "assignee");
+            String channel = Params.query(rc, "channel");
+            String cursor = Params.query(rc, "cursor");
+            if (assignee != null && !ASSIGNEE.matcher(assignee).matches()) {
+                throw Invalid.field("assignee", "must be me, none or an agent id");
+            }
+            if (channel != null && !CHANNEL.matcher(channel).matches()) {
+                throw Invalid.field("channel", "must be a channel name such as email or telegram");
+            }
+            ConversationFilter filter = new ConversationFilter(status == null ? null : status(status), assignee,
+                    channel, cursor == null ? null : Cursor.decode(cursor), Params.queryInt(rc, "limit", 25, 1, 100));
+            return Reply.ok(conversations.list(call.caller(), filter));
+        }));
+        router.get("/api/v1/conversations/:id").handler(endpoints.agent(call ->
+                Reply.ok(conversations.get(call.caller(), call.pathId("id")))));
+        router.patch("/api/v1/conversations/:id").handler(body).handler(endpoints.agent(call -> {
+            ConversationPatch patch = patch(call.body());
+            return Reply.ok(conversations.update(call.caller(), call.pathId("id"), patch));
+        }));
+        router.get("/api/v1/conversations/:id/messages").handler(endpoints.agent(call -> {
+            Long before = Params.queryLong(call.rc(), "before");
+            int limit = Params.queryInt(call.rc(), "limit", 50, 1, 200);
+            return Reply.ok(conversations.messages(call.caller(), call.pathId("id"), before, limit));
+        }));
+        router.post("/api/v1/conversations/:id/messages").handler(body).handler(endpoints.agent(call -> {
+            String key = call.header("Idempotency-Key");
+            if (key != null && (key.isBlank() || key.length() > 255)) {
+                throw Invalid.field("Idempotency-Key", "must be 1 to 255 characters");
+            }
+            AgentMessage message = message(call.body());
+            ConversationService.Posted posted = conversations.post(call.caller(), call.pathId("id"), message, key);
+            Reply answer = Reply.created(posted.message());
+            return posted.replayed() ? answer.header("Idempotent-Replayed", "true") : answer;
+        }));
+        router.post("/api/v1/messages/:id/retry").handler(endpoints.agent(call ->
+                Reply.ok(conversations.retry(call.caller(), call.pathId("id")))));
+    }
+
+    private static AgentMessage message(JsonBody json) {
+        String text = json.optionalString("body", MAX_BODY_CHARS);
+        String channel = json.optionalString("channel", 32);
+        Boolean note = json.optionalBoolean("note");
+        JsonArray files = json.optionalArray("attachments", 20);
+        List<Long> attachmentIds = new ArrayList<>();
+        if (files != null) {
+            for (int i = 0; i < files.size(); i++) {
+                Object id = files.getValue(i);
+                if (id instanceof Number number) {
+                    attachmentIds.add(number.longValue());
+                } else {
+                    json.error("attachments[" + i + "]", "must be an attachment id");
+                }
+            }
+        }
+        if (text == null && attachmentIds.isEmpty()) {
+            json.error("body", "is required (or attach a file)");
+        }
+        if (channel != null && !CHANNEL.matcher(channel).matches()) {
+            json.error("channel", "must be a channel name such as email or telegram");
+        }
+        if (Boolean.TRUE.equals(note) && channel != null) {
+            json.error("channel", "a note is never delivered, so it has no channel");
+        }
+        json.validate();
+        return new AgentMessage(text == null ? "" : text, channel, Boolean.TRUE.equals(note), attachmentIds);
+    }
+
+    private static ConversationPatch patch(JsonBody json) {
+        String statusText = json.optionalString("status", 16);
+        Status status = null;
+        if (statusText != null) {
+            status = Status.fromWireName(statusText).orElse(null);
+            if (status == null) {
+                json.error("status", "must be open, pending, snoozed or resolved");
+            }
+        }
+        Long assigneeId = json.optionalLong("assigneeId");
+        String priorityText = json.optionalString("priority", 16);
+        Priority priority = null;
+        if (priorityText != null) {
+            priority = Priority.fromWireName(priorityText).orElse(null);
+            if (priority == null) {
+                json.error("priority", "must be none, low, medium, high or urgent");
+            }
+        }
+        List<String> labels = labels(json);
+        Instant snoozedUntil = json.optionalInstant("snoozedUntil");
+        json.validate();
+        return new ConversationPatch(status, json.has("assigneeId"), assigneeId, priority, labels,
+                json.has("snoozedUntil"), snoozedUntil);
+    }
+
+    private static List<String> labels(JsonBody json) {
+        JsonArray array = json.optionalArray("labels", MAX_LABELS);
+        if (array == null) {
+            return null;
+        }
+        LinkedHashSet<String> labels = new LinkedHashSet<>();
+        for (int i = 0; i < array.size(); i++) {
+            Object value = array.getValue(i);
+            if (!(value instanceof String text) || text.isBlank() || text.strip().length() > MAX_LABEL_CHARS) {
+                json.error("labels[" + i + "]", "must be a label of 1 to " + MAX_LABEL_CHARS + " characters");
+            } else {
+                labels.add(text.strip().toLowerCase(Locale.ROOT));
+            }
+        }
+        return List.copyOf(labels);
+    }
+
+    private static Status status(String text) {
+        return Status.fromWireName(text).orElseThrow(() ->
+                Invalid.field("status", "must be open, pending, snoozed or resolved"));
+    }
+}

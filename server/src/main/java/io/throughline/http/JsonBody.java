@@ -1,0 +1,192 @@
+package io.throughline.http;
+
+import io.throughline.failure.Invalid;
+import io.throughline.failure.UnsupportedMediaType;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Reads a JSON request body field by field, checking types and sizes, and collects every problem so the client
+ * hears about all of them at once ({@link #validate()}).
+ */
+public final class JsonBody {
+
+    private final JsonObject json;
+    private final List<Invalid.FieldError> errors = new ArrayList<>();
+
+    private JsonBody(JsonObject json) {
+        this.json = json;
+    }
+
+    /** The request's JSON object; 415 for another content type, 400 for malformed JSON or a non-object. */
+    public static JsonBody of(RoutingContext rc) {
+        String type = rc.request().getHeader("Content-Type");
+        if (rc.body() == null || rc.body().length() == 0) {
+            if (type != null && !isJson(type)) {
+                throw new UnsupportedMediaType("send the body as application/json");
+            }
+            throw new Invalid("a JSON object body is required");
+        }
+        if (type == null || !isJson(type)) {
+            throw new UnsupportedMediaType("send the body as application/json, not " + (type == null ? "nothing"
+                    : type));
+        }
+        Object value;
+        try {
+            value = rc.body().buffer().toJsonValue();
+        } catch (DecodeException e) {
+            throw new Invalid("the body is not valid JSON: " + firstLine(e.getMessage()));
+        }
+        if (!(value instanceof JsonObject object)) {
+            throw new Invalid("the body must be a JSON object");
+        }
+        return new JsonBody(object);
+    }
+
+    /** Wraps a nested object, sharing nothing with the parent's errors. */
+    public static JsonBody wrap(JsonObject json) {
+        return new JsonBody(json);
+    }
+
+    public JsonObject raw() {
+        return json;
+    }
+
+    public boolean has(String field) {
+        return json.containsKey(field);
+    }
+
+    public String requiredString(String field, int maxLength) {
+        String value = optionalString(field, maxLength);
+        if (value == null && !hasError(field)) {
+            error(field, "is required");
+        }
+        return value;
+    }
+
+    /** A string; blank counts as absent. */
+    public String optionalString(String field, int maxLength) {
+        Object value = json.getValue(field);
+        if (value == null) {
+            return null;
+        }
+        if (!(value instanceof String text)) {
+            error(field, "must be a string");
+            return null;
+        }
+        if (text.length() > maxLength) {
+            error(field, "must be at most " + maxLength + " characters");
+            return null;
+        }
+        return text.isBlank() ? null : text;
+    }
+
+    public Long optionalLong(String field) {
+        Object value = json.getValue(field);
+        if (value == null) {
+            return null;
+        }
+        if (value instanceof Number number && number.doubleValue() == Math.rint(number.doubleValue())) {
+            return number.longValue();
+        }
+        error(field, "must be an integer");
+        return null;
+    }
+
+    public Boolean optionalBoolean(String field) {
+        Object value = json.getValue(field);
+        if (value == null) {
+            return null;
+        }
+        if (value instanceof Boolean bool) {
+            return bool;
+        }
+        error(field, "must be true or false");
+        return null;
+    }
+
+    public JsonObject optionalObject(String field) {
+        Object value = json.getValue(field);
+        if (value == null) {
+            return null;
+        }
+        if (value instanceof JsonObject object) {
+            return object;
+        }
+        error(field, "must be an object");
+        return null;
+    }
+
+    public JsonArray optionalArray(String field, int maxItems) {
+        Object value = json.getValue(field);
+        if (value == null) {
+            return null;
+        }
+        if (!(value instanceof JsonArray array)) {
+            error(field, "must be an array");
+            return null;
+        }
+        if (array.size() > maxItems) {
+            error(field, "must have at most " + maxItems + " items");
+            return null;
+        }
+        return array;
+    }
+
+    public Instant optionalInstant(String field) {
+        String text = optionalString(field, 64);
+        if (text == null) {
+            return null;
+        }
+        try {
+            return Instant.parse(text);
+        } catch (DateTimeParseException e) {
+            error(field, "must be an ISO-8601 instant such as 2026-01-31T09:30:00Z");
+            return null;
+        }
+    }
+
+    public void error(String field, String message) {
+        errors.add(new Invalid.FieldError(field, message));
+    }
+
+    private boolean hasError(String field) {
+        return errors.stream().anyMatch(e -> e.field().equals(field));
+    }
+
+    /** Throws {@link Invalid} with every collected problem, if there are any. */
+    public void validate() {
+        if (!errors.isEmpty()) {
+            StringBuilder detail = new StringBuilder();
+            for (Invalid.FieldError e : errors) {
+                detail.append(detail.isEmpty() ? "" : "; ").append(e.field()).append(' ').append(e.message());
+            }
+            throw new Invalid(detail.toString(), errors);
+        }
+    }
+
+    /** Adds another reader's problems under a prefix ({@code contact.}). */
+    public void absorb(String prefix, JsonBody nested) {
+        nested.errors.forEach(e -> errors.add(new Invalid.FieldError(prefix + e.field(), e.message())));
+    }
+
+    private static boolean isJson(String contentType) {
+        String type = contentType.split(";")[0].trim().toLowerCase(Locale.ROOT);
+        return type.equals("application/json") || type.endsWith("+json");
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "unreadable";
+        }
+        int newline = message.indexOf('\n');
+        return newline < 0 ? message : message.substring(0, newline);
+    }
+}

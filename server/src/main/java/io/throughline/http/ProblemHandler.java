@@ -1,0 +1,91 @@
+package io.throughline.http;
+
+import io.throughline.failure.ThroughlineException;
+import io.throughline.failure.TooManyRequests;
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.HttpException;
+import java.util.Locale;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * The one place failures become answers: RFC 9457 {@code application/problem+json}. Client errors are logged at
+ * debug without a stack trace; server errors at error with one, and the client sees only the request id.
+ */
+public final class ProblemHandler implements Handler<RoutingContext> {
+
+    private static final Logger log = LoggerFactory.getLogger(ProblemHandler.class);
+    private static final Map<Integer, String> TITLES = Map.of(
+            400, "Bad request",
+            401, "Authentication required",
+            403, "Forbidden",
+            404, "Not found",
+            405, "Method not allowed",
+            413, "Payload too large",
+            415, "Unsupported media type",
+            429, "Too many requests",
+            500, "Internal server error",
+            503, "Service unavailable");
+
+    @Override
+    public void handle(RoutingContext rc) {
+        HttpServerResponse response = rc.response();
+        if (response.ended() || response.closed()) {
+            return;
+        }
+        Throwable failure = rc.failure();
+        String requestId = RequestLog.id(rc);
+        JsonObject problem;
+        if (failure instanceof ThroughlineException e) {
+            problem = problem(e.status(), e.slug(), e.title(), e.getMessage()).mergeIn(e.extensions());
+            if (e instanceof TooManyRequests limited) {
+                response.putHeader("Retry-After", String.valueOf(limited.retryAfterSeconds()));
+            }
+            log.debug("request refused status={} detail={} request={}", e.status(), e.getMessage(), requestId);
+        } else if (failure instanceof DecodeException) {
+            problem = problem(400, "invalid-json", "Bad request", "the body is not valid JSON");
+        } else if (failure instanceof HttpException http && http.getStatusCode() < 500) {
+            problem = generic(http.getStatusCode());
+        } else if (failure == null && rc.statusCode() > 0 && rc.statusCode() < 500) {
+            problem = generic(rc.statusCode());
+        } else {
+            MDC.put("request", requestId);
+            log.error("request failed method={} path={} request={}", rc.request().method(), rc.request().path(),
+                    requestId, failure);
+            MDC.remove("request");
+            problem = problem(500, "internal-error", "Internal server error",
+                    "something went wrong on our side; quote request id " + requestId + " when reporting it");
+        }
+        problem.put("instance", rc.request().path()).put("requestId", requestId);
+        response.setStatusCode(problem.getInteger("status"))
+                .putHeader("Content-Type", "application/problem+json")
+                .putHeader("Cache-Control", "no-store")
+                .end(problem.toBuffer());
+    }
+
+    private static JsonObject generic(int status) {
+        String title = TITLES.getOrDefault(status, "Error");
+        String detail = switch (status) {
+            case 404 -> "there is no such resource";
+            case 405 -> "this resource does not accept that method";
+            case 413 -> "the request body is larger than allowed";
+            case 415 -> "send the body as application/json";
+            default -> title;
+        };
+        return problem(status, title.toLowerCase(Locale.ROOT).replace(' ', '-'), title, detail);
+    }
+
+    static JsonObject problem(int status, String slug, String title, String detail) {
+        return new JsonObject()
+                .put("type", "urn:throughline:problem:" + slug)
+                .put("title", title)
+                .put("status", status)
+                .put("detail", detail);
+    }
+}

@@ -1,0 +1,80 @@
+package io.throughline.http;
+
+import io.vertx.core.http.Cookie;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** What an endpoint answers: a status, an optional JSON body, and headers. */
+public final class Reply {
+
+    private final int status;
+    private final Object body;
+    private final Map<String, String> headers = new LinkedHashMap<>();
+    private final List<Cookie> cookies = new ArrayList<>();
+    private Path file;
+
+    private Reply(int status, Object body) {
+        this.status = status;
+        this.body = body;
+    }
+
+    public static Reply ok(JsonObject body) {
+        return new Reply(200, body);
+    }
+
+    public static Reply ok(JsonArray body) {
+        return new Reply(200, body);
+    }
+
+    public static Reply created(JsonObject body) {
+        return new Reply(201, body);
+    }
+
+    public static Reply status(int status, JsonObject body) {
+        return new Reply(status, body);
+    }
+
+    public static Reply noContent() {
+        return new Reply(204, null);
+    }
+
+    /** Streams a file as the body; the caller sets Content-Type and Content-Disposition. */
+    public static Reply file(Path path) {
+        Reply reply = new Reply(200, null);
+        reply.file = path;
+        return reply;
+    }
+
+    public Reply header(String name, String value) {
+        headers.put(name, value);
+        return this;
+    }
+
+    public Reply cookie(Cookie cookie) {
+        cookies.add(cookie);
+        return this;
+    }
+
+    void write(HttpServerResponse response) {
+        if (response.ended() || response.closed()) {
+            return;
+        }
+        headers.forEach(response::putHeader);
+        cookies.forEach(response::addCookie);
+        response.setStatusCode(status);
+        if (file != null) {
+            response.sendFile(file.toString());
+        } else if (body == null) {
+            response.end();
+        } else {
+            response.putHeader("Content-Type", "application/json; charset=utf-8");
+            response.end(body instanceof JsonObject json ? json.toBuffer() : ((JsonArray) body).toBuffer());
+        }
+    }
+}

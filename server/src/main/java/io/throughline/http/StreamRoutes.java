@@ -1,0 +1,211 @@
+package io.throughline.http;
+
+import io.throughline.agent.Caller;
+import io.throughline.config.ThroughlineConfig;
+import io.throughline.failure.Forbidden;
+import io.throughline.failure.Invalid;
+import io.throughline.failure.Unauthorized;
+import io.throughline.realtime.Event;
+import io.throughline.realtime.EventFeed;
+import io.throughline.realtime.EventListener;
+import io.throughline.realtime.Subscription;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.net.URI;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code GET /api/v1/stream?since={seq}}: the agent's realtime WebSocket (ARCHITECTURE.md rule 5). Every event of
+ * the caller's workspace after {@code since}, in seq order, then live; a heartbeat that carries the last seq; a
+ * slow reader is closed with 1013 and resumes from its last seq.
+ */
+final class StreamRoutes {
+
+    private static final Logger log = LoggerFactory.getLogger(StreamRoutes.class);
+    static final short SLOW_CONSUMER = 1013;
+    static final short SESSION_ENDED = 4401;
+
+    private final EventFeed feed;
+    private final ThroughlineConfig.Realtime config;
+    private final Supplier<URI> publicUrl;
+    private final AtomicInteger connected;
+
+    StreamRoutes(EventFeed feed, ThroughlineConfig.Realtime config, Supplier<URI> publicUrl, AtomicInteger connected) {
+        this.feed = feed;
+        this.config = config;
+        this.publicUrl = publicUrl;
+        this.connected = connected;
+    }
+
+    void mount(Router router, Endpoints endpoints) {
+        router.get("/api/v1/stream").handler(rc -> {
+            if (!"websocket".equalsIgnoreCase(rc.request().getHeader("Upgrade"))) {
+                rc.fail(new Invalid("this endpoint is a WebSocket: connect with Upgrade: websocket"));
+                return;
+            }
+            long since;
+            try {
+                Long given = Params.queryLong(rc, "since");
+                if (given != null && given < 0) {
+                    throw Invalid.field("since", "must be a seq (0 or more)");
+                }
+                since = given == null ? -1 : given;
+            } catch (Invalid e) {
+                rc.fail(e);
+                return;
+            }
+            Context context = Vertx.currentContext();
+            rc.request().pause();
+            endpoints.blocking(rc, () -> {
+                Caller caller;
+                try {
+                    caller = endpoints.authenticator().find(rc.request()).orElseThrow(() ->
+                            new Unauthorized("log in first; the stream accepts the session cookie or a bearer token"));
+                    if (caller.viaCookie() && !sameOrigin(rc)) {
+                        throw new Forbidden("a cookie-authenticated stream must come from this site's origin");
+                    }
+                } catch (RuntimeException e) {
+                    context.runOnContext(v -> rc.fail(e));
+                    return;
+                }
+                context.runOnContext(v -> rc.request().toWebSocket().onComplete(ar -> {
+                    if (ar.succeeded()) {
+                        new Session(ar.result(), caller, endpoints, rc).start(since);
+                    } else {
+                        log.debug("stream upgrade failed: {}", ar.cause().getMessage());
+                    }
+                }));
+            });
+        });
+    }
+
+    /** A browser's WebSocket carries cookies cross-site, so its Origin must be ours (no cross-site hijacking). */
+    private boolean sameOrigin(RoutingContext rc) {
+        String origin = rc.request().getHeader("Origin");
+        if (origin == null) {
+            return true;
+        }
+        URI configured = publicUrl.get();
+        String ours = configured.getScheme() + "://" + configured.getAuthority();
+        String host = rc.request().getHeader("Host");
+        String scheme = rc.request().isSSL() ? "https" : "http";
+        return origin.equalsIgnoreCase(ours) || (host != null && origin.equalsIgnoreCase(scheme + "://" + host));
+    }
+
+    /** One connected agent. */
+    private final class Session implements EventListener {
+        private final ServerWebSocket socket;
+        private final Caller caller;
+        private final Endpoints endpoints;
+        private final RoutingContext rc;
+        private final AtomicInteger pending = new AtomicInteger();
+        private volatile long lastSent;
+        private volatile boolean closed;
+        private Subscription subscription;
+        private long heartbeat = -1;
+
+        Session(ServerWebSocket socket, Caller caller, Endpoints endpoints, RoutingContext rc) {
+            this.socket = socket;
+            this.caller = caller;
+            this.endpoints = endpoints;
+            this.rc = rc;
+        }
+
+        void start(long since) {
+            long from = since < 0 ? feed.position() : since;
+            lastSent = from;
+            connected.incrementAndGet();
+            socket.closeHandler(v -> stop());
+            socket.exceptionHandler(e -> log.debug("stream socket error agent={}: {}", caller.agentId(),
+                    e.getMessage()));
+            socket.textMessageHandler(text -> {
+                // Clients have nothing to say yet; reading keeps the connection's flow moving.
+            });
+            send(new JsonObject().put("type", "ready").put("data", new JsonObject().put("since", from)));
+            subscription = feed.subscribe(from, caller.workspaceId(), this);
+            Vertx vertx = rc.vertx();
+            heartbeat = vertx.setPeriodic(config.heartbeat().toMillis(), t -> beat());
+            log.info("stream opened agent={} workspace={} since={}", caller.agentId(), caller.workspaceId(), from);
+        }
+
+        @Override
+        public void onEvents(List<Event> events) {
+            for (Event event : events) {
+                if (closed) {
+                    return;
+                }
+                if (pending.get() >= config.maxPendingEvents()) {
+                    close(SLOW_CONSUMER, "slow consumer: reconnect with since=" + lastSent);
+                    return;
+                }
+                send(event.toJson());
+                lastSent = event.seq();
+            }
+        }
+
+        @Override
+        public void onOverflow(long lastDeliveredSeq) {
+            close(SLOW_CONSUMER, "slow consumer: reconnect with since=" + lastSent);
+        }
+
+        @Override
+        public void onError(Throwable cause) {
+            log.warn("stream history read failed agent={}: {}", caller.agentId(), cause.getMessage());
+            close((short) 1011, "could not read history; reconnect with since=" + lastSent);
+        }
+
+        private void send(JsonObject frame) {
+            pending.incrementAndGet();
+            socket.writeTextMessage(frame.encode()).onComplete(ar -> pending.decrementAndGet());
+        }
+
+        /** The heartbeat also re-checks the session, so a logout or a deactivation ends the stream. */
+        private void beat() {
+            if (closed) {
+                return;
+            }
+            endpoints.blocking(rc, () -> {
+                boolean valid;
+                try {
+                    valid = endpoints.authenticator().find(rc.request()).isPresent();
+                } catch (RuntimeException e) {
+                    valid = true;
+                }
+                if (!valid) {
+                    close(SESSION_ENDED, "the session ended; log in again");
+                } else {
+                    send(new JsonObject().put("type", "heartbeat").put("data", new JsonObject()
+                            .put("seq", lastSent).put("at", Instant.now().toString())));
+                }
+            });
+        }
+
+        private void close(short code, String reason) {
+            if (!closed) {
+                closed = true;
+                log.info("stream closed by server agent={} code={} reason={}", caller.agentId(), code, reason);
+                socket.close(code, reason);
+                stop();
+            }
+        }
+
+        private void stop() {
+            if (subscription != null) {
+                subscription.cancel();
+                subscription = null;
+                connected.decrementAndGet();
+            }
+            closed = true;
+            rc.vertx().cancelTimer(heartbeat);
+        }
+    }
+}

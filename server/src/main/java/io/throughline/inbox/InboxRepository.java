@@ -1,0 +1,59 @@
+package io.throughline.inbox;
+
+import io.throughline.store.Sql;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.Optional;
+
+/** SQL for inboxes. Deleted inboxes stay (their messages point at them) but are never listed or opened. */
+public final class InboxRepository {
+
+    public long reserveId(Sql sql) {
+        return sql.single("SELECT nextval(pg_get_serial_sequence('inboxes', 'id')) AS id").getLong("id");
+    }
+
+    public Inbox insert(Sql tx, long id, long workspaceId, String kind, String name, JsonObject config) {
+        return Inbox.from(tx.single("""
+                INSERT INTO inboxes (id, workspace_id, kind, name, config) VALUES ($1, $2, $3, $4, $5)
+                RETURNING""" + " " + Inbox.COLUMNS, id, workspaceId, kind, name, config));
+    }
+
+    public Optional<Inbox> find(Sql sql, long workspaceId, long id) {
+        return sql.one("SELECT " + Inbox.COLUMNS + " FROM inboxes WHERE workspace_id = $1 AND id = $2"
+                + " AND deleted_at IS NULL", workspaceId, id).map(Inbox::from);
+    }
+
+    /** By id alone, for channel endpoints that authenticate the inbox themselves (webhooks, the API channel). */
+    public Optional<Inbox> findAnyWorkspace(Sql sql, long id) {
+        return sql.one("SELECT " + Inbox.COLUMNS + " FROM inboxes WHERE id = $1 AND deleted_at IS NULL", id)
+                .map(Inbox::from);
+    }
+
+    public List<Inbox> list(Sql sql, long workspaceId) {
+        return sql.list("SELECT " + Inbox.COLUMNS + " FROM inboxes WHERE workspace_id = $1 AND deleted_at IS NULL"
+                + " ORDER BY id", Inbox::from, workspaceId);
+    }
+
+    /** Every enabled inbox of every workspace: what this node opens. */
+    public List<Inbox> enabled(Sql sql) {
+        return sql.list("SELECT " + Inbox.COLUMNS + " FROM inboxes WHERE enabled AND deleted_at IS NULL ORDER BY id",
+                Inbox::from);
+    }
+
+    public Inbox update(Sql tx, long workspaceId, long id, String name, JsonObject config, boolean enabled) {
+        return Inbox.from(tx.single("""
+                UPDATE inboxes SET name = $3, config = $4, enabled = $5, updated_at = now()
+                WHERE workspace_id = $1 AND id = $2 AND deleted_at IS NULL
+                RETURNING""" + " " + Inbox.COLUMNS, workspaceId, id, name, config, enabled));
+    }
+
+    public boolean delete(Sql tx, long workspaceId, long id) {
+        return tx.update("UPDATE inboxes SET deleted_at = now(), enabled = false, updated_at = now()"
+                + " WHERE workspace_id = $1 AND id = $2 AND deleted_at IS NULL", workspaceId, id) == 1;
+    }
+
+    public Optional<Inbox> byName(Sql sql, long workspaceId, String kind, String name) {
+        return sql.one("SELECT " + Inbox.COLUMNS + " FROM inboxes WHERE workspace_id = $1 AND kind = $2 AND name = $3"
+                + " AND deleted_at IS NULL", workspaceId, kind, name).map(Inbox::from);
+    }
+}

@@ -1,0 +1,215 @@
+package io.throughline.inbox;
+
+import io.throughline.agent.Caller;
+import io.throughline.connector.ChannelConnector;
+import io.throughline.connector.ConnectionCheck;
+import io.throughline.connector.IdentityKind;
+import io.throughline.connector.InvalidConfig;
+import io.throughline.connector.ProvisionRequest;
+import io.throughline.connector.Provisioning;
+import io.throughline.conversation.ChannelDirectory;
+import io.throughline.failure.Invalid;
+import io.throughline.failure.NotFound;
+import io.throughline.realtime.EventLog;
+import io.throughline.realtime.EventType;
+import io.throughline.store.Database;
+import io.throughline.store.Sql;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Creates, changes and removes inboxes: validates every problem of a config at once, lets the connector provision
+ * it (mint secrets, check the remote side), stores it, and reopens it on every node through an
+ * {@code inbox.changed} event. Secrets are returned once, at creation, and redacted ever after.
+ */
+public final class InboxService implements ChannelDirectory {
+
+    private static final Logger log = LoggerFactory.getLogger(InboxService.class);
+
+    private final Database database;
+    private final InboxRepository inboxes;
+    private final ConnectorRegistry registry;
+    private final EventLog events;
+    private final Supplier<InboxSupervisor> supervisor;
+    private final Supplier<URI> publicUrl;
+
+    public InboxService(Database database, InboxRepository inboxes, ConnectorRegistry registry, EventLog events,
+                        Supplier<InboxSupervisor> supervisor, Supplier<URI> publicUrl) {
+        this.database = database;
+        this.inboxes = inboxes;
+        this.registry = registry;
+        this.events = events;
+        this.supervisor = supervisor;
+        this.publicUrl = publicUrl;
+    }
+
+    /** A created inbox and the secrets minted for it, shown this once. */
+    public record Created(JsonObject inbox, Map<String, String> minted) {
+    }
+
+    /** An inbox change; null fields stay as they are. */
+    public record Change(String name, JsonObject config, Boolean enabled) {
+    }
+
+    public Created create(long workspaceId, String kind, String name, JsonObject config) {
+        ChannelConnector connector = registry.require(kind);
+        requireValid(connector, config);
+        long id = inboxes.reserveId(database.sql());
+        Provisioning provisioning = provision(connector, new ProvisionRequest(id, config, null, publicUrl.get()));
+        Inbox inbox = database.tx(tx -> {
+            Inbox created = inboxes.insert(tx, id, workspaceId, kind, name, provisioning.config());
+            events.append(tx, workspaceId, EventType.INBOX_CHANGED, change(created, "created"));
+            return created;
+        });
+        log.info("inbox created inbox={} kind={} workspace={}", id, kind, workspaceId);
+        supervisor.get().refresh(id);
+        return new Created(toJson(inbox), provisioning.minted());
+    }
+
+    public Created create(Caller caller, String kind, String name, JsonObject config) {
+        caller.requireAdmin();
+        return create(caller.workspaceId(), kind, name, config);
+    }
+
+    public JsonObject get(Caller caller, long id) {
+        caller.requireAdmin();
+        return toJson(find(caller.workspaceId(), id));
+    }
+
+    public JsonArray list(Caller caller) {
+        caller.requireAdmin();
+        JsonArray out = new JsonArray();
+        inboxes.list(database.sql(), caller.workspaceId()).forEach(inbox -> out.add(toJson(inbox)));
+        return out;
+    }
+
+    public JsonObject update(Caller caller, long id, Change change) {
+        caller.requireAdmin();
+        Inbox current = find(caller.workspaceId(), id);
+        ChannelConnector connector = registry.require(current.kind());
+        JsonObject config = current.config();
+        if (change.config() != null) {
+            JsonObject incoming = Secrets.keep(change.config(), current.config(), connector.secretFields());
+            requireValid(connector, incoming);
+            config = provision(connector, new ProvisionRequest(id, incoming, current.config(), publicUrl.get()))
+                    .config();
+        }
+        JsonObject stored = config;
+        Inbox updated = database.tx(tx -> {
+            Inbox result = inboxes.update(tx, caller.workspaceId(), id,
+                    change.name() == null ? current.name() : change.name(), stored,
+                    change.enabled() == null ? current.enabled() : change.enabled());
+            events.append(tx, caller.workspaceId(), EventType.INBOX_CHANGED, change(result, "updated"));
+            return result;
+        });
+        log.info("inbox updated inbox={} enabled={}", id, updated.enabled());
+        supervisor.get().refresh(id);
+        return toJson(updated);
+    }
+
+    public void delete(Caller caller, long id) {
+        caller.requireAdmin();
+        Inbox inbox = find(caller.workspaceId(), id);
+        database.tx(tx -> {
+            inboxes.delete(tx, caller.workspaceId(), id);
+            events.append(tx, caller.workspaceId(), EventType.INBOX_CHANGED, change(inbox, "deleted"));
+            return null;
+        });
+        log.info("inbox deleted inbox={}", id);
+        supervisor.get().refresh(id);
+    }
+
+    /** Checks the stored config, or a candidate config, against the remote service. */
+    public JsonObject testConnection(Caller caller, long id, JsonObject candidate) {
+        caller.requireAdmin();
+        Inbox inbox = find(caller.workspaceId(), id);
+        ChannelConnector connector = registry.require(inbox.kind());
+        JsonObject config = candidate == null ? inbox.config()
+                : Secrets.keep(candidate, inbox.config(), connector.secretFields());
+        requireValid(connector, config);
+        List<ConnectionCheck> checks = connector.testConnection(config);
+        JsonArray steps = new JsonArray();
+        checks.forEach(c -> steps.add(new JsonObject().put("step", c.step()).put("ok", c.ok())
+                .put("detail", c.detail())));
+        return new JsonObject().put("ok", checks.stream().allMatch(ConnectionCheck::ok)).put("checks", steps);
+    }
+
+    /** Creates YAML-declared inboxes that do not exist yet (matched by kind and name), at start. */
+    public void seed(long workspaceId, String kind, String name, JsonObject config) {
+        if (inboxes.byName(database.sql(), workspaceId, kind, name).isPresent()) {
+            return;
+        }
+        Created created = create(workspaceId, kind, name, config);
+        log.info("inbox created from configuration inbox={} kind={} name={} secrets={}",
+                created.inbox().getLong("id"), kind, name, created.minted().keySet());
+    }
+
+    Inbox find(long workspaceId, long id) {
+        return inboxes.find(database.sql(), workspaceId, id)
+                .orElseThrow(() -> new NotFound("no inbox " + id + " in this workspace"));
+    }
+
+    private JsonObject toJson(Inbox inbox) {
+        JsonObject config = registry.find(inbox.kind())
+                .map(c -> Secrets.redact(inbox.config(), c.secretFields())).orElse(new JsonObject());
+        return new JsonObject()
+                .put("id", inbox.id())
+                .put("kind", inbox.kind())
+                .put("name", inbox.name())
+                .put("enabled", inbox.enabled())
+                .put("config", config)
+                .put("createdAt", inbox.createdAt().toString())
+                .put("updatedAt", inbox.updatedAt().toString());
+    }
+
+    private static JsonObject change(Inbox inbox, String action) {
+        return new JsonObject().put("inboxId", inbox.id()).put("kind", inbox.kind()).put("name", inbox.name())
+                .put("action", action);
+    }
+
+    private static void requireValid(ChannelConnector connector, JsonObject config) {
+        List<String> problems = connector.validate(config);
+        if (!problems.isEmpty()) {
+            throw new Invalid("the inbox config is invalid: " + String.join("; ", problems), problems.stream()
+                    .map(p -> new Invalid.FieldError(field(p), p)).toList());
+        }
+    }
+
+    private static String field(String problem) {
+        int colon = problem.indexOf(':');
+        return colon > 0 ? problem.substring(0, colon) : "config";
+    }
+
+    private static Provisioning provision(ChannelConnector connector, ProvisionRequest request) {
+        try {
+            return connector.provision(request);
+        } catch (InvalidConfig e) {
+            throw new Invalid("the inbox config was refused: " + e.getMessage(), e.problems().stream()
+                    .map(p -> new Invalid.FieldError(field(p), p)).toList());
+        }
+    }
+
+    @Override
+    public Optional<InboxInfo> enabledInbox(Sql sql, long workspaceId, long inboxId) {
+        return inboxes.find(sql, workspaceId, inboxId).filter(Inbox::enabled)
+                .map(i -> new InboxInfo(i.id(), i.kind(), i.name()));
+    }
+
+    @Override
+    public List<InboxInfo> enabledInboxes(Sql sql, long workspaceId, String kind) {
+        return inboxes.list(sql, workspaceId).stream().filter(i -> i.enabled() && i.kind().equals(kind))
+                .map(i -> new InboxInfo(i.id(), i.kind(), i.name())).toList();
+    }
+
+    @Override
+    public Optional<IdentityKind> reaches(String kind) {
+        return registry.reaches(kind);
+    }
+}

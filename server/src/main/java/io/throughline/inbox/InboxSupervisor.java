@@ -1,0 +1,351 @@
+package io.throughline.inbox;
+
+import io.throughline.attachment.FileStore;
+import io.throughline.connector.AttachmentStore;
+import io.throughline.connector.ChannelConnector;
+import io.throughline.connector.ChannelInbox;
+import io.throughline.connector.CheckpointStore;
+import io.throughline.connector.ConnectorHealth;
+import io.throughline.connector.InboundSink;
+import io.throughline.connector.InboxContext;
+import io.throughline.connector.InboxDirectory;
+import io.throughline.connector.InboxRef;
+import io.throughline.delivery.OpenInboxes;
+import io.throughline.ingest.IngestService;
+import io.throughline.store.Database;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgConnection;
+import io.vertx.sqlclient.Tuple;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Opens every enabled inbox on this node (so any node can send through it) and runs each inbox's receiver on
+ * exactly one node: the one holding the inbox's PostgreSQL advisory lock. Locks live on one dedicated connection;
+ * if it drops, PostgreSQL releases them, this node stops its receivers, and another node takes over.
+ *
+ * <p>Every change runs on one virtual thread, in order, so opening, closing and locking never race.
+ */
+public final class InboxSupervisor implements InboxDirectory, OpenInboxes {
+
+    private static final Logger log = LoggerFactory.getLogger(InboxSupervisor.class);
+    /** The first key of the two-key advisory lock: "TL" + "rx". Migrations use a bigint key, so they never meet. */
+    private static final int LOCK_NAMESPACE = 0x544c7278;
+    private static final long LOCK_RETRY_MS = 5_000;
+
+    private final Vertx vertx;
+    private final Database database;
+    private final InboxRepository repository;
+    private final ConnectorRegistry registry;
+    private final IngestService ingest;
+    private final FileStore files;
+    private final URI publicUrl;
+    private final Map<Long, Running> open = new ConcurrentHashMap<>();
+    private final ExecutorService serial = Executors.newSingleThreadExecutor(
+            Thread.ofVirtual().name("inbox-supervisor").factory());
+    private PgConnection locks;
+    private long lockTimer = -1;
+    private volatile boolean stopped;
+
+    /** An inbox open on this node. */
+    private record Running(Inbox inbox, ChannelConnector connector, ChannelInbox channel, boolean receiving) {
+        Running receiving(boolean value) {
+            return new Running(inbox, connector, channel, value);
+        }
+    }
+
+    public InboxSupervisor(Vertx vertx, Database database, InboxRepository repository, ConnectorRegistry registry,
+                           IngestService ingest, FileStore files, URI publicUrl) {
+        this.vertx = vertx;
+        this.database = database;
+        this.repository = repository;
+        this.registry = registry;
+        this.ingest = ingest;
+        this.files = files;
+        this.publicUrl = publicUrl;
+    }
+
+    /** Opens every enabled inbox and starts the receivers this node wins the lock for. Blocks until done. */
+    public void start() {
+        await(serial.submit(() -> {
+            for (Inbox inbox : repository.enabled(database.sql())) {
+                openInbox(inbox);
+            }
+            acquireReceivers();
+        }));
+        lockTimer = vertx.setPeriodic(LOCK_RETRY_MS, t -> {
+            if (!stopped) {
+                serial.execute(this::acquireReceivers);
+            }
+        });
+    }
+
+    /** Re-reads one inbox after it was created, changed, disabled or deleted here; returns when done. */
+    public void refresh(long inboxId) {
+        await(serial.submit(() -> reload(inboxId)));
+    }
+
+    /** The same, without waiting: for changes announced by another node through the event feed. */
+    public void refreshLater(long inboxId) {
+        if (!stopped) {
+            serial.execute(() -> reload(inboxId));
+        }
+    }
+
+    private void reload(long inboxId) {
+        Optional<Inbox> current = database.sql().one("SELECT " + Inbox.COLUMNS + " FROM inboxes WHERE id = $1"
+                + " AND enabled AND deleted_at IS NULL", inboxId).map(Inbox::from);
+        Running running = open.get(inboxId);
+        if (running != null && current.isPresent() && running.inbox().updatedAt().equals(current.get().updatedAt())) {
+            return;
+        }
+        if (running != null) {
+            closeInbox(running);
+        }
+        current.ifPresent(this::openInbox);
+        acquireReceivers();
+    }
+
+    @Override
+    public <T extends ChannelInbox> Optional<T> find(long inboxId, Class<T> type) {
+        Running running = open.get(inboxId);
+        return running != null && type.isInstance(running.channel()) ? Optional.of(type.cast(running.channel()))
+                : Optional.empty();
+    }
+
+    @Override
+    public Optional<ChannelInbox> sender(long inboxId) {
+        return Optional.ofNullable(open.get(inboxId)).map(Running::channel);
+    }
+
+    /** Each open inbox's state for {@code /health}; {@code up} is false when one cannot work. */
+    public JsonArray health() {
+        JsonArray out = new JsonArray();
+        for (Running running : open.values()) {
+            ConnectorHealth health;
+            try {
+                health = running.channel().health();
+            } catch (RuntimeException e) {
+                health = ConnectorHealth.down("health check failed: " + e.getMessage());
+            }
+            out.add(new JsonObject()
+                    .put("inboxId", running.inbox().id())
+                    .put("kind", running.inbox().kind())
+                    .put("name", running.inbox().name())
+                    .put("receivingHere", running.receiving())
+                    .put("status", health.up() ? "up" : "down")
+                    .put("detail", health.detail()));
+        }
+        return out;
+    }
+
+    public void stop() {
+        stopped = true;
+        vertx.cancelTimer(lockTimer);
+        await(serial.submit(() -> {
+            for (Running running : new ArrayList<>(open.values())) {
+                closeInbox(running);
+            }
+            if (locks != null) {
+                locks.close().await();
+                locks = null;
+            }
+        }));
+        serial.shutdown();
+    }
+
+    private void openInbox(Inbox inbox) {
+        Optional<ChannelConnector> connector = registry.find(inbox.kind());
+        if (connector.isEmpty()) {
+            log.warn("inbox not opened: no connector for its kind inbox={} kind={}", inbox.id(), inbox.kind());
+            return;
+        }
+        try {
+            ChannelInbox channel = connector.get().open(new Context(inbox));
+            open.put(inbox.id(), new Running(inbox, connector.get(), channel, false));
+            log.info("inbox opened inbox={} kind={} workspace={}", inbox.id(), inbox.kind(), inbox.workspaceId());
+        } catch (RuntimeException e) {
+            log.error("inbox failed to open inbox={} kind={}", inbox.id(), inbox.kind(), e);
+        }
+    }
+
+    private void closeInbox(Running running) {
+        long id = running.inbox().id();
+        open.remove(id);
+        if (running.receiving()) {
+            stopReceiving(running);
+            unlock(id);
+        }
+        try {
+            running.channel().close();
+        } catch (RuntimeException e) {
+            log.warn("inbox did not close cleanly inbox={}", id, e);
+        }
+        log.info("inbox closed inbox={}", id);
+    }
+
+    private void acquireReceivers() {
+        if (stopped) {
+            return;
+        }
+        if (!ensureLockConnection()) {
+            return;
+        }
+        for (Running running : new ArrayList<>(open.values())) {
+            if (running.receiving()) {
+                continue;
+            }
+            long id = running.inbox().id();
+            boolean won;
+            try {
+                won = locks.preparedQuery("SELECT pg_try_advisory_lock($1, $2) AS won")
+                        .execute(Tuple.of(LOCK_NAMESPACE, (int) id)).await().iterator().next().getBoolean("won");
+            } catch (RuntimeException e) {
+                log.warn("inbox lock attempt failed inbox={}: {}", id, e.getMessage());
+                return;
+            }
+            if (!won) {
+                continue;
+            }
+            try {
+                running.channel().startReceiving();
+                open.put(id, running.receiving(true));
+                log.info("inbox receiving on this node inbox={} kind={}", id, running.inbox().kind());
+            } catch (Exception e) {
+                log.error("inbox failed to start receiving inbox={}; retrying in {}s", id, LOCK_RETRY_MS / 1000, e);
+                unlock(id);
+            }
+        }
+    }
+
+    /** The dedicated lock connection; when it died, our locks died with it, so our receivers must stop. */
+    private boolean ensureLockConnection() {
+        if (locks != null) {
+            return true;
+        }
+        stopAllReceivers("lock connection lost");
+        try {
+            PgConnection connection = PgConnection.connect(vertx, database.connectOptions()).await();
+            connection.closeHandler(v -> {
+                if (!stopped) {
+                    serial.execute(() -> {
+                        if (locks == connection) {
+                            locks = null;
+                            stopAllReceivers("lock connection closed");
+                        }
+                    });
+                }
+            });
+            locks = connection;
+            return true;
+        } catch (RuntimeException e) {
+            log.warn("cannot open the inbox lock connection: {}", e.getMessage());
+            return false;
+        }
+    }
+
+    private void stopAllReceivers(String why) {
+        Set<Long> stoppedIds = new HashSet<>();
+        for (Running running : new ArrayList<>(open.values())) {
+            if (running.receiving()) {
+                stopReceiving(running);
+                open.put(running.inbox().id(), running.receiving(false));
+                stoppedIds.add(running.inbox().id());
+            }
+        }
+        if (!stoppedIds.isEmpty()) {
+            log.warn("receivers stopped inboxes={} reason={}", stoppedIds, why);
+        }
+    }
+
+    private void stopReceiving(Running running) {
+        try {
+            running.channel().stopReceiving();
+        } catch (RuntimeException e) {
+            log.warn("inbox did not stop receiving cleanly inbox={}", running.inbox().id(), e);
+        }
+    }
+
+    private void unlock(long inboxId) {
+        if (locks == null) {
+            return;
+        }
+        try {
+            locks.preparedQuery("SELECT pg_advisory_unlock($1, $2)").execute(Tuple.of(LOCK_NAMESPACE, (int) inboxId))
+                    .await();
+        } catch (RuntimeException e) {
+            log.warn("inbox unlock failed inbox={}: {}", inboxId, e.getMessage());
+        }
+    }
+
+    private static void await(Future<?> future) {
+        try {
+            future.get(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            throw new IllegalStateException("inbox supervisor task failed", e);
+        }
+    }
+
+    /** What one open inbox gets from the server. */
+    private final class Context implements InboxContext {
+        private final Inbox inbox;
+        private final InboundSink sink;
+        private final CheckpointStore checkpoints;
+
+        Context(Inbox inbox) {
+            this.inbox = inbox;
+            this.sink = ingest.sinkFor(inbox.ref());
+            this.checkpoints = new Checkpoints(database, inbox.id());
+        }
+
+        @Override
+        public Vertx vertx() {
+            return vertx;
+        }
+
+        @Override
+        public InboxRef inbox() {
+            return inbox.ref();
+        }
+
+        @Override
+        public JsonObject config() {
+            return inbox.config().copy();
+        }
+
+        @Override
+        public InboundSink sink() {
+            return sink;
+        }
+
+        @Override
+        public CheckpointStore checkpoints() {
+            return checkpoints;
+        }
+
+        @Override
+        public AttachmentStore attachments() {
+            return files;
+        }
+
+        @Override
+        public URI publicUrl() {
+            return publicUrl;
+        }
+    }
+}

@@ -1,0 +1,312 @@
+package io.throughline.ingest;
+
+import io.throughline.attachment.Attachment;
+import io.throughline.attachment.AttachmentRepository;
+import io.throughline.connector.DeliveryReport;
+import io.throughline.connector.Identity;
+import io.throughline.connector.InboundAttachment;
+import io.throughline.connector.InboundEdit;
+import io.throughline.connector.InboundMessage;
+import io.throughline.connector.InboundSink;
+import io.throughline.connector.InboxRef;
+import io.throughline.connector.IngestReceipt;
+import io.throughline.connector.Sender;
+import io.throughline.contact.ContactRepository;
+import io.throughline.contact.Identities;
+import io.throughline.contact.IdentityResolver;
+import io.throughline.conversation.Conversation;
+import io.throughline.conversation.ConversationRepository;
+import io.throughline.conversation.Message;
+import io.throughline.conversation.MessageKind;
+import io.throughline.conversation.MessageRepository;
+import io.throughline.conversation.MessageView;
+import io.throughline.conversation.NewMessage;
+import io.throughline.delivery.DeliveryRepository;
+import io.throughline.delivery.DeliveryStatus;
+import io.throughline.realtime.EventLog;
+import io.throughline.realtime.EventType;
+import io.throughline.store.Database;
+import io.throughline.store.Sql;
+import io.vertx.core.json.JsonObject;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The single ingest path (ARCHITECTURE.md rules 1 to 3). One transaction per message: deduplicate on
+ * {@code (inbox, external id)}, pick the conversation (headers, then the sender's proven identity, then new),
+ * attach identities by the proven/claimed rules, store the message and its attachments, reopen the conversation,
+ * and append the events. It returns only after commit, so the connector may then acknowledge to its source.
+ */
+public final class IngestService {
+
+    private static final Logger log = LoggerFactory.getLogger(IngestService.class);
+    /** Bodies beyond this are cut, and the message flagged; the original stays with the channel (or the .eml). */
+    static final int MAX_BODY_CHARS = 256 * 1024;
+
+    private final Database database;
+    private final MessageRepository messages;
+    private final ConversationRepository conversations;
+    private final ContactRepository contacts;
+    private final IdentityResolver resolver;
+    private final ConversationFinder finder;
+    private final AttachmentRepository attachments;
+    private final DeliveryRepository deliveries;
+    private final MessageView views;
+    private final EventLog events;
+    private final HtmlSanitizer sanitizer;
+    private final Clock clock;
+
+    public IngestService(Database database, MessageRepository messages, ConversationRepository conversations,
+                         ContactRepository contacts, IdentityResolver resolver, ConversationFinder finder,
+                         AttachmentRepository attachments, DeliveryRepository deliveries, MessageView views,
+                         EventLog events, HtmlSanitizer sanitizer, Clock clock) {
+        this.database = database;
+        this.messages = messages;
+        this.conversations = conversations;
+        this.contacts = contacts;
+        this.resolver = resolver;
+        this.finder = finder;
+        this.attachments = attachments;
+        this.deliveries = deliveries;
+        this.views = views;
+        this.events = events;
+        this.sanitizer = sanitizer;
+        this.clock = clock;
+    }
+
+    /** The sink a connector gets for one inbox. */
+    public InboundSink sinkFor(InboxRef inbox) {
+        return new InboundSink() {
+            @Override
+            public IngestReceipt accept(InboundMessage message) {
+                return IngestService.this.accept(inbox, message);
+            }
+
+            @Override
+            public IngestReceipt edit(InboundEdit edit) {
+                return IngestService.this.edit(inbox, edit);
+            }
+
+            @Override
+            public void report(DeliveryReport report) {
+                IngestService.this.report(inbox, report);
+            }
+        };
+    }
+
+    public IngestReceipt accept(InboxRef inbox, InboundMessage message) {
+        Sender sender = normalize(message.sender());
+        String html = sanitizer.sanitize(message.html());
+        List<String> flags = new ArrayList<>();
+        message.flags().forEach(f -> flags.add(f.name().toLowerCase(Locale.ROOT)));
+        String body = message.text();
+        if (body.length() > MAX_BODY_CHARS) {
+            body = body.substring(0, MAX_BODY_CHARS);
+            flags.add("truncated");
+        }
+        Prepared prepared = new Prepared(inbox, message, sender, body, html, flags);
+        try {
+            IngestReceipt receipt = database.txWithRetry(3, tx -> store(tx, prepared));
+            if (receipt.outcome() == IngestReceipt.Outcome.STORED) {
+                log.info("message ingested inbox={} conversation={} message={} contact={}", inbox.id(),
+                        receipt.conversationId(), receipt.messageId(), receipt.contactId());
+            } else {
+                log.debug("message duplicate inbox={} externalId={}", inbox.id(), message.externalId());
+            }
+            return receipt;
+        } catch (Blocked blocked) {
+            log.info("message from blocked contact dropped inbox={} contact={}", inbox.id(), blocked.contactId);
+            return new IngestReceipt(IngestReceipt.Outcome.BLOCKED, 0, 0, blocked.contactId);
+        } catch (LostRace race) {
+            return duplicate(inbox, message.externalId());
+        }
+    }
+
+    private record Prepared(InboxRef inbox, InboundMessage message, Sender sender, String body, String html,
+                            List<String> flags) {
+    }
+
+    private IngestReceipt store(Sql tx, Prepared p) {
+        InboxRef inbox = p.inbox();
+        long workspaceId = inbox.workspaceId();
+        Optional<MessageRepository.Located> existing = messages.byExternalId(tx, inbox.id(), p.message().externalId());
+        if (existing.isPresent()) {
+            MessageRepository.Located found = existing.get();
+            return new IngestReceipt(IngestReceipt.Outcome.DUPLICATE, found.messageId(), found.conversationId(),
+                    found.authorContactId() == null ? 0 : found.authorContactId());
+        }
+        Identity primary = p.sender().identities().getFirst();
+        String identityText = primary.kind().wireName() + ":" + primary.value();
+        Optional<ThreadingDecision.ByHeaders> byHeaders = finder.byHeaders(tx, workspaceId, p.message().thread());
+
+        long contactId;
+        long authorContactId;
+        boolean senderVerified = true;
+        ThreadingDecision decision;
+        IdentityResolver.Resolution resolution;
+        boolean contactCreated = false;
+        if (byHeaders.isPresent()) {
+            decision = byHeaders.get();
+            Conversation target = conversations.find(tx, workspaceId, byHeaders.get().conversationId()).orElseThrow();
+            contactId = target.contactId();
+            Optional<Long> senderContact = resolver.provenContact(tx, workspaceId, p.sender());
+            senderVerified = senderContact.isPresent() && senderContact.get() == contactId;
+            requireNotBlocked(tx, workspaceId, senderContact.orElse(contactId));
+            // A header-only match from a sender this contact never proved is attached, but its identities only as
+            // claimed: a forwarded thread must not hand the original customer's history to a stranger.
+            resolution = resolver.attach(tx, workspaceId, inbox.id(), contactId, p.sender().identities(),
+                    senderVerified);
+            authorContactId = senderContact.orElse(contactId);
+        } else {
+            Optional<Long> known = resolver.provenContact(tx, workspaceId, p.sender());
+            if (known.isPresent()) {
+                requireNotBlocked(tx, workspaceId, known.get());
+            }
+            resolution = resolver.resolve(tx, workspaceId, inbox.id(), p.sender());
+            contactId = resolution.contactId();
+            contactCreated = resolution.createdContact();
+            authorContactId = contactId;
+            decision = contactCreated ? new ThreadingDecision.NewConversation(identityText)
+                    : new ThreadingDecision.BySender(identityText);
+        }
+        ConversationRepository.Ensured ensured = conversations.ensureFor(tx, workspaceId, contactId);
+        long conversationId = ensured.conversation().id();
+
+        List<String> flags = new ArrayList<>(p.flags());
+        if (!senderVerified) {
+            flags.add("unverified_sender");
+        }
+        JsonObject metadata = p.message().metadata().copy()
+                .put("from", new JsonObject().put("kind", primary.kind().wireName()).put("value", primary.value()));
+        Message message = messages.insert(tx, new NewMessage(workspaceId, conversationId, inbox.id(), inbox.kind(),
+                MessageKind.IN, "contact", authorContactId, null, p.body(), p.html(), p.message().subject(),
+                p.message().externalId(), decision.toJson(senderVerified), metadata, flags,
+                p.message().sentAt())).orElseThrow(LostRace::new);
+        List<Attachment> files = new ArrayList<>();
+        for (InboundAttachment attachment : p.message().attachments()) {
+            files.add(attachments.insert(tx, workspaceId, message.id(), attachment.file(), attachment.contentId(),
+                    attachment.inline()));
+        }
+        ConversationRepository.Changed changed = conversations.recordInbound(tx, workspaceId, conversationId,
+                message.id(), inbox.kind(), message.createdAt());
+
+        appendEvents(tx, p, resolution, contactCreated, ensured, changed, message, files);
+        return new IngestReceipt(IngestReceipt.Outcome.STORED, message.id(), conversationId, authorContactId);
+    }
+
+    private void appendEvents(Sql tx, Prepared p, IdentityResolver.Resolution resolution, boolean contactCreated,
+                              ConversationRepository.Ensured ensured, ConversationRepository.Changed changed,
+                              Message message, List<Attachment> files) {
+        long workspaceId = p.inbox().workspaceId();
+        JsonObject conversation = changed.conversation().toJson();
+        if (contactCreated) {
+            events.append(tx, workspaceId, EventType.CONTACT_CREATED, new JsonObject()
+                    .put("contact", new JsonObject().put("id", resolution.contactId()).put("name", p.sender().name())));
+        }
+        if (ensured.created()) {
+            events.append(tx, workspaceId, EventType.CONVERSATION_CREATED, new JsonObject()
+                    .put("conversation", conversation));
+        }
+        for (IdentityResolver.Suggestion suggestion : resolution.suggestions()) {
+            events.append(tx, workspaceId, EventType.MERGE_SUGGESTED, new JsonObject()
+                    .put("suggestionId", suggestion.id()).put("contactId", suggestion.contactId())
+                    .put("otherContactId", suggestion.otherContactId()).put("evidence", suggestion.evidence()));
+        }
+        JsonObject json = MessageView.toJson(message, p.sender().name(), files, null);
+        events.append(tx, workspaceId, EventType.MESSAGE_CREATED, new JsonObject()
+                .put("conversationId", message.conversationId()).put("message", json)
+                .put("conversation", conversation));
+        if (changed.statusChanged()) {
+            events.append(tx, workspaceId, EventType.CONVERSATION_STATUS_CHANGED, new JsonObject()
+                    .put("conversation", conversation).put("previousStatus", changed.previousStatus().wireName())
+                    .put("reason", "customer wrote"));
+        }
+    }
+
+    public IngestReceipt edit(InboxRef inbox, InboundEdit edit) {
+        Instant editedAt = edit.editedAt() == null ? Instant.now(clock) : edit.editedAt();
+        return database.tx(tx -> {
+            Optional<MessageRepository.Located> located = messages.byExternalId(tx, inbox.id(), edit.externalId());
+            if (located.isEmpty()) {
+                return new IngestReceipt(IngestReceipt.Outcome.NOT_FOUND, 0, 0, 0);
+            }
+            MessageRepository.Located found = located.get();
+            long contactId = found.authorContactId() == null ? 0 : found.authorContactId();
+            Optional<Message> edited = messages.edit(tx, inbox.id(), edit.externalId(), edit.text(), edit.metadata(),
+                    editedAt);
+            if (edited.isEmpty()) {
+                return new IngestReceipt(IngestReceipt.Outcome.DUPLICATE, found.messageId(), found.conversationId(),
+                        contactId);
+            }
+            JsonObject json = views.render(tx, inbox.workspaceId(),
+                    messages.viewRow(tx, inbox.workspaceId(), found.messageId()).orElseThrow());
+            events.append(tx, inbox.workspaceId(), EventType.MESSAGE_UPDATED, new JsonObject()
+                    .put("conversationId", found.conversationId()).put("message", json).put("change", "edited"));
+            log.info("message edited inbox={} message={}", inbox.id(), found.messageId());
+            return new IngestReceipt(IngestReceipt.Outcome.STORED, found.messageId(), found.conversationId(),
+                    contactId);
+        });
+    }
+
+    public void report(InboxRef inbox, DeliveryReport report) {
+        DeliveryStatus status = report.outcome() == DeliveryReport.Outcome.FAILED ? DeliveryStatus.FAILED
+                : DeliveryStatus.DELIVERED;
+        database.tx(tx -> {
+            deliveries.markReported(tx, inbox.id(), report.externalId(), status, report.reason()).ifPresentOrElse(
+                    row -> {
+                        long workspaceId = row.getLong("workspace_id");
+                        long messageId = row.getLong("message_id");
+                        JsonObject json = views.render(tx, workspaceId,
+                                messages.viewRow(tx, workspaceId, messageId).orElseThrow());
+                        events.append(tx, workspaceId, EventType.DELIVERY_UPDATED, new JsonObject()
+                                .put("conversationId", row.getLong("conversation_id")).put("messageId", messageId)
+                                .put("delivery", json.getJsonObject("delivery")).put("message", json));
+                        log.info("delivery reported inbox={} message={} status={}", inbox.id(), messageId,
+                                status.wireName());
+                    },
+                    () -> log.info("delivery report for an unknown message inbox={} externalId={}", inbox.id(),
+                            report.externalId()));
+            return null;
+        });
+    }
+
+    private IngestReceipt duplicate(InboxRef inbox, String externalId) {
+        MessageRepository.Located found = messages.byExternalId(database.sql(), inbox.id(), externalId).orElseThrow();
+        return new IngestReceipt(IngestReceipt.Outcome.DUPLICATE, found.messageId(), found.conversationId(),
+                found.authorContactId() == null ? 0 : found.authorContactId());
+    }
+
+    private void requireNotBlocked(Sql tx, long workspaceId, long contactId) {
+        if (contacts.find(tx, workspaceId, contactId).map(c -> c.blocked()).orElse(false)) {
+            throw new Blocked(contactId);
+        }
+    }
+
+    private static Sender normalize(Sender sender) {
+        return new Sender(sender.name() == null ? null : sender.name().strip(),
+                sender.identities().stream().map(Identities::normalize).distinct().toList());
+    }
+
+    /** The contact is blocked: roll back and drop the message. */
+    private static final class Blocked extends RuntimeException {
+        private final long contactId;
+
+        Blocked(long contactId) {
+            super(null, null, false, false);
+            this.contactId = contactId;
+        }
+    }
+
+    /** A concurrent ingest stored the same external id first. */
+    private static final class LostRace extends RuntimeException {
+        LostRace() {
+            super(null, null, false, false);
+        }
+    }
+}

@@ -1,0 +1,341 @@
+package io.throughline.realtime;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This node's reader of the event log: it delivers every committed event exactly once, in seq order, to local
+ * subscribers (agent streams, widget sessions, the search indexer).
+ *
+ * <p>Seqs are drawn when a transaction inserts its event, but transactions commit in another order, so a reader
+ * can see seq 9 before seq 8 exists. The feed therefore only advances over a contiguous prefix. A gap is either a
+ * transaction still in flight or one that rolled back; to tell them apart it records the snapshot's
+ * {@code xmax} when it first sees the gap (every transaction that could hold the missing seq has an xid below
+ * that, see {@link EventLog}), and skips the gap once the oldest running transaction ({@code xmin}) has passed
+ * it. No ordering lock, no NOTIFY inside transactions.
+ *
+ * <p>All state lives on one Vert.x context; {@link #wake()} may be called from any thread and coalesces.
+ */
+public final class EventFeed {
+
+    private static final Logger log = LoggerFactory.getLogger(EventFeed.class);
+    private static final int PAGE = 500;
+    private static final long GAP_RETRY_MS = 5;
+
+    private static final String POLL = """
+            WITH snap AS (SELECT pg_current_snapshot() AS s)
+            SELECT pg_snapshot_xmin(snap.s)::text::bigint AS xmin, pg_snapshot_xmax(snap.s)::text::bigint AS xmax,
+                   e.seq, e.workspace_id, e.type, e.data, e.created_at
+            FROM snap LEFT JOIN LATERAL (
+                SELECT seq, workspace_id, type, data, created_at FROM events WHERE seq > $1 ORDER BY seq LIMIT $2
+            ) e ON true""";
+
+    private static final String START = """
+            WITH snap AS (SELECT pg_current_snapshot() AS s)
+            SELECT pg_snapshot_xmin(snap.s)::text::bigint AS xmin, pg_snapshot_xmax(snap.s)::text::bigint AS xmax,
+                   (SELECT coalesce(max(seq), 0) FROM events) AS max_seq
+            FROM snap""";
+
+    private final Vertx vertx;
+    private final Pool pool;
+    private final long pollIntervalMs;
+    private final int maxPending;
+    private final List<FeedSubscription> subscriptions = new CopyOnWriteArrayList<>();
+    /** First missing seq of a gap, to the xmax recorded when the gap was first seen. */
+    private final TreeMap<Long, Long> fences = new TreeMap<>();
+
+    private Context context;
+    private volatile long position;
+    private boolean polling;
+    private boolean pollAgain;
+    private boolean stopped;
+    private long gapTimer = -1;
+    private long periodicTimer = -1;
+
+    public EventFeed(Vertx vertx, Pool pool, long pollIntervalMs, int maxPending) {
+        this.vertx = vertx;
+        this.pool = pool;
+        this.pollIntervalMs = pollIntervalMs;
+        this.maxPending = maxPending;
+    }
+
+    /**
+     * Starts at the newest settled seq: the current maximum, once every transaction that was running when it was
+     * read has finished (one of them may still hold a lower seq).
+     */
+    public Future<Void> start() {
+        Promise<Void> started = Promise.promise();
+        context = vertx.getOrCreateContext();
+        context.runOnContext(v -> pool.query(START).execute().onComplete(ar -> {
+            if (ar.failed()) {
+                started.fail(ar.cause());
+                return;
+            }
+            Row row = ar.result().iterator().next();
+            long maxSeq = row.getLong("max_seq");
+            long xmax = row.getLong("xmax");
+            awaitSettled(xmax, () -> {
+                position = maxSeq;
+                log.info("event feed started seq={}", maxSeq);
+                periodicTimer = vertx.setPeriodic(pollIntervalMs, t -> wake());
+                started.complete();
+                poll();
+            }, started);
+        }));
+        return started.future();
+    }
+
+    private void awaitSettled(long fence, Runnable then, Promise<Void> failure) {
+        pool.query(START).execute().onComplete(ar -> {
+            if (ar.failed()) {
+                failure.fail(ar.cause());
+            } else if (ar.result().iterator().next().getLong("xmin") >= fence) {
+                then.run();
+            } else {
+                vertx.setTimer(GAP_RETRY_MS, t -> awaitSettled(fence, then, failure));
+            }
+        });
+    }
+
+    /** The highest seq this node has delivered; every seq at or below it is settled. */
+    public long position() {
+        return position;
+    }
+
+    /** Asks for a poll soon: new events were committed here or on another node. Coalesces. */
+    public void wake() {
+        Context ctx = context;
+        if (ctx != null) {
+            ctx.runOnContext(v -> poll());
+        }
+    }
+
+    /**
+     * Subscribes from {@code since}: first the stored events after it (read from PostgreSQL), then live ones,
+     * without a gap or a repeat.
+     *
+     * @param since the last seq the subscriber already has; events after it are delivered
+     * @param workspaceId only this workspace's events, or null for all of them
+     */
+    public Subscription subscribe(long since, Long workspaceId, EventListener listener) {
+        FeedSubscription subscription = new FeedSubscription(since, workspaceId, listener);
+        context.runOnContext(v -> subscription.begin());
+        return subscription;
+    }
+
+    public Future<Void> stop() {
+        Promise<Void> done = Promise.promise();
+        Context ctx = context;
+        if (ctx == null) {
+            return Future.succeededFuture();
+        }
+        ctx.runOnContext(v -> {
+            stopped = true;
+            vertx.cancelTimer(periodicTimer);
+            vertx.cancelTimer(gapTimer);
+            subscriptions.clear();
+            done.complete();
+        });
+        return done.future();
+    }
+
+    private void poll() {
+        if (stopped) {
+            return;
+        }
+        if (polling) {
+            pollAgain = true;
+            return;
+        }
+        polling = true;
+        pollAgain = false;
+        pool.preparedQuery(POLL).execute(Tuple.of(position, PAGE)).onComplete(ar -> {
+            polling = false;
+            if (ar.failed()) {
+                log.warn("event feed poll failed seq={}: {}", position, ar.cause().getMessage());
+                return;
+            }
+            Outcome outcome = advance(ar.result());
+            if (pollAgain || outcome == Outcome.MORE) {
+                poll();
+            } else if (outcome == Outcome.GAP && gapTimer < 0) {
+                gapTimer = vertx.setTimer(GAP_RETRY_MS, t -> {
+                    gapTimer = -1;
+                    poll();
+                });
+            }
+        });
+    }
+
+    private enum Outcome { DONE, MORE, GAP }
+
+    private Outcome advance(RowSet<Row> rows) {
+        List<Event> batch = new ArrayList<>();
+        Outcome outcome = rows.size() >= PAGE ? Outcome.MORE : Outcome.DONE;
+        long next = position + 1;
+        for (Row row : rows) {
+            Long seq = row.getLong("seq");
+            if (seq == null) {
+                break;
+            }
+            if (seq != next) {
+                Long fence = fences.get(next);
+                long xmin = row.getLong("xmin");
+                if (fence == null) {
+                    fences.put(next, row.getLong("xmax"));
+                    outcome = Outcome.GAP;
+                    break;
+                }
+                if (xmin < fence) {
+                    outcome = Outcome.GAP;
+                    break;
+                }
+                log.debug("event feed skipped rolled-back seqs from={} to={}", next, seq - 1);
+            }
+            batch.add(toEvent(row));
+            next = seq + 1;
+        }
+        if (!batch.isEmpty()) {
+            position = batch.getLast().seq();
+            fences.headMap(position, true).clear();
+            for (FeedSubscription subscription : subscriptions) {
+                subscription.live(batch);
+            }
+        }
+        return outcome;
+    }
+
+    static Event toEvent(Row row) {
+        Object data = row.getValue("data");
+        return new Event(row.getLong("seq"), row.getLong("workspace_id"), row.getString("type"),
+                data instanceof JsonObject json ? json : new JsonObject(String.valueOf(data)),
+                row.getOffsetDateTime("created_at").toInstant());
+    }
+
+    /**
+     * One subscriber's state machine, on the feed context: catching up from PostgreSQL while buffering live events,
+     * then live.
+     */
+    private final class FeedSubscription implements Subscription {
+        private final Long workspaceId;
+        private final EventListener listener;
+        private long delivered;
+        private List<Event> buffer = new ArrayList<>();
+        private boolean catchingUp = true;
+        private volatile boolean cancelled;
+
+        FeedSubscription(long since, Long workspaceId, EventListener listener) {
+            this.delivered = since;
+            this.workspaceId = workspaceId;
+            this.listener = listener;
+        }
+
+        void begin() {
+            if (cancelled) {
+                return;
+            }
+            subscriptions.add(this);
+            catchUp(position);
+        }
+
+        private void catchUp(long target) {
+            if (cancelled) {
+                return;
+            }
+            if (delivered >= target) {
+                finishCatchUp();
+                return;
+            }
+            String sql = "SELECT seq, workspace_id, type, data, created_at FROM events WHERE seq > $1 AND seq <= $2"
+                    + (workspaceId == null ? "" : " AND workspace_id = $4") + " ORDER BY seq LIMIT $3";
+            Tuple params = Tuple.of(delivered, target, PAGE);
+            if (workspaceId != null) {
+                params.addLong(workspaceId);
+            }
+            pool.preparedQuery(sql).execute(params).onComplete(ar -> context.runOnContext(v -> {
+                if (cancelled) {
+                    return;
+                }
+                if (ar.failed()) {
+                    cancel();
+                    listener.onError(ar.cause());
+                    return;
+                }
+                List<Event> page = new ArrayList<>();
+                ar.result().forEach(row -> page.add(toEvent(row)));
+                if (page.size() < PAGE) {
+                    emit(page);
+                    delivered = Math.max(delivered, target);
+                    finishCatchUp();
+                } else {
+                    emit(page);
+                    catchUp(target);
+                }
+            }));
+        }
+
+        private void finishCatchUp() {
+            catchingUp = false;
+            List<Event> pending = buffer;
+            buffer = null;
+            emit(pending);
+        }
+
+        void live(List<Event> batch) {
+            if (cancelled) {
+                return;
+            }
+            if (catchingUp) {
+                buffer.addAll(batch);
+                if (buffer.size() > maxPending) {
+                    overflow();
+                }
+                return;
+            }
+            emit(batch);
+        }
+
+        private void emit(List<Event> events) {
+            List<Event> out = new ArrayList<>(events.size());
+            for (Event event : events) {
+                if (event.seq() > delivered && (workspaceId == null || workspaceId == event.workspaceId())) {
+                    out.add(event);
+                }
+                delivered = Math.max(delivered, event.seq());
+            }
+            if (!out.isEmpty() && !cancelled) {
+                try {
+                    listener.onEvents(out);
+                } catch (RuntimeException e) {
+                    log.error("event listener failed; cancelling its subscription", e);
+                    cancel();
+                }
+            }
+        }
+
+        private void overflow() {
+            long last = delivered;
+            cancel();
+            listener.onOverflow(last);
+        }
+
+        @Override
+        public void cancel() {
+            cancelled = true;
+            subscriptions.remove(this);
+        }
+    }
+}

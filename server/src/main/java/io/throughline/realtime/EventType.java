@@ -1,0 +1,22 @@
+package io.throughline.realtime;
+
+/** Event names: dotted facts in the words support teams use (as Chatwoot's). */
+public final class EventType {
+
+    public static final String MESSAGE_CREATED = "message.created";
+    public static final String MESSAGE_UPDATED = "message.updated";
+    public static final String DELIVERY_UPDATED = "delivery.updated";
+    public static final String CONVERSATION_CREATED = "conversation.created";
+    public static final String CONVERSATION_STATUS_CHANGED = "conversation.status_changed";
+    public static final String CONVERSATION_UPDATED = "conversation.updated";
+    public static final String ASSIGNEE_CHANGED = "assignee.changed";
+    public static final String CONTACT_CREATED = "contact.created";
+    public static final String CONTACT_UPDATED = "contact.updated";
+    public static final String CONTACT_MERGED = "contact.merged";
+    public static final String CONTACT_UNMERGED = "contact.unmerged";
+    public static final String MERGE_SUGGESTED = "merge.suggested";
+    public static final String INBOX_CHANGED = "inbox.changed";
+
+    private EventType() {
+    }
+}

@@ -1,0 +1,189 @@
+package io.throughline.store;
+
+import io.vertx.core.Vertx;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Transaction;
+import io.vertx.sqlclient.Tuple;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The PostgreSQL pool. Repositories get a {@link Sql} handle through {@link #tx} or {@link #sql()} and write
+ * sequential code on virtual threads; the reactive client does the I/O underneath.
+ */
+public final class Database implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Database.class);
+    private static final String UNIQUE_VIOLATION = "23505";
+    private static final String SERIALIZATION_FAILURE = "40001";
+    private static final String DEADLOCK = "40P01";
+
+    private final Vertx vertx;
+    private final Pool pool;
+    private final PgConnectOptions connectOptions;
+    private final Sql poolSql;
+
+    public Database(Vertx vertx, PgConnectOptions connectOptions, int poolSize) {
+        this.vertx = vertx;
+        this.connectOptions = connectOptions;
+        this.pool = PgBuilder.pool()
+                .with(new PoolOptions().setMaxSize(poolSize).setMaxWaitQueueSize(10_000).setName("throughline"))
+                .connectingTo(connectOptions)
+                .using(vertx)
+                .build();
+        this.poolSql = new Handle(pool, false);
+    }
+
+    /** Statements on the pool, each in its own implicit transaction. */
+    public Sql sql() {
+        return poolSql;
+    }
+
+    /** The reactive pool itself, for event-loop code (the event feed) that must not block. */
+    public Pool pool() {
+        return pool;
+    }
+
+    /** The options of this pool, for dedicated connections (LISTEN, advisory locks). */
+    public PgConnectOptions connectOptions() {
+        return connectOptions;
+    }
+
+    public Vertx vertx() {
+        return vertx;
+    }
+
+    /**
+     * Runs work in one transaction on one connection: commit when it returns, roll back when it throws. Blocks the
+     * calling virtual thread.
+     */
+    public <T> T tx(Function<Sql, T> work) {
+        SqlConnection connection = pool.getConnection().await();
+        Handle handle = new Handle(connection, true);
+        try {
+            Transaction transaction = connection.begin().await();
+            T result;
+            try {
+                result = work.apply(handle);
+            } catch (RuntimeException | Error e) {
+                rollbackQuietly(transaction, e);
+                throw e;
+            }
+            transaction.commit().await();
+            handle.committed();
+            return result;
+        } finally {
+            connection.close();
+        }
+    }
+
+    /**
+     * Runs a transaction, retrying up to {@code attempts} times when it lost a race to a unique index, a
+     * serialization check or a deadlock. The work must be safe to repeat, which a rolled-back transaction is.
+     */
+    public <T> T txWithRetry(int attempts, Function<Sql, T> work) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return tx(work);
+            } catch (PgException e) {
+                if (attempt >= attempts || !isRace(e)) {
+                    throw e;
+                }
+                log.debug("transaction lost a race, retrying attempt={} sqlState={}", attempt, e.getSqlState());
+            }
+        }
+    }
+
+    /** True when the statement violated a unique constraint. */
+    public static boolean isUniqueViolation(Throwable e) {
+        return e instanceof PgException pg && UNIQUE_VIOLATION.equals(pg.getSqlState());
+    }
+
+    private static boolean isRace(PgException e) {
+        String state = e.getSqlState();
+        return UNIQUE_VIOLATION.equals(state) || SERIALIZATION_FAILURE.equals(state) || DEADLOCK.equals(state);
+    }
+
+    private static void rollbackQuietly(Transaction transaction, Throwable cause) {
+        try {
+            transaction.rollback().await();
+        } catch (RuntimeException e) {
+            cause.addSuppressed(e);
+        }
+    }
+
+    /** Binds values the client does not take as they are: Instants become timestamptz, collections text[]. */
+    static Tuple bind(Object... params) {
+        Tuple tuple = Tuple.tuple();
+        for (Object param : params) {
+            tuple.addValue(switch (param) {
+                case Instant instant -> OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
+                case Collection<?> strings -> strings.stream().map(String::valueOf).toArray(String[]::new);
+                case null, default -> param;
+            });
+        }
+        return tuple;
+    }
+
+    @Override
+    public void close() {
+        pool.close().await();
+    }
+
+    private static final class Handle implements Sql {
+        private final SqlClient client;
+        private final boolean transactional;
+        private List<Runnable> afterCommit;
+
+        Handle(SqlClient client, boolean transactional) {
+            this.client = client;
+            this.transactional = transactional;
+        }
+
+        @Override
+        public RowSet<Row> rows(String sql, Object... params) {
+            return client.preparedQuery(sql).execute(bind(params)).await();
+        }
+
+        @Override
+        public void afterCommit(Runnable action) {
+            if (!transactional) {
+                action.run();
+                return;
+            }
+            if (afterCommit == null) {
+                afterCommit = new ArrayList<>();
+            }
+            if (!afterCommit.contains(action)) {
+                afterCommit.add(action);
+            }
+        }
+
+        void committed() {
+            if (afterCommit != null) {
+                for (Runnable action : afterCommit) {
+                    try {
+                        action.run();
+                    } catch (RuntimeException e) {
+                        log.error("after-commit action failed", e);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package io.throughline.apichannel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.throughline.testing.ApiClient;
+import io.throughline.testing.TestServer;
+import io.throughline.testing.WebhookReceiver;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The README's curl session, step by step, against the real server: API inbox in, agent reply out by webhook. */
+class ApiChannelIT {
+
+    private static TestServer server;
+    private static WebhookReceiver webhook;
+
+    @BeforeAll
+    static void start() {
+        server = TestServer.start();
+        webhook = new WebhookReceiver();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+        webhook.close();
+    }
+
+    @Test
+    void customerMessageThroughApiInboxIsAnsweredThroughTheSignedWebhook() {
+        ApiClient admin = server.admin();
+        JsonObject inbox = admin.post("/api/v1/inboxes", new JsonObject().put("kind", "api").put("name", "Shop")
+                .put("config", new JsonObject().put("webhookUrl", webhook.url()))).expect(201).json();
+        String inboxToken = inbox.getString("token");
+        String webhookSecret = inbox.getString("webhookSecret");
+        assertThat(inboxToken).startsWith("tlapi_");
+        assertThat(webhookSecret).startsWith("whsec_");
+        assertThat(inbox.getJsonObject("config").getString("webhookSecret")).isEqualTo("********");
+
+        ApiClient shop = new ApiClient(server.url()).withToken(inboxToken);
+        JsonObject receipt = shop.post("/api/v1/inboxes/" + inbox.getLong("id") + "/inbound", new JsonObject()
+                .put("externalId", "order-42-msg-1")
+                .put("contact", new JsonObject().put("name", "Bob").put("identities", new JsonArray()
+                        .add(new JsonObject().put("kind", "external_id").put("value", "cust-42"))))
+                .put("body", "Where is my parcel?")).expect(201).json();
+        long conversationId = receipt.getLong("conversationId");
+
+        JsonArray list = admin.get("/api/v1/conversations").expect(200).json().getJsonArray("conversations");
+        assertThat(list).hasSize(1);
+        assertThat(list.getJsonObject(0).getJsonObject("contact").getString("name")).isEqualTo("Bob");
+        assertThat(list.getJsonObject(0).getJsonObject("lastMessage").getString("preview"))
+                .isEqualTo("Where is my parcel?");
+
+        JsonArray thread = admin.get("/api/v1/conversations/" + conversationId + "/messages").expect(200).json()
+                .getJsonArray("messages");
+        assertThat(thread).hasSize(1);
+        assertThat(thread.getJsonObject(0).getString("channel")).isEqualTo("api");
+
+        JsonObject reply = admin.post("/api/v1/conversations/" + conversationId + "/messages",
+                new JsonObject().put("body", "It ships today.")).expect(201).json();
+        assertThat(reply.getJsonObject("delivery").getString("status")).isEqualTo("pending");
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> webhook.received().size() == 1);
+        WebhookReceiver.Received hook = webhook.received().getFirst();
+        JsonObject payload = new JsonObject(hook.body());
+        assertThat(payload.getJsonObject("message").getString("body")).isEqualTo("It ships today.");
+        assertThat(payload.getJsonObject("to").getString("value")).isEqualTo("cust-42");
+        assertThat(hook.header("Idempotency-Key")).isEqualTo("delivery-" + payload.getLong("deliveryId"));
+        String expected = WebhookSignature.sign(webhookSecret,
+                Long.parseLong(hook.header(WebhookSignature.TIMESTAMP_HEADER)),
+                hook.body().getBytes(StandardCharsets.UTF_8));
+        assertThat(hook.header(WebhookSignature.HEADER)).isEqualTo(expected);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> "sent".equals(admin.get("/api/v1/conversations/"
+                + conversationId + "/messages").json().getJsonArray("messages").getJsonObject(1)
+                .getJsonObject("delivery").getString("status")));
+    }
+}

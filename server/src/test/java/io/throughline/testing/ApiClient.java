@@ -1,0 +1,130 @@
+package io.throughline.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** A plain HTTP client for the agent API, as curl or another system would call it. */
+public final class ApiClient {
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private final String baseUrl;
+    private String token;
+    private final Map<String, String> headers = new LinkedHashMap<>();
+
+    public ApiClient(String baseUrl) {
+        this.baseUrl = baseUrl;
+    }
+
+    /** A response: status, headers and the raw body. */
+    public record Response(int status, HttpHeaders headers, String body) {
+        public JsonObject json() {
+            return new JsonObject(body);
+        }
+
+        public JsonArray array() {
+            return new JsonArray(body);
+        }
+
+        public String header(String name) {
+            return headers.firstValue(name).orElse(null);
+        }
+
+        /** Asserts the status, showing the body when it differs. */
+        public Response expect(int expected) {
+            assertThat(status).as("HTTP status; body: %s", body).isEqualTo(expected);
+            return this;
+        }
+    }
+
+    public ApiClient login(String email, String password) {
+        Response response = post("/api/v1/auth/login", new JsonObject().put("email", email).put("password", password))
+                .expect(200);
+        this.token = response.json().getString("token");
+        return this;
+    }
+
+    public ApiClient withToken(String value) {
+        this.token = value;
+        return this;
+    }
+
+    public ApiClient withHeader(String name, String value) {
+        headers.put(name, value);
+        return this;
+    }
+
+    public String token() {
+        return token;
+    }
+
+    public String baseUrl() {
+        return baseUrl;
+    }
+
+    public Response get(String path) {
+        return send(builder(path).GET());
+    }
+
+    public Response delete(String path) {
+        return send(builder(path).DELETE());
+    }
+
+    public Response post(String path, JsonObject body) {
+        return post(path, body, Map.of());
+    }
+
+    public Response post(String path, JsonObject body, Map<String, String> extra) {
+        HttpRequest.Builder builder = builder(path).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body == null ? "" : body.encode()));
+        extra.forEach(builder::header);
+        return send(builder);
+    }
+
+    public Response patch(String path, JsonObject body) {
+        return send(builder(path).header("Content-Type", "application/json")
+                .method("PATCH", HttpRequest.BodyPublishers.ofString(body.encode())));
+    }
+
+    /** A request with a raw body and content type, for malformed input. */
+    public Response raw(String method, String path, String contentType, byte[] body) {
+        HttpRequest.Builder builder = builder(path).method(method, HttpRequest.BodyPublishers.ofByteArray(body));
+        if (contentType != null) {
+            builder.header("Content-Type", contentType);
+        }
+        return send(builder);
+    }
+
+    private HttpRequest.Builder builder(String path) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(baseUrl + path))
+                .timeout(Duration.ofSeconds(30));
+        if (token != null) {
+            builder.header("Authorization", "Bearer " + token);
+        }
+        headers.forEach(builder::header);
+        return builder;
+    }
+
+    private static Response send(HttpRequest.Builder builder) {
+        try {
+            HttpResponse<String> response = HTTP.send(builder.build(), HttpResponse.BodyHandlers.ofString());
+            return new Response(response.statusCode(), response.headers(), response.body());
+        } catch (IOException e) {
+            throw new IllegalStateException("request failed: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}

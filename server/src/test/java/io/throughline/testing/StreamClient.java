@@ -1,0 +1,138 @@
+package io.throughline.testing;
+
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/** A WebSocket client of {@code /api/v1/stream}: collects every frame, and the close code when the server closes. */
+public final class StreamClient implements AutoCloseable {
+
+    private final BlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
+    private final CompletableFuture<Integer> closed = new CompletableFuture<>();
+    private final WebSocket socket;
+    private final boolean reading;
+
+    private StreamClient(String baseUrl, String token, Long since, boolean reading) {
+        this.reading = reading;
+        String url = baseUrl.replaceFirst("^http", "ws") + "/api/v1/stream" + (since == null ? "" : "?since=" + since);
+        this.socket = HttpClient.newHttpClient().newWebSocketBuilder()
+                .header("Authorization", "Bearer " + token)
+                .connectTimeout(Duration.ofSeconds(5))
+                .buildAsync(URI.create(url), new Listener()).join();
+    }
+
+    public static StreamClient connect(ApiClient client, Long since) {
+        return new StreamClient(client.baseUrl(), client.token(), since, true);
+    }
+
+    /** A client that never asks for frames after the first, as a stuck browser tab would. */
+    public static StreamClient stalled(ApiClient client, Long since) {
+        return new StreamClient(client.baseUrl(), client.token(), since, false);
+    }
+
+    /** The next frame matching the filter, skipping others; fails after the timeout. */
+    public JsonObject next(Predicate<JsonObject> filter, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            long left = deadline - System.nanoTime();
+            JsonObject frame;
+            try {
+                frame = left <= 0 ? null : frames.poll(left, TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+            if (frame == null) {
+                throw new AssertionError("no matching frame within " + timeout);
+            }
+            if (filter.test(frame)) {
+                return frame;
+            }
+        }
+    }
+
+    /** The next {@code count} events (frames with a seq), skipping heartbeats and the ready frame. */
+    public List<JsonObject> events(int count, Duration timeout) {
+        List<JsonObject> events = new ArrayList<>();
+        while (events.size() < count) {
+            events.add(next(f -> f.getLong("seq") != null, timeout));
+        }
+        return events;
+    }
+
+    /** Events that arrive within the window (to prove that nothing more comes). */
+    public List<JsonObject> drain(Duration window) {
+        List<JsonObject> events = new ArrayList<>();
+        long deadline = System.nanoTime() + window.toNanos();
+        try {
+            while (true) {
+                long left = deadline - System.nanoTime();
+                JsonObject frame = left <= 0 ? null : frames.poll(left, TimeUnit.NANOSECONDS);
+                if (frame == null) {
+                    return events;
+                }
+                if (frame.getLong("seq") != null) {
+                    events.add(frame);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return events;
+        }
+    }
+
+    public int awaitClose(Duration timeout) {
+        return closed.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).join();
+    }
+
+    @Override
+    public void close() {
+        if (!socket.isOutputClosed()) {
+            socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye");
+        }
+        socket.abort();
+    }
+
+    private final class Listener implements WebSocket.Listener {
+        private final StringBuilder partial = new StringBuilder();
+
+        @Override
+        public void onOpen(WebSocket webSocket) {
+            webSocket.request(1);
+        }
+
+        @Override
+        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+            partial.append(data);
+            if (last) {
+                frames.add(new JsonObject(partial.toString()));
+                partial.setLength(0);
+            }
+            if (reading) {
+                webSocket.request(1);
+            }
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+            closed.complete(statusCode);
+            return null;
+        }
+
+        @Override
+        public void onError(WebSocket webSocket, Throwable error) {
+            closed.complete(-1);
+        }
+    }
+}
