@@ -2,6 +2,7 @@ package io.throughline;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.throughline.agent.AgentRepository;
@@ -101,6 +102,7 @@ public final class Throughline implements AutoCloseable {
     private EmbeddedDatabase embedded;
     private Database database;
     private EventFeed feed;
+    private EventLog events;
     private Doorbell doorbell;
     private InboxSupervisor supervisor;
     private Dispatcher dispatcher;
@@ -136,6 +138,8 @@ public final class Throughline implements AutoCloseable {
         long started = System.nanoTime();
         createDirectories();
         meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        Gauge.builder("throughline.agent.streams", streamsConnected, AtomicInteger::get)
+                .description("Agent realtime streams open on this node").register(meters);
         vertx = Vertx.builder()
                 .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
                         .setJvmMetricsEnabled(true).setRegistryName(metricsRegistry)))
@@ -155,7 +159,7 @@ public final class Throughline implements AutoCloseable {
         feed = new EventFeed(vertx, database.pool(), config.realtime().pollInterval().toMillis(),
                 config.realtime().maxPendingEvents());
         doorbell = new Doorbell(vertx, connectOptions, feed);
-        EventLog events = new EventLog(() -> {
+        events = new EventLog(() -> {
             feed.wake();
             doorbell.ring();
         });
@@ -193,7 +197,7 @@ public final class Throughline implements AutoCloseable {
         endpoints = new Endpoints(new Authenticator(auth));
         HttpApi.Services services = new HttpApi.Services(config, database, migrations, auth, agents,
                 conversationService, contactService, merges, inboxService, inboxes, registry, () -> supervisor,
-                ingest, attachmentService, feed, () -> publicUrl, metricsRegistry, streamsConnected,
+                ingest, attachmentService, feed, () -> publicUrl, meters, streamsConnected,
                 config.dataDir().resolve("tmp"), JsonObject::new);
         Router router = HttpApi.router(vertx, services, endpoints, r -> { });
         listen(router);
@@ -307,6 +311,15 @@ public final class Throughline implements AutoCloseable {
 
     public Database database() {
         return database;
+    }
+
+    /** The event log and this node's feed, for tools and tests that append or follow events directly. */
+    public EventLog eventLog() {
+        return events;
+    }
+
+    public EventFeed eventFeed() {
+        return feed;
     }
 
     /**

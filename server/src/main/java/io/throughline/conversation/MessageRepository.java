@@ -78,7 +78,7 @@ public final class MessageRepository {
         Object[] params = beforeId == null
                 ? new Object[] {workspaceId, conversationId, limit}
                 : new Object[] {workspaceId, conversationId, limit, beforeId};
-        sql.rows(MessageView.SELECT + " WHERE m.workspace_id = $1 AND m.conversation_id = $2" + cursor
+        sql.rows(MessageView.SELECT + " WHERE m.workspace_id = $1 AND m.conversation_id = $2 " + cursor
                 + " ORDER BY m.created_at DESC, m.id DESC LIMIT $3", params).forEach(rows::add);
         return rows;
     }

@@ -1,5 +1,6 @@
 package io.throughline.http;
 
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.throughline.agent.AgentService;
 import io.throughline.agent.AuthService;
 import io.throughline.attachment.AttachmentService;
@@ -19,6 +20,7 @@ import io.throughline.realtime.EventFeed;
 import io.throughline.store.Database;
 import io.throughline.store.Migrations;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -51,7 +53,7 @@ public final class HttpApi {
             AttachmentService attachments,
             EventFeed feed,
             Supplier<URI> publicUrl,
-            String metricsRegistry,
+            PrometheusMeterRegistry meters,
             AtomicInteger streamsConnected,
             Path uploadDir,
             Supplier<JsonObject> extraHealthChecks) {
@@ -90,16 +92,17 @@ public final class HttpApi {
         new AttachmentRoutes(s.attachments()).mount(router, endpoints, s.uploadDir());
         new StreamRoutes(s.feed(), s.config().realtime(), s.publicUrl(), s.streamsConnected())
                 .mount(router, endpoints);
-        new OpsRoutes(s.database(), s.migrations(), s.feed(), s.supervisor(), s.metricsRegistry(),
+        new OpsRoutes(s.database(), s.migrations(), s.feed(), s.supervisor(), s.meters(),
                 s.extraHealthChecks()).mount(router, endpoints);
         for (ChannelConnector connector : s.connectors().all()) {
             connector.routes(router, new LazyDirectory(s.supervisor()));
         }
         extensions.accept(router);
 
-        router.route("/api/*").handler(rc -> rc.fail(404));
-        router.route().handler(StaticHandler.create("webroot").setIndexPage("index.html")
-                .setDefaultContentEncoding("UTF-8"));
+        // GET and HEAD only, so that a wrong method on an API path still answers 405 rather than 404.
+        StaticHandler files = StaticHandler.create("webroot").setIndexPage("index.html")
+                .setDefaultContentEncoding("UTF-8");
+        router.route().method(HttpMethod.GET).method(HttpMethod.HEAD).handler(files);
 
         ProblemHandler problems = new ProblemHandler();
         router.route().failureHandler(problems);

@@ -2,6 +2,7 @@ package io.throughline.http;
 
 import io.throughline.failure.Invalid;
 import io.throughline.failure.UnsupportedMediaType;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -28,7 +29,8 @@ public final class JsonBody {
     /** The request's JSON object; 415 for another content type, 400 for malformed JSON or a non-object. */
     public static JsonBody of(RoutingContext rc) {
         String type = rc.request().getHeader("Content-Type");
-        if (rc.body() == null || rc.body().length() == 0) {
+        Buffer buffer = rc.body() == null ? null : rc.body().buffer();
+        if (buffer == null || buffer.length() == 0) {
             if (type != null && !isJson(type)) {
                 throw new UnsupportedMediaType("send the body as application/json");
             }
@@ -40,7 +42,7 @@ public final class JsonBody {
         }
         Object value;
         try {
-            value = rc.body().buffer().toJsonValue();
+            value = buffer.toJsonValue();
         } catch (DecodeException e) {
             throw new Invalid("the body is not valid JSON: " + firstLine(e.getMessage()));
         }

@@ -1,5 +1,6 @@
 package io.throughline.http;
 
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.throughline.inbox.InboxSupervisor;
 import io.throughline.realtime.EventFeed;
 import io.throughline.store.Database;
@@ -17,16 +18,16 @@ final class OpsRoutes {
     private final Migrations migrations;
     private final EventFeed feed;
     private final Supplier<InboxSupervisor> inboxes;
-    private final String metricsRegistry;
+    private final PrometheusMeterRegistry meters;
     private final Supplier<JsonObject> extraChecks;
 
     OpsRoutes(Database database, Migrations migrations, EventFeed feed, Supplier<InboxSupervisor> inboxes,
-              String metricsRegistry, Supplier<JsonObject> extraChecks) {
+              PrometheusMeterRegistry meters, Supplier<JsonObject> extraChecks) {
         this.database = database;
         this.migrations = migrations;
         this.feed = feed;
         this.inboxes = inboxes;
-        this.metricsRegistry = metricsRegistry;
+        this.meters = meters;
         this.extraChecks = extraChecks;
     }
 
@@ -66,6 +67,6 @@ final class OpsRoutes {
             return Reply.status(up ? 200 : 503, new JsonObject().put("status", up ? "up" : "down")
                     .put("checks", checks)).header("Cache-Control", "no-store");
         }));
-        router.get("/metrics").handler(PrometheusScrapingHandler.create(metricsRegistry));
+        router.get("/metrics").handler(PrometheusScrapingHandler.create(meters));
     }
 }

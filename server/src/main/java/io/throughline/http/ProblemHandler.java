@@ -56,8 +56,7 @@ public final class ProblemHandler implements Handler<RoutingContext> {
             problem = generic(rc.statusCode());
         } else {
             MDC.put("request", requestId);
-            log.error("request failed method={} path={} request={}", rc.request().method(), rc.request().path(),
-                    requestId, failure);
+            log.error("request failed method={} path={}", rc.request().method(), rc.request().path(), failure);
             MDC.remove("request");
             problem = problem(500, "internal-error", "Internal server error",
                     "something went wrong on our side; quote request id " + requestId + " when reporting it");

@@ -20,7 +20,7 @@ public final class StreamClient implements AutoCloseable {
     private final BlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
     private final CompletableFuture<Integer> closed = new CompletableFuture<>();
     private final WebSocket socket;
-    private final boolean reading;
+    private volatile boolean reading;
 
     private StreamClient(String baseUrl, String token, Long since, boolean reading) {
         this.reading = reading;
@@ -92,7 +92,13 @@ public final class StreamClient implements AutoCloseable {
     }
 
     public int awaitClose(Duration timeout) {
-        return closed.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).join();
+        return closed.copy().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).join();
+    }
+
+    /** A stalled client starts reading again: it drains what the server queued, then sees the close frame. */
+    public void resume() {
+        reading = true;
+        socket.request(Long.MAX_VALUE);
     }
 
     @Override

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -27,10 +28,13 @@ public final class WebhookReceiver implements AutoCloseable {
     private final HttpServer server;
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final AtomicInteger status = new AtomicInteger(200);
+    private final Object gate = new Object();
+    private boolean holding;
 
     public WebhookReceiver() {
         try {
             server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+            server.setExecutor(Executors.newCachedThreadPool());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -38,6 +42,16 @@ public final class WebhookReceiver implements AutoCloseable {
             byte[] body = exchange.getRequestBody().readAllBytes();
             received.add(new Received(Map.copyOf(exchange.getRequestHeaders()),
                     new String(body, StandardCharsets.UTF_8)));
+            synchronized (gate) {
+                while (holding) {
+                    try {
+                        gate.wait();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+            }
             byte[] answer = "{\"id\":\"ext-1\"}".getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().add("Content-Type", "application/json");
             exchange.sendResponseHeaders(status.get(), answer.length);
@@ -53,6 +67,14 @@ public final class WebhookReceiver implements AutoCloseable {
 
     public void respondWith(int code) {
         status.set(code);
+    }
+
+    /** While holding, requests are recorded but not answered: the sender hangs mid-request, as on a crash. */
+    public void holdResponses(boolean hold) {
+        synchronized (gate) {
+            holding = hold;
+            gate.notifyAll();
+        }
     }
 
     public List<Received> received() {

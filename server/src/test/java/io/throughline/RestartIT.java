@@ -1,0 +1,48 @@
+package io.throughline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.throughline.config.ConfigLoader;
+import io.throughline.testing.ApiClient;
+import io.throughline.testing.ApiInbox;
+import io.throughline.testing.TestServer;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The two-command promise on a fresh machine: with no database configured, Throughline runs its own PostgreSQL
+ * under data/pg, creates the first admin once with a generated password, and keeps everything across restarts.
+ */
+class RestartIT {
+
+    @Test
+    void anEmbeddedInstallationKeepsItsDataAndItsAdminAcrossRestarts() throws Exception {
+        Path data = TestServer.tempDir();
+        Map<String, String> config = Map.of("http.host", "127.0.0.1", "http.port", "0", "data.dir", data.toString(),
+                "demo.enabled", "true", "http.shutdownGrace", "1s");
+        String password;
+        long conversation;
+        try (Throughline first = Throughline.start(ConfigLoader.fromMap(config))) {
+            assertThat(first.embeddedDatabase()).isTrue();
+            assertThat(Files.isDirectory(data.resolve("pg"))).isTrue();
+            assertThat(first.firstStart()).isNotNull();
+            assertThat(first.firstStart().adminEmail()).isEqualTo("admin@throughline.local");
+            password = first.firstStart().generatedPassword();
+            assertThat(password).hasSize(20);
+            ApiClient admin = new ApiClient(first.publicUrl().toString()).login("admin@throughline.local", password);
+            assertThat(admin.get("/api/v1/conversations").json().getJsonArray("conversations"))
+                    .as("demo conversations").hasSizeGreaterThanOrEqualTo(3);
+            ApiInbox inbox = ApiInbox.create(admin, "Kept", null);
+            conversation = inbox.say("kept-1", "k1", "Kim", "remember me").getLong("conversationId");
+        }
+        try (Throughline second = Throughline.start(ConfigLoader.fromMap(config))) {
+            assertThat(second.firstStart()).as("the admin is created only once").isNull();
+            ApiClient admin = new ApiClient(second.publicUrl().toString()).login("admin@throughline.local", password);
+            JsonObject thread = admin.get("/api/v1/conversations/" + conversation + "/messages").expect(200).json();
+            assertThat(thread.getJsonArray("messages").getJsonObject(0).getString("body")).isEqualTo("remember me");
+        }
+    }
+}

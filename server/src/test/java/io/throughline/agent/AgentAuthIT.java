@@ -1,0 +1,137 @@
+package io.throughline.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.throughline.testing.ApiClient;
+import io.throughline.testing.TestServer;
+import io.vertx.core.json.JsonObject;
+import java.net.HttpCookie;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Login, sessions, CSRF, rate limits and roles, through the real server. */
+class AgentAuthIT {
+
+    private static TestServer server;
+
+    @BeforeAll
+    static void start() {
+        server = TestServer.start(Map.of("auth.loginAttemptsPerAccount", "3", "auth.loginAttemptsPerIp", "40"));
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    @Test
+    void loginSetsAnHttpOnlySameSiteCookieAndReturnsABearerToken() {
+        ApiClient.Response login = server.anonymous().post("/api/v1/auth/login", new JsonObject()
+                .put("email", TestServer.ADMIN_EMAIL).put("password", TestServer.ADMIN_PASSWORD)).expect(200);
+        List<HttpCookie> cookies = login.headers().allValues("Set-Cookie").stream()
+                .flatMap(h -> HttpCookie.parse(h).stream()).toList();
+        HttpCookie session = cookies.stream().filter(c -> c.getName().equals("tl_session")).findFirst().orElseThrow();
+        assertThat(session.isHttpOnly()).isTrue();
+        assertThat(login.headers().allValues("Set-Cookie")).anySatisfy(h ->
+                assertThat(h).startsWith("tl_session=").contains("SameSite=Lax").doesNotContain("Secure"));
+        assertThat(session.getValue()).isEqualTo(login.json().getString("token"));
+        assertThat(login.json().getJsonObject("agent").getString("role")).isEqualTo("admin");
+        assertThat(login.json().getJsonObject("agent").containsKey("passwordHash")).isFalse();
+
+        ApiClient bearer = server.anonymous().withToken(login.json().getString("token"));
+        assertThat(bearer.get("/api/v1/auth/me").expect(200).json().getString("name")).isEqualTo("Admin");
+    }
+
+    @Test
+    void aWrongPasswordAndAnUnknownEmailGetTheSameProblem() {
+        ApiClient.Response wrong = server.anonymous().post("/api/v1/auth/login", new JsonObject()
+                .put("email", TestServer.ADMIN_EMAIL).put("password", "nope-nope")).expect(401);
+        ApiClient.Response unknown = server.anonymous().post("/api/v1/auth/login", new JsonObject()
+                .put("email", "ghost@test.local").put("password", "nope-nope")).expect(401);
+        assertThat(wrong.header("Content-Type")).startsWith("application/problem+json");
+        assertThat(wrong.json().getString("detail")).isEqualTo(unknown.json().getString("detail"))
+                .isEqualTo("wrong email or password");
+        assertThat(server.anonymous().get("/api/v1/conversations").expect(401).json().getString("type"))
+                .isEqualTo("urn:throughline:problem:unauthorized");
+    }
+
+    @Test
+    void repeatedFailuresLockTheAccountForAWhileWithRetryAfter() {
+        ApiClient admin = server.admin();
+        admin.post("/api/v1/agents", new JsonObject().put("email", "target@test.local").put("name", "Target")
+                .put("password", "right-password-1")).expect(201);
+        for (int i = 0; i < 3; i++) {
+            server.anonymous().post("/api/v1/auth/login", new JsonObject().put("email", "target@test.local")
+                    .put("password", "guess-" + i)).expect(401);
+        }
+        ApiClient.Response locked = server.anonymous().post("/api/v1/auth/login", new JsonObject()
+                .put("email", "target@test.local").put("password", "right-password-1")).expect(429);
+        assertThat(Long.parseLong(locked.header("Retry-After"))).isPositive();
+        assertThat(locked.json().getInteger("status")).isEqualTo(429);
+    }
+
+    @Test
+    void cookieAuthenticatedWritesNeedTheCsrfHeader() {
+        ApiClient.Response login = server.anonymous().post("/api/v1/auth/login", new JsonObject()
+                .put("email", TestServer.ADMIN_EMAIL).put("password", TestServer.ADMIN_PASSWORD)).expect(200);
+        String token = login.json().getString("token");
+        String csrf = login.json().getString("csrfToken");
+        ApiClient cookie = server.anonymous().withHeader("Cookie", "tl_session=" + token);
+        assertThat(cookie.get("/api/v1/agents").expect(200).json().getJsonArray("agents")).isNotEmpty();
+        JsonObject agent = new JsonObject().put("email", "csrf@test.local").put("name", "C");
+        assertThat(cookie.post("/api/v1/agents", agent).expect(403).json().getString("detail"))
+                .contains("X-CSRF-Token");
+        ApiClient withCsrf = server.anonymous().withHeader("Cookie", "tl_session=" + token)
+                .withHeader("X-CSRF-Token", csrf);
+        withCsrf.post("/api/v1/agents", agent).expect(201);
+    }
+
+    @Test
+    void logoutEndsTheSession() {
+        ApiClient admin = server.admin();
+        admin.get("/api/v1/auth/me").expect(200);
+        admin.post("/api/v1/auth/logout", new JsonObject()).expect(204);
+        admin.get("/api/v1/auth/me").expect(401);
+    }
+
+    @Test
+    void agentsCannotManageInboxesOrAgents() {
+        ApiClient admin = server.admin();
+        JsonObject created = admin.post("/api/v1/agents", new JsonObject().put("email", "plain@test.local")
+                .put("name", "Plain Agent")).expect(201).json();
+        String password = created.getString("password");
+        assertThat(password).hasSizeGreaterThanOrEqualTo(16);
+        ApiClient agent = server.anonymous().login("plain@test.local", password);
+        agent.get("/api/v1/conversations").expect(200);
+        agent.get("/api/v1/agents").expect(200);
+        agent.post("/api/v1/inboxes", new JsonObject().put("kind", "api").put("name", "x")).expect(403);
+        agent.get("/api/v1/inboxes").expect(403);
+        agent.post("/api/v1/agents", new JsonObject().put("email", "x@test.local").put("name", "X")).expect(403);
+        agent.patch("/api/v1/agents/" + created.getLong("id"), new JsonObject().put("role", "admin")).expect(403);
+    }
+
+    @Test
+    void adminsManageAgentsAndTheLastAdminStays() {
+        ApiClient admin = server.admin();
+        admin.post("/api/v1/agents", new JsonObject().put("email", "dup@test.local").put("name", "D")).expect(201);
+        admin.post("/api/v1/agents", new JsonObject().put("email", "DUP@test.local").put("name", "D2")).expect(409);
+        JsonObject invalid = admin.post("/api/v1/agents", new JsonObject().put("email", "bad").put("role", "boss")
+                .put("password", "short")).expect(400).json();
+        assertThat(invalid.getJsonArray("errors").stream().map(e -> ((JsonObject) e).getString("field")))
+                .contains("email", "name", "role", "password");
+
+        long adminId = admin.get("/api/v1/auth/me").json().getLong("agentId");
+        admin.patch("/api/v1/agents/" + adminId, new JsonObject().put("role", "agent")).expect(409);
+
+        JsonObject leaver = admin.post("/api/v1/agents", new JsonObject().put("email", "leaver@test.local")
+                .put("name", "Leaver").put("password", "leaver-password")).expect(201).json();
+        ApiClient leaverSession = server.anonymous().login("leaver@test.local", "leaver-password");
+        admin.delete("/api/v1/agents/" + leaver.getLong("id")).expect(200);
+        leaverSession.get("/api/v1/auth/me").expect(401);
+        server.anonymous().post("/api/v1/auth/login", new JsonObject().put("email", "leaver@test.local")
+                .put("password", "leaver-password")).expect(401);
+    }
+}

@@ -1,0 +1,92 @@
+package io.throughline.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.throughline.testing.ApiClient;
+import io.throughline.testing.ApiInbox;
+import io.throughline.testing.StreamClient;
+import io.throughline.testing.TestServer;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Every query is scoped to the caller's workspace: another workspace's ids answer 404, its events never arrive. */
+class WorkspaceIsolationIT {
+
+    private static TestServer server;
+    private static ApiClient acme;
+    private static ApiClient globex;
+    private static ApiInbox acmeInbox;
+    private static JsonObject acmeMessage;
+
+    @BeforeAll
+    static void start() {
+        server = TestServer.start();
+        acme = server.admin();
+        server.throughline().workspaces().create("Globex", "boss@globex.test", "Boss", "globex-password");
+        globex = server.anonymous().login("boss@globex.test", "globex-password");
+        acmeInbox = ApiInbox.create(acme, "Acme shop", null);
+        acmeMessage = acmeInbox.say("a1", "acme-customer", "Wile", "Acme secret order");
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    @Test
+    void anotherWorkspacesResourcesDoNotExist() {
+        long conversation = acmeMessage.getLong("conversationId");
+        long contact = acmeMessage.getLong("contactId");
+        long message = acmeMessage.getLong("messageId");
+        globex.get("/api/v1/conversations/" + conversation).expect(404);
+        globex.get("/api/v1/conversations/" + conversation + "/messages").expect(404);
+        globex.patch("/api/v1/conversations/" + conversation, new JsonObject().put("status", "resolved")).expect(404);
+        globex.post("/api/v1/conversations/" + conversation + "/messages", new JsonObject().put("body", "hi"))
+                .expect(404);
+        globex.post("/api/v1/messages/" + message + "/retry", new JsonObject()).expect(404);
+        globex.get("/api/v1/contacts/" + contact).expect(404);
+        globex.post("/api/v1/contacts/" + contact + "/merge", new JsonObject().put("otherContactId", contact))
+                .expect(400);
+        globex.get("/api/v1/inboxes/" + acmeInbox.id()).expect(404);
+        globex.patch("/api/v1/inboxes/" + acmeInbox.id(), new JsonObject().put("name", "mine")).expect(404);
+        globex.delete("/api/v1/inboxes/" + acmeInbox.id()).expect(404);
+        long acmeAdmin = acme.get("/api/v1/auth/me").json().getLong("agentId");
+        globex.get("/api/v1/agents/" + acmeAdmin).expect(404);
+        globex.patch("/api/v1/agents/" + acmeAdmin, new JsonObject().put("active", false)).expect(404);
+
+        assertThat(globex.get("/api/v1/conversations").json().getJsonArray("conversations")).isEmpty();
+        assertThat(globex.get("/api/v1/inboxes").json().getJsonArray("inboxes")).isEmpty();
+        assertThat(globex.get("/api/v1/agents").json().getJsonArray("agents")).hasSize(1);
+        assertThat(acme.get("/api/v1/conversations/" + conversation).expect(200).json().getLong("id"))
+                .isEqualTo(conversation);
+    }
+
+    @Test
+    void anotherWorkspaceCannotBeAssignedOrMergedIn() {
+        ApiInbox globexInbox = ApiInbox.create(globex, "Globex shop", null);
+        JsonObject globexMessage = globexInbox.say("g1", "globex-customer", "Hank", "Hi");
+        long acmeAdmin = acme.get("/api/v1/auth/me").json().getLong("agentId");
+        globex.patch("/api/v1/conversations/" + globexMessage.getLong("conversationId"),
+                new JsonObject().put("assigneeId", acmeAdmin)).expect(400);
+        globex.post("/api/v1/contacts/" + globexMessage.getLong("contactId") + "/merge",
+                new JsonObject().put("otherContactId", acmeMessage.getLong("contactId"))).expect(404);
+    }
+
+    @Test
+    void theStreamCarriesOnlyTheCallersWorkspace() {
+        try (StreamClient globexStream = StreamClient.connect(globex, 0L);
+             StreamClient acmeStream = StreamClient.connect(acme, null)) {
+            acmeStream.next(f -> "ready".equals(f.getString("type")), Duration.ofSeconds(5));
+            acmeInbox.say("a2", "acme-customer", "Wile", "Another Acme secret");
+            JsonObject event = acmeStream.next(f -> "message.created".equals(f.getString("type")),
+                    Duration.ofSeconds(5));
+            assertThat(event.getJsonObject("data").getJsonObject("message").getString("body"))
+                    .isEqualTo("Another Acme secret");
+            assertThat(globexStream.drain(Duration.ofSeconds(1)))
+                    .allSatisfy(e -> assertThat(e.encode()).doesNotContain("Acme"));
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package io.throughline.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.throughline.config.Option;
+import io.throughline.config.Options;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class MainTest {
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    private int run(Map<String, String> env, String... args) {
+        return Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8), env);
+    }
+
+    @Test
+    void startHelpListsEveryEnvironmentVariableWithItsDefault() {
+        assertThat(run(Map.of(), "start", "--help")).isZero();
+        String help = out.toString(StandardCharsets.UTF_8);
+        for (Option option : Options.all()) {
+            assertThat(help).contains(option.envName());
+        }
+        assertThat(help).contains("[default: 8080]").contains("THROUGHLINE_CONFIG");
+    }
+
+    @Test
+    void anInvalidConfigurationListsEveryProblemAndExitsWithTwo() {
+        int status = run(Map.of("THROUGHLINE_HTTP_PORT", "http", "THROUGHLINE_OUTBOX_MAX_ATTEMPTS", "0",
+                "THROUGHLINE_CONFIG", "/nonexistent/throughline.yaml"), "start");
+        assertThat(status).isEqualTo(2);
+        String problems = err.toString(StandardCharsets.UTF_8);
+        assertThat(problems).contains("THROUGHLINE_HTTP_PORT").contains("outbox.maxAttempts")
+                .contains("/nonexistent/throughline.yaml");
+    }
+
+    @Test
+    void anUnknownCommandShowsTheCommands() {
+        assertThat(run(Map.of(), "launch")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown command 'launch'").contains("start");
+    }
+
+    @Test
+    void flagsTakeBothSpellings() {
+        assertThat(Main.flags(List.of("--email", "a@b.c", "--role=admin", "--force")))
+                .containsEntry("email", "a@b.c").containsEntry("role", "admin").containsEntry("force", "true");
+    }
+}

@@ -1,0 +1,114 @@
+package io.throughline.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void defaultsNeedNoFileAndNoEnvironment() {
+        ThroughlineConfig config = ConfigLoader.load(null, Map.of());
+        assertThat(config.http().port()).isEqualTo(8080);
+        assertThat(config.database().embedded()).isTrue();
+        assertThat(config.dataDir()).isEqualTo(Path.of("data"));
+        assertThat(config.pgDir()).isEqualTo(Path.of("data", "pg"));
+        assertThat(config.auth().sessionTtl()).isEqualTo(Duration.ofDays(14));
+        assertThat(config.http().maxBodySize()).isEqualTo(1024 * 1024);
+        assertThat(config.admin().password()).isNull();
+    }
+
+    @Test
+    void environmentOverridesTheFileWhichOverridesDefaults() throws IOException {
+        Path file = dir.resolve("t.yaml");
+        Files.writeString(file, """
+                http:
+                  port: 9000
+                  publicUrl: https://support.example.com/
+                outbox:
+                  maxAttempts: 3
+                """);
+        ThroughlineConfig config = ConfigLoader.load(file, Map.of(
+                "THROUGHLINE_HTTP_PORT", "9100",
+                "THROUGHLINE_DATA_DIR", "/var/lib/throughline",
+                "THROUGHLINE_DATABASE_URL", "postgresql://u:p@db:5432/tl"));
+        assertThat(config.http().port()).isEqualTo(9100);
+        assertThat(config.outbox().maxAttempts()).isEqualTo(3);
+        assertThat(config.dataDir()).isEqualTo(Path.of("/var/lib/throughline"));
+        assertThat(config.database().embedded()).isFalse();
+        assertThat(config.http().publicUrlFor(9100).toString()).isEqualTo("https://support.example.com");
+        assertThat(config.database().toString()).doesNotContain("u:p");
+    }
+
+    @Test
+    void everyProblemIsReportedAtOnce() throws IOException {
+        Path file = dir.resolve("bad.yaml");
+        Files.writeString(file, """
+                htp:
+                  port: 1
+                http:
+                  port: seventy
+                outbox:
+                  initialBackoff: soon
+                """);
+        assertThatThrownBy(() -> ConfigLoader.load(file, Map.of("THROUGHLINE_ADMIN_EMAIL", "nobody",
+                "THROUGHLINE_LOG_LEVEL", "LOUD")))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+                        .anySatisfy(p -> assertThat(p).contains("unknown option 'htp.port'"))
+                        .anySatisfy(p -> assertThat(p).contains("http.port").contains("'seventy' is not an integer"))
+                        .anySatisfy(p -> assertThat(p).contains("outbox.initialBackoff").contains("soon"))
+                        .anySatisfy(p -> assertThat(p).contains("admin.email").contains("THROUGHLINE_ADMIN_EMAIL"))
+                        .anySatisfy(p -> assertThat(p).contains("log.level")));
+    }
+
+    @Test
+    void aDatabaseUrlThatIsNotPostgresIsRefusedWithoutEchoingIt() {
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("THROUGHLINE_DATABASE_URL", "mysql://u:secret@h/db")))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.getMessage())
+                        .contains("database.url").doesNotContain("secret"));
+    }
+
+    @Test
+    void inboxesAreReadFromTheFile() throws IOException {
+        Path file = dir.resolve("inboxes.yaml");
+        Files.writeString(file, """
+                inboxes:
+                  - kind: api
+                    name: Shop
+                    config:
+                      webhookUrl: https://shop.example.com/hook
+                  - name: broken
+                """);
+        assertThatThrownBy(() -> ConfigLoader.load(file, Map.of()))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+                        .singleElement().asString().contains("inboxes[1]").contains("'kind'"));
+    }
+
+    @Test
+    void envNamesFollowTheDottedPath() {
+        assertThat(Options.HTTP_PUBLIC_URL.envName()).isEqualTo("THROUGHLINE_HTTP_PUBLIC_URL");
+        assertThat(Options.DATABASE_URL.envName()).isEqualTo("THROUGHLINE_DATABASE_URL");
+        assertThat(Options.DATA_DIR.envName()).isEqualTo("THROUGHLINE_DATA_DIR");
+        assertThat(Options.AUTH_LOGIN_ATTEMPTS_PER_IP.envName()).isEqualTo("THROUGHLINE_AUTH_LOGIN_ATTEMPTS_PER_IP");
+    }
+
+    @Test
+    void unitsReadHumanDurationsAndSizes() {
+        assertThat(Units.duration("500ms")).isEqualTo(Duration.ofMillis(500));
+        assertThat(Units.duration("2h")).isEqualTo(Duration.ofHours(2));
+        assertThat(Units.duration("PT30S")).isEqualTo(Duration.ofSeconds(30));
+        assertThat(Units.size("20MB")).isEqualTo(20L * 1024 * 1024);
+        assertThat(Units.size("512")).isEqualTo(512);
+        assertThatThrownBy(() -> Units.size("lots")).hasMessageContaining("not a size");
+    }
+}

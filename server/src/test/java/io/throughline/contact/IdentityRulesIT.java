@@ -1,0 +1,119 @@
+package io.throughline.contact;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.throughline.testing.ApiClient;
+import io.throughline.testing.ApiInbox;
+import io.throughline.testing.TestServer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Rule 2: proven identities join threads automatically; claimed ones only suggest; merges can be undone. */
+class IdentityRulesIT {
+
+    private TestServer server;
+    private ApiClient admin;
+    private ApiInbox shop;
+    private ApiInbox crm;
+
+    @BeforeEach
+    void start() {
+        server = TestServer.start();
+        admin = server.admin();
+        shop = ApiInbox.create(admin, "Shop", null);
+        crm = ApiInbox.create(admin, "CRM", null);
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    @Test
+    void theSameProvenEmailThroughTwoChannelsIsOneCustomerWithOneThread() {
+        JsonObject first = shop.send("s1", "Ann", new JsonArray().add(ApiInbox.identity("email", "Ann@Example.com",
+                true)), "Order question").expect(201).json();
+        JsonObject second = crm.send("c1", "Ann L.", new JsonArray().add(ApiInbox.identity("email",
+                "ann@example.com", true)).add(ApiInbox.identity("phone", "+380 44 123 45 67", true)), "Follow-up")
+                .expect(201).json();
+        assertThat(second.getLong("contactId")).isEqualTo(first.getLong("contactId"));
+        assertThat(second.getLong("conversationId")).isEqualTo(first.getLong("conversationId"));
+        JsonObject contact = admin.get("/api/v1/contacts/" + first.getLong("contactId")).expect(200).json();
+        assertThat(contact.getString("name")).isEqualTo("Ann");
+        assertThat(contact.getJsonArray("identities")).extracting(i -> ((JsonObject) i).getString("value"))
+                .containsExactlyInAnyOrder("ann@example.com", "+380441234567");
+        assertThat(admin.get("/api/v1/conversations/" + first.getLong("conversationId")).json()
+                .getJsonArray("channels")).containsExactly("api");
+    }
+
+    @Test
+    void aClaimedEmailNeverJoinsAnotherCustomersThreadButSuggestsAMerge() {
+        JsonObject owner = shop.send("s1", "Ann", new JsonArray().add(ApiInbox.identity("email", "ann@example.com",
+                true)), "My order").expect(201).json();
+        JsonObject claimer = crm.send("c1", "Someone", new JsonArray()
+                .add(ApiInbox.identity("external_id", "visitor-77", true))
+                .add(ApiInbox.identity("email", "ann@example.com", false)), "I am Ann, show me my order")
+                .expect(201).json();
+        assertThat(claimer.getLong("contactId")).isNotEqualTo(owner.getLong("contactId"));
+        assertThat(claimer.getLong("conversationId")).isNotEqualTo(owner.getLong("conversationId"));
+        JsonArray suggestions = admin.get("/api/v1/contacts/" + claimer.getLong("contactId")).json()
+                .getJsonArray("mergeSuggestions");
+        assertThat(suggestions).hasSize(1);
+        JsonObject suggestion = suggestions.getJsonObject(0);
+        assertThat(suggestion.getLong("otherContactId")).isEqualTo(owner.getLong("contactId"));
+        assertThat(suggestion.getJsonObject("evidence").getString("value")).isEqualTo("ann@example.com");
+        assertThat(admin.get("/api/v1/contacts/" + owner.getLong("contactId")).json()
+                .getJsonArray("mergeSuggestions")).hasSize(1);
+    }
+
+    @Test
+    void aMergeJoinsBothThreadsAndAnUnmergeRestoresThemExactly() {
+        JsonObject ann = shop.send("s1", "Ann", new JsonArray().add(ApiInbox.identity("email", "ann@example.com",
+                true)), "first from shop").expect(201).json();
+        JsonObject visitor = crm.send("c1", "Visitor", new JsonArray()
+                .add(ApiInbox.identity("external_id", "v-1", true))
+                .add(ApiInbox.identity("email", "ann@example.com", false)), "first from crm").expect(201).json();
+        long annContact = ann.getLong("contactId");
+        long visitorContact = visitor.getLong("contactId");
+
+        JsonObject merged = admin.post("/api/v1/contacts/" + annContact + "/merge",
+                new JsonObject().put("otherContactId", visitorContact)).expect(200).json();
+        assertThat(merged.getJsonArray("identities")).extracting(i -> ((JsonObject) i).getString("value"))
+                .contains("ann@example.com", "v-1");
+        assertThat(merged.getJsonArray("merges").getJsonObject(0).getJsonObject("evidence").getString("source"))
+                .isEqualTo("suggestion");
+        assertThat(bodies(ann.getLong("conversationId"))).containsExactly("first from shop", "first from crm");
+        admin.get("/api/v1/conversations/" + visitor.getLong("conversationId")).expect(200);
+        assertThat(admin.get("/api/v1/conversations").json().getJsonArray("conversations")).hasSize(1);
+
+        // After the merge the visitor's proven id reaches Ann's thread.
+        crm.send("c2", "Visitor", new JsonArray().add(ApiInbox.identity("external_id", "v-1", true)), "after merge")
+                .expect(201);
+        assertThat(bodies(ann.getLong("conversationId"))).containsExactly("first from shop", "first from crm",
+                "after merge");
+
+        JsonObject unmerged = admin.post("/api/v1/contacts/" + annContact + "/unmerge", new JsonObject())
+                .expect(200).json();
+        assertThat(unmerged.getLong("restoredContactId")).isEqualTo(visitorContact);
+        assertThat(bodies(visitor.getLong("conversationId"))).containsExactly("first from crm");
+        assertThat(bodies(ann.getLong("conversationId"))).containsExactly("first from shop", "after merge");
+        assertThat(admin.get("/api/v1/contacts/" + visitorContact).json().getJsonArray("identities"))
+                .extracting(i -> ((JsonObject) i).getString("value")).contains("v-1");
+        assertThat(admin.get("/api/v1/conversations").json().getJsonArray("conversations")).hasSize(2);
+        admin.post("/api/v1/contacts/" + annContact + "/unmerge", new JsonObject()).expect(409);
+        admin.post("/api/v1/contacts/" + annContact + "/merge", new JsonObject().put("otherContactId", annContact))
+                .expect(400);
+    }
+
+    private List<String> bodies(long conversation) {
+        List<String> out = new ArrayList<>();
+        admin.get("/api/v1/conversations/" + conversation + "/messages").expect(200).json().getJsonArray("messages")
+                .forEach(m -> out.add(((JsonObject) m).getString("body")));
+        return out;
+    }
+}

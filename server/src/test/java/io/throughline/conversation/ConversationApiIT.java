@@ -1,0 +1,237 @@
+package io.throughline.conversation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.throughline.testing.ApiClient;
+import io.throughline.testing.ApiInbox;
+import io.throughline.testing.TestServer;
+import io.throughline.testing.WebhookReceiver;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The agent API on conversations and messages, through the real server and the API channel. */
+class ConversationApiIT {
+
+    private TestServer server;
+    private WebhookReceiver webhook;
+    private ApiClient admin;
+    private ApiInbox inbox;
+
+    @BeforeEach
+    void start() {
+        server = TestServer.start();
+        webhook = new WebhookReceiver();
+        admin = server.admin();
+        inbox = ApiInbox.create(admin, "Shop", webhook.url());
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+        webhook.close();
+    }
+
+    @Test
+    void theSameIdempotencyKeyTwiceGivesOneMessageAndOneDelivery() {
+        long conversation = inbox.say("m1", "c1", "Ann", "Hello").getLong("conversationId");
+        String path = "/api/v1/conversations/" + conversation + "/messages";
+        JsonObject body = new JsonObject().put("body", "Hi Ann");
+        ApiClient.Response first = admin.post(path, body, Map.of("Idempotency-Key", "draft-1")).expect(201);
+        ApiClient.Response again = admin.post(path, body, Map.of("Idempotency-Key", "draft-1")).expect(201);
+        assertThat(again.json().getLong("id")).isEqualTo(first.json().getLong("id"));
+        assertThat(again.header("Idempotent-Replayed")).isEqualTo("true");
+        admin.post(path, new JsonObject().put("body", "Something else"), Map.of("Idempotency-Key", "draft-1"))
+                .expect(409);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> webhook.received().size() == 1);
+        assertThat(thread(conversation).stream().filter(m -> m.getString("kind").equals("out")).count()).isEqualTo(1);
+        await().during(Duration.ofMillis(800)).atMost(Duration.ofSeconds(3)).until(() -> webhook.received().size() == 1);
+    }
+
+    @Test
+    void aRepeatedInboundExternalIdStoresOneMessage() {
+        JsonObject first = inbox.say("dup-1", "c1", "Ann", "Hello");
+        ApiClient.Response again = inbox.send("dup-1", "Ann", new JsonArray()
+                .add(ApiInbox.identity("external_id", "c1", true)), "Hello").expect(200);
+        assertThat(again.json().getBoolean("duplicate")).isTrue();
+        assertThat(again.json().getLong("messageId")).isEqualTo(first.getLong("messageId"));
+        assertThat(thread(first.getLong("conversationId"))).hasSize(1);
+    }
+
+    @Test
+    void aNoteStaysInsideAndIsNeverDelivered() {
+        long conversation = inbox.say("m1", "c1", "Ann", "Hello").getLong("conversationId");
+        JsonObject note = admin.post("/api/v1/conversations/" + conversation + "/messages", new JsonObject()
+                .put("body", "VIP customer, be nice").put("note", true)).expect(201).json();
+        assertThat(note.getString("kind")).isEqualTo("note");
+        assertThat(note.getValue("delivery")).isNull();
+        admin.post("/api/v1/conversations/" + conversation + "/messages", new JsonObject().put("body", "Hi!"))
+                .expect(201);
+        await().atMost(Duration.ofSeconds(10)).until(() -> webhook.received().size() == 1);
+        assertThat(webhook.received().getFirst().body()).contains("Hi!").doesNotContain("VIP");
+    }
+
+    @Test
+    void statusAssigneePriorityAndLabelsChangeAndFilterTheList() {
+        long ann = inbox.say("m1", "c1", "Ann", "Hello").getLong("conversationId");
+        long bob = inbox.say("m2", "c2", "Bob", "Hey").getLong("conversationId");
+        long me = admin.get("/api/v1/auth/me").json().getLong("agentId");
+
+        JsonObject patched = admin.patch("/api/v1/conversations/" + ann, new JsonObject().put("status", "pending")
+                .put("assigneeId", me).put("priority", "high").put("labels", new JsonArray().add("Refund")
+                        .add("refund").add("vip"))).expect(200).json();
+        assertThat(patched.getString("status")).isEqualTo("pending");
+        assertThat(patched.getJsonObject("assignee").getString("name")).isEqualTo("Admin");
+        assertThat(patched.getJsonArray("labels")).containsExactly("refund", "vip");
+
+        assertThat(ids("/api/v1/conversations?status=pending")).containsExactly(ann);
+        assertThat(ids("/api/v1/conversations?status=open")).containsExactly(bob);
+        assertThat(ids("/api/v1/conversations?assignee=me")).containsExactly(ann);
+        assertThat(ids("/api/v1/conversations?assignee=" + me)).containsExactly(ann);
+        assertThat(ids("/api/v1/conversations?assignee=none")).containsExactly(bob);
+        assertThat(ids("/api/v1/conversations?channel=api")).containsExactlyInAnyOrder(ann, bob);
+        assertThat(ids("/api/v1/conversations?channel=email")).isEmpty();
+
+        admin.patch("/api/v1/conversations/" + ann, new JsonObject().put("assigneeId", null)).expect(200);
+        assertThat(ids("/api/v1/conversations?assignee=none")).containsExactlyInAnyOrder(ann, bob);
+    }
+
+    @Test
+    void badPatchesNameEveryBadField() {
+        long ann = inbox.say("m1", "c1", "Ann", "Hello").getLong("conversationId");
+        JsonObject problem = admin.patch("/api/v1/conversations/" + ann, new JsonObject().put("status", "closed")
+                .put("priority", "asap").put("labels", new JsonArray().add(7)).put("assigneeId", "x")).expect(400)
+                .json();
+        assertThat(problem.getJsonArray("errors").stream().map(e -> ((JsonObject) e).getString("field")))
+                .containsExactlyInAnyOrder("status", "priority", "labels[0]", "assigneeId");
+        admin.patch("/api/v1/conversations/" + ann, new JsonObject().put("assigneeId", 987654)).expect(400);
+        admin.patch("/api/v1/conversations/" + ann, new JsonObject().put("status", "snoozed")
+                .put("snoozedUntil", "2001-01-01T00:00:00Z")).expect(400);
+        admin.get("/api/v1/conversations?status=closed").expect(400);
+        admin.get("/api/v1/conversations?assignee=somebody").expect(400);
+        admin.get("/api/v1/conversations?cursor=not-a-cursor").expect(400);
+        admin.get("/api/v1/conversations?limit=1000").expect(400);
+    }
+
+    @Test
+    void aCustomerMessageReopensAResolvedOrSnoozedConversation() {
+        long ann = inbox.say("m1", "c1", "Ann", "Hello").getLong("conversationId");
+        admin.patch("/api/v1/conversations/" + ann, new JsonObject().put("status", "resolved")).expect(200);
+        inbox.say("m2", "c1", "Ann", "One more thing");
+        assertThat(admin.get("/api/v1/conversations/" + ann).json().getString("status")).isEqualTo("open");
+
+        admin.patch("/api/v1/conversations/" + ann, new JsonObject().put("status", "snoozed")
+                .put("snoozedUntil", Instant.now().plusSeconds(3600).toString())).expect(200);
+        inbox.say("m3", "c1", "Ann", "Hello again");
+        JsonObject reopened = admin.get("/api/v1/conversations/" + ann).json();
+        assertThat(reopened.getString("status")).isEqualTo("open");
+        assertThat(reopened.getValue("snoozedUntil")).isNull();
+    }
+
+    @Test
+    void theListPagesByCursorNewestActivityFirstWithoutRepeats() {
+        List<Long> created = new ArrayList<>();
+        for (int i = 0; i < 7; i++) {
+            created.add(inbox.say("m" + i, "c" + i, "Customer " + i, "Hello " + i).getLong("conversationId"));
+        }
+        List<Long> seen = new ArrayList<>();
+        String cursor = null;
+        do {
+            JsonObject page = admin.get("/api/v1/conversations?limit=3" + (cursor == null ? "" : "&cursor=" + cursor))
+                    .expect(200).json();
+            page.getJsonArray("conversations").forEach(c -> seen.add(((JsonObject) c).getLong("id")));
+            cursor = page.getString("nextCursor");
+            if (seen.size() == 3) {
+                // Activity arriving between pages moves a conversation to the front, never into a later page twice.
+                inbox.say("late", "c0", "Customer 0", "Still there?");
+            }
+        } while (cursor != null);
+        assertThat(new HashSet<>(seen)).hasSize(seen.size());
+        assertThat(seen.subList(0, 3)).containsExactly(created.get(6), created.get(5), created.get(4));
+        Set<Long> all = new HashSet<>(seen);
+        assertThat(all).containsAll(created.subList(1, 7));
+    }
+
+    @Test
+    void aLongThreadPagesBackwardsInOrder() {
+        long conversation = inbox.say("m0", "c1", "Ann", "message 0").getLong("conversationId");
+        for (int i = 1; i < 12; i++) {
+            inbox.say("m" + i, "c1", "Ann", "message " + i);
+        }
+        JsonObject page = admin.get("/api/v1/conversations/" + conversation + "/messages?limit=5").expect(200).json();
+        assertThat(bodies(page)).containsExactly("message 7", "message 8", "message 9", "message 10", "message 11");
+        JsonObject older = admin.get("/api/v1/conversations/" + conversation + "/messages?limit=5&before="
+                + page.getLong("nextBefore")).expect(200).json();
+        assertThat(bodies(older)).containsExactly("message 2", "message 3", "message 4", "message 5", "message 6");
+        JsonObject oldest = admin.get("/api/v1/conversations/" + conversation + "/messages?limit=5&before="
+                + older.getLong("nextBefore")).expect(200).json();
+        assertThat(bodies(oldest)).containsExactly("message 0", "message 1");
+        assertThat(oldest.getValue("nextBefore")).isNull();
+    }
+
+    @Test
+    void aReplyThatCannotBeDeliveredFailsVisiblyAndCanBeRetried() {
+        ApiInbox noHook = ApiInbox.create(admin, "No webhook", null);
+        long conversation = noHook.say("m1", "c9", "Zed", "Hello").getLong("conversationId");
+        long message = admin.post("/api/v1/conversations/" + conversation + "/messages",
+                new JsonObject().put("body", "Hi")).expect(201).json().getLong("id");
+        await().atMost(Duration.ofSeconds(10)).until(() -> "failed".equals(delivery(conversation, message)
+                .getString("status")));
+        assertThat(delivery(conversation, message).getString("lastError")).contains("no webhookUrl");
+        admin.patch("/api/v1/inboxes/" + noHook.id(), new JsonObject().put("config",
+                new JsonObject().put("webhookUrl", webhook.url()))).expect(200);
+        admin.post("/api/v1/messages/" + message + "/retry", new JsonObject()).expect(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> "sent".equals(delivery(conversation, message)
+                .getString("status")));
+        assertThat(webhook.received()).hasSize(1);
+        admin.post("/api/v1/messages/" + message + "/retry", new JsonObject()).expect(409);
+    }
+
+    @Test
+    void replyValidationIsClear() {
+        long conversation = inbox.say("m1", "c1", "Ann", "Hello").getLong("conversationId");
+        String path = "/api/v1/conversations/" + conversation + "/messages";
+        assertThat(admin.post(path, new JsonObject()).expect(400).json().getString("detail")).contains("body");
+        admin.post(path, new JsonObject().put("body", "x").put("channel", "carrier-pigeon")).expect(400);
+        admin.post(path, new JsonObject().put("body", "x").put("channel", "email")).expect(400);
+        admin.post(path, new JsonObject().put("body", "x").put("note", true).put("channel", "api")).expect(400);
+        admin.post(path, new JsonObject().put("body", "x".repeat(64_001))).expect(400);
+        admin.post("/api/v1/conversations/999999/messages", new JsonObject().put("body", "x")).expect(404);
+    }
+
+    private JsonObject delivery(long conversation, long message) {
+        return thread(conversation).stream().filter(m -> m.getLong("id") == message).findFirst().orElseThrow()
+                .getJsonObject("delivery");
+    }
+
+    private List<JsonObject> thread(long conversation) {
+        List<JsonObject> out = new ArrayList<>();
+        admin.get("/api/v1/conversations/" + conversation + "/messages?limit=200").expect(200).json()
+                .getJsonArray("messages").forEach(m -> out.add((JsonObject) m));
+        return out;
+    }
+
+    private List<Long> ids(String path) {
+        List<Long> out = new ArrayList<>();
+        admin.get(path).expect(200).json().getJsonArray("conversations")
+                .forEach(c -> out.add(((JsonObject) c).getLong("id")));
+        return out;
+    }
+
+    private static List<String> bodies(JsonObject page) {
+        List<String> out = new ArrayList<>();
+        page.getJsonArray("messages").forEach(m -> out.add(((JsonObject) m).getString("body")));
+        return out;
+    }
+}

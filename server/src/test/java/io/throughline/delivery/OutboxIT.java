@@ -1,0 +1,141 @@
+package io.throughline.delivery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.throughline.apichannel.WebhookSignature;
+import io.throughline.testing.ApiClient;
+import io.throughline.testing.ApiInbox;
+import io.throughline.testing.StreamClient;
+import io.throughline.testing.TestPostgres;
+import io.throughline.testing.TestServer;
+import io.throughline.testing.WebhookReceiver;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The outbox: retried with backoff while the target is down, delivered once, failures visible with reasons. */
+class OutboxIT {
+
+    private TestServer server;
+    private WebhookReceiver webhook;
+
+    @BeforeEach
+    void start() {
+        webhook = new WebhookReceiver();
+    }
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+        webhook.close();
+    }
+
+    @Test
+    void aWebhookThatIsDownThenUpGetsTheReplyExactlyOnceWithAValidSignature() {
+        server = TestServer.start();
+        ApiClient admin = server.admin();
+        ApiInbox inbox = ApiInbox.create(admin, "Shop", webhook.url());
+        long conversation = inbox.say("m1", "c1", "Ann", "Hello").getLong("conversationId");
+        webhook.respondWith(503);
+        try (StreamClient stream = StreamClient.connect(admin, null)) {
+            stream.next(f -> "ready".equals(f.getString("type")), Duration.ofSeconds(5));
+            long message = admin.post("/api/v1/conversations/" + conversation + "/messages",
+                    new JsonObject().put("body", "We are on it")).expect(201).json().getLong("id");
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> webhook.received().size() >= 2);
+            JsonObject retrying = stream.next(f -> "delivery.updated".equals(f.getString("type")),
+                    Duration.ofSeconds(5)).getJsonObject("data").getJsonObject("delivery");
+            assertThat(retrying.getString("status")).isEqualTo("pending");
+            assertThat(retrying.getString("lastError")).contains("503");
+            assertThat(retrying.getInteger("attempts")).isGreaterThanOrEqualTo(1);
+
+            webhook.respondWith(200);
+            JsonObject sent = stream.next(f -> "delivery.updated".equals(f.getString("type"))
+                    && "sent".equals(f.getJsonObject("data").getJsonObject("delivery").getString("status")),
+                    Duration.ofSeconds(10)).getJsonObject("data");
+            assertThat(sent.getLong("messageId")).isEqualTo(message);
+        }
+        int attempts = webhook.received().size();
+        await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3))
+                .until(() -> webhook.received().size() == attempts);
+        List<WebhookReceiver.Received> accepted = webhook.received();
+        WebhookReceiver.Received last = accepted.getLast();
+        assertThat(accepted).extracting(r -> r.header("Idempotency-Key")).containsOnly(last.header("Idempotency-Key"));
+        long timestamp = Long.parseLong(last.header(WebhookSignature.TIMESTAMP_HEADER));
+        assertThat(last.header(WebhookSignature.HEADER)).isEqualTo(WebhookSignature.sign(inbox.webhookSecret(),
+                timestamp, last.body().getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Test
+    void aRefusalIsFinalAndShowsTheReceiversWords() {
+        server = TestServer.start();
+        ApiClient admin = server.admin();
+        ApiInbox inbox = ApiInbox.create(admin, "Shop", webhook.url());
+        long conversation = inbox.say("m1", "c1", "Ann", "Hello").getLong("conversationId");
+        webhook.respondWith(422);
+        admin.post("/api/v1/conversations/" + conversation + "/messages", new JsonObject().put("body", "Hi"))
+                .expect(201);
+        await().atMost(Duration.ofSeconds(10)).until(() -> "failed".equals(lastDelivery(admin, conversation)
+                .getString("status")));
+        assertThat(lastDelivery(admin, conversation).getString("lastError")).contains("422").contains("ext-1");
+        assertThat(webhook.received()).hasSize(1);
+    }
+
+    @Test
+    void retriesStopAfterTheConfiguredAttempts() {
+        server = TestServer.start(Map.of("outbox.maxAttempts", "3", "outbox.initialBackoff", "50ms",
+                "outbox.maxBackoff", "100ms"));
+        ApiClient admin = server.admin();
+        ApiInbox inbox = ApiInbox.create(admin, "Shop", webhook.url());
+        long conversation = inbox.say("m1", "c1", "Ann", "Hello").getLong("conversationId");
+        webhook.respondWith(500);
+        admin.post("/api/v1/conversations/" + conversation + "/messages", new JsonObject().put("body", "Hi"))
+                .expect(201);
+        await().atMost(Duration.ofSeconds(10)).until(() -> "failed".equals(lastDelivery(admin, conversation)
+                .getString("status")));
+        JsonObject delivery = lastDelivery(admin, conversation);
+        assertThat(delivery.getString("lastError")).startsWith("gave up after 3 attempts").contains("500");
+        assertThat(delivery.getInteger("attempts")).isEqualTo(3);
+        assertThat(webhook.received()).hasSize(3);
+    }
+
+    @Test
+    void aSendInterruptedByARestartIsRetriedWithTheSameIdempotencyKey() {
+        String database = TestPostgres.newDatabase();
+        Path data = TestServer.tempDir();
+        Map<String, String> quickLease = Map.of("outbox.lease", "1s", "http.shutdownGrace", "200ms");
+        TestServer first = TestServer.startOn(database, data, quickLease);
+        ApiClient admin = first.admin();
+        ApiInbox inbox = ApiInbox.create(admin, "Shop", webhook.url());
+        long conversation = inbox.say("m1", "c1", "Ann", "Hello").getLong("conversationId");
+        webhook.holdResponses(true);
+        admin.post("/api/v1/conversations/" + conversation + "/messages", new JsonObject().put("body", "Hi"))
+                .expect(201);
+        await().atMost(Duration.ofSeconds(10)).until(() -> webhook.received().size() == 1);
+        first.close();
+        webhook.holdResponses(false);
+
+        server = TestServer.startOn(database, data, quickLease);
+        await().atMost(Duration.ofSeconds(15)).until(() -> webhook.received().size() == 2);
+        assertThat(webhook.received()).extracting(r -> r.header("Idempotency-Key")).containsOnly(
+                webhook.received().getFirst().header("Idempotency-Key"));
+        ApiClient again = server.admin();
+        await().atMost(Duration.ofSeconds(10)).until(() -> "sent".equals(lastDelivery(again, conversation)
+                .getString("status")));
+    }
+
+    private static JsonObject lastDelivery(ApiClient admin, long conversation) {
+        var messages = admin.get("/api/v1/conversations/" + conversation + "/messages").expect(200).json()
+                .getJsonArray("messages");
+        return messages.getJsonObject(messages.size() - 1).getJsonObject("delivery");
+    }
+}

@@ -1,0 +1,51 @@
+package io.throughline.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.throughline.testing.ApiClient;
+import io.throughline.testing.ApiInbox;
+import io.throughline.testing.TestServer;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** What operators look at: /health and /metrics. */
+class OpsIT {
+
+    private static TestServer server;
+
+    @BeforeAll
+    static void start() {
+        server = TestServer.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    @Test
+    void healthReportsTheDatabaseMigrationsFeedAndEveryInbox() {
+        ApiInbox.create(server.admin(), "Shop", null);
+        ApiClient.Response health = server.anonymous().get("/health").expect(200);
+        JsonObject checks = health.json().getJsonObject("checks");
+        assertThat(health.json().getString("status")).isEqualTo("up");
+        assertThat(checks.getJsonObject("database").getString("status")).isEqualTo("up");
+        assertThat(checks.getJsonObject("migrations").getJsonArray("pending")).isEmpty();
+        assertThat(checks.getJsonObject("eventFeed").getLong("seq")).isNotNull();
+        assertThat(checks.getJsonArray("connectors")).anySatisfy(c -> {
+            JsonObject connector = (JsonObject) c;
+            assertThat(connector.getString("kind")).isEqualTo("api");
+            assertThat(connector.getString("status")).isEqualTo("up");
+        });
+    }
+
+    @Test
+    void metricsArePrometheusText() {
+        server.admin().get("/api/v1/conversations").expect(200);
+        String metrics = server.anonymous().get("/metrics").expect(200).body();
+        assertThat(metrics).contains("# TYPE").contains("vertx_http_server_requests_total")
+                .contains("throughline_agent_streams");
+    }
+}

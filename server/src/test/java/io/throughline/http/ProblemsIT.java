@@ -1,0 +1,104 @@
+package io.throughline.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.throughline.testing.ApiClient;
+import io.throughline.testing.ApiInbox;
+import io.throughline.testing.TestServer;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Bad input always gets an RFC 9457 problem with a 4xx status, never a stack trace or a 500. */
+class ProblemsIT {
+
+    private static TestServer server;
+    private static ApiClient admin;
+
+    @BeforeAll
+    static void start() {
+        server = TestServer.start(Map.of("http.maxBodySize", "16KB"));
+        admin = server.admin();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    @Test
+    void unknownPathsAndIdsAre404Problems() {
+        assertProblem(admin.get("/api/v1/nothing-here"), 404);
+        assertProblem(admin.get("/api/v1/conversations/424242"), 404);
+        assertProblem(admin.get("/api/v1/conversations/abc"), 404);
+        assertProblem(admin.get("/api/v1/contacts/-1"), 404);
+        assertProblem(admin.get("/api/v1/conversations/424242/messages"), 404);
+    }
+
+    @Test
+    void aWrongMethodIs405() {
+        assertProblem(admin.raw("PUT", "/api/v1/conversations", "application/json", "{}".getBytes()), 405);
+    }
+
+    @Test
+    void malformedJsonAndNonObjectsAre400() {
+        ApiClient.Response broken = admin.raw("POST", "/api/v1/inboxes", "application/json",
+                "{\"kind\": ".getBytes(StandardCharsets.UTF_8));
+        assertProblem(broken, 400);
+        assertThat(broken.json().getString("detail")).contains("not valid JSON");
+        assertProblem(admin.raw("POST", "/api/v1/inboxes", "application/json", "[1,2]".getBytes()), 400);
+        assertProblem(admin.raw("POST", "/api/v1/inboxes", "application/json", new byte[0]), 400);
+    }
+
+    @Test
+    void theWrongContentTypeIs415() {
+        ApiClient.Response response = admin.raw("POST", "/api/v1/inboxes", "text/plain", "kind=api".getBytes());
+        assertProblem(response, 415);
+        assertThat(response.json().getString("detail")).contains("application/json");
+    }
+
+    @Test
+    void anOversizedBodyIs413() {
+        String huge = "{\"kind\":\"api\",\"name\":\"" + "x".repeat(40_000) + "\"}";
+        assertProblem(admin.raw("POST", "/api/v1/inboxes", "application/json",
+                huge.getBytes(StandardCharsets.UTF_8)), 413);
+    }
+
+    @Test
+    void inboundApiInputIsValidatedFieldByField() {
+        ApiInbox inbox = ApiInbox.create(admin, "Validation", null);
+        ApiClient shop = server.anonymous().withToken(inbox.token());
+        JsonObject problem = shop.post("/api/v1/inboxes/" + inbox.id() + "/inbound", new JsonObject()
+                .put("contact", new JsonObject().put("identities", new io.vertx.core.json.JsonArray()
+                        .add(new JsonObject().put("kind", "fax").put("value", "123"))
+                        .add(new JsonObject().put("kind", "email").put("value", "not-an-email")))))
+                .expect(400).json();
+        assertThat(problem.getJsonArray("errors").stream().map(e -> ((JsonObject) e).getString("field")))
+                .contains("externalId", "body", "contact.identities[0].kind", "contact.identities[1].value");
+        assertProblem(server.anonymous().withToken("tlapi_wrong").post("/api/v1/inboxes/" + inbox.id()
+                + "/inbound", new JsonObject()), 401);
+        assertProblem(server.anonymous().post("/api/v1/inboxes/" + inbox.id() + "/inbound", new JsonObject()), 401);
+        assertProblem(shop.post("/api/v1/inboxes/" + (inbox.id() + 100) + "/inbound", new JsonObject()), 401);
+    }
+
+    @Test
+    void theRequestIdIsEchoedAndQuotable() {
+        ApiClient.Response response = server.admin().withHeader("X-Request-Id", "trace-abc-123")
+                .get("/api/v1/nothing");
+        assertThat(response.header("X-Request-Id")).isEqualTo("trace-abc-123");
+        assertThat(response.json().getString("requestId")).isEqualTo("trace-abc-123");
+    }
+
+    private static void assertProblem(ApiClient.Response response, int status) {
+        response.expect(status);
+        assertThat(response.header("Content-Type")).startsWith("application/problem+json");
+        JsonObject problem = response.json();
+        assertThat(problem.getInteger("status")).isEqualTo(status);
+        assertThat(problem.getString("type")).startsWith("urn:throughline:problem:");
+        assertThat(problem.getString("title")).isNotBlank();
+        assertThat(problem.encode()).doesNotContain("Exception").doesNotContain("at io.");
+    }
+}

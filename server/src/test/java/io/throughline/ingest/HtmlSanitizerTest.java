@@ -1,0 +1,41 @@
+package io.throughline.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class HtmlSanitizerTest {
+
+    private final HtmlSanitizer sanitizer = new HtmlSanitizer();
+
+    @Test
+    void scriptsHandlersFormsFramesAndStylesAreRemoved() {
+        String html = sanitizer.sanitize("""
+                <p onclick="steal()">Hi <b>there</b></p><script>alert(1)</script>
+                <style>body{display:none}</style><iframe src="https://evil"></iframe>
+                <form action="https://evil"><input name="pw"></form>
+                <a href="javascript:alert(1)">click</a><img src=x onerror=alert(1)>""");
+        assertThat(html).contains("<b>there</b>").doesNotContain("script").doesNotContain("onclick")
+                .doesNotContain("onerror").doesNotContain("iframe").doesNotContain("<form")
+                .doesNotContain("<input").doesNotContain("javascript:").doesNotContain("<style");
+    }
+
+    @Test
+    void remoteImagesAreNotLoadedUntilAskedButInlineOnesStay() {
+        String html = sanitizer.sanitize("<img src=\"https://tracker.example/p.gif\"><img src=\"cid:logo@x\">");
+        assertThat(html).contains("data-remote-src=\"https://tracker.example/p.gif\"")
+                .doesNotContainPattern("\\ssrc=\"https:").contains("src=\"cid:logo@x\"");
+    }
+
+    @Test
+    void linksOpenSafelyInANewTab() {
+        assertThat(sanitizer.sanitize("<a href=\"https://example.com\">x</a>"))
+                .contains("rel=\"noopener noreferrer nofollow\"").contains("target=\"_blank\"");
+    }
+
+    @Test
+    void emptyHtmlIsNoHtml() {
+        assertThat(sanitizer.sanitize(null)).isNull();
+        assertThat(sanitizer.sanitize("  ")).isNull();
+    }
+}

@@ -1,0 +1,132 @@
+package io.throughline.realtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.throughline.testing.ApiClient;
+import io.throughline.testing.ApiInbox;
+import io.throughline.testing.StreamClient;
+import io.throughline.testing.TestServer;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The agent WebSocket stream: in order, resumable, authenticated, and it sheds slow readers cleanly. */
+class AgentStreamIT {
+
+    private TestServer server;
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @Test
+    void reconnectingWithSinceDeliversExactlyTheMissedEventsInOrder() {
+        server = TestServer.start();
+        ApiClient admin = server.admin();
+        ApiInbox inbox = ApiInbox.create(admin, "Shop", null);
+        long lastSeen;
+        try (StreamClient stream = StreamClient.connect(admin, null)) {
+            stream.next(f -> "ready".equals(f.getString("type")), Duration.ofSeconds(5));
+            inbox.say("before", "c1", "Ann", "before the drop");
+            JsonObject seen = stream.next(f -> "message.created".equals(f.getString("type")), Duration.ofSeconds(5));
+            lastSeen = seen.getLong("seq");
+        }
+        inbox.say("gap-1", "c1", "Ann", "missed one");
+        inbox.say("gap-2", "c2", "Bob", "missed two");
+        inbox.say("gap-3", "c1", "Ann", "missed three");
+
+        try (StreamClient resumed = StreamClient.connect(admin, lastSeen)) {
+            List<JsonObject> messages = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                messages.add(resumed.next(f -> "message.created".equals(f.getString("type")), Duration.ofSeconds(5)));
+            }
+            assertThat(messages).extracting(e -> e.getJsonObject("data").getJsonObject("message").getString("body"))
+                    .containsExactly("missed one", "missed two", "missed three");
+            assertThat(resumed.drain(Duration.ofMillis(500))).as("nothing repeated or extra").isEmpty();
+        }
+    }
+
+    @Test
+    void eventsArriveInStrictlyIncreasingSeqAndTheHeartbeatCarriesTheResumePoint() {
+        server = TestServer.start();
+        ApiClient admin = server.admin();
+        ApiInbox inbox = ApiInbox.create(admin, "Shop", null);
+        try (StreamClient stream = StreamClient.connect(admin, 0L)) {
+            for (int i = 0; i < 10; i++) {
+                inbox.say("m" + i, "c" + (i % 3), "Customer", "message " + i);
+            }
+            // inbox.changed, then per customer contact.created and conversation.created, and 10 messages.
+            List<JsonObject> events = stream.events(17, Duration.ofSeconds(10));
+            assertThat(events.stream().filter(e -> "message.created".equals(e.getString("type")))).hasSize(10);
+            for (int i = 1; i < events.size(); i++) {
+                assertThat(events.get(i).getLong("seq")).isGreaterThan(events.get(i - 1).getLong("seq"));
+            }
+            JsonObject beat = stream.next(f -> "heartbeat".equals(f.getString("type")), Duration.ofSeconds(5));
+            assertThat(beat.getJsonObject("data").getLong("seq")).isGreaterThanOrEqualTo(events.getLast().getLong("seq"));
+        }
+    }
+
+    @Test
+    void anUnauthenticatedStreamIsRefused() {
+        server = TestServer.start();
+        WebSocket.Builder builder = HttpClient.newHttpClient().newWebSocketBuilder();
+        CompletionException refused = org.junit.jupiter.api.Assertions.assertThrows(CompletionException.class,
+                () -> builder.buildAsync(URI.create(server.url().replace("http", "ws") + "/api/v1/stream"),
+                        new WebSocket.Listener() { }).join());
+        assertThat(refused.getCause()).isInstanceOf(WebSocketHandshakeException.class);
+        assertThat(((WebSocketHandshakeException) refused.getCause()).getResponse().statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    void aReaderThatFallsTooFarBehindIsClosedWith1013AndCanResume() {
+        server = TestServer.start(Map.of("realtime.maxPendingEvents", "10"));
+        ApiClient admin = server.admin();
+        ApiInbox inbox = ApiInbox.create(admin, "Shop", null);
+        String big = "x".repeat(60_000);
+        try (StreamClient stalled = StreamClient.stalled(admin, 0L)) {
+            stalled.next(f -> "ready".equals(f.getString("type")), Duration.ofSeconds(5));
+            assertThat(openStreams(admin)).isEqualTo(1);
+            // The client reads nothing: once the kernel buffers are full, the server's writes queue up.
+            for (int i = 0; i < 1500 && openStreams(admin) > 0; i++) {
+                inbox.say("big-" + i, "c1", "Ann", big);
+            }
+            assertThat(openStreams(admin)).as("the server dropped the stalled stream").isZero();
+            stalled.resume();
+            assertThat(stalled.awaitClose(Duration.ofSeconds(20))).isEqualTo(1013);
+        }
+        try (StreamClient resumed = StreamClient.connect(admin, 0L)) {
+            assertThat(resumed.events(5, Duration.ofSeconds(10))).hasSize(5);
+        }
+    }
+
+    /** The stream gauge of /metrics. */
+    private static int openStreams(ApiClient client) {
+        String metrics = client.get("/metrics").expect(200).body();
+        return metrics.lines().filter(l -> l.startsWith("throughline_agent_streams "))
+                .map(l -> (int) Double.parseDouble(l.substring(l.indexOf(' ') + 1).trim())).findFirst()
+                .orElseThrow(() -> new AssertionError("no throughline_agent_streams gauge in /metrics"));
+    }
+
+    @Test
+    void loggingOutEndsTheStream() {
+        server = TestServer.start();
+        ApiClient admin = server.admin();
+        try (StreamClient stream = StreamClient.connect(admin, null)) {
+            stream.next(f -> "ready".equals(f.getString("type")), Duration.ofSeconds(5));
+            admin.post("/api/v1/auth/logout", new JsonObject()).expect(204);
+            assertThat(stream.awaitClose(Duration.ofSeconds(10))).isEqualTo(4401);
+        }
+    }
+}

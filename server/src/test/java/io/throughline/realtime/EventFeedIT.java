@@ -1,0 +1,118 @@
+package io.throughline.realtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.throughline.store.Database;
+import io.throughline.testing.TestServer;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The feed's core promise: a subscriber sees every committed event exactly once, in seq order, even when
+ * transactions commit out of seq order or roll back.
+ */
+class EventFeedIT {
+
+    private TestServer server;
+    private Database database;
+    private EventLog log;
+    private final List<Event> seen = new CopyOnWriteArrayList<>();
+
+    @BeforeEach
+    void start() {
+        server = TestServer.start();
+        database = server.throughline().database();
+        log = server.throughline().eventLog();
+        EventFeed feed = server.throughline().eventFeed();
+        feed.subscribe(feed.position(), null, seen::addAll);
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    @Test
+    void aLaterSeqCommittedFirstWaitsForTheEarlierOne() throws Exception {
+        CountDownLatch appended = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Thread slow = Thread.ofVirtual().start(() -> database.tx(tx -> {
+            log.append(tx, 1, "test.slow", new JsonObject().put("n", "slow"));
+            appended.countDown();
+            waitFor(release);
+            return null;
+        }));
+        assertThat(appended.await(5, TimeUnit.SECONDS)).isTrue();
+        database.tx(tx -> log.append(tx, 1, "test.fast", new JsonObject().put("n", "fast")));
+
+        // The fast event has the higher seq and is committed, but must not be delivered before the slow one.
+        await().during(Duration.ofMillis(600)).atMost(Duration.ofSeconds(2))
+                .until(() -> seen.stream().noneMatch(e -> e.type().startsWith("test.")));
+        release.countDown();
+        slow.join();
+        await().atMost(Duration.ofSeconds(5)).until(() -> testEvents().size() == 2);
+        assertThat(testEvents()).extracting(Event::type).containsExactly("test.slow", "test.fast");
+        assertThat(testEvents().get(0).seq()).isLessThan(testEvents().get(1).seq());
+    }
+
+    @Test
+    void aRolledBackSeqIsSkippedOnceItsTransactionIsGone() {
+        try {
+            database.tx(tx -> {
+                log.append(tx, 1, "test.rolled-back", new JsonObject());
+                throw new IllegalStateException("roll back");
+            });
+        } catch (IllegalStateException expected) {
+            // the event's seq is now a permanent gap
+        }
+        database.tx(tx -> log.append(tx, 1, "test.after", new JsonObject()));
+        await().atMost(Duration.ofSeconds(5)).until(() -> testEvents().size() == 1);
+        assertThat(testEvents()).extracting(Event::type).containsExactly("test.after");
+    }
+
+    @Test
+    void manyConcurrentWritersAreDeliveredCompletelyAndInOrder() throws Exception {
+        int writers = 8;
+        int each = 40;
+        List<Thread> threads = new ArrayList<>();
+        for (int w = 0; w < writers; w++) {
+            int writer = w;
+            threads.add(Thread.ofVirtual().start(() -> {
+                for (int i = 0; i < each; i++) {
+                    int n = i;
+                    database.tx(tx -> log.append(tx, 1, "test.concurrent",
+                            new JsonObject().put("writer", writer).put("n", n)));
+                }
+            }));
+        }
+        for (Thread thread : threads) {
+            thread.join();
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> testEvents().size() == writers * each);
+        List<Event> events = testEvents();
+        for (int i = 1; i < events.size(); i++) {
+            assertThat(events.get(i).seq()).isGreaterThan(events.get(i - 1).seq());
+        }
+    }
+
+    private List<Event> testEvents() {
+        return seen.stream().filter(e -> e.type().startsWith("test.")).toList();
+    }
+
+    private static void waitFor(CountDownLatch latch) {
+        try {
+            latch.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

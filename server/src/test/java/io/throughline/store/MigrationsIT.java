@@ -1,0 +1,78 @@
+package io.throughline.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.throughline.testing.TestPostgres;
+import io.vertx.core.Vertx;
+import io.vertx.pgclient.PgConnectOptions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Migrations apply once, under a lock that makes simultaneous starts safe, and refuse edited history. */
+class MigrationsIT {
+
+    private Vertx vertx;
+    private Database database;
+
+    @BeforeEach
+    void start() {
+        vertx = Vertx.vertx();
+        database = new Database(vertx, PgConnectOptions.fromUri(TestPostgres.newDatabase()), 4);
+    }
+
+    @AfterEach
+    void stop() {
+        database.close();
+        vertx.close().await();
+    }
+
+    @Test
+    void nodesStartingTogetherApplyEachMigrationOnce() throws Exception {
+        Migrations migrations = Migrations.fromClasspath();
+        ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+        List<Thread> nodes = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            nodes.add(Thread.ofVirtual().start(() -> {
+                try {
+                    migrations.migrate(database);
+                } catch (Throwable e) {
+                    failures.add(e);
+                }
+            }));
+        }
+        for (Thread node : nodes) {
+            node.join();
+        }
+        assertThat(failures).isEmpty();
+        Migrations.Status status = migrations.status(database.sql());
+        assertThat(status.upToDate()).isTrue();
+        assertThat(status.applied()).isEqualTo(migrations.all().size());
+        assertThat(database.sql().single("SELECT count(*) AS n FROM schema_migrations").getLong("n"))
+                .isEqualTo(migrations.all().size());
+    }
+
+    @Test
+    void aMigrationEditedAfterItWasAppliedStopsTheStart() {
+        Migrations.fromClasspath().migrate(database);
+        Migrations.Migration original = Migrations.fromClasspath().all().getFirst();
+        Migrations edited = new Migrations(List.of(new Migrations.Migration(original.version(), original.name(),
+                original.sql() + "\n-- sneaky edit", "0".repeat(64))));
+        assertThatThrownBy(() -> edited.migrate(database))
+                .hasMessageContaining("V1__core.sql was changed after it was applied");
+    }
+
+    @Test
+    void aFailingMigrationLeavesNoTraceAndSaysWhich() {
+        Migrations.fromClasspath().migrate(database);
+        Migrations broken = new Migrations(List.of(new Migrations.Migration(999, "broken",
+                "CREATE TABLE half_done (id int); SELECT no_such_function();", "x")));
+        assertThatThrownBy(() -> broken.migrate(database)).hasMessageContaining("V999__broken failed");
+        assertThat(database.sql().one("SELECT 1 FROM pg_tables WHERE tablename = 'half_done'")).isEmpty();
+        assertThat(database.sql().one("SELECT 1 FROM schema_migrations WHERE version = 999")).isEmpty();
+    }
+}
