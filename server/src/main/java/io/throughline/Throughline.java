@@ -217,8 +217,13 @@ public final class Throughline implements AutoCloseable {
         dispatcher.start();
         timers.add(vertx.setPeriodic(15_000, t -> VirtualThreads.call("snooze-wake", conversationService::wakeSnoozed)
                 .onFailure(e -> log.warn("waking snoozed conversations failed: {}", e.getMessage()))));
-        timers.add(vertx.setPeriodic(3_600_000, t -> VirtualThreads.call("session-sweep",
-                () -> sessions.deleteExpired(database.sql()))));
+        timers.add(vertx.setPeriodic(3_600_000, t -> VirtualThreads.call("housekeeping", () -> {
+            int sessionsGone = sessions.deleteExpired(database.sql());
+            int keysGone = conversationService.expireIdempotencyKeys();
+            int uploadsGone = attachmentService.dropUnclaimedUploads();
+            log.info("housekeeping sessions={} idempotencyKeys={} uploads={}", sessionsGone, keysGone, uploadsGone);
+            return null;
+        }).onFailure(e -> log.warn("housekeeping failed: {}", e.getMessage()))));
         log.info("throughline started url={} port={} database={} ms={}", publicUrl, port,
                 embedded == null ? "external" : "embedded", (System.nanoTime() - started) / 1_000_000);
     }

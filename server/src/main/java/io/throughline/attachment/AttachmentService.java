@@ -49,6 +49,15 @@ public final class AttachmentService {
         return new Download(attachment, files.path(attachment.sha256()));
     }
 
+    /**
+     * Forgets uploads no message claimed within a day (an abandoned draft). The bytes stay: they are shared by
+     * content address and may back another attachment.
+     */
+    public int dropUnclaimedUploads() {
+        return database.sql().update("DELETE FROM attachments WHERE message_id IS NULL"
+                + " AND created_at < now() - interval '1 day'");
+    }
+
     public long maxBytes() {
         return maxBytes;
     }

@@ -247,6 +247,11 @@ public final class ConversationService {
         return json;
     }
 
+    /** Forgets Idempotency-Keys after a week: long after any client could still be retrying. */
+    public int expireIdempotencyKeys() {
+        return database.sql().update("DELETE FROM idempotency_keys WHERE created_at < now() - interval '7 days'");
+    }
+
     /** Reopens snoozed conversations whose time has come; called periodically. */
     public int wakeSnoozed() {
         return database.tx(tx -> {

@@ -74,6 +74,30 @@ class AgentAuthIT {
     }
 
     @Test
+    void oneAddressCannotTryLoginsWithoutLimit() {
+        try (TestServer strict = TestServer.start(Map.of("auth.loginAttemptsPerIp", "3"))) {
+            for (int i = 0; i < 3; i++) {
+                strict.anonymous().post("/api/v1/auth/login", new JsonObject().put("email", "user" + i + "@test.local")
+                        .put("password", "whatever-1")).expect(401);
+            }
+            ApiClient.Response limited = strict.anonymous().post("/api/v1/auth/login", new JsonObject()
+                    .put("email", TestServer.ADMIN_EMAIL).put("password", TestServer.ADMIN_PASSWORD)).expect(429);
+            assertThat(limited.json().getString("detail")).contains("from this address");
+        }
+    }
+
+    @Test
+    void behindATlsProxyTheSessionCookieIsSecure() {
+        try (TestServer proxied = TestServer.start(Map.of("http.trustProxy", "true"))) {
+            ApiClient.Response login = proxied.anonymous().withHeader("X-Forwarded-Proto", "https")
+                    .withHeader("X-Forwarded-For", "203.0.113.9").post("/api/v1/auth/login", new JsonObject()
+                            .put("email", TestServer.ADMIN_EMAIL).put("password", TestServer.ADMIN_PASSWORD))
+                    .expect(200);
+            assertThat(login.headers().allValues("Set-Cookie")).allSatisfy(h -> assertThat(h).contains("Secure"));
+        }
+    }
+
+    @Test
     void cookieAuthenticatedWritesNeedTheCsrfHeader() {
         ApiClient.Response login = server.anonymous().post("/api/v1/auth/login", new JsonObject()
                 .put("email", TestServer.ADMIN_EMAIL).put("password", TestServer.ADMIN_PASSWORD)).expect(200);
