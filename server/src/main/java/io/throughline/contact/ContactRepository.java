@@ -1,5 +1,6 @@
 package io.throughline.contact;
 
+import io.throughline.connector.Identity;
 import io.throughline.connector.IdentityKind;
 import io.throughline.store.Sql;
 import io.vertx.core.json.JsonObject;
@@ -38,6 +39,32 @@ public final class ContactRepository {
     public List<ContactIdentity> identities(Sql sql, long workspaceId, long contactId) {
         return sql.list("SELECT " + ContactIdentity.COLUMNS + " FROM identities WHERE workspace_id = $1"
                 + " AND contact_id = $2 ORDER BY id", ContactIdentity::from, workspaceId, contactId);
+    }
+
+    /**
+     * The contact that proves one of these identities (the first in the given order that has an owner), with
+     * its name, blocked flag, conversation and every identity: all that ingest needs about a returning customer,
+     * in one query.
+     */
+    public Optional<KnownContact> provenOwnerOfAny(Sql sql, long workspaceId, List<Identity> identities) {
+        for (Identity identity : identities) {
+            if (!identity.proven()) {
+                continue;
+            }
+            Optional<KnownContact> owner = sql.one("""
+                    SELECT c.id, c.name, c.blocked, v.id AS conversation_id,
+                           (SELECT json_agg(json_build_object('kind', x.kind, 'value', x.value, 'proven', x.proven))
+                            FROM identities x WHERE x.contact_id = c.id) AS identities
+                    FROM identities i
+                    JOIN contacts c ON c.id = i.contact_id
+                    LEFT JOIN conversations v ON v.contact_id = c.id
+                    WHERE i.workspace_id = $1 AND i.kind = $2 AND i.value = $3 AND i.proven""",
+                    workspaceId, identity.kind().wireName(), identity.value()).map(KnownContact::from);
+            if (owner.isPresent()) {
+                return owner;
+            }
+        }
+        return Optional.empty();
     }
 
     /** The contact holding this proven identity. */

@@ -54,21 +54,32 @@ public final class IdentityResolver {
         return Optional.empty();
     }
 
-    /** Finds or creates the sender's contact and attaches the sender's identities to it. */
-    public Resolution resolve(Sql tx, long workspaceId, Long inboxId, Sender sender) {
-        Optional<Long> known = provenContact(tx, workspaceId, sender);
+    /** The returning customer this sender proves to be, with what ingest needs to know about them. */
+    public Optional<KnownContact> known(Sql tx, long workspaceId, Sender sender) {
+        return contacts.provenOwnerOfAny(tx, workspaceId, sender.identities());
+    }
+
+    /**
+     * Finds or creates the sender's contact and attaches the sender's identities to it.
+     *
+     * @param known the result of {@link #known} for this sender (ingest has it already)
+     */
+    public Resolution resolve(Sql tx, long workspaceId, Long inboxId, Sender sender, Optional<KnownContact> known) {
         long contactId;
-        boolean created = known.isEmpty();
+        List<KnownContact.Held> existing;
         if (known.isPresent()) {
-            contactId = known.get();
-            if (sender.name() != null && !sender.name().isBlank()) {
-                contacts.setNameIfMissing(tx, workspaceId, contactId, sender.name());
+            contactId = known.get().id();
+            existing = known.get().identities();
+            String name = blankToNull(sender.name());
+            if (name != null && known.get().name() == null) {
+                contacts.setNameIfMissing(tx, workspaceId, contactId, name);
             }
         } else {
             contactId = contacts.insert(tx, workspaceId, blankToNull(sender.name())).id();
+            existing = List.of();
         }
-        Resolution attached = attach(tx, workspaceId, inboxId, contactId, sender.identities(), true);
-        return new Resolution(contactId, created, attached.added(), attached.suggestions());
+        Resolution attached = attach(tx, workspaceId, inboxId, contactId, sender.identities(), true, existing);
+        return new Resolution(contactId, known.isEmpty(), attached.added(), attached.suggestions());
     }
 
     /**
@@ -77,9 +88,15 @@ public final class IdentityResolver {
      */
     public Resolution attach(Sql tx, long workspaceId, Long inboxId, long contactId, List<Identity> identities,
                              boolean trustProven) {
+        List<KnownContact.Held> existing = contacts.identities(tx, workspaceId, contactId).stream()
+                .map(i -> new KnownContact.Held(i.kind(), i.value(), i.proven())).toList();
+        return attach(tx, workspaceId, inboxId, contactId, identities, trustProven, existing);
+    }
+
+    private Resolution attach(Sql tx, long workspaceId, Long inboxId, long contactId, List<Identity> identities,
+                              boolean trustProven, List<KnownContact.Held> existing) {
         List<ContactIdentity> added = new ArrayList<>();
         List<Suggestion> suggestions = new ArrayList<>();
-        List<ContactIdentity> existing = contacts.identities(tx, workspaceId, contactId);
         for (Identity identity : identities) {
             boolean proven = identity.proven() && trustProven;
             boolean alreadyHeld = existing.stream().anyMatch(e -> e.kind() == identity.kind()

@@ -20,8 +20,15 @@ public final class ConversationRepository {
         }
     }
 
-    /** Creates the contact's one conversation unless it exists (the unique index on contact_id decides races). */
+    /**
+     * The contact's one conversation, created if it does not exist yet. Read first (the usual case costs one
+     * query); on a race the unique index on contact_id decides, and the loser reads the winner's row.
+     */
     public Ensured ensureFor(Sql tx, long workspaceId, long contactId) {
+        Optional<Conversation> existing = forContact(tx, workspaceId, contactId);
+        if (existing.isPresent()) {
+            return new Ensured(existing.get(), false);
+        }
         Optional<Row> inserted = tx.one("""
                 INSERT INTO conversations (workspace_id, contact_id) VALUES ($1, $2)
                 ON CONFLICT (contact_id) DO NOTHING
@@ -46,28 +53,6 @@ public final class ConversationRepository {
     public Optional<Conversation> forContact(Sql sql, long workspaceId, long contactId) {
         return sql.one("SELECT " + Conversation.COLUMNS + " FROM conversations WHERE workspace_id = $1"
                 + " AND contact_id = $2", workspaceId, contactId).map(Conversation::from);
-    }
-
-    /**
-     * Records a customer message: it becomes the last activity, its channel joins the conversation's channels,
-     * and a snoozed or resolved conversation reopens.
-     */
-    public Changed recordInbound(Sql tx, long workspaceId, long id, long messageId, String channel,
-                                 Instant at) {
-        Row row = tx.single("""
-                UPDATE conversations c SET
-                    last_message_id = $3, last_activity_at = greatest(c.last_activity_at, $5),
-                    last_inbound_message_id = $3, last_inbound_at = $5,
-                    channels = CASE WHEN $4::text IS NULL OR $4 = ANY(c.channels) THEN c.channels
-                                    ELSE array_append(c.channels, $4) END,
-                    status = CASE WHEN c.status IN ('snoozed', 'resolved') THEN 'open' ELSE c.status END,
-                    snoozed_until = CASE WHEN c.status IN ('snoozed', 'resolved') THEN NULL ELSE c.snoozed_until END,
-                    updated_at = now()
-                FROM (SELECT id, status FROM conversations WHERE workspace_id = $1 AND id = $2 FOR UPDATE) old
-                WHERE c.id = old.id
-                RETURNING old.status AS previous_status,""" + " " + Conversation.columns("c"),
-                workspaceId, id, messageId, channel, at);
-        return changed(row);
     }
 
     /** Records an agent message: replies become the last message, notes only activity. */
@@ -125,7 +110,7 @@ public final class ConversationRepository {
                 RETURNING""" + " " + Conversation.columns("c"), workspaceId, id));
     }
 
-    private static Changed changed(Row row) {
+    static Changed changed(Row row) {
         return new Changed(Conversation.from(row),
                 Status.fromWireName(row.getString("previous_status")).orElseThrow());
     }

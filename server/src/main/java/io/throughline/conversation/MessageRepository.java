@@ -1,6 +1,7 @@
 package io.throughline.conversation;
 
 import io.throughline.store.Sql;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import java.time.Instant;
@@ -50,6 +51,55 @@ public final class MessageRepository {
                 m.authorContactId(), m.authorAgentId(), m.body(), m.html(), m.subject(), m.externalId(),
                 m.threading(), m.metadata() == null ? new JsonObject() : m.metadata(),
                 m.flags() == null ? List.of() : m.flags(), m.sentAt()).map(Message::from);
+    }
+
+    /** An inbound message, stored together with the conversation change it causes. */
+    public record Stored(Message message, ConversationRepository.Changed conversation) {
+    }
+
+    /**
+     * Stores a customer message and records it on its conversation in one statement: it becomes the last activity,
+     * its channel joins the conversation's channels, and a snoozed or resolved conversation reopens. Empty when
+     * (inbox, external id) was stored first by a concurrent ingest (nothing changed then).
+     */
+    public Optional<Stored> insertInbound(Sql tx, NewMessage m) {
+        return tx.one("""
+                WITH m AS (
+                    INSERT INTO messages (workspace_id, conversation_id, origin_conversation_id, inbox_id, channel, kind,
+                                          author_type, author_contact_id, author_agent_id, body, html, subject,
+                                          external_id, threading, metadata, flags, sent_at)
+                    VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+                    ON CONFLICT (inbox_id, external_id) WHERE external_id IS NOT NULL DO NOTHING
+                    RETURNING id, created_at
+                ), old AS (
+                    SELECT c.id, c.status FROM conversations c, m WHERE c.workspace_id = $1 AND c.id = $2
+                    FOR UPDATE OF c
+                ), changed AS (
+                    UPDATE conversations c SET
+                        last_message_id = m.id, last_activity_at = greatest(c.last_activity_at, m.created_at),
+                        last_inbound_message_id = m.id, last_inbound_at = m.created_at,
+                        channels = CASE WHEN $4::text IS NULL OR $4 = ANY(c.channels) THEN c.channels
+                                        ELSE array_append(c.channels, $4) END,
+                        status = CASE WHEN c.status IN ('snoozed', 'resolved') THEN 'open' ELSE c.status END,
+                        snoozed_until = CASE WHEN c.status IN ('snoozed', 'resolved') THEN NULL
+                                             ELSE c.snoozed_until END,
+                        updated_at = now()
+                    FROM old, m WHERE c.id = old.id
+                    RETURNING old.status AS previous_status,""" + " " + Conversation.columns("c") + """
+
+                )
+                SELECT m.id AS message_id, m.created_at AS message_created_at, changed.* FROM m JOIN changed ON true""",
+                m.workspaceId(), m.conversationId(), m.inboxId(), m.channel(), m.kind().wireName(), m.authorType(),
+                m.authorContactId(), m.authorAgentId(), m.body(), m.html(), m.subject(), m.externalId(),
+                m.threading(), m.metadata() == null ? new JsonObject() : m.metadata(),
+                m.flags() == null ? List.of() : m.flags(), m.sentAt()).map(row -> {
+                    Instant createdAt = row.getOffsetDateTime("message_created_at").toInstant();
+                    Message message = new Message(row.getLong("message_id"), m.workspaceId(), m.conversationId(),
+                            m.conversationId(), m.inboxId(), m.channel(), m.kind(), m.authorType(),
+                            m.authorContactId(), m.authorAgentId(), m.body(), m.html(), m.subject(), m.externalId(),
+                            m.threading(), m.metadata(), m.flags(), new JsonArray(), m.sentAt(), createdAt, null);
+                    return new Stored(message, ConversationRepository.changed(row));
+                });
     }
 
     public Optional<Message> find(Sql sql, long workspaceId, long id) {

@@ -14,6 +14,7 @@ import io.throughline.connector.Sender;
 import io.throughline.contact.ContactRepository;
 import io.throughline.contact.Identities;
 import io.throughline.contact.IdentityResolver;
+import io.throughline.contact.KnownContact;
 import io.throughline.conversation.Conversation;
 import io.throughline.conversation.ConversationRepository;
 import io.throughline.conversation.Message;
@@ -132,92 +133,116 @@ public final class IngestService {
                             List<String> flags) {
     }
 
+    /**
+     * Where a message goes: its contact (and that contact's conversation, when already known), its author, and the
+     * threading decision with its evidence.
+     */
+    private record Placement(long contactId, Long conversationId, long authorContactId, boolean senderVerified,
+                             ThreadingDecision decision, IdentityResolver.Resolution resolution,
+                             boolean contactCreated) {
+    }
+
+    /**
+     * The transaction. A duplicate external id is caught by the message insert itself (ON CONFLICT), which rolls
+     * everything back. The common case, a new message from a returning customer, costs five round trips: begin,
+     * the contact with its identities and conversation, the message with its conversation change, the event, commit.
+     */
     private IngestReceipt store(Sql tx, Prepared p) {
-        InboxRef inbox = p.inbox();
-        long workspaceId = inbox.workspaceId();
-        Optional<MessageRepository.Located> existing = messages.byExternalId(tx, inbox.id(), p.message().externalId());
-        if (existing.isPresent()) {
-            MessageRepository.Located found = existing.get();
-            return new IngestReceipt(IngestReceipt.Outcome.DUPLICATE, found.messageId(), found.conversationId(),
-                    found.authorContactId() == null ? 0 : found.authorContactId());
-        }
-        Identity primary = p.sender().identities().getFirst();
-        String identityText = primary.kind().wireName() + ":" + primary.value();
+        long workspaceId = p.inbox().workspaceId();
         Optional<ThreadingDecision.ByHeaders> byHeaders = finder.byHeaders(tx, workspaceId, p.message().thread());
-
-        long contactId;
-        long authorContactId;
-        boolean senderVerified = true;
-        ThreadingDecision decision;
-        IdentityResolver.Resolution resolution;
-        boolean contactCreated = false;
-        if (byHeaders.isPresent()) {
-            decision = byHeaders.get();
-            Conversation target = conversations.find(tx, workspaceId, byHeaders.get().conversationId()).orElseThrow();
-            contactId = target.contactId();
-            Optional<Long> senderContact = resolver.provenContact(tx, workspaceId, p.sender());
-            senderVerified = senderContact.isPresent() && senderContact.get() == contactId;
-            requireNotBlocked(tx, workspaceId, senderContact.orElse(contactId));
-            // A header-only match from a sender this contact never proved is attached, but its identities only as
-            // claimed: a forwarded thread must not hand the original customer's history to a stranger.
-            resolution = resolver.attach(tx, workspaceId, inbox.id(), contactId, p.sender().identities(),
-                    senderVerified);
-            authorContactId = senderContact.orElse(contactId);
+        Placement placement = byHeaders.isPresent() ? placeByHeaders(tx, p, byHeaders.get()) : placeBySender(tx, p);
+        boolean conversationCreated = false;
+        long conversationId;
+        if (placement.conversationId() != null) {
+            conversationId = placement.conversationId();
         } else {
-            Optional<Long> known = resolver.provenContact(tx, workspaceId, p.sender());
-            if (known.isPresent()) {
-                requireNotBlocked(tx, workspaceId, known.get());
-            }
-            resolution = resolver.resolve(tx, workspaceId, inbox.id(), p.sender());
-            contactId = resolution.contactId();
-            contactCreated = resolution.createdContact();
-            authorContactId = contactId;
-            decision = contactCreated ? new ThreadingDecision.NewConversation(identityText)
-                    : new ThreadingDecision.BySender(identityText);
+            ConversationRepository.Ensured ensured = conversations.ensureFor(tx, workspaceId, placement.contactId());
+            conversationId = ensured.conversation().id();
+            conversationCreated = ensured.created();
         }
-        ConversationRepository.Ensured ensured = conversations.ensureFor(tx, workspaceId, contactId);
-        long conversationId = ensured.conversation().id();
-
-        List<String> flags = new ArrayList<>(p.flags());
-        if (!senderVerified) {
-            flags.add("unverified_sender");
-        }
-        JsonObject metadata = p.message().metadata().copy()
-                .put("from", new JsonObject().put("kind", primary.kind().wireName()).put("value", primary.value()));
-        Message message = messages.insert(tx, new NewMessage(workspaceId, conversationId, inbox.id(), inbox.kind(),
-                MessageKind.IN, "contact", authorContactId, null, p.body(), p.html(), p.message().subject(),
-                p.message().externalId(), decision.toJson(senderVerified), metadata, flags,
-                p.message().sentAt())).orElseThrow(LostRace::new);
+        MessageRepository.Stored stored = insertMessage(tx, p, placement, conversationId);
+        Message message = stored.message();
         List<Attachment> files = new ArrayList<>();
         for (InboundAttachment attachment : p.message().attachments()) {
             files.add(attachments.insert(tx, workspaceId, message.id(), attachment.file(), attachment.contentId(),
                     attachment.inline()));
         }
-        ConversationRepository.Changed changed = conversations.recordInbound(tx, workspaceId, conversationId,
-                message.id(), inbox.kind(), message.createdAt());
-
-        appendEvents(tx, p, resolution, contactCreated, ensured, changed, message, files);
-        return new IngestReceipt(IngestReceipt.Outcome.STORED, message.id(), conversationId, authorContactId);
+        appendEvents(tx, p, placement, conversationCreated, stored, files);
+        return new IngestReceipt(IngestReceipt.Outcome.STORED, message.id(), conversationId,
+                placement.authorContactId());
     }
 
-    private void appendEvents(Sql tx, Prepared p, IdentityResolver.Resolution resolution, boolean contactCreated,
-                              ConversationRepository.Ensured ensured, ConversationRepository.Changed changed,
-                              Message message, List<Attachment> files) {
+    /** No header names a conversation: the sender's proven identity does, or the sender is new. */
+    private Placement placeBySender(Sql tx, Prepared p) {
         long workspaceId = p.inbox().workspaceId();
-        JsonObject conversation = changed.conversation().toJson();
-        if (contactCreated) {
-            events.append(tx, workspaceId, EventType.CONTACT_CREATED, new JsonObject()
-                    .put("contact", new JsonObject().put("id", resolution.contactId()).put("name", p.sender().name())));
+        Optional<KnownContact> known = resolver.known(tx, workspaceId, p.sender());
+        if (known.isPresent() && known.get().blocked()) {
+            throw new Blocked(known.get().id());
         }
-        if (ensured.created()) {
+        IdentityResolver.Resolution resolution = resolver.resolve(tx, workspaceId, p.inbox().id(), p.sender(), known);
+        String identity = identityText(p.sender());
+        ThreadingDecision decision = known.isPresent() ? new ThreadingDecision.BySender(identity)
+                : new ThreadingDecision.NewConversation(identity);
+        return new Placement(resolution.contactId(), known.map(KnownContact::conversationId).orElse(null),
+                resolution.contactId(), true, decision, resolution, known.isEmpty());
+    }
+
+    /**
+     * A header names the conversation. When the sender is not proven to be that conversation's contact, the message
+     * is still attached, but flagged, and its identities only claimed: a forwarded thread must not hand the
+     * original customer's history to a stranger.
+     */
+    private Placement placeByHeaders(Sql tx, Prepared p, ThreadingDecision.ByHeaders decision) {
+        long workspaceId = p.inbox().workspaceId();
+        Conversation target = conversations.find(tx, workspaceId, decision.conversationId()).orElseThrow();
+        long contactId = target.contactId();
+        Optional<Long> senderContact = resolver.provenContact(tx, workspaceId, p.sender());
+        boolean verified = senderContact.isPresent() && senderContact.get() == contactId;
+        requireNotBlocked(tx, workspaceId, senderContact.orElse(contactId));
+        IdentityResolver.Resolution resolution = resolver.attach(tx, workspaceId, p.inbox().id(), contactId,
+                p.sender().identities(), verified);
+        return new Placement(contactId, target.id(), senderContact.orElse(contactId), verified, decision, resolution,
+                false);
+    }
+
+    private MessageRepository.Stored insertMessage(Sql tx, Prepared p, Placement placement, long conversationId) {
+        List<String> flags = new ArrayList<>(p.flags());
+        if (!placement.senderVerified()) {
+            flags.add("unverified_sender");
+        }
+        Identity primary = p.sender().identities().getFirst();
+        JsonObject metadata = p.message().metadata().copy()
+                .put("from", new JsonObject().put("kind", primary.kind().wireName()).put("value", primary.value()));
+        return messages.insertInbound(tx, new NewMessage(p.inbox().workspaceId(), conversationId, p.inbox().id(),
+                p.inbox().kind(), MessageKind.IN, "contact", placement.authorContactId(), null, p.body(), p.html(),
+                p.message().subject(), p.message().externalId(), placement.decision().toJson(placement.senderVerified()),
+                metadata, flags, p.message().sentAt())).orElseThrow(LostRace::new);
+    }
+
+    private static String identityText(Sender sender) {
+        Identity primary = sender.identities().getFirst();
+        return primary.kind().wireName() + ":" + primary.value();
+    }
+
+    private void appendEvents(Sql tx, Prepared p, Placement placement, boolean conversationCreated,
+                              MessageRepository.Stored stored, List<Attachment> files) {
+        long workspaceId = p.inbox().workspaceId();
+        ConversationRepository.Changed changed = stored.conversation();
+        JsonObject conversation = changed.conversation().toJson();
+        if (placement.contactCreated()) {
+            events.append(tx, workspaceId, EventType.CONTACT_CREATED, new JsonObject()
+                    .put("contact", new JsonObject().put("id", placement.contactId()).put("name", p.sender().name())));
+        }
+        if (conversationCreated) {
             events.append(tx, workspaceId, EventType.CONVERSATION_CREATED, new JsonObject()
                     .put("conversation", conversation));
         }
-        for (IdentityResolver.Suggestion suggestion : resolution.suggestions()) {
+        for (IdentityResolver.Suggestion suggestion : placement.resolution().suggestions()) {
             events.append(tx, workspaceId, EventType.MERGE_SUGGESTED, new JsonObject()
                     .put("suggestionId", suggestion.id()).put("contactId", suggestion.contactId())
                     .put("otherContactId", suggestion.otherContactId()).put("evidence", suggestion.evidence()));
         }
+        Message message = stored.message();
         JsonObject json = MessageView.toJson(message, p.sender().name(), files, null);
         events.append(tx, workspaceId, EventType.MESSAGE_CREATED, new JsonObject()
                 .put("conversationId", message.conversationId()).put("message", json)
