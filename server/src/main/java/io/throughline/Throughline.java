@@ -157,7 +157,7 @@ public final class Throughline implements AutoCloseable {
         ReplyTokens replyTokens = new ReplyTokens(ServerSecrets.getOrCreate(database.sql(), "reply-token", 32));
 
         feed = new EventFeed(vertx, database.pool(), config.realtime().pollInterval().toMillis(),
-                config.realtime().maxPendingEvents());
+                config.realtime().maxPendingEvents(), config.realtime().gapTimeout().toMillis());
         doorbell = new Doorbell(vertx, connectOptions, feed);
         events = new EventLog(() -> {
             feed.wake();

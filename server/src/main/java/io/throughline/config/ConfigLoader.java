@@ -116,7 +116,8 @@ public final class ConfigLoader {
         var realtime = new ThroughlineConfig.Realtime(
                 s.duration(Options.REALTIME_HEARTBEAT),
                 s.integer(Options.REALTIME_MAX_PENDING, 10, 10_000_000),
-                s.duration(Options.REALTIME_POLL_INTERVAL));
+                s.duration(Options.REALTIME_POLL_INTERVAL),
+                s.duration(Options.REALTIME_GAP_TIMEOUT));
         String logLevel = s.string(Options.LOG_LEVEL);
         if (logLevel == null || !List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR").contains(logLevel)) {
             s.problem(Options.LOG_LEVEL, "must be one of TRACE, DEBUG, INFO, WARN, ERROR");

@@ -66,6 +66,8 @@ public final class Options {
             "Events queued for one stream client before it is closed as too slow (it may resume with since=).");
     public static final Option REALTIME_POLL_INTERVAL = option("realtime.pollInterval", OptionType.DURATION, "1s",
             "Safety-net poll of the event log, beside LISTEN/NOTIFY.");
+    public static final Option REALTIME_GAP_TIMEOUT = option("realtime.gapTimeout", OptionType.DURATION, "30s",
+            "Longest wait for a transaction still holding an earlier event before the feed moves past it.");
 
     public static final Option LOG_LEVEL = option("log.level", OptionType.STRING, "INFO",
             "Level of Throughline's own log lines: TRACE, DEBUG, INFO, WARN or ERROR.");
@@ -81,7 +83,7 @@ public final class Options {
             AUTH_SESSION_TTL, AUTH_LOGIN_WINDOW, AUTH_LOGIN_ATTEMPTS_PER_IP, AUTH_LOGIN_ATTEMPTS_PER_ACCOUNT,
             OUTBOX_MAX_ATTEMPTS, OUTBOX_INITIAL_BACKOFF, OUTBOX_MAX_BACKOFF, OUTBOX_CONCURRENCY, OUTBOX_LEASE,
             OUTBOX_POLL_INTERVAL,
-            REALTIME_HEARTBEAT, REALTIME_MAX_PENDING, REALTIME_POLL_INTERVAL,
+            REALTIME_HEARTBEAT, REALTIME_MAX_PENDING, REALTIME_POLL_INTERVAL, REALTIME_GAP_TIMEOUT,
             LOG_LEVEL,
             DEMO_ENABLED);
 

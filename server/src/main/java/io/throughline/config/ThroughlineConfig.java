@@ -66,7 +66,7 @@ public record ThroughlineConfig(
     }
 
     /** The event feed and the realtime streams. */
-    public record Realtime(Duration heartbeat, int maxPendingEvents, Duration pollInterval) {
+    public record Realtime(Duration heartbeat, int maxPendingEvents, Duration pollInterval, Duration gapTimeout) {
     }
 
     /** An inbox declared in YAML, created at start when no inbox of that kind and name exists. */

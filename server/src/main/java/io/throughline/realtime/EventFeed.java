@@ -27,6 +27,10 @@ import org.slf4j.LoggerFactory;
  * that, see {@link EventLog}), and skips the gap once the oldest running transaction ({@code xmin}) has passed
  * it. No ordering lock, no NOTIFY inside transactions.
  *
+ * <p>A long write transaction elsewhere in the cluster keeps {@code xmin} low and would hold a gap (and everything
+ * after it) forever, so a gap is waited for at most {@code gapTimeout}; then it is skipped with a warning naming the
+ * oldest running transaction. Its event, should it still commit, reaches the database but not live subscribers.
+ *
  * <p>All state lives on one Vert.x context; {@link #wake()} may be called from any thread and coalesces.
  */
 public final class EventFeed {
@@ -54,8 +58,12 @@ public final class EventFeed {
     private final long pollIntervalMs;
     private final int maxPending;
     private final List<FeedSubscription> subscriptions = new CopyOnWriteArrayList<>();
-    /** First missing seq of a gap, to the xmax recorded when the gap was first seen. */
-    private final TreeMap<Long, Long> fences = new TreeMap<>();
+    private final long gapTimeoutMs;
+    /** First missing seq of a gap, to the xmax recorded when the gap was first seen, and when. */
+    private final TreeMap<Long, Fence> fences = new TreeMap<>();
+
+    private record Fence(long xmax, long seenAtMs) {
+    }
 
     private Context context;
     private volatile long position;
@@ -65,11 +73,12 @@ public final class EventFeed {
     private long gapTimer = -1;
     private long periodicTimer = -1;
 
-    public EventFeed(Vertx vertx, Pool pool, long pollIntervalMs, int maxPending) {
+    public EventFeed(Vertx vertx, Pool pool, long pollIntervalMs, int maxPending, long gapTimeoutMs) {
         this.vertx = vertx;
         this.pool = pool;
         this.pollIntervalMs = pollIntervalMs;
         this.maxPending = maxPending;
+        this.gapTimeoutMs = gapTimeoutMs;
     }
 
     /**
@@ -87,7 +96,7 @@ public final class EventFeed {
             Row row = ar.result().iterator().next();
             long maxSeq = row.getLong("max_seq");
             long xmax = row.getLong("xmax");
-            awaitSettled(xmax, () -> {
+            awaitSettled(xmax, System.currentTimeMillis(), () -> {
                 position = maxSeq;
                 log.info("event feed started seq={}", maxSeq);
                 periodicTimer = vertx.setPeriodic(pollIntervalMs, t -> wake());
@@ -98,14 +107,21 @@ public final class EventFeed {
         return started.future();
     }
 
-    private void awaitSettled(long fence, Runnable then, Promise<Void> failure) {
+    private void awaitSettled(long fence, long sinceMs, Runnable then, Promise<Void> failure) {
         pool.query(START).execute().onComplete(ar -> {
             if (ar.failed()) {
                 failure.fail(ar.cause());
-            } else if (ar.result().iterator().next().getLong("xmin") >= fence) {
+                return;
+            }
+            long xmin = ar.result().iterator().next().getLong("xmin");
+            if (xmin >= fence) {
+                then.run();
+            } else if (System.currentTimeMillis() - sinceMs > gapTimeoutMs) {
+                log.warn("event feed starting while transaction xid={} still runs; an event it writes will not"
+                        + " reach live subscribers", xmin);
                 then.run();
             } else {
-                vertx.setTimer(GAP_RETRY_MS, t -> awaitSettled(fence, then, failure));
+                vertx.setTimer(GAP_RETRY_MS, t -> awaitSettled(fence, sinceMs, then, failure));
             }
         });
     }
@@ -192,18 +208,24 @@ public final class EventFeed {
                 break;
             }
             if (seq != next) {
-                Long fence = fences.get(next);
+                Fence fence = fences.get(next);
                 long xmin = row.getLong("xmin");
+                long now = System.currentTimeMillis();
                 if (fence == null) {
-                    fences.put(next, row.getLong("xmax"));
+                    fences.put(next, new Fence(row.getLong("xmax"), now));
                     outcome = Outcome.GAP;
                     break;
                 }
-                if (xmin < fence) {
-                    outcome = Outcome.GAP;
-                    break;
+                if (xmin < fence.xmax()) {
+                    if (now - fence.seenAtMs() <= gapTimeoutMs) {
+                        outcome = Outcome.GAP;
+                        break;
+                    }
+                    log.warn("event feed skipped seqs from={} to={} after {}ms: transaction xid={} still runs",
+                            next, seq - 1, now - fence.seenAtMs(), xmin);
+                } else {
+                    log.debug("event feed skipped rolled-back seqs from={} to={}", next, seq - 1);
                 }
-                log.debug("event feed skipped rolled-back seqs from={} to={}", next, seq - 1);
             }
             batch.add(toEvent(row));
             next = seq + 1;

@@ -9,6 +9,7 @@ import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -77,6 +78,30 @@ class EventFeedIT {
         database.tx(tx -> log.append(tx, 1, "test.after", new JsonObject()));
         await().atMost(Duration.ofSeconds(5)).until(() -> testEvents().size() == 1);
         assertThat(testEvents()).extracting(Event::type).containsExactly("test.after");
+    }
+
+    @Test
+    void aTransactionHoldingAGapTooLongIsPassedWithoutStallingEveryoneElse() throws Exception {
+        server.close();
+        server = TestServer.start(Map.of("realtime.gapTimeout", "300ms"));
+        database = server.throughline().database();
+        log = server.throughline().eventLog();
+        EventFeed feed = server.throughline().eventFeed();
+        feed.subscribe(feed.position(), null, seen::addAll);
+        CountDownLatch appended = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Thread stuck = Thread.ofVirtual().start(() -> database.tx(tx -> {
+            log.append(tx, 1, "test.stuck", new JsonObject());
+            appended.countDown();
+            waitFor(release);
+            return null;
+        }));
+        assertThat(appended.await(5, TimeUnit.SECONDS)).isTrue();
+        database.tx(tx -> log.append(tx, 1, "test.later", new JsonObject()));
+        await().atMost(Duration.ofSeconds(5)).until(() -> testEvents().size() == 1);
+        assertThat(testEvents()).extracting(Event::type).containsExactly("test.later");
+        release.countDown();
+        stuck.join();
     }
 
     @Test
