@@ -11,6 +11,7 @@ import io.throughline.connector.InboundSink;
 import io.throughline.connector.InboxRef;
 import io.throughline.connector.IngestReceipt;
 import io.throughline.connector.Sender;
+import io.throughline.contact.ContactLinks;
 import io.throughline.contact.ContactRepository;
 import io.throughline.contact.Identities;
 import io.throughline.contact.IdentityResolver;
@@ -61,11 +62,14 @@ public final class IngestService {
     private final EventLog events;
     private final HtmlSanitizer sanitizer;
     private final Clock clock;
+    private final ContactLinks links;
+    private final AutoReplies autoReplies;
 
     public IngestService(Database database, MessageRepository messages, ConversationRepository conversations,
                          ContactRepository contacts, IdentityResolver resolver, ConversationFinder finder,
                          AttachmentRepository attachments, DeliveryRepository deliveries, MessageView views,
-                         EventLog events, HtmlSanitizer sanitizer, Clock clock) {
+                         EventLog events, HtmlSanitizer sanitizer, Clock clock, ContactLinks links,
+                         AutoReplies autoReplies) {
         this.database = database;
         this.messages = messages;
         this.conversations = conversations;
@@ -78,6 +82,8 @@ public final class IngestService {
         this.events = events;
         this.sanitizer = sanitizer;
         this.clock = clock;
+        this.links = links;
+        this.autoReplies = autoReplies;
     }
 
     /** The sink a connector gets for one inbox. */
@@ -151,6 +157,9 @@ public final class IngestService {
         ThreadingDecision decision;
         IdentityResolver.Resolution resolution;
         boolean contactCreated = false;
+        List<String> flags = new ArrayList<>(p.flags());
+        JsonObject metadata = p.message().metadata().copy();
+        LinkOutcome link = byHeaders.isPresent() ? LinkOutcome.NONE : followLink(tx, p, identityText, flags, metadata);
         if (byHeaders.isPresent()) {
             decision = byHeaders.get();
             Conversation target = conversations.find(tx, workspaceId, byHeaders.get().conversationId()).orElseThrow();
@@ -163,6 +172,11 @@ public final class IngestService {
             resolution = resolver.attach(tx, workspaceId, inbox.id(), contactId, p.sender().identities(),
                     senderVerified);
             authorContactId = senderContact.orElse(contactId);
+        } else if (link.contactId() != null) {
+            decision = new ThreadingDecision.ByDeepLink(link.linkId(), identityText);
+            contactId = link.contactId();
+            authorContactId = contactId;
+            resolution = link.resolution();
         } else {
             Optional<Long> known = resolver.provenContact(tx, workspaceId, p.sender());
             if (known.isPresent()) {
@@ -174,16 +188,15 @@ public final class IngestService {
             authorContactId = contactId;
             decision = contactCreated ? new ThreadingDecision.NewConversation(identityText)
                     : new ThreadingDecision.BySender(identityText);
+            resolution = link.withSuggestions(resolution);
         }
         ConversationRepository.Ensured ensured = conversations.ensureFor(tx, workspaceId, contactId);
         long conversationId = ensured.conversation().id();
 
-        List<String> flags = new ArrayList<>(p.flags());
         if (!senderVerified) {
             flags.add("unverified_sender");
         }
-        JsonObject metadata = p.message().metadata().copy()
-                .put("from", new JsonObject().put("kind", primary.kind().wireName()).put("value", primary.value()));
+        metadata.put("from", new JsonObject().put("kind", primary.kind().wireName()).put("value", primary.value()));
         Message message = messages.insert(tx, new NewMessage(workspaceId, conversationId, inbox.id(), inbox.kind(),
                 MessageKind.IN, "contact", authorContactId, null, p.body(), p.html(), p.message().subject(),
                 p.message().externalId(), decision.toJson(senderVerified), metadata, flags,
@@ -197,6 +210,13 @@ public final class IngestService {
                 message.id(), inbox.kind(), message.createdAt());
 
         appendEvents(tx, p, resolution, contactCreated, ensured, changed, message, files);
+        if (link.linkId() != null) {
+            links.recordMessage(tx, link.linkId(), message.id());
+        }
+        if (p.message().autoReply() != null) {
+            autoReplies.answer(tx, inbox, changed.conversation().toJson(), primary, p.sender().name(),
+                    p.message().autoReply());
+        }
         return new IngestReceipt(IngestReceipt.Outcome.STORED, message.id(), conversationId, authorContactId);
     }
 
@@ -226,6 +246,68 @@ public final class IngestService {
             events.append(tx, workspaceId, EventType.CONVERSATION_STATUS_CHANGED, new JsonObject()
                     .put("conversation", conversation).put("previousStatus", changed.previousStatus().wireName())
                     .put("reason", "customer wrote"));
+        }
+    }
+
+    /**
+     * What following a deep link decided: the contact it joins the sender to (null when the message goes by its
+     * sender), and merge suggestions it created.
+     */
+    private record LinkOutcome(Long linkId, Long contactId, IdentityResolver.Resolution resolution) {
+        static final LinkOutcome NONE = new LinkOutcome(null, null, null);
+
+        /** The sender's own resolution, plus the suggestions the link made. */
+        IdentityResolver.Resolution withSuggestions(IdentityResolver.Resolution own) {
+            if (resolution == null || resolution.suggestions().isEmpty()) {
+                return own;
+            }
+            List<IdentityResolver.Suggestion> all = new ArrayList<>(resolution.suggestions());
+            all.addAll(own.suggestions());
+            return new IdentityResolver.Resolution(own.contactId(), own.createdContact(), own.added(), all);
+        }
+    }
+
+    /**
+     * Redeems the deep-link token a message carries (ARCHITECTURE.md rule 2). A valid link makes the sender's
+     * identities proven identities of the contact it was issued for. When the sender's account is already proven
+     * for another contact, the link only suggests merging the two (never a silent merge) and the message stays
+     * with its sender. A rejected link (unknown, used by someone else, expired) is recorded on the message.
+     */
+    private LinkOutcome followLink(Sql tx, Prepared p, String identityText, List<String> flags, JsonObject metadata) {
+        String token = p.message().thread().linkToken();
+        if (token == null) {
+            return LinkOutcome.NONE;
+        }
+        long workspaceId = p.inbox().workspaceId();
+        ContactLinks.Redemption redemption = links.redeem(tx, workspaceId, p.inbox().id(), token, identityText);
+        switch (redemption) {
+            case ContactLinks.Redemption.Rejected rejected -> {
+                flags.add("deep_link_rejected");
+                metadata.put("deepLink", new JsonObject().put("status", rejected.reason()));
+                log.info("deep link rejected inbox={} reason={}", p.inbox().id(), rejected.reason());
+                return LinkOutcome.NONE;
+            }
+            case ContactLinks.Redemption.AlreadyUsedBySender again -> {
+                metadata.put("deepLink", new JsonObject().put("status", "already_linked")
+                        .put("linkId", again.linkId()));
+                return LinkOutcome.NONE;
+            }
+            case ContactLinks.Redemption.Accepted accepted -> {
+                requireNotBlocked(tx, workspaceId, accepted.contactId());
+                IdentityResolver.Resolution attached = resolver.attach(tx, workspaceId, p.inbox().id(),
+                        accepted.contactId(), p.sender().identities(), true);
+                boolean joined = resolver.provenContact(tx, workspaceId, p.sender())
+                        .map(owner -> owner == accepted.contactId()).orElse(false);
+                metadata.put("deepLink", new JsonObject().put("status", joined ? "linked" : "conflict")
+                        .put("linkId", accepted.linkId()).put("contactId", accepted.contactId()));
+                log.info("deep link followed inbox={} link={} contact={} linked={}", p.inbox().id(),
+                        accepted.linkId(), accepted.contactId(), joined);
+                if (!joined) {
+                    flags.add("deep_link_conflict");
+                    return new LinkOutcome(accepted.linkId(), null, attached);
+                }
+                return new LinkOutcome(accepted.linkId(), accepted.contactId(), attached);
+            }
         }
     }
 

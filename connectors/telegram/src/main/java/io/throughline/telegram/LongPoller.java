@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.throughline.connector.CheckpointStore;
 import io.throughline.connector.ConnectorHealth;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
@@ -12,6 +13,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import okhttp3.Interceptor;
+import okhttp3.OkHttpClient;
+import okhttp3.Response;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.telegram.telegrambots.longpolling.BotSession;
@@ -72,7 +76,9 @@ final class LongPoller {
         committed = checkpoints.load(CHECKPOINT).map(c -> c.getInteger("lastUpdateId", 0)).orElse(0);
         executor = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon()
                 .name("telegram-poll-" + inboxId).factory());
-        session = new BotSession(json, api.http(), executor, api.token(), api::telegramUrl, this::getUpdates,
+        // Same dispatcher as the bot's other calls, so stop() cancels the parked getUpdates with them.
+        OkHttpClient observed = api.http().newBuilder().addInterceptor(this::observe).build();
+        session = new BotSession(json, observed, executor, api.token(), api::telegramUrl, this::getUpdates,
                 StopAwareBackOff::new, new Consumer());
         try {
             session.start();
@@ -122,6 +128,31 @@ final class LongPoller {
         lastPoll = Instant.now();
         int offset = Math.max(lastReceived == null ? 0 : lastReceived, committed) + 1;
         return GetUpdates.builder().offset(offset).limit(BATCH).timeout(POLL_TIMEOUT).build();
+    }
+
+    /**
+     * Watches the session's own calls (getUpdates, deleteWebhook) to log their failures as one operator line and
+     * report them in health. BotSession logs each at ERROR with a stack trace, including the cancelled poll of a
+     * normal stop, so its logger is silenced in logback.xml. The URL holds the token: it is never logged.
+     */
+    private Response observe(Interceptor.Chain chain) throws IOException {
+        String method = chain.request().url().pathSegments().getLast();
+        try {
+            Response response = chain.proceed(chain.request());
+            if (!response.isSuccessful() && !stopping) {
+                String said = response.peekBody(1024).string();
+                lastError = method + " answered " + response.code();
+                log.warn("telegram {} failed inbox={} status={} answer={}", method, inboxId, response.code(),
+                        said.replaceAll("\\s+", " "));
+            }
+            return response;
+        } catch (IOException e) {
+            if (!stopping) {
+                lastError = method + " failed: " + e;
+                log.warn("telegram {} failed inbox={}: {}", method, inboxId, e.toString());
+            }
+            throw e;
+        }
     }
 
     /** Runs on the session's thread; never throws (an exception would silently end the session's schedule). */
@@ -202,7 +233,6 @@ final class LongPoller {
         @Override
         public long nextBackOffMillis() {
             if (!stopping) {
-                lastError = "getUpdates failed; see the log";
                 waitOrStop(next);
                 next = Math.min(next * 2, MAX_BACKOFF_MS);
             }

@@ -93,7 +93,6 @@ final class UpdateHandler {
             builder.text("/start").autoReply(config.greeting());
             if (payload != null && PAYLOAD.matcher(payload).matches()) {
                 builder.thread(ThreadHints.linkToken(payload));
-                metadata.put("deepLink", true);
             }
         } else {
             MediaFetcher.Fetched fetched = media.fetch(content.files());
