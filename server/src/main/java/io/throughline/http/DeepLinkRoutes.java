@@ -28,7 +28,7 @@ public final class DeepLinkRoutes {
 
     /** The body is optional; when present it may name the inbox. */
     private static Long inboxId(Call call) {
-        if (call.rc().body() == null || call.rc().body().length() == 0) {
+        if (call.rc().body() == null || call.rc().body().length() <= 0) {
             return null;
         }
         JsonBody json = call.body();

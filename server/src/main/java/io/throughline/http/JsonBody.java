@@ -28,7 +28,7 @@ public final class JsonBody {
     /** The request's JSON object; 415 for another content type, 400 for malformed JSON or a non-object. */
     public static JsonBody of(RoutingContext rc) {
         String type = rc.request().getHeader("Content-Type");
-        if (rc.body() == null || rc.body().length() == 0) {
+        if (rc.body() == null || rc.body().length() <= 0) {
             if (type != null && !isJson(type)) {
                 throw new UnsupportedMediaType("send the body as application/json");
             }
