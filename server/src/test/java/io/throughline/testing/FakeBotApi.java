@@ -196,6 +196,7 @@ public final class FakeBotApi implements AutoCloseable {
         private final List<Sent> sent = new ArrayList<>();
         private final List<String> calls = new ArrayList<>();
         private final List<String> requestedFiles = new ArrayList<>();
+        private final Map<Integer, Integer> timesDelivered = new HashMap<>();
         private final List<Integer> webhookAnswers = new ArrayList<>();
         private final List<Parked> heldDownloads = new ArrayList<>();
         private Parked poll;
@@ -372,6 +373,7 @@ public final class FakeBotApi implements AutoCloseable {
             poll = null;
             List<JsonObject> ready = ready(offset, limit);
             if (!ready.isEmpty() || timeout <= 0) {
+                countDelivered(ready);
                 ok(rc, new JsonArray(new ArrayList<>(ready)));
                 return;
             }
@@ -398,6 +400,15 @@ public final class FakeBotApi implements AutoCloseable {
             });
         }
 
+        private void countDelivered(List<JsonObject> updates) {
+            updates.forEach(u -> timesDelivered.merge(u.getInteger("update_id"), 1, Integer::sum));
+        }
+
+        /** How many getUpdates answers carried this update. */
+        public synchronized int timesDelivered(int updateId) {
+            return timesDelivered.getOrDefault(updateId, 0);
+        }
+
         private List<JsonObject> ready(int offset, int limit) {
             return pending.stream().filter(u -> u.getInteger("update_id") >= offset).limit(limit).toList();
         }
@@ -413,6 +424,7 @@ public final class FakeBotApi implements AutoCloseable {
             Parked parked = poll;
             poll = null;
             vertx.cancelTimer(parked.timer());
+            countDelivered(ready);
             JsonArray result = new JsonArray(new ArrayList<>(ready));
             parked.context().runOnContext(v -> ok(parked.rc(), result));
         }

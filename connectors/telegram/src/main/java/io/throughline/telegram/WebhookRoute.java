@@ -18,6 +18,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 import org.telegram.telegrambots.meta.api.objects.Update;
 
 /**
@@ -50,6 +51,17 @@ final class WebhookRoute implements Handler<RoutingContext> {
 
     @Override
     public void handle(RoutingContext rc) {
+        // The server's access log put the request id here (RequestLog); our lines carry it too.
+        String requestId = rc.get("requestId");
+        MDC.put("request", requestId);
+        try {
+            accept(rc, requestId);
+        } finally {
+            MDC.remove("request");
+        }
+    }
+
+    private void accept(RoutingContext rc, String requestId) {
         String remote = rc.request().remoteAddress() == null ? "-" : rc.request().remoteAddress().hostAddress();
         long inboxId = parseId(rc.pathParam("inboxId"));
         Optional<TelegramInbox> found = inboxId <= 0 ? Optional.empty()
@@ -84,6 +96,7 @@ final class WebhookRoute implements Handler<RoutingContext> {
         }
         Context context = Vertx.currentContext();
         work.execute(() -> {
+            MDC.put("request", requestId);
             try {
                 UpdateHandler.Outcome outcome = inbox.receive(update, type);
                 log.debug("telegram webhook update taken inbox={} update={} outcome={}", inboxId,
@@ -94,6 +107,8 @@ final class WebhookRoute implements Handler<RoutingContext> {
                 log.warn("telegram webhook update not taken, Telegram will retry inbox={} update={}: {}", inboxId,
                         update.getUpdateId(), e.toString());
                 context.runOnContext(v -> rc.fail(new HttpException(503, "the update could not be stored yet")));
+            } finally {
+                MDC.clear();
             }
         });
     }
