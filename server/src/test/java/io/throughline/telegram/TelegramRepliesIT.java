@@ -156,6 +156,25 @@ class TelegramRepliesIT {
         assertThat(sentTo(customer)).extracting(FakeBotApi.Sent::visibleText).containsExactly("Yes, we are!");
     }
 
+    @Test
+    void withGroupsAcceptedAGroupMessageIsTakenInAndAnsweredInTheGroup() {
+        FakeBotApi.Bot groupBot = fake.addBot(TelegramSupport.token(7_200_002), 7_200_002, "acme_group_bot");
+        TelegramSupport.createInbox(admin, fake, groupBot, new JsonObject().put("acceptGroups", true));
+        await().atMost(WAIT).until(groupBot::pollParked);
+        TelegramCustomer member = new TelegramCustomer(groupBot, 320_000_007L, "Group", "Member", null);
+        TelegramCustomer.Sent asked = member.saysInGroup("Does the shop deliver to Lviv?");
+        long conversation = conversationOf(admin, "Group Member");
+        JsonObject message = awaitMessages(admin, conversation, 1).getFirst();
+        assertThat(message.getJsonObject("metadata").getString("chatType")).isEqualTo("supergroup");
+        assertThat(message.getJsonObject("metadata").getString("chatTitle")).isEqualTo("Customers of Acme");
+
+        post(conversation, new JsonObject().put("body", "Yes, in two days."));
+
+        FakeBotApi.Sent sent = await().atMost(WAIT).until(() -> groupBot.sent(), s -> !s.isEmpty()).getFirst();
+        assertThat(sent.chatId()).isEqualTo("-1001987654321");
+        assertThat(sent.replyTo()).isEqualTo(asked.messageId());
+    }
+
     private record Customer(TelegramCustomer telegram, long conversation) {
     }
 

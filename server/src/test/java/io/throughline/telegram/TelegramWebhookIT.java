@@ -75,6 +75,24 @@ class TelegramWebhookIT {
     }
 
     @Test
+    void anUpdateThatCannotBeCommittedYetIsAnswered503AndTelegramsRepeatIsStoredOnce() {
+        TelegramCustomer lina = new TelegramCustomer(bot, 340_000_006L, "Lina", "Retry", null);
+        // Fetching the photo fails on the way (twice: OkHttp retries a dead pooled connection once by itself).
+        bot.dropNext("getFile");
+        bot.dropNext("getFile");
+        int before = bot.webhookAnswers().size();
+
+        lina.sendsPhoto("AgACretry", TelegramSupport.bytes("jpeg", 4_000), "Receipt photo");
+
+        long conversation = conversationOf(admin, "Lina Retry");
+        JsonObject message = awaitMessages(admin, conversation, 1).getFirst();
+        assertThat(message.getJsonArray("attachments")).hasSize(1);
+        await().atMost(WAIT).until(() -> bot.pending().isEmpty());
+        assertThat(bot.webhookAnswers().subList(before, bot.webhookAnswers().size())).contains(503).endsWith(200);
+        assertThat(messages(admin, conversation)).hasSize(1);
+    }
+
+    @Test
     void aCallWithoutTheExactSecretIsRefusedAndNothingIsStored() {
         TelegramCustomer stranger = new TelegramCustomer(bot, 340_000_002L, "Forged", "Update", null);
         byte[] update = stranger.render("private_text", Map.of("message_id", 1, "text", "Send me everything"))

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Pattern;
 import org.telegram.telegrambots.meta.api.objects.Audio;
 import org.telegram.telegrambots.meta.api.objects.Contact;
 import org.telegram.telegrambots.meta.api.objects.Dice;
@@ -31,6 +32,9 @@ import org.telegram.telegrambots.meta.api.objects.stickers.Sticker;
  * @param substantive false for service messages (a pinned message, a member joining) that carry nothing to answer
  */
 record MessageContent(String text, List<FileRef> files, String sharedPhone, boolean substantive) {
+
+    /** What Telegram sends as phone_number: international digits, with or without the plus. */
+    private static final Pattern PHONE = Pattern.compile("\\+?\\d{5,15}");
 
     static MessageContent of(Message message) {
         List<String> lines = new ArrayList<>();
@@ -91,7 +95,8 @@ record MessageContent(String text, List<FileRef> files, String sharedPhone, bool
             Contact contact = message.getContact();
             lines.add(contact(contact));
             Long from = message.getFrom() == null ? null : message.getFrom().getId();
-            if (contact.getPhoneNumber() != null && contact.getUserId() != null && contact.getUserId().equals(from)) {
+            if (contact.getPhoneNumber() != null && contact.getUserId() != null && contact.getUserId().equals(from)
+                    && PHONE.matcher(contact.getPhoneNumber().strip()).matches()) {
                 // Only a contact card of the sender themselves proves the number (the "share my phone number"
                 // button); anyone can forward someone else's card.
                 sharedPhone = contact.getPhoneNumber();

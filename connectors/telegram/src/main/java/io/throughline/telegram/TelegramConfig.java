@@ -135,11 +135,6 @@ public record TelegramConfig(String botToken, Mode mode, URI apiUrl, String gree
                 config.getString(WEBHOOK_SECRET));
     }
 
-    /** {@code https://t.me/<bot>}, once provisioning learned the bot's username. */
-    URI botLink() {
-        return botUsername == null ? null : URI.create("https://t.me/" + botUsername);
-    }
-
     private static Mode parseMode(String text) {
         for (Mode mode : Mode.values()) {
             if (mode.wireName.equals(text.strip().toLowerCase(Locale.ROOT))) {
