@@ -177,6 +177,28 @@ class TelegramWebhookIT {
     }
 
     @Test
+    void switchingModesMovesTheBotBetweenLongPollingAndTheWebhook() {
+        FakeBotApi.Bot switching = fake.addBot(TelegramSupport.token(7_400_003), 7_400_003, "acme_switch_bot");
+        long inbox = TelegramSupport.createInbox(admin, fake, switching, new JsonObject()).getLong("id");
+        await().atMost(WAIT).until(switching::pollParked);
+        TelegramCustomer customer = new TelegramCustomer(switching, 340_000_007L, "Switch", "Modes", null);
+
+        admin.patch("/api/v1/inboxes/" + inbox, new JsonObject().put("config", new JsonObject()
+                .put("apiUrl", fake.apiUrl()).put("mode", "webhook"))).expect(200);
+        assertThat(switching.webhookUrl()).isEqualTo(server.url() + "/hooks/telegram/" + inbox);
+        customer.says("Sent while on the webhook");
+        long conversation = conversationOf(admin, "Switch Modes");
+        awaitMessages(admin, conversation, 1);
+
+        admin.patch("/api/v1/inboxes/" + inbox, new JsonObject().put("config", new JsonObject()
+                .put("apiUrl", fake.apiUrl()).put("mode", "long_polling"))).expect(200);
+        await().atMost(WAIT).until(() -> switching.webhookUrl() == null && switching.pollParked());
+        customer.says("Sent while long polling");
+        assertThat(awaitMessages(admin, conversation, 2)).extracting(m -> m.getString("body"))
+                .containsExactly("Sent while on the webhook", "Sent while long polling");
+    }
+
+    @Test
     void aRefusedTokenOrAnInvalidConfigIsA400NamingEveryField() {
         JsonObject refused = admin.post("/api/v1/inboxes", new JsonObject().put("kind", "telegram").put("name", "x")
                 .put("config", new JsonObject().put("botToken", "999999:AAHnotaknownbottokenatall000000")
