@@ -63,6 +63,7 @@ public final class IngestService {
     private final HtmlSanitizer sanitizer;
     private final Clock clock;
     private final ContactLinks links;
+    private final DeepLinkStep deepLinks;
     private final AutoReplies autoReplies;
 
     public IngestService(Database database, MessageRepository messages, ConversationRepository conversations,
@@ -83,6 +84,7 @@ public final class IngestService {
         this.sanitizer = sanitizer;
         this.clock = clock;
         this.links = links;
+        this.deepLinks = new DeepLinkStep(links, resolver);
         this.autoReplies = autoReplies;
     }
 
@@ -159,7 +161,10 @@ public final class IngestService {
         boolean contactCreated = false;
         List<String> flags = new ArrayList<>(p.flags());
         JsonObject metadata = p.message().metadata().copy();
-        LinkOutcome link = byHeaders.isPresent() ? LinkOutcome.NONE : followLink(tx, p, identityText, flags, metadata);
+        DeepLinkStep.Outcome link = byHeaders.isPresent() || p.message().thread().linkToken() == null
+                ? DeepLinkStep.Outcome.NONE
+                : deepLinks.follow(tx, inbox, p.sender(), p.message().thread().linkToken(), identityText, flags,
+                        metadata, contact -> requireNotBlocked(tx, workspaceId, contact));
         if (byHeaders.isPresent()) {
             decision = byHeaders.get();
             Conversation target = conversations.find(tx, workspaceId, byHeaders.get().conversationId()).orElseThrow();
@@ -246,68 +251,6 @@ public final class IngestService {
             events.append(tx, workspaceId, EventType.CONVERSATION_STATUS_CHANGED, new JsonObject()
                     .put("conversation", conversation).put("previousStatus", changed.previousStatus().wireName())
                     .put("reason", "customer wrote"));
-        }
-    }
-
-    /**
-     * What following a deep link decided: the contact it joins the sender to (null when the message goes by its
-     * sender), and merge suggestions it created.
-     */
-    private record LinkOutcome(Long linkId, Long contactId, IdentityResolver.Resolution resolution) {
-        static final LinkOutcome NONE = new LinkOutcome(null, null, null);
-
-        /** The sender's own resolution, plus the suggestions the link made. */
-        IdentityResolver.Resolution withSuggestions(IdentityResolver.Resolution own) {
-            if (resolution == null || resolution.suggestions().isEmpty()) {
-                return own;
-            }
-            List<IdentityResolver.Suggestion> all = new ArrayList<>(resolution.suggestions());
-            all.addAll(own.suggestions());
-            return new IdentityResolver.Resolution(own.contactId(), own.createdContact(), own.added(), all);
-        }
-    }
-
-    /**
-     * Redeems the deep-link token a message carries (ARCHITECTURE.md rule 2). A valid link makes the sender's
-     * identities proven identities of the contact it was issued for. When the sender's account is already proven
-     * for another contact, the link only suggests merging the two (never a silent merge) and the message stays
-     * with its sender. A rejected link (unknown, used by someone else, expired) is recorded on the message.
-     */
-    private LinkOutcome followLink(Sql tx, Prepared p, String identityText, List<String> flags, JsonObject metadata) {
-        String token = p.message().thread().linkToken();
-        if (token == null) {
-            return LinkOutcome.NONE;
-        }
-        long workspaceId = p.inbox().workspaceId();
-        ContactLinks.Redemption redemption = links.redeem(tx, workspaceId, p.inbox().id(), token, identityText);
-        switch (redemption) {
-            case ContactLinks.Redemption.Rejected rejected -> {
-                flags.add("deep_link_rejected");
-                metadata.put("deepLink", new JsonObject().put("status", rejected.reason()));
-                log.info("deep link rejected inbox={} reason={}", p.inbox().id(), rejected.reason());
-                return LinkOutcome.NONE;
-            }
-            case ContactLinks.Redemption.AlreadyUsedBySender again -> {
-                metadata.put("deepLink", new JsonObject().put("status", "already_linked")
-                        .put("linkId", again.linkId()));
-                return LinkOutcome.NONE;
-            }
-            case ContactLinks.Redemption.Accepted accepted -> {
-                requireNotBlocked(tx, workspaceId, accepted.contactId());
-                IdentityResolver.Resolution attached = resolver.attach(tx, workspaceId, p.inbox().id(),
-                        accepted.contactId(), p.sender().identities(), true);
-                boolean joined = resolver.provenContact(tx, workspaceId, p.sender())
-                        .map(owner -> owner == accepted.contactId()).orElse(false);
-                metadata.put("deepLink", new JsonObject().put("status", joined ? "linked" : "conflict")
-                        .put("linkId", accepted.linkId()).put("contactId", accepted.contactId()));
-                log.info("deep link followed inbox={} link={} contact={} linked={}", p.inbox().id(),
-                        accepted.linkId(), accepted.contactId(), joined);
-                if (!joined) {
-                    flags.add("deep_link_conflict");
-                    return new LinkOutcome(accepted.linkId(), null, attached);
-                }
-                return new LinkOutcome(accepted.linkId(), accepted.contactId(), attached);
-            }
         }
     }
 

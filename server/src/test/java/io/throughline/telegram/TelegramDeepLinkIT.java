@@ -11,6 +11,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.throughline.testing.ApiClient;
+import io.throughline.testing.FakeBot;
 import io.throughline.testing.FakeBotApi;
 import io.throughline.testing.TelegramCustomer;
 import io.throughline.testing.TestServer;
@@ -32,7 +33,7 @@ import org.junit.jupiter.api.Test;
 class TelegramDeepLinkIT {
 
     private static FakeBotApi fake;
-    private static FakeBotApi.Bot bot;
+    private static FakeBot bot;
     private static TestServer server;
     private static ApiClient admin;
     private static long telegramInbox;

@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.throughline.testing.ApiClient;
+import io.throughline.testing.FakeBot;
 import io.throughline.testing.FakeBotApi;
 import io.throughline.testing.TelegramCustomer;
 import io.throughline.testing.TestServer;
@@ -29,7 +30,7 @@ import org.junit.jupiter.api.Test;
 class TelegramRepliesIT {
 
     private static FakeBotApi fake;
-    private static FakeBotApi.Bot bot;
+    private static FakeBot bot;
     private static TestServer server;
     private static ApiClient admin;
 
@@ -158,7 +159,7 @@ class TelegramRepliesIT {
 
     @Test
     void withGroupsAcceptedAGroupMessageIsTakenInAndAnsweredInTheGroup() {
-        FakeBotApi.Bot groupBot = fake.addBot(TelegramSupport.token(7_200_002), 7_200_002, "acme_group_bot");
+        FakeBot groupBot = fake.addBot(TelegramSupport.token(7_200_002), 7_200_002, "acme_group_bot");
         TelegramSupport.createInbox(admin, fake, groupBot, new JsonObject().put("acceptGroups", true));
         await().atMost(WAIT).until(groupBot::pollParked);
         TelegramCustomer member = new TelegramCustomer(groupBot, 320_000_007L, "Group", "Member", null);

@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.throughline.testing.ApiClient;
+import io.throughline.testing.FakeBot;
 import io.throughline.testing.FakeBotApi;
 import io.throughline.testing.TelegramCustomer;
 import io.throughline.testing.TestPostgres;
@@ -32,7 +33,7 @@ import org.junit.jupiter.api.Test;
 class TelegramRestartIT {
 
     private FakeBotApi fake;
-    private FakeBotApi.Bot bot;
+    private FakeBot bot;
     private String database;
     private Path data;
 

@@ -3,6 +3,7 @@ package io.throughline.telegram;
 import static org.awaitility.Awaitility.await;
 
 import io.throughline.testing.ApiClient;
+import io.throughline.testing.FakeBot;
 import io.throughline.testing.FakeBotApi;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -32,7 +33,7 @@ final class TelegramSupport {
         return botId + ":AAH" + UUID.randomUUID().toString().replace("-", "");
     }
 
-    static JsonObject createInbox(ApiClient admin, FakeBotApi fake, FakeBotApi.Bot bot, JsonObject extra) {
+    static JsonObject createInbox(ApiClient admin, FakeBotApi fake, FakeBot bot, JsonObject extra) {
         JsonObject config = new JsonObject().put("botToken", bot.token()).put("apiUrl", fake.apiUrl());
         config.mergeIn(extra);
         return admin.post("/api/v1/inboxes", new JsonObject().put("kind", "telegram").put("name", "Acme on Telegram")

@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.throughline.testing.ApiClient;
+import io.throughline.testing.FakeBot;
 import io.throughline.testing.FakeBotApi;
 import io.throughline.testing.TelegramCustomer;
 import io.throughline.testing.TestServer;
@@ -29,7 +30,7 @@ class TelegramWebhookIT {
     private static final String SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token";
 
     private static FakeBotApi fake;
-    private static FakeBotApi.Bot bot;
+    private static FakeBot bot;
     private static TestServer server;
     private static ApiClient admin;
     private static long inboxId;
@@ -163,7 +164,7 @@ class TelegramWebhookIT {
 
     @Test
     void deletingAWebhookInboxRemovesTheWebhookFromTelegram() {
-        FakeBotApi.Bot other = fake.addBot(TelegramSupport.token(7_400_002), 7_400_002, "acme_hook_two_bot");
+        FakeBot other = fake.addBot(TelegramSupport.token(7_400_002), 7_400_002, "acme_hook_two_bot");
         long otherInbox = TelegramSupport.createInbox(admin, fake, other, new JsonObject().put("mode", "webhook"))
                 .getLong("id");
         assertThat(other.webhookUrl()).endsWith("/hooks/telegram/" + otherInbox);
@@ -178,7 +179,7 @@ class TelegramWebhookIT {
 
     @Test
     void switchingModesMovesTheBotBetweenLongPollingAndTheWebhook() {
-        FakeBotApi.Bot switching = fake.addBot(TelegramSupport.token(7_400_003), 7_400_003, "acme_switch_bot");
+        FakeBot switching = fake.addBot(TelegramSupport.token(7_400_003), 7_400_003, "acme_switch_bot");
         long inbox = TelegramSupport.createInbox(admin, fake, switching, new JsonObject()).getLong("id");
         await().atMost(WAIT).until(switching::pollParked);
         TelegramCustomer customer = new TelegramCustomer(switching, 340_000_007L, "Switch", "Modes", null);

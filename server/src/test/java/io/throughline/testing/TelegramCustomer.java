@@ -20,13 +20,13 @@ public final class TelegramCustomer {
 
     private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([a-z_]+)}");
 
-    private final FakeBotApi.Bot bot;
+    private final FakeBot bot;
     private final long userId;
     private final String firstName;
     private final String lastName;
     private final String username;
 
-    public TelegramCustomer(FakeBotApi.Bot bot, long userId, String firstName, String lastName, String username) {
+    public TelegramCustomer(FakeBot bot, long userId, String firstName, String lastName, String username) {
         this.bot = bot;
         this.userId = userId;
         this.firstName = firstName;
