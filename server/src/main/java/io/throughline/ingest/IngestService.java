@@ -263,8 +263,8 @@ public final class IngestService {
             }
             MessageRepository.Located found = located.get();
             long contactId = found.authorContactId() == null ? 0 : found.authorContactId();
-            Optional<Message> edited = messages.edit(tx, inbox.id(), edit.externalId(), edit.text(), edit.metadata(),
-                    editedAt);
+            Optional<Message> edited = messages.edit(tx, inbox.id(), edit.externalId(), edit.text(),
+                    sanitizer.sanitize(edit.html()), edit.metadata(), editedAt);
             if (edited.isEmpty()) {
                 return new IngestReceipt(IngestReceipt.Outcome.DUPLICATE, found.messageId(), found.conversationId(),
                         contactId);

@@ -9,6 +9,7 @@ import org.telegram.telegrambots.meta.api.objects.Audio;
 import org.telegram.telegrambots.meta.api.objects.Contact;
 import org.telegram.telegrambots.meta.api.objects.Dice;
 import org.telegram.telegrambots.meta.api.objects.Document;
+import org.telegram.telegrambots.meta.api.objects.MessageEntity;
 import org.telegram.telegrambots.meta.api.objects.Venue;
 import org.telegram.telegrambots.meta.api.objects.Video;
 import org.telegram.telegrambots.meta.api.objects.VideoNote;
@@ -26,12 +27,13 @@ import org.telegram.telegrambots.meta.api.objects.stickers.Sticker;
  * function of the message.
  *
  * @param text the body to store (may be empty when the message is only a file)
+ * @param html the same with the customer's formatting (bold, links behind words), or null when it has none
  * @param files the files to fetch into the attachment store, in order
  * @param sharedPhone the phone number of a contact the sender shared about themselves (Telegram's "share my
  *     contact" button), or null; only then is it proven
  * @param substantive false for service messages (a pinned message, a member joining) that carry nothing to answer
  */
-record MessageContent(String text, List<FileRef> files, String sharedPhone, boolean substantive) {
+record MessageContent(String text, String html, List<FileRef> files, String sharedPhone, boolean substantive) {
 
     /** What Telegram sends as phone_number: international digits, with or without the plus. */
     private static final Pattern PHONE = Pattern.compile("\\+?\\d{5,15}");
@@ -122,7 +124,28 @@ record MessageContent(String text, List<FileRef> files, String sharedPhone, bool
             lines.add("[Unsupported Telegram message: open the chat in Telegram to see it]");
             known = true;
         }
-        return new MessageContent(String.join("\n", lines), files, sharedPhone, known);
+        String html = EntityHtml.render(body, entities(message));
+        if (html != null && !lines.isEmpty() && lines.getFirst().equals(body)) {
+            StringBuilder withLines = new StringBuilder(html);
+            lines.subList(1, lines.size()).forEach(line -> withLines.append("<br>").append(TelegramHtml.escape(line)
+                    .replace("\n", "<br>")));
+            html = withLines.toString();
+        } else {
+            html = null;
+        }
+        return new MessageContent(String.join("\n", lines), html, files, sharedPhone, known);
+    }
+
+    /**
+     * The text's or caption's entities. TelegramBots cuts each entity's text out of the message when asked for
+     * them; offsets that do not fit the text would throw, and must not make the message impossible to take in.
+     */
+    private static List<MessageEntity> entities(Message message) {
+        try {
+            return message.getText() != null ? message.getEntities() : message.getCaptionEntities();
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     private static FileRef photo(List<PhotoSize> sizes) {

@@ -102,6 +102,11 @@ final class UpdateHandler {
             }
             lines.addAll(fetched.notes());
             builder.text(String.join("\n", lines));
+            if (content.html() != null) {
+                StringBuilder html = new StringBuilder(content.html());
+                fetched.notes().forEach(note -> html.append("<br>").append(TelegramHtml.escape(note)));
+                builder.html(html.toString());
+            }
             fetched.attachments().forEach(builder::attachment);
         }
         IngestReceipt receipt = sink.accept(builder.metadata(metadata).build());
@@ -129,7 +134,7 @@ final class UpdateHandler {
         Instant editedAt = message.getEditDate() == null ? null : Instant.ofEpochSecond(message.getEditDate());
         JsonObject metadata = new JsonObject().put("editUpdateId", update.getUpdateId());
         IngestReceipt receipt = sink.edit(new InboundEdit(externalId(message.getChat(), message), content.text(),
-                editedAt, metadata));
+                content.html(), editedAt, metadata));
         if (receipt.outcome() == IngestReceipt.Outcome.NOT_FOUND) {
             log.info("telegram edit of an unknown message skipped inbox={} update={}", inboxId,
                     update.getUpdateId());
