@@ -117,7 +117,7 @@ final class LongPoller {
         }
         Instant poll = lastPoll;
         return ConnectorHealth.up("long polling" + (poll == null ? ", starting"
-                : ", last answer " + Duration.between(poll, Instant.now()).toSeconds() + "s ago"));
+                : ", last poll " + Duration.between(poll, Instant.now()).toSeconds() + "s ago"));
     }
 
     /**
