@@ -200,6 +200,27 @@ class TelegramWebhookIT {
     }
 
     @Test
+    void movingTheInboxToAnotherBotRotatesTheSecretAndReleasesTheOldBot() {
+        FakeBot first = fake.addBot(TelegramSupport.token(7_400_004), 7_400_004, "acme_old_bot");
+        FakeBot second = fake.addBot(TelegramSupport.token(7_400_005), 7_400_005, "acme_new_bot");
+        long inbox = TelegramSupport.createInbox(admin, fake, first, new JsonObject().put("mode", "webhook"))
+                .getLong("id");
+        String oldSecret = first.webhookSecret();
+
+        JsonObject moved = admin.patch("/api/v1/inboxes/" + inbox, new JsonObject().put("config", new JsonObject()
+                .put("botToken", second.token()).put("apiUrl", fake.apiUrl()).put("mode", "webhook")))
+                .expect(200).json();
+
+        assertThat(moved.getJsonObject("config").getString("botUsername")).isEqualTo("acme_new_bot");
+        assertThat(second.webhookUrl()).endsWith("/hooks/telegram/" + inbox);
+        assertThat(second.webhookSecret()).isNotEqualTo(oldSecret);
+        assertThat(first.webhookUrl()).as("the old bot stops calling us").isNull();
+        await().atMost(WAIT).untilAsserted(() -> new ApiClient(server.url()).withHeader(SECRET_HEADER, oldSecret)
+                .raw("POST", "/hooks/telegram/" + inbox, "application/json", "{\"update_id\": 1}"
+                        .getBytes(StandardCharsets.UTF_8)).expect(403));
+    }
+
+    @Test
     void aRefusedTokenOrAnInvalidConfigIsA400NamingEveryField() {
         JsonObject refused = admin.post("/api/v1/inboxes", new JsonObject().put("kind", "telegram").put("name", "x")
                 .put("config", new JsonObject().put("botToken", "999999:AAHnotaknownbottokenatall000000")

@@ -3,8 +3,8 @@ package io.throughline.connector;
 import java.util.List;
 
 /**
- * What a message says about the conversation it continues; the server decides, in this order, by a deep-link
- * token, the reply token, In-Reply-To, References, then the sender's proven identity.
+ * What a message says about the conversation it continues; the server decides, in this order, by the reply
+ * token, In-Reply-To, References, a deep-link token, then the sender's proven identity.
  *
  * @param replyToken the signed token from a {@code reply+token@} address, or null
  * @param inReplyTo the external id the message answers (an email's In-Reply-To), or null

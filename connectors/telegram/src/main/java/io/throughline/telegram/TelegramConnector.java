@@ -70,8 +70,15 @@ public final class TelegramConnector implements ChannelConnector {
         try (BotApi api = new BotApi(config, http, json, "provision-" + request.inboxId())) {
             User me = checkToken(api, config);
             stored.put(TelegramConfig.BOT_USERNAME, me.getUserName()).put(TelegramConfig.BOT_ID, me.getId());
+            boolean sameBot = request.previous() != null
+                    && me.getId().equals(request.previous().getLong(TelegramConfig.BOT_ID));
+            if (request.previous() != null && !sameBot) {
+                // The inbox now speaks for another bot: the old bot's secret must not open it.
+                stored.remove(TelegramConfig.WEBHOOK_SECRET);
+            }
             if (config.mode() == TelegramConfig.Mode.WEBHOOK) {
-                String secret = config.webhookSecret() != null ? config.webhookSecret() : mintSecret();
+                String secret = stored.getString(TelegramConfig.WEBHOOK_SECRET) != null
+                        ? stored.getString(TelegramConfig.WEBHOOK_SECRET) : mintSecret();
                 String url = webhookUrl(request.publicUrl(), request.inboxId());
                 try {
                     api.setWebhook(url, secret);
@@ -88,6 +95,10 @@ public final class TelegramConnector implements ChannelConnector {
             }
             log.info("telegram bot checked inbox={} bot={} mode={}", request.inboxId(), me.getUserName(),
                     config.mode().wireName());
+            if (request.previous() != null && !sameBot) {
+                // Only once the new bot is set up: the old one stops calling us.
+                retireQuietly(request.previous(), request.inboxId());
+            }
         }
         return new Provisioning(stored, Map.of());
     }
@@ -132,6 +143,14 @@ public final class TelegramConnector implements ChannelConnector {
         try (BotApi api = new BotApi(parsed, http, json, "retire")) {
             api.deleteWebhook();
             log.info("telegram webhook removed bot={}", parsed.botUsername());
+        }
+    }
+
+    private void retireQuietly(JsonObject previous, long inboxId) {
+        try {
+            retire(previous);
+        } catch (BotApiException | RuntimeException e) {
+            log.warn("the previous bot's webhook was not removed inbox={}: {}", inboxId, e.getMessage());
         }
     }
 
