@@ -86,28 +86,9 @@ final class UpdateHandler {
         Matcher start = chat.isUserChat() && message.getText() != null
                 ? START.matcher(message.getText().strip()) : null;
         if (start != null && start.matches()) {
-            // Opening the bot (bare /start) or following a deep link (/start <token>): the token is redeemed by
-            // the server, never stored in the text. The greeting goes out through the outbox, once.
-            String payload = start.group(1);
-            metadata.put("command", "start");
-            builder.text("/start").autoReply(config.greeting());
-            if (payload != null && PAYLOAD.matcher(payload).matches()) {
-                builder.thread(ThreadHints.linkToken(payload));
-            }
+            startCommand(builder, metadata, start.group(1));
         } else {
-            MediaFetcher.Fetched fetched = media.fetch(content.files());
-            List<String> lines = new ArrayList<>();
-            if (!content.text().isEmpty()) {
-                lines.add(content.text());
-            }
-            lines.addAll(fetched.notes());
-            builder.text(String.join("\n", lines));
-            if (content.html() != null) {
-                StringBuilder html = new StringBuilder(content.html());
-                fetched.notes().forEach(note -> html.append("<br>").append(TelegramHtml.escape(note)));
-                builder.html(html.toString());
-            }
-            fetched.attachments().forEach(builder::attachment);
+            body(builder, content);
         }
         IngestReceipt receipt = sink.accept(builder.metadata(metadata).build());
         Outcome outcome = switch (receipt.outcome()) {
@@ -119,6 +100,35 @@ final class UpdateHandler {
         log.debug("telegram update taken inbox={} update={} message={} outcome={}", inboxId, update.getUpdateId(),
                 receipt.messageId(), outcome);
         return outcome;
+    }
+
+    /**
+     * Opening the bot (bare /start) or following a deep link (/start &lt;token&gt;): the token goes to the server
+     * to redeem and is never stored in the text; the greeting goes out through the outbox, once.
+     */
+    private void startCommand(InboundMessage.Builder builder, JsonObject metadata, String payload) {
+        metadata.put("command", "start");
+        builder.text("/start").autoReply(config.greeting());
+        if (payload != null && PAYLOAD.matcher(payload).matches()) {
+            builder.thread(ThreadHints.linkToken(payload));
+        }
+    }
+
+    /** The text, the files fetched into the attachment store, and a note for each file left out. */
+    private void body(InboundMessage.Builder builder, MessageContent content) throws BotApiException {
+        MediaFetcher.Fetched fetched = media.fetch(content.files());
+        List<String> lines = new ArrayList<>();
+        if (!content.text().isEmpty()) {
+            lines.add(content.text());
+        }
+        lines.addAll(fetched.notes());
+        builder.text(String.join("\n", lines));
+        if (content.html() != null) {
+            StringBuilder html = new StringBuilder(content.html());
+            fetched.notes().forEach(note -> html.append("<br>").append(TelegramHtml.escape(note)));
+            builder.html(html.toString());
+        }
+        fetched.attachments().forEach(builder::attachment);
     }
 
     private Outcome edit(Update update, Message message) {
