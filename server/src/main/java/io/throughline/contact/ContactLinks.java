@@ -64,8 +64,7 @@ public final class ContactLinks {
                 INSERT INTO contact_links (workspace_id, contact_id, inbox_id, token_hash, created_by_agent_id,
                                            expires_at)
                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id""", workspaceId, contactId, inboxId,
-                Buffer.buffer(Tokens.sha256(token)), agentId,
-                expiresAt).getLong("id");
+                Buffer.buffer(Tokens.sha256(token)), agentId, expiresAt).getLong("id");
         return new Issued(id, token, expiresAt);
     }
 
@@ -94,14 +93,15 @@ public final class ContactLinks {
         if (!link.getOffsetDateTime("expires_at").toInstant().isAfter(Instant.now(clock))) {
             return new Redemption.Rejected("expired");
         }
-        tx.update("UPDATE contact_links SET used_at = now(), used_by = $2 WHERE id = $1", linkId, usedBy);
+        tx.update("UPDATE contact_links SET used_at = now(), used_by = $3 WHERE workspace_id = $1 AND id = $2",
+                workspaceId, linkId, usedBy);
         return new Redemption.Accepted(linkId, contactId);
     }
 
     /** Records the message that redeemed a link, for the audit trail. */
-    public void recordMessage(Sql tx, long linkId, long messageId) {
-        tx.update("UPDATE contact_links SET used_message_id = $2 WHERE id = $1 AND used_message_id IS NULL", linkId,
-                messageId);
+    public void recordMessage(Sql tx, long workspaceId, long linkId, long messageId) {
+        tx.update("UPDATE contact_links SET used_message_id = $3 WHERE workspace_id = $1 AND id = $2"
+                + " AND used_message_id IS NULL", workspaceId, linkId, messageId);
     }
 
     /** The contact, or the one it was merged into since the link was issued. */

@@ -216,7 +216,7 @@ public final class IngestService {
 
         appendEvents(tx, p, resolution, contactCreated, ensured, changed, message, files);
         if (link.linkId() != null) {
-            links.recordMessage(tx, link.linkId(), message.id());
+            links.recordMessage(tx, workspaceId, link.linkId(), message.id());
         }
         if (p.message().autoReply() != null) {
             autoReplies.answer(tx, inbox, changed.conversation().toJson(), primary, p.sender().name(),
