@@ -16,8 +16,10 @@ import io.throughline.attachment.AttachmentService;
 import io.throughline.attachment.FileStore;
 import io.throughline.config.ThroughlineConfig;
 import io.throughline.connector.ChannelConnector;
+import io.throughline.contact.ContactLinks;
 import io.throughline.contact.ContactRepository;
 import io.throughline.contact.ContactService;
+import io.throughline.contact.DeepLinks;
 import io.throughline.contact.IdentityResolver;
 import io.throughline.contact.MergeService;
 import io.throughline.conversation.ConversationQueries;
@@ -31,6 +33,7 @@ import io.throughline.delivery.DeliveryRepository;
 import io.throughline.delivery.Dispatcher;
 import io.throughline.delivery.OutboundAssembler;
 import io.throughline.demo.DemoData;
+import io.throughline.http.DeepLinkRoutes;
 import io.throughline.http.Endpoints;
 import io.throughline.http.HttpApi;
 import io.throughline.http.Authenticator;
@@ -38,6 +41,7 @@ import io.throughline.inbox.ConnectorRegistry;
 import io.throughline.inbox.InboxRepository;
 import io.throughline.inbox.InboxService;
 import io.throughline.inbox.InboxSupervisor;
+import io.throughline.ingest.AutoReplies;
 import io.throughline.ingest.ConversationFinder;
 import io.throughline.ingest.HtmlSanitizer;
 import io.throughline.ingest.IngestService;
@@ -58,6 +62,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.pgclient.PgConnectOptions;
@@ -185,9 +190,20 @@ public final class Throughline implements AutoCloseable {
                 views, attachments, deliveries, agentRepository, new ReplyRouter(inboxService), events,
                 () -> dispatcher.wake(), clock);
         IdentityResolver resolver = new IdentityResolver(contacts);
+        // --- Telegram channel (issue 5): deep links that join a channel account to a contact, and the bot's
+        // automatic answers (the /start greeting), which ingest stores and the outbox delivers.
+        ContactLinks contactLinks = new ContactLinks(ServerSecrets.getOrCreate(database.sql(), "contact-link", 32),
+                config.telegram().deepLinkTtl(), clock);
+        AutoReplies autoReplies = new AutoReplies(messages, views, deliveries, events, () -> {
+            if (dispatcher != null) {
+                dispatcher.wake();
+            }
+        });
+        DeepLinks deepLinks = new DeepLinks(database, contactLinks, inboxes, registry);
+        // --- end Telegram channel
         ingest = new IngestService(database, messages, conversations, contacts, resolver,
                 new ConversationFinder(replyTokens, messages, conversations), attachments, deliveries, views, events,
-                new HtmlSanitizer(), clock);
+                new HtmlSanitizer(), clock, contactLinks, autoReplies);
         ContactService contactService = new ContactService(database, contacts, conversations);
         MergeService merges = new MergeService(database, contacts, conversations, messages, contactService, events);
         AttachmentService attachmentService = new AttachmentService(database, attachments, files, UPLOAD_LIMIT);
@@ -199,7 +215,10 @@ public final class Throughline implements AutoCloseable {
                 conversationService, contactService, merges, inboxService, inboxes, registry, () -> supervisor,
                 ingest, attachmentService, feed, () -> publicUrl, meters, streamsConnected,
                 config.dataDir().resolve("tmp"), JsonObject::new);
-        Router router = HttpApi.router(vertx, services, endpoints, r -> { });
+        BodyHandler extensionBody = BodyHandler.create(false).setBodyLimit(config.http().maxBodySize());
+        Router router = HttpApi.router(vertx, services, endpoints, r -> {
+            new DeepLinkRoutes(deepLinks).mount(r, endpoints, extensionBody);
+        });
         listen(router);
 
         supervisor = new InboxSupervisor(vertx, database, inboxes, registry, ingest, files, publicUrl);
@@ -228,6 +247,7 @@ public final class Throughline implements AutoCloseable {
                 embedded == null ? "external" : "embedded", (System.nanoTime() - started) / 1_000_000);
     }
 
+    /** Built-in connectors that need server internals; the others (telegram) come through ServiceLoader. */
     private List<ChannelConnector> builtInConnectors() {
         return List.of(new ApiConnector());
     }

@@ -7,6 +7,7 @@ import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -122,8 +123,12 @@ public final class ConfigLoader {
         if (logLevel == null || !List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR").contains(logLevel)) {
             s.problem(Options.LOG_LEVEL, "must be one of TRACE, DEBUG, INFO, WARN, ERROR");
         }
+        Duration deepLinkTtl = s.duration(Options.TELEGRAM_DEEP_LINK_TTL);
+        if (deepLinkTtl.compareTo(Duration.ofMinutes(1)) < 0) {
+            s.problem(Options.TELEGRAM_DEEP_LINK_TTL, "must be at least 1m");
+        }
         return new ThroughlineConfig(http, Path.of(dataDir), database, admin, auth, outbox, realtime, logLevel,
-                s.bool(Options.DEMO_ENABLED), List.copyOf(inboxes));
+                s.bool(Options.DEMO_ENABLED), List.copyOf(inboxes), new ThroughlineConfig.Telegram(deepLinkTtl));
     }
 
     private static void readYaml(Path file, Map<String, String> values, Map<String, String> sources,

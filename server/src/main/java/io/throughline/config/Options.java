@@ -75,6 +75,9 @@ public final class Options {
     public static final Option DEMO_ENABLED = option("demo.enabled", OptionType.BOOL, "true",
             "On the very first start, seed a demo inbox and a few conversations.");
 
+    public static final Option TELEGRAM_DEEP_LINK_TTL = option("telegram.deepLinkTtl", OptionType.DURATION, "7d",
+            "How long a Continue-on-Telegram link stays valid; each link works once.");
+
     private static final List<Option> ALL = List.of(
             HTTP_HOST, HTTP_PORT, HTTP_PUBLIC_URL, HTTP_TRUST_PROXY, HTTP_MAX_BODY_SIZE, HTTP_SHUTDOWN_GRACE,
             DATA_DIR,
@@ -85,7 +88,8 @@ public final class Options {
             OUTBOX_POLL_INTERVAL,
             REALTIME_HEARTBEAT, REALTIME_MAX_PENDING, REALTIME_POLL_INTERVAL, REALTIME_GAP_TIMEOUT,
             LOG_LEVEL,
-            DEMO_ENABLED);
+            DEMO_ENABLED,
+            TELEGRAM_DEEP_LINK_TTL);
 
     /** The YAML key holding inboxes to create at start (a list, so it has no environment override). */
     public static final String INBOXES_KEY = "inboxes";

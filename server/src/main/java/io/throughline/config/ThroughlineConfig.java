@@ -20,7 +20,8 @@ public record ThroughlineConfig(
         Realtime realtime,
         String logLevel,
         boolean demo,
-        List<InboxSeed> inboxes) {
+        List<InboxSeed> inboxes,
+        Telegram telegram) {
 
     /** The HTTP listener. {@code publicUrl} is null until the port is known; see {@link #publicUrlFor(int)}. */
     public record Http(String host, int port, URI publicUrl, boolean trustProxy, long maxBodySize,
@@ -67,6 +68,10 @@ public record ThroughlineConfig(
 
     /** The event feed and the realtime streams. */
     public record Realtime(Duration heartbeat, int maxPendingEvents, Duration pollInterval, Duration gapTimeout) {
+    }
+
+    /** The Telegram channel's server-side settings (each bot's own settings live in its inbox config). */
+    public record Telegram(Duration deepLinkTtl) {
     }
 
     /** An inbox declared in YAML, created at start when no inbox of that kind and name exists. */

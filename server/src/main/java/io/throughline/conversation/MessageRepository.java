@@ -107,15 +107,18 @@ public final class MessageRepository {
                 workspaceId, id).map(Message::from);
     }
 
-    /** Replaces the body of an inbound message, keeping the previous text in {@code edits}. */
-    public Optional<Message> edit(Sql tx, long inboxId, String externalId, String body, JsonObject metadata,
-                                  Instant editedAt) {
+    /**
+     * Replaces the body of an inbound message, keeping the previous text in {@code edits}. The HTML is replaced
+     * with the edit's (null when it has none), so it never shows the text from before the edit.
+     */
+    public Optional<Message> edit(Sql tx, long inboxId, String externalId, String body, String html,
+                                  JsonObject metadata, Instant editedAt) {
         return tx.one("""
                 UPDATE messages SET
                     edits = edits || jsonb_build_array(jsonb_build_object('body', body, 'replacedAt', $4::timestamptz)),
-                    body = $3, metadata = metadata || $5, edited_at = $4
+                    body = $3, html = $6, metadata = metadata || $5, edited_at = $4
                 WHERE inbox_id = $1 AND external_id = $2 AND body IS DISTINCT FROM $3
-                RETURNING""" + " " + Message.COLUMNS, inboxId, externalId, body, editedAt, metadata)
+                RETURNING""" + " " + Message.COLUMNS, inboxId, externalId, body, editedAt, metadata, html)
                 .map(Message::from);
     }
 

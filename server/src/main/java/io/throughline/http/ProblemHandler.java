@@ -50,8 +50,13 @@ public final class ProblemHandler implements Handler<RoutingContext> {
             log.debug("request refused status={} detail={} request={}", e.status(), e.getMessage(), requestId);
         } else if (failure instanceof DecodeException) {
             problem = problem(400, "invalid-json", "Bad request", "the body is not valid JSON");
-        } else if (failure instanceof HttpException http && http.getStatusCode() < 500) {
+        } else if (failure instanceof HttpException http && (http.getStatusCode() < 500
+                || http.getStatusCode() == 503)) {
+            // A connector's route (which cannot see our failure types) says what went wrong in the payload.
             problem = generic(http.getStatusCode());
+            if (http.getPayload() != null && !http.getPayload().isBlank()) {
+                problem.put("detail", http.getPayload());
+            }
         } else if (failure == null && rc.statusCode() > 0 && rc.statusCode() < 500) {
             problem = generic(rc.statusCode());
         } else {

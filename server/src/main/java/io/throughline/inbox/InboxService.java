@@ -111,6 +111,9 @@ public final class InboxService implements ChannelDirectory {
         });
         log.info("inbox updated inbox={} enabled={}", id, updated.enabled());
         supervisor.get().refresh(id);
+        if (current.enabled() && !updated.enabled()) {
+            retire(connector, current);
+        }
         return toJson(updated);
     }
 
@@ -124,6 +127,17 @@ public final class InboxService implements ChannelDirectory {
         });
         log.info("inbox deleted inbox={}", id);
         supervisor.get().refresh(id);
+        registry.find(inbox.kind()).ifPresent(connector -> retire(connector, inbox));
+    }
+
+    /** Lets the connector release what it registered remotely (a webhook); a failure is logged, never fatal. */
+    private static void retire(ChannelConnector connector, Inbox inbox) {
+        try {
+            connector.retire(inbox.config());
+        } catch (Exception e) {
+            log.warn("inbox remote registration not released inbox={} kind={}: {}", inbox.id(), inbox.kind(),
+                    e.toString());
+        }
     }
 
     /** Checks the stored config, or a candidate config, against the remote service. */

@@ -11,6 +11,7 @@ import io.throughline.connector.InboundSink;
 import io.throughline.connector.InboxRef;
 import io.throughline.connector.IngestReceipt;
 import io.throughline.connector.Sender;
+import io.throughline.contact.ContactLinks;
 import io.throughline.contact.ContactRepository;
 import io.throughline.contact.Identities;
 import io.throughline.contact.IdentityResolver;
@@ -62,11 +63,15 @@ public final class IngestService {
     private final EventLog events;
     private final HtmlSanitizer sanitizer;
     private final Clock clock;
+    private final ContactLinks links;
+    private final DeepLinkStep deepLinks;
+    private final AutoReplies autoReplies;
 
     public IngestService(Database database, MessageRepository messages, ConversationRepository conversations,
                          ContactRepository contacts, IdentityResolver resolver, ConversationFinder finder,
                          AttachmentRepository attachments, DeliveryRepository deliveries, MessageView views,
-                         EventLog events, HtmlSanitizer sanitizer, Clock clock) {
+                         EventLog events, HtmlSanitizer sanitizer, Clock clock, ContactLinks links,
+                         AutoReplies autoReplies) {
         this.database = database;
         this.messages = messages;
         this.conversations = conversations;
@@ -79,6 +84,9 @@ public final class IngestService {
         this.events = events;
         this.sanitizer = sanitizer;
         this.clock = clock;
+        this.links = links;
+        this.deepLinks = new DeepLinkStep(links, resolver);
+        this.autoReplies = autoReplies;
     }
 
     /** The sink a connector gets for one inbox. */
@@ -150,7 +158,22 @@ public final class IngestService {
     private IngestReceipt store(Sql tx, Prepared p) {
         long workspaceId = p.inbox().workspaceId();
         Optional<ThreadingDecision.ByHeaders> byHeaders = finder.byHeaders(tx, workspaceId, p.message().thread());
-        Placement placement = byHeaders.isPresent() ? placeByHeaders(tx, p, byHeaders.get()) : placeBySender(tx, p);
+        List<String> flags = new ArrayList<>(p.flags());
+        JsonObject metadata = p.message().metadata().copy();
+        String linkToken = p.message().thread().linkToken();
+        DeepLinkStep.Outcome link = byHeaders.isPresent() || linkToken == null ? DeepLinkStep.Outcome.NONE
+                : deepLinks.follow(tx, p.inbox(), p.sender(), linkToken, identityText(p.sender()), flags, metadata,
+                        contact -> requireNotBlocked(tx, workspaceId, contact));
+        Placement placement;
+        if (byHeaders.isPresent()) {
+            placement = placeByHeaders(tx, p, byHeaders.get());
+        } else if (link.contactId() != null) {
+            placement = new Placement(link.contactId(), null, link.contactId(), true,
+                    new ThreadingDecision.ByDeepLink(link.linkId(), identityText(p.sender())), link.resolution(),
+                    false);
+        } else {
+            placement = placeBySender(tx, p, link);
+        }
         boolean conversationCreated = false;
         long conversationId;
         if (placement.conversationId() != null) {
@@ -160,7 +183,7 @@ public final class IngestService {
             conversationId = ensured.conversation().id();
             conversationCreated = ensured.created();
         }
-        MessageRepository.Stored stored = insertMessage(tx, p, placement, conversationId);
+        MessageRepository.Stored stored = insertMessage(tx, p, placement, conversationId, flags, metadata);
         Message message = stored.message();
         List<Attachment> files = new ArrayList<>();
         for (InboundAttachment attachment : p.message().attachments()) {
@@ -168,18 +191,29 @@ public final class IngestService {
                     attachment.inline()));
         }
         appendEvents(tx, p, placement, conversationCreated, stored, files);
+        if (link.linkId() != null) {
+            links.recordMessage(tx, workspaceId, link.linkId(), message.id());
+        }
+        if (p.message().autoReply() != null) {
+            autoReplies.answer(tx, p.inbox(), stored.conversation().conversation().toJson(),
+                    p.sender().identities().getFirst(), p.sender().name(), p.message().autoReply());
+        }
         return new IngestReceipt(IngestReceipt.Outcome.STORED, message.id(), conversationId,
                 placement.authorContactId());
     }
 
-    /** No header names a conversation: the sender's proven identity does, or the sender is new. */
-    private Placement placeBySender(Sql tx, Prepared p) {
+    /**
+     * No header or deep link names a conversation: the sender's proven identity does, or the sender is new. A deep
+     * link that could not join its contact still contributes its merge suggestions.
+     */
+    private Placement placeBySender(Sql tx, Prepared p, DeepLinkStep.Outcome link) {
         long workspaceId = p.inbox().workspaceId();
         Optional<KnownContact> known = resolver.known(tx, workspaceId, p.sender());
         if (known.isPresent() && known.get().blocked()) {
             throw new Blocked(known.get().id());
         }
-        IdentityResolver.Resolution resolution = resolver.resolve(tx, workspaceId, p.inbox().id(), p.sender(), known);
+        IdentityResolver.Resolution resolution = link.withSuggestions(
+                resolver.resolve(tx, workspaceId, p.inbox().id(), p.sender(), known));
         String identity = identityText(p.sender());
         ThreadingDecision decision = known.isPresent() ? new ThreadingDecision.BySender(identity)
                 : new ThreadingDecision.NewConversation(identity);
@@ -205,14 +239,13 @@ public final class IngestService {
                 false);
     }
 
-    private MessageRepository.Stored insertMessage(Sql tx, Prepared p, Placement placement, long conversationId) {
-        List<String> flags = new ArrayList<>(p.flags());
+    private MessageRepository.Stored insertMessage(Sql tx, Prepared p, Placement placement, long conversationId,
+                                                   List<String> flags, JsonObject metadata) {
         if (!placement.senderVerified()) {
             flags.add("unverified_sender");
         }
         Identity primary = p.sender().identities().getFirst();
-        JsonObject metadata = p.message().metadata().copy()
-                .put("from", new JsonObject().put("kind", primary.kind().wireName()).put("value", primary.value()));
+        metadata.put("from", new JsonObject().put("kind", primary.kind().wireName()).put("value", primary.value()));
         return messages.insertInbound(tx, new NewMessage(p.inbox().workspaceId(), conversationId, p.inbox().id(),
                 p.inbox().kind(), MessageKind.IN, "contact", placement.authorContactId(), null, p.body(), p.html(),
                 p.message().subject(), p.message().externalId(), placement.decision().toJson(placement.senderVerified()),
@@ -263,8 +296,8 @@ public final class IngestService {
             }
             MessageRepository.Located found = located.get();
             long contactId = found.authorContactId() == null ? 0 : found.authorContactId();
-            Optional<Message> edited = messages.edit(tx, inbox.id(), edit.externalId(), edit.text(), edit.metadata(),
-                    editedAt);
+            Optional<Message> edited = messages.edit(tx, inbox.id(), edit.externalId(), edit.text(),
+                    sanitizer.sanitize(edit.html()), edit.metadata(), editedAt);
             if (edited.isEmpty()) {
                 return new IngestReceipt(IngestReceipt.Outcome.DUPLICATE, found.messageId(), found.conversationId(),
                         contactId);

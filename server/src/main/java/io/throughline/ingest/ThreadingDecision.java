@@ -4,8 +4,8 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * Why an inbound message joined its conversation (ARCHITECTURE.md rule 3), stored on the message and shown to
- * agents. Tried in this order: the reply token, In-Reply-To, References, the sender's proven identity, a new
- * conversation.
+ * agents. Tried in this order: the reply token, In-Reply-To, References, a deep link the customer followed, the
+ * sender's proven identity, a new conversation.
  */
 public sealed interface ThreadingDecision {
 
@@ -58,6 +58,22 @@ public sealed interface ThreadingDecision {
         @Override
         public String evidence() {
             return externalId;
+        }
+    }
+
+    /**
+     * The customer followed a deep link issued for this contact ("Continue on Telegram"): the sender's account
+     * became the contact's proven identity, and the message joined the contact's thread.
+     */
+    record ByDeepLink(long linkId, String identity) implements ThreadingDecision {
+        @Override
+        public String reason() {
+            return "deep_link";
+        }
+
+        @Override
+        public String evidence() {
+            return "link " + linkId + " followed by " + identity;
         }
     }
 

@@ -2,6 +2,7 @@ package io.throughline.connector;
 
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
+import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -51,6 +52,22 @@ public interface ChannelConnector {
     /** Checks that the remote service accepts this config (IMAP and SMTP logins, a bot token), naming each step. */
     default List<ConnectionCheck> testConnection(JsonObject config) {
         return List.of();
+    }
+
+    /**
+     * A link that opens this channel for one customer and hands it a single-use token (Telegram:
+     * {@code https://t.me/<bot>?start=<token>}); the connector passes the token back as
+     * {@link ThreadHints#linkToken()} when the customer follows it. Empty when the channel has no such links.
+     */
+    default Optional<URI> deepLink(JsonObject config, String token) {
+        return Optional.empty();
+    }
+
+    /**
+     * Releases what {@link #provision} registered remotely (a Telegram webhook) once an inbox is deleted or
+     * disabled. Called once, on the node that made the change; failures are logged, never fatal.
+     */
+    default void retire(JsonObject config) throws Exception {
     }
 
     /** Opens one inbox on this node. It must not start receiving until {@link ChannelInbox#startReceiving()}. */

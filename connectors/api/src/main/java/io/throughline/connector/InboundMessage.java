@@ -21,6 +21,9 @@ import java.util.Set;
  * @param sentAt when the sender sent it, or null when unknown
  * @param metadata channel details kept with the message (chat ids, headers), never secrets
  * @param flags facts the connector established about the message
+ * @param autoReply a text the channel answers automatically (a bot's greeting), or null. When the message is newly
+ *     stored, the server stores this answer in the thread as a system message and delivers it through the outbox,
+ *     in the same transaction; a duplicate never answers twice.
  */
 public record InboundMessage(
         String externalId,
@@ -32,7 +35,8 @@ public record InboundMessage(
         ThreadHints thread,
         Instant sentAt,
         JsonObject metadata,
-        Set<InboundFlag> flags) {
+        Set<InboundFlag> flags,
+        String autoReply) {
 
     public InboundMessage {
         Objects.requireNonNull(externalId, "externalId");
@@ -42,6 +46,13 @@ public record InboundMessage(
         thread = thread == null ? ThreadHints.NONE : thread;
         metadata = metadata == null ? new JsonObject() : metadata;
         flags = flags == null || flags.isEmpty() ? Set.of() : Set.copyOf(flags);
+        autoReply = autoReply == null || autoReply.isBlank() ? null : autoReply;
+    }
+
+    public InboundMessage(String externalId, Sender sender, String text, String html, String subject,
+                          List<InboundAttachment> attachments, ThreadHints thread, Instant sentAt,
+                          JsonObject metadata, Set<InboundFlag> flags) {
+        this(externalId, sender, text, html, subject, attachments, thread, sentAt, metadata, flags, null);
     }
 
     public static Builder builder(String externalId, Sender sender) {
@@ -60,6 +71,7 @@ public record InboundMessage(
         private Instant sentAt;
         private JsonObject metadata = new JsonObject();
         private final Set<InboundFlag> flags = EnumSet.noneOf(InboundFlag.class);
+        private String autoReply;
 
         private Builder(String externalId, Sender sender) {
             this.externalId = externalId;
@@ -106,9 +118,14 @@ public record InboundMessage(
             return this;
         }
 
+        public Builder autoReply(String value) {
+            this.autoReply = value;
+            return this;
+        }
+
         public InboundMessage build() {
             return new InboundMessage(externalId, sender, text, html, subject, attachments, thread, sentAt,
-                    metadata, flags);
+                    metadata, flags, autoReply);
         }
     }
 }

@@ -1,0 +1,56 @@
+package io.throughline.telegram;
+
+/**
+ * A Bot API call that did not succeed: either Telegram answered {@code {ok:false, error_code, description,
+ * parameters}}, or the call never got an answer (the network, a timeout, a cancelled call).
+ */
+final class BotApiException extends Exception {
+
+    private final int errorCode;
+    private final String description;
+    private final Integer retryAfter;
+
+    private BotApiException(String message, int errorCode, String description, Integer retryAfter, Throwable cause) {
+        super(message, cause);
+        this.errorCode = errorCode;
+        this.description = description;
+        this.retryAfter = retryAfter;
+    }
+
+    /** Telegram refused the call. */
+    static BotApiException refused(String method, int errorCode, String description, Integer retryAfter) {
+        return new BotApiException(method + " refused: [" + errorCode + "] " + description, errorCode, description,
+                retryAfter, null);
+    }
+
+    /** The call got no usable answer; trying again later may work. */
+    static BotApiException unreachable(String method, Throwable cause) {
+        String why = cause == null ? "no answer" : cause.getClass().getSimpleName()
+                + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
+        return new BotApiException(method + " failed: " + why, 0, why, null, cause);
+    }
+
+    /** Telegram's error_code (400, 403, 429...), or 0 when it never answered. */
+    int errorCode() {
+        return errorCode;
+    }
+
+    /** Telegram's description ("Forbidden: bot was blocked by the user"), or what went wrong on the way. */
+    String description() {
+        return description;
+    }
+
+    /** parameters.retry_after of a 429, in seconds, or null. */
+    Integer retryAfter() {
+        return retryAfter;
+    }
+
+    boolean answered() {
+        return errorCode != 0;
+    }
+
+    /** Whether the same call may succeed later: no answer, flood control, or Telegram's own trouble. */
+    boolean transientFailure() {
+        return errorCode == 0 || errorCode == 429 || errorCode >= 500;
+    }
+}

@@ -1,0 +1,242 @@
+package io.throughline.telegram;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.throughline.connector.CheckpointStore;
+import io.throughline.connector.ConnectorHealth;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import okhttp3.Interceptor;
+import okhttp3.OkHttpClient;
+import okhttp3.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.telegram.telegrambots.longpolling.BotSession;
+import org.telegram.telegrambots.longpolling.interfaces.BackOff;
+import org.telegram.telegrambots.longpolling.interfaces.LongPollingUpdateConsumer;
+import org.telegram.telegrambots.meta.api.methods.updates.GetUpdates;
+import org.telegram.telegrambots.meta.api.objects.Update;
+import org.telegram.telegrambots.meta.exceptions.TelegramApiException;
+
+/**
+ * Receives one bot's updates with getUpdates, through TelegramBots' {@link BotSession}, exactly once in effect:
+ * <ul>
+ *   <li>each update is committed through the sink inside {@link LongPollingUpdateConsumer#consume}, and the
+ *       session sends the next getUpdates (whose offset confirms the batch to Telegram) only after consume
+ *       returns;</li>
+ *   <li>the last committed update_id is saved as a checkpoint and the offset is always computed from it, so a
+ *       restart resumes after what was committed, whatever the session remembered;</li>
+ *   <li>when an update cannot be committed, the session is wound back to the checkpoint so the same updates come
+ *       again after a backoff; anything already committed comes back as a duplicate and is recognised by its
+ *       (chat_id, message_id).</li>
+ * </ul>
+ * {@link #stop()} unblocks the parked getUpdates (and any download) by cancelling this bot's HTTP calls, and
+ * returns once the polling thread has ended.
+ */
+final class LongPoller {
+
+    private static final Logger log = LoggerFactory.getLogger(LongPoller.class);
+    static final String CHECKPOINT = "updates";
+    /** Telegram's recommended long-poll wait, in seconds. */
+    private static final int POLL_TIMEOUT = 50;
+    private static final int BATCH = 100;
+    private static final long MAX_BACKOFF_MS = 60_000;
+
+    private final long inboxId;
+    private final BotApi api;
+    private final UpdateHandler handler;
+    private final CheckpointStore checkpoints;
+    private final ObjectMapper json;
+    private final CountDownLatch stopSignal = new CountDownLatch(1);
+    private ScheduledExecutorService executor;
+    private BotSession session;
+    private volatile int committed;
+    private volatile boolean stopping;
+    private volatile Instant lastPoll;
+    private volatile String lastError;
+    private long failureBackoff = 1_000;
+
+    LongPoller(long inboxId, BotApi api, UpdateHandler handler, CheckpointStore checkpoints, ObjectMapper json) {
+        this.inboxId = inboxId;
+        this.api = api;
+        this.handler = handler;
+        this.checkpoints = checkpoints;
+        this.json = json;
+    }
+
+    /** Deletes any webhook (long polling refuses to start otherwise) and starts polling. */
+    void start() throws TelegramApiException {
+        committed = checkpoints.load(CHECKPOINT).map(c -> c.getInteger("lastUpdateId", 0)).orElse(0);
+        executor = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon()
+                .name("telegram-poll-" + inboxId).factory());
+        // Same dispatcher as the bot's other calls, so stop() cancels the parked getUpdates with them.
+        OkHttpClient observed = api.http().newBuilder().addInterceptor(this::observe).build();
+        session = new BotSession(json, observed, executor, api.token(), api::telegramUrl, this::getUpdates,
+                StopAwareBackOff::new, new Consumer());
+        try {
+            session.start();
+        } catch (TelegramApiException | RuntimeException e) {
+            executor.shutdownNow();
+            throw e;
+        }
+        log.info("telegram long polling started inbox={} offset={}", inboxId, committed + 1);
+    }
+
+    void stop() {
+        stopping = true;
+        stopSignal.countDown();
+        if (session == null) {
+            return;
+        }
+        session.stop();
+        api.cancelAll();
+        executor.shutdown();
+        try {
+            if (!executor.awaitTermination(20, TimeUnit.SECONDS)) {
+                log.warn("telegram poller still busy after 20s, interrupting inbox={}", inboxId);
+                executor.shutdownNow();
+                executor.awaitTermination(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            executor.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+        log.info("telegram long polling stopped inbox={} lastUpdate={}", inboxId, committed);
+    }
+
+    ConnectorHealth health() {
+        if (lastError != null) {
+            return ConnectorHealth.down("long polling, retrying: " + lastError);
+        }
+        Instant poll = lastPoll;
+        return ConnectorHealth.up("long polling" + (poll == null ? ", starting"
+                : ", last poll " + Duration.between(poll, Instant.now()).toSeconds() + "s ago"));
+    }
+
+    /**
+     * The next getUpdates. Its offset comes from the checkpoint, not only from what the session received, so
+     * updates that were received but not committed are asked for again.
+     */
+    private GetUpdates getUpdates(Integer lastReceived) {
+        lastPoll = Instant.now();
+        int offset = Math.max(lastReceived == null ? 0 : lastReceived, committed) + 1;
+        return GetUpdates.builder().offset(offset).limit(BATCH).timeout(POLL_TIMEOUT).build();
+    }
+
+    /**
+     * Watches the session's own calls (getUpdates, deleteWebhook) to log their failures as one operator line and
+     * report them in health. BotSession logs each at ERROR with a stack trace, including the cancelled poll of a
+     * normal stop, so its logger is silenced in logback.xml. The URL holds the token: it is never logged.
+     */
+    private Response observe(Interceptor.Chain chain) throws IOException {
+        String method = chain.request().url().pathSegments().getLast();
+        try {
+            Response response = chain.proceed(chain.request());
+            if (!response.isSuccessful() && !stopping) {
+                String said = response.peekBody(1024).string();
+                lastError = method + " answered " + response.code();
+                log.warn("telegram {} failed inbox={} status={} answer={}", method, inboxId, response.code(),
+                        said.replaceAll("\\s+", " "));
+            }
+            return response;
+        } catch (IOException e) {
+            if (!stopping) {
+                lastError = method + " failed: " + e;
+                log.warn("telegram {} failed inbox={}: {}", method, inboxId, e.toString());
+            }
+            throw e;
+        }
+    }
+
+    /** Runs on the session's thread; never throws (an exception would silently end the session's schedule). */
+    private final class Consumer implements LongPollingUpdateConsumer {
+        @Override
+        public void consume(List<Update> updates) {
+            List<Update> ordered = updates.stream().sorted(Comparator.comparing(Update::getUpdateId)).toList();
+            int before = committed;
+            for (Update update : ordered) {
+                if (stopping) {
+                    break;
+                }
+                try {
+                    handler.handle(update);
+                    committed = update.getUpdateId();
+                    lastError = null;
+                } catch (BotApiException | RuntimeException e) {
+                    retryLater(update, e);
+                    break;
+                }
+            }
+            if (committed != before) {
+                save();
+            }
+            if (lastError == null) {
+                failureBackoff = 1_000;
+            }
+        }
+    }
+
+    private void retryLater(Update update, Exception e) {
+        lastError = e.getMessage();
+        if (stopping) {
+            log.info("telegram update left for the next start inbox={} update={}", inboxId, update.getUpdateId());
+        } else {
+            log.warn("telegram update not taken, retrying in {}ms inbox={} update={}: {}", failureBackoff, inboxId,
+                    update.getUpdateId(), e.toString());
+        }
+        // Wind the session back: the uncommitted updates pass its "already received" filter when they come again.
+        session.getLastReceivedUpdate().set(committed);
+        waitOrStop(failureBackoff);
+        failureBackoff = Math.min(failureBackoff * 2, MAX_BACKOFF_MS);
+    }
+
+    private void save() {
+        try {
+            checkpoints.save(CHECKPOINT, new JsonObject().put("lastUpdateId", committed));
+        } catch (RuntimeException e) {
+            // The updates are committed; without the checkpoint a restart gets them again, and they are
+            // recognised as duplicates. The next batch saves a newer checkpoint.
+            log.warn("telegram checkpoint not saved inbox={} lastUpdate={}: {}", inboxId, committed, e.toString());
+        }
+    }
+
+    private void waitOrStop(long millis) {
+        try {
+            stopSignal.await(millis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * TelegramBots sleeps between failed getUpdates calls with {@code Thread.sleep(nextBackOffMillis())}, which
+     * {@link #stop()} could not cut short. This backoff waits on the stop signal itself and lets the session sleep
+     * for zero, so stopping never waits for a backoff to run out.
+     */
+    private final class StopAwareBackOff implements BackOff {
+        private long next = 500;
+
+        /** Called by the session after every successful getUpdates. */
+        @Override
+        public void reset() {
+            next = 500;
+            lastError = null;
+        }
+
+        @Override
+        public long nextBackOffMillis() {
+            if (!stopping) {
+                waitOrStop(next);
+                next = Math.min(next * 2, MAX_BACKOFF_MS);
+            }
+            return 0;
+        }
+    }
+}

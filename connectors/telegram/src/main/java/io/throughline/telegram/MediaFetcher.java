@@ -1,0 +1,114 @@
+package io.throughline.telegram;
+
+import io.throughline.connector.AttachmentStore;
+import io.throughline.connector.InboundAttachment;
+import io.throughline.connector.StoredFile;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.telegram.telegrambots.meta.api.objects.File;
+
+/**
+ * Fetches a message's files into the attachment store: getFile, then a download from the configured Bot API
+ * server. A file over the limit, or one Telegram no longer serves, becomes a note in the message ("file too
+ * large", with its name and size) instead of blocking the message; a passing fault (the network, Telegram's own
+ * trouble) is thrown so the whole update is tried again.
+ */
+final class MediaFetcher {
+
+    private static final Logger log = LoggerFactory.getLogger(MediaFetcher.class);
+
+    private final BotApi api;
+    private final AttachmentStore store;
+    private final long maxBytes;
+    private final long inboxId;
+
+    MediaFetcher(BotApi api, AttachmentStore store, long maxBytes, long inboxId) {
+        this.api = api;
+        this.store = store;
+        this.maxBytes = maxBytes;
+        this.inboxId = inboxId;
+    }
+
+    /**
+     * The stored files, and a note for each that could not be stored.
+     *
+     * @param attachments the files now in the attachment store
+     * @param notes lines for the message body, one per file left out
+     */
+    record Fetched(List<InboundAttachment> attachments, List<String> notes) {
+    }
+
+    Fetched fetch(List<FileRef> files) throws BotApiException {
+        List<InboundAttachment> attachments = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
+        for (FileRef ref : files) {
+            if (ref.size() > maxBytes) {
+                notes.add(tooLarge(ref, ref.size()));
+                continue;
+            }
+            File file;
+            try {
+                file = api.getFile(ref.fileId());
+            } catch (BotApiException e) {
+                if (e.transientFailure()) {
+                    throw e;
+                }
+                notes.add(e.description() != null && e.description().toLowerCase(Locale.ROOT).contains("too big")
+                        ? tooLarge(ref, ref.size()) : unavailable(ref, e.description()));
+                continue;
+            }
+            long announced = file.getFileSize() == null ? ref.size() : file.getFileSize();
+            if (announced > maxBytes) {
+                notes.add(tooLarge(ref, announced));
+                continue;
+            }
+            if (file.getFilePath() == null) {
+                notes.add(unavailable(ref, "Telegram gave no download path"));
+                continue;
+            }
+            try {
+                storeOne(ref, file.getFilePath()).ifPresentOrElse(attachments::add,
+                        () -> notes.add(tooLarge(ref, -1)));
+            } catch (BotApiException e) {
+                if (e.transientFailure()) {
+                    throw e;
+                }
+                notes.add(unavailable(ref, e.description()));
+            }
+        }
+        return new Fetched(attachments, notes);
+    }
+
+    /** The stored file, or empty when its content turned out larger than the limit (nothing is kept then). */
+    private Optional<InboundAttachment> storeOne(FileRef ref, String path) throws BotApiException {
+        try (InputStream content = api.download(path)) {
+            StoredFile stored = store.store(content, ref.filename(), ref.contentType(), maxBytes);
+            log.debug("telegram file stored inbox={} kind={} size={}", inboxId, ref.kind(), stored.size());
+            return Optional.of(new InboundAttachment(stored, null, "sticker".equals(ref.kind())));
+        } catch (AttachmentStore.FileTooLarge e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            // The download broke off (or the disk refused): nothing was kept, so the update is tried again.
+            throw BotApiException.unreachable("file download", e);
+        }
+    }
+
+    private String tooLarge(FileRef ref, long size) {
+        String given = size > 0 ? ", " + FileRef.humanSize(size) : "";
+        log.info("telegram file over the limit inbox={} kind={} size={} limit={}", inboxId, ref.kind(), size,
+                maxBytes);
+        return "[File too large: \"" + ref.filename() + "\"" + given + "; bots can fetch files up to "
+                + FileRef.humanSize(maxBytes) + ". Ask the customer to send it another way.]";
+    }
+
+    private String unavailable(FileRef ref, String why) {
+        log.info("telegram file unavailable inbox={} kind={} reason={}", inboxId, ref.kind(), why);
+        return "[File not available: \"" + ref.filename() + "\" (" + why + ")]";
+    }
+}

@@ -1,0 +1,254 @@
+package io.throughline.telegram;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
+import org.telegram.telegrambots.meta.api.objects.Audio;
+import org.telegram.telegrambots.meta.api.objects.Contact;
+import org.telegram.telegrambots.meta.api.objects.Dice;
+import org.telegram.telegrambots.meta.api.objects.Document;
+import org.telegram.telegrambots.meta.api.objects.MessageEntity;
+import org.telegram.telegrambots.meta.api.objects.Venue;
+import org.telegram.telegrambots.meta.api.objects.Video;
+import org.telegram.telegrambots.meta.api.objects.VideoNote;
+import org.telegram.telegrambots.meta.api.objects.Voice;
+import org.telegram.telegrambots.meta.api.objects.games.Animation;
+import org.telegram.telegrambots.meta.api.objects.location.Location;
+import org.telegram.telegrambots.meta.api.objects.message.Message;
+import org.telegram.telegrambots.meta.api.objects.photo.PhotoSize;
+import org.telegram.telegrambots.meta.api.objects.polls.Poll;
+import org.telegram.telegrambots.meta.api.objects.stickers.Sticker;
+
+/**
+ * What a customer's Telegram message says, as agents should read it: the text or caption, then a line for each
+ * thing that is not plain text (a sticker, a location, a shared contact, a poll), and the files to fetch. A pure
+ * function of the message.
+ *
+ * @param text the body to store (may be empty when the message is only a file)
+ * @param html the same with the customer's formatting (bold, links behind words), or null when it has none
+ * @param files the files to fetch into the attachment store, in order
+ * @param sharedPhone the phone number of a contact the sender shared about themselves (Telegram's "share my
+ *     contact" button), or null; only then is it proven
+ * @param substantive false for service messages (a pinned message, a member joining) that carry nothing to answer
+ */
+record MessageContent(String text, String html, List<FileRef> files, String sharedPhone, boolean substantive) {
+
+    /** What Telegram sends as phone_number: international digits, with or without the plus. */
+    private static final Pattern PHONE = Pattern.compile("\\+?\\d{5,15}");
+
+    static MessageContent of(Message message) {
+        List<String> lines = new ArrayList<>();
+        List<FileRef> files = new ArrayList<>();
+        String body = message.getText() != null ? message.getText() : message.getCaption();
+        if (body != null && !body.isBlank()) {
+            lines.add(body);
+        }
+        String sharedPhone = null;
+        boolean known = body != null;
+
+        if (message.getPhoto() != null && !message.getPhoto().isEmpty()) {
+            files.add(photo(message.getPhoto()));
+            known = true;
+        }
+        if (message.getAnimation() != null) {
+            // Telegram also sets "document" on animations for old clients: fetch the file once.
+            files.add(animation(message.getAnimation()));
+            known = true;
+        } else if (message.getDocument() != null) {
+            files.add(document(message.getDocument()));
+            known = true;
+        }
+        if (message.getVoice() != null) {
+            files.add(voice(message.getVoice()));
+            known = true;
+        }
+        if (message.getAudio() != null) {
+            files.add(audio(message.getAudio()));
+            known = true;
+        }
+        if (message.getVideo() != null) {
+            files.add(video(message.getVideo()));
+            known = true;
+        }
+        if (message.getVideoNote() != null) {
+            files.add(videoNote(message.getVideoNote()));
+            known = true;
+        }
+        if (message.getSticker() != null) {
+            Sticker sticker = message.getSticker();
+            lines.add("[Sticker" + (sticker.getEmoji() == null ? "" : " " + sticker.getEmoji()) + "]");
+            if (!Boolean.TRUE.equals(sticker.getIsAnimated()) && !Boolean.TRUE.equals(sticker.getIsVideo())) {
+                // Static stickers are WebP images a browser shows; animated (TGS) and video ones it cannot.
+                files.add(new FileRef(sticker.getFileId(), sticker.getFileUniqueId(), size(sticker.getFileSize()),
+                        "sticker-" + sticker.getFileUniqueId() + ".webp", "image/webp", "sticker"));
+            }
+            known = true;
+        }
+        if (message.getVenue() != null) {
+            lines.add(venue(message.getVenue()));
+            known = true;
+        } else if (message.getLocation() != null) {
+            lines.add(location(message.getLocation()));
+            known = true;
+        }
+        if (message.getContact() != null) {
+            Contact contact = message.getContact();
+            lines.add(contact(contact));
+            Long from = message.getFrom() == null ? null : message.getFrom().getId();
+            if (contact.getPhoneNumber() != null && contact.getUserId() != null && contact.getUserId().equals(from)
+                    && PHONE.matcher(contact.getPhoneNumber().strip()).matches()) {
+                // Only a contact card of the sender themselves proves the number (the "share my phone number"
+                // button); anyone can forward someone else's card.
+                sharedPhone = contact.getPhoneNumber();
+            }
+            known = true;
+        }
+        if (message.getPoll() != null) {
+            lines.add(poll(message.getPoll()));
+            known = true;
+        }
+        if (message.getDice() != null) {
+            Dice dice = message.getDice();
+            lines.add("[Dice " + dice.getEmoji() + " " + dice.getValue() + "]");
+            known = true;
+        }
+        boolean service = message.getNewChatMembers() != null && !message.getNewChatMembers().isEmpty()
+                || message.getLeftChatMember() != null || message.getPinnedMessage() != null
+                || message.getNewChatTitle() != null || message.getNewChatPhoto() != null
+                || Boolean.TRUE.equals(message.getGroupchatCreated())
+                || Boolean.TRUE.equals(message.getSuperGroupCreated());
+        if (!known && !service) {
+            // Something newer than this connector (a story, a giveaway, a checklist): say so rather than drop it.
+            lines.add("[Unsupported Telegram message: open the chat in Telegram to see it]");
+            known = true;
+        }
+        String html = EntityHtml.render(body, entities(message));
+        if (html != null && !lines.isEmpty() && lines.getFirst().equals(body)) {
+            StringBuilder withLines = new StringBuilder(html);
+            lines.subList(1, lines.size()).forEach(line -> withLines.append("<br>").append(TelegramHtml.escape(line)
+                    .replace("\n", "<br>")));
+            html = withLines.toString();
+        } else {
+            html = null;
+        }
+        return new MessageContent(String.join("\n", lines), html, files, sharedPhone, known);
+    }
+
+    /**
+     * The text's or caption's entities. TelegramBots cuts each entity's text out of the message when asked for
+     * them; offsets that do not fit the text would throw, and must not make the message impossible to take in.
+     */
+    private static List<MessageEntity> entities(Message message) {
+        try {
+            return message.getText() != null ? message.getEntities() : message.getCaptionEntities();
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static FileRef photo(List<PhotoSize> sizes) {
+        // Telegram lists the same photo in several resolutions: keep the largest.
+        PhotoSize largest = sizes.stream()
+                .max(Comparator.comparingLong(p -> (long) p.getWidth() * p.getHeight())).orElseThrow();
+        return new FileRef(largest.getFileId(), largest.getFileUniqueId(), size(largest.getFileSize()),
+                "photo-" + largest.getFileUniqueId() + ".jpg", "image/jpeg", "photo");
+    }
+
+    private static FileRef document(Document document) {
+        return new FileRef(document.getFileId(), document.getFileUniqueId(), size(document.getFileSize()),
+                name(document.getFileName(), "document-" + document.getFileUniqueId()),
+                type(document.getMimeType(), "application/octet-stream"), "document");
+    }
+
+    private static FileRef animation(Animation animation) {
+        return new FileRef(animation.getFileId(), animation.getFileUniqueId(), size(animation.getFileSize()),
+                name(animation.getFileName(), "animation-" + animation.getFileUniqueId() + ".mp4"),
+                type(animation.getMimeType(), "video/mp4"), "animation");
+    }
+
+    private static FileRef voice(Voice voice) {
+        return new FileRef(voice.getFileId(), voice.getFileUniqueId(), size(voice.getFileSize()),
+                "voice-" + voice.getFileUniqueId() + ".ogg", type(voice.getMimeType(), "audio/ogg"), "voice");
+    }
+
+    private static FileRef audio(Audio audio) {
+        String fallback = audio.getTitle() != null ? audio.getTitle() + ".mp3" : "audio-" + audio.getFileUniqueId()
+                + ".mp3";
+        return new FileRef(audio.getFileId(), audio.getFileUniqueId(), size(audio.getFileSize()),
+                name(audio.getFileName(), fallback), type(audio.getMimeType(), "audio/mpeg"), "audio");
+    }
+
+    private static FileRef video(Video video) {
+        return new FileRef(video.getFileId(), video.getFileUniqueId(), size(video.getFileSize()),
+                name(video.getFileName(), "video-" + video.getFileUniqueId() + ".mp4"),
+                type(video.getMimeType(), "video/mp4"), "video");
+    }
+
+    private static FileRef videoNote(VideoNote note) {
+        return new FileRef(note.getFileId(), note.getFileUniqueId(), size(note.getFileSize()),
+                "video-note-" + note.getFileUniqueId() + ".mp4", "video/mp4", "video_note");
+    }
+
+    static String location(Location location) {
+        String where = coordinates(location);
+        String live = location.getLivePeriod() != null ? " (live)" : "";
+        return "[Location" + live + ": " + where + " " + mapLink(location) + "]";
+    }
+
+    private static String venue(Venue venue) {
+        StringBuilder out = new StringBuilder("[Place: ").append(venue.getTitle());
+        if (venue.getAddress() != null && !venue.getAddress().isBlank()) {
+            out.append(", ").append(venue.getAddress());
+        }
+        if (venue.getLocation() != null) {
+            out.append(" ").append(mapLink(venue.getLocation()));
+        }
+        return out.append("]").toString();
+    }
+
+    private static String contact(Contact contact) {
+        String name = String.join(" ", nonBlank(contact.getFirstName(), contact.getLastName()));
+        return "[Contact: " + (name.isEmpty() ? "" : name + ", ") + contact.getPhoneNumber() + "]";
+    }
+
+    private static String poll(Poll poll) {
+        StringBuilder out = new StringBuilder("[Poll: ").append(poll.getQuestion());
+        if (poll.getOptions() != null) {
+            poll.getOptions().forEach(o -> out.append("\n - ").append(o.getText()));
+        }
+        return out.append("]").toString();
+    }
+
+    private static String coordinates(Location location) {
+        return String.format(Locale.ROOT, "%.6f, %.6f", location.getLatitude(), location.getLongitude());
+    }
+
+    private static String mapLink(Location location) {
+        return String.format(Locale.ROOT, "https://www.openstreetmap.org/?mlat=%.6f&mlon=%.6f#map=17/%.6f/%.6f",
+                location.getLatitude(), location.getLongitude(), location.getLatitude(), location.getLongitude());
+    }
+
+    private static List<String> nonBlank(String... parts) {
+        List<String> out = new ArrayList<>();
+        for (String part : parts) {
+            if (part != null && !part.isBlank()) {
+                out.add(part.strip());
+            }
+        }
+        return out;
+    }
+
+    private static long size(Number value) {
+        return value == null ? -1 : value.longValue();
+    }
+
+    private static String name(String given, String fallback) {
+        return given == null || given.isBlank() ? fallback : given;
+    }
+
+    private static String type(String given, String fallback) {
+        return given == null || given.isBlank() ? fallback : given;
+    }
+}

@@ -1,0 +1,155 @@
+package io.throughline.telegram;
+
+import io.throughline.connector.DeliveryFailure;
+import io.throughline.connector.DeliveryReceipt;
+import io.throughline.connector.IdentityKind;
+import io.throughline.connector.OutboundAttachment;
+import io.throughline.connector.OutboundMessage;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.telegram.telegrambots.meta.api.methods.ParseMode;
+import org.telegram.telegrambots.meta.api.methods.send.SendDocument;
+import org.telegram.telegrambots.meta.api.methods.send.SendMessage;
+import org.telegram.telegrambots.meta.api.methods.send.SendPhoto;
+import org.telegram.telegrambots.meta.api.objects.InputFile;
+import org.telegram.telegrambots.meta.api.objects.ReplyParameters;
+import org.telegram.telegrambots.meta.api.objects.message.Message;
+
+/**
+ * Delivers an agent reply to a Telegram chat: the text escaped into HTML parse mode (split past 4096 characters),
+ * as a reply to the customer's last message, then each attachment as a photo or a document. Telegram's refusals
+ * become the outbox's decisions: 403 (the customer blocked the bot) fails for good with Telegram's words, 429
+ * waits {@code retry_after}, the network and Telegram's own errors retry.
+ *
+ * <p>Telegram has no idempotency key. A reply in several parts remembers, per delivery, the parts already sent, so
+ * a retry on this node continues where the failure stopped instead of repeating them.
+ */
+final class ReplySender {
+
+    /** sendPhoto takes up to 10 MB; sendDocument up to 50 MB (https://core.telegram.org/bots/api#sending-files). */
+    static final long PHOTO_LIMIT = 10L * 1024 * 1024;
+    static final long DOCUMENT_LIMIT = 50L * 1024 * 1024;
+    private static final Set<String> PHOTO_TYPES = Set.of("image/jpeg", "image/png", "image/webp");
+    private static final int REMEMBERED_DELIVERIES = 1_000;
+
+    private final BotApi api;
+    private final Map<Long, List<Integer>> partsSent = Collections.synchronizedMap(
+            new LinkedHashMap<>(16, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<Long, List<Integer>> eldest) {
+                    return size() > REMEMBERED_DELIVERIES;
+                }
+            });
+
+    ReplySender(BotApi api) {
+        this.api = api;
+    }
+
+    DeliveryReceipt send(OutboundMessage message) throws DeliveryFailure {
+        if (message.to().kind() != IdentityKind.TELEGRAM) {
+            throw DeliveryFailure.permanent("a telegram inbox can only reach telegram accounts, not "
+                    + message.to().kind().wireName());
+        }
+        JsonObject last = message.thread().inReplyToMetadata();
+        // The chat of the customer's last message (a group, when groups are accepted); in a private chat the
+        // chat id equals the user id, which is the recipient identity.
+        String chatId = last.getString("chatId") != null ? last.getString("chatId") : message.to().value();
+        // A greeting answers /start; quoting "/start" back would only look odd.
+        Integer replyTo = "start".equals(last.getString("command")) ? null : last.getInteger("messageId");
+
+        List<Part> parts = parts(message);
+        if (parts.isEmpty()) {
+            throw DeliveryFailure.permanent("the reply has neither text nor attachments");
+        }
+        List<Integer> sent = partsSent.computeIfAbsent(message.deliveryId(), id -> new ArrayList<>());
+        synchronized (sent) {
+            for (int i = sent.size(); i < parts.size(); i++) {
+                try {
+                    sent.add(parts.get(i).send(api, chatId, i == 0 ? replyTo : null).getMessageId());
+                } catch (BotApiException e) {
+                    throw failure(e, parts.size() > 1 ? "part " + (i + 1) + " of " + parts.size() + ": " : "");
+                }
+            }
+            partsSent.remove(message.deliveryId());
+            JsonArray ids = new JsonArray();
+            sent.forEach(ids::add);
+            return new DeliveryReceipt(chatId + ":" + sent.getFirst(),
+                    new JsonObject().put("chatId", chatId).put("messageIds", ids));
+        }
+    }
+
+    private static List<Part> parts(OutboundMessage message) throws DeliveryFailure {
+        List<Part> parts = new ArrayList<>();
+        for (String chunk : TelegramHtml.split(message.text(), TelegramHtml.MAX_MESSAGE)) {
+            parts.add(new TextPart(TelegramHtml.escape(chunk)));
+        }
+        for (OutboundAttachment file : message.attachments()) {
+            if (file.size() > DOCUMENT_LIMIT) {
+                throw DeliveryFailure.permanent("attachment \"" + file.filename() + "\" ("
+                        + FileRef.humanSize(file.size()) + ") is over Telegram's 50 MB limit for bots");
+            }
+            boolean photo = PHOTO_TYPES.contains(file.contentType()) && file.size() <= PHOTO_LIMIT;
+            parts.add(photo ? new PhotoPart(file) : new DocumentPart(file));
+        }
+        return parts;
+    }
+
+    /** Telegram's answer as the outbox's decision, in words an agent can act on. */
+    static DeliveryFailure failure(BotApiException e, String where) {
+        if (!e.answered()) {
+            return DeliveryFailure.retryable("Telegram unreachable: " + where + e.description(), e);
+        }
+        String said = "Telegram: " + where + e.description();
+        return switch (e.errorCode()) {
+            case 429 -> DeliveryFailure.retryAfter(said,
+                    Duration.ofSeconds(e.retryAfter() == null ? 5 : Math.max(1, e.retryAfter())));
+            case 401, 404 -> DeliveryFailure.retryable(said + " (the bot token was refused: check it in the inbox"
+                    + " settings)", e);
+            default -> e.errorCode() >= 500 ? DeliveryFailure.retryable(said, e) : DeliveryFailure.permanent(said);
+        };
+    }
+
+    private static ReplyParameters replyTo(Integer messageId) {
+        // allow_sending_without_reply: the customer may have deleted the message meanwhile.
+        return messageId == null ? null
+                : ReplyParameters.builder().messageId(messageId).allowSendingWithoutReply(true).build();
+    }
+
+    /** One Telegram message of a reply. */
+    private sealed interface Part permits TextPart, PhotoPart, DocumentPart {
+        Message send(BotApi api, String chatId, Integer replyTo) throws BotApiException;
+    }
+
+    private record TextPart(String html) implements Part {
+        @Override
+        public Message send(BotApi api, String chatId, Integer replyTo) throws BotApiException {
+            return api.call("sendMessage", SendMessage.builder().chatId(chatId).text(html)
+                    .parseMode(ParseMode.HTML).replyParameters(replyTo(replyTo)).build());
+        }
+    }
+
+    private record PhotoPart(OutboundAttachment file) implements Part {
+        @Override
+        public Message send(BotApi api, String chatId, Integer replyTo) throws BotApiException {
+            return api.sendPhoto(SendPhoto.builder().chatId(chatId)
+                    .photo(new InputFile(file.content().toFile(), file.filename()))
+                    .replyParameters(replyTo(replyTo)).build());
+        }
+    }
+
+    private record DocumentPart(OutboundAttachment file) implements Part {
+        @Override
+        public Message send(BotApi api, String chatId, Integer replyTo) throws BotApiException {
+            return api.sendDocument(SendDocument.builder().chatId(chatId)
+                    .document(new InputFile(file.content().toFile(), file.filename()))
+                    .replyParameters(replyTo(replyTo)).build());
+        }
+    }
+}

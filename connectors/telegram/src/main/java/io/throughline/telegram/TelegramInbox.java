@@ -1,0 +1,143 @@
+package io.throughline.telegram;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.throughline.connector.ChannelInbox;
+import io.throughline.connector.ConnectorHealth;
+import io.throughline.connector.DeliveryFailure;
+import io.throughline.connector.DeliveryReceipt;
+import io.throughline.connector.InboxContext;
+import io.throughline.connector.OutboundMessage;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.concurrent.locks.ReentrantLock;
+import okhttp3.OkHttpClient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.telegram.telegrambots.meta.api.objects.Update;
+
+/**
+ * One telegram inbox open on this node. Any node sends replies; receiving (the long poll, or keeping the webhook
+ * registered) runs on the node holding the inbox's lock. Webhook calls may land on any node: each is committed
+ * before it is answered, and the sink's idempotency makes a redelivery harmless.
+ */
+final class TelegramInbox implements ChannelInbox {
+
+    private static final Logger log = LoggerFactory.getLogger(TelegramInbox.class);
+    static final String WEBHOOK_CHECKPOINT = "webhook";
+
+    private final InboxContext context;
+    private final TelegramConfig config;
+    private final BotApi api;
+    private final ObjectMapper json;
+    private final UpdateHandler handler;
+    private final ReplySender replies;
+    private final ReentrantLock webhookOrder = new ReentrantLock();
+    private volatile LongPoller poller;
+    private volatile String webhookState = "webhook registered at provisioning";
+
+    TelegramInbox(InboxContext context, OkHttpClient http, ObjectMapper json) {
+        this.context = context;
+        this.config = TelegramConfig.from(context.config());
+        this.json = json;
+        this.api = new BotApi(config, http, json, String.valueOf(context.inbox().id()));
+        MediaFetcher media = new MediaFetcher(api, context.attachments(), config.maxFileSize(), context.inbox().id());
+        this.handler = new UpdateHandler(context.inbox().id(), config, context.sink(), media);
+        this.replies = new ReplySender(api);
+    }
+
+    TelegramConfig config() {
+        return config;
+    }
+
+    @Override
+    public DeliveryReceipt send(OutboundMessage message) throws DeliveryFailure {
+        return replies.send(message);
+    }
+
+    /**
+     * Long polling: starts the poller. Webhook: registers the webhook again with the stored secret, so it points
+     * at the current public URL even when that changed since provisioning.
+     */
+    @Override
+    public void startReceiving() throws Exception {
+        if (config.mode() == TelegramConfig.Mode.WEBHOOK) {
+            String url = TelegramConnector.webhookUrl(context.publicUrl(), context.inbox().id());
+            api.setWebhook(url, config.webhookSecret());
+            webhookState = "webhook registered";
+            log.info("telegram webhook registered inbox={} url={}", context.inbox().id(), url);
+            return;
+        }
+        LongPoller started = new LongPoller(context.inbox().id(), api, handler, context.checkpoints(), json);
+        started.start();
+        poller = started;
+    }
+
+    @Override
+    public void stopReceiving() {
+        LongPoller current = poller;
+        poller = null;
+        if (current != null) {
+            current.stop();
+        }
+    }
+
+    @Override
+    public ConnectorHealth health() {
+        if (config.mode() == TelegramConfig.Mode.WEBHOOK) {
+            return ConnectorHealth.up(webhookState + " @" + config.botUsername());
+        }
+        LongPoller current = poller;
+        return current == null ? ConnectorHealth.up("@" + config.botUsername() + ", long polling on another node")
+                : current.health();
+    }
+
+    @Override
+    public void close() {
+        stopReceiving();
+        api.close();
+    }
+
+    /** Whether a webhook call carries this inbox's secret (compared in constant time). */
+    boolean webhookSecretMatches(String presented) {
+        if (config.mode() != TelegramConfig.Mode.WEBHOOK || config.webhookSecret() == null || presented == null) {
+            return false;
+        }
+        return MessageDigest.isEqual(config.webhookSecret().getBytes(StandardCharsets.UTF_8),
+                presented.getBytes(StandardCharsets.UTF_8));
+    }
+
+    boolean webhookMode() {
+        return config.mode() == TelegramConfig.Mode.WEBHOOK;
+    }
+
+    /**
+     * Takes one webhook update, returning after commit. Telegram sends one update at a time (max_connections=1)
+     * and repeats the current one until it gets a 200, so an update_id equal to the last committed one is that
+     * repetition and is acknowledged without work. Updates are handled in order on this node.
+     */
+    UpdateHandler.Outcome receive(Update update, String type) throws BotApiException {
+        webhookOrder.lock();
+        try {
+            int last = context.checkpoints().load(WEBHOOK_CHECKPOINT).map(c -> c.getInteger("lastUpdateId", 0))
+                    .orElse(0);
+            if (update.getUpdateId() != null && update.getUpdateId() == last) {
+                log.debug("telegram webhook repeat acknowledged inbox={} update={}", context.inbox().id(), last);
+                return UpdateHandler.Outcome.DUPLICATE;
+            }
+            UpdateHandler.Outcome outcome = handler.handle(update, type);
+            if (update.getUpdateId() != null) {
+                context.checkpoints().save(WEBHOOK_CHECKPOINT,
+                        new JsonObject().put("lastUpdateId", update.getUpdateId()));
+            }
+            webhookState = "webhook receiving";
+            return outcome;
+        } finally {
+            webhookOrder.unlock();
+        }
+    }
+
+    long id() {
+        return context.inbox().id();
+    }
+}

@@ -1,0 +1,230 @@
+package io.throughline.telegram;
+
+import io.throughline.connector.Identity;
+import io.throughline.connector.IdentityKind;
+import io.throughline.connector.InboundEdit;
+import io.throughline.connector.InboundMessage;
+import io.throughline.connector.InboundSink;
+import io.throughline.connector.IngestReceipt;
+import io.throughline.connector.Sender;
+import io.throughline.connector.ThreadHints;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.telegram.telegrambots.meta.api.objects.Update;
+import org.telegram.telegrambots.meta.api.objects.User;
+import org.telegram.telegrambots.meta.api.objects.chat.Chat;
+import org.telegram.telegrambots.meta.api.objects.message.Message;
+
+/**
+ * Takes one update into Throughline: a customer message through {@link InboundSink#accept}, an edit through
+ * {@link InboundSink#edit}; groups (unless accepted), channels and update types we do not handle are logged with
+ * their type and skipped. It returns only after the sink committed, so the caller may then acknowledge the update
+ * to Telegram. A passing fault (the network, the database) is thrown: the caller tries the update again, and
+ * the sink's idempotency on {@code (chat_id, message_id)} makes that safe.
+ */
+final class UpdateHandler {
+
+    private static final Logger log = LoggerFactory.getLogger(UpdateHandler.class);
+    /** {@code /start}, {@code /start@our_bot}, with the deep-link payload: 1-64 of A-Z, a-z, 0-9, _ and -. */
+    private static final Pattern START = Pattern.compile("/start(?:@\\w+)?(?:\\s+(\\S+))?\\s*");
+    private static final Pattern PAYLOAD = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+
+    private final long inboxId;
+    private final TelegramConfig config;
+    private final InboundSink sink;
+    private final MediaFetcher media;
+
+    UpdateHandler(long inboxId, TelegramConfig config, InboundSink sink, MediaFetcher media) {
+        this.inboxId = inboxId;
+        this.config = config;
+        this.sink = sink;
+        this.media = media;
+    }
+
+    /** What became of an update, for logs and tests. */
+    enum Outcome {
+        STORED, DUPLICATE, EDITED, SKIPPED, BLOCKED, NOT_FOUND
+    }
+
+    Outcome handle(Update update) throws BotApiException {
+        return handle(update, UpdateTypes.of(update));
+    }
+
+    /** The same, with the update's type as its JSON names it (a webhook sees types newer than TelegramBots). */
+    Outcome handle(Update update, String type) throws BotApiException {
+        if (update.getMessage() != null) {
+            return message(update, update.getMessage());
+        }
+        if (update.getEditedMessage() != null) {
+            return edit(update, update.getEditedMessage());
+        }
+        return skip(update, type, "not a customer message");
+    }
+
+    private Outcome message(Update update, Message message) throws BotApiException {
+        String refusal = refusal(message);
+        if (refusal != null) {
+            return skip(update, "message in " + message.getChat().getType(), refusal);
+        }
+        MessageContent content = MessageContent.of(message);
+        if (!content.substantive()) {
+            return skip(update, "service message", "nothing a customer wrote");
+        }
+        Chat chat = message.getChat();
+        User from = message.getFrom();
+        String externalId = externalId(chat, message);
+        JsonObject metadata = metadata(update, message);
+        InboundMessage.Builder builder = InboundMessage.builder(externalId, sender(from, content.sharedPhone()))
+                .sentAt(Instant.ofEpochSecond(message.getDate()));
+
+        Matcher start = chat.isUserChat() && message.getText() != null
+                ? START.matcher(message.getText().strip()) : null;
+        if (start != null && start.matches()) {
+            startCommand(builder, metadata, start.group(1));
+        } else {
+            body(builder, content);
+        }
+        IngestReceipt receipt = sink.accept(builder.metadata(metadata).build());
+        Outcome outcome = switch (receipt.outcome()) {
+            case STORED -> Outcome.STORED;
+            case DUPLICATE -> Outcome.DUPLICATE;
+            case BLOCKED -> Outcome.BLOCKED;
+            case NOT_FOUND -> Outcome.NOT_FOUND;
+        };
+        log.debug("telegram update taken inbox={} update={} message={} outcome={}", inboxId, update.getUpdateId(),
+                receipt.messageId(), outcome);
+        return outcome;
+    }
+
+    /**
+     * Opening the bot (bare /start) or following a deep link (/start &lt;token&gt;): the token goes to the server
+     * to redeem and is never stored in the text; the greeting goes out through the outbox, once.
+     */
+    private void startCommand(InboundMessage.Builder builder, JsonObject metadata, String payload) {
+        metadata.put("command", "start");
+        builder.text("/start").autoReply(config.greeting());
+        if (payload != null && PAYLOAD.matcher(payload).matches()) {
+            builder.thread(ThreadHints.linkToken(payload));
+        }
+    }
+
+    /** The text, the files fetched into the attachment store, and a note for each file left out. */
+    private void body(InboundMessage.Builder builder, MessageContent content) throws BotApiException {
+        MediaFetcher.Fetched fetched = media.fetch(content.files());
+        List<String> lines = new ArrayList<>();
+        if (!content.text().isEmpty()) {
+            lines.add(content.text());
+        }
+        lines.addAll(fetched.notes());
+        builder.text(String.join("\n", lines));
+        if (content.html() != null) {
+            StringBuilder html = new StringBuilder(content.html());
+            fetched.notes().forEach(note -> html.append("<br>").append(TelegramHtml.escape(note)));
+            builder.html(html.toString());
+        }
+        fetched.attachments().forEach(builder::attachment);
+    }
+
+    private Outcome edit(Update update, Message message) {
+        String refusal = refusal(message);
+        if (refusal != null) {
+            return skip(update, "edit in " + message.getChat().getType(), refusal);
+        }
+        if (message.getLocation() != null && message.getLocation().getLivePeriod() != null) {
+            // A live location re-sends its position every few seconds: keeping each as an edit is noise.
+            return skip(update, "live location update", "position changes are not kept");
+        }
+        MessageContent content = MessageContent.of(message);
+        Instant editedAt = message.getEditDate() == null ? null : Instant.ofEpochSecond(message.getEditDate());
+        JsonObject metadata = new JsonObject().put("editUpdateId", update.getUpdateId());
+        IngestReceipt receipt = sink.edit(new InboundEdit(externalId(message.getChat(), message), content.text(),
+                content.html(), editedAt, metadata));
+        if (receipt.outcome() == IngestReceipt.Outcome.NOT_FOUND) {
+            log.info("telegram edit of an unknown message skipped inbox={} update={}", inboxId,
+                    update.getUpdateId());
+            return Outcome.NOT_FOUND;
+        }
+        return receipt.outcome() == IngestReceipt.Outcome.STORED ? Outcome.EDITED : Outcome.DUPLICATE;
+    }
+
+    /** Why a message is not taken in, or null when it is a customer's. */
+    private String refusal(Message message) {
+        Chat chat = message.getChat();
+        if (chat.isChannelChat()) {
+            return "channel posts are not customer messages";
+        }
+        if ((chat.isGroupChat() || chat.isSuperGroupChat()) && !config.acceptGroups()) {
+            return "groups are not accepted (acceptGroups is off)";
+        }
+        if (message.getFrom() == null || message.getSenderChat() != null) {
+            return "sent on behalf of a chat, not by a person";
+        }
+        if (Boolean.TRUE.equals(message.getFrom().getIsBot())) {
+            return "sent by a bot";
+        }
+        return null;
+    }
+
+    private Outcome skip(Update update, String type, String reason) {
+        log.info("telegram update skipped inbox={} update={} type={} reason={}", inboxId, update.getUpdateId(), type,
+                reason);
+        return Outcome.SKIPPED;
+    }
+
+    /** Telegram numbers messages per chat: the pair is unique and stable across redeliveries. */
+    static String externalId(Chat chat, Message message) {
+        return chat.getId() + ":" + message.getMessageId();
+    }
+
+    private static Sender sender(User from, String sharedPhone) {
+        List<Identity> identities = new ArrayList<>();
+        identities.add(Identity.proven(IdentityKind.TELEGRAM, String.valueOf(from.getId())));
+        if (sharedPhone != null) {
+            // Telegram hands out numbers in international form, sometimes without the plus.
+            String phone = sharedPhone.strip();
+            identities.add(Identity.proven(IdentityKind.PHONE, phone.startsWith("+") ? phone : "+" + phone));
+        }
+        String name = (from.getFirstName() == null ? "" : from.getFirstName())
+                + (from.getLastName() == null ? "" : " " + from.getLastName());
+        if (name.isBlank() && from.getUserName() != null) {
+            name = "@" + from.getUserName();
+        }
+        return new Sender(name.isBlank() ? null : name.strip(), identities);
+    }
+
+    /**
+     * What a reply needs to find its way back ({@code chatId}, {@code messageId}: the server hands them to
+     * {@code send} as {@code ReplyThread#inReplyToMetadata}), and what agents may want to see.
+     */
+    private static JsonObject metadata(Update update, Message message) {
+        Chat chat = message.getChat();
+        User from = message.getFrom();
+        JsonObject metadata = new JsonObject()
+                .put("chatId", String.valueOf(chat.getId()))
+                .put("messageId", message.getMessageId())
+                .put("chatType", chat.getType())
+                .put("updateId", update.getUpdateId());
+        if (from.getUserName() != null) {
+            metadata.put("username", from.getUserName());
+        }
+        if (from.getLanguageCode() != null) {
+            metadata.put("languageCode", from.getLanguageCode());
+        }
+        if (chat.getTitle() != null) {
+            metadata.put("chatTitle", chat.getTitle());
+        }
+        if (message.getReplyToMessage() != null) {
+            metadata.put("replyToMessageId", message.getReplyToMessage().getMessageId());
+        }
+        if (message.getMediaGroupId() != null) {
+            metadata.put("mediaGroupId", message.getMediaGroupId());
+        }
+        return metadata;
+    }
+}

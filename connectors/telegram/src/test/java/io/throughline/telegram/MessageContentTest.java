@@ -1,0 +1,79 @@
+package io.throughline.telegram;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import org.junit.jupiter.api.Test;
+import org.telegram.telegrambots.meta.api.objects.Update;
+
+/** What agents read for each kind of Telegram message, from update fixtures in the Bot API's own JSON. */
+class MessageContentTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Test
+    void aPhotoKeepsItsCaptionAndOnlyTheLargestSizeIsFetched() {
+        MessageContent content = content("photo_with_caption");
+        assertThat(content.text()).isEqualTo("Коробка пошкоджена");
+        assertThat(content.files()).singleElement().satisfies(file -> {
+            assertThat(file.fileId()).isEqualTo("AgACAgIAAxkBAAIBlarge");
+            assertThat(file.filename()).isEqualTo("photo-AQADlarge.jpg");
+            assertThat(file.contentType()).isEqualTo("image/jpeg");
+            assertThat(file.size()).isEqualTo(98765);
+        });
+    }
+
+    @Test
+    void anAnimationIsFetchedOnceThoughTelegramAlsoSendsItAsADocument() {
+        assertThat(content("animation").files()).singleElement()
+                .satisfies(file -> assertThat(file.filename()).isEqualTo("dance.gif.mp4"));
+    }
+
+    @Test
+    void aVenueShowsItsNameAddressAndAMapLinkInsteadOfBareCoordinates() {
+        assertThat(content("venue").text()).isEqualTo("[Place: Nova Poshta #12, vul. Doroshenka 5, Lviv"
+                + " https://www.openstreetmap.org/?mlat=49.841952&mlon=24.031592#map=17/49.841952/24.031592]");
+    }
+
+    @Test
+    void aPollShowsItsQuestionAndOptions() {
+        assertThat(content("poll").text()).isEqualTo("[Poll: Which colour?\n - Red\n - Blue]");
+    }
+
+    @Test
+    void anAnimatedStickerIsShownByItsEmojiWithoutAFileBrowsersCannotShow() {
+        MessageContent content = content("animated_sticker");
+        assertThat(content.text()).isEqualTo("[Sticker 😂]");
+        assertThat(content.files()).isEmpty();
+    }
+
+    @Test
+    void onlyTheSendersOwnContactCardProvesAPhone() {
+        assertThat(content("contact_own").sharedPhone()).isEqualTo("380501234567");
+        MessageContent forwarded = content("contact_forwarded");
+        assertThat(forwarded.sharedPhone()).isNull();
+        assertThat(forwarded.text()).isEqualTo("[Contact: Taras Kovalenko, +380671112233]");
+    }
+
+    @Test
+    void serviceMessagesCarryNothingToAnswer() {
+        assertThat(content("pinned_service").substantive()).isFalse();
+    }
+
+    @Test
+    void contentNewerThanTheConnectorIsAnnouncedRatherThanDropped() {
+        MessageContent content = content("story");
+        assertThat(content.substantive()).isTrue();
+        assertThat(content.text()).startsWith("[Unsupported Telegram message");
+    }
+
+    private static MessageContent content(String fixture) {
+        try (InputStream in = MessageContentTest.class.getResourceAsStream("/updates/" + fixture + ".json")) {
+            return MessageContent.of(JSON.readValue(in, Update.class).getMessage());
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,222 @@
+package io.throughline.telegram;
+
+import static io.throughline.telegram.TelegramSupport.WAIT;
+import static io.throughline.telegram.TelegramSupport.awaitMessages;
+import static io.throughline.telegram.TelegramSupport.bytes;
+import static io.throughline.telegram.TelegramSupport.contact;
+import static io.throughline.telegram.TelegramSupport.conversationOf;
+import static io.throughline.telegram.TelegramSupport.download;
+import static io.throughline.telegram.TelegramSupport.findConversation;
+import static io.throughline.telegram.TelegramSupport.identity;
+import static io.throughline.telegram.TelegramSupport.messages;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.throughline.testing.ApiClient;
+import io.throughline.testing.FakeBot;
+import io.throughline.testing.FakeBotApi;
+import io.throughline.testing.TelegramCustomer;
+import io.throughline.testing.TestServer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.Objects;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Customers writing to a long-polling bot, through the real server and the real TelegramBots client talking to a
+ * fake Bot API: what they send appears in their one conversation, as agents should read it.
+ */
+class TelegramInboundIT {
+
+    private static final String GREETING = "Вітаємо! Напишіть питання, і ми відповімо тут.";
+
+    private static FakeBotApi fake;
+    private static FakeBot bot;
+    private static TestServer server;
+    private static ApiClient admin;
+    private static long inboxId;
+
+    @BeforeAll
+    static void start() {
+        fake = FakeBotApi.start();
+        bot = fake.addBot(TelegramSupport.token(7_100_001), 7_100_001, "acme_support_bot");
+        server = TestServer.start();
+        admin = server.admin();
+        JsonObject inbox = TelegramSupport.createInbox(admin, fake, bot, new JsonObject().put("greeting", GREETING));
+        inboxId = inbox.getLong("id");
+        assertThat(inbox.getJsonObject("config").getString("botToken")).isEqualTo("********");
+        assertThat(inbox.getJsonObject("config").getString("botUsername")).isEqualTo("acme_support_bot");
+        assertThat(inbox.getJsonObject("config").getString("mode")).isNull();
+        await().atMost(WAIT).until(bot::pollParked);
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+        fake.close();
+    }
+
+    @Test
+    void textMessagesLandInTheCustomersOneConversationUnderTheirProvenTelegramAccount() {
+        TelegramCustomer olena = new TelegramCustomer(bot, 310_000_001L, "Olena", "Kovalenko", "olena_k");
+        TelegramCustomer.Sent first = olena.says("Hello, my order #1042 has not arrived");
+        long conversation = conversationOf(admin, "Olena Kovalenko");
+        olena.says("It was due on Monday");
+
+        List<JsonObject> thread = awaitMessages(admin, conversation, 2);
+        assertThat(thread).extracting(m -> m.getString("body"))
+                .containsExactly("Hello, my order #1042 has not arrived", "It was due on Monday");
+        JsonObject message = thread.getFirst();
+        assertThat(message.getString("channel")).isEqualTo("telegram");
+        assertThat(message.getString("kind")).isEqualTo("in");
+        assertThat(message.getLong("inboxId")).isEqualTo(inboxId);
+        assertThat(message.getString("externalId")).isEqualTo("310000001:" + first.messageId());
+        assertThat(message.getJsonObject("metadata").getString("chatId")).isEqualTo("310000001");
+        assertThat(message.getJsonObject("metadata").getString("username")).isEqualTo("olena_k");
+        assertThat(message.getJsonObject("threading").getString("reason")).isEqualTo("new");
+        assertThat(thread.get(1).getJsonObject("threading").getString("reason")).isEqualTo("sender");
+
+        JsonObject telegram = identity(contact(admin, conversation), "telegram");
+        assertThat(telegram.getString("value")).isEqualTo("310000001");
+        assertThat(telegram.getBoolean("proven")).isTrue();
+    }
+
+    @Test
+    void photosDocumentsVoiceVideoAndStickersAreStoredAsAttachments() {
+        TelegramCustomer taras = new TelegramCustomer(bot, 310_000_002L, "Taras", "Melnyk", null);
+        byte[] photo = bytes("jpeg", 48_000);
+        byte[] invoice = bytes("%PDF-1.7", 120_000);
+        byte[] voice = bytes("OggS", 9_000);
+        byte[] video = bytes("ftypmp4", 300_000);
+        byte[] sticker = bytes("RIFFWEBP", 20_000);
+        taras.sendsPhoto("AgACphoto1", photo, "The box arrived like this");
+        long conversation = conversationOf(admin, "Taras Melnyk");
+        taras.sendsDocument("BQACinvoice", "рахунок-1042.pdf", "application/pdf", invoice, null);
+        taras.sendsVoice("AwACvoice", voice);
+        taras.sendsVideo("BAACvideo", "unboxing.mp4", video);
+        taras.sendsSticker("CAACsticker", sticker);
+
+        List<JsonObject> thread = awaitMessages(admin, conversation, 5);
+        assertThat(thread.getFirst().getString("body")).isEqualTo("The box arrived like this");
+        assertAttachment(thread.get(0), "photo-AQADAgACphoto1.jpg", "image/jpeg", photo);
+        assertAttachment(thread.get(1), "рахунок-1042.pdf", "application/pdf", invoice);
+        assertAttachment(thread.get(2), "voice-AwADAwACvoice.ogg", "audio/ogg", voice);
+        assertAttachment(thread.get(3), "unboxing.mp4", "video/mp4", video);
+        assertThat(thread.get(4).getString("body")).isEqualTo("[Sticker 👍]");
+        assertAttachment(thread.get(4), "sticker-CAADCAACsticker.webp", "image/webp", sticker);
+        // Of the photo's two sizes only the largest is fetched.
+        assertThat(bot.requestedFiles()).contains("AgACphoto1").doesNotContain("AgACphoto1-small");
+    }
+
+    @Test
+    void aFileOverTheTwentyMegabyteLimitIsShownAsTooLargeWithItsNameAndSize() {
+        TelegramCustomer ivan = new TelegramCustomer(bot, 310_000_003L, "Ivan", "Bondar", null);
+        bot.addFile("BQAChuge", "AgADhuge", "documents/huge.pdf", 26_214_400L);
+        ivan.sendsAnnouncedDocument("BQAChuge", "contract-scan.pdf", "application/pdf", 26_214_400L,
+                "Signed contract");
+        long conversation = conversationOf(admin, "Ivan Bondar");
+
+        JsonObject message = awaitMessages(admin, conversation, 1).getFirst();
+        assertThat(message.getString("body")).startsWith("Signed contract\n[File too large: \"contract-scan.pdf\","
+                + " 25.0 MB; bots can fetch files up to 20.0 MB.");
+        assertThat(message.getJsonArray("attachments")).isEmpty();
+        assertThat(bot.requestedFiles()).doesNotContain("BQAChuge");
+    }
+
+    @Test
+    void locationsAreShownAsCoordinatesWithAMapLink() {
+        TelegramCustomer maria = new TelegramCustomer(bot, 310_000_004L, "Maria", "Shevchenko", null);
+        maria.sendsLocation(50.450100, 30.523400);
+        long conversation = conversationOf(admin, "Maria Shevchenko");
+
+        assertThat(awaitMessages(admin, conversation, 1).getFirst().getString("body")).isEqualTo(
+                "[Location: 50.450100, 30.523400 https://www.openstreetmap.org/?mlat=50.450100&mlon=30.523400"
+                        + "#map=17/50.450100/30.523400]");
+    }
+
+    @Test
+    void anEditReplacesTheTextAndKeepsThePreviousOne() {
+        TelegramCustomer petro = new TelegramCustomer(bot, 310_000_005L, "Petro", "Hnatyuk", null);
+        TelegramCustomer.Sent sent = petro.says("I ordered 2 pieces");
+        long conversation = conversationOf(admin, "Petro Hnatyuk");
+        awaitMessages(admin, conversation, 1);
+
+        petro.edits(sent.messageId(), "I ordered 3 pieces");
+
+        JsonObject edited = await().atMost(WAIT).until(() -> messages(admin, conversation).getFirst(),
+                m -> m.getString("body").equals("I ordered 3 pieces"));
+        assertThat(messages(admin, conversation)).hasSize(1);
+        assertThat(edited.getString("editedAt")).isNotNull();
+        JsonArray edits = edited.getJsonArray("edits");
+        assertThat(edits).hasSize(1);
+        assertThat(edits.getJsonObject(0).getString("body")).isEqualTo("I ordered 2 pieces");
+    }
+
+    @Test
+    void sharingTheirOwnContactGivesAProvenPhoneButAForwardedCardProvesNothing() {
+        TelegramCustomer nadia = new TelegramCustomer(bot, 310_000_006L, "Nadia", "Lysenko", null);
+        nadia.sharesContactOf("+380671112233", "Her Husband", 310_999_999L);
+        long conversation = conversationOf(admin, "Nadia Lysenko");
+        assertThat(awaitMessages(admin, conversation, 1).getFirst().getString("body"))
+                .isEqualTo("[Contact: Her Husband, +380671112233]");
+        assertThat(identity(contact(admin, conversation), "phone")).isNull();
+
+        nadia.sharesOwnContact("380501234567");
+
+        awaitMessages(admin, conversation, 2);
+        JsonObject phone = await().atMost(WAIT).until(() -> identity(contact(admin, conversation), "phone"),
+                Objects::nonNull);
+        assertThat(phone.getString("value")).isEqualTo("+380501234567");
+        assertThat(phone.getBoolean("proven")).isTrue();
+    }
+
+    @Test
+    void bareStartOpensTheConversationAndTheConfiguredGreetingIsSentOnceThroughTheOutbox() {
+        TelegramCustomer sofia = new TelegramCustomer(bot, 310_000_007L, "Sofia", "Tkachenko", null);
+        sofia.pressesStart(null);
+        long conversation = conversationOf(admin, "Sofia Tkachenko");
+
+        List<JsonObject> thread = await().atMost(WAIT).until(() -> messages(admin, conversation),
+                m -> m.size() == 2 && "sent".equals(m.get(1).getJsonObject("delivery").getString("status")));
+        assertThat(thread.getFirst().getString("body")).isEqualTo("/start");
+        JsonObject greeting = thread.get(1);
+        assertThat(greeting.getString("kind")).isEqualTo("out");
+        assertThat(greeting.getJsonObject("author").getString("type")).isEqualTo("system");
+        assertThat(greeting.getString("body")).isEqualTo(GREETING);
+        assertThat(greeting.getJsonArray("flags")).contains("auto_reply");
+
+        List<FakeBotApi.Sent> toSofia = bot.sent().stream().filter(s -> "310000007".equals(s.chatId())).toList();
+        assertThat(toSofia).hasSize(1);
+        assertThat(toSofia.getFirst().visibleText()).isEqualTo(GREETING);
+        assertThat(toSofia.getFirst().replyTo()).as("a greeting does not quote /start").isNull();
+    }
+
+    @Test
+    void groupMessagesChannelPostsAndUpdateTypesWeDoNotHandleAreSkippedWithoutStoppingTheBot() {
+        TelegramCustomer roman = new TelegramCustomer(bot, 310_000_008L, "Roman", "Savchuk", null);
+        roman.saysInGroup("Does anyone know if they ship to Lviv?");
+        roman.channelPost("Our store opens at 9");
+        roman.pressesInlineButton();
+        roman.says("Do you ship to Lviv?");
+
+        long conversation = conversationOf(admin, "Roman Savchuk");
+        assertThat(awaitMessages(admin, conversation, 1)).extracting(m -> m.getString("body"))
+                .containsExactly("Do you ship to Lviv?");
+        await().atMost(WAIT).until(() -> bot.pending().isEmpty());
+        assertThat(messages(admin, conversation)).hasSize(1);
+        assertThat(findConversation(admin, "Acme news")).isEmpty();
+    }
+
+    private static void assertAttachment(JsonObject message, String filename, String contentType, byte[] content) {
+        JsonArray attachments = message.getJsonArray("attachments");
+        assertThat(attachments).as("attachments of %s", message.getString("body")).hasSize(1);
+        JsonObject attachment = attachments.getJsonObject(0);
+        assertThat(attachment.getString("filename")).isEqualTo(filename);
+        assertThat(attachment.getString("contentType")).isEqualTo(contentType);
+        assertThat(attachment.getLong("size")).isEqualTo(content.length);
+        assertThat(download(admin, attachment.getLong("id"))).isEqualTo(content);
+    }
+}

@@ -1,0 +1,212 @@
+package io.throughline.telegram;
+
+import static io.throughline.telegram.TelegramSupport.WAIT;
+import static io.throughline.telegram.TelegramSupport.awaitMessages;
+import static io.throughline.telegram.TelegramSupport.bytes;
+import static io.throughline.telegram.TelegramSupport.conversationOf;
+import static io.throughline.telegram.TelegramSupport.messages;
+import static io.throughline.telegram.TelegramSupport.upload;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.throughline.testing.ApiClient;
+import io.throughline.testing.FakeBot;
+import io.throughline.testing.FakeBotApi;
+import io.throughline.testing.TelegramCustomer;
+import io.throughline.testing.TestServer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Agents answering Telegram customers: the reply goes through the outbox to the customer's chat as escaped HTML,
+ * quoting their last message, and Telegram's refusals become delivery states agents can act on.
+ */
+class TelegramRepliesIT {
+
+    private static FakeBotApi fake;
+    private static FakeBot bot;
+    private static TestServer server;
+    private static ApiClient admin;
+
+    @BeforeAll
+    static void start() {
+        fake = FakeBotApi.start();
+        bot = fake.addBot(TelegramSupport.token(7_200_001), 7_200_001, "acme_replies_bot");
+        server = TestServer.start();
+        admin = server.admin();
+        TelegramSupport.createInbox(admin, fake, bot, new JsonObject());
+        await().atMost(WAIT).until(bot::pollParked);
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+        fake.close();
+    }
+
+    @Test
+    void aReplyArrivesAsEscapedHtmlQuotingTheCustomersLastMessage() {
+        Customer customer = customer(320_000_001L, "Andrii", "Hi, is the price with tax?");
+        TelegramCustomer.Sent last = customer.telegram().says("And does it ship today?");
+        awaitMessages(admin, customer.conversation(), 2);
+        String text = "Price <b>5</b> & \"tax\" included.\nSee <https://acme.example/faq> for shipping.";
+
+        JsonObject reply = post(customer.conversation(), new JsonObject().put("body", text));
+
+        FakeBotApi.Sent sent = awaitSent(customer, 1).getFirst();
+        assertThat(sent.method()).isEqualTo("sendMessage");
+        assertThat(sent.params().getString("parse_mode")).isEqualToIgnoringCase("HTML");
+        assertThat(sent.params().getString("text")).isEqualTo("Price &lt;b&gt;5&lt;/b&gt; &amp; &quot;tax&quot;"
+                + " included.\nSee &lt;https://acme.example/faq&gt; for shipping.");
+        assertThat(sent.visibleText()).as("what the customer sees").isEqualTo(text);
+        assertThat(sent.replyTo()).isEqualTo(last.messageId());
+        JsonObject delivered = awaitDelivery(customer.conversation(), reply.getLong("id"), "sent");
+        assertThat(delivered.getJsonObject("delivery").getInteger("attempts")).isEqualTo(1);
+    }
+
+    @Test
+    void aReplyLongerThanTelegramsLimitArrivesInSeveralMessagesCutBetweenParagraphs() {
+        Customer customer = customer(320_000_002L, "Bohdan", "Please send the full terms");
+        String paragraph = "Clause: the goods may be returned within fourteen days of delivery. ".repeat(40).strip();
+        String text = String.join("\n\n", paragraph, paragraph, paragraph, "Thank you!");
+
+        post(customer.conversation(), new JsonObject().put("body", text));
+
+        List<FakeBotApi.Sent> sent = await().atMost(WAIT).until(() -> sentTo(customer), s -> s.size() >= 3);
+        assertThat(sent).allSatisfy(s -> assertThat(s.visibleText().length()).isLessThanOrEqualTo(4096));
+        assertThat(sent.stream().map(FakeBotApi.Sent::visibleText).toList())
+                .containsExactly(paragraph, paragraph, paragraph + "\n\nThank you!");
+        assertThat(sent.get(0).replyTo()).isNotNull();
+        assertThat(sent.subList(1, 3)).allSatisfy(s -> assertThat(s.replyTo()).isNull());
+    }
+
+    @Test
+    void attachmentsGoAsAPhotoOrADocument() {
+        Customer customer = customer(320_000_003L, "Kateryna", "Can you send the invoice and a photo?");
+        byte[] png = bytes("\u0089PNG", 30_000);
+        byte[] pdf = bytes("%PDF-1.7", 70_000);
+        long photoId = upload(admin, "parcel.png", "image/png", png);
+        long invoiceId = upload(admin, "invoice-1042.pdf", "application/pdf", pdf);
+
+        post(customer.conversation(), new JsonObject().put("body", "Here you are")
+                .put("attachments", new JsonArray().add(photoId).add(invoiceId)));
+
+        List<FakeBotApi.Sent> sent = await().atMost(WAIT).until(() -> sentTo(customer), s -> s.size() >= 3);
+        assertThat(sent).extracting(FakeBotApi.Sent::method).containsExactly("sendMessage", "sendPhoto",
+                "sendDocument");
+        assertThat(sent.get(1).fileName()).isEqualTo("parcel.png");
+        assertThat(sent.get(1).file()).isEqualTo(png);
+        assertThat(sent.get(2).fileName()).isEqualTo("invoice-1042.pdf");
+        assertThat(sent.get(2).file()).isEqualTo(pdf);
+    }
+
+    @Test
+    void aCustomerWhoBlockedTheBotEndsAsFailedWithTelegramsReason() {
+        Customer customer = customer(320_000_004L, "Oleh", "Thanks, bye");
+        bot.blockedBy(320_000_004L);
+
+        JsonObject reply = post(customer.conversation(), new JsonObject().put("body", "Anything else?"));
+
+        JsonObject failed = awaitDelivery(customer.conversation(), reply.getLong("id"), "failed");
+        JsonObject delivery = failed.getJsonObject("delivery");
+        assertThat(delivery.getString("lastError")).isEqualTo("Telegram: Forbidden: bot was blocked by the user");
+        assertThat(delivery.getInteger("attempts")).as("no retry can help").isEqualTo(1);
+        assertThat(sentTo(customer)).isEmpty();
+    }
+
+    @Test
+    void floodControlWaitsAsLongAsTelegramsRetryAfterSays() {
+        Customer customer = customer(320_000_005L, "Iryna", "Hello?");
+        bot.failNext("sendMessage", 429, "Too Many Requests: retry after 3", 3);
+
+        JsonObject reply = post(customer.conversation(), new JsonObject().put("body", "Hello Iryna!"));
+
+        JsonObject waiting = await().atMost(WAIT).until(() -> message(customer.conversation(), reply.getLong("id")),
+                m -> m.getJsonObject("delivery").getInteger("attempts") == 1
+                        && m.getJsonObject("delivery").getString("lastError") != null);
+        JsonObject delivery = waiting.getJsonObject("delivery");
+        assertThat(delivery.getString("status")).isEqualTo("pending");
+        assertThat(delivery.getString("lastError")).isEqualTo("Telegram: Too Many Requests: retry after 3");
+        // The outbox's own first backoff here is 200ms: the wait comes from retry_after.
+        Duration wait = Duration.between(Instant.parse(delivery.getString("updatedAt")),
+                Instant.parse(delivery.getString("nextAttemptAt")));
+        assertThat(wait).isBetween(Duration.ofMillis(2_900), Duration.ofMillis(3_100));
+
+        JsonObject sent = awaitDelivery(customer.conversation(), reply.getLong("id"), "sent");
+        assertThat(sent.getJsonObject("delivery").getInteger("attempts")).isEqualTo(2);
+        assertThat(sentTo(customer)).hasSize(1);
+    }
+
+    @Test
+    void aNetworkFailureIsRetriedAndTheCustomerGetsTheReplyOnce() {
+        Customer customer = customer(320_000_006L, "Yurii", "Are you there?");
+        // Twice: OkHttp itself retries once when a pooled connection turns out dead.
+        bot.dropNext("sendMessage");
+        bot.dropNext("sendMessage");
+
+        JsonObject reply = post(customer.conversation(), new JsonObject().put("body", "Yes, we are!"));
+
+        JsonObject sent = awaitDelivery(customer.conversation(), reply.getLong("id"), "sent");
+        assertThat(sent.getJsonObject("delivery").getInteger("attempts")).isGreaterThanOrEqualTo(2);
+        assertThat(sentTo(customer)).extracting(FakeBotApi.Sent::visibleText).containsExactly("Yes, we are!");
+    }
+
+    @Test
+    void withGroupsAcceptedAGroupMessageIsTakenInAndAnsweredInTheGroup() {
+        FakeBot groupBot = fake.addBot(TelegramSupport.token(7_200_002), 7_200_002, "acme_group_bot");
+        TelegramSupport.createInbox(admin, fake, groupBot, new JsonObject().put("acceptGroups", true));
+        await().atMost(WAIT).until(groupBot::pollParked);
+        TelegramCustomer member = new TelegramCustomer(groupBot, 320_000_007L, "Group", "Member", null);
+        TelegramCustomer.Sent asked = member.saysInGroup("Does the shop deliver to Lviv?");
+        long conversation = conversationOf(admin, "Group Member");
+        JsonObject message = awaitMessages(admin, conversation, 1).getFirst();
+        assertThat(message.getJsonObject("metadata").getString("chatType")).isEqualTo("supergroup");
+        assertThat(message.getJsonObject("metadata").getString("chatTitle")).isEqualTo("Customers of Acme");
+
+        post(conversation, new JsonObject().put("body", "Yes, in two days."));
+
+        FakeBotApi.Sent sent = await().atMost(WAIT).until(() -> groupBot.sent(), s -> !s.isEmpty()).getFirst();
+        assertThat(sent.chatId()).isEqualTo("-1001987654321");
+        assertThat(sent.replyTo()).isEqualTo(asked.messageId());
+    }
+
+    private record Customer(TelegramCustomer telegram, long conversation) {
+    }
+
+    private static Customer customer(long userId, String firstName, String firstWords) {
+        TelegramCustomer telegram = new TelegramCustomer(bot, userId, firstName, "Test", null);
+        telegram.says(firstWords);
+        long conversation = conversationOf(admin, firstName + " Test");
+        awaitMessages(admin, conversation, 1);
+        return new Customer(telegram, conversation);
+    }
+
+    private static JsonObject post(long conversation, JsonObject body) {
+        return admin.post("/api/v1/conversations/" + conversation + "/messages", body).expect(201).json();
+    }
+
+    private static JsonObject message(long conversation, long messageId) {
+        return messages(admin, conversation).stream().filter(m -> m.getLong("id") == messageId).findFirst()
+                .orElseThrow();
+    }
+
+    private static JsonObject awaitDelivery(long conversation, long messageId, String status) {
+        return await().atMost(WAIT).until(() -> message(conversation, messageId),
+                m -> status.equals(m.getJsonObject("delivery").getString("status")));
+    }
+
+    private static List<FakeBotApi.Sent> sentTo(Customer customer) {
+        String chat = String.valueOf(customer.telegram().userId());
+        return bot.sent().stream().filter(s -> chat.equals(s.chatId())).toList();
+    }
+
+    private static List<FakeBotApi.Sent> awaitSent(Customer customer, int count) {
+        return await().atMost(WAIT).until(() -> sentTo(customer), s -> s.size() >= count);
+    }
+}

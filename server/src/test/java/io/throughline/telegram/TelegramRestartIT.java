@@ -1,0 +1,180 @@
+package io.throughline.telegram;
+
+import static io.throughline.telegram.TelegramSupport.WAIT;
+import static io.throughline.telegram.TelegramSupport.awaitMessages;
+import static io.throughline.telegram.TelegramSupport.bytes;
+import static io.throughline.telegram.TelegramSupport.conversationOf;
+import static io.throughline.telegram.TelegramSupport.download;
+import static io.throughline.telegram.TelegramSupport.messages;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.throughline.testing.ApiClient;
+import io.throughline.testing.FakeBot;
+import io.throughline.testing.FakeBotApi;
+import io.throughline.testing.TelegramCustomer;
+import io.throughline.testing.TestPostgres;
+import io.throughline.testing.TestServer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Exactly-once in effect across restarts and nodes: the long-poll offset is confirmed only after commit, a
+ * repeated update is recognised by its (chat_id, message_id), exactly one node polls a bot, and stopping an inbox
+ * ends its poll.
+ */
+class TelegramRestartIT {
+
+    private FakeBotApi fake;
+    private FakeBot bot;
+    private String database;
+    private Path data;
+
+    @BeforeEach
+    void start() {
+        fake = FakeBotApi.start();
+        bot = fake.addBot(TelegramSupport.token(7_500_001), 7_500_001, "acme_restart_bot");
+        database = TestPostgres.newDatabase();
+        data = TestServer.tempDir();
+    }
+
+    @AfterEach
+    void stop() {
+        fake.close();
+    }
+
+    @Test
+    void aRestartBetweenReceiveAndCommitLosesNothingAndDuplicatesNothing() {
+        TelegramCustomer customer = new TelegramCustomer(bot, 350_000_001L, "Roksolana", "Restart", null);
+        byte[] receipt = bytes("%PDF-receipt", 64_000);
+        try (TestServer first = TestServer.startOn(database, data, Map.of())) {
+            TelegramSupport.createInbox(first.admin(), fake, bot, new JsonObject());
+            await().atMost(WAIT).until(bot::pollParked);
+            bot.holdDownloads();
+            customer.sendsDocument("BQACreceipt", "receipt.pdf", "application/pdf", receipt, "My receipt");
+            // Received and being fetched, not committed: the node goes down now.
+            await().atMost(WAIT).until(() -> bot.heldDownloads() == 1);
+        }
+        assertThat(bot.pending()).as("not confirmed to Telegram").hasSize(1);
+        bot.releaseDownloads();
+
+        try (TestServer second = TestServer.startOn(database, data, Map.of())) {
+            ApiClient admin = second.admin();
+            long conversation = conversationOf(admin, "Roksolana Restart");
+            JsonObject message = awaitMessages(admin, conversation, 1).getFirst();
+            assertThat(message.getString("body")).isEqualTo("My receipt");
+            JsonObject attachment = message.getJsonArray("attachments").getJsonObject(0);
+            assertThat(download(admin, attachment.getLong("id"))).isEqualTo(receipt);
+            await().atMost(WAIT).until(() -> bot.pending().isEmpty());
+
+            customer.says("Did you get it?");
+            assertThat(awaitMessages(admin, conversation, 2)).extracting(m -> m.getString("body"))
+                    .containsExactly("My receipt", "Did you get it?");
+        }
+    }
+
+    @Test
+    void aCrashAfterCommitBeforeTheOffsetReachedTelegramDuplicatesNothing() {
+        TelegramCustomer customer = new TelegramCustomer(bot, 350_000_002L, "Mykola", "Crash", null);
+        bot.ignoreConfirmations();
+        int updateId;
+        try (TestServer first = TestServer.startOn(database, data, Map.of())) {
+            long inbox = TelegramSupport.createInbox(first.admin(), fake, bot, new JsonObject()).getLong("id");
+            await().atMost(WAIT).until(bot::pollParked);
+            updateId = customer.says("Please call me back").updateId();
+            awaitMessages(first.admin(), conversationOf(first.admin(), "Mykola Crash"), 1);
+            await().atMost(WAIT).until(() -> checkpoint(first, inbox) == updateId);
+            // The crash came before the checkpoint was written and before the next getUpdates told Telegram.
+            first.throughline().database().sql().update("DELETE FROM inbox_checkpoints WHERE inbox_id = $1", inbox);
+        }
+
+        try (TestServer second = TestServer.startOn(database, data, Map.of())) {
+            ApiClient admin = second.admin();
+            await().atMost(WAIT).until(() -> bot.timesDelivered(updateId) >= 2);
+            long conversation = conversationOf(admin, "Mykola Crash");
+            await().atMost(WAIT).until(() -> bot.callCount("getUpdates") > 0 && bot.pollParked());
+            assertThat(messages(admin, conversation)).extracting(m -> m.getString("body"))
+                    .containsExactly("Please call me back");
+        }
+    }
+
+    @Test
+    void onlyOneNodePollsABotAndAnotherTakesOverWhenItGoesAway() {
+        TelegramCustomer customer = new TelegramCustomer(bot, 350_000_003L, "Zoryana", "Nodes", null);
+        TestServer nodeA = TestServer.startOn(database, TestServer.tempDir(), Map.of());
+        TestServer nodeB = TestServer.startOn(database, TestServer.tempDir(), Map.of());
+        TestServer standby = null;
+        try {
+            long inbox = TelegramSupport.createInbox(nodeA.admin(), fake, bot, new JsonObject()).getLong("id");
+            await().atMost(WAIT).until(() -> receivingHere(nodeA, inbox) != null && receivingHere(nodeB, inbox)
+                    != null);
+            assertThat(List.of(receivingHere(nodeA, inbox), receivingHere(nodeB, inbox)))
+                    .containsExactlyInAnyOrder(true, false);
+
+            customer.says("Hello, node?");
+            long conversation = conversationOf(nodeB.admin(), "Zoryana Nodes");
+            awaitMessages(nodeB.admin(), conversation, 1);
+
+            TestServer polling = receivingHere(nodeA, inbox) ? nodeA : nodeB;
+            standby = polling == nodeA ? nodeB : nodeA;
+            polling.close();
+            TestServer survivor = standby;
+            await().atMost(WAIT).until(() -> Boolean.TRUE.equals(receivingHere(survivor, inbox)));
+
+            customer.says("Still there after the failover?");
+            assertThat(awaitMessages(survivor.admin(), conversation, 2)).extracting(m -> m.getString("body"))
+                    .containsExactly("Hello, node?", "Still there after the failover?");
+            assertThat(bot.conflicts()).as("never two getUpdates at once").isZero();
+        } finally {
+            if (standby != null) {
+                standby.close();
+            } else {
+                nodeA.close();
+                nodeB.close();
+            }
+        }
+    }
+
+    @Test
+    void deletingTheInboxEndsItsParkedPollAndItsPolling() {
+        try (TestServer server = TestServer.startOn(database, data, Map.of())) {
+            ApiClient admin = server.admin();
+            long inbox = TelegramSupport.createInbox(admin, fake, bot, new JsonObject()).getLong("id");
+            await().atMost(WAIT).until(bot::pollParked);
+
+            admin.delete("/api/v1/inboxes/" + inbox).expect(204);
+
+            await().atMost(WAIT).until(() -> bot.cancelledPolls() == 1 && !bot.pollParked());
+            long polls = bot.callCount("getUpdates");
+            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(4))
+                    .until(() -> bot.callCount("getUpdates") == polls);
+            assertThat(receivingHere(server, inbox)).isNull();
+        }
+    }
+
+    private static int checkpoint(TestServer server, long inbox) {
+        return server.throughline().database().sql().one("SELECT value FROM inbox_checkpoints WHERE inbox_id = $1"
+                + " AND name = 'updates'", inbox).map(r -> r.getJsonObject("value").getInteger("lastUpdateId"))
+                .orElse(0);
+    }
+
+    /** What the node's /health says about the inbox: whether it receives here, or null when it is not open. */
+    private static Boolean receivingHere(TestServer server, long inbox) {
+        JsonArray connectors = server.anonymous().get("/health").json().getJsonObject("checks")
+                .getJsonArray("connectors");
+        for (int i = 0; i < connectors.size(); i++) {
+            JsonObject connector = connectors.getJsonObject(i);
+            if (connector.getLong("inboxId") == inbox) {
+                return connector.getBoolean("receivingHere");
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,240 @@
+package io.throughline.telegram;
+
+import static io.throughline.telegram.TelegramSupport.WAIT;
+import static io.throughline.telegram.TelegramSupport.awaitMessages;
+import static io.throughline.telegram.TelegramSupport.conversationOf;
+import static io.throughline.telegram.TelegramSupport.findConversation;
+import static io.throughline.telegram.TelegramSupport.messages;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.throughline.testing.ApiClient;
+import io.throughline.testing.FakeBot;
+import io.throughline.testing.FakeBotApi;
+import io.throughline.testing.TelegramCustomer;
+import io.throughline.testing.TestServer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A bot in webhook mode: provisioning registers {@code /hooks/telegram/<inbox id>} with a random secret; Telegram's
+ * calls carrying it are committed before the 200; anything else is refused with a 4xx and the bot keeps working.
+ */
+class TelegramWebhookIT {
+
+    private static final String SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token";
+
+    private static FakeBotApi fake;
+    private static FakeBot bot;
+    private static TestServer server;
+    private static ApiClient admin;
+    private static long inboxId;
+    private static String hookPath;
+
+    @BeforeAll
+    static void start() {
+        fake = FakeBotApi.start();
+        bot = fake.addBot(TelegramSupport.token(7_400_001), 7_400_001, "acme_hook_bot");
+        server = TestServer.start();
+        admin = server.admin();
+        JsonObject inbox = TelegramSupport.createInbox(admin, fake, bot, new JsonObject().put("mode", "webhook"));
+        inboxId = inbox.getLong("id");
+        hookPath = "/hooks/telegram/" + inboxId;
+        assertThat(inbox.getJsonObject("config").getString("webhookSecret")).isEqualTo("********");
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+        fake.close();
+    }
+
+    @Test
+    void provisioningRegistersTheWebhookWithARandomSecretAndUpdatesArriveThroughIt() {
+        assertThat(bot.webhookUrl()).isEqualTo(server.url() + hookPath);
+        assertThat(bot.webhookSecret()).matches("[A-Za-z0-9_-]{43}");
+        assertThat(bot.webhookMaxConnections()).as("one at a time, in order").isEqualTo(1);
+
+        TelegramCustomer halyna = new TelegramCustomer(bot, 340_000_001L, "Halyna", "Hook", null);
+        TelegramCustomer.Sent sent = halyna.says("Hello through the webhook");
+        long conversation = conversationOf(admin, "Halyna Hook");
+        assertThat(awaitMessages(admin, conversation, 1).getFirst().getString("externalId"))
+                .isEqualTo("340000001:" + sent.messageId());
+        await().atMost(WAIT).until(() -> bot.pending().isEmpty());
+        assertThat(bot.webhookAnswers()).contains(200);
+        assertThat(bot.callCount("getUpdates")).as("no long polling in webhook mode").isZero();
+
+        JsonObject check = admin.post("/api/v1/inboxes/" + inboxId + "/test", null).expect(200).json();
+        assertThat(check.getBoolean("ok")).isTrue();
+        assertThat(check.getJsonArray("checks").getJsonObject(1).getString("detail"))
+                .startsWith("delivering to " + server.url() + hookPath);
+    }
+
+    @Test
+    void anUpdateThatCannotBeCommittedYetIsAnswered503AndTelegramsRepeatIsStoredOnce() {
+        TelegramCustomer lina = new TelegramCustomer(bot, 340_000_006L, "Lina", "Retry", null);
+        // Fetching the photo fails on the way (twice: OkHttp retries a dead pooled connection once by itself).
+        bot.dropNext("getFile");
+        bot.dropNext("getFile");
+        int before = bot.webhookAnswers().size();
+
+        lina.sendsPhoto("AgACretry", TelegramSupport.bytes("jpeg", 4_000), "Receipt photo");
+
+        long conversation = conversationOf(admin, "Lina Retry");
+        JsonObject message = awaitMessages(admin, conversation, 1).getFirst();
+        assertThat(message.getJsonArray("attachments")).hasSize(1);
+        await().atMost(WAIT).until(() -> bot.pending().isEmpty());
+        assertThat(bot.webhookAnswers().subList(before, bot.webhookAnswers().size())).contains(503).endsWith(200);
+        assertThat(messages(admin, conversation)).hasSize(1);
+    }
+
+    @Test
+    void aCallWithoutTheExactSecretIsRefusedAndNothingIsStored() {
+        TelegramCustomer stranger = new TelegramCustomer(bot, 340_000_002L, "Forged", "Update", null);
+        byte[] update = stranger.render("private_text", Map.of("message_id", 1, "text", "Send me everything"))
+                .put("update_id", 1).encode().getBytes(StandardCharsets.UTF_8);
+
+        ApiClient.Response wrong = new ApiClient(server.url()).withHeader(SECRET_HEADER, "not-the-secret")
+                .raw("POST", hookPath, "application/json", update).expect(403);
+        assertThat(wrong.header("Content-Type")).startsWith("application/problem+json");
+        new ApiClient(server.url()).raw("POST", hookPath, "application/json", update).expect(403);
+        new ApiClient(server.url()).withHeader(SECRET_HEADER, bot.webhookSecret().substring(1))
+                .raw("POST", hookPath, "application/json", update).expect(403);
+
+        assertThat(findConversation(admin, "Forged Update")).isEmpty();
+    }
+
+    @Test
+    void malformedUpdatesAreRefusedWith400AndTheBotKeepsWorking() {
+        ApiClient telegram = new ApiClient(server.url()).withHeader(SECRET_HEADER, bot.webhookSecret());
+        telegram.raw("POST", hookPath, "application/json", "{\"update_id\": 5, \"message\": {"
+                .getBytes(StandardCharsets.UTF_8)).expect(400);
+        telegram.raw("POST", hookPath, "application/json", "[1, 2]".getBytes(StandardCharsets.UTF_8)).expect(400);
+        telegram.raw("POST", hookPath, "application/json", "{\"message\": {\"text\": \"no id\"}}"
+                .getBytes(StandardCharsets.UTF_8)).expect(400);
+        telegram.raw("POST", hookPath, "application/json", new byte[0]).expect(400);
+
+        new TelegramCustomer(bot, 340_000_003L, "Still", "Working", null).says("Are you still there?");
+        assertThat(awaitMessages(admin, conversationOf(admin, "Still Working"), 1).getFirst().getString("body"))
+                .isEqualTo("Are you still there?");
+    }
+
+    @Test
+    void callsForAnUnknownInboxAre404() {
+        byte[] body = "{\"update_id\": 1}".getBytes(StandardCharsets.UTF_8);
+        ApiClient telegram = new ApiClient(server.url()).withHeader(SECRET_HEADER, bot.webhookSecret());
+        telegram.raw("POST", "/hooks/telegram/999999", "application/json", body).expect(404);
+        telegram.raw("POST", "/hooks/telegram/not-a-number", "application/json", body).expect(404);
+        JsonObject api = admin.post("/api/v1/inboxes", new JsonObject().put("kind", "api").put("name", "Not a bot")
+                .put("config", new JsonObject())).expect(201).json();
+        telegram.raw("POST", "/hooks/telegram/" + api.getLong("id"), "application/json", body).expect(404);
+    }
+
+    @Test
+    void aRepeatedUpdateOrTheSameMessageUnderANewUpdateIdIsStoredOnce() {
+        TelegramCustomer repeat = new TelegramCustomer(bot, 340_000_004L, "Repeat", "Sender", null);
+        JsonObject message = repeat.render("private_text", Map.of("message_id", 77, "text", "Only once please"));
+        ApiClient telegram = new ApiClient(server.url()).withHeader(SECRET_HEADER, bot.webhookSecret());
+
+        telegram.raw("POST", hookPath, "application/json", message.copy().put("update_id", 9_000_001).encode()
+                .getBytes(StandardCharsets.UTF_8)).expect(200);
+        telegram.raw("POST", hookPath, "application/json", message.copy().put("update_id", 9_000_001).encode()
+                .getBytes(StandardCharsets.UTF_8)).expect(200);
+        telegram.raw("POST", hookPath, "application/json", message.copy().put("update_id", 9_000_002).encode()
+                .getBytes(StandardCharsets.UTF_8)).expect(200);
+
+        long conversation = conversationOf(admin, "Repeat Sender");
+        assertThat(messages(admin, conversation)).extracting(m -> m.getString("body"))
+                .containsExactly("Only once please");
+    }
+
+    @Test
+    void updateTypesWeDoNotKnowAreAcknowledgedAndSkipped() {
+        TelegramCustomer future = new TelegramCustomer(bot, 340_000_005L, "Future", "Type", null);
+        new ApiClient(server.url()).withHeader(SECRET_HEADER, bot.webhookSecret()).raw("POST", hookPath,
+                "application/json", future.futureUpdate().put("update_id", 9_100_001).encode()
+                        .getBytes(StandardCharsets.UTF_8)).expect(200);
+        assertThat(findConversation(admin, "Future Type")).isEmpty();
+    }
+
+    @Test
+    void deletingAWebhookInboxRemovesTheWebhookFromTelegram() {
+        FakeBot other = fake.addBot(TelegramSupport.token(7_400_002), 7_400_002, "acme_hook_two_bot");
+        long otherInbox = TelegramSupport.createInbox(admin, fake, other, new JsonObject().put("mode", "webhook"))
+                .getLong("id");
+        assertThat(other.webhookUrl()).endsWith("/hooks/telegram/" + otherInbox);
+
+        admin.delete("/api/v1/inboxes/" + otherInbox).expect(204);
+
+        await().atMost(WAIT).until(() -> other.webhookUrl() == null);
+        new ApiClient(server.url()).withHeader(SECRET_HEADER, "anything").raw("POST",
+                "/hooks/telegram/" + otherInbox, "application/json", "{\"update_id\":1}"
+                        .getBytes(StandardCharsets.UTF_8)).expect(404);
+    }
+
+    @Test
+    void switchingModesMovesTheBotBetweenLongPollingAndTheWebhook() {
+        FakeBot switching = fake.addBot(TelegramSupport.token(7_400_003), 7_400_003, "acme_switch_bot");
+        long inbox = TelegramSupport.createInbox(admin, fake, switching, new JsonObject()).getLong("id");
+        await().atMost(WAIT).until(switching::pollParked);
+        TelegramCustomer customer = new TelegramCustomer(switching, 340_000_007L, "Switch", "Modes", null);
+
+        admin.patch("/api/v1/inboxes/" + inbox, new JsonObject().put("config", new JsonObject()
+                .put("apiUrl", fake.apiUrl()).put("mode", "webhook"))).expect(200);
+        assertThat(switching.webhookUrl()).isEqualTo(server.url() + "/hooks/telegram/" + inbox);
+        customer.says("Sent while on the webhook");
+        long conversation = conversationOf(admin, "Switch Modes");
+        awaitMessages(admin, conversation, 1);
+
+        admin.patch("/api/v1/inboxes/" + inbox, new JsonObject().put("config", new JsonObject()
+                .put("apiUrl", fake.apiUrl()).put("mode", "long_polling"))).expect(200);
+        await().atMost(WAIT).until(() -> switching.webhookUrl() == null && switching.pollParked());
+        customer.says("Sent while long polling");
+        assertThat(awaitMessages(admin, conversation, 2)).extracting(m -> m.getString("body"))
+                .containsExactly("Sent while on the webhook", "Sent while long polling");
+    }
+
+    @Test
+    void movingTheInboxToAnotherBotRotatesTheSecretAndReleasesTheOldBot() {
+        FakeBot first = fake.addBot(TelegramSupport.token(7_400_004), 7_400_004, "acme_old_bot");
+        FakeBot second = fake.addBot(TelegramSupport.token(7_400_005), 7_400_005, "acme_new_bot");
+        long inbox = TelegramSupport.createInbox(admin, fake, first, new JsonObject().put("mode", "webhook"))
+                .getLong("id");
+        String oldSecret = first.webhookSecret();
+
+        JsonObject moved = admin.patch("/api/v1/inboxes/" + inbox, new JsonObject().put("config", new JsonObject()
+                .put("botToken", second.token()).put("apiUrl", fake.apiUrl()).put("mode", "webhook")))
+                .expect(200).json();
+
+        assertThat(moved.getJsonObject("config").getString("botUsername")).isEqualTo("acme_new_bot");
+        assertThat(second.webhookUrl()).endsWith("/hooks/telegram/" + inbox);
+        assertThat(second.webhookSecret()).isNotEqualTo(oldSecret);
+        assertThat(first.webhookUrl()).as("the old bot stops calling us").isNull();
+        await().atMost(WAIT).untilAsserted(() -> new ApiClient(server.url()).withHeader(SECRET_HEADER, oldSecret)
+                .raw("POST", "/hooks/telegram/" + inbox, "application/json", "{\"update_id\": 1}"
+                        .getBytes(StandardCharsets.UTF_8)).expect(403));
+    }
+
+    @Test
+    void aRefusedTokenOrAnInvalidConfigIsA400NamingEveryField() {
+        JsonObject refused = admin.post("/api/v1/inboxes", new JsonObject().put("kind", "telegram").put("name", "x")
+                .put("config", new JsonObject().put("botToken", "999999:AAHnotaknownbottokenatall000000")
+                        .put("apiUrl", fake.apiUrl()))).expect(400).json();
+        assertThat(refused.encode()).contains("config.botToken").contains("Telegram refused this token")
+                .doesNotContain("AAHnotaknownbottokenatall");
+
+        JsonObject invalid = admin.post("/api/v1/inboxes", new JsonObject().put("kind", "telegram").put("name", "x")
+                .put("config", new JsonObject().put("botToken", "oops").put("mode", "push")
+                        .put("apiUrl", "https://proxy.example/telegram").put("maxFileSize", "3TB")
+                        .put("colour", "blue"))).expect(400).json();
+        JsonArray errors = invalid.getJsonArray("errors");
+        assertThat(errors.stream().map(e -> ((JsonObject) e).getString("field"))).containsExactlyInAnyOrder(
+                "config.botToken", "config.mode", "config.apiUrl", "config.maxFileSize", "config.colour");
+        assertThat(invalid.encode()).doesNotContain("oops");
+    }
+}
