@@ -32,7 +32,7 @@ final class ExactTokens {
             + SPACE + ")";
     private static final Pattern PHONE = Pattern.compile(
             "(?<![\\p{L}\\p{N}+])(?<![\\p{L}\\p{N}][\\-/.])(?:\\+|00)?" + SPACE + "?\\(?\\d+\\)?(?:" + SEPARATOR
-                    + "\\d+\\)?)+(?![\\p{L}\\p{N}])");
+                    + "\\d+\\)?)*(?![\\p{L}\\p{N}])");
     private static final Pattern DATE = Pattern.compile(
             "\\d{4}[\\-./]\\d{1,2}[\\-./]\\d{1,2}|\\d{1,2}[\\-./]\\d{1,2}[\\-./]\\d{2,4}");
 

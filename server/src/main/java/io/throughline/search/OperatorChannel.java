@@ -13,7 +13,6 @@ import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.Base64;
-import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,10 +29,6 @@ import org.slf4j.LoggerFactory;
 final class OperatorChannel {
 
     private static final Logger log = LoggerFactory.getLogger(OperatorChannel.class);
-
-    /** What the command reads. */
-    record Control(String url, String token, long pid) {
-    }
 
     private final Path file;
     private final String token;
@@ -81,20 +76,5 @@ final class OperatorChannel {
     boolean accepts(String candidate) {
         return candidate != null && MessageDigest.isEqual(candidate.getBytes(StandardCharsets.UTF_8),
                 token.getBytes(StandardCharsets.UTF_8));
-    }
-
-    /** The control file of a server running on this index directory, if one wrote it. */
-    static Optional<Control> read(Path indexRoot) {
-        Path path = indexRoot.resolve(IndexStore.CONTROL);
-        if (!Files.isRegularFile(path)) {
-            return Optional.empty();
-        }
-        try {
-            JsonObject json = new JsonObject(Files.readString(path, StandardCharsets.UTF_8));
-            return Optional.of(new Control(json.getString("url"), json.getString("token"), json.getLong("pid", 0L)));
-        } catch (IOException | RuntimeException e) {
-            log.debug("unreadable control file {}: {}", path, e.toString());
-            return Optional.empty();
-        }
     }
 }
