@@ -78,7 +78,8 @@ public final class MessageRepository {
         Object[] params = beforeId == null
                 ? new Object[] {workspaceId, conversationId, limit}
                 : new Object[] {workspaceId, conversationId, limit, beforeId};
-        sql.rows(MessageView.SELECT + " WHERE m.workspace_id = $1 AND m.conversation_id = $2" + cursor
+        // The text block above loses its leading space (incidental indentation): keep the two clauses apart.
+        sql.rows(MessageView.SELECT + " WHERE m.workspace_id = $1 AND m.conversation_id = $2 " + cursor
                 + " ORDER BY m.created_at DESC, m.id DESC LIMIT $3", params).forEach(rows::add);
         return rows;
     }
