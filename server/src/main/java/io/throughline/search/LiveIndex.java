@@ -131,7 +131,10 @@ final class LiveIndex implements Closeable {
     }
 
     void add(Iterable<Document> documents) throws IOException {
-        writer.addDocuments(documents);
+        // One by one: addDocuments() would make them a block, which an index sort allows only with a parent field.
+        for (Document document : documents) {
+            writer.addDocument(document);
+        }
     }
 
     void delete(long messageId) throws IOException {
