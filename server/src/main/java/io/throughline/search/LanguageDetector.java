@@ -28,8 +28,6 @@ final class LanguageDetector {
 
     private static final int LETTER_WEIGHT = 2;
     private static final int MIN_SCRIPT_LETTERS = 3;
-    /** One language must score this many times the other to be chosen alone. */
-    private static final int DOMINANCE = 3;
 
     private static final Set<String> UK_WORDS = words(
             "що", "це", "як", "але", "або", "та", "й", "чи", "щоб", "від", "після", "він", "вона", "воно", "вони",
@@ -167,8 +165,9 @@ final class LanguageDetector {
         }
 
         /**
-         * Between two languages of one script: the one that dominates alone, else both (the stronger first);
-         * with no evidence at all, both with {@code fallback} as the primary.
+         * Between two languages of one script: every one with any evidence is indexed (a Polish message quoting
+         * an English sentence gets both fields), the stronger is the primary. With no evidence at all Cyrillic
+         * gets both Russian and Ukrainian, Latin gets English.
          */
         private static Language pick(Language a, int scoreA, Language b, int scoreB, Language fallback,
                                      Set<Language> into) {
@@ -181,16 +180,12 @@ final class LanguageDetector {
                 }
                 return fallback;
             }
-            if (scoreA >= DOMINANCE * scoreB) {
+            if (scoreA > 0) {
                 into.add(a);
-                return a;
             }
-            if (scoreB >= DOMINANCE * scoreA) {
+            if (scoreB > 0) {
                 into.add(b);
-                return b;
             }
-            into.add(a);
-            into.add(b);
             return scoreA >= scoreB ? a : b;
         }
     }

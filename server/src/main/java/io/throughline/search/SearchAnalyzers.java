@@ -4,8 +4,9 @@ import java.io.Reader;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.lucene.analysis.Analyzer;
-import org.apache.lucene.analysis.AnalyzerWrapper;
+import org.apache.lucene.analysis.CharArraySet;
 import org.apache.lucene.analysis.LowerCaseFilter;
+import org.apache.lucene.analysis.StopFilter;
 import org.apache.lucene.analysis.TokenStream;
 import org.apache.lucene.analysis.Tokenizer;
 import org.apache.lucene.analysis.charfilter.MappingCharFilter;
@@ -15,6 +16,7 @@ import org.apache.lucene.analysis.miscellaneous.ASCIIFoldingFilter;
 import org.apache.lucene.analysis.miscellaneous.PerFieldAnalyzerWrapper;
 import org.apache.lucene.analysis.morfologik.MorfologikFilter;
 import org.apache.lucene.analysis.ru.RussianAnalyzer;
+import org.apache.lucene.analysis.ru.RussianLightStemFilter;
 import org.apache.lucene.analysis.standard.StandardTokenizer;
 import org.apache.lucene.analysis.uk.UkrainianMorfologikAnalyzer;
 
@@ -25,7 +27,10 @@ import org.apache.lucene.analysis.uk.UkrainianMorfologikAnalyzer;
  *   <li>{@code text}: Unicode word breaks, lower case, Latin diacritics folded ({@code zamowienie} finds
  *       {@code zamówienie}), one apostrophe, {@code ё} as {@code е}. No stemming: it matches the form typed.
  *   <li>{@code text_en}: Lucene's English analyzer (Porter stemmer): {@code refund} finds {@code refunded}.
- *   <li>{@code text_ru}: Lucene's Russian analyzer (Snowball): {@code заказ} finds {@code заказы}.
+ *   <li>{@code text_ru}: Russian stop words and Lucene's light Russian stemmer (inflectional endings only):
+ *       {@code заказ} finds {@code заказы}, {@code замена} finds {@code замену}. Chosen over the Snowball stemmer
+ *       of {@code RussianAnalyzer}, which cuts some forms of a word deeper than others ({@code замена} to
+ *       {@code зам} but {@code замену} to {@code замен}).
  *   <li>{@code text_uk}: the morfologik Ukrainian dictionary lemmatizer: {@code замовлення} finds
  *       {@code замовленням}.
  *   <li>{@code text_pl}: the morfologik Polish dictionary lemmatizer: {@code zamówienie} finds {@code zamówienia}.
@@ -44,7 +49,7 @@ final class SearchAnalyzers {
         Map<String, Analyzer> fields = new HashMap<>();
         fields.put(SearchFields.TEXT, standard());
         fields.put(Language.EN.field(), new EnglishAnalyzer());
-        fields.put(Language.RU.field(), new CharMappingAnalyzer(new RussianAnalyzer(), yoAsYe()));
+        fields.put(Language.RU.field(), russian());
         fields.put(Language.UK.field(), new UkrainianMorfologikAnalyzer());
         fields.put(Language.PL.field(), polish());
         for (ExactKind kind : ExactKind.values()) {
@@ -76,6 +81,35 @@ final class SearchAnalyzers {
             @Override
             protected TokenStream normalize(String fieldName, TokenStream in) {
                 return new ASCIIFoldingFilter(new LowerCaseFilter(in));
+            }
+        };
+    }
+
+    private static Analyzer russian() {
+        NormalizeCharMap map = yoAsYe();
+        CharArraySet stopwords = RussianAnalyzer.getDefaultStopSet();
+        return new Analyzer() {
+            @Override
+            protected Reader initReader(String fieldName, Reader reader) {
+                return new MappingCharFilter(map, reader);
+            }
+
+            @Override
+            protected Reader initReaderForNormalization(String fieldName, Reader reader) {
+                return new MappingCharFilter(map, reader);
+            }
+
+            @Override
+            protected TokenStreamComponents createComponents(String fieldName) {
+                Tokenizer source = new StandardTokenizer();
+                TokenStream result = new RussianLightStemFilter(new StopFilter(new LowerCaseFilter(source),
+                        stopwords));
+                return new TokenStreamComponents(source, result);
+            }
+
+            @Override
+            protected TokenStream normalize(String fieldName, TokenStream in) {
+                return new LowerCaseFilter(in);
             }
         };
     }
@@ -122,38 +156,5 @@ final class SearchAnalyzers {
         builder.add("ё", "е");
         builder.add("Ё", "Е");
         return builder.build();
-    }
-
-    /** Applies a character mapping before another analyzer, for analyzers that are final classes. */
-    private static final class CharMappingAnalyzer extends AnalyzerWrapper {
-        private final Analyzer delegate;
-        private final NormalizeCharMap map;
-
-        CharMappingAnalyzer(Analyzer delegate, NormalizeCharMap map) {
-            super(delegate.getReuseStrategy());
-            this.delegate = delegate;
-            this.map = map;
-        }
-
-        @Override
-        protected Analyzer getWrappedAnalyzer(String fieldName) {
-            return delegate;
-        }
-
-        @Override
-        protected Reader wrapReader(String fieldName, Reader reader) {
-            return new MappingCharFilter(map, reader);
-        }
-
-        @Override
-        protected Reader wrapReaderForNormalization(String fieldName, Reader reader) {
-            return new MappingCharFilter(map, reader);
-        }
-
-        @Override
-        public void close() {
-            delegate.close();
-            super.close();
-        }
     }
 }
