@@ -16,6 +16,10 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import org.apache.lucene.search.FieldDoc;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.Sort;
@@ -44,6 +48,8 @@ public final class SearchService {
     private final SearchRepository repository = new SearchRepository();
     private final MessageQueries queries;
     private final Snippets snippets;
+    private final Executor hydration = Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("search-hits-", 0).factory());
 
     public SearchService(SearchIndex index, Database database) {
         this.index = index;
@@ -78,9 +84,13 @@ public final class SearchService {
         if (lucene == null) {
             throw Invalid.field("q", "has nothing to search for: use letters or digits, or a filter");
         }
-        Page page = page(lucene, sort, cursor, request.limit());
-        Map<Long, SearchRepository.HitRow> rows = repository.hits(database.sql(), caller.workspaceId(),
-                page.messageIds());
+        Page page = page(lucene, sort, cursor, request.limit(), caller.workspaceId());
+        Map<Long, SearchRepository.HitRow> rows;
+        try {
+            rows = page.rows().join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException cause ? cause : e;
+        }
         JsonArray hits = new JsonArray();
         for (int i = 0; i < page.messageIds().size(); i++) {
             SearchRepository.HitRow row = rows.get(page.messageIds().get(i));
@@ -102,10 +112,15 @@ public final class SearchService {
     }
 
     /** One page from the index: message ids in order, their scores and snippets, and the next cursor values. */
-    private record Page(List<Long> messageIds, List<Float> scores, String[] snippets, TotalHits total, long[] next) {
+    private record Page(List<Long> messageIds, List<Float> scores, String[] snippets, TotalHits total, long[] next,
+                        CompletableFuture<Map<Long, SearchRepository.HitRow>> rows) {
     }
 
-    private Page page(Query lucene, SearchSort sort, SearchCursor cursor, int limit) {
+    /**
+     * One page from the index. What each hit shows is read from PostgreSQL on another virtual thread as soon as
+     * the ids are known, while this one highlights the snippets.
+     */
+    private Page page(Query lucene, SearchSort sort, SearchCursor cursor, int limit, long workspaceId) {
         Sort luceneSort = sort == SearchSort.RELEVANCE ? BY_RELEVANCE : LiveIndex.INDEX_SORT;
         FieldDoc after = null;
         if (cursor != null) {
@@ -133,8 +148,10 @@ public final class SearchService {
                         : (Long) last.fields[0];
                 next = new long[] {value, (Long) last.fields[1]};
             }
+            CompletableFuture<Map<Long, SearchRepository.HitRow>> rows = CompletableFuture.supplyAsync(
+                    () -> repository.hits(database.sql(), workspaceId, ids), hydration);
             String[] highlighted = snippets.highlight(lease.searcher(), lucene, docIds);
-            return new Page(ids, scores, highlighted, top.totalHits, next);
+            return new Page(ids, scores, highlighted, top.totalHits, next, rows);
         } catch (IOException e) {
             throw new UncheckedIOException("search failed", e);
         }

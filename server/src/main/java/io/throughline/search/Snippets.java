@@ -50,6 +50,9 @@ final class Snippets {
                 .withMaxLength(MAX_CHARS)
                 .withHandleMultiTermQuery(true)
                 .withHighlightPhrasesStrictly(true)
+                // The Matches API path re-runs the whole query per document and field; with eight masked fields it
+                // costs about four times the postings path, for the same marks.
+                .withWeightMatches(false)
                 .build();
         int[] passages = {1};
         Map<String, String[]> result = highlighter.highlightFields(new String[] {SearchFields.TEXT}, query, docIds,
