@@ -26,6 +26,8 @@ import org.HdrHistogram.Histogram;
  */
 public final class SearchBenchmark implements Benchmark {
 
+    private static final int WARM_UP = 300;
+
     @Override
     public String name() {
         return "search";
@@ -48,113 +50,143 @@ public final class SearchBenchmark implements Benchmark {
                 """;
     }
 
+    /** The options of one run. */
+    private record Plan(int messages, int conversations, int queries, int baselineQueries, int recallQueries,
+                        int ingestRate, long seed) {
+    }
+
+    /** What the preparation measured: load and index build times. */
+    private record Preparation(SearchLoad.Truth truth, double loadSeconds, JsonObject build, double trigramSeconds,
+                               double tsvectorSeconds) {
+    }
+
+    /** What the measurement found: latencies by engine and query type, recall, and the conditions. */
+    private record Measurement(Map<SearchMix.Type, Histogram> lucene, Map<SearchMix.Type, Histogram> trigram,
+                               Map<SearchMix.Type, Histogram> tsvector, double luceneRecall, double trigramRecall,
+                               double tsvectorRecall, long expectedMessages, double ingested, String loadBefore,
+                               String loadAfter, List<SearchMix.Query> mix) {
+    }
+
     @Override
     public void run(BenchArgs args, PrintStream out) throws Exception {
         int messages = args.integer("messages", 1_000_000);
-        int conversations = Math.max(1, messages / 10);
-        int queries = args.integer("queries", 2_000);
-        int baselineQueries = args.integer("baseline-queries", 20);
-        int recallQueries = args.integer("recall-queries", 40);
-        int ingestRate = args.integer("ingest-rate", 100);
-        long seed = args.integer("seed", 42);
+        Plan plan = new Plan(messages, Math.max(1, messages / 10), args.integer("queries", 2_000),
+                args.integer("baseline-queries", 20), args.integer("recall-queries", 40),
+                args.integer("ingest-rate", 100), args.integer("seed", 42));
         SearchCorpus corpus = new SearchCorpus();
-        JsonObject details = new JsonObject();
-
         try (BenchServer server = BenchServer.start(Map.of("search.commitInterval", "30s"))) {
-            Database database = server.throughline().database();
-            out.printf("loading %,d messages in %,d conversations into the embedded PostgreSQL...%n", messages,
-                    conversations);
-            long started = System.nanoTime();
-            SearchLoad.Truth truth = SearchLoad.load(database, corpus, messages, conversations, new Random(seed));
-            double loadSeconds = seconds(started);
-            out.printf("  loaded in %.1f s%n", loadSeconds);
-
-            Operator operator = Operator.of(server.dataDir());
-            out.println("building the search index (the online rebuild of ./throughline reindex)...");
-            JsonObject build = operator.rebuild();
-            out.printf("  %,d messages at %,d msg/s%n", build.getLong("messagesIndexed"),
-                    build.getLong("messagesPerSecond"));
-
-            out.println("building the PostgreSQL baselines (pg_trgm GIN, tsvector GIN)...");
-            started = System.nanoTime();
-            SearchBaselines.createTrigramIndex(database);
-            double trigramSeconds = seconds(started);
-            started = System.nanoTime();
-            SearchBaselines.createTsvectorIndex(database);
-            double tsvectorSeconds = seconds(started);
-            out.printf("  pg_trgm GIN %.1f s, tsvector GIN %.1f s%n", trigramSeconds, tsvectorSeconds);
-
-            String token = login(server.url());
-            SearchIngest ingest = SearchIngest.start(server.url(), token, corpus, ingestRate, seed);
-            List<SearchMix.Query> mix = SearchMix.generate(corpus, new Random(seed + 1));
-            SearchMix.Client api = new SearchMix.Client(server.url(), token);
-            out.printf("querying while ingesting %d msg/s: %d through the API, %d per type per baseline...%n",
-                    ingestRate, queries, baselineQueries);
-            String loadBefore = loadAverage();
-            for (int i = 0; i < 300; i++) {
-                api.search(mix.get(i % mix.size()));
-            }
-            Map<SearchMix.Type, Histogram> lucene = SearchMix.run(mix, queries, api::search);
-            Map<SearchMix.Type, Histogram> trigram = SearchMix.runPerType(mix, baselineQueries,
-                    q -> SearchBaselines.ilike(database, q));
-            Map<SearchMix.Type, Histogram> tsvector = SearchMix.runPerType(mix, baselineQueries,
-                    q -> SearchBaselines.tsvector(database, q));
-            double ingested = ingest.stop();
-            String loadAfter = loadAverage();
-            out.printf("  ingested %.0f msg/s meanwhile%n", ingested);
-
-            out.printf("measuring recall on %d inflected-form queries...%n", recallQueries);
-            SearchRecall recall = new SearchRecall(corpus, truth, new Random(seed + 2), recallQueries);
-            double luceneRecall = recall.measure(q -> api.allIds(q.luceneQuery()));
-            double trigramRecall = recall.measure(q -> SearchBaselines.ilikeAll(database, q));
-            double tsvectorRecall = recall.measure(q -> SearchBaselines.tsvectorAll(database, q));
-
-            Histogram luceneAll = SearchMix.merge(lucene);
-            Histogram trigramAll = SearchMix.merge(trigram);
-            Histogram tsvectorAll = SearchMix.merge(tsvector);
-            ResultTable table = new ResultTable("search", List.of("engine (" + String.format("%,d", messages)
-                    + " messages)", "p50 ms", "p99 ms", "recall", "p99 vs Throughline"));
-            table.row("Throughline search API (Lucene)", ms(luceneAll, 50), ms(luceneAll, 99), percent(luceneRecall),
-                    "1x");
-            table.row("PostgreSQL ILIKE + pg_trgm GIN", ms(trigramAll, 50), ms(trigramAll, 99),
-                    percent(trigramRecall), ratio(trigramAll, luceneAll));
-            table.row("PostgreSQL tsvector + GIN", ms(tsvectorAll, 50), ms(tsvectorAll, 99), percent(tsvectorRecall),
-                    ratio(tsvectorAll, luceneAll));
-            for (SearchMix.Type type : SearchMix.Type.values()) {
-                table.note(String.format("%-10s p50/p99 ms  Throughline %s/%s  ILIKE+trgm %s/%s  tsvector %s/%s",
-                        type.label(), ms(lucene.get(type), 50), ms(lucene.get(type), 99), ms(trigram.get(type), 50),
-                        ms(trigram.get(type), 99), ms(tsvector.get(type), 50), ms(tsvector.get(type), 99)));
-            }
-            table.note(String.format("index build: %,d msg/s (%.1f s); corpus load %.1f s; pg_trgm GIN %.1f s;"
-                            + " tsvector GIN %.1f s; ingest during queries %.0f msg/s",
-                    build.getLong("messagesPerSecond"), build.getLong("messagesIndexed")
-                            / (double) Math.max(1, build.getLong("messagesPerSecond")),
-                    loadSeconds, trigramSeconds, tsvectorSeconds, ingested));
-            table.note("latency is measured by the client through HTTP for Throughline, and as the SQL round trip"
-                    + " for the baselines (no HTTP, no JSON); one query at a time");
-            table.note("machine load average (1/5/15 min) before the queries: " + loadBefore + "; after: "
-                    + loadAfter);
-
-            details.put("messages", messages).put("conversations", conversations).put("seed", seed)
-                    .put("queries", queries).put("baselineQueriesPerType", baselineQueries)
-                    .put("ingestRateTarget", ingestRate).put("ingestRateAchieved", ingested)
-                    .put("loadSeconds", loadSeconds).put("indexBuild", build)
-                    .put("loadAverageBefore", loadBefore).put("loadAverageAfter", loadAfter)
-                    .put("trigramIndexSeconds", trigramSeconds).put("tsvectorIndexSeconds", tsvectorSeconds)
-                    .put("recall", new JsonObject().put("throughline", luceneRecall).put("ilikeTrigram", trigramRecall)
-                            .put("tsvector", tsvectorRecall).put("queries", recallQueries)
-                            .put("expectedMessages", recall.expectedTotal()))
-                    .put("latencyMs", new JsonObject()
-                            .put("throughline", SearchMix.json(lucene, luceneAll))
-                            .put("ilikeTrigram", SearchMix.json(trigram, trigramAll))
-                            .put("tsvector", SearchMix.json(tsvector, tsvectorAll)))
-                    .put("ratiosP99", new JsonObject()
-                            .put("ilikeTrigram", p99(trigramAll) / p99(luceneAll))
-                            .put("tsvector", p99(tsvectorAll) / p99(luceneAll)))
-                    .put("mix", new JsonArray(mix.stream().map(SearchMix.Query::toJson).toList()));
-            table.json().put("details", details);
-            table.finish(out);
+            Preparation preparation = prepare(server, corpus, plan, out);
+            Measurement measurement = measure(server, corpus, plan, preparation.truth(), out);
+            report(plan, preparation, measurement).finish(out);
         }
+    }
+
+    /** Loads the corpus, builds the search index through the operator endpoint, then the two baselines. */
+    private static Preparation prepare(BenchServer server, SearchCorpus corpus, Plan plan, PrintStream out)
+            throws Exception {
+        Database database = server.throughline().database();
+        out.printf("loading %,d messages in %,d conversations into the embedded PostgreSQL...%n", plan.messages(),
+                plan.conversations());
+        long started = System.nanoTime();
+        SearchLoad.Truth truth = SearchLoad.load(database, corpus, plan.messages(), plan.conversations(),
+                new Random(plan.seed()));
+        double loadSeconds = seconds(started);
+        out.printf("  loaded in %.1f s%n", loadSeconds);
+
+        out.println("building the search index (the online rebuild of ./throughline reindex)...");
+        JsonObject build = Operator.of(server.dataDir()).rebuild();
+        out.printf("  %,d messages at %,d msg/s%n", build.getLong("messagesIndexed"),
+                build.getLong("messagesPerSecond"));
+
+        out.println("building the PostgreSQL baselines (pg_trgm GIN, tsvector GIN)...");
+        started = System.nanoTime();
+        SearchBaselines.createTrigramIndex(database);
+        double trigramSeconds = seconds(started);
+        started = System.nanoTime();
+        SearchBaselines.createTsvectorIndex(database);
+        double tsvectorSeconds = seconds(started);
+        out.printf("  pg_trgm GIN %.1f s, tsvector GIN %.1f s%n", trigramSeconds, tsvectorSeconds);
+        return new Preparation(truth, loadSeconds, build, trigramSeconds, tsvectorSeconds);
+    }
+
+    /** Times the mix on each engine while messages are ingested, then measures recall. */
+    private static Measurement measure(BenchServer server, SearchCorpus corpus, Plan plan, SearchLoad.Truth truth,
+                                       PrintStream out) throws Exception {
+        Database database = server.throughline().database();
+        String token = login(server.url());
+        SearchIngest ingest = SearchIngest.start(server.url(), token, corpus, plan.ingestRate(), plan.seed());
+        List<SearchMix.Query> mix = SearchMix.generate(corpus, new Random(plan.seed() + 1));
+        SearchMix.Client api = new SearchMix.Client(server.url(), token);
+        out.printf("querying while ingesting %d msg/s: %d through the API, %d per type per baseline...%n",
+                plan.ingestRate(), plan.queries(), plan.baselineQueries());
+        String loadBefore = loadAverage();
+        for (int i = 0; i < WARM_UP; i++) {
+            api.search(mix.get(i % mix.size()));
+        }
+        Map<SearchMix.Type, Histogram> lucene = SearchMix.run(mix, plan.queries(), api::search);
+        Map<SearchMix.Type, Histogram> trigram = SearchMix.runPerType(mix, plan.baselineQueries(),
+                q -> SearchBaselines.ilike(database, q));
+        Map<SearchMix.Type, Histogram> tsvector = SearchMix.runPerType(mix, plan.baselineQueries(),
+                q -> SearchBaselines.tsvector(database, q));
+        double ingested = ingest.stop();
+        String loadAfter = loadAverage();
+        out.printf("  ingested %.0f msg/s meanwhile%n", ingested);
+
+        out.printf("measuring recall on %d inflected-form queries...%n", plan.recallQueries());
+        SearchRecall recall = new SearchRecall(corpus, truth, new Random(plan.seed() + 2), plan.recallQueries());
+        return new Measurement(lucene, trigram, tsvector, recall.measure(q -> api.allIds(q.luceneQuery())),
+                recall.measure(q -> SearchBaselines.ilikeAll(database, q)),
+                recall.measure(q -> SearchBaselines.tsvectorAll(database, q)), recall.expectedTotal(), ingested,
+                loadBefore, loadAfter, mix);
+    }
+
+    private static ResultTable report(Plan plan, Preparation preparation, Measurement m) {
+        Histogram lucene = SearchMix.merge(m.lucene());
+        Histogram trigram = SearchMix.merge(m.trigram());
+        Histogram tsvector = SearchMix.merge(m.tsvector());
+        ResultTable table = new ResultTable("search", List.of("engine (" + String.format("%,d", plan.messages())
+                + " messages)", "p50 ms", "p99 ms", "recall", "p99 vs Throughline"));
+        table.row("Throughline search API (Lucene)", ms(lucene, 50), ms(lucene, 99), percent(m.luceneRecall()), "1x");
+        table.row("PostgreSQL ILIKE + pg_trgm GIN", ms(trigram, 50), ms(trigram, 99), percent(m.trigramRecall()),
+                ratio(trigram, lucene));
+        table.row("PostgreSQL tsvector + GIN", ms(tsvector, 50), ms(tsvector, 99), percent(m.tsvectorRecall()),
+                ratio(tsvector, lucene));
+        for (SearchMix.Type type : SearchMix.Type.values()) {
+            table.note(String.format("%-10s p50/p99 ms  Throughline %s/%s  ILIKE+trgm %s/%s  tsvector %s/%s",
+                    type.label(), ms(m.lucene().get(type), 50), ms(m.lucene().get(type), 99),
+                    ms(m.trigram().get(type), 50), ms(m.trigram().get(type), 99), ms(m.tsvector().get(type), 50),
+                    ms(m.tsvector().get(type), 99)));
+        }
+        JsonObject build = preparation.build();
+        table.note(String.format("index build: %,d msg/s (%.1f s); corpus load %.1f s; pg_trgm GIN %.1f s;"
+                        + " tsvector GIN %.1f s; ingest during queries %.0f msg/s",
+                build.getLong("messagesPerSecond"), build.getLong("messagesIndexed")
+                        / (double) Math.max(1, build.getLong("messagesPerSecond")),
+                preparation.loadSeconds(), preparation.trigramSeconds(), preparation.tsvectorSeconds(), m.ingested()));
+        table.note("latency is measured by the client through HTTP for Throughline, and as the SQL round trip"
+                + " for the baselines (no HTTP, no JSON); one query at a time");
+        table.note("machine load average (1/5/15 min) before the queries: " + m.loadBefore() + "; after: "
+                + m.loadAfter());
+        table.json().put("details", new JsonObject()
+                .put("messages", plan.messages()).put("conversations", plan.conversations()).put("seed", plan.seed())
+                .put("queries", plan.queries()).put("baselineQueriesPerType", plan.baselineQueries())
+                .put("ingestRateTarget", plan.ingestRate()).put("ingestRateAchieved", m.ingested())
+                .put("loadSeconds", preparation.loadSeconds()).put("indexBuild", build)
+                .put("loadAverageBefore", m.loadBefore()).put("loadAverageAfter", m.loadAfter())
+                .put("trigramIndexSeconds", preparation.trigramSeconds())
+                .put("tsvectorIndexSeconds", preparation.tsvectorSeconds())
+                .put("recall", new JsonObject().put("throughline", m.luceneRecall())
+                        .put("ilikeTrigram", m.trigramRecall()).put("tsvector", m.tsvectorRecall())
+                        .put("queries", plan.recallQueries()).put("expectedMessages", m.expectedMessages()))
+                .put("latencyMs", new JsonObject()
+                        .put("throughline", SearchMix.json(m.lucene(), lucene))
+                        .put("ilikeTrigram", SearchMix.json(m.trigram(), trigram))
+                        .put("tsvector", SearchMix.json(m.tsvector(), tsvector)))
+                .put("ratiosP99", new JsonObject()
+                        .put("ilikeTrigram", p99(trigram) / p99(lucene))
+                        .put("tsvector", p99(tsvector) / p99(lucene)))
+                .put("mix", new JsonArray(m.mix().stream().map(SearchMix.Query::toJson).toList())));
+        return table;
     }
 
     private static double seconds(long startedNanos) {
@@ -174,7 +206,8 @@ public final class SearchBenchmark implements Benchmark {
     }
 
     private static String ratio(Histogram baseline, Histogram ours) {
-        return String.format("%.0fx slower", p99(baseline) / p99(ours));
+        double ratio = p99(baseline) / p99(ours);
+        return ratio >= 1 ? String.format("%.1fx slower", ratio) : String.format("%.1fx faster", 1 / ratio);
     }
 
     private static String login(String url) throws Exception {

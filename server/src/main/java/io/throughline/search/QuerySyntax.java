@@ -121,26 +121,39 @@ final class QuerySyntax {
             pos++;
         }
         String chunk = text.substring(chunkStart, pos);
-        int colon = chunk.indexOf(':');
-        if (colon > 0 && FILTER_NAME.matcher(chunk.substring(0, colon)).matches()) {
-            String name = chunk.substring(0, colon).toLowerCase(Locale.ROOT);
-            String rest = chunk.substring(colon + 1);
-            Optional<SearchQuery.FilterKind> kind = Arrays.stream(SearchQuery.FilterKind.values())
-                    .filter(k -> k.keyword().equals(name)).findFirst();
-            if (kind.isPresent()) {
-                String value = rest.isEmpty() && pos < text.length() && text.charAt(pos) == '"' ? quoted() : rest;
-                if (orPending) {
-                    throw error("OR at character " + (orAt + 1) + " must stand between two search terms, not"
-                            + " before a filter");
-                }
-                filters.add(filter(kind.get(), value, negated));
-                return;
-            }
-            if (!rest.startsWith("//")) {
-                throw error("unknown filter \"" + name + ":\" at character " + (chunkStart + 1) + "; the filters are "
-                        + FILTERS + " (to search for the text itself, put it in quotes: \"" + chunk + "\")");
-            }
+        if (!filterTerm(chunk, chunkStart, negated)) {
+            wordTerm(chunk, chunkStart, start, negated);
         }
+    }
+
+    /** {@code name:value}: true when the chunk was a filter; an unknown name is an error, a URL is a word. */
+    private boolean filterTerm(String chunk, int chunkStart, boolean negated) {
+        int colon = chunk.indexOf(':');
+        if (colon <= 0 || !FILTER_NAME.matcher(chunk.substring(0, colon)).matches()) {
+            return false;
+        }
+        String name = chunk.substring(0, colon).toLowerCase(Locale.ROOT);
+        String rest = chunk.substring(colon + 1);
+        Optional<SearchQuery.FilterKind> kind = Arrays.stream(SearchQuery.FilterKind.values())
+                .filter(k -> k.keyword().equals(name)).findFirst();
+        if (kind.isEmpty()) {
+            if (rest.startsWith("//")) {
+                return false;
+            }
+            throw error("unknown filter \"" + name + ":\" at character " + (chunkStart + 1) + "; the filters are "
+                    + FILTERS + " (to search for the text itself, put it in quotes: \"" + chunk + "\")");
+        }
+        String value = rest.isEmpty() && pos < text.length() && text.charAt(pos) == '"' ? quoted() : rest;
+        if (orPending) {
+            throw error("OR at character " + (orAt + 1) + " must stand between two search terms, not before a"
+                    + " filter");
+        }
+        filters.add(filter(kind.get(), value, negated));
+        return true;
+    }
+
+    /** A word: OR between two terms, a prefix, an exact token, or a plain word. */
+    private void wordTerm(String chunk, int chunkStart, int start, boolean negated) {
         if (chunk.equals("OR") && !negated) {
             if (terms.isEmpty() || orPending || terms.getLast().negated()) {
                 throw error("OR at character " + (chunkStart + 1) + " must stand between two search terms");
