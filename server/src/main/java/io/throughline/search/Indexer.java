@@ -55,7 +55,6 @@ final class Indexer {
     private volatile boolean resubscribe;
     private volatile boolean stopping;
     private volatile Throwable failure;
-    private volatile long appliedEvents;
     private Thread thread;
 
     Indexer(LiveIndex index, Database database, MessageSource source, EventFeed feed, Duration commitInterval) {
@@ -82,10 +81,6 @@ final class Indexer {
     /** Every event up to this seq is in the index (searchable within the reopen staleness). */
     long appliedSeq() {
         return appliedSeq;
-    }
-
-    long appliedEvents() {
-        return appliedEvents;
     }
 
     /** Why this indexer stopped applying events, or null while it works. */
@@ -190,7 +185,6 @@ final class Indexer {
             try {
                 apply(batch);
                 appliedSeq = Math.max(appliedSeq, batch.getLast().seq());
-                appliedEvents += batch.size();
                 queuedEvents.addAndGet(-batch.size());
                 return true;
             } catch (IOException e) {

@@ -46,7 +46,7 @@ final class LiveIndex implements Closeable {
             new SortField(SearchFields.ID, SortField.Type.LONG, true));
 
     private final String generation;
-    private final Path path;
+    private final String owner;
     private final Directory directory;
     private final IndexWriter writer;
     private final SearcherManager searchers;
@@ -54,14 +54,15 @@ final class LiveIndex implements Closeable {
     /** Holders: 1 for being the served index, plus one per search in flight. */
     private final AtomicInteger references = new AtomicInteger(1);
     private volatile long committedSeq;
+    private final String committedOwner;
     private volatile long lastCommitMillis;
     private volatile boolean closed;
     private volatile Runnable onClosed = () -> { };
 
-    private LiveIndex(String generation, Path path, Directory directory, IndexWriter writer, Duration maxStale)
+    private LiveIndex(String generation, String owner, Directory directory, IndexWriter writer, Duration maxStale)
             throws IOException {
         this.generation = generation;
-        this.path = path;
+        this.owner = owner;
         this.directory = directory;
         this.writer = writer;
         this.searchers = new SearcherManager(writer, new SearcherFactory());
@@ -70,17 +71,19 @@ final class LiveIndex implements Closeable {
         this.reopener.setName("search-reopen-" + generation);
         this.reopener.setDaemon(true);
         this.reopener.start();
-        this.committedSeq = commitSeq(writer);
+        this.committedSeq = Long.parseLong(commitData(writer, SearchFields.COMMIT_SEQ, "0"));
+        this.committedOwner = commitData(writer, SearchFields.COMMIT_OWNER, null);
         this.lastCommitMillis = System.currentTimeMillis();
     }
 
     /**
      * Opens (or creates) the index in {@code path}.
      *
+     * @param owner the identity of the database this index is derived from, recorded with every commit
      * @param create true to start empty, discarding whatever is there
      */
-    static LiveIndex open(String generation, Path path, Analyzer analyzer, double ramBufferMb, Duration maxStale,
-                          boolean create) throws IOException {
+    static LiveIndex open(String generation, String owner, Path path, Analyzer analyzer, double ramBufferMb,
+                          Duration maxStale, boolean create) throws IOException {
         Directory directory = FSDirectory.open(path);
         try {
             IndexWriterConfig config = new IndexWriterConfig(analyzer)
@@ -90,36 +93,37 @@ final class LiveIndex implements Closeable {
                     // Commits are explicit, each with the seq it holds; closing must not write one without it.
                     .setCommitOnClose(false);
             IndexWriter writer = new IndexWriter(directory, config);
-            return new LiveIndex(generation, path, directory, writer, maxStale);
+            return new LiveIndex(generation, owner, directory, writer, maxStale);
         } catch (IOException | RuntimeException e) {
             directory.close();
             throw e;
         }
     }
 
-    private static long commitSeq(IndexWriter writer) {
+    private static String commitData(IndexWriter writer, String key, String otherwise) {
         Iterable<Map.Entry<String, String>> data = writer.getLiveCommitData();
         if (data != null) {
             for (Map.Entry<String, String> entry : data) {
-                if (SearchFields.COMMIT_SEQ.equals(entry.getKey())) {
-                    return Long.parseLong(entry.getValue());
+                if (key.equals(entry.getKey())) {
+                    return entry.getValue();
                 }
             }
         }
-        return 0;
+        return otherwise;
     }
 
     String generation() {
         return generation;
     }
 
-    Path path() {
-        return path;
-    }
-
     /** The seq of the newest commit on disk: where a restart resumes. */
     long committedSeq() {
         return committedSeq;
+    }
+
+    /** The database the last commit was derived from (null for an index older than this record). */
+    String committedOwner() {
+        return committedOwner;
     }
 
     long lastCommitMillis() {
@@ -155,7 +159,8 @@ final class LiveIndex implements Closeable {
     /** Commits everything written so far as holding the events up to {@code seq}. */
     void commit(long seq) throws IOException {
         writer.setLiveCommitData(Map.of(SearchFields.COMMIT_SEQ, Long.toString(seq),
-                SearchFields.COMMIT_SCHEMA, Integer.toString(SearchFields.SCHEMA_VERSION)).entrySet());
+                SearchFields.COMMIT_SCHEMA, Integer.toString(SearchFields.SCHEMA_VERSION),
+                SearchFields.COMMIT_OWNER, owner).entrySet());
         writer.commit();
         committedSeq = seq;
         lastCommitMillis = System.currentTimeMillis();

@@ -63,7 +63,7 @@ public final class OfflineRebuild implements AutoCloseable {
         LiveIndex fresh = null;
         boolean done = false;
         try {
-            fresh = LiveIndex.open(generation, store.pathOf(generation), analyzer,
+            fresh = LiveIndex.open(generation, SearchIndex.ownerOf(database), store.pathOf(generation), analyzer,
                     settings.ramBufferBytes() / (1024.0 * 1024.0), settings.maxStaleness(), true);
             long from = source.settledSeq(database.sql());
             int threads = settings.buildThreads() > 0 ? settings.buildThreads()

@@ -32,6 +32,7 @@ final class OperatorChannel {
 
     private final Path file;
     private final String token;
+    private volatile boolean published;
 
     OperatorChannel(Path indexRoot) {
         this.file = indexRoot.resolve(IndexStore.CONTROL);
@@ -60,12 +61,17 @@ final class OperatorChannel {
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
             }
+            published = true;
         } catch (IOException e) {
             log.warn("cannot write {}; ./throughline reindex will not reach this server: {}", file, e.toString());
         }
     }
 
+    /** Removes the file this server wrote (never one another process wrote on a directory it could not take). */
     void withdraw() {
+        if (!published) {
+            return;
+        }
         try {
             Files.deleteIfExists(file);
         } catch (IOException e) {

@@ -38,6 +38,10 @@ final class SearchFields {
     /** Commit user data: the last event seq whose changes the commit holds. */
     static final String COMMIT_SEQ = "seq";
     static final String COMMIT_SCHEMA = "schema";
+    /** Commit user data: a random id kept in the database, so an index is never reused with another database. */
+    static final String COMMIT_OWNER = "database";
+    /** The server secret holding that id. */
+    static final String OWNER_SECRET = "search-index-owner";
 
     /** Every field analyzed from the message text, all with offsets over the same stored string. */
     static List<String> textFields() {

@@ -6,11 +6,13 @@ import io.throughline.failure.Conflict;
 import io.throughline.failure.Unavailable;
 import io.throughline.realtime.EventFeed;
 import io.throughline.store.Database;
+import io.throughline.store.ServerSecrets;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HexFormat;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.apache.lucene.analysis.Analyzer;
@@ -43,6 +45,7 @@ public final class SearchIndex implements AutoCloseable {
     private final OperatorChannel operator;
 
     private IndexStore store;
+    private String owner;
     private volatile Indexer active;
     private volatile RebuildProgress rebuild;
     private volatile Thread rebuildThread;
@@ -61,9 +64,16 @@ public final class SearchIndex implements AutoCloseable {
         store = IndexStore.open(root);
         Thread.ofVirtual().name("search-warmup").start(this::warmUp);
         Optional<String> current = store.current();
+        owner = ownerOf(database);
+        String refused = null;
         if (current.isPresent() && IndexStore.schemaOf(current.get()) == SearchFields.SCHEMA_VERSION) {
             try {
                 LiveIndex index = openIndex(current.get(), false);
+                refused = refusal(index);
+                if (refused != null) {
+                    index.close();
+                    throw new IllegalStateException(refused);
+                }
                 store.deleteGenerationsExcept(current.get());
                 Indexer indexer = newIndexer(index);
                 indexer.start(index.committedSeq());
@@ -72,16 +82,41 @@ public final class SearchIndex implements AutoCloseable {
                         Math.max(0, feed.position() - index.committedSeq()));
                 return;
             } catch (IOException | RuntimeException e) {
-                log.error("search index generation={} cannot be opened; rebuilding it from PostgreSQL",
-                        current.get(), e);
+                if (refused == null) {
+                    log.error("search index generation={} cannot be opened; rebuilding it from PostgreSQL",
+                            current.get(), e);
+                } else {
+                    log.warn("search index generation={} not used: {}; rebuilding it from PostgreSQL", current.get(),
+                            refused);
+                }
             }
         }
         store.deleteGenerationsExcept(current.orElse(null));
         String reason = current.isEmpty() ? "no index yet"
                 : IndexStore.schemaOf(current.get()) != SearchFields.SCHEMA_VERSION
                 ? "index schema v" + IndexStore.schemaOf(current.get()) + " replaced by v" + SearchFields.SCHEMA_VERSION
-                : "the index could not be opened";
+                : refused != null ? refused : "the index could not be opened";
         startRebuild(reason);
+    }
+
+    /** The id of the database, kept in it, that every commit records (see {@link SearchFields#COMMIT_OWNER}). */
+    static String ownerOf(Database database) {
+        return HexFormat.of().formatHex(ServerSecrets.getOrCreate(database.sql(), SearchFields.OWNER_SECRET, 16));
+    }
+
+    /**
+     * Why an index that opened must not be used: it was derived from another database (the data directory now
+     * points elsewhere), or from a later state of this one (the database was restored from a backup). Null when
+     * it is fine.
+     */
+    private String refusal(LiveIndex index) {
+        if (index.committedOwner() != null && !index.committedOwner().equals(owner)) {
+            return "the index was built from another database";
+        }
+        if (index.committedSeq() > feed.position()) {
+            return "the index is ahead of the database (restored from a backup?)";
+        }
+        return null;
     }
 
     /** Writes the file that lets {@code ./throughline reindex} on this machine reach this server. */
@@ -297,7 +332,7 @@ public final class SearchIndex implements AutoCloseable {
     }
 
     private LiveIndex openIndex(String generation, boolean create) throws IOException {
-        return LiveIndex.open(generation, store.pathOf(generation), analyzer,
+        return LiveIndex.open(generation, owner, store.pathOf(generation), analyzer,
                 settings.ramBufferBytes() / (1024.0 * 1024.0), settings.maxStaleness(), create);
     }
 

@@ -126,6 +126,24 @@ class SearchIndexLifecycleIT {
         }
     }
 
+    @Test
+    void anIndexOfAnotherDatabaseIsNeverServed() {
+        Path dir = TestServer.tempDir();
+        try (TestServer server = TestServer.startOn(TestPostgres.newDatabase(), dir, Map.of())) {
+            SearchFixture shop = SearchFixture.create(server, server.admin(), "Shop");
+            long id = shop.customerWrites("other-db-1", "Petro", "Secret harmonica order").getLong("messageId");
+            await().atMost(INDEXED).until(() -> shop.allMessageIds("q", "harmonica").contains(id));
+        }
+        // The same data directory, pointed at another database (a new one, or a restore of an older backup).
+        try (TestServer server = TestServer.startOn(TestPostgres.newDatabase(), dir, Map.of())) {
+            SearchFixture shop = SearchFixture.create(server, server.admin(), "Shop elsewhere");
+            await().atMost(INDEXED).until(() -> "up".equals(search(server).getString("status")));
+            assertThat(search(server).getJsonObject("rebuild").getString("reason"))
+                    .isEqualTo("the index was built from another database");
+            assertThat(shop.allMessageIds("q", "harmonica")).isEmpty();
+        }
+    }
+
     private static JsonObject search(TestServer server) {
         return server.anonymous().get("/health").json().getJsonObject("checks").getJsonObject("search");
     }
