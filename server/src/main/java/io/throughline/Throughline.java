@@ -50,6 +50,8 @@ import io.throughline.realtime.EventFeed;
 import io.throughline.realtime.EventLog;
 import io.throughline.realtime.EventType;
 import io.throughline.realtime.Subscription;
+import io.throughline.search.SearchIndex;
+import io.throughline.search.SearchService;
 import io.throughline.store.Database;
 import io.throughline.store.EmbeddedDatabase;
 import io.throughline.store.Migrations;
@@ -113,6 +115,7 @@ public final class Throughline implements AutoCloseable {
     private Dispatcher dispatcher;
     private Endpoints endpoints;
     private Subscription inboxChanges;
+    private SearchIndex searchIndex;
     private volatile URI publicUrl;
     private int port;
     private FirstStart firstStart;
@@ -210,16 +213,25 @@ public final class Throughline implements AutoCloseable {
 
         firstStart = bootstrapWorkspace();
 
+        // --- Search (issue 6): the Lucene index follows the event feed from the seq of its last commit, or is built
+        // from PostgreSQL in the background when there is none; ./throughline reindex reaches it through the
+        // operator file it publishes once the HTTP port is known.
+        searchIndex = new SearchIndex(config.search(), config.indexDir(), database, feed);
+        searchIndex.start();
+        SearchService search = new SearchService(searchIndex, database);
+
         endpoints = new Endpoints(new Authenticator(auth));
         HttpApi.Services services = new HttpApi.Services(config, database, migrations, auth, agents,
                 conversationService, contactService, merges, inboxService, inboxes, registry, () -> supervisor,
                 ingest, attachmentService, feed, () -> publicUrl, meters, streamsConnected,
-                config.dataDir().resolve("tmp"), JsonObject::new);
+                config.dataDir().resolve("tmp"), () -> new JsonObject().put("search", searchIndex.health()),
+                search, searchIndex);
         BodyHandler extensionBody = BodyHandler.create(false).setBodyLimit(config.http().maxBodySize());
         Router router = HttpApi.router(vertx, services, endpoints, r -> {
             new DeepLinkRoutes(deepLinks).mount(r, endpoints, extensionBody);
         });
         listen(router);
+        searchIndex.publishControl(localUrl());
 
         supervisor = new InboxSupervisor(vertx, database, inboxes, registry, ingest, files, publicUrl);
         supervisor.start();
@@ -296,6 +308,17 @@ public final class Throughline implements AutoCloseable {
         publicUrl = config.http().publicUrlFor(port);
     }
 
+    /** The URL of this node's own listener, for tools on the same machine (not the public URL). */
+    private String localUrl() {
+        String host = config.http().host();
+        if (host.isBlank() || host.equals("0.0.0.0") || host.equals("::")) {
+            host = "127.0.0.1";
+        } else if (host.contains(":")) {
+            host = "[" + host + "]";
+        }
+        return "http://" + host + ":" + port;
+    }
+
     private static int freePort(String host) {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(host))) {
             return socket.getLocalPort();
@@ -348,8 +371,8 @@ public final class Throughline implements AutoCloseable {
     }
 
     /**
-     * Graceful shutdown: stop accepting and drain HTTP, stop the outbox and the inboxes, the realtime feed, the pool,
-     * Vert.x, and last the embedded PostgreSQL.
+     * Graceful shutdown: stop accepting and drain HTTP, stop the outbox and the inboxes, the search index, the realtime
+     * feed, the pool, Vert.x, and last the embedded PostgreSQL.
      */
     @Override
     public void close() {
@@ -372,6 +395,9 @@ public final class Throughline implements AutoCloseable {
         }
         if (endpoints != null) {
             endpoints.close();
+        }
+        if (searchIndex != null) {
+            quietly("search index", searchIndex::close);
         }
         if (doorbell != null) {
             quietly("doorbell", doorbell::stop);

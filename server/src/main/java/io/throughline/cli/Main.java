@@ -46,6 +46,7 @@ public final class Main {
             case "start" -> start(config, out);
             case "create-agent" -> Tools.createAgent(config, flags, out, err);
             case "create-workspace" -> Tools.createWorkspace(config, flags, out, err);
+            case "reindex" -> Reindex.run(config, flags, out, err, System.console() != null);
             default -> {
                 err.println("unknown command '" + command + "'");
                 err.print(help("help"));
@@ -139,6 +140,14 @@ public final class Main {
                     Usage: ./throughline create-workspace --name NAME --admin-email EMAIL [--admin-password P]
                     Creates another workspace (tenant) with its first admin.
                     """;
+            case "reindex" -> """
+                    Usage: ./throughline reindex [--status] [--config FILE]
+                    Rebuilds the search index from PostgreSQL into a new directory and swaps it in, with a
+                    progress bar. When a server runs on this data directory it rebuilds online inside it (search
+                    keeps answering from the current index meanwhile); otherwise it rebuilds here. Stopping it
+                    half-way, or a crash, leaves the current index in service.
+                      --status   follow a rebuild already running in the server, without starting one
+                    """;
             default -> """
                     Usage: ./throughline <command> [options]
 
@@ -147,6 +156,7 @@ public final class Main {
                       test               run every test (mvn verify)
                       create-agent       add an agent to a workspace
                       create-workspace   add a workspace with its first admin
+                      reindex            rebuild the search index (online when the server runs)
                       help               this text; <command> --help for one command
 
                     Options for every command: --config FILE (default config/throughline.yaml)

@@ -119,6 +119,21 @@ public final class ConfigLoader {
                 s.integer(Options.REALTIME_MAX_PENDING, 10, 10_000_000),
                 s.duration(Options.REALTIME_POLL_INTERVAL),
                 s.duration(Options.REALTIME_GAP_TIMEOUT));
+        var search = new ThroughlineConfig.Search(
+                s.duration(Options.SEARCH_MAX_STALENESS),
+                s.duration(Options.SEARCH_COMMIT_INTERVAL),
+                s.size(Options.SEARCH_RAM_BUFFER),
+                s.integer(Options.SEARCH_BUILD_THREADS, 0, 256));
+        if (search.maxStaleness().compareTo(Duration.ofMillis(10)) < 0
+                || search.maxStaleness().compareTo(Duration.ofMinutes(1)) > 0) {
+            s.problem(Options.SEARCH_MAX_STALENESS, "must be between 10ms and 1m");
+        }
+        if (search.commitInterval().compareTo(Duration.ofMillis(100)) < 0) {
+            s.problem(Options.SEARCH_COMMIT_INTERVAL, "must be at least 100ms");
+        }
+        if (search.ramBufferBytes() < 1024 * 1024 || search.ramBufferBytes() > 2047L * 1024 * 1024) {
+            s.problem(Options.SEARCH_RAM_BUFFER, "must be between 1MB and 2047MB");
+        }
         String logLevel = s.string(Options.LOG_LEVEL);
         if (logLevel == null || !List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR").contains(logLevel)) {
             s.problem(Options.LOG_LEVEL, "must be one of TRACE, DEBUG, INFO, WARN, ERROR");
@@ -127,8 +142,9 @@ public final class ConfigLoader {
         if (deepLinkTtl.compareTo(Duration.ofMinutes(1)) < 0) {
             s.problem(Options.TELEGRAM_DEEP_LINK_TTL, "must be at least 1m");
         }
-        return new ThroughlineConfig(http, Path.of(dataDir), database, admin, auth, outbox, realtime, logLevel,
-                s.bool(Options.DEMO_ENABLED), List.copyOf(inboxes), new ThroughlineConfig.Telegram(deepLinkTtl));
+        return new ThroughlineConfig(http, Path.of(dataDir), database, admin, auth, outbox, realtime, search,
+                logLevel, s.bool(Options.DEMO_ENABLED), List.copyOf(inboxes),
+                new ThroughlineConfig.Telegram(deepLinkTtl));
     }
 
     private static void readYaml(Path file, Map<String, String> values, Map<String, String> sources,

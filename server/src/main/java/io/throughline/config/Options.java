@@ -69,6 +69,15 @@ public final class Options {
     public static final Option REALTIME_GAP_TIMEOUT = option("realtime.gapTimeout", OptionType.DURATION, "30s",
             "Longest wait for a transaction still holding an earlier event before the feed moves past it.");
 
+    public static final Option SEARCH_MAX_STALENESS = option("search.maxStaleness", OptionType.DURATION, "500ms",
+            "Longest delay before a stored message becomes searchable (near-real-time reopen of the index).");
+    public static final Option SEARCH_COMMIT_INTERVAL = option("search.commitInterval", OptionType.DURATION, "10s",
+            "How often the index is committed to disk; after a crash the events since then are replayed.");
+    public static final Option SEARCH_RAM_BUFFER = option("search.ramBuffer", OptionType.SIZE, "64MB",
+            "Memory the index writer fills before it flushes a segment.");
+    public static final Option SEARCH_BUILD_THREADS = option("search.buildThreads", OptionType.INT, "0",
+            "Threads that analyze messages while the index is rebuilt; 0 means one per CPU.");
+
     public static final Option LOG_LEVEL = option("log.level", OptionType.STRING, "INFO",
             "Level of Throughline's own log lines: TRACE, DEBUG, INFO, WARN or ERROR.");
 
@@ -87,6 +96,7 @@ public final class Options {
             OUTBOX_MAX_ATTEMPTS, OUTBOX_INITIAL_BACKOFF, OUTBOX_MAX_BACKOFF, OUTBOX_CONCURRENCY, OUTBOX_LEASE,
             OUTBOX_POLL_INTERVAL,
             REALTIME_HEARTBEAT, REALTIME_MAX_PENDING, REALTIME_POLL_INTERVAL, REALTIME_GAP_TIMEOUT,
+            SEARCH_MAX_STALENESS, SEARCH_COMMIT_INTERVAL, SEARCH_RAM_BUFFER, SEARCH_BUILD_THREADS,
             LOG_LEVEL,
             DEMO_ENABLED,
             TELEGRAM_DEEP_LINK_TTL);

@@ -18,6 +18,7 @@ public record ThroughlineConfig(
         Auth auth,
         Outbox outbox,
         Realtime realtime,
+        Search search,
         String logLevel,
         boolean demo,
         List<InboxSeed> inboxes,
@@ -72,6 +73,17 @@ public record ThroughlineConfig(
 
     /** The Telegram channel's server-side settings (each bot's own settings live in its inbox config). */
     public record Telegram(Duration deepLinkTtl) {
+    }
+
+    /**
+     * The search index.
+     *
+     * @param maxStaleness longest delay before a stored message is searchable
+     * @param commitInterval how often the index is committed (and so how much a restart replays)
+     * @param ramBufferBytes memory the writer buffers before flushing a segment
+     * @param buildThreads threads analyzing messages during a rebuild; 0 means one per CPU
+     */
+    public record Search(Duration maxStaleness, Duration commitInterval, long ramBufferBytes, int buildThreads) {
     }
 
     /** An inbox declared in YAML, created at start when no inbox of that kind and name exists. */

@@ -131,6 +131,7 @@ public final class MessageRepository {
         Object[] params = beforeId == null
                 ? new Object[] {workspaceId, conversationId, limit}
                 : new Object[] {workspaceId, conversationId, limit, beforeId};
+        // The text block above loses its leading space (incidental indentation): keep the two clauses apart.
         sql.rows(MessageView.SELECT + " WHERE m.workspace_id = $1 AND m.conversation_id = $2 " + cursor
                 + " ORDER BY m.created_at DESC, m.id DESC LIMIT $3", params).forEach(rows::add);
         return rows;

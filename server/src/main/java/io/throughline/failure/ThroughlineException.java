@@ -8,7 +8,7 @@ import io.vertx.core.json.JsonObject;
  */
 public abstract sealed class ThroughlineException extends RuntimeException
         permits NotFound, Conflict, Invalid, Forbidden, Unauthorized, TooManyRequests, PayloadTooLarge,
-        UnsupportedMediaType {
+        UnsupportedMediaType, Unavailable {
 
     protected ThroughlineException(String detail) {
         super(detail);

@@ -17,6 +17,8 @@ import io.throughline.inbox.InboxService;
 import io.throughline.inbox.InboxSupervisor;
 import io.throughline.ingest.IngestService;
 import io.throughline.realtime.EventFeed;
+import io.throughline.search.SearchIndex;
+import io.throughline.search.SearchService;
 import io.throughline.store.Database;
 import io.throughline.store.Migrations;
 import io.vertx.core.Vertx;
@@ -56,7 +58,9 @@ public final class HttpApi {
             PrometheusMeterRegistry meters,
             AtomicInteger streamsConnected,
             Path uploadDir,
-            Supplier<JsonObject> extraHealthChecks) {
+            Supplier<JsonObject> extraHealthChecks,
+            SearchService search,
+            SearchIndex searchIndex) {
     }
 
     private HttpApi() {
@@ -90,6 +94,7 @@ public final class HttpApi {
         new InboxRoutes(s.inboxes()).mount(router, endpoints, body);
         new AgentRoutes(s.agents()).mount(router, endpoints, body);
         new AttachmentRoutes(s.attachments()).mount(router, endpoints, s.uploadDir());
+        new SearchRoutes(s.search(), s.searchIndex()).mount(router, endpoints);
         new StreamRoutes(s.feed(), s.config().realtime(), s.publicUrl(), s.streamsConnected())
                 .mount(router, endpoints);
         new OpsRoutes(s.database(), s.migrations(), s.feed(), s.supervisor(), s.meters(),

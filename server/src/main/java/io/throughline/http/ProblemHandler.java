@@ -2,6 +2,7 @@ package io.throughline.http;
 
 import io.throughline.failure.ThroughlineException;
 import io.throughline.failure.TooManyRequests;
+import io.throughline.failure.Unavailable;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.DecodeException;
@@ -46,6 +47,8 @@ public final class ProblemHandler implements Handler<RoutingContext> {
             problem = problem(e.status(), e.slug(), e.title(), e.getMessage()).mergeIn(e.extensions());
             if (e instanceof TooManyRequests limited) {
                 response.putHeader("Retry-After", String.valueOf(limited.retryAfterSeconds()));
+            } else if (e instanceof Unavailable unavailable) {
+                response.putHeader("Retry-After", String.valueOf(unavailable.retryAfterSeconds()));
             }
             log.debug("request refused status={} detail={} request={}", e.status(), e.getMessage(), requestId);
         } else if (failure instanceof DecodeException) {

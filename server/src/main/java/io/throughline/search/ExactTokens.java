@@ -1,0 +1,197 @@
+package io.throughline.search;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Finds emails, phone numbers and order-like tokens in text and reduces each to a key that is the same however
+ * it was written: {@code Olena.K@Example.com} and {@code olena.k@example.com}; {@code +380 67 123 45 67},
+ * {@code (067) 123-45-67} and {@code 0671234567}; {@code #A-10492} and {@code a10492}. The index and the query
+ * parser use the same rules, so a token typed in one format finds the others.
+ */
+final class ExactTokens {
+
+    /** One exact token: where it is in the text and its normalized key. */
+    record Match(ExactKind kind, int start, int end, String key) {
+    }
+
+    private static final Pattern EMAIL = Pattern.compile(
+            "(?<![\\p{L}\\p{N}._%+\\-])[\\p{L}\\p{N}._%+\\-]+@[\\p{L}\\p{N}\\-]+(?:\\.[\\p{L}\\p{N}\\-]+)*"
+                    + "\\.\\p{L}{2,}(?![\\p{L}\\p{N}\\-])");
+
+    // Groups of digits joined by the separators people put in phone numbers: a space, a dash (maybe spaced), a
+    // dot, or parentheses around an area code. Never glued to a word or to an order number's "ORD-" prefix. The
+    // candidate is then checked by isPhone() (digit count, balanced parentheses, not a date).
+    private static final String SPACE = "[ \\t\\u00A0]";
+    private static final String SEPARATOR = "(?:" + SPACE + "?-" + SPACE + "?|\\.|" + SPACE + "?\\(|\\)" + SPACE + "?|"
+            + SPACE + ")";
+    private static final Pattern PHONE = Pattern.compile(
+            "(?<![\\p{L}\\p{N}+])(?<![\\p{L}\\p{N}][\\-/.])(?:\\+|00)?" + SPACE + "?\\(?\\d+\\)?(?:" + SEPARATOR
+                    + "\\d+\\)?)*(?![\\p{L}\\p{N}])");
+    private static final Pattern DATE = Pattern.compile(
+            "\\d{4}[\\-./]\\d{1,2}[\\-./]\\d{1,2}|\\d{1,2}[\\-./]\\d{1,2}[\\-./]\\d{2,4}");
+
+    // "#A-10492", "№ 4521", "#10492": a marker, then letters/digits in dash- or slash-separated groups.
+    private static final Pattern MARKED_ORDER = Pattern.compile(
+            "[#№][ \\u00A0]?([\\p{L}\\p{N}]+(?:[\\-/][\\p{L}\\p{N}]+)*)");
+    // "A-10492", "INV77812", "ORD-2024-0001": a short letter prefix then digits (at least three in all).
+    private static final Pattern PREFIXED_ORDER = Pattern.compile(
+            "(?<![\\p{L}\\p{N}#№\\-/])\\p{L}{1,6}[\\-/]?\\p{N}+(?:[\\-/][\\p{L}\\p{N}]+)*(?![\\p{L}\\p{N}])");
+
+    static final int MIN_PHONE_DIGITS = 7;
+    static final int MAX_PHONE_DIGITS = 15;
+    /** Phone keys keep the national significant end: country codes and trunk prefixes differ between formats. */
+    static final int PHONE_KEY_DIGITS = 9;
+    private static final int MIN_ORDER_DIGITS = 3;
+
+    private ExactTokens() {
+    }
+
+    /** Every token of this kind in the text, in order, without overlaps. */
+    static List<Match> find(CharSequence text, ExactKind kind) {
+        return switch (kind) {
+            case EMAIL -> emails(text);
+            case PHONE -> phones(text);
+            case ORDER -> orders(text);
+        };
+    }
+
+    /**
+     * The exact token this whole query word is, if it is one (trailing punctuation aside): an email, a phone
+     * number written without spaces, or an order-like token.
+     */
+    static Optional<Match> whole(String word) {
+        String token = trimPunctuation(word);
+        if (token.isEmpty()) {
+            return Optional.empty();
+        }
+        for (ExactKind kind : new ExactKind[] {ExactKind.EMAIL, ExactKind.ORDER, ExactKind.PHONE}) {
+            for (Match match : find(token, kind)) {
+                if (match.start() == 0 && match.end() == token.length()) {
+                    return Optional.of(match);
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** A phone number starting exactly at {@code from} (it may contain spaces), for the query lexer. */
+    static Optional<Match> phoneAt(CharSequence text, int from) {
+        Matcher matcher = PHONE.matcher(text);
+        matcher.region(from, text.length());
+        matcher.useTransparentBounds(true);
+        matcher.useAnchoringBounds(false);
+        if (matcher.lookingAt()) {
+            String candidate = matcher.group();
+            if (isPhone(candidate)) {
+                return Optional.of(new Match(ExactKind.PHONE, matcher.start(), matcher.end(), phoneKey(candidate)));
+            }
+        }
+        return Optional.empty();
+    }
+
+    static String emailKey(String email) {
+        return email.toLowerCase(Locale.ROOT);
+    }
+
+    static String phoneKey(String phone) {
+        StringBuilder digits = new StringBuilder();
+        for (int i = 0; i < phone.length(); i++) {
+            char c = phone.charAt(i);
+            if (c >= '0' && c <= '9') {
+                digits.append(c);
+            }
+        }
+        String all = digits.toString();
+        return all.length() > PHONE_KEY_DIGITS ? all.substring(all.length() - PHONE_KEY_DIGITS) : all;
+    }
+
+    static String orderKey(String order) {
+        StringBuilder key = new StringBuilder();
+        order.toLowerCase(Locale.ROOT).codePoints().filter(Character::isLetterOrDigit).forEach(key::appendCodePoint);
+        return key.toString();
+    }
+
+    private static List<Match> emails(CharSequence text) {
+        List<Match> out = new ArrayList<>();
+        Matcher matcher = EMAIL.matcher(text);
+        while (matcher.find()) {
+            out.add(new Match(ExactKind.EMAIL, matcher.start(), matcher.end(), emailKey(matcher.group())));
+        }
+        return out;
+    }
+
+    private static List<Match> phones(CharSequence text) {
+        List<Match> out = new ArrayList<>();
+        Matcher matcher = PHONE.matcher(text);
+        while (matcher.find()) {
+            String candidate = matcher.group();
+            if (isPhone(candidate)) {
+                out.add(new Match(ExactKind.PHONE, matcher.start(), matcher.end(), phoneKey(candidate)));
+            }
+        }
+        return out;
+    }
+
+    static boolean isPhone(String candidate) {
+        int digits = 0;
+        int open = 0;
+        int close = 0;
+        for (int i = 0; i < candidate.length(); i++) {
+            char c = candidate.charAt(i);
+            if (c >= '0' && c <= '9') {
+                digits++;
+            } else if (c == '(') {
+                open++;
+            } else if (c == ')') {
+                close++;
+            }
+        }
+        if (digits < MIN_PHONE_DIGITS || digits > MAX_PHONE_DIGITS || open > 1 || open != close) {
+            return false;
+        }
+        return !DATE.matcher(candidate.strip()).matches();
+    }
+
+    private static List<Match> orders(CharSequence text) {
+        List<Match> out = new ArrayList<>();
+        Matcher marked = MARKED_ORDER.matcher(text);
+        while (marked.find()) {
+            if (countDigits(marked.group(1)) > 0) {
+                out.add(new Match(ExactKind.ORDER, marked.start(), marked.end(), orderKey(marked.group(1))));
+            }
+        }
+        Matcher prefixed = PREFIXED_ORDER.matcher(text);
+        while (prefixed.find()) {
+            int start = prefixed.start();
+            int end = prefixed.end();
+            boolean overlaps = out.stream().anyMatch(m -> m.start() < end && start < m.end());
+            if (!overlaps && countDigits(prefixed.group()) >= MIN_ORDER_DIGITS) {
+                out.add(new Match(ExactKind.ORDER, start, end, orderKey(prefixed.group())));
+            }
+        }
+        out.sort(Comparator.comparingInt(Match::start));
+        return out;
+    }
+
+    private static int countDigits(String text) {
+        return (int) text.codePoints().filter(Character::isDigit).count();
+    }
+
+    private static String trimPunctuation(String word) {
+        int start = 0;
+        int end = word.length();
+        while (start < end && "([{<'\"«„".indexOf(word.charAt(start)) >= 0) {
+            start++;
+        }
+        while (end > start && ".,;:!?)]}>'\"»“".indexOf(word.charAt(end - 1)) >= 0) {
+            end--;
+        }
+        return word.substring(start, end);
+    }
+}

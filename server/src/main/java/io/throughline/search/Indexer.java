@@ -1,0 +1,291 @@
+package io.throughline.search;
+
+import io.throughline.realtime.Event;
+import io.throughline.realtime.EventFeed;
+import io.throughline.realtime.EventListener;
+import io.throughline.realtime.Subscription;
+import io.throughline.store.Database;
+import io.throughline.store.Sql;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps one {@link LiveIndex} in step with the event log. It subscribes to the {@link EventFeed} from the seq
+ * the index holds; the feed's callbacks run on its event loop and only queue the batch. One writer thread applies
+ * the batches in seq order, reading what to index from PostgreSQL, and commits every
+ * {@code search.commitInterval} with the last applied seq in the commit's user data.
+ *
+ * <p>A slow writer never makes the feed buffer without bound: past {@value #MAX_QUEUED_EVENTS} queued events the
+ * subscription is cancelled, and taken again from the last queued seq once the queue is drained. A batch that
+ * fails to apply (PostgreSQL away) is retried with backoff and never skipped; an error of the index itself (disk
+ * full) stops this indexer, reported by the health check, and a restart resumes from the last commit.
+ */
+final class Indexer {
+
+    private static final Logger log = LoggerFactory.getLogger(Indexer.class);
+    static final int MAX_QUEUED_EVENTS = 50_000;
+    private static final int MAX_BATCH_EVENTS = 2_000;
+    private static final long MAX_RETRY_MS = 5_000;
+    private static final List<Event> WAKE = List.of();
+
+    private final LiveIndex index;
+    private final Database database;
+    private final MessageSource source;
+    private final EventFeed feed;
+    private final long commitIntervalMs;
+    private final LinkedBlockingQueue<List<Event>> queue = new LinkedBlockingQueue<>();
+    private final AtomicLong queuedEvents = new AtomicLong();
+    private final AtomicInteger epoch = new AtomicInteger();
+
+    private volatile long appliedSeq;
+    private volatile long queuedSeq;
+    private volatile Subscription subscription;
+    private volatile boolean paused;
+    private volatile boolean resubscribe;
+    private volatile boolean stopping;
+    private volatile Throwable failure;
+    private Thread thread;
+
+    Indexer(LiveIndex index, Database database, MessageSource source, EventFeed feed, Duration commitInterval) {
+        this.index = index;
+        this.database = database;
+        this.source = source;
+        this.feed = feed;
+        this.commitIntervalMs = Math.max(100, commitInterval.toMillis());
+    }
+
+    /** Starts following the feed after {@code fromSeq}, the seq the index already holds. */
+    void start(long fromSeq) {
+        appliedSeq = fromSeq;
+        queuedSeq = fromSeq;
+        subscribe(fromSeq);
+        thread = Thread.ofPlatform().daemon().name("search-writer-" + index.generation()).start(this::run);
+        log.info("search indexer started generation={} seq={}", index.generation(), fromSeq);
+    }
+
+    LiveIndex index() {
+        return index;
+    }
+
+    /** Every event up to this seq is in the index (searchable within the reopen staleness). */
+    long appliedSeq() {
+        return appliedSeq;
+    }
+
+    /** Why this indexer stopped applying events, or null while it works. */
+    Throwable failure() {
+        return failure;
+    }
+
+    /**
+     * Subscribes after {@code fromSeq}. Callbacks of an older subscription are ignored from here on; one already
+     * past that check may still queue a batch the new subscription delivers again, which is harmless (applying is
+     * idempotent), while a gap is impossible.
+     */
+    private void subscribe(long fromSeq) {
+        int mine = epoch.incrementAndGet();
+        AtomicReference<Subscription> own = new AtomicReference<>();
+        Subscription created = feed.subscribe(fromSeq, null, new EventListener() {
+            @Override
+            public void onEvents(List<Event> events) {
+                if (mine != epoch.get() || stopping || paused) {
+                    // Dropped, not lost: the next subscription starts after the last queued seq.
+                    return;
+                }
+                queue.add(events);
+                queuedSeq = Math.max(queuedSeq, events.getLast().seq());
+                if (queuedEvents.addAndGet(events.size()) > MAX_QUEUED_EVENTS) {
+                    paused = true;
+                    Subscription self = own.get();
+                    if (self != null) {
+                        self.cancel();
+                    }
+                    log.info("search indexer behind, pausing the feed generation={} queued={}", index.generation(),
+                            queuedEvents.get());
+                }
+            }
+
+            @Override
+            public void onOverflow(long lastDeliveredSeq) {
+                if (mine == epoch.get()) {
+                    resubscribe = true;
+                    queue.add(WAKE);
+                }
+            }
+
+            @Override
+            public void onError(Throwable cause) {
+                if (mine == epoch.get()) {
+                    log.warn("search indexer lost its feed, resubscribing generation={} seq={}: {}",
+                            index.generation(), queuedSeq, cause.toString());
+                    resubscribe = true;
+                    queue.add(WAKE);
+                }
+            }
+        });
+        own.set(created);
+        subscription = created;
+    }
+
+    private void run() {
+        long nextCommit = System.currentTimeMillis() + commitIntervalMs;
+        while (!stopping) {
+            try {
+                List<Event> first = queue.poll(Math.max(1, nextCommit - System.currentTimeMillis()),
+                        TimeUnit.MILLISECONDS);
+                if (stopping) {
+                    break;
+                }
+                if (first != null) {
+                    List<Event> batch = new ArrayList<>(first);
+                    List<Event> more;
+                    while (batch.size() < MAX_BATCH_EVENTS && (more = queue.poll()) != null) {
+                        batch.addAll(more);
+                    }
+                    if (!batch.isEmpty() && !applyWithRetry(batch)) {
+                        break;
+                    }
+                }
+                if (System.currentTimeMillis() >= nextCommit) {
+                    commit();
+                    nextCommit = System.currentTimeMillis() + commitIntervalMs;
+                }
+                if ((paused && queuedEvents.get() == 0) || resubscribe) {
+                    resubscribe = false;
+                    epoch.incrementAndGet();
+                    subscription.cancel();
+                    paused = false;
+                    subscribe(queuedSeq);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            } catch (IOException | RuntimeException | Error e) {
+                fail(e);
+                break;
+            }
+        }
+    }
+
+    /** Applies a batch, retrying while PostgreSQL is unreachable; false when stopping or the index broke. */
+    private boolean applyWithRetry(List<Event> batch) throws InterruptedException {
+        long delay = 100;
+        while (!stopping) {
+            try {
+                apply(batch);
+                appliedSeq = Math.max(appliedSeq, batch.getLast().seq());
+                queuedEvents.addAndGet(-batch.size());
+                return true;
+            } catch (IOException e) {
+                fail(e);
+                return false;
+            } catch (RuntimeException e) {
+                if (index.tragedy() != null || !index.isOpen()) {
+                    fail(e);
+                    return false;
+                }
+                log.warn("search indexing failed, retrying in {}ms generation={} seq={}..{}: {}", delay,
+                        index.generation(), batch.getFirst().seq(), batch.getLast().seq(), e.toString());
+                TimeUnit.MILLISECONDS.sleep(delay);
+                delay = Math.min(MAX_RETRY_MS, delay * 2);
+            }
+        }
+        return false;
+    }
+
+    private void apply(List<Event> batch) throws IOException {
+        IndexChanges changes = IndexChanges.of(batch);
+        if (changes.isEmpty()) {
+            return;
+        }
+        Sql sql = database.sql();
+        for (var entry : changes.byWorkspace().entrySet()) {
+            long workspaceId = entry.getKey();
+            IndexChanges.Workspace work = entry.getValue();
+            List<IndexedMessage> messages = new ArrayList<>();
+            if (!work.movedConversations.isEmpty()) {
+                messages.addAll(source.inConversations(sql, workspaceId, work.movedConversations));
+            }
+            Set<Long> loaded = new HashSet<>();
+            messages.forEach(m -> loaded.add(m.id()));
+            List<Long> wanted = work.messages.stream().filter(id -> !loaded.contains(id)).toList();
+            if (!wanted.isEmpty()) {
+                messages.addAll(source.byIds(sql, workspaceId, wanted));
+            }
+            for (IndexedMessage message : messages) {
+                loaded.add(message.id());
+                if (message.redacted()) {
+                    index.delete(message.id());
+                } else {
+                    index.upsert(message.id(), MessageDocuments.toDocument(message));
+                }
+            }
+            for (long id : wanted) {
+                if (!loaded.contains(id)) {
+                    index.delete(id);
+                }
+            }
+            if (!work.conversationStates.isEmpty()) {
+                for (MessageSource.ConversationState state : source.conversationStates(sql, workspaceId,
+                        work.conversationStates)) {
+                    index.updateConversation(state.id(), StatusCodes.of(state.status()),
+                            MessageDocuments.assigneeValue(state.assigneeId()));
+                }
+            }
+        }
+    }
+
+    private void commit() throws IOException {
+        long seq = appliedSeq;
+        if (seq != index.committedSeq() || index.hasUncommittedChanges()) {
+            index.commit(seq);
+            log.debug("search index committed generation={} seq={}", index.generation(), seq);
+        }
+    }
+
+    private void fail(Throwable e) {
+        failure = e;
+        log.error("search indexer stopped: the index cannot be written generation={} seq={}; restart the server or"
+                + " run ./throughline reindex once the cause is fixed", index.generation(), appliedSeq, e);
+    }
+
+    /**
+     * Stops following the feed and commits what was applied (queued events are replayed after a restart). The
+     * caller closes the index afterwards.
+     */
+    void stop() {
+        stopping = true;
+        epoch.incrementAndGet();
+        Subscription current = subscription;
+        if (current != null) {
+            current.cancel();
+        }
+        queue.add(WAKE);
+        if (thread != null) {
+            try {
+                thread.join(30_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (failure == null && index.isOpen()) {
+            try {
+                commit();
+            } catch (IOException | RuntimeException e) {
+                log.warn("final search index commit failed generation={}: {}", index.generation(), e.toString());
+            }
+        }
+        log.info("search indexer stopped generation={} seq={}", index.generation(), appliedSeq);
+    }
+}

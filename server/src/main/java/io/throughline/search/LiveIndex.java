@@ -1,0 +1,272 @@
+package io.throughline.search;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.lucene.analysis.Analyzer;
+import org.apache.lucene.document.Document;
+import org.apache.lucene.document.LongField;
+import org.apache.lucene.document.NumericDocValuesField;
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.search.ControlledRealTimeReopenThread;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.SearcherFactory;
+import org.apache.lucene.search.SearcherManager;
+import org.apache.lucene.search.Sort;
+import org.apache.lucene.search.SortField;
+import org.apache.lucene.search.SortedNumericSelector;
+import org.apache.lucene.store.Directory;
+import org.apache.lucene.store.FSDirectory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One open index generation, in Gerrit's near-real-time recipe: a single {@link IndexWriter}, a
+ * {@link SearcherManager} over it, and a {@link ControlledRealTimeReopenThread} that makes writes searchable
+ * within the configured staleness. Searches acquire a searcher and release it in {@code finally}.
+ *
+ * <p>A commit records the seq of the last event whose changes it holds, so a restart replays only the events
+ * after it. The index is sorted newest first, which lets "sort by date" stop after the first page.
+ *
+ * <p>When a rebuild replaces it, it is retired: it closes once the last search using it has released it.
+ */
+final class LiveIndex implements Closeable {
+
+    private static final Logger log = LoggerFactory.getLogger(LiveIndex.class);
+    private static final double MIN_STALE_SECONDS = 0.010;
+
+    /** Newest first, then the highest message id: the order of "sort by date", so it can terminate early. */
+    static final Sort INDEX_SORT = new Sort(
+            LongField.newSortField(SearchFields.CREATED_AT, true, SortedNumericSelector.Type.MIN),
+            new SortField(SearchFields.ID, SortField.Type.LONG, true));
+
+    private final String generation;
+    private final String owner;
+    private final Directory directory;
+    private final IndexWriter writer;
+    private final SearcherManager searchers;
+    private final ControlledRealTimeReopenThread<IndexSearcher> reopener;
+    /** Holders: 1 for being the served index, plus one per search in flight. */
+    private final AtomicInteger references = new AtomicInteger(1);
+    private volatile long committedSeq;
+    private final String committedOwner;
+    private volatile long lastCommitMillis;
+    private volatile boolean closed;
+    private volatile Runnable onClosed = () -> { };
+
+    private LiveIndex(String generation, String owner, Directory directory, IndexWriter writer, Duration maxStale)
+            throws IOException {
+        this.generation = generation;
+        this.owner = owner;
+        this.directory = directory;
+        this.writer = writer;
+        this.searchers = new SearcherManager(writer, new SearcherFactory());
+        this.reopener = new ControlledRealTimeReopenThread<>(writer, searchers,
+                Math.max(MIN_STALE_SECONDS, maxStale.toMillis() / 1000.0), MIN_STALE_SECONDS);
+        this.reopener.setName("search-reopen-" + generation);
+        this.reopener.setDaemon(true);
+        this.reopener.start();
+        this.committedSeq = Long.parseLong(commitData(writer, SearchFields.COMMIT_SEQ, "0"));
+        this.committedOwner = commitData(writer, SearchFields.COMMIT_OWNER, null);
+        this.lastCommitMillis = System.currentTimeMillis();
+    }
+
+    /**
+     * Opens (or creates) the index in {@code path}.
+     *
+     * @param owner the identity of the database this index is derived from, recorded with every commit
+     * @param create true to start empty, discarding whatever is there
+     */
+    static LiveIndex open(String generation, String owner, Path path, Analyzer analyzer, double ramBufferMb,
+                          Duration maxStale, boolean create) throws IOException {
+        Directory directory = FSDirectory.open(path);
+        try {
+            IndexWriterConfig config = new IndexWriterConfig(analyzer)
+                    .setOpenMode(create ? IndexWriterConfig.OpenMode.CREATE : IndexWriterConfig.OpenMode.APPEND)
+                    .setIndexSort(INDEX_SORT)
+                    .setRAMBufferSizeMB(ramBufferMb)
+                    // Commits are explicit, each with the seq it holds; closing must not write one without it.
+                    .setCommitOnClose(false);
+            IndexWriter writer = new IndexWriter(directory, config);
+            return new LiveIndex(generation, owner, directory, writer, maxStale);
+        } catch (IOException | RuntimeException e) {
+            directory.close();
+            throw e;
+        }
+    }
+
+    private static String commitData(IndexWriter writer, String key, String otherwise) {
+        Iterable<Map.Entry<String, String>> data = writer.getLiveCommitData();
+        if (data != null) {
+            for (Map.Entry<String, String> entry : data) {
+                if (key.equals(entry.getKey())) {
+                    return entry.getValue();
+                }
+            }
+        }
+        return otherwise;
+    }
+
+    String generation() {
+        return generation;
+    }
+
+    /** The seq of the newest commit on disk: where a restart resumes. */
+    long committedSeq() {
+        return committedSeq;
+    }
+
+    /** The database the last commit was derived from (null for an index older than this record). */
+    String committedOwner() {
+        return committedOwner;
+    }
+
+    long lastCommitMillis() {
+        return lastCommitMillis;
+    }
+
+    void upsert(long messageId, Document document) throws IOException {
+        writer.updateDocument(MessageDocuments.idTerm(messageId), document);
+    }
+
+    void add(Iterable<Document> documents) throws IOException {
+        // One by one: addDocuments() would make them a block, which an index sort allows only with a parent field.
+        for (Document document : documents) {
+            writer.addDocument(document);
+        }
+    }
+
+    void delete(long messageId) throws IOException {
+        writer.deleteDocuments(MessageDocuments.idTerm(messageId));
+    }
+
+    /** Rewrites the conversation-level doc values of every message of a conversation, without reindexing them. */
+    void updateConversation(long conversationId, long status, long assignee) throws IOException {
+        writer.updateDocValues(MessageDocuments.conversationTerm(conversationId),
+                new NumericDocValuesField(SearchFields.STATUS, status),
+                new NumericDocValuesField(SearchFields.ASSIGNEE, assignee));
+    }
+
+    boolean hasUncommittedChanges() {
+        return writer.hasUncommittedChanges();
+    }
+
+    /** Commits everything written so far as holding the events up to {@code seq}. */
+    void commit(long seq) throws IOException {
+        writer.setLiveCommitData(Map.of(SearchFields.COMMIT_SEQ, Long.toString(seq),
+                SearchFields.COMMIT_SCHEMA, Integer.toString(SearchFields.SCHEMA_VERSION),
+                SearchFields.COMMIT_OWNER, owner).entrySet());
+        writer.commit();
+        committedSeq = seq;
+        lastCommitMillis = System.currentTimeMillis();
+    }
+
+    /** Makes everything written so far searchable now (after a bulk build). */
+    void refresh() throws IOException {
+        searchers.maybeRefreshBlocking();
+    }
+
+    /** Takes a reference for one search; false when the index is already retired and closed. */
+    boolean retain() {
+        while (true) {
+            int current = references.get();
+            if (current <= 0) {
+                return false;
+            }
+            if (references.compareAndSet(current, current + 1)) {
+                return true;
+            }
+        }
+    }
+
+    /** Gives back a reference; the last one closes the index. */
+    void release() {
+        if (references.decrementAndGet() == 0) {
+            closeNow();
+        }
+    }
+
+    IndexSearcher acquireSearcher() throws IOException {
+        return searchers.acquire();
+    }
+
+    void releaseSearcher(IndexSearcher searcher) {
+        try {
+            searchers.release(searcher);
+        } catch (IOException e) {
+            log.warn("cannot release a searcher generation={}: {}", generation, e.toString());
+        }
+    }
+
+    /** The number of live documents in the newest searcher. */
+    int documents() throws IOException {
+        IndexSearcher searcher = searchers.acquire();
+        try {
+            return searcher.getIndexReader().numDocs();
+        } finally {
+            searchers.release(searcher);
+        }
+    }
+
+    /** Runs once the index is closed (after the last search released it), e.g. to delete its directory. */
+    synchronized void whenClosed(Runnable action) {
+        onClosed = action;
+        if (closed) {
+            action.run();
+        }
+    }
+
+    /** Stops serving: closes now if no search holds it, else when the last one releases it. */
+    @Override
+    public void close() {
+        release();
+    }
+
+    /**
+     * Closes in Gerrit's order: the reopen thread, a last refresh, the writer (uncommitted changes are dropped;
+     * the owner commits first when it wants them), the searcher manager, the directory.
+     */
+    private synchronized void closeNow() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        reopener.close();
+        try {
+            searchers.maybeRefreshBlocking();
+        } catch (IOException | RuntimeException e) {
+            log.debug("last refresh before close failed generation={}: {}", generation, e.toString());
+        }
+        try {
+            writer.rollback();
+        } catch (IOException | RuntimeException e) {
+            log.warn("closing the index writer failed generation={}: {}", generation, e.toString());
+        }
+        try {
+            searchers.close();
+        } catch (IOException e) {
+            log.warn("closing the searcher manager failed generation={}: {}", generation, e.toString());
+        }
+        try {
+            directory.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        log.debug("search index closed generation={}", generation);
+        onClosed.run();
+    }
+
+    /** The IndexWriter hit a tragic error (disk full, corruption) and can write no more. */
+    Throwable tragedy() {
+        return writer.getTragicException();
+    }
+
+    boolean isOpen() {
+        return writer.isOpen();
+    }
+}

@@ -1,0 +1,200 @@
+package io.throughline.search;
+
+import io.throughline.conversation.Status;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import org.apache.lucene.analysis.Analyzer;
+import org.apache.lucene.analysis.CharArraySet;
+import org.apache.lucene.analysis.en.EnglishAnalyzer;
+import org.apache.lucene.analysis.ru.RussianAnalyzer;
+import org.apache.lucene.analysis.uk.UkrainianMorfologikAnalyzer;
+import org.apache.lucene.document.LongField;
+import org.apache.lucene.document.NumericDocValuesField;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.search.BooleanClause;
+import org.apache.lucene.search.BooleanQuery;
+import org.apache.lucene.search.BoostQuery;
+import org.apache.lucene.search.DisjunctionMaxQuery;
+import org.apache.lucene.search.MatchNoDocsQuery;
+import org.apache.lucene.search.PrefixQuery;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.search.TermInSetQuery;
+import org.apache.lucene.search.TermQuery;
+import org.apache.lucene.util.BytesRef;
+import org.apache.lucene.util.QueryBuilder;
+
+/**
+ * Turns a {@link SearchQuery} into a Lucene query. Every word is searched in the standard field (the form as
+ * typed, boosted) and in each language field analyzed by that language, combined as a disjunction-max so a
+ * message scores by its best field. The workspace is always a filter clause of the query itself.
+ *
+ * <p>Words every word list calls common ("the", "и", "та", "się") are optional rather than required, unless the
+ * query has nothing else; inside a phrase every word counts.
+ */
+final class MessageQueries {
+
+    private static final float TEXT_BOOST = 1.5f;
+    private static final float EXACT_BOOST = 3f;
+    private static final float TIE_BREAKER = 0.1f;
+    private static final Set<String> POLISH_COMMON = Set.of(
+            "i", "w", "z", "na", "do", "się", "sie", "że", "to", "jest", "a", "o", "od", "po", "jak", "czy", "ze",
+            "we", "u", "za", "mi", "mnie");
+
+    /** Resolves filter values that name things kept in PostgreSQL (an agent's email, a contact). */
+    interface FilterValues {
+        /** Agent ids for {@code assignee:} values (0 for none). */
+        List<Long> assignees(List<String> values);
+
+        /** Contact ids (after merges) for a {@code contact:} value. */
+        List<Long> contacts(String value);
+    }
+
+    private final Analyzer analyzer;
+    private final QueryBuilder builder;
+    private final List<CharArraySet> stopSets = List.of(EnglishAnalyzer.ENGLISH_STOP_WORDS_SET,
+            RussianAnalyzer.getDefaultStopSet(), UkrainianMorfologikAnalyzer.getDefaultStopwords());
+
+    MessageQueries(Analyzer analyzer) {
+        this.analyzer = analyzer;
+        this.builder = new QueryBuilder(analyzer);
+    }
+
+    /** The query of one search; null when nothing in it can be searched for (only punctuation, say). */
+    Query build(long workspaceId, SearchQuery query, FilterValues values) {
+        BooleanQuery.Builder top = new BooleanQuery.Builder();
+        top.add(new TermQuery(new Term(SearchFields.WORKSPACE, Long.toString(workspaceId))),
+                BooleanClause.Occur.FILTER);
+        List<Query> required = new ArrayList<>();
+        List<Query> optional = new ArrayList<>();
+        int constraints = 0;
+        for (SearchQuery.Term term : query.terms()) {
+            Query clause = clause(term.clause());
+            if (clause == null) {
+                continue;
+            }
+            if (term.negated()) {
+                top.add(clause, BooleanClause.Occur.MUST_NOT);
+                constraints++;
+            } else if (term.clause() instanceof SearchQuery.Word word && isCommon(word.text())) {
+                optional.add(clause);
+            } else {
+                required.add(clause);
+            }
+        }
+        if (required.isEmpty()) {
+            required.addAll(optional);
+            optional.clear();
+        }
+        required.forEach(q -> top.add(q, BooleanClause.Occur.MUST));
+        optional.forEach(q -> top.add(q, BooleanClause.Occur.SHOULD));
+        constraints += required.size();
+        for (SearchQuery.Filter filter : query.filters()) {
+            top.add(filter(filter, values), filter.negated() ? BooleanClause.Occur.MUST_NOT
+                    : BooleanClause.Occur.FILTER);
+            constraints++;
+        }
+        return constraints == 0 ? null : top.build();
+    }
+
+    /** The text part of a clause, or null when it analyzes to nothing in every field. */
+    Query clause(SearchQuery.Clause clause) {
+        return switch (clause) {
+            case SearchQuery.Word word -> acrossFields(word.text());
+            case SearchQuery.Phrase phrase -> acrossFields(phrase.text());
+            case SearchQuery.Prefix prefix -> prefix(prefix.text());
+            case SearchQuery.Exact exact -> exact(exact);
+            case SearchQuery.AnyOf any -> anyOf(any.options());
+        };
+    }
+
+    /** A word or a phrase, in the standard field and every language field, best field wins. */
+    private Query acrossFields(String text) {
+        List<Query> perField = new ArrayList<>();
+        Query standard = builder.createPhraseQuery(SearchFields.TEXT, text);
+        if (standard != null) {
+            perField.add(new BoostQuery(standard, TEXT_BOOST));
+        }
+        for (Language language : Language.values()) {
+            Query stemmed = builder.createPhraseQuery(language.field(), text);
+            if (stemmed != null) {
+                perField.add(stemmed);
+            }
+        }
+        return perField.isEmpty() ? null : new DisjunctionMaxQuery(perField, TIE_BREAKER);
+    }
+
+    private Query prefix(String text) {
+        BytesRef normalized = analyzer.normalize(SearchFields.TEXT, text);
+        return new PrefixQuery(new Term(SearchFields.TEXT, normalized));
+    }
+
+    /** The normalized token in its exact field, or the text as written (a phrase) for messages that predate it. */
+    private Query exact(SearchQuery.Exact exact) {
+        BooleanQuery.Builder either = new BooleanQuery.Builder();
+        either.add(new BoostQuery(new TermQuery(new Term(exact.kind().field(), exact.key())), EXACT_BOOST),
+                BooleanClause.Occur.SHOULD);
+        Query written = acrossFields(exact.raw());
+        if (written != null) {
+            either.add(written, BooleanClause.Occur.SHOULD);
+        }
+        return either.build();
+    }
+
+    private Query anyOf(List<SearchQuery.Clause> options) {
+        BooleanQuery.Builder any = new BooleanQuery.Builder();
+        int added = 0;
+        for (SearchQuery.Clause option : options) {
+            Query query = clause(option);
+            if (query != null) {
+                any.add(query, BooleanClause.Occur.SHOULD);
+                added++;
+            }
+        }
+        return added == 0 ? null : any.setMinimumNumberShouldMatch(1).build();
+    }
+
+    private boolean isCommon(String word) {
+        String lower = word.toLowerCase(Locale.ROOT);
+        if (POLISH_COMMON.contains(lower)) {
+            return true;
+        }
+        for (CharArraySet stop : stopSets) {
+            if (stop.contains(lower)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static Query filter(SearchQuery.Filter filter, FilterValues values) {
+        return switch (filter.kind()) {
+            case CHANNEL -> terms(SearchFields.CHANNEL, filter.values());
+            case STATUS -> NumericDocValuesField.newSlowSetQuery(SearchFields.STATUS, filter.values().stream()
+                    .mapToLong(s -> StatusCodes.of(Status.fromWireName(s).orElseThrow()))
+                    .toArray());
+            case ASSIGNEE -> NumericDocValuesField.newSlowSetQuery(SearchFields.ASSIGNEE,
+                    values.assignees(filter.values()).stream().mapToLong(Long::longValue).toArray());
+            case FROM -> LongField.newRangeQuery(SearchFields.CREATED_AT, filter.from().toEpochMilli(), Long.MAX_VALUE);
+            case TO -> LongField.newRangeQuery(SearchFields.CREATED_AT, Long.MIN_VALUE,
+                    filter.to().toEpochMilli() - 1);
+            case CONTACT -> {
+                Set<String> ids = new HashSet<>();
+                for (String value : filter.values()) {
+                    values.contacts(value).forEach(id -> ids.add(Long.toString(id)));
+                }
+                yield ids.isEmpty() ? new MatchNoDocsQuery("no such contact") : terms(SearchFields.CONTACT, ids);
+            }
+        };
+    }
+
+    private static Query terms(String field, Collection<String> values) {
+        if (values.size() == 1) {
+            return new TermQuery(new Term(field, values.iterator().next()));
+        }
+        return new TermInSetQuery(field, values.stream().map(BytesRef::new).toList());
+    }
+}

@@ -1,0 +1,126 @@
+package io.throughline.search;
+
+import io.throughline.conversation.Status;
+import io.throughline.store.Sql;
+import io.vertx.sqlclient.Row;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+
+/**
+ * The SQL the indexer reads: messages with their conversation-level fields, as PostgreSQL (the source of truth)
+ * has them now. Event payloads only say what changed; what to index is always read here.
+ */
+final class MessageSource {
+
+    private static final String SELECT = """
+            SELECT m.id, m.workspace_id, m.conversation_id, c.contact_id, m.channel, m.kind, m.created_at,
+                   m.subject, m.body, m.redacted_at IS NOT NULL AS redacted, c.status, c.assignee_id,
+                   (SELECT string_agg(a.filename, ' ' ORDER BY a.id) FROM attachments a
+                    WHERE a.message_id = m.id) AS filenames
+            FROM messages m JOIN conversations c ON c.id = m.conversation_id
+            """;
+
+    /** The state of one conversation that the index keeps in doc values. */
+    record ConversationState(long id, Status status, Long assigneeId) {
+    }
+
+    /** Messages of one workspace by id; ids that no longer exist are simply absent. */
+    List<IndexedMessage> byIds(Sql sql, long workspaceId, Collection<Long> ids) {
+        return sql.list(SELECT + " WHERE m.workspace_id = $1 AND m.id = ANY($2)", MessageSource::toMessage,
+                workspaceId, ids.toArray(new Long[0]));
+    }
+
+    /** Every message now in these conversations (after a merge or an unmerge moved them). */
+    List<IndexedMessage> inConversations(Sql sql, long workspaceId, Collection<Long> conversationIds) {
+        return sql.list(SELECT + " WHERE m.workspace_id = $1 AND m.conversation_id = ANY($2)",
+                MessageSource::toMessage, workspaceId, conversationIds.toArray(new Long[0]));
+    }
+
+    List<ConversationState> conversationStates(Sql sql, long workspaceId, Collection<Long> conversationIds) {
+        return sql.list("SELECT id, status, assignee_id FROM conversations WHERE workspace_id = $1 AND id = ANY($2)",
+                row -> new ConversationState(row.getLong("id"),
+                        Status.fromWireName(row.getString("status")).orElseThrow(), row.getLong("assignee_id")),
+                workspaceId, conversationIds.toArray(new Long[0]));
+    }
+
+    /**
+     * Every message of every workspace, page by page in id order, for a rebuild. Unlike the rest of the server
+     * this reads across workspaces: the index serves all of them, each document carries its workspace, and every
+     * search filters on it inside the Lucene query.
+     */
+    void scan(Sql sql, int pageSize, Consumer<List<IndexedMessage>> pages, BooleanSupplier stop) {
+        long after = 0;
+        while (!stop.getAsBoolean()) {
+            List<IndexedMessage> page = sql.list(SELECT + " WHERE m.id > $1 ORDER BY m.id LIMIT $2",
+                    MessageSource::toMessage, after, pageSize);
+            if (page.isEmpty()) {
+                return;
+            }
+            pages.accept(page);
+            after = page.getLast().id();
+            if (page.size() < pageSize) {
+                return;
+            }
+        }
+    }
+
+    /** How many messages a rebuild will index (for its progress and ETA). */
+    long count(Sql sql) {
+        return sql.single("SELECT count(*) AS n FROM messages").getLong("n");
+    }
+
+    /**
+     * The newest event seq below which every transaction has finished: the current maximum, once every
+     * transaction that was running when it was read has ended (one of them may hold a lower seq). A rebuild
+     * that reads messages after this point and then replays the events after it misses nothing.
+     */
+    long settledSeq(Sql sql) throws InterruptedException {
+        Row first = sql.single("""
+                SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS xmax,
+                       (SELECT coalesce(max(seq), 0) FROM events) AS max_seq""");
+        long fence = first.getLong("xmax");
+        while (sql.single("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin").getLong("xmin")
+                < fence) {
+            Thread.sleep(5);
+        }
+        return first.getLong("max_seq");
+    }
+
+    private static IndexedMessage toMessage(Row row) {
+        return new IndexedMessage(
+                row.getLong("id"),
+                row.getLong("workspace_id"),
+                row.getLong("conversation_id"),
+                row.getLong("contact_id"),
+                row.getString("channel"),
+                row.getString("kind"),
+                instant(row.getOffsetDateTime("created_at")),
+                Status.fromWireName(row.getString("status")).orElseThrow(),
+                row.getLong("assignee_id"),
+                text(row.getString("subject"), row.getString("body"), row.getString("filenames")),
+                Boolean.TRUE.equals(row.getBoolean("redacted")));
+    }
+
+    private static String text(String subject, String body, String filenames) {
+        List<String> parts = new ArrayList<>(3);
+        if (subject != null && !subject.isBlank()) {
+            parts.add(subject);
+        }
+        if (body != null && !body.isBlank()) {
+            parts.add(body);
+        }
+        if (filenames != null && !filenames.isBlank()) {
+            parts.add(filenames);
+        }
+        return String.join("\n", parts);
+    }
+
+    private static Instant instant(OffsetDateTime value) {
+        return value.toInstant();
+    }
+}

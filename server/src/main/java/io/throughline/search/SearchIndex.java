@@ -1,0 +1,411 @@
+package io.throughline.search;
+
+import io.throughline.config.ThroughlineConfig;
+import io.throughline.conversation.Status;
+import io.throughline.failure.Conflict;
+import io.throughline.failure.Unavailable;
+import io.throughline.realtime.EventFeed;
+import io.throughline.store.Database;
+import io.throughline.store.ServerSecrets;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.apache.lucene.analysis.Analyzer;
+import org.apache.lucene.search.IndexSearcher;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This node's search index: the generation in service and the {@link Indexer} keeping it in step with the event
+ * log, plus rebuilds. On start it opens the generation named by {@code CURRENT} and replays the events after its
+ * last commit; with no usable index (first start, {@code data/index} deleted, a new schema version, a corrupt
+ * index) it builds one from PostgreSQL in the background, and search answers 503 until it is ready.
+ *
+ * <p>A rebuild ({@code ./throughline reindex}) writes a new generation while the current one keeps serving:
+ * scan every message from PostgreSQL into it, follow the event feed from the seq the scan started at until it has
+ * caught up with the serving indexer, then make it {@code CURRENT} and swap. Searches in flight finish on the old
+ * generation, which is deleted once they release it.
+ */
+public final class SearchIndex implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(SearchIndex.class);
+    private static final Duration RETRY_FAILED_BUILD = Duration.ofSeconds(30);
+
+    private final ThroughlineConfig.Search settings;
+    private final Path root;
+    private final Database database;
+    private final EventFeed feed;
+    private final MessageSource source = new MessageSource();
+    private final Analyzer analyzer = SearchAnalyzers.create();
+    private final OperatorChannel operator;
+
+    private IndexStore store;
+    private String owner;
+    private volatile Indexer active;
+    private volatile RebuildProgress rebuild;
+    private volatile Thread rebuildThread;
+    private volatile boolean closed;
+
+    public SearchIndex(ThroughlineConfig.Search settings, Path root, Database database, EventFeed feed) {
+        this.settings = settings;
+        this.root = root;
+        this.database = database;
+        this.feed = feed;
+        this.operator = new OperatorChannel(root);
+    }
+
+    /** Opens the index in service, or starts building one; returns at once either way. */
+    public void start() {
+        store = IndexStore.open(root);
+        Thread.ofVirtual().name("search-warmup").start(this::warmUp);
+        Optional<String> current = store.current();
+        owner = ownerOf(database);
+        String refused = null;
+        if (current.isPresent() && IndexStore.schemaOf(current.get()) == SearchFields.SCHEMA_VERSION) {
+            try {
+                LiveIndex index = openIndex(current.get(), false);
+                refused = refusal(index);
+                if (refused != null) {
+                    index.close();
+                    throw new IllegalStateException(refused);
+                }
+                store.deleteGenerationsExcept(current.get());
+                Indexer indexer = newIndexer(index);
+                indexer.start(index.committedSeq());
+                active = indexer;
+                log.info("search index opened generation={} seq={} lag={}", current.get(), index.committedSeq(),
+                        Math.max(0, feed.position() - index.committedSeq()));
+                return;
+            } catch (IOException | RuntimeException e) {
+                if (refused == null) {
+                    log.error("search index generation={} cannot be opened; rebuilding it from PostgreSQL",
+                            current.get(), e);
+                } else {
+                    log.warn("search index generation={} not used: {}; rebuilding it from PostgreSQL", current.get(),
+                            refused);
+                }
+            }
+        }
+        store.deleteGenerationsExcept(current.orElse(null));
+        String reason = current.isEmpty() ? "no index yet"
+                : IndexStore.schemaOf(current.get()) != SearchFields.SCHEMA_VERSION
+                ? "index schema v" + IndexStore.schemaOf(current.get()) + " replaced by v" + SearchFields.SCHEMA_VERSION
+                : refused != null ? refused : "the index could not be opened";
+        startRebuild(reason);
+    }
+
+    /** The id of the database, kept in it, that every commit records (see {@link SearchFields#COMMIT_OWNER}). */
+    static String ownerOf(Database database) {
+        return HexFormat.of().formatHex(ServerSecrets.getOrCreate(database.sql(), SearchFields.OWNER_SECRET, 16));
+    }
+
+    /**
+     * Why an index that opened must not be used: it was derived from another database (the data directory now
+     * points elsewhere), or from a later state of this one (the database was restored from a backup). Null when
+     * it is fine.
+     */
+    private String refusal(LiveIndex index) {
+        if (index.committedOwner() != null && !index.committedOwner().equals(owner)) {
+            return "the index was built from another database";
+        }
+        if (index.committedSeq() > feed.position()) {
+            return "the index is ahead of the database (restored from a backup?)";
+        }
+        return null;
+    }
+
+    /** Writes the file that lets {@code ./throughline reindex} on this machine reach this server. */
+    public void publishControl(String localUrl) {
+        operator.publish(localUrl);
+    }
+
+    /** True when {@code token} is this server's operator token (see {@link OperatorChannel}). */
+    public boolean isOperator(String token) {
+        return operator.accepts(token);
+    }
+
+    Analyzer analyzer() {
+        return analyzer;
+    }
+
+    /**
+     * A searcher over the generation in service, for one search; {@link Unavailable} while the first index is
+     * being built. Always close the lease in {@code finally}.
+     */
+    Lease acquire() throws IOException {
+        while (true) {
+            Indexer current = active;
+            if (current == null) {
+                RebuildProgress progress = rebuild;
+                long eta = progress == null ? -1 : progress.etaSeconds();
+                throw new Unavailable("the search index is being built from the message history ("
+                        + (progress == null ? 0 : progress.toJson().getLong("percent")) + "% done); search is"
+                        + " available when it finishes", Duration.ofSeconds(eta > 0 ? Math.min(eta, 60) : 5));
+            }
+            LiveIndex index = current.index();
+            if (index.retain()) {
+                try {
+                    return new Lease(index, index.acquireSearcher());
+                } catch (IOException | RuntimeException e) {
+                    index.release();
+                    throw e;
+                }
+            }
+            // Swapped out and closed between the read and the retain: take the new one.
+        }
+    }
+
+    /** One search's hold on a generation and its searcher. */
+    static final class Lease implements AutoCloseable {
+        private final LiveIndex index;
+        private final IndexSearcher searcher;
+
+        Lease(LiveIndex index, IndexSearcher searcher) {
+            this.index = index;
+            this.searcher = searcher;
+        }
+
+        IndexSearcher searcher() {
+            return searcher;
+        }
+
+        @Override
+        public void close() {
+            index.releaseSearcher(searcher);
+            index.release();
+        }
+    }
+
+    /**
+     * Starts an online rebuild; {@link Conflict} when one is already running.
+     *
+     * @param reason why, for the log and the status
+     */
+    public synchronized RebuildProgress startRebuild(String reason) {
+        if (closed) {
+            throw new Unavailable("the server is shutting down", Duration.ofSeconds(5));
+        }
+        RebuildProgress running = rebuild;
+        if (running != null && !running.phase().finished()) {
+            throw new Conflict("a rebuild of the search index is already running (generation "
+                    + running.generation() + ", started for: " + running.toJson().getString("reason") + ")");
+        }
+        String generation = store.nextGeneration();
+        RebuildProgress progress = new RebuildProgress(generation, reason);
+        rebuild = progress;
+        rebuildThread = Thread.ofPlatform().daemon().name("search-rebuild-" + generation)
+                .start(() -> runRebuild(progress));
+        log.info("search index rebuild started generation={} reason={}", generation, reason);
+        return progress;
+    }
+
+    /** The running rebuild, or the last one. */
+    public Optional<RebuildProgress> rebuildProgress() {
+        return Optional.ofNullable(rebuild);
+    }
+
+    private void runRebuild(RebuildProgress progress) {
+        String generation = progress.generation();
+        LiveIndex fresh = null;
+        Indexer follower = null;
+        try {
+            fresh = openIndex(generation, true);
+            long from = feed.position();
+            long started = System.nanoTime();
+            long documents = new IndexBuild(database, source, buildThreads()).run(fresh, progress, () -> closed);
+            if (closed) {
+                throw new InterruptedException("shutting down");
+            }
+            fresh.commit(from);
+            log.info("search index scanned generation={} messages={} ms={} seq={}", generation, documents,
+                    (System.nanoTime() - started) / 1_000_000, from);
+            progress.phase(RebuildProgress.Phase.CATCHING_UP);
+            follower = newIndexer(fresh);
+            follower.start(from);
+            awaitCaughtUp(follower);
+            progress.phase(RebuildProgress.Phase.SWAPPING);
+            swapTo(follower);
+            progress.phase(RebuildProgress.Phase.DONE);
+            log.info("search index rebuilt generation={} messages={} ms={}", generation, documents,
+                    (System.nanoTime() - started) / 1_000_000);
+        } catch (InterruptedException e) {
+            progress.phase(RebuildProgress.Phase.CANCELLED);
+            discard(generation, fresh, follower);
+            log.info("search index rebuild cancelled generation={}", generation);
+        } catch (IOException | RuntimeException e) {
+            progress.failed(e.getMessage() == null ? e.toString() : e.getMessage());
+            discard(generation, fresh, follower);
+            log.error("search index rebuild failed generation={}; the index in service is unchanged", generation, e);
+            if (active == null && !closed) {
+                retryLater();
+            }
+        }
+    }
+
+    /** Waits until the new generation holds at least what the one in service holds. */
+    private void awaitCaughtUp(Indexer follower) throws InterruptedException {
+        long target = feed.position();
+        while (!closed) {
+            if (follower.failure() != null) {
+                throw new IllegalStateException("the new index cannot be written", follower.failure());
+            }
+            Indexer serving = active;
+            long wanted = Math.max(target, serving == null ? 0 : serving.appliedSeq());
+            if (follower.appliedSeq() >= wanted) {
+                return;
+            }
+            TimeUnit.MILLISECONDS.sleep(10);
+        }
+        throw new InterruptedException("shutting down");
+    }
+
+    private synchronized void swapTo(Indexer follower) {
+        if (closed) {
+            throw new IllegalStateException("shutting down");
+        }
+        LiveIndex fresh = follower.index();
+        store.makeCurrent(fresh.generation());
+        Indexer previous = active;
+        active = follower;
+        if (previous != null) {
+            previous.stop();
+            String old = previous.index().generation();
+            previous.index().whenClosed(() -> store.deleteGeneration(old));
+            previous.index().close();
+        } else {
+            // Nothing was in service: whatever else is on disk (an index of an older schema) is garbage now.
+            store.deleteGenerationsExcept(fresh.generation());
+        }
+        log.info("search index generation in service generation={} seq={}", fresh.generation(),
+                follower.appliedSeq());
+    }
+
+    private void discard(String generation, LiveIndex fresh, Indexer follower) {
+        if (follower != null) {
+            follower.stop();
+        }
+        if (fresh != null) {
+            fresh.whenClosed(() -> store.deleteGeneration(generation));
+            fresh.close();
+        } else {
+            store.deleteGeneration(generation);
+        }
+    }
+
+    private void retryLater() {
+        Thread.ofVirtual().name("search-rebuild-retry").start(() -> {
+            try {
+                TimeUnit.MILLISECONDS.sleep(RETRY_FAILED_BUILD.toMillis());
+                if (!closed && active == null) {
+                    startRebuild("retrying the build that failed");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                log.warn("search index rebuild retry failed: {}", e.toString());
+            }
+        });
+    }
+
+    /** Loads the dictionaries and stemmers now, so the first message and the first search do not wait for them. */
+    private void warmUp() {
+        try {
+            MessageDocuments.toDocument(new IndexedMessage(0, 0, 0, 0, "api", "in", Instant.now(),
+                    Status.OPEN, null, "warm-up", false));
+            for (String field : SearchFields.textFields()) {
+                try (var stream = analyzer.tokenStream(field, "замовлення заказы zamówienia refunded a@b.co")) {
+                    stream.reset();
+                    while (stream.incrementToken()) {
+                        // consume
+                    }
+                    stream.end();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            log.debug("search analyzers warm-up failed: {}", e.toString());
+        }
+    }
+
+    private LiveIndex openIndex(String generation, boolean create) throws IOException {
+        return LiveIndex.open(generation, owner, store.pathOf(generation), analyzer,
+                settings.ramBufferBytes() / (1024.0 * 1024.0), settings.maxStaleness(), create);
+    }
+
+    private Indexer newIndexer(LiveIndex index) {
+        return new Indexer(index, database, source, feed, settings.commitInterval());
+    }
+
+    private int buildThreads() {
+        return settings.buildThreads() > 0 ? settings.buildThreads() : Runtime.getRuntime().availableProcessors();
+    }
+
+    /** The {@code search} entry of {@code GET /health}. */
+    public JsonObject health() {
+        JsonObject check = new JsonObject();
+        Indexer current = active;
+        RebuildProgress progress = rebuild;
+        if (current == null) {
+            check.put("status", closed ? "down" : "building");
+        } else {
+            Throwable failure = current.failure();
+            LiveIndex index = current.index();
+            check.put("status", failure == null ? "up" : "down")
+                    .put("generation", index.generation())
+                    .put("seq", current.appliedSeq())
+                    .put("lagEvents", Math.max(0, feed.position() - current.appliedSeq()))
+                    .put("committedSeq", index.committedSeq())
+                    .put("lastCommitAt", Instant.ofEpochMilli(index.lastCommitMillis()).toString());
+            if (failure != null) {
+                check.put("detail", "the index cannot be written: " + failure.getMessage()
+                        + "; fix the cause, then restart or run ./throughline reindex");
+            }
+            if (index.retain()) {
+                try {
+                    check.put("documents", index.documents());
+                } catch (IOException | RuntimeException e) {
+                    check.put("documents", null);
+                } finally {
+                    index.release();
+                }
+            }
+        }
+        if (progress != null) {
+            check.put("rebuild", progress.toJson());
+        }
+        return check;
+    }
+
+    /**
+     * Stops in order: any rebuild (its half-built generation is deleted), the indexer (committing what it
+     * applied), the index (once searches in flight release it), the directory lock.
+     */
+    @Override
+    public void close() {
+        synchronized (this) {
+            closed = true;
+        }
+        Thread building = rebuildThread;
+        if (building != null) {
+            try {
+                building.join(60_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        Indexer current = active;
+        if (current != null) {
+            current.stop();
+            current.index().close();
+        }
+        operator.withdraw();
+        if (store != null) {
+            store.close();
+        }
+        analyzer.close();
+    }
+}

@@ -1,0 +1,91 @@
+package io.throughline.search;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Emails, phone numbers and order numbers reduce to one key however they are written. */
+class ExactTokensTest {
+
+    @ParameterizedTest
+    @ValueSource(strings = {"+380 67 123 45 67", "+380671234567", "067 123 45 67", "(067) 123-45-67",
+        "067-123-45-67", "0671234567", "+38 (067) 123 45 67", "00380671234567", "067.123.45.67"})
+    void ukrainianMobileInEveryCommonFormatHasOneKey(String written) {
+        String text = "call me at " + written + " please";
+        List<ExactTokens.Match> found = ExactTokens.find(text, ExactKind.PHONE);
+        assertThat(found).singleElement().satisfies(m -> {
+            assertThat(m.key()).isEqualTo("671234567");
+            assertThat(text.substring(m.start(), m.end())).isEqualTo(written);
+        });
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"+1 (555) 010-9999", "(555) 010-9999", "555-010-9999", "555.010.9999", "+15550109999"})
+    void americanNumbersMatchWithAndWithoutTheCountryCode(String written) {
+        assertThat(ExactTokens.find(written, ExactKind.PHONE)).singleElement()
+                .satisfies(m -> assertThat(m.key()).isEqualTo("550109999"));
+    }
+
+    @Test
+    void polishRussianAndBritishNumbersToo() {
+        assertThat(key("+48 601 234 567")).isEqualTo(key("601 234 567"));
+        assertThat(key("+7 (800) 555-35-35")).isEqualTo(key("8 800 555 35 35"));
+        assertThat(key("+44 20 7946 0958")).isEqualTo(key("020 7946 0958"));
+    }
+
+    @Test
+    void datesShortNumbersAndOrderNumbersAreNotPhones() {
+        assertThat(ExactTokens.find("on 2024-03-01 and 12.03.2024", ExactKind.PHONE)).isEmpty();
+        assertThat(ExactTokens.find("order 10492, 3 items", ExactKind.PHONE)).isEmpty();
+        assertThat(ExactTokens.find("ORD-2024-000123", ExactKind.PHONE)).isEmpty();
+    }
+
+    @Test
+    void aSentenceEndAfterANumberIsNotPartOfIt() {
+        assertThat(ExactTokens.find("call 067 123 45 67. 2 items were missing", ExactKind.PHONE)).singleElement()
+                .satisfies(m -> assertThat(m.key()).isEqualTo("671234567"));
+    }
+
+    @Test
+    void emailsAreFoundAndLowerCased() {
+        assertThat(ExactTokens.find("write to Olena.K@Example.COM.", ExactKind.EMAIL)).singleElement()
+                .satisfies(m -> assertThat(m.key()).isEqualTo("olena.k@example.com"));
+        assertThat(ExactTokens.find("not@an email", ExactKind.EMAIL)).isEmpty();
+    }
+
+    @Test
+    void orderNumbersMatchWithOrWithoutTheirPunctuation() {
+        assertThat(keys("#A-10492", ExactKind.ORDER)).containsExactly("a10492");
+        assertThat(keys("A-10492", ExactKind.ORDER)).containsExactly("a10492");
+        assertThat(keys("a10492", ExactKind.ORDER)).containsExactly("a10492");
+        assertThat(keys("invoice INV-2024-0017 and № 4521", ExactKind.ORDER)).containsExactly("inv20240017", "4521");
+        assertThat(keys("замовлення ЗМ-77812", ExactKind.ORDER)).containsExactly("зм77812");
+    }
+
+    @Test
+    void wordsWithFewDigitsAreNotOrders() {
+        assertThat(keys("mp3 covid-19 e-mail B2B", ExactKind.ORDER)).isEmpty();
+    }
+
+    @Test
+    void aWholeQueryWordIsRecognized() {
+        assertThat(ExactTokens.whole("olena@example.com,")).hasValueSatisfying(m ->
+                assertThat(m.kind()).isEqualTo(ExactKind.EMAIL));
+        assertThat(ExactTokens.whole("#A-10492")).hasValueSatisfying(m ->
+                assertThat(m.kind()).isEqualTo(ExactKind.ORDER));
+        assertThat(ExactTokens.whole("+380671234567")).hasValueSatisfying(m ->
+                assertThat(m.kind()).isEqualTo(ExactKind.PHONE));
+        assertThat(ExactTokens.whole("refund")).isEmpty();
+    }
+
+    private static String key(String phone) {
+        return ExactTokens.find(phone, ExactKind.PHONE).getFirst().key();
+    }
+
+    private static List<String> keys(String text, ExactKind kind) {
+        return ExactTokens.find(text, kind).stream().map(ExactTokens.Match::key).toList();
+    }
+}

@@ -1,0 +1,166 @@
+package io.throughline.search;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.throughline.conversation.Status;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.lucene.analysis.Analyzer;
+import org.apache.lucene.document.NumericDocValuesField;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.NumericDocValues;
+import org.apache.lucene.index.ReaderUtil;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.search.TopDocs;
+import org.apache.lucene.store.ByteBuffersDirectory;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Documents, queries and snippets together over an in-memory index: the search pipeline without a server. */
+class MessageQueriesTest {
+
+    private static final long WORKSPACE = 1;
+    private static final Analyzer ANALYZER = SearchAnalyzers.create();
+    private static final MessageQueries QUERIES = new MessageQueries(ANALYZER);
+    private static final MessageQueries.FilterValues NO_LOOKUPS = new MessageQueries.FilterValues() {
+        @Override
+        public List<Long> assignees(List<String> values) {
+            return values.stream().map(v -> v.equals("none") ? 0L : Long.parseLong(v)).toList();
+        }
+
+        @Override
+        public List<Long> contacts(String value) {
+            return List.of(Long.parseLong(value));
+        }
+    };
+    private static ByteBuffersDirectory directory;
+    private static IndexWriter writer;
+
+    @BeforeAll
+    static void index() throws IOException {
+        directory = new ByteBuffersDirectory();
+        writer = new IndexWriter(directory, new IndexWriterConfig(ANALYZER).setIndexSort(LiveIndex.INDEX_SORT));
+        add(1, 1, "Де моє замовлення? Чекаю вже тиждень.");
+        add(2, 1, "Где мои заказы? Жду неделю.");
+        add(3, 1, "Gdzie są moje zamówienia? Czekam tydzień.");
+        add(4, 1, "I was refunded twice, please check.");
+        add(5, 1, "Call me at (067) 123-45-67 about order #A-10492, or write to Olena.K@Example.com");
+        add(6, 1, "<script>alert('x')</script> refund & return");
+        add(7, 2, "Де моє замовлення? Інший робочий простір.");
+        add(8, 1, "The order arrived broken");
+        writer.commit();
+    }
+
+    @AfterAll
+    static void close() throws IOException {
+        writer.close();
+        directory.close();
+        ANALYZER.close();
+    }
+
+    private static void add(long id, long workspace, String text) throws IOException {
+        writer.addDocument(MessageDocuments.toDocument(new IndexedMessage(id, workspace, 100 + id, 200 + id, "api",
+                "in", Instant.parse("2024-03-01T00:00:00Z").plusSeconds(id), Status.OPEN, null, text, false)));
+    }
+
+    @Test
+    void inflectedFormsFindEachOtherInEveryLanguage() throws IOException {
+        assertThat(find("замовленням")).containsExactly(1L);
+        assertThat(find("заказ")).containsExactly(2L);
+        assertThat(find("zamówienie")).containsExactly(3L);
+        assertThat(find("refund")).contains(4L, 6L);
+    }
+
+    @Test
+    void polishWithoutDiacriticsStillFindsTheWordAsWritten() throws IOException {
+        assertThat(find("zamowienia")).containsExactly(3L);
+    }
+
+    @Test
+    void exactTokensMatchInAnyFormat() throws IOException {
+        assertThat(find("+380671234567")).containsExactly(5L);
+        assertThat(find("\"067 123 45 67\"")).containsExactly(5L);
+        assertThat(find("a10492")).containsExactly(5L);
+        assertThat(find("OLENA.K@EXAMPLE.COM")).containsExactly(5L);
+    }
+
+    @Test
+    void exclusionsPrefixesAndAlternatives() throws IOException {
+        assertThat(find("order -broken")).containsExactly(5L);
+        assertThat(find("refun*")).contains(6L);
+        assertThat(find("заказ OR zamówienie")).containsExactlyInAnyOrder(2L, 3L);
+    }
+
+    @Test
+    void commonWordsAreOptional() throws IOException {
+        assertThat(find("the refund")).contains(4L, 6L);
+    }
+
+    @Test
+    void anotherWorkspaceIsNeverFound() throws IOException {
+        assertThat(find("замовлення")).containsExactly(1L);
+    }
+
+    @Test
+    void snippetsMarkEveryFieldsMatchesAndEscapeHtml() throws IOException {
+        assertThat(snippet("замовленням", 1)).isEqualTo("Де моє <mark>замовлення</mark>? Чекаю вже тиждень.");
+        assertThat(snippet("+380 67 123 45 67", 5)).contains("<mark>(067) 123-45-67</mark>");
+        String escaped = snippet("refund", 6);
+        assertThat(escaped).contains("&lt;script&gt;").contains("<mark>refund</mark>").doesNotContain("<script>");
+    }
+
+    @Test
+    void conversationStatusIsUpdatedInPlace() throws IOException {
+        writer.updateDocValues(MessageDocuments.conversationTerm(101),
+                new NumericDocValuesField(SearchFields.STATUS, StatusCodes.of(Status.RESOLVED)),
+                new NumericDocValuesField(SearchFields.ASSIGNEE, 42));
+        try (DirectoryReader reader = DirectoryReader.open(writer)) {
+            IndexSearcher searcher = new IndexSearcher(reader);
+            Query resolved = QUERIES.build(WORKSPACE, QuerySyntax.parse("status:resolved assignee:42"), NO_LOOKUPS);
+            TopDocs top = searcher.search(resolved, 10);
+            assertThat(top.scoreDocs).hasSize(1);
+            assertThat(idOf(reader, top.scoreDocs[0].doc)).isEqualTo(1L);
+        }
+    }
+
+    private static List<Long> find(String q) throws IOException {
+        try (DirectoryReader reader = DirectoryReader.open(writer)) {
+            IndexSearcher searcher = new IndexSearcher(reader);
+            TopDocs top = searcher.search(QUERIES.build(WORKSPACE, QuerySyntax.parse(q), NO_LOOKUPS), 20);
+            List<Long> ids = new ArrayList<>();
+            for (ScoreDoc doc : top.scoreDocs) {
+                ids.add(idOf(reader, doc.doc));
+            }
+            return ids;
+        }
+    }
+
+    private static String snippet(String q, long messageId) throws IOException {
+        try (DirectoryReader reader = DirectoryReader.open(writer)) {
+            IndexSearcher searcher = new IndexSearcher(reader);
+            Query query = QUERIES.build(WORKSPACE, QuerySyntax.parse(q), NO_LOOKUPS);
+            for (ScoreDoc doc : searcher.search(query, 20).scoreDocs) {
+                if (idOf(reader, doc.doc) == messageId) {
+                    return new Snippets(ANALYZER).highlight(searcher, query, new int[] {doc.doc})[0];
+                }
+            }
+            throw new AssertionError("message " + messageId + " not found by " + q);
+        }
+    }
+
+    private static long idOf(DirectoryReader reader, int doc) throws IOException {
+        LeafReaderContext leaf = reader.leaves().get(ReaderUtil.subIndex(doc, reader.leaves()));
+        NumericDocValues ids = leaf.reader().getNumericDocValues(SearchFields.ID);
+        ids.advanceExact(doc - leaf.docBase);
+        return ids.longValue();
+    }
+
+}

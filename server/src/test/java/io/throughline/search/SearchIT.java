@@ -1,0 +1,309 @@
+package io.throughline.search;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.throughline.connector.InboundEdit;
+import io.throughline.connector.InboxRef;
+import io.throughline.realtime.EventLog;
+import io.throughline.realtime.EventType;
+import io.throughline.testing.ApiClient;
+import io.throughline.testing.TestServer;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The search API through the real server: what an agent types, what comes back, and what keeps it current. */
+class SearchIT {
+
+    private static final Duration INDEXED = Duration.ofSeconds(10);
+    private static TestServer server;
+    private static SearchFixture shop;
+
+    @BeforeAll
+    static void start() {
+        // Commits are rare here: whatever is found is found through the near-real-time reopen.
+        server = TestServer.start(Map.of("search.commitInterval", "1h"));
+        shop = SearchFixture.create(server, server.admin(), "Shop");
+        await().atMost(Duration.ofSeconds(30)).until(() -> "up".equals(server.admin().get("/health").json()
+                .getJsonObject("checks").getJsonObject("search").getString("status")));
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    @Test
+    void storedMessageIsSearchableWithinASecondWithoutACommit() {
+        JsonObject first = shop.customerWrites("nrt-0", "Taras", "Доброго дня, перевірка зв'язку");
+        awaitFound("перевірка", first.getLong("messageId"));
+        long stored = System.nanoTime();
+        JsonObject receipt = shop.customerWrites("nrt-1", "Olena", "Де моє замовлення? Чекаю вже тиждень.");
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20)).until(() ->
+                SearchFixture.messageIds(shop.search("q", "замовленням")).contains(receipt.getLong("messageId")));
+        System.out.println("near-real-time visibility: " + (System.nanoTime() - stored) / 1_000_000 + " ms");
+    }
+
+    @Test
+    void inflectedFormsAreFoundInEachLanguage() {
+        long uk = shop.customerWrites("infl-uk", "Iryna", "Оплатила квитанцію, а посилкою ніхто не займається")
+                .getLong("messageId");
+        long ru = shop.customerWrites("infl-ru", "Pavel", "Квитанции так и не пришли, посылки тоже").getLong("messageId");
+        long pl = shop.customerWrites("infl-pl", "Marta", "Nie dostałam przesyłki ani potwierdzenia płatności")
+                .getLong("messageId");
+        long en = shop.customerWrites("infl-en", "John", "The parcels were returned to the warehouse")
+                .getLong("messageId");
+        awaitFound("посилка", uk);
+        assertThat(SearchFixture.messageIds(shop.search("q", "посылка"))).contains(ru);
+        assertThat(SearchFixture.messageIds(shop.search("q", "przesyłka"))).contains(pl);
+        assertThat(SearchFixture.messageIds(shop.search("q", "parcel returning"))).contains(en);
+    }
+
+    @Test
+    void hitsCarryHighlightedEscapedSnippetsChannelContactAndDate() {
+        JsonObject receipt = shop.customerWritesWithSubject("hit-1", "Bohdan <b>", "Re: <i>invoice</i>",
+                "Hello, <script>alert(1)</script> my kitesurfing board arrived cracked.");
+        awaitFound("kitesurfing", receipt.getLong("messageId"));
+        JsonObject hit = shop.search("q", "kitesurfing").getJsonArray("hits").getJsonObject(0);
+        assertThat(hit.getString("snippet")).contains("<mark>kitesurfing</mark>").contains("&lt;script&gt;")
+                .doesNotContain("<script>").doesNotContain("<i>");
+        assertThat(hit.getLong("messageId")).isEqualTo(receipt.getLong("messageId"));
+        assertThat(hit.getLong("conversationId")).isEqualTo(receipt.getLong("conversationId"));
+        assertThat(hit.getString("channel")).isEqualTo("api");
+        assertThat(hit.getString("kind")).isEqualTo("in");
+        assertThat(hit.getString("subject")).isEqualTo("Re: <i>invoice</i>");
+        assertThat(hit.getJsonObject("contact").getLong("id")).isEqualTo(receipt.getLong("contactId"));
+        assertThat(hit.getJsonObject("contact").getString("name")).isEqualTo("Bohdan <b>");
+        assertThat(hit.getDouble("score")).isPositive();
+        assertThat(Instant.parse(hit.getString("createdAt"))).isBefore(Instant.now().plusSeconds(1));
+        assertThat(hit.getValue("threadBefore")).isNull();
+
+        JsonObject later = shop.customerWrites("hit-2", "Bohdan <b>", "And the fins are missing too.");
+        JsonObject again = shop.search("q", "kitesurfing").getJsonArray("hits").getJsonObject(0);
+        assertThat(again.getLong("threadBefore")).isEqualTo(later.getLong("messageId"));
+        JsonObject page = shop.agent().get("/api/v1/conversations/" + receipt.getLong("conversationId")
+                + "/messages?before=" + again.getLong("threadBefore")).expect(200).json();
+        assertThat(page.getJsonArray("messages").getJsonObject(0).getLong("id")).isEqualTo(receipt.getLong("messageId"));
+    }
+
+    @Test
+    void emailsPhonesAndOrderNumbersAreFoundAsTypedInAnyFormat() {
+        long id = shop.customerWrites("exact-1", "Nadia", "Передзвоніть на (067) 765-43-21 щодо #Z-55102, або"
+                + " пишіть на Nadia.P@Example.org").getLong("messageId");
+        awaitFound("Z-55102", id);
+        assertThat(SearchFixture.messageIds(shop.search("q", "+380 67 765 43 21"))).containsExactly(id);
+        assertThat(SearchFixture.messageIds(shop.search("q", "0677654321"))).containsExactly(id);
+        assertThat(SearchFixture.messageIds(shop.search("q", "nadia.p@example.org"))).containsExactly(id);
+        assertThat(SearchFixture.messageIds(shop.search("q", "#z55102"))).containsExactly(id);
+        assertThat(shop.search("q", "+380677654321").getJsonArray("hits").getJsonObject(0).getString("snippet"))
+                .contains("<mark>(067) 765-43-21</mark>");
+    }
+
+    @Test
+    void pagesByDateAndByRelevanceCoverEveryHitOnce() {
+        List<Long> written = new ArrayList<>();
+        for (int i = 0; i < 45; i++) {
+            String body = "glockenspiel " + "glockenspiel ".repeat(i % 4) + "number " + i;
+            written.add(shop.customerWrites("page-" + i, "Pager " + (i % 3), body).getLong("messageId"));
+        }
+        await().atMost(INDEXED).until(() -> shop.search("q", "glockenspiel").getJsonObject("total")
+                .getInteger("value") == 45);
+        List<Long> byDate = pages("date");
+        List<Long> byRelevance = pages("relevance");
+        assertThat(byDate).hasSize(45).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(written);
+        assertThat(byDate).isSortedAccordingTo((a, b) -> Long.compare(b, a));
+        assertThat(byRelevance).hasSize(45).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(written);
+    }
+
+    private List<Long> pages(String sort) {
+        List<Long> ids = new ArrayList<>();
+        String cursor = null;
+        double lastScore = Double.MAX_VALUE;
+        do {
+            List<String> params = new ArrayList<>(List.of("q", "glockenspiel", "sort", sort, "limit", "10"));
+            if (cursor != null) {
+                params.addAll(List.of("cursor", cursor));
+            }
+            JsonObject page = shop.search(params.toArray(new String[0]));
+            assertThat(page.getString("sort")).isEqualTo(sort);
+            for (Object hit : page.getJsonArray("hits")) {
+                JsonObject json = (JsonObject) hit;
+                ids.add(json.getLong("messageId"));
+                if (sort.equals("relevance")) {
+                    assertThat(json.getDouble("score")).isLessThanOrEqualTo(lastScore);
+                    lastScore = json.getDouble("score");
+                }
+            }
+            cursor = page.getString("nextCursor");
+        } while (cursor != null);
+        return ids;
+    }
+
+    @Test
+    void filtersNarrowByChannelStatusAssigneeContactAndDate() {
+        JsonObject receipt = shop.customerWrites("filter-1", "Filtered Fiona", "The xylophone order is late");
+        long message = receipt.getLong("messageId");
+        long conversation = receipt.getLong("conversationId");
+        awaitFound("xylophone", message);
+        JsonObject note = shop.agent().post("/api/v1/conversations/" + conversation + "/messages",
+                new JsonObject().put("body", "Checked the xylophone stock: none left").put("note", true))
+                .expect(201).json();
+        awaitFound("xylophone channel:note", note.getLong("id"));
+        assertThat(ids("q", "xylophone channel:api")).containsExactly(message);
+        assertThat(ids("q", "xylophone", "channel", "note")).containsExactly(note.getLong("id"));
+        assertThat(ids("q", "xylophone -channel:note")).containsExactly(message);
+
+        assertThat(ids("q", "xylophone status:open")).hasSize(2);
+        shop.agent().patch("/api/v1/conversations/" + conversation, new JsonObject().put("status", "resolved"))
+                .expect(200);
+        await().atMost(INDEXED).until(() -> ids("q", "xylophone status:resolved").size() == 2);
+        assertThat(ids("q", "xylophone", "status", "open,pending")).isEmpty();
+
+        long me = myAgentId(shop.agent());
+        assertThat(ids("q", "xylophone assignee:none")).hasSize(2);
+        shop.agent().patch("/api/v1/conversations/" + conversation, new JsonObject().put("assigneeId", me))
+                .expect(200);
+        await().atMost(INDEXED).until(() -> ids("q", "xylophone assignee:me").size() == 2);
+        assertThat(ids("q", "xylophone assignee:" + TestServer.ADMIN_EMAIL)).hasSize(2);
+        assertThat(ids("q", "xylophone assignee:none")).isEmpty();
+
+        assertThat(ids("q", "xylophone contact:\"filtered fiona\"")).hasSize(2);
+        assertThat(ids("q", "xylophone", "contact", String.valueOf(receipt.getLong("contactId")))).hasSize(2);
+        assertThat(ids("q", "xylophone contact:nobody-like-this")).isEmpty();
+
+        String today = LocalDate.now(ZoneOffset.UTC).toString();
+        String yesterday = LocalDate.now(ZoneOffset.UTC).minusDays(1).toString();
+        assertThat(ids("q", "xylophone", "from", today)).hasSize(2);
+        assertThat(ids("q", "xylophone to:" + yesterday)).isEmpty();
+        assertThat(ids("q", "channel:note from:" + yesterday)).contains(note.getLong("id"));
+    }
+
+    @Test
+    void anEditedMessageIsFoundByItsNewTextOnly() {
+        long id = shop.customerWrites("edit-1", "Editor", "My trombone is broken").getLong("messageId");
+        awaitFound("trombone", id);
+        server.throughline().ingest().edit(new InboxRef(shop.inboxId(), 1, "api", "Shop"),
+                new InboundEdit("edit-1", "My saxophone is broken", null, null));
+        await().atMost(INDEXED).until(() -> ids("q", "saxophone").contains(id));
+        assertThat(ids("q", "trombone")).doesNotContain(id);
+    }
+
+    @Test
+    void mergedMessagesAreFoundInTheirNewThreadAndGoBackOnUnmerge() {
+        JsonObject anna = shop.customerWrites("merge-a", "Anna Merge", "Первое сообщение про балалайку");
+        JsonObject anya = shop.customerWrites("merge-b", "Anya Merge", "Друге повідомлення про бандуру");
+        awaitFound("бандура", anya.getLong("messageId"));
+        awaitFound("балалайка", anna.getLong("messageId"));
+        shop.agent().post("/api/v1/contacts/" + anna.getLong("contactId") + "/merge",
+                new JsonObject().put("otherContactId", anya.getLong("contactId"))).expect(200);
+        String annaId = String.valueOf(anna.getLong("contactId"));
+        await().atMost(INDEXED).until(() -> ids("q", "балалайка OR бандура", "contact", annaId).size() == 2);
+        assertThat(ids("q", "балалайка OR бандура", "contact", annaId))
+                .containsExactlyInAnyOrder(anna.getLong("messageId"), anya.getLong("messageId"));
+        assertThat(conversationOf("бандура")).isEqualTo(anna.getLong("conversationId"));
+        assertThat(ids("q", "бандура contact:\"Anya Merge\"")).containsExactly(anya.getLong("messageId"));
+
+        shop.agent().post("/api/v1/contacts/" + anna.getLong("contactId") + "/unmerge", new JsonObject())
+                .expect(200);
+        await().atMost(INDEXED).until(() -> ids("q", "бандура", "contact", annaId).isEmpty());
+        assertThat(conversationOf("бандура")).isEqualTo(anya.getLong("conversationId"));
+        assertThat(ids("q", "бандура", "contact", String.valueOf(anya.getLong("contactId"))))
+                .containsExactly(anya.getLong("messageId"));
+    }
+
+    @Test
+    void aRedactedMessageLeavesTheIndex() {
+        long id = shop.customerWrites("redact-1", "Secretive", "My card number is in this ocarina message")
+                .getLong("messageId");
+        awaitFound("ocarina", id);
+        // What a redaction does: clear the message and tell every view by an event, in one transaction.
+        server.throughline().database().tx(tx -> {
+            tx.update("UPDATE messages SET body = '', redacted_at = now() WHERE id = $1", id);
+            new EventLog(() -> { }).append(tx, 1, EventType.MESSAGE_UPDATED, new JsonObject()
+                    .put("messageId", id).put("change", "redacted"));
+            return null;
+        });
+        await().atMost(INDEXED).until(() -> !ids("q", "ocarina").contains(id));
+    }
+
+    @Test
+    void anotherWorkspaceNeverSeesTheseMessages() {
+        var other = server.throughline().workspaces().create("Other", "admin@other.test", "Other admin",
+                "other-password-1");
+        ApiClient otherAdmin = server.anonymous().login("admin@other.test", "other-password-1");
+        SearchFixture otherShop = SearchFixture.create(server, otherAdmin, "Other shop");
+        long mine = shop.customerWrites("iso-1", "Same Name", "Harpsichord tuning request").getLong("messageId");
+        long theirs = otherShop.customerWrites("iso-1", "Same Name", "Harpsichord tuning request")
+                .getLong("messageId");
+        awaitFound("harpsichord", mine);
+        await().atMost(INDEXED).until(() -> SearchFixture.messageIds(otherShop.search("q", "harpsichord"))
+                .contains(theirs));
+        assertThat(ids("q", "harpsichord")).containsExactly(mine);
+        assertThat(SearchFixture.messageIds(otherShop.search("q", "harpsichord"))).containsExactly(theirs);
+        JsonObject theirHit = otherShop.search("q", "harpsichord").getJsonArray("hits").getJsonObject(0);
+        assertThat(ids("q", "harpsichord", "contact", String.valueOf(theirHit.getJsonObject("contact").getLong("id"))))
+                .isEmpty();
+        assertThat(other.workspaceId()).isNotEqualTo(1L);
+    }
+
+    @Test
+    void malformedSearchesAreAnsweredWithAProblemThatSaysWhy() {
+        problem(400, "q", "the quote at character 8 is never closed", "q", "refund \"broken");
+        problem(400, "q", "unknown filter \"colour:\"", "q", "colour:red");
+        problem(400, "status", "status:closed is not a status", "q", "refund", "status", "closed");
+        problem(400, "q", "from:2024-02-30 is not a date", "q", "from:2024-02-30");
+        problem(400, "to", "the dates exclude each other", "q", "refund", "from", "2024-05-01", "to", "2024-04-01");
+        problem(400, "cursor", "is not a cursor returned by this API", "q", "refund", "cursor", "nonsense!");
+        String cursor = shop.search("q", "glockenspiel OR kitesurfing OR xylophone OR трамвай", "limit", "1")
+                .getString("nextCursor");
+        if (cursor != null) {
+            problem(400, "cursor", "belongs to another search", "q", "refund", "cursor", cursor);
+        }
+        problem(400, "limit", "must be between 1 and 100", "q", "refund", "limit", "0");
+        problem(400, "sort", "must be relevance or date", "q", "refund", "sort", "alphabetical");
+        problem(400, "q", "type words to search for", "q", "   ");
+        problem(400, "q", "has nothing to search for", "q", "!!! ???");
+        problem(400, "assignee", "no agent with the email", "q", "assignee:ghost@nowhere.test");
+        SearchFixture.searchAs(server.anonymous(), "q", "refund").expect(401);
+    }
+
+    private static void problem(int status, String field, String detail, String... params) {
+        ApiClient.Response response = SearchFixture.searchAs(shop.agent(), params).expect(status);
+        assertThat(response.header("Content-Type")).startsWith("application/problem+json");
+        JsonObject problem = response.json();
+        assertThat(problem.getString("detail")).contains(detail);
+        assertThat(problem.getJsonArray("errors").getJsonObject(0).getString("field")).isEqualTo(field);
+    }
+
+    private static List<Long> ids(String... params) {
+        return SearchFixture.messageIds(shop.search(params));
+    }
+
+    private static Long conversationOf(String q) {
+        return shop.search("q", q).getJsonArray("hits").getJsonObject(0).getLong("conversationId");
+    }
+
+    private static void awaitFound(String q, long messageId) {
+        await().atMost(INDEXED).until(() -> new HashSet<>(ids("q", q)).contains(messageId));
+    }
+
+    private static long myAgentId(ApiClient agent) {
+        for (Object item : agent.get("/api/v1/agents").expect(200).json().getJsonArray("agents")) {
+            JsonObject json = (JsonObject) item;
+            if (TestServer.ADMIN_EMAIL.equals(json.getString("email"))) {
+                return json.getLong("id");
+            }
+        }
+        throw new AssertionError("the admin is not among the agents");
+    }
+}

@@ -1,0 +1,158 @@
+package io.throughline.search;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.throughline.testing.TestPostgres;
+import io.throughline.testing.TestServer;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/** The index outlives restarts, catches up from its last commit, and rebuilds itself from PostgreSQL. */
+class SearchIndexLifecycleIT {
+
+    private static final Duration INDEXED = Duration.ofSeconds(30);
+
+    @Test
+    void aRestartedNodeCatchesUpFromItsLastCommitWithoutRebuilding() {
+        String database = TestPostgres.newDatabase();
+        Path dirA = TestServer.tempDir();
+        Path dirB = TestServer.tempDir();
+        try (TestServer a = TestServer.startOn(database, dirA, Map.of())) {
+            SearchFixture shop = SearchFixture.create(a, a.admin(), "Shop");
+            long before;
+            String generation;
+            try (TestServer b = TestServer.startOn(database, dirB, Map.of())) {
+                before = shop.customerWrites("restart-1", "Ivan", "Потрібна накладна на ремонт").getLong("messageId");
+                SearchFixture onB = SearchFixture.create(b, b.admin(), "Seen from B");
+                await().atMost(INDEXED).until(() -> SearchFixture.messageIds(onB.search("q", "накладна"))
+                        .contains(before));
+                generation = search(b).getString("generation");
+            }
+            // Node B is down while node A keeps taking messages.
+            List<Long> missed = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                missed.add(shop.customerWrites("restart-missed-" + i, "Ivan", "Ще одна накладна номер " + i)
+                        .getLong("messageId"));
+            }
+            try (TestServer b = TestServer.startOn(database, dirB, Map.of())) {
+                SearchFixture onB = SearchFixture.create(b, b.admin(), "Seen from B again");
+                await().atMost(INDEXED).until(() -> onB.allMessageIds("q", "накладна").size() == 21);
+                assertThat(onB.allMessageIds("q", "накладна")).containsAll(missed).contains(before);
+                JsonObject health = search(b);
+                assertThat(health.getString("generation")).isEqualTo(generation);
+                assertThat(health.containsKey("rebuild")).as("no rebuild on restart: %s", health).isFalse();
+            }
+        }
+    }
+
+    @Test
+    void deletingTheIndexFolderRebuildsItFromPostgresOnTheNextStart() throws IOException {
+        String database = TestPostgres.newDatabase();
+        Path dir = TestServer.tempDir();
+        List<Long> written = new ArrayList<>();
+        try (TestServer server = TestServer.startOn(database, dir, Map.of())) {
+            SearchFixture shop = SearchFixture.create(server, server.admin(), "Shop");
+            for (int i = 0; i < 30; i++) {
+                written.add(shop.customerWrites("delete-" + i, "Customer " + (i % 5),
+                        "Reklamacja numer " + i + ": uszkodzona przesyłka").getLong("messageId"));
+            }
+            await().atMost(INDEXED).until(() -> shop.allMessageIds("q", "przesyłki").size() == 30);
+        }
+        deleteTree(dir.resolve("index"));
+        try (TestServer server = TestServer.startOn(database, dir, Map.of())) {
+            SearchFixture shop = SearchFixture.create(server, server.admin(), "Shop again");
+            await().atMost(INDEXED).until(() -> "up".equals(search(server).getString("status")));
+            assertThat(shop.allMessageIds("q", "przesyłki")).containsExactlyInAnyOrderElementsOf(written);
+            assertThat(search(server).getJsonObject("rebuild").getString("reason")).isEqualTo("no index yet");
+        }
+    }
+
+    @Test
+    void anIndexThatCannotBeOpenedIsRebuiltInsteadOfFailingTheServer() throws IOException {
+        String database = TestPostgres.newDatabase();
+        Path dir = TestServer.tempDir();
+        long id;
+        try (TestServer server = TestServer.startOn(database, dir, Map.of())) {
+            SearchFixture shop = SearchFixture.create(server, server.admin(), "Shop");
+            id = shop.customerWrites("corrupt-1", "Ola", "Faktura za wrzesień").getLong("messageId");
+            await().atMost(INDEXED).until(() -> shop.allMessageIds("q", "faktury").contains(id));
+        }
+        Path generation = dir.resolve("index").resolve(Files.readString(dir.resolve("index/CURRENT")).strip());
+        try (Stream<Path> files = Files.list(generation)) {
+            for (Path file : files.filter(f -> f.getFileName().toString().startsWith("segments_")).toList()) {
+                Files.delete(file);
+            }
+        }
+        try (TestServer server = TestServer.startOn(database, dir, Map.of())) {
+            SearchFixture shop = SearchFixture.create(server, server.admin(), "Shop again");
+            await().atMost(INDEXED).until(() -> "up".equals(search(server).getString("status")));
+            assertThat(shop.allMessageIds("q", "faktury")).containsExactly(id);
+            assertThat(search(server).getJsonObject("rebuild").getString("reason"))
+                    .isEqualTo("the index could not be opened");
+        }
+    }
+
+    @Test
+    void anIndexOfAnOlderSchemaIsReplacedByANewBuild() throws IOException {
+        String database = TestPostgres.newDatabase();
+        Path dir = TestServer.tempDir();
+        long id;
+        try (TestServer server = TestServer.startOn(database, dir, Map.of())) {
+            SearchFixture shop = SearchFixture.create(server, server.admin(), "Shop");
+            id = shop.customerWrites("schema-1", "Oleh", "Refund for the umbrella").getLong("messageId");
+            await().atMost(INDEXED).until(() -> shop.allMessageIds("q", "umbrella").contains(id));
+        }
+        Path index = dir.resolve("index");
+        String current = Files.readString(index.resolve("CURRENT")).strip();
+        Files.move(index.resolve(current), index.resolve("v0-g7"));
+        Files.writeString(index.resolve("CURRENT"), "v0-g7\n");
+        try (TestServer server = TestServer.startOn(database, dir, Map.of())) {
+            SearchFixture shop = SearchFixture.create(server, server.admin(), "Shop again");
+            await().atMost(INDEXED).until(() -> "up".equals(search(server).getString("status")));
+            assertThat(shop.allMessageIds("q", "refunded umbrellas")).containsExactly(id);
+            assertThat(search(server).getJsonObject("rebuild").getString("reason"))
+                    .isEqualTo("index schema v0 replaced by v1");
+            assertThat(index.resolve("v0-g7")).doesNotExist();
+        }
+    }
+
+    @Test
+    void anIndexOfAnotherDatabaseIsNeverServed() {
+        Path dir = TestServer.tempDir();
+        try (TestServer server = TestServer.startOn(TestPostgres.newDatabase(), dir, Map.of())) {
+            SearchFixture shop = SearchFixture.create(server, server.admin(), "Shop");
+            long id = shop.customerWrites("other-db-1", "Petro", "Secret harmonica order").getLong("messageId");
+            await().atMost(INDEXED).until(() -> shop.allMessageIds("q", "harmonica").contains(id));
+        }
+        // The same data directory, pointed at another database (a new one, or a restore of an older backup).
+        try (TestServer server = TestServer.startOn(TestPostgres.newDatabase(), dir, Map.of())) {
+            SearchFixture shop = SearchFixture.create(server, server.admin(), "Shop elsewhere");
+            await().atMost(INDEXED).until(() -> "up".equals(search(server).getString("status")));
+            assertThat(search(server).getJsonObject("rebuild").getString("reason"))
+                    .isEqualTo("the index was built from another database");
+            assertThat(shop.allMessageIds("q", "harmonica")).isEmpty();
+        }
+    }
+
+    private static JsonObject search(TestServer server) {
+        return server.anonymous().get("/health").json().getJsonObject("checks").getJsonObject("search");
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path path : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        }
+    }
+}
