@@ -88,6 +88,7 @@ public final class HttpApi {
         new InboxRoutes(s.inboxes()).mount(router, endpoints, body);
         new AgentRoutes(s.agents()).mount(router, endpoints, body);
         new AttachmentRoutes(s.attachments()).mount(router, endpoints, s.uploadDir());
+        new WebUiRoutes(s).mount(router, endpoints, body);
         new StreamRoutes(s.feed(), s.config().realtime(), s.publicUrl(), s.streamsConnected())
                 .mount(router, endpoints);
         new OpsRoutes(s.database(), s.migrations(), s.feed(), s.supervisor(), s.metricsRegistry(),
