@@ -53,6 +53,11 @@ public final class ShopSystem implements AutoCloseable {
                 .put("contact", contact).put("body", body)).expect(201).json();
     }
 
+    /** The same system calling another node of the installation (a second server on the same database). */
+    public ShopSystem via(TestServer node) {
+        return new ShopSystem(webhook, new ApiClient(node.url()).withToken(token), inboxId, token);
+    }
+
     public WebhookReceiver webhook() {
         return webhook;
     }

@@ -149,6 +149,13 @@ final class InboxPage {
         return "yes".equals(script("return window.__sameLoad"));
     }
 
+    /** A phone's viewport (390 x 844 CSS pixels, as an iPhone 14): headless windows cannot be that narrow. */
+    InboxPage asPhone() {
+        driver.executeCdpCommand("Emulation.setDeviceMetricsOverride", java.util.Map.of("width", 390, "height", 844,
+                "deviceScaleFactor", 2, "mobile", true));
+        return this;
+    }
+
     Path screenshot(String name) {
         return browser.screenshot(name);
     }

@@ -79,10 +79,8 @@ class TlTimeline extends TlElement {
   willUpdate(changed) {
     const previous = changed.get('thread');
     const scroller = this.scroller;
-    if (!previous || !scroller || previous.conversationId !== this.thread.conversationId) {
-      this.anchor = null;
-      return;
-    }
+    this.anchor = null;
+    if (!previous || !scroller || previous.conversationId !== this.thread.conversationId) return;
     const lastBefore = previous.messages[previous.messages.length - 1]?.id;
     const lastNow = this.thread.messages[this.thread.messages.length - 1]?.id;
     if (lastNow !== lastBefore && lastNow > (lastBefore ?? 0) && !this.thread.hasNewer) {
@@ -107,12 +105,21 @@ class TlTimeline extends TlElement {
     const scroller = this.scroller;
     if (!scroller || this.thread.loading === 'initial') return;
     if (this.observed !== scroller) this.observeSize();
+    const anchor = this.anchor;
+    this.anchor = null;
+    // Each message is a component that renders in its own update, after this one: measure once they have.
+    const children = [...scroller.querySelectorAll('tl-message')].map((m) => m.updateComplete);
+    Promise.all(children).then(() => this.position(scroller, anchor));
+  }
+
+  position(scroller, anchor) {
+    if (scroller !== this.scroller) return;
     const key = `${this.thread.conversationId}:${this.thread.focusId ?? ''}:${this.thread.messages[0]?.id ?? ''}`;
     if (this.shownConversation !== this.thread.conversationId || (this.thread.focusId && this.focused !== key
-        && !this.anchor)) {
+        && !anchor)) {
       this.shownConversation = this.thread.conversationId;
       this.focused = key;
-      const focus = this.thread.focusId && scroller.querySelector(`[data-message-id="${this.thread.focusId}"]`);
+      const focus = this.thread.focusId && scroller.querySelector(`tl-message[data-message-id="${this.thread.focusId}"]`);
       if (focus) {
         focus.scrollIntoView({ block: 'center' });
         this.stickToBottom = false;
@@ -120,16 +127,12 @@ class TlTimeline extends TlElement {
         scroller.scrollTop = scroller.scrollHeight;
         this.stickToBottom = true;
       }
-      this.report();
-      return;
-    }
-    if (this.stickToBottom && !this.thread.hasNewer) {
+    } else if (this.stickToBottom && !this.thread.hasNewer) {
       scroller.scrollTop = scroller.scrollHeight;
-    } else if (this.anchor) {
-      const element = scroller.querySelector(`[data-message-id="${this.anchor.id}"]`);
-      if (element) scroller.scrollTop = element.offsetTop - this.anchor.offset;
+    } else if (anchor) {
+      const element = scroller.querySelector(`tl-message[data-message-id="${anchor.id}"]`);
+      if (element) scroller.scrollTop = element.offsetTop - anchor.offset;
     }
-    this.anchor = null;
     this.report();
   }
 
