@@ -1,6 +1,5 @@
-// How each realtime frame changes the store. Durable events come with a seq; the widget channel may also send
-// ephemeral frames (typing, presence) without one. Unknown types are ignored, so a newer server never breaks an
-// open tab.
+// How each realtime frame changes the store. Durable events come with a seq; typing signals are transient frames
+// without one. Unknown types are ignored, so a newer server never breaks an open tab.
 import { preview } from './store.js';
 
 /** Event types this UI understands, in the words of EventType.java. */
@@ -18,15 +17,15 @@ const HANDLERS = {
   'contact.merged': contactMerged,
   'contact.unmerged': contactUnmerged,
   'inbox.changed': inboxChanged,
+  // The widget channel's visitor activity (widget EventType): presence and receipts are durable, typing is not.
+  'visitor.presence_changed': visitorPresence,
+  'visitor.seen': visitorSeen,
+  'visitor.typing': visitorTyping,
+  'agent.typing': agentTyping,
 };
 
 export function applyEvent(store, frame) {
-  const handler = HANDLERS[frame.type];
-  if (handler) {
-    handler(store, frame.data || {});
-    return;
-  }
-  visitorActivity(store, frame.type || '', frame.data || {});
+  HANDLERS[frame.type]?.(store, frame.data || {});
 }
 
 function messageCreated(store, data) {
@@ -106,28 +105,26 @@ function inboxChanged(store) {
   if (open) store.loadReplyOptions(open);
 }
 
-/**
- * Typing, online and seen state of a widget visitor. The widget channel emits them; their exact names are the
- * widget's to choose, so anything naming typing, presence, online/offline or seen, with a conversation id, is
- * understood here.
- */
-function visitorActivity(store, type, data) {
-  const conversationId = data.conversationId ?? data.conversation?.id;
-  if (!conversationId) return;
-  const fromAgent = data.author?.type === 'agent' || data.by === 'agent' || data.agentId != null;
-  if (/typing/.test(type)) {
-    if (fromAgent && data.agentId === store.state.me?.agentId) return;
-    const on = data.typing ?? !/(stop|off|end)/.test(type);
-    store.setTyping(conversationId, on ? { name: data.name ?? data.author?.name ?? null, agent: fromAgent } : null);
-    return;
-  }
-  if (/presence|online|offline/.test(type)) {
-    const online = data.online ?? (/online/.test(type) && !/offline/.test(type));
-    store.setPresence(conversationId, { online, lastSeenAt: data.lastSeenAt ?? data.at ?? null });
-    return;
-  }
-  if (/seen/.test(type)) {
-    store.setPresence(conversationId, { seenMessageId: data.messageId ?? data.lastSeenMessageId ?? null,
-      seenAt: data.seenAt ?? data.at ?? null });
-  }
+/** A visitor came online or left; the open thread asks for the state of all the contact's visitors together. */
+function visitorPresence(store, data) {
+  if (!data.conversationId) return;
+  if (store.state.thread?.conversationId === data.conversationId) store.loadVisitors(data.conversationId);
+  else store.setPresence(data.conversationId, { online: !!data.online, lastSeenAt: data.lastSeenAt ?? null });
+}
+
+function visitorSeen(store, data) {
+  if (!data.conversationId) return;
+  const before = store.state.presence.get(data.conversationId)?.seenMessageId ?? 0;
+  store.setPresence(data.conversationId, { seenMessageId: Math.max(before, data.messageId ?? 0),
+    seenAt: data.seenAt ?? null });
+}
+
+function visitorTyping(store, data) {
+  if (data.conversationId) store.setTyping(data.conversationId, data.typing ? { name: null, agent: false } : null);
+}
+
+/** Another agent writing a reply in the same conversation: shown, so two agents do not answer at once. */
+function agentTyping(store, data) {
+  if (!data.conversationId || data.agent?.id === store.state.me?.agentId) return;
+  store.setTyping(data.conversationId, data.typing ? { name: data.agent?.name ?? null, agent: true } : null);
 }

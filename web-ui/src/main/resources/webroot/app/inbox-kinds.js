@@ -8,6 +8,15 @@ export const INBOX_FIELDS = {
   widget: [
     { path: 'allowedOrigins', type: 'lines', label: 'inbox.allowedOrigins', hint: 'inbox.allowedOriginsHint',
       required: true, placeholder: 'https://shop.example.com' },
+    { path: 'title', type: 'text', label: 'inbox.widgetTitle', placeholder: 'Chat with us' },
+    { path: 'greeting', type: 'textarea', label: 'inbox.greeting', placeholder: 'Hi! How can we help?' },
+    { path: 'offlineMessage', type: 'textarea', label: 'inbox.offlineMessage', hint: 'inbox.offlineMessageHint' },
+    { path: 'locale', type: 'select', label: 'inbox.locale', options: ['auto', 'en', 'uk', 'ru', 'pl'] },
+    { path: 'colors.primary', type: 'color', label: 'inbox.colorPrimary' },
+    { path: 'colors.onPrimary', type: 'color', label: 'inbox.colorOnPrimary' },
+    { path: 'position', type: 'select', label: 'inbox.position', options: ['right', 'left'] },
+    { path: 'attachments', type: 'checkbox', label: 'inbox.widgetAttachments' },
+    { path: 'hmacRequired', type: 'checkbox', label: 'inbox.hmacRequired', hint: 'inbox.hmacRequiredHint' },
   ],
   email: [
     { group: 'inbox.mailbox' },
@@ -24,17 +33,24 @@ export const INBOX_FIELDS = {
     { path: 'imap.password', type: 'secret', label: 'inbox.password' },
     { path: 'imap.oauth2Token', type: 'secret', label: 'inbox.oauth2Token', hint: 'inbox.oauth2TokenHint' },
     { path: 'imap.folders', type: 'list', label: 'inbox.folders', placeholder: 'INBOX' },
+    { path: 'imap.pollInterval', type: 'text', label: 'inbox.pollInterval', hint: 'inbox.pollIntervalHint',
+      placeholder: '1m' },
+    { path: 'imap.moveTo', type: 'text', label: 'inbox.moveTo', hint: 'inbox.moveToHint' },
     { group: 'inbox.smtp' },
     { path: 'smtp.host', type: 'text', label: 'inbox.host', required: true, placeholder: 'smtp.example.com' },
     { path: 'smtp.port', type: 'number', label: 'inbox.port', placeholder: '587' },
     { path: 'smtp.security', type: 'select', label: 'inbox.security', options: ['tls', 'starttls', 'none'] },
     { path: 'smtp.username', type: 'text', label: 'inbox.username' },
     { path: 'smtp.password', type: 'secret', label: 'inbox.password' },
+    { path: 'smtp.oauth2Token', type: 'secret', label: 'inbox.oauth2Token', hint: 'inbox.oauth2TokenHint' },
   ],
   telegram: [
     { path: 'botToken', type: 'secret', label: 'inbox.botToken', hint: 'inbox.botTokenHint', required: true },
     { path: 'mode', type: 'select', label: 'inbox.mode', options: ['long_polling', 'webhook'],
       hint: 'inbox.modeHint' },
+    { path: 'greeting', type: 'textarea', label: 'inbox.greeting', hint: 'inbox.telegramGreetingHint' },
+    { path: 'acceptGroups', type: 'checkbox', label: 'inbox.acceptGroups', hint: 'inbox.acceptGroupsHint' },
+    { path: 'maxFileSize', type: 'text', label: 'inbox.maxFileSize', placeholder: '20MB' },
     { path: 'apiUrl', type: 'url', label: 'inbox.apiUrl', hint: 'inbox.apiUrlHint' },
   ],
 };
@@ -78,5 +94,6 @@ export function fieldValue(field, text) {
   if (field.type === 'lines') return trimmed.split(/\n+/).map((s) => s.trim()).filter(Boolean);
   if (field.type === 'list') return trimmed.split(',').map((s) => s.trim()).filter(Boolean);
   if (field.type === 'number') return trimmed === '' ? undefined : Number(trimmed);
+  if (field.type === 'checkbox') return text;
   return trimmed;
 }

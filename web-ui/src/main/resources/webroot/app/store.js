@@ -297,8 +297,14 @@ class Store extends EventTarget {
     try {
       const answer = await api.get(`/api/v1/read-state?conversations=${ids.join(',')}`);
       const unread = new Map(this.state.unread);
-      for (const entry of answer.readState) unread.set(entry.conversationId, entry);
+      for (const entry of answer.readState) {
+        // A read reported meanwhile (the agent opened it) is newer than this answer: keep it.
+        const held = unread.get(entry.conversationId);
+        if (held?.lastReadMessageId != null && held.lastReadMessageId > (entry.lastReadMessageId ?? 0)) continue;
+        unread.set(entry.conversationId, entry);
+      }
       this.set({ unread });
+      this.readIfWatching();
     } catch (e) {
       this.fail(e);
     }
@@ -348,6 +354,7 @@ class Store extends EventTarget {
     const row = this.state.conversations.get(conversationId) || await this.fetching.get(conversationId);
     if (this.state.thread?.conversationId !== conversationId) return;
     this.loadReplyOptions(conversationId);
+    this.loadVisitors(conversationId);
     if (row) this.loadContact(row.contactId);
   }
 
@@ -431,6 +438,8 @@ class Store extends EventTarget {
     if (!thread || thread.conversationId !== message.conversationId) return;
     const index = thread.messages.findIndex((m) => m.id === message.id);
     if (index >= 0) {
+      // An answer can arrive after a newer event about the same message (the webhook was faster): keep the newer.
+      if (version(message) < version(thread.messages[index])) return;
       const messages = [...thread.messages];
       messages[index] = message;
       this.set({ thread: { ...thread, messages } });
@@ -575,6 +584,42 @@ class Store extends EventTarget {
     }
   }
 
+  /** The widget visitors' presence of a conversation, taken together (several browsers may be open). */
+  async loadVisitors(conversationId) {
+    const row = this.state.conversations.get(conversationId);
+    if (this.noVisitorsApi || !(row?.channels || []).includes('widget')) return;
+    try {
+      const data = await api.get(`/api/v1/conversations/${conversationId}/visitors`);
+      this.setPresence(conversationId, { online: !!data.online, lastSeenAt: data.lastSeenAt ?? null,
+        seenMessageId: data.lastSeenMessageId ?? null });
+    } catch (e) {
+      if (e.status === 404 && e.problem?.detail === 'there is no such resource') this.noVisitorsApi = true;
+      else if (e.status !== 404) this.fail(e);
+    }
+  }
+
+  /**
+   * Tells the widget visitor that the agent is writing: at most one signal every few seconds while typing, and
+   * a stop when the agent sends, leaves the field or pauses. Only where the customer uses the widget.
+   */
+  agentTyping(conversationId, typing) {
+    const row = this.state.conversations.get(conversationId);
+    if (this.noTypingApi || !(row?.channels || []).includes('widget')) return;
+    const now = Date.now();
+    const last = this.typingSent;
+    clearTimeout(this.typingIdle);
+    if (typing) {
+      this.typingIdle = setTimeout(() => this.agentTyping(conversationId, false), 4000);
+      if (last?.conversationId === conversationId && last.typing && now - last.at < 2500) return;
+    } else if (!last?.typing || last.conversationId !== conversationId) {
+      return;
+    }
+    this.typingSent = { conversationId, typing, at: now };
+    api.post(`/api/v1/conversations/${conversationId}/typing`, { typing }).catch((e) => {
+      if (e.status === 404 && e.problem?.detail === 'there is no such resource') this.noTypingApi = true;
+    });
+  }
+
   setPresence(conversationId, presence) {
     const map = new Map(this.state.presence);
     map.set(conversationId, { ...map.get(conversationId), ...presence });
@@ -598,6 +643,12 @@ class Store extends EventTarget {
     if (error?.status === 401) return; // the session handler shows the login
     this.notify(error, 'error');
   }
+}
+
+/** How recent a message's state is: its delivery's last change, or its last edit. */
+function version(message) {
+  return Math.max(Date.parse(message.delivery?.updatedAt ?? '') || 0, Date.parse(message.editedAt ?? '') || 0,
+    Date.parse(message.createdAt ?? '') || 0);
 }
 
 /** The list row's idea of a message. */

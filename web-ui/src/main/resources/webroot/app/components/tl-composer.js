@@ -77,7 +77,7 @@ class TlComposer extends TlElement {
             aria-expanded=${this.picker ? 'true' : 'false'} aria-controls="canned-picker"
             aria-activedescendant=${this.picker?.items.length ? `canned-${this.picker.items[this.picker.index].id}` : ''}
             @input=${this.input} @keydown=${this.keydown} @paste=${this.paste}
-            @blur=${() => setTimeout(() => { this.picker = null; }, 150)}></textarea>
+            @blur=${this.blurred}></textarea>
           ${this.picker ? html`<tl-canned-picker id="canned-picker" .items=${this.picker.items}
             .index=${this.picker.index} .loading=${this.picker.loading}
             @pick=${(e) => this.insertCanned(e.detail)}></tl-canned-picker>` : ''}
@@ -128,6 +128,11 @@ class TlComposer extends TlElement {
     return { view, unreachable };
   }
 
+  blurred() {
+    store.agentTyping(this.conversationId, false);
+    setTimeout(() => { this.picker = null; }, 150);
+  }
+
   change(patch, dropKey = true) {
     this.draft = { ...this.draft, ...patch, idempotencyKey: dropKey ? null : this.draft.idempotencyKey };
     this.error = null;
@@ -138,6 +143,7 @@ class TlComposer extends TlElement {
   input(event) {
     this.change({ body: event.target.value });
     this.updatePicker();
+    if (!this.draft.note) store.agentTyping(this.conversationId, event.target.value.trim() !== '');
   }
 
   async updatePicker() {
@@ -266,6 +272,7 @@ class TlComposer extends TlElement {
     saveDraft(store.state.me.agentId, conversationId, this.draft);
     this.sending = true;
     this.error = null;
+    store.agentTyping(conversationId, false);
     try {
       await store.send(conversationId, { ...this.draft, idempotencyKey: key });
       clearDraft(store.state.me.agentId, conversationId);

@@ -102,12 +102,18 @@ class TlInboxEditor extends TlElement {
         <option value="" ?selected=${value == null}>${t('inbox.default')}</option>
         ${field.options.map((o) => html`<option value=${o} ?selected=${value === o}>${has(`inbox.option.${o}`)
           ? t(`inbox.option.${o}`) : o}</option>`)}</select>`;
-    } else if (field.type === 'lines') {
+    } else if (field.type === 'checkbox') {
+      return html`<label class="checkbox" for=${id}><input id=${id} data-testid=${id} type="checkbox"
+        .checked=${value === true} aria-describedby="${id}-hint"
+        @change=${(e) => { this.config = setPath(this.config, field.path, e.target.checked); this.json = null; }}>
+        ${t(field.label)}</label>${hint}`;
+    } else if (field.type === 'lines' || field.type === 'textarea') {
       input = html`<textarea id=${id} data-testid=${id} rows="3" placeholder=${field.placeholder ?? ''}
         aria-describedby="${id}-hint" .value=${live(fieldText(field, value))}
         @change=${(e) => update(e.target.value)}></textarea>`;
     } else {
-      const type = { secret: 'password', number: 'number', url: 'url', email: 'email' }[field.type] ?? 'text';
+      const type = { secret: 'password', number: 'number', url: 'url', email: 'email', color: 'color' }[field.type]
+        ?? 'text';
       input = html`<input id=${id} data-testid=${id} type=${type} placeholder=${field.placeholder ?? ''}
         autocomplete=${field.type === 'secret' ? 'new-password' : 'off'} aria-describedby="${id}-hint"
         aria-invalid=${error ? 'true' : 'false'} .value=${live(fieldText(field, value))}
@@ -223,7 +229,7 @@ class TlInboxEditor extends TlElement {
           ${t('inbox.regenerateToken')}</button></div>`;
     }
     if (this.kind === 'telegram') {
-      const username = this.inbox.config?.botUsername ?? this.inbox.config?.username;
+      const username = this.inbox.config?.botUsername;
       return html`<div class="card" data-testid="telegram-panel"><h3>${t('channel.telegram')}</h3>
         ${username ? html`<p>${t('inbox.bot')}: <a href="https://t.me/${username}" target="_blank" rel="noopener">
           @${username}</a></p>` : ''}

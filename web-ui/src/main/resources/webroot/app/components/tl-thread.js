@@ -16,7 +16,8 @@ class TlThread extends TlElement {
       <tl-timeline .thread=${thread} .presence=${presence.get(thread.conversationId)}></tl-timeline>
       <div class="typing-indicator" role="status" aria-live="polite" data-testid="typing-indicator">
         ${who ? html`<span class="typing-dots" aria-hidden="true"><i></i><i></i><i></i></span>
-          ${who.name ? t('thread.typingNamed', { name: who.name }) : t('thread.typing')}` : ''}</div>
+          ${who.agent ? t('thread.agentTyping', { name: who.name ?? '' })
+            : who.name ? t('thread.typingNamed', { name: who.name }) : t('thread.typing')}` : ''}</div>
       ${row ? html`<tl-composer .conversationId=${thread.conversationId} .row=${row}
         .options=${store.state.replyOptions?.conversationId === thread.conversationId
           ? store.state.replyOptions.data : null}></tl-composer>` : ''}`;
