@@ -35,7 +35,8 @@ export function splitQuoted(text) {
     else if (SIGNATURE.test(lines[i]) && lines.length - i <= 12) kind = 'signature';
     if (kind) {
       const visible = lines.slice(0, i).join('\n').replace(/\s+$/, '');
-      if (!visible.trim()) return { visible: text, folded: '', kind: null };
+      // Nothing new above the fold (all of it quoted): show the whole message rather than an empty one.
+      if (!visible.trim() || restIsQuoted(lines.slice(0, i), 0)) return { visible: text, folded: '', kind: null };
       return { visible, folded: lines.slice(i).join('\n'), kind };
     }
   }

@@ -147,6 +147,7 @@ class Store extends EventTarget {
   }
 
   endSession(notice) {
+    this.fallbackPolling(false);
     this.stream?.stop();
     this.stream = null;
     api.setCsrfToken(null);
@@ -161,6 +162,39 @@ class Store extends EventTarget {
       return;
     }
     this.set({ connection: state });
+    this.fallbackPolling(state !== 'live');
+  }
+
+  /**
+   * While the stream is down (a proxy that blocks WebSockets, a server restart), the list and the open thread are
+   * refreshed every 15 s over plain HTTP; the stream's resume then fills in every event in order.
+   */
+  fallbackPolling(on) {
+    if (!on) {
+      clearInterval(this.pollTimer);
+      this.pollTimer = null;
+      return;
+    }
+    if (this.pollTimer) return;
+    this.pollTimer = setInterval(() => {
+      if (this.state.phase !== 'ready' || this.state.connection === 'live') return;
+      this.loadList();
+      const thread = this.state.thread;
+      if (thread && !thread.hasNewer && !thread.loading) this.refreshThreadEnd(thread.conversationId);
+    }, 15_000);
+  }
+
+  /** Appends what arrived at the end of the open thread since its last message (the polling fallback). */
+  async refreshThreadEnd(conversationId) {
+    const last = this.state.thread?.messages.at(-1);
+    if (!last) return;
+    try {
+      const answer = await api.get(`/api/v1/conversations/${conversationId}/messages${api.query({
+        after: last.id, limit: THREAD_PAGE })}`);
+      answer.messages.forEach((m) => this.putMessage(m));
+    } catch {
+      // The stream's resume will bring it; the connection badge already says that the server is unreachable.
+    }
   }
 
   // ---- reference data ----------------------------------------------------------------------------------------
@@ -641,6 +675,7 @@ class Store extends EventTarget {
 
   fail(error) {
     if (error?.status === 401) return; // the session handler shows the login
+    if (error?.status === 0 && this.state.connection !== 'live') return; // the connection badge says it already
     this.notify(error, 'error');
   }
 }

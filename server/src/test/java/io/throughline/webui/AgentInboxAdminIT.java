@@ -80,8 +80,21 @@ class AgentInboxAdminIT {
                     .map(JsonObject.class::cast).anyMatch(a -> "oksana@test.local".equals(a.getString("email"))
                             && "admin".equals(a.getString("role"))));
         }
-        try (Browser browser = new Browser()) {
-            new InboxPage(browser, server.url()).login("oksana@test.local", password).find("settings-link");
+        try (Browser agentBrowser = new Browser(); Browser adminBrowser = new Browser()) {
+            InboxPage oksana = new InboxPage(agentBrowser, server.url()).login("oksana@test.local", password);
+            oksana.find("settings-link");
+            oksana.until(d -> "live".equals(oksana.connection()));
+
+            InboxPage adminPage = new InboxPage(adminBrowser, server.url()).login(TestServer.ADMIN_EMAIL,
+                    TestServer.ADMIN_PASSWORD);
+            adminPage.visit("/#/settings/agents");
+            adminPage.until(d -> adminPage.all("agent-row").stream().filter(r -> r.getText().contains("oksana@"))
+                    .findFirst().orElse(null)).findElement(InboxPage.testId("agent-deactivate")).click();
+            adminPage.find("confirm-ok").click();
+            // Her open tab learns it at the next heartbeat and goes back to the login, saying why.
+            assertThat(oksana.find("login-notice").getText()).contains("session ended");
+            oksana.submitLogin("oksana@test.local", password);
+            assertThat(oksana.find("login-error").getText()).contains("do not match");
         }
     }
 

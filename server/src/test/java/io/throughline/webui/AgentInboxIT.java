@@ -3,6 +3,11 @@ package io.throughline.webui;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.throughline.connector.Identity;
+import io.throughline.connector.IdentityKind;
+import io.throughline.connector.InboundMessage;
+import io.throughline.connector.InboxRef;
+import io.throughline.connector.Sender;
 import io.throughline.testing.ApiClient;
 import io.throughline.testing.Browser;
 import io.throughline.testing.ShopSystem;
@@ -305,6 +310,36 @@ class AgentInboxIT {
         inbox.find("confirm-ok").click();
         inbox.until(d -> inbox.all("message").stream().noneMatch(m -> m.getText().contains("Emailed you before")));
         inbox.conversation("Mia Mail");
+    }
+
+    @Test
+    void emailShowsItsSubjectThreadingReasonAndFoldedQuotes() {
+        long workspaceId = server.throughline().workspaces().first().orElseThrow();
+        // The email connector is on its own branch; the message takes the single ingest path as it will there.
+        server.throughline().ingest().accept(new InboxRef(shop.inboxId(), workspaceId, "email", "Support mail"),
+                InboundMessage.builder("<reply-1@mail.example>", Sender.of("Greta Mail",
+                        Identity.proven(IdentityKind.EMAIL, "greta@mail.example")))
+                        .subject("Re: Your order #A-20077")
+                        .text("It arrived, thank you!\n\nOn Mon, 2 Mar 2026 at 10:00, Support <support@shop.example>"
+                                + " wrote:\n> Your parcel is on its way.\n> Tracking: 123")
+                        .html("<p>It arrived, <b>thank you</b>!</p><blockquote>Your parcel is on its way.</blockquote>")
+                        .build());
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD).open("Greta Mail");
+        WebElement mail = inbox.message("It arrived, thank you!");
+        assertThat(mail.getAttribute("data-channel")).isEqualTo("email");
+        assertThat(mail.findElement(InboxPage.testId("message-subject")).getText()).isEqualTo("Re: Your order #A-20077");
+        assertThat(mail.findElement(InboxPage.testId("threading")).getText()).contains("new conversation");
+        assertThat(mail.findElement(InboxPage.testId("message-body")).getText()).isEqualTo("It arrived, thank you!");
+        assertThat(mail.findElements(InboxPage.testId("quoted"))).isEmpty();
+        mail.findElement(InboxPage.testId("quote-toggle")).click();
+        inbox.until(d -> inbox.message("It arrived").findElement(InboxPage.testId("quoted")).getText()
+                .contains("> Your parcel is on its way."));
+        inbox.message("It arrived").findElement(InboxPage.testId("show-original")).click();
+        WebElement frame = inbox.find("email-frame");
+        inbox.driver().switchTo().frame(frame);
+        inbox.until(d -> d.findElement(By.tagName("b")).getText().equals("thank you"));
+        inbox.driver().switchTo().defaultContent();
+        assertThat(Long.parseLong(frame.getCssValue("height").replace("px", "").split("\\.")[0])).isGreaterThan(40);
     }
 
     @Test
