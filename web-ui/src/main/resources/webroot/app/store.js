@@ -19,8 +19,8 @@ function emptyList() {
 }
 
 function emptySearch() {
-  return { open: false, q: '', channel: '', status: '', from: '', to: '', hits: [], nextCursor: null,
-    loading: false, error: null, unavailable: false, searched: false };
+  return { open: false, q: '', channel: '', status: '', from: '', to: '', sort: '', hits: [], nextCursor: null,
+    total: null, loading: false, error: null, unavailable: false, searched: false };
 }
 
 function savedFilter() {
@@ -382,7 +382,6 @@ class Store extends EventTarget {
 
   async select(conversationId, messageId) {
     this.atBottom = !messageId;
-    this.set({ search: { ...this.state.search, open: false } });
     if (!this.state.conversations.has(conversationId)) this.fetchRow(conversationId);
     await this.openThread(conversationId, messageId);
     const row = this.state.conversations.get(conversationId) || await this.fetching.get(conversationId);
@@ -582,10 +581,12 @@ class Store extends EventTarget {
     this.set({ search: { ...search, loading: true, error: null, hits: more ? search.hits : [] } });
     try {
       const answer = await api.get(`/api/v1/search${api.query({ q: search.q.trim(), channel: search.channel,
-        status: search.status, from: search.from, to: search.to, cursor: more ? search.nextCursor : null })}`);
-      const hits = answer.hits ?? answer.results ?? [];
+        status: search.status, from: search.from, to: search.to, sort: search.sort,
+        cursor: more ? search.nextCursor : null })}`);
+      const hits = answer.hits ?? [];
       this.set({ search: { ...this.state.search, hits: more ? [...this.state.search.hits, ...hits] : hits,
-        nextCursor: answer.nextCursor ?? null, loading: false, searched: true, unavailable: false } });
+        nextCursor: answer.nextCursor ?? null, total: answer.total ?? null, loading: false, searched: true,
+        unavailable: false } });
       for (const hit of hits) {
         if (hit.conversationId && !this.state.conversations.has(hit.conversationId)) this.fetchRow(hit.conversationId);
       }

@@ -75,15 +75,26 @@ class TlApp extends TlElement {
     return total ? `(${total}) Throughline` : 'Throughline';
   }
 
-  /** j and k: the next or previous conversation of the list (or of the search results). */
+  /** j and k: the next or previous conversation of the list, or the next or previous search hit. */
   move(delta) {
     const { list, search, route } = store.state;
-    const ids = search.open ? [...new Set(search.hits.map((h) => h.conversationId))] : list.ids;
+    if (search.open) {
+      const hits = search.hits;
+      if (!hits.length) return;
+      const index = hits.findIndex((h) => h.conversationId === route.conversationId && h.messageId === route.messageId);
+      const next = hits[index < 0 ? (delta > 0 ? 0 : hits.length - 1)
+        : Math.min(hits.length - 1, Math.max(0, index + delta))];
+      store.open(next.conversationId, next.messageId);
+      requestAnimationFrame(() => this.querySelector(`[data-testid="search-hit"][data-message-id="${next.messageId}"]`)
+        ?.scrollIntoView({ block: 'nearest' }));
+      return;
+    }
+    const ids = list.ids;
     if (!ids.length) return;
     const index = ids.indexOf(route.conversationId);
     const next = index < 0 ? (delta > 0 ? 0 : ids.length - 1) : Math.min(ids.length - 1, Math.max(0, index + delta));
     if (ids[next] !== route.conversationId) store.open(ids[next]);
-    if (delta > 0 && next >= ids.length - 3 && !search.open) store.loadList(true);
+    if (delta > 0 && next >= ids.length - 3) store.loadList(true);
     requestAnimationFrame(() => this.querySelector(`[data-conversation-id="${ids[next]}"]`)
       ?.scrollIntoView({ block: 'nearest' }));
   }

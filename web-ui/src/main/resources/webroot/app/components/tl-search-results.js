@@ -37,7 +37,13 @@ class TlSearchResults extends TlElement {
               ?selected=${search.status === s}>${t(`status.${s}`)}</option>`)}</select></label>
           <label>${t('search.from')}<input type="date" name="from" .value=${search.from}></label>
           <label>${t('search.to')}<input type="date" name="to" .value=${search.to}></label>
+          <label>${t('search.sort')}<select name="sort">
+            <option value="" ?selected=${!search.sort}>${t('search.relevance')}</option>
+            <option value="date" ?selected=${search.sort === 'date'}>${t('search.newest')}</option></select></label>
         </form>
+        ${search.total != null && !search.loading ? html`<p class="search-total muted" data-testid="search-total">
+          ${t('search.total', { count: search.total.value, more: search.total.relation === 'gte' ? '+' : '' })}</p>`
+          : ''}
         ${this.body(search, conversations)}
       </div>`;
   }
@@ -56,10 +62,13 @@ class TlSearchResults extends TlElement {
       const name = hit.contact?.name ?? hit.contactName ?? row?.contact?.name ?? t('contact.unnamed');
       const channel = hit.channel ?? null;
       const when = hit.createdAt ?? hit.date ?? null;
-      return html`<li><a class="hit" data-testid="search-hit" data-message-id=${hit.messageId}
+      const current = store.state.route.messageId === hit.messageId;
+      return html`<li><a class="hit ${current ? 'selected' : ''}" data-testid="search-hit"
+        data-message-id=${hit.messageId} aria-current=${current ? 'true' : 'false'}
         href=${href({ view: 'inbox', conversationId: hit.conversationId, messageId: hit.messageId })}>
         <span class="item-top"><span class="item-name">${name}</span>${channelBadge(channel)}
           ${when ? html`<time datetime=${when}>${dateTime(when)}</time>` : ''}</span>
+        ${hit.subject ? html`<span class="hit-subject">${hit.subject}</span>` : ''}
         <span class="snippet">${unsafeHTML(DOMPurify.sanitize(hit.snippet ?? '', { ALLOWED_TAGS: ['mark'],
           ALLOWED_ATTR: [] }))}</span></a></li>`;
     })}</ul>
@@ -70,7 +79,7 @@ class TlSearchResults extends TlElement {
   filter(event) {
     const form = event.currentTarget;
     store.set({ search: { ...store.state.search, channel: form.channel.value, status: form.status.value,
-      from: form.from.value, to: form.to.value } });
+      from: form.from.value, to: form.to.value, sort: form.sort.value } });
     store.runSearch();
   }
 }

@@ -358,4 +358,8 @@ export default {
   'inbox.option.left': 'Left',
   'inbox.secret.identitySecret': 'Identity secret (HMAC key)',
   'thread.agentTyping': '{name} is writing a reply…',
+  'search.sort': 'Order',
+  'search.relevance': 'Best match',
+  'search.newest': 'Newest first',
+  'search.total': { one: '{count}{more} result', other: '{count}{more} results' },
 };

@@ -360,4 +360,8 @@ export default {
   'inbox.option.left': 'Po lewej',
   'inbox.secret.identitySecret': 'Sekret tożsamości (klucz HMAC)',
   'thread.agentTyping': '{name} pisze odpowiedź…',
+  'search.sort': 'Kolejność',
+  'search.relevance': 'Najlepsze dopasowanie',
+  'search.newest': 'Najnowsze najpierw',
+  'search.total': { one: '{count}{more} wynik', few: '{count}{more} wyniki', many: '{count}{more} wyników', other: '{count}{more} wyniku' },
 };

@@ -360,4 +360,8 @@ export default {
   'inbox.option.left': 'Слева',
   'inbox.secret.identitySecret': 'Секрет идентификации (ключ HMAC)',
   'thread.agentTyping': '{name} пишет ответ…',
+  'search.sort': 'Порядок',
+  'search.relevance': 'Лучшее совпадение',
+  'search.newest': 'Сначала новые',
+  'search.total': { one: '{count}{more} результат', few: '{count}{more} результата', many: '{count}{more} результатов', other: '{count}{more} результата' },
 };

@@ -360,4 +360,8 @@ export default {
   'inbox.option.left': 'Ліворуч',
   'inbox.secret.identitySecret': 'Секрет ідентифікації (ключ HMAC)',
   'thread.agentTyping': '{name} пише відповідь…',
+  'search.sort': 'Порядок',
+  'search.relevance': 'Найкращий збіг',
+  'search.newest': 'Спочатку нові',
+  'search.total': { one: '{count}{more} результат', few: '{count}{more} результати', many: '{count}{more} результатів', other: '{count}{more} результату' },
 };
