@@ -2,6 +2,7 @@ package io.throughline.http;
 
 import io.throughline.cannedresponse.CannedResponseRepository;
 import io.throughline.cannedresponse.CannedResponseService;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -48,9 +49,10 @@ final class WebUiRoutes {
         // Webjar paths carry their version, so a browser may keep them for a year.
         router.get("/vendor/*").handler(StaticHandler.create("META-INF/resources/webjars")
                 .setDirectoryListing(false).setMaxAgeSeconds(365L * 24 * 3600).setSendVaryHeader(false));
-        router.get("/").handler(this::appDocument);
-        router.get("/index.html").handler(this::appDocument);
-        router.get("/app/*").handler(WebUiRoutes::revalidate);
+        for (String document : new String[] {"/", "/index.html"}) {
+            router.route(document).method(HttpMethod.GET).method(HttpMethod.HEAD).handler(this::appDocument);
+        }
+        router.route("/app/*").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(WebUiRoutes::revalidate);
     }
 
     private void appDocument(RoutingContext rc) {

@@ -56,6 +56,8 @@ class WebUiAssetsIT {
         assertThat(csp).contains("script-src 'self' 'sha256-" + hash + "'");
         assertThat(index.header("X-Frame-Options")).isEqualTo("DENY");
         assertThat(index.header("Cache-Control")).isEqualTo("no-cache");
+        assertThat(browser.raw("HEAD", "/", null, new byte[0]).expect(200).header("Content-Security-Policy"))
+                .isEqualTo(csp);
     }
 
     @Test
