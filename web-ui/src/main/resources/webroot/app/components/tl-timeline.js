@@ -133,6 +133,7 @@ class TlTimeline extends TlElement {
       const element = scroller.querySelector(`tl-message[data-message-id="${anchor.id}"]`);
       if (element) scroller.scrollTop = element.offsetTop - anchor.offset;
     }
+    this.lastScrollTop = scroller.scrollTop;
     this.report();
   }
 
@@ -142,7 +143,10 @@ class TlTimeline extends TlElement {
     this.resizeObserver?.disconnect();
     this.resizeObserver = new ResizeObserver(() => {
       const scroller = this.scroller;
-      if (scroller && this.stickToBottom && !this.thread.hasNewer) scroller.scrollTop = scroller.scrollHeight;
+      if (scroller && this.stickToBottom && !this.thread.hasNewer) {
+        scroller.scrollTop = scroller.scrollHeight;
+        this.lastScrollTop = scroller.scrollTop;
+      }
     });
     this.resizeObserver.observe(this.scroller); // the composer growing shrinks the view
     for (const child of this.scroller.children) this.resizeObserver.observe(child);
@@ -162,7 +166,12 @@ class TlTimeline extends TlElement {
   onScroll() {
     const scroller = this.scroller;
     if (!scroller) return;
-    this.stickToBottom = this.nearBottom(scroller) && !this.thread.hasNewer;
+    // Only the reader scrolling up lets go of the bottom. Content growing under a view held at the bottom (an
+    // image loading) also makes it "not near the bottom" for a moment, until the resize observer follows it.
+    const top = scroller.scrollTop;
+    if (top < (this.lastScrollTop ?? 0) - 1) this.stickToBottom = this.nearBottom(scroller) && !this.thread.hasNewer;
+    else if (this.nearBottom(scroller) && !this.thread.hasNewer) this.stickToBottom = true;
+    this.lastScrollTop = top;
     if (scroller.scrollTop < EDGE_PX && this.thread.hasOlder) store.loadOlder();
     if (scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < EDGE_PX && this.thread.hasNewer) {
       store.loadNewer();
