@@ -141,14 +141,14 @@ class AgentInboxIT {
         inbox.find("filter-me").click();
         inbox.conversation("Erik State");
 
-        inbox.find("resolve").click();
+        inbox.click("resolve");
         inbox.until(d -> inbox.find("thread-status").getText().contains("Resolved"));
         assertThat(status(conversation)).isEqualTo("resolved");
         inbox.until(d -> inbox.conversationOrNull("Erik State") == null);
 
         inbox.find("tab-resolved").click();
         inbox.conversation("Erik State");
-        inbox.find("reopen").click();
+        inbox.click("reopen");
         await().atMost(Duration.ofSeconds(10)).until(() -> "open".equals(status(conversation)));
 
         inbox.find("snooze-menu").click();
@@ -158,7 +158,8 @@ class AgentInboxIT {
         inbox.until(d -> inbox.find("thread-status").getText().contains("Snoozed"));
 
         new Select(inbox.find("priority-select")).selectByValue("high");
-        WebElement label = inbox.find("label-input");
+        // The header's controls wait while a change is being saved.
+        WebElement label = inbox.until(d -> inbox.find("label-input").isEnabled() ? inbox.find("label-input") : null);
         label.sendKeys("billing", Keys.ENTER);
         await().atMost(Duration.ofSeconds(10)).until(() -> {
             JsonObject row = admin.get("/api/v1/conversations/" + conversation).json();

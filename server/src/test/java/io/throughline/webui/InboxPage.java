@@ -65,6 +65,14 @@ final class InboxPage {
         return until(d -> d.findElements(testId(id)).stream().findFirst().orElse(null));
     }
 
+    /** Clicks a control once it is enabled (controls wait while a change is being saved). */
+    void click(String id) {
+        until(d -> {
+            WebElement element = find(id);
+            return element.isEnabled() ? element : null;
+        }).click();
+    }
+
     List<WebElement> all(String id) {
         return driver.findElements(testId(id));
     }
