@@ -4,6 +4,7 @@ import io.throughline.connector.Identity;
 import io.throughline.connector.IdentityKind;
 import io.throughline.store.Sql;
 import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
 import java.util.List;
 import java.util.Optional;
 
@@ -103,6 +104,29 @@ public final class ContactRepository {
         if (!identityIds.isEmpty()) {
             sql.update("UPDATE identities SET contact_id = $3 WHERE workspace_id = $1 AND id = ANY($2)",
                     workspaceId, identityIds.toArray(new Long[0]), toContactId);
+        }
+    }
+
+    /**
+     * Moves identities both ways between two contacts in one step. A proven identity replacing its claimed copy
+     * means two rows with the same (kind, value) cross each other, and the unique index on (contact, kind, value)
+     * is checked row by row, so the rows going to the source are parked under a value no identity has, and get
+     * their own value back once both sides have moved.
+     */
+    public void exchangeIdentities(Sql sql, long workspaceId, List<Long> toTarget, long targetId,
+                                   List<Long> toSource, long sourceId) {
+        Long[] parked = toSource.toArray(new Long[0]);
+        List<Row> values = parked.length == 0 ? List.of() : sql.list("SELECT id, value FROM identities"
+                + " WHERE workspace_id = $1 AND id = ANY($2)", row -> row, workspaceId, parked);
+        if (parked.length > 0) {
+            sql.update("UPDATE identities SET value = 'parked:' || id WHERE workspace_id = $1 AND id = ANY($2)",
+                    workspaceId, parked);
+        }
+        moveIdentities(sql, workspaceId, toTarget, targetId);
+        moveIdentities(sql, workspaceId, toSource, sourceId);
+        for (Row row : values) {
+            sql.update("UPDATE identities SET value = $3 WHERE workspace_id = $1 AND id = $2", workspaceId,
+                    row.getLong("id"), row.getString("value"));
         }
     }
 

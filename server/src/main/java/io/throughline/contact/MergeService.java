@@ -76,12 +76,10 @@ public final class MergeService {
                     // The source proved what the target only claimed: the proven row moves over, the claimed one
                     // goes to the source, and an unmerge swaps them back.
                     swapped.add(twin.get().id());
-                    tx.update("UPDATE identities SET contact_id = $3 WHERE workspace_id = $1 AND id = $2",
-                            workspaceId, twin.get().id(), otherId);
                     moved.add(identity.id());
                 }
             }
-            contacts.moveIdentities(tx, workspaceId, moved, targetId);
+            contacts.exchangeIdentities(tx, workspaceId, moved, targetId, swapped, otherId);
             Conversation targetConversation = conversations.ensureFor(tx, workspaceId, targetId).conversation();
             Conversation sourceConversation = conversations.ensureFor(tx, workspaceId, otherId).conversation();
             int movedMessages = messages.moveAll(tx, workspaceId, sourceConversation.id(), targetConversation.id());
@@ -124,10 +122,9 @@ public final class MergeService {
                             + (mergeId == null ? "" : " with id " + mergeId)));
             long sourceId = merge.getLong("source_contact_id");
             contacts.lock(tx, workspaceId, targetId, sourceId);
-            contacts.moveIdentities(tx, workspaceId, Arrays.asList(merge.getArrayOfLongs("moved_identity_ids")),
-                    sourceId);
-            contacts.moveIdentities(tx, workspaceId, Arrays.asList(merge.getArrayOfLongs("swapped_identity_ids")),
-                    targetId);
+            contacts.exchangeIdentities(tx, workspaceId,
+                    Arrays.asList(merge.getArrayOfLongs("swapped_identity_ids")), targetId,
+                    Arrays.asList(merge.getArrayOfLongs("moved_identity_ids")), sourceId);
             Conversation targetConversation = conversations.forContact(tx, workspaceId, targetId).orElseThrow();
             Conversation sourceConversation = conversations.forContact(tx, workspaceId, sourceId).orElseThrow();
             conversations.setMergedInto(tx, workspaceId, sourceConversation.id(), null);

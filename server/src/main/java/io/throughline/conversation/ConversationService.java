@@ -94,6 +94,91 @@ public final class ConversationService {
                 .put("nextBefore", more ? page.getFirst().getLong("id") : null);
     }
 
+    /** The page of a thread right after a message, oldest first; {@code nextAfter} continues it. */
+    public JsonObject messagesAfter(Caller caller, long id, long after, int limit) {
+        Sql sql = database.sql();
+        conversations.find(sql, caller.workspaceId(), id).orElseThrow(() -> notFound(id));
+        List<Row> rows = new ArrayList<>(messages.pageAfter(sql, caller.workspaceId(), id, after, limit + 1));
+        boolean more = rows.size() > limit;
+        List<JsonObject> page = views.render(sql, caller.workspaceId(), more ? rows.subList(0, limit) : rows);
+        return new JsonObject()
+                .put("messages", new JsonArray(page))
+                .put("nextAfter", more ? page.getLast().getLong("id") : null);
+    }
+
+    /**
+     * A page of a thread centred on one message (a search hit opens the thread there), with cursors to read on in
+     * both directions.
+     */
+    public JsonObject messagesAround(Caller caller, long id, long around, int limit) {
+        Sql sql = database.sql();
+        long workspaceId = caller.workspaceId();
+        conversations.find(sql, workspaceId, id).orElseThrow(() -> notFound(id));
+        Message centre = messages.find(sql, workspaceId, around).filter(m -> m.conversationId() == id)
+                .orElseThrow(() -> new NotFound("no message " + around + " in conversation " + id));
+        int olderWanted = (limit - 1) / 2;
+        int newerWanted = limit - 1 - olderWanted;
+        List<Row> older = new ArrayList<>(messages.page(sql, workspaceId, id, centre.id(), olderWanted + 1));
+        boolean moreOlder = older.size() > olderWanted;
+        if (moreOlder) {
+            older = older.subList(0, olderWanted);
+        }
+        List<Row> newer = new ArrayList<>(messages.pageAfter(sql, workspaceId, id, centre.id(), newerWanted + 1));
+        boolean moreNewer = newer.size() > newerWanted;
+        if (moreNewer) {
+            newer = newer.subList(0, newerWanted);
+        }
+        List<Row> rows = new ArrayList<>(older);
+        Collections.reverse(rows);
+        rows.add(messages.viewRow(sql, workspaceId, centre.id()).orElseThrow());
+        rows.addAll(newer);
+        List<JsonObject> page = views.render(sql, workspaceId, rows);
+        return new JsonObject()
+                .put("messages", new JsonArray(page))
+                .put("nextBefore", moreOlder ? page.getFirst().getLong("id") : null)
+                .put("nextAfter", moreNewer ? page.getLast().getLong("id") : null);
+    }
+
+    /**
+     * Where a reply would go now (the routing rule's choice) and every channel the agent may pick instead, each
+     * with the address or chat it reaches, or why it cannot be used. The composer shows it before sending.
+     */
+    public JsonObject replyOptions(Caller caller, long id) {
+        Sql sql = database.sql();
+        long workspaceId = caller.workspaceId();
+        Conversation conversation = conversations.find(sql, workspaceId, id).orElseThrow(() -> notFound(id));
+        JsonObject answer = new JsonObject();
+        try {
+            answer.put("default", routeJson(sql, workspaceId, router.replyChannelFor(sql, conversation, null)));
+        } catch (Invalid e) {
+            answer.put("default", null).put("defaultProblem", reason(e));
+        }
+        JsonArray options = new JsonArray();
+        sql.rows("SELECT DISTINCT kind FROM inboxes WHERE workspace_id = $1 AND enabled AND deleted_at IS NULL"
+                + " ORDER BY kind", workspaceId).forEach(row -> {
+                    String channel = row.getString("kind");
+                    try {
+                        options.add(routeJson(sql, workspaceId, router.replyChannelFor(sql, conversation, channel))
+                                .put("available", true));
+                    } catch (Invalid e) {
+                        options.add(new JsonObject().put("channel", channel).put("available", false)
+                                .put("reason", reason(e)));
+                    }
+                });
+        return answer.put("options", options);
+    }
+
+    private static JsonObject routeJson(Sql sql, long workspaceId, ReplyRouter.Route route) {
+        String inboxName = sql.one("SELECT name FROM inboxes WHERE workspace_id = $1 AND id = $2", workspaceId,
+                route.inboxId()).map(r -> r.getString("name")).orElse(null);
+        return new JsonObject().put("channel", route.channel()).put("inboxId", route.inboxId())
+                .put("inboxName", inboxName).put("to", route.targetJson());
+    }
+
+    private static String reason(Invalid e) {
+        return e.errors().isEmpty() ? e.getMessage() : e.errors().getFirst().message();
+    }
+
     public JsonObject update(Caller caller, long id, ConversationPatch patch) {
         long workspaceId = caller.workspaceId();
         ConversationRepository.Changed changed = database.tx(tx -> {

@@ -137,6 +137,18 @@ public final class MessageRepository {
         return rows;
     }
 
+    /** Rows of one page of a thread after a message, oldest first (reading down from a search hit). */
+    public List<Row> pageAfter(Sql sql, long workspaceId, long conversationId, long afterId, int limit) {
+        List<Row> rows = new ArrayList<>();
+        sql.rows(MessageView.SELECT + """
+                 WHERE m.workspace_id = $1 AND m.conversation_id = $2
+                  AND (m.created_at, m.id) > (SELECT a.created_at, a.id FROM messages a
+                                              WHERE a.workspace_id = $1 AND a.id = $4)
+                ORDER BY m.created_at, m.id LIMIT $3""", workspaceId, conversationId, limit, afterId)
+                .forEach(rows::add);
+        return rows;
+    }
+
     /** One message's row for {@link MessageView}. */
     public Optional<Row> viewRow(Sql sql, long workspaceId, long id) {
         return sql.one(MessageView.SELECT + " WHERE m.workspace_id = $1 AND m.id = $2", workspaceId, id);

@@ -58,7 +58,18 @@ final class ConversationRoutes {
         }));
         router.get("/api/v1/conversations/:id/messages").handler(endpoints.agent(call -> {
             Long before = Params.queryLong(call.rc(), "before");
+            Long after = Params.queryLong(call.rc(), "after");
+            Long around = Params.queryLong(call.rc(), "around");
             int limit = Params.queryInt(call.rc(), "limit", 50, 1, 200);
+            if ((before != null ? 1 : 0) + (after != null ? 1 : 0) + (around != null ? 1 : 0) > 1) {
+                throw Invalid.field("before", "before, after and around are exclusive: pass one of them");
+            }
+            if (after != null) {
+                return Reply.ok(conversations.messagesAfter(call.caller(), call.pathId("id"), after, limit));
+            }
+            if (around != null) {
+                return Reply.ok(conversations.messagesAround(call.caller(), call.pathId("id"), around, limit));
+            }
             return Reply.ok(conversations.messages(call.caller(), call.pathId("id"), before, limit));
         }));
         router.post("/api/v1/conversations/:id/messages").handler(body).handler(endpoints.agent(call -> {

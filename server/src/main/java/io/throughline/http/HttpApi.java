@@ -95,6 +95,7 @@ public final class HttpApi {
         new AgentRoutes(s.agents()).mount(router, endpoints, body);
         new AttachmentRoutes(s.attachments()).mount(router, endpoints, s.uploadDir());
         new SearchRoutes(s.search(), s.searchIndex()).mount(router, endpoints);
+        new WebUiRoutes(s).mount(router, endpoints, body);
         new StreamRoutes(s.feed(), s.config().realtime(), s.publicUrl(), s.streamsConnected())
                 .mount(router, endpoints);
         new OpsRoutes(s.database(), s.migrations(), s.feed(), s.supervisor(), s.meters(),

@@ -44,6 +44,13 @@ public final class Reply {
         return new Reply(204, null);
     }
 
+    /** A text body of the given content type (an HTML document for a sandboxed frame). */
+    public static Reply text(int status, String contentType, String text) {
+        Reply reply = new Reply(status, text);
+        reply.headers.put("Content-Type", contentType);
+        return reply;
+    }
+
     /** Streams a file as the body; the caller sets Content-Type and Content-Disposition. */
     public static Reply file(Path path) {
         Reply reply = new Reply(200, null);
@@ -72,6 +79,8 @@ public final class Reply {
             response.sendFile(file.toString());
         } else if (body == null) {
             response.end();
+        } else if (body instanceof String text) {
+            response.end(text);
         } else {
             response.putHeader("Content-Type", "application/json; charset=utf-8");
             response.end(body instanceof JsonObject json ? json.toBuffer() : ((JsonArray) body).toBuffer());

@@ -7,9 +7,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Level;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.bidi.module.BrowsingContextInspector;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -31,12 +33,22 @@ public final class Browser implements AutoCloseable {
 
     private final ChromeDriver driver;
     private final Path profile;
+    private final List<String> dialogs = new CopyOnWriteArrayList<>();
+    private BrowsingContextInspector inspector;
 
     public Browser() {
         this(1280, 860);
     }
 
     public Browser(int width, int height) {
+        this(width, height, false);
+    }
+
+    /**
+     * With {@code watchDialogs}, every JavaScript dialog (alert, confirm, prompt) any page or frame opens is
+     * recorded through WebDriver BiDi, for tests that prove no injected script ran.
+     */
+    public Browser(int width, int height, boolean watchDialogs) {
         if (!Files.isExecutable(CHROMIUM) || !Files.isExecutable(CHROMEDRIVER)) {
             throw new IllegalStateException("browser tests need Debian's chromium and chromium-driver:"
                     + " apt-get install -y chromium chromium-driver (.ci/run does it)");
@@ -55,10 +67,22 @@ public final class Browser implements AutoCloseable {
         LoggingPreferences logs = new LoggingPreferences();
         logs.enable(LogType.BROWSER, Level.ALL);
         options.setCapability("goog:loggingPrefs", logs);
+        if (watchDialogs) {
+            options.setCapability("webSocketUrl", true);
+        }
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
         driver = new ChromeDriver(service, options);
         driver.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(30));
+        if (watchDialogs) {
+            inspector = new BrowsingContextInspector(driver);
+            inspector.onUserPromptOpened(prompt -> dialogs.add(prompt.getType() + ": " + prompt.getMessage()));
+        }
+    }
+
+    /** The JavaScript dialogs opened so far (only with {@code watchDialogs}). */
+    public List<String> dialogs() {
+        return List.copyOf(dialogs);
     }
 
     public ChromeDriver driver() {
@@ -89,6 +113,9 @@ public final class Browser implements AutoCloseable {
     @Override
     public void close() {
         try {
+            if (inspector != null) {
+                inspector.close();
+            }
             driver.quit();
         } finally {
             try (var paths = Files.walk(profile)) {

@@ -1,0 +1,70 @@
+package io.throughline.contact;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.throughline.testing.ApiClient;
+import io.throughline.testing.ShopSystem;
+import io.throughline.testing.TestServer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The merge a suggestion most often leads to: one contact claimed the email another contact proved. The proven
+ * identity moves to the kept contact, the claimed copy goes the other way, and unmerge puts both back.
+ */
+class MergeSwapIT {
+
+    private static TestServer server;
+    private static ShopSystem shop;
+    private static ApiClient admin;
+
+    @BeforeAll
+    static void start() {
+        server = TestServer.start();
+        shop = ShopSystem.connect(server, "Shop");
+        admin = server.admin();
+    }
+
+    @AfterAll
+    static void stop() {
+        shop.close();
+        server.close();
+    }
+
+    @Test
+    void mergingAClaimedCopyOfAProvenIdentitySwapsThemAndUnmergeSwapsBack() {
+        long proven = shop.say("swap-1", new JsonObject().put("name", "Mail Mia").put("identities", new JsonArray()
+                .add(new JsonObject().put("kind", "email").put("value", "mia@example.com"))), "By mail")
+                .getLong("contactId");
+        long claimed = shop.say("swap-2", new JsonObject().put("name", "Chat Mia").put("identities", new JsonArray()
+                .add(new JsonObject().put("kind", "external_id").put("value", "cust-mia"))
+                .add(new JsonObject().put("kind", "email").put("value", "mia@example.com").put("proven", false))),
+                "By chat").getLong("contactId");
+        assertThat(admin.get("/api/v1/contacts/" + claimed).json().getJsonArray("mergeSuggestions")).hasSize(1);
+
+        JsonObject merged = admin.post("/api/v1/contacts/" + claimed + "/merge",
+                new JsonObject().put("otherContactId", proven)).expect(200).json();
+        assertThat(identities(merged)).containsExactlyInAnyOrder("external_id:cust-mia:proven",
+                "email:mia@example.com:proven");
+        assertThat(identities(admin.get("/api/v1/contacts/" + proven).json()))
+                .containsExactly("email:mia@example.com:claimed");
+
+        JsonObject restored = admin.post("/api/v1/contacts/" + claimed + "/unmerge", new JsonObject()).expect(200)
+                .json();
+        assertThat(identities(restored)).containsExactlyInAnyOrder("external_id:cust-mia:proven",
+                "email:mia@example.com:claimed");
+        assertThat(identities(admin.get("/api/v1/contacts/" + proven).json()))
+                .containsExactly("email:mia@example.com:proven");
+    }
+
+    private static List<String> identities(JsonObject contact) {
+        return contact.getJsonArray("identities").stream().map(JsonObject.class::cast)
+                .map(i -> i.getString("kind") + ":" + i.getString("value") + ":"
+                        + (i.getBoolean("proven") ? "proven" : "claimed"))
+                .toList();
+    }
+}

@@ -1,0 +1,184 @@
+package io.throughline.webui;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.throughline.testing.ApiClient;
+import io.throughline.testing.Browser;
+import io.throughline.testing.ShopSystem;
+import io.throughline.testing.TestServer;
+import io.throughline.testing.WebhookReceiver;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.support.ui.Select;
+
+/**
+ * Admin settings in the browser (agents, inboxes, canned responses), closed to agents without the admin role in
+ * the UI and in the API; and the inbox on a phone.
+ */
+class AgentInboxAdminIT {
+
+    private static TestServer server;
+    private static ApiClient admin;
+
+    @BeforeAll
+    static void start() {
+        server = TestServer.start();
+        admin = server.admin();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    @Test
+    void anAgentWithoutTheAdminRoleCannotReachTheSettings() {
+        admin.post("/api/v1/agents", new JsonObject().put("email", "nina@test.local").put("name", "Nina")
+                .put("role", "agent").put("password", "nina-password-123")).expect(201);
+        ApiClient nina = server.anonymous().login("nina@test.local", "nina-password-123");
+        nina.post("/api/v1/agents", new JsonObject().put("email", "x@test.local").put("name", "X")).expect(403);
+        nina.patch("/api/v1/agents/1", new JsonObject().put("role", "agent")).expect(403);
+        nina.get("/api/v1/inboxes").expect(403);
+        nina.post("/api/v1/inboxes", new JsonObject().put("kind", "api").put("name", "Sneaky")).expect(403);
+        nina.post("/api/v1/canned-responses", new JsonObject().put("shortCode", "x").put("body", "x")).expect(403);
+
+        try (Browser browser = new Browser()) {
+            InboxPage inbox = new InboxPage(browser, server.url()).login("nina@test.local", "nina-password-123");
+            assertThat(inbox.present("settings-link")).isFalse();
+            inbox.visit("/#/settings/inboxes");
+            assertThat(inbox.find("settings-forbidden").getText()).contains("Only admins");
+            assertThat(inbox.present("inboxes-table")).isFalse();
+            assertThat(inbox.present("inbox-add")).isFalse();
+        }
+    }
+
+    @Test
+    void adminInvitesAnAgentWhoLogsInWithTheShownPassword() {
+        String password;
+        try (Browser browser = new Browser()) {
+            InboxPage inbox = new InboxPage(browser, server.url()).login(TestServer.ADMIN_EMAIL,
+                    TestServer.ADMIN_PASSWORD);
+            inbox.find("settings-link").click();
+            WebElement form = inbox.find("invite-form");
+            form.findElement(By.name("name")).sendKeys("Oksana");
+            form.findElement(By.name("email")).sendKeys("oksana@test.local");
+            inbox.find("invite-submit").click();
+            WebElement shown = inbox.find("invite-result").findElement(InboxPage.testId("copy-value"));
+            password = shown.getAttribute("value");
+            assertThat(password).hasSizeGreaterThanOrEqualTo(12);
+            inbox.until(d -> inbox.all("agent-row").stream().anyMatch(r -> r.getText().contains("oksana@test.local")));
+
+            WebElement row = inbox.all("agent-row").stream().filter(r -> r.getText().contains("oksana@test.local"))
+                    .findFirst().orElseThrow();
+            new Select(row.findElement(InboxPage.testId("agent-role"))).selectByValue("admin");
+            inbox.until(d -> admin.get("/api/v1/agents").json().getJsonArray("agents").stream()
+                    .map(JsonObject.class::cast).anyMatch(a -> "oksana@test.local".equals(a.getString("email"))
+                            && "admin".equals(a.getString("role"))));
+        }
+        try (Browser agentBrowser = new Browser(); Browser adminBrowser = new Browser()) {
+            InboxPage oksana = new InboxPage(agentBrowser, server.url()).login("oksana@test.local", password);
+            oksana.find("settings-link");
+            oksana.until(d -> "live".equals(oksana.connection()));
+
+            InboxPage adminPage = new InboxPage(adminBrowser, server.url()).login(TestServer.ADMIN_EMAIL,
+                    TestServer.ADMIN_PASSWORD);
+            adminPage.visit("/#/settings/agents");
+            adminPage.until(d -> adminPage.all("agent-row").stream().filter(r -> r.getText().contains("oksana@"))
+                    .findFirst().orElse(null)).findElement(InboxPage.testId("agent-deactivate")).click();
+            adminPage.find("confirm-ok").click();
+            // Her open tab learns it at the next heartbeat and goes back to the login, saying why.
+            assertThat(oksana.find("login-notice").getText()).contains("session ended");
+            oksana.submitLogin("oksana@test.local", password);
+            assertThat(oksana.find("login-error").getText()).contains("do not match");
+        }
+    }
+
+    @Test
+    void adminCreatesAnApiInboxSeesItsSecretsOnceAndTheTokenWorks() {
+        try (WebhookReceiver webhook = new WebhookReceiver(); Browser browser = new Browser()) {
+            InboxPage inbox = new InboxPage(browser, server.url()).login(TestServer.ADMIN_EMAIL,
+                    TestServer.ADMIN_PASSWORD);
+            inbox.visit("/#/settings/inboxes");
+            inbox.find("inbox-add").click();
+            new Select(inbox.find("inbox-kind")).selectByValue("api");
+            inbox.find("inbox-name").sendKeys("CRM");
+            inbox.find("inbox-webhookUrl").sendKeys(webhook.url());
+            inbox.find("inbox-save").click();
+
+            WebElement secrets = inbox.find("inbox-secrets");
+            String token = secrets.findElement(By.cssSelector("[data-secret='token'] [data-testid='copy-value']"))
+                    .getAttribute("value");
+            assertThat(token).startsWith("tlapi_");
+            assertThat(secrets.findElement(By.cssSelector("[data-secret='webhookSecret'] [data-testid='copy-value']"))
+                    .getAttribute("value")).startsWith("whsec_");
+            String endpoint = inbox.find("api-inbox-panel").findElement(InboxPage.testId("copy-value"))
+                    .getAttribute("value");
+            assertThat(endpoint).startsWith(server.url()).endsWith("/inbound");
+            inbox.screenshot("settings-inbox");
+
+            new ApiClient(server.url()).withToken(token).post(endpoint.substring(server.url().length()),
+                    new JsonObject().put("externalId", "crm-1").put("body", "From the CRM")
+                            .put("contact", new JsonObject().put("name", "Cora").put("identities", new JsonArray()
+                                    .add(new JsonObject().put("kind", "external_id").put("value", "cora")))))
+                    .expect(201);
+
+            browser.driver().navigate().refresh();
+            inbox.find("inbox-form");
+            assertThat(inbox.present("inbox-secrets")).isFalse();
+            assertThat(inbox.find("inbox-webhookUrl").getAttribute("value")).isEqualTo(webhook.url());
+        }
+    }
+
+    @Test
+    void adminManagesCannedResponses() {
+        try (Browser browser = new Browser()) {
+            InboxPage inbox = new InboxPage(browser, server.url()).login(TestServer.ADMIN_EMAIL,
+                    TestServer.ADMIN_PASSWORD);
+            inbox.visit("/#/settings/canned");
+            inbox.find("canned-code").sendKeys("shipping");
+            inbox.find("canned-body").sendKeys("We ship within 2 working days.");
+            inbox.find("canned-save").click();
+            inbox.until(d -> inbox.all("canned-row").stream().anyMatch(r -> r.getText().contains("/shipping")));
+
+            inbox.all("canned-row").getFirst().findElement(InboxPage.testId("canned-edit")).click();
+            WebElement body = inbox.find("canned-body");
+            body.clear();
+            body.sendKeys("We ship within 1 working day.");
+            inbox.find("canned-save").click();
+            inbox.until(d -> inbox.all("canned-row").stream().anyMatch(r -> r.getText().contains("1 working day")));
+
+            inbox.all("canned-row").getFirst().findElement(InboxPage.testId("canned-delete")).click();
+            inbox.find("confirm-ok").click();
+            inbox.until(d -> inbox.all("canned-row").isEmpty());
+            assertThat(admin.get("/api/v1/canned-responses").json().getJsonArray("cannedResponses")).isEmpty();
+        }
+    }
+
+    @Test
+    void onAPhoneTheListAndTheThreadTakeTurns() {
+        try (ShopSystem shop = ShopSystem.connect(server, "Phone shop"); Browser browser = new Browser()) {
+            shop.say("phone-1", "Piotr Phone", "cust-piotr", "Czy mogę zmienić adres dostawy?");
+            InboxPage inbox = new InboxPage(browser, server.url()).asPhone().login(TestServer.ADMIN_EMAIL,
+                    TestServer.ADMIN_PASSWORD);
+            WebElement row = inbox.conversation("Piotr Phone");
+            inbox.screenshot("inbox-phone");
+            row.click();
+            inbox.message("zmienić adres");
+            inbox.until(d -> inbox.conversationOrNull("Piotr Phone") == null
+                    || !inbox.conversation("Piotr Phone").isDisplayed());
+            assertThat(inbox.find("composer-input").isDisplayed()).isTrue();
+            inbox.screenshot("thread-phone");
+            assertThat(inbox.script("return document.documentElement.scrollWidth")).isEqualTo(390L);
+            assertThat(inbox.script("return [...document.querySelectorAll('button, a, input, select, textarea')]"
+                    + ".filter(e => e.checkVisibility({visibilityProperty: true}) && e.getBoundingClientRect().right"
+                    + " > 391 && !e.closest('.thread-actions')).map(e => e.outerHTML.slice(0, 80))")).asList().isEmpty();
+            browser.driver().findElement(By.cssSelector(".back-button")).click();
+            inbox.until(d -> inbox.conversation("Piotr Phone").isDisplayed());
+        }
+    }
+}

@@ -1,0 +1,389 @@
+package io.throughline.webui;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.throughline.connector.Identity;
+import io.throughline.connector.IdentityKind;
+import io.throughline.connector.InboundMessage;
+import io.throughline.connector.InboxRef;
+import io.throughline.connector.Sender;
+import io.throughline.testing.ApiClient;
+import io.throughline.testing.Browser;
+import io.throughline.testing.ShopSystem;
+import io.throughline.testing.TestServer;
+import io.throughline.testing.WebhookReceiver;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.support.ui.Select;
+
+/**
+ * An agent's day in the browser against the real server, with the API inbox as the customer's channel: messages
+ * arrive live, replies reach the customer's system, notes never do, and the conversation is assigned, resolved
+ * and reopened, by mouse and by keyboard.
+ */
+class AgentInboxIT {
+
+    private static TestServer server;
+    private static ShopSystem shop;
+    private static ApiClient admin;
+    private static long adminId;
+    private Browser browser;
+    private InboxPage inbox;
+
+    @BeforeAll
+    static void start() {
+        server = TestServer.start();
+        shop = ShopSystem.connect(server, "Shop");
+        admin = server.admin();
+        adminId = admin.get("/api/v1/auth/me").expect(200).json().getLong("agentId");
+    }
+
+    @AfterAll
+    static void stop() {
+        shop.close();
+        server.close();
+    }
+
+    @BeforeEach
+    void openBrowser() {
+        browser = new Browser();
+        inbox = new InboxPage(browser, server.url());
+    }
+
+    @AfterEach
+    void closeBrowser() {
+        browser.close();
+    }
+
+    @Test
+    void wrongPasswordIsExplainedAndTheRightOneOpensTheInbox() {
+        inbox.submitLogin(TestServer.ADMIN_EMAIL, "not-the-password");
+        assertThat(inbox.find("login-error").getText()).contains("do not match");
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD);
+        assertThat(inbox.find("me").getText()).contains("Admin");
+        inbox.find("logout").click();
+        inbox.find("login-email");
+        inbox.visit("/");
+        assertThat(inbox.find("login-email").isDisplayed()).isTrue();
+    }
+
+    @Test
+    void customerMessageAppearsLiveWithoutReload() {
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD);
+        inbox.until(d -> "live".equals(inbox.connection()));
+        inbox.markPageLoad();
+        shop.say("live-1", "Bob Live", "cust-bob-live", "Where is my parcel?");
+
+        WebElement row = inbox.conversation("Bob Live");
+        assertThat(row.findElement(InboxPage.testId("conversation-preview")).getText())
+                .isEqualTo("Where is my parcel?");
+        assertThat(row.findElement(InboxPage.testId("unread-badge")).getText()).isEqualTo("1");
+        assertThat(row.findElement(InboxPage.testId("waiting")).getText()).startsWith("waiting");
+        assertThat(row.findElements(By.cssSelector("[data-channel='api']"))).isNotEmpty();
+
+        shop.say("live-2", "Bob Live", "cust-bob-live", "Hello? Anyone there?");
+        inbox.until(d -> inbox.conversation("Bob Live").findElement(InboxPage.testId("unread-badge")).getText()
+                .equals("2"));
+        assertThat(inbox.samePageLoad()).isTrue();
+
+        inbox.open("Bob Live");
+        inbox.message("Hello? Anyone there?");
+        inbox.until(d -> inbox.conversation("Bob Live").findElements(InboxPage.testId("unread-badge")).isEmpty());
+    }
+
+    @Test
+    void replyReachesTheCustomersSystemAndANoteNeverDoes() {
+        long conversation = shop.say("reply-1", "Dana Reply", "cust-dana", "Can I change my address?")
+                .getLong("conversationId");
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD).open("Dana Reply");
+        assertThat(inbox.find("reply-target").getText()).contains("cust-dana").contains("Shop");
+
+        inbox.note("VIP customer, handle with care");
+        assertThat(inbox.message("VIP customer").findElements(InboxPage.testId("note-badge"))).isNotEmpty();
+        inbox.reply("Yes, reply with the new address.");
+
+        await().atMost(Duration.ofSeconds(15)).until(() -> deliveredTo(shop.webhook(), "cust-dana") == 1);
+        inbox.until(d -> "sent".equals(inbox.message("Yes, reply with the new address.")
+                .findElement(InboxPage.testId("delivery")).getAttribute("data-status")));
+        inbox.reply("Anything else?");
+        await().atMost(Duration.ofSeconds(15)).until(() -> deliveredTo(shop.webhook(), "cust-dana") == 2);
+
+        assertThat(shop.webhook().received()).noneMatch(r -> r.body().contains("VIP"));
+        JsonArray thread = admin.get("/api/v1/conversations/" + conversation + "/messages").json()
+                .getJsonArray("messages");
+        JsonObject note = thread.stream().map(JsonObject.class::cast).filter(m -> "note".equals(m.getString("kind")))
+                .findFirst().orElseThrow();
+        assertThat(note.getValue("delivery")).isNull();
+    }
+
+    @Test
+    void assignResolveSnoozeAndReopen() {
+        long conversation = shop.say("state-1", "Erik State", "cust-erik", "My invoice is wrong")
+                .getLong("conversationId");
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD).open("Erik State");
+
+        new Select(inbox.find("assignee-select")).selectByValue(String.valueOf(adminId));
+        await().atMost(Duration.ofSeconds(10)).until(() -> Long.valueOf(adminId).equals(
+                admin.get("/api/v1/conversations/" + conversation).json().getLong("assigneeId")));
+        inbox.find("filter-me").click();
+        inbox.conversation("Erik State");
+
+        inbox.click("resolve");
+        inbox.until(d -> inbox.find("thread-status").getText().contains("Resolved"));
+        assertThat(status(conversation)).isEqualTo("resolved");
+        inbox.until(d -> inbox.conversationOrNull("Erik State") == null);
+
+        inbox.find("tab-resolved").click();
+        inbox.conversation("Erik State");
+        inbox.click("reopen");
+        await().atMost(Duration.ofSeconds(10)).until(() -> "open".equals(status(conversation)));
+
+        inbox.find("snooze-menu").click();
+        inbox.all("snooze-option").getFirst().click();
+        await().atMost(Duration.ofSeconds(10)).until(() -> "snoozed".equals(status(conversation)));
+        assertThat(admin.get("/api/v1/conversations/" + conversation).json().getString("snoozedUntil")).isNotNull();
+        inbox.until(d -> inbox.find("thread-status").getText().contains("Snoozed"));
+
+        new Select(inbox.find("priority-select")).selectByValue("high");
+        // The header's controls wait while a change is being saved.
+        WebElement label = inbox.until(d -> inbox.find("label-input").isEnabled() ? inbox.find("label-input") : null);
+        label.sendKeys("billing", Keys.ENTER);
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            JsonObject row = admin.get("/api/v1/conversations/" + conversation).json();
+            return "high".equals(row.getString("priority")) && row.getJsonArray("labels").contains("billing");
+        });
+    }
+
+    @Test
+    void keyboardShortcutsDriveTheInbox() {
+        long first = shop.say("keys-1", "Kira Keys", "cust-kira", "First question").getLong("conversationId");
+        long second = shop.say("keys-2", "Karl Keys", "cust-karl", "Second question").getLong("conversationId");
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD);
+        inbox.conversation("Kira Keys");
+
+        inbox.press("j");
+        inbox.until(d -> d.getCurrentUrl().endsWith("#/c/" + second));
+        inbox.press("j");
+        inbox.until(d -> d.getCurrentUrl().endsWith("#/c/" + first));
+        inbox.press("k");
+        inbox.until(d -> d.getCurrentUrl().endsWith("#/c/" + second));
+        inbox.until(d -> inbox.find("thread-contact-name").getText().equals("Karl Keys"));
+
+        inbox.press("a");
+        await().atMost(Duration.ofSeconds(10)).until(() -> Long.valueOf(adminId).equals(
+                admin.get("/api/v1/conversations/" + second).json().getLong("assigneeId")));
+
+        inbox.press("n");
+        inbox.until(d -> "true".equals(inbox.find("mode-note").getAttribute("aria-pressed")));
+        assertThat(inbox.script("return document.activeElement.dataset.testid")).isEqualTo("composer-input");
+        inbox.press("r");
+        inbox.until(d -> "true".equals(inbox.find("mode-reply").getAttribute("aria-pressed")));
+        inbox.find("composer-input").sendKeys("Typing j and k here moves nothing");
+        assertThat(inbox.driver().getCurrentUrl()).endsWith("#/c/" + second);
+
+        inbox.press("e");
+        await().atMost(Duration.ofSeconds(10)).until(() -> "resolved".equals(status(second)));
+
+        inbox.press("?");
+        inbox.until(d -> inbox.find("shortcuts-help").isDisplayed());
+        assertThat(inbox.find("shortcuts-help").getText()).contains("Assign to me");
+        inbox.press(Keys.ESCAPE);
+        inbox.until(d -> !inbox.find("shortcuts-help").isDisplayed());
+
+        inbox.press("/");
+        assertThat(inbox.script("return document.activeElement.dataset.testid")).isEqualTo("search-input");
+    }
+
+    @Test
+    void failedDeliveryShowsTheReasonAndRetrySendsIt() {
+        try (ShopSystem flaky = ShopSystem.connect(server, "Flaky shop")) {
+            flaky.say("flaky-1", "Fiona Flaky", "cust-fiona", "Refund please");
+            flaky.webhook().respondWith(422);
+            inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD).open("Fiona Flaky");
+            inbox.reply("Refund issued.");
+            WebElement delivery = inbox.until(d -> {
+                WebElement status = inbox.message("Refund issued.").findElement(InboxPage.testId("delivery"));
+                return "failed".equals(status.getAttribute("data-status")) ? status : null;
+            });
+            assertThat(delivery.findElement(InboxPage.testId("delivery-error")).getText()).contains("422");
+
+            flaky.webhook().respondWith(200);
+            delivery.findElement(InboxPage.testId("retry")).click();
+            inbox.until(d -> "sent".equals(inbox.message("Refund issued.").findElement(InboxPage.testId("delivery"))
+                    .getAttribute("data-status")));
+            assertThat(flaky.webhook().received()).hasSize(2);
+        }
+    }
+
+    @Test
+    void cannedResponseIsInsertedWithSlashAndFilled() {
+        admin.post("/api/v1/canned-responses", new JsonObject().put("shortCode", "thanks")
+                .put("title", "Thanks").put("body", "Thank you, {{contact.first_name}}! {{agent.name}} here."))
+                .expect(201);
+        shop.say("canned-1", "Carla Gomez", "cust-carla", "Hi there");
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD).open("Carla Gomez");
+        WebElement input = inbox.find("composer-input");
+        input.sendKeys("/tha");
+        inbox.until(d -> inbox.all("canned-option").stream().anyMatch(o -> o.getText().contains("/thanks")));
+        input.sendKeys(Keys.ENTER);
+        inbox.until(d -> input.getAttribute("value").equals("Thank you, Carla! Admin here."));
+        assertThat(inbox.present("canned-picker")).isFalse();
+    }
+
+    @Test
+    void draftSurvivesAReloadAndADoubleClickSendsOnce() {
+        long conversation = shop.say("draft-1", "Dmytro Draft", "cust-dmytro", "Is it in stock?")
+                .getLong("conversationId");
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD).open("Dmytro Draft");
+        inbox.find("composer-input").sendKeys("Yes, 3 left in Kyiv.");
+        inbox.until(d -> inbox.script("return Object.keys(localStorage).find(k => k.startsWith('tl.draft.'))") != null);
+        inbox.driver().navigate().refresh();
+        inbox.until(d -> "Yes, 3 left in Kyiv.".equals(inbox.find("composer-input").getAttribute("value")));
+
+        inbox.script("const b = arguments[0]; b.click(); b.click();", inbox.find("send-button"));
+        inbox.message("Yes, 3 left in Kyiv.");
+        await().atMost(Duration.ofSeconds(15)).until(() -> deliveredTo(shop.webhook(), "cust-dmytro") == 1);
+        long stored = admin.get("/api/v1/conversations/" + conversation + "/messages").json()
+                .getJsonArray("messages").stream().map(JsonObject.class::cast)
+                .filter(m -> "Yes, 3 left in Kyiv.".equals(m.getString("body"))).count();
+        assertThat(stored).isEqualTo(1);
+        assertThat(inbox.all("message").stream().filter(m -> m.getText().contains("3 left in Kyiv"))).hasSize(1);
+        inbox.driver().navigate().refresh();
+        inbox.until(d -> inbox.find("composer-input").getAttribute("value").isEmpty());
+    }
+
+    @Test
+    void attachmentsUploadFromTheComposerAndShowAsPreviews() throws Exception {
+        shop.say("file-1", "Fedir Files", "cust-fedir", "The box is damaged");
+        Path picture = Files.createTempFile("label", ".png");
+        Files.write(picture, Base64.getDecoder().decode(
+                "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="));
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD).open("Fedir Files");
+        inbox.find("attach-input").sendKeys(picture.toString());
+        inbox.until(d -> inbox.find("composer-files").getText().contains(picture.getFileName().toString()));
+        inbox.find("composer-input").sendKeys("Here is the return label.");
+        inbox.until(d -> inbox.find("send-button").isEnabled());
+        inbox.find("send-button").click();
+        WebElement sent = inbox.message("Here is the return label.");
+        inbox.until(d -> !sent.findElements(InboxPage.testId("attachment-image")).isEmpty());
+        await().atMost(Duration.ofSeconds(15)).until(() -> deliveredTo(shop.webhook(), "cust-fedir") == 1);
+        assertThat(shop.webhook().received().stream().filter(r -> r.body().contains("cust-fedir")).findFirst()
+                .orElseThrow().body()).contains(picture.getFileName().toString());
+    }
+
+    @Test
+    void contactPanelShowsProvenAndClaimedIdentitiesAndMergesAndUnmerges() {
+        shop.say("merge-1", new JsonObject().put("name", "Mia Mail").put("identities", new JsonArray()
+                .add(new JsonObject().put("kind", "email").put("value", "mia@example.com"))), "Emailed you before");
+        shop.say("merge-2", new JsonObject().put("name", "Mia Chat").put("identities", new JsonArray()
+                .add(new JsonObject().put("kind", "external_id").put("value", "cust-mia"))
+                .add(new JsonObject().put("kind", "email").put("value", "mia@example.com").put("proven", false))),
+                "It is me again, from the app");
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD).open("Mia Chat");
+
+        WebElement panel = inbox.find("contact-panel");
+        assertThat(panel.findElements(InboxPage.testId("identity"))).hasSize(2);
+        inbox.until(d -> inbox.all("identity-badge").stream().map(WebElement::getText).toList()
+                .containsAll(java.util.List.of("proven", "claimed")));
+        WebElement suggestion = inbox.find("merge-suggestion");
+        assertThat(suggestion.getText()).contains("Mia Mail").contains("mia@example.com");
+
+        suggestion.findElement(InboxPage.testId("merge-button")).click();
+        inbox.find("confirm-ok").click();
+        inbox.find("merge-record");
+        inbox.message("Emailed you before");
+        inbox.message("It is me again");
+
+        inbox.find("unmerge-button").click();
+        inbox.find("confirm-ok").click();
+        inbox.until(d -> inbox.all("message").stream().noneMatch(m -> m.getText().contains("Emailed you before")));
+        inbox.conversation("Mia Mail");
+    }
+
+    @Test
+    void emailShowsItsSubjectThreadingReasonAndFoldedQuotes() {
+        long workspaceId = server.throughline().workspaces().first().orElseThrow();
+        // The email connector is on its own branch; the message takes the single ingest path as it will there.
+        server.throughline().ingest().accept(new InboxRef(shop.inboxId(), workspaceId, "email", "Support mail"),
+                InboundMessage.builder("<reply-1@mail.example>", Sender.of("Greta Mail",
+                        Identity.proven(IdentityKind.EMAIL, "greta@mail.example")))
+                        .subject("Re: Your order #A-20077")
+                        .text("It arrived, thank you!\n\nOn Mon, 2 Mar 2026 at 10:00, Support <support@shop.example>"
+                                + " wrote:\n> Your parcel is on its way.\n> Tracking: 123")
+                        .html("<p>It arrived, <b>thank you</b>!</p><blockquote>Your parcel is on its way.</blockquote>")
+                        .build());
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD).open("Greta Mail");
+        WebElement mail = inbox.message("It arrived, thank you!");
+        assertThat(mail.getAttribute("data-channel")).isEqualTo("email");
+        assertThat(mail.findElement(InboxPage.testId("message-subject")).getText()).isEqualTo("Re: Your order #A-20077");
+        assertThat(mail.findElement(InboxPage.testId("threading")).getText()).contains("new conversation");
+        assertThat(mail.findElement(InboxPage.testId("message-body")).getText()).isEqualTo("It arrived, thank you!");
+        assertThat(mail.findElements(InboxPage.testId("quoted"))).isEmpty();
+        mail.findElement(InboxPage.testId("quote-toggle")).click();
+        inbox.until(d -> inbox.message("It arrived").findElement(InboxPage.testId("quoted")).getText()
+                .contains("> Your parcel is on its way."));
+        inbox.message("It arrived").findElement(InboxPage.testId("show-original")).click();
+        WebElement frame = inbox.find("email-frame");
+        inbox.driver().switchTo().frame(frame);
+        inbox.until(d -> d.findElement(By.tagName("b")).getText().equals("thank you"));
+        inbox.driver().switchTo().defaultContent();
+        assertThat(Long.parseLong(frame.getCssValue("height").replace("px", "").split("\\.")[0])).isGreaterThan(40);
+    }
+
+    @Test
+    void theInboxSpeaksUkrainianRussianAndPolish() {
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD);
+        new Select(inbox.find("language")).selectByValue("uk");
+        inbox.until(d -> inbox.find("tab-open").getText().equals("Відкриті"));
+        assertThat(inbox.script("return document.documentElement.lang")).isEqualTo("uk");
+        inbox.driver().navigate().refresh();
+        inbox.until(d -> inbox.find("tab-open").getText().equals("Відкриті"));
+        new Select(inbox.find("language")).selectByValue("ru");
+        inbox.until(d -> inbox.find("tab-resolved").getText().equals("Решённые"));
+        new Select(inbox.find("language")).selectByValue("pl");
+        inbox.until(d -> inbox.find("filter-none").getText().equals("Nieprzypisane"));
+        new Select(inbox.find("language")).selectByValue("en");
+    }
+
+    @Test
+    void everyControlHasAnAccessibleName() {
+        shop.say("a11y-1", "Ada Access", "cust-ada", "Hello");
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD).open("Ada Access");
+        assertThat(unlabelledControls()).isEmpty();
+        inbox.visit("/#/settings/inboxes");
+        inbox.find("inbox-add").click();
+        inbox.find("inbox-form");
+        assertThat(unlabelledControls()).isEmpty();
+    }
+
+    @SuppressWarnings("unchecked")
+    private java.util.List<String> unlabelledControls() {
+        return (java.util.List<String>) inbox.script("""
+                return [...document.querySelectorAll('input, select, textarea, button, a[href]')]
+                  .filter(e => e.offsetParent !== null && e.type !== 'hidden')
+                  .filter(e => !((e.labels && e.labels.length) || e.getAttribute('aria-label')
+                    || e.getAttribute('aria-labelledby') || e.getAttribute('title') || e.textContent.trim()))
+                  .map(e => e.outerHTML.slice(0, 120));""");
+    }
+
+    private static String status(long conversation) {
+        return admin.get("/api/v1/conversations/" + conversation).json().getString("status");
+    }
+
+    private static long deliveredTo(WebhookReceiver webhook, String customer) {
+        return webhook.received().stream().filter(r -> r.body().contains("\"" + customer + "\"")).count();
+    }
+}

@@ -1,0 +1,172 @@
+package io.throughline.webui;
+
+import io.throughline.testing.Browser;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Function;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.interactions.Actions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/** The agent inbox as a test drives it: what an agent sees and does, by the data-testid of each control. */
+final class InboxPage {
+
+    static final Duration WAIT = Duration.ofSeconds(20);
+
+    private final Browser browser;
+    private final ChromeDriver driver;
+    private final String baseUrl;
+
+    InboxPage(Browser browser, String baseUrl) {
+        this.browser = browser;
+        this.driver = browser.driver();
+        this.baseUrl = baseUrl;
+    }
+
+    ChromeDriver driver() {
+        return driver;
+    }
+
+    InboxPage visit(String path) {
+        driver.get(baseUrl + path);
+        return this;
+    }
+
+    /** Logs in through the form and waits for the inbox. */
+    InboxPage login(String email, String password) {
+        submitLogin(email, password);
+        until(d -> !d.findElements(By.tagName("tl-inbox-filters")).isEmpty());
+        return this;
+    }
+
+    /** Fills and submits the login form, without waiting for the outcome. */
+    InboxPage submitLogin(String email, String password) {
+        visit("/");
+        WebElement emailField = find("login-email");
+        emailField.clear();
+        emailField.sendKeys(email);
+        find("login-password").sendKeys(password);
+        find("login-submit").click();
+        return this;
+    }
+
+    static By testId(String id) {
+        return By.cssSelector("[data-testid='" + id + "']");
+    }
+
+    /** The first element with this data-testid, once it exists. */
+    WebElement find(String id) {
+        return until(d -> d.findElements(testId(id)).stream().findFirst().orElse(null));
+    }
+
+    /** Clicks a control once it is enabled (controls wait while a change is being saved). */
+    void click(String id) {
+        until(d -> {
+            WebElement element = find(id);
+            return element.isEnabled() ? element : null;
+        }).click();
+    }
+
+    List<WebElement> all(String id) {
+        return driver.findElements(testId(id));
+    }
+
+    boolean present(String id) {
+        return !driver.findElements(testId(id)).isEmpty();
+    }
+
+    <T> T until(Function<WebDriver, T> condition) {
+        // The app re-renders as events arrive: an element found a moment ago may be gone; look again.
+        return new WebDriverWait(driver, WAIT).ignoring(StaleElementReferenceException.class).until(condition);
+    }
+
+    /** The list row of a customer, once it is there. */
+    WebElement conversation(String contactName) {
+        return until(d -> conversationOrNull(contactName));
+    }
+
+    WebElement conversationOrNull(String contactName) {
+        return driver.findElements(testId("conversation-item")).stream()
+                .filter(e -> e.findElement(By.className("item-name")).getText().equals(contactName))
+                .findFirst().orElse(null);
+    }
+
+    InboxPage open(String contactName) {
+        conversation(contactName).click();
+        until(d -> d.findElements(testId("thread-contact-name")).stream()
+                .anyMatch(e -> e.getText().equals(contactName)));
+        until(d -> !d.findElements(testId("message")).isEmpty());
+        return this;
+    }
+
+    /** The message whose text contains this, once it is shown. */
+    WebElement message(String text) {
+        return until(d -> d.findElements(testId("message")).stream()
+                .filter(m -> m.findElements(testId("message-body")).stream().anyMatch(b -> b.getText().contains(text)))
+                .findFirst().orElse(null));
+    }
+
+    List<WebElement> messages() {
+        return all("message");
+    }
+
+    InboxPage reply(String text) {
+        return compose("mode-reply", text);
+    }
+
+    InboxPage note(String text) {
+        return compose("mode-note", text);
+    }
+
+    private InboxPage compose(String mode, String text) {
+        find(mode).click();
+        WebElement input = find("composer-input");
+        input.sendKeys(text);
+        until(d -> find("send-button").isEnabled());
+        find("send-button").click();
+        message(text);
+        until(d -> find("composer-input").getAttribute("value").isEmpty());
+        return this;
+    }
+
+    /** Keys pressed with focus on the page, not in a field (as shortcuts are). */
+    InboxPage press(CharSequence... keys) {
+        script("document.activeElement && document.activeElement.blur()");
+        new Actions(driver).sendKeys(keys).perform();
+        return this;
+    }
+
+    Object script(String code, Object... args) {
+        return ((JavascriptExecutor) driver).executeScript(code, args);
+    }
+
+    String connection() {
+        return find("connection-status").getAttribute("data-state");
+    }
+
+    /** Marks this page load, so a test can prove that something happened without a reload. */
+    void markPageLoad() {
+        script("window.__sameLoad = 'yes'");
+    }
+
+    boolean samePageLoad() {
+        return "yes".equals(script("return window.__sameLoad"));
+    }
+
+    /** A phone's viewport (390 x 844 CSS pixels, as an iPhone 14): headless windows cannot be that narrow. */
+    InboxPage asPhone() {
+        driver.executeCdpCommand("Emulation.setDeviceMetricsOverride", java.util.Map.of("width", 390, "height", 844,
+                "deviceScaleFactor", 2, "mobile", true));
+        return this;
+    }
+
+    Path screenshot(String name) {
+        return browser.screenshot(name);
+    }
+}

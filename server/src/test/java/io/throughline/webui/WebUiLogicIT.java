@@ -1,0 +1,144 @@
+package io.throughline.webui;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.throughline.testing.Browser;
+import io.throughline.testing.TestServer;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The app's pure functions, run as the browser runs them: the modules are imported from the server into headless
+ * chromium (no Node, as in production) and called with fixtures.
+ */
+class WebUiLogicIT {
+
+    private static TestServer server;
+    private static Browser browser;
+
+    @BeforeAll
+    static void start() {
+        server = TestServer.start();
+        browser = new Browser();
+        browser.driver().get(server.url() + "/app/icons/favicon.svg");
+    }
+
+    @AfterAll
+    static void stop() {
+        browser.close();
+        server.close();
+    }
+
+    /** Imports a module of the app and returns what {@code body} computes with it (bound as {@code m}). */
+    private static Object run(String module, String body) {
+        return browser.driver().executeAsyncScript("""
+                const done = arguments[arguments.length - 1];
+                import(arguments[0]).then((m) => done((%s)(m))).catch((e) => done('ERROR ' + e));""".formatted(body),
+                module);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> split(String text) {
+        return (Map<String, Object>) browser.driver().executeAsyncScript("""
+                const done = arguments[arguments.length - 1];
+                import('/app/quotes.js').then((m) => done(m.splitQuoted(arguments[0])));""", text);
+    }
+
+    @Test
+    void gmailAndThunderbirdRepliesFoldTheQuotedHistory() {
+        Map<String, Object> gmail = split("Thanks, that works.\n\nOn Mon, 3 Mar 2026 at 10:12, Support <support@shop.example>"
+                + " wrote:\n> Could you try again?\n> Regards");
+        assertThat(gmail.get("visible")).isEqualTo("Thanks, that works.");
+        assertThat((String) gmail.get("folded")).startsWith("On Mon, 3 Mar 2026").contains("> Could you try again?");
+        Map<String, Object> wrapped = split("Yes.\nOn Tue, Mar 4, 2026 at 9:00 AM Support Team <\nsupport@shop.example>"
+                + " wrote:\n> Did it arrive?");
+        assertThat(wrapped.get("visible")).isEqualTo("Yes.");
+        Map<String, Object> bare = split("Fine now\n> old line one\n>\n> old line two\n");
+        assertThat(bare.get("visible")).isEqualTo("Fine now");
+    }
+
+    @Test
+    void outlookAndLocalizedHeadersFoldToo() {
+        assertThat(split("Got it.\n\n-----Original Message-----\nFrom: Support\nSent: Monday\nSubject: Re: order")
+                .get("visible")).isEqualTo("Got it.");
+        assertThat(split("Дякую!\n\nПн, 3 бер. 2026 о 10:12 Support <support@shop.example> пише:\n> Чи все гаразд?")
+                .get("visible")).isEqualTo("Дякую!");
+        assertThat(split("Спасибо!\n\n3 марта 2026 г., в 10:12, Support написал(а):\n> Всё в порядке?")
+                .get("visible")).isEqualTo("Спасибо!");
+        assertThat(split("Dziękuję!\n\nW dniu 3.03.2026 o 10:12 Support <support@shop.example> napisał:\n> Czy wszystko"
+                + " w porządku?").get("visible")).isEqualTo("Dziękuję!");
+    }
+
+    @Test
+    void signaturesFoldButTextThatOnlyLooksQuotedStays() {
+        Map<String, Object> signed = split("See you.\n-- \nAnna Kowalska\nShop Ltd.");
+        assertThat(signed.get("visible")).isEqualTo("See you.");
+        assertThat(signed.get("kind")).isEqualTo("signature");
+        Map<String, Object> inline = split("I wrote:\n> this is my own quote\nand then my answer below it");
+        assertThat(inline.get("folded")).isEqualTo("");
+        Map<String, Object> onlyQuote = split("> everything is quoted\n> nothing new");
+        assertThat(onlyQuote.get("folded")).isEqualTo("");
+    }
+
+    @Test
+    void cannedResponsesMatchByShortCodeFirstAndFillTheNames() {
+        Object order = run("/app/canned.js", """
+                (m) => m.matchCanned([{shortCode: 'policy', title: 'Refund rules', body: 'x'},
+                  {shortCode: 'refund', title: '', body: 'y'}, {shortCode: 'hello', title: '', body: 'z'}], 'ref')
+                  .map((r) => r.shortCode)""");
+        assertThat(order).isEqualTo(List.of("refund", "policy"));
+        Object filled = run("/app/canned.js", """
+                (m) => m.fillCanned('Hi {{contact.first_name}}, {{ agent.name }} here. {{unknown}}',
+                  {contact: {name: 'Оксана Коваленко'}, agent: {name: 'Sam'}})""");
+        assertThat(filled).isEqualTo("Hi Оксана, Sam here. {{unknown}}");
+    }
+
+    @Test
+    void aDraftKeepsItsIdempotencyKeyUntilItChanges() {
+        Object keys = run("/app/drafts.js", """
+                (m) => {
+                  const draft = {...m.emptyDraft(), body: 'Hello'};
+                  const first = m.idempotencyKey(draft);
+                  const kept = m.idempotencyKey({...draft, idempotencyKey: first});
+                  const fresh = m.idempotencyKey({...draft, idempotencyKey: null});
+                  return [first === kept, first !== fresh, /^[0-9a-f-]{36}$/.test(m.uuid())];
+                }""");
+        assertThat(keys).isEqualTo(List.of(true, true, true));
+    }
+
+    @Test
+    void listRowsFollowTheFilterAndTheServersOrder() {
+        Object result = run("/app/store.js", """
+                (m) => {
+                  const me = {agentId: 7};
+                  const row = {id: 3, status: 'open', assigneeId: 7, channels: ['email', 'api'],
+                    lastActivityAt: '2026-03-01T10:00:00Z'};
+                  return [
+                    m.matches(row, {status: 'open', assignee: 'me', channel: 'email'}, me),
+                    m.matches(row, {status: 'open', assignee: 'none', channel: ''}, me),
+                    m.matches(row, {status: 'resolved', assignee: 'all', channel: ''}, me),
+                    m.matches({...row, mergedIntoId: 1}, {status: 'open', assignee: 'all', channel: ''}, me),
+                    m.before(row, {id: 2, lastActivityAt: '2026-03-01T10:00:00Z'}),
+                    m.before(row, {id: 9, lastActivityAt: '2026-03-01T10:00:01Z'})];
+                }""");
+        assertThat(result).isEqualTo(List.of(true, false, false, false, true, false));
+    }
+
+    @Test
+    void everyLanguageHasEveryKey() {
+        Object missing = run("/app/i18n/en.js", """
+                async (m) => {
+                  const en = Object.keys(m.default);
+                  const out = [];
+                  for (const lang of ['uk', 'ru', 'pl']) {
+                    const dict = (await import('/app/i18n/' + lang + '.js')).default;
+                    en.filter((k) => !(k in dict)).forEach((k) => out.push(lang + ':' + k));
+                  }
+                  return out;
+                }""");
+        assertThat(missing).isEqualTo(List.of());
+    }
+}

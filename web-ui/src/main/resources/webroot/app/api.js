@@ -1,0 +1,117 @@
+// The agent API over fetch: same-origin cookie session, the CSRF header on every write, and RFC 9457 problems
+// turned into ApiError with the server's own explanation.
+
+/** A failed call: HTTP status (0 when the network failed) and the problem document. */
+export class ApiError extends Error {
+  constructor(status, problem, retryAfter) {
+    super(problem?.detail || problem?.title || `HTTP ${status}`);
+    this.status = status;
+    this.problem = problem || {};
+    this.retryAfter = retryAfter;
+  }
+
+  /** Field errors of a 400, as {field: message}. */
+  get fields() {
+    const out = {};
+    for (const e of this.problem.errors || []) out[e.field] = e.message;
+    return out;
+  }
+}
+
+let csrfToken = null;
+const sessionListeners = new Set();
+
+export function setCsrfToken(token) {
+  csrfToken = token;
+}
+
+/** Called when any call answers 401: the session ended (logout elsewhere, expiry, deactivation). */
+export function onSessionEnded(listener) {
+  sessionListeners.add(listener);
+  return () => sessionListeners.delete(listener);
+}
+
+function csrf() {
+  if (csrfToken) return csrfToken;
+  const match = document.cookie.match(/(?:^|;\s*)tl_csrf=([^;]+)/);
+  return match ? decodeURIComponent(match[1]) : null;
+}
+
+async function call(method, path, { body, headers = {}, signal, quiet401 = false } = {}) {
+  const init = { method, headers: { Accept: 'application/json', ...headers }, credentials: 'same-origin', signal };
+  if (method !== 'GET' && method !== 'HEAD') {
+    const token = csrf();
+    if (token) init.headers['X-CSRF-Token'] = token;
+  }
+  if (body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(path, init);
+  } catch (e) {
+    if (e.name === 'AbortError') throw e;
+    throw new ApiError(0, { detail: 'network' });
+  }
+  if (response.status === 204) return null;
+  const type = response.headers.get('Content-Type') || '';
+  const data = type.includes('json') ? await response.json().catch(() => null) : null;
+  if (!response.ok) {
+    const retryAfter = Number(response.headers.get('Retry-After')) || null;
+    const error = new ApiError(response.status, data, retryAfter);
+    if (response.status === 401 && !quiet401) sessionListeners.forEach((l) => l(error));
+    throw error;
+  }
+  return { data, headers: response.headers };
+}
+
+export const get = async (path, options) => (await call('GET', path, options)).data;
+export const post = async (path, body, options) => (await call('POST', path, { ...options, body }))?.data ?? null;
+export const patch = async (path, body, options) => (await call('PATCH', path, { ...options, body }))?.data ?? null;
+export const del = async (path, options) => (await call('DELETE', path, options))?.data ?? null;
+
+/** A POST that also returns the response headers (Idempotent-Replayed). */
+export const postWithHeaders = (path, body, options) => call('POST', path, { ...options, body });
+
+/** Builds a query string from the defined, non-empty values. */
+export function query(params) {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined && value !== null && value !== '') search.set(key, value);
+  }
+  const text = search.toString();
+  return text ? `?${text}` : '';
+}
+
+/**
+ * Uploads one file as multipart (field "file"), reporting progress; resolves to the attachment JSON. XHR, because
+ * fetch reports no upload progress.
+ */
+export function upload(file, onProgress, signal) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', '/api/v1/attachments');
+    xhr.withCredentials = true;
+    const token = csrf();
+    if (token) xhr.setRequestHeader('X-CSRF-Token', token);
+    xhr.setRequestHeader('Accept', 'application/json');
+    xhr.upload.onprogress = (e) => e.lengthComputable && onProgress?.(e.loaded / e.total);
+    xhr.onload = () => {
+      let data = null;
+      try {
+        data = JSON.parse(xhr.responseText);
+      } catch {
+        data = null;
+      }
+      if (xhr.status >= 200 && xhr.status < 300) resolve(data);
+      else reject(new ApiError(xhr.status, data));
+    };
+    xhr.onerror = () => reject(new ApiError(0, { detail: 'network' }));
+    xhr.onabort = () => reject(new DOMException('aborted', 'AbortError'));
+    signal?.addEventListener('abort', () => xhr.abort());
+    const form = new FormData();
+    form.append('file', file, file.name);
+    xhr.send(form);
+  });
+}

@@ -1,0 +1,143 @@
+import { html } from 'lit';
+import { TlElement, define } from '../base.js';
+import { store } from '../store.js';
+import { t } from '../i18n.js';
+import { installShortcuts } from '../keyboard.js';
+import { icon } from '../icons.js';
+import { navigate } from '../router.js';
+
+/** The whole app: the login, or the inbox (list, thread, contact) or settings, with the shortcuts that drive it. */
+class TlApp extends TlElement {
+  static watchesStore = true;
+  static properties = { contactOpen: { state: true } };
+
+  constructor() {
+    super();
+    this.contactOpen = false;
+  }
+
+  connectedCallback() {
+    this.querySelector('[data-boot]')?.remove();
+    super.connectedCallback();
+    installShortcuts({
+      move: (delta) => this.move(delta),
+      compose: (mode) => this.querySelector('tl-composer')?.focusComposer(mode),
+      resolve: () => this.resolve(),
+      assignMe: () => this.assignMe(),
+      search: () => this.querySelector('tl-search-box')?.focusInput(),
+      help: () => this.querySelector('tl-shortcuts-help')?.open(),
+      escape: (event) => this.escape(event),
+    });
+  }
+
+  render() {
+    const { phase, route } = store.state;
+    document.title = this.pageTitle();
+    if (phase === 'booting') return html`<div class="boot" role="status">${t('app.loading')}</div>`;
+    if (phase === 'login') return html`<tl-login></tl-login>`;
+    return html`
+      <a class="skip-link" href="#main">${t('app.skipToThread')}</a>
+      <header class="topbar">
+        <a class="brand" href="#/" aria-label=${t('app.inbox')}>${icon('inbox')}<span>Throughline</span></a>
+        <tl-search-box></tl-search-box>
+        <tl-connection-status></tl-connection-status>
+        <tl-user-menu></tl-user-menu>
+      </header>
+      ${route.view === 'settings' ? html`<tl-settings></tl-settings>` : this.inbox()}
+      <tl-shortcuts-help></tl-shortcuts-help>
+      <tl-toasts></tl-toasts>`;
+  }
+
+  inbox() {
+    const { thread, search, route } = store.state;
+    const open = route.conversationId && thread;
+    return html`
+      <div class="workspace ${open ? 'has-thread' : ''} ${this.contactOpen ? 'show-contact' : ''}">
+        <section class="list-pane" aria-label=${t('list.label')}>
+          ${search.open ? html`<tl-search-results></tl-search-results>` : html`
+            <tl-inbox-filters></tl-inbox-filters>
+            <tl-conversation-list></tl-conversation-list>`}
+        </section>
+        <main class="thread-pane" id="main" tabindex="-1">
+          ${open ? html`<tl-thread @toggle-contact=${() => { this.contactOpen = !this.contactOpen; }}></tl-thread>`
+            : html`<div class="empty-state">${icon('inbox')}<p>${t('thread.none')}</p>
+                <p class="muted">${t('thread.noneHint')}</p></div>`}
+        </main>
+        ${open ? html`<aside class="contact-pane" aria-label=${t('contact.label')}>
+          <button class="icon-button contact-close" @click=${() => { this.contactOpen = false; }}
+            aria-label=${t('contact.close')}>${icon('close')}</button>
+          <tl-contact-panel></tl-contact-panel></aside>` : ''}
+      </div>`;
+  }
+
+  pageTitle() {
+    const total = [...store.state.unread.values()].filter((u) => u.unread > 0).length;
+    return total ? `(${total}) Throughline` : 'Throughline';
+  }
+
+  /** j and k: the next or previous conversation of the list, or the next or previous search hit. */
+  move(delta) {
+    const { list, search, route } = store.state;
+    if (search.open) {
+      const hits = search.hits;
+      if (!hits.length) return;
+      const index = hits.findIndex((h) => h.conversationId === route.conversationId && h.messageId === route.messageId);
+      const next = hits[index < 0 ? (delta > 0 ? 0 : hits.length - 1)
+        : Math.min(hits.length - 1, Math.max(0, index + delta))];
+      store.open(next.conversationId, next.messageId);
+      requestAnimationFrame(() => this.querySelector(`[data-testid="search-hit"][data-message-id="${next.messageId}"]`)
+        ?.scrollIntoView({ block: 'nearest' }));
+      return;
+    }
+    const ids = list.ids;
+    if (!ids.length) return;
+    const index = ids.indexOf(route.conversationId);
+    const next = index < 0 ? (delta > 0 ? 0 : ids.length - 1) : Math.min(ids.length - 1, Math.max(0, index + delta));
+    if (ids[next] !== route.conversationId) store.open(ids[next]);
+    if (delta > 0 && next >= ids.length - 3) store.loadList(true);
+    requestAnimationFrame(() => this.querySelector(`[data-conversation-id="${ids[next]}"]`)
+      ?.scrollIntoView({ block: 'nearest' }));
+  }
+
+  async resolve() {
+    const id = store.state.route.conversationId;
+    const row = store.state.conversations.get(id);
+    if (!row) return;
+    try {
+      const reopen = row.status === 'resolved';
+      await store.update(id, { status: reopen ? 'open' : 'resolved' });
+      store.notify(reopen ? 'thread.reopened' : 'thread.resolved');
+    } catch (e) {
+      store.fail(e);
+    }
+  }
+
+  async assignMe() {
+    const id = store.state.route.conversationId;
+    if (!id) return;
+    try {
+      await store.assignToMe(id);
+      store.notify('thread.assignedToYou');
+    } catch (e) {
+      store.fail(e);
+    }
+  }
+
+  escape(event) {
+    if (this.contactOpen) {
+      this.contactOpen = false;
+      return;
+    }
+    if (store.state.search.open) {
+      store.closeSearch();
+      return;
+    }
+    if (event.target instanceof HTMLElement && event.target.matches('input, textarea')) {
+      event.target.blur();
+      return;
+    }
+    if (store.state.route.view === 'settings') navigate({ view: 'inbox' });
+  }
+}
+
+define('tl-app', TlApp);

@@ -1,0 +1,294 @@
+import { html } from 'lit';
+import { live } from 'lit/directives/live.js';
+import { TlElement, define } from '../base.js';
+import { store } from '../store.js';
+import * as api from '../api.js';
+import { t } from '../i18n.js';
+import { icon } from '../icons.js';
+import { bytes } from '../format.js';
+import { channelName, targetText } from '../channels.js';
+import { describe } from '../errors.js';
+import { loadDraft, saveDraft, clearDraft, emptyDraft, idempotencyKey } from '../drafts.js';
+import { cannedResponses, matchCanned, fillCanned } from '../canned.js';
+
+const CANNED_TRIGGER = /(^|\s)\/([\p{L}\p{N}_.-]*)$/u;
+
+/**
+ * Reply or note. The reply channel defaults to the routing rule's choice and shows where the reply goes; "/"
+ * opens canned responses; files attach by button, paste or drop. The draft survives reloads, and its
+ * Idempotency-Key makes a double click or a retry send exactly once.
+ */
+class TlComposer extends TlElement {
+  static properties = { conversationId: { attribute: false }, row: { attribute: false },
+    options: { attribute: false }, draft: { state: true }, uploads: { state: true }, sending: { state: true },
+    error: { state: true }, picker: { state: true } };
+
+  constructor() {
+    super();
+    this.draft = emptyDraft();
+    this.uploads = [];
+    this.sending = false;
+    this.error = null;
+    this.picker = null;
+    this.saveTimer = null;
+  }
+
+  willUpdate(changed) {
+    if (changed.has('conversationId')) {
+      this.draft = loadDraft(store.state.me.agentId, this.conversationId);
+      this.uploads.forEach((u) => u.controller.abort());
+      this.uploads = [];
+      this.error = null;
+      this.picker = null;
+    }
+  }
+
+  get textarea() {
+    return this.querySelector('textarea');
+  }
+
+  /** r and n: focus the composer as a reply or as a note. */
+  focusComposer(mode) {
+    this.change({ note: mode === 'note' }, false);
+    requestAnimationFrame(() => this.textarea?.focus());
+  }
+
+  render() {
+    const draft = this.draft;
+    const target = this.target();
+    const uploading = this.uploads.length > 0;
+    const empty = !draft.body.trim() && !draft.attachments.length;
+    const blocked = !draft.note && target.unreachable;
+    return html`
+      <section class="composer ${draft.note ? 'note-mode' : ''}" aria-label=${t('composer.label')}
+        data-testid="composer" @dragover=${this.dragOver} @drop=${this.drop}>
+        <div class="composer-modes" role="group" aria-label=${t('composer.mode')}>
+          <button aria-pressed=${draft.note ? 'false' : 'true'} data-testid="mode-reply"
+            @click=${() => this.focusComposer('reply')}>${icon('send')}${t('composer.reply')}</button>
+          <button aria-pressed=${draft.note ? 'true' : 'false'} data-testid="mode-note"
+            @click=${() => this.focusComposer('note')}>${icon('note')}${t('composer.note')}</button>
+        </div>
+        ${draft.note ? html`<p class="composer-target note-hint">${t('composer.noteHint')}</p>` : target.view}
+        <div class="composer-input">
+          <label class="visually-hidden" for="composer-text">${draft.note ? t('composer.note') : t('composer.reply')}</label>
+          <textarea id="composer-text" data-testid="composer-input" rows="3" .value=${live(draft.body)}
+            placeholder=${draft.note ? t('composer.notePlaceholder') : t('composer.placeholder')}
+            aria-describedby="composer-hint" aria-autocomplete="list"
+            aria-expanded=${this.picker ? 'true' : 'false'} aria-controls="canned-picker"
+            aria-activedescendant=${this.picker?.items.length ? `canned-${this.picker.items[this.picker.index].id}` : ''}
+            @input=${this.input} @keydown=${this.keydown} @paste=${this.paste}
+            @blur=${this.blurred}></textarea>
+          ${this.picker ? html`<tl-canned-picker id="canned-picker" .items=${this.picker.items}
+            .index=${this.picker.index} .loading=${this.picker.loading}
+            @pick=${(e) => this.insertCanned(e.detail)}></tl-canned-picker>` : ''}
+        </div>
+        ${draft.attachments.length || uploading ? html`<ul class="composer-files" data-testid="composer-files">
+          ${draft.attachments.map((a) => html`<li class="file-chip">${icon('file')}<span>${a.filename}</span>
+            <small>${bytes(a.size)}</small><button class="chip-remove" @click=${() => this.removeFile(a.id)}
+              aria-label=${t('composer.removeFile', { name: a.filename })}>${icon('close')}</button></li>`)}
+          ${this.uploads.map((u) => html`<li class="file-chip uploading">${icon('file')}<span>${u.name}</span>
+            <progress max="1" .value=${u.progress} aria-label=${t('composer.uploading', { name: u.name })}></progress>
+            </li>`)}</ul>` : ''}
+        ${this.error ? html`<p class="form-error" role="alert" data-testid="composer-error">${this.error}</p>` : ''}
+        <div class="composer-bar">
+          <label class="icon-button attach" title=${t('composer.attach')} data-testid="attach-button">
+            ${icon('attach')}<span class="visually-hidden">${t('composer.attach')}</span>
+            <input type="file" multiple class="visually-hidden" data-testid="attach-input"
+              @change=${(e) => { this.uploadAll([...e.target.files]); e.target.value = ''; }}></label>
+          <span class="hint" id="composer-hint">${t('composer.hint')}</span>
+          <button class="primary send" data-testid="send-button" @click=${() => this.send()}
+            ?disabled=${this.sending || uploading || empty || blocked}>
+            ${icon(draft.note ? 'note' : 'send')}${this.sending ? t('composer.sending')
+              : draft.note ? t('composer.addNote') : t('composer.send')}</button>
+        </div>
+      </section>`;
+  }
+
+  /** The "via" choice and where the reply will go. */
+  target() {
+    const options = this.options;
+    if (!options) return { view: html`<p class="composer-target muted">${t('app.loading')}</p>`, unreachable: false };
+    const available = options.options.filter((o) => o.available);
+    const chosen = this.draft.channel ? available.find((o) => o.channel === this.draft.channel) : options.default;
+    const unreachable = !chosen;
+    const view = html`<div class="composer-target" data-testid="reply-target-box">
+      <label for="reply-channel">${t('composer.via')}</label>
+      <select id="reply-channel" data-testid="reply-channel" @change=${(e) => this.change({ channel: e.target.value || null })}>
+        <option value="" ?selected=${!this.draft.channel}>${options.default
+          ? t('composer.automatic', { channel: channelName(options.default.channel) }) : t('composer.pick')}</option>
+        ${options.options.map((o) => html`<option value=${o.channel} ?disabled=${!o.available}
+          ?selected=${this.draft.channel === o.channel}>${channelName(o.channel)}${o.available ? ''
+            : ` — ${o.reason}`}</option>`)}
+      </select>
+      ${chosen ? html`<span class="reply-to" data-testid="reply-target">${t('composer.to')}
+        <strong>${targetText(chosen.to)}</strong>${chosen.inboxName ? html` · ${chosen.inboxName}` : ''}</span>`
+        : html`<span class="form-error" data-testid="reply-unreachable">${options.defaultProblem
+          ?? t('composer.unreachable')}</span>`}
+    </div>`;
+    return { view, unreachable };
+  }
+
+  blurred() {
+    store.agentTyping(this.conversationId, false);
+    setTimeout(() => { this.picker = null; }, 150);
+  }
+
+  change(patch, dropKey = true) {
+    this.draft = { ...this.draft, ...patch, idempotencyKey: dropKey ? null : this.draft.idempotencyKey };
+    this.error = null;
+    clearTimeout(this.saveTimer);
+    this.saveTimer = setTimeout(() => saveDraft(store.state.me.agentId, this.conversationId, this.draft), 250);
+  }
+
+  input(event) {
+    this.change({ body: event.target.value });
+    this.updatePicker();
+    if (!this.draft.note) store.agentTyping(this.conversationId, event.target.value.trim() !== '');
+  }
+
+  async updatePicker() {
+    const textarea = this.textarea;
+    const match = textarea.value.slice(0, textarea.selectionStart).match(CANNED_TRIGGER);
+    if (!match) {
+      this.picker = null;
+      return;
+    }
+    const query = match[2];
+    this.picker = { query, items: this.picker?.items ?? [], index: 0, loading: true };
+    try {
+      const all = await cannedResponses();
+      if (!this.picker || this.picker.query !== query) return;
+      this.picker = { query, items: matchCanned(all, query).slice(0, 8), index: 0, loading: false };
+    } catch (e) {
+      this.picker = null;
+      store.fail(e);
+    }
+  }
+
+  keydown(event) {
+    if (this.picker?.items.length) {
+      const count = this.picker.items.length;
+      if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+        event.preventDefault();
+        const step = event.key === 'ArrowDown' ? 1 : count - 1;
+        this.picker = { ...this.picker, index: (this.picker.index + step) % count };
+        return;
+      }
+      if (event.key === 'Enter' || event.key === 'Tab') {
+        event.preventDefault();
+        this.insertCanned(this.picker.items[this.picker.index]);
+        return;
+      }
+    }
+    if (event.key === 'Escape' && this.picker) {
+      event.preventDefault();
+      this.picker = null;
+      return;
+    }
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      this.send();
+    }
+  }
+
+  insertCanned(response) {
+    const textarea = this.textarea;
+    const caret = textarea.selectionStart;
+    const before = textarea.value.slice(0, caret).replace(/\/[\p{L}\p{N}_.-]*$/u, '');
+    const text = fillCanned(response.body, { contact: this.row.contact, agent: store.state.me });
+    const body = before + text + textarea.value.slice(caret);
+    this.picker = null;
+    this.change({ body });
+    requestAnimationFrame(() => {
+      textarea.value = body;
+      textarea.focus();
+      textarea.selectionStart = textarea.selectionEnd = (before + text).length;
+    });
+  }
+
+  paste(event) {
+    const files = [...(event.clipboardData?.files || [])];
+    if (files.length) {
+      event.preventDefault();
+      this.uploadAll(files);
+    }
+  }
+
+  dragOver(event) {
+    if (event.dataTransfer?.types?.includes('Files')) event.preventDefault();
+  }
+
+  drop(event) {
+    const files = [...(event.dataTransfer?.files || [])];
+    if (!files.length) return;
+    event.preventDefault();
+    this.uploadAll(files);
+  }
+
+  uploadAll(files) {
+    const limit = store.state.serverInfo?.maxUploadBytes;
+    for (const file of files) {
+      if (limit && file.size > limit) {
+        store.notify({ key: 'composer.tooLarge', params: { name: file.name, limit: bytes(limit) } }, 'error');
+        continue;
+      }
+      this.uploadOne(file);
+    }
+  }
+
+  async uploadOne(file) {
+    const conversationId = this.conversationId;
+    const entry = { id: Math.random().toString(36).slice(2), name: file.name, progress: 0,
+      controller: new AbortController() };
+    this.uploads = [...this.uploads, entry];
+    try {
+      const attachment = await api.upload(file, (progress) => {
+        entry.progress = progress;
+        this.requestUpdate();
+      }, entry.controller.signal);
+      if (this.conversationId === conversationId) {
+        this.change({ attachments: [...this.draft.attachments, attachment] });
+      }
+    } catch (e) {
+      if (e.name !== 'AbortError') {
+        store.notify({ key: 'composer.uploadFailed', params: { name: file.name, reason: describe(e) } }, 'error');
+      }
+    } finally {
+      this.uploads = this.uploads.filter((u) => u !== entry);
+    }
+  }
+
+  removeFile(id) {
+    this.change({ attachments: this.draft.attachments.filter((a) => a.id !== id) });
+  }
+
+  async send() {
+    const draft = this.draft;
+    if (this.sending || this.uploads.length || (!draft.body.trim() && !draft.attachments.length)) return;
+    if (!draft.note && this.target().unreachable) return;
+    const conversationId = this.conversationId;
+    const key = idempotencyKey(draft);
+    this.draft = { ...draft, idempotencyKey: key };
+    saveDraft(store.state.me.agentId, conversationId, this.draft);
+    this.sending = true;
+    this.error = null;
+    store.agentTyping(conversationId, false);
+    try {
+      await store.send(conversationId, { ...this.draft, idempotencyKey: key });
+      clearDraft(store.state.me.agentId, conversationId);
+      if (this.conversationId === conversationId) {
+        this.draft = { ...emptyDraft(), note: draft.note, channel: draft.channel };
+        this.textarea?.focus();
+      }
+    } catch (e) {
+      if (this.conversationId !== conversationId) return;
+      // A lost answer keeps the key: sending again cannot store the message twice.
+      if (e.status !== 0 && e.status < 500) this.draft = { ...this.draft, idempotencyKey: null };
+      this.error = e.status === 0 ? t('composer.notSentNetwork') : describe(e);
+    } finally {
+      this.sending = false;
+    }
+  }
+}
+
+define('tl-composer', TlComposer);

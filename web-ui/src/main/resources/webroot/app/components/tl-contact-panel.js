@@ -1,0 +1,112 @@
+import { html } from 'lit';
+import { TlElement, define } from '../base.js';
+import { store } from '../store.js';
+import { t, has } from '../i18n.js';
+import { dateTime } from '../format.js';
+import { icon } from '../icons.js';
+import { describe } from '../errors.js';
+import { initials } from './tl-conversation-item.js';
+import { confirmDialog } from '../dialogs.js';
+
+/**
+ * The customer: name, identities (proven or only claimed), the custom attributes the site passed, merge
+ * suggestions with their evidence, and the merges done, each of which can be undone.
+ */
+class TlContactPanel extends TlElement {
+  static watchesStore = true;
+  static properties = { busy: { state: true } };
+
+  render() {
+    const contact = store.state.contact;
+    if (!contact) return '';
+    const data = contact.data;
+    if (!data) {
+      return html`<div class="panel-message" role=${contact.error ? 'alert' : 'status'}>${contact.error
+        ?? t('app.loading')}</div>`;
+    }
+    const attributes = Object.entries(data.attributes || {});
+    const merges = (data.merges || []).filter((m) => !m.undone);
+    return html`
+      <div class="contact-panel" data-testid="contact-panel">
+        <div class="contact-head">
+          <span class="avatar large" aria-hidden="true">${initials(data.name || '?')}</span>
+          <div><h2 data-testid="contact-name">${data.name || t('contact.unnamed')}</h2>
+            <p class="muted">${t('contact.since', { date: dateTime(data.createdAt) })}</p>
+            ${data.blocked ? html`<p class="flag">${icon('alert')}${t('contact.blocked')}</p>` : ''}</div>
+        </div>
+        <section aria-labelledby="identities-title">
+          <h3 id="identities-title">${t('contact.identities')}</h3>
+          <ul class="identities" data-testid="identities">
+            ${(data.identities || []).map((i) => html`<li data-testid="identity" data-kind=${i.kind}>
+              <span class="identity-kind">${has(`identity.${i.kind}`) ? t(`identity.${i.kind}`) : i.kind}</span>
+              <span class="identity-value">${i.value}</span>
+              <span class="badge ${i.proven ? 'proven' : 'claimed'}" data-testid="identity-badge"
+                title=${i.proven ? t('identity.provenHint') : t('identity.claimedHint')}>
+                ${i.proven ? t('identity.proven') : t('identity.claimed')}</span></li>`)}
+          </ul>
+        </section>
+        ${attributes.length ? html`<section aria-labelledby="attributes-title">
+          <h3 id="attributes-title">${t('contact.attributes')}</h3>
+          <dl class="attributes" data-testid="attributes">${attributes.map(([key, value]) => html`
+            <dt>${key}</dt><dd>${typeof value === 'object' ? JSON.stringify(value) : String(value)}</dd>`)}</dl>
+        </section>` : ''}
+        ${(data.mergeSuggestions || []).length ? html`<section aria-labelledby="suggestions-title">
+          <h3 id="suggestions-title">${t('contact.suggestions')}</h3>
+          <ul class="suggestions">${data.mergeSuggestions.map((s) => html`<li data-testid="merge-suggestion">
+            <p><strong>${s.otherContactName || t('contact.unnamed')}</strong></p>
+            ${evidence(s.evidence)}
+            <button ?disabled=${this.busy} data-testid="merge-button"
+              @click=${() => this.merge(s.otherContactId, s.otherContactName)}>${icon('merge')}
+              ${t('contact.merge')}</button></li>`)}</ul>
+        </section>` : ''}
+        ${merges.length ? html`<section aria-labelledby="merges-title">
+          <h3 id="merges-title">${t('contact.merges')}</h3>
+          <ul class="suggestions">${merges.map((m) => html`<li data-testid="merge-record">
+            <p>${t('contact.mergedFrom', { name: m.sourceContactName || t('contact.unnamed') })}
+              <small class="muted">${dateTime(m.createdAt)}</small></p>
+            ${evidence(m.evidence)}
+            <button ?disabled=${this.busy} data-testid="unmerge-button" @click=${() => this.unmerge(m)}>
+              ${t('contact.unmerge')}</button></li>`)}</ul>
+        </section>` : ''}
+      </div>`;
+  }
+
+  async merge(otherId, otherName) {
+    if (!await confirmDialog(t('contact.mergeConfirm', { name: otherName || t('contact.unnamed') }),
+        t('contact.merge'))) return;
+    this.busy = true;
+    try {
+      await store.merge(store.state.contact.id, otherId);
+      store.notify('contact.merged');
+    } catch (e) {
+      store.notify(describe(e), 'error');
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  async unmerge(merge) {
+    if (!await confirmDialog(t('contact.unmergeConfirm', { name: merge.sourceContactName || t('contact.unnamed') }),
+        t('contact.unmerge'))) return;
+    this.busy = true;
+    try {
+      await store.unmerge(store.state.contact.id, merge.id);
+      store.notify('contact.unmerged');
+    } catch (e) {
+      store.notify(describe(e), 'error');
+    } finally {
+      this.busy = false;
+    }
+  }
+}
+
+/** Evidence is the server's JSON: shown as its fields, as text. */
+function evidence(value) {
+  if (!value || typeof value !== 'object') return '';
+  const entries = Object.entries(value).filter(([, v]) => v !== null && v !== '');
+  return html`<dl class="evidence" data-testid="evidence">${entries.map(([key, v]) => html`
+    <dt>${has(`evidence.${key}`) ? t(`evidence.${key}`) : key}</dt>
+    <dd>${typeof v === 'object' ? JSON.stringify(v) : String(v)}</dd>`)}</dl>`;
+}
+
+define('tl-contact-panel', TlContactPanel);

@@ -1,0 +1,35 @@
+import { html } from 'lit';
+import { TlElement, define } from '../base.js';
+import { t } from '../i18n.js';
+import { icon } from '../icons.js';
+
+/** Labels as removable chips, and a field to add one (Enter or comma). */
+class TlLabelsEditor extends TlElement {
+  static properties = { labels: { attribute: false }, disabled: { type: Boolean } };
+
+  render() {
+    return html`<div class="labels" data-testid="labels">
+      ${icon('tag')}<span class="visually-hidden">${t('labels.title')}</span>
+      ${this.labels.map((label) => html`<span class="label-chip" data-testid="label">${label}
+        <button class="chip-remove" ?disabled=${this.disabled} @click=${() => this.removeLabel(label)}
+          aria-label=${t('labels.remove', { label })}>${icon('close')}</button></span>`)}
+      <input class="label-input" data-testid="label-input" ?disabled=${this.disabled}
+        placeholder=${t('labels.add')} aria-label=${t('labels.add')} maxlength="64" @keydown=${this.key}>
+    </div>`;
+  }
+
+  key(event) {
+    if (event.key !== 'Enter' && event.key !== ',') return;
+    event.preventDefault();
+    const value = event.target.value.trim().toLowerCase();
+    if (!value) return;
+    event.target.value = '';
+    if (!this.labels.includes(value)) this.emit('labels-change', [...this.labels, value]);
+  }
+
+  removeLabel(label) {
+    this.emit('labels-change', this.labels.filter((l) => l !== label));
+  }
+}
+
+define('tl-labels-editor', TlLabelsEditor);

@@ -1,0 +1,134 @@
+import { html } from 'lit';
+import { TlElement, define } from '../base.js';
+import { store } from '../store.js';
+import { t } from '../i18n.js';
+import { channelIcons } from '../channels.js';
+import { icon } from '../icons.js';
+import { relative, dateTime, localInputValue } from '../format.js';
+import { navigate } from '../router.js';
+
+const PRIORITIES = ['none', 'low', 'medium', 'high', 'urgent'];
+
+/** Who the customer is and what can be done: assign, resolve or reopen, snooze, priority and labels. */
+class TlThreadHeader extends TlElement {
+  static watchesStore = true;
+  static properties = { row: { attribute: false }, presence: { attribute: false }, busy: { state: true } };
+
+  render() {
+    const row = this.row;
+    if (!row) return html`<header class="thread-header" aria-busy="true"></header>`;
+    const { me, agents } = store.state;
+    const resolved = row.status === 'resolved';
+    return html`
+      <header class="thread-header" data-testid="thread-header" data-status=${row.status}>
+        <div class="thread-title">
+          <button class="icon-button back-button" @click=${() => navigate({ view: 'inbox' })}
+            aria-label=${t('thread.back')}>${icon('back')}</button>
+          <h2 data-testid="thread-contact-name">${row.contact?.name || t('contact.unnamed')}</h2>
+          ${channelIcons(row.channels)}
+          ${this.presenceText()}
+          <span class="status-pill status-${row.status}" data-testid="thread-status">${t(`status.${row.status}`)}
+            ${row.status === 'snoozed' && row.snoozedUntil ? html`· ${t('thread.until', {
+              time: dateTime(row.snoozedUntil) })}` : ''}</span>
+          <button class="icon-button contact-toggle" @click=${() => this.emit('toggle-contact')}
+            aria-label=${t('contact.label')}>${icon('info')}</button>
+        </div>
+        <div class="thread-actions">
+          <label class="field-inline">${icon('user')}<span class="visually-hidden">${t('thread.assignee')}</span>
+            <select data-testid="assignee-select" aria-label=${t('thread.assignee')} ?disabled=${this.busy}
+              @change=${(e) => this.change({ assigneeId: e.target.value ? Number(e.target.value) : null })}>
+              <option value="" ?selected=${row.assigneeId == null}>${t('thread.unassigned')}</option>
+              <option value=${me.agentId} ?selected=${row.assigneeId === me.agentId}>${t('thread.me', { name: me.name })}</option>
+              ${agents.filter((a) => a.active && a.id !== me.agentId || a.id === row.assigneeId && a.id !== me.agentId)
+                .map((a) => html`<option value=${a.id} ?selected=${row.assigneeId === a.id}>${a.name}</option>`)}
+            </select></label>
+          <label class="field-inline">${icon('flag')}<span class="visually-hidden">${t('thread.priority')}</span>
+            <select data-testid="priority-select" aria-label=${t('thread.priority')} ?disabled=${this.busy}
+              @change=${(e) => this.change({ priority: e.target.value })}>
+              ${PRIORITIES.map((p) => html`<option value=${p} ?selected=${row.priority === p}>${t(`priority.${p}`)}</option>`)}
+            </select></label>
+          <details class="menu" data-testid="snooze-menu">
+            <summary class="button" aria-label=${t('thread.snooze')}>${icon('snooze')}<span>${t('thread.snooze')}</span></summary>
+            <div class="menu-body" role="group" aria-label=${t('thread.snooze')}>
+              ${this.snoozeChoices().map(([label, until]) => html`<button data-testid="snooze-option"
+                @click=${(e) => this.snooze(e, until)}>${label}</button>`)}
+              <form class="snooze-custom" @submit=${this.snoozeCustom}>
+                <label for="snooze-at">${t('thread.snoozeUntil')}</label>
+                <input id="snooze-at" name="at" type="datetime-local" required data-testid="snooze-at"
+                  min=${localInputValue(new Date())}>
+                <button type="submit">${t('thread.snoozeSet')}</button>
+              </form>
+              ${row.status !== 'pending' ? html`<button @click=${(e) => this.pending(e)} data-testid="mark-pending">
+                ${t('thread.markPending')}</button>` : ''}
+            </div>
+          </details>
+          ${resolved || row.status === 'snoozed' || row.status === 'pending'
+            ? html`<button data-testid="reopen" ?disabled=${this.busy} @click=${() => this.change({ status: 'open' }, 'thread.reopened')}>
+                ${icon('reopen')}<span>${t('thread.reopen')}</span></button>` : ''}
+          ${!resolved ? html`<button class="primary" data-testid="resolve" ?disabled=${this.busy}
+                @click=${() => this.change({ status: 'resolved' }, 'thread.resolved')}>
+                ${icon('resolve')}<span>${t('thread.resolve')}</span></button>` : ''}
+        </div>
+        <tl-labels-editor .labels=${row.labels || []} ?disabled=${this.busy}
+          @labels-change=${(e) => this.change({ labels: e.detail })}></tl-labels-editor>
+      </header>`;
+  }
+
+  presenceText() {
+    const p = this.presence;
+    if (!p || (p.online == null && !p.lastSeenAt)) return '';
+    return html`<span class="presence ${p.online ? 'online' : ''}" data-testid="visitor-presence">
+      <span class="dot" aria-hidden="true"></span>${p.online ? t('presence.online')
+        : t('presence.lastSeen', { time: relative(p.lastSeenAt) })}</span>`;
+  }
+
+  snoozeChoices() {
+    const now = new Date();
+    const at = (days, hour) => {
+      const d = new Date(now);
+      d.setDate(d.getDate() + days);
+      d.setHours(hour, 0, 0, 0);
+      return d;
+    };
+    const monday = (8 - now.getDay()) % 7 || 7;
+    return [
+      [t('snooze.hour'), new Date(now.getTime() + 3600_000)],
+      [t('snooze.fourHours'), new Date(now.getTime() + 4 * 3600_000)],
+      [t('snooze.tomorrow'), at(1, 9)],
+      [t('snooze.nextWeek'), at(monday, 9)],
+    ];
+  }
+
+  async snooze(event, until) {
+    event.currentTarget.closest('details').open = false;
+    await this.change({ status: 'snoozed', snoozedUntil: until.toISOString() }, 'thread.snoozed');
+  }
+
+  async snoozeCustom(event) {
+    event.preventDefault();
+    const value = event.currentTarget.at.value;
+    if (!value) return;
+    event.currentTarget.closest('details').open = false;
+    await this.change({ status: 'snoozed', snoozedUntil: new Date(value).toISOString() }, 'thread.snoozed');
+  }
+
+  async pending(event) {
+    event.currentTarget.closest('details').open = false;
+    await this.change({ status: 'pending' });
+  }
+
+  async change(patch, notice) {
+    this.busy = true;
+    try {
+      await store.update(this.row.id, patch);
+      if (notice) store.notify(notice);
+    } catch (e) {
+      store.fail(e);
+      this.requestUpdate();
+    } finally {
+      this.busy = false;
+    }
+  }
+}
+
+define('tl-thread-header', TlThreadHeader);

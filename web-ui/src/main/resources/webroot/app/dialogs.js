@@ -1,0 +1,32 @@
+// A confirmation in a native modal <dialog> (focus is trapped and Escape cancels), instead of window.confirm,
+// which blocks the page and cannot be translated or styled.
+import { html, render } from 'lit';
+import { t } from './i18n.js';
+
+export function confirmDialog(message, confirmLabel, { danger = false } = {}) {
+  return new Promise((resolve) => {
+    const dialog = document.createElement('dialog');
+    dialog.className = 'confirm-dialog';
+    dialog.dataset.testid = 'confirm-dialog';
+    const returnFocus = document.activeElement;
+    const close = (answer) => {
+      dialog.close();
+      dialog.remove();
+      if (returnFocus instanceof HTMLElement) returnFocus.focus();
+      resolve(answer);
+    };
+    render(html`<form method="dialog" @submit=${(e) => { e.preventDefault(); close(true); }}>
+      <p>${message}</p>
+      <div class="dialog-buttons">
+        <button type="button" @click=${() => close(false)} data-testid="confirm-cancel">${t('app.cancel')}</button>
+        <button type="submit" class=${danger ? 'danger' : 'primary'} data-testid="confirm-ok" autofocus>
+          ${confirmLabel}</button>
+      </div></form>`, dialog);
+    dialog.addEventListener('cancel', (e) => {
+      e.preventDefault();
+      close(false);
+    });
+    document.body.append(dialog);
+    dialog.showModal();
+  });
+}

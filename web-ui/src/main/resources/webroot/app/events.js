@@ -1,0 +1,130 @@
+// How each realtime frame changes the store. Durable events come with a seq; typing signals are transient frames
+// without one. Unknown types are ignored, so a newer server never breaks an open tab.
+import { preview } from './store.js';
+
+/** Event types this UI understands, in the words of EventType.java. */
+const HANDLERS = {
+  'message.created': messageCreated,
+  'message.updated': messageChanged,
+  'delivery.updated': messageChanged,
+  'conversation.created': conversationCreated,
+  'conversation.status_changed': conversationChanged,
+  'conversation.updated': conversationChanged,
+  'assignee.changed': conversationChanged,
+  'contact.created': contactChanged,
+  'contact.updated': contactChanged,
+  'merge.suggested': contactChanged,
+  'contact.merged': contactMerged,
+  'contact.unmerged': contactUnmerged,
+  'inbox.changed': inboxChanged,
+  // The widget channel's visitor activity (widget EventType): presence and receipts are durable, typing is not.
+  'visitor.presence_changed': visitorPresence,
+  'visitor.seen': visitorSeen,
+  'visitor.typing': visitorTyping,
+  'agent.typing': agentTyping,
+};
+
+export function applyEvent(store, frame) {
+  HANDLERS[frame.type]?.(store, frame.data || {});
+}
+
+function messageCreated(store, data) {
+  const { message } = data;
+  const conversationId = data.conversationId ?? message?.conversationId;
+  if (data.conversation) {
+    const known = store.state.conversations.get(conversationId);
+    const patch = { ...data.conversation };
+    if (message && message.kind !== 'note') patch.lastMessage = preview(message);
+    if (known) store.place(store.upsert(patch));
+    else store.fetchRow(conversationId);
+  }
+  if (!message) return;
+  store.putMessage(message);
+  if (message.kind === 'in') {
+    store.setTyping(conversationId, null);
+    const watching = store.state.thread?.conversationId === conversationId;
+    if (watching) store.readIfWatching();
+    if (!watching || !store.atBottom || document.visibilityState !== 'visible') store.bumpUnread(conversationId);
+    if (watching) store.loadReplyOptions(conversationId);
+  }
+}
+
+function messageChanged(store, data) {
+  if (data.message) store.putMessage(data.message);
+}
+
+function conversationCreated(store, data) {
+  if (data.conversation) store.fetchRow(data.conversation.id);
+}
+
+function conversationChanged(store, data) {
+  const row = data.conversation;
+  if (!row) return;
+  if (store.state.conversations.has(row.id)) store.place(store.upsert(row));
+  else store.fetchRow(row.id);
+}
+
+function contactChanged(store, data) {
+  const open = store.state.contact?.id;
+  const ids = [data.contact?.id, data.contactId, data.otherContactId].filter(Boolean);
+  if (open && ids.includes(open)) store.loadContact(open);
+}
+
+function contactMerged(store, data) {
+  const { conversationId, sourceConversationId } = data;
+  const conversations = new Map(store.state.conversations);
+  const source = conversations.get(sourceConversationId);
+  if (source) {
+    conversations.set(sourceConversationId, { ...source, mergedIntoId: conversationId });
+    store.state.conversations = conversations;
+    store.place(conversations.get(sourceConversationId));
+  }
+  store.fetchRow(conversationId);
+  const open = store.state.thread?.conversationId;
+  if (open === sourceConversationId) {
+    store.notify('contact.mergedAway', 'info');
+    store.open(conversationId);
+  } else if (open === conversationId) {
+    store.openThread(conversationId);
+    store.loadContact(data.contactId);
+  }
+}
+
+function contactUnmerged(store, data) {
+  store.fetchRow(data.conversationId);
+  store.fetchRow(data.restoredConversationId);
+  if (store.state.thread?.conversationId === data.conversationId) {
+    store.openThread(data.conversationId);
+    store.loadContact(data.contactId);
+  }
+}
+
+function inboxChanged(store) {
+  store.loadServerInfo();
+  const open = store.state.thread?.conversationId;
+  if (open) store.loadReplyOptions(open);
+}
+
+/** A visitor came online or left; the open thread asks for the state of all the contact's visitors together. */
+function visitorPresence(store, data) {
+  if (!data.conversationId) return;
+  if (store.state.thread?.conversationId === data.conversationId) store.loadVisitors(data.conversationId);
+  else store.setPresence(data.conversationId, { online: !!data.online, lastSeenAt: data.lastSeenAt ?? null });
+}
+
+function visitorSeen(store, data) {
+  if (!data.conversationId) return;
+  const before = store.state.presence.get(data.conversationId)?.seenMessageId ?? 0;
+  store.setPresence(data.conversationId, { seenMessageId: Math.max(before, data.messageId ?? 0),
+    seenAt: data.seenAt ?? null });
+}
+
+function visitorTyping(store, data) {
+  if (data.conversationId) store.setTyping(data.conversationId, data.typing ? { name: null, agent: false } : null);
+}
+
+/** Another agent writing a reply in the same conversation: shown, so two agents do not answer at once. */
+function agentTyping(store, data) {
+  if (!data.conversationId || data.agent?.id === store.state.me?.agentId) return;
+  store.setTyping(data.conversationId, data.typing ? { name: data.agent?.name ?? null, agent: true } : null);
+}

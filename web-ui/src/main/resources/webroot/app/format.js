@@ -1,0 +1,72 @@
+// Dates, durations and sizes in the UI's language, through Intl.
+import { language } from './i18n.js';
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+/** A compact age, such as "5 min" or "3 d", for list rows and waiting times. */
+export function age(iso, now = Date.now()) {
+  if (!iso) return '';
+  const ms = Math.max(0, now - Date.parse(iso));
+  const [value, unit] = ms < HOUR ? [Math.max(1, Math.floor(ms / MINUTE)), 'minute']
+    : ms < DAY ? [Math.floor(ms / HOUR), 'hour']
+      : ms < 60 * DAY ? [Math.floor(ms / DAY), 'day']
+        : [Math.floor(ms / (7 * DAY)), 'week'];
+  return new Intl.NumberFormat(language(), { style: 'unit', unit, unitDisplay: 'narrow' }).format(value);
+}
+
+/** "5 minutes ago", "in 2 hours". */
+export function relative(iso, now = Date.now()) {
+  if (!iso) return '';
+  const diff = Date.parse(iso) - now;
+  const abs = Math.abs(diff);
+  const rtf = new Intl.RelativeTimeFormat(language(), { numeric: 'auto' });
+  if (abs < MINUTE) return rtf.format(0, 'second');
+  if (abs < HOUR) return rtf.format(Math.round(diff / MINUTE), 'minute');
+  if (abs < DAY) return rtf.format(Math.round(diff / HOUR), 'hour');
+  return rtf.format(Math.round(diff / DAY), 'day');
+}
+
+export function time(iso) {
+  return iso ? new Intl.DateTimeFormat(language(), { hour: '2-digit', minute: '2-digit' }).format(new Date(iso)) : '';
+}
+
+export function dateTime(iso) {
+  return iso ? new Intl.DateTimeFormat(language(), { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso))
+    : '';
+}
+
+export function day(iso) {
+  if (!iso) return '';
+  const date = new Date(iso);
+  const today = new Date();
+  const yesterday = new Date(Date.now() - DAY);
+  const same = (a, b) => a.toDateString() === b.toDateString();
+  if (same(date, today) || same(date, yesterday)) {
+    const text = new Intl.RelativeTimeFormat(language(), { numeric: 'auto' }).format(same(date, today) ? 0 : -1, 'day');
+    return text.charAt(0).toUpperCase() + text.slice(1);
+  }
+  return new Intl.DateTimeFormat(language(), { weekday: 'long', day: 'numeric', month: 'long',
+    year: date.getFullYear() === today.getFullYear() ? undefined : 'numeric' }).format(date);
+}
+
+export function bytes(size) {
+  if (size == null) return '';
+  const units = ['byte', 'kilobyte', 'megabyte', 'gigabyte'];
+  let value = size;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return new Intl.NumberFormat(language(), { style: 'unit', unit: units[unit], unitDisplay: 'short',
+    maximumFractionDigits: unit === 0 ? 0 : 1 }).format(value);
+}
+
+/** A value for <input type="datetime-local"> in the browser's time zone. */
+export function localInputValue(date) {
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:`
+    + `${pad(date.getMinutes())}`;
+}

@@ -1,0 +1,33 @@
+// The agent inbox: native ES modules, Lit from webjars through the import map, no build step.
+import './components/tl-app.js';
+import './components/tl-login.js';
+import './components/tl-language-picker.js';
+import './components/tl-connection-status.js';
+import './components/tl-user-menu.js';
+import './components/tl-search-box.js';
+import './components/tl-search-results.js';
+import './components/tl-inbox-filters.js';
+import './components/tl-conversation-list.js';
+import './components/tl-conversation-item.js';
+import './components/tl-thread.js';
+import './components/tl-thread-header.js';
+import './components/tl-labels-editor.js';
+import './components/tl-timeline.js';
+import './components/tl-message.js';
+import './components/tl-email-frame.js';
+import './components/tl-composer.js';
+import './components/tl-canned-picker.js';
+import './components/tl-contact-panel.js';
+import './components/tl-shortcuts-help.js';
+import './components/tl-toasts.js';
+import './components/tl-copy-field.js';
+import './components/tl-settings.js';
+import './components/tl-settings-agents.js';
+import './components/tl-settings-inboxes.js';
+import './components/tl-inbox-editor.js';
+import './components/tl-settings-canned.js';
+import { store } from './store.js';
+import { pruneDrafts } from './drafts.js';
+
+pruneDrafts();
+store.boot();

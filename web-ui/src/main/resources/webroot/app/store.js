@@ -1,0 +1,696 @@
+// The one store: session, the inbox list, the open thread, the contact panel and the connection, fed by the API
+// and by the realtime stream. Components read store.state and re-render on its "change" event; they change it
+// only through the actions below. Objects in the state are replaced, never mutated, so a child component sees a
+// new object exactly when its data changed.
+import * as api from './api.js';
+import { RealtimeStream } from './stream.js';
+import { parse, navigate } from './router.js';
+import { applyEvent } from './events.js';
+
+export const LIST_PAGE = 25;
+export const THREAD_PAGE = 50;
+/** At most this many messages live in the DOM; scrolling further loads pages and drops the far end. */
+export const THREAD_WINDOW = 200;
+const FILTER_KEY = 'tl.filter';
+const READ_DELAY_MS = 400;
+
+function emptyList() {
+  return { ids: [], nextCursor: null, loading: false, loaded: false, error: null };
+}
+
+function emptySearch() {
+  return { open: false, q: '', channel: '', status: '', from: '', to: '', sort: '', hits: [], nextCursor: null,
+    total: null, loading: false, error: null, unavailable: false, searched: false };
+}
+
+function savedFilter() {
+  try {
+    const saved = JSON.parse(localStorage.getItem(FILTER_KEY) || '{}');
+    return { status: saved.status || 'open', assignee: saved.assignee || 'all', channel: saved.channel || '' };
+  } catch {
+    return { status: 'open', assignee: 'all', channel: '' };
+  }
+}
+
+/** Whether a conversation row belongs in the list under this filter. */
+export function matches(row, filter, me) {
+  if (!row || row.mergedIntoId) return false;
+  if (filter.status && row.status !== filter.status) return false;
+  if (filter.assignee === 'me' && row.assigneeId !== me?.agentId) return false;
+  if (filter.assignee === 'none' && row.assigneeId != null) return false;
+  if (filter.channel && !(row.channels || []).includes(filter.channel)) return false;
+  return true;
+}
+
+/** Newest activity first, then the larger id: the server's order. */
+export function before(a, b) {
+  const ta = Date.parse(a.lastActivityAt);
+  const tb = Date.parse(b.lastActivityAt);
+  return ta !== tb ? ta > tb : a.id > b.id;
+}
+
+class Store extends EventTarget {
+  constructor() {
+    super();
+    this.state = this.initialState();
+    this.stream = null;
+    this.pending = false;
+    this.listToken = 0;
+    this.fetching = new Map();
+    this.readTimers = new Map();
+    this.typingTimer = null;
+    this.atBottom = true;
+    api.onSessionEnded(() => this.state.phase === 'ready' && this.endSession('expired'));
+    window.addEventListener('hashchange', () => this.applyRoute(parse()));
+    document.addEventListener('visibilitychange', () => this.readIfWatching());
+  }
+
+  initialState() {
+    return {
+      phase: 'booting', // booting | login | ready
+      loginNotice: null,
+      me: null,
+      serverInfo: null,
+      agents: [],
+      connection: 'idle', // idle | connecting | live | reconnecting | ended
+      filter: savedFilter(),
+      list: emptyList(),
+      conversations: new Map(),
+      unread: new Map(),
+      route: parse(),
+      thread: null,
+      contact: null,
+      replyOptions: null,
+      typing: new Map(),
+      presence: new Map(),
+      search: emptySearch(),
+      toasts: [],
+    };
+  }
+
+  /** Merges a patch into the state and schedules one "change" for everything changed in this task. */
+  set(patch) {
+    Object.assign(this.state, patch);
+    this.changed();
+  }
+
+  changed() {
+    if (this.pending) return;
+    this.pending = true;
+    queueMicrotask(() => {
+      this.pending = false;
+      this.dispatchEvent(new Event('change'));
+    });
+  }
+
+  // ---- session ---------------------------------------------------------------------------------------------
+
+  async boot() {
+    try {
+      const me = await api.get('/api/v1/auth/me', { quiet401: true });
+      await this.startSession(me);
+    } catch (e) {
+      this.set({ phase: 'login', loginNotice: e.status === 401 || e.status === 403 ? null : 'unreachable' });
+    }
+  }
+
+  async login(email, password) {
+    const answer = await api.post('/api/v1/auth/login', { email, password }, { quiet401: true });
+    api.setCsrfToken(answer.csrfToken);
+    const me = await api.get('/api/v1/auth/me');
+    await this.startSession(me);
+  }
+
+  async logout() {
+    try {
+      await api.post('/api/v1/auth/logout');
+    } finally {
+      this.endSession(null);
+    }
+  }
+
+  async startSession(me) {
+    api.setCsrfToken(me.csrfToken);
+    this.set({ phase: 'ready', me, loginNotice: null, route: parse() });
+    const ready = new Promise((resolve) => {
+      this.stream = new RealtimeStream((frame) => this.apply(frame), (state) => {
+        this.connectionChanged(state);
+        if (state === 'live') resolve();
+      });
+    });
+    this.stream.start();
+    this.applyRoute(this.state.route);
+    // Subscribe first and list second, so nothing that happens in between is missed; a server that cannot offer
+    // the stream (a proxy without WebSockets) still gets a working, if not live, inbox.
+    await Promise.race([ready, new Promise((resolve) => setTimeout(resolve, 4000))]);
+    await Promise.all([this.loadServerInfo(), this.loadAgents(), this.loadList()]);
+  }
+
+  endSession(notice) {
+    this.fallbackPolling(false);
+    this.stream?.stop();
+    this.stream = null;
+    api.setCsrfToken(null);
+    const fresh = this.initialState();
+    this.state = { ...fresh, phase: 'login', loginNotice: notice };
+    this.changed();
+  }
+
+  connectionChanged(state) {
+    if (state === 'ended') {
+      this.endSession('expired');
+      return;
+    }
+    this.set({ connection: state });
+    this.fallbackPolling(state !== 'live');
+  }
+
+  /**
+   * While the stream is down (a proxy that blocks WebSockets, a server restart), the list and the open thread are
+   * refreshed every 15 s over plain HTTP; the stream's resume then fills in every event in order.
+   */
+  fallbackPolling(on) {
+    if (!on) {
+      clearInterval(this.pollTimer);
+      this.pollTimer = null;
+      return;
+    }
+    if (this.pollTimer) return;
+    this.pollTimer = setInterval(() => {
+      if (this.state.phase !== 'ready' || this.state.connection === 'live') return;
+      this.loadList();
+      const thread = this.state.thread;
+      if (thread && !thread.hasNewer && !thread.loading) this.refreshThreadEnd(thread.conversationId);
+    }, 15_000);
+  }
+
+  /** Appends what arrived at the end of the open thread since its last message (the polling fallback). */
+  async refreshThreadEnd(conversationId) {
+    const last = this.state.thread?.messages.at(-1);
+    if (!last) return;
+    try {
+      const answer = await api.get(`/api/v1/conversations/${conversationId}/messages${api.query({
+        after: last.id, limit: THREAD_PAGE })}`);
+      answer.messages.forEach((m) => this.putMessage(m));
+    } catch {
+      // The stream's resume will bring it; the connection badge already says that the server is unreachable.
+    }
+  }
+
+  // ---- reference data ----------------------------------------------------------------------------------------
+
+  async loadServerInfo() {
+    try {
+      this.set({ serverInfo: await api.get('/api/v1/server-info') });
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  async loadAgents() {
+    try {
+      this.set({ agents: (await api.get('/api/v1/agents')).agents });
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  agentName(id) {
+    return this.state.agents.find((a) => a.id === id)?.name ?? null;
+  }
+
+  // ---- routing -----------------------------------------------------------------------------------------------
+
+  applyRoute(route) {
+    const previous = this.state.route;
+    this.set({ route });
+    if (this.state.phase !== 'ready' || route.view !== 'inbox') return;
+    if (route.conversationId && (route.conversationId !== this.state.thread?.conversationId
+        || (route.messageId && route.messageId !== previous.messageId))) {
+      this.select(route.conversationId, route.messageId);
+    }
+    if (!route.conversationId && this.state.thread) {
+      this.set({ thread: null, contact: null, replyOptions: null });
+    }
+  }
+
+  open(conversationId, messageId = null) {
+    navigate({ view: 'inbox', conversationId, messageId });
+  }
+
+  // ---- the inbox list ----------------------------------------------------------------------------------------
+
+  setFilter(patch) {
+    const filter = { ...this.state.filter, ...patch };
+    localStorage.setItem(FILTER_KEY, JSON.stringify(filter));
+    this.set({ filter });
+    this.loadList();
+  }
+
+  async loadList(more = false) {
+    const { filter, list } = this.state;
+    if (more && (!list.nextCursor || list.loading)) return;
+    const token = ++this.listToken;
+    this.set({ list: { ...list, ids: more ? list.ids : list.ids, loading: true, error: null } });
+    try {
+      const answer = await api.get(`/api/v1/conversations${api.query({
+        status: filter.status, assignee: filter.assignee === 'all' ? null : filter.assignee,
+        channel: filter.channel, limit: LIST_PAGE, cursor: more ? list.nextCursor : null })}`);
+      if (token !== this.listToken) return;
+      const rows = answer.conversations.map((row) => this.upsert(row));
+      const ids = more ? [...this.state.list.ids] : [];
+      for (const row of rows) if (!ids.includes(row.id)) ids.push(row.id);
+      this.set({ list: { ids, nextCursor: answer.nextCursor, loading: false, loaded: true, error: null } });
+      this.loadReadState(rows.map((r) => r.id));
+    } catch (e) {
+      if (token !== this.listToken) return;
+      this.set({ list: { ...this.state.list, loading: false, error: e.message } });
+    }
+  }
+
+  /**
+   * Stores a conversation row, unless it is older than the one held (an event replayed after a fresher list).
+   * Event payloads lack the contact, the assignee's name and the last message; those are kept from before.
+   */
+  upsert(row) {
+    const conversations = this.state.conversations;
+    const previous = conversations.get(row.id);
+    if (previous && row.updatedAt && previous.updatedAt
+        && Date.parse(row.updatedAt) < Date.parse(previous.updatedAt)) {
+      return previous;
+    }
+    const next = { ...previous, ...row };
+    if ('assigneeId' in row && !('assignee' in row)) {
+      next.assignee = row.assigneeId == null ? null
+        : { id: row.assigneeId, name: this.agentName(row.assigneeId) ?? previous?.assignee?.name ?? '' };
+    }
+    const map = new Map(conversations);
+    map.set(row.id, next);
+    this.state.conversations = map;
+    this.changed();
+    return next;
+  }
+
+  /** Puts a row where the list's order and filter say, or takes it out. */
+  place(row) {
+    const { list, filter, me, conversations } = this.state;
+    const ids = list.ids.filter((id) => id !== row.id);
+    if (matches(row, filter, me)) {
+      const index = ids.findIndex((id) => conversations.has(id) && before(row, conversations.get(id)));
+      if (index >= 0) ids.splice(index, 0, row.id);
+      else if (!list.nextCursor) ids.push(row.id); // otherwise it belongs to a page not loaded yet
+    }
+    if (ids.length !== list.ids.length || ids.some((id, i) => id !== list.ids[i])) {
+      this.set({ list: { ...list, ids } });
+    }
+  }
+
+  /** Fetches a full row (a new conversation, or one only known from an event), once at a time per id. */
+  fetchRow(id) {
+    if (this.fetching.has(id)) return this.fetching.get(id);
+    const promise = api.get(`/api/v1/conversations/${id}`)
+      .then((row) => {
+        const stored = this.upsert(row);
+        this.place(stored);
+        this.loadReadState([id]);
+        return stored;
+      })
+      .catch((e) => {
+        if (e.status !== 404) this.fail(e);
+        return null;
+      })
+      .finally(() => this.fetching.delete(id));
+    this.fetching.set(id, promise);
+    return promise;
+  }
+
+  // ---- unread markers ----------------------------------------------------------------------------------------
+
+  async loadReadState(ids) {
+    if (!ids.length) return;
+    try {
+      const answer = await api.get(`/api/v1/read-state?conversations=${ids.join(',')}`);
+      const unread = new Map(this.state.unread);
+      for (const entry of answer.readState) {
+        // A read reported meanwhile (the agent opened it) is newer than this answer: keep it.
+        const held = unread.get(entry.conversationId);
+        if (held?.lastReadMessageId != null && held.lastReadMessageId > (entry.lastReadMessageId ?? 0)) continue;
+        unread.set(entry.conversationId, entry);
+      }
+      this.set({ unread });
+      this.readIfWatching();
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  bumpUnread(conversationId) {
+    const unread = new Map(this.state.unread);
+    const entry = unread.get(conversationId) || { conversationId, unread: 0 };
+    unread.set(conversationId, { ...entry, unread: entry.unread + 1 });
+    this.set({ unread });
+  }
+
+  /** The timeline reports whether the agent sees its end; reading happens only then. */
+  setAtBottom(atBottom) {
+    this.atBottom = atBottom;
+    if (atBottom) this.readIfWatching();
+  }
+
+  readIfWatching() {
+    const thread = this.state.thread;
+    if (!thread || thread.hasNewer || !this.atBottom || document.visibilityState !== 'visible') return;
+    const last = thread.messages[thread.messages.length - 1];
+    const entry = this.state.unread.get(thread.conversationId);
+    if (!last || (entry && entry.unread === 0 && entry.lastReadMessageId >= last.id)) return;
+    const id = thread.conversationId;
+    clearTimeout(this.readTimers.get(id));
+    this.readTimers.set(id, setTimeout(async () => {
+      this.readTimers.delete(id);
+      try {
+        const state = await api.post(`/api/v1/conversations/${id}/read`, { messageId: last.id });
+        const unread = new Map(this.state.unread);
+        unread.set(id, state);
+        this.set({ unread });
+      } catch (e) {
+        if (e.status !== 404) this.fail(e);
+      }
+    }, READ_DELAY_MS));
+  }
+
+  // ---- the open conversation ---------------------------------------------------------------------------------
+
+  async select(conversationId, messageId) {
+    this.atBottom = !messageId;
+    if (!this.state.conversations.has(conversationId)) this.fetchRow(conversationId);
+    await this.openThread(conversationId, messageId);
+    const row = this.state.conversations.get(conversationId) || await this.fetching.get(conversationId);
+    if (this.state.thread?.conversationId !== conversationId) return;
+    this.loadReplyOptions(conversationId);
+    this.loadVisitors(conversationId);
+    if (row) this.loadContact(row.contactId);
+  }
+
+  async openThread(conversationId, focusId = null) {
+    this.set({ thread: { conversationId, messages: [], hasOlder: false, hasNewer: false, loading: 'initial',
+      focusId, error: null, newBelow: 0 } });
+    try {
+      const answer = await api.get(`/api/v1/conversations/${conversationId}/messages${api.query(
+        focusId ? { around: focusId, limit: THREAD_PAGE } : { limit: THREAD_PAGE })}`);
+      if (this.state.thread?.conversationId !== conversationId) return;
+      this.set({ thread: { ...this.state.thread, messages: answer.messages, hasOlder: answer.nextBefore != null,
+        hasNewer: focusId ? answer.nextAfter != null : false, loading: null } });
+    } catch (e) {
+      if (this.state.thread?.conversationId !== conversationId) return;
+      if (focusId && e.status === 404) {
+        this.notify('search.messageMoved', 'info');
+        this.open(conversationId);
+        return;
+      }
+      this.set({ thread: { ...this.state.thread, loading: null, error: e.message } });
+    }
+  }
+
+  async loadOlder() {
+    const thread = this.state.thread;
+    if (!thread || thread.loading || !thread.hasOlder || !thread.messages.length) return;
+    this.set({ thread: { ...thread, loading: 'older' } });
+    try {
+      const answer = await api.get(`/api/v1/conversations/${thread.conversationId}/messages${api.query({
+        before: thread.messages[0].id, limit: THREAD_PAGE })}`);
+      const current = this.state.thread;
+      if (current?.conversationId !== thread.conversationId) return;
+      let messages = [...answer.messages, ...current.messages];
+      let hasNewer = current.hasNewer;
+      if (messages.length > THREAD_WINDOW) {
+        messages = messages.slice(0, THREAD_WINDOW);
+        hasNewer = true;
+      }
+      this.set({ thread: { ...current, messages, hasOlder: answer.nextBefore != null, hasNewer, loading: null } });
+    } catch (e) {
+      this.set({ thread: { ...this.state.thread, loading: null } });
+      this.fail(e);
+    }
+  }
+
+  async loadNewer() {
+    const thread = this.state.thread;
+    if (!thread || thread.loading || !thread.hasNewer || !thread.messages.length) return;
+    this.set({ thread: { ...thread, loading: 'newer' } });
+    try {
+      const answer = await api.get(`/api/v1/conversations/${thread.conversationId}/messages${api.query({
+        after: thread.messages[thread.messages.length - 1].id, limit: THREAD_PAGE })}`);
+      const current = this.state.thread;
+      if (current?.conversationId !== thread.conversationId) return;
+      let messages = [...current.messages, ...answer.messages];
+      let hasOlder = current.hasOlder;
+      if (messages.length > THREAD_WINDOW) {
+        messages = messages.slice(messages.length - THREAD_WINDOW);
+        hasOlder = true;
+      }
+      const hasNewer = answer.nextAfter != null;
+      this.set({ thread: { ...current, messages, hasOlder, hasNewer, loading: null,
+        newBelow: hasNewer ? current.newBelow : 0 } });
+    } catch (e) {
+      this.set({ thread: { ...this.state.thread, loading: null } });
+      this.fail(e);
+    }
+  }
+
+  jumpToLatest() {
+    const thread = this.state.thread;
+    if (!thread) return;
+    this.atBottom = true;
+    if (thread.hasNewer) this.openThread(thread.conversationId);
+    else this.set({ thread: { ...thread, newBelow: 0, focusId: null } });
+  }
+
+  /** A message of the open thread, new (appended) or changed (replaced in place). */
+  putMessage(message) {
+    const thread = this.state.thread;
+    if (!thread || thread.conversationId !== message.conversationId) return;
+    const index = thread.messages.findIndex((m) => m.id === message.id);
+    if (index >= 0) {
+      // An answer can arrive after a newer event about the same message (the webhook was faster): keep the newer.
+      if (version(message) < version(thread.messages[index])) return;
+      const messages = [...thread.messages];
+      messages[index] = message;
+      this.set({ thread: { ...thread, messages } });
+      return;
+    }
+    if (thread.loading === 'initial') return; // the page being fetched will contain it
+    if (thread.hasNewer) {
+      this.set({ thread: { ...thread, newBelow: thread.newBelow + 1 } });
+      return;
+    }
+    let messages = [...thread.messages, message];
+    let hasOlder = thread.hasOlder;
+    if (messages.length > THREAD_WINDOW) {
+      messages = messages.slice(messages.length - THREAD_WINDOW);
+      hasOlder = true;
+    }
+    this.set({ thread: { ...thread, messages, hasOlder, newBelow: this.atBottom ? 0 : thread.newBelow + 1 } });
+  }
+
+  // ---- contact panel and reply options -----------------------------------------------------------------------
+
+  async loadContact(contactId) {
+    if (!contactId) return;
+    const keep = this.state.contact?.id === contactId ? this.state.contact.data : null;
+    this.set({ contact: { id: contactId, data: keep, loading: true, error: null } });
+    try {
+      const data = await api.get(`/api/v1/contacts/${contactId}`);
+      if (this.state.contact?.id === contactId) this.set({ contact: { id: contactId, data, loading: false } });
+    } catch (e) {
+      if (this.state.contact?.id === contactId) {
+        this.set({ contact: { id: contactId, data: keep, loading: false, error: e.message } });
+      }
+    }
+  }
+
+  async loadReplyOptions(conversationId) {
+    try {
+      const data = await api.get(`/api/v1/conversations/${conversationId}/reply-options`);
+      if (this.state.thread?.conversationId === conversationId) {
+        this.set({ replyOptions: { conversationId, data } });
+      }
+    } catch (e) {
+      if (e.status !== 404) this.fail(e);
+    }
+  }
+
+  async merge(contactId, otherContactId) {
+    const data = await api.post(`/api/v1/contacts/${contactId}/merge`, { otherContactId });
+    this.set({ contact: { id: contactId, data, loading: false } });
+    return data;
+  }
+
+  async unmerge(contactId, mergeId) {
+    const data = await api.post(`/api/v1/contacts/${contactId}/unmerge`, { mergeId });
+    this.set({ contact: { id: contactId, data, loading: false } });
+    return data;
+  }
+
+  // ---- agent actions -----------------------------------------------------------------------------------------
+
+  async update(conversationId, patch) {
+    const row = await api.patch(`/api/v1/conversations/${conversationId}`, patch);
+    this.place(this.upsert(row));
+    return row;
+  }
+
+  assignToMe(conversationId) {
+    return this.update(conversationId, { assigneeId: this.state.me.agentId });
+  }
+
+  async send(conversationId, { body, note, channel, attachments, idempotencyKey }) {
+    const payload = {};
+    if (body.trim()) payload.body = body;
+    if (note) payload.note = true;
+    else if (channel) payload.channel = channel;
+    if (attachments.length) payload.attachments = attachments.map((a) => a.id);
+    const { data } = await api.postWithHeaders(`/api/v1/conversations/${conversationId}/messages`, payload,
+      { headers: { 'Idempotency-Key': idempotencyKey } });
+    this.putMessage(data);
+    const row = this.state.conversations.get(conversationId);
+    if (row && !note) {
+      this.place(this.upsert({ ...row, lastMessage: preview(data), lastActivityAt: data.createdAt,
+        updatedAt: row.updatedAt }));
+    }
+    return data;
+  }
+
+  async retry(messageId) {
+    const message = await api.post(`/api/v1/messages/${messageId}/retry`);
+    this.putMessage(message);
+  }
+
+  // ---- search ------------------------------------------------------------------------------------------------
+
+  openSearch(patch = {}) {
+    this.set({ search: { ...this.state.search, ...patch, open: true } });
+  }
+
+  closeSearch() {
+    this.set({ search: { ...this.state.search, open: false } });
+  }
+
+  async runSearch(more = false) {
+    const search = this.state.search;
+    if (!search.q.trim()) return;
+    this.set({ search: { ...search, loading: true, error: null, hits: more ? search.hits : [] } });
+    try {
+      const answer = await api.get(`/api/v1/search${api.query({ q: search.q.trim(), channel: search.channel,
+        status: search.status, from: search.from, to: search.to, sort: search.sort,
+        cursor: more ? search.nextCursor : null })}`);
+      const hits = answer.hits ?? [];
+      this.set({ search: { ...this.state.search, hits: more ? [...this.state.search.hits, ...hits] : hits,
+        nextCursor: answer.nextCursor ?? null, total: answer.total ?? null, loading: false, searched: true,
+        unavailable: false } });
+      for (const hit of hits) {
+        if (hit.conversationId && !this.state.conversations.has(hit.conversationId)) this.fetchRow(hit.conversationId);
+      }
+    } catch (e) {
+      // A 404 from the API's catch-all means this server has no search endpoint (yet), not "no results".
+      const unavailable = e.status === 404 || e.status === 405;
+      this.set({ search: { ...this.state.search, loading: false, searched: true, unavailable,
+        error: unavailable ? null : e.message } });
+    }
+  }
+
+  // ---- realtime ----------------------------------------------------------------------------------------------
+
+  apply(frame) {
+    applyEvent(this, frame);
+  }
+
+  setTyping(conversationId, who) {
+    const typing = new Map(this.state.typing);
+    if (who) typing.set(conversationId, { ...who, until: Date.now() + 6000 });
+    else typing.delete(conversationId);
+    this.set({ typing });
+    clearTimeout(this.typingTimer);
+    if (typing.size) {
+      this.typingTimer = setTimeout(() => {
+        const now = Date.now();
+        const left = new Map([...this.state.typing].filter(([, v]) => v.until > now));
+        if (left.size !== this.state.typing.size) this.set({ typing: left });
+      }, 6100);
+    }
+  }
+
+  /** The widget visitors' presence of a conversation, taken together (several browsers may be open). */
+  async loadVisitors(conversationId) {
+    const row = this.state.conversations.get(conversationId);
+    if (this.noVisitorsApi || !(row?.channels || []).includes('widget')) return;
+    try {
+      const data = await api.get(`/api/v1/conversations/${conversationId}/visitors`);
+      this.setPresence(conversationId, { online: !!data.online, lastSeenAt: data.lastSeenAt ?? null,
+        seenMessageId: data.lastSeenMessageId ?? null });
+    } catch (e) {
+      if (e.status === 404 && e.problem?.detail === 'there is no such resource') this.noVisitorsApi = true;
+      else if (e.status !== 404) this.fail(e);
+    }
+  }
+
+  /**
+   * Tells the widget visitor that the agent is writing: at most one signal every few seconds while typing, and
+   * a stop when the agent sends, leaves the field or pauses. Only where the customer uses the widget.
+   */
+  agentTyping(conversationId, typing) {
+    const row = this.state.conversations.get(conversationId);
+    if (this.noTypingApi || !(row?.channels || []).includes('widget')) return;
+    const now = Date.now();
+    const last = this.typingSent;
+    clearTimeout(this.typingIdle);
+    if (typing) {
+      this.typingIdle = setTimeout(() => this.agentTyping(conversationId, false), 4000);
+      if (last?.conversationId === conversationId && last.typing && now - last.at < 2500) return;
+    } else if (!last?.typing || last.conversationId !== conversationId) {
+      return;
+    }
+    this.typingSent = { conversationId, typing, at: now };
+    api.post(`/api/v1/conversations/${conversationId}/typing`, { typing }).catch((e) => {
+      if (e.status === 404 && e.problem?.detail === 'there is no such resource') this.noTypingApi = true;
+    });
+  }
+
+  setPresence(conversationId, presence) {
+    const map = new Map(this.state.presence);
+    map.set(conversationId, { ...map.get(conversationId), ...presence });
+    this.set({ presence: map });
+  }
+
+  // ---- notices -----------------------------------------------------------------------------------------------
+
+  /** A short notice; text is a translation key, or {key, params}, or an Error with the server's explanation. */
+  notify(text, kind = 'info') {
+    const toast = { id: Math.random().toString(36).slice(2), text, kind };
+    this.set({ toasts: [...this.state.toasts, toast] });
+    setTimeout(() => this.dismiss(toast.id), kind === 'error' ? 8000 : 4000);
+  }
+
+  dismiss(id) {
+    this.set({ toasts: this.state.toasts.filter((t) => t.id !== id) });
+  }
+
+  fail(error) {
+    if (error?.status === 401) return; // the session handler shows the login
+    if (error?.status === 0 && this.state.connection !== 'live') return; // the connection badge says it already
+    this.notify(error, 'error');
+  }
+}
+
+/** How recent a message's state is: its delivery's last change, or its last edit. */
+function version(message) {
+  return Math.max(Date.parse(message.delivery?.updatedAt ?? '') || 0, Date.parse(message.editedAt ?? '') || 0,
+    Date.parse(message.createdAt ?? '') || 0);
+}
+
+/** The list row's idea of a message. */
+export function preview(message) {
+  return { id: message.id, kind: message.kind, channel: message.channel, subject: message.subject,
+    preview: (message.body || '').slice(0, 160), createdAt: message.createdAt };
+}
+
+export const store = new Store();

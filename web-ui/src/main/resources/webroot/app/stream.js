@@ -1,0 +1,121 @@
+// The agent's realtime stream: GET /api/v1/stream?since={seq} over a WebSocket. Frames are {seq, type, data};
+// "ready" opens a session and "heartbeat" carries the last seq. After any drop it reconnects with jittered
+// backoff and resumes from the last seq it saw, so no event is lost and none is applied twice.
+
+const MAX_BACKOFF_MS = 15_000;
+const SILENCE_LIMIT_MS = 75_000; // the default heartbeat is 25 s; three missed ones mean a dead connection
+const SESSION_ENDED = 4401;
+
+export class RealtimeStream {
+  /**
+   * @param {(frame: object) => void} onFrame every event frame (with a seq) and every ephemeral frame (without)
+   * @param {(state: string, detail?: object) => void} onState connecting | live | reconnecting | ended
+   */
+  constructor(onFrame, onState) {
+    this.onFrame = onFrame;
+    this.onState = onState;
+    this.lastSeq = null;
+    this.attempt = 0;
+    this.socket = null;
+    this.stopped = true;
+    this.retryTimer = null;
+    this.watchdog = null;
+    this.onOnline = () => this.reconnectSoon(0);
+  }
+
+  start() {
+    this.stopped = false;
+    window.addEventListener('online', this.onOnline);
+    this.open();
+  }
+
+  stop() {
+    this.stopped = true;
+    window.removeEventListener('online', this.onOnline);
+    clearTimeout(this.retryTimer);
+    clearTimeout(this.watchdog);
+    if (this.socket) {
+      this.socket.onclose = null;
+      this.socket.close(1000, 'bye');
+      this.socket = null;
+    }
+  }
+
+  open() {
+    const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+    const since = this.lastSeq === null ? '' : `?since=${this.lastSeq}`;
+    this.onState(this.attempt === 0 && this.lastSeq === null ? 'connecting' : 'reconnecting');
+    let socket;
+    try {
+      socket = new WebSocket(`${scheme}://${location.host}/api/v1/stream${since}`);
+    } catch {
+      this.reconnectSoon();
+      return;
+    }
+    this.socket = socket;
+    socket.onmessage = (message) => this.receive(message.data);
+    socket.onclose = (event) => this.closed(event);
+    socket.onerror = () => {}; // a close always follows, and it is handled there
+    this.arm();
+  }
+
+  receive(text) {
+    let frame;
+    try {
+      frame = JSON.parse(text);
+    } catch {
+      return;
+    }
+    this.arm();
+    if (frame.type === 'ready') {
+      this.attempt = 0;
+      if (this.lastSeq === null && frame.data?.since != null) this.lastSeq = frame.data.since;
+      this.onState('live', frame.data);
+      return;
+    }
+    if (frame.type === 'heartbeat') {
+      if (frame.data?.seq != null && (this.lastSeq === null || frame.data.seq > this.lastSeq)) {
+        this.lastSeq = frame.data.seq;
+      }
+      return;
+    }
+    if (frame.seq != null) {
+      if (this.lastSeq !== null && frame.seq <= this.lastSeq) return; // replayed after a resume
+      this.lastSeq = frame.seq;
+    }
+    this.onFrame(frame);
+  }
+
+  closed(event) {
+    this.socket = null;
+    clearTimeout(this.watchdog);
+    if (this.stopped) return;
+    if (event.code === SESSION_ENDED) {
+      this.stopped = true;
+      this.onState('ended', { code: event.code, reason: event.reason });
+      return;
+    }
+    this.reconnectSoon();
+  }
+
+  reconnectSoon(delay) {
+    if (this.stopped) return;
+    clearTimeout(this.retryTimer);
+    if (this.socket) {
+      this.socket.onclose = null;
+      this.socket.close();
+      this.socket = null;
+    }
+    this.onState('reconnecting');
+    const backoff = Math.min(MAX_BACKOFF_MS, 500 * 2 ** this.attempt);
+    const wait = delay ?? backoff / 2 + Math.random() * backoff / 2;
+    this.attempt += 1;
+    this.retryTimer = setTimeout(() => this.open(), wait);
+  }
+
+  /** A connection that goes silent past three heartbeats is treated as dropped. */
+  arm() {
+    clearTimeout(this.watchdog);
+    this.watchdog = setTimeout(() => this.reconnectSoon(0), SILENCE_LIMIT_MS);
+  }
+}
