@@ -20,7 +20,8 @@ public record ThroughlineConfig(
         Realtime realtime,
         String logLevel,
         boolean demo,
-        List<InboxSeed> inboxes) {
+        List<InboxSeed> inboxes,
+        Widget widget) {
 
     /** The HTTP listener. {@code publicUrl} is null until the port is known; see {@link #publicUrlFor(int)}. */
     public record Http(String host, int port, URI publicUrl, boolean trustProxy, long maxBodySize,
@@ -67,6 +68,16 @@ public record ThroughlineConfig(
 
     /** The event feed and the realtime streams. */
     public record Realtime(Duration heartbeat, int maxPendingEvents, Duration pollInterval) {
+    }
+
+    /**
+     * The website chat widget's server-wide limits (each widget inbox has its own look and rules in its config).
+     *
+     * @param uploadTypes allowed content types; {@code image/*} allows every image type
+     */
+    public record Widget(Duration heartbeat, Duration presenceGrace, int maxMessageChars, int messagesPerVisitor,
+                         int messagesPerIp, Duration rateWindow, int newSessionsPerIp, Duration sessionWindow,
+                         long maxUploadSize, List<String> uploadTypes, boolean webSocket, Duration longPoll) {
     }
 
     /** An inbox declared in YAML, created at start when no inbox of that kind and name exists. */
