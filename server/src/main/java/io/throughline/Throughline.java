@@ -30,6 +30,7 @@ import io.throughline.delivery.DeliveryRepository;
 import io.throughline.delivery.Dispatcher;
 import io.throughline.delivery.OutboundAssembler;
 import io.throughline.demo.DemoData;
+import io.throughline.demo.DemoPage;
 import io.throughline.http.Endpoints;
 import io.throughline.http.HttpApi;
 import io.throughline.http.Authenticator;
@@ -50,6 +51,10 @@ import io.throughline.store.EmbeddedDatabase;
 import io.throughline.store.Migrations;
 import io.throughline.store.PostgresServer;
 import io.throughline.store.ServerSecrets;
+import io.throughline.widget.SiteDirectory;
+import io.throughline.widget.VisitorActivity;
+import io.throughline.widget.WidgetChannel;
+import io.throughline.widget.WidgetConnector;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -70,6 +75,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -114,6 +120,10 @@ public final class Throughline implements AutoCloseable {
     private InboxService inboxService;
     private ConversationService conversationService;
     private WorkspaceService workspaces;
+
+    // The website chat widget (issue 3): open widget inboxes register in the site directory.
+    private SiteDirectory widgetSites;
+    private WidgetChannel widget;
 
     private Throughline(ThroughlineConfig config) {
         this.config = config;
@@ -175,6 +185,7 @@ public final class Throughline implements AutoCloseable {
         workspaces = new WorkspaceService(database, agentRepository);
         AuthService auth = new AuthService(database, agentRepository, sessions, config.auth(), clock);
         AgentService agents = new AgentService(database, agentRepository, sessions);
+        widgetSites = new SiteDirectory(database::sql);
         ConnectorRegistry registry = new ConnectorRegistry(builtInConnectors());
         inboxService = new InboxService(database, inboxes, registry, events, () -> supervisor, () -> publicUrl);
         conversationService = new ConversationService(database, conversations, new ConversationQueries(), messages,
@@ -190,12 +201,21 @@ public final class Throughline implements AutoCloseable {
 
         firstStart = bootstrapWorkspace();
 
+        // ---- The website chat widget (issue 3): sessions, visitor sockets, presence, typing, its routes. ----
+        widget = new WidgetChannel(new WidgetChannel.Parts(vertx, database, feed, events, ingest, attachments,
+                attachmentService, files, conversations, widgetSites, config, () -> publicUrl, clock));
+        widget.start();
+        DemoPage demoPage = new DemoPage(database, () -> publicUrl);
+
         endpoints = new Endpoints(new Authenticator(auth));
         HttpApi.Services services = new HttpApi.Services(config, database, migrations, auth, agents,
                 conversationService, contactService, merges, inboxService, inboxes, registry, () -> supervisor,
                 ingest, attachmentService, feed, () -> publicUrl, metricsRegistry, streamsConnected,
-                config.dataDir().resolve("tmp"), JsonObject::new);
-        Router router = HttpApi.router(vertx, services, endpoints, r -> { });
+                config.dataDir().resolve("tmp"), () -> new JsonObject().put("widget", widget.health()));
+        Router router = HttpApi.router(vertx, services, endpoints, r -> {
+            widget.mount(r, endpoints);
+            demoPage.mount(r);
+        });
         listen(router);
 
         supervisor = new InboxSupervisor(vertx, database, inboxes, registry, ingest, files, publicUrl);
@@ -205,7 +225,7 @@ public final class Throughline implements AutoCloseable {
                 .forEach(e -> supervisor.refreshLater(e.data().getLong("inboxId"))));
         seedInboxes();
         if (firstStart != null && config.demo()) {
-            new DemoData(inboxService, ingest).seed(workspaces.first().orElseThrow());
+            new DemoData(inboxService, ingest, publicUrl).seed(workspaces.first().orElseThrow());
         }
 
         dispatcher = new Dispatcher(database, deliveries, new OutboundAssembler(replyTokens, files), supervisor,
@@ -220,7 +240,7 @@ public final class Throughline implements AutoCloseable {
     }
 
     private List<ChannelConnector> builtInConnectors() {
-        return List.of(new ApiConnector());
+        return List.of(new ApiConnector(), new WidgetConnector(widgetSites, database::sql));
     }
 
     private void createDirectories() {
@@ -309,6 +329,21 @@ public final class Throughline implements AutoCloseable {
         return database;
     }
 
+    /** Whether widget visitors are online and what they have seen (the email fallback reads it). */
+    public VisitorActivity visitorActivity() {
+        return widget.activity();
+    }
+
+    /** The widget channel, for the benchmark's connection count. */
+    public WidgetChannel widget() {
+        return widget;
+    }
+
+    /** The demo shop page with the chat widget, when the demo widget inbox exists. */
+    public Optional<URI> demoUrl() {
+        return DemoPage.siteKey(database.sql()).map(key -> URI.create(publicUrl + DemoPage.PATH));
+    }
+
     /**
      * Graceful shutdown: stop accepting and drain HTTP, stop the outbox and the inboxes, the realtime feed, the pool,
      * Vert.x, and last the embedded PostgreSQL.
@@ -322,6 +357,9 @@ public final class Throughline implements AutoCloseable {
         }
         if (vertx != null) {
             timers.forEach(vertx::cancelTimer);
+        }
+        if (widget != null) {
+            quietly("widget", widget::stop);
         }
         if (dispatcher != null) {
             quietly("outbox", () -> dispatcher.stop(grace));
