@@ -59,6 +59,9 @@ final class Uploads {
         if (blocked) {
             throw new Forbidden("this conversation is closed");
         }
+        if (size(file) > config.maxUploadSize()) {
+            throw new PayloadTooLarge("the file is larger than " + config.maxUploadSize() + " bytes");
+        }
         String type = contentType(file, declaredType);
         StoredFile stored;
         try (InputStream in = Files.newInputStream(file)) {
@@ -155,6 +158,14 @@ final class Uploads {
             }
         }
         return bytes;
+    }
+
+    private static long size(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the upload", e);
+        }
     }
 
     private static byte[] head(Path file, int max) {

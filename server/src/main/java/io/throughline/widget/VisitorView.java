@@ -15,8 +15,8 @@ final class VisitorView {
 
     /** Projects the agent API's JSON of a message (as events carry it). */
     static JsonObject message(JsonObject message, Viewer viewer) {
-        boolean own = viewer.owns(message);
         String kind = message.getString("kind");
+        boolean own = "in".equals(kind) && viewer.owns(message);
         JsonObject author = message.getJsonObject("author", new JsonObject());
         JsonArray files = new JsonArray();
         for (Object item : message.getJsonArray("attachments", new JsonArray())) {
@@ -26,7 +26,7 @@ final class VisitorView {
         }
         return new JsonObject()
                 .put("id", message.getLong("id"))
-                .put("clientId", own && "in".equals(kind) ? message.getString("externalId") : null)
+                .put("clientId", own ? message.getString("externalId") : null)
                 .put("kind", kind)
                 .put("own", own)
                 .put("channel", message.getString("channel"))

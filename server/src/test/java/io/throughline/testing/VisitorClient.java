@@ -11,7 +11,10 @@ import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -114,6 +117,12 @@ public final class VisitorClient {
                 .POST(HttpRequest.BodyPublishers.ofString(body.encode())));
     }
 
+    /** A request with a raw body, for malformed input. */
+    public ApiClient.Response raw(String method, String path, String contentType, String body) {
+        return request(builder(path, true).header("Content-Type", contentType)
+                .method(method, HttpRequest.BodyPublishers.ofString(body)));
+    }
+
     /** A multipart upload of one file. */
     public ApiClient.Response upload(byte[] content, String filename, String contentType) {
         String boundary = "----tl" + UUID.randomUUID();
@@ -201,6 +210,20 @@ public final class VisitorClient {
                     return frame;
                 }
             }
+        }
+
+        /** Waits until a frame of each type has arrived, in any order; answers them by type. */
+        public Map<String, JsonObject> collect(Duration timeout, String... types) {
+            Map<String, JsonObject> found = new HashMap<>();
+            Set<String> wanted = Set.of(types);
+            next(f -> {
+                String type = f.getString("type");
+                if (wanted.contains(type)) {
+                    found.putIfAbsent(type, f);
+                }
+                return found.keySet().containsAll(wanted);
+            }, timeout);
+            return found;
         }
 
         public JsonObject next(String type, Duration timeout) {

@@ -1,6 +1,7 @@
 package io.throughline.widget;
 
 import io.throughline.testing.ApiClient;
+import io.throughline.testing.TestServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -28,5 +29,17 @@ final class Widgets {
 
     static JsonObject create(ApiClient admin, String... origins) {
         return create(admin, "Website", null, origins);
+    }
+
+    static long conversationOf(TestServer server, long messageId) {
+        return server.throughline().database().sql().single("SELECT conversation_id FROM messages WHERE id = $1",
+                messageId).getLong("conversation_id");
+    }
+
+    /** The delivery status of a reply, as the agent API shows it. */
+    static String deliveryStatus(ApiClient admin, long conversation, long messageId) {
+        return admin.get("/api/v1/conversations/" + conversation + "/messages").json().getJsonArray("messages")
+                .stream().map(m -> (JsonObject) m).filter(m -> m.getLong("id") == messageId).findFirst()
+                .map(m -> m.getJsonObject("delivery").getString("status")).orElse(null);
     }
 }
