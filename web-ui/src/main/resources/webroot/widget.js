@@ -73,11 +73,20 @@
   function mount(c) {
     config = c;
     if (c.locale && c.locale !== 'auto') lang = c.locale;
-    host = d.createElement('div');
-    host.id = 'throughline-widget';
+    // A custom element in a shadow root, its own box reset with !important: the page's CSS cannot reach in.
+    host = d.createElement('throughline-widget');
+    host.style.cssText = 'all:initial !important;display:block !important;position:static !important';
     var root = host.attachShadow({ mode: 'open' });
-    var style = d.createElement('style');
-    style.textContent = css(c);
+    var style = null;
+    try {
+      // A constructed sheet is not an inline style, so a page's strict CSP (style-src) does not block it.
+      var sheet = new CSSStyleSheet();
+      sheet.replaceSync(css(c));
+      root.adoptedStyleSheets = [sheet];
+    } catch (e) {
+      style = d.createElement('style');
+      style.textContent = css(c);
+    }
     panel = d.createElement('div');
     panel.className = 'panel';
     panel.id = 'throughline-panel';
@@ -91,7 +100,7 @@
     badge.hidden = true;
     badge.setAttribute('data-testid', 'throughline-unread');
     launcher.onclick = function () { opened ? close() : open(); };
-    root.appendChild(style);
+    if (style) root.appendChild(style);
     root.appendChild(panel);
     root.appendChild(launcher);
     drawLauncher();

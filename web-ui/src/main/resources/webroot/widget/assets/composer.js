@@ -27,6 +27,7 @@ export function composer(store, t, actions) {
   const grow = () => {
     input.style.height = 'auto';
     input.style.height = Math.min(input.scrollHeight, 140) + 'px';
+    input.style.overflowY = input.scrollHeight > 140 ? 'auto' : 'hidden';
   };
   form.addEventListener('submit', (event) => {
     event.preventDefault();
