@@ -162,7 +162,8 @@ public final class ConfigLoader {
                 maxUpload,
                 List.copyOf(types),
                 s.bool(Options.WIDGET_WEB_SOCKET),
-                positive(s, Options.WIDGET_LONG_POLL));
+                positive(s, Options.WIDGET_LONG_POLL),
+                positive(s, Options.WIDGET_FORGET_VISITORS_AFTER));
     }
 
     private static Duration positive(Settings s, Option option) {

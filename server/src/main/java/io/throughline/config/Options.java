@@ -99,6 +99,8 @@ public final class Options {
             "Accept widget WebSockets; false makes every widget use the HTTP fallback (long polling).");
     public static final Option WIDGET_LONG_POLL = option("widget.longPoll", OptionType.DURATION, "25s",
             "How long an HTTP-fallback poll waits for news before answering empty.");
+    public static final Option WIDGET_FORGET_VISITORS_AFTER = option("widget.forgetVisitorsAfter",
+            OptionType.DURATION, "90d", "Visitors who never wrote are forgotten after this long without a session.");
 
     private static final List<Option> ALL = List.of(
             HTTP_HOST, HTTP_PORT, HTTP_PUBLIC_URL, HTTP_TRUST_PROXY, HTTP_MAX_BODY_SIZE, HTTP_SHUTDOWN_GRACE,
@@ -113,7 +115,8 @@ public final class Options {
             DEMO_ENABLED,
             WIDGET_HEARTBEAT, WIDGET_PRESENCE_GRACE, WIDGET_MAX_MESSAGE_CHARS, WIDGET_MESSAGES_PER_VISITOR,
             WIDGET_MESSAGES_PER_IP, WIDGET_RATE_WINDOW, WIDGET_NEW_SESSIONS_PER_IP, WIDGET_SESSION_WINDOW,
-            WIDGET_MAX_UPLOAD_SIZE, WIDGET_UPLOAD_TYPES, WIDGET_WEB_SOCKET, WIDGET_LONG_POLL);
+            WIDGET_MAX_UPLOAD_SIZE, WIDGET_UPLOAD_TYPES, WIDGET_WEB_SOCKET, WIDGET_LONG_POLL,
+            WIDGET_FORGET_VISITORS_AFTER);
 
     /** The YAML key holding inboxes to create at start (a list, so it has no environment override). */
     public static final String INBOXES_KEY = "inboxes";

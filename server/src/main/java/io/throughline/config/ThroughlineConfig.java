@@ -77,7 +77,8 @@ public record ThroughlineConfig(
      */
     public record Widget(Duration heartbeat, Duration presenceGrace, int maxMessageChars, int messagesPerVisitor,
                          int messagesPerIp, Duration rateWindow, int newSessionsPerIp, Duration sessionWindow,
-                         long maxUploadSize, List<String> uploadTypes, boolean webSocket, Duration longPoll) {
+                         long maxUploadSize, List<String> uploadTypes, boolean webSocket, Duration longPoll,
+                         Duration forgetVisitorsAfter) {
     }
 
     /** An inbox declared in YAML, created at start when no inbox of that kind and name exists. */

@@ -4,6 +4,7 @@ import io.throughline.connector.IdentityKind;
 import io.throughline.store.Sql;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
@@ -63,6 +64,23 @@ final class VisitorRepository {
                 WHERE i.workspace_id = $1 AND i.kind = $2 AND i.value = $3 AND i.proven""",
                 visitor.workspaceId(), visitor.principalKind().wireName(), visitor.principalValue())
                 .map(r -> new Thread(r.getLong("contact_id"), r.getLong("conversation_id"), r.getBoolean("blocked")));
+    }
+
+    /**
+     * Deletes up to {@code limit} visitors that never wrote (no contact holds their widget identity), are offline,
+     * and have had no session since {@code cutoff}; their pending uploads and presence rows go with them. Also
+     * deletes uploads no message took within a day. Spans every workspace: it is housekeeping, not tenant reads.
+     */
+    int forgetIdle(Sql sql, Instant cutoff, int limit) {
+        int visitors = sql.update("""
+                DELETE FROM widget_visitors WHERE id IN (
+                    SELECT v.id FROM widget_visitors v
+                    WHERE v.last_active_at < $1 AND NOT v.online
+                      AND NOT EXISTS (SELECT 1 FROM identities i WHERE i.workspace_id = v.workspace_id
+                                      AND i.kind = 'widget_visitor' AND i.value = v.public_id)
+                    LIMIT $2)""", cutoff, limit);
+        sql.update("DELETE FROM widget_uploads WHERE created_at < now() - interval '1 day'");
+        return visitors;
     }
 
     Upload insertUpload(Sql sql, Visitor visitor, String sha256, long size, String filename, String contentType) {

@@ -20,6 +20,7 @@ import io.vertx.ext.web.Router;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -50,6 +51,7 @@ public final class WidgetChannel {
     private final Supplier<URI> publicUrl;
     private final ConversationRepository conversations;
     private final Database database;
+    private final VisitorRepository repository;
     private final ExecutorService executor = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("widget-", 0).factory());
     private final List<Long> timers = new ArrayList<>();
@@ -69,7 +71,7 @@ public final class WidgetChannel {
         this.conversations = parts.conversations();
         this.database = parts.database();
         ThroughlineConfig.Widget widget = config.widget();
-        VisitorRepository repository = new VisitorRepository();
+        this.repository = new VisitorRepository();
         SocketTickets tickets = new SocketTickets(ServerSecrets.getOrCreate(database.sql(), "widget-socket", 32),
                 TICKET_TTL, parts.clock());
         this.receipts = new VisitorReceipts(database, parts.events(), parts.ingest());
@@ -96,6 +98,8 @@ public final class WidgetChannel {
             typing.sweep();
             return null;
         })));
+        timers.add(vertx.setPeriodic(3_600_000, t -> VirtualThreads.call("widget-forget", this::forgetIdle)
+                .onFailure(e -> log.warn("forgetting idle widget visitors failed: {}", e.toString()))));
         log.info("widget channel started webSocket={}", config.widget().webSocket());
     }
 
@@ -160,6 +164,21 @@ public final class WidgetChannel {
                 socket.close(SocketStream.SILENT, "no ping for " + limitMs / 1000 + "s");
             }
         }
+    }
+
+    /** Forgets visitors who never wrote and have been away longer than {@code widget.forgetVisitorsAfter}. */
+    int forgetIdle() {
+        Instant cutoff = Instant.now().minus(config.widget().forgetVisitorsAfter());
+        int total = 0;
+        int batch;
+        do {
+            batch = repository.forgetIdle(database.sql(), cutoff, 1_000);
+            total += batch;
+        } while (batch == 1_000);
+        if (total > 0) {
+            log.info("idle widget visitors forgotten count={}", total);
+        }
+        return total;
     }
 
     /** The seq up to which the hub has routed every event: where a fresh client starts. */

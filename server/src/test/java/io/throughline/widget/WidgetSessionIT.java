@@ -300,6 +300,23 @@ class WidgetSessionIT {
         }
     }
 
+    @Test
+    void visitorsWhoNeverWroteAreForgottenAfterTheConfiguredTimeAndWritersAreKept() {
+        String siteKey = Widgets.create(admin, Widgets.SHOP).getString("siteKey");
+        VisitorClient silent = new VisitorClient(server.url(), siteKey, Widgets.SHOP).start();
+        VisitorClient writer = new VisitorClient(server.url(), siteKey, Widgets.SHOP).start();
+        writer.send(UUID.randomUUID().toString(), "I wrote once").expect(201);
+        server.throughline().database().sql().update("UPDATE widget_visitors SET last_active_at = now()"
+                + " - interval '100 days' WHERE public_id IN ($1, $2)", silent.visitorId(), writer.visitorId());
+
+        assertThat(server.throughline().widget().forgetIdle()).isGreaterThanOrEqualTo(1);
+        assertThat(silent.session(null, silent.token()).expect(201).json().getJsonObject("visitor").getString("id"))
+                .as("a forgotten visitor starts afresh").isNotEqualTo(silent.visitorId());
+        assertThat(writer.session(null, writer.token()).expect(200).json().getJsonObject("visitor")
+                .getString("id")).isEqualTo(writer.visitorId());
+        assertThat(writer.history()).hasSize(1);
+    }
+
     private static long visitors() {
         return server.throughline().database().sql().single("SELECT count(*) AS n FROM widget_visitors")
                 .getLong("n");
