@@ -1,5 +1,11 @@
 package io.throughline.bench;
 
+import io.throughline.connector.Identity;
+import io.throughline.connector.IdentityKind;
+import io.throughline.connector.InboundMessage;
+import io.throughline.connector.InboxRef;
+import io.throughline.connector.Sender;
+import io.throughline.ingest.IngestService;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -9,10 +15,16 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * {@code ./throughline bench widget}: N concurrent widget sessions over WebSocket against the real server (durable
@@ -59,6 +71,7 @@ public final class WidgetBenchmark implements Benchmark {
         int pgClients = args.integer("pgbench-clients", 32);
         String pool = args.string("pool", "16");
 
+        String loadBefore = loadAverage();
         out.printf("widget benchmark: %d sessions, %d active at %d msg/s for %ds, peak with %d senders%n", sessions,
                 active, rate, seconds, concurrency);
         try (DurablePostgres postgres = DurablePostgres.start();
@@ -82,7 +95,9 @@ public final class WidgetBenchmark implements Benchmark {
                         + " e.g. apt-get install postgresql-15, for the durable-write ceiling";
                 out.println(noPgbench);
             }
-            report(baseline, ours, ceiling, noPgbench, sessions, active, rate, pgClients, out);
+            report(baseline, ours, ceiling, noPgbench, sessions, active, rate, pgClients,
+                    "load average before the run " + loadBefore + ", after " + loadAverage()
+                            + " (other work on this machine competes for its cores)", out);
         }
     }
 
@@ -105,9 +120,10 @@ public final class WidgetBenchmark implements Benchmark {
     private static JsonObject throughline(BenchServer server, LoadChild client, int sessions, int active, int rate,
                                           int seconds, int concurrency, PrintStream out) throws Exception {
         String token = login(server);
-        String siteKey = api(server, token, "/api/v1/inboxes", new JsonObject().put("kind", "widget")
+        JsonObject inbox = api(server, token, "/api/v1/inboxes", new JsonObject().put("kind", "widget")
                 .put("name", "Benchmark").put("config", new JsonObject()
-                        .put("allowedOrigins", new JsonArray().add(ORIGIN)))).getString("siteKey");
+                        .put("allowedOrigins", new JsonArray().add(ORIGIN))));
+        String siteKey = inbox.getString("siteKey");
         long before = heapAfterGc();
         JsonObject connected = client.call(new JsonObject().put("cmd", "connect-widget").put("base", server.url())
                 .put("origin", ORIGIN).put("siteKey", siteKey).put("count", sessions));
@@ -121,12 +137,54 @@ public final class WidgetBenchmark implements Benchmark {
         JsonObject peak = client.call(new JsonObject().put("cmd", "peak").put("concurrency", concurrency)
                 .put("seconds", seconds));
         client.call(new JsonObject().put("cmd", "close").put("kind", "widget"));
+        double ingestAlone = ingestAlone(server, inbox.getLong("id"), concurrency, seconds);
+        out.printf("ingest path alone, in process, %d senders: %.0f msg/s%n", concurrency, ingestAlone);
         return rated.put("heapPerSession", (after - before) / (double) sessions).put("heapWithSessions", after)
-                .put("peak", peak);
+                .put("peak", peak).put("ingestAlonePerSecond", ingestAlone);
+    }
+
+    /**
+     * The same closed-loop peak without the widget in front: {@code concurrency} virtual threads calling
+     * IngestService directly, each as one visitor. It shows how much of the peak is the ingest path itself.
+     */
+    private static double ingestAlone(BenchServer server, long inboxId, int concurrency, int seconds)
+            throws InterruptedException {
+        IngestService ingest = server.throughline().ingest();
+        long workspace = server.throughline().workspaces().first().orElseThrow();
+        InboxRef inbox = new InboxRef(inboxId, workspace, "widget", "Benchmark");
+        AtomicLong stored = new AtomicLong();
+        AtomicBoolean counting = new AtomicBoolean();
+        AtomicBoolean running = new AtomicBoolean(true);
+        List<Thread> senders = new ArrayList<>();
+        for (int i = 0; i < concurrency; i++) {
+            Sender visitor = Sender.of(null, Identity.proven(IdentityKind.WIDGET_VISITOR,
+                    "bench-" + UUID.randomUUID()));
+            senders.add(Thread.ofVirtual().start(() -> {
+                while (running.get()) {
+                    ingest.accept(inbox, InboundMessage.builder(UUID.randomUUID().toString(), visitor)
+                            .text("in-process ingest").build());
+                    if (counting.get()) {
+                        stored.incrementAndGet();
+                    }
+                }
+            }));
+        }
+        Thread.sleep(3_000);
+        counting.set(true);
+        long started = System.nanoTime();
+        Thread.sleep(seconds * 1000L);
+        counting.set(false);
+        double elapsed = (System.nanoTime() - started) / 1e9;
+        running.set(false);
+        for (Thread sender : senders) {
+            sender.join();
+        }
+        return stored.get() / elapsed;
     }
 
     private static void report(JsonObject echo, JsonObject ours, PgbenchCeiling.Result ceiling, String noPgbench,
-                               int sessions, int active, int rate, int pgClients, PrintStream out) {
+                               int sessions, int active, int rate, int pgClients, String load,
+                               PrintStream out) {
         ResultTable table = new ResultTable("widget", List.of("metric", "throughline", "bare Vert.x echo",
                 "ratio", "target"));
         JsonObject ack = ours.getJsonObject("reply");
@@ -154,6 +212,9 @@ public final class WidgetBenchmark implements Benchmark {
         if (ceiling != null) {
             table.row("peak durable ingest (msg/s) vs pgbench (tps)", peak, "pgbench " + format(ceiling.tps()),
                     String.format("%.0f%%", 100 * peak / ceiling.tps()), ">= 40%");
+            double alone = ours.getDouble("ingestAlonePerSecond");
+            table.row("  ingest path alone, in process (msg/s)", alone, "pgbench " + format(ceiling.tps()),
+                    String.format("%.0f%%", 100 * alone / ceiling.tps()), "");
             table.note("pgbench: " + ceiling.command());
         } else {
             table.row("peak durable ingest (msg/s)", peak, "", "", ">= 40% of pgbench");
@@ -165,6 +226,7 @@ public final class WidgetBenchmark implements Benchmark {
         table.note("peak: " + ours.getJsonObject("peak").getInteger("concurrency") + " visitors, each sending its"
                 + " next message on the ack of the last (durable commits: fsync and synchronous_commit on).");
         table.note("load generator in a separate JVM on the same machine; heap figures are the server's after GC.");
+        table.note(load);
         table.json().put("throughline", ours).put("baseline", echo)
                 .put("pgbench", ceiling == null ? new JsonObject().put("missing", noPgbench)
                         : new JsonObject().put("tps", ceiling.tps()).put("command", ceiling.command())
@@ -178,6 +240,15 @@ public final class WidgetBenchmark implements Benchmark {
 
     private static String format(double value) {
         return String.format("%.0f", value);
+    }
+
+    private static String loadAverage() {
+        try {
+            String[] fields = Files.readString(Path.of("/proc/loadavg")).split(" ");
+            return String.join(" ", Arrays.asList(fields).subList(0, 3));
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
     }
 
     /** Used heap once garbage collection has settled. */
