@@ -9,12 +9,15 @@ import io.throughline.testing.HostPage;
 import io.throughline.testing.TestServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.awt.image.BufferedImage;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -81,6 +84,26 @@ class WidgetBrowserIT {
 
             widget.send("Great, thank you!");
             widget.stored("Great, thank you!");
+
+            Path photo = Files.createTempFile("seed-packet", ".png");
+            BufferedImage image = new BufferedImage(40, 30, BufferedImage.TYPE_INT_RGB);
+            image.setRGB(3, 3, 0x00ff00);
+            ImageIO.write(image, "png", photo.toFile());
+            browser.driver().findElement(By.cssSelector("[data-testid=throughline-file-input]"))
+                    .sendKeys(photo.toAbsolutePath().toString());
+            widget.waiting().until(d -> d.findElements(By.cssSelector(".chip:not(.uploading)")).size() == 1);
+            widget.send("Here is the packet I mean");
+            WebElement withPhoto = widget.stored("Here is the packet I mean");
+            widget.waiting().until(d -> {
+                List<WebElement> images = withPhoto.findElements(By.cssSelector("img.image"));
+                return !images.isEmpty() && images.getFirst().getAttribute("src").startsWith("blob:")
+                        && ((Number) browser.driver().executeScript("return arguments[0].naturalWidth",
+                        images.getFirst())).intValue() == 40;
+            });
+            JsonObject withAttachment = thread(conversation).stream().map(m -> (JsonObject) m)
+                    .filter(m -> "Here is the packet I mean".equals(m.getString("body"))).findFirst().orElseThrow();
+            assertThat(withAttachment.getJsonArray("attachments").getJsonObject(0).getString("contentType"))
+                    .isEqualTo("image/png");
             widget.leave();
             Path shot = browser.screenshot("widget-cross-origin");
             assertThat(Files.size(shot)).isPositive();
@@ -91,7 +114,7 @@ class WidgetBrowserIT {
                     .as("an active conversation loads its frame at once").isNotEmpty();
             again.open();
             again.stored("Great, thank you!");
-            assertThat(again.messages()).extracting(WebElement::getText).hasSize(3)
+            assertThat(again.messages()).extracting(WebElement::getText).hasSize(4)
                     .anySatisfy(t -> assertThat(t).contains("tomato seeds"))
                     .anySatisfy(t -> assertThat(t).contains("Six heirloom varieties"));
         }

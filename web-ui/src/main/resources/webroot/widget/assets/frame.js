@@ -155,7 +155,8 @@ async function loadHistory() {
     if (!messages.some((m) => m.clientId === item.clientId)) messages = upsertMessage(messages, pending(item));
     else outbox.remove(item.clientId);
   }
-  store.set((s) => ({ messages, historySeq: page.seq, seenUpTo: Math.max(s.seenUpTo, page.seenUpTo || 0), scrollToEnd: Date.now() }));
+  store.set((s) => ({ messages, historySeq: page.seq, seenUpTo: Math.max(s.seenUpTo, page.seenUpTo || 0),
+    scrollToEnd: Date.now() }));
   if (transport.seq < page.seq) transport.seq = page.seq;
   if (messages.length) toParent({ type: 'active', active: true });
   markSeen();
@@ -284,11 +285,11 @@ function signalTyping(value) {
   if (!transport.send({ type: 'typing', typing: value })) api.typing(value).catch(() => {});
 }
 
-/** When the chat is open and visible, the newest message counts as seen (the team sees the receipt). */
+/** When the chat is open and visible, the newest reply counts as seen (the team sees the receipt). */
 function markSeen() {
   const s = store.get();
   if (s.open && document.visibilityState === 'visible' && s.phase === 'ready') {
-    const newest = s.messages.reduce((max, m) => (m.id && m.id > max ? m.id : max), 0);
+    const newest = s.messages.reduce((max, m) => (m.kind === 'out' && m.id > max ? m.id : max), 0);
     if (newest > s.seenUpTo) {
       store.set({ seenUpTo: newest });
       if (!transport.send({ type: 'seen', messageId: newest })) api.seen(newest).catch(() => {});

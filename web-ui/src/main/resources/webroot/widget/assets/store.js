@@ -19,7 +19,8 @@ export function createStore(initial) {
 // Messages are kept once each: by server id, and a local (pending) one by its client id until the server's copy
 // arrives. Sorted oldest first.
 export function upsertMessage(list, message) {
-  const out = list.filter((m) => !(m.id && m.id === message.id) && !(message.clientId && !m.id && m.clientId === message.clientId));
+  const out = list.filter((m) => !(m.id && m.id === message.id)
+    && !(message.clientId && !m.id && m.clientId === message.clientId));
   const existing = list.find((m) => m.id && m.id === message.id);
   out.push(existing ? { ...existing, ...message } : message);
   out.sort(order);
