@@ -201,7 +201,7 @@ public final class WidgetLoadClient {
             stream = sockets.connect(new WebSocketConnectOptions().setAbsoluteURI(
                     c.getString("base").replaceFirst("^http", "ws") + "/api/v1/stream")
                     .addHeader("Authorization", "Bearer " + c.getString("agentToken")))
-                    .await(30, TimeUnit.SECONDS);
+                    .await(120, TimeUnit.SECONDS);
             // The agent stream starts "from now" when its session starts on the server: wait for its ready frame, or
             // the first messages could be counted as lost.
             Promise<Void> ready = Promise.promise();
@@ -211,7 +211,7 @@ public final class WidgetLoadClient {
                 }
                 onAgent(text);
             });
-            ready.future().await(30, TimeUnit.SECONDS);
+            ready.future().await(120, TimeUnit.SECONDS);
         }
         long total = (long) rate * seconds;
         long period = 1_000_000_000L / rate;

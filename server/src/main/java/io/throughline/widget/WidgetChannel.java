@@ -81,7 +81,7 @@ public final class WidgetChannel {
         this.messages = new VisitorMessages(database, parts.ingest(), repository, parts.attachments(),
                 parts.attachmentService(), widget, hub::routed, parts.clock());
         this.uploads = new Uploads(database, repository, parts.files(), widget, parts.clock());
-        this.presence = new PresenceTracker(vertx, database, repository, parts.events(), widget.presenceGrace());
+        this.presence = new PresenceTracker(vertx, database, parts.events(), widget.presenceGrace());
         this.typing = new TypingRelay(vertx, database.connectOptions(), parts.feed());
     }
 
