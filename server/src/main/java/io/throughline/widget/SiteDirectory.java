@@ -61,11 +61,6 @@ public final class SiteDirectory {
         return sql.get().one(SELECT + " AND id = $1", inboxId).flatMap(SiteDirectory::site);
     }
 
-    /** An open site, without touching the database (for event-loop code such as the CORS preflight). */
-    public Optional<Site> cachedBySiteKey(String siteKey) {
-        return Optional.ofNullable(byKey.get(siteKey));
-    }
-
     /** Whether any open widget inbox allows this origin (a CORS preflight does not say which site it is for). */
     public boolean anyAllows(String origin) {
         return byInbox.values().stream().anyMatch(s -> s.settings().allows(origin));

@@ -39,11 +39,6 @@ final class VisitorRepository {
         return sql.one("SELECT " + Visitor.COLUMNS + " FROM widget_visitors WHERE id = $1", id).map(Visitor::from);
     }
 
-    Optional<Visitor> byPublicId(Sql sql, long workspaceId, String publicId) {
-        return sql.one("SELECT " + Visitor.COLUMNS + " FROM widget_visitors WHERE workspace_id = $1"
-                + " AND public_id = $2", workspaceId, publicId).map(Visitor::from);
-    }
-
     /** Records where the visitor is now (page, locale, user agent, IP) and that the token was used. */
     Visitor touch(Sql sql, long workspaceId, long id, JsonObject context) {
         return Visitor.from(sql.single("UPDATE widget_visitors SET context = context || $3, last_active_at = now()"

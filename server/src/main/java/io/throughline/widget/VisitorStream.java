@@ -50,10 +50,6 @@ abstract class VisitorStream {
         }
     }
 
-    boolean closed() {
-        return closed;
-    }
-
     void markClosed() {
         closed = true;
     }
