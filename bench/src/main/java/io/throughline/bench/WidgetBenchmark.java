@@ -222,7 +222,8 @@ public final class WidgetBenchmark implements Benchmark {
         }
         table.note("rate test: " + active + " of " + sessions + " sessions send " + rate + " msg/s in total; latency"
                 + " from each message's intended send time (open loop). Lost: " + ours.getLong("lost") + " acks, "
-                + ours.getLong("agentLost") + " agent events.");
+                + ours.getLong("agentLost") + " agent events; the agent stream resumed "
+                + ours.getLong("agentReconnects", 0L) + " time(s) after the server dropped it as a slow reader.");
         table.note("peak: " + ours.getJsonObject("peak").getInteger("concurrency") + " visitors, each sending its"
                 + " next message on the ack of the last (durable commits: fsync and synchronous_commit on).");
         table.note("load generator in a separate JVM on the same machine; heap figures are the server's after GC.");

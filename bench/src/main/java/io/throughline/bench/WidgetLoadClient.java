@@ -56,6 +56,12 @@ public final class WidgetLoadClient {
     private volatile Histogram agent = histogram();
     private long pinger = -1;
     private volatile long lastAnswer;
+    private volatile boolean agentStreaming;
+    private volatile WebSocket agentStream;
+    private volatile long agentSeq;
+    private volatile String agentBase;
+    private volatile String agentToken;
+    private final AtomicLong agentReconnects = new AtomicLong();
 
     public static void main(String[] args) throws Exception {
         WidgetLoadClient client = new WidgetLoadClient();
@@ -173,8 +179,45 @@ public final class WidgetLoadClient {
         }
     }
 
+    /**
+     * The agent stream, as the inbox keeps it: it resumes from its last seq when the server drops it (a slow reader
+     * is closed with 1013), so no event is counted as lost that an agent would have got. Completes on its ready frame.
+     */
+    private Future<Void> openAgentStream(Long since) {
+        Promise<Void> ready = Promise.promise();
+        sockets.connect(new WebSocketConnectOptions().setAbsoluteURI(agentBase + (since == null ? "" : "?since=" + since))
+                .addHeader("Authorization", "Bearer " + agentToken)).onComplete(ar -> {
+                    if (ar.failed()) {
+                        ready.tryFail(ar.cause());
+                        reconnectAgent();
+                        return;
+                    }
+                    WebSocket stream = ar.result();
+                    agentStream = stream;
+                    stream.textMessageHandler(text -> {
+                        if (text.contains("\"type\":\"ready\"")) {
+                            ready.tryComplete();
+                        }
+                        onAgent(text);
+                    });
+                    stream.closeHandler(v -> reconnectAgent());
+                });
+        return ready.future();
+    }
+
+    private void reconnectAgent() {
+        if (agentStreaming) {
+            agentReconnects.incrementAndGet();
+            vertx.setTimer(100, t -> openAgentStream(agentSeq));
+        }
+    }
+
     private void onAgent(String text) {
         JsonObject frame = new JsonObject(text);
+        Long seq = frame.getLong("seq");
+        if (seq != null && seq > agentSeq) {
+            agentSeq = seq;
+        }
         if (!"message.created".equals(frame.getString("type"))) {
             return;
         }
@@ -196,22 +239,12 @@ public final class WidgetLoadClient {
         agent = histogram();
         awaitingReply.clear();
         awaitingAgent.clear();
-        WebSocket stream = null;
         if (isWidget) {
-            stream = sockets.connect(new WebSocketConnectOptions().setAbsoluteURI(
-                    c.getString("base").replaceFirst("^http", "ws") + "/api/v1/stream")
-                    .addHeader("Authorization", "Bearer " + c.getString("agentToken")))
-                    .await(120, TimeUnit.SECONDS);
-            // The agent stream starts "from now" when its session starts on the server: wait for its ready frame, or
-            // the first messages could be counted as lost.
-            Promise<Void> ready = Promise.promise();
-            stream.textMessageHandler(text -> {
-                if (text.contains("\"type\":\"ready\"")) {
-                    ready.tryComplete();
-                }
-                onAgent(text);
-            });
-            ready.future().await(120, TimeUnit.SECONDS);
+            agentBase = c.getString("base").replaceFirst("^http", "ws") + "/api/v1/stream";
+            agentToken = c.getString("agentToken");
+            agentReconnects.set(0);
+            agentStreaming = true;
+            openAgentStream(null).await(120, TimeUnit.SECONDS);
         }
         long total = (long) rate * seconds;
         long period = 1_000_000_000L / rate;
@@ -238,10 +271,12 @@ public final class WidgetLoadClient {
             LockSupport.parkNanos(10_000_000);
         }
         double elapsed = Math.max(1, lastAnswer - start) / 1e9;
+        agentStreaming = false;
+        WebSocket stream = agentStream;
         if (stream != null) {
             stream.close();
         }
-        return new JsonObject().put("event", "rate").put("sent", total)
+        return new JsonObject().put("event", "rate").put("agentReconnects", agentReconnects.get()).put("sent", total)
                 .put("answered", replies.getTotalCount()).put("lost", awaitingReply.size())
                 .put("achievedPerSecond", replies.getTotalCount() / elapsed)
                 .put("reply", summary(replies)).put("agent", isWidget ? summary(agent) : null)
