@@ -33,6 +33,7 @@ import io.throughline.delivery.DeliveryRepository;
 import io.throughline.delivery.Dispatcher;
 import io.throughline.delivery.OutboundAssembler;
 import io.throughline.demo.DemoData;
+import io.throughline.demo.DemoPage;
 import io.throughline.http.DeepLinkRoutes;
 import io.throughline.http.Endpoints;
 import io.throughline.http.HttpApi;
@@ -57,6 +58,10 @@ import io.throughline.store.EmbeddedDatabase;
 import io.throughline.store.Migrations;
 import io.throughline.store.PostgresServer;
 import io.throughline.store.ServerSecrets;
+import io.throughline.widget.SiteDirectory;
+import io.throughline.widget.VisitorActivity;
+import io.throughline.widget.WidgetChannel;
+import io.throughline.widget.WidgetConnector;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -78,6 +83,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -124,6 +130,10 @@ public final class Throughline implements AutoCloseable {
     private InboxService inboxService;
     private ConversationService conversationService;
     private WorkspaceService workspaces;
+
+    // The website chat widget (issue 3): open widget inboxes register in the site directory.
+    private SiteDirectory widgetSites;
+    private WidgetChannel widget;
 
     private Throughline(ThroughlineConfig config) {
         this.config = config;
@@ -187,6 +197,7 @@ public final class Throughline implements AutoCloseable {
         workspaces = new WorkspaceService(database, agentRepository);
         AuthService auth = new AuthService(database, agentRepository, sessions, config.auth(), clock);
         AgentService agents = new AgentService(database, agentRepository, sessions);
+        widgetSites = new SiteDirectory(database::sql);
         ConnectorRegistry registry = new ConnectorRegistry(builtInConnectors());
         inboxService = new InboxService(database, inboxes, registry, events, () -> supervisor, () -> publicUrl);
         conversationService = new ConversationService(database, conversations, new ConversationQueries(), messages,
@@ -220,15 +231,24 @@ public final class Throughline implements AutoCloseable {
         searchIndex.start();
         SearchService search = new SearchService(searchIndex, database);
 
+        // ---- The website chat widget (issue 3): sessions, visitor sockets, presence, typing, its routes. ----
+        widget = new WidgetChannel(new WidgetChannel.Parts(vertx, database, feed, events, ingest, attachments,
+                attachmentService, files, conversations, widgetSites, config, () -> publicUrl, clock));
+        widget.start();
+        DemoPage demoPage = new DemoPage(database, () -> publicUrl);
+
         endpoints = new Endpoints(new Authenticator(auth));
         HttpApi.Services services = new HttpApi.Services(config, database, migrations, auth, agents,
                 conversationService, contactService, merges, inboxService, inboxes, registry, () -> supervisor,
                 ingest, attachmentService, feed, () -> publicUrl, meters, streamsConnected,
-                config.dataDir().resolve("tmp"), () -> new JsonObject().put("search", searchIndex.health()),
+                config.dataDir().resolve("tmp"),
+                () -> new JsonObject().put("search", searchIndex.health()).put("widget", widget.health()),
                 search, searchIndex);
         BodyHandler extensionBody = BodyHandler.create(false).setBodyLimit(config.http().maxBodySize());
         Router router = HttpApi.router(vertx, services, endpoints, r -> {
             new DeepLinkRoutes(deepLinks).mount(r, endpoints, extensionBody);
+            widget.mount(r, endpoints);
+            demoPage.mount(r);
         });
         listen(router);
         searchIndex.publishControl(localUrl());
@@ -240,7 +260,7 @@ public final class Throughline implements AutoCloseable {
                 .forEach(e -> supervisor.refreshLater(e.data().getLong("inboxId"))));
         seedInboxes();
         if (firstStart != null && config.demo()) {
-            new DemoData(inboxService, ingest).seed(workspaces.first().orElseThrow());
+            new DemoData(inboxService, ingest, publicUrl).seed(workspaces.first().orElseThrow());
         }
 
         dispatcher = new Dispatcher(database, deliveries, new OutboundAssembler(replyTokens, files), supervisor,
@@ -261,7 +281,7 @@ public final class Throughline implements AutoCloseable {
 
     /** Built-in connectors that need server internals; the others (telegram) come through ServiceLoader. */
     private List<ChannelConnector> builtInConnectors() {
-        return List.of(new ApiConnector());
+        return List.of(new ApiConnector(), new WidgetConnector(widgetSites, database::sql));
     }
 
     private void createDirectories() {
@@ -370,6 +390,21 @@ public final class Throughline implements AutoCloseable {
         return feed;
     }
 
+    /** Whether widget visitors are online and what they have seen (the email fallback reads it). */
+    public VisitorActivity visitorActivity() {
+        return widget.activity();
+    }
+
+    /** The widget channel, for the benchmark's connection count. */
+    public WidgetChannel widget() {
+        return widget;
+    }
+
+    /** The demo shop page with the chat widget, when the demo widget inbox exists. */
+    public Optional<URI> demoUrl() {
+        return DemoPage.siteKey(database.sql()).map(key -> URI.create(publicUrl + DemoPage.PATH));
+    }
+
     /**
      * Graceful shutdown: stop accepting and drain HTTP, stop the outbox and the inboxes, the search index, the realtime
      * feed, the pool, Vert.x, and last the embedded PostgreSQL.
@@ -383,6 +418,9 @@ public final class Throughline implements AutoCloseable {
         }
         if (vertx != null) {
             timers.forEach(vertx::cancelTimer);
+        }
+        if (widget != null) {
+            quietly("widget", widget::stop);
         }
         if (dispatcher != null) {
             quietly("outbox", () -> dispatcher.stop(grace));

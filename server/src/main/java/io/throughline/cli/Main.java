@@ -78,6 +78,8 @@ public final class Main {
         text.append("\n  Throughline is running.\n\n");
         text.append("    Inbox:    ").append(url).append("/\n");
         text.append("    Health:   ").append(url).append("/health\n");
+        throughline.demoUrl().ifPresent(demo -> text.append("    Demo:     ").append(demo)
+                .append("  (a sample shop with the chat widget: write as a customer, answer in the inbox)\n"));
         text.append("    Data:     ").append(throughline.config().dataDir().toAbsolutePath().normalize())
                 .append(throughline.embeddedDatabase() ? "  (embedded PostgreSQL in pg/)" : "").append('\n');
         Throughline.FirstStart first = throughline.firstStart();

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -144,7 +145,53 @@ public final class ConfigLoader {
         }
         return new ThroughlineConfig(http, Path.of(dataDir), database, admin, auth, outbox, realtime, search,
                 logLevel, s.bool(Options.DEMO_ENABLED), List.copyOf(inboxes),
-                new ThroughlineConfig.Telegram(deepLinkTtl));
+                new ThroughlineConfig.Telegram(deepLinkTtl), widget(s));
+    }
+
+    private static ThroughlineConfig.Widget widget(Settings s) {
+        Duration heartbeat = s.duration(Options.WIDGET_HEARTBEAT);
+        if (heartbeat.toMillis() < 1000) {
+            s.problem(Options.WIDGET_HEARTBEAT, "must be at least 1s");
+        }
+        long maxUpload = s.size(Options.WIDGET_MAX_UPLOAD_SIZE);
+        if (maxUpload < 1024) {
+            s.problem(Options.WIDGET_MAX_UPLOAD_SIZE, "must be at least 1KB");
+        }
+        List<String> types = new ArrayList<>();
+        String typeList = s.string(Options.WIDGET_UPLOAD_TYPES);
+        for (String type : typeList == null ? new String[0] : typeList.split(",")) {
+            String clean = type.strip().toLowerCase(Locale.ROOT);
+            if (clean.isEmpty()) {
+                continue;
+            }
+            if (!clean.matches("[a-z0-9.+-]+/([a-z0-9.+-]+|\\*)")) {
+                s.problem(Options.WIDGET_UPLOAD_TYPES, "'" + type.strip() + "' is not a content type such as"
+                        + " image/png or image/*");
+            }
+            types.add(clean);
+        }
+        return new ThroughlineConfig.Widget(
+                heartbeat,
+                s.duration(Options.WIDGET_PRESENCE_GRACE),
+                s.integer(Options.WIDGET_MAX_MESSAGE_CHARS, 1, 100_000),
+                s.integer(Options.WIDGET_MESSAGES_PER_VISITOR, 1, 1_000_000),
+                s.integer(Options.WIDGET_MESSAGES_PER_IP, 1, 10_000_000),
+                positive(s, Options.WIDGET_RATE_WINDOW),
+                s.integer(Options.WIDGET_NEW_SESSIONS_PER_IP, 1, 10_000_000),
+                positive(s, Options.WIDGET_SESSION_WINDOW),
+                maxUpload,
+                List.copyOf(types),
+                s.bool(Options.WIDGET_WEB_SOCKET),
+                positive(s, Options.WIDGET_LONG_POLL),
+                positive(s, Options.WIDGET_FORGET_VISITORS_AFTER));
+    }
+
+    private static Duration positive(Settings s, Option option) {
+        Duration value = s.duration(option);
+        if (value.isZero()) {
+            s.problem(option, "must be longer than zero");
+        }
+        return value;
     }
 
     private static void readYaml(Path file, Map<String, String> values, Map<String, String> sources,

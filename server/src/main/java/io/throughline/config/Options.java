@@ -86,6 +86,34 @@ public final class Options {
 
     public static final Option TELEGRAM_DEEP_LINK_TTL = option("telegram.deepLinkTtl", OptionType.DURATION, "7d",
             "How long a Continue-on-Telegram link stays valid; each link works once.");
+    // The website chat widget (io.throughline.widget).
+    public static final Option WIDGET_HEARTBEAT = option("widget.heartbeat", OptionType.DURATION, "25s",
+            "How often a widget pings its socket; a socket silent for 3 heartbeats is closed.");
+    public static final Option WIDGET_PRESENCE_GRACE = option("widget.presenceGrace", OptionType.DURATION, "15s",
+            "How long a visitor still counts as online after their last tab disconnected (a reload does not flap).");
+    public static final Option WIDGET_MAX_MESSAGE_CHARS = option("widget.maxMessageChars", OptionType.INT, "5000",
+            "Longest visitor message, in characters; longer ones get 413.");
+    public static final Option WIDGET_MESSAGES_PER_VISITOR = option("widget.messagesPerVisitor", OptionType.INT,
+            "20", "Messages and uploads one visitor may send per widget.rateWindow (429 with Retry-After beyond).");
+    public static final Option WIDGET_MESSAGES_PER_IP = option("widget.messagesPerIp", OptionType.INT, "120",
+            "Messages and uploads one client IP may send per widget.rateWindow.");
+    public static final Option WIDGET_RATE_WINDOW = option("widget.rateWindow", OptionType.DURATION, "1m",
+            "Window of the per-visitor and per-IP message limits.");
+    public static final Option WIDGET_NEW_SESSIONS_PER_IP = option("widget.newSessionsPerIp", OptionType.INT, "30",
+            "New widget visitors one client IP may start per widget.sessionWindow.");
+    public static final Option WIDGET_SESSION_WINDOW = option("widget.sessionWindow", OptionType.DURATION, "10m",
+            "Window of the new-session limit.");
+    public static final Option WIDGET_MAX_UPLOAD_SIZE = option("widget.maxUploadSize", OptionType.SIZE, "10MB",
+            "Largest file a visitor may attach.");
+    public static final Option WIDGET_UPLOAD_TYPES = option("widget.uploadTypes", OptionType.STRING,
+            "image/png,image/jpeg,image/gif,image/webp,application/pdf,text/plain",
+            "Content types a visitor may attach (comma-separated; image/* allows every image type).");
+    public static final Option WIDGET_WEB_SOCKET = option("widget.webSocket", OptionType.BOOL, "true",
+            "Accept widget WebSockets; false makes every widget use the HTTP fallback (long polling).");
+    public static final Option WIDGET_LONG_POLL = option("widget.longPoll", OptionType.DURATION, "25s",
+            "How long an HTTP-fallback poll waits for news before answering empty.");
+    public static final Option WIDGET_FORGET_VISITORS_AFTER = option("widget.forgetVisitorsAfter",
+            OptionType.DURATION, "90d", "Visitors who never wrote are forgotten after this long without a session.");
 
     private static final List<Option> ALL = List.of(
             HTTP_HOST, HTTP_PORT, HTTP_PUBLIC_URL, HTTP_TRUST_PROXY, HTTP_MAX_BODY_SIZE, HTTP_SHUTDOWN_GRACE,
@@ -99,7 +127,11 @@ public final class Options {
             SEARCH_MAX_STALENESS, SEARCH_COMMIT_INTERVAL, SEARCH_RAM_BUFFER, SEARCH_BUILD_THREADS,
             LOG_LEVEL,
             DEMO_ENABLED,
-            TELEGRAM_DEEP_LINK_TTL);
+            TELEGRAM_DEEP_LINK_TTL,
+            WIDGET_HEARTBEAT, WIDGET_PRESENCE_GRACE, WIDGET_MAX_MESSAGE_CHARS, WIDGET_MESSAGES_PER_VISITOR,
+            WIDGET_MESSAGES_PER_IP, WIDGET_RATE_WINDOW, WIDGET_NEW_SESSIONS_PER_IP, WIDGET_SESSION_WINDOW,
+            WIDGET_MAX_UPLOAD_SIZE, WIDGET_UPLOAD_TYPES, WIDGET_WEB_SOCKET, WIDGET_LONG_POLL,
+            WIDGET_FORGET_VISITORS_AFTER);
 
     /** The YAML key holding inboxes to create at start (a list, so it has no environment override). */
     public static final String INBOXES_KEY = "inboxes";

@@ -22,7 +22,8 @@ public record ThroughlineConfig(
         String logLevel,
         boolean demo,
         List<InboxSeed> inboxes,
-        Telegram telegram) {
+        Telegram telegram,
+        Widget widget) {
 
     /** The HTTP listener. {@code publicUrl} is null until the port is known; see {@link #publicUrlFor(int)}. */
     public record Http(String host, int port, URI publicUrl, boolean trustProxy, long maxBodySize,
@@ -84,6 +85,17 @@ public record ThroughlineConfig(
      * @param buildThreads threads analyzing messages during a rebuild; 0 means one per CPU
      */
     public record Search(Duration maxStaleness, Duration commitInterval, long ramBufferBytes, int buildThreads) {
+    }
+
+    /**
+     * The website chat widget's server-wide limits (each widget inbox has its own look and rules in its config).
+     *
+     * @param uploadTypes allowed content types; {@code image/*} allows every image type
+     */
+    public record Widget(Duration heartbeat, Duration presenceGrace, int maxMessageChars, int messagesPerVisitor,
+                         int messagesPerIp, Duration rateWindow, int newSessionsPerIp, Duration sessionWindow,
+                         long maxUploadSize, List<String> uploadTypes, boolean webSocket, Duration longPoll,
+                         Duration forgetVisitorsAfter) {
     }
 
     /** An inbox declared in YAML, created at start when no inbox of that kind and name exists. */

@@ -8,13 +8,16 @@ import io.throughline.connector.InboxRef;
 import io.throughline.connector.Sender;
 import io.throughline.inbox.InboxService;
 import io.throughline.ingest.IngestService;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.net.URI;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Seeds a new installation so the inbox is not empty on first sight: an API inbox named "Demo shop" and customer
- * messages in English, Ukrainian, Polish and Russian, ingested like any other message.
+ * messages in English, Ukrainian, Polish and Russian, ingested like any other message; and a widget inbox for the
+ * sample shop page at {@code /demo}, whose origin (this server's) it allows.
  */
 public final class DemoData {
 
@@ -22,10 +25,12 @@ public final class DemoData {
 
     private final InboxService inboxes;
     private final IngestService ingest;
+    private final URI publicUrl;
 
-    public DemoData(InboxService inboxes, IngestService ingest) {
+    public DemoData(InboxService inboxes, IngestService ingest, URI publicUrl) {
         this.inboxes = inboxes;
         this.ingest = ingest;
+        this.publicUrl = publicUrl;
     }
 
     public void seed(long workspaceId) {
@@ -41,7 +46,15 @@ public final class DemoData {
                 "Здравствуйте! Подскажите, можно ли оплатить заказ картой при получении?");
         say(sink, "demo-5", "Emma Walker", "emma.walker@example.com",
                 "I attached photos of the box in my email yesterday, did you get them?");
-        log.info("demo data seeded workspace={} inbox={}", workspaceId, inbox.getLong("id"));
+        JsonObject widget = inboxes.create(workspaceId, "widget", DemoPage.WIDGET_INBOX, new JsonObject()
+                .put("allowedOrigins", new JsonArray().add(publicUrl.getScheme() + "://" + publicUrl.getAuthority()))
+                .put("title", "Northwind Outfitters")
+                .put("greeting", "Hi! Questions about an order, sizes or delivery? We usually answer in minutes.")
+                .put("offlineMessage", "We are offline right now. Leave your email and we will answer there.")
+                .put("colors", new JsonObject().put("primary", "#0f766e").put("onPrimary", "#ffffff"))
+                .put("preChatForm", new JsonObject().put("enabled", false))).inbox();
+        log.info("demo data seeded workspace={} inbox={} widgetInbox={}", workspaceId, inbox.getLong("id"),
+                widget.getLong("id"));
     }
 
     private static void say(InboundSink sink, String id, String name, String email, String text) {

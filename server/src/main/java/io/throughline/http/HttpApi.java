@@ -78,7 +78,8 @@ public final class HttpApi {
         router.route().handler(new RequestLog());
         router.route().handler(rc -> {
             rc.response().putHeader("X-Content-Type-Options", "nosniff")
-                    .putHeader("Referrer-Policy", "strict-origin-when-cross-origin");
+                    .putHeader("Referrer-Policy", "strict-origin-when-cross-origin")
+                    .putHeader("X-Frame-Options", "DENY");
             rc.next();
         });
         router.route("/api/*").handler(rc -> {

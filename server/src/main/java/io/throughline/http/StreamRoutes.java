@@ -152,6 +152,14 @@ final class StreamRoutes {
             }
         }
 
+        /** Typing and other transient signals: {@code {type, data}} without a seq, never replayed. */
+        @Override
+        public void onTransient(String type, JsonObject data) {
+            if (!closed && pending.get() < config.maxPendingEvents()) {
+                send(new JsonObject().put("type", type).put("data", data));
+            }
+        }
+
         @Override
         public void onOverflow(long lastDeliveredSeq) {
             close(SLOW_CONSUMER, "slow consumer: reconnect with since=" + lastSent);

@@ -152,6 +152,21 @@ public final class EventFeed {
         return subscription;
     }
 
+    /**
+     * Hands a transient signal (typing) to this node's live subscribers of its workspace, on the feed context. It
+     * bypasses the event log: no seq, no replay, no durability (other nodes hear of it through their own relay).
+     */
+    public void publishTransient(long workspaceId, String type, JsonObject data) {
+        Context ctx = context;
+        if (ctx != null) {
+            ctx.runOnContext(v -> {
+                for (FeedSubscription subscription : subscriptions) {
+                    subscription.transientSignal(workspaceId, type, data);
+                }
+            });
+        }
+    }
+
     public Future<Void> stop() {
         Promise<Void> done = Promise.promise();
         Context ctx = context;
@@ -345,6 +360,17 @@ public final class EventFeed {
                     log.error("event listener failed; cancelling its subscription", e);
                     cancel();
                 }
+            }
+        }
+
+        void transientSignal(long workspace, String type, JsonObject data) {
+            if (cancelled || catchingUp || (workspaceId != null && workspaceId != workspace)) {
+                return;
+            }
+            try {
+                listener.onTransient(type, data);
+            } catch (RuntimeException e) {
+                log.warn("event listener failed on a transient signal type={}: {}", type, e.toString());
             }
         }
 

@@ -1,5 +1,6 @@
 package io.throughline.realtime;
 
+import io.vertx.core.json.JsonObject;
 import java.util.List;
 
 /** Receives events in seq order, on the feed's context. Must not block. */
@@ -9,6 +10,13 @@ public interface EventListener {
 
     /** The subscriber fell too far behind and was dropped; it may subscribe again from its last seq. */
     default void onOverflow(long lastDeliveredSeq) {
+    }
+
+    /**
+     * A transient signal (typing): not in the event log, so it has no seq, is never replayed, and may be lost.
+     * Delivered only once the subscriber is live.
+     */
+    default void onTransient(String type, JsonObject data) {
     }
 
     /** Reading history failed; the subscription is over. */

@@ -16,6 +16,14 @@ public final class EventType {
     public static final String CONTACT_UNMERGED = "contact.unmerged";
     public static final String MERGE_SUGGESTED = "merge.suggested";
     public static final String INBOX_CHANGED = "inbox.changed";
+    /** A widget visitor came online or went offline: {visitorId, contactId, conversationId, online, lastSeenAt}. */
+    public static final String VISITOR_PRESENCE_CHANGED = "visitor.presence_changed";
+    /** A widget visitor saw the thread up to a message: {visitorId, contactId, conversationId, messageId, seenAt}. */
+    public static final String VISITOR_SEEN = "visitor.seen";
+    /** Transient (no seq, not in the log): a widget visitor is typing, {conversationId, visitorId, typing}. */
+    public static final String VISITOR_TYPING = "visitor.typing";
+    /** Transient (no seq, not in the log): an agent is typing a reply, {conversationId, agent, typing}. */
+    public static final String AGENT_TYPING = "agent.typing";
 
     private EventType() {
     }

@@ -1,0 +1,343 @@
+package io.throughline.bench;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.HdrHistogram.Histogram;
+
+/**
+ * The widget benchmark's load generator, in its own JVM so its sockets and heap do not count against the server
+ * (a process may hold ~20,000 open files here). It reads one JSON command per line on stdin and answers one JSON
+ * line on stdout. Latencies are measured from each message's intended send time (open loop), so a stalled server
+ * cannot hide its stalls by slowing the sender (coordinated omission).
+ */
+public final class WidgetLoadClient {
+
+    private static final long HIGHEST_MICROS = TimeUnit.MINUTES.toMicros(5);
+
+    private final Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
+    private final WebSocketClient sockets = vertx.createWebSocketClient(new WebSocketClientOptions()
+            .setConnectTimeout(30_000).setMaxFrameSize(65_536).setMaxConnections(100_000));
+    private final WebClient http = WebClient.create(vertx, new WebClientOptions().setKeepAlive(true),
+            new PoolOptions().setHttp1MaxSize(32));
+    private final List<WebSocket> echo = new ArrayList<>();
+    private final List<WebSocket> widget = new ArrayList<>();
+    private final Map<String, Long> awaitingReply = new ConcurrentHashMap<>();
+    private final Map<String, Long> awaitingAgent = new ConcurrentHashMap<>();
+    private final Map<WebSocket, Boolean> peakSockets = new ConcurrentHashMap<>();
+    private final AtomicBoolean peakRunning = new AtomicBoolean();
+    private final AtomicLong peakAcks = new AtomicLong();
+    private volatile Histogram replies = histogram();
+    private volatile Histogram agent = histogram();
+    private long pinger = -1;
+    private volatile long lastAnswer;
+    private volatile boolean agentStreaming;
+    private volatile WebSocket agentStream;
+    private volatile long agentSeq;
+    private volatile String agentBase;
+    private volatile String agentToken;
+    private final AtomicLong agentReconnects = new AtomicLong();
+
+    public static void main(String[] args) throws Exception {
+        WidgetLoadClient client = new WidgetLoadClient();
+        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        String line;
+        while ((line = in.readLine()) != null) {
+            JsonObject command = new JsonObject(line);
+            JsonObject answer;
+            try {
+                answer = client.handle(command);
+            } catch (Exception e) {
+                answer = new JsonObject().put("error", e.toString());
+            }
+            out.println(answer.encode());
+            if ("exit".equals(command.getString("cmd"))) {
+                break;
+            }
+        }
+        client.vertx.close().await(10, TimeUnit.SECONDS);
+        System.exit(0);
+    }
+
+    private JsonObject handle(JsonObject c) throws Exception {
+        return switch (c.getString("cmd")) {
+            case "connect-echo" -> connectEcho(c.getString("url"), c.getInteger("count"));
+            case "connect-widget" -> connectWidget(c);
+            case "rate" -> rate(c);
+            case "peak" -> peak(c);
+            case "close" -> close("echo".equals(c.getString("kind")) ? echo : widget);
+            case "exit" -> new JsonObject().put("event", "bye");
+            default -> throw new IllegalArgumentException("unknown command " + c.getString("cmd"));
+        };
+    }
+
+    private JsonObject connectEcho(String url, int count) throws Exception {
+        long started = System.nanoTime();
+        Semaphore inFlight = new Semaphore(256);
+        List<Future<WebSocket>> opened = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            inFlight.acquire();
+            Future<WebSocket> socket = sockets.connect(new WebSocketConnectOptions().setAbsoluteURI(url))
+                    .onComplete(ar -> inFlight.release());
+            opened.add(socket.onSuccess(ws -> ws.textMessageHandler(this::onEcho)));
+        }
+        for (Future<WebSocket> socket : opened) {
+            echo.add(socket.await(60, TimeUnit.SECONDS));
+        }
+        return new JsonObject().put("event", "connected").put("count", echo.size())
+                .put("ms", (System.nanoTime() - started) / 1_000_000);
+    }
+
+    private JsonObject connectWidget(JsonObject c) throws Exception {
+        String base = c.getString("base");
+        String origin = c.getString("origin");
+        JsonObject body = new JsonObject().put("siteKey", c.getString("siteKey"))
+                .put("pageUrl", origin + "/benchmark").put("pageTitle", "Benchmark");
+        long started = System.nanoTime();
+        Semaphore inFlight = new Semaphore(32);
+        List<Future<HttpResponse<Buffer>>> sessions = new ArrayList<>();
+        for (int i = 0; i < c.getInteger("count"); i++) {
+            inFlight.acquire();
+            sessions.add(http.postAbs(base + "/widget/v1/sessions").putHeader("Origin", origin)
+                    .sendJsonObject(body).onComplete(ar -> inFlight.release()));
+        }
+        long sessionsMs = (System.nanoTime() - started) / 1_000_000;
+        Semaphore connecting = new Semaphore(256);
+        List<Future<WebSocket>> opened = new ArrayList<>();
+        String wsBase = base.replaceFirst("^http", "ws");
+        for (Future<HttpResponse<Buffer>> session : sessions) {
+            HttpResponse<Buffer> response = session.await(120, TimeUnit.SECONDS);
+            if (response.statusCode() != 201) {
+                throw new IllegalStateException("session refused: " + response.statusCode() + " "
+                        + response.bodyAsString());
+            }
+            JsonObject answer = response.bodyAsJsonObject();
+            connecting.acquire();
+            Future<WebSocket> socket = sockets.connect(new WebSocketConnectOptions()
+                    .setAbsoluteURI(wsBase + answer.getJsonObject("socket").getString("url") + "&since="
+                            + answer.getLong("seq"))
+                    .addHeader("Origin", origin)).onComplete(ar -> connecting.release());
+            opened.add(socket.onSuccess(ws -> ws.textMessageHandler(text -> onWidget(ws, text))));
+        }
+        for (Future<WebSocket> socket : opened) {
+            widget.add(socket.await(60, TimeUnit.SECONDS));
+        }
+        // The frame pings every heartbeat; so do we, or the server closes silent sockets.
+        pinger = vertx.setPeriodic(20_000, t -> widget.forEach(ws -> ws.writeTextMessage("{\"type\":\"ping\"}")));
+        return new JsonObject().put("event", "connected").put("count", widget.size())
+                .put("ms", (System.nanoTime() - started) / 1_000_000).put("sessionsMs", sessionsMs);
+    }
+
+    private void onEcho(String text) {
+        Long intended = awaitingReply.remove(text);
+        if (intended != null) {
+            record(replies, intended);
+        }
+    }
+
+    private void onWidget(WebSocket ws, String text) {
+        if (!text.startsWith("{\"clientId\"") && !text.contains("\"type\":\"ack\"")) {
+            return;
+        }
+        JsonObject frame = new JsonObject(text);
+        if (!"ack".equals(frame.getString("type"))) {
+            return;
+        }
+        Long intended = awaitingReply.remove(frame.getString("clientId"));
+        if (intended != null) {
+            record(replies, intended);
+        }
+        if (peakRunning.get() && peakSockets.containsKey(ws)) {
+            peakAcks.incrementAndGet();
+            sendWidget(ws, UUID.randomUUID().toString());
+        }
+    }
+
+    /**
+     * The agent stream, as the inbox keeps it: it resumes from its last seq when the server drops it (a slow reader
+     * is closed with 1013), so no event is counted as lost that an agent would have got. Completes on its ready frame.
+     */
+    private Future<Void> openAgentStream(Long since) {
+        Promise<Void> ready = Promise.promise();
+        sockets.connect(new WebSocketConnectOptions().setAbsoluteURI(agentBase + (since == null ? "" : "?since=" + since))
+                .addHeader("Authorization", "Bearer " + agentToken)).onComplete(ar -> {
+                    if (ar.failed()) {
+                        ready.tryFail(ar.cause());
+                        reconnectAgent();
+                        return;
+                    }
+                    WebSocket stream = ar.result();
+                    agentStream = stream;
+                    stream.textMessageHandler(text -> {
+                        if (text.contains("\"type\":\"ready\"")) {
+                            ready.tryComplete();
+                        }
+                        onAgent(text);
+                    });
+                    stream.closeHandler(v -> reconnectAgent());
+                });
+        return ready.future();
+    }
+
+    private void reconnectAgent() {
+        if (agentStreaming) {
+            agentReconnects.incrementAndGet();
+            vertx.setTimer(100, t -> openAgentStream(agentSeq));
+        }
+    }
+
+    private void onAgent(String text) {
+        JsonObject frame = new JsonObject(text);
+        Long seq = frame.getLong("seq");
+        if (seq != null && seq > agentSeq) {
+            agentSeq = seq;
+        }
+        if (!"message.created".equals(frame.getString("type"))) {
+            return;
+        }
+        String externalId = frame.getJsonObject("data").getJsonObject("message").getString("externalId");
+        Long intended = externalId == null ? null : awaitingAgent.remove(externalId);
+        if (intended != null) {
+            record(agent, intended);
+        }
+    }
+
+    /** Open loop: message i is due at start + i / rate, whatever happened to the ones before it. */
+    private JsonObject rate(JsonObject c) throws Exception {
+        boolean isWidget = "widget".equals(c.getString("kind"));
+        List<WebSocket> pool = isWidget ? widget : echo;
+        int active = Math.min(c.getInteger("active"), pool.size());
+        int rate = c.getInteger("rate");
+        int seconds = c.getInteger("seconds");
+        replies = histogram();
+        agent = histogram();
+        awaitingReply.clear();
+        awaitingAgent.clear();
+        if (isWidget) {
+            agentBase = c.getString("base").replaceFirst("^http", "ws") + "/api/v1/stream";
+            agentToken = c.getString("agentToken");
+            agentReconnects.set(0);
+            agentStreaming = true;
+            openAgentStream(null).await(120, TimeUnit.SECONDS);
+        }
+        long total = (long) rate * seconds;
+        long period = 1_000_000_000L / rate;
+        long start = System.nanoTime() + 50_000_000;
+        for (long i = 0; i < total; i++) {
+            long due = start + i * period;
+            long wait = due - System.nanoTime();
+            if (wait > 0) {
+                LockSupport.parkNanos(wait);
+            }
+            WebSocket ws = pool.get((int) (i % active));
+            String id = UUID.randomUUID().toString();
+            awaitingReply.put(id, due);
+            if (isWidget) {
+                awaitingAgent.put(id, due);
+                ws.writeTextMessage("{\"type\":\"message\",\"clientId\":\"" + id + "\",\"body\":\"benchmark message "
+                        + i + "\"}");
+            } else {
+                ws.writeTextMessage(id);
+            }
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while ((!awaitingReply.isEmpty() || !awaitingAgent.isEmpty()) && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(10_000_000);
+        }
+        double elapsed = Math.max(1, lastAnswer - start) / 1e9;
+        agentStreaming = false;
+        WebSocket stream = agentStream;
+        if (stream != null) {
+            stream.close();
+        }
+        return new JsonObject().put("event", "rate").put("agentReconnects", agentReconnects.get()).put("sent", total)
+                .put("answered", replies.getTotalCount()).put("lost", awaitingReply.size())
+                .put("achievedPerSecond", replies.getTotalCount() / elapsed)
+                .put("reply", summary(replies)).put("agent", isWidget ? summary(agent) : null)
+                .put("agentLost", awaitingAgent.size());
+    }
+
+    /** Closed loop: each of {@code concurrency} visitors sends its next message as soon as the last is acked. */
+    private JsonObject peak(JsonObject c) {
+        int concurrency = Math.min(c.getInteger("concurrency"), widget.size());
+        int seconds = c.getInteger("seconds");
+        int warmup = c.getInteger("warmup", 3);
+        peakSockets.clear();
+        awaitingReply.clear();
+        widget.subList(widget.size() - concurrency, widget.size()).forEach(ws -> peakSockets.put(ws, true));
+        peakRunning.set(true);
+        peakSockets.keySet().forEach(ws -> sendWidget(ws, UUID.randomUUID().toString()));
+        LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(warmup));
+        long before = peakAcks.get();
+        long started = System.nanoTime();
+        LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(seconds));
+        long acks = peakAcks.get() - before;
+        double elapsed = (System.nanoTime() - started) / 1e9;
+        peakRunning.set(false);
+        return new JsonObject().put("event", "peak").put("concurrency", concurrency).put("acked", acks)
+                .put("perSecond", acks / elapsed);
+    }
+
+    private void sendWidget(WebSocket ws, String id) {
+        ws.writeTextMessage("{\"type\":\"message\",\"clientId\":\"" + id + "\",\"body\":\"peak\"}");
+    }
+
+    private JsonObject close(List<WebSocket> list) {
+        vertx.cancelTimer(pinger);
+        List<Future<Void>> closing = new ArrayList<>();
+        list.forEach(ws -> closing.add(ws.close()));
+        closing.forEach(f -> f.await());
+        int count = list.size();
+        list.clear();
+        return new JsonObject().put("event", "closed").put("count", count);
+    }
+
+    private void record(Histogram histogram, long intended) {
+        long now = System.nanoTime();
+        lastAnswer = now;
+        long micros = Math.max(1, (now - intended) / 1000);
+        synchronized (histogram) {
+            histogram.recordValue(Math.min(micros, HIGHEST_MICROS));
+        }
+    }
+
+    private static Histogram histogram() {
+        return new Histogram(HIGHEST_MICROS, 3);
+    }
+
+    private static JsonObject summary(Histogram h) {
+        synchronized (h) {
+            return new JsonObject().put("count", h.getTotalCount())
+                    .put("p50Ms", h.getValueAtPercentile(50) / 1000.0)
+                    .put("p99Ms", h.getValueAtPercentile(99) / 1000.0)
+                    .put("p999Ms", h.getValueAtPercentile(99.9) / 1000.0)
+                    .put("maxMs", h.getMaxValue() / 1000.0);
+        }
+    }
+}

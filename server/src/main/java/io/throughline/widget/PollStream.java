@@ -1,0 +1,85 @@
+package io.throughline.widget;
+
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One long poll of the HTTP fallback ({@code GET /widget/v1/messages?since=}): it catches up like a socket, then
+ * answers as soon as it has frames (gathering those that follow within a few milliseconds) or when the wait is
+ * over, with {@code {events, seq}}; the client polls again from {@code seq}. While polls keep coming the visitor
+ * counts as online: the presence grace covers the moment between two polls.
+ */
+final class PollStream extends VisitorStream {
+
+    private static final long GATHER_MS = 15;
+
+    private final RoutingContext rc;
+    private final Context context;
+    private final Vertx vertx;
+    private final WidgetChannel channel;
+    private final List<JsonObject> frames = new ArrayList<>();
+    private boolean answered;
+    private long gatherTimer = -1;
+    private long waitTimer = -1;
+
+    PollStream(RoutingContext rc, Context context, Viewer viewer, WidgetChannel channel, long since) {
+        super(viewer, channel.hub(), since);
+        this.rc = rc;
+        this.context = context;
+        this.vertx = rc.vertx();
+        this.channel = channel;
+    }
+
+    /** Runs off the event loop: presence and the catch-up touch PostgreSQL. */
+    void start(long since, long waitMs) {
+        channel.presence().connected(viewer);
+        channel.hub().attach(this, since);
+        synchronized (this) {
+            if (!answered) {
+                waitTimer = vertx.setTimer(Math.max(1, waitMs), t -> answer());
+            }
+        }
+        context.runOnContext(v -> rc.response().closeHandler(x -> answer()));
+    }
+
+    @Override
+    void write(JsonObject frame) {
+        synchronized (this) {
+            if (answered) {
+                return;
+            }
+            frames.add(frame);
+            if (gatherTimer < 0) {
+                gatherTimer = vertx.setTimer(GATHER_MS, t -> answer());
+            }
+        }
+    }
+
+    private void answer() {
+        List<JsonObject> out;
+        synchronized (this) {
+            if (answered) {
+                return;
+            }
+            answered = true;
+            vertx.cancelTimer(gatherTimer);
+            vertx.cancelTimer(waitTimer);
+            out = new ArrayList<>(frames);
+        }
+        long seq = position();
+        channel.hub().detach(this);
+        channel.presence().disconnected(viewer);
+        context.runOnContext(v -> {
+            if (!rc.response().ended() && !rc.response().closed()) {
+                rc.response().putHeader("Content-Type", "application/json; charset=utf-8")
+                        .putHeader("Cache-Control", "no-store")
+                        .end(new JsonObject().put("events", new JsonArray(out)).put("seq", seq).toBuffer());
+            }
+        });
+    }
+}

@@ -1,0 +1,80 @@
+package io.throughline.widget;
+
+import io.throughline.connector.InboxRef;
+import io.throughline.store.Sql;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Finds the widget inbox behind a site key or an inbox id. Every node opens every enabled inbox, and each open
+ * widget inbox registers here, so a lookup is a map read; a miss (the inbox is opening, or was just changed on
+ * another node) falls back to PostgreSQL, which stays the only source of truth.
+ */
+public final class SiteDirectory {
+
+    private static final Logger log = LoggerFactory.getLogger(SiteDirectory.class);
+    private static final String SELECT = "SELECT id, workspace_id, name, config FROM inboxes"
+            + " WHERE kind = 'widget' AND enabled AND deleted_at IS NULL";
+
+    private final Map<String, Site> byKey = new ConcurrentHashMap<>();
+    private final Map<Long, Site> byInbox = new ConcurrentHashMap<>();
+    private final Supplier<Sql> sql;
+
+    public SiteDirectory(Supplier<Sql> sql) {
+        this.sql = sql;
+    }
+
+    void register(Site site) {
+        Site previous = byInbox.put(site.inbox().id(), site);
+        if (previous != null && !previous.siteKey().equals(site.siteKey())) {
+            byKey.remove(previous.siteKey(), previous);
+        }
+        byKey.put(site.siteKey(), site);
+    }
+
+    void unregister(Site site) {
+        byInbox.remove(site.inbox().id(), site);
+        byKey.remove(site.siteKey(), site);
+    }
+
+    /** The enabled widget inbox with this site key. Blocks on a miss: call off the event loop. */
+    public Optional<Site> bySiteKey(String siteKey) {
+        Site open = byKey.get(siteKey);
+        if (open != null) {
+            return Optional.of(open);
+        }
+        return sql.get().one(SELECT + " AND config ->> 'siteKey' = $1", siteKey).flatMap(SiteDirectory::site);
+    }
+
+    /** The enabled widget inbox with this id. Blocks on a miss: call off the event loop. */
+    public Optional<Site> byInbox(long inboxId) {
+        Site open = byInbox.get(inboxId);
+        if (open != null) {
+            return Optional.of(open);
+        }
+        return sql.get().one(SELECT + " AND id = $1", inboxId).flatMap(SiteDirectory::site);
+    }
+
+    /** Whether any open widget inbox allows this origin (a CORS preflight does not say which site it is for). */
+    public boolean anyAllows(String origin) {
+        return byInbox.values().stream().anyMatch(s -> s.settings().allows(origin));
+    }
+
+    private static Optional<Site> site(Row row) {
+        JsonObject config = row.getJsonObject("config");
+        WidgetSettings.Parsed parsed = WidgetSettings.parse(config);
+        if (parsed.settings() == null) {
+            log.warn("widget inbox has an invalid stored config inbox={} problems={}", row.getLong("id"),
+                    parsed.problems());
+            return Optional.empty();
+        }
+        return Optional.of(new Site(new InboxRef(row.getLong("id"), row.getLong("workspace_id"),
+                WidgetConnector.KIND, row.getString("name")), parsed.settings()));
+    }
+}

@@ -1,0 +1,191 @@
+package io.throughline.widget;
+
+import io.throughline.failure.ThroughlineException;
+import io.throughline.failure.TooManyRequests;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One visitor tab's WebSocket ({@code GET /widget/v1/ws?token=&since=}). Frames are JSON objects with a
+ * {@code type}. From the client: {@code ping}, {@code message {clientId, body, attachmentIds}}, {@code typing
+ * {typing}}, {@code seen {messageId}}. To the client: {@code ready}, {@code pong {seq}}, {@code ack {clientId,
+ * messageId, status}} (after the commit), {@code nack {clientId, error}}, {@code message {seq, message}},
+ * {@code message.updated}, {@code seen {seq, messageId}}, {@code typing {typing, agent}}, {@code reset {seq}} and
+ * {@code error}. A bad frame gets an {@code error} frame and the socket stays open.
+ */
+final class SocketStream extends VisitorStream {
+
+    private static final Logger log = LoggerFactory.getLogger(SocketStream.class);
+    /** Close codes: 4401 ticket refused, 4408 silent client, 4409 the visitor was replaced; 1013 slow reader. */
+    static final short SLOW_CONSUMER = 1013;
+    static final short SILENT = 4408;
+    private static final int MAX_PENDING = 1_000;
+
+    private final ServerWebSocket socket;
+    private final WidgetChannel channel;
+    private final String ip;
+    private final Executor executor;
+    private final AtomicInteger pending = new AtomicInteger();
+    private CompletableFuture<Void> sends = CompletableFuture.completedFuture(null);
+    private volatile long lastHeard = System.nanoTime();
+    private volatile boolean stopped;
+    private final ReentrantLock registration = new ReentrantLock();
+    private boolean registered;
+
+    SocketStream(ServerWebSocket socket, Viewer viewer, WidgetChannel channel, long since, String ip,
+                 Executor executor) {
+        super(viewer, channel.hub(), since);
+        this.socket = socket;
+        this.channel = channel;
+        this.ip = ip;
+        this.executor = executor;
+    }
+
+    /** Sets the socket's handlers; on the event loop, right after the upgrade, so no frame is missed. */
+    void listen() {
+        socket.textMessageHandler(this::onText);
+        socket.binaryMessageHandler(b -> error(400, "binary frames are not accepted: send JSON text frames"));
+        socket.closeHandler(v -> stop());
+        socket.exceptionHandler(e -> log.debug("widget socket error visitor={}: {}", viewer.visitor().id(),
+                e.getMessage()));
+        write(new JsonObject().put("type", "ready").put("visitorId", viewer.publicId())
+                .put("heartbeatSeconds", channel.heartbeatSeconds()));
+    }
+
+    /** Joins presence and the hub; off the event loop, as both touch PostgreSQL. */
+    void start(long since) {
+        registration.lock();
+        try {
+            if (!stopped) {
+                channel.presence().connected(viewer);
+                registered = true;
+                channel.hub().attach(this, since);
+            }
+        } finally {
+            registration.unlock();
+        }
+    }
+
+    long silentForNanos() {
+        return System.nanoTime() - lastHeard;
+    }
+
+    @Override
+    void write(JsonObject frame) {
+        if (stopped) {
+            return;
+        }
+        if (pending.incrementAndGet() > MAX_PENDING) {
+            close(SLOW_CONSUMER, "too slow: reconnect with since=" + since());
+            return;
+        }
+        socket.writeTextMessage(frame.encode()).onComplete(ar -> pending.decrementAndGet());
+    }
+
+    private void onText(String text) {
+        lastHeard = System.nanoTime();
+        JsonObject frame;
+        try {
+            frame = new JsonObject(text);
+        } catch (DecodeException | ClassCastException e) {
+            log.debug("widget socket sent invalid JSON visitor={}", viewer.visitor().id());
+            error(400, "invalid JSON frame: send one JSON object per frame");
+            return;
+        }
+        String type = frame.getValue("type") instanceof String t ? t : "";
+        switch (type) {
+            case "ping" -> write(new JsonObject().put("type", "pong").put("seq", position()));
+            case "message" -> send(frame);
+            case "typing" -> channel.visitorTyping(viewer, Boolean.TRUE.equals(frame.getValue("typing")));
+            case "seen" -> seen(frame);
+            default -> error(400, "unknown frame type '" + type + "': use ping, message, typing or seen");
+        }
+    }
+
+    /** Messages of one tab are stored in the order sent; each is acked only after its commit. */
+    private void send(JsonObject frame) {
+        Object clientId = frame.getValue("clientId");
+        synchronized (this) {
+            sends = sends.thenRunAsync(() -> {
+                try {
+                    VisitorMessages.Ack ack = channel.messages().send(viewer, channel.messages().parse(frame), ip);
+                    channel.hub().adopt(this, ack.conversationId(), null);
+                    write(ack.toJson().put("type", "ack"));
+                } catch (ThroughlineException e) {
+                    write(new JsonObject().put("type", "nack").put("clientId", clientId).put("error", problem(e)));
+                } catch (RuntimeException e) {
+                    log.error("widget message failed visitor={}", viewer.visitor().id(), e);
+                    write(new JsonObject().put("type", "nack").put("clientId", clientId).put("error",
+                            new JsonObject().put("status", 500).put("title", "Internal server error")
+                                    .put("detail", "the message was not stored; it will be retried")));
+                }
+            }, executor);
+        }
+    }
+
+    private void seen(JsonObject frame) {
+        if (!(frame.getValue("messageId") instanceof Number id)) {
+            error(400, "seen needs a messageId");
+            return;
+        }
+        executor.execute(() -> {
+            try {
+                channel.receipts().seen(viewer, id.longValue());
+            } catch (ThroughlineException e) {
+                error(e.status(), e.getMessage());
+            } catch (RuntimeException e) {
+                log.warn("widget seen failed visitor={}: {}", viewer.visitor().id(), e.toString());
+            }
+        });
+    }
+
+    private void error(int status, String detail) {
+        write(new JsonObject().put("type", "error").put("error", new JsonObject().put("status", status)
+                .put("detail", detail)));
+    }
+
+    static JsonObject problem(ThroughlineException e) {
+        JsonObject problem = new JsonObject().put("status", e.status()).put("title", e.title())
+                .put("detail", e.getMessage());
+        if (e instanceof TooManyRequests limited) {
+            problem.put("retryAfterSeconds", limited.retryAfterSeconds());
+        }
+        return problem.mergeIn(e.extensions());
+    }
+
+    void close(short code, String reason) {
+        if (!stopped) {
+            log.info("widget socket closed by server visitor={} code={} reason={}", viewer.visitor().id(), code,
+                    reason);
+            socket.close(code, reason);
+            stop();
+        }
+    }
+
+    /** Called on the event loop when the socket closes; the unregistering waits for a start still running. */
+    private void stop() {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
+        executor.execute(() -> {
+            registration.lock();
+            try {
+                if (registered) {
+                    registered = false;
+                    channel.hub().detach(this);
+                    channel.presence().disconnected(viewer);
+                }
+            } finally {
+                registration.unlock();
+            }
+        });
+    }
+}

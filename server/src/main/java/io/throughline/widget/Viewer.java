@@ -1,0 +1,101 @@
+package io.throughline.widget;
+
+import io.throughline.connector.IdentityKind;
+import io.vertx.core.json.JsonObject;
+import java.util.Objects;
+
+/**
+ * Who is reading through one widget connection, and what they may see (ARCHITECTURE.md rule 2): an anonymous
+ * visitor, or one who only claimed an email, sees only the messages of its own session (what it wrote, and the
+ * replies sent to it); a visitor whose identity a valid HMAC proved sees the contact's whole thread, every channel.
+ * Private notes are never shown.
+ */
+final class Viewer {
+
+    private final Visitor visitor;
+    private final Site site;
+    private volatile Long conversationId;
+    private volatile Long contactId;
+    private volatile long seenUpTo;
+
+    Viewer(Visitor visitor, Site site, VisitorRepository.Thread thread) {
+        this.visitor = visitor;
+        this.site = site;
+        thread(thread);
+        this.seenUpTo = visitor.lastReadMessageId() == null ? 0 : visitor.lastReadMessageId();
+    }
+
+    Visitor visitor() {
+        return visitor;
+    }
+
+    Site site() {
+        return site;
+    }
+
+    long workspaceId() {
+        return visitor.workspaceId();
+    }
+
+    String publicId() {
+        return visitor.publicId();
+    }
+
+    /** The conversation this visitor's thread is in, or null before its first message. */
+    Long conversationId() {
+        return conversationId;
+    }
+
+    Long contactId() {
+        return contactId;
+    }
+
+    void thread(VisitorRepository.Thread thread) {
+        this.conversationId = thread == null ? null : thread.conversationId();
+        this.contactId = thread == null ? null : thread.contactId();
+    }
+
+    /** Adopts the conversation of the visitor's first message. */
+    void adopt(long conversation, Long contact) {
+        if (conversationId == null) {
+            conversationId = conversation;
+            if (contact != null) {
+                contactId = contact;
+            }
+        }
+    }
+
+    boolean wholeThread() {
+        return visitor.identified();
+    }
+
+    long seenUpTo() {
+        return seenUpTo;
+    }
+
+    void seen(long messageId) {
+        if (messageId > seenUpTo) {
+            seenUpTo = messageId;
+        }
+    }
+
+    /** Whether this visitor may see a message (the agent API's JSON of it) of the given conversation. */
+    boolean sees(Long conversation, JsonObject message) {
+        String kind = message.getString("kind");
+        if (!"in".equals(kind) && !"out".equals(kind)) {
+            return false;
+        }
+        return owns(message) || (wholeThread() && conversation != null && conversation.equals(conversationId));
+    }
+
+    /** Written by this visitor, or a reply addressed to it. */
+    boolean owns(JsonObject message) {
+        JsonObject metadata = message.getJsonObject("metadata");
+        if (metadata == null) {
+            return false;
+        }
+        JsonObject party = metadata.getJsonObject("in".equals(message.getString("kind")) ? "from" : "to");
+        return party != null && IdentityKind.WIDGET_VISITOR.wireName().equals(party.getString("kind"))
+                && Objects.equals(visitor.publicId(), party.getString("value"));
+    }
+}

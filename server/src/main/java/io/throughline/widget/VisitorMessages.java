@@ -1,0 +1,313 @@
+package io.throughline.widget;
+
+import io.throughline.attachment.Attachment;
+import io.throughline.attachment.AttachmentRepository;
+import io.throughline.attachment.AttachmentService;
+import io.throughline.config.ThroughlineConfig;
+import io.throughline.connector.Identity;
+import io.throughline.connector.IdentityKind;
+import io.throughline.connector.InboundAttachment;
+import io.throughline.connector.InboundMessage;
+import io.throughline.connector.IngestReceipt;
+import io.throughline.connector.Sender;
+import io.throughline.connector.StoredFile;
+import io.throughline.failure.Conflict;
+import io.throughline.failure.Forbidden;
+import io.throughline.failure.Invalid;
+import io.throughline.failure.NotFound;
+import io.throughline.failure.PayloadTooLarge;
+import io.throughline.ingest.IngestService;
+import io.throughline.store.Database;
+import io.throughline.store.Sql;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What a visitor writes and reads. Every message goes through {@link IngestService} (the single ingest path) with
+ * the frame's client UUID as its external id, so a resend after a lost ack stores nothing twice; the answer (the
+ * ack) is given only after the commit.
+ */
+final class VisitorMessages {
+
+    private static final Logger log = LoggerFactory.getLogger(VisitorMessages.class);
+    static final int MAX_ATTACHMENTS = 10;
+    private static final int MAX_PAGE = 100;
+
+    private final Database database;
+    private final IngestService ingest;
+    private final VisitorRepository visitors;
+    private final AttachmentRepository attachments;
+    private final AttachmentService files;
+    private final ThroughlineConfig.Widget config;
+    private final RateLimiter perVisitor;
+    private final RateLimiter perIp;
+    private final LongSupplier position;
+
+    VisitorMessages(Database database, IngestService ingest, VisitorRepository visitors,
+                    AttachmentRepository attachments, AttachmentService files, ThroughlineConfig.Widget config,
+                    LongSupplier position, Clock clock) {
+        this.database = database;
+        this.ingest = ingest;
+        this.visitors = visitors;
+        this.attachments = attachments;
+        this.files = files;
+        this.config = config;
+        this.perVisitor = new RateLimiter(clock, config.messagesPerVisitor(), config.rateWindow());
+        this.perIp = new RateLimiter(clock, config.messagesPerIp(), config.rateWindow());
+        this.position = position;
+    }
+
+    /** A message as the visitor's frame sends it. */
+    record Outgoing(String clientId, String body, List<Long> attachmentIds) {
+    }
+
+    /** The committed result, which the frame takes as the ack. */
+    record Ack(String clientId, long messageId, long conversationId, boolean duplicate) {
+        JsonObject toJson() {
+            return new JsonObject().put("clientId", clientId).put("messageId", messageId)
+                    .put("status", duplicate ? "duplicate" : "stored");
+        }
+    }
+
+    /** Reads and checks a message's fields, every problem at once. */
+    Outgoing parse(JsonObject json) {
+        List<Invalid.FieldError> errors = new ArrayList<>();
+        String clientId = clientId(json.getValue("clientId"), errors);
+        Object bodyValue = json.getValue("body");
+        String body = "";
+        if (bodyValue != null && !(bodyValue instanceof String)) {
+            errors.add(new Invalid.FieldError("body", "must be a string"));
+        } else if (bodyValue != null) {
+            body = ((String) bodyValue).strip();
+        }
+        List<Long> ids = new ArrayList<>();
+        Object list = json.getValue("attachmentIds");
+        if (list != null) {
+            if (!(list instanceof JsonArray array) || array.size() > MAX_ATTACHMENTS) {
+                errors.add(new Invalid.FieldError("attachmentIds", "must be a list of at most " + MAX_ATTACHMENTS
+                        + " upload ids"));
+            } else {
+                for (Object id : array) {
+                    if (id instanceof Number number && number.longValue() > 0) {
+                        ids.add(number.longValue());
+                    } else {
+                        errors.add(new Invalid.FieldError("attachmentIds", "must hold upload ids"));
+                        break;
+                    }
+                }
+            }
+        }
+        if (errors.isEmpty() && body.isEmpty() && ids.isEmpty()) {
+            errors.add(new Invalid.FieldError("body", "is required (or attach a file)"));
+        }
+        if (!errors.isEmpty()) {
+            throw new Invalid("the message is invalid: " + errors.stream().map(e -> e.field() + " " + e.message())
+                    .reduce((a, b) -> a + "; " + b).orElse(""), errors);
+        }
+        if (body.length() > config.maxMessageChars()) {
+            throw new PayloadTooLarge("the message is longer than " + config.maxMessageChars() + " characters");
+        }
+        return new Outgoing(clientId, body, List.copyOf(ids));
+    }
+
+    /** Stores the message (once per client id) and returns after the commit. */
+    Ack send(Viewer viewer, Outgoing message, String ip) {
+        Visitor visitor = viewer.visitor();
+        perVisitor.acquire(visitor.publicId(), "you are sending messages too fast; wait a moment");
+        perIp.acquire(ip, "too many messages from this address; wait a moment");
+        InboundMessage.Builder builder = InboundMessage.builder(message.clientId(), sender(visitor))
+                .text(message.body())
+                .metadata(new JsonObject().put("widget", new JsonObject()
+                        .put("visitorId", visitor.publicId())
+                        .put("pageUrl", visitor.context().getString("pageUrl"))
+                        .put("pageTitle", visitor.context().getString("pageTitle"))));
+        if (!message.attachmentIds().isEmpty()) {
+            List<VisitorRepository.Upload> uploads = visitors.uploads(database.sql(), visitor,
+                    message.attachmentIds());
+            if (uploads.size() != message.attachmentIds().size()) {
+                throw Invalid.field("attachmentIds", "unknown upload ids: upload each file first");
+            }
+            for (VisitorRepository.Upload upload : uploads) {
+                builder.attachment(InboundAttachment.of(new StoredFile(upload.sha256(), upload.size(),
+                        upload.filename(), upload.contentType())));
+            }
+        }
+        IngestReceipt receipt = ingest.accept(viewer.site().inbox(), builder.build());
+        return switch (receipt.outcome()) {
+            case STORED -> {
+                viewer.adopt(receipt.conversationId(), receipt.contactId());
+                yield new Ack(message.clientId(), receipt.messageId(), receipt.conversationId(), false);
+            }
+            case DUPLICATE -> {
+                requireOwn(viewer, receipt.messageId());
+                yield new Ack(message.clientId(), receipt.messageId(), receipt.conversationId(), true);
+            }
+            case BLOCKED -> throw new Forbidden("this conversation is closed");
+            case NOT_FOUND -> throw new IllegalStateException("ingest answered NOT_FOUND to a new message");
+        };
+    }
+
+    /**
+     * The visitor's identities for ingest. Its own widget identity comes first: ingest records it as the message's
+     * sender, so a reply goes back to this visitor. A proven identity then joins the customer's contact; claimed
+     * ones (the pre-chat form) are only attached, and at most suggest a merge to agents.
+     */
+    private static Sender sender(Visitor visitor) {
+        List<Identity> identities = new ArrayList<>();
+        identities.add(Identity.proven(IdentityKind.WIDGET_VISITOR, visitor.publicId()));
+        JsonObject identity = visitor.identity();
+        if (identity != null) {
+            if (identity.getString("externalId") != null) {
+                identities.add(Identity.proven(IdentityKind.EXTERNAL_ID, identity.getString("externalId")));
+            }
+            if (identity.getString("email") != null) {
+                identities.add(Identity.proven(IdentityKind.EMAIL, identity.getString("email")));
+            }
+        }
+        JsonObject profile = visitor.profile();
+        claimed(identities, IdentityKind.EMAIL, profile.getString("email"));
+        claimed(identities, IdentityKind.PHONE, profile.getString("phone"));
+        claimed(identities, IdentityKind.EXTERNAL_ID, profile.getString("externalId"));
+        // The anonymous visitor this browser was before it identified: the agent may merge the two threads.
+        claimed(identities, IdentityKind.WIDGET_VISITOR, visitor.previousPublicId());
+        return new Sender(visitor.name(), identities);
+    }
+
+    private static void claimed(List<Identity> identities, IdentityKind kind, String value) {
+        if (value != null && identities.stream().noneMatch(i -> i.kind() == kind && i.value().equals(value))) {
+            identities.add(Identity.claimed(kind, value));
+        }
+    }
+
+    /** A client id can only be replayed by the visitor that first used it. */
+    private void requireOwn(Viewer viewer, long messageId) {
+        boolean own = database.sql().one("""
+                SELECT 1 FROM messages WHERE workspace_id = $1 AND id = $2
+                  AND metadata -> 'from' ->> 'kind' = 'widget_visitor' AND metadata -> 'from' ->> 'value' = $3""",
+                viewer.workspaceId(), messageId, viewer.publicId()).isPresent();
+        if (!own) {
+            log.info("widget client id reused by another visitor inbox={} visitor={}", viewer.site().inbox().id(),
+                    viewer.visitor().id());
+            throw new Conflict("this clientId was already used: send each message with a fresh UUID");
+        }
+    }
+
+    /**
+     * The visitor's view of its thread, newest page first in the database and oldest first in the answer, with
+     * the seq to resume the live stream from. The seq is read before the messages: anything committed in between
+     * arrives again through the stream, and the frame keeps each message once by id.
+     */
+    JsonObject history(Viewer viewer, Long before, int limit) {
+        long seq = position.getAsLong();
+        int size = Math.max(1, Math.min(MAX_PAGE, limit));
+        Long conversation = viewer.conversationId();
+        JsonArray out = new JsonArray();
+        boolean more = false;
+        if (conversation != null) {
+            Sql sql = database.sql();
+            List<Row> rows = new ArrayList<>(page(sql, viewer, conversation, before, size + 1));
+            more = rows.size() > size;
+            if (more) {
+                rows = rows.subList(0, size);
+            }
+            Map<Long, List<Attachment>> files = attachments.forMessages(sql, viewer.workspaceId(),
+                    rows.stream().map(r -> r.getLong("id")).toList());
+            List<JsonObject> messages = new ArrayList<>();
+            for (Row row : rows) {
+                messages.add(VisitorView.message(agentShape(row, files.getOrDefault(row.getLong("id"), List.of())),
+                        viewer));
+            }
+            Collections.reverse(messages);
+            messages.forEach(out::add);
+        }
+        return new JsonObject().put("messages", out).put("seq", seq)
+                .put("nextBefore", more && !out.isEmpty() ? out.getJsonObject(0).getLong("id") : null)
+                .put("seenUpTo", viewer.seenUpTo() == 0 ? null : viewer.seenUpTo());
+    }
+
+    private static List<Row> page(Sql sql, Viewer viewer, long conversation, Long before, int limit) {
+        String own = viewer.wholeThread() ? "" : """
+                 AND ((m.kind = 'in' AND m.metadata -> 'from' ->> 'kind' = 'widget_visitor'
+                       AND m.metadata -> 'from' ->> 'value' = $5)
+                   OR (m.kind = 'out' AND m.metadata -> 'to' ->> 'kind' = 'widget_visitor'
+                       AND m.metadata -> 'to' ->> 'value' = $5))""";
+        List<Row> rows = new ArrayList<>();
+        sql.rows("""
+                SELECT m.id, m.conversation_id, m.kind, m.channel, m.author_type, m.body, m.external_id, m.metadata,
+                       m.created_at, m.edited_at, ag.name AS agent_name, ct.name AS contact_name
+                FROM messages m
+                LEFT JOIN agents ag ON ag.id = m.author_agent_id
+                LEFT JOIN contacts ct ON ct.id = m.author_contact_id
+                WHERE m.workspace_id = $1 AND m.conversation_id = $2 AND m.kind IN ('in', 'out')
+                  AND ($3::bigint IS NULL OR (m.created_at, m.id) < (SELECT b.created_at, b.id FROM messages b
+                                                                     WHERE b.workspace_id = $1 AND b.id = $3))"""
+                + own + " ORDER BY m.created_at DESC, m.id DESC LIMIT $4",
+                viewer.wholeThread() ? new Object[] {viewer.workspaceId(), conversation, before, limit}
+                        : new Object[] {viewer.workspaceId(), conversation, before, limit, viewer.publicId()})
+                .forEach(rows::add);
+        return rows;
+    }
+
+    private static JsonObject agentShape(Row row, List<Attachment> files) {
+        JsonArray attachmentJson = new JsonArray();
+        files.forEach(a -> attachmentJson.add(a.toJson()));
+        String authorType = row.getString("author_type");
+        return new JsonObject()
+                .put("id", row.getLong("id"))
+                .put("kind", row.getString("kind"))
+                .put("channel", row.getString("channel"))
+                .put("externalId", row.getString("external_id"))
+                .put("metadata", row.getJsonObject("metadata"))
+                .put("author", new JsonObject().put("type", authorType).put("name",
+                        "agent".equals(authorType) ? row.getString("agent_name") : row.getString("contact_name")))
+                .put("body", row.getString("body"))
+                .put("attachments", attachmentJson)
+                .put("createdAt", Visitor.instant(row.getOffsetDateTime("created_at")).toString())
+                .put("editedAt", Objects.toString(Visitor.instant(row.getOffsetDateTime("edited_at")), null));
+    }
+
+    /** A file of a message this visitor may see; 404 for any other (its existence is not revealed). */
+    AttachmentService.Download attachment(Viewer viewer, long id) {
+        Row row = database.sql().one("""
+                SELECT m.conversation_id, m.kind, m.metadata FROM attachments a JOIN messages m ON m.id = a.message_id
+                WHERE a.workspace_id = $1 AND a.id = $2""", viewer.workspaceId(), id)
+                .orElseThrow(() -> new NotFound("no attachment " + id));
+        JsonObject message = new JsonObject().put("kind", row.getString("kind"))
+                .put("metadata", row.getJsonObject("metadata"));
+        if (!viewer.sees(row.getLong("conversation_id"), message)) {
+            throw new NotFound("no attachment " + id);
+        }
+        return files.download(viewer.workspaceId(), id);
+    }
+
+    /** Validates a client id: a UUID, kept in its canonical lower-case form. */
+    private static String clientId(Object value, List<Invalid.FieldError> errors) {
+        if (!(value instanceof String text) || text.length() != 36) {
+            errors.add(new Invalid.FieldError("clientId", "must be a UUID the frame generated for this message"));
+            return null;
+        }
+        try {
+            return UUID.fromString(text).toString().toLowerCase(Locale.ROOT);
+        } catch (IllegalArgumentException e) {
+            errors.add(new Invalid.FieldError("clientId", "must be a UUID the frame generated for this message"));
+            return null;
+        }
+    }
+
+    void sweep() {
+        perVisitor.sweep();
+        perIp.sweep();
+    }
+}

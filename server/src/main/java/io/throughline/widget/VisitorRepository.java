@@ -1,0 +1,96 @@
+package io.throughline.widget;
+
+import io.throughline.connector.IdentityKind;
+import io.throughline.store.Sql;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/** SQL for widget visitors and their pending uploads. */
+final class VisitorRepository {
+
+    /** Where a visitor's thread is: the contact that owns its principal identity, and that contact's conversation. */
+    record Thread(long contactId, Long conversationId, boolean blocked) {
+    }
+
+    /** A file a visitor uploaded and may attach to a message. */
+    record Upload(long id, String sha256, long size, String filename, String contentType) {
+    }
+
+    Visitor insert(Sql sql, long workspaceId, long inboxId, String publicId, byte[] tokenHash, IdentityKind kind,
+                   String value, JsonObject identity, JsonObject profile, JsonObject context, String previous) {
+        return Visitor.from(sql.single("""
+                INSERT INTO widget_visitors (workspace_id, inbox_id, public_id, token_hash, principal_kind,
+                                             principal_value, identity, profile, context, previous_public_id)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                RETURNING""" + " " + Visitor.COLUMNS, workspaceId, inboxId, publicId,
+                Buffer.buffer(tokenHash), kind.wireName(), value, identity, profile, context,
+                previous));
+    }
+
+    Optional<Visitor> byToken(Sql sql, byte[] tokenHash) {
+        return sql.one("SELECT " + Visitor.COLUMNS + " FROM widget_visitors WHERE token_hash = $1",
+                Buffer.buffer(tokenHash)).map(Visitor::from);
+    }
+
+    Optional<Visitor> byId(Sql sql, long id) {
+        return sql.one("SELECT " + Visitor.COLUMNS + " FROM widget_visitors WHERE id = $1", id).map(Visitor::from);
+    }
+
+    /** Records where the visitor is now (page, locale, user agent, IP) and that the token was used. */
+    Visitor touch(Sql sql, long workspaceId, long id, JsonObject context) {
+        return Visitor.from(sql.single("UPDATE widget_visitors SET context = context || $3, last_active_at = now()"
+                + " WHERE workspace_id = $1 AND id = $2 RETURNING " + Visitor.COLUMNS, workspaceId, id, context));
+    }
+
+    Visitor mergeProfile(Sql sql, long workspaceId, long id, JsonObject profile) {
+        return Visitor.from(sql.single("UPDATE widget_visitors SET profile = profile || $3"
+                + " WHERE workspace_id = $1 AND id = $2 RETURNING " + Visitor.COLUMNS, workspaceId, id, profile));
+    }
+
+    Optional<Thread> thread(Sql sql, Visitor visitor) {
+        return sql.one("""
+                SELECT ct.id AS contact_id, ct.blocked, c.id AS conversation_id
+                FROM identities i
+                JOIN contacts ct ON ct.id = i.contact_id
+                LEFT JOIN conversations c ON c.contact_id = ct.id AND c.merged_into_id IS NULL
+                WHERE i.workspace_id = $1 AND i.kind = $2 AND i.value = $3 AND i.proven""",
+                visitor.workspaceId(), visitor.principalKind().wireName(), visitor.principalValue())
+                .map(r -> new Thread(r.getLong("contact_id"), r.getLong("conversation_id"), r.getBoolean("blocked")));
+    }
+
+    /**
+     * Deletes up to {@code limit} visitors that never wrote (no contact holds their widget identity), are offline,
+     * and have had no session since {@code cutoff}; their pending uploads and presence rows go with them. Also
+     * deletes uploads no message took within a day. Spans every workspace: it is housekeeping, not tenant reads.
+     */
+    int forgetIdle(Sql sql, Instant cutoff, int limit) {
+        int visitors = sql.update("""
+                DELETE FROM widget_visitors WHERE id IN (
+                    SELECT v.id FROM widget_visitors v
+                    WHERE v.last_active_at < $1 AND NOT v.online
+                      AND NOT EXISTS (SELECT 1 FROM identities i WHERE i.workspace_id = v.workspace_id
+                                      AND i.kind = 'widget_visitor' AND i.value = v.public_id)
+                    LIMIT $2)""", cutoff, limit);
+        sql.update("DELETE FROM widget_uploads WHERE created_at < now() - interval '1 day'");
+        return visitors;
+    }
+
+    Upload insertUpload(Sql sql, Visitor visitor, String sha256, long size, String filename, String contentType) {
+        long id = sql.single("""
+                INSERT INTO widget_uploads (workspace_id, visitor_id, sha256, size, filename, content_type)
+                VALUES ($1, $2, $3, $4, $5, $6) RETURNING id""", visitor.workspaceId(), visitor.id(), sha256, size,
+                filename, contentType).getLong("id");
+        return new Upload(id, sha256, size, filename, contentType);
+    }
+
+    List<Upload> uploads(Sql sql, Visitor visitor, List<Long> ids) {
+        return sql.list("""
+                SELECT id, sha256, size, filename, content_type FROM widget_uploads
+                WHERE workspace_id = $1 AND visitor_id = $2 AND id = ANY($3) ORDER BY id""",
+                r -> new Upload(r.getLong("id"), r.getString("sha256"), r.getLong("size"), r.getString("filename"),
+                        r.getString("content_type")), visitor.workspaceId(), visitor.id(), ids.toArray(new Long[0]));
+    }
+}

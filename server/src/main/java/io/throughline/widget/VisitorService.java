@@ -1,0 +1,320 @@
+package io.throughline.widget;
+
+import io.throughline.agent.Tokens;
+import io.throughline.config.ThroughlineConfig;
+import io.throughline.connector.IdentityKind;
+import io.throughline.contact.Identities;
+import io.throughline.failure.Conflict;
+import io.throughline.failure.Forbidden;
+import io.throughline.failure.Invalid;
+import io.throughline.failure.NotFound;
+import io.throughline.failure.Unauthorized;
+import io.throughline.store.Database;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Widget sessions ({@code POST /widget/v1/sessions}): checks the site key and the page's origin, proves or only
+ * records the visitor's identity, and resumes the visitor the frame's token names or starts a new one.
+ *
+ * <p>A token only ever resumes a visitor of the same kind: an anonymous token stays anonymous, and an identified
+ * visitor is resumed only with a fresh, valid HMAC for the same person. So a browser that a logged-in customer
+ * left (without the site calling {@code reset}) shows the next, anonymous person nothing of theirs.
+ */
+public final class VisitorService {
+
+    private static final Logger log = LoggerFactory.getLogger(VisitorService.class);
+
+    private final Database database;
+    private final VisitorRepository visitors;
+    private final SiteDirectory sites;
+    private final SocketTickets tickets;
+    private final RateLimiter newSessions;
+    private final ThroughlineConfig.Widget config;
+    private final LongSupplier position;
+    private final Clock clock;
+
+    VisitorService(Database database, VisitorRepository visitors, SiteDirectory sites, SocketTickets tickets,
+                   ThroughlineConfig.Widget config, LongSupplier position, Clock clock) {
+        this.database = database;
+        this.visitors = visitors;
+        this.sites = sites;
+        this.tickets = tickets;
+        this.newSessions = new RateLimiter(clock, config.newSessionsPerIp(), config.sessionWindow());
+        this.config = config;
+        this.position = position;
+        this.clock = clock;
+    }
+
+    /** What a site passes through {@code Throughline('identify', ...)}; only the hmac makes it proven. */
+    record IdentityClaim(String externalId, String email, String name, String hmac) {
+    }
+
+    /**
+     * One session request.
+     *
+     * @param origin the request's Origin header
+     * @param hostOrigin the origin of the page embedding the frame, as the frame learned it from postMessage
+     * @param ownOrigins this server's own origins (the frame is served from them)
+     * @param context page URL and title, locale, user agent and IP, kept for agents
+     */
+    record SessionRequest(String siteKey, String visitorToken, IdentityClaim identity, String origin,
+                          String hostOrigin, Set<String> ownOrigins, String ip, JsonObject context) {
+    }
+
+    /** A started or resumed session: the answer's JSON, and whether a new visitor was created. */
+    record Session(boolean created, JsonObject json) {
+    }
+
+    private sealed interface Proof permits Anonymous, Claimed, Proven {
+    }
+
+    private record Anonymous() implements Proof {
+    }
+
+    private record Claimed(JsonObject profile) implements Proof {
+    }
+
+    private record Proven(IdentityKind kind, String value, JsonObject identity) implements Proof {
+    }
+
+    Session start(SessionRequest request) {
+        Site site = sites.bySiteKey(request.siteKey())
+                .orElseThrow(() -> new NotFound("no widget with this siteKey (it may have been disabled)"));
+        requireOrigin(site, request.origin(), request.hostOrigin(), request.ownOrigins());
+        Proof proof = proof(site, request.identity());
+        Optional<Visitor> existing = request.visitorToken() == null ? Optional.empty()
+                : visitors.byToken(database.sql(), Tokens.sha256(request.visitorToken()))
+                        .filter(v -> v.inboxId() == site.inbox().id());
+        if (request.visitorToken() != null && existing.isEmpty()) {
+            log.info("widget session with an unknown visitor token, starting a new visitor inbox={}",
+                    site.inbox().id());
+        }
+        if (existing.isPresent() && resumable(existing.get(), proof)) {
+            Visitor visitor = resume(existing.get(), proof, request.context());
+            return new Session(false, answer(site, visitor, request.visitorToken()));
+        }
+        newSessions.acquire(request.ip(), "too many new chat sessions from this address; try again later");
+        String token = "tlv_" + Tokens.random(32);
+        Visitor visitor = create(site, proof, token, request.context(),
+                existing.filter(v -> !v.identified()).map(Visitor::publicId).orElse(null));
+        log.info("widget visitor started inbox={} visitor={} identified={}", site.inbox().id(), visitor.id(),
+                visitor.identified());
+        return new Session(true, answer(site, visitor, token));
+    }
+
+    /** The visitor a bearer token names, with its site and thread; 401 for an unknown token. */
+    Viewer authenticate(String authorization) {
+        String token = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
+                ? authorization.substring(7).strip() : null;
+        if (token == null || token.isEmpty()) {
+            throw new Unauthorized("send the visitor token from POST /widget/v1/sessions as Authorization: Bearer");
+        }
+        Visitor visitor = visitors.byToken(database.sql(), Tokens.sha256(token))
+                .orElseThrow(() -> new Unauthorized("unknown visitor token: start a new session"));
+        return viewer(visitor);
+    }
+
+    /** The visitor a socket ticket names; empty when the ticket is forged or expired. */
+    Optional<Viewer> byTicket(String ticket) {
+        return tickets.verify(ticket).flatMap(id -> visitors.byId(database.sql(), id)).map(this::viewer);
+    }
+
+    Viewer viewer(Visitor visitor) {
+        Site site = sites.byInbox(visitor.inboxId())
+                .orElseThrow(() -> new Conflict("this chat widget was disabled or removed"));
+        return new Viewer(visitor, site, visitors.thread(database.sql(), visitor).orElse(null));
+    }
+
+    /** Re-reads where a viewer's thread is (after a merge moved it). */
+    void refresh(Viewer viewer) {
+        viewer.thread(visitors.thread(database.sql(), viewer.visitor()).orElse(null));
+    }
+
+    /** The pre-chat form: what the visitor typed is kept as claimed, and never opens an existing thread. */
+    JsonObject profile(Viewer viewer, String name, String email, String phone) {
+        WidgetSettings settings = viewer.site().settings();
+        for (WidgetSettings.PreChatField field : settings.preChatFields()) {
+            String value = switch (field.name()) {
+                case "name" -> name;
+                case "email" -> email;
+                default -> phone;
+            };
+            if (settings.preChatEnabled() && field.required() && value == null) {
+                throw Invalid.field(field.name(), "is required");
+            }
+        }
+        JsonObject profile = new JsonObject().put("submittedAt", Instant.now(clock).toString());
+        if (name != null) {
+            profile.put("name", name.strip());
+        }
+        if (email != null) {
+            profile.put("email", normalize(IdentityKind.EMAIL, email, "email"));
+        }
+        if (phone != null) {
+            profile.put("phone", normalize(IdentityKind.PHONE, phone, "phone"));
+        }
+        Visitor updated = visitors.mergeProfile(database.sql(), viewer.workspaceId(), viewer.visitor().id(), profile);
+        return visitorJson(updated, viewer.site().settings());
+    }
+
+    private static boolean resumable(Visitor visitor, Proof proof) {
+        return switch (proof) {
+            case Proven proven -> visitor.identified() && visitor.principalKind() == proven.kind()
+                    && visitor.principalValue().equals(proven.value());
+            case Anonymous anonymous -> !visitor.identified();
+            case Claimed claimed -> !visitor.identified();
+        };
+    }
+
+    private Visitor resume(Visitor visitor, Proof proof, JsonObject context) {
+        Visitor touched = visitors.touch(database.sql(), visitor.workspaceId(), visitor.id(), context);
+        if (proof instanceof Claimed claimed) {
+            touched = visitors.mergeProfile(database.sql(), visitor.workspaceId(), visitor.id(), claimed.profile());
+        } else if (proof instanceof Proven proven && !proven.identity().equals(visitor.identity())) {
+            database.sql().update("UPDATE widget_visitors SET identity = $3 WHERE workspace_id = $1 AND id = $2",
+                    visitor.workspaceId(), visitor.id(), proven.identity());
+            touched = visitors.byId(database.sql(), visitor.id()).orElseThrow();
+        }
+        return touched;
+    }
+
+    private Visitor create(Site site, Proof proof, String token, JsonObject context, String previousPublicId) {
+        String publicId = "v_" + Tokens.random(12);
+        IdentityKind kind = IdentityKind.WIDGET_VISITOR;
+        String value = publicId;
+        JsonObject identity = null;
+        JsonObject profile = new JsonObject();
+        switch (proof) {
+            case Proven proven -> {
+                kind = proven.kind();
+                value = proven.value();
+                identity = proven.identity();
+            }
+            case Claimed claimed -> profile = claimed.profile();
+            case Anonymous anonymous -> {
+            }
+        }
+        return visitors.insert(database.sql(), site.workspaceId(), site.inbox().id(), publicId, Tokens.sha256(token),
+                kind, value, identity, profile, context, previousPublicId);
+    }
+
+    private JsonObject answer(Site site, Visitor visitor, String token) {
+        Instant now = Instant.now(clock);
+        String ticket = tickets.issue(visitor.id());
+        return new JsonObject()
+                .put("visitorToken", token)
+                .put("visitor", visitorJson(visitor, site.settings()))
+                .put("socket", new JsonObject()
+                        .put("url", "/widget/v1/ws?token=" + ticket)
+                        .put("token", ticket)
+                        .put("expiresAt", tickets.expiry(ticket).toString()))
+                .put("heartbeatSeconds", Math.max(1, config.heartbeat().toSeconds()))
+                .put("seq", position.getAsLong())
+                .put("limits", new JsonObject().put("maxMessageChars", config.maxMessageChars())
+                        .put("maxUploadSize", config.maxUploadSize())
+                        .put("uploadTypes", new JsonArray(config.uploadTypes())))
+                .put("settings", site.settings().publicJson(now));
+    }
+
+    static JsonObject visitorJson(Visitor visitor, WidgetSettings settings) {
+        JsonObject identity = visitor.identity();
+        JsonObject profile = visitor.profile();
+        String email = identity != null && identity.getString("email") != null ? identity.getString("email")
+                : profile.getString("email");
+        boolean preChat = settings.preChatEnabled() && !visitor.identified() && !profile.containsKey("submittedAt");
+        return new JsonObject()
+                .put("id", visitor.publicId())
+                .put("identified", visitor.identified())
+                .put("name", visitor.name())
+                .put("email", email)
+                .put("showPreChatForm", preChat);
+    }
+
+    /**
+     * A page on an allowed origin may start a session directly; the chat frame, served from this server, must
+     * name the page that embeds it (which the browser told it, in postMessage's origin) and that page must be
+     * allowed. The frame's own CSP frame-ancestors already keeps it out of every other page.
+     */
+    static void requireOrigin(Site site, String origin, String hostOrigin, Set<String> ownOrigins) {
+        if (origin == null || origin.isBlank()) {
+            throw new Forbidden("widget sessions start in a browser: the request carries no Origin header");
+        }
+        if (site.settings().allows(origin)) {
+            return;
+        }
+        if (isOwn(origin, ownOrigins)) {
+            if (hostOrigin != null && (site.settings().allows(hostOrigin) || isOwn(hostOrigin, ownOrigins))) {
+                return;
+            }
+            throw new Forbidden("the page " + (hostOrigin == null ? "embedding the chat" : hostOrigin)
+                    + " is not an allowed origin of this widget");
+        }
+        throw new Forbidden("the origin " + origin + " is not allowed to use this widget; add it to the widget"
+                + " inbox's allowedOrigins");
+    }
+
+    static boolean isOwn(String origin, Set<String> ownOrigins) {
+        return OriginPattern.origin(origin).map(o -> ownOrigins.contains(o.toString())).orElse(false);
+    }
+
+    private Proof proof(Site site, IdentityClaim claim) {
+        if (claim == null) {
+            return new Anonymous();
+        }
+        WidgetSettings settings = site.settings();
+        String externalId = claim.externalId() == null ? null : claim.externalId().strip();
+        String email = claim.email() == null ? null : normalize(IdentityKind.EMAIL, claim.email(), "identity.email");
+        String name = claim.name() == null ? null : claim.name().strip();
+        if (claim.hmac() != null) {
+            if (externalId == null && email == null) {
+                throw Invalid.field("identity", "a signed identity needs an externalId or an email");
+            }
+            if (!IdentitySignature.verify(settings.identitySecret(), claim.externalId(), claim.email(),
+                    claim.hmac())) {
+                log.info("widget identity refused: hmac does not match inbox={}", site.inbox().id());
+                throw new Forbidden("the identity's hmac does not match: sign the externalId (or the email, or"
+                        + " both joined by a newline) with the widget's identity secret");
+            }
+            JsonObject identity = new JsonObject().put("externalId", externalId).put("email", email)
+                    .put("name", name);
+            return externalId != null ? new Proven(IdentityKind.EXTERNAL_ID, externalId, identity)
+                    : new Proven(IdentityKind.EMAIL, email, identity);
+        }
+        if (settings.hmacRequired()) {
+            log.info("widget identity refused: unsigned while hmacRequired inbox={}", site.inbox().id());
+            throw new Forbidden("this widget accepts only signed identities: pass identity.hmac");
+        }
+        JsonObject profile = new JsonObject();
+        if (name != null) {
+            profile.put("name", name);
+        }
+        if (email != null) {
+            profile.put("email", email);
+        }
+        if (externalId != null) {
+            profile.put("externalId", externalId);
+        }
+        return profile.isEmpty() ? new Anonymous() : new Claimed(profile);
+    }
+
+    private static String normalize(IdentityKind kind, String value, String field) {
+        try {
+            return Identities.normalize(kind, value);
+        } catch (Invalid e) {
+            throw Invalid.field(field, "'" + value.strip() + "' is not a valid " + kind.wireName());
+        }
+    }
+
+    /** Forgets idle rate-limit buckets. */
+    void sweep() {
+        newSessions.sweep();
+    }
+}

@@ -1,0 +1,125 @@
+package io.throughline.widget;
+
+import io.throughline.realtime.Event;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One visitor connection's place in the event order: a WebSocket ({@link SocketStream}) or one long poll of the
+ * HTTP fallback ({@link PollStream}). It first catches up from the seq the client last had (read from the event
+ * log) while buffering what the hub routes to it meanwhile, then goes live; events at or below its last seq are
+ * dropped, so nothing is missed and nothing is repeated.
+ */
+abstract class VisitorStream {
+
+    /** A stream buffering more than this while catching up is reset: the client reloads its history. */
+    private static final int MAX_BUFFER = 2_000;
+
+    final Viewer viewer;
+    private final WidgetHub hub;
+    private final Object lock = new Object();
+    private final List<Event> buffer = new ArrayList<>();
+    private boolean live;
+    private long lastSeq;
+    private volatile boolean closed;
+
+    VisitorStream(Viewer viewer, WidgetHub hub, long since) {
+        this.viewer = viewer;
+        this.hub = hub;
+        this.lastSeq = since;
+    }
+
+    /** Writes one frame to the client. */
+    abstract void write(JsonObject frame);
+
+    /** Called once the stream is live (a poll answers what it has by then). */
+    void onLive() {
+    }
+
+    long since() {
+        synchronized (lock) {
+            return lastSeq;
+        }
+    }
+
+    /** The seq up to which this client has everything: what it may resume from. */
+    long position() {
+        synchronized (lock) {
+            return live ? Math.max(lastSeq, hub.routed()) : lastSeq;
+        }
+    }
+
+    void markClosed() {
+        closed = true;
+    }
+
+    /** An event the hub routed here (on the feed context). */
+    final void offer(Event event) {
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            if (!live) {
+                buffer.add(event);
+                if (buffer.size() > MAX_BUFFER) {
+                    resetLocked(hub.routed());
+                }
+                return;
+            }
+            deliver(event);
+        }
+    }
+
+    /** A transient frame (typing): only to a live stream, never buffered. */
+    final void signal(JsonObject frame) {
+        synchronized (lock) {
+            if (live && !closed) {
+                write(frame);
+            }
+        }
+    }
+
+    /** Catch-up done: the stored events up to {@code target}, then whatever the hub routed meanwhile. */
+    final void goLive(List<Event> history, long target) {
+        synchronized (lock) {
+            if (closed || live) {
+                return;
+            }
+            history.forEach(this::deliver);
+            buffer.forEach(this::deliver);
+            buffer.clear();
+            lastSeq = Math.max(lastSeq, target);
+            live = true;
+        }
+        onLive();
+    }
+
+    /** Tells the client to reload its history (too far behind, or a merge moved its thread), then goes live. */
+    final void reset(long seq) {
+        synchronized (lock) {
+            if (!closed) {
+                resetLocked(seq);
+            }
+        }
+        onLive();
+    }
+
+    private void resetLocked(long seq) {
+        buffer.clear();
+        lastSeq = Math.max(lastSeq, seq);
+        live = true;
+        write(new JsonObject().put("type", "reset").put("seq", lastSeq));
+    }
+
+    private void deliver(Event event) {
+        if (event.seq() <= lastSeq) {
+            return;
+        }
+        lastSeq = event.seq();
+        JsonObject frame = hub.project(event, this);
+        if (frame != null) {
+            write(frame);
+        }
+    }
+}

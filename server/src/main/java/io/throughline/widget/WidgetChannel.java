@@ -1,0 +1,240 @@
+package io.throughline.widget;
+
+import io.throughline.VirtualThreads;
+import io.throughline.attachment.AttachmentRepository;
+import io.throughline.attachment.AttachmentService;
+import io.throughline.config.ThroughlineConfig;
+import io.throughline.connector.AttachmentStore;
+import io.throughline.conversation.ConversationRepository;
+import io.throughline.http.ClientAddress;
+import io.throughline.http.Endpoints;
+import io.throughline.ingest.IngestService;
+import io.throughline.realtime.EventFeed;
+import io.throughline.realtime.EventLog;
+import io.throughline.realtime.EventType;
+import io.throughline.store.Database;
+import io.throughline.store.ServerSecrets;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The widget channel, assembled: sessions, messages, uploads, receipts, presence, typing and the hub, with their
+ * routes. The bootstrap builds it from the server's parts and starts and stops it with the server.
+ */
+public final class WidgetChannel {
+
+    private static final Logger log = LoggerFactory.getLogger(WidgetChannel.class);
+    private static final Duration TICKET_TTL = Duration.ofHours(1);
+
+    private final Vertx vertx;
+    private final ThroughlineConfig config;
+    private final SiteDirectory sites;
+    private final VisitorService visitors;
+    private final VisitorMessages messages;
+    private final Uploads uploads;
+    private final VisitorReceipts receipts;
+    private final PresenceTracker presence;
+    private final TypingRelay typing;
+    private final WidgetHub hub;
+    private final Supplier<URI> publicUrl;
+    private final ConversationRepository conversations;
+    private final Database database;
+    private final VisitorRepository repository;
+    private final ExecutorService executor = Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("widget-", 0).factory());
+    private final List<Long> timers = new ArrayList<>();
+
+    /** The parts of the server the widget channel works with. */
+    public record Parts(Vertx vertx, Database database, EventFeed feed, EventLog events, IngestService ingest,
+                        AttachmentRepository attachments, AttachmentService attachmentService, AttachmentStore files,
+                        ConversationRepository conversations, SiteDirectory sites, ThroughlineConfig config,
+                        Supplier<URI> publicUrl, Clock clock) {
+    }
+
+    public WidgetChannel(Parts parts) {
+        this.vertx = parts.vertx();
+        this.config = parts.config();
+        this.sites = parts.sites();
+        this.publicUrl = parts.publicUrl();
+        this.conversations = parts.conversations();
+        this.database = parts.database();
+        ThroughlineConfig.Widget widget = config.widget();
+        this.repository = new VisitorRepository();
+        SocketTickets tickets = new SocketTickets(ServerSecrets.getOrCreate(database.sql(), "widget-socket", 32),
+                TICKET_TTL, parts.clock());
+        this.receipts = new VisitorReceipts(database, parts.events(), parts.ingest());
+        this.visitors = new VisitorService(database, repository, sites, tickets, widget, this::routed,
+                parts.clock());
+        this.hub = new WidgetHub(vertx, parts.feed(), database, visitors, receipts);
+        this.messages = new VisitorMessages(database, parts.ingest(), repository, parts.attachments(),
+                parts.attachmentService(), widget, hub::routed, parts.clock());
+        this.uploads = new Uploads(database, repository, parts.files(), widget, parts.clock());
+        this.presence = new PresenceTracker(vertx, database, parts.events(), widget.presenceGrace());
+        this.typing = new TypingRelay(vertx, database.connectOptions(), parts.feed());
+    }
+
+    public void start() {
+        hub.start();
+        presence.start();
+        typing.start();
+        long heartbeat = config.widget().heartbeat().toMillis();
+        timers.add(vertx.setPeriodic(heartbeat, t -> closeSilentSockets(3 * heartbeat)));
+        timers.add(vertx.setPeriodic(60_000, t -> VirtualThreads.call("widget-sweep", () -> {
+            visitors.sweep();
+            messages.sweep();
+            uploads.sweep();
+            typing.sweep();
+            return null;
+        })));
+        timers.add(vertx.setPeriodic(3_600_000, t -> VirtualThreads.call("widget-forget", this::forgetIdle)
+                .onFailure(e -> log.warn("forgetting idle widget visitors failed: {}", e.toString()))));
+        log.info("widget channel started webSocket={}", config.widget().webSocket());
+    }
+
+    /** Closes the visitor sockets and stops presence and typing; call after HTTP stopped taking requests. */
+    public void stop() {
+        timers.forEach(vertx::cancelTimer);
+        for (VisitorStream stream : List.copyOf(hub.streams())) {
+            if (stream instanceof SocketStream socket) {
+                socket.close((short) 1001, "server shutting down: reconnect");
+            }
+        }
+        hub.stop();
+        presence.stop();
+        typing.stop();
+        executor.shutdown();
+    }
+
+    /** Mounts the widget's public routes, its agent routes and its assets. Called once, on the event loop. */
+    public void mount(Router router, Endpoints endpoints) {
+        ClientAddress clients = new ClientAddress(config.http().trustProxy());
+        new WidgetAssets(sites, publicUrl).mount(router, endpoints);
+        new WidgetRoutes(this, clients, config.http().maxBodySize(), config.dataDir().resolve("tmp"))
+                .mount(router, endpoints);
+        new WidgetAgentRoutes(this).mount(router, endpoints);
+    }
+
+    /** Presence and receipts of widget visitors, for the email fallback. */
+    public VisitorActivity activity() {
+        return presence;
+    }
+
+    /** Visitor connections open on this node (for /health and the benchmark). */
+    public int connections() {
+        return hub.connections();
+    }
+
+    public JsonObject health() {
+        return new JsonObject().put("status", "up").put("connections", hub.connections());
+    }
+
+    /** A visitor typed (or stopped): agents' streams show it; other nodes hear it through the relay. */
+    void visitorTyping(Viewer viewer, boolean isTyping) {
+        Long conversation = viewer.conversationId();
+        if (conversation == null) {
+            return;
+        }
+        typing.typing("visitor:" + viewer.visitor().id(), viewer.workspaceId(), EventType.VISITOR_TYPING,
+                new JsonObject().put("conversationId", conversation).put("visitorId", viewer.publicId()), isTyping);
+    }
+
+    /** An agent typed a reply (or stopped): the visitor's open tabs show it. */
+    void agentTyping(long workspaceId, long conversationId, long agentId, String agentName, boolean isTyping) {
+        typing.typing("agent:" + agentId + ":" + conversationId, workspaceId, EventType.AGENT_TYPING,
+                new JsonObject().put("conversationId", conversationId)
+                        .put("agent", new JsonObject().put("id", agentId).put("name", agentName)), isTyping);
+    }
+
+    private void closeSilentSockets(long limitMs) {
+        long limitNanos = limitMs * 1_000_000;
+        for (VisitorStream stream : hub.streams()) {
+            if (stream instanceof SocketStream socket && socket.silentForNanos() > limitNanos) {
+                socket.close(SocketStream.SILENT, "no ping for " + limitMs / 1000 + "s");
+            }
+        }
+    }
+
+    /** Forgets visitors who never wrote and have been away longer than {@code widget.forgetVisitorsAfter}. */
+    int forgetIdle() {
+        Instant cutoff = Instant.now().minus(config.widget().forgetVisitorsAfter());
+        int total = 0;
+        int batch;
+        do {
+            batch = repository.forgetIdle(database.sql(), cutoff, 1_000);
+            total += batch;
+        } while (batch == 1_000);
+        if (total > 0) {
+            log.info("idle widget visitors forgotten count={}", total);
+        }
+        return total;
+    }
+
+    /** The seq up to which the hub has routed every event: where a fresh client starts. */
+    private long routed() {
+        return hub.routed();
+    }
+
+    long heartbeatSeconds() {
+        return Math.max(1, config.widget().heartbeat().toSeconds());
+    }
+
+    ThroughlineConfig.Widget settings() {
+        return config.widget();
+    }
+
+    Supplier<URI> publicUrl() {
+        return publicUrl;
+    }
+
+    SiteDirectory sites() {
+        return sites;
+    }
+
+    VisitorService visitors() {
+        return visitors;
+    }
+
+    VisitorMessages messages() {
+        return messages;
+    }
+
+    Uploads uploads() {
+        return uploads;
+    }
+
+    VisitorReceipts receipts() {
+        return receipts;
+    }
+
+    PresenceTracker presence() {
+        return presence;
+    }
+
+    WidgetHub hub() {
+        return hub;
+    }
+
+    ConversationRepository conversations() {
+        return conversations;
+    }
+
+    Database database() {
+        return database;
+    }
+
+    ExecutorService executor() {
+        return executor;
+    }
+}

@@ -1,0 +1,351 @@
+package io.throughline.widget;
+
+import io.throughline.VirtualThreads;
+import io.throughline.realtime.Event;
+import io.throughline.realtime.EventFeed;
+import io.throughline.realtime.EventListener;
+import io.throughline.realtime.EventType;
+import io.throughline.realtime.Subscription;
+import io.throughline.store.Database;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Realtime for every visitor connection of this node, through ONE subscription to the event feed (the feed calls
+ * each subscriber for every event; thousands of per-visitor subscriptions would each scan every event). Events are
+ * routed to connections by conversation id and by visitor id through maps, and each connection projects them to
+ * what its visitor may see.
+ *
+ * <p>Ordering with attach: the hub publishes the seq it is about to route ({@link #routing}) before routing a
+ * batch, and a new stream reads it only after it is in the maps. Either the stream is in the maps before the hub
+ * routes the batch (it gets the batch live), or the hub announced the batch before the stream read the seq (its
+ * catch-up reads the batch from the log). Duplicates are dropped by seq.
+ */
+final class WidgetHub implements EventListener {
+
+    private static final Logger log = LoggerFactory.getLogger(WidgetHub.class);
+    /** A client further behind than this many seqs reloads its history instead of replaying the log. */
+    static final long RESUME_LIMIT = 20_000;
+    private static final int PAGE = 500;
+    private static final List<String> ROUTED = List.of(EventType.MESSAGE_CREATED, EventType.MESSAGE_UPDATED,
+            EventType.VISITOR_SEEN, EventType.CONTACT_MERGED, EventType.CONTACT_UNMERGED,
+            EventType.DELIVERY_UPDATED);
+
+    private final Vertx vertx;
+    private final EventFeed feed;
+    private final Database database;
+    private final VisitorService visitors;
+    private final VisitorReceipts receipts;
+    private final Map<Long, Set<VisitorStream>> byConversation = new ConcurrentHashMap<>();
+    private final Map<String, Set<VisitorStream>> byVisitor = new ConcurrentHashMap<>();
+    private final Set<VisitorStream> all = ConcurrentHashMap.newKeySet();
+    private volatile long routing;
+    private volatile long routed;
+    private volatile Subscription subscription;
+    private volatile boolean stopped;
+
+    WidgetHub(Vertx vertx, EventFeed feed, Database database, VisitorService visitors, VisitorReceipts receipts) {
+        this.vertx = vertx;
+        this.feed = feed;
+        this.database = database;
+        this.visitors = visitors;
+        this.receipts = receipts;
+    }
+
+    void start() {
+        long from = feed.position();
+        routing = from;
+        routed = from;
+        subscription = feed.subscribe(from, null, this);
+    }
+
+    void stop() {
+        stopped = true;
+        Subscription current = subscription;
+        if (current != null) {
+            current.cancel();
+        }
+    }
+
+    /** Every seq up to here has been routed to the streams it concerns. */
+    long routed() {
+        return routed;
+    }
+
+    int connections() {
+        return all.size();
+    }
+
+    Set<VisitorStream> streams() {
+        return all;
+    }
+
+    @Override
+    public void onEvents(List<Event> events) {
+        routing = events.getLast().seq();
+        for (Event event : events) {
+            try {
+                route(event);
+            } catch (RuntimeException e) {
+                log.error("widget routing failed seq={} type={}", event.seq(), event.type(), e);
+            }
+        }
+        routed = routing;
+    }
+
+    @Override
+    public void onTransient(String type, JsonObject data) {
+        if (!EventType.AGENT_TYPING.equals(type)) {
+            return;
+        }
+        Set<VisitorStream> streams = byConversation.get(data.getLong("conversationId"));
+        if (streams == null) {
+            return;
+        }
+        JsonObject agent = data.getJsonObject("agent", new JsonObject());
+        JsonObject frame = new JsonObject().put("type", "typing").put("typing", data.getBoolean("typing", false))
+                .put("agent", new JsonObject().put("name", agent.getString("name")));
+        streams.forEach(s -> s.signal(frame));
+    }
+
+    @Override
+    public void onOverflow(long lastDeliveredSeq) {
+        resubscribe(lastDeliveredSeq, "overflow");
+    }
+
+    @Override
+    public void onError(Throwable cause) {
+        log.warn("widget hub lost its feed subscription: {}", cause.toString());
+        resubscribe(routed, "error");
+    }
+
+    private void resubscribe(long from, String why) {
+        if (!stopped) {
+            log.warn("widget hub resubscribing seq={} reason={}", from, why);
+            vertx.setTimer(100, t -> subscription = feed.subscribe(from, null, this));
+        }
+    }
+
+    private void route(Event event) {
+        JsonObject data = event.data();
+        switch (event.type()) {
+            case EventType.MESSAGE_CREATED, EventType.MESSAGE_UPDATED -> {
+                JsonObject message = data.getJsonObject("message", new JsonObject());
+                for (VisitorStream stream : targets(data.getLong("conversationId"), party(message))) {
+                    stream.offer(event);
+                }
+            }
+            case EventType.VISITOR_SEEN -> {
+                for (VisitorStream stream : targets(null, data.getString("visitorId"))) {
+                    stream.offer(event);
+                }
+            }
+            case EventType.CONTACT_MERGED, EventType.CONTACT_UNMERGED -> {
+                Set<VisitorStream> moved = new LinkedHashSet<>();
+                for (String field : List.of("conversationId", "sourceConversationId", "restoredConversationId")) {
+                    moved.addAll(targets(data.getLong(field), null));
+                }
+                moved.forEach(this::refresh);
+            }
+            case EventType.DELIVERY_UPDATED -> deliveryUpdated(data);
+            default -> {
+            }
+        }
+    }
+
+    /**
+     * A widget reply was marked sent after its visitor had already seen it (the frame can show a reply before the
+     * dispatcher records the send): report it delivered now. Only the node holding that visitor acts.
+     */
+    private void deliveryUpdated(JsonObject data) {
+        JsonObject delivery = data.getJsonObject("delivery");
+        if (delivery == null || !"sent".equals(delivery.getString("status"))
+                || !WidgetConnector.KIND.equals(delivery.getString("channel"))) {
+            return;
+        }
+        JsonObject to = delivery.getJsonObject("to", new JsonObject());
+        long messageId = data.getLong("messageId", 0L);
+        Set<VisitorStream> streams = byVisitor.getOrDefault(to.getString("value", ""), Set.of());
+        streams.stream().filter(s -> s.viewer.seenUpTo() >= messageId).findFirst().ifPresent(s ->
+                VirtualThreads.call("widget-receipt", () -> {
+                    receipts.reportDelivered(s.viewer, messageId - 1, messageId);
+                    return null;
+                }).onFailure(e -> log.warn("widget delivery report failed message={}: {}", messageId,
+                        e.toString())));
+    }
+
+    /** The visitor a message is from (inbound) or addressed to (a reply). */
+    private static String party(JsonObject message) {
+        JsonObject metadata = message.getJsonObject("metadata");
+        if (metadata == null) {
+            return null;
+        }
+        JsonObject party = metadata.getJsonObject("in".equals(message.getString("kind")) ? "from" : "to");
+        return party != null && "widget_visitor".equals(party.getString("kind")) ? party.getString("value") : null;
+    }
+
+    private Set<VisitorStream> targets(Long conversationId, String visitorId) {
+        Set<VisitorStream> byConv = conversationId == null ? null : byConversation.get(conversationId);
+        Set<VisitorStream> byVis = visitorId == null ? null : byVisitor.get(visitorId);
+        if (byVis == null || byVis.isEmpty()) {
+            return byConv == null ? Set.of() : byConv;
+        }
+        if (byConv == null || byConv.isEmpty()) {
+            return byVis;
+        }
+        Set<VisitorStream> both = new LinkedHashSet<>(byConv);
+        both.addAll(byVis);
+        return both;
+    }
+
+    /** Whether an event concerns a stream (the same rule as routing, for its catch-up from the log). */
+    private static boolean concerns(Event event, VisitorStream stream) {
+        JsonObject data = event.data();
+        Viewer viewer = stream.viewer;
+        return switch (event.type()) {
+            case EventType.MESSAGE_CREATED, EventType.MESSAGE_UPDATED -> {
+                Long conversation = data.getLong("conversationId");
+                yield (conversation != null && conversation.equals(viewer.conversationId()))
+                        || viewer.publicId().equals(party(data.getJsonObject("message", new JsonObject())));
+            }
+            case EventType.VISITOR_SEEN -> viewer.publicId().equals(data.getString("visitorId"));
+            default -> false;
+        };
+    }
+
+    /** What a stream's client gets for an event, or null when its visitor may not see it. */
+    JsonObject project(Event event, VisitorStream stream) {
+        Viewer viewer = stream.viewer;
+        JsonObject data = event.data();
+        switch (event.type()) {
+            case EventType.MESSAGE_CREATED, EventType.MESSAGE_UPDATED -> {
+                JsonObject message = data.getJsonObject("message", new JsonObject());
+                Long conversation = data.getLong("conversationId");
+                if (conversation != null && viewer.conversationId() == null && viewer.owns(message)) {
+                    adopt(stream, conversation, null);
+                }
+                if (!viewer.sees(conversation, message)) {
+                    return null;
+                }
+                return new JsonObject()
+                        .put("type", EventType.MESSAGE_CREATED.equals(event.type()) ? "message" : "message.updated")
+                        .put("seq", event.seq()).put("message", VisitorView.message(message, viewer));
+            }
+            case EventType.VISITOR_SEEN -> {
+                long messageId = data.getLong("messageId", 0L);
+                viewer.seen(messageId);
+                return new JsonObject().put("type", "seen").put("seq", event.seq()).put("messageId", messageId);
+            }
+            default -> {
+                return null;
+            }
+        }
+    }
+
+    /** The visitor's first message created its conversation: route that conversation's events here too. */
+    void adopt(VisitorStream stream, long conversationId, Long contactId) {
+        stream.viewer.adopt(conversationId, contactId);
+        Long current = stream.viewer.conversationId();
+        if (current != null && all.contains(stream)) {
+            byConversation.computeIfAbsent(current, k -> ConcurrentHashMap.newKeySet()).add(stream);
+        }
+    }
+
+    /**
+     * Adds a stream and catches it up from {@code since} (the last seq its client has; negative for "from now").
+     * Must be called off the event loop: the catch-up reads PostgreSQL.
+     */
+    void attach(VisitorStream stream, long since) {
+        all.add(stream);
+        index(stream);
+        long target = routing;
+        if (since < 0) {
+            stream.goLive(List.of(), target);
+        } else if (target - since > RESUME_LIMIT || since > target + RESUME_LIMIT) {
+            stream.reset(target);
+        } else if (since >= target) {
+            stream.goLive(List.of(), since);
+        } else {
+            try {
+                stream.goLive(history(stream, since, target), target);
+            } catch (RuntimeException e) {
+                log.warn("widget catch-up failed visitor={}: {}", stream.viewer.visitor().id(), e.toString());
+                stream.reset(target);
+            }
+        }
+    }
+
+    void detach(VisitorStream stream) {
+        stream.markClosed();
+        all.remove(stream);
+        byVisitor.computeIfPresent(stream.viewer.publicId(), (k, set) -> {
+            set.remove(stream);
+            return set.isEmpty() ? null : set;
+        });
+        Long conversation = stream.viewer.conversationId();
+        if (conversation != null) {
+            unindexConversation(stream, conversation);
+        }
+    }
+
+    private void index(VisitorStream stream) {
+        byVisitor.computeIfAbsent(stream.viewer.publicId(), k -> ConcurrentHashMap.newKeySet()).add(stream);
+        Long conversation = stream.viewer.conversationId();
+        if (conversation != null) {
+            byConversation.computeIfAbsent(conversation, k -> ConcurrentHashMap.newKeySet()).add(stream);
+        }
+    }
+
+    private void unindexConversation(VisitorStream stream, long conversation) {
+        byConversation.computeIfPresent(conversation, (k, set) -> {
+            set.remove(stream);
+            return set.isEmpty() ? null : set;
+        });
+    }
+
+    /** A merge moved the visitor's thread: find it again, and have the client reload its history. */
+    private void refresh(VisitorStream stream) {
+        VirtualThreads.call("widget-refresh", () -> {
+            Long before = stream.viewer.conversationId();
+            visitors.refresh(stream.viewer);
+            if (before != null) {
+                unindexConversation(stream, before);
+            }
+            if (all.contains(stream)) {
+                index(stream);
+            }
+            stream.reset(routed);
+            return null;
+        }).onFailure(e -> log.warn("widget thread refresh failed visitor={}: {}", stream.viewer.visitor().id(),
+                e.toString()));
+    }
+
+    private List<Event> history(VisitorStream stream, long since, long target) {
+        List<Event> out = new ArrayList<>();
+        long from = since;
+        while (true) {
+            List<Event> page = new ArrayList<>();
+            database.sql().rows("""
+                    SELECT seq, workspace_id, type, data, created_at FROM events
+                    WHERE workspace_id = $1 AND seq > $2 AND seq <= $3 AND type = ANY($4)
+                    ORDER BY seq LIMIT $5""", stream.viewer.workspaceId(), from, target, ROUTED, PAGE)
+                    .forEach(row -> page.add(new Event(row.getLong("seq"), row.getLong("workspace_id"),
+                            row.getString("type"), row.getJsonObject("data"),
+                            row.getValue("created_at") instanceof OffsetDateTime at ? at.toInstant() : null)));
+            page.stream().filter(e -> concerns(e, stream)).forEach(out::add);
+            if (page.size() < PAGE) {
+                return out;
+            }
+            from = page.getLast().seq();
+        }
+    }
+}

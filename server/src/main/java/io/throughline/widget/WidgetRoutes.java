@@ -1,0 +1,358 @@
+package io.throughline.widget;
+
+import io.throughline.attachment.Attachment;
+import io.throughline.attachment.AttachmentService;
+import io.throughline.failure.Forbidden;
+import io.throughline.failure.Invalid;
+import io.throughline.failure.NotFound;
+import io.throughline.failure.ThroughlineException;
+import io.throughline.failure.TooManyRequests;
+import io.throughline.http.ClientAddress;
+import io.throughline.http.Endpoints;
+import io.throughline.http.JsonBody;
+import io.throughline.http.Params;
+import io.throughline.http.Reply;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.FileUpload;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The visitor API under {@code /widget/v1/}: sessions, the WebSocket, the HTTP fallback (send, long poll),
+ * uploads and downloads, typing, receipts and the pre-chat form. Visitor calls authenticate with
+ * {@code Authorization: Bearer <visitor token>}; CORS answers pages on any allowed origin (no cookies are ever
+ * used, so no credentials are allowed).
+ */
+final class WidgetRoutes {
+
+    private static final Logger log = LoggerFactory.getLogger(WidgetRoutes.class);
+
+    private final WidgetChannel channel;
+    private final ClientAddress clients;
+    private final long maxBody;
+    private final Path uploadDir;
+    private final RateLimiter uploadsPerIp;
+
+    WidgetRoutes(WidgetChannel channel, ClientAddress clients, long maxBody, Path uploadDir) {
+        this.channel = channel;
+        this.clients = clients;
+        this.maxBody = maxBody;
+        this.uploadDir = uploadDir;
+        this.uploadsPerIp = new RateLimiter(Clock.systemUTC(), channel.settings().messagesPerIp(),
+                channel.settings().rateWindow());
+    }
+
+    void mount(Router router, Endpoints endpoints) {
+        BodyHandler body = BodyHandler.create(false).setBodyLimit(maxBody);
+        router.route("/widget/v1/*").handler(this::cors);
+        router.get("/widget/v1/config").handler(endpoints.open(this::config));
+        router.post("/widget/v1/sessions").handler(body).handler(endpoints.open(this::session));
+        router.get("/widget/v1/ws").handler(this::socket);
+        router.post("/widget/v1/messages").handler(body).handler(endpoints.open(this::send));
+        router.get("/widget/v1/messages").handler(rc -> {
+            if (rc.queryParams().contains("since")) {
+                poll(rc, endpoints);
+            } else {
+                endpoints.open(this::history).handle(rc);
+            }
+        });
+        BodyHandler uploads = BodyHandler.create(uploadDir.toString())
+                .setBodyLimit(channel.settings().maxUploadSize() + 64 * 1024)
+                .setDeleteUploadedFilesOnEnd(true).setHandleFileUploads(true);
+        // The per-IP limit runs before the body is read (a route of its own: Vert.x wants body handlers first).
+        router.post("/widget/v1/uploads").handler(this::limitUploads);
+        router.post("/widget/v1/uploads").handler(uploads).handler(endpoints.open(this::upload));
+        router.get("/widget/v1/attachments/:id").handler(endpoints.open(this::download));
+        router.post("/widget/v1/typing").handler(body).handler(endpoints.open(this::typing));
+        router.post("/widget/v1/seen").handler(body).handler(endpoints.open(this::seen));
+        router.post("/widget/v1/profile").handler(body).handler(endpoints.open(this::profile));
+        router.route("/widget/v1/*").handler(rc -> rc.fail(404));
+    }
+
+    /** CORS for pages of allowed origins, and no caching of visitor data anywhere. */
+    private void cors(RoutingContext rc) {
+        rc.response().putHeader("Cache-Control", "no-store");
+        String origin = rc.request().getHeader("Origin");
+        boolean allowed = origin != null && (channel.sites().anyAllows(origin)
+                || VisitorService.isOwn(origin, ownOrigins(rc)));
+        if (allowed) {
+            rc.response().putHeader("Access-Control-Allow-Origin", origin).putHeader("Vary", "Origin");
+        }
+        if (rc.request().method() == HttpMethod.OPTIONS) {
+            if (allowed) {
+                rc.response().putHeader("Access-Control-Allow-Methods", "GET, POST")
+                        .putHeader("Access-Control-Allow-Headers", "Authorization, Content-Type")
+                        .putHeader("Access-Control-Max-Age", "600");
+            }
+            rc.response().setStatusCode(allowed ? 204 : 403).end();
+            return;
+        }
+        rc.next();
+    }
+
+    /** What the loader needs before it draws the launcher: the widget's public settings. */
+    private Reply config(RoutingContext rc) {
+        String siteKey = Params.query(rc, "siteKey");
+        if (siteKey == null) {
+            throw Invalid.field("siteKey", "is required");
+        }
+        Site site = channel.sites().bySiteKey(siteKey)
+                .orElseThrow(() -> new NotFound("no widget with this siteKey"));
+        String origin = rc.request().getHeader("Origin");
+        if (origin != null && !site.settings().allows(origin) && !VisitorService.isOwn(origin, ownOrigins(rc))) {
+            log.info("widget refused on a page of another origin inbox={} origin={}", site.inbox().id(), origin);
+            throw new Forbidden("the origin " + origin + " is not allowed to show this widget");
+        }
+        return Reply.ok(site.settings().publicJson(Instant.now())
+                .put("frameUrl", "/widget/v1/frame?siteKey=" + encode(siteKey)));
+    }
+
+    private Reply session(RoutingContext rc) {
+        JsonBody json = JsonBody.of(rc);
+        String siteKey = json.requiredString("siteKey", 100);
+        String token = json.optionalString("visitorToken", 200);
+        String hostOrigin = json.optionalString("hostOrigin", 300);
+        String pageUrl = json.optionalString("pageUrl", 2000);
+        String pageTitle = json.optionalString("pageTitle", 300);
+        String locale = json.optionalString("locale", 35);
+        JsonObject identityJson = json.optionalObject("identity");
+        VisitorService.IdentityClaim identity = null;
+        if (identityJson != null) {
+            JsonBody claim = JsonBody.wrap(identityJson);
+            identity = new VisitorService.IdentityClaim(claim.optionalString("externalId", 255),
+                    claim.optionalString("email", 320), claim.optionalString("name", 200),
+                    claim.optionalString("hmac", 128));
+            json.absorb("identity.", claim);
+        }
+        json.validate();
+        String userAgent = rc.request().getHeader("User-Agent");
+        JsonObject context = new JsonObject().put("pageUrl", pageUrl).put("pageTitle", pageTitle)
+                .put("locale", locale).put("hostOrigin", hostOrigin)
+                .put("userAgent", userAgent == null ? null : userAgent.substring(0, Math.min(500, userAgent.length())))
+                .put("ip", clients.ip(rc.request()));
+        VisitorService.Session session = channel.visitors().start(new VisitorService.SessionRequest(siteKey, token,
+                identity, rc.request().getHeader("Origin"), hostOrigin, ownOrigins(rc), clients.ip(rc.request()),
+                context));
+        return (session.created() ? Reply.created(session.json()) : Reply.ok(session.json()))
+                .header("Cache-Control", "no-store");
+    }
+
+    /** The visitor WebSocket. Refusals after the upgrade carry a close code the frame can act on. */
+    private void socket(RoutingContext rc) {
+        if (!"websocket".equalsIgnoreCase(rc.request().getHeader("Upgrade"))) {
+            rc.fail(new Invalid("this endpoint is a WebSocket: connect with Upgrade: websocket"));
+            return;
+        }
+        if (!channel.settings().webSocket()) {
+            rc.fail(new Forbidden("WebSockets are turned off on this server: use the HTTP fallback"));
+            return;
+        }
+        String ticket = Params.query(rc, "token");
+        long since;
+        try {
+            Long given = Params.queryLong(rc, "since");
+            if (given != null && given < 0) {
+                throw Invalid.field("since", "must be a seq (0 or more)");
+            }
+            since = given == null ? -1 : given;
+        } catch (Invalid e) {
+            rc.fail(e);
+            return;
+        }
+        String origin = rc.request().getHeader("Origin");
+        Set<String> own = ownOrigins(rc);
+        String ip = clients.ip(rc.request());
+        Context context = Vertx.currentContext();
+        rc.request().pause();
+        channel.executor().execute(() -> {
+            Viewer viewer = null;
+            short refusal = 0;
+            String reason = null;
+            try {
+                viewer = channel.visitors().byTicket(ticket).orElse(null);
+                if (viewer == null) {
+                    refusal = 4401;
+                    reason = "the socket token is invalid or expired: start a session again";
+                } else if (origin != null && !viewer.site().settings().allows(origin)
+                        && !VisitorService.isOwn(origin, own)) {
+                    refusal = 4403;
+                    reason = "this origin may not use this widget";
+                }
+            } catch (ThroughlineException e) {
+                refusal = 4403;
+                reason = e.getMessage();
+            } catch (RuntimeException e) {
+                log.warn("widget socket could not load its visitor: {}", e.toString());
+                refusal = 1011;
+                reason = "server error: reconnect";
+            }
+            Viewer accepted = viewer;
+            short code = refusal;
+            String why = reason;
+            context.runOnContext(v -> rc.request().toWebSocket().onComplete(ar -> {
+                if (ar.failed()) {
+                    log.debug("widget socket upgrade failed: {}", ar.cause().getMessage());
+                    return;
+                }
+                ServerWebSocket socket = ar.result();
+                if (code != 0) {
+                    log.info("widget socket refused code={} reason={}", code, why);
+                    socket.close(code, why);
+                    return;
+                }
+                SocketStream stream = new SocketStream(socket, accepted, channel, since, ip, channel.executor());
+                stream.listen();
+                channel.executor().execute(() -> stream.start(since));
+            }));
+        });
+    }
+
+    private Reply send(RoutingContext rc) {
+        Viewer viewer = channel.visitors().authenticate(rc.request().getHeader("Authorization"));
+        VisitorMessages.Outgoing message = channel.messages().parse(JsonBody.of(rc).raw());
+        VisitorMessages.Ack ack = channel.messages().send(viewer, message, clients.ip(rc.request()));
+        JsonObject answer = ack.toJson();
+        return ack.duplicate() ? Reply.ok(answer) : Reply.created(answer);
+    }
+
+    private Reply history(RoutingContext rc) {
+        Viewer viewer = channel.visitors().authenticate(rc.request().getHeader("Authorization"));
+        Long before = Params.queryLong(rc, "before");
+        int limit = Params.queryInt(rc, "limit", 50, 1, 100);
+        return Reply.ok(channel.messages().history(viewer, before, limit));
+    }
+
+    /** The HTTP fallback's long poll: answered by {@link PollStream} when news comes or the wait is over. */
+    private void poll(RoutingContext rc, Endpoints endpoints) {
+        long since;
+        long waitMs;
+        try {
+            Long given = Params.queryLong(rc, "since");
+            if (given == null || given < 0) {
+                throw Invalid.field("since", "must be the seq of the last answer (0 or more)");
+            }
+            since = given;
+            waitMs = Params.queryInt(rc, "wait", (int) channel.settings().longPoll().toSeconds(), 0, 60) * 1000L;
+        } catch (Invalid e) {
+            rc.fail(e);
+            return;
+        }
+        Context context = Vertx.currentContext();
+        String authorization = rc.request().getHeader("Authorization");
+        endpoints.blocking(rc, () -> {
+            try {
+                Viewer viewer = channel.visitors().authenticate(authorization);
+                new PollStream(rc, context, viewer, channel, since).start(since, waitMs);
+            } catch (RuntimeException e) {
+                context.runOnContext(v -> rc.fail(e));
+            }
+        });
+    }
+
+    private void limitUploads(RoutingContext rc) {
+        try {
+            uploadsPerIp.acquire(clients.ip(rc.request()), "too many uploads from this address; wait a moment");
+            rc.next();
+        } catch (TooManyRequests e) {
+            rc.fail(e);
+        }
+    }
+
+    private Reply upload(RoutingContext rc) {
+        Viewer viewer = channel.visitors().authenticate(rc.request().getHeader("Authorization"));
+        List<FileUpload> files = rc.fileUploads();
+        if (files.size() != 1) {
+            throw Invalid.field("file", "send exactly one file as multipart/form-data field 'file'");
+        }
+        FileUpload file = files.getFirst();
+        return Reply.created(channel.uploads().upload(viewer, Path.of(file.uploadedFileName()), file.fileName(),
+                file.contentType()));
+    }
+
+    private Reply download(RoutingContext rc) {
+        Viewer viewer = channel.visitors().authenticate(rc.request().getHeader("Authorization"));
+        AttachmentService.Download download = channel.messages().attachment(viewer, Params.pathId(rc, "id"));
+        Attachment attachment = download.attachment();
+        String type = attachment.contentType().toLowerCase(Locale.ROOT).split(";")[0].strip();
+        boolean inline = Uploads.INLINE_IMAGES.contains(type);
+        return Reply.file(download.path())
+                .header("Content-Type", inline ? type : "application/octet-stream")
+                .header("Content-Disposition", (inline ? "inline" : "attachment") + "; filename*=UTF-8''"
+                        + encode(attachment.filename()))
+                .header("Content-Security-Policy", "default-src 'none'; sandbox")
+                .header("Cache-Control", "private, max-age=3600");
+    }
+
+    private Reply typing(RoutingContext rc) {
+        Viewer viewer = channel.visitors().authenticate(rc.request().getHeader("Authorization"));
+        JsonBody json = JsonBody.of(rc);
+        Boolean typing = json.optionalBoolean("typing");
+        if (typing == null) {
+            json.error("typing", "is required: true or false");
+        }
+        json.validate();
+        channel.visitorTyping(viewer, typing);
+        return Reply.noContent();
+    }
+
+    private Reply seen(RoutingContext rc) {
+        Viewer viewer = channel.visitors().authenticate(rc.request().getHeader("Authorization"));
+        JsonBody json = JsonBody.of(rc);
+        Long messageId = json.optionalLong("messageId");
+        if (messageId == null) {
+            json.error("messageId", "is required");
+        }
+        json.validate();
+        channel.receipts().seen(viewer, messageId);
+        return Reply.noContent();
+    }
+
+    private Reply profile(RoutingContext rc) {
+        Viewer viewer = channel.visitors().authenticate(rc.request().getHeader("Authorization"));
+        JsonBody json = JsonBody.of(rc);
+        String name = json.optionalString("name", 200);
+        String email = json.optionalString("email", 320);
+        String phone = json.optionalString("phone", 40);
+        json.validate();
+        return Reply.ok(new JsonObject().put("visitor", channel.visitors().profile(viewer, name, email, phone)));
+    }
+
+    /** This server's own origins: the configured public URL, and the host the request came to. */
+    private Set<String> ownOrigins(RoutingContext rc) {
+        Set<String> own = new LinkedHashSet<>();
+        URI configured = channel.publicUrl().get();
+        if (configured != null) {
+            OriginPattern.origin(configured.getScheme() + "://" + configured.getAuthority())
+                    .ifPresent(o -> own.add(o.toString()));
+        }
+        String host = rc.request().getHeader("Host");
+        if (host != null) {
+            String scheme = clients.secure(rc.request()) ? "https" : "http";
+            Optional<OriginPattern> requested = OriginPattern.origin(scheme + "://" + host);
+            requested.ifPresent(o -> own.add(o.toString()));
+        }
+        return own;
+    }
+
+    private static String encode(String text) {
+        return URLEncoder.encode(text, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+}

@@ -1,0 +1,319 @@
+package io.throughline.widget;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.throughline.testing.ApiClient;
+import io.throughline.testing.Browser;
+import io.throughline.testing.HostPage;
+import io.throughline.testing.TestServer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.awt.image.BufferedImage;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.logging.LogEntry;
+
+/**
+ * The widget end to end in headless Debian chromium, embedded in a page on another origin (a second HTTP server),
+ * against the real server. Also takes the README's screenshot.
+ */
+class WidgetBrowserIT {
+
+    private static final Duration WAIT = ChatWidget.WAIT;
+
+    private static TestServer server;
+    private static ApiClient admin;
+    private static HostPage host;
+
+    @BeforeAll
+    static void start() {
+        server = TestServer.start();
+        admin = server.admin();
+        host = new HostPage();
+    }
+
+    @AfterAll
+    static void stop() {
+        host.close();
+        server.close();
+    }
+
+    @Test
+    void aVisitorOnAnotherSiteChatsWithAnAgentLiveAndFindsItAfterAReload() throws Exception {
+        String siteKey = Widgets.create(admin, "Acme", new JsonObject().put("title", "Acme support")
+                .put("greeting", "Hi! We usually answer within minutes.")
+                .put("colors", new JsonObject().put("primary", "#0f766e")), host.origin()).getString("siteKey");
+        String page = host.embed("/chat", server.url(), siteKey, null);
+        try (Browser browser = new Browser()) {
+            browser.driver().get(page);
+            ChatWidget widget = new ChatWidget(browser);
+            WebElement launcher = widget.launcher();
+            assertThat(launcher.getAttribute("aria-label")).isEqualTo("Open chat");
+            assertThat(widget.shadow().findElements(By.cssSelector("iframe")))
+                    .as("the frame loads only when the chat is first opened").isEmpty();
+
+            widget.open().send("Hello! Do you sell tomato seeds?");
+            widget.stored("Hello! Do you sell tomato seeds?");
+            long conversation = awaitConversationWith("Hello! Do you sell tomato seeds?");
+            JsonObject stored = thread(conversation).getJsonObject(0);
+            assertThat(stored.getString("channel")).isEqualTo("widget");
+
+            admin.post("/api/v1/conversations/" + conversation + "/typing", new JsonObject().put("typing", true))
+                    .expect(204);
+            widget.waiting().until(d -> d.findElement(By.cssSelector("[data-testid=throughline-typing]"))
+                    .getText().contains("Admin is typing"));
+            admin.post("/api/v1/conversations/" + conversation + "/messages", new JsonObject()
+                    .put("body", "We do! Six heirloom varieties, shipped in two days.")).expect(201);
+            WebElement reply = widget.message("Six heirloom varieties");
+            assertThat(reply.getAttribute("data-kind")).isEqualTo("out");
+            assertThat(reply.getText()).contains("Admin");
+            await().atMost(WAIT).until(() -> "delivered".equals(Widgets.deliveryStatus(admin, conversation,
+                    thread(conversation).getJsonObject(1).getLong("id"))));
+
+            widget.send("Great, thank you!");
+            widget.stored("Great, thank you!");
+
+            Path photo = Files.createTempFile("seed-packet", ".png");
+            BufferedImage image = new BufferedImage(40, 30, BufferedImage.TYPE_INT_RGB);
+            image.setRGB(3, 3, 0x00ff00);
+            ImageIO.write(image, "png", photo.toFile());
+            browser.driver().findElement(By.cssSelector("[data-testid=throughline-file-input]"))
+                    .sendKeys(photo.toAbsolutePath().toString());
+            widget.waiting().until(d -> d.findElements(By.cssSelector(".chip:not(.uploading)")).size() == 1);
+            widget.send("Here is the packet I mean");
+            WebElement withPhoto = widget.stored("Here is the packet I mean");
+            widget.waiting().until(d -> {
+                List<WebElement> images = withPhoto.findElements(By.cssSelector("img.image"));
+                return !images.isEmpty() && images.getFirst().getAttribute("src").startsWith("blob:")
+                        && ((Number) browser.driver().executeScript("return arguments[0].naturalWidth",
+                        images.getFirst())).intValue() == 40;
+            });
+            JsonObject withAttachment = thread(conversation).stream().map(m -> (JsonObject) m)
+                    .filter(m -> "Here is the packet I mean".equals(m.getString("body"))).findFirst().orElseThrow();
+            assertThat(withAttachment.getJsonArray("attachments").getJsonObject(0).getString("contentType"))
+                    .isEqualTo("image/png");
+            widget.leave();
+            Path shot = browser.screenshot("widget-cross-origin");
+            assertThat(Files.size(shot)).isPositive();
+
+            browser.driver().navigate().refresh();
+            ChatWidget again = new ChatWidget(browser);
+            assertThat(again.shadow().findElements(By.cssSelector("iframe")))
+                    .as("an active conversation loads its frame at once").isNotEmpty();
+            again.open();
+            again.stored("Great, thank you!");
+            assertThat(again.messages()).extracting(WebElement::getText).hasSize(4)
+                    .anySatisfy(t -> assertThat(t).contains("tomato seeds"))
+                    .anySatisfy(t -> assertThat(t).contains("Six heirloom varieties"));
+        }
+    }
+
+    @Test
+    void theDemoShopShowsTheWholeLoopAndTakesTheReadmeScreenshot() throws Exception {
+        try (TestServer demo = TestServer.start(Map.of("demo.enabled", "true"));
+             Browser browser = new Browser(1280, 800)) {
+            assertThat(demo.throughline().demoUrl()).contains(URI.create(demo.url() + "/demo"));
+            browser.driver().get(demo.url() + "/demo");
+            ChatWidget widget = new ChatWidget(browser).open();
+            widget.send("Hi! Does the Ridge shell jacket run true to size?");
+            widget.stored("Ridge shell jacket");
+            ApiClient agent = demo.admin();
+            long conversation = agent.get("/api/v1/conversations?channel=widget").expect(200).json()
+                    .getJsonArray("conversations").getJsonObject(0).getLong("id");
+            agent.post("/api/v1/conversations/" + conversation + "/messages", new JsonObject().put("body",
+                    "It does. If you are between sizes, take the larger one: it fits over a fleece.")).expect(201);
+            widget.message("between sizes");
+            widget.send("Perfect, ordering a medium then. Thanks!");
+            widget.stored("ordering a medium");
+            widget.leave();
+            assertThat(Files.size(browser.screenshot("widget"))).isPositive();
+        }
+    }
+
+    @Test
+    void aMessageSentWhileTheServerIsDownIsStoredExactlyOnceAfterItComesBack() {
+        TestServer first = TestServer.start();
+        int port = first.port();
+        String siteKey = Widgets.create(first.admin(), host.origin()).getString("siteKey");
+        String page = host.embed("/restart", first.url(), siteKey, null);
+        TestServer second = null;
+        boolean firstClosed = false;
+        try (Browser browser = new Browser()) {
+            browser.driver().get(page);
+            ChatWidget widget = new ChatWidget(browser).open();
+            widget.send("before the restart");
+            widget.stored("before the restart");
+
+            first.close();
+            firstClosed = true;
+            browser.waiting(WAIT).until(d -> d.findElement(By.cssSelector("[data-testid=throughline-connection]"))
+                    .isDisplayed());
+            widget.send("sent while you were down");
+            assertThat(widget.message("sent while you were down").getAttribute("data-status")).isEqualTo("sending");
+
+            second = TestServer.startOn(first.databaseUrl(), first.dataDir(), Map.of("http.port",
+                    String.valueOf(port)));
+            widget.stored("sent while you were down");
+            ApiClient agent = second.admin();
+            long conversation = agent.get("/api/v1/conversations").expect(200).json().getJsonArray("conversations")
+                    .getJsonObject(0).getLong("id");
+            JsonArray thread = agent.get("/api/v1/conversations/" + conversation + "/messages").expect(200).json()
+                    .getJsonArray("messages");
+            assertThat(thread.stream().map(m -> ((JsonObject) m).getString("body")))
+                    .containsExactly("before the restart", "sent while you were down");
+            browser.waiting(WAIT).until(d -> !d.findElement(By.cssSelector("[data-testid=throughline-connection]"))
+                    .isDisplayed());
+        } finally {
+            if (!firstClosed) {
+                first.close();
+            }
+            if (second != null) {
+                second.close();
+            }
+        }
+    }
+
+    @Test
+    void aWrongOrMissingHmacIsRefusedWhenTheSiteRequiresOne() {
+        JsonObject inbox = Widgets.create(admin, "Members", new JsonObject().put("hmacRequired", true),
+                host.origin());
+        String siteKey = inbox.getString("siteKey");
+        String forged = host.embed("/forged", server.url(), siteKey,
+                "Throughline('identify', {externalId: 'member-1', hmac: '" + "ab".repeat(32) + "'});");
+        String unsigned = host.embed("/unsigned", server.url(), siteKey,
+                "Throughline('identify', {externalId: 'member-1', name: 'Mallory'});");
+        String signed = host.embed("/signed", server.url(), siteKey, "Throughline('identify', {externalId:"
+                + " 'member-1', name: 'Meg', hmac: '" + IdentitySignature.sign(inbox.getString("identitySecret"),
+                "member-1") + "'});");
+        try (Browser browser = new Browser()) {
+            for (String refused : new String[] {forged, unsigned}) {
+                browser.driver().get(refused);
+                ChatWidget widget = new ChatWidget(browser).open();
+                browser.waiting(WAIT).until(d -> widget.visibleText().contains("not available"));
+                assertThat(visibleComposer(browser)).isEmpty();
+                widget.leave();
+            }
+            assertThat(visitorsOf(inbox)).isZero();
+
+            browser.driver().get(signed);
+            ChatWidget member = new ChatWidget(browser).open();
+            member.send("Hi, it's Meg");
+            member.stored("Hi, it's Meg");
+            assertThat(visitorsOf(inbox)).isOne();
+        }
+    }
+
+    @Test
+    void twoVisitorsNeverSeeEachOtherAndAClaimedEmailRevealsNoThread() throws Exception {
+        JsonObject api = admin.post("/api/v1/inboxes", new JsonObject().put("kind", "api").put("name", "CRM"))
+                .expect(201).json();
+        new ApiClient(server.url()).withToken(api.getString("token"))
+                .post("/api/v1/inboxes/" + api.getLong("id") + "/inbound", new JsonObject()
+                        .put("externalId", "crm-1").put("body", "Your card ending 4242 was charged")
+                        .put("contact", new JsonObject().put("identities", new JsonArray()
+                                .add(new JsonObject().put("kind", "email").put("value", "rose@example.test")))))
+                .expect(201);
+        JsonObject inbox = Widgets.create(admin, "Prechat", new JsonObject().put("preChatForm",
+                new JsonObject().put("enabled", true)), host.origin());
+        String page = host.embed("/prechat", server.url(), inbox.getString("siteKey"), null);
+        try (Browser rose = new Browser(); Browser ivan = new Browser()) {
+            rose.driver().get(page);
+            ChatWidget roseChat = new ChatWidget(rose).open();
+            fillPreChat(rose, "Rose", "rose@example.test");
+            roseChat.send("Rose here: where is my parcel 12-77?");
+            roseChat.stored("where is my parcel 12-77");
+            assertThat(roseChat.visibleText()).doesNotContain("4242");
+
+            // Ivan is on a phone: under 480 px the chat takes the whole screen.
+            ivan.driver().executeCdpCommand("Emulation.setDeviceMetricsOverride", Map.of("width", 390,
+                    "height", 760, "deviceScaleFactor", 2, "mobile", true));
+            ivan.driver().get(page);
+            ChatWidget ivanChat = new ChatWidget(ivan).open();
+            fillPreChat(ivan, "Ivan", "ivan@example.test");
+            ivanChat.send("Ivan here: do you deliver to Odesa?");
+            ivanChat.stored("deliver to Odesa");
+            assertThat(ivanChat.visibleText()).doesNotContain("12-77").doesNotContain("4242");
+            assertThat(ivanChat.messages()).hasSize(1);
+            assertThat(roseChat.visibleText()).doesNotContain("Odesa");
+            assertThat(roseChat.messages()).hasSize(1);
+            ivanChat.leave();
+            Object panelWidth = ivan.driver().executeScript("return document.querySelector('throughline-widget')"
+                    + ".shadowRoot.querySelector('.panel').getBoundingClientRect().width");
+            assertThat(((Number) panelWidth).intValue()).isEqualTo(390);
+            assertThat(Files.size(ivan.screenshot("widget-mobile"))).isPositive();
+        }
+    }
+
+    @Test
+    void aPageOnAnOriginTheWidgetDoesNotAllowGetsNoWidgetAndNoSession() {
+        JsonObject inbox = Widgets.create(admin, "https://elsewhere.example.test");
+        String page = host.embed("/foreign", server.url(), inbox.getString("siteKey"), null);
+        try (Browser browser = new Browser()) {
+            browser.driver().get(page);
+            browser.waiting(WAIT).until(d -> browser.console().stream().map(LogEntry::getMessage)
+                    .anyMatch(m -> m.contains("not available on this page")));
+            assertThat(browser.driver().findElements(By.cssSelector("throughline-widget"))).isEmpty();
+            assertThat(visitorsOf(inbox)).isZero();
+        }
+    }
+
+    @Test
+    void theChatWorksOverHttpWhenWebSocketsAreBlocked() {
+        try (TestServer blocked = TestServer.start(Map.of("widget.webSocket", "false", "widget.longPoll", "5s"));
+             Browser browser = new Browser()) {
+            ApiClient agent = blocked.admin();
+            String siteKey = Widgets.create(agent, host.origin()).getString("siteKey");
+            browser.driver().get(host.embed("/polling", blocked.url(), siteKey, null));
+            ChatWidget widget = new ChatWidget(browser).open();
+            widget.send("my office proxy blocks websockets");
+            widget.stored("my office proxy blocks websockets");
+            long conversation = agent.get("/api/v1/conversations").expect(200).json().getJsonArray("conversations")
+                    .getJsonObject(0).getLong("id");
+            agent.post("/api/v1/conversations/" + conversation + "/messages", new JsonObject()
+                    .put("body", "No problem, long polling works too.")).expect(201);
+            assertThat(widget.message("long polling works too").getAttribute("data-kind")).isEqualTo("out");
+        }
+    }
+
+    private static void fillPreChat(Browser browser, String name, String email) {
+        browser.waiting(WAIT).until(d -> d.findElement(By.cssSelector("[data-testid=throughline-prechat-name]"))
+                .isDisplayed());
+        browser.driver().findElement(By.cssSelector("[data-testid=throughline-prechat-name]")).sendKeys(name);
+        browser.driver().findElement(By.cssSelector("[data-testid=throughline-prechat-email]")).sendKeys(email);
+        browser.driver().findElement(By.cssSelector("[data-testid=throughline-prechat-submit]")).click();
+    }
+
+    private static Optional<WebElement> visibleComposer(Browser browser) {
+        return browser.driver().findElements(By.cssSelector("[data-testid=throughline-composer-input]")).stream()
+                .filter(WebElement::isDisplayed).findFirst();
+    }
+
+    private static long awaitConversationWith(String text) {
+        return await().atMost(WAIT).until(() -> admin.get("/api/v1/conversations").json()
+                .getJsonArray("conversations").stream().map(c -> (JsonObject) c)
+                .filter(c -> text.equals(c.getJsonObject("lastMessage").getString("preview")))
+                .map(c -> c.getLong("id")).findFirst(), Optional::isPresent).orElseThrow();
+    }
+
+    private static JsonArray thread(long conversation) {
+        return admin.get("/api/v1/conversations/" + conversation + "/messages").expect(200).json()
+                .getJsonArray("messages");
+    }
+
+    private static long visitorsOf(JsonObject inbox) {
+        return server.throughline().database().sql().single("SELECT count(*) AS n FROM widget_visitors"
+                + " WHERE inbox_id = $1", inbox.getLong("id")).getLong("n");
+    }
+}

@@ -1,0 +1,271 @@
+package io.throughline.widget;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.throughline.testing.ApiClient;
+import io.throughline.testing.StreamClient;
+import io.throughline.testing.TestServer;
+import io.throughline.testing.VisitorClient;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Visitor messages at the protocol level: acked after commit and stored once per client id, agent replies pushed
+ * live and resumable after a drop, isolation between visitors, the HTTP fallback, and bad input.
+ */
+class WidgetMessagingIT {
+
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    private static TestServer server;
+    private static ApiClient admin;
+    private static String siteKey;
+
+    @BeforeAll
+    static void start() {
+        server = TestServer.start(Map.of("widget.newSessionsPerIp", "1000", "widget.messagesPerIp", "1000",
+                "widget.messagesPerVisitor", "100", "widget.longPoll", "2s"));
+        admin = server.admin();
+        siteKey = Widgets.create(admin, Widgets.SHOP).getString("siteKey");
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    private static VisitorClient visitor() {
+        return new VisitorClient(server.url(), siteKey, Widgets.SHOP).start();
+    }
+
+    @Test
+    void aVisitorMessageIsAckedAfterCommitAndReachesTheAgentInItsConversation() {
+        VisitorClient visitor = visitor();
+        try (StreamClient agent = StreamClient.connect(admin, null);
+             VisitorClient.Socket socket = visitor.connect(visitor.seq())) {
+            socket.next("ready", WAIT);
+            String clientId = socket.message("Do you ship to Lviv?");
+            Map<String, JsonObject> answers = socket.collect(WAIT, "ack", "message");
+            JsonObject ack = answers.get("ack");
+            assertThat(ack.getString("clientId")).isEqualTo(clientId);
+            assertThat(ack.getString("status")).isEqualTo("stored");
+            long messageId = ack.getLong("messageId");
+            long stored = server.throughline().database().sql().single("SELECT count(*) AS n FROM messages"
+                    + " WHERE id = $1 AND external_id = $2", messageId, clientId).getLong("n");
+            assertThat(stored).as("the ack names a committed message").isEqualTo(1);
+
+            JsonObject event = agent.next(f -> "message.created".equals(f.getString("type")), WAIT);
+            JsonObject message = event.getJsonObject("data").getJsonObject("message");
+            assertThat(message.getString("channel")).isEqualTo("widget");
+            assertThat(message.getString("externalId")).isEqualTo(clientId);
+            long conversation = event.getJsonObject("data").getLong("conversationId");
+            JsonArray thread = admin.get("/api/v1/conversations/" + conversation + "/messages").expect(200).json()
+                    .getJsonArray("messages");
+            assertThat(thread).hasSize(1);
+            assertThat(thread.getJsonObject(0).getString("body")).isEqualTo("Do you ship to Lviv?");
+
+            JsonObject echoed = answers.get("message").getJsonObject("message");
+            assertThat(echoed.getLong("id")).isEqualTo(messageId);
+            assertThat(echoed.getString("clientId")).isEqualTo(clientId);
+            assertThat(echoed.getBoolean("own")).isTrue();
+            assertThat(echoed.containsKey("metadata")).as("no internals reach the visitor").isFalse();
+        }
+    }
+
+    @Test
+    void resendingAClientIdStoresTheMessageExactlyOnce() {
+        VisitorClient visitor = visitor();
+        String clientId = UUID.randomUUID().toString();
+        long first;
+        try (VisitorClient.Socket socket = visitor.connect(visitor.seq())) {
+            socket.send(new JsonObject().put("type", "message").put("clientId", clientId).put("body", "once"));
+            first = socket.next("ack", WAIT).getLong("messageId");
+        }
+        try (VisitorClient.Socket again = visitor.connect(visitor.seq())) {
+            again.send(new JsonObject().put("type", "message").put("clientId", clientId).put("body", "once"));
+            JsonObject ack = again.next("ack", WAIT);
+            assertThat(ack.getString("status")).isEqualTo("duplicate");
+            assertThat(ack.getLong("messageId")).isEqualTo(first);
+        }
+        JsonObject http = visitor.send(clientId, "once").expect(200).json();
+        assertThat(http.getLong("messageId")).isEqualTo(first);
+        assertThat(visitor.history()).hasSize(1);
+
+        VisitorClient thief = visitor();
+        thief.send(clientId, "once").expect(409);
+    }
+
+    @Test
+    void anAgentReplyArrivesLiveWithTheAgentsNameAndIsMarkedSent() {
+        VisitorClient visitor = visitor();
+        try (VisitorClient.Socket socket = visitor.connect(visitor.seq())) {
+            socket.message("Is the green jacket in stock?");
+            long conversation = Widgets.conversationOf(server, socket.next("ack", WAIT).getLong("messageId"));
+            JsonObject reply = admin.post("/api/v1/conversations/" + conversation + "/messages",
+                    new JsonObject().put("body", "Yes, sizes S to XL.")).expect(201).json();
+
+            JsonObject pushed = socket.next(f -> "message".equals(f.getString("type"))
+                    && "out".equals(f.getJsonObject("message").getString("kind")), WAIT).getJsonObject("message");
+            assertThat(pushed.getString("body")).isEqualTo("Yes, sizes S to XL.");
+            assertThat(pushed.getJsonObject("author").getString("name")).isEqualTo("Admin");
+            assertThat(pushed.getBoolean("own")).isFalse();
+
+            await().atMost(WAIT).until(() -> "sent".equals(Widgets.deliveryStatus(admin, conversation,
+                    reply.getLong("id"))));
+        }
+    }
+
+    @Test
+    void aReconnectingVisitorResumesFromItsLastSeqWithoutGapsOrRepeats() {
+        VisitorClient visitor = visitor();
+        long conversation;
+        long since;
+        try (VisitorClient.Socket socket = visitor.connect(visitor.seq())) {
+            socket.message("first");
+            conversation = Widgets.conversationOf(server, socket.collect(WAIT, "ack", "message").get("ack")
+                    .getLong("messageId"));
+            socket.send(new JsonObject().put("type", "ping"));
+            since = socket.next("pong", WAIT).getLong("seq");
+        }
+        admin.post("/api/v1/conversations/" + conversation + "/messages", new JsonObject().put("body", "reply one"))
+                .expect(201);
+        admin.post("/api/v1/conversations/" + conversation + "/messages", new JsonObject().put("body", "reply two"))
+                .expect(201);
+        try (VisitorClient.Socket resumed = visitor.connect(since)) {
+            JsonObject one = resumed.next("message", WAIT);
+            JsonObject two = resumed.next("message", WAIT);
+            assertThat(one.getJsonObject("message").getString("body")).isEqualTo("reply one");
+            assertThat(two.getJsonObject("message").getString("body")).isEqualTo("reply two");
+            assertThat(two.getLong("seq")).isGreaterThan(one.getLong("seq"));
+            assertThat(resumed.drain(Duration.ofMillis(500))).noneMatch(f -> "message".equals(f.getString("type")));
+        }
+        try (VisitorClient.Socket tooOld = visitor.connect(0L)) {
+            assertThat(tooOld.next(f -> "message".equals(f.getString("type")) || "reset".equals(f.getString("type")),
+                    WAIT).getString("type")).as("a client far behind may replay or reload, never miss")
+                    .isIn("message", "reset");
+        }
+    }
+
+    @Test
+    void twoVisitorsNeverSeeEachOthersMessages() {
+        VisitorClient alice = visitor();
+        VisitorClient bob = visitor();
+        try (VisitorClient.Socket aliceSocket = alice.connect(alice.seq());
+             VisitorClient.Socket bobSocket = bob.connect(bob.seq())) {
+            aliceSocket.message("alice's secret: order 7781");
+            long conversation = Widgets.conversationOf(server,
+                    aliceSocket.next("ack", WAIT).getLong("messageId"));
+            admin.post("/api/v1/conversations/" + conversation + "/messages",
+                    new JsonObject().put("body", "alice, your order ships today")).expect(201);
+            aliceSocket.next(f -> "message".equals(f.getString("type"))
+                    && "out".equals(f.getJsonObject("message").getString("kind")), WAIT);
+            assertThat(bobSocket.drain(Duration.ofSeconds(1)))
+                    .noneMatch(f -> f.encode().contains("7781") || f.encode().contains("ships today"));
+        }
+        assertThat(bob.history()).isEmpty();
+        long aliceMessage = alice.history().getJsonObject(0).getLong("id");
+        bob.post("/widget/v1/seen", new JsonObject().put("messageId", aliceMessage), true).expect(404);
+    }
+
+    @Test
+    void badFramesGetAnErrorAndTheSocketStaysOpen() {
+        VisitorClient visitor = visitor();
+        try (VisitorClient.Socket socket = visitor.connect(visitor.seq())) {
+            socket.sendText("{not json");
+            assertThat(socket.next("error", WAIT).getJsonObject("error").getInteger("status")).isEqualTo(400);
+            socket.sendText("[1,2]");
+            socket.next("error", WAIT);
+            socket.send(new JsonObject().put("type", "shout"));
+            assertThat(socket.next("error", WAIT).getJsonObject("error").getString("detail")).contains("shout");
+            socket.send(new JsonObject().put("type", "message").put("clientId", "not-a-uuid").put("body", "x"));
+            JsonObject nack = socket.next("nack", WAIT);
+            assertThat(nack.getJsonObject("error").getInteger("status")).isEqualTo(400);
+            socket.send(new JsonObject().put("type", "message").put("clientId", UUID.randomUUID().toString())
+                    .put("body", "x".repeat(5001)));
+            assertThat(socket.next("nack", WAIT).getJsonObject("error").getInteger("status")).isEqualTo(413);
+            socket.send(new JsonObject().put("type", "ping"));
+            socket.next("pong", WAIT);
+        }
+        visitor.send(UUID.randomUUID().toString(), "y".repeat(5001)).expect(413);
+        visitor.send(new JsonObject().put("clientId", UUID.randomUUID().toString())).expect(400);
+        visitor.send(new JsonObject().put("body", "no id")).expect(400);
+        assertThat(visitor.raw("POST", "/widget/v1/messages", "application/json", "{oops").status()).isEqualTo(400);
+        assertThat(visitor.history()).isEmpty();
+    }
+
+    @Test
+    void messagesBeyondTheRateLimitGet429WithRetryAfter() {
+        try (TestServer limited = TestServer.start(Map.of("widget.messagesPerVisitor", "3",
+                "widget.rateWindow", "1h"))) {
+            String key = Widgets.create(limited.admin(), Widgets.SHOP).getString("siteKey");
+            VisitorClient visitor = new VisitorClient(limited.url(), key, Widgets.SHOP).start();
+            try (VisitorClient.Socket socket = visitor.connect(visitor.seq())) {
+                for (int i = 0; i < 3; i++) {
+                    socket.message("message " + i);
+                    socket.next("ack", WAIT);
+                }
+                socket.message("one too many");
+                JsonObject error = socket.next("nack", WAIT).getJsonObject("error");
+                assertThat(error.getInteger("status")).isEqualTo(429);
+                assertThat(error.getLong("retryAfterSeconds")).isPositive();
+            }
+            ApiClient.Response refused = visitor.send(UUID.randomUUID().toString(), "still too many").expect(429);
+            assertThat(refused.header("Retry-After")).isNotNull();
+            assertThat(visitor.history()).hasSize(3);
+        }
+    }
+
+    @Test
+    void theHttpFallbackSendsAndLongPollsWithoutAWebSocket() {
+        VisitorClient visitor = visitor();
+        JsonObject ack = visitor.send(UUID.randomUUID().toString(), "my proxy blocks websockets").expect(201).json();
+        JsonObject history = visitor.get("/widget/v1/messages").expect(200).json();
+        long seq = history.getLong("seq");
+        long conversation = Widgets.conversationOf(server, ack.getLong("messageId"));
+
+        JsonObject empty = visitor.get("/widget/v1/messages?since=" + seq + "&wait=1").expect(200).json();
+        assertThat(empty.getJsonArray("events")).noneMatch(e -> "message".equals(((JsonObject) e).getString("type")));
+
+        CompletableFuture<JsonObject> poll = CompletableFuture.supplyAsync(() ->
+                visitor.get("/widget/v1/messages?since=" + empty.getLong("seq") + "&wait=20").expect(200).json());
+        await().atMost(WAIT).until(() -> server.throughline().widget().connections() > 0);
+        admin.post("/api/v1/conversations/" + conversation + "/messages", new JsonObject().put("body", "then we poll"))
+                .expect(201);
+        JsonObject polled = poll.orTimeout(15, TimeUnit.SECONDS).join();
+        List<JsonObject> messages = polled.getJsonArray("events").stream().map(e -> (JsonObject) e)
+                .filter(e -> "message".equals(e.getString("type"))).toList();
+        assertThat(messages).hasSize(1);
+        assertThat(messages.getFirst().getJsonObject("message").getString("body")).isEqualTo("then we poll");
+        assertThat(polled.getLong("seq")).isGreaterThanOrEqualTo(messages.getFirst().getLong("seq"));
+        visitor.get("/widget/v1/messages?since=-1").expect(400);
+    }
+
+    @Test
+    void theServerRefusesWebSocketsWhenTurnedOffAndTheFallbackStillWorks() {
+        try (TestServer noSockets = TestServer.start(Map.of("widget.webSocket", "false"))) {
+            String key = Widgets.create(noSockets.admin(), Widgets.SHOP).getString("siteKey");
+            VisitorClient visitor = new VisitorClient(noSockets.url(), key, Widgets.SHOP).start();
+            assertThat(catchSocket(visitor)).isNotNull();
+            visitor.send(UUID.randomUUID().toString(), "over http").expect(201);
+            assertThat(visitor.history()).hasSize(1);
+        }
+    }
+
+    private static Throwable catchSocket(VisitorClient visitor) {
+        try (VisitorClient.Socket socket = visitor.connect(null)) {
+            return null;
+        } catch (RuntimeException e) {
+            return e;
+        }
+    }
+}

@@ -1,0 +1,251 @@
+package io.throughline.widget;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.throughline.testing.ApiClient;
+import io.throughline.testing.StreamClient;
+import io.throughline.testing.TestServer;
+import io.throughline.testing.VisitorClient;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What agents learn about widget visitors (online, last seen, read receipts, typing) and what visitors may attach,
+ * plus the rules that keep a blocked contact out and a merged thread private.
+ */
+class WidgetPresenceIT {
+
+    private static final Duration WAIT = Duration.ofSeconds(10);
+    private static final byte[] PNG = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D',
+        'R', 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0};
+
+    private static TestServer server;
+    private static ApiClient admin;
+    private static String siteKey;
+
+    @BeforeAll
+    static void start() {
+        server = TestServer.start(Map.of("widget.presenceGrace", "300ms", "widget.newSessionsPerIp", "1000",
+                "widget.maxUploadSize", "4KB"));
+        admin = server.admin();
+        siteKey = Widgets.create(admin, Widgets.SHOP).getString("siteKey");
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    private static VisitorClient visitor() {
+        return new VisitorClient(server.url(), siteKey, Widgets.SHOP).start();
+    }
+
+    private static long workspace() {
+        return server.throughline().workspaces().first().orElseThrow();
+    }
+
+    @Test
+    void agentsSeeTheVisitorComeAndGoAndWhatTheyHaveSeen() {
+        VisitorClient visitor = visitor();
+        VisitorActivity activity = server.throughline().visitorActivity();
+        long conversation;
+        long replyId;
+        try (StreamClient agent = StreamClient.connect(admin, null)) {
+            try (VisitorClient.Socket socket = visitor.connect(visitor.seq())) {
+                socket.message("hello, anyone there?");
+                conversation = Widgets.conversationOf(server, socket.next("ack", WAIT).getLong("messageId"));
+                await().atMost(WAIT).until(() -> activity.visitor(workspace(), visitor.visitorId())
+                        .map(VisitorActivity.Status::online).orElse(false));
+
+                JsonObject reply = admin.post("/api/v1/conversations/" + conversation + "/messages",
+                        new JsonObject().put("body", "Hi! How can I help?")).expect(201).json();
+                replyId = reply.getLong("id");
+                assertThat(activity.seen(workspace(), replyId)).isFalse();
+                socket.next(f -> "message".equals(f.getString("type"))
+                        && f.getJsonObject("message").getLong("id") == replyId, WAIT);
+                socket.send(new JsonObject().put("type", "seen").put("messageId", replyId));
+
+                JsonObject seen = agent.next(f -> "visitor.seen".equals(f.getString("type")), WAIT)
+                        .getJsonObject("data");
+                assertThat(seen.getLong("messageId")).isEqualTo(replyId);
+                assertThat(seen.getLong("conversationId")).isEqualTo(conversation);
+                assertThat(seen.getString("visitorId")).isEqualTo(visitor.visitorId());
+                await().atMost(WAIT).until(() -> "delivered".equals(Widgets.deliveryStatus(admin,
+                        conversation, replyId)));
+                assertThat(activity.seen(workspace(), replyId)).isTrue();
+
+                JsonObject panel = admin.get("/api/v1/conversations/" + conversation + "/visitors").expect(200)
+                        .json();
+                assertThat(panel.getBoolean("online")).isTrue();
+                assertThat(panel.getLong("lastSeenMessageId")).isEqualTo(replyId);
+                JsonObject entry = panel.getJsonArray("visitors").getJsonObject(0);
+                assertThat(entry.getString("visitorId")).isEqualTo(visitor.visitorId());
+                assertThat(entry.getJsonObject("page").getString("url")).isEqualTo(Widgets.SHOP + "/pricing");
+            }
+            JsonObject offline = agent.next(f -> presenceOf(f, visitor), WAIT).getJsonObject("data");
+            assertThat(offline.getBoolean("online")).isFalse();
+            assertThat(offline.getLong("conversationId")).isEqualTo(conversation);
+            VisitorActivity.Status away = activity.visitor(workspace(), visitor.visitorId()).orElseThrow();
+            assertThat(away.online()).isFalse();
+            assertThat(away.lastSeenAt()).isBefore(Instant.now().plusSeconds(1));
+            assertThat(away.hasSeen(replyId)).isTrue();
+            assertThat(away.awayFor(Duration.ZERO, Instant.now())).isTrue();
+            assertThat(away.awayFor(Duration.ofHours(1), Instant.now())).isFalse();
+            long contact = server.throughline().database().sql().single("SELECT contact_id FROM conversations"
+                    + " WHERE id = $1", conversation).getLong("contact_id");
+            assertThat(activity.contact(workspace(), contact).orElseThrow().online()).isFalse();
+
+            try (VisitorClient.Socket back = visitor.connect(null)) {
+                JsonObject online = agent.next(f -> presenceOf(f, visitor), WAIT).getJsonObject("data");
+                assertThat(online.getBoolean("online")).isTrue();
+                assertThat(activity.contact(workspace(), contact).orElseThrow().online()).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void aReloadWithinTheGraceTimeDoesNotFlapPresence() {
+        VisitorClient visitor = visitor();
+        visitor.send(UUID.randomUUID().toString(), "about to reload").expect(201);
+        try (StreamClient agent = StreamClient.connect(admin, null)) {
+            try (VisitorClient.Socket socket = visitor.connect(visitor.seq())) {
+                assertThat(agent.next(f -> presenceOf(f, visitor), WAIT).getJsonObject("data").getBoolean("online"))
+                        .isTrue();
+                try (VisitorClient.Socket reloaded = visitor.connect(null)) {
+                    reloaded.next("ready", WAIT);
+                    socket.close();
+                    assertThat(agent.drain(Duration.ofMillis(900))).noneMatch(f -> presenceOf(f, visitor));
+                }
+            }
+        }
+    }
+
+    @Test
+    void typingShowsBothWaysWithoutTouchingTheEventLog() {
+        VisitorClient visitor = visitor();
+        try (StreamClient agent = StreamClient.connect(admin, null);
+             VisitorClient.Socket socket = visitor.connect(visitor.seq())) {
+            socket.message("let me describe the problem");
+            long conversation = Widgets.conversationOf(server, socket.next("ack", WAIT).getLong("messageId"));
+            socket.send(new JsonObject().put("type", "typing").put("typing", true));
+            JsonObject typing = agent.next(f -> "visitor.typing".equals(f.getString("type")), WAIT);
+            assertThat(typing.getLong("seq")).as("transient: no seq").isNull();
+            assertThat(typing.getJsonObject("data").getLong("conversationId")).isEqualTo(conversation);
+            assertThat(typing.getJsonObject("data").getBoolean("typing")).isTrue();
+
+            admin.post("/api/v1/conversations/" + conversation + "/typing", new JsonObject().put("typing", true))
+                    .expect(204);
+            JsonObject agentTyping = socket.next("typing", WAIT);
+            assertThat(agentTyping.getBoolean("typing")).isTrue();
+            assertThat(agentTyping.getJsonObject("agent").getString("name")).isEqualTo("Admin");
+            admin.post("/api/v1/conversations/" + conversation + "/typing", new JsonObject().put("typing", false))
+                    .expect(204);
+            assertThat(socket.next("typing", WAIT).getBoolean("typing")).isFalse();
+            assertThat(typingEvents()).as("typing never reaches the event log").isZero();
+            admin.post("/api/v1/conversations/999999/typing", new JsonObject().put("typing", true)).expect(404);
+        }
+    }
+
+    @Test
+    void visitorsAttachFilesWithinTheLimitsAndOnlyTheyCanFetchThem() throws Exception {
+        VisitorClient visitor = visitor();
+        JsonObject upload = visitor.upload(PNG, "photo.png", "image/png").expect(201).json();
+        assertThat(upload.getBoolean("image")).isTrue();
+        JsonObject ack = visitor.send(new JsonObject().put("clientId", UUID.randomUUID().toString())
+                .put("body", "the box arrived crushed").put("attachmentIds", new JsonArray().add(upload.getLong("id"))))
+                .expect(201).json();
+        long conversation = Widgets.conversationOf(server, ack.getLong("messageId"));
+        JsonObject agentView = admin.get("/api/v1/conversations/" + conversation + "/messages").expect(200).json()
+                .getJsonArray("messages").getJsonObject(0);
+        assertThat(agentView.getJsonArray("attachments").getJsonObject(0).getString("filename"))
+                .isEqualTo("photo.png");
+
+        JsonObject file = visitor.history().getJsonObject(0).getJsonArray("attachments").getJsonObject(0);
+        assertThat(file.getBoolean("image")).isTrue();
+        HttpResponse<byte[]> download = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create(server.url() + file.getString("url"))).header("Authorization", "Bearer " + visitor.token())
+                .build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(download.statusCode()).isEqualTo(200);
+        assertThat(download.headers().firstValue("Content-Type")).contains("image/png");
+        assertThat(download.body()).isEqualTo(PNG);
+        visitor().get(file.getString("url")).expect(404);
+
+        visitor.upload("<script>alert(1)</script>".getBytes(), "cat.png", "image/png").expect(415);
+        visitor.upload(new byte[] {'P', 'K', 3, 4}, "archive.zip", "application/zip").expect(415);
+        visitor.upload("a".repeat(8 * 1024).getBytes(), "big.txt", "text/plain").expect(413);
+        visitor.upload(new byte[64], "zeros.txt", "text/plain").expect(415);
+        JsonObject someoneElses = visitor().upload(PNG, "theirs.png", "image/png").expect(201).json();
+        visitor.send(new JsonObject().put("clientId", UUID.randomUUID().toString()).put("body", "x")
+                .put("attachmentIds", new JsonArray().add(someoneElses.getLong("id")))).expect(400);
+    }
+
+    @Test
+    void aBlockedContactCanStoreNothing() {
+        VisitorClient visitor = visitor();
+        JsonObject ack = visitor.send(UUID.randomUUID().toString(), "first").expect(201).json();
+        long conversation = Widgets.conversationOf(server, ack.getLong("messageId"));
+        server.throughline().database().sql().update("UPDATE contacts SET blocked = true WHERE id ="
+                + " (SELECT contact_id FROM conversations WHERE id = $1)", conversation);
+        try (VisitorClient.Socket socket = visitor.connect(visitor.seq())) {
+            socket.message("spam");
+            assertThat(socket.next("nack", WAIT).getJsonObject("error").getInteger("status")).isEqualTo(403);
+        }
+        visitor.send(UUID.randomUUID().toString(), "more spam").expect(403);
+        visitor.upload(PNG, "spam.png", "image/png").expect(403);
+        assertThat(admin.get("/api/v1/conversations/" + conversation + "/messages").json().getJsonArray("messages"))
+                .hasSize(1);
+    }
+
+    @Test
+    void anAgentMergeReloadsTheVisitorsThreadButNeverRevealsTheOtherContacts() {
+        JsonObject api = admin.post("/api/v1/inboxes", new JsonObject().put("kind", "api").put("name", "Back office"))
+                .expect(201).json();
+        JsonObject other = new ApiClient(server.url()).withToken(api.getString("token"))
+                .post("/api/v1/inboxes/" + api.getLong("id") + "/inbound", new JsonObject()
+                        .put("externalId", "bo-1").put("body", "internal: refund approved for card 5555")
+                        .put("contact", new JsonObject().put("identities", new JsonArray()
+                                .add(new JsonObject().put("kind", "email").put("value", "merge@example.test")))))
+                .expect(201).json();
+        VisitorClient visitor = visitor();
+        try (VisitorClient.Socket socket = visitor.connect(visitor.seq())) {
+            socket.message("hi, it's me from the email");
+            long conversation = Widgets.conversationOf(server, socket.next("ack", WAIT).getLong("messageId"));
+            long contact = server.throughline().database().sql().single("SELECT contact_id FROM conversations"
+                    + " WHERE id = $1", conversation).getLong("contact_id");
+            admin.post("/api/v1/contacts/" + other.getLong("contactId") + "/merge",
+                    new JsonObject().put("otherContactId", contact)).expect(200);
+            socket.next("reset", WAIT);
+            JsonArray thread = visitor.history();
+            assertThat(thread).hasSize(1);
+            assertThat(thread.encode()).doesNotContain("5555");
+
+            JsonObject reply = admin.post("/api/v1/conversations/" + other.getLong("conversationId") + "/messages",
+                    new JsonObject().put("body", "Found you, your refund is on its way")).expect(201).json();
+            assertThat(socket.next(f -> "message".equals(f.getString("type"))
+                    && "out".equals(f.getJsonObject("message").getString("kind")), WAIT).getJsonObject("message")
+                    .getLong("id")).isEqualTo(reply.getLong("id"));
+        }
+    }
+
+    private static boolean presenceOf(JsonObject frame, VisitorClient visitor) {
+        return "visitor.presence_changed".equals(frame.getString("type"))
+                && visitor.visitorId().equals(frame.getJsonObject("data").getString("visitorId"));
+    }
+
+    private static long typingEvents() {
+        return server.throughline().database().sql().single("SELECT count(*) AS n FROM events"
+                + " WHERE type LIKE '%typing%'").getLong("n");
+    }
+}

@@ -1,0 +1,324 @@
+package io.throughline.widget;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.throughline.testing.ApiClient;
+import io.throughline.testing.TestServer;
+import io.throughline.testing.VisitorClient;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Widget inboxes and visitor sessions at the protocol level: the site key and secret, origin rules, tokens that
+ * grant one visitor's own thread, HMAC-proven identities that grant the whole thread, and claimed emails that
+ * never do.
+ */
+class WidgetSessionIT {
+
+    private static TestServer server;
+    private static ApiClient admin;
+
+    @BeforeAll
+    static void start() {
+        server = TestServer.start(Map.of("widget.newSessionsPerIp", "1000"));
+        admin = server.admin();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    @Test
+    void creatingAWidgetInboxMintsAPublicSiteKeyAndASecretShownOnce() {
+        JsonObject created = Widgets.create(admin, Widgets.SHOP);
+        String siteKey = created.getString("siteKey");
+        assertThat(siteKey).startsWith("tlw_");
+        assertThat(created.getString("identitySecret")).startsWith("tlwid_");
+        assertThat(created.getString("snippet")).isEqualTo("<script src=\"" + server.url()
+                + "/widget.js\" data-site-key=\"" + siteKey + "\" async></script>");
+
+        long id = created.getLong("id");
+        JsonObject stored = admin.get("/api/v1/inboxes/" + id).expect(200).json().getJsonObject("config");
+        assertThat(stored.getString("siteKey")).isEqualTo(siteKey);
+        assertThat(stored.getString("identitySecret")).isEqualTo("********");
+        assertThat(admin.get("/api/v1/inboxes/" + id + "/widget").expect(200).json().getString("snippet"))
+                .isEqualTo(created.getString("snippet"));
+
+        JsonObject patched = admin.patch("/api/v1/inboxes/" + id, new JsonObject().put("config", new JsonObject()
+                .put("allowedOrigins", new JsonArray().add(Widgets.SHOP)).put("greeting", "Hello!"))).expect(200)
+                .json().getJsonObject("config");
+        assertThat(patched.getString("siteKey")).as("the key survives a config change").isEqualTo(siteKey);
+        assertThat(patched.getString("greeting")).isEqualTo("Hello!");
+    }
+
+    @Test
+    void anInvalidConfigNamesEveryProblemAtOnce() {
+        JsonObject problem = admin.post("/api/v1/inboxes", new JsonObject().put("kind", "widget").put("name", "Bad")
+                .put("config", new JsonObject().put("colors", new JsonObject().put("primary", "blue"))
+                        .put("locale", "de").put("allowedOrigins", new JsonArray().add("https://shop.test/path"))))
+                .expect(400).json();
+        assertThat(problem.getJsonArray("errors").stream().map(e -> ((JsonObject) e).getString("field")))
+                .contains("config.colors.primary", "config.locale", "config.allowedOrigins[0]");
+    }
+
+    @Test
+    void aSessionFromAnAllowedOriginGetsATokenAndResumesWithIt() {
+        String siteKey = Widgets.create(admin, Widgets.SHOP).getString("siteKey");
+        VisitorClient visitor = new VisitorClient(server.url(), siteKey, Widgets.SHOP).start();
+        assertThat(visitor.token()).startsWith("tlv_");
+        assertThat(visitor.session().getJsonObject("socket").getString("url")).startsWith("/widget/v1/ws?token=wst_");
+        assertThat(visitor.session().getJsonObject("settings").containsKey("identitySecret")).isFalse();
+
+        ApiClient.Response resumed = visitor.session(null, visitor.token()).expect(200);
+        assertThat(resumed.json().getJsonObject("visitor").getString("id")).isEqualTo(visitor.visitorId());
+    }
+
+    @Test
+    void aDisallowedOriginGetsNoSessionNoConfigAndNoCors() {
+        String siteKey = Widgets.create(admin, Widgets.SHOP).getString("siteKey");
+        long before = visitors();
+        VisitorClient evil = new VisitorClient(server.url(), siteKey, "https://evil.test");
+        assertThat(evil.session(null, null).expect(403).body()).contains("https://evil.test");
+        assertThat(new VisitorClient(server.url(), siteKey, "https://shop.test.evil.test").session(null, null)
+                .status()).isEqualTo(403);
+        ApiClient noOrigin = new ApiClient(server.url());
+        noOrigin.post("/widget/v1/sessions", new JsonObject().put("siteKey", siteKey)).expect(403);
+        assertThat(visitors()).isEqualTo(before);
+
+        ApiClient.Response config = new ApiClient(server.url()).withHeader("Origin", "https://evil.test")
+                .get("/widget/v1/config?siteKey=" + siteKey).expect(403);
+        assertThat(config.header("Access-Control-Allow-Origin")).isNull();
+        ApiClient.Response allowed = new ApiClient(server.url()).withHeader("Origin", Widgets.SHOP)
+                .get("/widget/v1/config?siteKey=" + siteKey).expect(200);
+        assertThat(allowed.header("Access-Control-Allow-Origin")).isEqualTo(Widgets.SHOP);
+        assertThat(allowed.json().getString("frameUrl")).isEqualTo("/widget/v1/frame?siteKey=" + siteKey);
+    }
+
+    @Test
+    void wildcardOriginsAllowSubdomainsOnly() {
+        String siteKey = Widgets.create(admin, "https://*.example.test").getString("siteKey");
+        new VisitorClient(server.url(), siteKey, "https://eu.shop.example.test").start();
+        assertThat(new VisitorClient(server.url(), siteKey, "https://example.test").session(null, null).status())
+                .isEqualTo(403);
+        assertThat(new VisitorClient(server.url(), siteKey, "http://eu.example.test").session(null, null).status())
+                .as("the scheme must match").isEqualTo(403);
+    }
+
+    @Test
+    void anUnknownSiteKeyIsNotFound() {
+        new VisitorClient(server.url(), "tlw_no_such_key_000000", Widgets.SHOP).session(null, null).expect(404);
+    }
+
+    @Test
+    void aForgedVisitorTokenGrantsNothing() {
+        String siteKey = Widgets.create(admin, Widgets.SHOP).getString("siteKey");
+        VisitorClient victim = new VisitorClient(server.url(), siteKey, Widgets.SHOP).start();
+        victim.send(UUID.randomUUID().toString(), "my order number is 4411").expect(201);
+
+        VisitorClient forger = new VisitorClient(server.url(), siteKey, Widgets.SHOP);
+        ApiClient.Response fresh = forger.session(null, "tlv_" + "A".repeat(43)).expect(201);
+        assertThat(fresh.json().getJsonObject("visitor").getString("id")).isNotEqualTo(victim.visitorId());
+
+        new ApiClient(server.url()).withToken("tlv_forged").get("/widget/v1/messages").expect(401);
+        new ApiClient(server.url()).get("/widget/v1/messages").expect(401);
+    }
+
+    @Test
+    void aForgedOrTamperedSocketTicketIsRefused() {
+        String siteKey = Widgets.create(admin, Widgets.SHOP).getString("siteKey");
+        VisitorClient visitor = new VisitorClient(server.url(), siteKey, Widgets.SHOP).start();
+        try (VisitorClient.Socket socket = visitor.connect("wst_forged.ticket", null)) {
+            assertThat(socket.awaitClose(Duration.ofSeconds(10))).isEqualTo(4401);
+        }
+        String ticket = visitor.session().getJsonObject("socket").getString("token");
+        String tampered = ticket.substring(0, ticket.length() - 2) + (ticket.endsWith("AA") ? "BB" : "AA");
+        try (VisitorClient.Socket socket = visitor.connect(tampered, null)) {
+            assertThat(socket.awaitClose(Duration.ofSeconds(10))).isEqualTo(4401);
+        }
+        try (VisitorClient.Socket socket = visitor.connect(ticket, null)) {
+            assertThat(socket.next("ready", Duration.ofSeconds(10)).getString("visitorId"))
+                    .isEqualTo(visitor.visitorId());
+        }
+    }
+
+    @Test
+    void whenHmacIsRequiredAnUnsignedOrWronglySignedIdentityIsRefused() {
+        JsonObject inbox = Widgets.create(admin, "Signed", new JsonObject().put("hmacRequired", true), Widgets.SHOP);
+        String siteKey = inbox.getString("siteKey");
+        String secret = inbox.getString("identitySecret");
+        VisitorClient visitor = new VisitorClient(server.url(), siteKey, Widgets.SHOP);
+
+        visitor.session(new JsonObject().put("externalId", "user-7"), null).expect(403);
+        visitor.session(new JsonObject().put("externalId", "user-7").put("hmac", "00".repeat(32)), null).expect(403);
+        visitor.session(new JsonObject().put("externalId", "user-7")
+                .put("hmac", IdentitySignature.sign(secret, "user-8")), null).expect(403);
+        visitor.session(new JsonObject().put("externalId", "user-7").put("email", "other@example.test")
+                .put("hmac", IdentitySignature.sign(secret, "user-7")), null).expect(403);
+
+        JsonObject proven = visitor.session(new JsonObject().put("externalId", "user-7").put("name", "Jo")
+                .put("hmac", IdentitySignature.sign(secret, "user-7")), null).expect(201).json();
+        assertThat(proven.getJsonObject("visitor").getBoolean("identified")).isTrue();
+        new VisitorClient(server.url(), siteKey, Widgets.SHOP).session(null, null).expect(201);
+    }
+
+    @Test
+    void aProvenIdentitySeesTheCustomersWholeThreadFromEveryChannel() {
+        JsonObject inbox = Widgets.create(admin, Widgets.SHOP);
+        JsonObject api = admin.post("/api/v1/inboxes", new JsonObject().put("kind", "api").put("name", "Orders"))
+                .expect(201).json();
+        new ApiClient(server.url()).withToken(api.getString("token"))
+                .post("/api/v1/inboxes/" + api.getLong("id") + "/inbound", new JsonObject()
+                        .put("externalId", "order-mail-1").put("body", "Invoice for order 991 attached")
+                        .put("contact", new JsonObject().put("name", "Dana").put("identities", new JsonArray()
+                                .add(new JsonObject().put("kind", "external_id").put("value", "cust-991"))
+                                .add(new JsonObject().put("kind", "email").put("value", "dana@example.test")))))
+                .expect(201);
+
+        String hmac = IdentitySignature.sign(inbox.getString("identitySecret"), "cust-991\ndana@example.test");
+        VisitorClient dana = new VisitorClient(server.url(), inbox.getString("siteKey"), Widgets.SHOP)
+                .start(new JsonObject().put("externalId", "cust-991").put("email", "dana@example.test")
+                        .put("hmac", hmac));
+        JsonArray thread = dana.history();
+        assertThat(thread).hasSize(1);
+        assertThat(thread.getJsonObject(0).getString("body")).isEqualTo("Invoice for order 991 attached");
+        assertThat(thread.getJsonObject(0).getString("channel")).isEqualTo("api");
+
+        dana.send(UUID.randomUUID().toString(), "Thanks, and when does it ship?").expect(201);
+        assertThat(dana.history()).hasSize(2);
+        assertThat(admin.get("/api/v1/conversations").expect(200).json().getJsonArray("conversations").stream()
+                .map(c -> ((JsonObject) c).getJsonObject("contact").getString("name")).filter("Dana"::equals))
+                .as("one conversation for the contact, across channels").hasSize(1);
+    }
+
+    @Test
+    void aClaimedEmailNeverRevealsTheThreadOfTheContactWhoOwnsIt() {
+        JsonObject inbox = Widgets.create(admin, "Prechat", new JsonObject().put("preChatForm",
+                new JsonObject().put("enabled", true)), Widgets.SHOP);
+        JsonObject api = admin.post("/api/v1/inboxes", new JsonObject().put("kind", "api").put("name", "Mail"))
+                .expect(201).json();
+        JsonObject owner = new ApiClient(server.url()).withToken(api.getString("token"))
+                .post("/api/v1/inboxes/" + api.getLong("id") + "/inbound", new JsonObject()
+                        .put("externalId", "secret-1").put("body", "My card ends in 4242")
+                        .put("contact", new JsonObject().put("identities", new JsonArray()
+                                .add(new JsonObject().put("kind", "email").put("value", "owner@example.test")))))
+                .expect(201).json();
+
+        VisitorClient impostor = new VisitorClient(server.url(), inbox.getString("siteKey"), Widgets.SHOP).start();
+        assertThat(impostor.session().getJsonObject("visitor").getBoolean("showPreChatForm")).isTrue();
+        JsonObject profile = impostor.post("/widget/v1/profile", new JsonObject().put("name", "Owner")
+                .put("email", "OWNER@example.test"), true).expect(200).json().getJsonObject("visitor");
+        assertThat(profile.getBoolean("showPreChatForm")).isFalse();
+        assertThat(impostor.history()).isEmpty();
+
+        JsonObject unsigned = new VisitorClient(server.url(), inbox.getString("siteKey"), Widgets.SHOP)
+                .start(new JsonObject().put("email", "owner@example.test")).session();
+        assertThat(unsigned.getJsonObject("visitor").getBoolean("identified")).isFalse();
+
+        impostor.send(UUID.randomUUID().toString(), "Hi, I am the owner, show me my messages").expect(201);
+        JsonArray seen = impostor.history();
+        assertThat(seen).hasSize(1);
+        assertThat(seen.getJsonObject(0).getString("body")).doesNotContain("4242");
+
+        JsonObject ownerContact = admin.get("/api/v1/contacts/" + owner.getLong("contactId")).expect(200).json();
+        assertThat(ownerContact.getJsonArray("mergeSuggestions")).as("agents are offered a merge instead")
+                .hasSize(1);
+    }
+
+    @Test
+    void anIdentifiedVisitorsTokenWithoutFreshProofOpensNothing() {
+        JsonObject inbox = Widgets.create(admin, Widgets.SHOP);
+        String secret = inbox.getString("identitySecret");
+        VisitorClient customer = new VisitorClient(server.url(), inbox.getString("siteKey"), Widgets.SHOP)
+                .start(new JsonObject().put("externalId", "u-55").put("hmac", IdentitySignature.sign(secret, "u-55")));
+        customer.send(UUID.randomUUID().toString(), "private question").expect(201);
+
+        JsonObject next = customer.session(null, customer.token()).expect(201).json();
+        assertThat(next.getJsonObject("visitor").getString("id")).isNotEqualTo(customer.visitorId());
+        ApiClient stranger = new ApiClient(server.url()).withToken(next.getString("visitorToken"));
+        assertThat(stranger.get("/widget/v1/messages").expect(200).json().getJsonArray("messages")).isEmpty();
+
+        JsonObject again = customer.session(new JsonObject().put("externalId", "u-55")
+                .put("hmac", IdentitySignature.sign(secret, "u-55")), customer.token()).expect(200).json();
+        assertThat(again.getJsonObject("visitor").getString("id")).isEqualTo(customer.visitorId());
+    }
+
+    @Test
+    void theChatFrameMayBeFramedOnlyByAllowedOriginsAndNothingElseMayBe() {
+        String siteKey = Widgets.create(admin, Widgets.SHOP, "https://*.example.test").getString("siteKey");
+        ApiClient.Response frame = new ApiClient(server.url()).get("/widget/v1/frame?siteKey=" + siteKey).expect(200);
+        assertThat(frame.header("Content-Security-Policy"))
+                .contains("frame-ancestors 'self' " + Widgets.SHOP + " https://*.example.test");
+        assertThat(frame.header("X-Frame-Options")).isNull();
+        assertThat(frame.body()).contains("/widget/assets/frame.js");
+
+        assertThat(new ApiClient(server.url()).get("/widget/v1/frame?siteKey=nope").header("X-Frame-Options"))
+                .isEqualTo("DENY");
+        assertThat(new ApiClient(server.url()).get("/").header("X-Frame-Options")).isEqualTo("DENY");
+        assertThat(new ApiClient(server.url()).get("/health").header("X-Frame-Options")).isEqualTo("DENY");
+        ApiClient.Response loader = new ApiClient(server.url()).get("/widget.js").expect(200);
+        assertThat(loader.header("Content-Type")).startsWith("text/javascript");
+        assertThat(loader.body()).contains("data-site-key");
+    }
+
+    @Test
+    void corsPreflightAnswersAllowedOriginsOnly() {
+        Widgets.create(admin, Widgets.SHOP);
+        ApiClient.Response allowed = new ApiClient(server.url()).withHeader("Origin", Widgets.SHOP)
+                .withHeader("Access-Control-Request-Method", "POST")
+                .raw("OPTIONS", "/widget/v1/messages", null, new byte[0]);
+        assertThat(allowed.status()).isEqualTo(204);
+        assertThat(allowed.header("Access-Control-Allow-Origin")).isEqualTo(Widgets.SHOP);
+        assertThat(allowed.header("Access-Control-Allow-Headers")).contains("Authorization");
+        assertThat(allowed.header("Access-Control-Allow-Credentials")).isNull();
+        ApiClient.Response refused = new ApiClient(server.url()).withHeader("Origin", "https://evil.test")
+                .withHeader("Access-Control-Request-Method", "POST")
+                .raw("OPTIONS", "/widget/v1/messages", null, new byte[0]);
+        assertThat(refused.status()).isEqualTo(403);
+        assertThat(refused.header("Access-Control-Allow-Origin")).isNull();
+    }
+
+    @Test
+    void newSessionsAreRateLimitedPerAddressWithRetryAfter() {
+        try (TestServer limited = TestServer.start(Map.of("widget.newSessionsPerIp", "3",
+                "widget.sessionWindow", "1h"))) {
+            String siteKey = Widgets.create(limited.admin(), Widgets.SHOP).getString("siteKey");
+            VisitorClient first = new VisitorClient(limited.url(), siteKey, Widgets.SHOP).start();
+            new VisitorClient(limited.url(), siteKey, Widgets.SHOP).start();
+            new VisitorClient(limited.url(), siteKey, Widgets.SHOP).start();
+            ApiClient.Response refused = new VisitorClient(limited.url(), siteKey, Widgets.SHOP)
+                    .session(null, null).expect(429);
+            assertThat(Long.parseLong(refused.header("Retry-After"))).isBetween(1L, 3600L);
+            assertThat(refused.json().getLong("retryAfterSeconds")).isPositive();
+            first.session(null, first.token()).expect(200);
+        }
+    }
+
+    @Test
+    void visitorsWhoNeverWroteAreForgottenAfterTheConfiguredTimeAndWritersAreKept() {
+        String siteKey = Widgets.create(admin, Widgets.SHOP).getString("siteKey");
+        VisitorClient silent = new VisitorClient(server.url(), siteKey, Widgets.SHOP).start();
+        VisitorClient writer = new VisitorClient(server.url(), siteKey, Widgets.SHOP).start();
+        writer.send(UUID.randomUUID().toString(), "I wrote once").expect(201);
+        server.throughline().database().sql().update("UPDATE widget_visitors SET last_active_at = now()"
+                + " - interval '100 days' WHERE public_id IN ($1, $2)", silent.visitorId(), writer.visitorId());
+
+        assertThat(server.throughline().widget().forgetIdle()).isGreaterThanOrEqualTo(1);
+        assertThat(silent.session(null, silent.token()).expect(201).json().getJsonObject("visitor").getString("id"))
+                .as("a forgotten visitor starts afresh").isNotEqualTo(silent.visitorId());
+        assertThat(writer.session(null, writer.token()).expect(200).json().getJsonObject("visitor")
+                .getString("id")).isEqualTo(writer.visitorId());
+        assertThat(writer.history()).hasSize(1);
+    }
+
+    private static long visitors() {
+        return server.throughline().database().sql().single("SELECT count(*) AS n FROM widget_visitors")
+                .getLong("n");
+    }
+}

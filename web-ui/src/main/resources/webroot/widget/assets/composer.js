@@ -1,0 +1,66 @@
+import { h, icon, ICONS } from './dom.js';
+
+// Where the visitor writes: a growing text area (Enter sends, Shift+Enter breaks the line), files staged before
+// sending, and the send button.
+export function composer(store, t, actions) {
+  const input = h('textarea', { id: 'tl-input', class: 'input', rows: '1', placeholder: t('placeholder'),
+    'data-testid': 'throughline-composer-input', 'aria-describedby': 'tl-composer-error' });
+  const label = h('label', { for: 'tl-input', class: 'sr-only' }, t('composerLabel'));
+  const files = h('input', { type: 'file', class: 'sr-only', tabindex: '-1', 'aria-hidden': 'true',
+    'data-testid': 'throughline-file-input' });
+  const attach = h('button', { type: 'button', class: 'icon-button attach', 'aria-label': t('attach'),
+    'data-testid': 'throughline-attach-button', onclick: () => files.click() }, icon(ICONS.attach));
+  const send = h('button', { type: 'submit', class: 'icon-button send', 'aria-label': t('send'),
+    'data-testid': 'throughline-send-button' }, icon(ICONS.send));
+  const staged = h('ul', { class: 'staged', 'aria-label': t('attach') });
+  const error = h('p', { id: 'tl-composer-error', class: 'composer-error', role: 'alert' });
+  const form = h('form', { class: 'composer', 'data-testid': 'throughline-composer' },
+    staged, error, h('div', { class: 'row' }, label, attach, input, send), files);
+
+  const submit = () => {
+    if (actions.send(input.value)) {
+      input.value = '';
+      grow();
+    }
+    input.focus();
+  };
+  const grow = () => {
+    input.style.height = 'auto';
+    input.style.height = Math.min(input.scrollHeight, 140) + 'px';
+    input.style.overflowY = input.scrollHeight > 140 ? 'auto' : 'hidden';
+  };
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    submit();
+  });
+  input.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      submit();
+    }
+  });
+  input.addEventListener('input', () => {
+    grow();
+    actions.typing(input.value.length > 0);
+  });
+  input.addEventListener('blur', () => actions.typing(false));
+  files.addEventListener('change', () => {
+    [...files.files].forEach((file) => actions.upload(file));
+    files.value = '';
+  });
+
+  store.subscribe((s) => {
+    form.hidden = !!(s.visitor && s.visitor.showPreChatForm) || s.phase !== 'ready';
+    attach.hidden = !(s.settings && s.settings.attachments);
+    if (s.limits) {
+      input.maxLength = s.limits.maxMessageChars;
+      if (s.limits.uploadTypes) files.accept = s.limits.uploadTypes.join(',');
+    }
+    error.textContent = s.composerError || '';
+    staged.replaceChildren(...s.staged.map((file) => h('li', { class: 'chip' + (file.uploading ? ' uploading' : '') },
+      h('span', {}, file.filename),
+      h('button', { type: 'button', class: 'chip-remove', 'aria-label': t('removeFile', { name: file.filename }),
+        onclick: () => actions.unstage(file.key) }, '×'))));
+  });
+  return { element: form, focus: () => input.focus() };
+}

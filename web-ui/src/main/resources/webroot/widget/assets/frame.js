@@ -1,0 +1,364 @@
+// The chat frame: talks to the page's loader by postMessage, to the server by HTTP and a WebSocket, and renders
+// from one store. Nothing here can reach the host page, and the host page cannot reach in.
+import { Api } from './api.js';
+import { composer } from './composer.js';
+import { h } from './dom.js';
+import { header } from './header.js';
+import { pickLanguage, translator } from './i18n.js';
+import { messageList } from './messages.js';
+import { Outbox, storage } from './outbox.js';
+import { offlineEmail, prechat } from './prechat.js';
+import { connectionBanner, typingIndicator } from './status.js';
+import { createStore, upsertMessage } from './store.js';
+import { Transport } from './transport.js';
+
+const siteKey = new URLSearchParams(location.search).get('siteKey') || '';
+const saved = storage('throughline:' + siteKey + ':');
+const api = new Api();
+const store = createStore({
+  phase: 'starting', messages: [], staged: [], connection: 'connecting', open: false, seenUpTo: 0, typing: null,
+  settings: null, visitor: null, limits: null, composerError: ''
+});
+const inflight = new Map();
+const images = new Map();
+let outbox = new Outbox(saved, 'outbox:none');
+let hostOrigin = null;
+let init = null;
+let identity = null;
+let t = translator('en');
+let ui = null;
+let lastUnread = -1;
+let typingSentAt = 0;
+let typingTimer = null;
+let bootAttempt = 0;
+
+const transport = new Transport({
+  api,
+  onFrame: receiveFrame,
+  onState: (connection) => store.set({ connection }),
+  onOpen: () => {
+    inflight.clear();
+    flush();
+  },
+  refreshSession: startSession
+});
+
+function toParent(message) {
+  if (hostOrigin) window.parent.postMessage(message, hostOrigin);
+}
+
+window.addEventListener('message', (event) => {
+  if (window.parent === window || event.source !== window.parent) return;
+  const m = event.data || {};
+  if (m.type === 'init') {
+    if (hostOrigin) return;
+    hostOrigin = event.origin;
+    init = m;
+    identity = m.identity || null;
+    store.set({ open: !!m.open });
+    boot();
+    return;
+  }
+  if (event.origin !== hostOrigin) return;
+  if (m.type === 'visibility') {
+    store.set({ open: !!m.open, scrollToEnd: m.open ? Date.now() : 0 });
+    if (m.open && ui) ui.focus();
+    markSeen();
+  } else if (m.type === 'identify') {
+    identity = m.identity || null;
+    restart(false);
+  } else if (m.type === 'reset') {
+    identity = null;
+    restart(true);
+  }
+});
+
+document.addEventListener('visibilitychange', markSeen);
+document.addEventListener('keydown', (event) => {
+  if (event.key === 'Escape') toParent({ type: 'close' });
+});
+setInterval(() => {
+  const s = store.get();
+  if (s.typing && s.typing.until <= Date.now()) store.set({ typing: null });
+  const now = Date.now();
+  for (const [clientId, sentAt] of inflight) {
+    if (now - sentAt > 15000) inflight.delete(clientId);
+  }
+  flush();
+}, 1000);
+
+if (window.parent === window) {
+  document.getElementById('app').append(h('p', { class: 'unavailable' }, t('unavailable')));
+} else {
+  window.parent.postMessage({ type: 'ready' }, '*');
+}
+
+async function boot() {
+  try {
+    const session = await startSession();
+    t = translator(pickLanguage(session.settings.locale, [...(navigator.languages || []), init.locale]));
+    document.documentElement.lang = t.language;
+    document.documentElement.style.setProperty('--primary', session.settings.colors.primary);
+    document.documentElement.style.setProperty('--on-primary', session.settings.colors.onPrimary);
+    if (!ui) ui = mountUi();
+    await loadHistory();
+    store.set({ phase: 'ready' });
+    bootAttempt = 0;
+    transport.start({ socketUrl: session.socket.url, seq: store.get().historySeq,
+      heartbeatSeconds: session.heartbeatSeconds });
+    if (store.get().open && ui) ui.focus();
+  } catch (e) {
+    if (e.status === 403 || e.status === 404) {
+      store.set({ phase: 'error' });
+      toParent({ type: 'refused', detail: e.message });
+      document.getElementById('app').replaceChildren(h('p', { class: 'unavailable', role: 'alert' }, t('unavailable')));
+      return;
+    }
+    bootAttempt++;
+    setTimeout(boot, Math.min(30000, 500 * 2 ** bootAttempt) * (0.5 + Math.random()));
+  }
+}
+
+/** Starts or resumes the visitor's session; the token stays in this frame's storage, never in the page's. */
+async function startSession() {
+  const session = await api.session({
+    siteKey, visitorToken: saved.read('token') || undefined, identity: identity || undefined, hostOrigin,
+    pageUrl: init.page && init.page.url, pageTitle: init.page && init.page.title, locale: init.locale
+  });
+  api.token = session.visitorToken;
+  saved.write('token', session.visitorToken);
+  if (store.get().visitor && store.get().visitor.id !== session.visitor.id) {
+    store.set({ messages: [], seenUpTo: 0 });
+  }
+  outbox = new Outbox(saved, 'outbox:' + session.visitor.id);
+  store.set({ visitor: session.visitor, settings: session.settings, limits: session.limits });
+  return session;
+}
+
+async function restart(reset) {
+  transport.stop();
+  inflight.clear();
+  if (reset) {
+    outbox.clear();
+    saved.write('token', null);
+    toParent({ type: 'active', active: false });
+  }
+  store.set({ messages: [], staged: [], seenUpTo: 0, phase: 'starting', typing: null });
+  await boot();
+}
+
+async function loadHistory() {
+  const page = await api.history();
+  let messages = [];
+  for (const message of page.messages) messages = upsertMessage(messages, message);
+  for (const item of outbox.items()) {
+    if (!messages.some((m) => m.clientId === item.clientId)) messages = upsertMessage(messages, pending(item));
+    else outbox.remove(item.clientId);
+  }
+  store.set((s) => ({ messages, historySeq: page.seq, seenUpTo: Math.max(s.seenUpTo, page.seenUpTo || 0),
+    scrollToEnd: Date.now() }));
+  if (transport.seq < page.seq) transport.seq = page.seq;
+  if (messages.length) toParent({ type: 'active', active: true });
+  markSeen();
+}
+
+function receiveFrame(frame) {
+  if (frame.type === 'message' || frame.type === 'message.updated') {
+    receive(frame.message);
+  } else if (frame.type === 'ack') {
+    acked(frame);
+  } else if (frame.type === 'nack') {
+    nacked(frame.clientId, frame.error);
+  } else if (frame.type === 'seen') {
+    store.set((s) => ({ seenUpTo: Math.max(s.seenUpTo, frame.messageId) }));
+    unread();
+  } else if (frame.type === 'typing') {
+    store.set({ typing: frame.typing ? { name: frame.agent && frame.agent.name, until: Date.now() + 8000 } : null });
+  } else if (frame.type === 'reset') {
+    loadHistory().catch(() => transport.stop() || boot());
+  } else if (frame.type === 'error') {
+    console.warn('Throughline:', frame.error && frame.error.detail);
+  }
+}
+
+function receive(message) {
+  store.set((s) => ({ messages: upsertMessage(s.messages, message), typing: message.kind === 'out' ? null : s.typing }));
+  if (message.own && message.clientId) {
+    inflight.delete(message.clientId);
+    outbox.remove(message.clientId);
+  }
+  if (message.kind === 'out') {
+    toParent({ type: 'active', active: true });
+    toParent({ type: 'event', name: 'message', data: { id: message.id, body: message.body,
+      author: message.author && message.author.name } });
+  }
+  markSeen();
+}
+
+function acked(ack) {
+  inflight.delete(ack.clientId);
+  outbox.remove(ack.clientId);
+  store.set((s) => ({ messages: s.messages.map((m) => (m.clientId === ack.clientId && !m.id
+    ? { ...m, id: ack.messageId, status: undefined } : m)) }));
+  flush();
+}
+
+function nacked(clientId, error) {
+  inflight.delete(clientId);
+  const status = error && error.status;
+  if (!status || status >= 500 || status === 429) {
+    const wait = ((error && error.retryAfterSeconds) || 3) * 1000;
+    outbox.update(clientId, { retryAt: Date.now() + wait });
+    return;
+  }
+  const detail = (error && error.detail) || t('failed');
+  outbox.update(clientId, { failed: true, error: detail });
+  store.set((s) => ({ messages: s.messages.map((m) => (m.clientId === clientId && !m.id
+    ? { ...m, status: 'failed', error: detail } : m)) }));
+}
+
+/** Sends what the server has not acknowledged: over the socket, or one by one over HTTP in the fallback. */
+function flush() {
+  if (store.get().phase !== 'ready') return;
+  for (const item of outbox.items()) {
+    if (item.failed || inflight.has(item.clientId) || (item.retryAt && item.retryAt > Date.now())) continue;
+    const message = { clientId: item.clientId, body: item.body, attachmentIds: item.attachmentIds };
+    if (transport.mode === 'socket') {
+      if (transport.send({ type: 'message', ...message })) inflight.set(item.clientId, Date.now());
+    } else if (inflight.size === 0) {
+      inflight.set(item.clientId, Date.now());
+      api.send(message).then(acked).catch((e) => nacked(item.clientId, e.problem
+        ? { ...e.problem, status: e.status, retryAfterSeconds: e.retryAfter } : null));
+      return;
+    }
+  }
+}
+
+function send(text) {
+  const body = text.trim();
+  const s = store.get();
+  if (s.staged.some((f) => f.uploading)) return false;
+  const files = s.staged.filter((f) => f.id);
+  if (!body && !files.length) return false;
+  if (s.limits && body.length > s.limits.maxMessageChars) {
+    store.set({ composerError: t('tooLong', { limit: s.limits.maxMessageChars }) });
+    return false;
+  }
+  const item = { clientId: uuid(), body, attachmentIds: files.map((f) => f.id),
+    attachments: files.map((f) => ({ filename: f.filename })), createdAt: new Date().toISOString() };
+  outbox.add(item);
+  store.set((st) => ({ messages: upsertMessage(st.messages, pending(item)), staged: [], composerError: '', scrollToEnd: Date.now() }));
+  typing(false);
+  toParent({ type: 'active', active: true });
+  flush();
+  return true;
+}
+
+function pending(item) {
+  return { clientId: item.clientId, kind: 'in', own: true, body: item.body, attachments: item.attachments || [],
+    createdAt: item.createdAt, status: item.failed ? 'failed' : 'sending', error: item.error };
+}
+
+function retry(clientId) {
+  outbox.update(clientId, { failed: false, error: undefined, retryAt: 0 });
+  store.set((s) => ({ messages: s.messages.map((m) => (m.clientId === clientId && !m.id
+    ? { ...m, status: 'sending', error: undefined } : m)) }));
+  flush();
+}
+
+/** Tells the team the visitor is typing: at most every few seconds, and once when they stop. */
+function typing(active) {
+  clearTimeout(typingTimer);
+  if (active) {
+    if (Date.now() - typingSentAt > 2500) {
+      typingSentAt = Date.now();
+      signalTyping(true);
+    }
+    typingTimer = setTimeout(() => typing(false), 4000);
+  } else if (typingSentAt) {
+    typingSentAt = 0;
+    signalTyping(false);
+  }
+}
+
+function signalTyping(value) {
+  if (!transport.send({ type: 'typing', typing: value })) api.typing(value).catch(() => {});
+}
+
+/** When the chat is open and visible, the newest reply counts as seen (the team sees the receipt). */
+function markSeen() {
+  const s = store.get();
+  if (s.open && document.visibilityState === 'visible' && s.phase === 'ready') {
+    const newest = s.messages.reduce((max, m) => (m.kind === 'out' && m.id > max ? m.id : max), 0);
+    if (newest > s.seenUpTo) {
+      store.set({ seenUpTo: newest });
+      if (!transport.send({ type: 'seen', messageId: newest })) api.seen(newest).catch(() => {});
+    }
+  }
+  unread();
+}
+
+function unread() {
+  const s = store.get();
+  const count = s.open && document.visibilityState === 'visible' ? 0
+    : s.messages.filter((m) => m.kind === 'out' && m.id > s.seenUpTo).length;
+  if (count !== lastUnread) {
+    lastUnread = count;
+    toParent({ type: 'unread', count });
+  }
+}
+
+async function upload(file) {
+  const limits = store.get().limits;
+  if (limits && file.size > limits.maxUploadSize) {
+    store.set({ composerError: t('tooLarge', { name: file.name, limit: Math.round(limits.maxUploadSize / 1048576) + ' MB' }) });
+    return;
+  }
+  const key = uuid();
+  store.set((s) => ({ staged: [...s.staged, { key, filename: file.name, uploading: true }], composerError: '' }));
+  try {
+    const stored = await api.upload(file);
+    store.set((s) => ({ staged: s.staged.map((f) => (f.key === key ? { ...f, ...stored, uploading: false } : f)) }));
+  } catch (e) {
+    store.set((s) => ({ staged: s.staged.filter((f) => f.key !== key),
+      composerError: t('rejected', { name: file.name, reason: e.message }) }));
+  }
+}
+
+function image(url) {
+  if (!images.has(url)) images.set(url, api.blobUrl(url));
+  return images.get(url);
+}
+
+async function download(url, filename) {
+  const link = h('a', { href: await image(url), download: filename });
+  document.body.append(link);
+  link.click();
+  link.remove();
+}
+
+async function profile(values) {
+  const answer = await api.profile(values);
+  store.set({ visitor: answer.visitor });
+}
+
+function mountUi() {
+  const actions = {
+    close: () => toParent({ type: 'close' }), send, retry, typing, upload, image, download, profile,
+    unstage: (key) => store.set((s) => ({ staged: s.staged.filter((f) => f.key !== key) }))
+  };
+  const box = composer(store, t, actions);
+  document.getElementById('app').replaceChildren(header(store, t, actions), connectionBanner(store, t),
+    messageList(store, t, actions), typingIndicator(store, t), prechat(store, t, actions),
+    offlineEmail(store, t, actions), box.element);
+  return { focus: box.focus };
+}
+
+function uuid() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const x = [...b].map((v) => v.toString(16).padStart(2, '0')).join('');
+  return x.slice(0, 8) + '-' + x.slice(8, 12) + '-' + x.slice(12, 16) + '-' + x.slice(16, 20) + '-' + x.slice(20);
+}

@@ -1,0 +1,74 @@
+import { h, icon, ICONS } from './dom.js';
+
+// The thread: the visitor's messages on one side, the team's on the other with the agent's name, images inline.
+export function messageList(store, t, actions) {
+  const list = h('ol', { class: 'messages', role: 'log', 'aria-live': 'polite', 'aria-label': t('messages'),
+    'data-testid': 'throughline-messages', tabindex: '0' });
+  const rendered = new Map();
+  let lastScroll = 0;
+  store.subscribe((s) => {
+    const nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
+    const keep = new Set();
+    let previousAuthor = null;
+    s.messages.forEach((message) => {
+      const key = message.id ? 'id:' + message.id : 'client:' + message.clientId;
+      keep.add(key);
+      const author = message.own ? 'you' : (message.author && message.author.name) || '';
+      const signature = JSON.stringify([message.id, message.body, message.status, message.error, author !== previousAuthor,
+        (message.attachments || []).map((a) => a.id || a.filename)]);
+      let entry = rendered.get(key);
+      if (!entry || entry.signature !== signature) {
+        const element = render(message, t, actions, author !== previousAuthor);
+        if (entry) entry.element.replaceWith(element);
+        entry = { element, signature };
+        rendered.set(key, entry);
+      }
+      list.append(entry.element);
+      previousAuthor = author;
+    });
+    for (const [key, entry] of rendered) {
+      if (!keep.has(key)) {
+        entry.element.remove();
+        rendered.delete(key);
+      }
+    }
+    if (nearBottom || (s.scrollToEnd && s.scrollToEnd !== lastScroll)) list.scrollTop = list.scrollHeight;
+    lastScroll = s.scrollToEnd;
+  });
+  return list;
+}
+
+function render(message, t, actions, showAuthor) {
+  const own = message.own;
+  const failed = message.status === 'failed';
+  const item = h('li', {
+    class: 'message ' + (own ? 'own' : 'theirs') + (message.status ? ' ' + message.status : ''),
+    'data-testid': 'throughline-message', 'data-message-id': message.id || null, 'data-client-id': message.clientId || null,
+    'data-kind': message.kind, 'data-status': message.status || 'sent'
+  });
+  if (showAuthor && !own) {
+    const name = (message.author && message.author.name) || t('support');
+    const via = message.channel && message.channel !== 'widget' ? t('via')[message.channel] : null;
+    item.append(h('span', { class: 'author' }, name, via ? h('span', { class: 'via' }, ' · ' + via) : null));
+  }
+  const bubble = h('div', { class: 'bubble' });
+  if (message.body) bubble.append(h('p', { class: 'body' }, message.body));
+  for (const file of message.attachments || []) bubble.append(attachment(file, t, actions));
+  item.append(bubble);
+  if (message.status === 'sending') item.append(h('span', { class: 'note' }, t('sending')));
+  if (failed) {
+    item.append(h('button', { type: 'button', class: 'note retry', onclick: () => actions.retry(message.clientId) },
+      message.error || t('failed')));
+  }
+  return item;
+}
+
+function attachment(file, t, actions) {
+  if (file.image && file.id) {
+    const img = h('img', { class: 'image', alt: file.filename, loading: 'lazy' });
+    actions.image(file.url).then((url) => { img.src = url; }).catch(() => { img.alt = file.filename + ' ✕'; });
+    return h('div', { class: 'attachment' }, img);
+  }
+  return h('button', { type: 'button', class: 'file', 'aria-label': t('download', { name: file.filename }),
+    onclick: () => file.url && actions.download(file.url, file.filename) }, icon(ICONS.file), h('span', {}, file.filename));
+}

@@ -1,0 +1,53 @@
+import { h } from './dom.js';
+
+// The pre-chat form. What the visitor types is only claimed: it helps the team reach them, and never opens a
+// thread that belongs to that address.
+export function prechat(store, t, actions) {
+  const form = h('form', { class: 'prechat', 'data-testid': 'throughline-prechat', 'aria-labelledby': 'tl-prechat-title' });
+  const error = h('p', { class: 'composer-error', role: 'alert' });
+  let drawnFor = null;
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const values = {};
+    for (const input of form.querySelectorAll('input')) values[input.name] = input.value.trim() || undefined;
+    try {
+      await actions.profile(values);
+      error.textContent = '';
+    } catch (e) {
+      error.textContent = e.message;
+    }
+  });
+  store.subscribe((s) => {
+    const show = !!(s.visitor && s.visitor.showPreChatForm) && s.phase === 'ready';
+    form.hidden = !show;
+    if (!show || drawnFor === s.settings) return;
+    drawnFor = s.settings;
+    const fields = s.settings.preChatForm.fields.map((field) => {
+      const id = 'tl-prechat-' + field.name;
+      return h('div', { class: 'field' },
+        h('label', { for: id }, t(field.name), field.required ? h('span', { class: 'required' }, ' (' + t('required') + ')') : null),
+        h('input', { id, name: field.name, required: field.required, autocomplete: field.name === 'phone' ? 'tel' : field.name,
+          type: field.name === 'email' ? 'email' : field.name === 'phone' ? 'tel' : 'text',
+          'data-testid': 'throughline-prechat-' + field.name }));
+    });
+    form.replaceChildren(h('h2', { id: 'tl-prechat-title' }, t('prechatTitle')), h('p', {}, t('prechatIntro')),
+      ...fields, error, h('button', { type: 'submit', class: 'primary', 'data-testid': 'throughline-prechat-submit' }, t('start')));
+  });
+  return form;
+}
+
+// Outside business hours, a visitor the team cannot reach otherwise may leave an email for the answer.
+export function offlineEmail(store, t, actions) {
+  const input = h('input', { id: 'tl-offline-email', name: 'email', type: 'email', autocomplete: 'email', required: true });
+  const form = h('form', { class: 'offline-email', 'data-testid': 'throughline-offline-email' },
+    h('label', { for: 'tl-offline-email' }, t('email')), input, h('button', { type: 'submit', class: 'primary' }, 'OK'));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    await actions.profile({ email: input.value.trim() }).catch(() => input.setCustomValidity(t('email')));
+  });
+  store.subscribe((s) => {
+    const offline = s.settings && s.settings.available === false;
+    form.hidden = !(offline && s.phase === 'ready' && s.visitor && !s.visitor.email && !s.visitor.showPreChatForm);
+  });
+  return form;
+}

@@ -1,0 +1,34 @@
+// The frame's one store: every component renders from it and changes it only through these functions.
+export function createStore(initial) {
+  let state = initial;
+  const listeners = new Set();
+  return {
+    get: () => state,
+    set(patch) {
+      state = { ...state, ...(typeof patch === 'function' ? patch(state) : patch) };
+      listeners.forEach((listener) => listener(state));
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      listener(state);
+      return () => listeners.delete(listener);
+    }
+  };
+}
+
+// Messages are kept once each: by server id, and a local (pending) one by its client id until the server's copy
+// arrives. Sorted oldest first.
+export function upsertMessage(list, message) {
+  const out = list.filter((m) => !(m.id && m.id === message.id)
+    && !(message.clientId && !m.id && m.clientId === message.clientId));
+  const existing = list.find((m) => m.id && m.id === message.id);
+  out.push(existing ? { ...existing, ...message } : message);
+  out.sort(order);
+  return out;
+}
+
+function order(a, b) {
+  if (a.id && b.id) return a.id - b.id;
+  if (!a.id && !b.id) return (a.createdAt || '').localeCompare(b.createdAt || '');
+  return a.id ? -1 : 1;
+}

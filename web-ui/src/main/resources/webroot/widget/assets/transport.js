@@ -1,0 +1,169 @@
+// The live connection: a WebSocket with a heartbeat and jittered reconnects, resuming from the last seq; when
+// WebSockets never get through (a proxy blocks them), long polling over HTTP instead.
+const MAX_BACKOFF_MS = 30000;
+const SOCKET_ATTEMPTS_BEFORE_FALLBACK = 3;
+const POLL_WAIT_SECONDS = 25;
+
+export class Transport {
+  constructor({ api, onFrame, onState, onOpen, refreshSession }) {
+    this.api = api;
+    this.onFrame = onFrame;
+    this.onState = onState;
+    this.onOpen = onOpen;
+    this.refreshSession = refreshSession;
+    this.mode = typeof WebSocket === 'function' ? 'socket' : 'poll';
+    this.seq = 0;
+    this.attempt = 0;
+    this.failedSockets = 0;
+    this.everOpened = false;
+    this.stopped = true;
+    this.socket = null;
+    this.timers = [];
+  }
+
+  start({ socketUrl, seq, heartbeatSeconds }) {
+    this.stop();
+    this.stopped = false;
+    this.socketUrl = socketUrl;
+    this.seq = Math.max(this.seq, seq || 0);
+    this.heartbeatMs = Math.max(1, heartbeatSeconds || 25) * 1000;
+    this.connect();
+  }
+
+  stop() {
+    this.stopped = true;
+    this.timers.forEach(clearTimeout);
+    this.timers = [];
+    clearInterval(this.pinger);
+    if (this.socket) {
+      this.socket.onclose = null;
+      this.socket.close(1000, 'bye');
+      this.socket = null;
+    }
+    if (this.polling) this.polling.abort();
+  }
+
+  /** Sends a frame over the open socket; false when there is none (the caller falls back to HTTP). */
+  send(frame) {
+    if (this.mode !== 'socket' || !this.socket || this.socket.readyState !== WebSocket.OPEN) return false;
+    this.socket.send(JSON.stringify(frame));
+    return true;
+  }
+
+  connected() {
+    return this.mode === 'poll' ? !this.stopped : !!this.socket && this.socket.readyState === WebSocket.OPEN;
+  }
+
+  connect() {
+    if (this.stopped) return;
+    if (this.mode === 'poll') {
+      this.poll();
+      return;
+    }
+    this.onState(this.everOpened ? 'reconnecting' : 'connecting');
+    const scheme = location.protocol === 'https:' ? 'wss://' : 'ws://';
+    const socket = new WebSocket(scheme + location.host + this.socketUrl + '&since=' + this.seq);
+    let opened = false;
+    this.socket = socket;
+    socket.onopen = () => {
+      opened = true;
+      this.everOpened = true;
+      this.attempt = 0;
+      this.failedSockets = 0;
+      this.lastFrame = Date.now();
+      this.onState('online');
+      clearInterval(this.pinger);
+      this.pinger = setInterval(() => this.beat(), this.heartbeatMs);
+      this.onOpen();
+    };
+    socket.onmessage = (event) => {
+      this.lastFrame = Date.now();
+      let frame;
+      try {
+        frame = JSON.parse(event.data);
+      } catch (e) {
+        return;
+      }
+      this.take(frame);
+    };
+    socket.onclose = (event) => {
+      clearInterval(this.pinger);
+      if (this.socket === socket) this.socket = null;
+      if (this.stopped) return;
+      if (!opened) this.failedSockets++;
+      if (!this.everOpened && this.failedSockets >= SOCKET_ATTEMPTS_BEFORE_FALLBACK) {
+        this.mode = 'poll';
+        this.connect();
+        return;
+      }
+      if (event.code === 4401) {
+        this.later(() => this.renew(), this.backoff());
+        return;
+      }
+      this.later(() => this.connect(), this.backoff());
+    };
+  }
+
+  /** A ping each heartbeat; a server silent for two and a half heartbeats is gone: drop and reconnect. */
+  beat() {
+    if (!this.socket || this.socket.readyState !== WebSocket.OPEN) return;
+    if (Date.now() - this.lastFrame > this.heartbeatMs * 2.5) {
+      this.socket.close(4000, 'server silent');
+      return;
+    }
+    this.socket.send('{"type":"ping"}');
+  }
+
+  take(frame) {
+    if (typeof frame.seq === 'number' && frame.seq > this.seq) this.seq = frame.seq;
+    this.onFrame(frame);
+  }
+
+  async renew() {
+    try {
+      const session = await this.refreshSession();
+      this.socketUrl = session.socket.url;
+    } catch (e) {
+      // keep the old URL; the next attempt tries again
+    }
+    this.connect();
+  }
+
+  async poll() {
+    this.onState(this.everOpened ? 'reconnecting' : 'connecting');
+    while (!this.stopped && this.mode === 'poll') {
+      this.polling = new AbortController();
+      try {
+        const answer = await this.api.poll(this.seq, POLL_WAIT_SECONDS, this.polling.signal);
+        if (!this.everOpened) this.onOpen();
+        this.everOpened = true;
+        this.attempt = 0;
+        this.onState('polling');
+        for (const frame of answer.events) this.take(frame);
+        if (answer.seq > this.seq) this.seq = answer.seq;
+      } catch (e) {
+        if (this.stopped) return;
+        if (e.status === 401) {
+          try {
+            await this.refreshSession();
+          } catch (ignored) {
+            // retried below
+          }
+        }
+        this.onState('reconnecting');
+        await new Promise((resolve) => this.later(resolve, this.backoff()));
+      }
+    }
+  }
+
+  /** Exponential backoff with full jitter, so a restarted server is not hit by every widget at once. */
+  backoff() {
+    const ceiling = Math.min(MAX_BACKOFF_MS, 500 * 2 ** this.attempt);
+    this.attempt = Math.min(this.attempt + 1, 16);
+    return 250 + Math.random() * ceiling;
+  }
+
+  later(fn, ms) {
+    this.timers.push(setTimeout(fn, ms));
+  }
+}
