@@ -70,6 +70,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -103,6 +104,7 @@ public final class Throughline implements AutoCloseable {
     private EventFeed feed;
     private Doorbell doorbell;
     private InboxSupervisor supervisor;
+    private ConnectorRegistry connectors;
     private Dispatcher dispatcher;
     private Endpoints endpoints;
     private Subscription inboxChanges;
@@ -200,6 +202,9 @@ public final class Throughline implements AutoCloseable {
 
         supervisor = new InboxSupervisor(vertx, database, inboxes, registry, ingest, files, publicUrl);
         supervisor.start();
+        // --- Connectors' node services (issue 4: the email SMTP listener), with the options under their kind. ---
+        connectors = registry;
+        registry.startAll(vertx, Map.of("email", config.email().settings()));
         inboxChanges = feed.subscribe(feed.position(), null, batch -> batch.stream()
                 .filter(e -> EventType.INBOX_CHANGED.equals(e.type()))
                 .forEach(e -> supervisor.refreshLater(e.data().getLong("inboxId"))));
@@ -325,6 +330,9 @@ public final class Throughline implements AutoCloseable {
         }
         if (dispatcher != null) {
             quietly("outbox", () -> dispatcher.stop(grace));
+        }
+        if (connectors != null) {
+            quietly("connector services", connectors::stopAll);
         }
         if (supervisor != null) {
             quietly("inboxes", supervisor::stop);

@@ -121,8 +121,19 @@ public final class ConfigLoader {
         if (logLevel == null || !List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR").contains(logLevel)) {
             s.problem(Options.LOG_LEVEL, "must be one of TRACE, DEBUG, INFO, WARN, ERROR");
         }
+        var email = new ThroughlineConfig.Email(
+                s.size(Options.EMAIL_MAX_ATTACHMENT_SIZE),
+                s.duration(Options.EMAIL_IMAP_BACKFILL),
+                s.bool(Options.EMAIL_LISTENER_ENABLED),
+                s.string(Options.EMAIL_LISTENER_HOST) == null ? "0.0.0.0" : s.string(Options.EMAIL_LISTENER_HOST),
+                s.integer(Options.EMAIL_LISTENER_PORT, 0, 65535),
+                s.string(Options.EMAIL_LISTENER_HOSTNAME),
+                s.size(Options.EMAIL_LISTENER_MAX_MESSAGE_SIZE),
+                s.integer(Options.EMAIL_LISTENER_MAX_CONNECTIONS, 1, 10_000),
+                s.string(Options.EMAIL_LISTENER_TLS_KEYSTORE),
+                s.string(Options.EMAIL_LISTENER_TLS_KEYSTORE_PASSWORD));
         return new ThroughlineConfig(http, Path.of(dataDir), database, admin, auth, outbox, realtime, logLevel,
-                s.bool(Options.DEMO_ENABLED), List.copyOf(inboxes));
+                s.bool(Options.DEMO_ENABLED), List.copyOf(inboxes), email);
     }
 
     private static void readYaml(Path file, Map<String, String> values, Map<String, String> sources,

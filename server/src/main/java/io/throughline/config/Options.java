@@ -73,6 +73,27 @@ public final class Options {
     public static final Option DEMO_ENABLED = option("demo.enabled", OptionType.BOOL, "true",
             "On the very first start, seed a demo inbox and a few conversations.");
 
+    public static final Option EMAIL_MAX_ATTACHMENT_SIZE = option("email.maxAttachmentSize", OptionType.SIZE, "50MB",
+            "Largest file kept from an inbound email; larger ones are listed on the message but not stored.");
+    public static final Option EMAIL_IMAP_BACKFILL = option("email.imap.backfill", OptionType.DURATION, "7d",
+            "How far back a new email inbox imports mail already in its folders; 0s imports only new mail.");
+    public static final Option EMAIL_LISTENER_ENABLED = option("email.listener.enabled", OptionType.BOOL, "false",
+            "Run the inbound SMTP listener, for MX records or forwards pointed at Throughline.");
+    public static final Option EMAIL_LISTENER_HOST = option("email.listener.host", OptionType.STRING, "0.0.0.0",
+            "Address the SMTP listener binds to.");
+    public static final Option EMAIL_LISTENER_PORT = option("email.listener.port", OptionType.INT, "2525",
+            "Port of the SMTP listener (25 for MX, usually through a port forward).");
+    public static final Option EMAIL_LISTENER_HOSTNAME = option("email.listener.hostname", OptionType.STRING, "",
+            "Host name in the SMTP greeting. Empty: this machine's name.");
+    public static final Option EMAIL_LISTENER_MAX_MESSAGE_SIZE = option("email.listener.maxMessageSize",
+            OptionType.SIZE, "25MB", "Largest mail the SMTP listener accepts; larger ones are refused with 552.");
+    public static final Option EMAIL_LISTENER_MAX_CONNECTIONS = option("email.listener.maxConnections",
+            OptionType.INT, "50", "SMTP sessions served at the same time; each holds a thread.");
+    public static final Option EMAIL_LISTENER_TLS_KEYSTORE = option("email.listener.tlsKeystore", OptionType.STRING,
+            "", "PKCS#12 file with the certificate and key for STARTTLS. Empty: no STARTTLS.");
+    public static final Option EMAIL_LISTENER_TLS_KEYSTORE_PASSWORD = secret("email.listener.tlsKeystorePassword",
+            OptionType.STRING, "", "Password of the STARTTLS keystore.");
+
     private static final List<Option> ALL = List.of(
             HTTP_HOST, HTTP_PORT, HTTP_PUBLIC_URL, HTTP_TRUST_PROXY, HTTP_MAX_BODY_SIZE, HTTP_SHUTDOWN_GRACE,
             DATA_DIR,
@@ -83,7 +104,10 @@ public final class Options {
             OUTBOX_POLL_INTERVAL,
             REALTIME_HEARTBEAT, REALTIME_MAX_PENDING, REALTIME_POLL_INTERVAL,
             LOG_LEVEL,
-            DEMO_ENABLED);
+            DEMO_ENABLED,
+            EMAIL_MAX_ATTACHMENT_SIZE, EMAIL_IMAP_BACKFILL, EMAIL_LISTENER_ENABLED, EMAIL_LISTENER_HOST,
+            EMAIL_LISTENER_PORT, EMAIL_LISTENER_HOSTNAME, EMAIL_LISTENER_MAX_MESSAGE_SIZE,
+            EMAIL_LISTENER_MAX_CONNECTIONS, EMAIL_LISTENER_TLS_KEYSTORE, EMAIL_LISTENER_TLS_KEYSTORE_PASSWORD);
 
     /** The YAML key holding inboxes to create at start (a list, so it has no environment override). */
     public static final String INBOXES_KEY = "inboxes";

@@ -2,6 +2,7 @@ package io.throughline.connector;
 
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -51,6 +52,26 @@ public interface ChannelConnector {
     /** Checks that the remote service accepts this config (IMAP and SMTP logins, a bot token), naming each step. */
     default List<ConnectionCheck> testConnection(JsonObject config) {
         return List.of();
+    }
+
+    /**
+     * How long a reply must have gone unseen on a live channel (the website chat) before an inbox of this kind with
+     * this config sends it to the customer instead, with the part of the conversation they missed. Empty when this
+     * channel is no such fallback.
+     */
+    default Optional<Duration> offlineFallbackAfter(JsonObject config) {
+        return Optional.empty();
+    }
+
+    /**
+     * Starts this connector's node-wide services, once per node after its inboxes are open: the email connector's
+     * inbound SMTP listener. Most connectors have none.
+     */
+    default void start(ConnectorEnvironment environment) throws Exception {
+    }
+
+    /** Stops the node-wide services; called before the inboxes close. */
+    default void stop() {
     }
 
     /** Opens one inbox on this node. It must not start receiving until {@link ChannelInbox#startReceiving()}. */

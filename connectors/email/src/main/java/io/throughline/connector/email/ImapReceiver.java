@@ -1,0 +1,364 @@
+package io.throughline.connector.email;
+
+import io.throughline.connector.CheckpointStore;
+import io.vertx.core.json.JsonObject;
+import jakarta.mail.FetchProfile;
+import jakarta.mail.Folder;
+import jakarta.mail.Message;
+import jakarta.mail.MessagingException;
+import jakarta.mail.Store;
+import jakarta.mail.UIDFolder;
+import jakarta.mail.search.ComparisonTerm;
+import jakarta.mail.search.ReceivedDateTerm;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Date;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.angus.mail.imap.IMAPFolder;
+import org.eclipse.angus.mail.imap.IMAPStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Receives one IMAP folder of one inbox, on its own platform thread (Jakarta Mail blocks inside synchronized
+ * methods, which would pin virtual threads' carriers on JDK 21).
+ *
+ * <p>The checkpoint is the folder's {@code (UIDVALIDITY, last UID)}, saved only after the server committed every
+ * message up to it; {@code \Seen} is never read nor set (mail is fetched with BODY.PEEK). After an outage the loop
+ * fetches every UID above the checkpoint. When UIDVALIDITY changes, UIDs mean nothing any more: the folder is
+ * read again from the start, and ingest's deduplication on Message-ID drops what was already stored. Then it waits
+ * in IDLE (RFC 2177), refreshed every few minutes, or polls when the server has no IDLE; every failure reconnects
+ * with backoff.
+ */
+final class ImapReceiver {
+
+    private static final Logger log = LoggerFactory.getLogger(ImapReceiver.class);
+    private static final int BATCH = 50;
+    private static final int POISON_ATTEMPTS = 3;
+    /** Re-issue IDLE well within RFC 2177's 29 minutes, and before NAT boxes forget a quiet connection. */
+    static final Duration IDLE_REFRESH = Duration.ofMinutes(4);
+
+    private final long inboxId;
+    private final EmailConfig.Imap imap;
+    private final String folderName;
+    private final MailImporter importer;
+    private final CheckpointStore checkpoints;
+    private final ScheduledExecutorService timers;
+    private final Duration backfill;
+    private final Clock clock;
+    private final Object sleeper = new Object();
+    private final Map<Long, Integer> failuresByUid = new HashMap<>();
+    private volatile boolean running;
+    private volatile Store store;
+    private volatile IMAPFolder folder;
+    private volatile String state = "starting";
+    private volatile boolean healthy = true;
+    private Thread thread;
+
+    ImapReceiver(long inboxId, EmailConfig.Imap imap, String folderName, MailImporter importer,
+                 CheckpointStore checkpoints, ScheduledExecutorService timers, Duration backfill, Clock clock) {
+        this.inboxId = inboxId;
+        this.imap = imap;
+        this.folderName = folderName;
+        this.importer = importer;
+        this.checkpoints = checkpoints;
+        this.timers = timers;
+        this.backfill = backfill;
+        this.clock = clock;
+    }
+
+    void start() {
+        running = true;
+        thread = Thread.ofPlatform().daemon().name("imap-" + inboxId + "-" + folderName).start(this::run);
+    }
+
+    /**
+     * Stops the loop, breaking IDLE or a backoff wait, and returns once the thread has ended (a download in flight
+     * may take up to the join timeout to notice).
+     */
+    void stop() {
+        running = false;
+        synchronized (sleeper) {
+            sleeper.notifyAll();
+        }
+        // Aborting IDLE waits for the folder's locks, which a download in flight holds: do it beside us.
+        Thread.ofPlatform().daemon().name("imap-stop-" + inboxId).start(() -> {
+            IMAPFolder current = folder;
+            if (current != null) {
+                try {
+                    // A command from another thread ends IDLE (IMAPFolder.idle's contract).
+                    current.doCommandIgnoreFailure(p -> null);
+                } catch (MessagingException | RuntimeException e) {
+                    log.debug("IDLE abort on stop inbox={} folder={}: {}", inboxId, folderName, e.toString());
+                }
+            }
+            closeQuietly();
+        });
+        if (thread != null) {
+            try {
+                thread.join(Duration.ofSeconds(20));
+                if (thread.isAlive()) {
+                    log.warn("imap receiver still finishing inbox={} folder={}", inboxId, folderName);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    String state() {
+        return folderName + ": " + state;
+    }
+
+    boolean healthy() {
+        return healthy;
+    }
+
+    String checkpointName() {
+        return "imap:" + folderName;
+    }
+
+    private void run() {
+        int failures = 0;
+        while (running) {
+            try {
+                connect();
+                failures = 0;
+                healthy = true;
+                boolean idle = ((IMAPStore) store).hasCapability("IDLE");
+                while (running) {
+                    sync();
+                    if (!running) {
+                        break;
+                    }
+                    if (idle) {
+                        state = "idle";
+                        idleOnce();
+                    } else {
+                        state = "polling every " + imap.pollInterval().toSeconds() + "s (no IDLE)";
+                        sleep(imap.pollInterval());
+                    }
+                }
+            } catch (MessagingException | IOException | RuntimeException e) {
+                if (!running) {
+                    break;
+                }
+                failures++;
+                Duration wait = Reconnect.after(failures);
+                healthy = false;
+                state = "reconnecting in " + Math.max(1, wait.toSeconds()) + "s: " + MailParser.describe(e);
+                log.warn("imap receive failed inbox={} folder={} attempt={} retryInMs={} reason={}", inboxId,
+                        folderName, failures, wait.toMillis(), MailParser.describe(e));
+                closeQuietly();
+                sleep(wait);
+            }
+        }
+        closeQuietly();
+        state = "stopped";
+    }
+
+    private void connect() throws MessagingException {
+        state = "connecting to " + imap.host() + ":" + imap.port();
+        Store opened = MailSessions.imap(imap).getStore();
+        store = opened;
+        opened.connect(imap.host(), imap.port(), imap.username(), MailSessions.secret(imap));
+        IMAPFolder selected = (IMAPFolder) opened.getFolder(folderName);
+        if (!selected.exists()) {
+            throw new MessagingException("the folder '" + folderName + "' does not exist on " + imap.host());
+        }
+        selected.open(imap.moveTo() == null ? Folder.READ_ONLY : Folder.READ_WRITE);
+        folder = selected;
+        log.info("imap connected inbox={} folder={} host={} idle={}", inboxId, folderName, imap.host(),
+                ((IMAPStore) opened).hasCapability("IDLE"));
+    }
+
+    /** Imports every message above the checkpoint, oldest first, advancing the checkpoint as commits return. */
+    private void sync() throws MessagingException, IOException {
+        IMAPFolder current = folder;
+        long validity = current.getUIDValidity();
+        JsonObject saved = checkpoints.load(checkpointName()).orElse(null);
+        long last;
+        Message[] candidates;
+        if (saved == null) {
+            candidates = firstSync(current);
+            last = 0;
+        } else if (saved.getLong("uidValidity", -1L) != validity) {
+            log.warn("imap UIDVALIDITY changed inbox={} folder={} was={} now={}: reading the folder again,"
+                    + " already stored mail is deduplicated by Message-ID", inboxId, folderName,
+                    saved.getLong("uidValidity"), validity);
+            candidates = current.getMessagesByUID(1, UIDFolder.LASTUID);
+            last = 0;
+        } else {
+            last = saved.getLong("lastUid", 0L);
+            candidates = current.getMessagesByUID(last + 1, UIDFolder.LASTUID);
+        }
+        List<Message> pending = new ArrayList<>();
+        FetchProfile uids = new FetchProfile();
+        uids.add(UIDFolder.FetchProfileItem.UID);
+        current.fetch(candidates, uids);
+        for (Message message : candidates) {
+            // "UID FETCH n:*" returns the newest message even when its UID is below n (RFC 3501 section 6.4.8).
+            if (message != null && current.getUID(message) > last) {
+                pending.add(message);
+            }
+        }
+        pending.sort(Comparator.comparingLong(m -> uid(current, m)));
+        if (pending.isEmpty()) {
+            if (saved == null || saved.getLong("uidValidity", -1L) != validity) {
+                save(validity, Math.max(last, current.getUIDNext() - 1));
+            }
+            return;
+        }
+        state = "importing " + pending.size() + " mail(s)";
+        long checkpoint = last;
+        List<Message> done = new ArrayList<>();
+        for (int i = 0; i < pending.size() && running; i++) {
+            Message message = pending.get(i);
+            long uid = uid(current, message);
+            importOne(message, uid);
+            checkpoint = uid;
+            done.add(message);
+            if (done.size() % BATCH == 0) {
+                save(validity, checkpoint);
+                moveProcessed(done);
+            }
+        }
+        save(validity, checkpoint);
+        moveProcessed(done);
+    }
+
+    /** A new inbox: import what arrived in the backfill window, then everything new. */
+    private Message[] firstSync(IMAPFolder current) throws MessagingException {
+        if (backfill.isZero()) {
+            return new Message[0];
+        }
+        Date since = Date.from(Instant.now(clock).minus(backfill));
+        log.info("imap first sync inbox={} folder={} since={}", inboxId, folderName, since.toInstant());
+        return current.search(new ReceivedDateTerm(ComparisonTerm.GE, since));
+    }
+
+    private void importOne(Message message, long uid) throws MessagingException, IOException {
+        Path raw = Files.createTempFile("throughline-mail-", ".eml");
+        try {
+            try (OutputStream out = Files.newOutputStream(raw)) {
+                message.writeTo(out);
+            }
+            try {
+                MailImporter.Outcome outcome = importer.importMail(raw, List.of());
+                log.debug("imap mail imported inbox={} folder={} uid={} outcome={}", inboxId, folderName, uid,
+                        outcome);
+                failuresByUid.remove(uid);
+            } catch (RuntimeException e) {
+                // A mail that fails ingest again and again (not a passing database fault) must not block the
+                // folder: after a few attempts it is stored unparsed, with the original attached.
+                int attempts = failuresByUid.merge(uid, 1, Integer::sum);
+                if (attempts < POISON_ATTEMPTS) {
+                    throw e;
+                }
+                log.error("imap mail failed ingest {} times inbox={} folder={} uid={}; storing it unparsed",
+                        attempts, inboxId, folderName, uid, e);
+                importer.unparsed(raw, "ingest failed: " + MailParser.describe(e));
+                failuresByUid.remove(uid);
+            }
+        } finally {
+            Files.deleteIfExists(raw);
+        }
+    }
+
+    private void moveProcessed(List<Message> done) throws MessagingException {
+        if (imap.moveTo() == null || done.isEmpty()) {
+            return;
+        }
+        IMAPFolder current = folder;
+        Folder target = store.getFolder(imap.moveTo());
+        if (!target.exists()) {
+            target.create(Folder.HOLDS_MESSAGES);
+        }
+        current.moveMessages(done.toArray(new Message[0]), target);
+        done.clear();
+    }
+
+    private void save(long validity, long lastUid) {
+        checkpoints.save(checkpointName(), new JsonObject().put("uidValidity", validity).put("lastUid", lastUid)
+                .put("savedAt", Instant.now(clock).toString()));
+    }
+
+    /** Waits in IDLE until the server announces a change, or the refresh timer ends it. */
+    private void idleOnce() throws MessagingException {
+        IMAPFolder current = folder;
+        ScheduledFuture<?> refresh = timers.schedule(() -> {
+            try {
+                current.doCommandIgnoreFailure(p -> null);
+            } catch (MessagingException | RuntimeException e) {
+                log.debug("IDLE refresh failed inbox={} folder={}: {}", inboxId, folderName, e.toString());
+            }
+        }, IDLE_REFRESH.toMillis(), TimeUnit.MILLISECONDS);
+        try {
+            current.idle(true);
+        } finally {
+            refresh.cancel(false);
+        }
+        if (!current.isOpen()) {
+            throw new MessagingException("the folder was closed by the server");
+        }
+    }
+
+    private void sleep(Duration wait) {
+        long until = System.nanoTime() + wait.toNanos();
+        synchronized (sleeper) {
+            while (running) {
+                long left = until - System.nanoTime();
+                if (left <= 0) {
+                    return;
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(sleeper, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    private static long uid(IMAPFolder folder, Message message) {
+        try {
+            return folder.getUID(message);
+        } catch (MessagingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private synchronized void closeQuietly() {
+        IMAPFolder current = folder;
+        folder = null;
+        if (current != null && current.isOpen()) {
+            try {
+                current.close(false);
+            } catch (MessagingException | RuntimeException e) {
+                log.debug("imap folder close failed inbox={}: {}", inboxId, e.toString());
+            }
+        }
+        Store opened = store;
+        store = null;
+        if (opened != null) {
+            try {
+                opened.close();
+            } catch (MessagingException | RuntimeException e) {
+                log.debug("imap store close failed inbox={}: {}", inboxId, e.toString());
+            }
+        }
+    }
+}
