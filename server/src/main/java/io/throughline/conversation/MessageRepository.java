@@ -57,6 +57,12 @@ public final class MessageRepository {
                 workspaceId, id).map(Message::from);
     }
 
+    /** Rewrites a message's HTML and metadata (inline images pointed at their stored attachments). */
+    public Message replaceHtml(Sql tx, long workspaceId, long id, String html, JsonObject metadata) {
+        return Message.from(tx.single("UPDATE messages SET html = $3, metadata = $4 WHERE workspace_id = $1"
+                + " AND id = $2 RETURNING " + Message.COLUMNS, workspaceId, id, html, metadata));
+    }
+
     /** Replaces the body of an inbound message, keeping the previous text in {@code edits}. */
     public Optional<Message> edit(Sql tx, long inboxId, String externalId, String body, JsonObject metadata,
                                   Instant editedAt) {

@@ -13,6 +13,12 @@ import java.util.Map;
 /** Builds the agent API's message JSON: the message, its author's name, attachments and delivery status. */
 public final class MessageView {
 
+    /**
+     * The metadata key where ingest keeps the trimmed rendering (quoted history and signature removed); the API
+     * shows it as the message's top-level {@code display}.
+     */
+    public static final String DISPLAY = "display";
+
     static final String SELECT = "SELECT " + prefixed() + """
             , ag.name AS agent_name, ct.name AS contact_name,
               d.id AS d_id, d.status AS d_status, d.channel AS d_channel, d.target AS d_target,
@@ -54,6 +60,13 @@ public final class MessageView {
     /** The JSON of a message whose author name and delivery the caller already knows (ingest does). */
     public static JsonObject toJson(Message m, String authorName, List<Attachment> files, JsonObject delivery) {
         Long authorId = m.authorAgentId() != null ? m.authorAgentId() : m.authorContactId();
+        JsonObject metadata = m.metadata();
+        JsonObject display = null;
+        if (metadata != null && metadata.getValue(DISPLAY) instanceof JsonObject trimmed) {
+            display = trimmed;
+            metadata = metadata.copy();
+            metadata.remove(DISPLAY);
+        }
         JsonArray attachmentJson = new JsonArray();
         files.forEach(a -> attachmentJson.add(a.toJson()));
         return new JsonObject()
@@ -69,7 +82,8 @@ public final class MessageView {
                 .put("externalId", m.externalId())
                 .put("threading", m.threading())
                 .put("flags", new JsonArray(m.flags()))
-                .put("metadata", m.metadata())
+                .put("display", display)
+                .put("metadata", metadata)
                 .put("attachments", attachmentJson)
                 .put("edits", m.edits())
                 .put("editedAt", Conversation.text(m.editedAt()))

@@ -31,9 +31,12 @@ import io.vertx.core.json.JsonObject;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,6 +51,8 @@ public final class IngestService {
     private static final Logger log = LoggerFactory.getLogger(IngestService.class);
     /** Bodies beyond this are cut, and the message flagged; the original stays with the channel (or the .eml). */
     static final int MAX_BODY_CHARS = 256 * 1024;
+    private static final Pattern FORWARD_SUBJECT = Pattern.compile("^\\s*(fwd?|wg|tr|rv|pd|doorst|vs|пересл|"
+            + "переслано|fw)\\s*:", Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
 
     private final Database database;
     private final MessageRepository messages;
@@ -102,7 +107,8 @@ public final class IngestService {
 
     public IngestReceipt accept(InboxRef inbox, InboundMessage message) {
         Sender sender = normalize(message.sender());
-        String html = sanitizer.sanitize(message.html());
+        HtmlSanitizer.Sanitized sanitized = sanitizer.sanitizeWithQuotes(message.html());
+        String html = sanitized == null ? null : sanitized.full();
         List<String> flags = new ArrayList<>();
         message.flags().forEach(f -> flags.add(f.name().toLowerCase(Locale.ROOT)));
         String body = message.text();
@@ -110,7 +116,11 @@ public final class IngestService {
             body = body.substring(0, MAX_BODY_CHARS);
             flags.add("truncated");
         }
-        Prepared prepared = new Prepared(inbox, message, sender, body, html, flags);
+        // A forward is read for the forwarded part: never trim it away.
+        boolean forward = message.subject() != null && FORWARD_SUBJECT.matcher(message.subject()).find();
+        JsonObject display = forward ? null : display(body, html, QuoteTrimmer.trim(body),
+                sanitized == null ? null : sanitized.trimmed());
+        Prepared prepared = new Prepared(inbox, message, sender, body, html, flags, display);
         try {
             IngestReceipt receipt = database.txWithRetry(3, tx -> store(tx, prepared));
             if (receipt.outcome() == IngestReceipt.Outcome.STORED) {
@@ -129,7 +139,19 @@ public final class IngestService {
     }
 
     private record Prepared(InboxRef inbox, InboundMessage message, Sender sender, String body, String html,
-                            List<String> flags) {
+                            List<String> flags, JsonObject display) {
+    }
+
+    /**
+     * What the thread view shows when quoted history or a signature was trimmed ({@code display} in the message
+     * JSON); null when nothing was. The full body and HTML stay the message's own.
+     */
+    private static JsonObject display(String body, String html, String trimmedBody, String trimmedHtml) {
+        if (trimmedBody == null && trimmedHtml == null) {
+            return null;
+        }
+        return new JsonObject().put("body", trimmedBody != null ? trimmedBody : body)
+                .put("html", trimmedHtml != null ? trimmedHtml : html).put("trimmed", true);
     }
 
     private IngestReceipt store(Sql tx, Prepared p) {
@@ -184,6 +206,9 @@ public final class IngestService {
         }
         JsonObject metadata = p.message().metadata().copy()
                 .put("from", new JsonObject().put("kind", primary.kind().wireName()).put("value", primary.value()));
+        if (p.display() != null) {
+            metadata.put(MessageView.DISPLAY, p.display());
+        }
         Message message = messages.insert(tx, new NewMessage(workspaceId, conversationId, inbox.id(), inbox.kind(),
                 MessageKind.IN, "contact", authorContactId, null, p.body(), p.html(), p.message().subject(),
                 p.message().externalId(), decision.toJson(senderVerified), metadata, flags,
@@ -193,11 +218,37 @@ public final class IngestService {
             files.add(attachments.insert(tx, workspaceId, message.id(), attachment.file(), attachment.contentId(),
                     attachment.inline()));
         }
+        message = linkInlineImages(tx, message, files);
         ConversationRepository.Changed changed = conversations.recordInbound(tx, workspaceId, conversationId,
                 message.id(), inbox.kind(), message.createdAt());
 
         appendEvents(tx, p, resolution, contactCreated, ensured, changed, message, files);
         return new IngestReceipt(IngestReceipt.Outcome.STORED, message.id(), conversationId, authorContactId);
+    }
+
+    /** Points the HTML's {@code cid:} images at the attachments just stored for them. */
+    private Message linkInlineImages(Sql tx, Message message, List<Attachment> files) {
+        Map<String, String> urls = new HashMap<>();
+        for (Attachment file : files) {
+            if (file.contentId() != null) {
+                urls.put(file.contentId(), file.toJson().getString("url"));
+            }
+        }
+        if (urls.isEmpty() || message.html() == null) {
+            return message;
+        }
+        String html = sanitizer.linkInlineImages(message.html(), urls);
+        JsonObject metadata = message.metadata();
+        JsonObject display = metadata.getJsonObject(MessageView.DISPLAY);
+        if (display != null && display.getString("html") != null) {
+            metadata = metadata.copy();
+            metadata.put(MessageView.DISPLAY, display.copy().put("html",
+                    sanitizer.linkInlineImages(display.getString("html"), urls)));
+        }
+        if (html.equals(message.html()) && metadata == message.metadata()) {
+            return message;
+        }
+        return messages.replaceHtml(tx, message.workspaceId(), message.id(), html, metadata);
     }
 
     private void appendEvents(Sql tx, Prepared p, IdentityResolver.Resolution resolution, boolean contactCreated,

@@ -28,6 +28,13 @@ public final class MailServer implements AutoCloseable {
 
     public static final String PASSWORD = "mail-password-1";
 
+    static {
+        // GreenMail re-reads stored mail with mail.mime.allowutf8=true unless told otherwise, which turns raw 8-bit
+        // legacy header bytes (windows-1251, KOI8) into U+FFFD. Real IMAP servers keep the bytes; with false,
+        // GreenMail keeps them too (a Latin-1 round trip), so the corpus reaches Throughline as it was written.
+        System.setProperty("mail.mime.allowutf8", "false");
+    }
+
     private final GreenMail greenMail;
 
     private MailServer(GreenMail greenMail) {

@@ -1,6 +1,7 @@
 package io.throughline.connector.email;
 
 import jakarta.mail.Part;
+import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
 
@@ -22,7 +23,7 @@ final class AutomatedMail {
     }
 
     /** Why the mail looks machine-sent, or null when a person wrote it. */
-    static String reason(Part message, String subject, MailAddress from) {
+    static String reason(Part message, String subject, MailAddress from, List<MailAddress> replyTo) {
         String autoSubmitted = header(message, "Auto-Submitted");
         if (autoSubmitted != null && !autoSubmitted.toLowerCase(Locale.ROOT).startsWith("no")) {
             return "Auto-Submitted: " + autoSubmitted;
@@ -51,13 +52,24 @@ final class AutomatedMail {
         if (returnPath != null && returnPath.replaceAll("\\s", "").equals("<>")) {
             return "null return path (a notification)";
         }
-        if (from != null && SYSTEM_SENDER.matcher(from.address()).find()) {
+        if (from != null && systemSender(from) && !personBehind(from, replyTo)) {
             return "system sender " + from.address();
         }
         if (subject != null && AUTO_SUBJECT.matcher(subject).find()) {
             return "auto-reply subject";
         }
         return null;
+    }
+
+    /** A no-reply or notification address: never a person. */
+    static boolean systemSender(MailAddress address) {
+        return SYSTEM_SENDER.matcher(address.address()).find();
+    }
+
+    /** A web form's mail: sent by the site's no-reply address for the person named in Reply-To. */
+    static boolean personBehind(MailAddress from, List<MailAddress> replyTo) {
+        return systemSender(from) && !from.localPart().matches("(?i)mailer-daemon|postmaster")
+                && replyTo.stream().anyMatch(r -> !systemSender(r) && !r.address().equals(from.address()));
     }
 
     private static String header(Part part, String name) {

@@ -139,9 +139,15 @@ final class ImapReceiver {
                 healthy = true;
                 boolean idle = ((IMAPStore) store).hasCapability("IDLE");
                 while (running) {
+                    // EXISTS answers that came in during the sync's own commands would not wake IDLE later: if the
+                    // folder grew meanwhile, sync again before waiting.
+                    int before = folder.getMessageCount();
                     sync();
                     if (!running) {
                         break;
+                    }
+                    if (folder.getMessageCount() != before) {
+                        continue;
                     }
                     if (idle) {
                         state = "idle";

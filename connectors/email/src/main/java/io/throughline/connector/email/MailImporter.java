@@ -169,8 +169,18 @@ final class MailImporter {
         }
     }
 
-    /** The author, as a proven email identity unless the receiving server saw a DMARC failure. */
+    /**
+     * The author, as a proven email identity unless the receiving server saw a DMARC failure. A web form's mail
+     * (from a no-reply address, the person in Reply-To) is the person's, but only as claimed: the form proves nothing.
+     */
     private Sender sender(ParsedMail parsed) {
+        if (parsed.from() != null && AutomatedMail.personBehind(parsed.from(), parsed.replyTo())) {
+            MailAddress person = parsed.replyTo().stream().filter(r -> !AutomatedMail.systemSender(r)
+                    && usable(r.address())).findFirst().orElse(null);
+            if (person != null) {
+                return Sender.of(person.name(), Identity.claimed(IdentityKind.EMAIL, person.address()));
+            }
+        }
         List<MailAddress> candidates = new ArrayList<>();
         if (parsed.from() != null) {
             candidates.add(parsed.from());

@@ -84,12 +84,13 @@ final class MailParser {
         if (bounce == null) {
             bounce = DeliveryStatus.fromText(from, subject, text);
         }
+        List<MailAddress> replyTo = addresses(message, "Reply-To", hint, walk);
         List<String> references = ids(MimeParts.first(message, "References"));
         List<String> inReplyTo = ids(MimeParts.first(message, "In-Reply-To"));
         return new ParsedMail(
                 messageId(message),
                 from,
-                addresses(message, "Reply-To", hint, walk),
+                replyTo,
                 addresses(message, "To", hint, walk),
                 addresses(message, "Cc", hint, walk),
                 envelopeTo(message, hint, walk),
@@ -101,7 +102,8 @@ final class MailParser {
                 text,
                 walk.html.length() == 0 ? null : walk.html.toString(),
                 walk.attachments,
-                bounce != null ? "delivery status notification" : AutomatedMail.reason(message, subject, from),
+                bounce != null ? "delivery status notification"
+                        : AutomatedMail.reason(message, subject, from, replyTo),
                 bounce,
                 authFailed(message),
                 walk.forwarded,
@@ -202,9 +204,7 @@ final class MailParser {
                     }
                 }
             }
-            if (!multipart.isComplete()) {
-                problems.add("a multipart section has no closing boundary");
-            }
+            // A missing closing boundary (a mail cut by a gateway) is read as far as it goes, as clients do.
         }
 
         /** Plain and HTML renderings of one body: take the first plain one and the last (richest) HTML one. */
@@ -362,11 +362,15 @@ final class MailParser {
             case "text/plain" -> ".txt";
             case "text/html" -> ".html";
             case "application/pdf" -> ".pdf";
-            case "message/delivery-status" -> ".txt";
-            case "text/rfc822-headers" -> ".txt";
+            case "message/delivery-status", "text/rfc822-headers" -> ".txt";
+            case "message/rfc822" -> ".eml";
             default -> ".bin";
         };
-        String stem = base.startsWith("image/") ? "image" : base.equals("text/calendar") ? "invite" : "attachment";
+        String stem = switch (base) {
+            case "text/calendar" -> "invite";
+            case "message/rfc822", "text/rfc822-headers" -> "returned-message";
+            default -> base.startsWith("image/") ? "image" : "attachment";
+        };
         if (contentId != null) {
             String id = contentId.replaceAll("@.*", "").replaceAll("[^A-Za-z0-9._-]", "");
             if (!id.isEmpty() && id.length() < 60) {
