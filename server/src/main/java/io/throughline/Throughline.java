@@ -19,6 +19,7 @@ import io.throughline.contact.ContactRepository;
 import io.throughline.contact.ContactService;
 import io.throughline.contact.IdentityResolver;
 import io.throughline.contact.MergeService;
+import io.throughline.contact.MessageMover;
 import io.throughline.conversation.ConversationQueries;
 import io.throughline.conversation.ConversationRepository;
 import io.throughline.conversation.ConversationService;
@@ -28,10 +29,13 @@ import io.throughline.conversation.ReplyRouter;
 import io.throughline.conversation.ReplyTokens;
 import io.throughline.delivery.DeliveryRepository;
 import io.throughline.delivery.Dispatcher;
+import io.throughline.delivery.LiveChannels;
 import io.throughline.delivery.OutboundAssembler;
+import io.throughline.delivery.ReplyFallbacks;
 import io.throughline.demo.DemoData;
 import io.throughline.http.Endpoints;
 import io.throughline.http.HttpApi;
+import io.throughline.http.MessageMoveRoutes;
 import io.throughline.http.Authenticator;
 import io.throughline.inbox.ConnectorRegistry;
 import io.throughline.inbox.InboxRepository;
@@ -115,6 +119,7 @@ public final class Throughline implements AutoCloseable {
     private IngestService ingest;
     private InboxService inboxService;
     private ConversationService conversationService;
+    private ReplyFallbacks replyFallbacks;
     private WorkspaceService workspaces;
 
     private Throughline(ThroughlineConfig config) {
@@ -179,9 +184,13 @@ public final class Throughline implements AutoCloseable {
         AgentService agents = new AgentService(database, agentRepository, sessions);
         ConnectorRegistry registry = new ConnectorRegistry(builtInConnectors());
         inboxService = new InboxService(database, inboxes, registry, events, () -> supervisor, () -> publicUrl);
+        // --- Chat-to-email continuity (issue 4): replies on a live channel get a conditional email fallback. The
+        // widget channel supplies LiveChannels; until it does, no channel is live. ---
+        replyFallbacks = new ReplyFallbacks(database, inboxes, deliveries, registry, LiveChannels.NONE, events,
+                () -> dispatcher.wake(), clock);
         conversationService = new ConversationService(database, conversations, new ConversationQueries(), messages,
                 views, attachments, deliveries, agentRepository, new ReplyRouter(inboxService), events,
-                () -> dispatcher.wake(), clock);
+                () -> dispatcher.wake(), clock, replyFallbacks);
         IdentityResolver resolver = new IdentityResolver(contacts);
         ingest = new IngestService(database, messages, conversations, contacts, resolver,
                 new ConversationFinder(replyTokens, messages, conversations), attachments, deliveries, views, events,
@@ -197,7 +206,11 @@ public final class Throughline implements AutoCloseable {
                 conversationService, contactService, merges, inboxService, inboxes, registry, () -> supervisor,
                 ingest, attachmentService, feed, () -> publicUrl, metricsRegistry, streamsConnected,
                 config.dataDir().resolve("tmp"), JsonObject::new);
-        Router router = HttpApi.router(vertx, services, endpoints, r -> { });
+        // --- Email threading correction (issue 4): agents move a wrongly threaded message to its own contact. ---
+        MessageMover messageMover = new MessageMover(database, contacts, conversations, messages, resolver, views,
+                events);
+        Router router = HttpApi.router(vertx, services, endpoints, r -> new MessageMoveRoutes(messageMover)
+                .mount(r, endpoints, config.http().maxBodySize()));
         listen(router);
 
         supervisor = new InboxSupervisor(vertx, database, inboxes, registry, ingest, files, publicUrl);
@@ -304,6 +317,11 @@ public final class Throughline implements AutoCloseable {
     /** The ingest path, for tests and tools that feed messages as a connector would. */
     public IngestService ingest() {
         return ingest;
+    }
+
+    /** The email fallback of chat replies: the widget marks replies seen through it; tests schedule with it. */
+    public ReplyFallbacks replyFallbacks() {
+        return replyFallbacks;
     }
 
     public WorkspaceService workspaces() {

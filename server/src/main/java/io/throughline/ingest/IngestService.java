@@ -205,7 +205,8 @@ public final class IngestService {
             flags.add("unverified_sender");
         }
         JsonObject metadata = p.message().metadata().copy()
-                .put("from", new JsonObject().put("kind", primary.kind().wireName()).put("value", primary.value()));
+                .put("from", new JsonObject().put("kind", primary.kind().wireName()).put("value", primary.value())
+                        .put("name", p.sender().name()).put("proven", primary.proven()));
         if (p.display() != null) {
             metadata.put(MessageView.DISPLAY, p.display());
         }
