@@ -53,7 +53,7 @@ final class SmtpSender {
         SMTPAddressFailedException rejected = find(e, SMTPAddressFailedException.class);
         if (rejected != null) {
             return byCode(rejected.getReturnCode(), "the SMTP server refused the recipient "
-                    + rejected.getAddress() + ": " + answer(rejected.getMessage()), e);
+                    + rejected.getAddress().getAddress() + ": " + answer(rejected.getMessage()), e);
         }
         SMTPSendFailedException failed = find(e, SMTPSendFailedException.class);
         if (failed != null) {
