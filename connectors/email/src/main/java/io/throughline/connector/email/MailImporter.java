@@ -16,11 +16,9 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import jakarta.mail.MessagingException;
 import jakarta.mail.internet.MimeMessage;
-import jakarta.mail.util.SharedFileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
@@ -76,35 +74,98 @@ final class MailImporter {
      * @param envelopeRecipients the SMTP RCPT TO addresses when the mail came through the listener, else empty
      */
     Outcome importMail(Path raw, List<String> envelopeRecipients) throws IOException {
-        SharedFileInputStream stream = new SharedFileInputStream(raw.toFile());
+        return importMail(RawMail.of(raw), envelopeRecipients);
+    }
+
+    /** Imports one raw mail held in memory (fetched over IMAP in a batch). */
+    Outcome importMail(byte[] raw, List<String> envelopeRecipients) throws IOException {
+        return importMail(RawMail.of(raw), envelopeRecipients);
+    }
+
+    private Outcome importMail(RawMail raw, List<String> envelopeRecipients) throws IOException {
+        return deliver(prepare(raw, envelopeRecipients));
+    }
+
+    /** A mail ready for the server: parsed and its files stored; delivering it commits it. */
+    sealed interface Prepared {
+        /** Mails with the same key are delivered in order; different keys may be delivered at the same time. */
+        String lane();
+    }
+
+    /** A message for the single ingest path. */
+    record ToAccept(InboundMessage message) implements Prepared {
+        @Override
+        public String lane() {
+            return message.sender().identities().getFirst().value();
+        }
+    }
+
+    /** A bounce or delivery notice about one of our replies. */
+    record ToReport(DeliveryReport report, String action) implements Prepared {
+        @Override
+        public String lane() {
+            return "reports";
+        }
+    }
+
+    /** Our own outgoing mail, seen in a watched folder. */
+    record Skip(String messageId) implements Prepared {
+        @Override
+        public String lane() {
+            return "skipped";
+        }
+    }
+
+    /** Parses one raw mail and stores its files; nothing is committed yet. */
+    Prepared prepare(byte[] raw, List<String> envelopeRecipients) throws IOException {
+        return prepare(RawMail.of(raw), envelopeRecipients);
+    }
+
+    private Prepared prepare(RawMail raw, List<String> envelopeRecipients) throws IOException {
+        InputStream stream = raw.shared();
         try {
             ParsedMail parsed;
             try {
                 parsed = MailParser.parse(new MimeMessage(MailParser.PARSING, stream));
             } catch (MessagingException | RuntimeException e) {
                 log.warn("mail could not be parsed at all inbox={} reason={}", inboxId, MailParser.describe(e));
-                return unparsed(raw, MailParser.describe(e));
+                return new ToAccept(unparsedMessage(raw, MailParser.describe(e)));
             }
             if (ours(parsed)) {
-                log.debug("own outgoing mail skipped inbox={} messageId={}", inboxId, parsed.messageId());
-                return Outcome.SKIPPED_OWN;
+                return new Skip(parsed.messageId());
             }
             if (parsed.bounce() != null && parsed.bounce().originalMessageId() != null
                     && (parsed.bounce().failed() || parsed.bounce().delivered())) {
                 BounceReport bounce = parsed.bounce();
-                sink.report(new DeliveryReport(bounce.originalMessageId(), bounce.failed()
-                        ? DeliveryReport.Outcome.FAILED : DeliveryReport.Outcome.DELIVERED, bounce.reason()));
-                log.info("delivery status report read inbox={} action={} original={}", inboxId, bounce.action(),
-                        bounce.originalMessageId());
-                return Outcome.REPORTED;
+                return new ToReport(new DeliveryReport(bounce.originalMessageId(), bounce.failed()
+                        ? DeliveryReport.Outcome.FAILED : DeliveryReport.Outcome.DELIVERED, bounce.reason()),
+                        bounce.action());
             }
-            return accept(message(raw, parsed, envelopeRecipients));
+            return new ToAccept(message(raw, parsed, envelopeRecipients));
         } finally {
             stream.close();
         }
     }
 
-    private InboundMessage message(Path raw, ParsedMail parsed, List<String> envelopeRecipients) throws IOException {
+    /** Commits a prepared mail through the sink; returns only after the server committed it. */
+    Outcome deliver(Prepared prepared) {
+        return switch (prepared) {
+            case ToAccept accept -> accept(accept.message());
+            case ToReport report -> {
+                sink.report(report.report());
+                log.info("delivery status report read inbox={} action={} original={}", inboxId, report.action(),
+                        report.report().externalId());
+                yield Outcome.REPORTED;
+            }
+            case Skip skip -> {
+                log.debug("own outgoing mail skipped inbox={} messageId={}", inboxId, skip.messageId());
+                yield Outcome.SKIPPED_OWN;
+            }
+        };
+    }
+
+    private InboundMessage message(RawMail raw, ParsedMail parsed, List<String> envelopeRecipients)
+            throws IOException {
         List<String> problems = new ArrayList<>(parsed.problems());
         String externalId = parsed.messageId() != null ? parsed.messageId() : "sha256:" + sha256(raw);
         InboundMessage.Builder builder = InboundMessage.builder(externalId, sender(parsed))
@@ -150,9 +211,21 @@ final class MailImporter {
     }
 
     /** A mail Jakarta Mail cannot even open: stored raw, flagged, so an agent sees it and nothing is lost. */
+    Outcome unparsed(byte[] raw, String reason) throws IOException {
+        return unparsed(RawMail.of(raw), reason);
+    }
+
     Outcome unparsed(Path raw, String reason) throws IOException {
+        return unparsed(RawMail.of(raw), reason);
+    }
+
+    private Outcome unparsed(RawMail raw, String reason) throws IOException {
+        return accept(unparsedMessage(raw, reason));
+    }
+
+    private InboundMessage unparsedMessage(RawMail raw, String reason) throws IOException {
         String sha = sha256(raw);
-        InboundMessage message = InboundMessage.builder("sha256:" + sha, Sender.of(null,
+        return InboundMessage.builder("sha256:" + sha, Sender.of(null,
                         Identity.claimed(IdentityKind.EXTERNAL_ID, "email-unreadable:" + sha.substring(0, 16))))
                 .text("")
                 .flag(InboundFlag.UNPARSED)
@@ -160,11 +233,10 @@ final class MailImporter {
                 .metadata(new JsonObject().put("email", new JsonObject().put("problems", new JsonArray()
                         .add(reason))))
                 .build();
-        return accept(message);
     }
 
-    private StoredFile storeOriginal(Path raw) throws IOException {
-        try (InputStream in = Files.newInputStream(raw)) {
+    private StoredFile storeOriginal(RawMail raw) throws IOException {
+        try (InputStream in = raw.open()) {
             return files.store(in, "original.eml", "message/rfc822", Long.MAX_VALUE);
         }
     }
@@ -280,8 +352,8 @@ final class MailImporter {
         return address != null && address.length() <= 320 && USABLE_ADDRESS.matcher(address).matches();
     }
 
-    private static String sha256(Path file) throws IOException {
-        try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
+    private static String sha256(RawMail raw) throws IOException {
+        try (InputStream in = new DigestInputStream(raw.open(), MessageDigest.getInstance("SHA-256"))) {
             in.transferTo(OutputStream.nullOutputStream());
             return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
         } catch (NoSuchAlgorithmException e) {
