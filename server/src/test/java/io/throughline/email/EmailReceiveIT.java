@@ -113,6 +113,37 @@ class EmailReceiveIT {
         }
     }
 
+    @Test
+    void processedMailCanBeMovedAwayAndOAuth2TokensLogIn() throws Exception {
+        try (MailServer mail = MailServer.start().user(SUPPORT).user("customer0@example.com");
+             TestServer server = TestServer.start()) {
+            JsonObject config = mail.inboxConfig(SUPPORT, "Acme Support", "reply.acme.test");
+            // XOAUTH2 (RFC 7628 style SASL) instead of a password, on both IMAP and SMTP.
+            config.getJsonObject("imap").remove("password");
+            config.getJsonObject("imap").put("oauth2Token", MailServer.PASSWORD).put("moveTo", "Processed");
+            config.getJsonObject("smtp").remove("password");
+            config.getJsonObject("smtp").put("oauth2Token", MailServer.PASSWORD);
+            ApiClient admin = server.admin();
+            long inbox = admin.post("/api/v1/inboxes", new JsonObject().put("kind", "email").put("name", "Support")
+                    .put("config", config)).expect(201).json().getLong("id");
+            JsonObject test = admin.post("/api/v1/inboxes/" + inbox + "/test", null).expect(200).json();
+            assertThat(test.getBoolean("ok")).as(test.encodePrettily()).isTrue();
+            for (int i = 0; i < 3; i++) {
+                mail.append(SUPPORT, "INBOX", mail(i, "moved"), null);
+            }
+            await().atMost(Duration.ofSeconds(20)).until(() -> inboundCount(server) == 3);
+            await().atMost(Duration.ofSeconds(10)).until(() -> mail.count(SUPPORT, "INBOX") == 0
+                    && mail.count(SUPPORT, "Processed") == 3);
+
+            long conversation = server.throughline().database().sql().single(
+                    "SELECT conversation_id FROM messages WHERE external_id = 'moved-0@example.com'")
+                    .getLong("conversation_id");
+            admin.post("/api/v1/conversations/" + conversation + "/messages", new JsonObject().put("body", "Done."))
+                    .expect(201);
+            await().atMost(Duration.ofSeconds(20)).until(() -> mail.inbox("customer0@example.com").size() == 1);
+        }
+    }
+
     private static byte[] mail(int i, String batch) {
         return ("From: Customer " + i + " <customer" + i + "@example.com>\r\nTo: " + SUPPORT + "\r\n"
                 + "Subject: " + batch + " " + i + "\r\nMessage-ID: <" + batch.replace(' ', '-') + "-" + i

@@ -165,6 +165,17 @@ public final class MailServer implements AutoCloseable {
         }
     }
 
+    /** How many mails a user's folder holds (0 when it does not exist). */
+    public int count(String user, String folderName) {
+        try (Store store = session().getStore("imap")) {
+            store.connect("127.0.0.1", imapPort(), user, PASSWORD);
+            Folder folder = store.getFolder(folderName);
+            return folder.exists() ? folder.getMessageCount() : 0;
+        } catch (MessagingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** The mails in a user's INBOX, read over IMAP. */
     public List<MimeMessage> inbox(String user) {
         try (Store store = session().getStore("imap")) {
