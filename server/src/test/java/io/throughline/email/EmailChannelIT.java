@@ -102,7 +102,7 @@ class EmailChannelIT {
         JsonObject answer = await().atMost(Duration.ofSeconds(20)).until(() -> messages(conversationId),
                 list -> list.size() == 3).getJsonObject(2);
         assertThat(answer.getJsonObject("threading").getString("reason")).isEqualTo("reply_token");
-        assertThat(answer.getJsonArray("flags").getList()).contains("unverified_sender");
+        assertThat(flags(answer)).contains("unverified_sender");
 
         // A plain answer from the first address, threaded by In-Reply-To only.
         MimeMessage plain = mail.compose("<plain-answer-1@example.com>");
@@ -115,7 +115,7 @@ class EmailChannelIT {
         JsonObject byHeader = await().atMost(Duration.ofSeconds(20)).until(() -> messages(conversationId),
                 list -> list.size() == 4).getJsonObject(3);
         assertThat(byHeader.getJsonObject("threading").getString("reason")).isEqualTo("in_reply_to");
-        assertThat(byHeader.getJsonArray("flags").getList()).doesNotContain("unverified_sender");
+        assertThat(flags(byHeader)).doesNotContain("unverified_sender");
         assertThat(admin.get("/api/v1/conversations").json().getJsonArray("conversations")).hasSize(1);
     }
 
@@ -141,7 +141,7 @@ class EmailChannelIT {
         mail.send(forwarded);
         JsonObject wrong = await().atMost(Duration.ofSeconds(20)).until(() -> messages(carla),
                 list -> list.size() == 2).getJsonObject(1);
-        assertThat(wrong.getJsonArray("flags").getList()).contains("unverified_sender");
+        assertThat(flags(wrong)).contains("unverified_sender");
         long carlaContact = admin.get("/api/v1/conversations/" + carla).json().getLong("contactId");
         assertThat(identities(carlaContact)).contains("email:" + colleague + ":claimed");
 
@@ -154,7 +154,7 @@ class EmailChannelIT {
         assertThat(message.getJsonObject("threading").getString("reason")).isEqualTo("moved");
         assertThat(message.getJsonObject("threading").getJsonObject("previous").getString("reason"))
                 .isEqualTo("in_reply_to");
-        assertThat(message.getJsonArray("flags").getList()).doesNotContain("unverified_sender");
+        assertThat(flags(message)).doesNotContain("unverified_sender");
         assertThat(messages(carla)).hasSize(1);
         assertThat(identities(carlaContact)).noneMatch(i -> i.contains(colleague));
         assertThat(identities(moved.getLong("contactId"))).containsExactly("email:" + colleague + ":proven");
@@ -275,5 +275,9 @@ class EmailChannelIT {
     private static JsonArray messages(long conversationId) {
         return admin.get("/api/v1/conversations/" + conversationId + "/messages").expect(200).json()
                 .getJsonArray("messages");
+    }
+
+    private static List<String> flags(JsonObject message) {
+        return message.getJsonArray("flags").stream().map(String::valueOf).toList();
     }
 }

@@ -69,11 +69,10 @@ record EmailConfig(String address, String displayName, String replyDomain, Durat
 
     /** The name customers see: "Agent via Company", or the inbox's display name. */
     String fromName(String agentName) {
-        String company = displayName == null ? null : displayName;
         if (agentName == null || agentName.isBlank()) {
-            return company;
+            return displayName;
         }
-        return company == null ? agentName.strip() : agentName.strip() + " via " + company;
+        return displayName == null ? agentName.strip() : agentName.strip() + " via " + displayName;
     }
 
     /** Every problem with a config, each naming its field; empty when it is valid. */

@@ -11,21 +11,13 @@ import jakarta.mail.UIDFolder;
 import jakarta.mail.search.ComparisonTerm;
 import jakarta.mail.search.ReceivedDateTerm;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Date;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -52,22 +44,18 @@ final class ImapReceiver {
     /** Mails up to this size are fetched in batches, in memory; larger ones are streamed to a file one by one. */
     private static final int SMALL_MAIL_BYTES = 2 * 1024 * 1024;
     private static final long BATCH_BYTES = 8L * 1024 * 1024;
-    private static final int POISON_ATTEMPTS = 3;
-    /** Commits in flight at once per folder: PostgreSQL groups their fsyncs, so a batch commits several times faster. */
-    private static final int LANES = 4;
     /** Re-issue IDLE well within RFC 2177's 29 minutes, and before NAT boxes forget a quiet connection. */
     static final Duration IDLE_REFRESH = Duration.ofMinutes(4);
 
     private final long inboxId;
     private final EmailConfig.Imap imap;
     private final String folderName;
-    private final MailImporter importer;
+    private final FolderCommits commits;
     private final CheckpointStore checkpoints;
     private final ScheduledExecutorService timers;
     private final Duration backfill;
     private final Clock clock;
     private final Object sleeper = new Object();
-    private final Map<Long, Integer> failuresByUid = new ConcurrentHashMap<>();
     private volatile boolean running;
     private volatile Store store;
     private volatile IMAPFolder folder;
@@ -80,7 +68,7 @@ final class ImapReceiver {
         this.inboxId = inboxId;
         this.imap = imap;
         this.folderName = folderName;
-        this.importer = importer;
+        this.commits = new FolderCommits(inboxId, folderName, importer);
         this.checkpoints = checkpoints;
         this.timers = timers;
         this.backfill = backfill;
@@ -242,10 +230,10 @@ final class ImapReceiver {
             List<Message> batch = batch(pending, next);
             next += batch.size();
             if (batch.size() == 1 && !small(batch.getFirst())) {
-                importLarge(batch.getFirst(), uid(current, batch.getFirst()));
+                commits.importLarge(batch.getFirst(), uid(current, batch.getFirst()));
             } else {
                 List<Long> uids = batch.stream().map(m -> uid(current, m)).toList();
-                importBatch(uids, RawFetch.bodies(current, uids));
+                commits.importBatch(uids, RawFetch.bodies(current, uids));
             }
             save(validity, uid(current, batch.getLast()));
             moveProcessed(batch);
@@ -286,99 +274,6 @@ final class ImapReceiver {
         Date since = Date.from(Instant.now(clock).minus(backfill));
         log.info("imap first sync inbox={} folder={} since={}", inboxId, folderName, since.toInstant());
         return current.search(new ReceivedDateTerm(ComparisonTerm.GE, since));
-    }
-
-    /**
-     * A batch of small mails: parsed here in UID order, then committed on a few lanes at once (the commits, not
-     * the parsing, take the time), each sender's mails in order on one lane. Any failure fails the batch, which is
-     * fetched again after the reconnect backoff: what was committed is deduplicated.
-     */
-    private void importBatch(List<Long> uids, Map<Long, byte[]> bodies) throws IOException {
-        Map<Long, MailImporter.Prepared> prepared = new LinkedHashMap<>();
-        for (long uid : uids) {
-            byte[] raw = bodies.get(uid);
-            if (raw == null) {
-                log.info("imap mail expunged before it was read inbox={} folder={} uid={}", inboxId, folderName,
-                        uid);
-            } else {
-                prepared.put(uid, importer.prepare(raw, List.of()));
-            }
-        }
-        Map<Integer, List<Long>> lanes = new TreeMap<>();
-        prepared.forEach((uid, mail) -> lanes.computeIfAbsent(Math.floorMod(mail.lane().hashCode(), LANES),
-                k -> new ArrayList<>()).add(uid));
-        Map<Long, RuntimeException> failed = new ConcurrentHashMap<>();
-        List<Thread> threads = new ArrayList<>();
-        for (List<Long> lane : lanes.values()) {
-            threads.add(Thread.ofVirtual().name("imap-ingest-" + inboxId).start(() -> {
-                for (long uid : lane) {
-                    try {
-                        deliver(uid, prepared.get(uid), bodies.get(uid));
-                    } catch (RuntimeException e) {
-                        failed.put(uid, e);
-                        return;
-                    }
-                }
-            }));
-        }
-        for (Thread thread : threads) {
-            try {
-                thread.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while committing mail", e);
-            }
-        }
-        if (!failed.isEmpty()) {
-            long first = failed.keySet().stream().min(Long::compare).orElseThrow();
-            throw failed.get(first);
-        }
-    }
-
-    /**
-     * Commits one mail. One that failed ingest again and again (not a passing database fault) must not block the
-     * folder: after a few attempts it is stored unparsed, with the original attached.
-     */
-    private void deliver(long uid, MailImporter.Prepared mail, byte[] raw) {
-        int failures = failuresByUid.getOrDefault(uid, 0);
-        try {
-            MailImporter.Outcome outcome = failures >= POISON_ATTEMPTS && raw != null
-                    ? importer.unparsed(raw, "ingest failed " + failures + " times")
-                    : importer.deliver(mail);
-            log.debug("imap mail imported inbox={} folder={} uid={} outcome={}", inboxId, folderName, uid, outcome);
-            failuresByUid.remove(uid);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (RuntimeException e) {
-            int attempts = failuresByUid.merge(uid, 1, Integer::sum);
-            log.warn("imap mail failed ingest inbox={} folder={} uid={} attempt={}: {}", inboxId, folderName, uid,
-                    attempts, MailParser.describe(e));
-            throw e;
-        }
-    }
-
-    /** A large mail, streamed to a file in 1 MB FETCH slices rather than held in memory. */
-    private void importLarge(Message message, long uid) throws MessagingException, IOException {
-        Path raw = Files.createTempFile("throughline-mail-", ".eml");
-        try {
-            try (OutputStream out = Files.newOutputStream(raw)) {
-                message.writeTo(out);
-            }
-            int failures = failuresByUid.getOrDefault(uid, 0);
-            try {
-                MailImporter.Outcome outcome = failures >= POISON_ATTEMPTS
-                        ? importer.unparsed(raw, "ingest failed " + failures + " times")
-                        : importer.importMail(raw, List.of());
-                log.debug("imap mail imported inbox={} folder={} uid={} outcome={}", inboxId, folderName, uid,
-                        outcome);
-                failuresByUid.remove(uid);
-            } catch (RuntimeException e) {
-                failuresByUid.merge(uid, 1, Integer::sum);
-                throw e;
-            }
-        } finally {
-            Files.deleteIfExists(raw);
-        }
     }
 
     private void moveProcessed(List<Message> done) throws MessagingException {
