@@ -14,6 +14,8 @@ import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeMessage;
 import jakarta.mail.internet.MimeMultipart;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -174,6 +176,22 @@ class EmailChannelIT {
         admin.post("/api/v1/messages/" + followUp.getLong("id") + "/move", new JsonObject()
                 .put("contactId", moved.getLong("contactId"))).expect(400);
         admin.post("/api/v1/messages/999999/move", new JsonObject()).expect(404);
+    }
+
+    @Test
+    void aBounceOfMailSentOutsideThroughlineStaysReadableAsAnAutomatedMessage() throws Exception {
+        byte[] dsn = Files.readAllBytes(Path.of(EmailChannelIT.class
+                .getResource("/email-corpus/dsn-bounce-postfix.eml").toURI()));
+        String text = new String(dsn, StandardCharsets.ISO_8859_1).replace("msg-17.5@reply.acme.test",
+                "written-in-webmail-1@acme.test").replace("20240402100005.4F2A1C0D3E@mx.acme.test", "foreign-dsn-1@mx");
+        mail.append(SUPPORT, "INBOX", text.getBytes(StandardCharsets.ISO_8859_1), null);
+        JsonObject conversation = await().atMost(Duration.ofSeconds(20))
+                .until(() -> conversationWith("this is the mail system"), c -> c != null);
+        JsonObject bounce = messages(conversation.getLong("id")).getJsonObject(0);
+        assertThat(bounce.getString("externalId")).isEqualTo("foreign-dsn-1@mx");
+        assertThat(flags(bounce)).contains("automated");
+        assertThat(bounce.getJsonObject("metadata").getJsonObject("email").getJsonObject("deliveryStatus")
+                .getString("reason")).startsWith("550 5.1.1 <nobody@example.com>");
     }
 
     @Test

@@ -134,7 +134,9 @@ final class MailImporter {
             if (ours(parsed)) {
                 return new Skip(parsed.messageId());
             }
-            if (parsed.bounce() != null && parsed.bounce().originalMessageId() != null
+            // A report about one of our replies updates its delivery; any other bounce (about mail sent from the
+            // mailbox outside Throughline) stays a message agents can read, flagged automated.
+            if (parsed.bounce() != null && ourMessageId(parsed.bounce().originalMessageId())
                     && (parsed.bounce().failed() || parsed.bounce().delivered())) {
                 BounceReport bounce = parsed.bounce();
                 return new ToReport(new DeliveryReport(bounce.originalMessageId(), bounce.failed()
@@ -300,10 +302,14 @@ final class MailImporter {
         return weaker;
     }
 
+    /** A Message-ID this inbox gives its replies ({@link ReplyMail#messageId}). */
+    private boolean ourMessageId(String id) {
+        return id != null && id.startsWith("msg-") && id.endsWith("@" + config.messageIdDomain());
+    }
+
     /** Our own replies (a watched Sent folder, a Bcc to ourselves) never come back in as customer mail. */
     private boolean ours(ParsedMail parsed) {
-        String id = parsed.messageId();
-        if (id != null && id.startsWith("msg-") && id.endsWith("@" + config.messageIdDomain())) {
+        if (ourMessageId(parsed.messageId())) {
             return true;
         }
         return parsed.from() != null && parsed.from().address().equals(config.address())
