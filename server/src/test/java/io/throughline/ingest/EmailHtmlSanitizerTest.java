@@ -6,7 +6,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** Email HTML made safe, with quotes and signatures marked and trimmed, and inline images linked. */
-class HtmlSanitizerTest {
+class EmailHtmlSanitizerTest {
 
     private final HtmlSanitizer sanitizer = new HtmlSanitizer();
 
