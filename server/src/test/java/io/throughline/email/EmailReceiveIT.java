@@ -12,6 +12,7 @@ import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -33,9 +34,11 @@ class EmailReceiveIT {
             int total = 150;
             TestServer first = TestServer.startOn(database, data, Map.of());
             createInbox(first.admin(), mail, "INBOX");
+            List<byte[]> backlog = new ArrayList<>();
             for (int i = 0; i < total; i++) {
-                mail.append(SUPPORT, "INBOX", mail(i, "backlog"), null);
+                backlog.add(mail(i, "backlog"));
             }
+            mail.append(SUPPORT, "INBOX", backlog, null);
             await().atMost(Duration.ofSeconds(30)).until(() -> inboundCount(first) >= 5);
             long beforeStop = inboundCount(first);
             first.close();

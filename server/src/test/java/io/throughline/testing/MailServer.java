@@ -136,17 +136,24 @@ public final class MailServer implements AutoCloseable {
 
     /** Places a raw mail, byte for byte, in a user's folder with the given flags (IMAP APPEND). */
     public void append(String user, String folderName, byte[] raw, Flags flags) {
+        append(user, folderName, List.of(raw), flags);
+    }
+
+    /** Places raw mails in a user's folder, one APPEND each, over one connection. */
+    public void append(String user, String folderName, List<byte[]> raws, Flags flags) {
         try (Store store = session().getStore("imap")) {
             store.connect("127.0.0.1", imapPort(), user, PASSWORD);
             Folder folder = store.getFolder(folderName);
             if (!folder.exists()) {
                 folder.create(Folder.HOLDS_MESSAGES);
             }
-            MimeMessage message = new MimeMessage(session(), new ByteArrayInputStream(raw));
-            if (flags != null) {
-                message.setFlags(flags, true);
+            for (byte[] raw : raws) {
+                MimeMessage message = new MimeMessage(session(), new ByteArrayInputStream(raw));
+                if (flags != null) {
+                    message.setFlags(flags, true);
+                }
+                folder.appendMessages(new Message[] {message});
             }
-            folder.appendMessages(new Message[] {message});
         } catch (MessagingException e) {
             throw new IllegalStateException(e);
         }

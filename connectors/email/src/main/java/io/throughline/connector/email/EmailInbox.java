@@ -118,8 +118,9 @@ final class EmailInbox implements ChannelInbox {
         if (config.imap() == null || !receivers.isEmpty()) {
             return;
         }
-        timers = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon()
-                .name("imap-timer-" + context.inbox().id()).factory());
+        // One thread per folder: ending a folder's IDLE waits for that folder's lock, which a long FETCH may hold.
+        timers = Executors.newScheduledThreadPool(config.imap().folders().size(), Thread.ofPlatform().daemon()
+                .name("imap-timer-" + context.inbox().id() + "-", 0).factory());
         for (String folder : config.imap().folders()) {
             ImapReceiver receiver = new ImapReceiver(context.inbox().id(), config.imap(), folder, importer,
                     context.checkpoints(), timers, settings.backfill(), Clock.systemUTC());

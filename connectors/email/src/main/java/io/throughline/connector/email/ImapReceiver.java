@@ -8,6 +8,8 @@ import jakarta.mail.Message;
 import jakarta.mail.MessagingException;
 import jakarta.mail.Store;
 import jakarta.mail.UIDFolder;
+import jakarta.mail.event.MessageCountAdapter;
+import jakarta.mail.event.MessageCountEvent;
 import jakarta.mail.search.ComparisonTerm;
 import jakarta.mail.search.ReceivedDateTerm;
 import java.io.IOException;
@@ -18,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Date;
 import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -135,14 +138,12 @@ final class ImapReceiver {
                 healthy = true;
                 boolean idle = ((IMAPStore) store).hasCapability("IDLE");
                 while (running) {
-                    // EXISTS answers that came in during the sync's own commands would not wake IDLE later: if the
-                    // folder grew meanwhile, sync again before waiting.
                     int before = folder.getMessageCount();
                     sync();
                     if (!running) {
                         break;
                     }
-                    if (folder.getMessageCount() != before) {
+                    if (changedSince(before)) {
                         continue;
                     }
                     if (idle) {
@@ -181,6 +182,21 @@ final class ImapReceiver {
             throw new MessagingException("the folder '" + folderName + "' does not exist on " + imap.host());
         }
         selected.open(imap.moveTo() == null ? Folder.READ_ONLY : Folder.READ_WRITE);
+        // A server may answer EXISTS for mail that arrived just before IDLE while IDLE starts (GreenMail does):
+        // Jakarta Mail counts it but keeps waiting. Ending IDLE from beside on every "messages added" event makes
+        // sure such mail is fetched now, not at the next refresh; outside IDLE the abort does nothing.
+        selected.addMessageCountListener(new MessageCountAdapter() {
+            @Override
+            public void messagesAdded(MessageCountEvent event) {
+                if (running) {
+                    try {
+                        timers.execute(() -> abortIdle(selected));
+                    } catch (RejectedExecutionException e) {
+                        log.debug("receiver stopping inbox={} folder={}", inboxId, folderName);
+                    }
+                }
+            }
+        });
         folder = selected;
         log.info("imap connected inbox={} folder={} host={} idle={}", inboxId, folderName, imap.host(),
                 ((IMAPStore) opened).hasCapability("IDLE"));
@@ -294,16 +310,34 @@ final class ImapReceiver {
                 .put("savedAt", Instant.now(clock).toString()));
     }
 
+    /**
+     * Whether the folder changed during the sync. Mail that arrived after the sync's last command would not wake
+     * IDLE on servers that report only what happens once IDLE began (GreenMail does so): a NOOP first collects the
+     * pending EXISTS, leaving a window of one round trip, which the IDLE refresh covers.
+     */
+    private boolean changedSince(int countBefore) throws MessagingException {
+        IMAPFolder current = folder;
+        current.doCommand(protocol -> {
+            protocol.noop();
+            return null;
+        });
+        return current.getMessageCount() != countBefore;
+    }
+
+    private void abortIdle(IMAPFolder target) {
+        try {
+            // A command from another thread ends IDLE (IMAPFolder.idle's contract).
+            target.doCommandIgnoreFailure(p -> null);
+        } catch (MessagingException | RuntimeException e) {
+            log.debug("IDLE abort failed inbox={} folder={}: {}", inboxId, folderName, e.toString());
+        }
+    }
+
     /** Waits in IDLE until the server announces a change, or the refresh timer ends it. */
     private void idleOnce() throws MessagingException {
         IMAPFolder current = folder;
-        ScheduledFuture<?> refresh = timers.schedule(() -> {
-            try {
-                current.doCommandIgnoreFailure(p -> null);
-            } catch (MessagingException | RuntimeException e) {
-                log.debug("IDLE refresh failed inbox={} folder={}: {}", inboxId, folderName, e.toString());
-            }
-        }, IDLE_REFRESH.toMillis(), TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> refresh = timers.schedule(() -> abortIdle(current), IDLE_REFRESH.toMillis(),
+                TimeUnit.MILLISECONDS);
         try {
             current.idle(true);
         } finally {
