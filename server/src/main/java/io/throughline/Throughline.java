@@ -22,6 +22,7 @@ import io.throughline.contact.ContactService;
 import io.throughline.contact.DeepLinks;
 import io.throughline.contact.IdentityResolver;
 import io.throughline.contact.MergeService;
+import io.throughline.contact.MessageMover;
 import io.throughline.conversation.ConversationQueries;
 import io.throughline.conversation.ConversationRepository;
 import io.throughline.conversation.ConversationService;
@@ -31,12 +32,15 @@ import io.throughline.conversation.ReplyRouter;
 import io.throughline.conversation.ReplyTokens;
 import io.throughline.delivery.DeliveryRepository;
 import io.throughline.delivery.Dispatcher;
+import io.throughline.delivery.LiveChannels;
 import io.throughline.delivery.OutboundAssembler;
+import io.throughline.delivery.ReplyFallbacks;
 import io.throughline.demo.DemoData;
 import io.throughline.demo.DemoPage;
 import io.throughline.http.DeepLinkRoutes;
 import io.throughline.http.Endpoints;
 import io.throughline.http.HttpApi;
+import io.throughline.http.MessageMoveRoutes;
 import io.throughline.http.Authenticator;
 import io.throughline.inbox.ConnectorRegistry;
 import io.throughline.inbox.InboxRepository;
@@ -83,6 +87,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -118,6 +123,7 @@ public final class Throughline implements AutoCloseable {
     private EventLog events;
     private Doorbell doorbell;
     private InboxSupervisor supervisor;
+    private ConnectorRegistry connectors;
     private Dispatcher dispatcher;
     private Endpoints endpoints;
     private Subscription inboxChanges;
@@ -129,6 +135,7 @@ public final class Throughline implements AutoCloseable {
     private IngestService ingest;
     private InboxService inboxService;
     private ConversationService conversationService;
+    private ReplyFallbacks replyFallbacks;
     private WorkspaceService workspaces;
 
     // The website chat widget (issue 3): open widget inboxes register in the site directory.
@@ -200,9 +207,13 @@ public final class Throughline implements AutoCloseable {
         widgetSites = new SiteDirectory(database::sql);
         ConnectorRegistry registry = new ConnectorRegistry(builtInConnectors());
         inboxService = new InboxService(database, inboxes, registry, events, () -> supervisor, () -> publicUrl);
+        // --- Chat-to-email continuity (issue 4): replies on a live channel get a conditional email fallback. The
+        // widget channel supplies LiveChannels; until it does, no channel is live. ---
+        replyFallbacks = new ReplyFallbacks(database, inboxes, deliveries, registry, LiveChannels.NONE, events,
+                () -> dispatcher.wake(), clock);
         conversationService = new ConversationService(database, conversations, new ConversationQueries(), messages,
                 views, attachments, deliveries, agentRepository, new ReplyRouter(inboxService), events,
-                () -> dispatcher.wake(), clock);
+                () -> dispatcher.wake(), clock, replyFallbacks);
         IdentityResolver resolver = new IdentityResolver(contacts);
         // --- Telegram channel (issue 5): deep links that join a channel account to a contact, and the bot's
         // automatic answers (the /start greeting), which ingest stores and the outbox delivers.
@@ -244,17 +255,24 @@ public final class Throughline implements AutoCloseable {
                 config.dataDir().resolve("tmp"),
                 () -> new JsonObject().put("search", searchIndex.health()).put("widget", widget.health()),
                 search, searchIndex);
+        // --- Email threading correction (issue 4): agents move a wrongly threaded message to its own contact. ---
+        MessageMover messageMover = new MessageMover(database, contacts, conversations, messages, resolver, views,
+                events);
         BodyHandler extensionBody = BodyHandler.create(false).setBodyLimit(config.http().maxBodySize());
         Router router = HttpApi.router(vertx, services, endpoints, r -> {
             new DeepLinkRoutes(deepLinks).mount(r, endpoints, extensionBody);
             widget.mount(r, endpoints);
             demoPage.mount(r);
+            new MessageMoveRoutes(messageMover).mount(r, endpoints, config.http().maxBodySize());
         });
         listen(router);
         searchIndex.publishControl(localUrl());
 
         supervisor = new InboxSupervisor(vertx, database, inboxes, registry, ingest, files, publicUrl);
         supervisor.start();
+        // --- Connectors' node services (issue 4: the email SMTP listener), with the options under their kind. ---
+        connectors = registry;
+        registry.startAll(vertx, Map.of("email", config.email().settings()));
         inboxChanges = feed.subscribe(feed.position(), null, batch -> batch.stream()
                 .filter(e -> EventType.INBOX_CHANGED.equals(e.type()))
                 .forEach(e -> supervisor.refreshLater(e.data().getLong("inboxId"))));
@@ -373,6 +391,11 @@ public final class Throughline implements AutoCloseable {
         return ingest;
     }
 
+    /** The email fallback of chat replies: the widget marks replies seen through it; tests schedule with it. */
+    public ReplyFallbacks replyFallbacks() {
+        return replyFallbacks;
+    }
+
     public WorkspaceService workspaces() {
         return workspaces;
     }
@@ -424,6 +447,9 @@ public final class Throughline implements AutoCloseable {
         }
         if (dispatcher != null) {
             quietly("outbox", () -> dispatcher.stop(grace));
+        }
+        if (connectors != null) {
+            quietly("connector services", connectors::stopAll);
         }
         if (supervisor != null) {
             quietly("inboxes", supervisor::stop);

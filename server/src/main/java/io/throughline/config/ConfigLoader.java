@@ -143,9 +143,20 @@ public final class ConfigLoader {
         if (deepLinkTtl.compareTo(Duration.ofMinutes(1)) < 0) {
             s.problem(Options.TELEGRAM_DEEP_LINK_TTL, "must be at least 1m");
         }
+        var email = new ThroughlineConfig.Email(
+                s.size(Options.EMAIL_MAX_ATTACHMENT_SIZE),
+                s.duration(Options.EMAIL_IMAP_BACKFILL),
+                s.bool(Options.EMAIL_LISTENER_ENABLED),
+                s.string(Options.EMAIL_LISTENER_HOST) == null ? "0.0.0.0" : s.string(Options.EMAIL_LISTENER_HOST),
+                s.integer(Options.EMAIL_LISTENER_PORT, 0, 65535),
+                s.string(Options.EMAIL_LISTENER_HOSTNAME),
+                s.size(Options.EMAIL_LISTENER_MAX_MESSAGE_SIZE),
+                s.integer(Options.EMAIL_LISTENER_MAX_CONNECTIONS, 1, 10_000),
+                s.string(Options.EMAIL_LISTENER_TLS_KEYSTORE),
+                s.string(Options.EMAIL_LISTENER_TLS_KEYSTORE_PASSWORD));
         return new ThroughlineConfig(http, Path.of(dataDir), database, admin, auth, outbox, realtime, search,
                 logLevel, s.bool(Options.DEMO_ENABLED), List.copyOf(inboxes),
-                new ThroughlineConfig.Telegram(deepLinkTtl), widget(s));
+                new ThroughlineConfig.Telegram(deepLinkTtl), widget(s), email);
     }
 
     private static ThroughlineConfig.Widget widget(Settings s) {

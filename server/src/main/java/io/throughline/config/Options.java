@@ -86,6 +86,7 @@ public final class Options {
 
     public static final Option TELEGRAM_DEEP_LINK_TTL = option("telegram.deepLinkTtl", OptionType.DURATION, "7d",
             "How long a Continue-on-Telegram link stays valid; each link works once.");
+
     // The website chat widget (io.throughline.widget).
     public static final Option WIDGET_HEARTBEAT = option("widget.heartbeat", OptionType.DURATION, "25s",
             "How often a widget pings its socket; a socket silent for 3 heartbeats is closed.");
@@ -115,6 +116,28 @@ public final class Options {
     public static final Option WIDGET_FORGET_VISITORS_AFTER = option("widget.forgetVisitorsAfter",
             OptionType.DURATION, "90d", "Visitors who never wrote are forgotten after this long without a session.");
 
+    // The email channel (connectors/email reads these as its node settings).
+    public static final Option EMAIL_MAX_ATTACHMENT_SIZE = option("email.maxAttachmentSize", OptionType.SIZE, "50MB",
+            "Largest file kept from an inbound email; larger ones are listed on the message but not stored.");
+    public static final Option EMAIL_IMAP_BACKFILL = option("email.imap.backfill", OptionType.DURATION, "7d",
+            "How far back a new email inbox imports mail already in its folders; 0s imports only new mail.");
+    public static final Option EMAIL_LISTENER_ENABLED = option("email.listener.enabled", OptionType.BOOL, "false",
+            "Run the inbound SMTP listener, for MX records or forwards pointed at Throughline.");
+    public static final Option EMAIL_LISTENER_HOST = option("email.listener.host", OptionType.STRING, "0.0.0.0",
+            "Address the SMTP listener binds to.");
+    public static final Option EMAIL_LISTENER_PORT = option("email.listener.port", OptionType.INT, "2525",
+            "Port of the SMTP listener (25 for MX, usually through a port forward).");
+    public static final Option EMAIL_LISTENER_HOSTNAME = option("email.listener.hostname", OptionType.STRING, "",
+            "Host name in the SMTP greeting. Empty: this machine's name.");
+    public static final Option EMAIL_LISTENER_MAX_MESSAGE_SIZE = option("email.listener.maxMessageSize",
+            OptionType.SIZE, "25MB", "Largest mail the SMTP listener accepts; larger ones are refused with 552.");
+    public static final Option EMAIL_LISTENER_MAX_CONNECTIONS = option("email.listener.maxConnections",
+            OptionType.INT, "50", "SMTP sessions served at the same time; each holds a thread.");
+    public static final Option EMAIL_LISTENER_TLS_KEYSTORE = option("email.listener.tlsKeystore", OptionType.STRING,
+            "", "PKCS#12 file with the certificate and key for STARTTLS. Empty: no STARTTLS.");
+    public static final Option EMAIL_LISTENER_TLS_KEYSTORE_PASSWORD = secret("email.listener.tlsKeystorePassword",
+            OptionType.STRING, "", "Password of the STARTTLS keystore.");
+
     private static final List<Option> ALL = List.of(
             HTTP_HOST, HTTP_PORT, HTTP_PUBLIC_URL, HTTP_TRUST_PROXY, HTTP_MAX_BODY_SIZE, HTTP_SHUTDOWN_GRACE,
             DATA_DIR,
@@ -131,7 +154,10 @@ public final class Options {
             WIDGET_HEARTBEAT, WIDGET_PRESENCE_GRACE, WIDGET_MAX_MESSAGE_CHARS, WIDGET_MESSAGES_PER_VISITOR,
             WIDGET_MESSAGES_PER_IP, WIDGET_RATE_WINDOW, WIDGET_NEW_SESSIONS_PER_IP, WIDGET_SESSION_WINDOW,
             WIDGET_MAX_UPLOAD_SIZE, WIDGET_UPLOAD_TYPES, WIDGET_WEB_SOCKET, WIDGET_LONG_POLL,
-            WIDGET_FORGET_VISITORS_AFTER);
+            WIDGET_FORGET_VISITORS_AFTER,
+            EMAIL_MAX_ATTACHMENT_SIZE, EMAIL_IMAP_BACKFILL, EMAIL_LISTENER_ENABLED, EMAIL_LISTENER_HOST,
+            EMAIL_LISTENER_PORT, EMAIL_LISTENER_HOSTNAME, EMAIL_LISTENER_MAX_MESSAGE_SIZE,
+            EMAIL_LISTENER_MAX_CONNECTIONS, EMAIL_LISTENER_TLS_KEYSTORE, EMAIL_LISTENER_TLS_KEYSTORE_PASSWORD);
 
     /** The YAML key holding inboxes to create at start (a list, so it has no environment override). */
     public static final String INBOXES_KEY = "inboxes";

@@ -23,7 +23,8 @@ public record ThroughlineConfig(
         boolean demo,
         List<InboxSeed> inboxes,
         Telegram telegram,
-        Widget widget) {
+        Widget widget,
+        Email email) {
 
     /** The HTTP listener. {@code publicUrl} is null until the port is known; see {@link #publicUrlFor(int)}. */
     public record Http(String host, int port, URI publicUrl, boolean trustProxy, long maxBodySize,
@@ -96,6 +97,36 @@ public record ThroughlineConfig(
                          int messagesPerIp, Duration rateWindow, int newSessionsPerIp, Duration sessionWindow,
                          long maxUploadSize, List<String> uploadTypes, boolean webSocket, Duration longPoll,
                          Duration forgetVisitorsAfter) {
+    }
+
+    /**
+     * The {@code email.*} options, which the email connector reads as its node settings: the inbound SMTP listener,
+     * the attachment limit and the first-sync window.
+     */
+    public record Email(long maxAttachmentSize, Duration imapBackfill, boolean listenerEnabled, String listenerHost,
+                        int listenerPort, String listenerHostname, long listenerMaxMessageSize,
+                        int listenerMaxConnections, String listenerTlsKeystore, String listenerTlsKeystorePassword) {
+
+        /** The settings the connector gets, keyed without the {@code email.} prefix (see ConnectorEnvironment). */
+        public JsonObject settings() {
+            return new JsonObject()
+                    .put("maxAttachmentSize", maxAttachmentSize)
+                    .put("imap.backfill", imapBackfill.toMillis())
+                    .put("listener.enabled", listenerEnabled)
+                    .put("listener.host", listenerHost)
+                    .put("listener.port", listenerPort)
+                    .put("listener.hostname", listenerHostname)
+                    .put("listener.maxMessageSize", listenerMaxMessageSize)
+                    .put("listener.maxConnections", listenerMaxConnections)
+                    .put("listener.tlsKeystore", listenerTlsKeystore)
+                    .put("listener.tlsKeystorePassword", listenerTlsKeystorePassword);
+        }
+
+        @Override
+        public String toString() {
+            return "Email[listener=" + (listenerEnabled ? listenerHost + ":" + listenerPort : "off")
+                    + ", maxAttachmentSize=" + maxAttachmentSize + "]";
+        }
     }
 
     /** An inbox declared in YAML, created at start when no inbox of that kind and name exists. */

@@ -100,6 +100,12 @@ public final class ContactRepository {
                 workspaceId, contactId, kind.wireName(), value, proven, sourceInboxId).map(ContactIdentity::from);
     }
 
+    /** Removes a contact's claimed copy of an identity (one that wrong threading attached); proven ones stay. */
+    public boolean removeClaimed(Sql sql, long workspaceId, long contactId, IdentityKind kind, String value) {
+        return sql.update("DELETE FROM identities WHERE workspace_id = $1 AND contact_id = $2 AND kind = $3"
+                + " AND value = $4 AND NOT proven", workspaceId, contactId, kind.wireName(), value) == 1;
+    }
+
     public void moveIdentities(Sql sql, long workspaceId, List<Long> identityIds, long toContactId) {
         if (!identityIds.isEmpty()) {
             sql.update("UPDATE identities SET contact_id = $3 WHERE workspace_id = $1 AND id = ANY($2)",

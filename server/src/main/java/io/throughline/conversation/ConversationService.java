@@ -5,6 +5,7 @@ import io.throughline.agent.Caller;
 import io.throughline.agent.Tokens;
 import io.throughline.attachment.AttachmentRepository;
 import io.throughline.delivery.DeliveryRepository;
+import io.throughline.delivery.ReplyFallbacks;
 import io.throughline.failure.Conflict;
 import io.throughline.failure.Invalid;
 import io.throughline.failure.NotFound;
@@ -45,11 +46,12 @@ public final class ConversationService {
     private final EventLog events;
     private final Runnable outboxWake;
     private final Clock clock;
+    private final ReplyFallbacks fallbacks;
 
     public ConversationService(Database database, ConversationRepository conversations, ConversationQueries queries,
                                MessageRepository messages, MessageView views, AttachmentRepository attachments,
                                DeliveryRepository deliveries, AgentRepository agents, ReplyRouter router,
-                               EventLog events, Runnable outboxWake, Clock clock) {
+                               EventLog events, Runnable outboxWake, Clock clock, ReplyFallbacks fallbacks) {
         this.database = database;
         this.conversations = conversations;
         this.queries = queries;
@@ -62,6 +64,7 @@ public final class ConversationService {
         this.events = events;
         this.outboxWake = outboxWake;
         this.clock = clock;
+        this.fallbacks = fallbacks;
     }
 
     /** A posted message, and whether it was a replay of an earlier request with the same Idempotency-Key. */
@@ -310,6 +313,9 @@ public final class ConversationService {
                 .orElseThrow();
         deliveries.insert(tx, caller.workspaceId(), message.id(), route.inboxId(), route.channel(),
                 route.targetJson());
+        // Rule 4: a reply on a live channel the customer left falls back to email unless seen in time.
+        fallbacks.afterReply(tx, caller.workspaceId(), conversation.id(), conversation.contactId(), message.id(),
+                route.channel());
         return message;
     }
 

@@ -107,6 +107,12 @@ public final class MessageRepository {
                 workspaceId, id).map(Message::from);
     }
 
+    /** Rewrites a message's HTML and metadata (inline images pointed at their stored attachments). */
+    public Message replaceHtml(Sql tx, long workspaceId, long id, String html, JsonObject metadata) {
+        return Message.from(tx.single("UPDATE messages SET html = $3, metadata = $4 WHERE workspace_id = $1"
+                + " AND id = $2 RETURNING " + Message.COLUMNS, workspaceId, id, html, metadata));
+    }
+
     /**
      * Replaces the body of an inbound message, keeping the previous text in {@code edits}. The HTML is replaced
      * with the edit's (null when it has none), so it never shows the text from before the edit.

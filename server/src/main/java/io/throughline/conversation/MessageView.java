@@ -7,11 +7,18 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import java.time.OffsetDateTime;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /** Builds the agent API's message JSON: the message, its author's name, attachments and delivery status. */
 public final class MessageView {
+
+    /**
+     * The metadata key where ingest keeps the trimmed rendering (quoted history and signature removed); the API
+     * shows it as the message's top-level {@code display}.
+     */
+    public static final String DISPLAY = "display";
 
     static final String SELECT = "SELECT " + prefixed() + """
             , ag.name AS agent_name, ct.name AS contact_name,
@@ -21,7 +28,8 @@ public final class MessageView {
             FROM messages m
             LEFT JOIN agents ag ON ag.id = m.author_agent_id
             LEFT JOIN contacts ct ON ct.id = m.author_contact_id
-            LEFT JOIN LATERAL (SELECT * FROM deliveries WHERE message_id = m.id ORDER BY id DESC LIMIT 1) d ON true
+            LEFT JOIN LATERAL (SELECT * FROM deliveries WHERE message_id = m.id
+                               ORDER BY condition IS NOT NULL, id DESC LIMIT 1) d ON true
             """;
 
     private final AttachmentRepository attachments;
@@ -30,11 +38,47 @@ public final class MessageView {
         this.attachments = attachments;
     }
 
-    /** JSON for rows from {@link MessageRepository#page} or {@link MessageRepository#viewRow}, in row order. */
+    /**
+     * JSON for rows from {@link MessageRepository#page} or {@link MessageRepository#viewRow}, in row order. A reply
+     * also lists all its deliveries, oldest first ({@code deliveries}): a chat reply can have an email fallback
+     * beside it; {@code delivery} is the primary one (the newest unconditional).
+     */
     public List<JsonObject> render(Sql sql, long workspaceId, List<Row> rows) {
         List<Long> ids = rows.stream().map(r -> r.getLong("id")).toList();
         Map<Long, List<Attachment>> files = attachments.forMessages(sql, workspaceId, ids);
-        return rows.stream().map(row -> toJson(row, files.getOrDefault(row.getLong("id"), List.of()))).toList();
+        Map<Long, JsonArray> deliveries = deliveries(sql, workspaceId, rows);
+        return rows.stream().map(row -> {
+            JsonObject json = toJson(row, files.getOrDefault(row.getLong("id"), List.of()));
+            JsonArray all = deliveries.get(row.getLong("id"));
+            return all == null ? json : json.put("deliveries", all);
+        }).toList();
+    }
+
+    private static Map<Long, JsonArray> deliveries(Sql sql, long workspaceId, List<Row> rows) {
+        Map<Long, JsonArray> out = new HashMap<>();
+        List<Long> replies = rows.stream().filter(r -> "out".equals(r.getString("kind")))
+                .map(r -> r.getLong("id")).toList();
+        if (replies.isEmpty()) {
+            return out;
+        }
+        sql.rows("""
+                SELECT id, message_id, status, channel, target, attempts, last_error, next_attempt_at, updated_at,
+                       sent_at, condition IS NOT NULL AS conditional
+                FROM deliveries WHERE workspace_id = $1 AND message_id = ANY($2) ORDER BY id""",
+                workspaceId, replies.toArray(new Long[0])).forEach(row -> out.computeIfAbsent(
+                        row.getLong("message_id"), k -> new JsonArray()).add(new JsonObject()
+                        .put("id", row.getLong("id"))
+                        .put("status", row.getString("status"))
+                        .put("channel", row.getString("channel"))
+                        .put("to", row.getJsonObject("target"))
+                        .put("attempts", row.getInteger("attempts"))
+                        .put("lastError", row.getString("last_error"))
+                        .put("conditional", row.getBoolean("conditional"))
+                        .put("nextAttemptAt", "pending".equals(row.getString("status"))
+                                ? text(row.getOffsetDateTime("next_attempt_at")) : null)
+                        .put("sentAt", text(row.getOffsetDateTime("sent_at")))
+                        .put("updatedAt", text(row.getOffsetDateTime("updated_at")))));
+        return out;
     }
 
     public JsonObject render(Sql sql, long workspaceId, Row row) {
@@ -54,6 +98,13 @@ public final class MessageView {
     /** The JSON of a message whose author name and delivery the caller already knows (ingest does). */
     public static JsonObject toJson(Message m, String authorName, List<Attachment> files, JsonObject delivery) {
         Long authorId = m.authorAgentId() != null ? m.authorAgentId() : m.authorContactId();
+        JsonObject metadata = m.metadata();
+        JsonObject display = null;
+        if (metadata != null && metadata.getValue(DISPLAY) instanceof JsonObject trimmed) {
+            display = trimmed;
+            metadata = metadata.copy();
+            metadata.remove(DISPLAY);
+        }
         JsonArray attachmentJson = new JsonArray();
         files.forEach(a -> attachmentJson.add(a.toJson()));
         return new JsonObject()
@@ -69,7 +120,8 @@ public final class MessageView {
                 .put("externalId", m.externalId())
                 .put("threading", m.threading())
                 .put("flags", new JsonArray(m.flags()))
-                .put("metadata", m.metadata())
+                .put("display", display)
+                .put("metadata", metadata)
                 .put("attachments", attachmentJson)
                 .put("edits", m.edits())
                 .put("editedAt", Conversation.text(m.editedAt()))

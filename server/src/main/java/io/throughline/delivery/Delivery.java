@@ -3,13 +3,16 @@ package io.throughline.delivery;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 
-/** One claimed delivery: which message goes to whom through which inbox, and how many attempts it has had. */
+/**
+ * One claimed delivery: which message goes to whom through which inbox, how many attempts it has had, and the
+ * condition that must still hold to send it (null for an ordinary delivery).
+ */
 public record Delivery(long id, long workspaceId, long messageId, long conversationId, long inboxId,
-                       String channel, JsonObject target, int attempts) {
+                       String channel, JsonObject target, int attempts, JsonObject condition) {
 
     static Delivery from(Row row) {
         return new Delivery(row.getLong("id"), row.getLong("workspace_id"), row.getLong("message_id"),
                 row.getLong("conversation_id"), row.getLong("inbox_id"), row.getString("channel"),
-                row.getJsonObject("target"), row.getInteger("attempts"));
+                row.getJsonObject("target"), row.getInteger("attempts"), row.getJsonObject("condition"));
     }
 }

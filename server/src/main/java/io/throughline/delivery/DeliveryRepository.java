@@ -4,6 +4,7 @@ import io.throughline.store.Sql;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
@@ -11,13 +12,44 @@ import java.util.Optional;
 public final class DeliveryRepository {
 
     private static final String CLAIMED_COLUMNS = "d.id, d.workspace_id, d.message_id, m.conversation_id,"
-            + " d.inbox_id, d.channel, d.target, d.attempts";
+            + " d.inbox_id, d.channel, d.target, d.attempts, d.condition";
 
     public long insert(Sql tx, long workspaceId, long messageId, long inboxId, String channel, JsonObject target) {
         return tx.single("""
                 INSERT INTO deliveries (workspace_id, message_id, inbox_id, channel, target)
                 VALUES ($1, $2, $3, $4, $5) RETURNING id""", workspaceId, messageId, inboxId, channel, target)
                 .getLong("id");
+    }
+
+    /** A delivery that waits until {@code notBefore} and is sent only if {@code condition} still holds then. */
+    public long insertScheduled(Sql tx, long workspaceId, long messageId, long inboxId, String channel,
+                                JsonObject target, Instant notBefore, JsonObject condition) {
+        return tx.single("""
+                INSERT INTO deliveries (workspace_id, message_id, inbox_id, channel, target, next_attempt_at, condition)
+                VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id""", workspaceId, messageId, inboxId, channel, target,
+                notBefore, condition).getLong("id");
+    }
+
+    /**
+     * Skips the pending conditional deliveries of a conversation (a newer fallback carries their messages in its
+     * transcript); returns the ids of the messages they belonged to.
+     */
+    public List<Long> skipPendingConditional(Sql tx, long workspaceId, long conversationId, String reason) {
+        return tx.list("""
+                UPDATE deliveries d SET status = 'skipped', last_error = $3, lease_until = NULL, updated_at = now()
+                FROM messages m
+                WHERE d.workspace_id = $1 AND m.id = d.message_id AND m.conversation_id = $2
+                  AND d.condition IS NOT NULL AND d.status = 'pending'
+                  AND (d.lease_until IS NULL OR d.lease_until < now())
+                RETURNING d.message_id""", r -> r.getLong("message_id"), workspaceId, conversationId, reason);
+    }
+
+    /** Ends a claimed conditional delivery whose condition no longer holds. */
+    public boolean markSkipped(Sql tx, Delivery delivery, String reason) {
+        return tx.update("""
+                UPDATE deliveries SET status = 'skipped', lease_until = NULL, last_error = $3, updated_at = now()
+                WHERE id = $1 AND attempts = $2 AND status = 'pending'""",
+                delivery.id(), delivery.attempts(), reason) == 1;
     }
 
     /**

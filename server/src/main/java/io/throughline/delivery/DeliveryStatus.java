@@ -7,7 +7,9 @@ public enum DeliveryStatus {
     PENDING,
     SENT,
     FAILED,
-    DELIVERED;
+    DELIVERED,
+    /** A scheduled, conditional delivery (an email fallback) whose condition no longer held when it came due. */
+    SKIPPED;
 
     public String wireName() {
         return name().toLowerCase(Locale.ROOT);

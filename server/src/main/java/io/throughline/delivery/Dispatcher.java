@@ -14,6 +14,7 @@ import io.throughline.store.Sql;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -142,6 +143,14 @@ public final class Dispatcher {
 
     void send(Delivery delivery) {
         try {
+            Optional<String> broken = DeliveryCondition.from(delivery.condition())
+                    .flatMap(condition -> condition.broken(database.sql(), delivery.workspaceId()));
+            if (broken.isPresent()) {
+                record(delivery, tx -> deliveries.markSkipped(tx, delivery, broken.get()));
+                log.info("delivery skipped delivery={} message={} inbox={} reason={}", delivery.id(),
+                        delivery.messageId(), delivery.inboxId(), broken.get());
+                return;
+            }
             OutboundMessage message = assembler.assemble(database.sql(), delivery);
             ChannelInbox inbox = inboxes.sender(delivery.inboxId()).orElseThrow(() -> unavailable(delivery));
             DeliveryReceipt receipt = inbox.send(message);

@@ -6,6 +6,7 @@ import io.throughline.connector.OutboundAttachment;
 import io.throughline.connector.OutboundMessage;
 import io.throughline.connector.Recipient;
 import io.throughline.connector.ReplyThread;
+import io.throughline.connector.TranscriptLine;
 import io.throughline.conversation.ReplyTokens;
 import io.throughline.store.Sql;
 import io.vertx.core.json.JsonObject;
@@ -22,6 +23,7 @@ public final class OutboundAssembler {
     private static final Pattern REPLY_PREFIX = Pattern.compile("^\\s*((re|fw|fwd|aw|wg|sv|antw|odp|відп|отв)\\s*"
             + "(\\[\\d+])?\\s*:\\s*)+", Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     private static final int MAX_REFERENCES = 20;
+    private static final int MAX_TRANSCRIPT = 30;
 
     private final ReplyTokens replyTokens;
     private final FileStore files;
@@ -41,7 +43,36 @@ public final class OutboundAssembler {
                 target.getString("value"), target.getString("name"));
         return new OutboundMessage(delivery.id(), delivery.messageId(), delivery.conversationId(), to,
                 message.getString("agent_name"), message.getString("body"), message.getString("html"),
-                attachments(sql, delivery), thread(sql, delivery));
+                attachments(sql, delivery), thread(sql, delivery), transcript(sql, delivery));
+    }
+
+    /**
+     * For a fallback (a chat reply the customer missed, sent by email): the part of the chat they have not seen,
+     * oldest first, up to this reply: every message on the reply's channel after the last reply they saw.
+     */
+    private List<TranscriptLine> transcript(Sql sql, Delivery delivery) {
+        if (!(DeliveryCondition.from(delivery.condition()).orElse(null) instanceof DeliveryCondition.Unseen)) {
+            return List.of();
+        }
+        List<TranscriptLine> lines = new ArrayList<>(sql.list("""
+                WITH reply AS (
+                    SELECT id, channel, created_at FROM messages WHERE workspace_id = $1 AND id = $2
+                ), last_seen AS (
+                    SELECT max(m.created_at) AS at FROM messages m, reply
+                    WHERE m.workspace_id = $1 AND m.conversation_id = $3 AND m.kind = 'out'
+                      AND m.seen_at IS NOT NULL AND m.channel = reply.channel
+                )
+                SELECT m.kind, m.body, m.created_at, a.name AS agent_name
+                FROM messages m CROSS JOIN reply LEFT JOIN agents a ON a.id = m.author_agent_id, last_seen
+                WHERE m.workspace_id = $1 AND m.conversation_id = $3 AND m.kind IN ('in', 'out')
+                  AND m.channel = reply.channel AND (m.created_at, m.id) < (reply.created_at, reply.id)
+                  AND (last_seen.at IS NULL OR m.created_at > last_seen.at)
+                ORDER BY m.created_at DESC, m.id DESC LIMIT $4""",
+                row -> new TranscriptLine(row.getString("agent_name"), "in".equals(row.getString("kind")),
+                        row.getString("body"), row.getOffsetDateTime("created_at").toInstant()),
+                delivery.workspaceId(), delivery.messageId(), delivery.conversationId(), MAX_TRANSCRIPT));
+        Collections.reverse(lines);
+        return lines;
     }
 
     private List<OutboundAttachment> attachments(Sql sql, Delivery delivery) {

@@ -1,8 +1,11 @@
 package io.throughline.inbox;
 
 import io.throughline.connector.ChannelConnector;
+import io.throughline.connector.ConnectorEnvironment;
 import io.throughline.connector.IdentityKind;
 import io.throughline.failure.Invalid;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -52,5 +55,40 @@ public final class ConnectorRegistry {
 
     public Optional<IdentityKind> reaches(String kind) {
         return find(kind).flatMap(ChannelConnector::reaches);
+    }
+
+    /**
+     * Starts every connector's node-wide services (the email SMTP listener), each with the server options under its
+     * kind. A connector that fails to start is logged and left out; the others and every inbox keep working.
+     */
+    public void startAll(Vertx vertx, Map<String, JsonObject> settingsByKind) {
+        for (ChannelConnector connector : byKind.values()) {
+            JsonObject settings = settingsByKind.getOrDefault(connector.kind(), new JsonObject());
+            try {
+                connector.start(new ConnectorEnvironment() {
+                    @Override
+                    public Vertx vertx() {
+                        return vertx;
+                    }
+
+                    @Override
+                    public JsonObject settings() {
+                        return settings.copy();
+                    }
+                });
+            } catch (Exception e) {
+                log.error("connector failed to start its node services kind={}", connector.kind(), e);
+            }
+        }
+    }
+
+    public void stopAll() {
+        for (ChannelConnector connector : byKind.values()) {
+            try {
+                connector.stop();
+            } catch (RuntimeException e) {
+                log.warn("connector did not stop cleanly kind={}", connector.kind(), e);
+            }
+        }
     }
 }

@@ -33,9 +33,12 @@ import io.vertx.core.json.JsonObject;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,6 +53,8 @@ public final class IngestService {
     private static final Logger log = LoggerFactory.getLogger(IngestService.class);
     /** Bodies beyond this are cut, and the message flagged; the original stays with the channel (or the .eml). */
     static final int MAX_BODY_CHARS = 256 * 1024;
+    private static final Pattern FORWARD_SUBJECT = Pattern.compile("^\\s*(fwd?|wg|tr|rv|pd|doorst|vs|пересл|"
+            + "переслано|fw)\\s*:", Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
 
     private final Database database;
     private final MessageRepository messages;
@@ -111,7 +116,8 @@ public final class IngestService {
 
     public IngestReceipt accept(InboxRef inbox, InboundMessage message) {
         Sender sender = normalize(message.sender());
-        String html = sanitizer.sanitize(message.html());
+        HtmlSanitizer.Sanitized sanitized = sanitizer.sanitizeWithQuotes(message.html());
+        String html = sanitized == null ? null : sanitized.full();
         List<String> flags = new ArrayList<>();
         message.flags().forEach(f -> flags.add(f.name().toLowerCase(Locale.ROOT)));
         String body = message.text();
@@ -119,7 +125,11 @@ public final class IngestService {
             body = body.substring(0, MAX_BODY_CHARS);
             flags.add("truncated");
         }
-        Prepared prepared = new Prepared(inbox, message, sender, body, html, flags);
+        // A forward is read for the forwarded part: never trim it away.
+        boolean forward = message.subject() != null && FORWARD_SUBJECT.matcher(message.subject()).find();
+        JsonObject display = forward ? null : display(body, html, QuoteTrimmer.trim(body),
+                sanitized == null ? null : sanitized.trimmed());
+        Prepared prepared = new Prepared(inbox, message, sender, body, html, flags, display);
         try {
             IngestReceipt receipt = database.txWithRetry(3, tx -> store(tx, prepared));
             if (receipt.outcome() == IngestReceipt.Outcome.STORED) {
@@ -138,7 +148,19 @@ public final class IngestService {
     }
 
     private record Prepared(InboxRef inbox, InboundMessage message, Sender sender, String body, String html,
-                            List<String> flags) {
+                            List<String> flags, JsonObject display) {
+    }
+
+    /**
+     * What the thread view shows when quoted history or a signature was trimmed ({@code display} in the message
+     * JSON); null when nothing was. The full body and HTML stay the message's own.
+     */
+    private static JsonObject display(String body, String html, String trimmedBody, String trimmedHtml) {
+        if (trimmedBody == null && trimmedHtml == null) {
+            return null;
+        }
+        return new JsonObject().put("body", trimmedBody != null ? trimmedBody : body)
+                .put("html", trimmedHtml != null ? trimmedHtml : html).put("trimmed", true);
     }
 
     /**
@@ -190,7 +212,8 @@ public final class IngestService {
             files.add(attachments.insert(tx, workspaceId, message.id(), attachment.file(), attachment.contentId(),
                     attachment.inline()));
         }
-        appendEvents(tx, p, placement, conversationCreated, stored, files);
+        message = linkInlineImages(tx, message, files);
+        appendEvents(tx, p, placement, conversationCreated, stored.conversation(), message, files);
         if (link.linkId() != null) {
             links.recordMessage(tx, workspaceId, link.linkId(), message.id());
         }
@@ -200,6 +223,31 @@ public final class IngestService {
         }
         return new IngestReceipt(IngestReceipt.Outcome.STORED, message.id(), conversationId,
                 placement.authorContactId());
+    }
+
+    /** Points the HTML's {@code cid:} images at the attachments just stored for them. */
+    private Message linkInlineImages(Sql tx, Message message, List<Attachment> files) {
+        Map<String, String> urls = new HashMap<>();
+        for (Attachment file : files) {
+            if (file.contentId() != null) {
+                urls.put(file.contentId(), file.toJson().getString("url"));
+            }
+        }
+        if (urls.isEmpty() || message.html() == null) {
+            return message;
+        }
+        String html = sanitizer.linkInlineImages(message.html(), urls);
+        JsonObject metadata = message.metadata();
+        JsonObject display = metadata.getJsonObject(MessageView.DISPLAY);
+        if (display != null && display.getString("html") != null) {
+            metadata = metadata.copy();
+            metadata.put(MessageView.DISPLAY, display.copy().put("html",
+                    sanitizer.linkInlineImages(display.getString("html"), urls)));
+        }
+        if (html.equals(message.html()) && metadata == message.metadata()) {
+            return message;
+        }
+        return messages.replaceHtml(tx, message.workspaceId(), message.id(), html, metadata);
     }
 
     /**
@@ -245,7 +293,11 @@ public final class IngestService {
             flags.add("unverified_sender");
         }
         Identity primary = p.sender().identities().getFirst();
-        metadata.put("from", new JsonObject().put("kind", primary.kind().wireName()).put("value", primary.value()));
+        metadata.put("from", new JsonObject().put("kind", primary.kind().wireName()).put("value", primary.value())
+                .put("name", p.sender().name()).put("proven", primary.proven()));
+        if (p.display() != null) {
+            metadata.put(MessageView.DISPLAY, p.display());
+        }
         return messages.insertInbound(tx, new NewMessage(p.inbox().workspaceId(), conversationId, p.inbox().id(),
                 p.inbox().kind(), MessageKind.IN, "contact", placement.authorContactId(), null, p.body(), p.html(),
                 p.message().subject(), p.message().externalId(), placement.decision().toJson(placement.senderVerified()),
@@ -258,9 +310,8 @@ public final class IngestService {
     }
 
     private void appendEvents(Sql tx, Prepared p, Placement placement, boolean conversationCreated,
-                              MessageRepository.Stored stored, List<Attachment> files) {
+                              ConversationRepository.Changed changed, Message message, List<Attachment> files) {
         long workspaceId = p.inbox().workspaceId();
-        ConversationRepository.Changed changed = stored.conversation();
         JsonObject conversation = changed.conversation().toJson();
         if (placement.contactCreated()) {
             events.append(tx, workspaceId, EventType.CONTACT_CREATED, new JsonObject()
@@ -275,7 +326,6 @@ public final class IngestService {
                     .put("suggestionId", suggestion.id()).put("contactId", suggestion.contactId())
                     .put("otherContactId", suggestion.otherContactId()).put("evidence", suggestion.evidence()));
         }
-        Message message = stored.message();
         JsonObject json = MessageView.toJson(message, p.sender().name(), files, null);
         events.append(tx, workspaceId, EventType.MESSAGE_CREATED, new JsonObject()
                 .put("conversationId", message.conversationId()).put("message", json)

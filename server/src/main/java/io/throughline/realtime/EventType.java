@@ -6,6 +6,10 @@ public final class EventType {
     public static final String MESSAGE_CREATED = "message.created";
     public static final String MESSAGE_UPDATED = "message.updated";
     public static final String DELIVERY_UPDATED = "delivery.updated";
+    /** A conditional delivery was scheduled (an email fallback of a chat reply). */
+    public static final String DELIVERY_SCHEDULED = "delivery.scheduled";
+    /** An agent moved a wrongly threaded message to another contact's conversation. */
+    public static final String MESSAGE_MOVED = "message.moved";
     public static final String CONVERSATION_CREATED = "conversation.created";
     public static final String CONVERSATION_STATUS_CHANGED = "conversation.status_changed";
     public static final String CONVERSATION_UPDATED = "conversation.updated";

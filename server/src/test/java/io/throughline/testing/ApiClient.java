@@ -77,6 +77,21 @@ public final class ApiClient {
         return send(builder(path).GET());
     }
 
+    /** A GET whose body is read as bytes (an attachment download). */
+    public byte[] bytes(String path) {
+        try {
+            HttpResponse<byte[]> response = HTTP.send(builder(path).GET().build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(response.statusCode()).as("HTTP status of %s", path).isEqualTo(200);
+            return response.body();
+        } catch (IOException e) {
+            throw new IllegalStateException("request failed: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     public Response delete(String path) {
         return send(builder(path).DELETE());
     }

@@ -3,6 +3,7 @@ package io.throughline.connector;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import java.net.URI;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -64,10 +65,30 @@ public interface ChannelConnector {
     }
 
     /**
+     * How long a reply must have gone unseen on a live channel (the website chat) before an inbox of this kind with
+     * this config sends it to the customer instead, with the part of the conversation they missed. Empty when this
+     * channel is no such fallback.
+     */
+    default Optional<Duration> offlineFallbackAfter(JsonObject config) {
+        return Optional.empty();
+    }
+
+    /**
      * Releases what {@link #provision} registered remotely (a Telegram webhook) once an inbox is deleted or
      * disabled. Called once, on the node that made the change; failures are logged, never fatal.
      */
     default void retire(JsonObject config) throws Exception {
+    }
+
+    /**
+     * Starts this connector's node-wide services, once per node after its inboxes are open: the email connector's
+     * inbound SMTP listener. Most connectors have none.
+     */
+    default void start(ConnectorEnvironment environment) throws Exception {
+    }
+
+    /** Stops the node-wide services; called before the inboxes close. */
+    default void stop() {
     }
 
     /** Opens one inbox on this node. It must not start receiving until {@link ChannelInbox#startReceiving()}. */

@@ -15,6 +15,8 @@ import java.util.Objects;
  * @param html an HTML rendering for channels that carry it, or null
  * @param attachments files to send with it
  * @param thread what the channel needs to thread the reply
+ * @param transcript for a reply that falls back from a live channel the customer left (a chat reply sent by email):
+ *     the earlier messages they have not seen there, oldest first; empty otherwise
  */
 public record OutboundMessage(
         long deliveryId,
@@ -25,12 +27,20 @@ public record OutboundMessage(
         String text,
         String html,
         List<OutboundAttachment> attachments,
-        ReplyThread thread) {
+        ReplyThread thread,
+        List<TranscriptLine> transcript) {
 
     public OutboundMessage {
         Objects.requireNonNull(to, "to");
         text = text == null ? "" : text;
         attachments = List.copyOf(attachments == null ? List.of() : attachments);
         thread = thread == null ? ReplyThread.NONE : thread;
+        transcript = List.copyOf(transcript == null ? List.of() : transcript);
+    }
+
+    /** A reply with no transcript: the usual case. */
+    public OutboundMessage(long deliveryId, long messageId, long conversationId, Recipient to, String authorName,
+                           String text, String html, List<OutboundAttachment> attachments, ReplyThread thread) {
+        this(deliveryId, messageId, conversationId, to, authorName, text, html, attachments, thread, List.of());
     }
 }

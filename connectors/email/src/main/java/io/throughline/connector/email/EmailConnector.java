@@ -1,0 +1,110 @@
+package io.throughline.connector.email;
+
+import io.throughline.connector.ChannelConnector;
+import io.throughline.connector.ChannelInbox;
+import io.throughline.connector.ConnectionCheck;
+import io.throughline.connector.ConnectorEnvironment;
+import io.throughline.connector.IdentityKind;
+import io.throughline.connector.InboxContext;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+
+/**
+ * The {@code email} inbox kind, found through ServiceLoader. See {@link EmailConfig} for its config. Email reaches
+ * any contact with an address, and is the fallback for chat replies a visitor missed.
+ */
+public final class EmailConnector implements ChannelConnector {
+
+    public static final String KIND = "email";
+
+    private final EmailSettings settings = new EmailSettings();
+    private final Map<Long, EmailInbox> open = new ConcurrentHashMap<>();
+    private volatile SmtpListener listener;
+
+    @Override
+    public String kind() {
+        return KIND;
+    }
+
+    @Override
+    public List<String> validate(JsonObject config) {
+        return EmailConfig.problems(config);
+    }
+
+    @Override
+    public Set<String> secretFields() {
+        return Set.of("imap.password", "imap.oauth2Token", "smtp.password", "smtp.oauth2Token");
+    }
+
+    @Override
+    public Optional<IdentityKind> reaches() {
+        return Optional.of(IdentityKind.EMAIL);
+    }
+
+    @Override
+    public Optional<Duration> offlineFallbackAfter(JsonObject config) {
+        return Optional.of(EmailConfig.of(config).offlineEmailAfter());
+    }
+
+    /** Runs on a platform thread: Jakarta Mail would pin the caller's virtual-thread carrier on JDK 21. */
+    @Override
+    public List<ConnectionCheck> testConnection(JsonObject config) {
+        EmailConfig parsed = EmailConfig.of(config);
+        ExecutorService thread = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon()
+                .name("email-connection-test").factory());
+        try {
+            Future<List<ConnectionCheck>> checks = thread.submit(() -> ConnectionTest.run(parsed));
+            return checks.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return List.of(new ConnectionCheck("test", false, "interrupted"));
+        } catch (ExecutionException e) {
+            return List.of(new ConnectionCheck("test", false, MailParser.describe(e.getCause())));
+        } finally {
+            thread.shutdownNow();
+        }
+    }
+
+    @Override
+    public ChannelInbox open(InboxContext context) {
+        long id = context.inbox().id();
+        EmailInbox inbox = new EmailInbox(context, settings, () -> open.remove(id));
+        open.put(id, inbox);
+        return inbox;
+    }
+
+    @Override
+    public void start(ConnectorEnvironment environment) throws Exception {
+        settings.update(environment.settings());
+        if (settings.listenerEnabled()) {
+            SmtpListener started = new SmtpListener(settings, this::inboxFor);
+            started.start();
+            listener = started;
+        }
+    }
+
+    @Override
+    public void stop() {
+        SmtpListener running = listener;
+        listener = null;
+        if (running != null) {
+            running.stop();
+        }
+    }
+
+    /** The open inbox that takes mail for a recipient: the oldest when several answer for it. */
+    Optional<EmailInbox> inboxFor(String recipient) {
+        return open.values().stream().filter(inbox -> inbox.accepts(recipient))
+                .min(Comparator.comparingLong(EmailInbox::id));
+    }
+}

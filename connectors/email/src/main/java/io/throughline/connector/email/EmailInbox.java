@@ -1,0 +1,185 @@
+package io.throughline.connector.email;
+
+import io.throughline.connector.ChannelInbox;
+import io.throughline.connector.ConnectorHealth;
+import io.throughline.connector.DeliveryFailure;
+import io.throughline.connector.DeliveryReceipt;
+import io.throughline.connector.IdentityKind;
+import io.throughline.connector.InboxContext;
+import io.throughline.connector.OutboundMessage;
+import io.vertx.core.json.JsonObject;
+import jakarta.mail.MessagingException;
+import jakarta.mail.Session;
+import jakarta.mail.internet.MimeMessage;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One email inbox open on this node. It sends on every node; it receives (one {@link ImapReceiver} per watched
+ * folder) only on the node holding the inbox's lock. Mail from the SMTP listener arrives on any node through
+ * {@link #receive}, since ingest is idempotent.
+ *
+ * <p>SMTP runs on a small pool of platform threads: Jakarta Mail blocks inside synchronized methods, which on JDK 21
+ * would pin the carriers of the dispatcher's virtual threads.
+ */
+final class EmailInbox implements ChannelInbox {
+
+    private static final Logger log = LoggerFactory.getLogger(EmailInbox.class);
+    private static final int SMTP_THREADS = 4;
+
+    private final InboxContext context;
+    private final EmailConfig config;
+    private final EmailSettings settings;
+    private final MailImporter importer;
+    private final Session smtpSession;
+    private final ThreadPoolExecutor smtp;
+    private final List<ImapReceiver> receivers = new ArrayList<>();
+    private ScheduledExecutorService timers;
+    private final Runnable onClose;
+    private volatile String lastSendError;
+
+    EmailInbox(InboxContext context, EmailSettings settings, Runnable onClose) {
+        this.context = context;
+        this.onClose = onClose;
+        this.config = EmailConfig.of(context.config());
+        this.settings = settings;
+        this.importer = new MailImporter(context.inbox().id(), config, context.sink(), context.attachments(),
+                settings::maxAttachmentBytes);
+        this.smtpSession = MailSessions.smtp(config.smtp(), config.address());
+        this.smtp = new ThreadPoolExecutor(SMTP_THREADS, SMTP_THREADS, 30, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), Thread.ofPlatform().daemon().name("smtp-" + context.inbox().id() + "-",
+                0).factory());
+        this.smtp.allowCoreThreadTimeOut(true);
+    }
+
+    EmailConfig config() {
+        return config;
+    }
+
+    long id() {
+        return context.inbox().id();
+    }
+
+    @Override
+    public DeliveryReceipt send(OutboundMessage message) throws DeliveryFailure {
+        if (message.to().kind() != IdentityKind.EMAIL) {
+            throw DeliveryFailure.permanent("an email inbox can only send to an email address, not to "
+                    + message.to().kind().wireName());
+        }
+        Future<DeliveryReceipt> sent = smtp.submit(() -> sendNow(message));
+        try {
+            return sent.get();
+        } catch (InterruptedException e) {
+            sent.cancel(true);
+            Thread.currentThread().interrupt();
+            throw DeliveryFailure.retryable("interrupted while sending", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof DeliveryFailure failure) {
+                lastSendError = failure.getMessage();
+                throw failure;
+            }
+            throw DeliveryFailure.retryable("sending failed: " + MailParser.describe(e.getCause()), e.getCause());
+        }
+    }
+
+    private DeliveryReceipt sendNow(OutboundMessage message) throws DeliveryFailure {
+        MimeMessage mail;
+        try {
+            mail = ReplyMail.build(smtpSession, message, config);
+        } catch (MessagingException | RuntimeException e) {
+            throw DeliveryFailure.permanent("the reply could not be turned into an email: "
+                    + MailParser.describe(e));
+        }
+        String answer = SmtpSender.send(smtpSession, config.smtp(), mail);
+        lastSendError = null;
+        String messageId = ReplyMail.messageId(message, config);
+        log.info("email sent inbox={} message={} delivery={} messageId={}", context.inbox().id(),
+                message.messageId(), message.deliveryId(), messageId);
+        return new DeliveryReceipt(messageId, new JsonObject().put("smtpResponse", answer)
+                .put("messageId", messageId));
+    }
+
+    @Override
+    public synchronized void startReceiving() {
+        if (config.imap() == null || !receivers.isEmpty()) {
+            return;
+        }
+        // One thread per folder: ending a folder's IDLE waits for that folder's lock, which a long FETCH may hold.
+        timers = Executors.newScheduledThreadPool(config.imap().folders().size(), Thread.ofPlatform().daemon()
+                .name("imap-timer-" + context.inbox().id() + "-", 0).factory());
+        for (String folder : config.imap().folders()) {
+            ImapReceiver receiver = new ImapReceiver(context.inbox().id(), config.imap(), folder, importer,
+                    context.checkpoints(), timers, settings.backfill(), Clock.systemUTC());
+            receivers.add(receiver);
+            receiver.start();
+        }
+    }
+
+    @Override
+    public synchronized void stopReceiving() {
+        receivers.forEach(ImapReceiver::stop);
+        receivers.clear();
+        if (timers != null) {
+            timers.shutdownNow();
+            timers = null;
+        }
+    }
+
+    /** A mail from the SMTP listener, already spooled to a file. */
+    MailImporter.Outcome receive(Path raw, List<String> recipients) throws IOException {
+        return importer.importMail(raw, recipients);
+    }
+
+    /** Whether the SMTP listener should take mail for this address on this inbox's behalf. */
+    boolean accepts(String recipient) {
+        String address = recipient.toLowerCase(Locale.ROOT);
+        if (address.equals(config.address())) {
+            return true;
+        }
+        int at = address.lastIndexOf('@');
+        return config.replyDomain() != null && at > 0 && address.substring(at + 1).equals(config.replyDomain())
+                && address.startsWith("reply+");
+    }
+
+    @Override
+    public synchronized ConnectorHealth health() {
+        String sending = lastSendError == null ? "" : "; last send failed: " + lastSendError;
+        if (config.imap() == null) {
+            return ConnectorHealth.up("receives through the SMTP listener" + sending);
+        }
+        if (receivers.isEmpty()) {
+            return ConnectorHealth.up("sends from this node; receiving runs on another node" + sending);
+        }
+        boolean up = receivers.stream().allMatch(ImapReceiver::healthy);
+        String detail = String.join(", ", receivers.stream().map(ImapReceiver::state).toList()) + sending;
+        return up ? ConnectorHealth.up(detail) : ConnectorHealth.down(detail);
+    }
+
+    @Override
+    public void close() {
+        onClose.run();
+        stopReceiving();
+        smtp.shutdown();
+        try {
+            if (!smtp.awaitTermination(Duration.ofSeconds(10).toMillis(), TimeUnit.MILLISECONDS)) {
+                smtp.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

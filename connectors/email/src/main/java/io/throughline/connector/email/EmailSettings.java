@@ -1,0 +1,64 @@
+package io.throughline.connector.email;
+
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+
+/**
+ * The server options under {@code email.*} that the connector reads (see {@code config/throughline.yaml}). Until
+ * the node starts the connector, the defaults apply.
+ */
+final class EmailSettings {
+
+    static final long DEFAULT_MAX_ATTACHMENT = 50L * 1024 * 1024;
+    static final Duration DEFAULT_BACKFILL = Duration.ofDays(7);
+
+    private volatile JsonObject values = new JsonObject();
+
+    void update(JsonObject settings) {
+        values = settings == null ? new JsonObject() : settings.copy();
+    }
+
+    long maxAttachmentBytes() {
+        return values.getLong("maxAttachmentSize", DEFAULT_MAX_ATTACHMENT);
+    }
+
+    /** How far back a new inbox imports mail already in its folders. */
+    Duration backfill() {
+        Long millis = values.getLong("imap.backfill");
+        return millis == null ? DEFAULT_BACKFILL : Duration.ofMillis(millis);
+    }
+
+    boolean listenerEnabled() {
+        return values.getBoolean("listener.enabled", false);
+    }
+
+    String listenerHost() {
+        return values.getString("listener.host", "0.0.0.0");
+    }
+
+    int listenerPort() {
+        return values.getInteger("listener.port", 2525);
+    }
+
+    String listenerHostname() {
+        String name = values.getString("listener.hostname");
+        return name == null || name.isBlank() ? null : name;
+    }
+
+    long listenerMaxMessageBytes() {
+        return values.getLong("listener.maxMessageSize", 25L * 1024 * 1024);
+    }
+
+    int listenerMaxConnections() {
+        return values.getInteger("listener.maxConnections", 50);
+    }
+
+    String listenerKeystore() {
+        String path = values.getString("listener.tlsKeystore");
+        return path == null || path.isBlank() ? null : path;
+    }
+
+    String listenerKeystorePassword() {
+        return values.getString("listener.tlsKeystorePassword", "");
+    }
+}

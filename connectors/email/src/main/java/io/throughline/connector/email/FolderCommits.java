@@ -1,0 +1,134 @@
+package io.throughline.connector.email;
+
+import jakarta.mail.Message;
+import jakarta.mail.MessagingException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Commits the mails one IMAP folder fetched: a batch of small mails parsed in UID order and committed on a few
+ * lanes at once, or one large mail streamed from the server. A mail that fails ingest again and again is stored
+ * unparsed after a few attempts, so one bad mail never blocks a mailbox.
+ */
+final class FolderCommits {
+
+    private static final Logger log = LoggerFactory.getLogger(FolderCommits.class);
+    private static final int POISON_ATTEMPTS = 3;
+    /** Commits in flight at once per folder: PostgreSQL groups their fsyncs, so a batch commits several times faster. */
+    private static final int LANES = 4;
+
+    private final long inboxId;
+    private final String folderName;
+    private final MailImporter importer;
+    private final Map<Long, Integer> failuresByUid = new ConcurrentHashMap<>();
+
+    FolderCommits(long inboxId, String folderName, MailImporter importer) {
+        this.inboxId = inboxId;
+        this.folderName = folderName;
+        this.importer = importer;
+    }
+
+    /**
+     * A batch of small mails: parsed here in UID order, then committed on a few lanes at once (the commits, not
+     * the parsing, take the time), each sender's mails in order on one lane. Any failure fails the batch, which is
+     * fetched again after the reconnect backoff: what was committed is deduplicated.
+     */
+    void importBatch(List<Long> uids, Map<Long, byte[]> bodies) throws IOException {
+        Map<Long, MailImporter.Prepared> prepared = new LinkedHashMap<>();
+        for (long uid : uids) {
+            byte[] raw = bodies.get(uid);
+            if (raw == null) {
+                log.info("imap mail expunged before it was read inbox={} folder={} uid={}", inboxId, folderName,
+                        uid);
+            } else {
+                prepared.put(uid, importer.prepare(raw, List.of()));
+            }
+        }
+        Map<Integer, List<Long>> lanes = new TreeMap<>();
+        prepared.forEach((uid, mail) -> lanes.computeIfAbsent(Math.floorMod(mail.lane().hashCode(), LANES),
+                k -> new ArrayList<>()).add(uid));
+        Map<Long, RuntimeException> failed = new ConcurrentHashMap<>();
+        List<Thread> threads = new ArrayList<>();
+        for (List<Long> lane : lanes.values()) {
+            threads.add(Thread.ofVirtual().name("imap-ingest-" + inboxId).start(() -> {
+                for (long uid : lane) {
+                    try {
+                        deliver(uid, prepared.get(uid), bodies.get(uid));
+                    } catch (RuntimeException e) {
+                        failed.put(uid, e);
+                        return;
+                    }
+                }
+            }));
+        }
+        for (Thread thread : threads) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while committing mail", e);
+            }
+        }
+        if (!failed.isEmpty()) {
+            long first = failed.keySet().stream().min(Long::compare).orElseThrow();
+            throw failed.get(first);
+        }
+    }
+
+    /**
+     * Commits one mail. One that failed ingest again and again (not a passing database fault) must not block the
+     * folder: after a few attempts it is stored unparsed, with the original attached.
+     */
+    private void deliver(long uid, MailImporter.Prepared mail, byte[] raw) {
+        int failures = failuresByUid.getOrDefault(uid, 0);
+        try {
+            MailImporter.Outcome outcome = failures >= POISON_ATTEMPTS && raw != null
+                    ? importer.unparsed(raw, "ingest failed " + failures + " times")
+                    : importer.deliver(mail);
+            log.debug("imap mail imported inbox={} folder={} uid={} outcome={}", inboxId, folderName, uid, outcome);
+            failuresByUid.remove(uid);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (RuntimeException e) {
+            int attempts = failuresByUid.merge(uid, 1, Integer::sum);
+            log.warn("imap mail failed ingest inbox={} folder={} uid={} attempt={}: {}", inboxId, folderName, uid,
+                    attempts, MailParser.describe(e));
+            throw e;
+        }
+    }
+
+    /** A large mail, streamed to a file in 1 MB FETCH slices rather than held in memory. */
+    void importLarge(Message message, long uid) throws MessagingException, IOException {
+        Path raw = Files.createTempFile("throughline-mail-", ".eml");
+        try {
+            try (OutputStream out = Files.newOutputStream(raw)) {
+                message.writeTo(out);
+            }
+            int failures = failuresByUid.getOrDefault(uid, 0);
+            try {
+                MailImporter.Outcome outcome = failures >= POISON_ATTEMPTS
+                        ? importer.unparsed(raw, "ingest failed " + failures + " times")
+                        : importer.importMail(raw, List.of());
+                log.debug("imap mail imported inbox={} folder={} uid={} outcome={}", inboxId, folderName, uid,
+                        outcome);
+                failuresByUid.remove(uid);
+            } catch (RuntimeException e) {
+                failuresByUid.merge(uid, 1, Integer::sum);
+                throw e;
+            }
+        } finally {
+            Files.deleteIfExists(raw);
+        }
+    }
+}

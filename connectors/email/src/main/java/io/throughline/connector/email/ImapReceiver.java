@@ -1,0 +1,397 @@
+package io.throughline.connector.email;
+
+import io.throughline.connector.CheckpointStore;
+import io.vertx.core.json.JsonObject;
+import jakarta.mail.FetchProfile;
+import jakarta.mail.Folder;
+import jakarta.mail.Message;
+import jakarta.mail.MessagingException;
+import jakarta.mail.Store;
+import jakarta.mail.UIDFolder;
+import jakarta.mail.event.MessageCountAdapter;
+import jakarta.mail.event.MessageCountEvent;
+import jakarta.mail.search.ComparisonTerm;
+import jakarta.mail.search.ReceivedDateTerm;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Date;
+import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.angus.mail.imap.IMAPFolder;
+import org.eclipse.angus.mail.imap.IMAPStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Receives one IMAP folder of one inbox, on its own platform thread (Jakarta Mail blocks inside synchronized
+ * methods, which would pin virtual threads' carriers on JDK 21).
+ *
+ * <p>The checkpoint is the folder's {@code (UIDVALIDITY, last UID)}, saved only after the server committed every
+ * message up to it; {@code \Seen} is never read nor set (mail is fetched with BODY.PEEK). After an outage the loop
+ * fetches every UID above the checkpoint. When UIDVALIDITY changes, UIDs mean nothing any more: the folder is
+ * read again from the start, and ingest's deduplication on Message-ID drops what was already stored. Then it waits
+ * in IDLE (RFC 2177), refreshed every few minutes, or polls when the server has no IDLE; every failure reconnects
+ * with backoff.
+ */
+final class ImapReceiver {
+
+    private static final Logger log = LoggerFactory.getLogger(ImapReceiver.class);
+    private static final int BATCH = 100;
+    /** Mails up to this size are fetched in batches, in memory; larger ones are streamed to a file one by one. */
+    private static final int SMALL_MAIL_BYTES = 2 * 1024 * 1024;
+    private static final long BATCH_BYTES = 8L * 1024 * 1024;
+    /** Re-issue IDLE well within RFC 2177's 29 minutes, and before NAT boxes forget a quiet connection. */
+    static final Duration IDLE_REFRESH = Duration.ofMinutes(4);
+
+    private final long inboxId;
+    private final EmailConfig.Imap imap;
+    private final String folderName;
+    private final FolderCommits commits;
+    private final CheckpointStore checkpoints;
+    private final ScheduledExecutorService timers;
+    private final Duration backfill;
+    private final Clock clock;
+    private final Object sleeper = new Object();
+    private volatile boolean running;
+    private volatile Store store;
+    private volatile IMAPFolder folder;
+    private volatile String state = "starting";
+    private volatile boolean healthy = true;
+    private Thread thread;
+
+    ImapReceiver(long inboxId, EmailConfig.Imap imap, String folderName, MailImporter importer,
+                 CheckpointStore checkpoints, ScheduledExecutorService timers, Duration backfill, Clock clock) {
+        this.inboxId = inboxId;
+        this.imap = imap;
+        this.folderName = folderName;
+        this.commits = new FolderCommits(inboxId, folderName, importer);
+        this.checkpoints = checkpoints;
+        this.timers = timers;
+        this.backfill = backfill;
+        this.clock = clock;
+    }
+
+    void start() {
+        running = true;
+        thread = Thread.ofPlatform().daemon().name("imap-" + inboxId + "-" + folderName).start(this::run);
+    }
+
+    /**
+     * Stops the loop, breaking IDLE or a backoff wait, and returns once the thread has ended (a download in flight
+     * may take up to the join timeout to notice).
+     */
+    void stop() {
+        running = false;
+        synchronized (sleeper) {
+            sleeper.notifyAll();
+        }
+        // Aborting IDLE waits for the folder's locks, which a download in flight holds: do it beside us.
+        Thread.ofPlatform().daemon().name("imap-stop-" + inboxId).start(() -> {
+            IMAPFolder current = folder;
+            if (current != null) {
+                try {
+                    // A command from another thread ends IDLE (IMAPFolder.idle's contract).
+                    current.doCommandIgnoreFailure(p -> null);
+                } catch (MessagingException | RuntimeException e) {
+                    log.debug("IDLE abort on stop inbox={} folder={}: {}", inboxId, folderName, e.toString());
+                }
+            }
+            closeQuietly();
+        });
+        if (thread != null) {
+            try {
+                thread.join(Duration.ofSeconds(20));
+                if (thread.isAlive()) {
+                    log.warn("imap receiver still finishing inbox={} folder={}", inboxId, folderName);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    String state() {
+        return folderName + ": " + state;
+    }
+
+    boolean healthy() {
+        return healthy;
+    }
+
+    String checkpointName() {
+        return "imap:" + folderName;
+    }
+
+    private void run() {
+        int failures = 0;
+        while (running) {
+            try {
+                connect();
+                failures = 0;
+                healthy = true;
+                boolean idle = ((IMAPStore) store).hasCapability("IDLE");
+                while (running) {
+                    int before = folder.getMessageCount();
+                    sync();
+                    if (!running) {
+                        break;
+                    }
+                    if (changedSince(before)) {
+                        continue;
+                    }
+                    if (idle) {
+                        state = "idle";
+                        idleOnce();
+                    } else {
+                        state = "polling every " + imap.pollInterval().toSeconds() + "s (no IDLE)";
+                        sleep(imap.pollInterval());
+                    }
+                }
+            } catch (MessagingException | IOException | RuntimeException e) {
+                if (!running) {
+                    break;
+                }
+                failures++;
+                Duration wait = Reconnect.after(failures);
+                healthy = false;
+                state = "reconnecting in " + Math.max(1, wait.toSeconds()) + "s: " + MailParser.describe(e);
+                log.warn("imap receive failed inbox={} folder={} attempt={} retryInMs={} reason={}", inboxId,
+                        folderName, failures, wait.toMillis(), MailParser.describe(e));
+                closeQuietly();
+                sleep(wait);
+            }
+        }
+        closeQuietly();
+        state = "stopped";
+    }
+
+    private void connect() throws MessagingException {
+        state = "connecting to " + imap.host() + ":" + imap.port();
+        Store opened = MailSessions.imap(imap).getStore();
+        store = opened;
+        opened.connect(imap.host(), imap.port(), imap.username(), MailSessions.secret(imap));
+        IMAPFolder selected = (IMAPFolder) opened.getFolder(folderName);
+        if (!selected.exists()) {
+            throw new MessagingException("the folder '" + folderName + "' does not exist on " + imap.host());
+        }
+        selected.open(imap.moveTo() == null ? Folder.READ_ONLY : Folder.READ_WRITE);
+        // A server may answer EXISTS for mail that arrived just before IDLE while IDLE starts (GreenMail does):
+        // Jakarta Mail counts it but keeps waiting. Ending IDLE from beside on every "messages added" event makes
+        // sure such mail is fetched now, not at the next refresh; outside IDLE the abort does nothing.
+        selected.addMessageCountListener(new MessageCountAdapter() {
+            @Override
+            public void messagesAdded(MessageCountEvent event) {
+                if (running) {
+                    try {
+                        timers.execute(() -> abortIdle(selected));
+                    } catch (RejectedExecutionException e) {
+                        log.debug("receiver stopping inbox={} folder={}", inboxId, folderName);
+                    }
+                }
+            }
+        });
+        folder = selected;
+        log.info("imap connected inbox={} folder={} host={} idle={}", inboxId, folderName, imap.host(),
+                ((IMAPStore) opened).hasCapability("IDLE"));
+    }
+
+    /** Imports every message above the checkpoint, oldest first, advancing the checkpoint as commits return. */
+    private void sync() throws MessagingException, IOException {
+        IMAPFolder current = folder;
+        long validity = current.getUIDValidity();
+        JsonObject saved = checkpoints.load(checkpointName()).orElse(null);
+        long last;
+        Message[] candidates;
+        if (saved == null) {
+            candidates = firstSync(current);
+            last = 0;
+        } else if (saved.getLong("uidValidity", -1L) != validity) {
+            log.warn("imap UIDVALIDITY changed inbox={} folder={} was={} now={}: reading the folder again,"
+                    + " already stored mail is deduplicated by Message-ID", inboxId, folderName,
+                    saved.getLong("uidValidity"), validity);
+            candidates = current.getMessagesByUID(1, UIDFolder.LASTUID);
+            last = 0;
+        } else {
+            last = saved.getLong("lastUid", 0L);
+            candidates = current.getMessagesByUID(last + 1, UIDFolder.LASTUID);
+        }
+        List<Message> pending = new ArrayList<>();
+        FetchProfile profile = new FetchProfile();
+        profile.add(UIDFolder.FetchProfileItem.UID);
+        profile.add(FetchProfile.Item.SIZE);
+        current.fetch(candidates, profile);
+        for (Message message : candidates) {
+            // "UID FETCH n:*" returns the newest message even when its UID is below n (RFC 3501 section 6.4.8).
+            if (message != null && current.getUID(message) > last) {
+                pending.add(message);
+            }
+        }
+        pending.sort(Comparator.comparingLong(m -> uid(current, m)));
+        if (pending.isEmpty()) {
+            if (saved == null || saved.getLong("uidValidity", -1L) != validity) {
+                save(validity, Math.max(last, current.getUIDNext() - 1));
+            }
+            return;
+        }
+        state = "importing " + pending.size() + " mail(s)";
+        int next = 0;
+        while (next < pending.size() && running) {
+            List<Message> batch = batch(pending, next);
+            next += batch.size();
+            if (batch.size() == 1 && !small(batch.getFirst())) {
+                commits.importLarge(batch.getFirst(), uid(current, batch.getFirst()));
+            } else {
+                List<Long> uids = batch.stream().map(m -> uid(current, m)).toList();
+                commits.importBatch(uids, RawFetch.bodies(current, uids));
+            }
+            save(validity, uid(current, batch.getLast()));
+            moveProcessed(batch);
+        }
+    }
+
+    /** The next mails to fetch together: small ones up to a count and a byte budget, or one large mail alone. */
+    private static List<Message> batch(List<Message> pending, int from) throws MessagingException {
+        List<Message> batch = new ArrayList<>();
+        long bytes = 0;
+        for (int i = from; i < pending.size() && batch.size() < BATCH; i++) {
+            Message message = pending.get(i);
+            if (!small(message)) {
+                if (batch.isEmpty()) {
+                    batch.add(message);
+                }
+                break;
+            }
+            if (!batch.isEmpty() && bytes + message.getSize() > BATCH_BYTES) {
+                break;
+            }
+            batch.add(message);
+            bytes += message.getSize();
+        }
+        return batch;
+    }
+
+    private static boolean small(Message message) throws MessagingException {
+        int size = message.getSize();
+        return size >= 0 && size <= SMALL_MAIL_BYTES;
+    }
+
+    /** A new inbox: import what arrived in the backfill window, then everything new. */
+    private Message[] firstSync(IMAPFolder current) throws MessagingException {
+        if (backfill.isZero()) {
+            return new Message[0];
+        }
+        Date since = Date.from(Instant.now(clock).minus(backfill));
+        log.info("imap first sync inbox={} folder={} since={}", inboxId, folderName, since.toInstant());
+        return current.search(new ReceivedDateTerm(ComparisonTerm.GE, since));
+    }
+
+    private void moveProcessed(List<Message> done) throws MessagingException {
+        if (imap.moveTo() == null || done.isEmpty()) {
+            return;
+        }
+        IMAPFolder current = folder;
+        Folder target = store.getFolder(imap.moveTo());
+        if (!target.exists()) {
+            target.create(Folder.HOLDS_MESSAGES);
+        }
+        current.moveMessages(done.toArray(new Message[0]), target);
+        done.clear();
+    }
+
+    private void save(long validity, long lastUid) {
+        checkpoints.save(checkpointName(), new JsonObject().put("uidValidity", validity).put("lastUid", lastUid)
+                .put("savedAt", Instant.now(clock).toString()));
+    }
+
+    /**
+     * Whether the folder changed during the sync. Mail that arrived after the sync's last command would not wake
+     * IDLE on servers that report only what happens once IDLE began (GreenMail does so): a NOOP first collects the
+     * pending EXISTS, leaving a window of one round trip, which the IDLE refresh covers.
+     */
+    private boolean changedSince(int countBefore) throws MessagingException {
+        IMAPFolder current = folder;
+        current.doCommand(protocol -> {
+            protocol.noop();
+            return null;
+        });
+        return current.getMessageCount() != countBefore;
+    }
+
+    private void abortIdle(IMAPFolder target) {
+        try {
+            // A command from another thread ends IDLE (IMAPFolder.idle's contract).
+            target.doCommandIgnoreFailure(p -> null);
+        } catch (MessagingException | RuntimeException e) {
+            log.debug("IDLE abort failed inbox={} folder={}: {}", inboxId, folderName, e.toString());
+        }
+    }
+
+    /** Waits in IDLE until the server announces a change, or the refresh timer ends it. */
+    private void idleOnce() throws MessagingException {
+        IMAPFolder current = folder;
+        ScheduledFuture<?> refresh = timers.schedule(() -> abortIdle(current), IDLE_REFRESH.toMillis(),
+                TimeUnit.MILLISECONDS);
+        try {
+            current.idle(true);
+        } finally {
+            refresh.cancel(false);
+        }
+        if (!current.isOpen()) {
+            throw new MessagingException("the folder was closed by the server");
+        }
+    }
+
+    private void sleep(Duration wait) {
+        long until = System.nanoTime() + wait.toNanos();
+        synchronized (sleeper) {
+            while (running) {
+                long left = until - System.nanoTime();
+                if (left <= 0) {
+                    return;
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(sleeper, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    private static long uid(IMAPFolder folder, Message message) {
+        try {
+            return folder.getUID(message);
+        } catch (MessagingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private synchronized void closeQuietly() {
+        IMAPFolder current = folder;
+        folder = null;
+        if (current != null && current.isOpen()) {
+            try {
+                current.close(false);
+            } catch (MessagingException | RuntimeException e) {
+                log.debug("imap folder close failed inbox={}: {}", inboxId, e.toString());
+            }
+        }
+        Store opened = store;
+        store = null;
+        if (opened != null) {
+            try {
+                opened.close();
+            } catch (MessagingException | RuntimeException e) {
+                log.debug("imap store close failed inbox={}: {}", inboxId, e.toString());
+            }
+        }
+    }
+}

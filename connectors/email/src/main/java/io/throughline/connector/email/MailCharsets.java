@@ -1,0 +1,152 @@
+package io.throughline.connector.email;
+
+import jakarta.mail.internet.MimeUtility;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.Charset;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.IllegalCharsetNameException;
+import java.nio.charset.StandardCharsets;
+import java.nio.charset.UnsupportedCharsetException;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Turns mail bytes into text when the declared charset is missing, unknown or wrong, as legacy Russian and
+ * Ukrainian mail often is. Valid UTF-8 wins; otherwise a single-byte Cyrillic text is told from Western European by
+ * how many of its letters are 8-bit, and windows-1251 from KOI8 by letter case (running text is mostly lowercase,
+ * which is 0xE0-0xFF in windows-1251 but 0xC0-0xDF in KOI8); KOI8-U is KOI8-R plus the Ukrainian letters.
+ */
+final class MailCharsets {
+
+    static final Charset WINDOWS_1251 = Charset.forName("windows-1251");
+    static final Charset WINDOWS_1252 = Charset.forName("windows-1252");
+    static final Charset KOI8_R = Charset.forName("KOI8-R");
+    static final Charset KOI8_U = Charset.forName("KOI8-U");
+
+    /** Names seen in the wild that Java does not know under that spelling. */
+    private static final Map<String, String> ALIASES = Map.ofEntries(
+            Map.entry("win-1251", "windows-1251"), Map.entry("cp-1251", "windows-1251"),
+            Map.entry("x-cp1251", "windows-1251"), Map.entry("windows1251", "windows-1251"),
+            Map.entry("win1251", "windows-1251"), Map.entry("koi8", "KOI8-R"), Map.entry("koi8r", "KOI8-R"),
+            Map.entry("koi8u", "KOI8-U"), Map.entry("utf8", "UTF-8"), Map.entry("unicode-1-1-utf-8", "UTF-8"),
+            Map.entry("x-unknown", ""), Map.entry("unknown-8bit", ""), Map.entry("x-user-defined", ""),
+            Map.entry("ansi_x3.4-1968", "US-ASCII"), Map.entry("latin1", "ISO-8859-1"),
+            Map.entry("iso8859-1", "ISO-8859-1"), Map.entry("iso-8859-8-i", "ISO-8859-8"));
+
+    private MailCharsets() {
+    }
+
+    /** The Java charset for a MIME charset name, or null when it is missing or unknown. */
+    static Charset resolve(String mimeName) {
+        if (mimeName == null || mimeName.isBlank()) {
+            return null;
+        }
+        String name = mimeName.strip().replace("\"", "");
+        int star = name.indexOf('*');
+        if (star > 0) {
+            name = name.substring(0, star);
+        }
+        String alias = ALIASES.get(name.toLowerCase(Locale.ROOT));
+        if (alias != null) {
+            return alias.isEmpty() ? null : Charset.forName(alias);
+        }
+        try {
+            return Charset.forName(MimeUtility.javaCharset(name));
+        } catch (IllegalCharsetNameException | UnsupportedCharsetException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Decodes bytes declared in {@code declared} (may be null). The declaration is trusted when the bytes are valid
+     * in it, except that ASCII and UTF-8 declarations over bytes that are not valid UTF-8 are re-detected: that is
+     * the unlabeled legacy mail this exists for.
+     */
+    static String decode(byte[] bytes, Charset declared) {
+        if (isAscii(bytes)) {
+            return new String(bytes, StandardCharsets.US_ASCII);
+        }
+        if (declared != null && !isUnicodeOrAscii(declared)) {
+            // Misconfigured Russian clients label windows-1251 text as Latin-1; real Latin-1 text never has this
+            // many 8-bit letters.
+            if (isLatin1(declared) && strict(bytes, StandardCharsets.UTF_8) == null) {
+                Charset guess = guessSingleByte(bytes);
+                return new String(bytes, guess.equals(WINDOWS_1252) ? declared : guess);
+            }
+            return new String(bytes, declared);
+        }
+        String utf8 = strict(bytes, StandardCharsets.UTF_8);
+        if (utf8 != null) {
+            return utf8;
+        }
+        if (declared != null && declared.name().startsWith("UTF-") && !declared.equals(StandardCharsets.UTF_8)) {
+            return new String(bytes, declared);
+        }
+        return new String(bytes, guessSingleByte(bytes));
+    }
+
+    /** The most likely single-byte charset of 8-bit text that is not UTF-8. */
+    static Charset guessSingleByte(byte[] bytes) {
+        int high = 0;
+        int upperHalf = 0;
+        int lowerHalf = 0;
+        int letters = 0;
+        boolean ukrainianKoi = false;
+        for (byte b : bytes) {
+            int c = b & 0xFF;
+            if (Character.isLetter(c) && c < 0x80) {
+                letters++;
+            }
+            if (c >= 0xC0) {
+                high++;
+                letters++;
+                if (c >= 0xE0) {
+                    upperHalf++;
+                } else {
+                    lowerHalf++;
+                }
+            } else if (c == 0xA4 || c == 0xA6 || c == 0xA7 || c == 0xAD || c == 0xB4 || c == 0xB6 || c == 0xB7
+                    || c == 0xBD) {
+                ukrainianKoi = true;
+            }
+        }
+        // Western European text has an accented letter here and there; Cyrillic text is made of 8-bit letters.
+        boolean cyrillic = letters > 0 && high * 10 >= letters * 3;
+        if (!cyrillic) {
+            return WINDOWS_1252;
+        }
+        if (upperHalf >= lowerHalf) {
+            return WINDOWS_1251;
+        }
+        return ukrainianKoi ? KOI8_U : KOI8_R;
+    }
+
+    /** The text if the bytes are valid in the charset, else null. */
+    static String strict(byte[] bytes, Charset charset) {
+        try {
+            return charset.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            return null;
+        }
+    }
+
+    static boolean isAscii(byte[] bytes) {
+        for (byte b : bytes) {
+            if (b < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isLatin1(Charset charset) {
+        return charset.equals(StandardCharsets.ISO_8859_1) || charset.equals(WINDOWS_1252);
+    }
+
+    private static boolean isUnicodeOrAscii(Charset charset) {
+        String name = charset.name();
+        return name.startsWith("UTF-") || name.equals("US-ASCII");
+    }
+}

@@ -1,0 +1,369 @@
+package io.throughline.connector.email;
+
+import io.throughline.connector.AttachmentStore;
+import io.throughline.connector.DeliveryReport;
+import io.throughline.connector.Identity;
+import io.throughline.connector.IdentityKind;
+import io.throughline.connector.InboundAttachment;
+import io.throughline.connector.InboundFlag;
+import io.throughline.connector.InboundMessage;
+import io.throughline.connector.InboundSink;
+import io.throughline.connector.IngestReceipt;
+import io.throughline.connector.Sender;
+import io.throughline.connector.StoredFile;
+import io.throughline.connector.ThreadHints;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import jakarta.mail.MessagingException;
+import jakarta.mail.internet.MimeMessage;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.LongSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Hands one raw mail to the single ingest path, from IMAP or the SMTP listener alike: parses it, stores its files,
+ * and calls {@link InboundSink#accept} (or {@link InboundSink#report} for a bounce). It returns only after the
+ * server committed, so the caller may then advance its checkpoint. A mail that cannot be parsed is still stored,
+ * flagged {@link InboundFlag#UNPARSED}, with the original attached as an {@code .eml}.
+ */
+final class MailImporter {
+
+    private static final Logger log = LoggerFactory.getLogger(MailImporter.class);
+    /** {@code reply+<token>@} first; any other {@code +detail} of a recipient is a weaker candidate. */
+    private static final Pattern SUBADDRESS = Pattern.compile("^([^+]+)\\+([A-Za-z0-9]{6,80})$");
+    private static final Pattern USABLE_ADDRESS = Pattern.compile("[^@\\s]+@[^@\\s]+\\.[^@\\s]+");
+    private static final int MAX_LISTED = 20;
+
+    /** What became of one mail. */
+    enum Outcome {
+        STORED, DUPLICATE, BLOCKED, REPORTED, SKIPPED_OWN
+    }
+
+    private final EmailConfig config;
+    private final InboundSink sink;
+    private final AttachmentStore files;
+    private final LongSupplier maxAttachmentBytes;
+    private final long inboxId;
+
+    MailImporter(long inboxId, EmailConfig config, InboundSink sink, AttachmentStore files,
+                 LongSupplier maxAttachmentBytes) {
+        this.inboxId = inboxId;
+        this.config = config;
+        this.sink = sink;
+        this.files = files;
+        this.maxAttachmentBytes = maxAttachmentBytes;
+    }
+
+    /**
+     * Imports one raw mail.
+     *
+     * @param raw the mail as received, byte for byte
+     * @param envelopeRecipients the SMTP RCPT TO addresses when the mail came through the listener, else empty
+     */
+    Outcome importMail(Path raw, List<String> envelopeRecipients) throws IOException {
+        return importMail(RawMail.of(raw), envelopeRecipients);
+    }
+
+    /** Imports one raw mail held in memory (fetched over IMAP in a batch). */
+    Outcome importMail(byte[] raw, List<String> envelopeRecipients) throws IOException {
+        return importMail(RawMail.of(raw), envelopeRecipients);
+    }
+
+    private Outcome importMail(RawMail raw, List<String> envelopeRecipients) throws IOException {
+        return deliver(prepare(raw, envelopeRecipients));
+    }
+
+    /** A mail ready for the server: parsed and its files stored; delivering it commits it. */
+    sealed interface Prepared {
+        /** Mails with the same key are delivered in order; different keys may be delivered at the same time. */
+        String lane();
+    }
+
+    /** A message for the single ingest path. */
+    record ToAccept(InboundMessage message) implements Prepared {
+        @Override
+        public String lane() {
+            return message.sender().identities().getFirst().value();
+        }
+    }
+
+    /** A bounce or delivery notice about one of our replies. */
+    record ToReport(DeliveryReport report, String action) implements Prepared {
+        @Override
+        public String lane() {
+            return "reports";
+        }
+    }
+
+    /** Our own outgoing mail, seen in a watched folder. */
+    record Skip(String messageId) implements Prepared {
+        @Override
+        public String lane() {
+            return "skipped";
+        }
+    }
+
+    /** Parses one raw mail and stores its files; nothing is committed yet. */
+    Prepared prepare(byte[] raw, List<String> envelopeRecipients) throws IOException {
+        return prepare(RawMail.of(raw), envelopeRecipients);
+    }
+
+    private Prepared prepare(RawMail raw, List<String> envelopeRecipients) throws IOException {
+        InputStream stream = raw.shared();
+        try {
+            ParsedMail parsed;
+            try {
+                parsed = MailParser.parse(new MimeMessage(MailParser.PARSING, stream));
+            } catch (MessagingException | RuntimeException e) {
+                log.warn("mail could not be parsed at all inbox={} reason={}", inboxId, MailParser.describe(e));
+                return new ToAccept(unparsedMessage(raw, MailParser.describe(e)));
+            }
+            if (ours(parsed)) {
+                return new Skip(parsed.messageId());
+            }
+            // A report about one of our replies updates its delivery; any other bounce (about mail sent from the
+            // mailbox outside Throughline) stays a message agents can read, flagged automated.
+            if (parsed.bounce() != null && ourMessageId(parsed.bounce().originalMessageId())
+                    && (parsed.bounce().failed() || parsed.bounce().delivered())) {
+                BounceReport bounce = parsed.bounce();
+                return new ToReport(new DeliveryReport(bounce.originalMessageId(), bounce.failed()
+                        ? DeliveryReport.Outcome.FAILED : DeliveryReport.Outcome.DELIVERED, bounce.reason()),
+                        bounce.action());
+            }
+            return new ToAccept(message(raw, parsed, envelopeRecipients));
+        } finally {
+            stream.close();
+        }
+    }
+
+    /** Commits a prepared mail through the sink; returns only after the server committed it. */
+    Outcome deliver(Prepared prepared) {
+        return switch (prepared) {
+            case ToAccept accept -> accept(accept.message());
+            case ToReport report -> {
+                sink.report(report.report());
+                log.info("delivery status report read inbox={} action={} original={}", inboxId, report.action(),
+                        report.report().externalId());
+                yield Outcome.REPORTED;
+            }
+            case Skip skip -> {
+                log.debug("own outgoing mail skipped inbox={} messageId={}", inboxId, skip.messageId());
+                yield Outcome.SKIPPED_OWN;
+            }
+        };
+    }
+
+    private InboundMessage message(RawMail raw, ParsedMail parsed, List<String> envelopeRecipients)
+            throws IOException {
+        List<String> problems = new ArrayList<>(parsed.problems());
+        String externalId = parsed.messageId() != null ? parsed.messageId() : "sha256:" + sha256(raw);
+        InboundMessage.Builder builder = InboundMessage.builder(externalId, sender(parsed))
+                .text(parsed.text())
+                .html(parsed.html())
+                .subject(parsed.subject())
+                .sentAt(parsed.date())
+                .thread(new ThreadHints(replyToken(parsed, envelopeRecipients), parsed.inReplyTo(),
+                        parsed.references()));
+        JsonArray omitted = new JsonArray();
+        for (MailAttachment attachment : parsed.attachments()) {
+            try (InputStream content = attachment.content().open()) {
+                StoredFile stored = files.store(content, attachment.filename(), attachment.contentType(),
+                        maxAttachmentBytes.getAsLong());
+                builder.attachment(new InboundAttachment(stored, attachment.contentId(), attachment.inline()));
+            } catch (AttachmentStore.FileTooLarge e) {
+                omitted.add(new JsonObject().put("filename", attachment.filename())
+                        .put("reason", "larger than " + e.limit() + " bytes"));
+            } catch (IOException | MessagingException | RuntimeException e) {
+                problems.add("the attachment " + attachment.filename() + " could not be decoded: "
+                        + MailParser.describe(e));
+            }
+        }
+        if (parsed.automated() != null) {
+            builder.flag(InboundFlag.AUTOMATED);
+        }
+        if (!problems.isEmpty()) {
+            builder.flag(InboundFlag.UNPARSED);
+            builder.attachment(InboundAttachment.of(storeOriginal(raw)));
+            log.warn("mail partly parsed inbox={} messageId={} problems={}", inboxId, externalId, problems);
+        }
+        builder.metadata(metadata(parsed, problems, omitted));
+        return builder.build();
+    }
+
+    private Outcome accept(InboundMessage message) {
+        IngestReceipt receipt = sink.accept(message);
+        return switch (receipt.outcome()) {
+            case STORED -> Outcome.STORED;
+            case BLOCKED -> Outcome.BLOCKED;
+            default -> Outcome.DUPLICATE;
+        };
+    }
+
+    /** A mail Jakarta Mail cannot even open: stored raw, flagged, so an agent sees it and nothing is lost. */
+    Outcome unparsed(byte[] raw, String reason) throws IOException {
+        return unparsed(RawMail.of(raw), reason);
+    }
+
+    Outcome unparsed(Path raw, String reason) throws IOException {
+        return unparsed(RawMail.of(raw), reason);
+    }
+
+    private Outcome unparsed(RawMail raw, String reason) throws IOException {
+        return accept(unparsedMessage(raw, reason));
+    }
+
+    private InboundMessage unparsedMessage(RawMail raw, String reason) throws IOException {
+        String sha = sha256(raw);
+        return InboundMessage.builder("sha256:" + sha, Sender.of(null,
+                        Identity.claimed(IdentityKind.EXTERNAL_ID, "email-unreadable:" + sha.substring(0, 16))))
+                .text("")
+                .flag(InboundFlag.UNPARSED)
+                .attachment(InboundAttachment.of(storeOriginal(raw)))
+                .metadata(new JsonObject().put("email", new JsonObject().put("problems", new JsonArray()
+                        .add(reason))))
+                .build();
+    }
+
+    private StoredFile storeOriginal(RawMail raw) throws IOException {
+        try (InputStream in = raw.open()) {
+            return files.store(in, "original.eml", "message/rfc822", Long.MAX_VALUE);
+        }
+    }
+
+    /**
+     * The author, as a proven email identity unless the receiving server saw a DMARC failure. A web form's mail
+     * (from a no-reply address, the person in Reply-To) is the person's, but only as claimed: the form proves nothing.
+     */
+    private Sender sender(ParsedMail parsed) {
+        if (parsed.from() != null && AutomatedMail.personBehind(parsed.from(), parsed.replyTo())) {
+            MailAddress person = parsed.replyTo().stream().filter(r -> !AutomatedMail.systemSender(r)
+                    && usable(r.address())).findFirst().orElse(null);
+            if (person != null) {
+                return Sender.of(person.name(), Identity.claimed(IdentityKind.EMAIL, person.address()));
+            }
+        }
+        List<MailAddress> candidates = new ArrayList<>();
+        if (parsed.from() != null) {
+            candidates.add(parsed.from());
+        }
+        candidates.addAll(parsed.replyTo());
+        MailAddress author = candidates.stream().filter(a -> usable(a.address())).findFirst().orElse(null);
+        if (author == null) {
+            String hint = parsed.from() != null ? parsed.from().address() : parsed.messageId();
+            return Sender.of(parsed.from() == null ? null : parsed.from().name(),
+                    Identity.claimed(IdentityKind.EXTERNAL_ID, "email-sender:" + (hint == null ? "unknown"
+                            : hint.length() > 200 ? hint.substring(0, 200) : hint)));
+        }
+        List<Identity> identities = new ArrayList<>();
+        identities.add(new Identity(IdentityKind.EMAIL, author.address(), !parsed.senderAuthFailed()));
+        for (MailAddress replyTo : parsed.replyTo()) {
+            if (!replyTo.address().equals(author.address()) && usable(replyTo.address())) {
+                identities.add(Identity.claimed(IdentityKind.EMAIL, replyTo.address()));
+            }
+        }
+        return new Sender(author.name(), identities);
+    }
+
+    /** The token of a {@code reply+token@} recipient, wherever the mail names it. */
+    private String replyToken(ParsedMail parsed, List<String> envelopeRecipients) {
+        List<String> recipients = new ArrayList<>(envelopeRecipients);
+        parsed.envelopeTo().forEach(a -> recipients.add(a.address()));
+        parsed.to().forEach(a -> recipients.add(a.address()));
+        parsed.cc().forEach(a -> recipients.add(a.address()));
+        String weaker = null;
+        for (String recipient : recipients) {
+            int at = recipient.lastIndexOf('@');
+            if (at < 0) {
+                continue;
+            }
+            Matcher m = SUBADDRESS.matcher(recipient.substring(0, at));
+            if (m.matches()) {
+                if (m.group(1).equalsIgnoreCase("reply")) {
+                    return m.group(2).toLowerCase(Locale.ROOT);
+                }
+                if (weaker == null) {
+                    weaker = m.group(2).toLowerCase(Locale.ROOT);
+                }
+            }
+        }
+        return weaker;
+    }
+
+    /** A Message-ID this inbox gives its replies ({@link ReplyMail#messageId}). */
+    private boolean ourMessageId(String id) {
+        return id != null && id.startsWith("msg-") && id.endsWith("@" + config.messageIdDomain());
+    }
+
+    /** Our own replies (a watched Sent folder, a Bcc to ourselves) never come back in as customer mail. */
+    private boolean ours(ParsedMail parsed) {
+        if (ourMessageId(parsed.messageId())) {
+            return true;
+        }
+        return parsed.from() != null && parsed.from().address().equals(config.address())
+                && parsed.bounce() == null;
+    }
+
+    private static JsonObject metadata(ParsedMail parsed, List<String> problems, JsonArray omitted) {
+        JsonObject email = new JsonObject()
+                .put("messageId", parsed.messageId())
+                .put("to", addresses(parsed.to()))
+                .put("cc", addresses(parsed.cc()));
+        if (!parsed.replyTo().isEmpty()) {
+            email.put("replyTo", addresses(parsed.replyTo()));
+        }
+        if (parsed.automated() != null) {
+            email.put("automated", parsed.automated());
+        }
+        if (parsed.senderAuthFailed()) {
+            email.put("senderAuthFailed", true);
+        }
+        if (!parsed.forwarded().isEmpty()) {
+            email.put("forwarded", new JsonArray(List.copyOf(parsed.forwarded())));
+        }
+        if (parsed.bounce() != null) {
+            email.put("deliveryStatus", new JsonObject().put("action", parsed.bounce().action())
+                    .put("reason", parsed.bounce().reason()));
+        }
+        if (!problems.isEmpty()) {
+            email.put("problems", new JsonArray(List.copyOf(problems)));
+        }
+        if (!omitted.isEmpty()) {
+            email.put("omittedAttachments", omitted);
+        }
+        return new JsonObject().put("email", email);
+    }
+
+    private static JsonArray addresses(List<MailAddress> addresses) {
+        JsonArray out = new JsonArray();
+        for (MailAddress address : addresses.subList(0, Math.min(MAX_LISTED, addresses.size()))) {
+            out.add(new JsonObject().put("address", address.address()).put("name", address.name()));
+        }
+        return out;
+    }
+
+    private static boolean usable(String address) {
+        return address != null && address.length() <= 320 && USABLE_ADDRESS.matcher(address).matches();
+    }
+
+    private static String sha256(RawMail raw) throws IOException {
+        try (InputStream in = new DigestInputStream(raw.open(), MessageDigest.getInstance("SHA-256"))) {
+            in.transferTo(OutputStream.nullOutputStream());
+            return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,256 @@
+package io.throughline.connector.email;
+
+import jakarta.mail.Address;
+import jakarta.mail.MessagingException;
+import jakarta.mail.Part;
+import jakarta.mail.Session;
+import jakarta.mail.internet.AddressException;
+import jakarta.mail.internet.ContentType;
+import jakarta.mail.internet.InternetAddress;
+import jakarta.mail.internet.MimeMessage;
+import jakarta.mail.internet.MimeMultipart;
+import jakarta.mail.internet.MimePart;
+import jakarta.mail.internet.MimePartDataSource;
+import jakarta.mail.internet.MimeUtility;
+import jakarta.mail.util.SharedFileInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.Charset;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import java.util.Properties;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Turns a raw mail into a {@link ParsedMail}: a pure function of its bytes, tested with the {@code .eml} corpus
+ * (after Apache James's protocol modules). It handles plain, HTML, alternative, mixed and related parts (inline
+ * {@code cid:} images), nested {@code message/rfc822}, delivery status reports, RFC 2047/2231 file names, legacy
+ * Cyrillic charsets and raw 8-bit headers. What it cannot read it lists in {@link ParsedMail#problems()} and goes on:
+ * nothing is dropped.
+ */
+final class MailParser {
+
+    private static final Pattern ANGLE_ID = Pattern.compile("<([^<>\\s]+)>");
+    private static final Pattern BARE_ADDRESS = Pattern.compile("[A-Za-z0-9._%+'=-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}");
+    private static final Pattern DMARC_FAIL = Pattern.compile("\\bdmarc\\s*=\\s*fail\\b", Pattern.CASE_INSENSITIVE);
+
+    /** A session only for parsing: nothing in it connects anywhere. */
+    static final Session PARSING = Session.getInstance(parsingProperties());
+
+    private MailParser() {
+    }
+
+    /** Opens a raw mail from a file without reading attachments into memory. */
+    static MimeMessage open(Path eml) throws IOException, MessagingException {
+        return new MimeMessage(PARSING, new SharedFileInputStream(eml.toFile()));
+    }
+
+    static ParsedMail parse(Path eml) throws IOException, MessagingException {
+        return parse(open(eml));
+    }
+
+    static ParsedMail parse(MimeMessage message) {
+        MimeWalk walk = new MimeWalk();
+        Charset hint = bodyCharset(message);
+        MailAddress from = first(addresses(message, "From", hint, walk));
+        String subject = HeaderText.decode(MimeParts.first(message, "Subject"), hint);
+        try {
+            walk.part(message, 0, false);
+        } catch (MessagingException | IOException | RuntimeException e) {
+            walk.problems.add("the body could not be read: " + describe(e));
+            if (walk.text.isEmpty() && walk.html.isEmpty()) {
+                walk.text.append(rawBody(message, hint));
+            }
+        }
+        if (walk.text.isEmpty() && walk.html.length() > 0) {
+            walk.text.append(HtmlText.toText(walk.html.toString()));
+        }
+        if (walk.text.toString().isBlank() && !walk.forwardedText.isEmpty()) {
+            walk.text.setLength(0);
+            walk.text.append(walk.forwardedText);
+        }
+        String text = walk.text.toString().replace("\r\n", "\n").replace('\r', '\n');
+        BounceReport bounce = walk.bounce;
+        if (bounce == null) {
+            bounce = DeliveryStatus.fromText(from, subject, text);
+        }
+        List<MailAddress> replyTo = addresses(message, "Reply-To", hint, walk);
+        List<String> references = ids(MimeParts.first(message, "References"));
+        List<String> inReplyTo = ids(MimeParts.first(message, "In-Reply-To"));
+        return new ParsedMail(
+                messageId(message),
+                from,
+                replyTo,
+                addresses(message, "To", hint, walk),
+                addresses(message, "Cc", hint, walk),
+                envelopeTo(message, hint, walk),
+                subject == null ? null : subject.replaceAll("[\\r\\n\\t]+", " ").strip(),
+                date(message),
+                inReplyTo.isEmpty() ? null : inReplyTo.getFirst(),
+                references.size() > 100 ? references.subList(references.size() - 100, references.size())
+                        : references,
+                text,
+                walk.html.length() == 0 ? null : walk.html.toString(),
+                walk.attachments,
+                bounce != null ? "delivery status notification"
+                        : AutomatedMail.reason(message, subject, from, replyTo),
+                bounce,
+                authFailed(message),
+                walk.forwarded,
+                walk.problems);
+    }
+
+    /** The body as it stands, for a mail whose structure cannot be read: better than nothing to an agent. */
+    private static String rawBody(MimeMessage message, Charset hint) {
+        try (InputStream in = message.getRawInputStream()) {
+            byte[] bytes = in.readNBytes(64 * 1024);
+            return MailCharsets.decode(bytes, hint);
+        } catch (MessagingException | IOException | RuntimeException e) {
+            return "";
+        }
+    }
+
+    /** The Message-ID without angle brackets, or null when absent or unusable. */
+    static String messageId(Part message) {
+        List<String> ids = ids(MimeParts.first(message, "Message-ID"));
+        if (!ids.isEmpty()) {
+            return ids.getFirst();
+        }
+        String raw = MimeParts.first(message, "Message-ID");
+        if (raw == null) {
+            return null;
+        }
+        String bare = MimeUtility.unfold(raw).strip();
+        return bare.isEmpty() || bare.length() > 250 || bare.contains(" ") ? null : bare;
+    }
+
+    /** Every {@code <id>} in a header, in order, without brackets, unfolded first (References may be folded). */
+    static List<String> ids(String raw) {
+        List<String> out = new ArrayList<>();
+        if (raw == null) {
+            return out;
+        }
+        Matcher m = ANGLE_ID.matcher(MimeUtility.unfold(raw));
+        while (m.find()) {
+            String id = m.group(1);
+            if (id.length() <= 250 && !out.contains(id)) {
+                out.add(id);
+            }
+        }
+        return out;
+    }
+
+    /** The charset the body declares, as a hint for raw 8-bit headers. */
+    static Charset bodyCharset(Part message) {
+        try {
+            ContentType type = MimeParts.contentType(message, "text/plain");
+            Charset direct = MailCharsets.resolve(type.getParameter("charset"));
+            if (direct != null || !MimeParts.baseType(type).startsWith("multipart/")) {
+                return direct;
+            }
+            MimeMultipart multipart = new MimeMultipart(new MimePartDataSource((MimePart) message));
+            for (int i = 0; i < Math.min(multipart.getCount(), 5); i++) {
+                Charset nested = bodyCharset(multipart.getBodyPart(i));
+                if (nested != null) {
+                    return nested;
+                }
+            }
+        } catch (MessagingException | RuntimeException e) {
+            return null;
+        }
+        return null;
+    }
+
+    static List<MailAddress> addresses(Part message, String header, Charset hint, MimeWalk walk) {
+        String raw;
+        try {
+            raw = ((MimePart) message).getHeader(header, ",");
+        } catch (MessagingException e) {
+            return List.of();
+        }
+        if (raw == null || raw.isBlank()) {
+            return List.of();
+        }
+        String value = HeaderText.redecode8bit(MimeUtility.unfold(raw), hint);
+        List<MailAddress> out = new ArrayList<>();
+        try {
+            for (Address address : InternetAddress.parseHeader(value, false)) {
+                if (address instanceof InternetAddress internet && internet.getAddress() != null
+                        && internet.getAddress().contains("@")) {
+                    String name = internet.getPersonal();
+                    if (name != null && name.contains("=?")) {
+                        name = HeaderText.decodeWords(name);
+                    }
+                    out.add(new MailAddress(internet.getAddress(), name));
+                }
+            }
+        } catch (AddressException e) {
+            Matcher bare = BARE_ADDRESS.matcher(value);
+            while (bare.find()) {
+                out.add(new MailAddress(bare.group(), null));
+            }
+            if (out.isEmpty() && walk != null) {
+                walk.problems.add("the " + header + " header could not be read");
+            }
+        }
+        return out;
+    }
+
+    private static List<MailAddress> envelopeTo(Part message, Charset hint, MimeWalk walk) {
+        List<MailAddress> out = new ArrayList<>();
+        for (String header : new String[] {"Delivered-To", "X-Original-To", "Envelope-To", "X-Forwarded-To",
+                "X-Envelope-To"}) {
+            for (MailAddress address : addresses(message, header, hint, null)) {
+                if (!out.contains(address)) {
+                    out.add(address);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static Instant date(MimeMessage message) {
+        try {
+            Date sent = message.getSentDate();
+            return sent == null ? null : sent.toInstant();
+        } catch (MessagingException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static boolean authFailed(Part message) {
+        try {
+            String[] results = message.getHeader("Authentication-Results");
+            if (results != null) {
+                for (String result : results) {
+                    if (DMARC_FAIL.matcher(MimeUtility.unfold(result)).find()) {
+                        return true;
+                    }
+                }
+            }
+        } catch (MessagingException e) {
+            return false;
+        }
+        return false;
+    }
+
+    static MailAddress first(List<MailAddress> addresses) {
+        return addresses.isEmpty() ? null : addresses.getFirst();
+    }
+
+    static String describe(Throwable e) {
+        String message = e.getMessage();
+        return (message == null || message.isBlank() ? e.getClass().getSimpleName() : message).replaceAll("\\s+", " ");
+    }
+
+    private static Properties parsingProperties() {
+        Properties properties = new Properties();
+        properties.put("mail.mime.address.strict", "false");
+        properties.put("mail.mime.allowutf8", "false");
+        return properties;
+    }
+}

@@ -1,0 +1,94 @@
+package io.throughline.connector.email;
+
+import jakarta.mail.Session;
+import java.util.Properties;
+
+/**
+ * Jakarta Mail sessions for one inbox: never {@code Session.getDefaultInstance}, which is shared process-wide, and
+ * always with timeouts, certificate host checks, and {@code peek} so reading a mail never marks it read for the
+ * people who share the mailbox.
+ */
+final class MailSessions {
+
+    static final int CONNECT_TIMEOUT_MS = 15_000;
+    /** Longer than the IDLE refresh, so a quiet IDLE never times out on its own. */
+    static final int IMAP_READ_TIMEOUT_MS = 5 * 60_000;
+    static final int SMTP_READ_TIMEOUT_MS = 60_000;
+    /** Large mails come in 1 MB FETCH slices: one round trip per 16 KB (the default) makes a 20 MB mail crawl. */
+    private static final String FETCH_SIZE = String.valueOf(1024 * 1024);
+
+    private MailSessions() {
+    }
+
+    static String imapProtocol(EmailConfig.Imap imap) {
+        return imap.security() == EmailConfig.Security.TLS ? "imaps" : "imap";
+    }
+
+    static String smtpProtocol(EmailConfig.Smtp smtp) {
+        return smtp.security() == EmailConfig.Security.TLS ? "smtps" : "smtp";
+    }
+
+    static Session imap(EmailConfig.Imap imap) {
+        String p = "mail." + imapProtocol(imap) + ".";
+        Properties props = new Properties();
+        props.put("mail.store.protocol", imapProtocol(imap));
+        props.put(p + "host", imap.host());
+        props.put(p + "port", String.valueOf(imap.port()));
+        props.put(p + "connectiontimeout", String.valueOf(CONNECT_TIMEOUT_MS));
+        props.put(p + "timeout", String.valueOf(IMAP_READ_TIMEOUT_MS));
+        props.put(p + "writetimeout", String.valueOf(SMTP_READ_TIMEOUT_MS));
+        props.put(p + "peek", "true");
+        props.put(p + "fetchsize", FETCH_SIZE);
+        props.put(p + "partialfetch", "true");
+        props.put(p + "usesocketchannels", "false");
+        security(props, p, imap.security());
+        if (imap.oauth2Token() != null) {
+            props.put(p + "auth.mechanisms", "XOAUTH2");
+        }
+        return Session.getInstance(props);
+    }
+
+    static Session smtp(EmailConfig.Smtp smtp, String envelopeFrom) {
+        String p = "mail." + smtpProtocol(smtp) + ".";
+        Properties props = new Properties();
+        props.put("mail.transport.protocol", smtpProtocol(smtp));
+        props.put(p + "host", smtp.host());
+        props.put(p + "port", String.valueOf(smtp.port()));
+        props.put(p + "connectiontimeout", String.valueOf(CONNECT_TIMEOUT_MS));
+        props.put(p + "timeout", String.valueOf(SMTP_READ_TIMEOUT_MS));
+        props.put(p + "writetimeout", String.valueOf(SMTP_READ_TIMEOUT_MS));
+        // Bounces come back to the inbox address, where the receiver reads them as delivery reports.
+        props.put(p + "from", envelopeFrom);
+        props.put(p + "auth", String.valueOf(smtp.authenticates()));
+        security(props, p, smtp.security());
+        if (smtp.oauth2Token() != null) {
+            props.put(p + "auth.mechanisms", "XOAUTH2");
+        }
+        return Session.getInstance(props);
+    }
+
+    private static void security(Properties props, String prefix, EmailConfig.Security security) {
+        switch (security) {
+            case TLS -> {
+                props.put(prefix + "ssl.enable", "true");
+                props.put(prefix + "ssl.checkserveridentity", "true");
+            }
+            case STARTTLS -> {
+                props.put(prefix + "starttls.enable", "true");
+                props.put(prefix + "starttls.required", "true");
+                props.put(prefix + "ssl.checkserveridentity", "true");
+            }
+            case NONE -> {
+                props.put(prefix + "starttls.enable", "false");
+            }
+        }
+    }
+
+    static String secret(EmailConfig.Imap imap) {
+        return imap.oauth2Token() != null ? imap.oauth2Token() : imap.password();
+    }
+
+    static String secret(EmailConfig.Smtp smtp) {
+        return smtp.oauth2Token() != null ? smtp.oauth2Token() : smtp.password();
+    }
+}

@@ -1,0 +1,165 @@
+package io.throughline.connector.email;
+
+import jakarta.mail.MessagingException;
+import jakarta.mail.Part;
+import jakarta.mail.internet.ContentType;
+import jakarta.mail.internet.MimeUtility;
+import jakarta.mail.internet.ParameterList;
+import jakarta.mail.internet.ParseException;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.Charset;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Reads the headers of one MIME part the tolerant way: mail in the wild breaks every strict parser. */
+final class MimeParts {
+
+    private static final Pattern TYPE = Pattern.compile("^\\s*([\\w.+-]+)\\s*/\\s*([\\w.+-]+)");
+    private static final Pattern PARAM = Pattern.compile(";\\s*([\\w*.-]+)\\s*=\\s*(\"((?:[^\"\\\\]|\\\\.)*)\"|[^;\\s]*)");
+
+    private MimeParts() {
+    }
+
+    /** The part's Content-Type; {@code fallback} when it has none, and a best-effort reading of a broken one. */
+    static ContentType contentType(Part part, String fallback) {
+        String raw = first(part, "Content-Type");
+        if (raw == null || raw.isBlank()) {
+            return parse(fallback);
+        }
+        String value = HeaderText.redecode8bit(MimeUtility.unfold(raw), null);
+        try {
+            return new ContentType(value);
+        } catch (ParseException e) {
+            return lenient(value, fallback);
+        }
+    }
+
+    /** "text/plain" from a Content-Type, lowercased. */
+    static String baseType(ContentType type) {
+        return type.getBaseType().toLowerCase(Locale.ROOT);
+    }
+
+    /** {@code attachment}, {@code inline} or null, read leniently. */
+    static String disposition(Part part) {
+        String raw = first(part, "Content-Disposition");
+        if (raw == null) {
+            return null;
+        }
+        String value = raw.strip();
+        int semicolon = value.indexOf(';');
+        String token = (semicolon < 0 ? value : value.substring(0, semicolon)).strip().toLowerCase(Locale.ROOT);
+        return token.isEmpty() ? null : token;
+    }
+
+    /** The decoded file name from Content-Disposition or Content-Type (RFC 2231, RFC 2047 and raw 8-bit), or null. */
+    static String filename(Part part, ContentType type, Charset hint) {
+        String name = null;
+        try {
+            name = part.getFileName();
+        } catch (MessagingException | RuntimeException e) {
+            name = null;
+        }
+        if (name == null) {
+            String raw = first(part, "Content-Disposition");
+            if (raw != null) {
+                name = lenient("x/x" + raw.substring(Math.max(0, raw.indexOf(';'))), "x/x").getParameter("filename");
+            }
+        }
+        if (name == null) {
+            name = type.getParameter("name");
+        }
+        if (name == null || name.isBlank()) {
+            return null;
+        }
+        return HeaderText.decode(name, hint);
+    }
+
+    /** The Content-ID without angle brackets, or null. */
+    static String contentId(Part part) {
+        String raw = first(part, "Content-ID");
+        if (raw == null) {
+            return null;
+        }
+        String id = raw.strip();
+        if (id.startsWith("<") && id.endsWith(">")) {
+            id = id.substring(1, id.length() - 1);
+        }
+        return id.isBlank() ? null : id.strip();
+    }
+
+    /** The part's decoded bytes (transfer encoding removed), at most {@code limit} of them. */
+    static byte[] bytes(Part part, int limit) throws IOException, MessagingException {
+        try (InputStream in = part.getInputStream()) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            byte[] buffer = new byte[16 * 1024];
+            int read;
+            while ((read = in.read(buffer)) != -1 && out.size() < limit) {
+                out.write(buffer, 0, Math.min(read, limit - out.size()));
+            }
+            return out.toByteArray();
+        }
+    }
+
+    static String first(Part part, String header) {
+        try {
+            String[] values = part.getHeader(header);
+            return values == null || values.length == 0 ? null : values[0];
+        } catch (MessagingException e) {
+            return null;
+        }
+    }
+
+    private static ContentType parse(String value) {
+        try {
+            return new ContentType(value);
+        } catch (ParseException e) {
+            throw new IllegalArgumentException(value, e);
+        }
+    }
+
+    /** Reads "type/subtype; a=b; c="d"" with a regular expression, keeping what can be read. */
+    private static ContentType lenient(String value, String fallback) {
+        Matcher type = TYPE.matcher(value);
+        ContentType base = parse(type.find() ? type.group(1) + "/" + type.group(2) : fallback);
+        ParameterList params = new ParameterList();
+        Matcher param = PARAM.matcher(value);
+        while (param.find()) {
+            String name = param.group(1).toLowerCase(Locale.ROOT);
+            String text = param.group(3) != null ? param.group(3).replaceAll("\\\\(.)", "$1") : param.group(2);
+            if (name.endsWith("*")) {
+                name = name.substring(0, name.length() - 1);
+                text = rfc2231(text);
+            }
+            if (params.get(name) == null) {
+                params.set(name, text);
+            }
+        }
+        return new ContentType(base.getPrimaryType(), base.getSubType(), params);
+    }
+
+    /** {@code charset'lang'%XX%XX} as RFC 2231 writes an extended parameter value. */
+    private static String rfc2231(String value) {
+        int first = value.indexOf('\'');
+        int second = first < 0 ? -1 : value.indexOf('\'', first + 1);
+        if (second < 0) {
+            return value;
+        }
+        Charset charset = MailCharsets.resolve(value.substring(0, first));
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        String encoded = value.substring(second + 1);
+        for (int i = 0; i < encoded.length(); i++) {
+            char c = encoded.charAt(i);
+            if (c == '%' && i + 2 < encoded.length() && Character.digit(encoded.charAt(i + 1), 16) >= 0
+                    && Character.digit(encoded.charAt(i + 2), 16) >= 0) {
+                bytes.write(Integer.parseInt(encoded.substring(i + 1, i + 3), 16));
+                i += 2;
+            } else {
+                bytes.write(c);
+            }
+        }
+        return MailCharsets.decode(bytes.toByteArray(), charset);
+    }
+}

@@ -1,0 +1,260 @@
+package io.throughline.connector.email;
+
+import jakarta.mail.MessagingException;
+import jakarta.mail.Multipart;
+import jakarta.mail.Part;
+import jakarta.mail.internet.ContentType;
+import jakarta.mail.internet.MimeMessage;
+import jakarta.mail.internet.MimeMultipart;
+import jakarta.mail.internet.MimePart;
+import jakarta.mail.internet.MimePartDataSource;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.Charset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The walk over one mail's MIME tree: it collects the plain and HTML body, the files and inline images, attached
+ * mails, a delivery status report, and what could not be read. Part of {@link MailParser}'s pure function.
+ */
+final class MimeWalk {
+
+    /** A text body beyond this is cut (the server keeps 256K characters); the part is also kept as a file. */
+    private static final int MAX_TEXT_BYTES = 4 * 1024 * 1024;
+    private static final int MAX_PARTS = 500;
+    static final int MAX_DEPTH = 20;
+
+    final StringBuilder text = new StringBuilder();
+    final StringBuilder html = new StringBuilder();
+    final StringBuilder forwardedText = new StringBuilder();
+    final List<MailAttachment> attachments = new ArrayList<>();
+    final List<String> forwarded = new ArrayList<>();
+    final List<String> problems = new ArrayList<>();
+    BounceReport bounce;
+    private int parts;
+
+    void part(Part part, int depth, boolean inRelated) throws MessagingException, IOException {
+        if (++parts > MAX_PARTS || depth > MAX_DEPTH) {
+            problems.add("the mail has more than " + MAX_PARTS + " parts or is nested too deeply; the rest is in"
+                    + " the original");
+            return;
+        }
+        ContentType type = MimeParts.contentType(part, "text/plain");
+        String base = MimeParts.baseType(type);
+        String disposition = MimeParts.disposition(part);
+        Charset charset = MailCharsets.resolve(type.getParameter("charset"));
+        String filename = MimeParts.filename(part, type, charset);
+        // A named text part is a file even when shown inline (Apple Mail attaches .txt files that way).
+        boolean attachment = "attachment".equals(disposition) || filename != null && !inRelated;
+        if (base.startsWith("multipart/")) {
+            multipart(part, type, base, depth);
+        } else if (base.equals("message/rfc822") || base.equals("message/global")) {
+            attachedMail(part, filename, depth);
+        } else if ((base.equals("text/plain") || base.equals("text/html")) && !attachment) {
+            body(part, base, charset, filename);
+        } else {
+            file(part, base, filename, disposition, inRelated);
+        }
+    }
+
+    private void multipart(Part part, ContentType type, String base, int depth)
+            throws MessagingException, IOException {
+        MimeMultipart multipart = new MimeMultipart(new MimePartDataSource((MimePart) part));
+        int count = multipart.getCount();
+        switch (base) {
+            case "multipart/alternative" -> alternative(multipart, depth);
+            case "multipart/related" -> related(multipart, type, depth);
+            case "multipart/report" -> report(multipart, depth);
+            case "multipart/signed" -> {
+                if (count > 0) {
+                    part(multipart.getBodyPart(0), depth + 1, false);
+                }
+            }
+            default -> {
+                for (int i = 0; i < count; i++) {
+                    part(multipart.getBodyPart(i), depth + 1, false);
+                }
+            }
+        }
+        // A missing closing boundary (a mail cut by a gateway) is read as far as it goes, as clients do.
+    }
+
+    /** Plain and HTML renderings of one body: take the first plain one and the last (richest) HTML one. */
+    private void alternative(Multipart multipart, int depth) throws MessagingException, IOException {
+        Part plain = null;
+        Part rich = null;
+        List<Part> others = new ArrayList<>();
+        for (int i = 0; i < multipart.getCount(); i++) {
+            Part child = multipart.getBodyPart(i);
+            ContentType type = MimeParts.contentType(child, "text/plain");
+            String base = MimeParts.baseType(type);
+            if (base.equals("text/plain") && plain == null) {
+                plain = child;
+            } else if (base.equals("text/html") || base.equals("multipart/related")
+                    || base.equals("multipart/mixed")) {
+                rich = child;
+            } else if (!base.equals("text/plain")) {
+                others.add(child);
+            }
+        }
+        if (plain != null) {
+            part(plain, depth + 1, false);
+        }
+        if (rich != null) {
+            int before = text.length();
+            String keep = text.toString();
+            part(rich, depth + 1, false);
+            if (plain != null && text.length() != before) {
+                // The rich rendering's own text parts duplicate the plain one.
+                text.setLength(0);
+                text.append(keep);
+            }
+        }
+        for (Part other : others) {
+            part(other, depth + 1, false);
+        }
+    }
+
+    /** An HTML root with the images it shows by {@code cid:} (RFC 2387). */
+    private void related(Multipart multipart, ContentType type, int depth) throws MessagingException,
+            IOException {
+        String start = type.getParameter("start");
+        int root = 0;
+        if (start != null) {
+            String id = start.replaceAll("[<>]", "").strip();
+            for (int i = 0; i < multipart.getCount(); i++) {
+                if (id.equals(MimeParts.contentId(multipart.getBodyPart(i)))) {
+                    root = i;
+                }
+            }
+        }
+        if (multipart.getCount() > 0) {
+            part(multipart.getBodyPart(root), depth + 1, false);
+        }
+        for (int i = 0; i < multipart.getCount(); i++) {
+            if (i != root) {
+                part(multipart.getBodyPart(i), depth + 1, true);
+            }
+        }
+    }
+
+    /** A delivery report (RFC 6522): the human text, the machine status, and the returned message. */
+    private void report(Multipart multipart, int depth) throws MessagingException, IOException {
+        Part status = null;
+        String original = null;
+        for (int i = 0; i < multipart.getCount(); i++) {
+            Part child = multipart.getBodyPart(i);
+            String base = MimeParts.baseType(MimeParts.contentType(child, "text/plain"));
+            if (base.equals("message/delivery-status") || base.equals("message/global-delivery-status")) {
+                status = child;
+            } else if (base.equals("message/rfc822") || base.equals("text/rfc822-headers")
+                    || base.equals("message/global-headers")) {
+                original = DeliveryStatus.quotedMessageId(new String(MimeParts.bytes(child, 256 * 1024),
+                        Charset.forName("ISO-8859-1")));
+                file(child, base, null, "attachment", false);
+            } else {
+                part(child, depth + 1, false);
+            }
+        }
+        if (status != null) {
+            if (original == null) {
+                original = DeliveryStatus.quotedMessageId(text.toString());
+            }
+            bounce = DeliveryStatus.read(status, original);
+            file(status, "message/delivery-status", "delivery-status.txt", "attachment", false);
+        }
+    }
+
+    /** A mail attached to this one (a forward as attachment): kept as an .eml, and summarised. */
+    private void attachedMail(Part part, String filename, int depth) throws MessagingException, IOException {
+        String summary = null;
+        String name = filename;
+        try (InputStream in = part.getInputStream()) {
+            MimeMessage inner = new MimeMessage(MailParser.PARSING, in);
+            Charset hint = MailParser.bodyCharset(inner);
+            String subject = HeaderText.decode(MimeParts.first(inner, "Subject"), hint);
+            MailAddress author = MailParser.first(MailParser.addresses(inner, "From", hint, this));
+            summary = (author == null ? "unknown sender" : (author.name() == null ? author.address()
+                    : author.name() + " <" + author.address() + ">")) + ": " + (subject == null ? "(no subject)"
+                    : subject);
+            if (name == null) {
+                name = (subject == null || subject.isBlank() ? "forwarded message" : subject) + ".eml";
+            }
+            if (text.toString().isBlank() && depth < MAX_DEPTH) {
+                MimeWalk nested = new MimeWalk();
+                nested.part(inner, depth + 1, false);
+                String body = nested.text.isEmpty() ? HtmlText.toText(nested.html.toString())
+                        : nested.text.toString();
+                forwardedText.append("---------- Forwarded message ----------\n").append(summary).append("\n\n")
+                        .append(body);
+            }
+        } catch (MessagingException | IOException | RuntimeException e) {
+            problems.add("an attached message could not be read: " + MailParser.describe(e));
+        }
+        if (summary != null) {
+            forwarded.add(summary);
+        }
+        attachments.add(new MailAttachment(safeName(name == null ? "message.eml" : name), "message/rfc822",
+                null, false, part::getInputStream));
+    }
+
+    private void body(Part part, String base, Charset charset, String filename)
+            throws MessagingException, IOException {
+        byte[] bytes = MimeParts.bytes(part, MAX_TEXT_BYTES + 1);
+        if (bytes.length > MAX_TEXT_BYTES) {
+            problems.add("a " + base + " body is larger than " + MAX_TEXT_BYTES / (1024 * 1024) + " MB and was"
+                    + " cut; the whole part is attached");
+            file(part, base, filename == null ? (base.equals("text/html") ? "body.html" : "body.txt") : filename,
+                    "attachment", false);
+            bytes = Arrays.copyOf(bytes, MAX_TEXT_BYTES);
+        }
+        String decoded = MailCharsets.decode(bytes, charset);
+        StringBuilder target = base.equals("text/html") ? html : text;
+        if (target.length() > 0) {
+            target.append(base.equals("text/html") ? "\n" : "\n\n");
+        }
+        target.append(decoded);
+    }
+
+    private void file(Part part, String base, String filename, String disposition, boolean inRelated) {
+        String contentId = MimeParts.contentId(part);
+        boolean inline = contentId != null && (inRelated || "inline".equals(disposition))
+                || inRelated && base.startsWith("image/");
+        String name = filename != null ? filename : defaultName(base, contentId);
+        attachments.add(new MailAttachment(safeName(name), base, contentId, inline, part::getInputStream));
+    }
+
+    private static String defaultName(String base, String contentId) {
+        String extension = switch (base) {
+            case "image/png" -> ".png";
+            case "image/jpeg", "image/jpg" -> ".jpg";
+            case "image/gif" -> ".gif";
+            case "text/calendar" -> ".ics";
+            case "text/plain" -> ".txt";
+            case "text/html" -> ".html";
+            case "application/pdf" -> ".pdf";
+            case "message/delivery-status", "text/rfc822-headers" -> ".txt";
+            case "message/rfc822" -> ".eml";
+            default -> ".bin";
+        };
+        String stem = switch (base) {
+            case "text/calendar" -> "invite";
+            case "message/rfc822", "text/rfc822-headers" -> "returned-message";
+            default -> base.startsWith("image/") ? "image" : "attachment";
+        };
+        if (contentId != null) {
+            String id = contentId.replaceAll("@.*", "").replaceAll("[^A-Za-z0-9._-]", "");
+            if (!id.isEmpty() && id.length() < 60) {
+                stem = id;
+            }
+        }
+        return stem + extension;
+    }
+
+    static String safeName(String name) {
+        String clean = name.replaceAll("[\\p{Cntrl}/\\\\]", "_").strip();
+        return clean.isEmpty() ? "attachment" : clean.length() > 200 ? clean.substring(0, 200) : clean;
+    }
+}

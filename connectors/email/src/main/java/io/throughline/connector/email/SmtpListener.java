@@ -1,0 +1,176 @@
+package io.throughline.connector.email;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import org.subethamail.smtp.MessageContext;
+import org.subethamail.smtp.MessageHandler;
+import org.subethamail.smtp.RejectException;
+import org.subethamail.smtp.server.SMTPServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The optional inbound SMTP listener (SubEthaSMTP), for setups that point MX records or a forward at Throughline.
+ * It is never a relay: a recipient is accepted only when an open email inbox answers for it (its address, or a
+ * {@code reply+token@} address of its reply domain); anything else gets {@code 550 5.1.1}. Mail over the size limit
+ * gets {@code 552}. A mail is acknowledged with {@code 250} only after ingest committed it; a failure answers
+ * {@code 451} so the sending server tries again later: nothing is lost.
+ *
+ * <p>SubEthaSMTP blocks a thread per session, so it runs on its own bounded pool of platform threads.
+ */
+final class SmtpListener {
+
+    private static final Logger log = LoggerFactory.getLogger(SmtpListener.class);
+    private static final int MAX_RECIPIENTS = 100;
+
+    private final EmailSettings settings;
+    private final Function<String, Optional<EmailInbox>> inboxFor;
+    private ExecutorService sessions;
+    private SMTPServer server;
+
+    SmtpListener(EmailSettings settings, Function<String, Optional<EmailInbox>> inboxFor) {
+        this.settings = settings;
+        this.inboxFor = inboxFor;
+    }
+
+    void start() throws IOException, GeneralSecurityException {
+        sessions = Executors.newFixedThreadPool(settings.listenerMaxConnections(), Thread.ofPlatform().daemon()
+                .name("smtp-in-", 0).factory());
+        long maxBytes = settings.listenerMaxMessageBytes();
+        SMTPServer.Builder builder = SMTPServer.port(settings.listenerPort())
+                .bindAddress(InetAddress.getByName(settings.listenerHost()))
+                .softwareName("Throughline")
+                .maxConnections(settings.listenerMaxConnections())
+                .maxRecipients(MAX_RECIPIENTS)
+                .maxMessageSize((int) Math.min(Integer.MAX_VALUE, maxBytes))
+                .connectionTimeout(60, TimeUnit.SECONDS)
+                .executorService(sessions)
+                .insertReceivedHeaders()
+                .messageHandlerFactory(context -> new Delivery(context, maxBytes));
+        if (settings.listenerHostname() != null) {
+            builder.hostName(settings.listenerHostname());
+        }
+        if (settings.listenerKeystore() != null) {
+            builder.enableTLS().startTlsSocketFactory(tls(Path.of(settings.listenerKeystore()),
+                    settings.listenerKeystorePassword().toCharArray()));
+        }
+        server = builder.build();
+        server.start();
+        log.info("smtp listener started host={} port={} maxMessageBytes={} starttls={}", settings.listenerHost(),
+                server.getPortAllocated(), maxBytes, settings.listenerKeystore() != null);
+    }
+
+    int port() {
+        return server.getPortAllocated();
+    }
+
+    void stop() {
+        if (server != null) {
+            server.stop();
+            server = null;
+        }
+        if (sessions != null) {
+            sessions.shutdownNow();
+            sessions = null;
+        }
+    }
+
+    private static SSLContext tls(Path keystore, char[] password) throws IOException, GeneralSecurityException {
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(keystore)) {
+            store.load(in, password);
+        }
+        KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        keys.init(store, password);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(keys.getKeyManagers(), null, null);
+        return context;
+    }
+
+    /** One SMTP transaction: MAIL FROM, RCPT TO (checked one by one), DATA. */
+    private final class Delivery implements MessageHandler {
+        private final MessageContext context;
+        private final long maxBytes;
+        private final Map<EmailInbox, List<String>> recipients = new LinkedHashMap<>();
+        private Path spool;
+
+        Delivery(MessageContext context, long maxBytes) {
+            this.context = context;
+            this.maxBytes = maxBytes;
+        }
+
+        @Override
+        public void from(String from) {
+            // Any sender may write to support; recipients decide.
+        }
+
+        @Override
+        public void recipient(String recipient) throws RejectException {
+            Optional<EmailInbox> inbox = inboxFor.apply(recipient);
+            if (inbox.isEmpty()) {
+                log.info("smtp recipient refused recipient={} remote={}", recipient, context.getRemoteAddress());
+                throw new RejectException(550, "5.1.1 <" + recipient + ">: no such mailbox here (this server"
+                        + " does not relay)");
+            }
+            recipients.computeIfAbsent(inbox.get(), k -> new ArrayList<>()).add(recipient);
+        }
+
+        @Override
+        public String data(InputStream data) throws RejectException, IOException {
+            spool = Files.createTempFile("throughline-smtp-", ".eml");
+            long size = 0;
+            try (OutputStream out = Files.newOutputStream(spool)) {
+                byte[] buffer = new byte[64 * 1024];
+                int read;
+                while ((read = data.read(buffer)) != -1) {
+                    size += read;
+                    if (size > maxBytes) {
+                        throw new RejectException(552, "5.3.4 message exceeds the size limit of " + maxBytes
+                                + " bytes");
+                    }
+                    out.write(buffer, 0, read);
+                }
+            }
+            for (Map.Entry<EmailInbox, List<String>> target : recipients.entrySet()) {
+                try {
+                    MailImporter.Outcome outcome = target.getKey().receive(spool, target.getValue());
+                    log.info("smtp mail received inbox={} recipients={} bytes={} outcome={}", target.getKey().id(),
+                            target.getValue().size(), size, outcome);
+                } catch (IOException | RuntimeException e) {
+                    log.error("smtp mail could not be stored inbox={}; answered 451 so the sender retries",
+                            target.getKey().id(), e);
+                    throw new RejectException(451, "4.3.0 temporary failure storing the message, try again later");
+                }
+            }
+            return null;
+        }
+
+        @Override
+        public void done() {
+            if (spool != null) {
+                try {
+                    Files.deleteIfExists(spool);
+                } catch (IOException e) {
+                    log.warn("smtp spool file not deleted file={}: {}", spool, e.toString());
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,130 @@
+package io.throughline.connector.email;
+
+import io.throughline.connector.DeliveryFailure;
+import jakarta.mail.Address;
+import jakarta.mail.AuthenticationFailedException;
+import jakarta.mail.MessagingException;
+import jakarta.mail.SendFailedException;
+import jakarta.mail.Session;
+import jakarta.mail.Transport;
+import jakarta.mail.internet.MimeMessage;
+import java.io.IOException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import org.eclipse.angus.mail.smtp.SMTPAddressFailedException;
+import org.eclipse.angus.mail.smtp.SMTPSendFailedException;
+import org.eclipse.angus.mail.smtp.SMTPTransport;
+import org.eclipse.angus.mail.util.MailConnectException;
+
+/**
+ * Sends one mail through the inbox's SMTP server in its own transport (never {@code Transport.send}, which reads
+ * the session's defaults, nor the IMAP session that {@code Message.reply()} would use), and turns SMTP answers into
+ * the server's retry rules: 4xx and network faults are retried with backoff, 5xx fails with the server's words.
+ */
+final class SmtpSender {
+
+    private SmtpSender() {
+    }
+
+    /** Sends and returns the server's last answer ("250 2.0.0 Ok: queued as ..."). */
+    static String send(Session session, EmailConfig.Smtp smtp, MimeMessage mail) throws DeliveryFailure {
+        String where = smtp.host() + ":" + smtp.port();
+        try (Transport transport = session.getTransport()) {
+            if (smtp.authenticates()) {
+                transport.connect(smtp.host(), smtp.port(), smtp.username(), MailSessions.secret(smtp));
+            } else {
+                transport.connect(smtp.host(), smtp.port(), null, null);
+            }
+            Address[] recipients = mail.getAllRecipients();
+            transport.sendMessage(mail, recipients);
+            return transport instanceof SMTPTransport smtpTransport ? answer(smtpTransport.getLastServerResponse())
+                    : "accepted";
+        } catch (MessagingException e) {
+            throw classify(e, where);
+        }
+    }
+
+    static DeliveryFailure classify(MessagingException e, String where) {
+        if (e instanceof AuthenticationFailedException) {
+            // A changed password is fixed by an admin, after which the retry succeeds.
+            return DeliveryFailure.retryable("the SMTP server " + where + " refused the login: "
+                    + MailParser.describe(e), e);
+        }
+        SMTPAddressFailedException rejected = find(e, SMTPAddressFailedException.class);
+        if (rejected != null) {
+            return byCode(rejected.getReturnCode(), "the SMTP server refused the recipient "
+                    + rejected.getAddress().getAddress() + ": " + answer(rejected.getMessage()), e);
+        }
+        SMTPSendFailedException failed = find(e, SMTPSendFailedException.class);
+        if (failed != null) {
+            return byCode(failed.getReturnCode(), "the SMTP server " + where + " refused the message: "
+                    + answer(failed.getMessage()), e);
+        }
+        if (e instanceof MailConnectException || find(e, MailConnectException.class) != null) {
+            return DeliveryFailure.retryable("cannot connect to the SMTP server " + where + ": "
+                    + rootMessage(e), e);
+        }
+        if (e instanceof SendFailedException sendFailed && sendFailed.getInvalidAddresses() != null
+                && sendFailed.getInvalidAddresses().length > 0 && e.getNextException() == null) {
+            return DeliveryFailure.permanent("invalid recipient address " + sendFailed.getInvalidAddresses()[0]);
+        }
+        Throwable root = root(e);
+        if (root instanceof UnknownHostException) {
+            return DeliveryFailure.retryable("the SMTP host " + smtpHost(where) + " is unknown", e);
+        }
+        if (root instanceof SocketTimeoutException) {
+            return DeliveryFailure.retryable("the SMTP server " + where + " timed out", e);
+        }
+        if (root instanceof IOException) {
+            return DeliveryFailure.retryable("the connection to the SMTP server " + where + " failed: "
+                    + rootMessage(e), e);
+        }
+        return DeliveryFailure.retryable("sending through " + where + " failed: " + MailParser.describe(e), e);
+    }
+
+    private static DeliveryFailure byCode(int code, String reason, Throwable cause) {
+        if (code >= 500 && code < 600) {
+            return DeliveryFailure.permanent(reason);
+        }
+        return DeliveryFailure.retryable(reason, cause);
+    }
+
+    /** An SMTP answer on one line, without the trailing newline Jakarta Mail keeps. */
+    private static String answer(String text) {
+        return text == null ? "" : text.replaceAll("\\s+", " ").strip();
+    }
+
+    private static <T extends Throwable> T find(Throwable e, Class<T> type) {
+        Throwable current = e;
+        for (int depth = 0; current != null && depth < 10; depth++) {
+            if (type.isInstance(current)) {
+                return type.cast(current);
+            }
+            Throwable next = current instanceof MessagingException m && m.getNextException() != null
+                    ? m.getNextException() : current.getCause();
+            current = next == current ? null : next;
+        }
+        return null;
+    }
+
+    private static Throwable root(Throwable e) {
+        Throwable current = e;
+        for (int depth = 0; depth < 10; depth++) {
+            Throwable next = current instanceof MessagingException m && m.getNextException() != null
+                    ? m.getNextException() : current.getCause();
+            if (next == null || next == current) {
+                return current;
+            }
+            current = next;
+        }
+        return current;
+    }
+
+    private static String rootMessage(Throwable e) {
+        return MailParser.describe(root(e));
+    }
+
+    private static String smtpHost(String where) {
+        return where.substring(0, where.lastIndexOf(':'));
+    }
+}

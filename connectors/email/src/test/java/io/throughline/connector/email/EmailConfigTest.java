@@ -1,0 +1,56 @@
+package io.throughline.connector.email;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** The email inbox config: every problem at once, and the defaults. */
+class EmailConfigTest {
+
+    @Test
+    void everyProblemIsListedWithItsField() {
+        assertThat(EmailConfig.problems(new JsonObject().put("address", "nope").put("colour", "red")
+                .put("offlineEmailAfter", "soon")
+                .put("imap", new JsonObject().put("host", "imap example").put("port", 0).put("security", "ssl")
+                        .put("folders", new JsonArray().add("")))
+                .put("smtp", new JsonObject().put("host", "smtp.example.com").put("username", "u"))))
+                .containsExactlyInAnyOrder(
+                        "config.colour: unknown field (known: address, displayName, imap, offlineEmailAfter,"
+                                + " replyDomain, smtp)",
+                        "config.address: must be an email address",
+                        "config.offlineEmailAfter: must be a duration such as 2m or 90s",
+                        "config.imap.host: is required (a host name such as mail.example.com)",
+                        "config.imap.port: must be a port number from 1 to 65535",
+                        "config.imap.security: must be tls, starttls or none",
+                        "config.imap.folders[0]: must be a folder name",
+                        "config.imap.password: is required (or config.imap.oauth2Token for XOAUTH2)",
+                        "config.smtp.password: is required with a username (or config.smtp.oauth2Token)");
+    }
+
+    @Test
+    void defaultsFollowTheSecurity() {
+        EmailConfig config = EmailConfig.of(new JsonObject().put("address", "Help@Example.com")
+                .put("imap", new JsonObject().put("host", "imap.example.com").put("password", "p"))
+                .put("smtp", new JsonObject().put("host", "smtp.example.com").put("security", "starttls")
+                        .put("password", "p")));
+        assertThat(config.address()).isEqualTo("help@example.com");
+        assertThat(config.imap().port()).isEqualTo(993);
+        assertThat(config.imap().security()).isEqualTo(EmailConfig.Security.TLS);
+        assertThat(config.imap().username()).isEqualTo("help@example.com");
+        assertThat(config.imap().folders()).containsExactly("INBOX");
+        assertThat(config.smtp().port()).isEqualTo(587);
+        assertThat(config.smtp().username()).isEqualTo("help@example.com");
+        assertThat(config.offlineEmailAfter()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(config.messageIdDomain()).isEqualTo("example.com");
+        assertThat(config.toString()).doesNotContain("p]").doesNotContain("password");
+    }
+
+    @Test
+    void anInboxWithoutImapIsValid() {
+        assertThat(EmailConfig.problems(new JsonObject().put("address", "sales@example.org")
+                .put("smtp", new JsonObject().put("host", "smtp.example.org")))).isEmpty();
+    }
+}

@@ -1,0 +1,372 @@
+package io.throughline.connector.email;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What each mail of the corpus ({@code src/test/resources/corpus}, written by the team and shaped like real mail)
+ * becomes when parsed. The same corpus goes through the real server in the server's EmailCorpusIT.
+ */
+class MailParserTest {
+
+    static final Path CORPUS = Path.of("src/test/resources/corpus");
+
+    static ParsedMail parse(String name) throws Exception {
+        return MailParser.parse(CORPUS.resolve(name));
+    }
+
+    @Test
+    void gmailNewMessageKeepsTextHtmlAndSender() throws Exception {
+        ParsedMail mail = parse("gmail-new.eml");
+        assertThat(mail.messageId()).isEqualTo("CAJ8q3v=Ux1P5uN0wXg7kB2mQ4ZrT9yDcE_fH6aLpS1oNj2WbVg@mail.gmail.com");
+        assertThat(mail.from()).isEqualTo(new MailAddress("ann.lee@gmail.com", "Ann Lee"));
+        assertThat(mail.subject()).isEqualTo("Order #4711 arrived damaged");
+        assertThat(mail.date()).isEqualTo(Instant.parse("2024-03-12T09:13:55Z"));
+        assertThat(mail.text()).startsWith("Hello,\n\nmy order #4711 arrived today").contains("\n-- \nAnn Lee");
+        assertThat(mail.html()).contains("class=\"gmail_signature\"");
+        assertThat(mail.envelopeTo()).extracting(MailAddress::address).containsExactly("support@acme.test");
+        assertThat(mail.automated()).isNull();
+        assertThat(mail.complete()).isTrue();
+    }
+
+    @Test
+    void gmailReplyCarriesItsThreadingHeadersAndReplyToken() throws Exception {
+        ParsedMail mail = parse("gmail-reply.eml");
+        assertThat(mail.inReplyTo()).isEqualTo("msg-17.5@reply.acme.test");
+        // References is folded over two lines; both ids are read, oldest first.
+        assertThat(mail.references()).containsExactly(
+                "CAJ8q3v=Ux1P5uN0wXg7kB2mQ4ZrT9yDcE_fH6aLpS1oNj2WbVg@mail.gmail.com", "msg-17.5@reply.acme.test");
+        assertThat(mail.to()).extracting(MailAddress::address)
+                .containsExactly("reply+c5k0123456789abcdef0123@reply.acme.test");
+        assertThat(mail.text()).contains("Great, thank you!").contains("> sorry about that.");
+    }
+
+    @Test
+    void outlookReplyWithCrlfLinesAndNoReferencesStillHasInReplyTo() throws Exception {
+        ParsedMail mail = parse("outlook-reply.eml");
+        assertThat(mail.from()).isEqualTo(new MailAddress("jan.kowalski@contoso.example", "Kowalski, Jan"));
+        assertThat(mail.inReplyTo()).isEqualTo("msg-17.5@reply.acme.test");
+        assertThat(mail.references()).isEmpty();
+        assertThat(mail.text()).doesNotContain("\r").contains("________________________________\nFrom: Acme Support");
+        assertThat(mail.html()).contains("border-top:solid #E1E1E1");
+    }
+
+    @Test
+    void outlookWebAnswerWithRewrittenHeadersHasOnlyTheReplyAddress() throws Exception {
+        ParsedMail mail = parse("outlook-web-rewritten.eml");
+        assertThat(mail.inReplyTo()).isNull();
+        assertThat(mail.references()).isEmpty();
+        assertThat(mail.to()).extracting(MailAddress::address)
+                .containsExactly("reply+c5k0123456789abcdef0123@reply.acme.test");
+        assertThat(mail.subject()).isEqualTo("RE: [EXTERNAL] Re: Invoice 2024-118 is missing VAT number");
+        assertThat(mail.text()).startsWith("Writing from my private address");
+    }
+
+    @Test
+    void appleMailReplyQuotesWithBlockquoteCite() throws Exception {
+        ParsedMail mail = parse("apple-mail-reply.eml");
+        assertThat(mail.messageId()).isEqualTo("5E1D2C3B-4A59-4F68-8E77-6D5C4B3A2918@icloud.example");
+        assertThat(mail.references()).containsExactly("msg-16.5@reply.acme.test", "msg-17.5@reply.acme.test");
+        assertThat(mail.html()).contains("<blockquote type=\"cite\">");
+        assertThat(mail.text()).startsWith("Merci! I dropped the parcel");
+    }
+
+    @Test
+    void appleMailInlineImageIsAnInlineAttachmentWithItsContentId() throws Exception {
+        ParsedMail mail = parse("apple-mail-inline-image.eml");
+        assertThat(mail.attachments()).singleElement().satisfies(image -> {
+            assertThat(image.filename()).isEqualTo("scratch.png");
+            assertThat(image.contentType()).isEqualTo("image/png");
+            assertThat(image.contentId()).isEqualTo("0F1E2D3C-4B5A-6978-8796-A5B4C3D2E1F0@home");
+            assertThat(image.inline()).isTrue();
+            assertThat(bytes(image)).startsWith((byte) 0x89, (byte) 'P', (byte) 'N', (byte) 'G');
+        });
+        assertThat(mail.html()).contains("src=\"cid:0F1E2D3C-4B5A-6978-8796-A5B4C3D2E1F0@home\"");
+        assertThat(mail.text()).contains("It is about 5 cm long.");
+    }
+
+    @Test
+    void thunderbirdReplyIsUtf8With8bitTransfer() throws Exception {
+        ParsedMail mail = parse("thunderbird-reply.eml");
+        assertThat(mail.text()).startsWith("Дякую! The serial number is AX-2291-K.");
+        assertThat(mail.html()).contains("class=\"moz-cite-prefix\"").contains("class=\"moz-signature\"");
+    }
+
+    @Test
+    void rfc2231ContinuedFileNameIsDecoded() throws Exception {
+        ParsedMail mail = parse("thunderbird-rfc2231-filename.eml");
+        assertThat(mail.attachments()).singleElement().satisfies(pdf -> {
+            assertThat(pdf.filename()).isEqualTo("Рахунок № 17.pdf");
+            assertThat(pdf.contentType()).isEqualTo("application/pdf");
+            assertThat(new String(bytes(pdf))).startsWith("%PDF-1.4");
+        });
+        assertThat(mail.text()).startsWith("Please find the invoice attached.");
+    }
+
+    @Test
+    void rfc2047FileNameSplitInsideACharacterIsJoinedBeforeDecoding() throws Exception {
+        ParsedMail mail = parse("rfc2047-filename-split.eml");
+        assertThat(mail.attachments()).singleElement()
+                .satisfies(doc -> assertThat(doc.filename()).isEqualTo("Акт приёмки.docx"));
+        assertThat(mail.subject()).isEqualTo("Акт приёмки");
+        assertThat(mail.from().name()).isEqualTo("Анна");
+        assertThat(mail.text()).isEqualTo("Подписанный акт во вложении.\n");
+    }
+
+    @Test
+    void inlineForwardKeepsTheForwardedText() throws Exception {
+        ParsedMail mail = parse("forwarded-inline.eml");
+        assertThat(mail.subject()).startsWith("Fwd:");
+        assertThat(mail.text()).contains("---------- Forwarded message ---------").contains("Total: 89.00 EUR");
+        assertThat(mail.attachments()).isEmpty();
+    }
+
+    @Test
+    void forwardAsAttachmentIsKeptAsEmlAndItsTextShown() throws Exception {
+        ParsedMail mail = parse("forwarded-as-attachment.eml");
+        assertThat(mail.attachments()).singleElement().satisfies(eml -> {
+            assertThat(eml.filename()).isEqualTo("Your delivery was left at my door.eml");
+            assertThat(eml.contentType()).isEqualTo("message/rfc822");
+            assertThat(new String(bytes(eml))).contains("Message-ID: <inner-original-42@web.example>");
+        });
+        assertThat(mail.forwarded()).containsExactly(
+                "Lisa Weber <lisa.weber@web.example>: Your delivery was left at my door");
+        assertThat(mail.text()).contains("the Acme courier left your parcel at my door again");
+    }
+
+    @Test
+    void htmlOnlyMailGetsAPlainTextRendering() throws Exception {
+        ParsedMail mail = parse("html-only.eml");
+        assertThat(mail.html()).contains("<script>");
+        assertThat(mail.text()).startsWith("Wholesale inquiry\n\nWe would like to order 200 lamps for our shops.")
+                .contains("- Model: Aurora\n- Colour: white").doesNotContain("alert").doesNotContain("Georgia");
+    }
+
+    @Test
+    void gmailInlineImageAndAttachmentAreToldApart() throws Exception {
+        ParsedMail mail = parse("gmail-inline-image.eml");
+        assertThat(mail.attachments()).hasSize(2);
+        MailAttachment inline = mail.attachments().get(0);
+        MailAttachment receipt = mail.attachments().get(1);
+        assertThat(inline.filename()).isEqualTo("crack.png");
+        assertThat(inline.contentId()).isEqualTo("ii_ltz1abcd0");
+        assertThat(inline.inline()).isTrue();
+        assertThat(receipt.filename()).isEqualTo("receipt.png");
+        assertThat(receipt.inline()).isFalse();
+        assertThat(mail.text()).isEqualTo("Here it is:\n[image: crack.png]\nAnd the receipt is attached.\n");
+    }
+
+    @Test
+    void windows1251BodyAndEncodedWordsAreDecoded() throws Exception {
+        ParsedMail mail = parse("windows-1251.eml");
+        assertThat(mail.subject()).isEqualTo("Нет инструкции к заказу №3390");
+        assertThat(mail.from().name()).isEqualTo("Игорь Петров");
+        assertThat(mail.text()).startsWith("Здравствуйте!\n\nЗаказ №3390 пришёл без инструкции.");
+    }
+
+    @Test
+    void koi8rBodyAndQuotedPrintableSubjectAreDecoded() throws Exception {
+        ParsedMail mail = parse("koi8-r.eml");
+        assertThat(mail.subject()).isEqualTo("Оплата счёта 77-14");
+        assertThat(mail.text()).contains("Счёт 77-14 оплачен вчера");
+    }
+
+    @Test
+    void koi8uKeepsTheUkrainianLetters() throws Exception {
+        ParsedMail mail = parse("koi8-u.eml");
+        assertThat(mail.subject()).isEqualTo("Обмін куртки");
+        assertThat(mail.from().name()).isEqualTo("Євген Ґонта");
+        assertThat(mail.text()).contains("Їжак").contains("ґудзик").contains("Євген");
+    }
+
+    @Test
+    void raw8bitWindows1251HeadersAreRedecodedFromLatin1() throws Exception {
+        ParsedMail mail = parse("raw-8bit-headers-cp1251.eml");
+        assertThat(mail.subject()).isEqualTo("Возврат товара по заказу 1205");
+        assertThat(mail.from()).isEqualTo(new MailAddress("sveta@old.example", "Светлана Иванова"));
+        assertThat(mail.text()).startsWith("Хочу вернуть стул");
+    }
+
+    @Test
+    void raw8bitKoi8HeadersAndAnUndeclaredBodyCharsetAreDetected() throws Exception {
+        ParsedMail mail = parse("raw-8bit-headers-koi8r-undeclared.eml");
+        assertThat(mail.subject()).isEqualTo("Где мой заказ?");
+        assertThat(mail.from().name()).isEqualTo("Пётр Сидоров");
+        assertThat(mail.text()).startsWith("Заказ оформлен две недели назад");
+    }
+
+    @Test
+    void raw8bitUtf8HeadersAreReadAsUtf8() throws Exception {
+        ParsedMail mail = parse("raw-8bit-headers-utf8.eml");
+        assertThat(mail.subject()).isEqualTo("Lieferung für Zoë – falsche Farbe");
+        assertThat(mail.from().name()).isEqualTo("Zoë Müller");
+        assertThat(mail.text()).contains("grün statt weiß");
+    }
+
+    @Test
+    void iso88592QuotedPrintableAndASubjectSplitIntoTwoWords() throws Exception {
+        ParsedMail mail = parse("iso-8859-2.eml");
+        assertThat(mail.subject()).isEqualTo("Zamówienie 8812 - uszkodzone");
+        assertThat(mail.from().name()).isEqualTo("Łukasz Wójcik");
+        assertThat(mail.text()).contains("dotarło uszkodzone").contains("pieniędzy");
+    }
+
+    @Test
+    void iso88591StaysLatin1() throws Exception {
+        ParsedMail mail = parse("iso-8859-1.eml");
+        assertThat(mail.subject()).isEqualTo("Facture non reçue");
+        assertThat(mail.text()).contains("n'a pas été envoyée").endsWith("François\n");
+    }
+
+    @Test
+    void postfixDsnNamesTheFailedMessageAndTheReason() throws Exception {
+        ParsedMail mail = parse("dsn-bounce-postfix.eml");
+        assertThat(mail.bounce()).isNotNull();
+        assertThat(mail.bounce().failed()).isTrue();
+        assertThat(mail.bounce().originalMessageId()).isEqualTo("msg-17.5@reply.acme.test");
+        assertThat(mail.bounce().status()).isEqualTo("5.1.1");
+        assertThat(mail.bounce().reason()).isEqualTo("550 5.1.1 <nobody@example.com>: Recipient address rejected:"
+                + " User unknown in virtual mailbox table");
+        assertThat(mail.automated()).isNotNull();
+    }
+
+    @Test
+    void exchangeNdrWithOnlyReturnedHeadersStillNamesTheMessage() throws Exception {
+        ParsedMail mail = parse("dsn-bounce-exchange.eml");
+        assertThat(mail.bounce().originalMessageId()).isEqualTo("msg-17.5@reply.acme.test");
+        assertThat(mail.bounce().recipient()).isEqualTo("jan.kowalski@contoso.example");
+        assertThat(mail.bounce().reason()).startsWith("550 5.1.10 RESOLVER.ADR.RecipientNotFound");
+    }
+
+    @Test
+    void plainTextBounceWithoutDsnIsRecognisedByTheQuotedMessageId() throws Exception {
+        ParsedMail mail = parse("bounce-plain-qmail.eml");
+        assertThat(mail.bounce()).isNotNull();
+        assertThat(mail.bounce().originalMessageId()).isEqualTo("msg-17.5@reply.acme.test");
+        assertThat(mail.bounce().reason()).isEqualTo("552 5.2.2 mailbox full");
+    }
+
+    @Test
+    void delayedDsnIsNotAFailure() throws Exception {
+        ParsedMail mail = parse("dsn-delayed.eml");
+        assertThat(mail.bounce().action()).isEqualTo("delayed");
+        assertThat(mail.bounce().failed()).isFalse();
+        assertThat(mail.bounce().delivered()).isFalse();
+        assertThat(mail.automated()).isNotNull();
+    }
+
+    @Test
+    void exchangeOutOfOfficeIsAutomated() throws Exception {
+        ParsedMail mail = parse("out-of-office-exchange.eml");
+        assertThat(mail.automated()).isEqualTo("Auto-Submitted: auto-replied");
+        assertThat(mail.bounce()).isNull();
+    }
+
+    @Test
+    void gmailVacationResponderIsAutomated() throws Exception {
+        assertThat(parse("vacation-gmail.eml").automated()).isEqualTo("Auto-Submitted: auto-replied");
+    }
+
+    @Test
+    void autoresponderWithOnlyARussianSubjectIsAutomated() throws Exception {
+        ParsedMail mail = parse("autoreply-subject-only-ru.eml");
+        assertThat(mail.subject()).isEqualTo("Автоответ: Re: Заказ №3390");
+        assertThat(mail.automated()).isEqualTo("auto-reply subject");
+    }
+
+    @Test
+    void mailingListIsBulk() throws Exception {
+        assertThat(parse("mailing-list.eml").automated()).isEqualTo("Precedence: list");
+    }
+
+    @Test
+    void contactFormMailIsThePersonsNotAutomated() throws Exception {
+        ParsedMail mail = parse("contact-form-reply-to.eml");
+        assertThat(mail.automated()).isNull();
+        assertThat(mail.replyTo()).containsExactly(new MailAddress("karin.berg@post.example", "Karin Berg"));
+    }
+
+    @Test
+    void multipartWithoutBoundaryIsReportedAndItsTextKept() throws Exception {
+        ParsedMail mail = parse("malformed-no-boundary.eml");
+        assertThat(mail.complete()).isFalse();
+        assertThat(mail.problems()).singleElement().asString().contains("boundary");
+        assertThat(mail.text()).contains("Hello, is order 6001 shipped yet?");
+    }
+
+    @Test
+    void corruptBase64FailsOnlyWhenTheAttachmentIsRead() throws Exception {
+        ParsedMail mail = parse("malformed-bad-base64.eml");
+        assertThat(mail.text()).isEqualTo("The delivery note is attached.\n");
+        MailAttachment pdf = mail.attachments().getFirst();
+        assertThat(pdf.filename()).isEqualTo("note.pdf");
+        assertThatThrownBy(() -> bytes(pdf)).isInstanceOf(IOException.class);
+    }
+
+    @Test
+    void unclosedMultipartIsReadAsFarAsItGoes() throws Exception {
+        ParsedMail mail = parse("malformed-unclosed-multipart.eml");
+        assertThat(mail.complete()).isTrue();
+        assertThat(mail.text()).startsWith("The box had no screws");
+        assertThat(mail.html()).contains("<p>Hana</p>");
+    }
+
+    @Test
+    void missingFromAndBrokenHeadersStillParse() throws Exception {
+        ParsedMail mail = parse("malformed-headers.eml");
+        assertThat(mail.from()).isNull();
+        assertThat(mail.date()).isNull();
+        assertThat(mail.messageId()).isEqualTo("no-from-1@printer.invalid");
+        assertThat(mail.text()).isEqualTo("Scan from device 5 – page 1 of 1\n");
+    }
+
+    @Test
+    void mailWithoutMessageIdHasNone() throws Exception {
+        ParsedMail mail = parse("no-message-id.eml");
+        assertThat(mail.messageId()).isNull();
+        assertThat(mail.from()).isEqualTo(new MailAddress("backup-script@server.example", "Backup Job"));
+    }
+
+    @Test
+    void calendarInviteInAlternativeBecomesAnIcsFile() throws Exception {
+        ParsedMail mail = parse("calendar-invite.eml");
+        assertThat(mail.text()).isEqualTo("Can your technician come on Monday at 10:00?\n");
+        assertThat(mail.attachments()).singleElement().satisfies(ics -> {
+            assertThat(ics.filename()).isEqualTo("invite.ics");
+            assertThat(ics.contentType()).isEqualTo("text/calendar");
+        });
+    }
+
+    @Test
+    void smimeSignedMailShowsTheSignedText() throws Exception {
+        ParsedMail mail = parse("smime-signed.eml");
+        assertThat(mail.text()).startsWith("We order 12 examination lamps");
+        assertThat(mail.attachments()).isEmpty();
+    }
+
+    @Test
+    void dmarcFailureMarksTheSenderAsUnverified() throws Exception {
+        assertThat(parse("dmarc-fail-spoof.eml").senderAuthFailed()).isTrue();
+        assertThat(parse("gmail-new.eml").senderAuthFailed()).isFalse();
+    }
+
+    @Test
+    void yandexReplyInRussian() throws Exception {
+        ParsedMail mail = parse("yandex-reply-ru.eml");
+        assertThat(mail.from().name()).isEqualTo("Игорь Петров");
+        assertThat(mail.subject()).isEqualTo("Re: Нет инструкции к заказу №3390");
+        assertThat(mail.text()).startsWith("Спасибо, инструкцию получил.");
+    }
+
+    static byte[] bytes(MailAttachment attachment) throws Exception {
+        try (InputStream in = attachment.content().open()) {
+            return in.readAllBytes();
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package io.throughline.connector.email;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.throughline.connector.IdentityKind;
+import io.throughline.connector.OutboundMessage;
+import io.throughline.connector.Recipient;
+import io.throughline.connector.ReplyThread;
+import io.throughline.connector.TranscriptLine;
+import io.vertx.core.json.JsonObject;
+import jakarta.mail.internet.InternetAddress;
+import jakarta.mail.internet.MimeMessage;
+import jakarta.mail.internet.MimeMultipart;
+import java.io.ByteArrayOutputStream;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The email a reply becomes: headers that thread it, and its body. */
+class ReplyMailTest {
+
+    private static final EmailConfig CONFIG = EmailConfig.of(new JsonObject()
+            .put("address", "Support@Acme.test").put("displayName", "Acme Support").put("replyDomain", "reply.acme.test")
+            .put("smtp", new JsonObject().put("host", "smtp.acme.test")));
+
+    private static OutboundMessage reply(String subject, List<String> references, List<TranscriptLine> transcript) {
+        return new OutboundMessage(5, 17, 3, new Recipient(IdentityKind.EMAIL, "ann@example.com", "Ann Lee"), "Bob",
+                "Hello Ann,\n\nsee https://acme.test/track?id=1.\n", null, List.of(),
+                new ReplyThread("c3kabcdefabcdefabcdefab", "Лампа <разбита>", "CAold-2@mail.gmail.com",
+                        new JsonObject(), references), transcript);
+    }
+
+    @Test
+    void threadingHeadersAndFromAreSet() throws Exception {
+        MimeMessage mail = ReplyMail.build(MailParser.PARSING, reply("x", List.of("CAold-1@mail.gmail.com",
+                "CAold-2@mail.gmail.com", "msg-9.3@reply.acme.test"), List.of()), CONFIG);
+        assertThat(mail.getMessageID()).isEqualTo("<msg-17.3@reply.acme.test>");
+        assertThat(mail.getHeader("In-Reply-To", null)).isEqualTo("<CAold-2@mail.gmail.com>");
+        assertThat(mail.getHeader("References", " ").replaceAll("\\s+", " "))
+                .isEqualTo("<CAold-1@mail.gmail.com> <msg-9.3@reply.acme.test> <CAold-2@mail.gmail.com>");
+        assertThat(((InternetAddress) mail.getReplyTo()[0]).getAddress())
+                .isEqualTo("reply+c3kabcdefabcdefabcdefab@reply.acme.test");
+        InternetAddress from = (InternetAddress) mail.getFrom()[0];
+        assertThat(from.getAddress()).isEqualTo("support@acme.test");
+        assertThat(from.getPersonal()).isEqualTo("Bob via Acme Support");
+        assertThat(mail.getSubject()).isEqualTo("Re: Лампа <разбита>");
+    }
+
+    @Test
+    void theMessageIdSurvivesSerialisation() throws Exception {
+        MimeMessage mail = ReplyMail.build(MailParser.PARSING, reply("x", List.of(), List.of()), CONFIG);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        mail.writeTo(out);
+        assertThat(out.toString()).contains("Message-ID: <msg-17.3@reply.acme.test>");
+    }
+
+    @Test
+    void bodyIsTextAndHtmlWithLinksAndEscaping() throws Exception {
+        MimeMessage mail = ReplyMail.build(MailParser.PARSING, reply("x", List.of(), List.of()), CONFIG);
+        MimeMultipart body = (MimeMultipart) mail.getContent();
+        assertThat(body.getContentType()).startsWith("multipart/alternative");
+        assertThat((String) body.getBodyPart(0).getContent()).isEqualTo(
+                "Hello Ann,\n\nsee https://acme.test/track?id=1.\n");
+        assertThat((String) body.getBodyPart(1).getContent()).contains(
+                "<a href=\"https://acme.test/track?id=1\">https://acme.test/track?id=1</a>.");
+    }
+
+    @Test
+    void aFallbackCarriesTheChatTheCustomerMissed() {
+        OutboundMessage fallback = reply("x", List.of(), List.of(
+                new TranscriptLine(null, true, "Do you ship <to> Spain?", Instant.parse("2024-03-12T10:00:00Z")),
+                new TranscriptLine("Bob", false, "Checking.", Instant.parse("2024-03-12T10:01:00Z"))));
+        assertThat(ReplyMail.plainText(fallback)).contains("---- Earlier in your conversation ----")
+                .contains("You, 12 Mar 2024, 10:00 UTC:\nDo you ship <to> Spain?")
+                .contains("Bob, 12 Mar 2024, 10:01 UTC:\nChecking.");
+        assertThat(ReplyMail.html(fallback)).contains("Do you ship &lt;to&gt; Spain?");
+    }
+
+    @Test
+    void withoutASubjectOrReplyDomainTheMailStillGoesOut() throws Exception {
+        EmailConfig plain = EmailConfig.of(new JsonObject().put("address", "help@acme.test")
+                .put("smtp", new JsonObject().put("host", "smtp.acme.test")));
+        OutboundMessage message = new OutboundMessage(1, 2, 3, new Recipient(IdentityKind.EMAIL, "a@b.test", null),
+                null, "Hi", null, List.of(), ReplyThread.NONE);
+        MimeMessage mail = ReplyMail.build(MailParser.PARSING, message, plain);
+        assertThat(mail.getSubject()).isEqualTo("Message from help@acme.test");
+        assertThat(mail.getReplyTo()[0].toString()).isEqualTo("help@acme.test");
+        assertThat(mail.getMessageID()).isEqualTo("<msg-2.3@acme.test>");
+        assertThat(((InternetAddress) mail.getFrom()[0]).getPersonal()).isNull();
+    }
+}

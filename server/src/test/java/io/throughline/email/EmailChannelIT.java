@@ -1,0 +1,301 @@
+package io.throughline.email;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.throughline.testing.ApiClient;
+import io.throughline.testing.MailServer;
+import io.throughline.testing.TestServer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import jakarta.mail.Flags;
+import jakarta.mail.Message;
+import jakarta.mail.internet.InternetAddress;
+import jakarta.mail.internet.MimeMessage;
+import jakarta.mail.internet.MimeMultipart;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The email channel end to end: GreenMail's IMAP (IDLE) and SMTP against the real server. */
+class EmailChannelIT {
+
+    private static final String SUPPORT = "support@acme.test";
+    private static final String CUSTOMER = "ann@example.com";
+    private static final String CUSTOMER_OTHER = "ann.private@example.org";
+
+    private static TestServer server;
+    private static MailServer mail;
+    private static ApiClient admin;
+    private static long inboxId;
+
+    @BeforeAll
+    static void start() {
+        mail = MailServer.start().user(SUPPORT).user(CUSTOMER).user(CUSTOMER_OTHER);
+        server = TestServer.start();
+        admin = server.admin();
+        inboxId = admin.post("/api/v1/inboxes", new JsonObject().put("kind", "email").put("name", "Support")
+                .put("config", mail.inboxConfig(SUPPORT, "Acme Support", "reply.acme.test"))).expect(201).json()
+                .getLong("id");
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+        mail.close();
+    }
+
+    @Test
+    void customerMailBecomesAConversationAndTheReplyThreadsInTheirClient() throws Exception {
+        MimeMessage first = mail.compose("<CAF=first-42@mail.example.com>");
+        first.setFrom(new InternetAddress(CUSTOMER, "Ann Lee"));
+        first.setRecipients(Message.RecipientType.TO, SUPPORT);
+        first.setSubject("Order 42 is late");
+        first.setText("Hello, my order 42 has not arrived yet.\n\nAnn");
+        first.saveChanges();
+        String firstId = first.getMessageID();
+        mail.send(first);
+
+        JsonObject conversation = await().atMost(Duration.ofSeconds(20)).until(() -> conversationWith("order 42"),
+                c -> c != null);
+        long conversationId = conversation.getLong("id");
+        JsonObject inbound = messages(conversationId).getJsonObject(0);
+        assertThat(inbound.getString("channel")).isEqualTo("email");
+        assertThat(inbound.getString("subject")).isEqualTo("Order 42 is late");
+        assertThat(inbound.getString("body")).contains("has not arrived yet");
+        assertThat(inbound.getJsonObject("threading").getString("reason")).isEqualTo("new");
+        assertThat(inbound.getString("externalId")).isEqualTo(firstId.substring(1, firstId.length() - 1));
+
+        JsonObject reply = admin.post("/api/v1/conversations/" + conversationId + "/messages",
+                new JsonObject().put("body", "Sorry Ann, it ships today.\nTracking: https://track.example/42"))
+                .expect(201).json();
+        MimeMessage received = await().atMost(Duration.ofSeconds(20)).until(() -> mail.inbox(CUSTOMER),
+                list -> !list.isEmpty()).getFirst();
+        assertThat(received.getSubject()).isEqualTo("Re: Order 42 is late");
+        InternetAddress from = (InternetAddress) received.getFrom()[0];
+        assertThat(from.getAddress()).isEqualTo(SUPPORT);
+        assertThat(from.getPersonal()).isEqualTo("Admin via Acme Support");
+        assertThat(received.getMessageID()).isEqualTo("<msg-" + reply.getLong("id") + "." + conversationId
+                + "@reply.acme.test>");
+        assertThat(received.getHeader("In-Reply-To", null)).isEqualTo(firstId);
+        assertThat(received.getHeader("References", null)).contains(firstId);
+        String replyTo = ((InternetAddress) received.getReplyTo()[0]).getAddress();
+        assertThat(replyTo).matches("reply\\+c" + conversationId + "k[0-9a-f]{20}@reply\\.acme\\.test");
+        MimeMultipart body = (MimeMultipart) received.getContent();
+        assertThat(body.getContentType()).startsWith("multipart/alternative");
+        assertThat((String) body.getBodyPart(0).getContent()).contains("it ships today");
+        assertThat((String) body.getBodyPart(1).getContent()).contains("<a href=\"https://track.example/42\">");
+        await().atMost(Duration.ofSeconds(10)).until(() -> "sent".equals(messages(conversationId)
+                .getJsonObject(1).getJsonObject("delivery").getString("status")));
+
+        // Outlook-style answer from the customer's other address: new headers, no In-Reply-To or References,
+        // only the reply token in the address they answered to.
+        MimeMessage outlook = mail.compose("<AM0PR01MB-outlook-1@eurprd01.prod.outlook.com>");
+        outlook.setFrom(new InternetAddress(CUSTOMER_OTHER, "Ann Lee"));
+        outlook.setRecipients(Message.RecipientType.TO, replyTo);
+        outlook.setSubject("RE: Order 42 is late");
+        outlook.setText("Thanks! Please send it to my office instead.");
+        mail.send(outlook, SUPPORT);
+        JsonObject answer = await().atMost(Duration.ofSeconds(20)).until(() -> messages(conversationId),
+                list -> list.size() == 3).getJsonObject(2);
+        assertThat(answer.getJsonObject("threading").getString("reason")).isEqualTo("reply_token");
+        assertThat(flags(answer)).contains("unverified_sender");
+
+        // A plain answer from the first address, threaded by In-Reply-To only.
+        MimeMessage plain = mail.compose("<plain-answer-1@example.com>");
+        plain.setFrom(new InternetAddress(CUSTOMER));
+        plain.setRecipients(Message.RecipientType.TO, SUPPORT);
+        plain.setSubject("totally different subject");
+        plain.setHeader("In-Reply-To", received.getMessageID());
+        plain.setText("One more thing.");
+        mail.send(plain);
+        JsonObject byHeader = await().atMost(Duration.ofSeconds(20)).until(() -> messages(conversationId),
+                list -> list.size() == 4).getJsonObject(3);
+        assertThat(byHeader.getJsonObject("threading").getString("reason")).isEqualTo("in_reply_to");
+        assertThat(flags(byHeader)).doesNotContain("unverified_sender");
+        assertThat(admin.get("/api/v1/conversations").json().getJsonArray("conversations")).hasSize(1);
+    }
+
+    @Test
+    void aWronglyThreadedMessageMovesToItsSendersOwnConversation() throws Exception {
+        String colleague = "bob.colleague@example.net";
+        MimeMessage start = mail.compose("<move-start@example.com>");
+        start.setFrom(new InternetAddress("carla@example.com", "Carla"));
+        start.setRecipients(Message.RecipientType.TO, SUPPORT);
+        start.setSubject("Broken hinge");
+        start.setText("The hinge on my cabinet broke.");
+        mail.send(start);
+        JsonObject first = await().atMost(Duration.ofSeconds(20)).until(() -> conversationWith("hinge on my"),
+                c -> c != null);
+        long carla = first.getLong("id");
+        // Carla's colleague answers in the thread she forwarded him: headers point at Carla's conversation.
+        MimeMessage forwarded = mail.compose("<move-colleague@example.net>");
+        forwarded.setFrom(new InternetAddress(colleague, "Bob Colleague"));
+        forwarded.setRecipients(Message.RecipientType.TO, SUPPORT);
+        forwarded.setSubject("Re: Broken hinge");
+        forwarded.setHeader("In-Reply-To", "<move-start@example.com>");
+        forwarded.setText("I have the same problem with my own order 7781.");
+        mail.send(forwarded);
+        JsonObject wrong = await().atMost(Duration.ofSeconds(20)).until(() -> messages(carla),
+                list -> list.size() == 2).getJsonObject(1);
+        assertThat(flags(wrong)).contains("unverified_sender");
+        long carlaContact = admin.get("/api/v1/conversations/" + carla).json().getLong("contactId");
+        assertThat(identities(carlaContact)).contains("email:" + colleague + ":claimed");
+
+        JsonObject moved = admin.post("/api/v1/messages/" + wrong.getLong("id") + "/move", new JsonObject())
+                .expect(200).json();
+        long bobConversation = moved.getLong("conversationId");
+        assertThat(bobConversation).isNotEqualTo(carla);
+        assertThat(moved.getBoolean("contactCreated")).isTrue();
+        JsonObject message = moved.getJsonObject("message");
+        assertThat(message.getJsonObject("threading").getString("reason")).isEqualTo("moved");
+        assertThat(message.getJsonObject("threading").getJsonObject("previous").getString("reason"))
+                .isEqualTo("in_reply_to");
+        assertThat(flags(message)).doesNotContain("unverified_sender");
+        assertThat(messages(carla)).hasSize(1);
+        assertThat(identities(carlaContact)).noneMatch(i -> i.contains(colleague));
+        assertThat(identities(moved.getLong("contactId"))).containsExactly("email:" + colleague + ":proven");
+        assertThat(admin.get("/api/v1/contacts/" + moved.getLong("contactId")).json().getString("name"))
+                .isEqualTo("Bob Colleague");
+
+        // From now on Bob's own mail threads to his own conversation by sender.
+        MimeMessage next = mail.compose("<move-next@example.net>");
+        next.setFrom(new InternetAddress(colleague));
+        next.setRecipients(Message.RecipientType.TO, SUPPORT);
+        next.setSubject("Order 7781");
+        next.setText("Any news on order 7781?");
+        mail.send(next);
+        JsonObject followUp = await().atMost(Duration.ofSeconds(20)).until(() -> messages(bobConversation),
+                list -> list.size() == 2).getJsonObject(1);
+        assertThat(followUp.getJsonObject("threading").getString("reason")).isEqualTo("sender");
+        admin.post("/api/v1/messages/" + followUp.getLong("id") + "/move", new JsonObject()
+                .put("contactId", moved.getLong("contactId"))).expect(400);
+        admin.post("/api/v1/messages/999999/move", new JsonObject()).expect(404);
+    }
+
+    @Test
+    void aBounceOfMailSentOutsideThroughlineStaysReadableAsAnAutomatedMessage() throws Exception {
+        byte[] dsn = Files.readAllBytes(Path.of(EmailChannelIT.class
+                .getResource("/email-corpus/dsn-bounce-postfix.eml").toURI()));
+        String text = new String(dsn, StandardCharsets.ISO_8859_1).replace("msg-17.5@reply.acme.test",
+                "written-in-webmail-1@acme.test").replace("20240402100005.4F2A1C0D3E@mx.acme.test", "foreign-dsn-1@mx");
+        mail.append(SUPPORT, "INBOX", text.getBytes(StandardCharsets.ISO_8859_1), null);
+        JsonObject conversation = await().atMost(Duration.ofSeconds(20))
+                .until(() -> conversationWith("this is the mail system"), c -> c != null);
+        JsonObject bounce = messages(conversation.getLong("id")).getJsonObject(0);
+        assertThat(bounce.getString("externalId")).isEqualTo("foreign-dsn-1@mx");
+        assertThat(flags(bounce)).contains("automated");
+        assertThat(bounce.getJsonObject("metadata").getJsonObject("email").getJsonObject("deliveryStatus")
+                .getString("reason")).startsWith("550 5.1.1 <nobody@example.com>");
+    }
+
+    @Test
+    void mailAlreadyReadInAnotherClientIsStillImported() {
+        byte[] raw = ("From: Dana <dana@example.com>\r\nTo: " + SUPPORT + "\r\nSubject: read elsewhere\r\n"
+                + "Message-ID: <seen-1@example.com>\r\n\r\nA colleague opened this in Thunderbird first.\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+        mail.append(SUPPORT, "INBOX", raw, new Flags(Flags.Flag.SEEN));
+        JsonObject conversation = await().atMost(Duration.ofSeconds(20))
+                .until(() -> conversationWith("a colleague opened"), c -> c != null);
+        assertThat(messages(conversation.getLong("id")).getJsonObject(0).getString("externalId"))
+                .isEqualTo("seen-1@example.com");
+    }
+
+    @Test
+    void mailFromABlockedContactNeverReachesAgentsAndDoesNotStopTheMailbox() throws Exception {
+        MimeMessage first = mail.compose("<spam-1@spammer.example>");
+        first.setFrom(new InternetAddress("spammer@spammer.example"));
+        first.setRecipients(Message.RecipientType.TO, SUPPORT);
+        first.setSubject("Cheap watches");
+        first.setText("Buy cheap watches now");
+        mail.send(first);
+        JsonObject spam = await().atMost(Duration.ofSeconds(20)).until(() -> conversationWith("cheap watches"),
+                c -> c != null);
+        server.throughline().database().sql().update("UPDATE contacts SET blocked = true WHERE id = $1",
+                spam.getLong("contactId"));
+        MimeMessage again = mail.compose("<spam-2@spammer.example>");
+        again.setFrom(new InternetAddress("spammer@spammer.example"));
+        again.setRecipients(Message.RecipientType.TO, SUPPORT);
+        again.setSubject("Cheap watches again");
+        again.setText("Buy more cheap watches");
+        mail.send(again);
+        MimeMessage after = mail.compose("<after-spam@example.com>");
+        after.setFrom(new InternetAddress("erin@example.com"));
+        after.setRecipients(Message.RecipientType.TO, SUPPORT);
+        after.setSubject("Real question");
+        after.setText("Do you ship to Norway?");
+        mail.send(after);
+        await().atMost(Duration.ofSeconds(20)).until(() -> conversationWith("ship to norway"), c -> c != null);
+        assertThat(messages(spam.getLong("id"))).hasSize(1);
+    }
+
+    @Test
+    void testConnectionChecksImapAndSmtpAndSaysWhatFailed() {
+        JsonObject ok = admin.post("/api/v1/inboxes/" + inboxId + "/test", null).expect(200).json();
+        assertThat(ok.getBoolean("ok")).isTrue();
+        assertThat(ok.getJsonArray("checks").stream().map(c -> ((JsonObject) c).getString("step")).toList())
+                .containsExactly("imap connect", "imap login", "imap folder INBOX", "imap idle", "smtp connect",
+                        "smtp login");
+        JsonObject candidate = mail.inboxConfig(SUPPORT, "Acme Support", "reply.acme.test");
+        candidate.getJsonObject("imap").put("password", "wrong-password").put("folders", new JsonArray()
+                .add("INBOX"));
+        candidate.getJsonObject("smtp").put("port", 1);
+        JsonObject failed = admin.post("/api/v1/inboxes/" + inboxId + "/test", new JsonObject()
+                .put("config", candidate)).expect(200).json();
+        assertThat(failed.getBoolean("ok")).isFalse();
+        JsonArray checks = failed.getJsonArray("checks");
+        assertThat(checks.getJsonObject(1).getString("step")).isEqualTo("imap login");
+        assertThat(checks.getJsonObject(1).getBoolean("ok")).isFalse();
+        assertThat(checks.getJsonObject(1).getString("detail")).contains("refused the login of " + SUPPORT);
+        JsonObject smtp = checks.getJsonObject(checks.size() - 1);
+        assertThat(smtp.getString("step")).isEqualTo("smtp connect");
+        assertThat(smtp.getString("detail")).contains("was refused");
+    }
+
+    @Test
+    void anInvalidConfigListsEveryProblemAndSecretsAreNeverShown() {
+        JsonObject problem = admin.post("/api/v1/inboxes", new JsonObject().put("kind", "email").put("name", "Bad")
+                .put("config", new JsonObject().put("address", "not-an-address")
+                        .put("imap", new JsonObject().put("port", 99999).put("security", "ssl"))
+                        .put("replyDomain", "no domain"))).expect(400).json();
+        List<String> fields = problem.getJsonArray("errors").stream()
+                .map(e -> ((JsonObject) e).getString("field")).toList();
+        assertThat(fields).contains("config.address", "config.imap.host", "config.imap.port",
+                "config.imap.security", "config.imap.password", "config.replyDomain", "config.smtp");
+        JsonObject stored = admin.get("/api/v1/inboxes/" + inboxId).expect(200).json().getJsonObject("config");
+        assertThat(stored.getJsonObject("imap").getString("password")).isEqualTo("********");
+        assertThat(stored.getJsonObject("smtp").getString("password")).isEqualTo("********");
+    }
+
+    private static List<String> identities(long contactId) {
+        return admin.get("/api/v1/contacts/" + contactId).expect(200).json().getJsonArray("identities").stream()
+                .map(i -> (JsonObject) i).map(i -> i.getString("kind") + ":" + i.getString("value") + ":"
+                        + (i.getBoolean("proven") ? "proven" : "claimed")).toList();
+    }
+
+    private static JsonObject conversationWith(String text) {
+        JsonArray list = admin.get("/api/v1/conversations").expect(200).json().getJsonArray("conversations");
+        for (int i = 0; i < list.size(); i++) {
+            JsonObject c = list.getJsonObject(i);
+            JsonObject last = c.getJsonObject("lastMessage");
+            if (last != null && last.getString("preview", "").toLowerCase().contains(text)) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    private static JsonArray messages(long conversationId) {
+        return admin.get("/api/v1/conversations/" + conversationId + "/messages").expect(200).json()
+                .getJsonArray("messages");
+    }
+
+    private static List<String> flags(JsonObject message) {
+        return message.getJsonArray("flags").stream().map(String::valueOf).toList();
+    }
+}

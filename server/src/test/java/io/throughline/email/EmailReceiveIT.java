@@ -1,0 +1,185 @@
+package io.throughline.email;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.throughline.testing.ApiClient;
+import io.throughline.testing.MailServer;
+import io.throughline.testing.TestPostgres;
+import io.throughline.testing.TestServer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Receiving survives what mailboxes and servers do: a restart in the middle of a backlog loses and duplicates
+ * nothing, a changed UIDVALIDITY is read again without duplicates, and only one node polls a mailbox at a time,
+ * with another taking over when it stops.
+ */
+class EmailReceiveIT {
+
+    private static final String SUPPORT = "support@acme.test";
+
+    @Test
+    void aRestartInTheMiddleOfABacklogLosesAndDuplicatesNothing() {
+        try (MailServer mail = MailServer.start().user(SUPPORT)) {
+            String database = TestPostgres.newDatabase();
+            Path data = TestServer.tempDir();
+            int total = 150;
+            TestServer first = TestServer.startOn(database, data, Map.of());
+            createInbox(first.admin(), mail, "INBOX");
+            List<byte[]> backlog = new ArrayList<>();
+            for (int i = 0; i < total; i++) {
+                backlog.add(mail(i, "backlog"));
+            }
+            mail.append(SUPPORT, "INBOX", backlog, null);
+            await().atMost(Duration.ofSeconds(30)).until(() -> inboundCount(first) >= 5);
+            long beforeStop = inboundCount(first);
+            first.close();
+            assertThat(beforeStop).as("stopped in the middle of the backlog").isLessThan(total);
+
+            try (TestServer second = TestServer.startOn(database, data, Map.of())) {
+                await().atMost(Duration.ofSeconds(60)).until(() -> inboundCount(second) == total);
+                var counts = second.throughline().database().sql().single("""
+                        SELECT count(DISTINCT external_id) AS ids, count(*) AS rows FROM messages
+                        WHERE kind = 'in'""");
+                assertThat(counts.getLong("rows")).isEqualTo(total);
+                assertThat(counts.getLong("ids")).isEqualTo(total);
+                // The checkpoint follows the commits it covers.
+                await().atMost(Duration.ofSeconds(10)).until(() -> checkpoint(second, "imap:INBOX")
+                        .getLong("lastUid") == total);
+            }
+        }
+    }
+
+    @Test
+    void aChangedUidValidityIsReadAgainWithoutDuplicates() {
+        try (MailServer mail = MailServer.start().user(SUPPORT); TestServer server = TestServer.start()) {
+            mail.append(SUPPORT, "Support", mail(0, "before"), null);
+            createInbox(server.admin(), mail, "Support");
+            mail.append(SUPPORT, "Support", mail(1, "before"), null);
+            mail.append(SUPPORT, "Support", mail(2, "before"), null);
+            await().atMost(Duration.ofSeconds(20)).until(() -> inboundCount(server) == 3);
+            long validity = checkpoint(server, "imap:Support").getLong("uidValidity");
+
+            // The admin recreates the folder: new mail first, so its UIDs (1, 2) are below the old checkpoint (3)
+            // and only a UIDVALIDITY check finds them; then the three old mails come back.
+            mail.deleteFolder(SUPPORT, "Support");
+            mail.append(SUPPORT, "Support", mail(3, "after"), null);
+            mail.append(SUPPORT, "Support", mail(4, "after"), null);
+            for (int i = 0; i < 3; i++) {
+                mail.append(SUPPORT, "Support", mail(i, "before"), null);
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> checkpoint(server, "imap:Support")
+                    .getLong("uidValidity") != validity && inboundCount(server) == 5);
+            await().atMost(Duration.ofSeconds(30)).until(() -> checkpoint(server, "imap:Support")
+                    .getLong("lastUid") == 5);
+            assertThat(inboundCount(server)).isEqualTo(5);
+        }
+    }
+
+    @Test
+    void onlyOneNodeReceivesAMailboxAndAnotherTakesOverWhenItStops() {
+        try (MailServer mail = MailServer.start().user(SUPPORT)) {
+            String database = TestPostgres.newDatabase();
+            TestServer nodeA = TestServer.startOn(database, TestServer.tempDir(), Map.of());
+            TestServer nodeB = null;
+            TestServer receiver = null;
+            try {
+                createInbox(nodeA.admin(), mail, "INBOX");
+                nodeB = TestServer.startOn(database, TestServer.tempDir(), Map.of());
+                TestServer b = nodeB;
+                await().atMost(Duration.ofSeconds(20)).until(() -> receivingHere(b) != null);
+                assertThat(List.of(receivingHere(nodeA), receivingHere(nodeB))).containsExactlyInAnyOrder(true, false);
+                mail.append(SUPPORT, "INBOX", mail(0, "two nodes"), null);
+                await().atMost(Duration.ofSeconds(20)).until(() -> inboundCount(b) == 1);
+
+                receiver = receivingHere(nodeA) ? nodeA : nodeB;
+                TestServer other = receiver == nodeA ? nodeB : nodeA;
+                receiver.close();
+                await().atMost(Duration.ofSeconds(30)).until(() -> Boolean.TRUE.equals(receivingHere(other)));
+                mail.append(SUPPORT, "INBOX", mail(1, "after failover"), null);
+                await().atMost(Duration.ofSeconds(20)).until(() -> inboundCount(other) == 2);
+            } finally {
+                for (TestServer node : new TestServer[] {nodeA, nodeB}) {
+                    if (node != null && node != receiver) {
+                        node.close();
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void processedMailCanBeMovedAwayAndOAuth2TokensLogIn() throws Exception {
+        try (MailServer mail = MailServer.start().user(SUPPORT).user("customer0@example.com");
+             TestServer server = TestServer.start()) {
+            JsonObject config = mail.inboxConfig(SUPPORT, "Acme Support", "reply.acme.test");
+            // XOAUTH2 (RFC 7628 style SASL) instead of a password, on both IMAP and SMTP.
+            config.getJsonObject("imap").remove("password");
+            config.getJsonObject("imap").put("oauth2Token", MailServer.PASSWORD).put("moveTo", "Processed");
+            config.getJsonObject("smtp").remove("password");
+            config.getJsonObject("smtp").put("oauth2Token", MailServer.PASSWORD);
+            ApiClient admin = server.admin();
+            long inbox = admin.post("/api/v1/inboxes", new JsonObject().put("kind", "email").put("name", "Support")
+                    .put("config", config)).expect(201).json().getLong("id");
+            JsonObject test = admin.post("/api/v1/inboxes/" + inbox + "/test", null).expect(200).json();
+            assertThat(test.getBoolean("ok")).as(test.encodePrettily()).isTrue();
+            for (int i = 0; i < 3; i++) {
+                mail.append(SUPPORT, "INBOX", mail(i, "moved"), null);
+            }
+            await().atMost(Duration.ofSeconds(20)).until(() -> inboundCount(server) == 3);
+            await().atMost(Duration.ofSeconds(10)).until(() -> mail.count(SUPPORT, "INBOX") == 0
+                    && mail.count(SUPPORT, "Processed") == 3);
+
+            long conversation = server.throughline().database().sql().single(
+                    "SELECT conversation_id FROM messages WHERE external_id = 'moved-0@example.com'")
+                    .getLong("conversation_id");
+            admin.post("/api/v1/conversations/" + conversation + "/messages", new JsonObject().put("body", "Done."))
+                    .expect(201);
+            await().atMost(Duration.ofSeconds(20)).until(() -> mail.inbox("customer0@example.com").size() == 1);
+        }
+    }
+
+    private static byte[] mail(int i, String batch) {
+        return ("From: Customer " + i + " <customer" + i + "@example.com>\r\nTo: " + SUPPORT + "\r\n"
+                + "Subject: " + batch + " " + i + "\r\nMessage-ID: <" + batch.replace(' ', '-') + "-" + i
+                + "@example.com>\r\n\r\nMail number " + i + "\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static void createInbox(ApiClient admin, MailServer mail, String folder) {
+        JsonObject config = mail.inboxConfig(SUPPORT, "Acme Support", "reply.acme.test");
+        config.getJsonObject("imap").put("folders", new JsonArray().add(folder));
+        admin.post("/api/v1/inboxes", new JsonObject().put("kind", "email").put("name", "Support")
+                .put("config", config)).expect(201);
+    }
+
+    private static long inboundCount(TestServer server) {
+        return server.throughline().database().sql().single("SELECT count(*) AS n FROM messages WHERE kind = 'in'")
+                .getLong("n");
+    }
+
+    private static JsonObject checkpoint(TestServer server, String name) {
+        return server.throughline().database().sql().one("SELECT value FROM inbox_checkpoints WHERE name = $1", name)
+                .map(r -> r.getJsonObject("value")).orElse(new JsonObject());
+    }
+
+    /** Whether this node receives the email inbox, from its /health; null before the inbox is open there. */
+    private static Boolean receivingHere(TestServer server) {
+        JsonArray connectors = server.anonymous().get("/health").json().getJsonObject("checks")
+                .getJsonArray("connectors");
+        for (int i = 0; i < connectors.size(); i++) {
+            if ("email".equals(connectors.getJsonObject(i).getString("kind"))) {
+                return connectors.getJsonObject(i).getBoolean("receivingHere");
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,182 @@
+package io.throughline.email;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.throughline.testing.ApiClient;
+import io.throughline.testing.MailServer;
+import io.throughline.testing.TestServer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import jakarta.mail.Message;
+import jakarta.mail.MessagingException;
+import jakarta.mail.SendFailedException;
+import jakarta.mail.Session;
+import jakarta.mail.Transport;
+import jakarta.mail.internet.InternetAddress;
+import jakarta.mail.internet.MimeMessage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import org.eclipse.angus.mail.smtp.SMTPAddressFailedException;
+import org.eclipse.angus.mail.smtp.SMTPSendFailedException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The inbound SMTP listener, for MX records or forwards pointed at Throughline: it takes mail for an inbox's
+ * address and reply domain, refuses every other recipient (never a relay) and oversized mail, and what it takes
+ * becomes messages exactly as IMAP mail does.
+ */
+class SmtpListenerIT {
+
+    private static final String SUPPORT = "help@listen.test";
+
+    private static TestServer server;
+    private static MailServer outbound;
+    private static ApiClient admin;
+    private static int port;
+
+    @BeforeAll
+    static void start() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        outbound = MailServer.start().user(SUPPORT).user("lena@example.com");
+        server = TestServer.start(Map.of("email.listener.enabled", "true", "email.listener.host", "127.0.0.1",
+                "email.listener.port", String.valueOf(port), "email.listener.maxMessageSize", "100KB",
+                "email.listener.hostname", "mx.listen.test"));
+        admin = server.admin();
+        admin.post("/api/v1/inboxes", new JsonObject().put("kind", "email").put("name", "Help").put("config",
+                new JsonObject().put("address", SUPPORT).put("displayName", "Listen Help")
+                        .put("replyDomain", "reply.listen.test")
+                        .put("smtp", new JsonObject().put("host", "127.0.0.1").put("port", outbound.smtpPort())
+                                .put("security", "none").put("username", SUPPORT)
+                                .put("password", MailServer.PASSWORD)))).expect(201);
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+        outbound.close();
+    }
+
+    @Test
+    void mailForTheInboxAddressBecomesAConversationAndItsAnswerComesBackByReplyAddress() throws Exception {
+        MimeMessage first = message("<listener-1@example.com>");
+        first.setFrom(new InternetAddress("lena@example.com", "Lena"));
+        first.setRecipients(Message.RecipientType.TO, SUPPORT);
+        first.setSubject("Forwarded from our MX");
+        first.setText("Does the listener work?");
+        Transport.send(first);
+        JsonObject message = await().atMost(Duration.ofSeconds(10)).until(() -> find("listener-1@example.com"),
+                m -> m != null);
+        long conversation = message.getLong("conversationId");
+        assertThat(message.getString("channel")).isEqualTo("email");
+        assertThat(message.getString("body")).contains("Does the listener work?");
+
+        admin.post("/api/v1/conversations/" + conversation + "/messages", new JsonObject().put("body", "It does."))
+                .expect(201);
+        MimeMessage reply = await().atMost(Duration.ofSeconds(20)).until(() -> outbound.inbox("lena@example.com"),
+                list -> !list.isEmpty()).getFirst();
+        String replyAddress = ((InternetAddress) reply.getReplyTo()[0]).getAddress();
+        assertThat(replyAddress).endsWith("@reply.listen.test");
+
+        MimeMessage answer = message("<listener-2@example.org>");
+        answer.setFrom(new InternetAddress("lena.work@example.org"));
+        answer.setRecipients(Message.RecipientType.TO, replyAddress);
+        answer.setSubject("Re: Forwarded from our MX");
+        answer.setText("Great, thanks.");
+        Transport.send(answer);
+        JsonObject back = await().atMost(Duration.ofSeconds(10)).until(() -> find("listener-2@example.org"),
+                m -> m != null);
+        assertThat(back.getLong("conversationId")).isEqualTo(conversation);
+        assertThat(back.getJsonObject("threading").getString("reason")).isEqualTo("reply_token");
+    }
+
+    @Test
+    void otherRecipientsAreRefusedSoItIsNeverARelay() throws Exception {
+        for (String stranger : new String[] {"nobody@listen.test", "victim@gmail.example", "reply@listen.test"}) {
+            MimeMessage mail = new MimeMessage(session());
+            mail.setFrom(new InternetAddress("spammer@spam.example"));
+            mail.setRecipients(Message.RecipientType.TO, stranger);
+            mail.setSubject("relay?");
+            mail.setText("Please relay me.");
+            assertThatThrownBy(() -> Transport.send(mail)).isInstanceOf(SendFailedException.class)
+                    .satisfies(e -> {
+                        SMTPAddressFailedException refused = (SMTPAddressFailedException)
+                                ((MessagingException) e).getNextException();
+                        assertThat(refused.getReturnCode()).isEqualTo(550);
+                        assertThat(refused.getMessage()).contains("no such mailbox here");
+                    });
+        }
+    }
+
+    @Test
+    void mailOverTheSizeLimitIsRefusedWith552() throws Exception {
+        MimeMessage big = new MimeMessage(session());
+        big.setFrom(new InternetAddress("lena@example.com"));
+        big.setRecipients(Message.RecipientType.TO, SUPPORT);
+        big.setSubject("too big");
+        big.setText("x".repeat(300 * 1024));
+        assertThatThrownBy(() -> Transport.send(big)).satisfies(e -> {
+            Exception cause = e instanceof SMTPSendFailedException ? (Exception) e
+                    : ((MessagingException) e).getNextException();
+            assertThat(((SMTPSendFailedException) cause).getReturnCode()).isEqualTo(552);
+        });
+    }
+
+    @Test
+    void rawEightBitHeadersArriveByteForByte() throws Exception {
+        Path file = Path.of(SmtpListenerIT.class.getResource("/email-corpus/raw-8bit-headers-cp1251.eml").toURI());
+        MimeMessage raw = new MimeMessage(session(), new ByteArrayInputStream(Files.readAllBytes(file)));
+        // sendMessage without saveChanges: the mail goes out exactly as the file has it.
+        try (Transport transport = session().getTransport("smtp")) {
+            transport.connect();
+            transport.sendMessage(raw, new InternetAddress[] {new InternetAddress(SUPPORT)});
+        }
+        JsonObject message = await().atMost(Duration.ofSeconds(10)).until(
+                () -> find("raw8bit-1251-0001@old.example"), m -> m != null);
+        assertThat(message.getString("subject")).isEqualTo("Возврат товара по заказу 1205");
+        assertThat(message.getJsonObject("author").getString("name")).isEqualTo("Светлана Иванова");
+    }
+
+    /** A mail whose Message-ID stays as given through saveChanges. */
+    private static MimeMessage message(String messageId) {
+        return new MimeMessage(session()) {
+            @Override
+            protected void updateMessageID() throws MessagingException {
+                setHeader("Message-ID", messageId);
+            }
+        };
+    }
+
+    private static Session session() {
+        Properties props = new Properties();
+        props.put("mail.smtp.host", "127.0.0.1");
+        props.put("mail.smtp.port", String.valueOf(port));
+        return Session.getInstance(props);
+    }
+
+    private static JsonObject find(String externalId) {
+        JsonArray conversations = admin.get("/api/v1/conversations").json().getJsonArray("conversations");
+        for (int i = 0; i < conversations.size(); i++) {
+            JsonArray messages = admin.get("/api/v1/conversations/" + conversations.getJsonObject(i).getLong("id")
+                    + "/messages").json().getJsonArray("messages");
+            for (int j = 0; j < messages.size(); j++) {
+                if (externalId.equals(messages.getJsonObject(j).getString("externalId"))) {
+                    return messages.getJsonObject(j);
+                }
+            }
+        }
+        return null;
+    }
+
+}
