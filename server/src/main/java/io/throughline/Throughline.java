@@ -66,6 +66,7 @@ import io.throughline.widget.SiteDirectory;
 import io.throughline.widget.VisitorActivity;
 import io.throughline.widget.WidgetChannel;
 import io.throughline.widget.WidgetConnector;
+import io.throughline.widget.WidgetLiveChannels;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -135,7 +136,6 @@ public final class Throughline implements AutoCloseable {
     private IngestService ingest;
     private InboxService inboxService;
     private ConversationService conversationService;
-    private ReplyFallbacks replyFallbacks;
     private WorkspaceService workspaces;
 
     // The website chat widget (issue 3): open widget inboxes register in the site directory.
@@ -207,9 +207,10 @@ public final class Throughline implements AutoCloseable {
         widgetSites = new SiteDirectory(database::sql);
         ConnectorRegistry registry = new ConnectorRegistry(builtInConnectors());
         inboxService = new InboxService(database, inboxes, registry, events, () -> supervisor, () -> publicUrl);
-        // --- Chat-to-email continuity (issue 4): replies on a live channel get a conditional email fallback. The
-        // widget channel supplies LiveChannels; until it does, no channel is live. ---
-        replyFallbacks = new ReplyFallbacks(database, inboxes, deliveries, registry, LiveChannels.NONE, events,
+        // --- Chat-to-email continuity (issue 4): a reply on the website chat gets a conditional email fallback,
+        // sent when the visitor stays away past the email inbox's offlineEmailAfter without seeing it. ---
+        LiveChannels liveChannels = new WidgetLiveChannels(() -> widget.activity());
+        ReplyFallbacks replyFallbacks = new ReplyFallbacks(inboxes, deliveries, registry, liveChannels, events,
                 () -> dispatcher.wake(), clock);
         conversationService = new ConversationService(database, conversations, new ConversationQueries(), messages,
                 views, attachments, deliveries, agentRepository, new ReplyRouter(inboxService), events,
@@ -282,7 +283,7 @@ public final class Throughline implements AutoCloseable {
         }
 
         dispatcher = new Dispatcher(database, deliveries, new OutboundAssembler(replyTokens, files), supervisor,
-                events, messages, views, config.outbox());
+                events, messages, views, config.outbox(), liveChannels, clock);
         dispatcher.start();
         timers.add(vertx.setPeriodic(15_000, t -> VirtualThreads.call("snooze-wake", conversationService::wakeSnoozed)
                 .onFailure(e -> log.warn("waking snoozed conversations failed: {}", e.getMessage()))));
@@ -389,11 +390,6 @@ public final class Throughline implements AutoCloseable {
     /** The ingest path, for tests and tools that feed messages as a connector would. */
     public IngestService ingest() {
         return ingest;
-    }
-
-    /** The email fallback of chat replies: the widget marks replies seen through it; tests schedule with it. */
-    public ReplyFallbacks replyFallbacks() {
-        return replyFallbacks;
     }
 
     public WorkspaceService workspaces() {

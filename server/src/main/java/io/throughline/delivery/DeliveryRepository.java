@@ -91,6 +91,30 @@ public final class DeliveryRepository {
                 delivery.id(), delivery.attempts(), error, wait.toMillis() / 1000.0) == 1;
     }
 
+    /**
+     * A conditional delivery that is not due yet after all (the customer came back to the chat): it waits until
+     * {@code at}, and the attempt its claim counted is given back.
+     */
+    public boolean postpone(Sql tx, Delivery delivery, Instant at) {
+        return tx.update("""
+                UPDATE deliveries SET lease_until = NULL, attempts = attempts - 1, next_attempt_at = $3,
+                    updated_at = now()
+                WHERE id = $1 AND attempts = $2 AND status = 'pending'""",
+                delivery.id(), delivery.attempts(), at) == 1;
+    }
+
+    /**
+     * Whether a reply of this conversation went out to this address: an answer from it that carries the thread's
+     * headers proves the customer owns it (the round trip is the proof), though they only claimed it before.
+     */
+    public boolean reached(Sql sql, long workspaceId, long conversationId, String kind, String value) {
+        return sql.one("""
+                SELECT 1 FROM deliveries d JOIN messages m ON m.id = d.message_id
+                WHERE d.workspace_id = $1 AND m.conversation_id = $2 AND d.target ->> 'kind' = $3
+                  AND d.target ->> 'value' = $4 AND d.status IN ('sent', 'delivered') LIMIT 1""",
+                workspaceId, conversationId, kind, value).isPresent();
+    }
+
     public boolean markFailed(Sql tx, Delivery delivery, String error) {
         return tx.update("""
                 UPDATE deliveries SET status = 'failed', lease_until = NULL, last_error = $3, updated_at = now()

@@ -12,7 +12,9 @@ import io.throughline.realtime.EventType;
 import io.throughline.store.Database;
 import io.throughline.store.Sql;
 import io.vertx.core.json.JsonObject;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Semaphore;
@@ -43,6 +45,8 @@ public final class Dispatcher {
     private final MessageRepository messages;
     private final MessageView views;
     private final ThroughlineConfig.Outbox config;
+    private final LiveChannels live;
+    private final Clock clock;
     private final Backoff backoff;
     private final Semaphore slots;
     private final ReentrantLock lock = new ReentrantLock();
@@ -53,8 +57,10 @@ public final class Dispatcher {
 
     public Dispatcher(Database database, DeliveryRepository deliveries, OutboundAssembler assembler,
                       OpenInboxes inboxes, EventLog events, MessageRepository messages, MessageView views,
-                      ThroughlineConfig.Outbox config) {
+                      ThroughlineConfig.Outbox config, LiveChannels live, Clock clock) {
         this.database = database;
+        this.live = live;
+        this.clock = clock;
         this.deliveries = deliveries;
         this.assembler = assembler;
         this.inboxes = inboxes;
@@ -143,13 +149,22 @@ public final class Dispatcher {
 
     void send(Delivery delivery) {
         try {
-            Optional<String> broken = DeliveryCondition.from(delivery.condition())
-                    .flatMap(condition -> condition.broken(database.sql(), delivery.workspaceId()));
-            if (broken.isPresent()) {
-                record(delivery, tx -> deliveries.markSkipped(tx, delivery, broken.get()));
-                log.info("delivery skipped delivery={} message={} inbox={} reason={}", delivery.id(),
-                        delivery.messageId(), delivery.inboxId(), broken.get());
-                return;
+            Optional<DeliveryCondition> condition = DeliveryCondition.from(delivery.condition());
+            if (condition.isPresent()) {
+                DeliveryCondition.Verdict verdict = condition.get().check(database.sql(), delivery.workspaceId(),
+                        live, clock.instant());
+                if (verdict instanceof DeliveryCondition.Verdict.Skip(String reason)) {
+                    record(delivery, tx -> deliveries.markSkipped(tx, delivery, reason));
+                    log.info("delivery skipped delivery={} message={} inbox={} reason={}", delivery.id(),
+                            delivery.messageId(), delivery.inboxId(), reason);
+                    return;
+                }
+                if (verdict instanceof DeliveryCondition.Verdict.Later(Instant at, String reason)) {
+                    record(delivery, tx -> deliveries.postpone(tx, delivery, at));
+                    log.info("delivery postponed delivery={} message={} inbox={} until={} reason={}", delivery.id(),
+                            delivery.messageId(), delivery.inboxId(), at, reason);
+                    return;
+                }
             }
             OutboundMessage message = assembler.assemble(database.sql(), delivery);
             ChannelInbox inbox = inboxes.sender(delivery.inboxId()).orElseThrow(() -> unavailable(delivery));

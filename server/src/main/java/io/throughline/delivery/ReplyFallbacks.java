@@ -7,7 +7,6 @@ import io.throughline.inbox.Inbox;
 import io.throughline.inbox.InboxRepository;
 import io.throughline.realtime.EventLog;
 import io.throughline.realtime.EventType;
-import io.throughline.store.Database;
 import io.throughline.store.Sql;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
@@ -29,7 +28,6 @@ public final class ReplyFallbacks {
 
     private static final Logger log = LoggerFactory.getLogger(ReplyFallbacks.class);
 
-    private final Database database;
     private final InboxRepository inboxes;
     private final DeliveryRepository deliveries;
     private final ConnectorRegistry connectors;
@@ -38,10 +36,9 @@ public final class ReplyFallbacks {
     private final Runnable outboxWake;
     private final Clock clock;
 
-    public ReplyFallbacks(Database database, InboxRepository inboxes, DeliveryRepository deliveries,
+    public ReplyFallbacks(InboxRepository inboxes, DeliveryRepository deliveries,
                           ConnectorRegistry connectors, LiveChannels live, EventLog events, Runnable outboxWake,
                           Clock clock) {
-        this.database = database;
         this.inboxes = inboxes;
         this.deliveries = deliveries;
         this.connectors = connectors;
@@ -58,7 +55,8 @@ public final class ReplyFallbacks {
             return Optional.empty();
         }
         return schedule(tx, workspaceId, conversationId, contactId, messageId,
-                live.offlineSince(tx, workspaceId, contactId, channel).orElse(null));
+                live.presence(workspaceId, contactId, channel).flatMap(LiveChannels.Presence::offlineSince)
+                        .orElse(null));
     }
 
     /**
@@ -94,7 +92,7 @@ public final class ReplyFallbacks {
                     .put("value", identity.get().getString("value")).put("name", identity.get().getString("name"))
                     .put("fallback", true);
             long id = deliveries.insertScheduled(tx, workspaceId, messageId, inbox.id(), inbox.kind(),
-                    target, sendAt, new DeliveryCondition.Unseen(messageId).toJson());
+                    target, sendAt, new DeliveryCondition.Unseen(messageId, after.get()).toJson());
             events.append(tx, workspaceId, EventType.DELIVERY_SCHEDULED, new JsonObject()
                     .put("conversationId", conversationId).put("messageId", messageId).put("deliveryId", id)
                     .put("channel", inbox.kind()).put("notBefore", sendAt.toString()).put("replaced", replaced));
@@ -104,18 +102,5 @@ public final class ReplyFallbacks {
             return Optional.of(id);
         }
         return Optional.empty();
-    }
-
-    /**
-     * Records that the customer saw these messages on their channel (the widget calls it); a pending fallback of
-     * any of them is then skipped when it comes due. Returns how many messages changed.
-     */
-    public int markSeen(long workspaceId, List<Long> messageIds, Instant seenAt) {
-        if (messageIds.isEmpty()) {
-            return 0;
-        }
-        return database.tx(tx -> tx.update("""
-                UPDATE messages SET seen_at = $3 WHERE workspace_id = $1 AND id = ANY($2) AND seen_at IS NULL""",
-                workspaceId, messageIds.toArray(new Long[0]), seenAt));
     }
 }

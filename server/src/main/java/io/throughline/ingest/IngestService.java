@@ -272,14 +272,19 @@ public final class IngestService {
     /**
      * A header names the conversation. When the sender is not proven to be that conversation's contact, the message
      * is still attached, but flagged, and its identities only claimed: a forwarded thread must not hand the
-     * original customer's history to a stranger.
+     * original customer's history to a stranger. An answer from an address this conversation's replies were sent to
+     * (the email a chat visitor typed, which got the email fallback) is the customer's own: the round trip proves
+     * it, and the address becomes proven for the contact.
      */
     private Placement placeByHeaders(Sql tx, Prepared p, ThreadingDecision.ByHeaders decision) {
         long workspaceId = p.inbox().workspaceId();
         Conversation target = conversations.find(tx, workspaceId, decision.conversationId()).orElseThrow();
         long contactId = target.contactId();
         Optional<Long> senderContact = resolver.provenContact(tx, workspaceId, p.sender());
-        boolean verified = senderContact.isPresent() && senderContact.get() == contactId;
+        Identity primary = p.sender().identities().getFirst();
+        boolean verified = senderContact.isPresent() ? senderContact.get() == contactId
+                : primary.proven() && deliveries.reached(tx, workspaceId, target.id(), primary.kind().wireName(),
+                        primary.value());
         requireNotBlocked(tx, workspaceId, senderContact.orElse(contactId));
         IdentityResolver.Resolution resolution = resolver.attach(tx, workspaceId, p.inbox().id(), contactId,
                 p.sender().identities(), verified);
@@ -321,11 +326,7 @@ public final class IngestService {
             events.append(tx, workspaceId, EventType.CONVERSATION_CREATED, new JsonObject()
                     .put("conversation", conversation));
         }
-        for (IdentityResolver.Suggestion suggestion : placement.resolution().suggestions()) {
-            events.append(tx, workspaceId, EventType.MERGE_SUGGESTED, new JsonObject()
-                    .put("suggestionId", suggestion.id()).put("contactId", suggestion.contactId())
-                    .put("otherContactId", suggestion.otherContactId()).put("evidence", suggestion.evidence()));
-        }
+        appendSuggestions(tx, workspaceId, placement.resolution());
         JsonObject json = MessageView.toJson(message, p.sender().name(), files, null);
         events.append(tx, workspaceId, EventType.MESSAGE_CREATED, new JsonObject()
                 .put("conversationId", message.conversationId()).put("message", json)
@@ -334,6 +335,37 @@ public final class IngestService {
             events.append(tx, workspaceId, EventType.CONVERSATION_STATUS_CHANGED, new JsonObject()
                     .put("conversation", conversation).put("previousStatus", changed.previousStatus().wireName())
                     .put("reason", "customer wrote"));
+        }
+    }
+
+    /**
+     * Identities a channel learned about a known contact outside a message (an email a widget visitor typed into
+     * the pre-chat form after writing): attached as claimed only, with the merge suggestions they raise, so a reply
+     * can reach the customer there (an email fallback) without the claim ever opening another contact's thread.
+     */
+    public void claim(InboxRef inbox, long contactId, List<Identity> identities) {
+        List<Identity> claimed = identities.stream().map(Identities::normalize)
+                .map(i -> Identity.claimed(i.kind(), i.value())).distinct().toList();
+        if (claimed.isEmpty()) {
+            return;
+        }
+        database.tx(tx -> {
+            IdentityResolver.Resolution resolution = resolver.attach(tx, inbox.workspaceId(), inbox.id(), contactId,
+                    claimed, false);
+            appendSuggestions(tx, inbox.workspaceId(), resolution);
+            if (!resolution.added().isEmpty()) {
+                log.info("identities claimed inbox={} contact={} added={}", inbox.id(), contactId,
+                        resolution.added().size());
+            }
+            return null;
+        });
+    }
+
+    private void appendSuggestions(Sql tx, long workspaceId, IdentityResolver.Resolution resolution) {
+        for (IdentityResolver.Suggestion suggestion : resolution.suggestions()) {
+            events.append(tx, workspaceId, EventType.MERGE_SUGGESTED, new JsonObject()
+                    .put("suggestionId", suggestion.id()).put("contactId", suggestion.contactId())
+                    .put("otherContactId", suggestion.otherContactId()).put("evidence", suggestion.evidence()));
         }
     }
 

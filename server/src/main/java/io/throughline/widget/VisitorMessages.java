@@ -160,6 +160,21 @@ final class VisitorMessages {
     }
 
     /**
+     * An email or phone the visitor typed into the form after writing joins its contact at once, as claimed: a
+     * reply it misses in the chat can then reach it by email (rule 4), without the claim opening any other thread.
+     */
+    void claimProfile(Viewer viewer, String email, String phone) {
+        Long contact = viewer.contactId();
+        if (contact == null) {
+            return;
+        }
+        List<Identity> identities = new ArrayList<>();
+        claimed(identities, IdentityKind.EMAIL, email);
+        claimed(identities, IdentityKind.PHONE, phone);
+        ingest.claim(viewer.site().inbox(), contact, identities);
+    }
+
+    /**
      * The visitor's identities for ingest. Its own widget identity comes first: ingest records it as the message's
      * sender, so a reply goes back to this visitor. A proven identity then joins the customer's contact; claimed
      * ones (the pre-chat form) are only attached, and at most suggest a merge to agents.

@@ -58,6 +58,14 @@ final class VisitorReceipts {
                 return false;
             }
             OffsetDateTime at = updated.get().getOffsetDateTime("last_read_at");
+            // The widget replies it has now seen will not go out as email fallbacks (rule 4).
+            tx.update("""
+                    UPDATE messages SET seen_at = $5
+                    WHERE workspace_id = $1 AND conversation_id = $2 AND id > $3 AND id <= $4 AND kind = 'out'
+                      AND channel = 'widget' AND seen_at IS NULL
+                      AND ($6 OR metadata -> 'to' ->> 'value' = $7)""", viewer.workspaceId(),
+                    message.getLong("conversation_id"), before, messageId, at, viewer.wholeThread(),
+                    viewer.publicId());
             events.append(tx, viewer.workspaceId(), EventType.VISITOR_SEEN, new JsonObject()
                     .put("visitorId", viewer.publicId())
                     .put("contactId", viewer.contactId())

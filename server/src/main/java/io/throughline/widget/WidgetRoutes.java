@@ -332,7 +332,9 @@ final class WidgetRoutes {
         String email = json.optionalString("email", 320);
         String phone = json.optionalString("phone", 40);
         json.validate();
-        return Reply.ok(new JsonObject().put("visitor", channel.visitors().profile(viewer, name, email, phone)));
+        JsonObject visitor = channel.visitors().profile(viewer, name, email, phone);
+        channel.messages().claimProfile(viewer, email, phone);
+        return Reply.ok(new JsonObject().put("visitor", visitor));
     }
 
     /** This server's own origins: the configured public URL, and the host the request came to. */

@@ -1,0 +1,220 @@
+package io.throughline.widget;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.throughline.testing.ApiClient;
+import io.throughline.testing.MailServer;
+import io.throughline.testing.TestServer;
+import io.throughline.testing.VisitorClient;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import jakarta.mail.Message;
+import jakarta.mail.internet.InternetAddress;
+import jakarta.mail.internet.MimeMessage;
+import jakarta.mail.internet.MimeMultipart;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Chat-to-email-to-chat continuity (ARCHITECTURE.md rule 4), end to end through the real widget protocol, the
+ * outbox, SMTP and IMAP: a visitor chats, gives an email and leaves; the agent's reply, unseen after the email
+ * inbox's {@code offlineEmailAfter}, goes by email with the part of the chat the visitor missed; their email answer
+ * lands in the same conversation; and back on the site, signed in, they see the email exchange in the widget. A
+ * reply seen in the chat is never emailed, and a visitor still on the site holds the email back.
+ */
+class ChatToEmailContinuityIT {
+
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final String SUPPORT = "support@acme.test";
+    private static final Duration OFFLINE_AFTER = Duration.ofMillis(1500);
+
+    private static TestServer server;
+    private static MailServer mail;
+    private static ApiClient admin;
+    private static String siteKey;
+    private static String identitySecret;
+
+    @BeforeAll
+    static void start() {
+        mail = MailServer.start().user(SUPPORT);
+        server = TestServer.start(Map.of("widget.presenceGrace", "200ms", "widget.newSessionsPerIp", "1000"));
+        admin = server.admin();
+        admin.post("/api/v1/inboxes", new JsonObject().put("kind", "email").put("name", "Support").put("config",
+                mail.inboxConfig(SUPPORT, "Acme Support", "reply.acme.test").put("offlineEmailAfter",
+                        OFFLINE_AFTER.toMillis() + "ms")))
+                .expect(201);
+        JsonObject widget = Widgets.create(admin, Widgets.SHOP);
+        siteKey = widget.getString("siteKey");
+        identitySecret = widget.getString("identitySecret");
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+        mail.close();
+    }
+
+    @Test
+    void aReplyMissedAfterLeavingGoesByEmailAndTheAnswerIsInTheWidgetOnTheNextVisit() throws Exception {
+        String email = "vera@example.com";
+        mail.user(email);
+        VisitorClient visitor = new VisitorClient(server.url(), siteKey, Widgets.SHOP).start();
+        long conversation;
+        try (VisitorClient.Socket socket = visitor.connect(visitor.seq())) {
+            socket.message("Hi! Do you ship the Aurora lamp to Spain?");
+            conversation = Widgets.conversationOf(server, socket.next("ack", WAIT).getLong("messageId"));
+            socket.message("And how long does it take?");
+            socket.next("ack", WAIT);
+            // The pre-chat form, filled after writing: the email joins the contact at once, as claimed.
+            visitor.post("/widget/v1/profile", new JsonObject().put("email", email), true).expect(200);
+        }
+        awaitOffline(visitor);
+
+        long reply = agentReplies(conversation, "Yes, we ship to Spain: 3 to 5 days.");
+        JsonArray deliveries = deliveries(conversation, reply);
+        assertThat(deliveries).hasSize(2);
+        assertThat(deliveries.getJsonObject(0).getString("channel")).isEqualTo("widget");
+        JsonObject fallback = deliveries.getJsonObject(1);
+        assertThat(fallback.getString("channel")).isEqualTo("email");
+        assertThat(fallback.getBoolean("conditional")).isTrue();
+        assertThat(fallback.getString("status")).isEqualTo("pending");
+        assertThat(fallback.getJsonObject("to").getString("value")).isEqualTo(email);
+
+        MimeMessage sent = await().atMost(WAIT).until(() -> mail.inbox(email), list -> !list.isEmpty()).getFirst();
+        assertThat(sent.getSubject()).isEqualTo("Your conversation with Acme Support");
+        assertThat(text(sent)).startsWith("Yes, we ship to Spain: 3 to 5 days.")
+                .contains("---- Earlier in your conversation ----")
+                .contains("Hi! Do you ship the Aurora lamp to Spain?").contains("And how long does it take?");
+        String replyTo = ((InternetAddress) sent.getReplyTo()[0]).getAddress();
+        assertThat(replyTo).startsWith("reply+").endsWith("@reply.acme.test");
+        await().atMost(WAIT).until(() -> "sent".equals(deliveries(conversation, reply).getJsonObject(1)
+                .getString("status")));
+
+        MimeMessage answer = mail.compose("<vera-answer-1@example.com>");
+        answer.setFrom(new InternetAddress(email, "Vera"));
+        answer.setRecipients(Message.RecipientType.TO, replyTo);
+        answer.setSubject("Re: Your conversation with Acme Support");
+        answer.setHeader("In-Reply-To", sent.getMessageID());
+        answer.setText("Perfect, I will order today.\n\nOn Monday Acme Support wrote:\n> Yes, we ship to Spain");
+        mail.send(answer, SUPPORT);
+        JsonObject back = await().atMost(WAIT).until(() -> last(conversation),
+                m -> "email".equals(m.getString("channel")));
+        assertThat(back.getLong("conversationId")).isEqualTo(conversation);
+        assertThat(back.getJsonObject("threading").getString("reason")).isEqualTo("reply_token");
+        // The answer came from the address the fallback was sent to: the round trip proves it is hers.
+        assertThat(back.getJsonArray("flags")).doesNotContain("unverified_sender");
+
+        // Back on the shop, signed in: the site proves her email, and the widget shows the whole story.
+        VisitorClient signedIn = new VisitorClient(server.url(), siteKey, Widgets.SHOP).start(new JsonObject()
+                .put("email", email).put("hmac", IdentitySignature.sign(identitySecret, email)));
+        List<String> bodies = signedIn.history().stream().map(m -> ((JsonObject) m).getString("body")).toList();
+        assertThat(bodies).contains("Hi! Do you ship the Aurora lamp to Spain?", "Yes, we ship to Spain: 3 to 5 days.")
+                .anyMatch(body -> body.startsWith("Perfect, I will order today."));
+
+        // The anonymous browser she first chatted from still sees only its own chat, not the email answer.
+        List<String> anonymous = visitor.history().stream().map(m -> ((JsonObject) m).getString("body")).toList();
+        assertThat(anonymous).noneMatch(body -> body.startsWith("Perfect"));
+    }
+
+    @Test
+    void aReplySeenInTheChatIsNotEmailed() {
+        String email = "sam@example.com";
+        mail.user(email);
+        VisitorClient visitor = new VisitorClient(server.url(), siteKey, Widgets.SHOP).start();
+        visitor.post("/widget/v1/profile", new JsonObject().put("email", email), true).expect(200);
+        long conversation;
+        long reply;
+        try (VisitorClient.Socket socket = visitor.connect(visitor.seq())) {
+            socket.message("Is the shop open on Sunday?");
+            conversation = Widgets.conversationOf(server, socket.next("ack", WAIT).getLong("messageId"));
+            reply = agentReplies(conversation, "Yes, 10 to 16.");
+            socket.next(f -> "message".equals(f.getString("type"))
+                    && f.getJsonObject("message").getLong("id") == reply, WAIT);
+            socket.send(new JsonObject().put("type", "seen").put("messageId", reply));
+            await().atMost(WAIT).until(() -> "delivered".equals(deliveries(conversation, reply).getJsonObject(0)
+                    .getString("status")));
+        }
+        awaitOffline(visitor);
+        await().atMost(WAIT).until(() -> "skipped".equals(deliveries(conversation, reply).getJsonObject(1)
+                .getString("status")));
+        assertThat(deliveries(conversation, reply).getJsonObject(1).getString("lastError"))
+                .startsWith("seen on widget at ");
+        assertThat(mail.inbox(email)).isEmpty();
+    }
+
+    @Test
+    void aVisitorStillOnTheSiteHoldsTheEmailBackUntilTheyLeave() {
+        String email = "kim@example.com";
+        mail.user(email);
+        VisitorClient visitor = new VisitorClient(server.url(), siteKey, Widgets.SHOP).start();
+        visitor.post("/widget/v1/profile", new JsonObject().put("email", email), true).expect(200);
+        long conversation;
+        long first;
+        long second;
+        Instant left;
+        try (VisitorClient.Socket socket = visitor.connect(visitor.seq())) {
+            socket.message("Do you have the lamp in blue?");
+            conversation = Widgets.conversationOf(server, socket.next("ack", WAIT).getLong("messageId"));
+            first = agentReplies(conversation, "Let me check the stock.");
+            // On the site with the chat closed: the reply is not seen, and no email goes while they stay.
+            await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(6)).until(() ->
+                    "pending".equals(deliveries(conversation, first).getJsonObject(1).getString("status")));
+            assertThat(mail.inbox(email)).isEmpty();
+            second = agentReplies(conversation, "It is in stock: shipping today if you order by 5 pm.");
+            left = Instant.now();
+        }
+        awaitOffline(visitor);
+        // A newer fallback replaced the first: one email, carrying both replies.
+        assertThat(deliveries(conversation, first).getJsonObject(1).getString("status")).isEqualTo("skipped");
+        MimeMessage sent = await().atMost(WAIT).until(() -> mail.inbox(email), list -> !list.isEmpty()).getFirst();
+        assertThat(text(sent)).startsWith("It is in stock").contains("Let me check the stock.")
+                .contains("Do you have the lamp in blue?");
+        await().atMost(WAIT).until(() -> "sent".equals(deliveries(conversation, second).getJsonObject(1)
+                .getString("status")));
+        // Sent only once she had been away for offlineEmailAfter, not when it first came due.
+        JsonObject fallback = deliveries(conversation, second).getJsonObject(1);
+        assertThat(Instant.parse(fallback.getString("sentAt"))).isAfterOrEqualTo(left.plus(OFFLINE_AFTER));
+        assertThat(mail.inbox(email)).hasSize(1);
+    }
+
+    private static void awaitOffline(VisitorClient visitor) {
+        long workspace = server.throughline().workspaces().first().orElseThrow();
+        VisitorActivity activity = server.throughline().visitorActivity();
+        await().atMost(WAIT).until(() -> activity.visitor(workspace, visitor.visitorId())
+                .map(status -> !status.online()).orElse(false));
+    }
+
+    private static long agentReplies(long conversation, String text) {
+        return admin.post("/api/v1/conversations/" + conversation + "/messages", new JsonObject().put("body", text))
+                .expect(201).json().getLong("id");
+    }
+
+    private static JsonArray deliveries(long conversation, long messageId) {
+        return messages(conversation).stream().map(m -> (JsonObject) m).filter(m -> m.getLong("id") == messageId)
+                .findFirst().orElseThrow().getJsonArray("deliveries");
+    }
+
+    private static JsonObject last(long conversation) {
+        JsonArray messages = messages(conversation);
+        return messages.getJsonObject(messages.size() - 1);
+    }
+
+    private static JsonArray messages(long conversation) {
+        return admin.get("/api/v1/conversations/" + conversation + "/messages?limit=200").json()
+                .getJsonArray("messages");
+    }
+
+    private static String text(MimeMessage message) {
+        try {
+            return (String) ((MimeMultipart) message.getContent()).getBodyPart(0).getContent();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
