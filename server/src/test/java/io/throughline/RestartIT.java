@@ -28,6 +28,11 @@ class RestartIT {
         try (Throughline first = Throughline.start(ConfigLoader.fromMap(config))) {
             assertThat(first.embeddedDatabase()).isTrue();
             assertThat(Files.isDirectory(data.resolve("pg"))).isTrue();
+            // Durable commits: what is acknowledged to a customer's channel survives a power cut.
+            for (String setting : new String[] {"fsync", "synchronous_commit", "full_page_writes"}) {
+                assertThat(first.database().sql().single("SELECT current_setting($1) AS value", setting)
+                        .getString("value")).as(setting).isEqualTo("on");
+            }
             assertThat(first.firstStart()).isNotNull();
             assertThat(first.firstStart().adminEmail()).isEqualTo("admin@throughline.local");
             password = first.firstStart().generatedPassword();

@@ -11,7 +11,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A real PostgreSQL server in {@code <data>/pg}, started when no database URL is configured. Its data survives
- * restarts; stopping it is part of a graceful shutdown.
+ * restarts and crashes (commits are durable: fsync and synchronous_commit on); stopping it is part of a graceful
+ * shutdown.
  */
 public final class EmbeddedDatabase implements AutoCloseable {
 
@@ -35,6 +36,11 @@ public final class EmbeddedDatabase implements AutoCloseable {
                     .setCleanDataDirectory(false)
                     .setRegisterShutdownHook(false)
                     .setPGStartupWait(Duration.ofSeconds(60))
+                    // The embedded library turns these off by default, for tests. A commit here is an acknowledgement
+                    // to a customer's mail server, widget or Telegram: it must survive a power cut.
+                    .setServerConfig("fsync", "on")
+                    .setServerConfig("synchronous_commit", "on")
+                    .setServerConfig("full_page_writes", "on")
                     .setServerConfig("max_connections", "300")
                     .setServerConfig("listen_addresses", "127.0.0.1");
             if (port > 0) {
