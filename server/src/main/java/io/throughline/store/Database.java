@@ -1,6 +1,7 @@
 package io.throughline.store;
 
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.pgclient.PgException;
@@ -42,7 +43,11 @@ public final class Database implements AutoCloseable {
         this.vertx = vertx;
         this.connectOptions = connectOptions;
         this.pool = PgBuilder.pool()
-                .with(new PoolOptions().setMaxSize(poolSize).setMaxWaitQueueSize(10_000).setName("throughline"))
+                // Spread the connections over the event loops: the callers are virtual threads, with no Vert.x
+                // context, and a pool left to its default puts every connection on one loop, which then encodes
+                // and decodes all the database traffic of the node on one core.
+                .with(new PoolOptions().setMaxSize(poolSize).setMaxWaitQueueSize(10_000).setName("throughline")
+                        .setEventLoopSize(VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE))
                 .connectingTo(connectOptions)
                 .using(vertx)
                 .build();
