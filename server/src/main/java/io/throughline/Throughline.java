@@ -54,6 +54,7 @@ import io.throughline.realtime.Doorbell;
 import io.throughline.realtime.EventFeed;
 import io.throughline.realtime.EventLog;
 import io.throughline.realtime.EventType;
+import io.throughline.realtime.PgListener;
 import io.throughline.realtime.Subscription;
 import io.throughline.search.SearchIndex;
 import io.throughline.search.SearchService;
@@ -122,6 +123,7 @@ public final class Throughline implements AutoCloseable {
     private Database database;
     private EventFeed feed;
     private EventLog events;
+    private PgListener listener;
     private Doorbell doorbell;
     private InboxSupervisor supervisor;
     private ConnectorRegistry connectors;
@@ -183,13 +185,14 @@ public final class Throughline implements AutoCloseable {
 
         feed = new EventFeed(vertx, database.pool(), config.realtime().pollInterval().toMillis(),
                 config.realtime().maxPendingEvents(), config.realtime().gapTimeout().toMillis());
-        doorbell = new Doorbell(vertx, connectOptions, feed);
+        listener = new PgListener(vertx, connectOptions);
+        doorbell = new Doorbell(vertx, listener, feed);
         events = new EventLog(() -> {
             feed.wake();
             doorbell.ring();
         });
         within(feed.start(), 60, "the event feed to start");
-        doorbell.start();
+        listener.start();
 
         AgentRepository agentRepository = new AgentRepository();
         SessionRepository sessions = new SessionRepository();
@@ -245,7 +248,7 @@ public final class Throughline implements AutoCloseable {
 
         // ---- The website chat widget (issue 3): sessions, visitor sockets, presence, typing, its routes. ----
         widget = new WidgetChannel(new WidgetChannel.Parts(vertx, database, feed, events, ingest, attachments,
-                attachmentService, files, conversations, widgetSites, config, () -> publicUrl, clock));
+                attachmentService, files, conversations, widgetSites, config, () -> publicUrl, clock, listener));
         widget.start();
         DemoPage demoPage = new DemoPage(database, () -> publicUrl);
 
@@ -459,8 +462,8 @@ public final class Throughline implements AutoCloseable {
         if (searchIndex != null) {
             quietly("search index", searchIndex::close);
         }
-        if (doorbell != null) {
-            quietly("doorbell", doorbell::stop);
+        if (listener != null) {
+            quietly("notification listener", listener::stop);
         }
         if (feed != null) {
             quietly("event feed", () -> feed.stop().await(5, TimeUnit.SECONDS));

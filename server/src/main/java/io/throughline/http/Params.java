@@ -41,6 +41,15 @@ public final class Params {
         }
     }
 
+    /** The {@code since} of a stream to resume: a seq (0 or more), or -1 when the client starts afresh. */
+    public static long sinceSeq(RoutingContext rc) {
+        Long given = queryLong(rc, "since");
+        if (given != null && given < 0) {
+            throw Invalid.field("since", "must be a seq (0 or more)");
+        }
+        return given == null ? -1 : given;
+    }
+
     public static int queryInt(RoutingContext rc, String name, int defaultValue, int min, int max) {
         Long value = queryLong(rc, name);
         if (value == null) {

@@ -54,11 +54,7 @@ final class StreamRoutes {
             }
             long since;
             try {
-                Long given = Params.queryLong(rc, "since");
-                if (given != null && given < 0) {
-                    throw Invalid.field("since", "must be a seq (0 or more)");
-                }
-                since = given == null ? -1 : given;
+                since = Params.sinceSeq(rc);
             } catch (Invalid e) {
                 rc.fail(e);
                 return;

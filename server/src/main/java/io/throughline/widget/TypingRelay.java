@@ -1,12 +1,10 @@
 package io.throughline.widget;
 
 import io.throughline.realtime.EventFeed;
+import io.throughline.realtime.PgListener;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.pgclient.PgConnectOptions;
-import io.vertx.pgclient.PgConnection;
-import io.vertx.sqlclient.Tuple;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,35 +27,19 @@ final class TypingRelay {
     /** NOTIFY payloads must stay under 8000 bytes. */
     private static final int MAX_PAYLOAD = 7_000;
     private static final long THROTTLE_MS = 2_000;
-    private static final long MAX_RECONNECT_MS = 10_000;
 
     private final Vertx vertx;
-    private final PgConnectOptions options;
+    private final PgListener listener;
     private final EventFeed feed;
     private final List<JsonObject> pending = new ArrayList<>();
     private final Map<String, long[]> lastTyping = new ConcurrentHashMap<>();
-    private volatile PgConnection connection;
-    private volatile boolean stopped;
     private boolean scheduled;
-    private long reconnectDelayMs = 100;
 
-    TypingRelay(Vertx vertx, PgConnectOptions options, EventFeed feed) {
+    TypingRelay(Vertx vertx, PgListener listener, EventFeed feed) {
         this.vertx = vertx;
-        this.options = options;
+        this.listener = listener;
         this.feed = feed;
-    }
-
-    void start() {
-        connect();
-    }
-
-    void stop() {
-        stopped = true;
-        PgConnection current = connection;
-        connection = null;
-        if (current != null) {
-            current.close();
-        }
+        listener.listen(CHANNEL, this::receive);
     }
 
     /**
@@ -113,8 +95,7 @@ final class TypingRelay {
             pending.clear();
             scheduled = false;
         }
-        PgConnection current = connection;
-        if (current == null || batch.isEmpty()) {
+        if (batch.isEmpty()) {
             return;
         }
         JsonArray payload = new JsonArray();
@@ -122,50 +103,18 @@ final class TypingRelay {
             payload.add(signal);
             if (payload.encode().getBytes(StandardCharsets.UTF_8).length > MAX_PAYLOAD) {
                 payload.remove(payload.size() - 1);
-                notify(current, payload);
+                send(payload);
                 payload = new JsonArray().add(signal);
             }
         }
-        notify(current, payload);
+        send(payload);
     }
 
-    private static void notify(PgConnection connection, JsonArray payload) {
-        if (payload.isEmpty()) {
-            return;
+    /** Other nodes miss this signal when the listener is reconnecting: typing indicators can afford that. */
+    private void send(JsonArray payload) {
+        if (!payload.isEmpty()) {
+            listener.notify(CHANNEL, payload.encode());
         }
-        connection.preparedQuery("SELECT pg_notify($1, $2)").execute(Tuple.of(CHANNEL, payload.encode()))
-                .onFailure(e -> log.debug("typing notify failed; other nodes miss this signal: {}", e.getMessage()));
-    }
-
-    private void connect() {
-        if (stopped) {
-            return;
-        }
-        PgConnection.connect(vertx, options).onComplete(ar -> {
-            if (ar.failed()) {
-                reconnect(ar.cause().getMessage());
-                return;
-            }
-            PgConnection conn = ar.result();
-            int ownPid = conn.processId();
-            conn.notificationHandler(n -> {
-                if (n.getProcessId() != ownPid && CHANNEL.equals(n.getChannel())) {
-                    receive(n.getPayload());
-                }
-            });
-            conn.closeHandler(v -> {
-                connection = null;
-                reconnect("connection closed");
-            });
-            conn.query("LISTEN " + CHANNEL).execute().onComplete(listen -> {
-                if (listen.failed()) {
-                    conn.close();
-                    return;
-                }
-                connection = conn;
-                reconnectDelayMs = 100;
-            });
-        });
     }
 
     private void receive(String payload) {
@@ -177,15 +126,5 @@ final class TypingRelay {
         } catch (RuntimeException e) {
             log.debug("ignoring a malformed transient signal: {}", e.getMessage());
         }
-    }
-
-    private void reconnect(String reason) {
-        if (stopped) {
-            return;
-        }
-        log.warn("typing relay disconnected, reconnecting in {}ms: {}", reconnectDelayMs, reason);
-        long delay = reconnectDelayMs;
-        reconnectDelayMs = Math.min(MAX_RECONNECT_MS, reconnectDelayMs * 2);
-        vertx.setTimer(delay, t -> connect());
     }
 }

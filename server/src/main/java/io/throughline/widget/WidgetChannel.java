@@ -11,6 +11,7 @@ import io.throughline.http.Endpoints;
 import io.throughline.ingest.IngestService;
 import io.throughline.realtime.EventFeed;
 import io.throughline.realtime.EventLog;
+import io.throughline.realtime.PgListener;
 import io.throughline.realtime.EventType;
 import io.throughline.store.Database;
 import io.throughline.store.ServerSecrets;
@@ -60,7 +61,7 @@ public final class WidgetChannel {
     public record Parts(Vertx vertx, Database database, EventFeed feed, EventLog events, IngestService ingest,
                         AttachmentRepository attachments, AttachmentService attachmentService, AttachmentStore files,
                         ConversationRepository conversations, SiteDirectory sites, ThroughlineConfig config,
-                        Supplier<URI> publicUrl, Clock clock) {
+                        Supplier<URI> publicUrl, Clock clock, PgListener listener) {
     }
 
     public WidgetChannel(Parts parts) {
@@ -82,13 +83,12 @@ public final class WidgetChannel {
                 parts.attachmentService(), widget, hub::routed, parts.clock());
         this.uploads = new Uploads(database, repository, parts.files(), widget, parts.clock());
         this.presence = new PresenceTracker(vertx, database, parts.events(), widget.presenceGrace());
-        this.typing = new TypingRelay(vertx, database.connectOptions(), parts.feed());
+        this.typing = new TypingRelay(vertx, parts.listener(), parts.feed());
     }
 
     public void start() {
         hub.start();
         presence.start();
-        typing.start();
         long heartbeat = config.widget().heartbeat().toMillis();
         timers.add(vertx.setPeriodic(heartbeat, t -> closeSilentSockets(3 * heartbeat)));
         timers.add(vertx.setPeriodic(60_000, t -> VirtualThreads.call("widget-sweep", () -> {
@@ -113,7 +113,6 @@ public final class WidgetChannel {
         }
         hub.stop();
         presence.stop();
-        typing.stop();
         executor.shutdown();
     }
 

@@ -168,11 +168,7 @@ final class WidgetRoutes {
         String ticket = Params.query(rc, "token");
         long since;
         try {
-            Long given = Params.queryLong(rc, "since");
-            if (given != null && given < 0) {
-                throw Invalid.field("since", "must be a seq (0 or more)");
-            }
-            since = given == null ? -1 : given;
+            since = Params.sinceSeq(rc);
         } catch (Invalid e) {
             rc.fail(e);
             return;

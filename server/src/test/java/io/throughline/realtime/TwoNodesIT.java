@@ -18,7 +18,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Two stateless nodes on one PostgreSQL: the same events on both streams, and each reply sent once. */
+/**
+ * Two stateless nodes on one PostgreSQL: the same events on both streams, each reply sent once, and transient
+ * signals (typing) relayed between them through the shared notification listener.
+ */
 class TwoNodesIT {
 
     private static TestServer nodeA;
@@ -78,6 +81,20 @@ class TwoNodesIT {
         await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(3)).until(() -> webhook.received().size() == 20);
         assertThat(new HashSet<>(webhook.received().stream().map(r -> r.header("Idempotency-Key")).toList()))
                 .hasSize(20);
+    }
+
+    @Test
+    void typingOnOneNodeShowsOnTheOther() {
+        ApiInbox inbox = ApiInbox.create(nodeA.admin(), "Typing shop", null);
+        long conversation = inbox.say("t1", "c3", "Cleo", "Anyone?").getLong("conversationId");
+        try (StreamClient streamB = StreamClient.connect(nodeB.admin(), null)) {
+            streamB.next(f -> "ready".equals(f.getString("type")), Duration.ofSeconds(5));
+            nodeA.admin().post("/api/v1/conversations/" + conversation + "/typing",
+                    new JsonObject().put("typing", true)).expect(204);
+            JsonObject typing = streamB.next(f -> "agent.typing".equals(f.getString("type")), Duration.ofSeconds(5));
+            assertThat(typing.getJsonObject("data").getLong("conversationId")).isEqualTo(conversation);
+            assertThat(typing.getJsonObject("data").getBoolean("typing")).isTrue();
+        }
     }
 
     private static List<JsonObject> messages(StreamClient stream) {
