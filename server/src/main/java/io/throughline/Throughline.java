@@ -344,8 +344,14 @@ public final class Throughline implements AutoCloseable {
         port = config.http().port() == 0 ? freePort(config.http().host()) : config.http().port();
         int count = Math.max(1, Runtime.getRuntime().availableProcessors());
         for (int i = 0; i < count; i++) {
-            servers.add(within(vertx.createHttpServer(options).requestHandler(router)
-                    .listen(port, config.http().host()), 30, "HTTP port " + port));
+            try {
+                servers.add(within(vertx.createHttpServer(options).requestHandler(router)
+                        .listen(port, config.http().host()), 30, "HTTP port " + port));
+            } catch (Exception e) {
+                // Vert.x rethrows the bind failure as it is, a checked BindException.
+                throw new IllegalStateException("cannot listen on " + config.http().host() + ":" + port
+                        + " (set THROUGHLINE_HTTP_PORT to another port)", e);
+            }
         }
         publicUrl = config.http().publicUrlFor(port);
     }

@@ -43,7 +43,7 @@ public final class Main {
             return 2;
         }
         return switch (command) {
-            case "start" -> start(config, out);
+            case "start" -> start(config, out, err);
             case "create-agent" -> Tools.createAgent(config, flags, out, err);
             case "create-workspace" -> Tools.createWorkspace(config, flags, out, err);
             case "reindex" -> Reindex.run(config, flags, out, err, System.console() != null);
@@ -55,8 +55,15 @@ public final class Main {
         };
     }
 
-    private static int start(ThroughlineConfig config, PrintStream out) {
-        Throughline throughline = Throughline.start(config);
+    private static int start(ThroughlineConfig config, PrintStream out, PrintStream err) {
+        Throughline throughline;
+        try {
+            throughline = Throughline.start(config);
+        } catch (Exception e) {
+            err.println("Throughline could not start: " + reasons(e));
+            err.println("The log above has the details.");
+            return 1;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             throughline.close();
@@ -70,6 +77,18 @@ public final class Main {
             Thread.currentThread().interrupt();
         }
         return 0;
+    }
+
+    /** The messages of a failure and its causes, each once: "HTTP port 8080: Address already in use". */
+    static String reasons(Throwable failure) {
+        List<String> messages = new ArrayList<>();
+        for (Throwable t = failure; t != null && messages.size() < 4; t = t.getCause()) {
+            String message = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+            if (messages.stream().noneMatch(m -> m.contains(message))) {
+                messages.add(message);
+            }
+        }
+        return String.join(": ", messages);
     }
 
     static String banner(Throughline throughline) {

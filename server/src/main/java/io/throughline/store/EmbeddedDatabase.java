@@ -3,6 +3,7 @@ package io.throughline.store;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,7 +47,18 @@ public final class EmbeddedDatabase implements AutoCloseable {
             if (port > 0) {
                 builder.setPort(port);
             }
-            EmbeddedPostgres postgres = builder.start();
+            EmbeddedPostgres postgres;
+            try {
+                postgres = builder.start();
+            } catch (IllegalStateException e) {
+                // Another process holding the lock: "could not lock"; this process: an overlapping lock.
+                if (e instanceof OverlappingFileLockException
+                        || String.valueOf(e.getMessage()).contains("could not lock")) {
+                    throw new IllegalStateException(directory + " is in use by another Throughline on this machine:"
+                            + " stop it first, or give this one its own THROUGHLINE_DATA_DIR", e);
+                }
+                throw e;
+            }
             log.info("embedded postgresql started dir={} port={} ms={}", directory, postgres.getPort(),
                     (System.nanoTime() - started) / 1_000_000);
             return new EmbeddedDatabase(postgres, directory);

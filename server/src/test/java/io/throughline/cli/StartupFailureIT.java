@@ -1,0 +1,68 @@
+package io.throughline.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.throughline.Throughline;
+import io.throughline.config.ConfigLoader;
+import io.throughline.testing.TestPostgres;
+import io.throughline.testing.TestServer;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A start that cannot happen says why in one line and exits with 1, instead of a stack trace: the port is taken,
+ * or another Throughline already runs on the data directory.
+ */
+class StartupFailureIT {
+
+    private static final String CONFIG = Path.of("..", "config", "throughline.yaml").toAbsolutePath().toString();
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    private int start(Map<String, String> env) {
+        return Main.run(new String[] {"start"}, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8), env);
+    }
+
+    @Test
+    void aTakenPortIsNamedWithTheVariableThatMovesIt() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
+            int status = start(Map.of("THROUGHLINE_CONFIG", CONFIG,
+                    "THROUGHLINE_HTTP_HOST", "127.0.0.1",
+                    "THROUGHLINE_HTTP_PORT", Integer.toString(taken.getLocalPort()),
+                    "THROUGHLINE_DATA_DIR", TestServer.tempDir().toString(),
+                    "THROUGHLINE_DATABASE_URL", TestPostgres.newDatabase(),
+                    "THROUGHLINE_DEMO_ENABLED", "false"));
+            assertThat(status).isEqualTo(1);
+            assertThat(err.toString(StandardCharsets.UTF_8))
+                    .startsWith("Throughline could not start: cannot listen on 127.0.0.1:" + taken.getLocalPort())
+                    .contains("THROUGHLINE_HTTP_PORT")
+                    .doesNotContain("\tat ");
+            assertThat(out.toString(StandardCharsets.UTF_8)).doesNotContain("Throughline is running");
+        }
+    }
+
+    @Test
+    void aDataDirectoryInUseIsNamed() {
+        Path data = TestServer.tempDir();
+        try (Throughline running = Throughline.start(ConfigLoader.fromMap(Map.of("http.host", "127.0.0.1",
+                "http.port", "0", "data.dir", data.toString(), "demo.enabled", "false")))) {
+            assertThat(running.embeddedDatabase()).isTrue();
+            int status = start(Map.of("THROUGHLINE_CONFIG", CONFIG,
+                    "THROUGHLINE_HTTP_HOST", "127.0.0.1", "THROUGHLINE_HTTP_PORT", "0",
+                    "THROUGHLINE_DATA_DIR", data.toString(), "THROUGHLINE_DEMO_ENABLED", "false"));
+            assertThat(status).isEqualTo(1);
+            assertThat(err.toString(StandardCharsets.UTF_8))
+                    .contains("is in use by another Throughline on this machine")
+                    .contains("THROUGHLINE_DATA_DIR")
+                    .doesNotContain("\tat ");
+        }
+    }
+}
