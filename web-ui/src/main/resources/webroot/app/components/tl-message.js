@@ -49,6 +49,7 @@ class TlMessage extends TlElement {
         ${this.body()}
         ${this.attachments()}
         ${m.kind === 'out' ? this.delivery() : ''}
+        ${m.kind === 'out' ? this.fallbacks() : ''}
         ${this.seen ? html`<div class="seen" data-testid="seen">${icon('checks')}${t('message.seen')}</div>` : ''}
       </article>`;
   }
@@ -145,6 +146,31 @@ class TlMessage extends TlElement {
     }
     return html`<div class="delivery delivery-${d.status}" data-testid="delivery" data-status=${d.status}
       title=${via}>${state}<span class="delivery-via">${via}</span></div>`;
+  }
+
+  /** The email fallbacks of a chat reply: waiting for the visitor, sent, or not needed and why. */
+  fallbacks() {
+    const all = (this.message.deliveries ?? []).filter(d => d.conditional);
+    return all.map(d => {
+      const params = { channel: channelName(d.channel), target: d.to ? targetText(d.to) : '' };
+      let text;
+      if (d.status === 'pending') {
+        text = t('fallback.pending', { ...params, time: d.nextAttemptAt ? dateTime(d.nextAttemptAt) : '' });
+      } else if (d.status === 'skipped') {
+        // The server's reasons, in the agent's language where one is known.
+        const reason = d.lastError ?? '';
+        text = reason.startsWith('seen on ') ? t('fallback.seen', params)
+          : reason.startsWith('included in a later') ? t('fallback.replaced', params)
+            : t('fallback.skipped', { ...params, reason });
+      } else if (d.status === 'failed') {
+        text = t('fallback.failed', { ...params, reason: d.lastError ?? '' });
+      } else {
+        text = t('fallback.sent', params);
+      }
+      return html`<div class="delivery delivery-fallback delivery-${d.status}" data-testid="fallback"
+        data-status=${d.status}>${icon(d.status === 'failed' ? 'alert' : d.status === 'pending' ? 'clock' : 'check')}
+        <span>${text}</span></div>`;
+    });
   }
 
   async retry() {
