@@ -16,7 +16,7 @@ public final class Options {
     public static final Option HTTP_PUBLIC_URL = option("http.publicUrl", OptionType.URL, "",
             "Public base URL (for links, webhooks and the widget snippet). Default: http://localhost:<port>.");
     public static final Option HTTP_TRUST_PROXY = option("http.trustProxy", OptionType.BOOL, "false",
-            "Trust X-Forwarded-For and X-Forwarded-Proto from a reverse proxy (client IP, Secure cookies).");
+            "Trust X-Forwarded-For (its last entry) and X-Forwarded-Proto from one reverse proxy.");
     public static final Option HTTP_MAX_BODY_SIZE = option("http.maxBodySize", OptionType.SIZE, "1MB",
             "Largest JSON request body; larger ones get 413.");
     public static final Option HTTP_SHUTDOWN_GRACE = option("http.shutdownGrace", OptionType.DURATION, "10s",

@@ -15,7 +15,13 @@ public final class ClientAddress {
         if (trustProxy) {
             String forwarded = request.getHeader("X-Forwarded-For");
             if (forwarded != null && !forwarded.isBlank()) {
-                return forwarded.split(",")[0].strip();
+                // The last entry is the one the trusted proxy appended: the address it saw. Earlier entries come
+                // from the client, which can write anything there (and so dodge every per-IP limit).
+                String[] hops = forwarded.split(",");
+                String last = hops[hops.length - 1].strip();
+                if (!last.isEmpty()) {
+                    return last;
+                }
             }
         }
         return request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress();

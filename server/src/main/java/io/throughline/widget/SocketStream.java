@@ -100,6 +100,10 @@ final class SocketStream extends VisitorStream {
             return;
         }
         String type = frame.getValue("type") instanceof String t ? t : "";
+        // Messages have their own limits (with nack and Retry-After); the other frames are only signals.
+        if (!"message".equals(type) && !channel.allowSignal(viewer)) {
+            return;
+        }
         switch (type) {
             case "ping" -> write(new JsonObject().put("type", "pong").put("seq", position()));
             case "message" -> send(frame);

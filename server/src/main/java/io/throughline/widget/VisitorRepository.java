@@ -1,5 +1,6 @@
 package io.throughline.widget;
 
+import io.throughline.agent.Tokens;
 import io.throughline.connector.IdentityKind;
 import io.throughline.store.Sql;
 import io.vertx.core.buffer.Buffer;
@@ -33,6 +34,15 @@ final class VisitorRepository {
     Optional<Visitor> byToken(Sql sql, byte[] tokenHash) {
         return sql.one("SELECT " + Visitor.COLUMNS + " FROM widget_visitors WHERE token_hash = $1",
                 Buffer.buffer(tokenHash)).map(Visitor::from);
+    }
+
+    /**
+     * A token that can no longer be resumed (its visitor identified, logged out, or is someone else now) stops
+     * working: a copy of it left in a shared browser or a backup must not keep opening that visitor's thread.
+     */
+    void retireToken(Sql sql, long visitorId) {
+        sql.update("UPDATE widget_visitors SET token_hash = $2 WHERE id = $1", visitorId,
+                Buffer.buffer(Tokens.sha256("retired:" + Tokens.random(32))));
     }
 
     Optional<Visitor> byId(Sql sql, long id) {

@@ -102,6 +102,7 @@ public final class VisitorService {
             return new Session(false, answer(site, visitor, request.visitorToken()));
         }
         newSessions.acquire(request.ip(), "too many new chat sessions from this address; try again later");
+        existing.ifPresent(old -> visitors.retireToken(database.sql(), old.id()));
         String token = "tlv_" + Tokens.random(32);
         Visitor visitor = create(site, proof, token, request.context(),
                 existing.filter(v -> !v.identified()).map(Visitor::publicId).orElse(null));
@@ -270,7 +271,13 @@ public final class VisitorService {
             return new Anonymous();
         }
         WidgetSettings settings = site.settings();
-        String externalId = claim.externalId() == null ? null : claim.externalId().strip();
+        String externalId = claim.externalId();
+        // What is signed is what is stored: no padding to strip, and no newline to blur "externalId\nemail".
+        if (externalId != null && (!externalId.equals(externalId.strip())
+                || externalId.chars().anyMatch(Character::isISOControl) || externalId.isEmpty())) {
+            throw Invalid.field("identity.externalId", "must be non-empty, without control characters or"
+                    + " surrounding spaces");
+        }
         String email = claim.email() == null ? null : normalize(IdentityKind.EMAIL, claim.email(), "identity.email");
         String name = claim.name() == null ? null : claim.name().strip();
         if (claim.hmac() != null) {

@@ -6,13 +6,14 @@ import io.throughline.attachment.AttachmentService;
 import io.throughline.config.ThroughlineConfig;
 import io.throughline.connector.AttachmentStore;
 import io.throughline.conversation.ConversationRepository;
+import io.throughline.failure.TooManyRequests;
 import io.throughline.http.ClientAddress;
 import io.throughline.http.Endpoints;
 import io.throughline.ingest.IngestService;
 import io.throughline.realtime.EventFeed;
 import io.throughline.realtime.EventLog;
-import io.throughline.realtime.PgListener;
 import io.throughline.realtime.EventType;
+import io.throughline.realtime.PgListener;
 import io.throughline.store.Database;
 import io.throughline.store.ServerSecrets;
 import io.vertx.core.Vertx;
@@ -38,6 +39,8 @@ public final class WidgetChannel {
 
     private static final Logger log = LoggerFactory.getLogger(WidgetChannel.class);
     private static final Duration TICKET_TTL = Duration.ofHours(1);
+    /** Far above what the frame sends (a poll per 25 s, typing every few seconds, a seen per message). */
+    private static final int SIGNALS_PER_MINUTE = 240;
 
     private final Vertx vertx;
     private final ThroughlineConfig config;
@@ -56,6 +59,9 @@ public final class WidgetChannel {
     private final ExecutorService executor = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("widget-", 0).factory());
     private final List<Long> timers = new ArrayList<>();
+    /** Polls, socket opens, typing and seen signals per visitor: a token from a public site key must not load us. */
+    private final RateLimiter signals = new RateLimiter(Clock.systemUTC(), SIGNALS_PER_MINUTE, Duration.ofMinutes(1));
+    private volatile WidgetRoutes routes;
 
     /** The parts of the server the widget channel works with. */
     public record Parts(Vertx vertx, Database database, EventFeed feed, EventLog events, IngestService ingest,
@@ -96,6 +102,11 @@ public final class WidgetChannel {
             messages.sweep();
             uploads.sweep();
             typing.sweep();
+            signals.sweep();
+            WidgetRoutes mounted = routes;
+            if (mounted != null) {
+                mounted.sweep();
+            }
             return null;
         })));
         timers.add(vertx.setPeriodic(3_600_000, t -> VirtualThreads.call("widget-forget", this::forgetIdle)
@@ -120,8 +131,8 @@ public final class WidgetChannel {
     public void mount(Router router, Endpoints endpoints) {
         ClientAddress clients = new ClientAddress(config.http().trustProxy());
         new WidgetAssets(sites, publicUrl).mount(router, endpoints);
-        new WidgetRoutes(this, clients, config.http().maxBodySize(), config.dataDir().resolve("tmp"))
-                .mount(router, endpoints);
+        routes = new WidgetRoutes(this, clients, config.http().maxBodySize(), config.dataDir().resolve("tmp"));
+        routes.mount(router, endpoints);
         new WidgetAgentRoutes(this).mount(router, endpoints);
     }
 
@@ -140,6 +151,21 @@ public final class WidgetChannel {
     }
 
     /** A visitor typed (or stopped): agents' streams show it; other nodes hear it through the relay. */
+    /** Takes one of the visitor's signals (429 beyond). */
+    void signal(Viewer viewer) {
+        signals.acquire(Long.toString(viewer.visitor().id()), "too many requests from this chat; wait a moment");
+    }
+
+    /** Whether the visitor may send one more signal; over the limit, a socket frame is dropped silently. */
+    boolean allowSignal(Viewer viewer) {
+        try {
+            signal(viewer);
+            return true;
+        } catch (TooManyRequests e) {
+            return false;
+        }
+    }
+
     void visitorTyping(Viewer viewer, boolean isTyping) {
         Long conversation = viewer.conversationId();
         if (conversation == null) {

@@ -257,6 +257,17 @@ final class WidgetHub implements EventListener {
         Long current = stream.viewer.conversationId();
         if (current != null && all.contains(stream)) {
             byConversation.computeIfAbsent(current, k -> ConcurrentHashMap.newKeySet()).add(stream);
+            forgetIfDetached(stream);
+        }
+    }
+
+    /**
+     * A stream detached between the check and the indexing (an ack that arrived after its socket closed) must not
+     * stay in the maps, holding its socket and viewer for good.
+     */
+    private void forgetIfDetached(VisitorStream stream) {
+        if (!all.contains(stream)) {
+            detach(stream);
         }
     }
 
@@ -322,6 +333,7 @@ final class WidgetHub implements EventListener {
             }
             if (all.contains(stream)) {
                 index(stream);
+                forgetIfDetached(stream);
             }
             stream.reset(routed);
             return null;

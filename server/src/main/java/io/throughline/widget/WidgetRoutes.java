@@ -60,6 +60,11 @@ final class WidgetRoutes {
                 channel.settings().rateWindow());
     }
 
+    /** Forgets the upload counts of addresses that went quiet. */
+    void sweep() {
+        uploadsPerIp.sweep();
+    }
+
     void mount(Router router, Endpoints endpoints) {
         BodyHandler body = BodyHandler.create(false).setBodyLimit(maxBody);
         router.route("/widget/v1/*").handler(this::cors);
@@ -256,6 +261,7 @@ final class WidgetRoutes {
         endpoints.blocking(rc, () -> {
             try {
                 Viewer viewer = channel.visitors().authenticate(authorization);
+                channel.signal(viewer);
                 new PollStream(rc, context, viewer, channel, since).start(since, waitMs);
             } catch (RuntimeException e) {
                 context.runOnContext(v -> rc.fail(e));

@@ -244,9 +244,41 @@ class WidgetSessionIT {
         ApiClient stranger = new ApiClient(server.url()).withToken(next.getString("visitorToken"));
         assertThat(stranger.get("/widget/v1/messages").expect(200).json().getJsonArray("messages")).isEmpty();
 
+        // The identified token presented without its proof is retired: a copy left in a shared browser, or taken
+        // from it, opens nothing any more, not even as a bearer token.
+        new ApiClient(server.url()).withToken(customer.token()).get("/widget/v1/messages").expect(401);
+
+        // Signed in again, the customer sees their thread, from a fresh visitor session.
         JsonObject again = customer.session(new JsonObject().put("externalId", "u-55")
-                .put("hmac", IdentitySignature.sign(secret, "u-55")), customer.token()).expect(200).json();
-        assertThat(again.getJsonObject("visitor").getString("id")).isEqualTo(customer.visitorId());
+                .put("hmac", IdentitySignature.sign(secret, "u-55")), customer.token()).expect(201).json();
+        ApiClient signedIn = new ApiClient(server.url()).withToken(again.getString("visitorToken"));
+        assertThat(signedIn.get("/widget/v1/messages").expect(200).json().getJsonArray("messages").stream()
+                .map(m -> ((JsonObject) m).getString("body"))).containsExactly("private question");
+    }
+
+    @Test
+    void aVisitorPollingInALoopIsToldToSlowDown() {
+        VisitorClient visitor = new VisitorClient(server.url(), Widgets.create(admin, Widgets.SHOP)
+                .getString("siteKey"), Widgets.SHOP).start();
+        ApiClient.Response last = null;
+        for (int i = 0; i < 400 && (last == null || last.status() == 200); i++) {
+            last = visitor.get("/widget/v1/messages?since=" + visitor.seq() + "&wait=0");
+        }
+        assertThat(last.status()).isEqualTo(429);
+        assertThat(last.header("Retry-After")).isNotBlank();
+    }
+
+    @Test
+    void anExternalIdMustBeSignedAsItIsStored() {
+        JsonObject inbox = Widgets.create(admin, Widgets.SHOP);
+        String secret = inbox.getString("identitySecret");
+        VisitorClient visitor = new VisitorClient(server.url(), inbox.getString("siteKey"), Widgets.SHOP);
+        for (String padded : new String[] {" u-56", "u-56\nmallory@example.test"}) {
+            JsonObject problem = visitor.session(new JsonObject().put("externalId", padded)
+                    .put("hmac", IdentitySignature.sign(secret, padded)), null).expect(400).json();
+            assertThat(problem.getJsonArray("errors").getJsonObject(0).getString("field"))
+                    .isEqualTo("identity.externalId");
+        }
     }
 
     @Test
