@@ -8,6 +8,7 @@ import io.throughline.connector.InvalidConfig;
 import io.throughline.connector.ProvisionRequest;
 import io.throughline.connector.Provisioning;
 import io.throughline.conversation.ChannelDirectory;
+import io.throughline.failure.Conflict;
 import io.throughline.failure.Invalid;
 import io.throughline.failure.NotFound;
 import io.throughline.realtime.EventLog;
@@ -63,11 +64,11 @@ public final class InboxService implements ChannelDirectory {
         requireValid(connector, config);
         long id = inboxes.reserveId(database.sql());
         Provisioning provisioning = provision(connector, new ProvisionRequest(id, config, null, publicUrl.get()));
-        Inbox inbox = database.tx(tx -> {
+        Inbox inbox = unique(() -> database.tx(tx -> {
             Inbox created = inboxes.insert(tx, id, workspaceId, kind, name, provisioning.config());
             events.append(tx, workspaceId, EventType.INBOX_CHANGED, change(created, "created"));
             return created;
-        });
+        }));
         log.info("inbox created inbox={} kind={} workspace={}", id, kind, workspaceId);
         supervisor.get().refresh(id);
         return new Created(toJson(inbox), provisioning.minted());
@@ -102,19 +103,32 @@ public final class InboxService implements ChannelDirectory {
                     .config();
         }
         JsonObject stored = config;
-        Inbox updated = database.tx(tx -> {
+        Inbox updated = unique(() -> database.tx(tx -> {
             Inbox result = inboxes.update(tx, caller.workspaceId(), id,
                     change.name() == null ? current.name() : change.name(), stored,
                     change.enabled() == null ? current.enabled() : change.enabled());
             events.append(tx, caller.workspaceId(), EventType.INBOX_CHANGED, change(result, "updated"));
             return result;
-        });
+        }));
         log.info("inbox updated inbox={} enabled={}", id, updated.enabled());
         supervisor.get().refresh(id);
         if (current.enabled() && !updated.enabled()) {
             retire(connector, current);
         }
         return toJson(updated);
+    }
+
+    /** An address or a reply domain another email inbox already uses (V060) is a conflict, not a crash. */
+    private static Inbox unique(Supplier<Inbox> write) {
+        try {
+            return write.get();
+        } catch (RuntimeException e) {
+            if (Database.isUniqueViolation(e)) {
+                throw new Conflict("another email inbox already uses this address or reply domain: each must"
+                        + " belong to one inbox only, or mail for it could not be routed");
+            }
+            throw e;
+        }
     }
 
     public void delete(Caller caller, long id) {

@@ -11,6 +11,7 @@ import io.throughline.connector.InboundSink;
 import io.throughline.connector.InboxRef;
 import io.throughline.connector.IngestReceipt;
 import io.throughline.connector.Sender;
+import io.throughline.connector.StorageUnavailable;
 import io.throughline.contact.ContactLinks;
 import io.throughline.contact.ContactRepository;
 import io.throughline.contact.Identities;
@@ -53,6 +54,7 @@ public final class IngestService {
     private static final Logger log = LoggerFactory.getLogger(IngestService.class);
     /** Bodies beyond this are cut, and the message flagged; the original stays with the channel (or the .eml). */
     static final int MAX_BODY_CHARS = 256 * 1024;
+    private static final Pattern CONTROL = Pattern.compile("[\\p{Cntrl}\\u2028\\u2029]+");
     private static final Pattern FORWARD_SUBJECT = Pattern.compile("^\\s*(fwd?|wg|tr|rv|pd|doorst|vs|пересл|"
             + "переслано|fw)\\s*:", Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
 
@@ -116,11 +118,11 @@ public final class IngestService {
 
     public IngestReceipt accept(InboxRef inbox, InboundMessage message) {
         Sender sender = normalize(message.sender());
-        HtmlSanitizer.Sanitized sanitized = sanitizer.sanitizeWithQuotes(message.html());
+        HtmlSanitizer.Sanitized sanitized = sanitizer.sanitizeWithQuotes(NulBytes.strip(message.html()));
         String html = sanitized == null ? null : sanitized.full();
         List<String> flags = new ArrayList<>();
         message.flags().forEach(f -> flags.add(f.name().toLowerCase(Locale.ROOT)));
-        String body = message.text();
+        String body = NulBytes.strip(message.text());
         if (body.length() > MAX_BODY_CHARS) {
             body = body.substring(0, MAX_BODY_CHARS);
             flags.add("truncated");
@@ -129,7 +131,8 @@ public final class IngestService {
         boolean forward = message.subject() != null && FORWARD_SUBJECT.matcher(message.subject()).find();
         JsonObject display = forward ? null : display(body, html, QuoteTrimmer.trim(body),
                 sanitized == null ? null : sanitized.trimmed());
-        Prepared prepared = new Prepared(inbox, message, sender, body, html, flags, display);
+        Prepared prepared = new Prepared(inbox, message, sender, body, html, NulBytes.strip(message.subject()),
+                NulBytes.strip(message.metadata()), flags, display);
         try {
             IngestReceipt receipt = database.txWithRetry(3, tx -> store(tx, prepared));
             if (receipt.outcome() == IngestReceipt.Outcome.STORED) {
@@ -144,11 +147,18 @@ public final class IngestService {
             return new IngestReceipt(IngestReceipt.Outcome.BLOCKED, 0, 0, blocked.contactId);
         } catch (LostRace race) {
             return duplicate(inbox, message.externalId());
+        } catch (RuntimeException e) {
+            if (Database.isTransient(e)) {
+                log.warn("message not stored, the database is unavailable inbox={} externalId={}: {}", inbox.id(),
+                        message.externalId(), e.toString());
+                throw new StorageUnavailable("the database is unavailable: " + e.getMessage(), e);
+            }
+            throw e;
         }
     }
 
     private record Prepared(InboxRef inbox, InboundMessage message, Sender sender, String body, String html,
-                            List<String> flags, JsonObject display) {
+                            String subject, JsonObject metadata, List<String> flags, JsonObject display) {
     }
 
     /**
@@ -181,7 +191,7 @@ public final class IngestService {
         long workspaceId = p.inbox().workspaceId();
         Optional<ThreadingDecision.ByHeaders> byHeaders = finder.byHeaders(tx, workspaceId, p.message().thread());
         List<String> flags = new ArrayList<>(p.flags());
-        JsonObject metadata = p.message().metadata().copy();
+        JsonObject metadata = p.metadata().copy();
         String linkToken = p.message().thread().linkToken();
         DeepLinkStep.Outcome link = byHeaders.isPresent() || linkToken == null ? DeepLinkStep.Outcome.NONE
                 : deepLinks.follow(tx, p.inbox(), p.sender(), linkToken, identityText(p.sender()), flags, metadata,
@@ -305,7 +315,7 @@ public final class IngestService {
         }
         return messages.insertInbound(tx, new NewMessage(p.inbox().workspaceId(), conversationId, p.inbox().id(),
                 p.inbox().kind(), MessageKind.IN, "contact", placement.authorContactId(), null, p.body(), p.html(),
-                p.message().subject(), p.message().externalId(), placement.decision().toJson(placement.senderVerified()),
+                p.subject(), p.message().externalId(), placement.decision().toJson(placement.senderVerified()),
                 metadata, flags, p.message().sentAt())).orElseThrow(LostRace::new);
     }
 
@@ -428,8 +438,10 @@ public final class IngestService {
         }
     }
 
+    /** Identities in their canonical form; a name without control characters (a header-injection vector). */
     private static Sender normalize(Sender sender) {
-        return new Sender(sender.name() == null ? null : sender.name().strip(),
+        String name = sender.name() == null ? null : CONTROL.matcher(sender.name()).replaceAll(" ").strip();
+        return new Sender(name == null || name.isEmpty() ? null : name,
                 sender.identities().stream().map(Identities::normalize).distinct().toList());
     }
 

@@ -119,6 +119,29 @@ public final class Database implements AutoCloseable {
         return e instanceof PgException pg && UNIQUE_VIOLATION.equals(pg.getSqlState());
     }
 
+    /**
+     * Whether a failure is the database's passing state rather than the statement's fault: the connection (class
+     * 08), resources such as a full disk (53), an operator or a timeout (57), a read-only standby after a failover
+     * (25006), a serialization or deadlock that outlived its retries (40), or the client's own connection and pool
+     * errors. A retry later may well succeed; the data was not the problem.
+     */
+    public static boolean isTransient(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof PgException pg) {
+                String state = pg.getSqlState() == null ? "" : pg.getSqlState();
+                return state.startsWith("08") || state.startsWith("53") || state.startsWith("57")
+                        || state.startsWith("40") || state.equals("25006");
+            }
+            String type = t.getClass().getName();
+            if (t instanceof java.io.IOException || type.startsWith("io.vertx.sqlclient.")
+                    || type.equals("io.vertx.core.VertxException") || type.startsWith("io.netty.")
+                    || t instanceof java.util.concurrent.TimeoutException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static boolean isRace(PgException e) {
         String state = e.getSqlState();
         return UNIQUE_VIOLATION.equals(state) || SERIALIZATION_FAILURE.equals(state) || DEADLOCK.equals(state);

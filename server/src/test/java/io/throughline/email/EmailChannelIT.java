@@ -51,6 +51,21 @@ class EmailChannelIT {
     }
 
     @Test
+    void anAddressOrReplyDomainBelongsToOneInboxOnly() {
+        JsonObject sameAddress = mail.inboxConfig(SUPPORT.toUpperCase(java.util.Locale.ROOT), "Copycat",
+                "reply.copycat.test");
+        JsonObject problem = admin.post("/api/v1/inboxes", new JsonObject().put("kind", "email").put("name", "Copy")
+                .put("config", sameAddress)).expect(409).json();
+        assertThat(problem.getString("detail")).contains("another email inbox already uses this address");
+
+        JsonObject sameReplyDomain = mail.inboxConfig("sales@acme.test", "Acme Sales", "reply.acme.test");
+        admin.post("/api/v1/inboxes", new JsonObject().put("kind", "email").put("name", "Sales")
+                .put("config", sameReplyDomain)).expect(409);
+        assertThat(admin.get("/api/v1/inboxes").expect(200).json().getJsonArray("inboxes").stream()
+                .map(i -> ((JsonObject) i).getString("name"))).doesNotContain("Copy", "Sales");
+    }
+
+    @Test
     void customerMailBecomesAConversationAndTheReplyThreadsInTheirClient() throws Exception {
         MimeMessage first = mail.compose("<CAF=first-42@mail.example.com>");
         first.setFrom(new InternetAddress(CUSTOMER, "Ann Lee"));

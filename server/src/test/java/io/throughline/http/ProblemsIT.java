@@ -85,6 +85,17 @@ class ProblemsIT {
     }
 
     @Test
+    void nulBytesAndControlCharactersInNamesAreCleanedNotFatal() {
+        ApiInbox inbox = ApiInbox.create(admin, "Odd bytes", null);
+        JsonObject stored = inbox.say("nul-1", "cust-nul", "Nina\r\nBcc: all@acme.test", "Hello\u0000 world");
+        JsonObject message = admin.get("/api/v1/conversations/" + stored.getLong("conversationId") + "/messages")
+                .expect(200).json().getJsonArray("messages").getJsonObject(0);
+        assertThat(message.getString("body")).isEqualTo("Hello world");
+        assertThat(admin.get("/api/v1/contacts/" + stored.getLong("contactId")).expect(200).json()
+                .getString("name")).isEqualTo("Nina Bcc: all@acme.test");
+    }
+
+    @Test
     void theRequestIdIsEchoedAndQuotable() {
         ApiClient.Response response = server.admin().withHeader("X-Request-Id", "trace-abc-123")
                 .get("/api/v1/nothing");

@@ -1,5 +1,6 @@
 package io.throughline.connector.email;
 
+import io.throughline.connector.StorageUnavailable;
 import jakarta.mail.Message;
 import jakarta.mail.MessagingException;
 import java.io.IOException;
@@ -68,6 +69,10 @@ final class FolderCommits {
                     } catch (RuntimeException e) {
                         failed.put(uid, e);
                         return;
+                    } catch (Error e) {
+                        // Never let the checkpoint pass a mail whose commit died with the JVM's error.
+                        failed.put(uid, new IllegalStateException("committing the mail failed: " + e, e));
+                        return;
                     }
                 }
             }));
@@ -100,6 +105,11 @@ final class FolderCommits {
             failuresByUid.remove(uid);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } catch (StorageUnavailable e) {
+            // The database's fault, not the mail's: retried later without counting towards the poison limit.
+            log.warn("imap mail waits for the database inbox={} folder={} uid={}: {}", inboxId, folderName, uid,
+                    e.getMessage());
+            throw e;
         } catch (RuntimeException e) {
             int attempts = failuresByUid.merge(uid, 1, Integer::sum);
             log.warn("imap mail failed ingest inbox={} folder={} uid={} attempt={}: {}", inboxId, folderName, uid,
@@ -123,6 +133,8 @@ final class FolderCommits {
                 log.debug("imap mail imported inbox={} folder={} uid={} outcome={}", inboxId, folderName, uid,
                         outcome);
                 failuresByUid.remove(uid);
+            } catch (StorageUnavailable e) {
+                throw e;
             } catch (RuntimeException e) {
                 failuresByUid.merge(uid, 1, Integer::sum);
                 throw e;

@@ -154,7 +154,9 @@ final class ImapReceiver {
                         sleep(imap.pollInterval());
                     }
                 }
-            } catch (MessagingException | IOException | RuntimeException e) {
+            } catch (MessagingException | IOException | RuntimeException | StackOverflowError e) {
+                // A stack overflow on a pathological mail must not end the receiver: it backs off and retries,
+                // and the mail ends as unparsed after its attempts.
                 if (!running) {
                     break;
                 }

@@ -55,7 +55,7 @@ final class MailParser {
 
     static ParsedMail parse(MimeMessage message) {
         MimeWalk walk = new MimeWalk();
-        Charset hint = bodyCharset(message);
+        Charset hint = bodyCharset(message, 0);
         MailAddress from = first(addresses(message, "From", hint, walk));
         String subject = HeaderText.decode(MimeParts.first(message, "Subject"), hint);
         try {
@@ -144,8 +144,11 @@ final class MailParser {
         return out;
     }
 
-    /** The charset the body declares, as a hint for raw 8-bit headers. */
-    static Charset bodyCharset(Part message) {
+    /**
+     * The charset the body declares, as a hint for raw 8-bit headers; looked for at most 8 multiparts deep (a
+     * hostile nesting ends there).
+     */
+    static Charset bodyCharset(Part message, int depth) {
         try {
             ContentType type = MimeParts.contentType(message, "text/plain");
             Charset direct = MailCharsets.resolve(type.getParameter("charset"));
@@ -154,7 +157,7 @@ final class MailParser {
             }
             MimeMultipart multipart = new MimeMultipart(new MimePartDataSource((MimePart) message));
             for (int i = 0; i < Math.min(multipart.getCount(), 5); i++) {
-                Charset nested = bodyCharset(multipart.getBodyPart(i));
+                Charset nested = depth >= 8 ? null : bodyCharset(multipart.getBodyPart(i), depth + 1);
                 if (nested != null) {
                     return nested;
                 }

@@ -173,7 +173,7 @@ final class MimeWalk {
         String name = filename;
         try (InputStream in = part.getInputStream()) {
             MimeMessage inner = new MimeMessage(MailParser.PARSING, in);
-            Charset hint = MailParser.bodyCharset(inner);
+            Charset hint = MailParser.bodyCharset(inner, 0);
             String subject = HeaderText.decode(MimeParts.first(inner, "Subject"), hint);
             MailAddress author = MailParser.first(MailParser.addresses(inner, "From", hint, this));
             summary = (author == null ? "unknown sender" : (author.name() == null ? author.address()

@@ -32,6 +32,8 @@ import java.util.regex.Pattern;
  */
 final class ReplyMail {
 
+    private static final Pattern CONTROL = Pattern.compile("[\\p{Cntrl}\\u2028\\u2029]+");
+
     private static final Pattern URL = Pattern.compile("https?://[^\\s<>\"]+[^\\s<>\".,;:!?)\\]]");
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("d MMM yyyy, HH:mm 'UTC'",
             Locale.ENGLISH).withZone(ZoneOffset.UTC);
@@ -61,15 +63,30 @@ final class ReplyMail {
         return reply.transcript().isEmpty() ? "Message from " + company : "Your conversation with " + company;
     }
 
+    /**
+     * A display name as it may go into an address header: Jakarta Mail neither folds nor escapes CR and LF in a
+     * personal name, so a customer name decoded from "=?UTF-8?Q?Bob=0D=0A...?=" would end the headers early and
+     * write the rest of our reply. Control characters become spaces.
+     */
+    static String phrase(String name) {
+        if (name == null) {
+            return null;
+        }
+        String clean = CONTROL.matcher(name).replaceAll(" ").strip();
+        return clean.isEmpty() ? null : clean;
+    }
+
     static MimeMessage build(Session session, OutboundMessage reply, EmailConfig config) throws MessagingException {
         MimeMessage mail = new ThreadedMessage(session, messageId(reply, config));
         try {
-            mail.setFrom(new InternetAddress(config.address(), config.fromName(reply.authorName()), "UTF-8"));
+            mail.setFrom(new InternetAddress(config.address(), phrase(config.fromName(reply.authorName())),
+                    "UTF-8"));
             mail.setRecipient(MimeMessage.RecipientType.TO, new InternetAddress(reply.to().value(),
-                    reply.to().name(), "UTF-8"));
+                    phrase(reply.to().name()), "UTF-8"));
             String replyTo = replyAddress(reply.thread(), config);
             if (replyTo != null) {
-                mail.setReplyTo(new InternetAddress[] {new InternetAddress(replyTo, config.displayName(), "UTF-8")});
+                mail.setReplyTo(new InternetAddress[] {new InternetAddress(replyTo, phrase(config.displayName()),
+                        "UTF-8")});
             }
         } catch (UnsupportedEncodingException e) {
             throw new IllegalStateException("UTF-8 is always supported", e);

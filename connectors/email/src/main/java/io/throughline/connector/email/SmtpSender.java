@@ -13,6 +13,7 @@ import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import org.eclipse.angus.mail.smtp.SMTPAddressFailedException;
 import org.eclipse.angus.mail.smtp.SMTPSendFailedException;
+import org.eclipse.angus.mail.smtp.SMTPSenderFailedException;
 import org.eclipse.angus.mail.smtp.SMTPTransport;
 import org.eclipse.angus.mail.util.MailConnectException;
 
@@ -54,6 +55,12 @@ final class SmtpSender {
         if (rejected != null) {
             return byCode(rejected.getReturnCode(), "the SMTP server refused the recipient "
                     + rejected.getAddress().getAddress() + ": " + answer(rejected.getMessage()), e);
+        }
+        // MAIL FROM refused (the sender address): not an SMTPSendFailedException, but its code decides the same way.
+        SMTPSenderFailedException sender = find(e, SMTPSenderFailedException.class);
+        if (sender != null) {
+            return byCode(sender.getReturnCode(), "the SMTP server " + where + " refused the sender "
+                    + sender.getAddress().getAddress() + ": " + answer(sender.getMessage()), e);
         }
         SMTPSendFailedException failed = find(e, SMTPSendFailedException.class);
         if (failed != null) {

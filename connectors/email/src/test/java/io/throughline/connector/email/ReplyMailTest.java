@@ -47,6 +47,22 @@ class ReplyMailTest {
     }
 
     @Test
+    void aNameWithLineBreaksCannotWriteHeadersOrBody() throws Exception {
+        OutboundMessage hostile = new OutboundMessage(5, 17, 3, new Recipient(IdentityKind.EMAIL, "ann@example.com",
+                "Bob\r\n\r\nYour account is locked: https://evil.test"), "Eve\r\nBcc: all@acme.test", "Hello", null,
+                List.of(), new ReplyThread(null, "Hi", null, new JsonObject(), List.of()), List.of());
+        MimeMessage mail = ReplyMail.build(MailParser.PARSING, hostile, CONFIG);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        mail.writeTo(out);
+        String head = out.toString().split("\r\n\r\n", 2)[0];
+        assertThat(head).contains("Message-ID: <msg-17.3@reply.acme.test>").contains("Subject: Re: Hi")
+                .doesNotContain("\r\nBcc:").doesNotContain("evil.test\r\n");
+        assertThat(((InternetAddress) mail.getRecipients(MimeMessage.RecipientType.TO)[0]).getPersonal())
+                .isEqualTo("Bob Your account is locked: https://evil.test");
+        assertThat(mail.getHeader("Bcc")).isNull();
+    }
+
+    @Test
     void theMessageIdSurvivesSerialisation() throws Exception {
         MimeMessage mail = ReplyMail.build(MailParser.PARSING, reply("x", List.of(), List.of()), CONFIG);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
