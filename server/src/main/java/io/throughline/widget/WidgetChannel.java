@@ -59,7 +59,7 @@ public final class WidgetChannel {
     private final ExecutorService executor = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("widget-", 0).factory());
     private final List<Long> timers = new ArrayList<>();
-    /** Polls, socket opens, typing and seen signals per visitor: a token from a public site key must not load us. */
+    /** Polls and socket signals (typing, seen, ping) per visitor: a token from a public site key must not load us. */
     private final RateLimiter signals = new RateLimiter(Clock.systemUTC(), SIGNALS_PER_MINUTE, Duration.ofMinutes(1));
     private volatile WidgetRoutes routes;
 

@@ -125,9 +125,7 @@ class ChatToEmailContinuityIT {
     @Test
     void aReplySeenInTheChatIsNotEmailed() {
         String email = "sam@example.com";
-        mail.user(email);
-        VisitorClient visitor = new VisitorClient(server.url(), siteKey, Widgets.SHOP).start();
-        visitor.post("/widget/v1/profile", new JsonObject().put("email", email), true).expect(200);
+        VisitorClient visitor = visitorWithEmail(email);
         long conversation;
         long reply;
         try (VisitorClient.Socket socket = visitor.connect(visitor.seq())) {
@@ -151,9 +149,7 @@ class ChatToEmailContinuityIT {
     @Test
     void aVisitorStillOnTheSiteHoldsTheEmailBackUntilTheyLeave() {
         String email = "kim@example.com";
-        mail.user(email);
-        VisitorClient visitor = new VisitorClient(server.url(), siteKey, Widgets.SHOP).start();
-        visitor.post("/widget/v1/profile", new JsonObject().put("email", email), true).expect(200);
+        VisitorClient visitor = visitorWithEmail(email);
         long conversation;
         long first;
         long second;
@@ -181,6 +177,14 @@ class ChatToEmailContinuityIT {
         JsonObject fallback = deliveries(conversation, second).getJsonObject(1);
         assertThat(Instant.parse(fallback.getString("sentAt"))).isAfterOrEqualTo(left.plus(OFFLINE_AFTER));
         assertThat(mail.inbox(email)).hasSize(1);
+    }
+
+    /** A new visitor who typed their email into the chat's form before writing. */
+    private static VisitorClient visitorWithEmail(String email) {
+        mail.user(email);
+        VisitorClient visitor = new VisitorClient(server.url(), siteKey, Widgets.SHOP).start();
+        visitor.post("/widget/v1/profile", new JsonObject().put("email", email), true).expect(200);
+        return visitor;
     }
 
     private static void awaitOffline(VisitorClient visitor) {
