@@ -9,16 +9,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /** A WebSocket client of {@code /api/v1/stream}: collects every frame, and the close code when the server closes. */
 public final class StreamClient implements AutoCloseable {
 
-    private final BlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
-    private final CompletableFuture<Integer> closed = new CompletableFuture<>();
+    private final JsonFrames listener = new JsonFrames(() -> this.reading);
+    private final BlockingQueue<JsonObject> frames = listener.frames();
+    private final CompletableFuture<Integer> closed = listener.closed();
     private final WebSocket socket;
     private volatile boolean reading;
 
@@ -28,7 +27,7 @@ public final class StreamClient implements AutoCloseable {
         this.socket = HttpClient.newHttpClient().newWebSocketBuilder()
                 .header("Authorization", "Bearer " + token)
                 .connectTimeout(Duration.ofSeconds(5))
-                .buildAsync(URI.create(url), new Listener()).join();
+                .buildAsync(URI.create(url), listener).join();
     }
 
     public static StreamClient connect(ApiClient client, Long since) {
@@ -107,38 +106,5 @@ public final class StreamClient implements AutoCloseable {
             socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye");
         }
         socket.abort();
-    }
-
-    private final class Listener implements WebSocket.Listener {
-        private final StringBuilder partial = new StringBuilder();
-
-        @Override
-        public void onOpen(WebSocket webSocket) {
-            webSocket.request(1);
-        }
-
-        @Override
-        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-            partial.append(data);
-            if (last) {
-                frames.add(new JsonObject(partial.toString()));
-                partial.setLength(0);
-            }
-            if (reading) {
-                webSocket.request(1);
-            }
-            return null;
-        }
-
-        @Override
-        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
-            closed.complete(statusCode);
-            return null;
-        }
-
-        @Override
-        public void onError(WebSocket webSocket, Throwable error) {
-            closed.complete(-1);
-        }
     }
 }

@@ -18,8 +18,6 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
@@ -161,16 +159,17 @@ public final class VisitorClient {
 
     /** One visitor WebSocket: every frame it receives, and how it was closed. */
     public static final class Socket implements AutoCloseable {
-        private final BlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
+        private final JsonFrames listener = new JsonFrames(() -> true);
+        private final BlockingQueue<JsonObject> frames = listener.frames();
         private final List<JsonObject> seen = new ArrayList<>();
-        private final CompletableFuture<Integer> closed = new CompletableFuture<>();
+        private final CompletableFuture<Integer> closed = listener.closed();
         private final WebSocket socket;
 
         Socket(String url, String origin) {
             this.socket = HttpClient.newHttpClient().newWebSocketBuilder()
                     .header("Origin", origin)
                     .connectTimeout(Duration.ofSeconds(5))
-                    .buildAsync(URI.create(url), new Listener()).join();
+                    .buildAsync(URI.create(url), listener).join();
         }
 
         public void send(JsonObject frame) {
@@ -265,37 +264,6 @@ public final class VisitorClient {
                 socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye");
             }
             socket.abort();
-        }
-
-        private final class Listener implements WebSocket.Listener {
-            private final StringBuilder partial = new StringBuilder();
-
-            @Override
-            public void onOpen(WebSocket webSocket) {
-                webSocket.request(1);
-            }
-
-            @Override
-            public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-                partial.append(data);
-                if (last) {
-                    frames.add(new JsonObject(partial.toString()));
-                    partial.setLength(0);
-                }
-                webSocket.request(1);
-                return null;
-            }
-
-            @Override
-            public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
-                closed.complete(statusCode);
-                return null;
-            }
-
-            @Override
-            public void onError(WebSocket webSocket, Throwable error) {
-                closed.complete(-1);
-            }
         }
     }
 }
