@@ -36,16 +36,28 @@ final class RateLimiter {
 
     /** Takes one token for {@code key}, or throws {@link TooManyRequests} saying when the next one is due. */
     void acquire(String key, String detail) {
+        long wait = take(key);
+        if (wait > 0) {
+            throw new TooManyRequests(detail, Duration.ofMillis(wait));
+        }
+    }
+
+    /** Takes one token for {@code key} if there is one. */
+    boolean tryAcquire(String key) {
+        return take(key) == 0;
+    }
+
+    /** 0 when a token was taken, else the milliseconds until the next one. */
+    private long take(String key) {
         long now = clock.millis();
         Bucket bucket = buckets.computeIfAbsent(key, k -> new Bucket(capacity, now));
         synchronized (bucket) {
             refill(bucket, now);
             if (bucket.tokens >= 1) {
                 bucket.tokens -= 1;
-                return;
+                return 0;
             }
-            long wait = (long) Math.ceil((1 - bucket.tokens) / perMilli);
-            throw new TooManyRequests(detail, Duration.ofMillis(Math.max(1, wait)));
+            return Math.max(1, (long) Math.ceil((1 - bucket.tokens) / perMilli));
         }
     }
 

@@ -6,7 +6,6 @@ import io.throughline.attachment.AttachmentService;
 import io.throughline.config.ThroughlineConfig;
 import io.throughline.connector.AttachmentStore;
 import io.throughline.conversation.ConversationRepository;
-import io.throughline.failure.TooManyRequests;
 import io.throughline.http.ClientAddress;
 import io.throughline.http.Endpoints;
 import io.throughline.ingest.IngestService;
@@ -158,12 +157,7 @@ public final class WidgetChannel {
 
     /** Whether the visitor may send one more signal; over the limit, a socket frame is dropped silently. */
     boolean allowSignal(Viewer viewer) {
-        try {
-            signal(viewer);
-            return true;
-        } catch (TooManyRequests e) {
-            return false;
-        }
+        return signals.tryAcquire(Long.toString(viewer.visitor().id()));
     }
 
     void visitorTyping(Viewer viewer, boolean isTyping) {
