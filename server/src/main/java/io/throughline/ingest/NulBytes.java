@@ -19,7 +19,7 @@ final class NulBytes {
 
     /** A copy without U+0000 in any key or string value, or the same object when it has none. */
     static JsonObject strip(JsonObject json) {
-        if (json == null || !json.encode().contains("\\u0000")) {
+        if (json == null || !hasNul(json)) {
             return json;
         }
         JsonObject clean = new JsonObject();
@@ -27,6 +27,16 @@ final class NulBytes {
             clean.put(strip(entry.getKey()), value(entry.getValue()));
         }
         return clean;
+    }
+
+    private static boolean hasNul(Object value) {
+        return switch (value) {
+            case String text -> text.indexOf('\u0000') >= 0;
+            case JsonObject object -> object.fieldNames().stream()
+                    .anyMatch(key -> hasNul(key) || hasNul(object.getValue(key)));
+            case JsonArray array -> array.stream().anyMatch(NulBytes::hasNul);
+            case null, default -> false;
+        };
     }
 
     private static Object value(Object value) {

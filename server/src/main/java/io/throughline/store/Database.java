@@ -13,12 +13,14 @@ import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Transaction;
 import io.vertx.sqlclient.Tuple;
+import java.io.IOException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -133,9 +135,9 @@ public final class Database implements AutoCloseable {
                         || state.startsWith("40") || state.equals("25006");
             }
             String type = t.getClass().getName();
-            if (t instanceof java.io.IOException || type.startsWith("io.vertx.sqlclient.")
+            if (t instanceof IOException || type.startsWith("io.vertx.sqlclient.")
                     || type.equals("io.vertx.core.VertxException") || type.startsWith("io.netty.")
-                    || t instanceof java.util.concurrent.TimeoutException) {
+                    || t instanceof TimeoutException) {
                 return true;
             }
         }
