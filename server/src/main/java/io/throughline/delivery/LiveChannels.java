@@ -9,19 +9,6 @@ import java.util.Optional;
  */
 public interface LiveChannels {
 
-    /** No live channel: no fallback is ever scheduled. */
-    LiveChannels NONE = new LiveChannels() {
-        @Override
-        public boolean live(String channel) {
-            return false;
-        }
-
-        @Override
-        public Optional<Presence> presence(long workspaceId, long contactId, String channel) {
-            return Optional.empty();
-        }
-    };
-
     /**
      * Whether a contact is on a live channel.
      *
