@@ -14,8 +14,7 @@ public final class EventLog {
     private static final String APPEND = """
             WITH tx AS MATERIALIZED (SELECT pg_current_xact_id() AS xid)
             INSERT INTO events (xid, workspace_id, type, data)
-            SELECT tx.xid, $1, $2, $3 FROM tx
-            RETURNING seq""";
+            SELECT tx.xid, $1, $2, $3 FROM tx""";
 
     private final Runnable onCommit;
 
@@ -24,10 +23,12 @@ public final class EventLog {
         this.onCommit = onCommit;
     }
 
-    /** Appends one event to the transaction and returns its seq. */
-    public long append(Sql tx, long workspaceId, String type, JsonObject data) {
-        long seq = tx.single(APPEND, workspaceId, type, data).getLong("seq");
+    /**
+     * Appends one event to the transaction. It is sent, not awaited: it goes out with the commit, which fails if
+     * the event could not be written.
+     */
+    public void append(Sql tx, long workspaceId, String type, JsonObject data) {
+        tx.send(APPEND, workspaceId, type, data);
         tx.afterCommit(onCommit);
-        return seq;
     }
 }

@@ -1,5 +1,6 @@
 package io.throughline.store;
 
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.pgclient.PgBuilder;
@@ -11,7 +12,6 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.SqlConnection;
-import io.vertx.sqlclient.Transaction;
 import io.vertx.sqlclient.Tuple;
 import java.io.IOException;
 import java.time.Instant;
@@ -78,20 +78,27 @@ public final class Database implements AutoCloseable {
     /**
      * Runs work in one transaction on one connection: commit when it returns, roll back when it throws. Blocks the
      * calling virtual thread.
+     *
+     * <p>The transaction is pipelined: {@code BEGIN} goes out with the first statement, and the statements the work
+     * only {@linkplain Sql#send sent} go out with {@code COMMIT}, so a transaction of n awaited statements costs
+     * n + 1 round trips rather than n + 2 plus one per sent statement. On a two-core machine a round trip costs as
+     * much database CPU as a small insert; ingest's five became three. A sent statement that failed aborts the
+     * transaction, and PostgreSQL turns the {@code COMMIT} that follows into a rollback: the commit then throws that
+     * statement's failure, never reports success.
      */
     public <T> T tx(Function<Sql, T> work) {
         SqlConnection connection = pool.getConnection().await();
         Handle handle = new Handle(connection, true);
         try {
-            Transaction transaction = connection.begin().await();
+            handle.send("BEGIN");
             T result;
             try {
                 result = work.apply(handle);
+                handle.commit();
             } catch (RuntimeException | Error e) {
-                rollbackQuietly(transaction, e);
+                handle.rollbackQuietly(e);
                 throw e;
             }
-            transaction.commit().await();
             handle.committed();
             return result;
         } finally {
@@ -149,14 +156,6 @@ public final class Database implements AutoCloseable {
         return UNIQUE_VIOLATION.equals(state) || SERIALIZATION_FAILURE.equals(state) || DEADLOCK.equals(state);
     }
 
-    private static void rollbackQuietly(Transaction transaction, Throwable cause) {
-        try {
-            transaction.rollback().await();
-        } catch (RuntimeException e) {
-            cause.addSuppressed(e);
-        }
-    }
-
     /** Binds values the client does not take as they are: Instants become timestamptz, collections text[]. */
     static Tuple bind(Object... params) {
         Tuple tuple = Tuple.tuple();
@@ -178,6 +177,8 @@ public final class Database implements AutoCloseable {
     private static final class Handle implements Sql {
         private final SqlClient client;
         private final boolean transactional;
+        /** Statements of this transaction sent without waiting for their answer, oldest first. */
+        private final List<Future<RowSet<Row>>> sent = new ArrayList<>();
         private List<Runnable> afterCommit;
 
         Handle(SqlClient client, boolean transactional) {
@@ -187,7 +188,52 @@ public final class Database implements AutoCloseable {
 
         @Override
         public RowSet<Row> rows(String sql, Object... params) {
-            return client.preparedQuery(sql).execute(bind(params)).await();
+            try {
+                return client.preparedQuery(sql).execute(bind(params)).await();
+            } catch (RuntimeException e) {
+                // After a sent statement failed, PostgreSQL refuses every later one ("current transaction is
+                // aborted"): the sent statement's failure is the one that says what went wrong.
+                throw firstSentFailure(e);
+            }
+        }
+
+        @Override
+        public void send(String sql, Object... params) {
+            if (!transactional) {
+                rows(sql, params);
+                return;
+            }
+            sent.add(params.length == 0 ? client.query(sql).execute()
+                    : client.preparedQuery(sql).execute(bind(params)));
+        }
+
+        /** Sends COMMIT behind what is still in flight, then waits for all of it, oldest first. */
+        void commit() {
+            Future<RowSet<Row>> commit = client.query("COMMIT").execute();
+            for (Future<RowSet<Row>> statement : sent) {
+                statement.await();
+            }
+            commit.await();
+        }
+
+        void rollbackQuietly(Throwable cause) {
+            try {
+                client.query("ROLLBACK").execute().await();
+            } catch (RuntimeException e) {
+                cause.addSuppressed(e);
+            }
+        }
+
+        private RuntimeException firstSentFailure(RuntimeException failure) {
+            for (Future<RowSet<Row>> statement : sent) {
+                if (statement.failed() && statement.cause() != failure) {
+                    RuntimeException first = statement.cause() instanceof RuntimeException runtime ? runtime
+                            : new IllegalStateException(statement.cause());
+                    first.addSuppressed(failure);
+                    return first;
+                }
+            }
+            return failure;
         }
 
         @Override

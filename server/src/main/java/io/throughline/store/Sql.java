@@ -41,6 +41,13 @@ public interface Sql {
     }
 
     /**
+     * Executes a statement whose answer the caller does not need, without waiting for it: in a transaction it goes
+     * out at once and the commit waits for it (its failure rolls the transaction back and is what the commit throws);
+     * on the pool it runs like {@link #rows}. For the writes that end a transaction (an event appended).
+     */
+    void send(String sql, Object... params);
+
+    /**
      * Runs an action once the current transaction has committed (at once on the pool, which commits each
      * statement). Used to ring the event doorbell outside the hot transaction.
      */

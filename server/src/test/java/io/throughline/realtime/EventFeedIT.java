@@ -48,12 +48,13 @@ class EventFeedIT {
         CountDownLatch release = new CountDownLatch(1);
         Thread slow = Thread.ofVirtual().start(() -> database.tx(tx -> {
             log.append(tx, 1, "test.slow", new JsonObject().put("n", "slow"));
+            tx.rows("SELECT 1"); // the append is only sent: a later statement's answer means it has run
             appended.countDown();
             waitFor(release);
             return null;
         }));
         assertThat(appended.await(5, TimeUnit.SECONDS)).isTrue();
-        database.tx(tx -> log.append(tx, 1, "test.fast", new JsonObject().put("n", "fast")));
+        append("test.fast");
 
         // The fast event has the higher seq and is committed, but must not be delivered before the slow one.
         await().during(Duration.ofMillis(600)).atMost(Duration.ofSeconds(2))
@@ -75,7 +76,7 @@ class EventFeedIT {
         } catch (IllegalStateException expected) {
             // the event's seq is now a permanent gap
         }
-        database.tx(tx -> log.append(tx, 1, "test.after", new JsonObject()));
+        append("test.after");
         await().atMost(Duration.ofSeconds(5)).until(() -> testEvents().size() == 1);
         assertThat(testEvents()).extracting(Event::type).containsExactly("test.after");
     }
@@ -92,12 +93,13 @@ class EventFeedIT {
         CountDownLatch release = new CountDownLatch(1);
         Thread stuck = Thread.ofVirtual().start(() -> database.tx(tx -> {
             log.append(tx, 1, "test.stuck", new JsonObject());
+            tx.rows("SELECT 1"); // the append is only sent: a later statement's answer means it has run
             appended.countDown();
             waitFor(release);
             return null;
         }));
         assertThat(appended.await(5, TimeUnit.SECONDS)).isTrue();
-        database.tx(tx -> log.append(tx, 1, "test.later", new JsonObject()));
+        append("test.later");
         await().atMost(Duration.ofSeconds(5)).until(() -> testEvents().size() == 1);
         assertThat(testEvents()).extracting(Event::type).containsExactly("test.later");
         release.countDown();
@@ -114,8 +116,10 @@ class EventFeedIT {
             threads.add(Thread.ofVirtual().start(() -> {
                 for (int i = 0; i < each; i++) {
                     int n = i;
-                    database.tx(tx -> log.append(tx, 1, "test.concurrent",
-                            new JsonObject().put("writer", writer).put("n", n)));
+                    database.tx(tx -> {
+                        log.append(tx, 1, "test.concurrent", new JsonObject().put("writer", writer).put("n", n));
+                        return null;
+                    });
                 }
             }));
         }
@@ -127,6 +131,13 @@ class EventFeedIT {
         for (int i = 1; i < events.size(); i++) {
             assertThat(events.get(i).seq()).isGreaterThan(events.get(i - 1).seq());
         }
+    }
+
+    private void append(String type) {
+        database.tx(tx -> {
+            log.append(tx, 1, type, new JsonObject());
+            return null;
+        });
     }
 
     private List<Event> testEvents() {
