@@ -6,11 +6,13 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.LongField;
 import org.apache.lucene.document.NumericDocValuesField;
+import org.apache.lucene.index.IndexReader;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.search.ControlledRealTimeReopenThread;
@@ -59,13 +61,18 @@ final class LiveIndex implements Closeable {
     private volatile boolean closed;
     private volatile Runnable onClosed = () -> { };
 
-    private LiveIndex(String generation, String owner, Directory directory, IndexWriter writer, Duration maxStale)
-            throws IOException {
+    private LiveIndex(String generation, String owner, Directory directory, IndexWriter writer, Duration maxStale,
+                      Executor slices) throws IOException {
         this.generation = generation;
         this.owner = owner;
         this.directory = directory;
         this.writer = writer;
-        this.searchers = new SearcherManager(writer, new SearcherFactory());
+        this.searchers = new SearcherManager(writer, new SearcherFactory() {
+            @Override
+            public IndexSearcher newSearcher(IndexReader reader, IndexReader previous) {
+                return new IndexSearcher(reader, slices);
+            }
+        });
         this.reopener = new ControlledRealTimeReopenThread<>(writer, searchers,
                 Math.max(MIN_STALE_SECONDS, maxStale.toMillis() / 1000.0), MIN_STALE_SECONDS);
         this.reopener.setName("search-reopen-" + generation);
@@ -81,9 +88,11 @@ final class LiveIndex implements Closeable {
      *
      * @param owner the identity of the database this index is derived from, recorded with every commit
      * @param create true to start empty, discarding whatever is there
+     * @param slices where a search runs the slices of the index after the first, in parallel with it; null to
+     *     search them one after the other on the caller (an index nobody searches, such as an offline rebuild's)
      */
     static LiveIndex open(String generation, String owner, Path path, Analyzer analyzer, double ramBufferMb,
-                          Duration maxStale, boolean create) throws IOException {
+                          Duration maxStale, boolean create, Executor slices) throws IOException {
         Directory directory = FSDirectory.open(path);
         try {
             IndexWriterConfig config = new IndexWriterConfig(analyzer)
@@ -93,7 +102,7 @@ final class LiveIndex implements Closeable {
                     // Commits are explicit, each with the seq it holds; closing must not write one without it.
                     .setCommitOnClose(false);
             IndexWriter writer = new IndexWriter(directory, config);
-            return new LiveIndex(generation, owner, directory, writer, maxStale);
+            return new LiveIndex(generation, owner, directory, writer, maxStale, slices);
         } catch (IOException | RuntimeException e) {
             directory.close();
             throw e;

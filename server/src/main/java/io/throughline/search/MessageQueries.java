@@ -39,7 +39,12 @@ final class MessageQueries {
 
     private static final float TEXT_BOOST = 1.5f;
     private static final float EXACT_BOOST = 3f;
-    private static final float TIE_BREAKER = 0.1f;
+    /**
+     * A message scores by its best field alone. A tie-breaker above 0 keeps the disjunction from passing the minimum
+     * competitive score down to its fields, so every message holding a common word was scored in full; and the same
+     * text analyzed five ways has little to add to its best field's score.
+     */
+    private static final float TIE_BREAKER = 0f;
     private static final Set<String> POLISH_COMMON = Set.of(
             "i", "w", "z", "na", "do", "się", "sie", "że", "to", "jest", "a", "o", "od", "po", "jak", "czy", "ze",
             "we", "u", "za", "mi", "mnie");

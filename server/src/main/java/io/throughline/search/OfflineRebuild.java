@@ -64,7 +64,7 @@ public final class OfflineRebuild implements AutoCloseable {
         boolean done = false;
         try {
             fresh = LiveIndex.open(generation, SearchIndex.ownerOf(database), store.pathOf(generation), analyzer,
-                    settings.ramBufferBytes() / (1024.0 * 1024.0), settings.maxStaleness(), true);
+                    settings.ramBufferBytes() / (1024.0 * 1024.0), settings.maxStaleness(), true, null);
             long from = source.settledSeq(database.sql());
             int threads = settings.buildThreads() > 0 ? settings.buildThreads()
                     : Runtime.getRuntime().availableProcessors();

@@ -14,6 +14,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.search.IndexSearcher;
@@ -43,6 +45,9 @@ public final class SearchIndex implements AutoCloseable {
     private final MessageSource source = new MessageSource();
     private final Analyzer analyzer = SearchAnalyzers.create();
     private final OperatorChannel operator;
+    /** Runs the slices of a search after the first (which runs on the caller) in parallel, one per core. */
+    private final ExecutorService slices = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors(),
+            Thread.ofPlatform().daemon().name("search-slice-", 0).factory());
 
     private IndexStore store;
     private String owner;
@@ -333,7 +338,7 @@ public final class SearchIndex implements AutoCloseable {
 
     private LiveIndex openIndex(String generation, boolean create) throws IOException {
         return LiveIndex.open(generation, owner, store.pathOf(generation), analyzer,
-                settings.ramBufferBytes() / (1024.0 * 1024.0), settings.maxStaleness(), create);
+                settings.ramBufferBytes() / (1024.0 * 1024.0), settings.maxStaleness(), create, slices);
     }
 
     private Indexer newIndexer(LiveIndex index) {
@@ -406,6 +411,7 @@ public final class SearchIndex implements AutoCloseable {
         if (store != null) {
             store.close();
         }
+        slices.shutdown();
         analyzer.close();
     }
 }
