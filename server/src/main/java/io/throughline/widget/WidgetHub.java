@@ -114,7 +114,12 @@ final class WidgetHub implements EventListener {
         JsonObject agent = data.getJsonObject("agent", new JsonObject());
         JsonObject frame = new JsonObject().put("type", "typing").put("typing", data.getBoolean("typing", false))
                 .put("agent", new JsonObject().put("name", agent.getString("name")));
-        streams.forEach(s -> s.signal(frame));
+        String replyTo = data.getString("visitorId");
+        for (VisitorStream stream : streams) {
+            if (stream.viewer.wholeThread() || stream.viewer.publicId().equals(replyTo)) {
+                stream.signal(frame);
+            }
+        }
     }
 
     @Override

@@ -239,6 +239,44 @@ class WidgetPresenceIT {
         }
     }
 
+    @Test
+    void anAgentTypingToTheOtherCustomerOfAMergedThreadIsNotShownToAnAnonymousVisitor() {
+        JsonObject api = admin.post("/api/v1/inboxes", new JsonObject().put("kind", "api").put("name", "Back office"))
+                .expect(201).json();
+        ApiClient backOffice = new ApiClient(server.url()).withToken(api.getString("token"));
+        JsonObject customer = new JsonObject().put("identities", new JsonArray()
+                .add(new JsonObject().put("kind", "email").put("value", "typing@example.test")));
+        JsonObject other = backOffice.post("/api/v1/inboxes/" + api.getLong("id") + "/inbound", new JsonObject()
+                .put("externalId", "bo-typing-1").put("body", "first").put("contact", customer)).expect(201).json();
+        VisitorClient visitor = visitor();
+        try (VisitorClient.Socket socket = visitor.connect(visitor.seq())) {
+            socket.message("hello from the chat");
+            long conversation = Widgets.conversationOf(server, socket.next("ack", WAIT).getLong("messageId"));
+            long contact = server.throughline().database().sql().single("SELECT contact_id FROM conversations"
+                    + " WHERE id = $1", conversation).getLong("contact_id");
+            admin.post("/api/v1/contacts/" + other.getLong("contactId") + "/merge",
+                    new JsonObject().put("otherContactId", contact)).expect(200);
+            socket.next("reset", WAIT);
+            long merged = other.getLong("conversationId");
+            // The visitor wrote last: the agent's reply is for it, and it sees the agent typing.
+            admin.post("/api/v1/conversations/" + merged + "/typing", new JsonObject().put("typing", true))
+                    .expect(204);
+            assertThat(socket.next("typing", WAIT).getBoolean("typing")).isTrue();
+            // The other customer writes last, through the back office: the agent's reply is for them.
+            backOffice.post("/api/v1/inboxes/" + api.getLong("id") + "/inbound", new JsonObject()
+                    .put("externalId", "bo-typing-2").put("body", "any news?").put("contact", customer)).expect(201);
+            admin.post("/api/v1/conversations/" + merged + "/typing", new JsonObject().put("typing", false))
+                    .expect(204);
+            // The visitor writes again (over HTTP, so nothing is read off the socket): the reply is for it again.
+            visitor.send(UUID.randomUUID().toString(), "me again, from the chat").expect(201);
+            admin.post("/api/v1/conversations/" + merged + "/typing", new JsonObject().put("typing", true))
+                    .expect(204);
+            // Typing signals reach a visitor in the order they were sent: the one for the other customer, had it
+            // leaked, would be the next typing frame.
+            assertThat(socket.next("typing", WAIT).getBoolean("typing")).isTrue();
+        }
+    }
+
     private static boolean presenceOf(JsonObject frame, VisitorClient visitor) {
         return "visitor.presence_changed".equals(frame.getString("type"))
                 && visitor.visitorId().equals(frame.getJsonObject("data").getString("visitorId"));
