@@ -55,6 +55,7 @@ public final class WidgetBenchmark implements Benchmark {
                   --active N        sessions that send during the rate test (default 1000)
                   --rate N          messages per second in the rate test (default 1000)
                   --seconds N       length of the rate and peak tests (default 15)
+                  --warmup N        seconds at the same rate before the rate test is measured (default 5)
                   --concurrency N   visitors sending back to back in the peak test (default 64)
                   --pgbench-clients N  pgbench clients for the ceiling (default 32)
                   --pool N          Throughline's database pool size (default 16, as shipped)
@@ -67,6 +68,7 @@ public final class WidgetBenchmark implements Benchmark {
         int active = args.integer("active", 1_000);
         int rate = args.integer("rate", 1_000);
         int seconds = args.integer("seconds", 15);
+        int warmup = args.integer("warmup", 5);
         int concurrency = args.integer("concurrency", 64);
         int pgClients = args.integer("pgbench-clients", 32);
         String pool = args.string("pool", "16");
@@ -76,13 +78,13 @@ public final class WidgetBenchmark implements Benchmark {
                 active, rate, seconds, concurrency);
         try (DurablePostgres postgres = DurablePostgres.start();
              LoadChild client = LoadChild.start(args.string("client-heap", "1g"))) {
-            JsonObject baseline = baseline(client, sessions, active, rate, seconds, out);
+            JsonObject baseline = baseline(client, sessions, active, rate, seconds, warmup, out);
             JsonObject ours;
             try (BenchServer server = BenchServer.start(Map.of(
                     "database.url", postgres.url(), "database.poolSize", pool,
                     "widget.newSessionsPerIp", "10000000", "widget.messagesPerVisitor", "1000000",
                     "widget.messagesPerIp", "10000000", "widget.heartbeat", "25s"))) {
-                ours = throughline(server, client, sessions, active, rate, seconds, concurrency, out);
+                ours = throughline(server, client, sessions, active, rate, seconds, warmup, concurrency, out);
             }
             Optional<Path> pgbench = PgbenchCeiling.find();
             PgbenchCeiling.Result ceiling = null;
@@ -101,7 +103,7 @@ public final class WidgetBenchmark implements Benchmark {
         }
     }
 
-    private static JsonObject baseline(LoadChild client, int sessions, int active, int rate, int seconds,
+    private static JsonObject baseline(LoadChild client, int sessions, int active, int rate, int seconds, int warmup,
                                        PrintStream out) {
         try (EchoServer echo = new EchoServer()) {
             long before = heapAfterGc();
@@ -111,14 +113,14 @@ public final class WidgetBenchmark implements Benchmark {
             out.printf("baseline at %s: %d bare WebSockets open in %d ms%n", echo.url(),
                     connected.getInteger("count"), connected.getLong("ms"));
             JsonObject result = client.call(new JsonObject().put("cmd", "rate").put("kind", "echo")
-                    .put("active", active).put("rate", rate).put("seconds", seconds));
+                    .put("active", active).put("rate", rate).put("seconds", seconds).put("warmup", warmup));
             client.call(new JsonObject().put("cmd", "close").put("kind", "echo"));
             return result.put("heapPerConnection", (after - before) / (double) sessions);
         }
     }
 
     private static JsonObject throughline(BenchServer server, LoadChild client, int sessions, int active, int rate,
-                                          int seconds, int concurrency, PrintStream out) throws Exception {
+                                          int seconds, int warmup, int concurrency, PrintStream out) throws Exception {
         String token = login(server);
         JsonObject inbox = api(server, token, "/api/v1/inboxes", new JsonObject().put("kind", "widget")
                 .put("name", "Benchmark").put("config", new JsonObject()
@@ -133,7 +135,7 @@ public final class WidgetBenchmark implements Benchmark {
                 server.throughline().widget().connections());
         JsonObject rated = client.call(new JsonObject().put("cmd", "rate").put("kind", "widget")
                 .put("base", server.url()).put("agentToken", token).put("active", active).put("rate", rate)
-                .put("seconds", seconds));
+                .put("seconds", seconds).put("warmup", warmup));
         JsonObject peak = client.call(new JsonObject().put("cmd", "peak").put("concurrency", concurrency)
                 .put("seconds", seconds));
         client.call(new JsonObject().put("cmd", "close").put("kind", "widget"));
@@ -221,7 +223,9 @@ public final class WidgetBenchmark implements Benchmark {
             table.note(noPgbench);
         }
         table.note("rate test: " + active + " of " + sessions + " sessions send " + rate + " msg/s in total; latency"
-                + " from each message's intended send time (open loop). Lost: " + ours.getLong("lost") + " acks, "
+                + " from each message's intended send time (open loop), measured after "
+                + ours.getInteger("warmupSeconds", 0) + " s at the same rate (each visitor's first message creates its"
+                + " contact). Lost: " + ours.getLong("lost") + " acks, "
                 + ours.getLong("agentLost") + " agent events; the agent stream resumed "
                 + ours.getLong("agentReconnects", 0L) + " time(s) after the server dropped it as a slow reader.");
         table.note("peak: " + ours.getJsonObject("peak").getInteger("concurrency") + " visitors, each sending its"
