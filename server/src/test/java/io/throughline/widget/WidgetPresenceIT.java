@@ -220,13 +220,7 @@ class WidgetPresenceIT {
                 .expect(201).json();
         VisitorClient visitor = visitor();
         try (VisitorClient.Socket socket = visitor.connect(visitor.seq())) {
-            socket.message("hi, it's me from the email");
-            long conversation = Widgets.conversationOf(server, socket.next("ack", WAIT).getLong("messageId"));
-            long contact = server.throughline().database().sql().single("SELECT contact_id FROM conversations"
-                    + " WHERE id = $1", conversation).getLong("contact_id");
-            admin.post("/api/v1/contacts/" + other.getLong("contactId") + "/merge",
-                    new JsonObject().put("otherContactId", contact)).expect(200);
-            socket.next("reset", WAIT);
+            writeThenMergeInto(socket, "hi, it's me from the email", other.getLong("contactId"));
             JsonArray thread = visitor.history();
             assertThat(thread).hasSize(1);
             assertThat(thread.encode()).doesNotContain("5555");
@@ -250,13 +244,7 @@ class WidgetPresenceIT {
                 .put("externalId", "bo-typing-1").put("body", "first").put("contact", customer)).expect(201).json();
         VisitorClient visitor = visitor();
         try (VisitorClient.Socket socket = visitor.connect(visitor.seq())) {
-            socket.message("hello from the chat");
-            long conversation = Widgets.conversationOf(server, socket.next("ack", WAIT).getLong("messageId"));
-            long contact = server.throughline().database().sql().single("SELECT contact_id FROM conversations"
-                    + " WHERE id = $1", conversation).getLong("contact_id");
-            admin.post("/api/v1/contacts/" + other.getLong("contactId") + "/merge",
-                    new JsonObject().put("otherContactId", contact)).expect(200);
-            socket.next("reset", WAIT);
+            writeThenMergeInto(socket, "hello from the chat", other.getLong("contactId"));
             long merged = other.getLong("conversationId");
             // The visitor wrote last: the agent's reply is for it, and it sees the agent typing.
             admin.post("/api/v1/conversations/" + merged + "/typing", new JsonObject().put("typing", true))
@@ -275,6 +263,17 @@ class WidgetPresenceIT {
             // leaked, would be the next typing frame.
             assertThat(socket.next("typing", WAIT).getBoolean("typing")).isTrue();
         }
+    }
+
+    /** The visitor writes, then an agent merges its contact into another: the socket is told to reload. */
+    private static void writeThenMergeInto(VisitorClient.Socket socket, String text, long otherContactId) {
+        socket.message(text);
+        long conversation = Widgets.conversationOf(server, socket.next("ack", WAIT).getLong("messageId"));
+        long contact = server.throughline().database().sql().single("SELECT contact_id FROM conversations"
+                + " WHERE id = $1", conversation).getLong("contact_id");
+        admin.post("/api/v1/contacts/" + otherContactId + "/merge", new JsonObject().put("otherContactId", contact))
+                .expect(200);
+        socket.next("reset", WAIT);
     }
 
     private static boolean presenceOf(JsonObject frame, VisitorClient visitor) {
