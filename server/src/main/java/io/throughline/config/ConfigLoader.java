@@ -194,7 +194,8 @@ public final class ConfigLoader {
                 List.copyOf(types),
                 s.bool(Options.WIDGET_WEB_SOCKET),
                 positive(s, Options.WIDGET_LONG_POLL),
-                positive(s, Options.WIDGET_FORGET_VISITORS_AFTER));
+                positive(s, Options.WIDGET_FORGET_VISITORS_AFTER),
+                positive(s, Options.WIDGET_IDENTIFIED_TOKEN_TTL));
     }
 
     private static Duration positive(Settings s, Option option) {

@@ -115,6 +115,8 @@ public final class Options {
             "How long an HTTP-fallback poll waits for news before answering empty.");
     public static final Option WIDGET_FORGET_VISITORS_AFTER = option("widget.forgetVisitorsAfter",
             OptionType.DURATION, "90d", "Visitors who never wrote are forgotten after this long without a session.");
+    public static final Option WIDGET_IDENTIFIED_TOKEN_TTL = option("widget.identifiedTokenTtl", OptionType.DURATION,
+            "24h", "A signed-in visitor's token works this long after the site last proved its identity.");
 
     // The email channel (connectors/email reads these as its node settings).
     public static final Option EMAIL_MAX_ATTACHMENT_SIZE = option("email.maxAttachmentSize", OptionType.SIZE, "50MB",
@@ -154,7 +156,7 @@ public final class Options {
             WIDGET_HEARTBEAT, WIDGET_PRESENCE_GRACE, WIDGET_MAX_MESSAGE_CHARS, WIDGET_MESSAGES_PER_VISITOR,
             WIDGET_MESSAGES_PER_IP, WIDGET_RATE_WINDOW, WIDGET_NEW_SESSIONS_PER_IP, WIDGET_SESSION_WINDOW,
             WIDGET_MAX_UPLOAD_SIZE, WIDGET_UPLOAD_TYPES, WIDGET_WEB_SOCKET, WIDGET_LONG_POLL,
-            WIDGET_FORGET_VISITORS_AFTER,
+            WIDGET_FORGET_VISITORS_AFTER, WIDGET_IDENTIFIED_TOKEN_TTL,
             EMAIL_MAX_ATTACHMENT_SIZE, EMAIL_IMAP_BACKFILL, EMAIL_LISTENER_ENABLED, EMAIL_LISTENER_HOST,
             EMAIL_LISTENER_PORT, EMAIL_LISTENER_HOSTNAME, EMAIL_LISTENER_MAX_MESSAGE_SIZE,
             EMAIL_LISTENER_MAX_CONNECTIONS, EMAIL_LISTENER_TLS_KEYSTORE, EMAIL_LISTENER_TLS_KEYSTORE_PASSWORD);

@@ -96,7 +96,7 @@ public record ThroughlineConfig(
     public record Widget(Duration heartbeat, Duration presenceGrace, int maxMessageChars, int messagesPerVisitor,
                          int messagesPerIp, Duration rateWindow, int newSessionsPerIp, Duration sessionWindow,
                          long maxUploadSize, List<String> uploadTypes, boolean webSocket, Duration longPoll,
-                         Duration forgetVisitorsAfter) {
+                         Duration forgetVisitorsAfter, Duration identifiedTokenTtl) {
     }
 
     /**

@@ -3,6 +3,7 @@ package io.throughline.widget;
 import io.throughline.connector.IdentityKind;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 
@@ -15,6 +16,7 @@ import java.time.OffsetDateTime;
  * @param identity the HMAC-proven identity {@code {externalId, email, name}}, or null for an anonymous visitor
  * @param profile what the visitor typed (pre-chat form, unsigned identify): claimed only
  * @param context the page, locale, user agent and IP last seen
+ * @param provenAt when the site last proved the identity (null for an anonymous visitor)
  */
 public record Visitor(
         long id,
@@ -31,11 +33,12 @@ public record Visitor(
         Instant lastSeenAt,
         Long lastReadMessageId,
         Instant lastReadAt,
-        Instant createdAt) {
+        Instant createdAt,
+        Instant provenAt) {
 
     static final String COLUMNS = "id, workspace_id, inbox_id, public_id, principal_kind, principal_value, identity,"
             + " profile, context, previous_public_id, online, last_seen_at, last_read_message_id, last_read_at,"
-            + " created_at";
+            + " created_at, proven_at";
 
     static Visitor from(Row row) {
         return new Visitor(row.getLong("id"), row.getLong("workspace_id"), row.getLong("inbox_id"),
@@ -43,12 +46,18 @@ public record Visitor(
                 row.getString("principal_value"), row.getJsonObject("identity"), row.getJsonObject("profile"),
                 row.getJsonObject("context"), row.getString("previous_public_id"), row.getBoolean("online"),
                 instant(row.getOffsetDateTime("last_seen_at")), row.getLong("last_read_message_id"),
-                instant(row.getOffsetDateTime("last_read_at")), instant(row.getOffsetDateTime("created_at")));
+                instant(row.getOffsetDateTime("last_read_at")), instant(row.getOffsetDateTime("created_at")),
+                instant(row.getOffsetDateTime("proven_at")));
     }
 
     /** True once a valid HMAC proved who the visitor is: then the visitor sees the contact's whole thread. */
     public boolean identified() {
         return identity != null;
+    }
+
+    /** Whether the site proved the identity within {@code ttl} before {@code now} (always true when anonymous). */
+    boolean provenSince(Instant now, Duration ttl) {
+        return !identified() || (provenAt != null && provenAt.plus(ttl).isAfter(now));
     }
 
     /** The display name: the signed one, else the one typed into the form. */

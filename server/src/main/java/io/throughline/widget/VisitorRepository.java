@@ -24,8 +24,9 @@ final class VisitorRepository {
                    String value, JsonObject identity, JsonObject profile, JsonObject context, String previous) {
         return Visitor.from(sql.single("""
                 INSERT INTO widget_visitors (workspace_id, inbox_id, public_id, token_hash, principal_kind,
-                                             principal_value, identity, profile, context, previous_public_id)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                                             principal_value, identity, profile, context, previous_public_id,
+                                             proven_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, CASE WHEN $7::jsonb IS NULL THEN NULL ELSE now() END)
                 RETURNING""" + " " + Visitor.COLUMNS, workspaceId, inboxId, publicId,
                 Buffer.buffer(tokenHash), kind.wireName(), value, identity, profile, context,
                 previous));
@@ -53,6 +54,12 @@ final class VisitorRepository {
     Visitor touch(Sql sql, long workspaceId, long id, JsonObject context) {
         return Visitor.from(sql.single("UPDATE widget_visitors SET context = context || $3, last_active_at = now()"
                 + " WHERE workspace_id = $1 AND id = $2 RETURNING " + Visitor.COLUMNS, workspaceId, id, context));
+    }
+
+    /** The site proved the visitor's identity again (it may carry a new name or email). */
+    Visitor proven(Sql sql, long workspaceId, long id, JsonObject identity) {
+        return Visitor.from(sql.single("UPDATE widget_visitors SET identity = $3, proven_at = now()"
+                + " WHERE workspace_id = $1 AND id = $2 RETURNING " + Visitor.COLUMNS, workspaceId, id, identity));
     }
 
     Visitor mergeProfile(Sql sql, long workspaceId, long id, JsonObject profile) {

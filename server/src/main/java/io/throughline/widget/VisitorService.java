@@ -120,12 +120,20 @@ public final class VisitorService {
         }
         Visitor visitor = visitors.byToken(database.sql(), Tokens.sha256(token))
                 .orElseThrow(() -> new Unauthorized("unknown visitor token: start a new session"));
+        if (!visitor.provenSince(clock.instant(), config.identifiedTokenTtl())) {
+            log.info("widget token of a signed-in visitor refused, not proven for {} visitor={}",
+                    config.identifiedTokenTtl(), visitor.id());
+            throw new Unauthorized("the site has not signed this visitor in for too long: start a new session with"
+                    + " its identity");
+        }
         return viewer(visitor);
     }
 
     /** The visitor a socket ticket names; empty when the ticket is forged or expired. */
     Optional<Viewer> byTicket(String ticket) {
-        return tickets.verify(ticket).flatMap(id -> visitors.byId(database.sql(), id)).map(this::viewer);
+        return tickets.verify(ticket).flatMap(id -> visitors.byId(database.sql(), id))
+                .filter(visitor -> visitor.provenSince(clock.instant(), config.identifiedTokenTtl()))
+                .map(this::viewer);
     }
 
     Viewer viewer(Visitor visitor) {
@@ -179,10 +187,8 @@ public final class VisitorService {
         Visitor touched = visitors.touch(database.sql(), visitor.workspaceId(), visitor.id(), context);
         if (proof instanceof Claimed claimed) {
             touched = visitors.mergeProfile(database.sql(), visitor.workspaceId(), visitor.id(), claimed.profile());
-        } else if (proof instanceof Proven proven && !proven.identity().equals(visitor.identity())) {
-            database.sql().update("UPDATE widget_visitors SET identity = $3 WHERE workspace_id = $1 AND id = $2",
-                    visitor.workspaceId(), visitor.id(), proven.identity());
-            touched = visitors.byId(database.sql(), visitor.id()).orElseThrow();
+        } else if (proof instanceof Proven proven) {
+            touched = visitors.proven(database.sql(), visitor.workspaceId(), visitor.id(), proven.identity());
         }
         return touched;
     }

@@ -257,6 +257,35 @@ class WidgetSessionIT {
     }
 
     @Test
+    void anIdentifiedVisitorsTokenLapsesADayAfterItsLastProofAndTheNextSignInRenewsIt() {
+        JsonObject inbox = Widgets.create(admin, Widgets.SHOP);
+        String secret = inbox.getString("identitySecret");
+        JsonObject identity = new JsonObject().put("externalId", "u-77")
+                .put("hmac", IdentitySignature.sign(secret, "u-77"));
+        VisitorClient customer = new VisitorClient(server.url(), inbox.getString("siteKey"), Widgets.SHOP)
+                .start(identity);
+        customer.send(UUID.randomUUID().toString(), "where is my order?").expect(201);
+        VisitorClient anonymous = new VisitorClient(server.url(), inbox.getString("siteKey"), Widgets.SHOP).start();
+        anonymous.send(UUID.randomUUID().toString(), "just browsing").expect(201);
+
+        // More than widget.identifiedTokenTtl (24 h by default) since the site last proved who the customer is.
+        server.throughline().database().sql().update("""
+                UPDATE widget_visitors SET proven_at = proven_at - interval '25 hours',
+                                           created_at = created_at - interval '25 hours'
+                WHERE public_id IN ($1, $2)""", customer.visitorId(), anonymous.visitorId());
+        new ApiClient(server.url()).withToken(customer.token()).get("/widget/v1/messages").expect(401);
+        assertThat(new ApiClient(server.url()).withToken(anonymous.token()).get("/widget/v1/messages").expect(200)
+                .json().getJsonArray("messages")).as("an anonymous token has nothing to lapse").hasSize(1);
+
+        // The next page load signs the customer in again: the same token, the same thread.
+        JsonObject resumed = customer.session(identity, customer.token()).expect(200).json();
+        assertThat(resumed.getJsonObject("visitor").getString("id")).isEqualTo(customer.visitorId());
+        assertThat(new ApiClient(server.url()).withToken(customer.token()).get("/widget/v1/messages").expect(200)
+                .json().getJsonArray("messages").stream().map(m -> ((JsonObject) m).getString("body")))
+                .containsExactly("where is my order?");
+    }
+
+    @Test
     void aVisitorPollingInALoopIsToldToSlowDown() {
         VisitorClient visitor = new VisitorClient(server.url(), Widgets.create(admin, Widgets.SHOP)
                 .getString("siteKey"), Widgets.SHOP).start();
