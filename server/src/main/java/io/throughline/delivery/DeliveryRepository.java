@@ -74,6 +74,14 @@ public final class DeliveryRepository {
                 Delivery::from, limit, (double) lease.toSeconds());
     }
 
+    /** Extends the lease of a send still in flight; false when it was lost (another attempt owns the row now). */
+    public boolean renewLease(Sql sql, Delivery delivery, Duration lease) {
+        return sql.update("""
+                UPDATE deliveries SET lease_until = now() + make_interval(secs => $3)
+                WHERE id = $1 AND attempts = $2 AND status = 'pending' AND lease_until IS NOT NULL""",
+                delivery.id(), delivery.attempts(), (double) lease.toMillis() / 1000) == 1;
+    }
+
     /** Records success; false when the lease was lost to another node meanwhile (its attempt counts instead). */
     public boolean markSent(Sql tx, Delivery delivery, String externalId, JsonObject metadata) {
         return tx.update("""

@@ -168,7 +168,13 @@ public final class Dispatcher {
             }
             OutboundMessage message = assembler.assemble(database.sql(), delivery);
             ChannelInbox inbox = inboxes.sender(delivery.inboxId()).orElseThrow(() -> unavailable(delivery));
-            DeliveryReceipt receipt = inbox.send(message);
+            DeliveryReceipt receipt;
+            Thread keeper = Thread.ofVirtual().name("outbox-lease-" + delivery.id()).start(() -> keepLease(delivery));
+            try {
+                receipt = inbox.send(message);
+            } finally {
+                keeper.interrupt();
+            }
             record(delivery, tx -> deliveries.markSent(tx, delivery, receipt.externalId(), receipt.metadata()));
             log.info("delivery sent delivery={} message={} inbox={} attempt={}", delivery.id(),
                     delivery.messageId(), delivery.inboxId(), delivery.attempts());
@@ -177,6 +183,31 @@ public final class Dispatcher {
         } catch (RuntimeException e) {
             log.error("delivery crashed in its connector delivery={} inbox={}", delivery.id(), delivery.inboxId(), e);
             failed(delivery, DeliveryFailure.retryable("internal error: " + e, e));
+        }
+    }
+
+    /**
+     * Extends the lease every third of it while the connector sends: a slow server (an SMTP host answering
+     * line by line within its timeouts, a webhook taking its time) must not let the lease run out and another
+     * claim send the same reply again. If this node dies, the renewals stop and the lease runs out as before.
+     */
+    private void keepLease(Delivery delivery) {
+        long everyMs = Math.max(1, config.lease().toMillis() / 3);
+        try {
+            while (true) {
+                Thread.sleep(everyMs);
+                if (!deliveries.renewLease(database.sql(), delivery, config.lease())) {
+                    log.warn("delivery lease lost while sending delivery={} attempt={}", delivery.id(),
+                            delivery.attempts());
+                    return;
+                }
+            }
+        } catch (InterruptedException e) {
+            // the send ended
+        } catch (RuntimeException e) {
+            if (!Thread.currentThread().isInterrupted()) {
+                log.warn("delivery lease not renewed delivery={}: {}", delivery.id(), e.toString());
+            }
         }
     }
 

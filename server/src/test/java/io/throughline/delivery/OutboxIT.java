@@ -133,6 +133,28 @@ class OutboxIT {
                 .getString("status")));
     }
 
+    @Test
+    void aSendSlowerThanTheLeaseKeepsItsLeaseAndIsSentOnce() {
+        server = TestServer.start(Map.of("outbox.lease", "1s"));
+        ApiClient admin = server.admin();
+        ApiInbox inbox = ApiInbox.create(admin, "Slow shop", webhook.url());
+        long conversation = inbox.say("slow-1", "c-slow", "Sam", "Hello").getLong("conversationId");
+        webhook.holdResponses(true);
+        long message = admin.post("/api/v1/conversations/" + conversation + "/messages",
+                new JsonObject().put("body", "Hi")).expect(201).json().getLong("id");
+        await().atMost(Duration.ofSeconds(10)).until(() -> webhook.received().size() == 1);
+        // The webhook holds its answer for three leases and more; the lease keeps moving meanwhile.
+        await().atMost(Duration.ofSeconds(15)).until(() -> server.throughline().database().sql().single("""
+                SELECT lease_until > created_at + interval '3 seconds' AS renewed FROM deliveries
+                WHERE message_id = $1""", message).getBoolean("renewed"));
+        assertThat(webhook.received()).as("no second claim sent it again").hasSize(1);
+        webhook.holdResponses(false);
+        await().atMost(Duration.ofSeconds(10)).until(() -> "sent".equals(lastDelivery(admin, conversation)
+                .getString("status")));
+        assertThat(webhook.received()).hasSize(1);
+        assertThat(lastDelivery(admin, conversation).getInteger("attempts")).isEqualTo(1);
+    }
+
     private static JsonObject lastDelivery(ApiClient admin, long conversation) {
         var messages = admin.get("/api/v1/conversations/" + conversation + "/messages").expect(200).json()
                 .getJsonArray("messages");
