@@ -193,20 +193,21 @@ public final class Dispatcher {
      */
     private void keepLease(Delivery delivery) {
         long everyMs = Math.max(1, config.lease().toMillis() / 3);
-        try {
-            while (true) {
+        while (!Thread.currentThread().isInterrupted()) {
+            try {
                 Thread.sleep(everyMs);
                 if (!deliveries.renewLease(database.sql(), delivery, config.lease())) {
                     log.warn("delivery lease lost while sending delivery={} attempt={}", delivery.id(),
                             delivery.attempts());
                     return;
                 }
-            }
-        } catch (InterruptedException e) {
-            // the send ended
-        } catch (RuntimeException e) {
-            if (!Thread.currentThread().isInterrupted()) {
-                log.warn("delivery lease not renewed delivery={}: {}", delivery.id(), e.toString());
+            } catch (InterruptedException e) {
+                return; // the send ended
+            } catch (RuntimeException e) {
+                // A database hiccup: the next renewal, a third of a lease later, may well succeed.
+                if (!Thread.currentThread().isInterrupted()) {
+                    log.warn("delivery lease not renewed delivery={}: {}", delivery.id(), e.toString());
+                }
             }
         }
     }
