@@ -64,12 +64,22 @@ public final class ReplyRouter {
         return new Route(inbox.id(), channel, new Recipient(kind, value, contactName));
     }
 
+    /** Who wrote the conversation's last inbound message: by default, the one a reply goes to. */
+    public static Optional<Recipient> lastSender(Sql sql, long workspaceId, long conversationId) {
+        return lastInbound(sql, workspaceId, conversationId, null)
+                .flatMap(row -> sender(row.getJsonObject("metadata"), null));
+    }
+
     private static Optional<Row> lastInbound(Sql sql, Conversation conversation, String channel) {
+        return lastInbound(sql, conversation.workspaceId(), conversation.id(), channel);
+    }
+
+    private static Optional<Row> lastInbound(Sql sql, long workspaceId, long conversationId, String channel) {
         return sql.one("""
                 SELECT inbox_id, channel, metadata FROM messages
                 WHERE workspace_id = $1 AND conversation_id = $2 AND kind = 'in' AND inbox_id IS NOT NULL
                   AND ($3::text IS NULL OR channel = $3)
-                ORDER BY created_at DESC, id DESC LIMIT 1""", conversation.workspaceId(), conversation.id(), channel);
+                ORDER BY created_at DESC, id DESC LIMIT 1""", workspaceId, conversationId, channel);
     }
 
     /** The identity a message came from, which ingest records in its metadata as {@code from}. */

@@ -6,7 +6,9 @@ import io.throughline.attachment.AttachmentService;
 import io.throughline.config.ThroughlineConfig;
 import io.throughline.connector.AttachmentStore;
 import io.throughline.connector.IdentityKind;
+import io.throughline.connector.Recipient;
 import io.throughline.conversation.ConversationRepository;
+import io.throughline.conversation.ReplyRouter;
 import io.throughline.http.ClientAddress;
 import io.throughline.http.Endpoints;
 import io.throughline.ingest.IngestService;
@@ -172,16 +174,12 @@ public final class WidgetChannel {
 
     /**
      * An agent typed a reply (or stopped): the open tabs of the visitor it is for show it. A reply goes to whoever
-     * wrote last (see ReplyRouter); a visitor who only sees its own messages of a merged thread is not told that an
-     * agent is typing to someone else. One who sees the whole thread always is.
+     * wrote last ({@link ReplyRouter#lastSender}); a visitor who only sees its own messages of a merged thread is
+     * not told that an agent is typing to someone else. One who sees the whole thread always is.
      */
     void agentTyping(long workspaceId, long conversationId, long agentId, String agentName, boolean isTyping) {
-        String replyTo = database.sql().one("""
-                SELECT metadata -> 'from' ->> 'kind' AS kind, metadata -> 'from' ->> 'value' AS value FROM messages
-                WHERE workspace_id = $1 AND conversation_id = $2 AND kind = 'in' AND inbox_id IS NOT NULL
-                ORDER BY created_at DESC, id DESC LIMIT 1""", workspaceId, conversationId)
-                .filter(row -> IdentityKind.WIDGET_VISITOR.wireName().equals(row.getString("kind")))
-                .map(row -> row.getString("value")).orElse(null);
+        String replyTo = ReplyRouter.lastSender(database.sql(), workspaceId, conversationId)
+                .filter(sender -> sender.kind() == IdentityKind.WIDGET_VISITOR).map(Recipient::value).orElse(null);
         typing.typing("agent:" + agentId + ":" + conversationId, workspaceId, EventType.AGENT_TYPING,
                 new JsonObject().put("conversationId", conversationId).put("visitorId", replyTo)
                         .put("agent", new JsonObject().put("id", agentId).put("name", agentName)), isTyping);
