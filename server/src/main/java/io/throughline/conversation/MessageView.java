@@ -66,18 +66,8 @@ public final class MessageView {
                        sent_at, condition IS NOT NULL AS conditional
                 FROM deliveries WHERE workspace_id = $1 AND message_id = ANY($2) ORDER BY id""",
                 workspaceId, replies.toArray(new Long[0])).forEach(row -> out.computeIfAbsent(
-                        row.getLong("message_id"), k -> new JsonArray()).add(new JsonObject()
-                        .put("id", row.getLong("id"))
-                        .put("status", row.getString("status"))
-                        .put("channel", row.getString("channel"))
-                        .put("to", row.getJsonObject("target"))
-                        .put("attempts", row.getInteger("attempts"))
-                        .put("lastError", row.getString("last_error"))
-                        .put("conditional", row.getBoolean("conditional"))
-                        .put("nextAttemptAt", "pending".equals(row.getString("status"))
-                                ? text(row.getOffsetDateTime("next_attempt_at")) : null)
-                        .put("sentAt", text(row.getOffsetDateTime("sent_at")))
-                        .put("updatedAt", text(row.getOffsetDateTime("updated_at")))));
+                        row.getLong("message_id"), k -> new JsonArray())
+                        .add(delivery(row, "", row.getBoolean("conditional"))));
         return out;
     }
 
@@ -92,7 +82,7 @@ public final class MessageView {
             case "contact" -> row.getString("contact_name");
             default -> "Throughline";
         };
-        return toJson(m, authorName, files, delivery(row));
+        return toJson(m, authorName, files, row.getLong("d_id") == null ? null : delivery(row, "d_", null));
     }
 
     /** The JSON of a message whose author name and delivery the caller already knows (ingest does). */
@@ -130,22 +120,26 @@ public final class MessageView {
                 .put("delivery", delivery);
     }
 
-    private static JsonObject delivery(Row row) {
-        Long id = row.getLong("d_id");
-        if (id == null) {
-            return null;
+    /**
+     * A delivery's JSON from a row whose delivery columns carry {@code prefix}; {@code conditional} only in the
+     * list of all deliveries (null leaves it out).
+     */
+    private static JsonObject delivery(Row row, String prefix, Boolean conditional) {
+        String status = row.getString(prefix + "status");
+        JsonObject json = new JsonObject()
+                .put("id", row.getLong(prefix + "id"))
+                .put("status", status)
+                .put("channel", row.getString(prefix + "channel"))
+                .put("to", row.getJsonObject(prefix + "target"))
+                .put("attempts", row.getInteger(prefix + "attempts"))
+                .put("lastError", row.getString(prefix + "last_error"));
+        if (conditional != null) {
+            json.put("conditional", conditional);
         }
-        return new JsonObject()
-                .put("id", id)
-                .put("status", row.getString("d_status"))
-                .put("channel", row.getString("d_channel"))
-                .put("to", row.getJsonObject("d_target"))
-                .put("attempts", row.getInteger("d_attempts"))
-                .put("lastError", row.getString("d_last_error"))
-                .put("nextAttemptAt", "pending".equals(row.getString("d_status"))
-                        ? text(row.getOffsetDateTime("d_next_attempt_at")) : null)
-                .put("sentAt", text(row.getOffsetDateTime("d_sent_at")))
-                .put("updatedAt", text(row.getOffsetDateTime("d_updated_at")));
+        return json.put("nextAttemptAt", "pending".equals(status)
+                        ? text(row.getOffsetDateTime(prefix + "next_attempt_at")) : null)
+                .put("sentAt", text(row.getOffsetDateTime(prefix + "sent_at")))
+                .put("updatedAt", text(row.getOffsetDateTime(prefix + "updated_at")));
     }
 
     private static String text(OffsetDateTime value) {
