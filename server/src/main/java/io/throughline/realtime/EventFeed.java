@@ -22,10 +22,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Seqs are drawn when a transaction inserts its event, but transactions commit in another order, so a reader
  * can see seq 9 before seq 8 exists. The feed therefore only advances over a contiguous prefix. A gap is either a
- * transaction still in flight or one that rolled back; to tell them apart it records the snapshot's
- * {@code xmax} when it first sees the gap (every transaction that could hold the missing seq has an xid below
- * that, see {@link EventLog}), and skips the gap once the oldest running transaction ({@code xmin}) has passed
- * it. No ordering lock, no NOTIFY inside transactions.
+ * transaction still in flight or one that rolled back; to tell them apart it draws an {@link XidFence} when it
+ * first sees the gap, and skips the gap once the oldest running transaction ({@code xmin}) has passed the fence.
+ * No ordering lock, no NOTIFY inside transactions.
  *
  * <p>A long write transaction elsewhere in the cluster keeps {@code xmin} low and would hold a gap (and everything
  * after it) forever, so a gap is waited for at most {@code gapTimeout}; then it is skipped with a warning naming the
@@ -40,18 +39,13 @@ public final class EventFeed {
     private static final long GAP_RETRY_MS = 5;
 
     private static final String POLL = """
-            WITH snap AS (SELECT pg_current_snapshot() AS s)
-            SELECT pg_snapshot_xmin(snap.s)::text::bigint AS xmin, pg_snapshot_xmax(snap.s)::text::bigint AS xmax,
+            SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin,
                    e.seq, e.workspace_id, e.type, e.data, e.created_at
-            FROM snap LEFT JOIN LATERAL (
+            FROM (SELECT 1) one LEFT JOIN LATERAL (
                 SELECT seq, workspace_id, type, data, created_at FROM events WHERE seq > $1 ORDER BY seq LIMIT $2
             ) e ON true""";
 
-    private static final String START = """
-            WITH snap AS (SELECT pg_current_snapshot() AS s)
-            SELECT pg_snapshot_xmin(snap.s)::text::bigint AS xmin, pg_snapshot_xmax(snap.s)::text::bigint AS xmax,
-                   (SELECT coalesce(max(seq), 0) FROM events) AS max_seq
-            FROM snap""";
+    private static final String MAX_SEQ = "SELECT coalesce(max(seq), 0) AS max_seq FROM events";
 
     private final Vertx vertx;
     private final Pool pool;
@@ -59,10 +53,10 @@ public final class EventFeed {
     private final int maxPending;
     private final List<FeedSubscription> subscriptions = new CopyOnWriteArrayList<>();
     private final long gapTimeoutMs;
-    /** First missing seq of a gap, to the xmax recorded when the gap was first seen, and when. */
+    /** First missing seq of a gap, to the fence drawn when the gap was first seen, and when it was seen. */
     private final TreeMap<Long, Fence> fences = new TreeMap<>();
 
-    private record Fence(long xmax, long seenAtMs) {
+    private record Fence(long xid, long seenAtMs) {
     }
 
     private Context context;
@@ -88,33 +82,30 @@ public final class EventFeed {
     public Future<Void> start() {
         Promise<Void> started = Promise.promise();
         context = vertx.getOrCreateContext();
-        context.runOnContext(v -> pool.query(START).execute().onComplete(ar -> {
-            if (ar.failed()) {
-                started.fail(ar.cause());
-                return;
-            }
-            Row row = ar.result().iterator().next();
-            long maxSeq = row.getLong("max_seq");
-            long xmax = row.getLong("xmax");
-            awaitSettled(xmax, System.currentTimeMillis(), () -> {
-                position = maxSeq;
-                log.info("event feed started seq={}", maxSeq);
-                periodicTimer = vertx.setPeriodic(pollIntervalMs, t -> wake());
-                started.complete();
-                poll();
-            }, started);
-        }));
+        context.runOnContext(v -> pool.query(MAX_SEQ).execute()
+                .compose(max -> pool.query(XidFence.DRAW).execute().map(fence -> {
+                    long maxSeq = max.iterator().next().getLong("max_seq");
+                    awaitSettled(fence.iterator().next().getLong("fence"), System.currentTimeMillis(), () -> {
+                        position = maxSeq;
+                        log.info("event feed started seq={}", maxSeq);
+                        periodicTimer = vertx.setPeriodic(pollIntervalMs, t -> wake());
+                        started.complete();
+                        poll();
+                    }, started);
+                    return null;
+                }))
+                .onFailure(started::tryFail));
         return started.future();
     }
 
     private void awaitSettled(long fence, long sinceMs, Runnable then, Promise<Void> failure) {
-        pool.query(START).execute().onComplete(ar -> {
+        pool.query(XidFence.OLDEST_RUNNING).execute().onComplete(ar -> {
             if (ar.failed()) {
                 failure.fail(ar.cause());
                 return;
             }
             long xmin = ar.result().iterator().next().getLong("xmin");
-            if (xmin >= fence) {
+            if (XidFence.passed(xmin, fence)) {
                 then.run();
             } else if (System.currentTimeMillis() - sinceMs > gapTimeoutMs) {
                 log.warn("event feed starting while transaction xid={} still runs; an event it writes will not"
@@ -194,24 +185,45 @@ public final class EventFeed {
         polling = true;
         pollAgain = false;
         pool.preparedQuery(POLL).execute(Tuple.of(position, PAGE)).onComplete(ar -> {
-            polling = false;
             if (ar.failed()) {
+                polling = false;
                 log.warn("event feed poll failed seq={}: {}", position, ar.cause().getMessage());
                 return;
             }
             Outcome outcome = advance(ar.result());
-            if (pollAgain || outcome == Outcome.MORE) {
-                poll();
-            } else if (outcome == Outcome.GAP && gapTimer < 0) {
-                gapTimer = vertx.setTimer(GAP_RETRY_MS, t -> {
-                    gapTimer = -1;
-                    poll();
-                });
+            if (outcome == Outcome.NEW_GAP) {
+                drawFence(position + 1, System.currentTimeMillis());
+            } else {
+                polled(outcome);
             }
         });
     }
 
-    private enum Outcome { DONE, MORE, GAP }
+    private void polled(Outcome outcome) {
+        polling = false;
+        if (pollAgain || outcome == Outcome.MORE) {
+            poll();
+        } else if (outcome != Outcome.DONE && gapTimer < 0) {
+            gapTimer = vertx.setTimer(GAP_RETRY_MS, t -> {
+                gapTimer = -1;
+                poll();
+            });
+        }
+    }
+
+    /** Records the fence of a gap just seen; the poll is not over until it is (another poll would draw its own). */
+    private void drawFence(long gap, long seenAtMs) {
+        pool.query(XidFence.DRAW).execute().onComplete(ar -> {
+            if (ar.succeeded()) {
+                fences.put(gap, new Fence(ar.result().iterator().next().getLong("fence"), seenAtMs));
+            } else {
+                log.warn("event feed could not fence the gap at seq={}: {}", gap, ar.cause().getMessage());
+            }
+            polled(Outcome.GAP);
+        });
+    }
+
+    private enum Outcome { DONE, MORE, GAP, NEW_GAP }
 
     private Outcome advance(RowSet<Row> rows) {
         List<Event> batch = new ArrayList<>();
@@ -227,11 +239,10 @@ public final class EventFeed {
                 long xmin = row.getLong("xmin");
                 long now = System.currentTimeMillis();
                 if (fence == null) {
-                    fences.put(next, new Fence(row.getLong("xmax"), now));
-                    outcome = Outcome.GAP;
+                    outcome = Outcome.NEW_GAP;
                     break;
                 }
-                if (xmin < fence.xmax()) {
+                if (!XidFence.passed(xmin, fence.xid())) {
                     if (now - fence.seenAtMs() <= gapTimeoutMs) {
                         outcome = Outcome.GAP;
                         break;

@@ -1,6 +1,7 @@
 package io.throughline.search;
 
 import io.throughline.conversation.Status;
+import io.throughline.realtime.XidFence;
 import io.throughline.store.Sql;
 import io.vertx.sqlclient.Row;
 import java.time.Instant;
@@ -79,16 +80,13 @@ final class MessageSource {
      * transaction that was running when it was read has ended (one of them may hold a lower seq). A rebuild
      * that reads messages after this point and then replays the events after it misses nothing.
      */
-    long settledSeq(Sql sql) throws InterruptedException {
-        Row first = sql.single("""
-                SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS xmax,
-                       (SELECT coalesce(max(seq), 0) FROM events) AS max_seq""");
-        long fence = first.getLong("xmax");
-        while (sql.single("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin").getLong("xmin")
-                < fence) {
+    long settledSeq(Sql pool) throws InterruptedException {
+        long maxSeq = pool.single("SELECT coalesce(max(seq), 0) AS max_seq FROM events").getLong("max_seq");
+        long fence = pool.single(XidFence.DRAW).getLong("fence");
+        while (!XidFence.passed(pool.single(XidFence.OLDEST_RUNNING).getLong("xmin"), fence)) {
             Thread.sleep(5);
         }
-        return first.getLong("max_seq");
+        return maxSeq;
     }
 
     private static IndexedMessage toMessage(Row row) {

@@ -66,6 +66,45 @@ class EventFeedIT {
         assertThat(testEvents().get(0).seq()).isLessThan(testEvents().get(1).seq());
     }
 
+    /**
+     * Xids and seqs are drawn in different orders: here the transaction holding the earlier seq has the newer xid.
+     * While it runs, PostgreSQL's snapshots leave it out of their {@code xmin} (it is above every snapshot's
+     * {@code xmax} until a newer transaction completes), so a fence made of a snapshot's {@code xmax} would call the
+     * gap rolled back and lose the event.
+     */
+    @Test
+    void aSeqHeldByATransactionWithANewerXidIsWaitedFor() throws Exception {
+        CountDownLatch olderHasXid = new CountDownLatch(1);
+        CountDownLatch newerHasSeq = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Thread older = Thread.ofVirtual().start(() -> database.tx(tx -> {
+            tx.rows("SELECT pg_current_xact_id()");
+            olderHasXid.countDown();
+            waitFor(newerHasSeq);
+            // Written without ringing the doorbell, like an event from another node whose NOTIFY is on its way: the
+            // doorbell's own transaction would complete a newer xid and hide the fault.
+            tx.rows("INSERT INTO events (xid, workspace_id, type, data) VALUES (pg_current_xact_id(), 1, $1, '{}')",
+                    "test.older-xid");
+            return null;
+        }));
+        assertThat(olderHasXid.await(5, TimeUnit.SECONDS)).isTrue();
+        Thread newer = Thread.ofVirtual().start(() -> database.tx(tx -> {
+            log.append(tx, 1, "test.newer-xid", new JsonObject());
+            tx.rows("SELECT 1"); // the append is only sent: a later statement's answer means it has run
+            newerHasSeq.countDown();
+            waitFor(release);
+            return null;
+        }));
+        older.join();
+
+        await().during(Duration.ofMillis(600)).atMost(Duration.ofSeconds(2))
+                .until(() -> seen.stream().noneMatch(e -> e.type().startsWith("test.")));
+        release.countDown();
+        newer.join();
+        await().atMost(Duration.ofSeconds(5)).until(() -> testEvents().size() == 2);
+        assertThat(testEvents()).extracting(Event::type).containsExactly("test.newer-xid", "test.older-xid");
+    }
+
     @Test
     void aRolledBackSeqIsSkippedOnceItsTransactionIsGone() {
         try {
