@@ -2,6 +2,7 @@ package io.throughline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.throughline.testing.Scratch;
 import io.throughline.testing.TestServer;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -33,7 +34,7 @@ class ReadmeCurlSessionIT {
                     .replace("sleep 1", "for i in $(seq 1 50); do curl -s $BASE/api/v1/conversations/$CONV/messages"
                             + " -H \"Authorization: Bearer $TOKEN\" | jq -e '.messages[-1].delivery.status == \"sent\"'"
                             + " >/dev/null && break; sleep 0.2; done");
-            Path file = Files.createTempFile("readme-session", ".sh");
+            Path file = Scratch.file("readme-session", ".sh");
             Files.writeString(file, "set -e\n" + script + "\nkill %1\n");
             Process bash = new ProcessBuilder("bash", file.toString()).redirectErrorStream(true).start();
             boolean finished = bash.waitFor(60, TimeUnit.SECONDS);

@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.apache.commons.io.FileUtils;
 
 /**
  * The durable-write ceiling: pgbench from the PostgreSQL install running a single-row transactional insert against
@@ -52,8 +53,9 @@ public final class PgbenchCeiling {
 
     /** Runs {@code clients} connections inserting one row per transaction for {@code seconds}. */
     public static Result run(Path pgbench, int port, int clients, int seconds) {
+        Path script = null;
         try {
-            Path script = Files.createTempFile("throughline-pgbench", ".sql");
+            script = Files.createTempFile("throughline-pgbench", ".sql");
             Files.writeString(script, "INSERT INTO bench_ceiling (body) VALUES ('a visitor message of ordinary"
                     + " length, about like this one');\n");
             psql(pgbench, port, "CREATE TABLE IF NOT EXISTS bench_ceiling (id bigserial PRIMARY KEY, body text NOT"
@@ -66,10 +68,13 @@ public final class PgbenchCeiling {
             if (!m.find()) {
                 throw new IllegalStateException("pgbench printed no tps:\n" + output);
             }
-            Files.deleteIfExists(script);
             return new Result(Double.parseDouble(m.group(1)), pgbench.toString(), String.join(" ", command));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } finally {
+            if (script != null) {
+                FileUtils.deleteQuietly(script.toFile());
+            }
         }
     }
 
@@ -77,16 +82,23 @@ public final class PgbenchCeiling {
     private static void psql(Path pgbench, int port, String sql) throws IOException {
         Path psql = pgbench.resolveSibling("psql");
         List<String> command = new ArrayList<>();
-        if (Files.isExecutable(psql)) {
-            command.addAll(List.of(psql.toString(), "-h", "127.0.0.1", "-p", String.valueOf(port), "-U", "postgres",
-                    "-v", "ON_ERROR_STOP=1", "-c", sql, "postgres"));
-        } else {
-            Path once = Files.createTempFile("throughline-pgbench-setup", ".sql");
-            Files.writeString(once, sql + ";\n");
-            command.addAll(List.of(pgbench.toString(), "-n", "-h", "127.0.0.1", "-p", String.valueOf(port), "-U",
-                    "postgres", "-t", "1", "-f", once.toString(), "postgres"));
+        Path once = null;
+        try {
+            if (Files.isExecutable(psql)) {
+                command.addAll(List.of(psql.toString(), "-h", "127.0.0.1", "-p", String.valueOf(port), "-U",
+                        "postgres", "-v", "ON_ERROR_STOP=1", "-c", sql, "postgres"));
+            } else {
+                once = Files.createTempFile("throughline-pgbench-setup", ".sql");
+                Files.writeString(once, sql + ";\n");
+                command.addAll(List.of(pgbench.toString(), "-n", "-h", "127.0.0.1", "-p", String.valueOf(port),
+                        "-U", "postgres", "-t", "1", "-f", once.toString(), "postgres"));
+            }
+            exec(command, 60);
+        } finally {
+            if (once != null) {
+                FileUtils.deleteQuietly(once.toFile());
+            }
         }
-        exec(command, 60);
     }
 
     private static String exec(List<String> command, int timeoutSeconds) throws IOException {

@@ -2,6 +2,7 @@ package io.throughline.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.throughline.testing.Scratch;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -37,7 +38,7 @@ class LauncherIT {
 
     /** A JAVA_HOME whose java reports the given version, as an old installed JDK would. */
     private static Path fakeJava(String version) throws IOException {
-        Path home = Files.createTempDirectory("fake-jdk");
+        Path home = Scratch.dir("fake-jdk");
         Path bin = Files.createDirectories(home.resolve("bin"));
         for (String tool : new String[] {"java", "javac"}) {
             Path file = bin.resolve(tool);

@@ -11,10 +11,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.apache.commons.io.file.PathUtils;
 import org.junit.jupiter.api.Test;
 
 /** The index outlives restarts, catches up from its last commit, and rebuilds itself from PostgreSQL. */
@@ -68,7 +68,7 @@ class SearchIndexLifecycleIT {
             }
             await().atMost(INDEXED).until(() -> shop.allMessageIds("q", "przesyłki").size() == 30);
         }
-        deleteTree(dir.resolve("index"));
+        PathUtils.deleteDirectory(dir.resolve("index"));
         try (TestServer server = TestServer.startOn(database, dir, Map.of())) {
             SearchFixture shop = SearchFixture.create(server, server.admin(), "Shop again");
             await().atMost(INDEXED).until(() -> "up".equals(search(server).getString("status")));
@@ -148,11 +148,4 @@ class SearchIndexLifecycleIT {
         return server.anonymous().get("/health").json().getJsonObject("checks").getJsonObject("search");
     }
 
-    private static void deleteTree(Path root) throws IOException {
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path path : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(path);
-            }
-        }
-    }
 }

@@ -5,10 +5,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Level;
+import org.apache.commons.io.FileUtils;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.bidi.module.BrowsingContextInspector;
@@ -53,11 +53,7 @@ public final class Browser implements AutoCloseable {
             throw new IllegalStateException("browser tests need Debian's chromium and chromium-driver:"
                     + " apt-get install -y chromium chromium-driver (.ci/run does it)");
         }
-        try {
-            profile = Files.createTempDirectory("throughline-chromium");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        profile = Scratch.dir("throughline-chromium");
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toFile());
         options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -118,11 +114,7 @@ public final class Browser implements AutoCloseable {
             }
             driver.quit();
         } finally {
-            try (var paths = Files.walk(profile)) {
-                paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            } catch (IOException e) {
-                System.err.println("could not remove browser profile " + profile + ": " + e);
-            }
+            FileUtils.deleteQuietly(profile.toFile()); // a profile is large: not left until the JVM exits
         }
     }
 }

@@ -9,9 +9,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
@@ -45,11 +42,7 @@ public final class FakeBotApi implements AutoCloseable {
     private final Path uploads;
 
     private FakeBotApi() {
-        try {
-            uploads = Files.createTempDirectory("fake-bot-api");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        uploads = Scratch.dir("fake-bot-api");
         Router router = Router.router(vertx);
         router.route().handler(BodyHandler.create(uploads.toString()).setHandleFileUploads(true)
                 .setDeleteUploadedFilesOnEnd(true).setBodyLimit(60L * 1024 * 1024));

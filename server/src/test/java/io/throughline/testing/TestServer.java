@@ -2,9 +2,6 @@ package io.throughline.testing;
 
 import io.throughline.Throughline;
 import io.throughline.config.ConfigLoader;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -57,12 +54,9 @@ public final class TestServer implements AutoCloseable {
         return new TestServer(Throughline.start(ConfigLoader.fromMap(config)), databaseUrl, dataDir);
     }
 
+    /** A data directory of its own, removed when the test JVM exits. */
     public static Path tempDir() {
-        try {
-            return Files.createTempDirectory("throughline-test-data");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return Scratch.dir("throughline-test-data");
     }
 
     public String url() {

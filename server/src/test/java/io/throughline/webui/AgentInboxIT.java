@@ -10,6 +10,7 @@ import io.throughline.connector.InboxRef;
 import io.throughline.connector.Sender;
 import io.throughline.testing.ApiClient;
 import io.throughline.testing.Browser;
+import io.throughline.testing.Scratch;
 import io.throughline.testing.ShopSystem;
 import io.throughline.testing.TestServer;
 import io.throughline.testing.WebhookReceiver;
@@ -268,7 +269,7 @@ class AgentInboxIT {
     @Test
     void attachmentsUploadFromTheComposerAndShowAsPreviews() throws Exception {
         shop.say("file-1", "Fedir Files", "cust-fedir", "The box is damaged");
-        Path picture = Files.createTempFile("label", ".png");
+        Path picture = Scratch.file("label", ".png");
         Files.write(picture, Base64.getDecoder().decode(
                 "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="));
         inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD).open("Fedir Files");

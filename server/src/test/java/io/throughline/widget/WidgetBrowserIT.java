@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.throughline.testing.ApiClient;
 import io.throughline.testing.Browser;
 import io.throughline.testing.HostPage;
+import io.throughline.testing.Scratch;
 import io.throughline.testing.TestServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -85,7 +86,7 @@ class WidgetBrowserIT {
             widget.send("Great, thank you!");
             widget.stored("Great, thank you!");
 
-            Path photo = Files.createTempFile("seed-packet", ".png");
+            Path photo = Scratch.file("seed-packet", ".png");
             BufferedImage image = new BufferedImage(40, 30, BufferedImage.TYPE_INT_RGB);
             image.setRGB(3, 3, 0x00ff00);
             ImageIO.write(image, "png", photo.toFile());
