@@ -3,18 +3,22 @@ package io.throughline.email;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.sun.net.httpserver.HttpServer;
 import io.throughline.testing.ApiClient;
 import io.throughline.testing.MailServer;
 import io.throughline.testing.TestPostgres;
 import io.throughline.testing.TestServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -144,6 +148,70 @@ class EmailReceiveIT {
             admin.post("/api/v1/conversations/" + conversation + "/messages", new JsonObject().put("body", "Done."))
                     .expect(201);
             await().atMost(Duration.ofSeconds(20)).until(() -> mail.inbox("customer0@example.com").size() == 1);
+        }
+    }
+
+    /**
+     * With {@code config.oauth2}, IMAP and SMTP log in with access tokens fetched by the refresh-token grant. When
+     * the mail server stops taking the token in hand (revoked, or the password behind it changed), the next login
+     * fetches a new one at once: the reply goes out on its first attempt.
+     */
+    @Test
+    void oauth2RefreshTokensGiveTheLoginsTheirAccessTokensAndARefusedOneIsReplacedAtOnce() throws Exception {
+        AtomicReference<String> issued = new AtomicReference<>(MailServer.PASSWORD);
+        List<String> requests = new CopyOnWriteArrayList<>();
+        HttpServer endpoint = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        endpoint.createContext("/oauth2/token", exchange -> {
+            requests.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+            byte[] body = new JsonObject().put("access_token", issued.get()).put("token_type", "Bearer")
+                    .put("expires_in", 3600).encode().getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        endpoint.start();
+        try (MailServer mail = MailServer.start().user(SUPPORT).user("customer0@example.com");
+             TestServer server = TestServer.start()) {
+            JsonObject config = mail.inboxConfig(SUPPORT, "Acme Support", "reply.acme.test");
+            config.getJsonObject("imap").remove("password");
+            config.getJsonObject("smtp").remove("password");
+            config.put("oauth2", new JsonObject()
+                    .put("tokenUrl", "http://127.0.0.1:" + endpoint.getAddress().getPort() + "/oauth2/token")
+                    .put("clientId", "throughline-test").put("clientSecret", "client-secret-1")
+                    .put("refreshToken", "refresh-token-1"));
+            ApiClient admin = server.admin();
+            JsonObject created = admin.post("/api/v1/inboxes", new JsonObject().put("kind", "email")
+                    .put("name", "Support").put("config", config)).expect(201).json();
+            assertThat(created.getJsonObject("config").getJsonObject("oauth2").getString("refreshToken"))
+                    .isEqualTo("********");
+            assertThat(created.getJsonObject("config").getJsonObject("oauth2").getString("clientSecret"))
+                    .isEqualTo("********");
+            long inbox = created.getLong("id");
+            JsonObject test = admin.post("/api/v1/inboxes/" + inbox + "/test", null).expect(200).json();
+            assertThat(test.getBoolean("ok")).as(test.encodePrettily()).isTrue();
+            assertThat(test.getJsonArray("checks").stream().map(c -> ((JsonObject) c).getString("step")))
+                    .contains("oauth2 token", "imap login", "smtp login");
+
+            mail.append(SUPPORT, "INBOX", mail(0, "oauth2"), null);
+            await().atMost(Duration.ofSeconds(20)).until(() -> inboundCount(server) == 1);
+
+            mail.password(SUPPORT, "rotated-password");
+            issued.set("rotated-password");
+            long conversation = server.throughline().database().sql().single(
+                    "SELECT conversation_id FROM messages WHERE external_id = 'oauth2-0@example.com'")
+                    .getLong("conversation_id");
+            admin.post("/api/v1/conversations/" + conversation + "/messages", new JsonObject().put("body", "On it."))
+                    .expect(201);
+            await().atMost(Duration.ofSeconds(20)).until(() -> mail.inbox("customer0@example.com").size() == 1);
+            assertThat(server.throughline().database().sql().single(
+                    "SELECT status, attempts FROM deliveries WHERE channel = 'email'").toJson())
+                    .isEqualTo(new JsonObject().put("status", "sent").put("attempts", 1));
+            assertThat(requests).hasSizeGreaterThanOrEqualTo(3).allSatisfy(form -> assertThat(form)
+                    .contains("grant_type=refresh_token", "refresh_token=refresh-token-1",
+                            "client_id=throughline-test", "client_secret=client-secret-1"));
+        } finally {
+            endpoint.stop(0);
         }
     }
 

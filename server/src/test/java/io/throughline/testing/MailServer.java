@@ -64,6 +64,11 @@ public final class MailServer implements AutoCloseable {
         return this;
     }
 
+    /** Changes a user's password, which GreenMail also takes as the user's XOAUTH2 token. */
+    public void password(String address, String password) {
+        greenMail.getUserManager().getUserByEmail(address).setPassword(password);
+    }
+
     public int smtpPort() {
         return greenMail.getSmtp().getPort();
     }

@@ -9,6 +9,7 @@ import jakarta.mail.Transport;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import javax.net.ssl.SSLException;
@@ -26,23 +27,39 @@ final class ConnectionTest {
 
     static List<ConnectionCheck> run(EmailConfig config) {
         List<ConnectionCheck> checks = new ArrayList<>();
+        OAuth2Tokens tokens = null;
+        if (config.oauth2() != null) {
+            tokens = new OAuth2Tokens(0, config.oauth2(), null, Clock.systemUTC());
+            checks.add(oauth2(config.oauth2(), tokens));
+        }
         if (config.imap() != null) {
-            imap(config.imap(), checks);
+            imap(config.imap(), MailLogin.imap(config.imap(), tokens), checks);
         } else {
             checks.add(new ConnectionCheck("imap", true, "no IMAP configured: mail arrives through the SMTP"
                     + " listener"));
         }
-        smtp(config.smtp(), checks);
+        smtp(config.smtp(), MailLogin.smtp(config.smtp(), tokens), checks);
         return checks;
     }
 
-    private static void imap(EmailConfig.Imap imap, List<ConnectionCheck> checks) {
+    /** Fetches the first access token, which the logins below then use. */
+    private static ConnectionCheck oauth2(EmailConfig.OAuth2 oauth2, OAuth2Tokens tokens) {
+        try {
+            tokens.accessToken();
+            return new ConnectionCheck("oauth2 token", true, "the token endpoint " + oauth2.tokenUrl().getHost()
+                    + " issued an access token");
+        } catch (MessagingException e) {
+            return new ConnectionCheck("oauth2 token", false, e.getMessage());
+        }
+    }
+
+    private static void imap(EmailConfig.Imap imap, MailLogin login, List<ConnectionCheck> checks) {
         String where = imap.host() + ":" + imap.port() + " (" + imap.security().name().toLowerCase() + ")";
         Store store = null;
         try {
-            store = MailSessions.imap(imap).getStore();
+            store = MailSessions.imap(imap, login).getStore();
             try {
-                store.connect(imap.host(), imap.port(), imap.username(), MailSessions.secret(imap));
+                login.connect(store, imap.host(), imap.port(), imap.username());
             } catch (AuthenticationFailedException e) {
                 checks.add(new ConnectionCheck("imap connect", true, "connected to " + where));
                 checks.add(new ConnectionCheck("imap login", false, "the server refused the login of "
@@ -100,12 +117,15 @@ final class ConnectionTest {
         }
     }
 
-    private static void smtp(EmailConfig.Smtp smtp, List<ConnectionCheck> checks) {
+    private static void smtp(EmailConfig.Smtp smtp, MailLogin login, List<ConnectionCheck> checks) {
         String where = smtp.host() + ":" + smtp.port() + " (" + smtp.security().name().toLowerCase() + ")";
-        try (Transport transport = MailSessions.smtp(smtp, "test@invalid").getTransport()) {
+        try (Transport transport = MailSessions.smtp(smtp, login, "test@invalid").getTransport()) {
             try {
-                transport.connect(smtp.host(), smtp.port(), smtp.username(),
-                        smtp.authenticates() ? MailSessions.secret(smtp) : null);
+                if (smtp.authenticates()) {
+                    login.connect(transport, smtp.host(), smtp.port(), smtp.username());
+                } else {
+                    transport.connect(smtp.host(), smtp.port(), null, null);
+                }
             } catch (AuthenticationFailedException e) {
                 checks.add(new ConnectionCheck("smtp connect", true, "connected to " + where));
                 checks.add(new ConnectionCheck("smtp login", false, "the server refused the login of "

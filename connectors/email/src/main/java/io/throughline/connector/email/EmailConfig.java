@@ -2,6 +2,8 @@ package io.throughline.connector.email;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,12 +16,15 @@ import java.util.regex.Pattern;
  * <pre>{@code
  * {address, displayName, replyDomain, offlineEmailAfter,
  *  imap: {host, port, security: tls|starttls|none, username, password | oauth2Token, folders, pollInterval, moveTo},
- *  smtp: {host, port, security, username, password | oauth2Token}}
+ *  smtp: {host, port, security, username, password | oauth2Token},
+ *  oauth2: {tokenUrl, clientId, clientSecret, refreshToken, scope}}
  * }</pre>
- * IMAP is optional (an inbox fed only by the SMTP listener has none); SMTP is required, to send replies.
+ * IMAP is optional (an inbox fed only by the SMTP listener has none); SMTP is required, to send replies. IMAP and
+ * SMTP log in with their own password or fixed XOAUTH2 token when they have one, else with XOAUTH2 access tokens
+ * that Throughline obtains from {@code oauth2} (a refresh token) and renews before they expire.
  */
 record EmailConfig(String address, String displayName, String replyDomain, Duration offlineEmailAfter, Imap imap,
-                   Smtp smtp) {
+                   Smtp smtp, OAuth2 oauth2) {
 
     static final Duration DEFAULT_OFFLINE_EMAIL_AFTER = Duration.ofMinutes(2);
     static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(60);
@@ -27,10 +32,12 @@ record EmailConfig(String address, String displayName, String replyDomain, Durat
     private static final Pattern ADDRESS = Pattern.compile("[^@\\s<>\"]+@[A-Za-z0-9.-]+\\.[A-Za-z0-9-]{2,}");
     private static final Pattern DOMAIN = Pattern.compile("([A-Za-z0-9-]+\\.)+[A-Za-z0-9-]{2,}");
     private static final Set<String> TOP = Set.of("address", "displayName", "replyDomain", "offlineEmailAfter", "imap",
-            "smtp");
+            "smtp", "oauth2");
     private static final Set<String> IMAP = Set.of("host", "port", "security", "username", "password", "oauth2Token",
             "folders", "pollInterval", "moveTo");
     private static final Set<String> SMTP = Set.of("host", "port", "security", "username", "password", "oauth2Token");
+    private static final Set<String> OAUTH2 = Set.of("tokenUrl", "clientId", "clientSecret", "refreshToken", "scope");
+    private static final Set<String> LOOPBACK = Set.of("localhost", "127.0.0.1", "[::1]");
 
     /** How a connection is protected. */
     enum Security {
@@ -59,6 +66,17 @@ record EmailConfig(String address, String displayName, String replyDomain, Durat
         @Override
         public String toString() {
             return "Smtp[" + username + "@" + host + ":" + port + " " + security + "]";
+        }
+    }
+
+    /**
+     * Where XOAUTH2 access tokens come from: the provider's token endpoint, this app's client id (and secret, unless
+     * it is a public client), and a refresh token from the mailbox owner's consent.
+     */
+    record OAuth2(URI tokenUrl, String clientId, String clientSecret, String refreshToken, String scope) {
+        @Override
+        public String toString() {
+            return "OAuth2[" + tokenUrl + " client " + clientId + "]";
         }
     }
 
@@ -112,8 +130,10 @@ record EmailConfig(String address, String displayName, String replyDomain, Durat
                 if (moveTo != null && (!(moveTo instanceof String text) || text.isBlank())) {
                     problems.add("config.imap.moveTo: must be a folder name");
                 }
-                if (json.getValue("password") == null && json.getValue("oauth2Token") == null) {
-                    problems.add("config.imap.password: is required (or config.imap.oauth2Token for XOAUTH2)");
+                if (json.getValue("password") == null && json.getValue("oauth2Token") == null
+                        && config.getValue("oauth2") == null) {
+                    problems.add("config.imap.password: is required (or config.imap.oauth2Token, or config.oauth2"
+                            + " for XOAUTH2)");
                 }
             } else {
                 problems.add("config.imap: must be an object {host, port, security, username, password, folders}");
@@ -125,13 +145,60 @@ record EmailConfig(String address, String displayName, String replyDomain, Durat
         } else if (smtp instanceof JsonObject json) {
             server(json, "smtp", SMTP, problems);
             if (json.getValue("username") != null && json.getValue("password") == null
-                    && json.getValue("oauth2Token") == null) {
-                problems.add("config.smtp.password: is required with a username (or config.smtp.oauth2Token)");
+                    && json.getValue("oauth2Token") == null && config.getValue("oauth2") == null) {
+                problems.add("config.smtp.password: is required with a username (or config.smtp.oauth2Token, or"
+                        + " config.oauth2)");
             }
         } else {
             problems.add("config.smtp: must be an object {host, port, security, username, password}");
         }
+        oauth2(config, problems);
         return problems;
+    }
+
+    private static void oauth2(JsonObject config, List<String> problems) {
+        Object value = config.getValue("oauth2");
+        if (value == null) {
+            return;
+        }
+        if (!(value instanceof JsonObject json)) {
+            problems.add("config.oauth2: must be an object {tokenUrl, clientId, clientSecret, refreshToken, scope}");
+            return;
+        }
+        unknown(json, OAUTH2, "config.oauth2.", problems);
+        Object url = json.getValue("tokenUrl");
+        URI uri = url instanceof String text ? uri(text.strip()) : null;
+        if (uri == null || uri.getHost() == null || !("https".equals(uri.getScheme())
+                || "http".equals(uri.getScheme()) && LOOPBACK.contains(uri.getHost()))) {
+            problems.add("config.oauth2.tokenUrl: is required, the provider's https token endpoint (such as"
+                    + " https://oauth2.googleapis.com/token)");
+        }
+        for (String field : new String[] {"clientId", "refreshToken"}) {
+            if (json.getValue(field) == null) {
+                problems.add("config.oauth2." + field + ": is required");
+            }
+        }
+        for (String field : new String[] {"clientId", "clientSecret", "refreshToken", "scope"}) {
+            Object text = json.getValue(field);
+            if (text != null && (!(text instanceof String string) || string.isBlank() || string.length() > 8192)) {
+                problems.add("config.oauth2." + field + ": must be a non-empty string");
+            }
+        }
+        JsonObject imap = config.getValue("imap") instanceof JsonObject i ? i : null;
+        JsonObject smtp = config.getValue("smtp") instanceof JsonObject o ? o : null;
+        boolean imapUses = imap != null && imap.getValue("password") == null && imap.getValue("oauth2Token") == null;
+        boolean smtpUses = smtp != null && smtp.getValue("password") == null && smtp.getValue("oauth2Token") == null;
+        if (!imapUses && !smtpUses) {
+            problems.add("config.oauth2: is used by neither imap nor smtp (each has a password or token of its own)");
+        }
+    }
+
+    private static URI uri(String text) {
+        try {
+            return new URI(text);
+        } catch (URISyntaxException e) {
+            return null;
+        }
     }
 
     /** The config, which must be valid per {@link #problems}. */
@@ -142,9 +209,13 @@ record EmailConfig(String address, String displayName, String replyDomain, Durat
                 : Durations.parse(config.getValue("offlineEmailAfter"));
         JsonObject imap = config.getJsonObject("imap");
         JsonObject smtp = config.getJsonObject("smtp");
+        JsonObject oauth2 = config.getJsonObject("oauth2");
         return new EmailConfig(address, blankToNull(config.getString("displayName")),
                 replyDomain == null ? null : replyDomain.strip().toLowerCase(Locale.ROOT), offline,
-                imap == null ? null : imap(imap, address), smtp(smtp, address));
+                imap == null ? null : imap(imap, address), smtp(smtp, address, oauth2 != null),
+                oauth2 == null ? null : new OAuth2(URI.create(oauth2.getString("tokenUrl").strip()),
+                        oauth2.getString("clientId"), oauth2.getString("clientSecret"),
+                        oauth2.getString("refreshToken"), oauth2.getString("scope")));
     }
 
     private static Imap imap(JsonObject json, String address) {
@@ -163,7 +234,7 @@ record EmailConfig(String address, String displayName, String replyDomain, Durat
                 List.copyOf(folders), poll, blankToNull(json.getString("moveTo")));
     }
 
-    private static Smtp smtp(JsonObject json, String address) {
+    private static Smtp smtp(JsonObject json, String address, boolean oauth2) {
         Security security = Security.of(json.getString("security"));
         int fallback = switch (security) {
             case TLS -> 465;
@@ -171,7 +242,7 @@ record EmailConfig(String address, String displayName, String replyDomain, Durat
             case NONE -> 25;
         };
         String username = json.getString("username");
-        boolean secret = json.getString("password") != null || json.getString("oauth2Token") != null;
+        boolean secret = json.getString("password") != null || json.getString("oauth2Token") != null || oauth2;
         return new Smtp(json.getString("host").strip(), port(json, fallback), security,
                 username != null ? username : secret ? address : null, json.getString("password"),
                 json.getString("oauth2Token"));
@@ -242,6 +313,6 @@ record EmailConfig(String address, String displayName, String replyDomain, Durat
 
     @Override
     public String toString() {
-        return "EmailConfig[" + address + ", " + imap + ", " + smtp + "]";
+        return "EmailConfig[" + address + ", " + imap + ", " + smtp + (oauth2 == null ? "" : ", " + oauth2) + "]";
     }
 }

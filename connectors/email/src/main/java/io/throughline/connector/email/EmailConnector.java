@@ -43,7 +43,8 @@ public final class EmailConnector implements ChannelConnector {
 
     @Override
     public Set<String> secretFields() {
-        return Set.of("imap.password", "imap.oauth2Token", "smtp.password", "smtp.oauth2Token");
+        return Set.of("imap.password", "imap.oauth2Token", "smtp.password", "smtp.oauth2Token",
+                "oauth2.clientSecret", "oauth2.refreshToken");
     }
 
     @Override

@@ -45,6 +45,8 @@ final class EmailInbox implements ChannelInbox {
     private final EmailConfig config;
     private final EmailSettings settings;
     private final MailImporter importer;
+    private final MailLogin smtpLogin;
+    private final MailLogin imapLogin;
     private final Session smtpSession;
     private final ThreadPoolExecutor smtp;
     private final List<ImapReceiver> receivers = new ArrayList<>();
@@ -59,7 +61,11 @@ final class EmailInbox implements ChannelInbox {
         this.settings = settings;
         this.importer = new MailImporter(context.inbox().id(), config, context.sink(), context.attachments(),
                 settings::maxAttachmentBytes);
-        this.smtpSession = MailSessions.smtp(config.smtp(), config.address());
+        OAuth2Tokens tokens = config.oauth2() == null ? null
+                : new OAuth2Tokens(context.inbox().id(), config.oauth2(), context.checkpoints(), Clock.systemUTC());
+        this.smtpLogin = MailLogin.smtp(config.smtp(), tokens);
+        this.imapLogin = config.imap() == null ? null : MailLogin.imap(config.imap(), tokens);
+        this.smtpSession = MailSessions.smtp(config.smtp(), smtpLogin, config.address());
         this.smtp = new ThreadPoolExecutor(SMTP_THREADS, SMTP_THREADS, 30, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), Thread.ofPlatform().daemon().name("smtp-" + context.inbox().id() + "-",
                 0).factory());
@@ -104,7 +110,7 @@ final class EmailInbox implements ChannelInbox {
             throw DeliveryFailure.permanent("the reply could not be turned into an email: "
                     + MailParser.describe(e));
         }
-        String answer = SmtpSender.send(smtpSession, config.smtp(), mail);
+        String answer = SmtpSender.send(smtpSession, config.smtp(), smtpLogin, mail);
         lastSendError = null;
         String messageId = ReplyMail.messageId(message, config);
         log.info("email sent inbox={} message={} delivery={} messageId={}", context.inbox().id(),
@@ -122,7 +128,7 @@ final class EmailInbox implements ChannelInbox {
         timers = Executors.newScheduledThreadPool(config.imap().folders().size(), Thread.ofPlatform().daemon()
                 .name("imap-timer-" + context.inbox().id() + "-", 0).factory());
         for (String folder : config.imap().folders()) {
-            ImapReceiver receiver = new ImapReceiver(context.inbox().id(), config.imap(), folder, importer,
+            ImapReceiver receiver = new ImapReceiver(context.inbox().id(), config.imap(), imapLogin, folder, importer,
                     context.checkpoints(), timers, settings.backfill(), Clock.systemUTC());
             receivers.add(receiver);
             receiver.start();

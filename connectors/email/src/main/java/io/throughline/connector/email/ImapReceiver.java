@@ -52,6 +52,7 @@ final class ImapReceiver {
 
     private final long inboxId;
     private final EmailConfig.Imap imap;
+    private final MailLogin login;
     private final String folderName;
     private final FolderCommits commits;
     private final CheckpointStore checkpoints;
@@ -66,10 +67,11 @@ final class ImapReceiver {
     private volatile boolean healthy = true;
     private Thread thread;
 
-    ImapReceiver(long inboxId, EmailConfig.Imap imap, String folderName, MailImporter importer,
+    ImapReceiver(long inboxId, EmailConfig.Imap imap, MailLogin login, String folderName, MailImporter importer,
                  CheckpointStore checkpoints, ScheduledExecutorService timers, Duration backfill, Clock clock) {
         this.inboxId = inboxId;
         this.imap = imap;
+        this.login = login;
         this.folderName = folderName;
         this.commits = new FolderCommits(inboxId, folderName, importer);
         this.checkpoints = checkpoints;
@@ -176,9 +178,9 @@ final class ImapReceiver {
 
     private void connect() throws MessagingException {
         state = "connecting to " + imap.host() + ":" + imap.port();
-        Store opened = MailSessions.imap(imap).getStore();
+        Store opened = MailSessions.imap(imap, login).getStore();
         store = opened;
-        opened.connect(imap.host(), imap.port(), imap.username(), MailSessions.secret(imap));
+        login.connect(opened, imap.host(), imap.port(), imap.username());
         IMAPFolder selected = (IMAPFolder) opened.getFolder(folderName);
         if (!selected.exists()) {
             throw new MessagingException("the folder '" + folderName + "' does not exist on " + imap.host());

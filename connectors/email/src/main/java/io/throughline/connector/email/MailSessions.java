@@ -28,7 +28,7 @@ final class MailSessions {
         return smtp.security() == EmailConfig.Security.TLS ? "smtps" : "smtp";
     }
 
-    static Session imap(EmailConfig.Imap imap) {
+    static Session imap(EmailConfig.Imap imap, MailLogin login) {
         String p = "mail." + imapProtocol(imap) + ".";
         Properties props = new Properties();
         props.put("mail.store.protocol", imapProtocol(imap));
@@ -42,13 +42,13 @@ final class MailSessions {
         props.put(p + "partialfetch", "true");
         props.put(p + "usesocketchannels", "false");
         security(props, p, imap.security());
-        if (imap.oauth2Token() != null) {
+        if (login.xoauth2()) {
             props.put(p + "auth.mechanisms", "XOAUTH2");
         }
         return Session.getInstance(props);
     }
 
-    static Session smtp(EmailConfig.Smtp smtp, String envelopeFrom) {
+    static Session smtp(EmailConfig.Smtp smtp, MailLogin login, String envelopeFrom) {
         String p = "mail." + smtpProtocol(smtp) + ".";
         Properties props = new Properties();
         props.put("mail.transport.protocol", smtpProtocol(smtp));
@@ -61,7 +61,7 @@ final class MailSessions {
         props.put(p + "from", envelopeFrom);
         props.put(p + "auth", String.valueOf(smtp.authenticates()));
         security(props, p, smtp.security());
-        if (smtp.oauth2Token() != null) {
+        if (login.xoauth2()) {
             props.put(p + "auth.mechanisms", "XOAUTH2");
         }
         return Session.getInstance(props);
@@ -82,13 +82,5 @@ final class MailSessions {
                 props.put(prefix + "starttls.enable", "false");
             }
         }
-    }
-
-    static String secret(EmailConfig.Imap imap) {
-        return imap.oauth2Token() != null ? imap.oauth2Token() : imap.password();
-    }
-
-    static String secret(EmailConfig.Smtp smtp) {
-        return smtp.oauth2Token() != null ? smtp.oauth2Token() : smtp.password();
     }
 }

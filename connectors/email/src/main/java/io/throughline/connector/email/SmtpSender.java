@@ -28,11 +28,12 @@ final class SmtpSender {
     }
 
     /** Sends and returns the server's last answer ("250 2.0.0 Ok: queued as ..."). */
-    static String send(Session session, EmailConfig.Smtp smtp, MimeMessage mail) throws DeliveryFailure {
+    static String send(Session session, EmailConfig.Smtp smtp, MailLogin login, MimeMessage mail)
+            throws DeliveryFailure {
         String where = smtp.host() + ":" + smtp.port();
         try (Transport transport = session.getTransport()) {
             if (smtp.authenticates()) {
-                transport.connect(smtp.host(), smtp.port(), smtp.username(), MailSessions.secret(smtp));
+                login.connect(transport, smtp.host(), smtp.port(), smtp.username());
             } else {
                 transport.connect(smtp.host(), smtp.port(), null, null);
             }

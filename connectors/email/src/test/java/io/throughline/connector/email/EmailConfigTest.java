@@ -18,16 +18,49 @@ class EmailConfigTest {
                         .put("folders", new JsonArray().add("")))
                 .put("smtp", new JsonObject().put("host", "smtp.example.com").put("username", "u"))))
                 .containsExactlyInAnyOrder(
-                        "config.colour: unknown field (known: address, displayName, imap, offlineEmailAfter,"
-                                + " replyDomain, smtp)",
+                        "config.colour: unknown field (known: address, displayName, imap, oauth2,"
+                                + " offlineEmailAfter, replyDomain, smtp)",
                         "config.address: must be an email address",
                         "config.offlineEmailAfter: must be a duration such as 2m or 90s",
                         "config.imap.host: is required (a host name such as mail.example.com)",
                         "config.imap.port: must be a port number from 1 to 65535",
                         "config.imap.security: must be tls, starttls or none",
                         "config.imap.folders[0]: must be a folder name",
-                        "config.imap.password: is required (or config.imap.oauth2Token for XOAUTH2)",
-                        "config.smtp.password: is required with a username (or config.smtp.oauth2Token)");
+                        "config.imap.password: is required (or config.imap.oauth2Token, or config.oauth2 for"
+                                + " XOAUTH2)",
+                        "config.smtp.password: is required with a username (or config.smtp.oauth2Token, or"
+                                + " config.oauth2)");
+    }
+
+    @Test
+    void oauth2NeedsAnHttpsTokenEndpointAClientAndARefreshToken() {
+        JsonObject servers = new JsonObject().put("address", "help@example.com")
+                .put("imap", new JsonObject().put("host", "imap.example.com"))
+                .put("smtp", new JsonObject().put("host", "smtp.example.com"));
+        assertThat(EmailConfig.problems(servers.copy().put("oauth2", new JsonObject()
+                .put("tokenUrl", "http://login.example.com/token").put("clientSecret", "").put("extra", 1))))
+                .containsExactlyInAnyOrder(
+                        "config.oauth2.extra: unknown field (known: clientId, clientSecret, refreshToken, scope,"
+                                + " tokenUrl)",
+                        "config.oauth2.tokenUrl: is required, the provider's https token endpoint (such as"
+                                + " https://oauth2.googleapis.com/token)",
+                        "config.oauth2.clientId: is required",
+                        "config.oauth2.refreshToken: is required",
+                        "config.oauth2.clientSecret: must be a non-empty string");
+
+        JsonObject oauth2 = new JsonObject().put("tokenUrl", "http://127.0.0.1:8999/token").put("clientId", "c")
+                .put("refreshToken", "r");
+        assertThat(EmailConfig.problems(servers.copy().put("oauth2", oauth2))).as("http on loopback is fine")
+                .isEmpty();
+        EmailConfig config = EmailConfig.of(servers.copy().put("oauth2", oauth2));
+        assertThat(config.smtp().username()).as("SMTP logs in with the tokens too").isEqualTo("help@example.com");
+        assertThat(config.toString()).doesNotContain("\"r\"").contains("client c");
+
+        JsonObject passwords = servers.copy().put("oauth2", oauth2);
+        passwords.getJsonObject("imap").put("password", "p");
+        passwords.getJsonObject("smtp").put("password", "p");
+        assertThat(EmailConfig.problems(passwords)).containsExactly(
+                "config.oauth2: is used by neither imap nor smtp (each has a password or token of its own)");
     }
 
     @Test
