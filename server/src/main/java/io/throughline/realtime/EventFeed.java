@@ -23,8 +23,8 @@ import org.slf4j.LoggerFactory;
  * <p>Seqs are drawn when a transaction inserts its event, but transactions commit in another order, so a reader
  * can see seq 9 before seq 8 exists. The feed therefore only advances over a contiguous prefix. A gap is either a
  * transaction still in flight or one that rolled back; to tell them apart it draws an {@link XidFence} when it
- * first sees the gap, and skips the gap once the oldest running transaction ({@code xmin}) has passed the fence.
- * No ordering lock, no NOTIFY inside transactions.
+ * sees the gap a second time (most gaps are filled within milliseconds, by a commit), and skips the gap once the
+ * oldest running transaction ({@code xmin}) has passed the fence. No ordering lock, no NOTIFY inside transactions.
  *
  * <p>A long write transaction elsewhere in the cluster keeps {@code xmin} low and would hold a gap (and everything
  * after it) forever, so a gap is waited for at most {@code gapTimeout}; then it is skipped with a warning naming the
@@ -53,10 +53,15 @@ public final class EventFeed {
     private final int maxPending;
     private final List<FeedSubscription> subscriptions = new CopyOnWriteArrayList<>();
     private final long gapTimeoutMs;
-    /** First missing seq of a gap, to the fence drawn when the gap was first seen, and when it was seen. */
+    /** First missing seq of a gap, to its fence (once drawn) and when the gap was first seen. */
     private final TreeMap<Long, Fence> fences = new TreeMap<>();
 
     private record Fence(long xid, long seenAtMs) {
+        static final long UNDRAWN = -1;
+
+        boolean drawn() {
+            return xid != UNDRAWN;
+        }
     }
 
     private Context context;
@@ -191,8 +196,8 @@ public final class EventFeed {
                 return;
             }
             Outcome outcome = advance(ar.result());
-            if (outcome == Outcome.NEW_GAP) {
-                drawFence(position + 1, System.currentTimeMillis());
+            if (outcome == Outcome.LASTING_GAP) {
+                drawFence(position + 1);
             } else {
                 polled(outcome);
             }
@@ -211,19 +216,20 @@ public final class EventFeed {
         }
     }
 
-    /** Records the fence of a gap just seen; the poll is not over until it is (another poll would draw its own). */
-    private void drawFence(long gap, long seenAtMs) {
+    /** Records the fence of a gap seen twice; the poll is not over until it is (another poll would draw its own). */
+    private void drawFence(long gap) {
         pool.query(XidFence.DRAW).execute().onComplete(ar -> {
-            if (ar.succeeded()) {
-                fences.put(gap, new Fence(ar.result().iterator().next().getLong("fence"), seenAtMs));
-            } else {
+            Fence seen = fences.get(gap);
+            if (ar.succeeded() && seen != null) {
+                fences.put(gap, new Fence(ar.result().iterator().next().getLong("fence"), seen.seenAtMs()));
+            } else if (ar.failed()) {
                 log.warn("event feed could not fence the gap at seq={}: {}", gap, ar.cause().getMessage());
             }
             polled(Outcome.GAP);
         });
     }
 
-    private enum Outcome { DONE, MORE, GAP, NEW_GAP }
+    private enum Outcome { DONE, MORE, GAP, LASTING_GAP }
 
     private Outcome advance(RowSet<Row> rows) {
         List<Event> batch = new ArrayList<>();
@@ -239,7 +245,12 @@ public final class EventFeed {
                 long xmin = row.getLong("xmin");
                 long now = System.currentTimeMillis();
                 if (fence == null) {
-                    outcome = Outcome.NEW_GAP;
+                    fences.put(next, new Fence(Fence.UNDRAWN, now));
+                    outcome = Outcome.GAP;
+                    break;
+                }
+                if (!fence.drawn()) {
+                    outcome = Outcome.LASTING_GAP;
                     break;
                 }
                 if (!XidFence.passed(xmin, fence.xid())) {
