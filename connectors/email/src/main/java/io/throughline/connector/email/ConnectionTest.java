@@ -28,18 +28,24 @@ final class ConnectionTest {
     static List<ConnectionCheck> run(EmailConfig config) {
         List<ConnectionCheck> checks = new ArrayList<>();
         OAuth2Tokens tokens = null;
-        if (config.oauth2() != null) {
-            tokens = new OAuth2Tokens(0, config.oauth2(), null, Clock.systemUTC());
-            checks.add(oauth2(config.oauth2(), tokens));
+        try {
+            if (config.oauth2() != null) {
+                tokens = new OAuth2Tokens(0, config.oauth2(), null, Clock.systemUTC());
+                checks.add(oauth2(config.oauth2(), tokens));
+            }
+            if (config.imap() != null) {
+                imap(config.imap(), MailLogin.imap(config.imap(), tokens), checks);
+            } else {
+                checks.add(new ConnectionCheck("imap", true, "no IMAP configured: mail arrives through the SMTP"
+                        + " listener"));
+            }
+            smtp(config.smtp(), MailLogin.smtp(config.smtp(), tokens), checks);
+            return checks;
+        } finally {
+            if (tokens != null) {
+                tokens.close();
+            }
         }
-        if (config.imap() != null) {
-            imap(config.imap(), MailLogin.imap(config.imap(), tokens), checks);
-        } else {
-            checks.add(new ConnectionCheck("imap", true, "no IMAP configured: mail arrives through the SMTP"
-                    + " listener"));
-        }
-        smtp(config.smtp(), MailLogin.smtp(config.smtp(), tokens), checks);
-        return checks;
     }
 
     /** Fetches the first access token, which the logins below then use. */

@@ -45,6 +45,7 @@ final class EmailInbox implements ChannelInbox {
     private final EmailConfig config;
     private final EmailSettings settings;
     private final MailImporter importer;
+    private final OAuth2Tokens tokens;
     private final MailLogin smtpLogin;
     private final MailLogin imapLogin;
     private final Session smtpSession;
@@ -61,7 +62,7 @@ final class EmailInbox implements ChannelInbox {
         this.settings = settings;
         this.importer = new MailImporter(context.inbox().id(), config, context.sink(), context.attachments(),
                 settings::maxAttachmentBytes);
-        OAuth2Tokens tokens = config.oauth2() == null ? null
+        this.tokens = config.oauth2() == null ? null
                 : new OAuth2Tokens(context.inbox().id(), config.oauth2(), context.checkpoints(), Clock.systemUTC());
         this.smtpLogin = MailLogin.smtp(config.smtp(), tokens);
         this.imapLogin = config.imap() == null ? null : MailLogin.imap(config.imap(), tokens);
@@ -186,6 +187,9 @@ final class EmailInbox implements ChannelInbox {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (tokens != null) {
+            tokens.close();
         }
     }
 }

@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * is kept in the inbox's checkpoints, tied to the configured token it grew from: a restart or another node picks
  * it up, and an admin who pastes a new refresh token into the config starts afresh. Tokens are never logged.
  */
-final class OAuth2Tokens {
+final class OAuth2Tokens implements AutoCloseable {
 
     static final String CHECKPOINT = "oauth2";
     private static final Logger log = LoggerFactory.getLogger(OAuth2Tokens.class);
@@ -134,6 +134,12 @@ final class OAuth2Tokens {
 
     /** The token endpoint's answer: its JSON, or what it refused with (an error only new consent can cure). */
     private record Answer(JsonObject body, String refusal) {
+    }
+
+    /** Releases the HTTP client's connections and selector thread. */
+    @Override
+    public void close() {
+        http.close();
     }
 
     private Answer request() throws MessagingException {

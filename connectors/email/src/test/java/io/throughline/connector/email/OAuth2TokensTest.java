@@ -39,6 +39,7 @@ class OAuth2TokensTest {
     private final List<Map<String, String>> requests = new ArrayList<>();
     private final MemoryCheckpoints checkpoints = new MemoryCheckpoints();
     private final MutableClock clock = new MutableClock(Instant.parse("2026-11-23T10:00:00Z"));
+    private final List<OAuth2Tokens> opened = new ArrayList<>();
 
     private record Answer(int status, JsonObject body) {
     }
@@ -72,6 +73,7 @@ class OAuth2TokensTest {
 
     @AfterEach
     void stop() {
+        opened.forEach(OAuth2Tokens::close);
         endpoint.stop(0);
     }
 
@@ -166,8 +168,10 @@ class OAuth2TokensTest {
 
     private OAuth2Tokens tokens(String refreshToken, String scope) {
         URI url = URI.create("http://127.0.0.1:" + endpoint.getAddress().getPort() + "/token");
-        return new OAuth2Tokens(7, new EmailConfig.OAuth2(url, "client-1", scope == null ? null : SECRET,
-                refreshToken, scope), checkpoints, clock);
+        OAuth2Tokens tokens = new OAuth2Tokens(7, new EmailConfig.OAuth2(url, "client-1",
+                scope == null ? null : SECRET, refreshToken, scope), checkpoints, clock);
+        opened.add(tokens);
+        return tokens;
     }
 
     private static Answer token(String access, int expiresIn, String rotated) {
