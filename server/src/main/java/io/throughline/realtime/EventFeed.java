@@ -27,8 +27,10 @@ import org.slf4j.LoggerFactory;
  * oldest running transaction ({@code xmin}) has passed the fence. No ordering lock, no NOTIFY inside transactions.
  *
  * <p>A long write transaction elsewhere in the cluster keeps {@code xmin} low and would hold a gap (and everything
- * after it) forever, so a gap is waited for at most {@code gapTimeout}; then it is skipped with a warning naming the
- * oldest running transaction. Its event, should it still commit, reaches the database but not live subscribers.
+ * after it) forever, so a gap is waited for at most {@code gapTimeout}; then it is passed with a warning naming the
+ * oldest running transaction. Its seqs stay watched until their fence is passed: an event that still commits is
+ * handed to subscribers that take late events ({@link EventListener#onLateEvents}, the search indexer), out of seq
+ * order; live views, which rely on the order, show it when they next load.
  *
  * <p>All state lives on one Vert.x context; {@link #wake()} may be called from any thread and coalesces.
  */
@@ -47,6 +49,15 @@ public final class EventFeed {
 
     private static final String MAX_SEQ = "SELECT coalesce(max(seq), 0) AS max_seq FROM events";
 
+    private static final String LATE = """
+            SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin,
+                   e.seq, e.workspace_id, e.type, e.data, e.created_at
+            FROM (SELECT 1) one LEFT JOIN LATERAL (
+                SELECT seq, workspace_id, type, data, created_at FROM events WHERE seq = ANY($1) ORDER BY seq
+            ) e ON true""";
+    /** At most this many passed seqs are watched for a late commit; more are only logged. */
+    private static final int MAX_WATCHED = 10_000;
+
     private final Vertx vertx;
     private final Pool pool;
     private final long pollIntervalMs;
@@ -63,6 +74,10 @@ public final class EventFeed {
             return xid != UNDRAWN;
         }
     }
+
+    /** Seqs passed by the gap timeout whose transaction may still commit, to the fence that tells when it ended. */
+    private final TreeMap<Long, Long> watched = new TreeMap<>();
+    private boolean checkingLate;
 
     private Context context;
     private volatile long position;
@@ -93,7 +108,10 @@ public final class EventFeed {
                     awaitSettled(fence.iterator().next().getLong("fence"), System.currentTimeMillis(), () -> {
                         position = maxSeq;
                         log.info("event feed started seq={}", maxSeq);
-                        periodicTimer = vertx.setPeriodic(pollIntervalMs, t -> wake());
+                        periodicTimer = vertx.setPeriodic(pollIntervalMs, t -> {
+                            wake();
+                            checkLate();
+                        });
                         started.complete();
                         poll();
                     }, started);
@@ -258,8 +276,9 @@ public final class EventFeed {
                         outcome = Outcome.GAP;
                         break;
                     }
-                    log.warn("event feed skipped seqs from={} to={} after {}ms: transaction xid={} still runs",
-                            next, seq - 1, now - fence.seenAtMs(), xmin);
+                    log.warn("event feed passed seqs from={} to={} after {}ms: transaction xid={} still runs; watching"
+                            + " them for a late commit", next, seq - 1, now - fence.seenAtMs(), xmin);
+                    watch(next, seq - 1, fence.xid());
                 } else {
                     log.debug("event feed skipped rolled-back seqs from={} to={}", next, seq - 1);
                 }
@@ -275,6 +294,57 @@ public final class EventFeed {
             }
         }
         return outcome;
+    }
+
+    private void watch(long from, long to, long fence) {
+        for (long s = from; s <= to; s++) {
+            if (watched.size() >= MAX_WATCHED) {
+                log.warn("event feed watches {} passed seqs already; seqs from={} to={} are not watched: an event"
+                        + " committed there later reaches no subscriber (./throughline reindex picks it up)",
+                        MAX_WATCHED, s, to);
+                return;
+            }
+            watched.put(s, fence);
+        }
+    }
+
+    /**
+     * Looks for events committed in seqs the feed passed, and stops watching a seq once every transaction that could
+     * hold it has ended: events and {@code xmin} come from one snapshot, so a commit just before is seen.
+     */
+    private void checkLate() {
+        if (stopped || checkingLate || watched.isEmpty()) {
+            return;
+        }
+        checkingLate = true;
+        Long[] seqs = watched.keySet().toArray(new Long[0]);
+        pool.preparedQuery(LATE).execute(Tuple.tuple().addArrayOfLong(seqs)).onComplete(ar -> {
+            checkingLate = false;
+            if (ar.failed()) {
+                log.warn("event feed could not look for late events: {}", ar.cause().getMessage());
+                return;
+            }
+            List<Event> late = new ArrayList<>();
+            long xmin = 0;
+            for (Row row : ar.result()) {
+                xmin = row.getLong("xmin");
+                if (row.getLong("seq") != null) {
+                    Event event = toEvent(row);
+                    late.add(event);
+                    watched.remove(event.seq());
+                }
+            }
+            long oldestRunning = xmin;
+            watched.values().removeIf(fence -> XidFence.passed(oldestRunning, fence));
+            if (!late.isEmpty()) {
+                log.warn("event feed found {} event(s) committed after their seqs were passed, seqs {}..{}: handed to"
+                        + " subscribers that take late events", late.size(), late.getFirst().seq(),
+                        late.getLast().seq());
+                for (FeedSubscription subscription : subscriptions) {
+                    subscription.late(late);
+                }
+            }
+        });
     }
 
     static Event toEvent(Row row) {
@@ -381,6 +451,21 @@ public final class EventFeed {
                 } catch (RuntimeException e) {
                     log.error("event listener failed; cancelling its subscription", e);
                     cancel();
+                }
+            }
+        }
+
+        void late(List<Event> events) {
+            if (cancelled) {
+                return;
+            }
+            List<Event> mine = events.stream()
+                    .filter(e -> workspaceId == null || workspaceId == e.workspaceId()).toList();
+            if (!mine.isEmpty()) {
+                try {
+                    listener.onLateEvents(mine);
+                } catch (RuntimeException e) {
+                    log.warn("event listener failed on late events: {}", e.toString());
                 }
             }
         }

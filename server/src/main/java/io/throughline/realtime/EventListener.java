@@ -8,6 +8,14 @@ public interface EventListener {
 
     void onEvents(List<Event> events);
 
+    /**
+     * Events that committed after the feed had passed their seqs (their transaction held its seq longer than
+     * {@code realtime.gapTimeout}): out of seq order, after later events. Only a subscriber whose handling does not
+     * depend on the order should take them (the search indexer); by default they are ignored.
+     */
+    default void onLateEvents(List<Event> events) {
+    }
+
     /** The subscriber fell too far behind and was dropped; it may subscribe again from its last seq. */
     default void onOverflow(long lastDeliveredSeq) {
     }

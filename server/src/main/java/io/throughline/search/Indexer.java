@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * <p>A slow writer never makes the feed buffer without bound: past {@value #MAX_QUEUED_EVENTS} queued events the
  * subscription is cancelled, and taken again from the last queued seq once the queue is drained. A batch that
  * fails to apply (PostgreSQL away) is retried with backoff and never skipped; an error of the index itself (disk
- * full) stops this indexer, reported by the health check, and a restart resumes from the last commit.
+ * full) stops this indexer, reported by the health check, and a restart resumes from the last commit. Events the
+ * feed hands over late (their transaction held its seq past {@code realtime.gapTimeout}) are applied as they come.
  */
 final class Indexer {
 
@@ -116,6 +117,15 @@ final class Indexer {
                 }
             }
 
+            /** Indexing reads the current state by id, so an event applied out of order changes nothing else. */
+            @Override
+            public void onLateEvents(List<Event> events) {
+                if (mine == epoch.get() && !stopping) {
+                    queuedEvents.addAndGet(events.size());
+                    queue.add(events);
+                }
+            }
+
             @Override
             public void onOverflow(long lastDeliveredSeq) {
                 if (mine == epoch.get()) {
@@ -184,7 +194,8 @@ final class Indexer {
         while (!stopping) {
             try {
                 apply(batch);
-                appliedSeq = Math.max(appliedSeq, batch.getLast().seq());
+                // A late event may come last in a batch: the highest seq applied is the batch's maximum.
+                appliedSeq = Math.max(appliedSeq, batch.stream().mapToLong(Event::seq).max().orElse(appliedSeq));
                 queuedEvents.addAndGet(-batch.size());
                 return true;
             } catch (IOException e) {

@@ -121,13 +121,25 @@ class EventFeedIT {
     }
 
     @Test
-    void aTransactionHoldingAGapTooLongIsPassedWithoutStallingEveryoneElse() throws Exception {
+    void aTransactionHoldingAGapTooLongIsPassedWithoutStallingEveryoneElseAndItsEventComesLate() throws Exception {
         server.close();
         server = TestServer.start(Map.of("realtime.gapTimeout", "300ms"));
         database = server.throughline().database();
         log = server.throughline().eventLog();
         EventFeed feed = server.throughline().eventFeed();
         feed.subscribe(feed.position(), null, seen::addAll);
+        List<Event> late = new CopyOnWriteArrayList<>();
+        feed.subscribe(feed.position(), null, new EventListener() {
+            @Override
+            public void onEvents(List<Event> events) {
+                // in order: the other subscription checks those
+            }
+
+            @Override
+            public void onLateEvents(List<Event> events) {
+                late.addAll(events);
+            }
+        });
         CountDownLatch appended = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         Thread stuck = Thread.ofVirtual().start(() -> database.tx(tx -> {
@@ -143,6 +155,10 @@ class EventFeedIT {
         assertThat(testEvents()).extracting(Event::type).containsExactly("test.later");
         release.countDown();
         stuck.join();
+        await().atMost(Duration.ofSeconds(5)).until(() -> late.stream().anyMatch(e -> e.type().equals("test.stuck")));
+        assertThat(late).extracting(Event::type).containsExactly("test.stuck");
+        assertThat(testEvents()).as("an in-order subscriber never sees it out of order")
+                .extracting(Event::type).containsExactly("test.later");
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.throughline.search;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.throughline.realtime.EventType;
 import io.throughline.testing.TestPostgres;
 import io.throughline.testing.TestServer;
 import io.vertx.core.json.JsonObject;
@@ -13,6 +14,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.commons.io.file.PathUtils;
 import org.junit.jupiter.api.Test;
@@ -141,6 +144,46 @@ class SearchIndexLifecycleIT {
             assertThat(search(server).getJsonObject("rebuild").getString("reason"))
                     .isEqualTo("the index was built from another database");
             assertThat(shop.allMessageIds("q", "harmonica")).isEmpty();
+        }
+    }
+
+    /**
+     * A transaction that holds its event's seq past {@code realtime.gapTimeout}: the feed passes the gap so later
+     * messages are searchable meanwhile, and the edit is indexed when it finally commits.
+     */
+    @Test
+    void anEditCommittedAfterTheFeedPassedItsSeqIsStillIndexed() throws Exception {
+        try (TestServer server = TestServer.start(Map.of("realtime.gapTimeout", "300ms"))) {
+            SearchFixture shop = SearchFixture.create(server, server.admin(), "Shop");
+            long id = shop.customerWrites("late-1", "Lena", "My clarinet is broken").getLong("messageId");
+            await().atMost(INDEXED).until(() -> shop.allMessageIds("q", "clarinet").contains(id));
+            long workspace = server.throughline().database().sql()
+                    .single("SELECT workspace_id FROM messages WHERE id = $1", id).getLong("workspace_id");
+
+            CountDownLatch holding = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            Thread slow = Thread.ofVirtual().start(() -> server.throughline().database().tx(tx -> {
+                tx.rows("UPDATE messages SET body = 'My bassoon is broken' WHERE id = $1", id);
+                server.throughline().eventLog().append(tx, workspace, EventType.MESSAGE_UPDATED,
+                        new JsonObject().put("message", new JsonObject().put("id", id)));
+                tx.rows("SELECT 1"); // the append is only sent: a later statement's answer means it has run
+                holding.countDown();
+                try {
+                    release.await(20, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return null;
+            }));
+            assertThat(holding.await(5, TimeUnit.SECONDS)).isTrue();
+            long later = shop.customerWrites("late-2", "Lena", "And the oboe too").getLong("messageId");
+            await().atMost(INDEXED).until(() -> shop.allMessageIds("q", "oboe").contains(later));
+            assertThat(shop.allMessageIds("q", "bassoon")).isEmpty();
+
+            release.countDown();
+            slow.join();
+            await().atMost(INDEXED).until(() -> shop.allMessageIds("q", "bassoon").contains(id));
+            assertThat(shop.allMessageIds("q", "clarinet")).doesNotContain(id);
         }
     }
 
