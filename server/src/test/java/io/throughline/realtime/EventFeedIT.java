@@ -46,13 +46,7 @@ class EventFeedIT {
     void aLaterSeqCommittedFirstWaitsForTheEarlierOne() throws Exception {
         CountDownLatch appended = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        Thread slow = Thread.ofVirtual().start(() -> database.tx(tx -> {
-            log.append(tx, 1, "test.slow", new JsonObject().put("n", "slow"));
-            tx.rows("SELECT 1"); // the append is only sent: a later statement's answer means it has run
-            appended.countDown();
-            waitFor(release);
-            return null;
-        }));
+        Thread slow = holding("test.slow", appended, release);
         assertThat(appended.await(5, TimeUnit.SECONDS)).isTrue();
         append("test.fast");
 
@@ -88,13 +82,7 @@ class EventFeedIT {
             return null;
         }));
         assertThat(olderHasXid.await(5, TimeUnit.SECONDS)).isTrue();
-        Thread newer = Thread.ofVirtual().start(() -> database.tx(tx -> {
-            log.append(tx, 1, "test.newer-xid", new JsonObject());
-            tx.rows("SELECT 1"); // the append is only sent: a later statement's answer means it has run
-            newerHasSeq.countDown();
-            waitFor(release);
-            return null;
-        }));
+        Thread newer = holding("test.newer-xid", newerHasSeq, release);
         older.join();
 
         await().during(Duration.ofMillis(600)).atMost(Duration.ofSeconds(2))
@@ -142,13 +130,7 @@ class EventFeedIT {
         });
         CountDownLatch appended = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        Thread stuck = Thread.ofVirtual().start(() -> database.tx(tx -> {
-            log.append(tx, 1, "test.stuck", new JsonObject());
-            tx.rows("SELECT 1"); // the append is only sent: a later statement's answer means it has run
-            appended.countDown();
-            waitFor(release);
-            return null;
-        }));
+        Thread stuck = holding("test.stuck", appended, release);
         assertThat(appended.await(5, TimeUnit.SECONDS)).isTrue();
         append("test.later");
         await().atMost(Duration.ofSeconds(5)).until(() -> testEvents().size() == 1);
@@ -186,6 +168,17 @@ class EventFeedIT {
         for (int i = 1; i < events.size(); i++) {
             assertThat(events.get(i).seq()).isGreaterThan(events.get(i - 1).seq());
         }
+    }
+
+    /** A transaction that appends an event, counts {@code appended} down once it has run, and commits on release. */
+    private Thread holding(String type, CountDownLatch appended, CountDownLatch release) {
+        return Thread.ofVirtual().start(() -> database.tx(tx -> {
+            log.append(tx, 1, type, new JsonObject());
+            tx.rows("SELECT 1"); // the append is only sent: a later statement's answer means it has run
+            appended.countDown();
+            waitFor(release);
+            return null;
+        }));
     }
 
     private void append(String type) {
