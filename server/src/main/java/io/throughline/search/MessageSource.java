@@ -9,14 +9,19 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The SQL the indexer reads: messages with their conversation-level fields, as PostgreSQL (the source of truth)
  * has them now. Event payloads only say what changed; what to index is always read here.
  */
 final class MessageSource {
+
+    private static final Logger log = LoggerFactory.getLogger(MessageSource.class);
 
     private static final String SELECT = """
             SELECT m.id, m.workspace_id, m.conversation_id, c.contact_id, m.channel, m.kind, m.created_at,
@@ -78,12 +83,22 @@ final class MessageSource {
     /**
      * The newest event seq below which every transaction has finished: the current maximum, once every
      * transaction that was running when it was read has ended (one of them may hold a lower seq). A rebuild
-     * that reads messages after this point and then replays the events after it misses nothing.
+     * that reads messages after this point and then replays the events after it misses nothing. A transaction left
+     * open elsewhere in the cluster holds it up: it is named in the log after a second, and every minute after.
      */
     long settledSeq(Sql pool) throws InterruptedException {
         long maxSeq = pool.single("SELECT coalesce(max(seq), 0) AS max_seq FROM events").getLong("max_seq");
         long fence = pool.single(XidFence.DRAW).getLong("fence");
-        while (!XidFence.passed(pool.single(XidFence.OLDEST_RUNNING).getLong("xmin"), fence)) {
+        long started = System.nanoTime();
+        long nextLog = started + TimeUnit.SECONDS.toNanos(1);
+        long xmin;
+        while (!XidFence.passed(xmin = pool.single(XidFence.OLDEST_RUNNING).getLong("xmin"), fence)) {
+            if (System.nanoTime() >= nextLog) {
+                log.warn("search rebuild waits for transaction xid={} to end before reading messages (waiting {}s;"
+                        + " see pg_stat_activity.backend_xid)", xmin,
+                        TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started));
+                nextLog = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+            }
             Thread.sleep(5);
         }
         return maxSeq;

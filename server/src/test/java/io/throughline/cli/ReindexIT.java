@@ -15,12 +15,16 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -105,6 +109,58 @@ class ReindexIT {
             assertThat(health.getString("generation")).isNotEqualTo(before);
             assertThat(health.containsKey("rebuild")).isFalse();
             assertThat(total(server.admin(), "viola")).isEqualTo(1 + HISTORY);
+        }
+    }
+
+    /**
+     * An offline rebuild reads messages only once every transaction that could hold an earlier event has ended: an
+     * edit still open when it starts is in the new index, although its event's seq is below the one the index records.
+     */
+    @Test
+    void offlineRebuildWaitsForATransactionHoldingAnEarlierEvent() throws Exception {
+        String database = TestPostgres.newDatabase();
+        Path dir = TestServer.tempDir();
+        long id;
+        long workspace;
+        try (TestServer server = TestServer.startOn(database, dir, Map.of())) {
+            Inbox inbox = Inbox.create(server, server.admin());
+            id = inbox.write("held", "The first zither message").getLong("messageId");
+            await().atMost(INDEXED).until(() -> total(server.admin(), "zither") == 1);
+            workspace = server.throughline().database().sql()
+                    .single("SELECT workspace_id FROM messages WHERE id = $1", id).getLong("workspace_id");
+        }
+        String jdbc = "jdbc:" + database.replace("postgres@", "") + "?user=postgres";
+        String event = "INSERT INTO events (xid, workspace_id, type, data) VALUES (pg_current_xact_id(), ?, ?, ?::jsonb)";
+        try (Connection held = DriverManager.getConnection(jdbc); Connection other = DriverManager.getConnection(jdbc)) {
+            held.setAutoCommit(false);
+            try (PreparedStatement edit = held.prepareStatement("UPDATE messages SET body = 'The first dulcimer"
+                    + " message' WHERE id = ?"); PreparedStatement append = held.prepareStatement(event)) {
+                edit.setLong(1, id);
+                edit.executeUpdate();
+                append.setLong(1, workspace);
+                append.setString(2, "message.updated");
+                append.setString(3, new JsonObject().put("message", new JsonObject().put("id", id)).encode());
+                append.executeUpdate();
+            }
+            try (PreparedStatement later = other.prepareStatement(event)) {
+                later.setLong(1, workspace);
+                later.setString(2, "test.later");
+                later.setString(3, "{}");
+                later.executeUpdate();
+            }
+
+            AtomicInteger code = new AtomicInteger(-1);
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            Thread reindex = Thread.ofVirtual().start(() -> code.set(Main.run(new String[] {"reindex"},
+                    new PrintStream(out, true, StandardCharsets.UTF_8), System.err, env(database, dir))));
+            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(reindex::isAlive);
+            held.commit();
+            reindex.join(Duration.ofSeconds(60));
+            assertThat(code.get()).as("stdout: %s", out.toString(StandardCharsets.UTF_8)).isZero();
+        }
+        try (TestServer server = TestServer.startOn(database, dir, Map.of())) {
+            await().atMost(INDEXED).until(() -> total(server.admin(), "dulcimer") == 1);
+            assertThat(total(server.admin(), "zither")).isZero();
         }
     }
 
