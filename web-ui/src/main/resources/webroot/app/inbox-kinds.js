@@ -43,6 +43,13 @@ export const INBOX_FIELDS = {
     { path: 'smtp.username', type: 'text', label: 'inbox.username' },
     { path: 'smtp.password', type: 'secret', label: 'inbox.password' },
     { path: 'smtp.oauth2Token', type: 'secret', label: 'inbox.oauth2Token', hint: 'inbox.oauth2TokenHint' },
+    { group: 'inbox.oauth2' },
+    { path: 'oauth2.tokenUrl', type: 'url', label: 'inbox.tokenUrl', hint: 'inbox.tokenUrlHint',
+      placeholder: 'https://login.microsoftonline.com/<tenant>/oauth2/v2.0/token' },
+    { path: 'oauth2.clientId', type: 'text', label: 'inbox.clientId' },
+    { path: 'oauth2.clientSecret', type: 'secret', label: 'inbox.clientSecret' },
+    { path: 'oauth2.refreshToken', type: 'secret', label: 'inbox.refreshToken', hint: 'inbox.refreshTokenHint' },
+    { path: 'oauth2.scope', type: 'text', label: 'inbox.scope', placeholder: 'https://mail.google.com/' },
   ],
   telegram: [
     { path: 'botToken', type: 'secret', label: 'inbox.botToken', hint: 'inbox.botTokenHint', required: true },

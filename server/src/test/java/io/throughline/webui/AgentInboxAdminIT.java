@@ -135,6 +135,54 @@ class AgentInboxAdminIT {
     }
 
     @Test
+    void adminSetsUpAnEmailInboxWithOAuth2AndItsSecretsStayMasked() {
+        try (Browser browser = new Browser()) {
+            InboxPage inbox = new InboxPage(browser, server.url()).login(TestServer.ADMIN_EMAIL,
+                    TestServer.ADMIN_PASSWORD);
+            inbox.visit("/#/settings/inboxes");
+            inbox.find("inbox-add").click();
+            new Select(inbox.find("inbox-kind")).selectByValue("email");
+            inbox.find("inbox-name").sendKeys("Microsoft 365");
+            inbox.find("inbox-address").sendKeys("help@acme.test");
+            // Nothing listens on port 9: the inbox opens and keeps retrying, which this test does not look at.
+            inbox.find("inbox-imap-host").sendKeys("127.0.0.1");
+            inbox.find("inbox-imap-port").sendKeys("9");
+            inbox.find("inbox-smtp-host").sendKeys("127.0.0.1");
+            inbox.find("inbox-smtp-port").sendKeys("9");
+            inbox.find("inbox-oauth2-tokenUrl").sendKeys("http://127.0.0.1:9/oauth2/token");
+            inbox.find("inbox-oauth2-clientId").sendKeys("throughline-app");
+            inbox.find("inbox-oauth2-clientSecret").sendKeys("client-secret-1");
+            inbox.find("inbox-oauth2-refreshToken").sendKeys("refresh-token-1");
+            inbox.find("inbox-save").click();
+
+            inbox.until(d -> inboxNamed("Microsoft 365") != null);
+            JsonObject created = inboxNamed("Microsoft 365");
+            try {
+                JsonObject oauth2 = created.getJsonObject("config").getJsonObject("oauth2");
+                assertThat(oauth2.getString("tokenUrl")).isEqualTo("http://127.0.0.1:9/oauth2/token");
+                assertThat(oauth2.getString("clientId")).isEqualTo("throughline-app");
+                assertThat(oauth2.getString("clientSecret")).isEqualTo("********");
+                assertThat(oauth2.getString("refreshToken")).isEqualTo("********");
+                assertThat(created.getJsonObject("config").getJsonObject("imap").containsKey("password")).isFalse();
+                assertThat(server.throughline().database().sql().single("SELECT config #>> '{oauth2,refreshToken}'"
+                        + " AS token FROM inboxes WHERE id = $1", created.getLong("id")).getString("token"))
+                        .isEqualTo("refresh-token-1");
+
+                browser.driver().navigate().refresh();
+                assertThat(inbox.find("inbox-oauth2-clientId").getAttribute("value")).isEqualTo("throughline-app");
+                assertThat(inbox.find("inbox-oauth2-refreshToken").getAttribute("value")).isEqualTo("********");
+            } finally {
+                admin.delete("/api/v1/inboxes/" + created.getLong("id"));
+            }
+        }
+    }
+
+    private static JsonObject inboxNamed(String name) {
+        return admin.get("/api/v1/inboxes").expect(200).json().getJsonArray("inboxes").stream()
+                .map(JsonObject.class::cast).filter(i -> name.equals(i.getString("name"))).findFirst().orElse(null);
+    }
+
+    @Test
     void adminManagesCannedResponses() {
         try (Browser browser = new Browser()) {
             InboxPage inbox = new InboxPage(browser, server.url()).login(TestServer.ADMIN_EMAIL,
