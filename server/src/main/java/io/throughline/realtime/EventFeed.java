@@ -40,21 +40,12 @@ public final class EventFeed {
     private static final int PAGE = 500;
     private static final long GAP_RETRY_MS = 5;
 
-    private static final String POLL = """
-            SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin,
-                   e.seq, e.workspace_id, e.type, e.data, e.created_at
-            FROM (SELECT 1) one LEFT JOIN LATERAL (
-                SELECT seq, workspace_id, type, data, created_at FROM events WHERE seq > $1 ORDER BY seq LIMIT $2
-            ) e ON true""";
+    /** The events after a seq, each row with the oldest running xid of the same snapshot (a row even with none). */
+    private static final String POLL = withXmin("seq > $1 ORDER BY seq LIMIT $2");
+    /** The events of passed seqs that have committed since, likewise. */
+    private static final String LATE = withXmin("seq = ANY($1) ORDER BY seq");
 
     private static final String MAX_SEQ = "SELECT coalesce(max(seq), 0) AS max_seq FROM events";
-
-    private static final String LATE = """
-            SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin,
-                   e.seq, e.workspace_id, e.type, e.data, e.created_at
-            FROM (SELECT 1) one LEFT JOIN LATERAL (
-                SELECT seq, workspace_id, type, data, created_at FROM events WHERE seq = ANY($1) ORDER BY seq
-            ) e ON true""";
     /** At most this many passed seqs are watched for a late commit; more are only logged. */
     private static final int MAX_WATCHED = 10_000;
 
@@ -345,6 +336,15 @@ public final class EventFeed {
                 }
             }
         });
+    }
+
+    private static String withXmin(String condition) {
+        return """
+                SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin,
+                       e.seq, e.workspace_id, e.type, e.data, e.created_at
+                FROM (SELECT 1) one LEFT JOIN LATERAL (
+                    SELECT seq, workspace_id, type, data, created_at FROM events WHERE %s
+                ) e ON true""".formatted(condition);
     }
 
     static Event toEvent(Row row) {
