@@ -10,8 +10,12 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,7 +34,9 @@ import org.slf4j.LoggerFactory;
  * after it) forever, so a gap is waited for at most {@code gapTimeout}; then it is passed with a warning naming the
  * oldest running transaction. Its seqs stay watched until their fence is passed: an event that still commits is
  * handed to subscribers that take late events ({@link EventListener#onLateEvents}, the search indexer), out of seq
- * order; live views, which rely on the order, show it when they next load.
+ * order; live views, which rely on the order, show it when they next load. A subscriber that keeps its position
+ * across restarts keeps the {@link #watchedSeqs() watched seqs} with it and hands them back ({@link #watch}), so a
+ * late commit is not lost when this node restarts first.
  *
  * <p>All state lives on one Vert.x context; {@link #wake()} may be called from any thread and coalesces.
  */
@@ -47,7 +53,7 @@ public final class EventFeed {
 
     private static final String MAX_SEQ = "SELECT coalesce(max(seq), 0) AS max_seq FROM events";
     /** At most this many passed seqs are watched for a late commit; more are only logged. */
-    private static final int MAX_WATCHED = 10_000;
+    public static final int MAX_WATCHED = 10_000;
 
     private final Vertx vertx;
     private final Pool pool;
@@ -66,8 +72,11 @@ public final class EventFeed {
         }
     }
 
-    /** Seqs passed by the gap timeout whose transaction may still commit, to the fence that tells when it ended. */
-    private final TreeMap<Long, Long> watched = new TreeMap<>();
+    /**
+     * Seqs passed by the gap timeout whose transaction may still commit, to the fence that tells when it ended.
+     * Changed on the feed context only; read from any thread through {@link #watchedSeqs()}.
+     */
+    private final ConcurrentSkipListMap<Long, Long> watched = new ConcurrentSkipListMap<>();
     private boolean checkingLate;
 
     private Context context;
@@ -134,6 +143,47 @@ public final class EventFeed {
     /** The highest seq this node has delivered; every seq at or below it is settled. */
     public long position() {
         return position;
+    }
+
+    /**
+     * The seqs this feed passed while a transaction that may still commit held them: what a subscriber that
+     * persists its position must remember besides it. Safe from any thread.
+     */
+    public SortedSet<Long> watchedSeqs() {
+        return new TreeSet<>(watched.keySet());
+    }
+
+    /**
+     * Watches seqs that an earlier run of this node passed, as {@link #watchedSeqs()} gave them to a subscriber
+     * that persisted them: an event committed there since, or later, goes to subscribers that take late events.
+     * Subscribe first, so the subscription is in place when one is found. The fence is drawn now: above every
+     * transaction that was running when they were passed.
+     */
+    public void watch(Collection<Long> seqs) {
+        if (seqs.isEmpty()) {
+            return;
+        }
+        List<Long> copy = List.copyOf(seqs);
+        context.runOnContext(v -> pool.query(XidFence.DRAW).execute().onComplete(ar -> {
+            if (ar.failed()) {
+                log.warn("event feed could not watch {} seqs passed before a restart: {}", copy.size(),
+                        ar.cause().getMessage());
+                return;
+            }
+            long fence = ar.result().iterator().next().getLong("fence");
+            int added = 0;
+            for (long seq : copy) {
+                if (watched.size() >= MAX_WATCHED) {
+                    break;
+                }
+                if (watched.putIfAbsent(seq, fence) == null) {
+                    added++;
+                }
+            }
+            log.info("event feed watching {} seqs passed before a restart, from={} to={}", added, copy.getFirst(),
+                    copy.getLast());
+            checkLate();
+        }));
     }
 
     /** Asks for a poll soon: new events were committed here or on another node. Coalesces. */
@@ -320,13 +370,9 @@ public final class EventFeed {
             for (Row row : ar.result()) {
                 xmin = row.getLong("xmin");
                 if (row.getLong("seq") != null) {
-                    Event event = toEvent(row);
-                    late.add(event);
-                    watched.remove(event.seq());
+                    late.add(toEvent(row));
                 }
             }
-            long oldestRunning = xmin;
-            watched.values().removeIf(fence -> XidFence.passed(oldestRunning, fence));
             if (!late.isEmpty()) {
                 log.warn("event feed found {} event(s) committed after their seqs were passed, seqs {}..{}: handed to"
                         + " subscribers that take late events", late.size(), late.getFirst().seq(),
@@ -335,6 +381,10 @@ public final class EventFeed {
                     subscription.late(late);
                 }
             }
+            // Only once the subscribers have them: one that persists watchedSeqs() always holds a seq somewhere.
+            late.forEach(event -> watched.remove(event.seq()));
+            long oldestRunning = xmin;
+            watched.values().removeIf(fence -> XidFence.passed(oldestRunning, fence));
         });
     }
 

@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.SortedSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -30,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * subscription is cancelled, and taken again from the last queued seq once the queue is drained. A batch that
  * fails to apply (PostgreSQL away) is retried with backoff and never skipped; an error of the index itself (disk
  * full) stops this indexer, reported by the health check, and a restart resumes from the last commit. Events the
- * feed hands over late (their transaction held its seq past {@code realtime.gapTimeout}) are applied as they come.
+ * feed hands over late (their transaction held its seq past {@code realtime.gapTimeout}) are applied as they come;
+ * each commit also records the seqs still awaited that way, and a restart has the feed watch them again.
  */
 final class Indexer {
 
@@ -48,6 +51,8 @@ final class Indexer {
     private final LinkedBlockingQueue<List<Event>> queue = new LinkedBlockingQueue<>();
     private final AtomicLong queuedEvents = new AtomicLong();
     private final AtomicInteger epoch = new AtomicInteger();
+    /** Seqs of late events queued and not yet applied: the feed no longer watches them, so a commit must name them. */
+    private final Set<Long> lateQueued = ConcurrentHashMap.newKeySet();
 
     private volatile long appliedSeq;
     private volatile long queuedSeq;
@@ -66,13 +71,19 @@ final class Indexer {
         this.commitIntervalMs = Math.max(100, commitInterval.toMillis());
     }
 
-    /** Starts following the feed after {@code fromSeq}, the seq the index already holds. */
-    void start(long fromSeq) {
+    /**
+     * Starts following the feed after {@code fromSeq}, the seq the index already holds.
+     *
+     * @param awaited seqs at or below it whose events may still commit, as the index's last commit recorded them
+     */
+    void start(long fromSeq, SortedSet<Long> awaited) {
         appliedSeq = fromSeq;
         queuedSeq = fromSeq;
         subscribe(fromSeq);
+        feed.watch(awaited);
         thread = Thread.ofPlatform().daemon().name("search-writer-" + index.generation()).start(this::run);
-        log.info("search indexer started generation={} seq={}", index.generation(), fromSeq);
+        log.info("search indexer started generation={} seq={} awaited={}", index.generation(), fromSeq,
+                awaited.size());
     }
 
     LiveIndex index() {
@@ -121,6 +132,7 @@ final class Indexer {
             @Override
             public void onLateEvents(List<Event> events) {
                 if (mine == epoch.get() && !stopping) {
+                    events.forEach(event -> lateQueued.add(event.seq()));
                     queuedEvents.addAndGet(events.size());
                     queue.add(events);
                 }
@@ -196,6 +208,9 @@ final class Indexer {
                 apply(batch);
                 // A late event may come last in a batch: the highest seq applied is the batch's maximum.
                 appliedSeq = Math.max(appliedSeq, batch.stream().mapToLong(Event::seq).max().orElse(appliedSeq));
+                if (!lateQueued.isEmpty()) {
+                    batch.forEach(event -> lateQueued.remove(event.seq()));
+                }
                 queuedEvents.addAndGet(-batch.size());
                 return true;
             } catch (IOException e) {
@@ -259,9 +274,13 @@ final class Indexer {
 
     private void commit() throws IOException {
         long seq = appliedSeq;
-        if (seq != index.committedSeq() || index.hasUncommittedChanges()) {
-            index.commit(seq);
-            log.debug("search index committed generation={} seq={}", index.generation(), seq);
+        // The feed's watched seqs first: it hands a late event over before it stops watching its seq.
+        SortedSet<Long> awaited = feed.watchedSeqs();
+        awaited.addAll(lateQueued);
+        if (seq != index.committedSeq() || index.hasUncommittedChanges() || !awaited.equals(index.committedAwaited())) {
+            index.commit(seq, awaited);
+            log.debug("search index committed generation={} seq={} awaited={}", index.generation(), seq,
+                    awaited.size());
         }
     }
 

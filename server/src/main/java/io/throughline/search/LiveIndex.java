@@ -1,11 +1,15 @@
 package io.throughline.search;
 
+import io.throughline.realtime.EventFeed;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.Map;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.lucene.analysis.Analyzer;
@@ -56,6 +60,7 @@ final class LiveIndex implements Closeable {
     /** Holders: 1 for being the served index, plus one per search in flight. */
     private final AtomicInteger references = new AtomicInteger(1);
     private volatile long committedSeq;
+    private volatile SortedSet<Long> committedAwaited;
     private final String committedOwner;
     private volatile long lastCommitMillis;
     private volatile boolean closed;
@@ -79,6 +84,8 @@ final class LiveIndex implements Closeable {
         this.reopener.setDaemon(true);
         this.reopener.start();
         this.committedSeq = Long.parseLong(commitData(writer, SearchFields.COMMIT_SEQ, "0"));
+        this.committedAwaited = Collections.unmodifiableSortedSet(SeqRanges.parse(
+                commitData(writer, SearchFields.COMMIT_AWAITED, ""), EventFeed.MAX_WATCHED));
         this.committedOwner = commitData(writer, SearchFields.COMMIT_OWNER, null);
         this.lastCommitMillis = System.currentTimeMillis();
     }
@@ -130,6 +137,11 @@ final class LiveIndex implements Closeable {
         return committedSeq;
     }
 
+    /** Seqs at or below {@link #committedSeq()} whose events may still commit, as the newest commit recorded them. */
+    SortedSet<Long> committedAwaited() {
+        return committedAwaited;
+    }
+
     /** The database the last commit was derived from (null for an index older than this record). */
     String committedOwner() {
         return committedOwner;
@@ -165,13 +177,19 @@ final class LiveIndex implements Closeable {
         return writer.hasUncommittedChanges();
     }
 
-    /** Commits everything written so far as holding the events up to {@code seq}. */
-    void commit(long seq) throws IOException {
+    /**
+     * Commits everything written so far as holding the events up to {@code seq}, except those of {@code awaited}
+     * (seqs the event feed passed while their transaction ran, which a restart must watch again).
+     */
+    void commit(long seq, SortedSet<Long> awaited) throws IOException {
+        SortedSet<Long> kept = Collections.unmodifiableSortedSet(new TreeSet<>(awaited));
         writer.setLiveCommitData(Map.of(SearchFields.COMMIT_SEQ, Long.toString(seq),
                 SearchFields.COMMIT_SCHEMA, Integer.toString(SearchFields.SCHEMA_VERSION),
-                SearchFields.COMMIT_OWNER, owner).entrySet());
+                SearchFields.COMMIT_OWNER, owner,
+                SearchFields.COMMIT_AWAITED, SeqRanges.format(kept)).entrySet());
         writer.commit();
         committedSeq = seq;
+        committedAwaited = kept;
         lastCommitMillis = System.currentTimeMillis();
     }
 

@@ -4,6 +4,7 @@ import io.throughline.config.ThroughlineConfig;
 import io.throughline.store.Database;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.lucene.analysis.Analyzer;
@@ -73,7 +74,8 @@ public final class OfflineRebuild implements AutoCloseable {
                 throw new InterruptedException("cancelled");
             }
             progress.phase(RebuildProgress.Phase.SWAPPING);
-            fresh.commit(from);
+            // Every transaction that could hold a seq up to it had ended: nothing is awaited.
+            fresh.commit(from, Collections.emptySortedSet());
             fresh.close();
             fresh = null;
             Optional<String> old = store.current();

@@ -38,6 +38,8 @@ final class SearchFields {
     /** Commit user data: the last event seq whose changes the commit holds. */
     static final String COMMIT_SEQ = "seq";
     static final String COMMIT_SCHEMA = "schema";
+    /** Commit user data: seqs below {@link #COMMIT_SEQ} whose transaction had not ended (see {@code SeqRanges}). */
+    static final String COMMIT_AWAITED = "awaited";
     /** Commit user data: a random id kept in the database, so an index is never reused with another database. */
     static final String COMMIT_OWNER = "database";
     /** The server secret holding that id. */

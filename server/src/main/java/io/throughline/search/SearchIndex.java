@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
@@ -81,7 +82,7 @@ public final class SearchIndex implements AutoCloseable {
                 }
                 store.deleteGenerationsExcept(current.get());
                 Indexer indexer = newIndexer(index);
-                indexer.start(index.committedSeq());
+                indexer.start(index.committedSeq(), index.committedAwaited());
                 active = indexer;
                 log.info("search index opened generation={} seq={} lag={}", current.get(), index.committedSeq(),
                         Math.max(0, feed.position() - index.committedSeq()));
@@ -226,12 +227,13 @@ public final class SearchIndex implements AutoCloseable {
             if (closed) {
                 throw new InterruptedException("shutting down");
             }
-            fresh.commit(from);
+            fresh.commit(from, feed.watchedSeqs());
             log.info("search index scanned generation={} messages={} ms={} seq={}", generation, documents,
                     (System.nanoTime() - started) / 1_000_000, from);
             progress.phase(RebuildProgress.Phase.CATCHING_UP);
             follower = newIndexer(fresh);
-            follower.start(from);
+            // The feed already watches what it passed in this run.
+            follower.start(from, Collections.emptySortedSet());
             awaitCaughtUp(follower);
             progress.phase(RebuildProgress.Phase.SWAPPING);
             swapTo(follower);

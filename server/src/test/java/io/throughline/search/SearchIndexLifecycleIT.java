@@ -3,10 +3,14 @@ package io.throughline.search;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.throughline.realtime.EventLog;
 import io.throughline.realtime.EventType;
+import io.throughline.store.Database;
 import io.throughline.testing.TestPostgres;
 import io.throughline.testing.TestServer;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgConnectOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -184,6 +188,66 @@ class SearchIndexLifecycleIT {
             slow.join();
             await().atMost(INDEXED).until(() -> shop.allMessageIds("q", "bassoon").contains(id));
             assertThat(shop.allMessageIds("q", "clarinet")).doesNotContain(id);
+        }
+    }
+
+    /**
+     * The same, with the node restarted while the transaction still runs: the index's last commit names the seq
+     * still awaited, and the restarted node watches it until the edit commits.
+     */
+    @Test
+    void aSeqPassedBeforeARestartIsIndexedWhenItsTransactionCommitsAfterwards() throws Exception {
+        String url = TestPostgres.newDatabase();
+        Path dir = TestServer.tempDir();
+        Map<String, String> settings = Map.of("realtime.gapTimeout", "300ms");
+        Vertx vertx = Vertx.vertx();
+        // Outside the servers under test: this transaction outlives the first one.
+        Database outside = new Database(vertx, PgConnectOptions.fromUri(url), 1);
+        EventLog outsideLog = new EventLog(() -> { });
+        CountDownLatch holding = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        try {
+            long id;
+            Thread slow;
+            try (TestServer a = TestServer.startOn(url, dir, settings)) {
+                SearchFixture shop = SearchFixture.create(a, a.admin(), "Shop");
+                id = shop.customerWrites("restart-late-1", "Lena", "My clarinet is broken").getLong("messageId");
+                await().atMost(INDEXED).until(() -> shop.allMessageIds("q", "clarinet").contains(id));
+                long workspace = outside.sql().single("SELECT workspace_id FROM messages WHERE id = $1", id)
+                        .getLong("workspace_id");
+                slow = Thread.ofVirtual().start(() -> outside.tx(tx -> {
+                    tx.rows("UPDATE messages SET body = 'My bassoon is broken' WHERE id = $1", id);
+                    outsideLog.append(tx, workspace, EventType.MESSAGE_UPDATED,
+                            new JsonObject().put("message", new JsonObject().put("id", id)));
+                    tx.rows("SELECT 1"); // the append is only sent: a later statement's answer means it has run
+                    holding.countDown();
+                    try {
+                        release.await(60, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return null;
+                }));
+                assertThat(holding.await(5, TimeUnit.SECONDS)).isTrue();
+                long later = shop.customerWrites("restart-late-2", "Lena", "And the oboe too").getLong("messageId");
+                // Indexed: the feed has passed the held seq.
+                await().atMost(INDEXED).until(() -> shop.allMessageIds("q", "oboe").contains(later));
+            }
+            try (TestServer b = TestServer.startOn(url, dir, settings)) {
+                SearchFixture onB = SearchFixture.create(b, b.admin(), "After the restart");
+                await().atMost(INDEXED).until(() -> "up".equals(search(b).getString("status")));
+                assertThat(search(b).containsKey("rebuild")).as("resumed, not rebuilt").isFalse();
+                assertThat(onB.allMessageIds("q", "clarinet")).contains(id);
+
+                release.countDown();
+                slow.join();
+                await().atMost(INDEXED).until(() -> onB.allMessageIds("q", "bassoon").contains(id));
+                assertThat(onB.allMessageIds("q", "clarinet")).doesNotContain(id);
+            }
+        } finally {
+            release.countDown();
+            outside.close();
+            vertx.close().await();
         }
     }
 
