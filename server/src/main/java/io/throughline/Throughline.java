@@ -272,7 +272,8 @@ public final class Throughline implements AutoCloseable {
         listen(router);
         searchIndex.publishControl(localUrl());
 
-        supervisor = new InboxSupervisor(vertx, database, inboxes, registry, ingest, files, publicUrl);
+        supervisor = new InboxSupervisor(vertx, database, inboxes, registry, ingest, files, publicUrl,
+                ServerSecrets.getOrCreate(database.sql(), "inbox-signing", 32));
         supervisor.start();
         // --- Connectors' node services (issue 4: the email SMTP listener), with the options under their kind. ---
         connectors = registry;

@@ -19,6 +19,9 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgConnection;
 import io.vertx.sqlclient.Tuple;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.InvalidKeyException;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Map;
@@ -29,6 +32,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,6 +58,7 @@ public final class InboxSupervisor implements InboxDirectory, OpenInboxes {
     private final IngestService ingest;
     private final FileStore files;
     private final URI publicUrl;
+    private final SecretKeySpec inboxKeys;
     private final Map<Long, Running> open = new ConcurrentHashMap<>();
     private final ExecutorService serial = Executors.newSingleThreadExecutor(
             Thread.ofVirtual().name("inbox-supervisor").factory());
@@ -68,7 +74,7 @@ public final class InboxSupervisor implements InboxDirectory, OpenInboxes {
     }
 
     public InboxSupervisor(Vertx vertx, Database database, InboxRepository repository, ConnectorRegistry registry,
-                           IngestService ingest, FileStore files, URI publicUrl) {
+                           IngestService ingest, FileStore files, URI publicUrl, byte[] inboxKeySecret) {
         this.vertx = vertx;
         this.database = database;
         this.repository = repository;
@@ -76,6 +82,7 @@ public final class InboxSupervisor implements InboxDirectory, OpenInboxes {
         this.ingest = ingest;
         this.files = files;
         this.publicUrl = publicUrl;
+        this.inboxKeys = new SecretKeySpec(inboxKeySecret, "HmacSHA256");
     }
 
     /** Opens every enabled inbox and starts the receivers this node wins the lock for. Blocks until done. */
@@ -341,6 +348,18 @@ public final class InboxSupervisor implements InboxDirectory, OpenInboxes {
         @Override
         public AttachmentStore attachments() {
             return files;
+        }
+
+        /** Derived from the installation's secret and the inbox id: one key per inbox, nothing more to store. */
+        @Override
+        public byte[] signingKey() {
+            try {
+                Mac mac = Mac.getInstance("HmacSHA256");
+                mac.init(inboxKeys);
+                return mac.doFinal(("inbox-signing-key:" + inbox.id()).getBytes(StandardCharsets.UTF_8));
+            } catch (NoSuchAlgorithmException | InvalidKeyException e) {
+                throw new IllegalStateException(e);
+            }
         }
 
         @Override

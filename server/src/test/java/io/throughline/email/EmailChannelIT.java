@@ -95,8 +95,8 @@ class EmailChannelIT {
         InternetAddress from = (InternetAddress) received.getFrom()[0];
         assertThat(from.getAddress()).isEqualTo(SUPPORT);
         assertThat(from.getPersonal()).isEqualTo("Admin via Acme Support");
-        assertThat(received.getMessageID()).isEqualTo("<msg-" + reply.getLong("id") + "." + conversationId
-                + "@reply.acme.test>");
+        assertThat(received.getMessageID()).matches("<msg-" + reply.getLong("id") + "\\." + conversationId
+                + "\\.[0-9a-f]{20}@reply\\.acme\\.test>");
         assertThat(received.getHeader("In-Reply-To", null)).isEqualTo(firstId);
         assertThat(received.getHeader("References", null)).contains(firstId);
         String replyTo = ((InternetAddress) received.getReplyTo()[0]).getAddress();
@@ -200,13 +200,54 @@ class EmailChannelIT {
         String text = new String(dsn, StandardCharsets.ISO_8859_1).replace("msg-17.5@reply.acme.test",
                 "written-in-webmail-1@acme.test").replace("20240402100005.4F2A1C0D3E@mx.acme.test", "foreign-dsn-1@mx");
         mail.append(SUPPORT, "INBOX", text.getBytes(StandardCharsets.ISO_8859_1), null);
-        JsonObject conversation = await().atMost(Duration.ofSeconds(20))
-                .until(() -> conversationWith("this is the mail system"), c -> c != null);
-        JsonObject bounce = messages(conversation.getLong("id")).getJsonObject(0);
-        assertThat(bounce.getString("externalId")).isEqualTo("foreign-dsn-1@mx");
+        JsonObject bounce = await().atMost(Duration.ofSeconds(20)).until(() -> byExternalId("foreign-dsn-1@mx"),
+                m -> m != null);
         assertThat(flags(bounce)).contains("automated");
         assertThat(bounce.getJsonObject("metadata").getJsonObject("email").getJsonObject("deliveryStatus")
                 .getString("reason")).startsWith("550 5.1.1 <nobody@example.com>");
+    }
+
+    /**
+     * Message and conversation ids are sequential, so "msg-<message>.<conversation>@domain" can be guessed: our
+     * Message-IDs carry a tag only the installation can make, and an id without it is not ours.
+     */
+    @Test
+    void messageIdsThatOnlyLookLikeOursAreNotTakenAsOurs() throws Exception {
+        MimeMessage question = mail.compose("<guess-1@example.org>");
+        question.setFrom(new InternetAddress("gus@example.org", "Gus"));
+        question.setRecipients(Message.RecipientType.TO, SUPPORT);
+        question.setSubject("Order 77");
+        question.setText("Where is order 77?");
+        mail.send(question);
+        long conversationId = await().atMost(Duration.ofSeconds(20)).until(() -> conversationWith("order 77?"),
+                c -> c != null).getLong("id");
+        long reply = admin.post("/api/v1/conversations/" + conversationId + "/messages",
+                new JsonObject().put("body", "It left the warehouse today.")).expect(201).json().getLong("id");
+        await().atMost(Duration.ofSeconds(20)).until(() -> "sent".equals(messages(conversationId).getJsonObject(1)
+                .getJsonObject("delivery").getString("status")));
+        String guessed = "msg-" + reply + "." + conversationId + "@reply.acme.test";
+
+        // A bounce forged by someone who never saw the reply: it cannot mark it failed.
+        byte[] dsn = Files.readAllBytes(Path.of(EmailChannelIT.class
+                .getResource("/email-corpus/dsn-bounce-postfix.eml").toURI()));
+        String forged = new String(dsn, StandardCharsets.ISO_8859_1).replace("msg-17.5@reply.acme.test", guessed)
+                .replace("20240402100005.4F2A1C0D3E@mx.acme.test", "forged-dsn-1@mx");
+        mail.append(SUPPORT, "INBOX", forged.getBytes(StandardCharsets.ISO_8859_1), null);
+        JsonObject bounce = await().atMost(Duration.ofSeconds(20)).until(() -> byExternalId("forged-dsn-1@mx"),
+                m -> m != null);
+        assertThat(flags(bounce)).as("kept as a message agents can read").contains("automated");
+        assertThat(messages(conversationId).getJsonObject(1).getJsonObject("delivery").getString("status"))
+                .isEqualTo("sent");
+
+        // A customer's mail whose Message-ID merely looks like one of ours is not skipped as our own copy.
+        MimeMessage lookalike = mail.compose("<msg-" + (reply + 1000) + "." + conversationId + "@reply.acme.test>");
+        lookalike.setFrom(new InternetAddress("gus@example.org", "Gus"));
+        lookalike.setRecipients(Message.RecipientType.TO, SUPPORT);
+        lookalike.setSubject("Order 77 again");
+        lookalike.setText("Still waiting for order 77, my mail client makes odd ids.");
+        mail.send(lookalike);
+        await().atMost(Duration.ofSeconds(20)).until(() -> messages(conversationId).stream()
+                .map(JsonObject.class::cast).anyMatch(m -> m.getString("body", "").contains("odd ids")));
     }
 
     @Test
@@ -300,6 +341,18 @@ class EmailChannelIT {
             JsonObject last = c.getJsonObject("lastMessage");
             if (last != null && last.getString("preview", "").toLowerCase().contains(text)) {
                 return c;
+            }
+        }
+        return null;
+    }
+
+    private static JsonObject byExternalId(String externalId) {
+        JsonArray list = admin.get("/api/v1/conversations").expect(200).json().getJsonArray("conversations");
+        for (int i = 0; i < list.size(); i++) {
+            for (Object message : messages(list.getJsonObject(i).getLong("id"))) {
+                if (externalId.equals(((JsonObject) message).getString("externalId"))) {
+                    return (JsonObject) message;
+                }
             }
         }
         return null;

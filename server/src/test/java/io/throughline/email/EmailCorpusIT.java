@@ -64,14 +64,19 @@ class EmailCorpusIT {
         JsonObject first = await().atMost(Duration.ofSeconds(20)).until(() -> find(
                 "CAJ8q3v=Ux1P5uN0wXg7kB2mQ4ZrT9yDcE_fH6aLpS1oNj2WbVg@mail.gmail.com"), m -> m != null);
         annConversation = first.getLong("conversationId");
+        List<Long> replies = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
-            long id = admin.post("/api/v1/conversations/" + annConversation + "/messages",
-                    new JsonObject().put("body", "Reply " + i)).expect(201).json().getLong("id");
-            replyIds.add("msg-" + id + "." + annConversation + "@reply.acme.test");
+            replies.add(admin.post("/api/v1/conversations/" + annConversation + "/messages",
+                    new JsonObject().put("body", "Reply " + i)).expect(201).json().getLong("id"));
         }
         await().atMost(Duration.ofSeconds(20)).until(() -> messages(annConversation).stream()
                 .map(JsonObject.class::cast).filter(m -> "out".equals(m.getString("kind")))
                 .allMatch(m -> "sent".equals(m.getJsonObject("delivery").getString("status"))));
+        // The real Message-IDs, as the customer's client quotes them: signed, so they cannot be made up here.
+        for (long reply : replies) {
+            replyIds.add(server.throughline().database().sql().single(
+                    "SELECT external_id FROM deliveries WHERE message_id = $1", reply).getString("external_id"));
+        }
         MimeMessage sent = mail.inbox("ann.lee@gmail.com").getFirst();
         String replyTo = ((InternetAddress) sent.getReplyTo()[0]).getAddress();
         token = replyTo.substring("reply+".length(), replyTo.indexOf('@'));

@@ -23,6 +23,12 @@ public interface InboxContext {
     /** The content-addressed file store for attachments. */
     AttachmentStore attachments();
 
+    /**
+     * A secret key of this inbox, for signing what it sends out and must recognise when it comes back (the email
+     * channel's Message-IDs). The same on every node and after restarts; never shown, never stored by the channel.
+     */
+    byte[] signingKey();
+
     /** The public base URL of this Throughline, for webhook registration and links. */
     URI publicUrl();
 }

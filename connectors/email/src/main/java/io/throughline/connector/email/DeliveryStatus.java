@@ -16,8 +16,12 @@ import java.util.regex.Pattern;
  */
 final class DeliveryStatus {
 
-    /** The Message-IDs Throughline gives its replies: {@code msg-<message>.<conversation>@domain}. */
-    private static final Pattern OUR_MESSAGE_ID = Pattern.compile("<?(msg-\\d+\\.\\d+@[A-Za-z0-9.-]+)>?");
+    /**
+     * What Throughline's Message-IDs look like ({@code msg-<message>.<conversation>.<tag>@domain}, and without the
+     * tag before it was signed): {@link MessageIds} tells whether one really is this inbox's.
+     */
+    private static final Pattern OUR_MESSAGE_ID = Pattern.compile(
+            "<?(msg-\\d+\\.\\d+(?:\\.[0-9a-fA-F]{20})?@[A-Za-z0-9.-]+)>?");
     private static final Pattern MESSAGE_ID_LINE = Pattern.compile("(?im)^\\s*message-id:\\s*<([^>\\s]+)>");
     private static final Pattern BOUNCE_SUBJECT = Pattern.compile("undeliver|delivery (status|failure|has failed)"
             + "|mail delivery failed|returned mail|failure notice|delivery notification|nicht zustellbar"

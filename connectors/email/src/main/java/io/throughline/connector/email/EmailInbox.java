@@ -44,6 +44,7 @@ final class EmailInbox implements ChannelInbox {
     private final InboxContext context;
     private final EmailConfig config;
     private final EmailSettings settings;
+    private final MessageIds messageIds;
     private final MailImporter importer;
     private final OAuth2Tokens tokens;
     private final MailLogin smtpLogin;
@@ -60,8 +61,9 @@ final class EmailInbox implements ChannelInbox {
         this.onClose = onClose;
         this.config = EmailConfig.of(context.config());
         this.settings = settings;
-        this.importer = new MailImporter(context.inbox().id(), config, context.sink(), context.attachments(),
-                settings::maxAttachmentBytes);
+        this.messageIds = new MessageIds(context.signingKey(), config.messageIdDomain());
+        this.importer = new MailImporter(context.inbox().id(), config, messageIds, context.sink(),
+                context.attachments(), settings::maxAttachmentBytes);
         this.tokens = config.oauth2() == null ? null
                 : new OAuth2Tokens(context.inbox().id(), config.oauth2(), context.checkpoints(), Clock.systemUTC());
         this.smtpLogin = MailLogin.smtp(config.smtp(), tokens);
@@ -106,14 +108,14 @@ final class EmailInbox implements ChannelInbox {
     private DeliveryReceipt sendNow(OutboundMessage message) throws DeliveryFailure {
         MimeMessage mail;
         try {
-            mail = ReplyMail.build(smtpSession, message, config);
+            mail = ReplyMail.build(smtpSession, message, config, messageIds);
         } catch (MessagingException | RuntimeException e) {
             throw DeliveryFailure.permanent("the reply could not be turned into an email: "
                     + MailParser.describe(e));
         }
         String answer = SmtpSender.send(smtpSession, config.smtp(), smtpLogin, mail);
         lastSendError = null;
-        String messageId = ReplyMail.messageId(message, config);
+        String messageId = messageIds.of(message);
         log.info("email sent inbox={} message={} delivery={} messageId={}", context.inbox().id(),
                 message.messageId(), message.deliveryId(), messageId);
         return new DeliveryReceipt(messageId, new JsonObject().put("smtpResponse", answer)

@@ -53,15 +53,17 @@ final class MailImporter {
     }
 
     private final EmailConfig config;
+    private final MessageIds messageIds;
     private final InboundSink sink;
     private final AttachmentStore files;
     private final LongSupplier maxAttachmentBytes;
     private final long inboxId;
 
-    MailImporter(long inboxId, EmailConfig config, InboundSink sink, AttachmentStore files,
+    MailImporter(long inboxId, EmailConfig config, MessageIds messageIds, InboundSink sink, AttachmentStore files,
                  LongSupplier maxAttachmentBytes) {
         this.inboxId = inboxId;
         this.config = config;
+        this.messageIds = messageIds;
         this.sink = sink;
         this.files = files;
         this.maxAttachmentBytes = maxAttachmentBytes;
@@ -136,7 +138,7 @@ final class MailImporter {
             }
             // A report about one of our replies updates its delivery; any other bounce (about mail sent from the
             // mailbox outside Throughline) stays a message agents can read, flagged automated.
-            if (parsed.bounce() != null && ourMessageId(parsed.bounce().originalMessageId())
+            if (parsed.bounce() != null && messageIds.isOurs(parsed.bounce().originalMessageId())
                     && (parsed.bounce().failed() || parsed.bounce().delivered())) {
                 BounceReport bounce = parsed.bounce();
                 return new ToReport(new DeliveryReport(bounce.originalMessageId(), bounce.failed()
@@ -302,14 +304,9 @@ final class MailImporter {
         return weaker;
     }
 
-    /** A Message-ID this inbox gives its replies ({@link ReplyMail#messageId}). */
-    private boolean ourMessageId(String id) {
-        return id != null && id.startsWith("msg-") && id.endsWith("@" + config.messageIdDomain());
-    }
-
     /** Our own replies (a watched Sent folder, a Bcc to ourselves) never come back in as customer mail. */
     private boolean ours(ParsedMail parsed) {
-        if (ourMessageId(parsed.messageId())) {
+        if (messageIds.isOurs(parsed.messageId())) {
             return true;
         }
         return parsed.from() != null && parsed.from().address().equals(config.address())

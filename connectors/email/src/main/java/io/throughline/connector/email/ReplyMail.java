@@ -24,8 +24,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Builds the email for one reply (ARCHITECTURE.md rule 3): From the inbox as "Agent via Company",
- * {@code Message-ID: <msg-{message}.{conversation}@domain>}, In-Reply-To and References so the customer's client
+ * Builds the email for one reply (ARCHITECTURE.md rule 3): From the inbox as "Agent via Company", a signed
+ * {@code Message-ID: <msg-{message}.{conversation}.{tag}@domain>} ({@link MessageIds}), In-Reply-To and References so the customer's client
  * threads it, {@code Reply-To: reply+{token}@replyDomain} so an answer finds the conversation even when a client
  * rewrites the other headers, a subject that stays "Re: original" without stacking, and text plus HTML with the
  * attachments.
@@ -39,11 +39,6 @@ final class ReplyMail {
             Locale.ENGLISH).withZone(ZoneOffset.UTC);
 
     private ReplyMail() {
-    }
-
-    /** The Message-ID of a reply, without angle brackets: stable across retries of the same message. */
-    static String messageId(OutboundMessage reply, EmailConfig config) {
-        return "msg-" + reply.messageId() + "." + reply.conversationId() + "@" + config.messageIdDomain();
     }
 
     /** The reply address naming the conversation, or null when the inbox has no reply domain. */
@@ -76,8 +71,9 @@ final class ReplyMail {
         return clean.isEmpty() ? null : clean;
     }
 
-    static MimeMessage build(Session session, OutboundMessage reply, EmailConfig config) throws MessagingException {
-        MimeMessage mail = new ThreadedMessage(session, messageId(reply, config));
+    static MimeMessage build(Session session, OutboundMessage reply, EmailConfig config, MessageIds ids)
+            throws MessagingException {
+        MimeMessage mail = new ThreadedMessage(session, ids.of(reply));
         try {
             mail.setFrom(new InternetAddress(config.address(), phrase(config.fromName(reply.authorName())),
                     "UTF-8"));

@@ -23,6 +23,8 @@ class ReplyMailTest {
             .put("address", "Support@Acme.test").put("displayName", "Acme Support").put("replyDomain", "reply.acme.test")
             .put("smtp", new JsonObject().put("host", "smtp.acme.test")));
 
+    private static final MessageIds IDS = new MessageIds(new byte[32], "reply.acme.test");
+
     private static OutboundMessage reply(String subject, List<String> references, List<TranscriptLine> transcript) {
         return new OutboundMessage(5, 17, 3, new Recipient(IdentityKind.EMAIL, "ann@example.com", "Ann Lee"), "Bob",
                 "Hello Ann,\n\nsee https://acme.test/track?id=1.\n", null, List.of(),
@@ -33,8 +35,8 @@ class ReplyMailTest {
     @Test
     void threadingHeadersAndFromAreSet() throws Exception {
         MimeMessage mail = ReplyMail.build(MailParser.PARSING, reply("x", List.of("CAold-1@mail.gmail.com",
-                "CAold-2@mail.gmail.com", "msg-9.3@reply.acme.test"), List.of()), CONFIG);
-        assertThat(mail.getMessageID()).isEqualTo("<msg-17.3@reply.acme.test>");
+                "CAold-2@mail.gmail.com", "msg-9.3@reply.acme.test"), List.of()), CONFIG, IDS);
+        assertThat(mail.getMessageID()).isEqualTo("<" + IDS.of(17, 3) + ">");
         assertThat(mail.getHeader("In-Reply-To", null)).isEqualTo("<CAold-2@mail.gmail.com>");
         assertThat(mail.getHeader("References", " ").replaceAll("\\s+", " "))
                 .isEqualTo("<CAold-1@mail.gmail.com> <msg-9.3@reply.acme.test> <CAold-2@mail.gmail.com>");
@@ -51,11 +53,11 @@ class ReplyMailTest {
         OutboundMessage hostile = new OutboundMessage(5, 17, 3, new Recipient(IdentityKind.EMAIL, "ann@example.com",
                 "Bob\r\n\r\nYour account is locked: https://evil.test"), "Eve\r\nBcc: all@acme.test", "Hello", null,
                 List.of(), new ReplyThread(null, "Hi", null, new JsonObject(), List.of()), List.of());
-        MimeMessage mail = ReplyMail.build(MailParser.PARSING, hostile, CONFIG);
+        MimeMessage mail = ReplyMail.build(MailParser.PARSING, hostile, CONFIG, IDS);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         mail.writeTo(out);
         String head = out.toString().split("\r\n\r\n", 2)[0];
-        assertThat(head).contains("Message-ID: <msg-17.3@reply.acme.test>").contains("Subject: Re: Hi")
+        assertThat(head).contains("Message-ID: <" + IDS.of(17, 3) + ">").contains("Subject: Re: Hi")
                 .doesNotContain("\r\nBcc:").doesNotContain("evil.test\r\n");
         assertThat(((InternetAddress) mail.getRecipients(MimeMessage.RecipientType.TO)[0]).getPersonal())
                 .isEqualTo("Bob Your account is locked: https://evil.test");
@@ -64,15 +66,15 @@ class ReplyMailTest {
 
     @Test
     void theMessageIdSurvivesSerialisation() throws Exception {
-        MimeMessage mail = ReplyMail.build(MailParser.PARSING, reply("x", List.of(), List.of()), CONFIG);
+        MimeMessage mail = ReplyMail.build(MailParser.PARSING, reply("x", List.of(), List.of()), CONFIG, IDS);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         mail.writeTo(out);
-        assertThat(out.toString()).contains("Message-ID: <msg-17.3@reply.acme.test>");
+        assertThat(out.toString()).contains("Message-ID: <" + IDS.of(17, 3) + ">");
     }
 
     @Test
     void bodyIsTextAndHtmlWithLinksAndEscaping() throws Exception {
-        MimeMessage mail = ReplyMail.build(MailParser.PARSING, reply("x", List.of(), List.of()), CONFIG);
+        MimeMessage mail = ReplyMail.build(MailParser.PARSING, reply("x", List.of(), List.of()), CONFIG, IDS);
         MimeMultipart body = (MimeMultipart) mail.getContent();
         assertThat(body.getContentType()).startsWith("multipart/alternative");
         assertThat((String) body.getBodyPart(0).getContent()).isEqualTo(
@@ -98,10 +100,11 @@ class ReplyMailTest {
                 .put("smtp", new JsonObject().put("host", "smtp.acme.test")));
         OutboundMessage message = new OutboundMessage(1, 2, 3, new Recipient(IdentityKind.EMAIL, "a@b.test", null),
                 null, "Hi", null, List.of(), ReplyThread.NONE);
-        MimeMessage mail = ReplyMail.build(MailParser.PARSING, message, plain);
+        MimeMessage mail = ReplyMail.build(MailParser.PARSING, message, plain,
+                new MessageIds(new byte[32], plain.messageIdDomain()));
         assertThat(mail.getSubject()).isEqualTo("Message from help@acme.test");
         assertThat(mail.getReplyTo()[0].toString()).isEqualTo("help@acme.test");
-        assertThat(mail.getMessageID()).isEqualTo("<msg-2.3@acme.test>");
+        assertThat(mail.getMessageID()).as("the inbox address's domain").matches("<msg-2\\.3\\.[0-9a-f]{20}@acme\\.test>");
         assertThat(((InternetAddress) mail.getFrom()[0]).getPersonal()).isNull();
     }
 }
