@@ -31,7 +31,7 @@ public final class AuthService {
         this.sessions = sessions;
         this.ttl = config.sessionTtl();
         this.clock = clock;
-        this.throttle = new LoginThrottle(clock, config.loginWindow(), config.attemptsPerIp(),
+        this.throttle = new LoginThrottle(database, clock, config.loginWindow(), config.attemptsPerIp(),
                 config.attemptsPerAccount());
     }
 

@@ -1,29 +1,43 @@
 package io.throughline.agent;
 
 import io.throughline.failure.TooManyRequests;
+import io.throughline.store.Database;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.sqlclient.Row;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Deque;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.Arrays;
 import java.util.Locale;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Sliding-window login limits: every attempt counts against the client IP, failures count against the account.
- * Kept in memory per node: an attacker spreading over N nodes gets N times the budget, which still bounds
- * guessing to a few hundred tries an hour behind Argon2id.
+ * The attempts live in PostgreSQL ({@code login_attempts}), so every node enforces the same budget: spreading
+ * guesses over the nodes of a cluster gains nothing. Keys are hashed: what someone typed as an email (a password,
+ * by mistake) is never stored. Rows older than the window are deleted as new ones come.
  */
 public final class LoginThrottle {
 
+    private static final String COUNTS = """
+            SELECT count(*) FILTER (WHERE key = $1) AS account_failures,
+                   min(at) FILTER (WHERE key = $1) AS account_oldest,
+                   count(*) FILTER (WHERE key = $2) AS address_attempts,
+                   min(at) FILTER (WHERE key = $2) AS address_oldest
+            FROM login_attempts WHERE key IN ($1, $2) AND at > $3""";
+    private static final String RECORD = """
+            WITH expired AS (DELETE FROM login_attempts WHERE at <= $3)
+            INSERT INTO login_attempts (key, at) VALUES ($1, $2)""";
+
+    private final Database database;
     private final Clock clock;
     private final Duration window;
     private final int perIp;
     private final int perAccount;
-    private final Map<String, Deque<Long>> ipAttempts = new ConcurrentHashMap<>();
-    private final Map<String, Deque<Long>> accountFailures = new ConcurrentHashMap<>();
 
-    public LoginThrottle(Clock clock, Duration window, int perIp, int perAccount) {
+    public LoginThrottle(Database database, Clock clock, Duration window, int perIp, int perAccount) {
+        this.database = database;
         this.clock = clock;
         this.window = window;
         this.perIp = perIp;
@@ -32,58 +46,45 @@ public final class LoginThrottle {
 
     /** Counts an attempt from {@code ip} and throws {@link TooManyRequests} when either limit is reached. */
     public void attempt(String ip, String email) {
-        long now = clock.millis();
-        check(accountFailures, account(email), perAccount, now, "too many failed logins for this account");
-        check(ipAttempts, ip, perIp, now, "too many login attempts from this address");
-        record(ipAttempts, ip, now);
+        Instant now = clock.instant();
+        Buffer account = accountKey(email);
+        Buffer address = key("ip:" + ip);
+        Row counts = database.sql().single(COUNTS, account, address, time(now.minus(window)));
+        check(counts.getLong("account_failures"), perAccount, counts.getOffsetDateTime("account_oldest"), now,
+                "too many failed logins for this account");
+        check(counts.getLong("address_attempts"), perIp, counts.getOffsetDateTime("address_oldest"), now,
+                "too many login attempts from this address");
+        record(address, now);
     }
 
     public void failed(String email) {
-        record(accountFailures, account(email), clock.millis());
+        record(accountKey(email), clock.instant());
     }
 
     public void succeeded(String email) {
-        accountFailures.remove(account(email));
+        database.sql().update("DELETE FROM login_attempts WHERE key = $1", accountKey(email));
     }
 
-    private void check(Map<String, Deque<Long>> counters, String key, int limit, long now, String detail) {
-        Deque<Long> times = counters.get(key);
-        if (times == null) {
-            return;
-        }
-        synchronized (times) {
-            prune(times, now);
-            if (times.size() >= limit) {
-                long retryAt = times.peekFirst() + window.toMillis();
-                throw new TooManyRequests(detail + "; try again later", Duration.ofMillis(retryAt - now));
-            }
+    private void check(long count, int limit, OffsetDateTime oldest, Instant now, String detail) {
+        if (count >= limit) {
+            Instant retryAt = oldest.toInstant().plus(window);
+            throw new TooManyRequests(detail + "; try again later", Duration.between(now, retryAt));
         }
     }
 
-    private void record(Map<String, Deque<Long>> counters, String key, long now) {
-        Deque<Long> times = counters.computeIfAbsent(key, k -> new ArrayDeque<>());
-        synchronized (times) {
-            prune(times, now);
-            times.addLast(now);
-        }
-        if (counters.size() > 100_000) {
-            counters.entrySet().removeIf(e -> {
-                synchronized (e.getValue()) {
-                    prune(e.getValue(), now);
-                    return e.getValue().isEmpty();
-                }
-            });
-        }
+    private void record(Buffer key, Instant now) {
+        database.sql().update(RECORD, key, time(now), time(now.minus(window)));
     }
 
-    private void prune(Deque<Long> times, long now) {
-        long cutoff = now - window.toMillis();
-        while (!times.isEmpty() && times.peekFirst() <= cutoff) {
-            times.pollFirst();
-        }
+    private static Buffer accountKey(String email) {
+        return key("account:" + (email == null ? "" : email.trim().toLowerCase(Locale.ROOT)));
     }
 
-    private static String account(String email) {
-        return email == null ? "" : email.trim().toLowerCase(Locale.ROOT);
+    private static Buffer key(String text) {
+        return Buffer.buffer(Arrays.copyOf(Tokens.sha256(text), 16));
+    }
+
+    private static OffsetDateTime time(Instant instant) {
+        return OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
     }
 }

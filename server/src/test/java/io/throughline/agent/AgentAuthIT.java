@@ -3,6 +3,7 @@ package io.throughline.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.throughline.testing.ApiClient;
+import io.throughline.testing.TestPostgres;
 import io.throughline.testing.TestServer;
 import io.vertx.core.json.JsonObject;
 import java.net.HttpCookie;
@@ -71,6 +72,27 @@ class AgentAuthIT {
                 .put("email", "target@test.local").put("password", "right-password-1")).expect(429);
         assertThat(Long.parseLong(locked.header("Retry-After"))).isPositive();
         assertThat(locked.json().getInteger("status")).isEqualTo(429);
+    }
+
+    /** The limits live in PostgreSQL: guesses spread over the nodes of a cluster share one budget. */
+    @Test
+    void failuresOnOneNodeCountOnEveryNode() {
+        String database = TestPostgres.newDatabase();
+        Map<String, String> limits = Map.of("auth.loginAttemptsPerAccount", "3");
+        try (TestServer a = TestServer.startOn(database, TestServer.tempDir(), limits);
+             TestServer b = TestServer.startOn(database, TestServer.tempDir(), limits)) {
+            for (TestServer node : List.of(a, b, a)) {
+                node.anonymous().post("/api/v1/auth/login", new JsonObject().put("email", TestServer.ADMIN_EMAIL)
+                        .put("password", "a-wrong-guess")).expect(401);
+            }
+            ApiClient.Response locked = b.anonymous().post("/api/v1/auth/login", new JsonObject()
+                    .put("email", TestServer.ADMIN_EMAIL).put("password", TestServer.ADMIN_PASSWORD)).expect(429);
+            assertThat(locked.json().getString("detail")).contains("for this account");
+            assertThat(Long.parseLong(locked.header("Retry-After"))).isPositive();
+            assertThat(a.throughline().database().sql().single("SELECT count(*) AS n FROM login_attempts"
+                    + " WHERE position(convert_to('admin@', 'UTF8') in key) > 0").getLong("n"))
+                    .as("keys are hashed").isZero();
+        }
     }
 
     @Test
