@@ -44,17 +44,13 @@ final class FolderCommits {
      * A batch of small mails: parsed here in UID order, then committed on a few lanes at once (the commits, not
      * the parsing, take the time), each sender's mails in order on one lane. Any failure fails the batch, which is
      * fetched again after the reconnect backoff: what was committed is deduplicated.
+     *
+     * @param uids the mails to commit, each with its raw bytes in {@code bodies}
      */
     void importBatch(List<Long> uids, Map<Long, byte[]> bodies) throws IOException {
         Map<Long, MailImporter.Prepared> prepared = new LinkedHashMap<>();
         for (long uid : uids) {
-            byte[] raw = bodies.get(uid);
-            if (raw == null) {
-                log.info("imap mail expunged before it was read inbox={} folder={} uid={}", inboxId, folderName,
-                        uid);
-            } else {
-                prepared.put(uid, importer.prepare(raw, List.of()));
-            }
+            prepared.put(uid, importer.prepare(bodies.get(uid), List.of()));
         }
         Map<Integer, List<Long>> lanes = new TreeMap<>();
         prepared.forEach((uid, mail) -> lanes.computeIfAbsent(Math.floorMod(mail.lane().hashCode(), LANES),

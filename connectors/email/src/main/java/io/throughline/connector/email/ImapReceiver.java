@@ -20,10 +20,13 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Date;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.angus.mail.iap.BadCommandException;
+import org.eclipse.angus.mail.iap.CommandFailedException;
 import org.eclipse.angus.mail.imap.IMAPFolder;
 import org.eclipse.angus.mail.imap.IMAPStore;
 import org.slf4j.Logger;
@@ -252,11 +255,53 @@ final class ImapReceiver {
             if (batch.size() == 1 && !small(batch.getFirst())) {
                 commits.importLarge(batch.getFirst(), uid(current, batch.getFirst()));
             } else {
-                List<Long> uids = batch.stream().map(m -> uid(current, m)).toList();
-                commits.importBatch(uids, RawFetch.bodies(current, uids));
+                importSmall(current, batch);
             }
             save(validity, uid(current, batch.getLast()));
             moveProcessed(batch);
+        }
+    }
+
+    /**
+     * Small mails, fetched in one round trip. A server that refuses the batch (NO or BAD: one mail it cannot read,
+     * say) is asked for each mail alone, so one bad mail does not hold up the others on every retry. A mail missing
+     * from the answer is taken as expunged only when the server confirms it is gone; otherwise it is fetched alone,
+     * so a partial answer never moves the checkpoint past it.
+     */
+    private void importSmall(IMAPFolder current, List<Message> batch) throws MessagingException, IOException {
+        List<Long> uids = batch.stream().map(m -> uid(current, m)).toList();
+        Map<Long, byte[]> bodies;
+        try {
+            bodies = RawFetch.bodies(current, uids);
+        } catch (MessagingException e) {
+            if (!(e.getCause() instanceof CommandFailedException || e.getCause() instanceof BadCommandException)) {
+                throw e;
+            }
+            log.warn("imap server refused a batch fetch inbox={} folder={} uids={}..{} ({} mails): {}; fetching"
+                    + " them one by one", inboxId, folderName, uids.getFirst(), uids.getLast(), uids.size(),
+                    MailParser.describe(e));
+            for (Message message : batch) {
+                commits.importLarge(message, uid(current, message));
+            }
+            return;
+        }
+        List<Message> unanswered = new ArrayList<>();
+        for (Message message : batch) {
+            if (!bodies.containsKey(uid(current, message))) {
+                unanswered.add(message);
+            }
+        }
+        commits.importBatch(uids.stream().filter(bodies::containsKey).toList(), bodies);
+        for (Message message : unanswered) {
+            long uid = uid(current, message);
+            Message again = current.getMessageByUID(uid);
+            if (again == null || again.isExpunged()) {
+                log.info("imap mail expunged before it was read inbox={} folder={} uid={}", inboxId, folderName, uid);
+            } else {
+                log.warn("imap batch fetch left out a mail that still exists inbox={} folder={} uid={}; fetching it"
+                        + " alone", inboxId, folderName, uid);
+                commits.importLarge(again, uid);
+            }
         }
     }
 

@@ -1,0 +1,65 @@
+package io.throughline.email;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.throughline.testing.ImapProxy;
+import io.throughline.testing.MailServer;
+import io.throughline.testing.TestServer;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What an IMAP server does wrong must not lose mail or stop the mailbox: a refused batch fetch, and an answer that
+ * leaves out a mail that still exists (a proxy in front of GreenMail plays that server).
+ */
+class ImapFaultsIT {
+
+    private static final String SUPPORT = "support@acme.test";
+
+    @Test
+    void aServerThatRefusesABatchFetchIsAskedForEachMailAlone() {
+        receiveThrough(ImapProxy.Fault.REFUSE_BATCH_FETCH);
+    }
+
+    @Test
+    void aMailLeftOutOfABatchAnswerIsFetchedAloneNotSkipped() {
+        receiveThrough(ImapProxy.Fault.OMIT_LAST_OF_BATCH);
+    }
+
+    private static void receiveThrough(ImapProxy.Fault fault) {
+        try (MailServer mail = MailServer.start().user(SUPPORT);
+             ImapProxy proxy = ImapProxy.start(mail.imapPort(), fault);
+             TestServer server = TestServer.start()) {
+            // Already in the mailbox when the inbox is added: the first sync fetches them as one batch.
+            List<byte[]> waiting = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                waiting.add(("From: Customer " + i + " <customer" + i + "@example.com>\r\nTo: " + SUPPORT
+                        + "\r\nSubject: waiting " + i + "\r\nMessage-ID: <waiting-" + i + "@example.com>\r\n\r\n"
+                        + "Mail number " + i + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            }
+            mail.append(SUPPORT, "INBOX", waiting, null);
+            JsonObject config = mail.inboxConfig(SUPPORT, "Acme Support", "reply.acme.test");
+            config.getJsonObject("imap").put("port", proxy.port());
+            server.admin().post("/api/v1/inboxes", new JsonObject().put("kind", "email").put("name", "Support")
+                    .put("config", config)).expect(201);
+
+            await().atMost(Duration.ofSeconds(30)).until(() -> externalIds(server).size() == 3);
+            assertThat(externalIds(server))
+                    .containsExactlyInAnyOrder("waiting-0@example.com", "waiting-1@example.com", "waiting-2@example.com");
+            assertThat(proxy.faults()).as("the server misbehaved").isPositive();
+            await().atMost(Duration.ofSeconds(10)).until(() -> server.throughline().database().sql()
+                    .one("SELECT value FROM inbox_checkpoints WHERE name = 'imap:INBOX'")
+                    .map(r -> r.getJsonObject("value").getLong("lastUid")).orElse(0L) == 3);
+        }
+    }
+
+    private static List<String> externalIds(TestServer server) {
+        return server.throughline().database().sql().list("SELECT external_id FROM messages WHERE kind = 'in'",
+                row -> row.getString("external_id"));
+    }
+}

@@ -1,0 +1,160 @@
+package io.throughline.testing;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A TCP proxy in front of GreenMail's IMAP port that misbehaves the way some servers do, which GreenMail never
+ * does: it refuses a fetch of several mails' bodies with NO, or leaves one mail out of such a fetch's answer while
+ * the mail still exists. Everything else passes through byte for byte.
+ */
+public final class ImapProxy implements AutoCloseable {
+
+    /** What goes wrong with every {@code UID FETCH <several uids> (UID BODY.PEEK[])}. */
+    public enum Fault { REFUSE_BATCH_FETCH, OMIT_LAST_OF_BATCH }
+
+    private static final Pattern BATCH_FETCH = Pattern.compile("(\\S+) UID FETCH (\\S*[,:]\\S*) \\(UID BODY\\.PEEK\\[]\\)"
+            + "\\r\\n", Pattern.CASE_INSENSITIVE);
+
+    private final ServerSocket listener;
+    private final int targetPort;
+    private final Fault fault;
+    private final AtomicInteger faults = new AtomicInteger();
+    private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+
+    private ImapProxy(int targetPort, Fault fault) throws IOException {
+        this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        this.targetPort = targetPort;
+        this.fault = fault;
+        Thread.ofVirtual().name("imap-proxy").start(this::acceptLoop);
+    }
+
+    public static ImapProxy start(int targetPort, Fault fault) {
+        try {
+            return new ImapProxy(targetPort, fault);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public int port() {
+        return listener.getLocalPort();
+    }
+
+    /** How many fetches it spoiled: a test asserts there were some, so it cannot pass without meeting the fault. */
+    public int faults() {
+        return faults.get();
+    }
+
+    private void acceptLoop() {
+        while (!listener.isClosed()) {
+            try {
+                Socket client = listener.accept();
+                Socket server = new Socket(InetAddress.getLoopbackAddress(), targetPort);
+                sockets.add(client);
+                sockets.add(server);
+                OutputStream toClient = client.getOutputStream();
+                OutputStream toServer = server.getOutputStream();
+                Thread.ofVirtual().start(() -> pipe(server, toClient));
+                Thread.ofVirtual().start(() -> commands(client, toServer, toClient));
+            } catch (IOException e) {
+                return;
+            }
+        }
+    }
+
+    /** Server to client, unchanged. */
+    private void pipe(Socket server, OutputStream toClient) {
+        byte[] buffer = new byte[8192];
+        try (InputStream in = server.getInputStream()) {
+            int n;
+            while ((n = in.read(buffer)) > 0) {
+                synchronized (toClient) {
+                    toClient.write(buffer, 0, n);
+                    toClient.flush();
+                }
+            }
+        } catch (IOException e) {
+            // the connection ended
+        }
+    }
+
+    /** Client to server, line by line (literals pass through as the bytes after their line). */
+    private void commands(Socket client, OutputStream toServer, OutputStream toClient) {
+        try (InputStream in = client.getInputStream()) {
+            ByteArrayOutputStream line = new ByteArrayOutputStream();
+            int b;
+            while ((b = in.read()) >= 0) {
+                line.write(b);
+                if (b != '\n') {
+                    continue;
+                }
+                String text = line.toString(StandardCharsets.ISO_8859_1);
+                line.reset();
+                Matcher batch = BATCH_FETCH.matcher(text);
+                if (batch.matches() && fault == Fault.REFUSE_BATCH_FETCH) {
+                    faults.incrementAndGet();
+                    synchronized (toClient) {
+                        toClient.write((batch.group(1) + " NO [UNAVAILABLE] simulated: cannot read one of these"
+                                + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                        toClient.flush();
+                    }
+                    continue;
+                }
+                if (batch.matches() && fault == Fault.OMIT_LAST_OF_BATCH) {
+                    faults.incrementAndGet();
+                    List<Long> uids = expand(batch.group(2));
+                    uids.removeLast();
+                    text = batch.group(1) + " UID FETCH " + String.join(",", uids.stream().map(String::valueOf)
+                            .toList()) + " (UID BODY.PEEK[])\r\n";
+                }
+                toServer.write(text.getBytes(StandardCharsets.ISO_8859_1));
+                toServer.flush();
+            }
+        } catch (IOException e) {
+            // the connection ended
+        }
+    }
+
+    private static List<Long> expand(String set) {
+        List<Long> uids = new ArrayList<>();
+        for (String part : set.split(",")) {
+            int colon = part.indexOf(':');
+            long from = Long.parseLong(colon < 0 ? part : part.substring(0, colon));
+            long to = colon < 0 ? from : Long.parseLong(part.substring(colon + 1));
+            for (long uid = Math.min(from, to); uid <= Math.max(from, to); uid++) {
+                uids.add(uid);
+            }
+        }
+        return uids;
+    }
+
+    @Override
+    public void close() {
+        try {
+            listener.close();
+        } catch (IOException e) {
+            // closing anyway
+        }
+        for (Socket socket : sockets) {
+            try {
+                socket.close();
+            } catch (IOException e) {
+                // closing anyway
+            }
+        }
+    }
+}
