@@ -161,25 +161,9 @@ class SearchIndexLifecycleIT {
             SearchFixture shop = SearchFixture.create(server, server.admin(), "Shop");
             long id = shop.customerWrites("late-1", "Lena", "My clarinet is broken").getLong("messageId");
             await().atMost(INDEXED).until(() -> shop.allMessageIds("q", "clarinet").contains(id));
-            long workspace = server.throughline().database().sql()
-                    .single("SELECT workspace_id FROM messages WHERE id = $1", id).getLong("workspace_id");
-
-            CountDownLatch holding = new CountDownLatch(1);
             CountDownLatch release = new CountDownLatch(1);
-            Thread slow = Thread.ofVirtual().start(() -> server.throughline().database().tx(tx -> {
-                tx.rows("UPDATE messages SET body = 'My bassoon is broken' WHERE id = $1", id);
-                server.throughline().eventLog().append(tx, workspace, EventType.MESSAGE_UPDATED,
-                        new JsonObject().put("message", new JsonObject().put("id", id)));
-                tx.rows("SELECT 1"); // the append is only sent: a later statement's answer means it has run
-                holding.countDown();
-                try {
-                    release.await(20, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                return null;
-            }));
-            assertThat(holding.await(5, TimeUnit.SECONDS)).isTrue();
+            Thread slow = holdingEdit(server.throughline().database(), server.throughline().eventLog(), id,
+                    "My bassoon is broken", release);
             long later = shop.customerWrites("late-2", "Lena", "And the oboe too").getLong("messageId");
             await().atMost(INDEXED).until(() -> shop.allMessageIds("q", "oboe").contains(later));
             assertThat(shop.allMessageIds("q", "bassoon")).isEmpty();
@@ -204,7 +188,6 @@ class SearchIndexLifecycleIT {
         // Outside the servers under test: this transaction outlives the first one.
         Database outside = new Database(vertx, PgConnectOptions.fromUri(url), 1);
         EventLog outsideLog = new EventLog(() -> { });
-        CountDownLatch holding = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         try {
             long id;
@@ -213,22 +196,7 @@ class SearchIndexLifecycleIT {
                 SearchFixture shop = SearchFixture.create(a, a.admin(), "Shop");
                 id = shop.customerWrites("restart-late-1", "Lena", "My clarinet is broken").getLong("messageId");
                 await().atMost(INDEXED).until(() -> shop.allMessageIds("q", "clarinet").contains(id));
-                long workspace = outside.sql().single("SELECT workspace_id FROM messages WHERE id = $1", id)
-                        .getLong("workspace_id");
-                slow = Thread.ofVirtual().start(() -> outside.tx(tx -> {
-                    tx.rows("UPDATE messages SET body = 'My bassoon is broken' WHERE id = $1", id);
-                    outsideLog.append(tx, workspace, EventType.MESSAGE_UPDATED,
-                            new JsonObject().put("message", new JsonObject().put("id", id)));
-                    tx.rows("SELECT 1"); // the append is only sent: a later statement's answer means it has run
-                    holding.countDown();
-                    try {
-                        release.await(60, TimeUnit.SECONDS);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                    return null;
-                }));
-                assertThat(holding.await(5, TimeUnit.SECONDS)).isTrue();
+                slow = holdingEdit(outside, outsideLog, id, "My bassoon is broken", release);
                 long later = shop.customerWrites("restart-late-2", "Lena", "And the oboe too").getLong("messageId");
                 // Indexed: the feed has passed the held seq.
                 await().atMost(INDEXED).until(() -> shop.allMessageIds("q", "oboe").contains(later));
@@ -249,6 +217,32 @@ class SearchIndexLifecycleIT {
             outside.close();
             vertx.close().await();
         }
+    }
+
+    /**
+     * A transaction that rewrites a message's body and appends its {@code message.updated} event, then holds both
+     * uncommitted until {@code release}; returns once the event's seq is drawn.
+     */
+    private static Thread holdingEdit(Database database, EventLog log, long id, String body, CountDownLatch release)
+            throws InterruptedException {
+        long workspace = database.sql().single("SELECT workspace_id FROM messages WHERE id = $1", id)
+                .getLong("workspace_id");
+        CountDownLatch holding = new CountDownLatch(1);
+        Thread thread = Thread.ofVirtual().start(() -> database.tx(tx -> {
+            tx.rows("UPDATE messages SET body = $2 WHERE id = $1", id, body);
+            log.append(tx, workspace, EventType.MESSAGE_UPDATED,
+                    new JsonObject().put("message", new JsonObject().put("id", id)));
+            tx.rows("SELECT 1"); // the append is only sent: a later statement's answer means it has run
+            holding.countDown();
+            try {
+                release.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return null;
+        }));
+        assertThat(holding.await(5, TimeUnit.SECONDS)).isTrue();
+        return thread;
     }
 
     private static JsonObject search(TestServer server) {
