@@ -7,6 +7,7 @@ import io.throughline.testing.ImapProxy;
 import io.throughline.testing.MailServer;
 import io.throughline.testing.TestServer;
 import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,8 +15,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * What an IMAP server does wrong must not lose mail or stop the mailbox: a refused batch fetch, and an answer that
- * leaves out a mail that still exists (a proxy in front of GreenMail plays that server).
+ * What an IMAP server does wrong must not lose mail or stop the mailbox: a refused batch fetch, an answer that
+ * leaves out a mail that still exists, a mail it never hands over (a proxy in front of GreenMail plays that server).
  */
 class ImapFaultsIT {
 
@@ -31,22 +32,37 @@ class ImapFaultsIT {
         receiveThrough(ImapProxy.Fault.OMIT_LAST_OF_BATCH);
     }
 
+    /** One mail the server never hands over is recorded as unreadable after a few tries; the others come in. */
+    @Test
+    void aMailTheServerNeverHandsOverIsRecordedAsUnreadableAndTheFolderGoesOn() {
+        try (MailServer mail = MailServer.start().user(SUPPORT);
+             ImapProxy proxy = ImapProxy.start(mail.imapPort(), ImapProxy.Fault.REFUSE_MAIL_2);
+             TestServer server = TestServer.start()) {
+            mail.append(SUPPORT, "INBOX", waiting(), null);
+            createInbox(server, mail, proxy);
+
+            await().atMost(Duration.ofSeconds(30)).until(() -> externalIds(server).size() == 3);
+            assertThat(externalIds(server)).contains("waiting-0@example.com", "waiting-2@example.com");
+            Row unreadable = server.throughline().database().sql().single("SELECT external_id, subject, body, flags"
+                    + " FROM messages WHERE external_id LIKE 'imap-unreadable:%'");
+            assertThat(unreadable.getString("external_id")).startsWith("imap-unreadable:INBOX:").endsWith(":2");
+            assertThat(unreadable.getString("subject")).as("from the envelope").isEqualTo("waiting 1");
+            assertThat(unreadable.getString("body")).contains("folder INBOX, UID 2").contains("simulated");
+            assertThat(unreadable.getArrayOfStrings("flags")).contains("unparsed");
+            assertThat(proxy.faults()).as("asked for alone more than once first").isGreaterThan(2);
+
+            // The folder goes on: new mail still comes in.
+            mail.append(SUPPORT, "INBOX", List.of(mail(3)), null);
+            await().atMost(Duration.ofSeconds(30)).until(() -> externalIds(server).contains("waiting-3@example.com"));
+        }
+    }
+
     private static void receiveThrough(ImapProxy.Fault fault) {
         try (MailServer mail = MailServer.start().user(SUPPORT);
              ImapProxy proxy = ImapProxy.start(mail.imapPort(), fault);
              TestServer server = TestServer.start()) {
-            // Already in the mailbox when the inbox is added: the first sync fetches them as one batch.
-            List<byte[]> waiting = new ArrayList<>();
-            for (int i = 0; i < 3; i++) {
-                waiting.add(("From: Customer " + i + " <customer" + i + "@example.com>\r\nTo: " + SUPPORT
-                        + "\r\nSubject: waiting " + i + "\r\nMessage-ID: <waiting-" + i + "@example.com>\r\n\r\n"
-                        + "Mail number " + i + "\r\n").getBytes(StandardCharsets.US_ASCII));
-            }
-            mail.append(SUPPORT, "INBOX", waiting, null);
-            JsonObject config = mail.inboxConfig(SUPPORT, "Acme Support", "reply.acme.test");
-            config.getJsonObject("imap").put("port", proxy.port());
-            server.admin().post("/api/v1/inboxes", new JsonObject().put("kind", "email").put("name", "Support")
-                    .put("config", config)).expect(201);
+            mail.append(SUPPORT, "INBOX", waiting(), null);
+            createInbox(server, mail, proxy);
 
             await().atMost(Duration.ofSeconds(30)).until(() -> externalIds(server).size() == 3);
             assertThat(externalIds(server))
@@ -56,6 +72,28 @@ class ImapFaultsIT {
                     .one("SELECT value FROM inbox_checkpoints WHERE name = 'imap:INBOX'")
                     .map(r -> r.getJsonObject("value").getLong("lastUid")).orElse(0L) == 3);
         }
+    }
+
+    /** Three mails already in the mailbox when the inbox is added: the first sync fetches them as one batch. */
+    private static List<byte[]> waiting() {
+        List<byte[]> mails = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            mails.add(mail(i));
+        }
+        return mails;
+    }
+
+    private static byte[] mail(int i) {
+        return ("From: Customer " + i + " <customer" + i + "@example.com>\r\nTo: " + SUPPORT + "\r\nSubject: waiting "
+                + i + "\r\nMessage-ID: <waiting-" + i + "@example.com>\r\n\r\nMail number " + i + "\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static void createInbox(TestServer server, MailServer mail, ImapProxy proxy) {
+        JsonObject config = mail.inboxConfig(SUPPORT, "Acme Support", "reply.acme.test");
+        config.getJsonObject("imap").put("port", proxy.port());
+        server.admin().post("/api/v1/inboxes", new JsonObject().put("kind", "email").put("name", "Support")
+                .put("config", config)).expect(201);
     }
 
     private static List<String> externalIds(TestServer server) {

@@ -18,14 +18,24 @@ import java.util.regex.Pattern;
 
 /**
  * A TCP proxy in front of GreenMail's IMAP port that misbehaves the way some servers do, which GreenMail never
- * does: it refuses a fetch of several mails' bodies with NO, or leaves one mail out of such a fetch's answer while
- * the mail still exists. Everything else passes through byte for byte.
+ * does: it refuses a fetch of several mails' bodies with NO, leaves one mail out of such a fetch's answer while
+ * the mail still exists, or refuses every fetch of one mail's body (a mail the server cannot read). Everything else
+ * passes through byte for byte.
  */
 public final class ImapProxy implements AutoCloseable {
 
-    /** What goes wrong with every {@code UID FETCH <several uids> (UID BODY.PEEK[])}. */
-    public enum Fault { REFUSE_BATCH_FETCH, OMIT_LAST_OF_BATCH }
+    /** What goes wrong. */
+    public enum Fault {
+        /** Every {@code UID FETCH <several uids> (UID BODY.PEEK[])} is answered NO. */
+        REFUSE_BATCH_FETCH,
+        /** Every such fetch is answered without its last mail. */
+        OMIT_LAST_OF_BATCH,
+        /** Every fetch of the body of mail 2 (by UID or by number: the same in a fresh mailbox) is answered NO. */
+        REFUSE_MAIL_2
+    }
 
+    private static final Pattern BODY_FETCH = Pattern.compile("(\\S+) (?:UID )?FETCH ([0-9,:]+) \\(.*BODY.*\\)\\r\\n",
+            Pattern.CASE_INSENSITIVE);
     private static final Pattern BATCH_FETCH = Pattern.compile("(\\S+) UID FETCH (\\S*[,:]\\S*) \\(UID BODY\\.PEEK\\[]\\)"
             + "\\r\\n", Pattern.CASE_INSENSITIVE);
 
@@ -105,11 +115,13 @@ public final class ImapProxy implements AutoCloseable {
                 String text = line.toString(StandardCharsets.ISO_8859_1);
                 line.reset();
                 Matcher batch = BATCH_FETCH.matcher(text);
-                if (batch.matches() && fault == Fault.REFUSE_BATCH_FETCH) {
+                Matcher body = BODY_FETCH.matcher(text);
+                if ((batch.matches() && fault == Fault.REFUSE_BATCH_FETCH)
+                        || (body.matches() && fault == Fault.REFUSE_MAIL_2 && expand(body.group(2)).contains(2L))) {
                     faults.incrementAndGet();
                     synchronized (toClient) {
-                        toClient.write((batch.group(1) + " NO [UNAVAILABLE] simulated: cannot read one of these"
-                                + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                        toClient.write((text.substring(0, text.indexOf(' ')) + " NO [UNAVAILABLE] simulated:"
+                                + " cannot read this mail\r\n").getBytes(StandardCharsets.US_ASCII));
                         toClient.flush();
                     }
                     continue;

@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
 final class FolderCommits {
 
     private static final Logger log = LoggerFactory.getLogger(FolderCommits.class);
-    private static final int POISON_ATTEMPTS = 3;
+    static final int POISON_ATTEMPTS = 3;
     /** Commits in flight at once per folder: PostgreSQL groups their fsyncs, so a batch commits several times faster. */
     private static final int LANES = 4;
 
@@ -114,12 +114,27 @@ final class FolderCommits {
         }
     }
 
-    /** A large mail, streamed to a file in 1 MB FETCH slices rather than held in memory. */
+    /** The server answered a body fetch without the mail's content, though the mail still exists. */
+    static final class NoContent extends MessagingException {
+        NoContent(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * A large mail, streamed to a file in 1 MB FETCH slices rather than held in memory.
+     *
+     * @throws NoContent when the server answered without the mail's content
+     */
     void importLarge(Message message, long uid) throws MessagingException, IOException {
         Path raw = Files.createTempFile("throughline-mail-", ".eml");
         try {
             try (OutputStream out = Files.newOutputStream(raw)) {
                 message.writeTo(out);
+            }
+            if (Files.size(raw) == 0) {
+                // Jakarta Mail reads a NO to a body fetch as an empty body: that is no mail to import.
+                throw new NoContent("the server returned no content for this mail");
             }
             int failures = failuresByUid.getOrDefault(uid, 0);
             try {

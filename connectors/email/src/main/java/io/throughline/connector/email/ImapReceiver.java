@@ -2,6 +2,7 @@ package io.throughline.connector.email;
 
 import io.throughline.connector.CheckpointStore;
 import io.vertx.core.json.JsonObject;
+import jakarta.mail.Address;
 import jakarta.mail.FetchProfile;
 import jakarta.mail.Folder;
 import jakarta.mail.Message;
@@ -10,6 +11,7 @@ import jakarta.mail.Store;
 import jakarta.mail.UIDFolder;
 import jakarta.mail.event.MessageCountAdapter;
 import jakarta.mail.event.MessageCountEvent;
+import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.search.ComparisonTerm;
 import jakarta.mail.search.ReceivedDateTerm;
 import java.io.IOException;
@@ -21,6 +23,7 @@ import java.util.Comparator;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -58,6 +61,9 @@ final class ImapReceiver {
     private final MailLogin login;
     private final String folderName;
     private final FolderCommits commits;
+    private final MailImporter importer;
+    /** Refusals of a mail fetched alone, by UID (see {@link #importAlone}). */
+    private final Map<Long, Integer> refusals = new ConcurrentHashMap<>();
     private final CheckpointStore checkpoints;
     private final ScheduledExecutorService timers;
     private final Duration backfill;
@@ -77,6 +83,7 @@ final class ImapReceiver {
         this.login = login;
         this.folderName = folderName;
         this.commits = new FolderCommits(inboxId, folderName, importer);
+        this.importer = importer;
         this.checkpoints = checkpoints;
         this.timers = timers;
         this.backfill = backfill;
@@ -253,9 +260,9 @@ final class ImapReceiver {
             List<Message> batch = batch(pending, next);
             next += batch.size();
             if (batch.size() == 1 && !small(batch.getFirst())) {
-                commits.importLarge(batch.getFirst(), uid(current, batch.getFirst()));
+                importAlone(current, batch.getFirst(), validity);
             } else {
-                importSmall(current, batch);
+                importSmall(current, batch, validity);
             }
             save(validity, uid(current, batch.getLast()));
             moveProcessed(batch);
@@ -268,20 +275,21 @@ final class ImapReceiver {
      * from the answer is taken as expunged only when the server confirms it is gone; otherwise it is fetched alone,
      * so a partial answer never moves the checkpoint past it.
      */
-    private void importSmall(IMAPFolder current, List<Message> batch) throws MessagingException, IOException {
+    private void importSmall(IMAPFolder current, List<Message> batch, long validity)
+            throws MessagingException, IOException {
         List<Long> uids = batch.stream().map(m -> uid(current, m)).toList();
         Map<Long, byte[]> bodies;
         try {
             bodies = RawFetch.bodies(current, uids);
         } catch (MessagingException e) {
-            if (!(e.getCause() instanceof CommandFailedException || e.getCause() instanceof BadCommandException)) {
+            if (!refusedByServer(e)) {
                 throw e;
             }
             log.warn("imap server refused a batch fetch inbox={} folder={} uids={}..{} ({} mails): {}; fetching"
                     + " them one by one", inboxId, folderName, uids.getFirst(), uids.getLast(), uids.size(),
                     MailParser.describe(e));
             for (Message message : batch) {
-                commits.importLarge(message, uid(current, message));
+                importAlone(current, message, validity);
             }
             return;
         }
@@ -300,8 +308,71 @@ final class ImapReceiver {
             } else {
                 log.warn("imap batch fetch left out a mail that still exists inbox={} folder={} uid={}; fetching it"
                         + " alone", inboxId, folderName, uid);
-                commits.importLarge(again, uid);
+                importAlone(current, again, validity);
             }
+        }
+    }
+
+    /**
+     * One mail, fetched on its own. One the server refuses (NO or BAD, not a dropped connection) fails this sync, to
+     * be tried again after the backoff; after a few refusals it is recorded as unreadable, with what the server
+     * still says about it, so it cannot hold up the folder for good.
+     */
+    private void importAlone(IMAPFolder current, Message message, long validity)
+            throws MessagingException, IOException {
+        long uid = uid(current, message);
+        try {
+            if (small(message)) {
+                Map<Long, byte[]> body = RawFetch.bodies(current, List.of(uid));
+                if (!body.containsKey(uid)) {
+                    throw new FolderCommits.NoContent("the server answered without this mail");
+                }
+                commits.importBatch(List.of(uid), body);
+            } else {
+                commits.importLarge(message, uid);
+            }
+            refusals.remove(uid);
+        } catch (MessagingException e) {
+            if (!refusedByServer(e)) {
+                throw e;
+            }
+            int attempts = refusals.merge(uid, 1, Integer::sum);
+            if (attempts < FolderCommits.POISON_ATTEMPTS) {
+                log.warn("imap server refused a mail inbox={} folder={} uid={} attempt={}: {}", inboxId, folderName,
+                        uid, attempts, MailParser.describe(e));
+                throw e;
+            }
+            log.error("imap server refused a mail {} times; recording it as unreadable inbox={} folder={} uid={}:"
+                    + " {}", attempts, inboxId, folderName, uid, MailParser.describe(e));
+            importer.unreadable(folderName, validity, uid, envelopeFrom(message), envelopeSubject(message),
+                    MailParser.describe(e));
+            refusals.remove(uid);
+        }
+    }
+
+    /** A NO or BAD answer, or one without the mail: the server will not do it, unlike a dropped connection. */
+    private static boolean refusedByServer(MessagingException e) {
+        return e instanceof FolderCommits.NoContent || e.getCause() instanceof CommandFailedException
+                || e.getCause() instanceof BadCommandException;
+    }
+
+    /** The sender the server's envelope names, when it still answers that much. */
+    private static MailAddress envelopeFrom(Message message) {
+        try {
+            Address[] from = message.getFrom();
+            return from != null && from.length > 0 && from[0] instanceof InternetAddress address
+                    && address.getAddress() != null ? new MailAddress(address.getAddress(), address.getPersonal())
+                    : null;
+        } catch (MessagingException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static String envelopeSubject(Message message) {
+        try {
+            return message.getSubject();
+        } catch (MessagingException | RuntimeException e) {
+            return null;
         }
     }
 

@@ -227,6 +227,27 @@ final class MailImporter {
         return accept(unparsedMessage(raw, reason));
     }
 
+    /**
+     * A mail the server would not hand over, even asked for alone and several times: stored as a message that says
+     * so, with what the server still told about it, so agents learn of it and the folder goes on. Its sender is
+     * only claimed (nothing was verified) and its external id names the folder and UID, so the real mail, should
+     * it be read later (a re-import after a UIDVALIDITY change), is not taken for a duplicate of it.
+     */
+    Outcome unreadable(String folder, long uidValidity, long uid, MailAddress from, String subject, String reason) {
+        Sender sender = from != null && usable(from.address())
+                ? Sender.of(from.name(), Identity.claimed(IdentityKind.EMAIL, from.address()))
+                : Sender.of(null, Identity.claimed(IdentityKind.EXTERNAL_ID, "email-unreadable:" + folder + ":" + uid));
+        return accept(InboundMessage.builder("imap-unreadable:" + folder + ":" + uidValidity + ":" + uid, sender)
+                .subject(subject)
+                .text("The mail server would not give this mail to Throughline (" + reason + "). It is still in"
+                        + " the mailbox, folder " + folder + ", UID " + uid + ": open it there with a mail client.")
+                .flag(InboundFlag.UNPARSED)
+                .metadata(new JsonObject().put("email", new JsonObject()
+                        .put("problems", new JsonArray().add("the server refused to return the mail: " + reason))
+                        .put("folder", folder).put("uid", uid)))
+                .build());
+    }
+
     private InboundMessage unparsedMessage(RawMail raw, String reason) throws IOException {
         String sha = sha256(raw);
         return InboundMessage.builder("sha256:" + sha, Sender.of(null,
