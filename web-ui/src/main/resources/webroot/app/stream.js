@@ -79,7 +79,8 @@ export class RealtimeStream {
       }
       return;
     }
-    if (frame.seq != null) {
+    // A late event committed after the server's feed had passed its seq: apply it, and keep resuming from lastSeq.
+    if (frame.seq != null && !frame.late) {
       if (this.lastSeq !== null && frame.seq <= this.lastSeq) return; // replayed after a resume
       this.lastSeq = frame.seq;
     }

@@ -148,6 +148,20 @@ final class StreamRoutes {
             }
         }
 
+        /**
+         * Events committed after the feed passed their seqs: sent as they come, marked {@code late}, and not counted
+         * in the resume position (the client keeps resuming from {@code lastSent}).
+         */
+        @Override
+        public void onLateEvents(List<Event> events) {
+            for (Event event : events) {
+                if (closed || pending.get() >= config.maxPendingEvents()) {
+                    return;
+                }
+                send(event.toJson().put("late", true));
+            }
+        }
+
         /** Typing and other transient signals: {@code {type, data}} without a seq, never replayed. */
         @Override
         public void onTransient(String type, JsonObject data) {

@@ -20,6 +20,8 @@ abstract class VisitorStream {
     private final WidgetHub hub;
     private final Object lock = new Object();
     private final List<Event> buffer = new ArrayList<>();
+    /** Late events routed here before the stream went live. */
+    private final List<Event> lateBuffer = new ArrayList<>();
     private boolean live;
     private long lastSeq;
     private volatile boolean closed;
@@ -71,6 +73,30 @@ abstract class VisitorStream {
         }
     }
 
+    /**
+     * An event committed after the feed passed its seq (see {@code EventFeed}): delivered although its seq is below
+     * this stream's, marked {@code late}, without moving the resume position. The frame keeps messages by id.
+     */
+    final void offerLate(Event event) {
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            if (!live) {
+                lateBuffer.add(event);
+                return;
+            }
+            deliverLate(event);
+        }
+    }
+
+    private void deliverLate(Event event) {
+        JsonObject frame = hub.project(event, this);
+        if (frame != null) {
+            write(frame.put("late", true));
+        }
+    }
+
     /** A transient frame (typing): only to a live stream, never buffered. */
     final void signal(JsonObject frame) {
         synchronized (lock) {
@@ -89,6 +115,8 @@ abstract class VisitorStream {
             history.forEach(this::deliver);
             buffer.forEach(this::deliver);
             buffer.clear();
+            lateBuffer.forEach(this::deliverLate);
+            lateBuffer.clear();
             lastSeq = Math.max(lastSeq, target);
             live = true;
         }
@@ -107,6 +135,7 @@ abstract class VisitorStream {
 
     private void resetLocked(long seq) {
         buffer.clear();
+        lateBuffer.clear();
         lastSeq = Math.max(lastSeq, seq);
         live = true;
         write(new JsonObject().put("type", "reset").put("seq", lastSeq));

@@ -102,6 +102,20 @@ final class WidgetHub implements EventListener {
         routed = routing;
     }
 
+    /** Messages committed after the feed passed their seqs: to their visitors at once, marked late. */
+    @Override
+    public void onLateEvents(List<Event> events) {
+        for (Event event : events) {
+            if (EventType.MESSAGE_CREATED.equals(event.type()) || EventType.MESSAGE_UPDATED.equals(event.type())) {
+                JsonObject data = event.data();
+                for (VisitorStream stream : targets(data.getLong("conversationId"),
+                        party(data.getJsonObject("message", new JsonObject())))) {
+                    stream.offerLate(event);
+                }
+            }
+        }
+    }
+
     @Override
     public void onTransient(String type, JsonObject data) {
         if (!EventType.AGENT_TYPING.equals(type)) {

@@ -127,6 +127,24 @@ class WebUiLogicIT {
         assertThat(result).isEqualTo(List.of(true, false, false, false, true, false));
     }
 
+    /** Replays after a resume are dropped; a late event (below the last seq) is applied and resumes nothing. */
+    @Test
+    void theStreamAppliesLateEventsWithoutMovingItsResumePoint() {
+        Object result = run("/app/stream.js", """
+                (m) => {
+                  const applied = [];
+                  const stream = new m.RealtimeStream((f) => applied.push(f.type + '@' + f.seq), () => {});
+                  stream.receive(JSON.stringify({ type: 'ready', data: { since: 10 } }));
+                  stream.receive(JSON.stringify({ seq: 12, type: 'message.created', data: {} }));
+                  stream.receive(JSON.stringify({ seq: 11, type: 'message.updated', data: {}, late: true }));
+                  stream.receive(JSON.stringify({ seq: 12, type: 'message.created', data: {} }));
+                  stream.receive(JSON.stringify({ seq: 9, type: 'message.created', data: {} }));
+                  stream.stop();
+                  return [...applied, 'resume@' + stream.lastSeq];
+                }""");
+        assertThat(result).isEqualTo(List.of("message.created@12", "message.updated@11", "resume@12"));
+    }
+
     @Test
     void everyLanguageHasEveryKey() {
         Object missing = run("/app/i18n/en.js", """

@@ -1,0 +1,92 @@
+package io.throughline.widget;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.throughline.realtime.EventType;
+import io.throughline.store.Database;
+import io.throughline.testing.ApiClient;
+import io.throughline.testing.StreamClient;
+import io.throughline.testing.TestServer;
+import io.throughline.testing.VisitorClient;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * An event whose transaction held its seq past {@code realtime.gapTimeout} (the feed moved on without it) still
+ * reaches the open agent stream and the visitor's chat when it commits: marked late, without moving the point
+ * either resumes from.
+ */
+class LateEventsIT {
+
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    @Test
+    void aLateEditReachesTheAgentStreamAndTheVisitorsChat() throws Exception {
+        try (TestServer server = TestServer.start(Map.of("realtime.gapTimeout", "300ms", "realtime.heartbeat", "1s"))) {
+            ApiClient admin = server.admin();
+            String siteKey = Widgets.create(admin, Widgets.SHOP).getString("siteKey");
+            VisitorClient visitor = new VisitorClient(server.url(), siteKey, Widgets.SHOP).start();
+            try (StreamClient agent = StreamClient.connect(admin, null);
+                 VisitorClient.Socket chat = visitor.connect(visitor.seq())) {
+                chat.next("ready", WAIT);
+                chat.message("My clarinet is broken");
+                long messageId = chat.next("ack", WAIT).getLong("messageId");
+                long conversation = Widgets.conversationOf(server, messageId);
+                JsonObject message = admin.get("/api/v1/conversations/" + conversation + "/messages").expect(200)
+                        .json().getJsonArray("messages").getJsonObject(0);
+
+                CountDownLatch release = new CountDownLatch(1);
+                Thread edit = holdingEdit(server, conversation, message.copy().put("body", "My bassoon is broken"),
+                        release);
+                // A reply committed meanwhile: the feed passes the held seq to deliver it.
+                long replyId = admin.post("/api/v1/conversations/" + conversation + "/messages",
+                        new JsonObject().put("body", "We will fix it.")).expect(201).json().getLong("id");
+                long passed = agent.next(f -> "message.created".equals(f.getString("type")) && f.getJsonObject("data")
+                        .getJsonObject("message").getLong("id") == replyId, WAIT).getLong("seq");
+                chat.next(f -> "message".equals(f.getString("type"))
+                        && f.getJsonObject("message").getLong("id") == replyId, WAIT);
+
+                release.countDown();
+                edit.join();
+                JsonObject late = agent.next(f -> "message.updated".equals(f.getString("type"))
+                        && f.getJsonObject("data").getJsonObject("message").getLong("id") == messageId, WAIT);
+                assertThat(late.getBoolean("late")).isTrue();
+                assertThat(late.getLong("seq")).isLessThan(passed);
+                JsonObject shown = chat.next(f -> "message.updated".equals(f.getString("type"))
+                        && f.getJsonObject("message").getLong("id") == messageId, WAIT);
+                assertThat(shown.getBoolean("late")).isTrue();
+                assertThat(shown.getJsonObject("message").getString("body")).isEqualTo("My bassoon is broken");
+                assertThat(agent.next(f -> "heartbeat".equals(f.getString("type")), WAIT).getJsonObject("data")
+                        .getLong("seq")).as("the resume point stays").isGreaterThanOrEqualTo(passed);
+            }
+        }
+    }
+
+    /** The edit an agent would make, with its event, held uncommitted until {@code release}. */
+    private static Thread holdingEdit(TestServer server, long conversation, JsonObject edited, CountDownLatch release)
+            throws InterruptedException {
+        Database database = server.throughline().database();
+        long workspace = database.sql().single("SELECT workspace_id FROM conversations WHERE id = $1", conversation)
+                .getLong("workspace_id");
+        CountDownLatch holding = new CountDownLatch(1);
+        Thread thread = Thread.ofVirtual().start(() -> database.tx(tx -> {
+            tx.rows("UPDATE messages SET body = $2 WHERE id = $1", edited.getLong("id"), edited.getString("body"));
+            server.throughline().eventLog().append(tx, workspace, EventType.MESSAGE_UPDATED, new JsonObject()
+                    .put("conversationId", conversation).put("message", edited).put("change", "edited"));
+            tx.rows("SELECT 1"); // the append is only sent: a later statement's answer means it has run
+            holding.countDown();
+            try {
+                release.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return null;
+        }));
+        assertThat(holding.await(5, TimeUnit.SECONDS)).isTrue();
+        return thread;
+    }
+}
