@@ -6,8 +6,11 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /** SQL for messages. */
 public final class MessageRepository {
@@ -20,6 +23,21 @@ public final class MessageRepository {
         return sql.one("SELECT id, conversation_id, author_contact_id FROM messages WHERE inbox_id = $1"
                 + " AND external_id = $2", inboxId, externalId)
                 .map(r -> new Located(r.getLong("id"), r.getLong("conversation_id"), r.getLong("author_contact_id")));
+    }
+
+    /** Which of these external ids an inbox holds, as a message it received or one it sent (a delivery). */
+    public Set<String> storedExternalIds(Sql sql, long inboxId, Collection<String> externalIds) {
+        Set<String> out = new HashSet<>();
+        if (externalIds.isEmpty()) {
+            return out;
+        }
+        String[] ids = externalIds.toArray(new String[0]);
+        out.addAll(sql.list("""
+                SELECT external_id FROM messages WHERE inbox_id = $1 AND external_id = ANY($2)
+                UNION
+                SELECT external_id FROM deliveries WHERE inbox_id = $1 AND external_id = ANY($2)""",
+                r -> r.getString("external_id"), inboxId, ids));
+        return out;
     }
 
     /**

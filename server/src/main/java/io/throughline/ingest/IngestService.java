@@ -34,11 +34,13 @@ import io.vertx.core.json.JsonObject;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -112,6 +114,18 @@ public final class IngestService {
             @Override
             public void report(DeliveryReport report) {
                 IngestService.this.report(inbox, report);
+            }
+
+            @Override
+            public Set<String> stored(Collection<String> externalIds) {
+                try {
+                    return messages.storedExternalIds(database.sql(), inbox.id(), externalIds);
+                } catch (RuntimeException e) {
+                    if (Database.isTransient(e)) {
+                        throw new StorageUnavailable("the database is unavailable: " + e.getMessage(), e);
+                    }
+                    throw e;
+                }
             }
         };
     }

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
 import io.throughline.testing.ApiClient;
+import io.throughline.testing.ImapProxy;
 import io.throughline.testing.MailServer;
 import io.throughline.testing.TestPostgres;
 import io.throughline.testing.TestServer;
@@ -23,7 +24,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Receiving survives what mailboxes and servers do: a restart in the middle of a backlog loses and duplicates
- * nothing, a changed UIDVALIDITY is read again without duplicates, and only one node polls a mailbox at a time,
+ * nothing, a changed UIDVALIDITY is read again without duplicates or downloading stored mail again, and only one node polls a mailbox at a time,
  * with another taking over when it stops.
  */
 class EmailReceiveIT {
@@ -63,28 +64,48 @@ class EmailReceiveIT {
     }
 
     @Test
-    void aChangedUidValidityIsReadAgainWithoutDuplicates() {
-        try (MailServer mail = MailServer.start().user(SUPPORT); TestServer server = TestServer.start()) {
+    void aChangedUidValidityIsReadAgainWithoutDuplicatesOrDownloadingStoredMail() {
+        try (MailServer mail = MailServer.start().user(SUPPORT);
+             ImapProxy proxy = ImapProxy.start(mail.imapPort(), ImapProxy.Fault.NONE)) {
+            String database = TestPostgres.newDatabase();
+            Path data = TestServer.tempDir();
+            long validity;
             mail.append(SUPPORT, "Support", mail(0, "before"), null);
-            createInbox(server.admin(), mail, "Support");
-            mail.append(SUPPORT, "Support", mail(1, "before"), null);
-            mail.append(SUPPORT, "Support", mail(2, "before"), null);
-            await().atMost(Duration.ofSeconds(20)).until(() -> inboundCount(server) == 3);
-            long validity = checkpoint(server, "imap:Support").getLong("uidValidity");
+            try (TestServer server = TestServer.startOn(database, data, Map.of())) {
+                JsonObject config = inboxConfig(mail, "Support");
+                config.getJsonObject("imap").put("port", proxy.port());
+                server.admin().post("/api/v1/inboxes", new JsonObject().put("kind", "email").put("name", "Support")
+                        .put("config", config)).expect(201);
+                mail.append(SUPPORT, "Support", mail(1, "before"), null);
+                mail.append(SUPPORT, "Support", mail(2, "before"), null);
+                await().atMost(Duration.ofSeconds(20)).until(() -> inboundCount(server) == 3);
+                validity = checkpoint(server, "imap:Support").getLong("uidValidity");
+                assertThat(proxy.bodiesFetched()).as("the proxy sees the downloads").isNotEmpty();
+            }
+            proxy.forgetFetches();
 
-            // The admin recreates the folder: new mail first, so its UIDs (1, 2) are below the old checkpoint (3)
-            // and only a UIDVALIDITY check finds them; then the three old mails come back.
+            // While the server is down, the admin recreates the folder: new mail first, so its UIDs (1, 2) are
+            // below the old checkpoint (3) and only a UIDVALIDITY check finds them; then the three old mails come
+            // back (UIDs 3 to 5).
             mail.deleteFolder(SUPPORT, "Support");
             mail.append(SUPPORT, "Support", mail(3, "after"), null);
             mail.append(SUPPORT, "Support", mail(4, "after"), null);
             for (int i = 0; i < 3; i++) {
                 mail.append(SUPPORT, "Support", mail(i, "before"), null);
             }
-            await().atMost(Duration.ofSeconds(30)).until(() -> checkpoint(server, "imap:Support")
-                    .getLong("uidValidity") != validity && inboundCount(server) == 5);
-            await().atMost(Duration.ofSeconds(30)).until(() -> checkpoint(server, "imap:Support")
-                    .getLong("lastUid") == 5);
-            assertThat(inboundCount(server)).isEqualTo(5);
+            try (TestServer server = TestServer.startOn(database, data, Map.of())) {
+                await().atMost(Duration.ofSeconds(30)).until(() -> checkpoint(server, "imap:Support")
+                        .getLong("uidValidity") != validity && checkpoint(server, "imap:Support")
+                        .getLong("lastUid") == 5);
+                assertThat(inboundCount(server)).isEqualTo(5);
+                assertThat(proxy.bodiesFetched()).as("only the new mails were downloaded, the stored ones"
+                        + " recognised by their Message-ID").containsExactlyInAnyOrder(1L, 2L);
+
+                // Mail after that comes in as usual, above the new checkpoint.
+                mail.append(SUPPORT, "Support", mail(5, "after"), null);
+                await().atMost(Duration.ofSeconds(30)).until(() -> inboundCount(server) == 6);
+                assertThat(proxy.bodiesFetched()).containsExactlyInAnyOrder(1L, 2L, 6L);
+            }
         }
     }
 
@@ -223,10 +244,14 @@ class EmailReceiveIT {
     }
 
     private static void createInbox(ApiClient admin, MailServer mail, String folder) {
+        admin.post("/api/v1/inboxes", new JsonObject().put("kind", "email").put("name", "Support")
+                .put("config", inboxConfig(mail, folder))).expect(201);
+    }
+
+    private static JsonObject inboxConfig(MailServer mail, String folder) {
         JsonObject config = mail.inboxConfig(SUPPORT, "Acme Support", "reply.acme.test");
         config.getJsonObject("imap").put("folders", new JsonArray().add(folder));
-        admin.post("/api/v1/inboxes", new JsonObject().put("kind", "email").put("name", "Support")
-                .put("config", config)).expect(201);
+        return config;
     }
 
     private static long inboundCount(TestServer server) {

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What an IMAP server does wrong must not lose mail or stop the mailbox: a refused batch fetch, an answer that
- * leaves out a mail that still exists, a mail it never hands over (a proxy in front of GreenMail plays that server).
+ * leaves out a mail that still exists, a mail it never hands over, or only the start of (a proxy in front of
+ * GreenMail plays that server).
  */
 class ImapFaultsIT {
 
@@ -54,6 +55,32 @@ class ImapFaultsIT {
             // The folder goes on: new mail still comes in.
             mail.append(SUPPORT, "INBOX", List.of(mail(3)), null);
             await().atMost(Duration.ofSeconds(30)).until(() -> externalIds(server).contains("waiting-3@example.com"));
+        }
+    }
+
+    /**
+     * A large mail (fetched in 1 MB slices) whose later slices the server refuses is recorded as unreadable, never
+     * imported cut short (Jakarta Mail's own streaming takes such a NO for the end of the mail).
+     */
+    @Test
+    void aLargeMailCutShortByTheServerIsRecordedAsUnreadableNotImportedTruncated() {
+        try (MailServer mail = MailServer.start().user(SUPPORT);
+             ImapProxy proxy = ImapProxy.start(mail.imapPort(), ImapProxy.Fault.REFUSE_LATER_SLICES);
+             TestServer server = TestServer.start()) {
+            String text = "a long letter\r\n".repeat(3 * 1024 * 1024 / 15);
+            byte[] large = ("From: Customer 7 <customer7@example.com>\r\nTo: " + SUPPORT + "\r\nSubject: the long one\r\n"
+                    + "Message-ID: <long-7@example.com>\r\n\r\n" + text + "\r\n").getBytes(StandardCharsets.US_ASCII);
+            mail.append(SUPPORT, "INBOX", List.of(large, mail(0)), null);
+            createInbox(server, mail, proxy);
+
+            await().atMost(Duration.ofSeconds(60)).until(() -> externalIds(server).size() == 2);
+            assertThat(externalIds(server)).contains("waiting-0@example.com").doesNotContain("long-7@example.com");
+            Row unreadable = server.throughline().database().sql().single("SELECT external_id, subject, body, flags"
+                    + " FROM messages WHERE external_id LIKE 'imap-unreadable:%'");
+            assertThat(unreadable.getString("external_id")).endsWith(":1");
+            assertThat(unreadable.getString("subject")).isEqualTo("the long one");
+            assertThat(unreadable.getString("body")).contains("simulated");
+            assertThat(proxy.faults()).as("a later slice was refused more than once").isGreaterThan(2);
         }
     }
 

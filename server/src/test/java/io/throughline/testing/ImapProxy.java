@@ -11,6 +11,8 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
@@ -19,23 +21,33 @@ import java.util.regex.Pattern;
 /**
  * A TCP proxy in front of GreenMail's IMAP port that misbehaves the way some servers do, which GreenMail never
  * does: it refuses a fetch of several mails' bodies with NO, leaves one mail out of such a fetch's answer while
- * the mail still exists, or refuses every fetch of one mail's body (a mail the server cannot read). Everything else
- * passes through byte for byte.
+ * the mail still exists, refuses every fetch of one mail's body (a mail the server cannot read), or every slice of
+ * a large mail after the first. Everything else
+ * passes through byte for byte. It also records the UIDs whose whole body the client asked for.
  */
 public final class ImapProxy implements AutoCloseable {
 
     /** What goes wrong. */
     public enum Fault {
+        /** Nothing goes wrong: the proxy only records which mails' whole bodies were fetched. */
+        NONE,
         /** Every {@code UID FETCH <several uids> (UID BODY.PEEK[])} is answered NO. */
         REFUSE_BATCH_FETCH,
         /** Every such fetch is answered without its last mail. */
         OMIT_LAST_OF_BATCH,
         /** Every fetch of the body of mail 2 (by UID or by number: the same in a fresh mailbox) is answered NO. */
-        REFUSE_MAIL_2
+        REFUSE_MAIL_2,
+        /** Every fetch of a body slice that starts past the first byte is answered NO (a large mail cut short). */
+        REFUSE_LATER_SLICES
     }
 
     private static final Pattern BODY_FETCH = Pattern.compile("(\\S+) (?:UID )?FETCH ([0-9,:]+) \\(.*BODY.*\\)\\r\\n",
             Pattern.CASE_INSENSITIVE);
+    /** A UID FETCH of whole bodies (not of header fields), whole or in slices. */
+    private static final Pattern WHOLE_BODY_FETCH = Pattern.compile("\\S+ UID FETCH ([0-9,:]+) \\(.*BODY\\.PEEK\\[][^\\r]*"
+            + "\\r\\n", Pattern.CASE_INSENSITIVE);
+    private static final Pattern SLICE_FETCH = Pattern.compile("\\S+ (?:UID )?FETCH \\S+ \\(.*BODY\\.PEEK\\[]<([0-9]+)\\."
+            + "[0-9]+>.*\\)\\r\\n", Pattern.CASE_INSENSITIVE);
     private static final Pattern BATCH_FETCH = Pattern.compile("(\\S+) UID FETCH (\\S*[,:]\\S*) \\(UID BODY\\.PEEK\\[]\\)"
             + "\\r\\n", Pattern.CASE_INSENSITIVE);
 
@@ -43,6 +55,7 @@ public final class ImapProxy implements AutoCloseable {
     private final int targetPort;
     private final Fault fault;
     private final AtomicInteger faults = new AtomicInteger();
+    private final Set<Long> bodiesFetched = ConcurrentHashMap.newKeySet();
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
 
     private ImapProxy(int targetPort, Fault fault) throws IOException {
@@ -62,6 +75,15 @@ public final class ImapProxy implements AutoCloseable {
 
     public int port() {
         return listener.getLocalPort();
+    }
+
+    /** The UIDs whose whole body a client fetched, since the start or the last {@link #forgetFetches}. */
+    public Set<Long> bodiesFetched() {
+        return Set.copyOf(bodiesFetched);
+    }
+
+    public void forgetFetches() {
+        bodiesFetched.clear();
     }
 
     /** How many fetches it spoiled: a test asserts there were some, so it cannot pass without meeting the fault. */
@@ -114,10 +136,17 @@ public final class ImapProxy implements AutoCloseable {
                 }
                 String text = line.toString(StandardCharsets.ISO_8859_1);
                 line.reset();
+                Matcher whole = WHOLE_BODY_FETCH.matcher(text);
+                if (whole.matches()) {
+                    bodiesFetched.addAll(expand(whole.group(1)));
+                }
                 Matcher batch = BATCH_FETCH.matcher(text);
                 Matcher body = BODY_FETCH.matcher(text);
+                Matcher slice = SLICE_FETCH.matcher(text);
                 if ((batch.matches() && fault == Fault.REFUSE_BATCH_FETCH)
-                        || (body.matches() && fault == Fault.REFUSE_MAIL_2 && expand(body.group(2)).contains(2L))) {
+                        || (body.matches() && fault == Fault.REFUSE_MAIL_2 && expand(body.group(2)).contains(2L))
+                        || (slice.matches() && fault == Fault.REFUSE_LATER_SLICES
+                            && Long.parseLong(slice.group(1)) > 0)) {
                     faults.incrementAndGet();
                     synchronized (toClient) {
                         toClient.write((text.substring(0, text.indexOf(' ')) + " NO [UNAVAILABLE] simulated:"

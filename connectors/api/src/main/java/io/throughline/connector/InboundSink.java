@@ -1,5 +1,8 @@
 package io.throughline.connector;
 
+import java.util.Collection;
+import java.util.Set;
+
 /**
  * The single ingest path. Each call returns only after the change is committed to PostgreSQL, so a connector
  * acknowledges to its source (IMAP checkpoint, Telegram offset, webhook 200) only after it returns.
@@ -16,4 +19,11 @@ public interface InboundSink {
 
     /** Records what the channel reported about an outbound message: a bounce, a delivery, a read. */
     void report(DeliveryReport report);
+
+    /**
+     * Which of these external ids the inbox already holds, as a received message or as one it sent. A connector
+     * that must read its source again (an IMAP folder whose UIDVALIDITY changed) skips those before downloading
+     * them; {@link #accept} would only have found them duplicates.
+     */
+    Set<String> stored(Collection<String> externalIds);
 }

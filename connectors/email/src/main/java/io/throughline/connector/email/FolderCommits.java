@@ -1,7 +1,6 @@
 package io.throughline.connector.email;
 
 import io.throughline.connector.StorageUnavailable;
-import jakarta.mail.Message;
 import jakarta.mail.MessagingException;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -14,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import org.eclipse.angus.mail.imap.IMAPFolder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -124,17 +124,15 @@ final class FolderCommits {
     /**
      * A large mail, streamed to a file in 1 MB FETCH slices rather than held in memory.
      *
-     * @throws NoContent when the server answered without the mail's content
+     * @throws NoContent when the server answered without the mail's content, or without a part of it
      */
-    void importLarge(Message message, long uid) throws MessagingException, IOException {
+    void importLarge(IMAPFolder folder, long uid) throws MessagingException, IOException {
         Path raw = Files.createTempFile("throughline-mail-", ".eml");
         try {
             try (OutputStream out = Files.newOutputStream(raw)) {
-                message.writeTo(out);
-            }
-            if (Files.size(raw) == 0) {
-                // Jakarta Mail reads a NO to a body fetch as an empty body: that is no mail to import.
-                throw new NoContent("the server returned no content for this mail");
+                if (RawFetch.sliced(folder, uid, out) == 0) {
+                    throw new NoContent("the server returned no content for this mail");
+                }
             }
             int failures = failuresByUid.getOrDefault(uid, 0);
             try {

@@ -19,15 +19,20 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Date;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.eclipse.angus.mail.iap.BadCommandException;
 import org.eclipse.angus.mail.iap.CommandFailedException;
 import org.eclipse.angus.mail.imap.IMAPFolder;
@@ -42,7 +47,8 @@ import org.slf4j.LoggerFactory;
  * <p>The checkpoint is the folder's {@code (UIDVALIDITY, last UID)}, saved only after the server committed every
  * message up to it; {@code \Seen} is never read nor set (mail is fetched with BODY.PEEK). After an outage the loop
  * fetches every UID above the checkpoint. When UIDVALIDITY changes, UIDs mean nothing any more: the folder is
- * read again from the start, and ingest's deduplication on Message-ID drops what was already stored. Then it waits
+ * read again from the start, headers first, and only mail whose Message-ID the inbox has not stored is downloaded
+ * (ingest's deduplication on Message-ID would drop the rest anyway). Then it waits
  * in IDLE (RFC 2177), refreshed every few minutes, or polls when the server has no IDLE; every failure reconnects
  * with backoff.
  */
@@ -53,6 +59,8 @@ final class ImapReceiver {
     /** Mails up to this size are fetched in batches, in memory; larger ones are streamed to a file one by one. */
     private static final int SMALL_MAIL_BYTES = 2 * 1024 * 1024;
     private static final long BATCH_BYTES = 8L * 1024 * 1024;
+    /** Mails whose Message-IDs are asked at once when a folder is read again. */
+    private static final int HEADER_CHUNK = 500;
     /** Re-issue IDLE well within RFC 2177's 29 minutes, and before NAT boxes forget a quiet connection. */
     static final Duration IDLE_REFRESH = Duration.ofMinutes(4);
 
@@ -222,15 +230,24 @@ final class ImapReceiver {
         long validity = current.getUIDValidity();
         JsonObject saved = checkpoints.load(checkpointName()).orElse(null);
         long last;
+        // The highest UID that needs nothing more once every candidate is imported (a folder read again after a
+        // UIDVALIDITY change skips mail already stored, which may lie above the last one imported).
+        long settled = 0;
         Message[] candidates;
         if (saved == null) {
             candidates = firstSync(current);
             last = 0;
         } else if (saved.getLong("uidValidity", -1L) != validity) {
-            log.warn("imap UIDVALIDITY changed inbox={} folder={} was={} now={}: reading the folder again,"
-                    + " already stored mail is deduplicated by Message-ID", inboxId, folderName,
+            log.warn("imap UIDVALIDITY changed inbox={} folder={} was={} now={}: reading the folder again; mail"
+                    + " already stored is recognised by its Message-ID and not downloaded", inboxId, folderName,
                     saved.getLong("uidValidity"), validity);
-            candidates = current.getMessagesByUID(1, UIDFolder.LASTUID);
+            Message[] all = current.getMessagesByUID(1, UIDFolder.LASTUID);
+            for (Message message : all) {
+                if (message != null) {
+                    settled = Math.max(settled, uid(current, message));
+                }
+            }
+            candidates = notYetRead(current, all);
             last = 0;
         } else {
             last = saved.getLong("lastUid", 0L);
@@ -249,12 +266,13 @@ final class ImapReceiver {
         }
         pending.sort(Comparator.comparingLong(m -> uid(current, m)));
         if (pending.isEmpty()) {
-            if (saved == null || saved.getLong("uidValidity", -1L) != validity) {
-                save(validity, Math.max(last, current.getUIDNext() - 1));
+            if (running && (saved == null || saved.getLong("uidValidity", -1L) != validity)) {
+                save(validity, Math.max(settled, Math.max(last, current.getUIDNext() - 1)));
             }
             return;
         }
         state = "importing " + pending.size() + " mail(s)";
+        long lastPending = uid(current, pending.getLast());
         int next = 0;
         while (next < pending.size() && running) {
             List<Message> batch = batch(pending, next);
@@ -267,6 +285,45 @@ final class ImapReceiver {
             save(validity, uid(current, batch.getLast()));
             moveProcessed(batch);
         }
+        if (running && next == pending.size() && settled > lastPending) {
+            save(validity, settled);
+        }
+    }
+
+    /**
+     * The mails among these whose Message-ID the inbox has not stored yet (or that have none), asked in chunks of
+     * their headers alone, so a folder read again after a UIDVALIDITY change downloads only what is new to us. Mail
+     * already stored is moved away at once when processed mail is moved.
+     */
+    private Message[] notYetRead(IMAPFolder current, Message[] all) throws MessagingException {
+        List<Message> unread = new ArrayList<>();
+        List<Message> known = new ArrayList<>();
+        FetchProfile headers = new FetchProfile();
+        headers.add(UIDFolder.FetchProfileItem.UID);
+        headers.add(FetchProfile.Item.SIZE);
+        headers.add("Message-ID");
+        for (int from = 0; from < all.length && running; from += HEADER_CHUNK) {
+            Message[] chunk = Arrays.copyOfRange(all, from, Math.min(all.length, from + HEADER_CHUNK));
+            current.fetch(chunk, headers);
+            Map<Message, String> ids = new HashMap<>();
+            for (Message message : chunk) {
+                if (message != null && !message.isExpunged()) {
+                    ids.put(message, MailParser.messageId(message));
+                }
+            }
+            Set<String> done = importer.alreadyRead(ids.values().stream().filter(Objects::nonNull)
+                    .collect(Collectors.toSet()));
+            for (Message message : chunk) {
+                if (ids.containsKey(message)) {
+                    String id = ids.get(message);
+                    (id != null && done.contains(id) ? known : unread).add(message);
+                }
+            }
+        }
+        log.info("imap folder read again inbox={} folder={} mails={} alreadyStored={} toImport={}", inboxId,
+                folderName, all.length, known.size(), unread.size());
+        moveProcessed(known);
+        return unread.toArray(new Message[0]);
     }
 
     /**
@@ -329,7 +386,7 @@ final class ImapReceiver {
                 }
                 commits.importBatch(List.of(uid), body);
             } else {
-                commits.importLarge(message, uid);
+                commits.importLarge(current, uid);
             }
             refusals.remove(uid);
         } catch (MessagingException e) {

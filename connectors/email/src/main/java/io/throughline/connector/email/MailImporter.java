@@ -24,9 +24,12 @@ import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.function.LongSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -149,6 +152,20 @@ final class MailImporter {
         } finally {
             stream.close();
         }
+    }
+
+    /**
+     * Which of these Message-IDs need not be read again: mail the inbox already stored or sent, and our own
+     * outgoing mail, which is skipped whenever it is read.
+     */
+    Set<String> alreadyRead(Collection<String> ids) {
+        Set<String> done = new HashSet<>(sink.stored(ids));
+        for (String id : ids) {
+            if (messageIds.isOurs(id)) {
+                done.add(id);
+            }
+        }
+        return done;
     }
 
     /** Commits a prepared mail through the sink; returns only after the server committed it. */

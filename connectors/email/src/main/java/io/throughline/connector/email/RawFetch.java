@@ -1,6 +1,8 @@
 package io.throughline.connector.email;
 
 import jakarta.mail.MessagingException;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,14 +15,56 @@ import org.eclipse.angus.mail.imap.protocol.UID;
 import org.eclipse.angus.mail.imap.protocol.UIDSet;
 
 /**
- * Fetches the raw bytes of many small mails in one {@code UID FETCH ... (UID BODY.PEEK[])} round trip. Jakarta
- * Mail's public API fetches a body per message (a round trip each, which dominates import time) or caches whole
- * messages in the folder for as long as it is open; this keeps nothing beyond the batch. BODY.PEEK never sets
- * {@code \Seen}.
+ * Fetches raw mails with plain {@code UID FETCH} commands: many small mails in one {@code (UID BODY.PEEK[])} round
+ * trip, or one large mail in slices. Jakarta Mail's public API fetches a body per message (a round trip each,
+ * which dominates import time) or caches whole messages in the folder for as long as it is open, and reads a NO
+ * to a body slice as the end of the mail; this keeps nothing beyond what it returns and fails on every refusal.
+ * BODY.PEEK never sets {@code \Seen}.
  */
 final class RawFetch {
 
+    /** A large mail comes in slices of this size, one round trip each. */
+    static final int SLICE_BYTES = 1024 * 1024;
+
     private RawFetch() {
+    }
+
+    /**
+     * Streams one mail to {@code out}, slice by slice, and returns its size. A NO or BAD fails it, and so does an
+     * answer without the slice ({@link FolderCommits.NoContent}), so a mail is never taken for shorter than it is.
+     */
+    static long sliced(IMAPFolder folder, long uid, OutputStream out) throws MessagingException, IOException {
+        long offset = 0;
+        while (true) {
+            long from = offset;
+            byte[] slice = (byte[]) folder.doCommand(protocol -> {
+                Response[] responses = protocol.command("UID FETCH " + uid + " (UID BODY.PEEK[]<" + from + "."
+                        + SLICE_BYTES + ">)", null);
+                byte[] bytes = null;
+                for (Response response : responses) {
+                    if (response instanceof FetchResponse fetch) {
+                        UID answered = fetch.getItem(UID.class);
+                        BODY body = fetch.getItem(BODY.class);
+                        if (answered != null && answered.uid == uid && body != null) {
+                            // Past the end a server answers an empty string, or NIL: the mail ended at offset.
+                            bytes = body.getByteArray() == null ? new byte[0] : body.getByteArray().getNewBytes();
+                        }
+                    }
+                }
+                protocol.notifyResponseHandlers(responses);
+                protocol.handleResult(responses[responses.length - 1]);
+                return bytes;
+            });
+            if (slice == null) {
+                throw new FolderCommits.NoContent(offset == 0 ? "the server answered without this mail"
+                        : "the server answered without the part of this mail from byte " + offset);
+            }
+            out.write(slice);
+            offset += slice.length;
+            if (slice.length < SLICE_BYTES) {
+                return offset;
+            }
+        }
     }
 
     /** The raw mails by UID; a UID missing from the answer was expunged meanwhile. */
