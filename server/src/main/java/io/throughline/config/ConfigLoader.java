@@ -146,6 +146,7 @@ public final class ConfigLoader {
         var email = new ThroughlineConfig.Email(
                 s.size(Options.EMAIL_MAX_ATTACHMENT_SIZE),
                 s.duration(Options.EMAIL_IMAP_BACKFILL),
+                s.duration(Options.EMAIL_IMAP_GIVE_UP_AFTER),
                 s.bool(Options.EMAIL_LISTENER_ENABLED),
                 s.string(Options.EMAIL_LISTENER_HOST) == null ? "0.0.0.0" : s.string(Options.EMAIL_LISTENER_HOST),
                 s.integer(Options.EMAIL_LISTENER_PORT, 0, 65535),

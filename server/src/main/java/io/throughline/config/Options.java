@@ -123,6 +123,9 @@ public final class Options {
             "Largest file kept from an inbound email; larger ones are listed on the message but not stored.");
     public static final Option EMAIL_IMAP_BACKFILL = option("email.imap.backfill", OptionType.DURATION, "7d",
             "How far back a new email inbox imports mail already in its folders; 0s imports only new mail.");
+    public static final Option EMAIL_IMAP_GIVE_UP_AFTER = option("email.imap.giveUpAfter", OptionType.DURATION,
+            "10m", "How long a mail the IMAP server keeps refusing (at least 3 times, and not as a temporary failure)"
+                    + " holds up its folder before it is recorded as an unreadable message.");
     public static final Option EMAIL_LISTENER_ENABLED = option("email.listener.enabled", OptionType.BOOL, "false",
             "Run the inbound SMTP listener, for MX records or forwards pointed at Throughline.");
     public static final Option EMAIL_LISTENER_HOST = option("email.listener.host", OptionType.STRING, "0.0.0.0",
@@ -157,7 +160,7 @@ public final class Options {
             WIDGET_MESSAGES_PER_IP, WIDGET_RATE_WINDOW, WIDGET_NEW_SESSIONS_PER_IP, WIDGET_SESSION_WINDOW,
             WIDGET_MAX_UPLOAD_SIZE, WIDGET_UPLOAD_TYPES, WIDGET_WEB_SOCKET, WIDGET_LONG_POLL,
             WIDGET_FORGET_VISITORS_AFTER, WIDGET_IDENTIFIED_TOKEN_TTL,
-            EMAIL_MAX_ATTACHMENT_SIZE, EMAIL_IMAP_BACKFILL, EMAIL_LISTENER_ENABLED, EMAIL_LISTENER_HOST,
+            EMAIL_MAX_ATTACHMENT_SIZE, EMAIL_IMAP_BACKFILL, EMAIL_IMAP_GIVE_UP_AFTER, EMAIL_LISTENER_ENABLED, EMAIL_LISTENER_HOST,
             EMAIL_LISTENER_PORT, EMAIL_LISTENER_HOSTNAME, EMAIL_LISTENER_MAX_MESSAGE_SIZE,
             EMAIL_LISTENER_MAX_CONNECTIONS, EMAIL_LISTENER_TLS_KEYSTORE, EMAIL_LISTENER_TLS_KEYSTORE_PASSWORD);
 

@@ -103,7 +103,8 @@ public record ThroughlineConfig(
      * The {@code email.*} options, which the email connector reads as its node settings: the inbound SMTP listener,
      * the attachment limit and the first-sync window.
      */
-    public record Email(long maxAttachmentSize, Duration imapBackfill, boolean listenerEnabled, String listenerHost,
+    public record Email(long maxAttachmentSize, Duration imapBackfill, Duration imapGiveUpAfter,
+                        boolean listenerEnabled, String listenerHost,
                         int listenerPort, String listenerHostname, long listenerMaxMessageSize,
                         int listenerMaxConnections, String listenerTlsKeystore, String listenerTlsKeystorePassword) {
 
@@ -112,6 +113,7 @@ public record ThroughlineConfig(
             return new JsonObject()
                     .put("maxAttachmentSize", maxAttachmentSize)
                     .put("imap.backfill", imapBackfill.toMillis())
+                    .put("imap.giveUpAfter", imapGiveUpAfter.toMillis())
                     .put("listener.enabled", listenerEnabled)
                     .put("listener.host", listenerHost)
                     .put("listener.port", listenerPort)

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,6 +23,8 @@ import org.junit.jupiter.api.Test;
 class ImapFaultsIT {
 
     private static final String SUPPORT = "support@acme.test";
+    /** Tests of a mail given up on need not wait the production default of minutes. */
+    private static final Map<String, String> GIVE_UP_AT_ONCE = Map.of("email.imap.giveUpAfter", "0s");
 
     @Test
     void aServerThatRefusesABatchFetchIsAskedForEachMailAlone() {
@@ -33,17 +36,26 @@ class ImapFaultsIT {
         receiveThrough(ImapProxy.Fault.OMIT_LAST_OF_BATCH);
     }
 
-    /** One mail the server never hands over is recorded as unreadable after a few tries; the others come in. */
+    /**
+     * One mail the server never hands over is recorded as unreadable after a few tries (over no time at all here:
+     * {@code email.imap.giveUpAfter} is 0s), and left in the mailbox while the others are moved away as processed.
+     */
     @Test
     void aMailTheServerNeverHandsOverIsRecordedAsUnreadableAndTheFolderGoesOn() {
         try (MailServer mail = MailServer.start().user(SUPPORT);
              ImapProxy proxy = ImapProxy.start(mail.imapPort(), ImapProxy.Fault.REFUSE_MAIL_2);
-             TestServer server = TestServer.start()) {
+             TestServer server = TestServer.start(GIVE_UP_AT_ONCE)) {
             mail.append(SUPPORT, "INBOX", waiting(), null);
-            createInbox(server, mail, proxy);
+            JsonObject config = mail.inboxConfig(SUPPORT, "Acme Support", "reply.acme.test");
+            config.getJsonObject("imap").put("port", proxy.port()).put("moveTo", "Processed");
+            server.admin().post("/api/v1/inboxes", new JsonObject().put("kind", "email").put("name", "Support")
+                    .put("config", config)).expect(201);
 
             await().atMost(Duration.ofSeconds(30)).until(() -> externalIds(server).size() == 3);
             assertThat(externalIds(server)).contains("waiting-0@example.com", "waiting-2@example.com");
+            await().atMost(Duration.ofSeconds(10)).until(() -> mail.count(SUPPORT, "Processed") == 2);
+            assertThat(mail.count(SUPPORT, "INBOX")).as("the unreadable mail stays where its message says it is")
+                    .isEqualTo(1);
             Row unreadable = server.throughline().database().sql().single("SELECT external_id, subject, body, flags"
                     + " FROM messages WHERE external_id LIKE 'imap-unreadable:%'");
             assertThat(unreadable.getString("external_id")).startsWith("imap-unreadable:INBOX:").endsWith(":2");
@@ -59,6 +71,27 @@ class ImapFaultsIT {
     }
 
     /**
+     * A refusal the server calls temporary ({@code NO [UNAVAILABLE]}, here for a mail asked for alone) is retried for
+     * as long as it lasts, even past the attempts that make another refusal give up: the mail comes in whole once
+     * the server hands it over.
+     */
+    @Test
+    void aTemporaryRefusalIsRetriedUntilTheMailComesInNotRecordedUnreadable() {
+        try (MailServer mail = MailServer.start().user(SUPPORT);
+             ImapProxy proxy = ImapProxy.start(mail.imapPort(), ImapProxy.Fault.UNAVAILABLE_MAIL_2);
+             TestServer server = TestServer.start(GIVE_UP_AT_ONCE)) {
+            mail.append(SUPPORT, "INBOX", waiting(), null);
+            createInbox(server, mail, proxy);
+
+            await().atMost(Duration.ofSeconds(60)).until(() -> externalIds(server).size() == 3);
+            assertThat(externalIds(server))
+                    .containsExactlyInAnyOrder("waiting-0@example.com", "waiting-1@example.com", "waiting-2@example.com");
+            assertThat(proxy.temporaryRefusals()).as("refused more often than a lasting refusal is tried")
+                    .isEqualTo(ImapProxy.TEMPORARY_REFUSALS).isGreaterThan(3);
+        }
+    }
+
+    /**
      * A large mail (fetched in 1 MB slices) whose later slices the server refuses is recorded as unreadable, never
      * imported cut short (Jakarta Mail's own streaming takes such a NO for the end of the mail).
      */
@@ -66,7 +99,7 @@ class ImapFaultsIT {
     void aLargeMailCutShortByTheServerIsRecordedAsUnreadableNotImportedTruncated() {
         try (MailServer mail = MailServer.start().user(SUPPORT);
              ImapProxy proxy = ImapProxy.start(mail.imapPort(), ImapProxy.Fault.REFUSE_LATER_SLICES);
-             TestServer server = TestServer.start()) {
+             TestServer server = TestServer.start(GIVE_UP_AT_ONCE)) {
             String text = "a long letter\r\n".repeat(3 * 1024 * 1024 / 15);
             byte[] large = ("From: Customer 7 <customer7@example.com>\r\nTo: " + SUPPORT + "\r\nSubject: the long one\r\n"
                     + "Message-ID: <long-7@example.com>\r\n\r\n" + text + "\r\n").getBytes(StandardCharsets.US_ASCII);

@@ -38,7 +38,12 @@ public final class ImapProxy implements AutoCloseable {
         /** Every fetch of the body of mail 2 (by UID or by number: the same in a fresh mailbox) is answered NO. */
         REFUSE_MAIL_2,
         /** Every fetch of a body slice that starts past the first byte is answered NO (a large mail cut short). */
-        REFUSE_LATER_SLICES
+        REFUSE_LATER_SLICES,
+        /**
+         * Every fetch of several mails' bodies is answered NO, and the first {@value #TEMPORARY_REFUSALS} fetches of
+         * mail 2 alone {@code NO [UNAVAILABLE]}.
+         */
+        UNAVAILABLE_MAIL_2
     }
 
     private static final Pattern BODY_FETCH = Pattern.compile("(\\S+) (?:UID )?FETCH ([0-9,:]+) \\(.*BODY.*\\)\\r\\n",
@@ -51,10 +56,14 @@ public final class ImapProxy implements AutoCloseable {
     private static final Pattern BATCH_FETCH = Pattern.compile("(\\S+) UID FETCH (\\S*[,:]\\S*) \\(UID BODY\\.PEEK\\[]\\)"
             + "\\r\\n", Pattern.CASE_INSENSITIVE);
 
+    /** How often {@link Fault#UNAVAILABLE_MAIL_2} refuses before it lets the mail through. */
+    public static final int TEMPORARY_REFUSALS = 4;
+
     private final ServerSocket listener;
     private final int targetPort;
     private final Fault fault;
     private final AtomicInteger faults = new AtomicInteger();
+    private final AtomicInteger temporaryRefusals = new AtomicInteger();
     private final Set<Long> bodiesFetched = ConcurrentHashMap.newKeySet();
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
 
@@ -84,6 +93,11 @@ public final class ImapProxy implements AutoCloseable {
 
     public void forgetFetches() {
         bodiesFetched.clear();
+    }
+
+    /** How many fetches it answered {@code NO [UNAVAILABLE]}. */
+    public int temporaryRefusals() {
+        return temporaryRefusals.get();
     }
 
     /** How many fetches it spoiled: a test asserts there were some, so it cannot pass without meeting the fault. */
@@ -143,16 +157,18 @@ public final class ImapProxy implements AutoCloseable {
                 Matcher batch = BATCH_FETCH.matcher(text);
                 Matcher body = BODY_FETCH.matcher(text);
                 Matcher slice = SLICE_FETCH.matcher(text);
-                if ((batch.matches() && fault == Fault.REFUSE_BATCH_FETCH)
+                if (body.matches() && fault == Fault.UNAVAILABLE_MAIL_2 && expand(body.group(2)).equals(List.of(2L))
+                        && temporaryRefusals.get() < TEMPORARY_REFUSALS) {
+                    temporaryRefusals.incrementAndGet();
+                    answer(toClient, text, "NO [UNAVAILABLE] simulated: the mail store is busy, try again later");
+                    continue;
+                }
+                if ((batch.matches() && (fault == Fault.REFUSE_BATCH_FETCH || fault == Fault.UNAVAILABLE_MAIL_2))
                         || (body.matches() && fault == Fault.REFUSE_MAIL_2 && expand(body.group(2)).contains(2L))
                         || (slice.matches() && fault == Fault.REFUSE_LATER_SLICES
                             && Long.parseLong(slice.group(1)) > 0)) {
                     faults.incrementAndGet();
-                    synchronized (toClient) {
-                        toClient.write((text.substring(0, text.indexOf(' ')) + " NO [UNAVAILABLE] simulated:"
-                                + " cannot read this mail\r\n").getBytes(StandardCharsets.US_ASCII));
-                        toClient.flush();
-                    }
+                    answer(toClient, text, "NO simulated: cannot read this mail");
                     continue;
                 }
                 if (batch.matches() && fault == Fault.OMIT_LAST_OF_BATCH) {
@@ -167,6 +183,15 @@ public final class ImapProxy implements AutoCloseable {
             }
         } catch (IOException e) {
             // the connection ended
+        }
+    }
+
+    /** Answers a command in the server's place: its tag, then the given status and text. */
+    private static void answer(OutputStream toClient, String command, String status) throws IOException {
+        synchronized (toClient) {
+            toClient.write((command.substring(0, command.indexOf(' ')) + " " + status + "\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            toClient.flush();
         }
     }
 

@@ -132,7 +132,8 @@ final class EmailInbox implements ChannelInbox {
                 .name("imap-timer-" + context.inbox().id() + "-", 0).factory());
         for (String folder : config.imap().folders()) {
             ImapReceiver receiver = new ImapReceiver(context.inbox().id(), config.imap(), imapLogin, folder, importer,
-                    context.checkpoints(), timers, settings.backfill(), Clock.systemUTC());
+                    context.checkpoints(), timers, settings.backfill(), settings.giveUpAfter(),
+                    Clock.systemUTC());
             receivers.add(receiver);
             receiver.start();
         }

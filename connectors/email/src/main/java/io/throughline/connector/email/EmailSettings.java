@@ -11,6 +11,7 @@ final class EmailSettings {
 
     static final long DEFAULT_MAX_ATTACHMENT = 50L * 1024 * 1024;
     static final Duration DEFAULT_BACKFILL = Duration.ofDays(7);
+    static final Duration DEFAULT_GIVE_UP_AFTER = Duration.ofMinutes(10);
 
     private volatile JsonObject values = new JsonObject();
 
@@ -26,6 +27,15 @@ final class EmailSettings {
     Duration backfill() {
         Long millis = values.getLong("imap.backfill");
         return millis == null ? DEFAULT_BACKFILL : Duration.ofMillis(millis);
+    }
+
+    /**
+     * How long a mail the IMAP server keeps refusing (besides being refused several times) holds up its folder
+     * before it is recorded as unreadable.
+     */
+    Duration giveUpAfter() {
+        Long millis = values.getLong("imap.giveUpAfter");
+        return millis == null ? DEFAULT_GIVE_UP_AFTER : Duration.ofMillis(millis);
     }
 
     boolean listenerEnabled() {

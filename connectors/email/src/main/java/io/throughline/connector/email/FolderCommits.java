@@ -114,6 +114,11 @@ final class FolderCommits {
         }
     }
 
+    /** Forgets the ingest failures counted by UID: after a UIDVALIDITY change the UIDs name other mails. */
+    void forgetFailures() {
+        failuresByUid.clear();
+    }
+
     /** The server answered a body fetch without the mail's content, though the mail still exists. */
     static final class NoContent extends MessagingException {
         NoContent(String message) {

@@ -1,13 +1,16 @@
 package io.throughline.connector.email;
 
 import io.throughline.connector.CheckpointStore;
+import io.throughline.connector.StorageUnavailable;
 import io.vertx.core.json.JsonObject;
 import jakarta.mail.Address;
 import jakarta.mail.FetchProfile;
 import jakarta.mail.Folder;
+import jakarta.mail.FolderClosedException;
 import jakarta.mail.Message;
 import jakarta.mail.MessagingException;
 import jakarta.mail.Store;
+import jakarta.mail.StoreClosedException;
 import jakarta.mail.UIDFolder;
 import jakarta.mail.event.MessageCountAdapter;
 import jakarta.mail.event.MessageCountEvent;
@@ -32,9 +35,11 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.eclipse.angus.mail.iap.BadCommandException;
 import org.eclipse.angus.mail.iap.CommandFailedException;
+import org.eclipse.angus.mail.iap.ConnectionException;
 import org.eclipse.angus.mail.imap.IMAPFolder;
 import org.eclipse.angus.mail.imap.IMAPStore;
 import org.slf4j.Logger;
@@ -59,6 +64,8 @@ final class ImapReceiver {
     /** Mails up to this size are fetched in batches, in memory; larger ones are streamed to a file one by one. */
     private static final int SMALL_MAIL_BYTES = 2 * 1024 * 1024;
     private static final long BATCH_BYTES = 8L * 1024 * 1024;
+    private static final Pattern TEMPORARY = Pattern.compile("\\[(UNAVAILABLE|INUSE|LIMIT)]",
+            Pattern.CASE_INSENSITIVE);
     /** Mails whose Message-IDs are asked at once when a folder is read again. */
     private static final int HEADER_CHUNK = 500;
     /** Re-issue IDLE well within RFC 2177's 29 minutes, and before NAT boxes forget a quiet connection. */
@@ -70,8 +77,10 @@ final class ImapReceiver {
     private final String folderName;
     private final FolderCommits commits;
     private final MailImporter importer;
-    /** Refusals of a mail fetched alone, by UID (see {@link #importAlone}). */
-    private final Map<Long, Integer> refusals = new ConcurrentHashMap<>();
+    /** Refusals of a mail fetched alone, by UID under {@link #refusalsValidity} (see {@link #importAlone}). */
+    private final Map<Long, Refusals> refusals = new ConcurrentHashMap<>();
+    private long refusalsValidity = -1;
+    private final Duration giveUpAfter;
     private final CheckpointStore checkpoints;
     private final ScheduledExecutorService timers;
     private final Duration backfill;
@@ -85,7 +94,8 @@ final class ImapReceiver {
     private Thread thread;
 
     ImapReceiver(long inboxId, EmailConfig.Imap imap, MailLogin login, String folderName, MailImporter importer,
-                 CheckpointStore checkpoints, ScheduledExecutorService timers, Duration backfill, Clock clock) {
+                 CheckpointStore checkpoints, ScheduledExecutorService timers, Duration backfill,
+                 Duration giveUpAfter, Clock clock) {
         this.inboxId = inboxId;
         this.imap = imap;
         this.login = login;
@@ -95,6 +105,7 @@ final class ImapReceiver {
         this.checkpoints = checkpoints;
         this.timers = timers;
         this.backfill = backfill;
+        this.giveUpAfter = giveUpAfter;
         this.clock = clock;
     }
 
@@ -154,12 +165,14 @@ final class ImapReceiver {
         while (running) {
             try {
                 connect();
-                failures = 0;
                 healthy = true;
                 boolean idle = ((IMAPStore) store).hasCapability("IDLE");
                 while (running) {
                     int before = folder.getMessageCount();
                     sync();
+                    // Only a completed sync ends the backoff: a server that lets us in and then refuses a mail
+                    // is asked again less and less often, not every second.
+                    failures = 0;
                     if (!running) {
                         break;
                     }
@@ -180,7 +193,9 @@ final class ImapReceiver {
                 if (!running) {
                     break;
                 }
-                failures++;
+                // The database away says nothing about the mail server: back off a few seconds at most, so mail
+                // comes in as soon as it is back.
+                failures = e instanceof StorageUnavailable ? Math.min(failures + 1, 3) : failures + 1;
                 Duration wait = Reconnect.after(failures);
                 healthy = false;
                 state = "reconnecting in " + Math.max(1, wait.toSeconds()) + "s: " + MailParser.describe(e);
@@ -228,6 +243,12 @@ final class ImapReceiver {
     private void sync() throws MessagingException, IOException {
         IMAPFolder current = folder;
         long validity = current.getUIDValidity();
+        if (validity != refusalsValidity) {
+            // UIDs name other mails now: what was counted against one must not count against another.
+            refusals.clear();
+            commits.forgetFailures();
+            refusalsValidity = validity;
+        }
         JsonObject saved = checkpoints.load(checkpointName()).orElse(null);
         long last;
         // The highest UID that needs nothing more once every candidate is imported (a folder read again after a
@@ -277,13 +298,14 @@ final class ImapReceiver {
         while (next < pending.size() && running) {
             List<Message> batch = batch(pending, next);
             next += batch.size();
-            if (batch.size() == 1 && !small(batch.getFirst())) {
-                importAlone(current, batch.getFirst(), validity);
-            } else {
-                importSmall(current, batch, validity);
-            }
-            save(validity, uid(current, batch.getLast()));
-            moveProcessed(batch);
+            long batchEnd = uid(current, batch.getLast());
+            List<Message> stay = batch.size() == 1 && !small(batch.getFirst())
+                    ? importAlone(current, batch.getFirst(), validity) ? List.of() : List.of(batch.getFirst())
+                    : importSmall(current, batch, validity);
+            save(validity, batchEnd);
+            List<Message> processed = new ArrayList<>(batch);
+            processed.removeAll(stay);
+            moveProcessed(processed);
         }
         if (running && next == pending.size() && settled > lastPending) {
             save(validity, settled);
@@ -329,27 +351,32 @@ final class ImapReceiver {
     /**
      * Small mails, fetched in one round trip. A server that refuses the batch (NO or BAD: one mail it cannot read,
      * say) is asked for each mail alone, so one bad mail does not hold up the others on every retry. A mail missing
-     * from the answer is taken as expunged only when the server confirms it is gone; otherwise it is fetched alone,
-     * so a partial answer never moves the checkpoint past it.
+     * from the answer, or answered empty, is fetched alone, so a partial answer never moves the checkpoint past it.
+     *
+     * @return the mails to leave where they are (not moved as processed): recorded unreadable, or gone
      */
-    private void importSmall(IMAPFolder current, List<Message> batch, long validity)
+    private List<Message> importSmall(IMAPFolder current, List<Message> batch, long validity)
             throws MessagingException, IOException {
         List<Long> uids = batch.stream().map(m -> uid(current, m)).toList();
         Map<Long, byte[]> bodies;
         try {
             bodies = RawFetch.bodies(current, uids);
         } catch (MessagingException e) {
-            if (!refusedByServer(e)) {
+            if (!refusedByServer(e) || temporarilyRefused(e)) {
                 throw e;
             }
             log.warn("imap server refused a batch fetch inbox={} folder={} uids={}..{} ({} mails): {}; fetching"
                     + " them one by one", inboxId, folderName, uids.getFirst(), uids.getLast(), uids.size(),
                     MailParser.describe(e));
+            List<Message> stay = new ArrayList<>();
             for (Message message : batch) {
-                importAlone(current, message, validity);
+                if (!importAlone(current, message, validity)) {
+                    stay.add(message);
+                }
             }
-            return;
+            return stay;
         }
+        bodies.values().removeIf(body -> body.length == 0);
         List<Message> unanswered = new ArrayList<>();
         for (Message message : batch) {
             if (!bodies.containsKey(uid(current, message))) {
@@ -357,31 +384,34 @@ final class ImapReceiver {
             }
         }
         commits.importBatch(uids.stream().filter(bodies::containsKey).toList(), bodies);
+        List<Message> stay = new ArrayList<>();
         for (Message message : unanswered) {
-            long uid = uid(current, message);
-            Message again = current.getMessageByUID(uid);
-            if (again == null || again.isExpunged()) {
-                log.info("imap mail expunged before it was read inbox={} folder={} uid={}", inboxId, folderName, uid);
-            } else {
-                log.warn("imap batch fetch left out a mail that still exists inbox={} folder={} uid={}; fetching it"
-                        + " alone", inboxId, folderName, uid);
-                importAlone(current, again, validity);
+            log.warn("imap batch fetch left out a mail or answered it empty inbox={} folder={} uid={}; fetching it"
+                    + " alone", inboxId, folderName, uid(current, message));
+            if (!importAlone(current, message, validity)) {
+                stay.add(message);
             }
         }
+        return stay;
     }
 
     /**
-     * One mail, fetched on its own. One the server refuses (NO or BAD, not a dropped connection) fails this sync, to
-     * be tried again after the backoff; after a few refusals it is recorded as unreadable, with what the server
-     * still says about it, so it cannot hold up the folder for good.
+     * One mail, fetched on its own. Whatever stops it (a NO or BAD answer, an answer without it, the server dropping
+     * the connection) fails this sync, to be tried again after the backoff, except a mail the server confirms is
+     * gone. A refusal the server calls temporary ({@code [UNAVAILABLE]}, {@code [INUSE]}, {@code [LIMIT]}: RFC 5530)
+     * is retried for as long as it lasts. Any other failure that repeats at least {@value FolderCommits#POISON_ATTEMPTS}
+     * times over at least {@code email.imap.giveUpAfter} has the mail recorded as unreadable, with what the server
+     * still says about it, so one mail cannot hold up the folder for good.
+     *
+     * @return true when the mail was imported, false when it was recorded unreadable or is gone (left in place)
      */
-    private void importAlone(IMAPFolder current, Message message, long validity)
+    private boolean importAlone(IMAPFolder current, Message message, long validity)
             throws MessagingException, IOException {
         long uid = uid(current, message);
         try {
             if (small(message)) {
                 Map<Long, byte[]> body = RawFetch.bodies(current, List.of(uid));
-                if (!body.containsKey(uid)) {
+                if (!body.containsKey(uid) || body.get(uid).length == 0) {
                     throw new FolderCommits.NoContent("the server answered without this mail");
                 }
                 commits.importBatch(List.of(uid), body);
@@ -389,28 +419,64 @@ final class ImapReceiver {
                 commits.importLarge(current, uid);
             }
             refusals.remove(uid);
+            return true;
         } catch (MessagingException e) {
-            if (!refusedByServer(e)) {
+            if (temporarilyRefused(e)) {
+                log.warn("imap server cannot hand over a mail for now inbox={} folder={} uid={}: {}; retrying",
+                        inboxId, folderName, uid, MailParser.describe(e));
                 throw e;
             }
-            int attempts = refusals.merge(uid, 1, Integer::sum);
-            if (attempts < FolderCommits.POISON_ATTEMPTS) {
-                log.warn("imap server refused a mail inbox={} folder={} uid={} attempt={}: {}", inboxId, folderName,
-                        uid, attempts, MailParser.describe(e));
+            boolean refused = refusedByServer(e);
+            if (!refused && !connectionLost(e)) {
                 throw e;
             }
-            log.error("imap server refused a mail {} times; recording it as unreadable inbox={} folder={} uid={}:"
-                    + " {}", attempts, inboxId, folderName, uid, MailParser.describe(e));
+            if (refused && !RawFetch.exists(current, uid)) {
+                log.info("imap mail expunged before it was read inbox={} folder={} uid={}", inboxId, folderName, uid);
+                refusals.remove(uid);
+                return false;
+            }
+            Instant now = Instant.now(clock);
+            Refusals count = refusals.merge(uid, new Refusals(1, now),
+                    (before, one) -> new Refusals(before.count() + 1, before.first()));
+            Duration since = Duration.between(count.first(), now);
+            if (count.count() < FolderCommits.POISON_ATTEMPTS || since.compareTo(giveUpAfter) < 0) {
+                log.warn("imap mail not handed over inbox={} folder={} uid={} attempt={} since={}s: {}", inboxId,
+                        folderName, uid, count.count(), since.toSeconds(), MailParser.describe(e));
+                throw e;
+            }
+            log.error("imap mail not handed over {} times in {}s; recording it as unreadable inbox={} folder={}"
+                    + " uid={}: {}", count.count(), since.toSeconds(), inboxId, folderName, uid,
+                    MailParser.describe(e));
             importer.unreadable(folderName, validity, uid, envelopeFrom(message), envelopeSubject(message),
                     MailParser.describe(e));
             refusals.remove(uid);
+            return false;
         }
+    }
+
+    /** How often, and since when, the server has not handed over one mail. */
+    private record Refusals(int count, Instant first) {
     }
 
     /** A NO or BAD answer, or one without the mail: the server will not do it, unlike a dropped connection. */
     private static boolean refusedByServer(MessagingException e) {
         return e instanceof FolderCommits.NoContent || e.getCause() instanceof CommandFailedException
                 || e.getCause() instanceof BadCommandException;
+    }
+
+    /** A NO whose response code says the failure is temporary (RFC 5530): not the mail's fault. */
+    private static boolean temporarilyRefused(MessagingException e) {
+        if (!(e.getCause() instanceof CommandFailedException failed)) {
+            return false;
+        }
+        String text = failed.getResponse() != null ? failed.getResponse().toString() : failed.getMessage();
+        return text != null && TEMPORARY.matcher(text).find();
+    }
+
+    /** The server closed the connection while handing the mail over (it may do so on a mail it chokes on). */
+    private static boolean connectionLost(MessagingException e) {
+        return e instanceof FolderClosedException || e instanceof StoreClosedException
+                || e.getCause() instanceof ConnectionException;
     }
 
     /** The sender the server's envelope names, when it still answers that much. */

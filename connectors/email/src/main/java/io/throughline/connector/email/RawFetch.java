@@ -37,34 +37,56 @@ final class RawFetch {
         long offset = 0;
         while (true) {
             long from = offset;
-            byte[] slice = (byte[]) folder.doCommand(protocol -> {
+            BODY slice = (BODY) folder.doCommand(protocol -> {
                 Response[] responses = protocol.command("UID FETCH " + uid + " (UID BODY.PEEK[]<" + from + "."
                         + SLICE_BYTES + ">)", null);
-                byte[] bytes = null;
+                BODY answer = null;
                 for (Response response : responses) {
                     if (response instanceof FetchResponse fetch) {
                         UID answered = fetch.getItem(UID.class);
                         BODY body = fetch.getItem(BODY.class);
                         if (answered != null && answered.uid == uid && body != null) {
-                            // Past the end a server answers an empty string, or NIL: the mail ended at offset.
-                            bytes = body.getByteArray() == null ? new byte[0] : body.getByteArray().getNewBytes();
+                            answer = body;
                         }
                     }
                 }
                 protocol.notifyResponseHandlers(responses);
                 protocol.handleResult(responses[responses.length - 1]);
-                return bytes;
+                return answer;
             });
-            if (slice == null) {
+            // Past the end a server answers an empty string; NIL, another part, or nothing is no answer.
+            if (slice == null || slice.getByteArray() == null || slice.getOrigin() != offset) {
                 throw new FolderCommits.NoContent(offset == 0 ? "the server answered without this mail"
                         : "the server answered without the part of this mail from byte " + offset);
             }
-            out.write(slice);
-            offset += slice.length;
-            if (slice.length < SLICE_BYTES) {
+            ByteArray bytes = slice.getByteArray();
+            if (bytes.getCount() > SLICE_BYTES && offset > 0) {
+                throw new FolderCommits.NoContent("the server answered more than the part of this mail asked for");
+            }
+            out.write(bytes.getBytes(), bytes.getStart(), bytes.getCount());
+            offset += bytes.getCount();
+            // More than a slice from the start: a server that ignores partial fetches sent the whole mail.
+            if (bytes.getCount() != SLICE_BYTES) {
                 return offset;
             }
         }
+    }
+
+    /** Whether the server still holds this UID, asked now (Jakarta Mail answers from its cache). */
+    static boolean exists(IMAPFolder folder, long uid) throws MessagingException {
+        return (Boolean) folder.doCommand(protocol -> {
+            Response[] responses = protocol.command("UID FETCH " + uid + " (UID)", null);
+            boolean found = false;
+            for (Response response : responses) {
+                if (response instanceof FetchResponse fetch && fetch.getItem(UID.class) != null
+                        && fetch.getItem(UID.class).uid == uid) {
+                    found = true;
+                }
+            }
+            protocol.notifyResponseHandlers(responses);
+            protocol.handleResult(responses[responses.length - 1]);
+            return found;
+        });
     }
 
     /** The raw mails by UID; a UID missing from the answer was expunged meanwhile. */
