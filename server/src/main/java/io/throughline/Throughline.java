@@ -205,7 +205,8 @@ public final class Throughline implements AutoCloseable {
         MessageView views = new MessageView(attachments);
 
         workspaces = new WorkspaceService(database, agentRepository);
-        AuthService auth = new AuthService(database, agentRepository, sessions, config.auth(), clock);
+        AuthService auth = new AuthService(database, agentRepository, sessions, config.auth(),
+                ServerSecrets.getOrCreate(database.sql(), "login-throttle", 32), clock);
         AgentService agents = new AgentService(database, agentRepository, sessions);
         widgetSites = new SiteDirectory(database::sql);
         ConnectorRegistry registry = new ConnectorRegistry(builtInConnectors());
@@ -295,7 +296,9 @@ public final class Throughline implements AutoCloseable {
             int sessionsGone = sessions.deleteExpired(database.sql());
             int keysGone = conversationService.expireIdempotencyKeys();
             int uploadsGone = attachmentService.dropUnclaimedUploads();
-            log.info("housekeeping sessions={} idempotencyKeys={} uploads={}", sessionsGone, keysGone, uploadsGone);
+            int attemptsGone = auth.forgetOldLoginAttempts();
+            log.info("housekeeping sessions={} idempotencyKeys={} uploads={} loginAttempts={}", sessionsGone, keysGone,
+                    uploadsGone, attemptsGone);
             return null;
         }).onFailure(e -> log.warn("housekeeping failed: {}", e.getMessage()))));
         log.info("throughline started url={} port={} database={} ms={}", publicUrl, port,

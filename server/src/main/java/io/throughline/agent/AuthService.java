@@ -25,14 +25,19 @@ public final class AuthService {
     private final Clock clock;
 
     public AuthService(Database database, AgentRepository agents, SessionRepository sessions,
-                       ThroughlineConfig.Auth config, Clock clock) {
+                       ThroughlineConfig.Auth config, byte[] throttleSecret, Clock clock) {
         this.database = database;
         this.agents = agents;
         this.sessions = sessions;
         this.ttl = config.sessionTtl();
         this.clock = clock;
-        this.throttle = new LoginThrottle(database, clock, config.loginWindow(), config.attemptsPerIp(),
+        this.throttle = new LoginThrottle(database, throttleSecret, config.loginWindow(), config.attemptsPerIp(),
                 config.attemptsPerAccount());
+    }
+
+    /** Housekeeping: drops login attempts past the throttle's window. */
+    public int forgetOldLoginAttempts() {
+        return throttle.forgetOld();
     }
 
     /** A new session: the bearer token (also the cookie value) and its CSRF token. */
@@ -50,7 +55,7 @@ public final class AuthService {
             ok = found.get().agent().active() && Passwords.matches(password, found.get().passwordHash());
         }
         if (!ok) {
-            throttle.failed(email);
+            // The attempt already counts against the account (LoginThrottle.attempt): nothing more to record.
             log.info("login failed ip={} known={}", ip, found.isPresent());
             throw new Unauthorized("wrong email or password");
         }

@@ -7,8 +7,13 @@ import io.throughline.testing.TestPostgres;
 import io.throughline.testing.TestServer;
 import io.vertx.core.json.JsonObject;
 import java.net.HttpCookie;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -92,6 +97,30 @@ class AgentAuthIT {
             assertThat(a.throughline().database().sql().single("SELECT count(*) AS n FROM login_attempts"
                     + " WHERE position(convert_to('admin@', 'UTF8') in key) > 0").getLong("n"))
                     .as("keys are hashed").isZero();
+        }
+    }
+
+    /**
+     * Guesses sent all at once get no more tries than guesses sent one by one: each attempt is checked and counted
+     * before the next one's check, not after its password was verified.
+     */
+    @Test
+    void guessesSentAtOnceGetNoMoreTriesThanTheLimit() throws Exception {
+        try (TestServer node = TestServer.start(Map.of("auth.loginAttemptsPerAccount", "3",
+                "auth.loginAttemptsPerIp", "1000"));
+             ExecutorService pool = Executors.newFixedThreadPool(12)) {
+            List<Future<Integer>> answers = new ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                String guess = "guess-at-once-" + i;
+                answers.add(pool.submit(() -> node.anonymous().post("/api/v1/auth/login", new JsonObject()
+                        .put("email", TestServer.ADMIN_EMAIL).put("password", guess)).status()));
+            }
+            List<Integer> statuses = new ArrayList<>();
+            for (Future<Integer> answer : answers) {
+                statuses.add(answer.get(60, TimeUnit.SECONDS));
+            }
+            assertThat(statuses).filteredOn(status -> status == 401).as(statuses.toString()).hasSize(3);
+            assertThat(statuses).filteredOn(status -> status == 429).hasSize(9);
         }
     }
 
