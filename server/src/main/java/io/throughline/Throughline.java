@@ -469,14 +469,16 @@ public final class Throughline implements AutoCloseable {
         if (endpoints != null) {
             endpoints.close();
         }
-        if (searchIndex != null) {
-            quietly("search index", searchIndex::close);
-        }
         if (listener != null) {
             quietly("notification listener", listener::stop);
         }
+        // The feed before the search index: once stopped it hands no late event over, so the index's last commit
+        // names every seq still awaited.
         if (feed != null) {
             quietly("event feed", () -> feed.stop().await(5, TimeUnit.SECONDS));
+        }
+        if (searchIndex != null) {
+            quietly("search index", searchIndex::close);
         }
         if (database != null) {
             quietly("database pool", database::close);

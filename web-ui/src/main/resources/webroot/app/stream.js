@@ -5,6 +5,7 @@
 const MAX_BACKOFF_MS = 15_000;
 const SILENCE_LIMIT_MS = 75_000; // the default heartbeat is 25 s; three missed ones mean a dead connection
 const SESSION_ENDED = 4401;
+const RECENT_SEQS = 2_000;
 
 export class RealtimeStream {
   /**
@@ -15,6 +16,9 @@ export class RealtimeStream {
     this.onFrame = onFrame;
     this.onState = onState;
     this.lastSeq = null;
+    // The seqs applied last, in order: a late event may also come in seq order (from a resume's catch-up), and
+    // must apply once either way.
+    this.recent = new Set();
     this.attempt = 0;
     this.socket = null;
     this.stopped = true;
@@ -79,12 +83,22 @@ export class RealtimeStream {
       }
       return;
     }
-    // A late event committed after the server's feed had passed its seq: apply it, and keep resuming from lastSeq.
-    if (frame.seq != null && !frame.late) {
-      if (this.lastSeq !== null && frame.seq <= this.lastSeq) return; // replayed after a resume
-      this.lastSeq = frame.seq;
+    if (frame.seq != null) {
+      // A late event committed after the server's feed had passed its seq: apply it, and keep resuming from
+      // lastSeq. Any other frame at or below lastSeq is a replay after a resume.
+      if (!frame.late) {
+        if (this.lastSeq !== null && frame.seq <= this.lastSeq) return;
+        this.lastSeq = frame.seq;
+      }
+      if (this.recent.has(frame.seq)) return;
+      this.remember(frame.seq);
     }
     this.onFrame(frame);
+  }
+
+  remember(seq) {
+    this.recent.add(seq);
+    if (this.recent.size > RECENT_SEQS) this.recent.delete(this.recent.values().next().value);
   }
 
   closed(event) {

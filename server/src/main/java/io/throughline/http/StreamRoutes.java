@@ -150,12 +150,14 @@ final class StreamRoutes {
 
         /**
          * Events committed after the feed passed their seqs: sent as they come, marked {@code late}, and not counted
-         * in the resume position (the client keeps resuming from {@code lastSent}).
+         * in the resume position (the client keeps resuming from {@code lastSent}). Even past the pending limit: a
+         * resume never replays them (their seqs lie below it), and they are rare (a transaction that held its seq
+         * past {@code realtime.gapTimeout}), so they cannot fill memory the way a slow consumer's backlog would.
          */
         @Override
         public void onLateEvents(List<Event> events) {
             for (Event event : events) {
-                if (closed || pending.get() >= config.maxPendingEvents()) {
+                if (closed) {
                     return;
                 }
                 send(event.toJson().put("late", true));

@@ -17,6 +17,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,6 +78,8 @@ public final class EventFeed {
      * Changed on the feed context only; read from any thread through {@link #watchedSeqs()}.
      */
     private final ConcurrentSkipListMap<Long, Long> watched = new ConcurrentSkipListMap<>();
+    /** Take every late event for as long as they are registered, whatever their subscriptions do meanwhile. */
+    private final List<Consumer<List<Event>>> lateListeners = new CopyOnWriteArrayList<>();
     private boolean checkingLate;
 
     private Context context;
@@ -154,20 +157,43 @@ public final class EventFeed {
     }
 
     /**
-     * Watches seqs that an earlier run of this node passed, as {@link #watchedSeqs()} gave them to a subscriber
-     * that persisted them: an event committed there since, or later, goes to subscribers that take late events.
-     * Subscribe first, so the subscription is in place when one is found. The fence is drawn now: above every
-     * transaction that was running when they were passed.
+     * Registers a listener for every late event (see {@link EventListener#onLateEvents}) until the returned
+     * subscription is cancelled. Unlike a subscription's, it does not pause while its owner resubscribes or falls
+     * behind: an owner that persists {@link #watchedSeqs()} (the search index) must never miss one, since the feed
+     * stops watching a seq once it has handed its event over.
      */
-    public void watch(Collection<Long> seqs) {
+    public Subscription onLateEvents(Consumer<List<Event>> listener) {
+        lateListeners.add(listener);
+        return () -> lateListeners.remove(listener);
+    }
+
+    /**
+     * Watches seqs that an earlier run of this node passed, as {@link #watchedSeqs()} gave them to a subscriber
+     * that persisted them: an event committed there since, or later, goes to the late listeners. Register one
+     * first, so it is in place when an event is found. The fence is drawn now: above every transaction that was
+     * running when they were passed. Retried while PostgreSQL cannot draw it; the future completes once the seqs
+     * are watched (those past {@link #MAX_WATCHED} are logged and dropped).
+     */
+    public Future<Void> watch(Collection<Long> seqs) {
         if (seqs.isEmpty()) {
+            return Future.succeededFuture();
+        }
+        Promise<Void> watching = Promise.promise();
+        List<Long> copy = List.copyOf(seqs);
+        context.runOnContext(v -> watchWithFence(copy, watching));
+        return watching.future();
+    }
+
+    private void watchWithFence(List<Long> copy, Promise<Void> watching) {
+        if (stopped) {
+            watching.fail("the event feed stopped");
             return;
         }
-        List<Long> copy = List.copyOf(seqs);
-        context.runOnContext(v -> pool.query(XidFence.DRAW).execute().onComplete(ar -> {
+        pool.query(XidFence.DRAW).execute().onComplete(ar -> context.runOnContext(v -> {
             if (ar.failed()) {
-                log.warn("event feed could not watch {} seqs passed before a restart: {}", copy.size(),
-                        ar.cause().getMessage());
+                log.warn("event feed could not watch {} seqs passed before a restart, retrying in 1s: {}",
+                        copy.size(), ar.cause().getMessage());
+                vertx.setTimer(1_000, t -> watchWithFence(copy, watching));
                 return;
             }
             long fence = ar.result().iterator().next().getLong("fence");
@@ -180,8 +206,14 @@ public final class EventFeed {
                     added++;
                 }
             }
+            if (added < copy.size()) {
+                log.warn("event feed watches {} passed seqs already; {} seqs passed before a restart are not watched:"
+                        + " an event committed there reaches no subscriber (./throughline reindex picks it up)",
+                        watched.size(), copy.size() - added);
+            }
             log.info("event feed watching {} seqs passed before a restart, from={} to={}", added, copy.getFirst(),
                     copy.getLast());
+            watching.complete();
             checkLate();
         }));
     }
@@ -361,6 +393,10 @@ public final class EventFeed {
         Long[] seqs = watched.keySet().toArray(new Long[0]);
         pool.preparedQuery(LATE).execute(Tuple.tuple().addArrayOfLong(seqs)).onComplete(ar -> {
             checkingLate = false;
+            if (stopped) {
+                // Nothing is handed over any more: what is still watched stays in watchedSeqs() for the last commit.
+                return;
+            }
             if (ar.failed()) {
                 log.warn("event feed could not look for late events: {}", ar.cause().getMessage());
                 return;
@@ -377,14 +413,24 @@ public final class EventFeed {
                 log.warn("event feed found {} event(s) committed after their seqs were passed, seqs {}..{}: handed to"
                         + " subscribers that take late events", late.size(), late.getFirst().seq(),
                         late.getLast().seq());
+                for (Consumer<List<Event>> listener : lateListeners) {
+                    try {
+                        listener.accept(late);
+                    } catch (RuntimeException e) {
+                        log.error("late event listener failed", e);
+                    }
+                }
                 for (FeedSubscription subscription : subscriptions) {
                     subscription.late(late);
                 }
             }
-            // Only once the subscribers have them: one that persists watchedSeqs() always holds a seq somewhere.
+            // Only once the listeners have them: one that persists watchedSeqs() always holds a seq somewhere.
             late.forEach(event -> watched.remove(event.seq()));
+            // Only the seqs this query looked at: one watched since may have committed before its snapshot.
             long oldestRunning = xmin;
-            watched.values().removeIf(fence -> XidFence.passed(oldestRunning, fence));
+            for (Long seq : seqs) {
+                watched.computeIfPresent(seq, (s, fence) -> XidFence.passed(oldestRunning, fence) ? null : fence);
+            }
         });
     }
 

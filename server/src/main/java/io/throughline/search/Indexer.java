@@ -53,6 +53,9 @@ final class Indexer {
     private final AtomicInteger epoch = new AtomicInteger();
     /** Seqs of late events queued and not yet applied: the feed no longer watches them, so a commit must name them. */
     private final Set<Long> lateQueued = ConcurrentHashMap.newKeySet();
+    /** Seqs the last commit awaited, until the feed confirms it watches them again: a commit must name them too. */
+    private final Set<Long> restoring = ConcurrentHashMap.newKeySet();
+    private volatile Subscription lateEvents;
 
     private volatile long appliedSeq;
     private volatile long queuedSeq;
@@ -79,8 +82,10 @@ final class Indexer {
     void start(long fromSeq, SortedSet<Long> awaited) {
         appliedSeq = fromSeq;
         queuedSeq = fromSeq;
+        lateEvents = feed.onLateEvents(this::takeLate);
         subscribe(fromSeq);
-        feed.watch(awaited);
+        restoring.addAll(awaited);
+        feed.watch(awaited).onSuccess(v -> restoring.removeAll(awaited));
         thread = Thread.ofPlatform().daemon().name("search-writer-" + index.generation()).start(this::run);
         log.info("search indexer started generation={} seq={} awaited={}", index.generation(), fromSeq,
                 awaited.size());
@@ -128,16 +133,6 @@ final class Indexer {
                 }
             }
 
-            /** Indexing reads the current state by id, so an event applied out of order changes nothing else. */
-            @Override
-            public void onLateEvents(List<Event> events) {
-                if (mine == epoch.get() && !stopping) {
-                    events.forEach(event -> lateQueued.add(event.seq()));
-                    queuedEvents.addAndGet(events.size());
-                    queue.add(events);
-                }
-            }
-
             @Override
             public void onOverflow(long lastDeliveredSeq) {
                 if (mine == epoch.get()) {
@@ -158,6 +153,19 @@ final class Indexer {
         });
         own.set(created);
         subscription = created;
+    }
+
+    /**
+     * Late events, from the feed's late listener (never paused with the subscription). Indexing reads the current
+     * state by id, so an event applied out of order changes nothing else. While stopping they are only remembered,
+     * for the last commit to name: a restart has the feed find them again.
+     */
+    void takeLate(List<Event> events) {
+        events.forEach(event -> lateQueued.add(event.seq()));
+        if (!stopping) {
+            queuedEvents.addAndGet(events.size());
+            queue.add(events);
+        }
     }
 
     private void run() {
@@ -206,8 +214,9 @@ final class Indexer {
         while (!stopping) {
             try {
                 apply(batch);
-                // A late event may come last in a batch: the highest seq applied is the batch's maximum.
-                appliedSeq = Math.max(appliedSeq, batch.stream().mapToLong(Event::seq).max().orElse(appliedSeq));
+                // Only events in seq order move the position: a late one may lie above events still queued.
+                appliedSeq = Math.max(appliedSeq, batch.stream().mapToLong(Event::seq)
+                        .filter(seq -> !lateQueued.contains(seq)).max().orElse(appliedSeq));
                 if (!lateQueued.isEmpty()) {
                     batch.forEach(event -> lateQueued.remove(event.seq()));
                 }
@@ -277,6 +286,7 @@ final class Indexer {
         // The feed's watched seqs first: it hands a late event over before it stops watching its seq.
         SortedSet<Long> awaited = feed.watchedSeqs();
         awaited.addAll(lateQueued);
+        awaited.addAll(restoring);
         if (seq != index.committedSeq() || index.hasUncommittedChanges() || !awaited.equals(index.committedAwaited())) {
             index.commit(seq, awaited);
             log.debug("search index committed generation={} seq={} awaited={}", index.generation(), seq,
@@ -315,6 +325,10 @@ final class Indexer {
             } catch (IOException | RuntimeException e) {
                 log.warn("final search index commit failed generation={}: {}", index.generation(), e.toString());
             }
+        }
+        // Late events that come after this commit are lost to this generation: at shutdown the feed stops first.
+        if (lateEvents != null) {
+            lateEvents.cancel();
         }
         log.info("search indexer stopped generation={} seq={}", index.generation(), appliedSeq);
     }

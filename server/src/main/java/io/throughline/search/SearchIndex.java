@@ -4,7 +4,9 @@ import io.throughline.config.ThroughlineConfig;
 import io.throughline.conversation.Status;
 import io.throughline.failure.Conflict;
 import io.throughline.failure.Unavailable;
+import io.throughline.realtime.Event;
 import io.throughline.realtime.EventFeed;
+import io.throughline.realtime.Subscription;
 import io.throughline.store.Database;
 import io.throughline.store.ServerSecrets;
 import io.vertx.core.json.JsonObject;
@@ -14,7 +16,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -219,6 +223,10 @@ public final class SearchIndex implements AutoCloseable {
         String generation = progress.generation();
         LiveIndex fresh = null;
         Indexer follower = null;
+        // A late event during the scan changes a message the scan may have read already: the new index applies it
+        // too. Collected from before the scan until the new index's own indexer takes them.
+        List<Event> lateDuringScan = new CopyOnWriteArrayList<>();
+        Subscription collecting = feed.onLateEvents(lateDuringScan::addAll);
         try {
             fresh = openIndex(generation, true);
             long from = feed.position();
@@ -234,6 +242,10 @@ public final class SearchIndex implements AutoCloseable {
             follower = newIndexer(fresh);
             // The feed already watches what it passed in this run.
             follower.start(from, Collections.emptySortedSet());
+            collecting.cancel();
+            if (!lateDuringScan.isEmpty()) {
+                follower.takeLate(List.copyOf(lateDuringScan));
+            }
             awaitCaughtUp(follower);
             progress.phase(RebuildProgress.Phase.SWAPPING);
             swapTo(follower);
@@ -251,6 +263,8 @@ public final class SearchIndex implements AutoCloseable {
             if (active == null && !closed) {
                 retryLater();
             }
+        } finally {
+            collecting.cancel();
         }
     }
 

@@ -84,6 +84,9 @@ abstract class VisitorStream {
             }
             if (!live) {
                 lateBuffer.add(event);
+                if (lateBuffer.size() > MAX_BUFFER) {
+                    resetLocked(hub.routed());
+                }
                 return;
             }
             deliverLate(event);

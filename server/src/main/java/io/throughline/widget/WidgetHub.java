@@ -106,12 +106,17 @@ final class WidgetHub implements EventListener {
     @Override
     public void onLateEvents(List<Event> events) {
         for (Event event : events) {
-            if (EventType.MESSAGE_CREATED.equals(event.type()) || EventType.MESSAGE_UPDATED.equals(event.type())) {
+            if (!EventType.MESSAGE_CREATED.equals(event.type()) && !EventType.MESSAGE_UPDATED.equals(event.type())) {
+                continue;
+            }
+            try {
                 JsonObject data = event.data();
                 for (VisitorStream stream : targets(data.getLong("conversationId"),
                         party(data.getJsonObject("message", new JsonObject())))) {
                     stream.offerLate(event);
                 }
+            } catch (RuntimeException e) {
+                log.error("widget routing of a late event failed seq={} type={}", event.seq(), event.type(), e);
             }
         }
     }

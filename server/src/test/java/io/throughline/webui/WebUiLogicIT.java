@@ -145,6 +145,46 @@ class WebUiLogicIT {
         assertThat(result).isEqualTo(List.of("message.created@12", "message.updated@11", "resume@12"));
     }
 
+    /**
+     * A late event can also come in seq order, from a resume's catch-up, before or after its late copy: it applies
+     * once (an inbound message counted unread twice otherwise).
+     */
+    @Test
+    void aLateEventThatAlsoComesInOrderAppliesOnce() {
+        Object result = run("/app/stream.js", """
+                (m) => {
+                  const applied = [];
+                  const stream = new m.RealtimeStream((f) => applied.push(f.type + '@' + f.seq), () => {});
+                  stream.receive(JSON.stringify({ type: 'ready', data: { since: 10 } }));
+                  stream.receive(JSON.stringify({ seq: 13, type: 'message.created', data: {}, late: true }));
+                  stream.receive(JSON.stringify({ seq: 11, type: 'message.created', data: {} }));
+                  stream.receive(JSON.stringify({ seq: 13, type: 'message.created', data: {} }));
+                  stream.receive(JSON.stringify({ seq: 14, type: 'message.created', data: {} }));
+                  stream.receive(JSON.stringify({ seq: 14, type: 'message.created', data: {}, late: true }));
+                  stream.stop();
+                  return [...applied, 'resume@' + stream.lastSeq];
+                }""");
+        assertThat(result).isEqualTo(List.of("message.created@13", "message.created@11", "message.created@14",
+                "resume@14"));
+    }
+
+    /** The chat frame keeps the newest copy of a message: a late frame of an older edit does not replace it. */
+    @Test
+    void theChatFrameKeepsTheNewerCopyOfAMessage() {
+        Object result = run("/widget/assets/store.js", """
+                (m) => {
+                  let list = [];
+                  list = m.upsertMessage(list, { id: 7, body: 'first', createdAt: '2026-12-04T10:00:00Z' });
+                  list = m.upsertMessage(list, { id: 7, body: 'second edit', createdAt: '2026-12-04T10:00:00Z',
+                    editedAt: '2026-12-04T10:05:00Z' });
+                  list = m.upsertMessage(list, { id: 7, body: 'first edit (late)', createdAt: '2026-12-04T10:00:00Z',
+                    editedAt: '2026-12-04T10:02:00Z' });
+                  list = m.upsertMessage(list, { id: 8, body: 'next', createdAt: '2026-12-04T10:06:00Z' });
+                  return list.map((x) => x.id + ':' + x.body);
+                }""");
+        assertThat(result).isEqualTo(List.of("7:second edit", "8:next"));
+    }
+
     @Test
     void everyLanguageHasEveryKey() {
         Object missing = run("/app/i18n/en.js", """

@@ -17,14 +17,20 @@ export function createStore(initial) {
 }
 
 // Messages are kept once each: by server id, and a local (pending) one by its client id until the server's copy
-// arrives. Sorted oldest first.
+// arrives; an older copy of a message (a late frame after a newer edit) never replaces a newer one. Sorted oldest
+// first.
 export function upsertMessage(list, message) {
+  const existing = list.find((m) => m.id && m.id === message.id);
+  if (existing && version(message) < version(existing)) return list;
   const out = list.filter((m) => !(m.id && m.id === message.id)
     && !(message.clientId && !m.id && m.clientId === message.clientId));
-  const existing = list.find((m) => m.id && m.id === message.id);
   out.push(existing ? { ...existing, ...message } : message);
   out.sort(order);
   return out;
+}
+
+function version(message) {
+  return Math.max(Date.parse(message.editedAt ?? '') || 0, Date.parse(message.createdAt ?? '') || 0);
 }
 
 function order(a, b) {

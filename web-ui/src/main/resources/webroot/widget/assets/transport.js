@@ -115,7 +115,8 @@ export class Transport {
   }
 
   take(frame) {
-    if (typeof frame.seq === 'number' && frame.seq > this.seq) this.seq = frame.seq;
+    // A late frame's seq lies below events this connection may not have had yet: it moves no resume point.
+    if (!frame.late && typeof frame.seq === 'number' && frame.seq > this.seq) this.seq = frame.seq;
     this.onFrame(frame);
   }
 
