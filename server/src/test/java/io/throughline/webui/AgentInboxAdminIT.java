@@ -168,6 +168,8 @@ class AgentInboxAdminIT {
                         + " AS token FROM inboxes WHERE id = $1", created.getLong("id")).getString("token"))
                         .isEqualTo("refresh-token-1");
 
+                // The editor moves to the inbox's own address once saved: reload that page, not the list.
+                inbox.until(d -> d.getCurrentUrl().endsWith("#/settings/inboxes/" + created.getLong("id")));
                 browser.driver().navigate().refresh();
                 assertThat(inbox.find("inbox-oauth2-clientId").getAttribute("value")).isEqualTo("throughline-app");
                 assertThat(inbox.find("inbox-oauth2-refreshToken").getAttribute("value")).isEqualTo("********");

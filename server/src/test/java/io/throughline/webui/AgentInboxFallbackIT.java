@@ -47,11 +47,11 @@ class AgentInboxFallbackIT {
                         "SELECT conversation_id FROM messages WHERE id = $1",
                         socket.next("ack", Duration.ofSeconds(10)).getLong("messageId")).getLong("conversation_id");
             }
-            admin.post("/api/v1/conversations/" + conversation + "/messages",
-                    new JsonObject().put("body", "Yes, since Monday.")).expect(201);
-
+            // The thread is open before the reply: the 4 s the copy waits are not spent logging in.
             InboxPage inbox = new InboxPage(browser, server.url()).login(TestServer.ADMIN_EMAIL,
                     TestServer.ADMIN_PASSWORD).open("Vera Lamp");
+            admin.post("/api/v1/conversations/" + conversation + "/messages",
+                    new JsonObject().put("body", "Yes, since Monday.")).expect(201);
             WebElement waiting = inbox.until(d -> inbox.message("Yes, since Monday.")
                     .findElements(InboxPage.testId("fallback")).stream().findFirst().orElse(null));
             assertThat(waiting.getDomAttribute("data-status")).isEqualTo("pending");
