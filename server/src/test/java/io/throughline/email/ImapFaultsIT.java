@@ -71,6 +71,28 @@ class ImapFaultsIT {
     }
 
     /**
+     * A mail the server drops the connection on, fetched with others or alone, is counted against itself (after
+     * the drop its batch is fetched mail by mail) and recorded unreadable; the mails around it come in.
+     */
+    @Test
+    void aMailTheServerDropsTheConnectionOnIsRecordedAsUnreadableAndTheFolderGoesOn() {
+        try (MailServer mail = MailServer.start().user(SUPPORT);
+             ImapProxy proxy = ImapProxy.start(mail.imapPort(), ImapProxy.Fault.DROP_ON_MAIL_2);
+             TestServer server = TestServer.start(GIVE_UP_AT_ONCE)) {
+            mail.append(SUPPORT, "INBOX", waiting(), null);
+            createInbox(server, mail, proxy);
+
+            await().atMost(Duration.ofSeconds(60)).until(() -> externalIds(server).size() == 3);
+            assertThat(externalIds(server)).contains("waiting-0@example.com", "waiting-2@example.com")
+                    .anySatisfy(id -> assertThat(id).startsWith("imap-unreadable:INBOX:").endsWith(":2"));
+            assertThat(proxy.faults()).as("the batch, then mail 2 alone three times").isGreaterThanOrEqualTo(4);
+            await().atMost(Duration.ofSeconds(10)).until(() -> server.throughline().database().sql()
+                    .one("SELECT value FROM inbox_checkpoints WHERE name = 'imap:INBOX'")
+                    .map(r -> r.getJsonObject("value").getLong("lastUid")).orElse(0L) == 3);
+        }
+    }
+
+    /**
      * A refusal the server calls temporary ({@code NO [UNAVAILABLE]}, here for a mail asked for alone) is retried for
      * as long as it lasts, even past the attempts that make another refusal give up: the mail comes in whole once
      * the server hands it over.

@@ -21,8 +21,8 @@ import java.util.regex.Pattern;
 /**
  * A TCP proxy in front of GreenMail's IMAP port that misbehaves the way some servers do, which GreenMail never
  * does: it refuses a fetch of several mails' bodies with NO, leaves one mail out of such a fetch's answer while
- * the mail still exists, refuses every fetch of one mail's body (a mail the server cannot read), or every slice of
- * a large mail after the first. Everything else
+ * the mail still exists, refuses every fetch of one mail's body (a mail the server cannot read) or drops the
+ * connection on it, or refuses every slice of a large mail after the first. Everything else
  * passes through byte for byte. It also records the UIDs whose whole body the client asked for.
  */
 public final class ImapProxy implements AutoCloseable {
@@ -43,7 +43,9 @@ public final class ImapProxy implements AutoCloseable {
          * Every fetch of several mails' bodies is answered NO, and the first {@value #TEMPORARY_REFUSALS} fetches of
          * mail 2 alone {@code NO [UNAVAILABLE]}.
          */
-        UNAVAILABLE_MAIL_2
+        UNAVAILABLE_MAIL_2,
+        /** Every fetch of mail 2's body, alone or with others, makes the server drop the connection. */
+        DROP_ON_MAIL_2
     }
 
     private static final Pattern BODY_FETCH = Pattern.compile("(\\S+) (?:UID )?FETCH ([0-9,:]+) \\(.*BODY.*\\)\\r\\n",
@@ -115,7 +117,7 @@ public final class ImapProxy implements AutoCloseable {
                 OutputStream toClient = client.getOutputStream();
                 OutputStream toServer = server.getOutputStream();
                 Thread.ofVirtual().start(() -> pipe(server, toClient));
-                Thread.ofVirtual().start(() -> commands(client, toServer, toClient));
+                Thread.ofVirtual().start(() -> commands(client, server, toServer, toClient));
             } catch (IOException e) {
                 return;
             }
@@ -139,7 +141,7 @@ public final class ImapProxy implements AutoCloseable {
     }
 
     /** Client to server, line by line (literals pass through as the bytes after their line). */
-    private void commands(Socket client, OutputStream toServer, OutputStream toClient) {
+    private void commands(Socket client, Socket server, OutputStream toServer, OutputStream toClient) {
         try (InputStream in = client.getInputStream()) {
             ByteArrayOutputStream line = new ByteArrayOutputStream();
             int b;
@@ -157,6 +159,12 @@ public final class ImapProxy implements AutoCloseable {
                 Matcher batch = BATCH_FETCH.matcher(text);
                 Matcher body = BODY_FETCH.matcher(text);
                 Matcher slice = SLICE_FETCH.matcher(text);
+                if (body.matches() && fault == Fault.DROP_ON_MAIL_2 && expand(body.group(2)).contains(2L)) {
+                    faults.incrementAndGet();
+                    server.close();
+                    client.close();
+                    return;
+                }
                 if (body.matches() && fault == Fault.UNAVAILABLE_MAIL_2 && expand(body.group(2)).equals(List.of(2L))
                         && temporaryRefusals.get() < TEMPORARY_REFUSALS) {
                     temporaryRefusals.incrementAndGet();

@@ -131,11 +131,11 @@ final class FolderCommits {
      *
      * @throws NoContent when the server answered without the mail's content, or without a part of it
      */
-    void importLarge(IMAPFolder folder, long uid) throws MessagingException, IOException {
+    void importLarge(IMAPFolder folder, long uid, long size) throws MessagingException, IOException {
         Path raw = Files.createTempFile("throughline-mail-", ".eml");
         try {
             try (OutputStream out = Files.newOutputStream(raw)) {
-                if (RawFetch.sliced(folder, uid, out) == 0) {
+                if (RawFetch.sliced(folder, uid, size, out) == 0) {
                     throw new NoContent("the server returned no content for this mail");
                 }
             }

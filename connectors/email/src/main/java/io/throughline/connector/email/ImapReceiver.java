@@ -64,8 +64,7 @@ final class ImapReceiver {
     /** Mails up to this size are fetched in batches, in memory; larger ones are streamed to a file one by one. */
     private static final int SMALL_MAIL_BYTES = 2 * 1024 * 1024;
     private static final long BATCH_BYTES = 8L * 1024 * 1024;
-    private static final Pattern TEMPORARY = Pattern.compile("\\[(UNAVAILABLE|INUSE|LIMIT)]",
-            Pattern.CASE_INSENSITIVE);
+    private static final Pattern TEMPORARY = Pattern.compile("\\[(UNAVAILABLE|INUSE)]", Pattern.CASE_INSENSITIVE);
     /** Mails whose Message-IDs are asked at once when a folder is read again. */
     private static final int HEADER_CHUNK = 500;
     /** Re-issue IDLE well within RFC 2177's 29 minutes, and before NAT boxes forget a quiet connection. */
@@ -91,6 +90,10 @@ final class ImapReceiver {
     private volatile IMAPFolder folder;
     private volatile String state = "starting";
     private volatile boolean healthy = true;
+    /** Failed syncs in a row, for the backoff; the receiver thread's own. */
+    private int failures;
+    /** After the connection died during a batch fetch, mails up to this UID are fetched one by one. */
+    private long aloneUpTo;
     private Thread thread;
 
     ImapReceiver(long inboxId, EmailConfig.Imap imap, MailLogin login, String folderName, MailImporter importer,
@@ -161,7 +164,6 @@ final class ImapReceiver {
     }
 
     private void run() {
-        int failures = 0;
         while (running) {
             try {
                 connect();
@@ -170,8 +172,8 @@ final class ImapReceiver {
                 while (running) {
                     int before = folder.getMessageCount();
                     sync();
-                    // Only a completed sync ends the backoff: a server that lets us in and then refuses a mail
-                    // is asked again less and less often, not every second.
+                    // Only progress ends the backoff (here, or a batch committed): a server that lets us in and
+                    // then refuses a mail is asked again less and less often, not every second.
                     failures = 0;
                     if (!running) {
                         break;
@@ -247,6 +249,7 @@ final class ImapReceiver {
             // UIDs name other mails now: what was counted against one must not count against another.
             refusals.clear();
             commits.forgetFailures();
+            aloneUpTo = 0;
             refusalsValidity = validity;
         }
         JsonObject saved = checkpoints.load(checkpointName()).orElse(null);
@@ -296,13 +299,15 @@ final class ImapReceiver {
         long lastPending = uid(current, pending.getLast());
         int next = 0;
         while (next < pending.size() && running) {
-            List<Message> batch = batch(pending, next);
+            List<Message> batch = uid(current, pending.get(next)) <= aloneUpTo ? List.of(pending.get(next))
+                    : batch(pending, next);
             next += batch.size();
             long batchEnd = uid(current, batch.getLast());
-            List<Message> stay = batch.size() == 1 && !small(batch.getFirst())
+            List<Message> stay = batch.size() == 1
                     ? importAlone(current, batch.getFirst(), validity) ? List.of() : List.of(batch.getFirst())
                     : importSmall(current, batch, validity);
             save(validity, batchEnd);
+            failures = 0;
             List<Message> processed = new ArrayList<>(batch);
             processed.removeAll(stay);
             moveProcessed(processed);
@@ -362,6 +367,11 @@ final class ImapReceiver {
         try {
             bodies = RawFetch.bodies(current, uids);
         } catch (MessagingException e) {
+            if (connectionLost(e)) {
+                // Perhaps one of them: after the reconnect each is fetched alone, so one that the server drops
+                // the connection on is counted against itself and cannot stall the folder.
+                aloneUpTo = Math.max(aloneUpTo, uids.getLast());
+            }
             if (!refusedByServer(e) || temporarilyRefused(e)) {
                 throw e;
             }
@@ -398,8 +408,8 @@ final class ImapReceiver {
     /**
      * One mail, fetched on its own. Whatever stops it (a NO or BAD answer, an answer without it, the server dropping
      * the connection) fails this sync, to be tried again after the backoff, except a mail the server confirms is
-     * gone. A refusal the server calls temporary ({@code [UNAVAILABLE]}, {@code [INUSE]}, {@code [LIMIT]}: RFC 5530)
-     * is retried for as long as it lasts. Any other failure that repeats at least {@value FolderCommits#POISON_ATTEMPTS}
+     * gone. A refusal the server calls temporary ({@code [UNAVAILABLE]}, {@code [INUSE]}: RFC 5530) is retried for
+     * as long as it lasts. Any other failure that repeats at least {@value FolderCommits#POISON_ATTEMPTS}
      * times over at least {@code email.imap.giveUpAfter} has the mail recorded as unreadable, with what the server
      * still says about it, so one mail cannot hold up the folder for good.
      *
@@ -408,6 +418,10 @@ final class ImapReceiver {
     private boolean importAlone(IMAPFolder current, Message message, long validity)
             throws MessagingException, IOException {
         long uid = uid(current, message);
+        if (!current.isOpen()) {
+            // Lost before this mail was asked for: nothing to count against it.
+            throw new FolderClosedException(current, "the connection was lost before uid " + uid + " was fetched");
+        }
         try {
             if (small(message)) {
                 Map<Long, byte[]> body = RawFetch.bodies(current, List.of(uid));
@@ -416,7 +430,7 @@ final class ImapReceiver {
                 }
                 commits.importBatch(List.of(uid), body);
             } else {
-                commits.importLarge(current, uid);
+                commits.importLarge(current, uid, message.getSize());
             }
             refusals.remove(uid);
             return true;
@@ -450,6 +464,12 @@ final class ImapReceiver {
             importer.unreadable(folderName, validity, uid, envelopeFrom(message), envelopeSubject(message),
                     MailParser.describe(e));
             refusals.remove(uid);
+            if (!refused) {
+                // The connection is gone: move past this mail (every one before it in the batch is done) and
+                // reconnect, rather than count the dead connection against the next mail.
+                save(validity, uid);
+                throw e;
+            }
             return false;
         }
     }

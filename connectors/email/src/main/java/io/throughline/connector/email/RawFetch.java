@@ -31,11 +31,16 @@ final class RawFetch {
 
     /**
      * Streams one mail to {@code out}, slice by slice, and returns its size. A NO or BAD fails it, and so does an
-     * answer without the slice ({@link FolderCommits.NoContent}), so a mail is never taken for shorter than it is.
+     * answer without the slice ({@link FolderCommits.NoContent}), so a mail is never taken for shorter than it is;
+     * and a server that goes on sending far past the size it gave ({@code size}, RFC822.SIZE) is stopped.
      */
-    static long sliced(IMAPFolder folder, long uid, OutputStream out) throws MessagingException, IOException {
+    static long sliced(IMAPFolder folder, long uid, long size, OutputStream out)
+            throws MessagingException, IOException {
         long offset = 0;
         while (true) {
+            if (size > 0 && offset > 2 * size + SLICE_BYTES) {
+                throw new FolderCommits.NoContent("the server sent " + offset + " bytes of a mail of " + size);
+            }
             long from = offset;
             BODY slice = (BODY) folder.doCommand(protocol -> {
                 Response[] responses = protocol.command("UID FETCH " + uid + " (UID BODY.PEEK[]<" + from + "."
