@@ -13,6 +13,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.SortedSet;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -283,10 +284,12 @@ final class Indexer {
 
     private void commit() throws IOException {
         long seq = appliedSeq;
-        // The feed's watched seqs first: it hands a late event over before it stops watching its seq.
-        SortedSet<Long> awaited = feed.watchedSeqs();
+        // In the order a seq moves between them, so one moving meanwhile is in a snapshot taken before it left:
+        // restored seqs enter the feed's watched set before they leave restoring, and the feed hands a late event
+        // over (lateQueued) before it stops watching its seq.
+        SortedSet<Long> awaited = new TreeSet<>(restoring);
+        awaited.addAll(feed.watchedSeqs());
         awaited.addAll(lateQueued);
-        awaited.addAll(restoring);
         if (seq != index.committedSeq() || index.hasUncommittedChanges() || !awaited.equals(index.committedAwaited())) {
             index.commit(seq, awaited);
             log.debug("search index committed generation={} seq={} awaited={}", index.generation(), seq,
