@@ -57,7 +57,8 @@ final class ApiInbox implements ChannelInbox {
                     .putHeader(WebhookSignature.HEADER, signature)
                     .sendBuffer(Buffer.buffer(body))
                     .await();
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
+            // Future.await() throws a refused connection (a checked ConnectException) undeclared.
             throw DeliveryFailure.retryable("webhook unreachable: " + describe(e), e);
         }
         int status = response.statusCode();

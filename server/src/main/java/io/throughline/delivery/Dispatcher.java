@@ -180,7 +180,9 @@ public final class Dispatcher {
                     delivery.messageId(), delivery.inboxId(), delivery.attempts());
         } catch (DeliveryFailure failure) {
             failed(delivery, failure);
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
+            // Also a checked exception a connector let through undeclared (Future.await() does that): the attempt
+            // must be recorded, or the delivery sits claimed until its lease runs out.
             log.error("delivery crashed in its connector delivery={} inbox={}", delivery.id(), delivery.inboxId(), e);
             failed(delivery, DeliveryFailure.retryable("internal error: " + e, e));
         }

@@ -167,7 +167,7 @@ public final class InboxSupervisor implements InboxDirectory, OpenInboxes {
                 closeInbox(running);
             }
             if (locks != null) {
-                locks.close().await();
+                Database.await(locks.close());
                 locks = null;
             }
         }));
@@ -218,8 +218,8 @@ public final class InboxSupervisor implements InboxDirectory, OpenInboxes {
             long id = running.inbox().id();
             boolean won;
             try {
-                won = locks.preparedQuery("SELECT pg_try_advisory_lock($1, $2) AS won")
-                        .execute(Tuple.of(LOCK_NAMESPACE, (int) id)).await().iterator().next().getBoolean("won");
+                won = Database.await(locks.preparedQuery("SELECT pg_try_advisory_lock($1, $2) AS won")
+                        .execute(Tuple.of(LOCK_NAMESPACE, (int) id))).iterator().next().getBoolean("won");
             } catch (RuntimeException e) {
                 log.warn("inbox lock attempt failed inbox={}: {}", id, e.getMessage());
                 return;
@@ -245,7 +245,7 @@ public final class InboxSupervisor implements InboxDirectory, OpenInboxes {
         }
         stopAllReceivers("lock connection lost");
         try {
-            PgConnection connection = PgConnection.connect(vertx, database.connectOptions()).await();
+            PgConnection connection = Database.await(PgConnection.connect(vertx, database.connectOptions()));
             connection.closeHandler(v -> {
                 if (!stopped) {
                     serial.execute(() -> {
@@ -291,8 +291,8 @@ public final class InboxSupervisor implements InboxDirectory, OpenInboxes {
             return;
         }
         try {
-            locks.preparedQuery("SELECT pg_advisory_unlock($1, $2)").execute(Tuple.of(LOCK_NAMESPACE, (int) inboxId))
-                    .await();
+            Database.await(locks.preparedQuery("SELECT pg_advisory_unlock($1, $2)")
+                    .execute(Tuple.of(LOCK_NAMESPACE, (int) inboxId)));
         } catch (RuntimeException e) {
             log.warn("inbox unlock failed inbox={}: {}", inboxId, e.getMessage());
         }

@@ -2,6 +2,7 @@ package io.throughline.store;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxException;
 import io.vertx.core.VertxOptions;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
@@ -87,7 +88,7 @@ public final class Database implements AutoCloseable {
      * statement's failure, never reports success.
      */
     public <T> T tx(Function<Sql, T> work) {
-        SqlConnection connection = pool.getConnection().await();
+        SqlConnection connection = await(pool.getConnection());
         Handle handle = new Handle(connection, true);
         try {
             handle.send("BEGIN");
@@ -134,6 +135,21 @@ public final class Database implements AutoCloseable {
      * (25006), a serialization or deadlock that outlived its retries (40), or the client's own connection and pool
      * errors. A retry later may well succeed; the data was not the problem.
      */
+    /**
+     * {@link Future#await()}, but a checked failure (a refused connection is a {@code ConnectException}) comes out
+     * wrapped in a {@link VertxException}: {@code await()} throws it as it is, undeclared, past every
+     * {@code catch (RuntimeException e)} that should see it. {@link #isTransient} looks through the wrapper.
+     */
+    public static <T> T await(Future<T> future) {
+        try {
+            return future.await();
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Exception e) {
+            throw new VertxException(e);
+        }
+    }
+
     public static boolean isTransient(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
             if (t instanceof PgException pg) {
@@ -189,7 +205,7 @@ public final class Database implements AutoCloseable {
         @Override
         public RowSet<Row> rows(String sql, Object... params) {
             try {
-                return client.preparedQuery(sql).execute(bind(params)).await();
+                return await(client.preparedQuery(sql).execute(bind(params)));
             } catch (RuntimeException e) {
                 // After a sent statement failed, PostgreSQL refuses every later one ("current transaction is
                 // aborted"): the sent statement's failure is the one that says what went wrong.
@@ -211,14 +227,14 @@ public final class Database implements AutoCloseable {
         void commit() {
             Future<RowSet<Row>> commit = client.query("COMMIT").execute();
             for (Future<RowSet<Row>> statement : sent) {
-                statement.await();
+                await(statement);
             }
-            commit.await();
+            await(commit);
         }
 
         void rollbackQuietly(Throwable cause) {
             try {
-                client.query("ROLLBACK").execute().await();
+                await(client.query("ROLLBACK").execute());
             } catch (RuntimeException e) {
                 cause.addSuppressed(e);
             }

@@ -11,6 +11,7 @@ import io.throughline.testing.TestPostgres;
 import io.throughline.testing.TestServer;
 import io.throughline.testing.WebhookReceiver;
 import io.vertx.core.json.JsonObject;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -73,6 +74,35 @@ class OutboxIT {
         long timestamp = Long.parseLong(last.header(WebhookSignature.TIMESTAMP_HEADER));
         assertThat(last.header(WebhookSignature.HEADER)).isEqualTo(WebhookSignature.sign(inbox.webhookSecret(),
                 timestamp, last.body().getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /**
+     * Nothing listening at the webhook (its receiver not started yet): each refused connection is a recorded,
+     * retried attempt with its reason, and the reply goes once the receiver is up.
+     */
+    @Test
+    void aWebhookNobodyListensAtYetIsRetriedWithTheReasonShown() throws Exception {
+        server = TestServer.start(Map.of("outbox.initialBackoff", "50ms", "outbox.maxBackoff", "200ms"));
+        ApiClient admin = server.admin();
+        int port;
+        try (ServerSocket free = new ServerSocket(0)) {
+            port = free.getLocalPort();
+        }
+        ApiInbox inbox = ApiInbox.create(admin, "Shop", "http://127.0.0.1:" + port + "/hook");
+        long conversation = inbox.say("m1", "c1", "Ann", "Hello").getLong("conversationId");
+        admin.post("/api/v1/conversations/" + conversation + "/messages", new JsonObject().put("body", "Hi"))
+                .expect(201);
+        await().atMost(Duration.ofSeconds(10)).until(() -> lastDelivery(admin, conversation)
+                .getInteger("attempts") >= 2);
+        JsonObject retrying = lastDelivery(admin, conversation);
+        assertThat(retrying.getString("status")).isEqualTo("pending");
+        assertThat(retrying.getString("lastError")).startsWith("webhook unreachable");
+
+        admin.patch("/api/v1/inboxes/" + inbox.id(), new JsonObject().put("config", new JsonObject()
+                .put("webhookUrl", webhook.url()))).expect(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> "sent".equals(lastDelivery(admin, conversation)
+                .getString("status")));
+        assertThat(webhook.received()).hasSize(1);
     }
 
     @Test
