@@ -21,8 +21,10 @@ import javax.crypto.spec.SecretKeySpec;
  * spreading guesses over the nodes of a cluster gains nothing.
  *
  * <p>An attempt is checked and recorded in one transaction holding an advisory lock on each of its keys, and counts
- * against the account before the password is verified (a success takes it back): guesses sent all at once wait for
- * each other instead of all passing the check before any is recorded. Times are the database's, so nodes whose
+ * against the account before the password is verified (a success takes it back): guesses sent all at once take
+ * turns instead of all passing the check before any is recorded. The locks are only tried: an attempt that finds
+ * them taken waits a little without holding a connection and tries again, so a flood of logins for one key never
+ * ties up the connection pool; one that cannot get its turn within half a second is answered 429. Times are the database's, so nodes whose
  * clocks differ agree. Keys are HMACs under an installation secret: what someone typed as an email (a password, by
  * mistake) is neither stored nor recoverable from the table by guessing.
  */
@@ -30,7 +32,10 @@ public final class LoginThrottle {
 
     /** The first key of the two-key advisory locks: "TL" + "lg" (the inbox receivers use "TL" + "rx"). */
     private static final int LOCK_NAMESPACE = 0x544c6c67;
-    private static final String LOCK = "SELECT pg_advisory_xact_lock($1, $2), pg_advisory_xact_lock($1, $3)";
+    private static final String TRY_LOCK = "SELECT pg_try_advisory_xact_lock($1, $2)"
+            + " AND pg_try_advisory_xact_lock($1, $3) AS locked";
+    private static final int LOCK_TRIES = 50;
+    private static final long LOCK_RETRY_MS = 10;
     private static final String COUNTS = """
             SELECT count(*) FILTER (WHERE key = $1) AS account_attempts,
                    extract(epoch FROM min(at) FILTER (WHERE key = $1) + make_interval(secs => $3) - now())
@@ -62,16 +67,32 @@ public final class LoginThrottle {
     public void attempt(String ip, String email) {
         Buffer account = key("account:" + (email == null ? "" : email.trim().toLowerCase(Locale.ROOT)));
         Buffer address = key("ip:" + ip);
-        database.tx(tx -> {
-            lock(tx, account, address);
-            Row counts = tx.single(COUNTS, account, address, (double) window.toSeconds());
-            check(counts.getLong("account_attempts"), perAccount, counts.getValue("account_retry"),
-                    "too many failed logins for this account");
-            check(counts.getLong("address_attempts"), perIp, counts.getValue("address_retry"),
-                    "too many login attempts from this address");
-            tx.update(RECORD, address, account);
-            return null;
-        });
+        for (int tries = 1; ; tries++) {
+            boolean counted = database.tx(tx -> {
+                if (!tryLock(tx, account, address)) {
+                    return false;
+                }
+                Row counts = tx.single(COUNTS, account, address, (double) window.toSeconds());
+                check(counts.getLong("account_attempts"), perAccount, counts.getValue("account_retry"),
+                        "too many failed logins for this account");
+                check(counts.getLong("address_attempts"), perIp, counts.getValue("address_retry"),
+                        "too many login attempts from this address");
+                tx.update(RECORD, address, account);
+                return true;
+            });
+            if (counted) {
+                return;
+            }
+            if (tries >= LOCK_TRIES) {
+                throw new TooManyRequests("too many login attempts at once; try again", Duration.ofSeconds(1));
+            }
+            try {
+                Thread.sleep(LOCK_RETRY_MS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new TooManyRequests("too many login attempts at once; try again", Duration.ofSeconds(1));
+            }
+        }
     }
 
     /** A successful login clears its account's count: failures before it no longer hold the account back. */
@@ -86,11 +107,9 @@ public final class LoginThrottle {
                 (double) window.toSeconds());
     }
 
-    /** Both keys' locks, the lower first, so two attempts never wait for each other in a cycle. */
-    private static void lock(Sql tx, Buffer first, Buffer second) {
-        int a = lockKey(first);
-        int b = lockKey(second);
-        tx.single(LOCK, LOCK_NAMESPACE, Math.min(a, b), Math.max(a, b));
+    /** Both keys' locks, until the transaction ends; false when either is taken (what was got is let go then). */
+    private static boolean tryLock(Sql tx, Buffer first, Buffer second) {
+        return tx.single(TRY_LOCK, LOCK_NAMESPACE, lockKey(first), lockKey(second)).getBoolean("locked");
     }
 
     private static int lockKey(Buffer key) {
