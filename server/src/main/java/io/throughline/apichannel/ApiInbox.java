@@ -1,5 +1,6 @@
 package io.throughline.apichannel;
 
+import io.throughline.VirtualThreads;
 import io.throughline.connector.ChannelInbox;
 import io.throughline.connector.ConnectorHealth;
 import io.throughline.connector.DeliveryFailure;
@@ -7,6 +8,7 @@ import io.throughline.connector.DeliveryReceipt;
 import io.throughline.connector.InboxContext;
 import io.throughline.connector.OutboundAttachment;
 import io.throughline.connector.OutboundMessage;
+import io.vertx.core.VertxException;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -48,17 +50,15 @@ final class ApiInbox implements ChannelInbox {
                 body);
         HttpResponse<Buffer> response;
         try {
-            response = client.postAbs(url)
+            response = VirtualThreads.await(client.postAbs(url)
                     .timeout(TIMEOUT_MS)
                     .putHeader("Content-Type", "application/json")
                     .putHeader("Idempotency-Key", "delivery-" + message.deliveryId())
                     .putHeader("X-Throughline-Delivery", String.valueOf(message.deliveryId()))
                     .putHeader(WebhookSignature.TIMESTAMP_HEADER, String.valueOf(timestamp))
                     .putHeader(WebhookSignature.HEADER, signature)
-                    .sendBuffer(Buffer.buffer(body))
-                    .await();
-        } catch (Exception e) {
-            // Future.await() throws a refused connection (a checked ConnectException) undeclared.
+                    .sendBuffer(Buffer.buffer(body)));
+        } catch (RuntimeException e) {
             throw DeliveryFailure.retryable("webhook unreachable: " + describe(e), e);
         }
         int status = response.statusCode();
@@ -134,7 +134,9 @@ final class ApiInbox implements ChannelInbox {
         }
     }
 
-    private static String describe(Throwable e) {
+    private static String describe(Throwable failure) {
+        // VirtualThreads.await wraps a refused connection: say what refused it, not the wrapper.
+        Throwable e = failure instanceof VertxException && failure.getCause() != null ? failure.getCause() : failure;
         String message = e.getMessage();
         return message == null ? e.getClass().getSimpleName() : message;
     }

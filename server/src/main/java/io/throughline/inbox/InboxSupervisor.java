@@ -1,5 +1,6 @@
 package io.throughline.inbox;
 
+import io.throughline.VirtualThreads;
 import io.throughline.attachment.FileStore;
 import io.throughline.connector.AttachmentStore;
 import io.throughline.connector.ChannelConnector;
@@ -167,7 +168,7 @@ public final class InboxSupervisor implements InboxDirectory, OpenInboxes {
                 closeInbox(running);
             }
             if (locks != null) {
-                Database.await(locks.close());
+                VirtualThreads.await(locks.close());
                 locks = null;
             }
         }));
@@ -218,7 +219,7 @@ public final class InboxSupervisor implements InboxDirectory, OpenInboxes {
             long id = running.inbox().id();
             boolean won;
             try {
-                won = Database.await(locks.preparedQuery("SELECT pg_try_advisory_lock($1, $2) AS won")
+                won = VirtualThreads.await(locks.preparedQuery("SELECT pg_try_advisory_lock($1, $2) AS won")
                         .execute(Tuple.of(LOCK_NAMESPACE, (int) id))).iterator().next().getBoolean("won");
             } catch (RuntimeException e) {
                 log.warn("inbox lock attempt failed inbox={}: {}", id, e.getMessage());
@@ -245,7 +246,7 @@ public final class InboxSupervisor implements InboxDirectory, OpenInboxes {
         }
         stopAllReceivers("lock connection lost");
         try {
-            PgConnection connection = Database.await(PgConnection.connect(vertx, database.connectOptions()));
+            PgConnection connection = VirtualThreads.await(PgConnection.connect(vertx, database.connectOptions()));
             connection.closeHandler(v -> {
                 if (!stopped) {
                     serial.execute(() -> {
@@ -291,7 +292,7 @@ public final class InboxSupervisor implements InboxDirectory, OpenInboxes {
             return;
         }
         try {
-            Database.await(locks.preparedQuery("SELECT pg_advisory_unlock($1, $2)")
+            VirtualThreads.await(locks.preparedQuery("SELECT pg_advisory_unlock($1, $2)")
                     .execute(Tuple.of(LOCK_NAMESPACE, (int) inboxId)));
         } catch (RuntimeException e) {
             log.warn("inbox unlock failed inbox={}: {}", inboxId, e.getMessage());

@@ -1,8 +1,8 @@
 package io.throughline.store;
 
+import io.throughline.VirtualThreads;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxException;
 import io.vertx.core.VertxOptions;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
@@ -88,7 +88,7 @@ public final class Database implements AutoCloseable {
      * statement's failure, never reports success.
      */
     public <T> T tx(Function<Sql, T> work) {
-        SqlConnection connection = await(pool.getConnection());
+        SqlConnection connection = VirtualThreads.await(pool.getConnection());
         Handle handle = new Handle(connection, true);
         try {
             handle.send("BEGIN");
@@ -135,21 +135,6 @@ public final class Database implements AutoCloseable {
      * (25006), a serialization or deadlock that outlived its retries (40), or the client's own connection and pool
      * errors. A retry later may well succeed; the data was not the problem.
      */
-    /**
-     * {@link Future#await()}, but a checked failure (a refused connection is a {@code ConnectException}) comes out
-     * wrapped in a {@link VertxException}: {@code await()} throws it as it is, undeclared, past every
-     * {@code catch (RuntimeException e)} that should see it. {@link #isTransient} looks through the wrapper.
-     */
-    public static <T> T await(Future<T> future) {
-        try {
-            return future.await();
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Exception e) {
-            throw new VertxException(e);
-        }
-    }
-
     public static boolean isTransient(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
             if (t instanceof PgException pg) {
@@ -205,7 +190,7 @@ public final class Database implements AutoCloseable {
         @Override
         public RowSet<Row> rows(String sql, Object... params) {
             try {
-                return await(client.preparedQuery(sql).execute(bind(params)));
+                return VirtualThreads.await(client.preparedQuery(sql).execute(bind(params)));
             } catch (RuntimeException e) {
                 // After a sent statement failed, PostgreSQL refuses every later one ("current transaction is
                 // aborted"): the sent statement's failure is the one that says what went wrong.
@@ -227,14 +212,14 @@ public final class Database implements AutoCloseable {
         void commit() {
             Future<RowSet<Row>> commit = client.query("COMMIT").execute();
             for (Future<RowSet<Row>> statement : sent) {
-                await(statement);
+                VirtualThreads.await(statement);
             }
-            await(commit);
+            VirtualThreads.await(commit);
         }
 
         void rollbackQuietly(Throwable cause) {
             try {
-                await(client.query("ROLLBACK").execute());
+                VirtualThreads.await(client.query("ROLLBACK").execute());
             } catch (RuntimeException e) {
                 cause.addSuppressed(e);
             }
