@@ -86,9 +86,7 @@ class ImapFaultsIT {
             assertThat(externalIds(server)).contains("waiting-0@example.com", "waiting-2@example.com")
                     .anySatisfy(id -> assertThat(id).startsWith("imap-unreadable:INBOX:").endsWith(":2"));
             assertThat(proxy.faults()).as("the batch, then mail 2 alone three times").isGreaterThanOrEqualTo(4);
-            await().atMost(Duration.ofSeconds(10)).until(() -> server.throughline().database().sql()
-                    .one("SELECT value FROM inbox_checkpoints WHERE name = 'imap:INBOX'")
-                    .map(r -> r.getJsonObject("value").getLong("lastUid")).orElse(0L) == 3);
+            await().atMost(Duration.ofSeconds(10)).until(() -> lastUid(server) == 3);
         }
     }
 
@@ -150,9 +148,7 @@ class ImapFaultsIT {
             assertThat(externalIds(server))
                     .containsExactlyInAnyOrder("waiting-0@example.com", "waiting-1@example.com", "waiting-2@example.com");
             assertThat(proxy.faults()).as("the server misbehaved").isPositive();
-            await().atMost(Duration.ofSeconds(10)).until(() -> server.throughline().database().sql()
-                    .one("SELECT value FROM inbox_checkpoints WHERE name = 'imap:INBOX'")
-                    .map(r -> r.getJsonObject("value").getLong("lastUid")).orElse(0L) == 3);
+            await().atMost(Duration.ofSeconds(10)).until(() -> lastUid(server) == 3);
         }
     }
 
@@ -176,6 +172,13 @@ class ImapFaultsIT {
         config.getJsonObject("imap").put("port", proxy.port());
         server.admin().post("/api/v1/inboxes", new JsonObject().put("kind", "email").put("name", "Support")
                 .put("config", config)).expect(201);
+    }
+
+    /** The INBOX checkpoint's last UID: how far the receiver has committed. */
+    private static long lastUid(TestServer server) {
+        return server.throughline().database().sql()
+                .one("SELECT value FROM inbox_checkpoints WHERE name = 'imap:INBOX'")
+                .map(r -> r.getJsonObject("value").getLong("lastUid")).orElse(0L);
     }
 
     private static List<String> externalIds(TestServer server) {
