@@ -65,7 +65,7 @@ public final class LoginThrottle {
      * limit is reached. The attempt stays counted against the account unless {@link #succeeded} takes it back.
      */
     public void attempt(String ip, String email) {
-        Buffer account = key("account:" + (email == null ? "" : email.trim().toLowerCase(Locale.ROOT)));
+        Buffer account = accountKey(email);
         Buffer address = key("ip:" + ip);
         for (int tries = 1; ; tries++) {
             boolean counted = database.tx(tx -> {
@@ -97,8 +97,7 @@ public final class LoginThrottle {
 
     /** A successful login clears its account's count: failures before it no longer hold the account back. */
     public void succeeded(String email) {
-        database.sql().update("DELETE FROM login_attempts WHERE key = $1",
-                key("account:" + (email == null ? "" : email.trim().toLowerCase(Locale.ROOT))));
+        database.sql().update("DELETE FROM login_attempts WHERE key = $1", accountKey(email));
     }
 
     /** Deletes attempts past the window (housekeeping; the counts ignore them anyway). */
@@ -122,6 +121,10 @@ public final class LoginThrottle {
             throw new TooManyRequests(detail + "; try again later",
                     Duration.ofSeconds(Math.max(1, (long) Math.ceil(seconds))));
         }
+    }
+
+    private Buffer accountKey(String email) {
+        return key("account:" + (email == null ? "" : email.trim().toLowerCase(Locale.ROOT)));
     }
 
     private Buffer key(String text) {
