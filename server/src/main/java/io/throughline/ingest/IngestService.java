@@ -121,10 +121,7 @@ public final class IngestService {
                 try {
                     return messages.storedExternalIds(database.sql(), inbox.id(), externalIds);
                 } catch (RuntimeException e) {
-                    if (Database.isTransient(e)) {
-                        throw new StorageUnavailable("the database is unavailable: " + e.getMessage(), e);
-                    }
-                    throw e;
+                    throw Database.isTransient(e) ? unavailable(e) : e;
                 }
             }
         };
@@ -165,7 +162,7 @@ public final class IngestService {
             if (Database.isTransient(e)) {
                 log.warn("message not stored, the database is unavailable inbox={} externalId={}: {}", inbox.id(),
                         message.externalId(), e.toString());
-                throw new StorageUnavailable("the database is unavailable: " + e.getMessage(), e);
+                throw unavailable(e);
             }
             throw e;
         }
@@ -438,6 +435,11 @@ public final class IngestService {
                             report.externalId()));
             return null;
         });
+    }
+
+    /** What a connector gets when PostgreSQL cannot be reached: keep the message at its source and retry. */
+    private static StorageUnavailable unavailable(RuntimeException cause) {
+        return new StorageUnavailable("the database is unavailable: " + cause.getMessage(), cause);
     }
 
     private IngestReceipt duplicate(InboxRef inbox, String externalId) {

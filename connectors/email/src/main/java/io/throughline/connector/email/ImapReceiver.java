@@ -303,9 +303,12 @@ final class ImapReceiver {
                     : batch(pending, next);
             next += batch.size();
             long batchEnd = uid(current, batch.getLast());
-            List<Message> stay = batch.size() == 1
-                    ? importAlone(current, batch.getFirst(), validity) ? List.of() : List.of(batch.getFirst())
-                    : importSmall(current, batch, validity);
+            List<Message> stay;
+            if (batch.size() > 1) {
+                stay = importSmall(current, batch, validity);
+            } else {
+                stay = importAlone(current, batch.getFirst(), validity) ? List.of() : batch;
+            }
             save(validity, batchEnd);
             failures = 0;
             List<Message> processed = new ArrayList<>(batch);

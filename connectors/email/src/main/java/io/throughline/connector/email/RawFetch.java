@@ -3,6 +3,7 @@ package io.throughline.connector.email;
 import jakarta.mail.MessagingException;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,24 +42,13 @@ final class RawFetch {
             if (size > 0 && offset > 2 * size + SLICE_BYTES) {
                 throw new FolderCommits.NoContent("the server sent " + offset + " bytes of a mail of " + size);
             }
-            long from = offset;
-            BODY slice = (BODY) folder.doCommand(protocol -> {
-                Response[] responses = protocol.command("UID FETCH " + uid + " (UID BODY.PEEK[]<" + from + "."
-                        + SLICE_BYTES + ">)", null);
-                BODY answer = null;
-                for (Response response : responses) {
-                    if (response instanceof FetchResponse fetch) {
-                        UID answered = fetch.getItem(UID.class);
-                        BODY body = fetch.getItem(BODY.class);
-                        if (answered != null && answered.uid == uid && body != null) {
-                            answer = body;
-                        }
-                    }
+            BODY slice = null;
+            for (FetchResponse fetch : uidFetch(folder, uid + " (UID BODY.PEEK[]<" + offset + "." + SLICE_BYTES
+                    + ">)")) {
+                if (answers(fetch, uid) && fetch.getItem(BODY.class) != null) {
+                    slice = fetch.getItem(BODY.class);
                 }
-                protocol.notifyResponseHandlers(responses);
-                protocol.handleResult(responses[responses.length - 1]);
-                return answer;
-            });
+            }
             // Past the end a server answers an empty string; NIL, another part, or nothing is no answer.
             if (slice == null || slice.getByteArray() == null || slice.getOrigin() != offset) {
                 throw new FolderCommits.NoContent(offset == 0 ? "the server answered without this mail"
@@ -79,43 +69,46 @@ final class RawFetch {
 
     /** Whether the server still holds this UID, asked now (Jakarta Mail answers from its cache). */
     static boolean exists(IMAPFolder folder, long uid) throws MessagingException {
-        return (Boolean) folder.doCommand(protocol -> {
-            Response[] responses = protocol.command("UID FETCH " + uid + " (UID)", null);
-            boolean found = false;
-            for (Response response : responses) {
-                if (response instanceof FetchResponse fetch && fetch.getItem(UID.class) != null
-                        && fetch.getItem(UID.class).uid == uid) {
-                    found = true;
-                }
-            }
-            protocol.notifyResponseHandlers(responses);
-            protocol.handleResult(responses[responses.length - 1]);
-            return found;
-        });
+        return uidFetch(folder, uid + " (UID)").stream().anyMatch(fetch -> answers(fetch, uid));
     }
 
     /** The raw mails by UID; a UID missing from the answer was expunged meanwhile. */
-    @SuppressWarnings("unchecked")
     static Map<Long, byte[]> bodies(IMAPFolder folder, List<Long> uids) throws MessagingException {
         long[] wanted = uids.stream().mapToLong(Long::longValue).toArray();
-        String set = UIDSet.toString(UIDSet.createUIDSets(wanted));
-        return (Map<Long, byte[]>) folder.doCommand(protocol -> {
-            Response[] responses = protocol.command("UID FETCH " + set + " (UID BODY.PEEK[])", null);
-            Map<Long, byte[]> out = new HashMap<>();
+        Map<Long, byte[]> out = new HashMap<>();
+        for (FetchResponse fetch : uidFetch(folder, UIDSet.toString(UIDSet.createUIDSets(wanted))
+                + " (UID BODY.PEEK[])")) {
+            UID uid = fetch.getItem(UID.class);
+            BODY body = fetch.getItem(BODY.class);
+            if (uid != null && body != null && body.getByteArray() != null) {
+                out.put(uid.uid, body.getByteArray().getNewBytes());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Runs {@code UID FETCH <arguments>} and returns the FETCH answers. Untagged answers (EXISTS, EXPUNGE) go to the
+     * folder first, to keep its view current; then a NO or BAD fails the call.
+     */
+    @SuppressWarnings("unchecked")
+    private static List<FetchResponse> uidFetch(IMAPFolder folder, String arguments) throws MessagingException {
+        return (List<FetchResponse>) folder.doCommand(protocol -> {
+            Response[] responses = protocol.command("UID FETCH " + arguments, null);
+            List<FetchResponse> fetched = new ArrayList<>();
             for (Response response : responses) {
                 if (response instanceof FetchResponse fetch) {
-                    UID uid = fetch.getItem(UID.class);
-                    BODY body = fetch.getItem(BODY.class);
-                    if (uid != null && body != null && body.getByteArray() != null) {
-                        ByteArray bytes = body.getByteArray();
-                        out.put(uid.uid, bytes.getNewBytes());
-                    }
+                    fetched.add(fetch);
                 }
             }
-            // Untagged answers (EXISTS, EXPUNGE) keep the folder's view current; then fail on a NO or BAD.
             protocol.notifyResponseHandlers(responses);
             protocol.handleResult(responses[responses.length - 1]);
-            return out;
+            return fetched;
         });
+    }
+
+    private static boolean answers(FetchResponse fetch, long uid) {
+        UID answered = fetch.getItem(UID.class);
+        return answered != null && answered.uid == uid;
     }
 }
