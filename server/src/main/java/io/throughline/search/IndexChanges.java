@@ -10,7 +10,7 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * What a batch of events asks of the index, per workspace: messages to reindex (created, edited, redacted),
+ * What a batch of events asks of the index, per workspace: messages to reindex (created, edited, redacted, moved),
  * conversations whose messages all moved (merge, unmerge), and conversations whose status or assignee changed
  * (their doc values are rewritten in place). Events only say what changed; the indexer reads the current state
  * from PostgreSQL, so applying a batch twice, or in a batch with later events, gives the same index.
@@ -49,7 +49,7 @@ final class IndexChanges {
     private void add(Event event) {
         JsonObject data = event.data();
         switch (event.type()) {
-            case EventType.MESSAGE_CREATED, EventType.MESSAGE_UPDATED -> {
+            case EventType.MESSAGE_CREATED, EventType.MESSAGE_UPDATED, EventType.MESSAGE_MOVED -> {
                 Long id = messageId(data);
                 if (id != null) {
                     workspace(event).messages.add(id);

@@ -37,7 +37,7 @@ final class WidgetHub implements EventListener {
     static final long RESUME_LIMIT = 20_000;
     private static final int PAGE = 500;
     private static final List<String> ROUTED = List.of(EventType.MESSAGE_CREATED, EventType.MESSAGE_UPDATED,
-            EventType.VISITOR_SEEN, EventType.CONTACT_MERGED, EventType.CONTACT_UNMERGED,
+            EventType.VISITOR_SEEN, EventType.CONTACT_MERGED, EventType.CONTACT_UNMERGED, EventType.MESSAGE_MOVED,
             EventType.DELIVERY_UPDATED);
 
     private final Vertx vertx;
@@ -173,9 +173,10 @@ final class WidgetHub implements EventListener {
                     stream.offer(event);
                 }
             }
-            case EventType.CONTACT_MERGED, EventType.CONTACT_UNMERGED -> {
+            case EventType.CONTACT_MERGED, EventType.CONTACT_UNMERGED, EventType.MESSAGE_MOVED -> {
                 Set<VisitorStream> moved = new LinkedHashSet<>();
-                for (String field : List.of("conversationId", "sourceConversationId", "restoredConversationId")) {
+                for (String field : List.of("conversationId", "sourceConversationId", "restoredConversationId",
+                        "fromConversationId", "toConversationId")) {
                     moved.addAll(targets(data.getLong(field), null));
                 }
                 moved.forEach(this::refresh);

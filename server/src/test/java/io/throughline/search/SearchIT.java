@@ -222,6 +222,22 @@ class SearchIT {
     }
 
     @Test
+    void aMovedMessageIsFoundWithItsNewContact() {
+        JsonObject kept = shop.customerWrites("move-a", "Mover Kept", "Question about the glockenspiel");
+        JsonObject stray = shop.customerWrites("move-b", "Mover Kept", "A word about the theremin");
+        JsonObject other = shop.customerWrites("move-c", "Mover Other", "Hello there");
+        awaitFound("theremin", stray.getLong("messageId"));
+        String otherId = String.valueOf(other.getLong("contactId"));
+        assertThat(ids("q", "theremin", "contact", otherId)).isEmpty();
+
+        shop.agent().post("/api/v1/messages/" + stray.getLong("messageId") + "/move",
+                new JsonObject().put("contactId", other.getLong("contactId"))).expect(200);
+        await().atMost(INDEXED).until(() -> ids("q", "theremin", "contact", otherId).size() == 1);
+        assertThat(ids("q", "theremin", "contact", String.valueOf(kept.getLong("contactId")))).isEmpty();
+        assertThat(conversationOf("theremin")).isEqualTo(other.getLong("conversationId"));
+    }
+
+    @Test
     void aRedactedMessageLeavesTheIndex() {
         long id = shop.customerWrites("redact-1", "Secretive", "My card number is in this ocarina message")
                 .getLong("messageId");
