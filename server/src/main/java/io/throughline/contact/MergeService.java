@@ -4,6 +4,7 @@ import io.throughline.agent.Caller;
 import io.throughline.conversation.Conversation;
 import io.throughline.conversation.ConversationRepository;
 import io.throughline.conversation.MessageRepository;
+import io.throughline.conversation.Status;
 import io.throughline.failure.Conflict;
 import io.throughline.failure.Invalid;
 import io.throughline.failure.NotFound;
@@ -15,8 +16,11 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,7 +59,7 @@ public final class MergeService {
             throw Invalid.field("otherContactId", "a contact cannot be merged into itself");
         }
         long workspaceId = caller.workspaceId();
-        JsonObject view = database.tx(tx -> {
+        JsonObject view = database.txWithRetry(3, tx -> {
             List<Contact> locked = contacts.lock(tx, workspaceId, targetId, otherId);
             Contact target = locked.stream().filter(c -> c.id() == targetId).findFirst()
                     .orElseThrow(() -> new NotFound("no contact " + targetId + " in this workspace"));
@@ -80,13 +84,17 @@ public final class MergeService {
                 }
             }
             contacts.exchangeIdentities(tx, workspaceId, moved, targetId, swapped, otherId);
-            Conversation targetConversation = conversations.ensureFor(tx, workspaceId, targetId).conversation();
-            Conversation sourceConversation = conversations.ensureFor(tx, workspaceId, otherId).conversation();
+            List<Conversation> both = lockBoth(tx, workspaceId,
+                    conversations.ensureFor(tx, workspaceId, targetId).conversation().id(),
+                    conversations.ensureFor(tx, workspaceId, otherId).conversation().id());
+            Conversation targetConversation = both.get(0);
+            Conversation sourceConversation = both.get(1);
             int movedMessages = messages.moveAll(tx, workspaceId, sourceConversation.id(), targetConversation.id());
             conversations.setMergedInto(tx, workspaceId, sourceConversation.id(), targetConversation.id());
             contacts.setMergedInto(tx, workspaceId, otherId, targetId);
             contacts.closeSuggestions(tx, workspaceId, targetId, otherId, "merged");
-            Conversation refreshed = conversations.refresh(tx, workspaceId, targetConversation.id());
+            conversations.refresh(tx, workspaceId, targetConversation.id());
+            Conversation refreshed = carryOver(tx, caller, targetConversation, sourceConversation);
             JsonObject evidence = evidence(tx, workspaceId, targetId, otherId);
             long mergeId = tx.single("""
                     INSERT INTO contact_merges (workspace_id, target_contact_id, source_contact_id,
@@ -110,23 +118,38 @@ public final class MergeService {
     /** Undoes a merge into this contact: the given one, or the newest one still in effect. */
     public JsonObject unmerge(Caller caller, long targetId, Long mergeId) {
         long workspaceId = caller.workspaceId();
-        return database.tx(tx -> {
+        return database.txWithRetry(3, tx -> {
             contacts.find(tx, workspaceId, targetId)
                     .orElseThrow(() -> new NotFound("no contact " + targetId + " in this workspace"));
+            // Without an id, the newest merge: when it is undone already (a double submit, a retry after a lost
+            // answer), that is a conflict, never a reason to undo the one before it.
             Row merge = tx.one("""
-                    SELECT id, source_contact_id, moved_identity_ids, swapped_identity_ids FROM contact_merges
-                    WHERE workspace_id = $1 AND target_contact_id = $2 AND undone_at IS NULL
-                      AND ($3::bigint IS NULL OR id = $3)
+                    SELECT id, source_contact_id, moved_identity_ids, swapped_identity_ids, undone_at
+                    FROM contact_merges
+                    WHERE workspace_id = $1 AND target_contact_id = $2 AND ($3::bigint IS NULL OR id = $3)
                     ORDER BY id DESC LIMIT 1 FOR UPDATE""", workspaceId, targetId, mergeId)
                     .orElseThrow(() -> new Conflict("contact " + targetId + " has no merge to undo"
                             + (mergeId == null ? "" : " with id " + mergeId)));
+            if (merge.getValue("undone_at") != null) {
+                throw new Conflict("merge " + merge.getLong("id") + " into contact " + targetId
+                        + " was undone already");
+            }
             long sourceId = merge.getLong("source_contact_id");
-            contacts.lock(tx, workspaceId, targetId, sourceId);
+            Contact target = contacts.lock(tx, workspaceId, targetId, sourceId).stream()
+                    .filter(c -> c.id() == targetId).findFirst().orElseThrow();
+            if (target.mergedIntoId() != null) {
+                // The absorbed messages and identities now sit with the later target: undo that merge first.
+                throw new Conflict("contact " + targetId + " was itself merged into contact " + target.mergedIntoId()
+                        + " since: undo that merge first");
+            }
             contacts.exchangeIdentities(tx, workspaceId,
                     Arrays.asList(merge.getArrayOfLongs("swapped_identity_ids")), targetId,
                     Arrays.asList(merge.getArrayOfLongs("moved_identity_ids")), sourceId);
-            Conversation targetConversation = conversations.forContact(tx, workspaceId, targetId).orElseThrow();
-            Conversation sourceConversation = conversations.forContact(tx, workspaceId, sourceId).orElseThrow();
+            List<Conversation> both = lockBoth(tx, workspaceId,
+                    conversations.forContact(tx, workspaceId, targetId).orElseThrow().id(),
+                    conversations.forContact(tx, workspaceId, sourceId).orElseThrow().id());
+            Conversation targetConversation = both.get(0);
+            Conversation sourceConversation = both.get(1);
             conversations.setMergedInto(tx, workspaceId, sourceConversation.id(), null);
             int movedBack = messages.moveBack(tx, workspaceId, targetConversation.id(), sourceConversation.id());
             contacts.setMergedInto(tx, workspaceId, sourceId, null);
@@ -144,6 +167,52 @@ public final class MergeService {
                     targetId, sourceId, movedBack, caller.agentId());
             return views.view(tx, workspaceId, targetId).put("restoredContactId", sourceId);
         });
+    }
+
+    /**
+     * Locks two conversations, lower id first (the order every merge and unmerge takes them in), and returns them in
+     * the order asked. A reply or a customer message being written into either commits first, so the messages moved
+     * next include it; one that comes later sees the merge.
+     */
+    private List<Conversation> lockBoth(Sql tx, long workspaceId, long first, long second) {
+        Conversation low = conversations.lock(tx, workspaceId, Math.min(first, second)).orElseThrow();
+        Conversation high = conversations.lock(tx, workspaceId, Math.max(first, second)).orElseThrow();
+        return low.id() == first ? List.of(low, high) : List.of(high, low);
+    }
+
+    /**
+     * The merged thread keeps the target's state, except what would hide the source's open work: an open or
+     * pending source reopens a snoozed or resolved target, its assignee stays when the target has none, and the
+     * labels join. Returns the target conversation as it now stands.
+     */
+    private Conversation carryOver(Sql tx, Caller caller, Conversation target, Conversation source) {
+        long workspaceId = target.workspaceId();
+        boolean reopen = (source.status() == Status.OPEN || source.status() == Status.PENDING)
+                && (target.status() == Status.SNOOZED || target.status() == Status.RESOLVED);
+        Long assignee = target.assigneeId() != null ? target.assigneeId() : source.assigneeId();
+        Set<String> labels = new LinkedHashSet<>(target.labels());
+        labels.addAll(source.labels());
+        if (!reopen && Objects.equals(assignee, target.assigneeId()) && labels.size() == target.labels().size()) {
+            return conversations.find(tx, workspaceId, target.id()).orElseThrow();
+        }
+        ConversationRepository.Changed changed = conversations.update(tx, workspaceId, target.id(),
+                reopen ? source.status() : target.status(), assignee, target.priority(), List.copyOf(labels),
+                reopen ? null : target.snoozedUntil());
+        Conversation after = changed.conversation();
+        JsonObject base = new JsonObject().put("conversation", after.toJson()).put("byAgentId", caller.agentId())
+                .put("reason", "merged");
+        if (changed.statusChanged()) {
+            events.append(tx, workspaceId, EventType.CONVERSATION_STATUS_CHANGED,
+                    base.copy().put("previousStatus", changed.previousStatus().wireName()));
+        }
+        if (!Objects.equals(assignee, target.assigneeId())) {
+            events.append(tx, workspaceId, EventType.ASSIGNEE_CHANGED,
+                    base.copy().put("previousAssigneeId", target.assigneeId()));
+        }
+        if (labels.size() != target.labels().size()) {
+            events.append(tx, workspaceId, EventType.CONVERSATION_UPDATED, base);
+        }
+        return after;
     }
 
     /** Why these two were merged: the open suggestion's evidence when there is one, else "by hand". */

@@ -76,7 +76,11 @@ public final class MessageMover {
                 resolver.attach(tx, workspaceId, message.inboxId(), target.contactId(), List.of(identity), true);
             }
             ConversationRepository.Ensured ensured = conversations.ensureFor(tx, workspaceId, target.contactId());
-            Conversation to = ensured.conversation();
+            // Locked, so a merge of the target contact either sees this message or is seen here.
+            Conversation to = conversations.lock(tx, workspaceId, ensured.conversation().id()).orElseThrow();
+            if (to.mergedIntoId() != null) {
+                throw new Conflict("contact " + target.contactId() + " was merged into another contact meanwhile");
+            }
             JsonObject threading = new JsonObject().put("reason", "moved")
                     .put("evidence", "moved by agent " + caller.agentId()).put("senderVerified", true)
                     .put("previous", message.threading());

@@ -78,7 +78,9 @@ public final class MessageRepository {
     /**
      * Stores a customer message and records it on its conversation in one statement: it becomes the last activity,
      * its channel joins the conversation's channels, and a snoozed or resolved conversation reopens. Empty when
-     * (inbox, external id) was stored first by a concurrent ingest (nothing changed then).
+     * (inbox, external id) was stored first by a concurrent ingest (nothing changed then). Throws
+     * {@link ConversationMerged} when the conversation was merged into another after it was chosen (a merge that
+     * committed while this transaction placed the message): the caller rolls back and places it again.
      */
     public Optional<Stored> insertInbound(Sql tx, NewMessage m) {
         return tx.one("""
@@ -90,7 +92,8 @@ public final class MessageRepository {
                     ON CONFLICT (inbox_id, external_id) WHERE external_id IS NOT NULL DO NOTHING
                     RETURNING id, created_at
                 ), old AS (
-                    SELECT c.id, c.status FROM conversations c, m WHERE c.workspace_id = $1 AND c.id = $2
+                    SELECT c.id, c.status FROM conversations c, m
+                    WHERE c.workspace_id = $1 AND c.id = $2 AND c.merged_into_id IS NULL
                     FOR UPDATE OF c
                 ), changed AS (
                     UPDATE conversations c SET
@@ -106,11 +109,14 @@ public final class MessageRepository {
                     RETURNING old.status AS previous_status,""" + " " + Conversation.columns("c") + """
 
                 )
-                SELECT m.id AS message_id, m.created_at AS message_created_at, changed.* FROM m JOIN changed ON true""",
+                SELECT m.id AS message_id, m.created_at AS message_created_at, changed.* FROM m LEFT JOIN changed ON true""",
                 m.workspaceId(), m.conversationId(), m.inboxId(), m.channel(), m.kind().wireName(), m.authorType(),
                 m.authorContactId(), m.authorAgentId(), m.body(), m.html(), m.subject(), m.externalId(),
                 m.threading(), m.metadata() == null ? new JsonObject() : m.metadata(),
                 m.flags() == null ? List.of() : m.flags(), m.sentAt()).map(row -> {
+                    if (row.getValue("previous_status") == null) {
+                        throw new ConversationMerged(m.conversationId());
+                    }
                     Instant createdAt = row.getOffsetDateTime("message_created_at").toInstant();
                     Message message = new Message(row.getLong("message_id"), m.workspaceId(), m.conversationId(),
                             m.conversationId(), m.inboxId(), m.channel(), m.kind(), m.authorType(),

@@ -22,7 +22,7 @@ final class ContactRoutes {
         router.post("/api/v1/contacts/:id/merge").handler(body).handler(endpoints.agent(call -> {
             JsonBody json = call.body();
             Long other = json.optionalLong("otherContactId");
-            if (other == null && !json.has("otherContactId")) {
+            if (other == null && json.raw().getValue("otherContactId") == null) {
                 json.error("otherContactId", "is required");
             }
             json.validate();

@@ -18,6 +18,7 @@ import io.throughline.contact.Identities;
 import io.throughline.contact.IdentityResolver;
 import io.throughline.contact.KnownContact;
 import io.throughline.conversation.Conversation;
+import io.throughline.conversation.ConversationMerged;
 import io.throughline.conversation.ConversationRepository;
 import io.throughline.conversation.Message;
 import io.throughline.conversation.MessageKind;
@@ -145,7 +146,7 @@ public final class IngestService {
         Prepared prepared = new Prepared(inbox, message, sender, body, html, NulBytes.strip(message.subject()),
                 NulBytes.strip(message.metadata()), flags, display);
         try {
-            IngestReceipt receipt = database.txWithRetry(3, tx -> store(tx, prepared));
+            IngestReceipt receipt = storeFollowingMerges(prepared);
             if (receipt.outcome() == IngestReceipt.Outcome.STORED) {
                 log.info("message ingested inbox={} conversation={} message={} contact={}", inbox.id(),
                         receipt.conversationId(), receipt.messageId(), receipt.contactId());
@@ -165,6 +166,25 @@ public final class IngestService {
                 throw unavailable(e);
             }
             throw e;
+        }
+    }
+
+    /**
+     * Stores the message; when an agent merged its conversation away between the placement and the insert, places
+     * it again (it then follows the merge). Three merges in a row hitting one message fail it back to its
+     * connector, which keeps it at the source and retries.
+     */
+    private IngestReceipt storeFollowingMerges(Prepared prepared) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return database.txWithRetry(3, tx -> store(tx, prepared));
+            } catch (ConversationMerged merged) {
+                if (attempt >= 3) {
+                    throw merged;
+                }
+                log.info("conversation merged while a message was placed in it, placing again inbox={}"
+                        + " conversation={}", prepared.inbox().id(), merged.conversationId());
+            }
         }
     }
 

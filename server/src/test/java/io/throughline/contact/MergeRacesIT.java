@@ -1,0 +1,231 @@
+package io.throughline.contact;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.throughline.conversation.ConversationRepository;
+import io.throughline.conversation.MessageKind;
+import io.throughline.conversation.MessageRepository;
+import io.throughline.conversation.NewMessage;
+import io.throughline.store.Database;
+import io.throughline.testing.ApiClient;
+import io.throughline.testing.ShopSystem;
+import io.throughline.testing.TestServer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Merges meet messages being written, and undos meet later merges: no message may end in a conversation that was
+ * merged away, and an undo never splits more, or other, contacts than the one merge it names.
+ */
+class MergeRacesIT {
+
+    private static final Duration WAIT = Duration.ofSeconds(15);
+
+    private static TestServer server;
+    private static ShopSystem shop;
+    private static ApiClient admin;
+    private static Database database;
+
+    @BeforeAll
+    static void start() {
+        server = TestServer.start();
+        shop = ShopSystem.connect(server, "Shop");
+        admin = server.admin();
+        database = server.throughline().database();
+    }
+
+    @AfterAll
+    static void stop() {
+        shop.close();
+        server.close();
+    }
+
+    @Test
+    void aNoteStillBeingWrittenIntoTheSourceMovesWithTheMerge() throws Exception {
+        JsonObject ann = shop.say("write-a", "Ann Write", "cust-ann-write", "Hello from Ann");
+        JsonObject bea = shop.say("write-b", "Bea Write", "cust-bea-write", "Hello from Bea");
+        long workspace = workspaceOf(bea.getLong("conversationId"));
+        long agent = admin.get("/api/v1/auth/me").json().getLong("agentId");
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch written = new CountDownLatch(1);
+        // What an agent's post does (lock the conversation, insert), left uncommitted while the merge starts. Unlike
+        // a customer message, it holds no lock on either contact, so only the conversation orders the two.
+        CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> database.tx(tx -> {
+            new ConversationRepository().lock(tx, workspace, bea.getLong("conversationId")).orElseThrow();
+            new MessageRepository().insert(tx, new NewMessage(workspace, bea.getLong("conversationId"), null, null,
+                    MessageKind.NOTE, "agent", null, agent, "Written while the merge ran", null, null, null, null,
+                    null, List.of(), null)).orElseThrow();
+            written.countDown();
+            awaitQuietly(release);
+            return null;
+        }), Thread::startVirtualThread);
+        assertThat(written.await(10, TimeUnit.SECONDS)).isTrue();
+
+        CompletableFuture<ApiClient.Response> merge = CompletableFuture.supplyAsync(() ->
+                admin.post("/api/v1/contacts/" + ann.getLong("contactId") + "/merge",
+                        new JsonObject().put("otherContactId", bea.getLong("contactId"))), Thread::startVirtualThread);
+        await().atMost(WAIT).until(MergeRacesIT::someoneWaitsForALock);
+        release.countDown();
+        writer.get(10, TimeUnit.SECONDS);
+        merge.get(10, TimeUnit.SECONDS).expect(200);
+
+        assertThat(bodies(ann.getLong("conversationId"))).containsExactly("Hello from Ann", "Hello from Bea",
+                "Written while the merge ran");
+        assertThat(bodies(bea.getLong("conversationId"))).isEmpty();
+    }
+
+    @Test
+    void aMessagePlacedBeforeAMergeCommittedFollowsTheMerge() throws Exception {
+        JsonObject ann = shop.say("place-a", "Ann Place", "cust-ann-place", "First from Ann");
+        JsonObject bea = shop.say("place-b", "Bea Place", "cust-bea-place", "First from Bea");
+        JsonObject cid = shop.say("place-c", "Cid Place", "cust-cid-place", "First from Cid");
+        long workspace = workspaceOf(cid.getLong("conversationId"));
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch holding = new CountDownLatch(1);
+        // An uncommitted row with the external id Ann's next message will carry: her ingest places the message in
+        // her conversation, then waits at the insert for this transaction to end. It rolls back.
+        CompletableFuture<Void> blocker = CompletableFuture.runAsync(() -> {
+            try {
+                database.tx(tx -> {
+                    new MessageRepository().insert(tx, new NewMessage(workspace, cid.getLong("conversationId"),
+                            shop.inboxId(), "api", MessageKind.IN, "contact", cid.getLong("contactId"), null,
+                            "placeholder", null, null, "place-a2", new JsonObject(), new JsonObject(), List.of(),
+                            null)).orElseThrow();
+                    holding.countDown();
+                    awaitQuietly(release);
+                    throw new RolledBack();
+                });
+            } catch (RolledBack expected) {
+                // the placeholder is gone
+            }
+        }, Thread::startVirtualThread);
+        assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<JsonObject> ingest = CompletableFuture.supplyAsync(() ->
+                shop.say("place-a2", "Ann Place", "cust-ann-place", "Second from Ann"), Thread::startVirtualThread);
+        await().atMost(WAIT).until(MergeRacesIT::someoneWaitsForALock);
+
+        admin.post("/api/v1/contacts/" + bea.getLong("contactId") + "/merge",
+                new JsonObject().put("otherContactId", ann.getLong("contactId"))).expect(200);
+        release.countDown();
+        blocker.get(10, TimeUnit.SECONDS);
+        JsonObject receipt = ingest.get(10, TimeUnit.SECONDS);
+
+        assertThat(receipt.getLong("conversationId")).isEqualTo(bea.getLong("conversationId"));
+        assertThat(bodies(bea.getLong("conversationId"))).containsExactly("First from Ann", "First from Bea",
+                "Second from Ann");
+        assertThat(bodies(ann.getLong("conversationId"))).isEmpty();
+    }
+
+    @Test
+    void anUndoWaitsUntilTheLaterMergeOfItsTargetIsUndone() {
+        JsonObject ann = shop.say("chain-a", "Ann Chain", "cust-ann-chain", "Ann's question");
+        JsonObject bea = shop.say("chain-b", "Bea Chain", "cust-bea-chain", "Bea's question");
+        JsonObject cid = shop.say("chain-c", "Cid Chain", "cust-cid-chain", "Cid's question");
+        long first = mergeId(admin.post("/api/v1/contacts/" + bea.getLong("contactId") + "/merge",
+                new JsonObject().put("otherContactId", ann.getLong("contactId"))).expect(200).json());
+        long second = mergeId(admin.post("/api/v1/contacts/" + cid.getLong("contactId") + "/merge",
+                new JsonObject().put("otherContactId", bea.getLong("contactId"))).expect(200).json());
+
+        JsonObject refused = admin.post("/api/v1/contacts/" + bea.getLong("contactId") + "/unmerge",
+                new JsonObject().put("mergeId", first)).expect(409).json();
+        assertThat(refused.getString("detail")).contains("undo that merge first");
+        assertThat(bodies(cid.getLong("conversationId"))).hasSize(3);
+
+        admin.post("/api/v1/contacts/" + cid.getLong("contactId") + "/unmerge",
+                new JsonObject().put("mergeId", second)).expect(200);
+        admin.post("/api/v1/contacts/" + bea.getLong("contactId") + "/unmerge",
+                new JsonObject().put("mergeId", first)).expect(200);
+        assertThat(bodies(ann.getLong("conversationId"))).containsExactly("Ann's question");
+        assertThat(bodies(bea.getLong("conversationId"))).containsExactly("Bea's question");
+        assertThat(bodies(cid.getLong("conversationId"))).containsExactly("Cid's question");
+        assertThat(shop.say("chain-a2", "Ann Chain", "cust-ann-chain", "Ann again").getLong("conversationId"))
+                .isEqualTo(ann.getLong("conversationId"));
+    }
+
+    @Test
+    void anUndoWithoutAMergeIdUndoesTheNewestMergeOnceOnly() {
+        JsonObject ann = shop.say("twice-a", "Ann Twice", "cust-ann-twice", "Ann writes");
+        JsonObject bea = shop.say("twice-b", "Bea Twice", "cust-bea-twice", "Bea writes");
+        JsonObject cid = shop.say("twice-c", "Cid Twice", "cust-cid-twice", "Cid writes");
+        String unmerge = "/api/v1/contacts/" + cid.getLong("contactId") + "/unmerge";
+        admin.post("/api/v1/contacts/" + cid.getLong("contactId") + "/merge",
+                new JsonObject().put("otherContactId", ann.getLong("contactId"))).expect(200);
+        admin.post("/api/v1/contacts/" + cid.getLong("contactId") + "/merge",
+                new JsonObject().put("otherContactId", bea.getLong("contactId"))).expect(200);
+
+        admin.post(unmerge, new JsonObject()).expect(200);
+        JsonObject again = admin.post(unmerge, new JsonObject()).expect(409).json();
+        assertThat(again.getString("detail")).contains("undone already");
+        assertThat(bodies(cid.getLong("conversationId"))).containsExactly("Ann writes", "Cid writes");
+    }
+
+    @Test
+    void aMergeKeepsTheSourcesOpenWorkInView() {
+        JsonObject old = shop.say("state-a", "Old State", "cust-old-state", "Last year's question");
+        JsonObject fresh = shop.say("state-b", "New State", "cust-new-state", "A new question");
+        long agent = admin.get("/api/v1/auth/me").json().getLong("agentId");
+        admin.patch("/api/v1/conversations/" + old.getLong("conversationId"),
+                new JsonObject().put("status", "resolved").put("labels", new JsonArray().add("billing")))
+                .expect(200);
+        admin.patch("/api/v1/conversations/" + fresh.getLong("conversationId"),
+                new JsonObject().put("assigneeId", agent).put("labels", new JsonArray().add("urgent"))).expect(200);
+
+        admin.post("/api/v1/contacts/" + old.getLong("contactId") + "/merge",
+                new JsonObject().put("otherContactId", fresh.getLong("contactId"))).expect(200);
+        JsonObject merged = admin.get("/api/v1/conversations/" + old.getLong("conversationId")).json();
+        JsonObject conversation = merged.containsKey("conversation") ? merged.getJsonObject("conversation") : merged;
+        assertThat(conversation.getString("status")).isEqualTo("open");
+        assertThat(conversation.getLong("assigneeId")).isEqualTo(agent);
+        assertThat(conversation.getJsonArray("labels")).containsExactly("billing", "urgent");
+    }
+
+    @Test
+    void aMergeWithoutAContactToMergeIsABadRequest() {
+        long ann = shop.say("null-a", "Ann Null", "cust-ann-null", "Hello").getLong("contactId");
+        JsonObject problem = admin.post("/api/v1/contacts/" + ann + "/merge",
+                new JsonObject().putNull("otherContactId")).expect(400).json();
+        assertThat(problem.encode()).contains("otherContactId");
+    }
+
+    private static long workspaceOf(long conversation) {
+        return database.sql().single("SELECT workspace_id FROM conversations WHERE id = $1", conversation)
+                .getLong("workspace_id");
+    }
+
+    private static List<String> bodies(long conversation) {
+        return database.sql().list("SELECT body FROM messages WHERE conversation_id = $1 ORDER BY id",
+                row -> row.getString("body"), conversation);
+    }
+
+    private static long mergeId(JsonObject contact) {
+        return database.sql().single("SELECT max(id) AS id FROM contact_merges WHERE target_contact_id = $1",
+                contact.getLong("id")).getLong("id");
+    }
+
+    /** Whether a statement of this database is waiting for a row or transaction lock (the race is set up). */
+    private static boolean someoneWaitsForALock() {
+        return database.sql().single("""
+                SELECT count(*) AS n FROM pg_stat_activity
+                WHERE datname = current_database() AND wait_event_type = 'Lock'""").getLong("n") > 0;
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static final class RolledBack extends RuntimeException {
+    }
+}
