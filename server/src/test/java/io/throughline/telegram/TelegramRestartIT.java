@@ -81,6 +81,29 @@ class TelegramRestartIT {
     }
 
     @Test
+    void updateIdsThatTelegramRestartsLowerAreTakenToo() {
+        TelegramCustomer customer = new TelegramCustomer(bot, 350_000_009L, "Taras", "Quiet", null);
+        try (TestServer server = TestServer.startOn(database, data, Map.of())) {
+            ApiClient admin = server.admin();
+            TelegramSupport.createInbox(admin, fake, bot, new JsonObject());
+            await().atMost(WAIT).until(bot::pollParked);
+            customer.says("Before the quiet week");
+            long conversation = conversationOf(admin, "Taras Quiet");
+            awaitMessages(admin, conversation, 1);
+
+            bot.restartUpdateIds(1_000);
+            customer.says("After the quiet week");
+            customer.says("And once more");
+            assertThat(awaitMessages(admin, conversation, 3)).extracting(m -> m.getString("body"))
+                    .containsExactly("Before the quiet week", "After the quiet week", "And once more");
+            await().atMost(WAIT).until(() -> bot.pending().isEmpty());
+            customer.says("Still here");
+            assertThat(awaitMessages(admin, conversation, 4)).extracting(m -> m.getString("body"))
+                    .endsWith("Still here");
+        }
+    }
+
+    @Test
     void aCrashAfterCommitBeforeTheOffsetReachedTelegramDuplicatesNothing() {
         TelegramCustomer customer = new TelegramCustomer(bot, 350_000_002L, "Mykola", "Crash", null);
         bot.ignoreConfirmations();

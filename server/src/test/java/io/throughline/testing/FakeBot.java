@@ -92,6 +92,14 @@ public final class FakeBot {
         return updateId;
     }
 
+    /**
+     * What Telegram does to a bot that got no update for a week: the next update_id is chosen anew, and may well be
+     * lower than every id before it.
+     */
+    public synchronized void restartUpdateIds(int next) {
+        nextUpdateId = next;
+    }
+
     /** Numbers a customer message as Telegram would, per chat. */
     public synchronized int nextMessageId() {
         return nextMessageId++;
@@ -209,7 +217,7 @@ public final class FakeBot {
                 .toString());
         int timeout = params.getValue("timeout") == null ? 0 : Integer.parseInt(params.getValue("timeout")
                 .toString());
-        if (offset > 0 && !ignoreConfirmations) {
+        if (offset > 0 && !ignoreConfirmations && !pastTheQueue(offset)) {
             pending.removeIf(u -> u.getInteger("update_id") < offset);
         }
         if (poll != null && !poll.rc().response().closed()) {
@@ -259,7 +267,16 @@ public final class FakeBot {
     }
 
     private List<JsonObject> ready(int offset, int limit) {
-        return pending.stream().filter(u -> u.getInteger("update_id") >= offset).limit(limit).toList();
+        int from = pastTheQueue(offset) ? 0 : offset;
+        return pending.stream().filter(u -> u.getInteger("update_id") >= from).limit(limit).toList();
+    }
+
+    /**
+     * Telegram's queue ignores an offset far past its newest update (after the ids restarted lower, a client's
+     * offset is such) and answers from the oldest update still waiting, confirming nothing.
+     */
+    private boolean pastTheQueue(int offset) {
+        return offset > nextUpdateId + 10;
     }
 
     private void answerPoll() {

@@ -159,10 +159,20 @@ final class LongPoller {
     private final class Consumer implements LongPollingUpdateConsumer {
         @Override
         public void consume(List<Update> updates) {
+            if (updates.isEmpty()) {
+                // The session hands over an empty list only when Telegram answered with updates that were all at
+                // or below the last one received. Our offset asks for newer ones, so Telegram restarted its ids
+                // (it does after a week without updates, and may pick lower ones): start again from the oldest
+                // update Telegram still holds. Offset 1 confirms none of them; repeats are recognised.
+                restartFromOldest();
+                return;
+            }
             List<Update> ordered = updates.stream().sorted(Comparator.comparing(Update::getUpdateId)).toList();
             int before = committed;
             for (Update update : ordered) {
                 if (stopping) {
+                    // The session already counts the rest as received: a last getUpdates must not confirm them.
+                    session.getLastReceivedUpdate().set(committed);
                     break;
                 }
                 try {
@@ -181,6 +191,14 @@ final class LongPoller {
                 failureBackoff = 1_000;
             }
         }
+    }
+
+    private void restartFromOldest() {
+        log.warn("telegram update ids went backwards (Telegram renumbers them after a week without updates);"
+                + " taking updates again from the oldest one waiting inbox={} lastUpdate={}", inboxId, committed);
+        committed = 0;
+        session.getLastReceivedUpdate().set(0);
+        save();
     }
 
     private void retryLater(Update update, Exception e) {
