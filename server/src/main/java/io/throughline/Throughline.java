@@ -136,6 +136,7 @@ public final class Throughline implements AutoCloseable {
     private FirstStart firstStart;
 
     private IngestService ingest;
+    private AttachmentService attachmentService;
     private InboxService inboxService;
     private ConversationService conversationService;
     private WorkspaceService workspaces;
@@ -236,7 +237,7 @@ public final class Throughline implements AutoCloseable {
                 new HtmlSanitizer(), clock, contactLinks, autoReplies);
         ContactService contactService = new ContactService(database, contacts, conversations);
         MergeService merges = new MergeService(database, contacts, conversations, messages, contactService, events);
-        AttachmentService attachmentService = new AttachmentService(database, attachments, files, UPLOAD_LIMIT);
+        attachmentService = new AttachmentService(database, attachments, files, UPLOAD_LIMIT);
 
         firstStart = bootstrapWorkspace();
 
@@ -297,12 +298,28 @@ public final class Throughline implements AutoCloseable {
             int keysGone = conversationService.expireIdempotencyKeys();
             int uploadsGone = attachmentService.dropUnclaimedUploads();
             int attemptsGone = auth.forgetOldLoginAttempts();
-            log.info("housekeeping sessions={} idempotencyKeys={} uploads={} loginAttempts={}", sessionsGone, keysGone,
-                    uploadsGone, attemptsGone);
+            int temporaryGone = sweepUploadFiles();
+            log.info("housekeeping sessions={} idempotencyKeys={} uploads={} loginAttempts={} temporaryFiles={}",
+                    sessionsGone, keysGone, uploadsGone, attemptsGone, temporaryGone);
             return null;
         }).onFailure(e -> log.warn("housekeeping failed: {}", e.getMessage()))));
+        // Unused stored files: daily, as it reads the whole store (and once soon after a start).
+        timers.add(vertx.setPeriodic(600_000, 86_400_000, t -> VirtualThreads.call("file-sweep", () -> {
+            int gone = attachmentService.sweepFiles();
+            log.info("attachment store swept files={}", gone);
+            return gone;
+        }).onFailure(e -> log.warn("attachment store sweep failed: {}", e.getMessage()))));
         log.info("throughline started url={} port={} database={} ms={}", publicUrl, port,
                 embedded == null ? "external" : "embedded", (System.nanoTime() - started) / 1_000_000);
+    }
+
+    /** Request bodies of uploads whose client hung up mid-way, or that a crash left behind. */
+    private int sweepUploadFiles() {
+        try {
+            return FileStore.sweepTemporary(config.dataDir().resolve("tmp"), AttachmentService.TEMPORARY_FILES_LIVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot sweep " + config.dataDir().resolve("tmp"), e);
+        }
     }
 
     /** Built-in connectors that need server internals; the others (telegram) come through ServiceLoader. */
@@ -403,6 +420,11 @@ public final class Throughline implements AutoCloseable {
     /** The ingest path, for tests and tools that feed messages as a connector would. */
     public IngestService ingest() {
         return ingest;
+    }
+
+    /** Uploads, downloads and the attachment store's sweep. */
+    public AttachmentService attachments() {
+        return attachmentService;
     }
 
     public WorkspaceService workspaces() {

@@ -10,9 +10,16 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 
 /** Uploads (files an agent attaches before sending) and downloads, scoped to the caller's workspace. */
 public final class AttachmentService {
+
+    /** How long an unfinished upload's temporary file may stay: far longer than any upload takes. */
+    public static final Duration TEMPORARY_FILES_LIVE = Duration.ofHours(6);
 
     private final Database database;
     private final AttachmentRepository attachments;
@@ -56,6 +63,28 @@ public final class AttachmentService {
     public int dropUnclaimedUploads() {
         return database.sql().update("DELETE FROM attachments WHERE message_id IS NULL"
                 + " AND created_at < now() - interval '1 day'");
+    }
+
+    /**
+     * Deletes stored files no attachment or widget upload uses any more (dropped drafts, unsent widget uploads,
+     * messages whose ingest failed after their files were stored), and temporary files left by uploads whose client
+     * went away. Returns how many stored files went.
+     */
+    public int sweepFiles() {
+        try {
+            return files.sweep(this::referenced, TEMPORARY_FILES_LIVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot sweep the attachment store", e);
+        }
+    }
+
+    private Set<String> referenced(List<String> addresses) {
+        Set<String> used = new HashSet<>();
+        database.sql().rows("""
+                SELECT sha256 FROM attachments WHERE sha256 = ANY($1)
+                UNION SELECT sha256 FROM widget_uploads WHERE sha256 = ANY($1)""", addresses)
+                .forEach(row -> used.add(row.getString("sha256")));
+        return used;
     }
 
     public long maxBytes() {

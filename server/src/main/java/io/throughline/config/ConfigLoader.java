@@ -155,7 +155,10 @@ public final class ConfigLoader {
                 s.integer(Options.EMAIL_LISTENER_MAX_CONNECTIONS, 1, 10_000),
                 s.string(Options.EMAIL_LISTENER_TLS_KEYSTORE),
                 s.string(Options.EMAIL_LISTENER_TLS_KEYSTORE_PASSWORD));
-        return new ThroughlineConfig(http, Path.of(dataDir), database, admin, auth, outbox, realtime, search,
+        String attachmentsDir = s.string(Options.DATA_ATTACHMENTS_DIR);
+        return new ThroughlineConfig(http, Path.of(dataDir),
+                attachmentsDir == null || attachmentsDir.isBlank() ? Path.of(dataDir).resolve("attachments")
+                        : Path.of(attachmentsDir), database, admin, auth, outbox, realtime, search,
                 logLevel, s.bool(Options.DEMO_ENABLED), List.copyOf(inboxes),
                 new ThroughlineConfig.Telegram(deepLinkTtl), widget(s), email);
     }

@@ -24,6 +24,9 @@ public final class Options {
 
     public static final Option DATA_DIR = option("data.dir", OptionType.STRING, "data",
             "Directory for pg/ (embedded PostgreSQL), index/ (Lucene) and attachments/.");
+    public static final Option DATA_ATTACHMENTS_DIR = option("data.attachmentsDir", OptionType.STRING, "",
+            "Directory for attachment files. Empty: <data.dir>/attachments. Several nodes must share one (a network"
+                    + " file system): each node serves and sends files any other node stored.");
 
     public static final Option DATABASE_URL = secret("database.url", OptionType.STRING, "",
             "PostgreSQL URL (postgresql://user:password@host:5432/db). Empty: run an embedded PostgreSQL"
@@ -145,7 +148,7 @@ public final class Options {
 
     private static final List<Option> ALL = List.of(
             HTTP_HOST, HTTP_PORT, HTTP_PUBLIC_URL, HTTP_TRUST_PROXY, HTTP_MAX_BODY_SIZE, HTTP_SHUTDOWN_GRACE,
-            DATA_DIR,
+            DATA_DIR, DATA_ATTACHMENTS_DIR,
             DATABASE_URL, DATABASE_POOL_SIZE, DATABASE_EMBEDDED_PORT,
             ADMIN_EMAIL, ADMIN_PASSWORD,
             AUTH_SESSION_TTL, AUTH_LOGIN_WINDOW, AUTH_LOGIN_ATTEMPTS_PER_IP, AUTH_LOGIN_ATTEMPTS_PER_ACCOUNT,

@@ -13,6 +13,7 @@ import java.util.List;
 public record ThroughlineConfig(
         Http http,
         Path dataDir,
+        Path attachmentsDir,
         Database database,
         Admin admin,
         Auth auth,
@@ -141,9 +142,5 @@ public record ThroughlineConfig(
 
     public Path indexDir() {
         return dataDir.resolve("index");
-    }
-
-    public Path attachmentsDir() {
-        return dataDir.resolve("attachments");
     }
 }

@@ -29,6 +29,8 @@ final class AttachmentRoutes {
     void mount(Router router, Endpoints endpoints, Path uploadDir) {
         BodyHandler uploads = BodyHandler.create(uploadDir.toString()).setBodyLimit(attachments.maxBytes() + 64_000)
                 .setDeleteUploadedFilesOnEnd(true).setHandleFileUploads(true);
+        router.post("/api/v1/attachments").handler(UploadGuard.requiring(r -> Authenticator.token(r).isPresent(),
+                "log in first, then upload with the session cookie or Authorization: Bearer <token>"));
         router.post("/api/v1/attachments").handler(uploads).handler(endpoints.agent(call -> {
             List<FileUpload> files = call.rc().fileUploads();
             if (files.size() != 1) {

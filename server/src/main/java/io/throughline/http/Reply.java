@@ -1,17 +1,23 @@
 package io.throughline.http;
 
+import io.throughline.failure.NotFound;
 import io.vertx.core.http.Cookie;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** What an endpoint answers: a status, an optional JSON body, and headers. */
 public final class Reply {
+
+    private static final Logger log = LoggerFactory.getLogger(Reply.class);
 
     private final int status;
     private final Object body;
@@ -52,7 +58,16 @@ public final class Reply {
     }
 
     /** Streams a file as the body; the caller sets Content-Type and Content-Disposition. */
+    /**
+     * A stored file. One missing from the store (a node that does not share the attachment directory, a restore
+     * without the files) is an error logged here and a 404 problem, never a request left hanging.
+     */
     public static Reply file(Path path) {
+        if (!Files.isReadable(path)) {
+            log.error("a stored file is missing from the attachment store file={}", path);
+            throw new NotFound("the file is missing from the attachment store; an administrator must restore "
+                    + path.getFileName());
+        }
         Reply reply = new Reply(200, null);
         reply.file = path;
         return reply;
@@ -76,7 +91,11 @@ public final class Reply {
         cookies.forEach(response::addCookie);
         response.setStatusCode(status);
         if (file != null) {
-            response.sendFile(file.toString());
+            response.sendFile(file.toString()).onFailure(e -> {
+                // Gone between the check and the send, or unreadable: end the exchange rather than leave it open.
+                log.error("sending a stored file failed file={}: {}", file, e.toString());
+                response.reset();
+            });
         } else if (body == null) {
             response.end();
         } else if (body instanceof String text) {

@@ -12,6 +12,7 @@ import io.throughline.http.Endpoints;
 import io.throughline.http.JsonBody;
 import io.throughline.http.Params;
 import io.throughline.http.Reply;
+import io.throughline.http.UploadGuard;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
@@ -82,7 +83,9 @@ final class WidgetRoutes {
         BodyHandler uploads = BodyHandler.create(uploadDir.toString())
                 .setBodyLimit(channel.settings().maxUploadSize() + 64 * 1024)
                 .setDeleteUploadedFilesOnEnd(true).setHandleFileUploads(true);
-        // The per-IP limit runs before the body is read (a route of its own: Vert.x wants body handlers first).
+        // The token's presence and the per-IP limit are checked before the body is read.
+        router.post("/widget/v1/uploads").handler(UploadGuard.requiring(UploadGuard::hasBearer,
+                "send the visitor token as Authorization: Bearer <token>"));
         router.post("/widget/v1/uploads").handler(this::limitUploads);
         router.post("/widget/v1/uploads").handler(uploads).handler(endpoints.open(this::upload));
         router.get("/widget/v1/attachments/:id").handler(endpoints.open(this::download));

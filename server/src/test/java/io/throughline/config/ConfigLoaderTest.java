@@ -23,6 +23,9 @@ class ConfigLoaderTest {
         assertThat(config.database().embedded()).isTrue();
         assertThat(config.dataDir()).isEqualTo(Path.of("data"));
         assertThat(config.pgDir()).isEqualTo(Path.of("data", "pg"));
+        assertThat(config.attachmentsDir()).isEqualTo(Path.of("data", "attachments"));
+        assertThat(ConfigLoader.load(null, Map.of("THROUGHLINE_DATA_ATTACHMENTS_DIR", "/mnt/shared/files"))
+                .attachmentsDir()).isEqualTo(Path.of("/mnt/shared/files"));
         assertThat(config.auth().sessionTtl()).isEqualTo(Duration.ofDays(14));
         assertThat(config.http().maxBodySize()).isEqualTo(1024 * 1024);
         assertThat(config.admin().password()).isNull();

@@ -108,17 +108,7 @@ final class TelegramSupport {
 
     /** Uploads a file as an agent would before attaching it to a reply; returns its attachment id. */
     static long upload(ApiClient admin, String filename, String contentType, byte[] content) {
-        String boundary = "----throughline" + UUID.randomUUID();
-        byte[] head = ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + filename
-                + "\"\r\nContent-Type: " + contentType + "\r\n\r\n").getBytes(StandardCharsets.UTF_8);
-        byte[] tail = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8);
-        byte[] body = new byte[head.length + content.length + tail.length];
-        System.arraycopy(head, 0, body, 0, head.length);
-        System.arraycopy(content, 0, body, head.length, content.length);
-        System.arraycopy(tail, 0, body, head.length + content.length, tail.length);
-        ApiClient.Response response = admin.raw("POST", "/api/v1/attachments",
-                "multipart/form-data; boundary=" + boundary, body).expect(201);
-        return response.json().getLong("id");
+        return admin.upload("/api/v1/attachments", filename, contentType, content).expect(201).json().getLong("id");
     }
 
     /** Some bytes that look like a file of the given kind (content is never inspected on the way). */

@@ -10,9 +10,11 @@ import java.net.http.HttpClient;
 import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.UUID;
 
 /** A plain HTTP client for the agent API, as curl or another system would call it. */
 public final class ApiClient {
@@ -113,6 +115,27 @@ public final class ApiClient {
     }
 
     /** A request with a raw body and content type, for malformed input. */
+    /** A multipart/form-data POST of one file in the field {@code file}, as a browser uploads it. */
+    public Response upload(String path, String filename, String contentType, byte[] content) {
+        Multipart body = Multipart.of(filename, contentType, content);
+        return raw("POST", path, body.contentType(), body.bytes());
+    }
+
+    /** One file as a multipart/form-data body, and the Content-Type naming its boundary. */
+    public record Multipart(String contentType, byte[] bytes) {
+        public static Multipart of(String filename, String contentType, byte[] content) {
+            String boundary = "----throughline" + UUID.randomUUID();
+            byte[] head = ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\""
+                    + filename + "\"\r\nContent-Type: " + contentType + "\r\n\r\n").getBytes(StandardCharsets.UTF_8);
+            byte[] tail = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8);
+            byte[] body = new byte[head.length + content.length + tail.length];
+            System.arraycopy(head, 0, body, 0, head.length);
+            System.arraycopy(content, 0, body, head.length, content.length);
+            System.arraycopy(tail, 0, body, head.length + content.length, tail.length);
+            return new Multipart("multipart/form-data; boundary=" + boundary, body);
+        }
+    }
+
     public Response raw(String method, String path, String contentType, byte[] body) {
         HttpRequest.Builder builder = builder(path).method(method, HttpRequest.BodyPublishers.ofByteArray(body));
         if (contentType != null) {

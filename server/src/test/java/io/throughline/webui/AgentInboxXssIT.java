@@ -13,10 +13,6 @@ import io.throughline.testing.ShopSystem;
 import io.throughline.testing.TestServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -117,18 +113,10 @@ class AgentInboxXssIT {
 
     /** A note carrying a file whose name is a payload (agents attach what customers sent them). */
     private static void noteWithFile(ApiClient admin, long conversation) throws Exception {
-        String boundary = "----throughline" + System.nanoTime();
-        String body = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + FILE
-                + "\"\r\nContent-Type: text/plain\r\n\r\nhello\r\n--" + boundary + "--\r\n";
-        HttpResponse<String> uploaded = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                        URI.create(server.url() + "/api/v1/attachments"))
-                .header("Authorization", "Bearer " + admin.token())
-                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(uploaded.statusCode()).as(uploaded.body()).isEqualTo(201);
-        assertThat(new JsonObject(uploaded.body()).getString("filename")).isEqualTo(FILE);
-        long attachment = new JsonObject(uploaded.body()).getLong("id");
+        JsonObject uploaded = admin.upload("/api/v1/attachments", FILE, "text/plain",
+                "hello".getBytes(StandardCharsets.UTF_8)).expect(201).json();
+        assertThat(uploaded.getString("filename")).isEqualTo(FILE);
+        long attachment = uploaded.getLong("id");
         admin.post("/api/v1/conversations/" + conversation + "/messages", new JsonObject().put("note", true)
                 .put("body", "file from the customer").put("attachments", new JsonArray(List.of(attachment))))
                 .expect(201);

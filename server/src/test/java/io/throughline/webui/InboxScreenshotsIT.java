@@ -15,11 +15,6 @@ import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import javax.imageio.ImageIO;
@@ -53,7 +48,7 @@ class InboxScreenshotsIT {
             long conversation = emma.getLong("conversationId");
             admin.post("/api/v1/conversations/" + conversation + "/messages", new JsonObject().put("note", true)
                     .put("body", "Checked the warehouse: a replacement unit is ready in Kyiv.")).expect(201);
-            long label = upload(server, admin, "return-label-A-10492.png", returnLabel());
+            long label = upload(admin, "return-label-A-10492.png", returnLabel());
             admin.post("/api/v1/conversations/" + conversation + "/messages", new JsonObject()
                     .put("body", "So sorry, Emma! A replacement is on its way today. Here is the return label for"
                             + " the broken one.").put("attachments", new JsonArray(List.of(label)))).expect(201);
@@ -98,21 +93,8 @@ class InboxScreenshotsIT {
         }
     }
 
-    private static long upload(TestServer server, ApiClient admin, String name, byte[] png) throws Exception {
-        String boundary = "----throughline" + System.nanoTime();
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
-        body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + name
-                + "\"\r\nContent-Type: image/png\r\n\r\n").getBytes(StandardCharsets.UTF_8));
-        body.write(png);
-        body.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
-        HttpResponse<String> answer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                        URI.create(server.url() + "/api/v1/attachments"))
-                .header("Authorization", "Bearer " + admin.token())
-                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(201);
-        return new JsonObject(answer.body()).getLong("id");
+    private static long upload(ApiClient admin, String name, byte[] png) {
+        return admin.upload("/api/v1/attachments", name, "image/png", png).expect(201).json().getLong("id");
     }
 
     /** A small return label image, drawn here so the screenshot shows a real image attachment. */

@@ -1,0 +1,161 @@
+package io.throughline.attachment;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.throughline.testing.ApiClient;
+import io.throughline.testing.TestServer;
+import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The attachment store over HTTP: uploads leave no file behind however they end, a missing file is a clear
+ * answer, and the sweep removes only what nothing uses.
+ */
+class AttachmentStoreIT {
+
+    private static final Duration WAIT = Duration.ofSeconds(15);
+
+    private static TestServer server;
+    private static ApiClient admin;
+
+    @BeforeAll
+    static void start() {
+        server = TestServer.start();
+        admin = server.admin();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    @Test
+    void anUploadWithoutCredentialsIsRefusedBeforeItsBodyIsRead() throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", server.port())) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /api/v1/attachments HTTP/1.1\r\nHost: localhost\r\n"
+                    + "Content-Type: multipart/form-data; boundary=xyz\r\nContent-Length: 20000000\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.write(new byte[64 * 1024]);
+            out.flush();
+            // The answer comes while 19.9 MB are still to be sent: nothing waited for them, nothing stored them.
+            String answer = readHead(socket.getInputStream());
+            assertThat(answer).startsWith("HTTP/1.1 401");
+        }
+        assertThat(uploadFiles()).isEmpty();
+    }
+
+    @Test
+    void uploadsWhoseClientHangsUpLeaveNoFile() throws IOException {
+        String head = "POST /api/v1/attachments HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + admin.token()
+                + "\r\nContent-Type: multipart/form-data; boundary=xyz\r\nContent-Length: %d\r\n\r\n";
+        String part = "--xyz\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.bin\"\r\n"
+                + "Content-Type: application/octet-stream\r\n\r\n";
+        String end = "\r\n--xyz--\r\n";
+        byte[] content = new byte[8 * 1024 * 1024];
+        // Mid-way through the body.
+        try (Socket socket = new Socket("127.0.0.1", server.port())) {
+            OutputStream out = socket.getOutputStream();
+            out.write((head.formatted(part.length() + content.length + end.length()) + part)
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.write(content, 0, content.length / 2);
+            out.flush();
+            await().atMost(WAIT).until(() -> !uploadFiles().isEmpty());
+        }
+        await().atMost(WAIT).until(() -> uploadFiles().isEmpty());
+        // With the whole body sent, gone before the answer (the server is still storing the file).
+        try (Socket socket = new Socket("127.0.0.1", server.port())) {
+            OutputStream out = socket.getOutputStream();
+            out.write((head.formatted(part.length() + content.length + end.length()) + part)
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.write(content);
+            out.write(end.getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+        }
+        await().atMost(WAIT).until(() -> uploadFiles().isEmpty());
+    }
+
+    @Test
+    void aFileMissingFromTheStoreIsANotFoundProblem() throws IOException {
+        JsonObject uploaded = admin.upload("/api/v1/attachments", "invoice.pdf", "application/pdf",
+                "%PDF-1.7 invoice 2231".getBytes(StandardCharsets.UTF_8)).expect(201).json();
+        Files.delete(stored(shaOf(uploaded)));
+
+        ApiClient.Response answer = admin.get("/api/v1/attachments/" + uploaded.getLong("id")).expect(404);
+        assertThat(answer.header("Content-Type")).startsWith("application/problem+json");
+        assertThat(answer.json().getString("detail")).contains("missing from the attachment store");
+    }
+
+    @Test
+    void theSweepDeletesOnlyFilesNothingUses() throws IOException {
+        JsonObject uploaded = admin.upload("/api/v1/attachments", "kept.txt", "text/plain",
+                "a draft's file, still claimable".getBytes(StandardCharsets.UTF_8)).expect(201).json();
+        FileStore store = new FileStore(server.throughline().config().attachmentsDir());
+        String orphan = store.store(new ByteArrayInputStream("stored, then its message failed".getBytes(
+                StandardCharsets.UTF_8)), "orphan.txt", "text/plain", 1_000).sha256();
+        Instant longAgo = Instant.now().minus(FileStore.SWEEP_AFTER).minusSeconds(3_600);
+        Files.setLastModifiedTime(stored(shaOf(uploaded)), FileTime.from(longAgo));
+        Files.setLastModifiedTime(stored(orphan), FileTime.from(longAgo));
+
+        assertThat(server.throughline().attachments().sweepFiles()).isEqualTo(1);
+        assertThat(stored(orphan)).doesNotExist();
+        assertThat(new String(admin.bytes("/api/v1/attachments/" + uploaded.getLong("id")),
+                StandardCharsets.UTF_8)).isEqualTo("a draft's file, still claimable");
+    }
+
+    @Test
+    void nodesSharingTheAttachmentDirectoryServeEachOthersFiles() {
+        Path shared = server.throughline().config().attachmentsDir();
+        try (TestServer other = TestServer.startOn(server.databaseUrl(), TestServer.tempDir(),
+                Map.of("data.attachmentsDir", shared.toString()))) {
+            JsonObject uploaded = other.admin().upload("/api/v1/attachments", "label.txt", "text/plain",
+                    "uploaded on the second node".getBytes(StandardCharsets.UTF_8)).expect(201).json();
+            assertThat(new String(admin.bytes("/api/v1/attachments/" + uploaded.getLong("id")),
+                    StandardCharsets.UTF_8)).isEqualTo("uploaded on the second node");
+        }
+    }
+
+    private static String shaOf(JsonObject attachment) {
+        return server.throughline().database().sql().single("SELECT sha256 FROM attachments WHERE id = $1",
+                attachment.getLong("id")).getString("sha256");
+    }
+
+    private static Path stored(String sha256) {
+        return server.throughline().config().attachmentsDir().resolve(sha256.substring(0, 2))
+                .resolve(sha256.substring(2, 4)).resolve(sha256);
+    }
+
+    /** Request bodies the HTTP layer is writing or has written to disk. */
+    private static List<Path> uploadFiles() throws IOException {
+        try (Stream<Path> files = Files.list(server.throughline().config().dataDir().resolve("tmp"))) {
+            return files.filter(Files::isRegularFile).toList();
+        }
+    }
+
+    private static String readHead(InputStream in) throws IOException {
+        StringBuilder head = new StringBuilder();
+        int b;
+        while ((b = in.read()) != -1 && !head.toString().endsWith("\r\n\r\n")) {
+            head.append((char) b);
+        }
+        return head.toString();
+    }
+}

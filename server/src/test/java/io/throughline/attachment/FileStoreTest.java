@@ -1,0 +1,115 @@
+package io.throughline.attachment;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.throughline.connector.StoredFile;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FileStoreTest {
+
+    private static final Instant LONG_AGO = Instant.now().minus(FileStore.SWEEP_AFTER).minus(Duration.ofHours(1));
+
+    @TempDir
+    Path root;
+
+    @Test
+    void contentStoredAgainIsKeptOnceAndRenewed() throws IOException {
+        FileStore store = new FileStore(root);
+        StoredFile first = store("the same bytes", store);
+        age(store.path(first.sha256()));
+
+        StoredFile second = store("the same bytes", store);
+        assertThat(second.sha256()).isEqualTo(first.sha256());
+        assertThat(Files.getLastModifiedTime(store.path(second.sha256())).toInstant())
+                .isAfter(Instant.now().minus(Duration.ofMinutes(1)));
+        assertThat(Files.list(root.resolve("tmp")).toList()).isEmpty();
+    }
+
+    @Test
+    void aCopyCutShortIsReplacedWhenTheContentComesAgain() throws IOException {
+        FileStore store = new FileStore(root);
+        StoredFile stored = store("a receipt of some length", store);
+        Path file = store.path(stored.sha256());
+        Files.write(file, new byte[0]);
+
+        store("a receipt of some length", store);
+        assertThat(Files.readString(file)).isEqualTo("a receipt of some length");
+    }
+
+    @Test
+    void theSweepTakesOnlyOldFilesNothingRefersTo() throws IOException {
+        FileStore store = new FileStore(root);
+        String kept = store("still attached", store).sha256();
+        String unused = store("a dropped draft", store).sha256();
+        String recent = store("uploaded a minute ago", store).sha256();
+        age(store.path(kept));
+        age(store.path(unused));
+        List<String> asked = new ArrayList<>();
+
+        int deleted = store.sweep(addresses -> {
+            asked.addAll(addresses);
+            return Set.of(kept);
+        }, Duration.ofHours(6));
+
+        assertThat(deleted).isEqualTo(1);
+        assertThat(asked).containsExactlyInAnyOrder(kept, unused);
+        assertThat(store.exists(unused)).isFalse();
+        assertThat(store.exists(kept)).isTrue();
+        assertThat(store.exists(recent)).isTrue();
+        assertThat(Files.list(root.resolve("tmp")).toList()).isEmpty();
+    }
+
+    @Test
+    void contentStoredAgainWhileTheSweepRunsStays() throws IOException {
+        FileStore store = new FileStore(root);
+        String sha = store("attached again right now", store).sha256();
+        age(store.path(sha));
+
+        int deleted = store.sweep(addresses -> {
+            // Between the sweep's look at the file and its delete, the same content is stored for a new message.
+            try {
+                store("attached again right now", store);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return Set.of();
+        }, Duration.ofHours(6));
+
+        assertThat(deleted).isZero();
+        assertThat(Files.readString(store.path(sha))).isEqualTo("attached again right now");
+    }
+
+    @Test
+    void temporaryFilesOfUnfinishedUploadsGoOnceOld() throws IOException {
+        Path tmp = Files.createDirectories(root.resolve("uploads"));
+        Path abandoned = Files.writeString(tmp.resolve("abandoned"), "half a file");
+        age(abandoned);
+        Path running = Files.writeString(tmp.resolve("running"), "arriving now");
+
+        assertThat(FileStore.sweepTemporary(tmp, Duration.ofHours(6))).isEqualTo(1);
+        assertThat(abandoned).doesNotExist();
+        assertThat(running).exists();
+    }
+
+    private static StoredFile store(String content, FileStore store) throws IOException {
+        return store.store(new ByteArrayInputStream(content.getBytes(StandardCharsets.UTF_8)), "file.txt",
+                "text/plain", 1_000_000);
+    }
+
+    private static void age(Path file) throws IOException {
+        Files.setLastModifiedTime(file, FileTime.from(LONG_AGO));
+    }
+}
