@@ -55,15 +55,25 @@ public final class DeliveryRepository {
     /**
      * Claims due deliveries for this node: counts the attempt and leases the row, so a node that dies mid-send
      * lets another retry it after the lease. SKIP LOCKED spreads the outbox across nodes without waiting.
+     *
+     * <p>Replies to one recipient through one inbox go out one after another, in the order they were written: a
+     * delivery waits while an older one to the same place is still pending (being sent, or waiting to retry after
+     * a flood limit or an outage), so two quick replies never arrive swapped. Conditional deliveries (an email
+     * fallback waiting for its time) hold nothing up.
      */
     public List<Delivery> claim(Sql tx, int limit, Duration lease) {
         return tx.list("""
                 WITH due AS (
-                    SELECT id FROM deliveries
-                    WHERE status = 'pending' AND next_attempt_at <= now()
-                      AND (lease_until IS NULL OR lease_until < now())
-                    ORDER BY next_attempt_at, id LIMIT $1
-                    FOR UPDATE SKIP LOCKED
+                    SELECT d.id FROM deliveries d
+                    WHERE d.status = 'pending' AND d.next_attempt_at <= now()
+                      AND (d.lease_until IS NULL OR d.lease_until < now())
+                      AND NOT EXISTS (
+                          SELECT 1 FROM deliveries e
+                          WHERE e.status = 'pending' AND e.condition IS NULL AND e.inbox_id = d.inbox_id
+                            AND e.target ->> 'value' = d.target ->> 'value'
+                            AND e.target ->> 'kind' = d.target ->> 'kind' AND e.id < d.id)
+                    ORDER BY d.next_attempt_at, d.id LIMIT $1
+                    FOR UPDATE OF d SKIP LOCKED
                 ), claimed AS (
                     UPDATE deliveries d SET attempts = d.attempts + 1,
                         lease_until = now() + make_interval(secs => $2), updated_at = now()

@@ -144,6 +144,21 @@ class TelegramRepliesIT {
     }
 
     @Test
+    void repliesToOneChatArriveInTheOrderTheyWereWrittenThoughTheFirstIsRetried() {
+        Customer customer = customer(320_000_009L, "Bohdan", "Where is my order?");
+        bot.failNext("sendMessage", 429, "Too Many Requests: retry after 1", 1);
+
+        JsonObject first = post(customer.conversation(), new JsonObject().put("body", "Let me check."));
+        JsonObject second = post(customer.conversation(), new JsonObject().put("body", "It left today."));
+
+        awaitDelivery(customer.conversation(), second.getLong("id"), "sent");
+        assertThat(message(customer.conversation(), first.getLong("id")).getJsonObject("delivery")
+                .getString("status")).isEqualTo("sent");
+        assertThat(sentTo(customer)).extracting(FakeBotApi.Sent::visibleText)
+                .containsExactly("Let me check.", "It left today.");
+    }
+
+    @Test
     void aNetworkFailureIsRetriedAndTheCustomerGetsTheReplyOnce() {
         Customer customer = customer(320_000_006L, "Yurii", "Are you there?");
         // Twice: OkHttp itself retries once when a pooled connection turns out dead.
