@@ -114,12 +114,7 @@ record MessageContent(String text, String html, List<FileRef> files, String shar
             lines.add("[Dice " + dice.getEmoji() + " " + dice.getValue() + "]");
             known = true;
         }
-        boolean service = message.getNewChatMembers() != null && !message.getNewChatMembers().isEmpty()
-                || message.getLeftChatMember() != null || message.getPinnedMessage() != null
-                || message.getNewChatTitle() != null || message.getNewChatPhoto() != null
-                || Boolean.TRUE.equals(message.getGroupchatCreated())
-                || Boolean.TRUE.equals(message.getSuperGroupCreated());
-        if (!known && !service) {
+        if (!known && !service(message)) {
             // Something newer than this connector (a story, a giveaway, a checklist): say so rather than drop it.
             lines.add("[Unsupported Telegram message: open the chat in Telegram to see it]");
             known = true;
@@ -140,6 +135,30 @@ record MessageContent(String text, String html, List<FileRef> files, String shar
      * The text's or caption's entities. TelegramBots cuts each entity's text out of the message when asked for
      * them; offsets that do not fit the text would throw, and must not make the message impossible to take in.
      */
+    /**
+     * Telegram's service messages: something happened in the chat (a member came, a timer changed, the user logged
+     * in on the company's site with Telegram), nobody wrote anything. None of them opens or reopens a conversation.
+     */
+    static boolean service(Message message) {
+        return message.getNewChatMembers() != null && !message.getNewChatMembers().isEmpty()
+                || message.getLeftChatMember() != null || message.getPinnedMessage() != null
+                || message.getNewChatTitle() != null || message.getNewChatPhoto() != null
+                || Boolean.TRUE.equals(message.getDeleteChatPhoto())
+                || Boolean.TRUE.equals(message.getGroupchatCreated())
+                || Boolean.TRUE.equals(message.getSuperGroupCreated())
+                || Boolean.TRUE.equals(message.getChannelChatCreated())
+                || message.getMigrateToChatId() != null || message.getMigrateFromChatId() != null
+                || message.getConnectedWebsite() != null || message.getWriteAccessAllowed() != null
+                || message.getMessageAutoDeleteTimerChanged() != null || message.getChatBackgroundSet() != null
+                || message.getProximityAlertTriggered() != null || message.getBoostAdded() != null
+                || message.getVideoChatStarted() != null || message.getVideoChatEnded() != null
+                || message.getVideoChatScheduled() != null || message.getVideoChatParticipantsInvited() != null
+                || message.getForumTopicCreated() != null || message.getForumTopicEdited() != null
+                || message.getForumTopicClosed() != null || message.getForumTopicReopened() != null
+                || message.getGeneralForumTopicHidden() != null || message.getGeneralForumTopicUnhidden() != null
+                || message.getChatOwnerLeft() != null || message.getChatOwnerChanged() != null;
+    }
+
     private static List<MessageEntity> entities(Message message) {
         try {
             return message.getText() != null ? message.getEntities() : message.getCaptionEntities();

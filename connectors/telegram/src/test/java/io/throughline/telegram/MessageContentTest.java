@@ -60,6 +60,11 @@ class MessageContentTest {
     @Test
     void serviceMessagesCarryNothingToAnswer() {
         assertThat(content("pinned_service").substantive()).isFalse();
+        // Logging in on the shop's site with Telegram, a chat setting, a group upgraded to a supergroup.
+        assertThat(content("connected_website").substantive()).isFalse();
+        assertThat(content("auto_delete_timer").substantive()).isFalse();
+        assertThat(content("write_access_allowed").substantive()).isFalse();
+        assertThat(content("chat_migrated").substantive()).isFalse();
     }
 
     @Test
