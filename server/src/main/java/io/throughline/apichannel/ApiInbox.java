@@ -81,8 +81,11 @@ final class ApiInbox implements ChannelInbox {
     private JsonObject payload(OutboundMessage message) {
         JsonArray attachments = new JsonArray();
         for (OutboundAttachment attachment : message.attachments()) {
-            attachments.add(new JsonObject().put("filename", attachment.filename())
-                    .put("contentType", attachment.contentType()).put("size", attachment.size()));
+            // Fetched with the inbox token: GET /api/v1/inboxes/{inbox}/attachments/{id}.
+            attachments.add(new JsonObject().put("id", attachment.id()).put("filename", attachment.filename())
+                    .put("contentType", attachment.contentType()).put("size", attachment.size())
+                    .put("url", context.publicUrl() + "/api/v1/inboxes/" + context.inbox().id() + "/attachments/"
+                            + attachment.id()));
         }
         return new JsonObject()
                 .put("type", "message.created")

@@ -76,8 +76,9 @@ public final class OutboundAssembler {
     }
 
     private List<OutboundAttachment> attachments(Sql sql, Delivery delivery) {
-        return sql.list("SELECT sha256, size, filename, content_type FROM attachments WHERE workspace_id = $1"
-                + " AND message_id = $2 ORDER BY id", row -> new OutboundAttachment(row.getString("filename"),
+        return sql.list("SELECT id, sha256, size, filename, content_type FROM attachments WHERE workspace_id = $1"
+                + " AND message_id = $2 ORDER BY id", row -> new OutboundAttachment(row.getLong("id"),
+                row.getString("filename"),
                 row.getString("content_type"), row.getLong("size"), files.path(row.getString("sha256"))),
                 delivery.workspaceId(), delivery.messageId());
     }

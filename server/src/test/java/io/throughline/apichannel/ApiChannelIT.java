@@ -62,8 +62,11 @@ class ApiChannelIT {
         assertThat(thread).hasSize(1);
         assertThat(thread.getJsonObject(0).getString("channel")).isEqualTo("api");
 
+        long label = admin.upload("/api/v1/attachments", "label.pdf", "application/pdf",
+                "%PDF-1.7 shipping label".getBytes(StandardCharsets.UTF_8)).expect(201).json().getLong("id");
         JsonObject reply = admin.post("/api/v1/conversations/" + conversationId + "/messages",
-                new JsonObject().put("body", "It ships today.")).expect(201).json();
+                new JsonObject().put("body", "It ships today.").put("attachments", new JsonArray().add(label)))
+                .expect(201).json();
         assertThat(reply.getJsonObject("delivery").getString("status")).isEqualTo("pending");
 
         await().atMost(Duration.ofSeconds(10)).until(() -> webhook.received().size() == 1);
@@ -76,6 +79,14 @@ class ApiChannelIT {
                 Long.parseLong(hook.header(WebhookSignature.TIMESTAMP_HEADER)),
                 hook.body().getBytes(StandardCharsets.UTF_8));
         assertThat(hook.header(WebhookSignature.HEADER)).isEqualTo(expected);
+        // The reply's file: the shop fetches it with its inbox token, from the URL in the payload.
+        JsonObject file = payload.getJsonObject("message").getJsonArray("attachments").getJsonObject(0);
+        assertThat(file.getLong("id")).isEqualTo(label);
+        assertThat(file.getString("filename")).isEqualTo("label.pdf");
+        assertThat(file.getString("url")).isEqualTo(server.url() + "/api/v1/inboxes/" + inbox.getLong("id")
+                + "/attachments/" + label);
+        assertThat(new String(shop.bytes(file.getString("url").substring(server.url().length())),
+                StandardCharsets.UTF_8)).isEqualTo("%PDF-1.7 shipping label");
 
         await().atMost(Duration.ofSeconds(10)).until(() -> "sent".equals(admin.get("/api/v1/conversations/"
                 + conversationId + "/messages").json().getJsonArray("messages").getJsonObject(1)
