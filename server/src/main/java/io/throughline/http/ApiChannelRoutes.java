@@ -72,7 +72,8 @@ final class ApiChannelRoutes {
             if (!related) {
                 throw new NotFound("no attachment " + attachmentId + " in this inbox");
             }
-            return AttachmentRoutes.fileReply(attachments.download(inbox.workspaceId(), attachmentId));
+            return AttachmentRoutes.fileReply(attachments.download(inbox.workspaceId(), attachmentId),
+                    rc.request().getHeader("Range"));
         }));
     }
 

@@ -44,16 +44,21 @@ final class AttachmentRoutes {
         router.get("/api/v1/attachments/:id").handler(endpoints.agent(call -> {
             AttachmentService.Download download = attachments.download(call.caller().workspaceId(),
                     call.pathId("id"));
-            return fileReply(download);
+            return fileReply(download, call.header("Range"));
         }));
     }
 
-    static Reply fileReply(AttachmentService.Download download) {
+    /** The file, or the byte range of it that {@code range} (a Range header) asks for. */
+    static Reply fileReply(AttachmentService.Download download, String range) {
         Attachment attachment = download.attachment();
         String type = attachment.contentType().toLowerCase(Locale.ROOT).split(";")[0].strip();
         boolean inline = INLINE.contains(type);
         String encoded = URLEncoder.encode(attachment.filename(), StandardCharsets.UTF_8).replace("+", "%20");
-        return Reply.file(download.path())
+        Reply reply = Reply.file(download.path(), range);
+        if (!reply.sendsFile()) {
+            return reply;
+        }
+        return reply
                 .header("Content-Type", inline ? type : "application/octet-stream")
                 .header("Content-Disposition", (inline ? "inline" : "attachment") + "; filename*=UTF-8''" + encoded)
                 .header("X-Content-Type-Options", "nosniff")

@@ -5,12 +5,15 @@ import io.vertx.core.http.Cookie;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,6 +27,7 @@ public final class Reply {
     private final Map<String, String> headers = new LinkedHashMap<>();
     private final List<Cookie> cookies = new ArrayList<>();
     private Path file;
+    private ByteRange range;
 
     private Reply(int status, Object body) {
         this.status = status;
@@ -70,7 +74,43 @@ public final class Reply {
         }
         Reply reply = new Reply(200, null);
         reply.file = path;
-        return reply;
+        // Sent as stored: most files are compressed already, and a range must count the stored bytes.
+        return reply.header("Content-Encoding", "identity");
+    }
+
+    /**
+     * A stored file, or the part of it a {@code Range} header asks for (206, or 416 past its end); every answer
+     * says that ranges are accepted.
+     */
+    public static Reply file(Path path, String rangeHeader) {
+        Reply whole = file(path);
+        long size;
+        try {
+            size = Files.size(path);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the size of " + path, e);
+        }
+        whole.header("Accept-Ranges", "bytes");
+        try {
+            Optional<ByteRange> range = ByteRange.parse(rangeHeader, size);
+            if (range.isEmpty()) {
+                return whole;
+            }
+            Reply part = new Reply(206, null);
+            part.file = path;
+            part.range = range.get();
+            part.headers.putAll(whole.headers);
+            return part.header("Content-Range", range.get().contentRange(size));
+        } catch (ByteRange.Unsatisfiable e) {
+            return new Reply(416, ProblemHandler.problem(416, "range-not-satisfiable", "Range not satisfiable",
+                    "the file has " + size + " bytes")).header("Content-Range", "bytes */" + size)
+                    .header("Accept-Ranges", "bytes").header("Content-Type", "application/problem+json");
+        }
+    }
+
+    /** Whether this answer sends (part of) a file, rather than a problem about it. */
+    public boolean sendsFile() {
+        return file != null;
     }
 
     public Reply header(String name, String value) {
@@ -91,7 +131,8 @@ public final class Reply {
         cookies.forEach(response::addCookie);
         response.setStatusCode(status);
         if (file != null) {
-            response.sendFile(file.toString()).onFailure(e -> {
+            (range == null ? response.sendFile(file.toString())
+                    : response.sendFile(file.toString(), range.offset(), range.length())).onFailure(e -> {
                 // Gone between the check and the send, or unreadable: end the exchange rather than leave it open.
                 log.error("sending a stored file failed file={}: {}", file, e.toString());
                 response.reset();
@@ -101,7 +142,9 @@ public final class Reply {
         } else if (body instanceof String text) {
             response.end(text);
         } else {
-            response.putHeader("Content-Type", "application/json; charset=utf-8");
+            if (!headers.containsKey("Content-Type")) {
+                response.putHeader("Content-Type", "application/json; charset=utf-8");
+            }
             response.end(body instanceof JsonObject json ? json.toBuffer() : ((JsonArray) body).toBuffer());
         }
     }

@@ -105,6 +105,25 @@ class AttachmentStoreIT {
     }
 
     @Test
+    void aVoiceNoteIsServedInTheRangesAPlayerAsksFor() {
+        long id = admin.upload("/api/v1/attachments", "voice.ogg", "audio/ogg",
+                "OggS0123456789".getBytes(StandardCharsets.UTF_8)).expect(201).json().getLong("id");
+        String path = "/api/v1/attachments/" + id;
+
+        ApiClient.Response whole = admin.get(path).expect(200);
+        assertThat(whole.header("Accept-Ranges")).isEqualTo("bytes");
+        assertThat(whole.body()).isEqualTo("OggS0123456789");
+        ApiClient.Response head = admin.withHeader("Range", "bytes=0-3").get(path).expect(206);
+        assertThat(head.body()).isEqualTo("OggS");
+        assertThat(head.header("Content-Range")).isEqualTo("bytes 0-3/14");
+        assertThat(admin.withHeader("Range", "bytes=10-").get(path).expect(206).body()).isEqualTo("6789");
+        assertThat(admin.withHeader("Range", "bytes=-2").get(path).expect(206).body()).isEqualTo("89");
+        ApiClient.Response past = admin.withHeader("Range", "bytes=14-20").get(path).expect(416);
+        assertThat(past.header("Content-Range")).isEqualTo("bytes */14");
+        assertThat(past.json().getInteger("status")).isEqualTo(416);
+    }
+
+    @Test
     void theSweepDeletesOnlyFilesNothingUses() throws IOException {
         JsonObject uploaded = admin.upload("/api/v1/attachments", "kept.txt", "text/plain",
                 "a draft's file, still claimable".getBytes(StandardCharsets.UTF_8)).expect(201).json();
