@@ -16,9 +16,13 @@ import io.throughline.testing.TelegramCustomer;
 import io.throughline.testing.TestServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -118,6 +122,32 @@ class TelegramRepliesIT {
         assertThat(delivery.getString("lastError")).isEqualTo("Telegram: Forbidden: bot was blocked by the user");
         assertThat(delivery.getInteger("attempts")).as("no retry can help").isEqualTo(1);
         assertThat(sentTo(customer)).isEmpty();
+    }
+
+    @Test
+    void imagesTelegramWillNotShowAsPhotosGoAsDocuments() throws IOException {
+        Customer customer = customer(320_000_010L, "Stepan", "Can you send me the screenshots?");
+        long fullPage = upload(admin, "full-page.png", "image/png", png(60, 1_500));
+        long receipt = upload(admin, "receipt.png", "image/png", png(400, 300));
+        // Telegram refuses the second as a photo (its dimensions, as Telegram sees them).
+        bot.failNext("sendPhoto", 400, "Bad Request: PHOTO_INVALID_DIMENSIONS", null);
+
+        JsonObject reply = post(customer.conversation(), new JsonObject().put("body", "Both screenshots")
+                .put("attachments", new JsonArray().add(fullPage).add(receipt)));
+
+        awaitDelivery(customer.conversation(), reply.getLong("id"), "sent");
+        List<FakeBotApi.Sent> sent = sentTo(customer);
+        assertThat(sent).extracting(FakeBotApi.Sent::method).containsExactly("sendMessage", "sendDocument",
+                "sendDocument");
+        assertThat(sent.subList(1, 3)).extracting(FakeBotApi.Sent::fileName).containsExactly("full-page.png",
+                "receipt.png");
+    }
+
+    /** A real PNG of the given size (one 25 times taller than wide is beyond Telegram's photo limits). */
+    private static byte[] png(int width, int height) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB), "png", out);
+        return out.toByteArray();
     }
 
     @Test

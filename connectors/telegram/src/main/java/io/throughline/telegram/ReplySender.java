@@ -7,13 +7,19 @@ import io.throughline.connector.OutboundAttachment;
 import io.throughline.connector.OutboundMessage;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 import org.telegram.telegrambots.meta.api.methods.ParseMode;
 import org.telegram.telegrambots.meta.api.methods.send.SendDocument;
 import org.telegram.telegrambots.meta.api.methods.send.SendMessage;
@@ -36,6 +42,9 @@ final class ReplySender {
     /** sendPhoto takes up to 10 MB; sendDocument up to 50 MB (https://core.telegram.org/bots/api#sending-files). */
     static final long PHOTO_LIMIT = 10L * 1024 * 1024;
     static final long DOCUMENT_LIMIT = 50L * 1024 * 1024;
+    /** sendPhoto: width + height at most 10,000, and a width-to-height ratio of at most 20. */
+    private static final long PHOTO_MAX_SIDES = 10_000;
+    private static final long PHOTO_MAX_RATIO = 20;
     private static final Set<String> PHOTO_TYPES = Set.of("image/jpeg", "image/png", "image/webp");
     private static final int REMEMBERED_DELIVERIES = 1_000;
 
@@ -95,10 +104,37 @@ final class ReplySender {
                 throw DeliveryFailure.permanent("attachment \"" + file.filename() + "\" ("
                         + FileRef.humanSize(file.size()) + ") is over Telegram's 50 MB limit for bots");
             }
-            boolean photo = PHOTO_TYPES.contains(file.contentType()) && file.size() <= PHOTO_LIMIT;
+            boolean photo = PHOTO_TYPES.contains(file.contentType()) && file.size() <= PHOTO_LIMIT
+                    && fitsAPhoto(file.content());
             parts.add(photo ? new PhotoPart(file) : new DocumentPart(file));
         }
         return parts;
+    }
+
+    /**
+     * Whether Telegram takes the image as a photo: width and height together at most 10,000 pixels, one at most
+     * 20 times the other (a full-page screenshot is not). Only the image's header is read. An image whose size
+     * cannot be read here (WebP) is tried as a photo; Telegram's refusal then sends it as a document.
+     */
+    static boolean fitsAPhoto(Path image) {
+        try (ImageInputStream in = ImageIO.createImageInputStream(image.toFile())) {
+            Iterator<ImageReader> readers = in == null ? Collections.emptyIterator() : ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
+                return true;
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                long width = reader.getWidth(0);
+                long height = reader.getHeight(0);
+                return width > 0 && height > 0 && width + height <= PHOTO_MAX_SIDES
+                        && Math.max(width, height) <= PHOTO_MAX_RATIO * Math.min(width, height);
+            } finally {
+                reader.dispose();
+            }
+        } catch (IOException | RuntimeException e) {
+            return true;
+        }
     }
 
     /** Telegram's answer as the outbox's decision, in words an agent can act on. */
@@ -135,12 +171,26 @@ final class ReplySender {
         }
     }
 
+    /** An image shown as a photo; one Telegram will not take as a photo goes as a document instead. */
     private record PhotoPart(OutboundAttachment file) implements Part {
         @Override
         public Message send(BotApi api, String chatId, Integer replyTo) throws BotApiException {
-            return api.sendPhoto(SendPhoto.builder().chatId(chatId)
-                    .photo(new InputFile(file.content().toFile(), file.filename()))
-                    .replyParameters(replyTo(replyTo)).build());
+            try {
+                return api.sendPhoto(SendPhoto.builder().chatId(chatId)
+                        .photo(new InputFile(file.content().toFile(), file.filename()))
+                        .replyParameters(replyTo(replyTo)).build());
+            } catch (BotApiException e) {
+                if (!refusedAsPhoto(e)) {
+                    throw e;
+                }
+                return new DocumentPart(file).send(api, chatId, replyTo);
+            }
+        }
+
+        /** PHOTO_INVALID_DIMENSIONS, PHOTO_SAVE_FILE_INVALID, IMAGE_PROCESS_FAILED and the like. */
+        private static boolean refusedAsPhoto(BotApiException e) {
+            String said = e.description() == null ? "" : e.description();
+            return e.answered() && e.errorCode() == 400 && (said.contains("PHOTO_") || said.contains("IMAGE_"));
         }
     }
 
