@@ -19,6 +19,7 @@ import io.throughline.testing.TelegramCustomer;
 import io.throughline.testing.TestServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 import org.junit.jupiter.api.AfterAll;
@@ -124,6 +125,32 @@ class TelegramInboundIT {
                 + " 25.0 MB; bots can fetch files up to 20.0 MB.");
         assertThat(message.getJsonArray("attachments")).isEmpty();
         assertThat(bot.requestedFiles()).doesNotContain("BQAChuge");
+    }
+
+    @Test
+    void aSelfHostedServerInLocalModeHandsFilesOverFromItsDirectoryOnly() {
+        Path served = TestServer.tempDir().resolve("bot-api");
+        FakeBot local = fake.addBot(TelegramSupport.token(7_100_002), 7_100_002, "acme_local_bot");
+        local.keepFilesOnDisk(served);
+        TelegramSupport.createInbox(admin, fake, local, new JsonObject().put("localFilesDir", served.toString()));
+        // Another bot whose server keeps its files elsewhere than the directory its inbox names.
+        FakeBot astray = fake.addBot(TelegramSupport.token(7_100_003), 7_100_003, "acme_astray_bot");
+        astray.keepFilesOnDisk(TestServer.tempDir().resolve("elsewhere"));
+        TelegramSupport.createInbox(admin, fake, astray, new JsonObject().put("localFilesDir", served.toString()));
+        await().atMost(WAIT).until(() -> local.pollParked() && astray.pollParked());
+
+        byte[] scan = bytes("%PDF-scan", 40_000);
+        new TelegramCustomer(local, 310_000_020L, "Olha", "Local", null)
+                .sendsDocument("BQAClocal", "scan.pdf", "application/pdf", scan, "The scan");
+        assertAttachment(awaitMessages(admin, conversationOf(admin, "Olha Local"), 1).getFirst(), "scan.pdf",
+                "application/pdf", scan);
+
+        new TelegramCustomer(astray, 310_000_021L, "Petro", "Astray", null)
+                .sendsDocument("BQACastray", "passport.pdf", "application/pdf", scan, "My passport");
+        JsonObject refused = awaitMessages(admin, conversationOf(admin, "Petro Astray"), 1).getFirst();
+        assertThat(refused.getString("body")).startsWith("My passport\n[File not available: \"passport.pdf\""
+                + " (the Bot API server named a file outside localFilesDir)]");
+        assertThat(refused.getJsonArray("attachments")).isEmpty();
     }
 
     @Test

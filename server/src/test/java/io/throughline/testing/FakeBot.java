@@ -10,6 +10,10 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.FileUpload;
 import io.vertx.ext.web.RoutingContext;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -51,6 +55,7 @@ public final class FakeBot {
     private Integer webhookMaxConnections;
     private boolean webhookInFlight;
     private String webhookLastError;
+    private Path localFiles;
 
     FakeBot(Vertx vertx, HttpClient webhookClient, String token, long id, String username) {
         this.vertx = vertx;
@@ -121,6 +126,14 @@ public final class FakeBot {
 
     public synchronized void addFile(String fileId, String uniqueId, String path, byte[] content) {
         files.put(fileId, new FakeFile(uniqueId, path, content, content.length));
+    }
+
+    /**
+     * Acts as a self-hosted Bot API server in {@code --local} mode: getFile puts the file under {@code dir} and
+     * answers with its absolute path, with no 20 MB limit, and {@code /file/...} serves nothing.
+     */
+    public synchronized void keepFilesOnDisk(Path dir) {
+        localFiles = dir;
     }
 
     /** A file Telegram announces with this size (over 20 MB: getFile refuses it, as Telegram does). */
@@ -428,6 +441,18 @@ public final class FakeBot {
             FakeBotApi.error(rc, 400, "Bad Request: invalid file_id", null);
             return;
         }
+        if (localFiles != null) {
+            Path onDisk = localFiles.resolve(file.path());
+            try {
+                Files.createDirectories(onDisk.getParent());
+                Files.write(onDisk, file.content());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            FakeBotApi.ok(rc, new JsonObject().put("file_id", fileId).put("file_unique_id", file.uniqueId())
+                    .put("file_size", file.size()).put("file_path", onDisk.toAbsolutePath().toString()));
+            return;
+        }
         if (file.size() > FakeBotApi.FILE_LIMIT) {
             FakeBotApi.error(rc, 400, "Bad Request: file is too big", null);
             return;
@@ -449,7 +474,7 @@ public final class FakeBot {
             return;
         }
         FakeFile file = files.values().stream().filter(f -> f.path().equals(path)).findFirst().orElse(null);
-        if (file == null) {
+        if (file == null || localFiles != null) {
             rc.response().setStatusCode(404).end();
             return;
         }

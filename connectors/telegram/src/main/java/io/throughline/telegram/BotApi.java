@@ -5,6 +5,8 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Serializable;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import okhttp3.Dispatcher;
@@ -132,9 +134,15 @@ final class BotApi implements AutoCloseable {
 
     /**
      * Opens a file's content. TelegramBots builds file URLs for api.telegram.org whatever the configured server,
-     * so the URL is built here: {@code <apiUrl>/file/bot<token>/<file_path>}. The caller closes the stream.
+     * so the URL is built here: {@code <apiUrl>/file/bot<token>/<file_path>}. A self-hosted server in
+     * {@code --local} mode answers getFile with an absolute path on its own disk instead: that file is read from
+     * {@code localFilesDir} (the server's directory, mounted here), and from nowhere else. The caller closes the
+     * stream.
      */
     InputStream download(String filePath) throws BotApiException {
+        if (filePath.startsWith("/")) {
+            return localFile(filePath);
+        }
         HttpUrl url = new HttpUrl.Builder().scheme(config.apiUrl().getScheme()).host(config.apiUrl().getHost())
                 .port(config.apiPort()).addPathSegment("file").addPathSegment("bot" + token)
                 .addPathSegments(filePath).build();
@@ -160,6 +168,26 @@ final class BotApi implements AutoCloseable {
                 }
             }
         };
+    }
+
+    private InputStream localFile(String filePath) throws BotApiException {
+        Path dir = config.localFilesDir();
+        if (dir == null) {
+            throw BotApiException.refused("file download", 404, "the Bot API server runs with --local and keeps"
+                    + " files on its own disk: set localFilesDir to its working directory, mounted on this node", null);
+        }
+        try {
+            // Real paths: neither ".." nor a link may lead out of the server's directory.
+            Path file = Path.of(filePath).toRealPath();
+            if (!file.startsWith(dir.toRealPath())) {
+                throw BotApiException.refused("file download", 403, "the Bot API server named a file outside"
+                        + " localFilesDir", null);
+            }
+            return Files.newInputStream(file);
+        } catch (IOException e) {
+            throw BotApiException.refused("file download", 404, "cannot read the Bot API server's file ("
+                    + e.getClass().getSimpleName() + "): is its directory mounted at " + dir + "?", null);
+        }
     }
 
     /** Cancels every call in flight for this bot: a parked getUpdates, a download, a send. */

@@ -2,6 +2,7 @@ package io.throughline.telegram;
 
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -10,24 +11,28 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A telegram inbox's config: {@code {botToken, mode, apiUrl?, greeting?, acceptGroups?, maxFileSize?}}, plus what
+ * A telegram inbox's config: {@code {botToken, mode, apiUrl?, localFilesDir?, greeting?, acceptGroups?,
+ * maxFileSize?}}, plus what
  * provisioning stores ({@code botUsername}, {@code botId}, {@code webhookSecret}).
  *
  * @param botToken the token from @BotFather (a secret)
  * @param mode how updates arrive
  * @param apiUrl the Bot API server: Telegram's, or a self-hosted one (scheme, host and port only)
+ * @param localFilesDir a self-hosted server's working directory as mounted here, or null: in {@code --local} mode
+ *     getFile answers with a path on that server's disk, and only files under this directory are read
  * @param greeting what the bot answers to {@code /start}; null for no answer
  * @param acceptGroups whether messages in groups the bot was added to are taken in (off: only private chats)
  * @param maxFileSize the largest file fetched from Telegram; the cloud Bot API serves at most 20 MB
  * @param botUsername the bot's @username without the @, known after provisioning
  * @param webhookSecret the {@code secret_token} Telegram sends with every webhook call (a secret)
  */
-public record TelegramConfig(String botToken, Mode mode, URI apiUrl, String greeting, boolean acceptGroups,
-                             long maxFileSize, String botUsername, String webhookSecret) {
+public record TelegramConfig(String botToken, Mode mode, URI apiUrl, Path localFilesDir, String greeting,
+                             boolean acceptGroups, long maxFileSize, String botUsername, String webhookSecret) {
 
     static final String BOT_TOKEN = "botToken";
     static final String MODE = "mode";
     static final String API_URL = "apiUrl";
+    static final String LOCAL_FILES_DIR = "localFilesDir";
     static final String GREETING = "greeting";
     static final String ACCEPT_GROUPS = "acceptGroups";
     static final String MAX_FILE_SIZE = "maxFileSize";
@@ -43,8 +48,8 @@ public record TelegramConfig(String botToken, Mode mode, URI apiUrl, String gree
     static final String DEFAULT_GREETING = "Hello! Thanks for reaching out. Write your question here and we will"
             + " answer you in this chat.";
 
-    private static final Set<String> FIELDS = Set.of(BOT_TOKEN, MODE, API_URL, GREETING, ACCEPT_GROUPS,
-            MAX_FILE_SIZE, BOT_USERNAME, BOT_ID, WEBHOOK_SECRET);
+    private static final Set<String> FIELDS = Set.of(BOT_TOKEN, MODE, API_URL, LOCAL_FILES_DIR, GREETING,
+            ACCEPT_GROUPS, MAX_FILE_SIZE, BOT_USERNAME, BOT_ID, WEBHOOK_SECRET);
     /** {@code <bot id>:<secret>}, as @BotFather hands them out. */
     private static final Pattern TOKEN = Pattern.compile("\\d{1,20}:[A-Za-z0-9_-]{20,200}");
     /** Telegram accepts 1-256 characters A-Z, a-z, 0-9, _ and - (setWebhook, secret_token). */
@@ -76,7 +81,7 @@ public record TelegramConfig(String botToken, Mode mode, URI apiUrl, String gree
         for (String field : config.fieldNames()) {
             if (!FIELDS.contains(field)) {
                 problems.add("config." + field + ": unknown field (a telegram inbox has botToken, mode, apiUrl,"
-                        + " greeting, acceptGroups and maxFileSize)");
+                        + " localFilesDir, greeting, acceptGroups and maxFileSize)");
             }
         }
         Object token = config.getValue(BOT_TOKEN);
@@ -95,6 +100,13 @@ public record TelegramConfig(String botToken, Mode mode, URI apiUrl, String gree
         if (apiUrl != null && (!(apiUrl instanceof String text) || apiUrlProblem(text) != null)) {
             problems.add("config.apiUrl: " + (apiUrl instanceof String text ? apiUrlProblem(text)
                     : "must be a URL such as https://api.telegram.org"));
+        }
+        Object localFiles = config.getValue(LOCAL_FILES_DIR);
+        if (localFiles != null && (!(localFiles instanceof String text) || !text.startsWith("/"))) {
+            problems.add("config.localFilesDir: must be an absolute path: the self-hosted Bot API server's working"
+                    + " directory (its --dir), mounted at the same path on every Throughline node");
+        } else if (localFiles != null && config.getValue(API_URL) == null) {
+            problems.add("config.localFilesDir: only a self-hosted Bot API server (apiUrl) has local files");
         }
         Object greeting = config.getValue(GREETING);
         if (greeting != null && (!(greeting instanceof String text) || text.length() > MAX_GREETING)) {
@@ -128,6 +140,8 @@ public record TelegramConfig(String botToken, Mode mode, URI apiUrl, String gree
                 config.getString(BOT_TOKEN).strip(),
                 mode == null ? Mode.LONG_POLLING : parseMode(mode),
                 apiUrl == null ? DEFAULT_API_URL : withoutTrailingSlash(apiUrl),
+                config.getString(LOCAL_FILES_DIR) == null ? null
+                        : Path.of(config.getString(LOCAL_FILES_DIR)).normalize(),
                 config.containsKey(GREETING) ? blankToNull(config.getString(GREETING)) : DEFAULT_GREETING,
                 Boolean.TRUE.equals(config.getBoolean(ACCEPT_GROUPS)),
                 size == null ? CLOUD_FILE_LIMIT : parseSize(size),
