@@ -7,6 +7,8 @@ const HANDLERS = {
   'message.created': messageCreated,
   'message.updated': messageChanged,
   'delivery.updated': messageChanged,
+  'delivery.scheduled': deliveryScheduled,
+  'message.moved': messageMoved,
   'conversation.created': conversationCreated,
   'conversation.status_changed': conversationChanged,
   'conversation.updated': conversationChanged,
@@ -53,6 +55,21 @@ function messageChanged(store, data) {
   if (data.message) store.putMessage(data.message);
 }
 
+/** An email fallback was scheduled; the earlier ones it folds in (replaced) are skipped now. */
+function deliveryScheduled(store, data) {
+  if (data.conversationId && data.replaced?.length) store.refreshMessages(data.conversationId, data.replaced);
+}
+
+/** An agent moved a customer's message to another contact's thread. */
+function messageMoved(store, data) {
+  const { messageId, fromConversationId, toConversationId } = data;
+  for (const id of [fromConversationId, toConversationId]) if (id) store.fetchRow(id);
+  store.removeMessage(fromConversationId, messageId);
+  if (data.message) store.putMessage({ ...data.message, conversationId: toConversationId });
+  const open = store.state.thread?.conversationId;
+  if (open && (open === fromConversationId || open === toConversationId)) store.loadReplyOptions(open);
+}
+
 function conversationCreated(store, data) {
   if (data.conversation) store.fetchRow(data.conversation.id);
 }
@@ -87,6 +104,7 @@ function contactMerged(store, data) {
   } else if (open === conversationId) {
     store.openThread(conversationId);
     store.loadContact(data.contactId);
+    store.loadReplyOptions(conversationId);
   }
 }
 
@@ -96,6 +114,7 @@ function contactUnmerged(store, data) {
   if (store.state.thread?.conversationId === data.conversationId) {
     store.openThread(data.conversationId);
     store.loadContact(data.contactId);
+    store.loadReplyOptions(data.conversationId);
   }
 }
 

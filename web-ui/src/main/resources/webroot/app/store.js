@@ -56,6 +56,8 @@ class Store extends EventTarget {
     this.stream = null;
     this.pending = false;
     this.listToken = 0;
+    this.listLoading = null; // ids placed by events while the list's first page loads
+    this.leftList = null; // where the open conversation was when it left the list: {id, index}
     this.fetching = new Map();
     this.readTimers = new Map();
     this.typingTimer = null;
@@ -251,6 +253,8 @@ class Store extends EventTarget {
     const { filter, list } = this.state;
     if (more && (!list.nextCursor || list.loading)) return;
     const token = ++this.listToken;
+    // Rows events place while the first page is in flight: the answer may have been read before them.
+    if (!more) this.listLoading = new Set();
     this.set({ list: { ...list, ids: more ? list.ids : list.ids, loading: true, error: null } });
     try {
       const answer = await api.get(`/api/v1/conversations${api.query({
@@ -260,10 +264,17 @@ class Store extends EventTarget {
       const rows = answer.conversations.map((row) => this.upsert(row));
       const ids = more ? [...this.state.list.ids] : [];
       for (const row of rows) if (!ids.includes(row.id)) ids.push(row.id);
+      const placedMeanwhile = more ? [] : [...(this.listLoading ?? [])];
+      if (!more) this.listLoading = null;
       this.set({ list: { ids, nextCursor: answer.nextCursor, loading: false, loaded: true, error: null } });
+      for (const id of placedMeanwhile) {
+        const row = this.state.conversations.get(id);
+        if (row) this.place(row);
+      }
       this.loadReadState(rows.map((r) => r.id));
     } catch (e) {
       if (token !== this.listToken) return;
+      if (!more) this.listLoading = null;
       this.set({ list: { ...this.state.list, loading: false, error: e.message } });
     }
   }
@@ -276,7 +287,7 @@ class Store extends EventTarget {
     const conversations = this.state.conversations;
     const previous = conversations.get(row.id);
     if (previous && row.updatedAt && previous.updatedAt
-        && Date.parse(row.updatedAt) < Date.parse(previous.updatedAt)) {
+        && instantMicros(row.updatedAt) < instantMicros(previous.updatedAt)) {
       return previous;
     }
     const next = { ...previous, ...row };
@@ -294,11 +305,16 @@ class Store extends EventTarget {
   /** Puts a row where the list's order and filter say, or takes it out. */
   place(row) {
     const { list, filter, me, conversations } = this.state;
+    if (this.listLoading) this.listLoading.add(row.id);
     const ids = list.ids.filter((id) => id !== row.id);
     if (matches(row, filter, me)) {
       const index = ids.findIndex((id) => conversations.has(id) && before(row, conversations.get(id)));
       if (index >= 0) ids.splice(index, 0, row.id);
       else if (!list.nextCursor) ids.push(row.id); // otherwise it belongs to a page not loaded yet
+    }
+    if (row.id === this.state.route.conversationId && !ids.includes(row.id) && list.ids.includes(row.id)) {
+      // The open conversation left the list (resolved, reassigned): j and k go on from where it was.
+      this.leftList = { id: row.id, index: list.ids.indexOf(row.id) };
     }
     if (ids.length !== list.ids.length || ids.some((id, i) => id !== list.ids[i])) {
       this.set({ list: { ...list, ids } });
@@ -398,8 +414,11 @@ class Store extends EventTarget {
       const answer = await api.get(`/api/v1/conversations/${conversationId}/messages${api.query(
         focusId ? { around: focusId, limit: THREAD_PAGE } : { limit: THREAD_PAGE })}`);
       if (this.state.thread?.conversationId !== conversationId) return;
-      this.set({ thread: { ...this.state.thread, messages: answer.messages, hasOlder: answer.nextBefore != null,
-        hasNewer: focusId ? answer.nextAfter != null : false, loading: null } });
+      const hasNewer = focusId ? answer.nextAfter != null : false;
+      // Messages that came live while the page was fetched: it may have been read before they committed.
+      const arrived = hasNewer ? [] : this.state.thread.arrived ?? [];
+      this.set({ thread: { ...this.state.thread, messages: mergeMessages(answer.messages, arrived),
+        hasOlder: answer.nextBefore != null, hasNewer, loading: null, arrived: null } });
     } catch (e) {
       if (this.state.thread?.conversationId !== conversationId) return;
       if (focusId && e.status === 404) {
@@ -478,18 +497,49 @@ class Store extends EventTarget {
       this.set({ thread: { ...thread, messages } });
       return;
     }
-    if (thread.loading === 'initial') return; // the page being fetched will contain it
+    if (thread.loading === 'initial') {
+      this.set({ thread: { ...thread, arrived: [...(thread.arrived ?? []), message] } });
+      return;
+    }
     if (thread.hasNewer) {
       this.set({ thread: { ...thread, newBelow: thread.newBelow + 1 } });
       return;
     }
-    let messages = [...thread.messages, message];
+    // In thread order (a late event, or two messages committed in the other order than they were written).
+    const at = thread.messages.findIndex((m) => threadOrder(message, m) < 0);
+    if (at === 0 && thread.hasOlder) return; // it belongs to an older page, loaded when scrolled to
+    let messages = [...thread.messages];
+    messages.splice(at < 0 ? messages.length : at, 0, message);
     let hasOlder = thread.hasOlder;
     if (messages.length > THREAD_WINDOW) {
       messages = messages.slice(messages.length - THREAD_WINDOW);
       hasOlder = true;
     }
     this.set({ thread: { ...thread, messages, hasOlder, newBelow: this.atBottom ? 0 : thread.newBelow + 1 } });
+  }
+
+  /** A message moved out of a conversation (to another contact's thread). */
+  removeMessage(conversationId, messageId) {
+    const thread = this.state.thread;
+    if (!thread || thread.conversationId !== conversationId) return;
+    const messages = thread.messages.filter((m) => m.id !== messageId);
+    if (messages.length !== thread.messages.length) this.set({ thread: { ...thread, messages } });
+  }
+
+  /** Reloads messages of the open thread whose state changed without an event of their own. */
+  async refreshMessages(conversationId, ids) {
+    const thread = this.state.thread;
+    if (!thread || thread.conversationId !== conversationId) return;
+    for (const id of ids.filter((i) => thread.messages.some((m) => m.id === i))) {
+      try {
+        const answer = await api.get(`/api/v1/conversations/${conversationId}/messages${api.query({
+          around: id, limit: 1 })}`);
+        const message = answer.messages.find((m) => m.id === id);
+        if (message) this.putMessage(message);
+      } catch (e) {
+        if (e.status !== 404) this.fail(e);
+      }
+    }
   }
 
   // ---- contact panel and reply options -----------------------------------------------------------------------
@@ -683,8 +733,36 @@ class Store extends EventTarget {
 
 /** How recent a message's state is: its delivery's last change, or its last edit. */
 function version(message) {
-  return Math.max(Date.parse(message.delivery?.updatedAt ?? '') || 0, Date.parse(message.editedAt ?? '') || 0,
-    Date.parse(message.createdAt ?? '') || 0);
+  return Math.max(instantMicros(message.delivery?.updatedAt), instantMicros(message.editedAt),
+    instantMicros(message.createdAt));
+}
+
+/**
+ * An ISO instant in microseconds since the epoch (0 when absent). The server's stamps have microseconds, and two
+ * changes can fall in one millisecond; Date.parse keeps milliseconds only.
+ */
+export function instantMicros(text) {
+  const ms = Date.parse(text ?? '');
+  if (Number.isNaN(ms)) return 0;
+  const micros = /\.\d{3}(\d{1,3})/.exec(text);
+  return ms * 1000 + (micros ? Number(micros[1].padEnd(3, '0')) : 0);
+}
+
+/** The thread's order, as the server pages it: by creation time, then id. */
+export function threadOrder(a, b) {
+  return (instantMicros(a.createdAt) - instantMicros(b.createdAt)) || (a.id - b.id);
+}
+
+/** A fetched page with the messages that came live meanwhile: one copy of each (the newer), in thread order. */
+export function mergeMessages(page, arrived) {
+  if (!arrived.length) return page;
+  const byId = new Map(page.map((m) => [m.id, m]));
+  for (const m of arrived) {
+    const held = byId.get(m.id);
+    if (!held || version(m) >= version(held)) byId.set(m.id, m);
+  }
+  const oldest = page[0];
+  return [...byId.values()].filter((m) => !oldest || threadOrder(m, oldest) >= 0).sort(threadOrder);
 }
 
 /** The list row's idea of a message. */

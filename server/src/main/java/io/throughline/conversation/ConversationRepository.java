@@ -10,6 +10,14 @@ import java.util.Optional;
 public final class ConversationRepository {
 
     /** The contact's conversation, and whether it was created now. */
+    /**
+     * The next {@code updated_at} of a conversation: the time of the write, and always later than the one before.
+     * {@code now()} is when the transaction began, so a transaction that began first but committed last would
+     * stamp the newer state with the older time, and views that keep the newest copy by this stamp would drop it.
+     * Writes to one conversation are serialised by its row lock, so this orders them as they committed.
+     */
+    static final String NEXT_VERSION = "greatest(clock_timestamp(), updated_at + interval '1 microsecond')";
+
     public record Ensured(Conversation conversation, boolean created) {
     }
 
@@ -61,7 +69,8 @@ public final class ConversationRepository {
         return Conversation.from(tx.single("""
                 UPDATE conversations SET
                     last_message_id = CASE WHEN $4 THEN last_message_id ELSE $3 END,
-                    last_activity_at = greatest(last_activity_at, $5), updated_at = now()
+                    last_activity_at = greatest(last_activity_at, $5), updated_at =""" + " " + NEXT_VERSION + """
+
                 WHERE workspace_id = $1 AND id = $2
                 RETURNING""" + " " + Conversation.COLUMNS, workspaceId, id, messageId, note, at));
     }
@@ -71,7 +80,8 @@ public final class ConversationRepository {
                           List<String> labels, Instant snoozedUntil) {
         Row row = tx.single("""
                 UPDATE conversations c SET status = $3, assignee_id = $4, priority = $5, labels = $6,
-                    snoozed_until = $7, updated_at = now()
+                    snoozed_until = $7, updated_at =""" + " " + NEXT_VERSION + """
+
                 FROM (SELECT id, status FROM conversations WHERE workspace_id = $1 AND id = $2 FOR UPDATE) old
                 WHERE c.id = old.id
                 RETURNING old.status AS previous_status,""" + " " + Conversation.columns("c"),
@@ -87,8 +97,8 @@ public final class ConversationRepository {
     }
 
     public void setMergedInto(Sql tx, long workspaceId, long id, Long targetId) {
-        tx.update("UPDATE conversations SET merged_into_id = $3, updated_at = now() WHERE workspace_id = $1"
-                + " AND id = $2", workspaceId, id, targetId);
+        tx.update("UPDATE conversations SET merged_into_id = $3, updated_at = " + NEXT_VERSION
+                + " WHERE workspace_id = $1 AND id = $2", workspaceId, id, targetId);
     }
 
     /** Recomputes the derived fields (last message, activity, channels) from the messages it holds now. */
@@ -105,7 +115,8 @@ public final class ConversationRepository {
                                                  WHERE m.conversation_id = c.id), c.created_at),
                     channels = coalesce((SELECT array_agg(DISTINCT m.channel) FROM messages m
                                          WHERE m.conversation_id = c.id AND m.channel IS NOT NULL), '{}'),
-                    updated_at = now()
+                    updated_at =""" + " " + NEXT_VERSION + """
+
                 WHERE c.workspace_id = $1 AND c.id = $2
                 RETURNING""" + " " + Conversation.columns("c"), workspaceId, id));
     }

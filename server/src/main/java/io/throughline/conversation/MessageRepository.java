@@ -104,7 +104,8 @@ public final class MessageRepository {
                         status = CASE WHEN c.status IN ('snoozed', 'resolved') THEN 'open' ELSE c.status END,
                         snoozed_until = CASE WHEN c.status IN ('snoozed', 'resolved') THEN NULL
                                              ELSE c.snoozed_until END,
-                        updated_at = now()
+                        updated_at =""" + " " + ConversationRepository.NEXT_VERSION + """
+
                     FROM old, m WHERE c.id = old.id
                     RETURNING old.status AS previous_status,""" + " " + Conversation.columns("c") + """
 

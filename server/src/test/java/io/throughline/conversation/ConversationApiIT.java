@@ -16,6 +16,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -40,6 +43,34 @@ class ConversationApiIT {
     void stop() {
         server.close();
         webhook.close();
+    }
+
+    @Test
+    void aChangeThatCommitsLastIsStampedLastThoughItsTransactionBeganFirst() throws Exception {
+        long conversation = inbox.say("v1", "c-v", "Vera", "Hello").getLong("conversationId");
+        long workspace = server.throughline().database().sql().single(
+                "SELECT workspace_id FROM conversations WHERE id = $1", conversation).getLong("workspace_id");
+        CountDownLatch began = new CountDownLatch(1);
+        CountDownLatch go = new CountDownLatch(1);
+        // A slow writer (an ingest resolving its sender): its transaction begins now, its write comes later.
+        CompletableFuture<Conversation> slow = CompletableFuture.supplyAsync(() -> server.throughline().database()
+                .tx(tx -> {
+                    tx.rows("SELECT 1");
+                    began.countDown();
+                    try {
+                        go.await(10, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return new ConversationRepository().update(tx, workspace, conversation, Status.OPEN, null,
+                            Priority.NONE, List.of("slow"), null).conversation();
+                }), Thread::startVirtualThread);
+        assertThat(began.await(10, TimeUnit.SECONDS)).isTrue();
+        String resolvedAt = admin.patch("/api/v1/conversations/" + conversation,
+                new JsonObject().put("status", "resolved")).expect(200).json().getString("updatedAt");
+        go.countDown();
+
+        assertThat(slow.get(10, TimeUnit.SECONDS).updatedAt()).isAfter(Instant.parse(resolvedAt));
     }
 
     @Test

@@ -19,6 +19,7 @@ import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Base64;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -195,8 +196,25 @@ class AgentInboxIT {
         inbox.find("composer-input").sendKeys("Typing j and k here moves nothing");
         assertThat(inbox.driver().getCurrentUrl()).endsWith("#/c/" + second);
 
+        // A newer conversation on top: the one being resolved is in the middle of the list now.
+        shop.say("keys-3", "Kurt Keys", "cust-kurt", "Third question");
+        inbox.conversation("Kurt Keys");
+        @SuppressWarnings("unchecked")
+        List<Object> rows = (List<Object>) inbox.script("return [...document.querySelectorAll("
+                + "'[data-conversation-id]')].map((e) => e.dataset.conversationId)");
+        int at = rows.indexOf(String.valueOf(second));
+        String below = String.valueOf(rows.get(at + 1 < rows.size() ? at + 1 : at - 1));
         inbox.press("e");
         await().atMost(Duration.ofSeconds(10)).until(() -> "resolved".equals(status(second)));
+        inbox.until(d -> inbox.conversationOrNull("Karl Keys") == null);
+        // Resolve, then next: the row below the resolved one, not the top of the list.
+        inbox.press("j");
+        inbox.until(d -> d.getCurrentUrl().endsWith("#/c/" + below));
+
+        // The skip link moves focus to the conversation and leaves it open.
+        inbox.script("document.querySelector('.skip-link').click()");
+        assertThat(inbox.script("return document.activeElement.id")).isEqualTo("main");
+        assertThat(inbox.driver().getCurrentUrl()).endsWith("#/c/" + below);
 
         inbox.press("?");
         inbox.until(d -> inbox.find("shortcuts-help").isDisplayed());

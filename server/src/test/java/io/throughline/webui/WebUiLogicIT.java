@@ -127,6 +127,49 @@ class WebUiLogicIT {
         assertThat(result).isEqualTo(List.of(true, false, false, false, true, false));
     }
 
+    /**
+     * A conversation's newest state wins by its stamp, to the microsecond (two changes can share a millisecond),
+     * not by the order the events came in.
+     */
+    @Test
+    void aConversationKeepsItsNewestStateToTheMicrosecond() {
+        Object result = run("/app/store.js", """
+                (m) => {
+                  const s = m.store;
+                  s.upsert({id: 501, status: 'resolved', updatedAt: '2026-03-01T10:00:00.123456Z'});
+                  s.upsert({id: 501, status: 'open', updatedAt: '2026-03-01T10:00:00.1234Z'});
+                  const kept = s.state.conversations.get(501).status;
+                  s.upsert({id: 501, status: 'open', updatedAt: '2026-03-01T10:00:00.123457Z'});
+                  return [kept, s.state.conversations.get(501).status];
+                }""");
+        assertThat(result).isEqualTo(List.of("resolved", "open"));
+    }
+
+    /**
+     * A message that comes live while the thread's first page loads is kept and merged into the page (which may
+     * have been read before it committed); one that comes out of order takes its place in the thread.
+     */
+    @Test
+    void liveMessagesJoinTheThreadInOrderEvenWhileItLoads() {
+        Object result = run("/app/store.js", """
+                (m) => {
+                  const s = m.store;
+                  const msg = (id, at) => ({id, conversationId: 77, kind: 'in', createdAt: at});
+                  s.state.thread = {conversationId: 77, messages: [], hasOlder: false, hasNewer: false,
+                    loading: 'initial', newBelow: 0};
+                  s.putMessage(msg(12, '2026-03-01T10:00:03Z'));
+                  const page = [msg(10, '2026-03-01T10:00:01Z'), msg(11, '2026-03-01T10:00:02Z')];
+                  const loaded = m.mergeMessages(page, s.state.thread.arrived).map((x) => x.id);
+                  s.state.thread = {conversationId: 77, messages: [msg(10, '2026-03-01T10:00:01Z'),
+                    msg(12, '2026-03-01T10:00:03Z')], hasOlder: false, hasNewer: false, loading: null, newBelow: 0};
+                  s.putMessage(msg(11, '2026-03-01T10:00:02Z'));
+                  const late = s.state.thread.messages.map((x) => x.id);
+                  s.state.thread = null;
+                  return [...loaded, '|', ...late];
+                }""");
+        assertThat(result).isEqualTo(List.of(10L, 11L, 12L, "|", 10L, 11L, 12L));
+    }
+
     /** Replays after a resume are dropped; a late event (below the last seq) is applied and resumes nothing. */
     @Test
     void theStreamAppliesLateEventsWithoutMovingItsResumePoint() {

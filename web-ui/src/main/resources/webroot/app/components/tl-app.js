@@ -36,7 +36,7 @@ class TlApp extends TlElement {
     if (phase === 'booting') return html`<div class="boot" role="status">${t('app.loading')}</div>`;
     if (phase === 'login') return html`<tl-login></tl-login>`;
     return html`
-      <a class="skip-link" href="#main">${t('app.skipToThread')}</a>
+      <a class="skip-link" href="#main" @click=${this.skipToMain}>${t('app.skipToThread')}</a>
       <header class="topbar">
         <a class="brand" href="#/" aria-label=${t('app.inbox')}>${icon('inbox')}<span>Throughline</span></a>
         <tl-search-box></tl-search-box>
@@ -92,11 +92,25 @@ class TlApp extends TlElement {
     const ids = list.ids;
     if (!ids.length) return;
     const index = ids.indexOf(route.conversationId);
-    const next = index < 0 ? (delta > 0 ? 0 : ids.length - 1) : Math.min(ids.length - 1, Math.max(0, index + delta));
+    const gone = store.leftList?.id === route.conversationId ? store.leftList.index : -1;
+    let next;
+    if (index >= 0) next = Math.min(ids.length - 1, Math.max(0, index + delta));
+    // Just resolved (or otherwise out of this view): the next row took its place, the previous is above it.
+    else if (gone >= 0) next = Math.min(ids.length - 1, Math.max(0, delta > 0 ? gone : gone - 1));
+    else next = delta > 0 ? 0 : ids.length - 1;
     if (ids[next] !== route.conversationId) store.open(ids[next]);
     if (delta > 0 && next >= ids.length - 3) store.loadList(true);
     requestAnimationFrame(() => this.querySelector(`[data-conversation-id="${ids[next]}"]`)
       ?.scrollIntoView({ block: 'nearest' }));
+  }
+
+  /** Moves focus to the conversation; the hash stays the route's (#main would open the inbox instead). */
+  skipToMain(e) {
+    e.preventDefault();
+    const main = document.getElementById('main');
+    if (!main) return;
+    if (!main.hasAttribute('tabindex')) main.setAttribute('tabindex', '-1');
+    main.focus();
   }
 
   async resolve() {

@@ -117,6 +117,19 @@ class TlThreadHeader extends TlElement {
     await this.change({ status: 'pending' });
   }
 
+  /**
+   * The selects show the row's assignee and priority. Their options' selected attributes cannot: once an agent has
+   * picked an option, the browser no longer follows that attribute, and the header is reused across conversations.
+   */
+  updated() {
+    const row = this.row;
+    if (!row) return;
+    const assignee = this.renderRoot.querySelector('[data-testid="assignee-select"]');
+    if (assignee) assignee.value = row.assigneeId == null ? '' : String(row.assigneeId);
+    const priority = this.renderRoot.querySelector('[data-testid="priority-select"]');
+    if (priority) priority.value = row.priority;
+  }
+
   async change(patch, notice) {
     this.busy = true;
     try {
