@@ -6,9 +6,11 @@ import static org.awaitility.Awaitility.await;
 import io.throughline.testing.ApiClient;
 import io.throughline.testing.FakeSmtp;
 import io.throughline.testing.MailServer;
+import io.throughline.testing.QuitlessSmtp;
 import io.throughline.testing.TestServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -69,6 +71,20 @@ class EmailDeliveryIT {
                     .getString("status")));
             assertThat(delivery(conversation, reply).getInteger("attempts")).isEqualTo(3);
             assertThat(deferring.accepted()).hasSize(1);
+            admin.delete("/api/v1/inboxes/" + inbox).expect(204);
+        }
+    }
+
+    @Test
+    void aMailTheServerAcceptedIsNotSentAgainWhenItHangsUpAtQuit() throws IOException {
+        try (QuitlessSmtp relay = new QuitlessSmtp()) {
+            long inbox = inbox("Quitless", "support@quitless.test", relay.port());
+            long conversation = conversationThrough(inbox, "quinn@example.com");
+            long reply = reply(conversation, "Accepted once, sent once.");
+            await().atMost(Duration.ofSeconds(20)).until(() -> "sent".equals(delivery(conversation, reply)
+                    .getString("status")));
+            assertThat(delivery(conversation, reply).getInteger("attempts")).isEqualTo(1);
+            assertThat(relay.accepted()).hasSize(1);
             admin.delete("/api/v1/inboxes/" + inbox).expect(204);
         }
     }

@@ -18,13 +18,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +35,8 @@ final class EmailInbox implements ChannelInbox {
 
     private static final Logger log = LoggerFactory.getLogger(EmailInbox.class);
     private static final int SMTP_THREADS = 4;
+    /** Sends waiting behind the running ones; more are handed back to the outbox to retry (SendQueue). */
+    private static final int SMTP_LINE = 8;
 
     private final InboxContext context;
     private final EmailConfig config;
@@ -50,7 +47,7 @@ final class EmailInbox implements ChannelInbox {
     private final MailLogin smtpLogin;
     private final MailLogin imapLogin;
     private final Session smtpSession;
-    private final ThreadPoolExecutor smtp;
+    private final SendQueue smtp;
     private final List<ImapReceiver> receivers = new ArrayList<>();
     private ScheduledExecutorService timers;
     private final Runnable onClose;
@@ -69,10 +66,7 @@ final class EmailInbox implements ChannelInbox {
         this.smtpLogin = MailLogin.smtp(config.smtp(), tokens);
         this.imapLogin = config.imap() == null ? null : MailLogin.imap(config.imap(), tokens);
         this.smtpSession = MailSessions.smtp(config.smtp(), smtpLogin, config.address());
-        this.smtp = new ThreadPoolExecutor(SMTP_THREADS, SMTP_THREADS, 30, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), Thread.ofPlatform().daemon().name("smtp-" + context.inbox().id() + "-",
-                0).factory());
-        this.smtp.allowCoreThreadTimeOut(true);
+        this.smtp = new SendQueue("smtp-" + context.inbox().id(), SMTP_THREADS, SMTP_LINE, MailParser::describe);
     }
 
     EmailConfig config() {
@@ -89,19 +83,11 @@ final class EmailInbox implements ChannelInbox {
             throw DeliveryFailure.permanent("an email inbox can only send to an email address, not to "
                     + message.to().kind().wireName());
         }
-        Future<DeliveryReceipt> sent = smtp.submit(() -> sendNow(message));
         try {
-            return sent.get();
-        } catch (InterruptedException e) {
-            sent.cancel(true);
-            Thread.currentThread().interrupt();
-            throw DeliveryFailure.retryable("interrupted while sending", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof DeliveryFailure failure) {
-                lastSendError = failure.getMessage();
-                throw failure;
-            }
-            throw DeliveryFailure.retryable("sending failed: " + MailParser.describe(e.getCause()), e.getCause());
+            return smtp.run(() -> sendNow(message));
+        } catch (DeliveryFailure failure) {
+            lastSendError = failure.getMessage();
+            throw failure;
         }
     }
 
@@ -183,14 +169,7 @@ final class EmailInbox implements ChannelInbox {
     public void close() {
         onClose.run();
         stopReceiving();
-        smtp.shutdown();
-        try {
-            if (!smtp.awaitTermination(Duration.ofSeconds(10).toMillis(), TimeUnit.MILLISECONDS)) {
-                smtp.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        smtp.close(Duration.ofSeconds(10));
         if (tokens != null) {
             tokens.close();
         }

@@ -13,7 +13,12 @@ final class MailSessions {
     static final int CONNECT_TIMEOUT_MS = 15_000;
     /** Longer than the IDLE refresh, so a quiet IDLE never times out on its own. */
     static final int IMAP_READ_TIMEOUT_MS = 5 * 60_000;
-    static final int SMTP_READ_TIMEOUT_MS = 60_000;
+    /**
+     * RFC 5321 (4.5.3.2) has a client wait minutes for an answer, up to ten after the mail's final dot: relays that
+     * scan attachments take their time, and a client that gives up early sends the accepted mail again.
+     */
+    static final int SMTP_READ_TIMEOUT_MS = 5 * 60_000;
+    static final int WRITE_TIMEOUT_MS = 60_000;
     /** Large mails come in 1 MB FETCH slices: one round trip per 16 KB (the default) makes a 20 MB mail crawl. */
     private static final String FETCH_SIZE = String.valueOf(1024 * 1024);
 
@@ -36,7 +41,7 @@ final class MailSessions {
         props.put(p + "port", String.valueOf(imap.port()));
         props.put(p + "connectiontimeout", String.valueOf(CONNECT_TIMEOUT_MS));
         props.put(p + "timeout", String.valueOf(IMAP_READ_TIMEOUT_MS));
-        props.put(p + "writetimeout", String.valueOf(SMTP_READ_TIMEOUT_MS));
+        props.put(p + "writetimeout", String.valueOf(WRITE_TIMEOUT_MS));
         props.put(p + "peek", "true");
         props.put(p + "fetchsize", FETCH_SIZE);
         props.put(p + "partialfetch", "true");
@@ -56,7 +61,7 @@ final class MailSessions {
         props.put(p + "port", String.valueOf(smtp.port()));
         props.put(p + "connectiontimeout", String.valueOf(CONNECT_TIMEOUT_MS));
         props.put(p + "timeout", String.valueOf(SMTP_READ_TIMEOUT_MS));
-        props.put(p + "writetimeout", String.valueOf(SMTP_READ_TIMEOUT_MS));
+        props.put(p + "writetimeout", String.valueOf(WRITE_TIMEOUT_MS));
         // Bounces come back to the inbox address, where the receiver reads them as delivery reports.
         props.put(p + "from", envelopeFrom);
         props.put(p + "auth", String.valueOf(smtp.authenticates()));

@@ -16,6 +16,8 @@ import org.eclipse.angus.mail.smtp.SMTPSendFailedException;
 import org.eclipse.angus.mail.smtp.SMTPSenderFailedException;
 import org.eclipse.angus.mail.smtp.SMTPTransport;
 import org.eclipse.angus.mail.util.MailConnectException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Sends one mail through the inbox's SMTP server in its own transport (never {@code Transport.send}, which reads
@@ -24,14 +26,27 @@ import org.eclipse.angus.mail.util.MailConnectException;
  */
 final class SmtpSender {
 
+    private static final Logger log = LoggerFactory.getLogger(SmtpSender.class);
+
     private SmtpSender() {
     }
 
-    /** Sends and returns the server's last answer ("250 2.0.0 Ok: queued as ..."). */
+    /**
+     * Sends and returns the server's last answer ("250 2.0.0 Ok: queued as ..."). Once the server has accepted the
+     * mail, the send is done: a QUIT that goes unanswered (a dropped connection, a timeout) is only logged, or the
+     * mail would go out again on the retry.
+     */
     static String send(Session session, EmailConfig.Smtp smtp, MailLogin login, MimeMessage mail)
             throws DeliveryFailure {
         String where = smtp.host() + ":" + smtp.port();
-        try (Transport transport = session.getTransport()) {
+        Transport transport;
+        try {
+            transport = session.getTransport();
+        } catch (MessagingException e) {
+            throw classify(e, where);
+        }
+        String accepted;
+        try {
             if (smtp.authenticates()) {
                 login.connect(transport, smtp.host(), smtp.port(), smtp.username());
             } else {
@@ -39,10 +54,21 @@ final class SmtpSender {
             }
             Address[] recipients = mail.getAllRecipients();
             transport.sendMessage(mail, recipients);
-            return transport instanceof SMTPTransport smtpTransport ? answer(smtpTransport.getLastServerResponse())
-                    : "accepted";
+            accepted = transport instanceof SMTPTransport smtpTransport
+                    ? answer(smtpTransport.getLastServerResponse()) : "accepted";
         } catch (MessagingException e) {
+            closeQuietly(transport, where);
             throw classify(e, where);
+        }
+        closeQuietly(transport, where);
+        return accepted;
+    }
+
+    private static void closeQuietly(Transport transport, String where) {
+        try {
+            transport.close();
+        } catch (MessagingException e) {
+            log.info("the SMTP server {} did not answer QUIT: {}", where, MailParser.describe(e));
         }
     }
 
