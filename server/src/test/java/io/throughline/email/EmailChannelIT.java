@@ -58,11 +58,20 @@ class EmailChannelIT {
                 .put("config", sameAddress)).expect(409).json();
         assertThat(problem.getString("detail")).contains("another email inbox already uses this address");
 
+        // Padded, as an admin of another workspace could try: it is stored as it routes, and refused the same.
+        JsonObject padded = mail.inboxConfig(" " + SUPPORT + " ", "Padded", " Reply.Padded.test ");
+        admin.post("/api/v1/inboxes", new JsonObject().put("kind", "email").put("name", "Padded")
+                .put("config", padded)).expect(409);
+        JsonObject paddedDomain = mail.inboxConfig("padded@acme.test", "Padded", " reply.acme.test");
+        admin.post("/api/v1/inboxes", new JsonObject().put("kind", "email").put("name", "Padded domain")
+                .put("config", paddedDomain)).expect(409);
+
         JsonObject sameReplyDomain = mail.inboxConfig("sales@acme.test", "Acme Sales", "reply.acme.test");
         admin.post("/api/v1/inboxes", new JsonObject().put("kind", "email").put("name", "Sales")
                 .put("config", sameReplyDomain)).expect(409);
         assertThat(admin.get("/api/v1/inboxes").expect(200).json().getJsonArray("inboxes").stream()
-                .map(i -> ((JsonObject) i).getString("name"))).doesNotContain("Copy", "Sales");
+                .map(i -> ((JsonObject) i).getString("name"))).doesNotContain("Copy", "Sales", "Padded",
+                "Padded domain");
     }
 
     @Test

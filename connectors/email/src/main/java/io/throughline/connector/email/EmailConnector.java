@@ -6,10 +6,13 @@ import io.throughline.connector.ConnectionCheck;
 import io.throughline.connector.ConnectorEnvironment;
 import io.throughline.connector.IdentityKind;
 import io.throughline.connector.InboxContext;
+import io.throughline.connector.ProvisionRequest;
+import io.throughline.connector.Provisioning;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -18,6 +21,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The {@code email} inbox kind, found through ServiceLoader. See {@link EmailConfig} for its config. Email reaches
@@ -26,6 +31,8 @@ import java.util.concurrent.Future;
 public final class EmailConnector implements ChannelConnector {
 
     public static final String KIND = "email";
+
+    private static final Logger log = LoggerFactory.getLogger(EmailConnector.class);
 
     private final EmailSettings settings = new EmailSettings();
     private final Map<Long, EmailInbox> open = new ConcurrentHashMap<>();
@@ -45,6 +52,22 @@ public final class EmailConnector implements ChannelConnector {
     public Set<String> secretFields() {
         return Set.of("imap.password", "imap.oauth2Token", "smtp.password", "smtp.oauth2Token",
                 "oauth2.clientSecret", "oauth2.refreshToken");
+    }
+
+    /**
+     * Stores the address and reply domain as they are compared (trimmed, lower case): the database keeps each one to
+     * a single inbox, and a padded copy (" support@example.com") would otherwise slip past that check while routing
+     * exactly like the original, letting an inbox in another workspace take its mail.
+     */
+    @Override
+    public Provisioning provision(ProvisionRequest request) {
+        JsonObject config = request.config().copy();
+        for (String field : List.of("address", "replyDomain")) {
+            if (config.getValue(field) instanceof String text) {
+                config.put(field, text.strip().toLowerCase(Locale.ROOT));
+            }
+        }
+        return new Provisioning(config, Map.of());
     }
 
     @Override
@@ -103,9 +126,26 @@ public final class EmailConnector implements ChannelConnector {
         }
     }
 
-    /** The open inbox that takes mail for a recipient: the oldest when several answer for it. */
+    /**
+     * The open inbox that takes mail for a recipient. When several answer for it (configs stored before addresses
+     * were normalized), the mail is refused for now rather than given to one of them: it may belong to another
+     * workspace.
+     */
     Optional<EmailInbox> inboxFor(String recipient) {
-        return open.values().stream().filter(inbox -> inbox.accepts(recipient))
-                .min(Comparator.comparingLong(EmailInbox::id));
+        List<EmailInbox> matching = open.values().stream().filter(inbox -> inbox.accepts(recipient))
+                .sorted(Comparator.comparingLong(EmailInbox::id)).toList();
+        if (matching.size() > 1) {
+            log.error("several email inboxes take mail for one address, refusing it until one is changed"
+                    + " recipient={} inboxes={}", recipient, matching.stream().map(EmailInbox::id).toList());
+            throw new AmbiguousRecipient(recipient);
+        }
+        return matching.stream().findFirst();
+    }
+
+    /** Two inboxes answer for one address: the mail waits at its sender (a temporary refusal). */
+    static final class AmbiguousRecipient extends RuntimeException {
+        AmbiguousRecipient(String recipient) {
+            super("several inboxes take mail for " + recipient);
+        }
     }
 }

@@ -123,7 +123,13 @@ final class SmtpListener {
 
         @Override
         public void recipient(String recipient) throws RejectException {
-            Optional<EmailInbox> inbox = inboxFor.apply(recipient);
+            Optional<EmailInbox> inbox;
+            try {
+                inbox = inboxFor.apply(recipient);
+            } catch (EmailConnector.AmbiguousRecipient e) {
+                throw new RejectException(451, "4.3.0 <" + recipient + ">: mailbox temporarily unavailable, try"
+                        + " again later");
+            }
             if (inbox.isEmpty()) {
                 log.info("smtp recipient refused recipient={} remote={}", recipient, context.getRemoteAddress());
                 throw new RejectException(550, "5.1.1 <" + recipient + ">: no such mailbox here (this server"
