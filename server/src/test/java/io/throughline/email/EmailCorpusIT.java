@@ -289,6 +289,19 @@ class EmailCorpusIT {
         assertThat(answer.getHeader("In-Reply-To", null)).isEqualTo("<form-20240409133700-42@acme-web.example>");
     }
 
+    /**
+     * A form that sends as the shop's own address (to pass SPF) speaks for the person in Reply-To; mail an agent
+     * sent from the mailbox outside Throughline stays out.
+     */
+    @Test
+    void mailFromOurAddressComesInOnlyOnBehalfOfSomeoneElse() {
+        JsonObject enquiry = find("enquiry-20240410091500-77@acme.test");
+        assertThat(enquiry).isNotNull();
+        assertThat(enquiry.getJsonObject("author").getString("name")).isEqualTo("Lena Fox");
+        assertThat(enquiry.getString("body")).contains("Do you deliver to Tromsø?");
+        assertThat(find("outlook-sent-5@acme.test")).isNull();
+    }
+
     @Test
     void unparseableMailIsKeptRawAndFlagged() {
         JsonObject broken = find("malformed-no-boundary-1@broken.example");

@@ -285,12 +285,12 @@ final class MailImporter {
 
     /**
      * The author, as a proven email identity unless the receiving server saw a DMARC failure. A web form's mail
-     * (from a no-reply address, the person in Reply-To) is the person's, but only as claimed: the form proves nothing.
+     * (from a no-reply address or our own, the person in Reply-To) is the person's, but only as claimed: the form
+     * proves nothing.
      */
     private Sender sender(ParsedMail parsed) {
-        if (parsed.from() != null && AutomatedMail.personBehind(parsed.from(), parsed.replyTo())) {
-            MailAddress person = parsed.replyTo().stream().filter(r -> !AutomatedMail.systemSender(r)
-                    && usable(r.address())).findFirst().orElse(null);
+        if (parsed.from() != null && (AutomatedMail.personBehind(parsed.from(), parsed.replyTo()) || fromUs(parsed))) {
+            MailAddress person = onBehalfOf(parsed);
             if (person != null) {
                 return Sender.of(person.name(), Identity.claimed(IdentityKind.EMAIL, person.address()));
             }
@@ -342,13 +342,26 @@ final class MailImporter {
         return weaker;
     }
 
-    /** Our own replies (a watched Sent folder, a Bcc to ourselves) never come back in as customer mail. */
+    /**
+     * Our own replies (a watched Sent folder, a Bcc to ourselves) never come back in as customer mail, nor does mail
+     * an agent sent from the mailbox outside Throughline. Mail from our address on behalf of someone in Reply-To
+     * (a website form that sends as the shop to pass SPF) is that person's, and comes in.
+     */
     private boolean ours(ParsedMail parsed) {
         if (messageIds.isOurs(parsed.messageId())) {
             return true;
         }
-        return parsed.from() != null && parsed.from().address().equals(config.address())
-                && parsed.bounce() == null;
+        return fromUs(parsed) && parsed.bounce() == null && onBehalfOf(parsed) == null;
+    }
+
+    private boolean fromUs(ParsedMail parsed) {
+        return parsed.from() != null && parsed.from().address().equals(config.address());
+    }
+
+    /** The person a form's mail speaks for: the first usable Reply-To that is neither us nor a system sender. */
+    private MailAddress onBehalfOf(ParsedMail parsed) {
+        return parsed.replyTo().stream().filter(r -> !AutomatedMail.systemSender(r) && usable(r.address())
+                && !r.address().equals(config.address())).findFirst().orElse(null);
     }
 
     private static JsonObject metadata(ParsedMail parsed, List<String> problems, JsonArray omitted) {
