@@ -8,12 +8,15 @@ import jakarta.activation.DataHandler;
 import jakarta.activation.FileDataSource;
 import jakarta.mail.MessagingException;
 import jakarta.mail.Session;
+import jakarta.mail.internet.AddressException;
 import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeBodyPart;
 import jakarta.mail.internet.MimeMessage;
 import jakarta.mail.internet.MimeMultipart;
 import jakarta.mail.internet.MimeUtility;
 import java.io.UnsupportedEncodingException;
+import java.net.IDN;
+import java.nio.charset.StandardCharsets;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -71,13 +74,36 @@ final class ReplyMail {
         return clean.isEmpty() ? null : clean;
     }
 
+    /**
+     * The address as SMTP carries it without SMTPUTF8: an internationalized domain ({@code müller.de}) in its
+     * ASCII form ({@code xn--mller-kva.de}). Jakarta Mail would otherwise cut each character to one byte and
+     * send the reply to a mangled, or even another, address. A local part beyond ASCII cannot be sent that way:
+     * that is said plainly instead.
+     */
+    static String asciiAddress(String address) throws AddressException {
+        int at = address.lastIndexOf('@');
+        if (at <= 0) {
+            throw new AddressException("not an email address", address);
+        }
+        String local = address.substring(0, at);
+        if (!StandardCharsets.US_ASCII.newEncoder().canEncode(local)) {
+            throw new AddressException("the part before the @ has non-ASCII characters, which this inbox cannot"
+                    + " send to", address);
+        }
+        try {
+            return local + "@" + IDN.toASCII(address.substring(at + 1), IDN.ALLOW_UNASSIGNED);
+        } catch (IllegalArgumentException e) {
+            throw new AddressException("the domain is not a valid internationalized name", address);
+        }
+    }
+
     static MimeMessage build(Session session, OutboundMessage reply, EmailConfig config, MessageIds ids)
             throws MessagingException {
         MimeMessage mail = new ThreadedMessage(session, ids.of(reply));
         try {
             mail.setFrom(new InternetAddress(config.address(), phrase(config.fromName(reply.authorName())),
                     "UTF-8"));
-            mail.setRecipient(MimeMessage.RecipientType.TO, new InternetAddress(reply.to().value(),
+            mail.setRecipient(MimeMessage.RecipientType.TO, new InternetAddress(asciiAddress(reply.to().value()),
                     phrase(reply.to().name()), "UTF-8"));
             String replyTo = replyAddress(reply.thread(), config);
             if (replyTo != null) {

@@ -1,6 +1,7 @@
 package io.throughline.connector.email;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.throughline.connector.IdentityKind;
 import io.throughline.connector.OutboundMessage;
@@ -8,6 +9,7 @@ import io.throughline.connector.Recipient;
 import io.throughline.connector.ReplyThread;
 import io.throughline.connector.TranscriptLine;
 import io.vertx.core.json.JsonObject;
+import jakarta.mail.internet.AddressException;
 import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeMessage;
 import jakarta.mail.internet.MimeMultipart;
@@ -62,6 +64,15 @@ class ReplyMailTest {
         assertThat(((InternetAddress) mail.getRecipients(MimeMessage.RecipientType.TO)[0]).getPersonal())
                 .isEqualTo("Bob Your account is locked: https://evil.test");
         assertThat(mail.getHeader("Bcc")).isNull();
+    }
+
+    @Test
+    void anInternationalDomainGoesOutInItsAsciiFormAndANonAsciiMailboxIsRefused() throws Exception {
+        assertThat(ReplyMail.asciiAddress("info@müller.de")).isEqualTo("info@xn--mller-kva.de");
+        assertThat(ReplyMail.asciiAddress("olena@приклад.укр")).isEqualTo("olena@xn--80aikifvh.xn--j1amh");
+        assertThat(ReplyMail.asciiAddress("ann@example.com")).isEqualTo("ann@example.com");
+        assertThatThrownBy(() -> ReplyMail.asciiAddress("олена@example.com"))
+                .isInstanceOf(AddressException.class).hasMessageContaining("non-ASCII");
     }
 
     @Test
