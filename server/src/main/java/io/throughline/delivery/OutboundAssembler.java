@@ -20,8 +20,15 @@ import java.util.regex.Pattern;
 /** Turns a claimed delivery into the {@link OutboundMessage} a connector sends, with everything it needs to thread. */
 public final class OutboundAssembler {
 
-    private static final Pattern REPLY_PREFIX = Pattern.compile("^\\s*((re|fw|fwd|aw|wg|sv|antw|odp|відп|отв)\\s*"
-            + "(\\[\\d+])?\\s*:\\s*)+", Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
+    /**
+     * A stack of reply and forward prefixes as mail clients write them (English, German, Nordic, Dutch, Polish,
+     * Ukrainian, Russian, Portuguese and Spanish Outlook, French, Turkish, Chinese; a full-width colon too), each
+     * possibly behind a tag a mail gateway put in front ("RE: [EXTERNAL] Re: Order 42").
+     */
+    private static final Pattern REPLY_PREFIX = Pattern.compile("^\\s*((\\[[^\\]]{1,30}]\\s*)?"
+            + "(re|fw|fwd|aw|wg|sv|vs|antw|odp|відп|отв|res|enc|rv|tr|ynt|回复|回覆|答复|转发|轉寄)"
+            + "\\s*(\\[\\d+])?\\s*[:：]\\s*)+",
+            Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     private static final int MAX_REFERENCES = 20;
     private static final int MAX_TRANSCRIPT = 30;
 
