@@ -11,6 +11,10 @@ import jakarta.mail.internet.MimeMessage;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.eclipse.angus.mail.smtp.SMTPAddressFailedException;
 import org.eclipse.angus.mail.smtp.SMTPSendFailedException;
 import org.eclipse.angus.mail.smtp.SMTPSenderFailedException;
@@ -27,6 +31,14 @@ import org.slf4j.LoggerFactory;
 final class SmtpSender {
 
     private static final Logger log = LoggerFactory.getLogger(SmtpSender.class);
+    /** An enhanced status code (RFC 3463) in a server's answer: "550 5.4.5 Daily user sending limit exceeded". */
+    private static final Pattern ENHANCED = Pattern.compile("\\b(5\\.\\d{1,3}\\.\\d{1,3})\\b");
+    /**
+     * Answers about the sending account rather than the message: sending limit exceeded (5.4.5), authentication
+     * failed or required (5.7.8, 5.7.9, 5.7.57), not allowed to send as this address (5.7.60).
+     */
+    private static final Set<String> ACCOUNT_STATUSES = Set.of("5.4.5", "5.7.8", "5.7.9", "5.7.57", "5.7.60");
+    static final Duration ACCOUNT_RETRY = Duration.ofMinutes(15);
 
     private SmtpSender() {
     }
@@ -80,8 +92,13 @@ final class SmtpSender {
         }
         SMTPAddressFailedException rejected = find(e, SMTPAddressFailedException.class);
         if (rejected != null) {
-            return byCode(rejected.getReturnCode(), "the SMTP server refused the recipient "
-                    + rejected.getAddress().getAddress() + ": " + answer(rejected.getMessage()), e);
+            String reason = "the SMTP server refused the recipient " + rejected.getAddress().getAddress() + ": "
+                    + answer(rejected.getMessage());
+            if (rejected.getReturnCode() == 552) {
+                // RFC 5321 4.5.3.1.10: a 552 to RCPT (mailbox full, over a quota) is to be taken as 452, temporary.
+                return DeliveryFailure.retryable(reason, e);
+            }
+            return byCode(rejected.getReturnCode(), reason, e);
         }
         // MAIL FROM refused (the sender address): not an SMTPSendFailedException, but its code decides the same way.
         SMTPSenderFailedException sender = find(e, SMTPSenderFailedException.class);
@@ -116,11 +133,35 @@ final class SmtpSender {
         return DeliveryFailure.retryable("sending through " + where + " failed: " + MailParser.describe(e), e);
     }
 
+    /**
+     * A 5xx is the message's or the recipient's fault, and final; except when it says the inbox's own account
+     * cannot send at all (authentication required or refused, over a daily sending limit, not allowed to send as
+     * this address): then every reply would fail alike until an admin fixes the account, so each waits and tries
+     * again, and the reason shows on the delivery and in the inbox's health.
+     */
     private static DeliveryFailure byCode(int code, String reason, Throwable cause) {
+        if (code >= 500 && code < 600 && accountProblem(code, reason)) {
+            return DeliveryFailure.retryAfter(reason + " (the inbox's mail account cannot send: fix it in the"
+                    + " inbox settings or with the mail provider; the reply is tried again)", ACCOUNT_RETRY);
+        }
         if (code >= 500 && code < 600) {
             return DeliveryFailure.permanent(reason);
         }
         return DeliveryFailure.retryable(reason, cause);
+    }
+
+    static boolean accountProblem(int code, String reason) {
+        if (code == 530 || code == 535) {
+            return true;
+        }
+        // Exchange names a generic code first and the telling one later ("554 5.2.0 ... 5.7.60 SMTP; ...").
+        Matcher enhanced = ENHANCED.matcher(reason);
+        while (enhanced.find()) {
+            if (ACCOUNT_STATUSES.contains(enhanced.group(1))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** An SMTP answer on one line, without the trailing newline Jakarta Mail keeps. */
