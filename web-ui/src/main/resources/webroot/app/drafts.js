@@ -61,3 +61,12 @@ export function pruneDrafts() {
     }
   }
 }
+
+/**
+ * What stays in the composer once a reply went out: the text typed while it was being sent (after the sent
+ * text), or the whole draft when it was rewritten meanwhile; nothing when it is still the text that was sent.
+ */
+export function leftAfterSend(current, sent) {
+  if (current === sent) return '';
+  return current.startsWith(sent) ? current.slice(sent.length).trimStart() : current;
+}

@@ -109,6 +109,16 @@ class WebUiLogicIT {
         assertThat(keys).isEqualTo(List.of(true, true, true));
     }
 
+    /** Text typed while a reply was being sent stays in the composer; the sent text goes. */
+    @Test
+    void whatWasTypedDuringASendStays() {
+        Object left = run("/app/drafts.js", """
+                (m) => [m.leftAfterSend('Thanks!', 'Thanks!'),
+                        m.leftAfterSend('Thanks!\\n\\nOne more thing', 'Thanks!'),
+                        m.leftAfterSend('Rewritten', 'Thanks!')]""");
+        assertThat(left).isEqualTo(List.of("", "One more thing", "Rewritten"));
+    }
+
     @Test
     void listRowsFollowTheFilterAndTheServersOrder() {
         Object result = run("/app/store.js", """

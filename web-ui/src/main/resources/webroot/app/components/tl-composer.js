@@ -8,7 +8,7 @@ import { icon } from '../icons.js';
 import { bytes } from '../format.js';
 import { channelName, targetText } from '../channels.js';
 import { describe } from '../errors.js';
-import { loadDraft, saveDraft, clearDraft, emptyDraft, idempotencyKey } from '../drafts.js';
+import { loadDraft, saveDraft, clearDraft, emptyDraft, idempotencyKey, leftAfterSend } from '../drafts.js';
 import { cannedResponses, matchCanned, fillCanned } from '../canned.js';
 
 const CANNED_TRIGGER = /(^|\s)\/([\p{L}\p{N}_.-]*)$/u;
@@ -273,18 +273,30 @@ class TlComposer extends TlElement {
     this.sending = true;
     this.error = null;
     store.agentTyping(conversationId, false);
+    const sent = { ...this.draft, idempotencyKey: key };
     try {
-      await store.send(conversationId, { ...this.draft, idempotencyKey: key });
-      clearDraft(store.state.me.agentId, conversationId);
+      await store.send(conversationId, sent);
       if (this.conversationId === conversationId) {
-        this.draft = { ...emptyDraft(), note: draft.note, channel: draft.channel };
+        // What was typed while the reply went out stays, as a new draft; the sent text goes.
+        const typed = leftAfterSend(this.draft.body, sent.body);
+        clearTimeout(this.saveTimer);
+        this.draft = { ...emptyDraft(), note: draft.note, channel: draft.channel, body: typed };
+        if (typed) saveDraft(store.state.me.agentId, conversationId, this.draft);
+        else clearDraft(store.state.me.agentId, conversationId);
         this.textarea?.focus();
+      } else {
+        clearDraft(store.state.me.agentId, conversationId);
       }
     } catch (e) {
-      if (this.conversationId !== conversationId) return;
+      const reason = e.status === 0 ? t('composer.notSentNetwork') : describe(e);
+      if (this.conversationId !== conversationId) {
+        // The agent has moved on: say so, or they would believe it went out. It waits as that thread's draft.
+        store.notify({ key: 'composer.notSentElsewhere', params: { reason } }, 'error');
+        return;
+      }
       // A lost answer keeps the key: sending again cannot store the message twice.
       if (e.status !== 0 && e.status < 500) this.draft = { ...this.draft, idempotencyKey: null };
-      this.error = e.status === 0 ? t('composer.notSentNetwork') : describe(e);
+      this.error = reason;
     } finally {
       this.sending = false;
     }

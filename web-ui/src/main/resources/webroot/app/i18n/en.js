@@ -170,6 +170,7 @@ export default {
   'composer.tooLarge': '{name} is larger than {limit}.',
   'composer.uploadFailed': 'Could not upload {name}: {reason}',
   'composer.notSentNetwork': 'Not sent: the server cannot be reached. Send again: it will not be sent twice.',
+  'composer.notSentElsewhere': 'A reply was not sent ({reason}); it waits as a draft in its conversation.',
   'canned.title': 'Canned responses',
   'canned.none': 'No canned response matches.',
   'canned.help': 'Agents insert these by typing / and the short code in the reply box.',

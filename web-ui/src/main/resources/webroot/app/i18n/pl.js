@@ -172,6 +172,7 @@ export default {
   'composer.tooLarge': '{name} jest większy niż {limit}.',
   'composer.uploadFailed': 'Nie udało się przesłać {name}: {reason}',
   'composer.notSentNetwork': 'Nie wysłano: serwer jest niedostępny. Wyślij ponownie — nie zostanie wysłane dwa razy.',
+  'composer.notSentElsewhere': 'Odpowiedź nie została wysłana ({reason}); czeka jako szkic w swojej rozmowie.',
   'canned.title': 'Szablony odpowiedzi',
   'canned.none': 'Brak pasującego szablonu.',
   'canned.help': 'Agenci wstawiają je, wpisując / i krótki kod w polu odpowiedzi.',

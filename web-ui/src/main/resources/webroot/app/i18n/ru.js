@@ -172,6 +172,7 @@ export default {
   'composer.tooLarge': '{name} больше {limit}.',
   'composer.uploadFailed': 'Не удалось загрузить {name}: {reason}',
   'composer.notSentNetwork': 'Не отправлено: сервер недоступен. Отправьте ещё раз — дубля не будет.',
+  'composer.notSentElsewhere': 'Ответ не отправлен ({reason}); он остался черновиком в своём разговоре.',
   'canned.title': 'Шаблоны ответов',
   'canned.none': 'Подходящего шаблона нет.',
   'canned.help': 'Агенты вставляют их, набрав / и короткий код в поле ответа.',

@@ -172,6 +172,7 @@ export default {
   'composer.tooLarge': '{name} більший за {limit}.',
   'composer.uploadFailed': 'Не вдалося завантажити {name}: {reason}',
   'composer.notSentNetwork': 'Не надіслано: сервер недоступний. Надішліть ще раз — дубля не буде.',
+  'composer.notSentElsewhere': 'Відповідь не надіслано ({reason}); вона лишилася чернеткою у своїй розмові.',
   'canned.title': 'Шаблони відповідей',
   'canned.none': 'Немає відповідного шаблону.',
   'canned.help': 'Агенти вставляють їх, набравши / і короткий код у полі відповіді.',
