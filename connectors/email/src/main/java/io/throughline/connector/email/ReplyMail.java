@@ -36,12 +36,19 @@ import java.util.regex.Pattern;
 final class ReplyMail {
 
     private static final Pattern CONTROL = Pattern.compile("[\\p{Cntrl}\\u2028\\u2029]+");
+    private static final Pattern MESSAGE_ID = Pattern.compile("[\\x21-\\x3b\\x3d\\x3f-\\x7e]{1,900}@"
+            + "[\\x21-\\x3b\\x3d\\x3f-\\x7e]{1,255}");
 
     private static final Pattern URL = Pattern.compile("https?://[^\\s<>\"]+[^\\s<>\".,;:!?)\\]]");
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("d MMM yyyy, HH:mm 'UTC'",
             Locale.ENGLISH).withZone(ZoneOffset.UTC);
 
     private ReplyMail() {
+    }
+
+    /** Whether an external id is a Message-ID (without its angle brackets) that headers may carry. */
+    static boolean messageId(String id) {
+        return MESSAGE_ID.matcher(id).matches();
     }
 
     /** The reply address naming the conversation, or null when the inbox has no reply domain. */
@@ -116,8 +123,11 @@ final class ReplyMail {
         mail.setSubject(subject(reply, config), "UTF-8");
         mail.setSentDate(new Date());
         ReplyThread thread = reply.thread();
-        List<String> references = new ArrayList<>(thread.references());
-        if (thread.inReplyTo() != null) {
+        // Only real Message-IDs: a mail kept without one is known by a made-up id (sha256:..., imap-unreadable:...)
+        // that has no place in these headers.
+        List<String> references = new ArrayList<>(thread.references().stream().filter(ReplyMail::messageId)
+                .toList());
+        if (thread.inReplyTo() != null && messageId(thread.inReplyTo())) {
             mail.setHeader("In-Reply-To", "<" + thread.inReplyTo() + ">");
             references.remove(thread.inReplyTo());
             references.add(thread.inReplyTo());

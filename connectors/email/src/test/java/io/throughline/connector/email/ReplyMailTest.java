@@ -76,6 +76,19 @@ class ReplyMailTest {
     }
 
     @Test
+    void madeUpIdsOfMailWithoutAMessageIdStayOutOfTheThreadingHeaders() throws Exception {
+        MimeMessage mail = ReplyMail.build(MailParser.PARSING, reply("x", List.of("sha256:4f2a9c",
+                "imap-unreadable:Входящие 2:17:4", "CAold-2@mail.gmail.com"), List.of()), CONFIG, IDS);
+        assertThat(mail.getHeader("References", " ").replaceAll("\\s+", " ")).isEqualTo("<CAold-2@mail.gmail.com>");
+        OutboundMessage unparsed = new OutboundMessage(5, 17, 3, new Recipient(IdentityKind.EMAIL,
+                "ann@example.com", "Ann"), "Bob", "Hello", null, List.of(), new ReplyThread(null, "Hi",
+                "sha256:4f2a9c", new JsonObject(), List.of("sha256:4f2a9c")), List.of());
+        MimeMessage alone = ReplyMail.build(MailParser.PARSING, unparsed, CONFIG, IDS);
+        assertThat(alone.getHeader("In-Reply-To")).isNull();
+        assertThat(alone.getHeader("References")).isNull();
+    }
+
+    @Test
     void theMessageIdSurvivesSerialisation() throws Exception {
         MimeMessage mail = ReplyMail.build(MailParser.PARSING, reply("x", List.of(), List.of()), CONFIG, IDS);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
