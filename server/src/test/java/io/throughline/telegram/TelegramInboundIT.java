@@ -133,10 +133,10 @@ class TelegramInboundIT {
         FakeBot local = fake.addBot(TelegramSupport.token(7_100_002), 7_100_002, "acme_local_bot");
         local.keepFilesOnDisk(served);
         TelegramSupport.createInbox(admin, fake, local, new JsonObject().put("localFilesDir", served.toString()));
-        // Another bot whose server keeps its files elsewhere than the directory its inbox names.
+        // Another bot whose server names files outside its own directory: another bot's, a file of the node.
         FakeBot astray = fake.addBot(TelegramSupport.token(7_100_003), 7_100_003, "acme_astray_bot");
         astray.keepFilesOnDisk(TestServer.tempDir().resolve("elsewhere"));
-        TelegramSupport.createInbox(admin, fake, astray, new JsonObject().put("localFilesDir", served.toString()));
+        TelegramSupport.createInbox(admin, fake, astray, new JsonObject().put("localFilesDir", "/"));
         await().atMost(WAIT).until(() -> local.pollParked() && astray.pollParked());
 
         byte[] scan = bytes("%PDF-scan", 40_000);
@@ -149,7 +149,7 @@ class TelegramInboundIT {
                 .sendsDocument("BQACastray", "passport.pdf", "application/pdf", scan, "My passport");
         JsonObject refused = awaitMessages(admin, conversationOf(admin, "Petro Astray"), 1).getFirst();
         assertThat(refused.getString("body")).startsWith("My passport\n[File not available: \"passport.pdf\""
-                + " (the Bot API server named a file outside localFilesDir)]");
+                + " (the Bot API server named a file outside this bot's directory in localFilesDir)]");
         assertThat(refused.getJsonArray("attachments")).isEmpty();
     }
 

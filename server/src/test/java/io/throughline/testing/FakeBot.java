@@ -129,8 +129,9 @@ public final class FakeBot {
     }
 
     /**
-     * Acts as a self-hosted Bot API server in {@code --local} mode: getFile puts the file under {@code dir} and
-     * answers with its absolute path, with no 20 MB limit, and {@code /file/...} serves nothing.
+     * Acts as a self-hosted Bot API server in {@code --local} mode: getFile puts the file in this bot's directory
+     * under {@code dir} ({@code <dir>/<token>/...}, as telegram-bot-api does) and answers with its absolute path,
+     * with no 20 MB limit, and {@code /file/...} serves nothing.
      */
     public synchronized void keepFilesOnDisk(Path dir) {
         localFiles = dir;
@@ -442,7 +443,7 @@ public final class FakeBot {
             return;
         }
         if (localFiles != null) {
-            Path onDisk = localFiles.resolve(file.path());
+            Path onDisk = localFiles.resolve(token).resolve(file.path());
             try {
                 Files.createDirectories(onDisk.getParent());
                 Files.write(onDisk, file.content());

@@ -136,8 +136,8 @@ final class BotApi implements AutoCloseable {
      * Opens a file's content. TelegramBots builds file URLs for api.telegram.org whatever the configured server,
      * so the URL is built here: {@code <apiUrl>/file/bot<token>/<file_path>}. A self-hosted server in
      * {@code --local} mode answers getFile with an absolute path on its own disk instead: that file is read from
-     * {@code localFilesDir} (the server's directory, mounted here), and from nowhere else. The caller closes the
-     * stream.
+     * this bot's directory under {@code localFilesDir} (the server's directory, mounted here), and from nowhere
+     * else. The caller closes the stream.
      */
     InputStream download(String filePath) throws BotApiException {
         if (filePath.startsWith("/")) {
@@ -177,11 +177,13 @@ final class BotApi implements AutoCloseable {
                     + " files on its own disk: set localFilesDir to its working directory, mounted on this node", null);
         }
         try {
-            // Real paths: neither ".." nor a link may lead out of the server's directory.
+            // The server keeps each bot's files in a directory named by its token. Only that directory is read, by
+            // real paths (neither ".." nor a link leads out): an inbox's admin chooses both the server and
+            // localFilesDir, and must never make us read any other file, another bot's included.
             Path file = Path.of(filePath).toRealPath();
-            if (!file.startsWith(dir.toRealPath())) {
+            if (!file.startsWith(dir.toRealPath().resolve(token))) {
                 throw BotApiException.refused("file download", 403, "the Bot API server named a file outside"
-                        + " localFilesDir", null);
+                        + " this bot's directory in localFilesDir", null);
             }
             return Files.newInputStream(file);
         } catch (IOException e) {

@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
  * @param mode how updates arrive
  * @param apiUrl the Bot API server: Telegram's, or a self-hosted one (scheme, host and port only)
  * @param localFilesDir a self-hosted server's working directory as mounted here, or null: in {@code --local} mode
- *     getFile answers with a path on that server's disk, and only files under this directory are read
+ *     getFile answers with a path on that server's disk, and only this bot's files there are read
  * @param greeting what the bot answers to {@code /start}; null for no answer
  * @param acceptGroups whether messages in groups the bot was added to are taken in (off: only private chats)
  * @param maxFileSize the largest file fetched from Telegram; the cloud Bot API serves at most 20 MB
