@@ -300,6 +300,8 @@ class EmailCorpusIT {
         assertThat(enquiry.getJsonObject("author").getString("name")).isEqualTo("Lena Fox");
         assertThat(enquiry.getString("body")).contains("Do you deliver to Tromsø?");
         assertThat(find("outlook-sent-5@acme.test")).isNull();
+        // Our own reply whose Message-ID a relay rewrote: its Reply-To is ours, not a customer's.
+        assertThat(find("relay-rewritten-9@mx.acme.test")).isNull();
     }
 
     @Test

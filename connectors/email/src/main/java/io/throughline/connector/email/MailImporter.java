@@ -358,10 +358,25 @@ final class MailImporter {
         return parsed.from() != null && parsed.from().address().equals(config.address());
     }
 
-    /** The person a form's mail speaks for: the first usable Reply-To that is neither us nor a system sender. */
+    /**
+     * The person a form's mail speaks for: the first usable Reply-To that is neither a system sender nor one of
+     * ours (the inbox's address, its reply+ subaddresses, the reply domain our replies carry in Reply-To).
+     */
     private MailAddress onBehalfOf(ParsedMail parsed) {
         return parsed.replyTo().stream().filter(r -> !AutomatedMail.systemSender(r) && usable(r.address())
-                && !r.address().equals(config.address())).findFirst().orElse(null);
+                && !ourAddress(r.address())).findFirst().orElse(null);
+    }
+
+    private boolean ourAddress(String address) {
+        if (address.equals(config.address())) {
+            return true;
+        }
+        int at = address.lastIndexOf('@');
+        String domain = at < 0 ? "" : address.substring(at + 1);
+        int ownAt = config.address().lastIndexOf('@');
+        boolean subaddress = address.startsWith(config.address().substring(0, ownAt) + "+")
+                && domain.equals(config.address().substring(ownAt + 1));
+        return subaddress || domain.equals(config.replyDomain());
     }
 
     private static JsonObject metadata(ParsedMail parsed, List<String> problems, JsonArray omitted) {
