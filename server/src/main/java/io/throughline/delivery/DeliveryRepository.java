@@ -110,6 +110,18 @@ public final class DeliveryRepository {
     }
 
     /**
+     * A channel handed the delivery back untried: it waits {@code wait}, and the attempt its claim counted is given
+     * back.
+     */
+    public boolean handBack(Sql tx, Delivery delivery, Duration wait, String reason) {
+        return tx.update("""
+                UPDATE deliveries SET lease_until = NULL, attempts = attempts - 1, last_error = $3,
+                    next_attempt_at = now() + make_interval(secs => $4), updated_at = now()
+                WHERE id = $1 AND attempts = $2 AND status = 'pending'""",
+                delivery.id(), delivery.attempts(), reason, wait.toMillis() / 1000.0) == 1;
+    }
+
+    /**
      * A conditional delivery that is not due yet after all (the customer came back to the chat): it waits until
      * {@code at}, and the attempt its claim counted is given back.
      */

@@ -49,8 +49,8 @@ final class SendQueue {
                 throw DeliveryFailure.retryable("the inbox was closing (its settings changed); the reply is sent"
                         + " again", e);
             }
-            throw DeliveryFailure.retryAfter("the mail server is slow: " + line + " replies are already waiting to"
-                    + " be sent", BUSY_RETRY);
+            throw DeliveryFailure.notAttempted("the mail server is slow: " + line + " replies are already waiting"
+                    + " to be sent", BUSY_RETRY);
         }
         try {
             return sent.get();

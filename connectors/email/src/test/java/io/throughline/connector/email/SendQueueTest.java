@@ -24,6 +24,11 @@ class SendQueueTest {
         });
         assertThat(running.await(5, TimeUnit.SECONDS)).isTrue();
         CompletableFuture<Throwable> waiting = failureOf(queue, () -> "sent");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (queue.waiting() == 0 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertThat(queue.waiting()).as("the second send is in line").isEqualTo(1);
 
         queue.close(Duration.ofMillis(100));
 
@@ -54,6 +59,7 @@ class SendQueueTest {
         DeliveryFailure busy = catchThrowableOfType(DeliveryFailure.class, () -> queue.run(() -> "third"));
         assertThat(busy).isNotNull();
         assertThat(busy.retryAfter()).isEqualTo(SendQueue.BUSY_RETRY);
+        assertThat(busy.attempted()).as("untried: the outbox does not count it").isFalse();
         assertThat(busy.getMessage()).contains("the mail server is slow");
 
         release.countDown();
