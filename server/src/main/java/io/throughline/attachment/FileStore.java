@@ -135,6 +135,7 @@ public final class FileStore implements AttachmentStore {
      * @return how many stored files were deleted
      */
     public int sweep(Function<List<String>, Set<String>> referenced, Duration tempAfter) throws IOException {
+        putBackInterrupted();
         sweepTemporary(root.resolve("tmp"), tempAfter);
         Instant cutoff = Instant.now().minus(SWEEP_AFTER);
         List<Path> batch = new ArrayList<>();
@@ -189,6 +190,28 @@ public final class FileStore implements AttachmentStore {
             }
         }
         return deleted;
+    }
+
+    /**
+     * A sweep that stopped between moving a file aside and deciding (a crash, a failed move back) leaves it in
+     * {@code tmp}: it goes back to its place first, and this sweep decides about it again.
+     */
+    private void putBackInterrupted() throws IOException {
+        try (Stream<Path> files = Files.list(root.resolve("tmp"))) {
+            for (Path aside : files.filter(f -> f.getFileName().toString().startsWith("swept-")).toList()) {
+                String sha = aside.getFileName().toString().substring("swept-".length());
+                if (!SHA256.matcher(sha).matches()) {
+                    continue;
+                }
+                Path home = path(sha);
+                Files.createDirectories(home.getParent());
+                try {
+                    Files.move(aside, home, StandardCopyOption.ATOMIC_MOVE);
+                } catch (FileAlreadyExistsException e) {
+                    Files.delete(aside); // stored again meanwhile: the same content is in place
+                }
+            }
+        }
     }
 
     /** Uploads and sweeps that never finished: a client that hung up, a crash. */

@@ -93,6 +93,19 @@ class FileStoreTest {
     }
 
     @Test
+    void aFileASweepLeftAsideGoesBackBeforeTheNextOneDecides() throws IOException {
+        FileStore store = new FileStore(root);
+        String sha = store("attached, its sweep interrupted", store).sha256();
+        Path aside = root.resolve("tmp").resolve("swept-" + sha);
+        Files.move(store.path(sha), aside);
+        age(aside);
+
+        assertThat(store.sweep(addresses -> Set.copyOf(addresses), Duration.ofHours(6))).isZero();
+        assertThat(Files.readString(store.path(sha))).isEqualTo("attached, its sweep interrupted");
+        assertThat(aside).doesNotExist();
+    }
+
+    @Test
     void temporaryFilesOfUnfinishedUploadsGoOnceOld() throws IOException {
         Path tmp = Files.createDirectories(root.resolve("uploads"));
         Path abandoned = Files.writeString(tmp.resolve("abandoned"), "half a file");

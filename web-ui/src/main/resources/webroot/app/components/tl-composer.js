@@ -280,8 +280,11 @@ class TlComposer extends TlElement {
         // What was typed while the reply went out stays, as a new draft; the sent text goes.
         const typed = leftAfterSend(this.draft.body, sent.body);
         clearTimeout(this.saveTimer);
-        this.draft = { ...emptyDraft(), note: draft.note, channel: draft.channel, body: typed };
-        if (typed) saveDraft(store.state.me.agentId, conversationId, this.draft);
+        // Files attached while it went out stay too.
+        const sentIds = new Set(sent.attachments.map((a) => a.id));
+        const attachments = this.draft.attachments.filter((a) => !sentIds.has(a.id));
+        this.draft = { ...emptyDraft(), note: draft.note, channel: draft.channel, body: typed, attachments };
+        if (typed || attachments.length) saveDraft(store.state.me.agentId, conversationId, this.draft);
         else clearDraft(store.state.me.agentId, conversationId);
         this.textarea?.focus();
       } else {

@@ -123,7 +123,8 @@ class TlThreadHeader extends TlElement {
    */
   updated() {
     const row = this.row;
-    if (!row) return;
+    // While a change is saved the select shows the agent's pick; the row catches up when the save lands.
+    if (!row || this.busy) return;
     const assignee = this.renderRoot.querySelector('[data-testid="assignee-select"]');
     if (assignee) assignee.value = row.assigneeId == null ? '' : String(row.assigneeId);
     const priority = this.renderRoot.querySelector('[data-testid="priority-select"]');
