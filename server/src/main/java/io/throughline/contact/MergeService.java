@@ -115,7 +115,7 @@ public final class MergeService {
         return view;
     }
 
-    /** Undoes a merge into this contact: the given one, or the newest one still in effect. */
+    /** Undoes a merge into this contact: the given one, or the newest one (a conflict once it is undone). */
     public JsonObject unmerge(Caller caller, long targetId, Long mergeId) {
         long workspaceId = caller.workspaceId();
         return database.txWithRetry(3, tx -> {
