@@ -24,11 +24,7 @@ class SendQueueTest {
         });
         assertThat(running.await(5, TimeUnit.SECONDS)).isTrue();
         CompletableFuture<Throwable> waiting = failureOf(queue, () -> "sent");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (queue.waiting() == 0 && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
-        }
-        assertThat(queue.waiting()).as("the second send is in line").isEqualTo(1);
+        awaitInLine(queue);
 
         queue.close(Duration.ofMillis(100));
 
@@ -52,10 +48,7 @@ class SendQueueTest {
         assertThat(running.await(5, TimeUnit.SECONDS)).isTrue();
         CompletableFuture<Throwable> second = failureOf(queue, () -> "sent");
         // The line holds one: once the second send is in it, a third is handed back at once.
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (queue.waiting() == 0 && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
-        }
+        awaitInLine(queue);
         DeliveryFailure busy = catchThrowableOfType(DeliveryFailure.class, () -> queue.run(() -> "third"));
         assertThat(busy).isNotNull();
         assertThat(busy.retryAfter()).isEqualTo(SendQueue.BUSY_RETRY);
@@ -66,6 +59,15 @@ class SendQueueTest {
         assertThat(first.get(5, TimeUnit.SECONDS)).isNull();
         assertThat(second.get(5, TimeUnit.SECONDS)).isNull();
         queue.close(Duration.ofSeconds(1));
+    }
+
+    /** Waits until a send is in line behind the running one. */
+    private static void awaitInLine(SendQueue queue) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (queue.waiting() == 0 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertThat(queue.waiting()).as("a send is in line").isEqualTo(1);
     }
 
     /** Runs a send on its own thread; completes with its failure, or null once it was sent. */
