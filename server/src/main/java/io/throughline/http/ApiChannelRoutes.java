@@ -79,9 +79,7 @@ final class ApiChannelRoutes {
 
     private Inbox authenticate(RoutingContext rc) {
         long id = Params.pathId(rc, "id");
-        String authorization = rc.request().getHeader("Authorization");
-        String token = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
-                ? authorization.substring(7).trim() : null;
+        String token = BearerToken.of(rc.request().getHeader("Authorization")).orElse(null);
         if (token == null) {
             throw new Unauthorized("send the inbox token as Authorization: Bearer <token>");
         }

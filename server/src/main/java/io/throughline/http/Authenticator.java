@@ -43,9 +43,9 @@ public final class Authenticator {
     }
 
     public Optional<Caller> find(HttpServerRequest request) {
-        String authorization = request.getHeader("Authorization");
-        if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return auth.authenticate(authorization.substring(7).trim(), false);
+        Optional<String> bearer = BearerToken.of(request.getHeader("Authorization"));
+        if (bearer.isPresent()) {
+            return auth.authenticate(bearer.get(), false);
         }
         Cookie cookie = request.getCookie(SESSION_COOKIE);
         return cookie == null ? Optional.empty() : auth.authenticate(cookie.getValue(), true);
@@ -53,10 +53,7 @@ public final class Authenticator {
 
     /** The session token a request carries, for logout. */
     public static Optional<String> token(HttpServerRequest request) {
-        String authorization = request.getHeader("Authorization");
-        if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return Optional.of(authorization.substring(7).trim());
-        }
-        return Optional.ofNullable(request.getCookie(SESSION_COOKIE)).map(Cookie::getValue);
+        return BearerToken.of(request.getHeader("Authorization"))
+                .or(() -> Optional.ofNullable(request.getCookie(SESSION_COOKIE)).map(Cookie::getValue));
     }
 }

@@ -38,7 +38,6 @@ public final class UploadGuard {
 
     /** Whether a request carries a bearer token. */
     public static boolean hasBearer(HttpServerRequest request) {
-        String authorization = request.getHeader("Authorization");
-        return authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7);
+        return BearerToken.of(request.getHeader("Authorization")).isPresent();
     }
 }

@@ -9,6 +9,7 @@ import io.throughline.failure.Forbidden;
 import io.throughline.failure.Invalid;
 import io.throughline.failure.NotFound;
 import io.throughline.failure.Unauthorized;
+import io.throughline.http.BearerToken;
 import io.throughline.store.Database;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -113,8 +114,7 @@ public final class VisitorService {
 
     /** The visitor a bearer token names, with its site and thread; 401 for an unknown token. */
     Viewer authenticate(String authorization) {
-        String token = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
-                ? authorization.substring(7).strip() : null;
+        String token = BearerToken.of(authorization).orElse(null);
         if (token == null || token.isEmpty()) {
             throw new Unauthorized("send the visitor token from POST /widget/v1/sessions as Authorization: Bearer");
         }
