@@ -12,8 +12,10 @@ import io.throughline.realtime.EventLog;
 import io.throughline.realtime.EventType;
 import io.throughline.store.Database;
 import io.throughline.store.Sql;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
@@ -93,14 +95,17 @@ public final class MergeService {
             conversations.setMergedInto(tx, workspaceId, sourceConversation.id(), targetConversation.id());
             contacts.setMergedInto(tx, workspaceId, otherId, targetId);
             contacts.closeSuggestions(tx, workspaceId, targetId, otherId, "merged");
-            conversations.refresh(tx, workspaceId, targetConversation.id());
-            Conversation refreshed = carryOver(tx, caller, targetConversation, sourceConversation);
+            Conversation joined = conversations.refresh(tx, workspaceId, targetConversation.id());
+            Conversation refreshed = carryOver(tx, caller, joined, sourceConversation);
+            JsonObject carried = state(joined).equals(state(refreshed)) ? null
+                    : new JsonObject().put("before", state(joined)).put("after", state(refreshed));
             JsonObject evidence = evidence(tx, workspaceId, targetId, otherId);
             long mergeId = tx.single("""
                     INSERT INTO contact_merges (workspace_id, target_contact_id, source_contact_id,
-                                                moved_identity_ids, swapped_identity_ids, evidence, merged_by_agent_id)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id""", workspaceId, targetId, otherId,
-                    moved.toArray(new Long[0]), swapped.toArray(new Long[0]), evidence, caller.agentId())
+                                                moved_identity_ids, swapped_identity_ids, evidence, merged_by_agent_id,
+                                                carried_over)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id""", workspaceId, targetId, otherId,
+                    moved.toArray(new Long[0]), swapped.toArray(new Long[0]), evidence, caller.agentId(), carried)
                     .getLong("id");
             events.append(tx, workspaceId, EventType.CONTACT_MERGED, new JsonObject()
                     .put("mergeId", mergeId).put("contactId", targetId).put("sourceContactId", otherId)
@@ -124,7 +129,8 @@ public final class MergeService {
             // Without an id, the newest merge: when it is undone already (a double submit, a retry after a lost
             // answer), that is a conflict, never a reason to undo the one before it.
             Row merge = tx.one("""
-                    SELECT id, source_contact_id, moved_identity_ids, swapped_identity_ids, undone_at
+                    SELECT id, source_contact_id, moved_identity_ids, swapped_identity_ids, carried_over, created_at,
+                           undone_at
                     FROM contact_merges
                     WHERE workspace_id = $1 AND target_contact_id = $2 AND ($3::bigint IS NULL OR id = $3)
                     ORDER BY id DESC LIMIT 1 FOR UPDATE""", workspaceId, targetId, mergeId)
@@ -153,7 +159,9 @@ public final class MergeService {
             conversations.setMergedInto(tx, workspaceId, sourceConversation.id(), null);
             int movedBack = messages.moveBack(tx, workspaceId, targetConversation.id(), sourceConversation.id());
             contacts.setMergedInto(tx, workspaceId, sourceId, null);
-            Conversation refreshedTarget = conversations.refresh(tx, workspaceId, targetConversation.id());
+            Conversation refreshedTarget = giveBack(tx, caller,
+                    conversations.refresh(tx, workspaceId, targetConversation.id()),
+                    merge.getJsonObject("carried_over"), merge.getOffsetDateTime("created_at").toInstant());
             Conversation refreshedSource = conversations.refresh(tx, workspaceId, sourceConversation.id());
             tx.update("UPDATE contact_merges SET undone_at = now(), undone_by_agent_id = $2 WHERE id = $1",
                     merge.getLong("id"), caller.agentId());
@@ -186,21 +194,58 @@ public final class MergeService {
      * labels join. Returns the target conversation as it now stands.
      */
     private Conversation carryOver(Sql tx, Caller caller, Conversation target, Conversation source) {
-        long workspaceId = target.workspaceId();
         boolean reopen = (source.status() == Status.OPEN || source.status() == Status.PENDING)
                 && (target.status() == Status.SNOOZED || target.status() == Status.RESOLVED);
-        Long assignee = target.assigneeId() != null ? target.assigneeId() : source.assigneeId();
         Set<String> labels = new LinkedHashSet<>(target.labels());
         labels.addAll(source.labels());
-        if (!reopen && Objects.equals(assignee, target.assigneeId()) && labels.size() == target.labels().size()) {
-            return conversations.find(tx, workspaceId, target.id()).orElseThrow();
+        return change(tx, caller, target, reopen ? source.status() : target.status(),
+                reopen ? null : target.snoozedUntil(),
+                target.assigneeId() != null ? target.assigneeId() : source.assigneeId(), List.copyOf(labels),
+                "merged");
+    }
+
+    /**
+     * Gives back what a merge carried over to the target (see {@link #carryOver}), field by field, where nobody
+     * has changed it since: a status an agent set after the merge stays, and so does the open state when the
+     * customer has written in the target's thread since (their question must not be hidden again). Labels the
+     * merge added leave; labels added since stay. Returns the target conversation as it now stands.
+     */
+    private Conversation giveBack(Sql tx, Caller caller, Conversation target, JsonObject carried, Instant mergedAt) {
+        if (carried == null) {
+            return target;
         }
-        ConversationRepository.Changed changed = conversations.update(tx, workspaceId, target.id(),
-                reopen ? source.status() : target.status(), assignee, target.priority(), List.copyOf(labels),
-                reopen ? null : target.snoozedUntil());
+        JsonObject before = carried.getJsonObject("before");
+        JsonObject after = carried.getJsonObject("after");
+        Status status = target.status();
+        Instant snoozedUntil = target.snoozedUntil();
+        boolean statusAsMerged = status.wireName().equals(after.getString("status"))
+                && Objects.equals(instant(after, "snoozedUntil"), snoozedUntil);
+        boolean askedSince = target.lastInboundAt() != null && target.lastInboundAt().isAfter(mergedAt);
+        if (statusAsMerged && !askedSince) {
+            status = Status.fromWireName(before.getString("status")).orElseThrow();
+            snoozedUntil = instant(before, "snoozedUntil");
+        }
+        Long assignee = Objects.equals(target.assigneeId(), after.getLong("assigneeId"))
+                ? before.getLong("assigneeId") : target.assigneeId();
+        Set<String> added = new LinkedHashSet<>(strings(after.getJsonArray("labels")));
+        added.removeAll(strings(before.getJsonArray("labels")));
+        List<String> labels = target.labels().stream().filter(label -> !added.contains(label)).toList();
+        return change(tx, caller, target, status, snoozedUntil, assignee, labels, "unmerged");
+    }
+
+    /** Sets a conversation's status, assignee and labels for a merge or unmerge, with the events agents see. */
+    private Conversation change(Sql tx, Caller caller, Conversation target, Status status, Instant snoozedUntil,
+                                Long assignee, List<String> labels, String reason) {
+        long workspaceId = target.workspaceId();
+        if (status == target.status() && Objects.equals(snoozedUntil, target.snoozedUntil())
+                && Objects.equals(assignee, target.assigneeId()) && labels.equals(target.labels())) {
+            return target;
+        }
+        ConversationRepository.Changed changed = conversations.update(tx, workspaceId, target.id(), status, assignee,
+                target.priority(), labels, snoozedUntil);
         Conversation after = changed.conversation();
         JsonObject base = new JsonObject().put("conversation", after.toJson()).put("byAgentId", caller.agentId())
-                .put("reason", "merged");
+                .put("reason", reason);
         if (changed.statusChanged()) {
             events.append(tx, workspaceId, EventType.CONVERSATION_STATUS_CHANGED,
                     base.copy().put("previousStatus", changed.previousStatus().wireName()));
@@ -209,10 +254,27 @@ public final class MergeService {
             events.append(tx, workspaceId, EventType.ASSIGNEE_CHANGED,
                     base.copy().put("previousAssigneeId", target.assigneeId()));
         }
-        if (labels.size() != target.labels().size()) {
+        if (!labels.equals(target.labels())) {
             events.append(tx, workspaceId, EventType.CONVERSATION_UPDATED, base);
         }
         return after;
+    }
+
+    /** The part of a conversation's state a merge may carry over, as recorded with the merge. */
+    private static JsonObject state(Conversation conversation) {
+        return new JsonObject().put("status", conversation.status().wireName())
+                .put("snoozedUntil", conversation.snoozedUntil() == null ? null
+                        : conversation.snoozedUntil().toString())
+                .put("assigneeId", conversation.assigneeId()).put("labels", new JsonArray(conversation.labels()));
+    }
+
+    private static Instant instant(JsonObject state, String field) {
+        String value = state.getString(field);
+        return value == null ? null : Instant.parse(value);
+    }
+
+    private static List<String> strings(JsonArray array) {
+        return array.stream().map(String.class::cast).toList();
     }
 
     /** Why these two were merged: the open suggestion's evidence when there is one, else "by hand". */

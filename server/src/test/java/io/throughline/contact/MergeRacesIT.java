@@ -169,23 +169,69 @@ class MergeRacesIT {
     }
 
     @Test
-    void aMergeKeepsTheSourcesOpenWorkInView() {
+    void aMergeKeepsTheSourcesOpenWorkInViewAndItsUndoGivesItBack() {
         JsonObject old = shop.say("state-a", "Old State", "cust-old-state", "Last year's question");
         JsonObject fresh = shop.say("state-b", "New State", "cust-new-state", "A new question");
-        long agent = admin.get("/api/v1/auth/me").json().getLong("agentId");
-        admin.patch("/api/v1/conversations/" + old.getLong("conversationId"),
-                new JsonObject().put("status", "resolved").put("labels", new JsonArray().add("billing")))
-                .expect(200);
-        admin.patch("/api/v1/conversations/" + fresh.getLong("conversationId"),
-                new JsonObject().put("assigneeId", agent).put("labels", new JsonArray().add("urgent"))).expect(200);
+        long agent = agentId();
+        admin.patch(conversationPath(old), new JsonObject().put("status", "resolved")
+                .put("labels", new JsonArray().add("billing"))).expect(200);
+        admin.patch(conversationPath(fresh), new JsonObject().put("assigneeId", agent)
+                .put("labels", new JsonArray().add("urgent"))).expect(200);
 
         admin.post("/api/v1/contacts/" + old.getLong("contactId") + "/merge",
                 new JsonObject().put("otherContactId", fresh.getLong("contactId"))).expect(200);
-        JsonObject merged = admin.get("/api/v1/conversations/" + old.getLong("conversationId")).json();
-        JsonObject conversation = merged.containsKey("conversation") ? merged.getJsonObject("conversation") : merged;
-        assertThat(conversation.getString("status")).isEqualTo("open");
-        assertThat(conversation.getLong("assigneeId")).isEqualTo(agent);
-        assertThat(conversation.getJsonArray("labels")).containsExactly("billing", "urgent");
+        JsonObject merged = conversation(old);
+        assertThat(merged.getString("status")).isEqualTo("open");
+        assertThat(merged.getLong("assigneeId")).isEqualTo(agent);
+        assertThat(merged.getJsonArray("labels")).containsExactly("billing", "urgent");
+
+        admin.post("/api/v1/contacts/" + old.getLong("contactId") + "/unmerge", new JsonObject()).expect(200);
+        JsonObject restored = conversation(old);
+        assertThat(restored.getString("status")).isEqualTo("resolved");
+        assertThat(restored.getLong("assigneeId")).isNull();
+        assertThat(restored.getJsonArray("labels")).containsExactly("billing");
+        JsonObject source = conversation(fresh);
+        assertThat(source.getString("status")).isEqualTo("open");
+        assertThat(source.getLong("assigneeId")).isEqualTo(agent);
+        assertThat(source.getJsonArray("labels")).containsExactly("urgent");
+        assertThat(eventReasons(old.getLong("conversationId"))).contains("merged", "unmerged");
+    }
+
+    @Test
+    void anUndoLeavesWhatAgentsAndTheCustomerChangedSinceTheMerge() {
+        JsonObject old = shop.say("since-a", "Old Since", "cust-old-since", "Last year's question");
+        JsonObject fresh = shop.say("since-b", "New Since", "cust-new-since", "A new question");
+        long agent = agentId();
+        admin.patch(conversationPath(old), new JsonObject().put("status", "resolved")
+                .put("labels", new JsonArray().add("billing"))).expect(200);
+        admin.patch(conversationPath(fresh), new JsonObject().put("assigneeId", agent)
+                .put("labels", new JsonArray().add("urgent"))).expect(200);
+        admin.post("/api/v1/contacts/" + old.getLong("contactId") + "/merge",
+                new JsonObject().put("otherContactId", fresh.getLong("contactId"))).expect(200);
+
+        // Since the merge: the customer asked again in the target's thread, and an agent added a label.
+        shop.say("since-a2", "Old Since", "cust-old-since", "Any news?");
+        admin.patch(conversationPath(old), new JsonObject()
+                .put("labels", new JsonArray().add("billing").add("urgent").add("vip"))).expect(200);
+
+        admin.post("/api/v1/contacts/" + old.getLong("contactId") + "/unmerge", new JsonObject()).expect(200);
+        JsonObject restored = conversation(old);
+        assertThat(restored.getString("status")).isEqualTo("open");
+        assertThat(restored.getLong("assigneeId")).isNull();
+        assertThat(restored.getJsonArray("labels")).containsExactly("billing", "vip");
+    }
+
+    @Test
+    void anUndoKeepsAStatusAnAgentSetAfterTheMerge() {
+        JsonObject old = shop.say("set-a", "Old Set", "cust-old-set", "Last year's question");
+        JsonObject fresh = shop.say("set-b", "New Set", "cust-new-set", "A new question");
+        admin.patch(conversationPath(old), new JsonObject().put("status", "resolved")).expect(200);
+        admin.post("/api/v1/contacts/" + old.getLong("contactId") + "/merge",
+                new JsonObject().put("otherContactId", fresh.getLong("contactId"))).expect(200);
+        admin.patch(conversationPath(old), new JsonObject().put("status", "pending")).expect(200);
+
+        admin.post("/api/v1/contacts/" + old.getLong("contactId") + "/unmerge", new JsonObject()).expect(200);
+        assertThat(conversation(old).getString("status")).isEqualTo("pending");
     }
 
     @Test
@@ -194,6 +240,27 @@ class MergeRacesIT {
         JsonObject problem = admin.post("/api/v1/contacts/" + ann + "/merge",
                 new JsonObject().putNull("otherContactId")).expect(400).json();
         assertThat(problem.encode()).contains("otherContactId");
+    }
+
+    private static long agentId() {
+        return admin.get("/api/v1/auth/me").json().getLong("agentId");
+    }
+
+    private static String conversationPath(JsonObject receipt) {
+        return "/api/v1/conversations/" + receipt.getLong("conversationId");
+    }
+
+    private static JsonObject conversation(JsonObject receipt) {
+        JsonObject body = admin.get(conversationPath(receipt)).expect(200).json();
+        return body.containsKey("conversation") ? body.getJsonObject("conversation") : body;
+    }
+
+    /** The reasons given by the events that changed this conversation's state for a merge or an unmerge. */
+    private static List<String> eventReasons(long conversation) {
+        return database.sql().list("""
+                SELECT data ->> 'reason' AS reason FROM events
+                WHERE data -> 'conversation' ->> 'id' = $1 AND data ? 'reason' ORDER BY seq""",
+                row -> row.getString("reason"), String.valueOf(conversation));
     }
 
     private static long workspaceOf(long conversation) {
