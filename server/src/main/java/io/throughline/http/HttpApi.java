@@ -100,7 +100,7 @@ public final class HttpApi {
         new StreamRoutes(s.feed(), s.config().realtime(), s.publicUrl(), s.streamsConnected())
                 .mount(router, endpoints);
         new OpsRoutes(s.database(), s.migrations(), s.feed(), s.supervisor(), s.meters(),
-                s.extraHealthChecks()).mount(router, endpoints);
+                s.extraHealthChecks(), s.searchIndex()::isOperator).mount(router, endpoints);
         for (ChannelConnector connector : s.connectors().all()) {
             connector.routes(router, new LazyDirectory(s.supervisor()));
         }

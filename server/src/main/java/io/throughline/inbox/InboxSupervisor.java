@@ -15,7 +15,6 @@ import io.throughline.delivery.OpenInboxes;
 import io.throughline.ingest.IngestService;
 import io.throughline.store.Database;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgConnection;
 import io.vertx.sqlclient.Tuple;
@@ -25,6 +24,7 @@ import java.security.InvalidKeyException;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -139,9 +139,13 @@ public final class InboxSupervisor implements InboxDirectory, OpenInboxes {
         return Optional.ofNullable(open.get(inboxId)).map(Running::channel);
     }
 
+    /** One open inbox's state for {@code /health}: whether it can work, and whether it receives on this node. */
+    public record InboxHealth(Inbox inbox, boolean receivingHere, ConnectorHealth health) {
+    }
+
     /** Each open inbox's state for {@code /health}; {@code up} is false when one cannot work. */
-    public JsonArray health() {
-        JsonArray out = new JsonArray();
+    public List<InboxHealth> health() {
+        List<InboxHealth> out = new ArrayList<>();
         for (Running running : open.values()) {
             ConnectorHealth health;
             try {
@@ -149,13 +153,7 @@ public final class InboxSupervisor implements InboxDirectory, OpenInboxes {
             } catch (RuntimeException e) {
                 health = ConnectorHealth.down("health check failed: " + e.getMessage());
             }
-            out.add(new JsonObject()
-                    .put("inboxId", running.inbox().id())
-                    .put("kind", running.inbox().kind())
-                    .put("name", running.inbox().name())
-                    .put("receivingHere", running.receiving())
-                    .put("status", health.up() ? "up" : "down")
-                    .put("detail", health.detail()));
+            out.add(new InboxHealth(running.inbox(), running.receiving(), health));
         }
         return out;
     }

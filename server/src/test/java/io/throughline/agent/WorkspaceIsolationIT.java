@@ -6,7 +6,9 @@ import io.throughline.testing.ApiClient;
 import io.throughline.testing.ApiInbox;
 import io.throughline.testing.StreamClient;
 import io.throughline.testing.TestServer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -73,6 +75,31 @@ class WorkspaceIsolationIT {
                 new JsonObject().put("assigneeId", acmeAdmin)).expect(400);
         globex.post("/api/v1/contacts/" + globexMessage.getLong("contactId") + "/merge",
                 new JsonObject().put("otherContactId", acmeMessage.getLong("contactId"))).expect(404);
+    }
+
+    @Test
+    void healthShowsAnInboxInDetailOnlyToItsWorkspacesAdminsAndTheOperator() throws Exception {
+        long inbox = acmeInbox.id();
+        JsonObject seenByAcme = healthOf(acme, inbox);
+        assertThat(seenByAcme).isNotNull();
+        assertThat(seenByAcme.getString("name")).isEqualTo("Acme shop");
+        String operatorToken = new JsonObject(Files.readString(server.dataDir().resolve("index/control.json")))
+                .getString("token");
+        assertThat(healthOf(server.anonymous().withToken(operatorToken), inbox)).isNotNull();
+        assertThat(healthOf(globex, inbox)).isNull();
+        assertThat(healthOf(server.anonymous(), inbox)).isNull();
+        JsonArray anonymous = server.anonymous().get("/health").expect(200).json().getJsonObject("checks")
+                .getJsonArray("connectors");
+        assertThat(anonymous).isNotEmpty().allSatisfy(entry ->
+                assertThat(((JsonObject) entry).fieldNames()).containsExactlyInAnyOrder("kind", "status"));
+        assertThat(anonymous.encode()).doesNotContain("Acme shop");
+    }
+
+    /** The /health entry of one inbox as this caller sees it, or null when they cannot tell which it is. */
+    private static JsonObject healthOf(ApiClient caller, long inbox) {
+        return caller.get("/health").expect(200).json().getJsonObject("checks").getJsonArray("connectors").stream()
+                .map(JsonObject.class::cast).filter(entry -> Long.valueOf(inbox).equals(entry.getLong("inboxId")))
+                .findFirst().orElse(null);
     }
 
     @Test
