@@ -50,7 +50,7 @@ final class ApiChannelRoutes {
     void mount(Router router, Endpoints endpoints, BodyHandler body) {
         router.post("/api/v1/inboxes/:id/inbound").handler(body).handler(endpoints.open(rc -> {
             Inbox inbox = authenticate(rc);
-            InboundMessage message = message(JsonBody.of(rc));
+            InboundMessage message = message(JsonBody.withoutNul(rc));
             IngestReceipt receipt = ingest.accept(inbox.ref(), message);
             JsonObject answer = new JsonObject()
                     .put("outcome", receipt.outcome().name().toLowerCase(Locale.ROOT))
@@ -104,7 +104,7 @@ final class ApiChannelRoutes {
         JsonObject contact = json.optionalObject("contact");
         Sender sender = null;
         if (contact == null) {
-            if (!json.has("contact")) {
+            if (!json.hasError("contact")) {
                 json.error("contact", "is required, with at least one identity");
             }
         } else {

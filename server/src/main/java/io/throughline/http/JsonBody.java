@@ -2,6 +2,7 @@ package io.throughline.http;
 
 import io.throughline.failure.Invalid;
 import io.throughline.failure.UnsupportedMediaType;
+import io.throughline.ingest.NulBytes;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
@@ -19,6 +20,9 @@ import java.util.Locale;
  */
 public final class JsonBody {
 
+    private static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
+    private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999999Z");
+
     private final JsonObject json;
     private final List<Invalid.FieldError> errors = new ArrayList<>();
 
@@ -26,8 +30,29 @@ public final class JsonBody {
         this.json = json;
     }
 
-    /** The request's JSON object; 415 for another content type, 400 for malformed JSON or a non-object. */
+    /**
+     * The request's JSON object; 415 for another content type, 400 for malformed JSON, a non-object, or a NUL
+     * character anywhere in it.
+     */
     public static JsonBody of(RoutingContext rc) {
+        JsonObject object = parse(rc);
+        String nul = nulAt(object, "");
+        if (nul != null) {
+            // PostgreSQL text cannot hold it: refused here, rather than failing the statement with a 500.
+            throw Invalid.field(nul.isEmpty() ? "body" : nul, "must not contain the NUL character (U+0000)");
+        }
+        return new JsonBody(object);
+    }
+
+    /**
+     * The request's JSON object with every NUL character removed, for content a channel relays from elsewhere
+     * (a shop's database, a mail) that must not be refused for it; otherwise as {@link #of}.
+     */
+    public static JsonBody withoutNul(RoutingContext rc) {
+        return new JsonBody(NulBytes.strip(parse(rc)));
+    }
+
+    private static JsonObject parse(RoutingContext rc) {
         String type = rc.request().getHeader("Content-Type");
         Buffer buffer = rc.body() == null ? null : rc.body().buffer();
         if (buffer == null || buffer.length() == 0) {
@@ -49,7 +74,34 @@ public final class JsonBody {
         if (!(value instanceof JsonObject object)) {
             throw new Invalid("the body must be a JSON object");
         }
-        return new JsonBody(object);
+        return object;
+    }
+
+    /** The path of the first key or string holding U+0000 ("" for a key of the top object), or null. */
+    private static String nulAt(Object value, String path) {
+        if (value instanceof String text) {
+            return text.indexOf('\u0000') >= 0 ? path : null;
+        }
+        if (value instanceof JsonObject object) {
+            for (String key : object.fieldNames()) {
+                String at = path.isEmpty() ? key : path + "." + key;
+                if (key.indexOf('\u0000') >= 0) {
+                    return path;
+                }
+                String found = nulAt(object.getValue(key), at);
+                if (found != null) {
+                    return found;
+                }
+            }
+        } else if (value instanceof JsonArray array) {
+            for (int i = 0; i < array.size(); i++) {
+                String found = nulAt(array.getValue(i), path + "[" + i + "]");
+                if (found != null) {
+                    return found;
+                }
+            }
+        }
+        return null;
     }
 
     /** Wraps a nested object, sharing nothing with the parent's errors. */
@@ -147,19 +199,26 @@ public final class JsonBody {
         if (text == null) {
             return null;
         }
+        Instant instant;
         try {
-            return Instant.parse(text);
+            instant = Instant.parse(text);
         } catch (DateTimeParseException e) {
             error(field, "must be an ISO-8601 instant such as 2026-01-31T09:30:00Z");
             return null;
         }
+        if (instant.isBefore(EARLIEST) || instant.isAfter(LATEST)) {
+            // PostgreSQL stores later ones as infinity (a snooze that never ends) or refuses them.
+            error(field, "must be between the years 1 and 9999");
+            return null;
+        }
+        return instant;
     }
 
     public void error(String field, String message) {
         errors.add(new Invalid.FieldError(field, message));
     }
 
-    private boolean hasError(String field) {
+    boolean hasError(String field) {
         return errors.stream().anyMatch(e -> e.field().equals(field));
     }
 

@@ -26,6 +26,9 @@ public final class Params {
 
     public static String query(RoutingContext rc, String name) {
         String value = rc.queryParams().get(name);
+        if (value != null && value.indexOf('\u0000') >= 0) {
+            throw Invalid.field(name, "must not contain the NUL character (U+0000)");
+        }
         return value == null || value.isBlank() ? null : value.strip();
     }
 

@@ -43,7 +43,11 @@ final class SearchRoutes {
             String sortText = Params.query(rc, "sort");
             SearchSort sort = sortText == null ? null : SearchSort.fromWireName(sortText)
                     .orElseThrow(() -> Invalid.field("sort", "must be relevance or date"));
-            SearchRequest request = new SearchRequest(rc.queryParams().get("q"), filters, sort,
+            String q = rc.queryParams().get("q");
+            if (q != null && q.indexOf('\u0000') >= 0) {
+                throw Invalid.field("q", "must not contain the NUL character (U+0000)");
+            }
+            SearchRequest request = new SearchRequest(q, filters, sort,
                     Params.query(rc, "cursor"), Params.queryInt(rc, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT));
             return Reply.ok(search.search(call.caller(), request));
         }));
@@ -60,9 +64,7 @@ final class SearchRoutes {
     }
 
     private void requireOperator(RoutingContext rc) {
-        String header = rc.request().getHeader("Authorization");
-        String token = header != null && header.startsWith("Bearer ") ? header.substring("Bearer ".length()) : null;
-        if (!index.isOperator(token)) {
+        if (!BearerToken.of(rc.request().getHeader("Authorization")).filter(index::isOperator).isPresent()) {
             throw new Unauthorized("this endpoint takes the operator token of the server's data directory"
                     + " (index/control.json), as ./throughline reindex sends it");
         }

@@ -8,17 +8,17 @@ import java.util.Map;
  * PostgreSQL text and jsonb cannot hold U+0000, and inbound mail can carry it (a quoted-printable {@code =00}, a
  * raw header): a message with one would fail its insert on every retry. Ingest removes it everywhere first.
  */
-final class NulBytes {
+public final class NulBytes {
 
     private NulBytes() {
     }
 
-    static String strip(String text) {
+    public static String strip(String text) {
         return text == null || text.indexOf('\u0000') < 0 ? text : text.replace("\u0000", "");
     }
 
     /** A copy without U+0000 in any key or string value, or the same object when it has none. */
-    static JsonObject strip(JsonObject json) {
+    public static JsonObject strip(JsonObject json) {
         if (json == null || !hasNul(json)) {
             return json;
         }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.throughline.testing.ApiClient;
 import io.throughline.testing.ApiInbox;
 import io.throughline.testing.TestServer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -93,6 +94,34 @@ class ProblemsIT {
         assertThat(message.getString("body")).isEqualTo("Hello world");
         assertThat(admin.get("/api/v1/contacts/" + stored.getLong("contactId")).expect(200).json()
                 .getString("name")).isEqualTo("Nina Bcc: all@acme.test");
+    }
+
+    @Test
+    void aNulCharacterInAgentInputIsA400NamingTheField() {
+        ApiInbox inbox = ApiInbox.create(admin, "Nul input", null);
+        long conversation = inbox.say("nul-agent", "cust-nul-agent", "Nora", "Hello").getLong("conversationId");
+        ApiClient.Response label = admin.patch("/api/v1/conversations/" + conversation, new JsonObject()
+                .put("labels", new JsonArray().add("vip").add("bad\u0000label")));
+        assertProblem(label, 400);
+        assertThat(label.json().encode()).contains("labels[1]");
+        assertProblem(server.anonymous().post("/api/v1/auth/login", new JsonObject()
+                .put("email", "admin\u0000@throughline.local").put("password", "x")), 400);
+        assertProblem(admin.get("/api/v1/search?q=hello&contact=%00x"), 400);
+        assertProblem(admin.get("/api/v1/search?q=contact:%00x"), 400);
+        ApiClient.Response snooze = admin.patch("/api/v1/conversations/" + conversation, new JsonObject()
+                .put("status", "snoozed").put("snoozedUntil", "+294277-01-05T00:00:00Z"));
+        assertProblem(snooze, 400);
+        assertThat(snooze.json().encode()).contains("snoozedUntil");
+    }
+
+    @Test
+    void anInboundMessageWithAContactOfNullIsA400() {
+        ApiInbox inbox = ApiInbox.create(admin, "Null contact", null);
+        ApiClient.Response response = server.anonymous().withToken(inbox.token()).post("/api/v1/inboxes/"
+                + inbox.id() + "/inbound", new JsonObject().put("externalId", "n1").put("body", "hi")
+                .putNull("contact"));
+        assertProblem(response, 400);
+        assertThat(response.json().encode()).contains("contact");
     }
 
     @Test
