@@ -22,6 +22,7 @@ public final class AuthService {
     private final SessionRepository sessions;
     private final LoginThrottle throttle;
     private final Duration ttl;
+    private final Duration maxAge;
     private final Clock clock;
 
     public AuthService(Database database, AgentRepository agents, SessionRepository sessions,
@@ -30,6 +31,7 @@ public final class AuthService {
         this.agents = agents;
         this.sessions = sessions;
         this.ttl = config.sessionTtl();
+        this.maxAge = config.sessionMaxAge();
         this.clock = clock;
         this.throttle = new LoginThrottle(database, throttleSecret, config.loginWindow(), config.attemptsPerIp(),
                 config.attemptsPerAccount());
@@ -52,7 +54,8 @@ public final class AuthService {
             Passwords.burnVerification(password);
             ok = false;
         } else {
-            ok = found.get().agent().active() && Passwords.matches(password, found.get().passwordHash());
+            // The hash is checked first, so a deactivated account answers no faster than an active one.
+            ok = Passwords.matches(password, found.get().passwordHash()) && found.get().agent().active();
         }
         if (!ok) {
             // The attempt already counts against the account (LoginThrottle.attempt): nothing more to record.
@@ -63,7 +66,8 @@ public final class AuthService {
         Agent agent = found.get().agent();
         String token = Tokens.random(32);
         String csrf = Tokens.random(24);
-        sessions.insert(database.sql(), Tokens.sha256(token), agent, csrf, ttl, ip, truncate(userAgent));
+        sessions.insert(database.sql(), Tokens.sha256(token), agent, csrf, ttl, maxAge, ip,
+                truncate(userAgent));
         log.info("login agent={} workspace={} ip={}", agent.id(), agent.workspaceId(), ip);
         return new Login(token, csrf, agent);
     }
@@ -78,9 +82,9 @@ public final class AuthService {
             return Optional.empty();
         }
         byte[] hash = Tokens.sha256(token);
-        return sessions.find(database.sql(), hash).map(session -> {
+        return sessions.find(database.sql(), hash, maxAge).map(session -> {
             if (session.lastUsedAt().plus(TOUCH_EVERY).isBefore(Instant.now(clock))) {
-                sessions.touch(database.sql(), hash, ttl);
+                sessions.touch(database.sql(), hash, ttl, maxAge);
             }
             Agent agent = session.agent();
             return new Caller(agent.id(), agent.workspaceId(), agent.role(), agent.name(), viaCookie,
@@ -88,8 +92,9 @@ public final class AuthService {
         });
     }
 
+    /** How long a new session's cookie lives: its idle lifetime, or its maximum age when that is shorter. */
     public Duration sessionTtl() {
-        return ttl;
+        return ttl.compareTo(maxAge) < 0 ? ttl : maxAge;
     }
 
     private static String truncate(String userAgent) {

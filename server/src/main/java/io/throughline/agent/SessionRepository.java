@@ -13,32 +13,39 @@ public final class SessionRepository {
     public record Session(Agent agent, String csrfToken, Instant lastUsedAt) {
     }
 
-    public void insert(Sql sql, byte[] tokenHash, Agent agent, String csrfToken, Duration ttl, String ip,
-                       String userAgent) {
+    /** A session valid for {@code ttl} (its idle lifetime), and never beyond {@code maxAge}. */
+    public void insert(Sql sql, byte[] tokenHash, Agent agent, String csrfToken, Duration ttl, Duration maxAge,
+                       String ip, String userAgent) {
         sql.update("""
                 INSERT INTO agent_sessions (token_hash, agent_id, workspace_id, csrf_token, ip, user_agent, expires_at)
                 VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7))""",
                 Buffer.buffer(tokenHash), agent.id(), agent.workspaceId(), csrfToken, ip,
-                userAgent, (double) ttl.toSeconds());
+                userAgent, (double) (ttl.compareTo(maxAge) < 0 ? ttl : maxAge).toSeconds());
     }
 
-    /** The session, when it exists, has not expired and its agent is active. */
-    public Optional<Session> find(Sql sql, byte[] tokenHash) {
+    /** The session, when it exists, has not expired nor outlived {@code maxAge}, and its agent is active. */
+    public Optional<Session> find(Sql sql, byte[] tokenHash, Duration maxAge) {
         return sql.one("""
                 SELECT a.id, a.workspace_id, a.email, a.name, a.role, a.active, a.created_at,
                        s.csrf_token, s.last_used_at
                 FROM agent_sessions s JOIN agents a ON a.id = s.agent_id
-                WHERE s.token_hash = $1 AND s.expires_at > now() AND a.active""",
-                Buffer.buffer(tokenHash))
+                WHERE s.token_hash = $1 AND s.expires_at > now() AND a.active
+                  AND s.created_at > now() - make_interval(secs => $2)""",
+                Buffer.buffer(tokenHash), (double) maxAge.toSeconds())
                 .map(row -> new Session(Agent.from(row), row.getString("csrf_token"),
                         row.getOffsetDateTime("last_used_at").toInstant()));
     }
 
-    /** Slides the expiry forward. */
-    public void touch(Sql sql, byte[] tokenHash, Duration ttl) {
+    /**
+     * Slides the expiry forward, up to {@code maxAge} after the login: a token in constant use (a script, a stream
+     * left open) still ends, so a leaked one does not work for ever.
+     */
+    public void touch(Sql sql, byte[] tokenHash, Duration ttl, Duration maxAge) {
         sql.update("""
-                UPDATE agent_sessions SET last_used_at = now(), expires_at = now() + make_interval(secs => $2)
-                WHERE token_hash = $1""", Buffer.buffer(tokenHash), (double) ttl.toSeconds());
+                UPDATE agent_sessions SET last_used_at = now(),
+                    expires_at = least(now() + make_interval(secs => $2), created_at + make_interval(secs => $3))
+                WHERE token_hash = $1""", Buffer.buffer(tokenHash), (double) ttl.toSeconds(),
+                (double) maxAge.toSeconds());
     }
 
     public void delete(Sql sql, byte[] tokenHash) {

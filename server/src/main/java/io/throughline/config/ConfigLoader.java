@@ -104,22 +104,28 @@ public final class ConfigLoader {
         }
         var admin = new ThroughlineConfig.Admin(adminEmail, adminPassword);
         var auth = new ThroughlineConfig.Auth(
-                s.duration(Options.AUTH_SESSION_TTL),
-                s.duration(Options.AUTH_LOGIN_WINDOW),
+                atLeast(s, Options.AUTH_SESSION_TTL, Duration.ofMinutes(1), "1m"),
+                atLeast(s, Options.AUTH_SESSION_MAX_AGE, Duration.ofMinutes(1), "1m"),
+                atLeast(s, Options.AUTH_LOGIN_WINDOW, Duration.ofSeconds(1), "1s"),
                 s.integer(Options.AUTH_LOGIN_ATTEMPTS_PER_IP, 1, 1_000_000),
                 s.integer(Options.AUTH_LOGIN_ATTEMPTS_PER_ACCOUNT, 1, 1_000_000));
+        // Floors where a zero would break the product: a lease that ends at once lets a send in flight be claimed
+        // again (a duplicate to the customer), a zero poll spins, a zero heartbeat or session refuses everyone.
         var outbox = new ThroughlineConfig.Outbox(
                 s.integer(Options.OUTBOX_MAX_ATTEMPTS, 1, 1000),
-                s.duration(Options.OUTBOX_INITIAL_BACKOFF),
-                s.duration(Options.OUTBOX_MAX_BACKOFF),
+                atLeast(s, Options.OUTBOX_INITIAL_BACKOFF, Duration.ofMillis(10), "10ms"),
+                atLeast(s, Options.OUTBOX_MAX_BACKOFF, Duration.ofMillis(10), "10ms"),
                 s.integer(Options.OUTBOX_CONCURRENCY, 1, 1024),
-                s.duration(Options.OUTBOX_LEASE),
-                s.duration(Options.OUTBOX_POLL_INTERVAL));
+                atLeast(s, Options.OUTBOX_LEASE, Duration.ofSeconds(1), "1s"),
+                atLeast(s, Options.OUTBOX_POLL_INTERVAL, Duration.ofMillis(10), "10ms"));
+        if (outbox.maxBackoff().compareTo(outbox.initialBackoff()) < 0) {
+            s.problem(Options.OUTBOX_MAX_BACKOFF, "must be at least outbox.initialBackoff");
+        }
         var realtime = new ThroughlineConfig.Realtime(
-                s.duration(Options.REALTIME_HEARTBEAT),
+                atLeast(s, Options.REALTIME_HEARTBEAT, Duration.ofSeconds(1), "1s"),
                 s.integer(Options.REALTIME_MAX_PENDING, 10, 10_000_000),
-                s.duration(Options.REALTIME_POLL_INTERVAL),
-                s.duration(Options.REALTIME_GAP_TIMEOUT));
+                atLeast(s, Options.REALTIME_POLL_INTERVAL, Duration.ofMillis(10), "10ms"),
+                atLeast(s, Options.REALTIME_GAP_TIMEOUT, Duration.ofMillis(10), "10ms"));
         var search = new ThroughlineConfig.Search(
                 s.duration(Options.SEARCH_MAX_STALENESS),
                 s.duration(Options.SEARCH_COMMIT_INTERVAL),
@@ -200,6 +206,14 @@ public final class ConfigLoader {
                 positive(s, Options.WIDGET_LONG_POLL),
                 positive(s, Options.WIDGET_FORGET_VISITORS_AFTER),
                 positive(s, Options.WIDGET_IDENTIFIED_TOKEN_TTL));
+    }
+
+    private static Duration atLeast(Settings s, Option option, Duration floor, String floorText) {
+        Duration value = s.duration(option);
+        if (value.compareTo(floor) < 0 && !s.hasProblem(option)) {
+            s.problem(option, "must be at least " + floorText);
+        }
+        return value;
     }
 
     private static Duration positive(Settings s, Option option) {

@@ -43,6 +43,8 @@ public final class Options {
 
     public static final Option AUTH_SESSION_TTL = option("auth.sessionTtl", OptionType.DURATION, "14d",
             "How long an agent session stays valid without use.");
+    public static final Option AUTH_SESSION_MAX_AGE = option("auth.sessionMaxAge", OptionType.DURATION, "30d",
+            "Longest an agent session lasts however often it is used; then the agent signs in again.");
     public static final Option AUTH_LOGIN_WINDOW = option("auth.loginWindow", OptionType.DURATION, "15m",
             "Window over which failed logins are counted.");
     public static final Option AUTH_LOGIN_ATTEMPTS_PER_IP = option("auth.loginAttemptsPerIp", OptionType.INT,
@@ -151,7 +153,8 @@ public final class Options {
             DATA_DIR, DATA_ATTACHMENTS_DIR,
             DATABASE_URL, DATABASE_POOL_SIZE, DATABASE_EMBEDDED_PORT,
             ADMIN_EMAIL, ADMIN_PASSWORD,
-            AUTH_SESSION_TTL, AUTH_LOGIN_WINDOW, AUTH_LOGIN_ATTEMPTS_PER_IP, AUTH_LOGIN_ATTEMPTS_PER_ACCOUNT,
+            AUTH_SESSION_TTL, AUTH_SESSION_MAX_AGE, AUTH_LOGIN_WINDOW, AUTH_LOGIN_ATTEMPTS_PER_IP,
+            AUTH_LOGIN_ATTEMPTS_PER_ACCOUNT,
             OUTBOX_MAX_ATTEMPTS, OUTBOX_INITIAL_BACKOFF, OUTBOX_MAX_BACKOFF, OUTBOX_CONCURRENCY, OUTBOX_LEASE,
             OUTBOX_POLL_INTERVAL,
             REALTIME_HEARTBEAT, REALTIME_MAX_PENDING, REALTIME_POLL_INTERVAL, REALTIME_GAP_TIMEOUT,

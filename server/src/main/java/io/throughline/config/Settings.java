@@ -28,6 +28,11 @@ public final class Settings {
         return problems;
     }
 
+    /** Whether this option has a problem recorded already (a value that did not parse, say). */
+    boolean hasProblem(Option option) {
+        return problems.stream().anyMatch(p -> p.startsWith(option.key() + " ("));
+    }
+
     void problem(Option option, String message) {
         problems.add(option.key() + " (" + sources.getOrDefault(option.key(), "default") + "): " + message);
     }

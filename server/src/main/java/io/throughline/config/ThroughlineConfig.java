@@ -62,7 +62,8 @@ public record ThroughlineConfig(
     }
 
     /** Sessions and the login rate limits. */
-    public record Auth(Duration sessionTtl, Duration loginWindow, int attemptsPerIp, int attemptsPerAccount) {
+    public record Auth(Duration sessionTtl, Duration sessionMaxAge, Duration loginWindow, int attemptsPerIp,
+                       int attemptsPerAccount) {
     }
 
     /** The outbox dispatcher. */

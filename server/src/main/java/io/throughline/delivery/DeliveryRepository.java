@@ -81,7 +81,7 @@ public final class DeliveryRepository {
                     RETURNING d.*
                 )
                 SELECT""" + " " + CLAIMED_COLUMNS + " FROM claimed d JOIN messages m ON m.id = d.message_id",
-                Delivery::from, limit, (double) lease.toSeconds());
+                Delivery::from, limit, lease.toMillis() / 1000.0);
     }
 
     /** Extends the lease of a send still in flight; false when it was lost (another attempt owns the row now). */

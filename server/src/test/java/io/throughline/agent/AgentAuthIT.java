@@ -52,6 +52,21 @@ class AgentAuthIT {
     }
 
     @Test
+    void aSessionInConstantUseStillEndsAtItsMaximumAge() {
+        String token = server.anonymous().post("/api/v1/auth/login", new JsonObject()
+                .put("email", TestServer.ADMIN_EMAIL).put("password", TestServer.ADMIN_PASSWORD)).expect(200).json()
+                .getString("token");
+        ApiClient bearer = server.anonymous().withToken(token);
+        bearer.get("/api/v1/auth/me").expect(200);
+        // Used every day for 31 days: each use slid the idle expiry forward, but the login is older than 30 days.
+        assertThat(server.throughline().database().sql().update("""
+                UPDATE agent_sessions SET created_at = now() - interval '31 days', last_used_at = now(),
+                                          expires_at = now() + interval '14 days'
+                WHERE token_hash = sha256(convert_to($1, 'UTF8'))""", token)).isEqualTo(1);
+        bearer.get("/api/v1/auth/me").expect(401);
+    }
+
+    @Test
     void aWrongPasswordAndAnUnknownEmailGetTheSameProblem() {
         ApiClient.Response wrong = server.anonymous().post("/api/v1/auth/login", new JsonObject()
                 .put("email", TestServer.ADMIN_EMAIL).put("password", "nope-nope")).expect(401);

@@ -75,6 +75,22 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void durationsThatWouldBreakTheOutboxOrSessionsAreRefused() {
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("THROUGHLINE_OUTBOX_LEASE", "0s",
+                "THROUGHLINE_OUTBOX_POLL_INTERVAL", "0s", "THROUGHLINE_REALTIME_POLL_INTERVAL", "0s",
+                "THROUGHLINE_AUTH_SESSION_TTL", "0s", "THROUGHLINE_OUTBOX_INITIAL_BACKOFF", "1m",
+                "THROUGHLINE_OUTBOX_MAX_BACKOFF", "10s")))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+                        .anySatisfy(p -> assertThat(p).contains("outbox.lease").contains("at least 1s"))
+                        .anySatisfy(p -> assertThat(p).contains("outbox.pollInterval").contains("at least 10ms"))
+                        .anySatisfy(p -> assertThat(p).contains("realtime.pollInterval").contains("at least"))
+                        .anySatisfy(p -> assertThat(p).contains("auth.sessionTtl").contains("at least 1m"))
+                        .anySatisfy(p -> assertThat(p).contains("outbox.maxBackoff")
+                                .contains("at least outbox.initialBackoff"))
+                        .noneSatisfy(p -> assertThat(p).contains("outbox.initialBackoff (")));
+    }
+
+    @Test
     void aDatabaseUrlThatIsNotPostgresIsRefusedWithoutEchoingIt() {
         assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("THROUGHLINE_DATABASE_URL", "mysql://u:secret@h/db")))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.getMessage())
