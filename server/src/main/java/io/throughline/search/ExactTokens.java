@@ -48,6 +48,9 @@ final class ExactTokens {
     /** Phone keys keep the national significant end: country codes and trunk prefixes differ between formats. */
     static final int PHONE_KEY_DIGITS = 9;
     private static final int MIN_ORDER_DIGITS = 3;
+    /** Longer is no address (RFC 5321 caps a path at 256 octets) and no order number, but may be a pasted blob. */
+    static final int MAX_EMAIL_CHARS = 254;
+    static final int MAX_ORDER_CHARS = 64;
 
     private ExactTokens() {
     }
@@ -55,9 +58,9 @@ final class ExactTokens {
     /** Every token of this kind in the text, in order, without overlaps. */
     static List<Match> find(CharSequence text, ExactKind kind) {
         return switch (kind) {
-            case EMAIL -> emails(text);
+            case EMAIL -> emails(text).stream().filter(m -> m.key().length() <= MAX_EMAIL_CHARS).toList();
             case PHONE -> phones(text);
-            case ORDER -> orders(text);
+            case ORDER -> orders(text).stream().filter(m -> m.key().length() <= MAX_ORDER_CHARS).toList();
         };
     }
 

@@ -152,13 +152,26 @@ final class LiveIndex implements Closeable {
     }
 
     void upsert(long messageId, Document document) throws IOException {
-        writer.updateDocument(MessageDocuments.idTerm(messageId), document);
+        try {
+            writer.updateDocument(MessageDocuments.idTerm(messageId), document);
+        } catch (IllegalArgumentException e) {
+            // Lucene refuses this one document (a term over its 32 KB limit, say) and stays usable. Retrying the
+            // batch would refuse it again for ever and stop indexing every later message: it is left out instead.
+            log.error("a message cannot be indexed and is left out of search message={}: {}", messageId,
+                    e.getMessage());
+            writer.deleteDocuments(MessageDocuments.idTerm(messageId));
+        }
     }
 
     void add(Iterable<Document> documents) throws IOException {
         // One by one: addDocuments() would make them a block, which an index sort allows only with a parent field.
         for (Document document : documents) {
-            writer.addDocument(document);
+            try {
+                writer.addDocument(document);
+            } catch (IllegalArgumentException e) {
+                log.error("a message cannot be indexed and is left out of search message={}: {}",
+                        document.get(SearchFields.ID), e.getMessage());
+            }
         }
     }
 

@@ -30,6 +30,15 @@ class ExactTokensTest {
     }
 
     @Test
+    void aBlobLongerThanAnyAddressOrOrderNumberIsNeither() {
+        String blob = "x".repeat(40_000);
+        assertThat(ExactTokens.find("mail " + blob + "@example.com now", ExactKind.EMAIL)).isEmpty();
+        assertThat(ExactTokens.find("see #A" + blob + " now", ExactKind.ORDER)).isEmpty();
+        assertThat(ExactTokens.find("mail olena@example.com, see #A-10492", ExactKind.EMAIL)).hasSize(1);
+        assertThat(ExactTokens.find("mail olena@example.com, see #A-10492", ExactKind.ORDER)).hasSize(1);
+    }
+
+    @Test
     void polishRussianAndBritishNumbersToo() {
         assertThat(key("+48 601 234 567")).isEqualTo(key("601 234 567"));
         assertThat(key("+7 (800) 555-35-35")).isEqualTo(key("8 800 555 35 35"));

@@ -110,6 +110,17 @@ class SearchIT {
     }
 
     @Test
+    void aMessageWithAPastedBlobDoesNotStopIndexing() {
+        // "Tokens" longer than Lucene takes as a term (32 KB of UTF-8): an order number and an address in form only.
+        long blob = shop.customerWrites("blob-1", "Pasted Blob", "dump #A" + "ж".repeat(17_000) + " and "
+                + "ы".repeat(17_000) + "@example.com plus the word quokkablob").getLong("messageId");
+        long next = shop.customerWrites("blob-2", "After Blob", "the next message mentions wombatnext")
+                .getLong("messageId");
+        awaitFound("wombatnext", next);
+        awaitFound("quokkablob", blob);
+    }
+
+    @Test
     void pagesByDateAndByRelevanceCoverEveryHitOnce() {
         List<Long> written = new ArrayList<>();
         for (int i = 0; i < 45; i++) {
