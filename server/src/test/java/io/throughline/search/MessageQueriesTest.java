@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.document.NumericDocValuesField;
 import org.apache.lucene.index.DirectoryReader;
@@ -15,11 +16,15 @@ import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.NumericDocValues;
 import org.apache.lucene.index.ReaderUtil;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.Query;
+import org.apache.lucene.search.QueryVisitor;
 import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.store.ByteBuffersDirectory;
+import org.apache.lucene.util.automaton.ByteRunAutomaton;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -113,8 +118,38 @@ class MessageQueriesTest {
     void snippetsMarkEveryFieldsMatchesAndEscapeHtml() throws IOException {
         assertThat(snippet("замовленням", 1)).isEqualTo("Де моє <mark>замовлення</mark>? Чекаю вже тиждень.");
         assertThat(snippet("+380 67 123 45 67", 5)).contains("<mark>(067) 123-45-67</mark>");
+        assertThat(snippet("refun*", 6)).contains("<mark>refund</mark>");
         String escaped = snippet("refund", 6);
         assertThat(escaped).contains("&lt;script&gt;").contains("<mark>refund</mark>").doesNotContain("<script>");
+    }
+
+    @Test
+    void aPrefixIsMarkedByAtMostABoundedNumberOfWordsLookedUpOnce() throws IOException {
+        try (DirectoryReader reader = DirectoryReader.open(writer)) {
+            IndexSearcher searcher = new IndexSearcher(reader);
+            Query query = QUERIES.build(WORKSPACE, QuerySyntax.parse("refun* order"), NO_LOOKUPS);
+            List<Query> automata = new ArrayList<>();
+            List<Term> terms = new ArrayList<>();
+            Snippets.boundedPrefixes(query, searcher).visit(new QueryVisitor() {
+                @Override
+                public void consumeTerms(Query leaf, Term... matched) {
+                    terms.addAll(List.of(matched));
+                }
+
+                @Override
+                public void consumeTermsMatching(Query leaf, String field, Supplier<ByteRunAutomaton> automaton) {
+                    automata.add(leaf);
+                }
+
+                @Override
+                public QueryVisitor getSubVisitor(BooleanClause.Occur occur, Query parent) {
+                    return this;
+                }
+            });
+            assertThat(automata).isEmpty();
+            assertThat(terms).contains(new Term(SearchFields.TEXT, "refund"));
+            assertThat(query.toString()).contains("refun*");
+        }
     }
 
     @Test
