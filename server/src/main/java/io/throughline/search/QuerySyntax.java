@@ -37,6 +37,10 @@ final class QuerySyntax {
 
     static final int MAX_LENGTH = 1_000;
     static final int MAX_TERMS = 32;
+    /** Filter values in one query: each contact or assignee value is a lookup in PostgreSQL. */
+    static final int MAX_FILTER_VALUES = 16;
+    private static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
+    private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59Z");
     private static final int MIN_PREFIX = 2;
     private static final Pattern FILTER_NAME = Pattern.compile("[A-Za-z]+");
     private static final Pattern CHANNEL = Pattern.compile("[a-z][a-z0-9_]{0,31}");
@@ -96,6 +100,10 @@ final class QuerySyntax {
         }
         if (terms.size() > MAX_TERMS) {
             throw error("has more than " + MAX_TERMS + " search terms");
+        }
+        if (filters.stream().mapToInt(f -> f.values() == null ? 1 : Math.max(1, f.values().size())).sum()
+                > MAX_FILTER_VALUES) {
+            throw error("has more than " + MAX_FILTER_VALUES + " filter values");
         }
     }
 
@@ -295,6 +303,9 @@ final class QuerySyntax {
             }
             if (value.contains("T")) {
                 Instant instant = OffsetDateTime.parse(value).toInstant();
+                if (instant.isBefore(EARLIEST) || instant.isAfter(LATEST)) {
+                    throw error(name + ":" + value + " is out of range; dates run from the year 1 to 9999");
+                }
                 return new Instant[] {instant, instant.plusMillis(1)};
             }
         } catch (DateTimeException e) {

@@ -82,6 +82,9 @@ class QuerySyntaxTest {
         assertRefused("-from:2024-01-01", "cannot be excluded");
         assertRefused("channel:e-mail", "channel:e-mail is not valid");
         assertRefused("x".repeat(1001), "is longer than 1000 characters");
+        assertRefused("from:-999999999-01-01T00:00:00Z", "is out of range");
+        assertRefused("to:+300000000-01-01T00:00:00Z", "is out of range");
+        assertRefused("refund " + "contact:ab ".repeat(17), "has more than 16 filter values");
     }
 
     @Test
