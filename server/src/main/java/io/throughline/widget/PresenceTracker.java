@@ -40,6 +40,7 @@ final class PresenceTracker implements VisitorActivity {
     private static final Duration NODE_TTL = Duration.ofSeconds(30);
     private static final long RENEW_MS = 10_000;
     private static final long BATCH_MS = 50;
+    private static final long MAX_RETRY_MS = 5_000;
     private static final int BATCH_SIZE = 1_000;
 
     private final Vertx vertx;
@@ -53,6 +54,8 @@ final class PresenceTracker implements VisitorActivity {
     private final Map<Long, Departure> departures = new LinkedHashMap<>();
     private boolean flushScheduled;
     private boolean flushing;
+    /** Flushes failed in a row (the database away): the next waits longer, up to {@link #MAX_RETRY_MS}. */
+    private int failedFlushes;
     private long timer = -1;
     private volatile boolean stopped;
 
@@ -145,7 +148,9 @@ final class PresenceTracker implements VisitorActivity {
     private void scheduleFlush() {
         if (!flushScheduled && !flushing && !stopped) {
             flushScheduled = true;
-            vertx.setTimer(BATCH_MS, t -> VirtualThreads.call("widget-presence", () -> {
+            long delay = failedFlushes == 0 ? BATCH_MS
+                    : Math.min(MAX_RETRY_MS, BATCH_MS << Math.min(failedFlushes, 10));
+            vertx.setTimer(delay, t -> VirtualThreads.call("widget-presence", () -> {
                 flush();
                 return null;
             }).onFailure(e -> log.warn("widget presence flush failed: {}", e.toString())));
@@ -163,6 +168,8 @@ final class PresenceTracker implements VisitorActivity {
             arrivals.clear();
             departures.clear();
         }
+        int leftWritten = 0;
+        int arrivedWritten = 0;
         try {
             for (int i = 0; i < leaving.size(); i += BATCH_SIZE) {
                 List<Departure> batch = leaving.subList(i, Math.min(leaving.size(), i + BATCH_SIZE));
@@ -170,6 +177,7 @@ final class PresenceTracker implements VisitorActivity {
                     leave(tx, batch);
                     return null;
                 });
+                leftWritten += batch.size();
             }
             for (int i = 0; i < arriving.size(); i += BATCH_SIZE) {
                 List<Viewer> batch = arriving.subList(i, Math.min(arriving.size(), i + BATCH_SIZE));
@@ -177,10 +185,32 @@ final class PresenceTracker implements VisitorActivity {
                     arrive(tx, batch);
                     return null;
                 });
+                arrivedWritten += batch.size();
+            }
+            synchronized (lock) {
+                failedFlushes = 0;
             }
         } catch (RuntimeException e) {
-            log.warn("widget presence write failed arrivals={} departures={}: {}", arriving.size(), leaving.size(),
-                    e.toString());
+            log.warn("widget presence write failed, retrying arrivals={} departures={}: {}",
+                    arriving.size() - arrivedWritten, leaving.size() - leftWritten, e.toString());
+            synchronized (lock) {
+                failedFlushes++;
+                // What was not written goes back in line, unless the visitor moved on since (a newer arrival or
+                // departure queued meanwhile wins): a lost departure kept a visitor online for good, which also
+                // stopped their replies from falling back to email.
+                for (Departure departure : leaving.subList(leftWritten, leaving.size())) {
+                    long id = departure.viewer().visitor().id();
+                    if (!arrivals.containsKey(id) && !departures.containsKey(id)) {
+                        departures.put(id, departure);
+                    }
+                }
+                for (Viewer viewer : arriving.subList(arrivedWritten, arriving.size())) {
+                    long id = viewer.visitor().id();
+                    if (!arrivals.containsKey(id) && !departures.containsKey(id)) {
+                        arrivals.put(id, viewer);
+                    }
+                }
+            }
         } finally {
             synchronized (lock) {
                 flushing = false;

@@ -3,6 +3,7 @@ package io.throughline.widget;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.throughline.store.Database;
 import io.throughline.testing.ApiClient;
 import io.throughline.testing.StreamClient;
 import io.throughline.testing.TestServer;
@@ -17,6 +18,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -130,6 +134,45 @@ class WidgetPresenceIT {
                 }
             }
         }
+    }
+
+    @Test
+    void aDepartureTheDatabaseFailedToTakeIsWrittenOnceItIsBack() throws Exception {
+        VisitorClient visitor = visitor();
+        visitor.send(UUID.randomUUID().toString(), "here for a moment").expect(201);
+        VisitorActivity activity = server.throughline().visitorActivity();
+        Database database = server.throughline().database();
+        try (VisitorClient.Socket socket = visitor.connect(visitor.seq())) {
+            socket.next("ready", WAIT);
+            await().atMost(WAIT).until(() -> online(activity, visitor));
+        }
+        // The departure's write waits behind a lock on the visitor's row, and its connection is then cut (what a
+        // database failover does to it); the lock goes away after.
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch locked = new CountDownLatch(1);
+        CompletableFuture<Void> holder = CompletableFuture.runAsync(() -> database.tx(tx -> {
+            tx.rows("SELECT id FROM widget_visitors WHERE public_id = $1 FOR UPDATE", visitor.visitorId());
+            locked.countDown();
+            try {
+                release.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return null;
+        }), Thread::startVirtualThread);
+        assertThat(locked.await(10, TimeUnit.SECONDS)).isTrue();
+        await().atMost(WAIT).until(() -> database.sql().single("""
+                SELECT count(pg_terminate_backend(pid)) AS n FROM pg_stat_activity
+                WHERE datname = current_database() AND wait_event_type = 'Lock'
+                  AND query LIKE '%FROM widget_visitors WHERE id = ANY%FOR UPDATE%'""").getLong("n") > 0);
+        release.countDown();
+        holder.get(10, TimeUnit.SECONDS);
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> !online(activity, visitor));
+    }
+
+    private static boolean online(VisitorActivity activity, VisitorClient visitor) {
+        return activity.visitor(workspace(), visitor.visitorId()).map(VisitorActivity.Status::online).orElse(false);
     }
 
     @Test
