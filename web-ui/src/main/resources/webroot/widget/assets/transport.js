@@ -68,7 +68,9 @@ export class Transport {
     socket.onopen = () => {
       opened = true;
       this.everOpened = true;
-      this.attempt = 0;
+      // The backoff starts over only once the server accepts the socket (its ready frame, below): a server that
+      // upgrades and then closes at once (database down, chat disabled, ticket refused) would otherwise be hit by
+      // every open tab twice a second.
       this.failedSockets = 0;
       this.lastFrame = Date.now();
       this.onState('online');
@@ -115,6 +117,7 @@ export class Transport {
   }
 
   take(frame) {
+    if (frame.type === 'ready') this.attempt = 0;
     // A late frame's seq lies below events this connection may not have had yet: it moves no resume point.
     if (!frame.late && typeof frame.seq === 'number' && frame.seq > this.seq) this.seq = frame.seq;
     this.onFrame(frame);
