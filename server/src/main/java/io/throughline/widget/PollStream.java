@@ -23,6 +23,7 @@ final class PollStream extends VisitorStream {
     private final Vertx vertx;
     private final WidgetChannel channel;
     private final List<JsonObject> frames = new ArrayList<>();
+    private boolean answering;
     private boolean answered;
     private long gatherTimer = -1;
     private long waitTimer = -1;
@@ -40,7 +41,7 @@ final class PollStream extends VisitorStream {
         channel.presence().connected(viewer);
         channel.hub().attach(this, since);
         synchronized (this) {
-            if (!answered) {
+            if (!answering) {
                 waitTimer = vertx.setTimer(Math.max(1, waitMs), t -> answer());
             }
         }
@@ -61,17 +62,22 @@ final class PollStream extends VisitorStream {
     }
 
     private void answer() {
-        List<JsonObject> out;
         synchronized (this) {
-            if (answered) {
+            if (answering) {
                 return;
             }
-            answered = true;
+            answering = true;
             vertx.cancelTimer(gatherTimer);
             vertx.cancelTimer(waitTimer);
+        }
+        // The stream stops first, then the frames are taken: a frame written until then is in the answer, and the
+        // seq answered never covers one that is not (the next poll would skip it).
+        long seq = seal();
+        List<JsonObject> out;
+        synchronized (this) {
+            answered = true;
             out = new ArrayList<>(frames);
         }
-        long seq = position();
         channel.hub().detach(this);
         channel.presence().disconnected(viewer);
         context.runOnContext(v -> {

@@ -56,6 +56,17 @@ abstract class VisitorStream {
         closed = true;
     }
 
+    /**
+     * Takes no more events and returns the position covering exactly what was written: read in one step with the
+     * closing, so an event delivered in between cannot be counted in the position without being in the answer.
+     */
+    final long seal() {
+        synchronized (lock) {
+            closed = true;
+            return position();
+        }
+    }
+
     /** An event the hub routed here (on the feed context). */
     final void offer(Event event) {
         synchronized (lock) {
