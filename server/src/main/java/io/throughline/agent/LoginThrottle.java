@@ -1,6 +1,7 @@
 package io.throughline.agent;
 
 import io.throughline.failure.TooManyRequests;
+import io.throughline.http.ClientAddress;
 import io.throughline.store.Database;
 import io.throughline.store.Sql;
 import io.vertx.core.buffer.Buffer;
@@ -66,7 +67,7 @@ public final class LoginThrottle {
      */
     public void attempt(String ip, String email) {
         Buffer account = accountKey(email);
-        Buffer address = key("ip:" + ip);
+        Buffer address = key("ip:" + ClientAddress.limitKey(ip));
         for (int tries = 1; ; tries++) {
             boolean counted = database.tx(tx -> {
                 if (!tryLock(tx, account, address)) {

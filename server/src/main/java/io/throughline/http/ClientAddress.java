@@ -1,9 +1,16 @@
 package io.throughline.http;
 
 import io.vertx.core.http.HttpServerRequest;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.HexFormat;
+import java.util.regex.Pattern;
 
 /** Where a request comes from and whether it arrived over TLS, trusting proxy headers only when configured. */
 public final class ClientAddress {
+
+    private static final Pattern IPV6_LITERAL = Pattern.compile("[0-9A-Fa-f:.]+");
 
     private final boolean trustProxy;
 
@@ -25,6 +32,29 @@ public final class ClientAddress {
             }
         }
         return request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress();
+    }
+
+    /**
+     * The key per-address limits count under: an IPv4 address as it is, an IPv6 address as its /64. One subscriber
+     * holds a whole /64 and can send from any address in it, which would give them a fresh limit per request.
+     */
+    public static String limitKey(String ip) {
+        if (ip == null || ip.indexOf(':') < 0) {
+            return ip;
+        }
+        int zone = ip.indexOf('%');
+        String literal = zone < 0 ? ip : ip.substring(0, zone);
+        if (!IPV6_LITERAL.matcher(literal).matches()) {
+            return ip;
+        }
+        try {
+            // A literal: parsed, never looked up.
+            InetAddress address = InetAddress.getByName(literal);
+            return address instanceof Inet6Address
+                    ? HexFormat.of().formatHex(address.getAddress(), 0, 8) + "::/64" : address.getHostAddress();
+        } catch (UnknownHostException e) {
+            return ip;
+        }
     }
 
     public boolean secure(HttpServerRequest request) {

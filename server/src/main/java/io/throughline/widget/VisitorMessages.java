@@ -16,6 +16,7 @@ import io.throughline.failure.Forbidden;
 import io.throughline.failure.Invalid;
 import io.throughline.failure.NotFound;
 import io.throughline.failure.PayloadTooLarge;
+import io.throughline.http.ClientAddress;
 import io.throughline.ingest.IngestService;
 import io.throughline.store.Database;
 import io.throughline.store.Sql;
@@ -126,7 +127,7 @@ final class VisitorMessages {
     Ack send(Viewer viewer, Outgoing message, String ip) {
         Visitor visitor = viewer.visitor();
         perVisitor.acquire(visitor.publicId(), "you are sending messages too fast; wait a moment");
-        perIp.acquire(ip, "too many messages from this address; wait a moment");
+        perIp.acquire(ClientAddress.limitKey(ip), "too many messages from this address; wait a moment");
         InboundMessage.Builder builder = InboundMessage.builder(message.clientId(), sender(visitor))
                 .text(message.body())
                 .metadata(new JsonObject().put("widget", new JsonObject()

@@ -10,6 +10,7 @@ import io.throughline.failure.Invalid;
 import io.throughline.failure.NotFound;
 import io.throughline.failure.Unauthorized;
 import io.throughline.http.BearerToken;
+import io.throughline.http.ClientAddress;
 import io.throughline.store.Database;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -102,7 +103,7 @@ public final class VisitorService {
             Visitor visitor = resume(existing.get(), proof, request.context());
             return new Session(false, answer(site, visitor, request.visitorToken()));
         }
-        newSessions.acquire(request.ip(), "too many new chat sessions from this address; try again later");
+        newSessions.acquire(ClientAddress.limitKey(request.ip()), "too many new chat sessions from this address; try again later");
         existing.ifPresent(old -> visitors.retireToken(database.sql(), old.id()));
         String token = "tlv_" + Tokens.random(32);
         Visitor visitor = create(site, proof, token, request.context(),

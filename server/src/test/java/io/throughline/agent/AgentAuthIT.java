@@ -153,6 +153,21 @@ class AgentAuthIT {
     }
 
     @Test
+    void anIpv6SubscriberCountsAsOneAddressWhicheverOfTheirsTheyUse() {
+        try (TestServer strict = TestServer.start(Map.of("auth.loginAttemptsPerIp", "3", "http.trustProxy", "true"))) {
+            for (String from : List.of("2001:db8:1:2::1", "2001:db8:1:2::2", "2001:db8:1:2:abcd::3")) {
+                strict.anonymous().withHeader("X-Forwarded-For", from).post("/api/v1/auth/login", new JsonObject()
+                        .put("email", "v6-" + from.length() + "@test.local").put("password", "whatever-1"))
+                        .expect(401);
+            }
+            strict.anonymous().withHeader("X-Forwarded-For", "2001:db8:1:2:ffff::9").post("/api/v1/auth/login",
+                    new JsonObject().put("email", "v6-other@test.local").put("password", "whatever-1")).expect(429);
+            strict.anonymous().withHeader("X-Forwarded-For", "2001:db8:1:3::1").post("/api/v1/auth/login",
+                    new JsonObject().put("email", "v6-other@test.local").put("password", "whatever-1")).expect(401);
+        }
+    }
+
+    @Test
     void behindATlsProxyTheSessionCookieIsSecure() {
         try (TestServer proxied = TestServer.start(Map.of("http.trustProxy", "true"))) {
             ApiClient.Response login = proxied.anonymous().withHeader("X-Forwarded-Proto", "https")
