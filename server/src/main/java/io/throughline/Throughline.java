@@ -309,6 +309,9 @@ public final class Throughline implements AutoCloseable {
             log.info("attachment store swept files={}", gone);
             return gone;
         }).onFailure(e -> log.warn("attachment store sweep failed: {}", e.getMessage()))));
+        if (firstStart != null) {
+            workspaces.markReady(workspaces.first().orElseThrow());
+        }
         log.info("throughline started url={} port={} database={} ms={}", publicUrl, port,
                 embedded == null ? "external" : "embedded", (System.nanoTime() - started) / 1_000_000);
     }
@@ -337,10 +340,19 @@ public final class Throughline implements AutoCloseable {
     }
 
     private FirstStart bootstrapWorkspace() {
-        if (workspaces.first().isPresent()) {
-            return null;
-        }
         var admin = config.admin();
+        Optional<Long> existing = workspaces.first();
+        if (existing.isPresent()) {
+            if (workspaces.ready(existing.get())) {
+                return null;
+            }
+            // The first start stopped before its banner (a taken port, a bad inbox in the config, Ctrl+C): the
+            // generated password was never shown. Set it again, and show it this time.
+            WorkspaceService.Created reset = workspaces.resetFirstAdmin(existing.get(), admin.password());
+            log.warn("the first start did not finish: the first admin's password is set again admin={}",
+                    reset.admin().email());
+            return new FirstStart(reset.admin().email(), reset.generatedPassword());
+        }
         WorkspaceService.Created created = workspaces.create("Default", admin.email(), "Admin", admin.password());
         log.info("first start: workspace and admin created workspace={} admin={}", created.workspaceId(),
                 admin.email());

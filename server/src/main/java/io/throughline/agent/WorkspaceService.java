@@ -34,6 +34,34 @@ public final class WorkspaceService {
         return created;
     }
 
+    /** Whether the first start of this workspace finished ({@link #markReady}). */
+    public boolean ready(long workspaceId) {
+        return database.sql().one("SELECT ready_at FROM workspaces WHERE id = $1", workspaceId)
+                .map(r -> r.getValue("ready_at") != null).orElse(false);
+    }
+
+    public void markReady(long workspaceId) {
+        database.sql().update("UPDATE workspaces SET ready_at = now() WHERE id = $1 AND ready_at IS NULL",
+                workspaceId);
+    }
+
+    /**
+     * Sets the password of the workspace's first admin again, for a first start that stopped before it could show
+     * the generated one: {@code generatedPassword} is set when none was given. Their sessions end.
+     */
+    public Created resetFirstAdmin(long workspaceId, String adminPassword) {
+        String generated = adminPassword == null ? Passwords.generate() : null;
+        String hash = Passwords.hash(adminPassword == null ? generated : adminPassword);
+        return database.tx(tx -> {
+            Agent admin = tx.one("SELECT " + Agent.COLUMNS + " FROM agents WHERE workspace_id = $1 AND role = 'admin'"
+                    + " ORDER BY id LIMIT 1", workspaceId).map(Agent::from)
+                    .orElseThrow(() -> new IllegalStateException("workspace " + workspaceId + " has no admin"));
+            agents.updatePassword(tx, workspaceId, admin.id(), hash);
+            tx.update("DELETE FROM agent_sessions WHERE agent_id = $1", admin.id());
+            return new Created(workspaceId, admin, generated);
+        });
+    }
+
     /** The first workspace, when one exists. */
     public Optional<Long> first() {
         return database.sql().one("SELECT id FROM workspaces ORDER BY id LIMIT 1").map(r -> r.getLong("id"));

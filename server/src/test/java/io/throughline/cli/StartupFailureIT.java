@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.throughline.Throughline;
 import io.throughline.config.ConfigLoader;
+import io.throughline.testing.ApiClient;
 import io.throughline.testing.TestPostgres;
 import io.throughline.testing.TestServer;
 import java.io.ByteArrayOutputStream;
@@ -46,6 +47,30 @@ class StartupFailureIT {
                     .contains("THROUGHLINE_HTTP_PORT")
                     .doesNotContain("\tat ");
             assertThat(out.toString(StandardCharsets.UTF_8)).doesNotContain("Throughline is running");
+        }
+    }
+
+    @Test
+    void aFirstStartThatFailedShowsANewAdminPasswordOnTheNextStart() throws Exception {
+        String database = TestPostgres.newDatabase();
+        Path data = TestServer.tempDir();
+        try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
+            assertThat(start(Map.of("THROUGHLINE_CONFIG", CONFIG, "THROUGHLINE_HTTP_HOST", "127.0.0.1",
+                    "THROUGHLINE_HTTP_PORT", Integer.toString(taken.getLocalPort()),
+                    "THROUGHLINE_DATA_DIR", data.toString(), "THROUGHLINE_DATABASE_URL", database,
+                    "THROUGHLINE_DEMO_ENABLED", "false"))).isEqualTo(1);
+        }
+        Map<String, String> again = Map.of("http.host", "127.0.0.1", "http.port", "0", "data.dir", data.toString(),
+                "database.url", database, "demo.enabled", "false");
+        try (Throughline second = Throughline.start(ConfigLoader.fromMap(again))) {
+            Throughline.FirstStart first = second.firstStart();
+            assertThat(first).isNotNull();
+            assertThat(first.generatedPassword()).isNotBlank();
+            new ApiClient(second.publicUrl().toString()).login(first.adminEmail(), first.generatedPassword())
+                    .get("/api/v1/auth/me").expect(200);
+        }
+        try (Throughline third = Throughline.start(ConfigLoader.fromMap(again))) {
+            assertThat(third.firstStart()).isNull();
         }
     }
 
