@@ -1,0 +1,64 @@
+package io.throughline.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.throughline.testing.TestServer;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The embedded PostgreSQL starts whatever an earlier process left behind on its directory. */
+class EmbeddedDatabaseIT {
+
+    @Test
+    void aServerLeftRunningByAProcessThatDiedIsStoppedAndTheStartGoesOn() throws Exception {
+        Path dir = TestServer.tempDir().resolve("pg");
+        Path bin;
+        try (EmbeddedDatabase first = EmbeddedDatabase.start(dir, 0)) {
+            bin = Path.of(ProcessHandle.of(pidIn(dir)).orElseThrow().info().command().orElseThrow()).getParent();
+        }
+        // What a start killed half-way leaves: a server running on the directory that no Throughline owns.
+        int port;
+        try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            port = free.getLocalPort();
+        }
+        List<String> command = new ArrayList<>();
+        if ("root".equals(System.getProperty("user.name"))) {
+            command.addAll(List.of("unshare", "-U")); // as the embedded library runs it: PostgreSQL refuses root
+        }
+        command.addAll(List.of(bin.resolve("postgres").toString(), "-D", dir.toString(), "-p", Integer.toString(port),
+                "-c", "listen_addresses=127.0.0.1"));
+        Process postgres = new ProcessBuilder(command)
+                .redirectErrorStream(true).redirectOutput(dir.resolveSibling("stray.log").toFile()).start();
+        // The pid file's eighth line says "ready" once the server accepts connections.
+        await().atMost(Duration.ofSeconds(60)).until(() -> !postgres.isAlive() || ready(dir));
+        assertThat(postgres.isAlive()).as(Files.readString(dir.resolveSibling("stray.log"))).isTrue();
+        long stray = pidIn(dir);
+        assertThat(ProcessHandle.of(stray)).isPresent();
+
+        try (EmbeddedDatabase second = EmbeddedDatabase.start(dir, 0)) {
+            assertThat(ProcessHandle.of(stray).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+            assertThat(pidIn(dir)).isNotEqualTo(stray);
+            assertThat(second.port()).isNotEqualTo(port);
+        }
+    }
+
+    private static boolean ready(Path dir) throws Exception {
+        Path pid = dir.resolve("postmaster.pid");
+        if (!Files.exists(pid)) {
+            return false;
+        }
+        List<String> lines = Files.readAllLines(pid);
+        return lines.size() >= 8 && lines.get(7).strip().equals("ready");
+    }
+
+    private static long pidIn(Path dir) throws Exception {
+        return Long.parseLong(Files.readAllLines(dir.resolve("postmaster.pid")).getFirst().strip());
+    }
+}
