@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgConnectOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -90,6 +91,14 @@ public final class ConfigLoader {
         if (url != null && !url.startsWith("postgres://") && !url.startsWith("postgresql://")) {
             s.problem(Options.DATABASE_URL, "must start with postgresql:// (the value is not shown: it may hold a"
                     + " password)");
+        } else if (url != null) {
+            try {
+                PgConnectOptions.fromUri(url);
+            } catch (RuntimeException e) {
+                // The driver's message quotes the whole URL, password included.
+                s.problem(Options.DATABASE_URL, "is not a valid PostgreSQL URL (the value is not shown: it may hold"
+                        + " a password); percent-encode characters such as @ : / # in the user name and password");
+            }
         }
         var database = new ThroughlineConfig.Database(url,
                 s.integer(Options.DATABASE_POOL_SIZE, 1, 1000),

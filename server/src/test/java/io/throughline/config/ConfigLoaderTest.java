@@ -91,6 +91,16 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aDatabaseUrlTheDriverCannotParseIsRefusedWithoutEchoingIt() {
+        assertThatThrownBy(() -> ConfigLoader.load(null,
+                Map.of("THROUGHLINE_DATABASE_URL", "postgresql://app:s3cr#t@db.internal:5432/support")))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.getMessage())
+                        .contains("database.url").contains("percent-encode").doesNotContain("s3cr"));
+        assertThat(ConfigLoader.load(null, Map.of("THROUGHLINE_DATABASE_URL",
+                "postgresql://app:s3cr%23t@db.internal:5432/support")).database().url()).contains("db.internal");
+    }
+
+    @Test
     void aDatabaseUrlThatIsNotPostgresIsRefusedWithoutEchoingIt() {
         assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("THROUGHLINE_DATABASE_URL", "mysql://u:secret@h/db")))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.getMessage())
