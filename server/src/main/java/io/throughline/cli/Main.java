@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 
 /** {@code throughline <command>}: what the launcher script runs. */
@@ -26,6 +27,13 @@ public final class Main {
         System.exit(run(args, System.out, System.err, System.getenv()));
     }
 
+    /** The flags each command takes. */
+    private static final Map<String, Set<String>> FLAGS = Map.of(
+            "start", Set.of("config"),
+            "create-agent", Set.of("config", "email", "name", "role", "workspace", "password"),
+            "create-workspace", Set.of("config", "name", "admin-email", "admin-password"),
+            "reindex", Set.of("config", "status"));
+
     static int run(String[] args, PrintStream out, PrintStream err, Map<String, String> env) {
         List<String> rest = new ArrayList<>(Arrays.asList(args));
         String command = rest.isEmpty() ? "help" : rest.removeFirst();
@@ -33,6 +41,19 @@ public final class Main {
         if (flags.containsKey("help") || command.equals("help") || command.equals("--help")) {
             out.print(help(command.equals("--help") ? "help" : command));
             return 0;
+        }
+        Set<String> known = FLAGS.get(command);
+        if (known != null) {
+            // A mistyped --config would otherwise start on the default configuration: a new embedded database.
+            List<String> wrong = new ArrayList<>();
+            flags.keySet().stream().filter(flag -> !known.contains(flag)).sorted().forEach(f -> wrong.add("--" + f));
+            wrong.addAll(positionals(rest));
+            if (!wrong.isEmpty()) {
+                err.println("unknown " + (wrong.size() == 1 ? "argument " : "arguments ") + String.join(", ", wrong)
+                        + " for " + command);
+                err.print(help(command));
+                return 2;
+            }
         }
         ThroughlineConfig config;
         try {
@@ -147,6 +168,20 @@ public final class Main {
         return flags;
     }
 
+    /** The arguments that are neither a flag nor a flag's value. */
+    static List<String> positionals(List<String> args) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < args.size(); i++) {
+            String arg = args.get(i);
+            if (!arg.startsWith("--")) {
+                out.add(arg);
+            } else if (arg.indexOf('=') < 0 && i + 1 < args.size() && !args.get(i + 1).startsWith("--")) {
+                i++;
+            }
+        }
+        return out;
+    }
+
     static String help(String command) {
         return switch (command) {
             case "start" -> startHelp();
@@ -204,6 +239,10 @@ public final class Main {
         }
         text.append("\n  THROUGHLINE_CONFIG").append(" ".repeat(Math.max(2, width - 16)))
                 .append("The YAML file to read, instead of config/throughline.yaml.\n");
+        text.append("  THROUGHLINE_JAVA_OPTS").append(" ".repeat(Math.max(2, width - 19)))
+                .append("JVM options for the launcher, e.g. -Xmx2g.\n");
+        text.append("  THROUGHLINE_JDK_DIRS").append(" ".repeat(Math.max(2, width - 18)))
+                .append("Folders the launcher looks for a JDK 21+ in, space-separated.\n");
         return text.toString();
     }
 }

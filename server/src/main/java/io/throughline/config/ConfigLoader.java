@@ -11,10 +11,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Builds a {@link ThroughlineConfig} from the defaults in {@link Options}, an optional YAML file, and
@@ -34,6 +36,10 @@ public final class ConfigLoader {
      * @param file a YAML file, or null
      * @param env the environment (System.getenv() in production, a map in tests)
      */
+    /** Variables the launcher and the command line read, beside the options. */
+    private static final Set<String> LAUNCHER_VARIABLES = Set.of("THROUGHLINE_CONFIG", "THROUGHLINE_JAVA_OPTS",
+            "THROUGHLINE_JDK_DIRS");
+
     public static ThroughlineConfig load(Path file, Map<String, String> env) {
         List<String> problems = new ArrayList<>();
         Map<String, String> values = new HashMap<>();
@@ -45,6 +51,12 @@ public final class ConfigLoader {
         if (file != null) {
             readYaml(file, values, sources, inboxes, problems);
         }
+        Set<String> known = new HashSet<>(LAUNCHER_VARIABLES);
+        Options.all().forEach(option -> known.add(option.envName()));
+        env.keySet().stream().filter(name -> name.startsWith("THROUGHLINE_") && !known.contains(name)).sorted()
+                // A mistyped THROUGHLINE_DATABASE_URL would otherwise start on a new embedded database.
+                .forEach(name -> problems.add(name + " (environment): is no option of Throughline; a typo?"
+                        + " ./throughline start --help lists them"));
         for (Option option : Options.all()) {
             String override = env.get(option.envName());
             if (override != null) {
@@ -174,7 +186,7 @@ public final class ConfigLoader {
         return new ThroughlineConfig(http, Path.of(dataDir),
                 attachmentsDir == null || attachmentsDir.isBlank() ? Path.of(dataDir).resolve("attachments")
                         : Path.of(attachmentsDir), database, admin, auth, outbox, realtime, search,
-                logLevel, s.bool(Options.DEMO_ENABLED), List.copyOf(inboxes),
+                logLevel, demo(s, http), List.copyOf(inboxes),
                 new ThroughlineConfig.Telegram(deepLinkTtl), widget(s), email);
     }
 
@@ -215,6 +227,21 @@ public final class ConfigLoader {
                 positive(s, Options.WIDGET_LONG_POLL),
                 positive(s, Options.WIDGET_FORGET_VISITORS_AFTER),
                 positive(s, Options.WIDGET_IDENTIFIED_TOKEN_TTL));
+    }
+
+    /** The demo: on for a trial on one's own machine, off by default once the server has a public address. */
+    private static boolean demo(Settings s, ThroughlineConfig.Http http) {
+        String value = s.string(Options.DEMO_ENABLED);
+        String mode = value == null ? "auto" : value.strip().toLowerCase(Locale.ROOT);
+        return switch (mode) {
+            case "true" -> true;
+            case "false" -> false;
+            case "auto" -> http.publicUrl() == null;
+            default -> {
+                s.problem(Options.DEMO_ENABLED, "'" + value + "' is not true, false or auto");
+                yield false;
+            }
+        };
     }
 
     private static Duration atLeast(Settings s, Option option, Duration floor, String floorText) {

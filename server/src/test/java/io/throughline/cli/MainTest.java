@@ -48,8 +48,24 @@ class MainTest {
     }
 
     @Test
+    void aMistypedFlagOrVariableStopsTheStartInsteadOfUsingTheDefaults() {
+        assertThat(run(Map.of(), "start", "--conifg", "prod.yaml")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown argument --conifg for start");
+        err.reset();
+        assertThat(run(Map.of(), "start", "prod.yaml")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown argument prod.yaml for start");
+        err.reset();
+        assertThat(run(Map.of("THROUGHLINE_DATABASE_URI", "postgresql://db/x", "THROUGHLINE_JAVA_OPTS", "-Xmx1g",
+                "THROUGHLINE_CONFIG", "/nonexistent/throughline.yaml"), "start")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("THROUGHLINE_DATABASE_URI")
+                .doesNotContain("THROUGHLINE_JAVA_OPTS (");
+    }
+
+    @Test
     void flagsTakeBothSpellings() {
         assertThat(Main.flags(List.of("--email", "a@b.c", "--role=admin", "--force")))
                 .containsEntry("email", "a@b.c").containsEntry("role", "admin").containsEntry("force", "true");
+        assertThat(Main.positionals(List.of("--email", "a@b.c", "extra", "--role=admin", "more")))
+                .containsExactly("extra", "more");
     }
 }
