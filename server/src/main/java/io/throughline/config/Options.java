@@ -86,8 +86,9 @@ public final class Options {
     public static final Option LOG_LEVEL = option("log.level", OptionType.STRING, "INFO",
             "Level of Throughline's own log lines: TRACE, DEBUG, INFO, WARN or ERROR.");
 
-    public static final Option DEMO_ENABLED = option("demo.enabled", OptionType.BOOL, "true",
-            "On the very first start, seed a demo inbox and a few conversations.");
+    public static final Option DEMO_ENABLED = option("demo.enabled", OptionType.STRING, "auto",
+            "Seed a demo inbox and conversations on the first start and serve /demo: true, false, or auto (on"
+                    + " unless http.publicUrl is set, so a public server opens no sample chat).");
 
     public static final Option TELEGRAM_DEEP_LINK_TTL = option("telegram.deepLinkTtl", OptionType.DURATION, "7d",
             "How long a Continue-on-Telegram link stays valid; each link works once.");

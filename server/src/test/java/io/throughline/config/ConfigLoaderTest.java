@@ -101,6 +101,19 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theDemoIsOnForATrialAndOffByDefaultOnAPublicServer() {
+        assertThat(ConfigLoader.load(null, Map.of()).demo()).isTrue();
+        assertThat(ConfigLoader.load(null, Map.of("THROUGHLINE_HTTP_PUBLIC_URL", "https://support.example.com"))
+                .demo()).isFalse();
+        assertThat(ConfigLoader.load(null, Map.of("THROUGHLINE_HTTP_PUBLIC_URL", "https://support.example.com",
+                "THROUGHLINE_DEMO_ENABLED", "true")).demo()).isTrue();
+        assertThat(ConfigLoader.load(null, Map.of("THROUGHLINE_DEMO_ENABLED", "false")).demo()).isFalse();
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("THROUGHLINE_DEMO_ENABLED", "maybe")))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.getMessage())
+                        .contains("demo.enabled").contains("true, false or auto"));
+    }
+
+    @Test
     void aDatabaseUrlThatIsNotPostgresIsRefusedWithoutEchoingIt() {
         assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("THROUGHLINE_DATABASE_URL", "mysql://u:secret@h/db")))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.getMessage())
