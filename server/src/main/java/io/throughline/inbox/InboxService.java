@@ -63,7 +63,8 @@ public final class InboxService implements ChannelDirectory {
         ChannelConnector connector = registry.require(kind);
         requireValid(connector, config);
         long id = inboxes.reserveId(database.sql());
-        Provisioning provisioning = provision(connector, new ProvisionRequest(id, config, null, publicUrl.get()));
+        Provisioning provisioning = provision(connector, new ProvisionRequest(id, workspaceId, config, null,
+                publicUrl.get()));
         Inbox inbox = unique(() -> database.tx(tx -> {
             Inbox created = inboxes.insert(tx, id, workspaceId, kind, name, provisioning.config());
             events.append(tx, workspaceId, EventType.INBOX_CHANGED, change(created, "created"));
@@ -97,9 +98,11 @@ public final class InboxService implements ChannelDirectory {
         ChannelConnector connector = registry.require(current.kind());
         JsonObject config = current.config();
         if (change.config() != null) {
-            JsonObject incoming = Secrets.keep(change.config(), current.config(), connector.secretFields());
+            JsonObject incoming = Secrets.keep(change.config(), current.config(), connector.secretFields(),
+                    connector.secretDestinations());
             requireValid(connector, incoming);
-            config = provision(connector, new ProvisionRequest(id, incoming, current.config(), publicUrl.get()))
+            config = provision(connector, new ProvisionRequest(id, caller.workspaceId(), incoming,
+                    current.config(), publicUrl.get()))
                     .config();
         }
         JsonObject stored = config;
@@ -160,7 +163,7 @@ public final class InboxService implements ChannelDirectory {
         Inbox inbox = find(caller.workspaceId(), id);
         ChannelConnector connector = registry.require(inbox.kind());
         JsonObject config = candidate == null ? inbox.config()
-                : Secrets.keep(candidate, inbox.config(), connector.secretFields());
+                : Secrets.keep(candidate, inbox.config(), connector.secretFields(), connector.secretDestinations());
         requireValid(connector, config);
         List<ConnectionCheck> checks = connector.testConnection(config);
         JsonArray steps = new JsonArray();

@@ -1,6 +1,11 @@
 package io.throughline.inbox;
 
+import io.throughline.failure.Invalid;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -27,23 +32,41 @@ final class Secrets {
         return copy;
     }
 
-    /** The new config, with secret fields that are absent or masked taken from the stored config. */
-    static JsonObject keep(JsonObject incoming, JsonObject stored, Set<String> paths) {
+    /**
+     * The new config, with secret fields that are absent or masked taken from the stored config, as long as what
+     * says where each is sent ({@code destinations}) is unchanged; {@link Invalid} naming the secrets to give
+     * again otherwise.
+     */
+    static JsonObject keep(JsonObject incoming, JsonObject stored, Set<String> paths,
+                           Map<String, Set<String>> destinations) {
         JsonObject merged = incoming.copy();
-        for (String path : paths) {
+        List<Invalid.FieldError> again = new ArrayList<>();
+        for (String path : paths.stream().sorted().toList()) {
             JsonObject target = parent(merged, path, false);
             Object value = target == null ? null : target.getValue(leaf(path));
             if (value == null || MASK.equals(value)) {
-                JsonObject source = parent(stored, path, false);
-                Object previous = source == null ? null : source.getValue(leaf(path));
-                if (previous != null) {
+                Object previous = value(stored, path);
+                List<String> moved = destinations.getOrDefault(path, Set.of()).stream().sorted()
+                        .filter(field -> !Objects.equals(value(incoming, field), value(stored, field))).toList();
+                if (previous != null && !moved.isEmpty()) {
+                    again.add(new Invalid.FieldError("config." + path, "give it again: "
+                            + String.join(", ", moved) + " changed, and the stored one is sent only where it was"));
+                } else if (previous != null) {
                     parent(merged, path, true).put(leaf(path), previous);
                 } else if (target != null) {
                     target.remove(leaf(path));
                 }
             }
         }
+        if (!again.isEmpty()) {
+            throw new Invalid("a secret must be given again when where it goes changes", again);
+        }
         return merged;
+    }
+
+    private static Object value(JsonObject root, String path) {
+        JsonObject parent = parent(root, path, false);
+        return parent == null ? null : parent.getValue(leaf(path));
     }
 
     private static JsonObject parent(JsonObject root, String path, boolean create) {

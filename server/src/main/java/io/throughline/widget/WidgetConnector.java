@@ -10,6 +10,7 @@ import io.throughline.connector.ProvisionRequest;
 import io.throughline.connector.Provisioning;
 import io.throughline.store.Sql;
 import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -76,10 +77,18 @@ public final class WidgetConnector implements ChannelConnector {
             config.put(WidgetSettings.SITE_KEY, previousKey);
         } else {
             String key = given != null ? given : "tlw_" + Tokens.random(18);
-            Optional<Long> holder = sql.get().one("SELECT id FROM inboxes WHERE kind = 'widget'"
-                    + " AND config ->> 'siteKey' = $1 AND deleted_at IS NULL", key).map(r -> r.getLong("id"));
-            if (holder.isPresent()) {
-                throw new InvalidConfig(List.of("config.siteKey: another widget inbox already uses this site key"));
+            // A key stays with its workspace after its inbox is deleted: pages may still embed it, and another
+            // workspace taking it over would receive their visitors' chats.
+            for (Row holder : sql.get().rows("SELECT workspace_id, deleted_at FROM inboxes WHERE kind = 'widget'"
+                    + " AND config ->> 'siteKey' = $1", key)) {
+                if (holder.getValue("deleted_at") == null) {
+                    throw new InvalidConfig(List.of("config.siteKey: another widget inbox already uses this site"
+                            + " key"));
+                }
+                if (holder.getLong("workspace_id") != request.workspaceId()) {
+                    throw new InvalidConfig(List.of("config.siteKey: this site key belonged to another workspace;"
+                            + " leave siteKey out to get a new one"));
+                }
             }
             config.put(WidgetSettings.SITE_KEY, key);
             minted.put("siteKey", key);

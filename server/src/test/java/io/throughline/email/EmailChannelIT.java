@@ -300,6 +300,26 @@ class EmailChannelIT {
     }
 
     @Test
+    void aStoredPasswordIsNeverSentToAServerItWasNotGivenFor() {
+        JsonObject shown = admin.get("/api/v1/inboxes/" + inboxId).expect(200).json().getJsonObject("config");
+        assertThat(admin.post("/api/v1/inboxes/" + inboxId + "/test", new JsonObject().put("config", shown))
+                .expect(200).json().getBoolean("ok")).isTrue();
+
+        JsonObject elsewhere = shown.copy();
+        elsewhere.getJsonObject("smtp").put("host", "smtp.attacker.example");
+        for (ApiClient.Response refused : List.of(
+                admin.post("/api/v1/inboxes/" + inboxId + "/test", new JsonObject().put("config", elsewhere)),
+                admin.patch("/api/v1/inboxes/" + inboxId, new JsonObject().put("config", elsewhere)))) {
+            JsonObject problem = refused.expect(400).json();
+            assertThat(problem.getJsonArray("errors").stream().map(e -> ((JsonObject) e).getString("field")))
+                    .containsExactly("config.smtp.password");
+            assertThat(problem.encode()).contains("smtp.host");
+        }
+        assertThat(admin.get("/api/v1/inboxes/" + inboxId).expect(200).json().getJsonObject("config")
+                .getJsonObject("smtp").getString("host")).isEqualTo(shown.getJsonObject("smtp").getString("host"));
+    }
+
+    @Test
     void testConnectionChecksImapAndSmtpAndSaysWhatFailed() {
         JsonObject ok = admin.post("/api/v1/inboxes/" + inboxId + "/test", null).expect(200).json();
         assertThat(ok.getBoolean("ok")).isTrue();

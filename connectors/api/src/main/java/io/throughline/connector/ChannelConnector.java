@@ -35,6 +35,15 @@ public interface ChannelConnector {
     }
 
     /**
+     * For a secret field, the config fields that say where it is sent (host, port, user, URL). An update that
+     * leaves the secret out keeps the stored one only while these stay as they were: otherwise an admin could
+     * point the inbox at a server of theirs and receive the password they were never shown.
+     */
+    default Map<String, Set<String>> secretDestinations() {
+        return Map.of();
+    }
+
+    /**
      * Prepares a new or changed inbox before it is stored: normalizes the config, mints secrets, and may check the
      * remote service (Telegram's {@code getMe}). Throws {@link InvalidConfig} when the remote service refuses it.
      */

@@ -62,6 +62,15 @@ public final class TelegramConnector implements ChannelConnector {
         return Set.of(TelegramConfig.BOT_TOKEN, TelegramConfig.WEBHOOK_SECRET);
     }
 
+    /**
+     * The token is part of every request path to the Bot API server: another server must be given the token again
+     * (whoever has it owns the bot, and may then learn the webhook secret sent along with it).
+     */
+    @Override
+    public Map<String, Set<String>> secretDestinations() {
+        return Map.of(TelegramConfig.BOT_TOKEN, Set.of(TelegramConfig.API_URL));
+    }
+
     @Override
     public Provisioning provision(ProvisionRequest request) throws InvalidConfig {
         JsonObject stored = request.config().copy();

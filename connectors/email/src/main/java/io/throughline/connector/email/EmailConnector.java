@@ -54,6 +54,15 @@ public final class EmailConnector implements ChannelConnector {
                 "oauth2.clientSecret", "oauth2.refreshToken");
     }
 
+    @Override
+    public Map<String, Set<String>> secretDestinations() {
+        Set<String> imap = Set.of("imap.host", "imap.port", "imap.security", "imap.username");
+        Set<String> smtp = Set.of("smtp.host", "smtp.port", "smtp.security", "smtp.username");
+        Set<String> tokens = Set.of("oauth2.tokenUrl");
+        return Map.of("imap.password", imap, "imap.oauth2Token", imap, "smtp.password", smtp,
+                "smtp.oauth2Token", smtp, "oauth2.clientSecret", tokens, "oauth2.refreshToken", tokens);
+    }
+
     /**
      * Stores the address and reply domain as they are compared (trimmed, lower case): the database keeps each one to
      * a single inbox, and a padded copy (" support@example.com") would otherwise slip past that check while routing
