@@ -8,13 +8,20 @@ import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,16 +35,21 @@ public final class EmbeddedDatabase implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedDatabase.class);
 
     private static final Duration STRAY_STOP_WAIT = Duration.ofSeconds(60);
+    /** A pg_hba.conf rule that lets anyone in without a password ("trust", as initdb was asked to write it). */
+    private static final Pattern TRUST_RULE = Pattern.compile("(?m)^(\\s*(?:local|host)\\S*\\s.*\\s)trust(\\s*)$");
+    private static final String ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
     private final EmbeddedPostgres postgres;
     private final Path directory;
     /** Open (and locked) while this process runs the server; see {@link #start}. */
     private final FileChannel ownerFile;
+    private final String password;
 
-    private EmbeddedDatabase(EmbeddedPostgres postgres, Path directory, FileChannel ownerFile) {
+    private EmbeddedDatabase(EmbeddedPostgres postgres, Path directory, FileChannel ownerFile, String password) {
         this.postgres = postgres;
         this.directory = directory;
         this.ownerFile = ownerFile;
+        this.password = password;
     }
 
     /** Starts (and on first use initializes) the server in {@code directory}, on {@code port} (0: any free port). */
@@ -62,6 +74,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
                         + " stop it first, or give this one its own THROUGHLINE_DATA_DIR");
             }
             stopStrayServer(directory);
+            String password = password(directory);
             long started = System.nanoTime();
             EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                     .setDataDirectory(directory)
@@ -74,7 +87,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
                     .setServerConfig("synchronous_commit", "on")
                     .setServerConfig("full_page_writes", "on")
                     .setServerConfig("max_connections", "300")
-                    .setServerConfig("listen_addresses", "127.0.0.1");
+                    .setServerConfig("listen_addresses", "127.0.0.1")
+                    .setConnectConfig("password", password);
             if (port > 0) {
                 builder.setPort(port);
             }
@@ -90,9 +104,16 @@ public final class EmbeddedDatabase implements AutoCloseable {
                 }
                 throw e;
             }
+            try {
+                requirePassword(postgres, directory, password);
+            } catch (IOException | SQLException | RuntimeException e) {
+                postgres.close();
+                throw new IllegalStateException("cannot set the password of the embedded PostgreSQL in " + directory
+                        + ": " + e.getMessage(), e);
+            }
             log.info("embedded postgresql started dir={} port={} ms={}", directory, postgres.getPort(),
                     (System.nanoTime() - started) / 1_000_000);
-            return new EmbeddedDatabase(postgres, directory, ownerFile);
+            return new EmbeddedDatabase(postgres, directory, ownerFile, password);
         } catch (IOException | RuntimeException e) {
             release(ownerFile);
             if (e instanceof RuntimeException runtime) {
@@ -100,6 +121,66 @@ public final class EmbeddedDatabase implements AutoCloseable {
             }
             throw new UncheckedIOException("cannot start the embedded PostgreSQL in " + directory, (IOException) e);
         }
+    }
+
+    /**
+     * The superuser's password, kept beside the directory ({@code pg.password}, readable by its owner only): the
+     * embedded library makes a server any local user could enter as superuser (initdb's "trust"), and a
+     * superuser can run programs as the user Throughline runs as. A server made before the file (or after it was
+     * lost) is let in without a password once more, to be given this one ({@link #requirePassword}).
+     */
+    private static String password(Path directory) throws IOException {
+        Path file = directory.resolveSibling(directory.getFileName() + ".password");
+        if (Files.exists(file)) {
+            String kept = Files.readString(file).strip();
+            if (!kept.isEmpty()) {
+                return kept;
+            }
+        }
+        SecureRandom random = new SecureRandom();
+        StringBuilder fresh = new StringBuilder();
+        for (int i = 0; i < 32; i++) {
+            fresh.append(ALPHABET.charAt(random.nextInt(ALPHABET.length())));
+        }
+        Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.deleteIfExists(temporary);
+        try {
+            Files.createFile(temporary,
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        } catch (UnsupportedOperationException e) {
+            Files.createFile(temporary);
+        }
+        Files.writeString(temporary, fresh + "\n");
+        Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Path hba = directory.resolve("pg_hba.conf");
+        if (Files.exists(hba)) {
+            // The server's password is unknown now: its owner may always let it in without one, to set this one.
+            String rules = Files.readString(hba);
+            String open = rules.replaceAll("(?m)^(\\s*(?:local|host)\\S*\\s.*\\s)scram-sha-256(\\s*)$", "$1trust$2");
+            if (!open.equals(rules)) {
+                Files.writeString(hba, open);
+                log.warn("the embedded PostgreSQL's password file was missing: a new password is set dir={}",
+                        directory);
+            }
+        }
+        return fresh.toString();
+    }
+
+    /** Sets the password and requires it on every connection, when the server still lets anyone in. */
+    private static void requirePassword(EmbeddedPostgres postgres, Path directory, String password)
+            throws IOException, SQLException {
+        Path hba = directory.resolve("pg_hba.conf");
+        String rules = Files.readString(hba);
+        if (!TRUST_RULE.matcher(rules).find()) {
+            return;
+        }
+        try (Connection connection = postgres.getPostgresDatabase().getConnection();
+             Statement statement = connection.createStatement()) {
+            statement.execute("ALTER ROLE postgres PASSWORD '" + password + "'");
+            Files.writeString(hba, TRUST_RULE.matcher(rules).replaceAll("$1scram-sha-256$2"));
+            statement.execute("SELECT pg_reload_conf()");
+        }
+        log.info("embedded postgresql now requires its password dir={}", directory);
     }
 
     /**
@@ -150,6 +231,11 @@ public final class EmbeddedDatabase implements AutoCloseable {
 
     public int port() {
         return postgres.getPort();
+    }
+
+    /** The password of its superuser, {@code postgres}. */
+    public String password() {
+        return password;
     }
 
     public Path directory() {

@@ -27,7 +27,7 @@ public record PostgresServer(PgConnectOptions options, EmbeddedDatabase embedded
         EmbeddedDatabase embedded = EmbeddedDatabase.start(config.pgDir(), config.database().embeddedPort());
         try {
             PgConnectOptions admin = new PgConnectOptions().setHost("127.0.0.1").setPort(embedded.port())
-                    .setUser("postgres").setDatabase("postgres");
+                    .setUser("postgres").setPassword(embedded.password()).setDatabase("postgres");
             PgConnection connection = PgConnection.connect(vertx, admin).await();
             try {
                 boolean exists = connection.query("SELECT 1 FROM pg_database WHERE datname = '" + DATABASE_NAME

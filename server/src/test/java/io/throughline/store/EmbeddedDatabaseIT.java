@@ -8,9 +8,14 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Properties;
 import org.junit.jupiter.api.Test;
 
 /** The embedded PostgreSQL starts whatever an earlier process left behind on its directory. */
@@ -46,6 +51,42 @@ class EmbeddedDatabaseIT {
             assertThat(ProcessHandle.of(stray).map(ProcessHandle::isAlive).orElse(false)).isFalse();
             assertThat(pidIn(dir)).isNotEqualTo(stray);
             assertThat(second.port()).isNotEqualTo(port);
+        }
+    }
+
+    @Test
+    void theServerLetsInOnlyWhoHasItsPassword() throws Exception {
+        Path dir = TestServer.tempDir().resolve("pg");
+        Path passwordFile = dir.resolveSibling("pg.password");
+        try (EmbeddedDatabase database = EmbeddedDatabase.start(dir, 0)) {
+            assertThat(Files.readString(passwordFile).strip()).isEqualTo(database.password());
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(passwordFile)))
+                    .isEqualTo("rw-------");
+            assertThat(Files.readString(dir.resolve("pg_hba.conf"))).doesNotContainPattern("(?m)^host.*trust\\s*$");
+            assertThat(canConnect(database.port(), null)).isFalse();
+            assertThat(canConnect(database.port(), "guess")).isFalse();
+            assertThat(canConnect(database.port(), database.password())).isTrue();
+        }
+        // The password file lost: the owner of the directory still gets in, under a new password.
+        Files.delete(passwordFile);
+        try (EmbeddedDatabase again = EmbeddedDatabase.start(dir, 0)) {
+            assertThat(Files.readString(passwordFile).strip()).isEqualTo(again.password());
+            assertThat(canConnect(again.port(), again.password())).isTrue();
+            assertThat(canConnect(again.port(), null)).isFalse();
+        }
+    }
+
+    private static boolean canConnect(int port, String password) {
+        Properties properties = new Properties();
+        properties.setProperty("user", "postgres");
+        if (password != null) {
+            properties.setProperty("password", password);
+        }
+        try (Connection connection = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres",
+                properties)) {
+            return connection.isValid(5);
+        } catch (SQLException e) {
+            return false;
         }
     }
 
