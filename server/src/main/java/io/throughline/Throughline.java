@@ -478,10 +478,11 @@ public final class Throughline implements AutoCloseable {
     @Override
     public void close() {
         Duration grace = config.http().shutdownGrace();
-        for (HttpServer server : servers) {
-            quietly("http", () -> server.shutdown(grace.toMillis(), TimeUnit.MILLISECONDS)
-                    .await(grace.toMillis() + 5_000, TimeUnit.MILLISECONDS));
-        }
+        // All servers drain at once, within one grace: one after another took a grace each (a long poll holds its
+        // server that long), past what container runtimes wait before they kill the process mid-send.
+        List<Future<Void>> draining = servers.stream()
+                .map(server -> server.shutdown(grace.toMillis(), TimeUnit.MILLISECONDS)).toList();
+        quietly("http", () -> Future.all(draining).await(grace.toMillis() + 5_000, TimeUnit.MILLISECONDS));
         if (vertx != null) {
             timers.forEach(vertx::cancelTimer);
         }
