@@ -31,6 +31,8 @@ let lastUnread = -1;
 let typingSentAt = 0;
 let typingTimer = null;
 let bootAttempt = 0;
+/** Message frames received while the history is being loaded (see loadHistory); null otherwise. */
+let arrivedDuringLoad = null;
 
 const transport = new Transport({
   api,
@@ -148,9 +150,23 @@ async function restart(reset) {
 }
 
 async function loadHistory() {
-  const page = await api.history();
+  const arrived = [];
+  arrivedDuringLoad = arrived;
+  let page;
+  try {
+    page = await api.history();
+  } finally {
+    if (arrivedDuringLoad === arrived) arrivedDuringLoad = null;
+  }
   let messages = [];
   for (const message of page.messages) messages = upsertMessage(messages, message);
+  // A reply that came over the socket while the page was on its way is newer than the page: it stays (the
+  // socket's resume point has passed it, so it would not come again). Older frames are in the page already.
+  for (const frame of arrived) {
+    if (frame.late || typeof frame.seq !== 'number' || frame.seq > page.seq) {
+      messages = upsertMessage(messages, frame.message);
+    }
+  }
   for (const item of outbox.items()) {
     if (!messages.some((m) => m.clientId === item.clientId)) messages = upsertMessage(messages, pending(item));
     else outbox.remove(item.clientId);
@@ -164,6 +180,7 @@ async function loadHistory() {
 
 function receiveFrame(frame) {
   if (frame.type === 'message' || frame.type === 'message.updated') {
+    if (arrivedDuringLoad) arrivedDuringLoad.push(frame);
     receive(frame.message);
   } else if (frame.type === 'ack') {
     acked(frame);

@@ -13,7 +13,7 @@ export function messageList(store, t, actions) {
     s.messages.forEach((message) => {
       const key = message.id ? 'id:' + message.id : 'client:' + message.clientId;
       keep.add(key);
-      const author = message.own ? 'you' : (message.author && message.author.name) || '';
+      const author = customerSide(message) ? 'you' : (message.author && message.author.name) || '';
       const signature = JSON.stringify([message.id, message.body, message.status, message.error, author !== previousAuthor,
         (message.attachments || []).map((a) => a.id || a.filename)]);
       let entry = rendered.get(key);
@@ -38,18 +38,28 @@ export function messageList(store, t, actions) {
   return list;
 }
 
+/**
+ * The customer's side: what this visitor sent, and for a signed-in customer, what they wrote from another device or
+ * channel too (the thread is theirs). The team's messages are on the other side.
+ */
+function customerSide(message) {
+  return message.own || message.kind === 'in';
+}
+
 function render(message, t, actions, showAuthor) {
-  const own = message.own;
+  const own = customerSide(message);
   const failed = message.status === 'failed';
   const item = h('li', {
     class: 'message ' + (own ? 'own' : 'theirs') + (message.status ? ' ' + message.status : ''),
     'data-testid': 'throughline-message', 'data-message-id': message.id || null, 'data-client-id': message.clientId || null,
     'data-kind': message.kind, 'data-status': message.status || 'sent'
   });
+  const via = message.channel && message.channel !== 'widget' ? t('via')[message.channel] : null;
   if (showAuthor && !own) {
     const name = (message.author && message.author.name) || t('support');
-    const via = message.channel && message.channel !== 'widget' ? t('via')[message.channel] : null;
     item.append(h('span', { class: 'author' }, name, via ? h('span', { class: 'via' }, ' · ' + via) : null));
+  } else if (showAuthor && via) {
+    item.append(h('span', { class: 'author' }, h('span', { class: 'via' }, via)));
   }
   const bubble = h('div', { class: 'bubble' });
   if (message.body) bubble.append(h('p', { class: 'body' }, message.body));

@@ -1,38 +1,38 @@
 // Messages the visitor sent that the server has not acknowledged yet. Kept in storage, so a reload or a lost
 // connection resends them; each keeps its client UUID, so the server stores it once however often it arrives.
+//
+// Every change reads the stored list, changes it and writes it back: the tabs of one browser share it, and a tab
+// writing its own copy would erase what another tab queued. A message another tab queued is sent by whichever tab
+// gets to it first; the server stores it once.
 export class Outbox {
   constructor(storage, key) {
     this.storage = storage;
     this.key = key;
-    this.list = storage.read(key) || [];
   }
 
   items() {
-    return this.list;
+    const stored = this.storage.read(this.key);
+    return Array.isArray(stored) ? stored : [];
   }
 
   add(item) {
-    this.list.push(item);
-    this.save();
+    this.change((list) => [...list.filter((kept) => kept.clientId !== item.clientId), item]);
   }
 
   remove(clientId) {
-    this.list = this.list.filter((item) => item.clientId !== clientId);
-    this.save();
+    this.change((list) => list.filter((item) => item.clientId !== clientId));
   }
 
   update(clientId, patch) {
-    this.list = this.list.map((item) => (item.clientId === clientId ? { ...item, ...patch } : item));
-    this.save();
+    this.change((list) => list.map((item) => (item.clientId === clientId ? { ...item, ...patch } : item)));
   }
 
   clear() {
-    this.list = [];
-    this.save();
+    this.change(() => []);
   }
 
-  save() {
-    this.storage.write(this.key, this.list.map(({ inflight, ...kept }) => kept));
+  change(edit) {
+    this.storage.write(this.key, edit(this.items()));
   }
 }
 
