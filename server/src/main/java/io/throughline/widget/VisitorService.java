@@ -103,7 +103,8 @@ public final class VisitorService {
             Visitor visitor = resume(existing.get(), proof, request.context());
             return new Session(false, answer(site, visitor, request.visitorToken()));
         }
-        newSessions.acquire(ClientAddress.limitKey(request.ip()), "too many new chat sessions from this address; try again later");
+        newSessions.acquire(ClientAddress.limitKey(request.ip()),
+                "too many new chat sessions from this address; try again later");
         existing.ifPresent(old -> visitors.retireToken(database.sql(), old.id()));
         String token = "tlv_" + Tokens.random(32);
         Visitor visitor = create(site, proof, token, request.context(),

@@ -274,7 +274,8 @@ final class WidgetRoutes {
 
     private void limitUploads(RoutingContext rc) {
         try {
-            uploadsPerIp.acquire(ClientAddress.limitKey(clients.ip(rc.request())), "too many uploads from this address; wait a moment");
+            uploadsPerIp.acquire(ClientAddress.limitKey(clients.ip(rc.request())),
+                    "too many uploads from this address; wait a moment");
             rc.next();
         } catch (TooManyRequests e) {
             rc.fail(e);

@@ -266,7 +266,7 @@ class EmailReceiveIT {
 
     /** Whether this node receives the email inbox, from its /health; null before the inbox is open there. */
     private static Boolean receivingHere(TestServer server) {
-        JsonArray connectors = server.admin().get("/health").json().getJsonObject("checks")
+        JsonArray connectors = server.operator().get("/health").json().getJsonObject("checks")
                 .getJsonArray("connectors");
         for (int i = 0; i < connectors.size(); i++) {
             if ("email".equals(connectors.getJsonObject(i).getString("kind"))) {

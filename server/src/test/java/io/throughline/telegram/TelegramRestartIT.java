@@ -190,7 +190,7 @@ class TelegramRestartIT {
 
     /** What the node's /health says about the inbox: whether it receives here, or null when it is not open. */
     private static Boolean receivingHere(TestServer server, long inbox) {
-        JsonArray connectors = server.admin().get("/health").json().getJsonObject("checks")
+        JsonArray connectors = server.operator().get("/health").json().getJsonObject("checks")
                 .getJsonArray("connectors");
         for (int i = 0; i < connectors.size(); i++) {
             JsonObject connector = connectors.getJsonObject(i);

@@ -2,6 +2,10 @@ package io.throughline.testing;
 
 import io.throughline.Throughline;
 import io.throughline.config.ConfigLoader;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -82,6 +86,19 @@ public final class TestServer implements AutoCloseable {
     /** A client with no session. */
     public ApiClient anonymous() {
         return new ApiClient(url());
+    }
+
+    /**
+     * A client with the operator token of the server's data directory, as {@code ./throughline} sends it: it sees
+     * every inbox in /health, and needs no login (logins are rate-limited per address).
+     */
+    public ApiClient operator() {
+        try {
+            JsonObject control = new JsonObject(Files.readString(dataDir().resolve("index").resolve("control.json")));
+            return anonymous().withToken(control.getString("token"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("no operator token in " + dataDir(), e);
+        }
     }
 
     /** A client logged in as the first admin. */
