@@ -112,9 +112,14 @@ public final class ConfigLoader {
                         + " a password); percent-encode characters such as @ : / # in the user name and password");
             }
         }
+        String rootCert = s.string(Options.DATABASE_SSL_ROOT_CERT);
+        if (rootCert != null && !rootCert.isBlank() && !Files.isReadable(Path.of(rootCert))) {
+            s.problem(Options.DATABASE_SSL_ROOT_CERT, "cannot read " + rootCert);
+        }
         var database = new ThroughlineConfig.Database(url,
                 s.integer(Options.DATABASE_POOL_SIZE, 1, 1000),
-                s.integer(Options.DATABASE_EMBEDDED_PORT, 0, 65535));
+                s.integer(Options.DATABASE_EMBEDDED_PORT, 0, 65535),
+                rootCert == null || rootCert.isBlank() ? null : rootCert);
         String adminEmail = s.string(Options.ADMIN_EMAIL);
         if (adminEmail == null || !adminEmail.contains("@")) {
             s.problem(Options.ADMIN_EMAIL, "must be an email address");

@@ -35,6 +35,9 @@ public final class Options {
             "Connections in the pool of each node.");
     public static final Option DATABASE_EMBEDDED_PORT = option("database.embeddedPort", OptionType.INT, "0",
             "Port of the embedded PostgreSQL; 0 picks a free one.");
+    public static final Option DATABASE_SSL_ROOT_CERT = option("database.sslRootCert", OptionType.STRING, "",
+            "PEM file of the CA that signed an external PostgreSQL's certificate (a managed database's bundle):"
+                    + " with sslmode=verify-full or verify-ca in the URL, the server is checked against it.");
 
     public static final Option ADMIN_EMAIL = option("admin.email", OptionType.STRING, "admin@throughline.local",
             "Email of the first admin, created on the very first start.");
@@ -152,7 +155,7 @@ public final class Options {
     private static final List<Option> ALL = List.of(
             HTTP_HOST, HTTP_PORT, HTTP_PUBLIC_URL, HTTP_TRUST_PROXY, HTTP_MAX_BODY_SIZE, HTTP_SHUTDOWN_GRACE,
             DATA_DIR, DATA_ATTACHMENTS_DIR,
-            DATABASE_URL, DATABASE_POOL_SIZE, DATABASE_EMBEDDED_PORT,
+            DATABASE_URL, DATABASE_POOL_SIZE, DATABASE_EMBEDDED_PORT, DATABASE_SSL_ROOT_CERT,
             ADMIN_EMAIL, ADMIN_PASSWORD,
             AUTH_SESSION_TTL, AUTH_SESSION_MAX_AGE, AUTH_LOGIN_WINDOW, AUTH_LOGIN_ATTEMPTS_PER_IP,
             AUTH_LOGIN_ATTEMPTS_PER_ACCOUNT,

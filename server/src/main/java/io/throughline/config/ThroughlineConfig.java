@@ -42,7 +42,7 @@ public record ThroughlineConfig(
     }
 
     /** Where PostgreSQL is: an external URL, or embedded when {@code url} is null. */
-    public record Database(String url, int poolSize, int embeddedPort) {
+    public record Database(String url, int poolSize, int embeddedPort, String sslRootCert) {
         public boolean embedded() {
             return url == null;
         }

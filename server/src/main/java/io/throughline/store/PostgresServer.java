@@ -2,8 +2,15 @@ package io.throughline.store;
 
 import io.throughline.config.ThroughlineConfig;
 import io.vertx.core.Vertx;
+import io.vertx.core.net.ClientSSLOptions;
+import io.vertx.core.net.PemTrustOptions;
+import io.vertx.core.net.TrustOptions;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.pgclient.PgConnection;
+import io.vertx.pgclient.SslMode;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import javax.net.ssl.TrustManagerFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,10 +26,47 @@ public record PostgresServer(PgConnectOptions options, EmbeddedDatabase embedded
     private static final Logger log = LoggerFactory.getLogger(PostgresServer.class);
     private static final String DATABASE_NAME = "throughline";
 
+    /**
+     * The options of an external PostgreSQL, with TLS as libpq's {@code sslmode} means it: {@code require}
+     * encrypts without checking the certificate (unless a root certificate is given, which it is then checked
+     * against), {@code verify-ca} checks it against the root certificate or else the JVM's trusted authorities,
+     * and {@code verify-full} also checks that it names the host.
+     */
+    static PgConnectOptions external(String url, String sslRootCert) {
+        PgConnectOptions options = PgConnectOptions.fromUri(url);
+        SslMode mode = options.getSslMode();
+        if (mode == null || mode == SslMode.DISABLE) {
+            return options;
+        }
+        ClientSSLOptions ssl = options.getSslOptions() == null ? new ClientSSLOptions() : options.getSslOptions();
+        boolean verify = mode == SslMode.VERIFY_CA || mode == SslMode.VERIFY_FULL;
+        if (sslRootCert != null) {
+            ssl.setTrustOptions(new PemTrustOptions().addCertPath(sslRootCert));
+        } else if (verify) {
+            ssl.setTrustOptions(TrustOptions.wrap(defaultTrust()));
+        } else {
+            ssl.setTrustAll(true);
+        }
+        if (mode == SslMode.VERIFY_FULL) {
+            ssl.setHostnameVerificationAlgorithm("HTTPS");
+        }
+        return options.setSslOptions(ssl);
+    }
+
+    private static TrustManagerFactory defaultTrust() {
+        try {
+            TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            factory.init((KeyStore) null);
+            return factory;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("the JVM's trusted certificate authorities cannot be read", e);
+        }
+    }
+
     public static PostgresServer resolve(Vertx vertx, ThroughlineConfig config) {
         if (!config.database().embedded()) {
-            return new PostgresServer(PgConnectOptions.fromUri(config.database().url()).setPipeliningLimit(256)
-                    .setCachePreparedStatements(true), null);
+            return new PostgresServer(external(config.database().url(), config.database().sslRootCert())
+                    .setPipeliningLimit(256).setCachePreparedStatements(true), null);
         }
         EmbeddedDatabase embedded = EmbeddedDatabase.start(config.pgDir(), config.database().embeddedPort());
         try {
