@@ -31,6 +31,10 @@ let lastUnread = -1;
 let typingSentAt = 0;
 let typingTimer = null;
 let bootAttempt = 0;
+/** Counts boots: a boot overtaken by a newer one (identify or reset while it ran) drops what it gets. */
+let bootGeneration = 0;
+
+class Overtaken extends Error {}
 /** Message frames received while the history is being loaded (see loadHistory); null otherwise. */
 let arrivedDuringLoad = null;
 
@@ -42,7 +46,7 @@ const transport = new Transport({
     inflight.clear();
     flush();
   },
-  refreshSession: startSession
+  refreshSession: () => startSession(bootGeneration)
 });
 
 function toParent(message) {
@@ -67,6 +71,8 @@ window.addEventListener('message', (event) => {
     if (m.open && ui) ui.focus();
     markSeen();
   } else if (m.type === 'identify') {
+    // Pages call identify on every route change: the same identity changes nothing.
+    if (JSON.stringify(m.identity || null) === JSON.stringify(identity)) return;
     identity = m.identity || null;
     restart(false);
   } else if (m.type === 'reset') {
@@ -96,20 +102,23 @@ if (window.parent === window) {
 }
 
 async function boot() {
+  const generation = ++bootGeneration;
   try {
-    const session = await startSession();
+    const session = await startSession(generation);
     t = translator(pickLanguage(session.settings.locale, [...(navigator.languages || []), init.locale]));
     document.documentElement.lang = t.language;
     document.documentElement.style.setProperty('--primary', session.settings.colors.primary);
     document.documentElement.style.setProperty('--on-primary', session.settings.colors.onPrimary);
     if (!ui) ui = mountUi();
-    await loadHistory();
+    await loadHistory(generation);
+    if (generation !== bootGeneration) return;
     store.set({ phase: 'ready' });
     bootAttempt = 0;
     transport.start({ socketUrl: session.socket.url, seq: store.get().historySeq,
       heartbeatSeconds: session.heartbeatSeconds });
     if (store.get().open && ui) ui.focus();
   } catch (e) {
+    if (e instanceof Overtaken || generation !== bootGeneration) return;
     if (e.status === 403 || e.status === 404) {
       store.set({ phase: 'error' });
       toParent({ type: 'refused', detail: e.message });
@@ -121,12 +130,17 @@ async function boot() {
   }
 }
 
-/** Starts or resumes the visitor's session; the token stays in this frame's storage, never in the page's. */
-async function startSession() {
+/**
+ * Starts or resumes the visitor's session; the token stays in this frame's storage, never in the page's. The
+ * answer of a boot that a newer one overtook is dropped, so the frame never ends with one visitor's token and
+ * another's socket.
+ */
+async function startSession(generation) {
   const session = await api.session({
     siteKey, visitorToken: saved.read('token') || undefined, identity: identity || undefined, hostOrigin,
     pageUrl: init.page && init.page.url, pageTitle: init.page && init.page.title, locale: init.locale
   });
+  if (generation !== bootGeneration) throw new Overtaken();
   api.token = session.visitorToken;
   saved.write('token', session.visitorToken);
   if (store.get().visitor && store.get().visitor.id !== session.visitor.id) {
@@ -149,7 +163,7 @@ async function restart(reset) {
   await boot();
 }
 
-async function loadHistory() {
+async function loadHistory(generation = bootGeneration) {
   const arrived = [];
   arrivedDuringLoad = arrived;
   let page;
@@ -158,6 +172,7 @@ async function loadHistory() {
   } finally {
     if (arrivedDuringLoad === arrived) arrivedDuringLoad = null;
   }
+  if (generation !== bootGeneration) return;
   let messages = [];
   for (const message of page.messages) messages = upsertMessage(messages, message);
   // A reply that came over the socket while the page was on its way is newer than the page: it stays (the
