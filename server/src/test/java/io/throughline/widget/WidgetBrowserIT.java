@@ -122,6 +122,26 @@ class WidgetBrowserIT {
     }
 
     @Test
+    void aRefusedAttachmentIsExplainedInTheWidgetsLanguage() throws Exception {
+        String siteKey = Widgets.create(admin, "Lviv shop", new JsonObject().put("locale", "uk"), host.origin())
+                .getString("siteKey");
+        String page = host.embed("/uk", server.url(), siteKey, null);
+        try (Browser browser = new Browser()) {
+            browser.driver().get(page);
+            ChatWidget widget = new ChatWidget(browser);
+            widget.open().composer();
+            Path archive = Scratch.file("order-scans", ".zip");
+            Files.write(archive, new byte[] {'P', 'K', 3, 4, 20, 0, 0, 0});
+            browser.driver().findElement(By.cssSelector("[data-testid=throughline-file-input]"))
+                    .sendKeys(archive.toAbsolutePath().toString());
+            widget.waiting().until(d -> d.findElement(By.id("tl-composer-error")).getText()
+                    .contains("файли такого типу не приймаються"));
+            assertThat(browser.driver().findElement(By.id("tl-composer-error")).getText())
+                    .startsWith("order-scans").doesNotContain("cannot be attached");
+        }
+    }
+
+    @Test
     void theDemoShopShowsTheWholeLoopAndTakesTheReadmeScreenshot() throws Exception {
         try (TestServer demo = TestServer.start(Map.of("demo.enabled", "true"));
              Browser browser = new Browser(1280, 800)) {

@@ -60,6 +60,8 @@ window.addEventListener('message', (event) => {
     if (hostOrigin) return;
     hostOrigin = event.origin;
     init = m;
+    // Until the widget's settings arrive, the page's and the browser's languages (a refusal is shown in them).
+    t = translator(pickLanguage(null, [m.locale, ...(navigator.languages || [])].filter(Boolean)));
     identity = m.identity || null;
     store.set({ open: !!m.open });
     boot();
@@ -243,7 +245,10 @@ function nacked(clientId, error) {
     outbox.update(clientId, { retryAt: Date.now() + wait });
     return;
   }
-  const detail = (error && error.detail) || t('failed');
+  // The server's detail is English: the visitor reads their language, the console keeps the detail.
+  if (error && error.detail) console.warn('Throughline: message not sent:', error.detail);
+  const limits = store.get().limits;
+  const detail = status === 413 && limits ? t('tooLong', { limit: limits.maxMessageChars }) : t('failed');
   outbox.update(clientId, { failed: true, error: detail });
   store.set((s) => ({ messages: s.messages.map((m) => (m.clientId === clientId && !m.id
     ? { ...m, status: 'failed', error: detail } : m)) }));
@@ -352,8 +357,11 @@ async function upload(file) {
     const stored = await api.upload(file);
     store.set((s) => ({ staged: s.staged.map((f) => (f.key === key ? { ...f, ...stored, uploading: false } : f)) }));
   } catch (e) {
-    store.set((s) => ({ staged: s.staged.filter((f) => f.key !== key),
-      composerError: t('rejected', { name: file.name, reason: e.message }) }));
+    if (e.message) console.warn('Throughline: upload refused:', e.message);
+    const limit = limits ? Math.round(limits.maxUploadSize / 1048576) + ' MB' : '';
+    const error = e.status === 413 ? t('tooLarge', { name: file.name, limit })
+      : t('rejected', { name: file.name, reason: t(e.status === 415 ? 'fileType' : e.status === 429 ? 'tooFast' : 'tryAgain') });
+    store.set((s) => ({ staged: s.staged.filter((f) => f.key !== key), composerError: error }));
   }
 }
 
