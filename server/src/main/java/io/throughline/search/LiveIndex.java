@@ -82,6 +82,10 @@ final class LiveIndex implements Closeable {
                 Math.max(MIN_STALE_SECONDS, maxStale.toMillis() / 1000.0), MIN_STALE_SECONDS);
         this.reopener.setName("search-reopen-" + generation);
         this.reopener.setDaemon(true);
+        // A writer that failed (its folder deleted, a full disk) ends the reopen thread with it; the indexer
+        // reports the cause in /health, so this is one line, not a stack trace from a dying thread.
+        this.reopener.setUncaughtExceptionHandler((thread, e) -> log.warn("search reopening stopped generation={}:"
+                + " {}", generation, e.toString()));
         this.reopener.start();
         this.committedSeq = Long.parseLong(commitData(writer, SearchFields.COMMIT_SEQ, "0"));
         this.committedAwaited = Collections.unmodifiableSortedSet(SeqRanges.parse(

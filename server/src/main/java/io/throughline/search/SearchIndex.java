@@ -11,6 +11,7 @@ import io.throughline.store.Database;
 import io.throughline.store.ServerSecrets;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -381,7 +382,11 @@ public final class SearchIndex implements AutoCloseable {
                     .put("lagEvents", Math.max(0, feed.position() - current.appliedSeq()))
                     .put("committedSeq", index.committedSeq())
                     .put("lastCommitAt", Instant.ofEpochMilli(index.lastCommitMillis()).toString());
-            if (failure != null) {
+            if (failure != null && !Files.isDirectory(root)) {
+                // The folder (with its lock and the operator file reindex reads) went while the server ran.
+                check.put("detail", "the index folder " + root + " was deleted while the server ran; restart"
+                        + " the server, which rebuilds the index from PostgreSQL");
+            } else if (failure != null) {
                 check.put("detail", "the index cannot be written: " + failure.getMessage()
                         + "; fix the cause, then restart or run ./throughline reindex");
             }

@@ -85,6 +85,23 @@ class SearchIndexLifecycleIT {
     }
 
     @Test
+    void healthSaysToRestartWhenTheIndexFolderIsDeletedUnderARunningServer() throws IOException {
+        Path dir = TestServer.tempDir();
+        try (TestServer server = TestServer.startOn(TestPostgres.newDatabase(), dir, Map.of())) {
+            SearchFixture shop = SearchFixture.create(server, server.admin(), "Shop");
+            long first = shop.customerWrites("gone-1", "Olha", "Перше повідомлення").getLong("messageId");
+            await().atMost(INDEXED).until(() -> shop.allMessageIds("q", "повідомлення").contains(first));
+            PathUtils.deleteDirectory(dir.resolve("index"));
+            for (int i = 0; i < 3; i++) {
+                shop.customerWrites("gone-after-" + i, "Olha", "Ще одне повідомлення " + i);
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> "down".equals(search(server).getString("status")));
+            assertThat(search(server).getString("detail")).contains("was deleted while the server ran")
+                    .contains("restart");
+        }
+    }
+
+    @Test
     void anIndexThatCannotBeOpenedIsRebuiltInsteadOfFailingTheServer() throws IOException {
         String database = TestPostgres.newDatabase();
         Path dir = TestServer.tempDir();
