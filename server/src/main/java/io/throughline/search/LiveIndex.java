@@ -22,6 +22,7 @@ import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.search.ControlledRealTimeReopenThread;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.SearcherFactory;
+import org.apache.lucene.search.SearcherLifetimeManager;
 import org.apache.lucene.search.SearcherManager;
 import org.apache.lucene.search.Sort;
 import org.apache.lucene.search.SortField;
@@ -44,6 +45,8 @@ import org.slf4j.LoggerFactory;
 final class LiveIndex implements Closeable {
 
     private static final Logger log = LoggerFactory.getLogger(LiveIndex.class);
+    /** How long a searcher stays pinned for a search's next page after a newer one replaced it. */
+    static final double PIN_SECONDS = 600;
     private static final double MIN_STALE_SECONDS = 0.010;
 
     /** Newest first, then the highest message id: the order of "sort by date", so it can terminate early. */
@@ -56,6 +59,8 @@ final class LiveIndex implements Closeable {
     private final Directory directory;
     private final IndexWriter writer;
     private final SearcherManager searchers;
+    /** Searchers kept for the next pages of searches by relevance ({@link #pin}). */
+    private final SearcherLifetimeManager pinned = new SearcherLifetimeManager();
     private final ControlledRealTimeReopenThread<IndexSearcher> reopener;
     /** Holders: 1 for being the served index, plus one per search in flight. */
     private final AtomicInteger references = new AtomicInteger(1);
@@ -239,6 +244,21 @@ final class LiveIndex implements Closeable {
         return searchers.acquire();
     }
 
+    /**
+     * Keeps this searcher for the next pages of the same search, for {@link #PIN_SECONDS} after a newer one
+     * replaced it, and returns its version. Scores depend on the whole index's statistics, so a page by relevance
+     * read from a newer searcher could skip or repeat a hit at the page boundary.
+     */
+    long pin(IndexSearcher searcher) throws IOException {
+        pinned.prune(new SearcherLifetimeManager.PruneByAge(PIN_SECONDS));
+        return pinned.record(searcher);
+    }
+
+    /** The searcher pinned under this version (released like any other), or null when it is no longer kept. */
+    IndexSearcher acquirePinned(long version) {
+        return pinned.acquire(version);
+    }
+
     void releaseSearcher(IndexSearcher searcher) {
         try {
             searchers.release(searcher);
@@ -292,6 +312,7 @@ final class LiveIndex implements Closeable {
             log.warn("closing the index writer failed generation={}: {}", generation, e.toString());
         }
         try {
+            pinned.close();
             searchers.close();
         } catch (IOException e) {
             log.warn("closing the searcher manager failed generation={}: {}", generation, e.toString());

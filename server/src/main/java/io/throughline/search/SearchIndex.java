@@ -149,6 +149,14 @@ public final class SearchIndex implements AutoCloseable {
      * being built. Always close the lease in {@code finally}.
      */
     Lease acquire() throws IOException {
+        return acquire(null, 0);
+    }
+
+    /**
+     * A lease on the searcher pinned for a search's earlier page ({@code generation} and {@code version}, from its
+     * cursor), or on the newest one when that is no longer kept or the index was rebuilt since.
+     */
+    Lease acquire(String generation, long version) throws IOException {
         while (true) {
             Indexer current = active;
             if (current == null) {
@@ -161,7 +169,9 @@ public final class SearchIndex implements AutoCloseable {
             LiveIndex index = current.index();
             if (index.retain()) {
                 try {
-                    return new Lease(index, index.acquireSearcher());
+                    IndexSearcher pinned = generation != null && generation.equals(index.generation())
+                            ? index.acquirePinned(version) : null;
+                    return new Lease(index, pinned != null ? pinned : index.acquireSearcher());
                 } catch (IOException | RuntimeException e) {
                     index.release();
                     throw e;
@@ -183,6 +193,11 @@ public final class SearchIndex implements AutoCloseable {
 
         IndexSearcher searcher() {
             return searcher;
+        }
+
+        /** Where this searcher is kept for the search's next page: its generation, and its pinned version. */
+        SearchCursor.Pin pin() throws IOException {
+            return new SearchCursor.Pin(index.generation(), index.pin(searcher));
         }
 
         @Override

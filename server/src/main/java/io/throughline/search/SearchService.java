@@ -107,13 +107,13 @@ public final class SearchService {
                         .put("relation", page.total().relation() == TotalHits.Relation.EQUAL_TO ? "eq" : "gte"))
                 .put("sort", sort.wireName())
                 .put("nextCursor", page.next() == null ? null
-                        : new SearchCursor(sort, page.next()[0], page.next()[1], fingerprint).encode())
+                        : new SearchCursor(sort, page.next()[0], page.next()[1], fingerprint, page.pin()).encode())
                 .put("tookMs", tookMs);
     }
 
     /** One page from the index: message ids in order, their scores and snippets, and the next cursor values. */
     private record Page(List<Long> messageIds, List<Float> scores, String[] snippets, TotalHits total, long[] next,
-                        CompletableFuture<Map<Long, SearchRepository.HitRow>> rows) {
+                        SearchCursor.Pin pin, CompletableFuture<Map<Long, SearchRepository.HitRow>> rows) {
     }
 
     /**
@@ -128,7 +128,9 @@ public final class SearchService {
                     ? new FieldDoc(Integer.MAX_VALUE, cursor.score(), new Object[] {cursor.score(), cursor.messageId()})
                     : new FieldDoc(Integer.MAX_VALUE, Float.NaN, new Object[] {cursor.value(), cursor.messageId()});
         }
-        try (SearchIndex.Lease lease = index.acquire()) {
+        SearchCursor.Pin pinned = cursor == null ? null : cursor.pin();
+        try (SearchIndex.Lease lease = pinned == null ? index.acquire()
+                : index.acquire(pinned.generation(), pinned.version())) {
             TopFieldDocs top = lease.searcher().search(lucene,
                     new TopFieldCollectorManager(luceneSort, limit + 1, after, TOTAL_HITS_THRESHOLD));
             int count = Math.min(limit, top.scoreDocs.length);
@@ -151,7 +153,9 @@ public final class SearchService {
             CompletableFuture<Map<Long, SearchRepository.HitRow>> rows = CompletableFuture.supplyAsync(
                     () -> repository.hits(database.sql(), workspaceId, ids), hydration);
             String[] highlighted = snippets.highlight(lease.searcher(), lucene, docIds);
-            return new Page(ids, scores, highlighted, top.totalHits, next, rows);
+            // By relevance, the next page reads from this same searcher (by date, the sort keys never move).
+            SearchCursor.Pin pin = next != null && sort == SearchSort.RELEVANCE ? lease.pin() : null;
+            return new Page(ids, scores, highlighted, top.totalHits, next, pin, rows);
         } catch (IOException e) {
             throw new UncheckedIOException("search failed", e);
         }

@@ -136,6 +136,32 @@ class SearchIT {
         assertThat(byRelevance).hasSize(45).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(written);
     }
 
+    @Test
+    void relevancePagesStayExactWhileTheIndexChangesBetweenThem() {
+        List<Long> written = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            String body = "lanternfish " + "lanternfish ".repeat(i % 5) + "and some words ".repeat(i % 7) + i;
+            written.add(shop.customerWrites("pin-" + i, "Pinned " + (i % 3), body).getLong("messageId"));
+        }
+        await().atMost(INDEXED).until(() -> shop.search("q", "lanternfish").getJsonObject("total")
+                .getInteger("value") == 30);
+        JsonObject first = shop.search("q", "lanternfish", "sort", "relevance", "limit", "10");
+        List<Long> seen = new ArrayList<>(SearchFixture.messageIds(first));
+        // Many messages without the word: every score of the search goes up with the word's rarity.
+        long last = 0;
+        for (int i = 0; i < 120; i++) {
+            last = shop.customerWrites("pin-filler-" + i, "Filler", "nothing to see here " + i).getLong("messageId");
+        }
+        awaitFound("nothing", last);
+        String cursor = first.getString("nextCursor");
+        while (cursor != null) {
+            JsonObject page = shop.search("q", "lanternfish", "sort", "relevance", "limit", "10", "cursor", cursor);
+            seen.addAll(SearchFixture.messageIds(page));
+            cursor = page.getString("nextCursor");
+        }
+        assertThat(seen).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(written);
+    }
+
     private List<Long> pages(String sort) {
         List<Long> ids = new ArrayList<>();
         String cursor = null;
