@@ -67,8 +67,9 @@ public final class VisitorService {
      * @param ownOrigins this server's own origins (the frame is served from them)
      * @param context page URL and title, locale, user agent and IP, kept for agents
      */
+    /** A session request; {@code reset} ends the visitor of {@code visitorToken} (the site's logout) for a new one. */
     record SessionRequest(String siteKey, String visitorToken, IdentityClaim identity, String origin,
-                          String hostOrigin, Set<String> ownOrigins, String ip, JsonObject context) {
+                          String hostOrigin, Set<String> ownOrigins, String ip, JsonObject context, boolean reset) {
     }
 
     /** A started or resumed session: the answer's JSON, and whether a new visitor was created. */
@@ -98,6 +99,12 @@ public final class VisitorService {
         if (request.visitorToken() != null && existing.isEmpty()) {
             log.info("widget session with an unknown visitor token, starting a new visitor inbox={}",
                     site.inbox().id());
+        }
+        if (existing.isPresent() && request.reset()) {
+            // Logged out: the token stops working now, in this tab and in any copy of it (another tab's requests).
+            visitors.retireToken(database.sql(), existing.get().id());
+            log.info("widget visitor reset by the site inbox={} visitor={}", site.inbox().id(), existing.get().id());
+            existing = Optional.empty();
         }
         if (existing.isPresent() && resumable(existing.get(), proof)) {
             Visitor visitor = resume(existing.get(), proof, request.context());

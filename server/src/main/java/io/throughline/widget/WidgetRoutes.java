@@ -141,6 +141,7 @@ final class WidgetRoutes {
         String pageUrl = json.optionalString("pageUrl", 2000);
         String pageTitle = json.optionalString("pageTitle", 300);
         String locale = json.optionalString("locale", 35);
+        boolean reset = Boolean.TRUE.equals(json.optionalBoolean("reset"));
         JsonObject identityJson = json.optionalObject("identity");
         VisitorService.IdentityClaim identity = null;
         if (identityJson != null) {
@@ -158,7 +159,7 @@ final class WidgetRoutes {
                 .put("ip", clients.ip(rc.request()));
         VisitorService.Session session = channel.visitors().start(new VisitorService.SessionRequest(siteKey, token,
                 identity, rc.request().getHeader("Origin"), hostOrigin, ownOrigins(rc), clients.ip(rc.request()),
-                context));
+                context, reset));
         return (session.created() ? Reply.created(session.json()) : Reply.ok(session.json()))
                 .header("Cache-Control", "no-store");
     }

@@ -169,6 +169,25 @@ class WidgetSessionIT {
     }
 
     @Test
+    void aResetEndsTheVisitorAndItsTokenEverywhere() {
+        JsonObject inbox = Widgets.create(admin, Widgets.SHOP);
+        VisitorClient visitor = new VisitorClient(server.url(), inbox.getString("siteKey"), Widgets.SHOP).start();
+        String token = visitor.token();
+        String before = visitor.visitorId();
+        visitor.send(UUID.randomUUID().toString(), "written before the logout").expect(201);
+
+        // What the frame sends on Throughline('reset'): the old token, so the server can end it.
+        JsonObject fresh = visitor.post("/widget/v1/sessions", new JsonObject()
+                .put("siteKey", inbox.getString("siteKey")).put("visitorToken", token).put("reset", true), false)
+                .expect(201).json();
+        assertThat(fresh.getJsonObject("visitor").getString("id")).isNotEqualTo(before);
+        assertThat(fresh.getString("visitorToken")).isNotEqualTo(token);
+        // Another tab still holding the old token is signed out too.
+        assertThat(new ApiClient(server.url()).withHeader("Origin", Widgets.SHOP).withToken(token)
+                .get("/widget/v1/messages").status()).isEqualTo(401);
+    }
+
+    @Test
     void aProvenIdentitySeesTheCustomersWholeThreadFromEveryChannel() {
         JsonObject inbox = Widgets.create(admin, Widgets.SHOP);
         JsonObject api = admin.post("/api/v1/inboxes", new JsonObject().put("kind", "api").put("name", "Orders"))

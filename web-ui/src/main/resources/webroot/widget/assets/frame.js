@@ -33,6 +33,8 @@ let typingTimer = null;
 let bootAttempt = 0;
 /** Counts boots: a boot overtaken by a newer one (identify or reset while it ran) drops what it gets. */
 let bootGeneration = 0;
+/** The next session request ends the current visitor (a reset): see restart. */
+let resetting = false;
 
 class Overtaken extends Error {}
 /** Message frames received while the history is being loaded (see loadHistory); null otherwise. */
@@ -81,6 +83,13 @@ window.addEventListener('message', (event) => {
     identity = null;
     restart(true);
   }
+});
+
+// Another tab of this chat ended its visitor (the site's logout): this one starts over with the new visitor.
+window.addEventListener('storage', (event) => {
+  if (event.key !== 'throughline:' + siteKey + ':reset' || !hostOrigin) return;
+  identity = null;
+  restart(false);
 });
 
 document.addEventListener('visibilitychange', markSeen);
@@ -138,13 +147,17 @@ async function boot() {
  * another's socket.
  */
 async function startSession(generation) {
+  const ending = resetting;
   const session = await api.session({
     siteKey, visitorToken: saved.read('token') || undefined, identity: identity || undefined, hostOrigin,
-    pageUrl: init.page && init.page.url, pageTitle: init.page && init.page.title, locale: init.locale
+    pageUrl: init.page && init.page.url, pageTitle: init.page && init.page.title, locale: init.locale,
+    reset: ending || undefined
   });
+  if (ending) resetting = false;
   if (generation !== bootGeneration) throw new Overtaken();
   api.token = session.visitorToken;
   saved.write('token', session.visitorToken);
+  if (ending) saved.write('reset', Date.now());
   if (store.get().visitor && store.get().visitor.id !== session.visitor.id) {
     store.set({ messages: [], seenUpTo: 0 });
   }
@@ -158,7 +171,9 @@ async function restart(reset) {
   inflight.clear();
   if (reset) {
     outbox.clear();
-    saved.write('token', null);
+    // The old token goes with the request that ends it (the server retires it), and the browser's other tabs
+    // of this chat follow (a storage event), so none keeps showing the signed-out customer's thread.
+    resetting = true;
     toParent({ type: 'active', active: false });
   }
   store.set({ messages: [], staged: [], seenUpTo: 0, phase: 'starting', typing: null });
