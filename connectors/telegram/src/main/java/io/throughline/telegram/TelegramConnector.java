@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -81,8 +82,14 @@ public final class TelegramConnector implements ChannelConnector {
             stored.put(TelegramConfig.BOT_USERNAME, me.getUserName()).put(TelegramConfig.BOT_ID, me.getId());
             boolean sameBot = request.previous() != null
                     && me.getId().equals(request.previous().getLong(TelegramConfig.BOT_ID));
-            if (request.previous() != null && !sameBot) {
-                // The inbox now speaks for another bot: the old bot's secret must not open it.
+            boolean sameServer = request.previous() != null
+                    && Objects.equals(request.previous().getString(TelegramConfig.API_URL),
+                            stored.getString(TelegramConfig.API_URL))
+                    && Objects.equals(request.previous().getString(TelegramConfig.BOT_TOKEN),
+                            stored.getString(TelegramConfig.BOT_TOKEN));
+            if (request.previous() != null && (!sameBot || !sameServer)) {
+                // The inbox now speaks for another bot, or through another Bot API server (which answers getMe as
+                // it likes): the secret that opens our webhook is never handed to it, a new one is.
                 stored.remove(TelegramConfig.WEBHOOK_SECRET);
             }
             if (config.mode() == TelegramConfig.Mode.WEBHOOK) {

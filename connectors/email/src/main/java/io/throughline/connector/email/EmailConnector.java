@@ -11,6 +11,7 @@ import io.throughline.connector.Provisioning;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -58,9 +59,14 @@ public final class EmailConnector implements ChannelConnector {
     public Map<String, Set<String>> secretDestinations() {
         Set<String> imap = Set.of("imap.host", "imap.port", "imap.security", "imap.username");
         Set<String> smtp = Set.of("smtp.host", "smtp.port", "smtp.security", "smtp.username");
-        Set<String> tokens = Set.of("oauth2.tokenUrl");
+        // The OAuth2 client's secrets go to the token URL, and the access token they fetch to the IMAP and SMTP
+        // servers of any side that has no password or token of its own (MailLogin).
+        Set<String> tokens = new HashSet<>(Set.of("oauth2.tokenUrl"));
+        tokens.addAll(imap);
+        tokens.addAll(smtp);
         return Map.of("imap.password", imap, "imap.oauth2Token", imap, "smtp.password", smtp,
-                "smtp.oauth2Token", smtp, "oauth2.clientSecret", tokens, "oauth2.refreshToken", tokens);
+                "smtp.oauth2Token", smtp, "oauth2.clientSecret", Set.copyOf(tokens),
+                "oauth2.refreshToken", Set.copyOf(tokens));
     }
 
     /**
