@@ -176,7 +176,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
         }
         try (Connection connection = postgres.getPostgresDatabase().getConnection();
              Statement statement = connection.createStatement()) {
-            statement.execute("ALTER ROLE postgres PASSWORD '" + password + "'");
+            statement.execute("ALTER ROLE postgres PASSWORD '" + password.replace("'", "''") + "'");
             Files.writeString(hba, TRUST_RULE.matcher(rules).replaceAll("$1scram-sha-256$2"));
             statement.execute("SELECT pg_reload_conf()");
         }
@@ -199,10 +199,31 @@ public final class EmbeddedDatabase implements AutoCloseable {
         } catch (NumberFormatException e) {
             return;
         }
+        // Only a postgres serving this very directory (not another instance that got its pid after a reboot).
         Optional<ProcessHandle> process = ProcessHandle.of(pid)
-                .filter(p -> p.info().command().map(c -> c.endsWith("postgres")).orElse(false));
+                .filter(p -> p.info().command().map(c -> c.endsWith("postgres")).orElse(false))
+                .filter(p -> p.info().commandLine().map(line -> line.contains(directory.toString())
+                        || line.contains(directory.toAbsolutePath().toString())).orElse(true));
         if (process.isEmpty()) {
             return;
+        }
+        // A Throughline from before data/pg.lock holds the embedded library's own lock while it runs: its server
+        // is in use, not left behind.
+        Path libraryLock = directory.resolve("epg-lock");
+        if (Files.exists(libraryLock)) {
+            try (FileChannel channel = FileChannel.open(libraryLock, StandardOpenOption.WRITE)) {
+                FileLock held;
+                try {
+                    held = channel.tryLock();
+                } catch (OverlappingFileLockException e) {
+                    held = null;
+                }
+                if (held == null) {
+                    throw new IllegalStateException(directory + " is in use by another Throughline on this machine:"
+                            + " stop it first, or give this one its own THROUGHLINE_DATA_DIR");
+                }
+                held.release();
+            }
         }
         log.warn("a PostgreSQL left running by an earlier process holds {}: stopping it pid={}", directory, pid);
         // SIGTERM: PostgreSQL's smart shutdown, a clean checkpoint; its clients died with their process.

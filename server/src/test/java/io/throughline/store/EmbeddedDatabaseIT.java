@@ -1,9 +1,11 @@
 package io.throughline.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.throughline.testing.TestServer;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -51,6 +53,22 @@ class EmbeddedDatabaseIT {
             assertThat(ProcessHandle.of(stray).map(ProcessHandle::isAlive).orElse(false)).isFalse();
             assertThat(pidIn(dir)).isNotEqualTo(stray);
             assertThat(second.port()).isNotEqualTo(port);
+        }
+    }
+
+    @Test
+    void aServerStillOwnedByARunningThroughlineIsLeftAlone() throws Exception {
+        Path dir = TestServer.tempDir().resolve("pg");
+        try (EmbeddedDatabase first = EmbeddedDatabase.start(dir, 0)) {
+            assertThat(first.port()).isPositive();
+        }
+        // A Throughline from before data/pg.lock: it holds only the embedded library's lock.
+        try (EmbeddedPostgres older = EmbeddedPostgres.builder().setDataDirectory(dir).setCleanDataDirectory(false)
+                .setConnectConfig("password", Files.readString(dir.resolveSibling("pg.password")).strip())
+                .start()) {
+            assertThatThrownBy(() -> EmbeddedDatabase.start(dir, 0)).hasMessageContaining("is in use by another");
+            assertThat(canConnect(older.getPort(), Files.readString(dir.resolveSibling("pg.password")).strip()))
+                    .as("the running server was not stopped").isTrue();
         }
     }
 
