@@ -79,6 +79,7 @@ import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.pgclient.PgConnection;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -106,9 +107,15 @@ public final class Throughline implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Throughline.class);
     private static final long UPLOAD_LIMIT = 25L * 1024 * 1024;
 
-    /** The first admin's login, when this start created it; the password is null when it came from the config. */
-    public record FirstStart(String adminEmail, String generatedPassword) {
+    /**
+     * The first admin's login, when this start created it (or took up a first start that failed before showing
+     * it: {@code recovered}); the password is null when it came from the config.
+     */
+    public record FirstStart(long workspaceId, String adminEmail, String generatedPassword, boolean recovered) {
     }
+
+    /** The advisory lock key nodes take turns on for the first start ("tl-first" as a number). */
+    private static final long FIRST_START_LOCK = 0x746c2d6669727374L;
 
     private final ThroughlineConfig config;
     private final Clock clock = Clock.systemUTC();
@@ -140,6 +147,8 @@ public final class Throughline implements AutoCloseable {
     private InboxService inboxService;
     private ConversationService conversationService;
     private WorkspaceService workspaces;
+    /** Held from the first start's bootstrap until that start finishes: see bootstrapWorkspace. */
+    private PgConnection firstStartLock;
 
     // The website chat widget (issue 3): open widget inboxes register in the site directory.
     private SiteDirectory widgetSites;
@@ -239,7 +248,7 @@ public final class Throughline implements AutoCloseable {
         MergeService merges = new MergeService(database, contacts, conversations, messages, contactService, events);
         attachmentService = new AttachmentService(database, attachments, files, UPLOAD_LIMIT);
 
-        firstStart = bootstrapWorkspace();
+        firstStart = bootstrapWorkspace(connectOptions);
 
         // --- Search (issue 6): the Lucene index follows the event feed from the seq of its last commit, or is built
         // from PostgreSQL in the background when there is none; ./throughline reindex reaches it through the
@@ -268,7 +277,10 @@ public final class Throughline implements AutoCloseable {
         Router router = HttpApi.router(vertx, services, endpoints, r -> {
             new DeepLinkRoutes(deepLinks).mount(r, endpoints, extensionBody);
             widget.mount(r, endpoints);
-            demoPage.mount(r);
+            if (config.demo()) {
+                // Off on a public server by default: the page's chat writes into the real workspace.
+                demoPage.mount(r);
+            }
             new MessageMoveRoutes(messageMover).mount(r, endpoints, config.http().maxBodySize());
         });
         listen(router);
@@ -284,8 +296,10 @@ public final class Throughline implements AutoCloseable {
                 .filter(e -> EventType.INBOX_CHANGED.equals(e.type()))
                 .forEach(e -> supervisor.refreshLater(e.data().getLong("inboxId"))));
         seedInboxes();
-        if (firstStart != null && config.demo()) {
-            new DemoData(inboxService, ingest, publicUrl).seed(workspaces.first().orElseThrow());
+        // A first start taken up again after a failure seeds the demo only if it had not got that far.
+        if (firstStart != null && config.demo() && (!firstStart.recovered()
+                || inboxes.list(database.sql(), firstStart.workspaceId()).isEmpty())) {
+            new DemoData(inboxService, ingest, publicUrl).seed(firstStart.workspaceId());
         }
 
         dispatcher = new Dispatcher(database, deliveries, new OutboundAssembler(replyTokens, files), supervisor,
@@ -310,7 +324,8 @@ public final class Throughline implements AutoCloseable {
             return gone;
         }).onFailure(e -> log.warn("attachment store sweep failed: {}", e.getMessage()))));
         if (firstStart != null) {
-            workspaces.markReady(workspaces.first().orElseThrow());
+            workspaces.markReady(firstStart.workspaceId());
+            releaseFirstStartLock();
         }
         log.info("throughline started url={} port={} database={} ms={}", publicUrl, port,
                 embedded == null ? "external" : "embedded", (System.nanoTime() - started) / 1_000_000);
@@ -339,24 +354,45 @@ public final class Throughline implements AutoCloseable {
         }
     }
 
-    private FirstStart bootstrapWorkspace() {
+    /**
+     * The first workspace and its admin, on the very first start; the password again after a first start that
+     * stopped before showing it. Nodes starting together on a new database take turns (an advisory lock held
+     * until the start finishes, or its process dies): the second finds the first's workspace ready.
+     */
+    private FirstStart bootstrapWorkspace(PgConnectOptions connectOptions) {
+        firstStartLock = PgConnection.connect(vertx, connectOptions).await();
+        firstStartLock.query("SELECT pg_advisory_lock(" + FIRST_START_LOCK + ")").execute().await();
         var admin = config.admin();
         Optional<Long> existing = workspaces.first();
-        if (existing.isPresent()) {
-            if (workspaces.ready(existing.get())) {
-                return null;
-            }
+        FirstStart first;
+        if (existing.isEmpty()) {
+            WorkspaceService.Created created = workspaces.createFirst("Default", admin.email(), "Admin",
+                    admin.password());
+            log.info("first start: workspace and admin created workspace={} admin={}", created.workspaceId(),
+                    admin.email());
+            first = new FirstStart(created.workspaceId(), admin.email(), created.generatedPassword(), false);
+        } else if (!workspaces.ready(existing.get())) {
             // The first start stopped before its banner (a taken port, a bad inbox in the config, Ctrl+C): the
             // generated password was never shown. Set it again, and show it this time.
             WorkspaceService.Created reset = workspaces.resetFirstAdmin(existing.get(), admin.password());
             log.warn("the first start did not finish: the first admin's password is set again admin={}",
                     reset.admin().email());
-            return new FirstStart(reset.admin().email(), reset.generatedPassword());
+            first = new FirstStart(existing.get(), reset.admin().email(), reset.generatedPassword(), true);
+        } else {
+            first = null;
         }
-        WorkspaceService.Created created = workspaces.create("Default", admin.email(), "Admin", admin.password());
-        log.info("first start: workspace and admin created workspace={} admin={}", created.workspaceId(),
-                admin.email());
-        return new FirstStart(admin.email(), created.generatedPassword());
+        if (first == null) {
+            releaseFirstStartLock();
+        }
+        return first;
+    }
+
+    private void releaseFirstStartLock() {
+        PgConnection lock = firstStartLock;
+        firstStartLock = null;
+        if (lock != null) {
+            quietly("first-start lock", () -> lock.close().await(5, TimeUnit.SECONDS));
+        }
     }
 
     private void seedInboxes() {
@@ -468,7 +504,8 @@ public final class Throughline implements AutoCloseable {
 
     /** The demo shop page with the chat widget, when the demo widget inbox exists. */
     public Optional<URI> demoUrl() {
-        return DemoPage.siteKey(database.sql()).map(key -> URI.create(publicUrl + DemoPage.PATH));
+        return config.demo() ? DemoPage.siteKey(database.sql()).map(key -> URI.create(publicUrl + DemoPage.PATH))
+                : Optional.empty();
     }
 
     /**
@@ -477,6 +514,7 @@ public final class Throughline implements AutoCloseable {
      */
     @Override
     public void close() {
+        releaseFirstStartLock();
         Duration grace = config.http().shutdownGrace();
         // All servers drain at once, within one grace: one after another took a grace each (a long poll holds its
         // server that long), past what container runtimes wait before they kill the process mid-send.

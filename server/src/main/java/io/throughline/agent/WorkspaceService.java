@@ -23,10 +23,23 @@ public final class WorkspaceService {
     }
 
     public Created create(String name, String adminEmail, String adminName, String adminPassword) {
+        return create(name, adminEmail, adminName, adminPassword, true);
+    }
+
+    /**
+     * The installation's first workspace, made by the first start: it is ready only once that start finished
+     * ({@link #markReady}), so a start that failed before showing the admin's password is taken up again.
+     */
+    public Created createFirst(String name, String adminEmail, String adminName, String adminPassword) {
+        return create(name, adminEmail, adminName, adminPassword, false);
+    }
+
+    private Created create(String name, String adminEmail, String adminName, String adminPassword, boolean ready) {
         String generated = adminPassword == null ? Passwords.generate() : null;
         String hash = Passwords.hash(adminPassword == null ? generated : adminPassword);
         Created created = database.tx(tx -> {
-            long id = tx.single("INSERT INTO workspaces (name) VALUES ($1) RETURNING id", name).getLong("id");
+            long id = tx.single("INSERT INTO workspaces (name, ready_at) VALUES ($1, CASE WHEN $2 THEN now() END)"
+                    + " RETURNING id", name, ready).getLong("id");
             Agent admin = agents.insert(tx, id, adminEmail, adminName, Role.ADMIN, hash);
             return new Created(id, admin, generated);
         });

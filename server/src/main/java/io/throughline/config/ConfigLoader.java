@@ -53,10 +53,15 @@ public final class ConfigLoader {
         }
         Set<String> known = new HashSet<>(LAUNCHER_VARIABLES);
         Options.all().forEach(option -> known.add(option.envName()));
-        env.keySet().stream().filter(name -> name.startsWith("THROUGHLINE_") && !known.contains(name)).sorted()
-                // A mistyped THROUGHLINE_DATABASE_URL would otherwise start on a new embedded database.
-                .forEach(name -> problems.add(name + " (environment): is no option of Throughline; a typo?"
-                        + " ./throughline start --help lists them"));
+        for (String name : env.keySet().stream().filter(n -> n.startsWith("THROUGHLINE_") && !known.contains(n))
+                .sorted().toList()) {
+            // A mistyped THROUGHLINE_DATABASE_URL would otherwise start on a new embedded database. Names far
+            // from every option are someone else's (Kubernetes adds THROUGHLINE_SERVICE_HOST for a service
+            // named throughline): those are left alone.
+            known.stream().filter(option -> distance(name, option) <= 3).min(String::compareTo)
+                    .ifPresent(near -> problems.add(name + " (environment): is no option of Throughline; did you"
+                            + " mean " + near + "?"));
+        }
         for (Option option : Options.all()) {
             String override = env.get(option.envName());
             if (override != null) {
@@ -237,16 +242,30 @@ public final class ConfigLoader {
     /** The demo: on for a trial on one's own machine, off by default once the server has a public address. */
     private static boolean demo(Settings s, ThroughlineConfig.Http http) {
         String value = s.string(Options.DEMO_ENABLED);
-        String mode = value == null ? "auto" : value.strip().toLowerCase(Locale.ROOT);
-        return switch (mode) {
-            case "true" -> true;
-            case "false" -> false;
-            case "auto" -> http.publicUrl() == null;
-            default -> {
-                s.problem(Options.DEMO_ENABLED, "'" + value + "' is not true, false or auto");
-                yield false;
+        if (value == null || value.strip().equalsIgnoreCase("auto")) {
+            return http.publicUrl() == null;
+        }
+        return s.bool(Options.DEMO_ENABLED);
+    }
+
+    /** The edit distance of two names (insertions, deletions and substitutions), for spotting typos. */
+    static int distance(String a, String b) {
+        int[] previous = new int[b.length() + 1];
+        int[] current = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            current[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
             }
-        };
+            int[] swap = previous;
+            previous = current;
+            current = swap;
+        }
+        return previous[b.length()];
     }
 
     private static Duration atLeast(Settings s, Option option, Duration floor, String floorText) {

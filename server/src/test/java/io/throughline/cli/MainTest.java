@@ -56,9 +56,13 @@ class MainTest {
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown argument prod.yaml for start");
         err.reset();
         assertThat(run(Map.of("THROUGHLINE_DATABASE_URI", "postgresql://db/x", "THROUGHLINE_JAVA_OPTS", "-Xmx1g",
+                "THROUGHLINE_SERVICE_HOST", "10.0.0.7", "THROUGHLINE_PORT_8080_TCP_ADDR", "10.0.0.7",
                 "THROUGHLINE_CONFIG", "/nonexistent/throughline.yaml"), "start")).isEqualTo(2);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("THROUGHLINE_DATABASE_URI")
-                .doesNotContain("THROUGHLINE_JAVA_OPTS (");
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .contains("THROUGHLINE_DATABASE_URI (environment): is no option of Throughline; did you mean"
+                        + " THROUGHLINE_DATABASE_URL?")
+                .doesNotContain("THROUGHLINE_JAVA_OPTS (").doesNotContain("THROUGHLINE_SERVICE_HOST")
+                .doesNotContain("THROUGHLINE_PORT_8080_TCP_ADDR");
     }
 
     @Test
