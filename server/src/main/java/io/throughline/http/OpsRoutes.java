@@ -104,8 +104,13 @@ final class OpsRoutes {
         if (bearer.isEmpty() && rc.request().getCookie(Authenticator.SESSION_COOKIE) == null) {
             return new Viewer(false, null);
         }
-        return new Viewer(false, authenticator.find(rc.request()).filter(Caller::admin).map(Caller::workspaceId)
-                .orElse(null));
+        try {
+            return new Viewer(false, authenticator.find(rc.request()).filter(Caller::admin)
+                    .map(Caller::workspaceId).orElse(null));
+        } catch (RuntimeException e) {
+            // The session lookup needs the database, which may be what is down: the check goes on, anonymously.
+            return new Viewer(false, null);
+        }
     }
 
     private record Viewer(boolean operator, Long workspaceId) {

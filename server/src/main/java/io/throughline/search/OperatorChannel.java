@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * <p>At start the server writes {@code <data>/index/control.json} (owner-only permissions) with its local URL
  * and a random operator token, and removes it on shutdown. Whoever can read the data directory can already read
  * the whole database, so the file grants nothing new, much as PostgreSQL's peer authentication trusts the local
- * user. The token is accepted only by the {@code /api/v1/ops/search} endpoints.
+ * user. The token is accepted by the {@code /api/v1/ops/search} endpoints, and shows every inbox in {@code /health}.
  */
 final class OperatorChannel {
 
