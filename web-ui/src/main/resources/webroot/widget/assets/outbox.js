@@ -39,7 +39,11 @@ export class Outbox {
 /** localStorage, tolerant of browsers that block it in third-party frames (then state lives for the page only). */
 export function storage(prefix) {
   const memory = new Map();
+  // Keys whose last write did not reach localStorage (full, or blocked): memory holds their value, not the stale
+  // stored one.
+  const unsaved = new Set();
   const read = (key) => {
+    if (unsaved.has(key)) return memory.has(key) ? memory.get(key) : null;
     try {
       const text = localStorage.getItem(prefix + key);
       return text === null ? null : JSON.parse(text);
@@ -52,8 +56,9 @@ export function storage(prefix) {
     try {
       if (value === null) localStorage.removeItem(prefix + key);
       else localStorage.setItem(prefix + key, JSON.stringify(value));
+      unsaved.delete(key);
     } catch (e) {
-      // storage unavailable: memory only
+      unsaved.add(key);
     }
   };
   return { read, write };
