@@ -160,7 +160,7 @@ public final class MergeService {
             int movedBack = messages.moveBack(tx, workspaceId, targetConversation.id(), sourceConversation.id());
             contacts.setMergedInto(tx, workspaceId, sourceId, null);
             Conversation refreshedTarget = giveBack(tx, caller,
-                    conversations.refresh(tx, workspaceId, targetConversation.id()),
+                    conversations.refresh(tx, workspaceId, targetConversation.id()), merge.getLong("id"),
                     merge.getJsonObject("carried_over"), merge.getOffsetDateTime("created_at").toInstant());
             Conversation refreshedSource = conversations.refresh(tx, workspaceId, sourceConversation.id());
             tx.update("UPDATE contact_merges SET undone_at = now(), undone_by_agent_id = $2 WHERE id = $1",
@@ -210,7 +210,8 @@ public final class MergeService {
      * customer has written in the target's thread since (their question must not be hidden again). Labels the
      * merge added leave; labels added since stay. Returns the target conversation as it now stands.
      */
-    private Conversation giveBack(Sql tx, Caller caller, Conversation target, JsonObject carried, Instant mergedAt) {
+    private Conversation giveBack(Sql tx, Caller caller, Conversation target, long mergeId, JsonObject carried,
+                                  Instant mergedAt) {
         if (carried == null) {
             return target;
         }
@@ -229,6 +230,12 @@ public final class MergeService {
                 ? before.getLong("assigneeId") : target.assigneeId();
         Set<String> added = new LinkedHashSet<>(strings(after.getJsonArray("labels")));
         added.removeAll(strings(before.getJsonArray("labels")));
+        // A label another merge still in effect brought (its source conversation has it) stays.
+        added.removeAll(tx.list("""
+                SELECT DISTINCT unnest(c.labels) AS label FROM contact_merges m
+                JOIN conversations c ON c.workspace_id = m.workspace_id AND c.contact_id = m.source_contact_id
+                WHERE m.workspace_id = $1 AND m.target_contact_id = $2 AND m.undone_at IS NULL AND m.id <> $3""",
+                row -> row.getString("label"), target.workspaceId(), target.contactId(), mergeId));
         List<String> labels = target.labels().stream().filter(label -> !added.contains(label)).toList();
         return change(tx, caller, target, status, snoozedUntil, assignee, labels, "unmerged");
     }

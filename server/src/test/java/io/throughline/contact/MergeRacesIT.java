@@ -222,6 +222,25 @@ class MergeRacesIT {
     }
 
     @Test
+    void anUndoKeepsALabelAnotherMergeStillInEffectBrought() {
+        JsonObject target = shop.say("two-a", "Target Two", "cust-target-two", "First");
+        JsonObject first = shop.say("two-b", "First Source", "cust-first-two", "Second");
+        JsonObject second = shop.say("two-c", "Second Source", "cust-second-two", "Third");
+        admin.patch(conversationPath(first), new JsonObject().put("labels", new JsonArray().add("urgent")))
+                .expect(200);
+        admin.patch(conversationPath(second), new JsonObject().put("labels", new JsonArray().add("urgent")))
+                .expect(200);
+        String merge = "/api/v1/contacts/" + target.getLong("contactId") + "/merge";
+        long undone = mergeId(admin.post(merge, new JsonObject().put("otherContactId", first.getLong("contactId")))
+                .expect(200).json());
+        admin.post(merge, new JsonObject().put("otherContactId", second.getLong("contactId"))).expect(200);
+
+        admin.post("/api/v1/contacts/" + target.getLong("contactId") + "/unmerge",
+                new JsonObject().put("mergeId", undone)).expect(200);
+        assertThat(conversation(target).getJsonArray("labels")).containsExactly("urgent");
+    }
+
+    @Test
     void anUndoKeepsAStatusAnAgentSetAfterTheMerge() {
         JsonObject old = shop.say("set-a", "Old Set", "cust-old-set", "Last year's question");
         JsonObject fresh = shop.say("set-b", "New Set", "cust-new-set", "A new question");
