@@ -3,23 +3,32 @@ package io.throughline.search;
 import java.io.IOException;
 import java.text.BreakIterator;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.apache.lucene.analysis.Analyzer;
+import org.apache.lucene.analysis.TokenStream;
+import org.apache.lucene.analysis.tokenattributes.TermToBytesRefAttribute;
+import org.apache.lucene.index.StoredFields;
+import org.apache.lucene.index.Term;
 import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.BoostQuery;
 import org.apache.lucene.search.DisjunctionMaxQuery;
 import org.apache.lucene.search.IndexSearcher;
-import org.apache.lucene.search.MultiTermQuery;
+import org.apache.lucene.search.MatchNoDocsQuery;
 import org.apache.lucene.search.PrefixQuery;
 import org.apache.lucene.search.Query;
+import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.uhighlight.DefaultPassageFormatter;
 import org.apache.lucene.search.uhighlight.LengthGoalBreakIterator;
 import org.apache.lucene.search.uhighlight.UnifiedHighlighter;
+import org.apache.lucene.util.BytesRef;
+import org.apache.lucene.util.StringHelper;
 
 /**
  * Highlighted snippets: Lucene's unified highlighter over the stored text, with the offsets of what every field
@@ -33,7 +42,7 @@ final class Snippets {
     private static final float MATCH_POSITION = 0.3f;
     /** Long emails: matches past this many characters are not looked for. */
     private static final int MAX_CHARS = 300_000;
-    /** Words of the index a prefix is marked by in snippets (the search itself matches every word). */
+    /** Words a prefix is marked by in one page's snippets (the search itself matches every word). */
     static final int MAX_PREFIX_WORDS = 64;
 
     private final Analyzer analyzer;
@@ -66,7 +75,7 @@ final class Snippets {
                 .build();
         int[] passages = {1};
         Map<String, String[]> result = highlighter.highlightFields(new String[] {SearchFields.TEXT},
-                boundedPrefixes(query, searcher), docIds, passages);
+                prefixesIn(query, searcher, docIds, analyzer), docIds, passages);
         String[] snippets = result.get(SearchFields.TEXT);
         for (int i = 0; i < snippets.length; i++) {
             if (snippets[i] == null) {
@@ -77,28 +86,72 @@ final class Snippets {
     }
 
     /**
-     * The query with each prefix replaced by the words it stands for, at most {@link #MAX_PREFIX_WORDS} of them,
-     * looked up once. Left as a prefix, the highlighter walks every word of the field's dictionary for every hit
-     * it marks: at a million messages, {@code re*} with a hundred hits took seconds of CPU per request.
+     * The query with each prefix replaced by the words it matches in these documents (at most
+     * {@link #MAX_PREFIX_WORDS} each), read from their stored text. Left as a prefix, the highlighter walks every
+     * word of the field's dictionary for every hit it marks: at a million messages, {@code re*} with a hundred hits
+     * took seconds of CPU per request.
      */
-    static Query boundedPrefixes(Query query, IndexSearcher searcher) throws IOException {
-        return switch (query) {
-            case PrefixQuery prefix -> searcher.rewrite(new PrefixQuery(prefix.getPrefix(),
-                    new MultiTermQuery.TopTermsScoringBooleanQueryRewrite(MAX_PREFIX_WORDS)));
-            case BoostQuery boost -> new BoostQuery(boundedPrefixes(boost.getQuery(), searcher), boost.getBoost());
-            case DisjunctionMaxQuery max -> {
-                List<Query> disjuncts = new ArrayList<>();
-                for (Query disjunct : max.getDisjuncts()) {
-                    disjuncts.add(boundedPrefixes(disjunct, searcher));
-                }
-                yield new DisjunctionMaxQuery(disjuncts, max.getTieBreakerMultiplier());
+    static Query prefixesIn(Query query, IndexSearcher searcher, int[] docIds, Analyzer analyzer) throws IOException {
+        List<PrefixQuery> prefixes = new ArrayList<>();
+        collectPrefixes(query, prefixes);
+        if (prefixes.isEmpty()) {
+            return query;
+        }
+        Map<PrefixQuery, Set<BytesRef>> words = new HashMap<>();
+        prefixes.forEach(prefix -> words.put(prefix, new LinkedHashSet<>()));
+        StoredFields stored = searcher.storedFields();
+        for (int doc : docIds) {
+            String text = stored.document(doc, Set.of(SearchFields.TEXT)).get(SearchFields.TEXT);
+            if (text == null) {
+                continue;
             }
+            try (TokenStream tokens = analyzer.tokenStream(SearchFields.TEXT,
+                    text.length() > MAX_CHARS ? text.substring(0, MAX_CHARS) : text)) {
+                TermToBytesRefAttribute term = tokens.addAttribute(TermToBytesRefAttribute.class);
+                tokens.reset();
+                while (tokens.incrementToken()) {
+                    BytesRef bytes = term.getBytesRef();
+                    for (PrefixQuery prefix : prefixes) {
+                        Set<BytesRef> found = words.get(prefix);
+                        if (found.size() < MAX_PREFIX_WORDS
+                                && StringHelper.startsWith(bytes, prefix.getPrefix().bytes())) {
+                            found.add(BytesRef.deepCopyOf(bytes));
+                        }
+                    }
+                }
+                tokens.end();
+            }
+        }
+        return replacePrefixes(query, words);
+    }
+
+    private static void collectPrefixes(Query query, List<PrefixQuery> into) {
+        switch (query) {
+            case PrefixQuery prefix when SearchFields.TEXT.equals(prefix.getField()) -> into.add(prefix);
+            case BoostQuery boost -> collectPrefixes(boost.getQuery(), into);
+            case DisjunctionMaxQuery max -> max.getDisjuncts().forEach(d -> collectPrefixes(d, into));
+            case BooleanQuery bool -> bool.clauses().forEach(c -> collectPrefixes(c.query(), into));
+            default -> {
+            }
+        }
+    }
+
+    private static Query replacePrefixes(Query query, Map<PrefixQuery, Set<BytesRef>> words) {
+        return switch (query) {
+            case PrefixQuery prefix when words.containsKey(prefix) -> {
+                BooleanQuery.Builder any = new BooleanQuery.Builder();
+                words.get(prefix).forEach(word -> any.add(new TermQuery(new Term(prefix.getField(), word)),
+                        BooleanClause.Occur.SHOULD));
+                yield words.get(prefix).isEmpty() ? new MatchNoDocsQuery("no word of the hits has this prefix")
+                        : any.build();
+            }
+            case BoostQuery boost -> new BoostQuery(replacePrefixes(boost.getQuery(), words), boost.getBoost());
+            case DisjunctionMaxQuery max -> new DisjunctionMaxQuery(max.getDisjuncts().stream()
+                    .map(d -> replacePrefixes(d, words)).toList(), max.getTieBreakerMultiplier());
             case BooleanQuery bool -> {
                 BooleanQuery.Builder copy = new BooleanQuery.Builder()
                         .setMinimumNumberShouldMatch(bool.getMinimumNumberShouldMatch());
-                for (BooleanClause clause : bool.clauses()) {
-                    copy.add(boundedPrefixes(clause.query(), searcher), clause.occur());
-                }
+                bool.clauses().forEach(c -> copy.add(replacePrefixes(c.query(), words), c.occur()));
                 yield copy.build();
             }
             default -> query;
