@@ -35,6 +35,8 @@ class ExternalTlsIT {
         Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
         postgres = EmbeddedPostgres.builder().setDataDirectory(dir.resolve("pg")).setCleanDataDirectory(true)
                 .setServerConfig("ssl", "on")
+                // Also on 127.0.0.2 (loopback too, but a name the certificate does not hold).
+                .setServerConfig("listen_addresses", "*")
                 .setServerConfig("ssl_cert_file", certificate.toString())
                 .setServerConfig("ssl_key_file", key.toString())
                 .start();
@@ -51,6 +53,13 @@ class ExternalTlsIT {
     void verifyFullChecksTheCertificateAgainstTheGivenAuthorityAndTheHostName() {
         assertThat(encrypted(url("127.0.0.1", "verify-full"), ca.toString())).isTrue();
         assertThat(encrypted(url("localhost", "verify-full"), ca.toString())).isTrue();
+    }
+
+    @Test
+    void verifyFullRefusesAHostTheCertificateIsNotForWhereVerifyCaTakesIt() {
+        assertThatThrownBy(() -> encrypted(url("127.0.0.2", "verify-full"), ca.toString()))
+                .hasStackTraceContaining("SSL handshake failed");
+        assertThat(encrypted(url("127.0.0.2", "verify-ca"), ca.toString())).isTrue();
     }
 
     @Test
