@@ -170,16 +170,10 @@ class MergeRacesIT {
 
     @Test
     void aMergeKeepsTheSourcesOpenWorkInViewAndItsUndoGivesItBack() {
-        JsonObject old = shop.say("state-a", "Old State", "cust-old-state", "Last year's question");
-        JsonObject fresh = shop.say("state-b", "New State", "cust-new-state", "A new question");
         long agent = agentId();
-        admin.patch(conversationPath(old), new JsonObject().put("status", "resolved")
-                .put("labels", new JsonArray().add("billing"))).expect(200);
-        admin.patch(conversationPath(fresh), new JsonObject().put("assigneeId", agent)
-                .put("labels", new JsonArray().add("urgent"))).expect(200);
-
-        admin.post("/api/v1/contacts/" + old.getLong("contactId") + "/merge",
-                new JsonObject().put("otherContactId", fresh.getLong("contactId"))).expect(200);
+        JsonObject[] pair = resolvedThreadMergedWithAnAssignedQuestion("state", agent);
+        JsonObject old = pair[0];
+        JsonObject fresh = pair[1];
         JsonObject merged = conversation(old);
         assertThat(merged.getString("status")).isEqualTo("open");
         assertThat(merged.getLong("assigneeId")).isEqualTo(agent);
@@ -199,18 +193,10 @@ class MergeRacesIT {
 
     @Test
     void anUndoLeavesWhatAgentsAndTheCustomerChangedSinceTheMerge() {
-        JsonObject old = shop.say("since-a", "Old Since", "cust-old-since", "Last year's question");
-        JsonObject fresh = shop.say("since-b", "New Since", "cust-new-since", "A new question");
-        long agent = agentId();
-        admin.patch(conversationPath(old), new JsonObject().put("status", "resolved")
-                .put("labels", new JsonArray().add("billing"))).expect(200);
-        admin.patch(conversationPath(fresh), new JsonObject().put("assigneeId", agent)
-                .put("labels", new JsonArray().add("urgent"))).expect(200);
-        admin.post("/api/v1/contacts/" + old.getLong("contactId") + "/merge",
-                new JsonObject().put("otherContactId", fresh.getLong("contactId"))).expect(200);
+        JsonObject old = resolvedThreadMergedWithAnAssignedQuestion("since", agentId())[0];
 
         // Since the merge: the customer asked again in the target's thread, and an agent added a label.
-        shop.say("since-a2", "Old Since", "cust-old-since", "Any news?");
+        shop.say("since-a2", "Old since", "cust-old-since", "Any news?");
         admin.patch(conversationPath(old), new JsonObject()
                 .put("labels", new JsonArray().add("billing").add("urgent").add("vip"))).expect(200);
 
@@ -259,6 +245,22 @@ class MergeRacesIT {
         JsonObject problem = admin.post("/api/v1/contacts/" + ann + "/merge",
                 new JsonObject().putNull("otherContactId")).expect(400).json();
         assertThat(problem.encode()).contains("otherContactId");
+    }
+
+    /**
+     * An old customer's thread, resolved and labelled billing, into which a newer customer's open question,
+     * assigned to {@code agent} and labelled urgent, is merged. Returns the receipts of both first messages.
+     */
+    private static JsonObject[] resolvedThreadMergedWithAnAssignedQuestion(String tag, long agent) {
+        JsonObject old = shop.say(tag + "-a", "Old " + tag, "cust-old-" + tag, "Last year's question");
+        JsonObject fresh = shop.say(tag + "-b", "New " + tag, "cust-new-" + tag, "A new question");
+        admin.patch(conversationPath(old), new JsonObject().put("status", "resolved")
+                .put("labels", new JsonArray().add("billing"))).expect(200);
+        admin.patch(conversationPath(fresh), new JsonObject().put("assigneeId", agent)
+                .put("labels", new JsonArray().add("urgent"))).expect(200);
+        admin.post("/api/v1/contacts/" + old.getLong("contactId") + "/merge",
+                new JsonObject().put("otherContactId", fresh.getLong("contactId"))).expect(200);
+        return new JsonObject[] {old, fresh};
     }
 
     private static long agentId() {
