@@ -66,8 +66,7 @@ public final class AuthService {
         Agent agent = found.get().agent();
         String token = Tokens.random(32);
         String csrf = Tokens.random(24);
-        sessions.insert(database.sql(), Tokens.sha256(token), agent, csrf, ttl, maxAge, ip,
-                truncate(userAgent));
+        sessions.insert(database.sql(), Tokens.sha256(token), agent, csrf, sessionTtl(), ip, truncate(userAgent));
         log.info("login agent={} workspace={} ip={}", agent.id(), agent.workspaceId(), ip);
         return new Login(token, csrf, agent);
     }
@@ -92,7 +91,7 @@ public final class AuthService {
         });
     }
 
-    /** How long a new session's cookie lives: its idle lifetime, or its maximum age when that is shorter. */
+    /** How long a new session (and its cookie) lives: its idle lifetime, or its maximum age when that is shorter. */
     public Duration sessionTtl() {
         return ttl.compareTo(maxAge) < 0 ? ttl : maxAge;
     }

@@ -13,14 +13,13 @@ public final class SessionRepository {
     public record Session(Agent agent, String csrfToken, Instant lastUsedAt) {
     }
 
-    /** A session valid for {@code ttl} (its idle lifetime), and never beyond {@code maxAge}. */
-    public void insert(Sql sql, byte[] tokenHash, Agent agent, String csrfToken, Duration ttl, Duration maxAge,
-                       String ip, String userAgent) {
+    public void insert(Sql sql, byte[] tokenHash, Agent agent, String csrfToken, Duration lifetime, String ip,
+                       String userAgent) {
         sql.update("""
                 INSERT INTO agent_sessions (token_hash, agent_id, workspace_id, csrf_token, ip, user_agent, expires_at)
                 VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7))""",
                 Buffer.buffer(tokenHash), agent.id(), agent.workspaceId(), csrfToken, ip,
-                userAgent, (double) (ttl.compareTo(maxAge) < 0 ? ttl : maxAge).toSeconds());
+                userAgent, (double) lifetime.toSeconds());
     }
 
     /** The session, when it exists, has not expired nor outlived {@code maxAge}, and its agent is active. */

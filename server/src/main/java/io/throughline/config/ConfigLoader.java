@@ -249,7 +249,7 @@ public final class ConfigLoader {
     }
 
     /** The edit distance of two names (insertions, deletions and substitutions), for spotting typos. */
-    static int distance(String a, String b) {
+    private static int distance(String a, String b) {
         int[] previous = new int[b.length() + 1];
         int[] current = new int[b.length() + 1];
         for (int j = 0; j <= b.length(); j++) {
