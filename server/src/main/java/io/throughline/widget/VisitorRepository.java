@@ -46,6 +46,12 @@ final class VisitorRepository {
                 Buffer.buffer(Tokens.sha256("retired:" + Tokens.random(32))));
     }
 
+    /** The hash of the visitor's current token (a retired token's is random). */
+    Optional<byte[]> tokenHash(Sql sql, long id) {
+        return sql.one("SELECT token_hash FROM widget_visitors WHERE id = $1", id)
+                .map(row -> row.getBuffer("token_hash").getBytes());
+    }
+
     Optional<Visitor> byId(Sql sql, long id) {
         return sql.one("SELECT " + Visitor.COLUMNS + " FROM widget_visitors WHERE id = $1", id).map(Visitor::from);
     }

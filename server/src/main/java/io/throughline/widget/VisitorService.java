@@ -140,7 +140,11 @@ public final class VisitorService {
 
     /** The visitor a socket ticket names; empty when the ticket is forged or expired. */
     Optional<Viewer> byTicket(String ticket) {
-        return tickets.verify(ticket).flatMap(id -> visitors.byId(database.sql(), id))
+        return tickets.verify(ticket)
+                // A ticket of a token retired since (a logout, a replaced visitor) opens nothing.
+                .filter(parsed -> visitors.tokenHash(database.sql(), parsed.visitorId())
+                        .map(hash -> tickets.issuedFor(parsed, hash)).orElse(false))
+                .flatMap(parsed -> visitors.byId(database.sql(), parsed.visitorId()))
                 .filter(visitor -> visitor.provenSince(clock.instant(), config.identifiedTokenTtl()))
                 .map(this::viewer);
     }
@@ -224,7 +228,7 @@ public final class VisitorService {
 
     private JsonObject answer(Site site, Visitor visitor, String token) {
         Instant now = Instant.now(clock);
-        String ticket = tickets.issue(visitor.id());
+        String ticket = tickets.issue(visitor.id(), Tokens.sha256(token));
         return new JsonObject()
                 .put("visitorToken", token)
                 .put("visitor", visitorJson(visitor, site.settings()))

@@ -174,6 +174,7 @@ class WidgetSessionIT {
         VisitorClient visitor = new VisitorClient(server.url(), inbox.getString("siteKey"), Widgets.SHOP).start();
         String token = visitor.token();
         String before = visitor.visitorId();
+        String ticket = visitor.session().getJsonObject("socket").getString("token");
         visitor.send(UUID.randomUUID().toString(), "written before the logout").expect(201);
 
         // What the frame sends on Throughline('reset'): the old token, so the server can end it.
@@ -182,9 +183,12 @@ class WidgetSessionIT {
                 .expect(201).json();
         assertThat(fresh.getJsonObject("visitor").getString("id")).isNotEqualTo(before);
         assertThat(fresh.getString("visitorToken")).isNotEqualTo(token);
-        // Another tab still holding the old token is signed out too.
+        // Another tab still holding the old token is signed out too, and the old socket ticket opens nothing.
         assertThat(new ApiClient(server.url()).withHeader("Origin", Widgets.SHOP).withToken(token)
                 .get("/widget/v1/messages").status()).isEqualTo(401);
+        try (VisitorClient.Socket socket = visitor.connect(ticket, null)) {
+            assertThat(socket.awaitClose(Duration.ofSeconds(10))).isEqualTo(4401);
+        }
     }
 
     @Test
