@@ -1,10 +1,10 @@
 package io.throughline.search;
 
+import io.throughline.store.FileLocks;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
@@ -60,12 +60,7 @@ final class IndexStore implements AutoCloseable {
             Files.createDirectories(root);
             FileChannel channel = FileChannel.open(root.resolve(LOCK), StandardOpenOption.CREATE,
                     StandardOpenOption.WRITE);
-            FileLock lock;
-            try {
-                lock = channel.tryLock();
-            } catch (OverlappingFileLockException e) {
-                lock = null;
-            }
+            FileLock lock = FileLocks.tryLock(channel);
             if (lock == null) {
                 channel.close();
                 throw new Busy("another Throughline process (a server, or ./throughline reindex) is using the search"

@@ -55,7 +55,6 @@ public final class EmbeddedDatabase implements AutoCloseable {
     /** Starts (and on first use initializes) the server in {@code directory}, on {@code port} (0: any free port). */
     public static EmbeddedDatabase start(Path directory, int port) {
         FileChannel ownerFile = null;
-        FileLock owner = null;
         try {
             Files.createDirectories(directory);
             // Every Throughline running on this directory holds this lock for as long as it runs; the server it
@@ -64,14 +63,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
             // reaches it): it is stopped first, or this start would wait for it and then fail.
             ownerFile = FileChannel.open(directory.resolveSibling(directory.getFileName() + ".lock"),
                     StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            try {
-                owner = ownerFile.tryLock();
-            } catch (OverlappingFileLockException e) {
-                owner = null;
-            }
-            if (owner == null) {
-                throw new IllegalStateException(directory + " is in use by another Throughline on this machine:"
-                        + " stop it first, or give this one its own THROUGHLINE_DATA_DIR");
+            if (FileLocks.tryLock(ownerFile) == null) {
+                throw inUse(directory, null);
             }
             stopStrayServer(directory);
             String password = password(directory);
@@ -99,8 +92,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
                 // Another process holding the lock: "could not lock"; this process: an overlapping lock.
                 if (e instanceof OverlappingFileLockException
                         || String.valueOf(e.getMessage()).contains("could not lock")) {
-                    throw new IllegalStateException(directory + " is in use by another Throughline on this machine:"
-                            + " stop it first, or give this one its own THROUGHLINE_DATA_DIR", e);
+                    throw inUse(directory, e);
                 }
                 throw e;
             }
@@ -212,15 +204,9 @@ public final class EmbeddedDatabase implements AutoCloseable {
         Path libraryLock = directory.resolve("epg-lock");
         if (Files.exists(libraryLock)) {
             try (FileChannel channel = FileChannel.open(libraryLock, StandardOpenOption.WRITE)) {
-                FileLock held;
-                try {
-                    held = channel.tryLock();
-                } catch (OverlappingFileLockException e) {
-                    held = null;
-                }
+                FileLock held = FileLocks.tryLock(channel);
                 if (held == null) {
-                    throw new IllegalStateException(directory + " is in use by another Throughline on this machine:"
-                            + " stop it first, or give this one its own THROUGHLINE_DATA_DIR");
+                    throw inUse(directory, null);
                 }
                 held.release();
             }
@@ -238,6 +224,11 @@ public final class EmbeddedDatabase implements AutoCloseable {
                     + directory + " and did not stop within " + STRAY_STOP_WAIT.toSeconds() + " s: stop it, then"
                     + " start again");
         }
+    }
+
+    private static IllegalStateException inUse(Path directory, Throwable cause) {
+        return new IllegalStateException(directory + " is in use by another Throughline on this machine: stop it"
+                + " first, or give this one its own THROUGHLINE_DATA_DIR", cause);
     }
 
     private static void release(FileChannel channel) {
