@@ -46,14 +46,13 @@ final class VisitorRepository {
                 Buffer.buffer(Tokens.sha256("retired:" + Tokens.random(32))));
     }
 
-    /** The hash of the visitor's current token (a retired token's is random). */
-    Optional<byte[]> tokenHash(Sql sql, long id) {
-        return sql.one("SELECT token_hash FROM widget_visitors WHERE id = $1", id)
-                .map(row -> row.getBuffer("token_hash").getBytes());
+    /** A visitor and the hash of its current token (a retired token's is random). */
+    record WithToken(Visitor visitor, byte[] tokenHash) {
     }
 
-    Optional<Visitor> byId(Sql sql, long id) {
-        return sql.one("SELECT " + Visitor.COLUMNS + " FROM widget_visitors WHERE id = $1", id).map(Visitor::from);
+    Optional<WithToken> byIdWithToken(Sql sql, long id) {
+        return sql.one("SELECT " + Visitor.COLUMNS + ", token_hash FROM widget_visitors WHERE id = $1", id)
+                .map(row -> new WithToken(Visitor.from(row), row.getBuffer("token_hash").getBytes()));
     }
 
     /** Records where the visitor is now (page, locale, user agent, IP) and that the token was used. */

@@ -141,10 +141,10 @@ public final class VisitorService {
     /** The visitor a socket ticket names; empty when the ticket is forged or expired. */
     Optional<Viewer> byTicket(String ticket) {
         return tickets.verify(ticket)
-                // A ticket of a token retired since (a logout, a replaced visitor) opens nothing.
-                .filter(parsed -> visitors.tokenHash(database.sql(), parsed.visitorId())
-                        .map(hash -> tickets.issuedFor(parsed, hash)).orElse(false))
-                .flatMap(parsed -> visitors.byId(database.sql(), parsed.visitorId()))
+                .flatMap(parsed -> visitors.byIdWithToken(database.sql(), parsed.visitorId())
+                        // A ticket of a token retired since (a logout, a replaced visitor) opens nothing.
+                        .filter(found -> tickets.issuedFor(parsed, found.tokenHash()))
+                        .map(VisitorRepository.WithToken::visitor))
                 .filter(visitor -> visitor.provenSince(clock.instant(), config.identifiedTokenTtl()))
                 .map(this::viewer);
     }
