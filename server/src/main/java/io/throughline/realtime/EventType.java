@@ -24,6 +24,11 @@ public final class EventType {
     public static final String VISITOR_PRESENCE_CHANGED = "visitor.presence_changed";
     /** A widget visitor saw the thread up to a message: {visitorId, contactId, conversationId, messageId, seenAt}. */
     public static final String VISITOR_SEEN = "visitor.seen";
+    /**
+     * A widget visitor's token was retired: the site logged them out ({@code reason: "reset"}) or the browser is
+     * someone else now ({@code "replaced"}). {visitorId, reason}. Its open sockets and polls end.
+     */
+    public static final String VISITOR_SESSION_ENDED = "visitor.session_ended";
     /** Transient (no seq, not in the log): a widget visitor is typing, {conversationId, visitorId, typing}. */
     public static final String VISITOR_TYPING = "visitor.typing";
     /** Transient (no seq, not in the log): an agent is typing a reply, {conversationId, agent, typing}. */

@@ -61,6 +61,12 @@ final class PollStream extends VisitorStream {
         }
     }
 
+    /** Answers now: the next poll, with the retired token, gets 401 and the client starts a session. */
+    @Override
+    void end() {
+        answer();
+    }
+
     private void answer() {
         synchronized (this) {
             if (answering) {

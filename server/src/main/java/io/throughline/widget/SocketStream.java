@@ -23,7 +23,11 @@ import org.slf4j.LoggerFactory;
 final class SocketStream extends VisitorStream {
 
     private static final Logger log = LoggerFactory.getLogger(SocketStream.class);
-    /** Close codes: 4401 ticket refused, 4408 silent client, 4409 the visitor was replaced; 1013 slow reader. */
+    /**
+     * Close codes: 4401 start a session again (ticket refused, or the visitor's session ended), 4408 silent client,
+     * 1013 slow reader.
+     */
+    static final short SESSION_ENDED = 4401;
     static final short SLOW_CONSUMER = 1013;
     static final short SILENT = 4408;
     private static final int MAX_PENDING = 1_000;
@@ -162,6 +166,11 @@ final class SocketStream extends VisitorStream {
             problem.put("retryAfterSeconds", limited.retryAfterSeconds());
         }
         return problem.mergeIn(e.extensions());
+    }
+
+    @Override
+    void end() {
+        close(SESSION_ENDED, "this visitor's session ended: start a session again");
     }
 
     void close(short code, String reason) {

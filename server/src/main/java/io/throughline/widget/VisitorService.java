@@ -11,6 +11,8 @@ import io.throughline.failure.NotFound;
 import io.throughline.failure.Unauthorized;
 import io.throughline.http.BearerToken;
 import io.throughline.http.ClientAddress;
+import io.throughline.realtime.EventLog;
+import io.throughline.realtime.EventType;
 import io.throughline.store.Database;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -35,6 +37,7 @@ public final class VisitorService {
     private static final Logger log = LoggerFactory.getLogger(VisitorService.class);
 
     private final Database database;
+    private final EventLog events;
     private final VisitorRepository visitors;
     private final SiteDirectory sites;
     private final SocketTickets tickets;
@@ -43,9 +46,10 @@ public final class VisitorService {
     private final LongSupplier position;
     private final Clock clock;
 
-    VisitorService(Database database, VisitorRepository visitors, SiteDirectory sites, SocketTickets tickets,
-                   ThroughlineConfig.Widget config, LongSupplier position, Clock clock) {
+    VisitorService(Database database, EventLog events, VisitorRepository visitors, SiteDirectory sites,
+                   SocketTickets tickets, ThroughlineConfig.Widget config, LongSupplier position, Clock clock) {
         this.database = database;
+        this.events = events;
         this.visitors = visitors;
         this.sites = sites;
         this.tickets = tickets;
@@ -102,7 +106,7 @@ public final class VisitorService {
         }
         if (existing.isPresent() && request.reset()) {
             // Logged out: the token stops working now, in this tab and in any copy of it (another tab's requests).
-            visitors.retireToken(database.sql(), existing.get().id());
+            end(existing.get(), "reset");
             log.info("widget visitor reset by the site inbox={} visitor={}", site.inbox().id(), existing.get().id());
             existing = Optional.empty();
         }
@@ -112,13 +116,26 @@ public final class VisitorService {
         }
         newSessions.acquire(ClientAddress.limitKey(request.ip()),
                 "too many new chat sessions from this address; try again later");
-        existing.ifPresent(old -> visitors.retireToken(database.sql(), old.id()));
+        existing.ifPresent(old -> end(old, "replaced"));
         String token = "tlv_" + Tokens.random(32);
         Visitor visitor = create(site, proof, token, request.context(),
                 existing.filter(v -> !v.identified()).map(Visitor::publicId).orElse(null));
         log.info("widget visitor started inbox={} visitor={} identified={}", site.inbox().id(), visitor.id(),
                 visitor.identified());
         return new Session(true, answer(site, visitor, token));
+    }
+
+    /**
+     * Retires the visitor's token, and with the same commit tells every node to end that visitor's open sockets and
+     * polls: a tab still connected must not keep receiving the thread of someone who logged out.
+     */
+    private void end(Visitor visitor, String reason) {
+        database.tx(tx -> {
+            visitors.retireToken(tx, visitor.id());
+            events.append(tx, visitor.workspaceId(), EventType.VISITOR_SESSION_ENDED, new JsonObject()
+                    .put("visitorId", visitor.publicId()).put("reason", reason));
+            return null;
+        });
     }
 
     /** The visitor a bearer token names, with its site and thread; 401 for an unknown token. */

@@ -35,6 +35,9 @@ abstract class VisitorStream {
     /** Writes one frame to the client. */
     abstract void write(JsonObject frame);
 
+    /** The visitor's token was retired (a logout): the connection ends, and its client must start a session. */
+    abstract void end();
+
     /** Called once the stream is live (a poll answers what it has by then). */
     void onLive() {
     }

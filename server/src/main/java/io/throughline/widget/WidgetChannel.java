@@ -84,8 +84,8 @@ public final class WidgetChannel {
         SocketTickets tickets = new SocketTickets(ServerSecrets.getOrCreate(database.sql(), "widget-socket", 32),
                 TICKET_TTL, parts.clock());
         this.receipts = new VisitorReceipts(database, parts.events(), parts.ingest());
-        this.visitors = new VisitorService(database, repository, sites, tickets, widget, this::routed,
-                parts.clock());
+        this.visitors = new VisitorService(database, parts.events(), repository, sites, tickets, widget,
+                this::routed, parts.clock());
         this.hub = new WidgetHub(vertx, parts.feed(), database, visitors, receipts);
         this.messages = new VisitorMessages(database, parts.ingest(), repository, parts.attachments(),
                 parts.attachmentService(), widget, hub::routed, parts.clock());

@@ -38,7 +38,7 @@ final class WidgetHub implements EventListener {
     private static final int PAGE = 500;
     private static final List<String> ROUTED = List.of(EventType.MESSAGE_CREATED, EventType.MESSAGE_UPDATED,
             EventType.VISITOR_SEEN, EventType.CONTACT_MERGED, EventType.CONTACT_UNMERGED, EventType.MESSAGE_MOVED,
-            EventType.DELIVERY_UPDATED);
+            EventType.DELIVERY_UPDATED, EventType.VISITOR_SESSION_ENDED);
 
     private final Vertx vertx;
     private final EventFeed feed;
@@ -168,7 +168,7 @@ final class WidgetHub implements EventListener {
                     stream.offer(event);
                 }
             }
-            case EventType.VISITOR_SEEN -> {
+            case EventType.VISITOR_SEEN, EventType.VISITOR_SESSION_ENDED -> {
                 for (VisitorStream stream : targets(null, data.getString("visitorId"))) {
                     stream.offer(event);
                 }
@@ -242,7 +242,8 @@ final class WidgetHub implements EventListener {
                 yield (conversation != null && conversation.equals(viewer.conversationId()))
                         || viewer.publicId().equals(party(data.getJsonObject("message", new JsonObject())));
             }
-            case EventType.VISITOR_SEEN -> viewer.publicId().equals(data.getString("visitorId"));
+            case EventType.VISITOR_SEEN, EventType.VISITOR_SESSION_ENDED ->
+                    viewer.publicId().equals(data.getString("visitorId"));
             default -> false;
         };
     }
@@ -269,6 +270,12 @@ final class WidgetHub implements EventListener {
                 long messageId = data.getLong("messageId", 0L);
                 viewer.seen(messageId);
                 return new JsonObject().put("type", "seen").put("seq", event.seq()).put("messageId", messageId);
+            }
+            case EventType.VISITOR_SESSION_ENDED -> {
+                log.info("widget visitor session ended, closing its connection visitor={} reason={}",
+                        viewer.visitor().id(), data.getString("reason"));
+                stream.end();
+                return null;
             }
             default -> {
                 return null;

@@ -194,7 +194,7 @@ final class WidgetRoutes {
             try {
                 viewer = channel.visitors().byTicket(ticket).orElse(null);
                 if (viewer == null) {
-                    refusal = 4401;
+                    refusal = SocketStream.SESSION_ENDED;
                     reason = "the socket token is invalid or expired: start a session again";
                 } else if (origin != null && !viewer.site().settings().allows(origin)
                         && !VisitorService.isOwn(origin, own)) {

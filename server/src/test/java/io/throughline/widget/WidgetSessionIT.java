@@ -1,6 +1,7 @@
 package io.throughline.widget;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.throughline.testing.ApiClient;
 import io.throughline.testing.TestServer;
@@ -10,6 +11,8 @@ import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -188,6 +191,30 @@ class WidgetSessionIT {
                 .get("/widget/v1/messages").status()).isEqualTo(401);
         try (VisitorClient.Socket socket = visitor.connect(ticket, null)) {
             assertThat(socket.awaitClose(Duration.ofSeconds(10))).isEqualTo(4401);
+        }
+    }
+
+    @Test
+    void aResetEndsTheSocketsAndPollsAlreadyOpenForTheOldToken() {
+        JsonObject inbox = Widgets.create(admin, Widgets.SHOP);
+        VisitorClient visitor = new VisitorClient(server.url(), inbox.getString("siteKey"), Widgets.SHOP).start();
+        visitor.send(UUID.randomUUID().toString(), "written before the logout").expect(201);
+        long seq = visitor.get("/widget/v1/messages").expect(200).json().getLong("seq");
+        int before = server.throughline().widget().connections();
+        try (VisitorClient.Socket socket = visitor.connect(null)) {
+            socket.next("ready", Duration.ofSeconds(10));
+            CompletableFuture<ApiClient.Response> poll = CompletableFuture.supplyAsync(() ->
+                    visitor.get("/widget/v1/messages?since=" + seq + "&wait=60"));
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> server.throughline().widget().connections() >= before + 2);
+
+            // Another tab logs out: the connections still open with the old token end now, not when they drop.
+            visitor.post("/widget/v1/sessions", new JsonObject().put("siteKey", inbox.getString("siteKey"))
+                    .put("visitorToken", visitor.token()).put("reset", true), false).expect(201);
+            assertThat(socket.awaitClose(Duration.ofSeconds(10))).isEqualTo(4401);
+            assertThat(poll.orTimeout(20, TimeUnit.SECONDS).join().status())
+                    .as("the poll answers at once instead of waiting its 60 s").isEqualTo(200);
+            assertThat(visitor.get("/widget/v1/messages?since=" + seq + "&wait=0").status()).isEqualTo(401);
         }
     }
 
