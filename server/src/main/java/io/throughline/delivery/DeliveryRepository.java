@@ -14,11 +14,25 @@ public final class DeliveryRepository {
     private static final String CLAIMED_COLUMNS = "d.id, d.workspace_id, d.message_id, m.conversation_id,"
             + " d.inbox_id, d.channel, d.target, d.attempts, d.condition";
 
+    /**
+     * A delivery to send now. A fallback still waiting to reach the same address through the same inbox (a chat
+     * reply the customer has not seen) is released at once, without its wait for the customer to leave the chat,
+     * and this delivery goes out after it ({@link #claim}): mail is being written to that address now, so the reply
+     * the customer missed comes first and the mail thread reads in the order the replies were written. It is still
+     * skipped if the customer sees it in the chat before it goes.
+     */
     public long insert(Sql tx, long workspaceId, long messageId, long inboxId, String channel, JsonObject target) {
-        return tx.single("""
+        long id = tx.single("""
                 INSERT INTO deliveries (workspace_id, message_id, inbox_id, channel, target)
                 VALUES ($1, $2, $3, $4, $5) RETURNING id""", workspaceId, messageId, inboxId, channel, target)
                 .getLong("id");
+        tx.update("""
+                UPDATE deliveries SET next_attempt_at = least(next_attempt_at, now()),
+                    condition = condition - 'awayFor', updated_at = now()
+                WHERE workspace_id = $1 AND inbox_id = $2 AND status = 'pending' AND condition IS NOT NULL
+                  AND target ->> 'value' = $3 AND target ->> 'kind' = $4 AND id < $5""",
+                workspaceId, inboxId, target.getString("value"), target.getString("kind"), id);
+        return id;
     }
 
     /** A delivery that waits until {@code notBefore} and is sent only if {@code condition} still holds then. */
@@ -58,8 +72,9 @@ public final class DeliveryRepository {
      *
      * <p>Replies to one recipient through one inbox go out one after another, in the order they were written: a
      * delivery waits while an older one to the same place is still pending (being sent, or waiting to retry after
-     * a flood limit or an outage), so two quick replies never arrive swapped. Conditional deliveries (an email
-     * fallback waiting for its time) hold nothing up.
+     * a flood limit or an outage), so two quick replies never arrive swapped. A conditional delivery (an email
+     * fallback) holds the ones after it up only once it is due, while its condition is checked: one waiting for
+     * its time holds nothing up.
      */
     public List<Delivery> claim(Sql tx, int limit, Duration lease) {
         return tx.list("""
@@ -69,7 +84,8 @@ public final class DeliveryRepository {
                       AND (d.lease_until IS NULL OR d.lease_until < now())
                       AND NOT EXISTS (
                           SELECT 1 FROM deliveries e
-                          WHERE e.status = 'pending' AND e.condition IS NULL AND e.inbox_id = d.inbox_id
+                          WHERE e.status = 'pending' AND (e.condition IS NULL OR e.next_attempt_at <= now())
+                            AND e.inbox_id = d.inbox_id
                             AND e.target ->> 'value' = d.target ->> 'value'
                             AND e.target ->> 'kind' = d.target ->> 'kind' AND e.id < d.id)
                     ORDER BY d.next_attempt_at, d.id LIMIT $1

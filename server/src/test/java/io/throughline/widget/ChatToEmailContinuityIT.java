@@ -179,6 +179,37 @@ class ChatToEmailContinuityIT {
         assertThat(mail.inbox(email)).hasSize(1);
     }
 
+    @Test
+    void anEmailAnAgentWritesReleasesTheWaitingFallbackFirstSoTheMailsArriveInOrder() throws Exception {
+        String email = "lee@example.com";
+        VisitorClient visitor = visitorWithEmail(email);
+        try (VisitorClient.Socket socket = visitor.connect(visitor.seq())) {
+            socket.message("Can I return the lamp after 30 days?");
+            long conversation = Widgets.conversationOf(server, socket.next("ack", WAIT).getLong("messageId"));
+            long chatReply = agentReplies(conversation, "Within 60 days, in its box.");
+            // Still on the site with the chat closed: the fallback waits for them to leave.
+            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() ->
+                    "pending".equals(deliveries(conversation, chatReply).getJsonObject(1).getString("status")));
+
+            long emailed = admin.post("/api/v1/conversations/" + conversation + "/messages", new JsonObject()
+                    .put("body", "I have also emailed you the return label.").put("channel", "email"))
+                    .expect(201).json().getLong("id");
+            // The agent now writes to that address: the chat reply they missed goes first, then the new mail,
+            // although the visitor never left the site.
+            List<MimeMessage> received = await().atMost(WAIT).until(() -> mail.inbox(email), l -> l.size() == 2);
+            assertThat(received.get(0).getSubject()).isEqualTo("Your conversation with Acme Support");
+            assertThat(text(received.get(0))).startsWith("Within 60 days, in its box.");
+            assertThat(text(received.get(1))).startsWith("I have also emailed you the return label.");
+            await().atMost(WAIT).until(() -> "sent".equals(deliveries(conversation, emailed).getJsonObject(0)
+                    .getString("status")));
+            JsonObject fallback = deliveries(conversation, chatReply).getJsonObject(1);
+            assertThat(fallback.getString("status")).isEqualTo("sent");
+            assertThat(Instant.parse(fallback.getString("sentAt")))
+                    .isBeforeOrEqualTo(Instant.parse(deliveries(conversation, emailed).getJsonObject(0)
+                            .getString("sentAt")));
+        }
+    }
+
     /** A new visitor who typed their email into the chat's form before writing. */
     private static VisitorClient visitorWithEmail(String email) {
         mail.user(email);
