@@ -1,6 +1,7 @@
-// One draft per agent and conversation, kept in localStorage so a reload or a crash loses nothing. A draft holds
-// its Idempotency-Key: a second click, or a retry after a lost answer, sends the same key and the server stores
-// the message once. Any edit makes a new request, so the key is dropped and the next send mints a fresh one.
+// One draft per agent and conversation, kept in localStorage so a reload or a crash loses nothing. A send turns
+// the draft's content into a request with its own Idempotency-Key, kept in the draft as `pending` until the server
+// confirms it: a retry after a lost answer (or after a reload mid-send) sends that same request with the same key,
+// so the server stores it once, whatever was typed into the composer meanwhile.
 
 const PREFIX = 'tl.draft.';
 const MAX_AGE_MS = 30 * 24 * 3600 * 1000;
@@ -10,21 +11,24 @@ function key(agentId, conversationId) {
 }
 
 export function emptyDraft() {
-  return { body: '', note: false, channel: null, attachments: [], idempotencyKey: null };
+  return { body: '', note: false, channel: null, attachments: [], pending: null };
 }
 
 export function loadDraft(agentId, conversationId) {
   try {
     const saved = JSON.parse(localStorage.getItem(key(agentId, conversationId)) || 'null');
     if (!saved || Date.now() - (saved.savedAt || 0) > MAX_AGE_MS) return emptyDraft();
-    return { ...emptyDraft(), ...saved };
+    const { idempotencyKey: legacyKey, savedAt, ...draft } = saved;
+    // A draft saved by an older version held its key itself: it was being sent, so it is the pending request.
+    if (legacyKey && !draft.pending) draft.pending = requestOf({ ...emptyDraft(), ...draft }, legacyKey);
+    return { ...emptyDraft(), ...draft };
   } catch {
     return emptyDraft();
   }
 }
 
 export function saveDraft(agentId, conversationId, draft) {
-  const empty = !draft.body.trim() && !draft.attachments.length && !draft.idempotencyKey;
+  const empty = !draft.body.trim() && !draft.attachments.length && !draft.pending;
   if (empty) localStorage.removeItem(key(agentId, conversationId));
   else localStorage.setItem(key(agentId, conversationId), JSON.stringify({ ...draft, savedAt: Date.now() }));
 }
@@ -33,9 +37,27 @@ export function clearDraft(agentId, conversationId) {
   localStorage.removeItem(key(agentId, conversationId));
 }
 
-/** The draft's key for this send: kept while the draft is unchanged, minted when there is none. */
-export function idempotencyKey(draft) {
-  return draft.idempotencyKey || uuid();
+/**
+ * What a send posts: the request still unconfirmed if there is one (its key makes the retry safe), else the draft's
+ * content with a fresh key.
+ */
+export function nextRequest(draft) {
+  return draft.pending || requestOf(draft, uuid());
+}
+
+function requestOf(draft, idempotencyKey) {
+  const { body, note, channel, attachments } = draft;
+  return { body, note, channel, attachments, idempotencyKey };
+}
+
+/**
+ * The draft once the server confirmed {@code sent}: the text typed after it (or all of it, when it was rewritten)
+ * and the files attached since stay; the mode and channel stay for the next reply.
+ */
+export function afterConfirmed(current, sent) {
+  const sentIds = new Set(sent.attachments.map((a) => a.id));
+  return { ...emptyDraft(), note: current.note, channel: current.channel, body: leftAfterSend(current.body, sent.body),
+    attachments: current.attachments.filter((a) => !sentIds.has(a.id)) };
 }
 
 /** A random UUID; crypto.randomUUID exists only in secure contexts, and plain-HTTP intranet installs are common. */

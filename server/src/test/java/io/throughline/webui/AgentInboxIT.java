@@ -285,6 +285,47 @@ class AgentInboxIT {
     }
 
     @Test
+    void aReplyWhoseAnswerWasLostIsSentAgainOnceAndWhatWasTypedMeanwhileStays() {
+        long conversation = shop.say("lost-1", "Lesia Lost", "cust-lesia", "Do you ship to Lviv?")
+                .getLong("conversationId");
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD).open("Lesia Lost");
+        // The network drops the answer of the first send: the server stores the reply, the page hears nothing
+        // until the test lets the request fail.
+        inbox.script("""
+                const real = window.fetch;
+                window.lostAnswers = [];
+                window.fetch = (url, init) => {
+                  if (init && init.method === 'POST' && String(url).endsWith('/messages') && !window.dropped) {
+                    window.dropped = true;
+                    return real(url, init).then(() => new Promise((resolve, reject) =>
+                      window.lostAnswers.push(() => reject(new TypeError('Failed to fetch')))));
+                  }
+                  return real(url, init);
+                };""");
+        inbox.find("composer-input").sendKeys("Yes, in two days.");
+        inbox.find("send-button").click();
+        await().atMost(Duration.ofSeconds(15)).until(() -> storedReplies(conversation, "Yes, in two days.") == 1
+                && Long.valueOf(1).equals(inbox.script("return window.lostAnswers.length")));
+        inbox.find("composer-input").sendKeys(" Shipping is free.");
+        inbox.script("window.lostAnswers.shift()()");
+        inbox.until(d -> inbox.find("composer-error").getText().startsWith("Not confirmed"));
+
+        inbox.find("send-button").click();
+        inbox.until(d -> "Shipping is free.".equals(inbox.find("composer-input").getAttribute("value")));
+        assertThat(inbox.present("composer-error")).isFalse();
+        assertThat(storedReplies(conversation, "Yes, in two days.")).isEqualTo(1);
+        await().atMost(Duration.ofSeconds(15)).until(() -> deliveredTo(shop.webhook(), "cust-lesia") == 1);
+        inbox.message("Yes, in two days.");
+    }
+
+    /** Replies of the conversation whose body starts with {@code text}. */
+    private static long storedReplies(long conversation, String text) {
+        return admin.get("/api/v1/conversations/" + conversation + "/messages").json()
+                .getJsonArray("messages").stream().map(JsonObject.class::cast)
+                .filter(m -> "out".equals(m.getString("kind")) && m.getString("body").startsWith(text)).count();
+    }
+
+    @Test
     void attachmentsUploadFromTheComposerAndShowAsPreviews() throws Exception {
         shop.say("file-1", "Fedir Files", "cust-fedir", "The box is damaged");
         Path picture = Scratch.file("label", ".png");

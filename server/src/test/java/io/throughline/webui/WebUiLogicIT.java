@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.throughline.testing.Browser;
 import io.throughline.testing.TestServer;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -97,16 +98,24 @@ class WebUiLogicIT {
     }
 
     @Test
-    void aDraftKeepsItsIdempotencyKeyUntilItChanges() {
-        Object keys = run("/app/drafts.js", """
+    void aPendingRequestIsRepeatedWithItsKeyUntilConfirmed() {
+        Object result = run("/app/drafts.js", """
                 (m) => {
                   const draft = {...m.emptyDraft(), body: 'Hello'};
-                  const first = m.idempotencyKey(draft);
-                  const kept = m.idempotencyKey({...draft, idempotencyKey: first});
-                  const fresh = m.idempotencyKey({...draft, idempotencyKey: null});
-                  return [first === kept, first !== fresh, /^[0-9a-f-]{36}$/.test(m.uuid())];
+                  const first = m.nextRequest(draft);
+                  const typedMeanwhile = {...draft, body: 'Hello\\nand more', pending: first};
+                  const again = m.nextRequest(typedMeanwhile);
+                  const fresh = m.nextRequest(draft);
+                  const left = m.afterConfirmed(typedMeanwhile, first);
+                  localStorage.setItem('tl.draft.7.9', JSON.stringify({body: 'Hi', note: false, channel: null,
+                    attachments: [], idempotencyKey: 'key-1', savedAt: Date.now()}));
+                  const legacy = m.loadDraft(7, 9);
+                  localStorage.removeItem('tl.draft.7.9');
+                  return [again === first, first.body, fresh.idempotencyKey !== first.idempotencyKey,
+                    left.body, left.pending, legacy.pending.idempotencyKey, legacy.pending.body,
+                    /^[0-9a-f-]{36}$/.test(first.idempotencyKey)];
                 }""");
-        assertThat(keys).isEqualTo(List.of(true, true, true));
+        assertThat(result).isEqualTo(Arrays.asList(true, "Hello", true, "and more", null, "key-1", "Hi", true));
     }
 
     /** Text typed while a reply was being sent stays in the composer; the sent text goes. */

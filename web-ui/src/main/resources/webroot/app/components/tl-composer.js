@@ -8,15 +8,16 @@ import { icon } from '../icons.js';
 import { bytes } from '../format.js';
 import { channelName, targetText } from '../channels.js';
 import { describe } from '../errors.js';
-import { loadDraft, saveDraft, clearDraft, emptyDraft, idempotencyKey, leftAfterSend } from '../drafts.js';
+import { loadDraft, saveDraft, emptyDraft, nextRequest, afterConfirmed } from '../drafts.js';
 import { cannedResponses, matchCanned, fillCanned } from '../canned.js';
 
 const CANNED_TRIGGER = /(^|\s)\/([\p{L}\p{N}_.-]*)$/u;
 
 /**
  * Reply or note. The reply channel defaults to the routing rule's choice and shows where the reply goes; "/"
- * opens canned responses; files attach by button, paste or drop. The draft survives reloads, and its
- * Idempotency-Key makes a double click or a retry send exactly once.
+ * opens canned responses; files attach by button, paste or drop. The draft survives reloads and switching, and
+ * a reply whose answer was lost stays pending with its Idempotency-Key: the next send repeats exactly that
+ * request, so it is stored once, and what was typed since stays for the next reply.
  */
 class TlComposer extends TlElement {
   static properties = { conversationId: { attribute: false }, row: { attribute: false },
@@ -35,6 +36,13 @@ class TlComposer extends TlElement {
 
   willUpdate(changed) {
     if (changed.has('conversationId')) {
+      const previous = changed.get('conversationId');
+      if (this.saveTimer !== null && previous != null) {
+        // The last keystrokes before switching are saved now, not dropped with the timer.
+        clearTimeout(this.saveTimer);
+        saveDraft(store.state.me.agentId, previous, this.draft);
+      }
+      this.saveTimer = null;
       this.draft = loadDraft(store.state.me.agentId, this.conversationId);
       this.uploads.forEach((u) => u.controller.abort());
       this.uploads = [];
@@ -49,7 +57,7 @@ class TlComposer extends TlElement {
 
   /** r and n: focus the composer as a reply or as a note. */
   focusComposer(mode) {
-    this.change({ note: mode === 'note' }, false);
+    this.change({ note: mode === 'note' });
     requestAnimationFrame(() => this.textarea?.focus());
   }
 
@@ -57,8 +65,9 @@ class TlComposer extends TlElement {
     const draft = this.draft;
     const target = this.target();
     const uploading = this.uploads.length > 0;
-    const empty = !draft.body.trim() && !draft.attachments.length;
-    const blocked = !draft.note && target.unreachable;
+    const empty = !draft.body.trim() && !draft.attachments.length && !draft.pending;
+    const blocked = !draft.pending && !draft.note && target.unreachable;
+    const notice = this.error ?? (draft.pending && !this.sending ? t('composer.unconfirmed') : null);
     return html`
       <section class="composer ${draft.note ? 'note-mode' : ''}" aria-label=${t('composer.label')}
         data-testid="composer" @dragover=${this.dragOver} @drop=${this.drop}>
@@ -89,7 +98,7 @@ class TlComposer extends TlElement {
           ${this.uploads.map((u) => html`<li class="file-chip uploading">${icon('file')}<span>${u.name}</span>
             <progress max="1" .value=${u.progress} aria-label=${t('composer.uploading', { name: u.name })}></progress>
             </li>`)}</ul>` : ''}
-        ${this.error ? html`<p class="form-error" role="alert" data-testid="composer-error">${this.error}</p>` : ''}
+        ${notice ? html`<p class="form-error" role="alert" data-testid="composer-error">${notice}</p>` : ''}
         <div class="composer-bar">
           <label class="icon-button attach" title=${t('composer.attach')} data-testid="attach-button">
             ${icon('attach')}<span class="visually-hidden">${t('composer.attach')}</span>
@@ -133,11 +142,15 @@ class TlComposer extends TlElement {
     setTimeout(() => { this.picker = null; }, 150);
   }
 
-  change(patch, dropKey = true) {
-    this.draft = { ...this.draft, ...patch, idempotencyKey: dropKey ? null : this.draft.idempotencyKey };
+  change(patch) {
+    this.draft = { ...this.draft, ...patch };
     this.error = null;
     clearTimeout(this.saveTimer);
-    this.saveTimer = setTimeout(() => saveDraft(store.state.me.agentId, this.conversationId, this.draft), 250);
+    const conversationId = this.conversationId;
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = null;
+      if (this.conversationId === conversationId) saveDraft(store.state.me.agentId, conversationId, this.draft);
+    }, 250);
   }
 
   input(event) {
@@ -264,42 +277,51 @@ class TlComposer extends TlElement {
 
   async send() {
     const draft = this.draft;
-    if (this.sending || this.uploads.length || (!draft.body.trim() && !draft.attachments.length)) return;
-    if (!draft.note && this.target().unreachable) return;
+    if (this.sending || this.uploads.length) return;
+    if (!draft.pending) {
+      if (!draft.body.trim() && !draft.attachments.length) return;
+      if (!draft.note && this.target().unreachable) return;
+    }
+    const agentId = store.state.me.agentId;
     const conversationId = this.conversationId;
-    const key = idempotencyKey(draft);
-    this.draft = { ...draft, idempotencyKey: key };
-    saveDraft(store.state.me.agentId, conversationId, this.draft);
+    // The request is kept with the draft until the server confirms it: a lost answer, a reload or a crash
+    // meanwhile leaves it pending, and the next send repeats it with its key instead of writing it again.
+    const request = nextRequest(draft);
+    this.draft = { ...draft, pending: request };
+    clearTimeout(this.saveTimer);
+    this.saveTimer = null;
+    saveDraft(agentId, conversationId, this.draft);
     this.sending = true;
     this.error = null;
     store.agentTyping(conversationId, false);
-    const sent = { ...this.draft, idempotencyKey: key };
+    const here = () => this.conversationId === conversationId;
+    // The draft as it is now, in this composer or (when the agent moved on) in storage.
+    const current = () => (here() ? this.draft : loadDraft(agentId, conversationId));
     try {
-      await store.send(conversationId, sent);
-      if (this.conversationId === conversationId) {
-        // What was typed while the reply went out stays, as a new draft; the sent text goes.
-        const typed = leftAfterSend(this.draft.body, sent.body);
+      await store.send(conversationId, request);
+      // What was typed while it went out, and files attached meanwhile, stay as the next draft.
+      const left = afterConfirmed(current(), request);
+      saveDraft(agentId, conversationId, left);
+      if (here()) {
         clearTimeout(this.saveTimer);
-        // Files attached while it went out stay too.
-        const sentIds = new Set(sent.attachments.map((a) => a.id));
-        const attachments = this.draft.attachments.filter((a) => !sentIds.has(a.id));
-        this.draft = { ...emptyDraft(), note: draft.note, channel: draft.channel, body: typed, attachments };
-        if (typed || attachments.length) saveDraft(store.state.me.agentId, conversationId, this.draft);
-        else clearDraft(store.state.me.agentId, conversationId);
+        this.saveTimer = null;
+        this.draft = left;
         this.textarea?.focus();
-      } else {
-        clearDraft(store.state.me.agentId, conversationId);
       }
     } catch (e) {
       const reason = e.status === 0 ? t('composer.notSentNetwork') : describe(e);
-      if (this.conversationId !== conversationId) {
-        // The agent has moved on: say so, or they would believe it went out. It waits as that thread's draft.
+      // A lost answer (the network, or a server error mid-way) may hide a stored reply: it stays pending. A
+      // refusal stored nothing: the text stays to be fixed, and the next send is a new request.
+      const lost = e.status === 0 || e.status >= 500;
+      const next = { ...current(), pending: lost ? request : null };
+      saveDraft(agentId, conversationId, next);
+      if (here()) {
+        this.draft = next;
+        this.error = reason;
+      } else {
+        // The agent has moved on: say so, or they would believe it went out. It waits in its conversation.
         store.notify({ key: 'composer.notSentElsewhere', params: { reason } }, 'error');
-        return;
       }
-      // A lost answer keeps the key: sending again cannot store the message twice.
-      if (e.status !== 0 && e.status < 500) this.draft = { ...this.draft, idempotencyKey: null };
-      this.error = reason;
     } finally {
       this.sending = false;
     }
