@@ -41,18 +41,20 @@ public final class MessageRepository {
     }
 
     /**
-     * The conversation holding a message or a delivery with this external id, in any inbox of the workspace (an
-     * email's In-Reply-To names a Message-ID we sent or received).
+     * The conversation holding a message or a delivery with this external id on this channel, in any inbox of the
+     * workspace (an email's In-Reply-To names a Message-ID we sent or received). Only ids of the same channel
+     * count: another channel's ids (a widget reply's {@code widget-msg-<id>}, an API system's order number) are
+     * guessable, and a mail naming one must not join that customer's conversation.
      */
-    public Optional<Long> conversationOfExternalId(Sql sql, long workspaceId, String externalId) {
+    public Optional<Long> conversationOfExternalId(Sql sql, long workspaceId, String channel, String externalId) {
         return sql.one("""
                 SELECT conversation_id FROM (
                     SELECT m.conversation_id, m.created_at FROM messages m
-                    WHERE m.workspace_id = $1 AND m.external_id = $2
+                    WHERE m.workspace_id = $1 AND m.external_id = $2 AND m.channel = $3
                     UNION ALL
                     SELECT m.conversation_id, m.created_at FROM deliveries d JOIN messages m ON m.id = d.message_id
-                    WHERE d.workspace_id = $1 AND d.external_id = $2
-                ) found ORDER BY created_at DESC LIMIT 1""", workspaceId, externalId)
+                    WHERE d.workspace_id = $1 AND d.external_id = $2 AND d.channel = $3
+                ) found ORDER BY created_at DESC LIMIT 1""", workspaceId, externalId, channel)
                 .map(r -> r.getLong("conversation_id"));
     }
 

@@ -26,7 +26,9 @@ public final class ConversationFinder {
         this.conversations = conversations;
     }
 
-    public Optional<ThreadingDecision.ByHeaders> byHeaders(Sql tx, long workspaceId, ThreadHints hints) {
+    /** @param channel the kind of the inbox the message came through: headers name ids of that channel only */
+    public Optional<ThreadingDecision.ByHeaders> byHeaders(Sql tx, long workspaceId, String channel,
+                                                           ThreadHints hints) {
         if (hints.replyToken() != null) {
             Optional<Long> byToken = tokens.verify(workspaceId, hints.replyToken()).flatMap(id -> live(tx,
                     workspaceId, id));
@@ -35,7 +37,7 @@ public final class ConversationFinder {
             }
         }
         if (hints.inReplyTo() != null) {
-            Optional<Long> byReply = messages.conversationOfExternalId(tx, workspaceId, hints.inReplyTo())
+            Optional<Long> byReply = messages.conversationOfExternalId(tx, workspaceId, channel, hints.inReplyTo())
                     .flatMap(id -> live(tx, workspaceId, id));
             if (byReply.isPresent()) {
                 return Optional.of(new ThreadingDecision.ByInReplyTo(byReply.get(), hints.inReplyTo()));
@@ -44,7 +46,7 @@ public final class ConversationFinder {
         List<String> references = hints.references();
         for (int i = references.size() - 1; i >= 0; i--) {
             String reference = references.get(i);
-            Optional<Long> byReference = messages.conversationOfExternalId(tx, workspaceId, reference)
+            Optional<Long> byReference = messages.conversationOfExternalId(tx, workspaceId, channel, reference)
                     .flatMap(id -> live(tx, workspaceId, id));
             if (byReference.isPresent()) {
                 return Optional.of(new ThreadingDecision.ByReferences(byReference.get(), reference));

@@ -220,7 +220,8 @@ public final class IngestService {
      */
     private IngestReceipt store(Sql tx, Prepared p) {
         long workspaceId = p.inbox().workspaceId();
-        Optional<ThreadingDecision.ByHeaders> byHeaders = finder.byHeaders(tx, workspaceId, p.message().thread());
+        Optional<ThreadingDecision.ByHeaders> byHeaders = finder.byHeaders(tx, workspaceId, p.inbox().kind(),
+                p.message().thread());
         List<String> flags = new ArrayList<>(p.flags());
         JsonObject metadata = p.metadata().copy();
         String linkToken = p.message().thread().linkToken();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.throughline.testing.ApiClient;
+import io.throughline.testing.ApiInbox;
 import io.throughline.testing.MailServer;
 import io.throughline.testing.TestServer;
 import io.vertx.core.json.JsonArray;
@@ -257,6 +258,28 @@ class EmailChannelIT {
         mail.send(lookalike);
         await().atMost(Duration.ofSeconds(20)).until(() -> messages(conversationId).stream()
                 .map(JsonObject.class::cast).anyMatch(m -> m.getString("body", "").contains("odd ids")));
+    }
+
+    /** Another channel's ids are guessable (an order number, a widget reply's {@code widget-msg-<id>}). */
+    @Test
+    void aMailNamingAnotherChannelsIdDoesNotJoinThatCustomersConversation() throws Exception {
+        ApiInbox shop = ApiInbox.create(admin, "Shop orders", null);
+        JsonObject order = shop.say("4711", "cust-vic", "Vic Victim", "My order 4711 is late");
+        long victim = order.getLong("conversationId");
+
+        MimeMessage forged = mail.compose("<forged-ref-1@example.net>");
+        forged.setFrom(new InternetAddress("mallory@example.net", "Mallory"));
+        forged.setRecipients(Message.RecipientType.TO, SUPPORT);
+        forged.setSubject("Re: order 4711");
+        forged.setHeader("In-Reply-To", "<4711>");
+        forged.setHeader("References", "<4711>");
+        forged.setText("Please send the refund for 4711 to my card instead.");
+        mail.send(forged);
+        JsonObject stored = await().atMost(Duration.ofSeconds(20)).until(() -> byExternalId("forged-ref-1@example.net"),
+                m -> m != null);
+        assertThat(stored.getLong("conversationId")).isNotEqualTo(victim);
+        assertThat(messages(victim)).hasSize(1);
+        assertThat(identities(order.getLong("contactId"))).containsExactly("external_id:cust-vic:proven");
     }
 
     @Test
