@@ -180,9 +180,10 @@ public final class Dispatcher {
                     delivery.messageId(), delivery.inboxId(), delivery.attempts());
         } catch (DeliveryFailure failure) {
             failed(delivery, failure);
-        } catch (Exception e) {
-            // Also a checked exception a connector let through undeclared (Future.await() does that): the attempt
-            // must be recorded, or the delivery sits claimed until its lease runs out.
+        } catch (Exception | StackOverflowError e) {
+            // Also a checked exception a connector let through undeclared (Future.await() does that), or a stack
+            // overflow on hostile input: the attempt must be recorded, or the delivery sits claimed until its lease
+            // runs out, is claimed again, and never ends.
             log.error("delivery crashed in its connector delivery={} inbox={}", delivery.id(), delivery.inboxId(), e);
             failed(delivery, DeliveryFailure.retryable("internal error: " + e, e));
         }

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Turns a claimed delivery into the {@link OutboundMessage} a connector sends, with everything it needs to thread. */
@@ -25,9 +26,9 @@ public final class OutboundAssembler {
      * Ukrainian, Russian, Portuguese and Spanish Outlook, French, Turkish, Chinese; a full-width colon too), each
      * possibly behind a tag a mail gateway put in front ("RE: [EXTERNAL] Re: Order 42").
      */
-    private static final Pattern REPLY_PREFIX = Pattern.compile("^\\s*((\\[[^\\]]{1,30}]\\s*)?"
+    private static final Pattern REPLY_PREFIX = Pattern.compile("\\s*(\\[[^\\]]{1,30}]\\s*)?"
             + "(re|fw|fwd|aw|wg|sv|vs|antw|odp|відп|отв|res|enc|rv|tr|ynt|回复|回覆|答复|转发|轉寄)"
-            + "\\s*(\\[\\d+])?\\s*[:：]\\s*)+",
+            + "\\s*(\\[\\d+])?\\s*[:：]\\s*",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     private static final int MAX_REFERENCES = 20;
     private static final int MAX_TRANSCRIPT = 30;
@@ -119,8 +120,21 @@ public final class OutboundAssembler {
                 lastInbound.map(r -> r.getJsonObject("metadata")).orElse(null), references);
     }
 
-    /** The subject without any stack of reply and forward prefixes, in the languages our customers write. */
+    /**
+     * The subject without any stack of reply and forward prefixes, in the languages our customers write. The
+     * prefixes are taken off one at a time: a pattern repeating the whole prefix overflowed the stack on the
+     * thousand "Re: " an auto-responder loop leaves, and the reply then never went out.
+     */
     static String baseSubject(String subject) {
-        return REPLY_PREFIX.matcher(subject).replaceFirst("").strip();
+        Matcher prefix = REPLY_PREFIX.matcher(subject);
+        int start = 0;
+        while (start < subject.length()) {
+            prefix.region(start, subject.length());
+            if (!prefix.lookingAt() || prefix.end() == start) {
+                break;
+            }
+            start = prefix.end();
+        }
+        return subject.substring(start).strip();
     }
 }

@@ -6,6 +6,8 @@ import java.util.List;
 import org.apache.lucene.analysis.Tokenizer;
 import org.apache.lucene.analysis.tokenattributes.CharTermAttribute;
 import org.apache.lucene.analysis.tokenattributes.OffsetAttribute;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Emits the normalized keys of one kind of exact token ({@link ExactTokens}) with the offsets of the text as
@@ -13,6 +15,7 @@ import org.apache.lucene.analysis.tokenattributes.OffsetAttribute;
  */
 final class ExactTokenizer extends Tokenizer {
 
+    private static final Logger log = LoggerFactory.getLogger(ExactTokenizer.class);
     private final ExactKind kind;
     private final CharTermAttribute term = addAttribute(CharTermAttribute.class);
     private final OffsetAttribute offset = addAttribute(OffsetAttribute.class);
@@ -31,7 +34,15 @@ final class ExactTokenizer extends Tokenizer {
         for (int read = input.read(buffer); read >= 0; read = input.read(buffer)) {
             text.append(buffer, 0, read);
         }
-        List<ExactTokens.Match> found = ExactTokens.find(text, kind);
+        List<ExactTokens.Match> found;
+        try {
+            found = ExactTokens.find(text, kind);
+        } catch (StackOverflowError e) {
+            // The patterns are bounded so this cannot happen; if it ever does, inside the index writer it would be
+            // a tragedy that stops all indexing. This one text loses its exact tokens of this kind instead.
+            log.error("exact {} tokens left out of a text that overflowed the matcher chars={}", kind, text.length());
+            found = List.of();
+        }
         matches = found.iterator();
     }
 

@@ -20,9 +20,17 @@ final class ExactTokens {
     record Match(ExactKind kind, int start, int end, String key) {
     }
 
+    // Repeated groups are bounded: Java matches each repetition of a group one stack frame deeper, so an unbounded
+    // one overflows the stack on a long run ("1 2 3 ..." a few thousand times), which would stop the indexer. The
+    // bounds lie past what a token can be (254 characters for an address, 15 digits for a phone, 64 for an order
+    // key), and a run cut at the bound is dropped, as its whole would be.
+    private static final int EMAIL_LABELS = 125;
+    private static final int PHONE_GROUPS = 14;
+    private static final int ORDER_GROUPS = 63;
+
     private static final Pattern EMAIL = Pattern.compile(
-            "(?<![\\p{L}\\p{N}._%+\\-])[\\p{L}\\p{N}._%+\\-]+@[\\p{L}\\p{N}\\-]+(?:\\.[\\p{L}\\p{N}\\-]+)*"
-                    + "\\.\\p{L}{2,}(?![\\p{L}\\p{N}\\-])");
+            "(?<![\\p{L}\\p{N}._%+\\-])[\\p{L}\\p{N}._%+\\-]+@[\\p{L}\\p{N}\\-]+(?:\\.[\\p{L}\\p{N}\\-]+){0,"
+                    + EMAIL_LABELS + "}\\.\\p{L}{2,}(?![\\p{L}\\p{N}\\-])");
 
     // Groups of digits joined by the separators people put in phone numbers: a space, a dash (maybe spaced), a
     // dot, or parentheses around an area code. Never glued to a word or to an order number's "ORD-" prefix. The
@@ -32,16 +40,20 @@ final class ExactTokens {
             + SPACE + ")";
     private static final Pattern PHONE = Pattern.compile(
             "(?<![\\p{L}\\p{N}+])(?<![\\p{L}\\p{N}][\\-/.])(?:\\+|00)?" + SPACE + "?\\(?\\d+\\)?(?:" + SEPARATOR
-                    + "\\d+\\)?)*(?![\\p{L}\\p{N}])");
+                    + "\\d+\\)?){0," + PHONE_GROUPS + "}(?![\\p{L}\\p{N}])");
+    private static final Pattern PHONE_GROUP = Pattern.compile(SEPARATOR + "\\d+\\)?");
     private static final Pattern DATE = Pattern.compile(
             "\\d{4}[\\-./]\\d{1,2}[\\-./]\\d{1,2}|\\d{1,2}[\\-./]\\d{1,2}[\\-./]\\d{2,4}");
 
     // "#A-10492", "№ 4521", "#10492": a marker, then letters/digits in dash- or slash-separated groups.
     private static final Pattern MARKED_ORDER = Pattern.compile(
-            "[#№][ \\u00A0]?([\\p{L}\\p{N}]+(?:[\\-/][\\p{L}\\p{N}]+)*)");
+            "[#№][ \\u00A0]?([\\p{L}\\p{N}]+(?:[\\-/][\\p{L}\\p{N}]+){0," + ORDER_GROUPS + "})");
     // "A-10492", "INV77812", "ORD-2024-0001": a short letter prefix then digits (at least three in all).
     private static final Pattern PREFIXED_ORDER = Pattern.compile(
-            "(?<![\\p{L}\\p{N}#№\\-/])\\p{L}{1,6}[\\-/]?\\p{N}+(?:[\\-/][\\p{L}\\p{N}]+)*(?![\\p{L}\\p{N}])");
+            "(?<![\\p{L}\\p{N}#№\\-/])\\p{L}{1,6}[\\-/]?\\p{N}+(?:[\\-/][\\p{L}\\p{N}]+){0," + ORDER_GROUPS
+                    + "}(?![\\p{L}\\p{N}])");
+    /** What would carry an order token on past its bound. */
+    private static final Pattern ORDER_GROUP = Pattern.compile("[\\-/][\\p{L}\\p{N}]");
 
     static final int MIN_PHONE_DIGITS = 7;
     static final int MAX_PHONE_DIGITS = 15;
@@ -132,13 +144,37 @@ final class ExactTokens {
     private static List<Match> phones(CharSequence text) {
         List<Match> out = new ArrayList<>();
         Matcher matcher = PHONE.matcher(text);
-        while (matcher.find()) {
+        Matcher group = PHONE_GROUP.matcher(text);
+        int from = 0;
+        while (from < text.length() && matcher.find(from)) {
             String candidate = matcher.group();
-            if (isPhone(candidate)) {
+            from = matcher.end();
+            if (digitRuns(candidate) > PHONE_GROUPS && continues(group, text, from)) {
+                // Cut at the bound: a run of numbers this long is no phone number, and neither is its tail.
+                while (continues(group, text, from)) {
+                    from = group.end();
+                }
+            } else if (isPhone(candidate)) {
                 out.add(new Match(ExactKind.PHONE, matcher.start(), matcher.end(), phoneKey(candidate)));
             }
         }
         return out;
+    }
+
+    /** Whether {@code group} matches right at {@code at} in {@code text} (its end is then where it stops). */
+    private static boolean continues(Matcher group, CharSequence text, int at) {
+        group.region(at, text.length());
+        return group.lookingAt();
+    }
+
+    private static int digitRuns(String text) {
+        int runs = 0;
+        for (int i = 0; i < text.length(); i++) {
+            if (Character.isDigit(text.charAt(i)) && (i == 0 || !Character.isDigit(text.charAt(i - 1)))) {
+                runs++;
+            }
+        }
+        return runs;
     }
 
     static boolean isPhone(String candidate) {
@@ -164,8 +200,10 @@ final class ExactTokens {
     private static List<Match> orders(CharSequence text) {
         List<Match> out = new ArrayList<>();
         Matcher marked = MARKED_ORDER.matcher(text);
+        Matcher group = ORDER_GROUP.matcher(text);
         while (marked.find()) {
-            if (countDigits(marked.group(1)) > 0) {
+            // Only a run cut at the bound goes on after a match: whole, it is longer than an order key may be.
+            if (countDigits(marked.group(1)) > 0 && !continues(group, text, marked.end())) {
                 out.add(new Match(ExactKind.ORDER, marked.start(), marked.end(), orderKey(marked.group(1))));
             }
         }
@@ -174,7 +212,7 @@ final class ExactTokens {
             int start = prefixed.start();
             int end = prefixed.end();
             boolean overlaps = out.stream().anyMatch(m -> m.start() < end && start < m.end());
-            if (!overlaps && countDigits(prefixed.group()) >= MIN_ORDER_DIGITS) {
+            if (!overlaps && countDigits(prefixed.group()) >= MIN_ORDER_DIGITS && !continues(group, text, end)) {
                 out.add(new Match(ExactKind.ORDER, start, end, orderKey(prefixed.group())));
             }
         }

@@ -20,4 +20,11 @@ class OutboundAssemblerTest {
         assertThat(OutboundAssembler.baseSubject("[Ticket 12] Broken lamp")).isEqualTo("[Ticket 12] Broken lamp");
         assertThat(OutboundAssembler.baseSubject("Tracking: where is it")).isEqualTo("Tracking: where is it");
     }
+
+    /** An auto-responder loop leaves thousands of prefixes; one pattern over all of them overflowed the stack. */
+    @Test
+    void thousandsOfPrefixesComeOffWithoutOverflowingTheStack() {
+        assertThat(OutboundAssembler.baseSubject("Re: ".repeat(20_000) + "Order 42")).isEqualTo("Order 42");
+        assertThat(OutboundAssembler.baseSubject("[EXT] RE: ".repeat(5_000) + "Lamp")).isEqualTo("Lamp");
+    }
 }

@@ -38,6 +38,25 @@ class ExactTokensTest {
         assertThat(ExactTokens.find("mail olena@example.com, see #A-10492", ExactKind.ORDER)).hasSize(1);
     }
 
+    /** A pasted column of numbers or a long dotted chain once overflowed the stack, which stopped the indexer. */
+    @Test
+    void longRunsOfGroupsAreNoTokensAndDoNotOverflowTheStack() {
+        int n = 100_000;
+        String numbers = "12 ".repeat(n);
+        assertThat(ExactTokens.find("call " + numbers + "or +380 67 123 45 67", ExactKind.PHONE))
+                .singleElement().satisfies(m -> assertThat(m.key()).isEqualTo("671234567"));
+        assertThat(ExactTokens.find("1-".repeat(n) + "2", ExactKind.PHONE)).isEmpty();
+        assertThat(ExactTokens.find("a@b" + ".cc".repeat(n) + " and olena@example.com", ExactKind.EMAIL))
+                .extracting(ExactTokens.Match::key).containsExactly("olena@example.com");
+        assertThat(keys("#A" + "-1".repeat(n) + " and #A-10492", ExactKind.ORDER)).containsExactly("a10492");
+        assertThat(keys("AB1" + "-1".repeat(n) + " and INV-77812", ExactKind.ORDER)).containsExactly("inv77812");
+        // Up to the bounds, tokens are read whole as before.
+        assertThat(keys("#1" + "-2".repeat(30), ExactKind.ORDER)).containsExactly("1" + "2".repeat(30));
+        assertThat(ExactTokens.find("x@" + "a.".repeat(60) + "com", ExactKind.EMAIL)).hasSize(1);
+        assertThat(ExactTokens.find("1 2 3 4 5 6 7 8 9 0 1 2 3 4 5", ExactKind.PHONE)).hasSize(1);
+        assertThat(ExactTokens.find("1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6", ExactKind.PHONE)).isEmpty();
+    }
+
     @Test
     void polishRussianAndBritishNumbersToo() {
         assertThat(key("+48 601 234 567")).isEqualTo(key("601 234 567"));

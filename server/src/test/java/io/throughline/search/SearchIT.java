@@ -118,6 +118,15 @@ class SearchIT {
                 .getLong("messageId");
         awaitFound("wombatnext", next);
         awaitFound("quokkablob", blob);
+
+        // A pasted column of numbers and a long dotted chain once overflowed the token patterns' stack, which
+        // broke the index writer: search stopped until a restart, which met the same message again.
+        long numbers = shop.customerWrites("blob-3", "Pasted Numbers", "the export " + "12 ".repeat(12_000)
+                + "a@b" + ".cc".repeat(3_000) + " #A" + "-1".repeat(3_000) + " ends with platypusdump")
+                .getLong("messageId");
+        long after = shop.customerWrites("blob-4", "After Numbers", "and then echidnanext").getLong("messageId");
+        awaitFound("echidnanext", after);
+        awaitFound("platypusdump", numbers);
     }
 
     @Test

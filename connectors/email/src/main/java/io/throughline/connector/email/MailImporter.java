@@ -132,7 +132,9 @@ final class MailImporter {
             ParsedMail parsed;
             try {
                 parsed = MailParser.parse(new MimeMessage(MailParser.PARSING, stream));
-            } catch (MessagingException | RuntimeException e) {
+            } catch (MessagingException | RuntimeException | StackOverflowError e) {
+                // A stack overflow is a parser's answer to some hostile MIME too: the mail is kept unparsed, and
+                // the mailbox goes on (left to escape, it would fail the batch and be fetched again for ever).
                 log.warn("mail could not be parsed at all inbox={} reason={}", inboxId, MailParser.describe(e));
                 return new ToAccept(unparsedMessage(raw, MailParser.describe(e)));
             }

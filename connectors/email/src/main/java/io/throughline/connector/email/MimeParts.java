@@ -18,7 +18,12 @@ import java.util.regex.Pattern;
 final class MimeParts {
 
     private static final Pattern TYPE = Pattern.compile("^\\s*([\\w.+-]+)\\s*/\\s*([\\w.+-]+)");
-    private static final Pattern PARAM = Pattern.compile(";\\s*([\\w*.-]+)\\s*=\\s*(\"((?:[^\"\\\\]|\\\\.)*)\"|[^;\\s]*)");
+    /**
+     * A quoted value is read by possessive loops, which Java runs without a stack frame per repetition: a long
+     * parameter (a 2,000-character {@code x="..."}) overflowed the stack with an alternation in a greedy loop.
+     */
+    private static final Pattern PARAM = Pattern.compile(
+            ";\\s*([\\w*.-]+)\\s*=\\s*(\"([^\"\\\\]*+(?:\\\\.[^\"\\\\]*+)*+)\"|[^;\\s]*)");
 
     private MimeParts() {
     }

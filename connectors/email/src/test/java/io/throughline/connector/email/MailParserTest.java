@@ -3,10 +3,15 @@ package io.throughline.connector.email;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import jakarta.mail.Session;
+import jakarta.mail.internet.MimeMessage;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Properties;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -362,6 +367,23 @@ class MailParserTest {
         assertThat(mail.from().name()).isEqualTo("Игорь Петров");
         assertThat(mail.subject()).isEqualTo("Re: Нет инструкции к заказу №3390");
         assertThat(mail.text()).startsWith("Спасибо, инструкцию получил.");
+    }
+
+    /** Read leniently, a long quoted parameter once overflowed the stack, and the mailbox retried it for ever. */
+    @Test
+    void aHeaderParameterThousandsOfCharactersLongIsReadWithoutOverflowingTheStack() throws Exception {
+        String eml = "From: Eve <eve@example.net>\r\nTo: support@acme.test\r\nSubject: odd part\r\n"
+                + "Message-ID: <long-param-1@example.net>\r\nMIME-Version: 1.0\r\n"
+                + "Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n"
+                + "--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nSee the file.\r\n"
+                + "--b1\r\nContent-Type: application/octet-stream\r\n"
+                + "Content-Disposition: inline; x=\"" + "ab\\\"".repeat(10_000) + "\"; filename=\"report.txt\";"
+                + " y=\"\r\n\r\nhello\r\n--b1--\r\n";
+        ParsedMail mail = MailParser.parse(new MimeMessage(Session.getInstance(new Properties()),
+                new ByteArrayInputStream(eml.getBytes(StandardCharsets.US_ASCII))));
+        assertThat(mail.text()).startsWith("See the file.");
+        assertThat(mail.attachments()).singleElement()
+                .satisfies(attachment -> assertThat(attachment.filename()).isEqualTo("report.txt"));
     }
 
     static byte[] bytes(MailAttachment attachment) throws Exception {
