@@ -12,10 +12,18 @@ public final class InboxRepository {
         return sql.single("SELECT nextval(pg_get_serial_sequence('inboxes', 'id')) AS id").getLong("id");
     }
 
-    public Inbox insert(Sql tx, long id, long workspaceId, String kind, String name, JsonObject config) {
+    public Inbox insert(Sql tx, long id, long workspaceId, String kind, String name, JsonObject config,
+                        String exclusiveKey) {
         return Inbox.from(tx.single("""
-                INSERT INTO inboxes (id, workspace_id, kind, name, config) VALUES ($1, $2, $3, $4, $5)
-                RETURNING""" + " " + Inbox.COLUMNS, id, workspaceId, kind, name, config));
+                INSERT INTO inboxes (id, workspace_id, kind, name, config, exclusive_key)
+                VALUES ($1, $2, $3, $4, $5, $6)
+                RETURNING""" + " " + Inbox.COLUMNS, id, workspaceId, kind, name, config, exclusiveKey));
+    }
+
+    /** The enabled inbox, other than {@code exceptId}, that holds this exclusive key (in any workspace). */
+    public Optional<Inbox> holding(Sql sql, String kind, String exclusiveKey, long exceptId) {
+        return sql.one("SELECT " + Inbox.COLUMNS + " FROM inboxes WHERE kind = $1 AND exclusive_key = $2"
+                + " AND deleted_at IS NULL AND enabled AND id <> $3", kind, exclusiveKey, exceptId).map(Inbox::from);
     }
 
     public Optional<Inbox> find(Sql sql, long workspaceId, long id) {
@@ -40,11 +48,12 @@ public final class InboxRepository {
                 Inbox::from);
     }
 
-    public Inbox update(Sql tx, long workspaceId, long id, String name, JsonObject config, boolean enabled) {
+    public Inbox update(Sql tx, long workspaceId, long id, String name, JsonObject config, boolean enabled,
+                        String exclusiveKey) {
         return Inbox.from(tx.single("""
-                UPDATE inboxes SET name = $3, config = $4, enabled = $5, updated_at = now()
+                UPDATE inboxes SET name = $3, config = $4, enabled = $5, exclusive_key = $6, updated_at = now()
                 WHERE workspace_id = $1 AND id = $2 AND deleted_at IS NULL
-                RETURNING""" + " " + Inbox.COLUMNS, workspaceId, id, name, config, enabled));
+                RETURNING""" + " " + Inbox.COLUMNS, workspaceId, id, name, config, enabled, exclusiveKey));
     }
 
     public boolean delete(Sql tx, long workspaceId, long id) {

@@ -17,6 +17,7 @@ import io.throughline.store.Database;
 import io.throughline.store.Sql;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgException;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
@@ -63,10 +64,11 @@ public final class InboxService implements ChannelDirectory {
         ChannelConnector connector = registry.require(kind);
         requireValid(connector, config);
         long id = inboxes.reserveId(database.sql());
+        String key = requireFree(connector, config, workspaceId, id);
         Provisioning provisioning = provision(connector, new ProvisionRequest(id, workspaceId, config, null,
                 publicUrl.get()));
         Inbox inbox = unique(() -> database.tx(tx -> {
-            Inbox created = inboxes.insert(tx, id, workspaceId, kind, name, provisioning.config());
+            Inbox created = inboxes.insert(tx, id, workspaceId, kind, name, provisioning.config(), key);
             events.append(tx, workspaceId, EventType.INBOX_CHANGED, change(created, "created"));
             return created;
         }));
@@ -97,19 +99,24 @@ public final class InboxService implements ChannelDirectory {
         Inbox current = find(caller.workspaceId(), id);
         ChannelConnector connector = registry.require(current.kind());
         JsonObject config = current.config();
+        boolean enabled = change.enabled() == null ? current.enabled() : change.enabled();
+        JsonObject candidate = change.config() == null ? config : Secrets.keep(change.config(), current.config(),
+                connector.secretFields(), connector.secretDestinations());
         if (change.config() != null) {
-            JsonObject incoming = Secrets.keep(change.config(), current.config(), connector.secretFields(),
-                    connector.secretDestinations());
-            requireValid(connector, incoming);
-            config = provision(connector, new ProvisionRequest(id, caller.workspaceId(), incoming,
+            requireValid(connector, candidate);
+        }
+        // Checked before provisioning, which may take the remote side (a bot's webhook) over from the holder.
+        String key = enabled || change.config() != null ? requireFree(connector, candidate, caller.workspaceId(), id)
+                : connector.exclusiveKey(candidate).orElse(null);
+        if (change.config() != null) {
+            config = provision(connector, new ProvisionRequest(id, caller.workspaceId(), candidate,
                     current.config(), publicUrl.get()))
                     .config();
         }
         JsonObject stored = config;
         Inbox updated = unique(() -> database.tx(tx -> {
             Inbox result = inboxes.update(tx, caller.workspaceId(), id,
-                    change.name() == null ? current.name() : change.name(), stored,
-                    change.enabled() == null ? current.enabled() : change.enabled());
+                    change.name() == null ? current.name() : change.name(), stored, enabled, key);
             events.append(tx, caller.workspaceId(), EventType.INBOX_CHANGED, change(result, "updated"));
             return result;
         }));
@@ -121,12 +128,38 @@ public final class InboxService implements ChannelDirectory {
         return toJson(updated);
     }
 
-    /** An address or a reply domain another email inbox already uses (V060) is a conflict, not a crash. */
+    /**
+     * The connector's exclusive key of this config (a bot's id), after checking that no other enabled inbox holds
+     * it; null when the kind has none.
+     */
+    private String requireFree(ChannelConnector connector, JsonObject config, long workspaceId, long id) {
+        String key = connector.exclusiveKey(config).orElse(null);
+        if (key != null) {
+            inboxes.holding(database.sql(), connector.kind(), key, id).ifPresent(holder -> {
+                throw alreadyServed(holder.workspaceId() == workspaceId ? " (inbox " + holder.id() + ", \""
+                        + holder.name() + "\")" : " (in another workspace of this server)");
+            });
+        }
+        return key;
+    }
+
+    private static Conflict alreadyServed(String holder) {
+        return new Conflict("this bot already serves another enabled inbox" + holder + ": a bot can serve one"
+                + " inbox only, or each would take its updates from the other. Disable or delete that inbox first");
+    }
+
+    /**
+     * An address or a reply domain another email inbox already uses (V060), or a bot another inbox serves (V094,
+     * when two requests race past the check), is a conflict, not a crash.
+     */
     private static Inbox unique(Supplier<Inbox> write) {
         try {
             return write.get();
         } catch (RuntimeException e) {
             if (Database.isUniqueViolation(e)) {
+                if (e instanceof PgException pg && "inboxes_exclusive_key".equals(pg.getConstraint())) {
+                    throw alreadyServed("");
+                }
                 throw new Conflict("another email inbox already uses this address or reply domain: each must"
                         + " belong to one inbox only, or mail for it could not be routed");
             }
@@ -177,7 +210,29 @@ public final class InboxService implements ChannelDirectory {
         if (inboxes.byName(database.sql(), workspaceId, kind, name).isPresent()) {
             return;
         }
-        Created created = create(workspaceId, kind, name, config);
+        // Renamed since it was created from the file: the same bot is still that inbox, not a new one.
+        Optional<Inbox> sameKey = registry.find(kind).flatMap(c -> c.exclusiveKey(config))
+                .flatMap(key -> inboxes.holding(database.sql(), kind, key, 0));
+        if (sameKey.isPresent()) {
+            if (sameKey.get().workspaceId() == workspaceId) {
+                log.info("inbox from configuration exists under another name, not created again name={} inbox={}",
+                        name, sameKey.get().id());
+            } else {
+                log.warn("inbox from configuration not created: its bot serves an inbox of another workspace"
+                        + " name={} inbox={}", name, sameKey.get().id());
+            }
+            return;
+        }
+        Created created;
+        try {
+            created = create(workspaceId, kind, name, config);
+        } catch (Conflict conflict) {
+            // Another node starting from the same file created it a moment ago.
+            if (inboxes.byName(database.sql(), workspaceId, kind, name).isPresent()) {
+                return;
+            }
+            throw conflict;
+        }
         log.info("inbox created from configuration inbox={} kind={} name={} secrets={}",
                 created.inbox().getLong("id"), kind, name, created.minted().keySet());
     }

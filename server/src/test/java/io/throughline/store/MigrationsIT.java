@@ -56,6 +56,25 @@ class MigrationsIT {
                 .isEqualTo(migrations.all().size());
     }
 
+    /** V094: inboxes that already shared a Telegram bot keep the oldest enabled, so the unique index can hold. */
+    @Test
+    void inboxesThatSharedABotBeforeTheUniqueIndexKeepTheOldestEnabled() {
+        List<Migrations.Migration> all = Migrations.fromClasspath().all();
+        new Migrations(all.stream().filter(m -> m.version() < 94).toList()).migrate(database);
+        long workspace = database.sql().single("INSERT INTO workspaces (name) VALUES ('w') RETURNING id")
+                .getLong("id");
+        for (String token : List.of("7001:AAA", " 7001:BBB ", "7002:CCC", "not-a-token")) {
+            database.sql().update("INSERT INTO inboxes (workspace_id, kind, name, config) VALUES ($1, 'telegram', $2,"
+                    + " jsonb_build_object('botToken', $2::text))", workspace, token);
+        }
+        Migrations.fromClasspath().migrate(database);
+        List<String> rows = database.sql().list("SELECT btrim(config ->> 'botToken') AS token, enabled, exclusive_key"
+                + " FROM inboxes ORDER BY id", r -> r.getString("token") + " " + r.getBoolean("enabled") + " "
+                + r.getString("exclusive_key"));
+        assertThat(rows).containsExactly("7001:AAA true 7001", "7001:BBB false 7001", "7002:CCC true 7002",
+                "not-a-token true null");
+    }
+
     @Test
     void aMigrationEditedAfterItWasAppliedStopsTheStart() {
         Migrations.fromClasspath().migrate(database);

@@ -221,6 +221,32 @@ class TelegramWebhookIT {
     }
 
     @Test
+    void aBotServesOneInboxOnlyAndASecondCannotTakeItsWebhook() {
+        FakeBot shared = fake.addBot(TelegramSupport.token(7_400_006), 7_400_006, "acme_shared_bot");
+        long first = TelegramSupport.createInbox(admin, fake, shared, new JsonObject().put("mode", "webhook"))
+                .getLong("id");
+        String hook = shared.webhookUrl();
+
+        JsonObject refused = admin.post("/api/v1/inboxes", new JsonObject().put("kind", "telegram")
+                .put("name", "Same bot again").put("config", new JsonObject().put("botToken", shared.token())
+                        .put("apiUrl", fake.apiUrl()).put("mode", "webhook"))).expect(409).json();
+        assertThat(refused.getString("detail")).contains("already serves another enabled inbox (inbox " + first);
+        assertThat(shared.webhookUrl()).as("the first inbox keeps its webhook").isEqualTo(hook);
+
+        // Another inbox re-pointed at the bot is refused too; once the first is disabled, the bot is free.
+        FakeBot spare = fake.addBot(TelegramSupport.token(7_400_007), 7_400_007, "acme_spare_bot");
+        long second = TelegramSupport.createInbox(admin, fake, spare, new JsonObject()).getLong("id");
+        JsonObject repoint = new JsonObject().put("config", new JsonObject().put("botToken", shared.token())
+                .put("apiUrl", fake.apiUrl()).put("mode", "webhook"));
+        admin.patch("/api/v1/inboxes/" + second, repoint).expect(409);
+        assertThat(shared.webhookUrl()).isEqualTo(hook);
+        admin.patch("/api/v1/inboxes/" + first, new JsonObject().put("enabled", false)).expect(200);
+        admin.patch("/api/v1/inboxes/" + second, repoint).expect(200);
+        assertThat(shared.webhookUrl()).endsWith("/hooks/telegram/" + second);
+        admin.patch("/api/v1/inboxes/" + first, new JsonObject().put("enabled", true)).expect(409);
+    }
+
+    @Test
     void aRefusedTokenOrAnInvalidConfigIsA400NamingEveryField() {
         JsonObject refused = admin.post("/api/v1/inboxes", new JsonObject().put("kind", "telegram").put("name", "x")
                 .put("config", new JsonObject().put("botToken", "999999:AAHnotaknownbottokenatall000000")

@@ -44,6 +44,15 @@ public interface ChannelConnector {
     }
 
     /**
+     * A value no two enabled inboxes of this kind may share, read from the config without calling out (a Telegram
+     * bot's id: two inboxes of one bot would take its webhook from each other, or read its updates twice). The
+     * server checks it before {@link #provision} touches the remote service, and a unique index holds it.
+     */
+    default Optional<String> exclusiveKey(JsonObject config) {
+        return Optional.empty();
+    }
+
+    /**
      * Prepares a new or changed inbox before it is stored: normalizes the config, mints secrets, and may check the
      * remote service (Telegram's {@code getMe}). Throws {@link InvalidConfig} when the remote service refuses it.
      */

@@ -72,6 +72,15 @@ public final class TelegramConnector implements ChannelConnector {
         return Map.of(TelegramConfig.BOT_TOKEN, Set.of(TelegramConfig.API_URL));
     }
 
+    /** The bot's id: the part of its token before the colon, the same for a token revoked and issued again. */
+    @Override
+    public Optional<String> exclusiveKey(JsonObject config) {
+        String token = config.getValue(TelegramConfig.BOT_TOKEN) instanceof String t ? t.strip() : "";
+        int colon = token.indexOf(':');
+        return colon > 0 && token.substring(0, colon).chars().allMatch(Character::isDigit)
+                ? Optional.of(token.substring(0, colon)) : Optional.empty();
+    }
+
     @Override
     public Provisioning provision(ProvisionRequest request) throws InvalidConfig {
         JsonObject stored = request.config().copy();
