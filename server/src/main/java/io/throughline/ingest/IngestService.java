@@ -412,7 +412,21 @@ public final class IngestService {
     }
 
     public IngestReceipt edit(InboxRef inbox, InboundEdit edit) {
+        try {
+            return storeEdit(inbox, edit);
+        } catch (RuntimeException e) {
+            throw Database.isTransient(e) ? unavailable(e) : e;
+        }
+    }
+
+    /** An edit is cleaned as a new message is: NUL bytes (PostgreSQL refuses them) out, the body capped. */
+    private IngestReceipt storeEdit(InboxRef inbox, InboundEdit edit) {
         Instant editedAt = edit.editedAt() == null ? Instant.now(clock) : edit.editedAt();
+        String stripped = NulBytes.strip(edit.text());
+        String text = stripped != null && stripped.length() > MAX_BODY_CHARS
+                ? stripped.substring(0, MAX_BODY_CHARS) : stripped;
+        String html = sanitizer.sanitize(NulBytes.strip(edit.html()));
+        JsonObject metadata = NulBytes.strip(edit.metadata());
         return database.tx(tx -> {
             Optional<MessageRepository.Located> located = messages.byExternalId(tx, inbox.id(), edit.externalId());
             if (located.isEmpty()) {
@@ -420,8 +434,8 @@ public final class IngestService {
             }
             MessageRepository.Located found = located.get();
             long contactId = found.authorContactId() == null ? 0 : found.authorContactId();
-            Optional<Message> edited = messages.edit(tx, inbox.id(), edit.externalId(), edit.text(),
-                    sanitizer.sanitize(edit.html()), edit.metadata(), editedAt);
+            Optional<Message> edited = messages.edit(tx, inbox.id(), edit.externalId(), text, html, metadata,
+                    editedAt);
             if (edited.isEmpty()) {
                 return new IngestReceipt(IngestReceipt.Outcome.DUPLICATE, found.messageId(), found.conversationId(),
                         contactId);
@@ -436,7 +450,20 @@ public final class IngestService {
         });
     }
 
+    /**
+     * A channel's report about a delivery (a bounce). A database that cannot take it now is a {@link
+     * StorageUnavailable}, as for a message: the connector keeps the report at its source and tries again, instead
+     * of counting it as a report that cannot be stored.
+     */
     public void report(InboxRef inbox, DeliveryReport report) {
+        try {
+            storeReport(inbox, report);
+        } catch (RuntimeException e) {
+            throw Database.isTransient(e) ? unavailable(e) : e;
+        }
+    }
+
+    private void storeReport(InboxRef inbox, DeliveryReport report) {
         DeliveryStatus status = report.outcome() == DeliveryReport.Outcome.FAILED ? DeliveryStatus.FAILED
                 : DeliveryStatus.DELIVERED;
         database.tx(tx -> {

@@ -7,11 +7,14 @@ import io.throughline.connector.InboundMessage;
 import io.throughline.connector.InboundSink;
 import io.throughline.connector.IngestReceipt;
 import io.throughline.connector.Sender;
+import io.throughline.connector.StorageUnavailable;
 import io.throughline.connector.ThreadHints;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -26,7 +29,9 @@ import org.telegram.telegrambots.meta.api.objects.message.Message;
  * {@link InboundSink#edit}; groups (unless accepted), channels and update types we do not handle are logged with
  * their type and skipped. It returns only after the sink committed, so the caller may then acknowledge the update
  * to Telegram. A passing fault (the network, the database) is thrown: the caller tries the update again, and
- * the sink's idempotency on {@code (chat_id, message_id)} makes that safe.
+ * the sink's idempotency on {@code (chat_id, message_id)} makes that safe. Any other fault (an update shaped in a
+ * way we mishandle, data the database refuses) is thrown too, but only {@link #MAX_TRIES} times: then the update
+ * is stored as a note saying so, so that one update cannot hold every later one of the bot back for good.
  */
 final class UpdateHandler {
 
@@ -35,10 +40,17 @@ final class UpdateHandler {
     private static final Pattern START = Pattern.compile("/start(?:@\\w+)?(?:\\s+(\\S+))?\\s*");
     private static final Pattern PAYLOAD = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
+    /** Tries of an update failing with a fault that is not passing, before it is kept as a note instead. */
+    static final int MAX_TRIES = 5;
+    private static final int MAX_TRACKED = 10_000;
+    private static final int MAX_ERROR_CHARS = 300;
+
     private final long inboxId;
     private final TelegramConfig config;
     private final InboundSink sink;
     private final MediaFetcher media;
+    /** Failed tries by update id; an update leaves on success or when it is kept as a note. */
+    private final Map<Integer, Integer> failures = new ConcurrentHashMap<>();
 
     UpdateHandler(long inboxId, TelegramConfig config, InboundSink sink, MediaFetcher media) {
         this.inboxId = inboxId;
@@ -58,6 +70,58 @@ final class UpdateHandler {
 
     /** The same, with the update's type as its JSON names it (a webhook sees types newer than TelegramBots). */
     Outcome handle(Update update, String type) throws BotApiException {
+        try {
+            Outcome outcome = take(update, type);
+            failures.remove(update.getUpdateId());
+            return outcome;
+        } catch (StorageUnavailable e) {
+            throw e;
+        } catch (RuntimeException e) {
+            if (failures.size() > MAX_TRACKED) {
+                failures.clear();
+            }
+            int tries = failures.merge(update.getUpdateId(), 1, Integer::sum);
+            if (tries < MAX_TRIES) {
+                throw e;
+            }
+            failures.remove(update.getUpdateId());
+            return unstorable(update, type, e);
+        }
+    }
+
+    /**
+     * An update that failed {@link #MAX_TRIES} times for a reason that is not passing: what the customer sent is
+     * not in Throughline, and agents must know that rather than never hear of it. A note in the customer's thread
+     * says so (the update id finds it in the log); an update without a person behind it is logged only.
+     */
+    private Outcome unstorable(Update update, String type, RuntimeException cause) {
+        log.error("telegram update could not be stored after {} tries, kept as a note inbox={} update={} type={}",
+                MAX_TRIES, inboxId, update.getUpdateId(), type, cause);
+        Message message = update.getMessage() != null ? update.getMessage() : update.getEditedMessage();
+        if (message == null || message.getFrom() == null || refusal(message) != null) {
+            return Outcome.SKIPPED;
+        }
+        String error = String.valueOf(cause.getMessage());
+        String note = "[" + (update.getMessage() != null ? "A Telegram message" : "An edit of a Telegram message")
+                + " could not be stored: " + (error.length() > MAX_ERROR_CHARS ? error.substring(0, MAX_ERROR_CHARS)
+                + "…" : error) + " (Telegram update " + update.getUpdateId() + ")]";
+        try {
+            IngestReceipt receipt = sink.accept(InboundMessage.builder("update:" + update.getUpdateId(),
+                            sender(message.getFrom(), null))
+                    .sentAt(Instant.ofEpochSecond(message.getDate())).text(note)
+                    .metadata(new JsonObject().put("updateId", update.getUpdateId()).put("unstored", true))
+                    .build());
+            return receipt.outcome() == IngestReceipt.Outcome.BLOCKED ? Outcome.BLOCKED : Outcome.STORED;
+        } catch (StorageUnavailable e) {
+            throw e;
+        } catch (RuntimeException e) {
+            log.error("telegram update skipped, not even its note could be stored inbox={} update={}: {}", inboxId,
+                    update.getUpdateId(), e.toString());
+            return Outcome.SKIPPED;
+        }
+    }
+
+    private Outcome take(Update update, String type) throws BotApiException {
         if (update.getMessage() != null) {
             return message(update, update.getMessage());
         }
