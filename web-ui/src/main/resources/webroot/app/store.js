@@ -134,17 +134,28 @@ class Store extends EventTarget {
   async startSession(me) {
     api.setCsrfToken(me.csrfToken);
     this.set({ phase: 'ready', me, loginNotice: null, route: parse() });
+    this.resyncOnLive = false;
+    let firstLive = true;
     const ready = new Promise((resolve) => {
-      this.stream = new RealtimeStream((frame) => this.apply(frame), (state) => {
-        this.connectionChanged(state);
-        if (state === 'live') resolve();
+      this.stream = new RealtimeStream((frame) => this.apply(frame), (state, data) => {
+        this.connectionChanged(state, data);
+        if (state !== 'live') return;
+        resolve();
+        if (firstLive) {
+          firstLive = false;
+          // The thread of the URL was read before the stream was subscribed: what came in between is fetched.
+          const thread = this.state.thread;
+          if (thread && !thread.loading && !thread.hasNewer) this.refreshThreadEnd(thread.conversationId);
+        }
       });
     });
     this.stream.start();
     this.applyRoute(this.state.route);
     // Subscribe first and list second, so nothing that happens in between is missed; a server that cannot offer
-    // the stream (a proxy without WebSockets) still gets a working, if not live, inbox.
+    // the stream (a proxy without WebSockets) still gets a working, if not live, inbox, and the list is read
+    // again once the stream is there (what happened between the read and the subscription would be missing).
     await Promise.race([ready, new Promise((resolve) => setTimeout(resolve, 4000))]);
+    if (this.state.connection !== 'live') this.resyncOnLive = true;
     await Promise.all([this.loadServerInfo(), this.loadAgents(), this.loadList()]);
   }
 
@@ -158,13 +169,21 @@ class Store extends EventTarget {
     this.changed();
   }
 
-  connectionChanged(state) {
+  connectionChanged(state, data) {
     if (state === 'ended') {
       this.endSession('expired');
       return;
     }
     this.set({ connection: state });
     this.fallbackPolling(state !== 'live');
+    if (state === 'live' && (this.resyncOnLive || data?.reset)) {
+      // Subscribed only after the list was read, or the server's log restarted below our seq: events in between
+      // will never come, so what is on screen is read again.
+      this.resyncOnLive = false;
+      this.loadList();
+      const thread = this.state.thread;
+      if (thread && !thread.loading) this.openThread(thread.conversationId);
+    }
   }
 
   /**

@@ -73,6 +73,11 @@ export class RealtimeStream {
     this.arm();
     if (frame.type === 'ready') {
       this.attempt = 0;
+      if (frame.data?.reset) {
+        // The server's log no longer holds the seq we had (a restored database): start over from its own.
+        this.lastSeq = null;
+        this.recent.clear();
+      }
       if (this.lastSeq === null && frame.data?.since != null) this.lastSeq = frame.data.since;
       this.onState('live', frame.data);
       return;

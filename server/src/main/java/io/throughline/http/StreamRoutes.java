@@ -19,6 +19,7 @@ import java.net.URI;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,6 +34,11 @@ final class StreamRoutes {
     private static final Logger log = LoggerFactory.getLogger(StreamRoutes.class);
     static final short SLOW_CONSUMER = 1013;
     static final short SESSION_ENDED = 4401;
+    /**
+     * A stream with more than this many characters written and not yet sent is a slow consumer too: a frame carries a
+     * whole message (up to 256K characters of body and its HTML), so a count of frames alone does not bound memory.
+     */
+    static final long MAX_PENDING_CHARS = 32L * 1024 * 1024;
 
     private final EventFeed feed;
     private final ThroughlineConfig.Realtime config;
@@ -104,6 +110,7 @@ final class StreamRoutes {
         private final Endpoints endpoints;
         private final RoutingContext rc;
         private final AtomicInteger pending = new AtomicInteger();
+        private final AtomicLong pendingChars = new AtomicLong();
         private volatile long lastSent;
         private volatile boolean closed;
         private Subscription subscription;
@@ -117,16 +124,41 @@ final class StreamRoutes {
         }
 
         void start(long since) {
-            long from = since < 0 ? feed.position() : since;
-            lastSent = from;
-            connected.incrementAndGet();
             socket.closeHandler(v -> stop());
             socket.exceptionHandler(e -> log.debug("stream socket error agent={}: {}", caller.agentId(),
                     e.getMessage()));
             socket.textMessageHandler(text -> {
                 // Clients have nothing to say yet; reading keeps the connection's flow moving.
             });
-            send(new JsonObject().put("type", "ready").put("data", new JsonObject().put("since", from)));
+            if (since <= feed.position()) {
+                begin(since, false);
+                return;
+            }
+            // A seq past what this node delivered: it may be a moment ahead, or the log lost seqs the client saw
+            // (a database restored from a backup, a failover that lost its last commits). Then no event would
+            // reach the client until the seqs caught up with its own: it starts again from now and reloads.
+            feed.newestStored().onComplete(newest -> {
+                boolean lost = newest.succeeded() && since > newest.result();
+                if (lost) {
+                    log.warn("stream resume past the newest event, the client starts over agent={} since={}"
+                            + " newest={}", caller.agentId(), since, newest.result());
+                }
+                begin(lost ? -1 : since, lost);
+            });
+        }
+
+        private void begin(long since, boolean reset) {
+            if (closed) {
+                return;
+            }
+            long from = since < 0 ? feed.position() : since;
+            lastSent = from;
+            connected.incrementAndGet();
+            JsonObject ready = new JsonObject().put("since", from);
+            if (reset) {
+                ready.put("reset", true);
+            }
+            send(new JsonObject().put("type", "ready").put("data", ready));
             subscription = feed.subscribe(from, caller.workspaceId(), this);
             Vertx vertx = rc.vertx();
             heartbeat = vertx.setPeriodic(config.heartbeat().toMillis(), t -> beat());
@@ -139,7 +171,7 @@ final class StreamRoutes {
                 if (closed) {
                     return;
                 }
-                if (pending.get() >= config.maxPendingEvents()) {
+                if (pending.get() >= config.maxPendingEvents() || pendingChars.get() >= MAX_PENDING_CHARS) {
                     close(SLOW_CONSUMER, "slow consumer: reconnect with since=" + lastSent);
                     return;
                 }
@@ -167,7 +199,7 @@ final class StreamRoutes {
         /** Typing and other transient signals: {@code {type, data}} without a seq, never replayed. */
         @Override
         public void onTransient(String type, JsonObject data) {
-            if (!closed && pending.get() < config.maxPendingEvents()) {
+            if (!closed && pending.get() < config.maxPendingEvents() && pendingChars.get() < MAX_PENDING_CHARS) {
                 send(new JsonObject().put("type", type).put("data", data));
             }
         }
@@ -184,8 +216,14 @@ final class StreamRoutes {
         }
 
         private void send(JsonObject frame) {
+            String text = frame.encode();
+            long size = text.length();
             pending.incrementAndGet();
-            socket.writeTextMessage(frame.encode()).onComplete(ar -> pending.decrementAndGet());
+            pendingChars.addAndGet(size);
+            socket.writeTextMessage(text).onComplete(ar -> {
+                pending.decrementAndGet();
+                pendingChars.addAndGet(-size);
+            });
         }
 
         /** The heartbeat also re-checks the session, so a logout or a deactivation ends the stream. */

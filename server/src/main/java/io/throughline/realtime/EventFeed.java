@@ -148,6 +148,11 @@ public final class EventFeed {
         return position;
     }
 
+    /** The newest seq in the event log, read now (a node's {@link #position} may trail it by a poll). */
+    public Future<Long> newestStored() {
+        return pool.query(MAX_SEQ).execute().map(rows -> rows.iterator().next().getLong("max_seq"));
+    }
+
     /**
      * The seqs this feed passed while a transaction that may still commit held them: what a subscriber that
      * persists its position must remember besides it. Safe from any thread.

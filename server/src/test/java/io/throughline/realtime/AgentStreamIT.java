@@ -111,6 +111,47 @@ class AgentStreamIT {
         }
     }
 
+    /** Frames carry whole messages: a count of frames alone would let a stalled reader hold gigabytes. */
+    @Test
+    void aStalledReaderOfLargeMessagesIsClosedLongBeforeTheFrameLimit() {
+        server = TestServer.start();
+        ApiClient admin = server.admin();
+        ApiInbox inbox = ApiInbox.create(admin, "Shop", null);
+        String big = "y".repeat(63_000);
+        int sent = 0;
+        try (StreamClient stalled = StreamClient.stalled(admin, 0L)) {
+            stalled.next(f -> "ready".equals(f.getString("type")), Duration.ofSeconds(5));
+            for (; sent < 2_000 && openStreams(admin) > 0; sent++) {
+                inbox.say("huge-" + sent, "c1", "Ann", big);
+            }
+            assertThat(openStreams(admin)).as("the server dropped the stalled stream").isZero();
+            assertThat(sent).as("by the characters waiting, not the 5,000 frames").isLessThan(1_000);
+            stalled.resume();
+            assertThat(stalled.awaitClose(Duration.ofSeconds(20))).isEqualTo(1013);
+        }
+    }
+
+    /** A database restored from a backup no longer holds the seqs a browser saw: it starts over, told so. */
+    @Test
+    void aResumePointPastTheNewestEventStartsOverWithAReset() {
+        server = TestServer.start();
+        ApiClient admin = server.admin();
+        ApiInbox inbox = ApiInbox.create(admin, "Shop", null);
+        try (StreamClient stream = StreamClient.connect(admin, 1_000_000_000L)) {
+            JsonObject ready = stream.next(f -> "ready".equals(f.getString("type")), Duration.ofSeconds(5));
+            assertThat(ready.getJsonObject("data").getBoolean("reset")).isTrue();
+            assertThat(ready.getJsonObject("data").getLong("since")).isLessThan(1_000_000_000L);
+            inbox.say("after-reset", "c1", "Ann", "seen although our seq was ahead");
+            assertThat(stream.next(f -> "message.created".equals(f.getString("type")), Duration.ofSeconds(5))
+                    .getJsonObject("data").getJsonObject("message").getString("body"))
+                    .isEqualTo("seen although our seq was ahead");
+        }
+        try (StreamClient plain = StreamClient.connect(admin, 0L)) {
+            assertThat(plain.next(f -> "ready".equals(f.getString("type")), Duration.ofSeconds(5))
+                    .getJsonObject("data").containsKey("reset")).isFalse();
+        }
+    }
+
     /** The stream gauge of /metrics. */
     private static int openStreams(ApiClient client) {
         String metrics = client.get("/metrics").expect(200).body();

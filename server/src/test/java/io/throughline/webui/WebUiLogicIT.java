@@ -118,6 +118,25 @@ class WebUiLogicIT {
         assertThat(result).isEqualTo(Arrays.asList(true, "Hello", true, "and more", null, "key-1", "Hi", true));
     }
 
+    /** The server's log restarted below the seq we had (a restored database): the stream takes the server's. */
+    @Test
+    void aReadyFrameWithResetReplacesTheResumePoint() {
+        Object result = run("/app/stream.js", """
+                (m) => {
+                  const frames = [];
+                  const states = [];
+                  const stream = new m.RealtimeStream((f) => frames.push(f.seq), (s, d) => states.push(s + ':' + !!d?.reset));
+                  stream.receive(JSON.stringify({type: 'ready', data: {since: 900}}));
+                  stream.receive(JSON.stringify({seq: 901, type: 'message.created', data: {}}));
+                  stream.receive(JSON.stringify({type: 'ready', data: {since: 40, reset: true}}));
+                  stream.receive(JSON.stringify({seq: 41, type: 'message.created', data: {}}));
+                  stream.receive(JSON.stringify({seq: 41, type: 'message.created', data: {}}));
+                  clearTimeout(stream.watchdog);
+                  return [frames, states, stream.lastSeq];
+                }""");
+        assertThat(result).isEqualTo(List.of(List.of(901L, 41L), List.of("live:false", "live:true"), 41L));
+    }
+
     /** Text typed while a reply was being sent stays in the composer; the sent text goes. */
     @Test
     void whatWasTypedDuringASendStays() {
