@@ -37,6 +37,7 @@ class TelegramRepliesIT {
     private static FakeBot bot;
     private static TestServer server;
     private static ApiClient admin;
+    private static long inboxId;
 
     @BeforeAll
     static void start() {
@@ -44,7 +45,7 @@ class TelegramRepliesIT {
         bot = fake.addBot(TelegramSupport.token(7_200_001), 7_200_001, "acme_replies_bot");
         server = TestServer.start();
         admin = server.admin();
-        TelegramSupport.createInbox(admin, fake, bot, new JsonObject());
+        inboxId = TelegramSupport.createInbox(admin, fake, bot, new JsonObject()).getLong("id");
         await().atMost(WAIT).until(bot::pollParked);
     }
 
@@ -186,6 +187,26 @@ class TelegramRepliesIT {
                 .getString("status")).isEqualTo("sent");
         assertThat(sentTo(customer)).extracting(FakeBotApi.Sent::visibleText)
                 .containsExactly("Let me check.", "It left today.");
+    }
+
+    /** Any edit of an inbox reloads it on every node; Telegram may already have the reply being sent. */
+    @Test
+    void aReplyInFlightWhenTheInboxReloadsIsNotCancelledAndSentTwice() {
+        Customer customer = customer(320_000_008L, "Roksolana", "Is the lamp in stock?");
+        bot.holdSends();
+        long reply;
+        try {
+            reply = post(customer.conversation(), new JsonObject().put("body", "Yes, two left.")).getLong("id");
+            await().atMost(WAIT).until(() -> bot.heldSends() == 1);
+            admin.patch("/api/v1/inboxes/" + inboxId, new JsonObject().put("name", "Acme bot (renamed)"))
+                    .expect(200);
+            await().atMost(WAIT).until(bot::pollParked);
+        } finally {
+            bot.releaseSends();
+        }
+        JsonObject sent = awaitDelivery(customer.conversation(), reply, "sent");
+        assertThat(sent.getJsonObject("delivery").getInteger("attempts")).isEqualTo(1);
+        assertThat(sentTo(customer)).extracting(FakeBotApi.Sent::visibleText).containsExactly("Yes, two left.");
     }
 
     @Test

@@ -50,6 +50,8 @@ public final class FakeBot {
     private int cancelledPolls;
     private boolean ignoreConfirmations;
     private boolean holdDownloads;
+    private boolean holdSends;
+    private final List<Runnable> heldSends = new ArrayList<>();
     private String webhookUrl;
     private String webhookSecret;
     private Integer webhookMaxConnections;
@@ -140,6 +142,24 @@ public final class FakeBot {
     /** A file Telegram announces with this size (over 20 MB: getFile refuses it, as Telegram does). */
     public synchronized void addFile(String fileId, String uniqueId, String path, long declaredSize) {
         files.put(fileId, new FakeFile(uniqueId, path, new byte[0], declaredSize));
+    }
+
+    /**
+     * sendMessage takes the message (the customer has it) but answers only at {@link #releaseSends()}: a send
+     * whose answer is still on its way.
+     */
+    public synchronized void holdSends() {
+        holdSends = true;
+    }
+
+    public synchronized int heldSends() {
+        return heldSends.size();
+    }
+
+    public synchronized void releaseSends() {
+        holdSends = false;
+        heldSends.forEach(Runnable::run);
+        heldSends.clear();
     }
 
     /** Downloads wait, unanswered, until {@link #releaseDownloads()}: a receive that cannot commit yet. */
@@ -390,7 +410,17 @@ public final class FakeBot {
         }
         int messageId = nextMessageId++;
         sent.add(new FakeBotApi.Sent("sendMessage", params, visible, null, null, System.currentTimeMillis()));
-        FakeBotApi.ok(rc, message(chatId, messageId).put("text", visible));
+        JsonObject answer = message(chatId, messageId).put("text", visible);
+        if (holdSends) {
+            Context context = Vertx.currentContext();
+            heldSends.add(() -> context.runOnContext(v -> {
+                if (!rc.response().closed()) {
+                    FakeBotApi.ok(rc, answer);
+                }
+            }));
+            return;
+        }
+        FakeBotApi.ok(rc, answer);
     }
 
     synchronized void sendFile(RoutingContext rc, JsonObject params, String field) {

@@ -37,8 +37,10 @@ import org.telegram.telegrambots.meta.exceptions.TelegramApiValidationException;
  * One bot's Bot API, through TelegramBots' OkHttp client, blocking (call it on a virtual thread). Every failure
  * becomes a {@link BotApiException} carrying Telegram's error_code, description and retry_after.
  *
- * <p>Each instance has its own OkHttp dispatcher over the connector's shared connection pool, so that
- * {@link #cancelAll()} unblocks exactly this bot's calls (a parked getUpdates, a file download).
+ * <p>Each instance has its own OkHttp dispatchers over the connector's shared connection pool: one for receiving
+ * (the parked getUpdates, file downloads), which {@link #cancelReceiving()} unblocks when the inbox stops or
+ * reloads, and one for everything else. A send in flight is never cancelled: Telegram may already have taken it,
+ * and the outbox's retry would then deliver the reply twice (Telegram has no idempotency key).
  *
  * <p>The bot token is part of every URL: never log a request or its URL.
  */
@@ -47,6 +49,7 @@ final class BotApi implements AutoCloseable {
     private final String token;
     private final TelegramConfig config;
     private final OkHttpClient http;
+    private final OkHttpClient receiving;
     private final ExecutorService callbacks;
     private final OkHttpTelegramClient client;
 
@@ -58,6 +61,9 @@ final class BotApi implements AutoCloseable {
         Dispatcher dispatcher = new Dispatcher(callbacks);
         dispatcher.setMaxRequestsPerHost(32);
         this.http = shared.newBuilder().dispatcher(dispatcher).build();
+        Dispatcher receivingDispatcher = new Dispatcher(callbacks);
+        receivingDispatcher.setMaxRequestsPerHost(32);
+        this.receiving = shared.newBuilder().dispatcher(receivingDispatcher).build();
         this.client = new OkHttpTelegramClient(json, http, token, telegramUrl());
     }
 
@@ -71,9 +77,9 @@ final class BotApi implements AutoCloseable {
         return token;
     }
 
-    /** The HTTP client of this bot, for TelegramBots' long-polling session. */
-    OkHttpClient http() {
-        return http;
+    /** The HTTP client this bot receives with, for TelegramBots' long-polling session. */
+    OkHttpClient receivingHttp() {
+        return receiving;
     }
 
     User getMe() throws BotApiException {
@@ -148,7 +154,7 @@ final class BotApi implements AutoCloseable {
                 .addPathSegments(filePath).build();
         Response response;
         try {
-            response = http.newCall(new Request.Builder().url(url).get().build()).execute();
+            response = receiving.newCall(new Request.Builder().url(url).get().build()).execute();
         } catch (IOException e) {
             throw BotApiException.unreachable("file download", e);
         }
@@ -192,14 +198,15 @@ final class BotApi implements AutoCloseable {
         }
     }
 
-    /** Cancels every call in flight for this bot: a parked getUpdates, a download, a send. */
-    void cancelAll() {
-        http.dispatcher().cancelAll();
+    /** Cancels this bot's receiving calls in flight: a parked getUpdates, a download. Sends go on. */
+    void cancelReceiving() {
+        receiving.dispatcher().cancelAll();
     }
 
+    /** Stops receiving at once; a send still in flight completes on its own thread. */
     @Override
     public void close() {
-        cancelAll();
+        cancelReceiving();
         callbacks.shutdown();
     }
 

@@ -76,8 +76,8 @@ final class LongPoller {
         committed = checkpoints.load(CHECKPOINT).map(c -> c.getInteger("lastUpdateId", 0)).orElse(0);
         executor = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon()
                 .name("telegram-poll-" + inboxId).factory());
-        // Same dispatcher as the bot's other calls, so stop() cancels the parked getUpdates with them.
-        OkHttpClient observed = api.http().newBuilder().addInterceptor(this::observe).build();
+        // The bot's receiving dispatcher, so stop() cancels the parked getUpdates with the downloads.
+        OkHttpClient observed = api.receivingHttp().newBuilder().addInterceptor(this::observe).build();
         session = new BotSession(json, observed, executor, api.token(), api::telegramUrl, this::getUpdates,
                 StopAwareBackOff::new, new Consumer());
         try {
@@ -96,7 +96,7 @@ final class LongPoller {
             return;
         }
         session.stop();
-        api.cancelAll();
+        api.cancelReceiving();
         executor.shutdown();
         try {
             if (!executor.awaitTermination(20, TimeUnit.SECONDS)) {

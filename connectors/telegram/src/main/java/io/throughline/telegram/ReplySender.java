@@ -13,9 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
@@ -34,8 +32,8 @@ import org.telegram.telegrambots.meta.api.objects.message.Message;
  * become the outbox's decisions: 403 (the customer blocked the bot) fails for good with Telegram's words, 429
  * waits {@code retry_after}, the network and Telegram's own errors retry.
  *
- * <p>Telegram has no idempotency key. A reply in several parts remembers, per delivery, the parts already sent, so
- * a retry on this node continues where the failure stopped instead of repeating them.
+ * <p>Telegram has no idempotency key. A reply in several parts remembers, per delivery, the parts already sent
+ * ({@link SentParts}), so a retry on this node continues where the failure stopped instead of repeating them.
  */
 final class ReplySender {
 
@@ -46,19 +44,12 @@ final class ReplySender {
     private static final long PHOTO_MAX_SIDES = 10_000;
     private static final long PHOTO_MAX_RATIO = 20;
     private static final Set<String> PHOTO_TYPES = Set.of("image/jpeg", "image/png", "image/webp");
-    private static final int REMEMBERED_DELIVERIES = 1_000;
-
     private final BotApi api;
-    private final Map<Long, List<Integer>> partsSent = Collections.synchronizedMap(
-            new LinkedHashMap<>(16, 0.75f, true) {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<Long, List<Integer>> eldest) {
-                    return size() > REMEMBERED_DELIVERIES;
-                }
-            });
+    private final SentParts partsSent;
 
-    ReplySender(BotApi api) {
+    ReplySender(BotApi api, SentParts partsSent) {
         this.api = api;
+        this.partsSent = partsSent;
     }
 
     DeliveryReceipt send(OutboundMessage message) throws DeliveryFailure {
@@ -77,7 +68,7 @@ final class ReplySender {
         if (parts.isEmpty()) {
             throw DeliveryFailure.permanent("the reply has neither text nor attachments");
         }
-        List<Integer> sent = partsSent.computeIfAbsent(message.deliveryId(), id -> new ArrayList<>());
+        List<Integer> sent = partsSent.of(message.deliveryId());
         synchronized (sent) {
             for (int i = sent.size(); i < parts.size(); i++) {
                 try {
@@ -86,7 +77,7 @@ final class ReplySender {
                     throw failure(e, parts.size() > 1 ? "part " + (i + 1) + " of " + parts.size() + ": " : "");
                 }
             }
-            partsSent.remove(message.deliveryId());
+            partsSent.forget(message.deliveryId());
             JsonArray ids = new JsonArray();
             sent.forEach(ids::add);
             return new DeliveryReceipt(chatId + ":" + sent.getFirst(),

@@ -40,6 +40,7 @@ public final class TelegramConnector implements ChannelConnector {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final ObjectMapper json = new ObjectMapper();
+    private final SentParts sentParts = new SentParts();
     /** One connection pool for every bot of this node; each bot adds its own dispatcher (see {@link BotApi}). */
     private final OkHttpClient http = new OkHttpClient.Builder()
             .connectTimeout(10, TimeUnit.SECONDS)
@@ -181,7 +182,7 @@ public final class TelegramConnector implements ChannelConnector {
 
     @Override
     public ChannelInbox open(InboxContext context) {
-        return new TelegramInbox(context, http, json);
+        return new TelegramInbox(context, http, json, sentParts);
     }
 
     @Override
