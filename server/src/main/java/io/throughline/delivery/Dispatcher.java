@@ -225,10 +225,11 @@ public final class Dispatcher {
     private void failed(Delivery delivery, DeliveryFailure failure) {
         String reason = failure.getMessage() == null ? "unknown error" : failure.getMessage();
         if (!failure.attempted()) {
-            // Handed back untried (the channel's line was full): it waits, and its attempt is given back.
+            // Handed back (the channel's line was full, or its account cannot send now): it waits, and its attempt
+            // is given back.
             Duration wait = failure.retryAfter() != null ? failure.retryAfter() : backoff.after(1);
             record(delivery, tx -> deliveries.handBack(tx, delivery, wait, reason));
-            log.info("delivery handed back untried delivery={} message={} inbox={} in={}ms reason={}",
+            log.info("delivery handed back, waiting for its channel delivery={} message={} inbox={} in={}ms reason={}",
                     delivery.id(), delivery.messageId(), delivery.inboxId(), wait.toMillis(), reason);
             return;
         }

@@ -56,6 +56,17 @@ public final class InboxRepository {
                 RETURNING""" + " " + Inbox.COLUMNS, workspaceId, id, name, config, enabled, exclusiveKey));
     }
 
+    /**
+     * Makes this inbox's replies that wait for a retry due now: its settings changed, and the fault they wait on
+     * (a refused login, a wrong host) may be fixed. A fallback waiting for its time keeps it.
+     */
+    public int releaseWaitingDeliveries(Sql tx, long id) {
+        return tx.update("""
+                UPDATE deliveries SET next_attempt_at = now(), updated_at = now()
+                WHERE inbox_id = $1 AND status = 'pending' AND condition IS NULL AND next_attempt_at > now()
+                  AND (lease_until IS NULL OR lease_until < now())""", id);
+    }
+
     public boolean delete(Sql tx, long workspaceId, long id) {
         return tx.update("UPDATE inboxes SET deleted_at = now(), enabled = false, updated_at = now()"
                 + " WHERE workspace_id = $1 AND id = $2 AND deleted_at IS NULL", workspaceId, id) == 1;

@@ -117,6 +117,12 @@ public final class InboxService implements ChannelDirectory {
         Inbox updated = unique(() -> database.tx(tx -> {
             Inbox result = inboxes.update(tx, caller.workspaceId(), id,
                     change.name() == null ? current.name() : change.name(), stored, enabled, key);
+            if (enabled && (change.config() != null || !current.enabled())) {
+                int released = inboxes.releaseWaitingDeliveries(tx, id);
+                if (released > 0) {
+                    log.info("inbox changed, its waiting replies are tried now inbox={} replies={}", id, released);
+                }
+            }
             events.append(tx, caller.workspaceId(), EventType.INBOX_CHANGED, change(result, "updated"));
             return result;
         }));

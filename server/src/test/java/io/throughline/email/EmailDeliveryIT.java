@@ -61,6 +61,39 @@ class EmailDeliveryIT {
         }
     }
 
+    /** A changed password fails no reply: they wait, without spending attempts, and go once it is fixed. */
+    @Test
+    void aRefusedLoginHoldsTheRepliesUntilTheInboxIsFixedThenTheyGoAtOnce() {
+        try (MailServer relay = MailServer.start().user("support@login.test").user("lina@example.com")) {
+            long inbox = admin.post("/api/v1/inboxes", new JsonObject().put("kind", "email").put("name", "Login")
+                    .put("config", smtpConfig("support@login.test", relay.smtpPort(), "an-old-password")))
+                    .expect(201).json().getLong("id");
+            try {
+                long conversation = conversationThrough(inbox, "lina@example.com");
+                long reply = reply(conversation, "Sent once the password is right.");
+                await().atMost(Duration.ofSeconds(20)).until(() -> String.valueOf(delivery(conversation, reply)
+                        .getString("lastError")).contains("refused the login"));
+                JsonObject waiting = delivery(conversation, reply);
+                assertThat(waiting.getString("status")).isEqualTo("pending");
+                assertThat(waiting.getInteger("attempts")).as("the account's fault spends no attempt").isZero();
+
+                admin.patch("/api/v1/inboxes/" + inbox, new JsonObject().put("config",
+                        smtpConfig("support@login.test", relay.smtpPort(), MailServer.PASSWORD))).expect(200);
+                await().atMost(Duration.ofSeconds(20)).until(() -> "sent".equals(delivery(conversation, reply)
+                        .getString("status")));
+                assertThat(relay.inbox("lina@example.com")).hasSize(1);
+            } finally {
+                admin.delete("/api/v1/inboxes/" + inbox).expect(204);
+            }
+        }
+    }
+
+    private static JsonObject smtpConfig(String address, int port, String password) {
+        return new JsonObject().put("address", address).put("displayName", "Login")
+                .put("smtp", new JsonObject().put("host", "127.0.0.1").put("port", port).put("security", "none")
+                        .put("username", address).put("password", password));
+    }
+
     @Test
     void aTemporarySmtpRefusalIsRetried() {
         try (FakeSmtp deferring = FakeSmtp.deferring(2)) {

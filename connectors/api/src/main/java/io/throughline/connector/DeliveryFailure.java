@@ -36,8 +36,9 @@ public final class DeliveryFailure extends Exception {
     }
 
     /**
-     * The channel did not try at all (its own line of sends is full): the message waits, and the attempt does not
-     * count toward the outbox's limit, or a busy channel would fail replies it never tried.
+     * The message waits for its channel, and the attempt does not count toward the outbox's limit: the channel did
+     * not try at all (its own line of sends is full), or it cannot send anything for now (the inbox's account is
+     * over its daily limit, or its password changed). Counting those would fail replies that were never at fault.
      */
     public static DeliveryFailure notAttempted(String reason, Duration wait) {
         return new DeliveryFailure(reason, false, wait, null, false);

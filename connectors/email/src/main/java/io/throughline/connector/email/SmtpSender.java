@@ -39,6 +39,8 @@ final class SmtpSender {
      */
     private static final Set<String> ACCOUNT_STATUSES = Set.of("5.4.5", "5.7.8", "5.7.9", "5.7.57", "5.7.60");
     static final Duration ACCOUNT_RETRY = Duration.ofMinutes(15);
+    private static final String ACCOUNT_HINT = " (the inbox's mail account cannot send: fix it in the inbox settings"
+            + " or with the mail provider; the reply waits and is tried again every 15 minutes)";
 
     private SmtpSender() {
     }
@@ -86,9 +88,10 @@ final class SmtpSender {
 
     static DeliveryFailure classify(MessagingException e, String where) {
         if (e instanceof AuthenticationFailedException) {
-            // A changed password is fixed by an admin, after which the retry succeeds.
-            return DeliveryFailure.retryable("the SMTP server " + where + " refused the login: "
-                    + MailParser.describe(e), e);
+            // A changed password is fixed by an admin, after which the retry succeeds: until then every reply of
+            // the inbox waits, without spending the attempts that would fail it.
+            return DeliveryFailure.notAttempted("the SMTP server " + where + " refused the login: "
+                    + MailParser.describe(e) + ACCOUNT_HINT, ACCOUNT_RETRY);
         }
         SMTPAddressFailedException rejected = find(e, SMTPAddressFailedException.class);
         if (rejected != null) {
@@ -141,8 +144,9 @@ final class SmtpSender {
      */
     private static DeliveryFailure byCode(int code, String reason, Throwable cause) {
         if (code >= 500 && code < 600 && accountProblem(code, reason)) {
-            return DeliveryFailure.retryAfter(reason + " (the inbox's mail account cannot send: fix it in the"
-                    + " inbox settings or with the mail provider; the reply is tried again)", ACCOUNT_RETRY);
+            // The account, not this message: a daily limit lasts up to a day, and an admin fixes a login. Every
+            // reply of the inbox waits meanwhile without spending attempts, or each would fail and need a resend.
+            return DeliveryFailure.notAttempted(reason + ACCOUNT_HINT, ACCOUNT_RETRY);
         }
         if (code >= 500 && code < 600) {
             return DeliveryFailure.permanent(reason);
