@@ -19,6 +19,7 @@ import jakarta.mail.internet.MimeMessage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -146,6 +147,34 @@ class SmtpListenerIT {
                 () -> find("raw8bit-1251-0001@old.example"), m -> m != null);
         assertThat(message.getString("subject")).isEqualTo("Возврат товара по заказу 1205");
         assertThat(message.getJsonObject("author").getString("name")).isEqualTo("Светлана Иванова");
+    }
+
+    /**
+     * A sender delivering again after a lost answer: without a Message-ID the mail's id is a hash of its bytes,
+     * which our own Received header, different in each session, must not change.
+     */
+    @Test
+    void aMailWithoutMessageIdDeliveredTwiceIsStoredOnce() throws Exception {
+        String raw = "From: Ivo <ivo@example.com>\r\nTo: " + SUPPORT + "\r\nSubject: no id here\r\n"
+                + "Date: Sat, 05 Dec 2026 10:00:00 +0000\r\n\r\nMy parcel 8812 never arrived.\r\n";
+        for (int i = 0; i < 2; i++) {
+            MimeMessage mail = new MimeMessage(session(), new ByteArrayInputStream(raw.getBytes(
+                    StandardCharsets.US_ASCII)));
+            try (Transport transport = session().getTransport("smtp")) {
+                transport.connect();
+                transport.sendMessage(mail, new InternetAddress[] {new InternetAddress(SUPPORT)});
+            }
+        }
+        // The listener commits before it answers 250: both deliveries are in by now.
+        assertThat(countWith("parcel 8812")).isEqualTo(1);
+    }
+
+    private static long countWith(String text) {
+        return admin.get("/api/v1/conversations").json().getJsonArray("conversations").stream()
+                .map(c -> ((JsonObject) c).getLong("id"))
+                .flatMap(id -> admin.get("/api/v1/conversations/" + id + "/messages").json()
+                        .getJsonArray("messages").stream())
+                .filter(m -> ((JsonObject) m).getString("body", "").contains(text)).count();
     }
 
     /** A mail whose Message-ID stays as given through saveChanges. */

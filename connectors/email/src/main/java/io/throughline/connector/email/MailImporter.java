@@ -16,9 +16,12 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import jakarta.mail.MessagingException;
 import jakarta.mail.internet.MimeMessage;
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
@@ -423,12 +426,56 @@ final class MailImporter {
         return address != null && address.length() <= 320 && USABLE_ADDRESS.matcher(address).matches();
     }
 
-    private static String sha256(RawMail raw) throws IOException {
-        try (InputStream in = new DigestInputStream(raw.open(), MessageDigest.getInstance("SHA-256"))) {
-            in.transferTo(OutputStream.nullOutputStream());
-            return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
+    /**
+     * The id of a mail without a Message-ID: a hash of its bytes without its Received fields. Each hop adds one,
+     * our SMTP listener too, so a sender delivering again after a lost answer (or to a second inbox) would
+     * otherwise hash differently and be stored twice.
+     */
+    static String sha256(RawMail raw) throws IOException {
+        MessageDigest digest;
+        try {
+            digest = MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+        try (InputStream in = new BufferedInputStream(raw.open())) {
+            boolean skipping = false;
+            for (byte[] line = headerLine(in); line.length > 0; line = headerLine(in)) {
+                boolean continuation = line[0] == ' ' || line[0] == '\t';
+                if (!continuation) {
+                    skipping = line.length >= 9
+                            && new String(line, 0, 9, StandardCharsets.ISO_8859_1).equalsIgnoreCase("received:");
+                }
+                if (!skipping || blank(line)) {
+                    digest.update(line);
+                }
+                if (blank(line)) {
+                    break;
+                }
+            }
+            try (DigestInputStream body = new DigestInputStream(in, digest)) {
+                body.transferTo(OutputStream.nullOutputStream());
+            }
+        }
+        return HexFormat.of().formatHex(digest.digest());
+    }
+
+    /**
+     * One line with its line ending, or the first 64 KB of a longer one (the rest comes as the next "line": the
+     * hash stays the same for the same bytes); empty at the end of the stream.
+     */
+    private static byte[] headerLine(InputStream in) throws IOException {
+        ByteArrayOutputStream line = new ByteArrayOutputStream(128);
+        for (int b = in.read(); b >= 0; b = in.read()) {
+            line.write(b);
+            if (b == '\n' || line.size() >= 64 * 1024) {
+                break;
+            }
+        }
+        return line.toByteArray();
+    }
+
+    private static boolean blank(byte[] line) {
+        return (line.length == 1 && line[0] == '\n') || (line.length == 2 && line[0] == '\r' && line[1] == '\n');
     }
 }
