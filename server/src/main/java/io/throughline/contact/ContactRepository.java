@@ -27,9 +27,10 @@ public final class ContactRepository {
                 + " ORDER BY id FOR UPDATE", Contact::from, workspaceId, a, b);
     }
 
-    public void setNameIfMissing(Sql sql, long workspaceId, long id, String name) {
-        sql.update("UPDATE contacts SET name = $3, updated_at = now() WHERE workspace_id = $1 AND id = $2"
-                + " AND (name IS NULL OR name = '')", workspaceId, id, name);
+    /** True when the contact had no name and now has this one. */
+    public boolean setNameIfMissing(Sql sql, long workspaceId, long id, String name) {
+        return sql.update("UPDATE contacts SET name = $3, updated_at = now() WHERE workspace_id = $1 AND id = $2"
+                + " AND (name IS NULL OR name = '')", workspaceId, id, name) == 1;
     }
 
     public void setMergedInto(Sql sql, long workspaceId, long id, Long targetId) {

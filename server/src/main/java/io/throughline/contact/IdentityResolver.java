@@ -33,8 +33,9 @@ public final class IdentityResolver {
      * @param added identities attached or upgraded to proven
      * @param suggestions merge suggestions created now: ids and evidence
      */
+    /** @param named the sender's name became the name of a known contact that had none */
     public record Resolution(long contactId, boolean createdContact, List<ContactIdentity> added,
-                             List<Suggestion> suggestions) {
+                             List<Suggestion> suggestions, boolean named) {
     }
 
     /** A merge suggestion created during resolution. */
@@ -67,19 +68,20 @@ public final class IdentityResolver {
     public Resolution resolve(Sql tx, long workspaceId, Long inboxId, Sender sender, Optional<KnownContact> known) {
         long contactId;
         List<KnownContact.Held> existing;
+        boolean named = false;
         if (known.isPresent()) {
             contactId = known.get().id();
             existing = known.get().identities();
             String name = blankToNull(sender.name());
             if (name != null && known.get().name() == null) {
-                contacts.setNameIfMissing(tx, workspaceId, contactId, name);
+                named = contacts.setNameIfMissing(tx, workspaceId, contactId, name);
             }
         } else {
             contactId = contacts.insert(tx, workspaceId, blankToNull(sender.name())).id();
             existing = List.of();
         }
         Resolution attached = attach(tx, workspaceId, inboxId, contactId, sender.identities(), true, existing);
-        return new Resolution(contactId, known.isEmpty(), attached.added(), attached.suggestions());
+        return new Resolution(contactId, known.isEmpty(), attached.added(), attached.suggestions(), named);
     }
 
     /**
@@ -121,7 +123,7 @@ public final class IdentityResolver {
                         other.proven() ? "proven by the other contact" : "claimed by both contacts", suggestions);
             }
         }
-        return new Resolution(contactId, false, added, suggestions);
+        return new Resolution(contactId, false, added, suggestions, false);
     }
 
     private void suggest(Sql tx, long workspaceId, long contactId, long otherId, Identity identity, String why,

@@ -48,7 +48,8 @@ final class DeepLinkStep {
             }
             List<IdentityResolver.Suggestion> all = new ArrayList<>(resolution.suggestions());
             all.addAll(own.suggestions());
-            return new IdentityResolver.Resolution(own.contactId(), own.createdContact(), own.added(), all);
+            return new IdentityResolver.Resolution(own.contactId(), own.createdContact(), own.added(), all,
+                    own.named());
         }
     }
 

@@ -364,6 +364,12 @@ public final class IngestService {
             events.append(tx, workspaceId, EventType.CONTACT_CREATED, new JsonObject()
                     .put("contact", new JsonObject().put("id", placement.contactId()).put("name", p.sender().name())));
         }
+        if (placement.resolution() != null && placement.resolution().named()) {
+            // A customer known by address only now has a name: lists and headers showing "Unnamed" update.
+            events.append(tx, workspaceId, EventType.CONTACT_UPDATED, new JsonObject()
+                    .put("contactId", placement.contactId())
+                    .put("contact", new JsonObject().put("id", placement.contactId()).put("name", p.sender().name())));
+        }
         if (conversationCreated) {
             events.append(tx, workspaceId, EventType.CONVERSATION_CREATED, new JsonObject()
                     .put("conversation", conversation));

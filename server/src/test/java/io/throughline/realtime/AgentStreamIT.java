@@ -6,6 +6,7 @@ import io.throughline.testing.ApiClient;
 import io.throughline.testing.ApiInbox;
 import io.throughline.testing.StreamClient;
 import io.throughline.testing.TestServer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -149,6 +150,31 @@ class AgentStreamIT {
         try (StreamClient plain = StreamClient.connect(admin, 0L)) {
             assertThat(plain.next(f -> "ready".equals(f.getString("type")), Duration.ofSeconds(5))
                     .getJsonObject("data").containsKey("reset")).isFalse();
+        }
+    }
+
+    /** Lists and headers showed "Unnamed" all day: the name a known customer's later message carries is news. */
+    @Test
+    void aContactKnownWithoutANameIsUpdatedWithTheNameTheirNextMessageCarries() {
+        server = TestServer.start();
+        ApiClient admin = server.admin();
+        ApiInbox inbox = ApiInbox.create(admin, "Shop", null);
+        JsonArray identity = new JsonArray().add(ApiInbox.identity("external_id", "cust-nameless", true));
+        long contact = inbox.send("nameless-1", null, identity, "first, without a name").expect(201).json()
+                .getLong("contactId");
+        try (StreamClient stream = StreamClient.connect(admin, null)) {
+            stream.next(f -> "ready".equals(f.getString("type")), Duration.ofSeconds(5));
+            inbox.send("nameless-2", "Nadia Named", identity, "now with a name").expect(201);
+            JsonObject updated = stream.next(f -> "contact.updated".equals(f.getString("type")),
+                    Duration.ofSeconds(5));
+            assertThat(updated.getJsonObject("data").getJsonObject("contact"))
+                    .isEqualTo(new JsonObject().put("id", contact).put("name", "Nadia Named"));
+            inbox.send("nameless-3", "Another Name", identity, "the name stays the first one given").expect(201);
+            stream.next(f -> "message.created".equals(f.getString("type"))
+                    && f.getJsonObject("data").getJsonObject("message").getString("body").startsWith("the name"),
+                    Duration.ofSeconds(5));
+            assertThat(stream.drain(Duration.ofMillis(300))).noneMatch(f -> "contact.updated".equals(
+                    f.getString("type")));
         }
     }
 
