@@ -2,6 +2,22 @@
 import { language } from './i18n.js';
 
 const MINUTE = 60_000;
+const formatters = new Map();
+
+/**
+ * One Intl formatter per kind, language and options: building one costs far more than using it, and list rows
+ * format several dates each on every render.
+ */
+function formatter(Kind, options) {
+  const key = `${Kind.name}|${language()}|${JSON.stringify(options)}`;
+  let found = formatters.get(key);
+  if (!found) {
+    found = new Kind(language(), options);
+    formatters.set(key, found);
+  }
+  return found;
+}
+
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
@@ -13,7 +29,7 @@ export function age(iso, now = Date.now()) {
     : ms < DAY ? [Math.floor(ms / HOUR), 'hour']
       : ms < 60 * DAY ? [Math.floor(ms / DAY), 'day']
         : [Math.floor(ms / (7 * DAY)), 'week'];
-  return new Intl.NumberFormat(language(), { style: 'unit', unit, unitDisplay: 'narrow' }).format(value);
+  return formatter(Intl.NumberFormat, { style: 'unit', unit, unitDisplay: 'narrow' }).format(value);
 }
 
 /** "5 minutes ago", "in 2 hours". */
@@ -21,7 +37,7 @@ export function relative(iso, now = Date.now()) {
   if (!iso) return '';
   const diff = Date.parse(iso) - now;
   const abs = Math.abs(diff);
-  const rtf = new Intl.RelativeTimeFormat(language(), { numeric: 'auto' });
+  const rtf = formatter(Intl.RelativeTimeFormat, { numeric: 'auto' });
   if (abs < MINUTE) return rtf.format(0, 'second');
   if (abs < HOUR) return rtf.format(Math.round(diff / MINUTE), 'minute');
   if (abs < DAY) return rtf.format(Math.round(diff / HOUR), 'hour');
@@ -29,11 +45,11 @@ export function relative(iso, now = Date.now()) {
 }
 
 export function time(iso) {
-  return iso ? new Intl.DateTimeFormat(language(), { hour: '2-digit', minute: '2-digit' }).format(new Date(iso)) : '';
+  return iso ? formatter(Intl.DateTimeFormat, { hour: '2-digit', minute: '2-digit' }).format(new Date(iso)) : '';
 }
 
 export function dateTime(iso) {
-  return iso ? new Intl.DateTimeFormat(language(), { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso))
+  return iso ? formatter(Intl.DateTimeFormat, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso))
     : '';
 }
 
@@ -44,10 +60,10 @@ export function day(iso) {
   const yesterday = new Date(Date.now() - DAY);
   const same = (a, b) => a.toDateString() === b.toDateString();
   if (same(date, today) || same(date, yesterday)) {
-    const text = new Intl.RelativeTimeFormat(language(), { numeric: 'auto' }).format(same(date, today) ? 0 : -1, 'day');
+    const text = formatter(Intl.RelativeTimeFormat, { numeric: 'auto' }).format(same(date, today) ? 0 : -1, 'day');
     return text.charAt(0).toUpperCase() + text.slice(1);
   }
-  return new Intl.DateTimeFormat(language(), { weekday: 'long', day: 'numeric', month: 'long',
+  return formatter(Intl.DateTimeFormat, { weekday: 'long', day: 'numeric', month: 'long',
     year: date.getFullYear() === today.getFullYear() ? undefined : 'numeric' }).format(date);
 }
 
@@ -60,7 +76,7 @@ export function bytes(size) {
     value /= 1024;
     unit += 1;
   }
-  return new Intl.NumberFormat(language(), { style: 'unit', unit: units[unit], unitDisplay: 'short',
+  return formatter(Intl.NumberFormat, { style: 'unit', unit: units[unit], unitDisplay: 'short',
     maximumFractionDigits: unit === 0 ? 0 : 1 }).format(value);
 }
 

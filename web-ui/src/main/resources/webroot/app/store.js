@@ -56,6 +56,7 @@ class Store extends EventTarget {
     this.stream = null;
     this.pending = false;
     this.listToken = 0;
+    this.searchToken = 0;
     this.listLoading = null; // ids placed by events while the list's first page loads
     this.leftList = null; // where the open conversation was when it left the list: {id, index}
     this.fetching = new Map();
@@ -264,7 +265,9 @@ class Store extends EventTarget {
   setFilter(patch) {
     const filter = { ...this.state.filter, ...patch };
     localStorage.setItem(FILTER_KEY, JSON.stringify(filter));
-    this.set({ filter });
+    // The rows and the next page belong to the old filter: neither may stay under the new one, even when the new
+    // page fails to load (the list then shows the error).
+    this.set({ filter, list: { ...this.state.list, ids: [], nextCursor: null, loaded: false } });
     this.loadList();
   }
 
@@ -466,7 +469,9 @@ class Store extends EventTarget {
       }
       this.set({ thread: { ...current, messages, hasOlder: answer.nextBefore != null, hasNewer, loading: null } });
     } catch (e) {
-      this.set({ thread: { ...this.state.thread, loading: null } });
+      // Only this thread's load ended: the agent may have opened another meanwhile, or closed it.
+      const current = this.state.thread;
+      if (current?.conversationId === thread.conversationId) this.set({ thread: { ...current, loading: null } });
       this.fail(e);
     }
   }
@@ -490,7 +495,9 @@ class Store extends EventTarget {
       this.set({ thread: { ...current, messages, hasOlder, hasNewer, loading: null,
         newBelow: hasNewer ? current.newBelow : 0 } });
     } catch (e) {
-      this.set({ thread: { ...this.state.thread, loading: null } });
+      // Only this thread's load ended: the agent may have opened another meanwhile, or closed it.
+      const current = this.state.thread;
+      if (current?.conversationId === thread.conversationId) this.set({ thread: { ...current, loading: null } });
       this.fail(e);
     }
   }
@@ -646,12 +653,19 @@ class Store extends EventTarget {
 
   async runSearch(more = false) {
     const search = this.state.search;
-    if (!search.q.trim()) return;
-    this.set({ search: { ...search, loading: true, error: null, hits: more ? search.hits : [] } });
+    // More of the same search: the query and filters it was made with, whatever was typed since.
+    const asked = more ? search.asked : { q: search.q.trim(), channel: search.channel, status: search.status,
+      from: search.from, to: search.to, sort: search.sort };
+    if (!asked?.q || (more && !search.nextCursor)) return;
+    // Only the newest request's answer counts (typing a date fires a change per digit).
+    const token = ++this.searchToken;
+    this.set({ search: { ...search, asked, loading: true, error: null, hits: more ? search.hits : [],
+      nextCursor: more ? search.nextCursor : null } });
     try {
-      const answer = await api.get(`/api/v1/search${api.query({ q: search.q.trim(), channel: search.channel,
-        status: search.status, from: search.from, to: search.to, sort: search.sort,
+      const answer = await api.get(`/api/v1/search${api.query({ q: asked.q, channel: asked.channel,
+        status: asked.status, from: dayStart(asked.from), to: dayEnd(asked.to), sort: asked.sort,
         cursor: more ? search.nextCursor : null })}`);
+      if (token !== this.searchToken) return;
       const hits = answer.hits ?? [];
       this.set({ search: { ...this.state.search, hits: more ? [...this.state.search.hits, ...hits] : hits,
         nextCursor: answer.nextCursor ?? null, total: answer.total ?? null, loading: false, searched: true,
@@ -660,6 +674,7 @@ class Store extends EventTarget {
         if (hit.conversationId && !this.state.conversations.has(hit.conversationId)) this.fetchRow(hit.conversationId);
       }
     } catch (e) {
+      if (token !== this.searchToken) return;
       // A 404 from the API's catch-all means this server has no search endpoint (yet), not "no results".
       const unavailable = e.status === 404 || e.status === 405;
       this.set({ search: { ...this.state.search, loading: false, searched: true, unavailable,
@@ -743,9 +758,19 @@ class Store extends EventTarget {
     this.set({ toasts: this.state.toasts.filter((t) => t.id !== id) });
   }
 
+  /** A background read failed: said once by the connection badge when the server is unreachable. */
   fail(error) {
     if (error?.status === 401) return; // the session handler shows the login
     if (error?.status === 0 && this.state.connection !== 'live') return; // the connection badge says it already
+    this.notify(error, 'error');
+  }
+
+  /**
+   * Something the agent did was not done (resolve, assign, a label): always said, the network's fault too. The
+   * connection badge alone would let them believe the conversation was resolved.
+   */
+  actionFailed(error) {
+    if (error?.status === 401) return;
     this.notify(error, 'error');
   }
 }
@@ -791,3 +816,17 @@ export function preview(message) {
 }
 
 export const store = new Store();
+
+/** The first instant of a day picked in the agent's calendar (YYYY-MM-DD), not of that day in UTC. */
+export function dayStart(value) {
+  if (!value) return null;
+  const [y, m, d] = value.split('-').map(Number);
+  return new Date(y, m - 1, d).toISOString();
+}
+
+/** The last millisecond of a day picked in the agent's calendar: the "to" date is included whole. */
+export function dayEnd(value) {
+  if (!value) return null;
+  const [y, m, d] = value.split('-').map(Number);
+  return new Date(new Date(y, m - 1, d + 1).getTime() - 1).toISOString();
+}

@@ -318,6 +318,35 @@ class AgentInboxIT {
         inbox.message("Yes, in two days.");
     }
 
+    @Test
+    void aFilterWhoseListFailsToLoadShowsTheErrorNotTheOldFiltersRows() {
+        shop.say("filter-1", "Fay Filter", "cust-fay", "Still open, please help");
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD);
+        inbox.until(d -> inbox.conversationOrNull("Fay Filter") != null);
+        inbox.script("""
+                const real = window.fetch;
+                window.fetch = (url, init) => String(url).includes('status=resolved')
+                  ? Promise.reject(new TypeError('Failed to fetch')) : real(url, init);""");
+        inbox.click("tab-resolved");
+        inbox.until(d -> inbox.present("list-retry"));
+        assertThat(inbox.conversationOrNull("Fay Filter")).as("an open conversation under Resolved").isNull();
+        assertThat(inbox.present("list-more")).isFalse();
+    }
+
+    @Test
+    void aCustomerWhoGivesTheirNameLaterIsShownByItWithoutAReload() {
+        JsonObject nameless = new JsonObject().put("identities", new JsonArray()
+                .add(new JsonObject().put("kind", "external_id").put("value", "cust-zoya")));
+        shop.say("late-name-1", nameless, "Hello, a question about sizes");
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD);
+        inbox.until(d -> inbox.all("conversation-preview").stream()
+                .anyMatch(p -> p.getText().equals("Hello, a question about sizes")));
+        inbox.markPageLoad();
+        shop.say("late-name-2", "Zoya Late", "cust-zoya", "I am Zoya, by the way");
+        inbox.until(d -> inbox.conversationOrNull("Zoya Late") != null);
+        assertThat(inbox.samePageLoad()).isTrue();
+    }
+
     /** Replies of the conversation whose body starts with {@code text}. */
     private static long storedReplies(long conversation, String text) {
         return admin.get("/api/v1/conversations/" + conversation + "/messages").json()

@@ -137,6 +137,20 @@ class WebUiLogicIT {
         assertThat(result).isEqualTo(List.of(List.of(901L, 41L), List.of("live:false", "live:true"), 41L));
     }
 
+    /** An agent in Kyiv picking 10 May means their 10 May, not the UTC one. */
+    @Test
+    void searchDatesAreTheAgentsCalendarDays() {
+        browser.driver().executeCdpCommand("Emulation.setTimezoneOverride", Map.of("timezoneId", "Europe/Kyiv"));
+        try {
+            Object range = run("/app/store.js", "(m) => [m.dayStart('2026-05-10'), m.dayEnd('2026-05-10'),"
+                    + " m.dayStart(''), m.dayEnd(null)]");
+            assertThat(range).isEqualTo(Arrays.asList("2026-05-09T21:00:00.000Z", "2026-05-10T20:59:59.999Z",
+                    null, null));
+        } finally {
+            browser.driver().executeCdpCommand("Emulation.setTimezoneOverride", Map.of("timezoneId", ""));
+        }
+    }
+
     /** Text typed while a reply was being sent stays in the composer; the sent text goes. */
     @Test
     void whatWasTypedDuringASendStays() {

@@ -122,7 +122,7 @@ class TlApp extends TlElement {
       await store.update(id, { status: reopen ? 'open' : 'resolved' });
       store.notify(reopen ? 'thread.reopened' : 'thread.resolved');
     } catch (e) {
-      store.fail(e);
+      store.actionFailed(e);
     }
   }
 
@@ -133,7 +133,7 @@ class TlApp extends TlElement {
       await store.assignToMe(id);
       store.notify('thread.assignedToYou');
     } catch (e) {
-      store.fail(e);
+      store.actionFailed(e);
     }
   }
 

@@ -11,12 +11,17 @@ class TlConversationList extends TlElement {
   constructor() {
     super();
     this.clock = null;
+    this.now = Date.now();
   }
 
   connectedCallback() {
     super.connectedCallback();
-    // Waiting times and ages move on even when nothing happens.
-    this.clock = setInterval(() => this.requestUpdate(), 30_000);
+    // Waiting times and ages move on even when nothing happens. The rows get this clock, not the time of each
+    // render: the list renders on every store change, and a new time each render would re-render every row.
+    this.clock = setInterval(() => {
+      this.now = Date.now();
+      this.requestUpdate();
+    }, 30_000);
   }
 
   disconnectedCallback() {
@@ -27,10 +32,10 @@ class TlConversationList extends TlElement {
 
   render() {
     const { list, conversations, unread, route, typing, presence } = store.state;
-    const now = Date.now();
+    const now = this.now;
     if (list.error && !list.ids.length) {
       return html`<div class="list-message" role="alert">${list.error}
-        <button @click=${() => store.loadList()}>${t('app.retry')}</button></div>`;
+        <button data-testid="list-retry" @click=${() => store.loadList()}>${t('app.retry')}</button></div>`;
     }
     if (list.loaded && !list.ids.length && !list.loading) {
       return html`<div class="list-message" data-testid="list-empty">${t('list.empty')}</div>`;

@@ -55,7 +55,7 @@ class TlSearchResults extends TlElement {
     if (search.error) return html`<p class="form-error" role="alert" data-testid="search-error">${search.error}</p>`;
     if (search.loading && !search.hits.length) return html`<p class="list-message" role="status">${t('app.loading')}</p>`;
     if (search.searched && !search.hits.length) {
-      return html`<p class="list-message" data-testid="search-empty">${t('search.none', { q: search.q })}</p>`;
+      return html`<p class="list-message" data-testid="search-empty">${t('search.none', { q: search.asked?.q ?? search.q })}</p>`;
     }
     return html`<ul class="hits" aria-live="polite">${search.hits.map((hit) => {
       const row = conversations.get(hit.conversationId);

@@ -137,7 +137,7 @@ class TlThreadHeader extends TlElement {
       await store.update(this.row.id, patch);
       if (notice) store.notify(notice);
     } catch (e) {
-      store.fail(e);
+      store.actionFailed(e);
       this.requestUpdate();
     } finally {
       this.busy = false;
