@@ -38,6 +38,18 @@ export function clearDraft(agentId, conversationId) {
 }
 
 /**
+ * The draft of a conversation merged into another, joined to that one's draft: what the agent was typing follows
+ * them to the conversation the merge opened, instead of waiting under one that no longer takes replies.
+ */
+export function carryOver(source, target) {
+  const empty = (d) => !d.body.trim() && !d.attachments.length && !d.pending;
+  if (empty(source)) return target;
+  if (empty(target)) return { ...source };
+  return { ...target, body: [target.body, source.body].filter((b) => b.trim()).join('\n\n'),
+    attachments: [...target.attachments, ...source.attachments], pending: target.pending ?? source.pending };
+}
+
+/**
  * What a send posts: the request still unconfirmed if there is one (its key makes the retry safe), else the draft's
  * content with a fresh key.
  */

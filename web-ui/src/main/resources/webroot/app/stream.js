@@ -25,17 +25,33 @@ export class RealtimeStream {
     this.retryTimer = null;
     this.watchdog = null;
     this.onOnline = () => this.reconnectSoon(0);
+    this.lastFrameAt = Date.now();
+    this.silenceCheck = null;
+    // Timers do not run while the laptop sleeps, so the watchdog alone would call a connection dropped during
+    // the sleep (by a NAT or a proxy) live for another 75 s awake. The wall clock does count the sleep.
+    this.onWake = () => this.checkSilence();
+  }
+
+  /** Reconnects when nothing came for longer than three heartbeats by the wall clock. */
+  checkSilence() {
+    if (!this.stopped && this.socket && Date.now() - this.lastFrameAt > SILENCE_LIMIT_MS) this.reconnectSoon(0);
   }
 
   start() {
     this.stopped = false;
     window.addEventListener('online', this.onOnline);
+    document.addEventListener('visibilitychange', this.onWake);
+    window.addEventListener('focus', this.onWake);
+    this.silenceCheck = setInterval(this.onWake, 5_000);
     this.open();
   }
 
   stop() {
     this.stopped = true;
     window.removeEventListener('online', this.onOnline);
+    document.removeEventListener('visibilitychange', this.onWake);
+    window.removeEventListener('focus', this.onWake);
+    clearInterval(this.silenceCheck);
     clearTimeout(this.retryTimer);
     clearTimeout(this.watchdog);
     if (this.socket) {
@@ -135,6 +151,7 @@ export class RealtimeStream {
 
   /** A connection that goes silent past three heartbeats is treated as dropped. */
   arm() {
+    this.lastFrameAt = Date.now();
     clearTimeout(this.watchdog);
     this.watchdog = setTimeout(() => this.reconnectSoon(0), SILENCE_LIMIT_MS);
   }

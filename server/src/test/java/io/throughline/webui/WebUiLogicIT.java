@@ -137,6 +137,26 @@ class WebUiLogicIT {
         assertThat(result).isEqualTo(List.of(List.of(901L, 41L), List.of("live:false", "live:true"), 41L));
     }
 
+    /** A laptop waking from sleep: timers did not run, the wall clock did; the stream reconnects at once. */
+    @Test
+    void aStreamSilentByTheWallClockReconnectsThoughItsTimersSlept() {
+        Object result = run("/app/stream.js", """
+                (m) => {
+                  const states = [];
+                  const stream = new m.RealtimeStream(() => {}, (s) => states.push(s));
+                  stream.stopped = false;
+                  let closed = 0;
+                  stream.socket = {close: () => closed++};
+                  stream.checkSilence();
+                  const fresh = [closed, states.length];
+                  stream.lastFrameAt = Date.now() - 10 * 60 * 1000;
+                  stream.checkSilence();
+                  stream.stop();
+                  return [fresh, closed, states];
+                }""");
+        assertThat(result).isEqualTo(List.of(List.of(0L, 0L), 1L, List.of("reconnecting")));
+    }
+
     /** An agent in Kyiv picking 10 May means their 10 May, not the UTC one. */
     @Test
     void searchDatesAreTheAgentsCalendarDays() {
@@ -149,6 +169,19 @@ class WebUiLogicIT {
         } finally {
             browser.driver().executeCdpCommand("Emulation.setTimezoneOverride", Map.of("timezoneId", ""));
         }
+    }
+
+    @Test
+    void aMergedAwayConversationsDraftJoinsTheTargetsDraft() {
+        Object result = run("/app/drafts.js", """
+                (m) => {
+                  const draft = (body, files = []) => ({...m.emptyDraft(), body, attachments: files});
+                  return [m.carryOver(draft('Typed in A'), draft('')).body,
+                    m.carryOver(draft(''), draft('Typed in B')).body,
+                    m.carryOver(draft('From A', [{id: 1}]), draft('From B', [{id: 2}])).body,
+                    m.carryOver(draft('From A', [{id: 1}]), draft('From B', [{id: 2}])).attachments.length];
+                }""");
+        assertThat(result).isEqualTo(List.of("Typed in A", "Typed in B", "From B\n\nFrom A", 2L));
     }
 
     /** Text typed while a reply was being sent stays in the composer; the sent text goes. */

@@ -8,7 +8,7 @@ import { icon } from '../icons.js';
 import { bytes } from '../format.js';
 import { channelName, targetText } from '../channels.js';
 import { describe } from '../errors.js';
-import { loadDraft, saveDraft, emptyDraft, nextRequest, afterConfirmed } from '../drafts.js';
+import { loadDraft, saveDraft, clearDraft, emptyDraft, nextRequest, afterConfirmed, carryOver } from '../drafts.js';
 import { cannedResponses, matchCanned, fillCanned } from '../canned.js';
 
 const CANNED_TRIGGER = /(^|\s)\/([\p{L}\p{N}_.-]*)$/u;
@@ -36,14 +36,21 @@ class TlComposer extends TlElement {
 
   willUpdate(changed) {
     if (changed.has('conversationId')) {
+      const agentId = store.state.me.agentId;
       const previous = changed.get('conversationId');
       if (this.saveTimer !== null && previous != null) {
         // The last keystrokes before switching are saved now, not dropped with the timer.
         clearTimeout(this.saveTimer);
-        saveDraft(store.state.me.agentId, previous, this.draft);
+        saveDraft(agentId, previous, this.draft);
       }
       this.saveTimer = null;
-      this.draft = loadDraft(store.state.me.agentId, this.conversationId);
+      this.draft = loadDraft(agentId, this.conversationId);
+      if (previous != null && store.state.conversations.get(previous)?.mergedIntoId === this.conversationId) {
+        // Merged away under the agent's hands: the draft comes along to the conversation that took it in.
+        this.draft = carryOver(loadDraft(agentId, previous), this.draft);
+        saveDraft(agentId, this.conversationId, this.draft);
+        clearDraft(agentId, previous);
+      }
       this.uploads.forEach((u) => u.controller.abort());
       this.uploads = [];
       this.error = null;
