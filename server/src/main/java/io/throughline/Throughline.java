@@ -51,7 +51,9 @@ import io.throughline.ingest.ConversationFinder;
 import io.throughline.ingest.HtmlSanitizer;
 import io.throughline.ingest.IngestService;
 import io.throughline.realtime.Doorbell;
+import io.throughline.realtime.Event;
 import io.throughline.realtime.EventFeed;
+import io.throughline.realtime.EventListener;
 import io.throughline.realtime.EventLog;
 import io.throughline.realtime.EventType;
 import io.throughline.realtime.PgListener;
@@ -136,7 +138,8 @@ public final class Throughline implements AutoCloseable {
     private ConnectorRegistry connectors;
     private Dispatcher dispatcher;
     private Endpoints endpoints;
-    private Subscription inboxChanges;
+    private volatile Subscription inboxChanges;
+    private volatile boolean stopping;
     private SearchIndex searchIndex;
     private volatile URI publicUrl;
     private int port;
@@ -292,9 +295,7 @@ public final class Throughline implements AutoCloseable {
         // --- Connectors' node services (issue 4: the email SMTP listener), with the options under their kind. ---
         connectors = registry;
         registry.startAll(vertx, Map.of("email", config.email().settings()));
-        inboxChanges = feed.subscribe(feed.position(), null, batch -> batch.stream()
-                .filter(e -> EventType.INBOX_CHANGED.equals(e.type()))
-                .forEach(e -> supervisor.refreshLater(e.data().getLong("inboxId"))));
+        subscribeInboxChanges(feed.position());
         seedInboxes();
         // A first start taken up again after a failure seeds the demo only if it had not got that far.
         if (firstStart != null && config.demo() && (!firstStart.recovered()
@@ -395,6 +396,51 @@ public final class Throughline implements AutoCloseable {
         }
     }
 
+    /**
+     * Inbox changes made on other nodes reopen the inbox here. A subscription the feed ends (this node fell
+     * behind, or a history read failed) is taken up again from where it was; late events count as well. The
+     * supervisor's periodic reconcile covers anything missed all the same.
+     */
+    private void subscribeInboxChanges(long from) {
+        inboxChanges = feed.subscribe(from, null, new EventListener() {
+            private long seen = from;
+
+            @Override
+            public void onEvents(List<Event> events) {
+                events.forEach(this::take);
+                seen = events.getLast().seq();
+            }
+
+            @Override
+            public void onLateEvents(List<Event> events) {
+                events.forEach(this::take);
+            }
+
+            @Override
+            public void onOverflow(long lastDeliveredSeq) {
+                again(lastDeliveredSeq, "overflow");
+            }
+
+            @Override
+            public void onError(Throwable cause) {
+                again(seen, cause.toString());
+            }
+
+            private void take(Event event) {
+                if (EventType.INBOX_CHANGED.equals(event.type())) {
+                    supervisor.refreshLater(event.data().getLong("inboxId"));
+                }
+            }
+
+            private void again(long seq, String why) {
+                if (!stopping) {
+                    log.warn("inbox change subscription ended, subscribing again seq={} reason={}", seq, why);
+                    vertx.setTimer(1_000, t -> subscribeInboxChanges(seq));
+                }
+            }
+        });
+    }
+
     private void seedInboxes() {
         if (config.inboxes().isEmpty()) {
             return;
@@ -488,6 +534,10 @@ public final class Throughline implements AutoCloseable {
         return events;
     }
 
+    public InboxSupervisor supervisor() {
+        return supervisor;
+    }
+
     public EventFeed eventFeed() {
         return feed;
     }
@@ -514,6 +564,7 @@ public final class Throughline implements AutoCloseable {
      */
     @Override
     public void close() {
+        stopping = true;
         releaseFirstStartLock();
         Duration grace = config.http().shutdownGrace();
         // All servers drain at once, within one grace: one after another took a grace each (a long poll holds its

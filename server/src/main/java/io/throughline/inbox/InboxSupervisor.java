@@ -23,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.InvalidKeyException;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -51,6 +52,8 @@ public final class InboxSupervisor implements InboxDirectory, OpenInboxes {
     /** The first key of the two-key advisory lock: "TL" + "rx". Migrations use a bigint key, so they never meet. */
     private static final int LOCK_NAMESPACE = 0x544c7278;
     private static final long LOCK_RETRY_MS = 5_000;
+    /** How often the open inboxes are compared with the database, whatever the event feed said. */
+    private static final long RECONCILE_MS = 60_000;
 
     private final Vertx vertx;
     private final Database database;
@@ -65,6 +68,7 @@ public final class InboxSupervisor implements InboxDirectory, OpenInboxes {
             Thread.ofVirtual().name("inbox-supervisor").factory());
     private PgConnection locks;
     private long lockTimer = -1;
+    private long reconcileTimer = -1;
     private volatile boolean stopped;
 
     /** An inbox open on this node. */
@@ -99,6 +103,48 @@ public final class InboxSupervisor implements InboxDirectory, OpenInboxes {
                 serial.execute(this::acquireReceivers);
             }
         });
+        reconcileTimer = vertx.setPeriodic(RECONCILE_MS, t -> {
+            if (!stopped) {
+                serial.execute(this::reconcile);
+            }
+        });
+    }
+
+    /**
+     * Reloads every inbox whose row differs from what this node has open. Changes made on another node reach
+     * this one through the event feed; one missed there (the feed dropped the subscription, an event committed
+     * late) would leave this node on an old config, a rotated webhook secret refused, a deleted bot still
+     * polled, until a restart. This bounds that to a minute.
+     */
+    /** {@link #reconcile} now, on the supervisor's thread; returns when done. */
+    void reconcileNow() {
+        await(serial.submit(this::reconcile));
+    }
+
+    private void reconcile() {
+        try {
+            Map<Long, Inbox> wanted = new HashMap<>();
+            repository.enabled(database.sql()).forEach(inbox -> wanted.put(inbox.id(), inbox));
+            Set<Long> stale = new HashSet<>();
+            open.forEach((id, running) -> {
+                Inbox current = wanted.get(id);
+                if (current == null || !current.updatedAt().equals(running.inbox().updatedAt())) {
+                    stale.add(id);
+                }
+            });
+            for (long id : stale) {
+                log.info("inbox reloaded, its row changed without this node hearing of it inbox={}", id);
+                reload(id);
+            }
+            // Enabled but not open here: missed, or it failed to open (tried again, its error logged again).
+            for (long id : wanted.keySet()) {
+                if (!open.containsKey(id)) {
+                    reload(id);
+                }
+            }
+        } catch (RuntimeException e) {
+            log.warn("inbox reconcile failed, trying again in {}s: {}", RECONCILE_MS / 1000, e.toString());
+        }
     }
 
     /** Re-reads one inbox after it was created, changed, disabled or deleted here; returns when done. */
@@ -161,6 +207,7 @@ public final class InboxSupervisor implements InboxDirectory, OpenInboxes {
     public void stop() {
         stopped = true;
         vertx.cancelTimer(lockTimer);
+        vertx.cancelTimer(reconcileTimer);
         await(serial.submit(() -> {
             for (Running running : new ArrayList<>(open.values())) {
                 closeInbox(running);
