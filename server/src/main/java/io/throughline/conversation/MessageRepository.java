@@ -15,6 +15,9 @@ import java.util.Set;
 /** SQL for messages. */
 public final class MessageRepository {
 
+    /** The flag of a message a machine sent (InboundFlag.AUTOMATED, as stored). */
+    static final String AUTOMATED_FLAG = "automated";
+
     /** A stored message located by its external id. */
     public record Located(long messageId, long conversationId, Long authorContactId) {
     }
@@ -85,6 +88,8 @@ public final class MessageRepository {
      * committed while this transaction placed the message): the caller rolls back and places it again.
      */
     public Optional<Stored> insertInbound(Sql tx, NewMessage m) {
+        // An automated message (an out-of-office, a ticket system's acknowledgement) is kept in the thread but
+        // does not reopen a resolved conversation or wake a snoozed one: nobody needs to answer it.
         return tx.one("""
                 WITH m AS (
                     INSERT INTO messages (workspace_id, conversation_id, origin_conversation_id, inbox_id, channel, kind,
@@ -103,8 +108,9 @@ public final class MessageRepository {
                         last_inbound_message_id = m.id, last_inbound_at = m.created_at,
                         channels = CASE WHEN $4::text IS NULL OR $4 = ANY(c.channels) THEN c.channels
                                         ELSE array_append(c.channels, $4) END,
-                        status = CASE WHEN c.status IN ('snoozed', 'resolved') THEN 'open' ELSE c.status END,
-                        snoozed_until = CASE WHEN c.status IN ('snoozed', 'resolved') THEN NULL
+                        status = CASE WHEN c.status IN ('snoozed', 'resolved') AND NOT $17 THEN 'open'
+                                      ELSE c.status END,
+                        snoozed_until = CASE WHEN c.status IN ('snoozed', 'resolved') AND NOT $17 THEN NULL
                                              ELSE c.snoozed_until END,
                         updated_at =""" + " " + ConversationRepository.NEXT_VERSION + """
 
@@ -116,7 +122,8 @@ public final class MessageRepository {
                 m.workspaceId(), m.conversationId(), m.inboxId(), m.channel(), m.kind().wireName(), m.authorType(),
                 m.authorContactId(), m.authorAgentId(), m.body(), m.html(), m.subject(), m.externalId(),
                 m.threading(), m.metadata() == null ? new JsonObject() : m.metadata(),
-                m.flags() == null ? List.of() : m.flags(), m.sentAt()).map(row -> {
+                m.flags() == null ? List.of() : m.flags(), m.sentAt(),
+                m.flags() != null && m.flags().contains(AUTOMATED_FLAG)).map(row -> {
                     if (row.getValue("previous_status") == null) {
                         throw new ConversationMerged(m.conversationId());
                     }

@@ -64,7 +64,11 @@ public final class ReplyRouter {
         return new Route(inbox.id(), channel, new Recipient(kind, value, contactName));
     }
 
-    /** Who wrote the conversation's last inbound message: by default, the one a reply goes to. */
+    /**
+     * Who wrote the conversation's last inbound message: by default, the one a reply goes to. A message a machine
+     * sent (an out-of-office, a ticket system's acknowledgement from its own address) counts only when there is
+     * no other: replies go to the person.
+     */
     public static Optional<Recipient> lastSender(Sql sql, long workspaceId, long conversationId) {
         return lastInbound(sql, workspaceId, conversationId, null)
                 .flatMap(row -> sender(row.getJsonObject("metadata"), null));
@@ -79,7 +83,8 @@ public final class ReplyRouter {
                 SELECT inbox_id, channel, metadata FROM messages
                 WHERE workspace_id = $1 AND conversation_id = $2 AND kind = 'in' AND inbox_id IS NOT NULL
                   AND ($3::text IS NULL OR channel = $3)
-                ORDER BY created_at DESC, id DESC LIMIT 1""", workspaceId, conversationId, channel);
+                ORDER BY 'automated' = ANY(flags), created_at DESC, id DESC LIMIT 1""",
+                workspaceId, conversationId, channel);
     }
 
     /** The identity a message came from, which ingest records in its metadata as {@code from}. */

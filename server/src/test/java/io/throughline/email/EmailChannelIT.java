@@ -282,6 +282,38 @@ class EmailChannelIT {
         assertThat(identities(order.getLong("contactId"))).containsExactly("external_id:cust-vic:proven");
     }
 
+    /** An out-of-office or a ticket system's acknowledgement needs no answer, and is not whom replies go to. */
+    @Test
+    void anAutomatedAnswerIsKeptButNeitherReopensTheConversationNorTakesTheReply() throws Exception {
+        MimeMessage question = mail.compose("<strap-q-1@example.org>");
+        question.setFrom(new InternetAddress("rita@example.org", "Rita"));
+        question.setRecipients(Message.RecipientType.TO, SUPPORT);
+        question.setSubject("Broken strap");
+        question.setText("The strap of my bag broke after a week.");
+        mail.send(question);
+        long conversationId = await().atMost(Duration.ofSeconds(20)).until(() -> conversationWith("strap of my bag"),
+                c -> c != null).getLong("id");
+        admin.patch("/api/v1/conversations/" + conversationId, new JsonObject().put("status", "resolved"))
+                .expect(200);
+
+        MimeMessage auto = mail.compose("<strap-auto-1@helpdesk.example.org>");
+        auto.setFrom(new InternetAddress("helpdesk@example.org", "Example Helpdesk"));
+        auto.setRecipients(Message.RecipientType.TO, SUPPORT);
+        auto.setSubject("Automatic reply: Broken strap");
+        auto.setHeader("Auto-Submitted", "auto-replied");
+        auto.setHeader("In-Reply-To", "<strap-q-1@example.org>");
+        auto.setText("Your request was received; we answer within two days.");
+        mail.send(auto);
+        await().atMost(Duration.ofSeconds(20)).until(() -> messages(conversationId).size() == 2);
+
+        JsonObject conversation = admin.get("/api/v1/conversations/" + conversationId).expect(200).json();
+        assertThat(conversation.getString("status")).isEqualTo("resolved");
+        JsonObject options = admin.get("/api/v1/conversations/" + conversationId + "/reply-options").expect(200)
+                .json();
+        assertThat(options.getJsonObject("default").getJsonObject("to").getString("value"))
+                .isEqualTo("rita@example.org");
+    }
+
     @Test
     void mailAlreadyReadInAnotherClientIsStillImported() {
         byte[] raw = ("From: Dana <dana@example.com>\r\nTo: " + SUPPORT + "\r\nSubject: read elsewhere\r\n"
