@@ -25,8 +25,8 @@ public final class EventType {
     /** A widget visitor saw the thread up to a message: {visitorId, contactId, conversationId, messageId, seenAt}. */
     public static final String VISITOR_SEEN = "visitor.seen";
     /**
-     * A widget visitor's token was retired: the site logged them out ({@code reason: "reset"}) or the browser is
-     * someone else now ({@code "replaced"}). {visitorId, reason}. Its open sockets and polls end.
+     * A widget visitor was ended by the site's logout ({@code reason: "reset"}): its token no longer works, and its
+     * open sockets and polls end. {visitorId, reason}.
      */
     public static final String VISITOR_SESSION_ENDED = "visitor.session_ended";
     /** Transient (no seq, not in the log): a widget visitor is typing, {conversationId, visitorId, typing}. */

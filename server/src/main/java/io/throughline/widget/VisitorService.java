@@ -116,7 +116,10 @@ public final class VisitorService {
         }
         newSessions.acquire(ClientAddress.limitKey(request.ip()),
                 "too many new chat sessions from this address; try again later");
-        existing.ifPresent(old -> end(old, "replaced"));
+        // Someone else now (another identity): the token is retired, but the old visitor's open tabs are not cut
+        // off. Another tab of this browser still showing the old page would start a session of its own identity
+        // with the shared token, retire this one, and the two tabs would take turns replacing each other.
+        existing.ifPresent(old -> visitors.retireToken(database.sql(), old.id()));
         String token = "tlv_" + Tokens.random(32);
         Visitor visitor = create(site, proof, token, request.context(),
                 existing.filter(v -> !v.identified()).map(Visitor::publicId).orElse(null));
@@ -127,7 +130,8 @@ public final class VisitorService {
 
     /**
      * Retires the visitor's token, and with the same commit tells every node to end that visitor's open sockets and
-     * polls: a tab still connected must not keep receiving the thread of someone who logged out.
+     * polls: a tab still connected must not keep receiving the thread of someone who logged out (the site's reset,
+     * which every tab of the browser follows).
      */
     private void end(Visitor visitor, String reason) {
         database.tx(tx -> {
