@@ -118,6 +118,8 @@ public final class Throughline implements AutoCloseable {
 
     /** The advisory lock key nodes take turns on for the first start ("tl-first" as a number). */
     private static final long FIRST_START_LOCK = 0x746c2d6669727374L;
+    /** The advisory lock key nodes take turns on to create the config file's inboxes ("tl-seeds"). */
+    private static final long SEED_LOCK = 0x746c2d7365656473L;
 
     private final ThroughlineConfig config;
     private final Clock clock = Clock.systemUTC();
@@ -441,13 +443,24 @@ public final class Throughline implements AutoCloseable {
         });
     }
 
+    /**
+     * Creates the config file's inboxes that do not exist yet. Nodes starting together take turns, so one bot
+     * is never provisioned twice at once (each provisioning points the bot's webhook at its own new inbox, and
+     * the node that then lost the insert would leave it pointing at nothing).
+     */
     private void seedInboxes() {
         if (config.inboxes().isEmpty()) {
             return;
         }
-        long workspaceId = workspaces.first().orElseThrow();
-        for (ThroughlineConfig.InboxSeed seed : config.inboxes()) {
-            inboxService.seed(workspaceId, seed.kind(), seed.name(), seed.config());
+        PgConnection lock = PgConnection.connect(vertx, database.connectOptions()).await();
+        try {
+            lock.query("SELECT pg_advisory_lock(" + SEED_LOCK + ")").execute().await();
+            long workspaceId = workspaces.first().orElseThrow();
+            for (ThroughlineConfig.InboxSeed seed : config.inboxes()) {
+                inboxService.seed(workspaceId, seed.kind(), seed.name(), seed.config());
+            }
+        } finally {
+            quietly("inbox seed lock", () -> lock.close().await(5, TimeUnit.SECONDS));
         }
     }
 

@@ -56,22 +56,27 @@ class MigrationsIT {
                 .isEqualTo(migrations.all().size());
     }
 
-    /** V094: inboxes that already shared a Telegram bot keep the oldest enabled, so the unique index can hold. */
+    /** V094: inboxes that already shared a Telegram bot keep the one changed last, so the unique index can hold. */
     @Test
     void inboxesThatSharedABotBeforeTheUniqueIndexKeepTheOldestEnabled() {
         List<Migrations.Migration> all = Migrations.fromClasspath().all();
         new Migrations(all.stream().filter(m -> m.version() < 94).toList()).migrate(database);
         long workspace = database.sql().single("INSERT INTO workspaces (name) VALUES ('w') RETURNING id")
                 .getLong("id");
+        int day = 0;
         for (String token : List.of("7001:AAA", " 7001:BBB ", "7002:CCC", "not-a-token")) {
-            database.sql().update("INSERT INTO inboxes (workspace_id, kind, name, config) VALUES ($1, 'telegram', $2,"
-                    + " jsonb_build_object('botToken', $2::text))", workspace, token);
+            database.sql().update("INSERT INTO inboxes (workspace_id, kind, name, config, updated_at) VALUES ($1,"
+                    + " 'telegram', $2, jsonb_build_object('botToken', $2::text), now() - make_interval(days => $3))",
+                    workspace, token, 10 - day++);
         }
+        // The second was provisioned last (the webhook points at it): it is the one that stays.
+        database.sql().update("UPDATE inboxes SET updated_at = now()"
+                + " WHERE btrim(config ->> 'botToken') = '7001:BBB'");
         Migrations.fromClasspath().migrate(database);
         List<String> rows = database.sql().list("SELECT btrim(config ->> 'botToken') AS token, enabled, exclusive_key"
                 + " FROM inboxes ORDER BY id", r -> r.getString("token") + " " + r.getBoolean("enabled") + " "
                 + r.getString("exclusive_key"));
-        assertThat(rows).containsExactly("7001:AAA true 7001", "7001:BBB false 7001", "7002:CCC true 7002",
+        assertThat(rows).containsExactly("7001:AAA false 7001", "7001:BBB true 7001", "7002:CCC true 7002",
                 "not-a-token true null");
     }
 
