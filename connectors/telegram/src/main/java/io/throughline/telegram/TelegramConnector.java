@@ -41,6 +41,7 @@ public final class TelegramConnector implements ChannelConnector {
 
     private final ObjectMapper json = new ObjectMapper();
     private final SentParts sentParts = new SentParts();
+    private final FailedTries failedTries = new FailedTries();
     /** One connection pool for every bot of this node; each bot adds its own dispatcher (see {@link BotApi}). */
     private final OkHttpClient http = new OkHttpClient.Builder()
             .connectTimeout(10, TimeUnit.SECONDS)
@@ -182,7 +183,7 @@ public final class TelegramConnector implements ChannelConnector {
 
     @Override
     public ChannelInbox open(InboxContext context) {
-        return new TelegramInbox(context, http, json, sentParts);
+        return new TelegramInbox(context, http, json, sentParts, failedTries);
     }
 
     @Override

@@ -36,13 +36,14 @@ final class TelegramInbox implements ChannelInbox {
     private volatile LongPoller poller;
     private volatile String webhookState = "webhook registered at provisioning";
 
-    TelegramInbox(InboxContext context, OkHttpClient http, ObjectMapper json, SentParts sentParts) {
+    TelegramInbox(InboxContext context, OkHttpClient http, ObjectMapper json, SentParts sentParts,
+                  FailedTries failedTries) {
         this.context = context;
         this.config = TelegramConfig.from(context.config());
         this.json = json;
         this.api = new BotApi(config, http, json, String.valueOf(context.inbox().id()));
         MediaFetcher media = new MediaFetcher(api, context.attachments(), config.maxFileSize(), context.inbox().id());
-        this.handler = new UpdateHandler(context.inbox().id(), config, context.sink(), media);
+        this.handler = new UpdateHandler(context.inbox().id(), config, context.sink(), media, failedTries);
         this.replies = new ReplySender(api, sentParts);
     }
 

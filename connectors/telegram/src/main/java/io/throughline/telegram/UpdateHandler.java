@@ -13,8 +13,6 @@ import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -42,18 +40,18 @@ final class UpdateHandler {
 
     /** Tries of an update failing with a fault that is not passing, before it is kept as a note instead. */
     static final int MAX_TRIES = 5;
-    private static final int MAX_TRACKED = 10_000;
     private static final int MAX_ERROR_CHARS = 300;
 
     private final long inboxId;
     private final TelegramConfig config;
     private final InboundSink sink;
     private final MediaFetcher media;
-    /** Failed tries by update id; an update leaves on success or when it is kept as a note. */
-    private final Map<Integer, Integer> failures = new ConcurrentHashMap<>();
+    /** Failed tries of this bot's updates; an update leaves on success or when it is kept as a note. */
+    private final FailedTries failures;
 
-    UpdateHandler(long inboxId, TelegramConfig config, InboundSink sink, MediaFetcher media) {
+    UpdateHandler(long inboxId, TelegramConfig config, InboundSink sink, MediaFetcher media, FailedTries failures) {
         this.inboxId = inboxId;
+        this.failures = failures;
         this.config = config;
         this.sink = sink;
         this.media = media;
@@ -72,19 +70,15 @@ final class UpdateHandler {
     Outcome handle(Update update, String type) throws BotApiException {
         try {
             Outcome outcome = take(update, type);
-            failures.remove(update.getUpdateId());
+            failures.forget(inboxId, update.getUpdateId());
             return outcome;
         } catch (StorageUnavailable e) {
             throw e;
         } catch (RuntimeException e) {
-            if (failures.size() > MAX_TRACKED) {
-                failures.clear();
-            }
-            int tries = failures.merge(update.getUpdateId(), 1, Integer::sum);
-            if (tries < MAX_TRIES) {
+            if (failures.count(inboxId, update.getUpdateId()) < MAX_TRIES) {
                 throw e;
             }
-            failures.remove(update.getUpdateId());
+            failures.forget(inboxId, update.getUpdateId());
             return unstorable(update, type, e);
         }
     }

@@ -39,7 +39,7 @@ class UpdateHandlerTest {
             }
             throw new IllegalStateException("value too long for type character varying(64)");
         });
-        UpdateHandler handler = new UpdateHandler(1, CONFIG, sink, new MediaFetcher(null, null, 1, 1));
+        UpdateHandler handler = new UpdateHandler(1, CONFIG, sink, new MediaFetcher(null, null, 1, 1), new FailedTries());
         Update update = update("formatted_text");
 
         for (int i = 1; i < UpdateHandler.MAX_TRIES; i++) {
@@ -54,12 +54,32 @@ class UpdateHandlerTest {
         assertThat(note.sender().identities()).extracting(i -> i.value()).containsExactly("411223344");
     }
 
+    /** Any edit of an inbox reloads it with a new handler: the count goes on across reloads. */
+    @Test
+    void theCountSurvivesTheInboxBeingReloaded() throws Exception {
+        Sink sink = new Sink(message -> {
+            if (message.externalId().startsWith("update:")) {
+                return stored();
+            }
+            throw new IllegalStateException("refused");
+        });
+        FailedTries tries = new FailedTries();
+        Update update = update("formatted_text");
+        for (int i = 1; i < UpdateHandler.MAX_TRIES; i++) {
+            UpdateHandler reloaded = new UpdateHandler(1, CONFIG, sink, new MediaFetcher(null, null, 1, 1), tries);
+            assertThatThrownBy(() -> reloaded.handle(update)).isInstanceOf(IllegalStateException.class);
+        }
+        UpdateHandler last = new UpdateHandler(1, CONFIG, sink, new MediaFetcher(null, null, 1, 1), tries);
+        assertThat(last.handle(update)).isEqualTo(UpdateHandler.Outcome.STORED);
+        assertThat(sink.accepted.getLast().externalId()).isEqualTo("update:812345010");
+    }
+
     @Test
     void aPassingFaultIsRetriedForAsLongAsItLasts() throws Exception {
         Sink sink = new Sink(message -> {
             throw new StorageUnavailable("the database is unavailable", null);
         });
-        UpdateHandler handler = new UpdateHandler(1, CONFIG, sink, new MediaFetcher(null, null, 1, 1));
+        UpdateHandler handler = new UpdateHandler(1, CONFIG, sink, new MediaFetcher(null, null, 1, 1), new FailedTries());
         Update update = update("formatted_text");
         for (int i = 0; i < UpdateHandler.MAX_TRIES * 3; i++) {
             assertThatThrownBy(() -> handler.handle(update)).isInstanceOf(StorageUnavailable.class);
@@ -77,7 +97,7 @@ class UpdateHandlerTest {
             }
             throw new IllegalStateException("flaky");
         });
-        UpdateHandler handler = new UpdateHandler(1, CONFIG, sink, new MediaFetcher(null, null, 1, 1));
+        UpdateHandler handler = new UpdateHandler(1, CONFIG, sink, new MediaFetcher(null, null, 1, 1), new FailedTries());
         Update update = update("formatted_text");
         for (int round = 0; round < 2; round++) {
             for (int i = 1; i < UpdateHandler.MAX_TRIES; i++) {

@@ -1,0 +1,29 @@
+package io.throughline.telegram;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * How many times each update failed, for every bot of this node. It lives with the connector, not an inbox: an
+ * inbox is reloaded by any edit of it (and by the supervisor's reconcile), and a count kept by the inbox would
+ * start again each time, so an update failing the same way could hold its bot back for ever.
+ */
+final class FailedTries {
+
+    private static final int MAX_TRACKED = 10_000;
+
+    private final Map<String, Integer> tries = new ConcurrentHashMap<>();
+
+    /** Counts one more failure of this update and returns how many there were. */
+    int count(long inboxId, int updateId) {
+        if (tries.size() > MAX_TRACKED) {
+            // Updates Telegram gave up on, or that succeeded on another node: forgetting them costs a few tries.
+            tries.clear();
+        }
+        return tries.merge(inboxId + ":" + updateId, 1, Integer::sum);
+    }
+
+    void forget(long inboxId, int updateId) {
+        tries.remove(inboxId + ":" + updateId);
+    }
+}
