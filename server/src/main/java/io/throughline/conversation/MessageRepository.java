@@ -15,8 +15,8 @@ import java.util.Set;
 /** SQL for messages. */
 public final class MessageRepository {
 
-    /** The flag of a message a machine sent (InboundFlag.AUTOMATED, as stored). */
-    static final String AUTOMATED_FLAG = "automated";
+    /** The flag of an auto-responder's message (InboundFlag.AUTO_REPLY, as stored). */
+    static final String AUTO_REPLY_FLAG = "auto_reply";
 
     /** A stored message located by its external id. */
     public record Located(long messageId, long conversationId, Long authorContactId) {
@@ -88,8 +88,8 @@ public final class MessageRepository {
      * committed while this transaction placed the message): the caller rolls back and places it again.
      */
     public Optional<Stored> insertInbound(Sql tx, NewMessage m) {
-        // An automated message (an out-of-office, a ticket system's acknowledgement) is kept in the thread but
-        // does not reopen a resolved conversation or wake a snoozed one: nobody needs to answer it.
+        // An auto-responder's message (an out-of-office, a ticket system's acknowledgement) is kept in the thread
+        // but does not reopen a resolved conversation or wake a snoozed one: nobody needs to answer it.
         return tx.one("""
                 WITH m AS (
                     INSERT INTO messages (workspace_id, conversation_id, origin_conversation_id, inbox_id, channel, kind,
@@ -123,7 +123,7 @@ public final class MessageRepository {
                 m.authorContactId(), m.authorAgentId(), m.body(), m.html(), m.subject(), m.externalId(),
                 m.threading(), m.metadata() == null ? new JsonObject() : m.metadata(),
                 m.flags() == null ? List.of() : m.flags(), m.sentAt(),
-                m.flags() != null && m.flags().contains(AUTOMATED_FLAG)).map(row -> {
+                m.flags() != null && m.flags().contains(AUTO_REPLY_FLAG)).map(row -> {
                     if (row.getValue("previous_status") == null) {
                         throw new ConversationMerged(m.conversationId());
                     }

@@ -65,8 +65,8 @@ public final class ReplyRouter {
     }
 
     /**
-     * Who wrote the conversation's last inbound message: by default, the one a reply goes to. A message a machine
-     * sent (an out-of-office, a ticket system's acknowledgement from its own address) counts only when there is
+     * Who wrote the conversation's last inbound message: by default, the one a reply goes to. An auto-responder's
+     * message (an out-of-office, a ticket system's acknowledgement from its own address) counts only when there is
      * no other: replies go to the person.
      */
     public static Optional<Recipient> lastSender(Sql sql, long workspaceId, long conversationId) {
@@ -83,7 +83,7 @@ public final class ReplyRouter {
                 SELECT inbox_id, channel, metadata FROM messages
                 WHERE workspace_id = $1 AND conversation_id = $2 AND kind = 'in' AND inbox_id IS NOT NULL
                   AND ($3::text IS NULL OR channel = $3)
-                ORDER BY 'automated' = ANY(flags), created_at DESC, id DESC LIMIT 1""",
+                ORDER BY 'auto_reply' = ANY(flags), created_at DESC, id DESC LIMIT 1""",
                 workspaceId, conversationId, channel);
     }
 

@@ -312,6 +312,20 @@ class EmailChannelIT {
                 .json();
         assertThat(options.getJsonObject("default").getJsonObject("to").getString("value"))
                 .isEqualTo("rita@example.org");
+        assertThat(flags(messages(conversationId).getJsonObject(1))).contains("automated", "auto_reply");
+
+        // A person answering through a list is automated mail too, but wants an answer: it reopens.
+        MimeMessage listed = mail.compose("<strap-list-1@lists.example.org>");
+        listed.setFrom(new InternetAddress("billing@example.org", "Rita via Billing"));
+        listed.setRecipients(Message.RecipientType.TO, SUPPORT);
+        listed.setSubject("Re: Broken strap");
+        listed.setHeader("List-Id", "<billing.example.org>");
+        listed.setHeader("In-Reply-To", "<strap-q-1@example.org>");
+        listed.setText("Any news about the strap?");
+        mail.send(listed);
+        await().atMost(Duration.ofSeconds(20)).until(() -> "open".equals(admin.get("/api/v1/conversations/"
+                + conversationId).expect(200).json().getString("status")));
+        assertThat(flags(messages(conversationId).getJsonObject(2))).contains("automated").doesNotContain("auto_reply");
     }
 
     @Test

@@ -126,6 +126,7 @@ export default {
   'flag.unverified_sender': 'Відправника не підтверджено для цього клієнта',
   'flag.truncated': 'Задовге: скорочено',
   'flag.auto_reply': 'Автовідповідь',
+  'flag.automated': 'Надіслано автоматично',
   'flag.auto_submitted': 'Автоматичне повідомлення',
   'flag.bulk': 'Масова розсилка',
   'flag.bounce': 'Повідомлення про недоставку',

@@ -61,6 +61,21 @@ final class AutomatedMail {
         return null;
     }
 
+    /**
+     * Whether the reason {@link #reason} gave is an auto-responder's (RFC 3834 auto-replied, the X-Autoreply
+     * family, Exchange's out-of-office, an auto-reply subject), not a list, bulk or notification mail, which may
+     * carry a person's words.
+     */
+    static boolean autoReply(String reason) {
+        if (reason == null) {
+            return false;
+        }
+        String lower = reason.toLowerCase(Locale.ROOT);
+        return lower.startsWith("auto-submitted: auto-replied") || lower.equals("precedence: auto_reply")
+                || lower.startsWith("x-autore") || lower.equals("exchange generated message")
+                || lower.equals("auto-reply subject");
+    }
+
     /** A no-reply or notification address: never a person. */
     static boolean systemSender(MailAddress address) {
         return SYSTEM_SENDER.matcher(address.address()).find();

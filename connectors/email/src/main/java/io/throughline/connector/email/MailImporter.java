@@ -218,6 +218,9 @@ final class MailImporter {
         if (parsed.automated() != null) {
             builder.flag(InboundFlag.AUTOMATED);
         }
+        if (AutomatedMail.autoReply(parsed.automated())) {
+            builder.flag(InboundFlag.AUTO_REPLY);
+        }
         if (!problems.isEmpty()) {
             builder.flag(InboundFlag.UNPARSED);
             builder.attachment(InboundAttachment.of(storeOriginal(raw)));
