@@ -73,8 +73,10 @@ public final class DeliveryRepository {
      * <p>Replies to one recipient through one inbox go out one after another, in the order they were written: a
      * delivery waits while an older one to the same place is still pending (being sent, or waiting to retry after
      * a flood limit or an outage), so two quick replies never arrive swapped. A conditional delivery (an email
-     * fallback) holds the ones after it up only once it is due, while its condition is checked: one waiting for
-     * its time holds nothing up.
+     * fallback) holds the ones after it up once it is due, or once a newer mail to its address released it (it
+     * has no wait for the customer to leave any more, {@link #insert}), through its retries too; one still
+     * waiting for its time holds nothing up. Two lookups, so that each uses its partial index (V091 for plain
+     * deliveries; the pending conditional ones are few).
      */
     public List<Delivery> claim(Sql tx, int limit, Duration lease) {
         return tx.list("""
@@ -84,7 +86,13 @@ public final class DeliveryRepository {
                       AND (d.lease_until IS NULL OR d.lease_until < now())
                       AND NOT EXISTS (
                           SELECT 1 FROM deliveries e
-                          WHERE e.status = 'pending' AND (e.condition IS NULL OR e.next_attempt_at <= now())
+                          WHERE e.status = 'pending' AND e.condition IS NULL AND e.inbox_id = d.inbox_id
+                            AND e.target ->> 'value' = d.target ->> 'value'
+                            AND e.target ->> 'kind' = d.target ->> 'kind' AND e.id < d.id)
+                      AND NOT EXISTS (
+                          SELECT 1 FROM deliveries e
+                          WHERE e.status = 'pending' AND e.condition IS NOT NULL
+                            AND (e.condition ->> 'awayFor' IS NULL OR e.next_attempt_at <= now())
                             AND e.inbox_id = d.inbox_id
                             AND e.target ->> 'value' = d.target ->> 'value'
                             AND e.target ->> 'kind' = d.target ->> 'kind' AND e.id < d.id)
@@ -139,11 +147,13 @@ public final class DeliveryRepository {
 
     /**
      * A conditional delivery that is not due yet after all (the customer came back to the chat): it waits until
-     * {@code at}, and the attempt its claim counted is given back.
+     * {@code at}, and the attempt its claim counted is given back. One that a newer mail released while it was
+     * being checked (its wait for the customer is gone) is due now instead: the check read the old condition.
      */
     public boolean postpone(Sql tx, Delivery delivery, Instant at) {
         return tx.update("""
-                UPDATE deliveries SET lease_until = NULL, attempts = attempts - 1, next_attempt_at = $3,
+                UPDATE deliveries SET lease_until = NULL, attempts = attempts - 1,
+                    next_attempt_at = CASE WHEN condition ->> 'awayFor' IS NULL THEN now() ELSE $3 END,
                     updated_at = now()
                 WHERE id = $1 AND attempts = $2 AND status = 'pending'""",
                 delivery.id(), delivery.attempts(), at) == 1;
