@@ -51,15 +51,17 @@ export function carryOver(source, target) {
 
 /**
  * What a send posts: the request still unconfirmed if there is one (its key makes the retry safe), else the draft's
- * content with a fresh key.
+ * content with a fresh key. A request keeps the conversation it was first posted to: after a merge carried it to
+ * another, the retry goes where the first try went, so the server recognises it (a stored one is answered as it
+ * was; one never stored is refused there, and the agent sends it again here).
  */
-export function nextRequest(draft) {
-  return draft.pending || requestOf(draft, uuid());
+export function nextRequest(draft, conversationId) {
+  return draft.pending || requestOf(draft, uuid(), conversationId);
 }
 
-function requestOf(draft, idempotencyKey) {
+function requestOf(draft, idempotencyKey, conversationId) {
   const { body, note, channel, attachments } = draft;
-  return { body, note, channel, attachments, idempotencyKey };
+  return { body, note, channel, attachments, idempotencyKey, conversationId };
 }
 
 /**
@@ -102,5 +104,9 @@ export function pruneDrafts() {
  */
 export function leftAfterSend(current, sent) {
   if (current === sent) return '';
-  return current.startsWith(sent) ? current.slice(sent.length).trimStart() : current;
+  if (current.startsWith(sent)) return current.slice(sent.length).trimStart();
+  // A draft joined after a merge holds the sent text after the target's own: that block goes, the rest stays.
+  const at = sent.trim() ? current.indexOf(sent) : -1;
+  return at >= 0 ? `${current.slice(0, at).trimEnd()}\n\n${current.slice(at + sent.length).trimStart()}`.trim()
+    : current;
 }

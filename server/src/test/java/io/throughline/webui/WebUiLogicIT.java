@@ -111,11 +111,13 @@ class WebUiLogicIT {
                     attachments: [], idempotencyKey: 'key-1', savedAt: Date.now()}));
                   const legacy = m.loadDraft(7, 9);
                   localStorage.removeItem('tl.draft.7.9');
+                  const placed = m.nextRequest(draft, 42);
                   return [again === first, first.body, fresh.idempotencyKey !== first.idempotencyKey,
+                    placed.conversationId,
                     left.body, left.pending, legacy.pending.idempotencyKey, legacy.pending.body,
                     /^[0-9a-f-]{36}$/.test(first.idempotencyKey)];
                 }""");
-        assertThat(result).isEqualTo(Arrays.asList(true, "Hello", true, "and more", null, "key-1", "Hi", true));
+        assertThat(result).isEqualTo(Arrays.asList(true, "Hello", true, 42L, "and more", null, "key-1", "Hi", true));
     }
 
     /** The server's log restarted below the seq we had (a restored database): the stream takes the server's. */
@@ -190,8 +192,9 @@ class WebUiLogicIT {
         Object left = run("/app/drafts.js", """
                 (m) => [m.leftAfterSend('Thanks!', 'Thanks!'),
                         m.leftAfterSend('Thanks!\\n\\nOne more thing', 'Thanks!'),
-                        m.leftAfterSend('Rewritten', 'Thanks!')]""");
-        assertThat(left).isEqualTo(List.of("", "One more thing", "Rewritten"));
+                        m.leftAfterSend('Rewritten', 'Thanks!'),
+                        m.leftAfterSend('Typed in B\\n\\nThanks!', 'Thanks!')]""");
+        assertThat(left).isEqualTo(List.of("", "One more thing", "Rewritten", "Typed in B"));
     }
 
     @Test

@@ -293,7 +293,7 @@ class TlComposer extends TlElement {
     const conversationId = this.conversationId;
     // The request is kept with the draft until the server confirms it: a lost answer, a reload or a crash
     // meanwhile leaves it pending, and the next send repeats it with its key instead of writing it again.
-    const request = nextRequest(draft);
+    const request = nextRequest(draft, conversationId);
     this.draft = { ...draft, pending: request };
     clearTimeout(this.saveTimer);
     this.saveTimer = null;
@@ -305,7 +305,7 @@ class TlComposer extends TlElement {
     // The draft as it is now, in this composer or (when the agent moved on) in storage.
     const current = () => (here() ? this.draft : loadDraft(agentId, conversationId));
     try {
-      await store.send(conversationId, request);
+      await store.send(request.conversationId ?? conversationId, request);
       // What was typed while it went out, and files attached meanwhile, stay as the next draft.
       const left = afterConfirmed(current(), request);
       saveDraft(agentId, conversationId, left);
