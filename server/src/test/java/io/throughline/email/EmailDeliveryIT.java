@@ -64,7 +64,8 @@ class EmailDeliveryIT {
     /** A changed password fails no reply: they wait, without spending attempts, and go once it is fixed. */
     @Test
     void aRefusedLoginHoldsTheRepliesUntilTheInboxIsFixedThenTheyGoAtOnce() {
-        try (MailServer relay = MailServer.start().user("support@login.test").user("lina@example.com")) {
+        try (MailServer relay = MailServer.start().user("support@login.test").user("lina@example.com")
+                .user("mira@example.com")) {
             long inbox = admin.post("/api/v1/inboxes", new JsonObject().put("kind", "email").put("name", "Login")
                     .put("config", smtpConfig("support@login.test", relay.smtpPort(), "an-old-password")))
                     .expect(201).json().getLong("id");
@@ -76,12 +77,19 @@ class EmailDeliveryIT {
                 JsonObject waiting = delivery(conversation, reply);
                 assertThat(waiting.getString("status")).isEqualTo("pending");
                 assertThat(waiting.getInteger("attempts")).as("the account's fault spends no attempt").isZero();
+                // A reply to another customer does not log in again (a login per waiting reply, every 15 minutes,
+                // would trip the provider's lockout).
+                long other = conversationThrough(inbox, "mira@example.com");
+                long second = reply(other, "And one for Mira.");
+                await().atMost(Duration.ofSeconds(20)).until(() -> String.valueOf(delivery(other, second)
+                        .getString("lastError")).contains("not tried: the account failed a moment ago"));
 
                 admin.patch("/api/v1/inboxes/" + inbox, new JsonObject().put("config",
                         smtpConfig("support@login.test", relay.smtpPort(), MailServer.PASSWORD))).expect(200);
                 await().atMost(Duration.ofSeconds(20)).until(() -> "sent".equals(delivery(conversation, reply)
-                        .getString("status")));
+                        .getString("status")) && "sent".equals(delivery(other, second).getString("status")));
                 assertThat(relay.inbox("lina@example.com")).hasSize(1);
+                assertThat(relay.inbox("mira@example.com")).hasSize(1);
             } finally {
                 admin.delete("/api/v1/inboxes/" + inbox).expect(204);
             }

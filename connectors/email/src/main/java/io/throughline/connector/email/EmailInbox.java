@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -52,6 +53,13 @@ final class EmailInbox implements ChannelInbox {
     private ScheduledExecutorService timers;
     private final Runnable onClose;
     private volatile String lastSendError;
+    /**
+     * After the account failed (a refused login, a sending limit), sends are handed back without connecting until
+     * then: one login per waiting reply every 15 minutes would look like an attack to the provider (Microsoft's
+     * smart lockout, Google's blocks) and make the admin's fix harder. Saving the inbox (the fix) reopens it.
+     */
+    private volatile Instant accountPausedUntil;
+    private volatile String accountProblem;
 
     EmailInbox(InboxContext context, EmailSettings settings, Runnable onClose) {
         this.context = context;
@@ -83,10 +91,22 @@ final class EmailInbox implements ChannelInbox {
             throw DeliveryFailure.permanent("an email inbox can only send to an email address, not to "
                     + message.to().kind().wireName());
         }
+        Instant now = Instant.now();
+        Instant pausedUntil = accountPausedUntil;
+        if (pausedUntil != null && now.isBefore(pausedUntil)) {
+            throw DeliveryFailure.notAttempted(accountProblem + " [not tried: the account failed a moment ago]",
+                    Duration.between(now, pausedUntil));
+        }
         try {
-            return smtp.run(() -> sendNow(message));
+            DeliveryReceipt receipt = smtp.run(() -> sendNow(message));
+            accountPausedUntil = null;
+            return receipt;
         } catch (DeliveryFailure failure) {
             lastSendError = failure.getMessage();
+            if (SmtpSender.accountFailure(failure)) {
+                accountProblem = failure.getMessage();
+                accountPausedUntil = Instant.now().plus(failure.retryAfter());
+            }
             throw failure;
         }
     }
@@ -153,6 +173,11 @@ final class EmailInbox implements ChannelInbox {
 
     @Override
     public synchronized ConnectorHealth health() {
+        Instant pausedUntil = accountPausedUntil;
+        if (pausedUntil != null && Instant.now().isBefore(pausedUntil)) {
+            // The inbox cannot send at all: that is down, whatever receiving does.
+            return ConnectorHealth.down("sending paused until " + pausedUntil + ": " + accountProblem);
+        }
         String sending = lastSendError == null ? "" : "; last send failed: " + lastSendError;
         if (config.imap() == null) {
             return ConnectorHealth.up("receives through the SMTP listener" + sending);

@@ -45,6 +45,11 @@ final class SmtpSender {
     private SmtpSender() {
     }
 
+    /** Whether a failure is about the inbox's account (a refused login, a sending limit), not the message. */
+    static boolean accountFailure(DeliveryFailure failure) {
+        return !failure.attempted() && ACCOUNT_RETRY.equals(failure.retryAfter());
+    }
+
     /**
      * Sends and returns the server's last answer ("250 2.0.0 Ok: queued as ..."). Once the server has accepted the
      * mail, the send is done: a QUIT that goes unanswered (a dropped connection, a timeout) is only logged, or the
