@@ -79,12 +79,15 @@ public final class ReplyRouter {
     }
 
     private static Optional<Row> lastInbound(Sql sql, long workspaceId, long conversationId, String channel) {
-        return sql.one("""
+        // Two reads in the thread's index order, each stopping at its first row: a sort on the flag first would
+        // read and sort every inbound message of a years-long thread, on every reply and typing signal.
+        String query = """
                 SELECT inbox_id, channel, metadata FROM messages
                 WHERE workspace_id = $1 AND conversation_id = $2 AND kind = 'in' AND inbox_id IS NOT NULL
-                  AND ($3::text IS NULL OR channel = $3)
-                ORDER BY 'auto_reply' = ANY(flags), created_at DESC, id DESC LIMIT 1""",
-                workspaceId, conversationId, channel);
+                  AND ($3::text IS NULL OR channel = $3) AND ($4 OR NOT 'auto_reply' = ANY(flags))
+                ORDER BY created_at DESC, id DESC LIMIT 1""";
+        return sql.one(query, workspaceId, conversationId, channel, false)
+                .or(() -> sql.one(query, workspaceId, conversationId, channel, true));
     }
 
     /** The identity a message came from, which ingest records in its metadata as {@code from}. */

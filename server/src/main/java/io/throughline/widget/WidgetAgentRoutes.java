@@ -64,15 +64,19 @@ final class WidgetAgentRoutes {
     /** The conversation's widget visitors (one per browser), newest first, and their presence taken together. */
     private JsonObject visitors(Caller caller, long id) {
         Conversation conversation = conversation(caller, id);
+        // Driven by the contact's identities, each half by its own index: an OR of the two subqueries made
+        // PostgreSQL test every visitor of the workspace (90 days of them) each time a conversation opened.
         List<Visitor> visitors = channel.database().sql().list("SELECT " + Visitor.COLUMNS + """
                  FROM widget_visitors v
-                WHERE v.workspace_id = $1
-                  AND (v.public_id IN (SELECT value FROM identities
-                                       WHERE workspace_id = $1 AND contact_id = $2 AND kind = 'widget_visitor')
-                    OR (v.principal_kind <> 'widget_visitor'
-                        AND (v.principal_kind, v.principal_value) IN (SELECT kind, value FROM identities
-                                                                      WHERE workspace_id = $1 AND contact_id = $2
-                                                                        AND proven)))
+                WHERE v.id IN (SELECT w.id FROM identities i
+                                 JOIN widget_visitors w ON w.workspace_id = i.workspace_id AND w.public_id = i.value
+                               WHERE i.workspace_id = $1 AND i.contact_id = $2 AND i.kind = 'widget_visitor'
+                               UNION ALL
+                               SELECT w.id FROM identities i
+                                 JOIN widget_visitors w ON w.workspace_id = i.workspace_id
+                                                       AND w.principal_kind = i.kind AND w.principal_value = i.value
+                               WHERE i.workspace_id = $1 AND i.contact_id = $2 AND i.proven
+                                 AND i.kind <> 'widget_visitor')
                 ORDER BY v.last_seen_at DESC NULLS LAST, v.id DESC LIMIT 20""", Visitor::from,
                 caller.workspaceId(), conversation.contactId());
         JsonArray list = new JsonArray();

@@ -240,8 +240,14 @@ class WidgetSessionIT {
         assertThat(thread.getJsonObject(0).getString("body")).isEqualTo("Invoice for order 991 attached");
         assertThat(thread.getJsonObject(0).getString("channel")).isEqualTo("api");
 
-        dana.send(UUID.randomUUID().toString(), "Thanks, and when does it ship?").expect(201);
+        long sent = dana.send(UUID.randomUUID().toString(), "Thanks, and when does it ship?").expect(201).json()
+                .getLong("messageId");
         assertThat(dana.history()).hasSize(2);
+        // Agents see her browser among the conversation's visitors, found by her proven identity.
+        long conversation = Widgets.conversationOf(server, sent);
+        assertThat(admin.get("/api/v1/conversations/" + conversation + "/visitors").expect(200).json()
+                .getJsonArray("visitors").stream().map(v -> ((JsonObject) v).getString("visitorId")))
+                .containsExactly(dana.visitorId());
         assertThat(admin.get("/api/v1/conversations").expect(200).json().getJsonArray("conversations").stream()
                 .map(c -> ((JsonObject) c).getJsonObject("contact").getString("name")).filter("Dana"::equals))
                 .as("one conversation for the contact, across channels").hasSize(1);
