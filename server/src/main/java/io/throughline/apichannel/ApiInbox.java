@@ -8,15 +8,20 @@ import io.throughline.connector.DeliveryReceipt;
 import io.throughline.connector.InboxContext;
 import io.throughline.connector.OutboundAttachment;
 import io.throughline.connector.OutboundMessage;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.VertxException;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.streams.WriteStream;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
+import io.vertx.ext.web.codec.BodyCodec;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Delivers replies of one API inbox as signed JSON POSTs to its webhook. The delivery id travels as
@@ -26,6 +31,13 @@ import java.time.Instant;
 final class ApiInbox implements ChannelInbox {
 
     private static final long TIMEOUT_MS = 15_000;
+    /**
+     * The whole exchange, answer included: the client's timeout only bounds silence, so a receiver answering one
+     * byte at a time held the send (and its outbox slot, its lease renewed) for ever.
+     */
+    private static final long DEADLINE_MS = 30_000;
+    /** What is kept of an answer (its id, an error excerpt); the rest is read and dropped, never held. */
+    private static final int MAX_ANSWER_BYTES = 16 * 1024;
     private static final int MAX_ERROR_BODY = 300;
 
     private final InboxContext context;
@@ -48,7 +60,9 @@ final class ApiInbox implements ChannelInbox {
         long timestamp = Instant.now().getEpochSecond();
         String signature = WebhookSignature.sign(context.config().getString(ApiConnector.WEBHOOK_SECRET), timestamp,
                 body);
-        HttpResponse<Buffer> response;
+        HttpResponse<Void> response;
+        CappedBody answer = new CappedBody();
+        long started = System.nanoTime();
         try {
             response = VirtualThreads.await(client.postAbs(url)
                     .timeout(TIMEOUT_MS)
@@ -57,15 +71,21 @@ final class ApiInbox implements ChannelInbox {
                     .putHeader("X-Throughline-Delivery", String.valueOf(message.deliveryId()))
                     .putHeader(WebhookSignature.TIMESTAMP_HEADER, String.valueOf(timestamp))
                     .putHeader(WebhookSignature.HEADER, signature)
-                    .sendBuffer(Buffer.buffer(body)));
+                    .as(BodyCodec.pipe(answer))
+                    .sendBuffer(Buffer.buffer(body))
+                    .timeout(DEADLINE_MS, TimeUnit.MILLISECONDS));
         } catch (RuntimeException e) {
+            if (System.nanoTime() - started >= TimeUnit.MILLISECONDS.toNanos(DEADLINE_MS)) {
+                throw DeliveryFailure.retryable("webhook did not finish answering within " + DEADLINE_MS / 1000
+                        + " s", e);
+            }
             throw DeliveryFailure.retryable("webhook unreachable: " + describe(e), e);
         }
         int status = response.statusCode();
         if (status >= 200 && status < 300) {
-            return new DeliveryReceipt(externalId(response), new JsonObject().put("httpStatus", status));
+            return new DeliveryReceipt(externalId(answer.kept()), new JsonObject().put("httpStatus", status));
         }
-        String detail = "webhook answered " + status + excerpt(response);
+        String detail = "webhook answered " + status + excerpt(answer.kept());
         if (status == 429 || status == 503) {
             Duration wait = retryAfter(response.getHeader("Retry-After"));
             if (wait != null) {
@@ -103,10 +123,9 @@ final class ApiInbox implements ChannelInbox {
                         .put("attachments", attachments));
     }
 
-    private static String externalId(HttpResponse<Buffer> response) {
+    private static String externalId(Buffer body) {
         try {
-            Buffer body = response.body();
-            if (body != null && body.length() > 0 && body.length() < 10_000) {
+            if (body.length() > 0 && body.length() < 10_000) {
                 Object id = new JsonObject(body).getValue("id");
                 return id == null ? null : String.valueOf(id);
             }
@@ -117,9 +136,8 @@ final class ApiInbox implements ChannelInbox {
         return null;
     }
 
-    private static String excerpt(HttpResponse<Buffer> response) {
-        Buffer body = response.body();
-        if (body == null || body.length() == 0) {
+    private static String excerpt(Buffer body) {
+        if (body.length() == 0) {
             return "";
         }
         String text = body.toString().strip();
@@ -142,6 +160,49 @@ final class ApiInbox implements ChannelInbox {
         Throwable e = failure instanceof VertxException && failure.getCause() != null ? failure.getCause() : failure;
         String message = e.getMessage();
         return message == null ? e.getClass().getSimpleName() : message;
+    }
+
+    /** A webhook's answer as it streams in: the first {@link #MAX_ANSWER_BYTES} kept, the rest dropped. */
+    private static final class CappedBody implements WriteStream<Buffer> {
+        private final Buffer kept = Buffer.buffer();
+
+        Buffer kept() {
+            return kept;
+        }
+
+        @Override
+        public synchronized Future<Void> write(Buffer data) {
+            int room = MAX_ANSWER_BYTES - kept.length();
+            if (room > 0) {
+                kept.appendBuffer(data.length() <= room ? data : data.slice(0, room));
+            }
+            return Future.succeededFuture();
+        }
+
+        @Override
+        public Future<Void> end() {
+            return Future.succeededFuture();
+        }
+
+        @Override
+        public WriteStream<Buffer> exceptionHandler(Handler<Throwable> handler) {
+            return this;
+        }
+
+        @Override
+        public WriteStream<Buffer> setWriteQueueMaxSize(int maxSize) {
+            return this;
+        }
+
+        @Override
+        public boolean writeQueueFull() {
+            return false;
+        }
+
+        @Override
+        public WriteStream<Buffer> drainHandler(Handler<Void> handler) {
+            return this;
+        }
     }
 
     @Override

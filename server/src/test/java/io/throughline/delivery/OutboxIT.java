@@ -185,6 +185,27 @@ class OutboxIT {
         assertThat(lastDelivery(admin, conversation).getInteger("attempts")).isEqualTo(1);
     }
 
+    /** The client's timeout bounds silence only: an answer a byte at a time once held a slot for ever. */
+    @Test
+    void aWebhookThatNeverFinishesAnsweringFreesItsSendAfterTheDeadline() {
+        server = TestServer.start();
+        ApiClient admin = server.admin();
+        ApiInbox inbox = ApiInbox.create(admin, "Trickling shop", webhook.url());
+        long conversation = inbox.say("trickle-1", "c-trickle", "Tia", "Hello").getLong("conversationId");
+        webhook.trickle(true);
+        try {
+            admin.post("/api/v1/conversations/" + conversation + "/messages", new JsonObject().put("body", "Hi"))
+                    .expect(201);
+            await().atMost(Duration.ofSeconds(60)).until(() -> String.valueOf(lastDelivery(admin, conversation)
+                    .getString("lastError")).contains("did not finish answering within 30 s"));
+            assertThat(lastDelivery(admin, conversation).getString("status")).isEqualTo("pending");
+        } finally {
+            webhook.trickle(false);
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> "sent".equals(lastDelivery(admin, conversation)
+                .getString("status")));
+    }
+
     private static JsonObject lastDelivery(ApiClient admin, long conversation) {
         var messages = admin.get("/api/v1/conversations/" + conversation + "/messages").expect(200).json()
                 .getJsonArray("messages");

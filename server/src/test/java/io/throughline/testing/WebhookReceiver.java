@@ -30,6 +30,7 @@ public final class WebhookReceiver implements AutoCloseable {
     private final AtomicInteger status = new AtomicInteger(200);
     private final Object gate = new Object();
     private boolean holding;
+    private volatile boolean trickling;
 
     public WebhookReceiver() {
         try {
@@ -51,6 +52,21 @@ public final class WebhookReceiver implements AutoCloseable {
                         return;
                     }
                 }
+            }
+            if (trickling) {
+                // An answer that never ends: a byte every half second, each soon enough to keep the line alive.
+                exchange.sendResponseHeaders(200, 0);
+                try (var out = exchange.getResponseBody()) {
+                    for (int i = 0; i < 240 && trickling; i++) {
+                        out.write(' ');
+                        out.flush();
+                        Thread.sleep(500);
+                    }
+                } catch (IOException | InterruptedException e) {
+                    // the sender gave up: that is the point
+                }
+                exchange.close();
+                return;
             }
             byte[] answer = "{\"id\":\"ext-1\"}".getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().add("Content-Type", "application/json");
@@ -75,6 +91,11 @@ public final class WebhookReceiver implements AutoCloseable {
             holding = hold;
             gate.notifyAll();
         }
+    }
+
+    /** While trickling, an answer starts at once and then never ends, a byte at a time. */
+    public void trickle(boolean on) {
+        trickling = on;
     }
 
     public List<Received> received() {
