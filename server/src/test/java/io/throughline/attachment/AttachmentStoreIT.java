@@ -61,6 +61,21 @@ class AttachmentStoreIT {
             assertThat(answer).startsWith("HTTP/1.1 401");
         }
         assertThat(uploadFiles()).isEmpty();
+        // A token that only looks like one is refused as early; so is a body that is not a form (it would be
+        // buffered whole in memory), however valid the token.
+        for (String headers : new String[] {"Authorization: Bearer made-up\r\nContent-Type: multipart/form-data;"
+                + " boundary=xyz", "Authorization: Bearer " + admin.token() + "\r\nContent-Type: application/json"}) {
+            try (Socket socket = new Socket("127.0.0.1", server.port())) {
+                socket.setSoTimeout(10_000);
+                OutputStream out = socket.getOutputStream();
+                out.write(("POST /api/v1/attachments HTTP/1.1\r\nHost: localhost\r\n" + headers
+                        + "\r\nContent-Length: 20000000\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.write(new byte[64 * 1024]);
+                out.flush();
+                assertThat(readHead(socket.getInputStream())).matches("(?s)HTTP/1.1 40[01] .*");
+            }
+        }
+        assertThat(uploadFiles()).isEmpty();
     }
 
     @Test
