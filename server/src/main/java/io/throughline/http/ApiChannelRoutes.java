@@ -146,8 +146,12 @@ final class ApiChannelRoutes {
             if (kind != null && value != null) {
                 try {
                     // The calling system authenticated with the inbox token: what it asserts counts as proven,
-                    // unless it says the customer only typed it.
-                    identities.add(new Identity(kind, Identities.normalize(kind, value), proven == null || proven));
+                    // unless it says the customer only typed it. A Telegram account or a widget visitor is proven
+                    // by its own channel only: another system naming one (someone else's, by mistake or not)
+                    // would otherwise put its message in that customer's thread, and in their chat window.
+                    boolean ownChannelOnly = kind == IdentityKind.TELEGRAM || kind == IdentityKind.WIDGET_VISITOR;
+                    identities.add(new Identity(kind, Identities.normalize(kind, value),
+                            !ownChannelOnly && (proven == null || proven)));
                 } catch (Invalid e) {
                     contact.error(field + ".value", e.getMessage());
                 }

@@ -51,6 +51,22 @@ class IdentityRulesIT {
                 .getJsonArray("channels")).containsExactly("api");
     }
 
+    /** Another system cannot prove a Telegram account or a widget visitor: only their own channel does. */
+    @Test
+    void anApiSystemNamingATelegramAccountOrAVisitorOnlyClaimsIt() {
+        ApiInbox shop = ApiInbox.create(admin, "Shop naming others", null);
+        JsonObject receipt = shop.send("names-1", "Named Elsewhere", new JsonArray()
+                .add(ApiInbox.identity("external_id", "crm-5001", true))
+                .add(ApiInbox.identity("telegram", "777000111", true))
+                .add(ApiInbox.identity("widget_visitor", "wv_someone_else", true)), "A note from the CRM")
+                .expect(201).json();
+        JsonArray identities = admin.get("/api/v1/contacts/" + receipt.getLong("contactId")).expect(200).json()
+                .getJsonArray("identities");
+        assertThat(identities.stream().map(i -> (JsonObject) i).map(i -> i.getString("kind") + ":"
+                + (i.getBoolean("proven") ? "proven" : "claimed")))
+                .containsExactlyInAnyOrder("external_id:proven", "telegram:claimed", "widget_visitor:claimed");
+    }
+
     @Test
     void aClaimedEmailNeverJoinsAnotherCustomersThreadButSuggestsAMerge() {
         JsonObject owner = shop.send("s1", "Ann", new JsonArray().add(ApiInbox.identity("email", "ann@example.com",
