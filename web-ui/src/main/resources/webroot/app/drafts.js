@@ -27,9 +27,13 @@ export function loadDraft(agentId, conversationId) {
   }
 }
 
+/** Nothing typed, attached or waiting for confirmation: nothing to keep. */
+function isEmpty(draft) {
+  return !draft.body.trim() && !draft.attachments.length && !draft.pending;
+}
+
 export function saveDraft(agentId, conversationId, draft) {
-  const empty = !draft.body.trim() && !draft.attachments.length && !draft.pending;
-  if (empty) localStorage.removeItem(key(agentId, conversationId));
+  if (isEmpty(draft)) localStorage.removeItem(key(agentId, conversationId));
   else localStorage.setItem(key(agentId, conversationId), JSON.stringify({ ...draft, savedAt: Date.now() }));
 }
 
@@ -42,9 +46,8 @@ export function clearDraft(agentId, conversationId) {
  * them to the conversation the merge opened, instead of waiting under one that no longer takes replies.
  */
 export function carryOver(source, target) {
-  const empty = (d) => !d.body.trim() && !d.attachments.length && !d.pending;
-  if (empty(source)) return target;
-  if (empty(target)) return { ...source };
+  if (isEmpty(source)) return target;
+  if (isEmpty(target)) return { ...source };
   return { ...target, body: [target.body, source.body].filter((b) => b.trim()).join('\n\n'),
     attachments: [...target.attachments, ...source.attachments], pending: target.pending ?? source.pending };
 }

@@ -452,6 +452,13 @@ class Store extends EventTarget {
     }
   }
 
+  /** An older or newer page of {@code thread} failed: only that thread's load ends (another may be open now). */
+  pageFailed(thread, error) {
+    const current = this.state.thread;
+    if (current?.conversationId === thread.conversationId) this.set({ thread: { ...current, loading: null } });
+    this.fail(error);
+  }
+
   async loadOlder() {
     const thread = this.state.thread;
     if (!thread || thread.loading || !thread.hasOlder || !thread.messages.length) return;
@@ -469,10 +476,7 @@ class Store extends EventTarget {
       }
       this.set({ thread: { ...current, messages, hasOlder: answer.nextBefore != null, hasNewer, loading: null } });
     } catch (e) {
-      // Only this thread's load ended: the agent may have opened another meanwhile, or closed it.
-      const current = this.state.thread;
-      if (current?.conversationId === thread.conversationId) this.set({ thread: { ...current, loading: null } });
-      this.fail(e);
+      this.pageFailed(thread, e);
     }
   }
 
@@ -495,10 +499,7 @@ class Store extends EventTarget {
       this.set({ thread: { ...current, messages, hasOlder, hasNewer, loading: null,
         newBelow: hasNewer ? current.newBelow : 0 } });
     } catch (e) {
-      // Only this thread's load ended: the agent may have opened another meanwhile, or closed it.
-      const current = this.state.thread;
-      if (current?.conversationId === thread.conversationId) this.set({ thread: { ...current, loading: null } });
-      this.fail(e);
+      this.pageFailed(thread, e);
     }
   }
 
@@ -817,16 +818,18 @@ export function preview(message) {
 
 export const store = new Store();
 
-/** The first instant of a day picked in the agent's calendar (YYYY-MM-DD), not of that day in UTC. */
-export function dayStart(value) {
-  if (!value) return null;
+/** Local midnight of a day picked in the agent's calendar (YYYY-MM-DD), moved by {@code days}. */
+function localMidnight(value, days) {
   const [y, m, d] = value.split('-').map(Number);
-  return new Date(y, m - 1, d).toISOString();
+  return new Date(y, m - 1, d + days);
+}
+
+/** The first instant of a day picked in the agent's calendar, not of that day in UTC. */
+export function dayStart(value) {
+  return value ? localMidnight(value, 0).toISOString() : null;
 }
 
 /** The last millisecond of a day picked in the agent's calendar: the "to" date is included whole. */
 export function dayEnd(value) {
-  if (!value) return null;
-  const [y, m, d] = value.split('-').map(Number);
-  return new Date(new Date(y, m - 1, d + 1).getTime() - 1).toISOString();
+  return value ? new Date(localMidnight(value, 1).getTime() - 1).toISOString() : null;
 }

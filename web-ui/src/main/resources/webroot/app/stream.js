@@ -23,12 +23,11 @@ export class RealtimeStream {
     this.socket = null;
     this.stopped = true;
     this.retryTimer = null;
-    this.watchdog = null;
     this.onOnline = () => this.reconnectSoon(0);
     this.lastFrameAt = Date.now();
     this.silenceCheck = null;
-    // Timers do not run while the laptop sleeps, so the watchdog alone would call a connection dropped during
-    // the sleep (by a NAT or a proxy) live for another 75 s awake. The wall clock does count the sleep.
+    // Checked by the wall clock, every few seconds and on waking: timers do not run while a laptop sleeps, so a
+    // timer alone would call a connection dropped during the sleep (by a NAT or a proxy) live for another 75 s.
     this.onWake = () => this.checkSilence();
   }
 
@@ -53,7 +52,6 @@ export class RealtimeStream {
     window.removeEventListener('focus', this.onWake);
     clearInterval(this.silenceCheck);
     clearTimeout(this.retryTimer);
-    clearTimeout(this.watchdog);
     if (this.socket) {
       this.socket.onclose = null;
       this.socket.close(1000, 'bye');
@@ -124,7 +122,6 @@ export class RealtimeStream {
 
   closed(event) {
     this.socket = null;
-    clearTimeout(this.watchdog);
     if (this.stopped) return;
     if (event.code === SESSION_ENDED) {
       this.stopped = true;
@@ -149,10 +146,8 @@ export class RealtimeStream {
     this.retryTimer = setTimeout(() => this.open(), wait);
   }
 
-  /** A connection that goes silent past three heartbeats is treated as dropped. */
+  /** Notes that the connection spoke: silent past three heartbeats, checkSilence treats it as dropped. */
   arm() {
     this.lastFrameAt = Date.now();
-    clearTimeout(this.watchdog);
-    this.watchdog = setTimeout(() => this.reconnectSoon(0), SILENCE_LIMIT_MS);
   }
 }

@@ -106,7 +106,7 @@ public final class VisitorService {
         }
         if (existing.isPresent() && request.reset()) {
             // Logged out: the token stops working now, in this tab and in any copy of it (another tab's requests).
-            end(existing.get(), "reset");
+            end(existing.get());
             log.info("widget visitor reset by the site inbox={} visitor={}", site.inbox().id(), existing.get().id());
             existing = Optional.empty();
         }
@@ -133,11 +133,11 @@ public final class VisitorService {
      * polls: a tab still connected must not keep receiving the thread of someone who logged out (the site's reset,
      * which every tab of the browser follows).
      */
-    private void end(Visitor visitor, String reason) {
+    private void end(Visitor visitor) {
         database.tx(tx -> {
             visitors.retireToken(tx, visitor.id());
             events.append(tx, visitor.workspaceId(), EventType.VISITOR_SESSION_ENDED, new JsonObject()
-                    .put("visitorId", visitor.publicId()).put("reason", reason));
+                    .put("visitorId", visitor.publicId()).put("reason", "reset"));
             return null;
         });
     }

@@ -133,7 +133,6 @@ class WebUiLogicIT {
                   stream.receive(JSON.stringify({type: 'ready', data: {since: 40, reset: true}}));
                   stream.receive(JSON.stringify({seq: 41, type: 'message.created', data: {}}));
                   stream.receive(JSON.stringify({seq: 41, type: 'message.created', data: {}}));
-                  clearTimeout(stream.watchdog);
                   return [frames, states, stream.lastSeq];
                 }""");
         assertThat(result).isEqualTo(List.of(List.of(901L, 41L), List.of("live:false", "live:true"), 41L));
