@@ -55,6 +55,7 @@ import io.throughline.realtime.Event;
 import io.throughline.realtime.EventFeed;
 import io.throughline.realtime.EventListener;
 import io.throughline.realtime.EventLog;
+import io.throughline.realtime.EventRetention;
 import io.throughline.realtime.EventType;
 import io.throughline.realtime.PgListener;
 import io.throughline.realtime.Subscription;
@@ -133,6 +134,7 @@ public final class Throughline implements AutoCloseable {
     private EmbeddedDatabase embedded;
     private Database database;
     private EventFeed feed;
+    private EventRetention eventRetention;
     private EventLog events;
     private PgListener listener;
     private Doorbell doorbell;
@@ -320,6 +322,10 @@ public final class Throughline implements AutoCloseable {
                     sessionsGone, keysGone, uploadsGone, attemptsGone, temporaryGone);
             return null;
         }).onFailure(e -> log.warn("housekeeping failed: {}", e.getMessage()))));
+        // The event log: hourly (and once soon after a start), so it holds realtime.eventRetention of events.
+        eventRetention = new EventRetention(database, config.realtime().eventRetention());
+        timers.add(vertx.setPeriodic(300_000, 3_600_000, t -> VirtualThreads.call("event-pruning",
+                eventRetention::prune).onFailure(e -> log.warn("event log pruning failed: {}", e.getMessage()))));
         // Unused stored files: daily, as it reads the whole store (and once soon after a start).
         timers.add(vertx.setPeriodic(600_000, 86_400_000, t -> VirtualThreads.call("file-sweep", () -> {
             int gone = attachmentService.sweepFiles();
@@ -553,6 +559,11 @@ public final class Throughline implements AutoCloseable {
 
     public EventFeed eventFeed() {
         return feed;
+    }
+
+    /** The pruning of the event log to {@code realtime.eventRetention}, for tests and tools. */
+    public EventRetention eventRetention() {
+        return eventRetention;
     }
 
     /** Whether widget visitors are online and what they have seen (the email fallback reads it). */

@@ -156,7 +156,8 @@ public final class ConfigLoader {
                 atLeast(s, Options.REALTIME_HEARTBEAT, Duration.ofSeconds(1), "1s"),
                 s.integer(Options.REALTIME_MAX_PENDING, 10, 10_000_000),
                 atLeast(s, Options.REALTIME_POLL_INTERVAL, Duration.ofMillis(10), "10ms"),
-                atLeast(s, Options.REALTIME_GAP_TIMEOUT, Duration.ofMillis(10), "10ms"));
+                atLeast(s, Options.REALTIME_GAP_TIMEOUT, Duration.ofMillis(10), "10ms"),
+                atLeast(s, Options.REALTIME_EVENT_RETENTION, Duration.ofDays(1), "1d"));
         var search = new ThroughlineConfig.Search(
                 s.duration(Options.SEARCH_MAX_STALENESS),
                 s.duration(Options.SEARCH_COMMIT_INTERVAL),

@@ -76,6 +76,9 @@ public final class Options {
             "Safety-net poll of the event log, beside LISTEN/NOTIFY.");
     public static final Option REALTIME_GAP_TIMEOUT = option("realtime.gapTimeout", OptionType.DURATION, "30s",
             "Longest wait for a transaction still holding an earlier event before the feed moves past it.");
+    public static final Option REALTIME_EVENT_RETENTION = option("realtime.eventRetention", OptionType.DURATION,
+            "30d", "How long the event log keeps events (at least 1d): a stream or chat widget away longer reloads"
+                    + " instead of replaying, and a search index behind it is rebuilt. Pruned hourly.");
 
     public static final Option SEARCH_MAX_STALENESS = option("search.maxStaleness", OptionType.DURATION, "500ms",
             "Longest delay before a stored message becomes searchable (near-real-time reopen of the index).");
@@ -162,6 +165,7 @@ public final class Options {
             OUTBOX_MAX_ATTEMPTS, OUTBOX_INITIAL_BACKOFF, OUTBOX_MAX_BACKOFF, OUTBOX_CONCURRENCY, OUTBOX_LEASE,
             OUTBOX_POLL_INTERVAL,
             REALTIME_HEARTBEAT, REALTIME_MAX_PENDING, REALTIME_POLL_INTERVAL, REALTIME_GAP_TIMEOUT,
+            REALTIME_EVENT_RETENTION,
             SEARCH_MAX_STALENESS, SEARCH_COMMIT_INTERVAL, SEARCH_RAM_BUFFER, SEARCH_BUILD_THREADS,
             LOG_LEVEL,
             DEMO_ENABLED,

@@ -71,8 +71,13 @@ public record ThroughlineConfig(
                          Duration lease, Duration pollInterval) {
     }
 
-    /** The event feed and the realtime streams. */
-    public record Realtime(Duration heartbeat, int maxPendingEvents, Duration pollInterval, Duration gapTimeout) {
+    /**
+     * The event feed and the realtime streams.
+     *
+     * @param eventRetention how long the event log keeps an event (see {@code realtime.EventRetention})
+     */
+    public record Realtime(Duration heartbeat, int maxPendingEvents, Duration pollInterval, Duration gapTimeout,
+                           Duration eventRetention) {
     }
 
     /** The Telegram channel's server-side settings (each bot's own settings live in its inbox config). */

@@ -62,7 +62,8 @@ final class OpsRoutes {
                 checks.put("database", viewer.anonymous() ? new JsonObject().put("status", "down")
                         : new JsonObject().put("status", "down").put("detail", e.getMessage()));
             }
-            checks.put("eventFeed", new JsonObject().put("status", "up").put("seq", feed.position()));
+            checks.put("eventFeed", new JsonObject().put("status", "up").put("seq", feed.position())
+                    .put("prunedThrough", feed.prunedThrough()));
             InboxSupervisor supervisor = inboxes.get();
             JsonArray connectors = new JsonArray();
             for (InboxSupervisor.InboxHealth inbox : supervisor == null ? List.<InboxSupervisor.InboxHealth>of()

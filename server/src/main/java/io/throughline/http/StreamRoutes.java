@@ -130,6 +130,13 @@ final class StreamRoutes {
             socket.textMessageHandler(text -> {
                 // Clients have nothing to say yet; reading keeps the connection's flow moving.
             });
+            if (since >= 0 && since < feed.prunedThrough()) {
+                // Events after it were pruned (realtime.eventRetention): a client away that long reloads.
+                log.info("stream resume below the pruned event log, the client starts over agent={} since={}"
+                        + " prunedThrough={}", caller.agentId(), since, feed.prunedThrough());
+                begin(-1, true);
+                return;
+            }
             if (since <= feed.position()) {
                 begin(since, false);
                 return;
@@ -207,6 +214,12 @@ final class StreamRoutes {
         @Override
         public void onOverflow(long lastDeliveredSeq) {
             close(SLOW_CONSUMER, "slow consumer: reconnect with since=" + lastSent);
+        }
+
+        /** Pruned while it caught up: it reconnects, and {@link #start} tells it to start over. */
+        @Override
+        public void onPruned(long prunedThrough) {
+            close(SLOW_CONSUMER, "history pruned: reconnect with since=" + lastSent);
         }
 
         @Override

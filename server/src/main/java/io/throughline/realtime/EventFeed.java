@@ -52,7 +52,8 @@ public final class EventFeed {
     /** The events of passed seqs that have committed since, likewise. */
     private static final String LATE = withXmin("seq = ANY($1) ORDER BY seq");
 
-    private static final String MAX_SEQ = "SELECT coalesce(max(seq), 0) AS max_seq FROM events";
+    private static final String MAX_SEQ = "SELECT coalesce(max(seq), 0) AS max_seq,"
+            + " (SELECT pruned_through FROM event_horizon) AS pruned_through FROM events";
     /** At most this many passed seqs are watched for a late commit; more are only logged. */
     public static final int MAX_WATCHED = 10_000;
 
@@ -84,6 +85,8 @@ public final class EventFeed {
 
     private Context context;
     private volatile long position;
+    /** Events at or below this seq may have been pruned (see {@link EventRetention}); read with every poll. */
+    private volatile long prunedThrough;
     private boolean polling;
     private boolean pollAgain;
     private boolean stopped;
@@ -108,6 +111,7 @@ public final class EventFeed {
         context.runOnContext(v -> pool.query(MAX_SEQ).execute()
                 .compose(max -> pool.query(XidFence.DRAW).execute().map(fence -> {
                     long maxSeq = max.iterator().next().getLong("max_seq");
+                    prunedThrough = max.iterator().next().getLong("pruned_through");
                     awaitSettled(fence.iterator().next().getLong("fence"), System.currentTimeMillis(), () -> {
                         position = maxSeq;
                         log.info("event feed started seq={}", maxSeq);
@@ -146,6 +150,14 @@ public final class EventFeed {
     /** The highest seq this node has delivered; every seq at or below it is settled. */
     public long position() {
         return position;
+    }
+
+    /**
+     * The seq through which the event log has been pruned, as this node last read it (it may trail by a poll): a
+     * resume from below it has lost events. Each subscription checks it again in the snapshot it reads history in.
+     */
+    public long prunedThrough() {
+        return prunedThrough;
     }
 
     /** The newest seq in the event log, read now (a node's {@link #position} may trail it by a poll). */
@@ -330,6 +342,11 @@ public final class EventFeed {
     private Outcome advance(RowSet<Row> rows) {
         List<Event> batch = new ArrayList<>();
         Outcome outcome = rows.size() >= PAGE ? Outcome.MORE : Outcome.DONE;
+        long horizon = rows.iterator().next().getLong("pruned_through");
+        prunedThrough = Math.max(prunedThrough, horizon);
+        if (horizon > position) {
+            fellBehindPruning(horizon);
+        }
         long next = position + 1;
         for (Row row : rows) {
             Long seq = row.getLong("seq");
@@ -372,6 +389,21 @@ public final class EventFeed {
             }
         }
         return outcome;
+    }
+
+    /**
+     * This node read nothing for longer than the retention (it was cut off from PostgreSQL for days while another
+     * node pruned): the events after its position are gone. It moves past them, and every subscription is told, so
+     * that none takes the next events for the ones it was waiting for.
+     */
+    private void fellBehindPruning(long horizon) {
+        log.warn("event feed fell behind the pruned event log: seqs from={} to={} are gone; its {} subscriber(s)"
+                + " start over", position + 1, horizon, subscriptions.size());
+        position = horizon;
+        fences.headMap(position, true).clear();
+        for (FeedSubscription subscription : subscriptions) {
+            subscription.pruned(horizon);
+        }
     }
 
     private void watch(long from, long to, long fence) {
@@ -439,11 +471,12 @@ public final class EventFeed {
         });
     }
 
+    /** Each row also carries the pruning horizon, and there is a row even without events. */
     private static String withXmin(String condition) {
         return """
-                SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin,
+                SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin, h.pruned_through,
                        e.seq, e.workspace_id, e.type, e.data, e.created_at
-                FROM (SELECT 1) one LEFT JOIN LATERAL (
+                FROM event_horizon h LEFT JOIN LATERAL (
                     SELECT seq, workspace_id, type, data, created_at FROM events WHERE %s
                 ) e ON true""".formatted(condition);
     }
@@ -489,8 +522,11 @@ public final class EventFeed {
                 finishCatchUp();
                 return;
             }
-            String sql = "SELECT seq, workspace_id, type, data, created_at FROM events WHERE seq > $1 AND seq <= $2"
-                    + (workspaceId == null ? "" : " AND workspace_id = $4") + " ORDER BY seq LIMIT $3";
+            // The horizon comes from the same snapshot as the events: when it is at or below what the subscriber
+            // has, nothing it needs from this page had been pruned.
+            String sql = "SELECT h.pruned_through, e.* FROM event_horizon h LEFT JOIN LATERAL ("
+                    + "SELECT seq, workspace_id, type, data, created_at FROM events WHERE seq > $1 AND seq <= $2"
+                    + (workspaceId == null ? "" : " AND workspace_id = $4") + " ORDER BY seq LIMIT $3) e ON true";
             Tuple params = Tuple.of(delivered, target, PAGE);
             if (workspaceId != null) {
                 params.addLong(workspaceId);
@@ -504,8 +540,18 @@ public final class EventFeed {
                     listener.onError(ar.cause());
                     return;
                 }
+                long horizon = ar.result().iterator().next().getLong("pruned_through");
+                if (horizon > delivered) {
+                    prunedThrough = Math.max(prunedThrough, horizon);
+                    pruned(horizon);
+                    return;
+                }
                 List<Event> page = new ArrayList<>();
-                ar.result().forEach(row -> page.add(toEvent(row)));
+                ar.result().forEach(row -> {
+                    if (row.getLong("seq") != null) {
+                        page.add(toEvent(row));
+                    }
+                });
                 if (page.size() < PAGE) {
                     emit(page);
                     delivered = Math.max(delivered, target);
@@ -579,6 +625,21 @@ public final class EventFeed {
                 listener.onTransient(type, data);
             } catch (RuntimeException e) {
                 log.warn("event listener failed on a transient signal type={}: {}", type, e.toString());
+            }
+        }
+
+        /** Events this subscriber had not read yet were pruned: it is over, and starts over from the horizon. */
+        void pruned(long horizon) {
+            if (cancelled) {
+                return;
+            }
+            log.info("event subscription resumed below the pruned event log since={} prunedThrough={}", delivered,
+                    horizon);
+            cancel();
+            try {
+                listener.onPruned(horizon);
+            } catch (RuntimeException e) {
+                log.error("event listener failed on pruned history", e);
             }
         }
 

@@ -21,6 +21,16 @@ public interface EventListener {
     }
 
     /**
+     * Events after the subscriber's seq were pruned from the log ({@code realtime.eventRetention}) before it read
+     * them, and the subscription is over. By default that is taken as an overflow at the horizon: a subscriber that
+     * resubscribes from the seq it is given goes on without what was pruned. One that must not miss an event (the
+     * search index, a client's view) starts over instead.
+     */
+    default void onPruned(long prunedThrough) {
+        onOverflow(prunedThrough);
+    }
+
+    /**
      * A transient signal (typing): not in the event log, so it has no seq, is never replayed, and may be lost.
      * Delivered only once the subscriber is live.
      */

@@ -64,11 +64,17 @@ final class Indexer {
     private volatile boolean paused;
     private volatile boolean resubscribe;
     private volatile boolean stopping;
+    /** Events it had not applied were pruned from the log: it follows no more, and is replaced by a rebuild. */
+    private volatile boolean historyLost;
+    private final Runnable onHistoryLost;
     private volatile Throwable failure;
     private Thread thread;
 
-    Indexer(LiveIndex index, Database database, MessageSource source, EventFeed feed, Duration commitInterval) {
+    /** @param onHistoryLost called once if events it had not applied are pruned from the log (see {@link #stale}) */
+    Indexer(LiveIndex index, Database database, MessageSource source, EventFeed feed, Duration commitInterval,
+            Runnable onHistoryLost) {
         this.index = index;
+        this.onHistoryLost = onHistoryLost;
         this.database = database;
         this.source = source;
         this.feed = feed;
@@ -99,6 +105,15 @@ final class Indexer {
     /** Every event up to this seq is in the index (searchable within the reopen staleness). */
     long appliedSeq() {
         return appliedSeq;
+    }
+
+    /**
+     * True once events it had not applied were pruned from the log ({@code realtime.eventRetention}) before it read
+     * them: it stops following, keeps serving what it has, and keeps committing its old seq, so a restart before
+     * a rebuild replaces it still finds it behind the horizon and rebuilds.
+     */
+    boolean stale() {
+        return historyLost;
     }
 
     /** Why this indexer stopped applying events, or null while it works. */
@@ -139,6 +154,17 @@ final class Indexer {
                 if (mine == epoch.get()) {
                     resubscribe = true;
                     queue.add(WAKE);
+                }
+            }
+
+            @Override
+            public void onPruned(long prunedThrough) {
+                if (mine == epoch.get() && !historyLost) {
+                    historyLost = true;
+                    log.error("search index generation={} missed events pruned from the event log (seqs {} to {}"
+                            + " are gone): it stops following the log and is rebuilt from PostgreSQL",
+                            index.generation(), queuedSeq + 1, prunedThrough);
+                    onHistoryLost.run();
                 }
             }
 
@@ -192,7 +218,7 @@ final class Indexer {
                     commit();
                     nextCommit = System.currentTimeMillis() + commitIntervalMs;
                 }
-                if ((paused && queuedEvents.get() == 0) || resubscribe) {
+                if (!historyLost && ((paused && queuedEvents.get() == 0) || resubscribe)) {
                     resubscribe = false;
                     epoch.incrementAndGet();
                     subscription.cancel();

@@ -276,7 +276,7 @@ public final class SearchIndex implements AutoCloseable {
             progress.failed(e.getMessage() == null ? e.toString() : e.getMessage());
             discard(generation, fresh, follower);
             log.error("search index rebuild failed generation={}; the index in service is unchanged", generation, e);
-            if (active == null && !closed) {
+            if (needsRebuild() && !closed) {
                 retryLater();
             }
         } finally {
@@ -290,6 +290,10 @@ public final class SearchIndex implements AutoCloseable {
         while (!closed) {
             if (follower.failure() != null) {
                 throw new IllegalStateException("the new index cannot be written", follower.failure());
+            }
+            if (follower.stale()) {
+                throw new IllegalStateException("events were pruned from the event log before the new index read"
+                        + " them (the build took longer than realtime.eventRetention)");
             }
             Indexer serving = active;
             long wanted = Math.max(target, serving == null ? 0 : serving.appliedSeq());
@@ -338,7 +342,7 @@ public final class SearchIndex implements AutoCloseable {
         Thread.ofVirtual().name("search-rebuild-retry").start(() -> {
             try {
                 TimeUnit.MILLISECONDS.sleep(RETRY_FAILED_BUILD.toMillis());
-                if (!closed && active == null) {
+                if (!closed && needsRebuild()) {
                     startRebuild("retrying the build that failed");
                 }
             } catch (InterruptedException e) {
@@ -374,7 +378,33 @@ public final class SearchIndex implements AutoCloseable {
     }
 
     private Indexer newIndexer(LiveIndex index) {
-        return new Indexer(index, database, source, feed, settings.commitInterval());
+        return new Indexer(index, database, source, feed, settings.commitInterval(), this::historyLost);
+    }
+
+    /** Nothing is in service, or what is no longer follows the log. */
+    private boolean needsRebuild() {
+        Indexer current = active;
+        return current == null || current.stale();
+    }
+
+    /**
+     * An indexer missed pruned events: the one in service (opened after its node was down longer than the
+     * retention, or left that far behind) keeps serving what it has while a rebuild replaces it; a rebuild's own
+     * follower fails that rebuild (see {@link #awaitCaughtUp}), which is retried.
+     */
+    private void historyLost() {
+        Thread.ofVirtual().name("search-rebuild-pruned").start(() -> {
+            if (closed || !needsRebuild()) {
+                return;
+            }
+            try {
+                startRebuild("events the index had not applied were pruned from the event log");
+            } catch (Conflict e) {
+                log.info("search index missed pruned events; the rebuild already running replaces it");
+            } catch (RuntimeException e) {
+                log.warn("search index rebuild after pruned events could not start: {}", e.toString());
+            }
+        });
     }
 
     private int buildThreads() {
@@ -391,7 +421,7 @@ public final class SearchIndex implements AutoCloseable {
         } else {
             Throwable failure = current.failure();
             LiveIndex index = current.index();
-            check.put("status", failure == null ? "up" : "down")
+            check.put("status", failure != null ? "down" : current.stale() ? "stale" : "up")
                     .put("generation", index.generation())
                     .put("seq", current.appliedSeq())
                     .put("lagEvents", Math.max(0, feed.position() - current.appliedSeq()))
@@ -404,6 +434,9 @@ public final class SearchIndex implements AutoCloseable {
             } else if (failure != null) {
                 check.put("detail", "the index cannot be written: " + failure.getMessage()
                         + "; fix the cause, then restart or run ./throughline reindex");
+            } else if (current.stale()) {
+                check.put("detail", "events the index had not applied were pruned from the event log; search"
+                        + " serves what it has while a rebuild replaces it");
             }
             if (index.retain()) {
                 try {

@@ -4,6 +4,7 @@ import io.throughline.VirtualThreads;
 import io.throughline.realtime.Event;
 import io.throughline.realtime.EventFeed;
 import io.throughline.realtime.EventListener;
+import io.throughline.realtime.EventRetention;
 import io.throughline.realtime.EventType;
 import io.throughline.realtime.Subscription;
 import io.throughline.store.Database;
@@ -144,6 +145,18 @@ final class WidgetHub implements EventListener {
     @Override
     public void onOverflow(long lastDeliveredSeq) {
         resubscribe(lastDeliveredSeq, "overflow");
+    }
+
+    /**
+     * This node's feed fell behind the pruned log (see {@link EventFeed}): the streams missed events, so every one
+     * reloads its thread, and routing goes on after the horizon.
+     */
+    @Override
+    public void onPruned(long prunedThrough) {
+        routing = prunedThrough;
+        routed = prunedThrough;
+        all.forEach(stream -> stream.reset(prunedThrough));
+        resubscribe(prunedThrough, "pruned");
     }
 
     @Override
@@ -313,13 +326,19 @@ final class WidgetHub implements EventListener {
         long target = routing;
         if (since < 0) {
             stream.goLive(List.of(), target);
-        } else if (target - since > RESUME_LIMIT || since > target + RESUME_LIMIT) {
+        } else if (target - since > RESUME_LIMIT || since > target + RESUME_LIMIT || since < feed.prunedThrough()) {
             stream.reset(target);
         } else if (since >= target) {
             stream.goLive(List.of(), since);
         } else {
             try {
-                stream.goLive(history(stream, since, target), target);
+                List<Event> missed = history(stream, since, target);
+                // Read after the history, the horizon tells whether a page of it was read after a pruning.
+                if (EventRetention.prunedThrough(database) > since) {
+                    stream.reset(target);
+                    return;
+                }
+                stream.goLive(missed, target);
             } catch (RuntimeException e) {
                 log.warn("widget catch-up failed visitor={}: {}", stream.viewer.visitor().id(), e.toString());
                 stream.reset(target);

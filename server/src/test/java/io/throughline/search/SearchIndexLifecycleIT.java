@@ -62,6 +62,42 @@ class SearchIndexLifecycleIT {
         }
     }
 
+    /**
+     * A node down longer than {@code realtime.eventRetention}: the events it missed were pruned meanwhile, so
+     * catching up from its last commit would leave holes. It rebuilds, and finds every message.
+     */
+    @Test
+    void aNodeDownLongerThanTheEventRetentionRebuildsInsteadOfCatchingUpWithHoles() {
+        String database = TestPostgres.newDatabase();
+        Path dirA = TestServer.tempDir();
+        Path dirB = TestServer.tempDir();
+        try (TestServer a = TestServer.startOn(database, dirA, Map.of())) {
+            SearchFixture shop = SearchFixture.create(a, a.admin(), "Shop");
+            long before;
+            try (TestServer b = TestServer.startOn(database, dirB, Map.of())) {
+                before = shop.customerWrites("pruned-1", "Ivan", "Потрібна накладна на ремонт").getLong("messageId");
+                SearchFixture onB = SearchFixture.create(b, b.admin(), "Seen from B");
+                await().atMost(INDEXED).until(() -> SearchFixture.messageIds(onB.search("q", "накладна"))
+                        .contains(before));
+            }
+            List<Long> missed = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                missed.add(shop.customerWrites("pruned-missed-" + i, "Ivan", "Ще одна накладна номер " + i)
+                        .getLong("messageId"));
+            }
+            // A month goes by while node B is down, and node A prunes the events B has not read.
+            a.throughline().database().sql().update("UPDATE events SET created_at = created_at - interval '31 days'");
+            assertThat(a.throughline().eventRetention().prune()).isPositive();
+            try (TestServer b = TestServer.startOn(database, dirB, Map.of())) {
+                SearchFixture onB = SearchFixture.create(b, b.admin(), "Seen from B again");
+                await().atMost(INDEXED).until(() -> "up".equals(search(b).getString("status"))
+                        && onB.allMessageIds("q", "накладна").size() == 6);
+                assertThat(onB.allMessageIds("q", "накладна")).containsAll(missed).contains(before);
+                assertThat(search(b).getJsonObject("rebuild").getString("reason")).contains("pruned");
+            }
+        }
+    }
+
     @Test
     void deletingTheIndexFolderRebuildsItFromPostgresOnTheNextStart() throws IOException {
         String database = TestPostgres.newDatabase();
