@@ -44,23 +44,47 @@ public final class ContactRepository {
     }
 
     /**
-     * The contact that proves one of these identities (the first in the given order that has an owner), with
-     * its name, blocked flag, conversation and every identity: all that ingest needs about a returning customer,
-     * in one query.
+     * Both contacts' identities, locked in id order: a message proving one of them (a claimed row made proven)
+     * commits before the merge reads it, or waits for the merge to commit and is then placed again.
+     */
+    public List<ContactIdentity> lockIdentities(Sql sql, long workspaceId, long a, long b) {
+        return sql.list("SELECT " + ContactIdentity.COLUMNS + " FROM identities WHERE workspace_id = $1"
+                + " AND contact_id IN ($2, $3) ORDER BY id FOR UPDATE", ContactIdentity::from, workspaceId, a, b);
+    }
+
+    /**
+     * The contact holding a proven identity, followed through merges to the one in use: a merge that raced the
+     * message proving it can leave the proven row with the contact merged away (the merge had read that contact's
+     * identities before the proof committed). Its customer belongs where the merge put that contact.
+     */
+    private static final String LIVE_OWNER = """
+            WITH RECURSIVE chain AS (
+                SELECT c.id, c.merged_into_id, 0 AS depth
+                FROM identities i JOIN contacts c ON c.id = i.contact_id
+                WHERE i.workspace_id = $1 AND i.kind = $2 AND i.value = $3 AND i.proven
+                UNION ALL
+                SELECT c.id, c.merged_into_id, chain.depth + 1 FROM contacts c
+                JOIN chain ON c.id = chain.merged_into_id WHERE chain.depth < 32
+            ), owner AS (SELECT id FROM chain WHERE merged_into_id IS NULL LIMIT 1)
+            """;
+
+    /**
+     * The contact that proves one of these identities (the first in the given order that has an owner, followed
+     * through merges), with its name, blocked flag, conversation and every identity: all that ingest needs about a
+     * returning customer, in one query.
      */
     public Optional<KnownContact> provenOwnerOfAny(Sql sql, long workspaceId, List<Identity> identities) {
         for (Identity identity : identities) {
             if (!identity.proven()) {
                 continue;
             }
-            Optional<KnownContact> owner = sql.one("""
+            Optional<KnownContact> owner = sql.one(LIVE_OWNER + """
                     SELECT c.id, c.name, c.blocked, v.id AS conversation_id,
                            (SELECT json_agg(json_build_object('kind', x.kind, 'value', x.value, 'proven', x.proven))
                             FROM identities x WHERE x.contact_id = c.id) AS identities
-                    FROM identities i
-                    JOIN contacts c ON c.id = i.contact_id
-                    LEFT JOIN conversations v ON v.contact_id = c.id
-                    WHERE i.workspace_id = $1 AND i.kind = $2 AND i.value = $3 AND i.proven""",
+                    FROM owner
+                    JOIN contacts c ON c.id = owner.id
+                    LEFT JOIN conversations v ON v.contact_id = c.id""",
                     workspaceId, identity.kind().wireName(), identity.value()).map(KnownContact::from);
             if (owner.isPresent()) {
                 return owner;
@@ -69,10 +93,10 @@ public final class ContactRepository {
         return Optional.empty();
     }
 
-    /** The contact holding this proven identity. */
+    /** The contact holding this proven identity, or the one it was merged into (see {@link #LIVE_OWNER}). */
     public Optional<Long> provenOwner(Sql sql, long workspaceId, IdentityKind kind, String value) {
-        return sql.one("SELECT contact_id FROM identities WHERE workspace_id = $1 AND kind = $2 AND value = $3"
-                + " AND proven", workspaceId, kind.wireName(), value).map(r -> r.getLong("contact_id"));
+        return sql.one(LIVE_OWNER + "SELECT id FROM owner", workspaceId, kind.wireName(), value)
+                .map(r -> r.getLong("id"));
     }
 
     /** Active (not merged away) contacts other than {@code exceptContactId} holding this identity in any form. */

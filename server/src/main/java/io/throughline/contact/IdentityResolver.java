@@ -109,9 +109,13 @@ public final class IdentityResolver {
             }
             if (proven) {
                 Optional<Long> owner = contacts.provenOwner(tx, workspaceId, identity.kind(), identity.value());
-                if (owner.isPresent() && owner.get() != contactId) {
-                    suggest(tx, workspaceId, contactId, owner.get(), identity, "proven by another contact",
-                            suggestions);
+                if (owner.isPresent()) {
+                    // This very contact, when the proven row sits with a contact merged into it: it proves it
+                    // already, and a second proven row would break the rule that one contact holds it.
+                    if (owner.get() != contactId) {
+                        suggest(tx, workspaceId, contactId, owner.get(), identity, "proven by another contact",
+                                suggestions);
+                    }
                     continue;
                 }
             }

@@ -72,8 +72,9 @@ public final class MergeService {
             }
             List<Long> moved = new ArrayList<>();
             List<Long> swapped = new ArrayList<>();
-            List<ContactIdentity> targetIdentities = contacts.identities(tx, workspaceId, targetId);
-            for (ContactIdentity identity : contacts.identities(tx, workspaceId, otherId)) {
+            List<ContactIdentity> held = contacts.lockIdentities(tx, workspaceId, targetId, otherId);
+            List<ContactIdentity> targetIdentities = held.stream().filter(i -> i.contactId() == targetId).toList();
+            for (ContactIdentity identity : held.stream().filter(i -> i.contactId() == otherId).toList()) {
                 Optional<ContactIdentity> twin = targetIdentities.stream()
                         .filter(t -> t.kind() == identity.kind() && t.value().equals(identity.value())).findFirst();
                 if (twin.isEmpty()) {

@@ -125,6 +125,86 @@ class MergeRacesIT {
         assertThat(bodies(ann.getLong("conversationId"))).isEmpty();
     }
 
+    /**
+     * What a merge racing a message that proves an identity can leave behind: the merge read the source's
+     * identities before that message's transaction made one proven and committed, so the proven row stayed with
+     * the contact merged away (here put there by hand; the target holds it claimed). The customer's next messages
+     * follow the merge, rather than failing for ever on the merged conversation or on the target's claimed copy.
+     */
+    @Test
+    void anIdentityLeftProvenOnAMergedAwayContactLeadsToTheContactItWasMergedInto() {
+        JsonObject ann = shop.say("left-a", "Ann Left", "cust-ann-left", "First from Ann");
+        JsonObject bea = shop.say("left-b", new JsonObject().put("name", "Bea Left").put("identities", new JsonArray()
+                .add(new JsonObject().put("kind", "external_id").put("value", "cust-bea-left"))
+                .add(new JsonObject().put("kind", "email").put("value", "ann.left@example.com")
+                        .put("proven", false))), "First from Bea");
+        shop.say("left-a-mail", new JsonObject().put("name", "Ann Left").put("identities", new JsonArray()
+                .add(new JsonObject().put("kind", "external_id").put("value", "cust-ann-left"))
+                .add(new JsonObject().put("kind", "email").put("value", "ann.left@example.com"))), "My email");
+        admin.post("/api/v1/contacts/" + bea.getLong("contactId") + "/merge",
+                new JsonObject().put("otherContactId", ann.getLong("contactId"))).expect(200);
+        // The merge swapped the email's rows (proven to Bea, claimed to Ann): the race leaves them the other way.
+        database.tx(tx -> {
+            tx.update("DELETE FROM identities WHERE NOT proven AND value = 'ann.left@example.com'");
+            tx.update("UPDATE identities SET contact_id = $1 WHERE proven AND value = ANY($2)",
+                    ann.getLong("contactId"), new String[] {"cust-ann-left", "ann.left@example.com"});
+            return tx.update("INSERT INTO identities (workspace_id, contact_id, kind, value, proven)"
+                    + " SELECT workspace_id, id, 'email', 'ann.left@example.com', false FROM contacts WHERE id = $1",
+                    bea.getLong("contactId"));
+        });
+
+        JsonObject byId = shop.say("left-a2", "Ann Left", "cust-ann-left", "Second from Ann");
+        JsonObject byMail = shop.say("left-a3", new JsonObject().put("name", "Ann Left").put("identities",
+                new JsonArray().add(new JsonObject().put("kind", "email").put("value", "ann.left@example.com"))),
+                "Third from Ann");
+
+        assertThat(byId.getLong("conversationId")).isEqualTo(bea.getLong("conversationId"));
+        assertThat(byMail.getLong("conversationId")).isEqualTo(bea.getLong("conversationId"));
+        assertThat(byMail.getLong("contactId")).isEqualTo(bea.getLong("contactId"));
+        assertThat(bodies(bea.getLong("conversationId"))).contains("Second from Ann", "Third from Ann");
+        assertThat(database.sql().single("SELECT count(*) AS n FROM identities WHERE contact_id = $1 AND proven"
+                + " AND value = 'ann.left@example.com'", bea.getLong("contactId")).getLong("n"))
+                .as("the claimed copy stays claimed: the proven one is the merged-away contact's").isZero();
+    }
+
+    /**
+     * The race itself: a message proves an identity its contact only claimed (the upgrade ingest makes, left
+     * uncommitted here) while an agent merges that contact into one claiming it too. The merge waits for the proof
+     * and carries the proven row over, instead of reading it claimed and leaving it behind.
+     */
+    @Test
+    void aMergeWaitsForAProofInFlightAndCarriesTheProvenIdentityOver() throws Exception {
+        JsonObject ann = shop.say("proof-a", new JsonObject().put("name", "Ann Proof").put("identities",
+                new JsonArray().add(new JsonObject().put("kind", "external_id").put("value", "cust-ann-proof"))
+                        .add(new JsonObject().put("kind", "email").put("value", "ann.proof@example.com")
+                                .put("proven", false))), "First from Ann");
+        JsonObject bea = shop.say("proof-b", new JsonObject().put("name", "Bea Proof").put("identities",
+                new JsonArray().add(new JsonObject().put("kind", "external_id").put("value", "cust-bea-proof"))
+                        .add(new JsonObject().put("kind", "email").put("value", "ann.proof@example.com")
+                                .put("proven", false))), "First from Bea");
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch proving = new CountDownLatch(1);
+        CompletableFuture<Void> proof = CompletableFuture.runAsync(() -> database.tx(tx -> {
+            tx.update("UPDATE identities SET proven = true, proven_at = now() WHERE contact_id = $1"
+                    + " AND value = 'ann.proof@example.com'", ann.getLong("contactId"));
+            proving.countDown();
+            awaitQuietly(release);
+            return null;
+        }), Thread::startVirtualThread);
+        assertThat(proving.await(10, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<ApiClient.Response> merge = CompletableFuture.supplyAsync(() ->
+                admin.post("/api/v1/contacts/" + bea.getLong("contactId") + "/merge",
+                        new JsonObject().put("otherContactId", ann.getLong("contactId"))), Thread::startVirtualThread);
+        await().atMost(WAIT).until(() -> merge.isDone() || someoneWaitsForALock());
+        release.countDown();
+        proof.get(10, TimeUnit.SECONDS);
+        merge.get(10, TimeUnit.SECONDS).expect(200);
+
+        assertThat(database.sql().list("SELECT contact_id FROM identities WHERE proven"
+                + " AND value = 'ann.proof@example.com'", row -> row.getLong("contact_id")))
+                .containsExactly(bea.getLong("contactId"));
+    }
+
     @Test
     void anUndoWaitsUntilTheLaterMergeOfItsTargetIsUndone() {
         JsonObject ann = shop.say("chain-a", "Ann Chain", "cust-ann-chain", "Ann's question");
