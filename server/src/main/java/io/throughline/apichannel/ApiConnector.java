@@ -27,6 +27,13 @@ public final class ApiConnector implements ChannelConnector {
     static final String WEBHOOK_SECRET = "webhookSecret";
     static final String TOKEN = "token";
 
+    private final boolean webhookPrivateNetworks;
+
+    /** @param webhookPrivateNetworks webhooks may reach loopback and private networks ({@link WebhookTarget}) */
+    public ApiConnector(boolean webhookPrivateNetworks) {
+        this.webhookPrivateNetworks = webhookPrivateNetworks;
+    }
+
     @Override
     public String kind() {
         return KIND;
@@ -44,6 +51,8 @@ public final class ApiConnector implements ChannelConnector {
         if (url != null) {
             if (!(url instanceof String text) || !isHttpUrl(text)) {
                 problems.add("config.webhookUrl: must be an http or https URL");
+            } else if (WebhookTarget.literalRefusal(text) != null) {
+                problems.add("config.webhookUrl: " + WebhookTarget.literalRefusal(text));
             }
         }
         Object secret = config.getValue(WEBHOOK_SECRET);
@@ -84,7 +93,7 @@ public final class ApiConnector implements ChannelConnector {
 
     @Override
     public ChannelInbox open(InboxContext context) {
-        return new ApiInbox(context);
+        return new ApiInbox(context, webhookPrivateNetworks);
     }
 
     /** Whether a presented token is this inbox's (compared by digest, in constant time). */

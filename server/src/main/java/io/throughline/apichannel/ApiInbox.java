@@ -12,8 +12,11 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VertxException;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.core.streams.WriteStream;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
@@ -42,9 +45,11 @@ final class ApiInbox implements ChannelInbox {
 
     private final InboxContext context;
     private final WebClient client;
+    private final boolean privateNetworks;
 
-    ApiInbox(InboxContext context) {
+    ApiInbox(InboxContext context, boolean privateNetworks) {
         this.context = context;
+        this.privateNetworks = privateNetworks;
         this.client = WebClient.create(context.vertx(), new WebClientOptions()
                 .setUserAgent("Throughline-Webhook/1").setConnectTimeout(5_000).setIdleTimeout(30)
                 .setFollowRedirects(false));
@@ -56,6 +61,7 @@ final class ApiInbox implements ChannelInbox {
         if (url == null) {
             throw DeliveryFailure.permanent("this API inbox has no webhookUrl: set one to deliver replies");
         }
+        WebhookTarget target = WebhookTarget.resolve(url, privateNetworks);
         byte[] body = payload(message).toBuffer().getBytes();
         long timestamp = Instant.now().getEpochSecond();
         String signature = WebhookSignature.sign(context.config().getString(ApiConnector.WEBHOOK_SECRET), timestamp,
@@ -64,7 +70,11 @@ final class ApiInbox implements ChannelInbox {
         CappedBody answer = new CappedBody();
         long started = System.nanoTime();
         try {
-            response = VirtualThreads.await(client.postAbs(url)
+            // To the address just checked; the host name still goes in the Host header and the TLS handshake.
+            RequestOptions options = new RequestOptions().setHost(target.host()).setPort(target.port())
+                    .setSsl(target.https()).setURI(target.requestUri());
+            response = VirtualThreads.await(client.request(HttpMethod.POST,
+                            SocketAddress.inetSocketAddress(target.port(), target.address().getHostAddress()), options)
                     .timeout(TIMEOUT_MS)
                     .putHeader("Content-Type", "application/json")
                     .putHeader("Idempotency-Key", "delivery-" + message.deliveryId())

@@ -95,7 +95,8 @@ public final class ConfigLoader {
                 s.url(Options.HTTP_PUBLIC_URL),
                 s.bool(Options.HTTP_TRUST_PROXY),
                 s.size(Options.HTTP_MAX_BODY_SIZE),
-                s.duration(Options.HTTP_SHUTDOWN_GRACE));
+                s.duration(Options.HTTP_SHUTDOWN_GRACE),
+                s.bool(Options.HTTP_WEBHOOK_PRIVATE_NETWORKS));
         if (http.host() == null) {
             s.problem(Options.HTTP_HOST, "is required");
         }

@@ -22,6 +22,11 @@ public final class Options {
     public static final Option HTTP_SHUTDOWN_GRACE = option("http.shutdownGrace", OptionType.DURATION, "10s",
             "On SIGTERM, how long in-flight requests may take to finish.");
 
+    public static final Option HTTP_WEBHOOK_PRIVATE_NETWORKS = option("http.webhookPrivateNetworks",
+            OptionType.BOOL, "true", "Let API-channel webhooks reach loopback and private-network addresses (a shop on"
+                    + " this machine or network). Set false when workspace admins must not reach the server's network."
+                    + " Link-local addresses (cloud metadata) are never allowed.");
+
     public static final Option DATA_DIR = option("data.dir", OptionType.STRING, "data",
             "Directory for pg/ (embedded PostgreSQL), index/ (Lucene) and attachments/.");
     public static final Option DATA_ATTACHMENTS_DIR = option("data.attachmentsDir", OptionType.STRING, "",
@@ -157,6 +162,7 @@ public final class Options {
 
     private static final List<Option> ALL = List.of(
             HTTP_HOST, HTTP_PORT, HTTP_PUBLIC_URL, HTTP_TRUST_PROXY, HTTP_MAX_BODY_SIZE, HTTP_SHUTDOWN_GRACE,
+            HTTP_WEBHOOK_PRIVATE_NETWORKS,
             DATA_DIR, DATA_ATTACHMENTS_DIR,
             DATABASE_URL, DATABASE_POOL_SIZE, DATABASE_EMBEDDED_PORT, DATABASE_SSL_ROOT_CERT,
             ADMIN_EMAIL, ADMIN_PASSWORD,
