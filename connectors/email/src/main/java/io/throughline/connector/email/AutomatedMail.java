@@ -23,57 +23,46 @@ final class AutomatedMail {
     }
 
     /** Why the mail looks machine-sent, or null when a person wrote it. */
-    static String reason(Part message, String subject, MailAddress from, List<MailAddress> replyTo) {
+    static Automation reason(Part message, String subject, MailAddress from, List<MailAddress> replyTo) {
         String autoSubmitted = header(message, "Auto-Submitted");
         if (autoSubmitted != null && !autoSubmitted.toLowerCase(Locale.ROOT).startsWith("no")) {
-            return "Auto-Submitted: " + autoSubmitted;
+            String reason = "Auto-Submitted: " + autoSubmitted;
+            return autoSubmitted.toLowerCase(Locale.ROOT).startsWith("auto-replied") ? Automation.autoReply(reason)
+                    : Automation.other(reason);
         }
         String precedence = header(message, "Precedence");
         if (precedence != null && precedence.toLowerCase(Locale.ROOT).matches("bulk|junk|list|auto_reply")) {
-            return "Precedence: " + precedence;
+            String reason = "Precedence: " + precedence;
+            return precedence.equalsIgnoreCase("auto_reply") ? Automation.autoReply(reason)
+                    : Automation.other(reason);
         }
         for (String name : new String[] {"X-Autoreply", "X-Autorespond", "X-Autoresponder"}) {
             String value = header(message, name);
             if (value != null && !value.equalsIgnoreCase("no")) {
-                return name + ": " + value;
+                return Automation.autoReply(name + ": " + value);
             }
         }
         String suppress = header(message, "X-Auto-Response-Suppress");
         if (suppress != null && header(message, "X-MS-Exchange-Generated-Message-Source") != null) {
-            return "Exchange generated message";
+            return Automation.autoReply("Exchange generated message");
         }
         if (header(message, "List-Id") != null || header(message, "List-Unsubscribe") != null) {
-            return "mailing list (List-Id / List-Unsubscribe)";
+            return Automation.other("mailing list (List-Id / List-Unsubscribe)");
         }
         if (header(message, "Feedback-ID") != null && header(message, "X-Mailgun-Tag") != null) {
-            return "bulk sender";
+            return Automation.other("bulk sender");
         }
         String returnPath = header(message, "Return-Path");
         if (returnPath != null && returnPath.replaceAll("\\s", "").equals("<>")) {
-            return "null return path (a notification)";
+            return Automation.other("null return path (a notification)");
         }
         if (from != null && systemSender(from) && !personBehind(from, replyTo)) {
-            return "system sender " + from.address();
+            return Automation.other("system sender " + from.address());
         }
         if (subject != null && AUTO_SUBJECT.matcher(subject).find()) {
-            return "auto-reply subject";
+            return Automation.autoReply("auto-reply subject");
         }
         return null;
-    }
-
-    /**
-     * Whether the reason {@link #reason} gave is an auto-responder's (RFC 3834 auto-replied, the X-Autoreply
-     * family, Exchange's out-of-office, an auto-reply subject), not a list, bulk or notification mail, which may
-     * carry a person's words.
-     */
-    static boolean autoReply(String reason) {
-        if (reason == null) {
-            return false;
-        }
-        String lower = reason.toLowerCase(Locale.ROOT);
-        return lower.startsWith("auto-submitted: auto-replied") || lower.equals("precedence: auto_reply")
-                || lower.startsWith("x-autore") || lower.equals("exchange generated message")
-                || lower.equals("auto-reply subject");
     }
 
     /** A no-reply or notification address: never a person. */

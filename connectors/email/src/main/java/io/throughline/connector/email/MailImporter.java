@@ -218,7 +218,7 @@ final class MailImporter {
         if (parsed.automated() != null) {
             builder.flag(InboundFlag.AUTOMATED);
         }
-        if (AutomatedMail.autoReply(parsed.automated())) {
+        if (parsed.automated() != null && parsed.automated().autoReply()) {
             builder.flag(InboundFlag.AUTO_REPLY);
         }
         if (!problems.isEmpty()) {
@@ -396,7 +396,7 @@ final class MailImporter {
             email.put("replyTo", addresses(parsed.replyTo()));
         }
         if (parsed.automated() != null) {
-            email.put("automated", parsed.automated());
+            email.put("automated", parsed.automated().reason());
         }
         if (parsed.senderAuthFailed()) {
             email.put("senderAuthFailed", true);

@@ -20,7 +20,7 @@ import java.util.List;
  * @param text the plain text body (from the HTML when the mail has only HTML)
  * @param html the HTML body as sent (unsanitized), or null
  * @param attachments files and inline images
- * @param automated why the mail looks machine-sent (an out-of-office, a list), or null
+ * @param automated why the mail looks machine-sent (an out-of-office, a list) and whether it is an auto-reply, or null
  * @param bounce the delivery status report it carries, or null
  * @param senderAuthFailed true when the receiving server stamped a DMARC failure: the From may be forged
  * @param forwarded summaries of attached mails (message/rfc822 parts), "From, Subject"
@@ -40,7 +40,7 @@ record ParsedMail(
         String text,
         String html,
         List<MailAttachment> attachments,
-        String automated,
+        Automation automated,
         BounceReport bounce,
         boolean senderAuthFailed,
         List<String> forwarded,

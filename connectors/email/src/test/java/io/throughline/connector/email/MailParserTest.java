@@ -269,25 +269,28 @@ class MailParserTest {
     @Test
     void exchangeOutOfOfficeIsAutomated() throws Exception {
         ParsedMail mail = parse("out-of-office-exchange.eml");
-        assertThat(mail.automated()).isEqualTo("Auto-Submitted: auto-replied");
+        assertThat(mail.automated().reason()).isEqualTo("Auto-Submitted: auto-replied");
+        assertThat(mail.automated().autoReply()).isTrue();
         assertThat(mail.bounce()).isNull();
     }
 
     @Test
     void gmailVacationResponderIsAutomated() throws Exception {
-        assertThat(parse("vacation-gmail.eml").automated()).isEqualTo("Auto-Submitted: auto-replied");
+        assertThat(parse("vacation-gmail.eml").automated().reason()).isEqualTo("Auto-Submitted: auto-replied");
     }
 
     @Test
     void autoresponderWithOnlyARussianSubjectIsAutomated() throws Exception {
         ParsedMail mail = parse("autoreply-subject-only-ru.eml");
         assertThat(mail.subject()).isEqualTo("Автоответ: Re: Заказ №3390");
-        assertThat(mail.automated()).isEqualTo("auto-reply subject");
+        assertThat(mail.automated().reason()).isEqualTo("auto-reply subject");
+        assertThat(mail.automated().autoReply()).isTrue();
     }
 
     @Test
     void mailingListIsBulk() throws Exception {
-        assertThat(parse("mailing-list.eml").automated()).isEqualTo("Precedence: list");
+        assertThat(parse("mailing-list.eml").automated().reason()).isEqualTo("Precedence: list");
+        assertThat(parse("mailing-list.eml").automated().autoReply()).as("a list may carry a person's words").isFalse();
     }
 
     @Test
