@@ -21,10 +21,14 @@ public final class ContactRepository {
                 workspaceId, id).map(Contact::from);
     }
 
-    /** Locks the contacts in id order, so that two merges of the same pair cannot deadlock. */
+    /**
+     * Locks the contacts in id order, so that two merges of the same pair cannot deadlock. A merge changes no key,
+     * so the lock leaves a message's foreign key to the contact free: a message that changed one of the contact's
+     * identities, which the merge then waits for, can still be written and commit.
+     */
     public List<Contact> lock(Sql sql, long workspaceId, long a, long b) {
         return sql.list("SELECT " + Contact.COLUMNS + " FROM contacts WHERE workspace_id = $1 AND id IN ($2, $3)"
-                + " ORDER BY id FOR UPDATE", Contact::from, workspaceId, a, b);
+                + " ORDER BY id FOR NO KEY UPDATE", Contact::from, workspaceId, a, b);
     }
 
     /** True when the contact had no name and now has this one. */
@@ -44,8 +48,8 @@ public final class ContactRepository {
     }
 
     /**
-     * Both contacts' identities, locked in id order: a message proving one of them (a claimed row made proven)
-     * commits before the merge reads it, or waits for the merge to commit and is then placed again.
+     * Both contacts' identities, locked in id order: a message that made one of them proven commits before the
+     * merge reads it (see {@link #lock}), or waits for the merge to commit and is then placed again.
      */
     public List<ContactIdentity> lockIdentities(Sql sql, long workspaceId, long a, long b) {
         return sql.list("SELECT " + ContactIdentity.COLUMNS + " FROM identities WHERE workspace_id = $1"
