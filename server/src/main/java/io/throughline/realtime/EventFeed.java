@@ -52,8 +52,15 @@ public final class EventFeed {
     /** The events of passed seqs that have committed since, likewise. */
     private static final String LATE = withXmin("seq = ANY($1) ORDER BY seq");
 
-    private static final String MAX_SEQ = "SELECT coalesce(max(seq), 0) AS max_seq,"
-            + " (SELECT pruned_through FROM event_horizon) AS pruned_through FROM events";
+    /**
+     * The newest seq, and the horizon. A pruning may have emptied the log (nothing happened for longer than the
+     * retention): the newest seq is then the horizon, never 0, or everything that holds a seq (an index, a client)
+     * would look ahead of the database.
+     */
+    public static final String MAX_SEQ = """
+            SELECT greatest((SELECT max(seq) FROM events), h.pruned_through, 0) AS max_seq,
+                   coalesce(h.pruned_through, 0) AS pruned_through
+            FROM (SELECT 1) one LEFT JOIN event_horizon h ON true""";
     /** At most this many passed seqs are watched for a late commit; more are only logged. */
     public static final int MAX_WATCHED = 10_000;
 
@@ -393,16 +400,18 @@ public final class EventFeed {
 
     /**
      * This node read nothing for longer than the retention (it was cut off from PostgreSQL for days while another
-     * node pruned): the events after its position are gone. It moves past them, and every subscription is told, so
-     * that none takes the next events for the ones it was waiting for.
+     * node pruned): the events after its position are gone. It moves past them, and every subscription still below
+     * them is told, so that none takes the next events for the ones it was waiting for.
      */
     private void fellBehindPruning(long horizon) {
-        log.warn("event feed fell behind the pruned event log: seqs from={} to={} are gone; its {} subscriber(s)"
-                + " start over", position + 1, horizon, subscriptions.size());
+        log.warn("event feed fell behind the pruned event log: seqs from={} to={} are gone; the subscribers that"
+                + " had not read them start over", position + 1, horizon);
         position = horizon;
         fences.headMap(position, true).clear();
         for (FeedSubscription subscription : subscriptions) {
-            subscription.pruned(horizon);
+            if (subscription.delivered < horizon) {
+                subscription.pruned(horizon);
+            }
         }
     }
 
@@ -471,12 +480,13 @@ public final class EventFeed {
         });
     }
 
-    /** Each row also carries the pruning horizon, and there is a row even without events. */
+    /** Each row also carries the pruning horizon, and there is a row even without events (or a horizon row). */
     private static String withXmin(String condition) {
         return """
-                SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin, h.pruned_through,
+                SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin,
+                       coalesce(h.pruned_through, 0) AS pruned_through,
                        e.seq, e.workspace_id, e.type, e.data, e.created_at
-                FROM event_horizon h LEFT JOIN LATERAL (
+                FROM (SELECT 1) one LEFT JOIN event_horizon h ON true LEFT JOIN LATERAL (
                     SELECT seq, workspace_id, type, data, created_at FROM events WHERE %s
                 ) e ON true""".formatted(condition);
     }
@@ -524,7 +534,8 @@ public final class EventFeed {
             }
             // The horizon comes from the same snapshot as the events: when it is at or below what the subscriber
             // has, nothing it needs from this page had been pruned.
-            String sql = "SELECT h.pruned_through, e.* FROM event_horizon h LEFT JOIN LATERAL ("
+            String sql = "SELECT coalesce(h.pruned_through, 0) AS pruned_through, e.*"
+                    + " FROM (SELECT 1) one LEFT JOIN event_horizon h ON true LEFT JOIN LATERAL ("
                     + "SELECT seq, workspace_id, type, data, created_at FROM events WHERE seq > $1 AND seq <= $2"
                     + (workspaceId == null ? "" : " AND workspace_id = $4") + " ORDER BY seq LIMIT $3) e ON true";
             Tuple params = Tuple.of(delivered, target, PAGE);

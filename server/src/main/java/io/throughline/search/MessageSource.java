@@ -1,6 +1,7 @@
 package io.throughline.search;
 
 import io.throughline.conversation.Status;
+import io.throughline.realtime.EventFeed;
 import io.throughline.realtime.XidFence;
 import io.throughline.store.Sql;
 import io.vertx.sqlclient.Row;
@@ -87,7 +88,7 @@ final class MessageSource {
      * open elsewhere in the cluster holds it up: it is named in the log after a second, and every minute after.
      */
     long settledSeq(Sql pool) throws InterruptedException {
-        long maxSeq = pool.single("SELECT coalesce(max(seq), 0) AS max_seq FROM events").getLong("max_seq");
+        long maxSeq = pool.single(EventFeed.MAX_SEQ).getLong("max_seq");
         long fence = pool.single(XidFence.DRAW).getLong("fence");
         long started = System.nanoTime();
         long nextLog = started + TimeUnit.SECONDS.toNanos(1);

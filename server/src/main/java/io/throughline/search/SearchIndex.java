@@ -390,7 +390,8 @@ public final class SearchIndex implements AutoCloseable {
     /**
      * An indexer missed pruned events: the one in service (opened after its node was down longer than the
      * retention, or left that far behind) keeps serving what it has while a rebuild replaces it; a rebuild's own
-     * follower fails that rebuild (see {@link #awaitCaughtUp}), which is retried.
+     * follower fails that rebuild (see {@link #awaitCaughtUp}), which is retried while the index in service is
+     * itself stale or missing.
      */
     private void historyLost() {
         Thread.ofVirtual().name("search-rebuild-pruned").start(() -> {

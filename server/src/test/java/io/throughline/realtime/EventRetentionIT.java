@@ -154,6 +154,45 @@ class EventRetentionIT {
         }
     }
 
+    /**
+     * Nothing happened for longer than the retention, and the pruning emptied the log: a node starting now starts
+     * at the horizon, not at 0, so nothing that holds a seq (a search index, a browser tab) looks ahead of the
+     * database or behind the pruning.
+     */
+    @Test
+    void aNodeStartingOnALogThePruningEmptiedStartsAtTheHorizon() throws Exception {
+        inbox.say("m1", "c1", "Ann", "long ago");
+        long horizon = pruneThrough(newest());
+        assertThat(sql.single("SELECT count(*) AS n FROM events").getLong("n")).isZero();
+        assertThat(feed.newestStored().await(10, TimeUnit.SECONDS)).isEqualTo(horizon);
+
+        EventFeed starting = new EventFeed(server.throughline().database().vertx(),
+                server.throughline().database().pool(), 50, 1_000, 1_000);
+        starting.start().await(10, TimeUnit.SECONDS);
+        try {
+            assertThat(starting.position()).isEqualTo(horizon);
+            List<Event> fed = new CopyOnWriteArrayList<>();
+            AtomicLong told = new AtomicLong(-1);
+            starting.subscribe(horizon, null, new EventListener() {
+                @Override
+                public void onEvents(List<Event> events) {
+                    fed.addAll(events);
+                }
+
+                @Override
+                public void onPruned(long prunedThrough) {
+                    told.set(prunedThrough);
+                }
+            });
+            inbox.say("m2", "c1", "Ann", "today");
+            starting.wake();
+            await().atMost(WAIT).until(() -> fed.stream().anyMatch(e -> "message.created".equals(e.type())));
+            assertThat(told.get()).as("a subscriber at the horizon lost nothing").isEqualTo(-1);
+        } finally {
+            starting.stop().await(5, TimeUnit.SECONDS);
+        }
+    }
+
     private long newest() {
         return sql.single("SELECT max(seq) AS s FROM events").getLong("s");
     }

@@ -85,14 +85,17 @@ class SearchIndexLifecycleIT {
                 missed.add(shop.customerWrites("pruned-missed-" + i, "Ivan", "Ще одна накладна номер " + i)
                         .getLong("messageId"));
             }
-            // A month goes by while node B is down, and node A prunes the events B has not read.
+            // A month goes by while node B is down, and node A prunes the events B has not read (not today's).
             a.throughline().database().sql().update("UPDATE events SET created_at = created_at - interval '31 days'");
+            long today = shop.customerWrites("pruned-today", "Ivan", "Сьогоднішня накладна").getLong("messageId");
             assertThat(a.throughline().eventRetention().prune()).isPositive();
+            assertThat(a.throughline().database().sql().single("SELECT count(*) AS n FROM events").getLong("n"))
+                    .isPositive();
             try (TestServer b = TestServer.startOn(database, dirB, Map.of())) {
                 SearchFixture onB = SearchFixture.create(b, b.admin(), "Seen from B again");
                 await().atMost(INDEXED).until(() -> "up".equals(search(b).getString("status"))
-                        && onB.allMessageIds("q", "накладна").size() == 6);
-                assertThat(onB.allMessageIds("q", "накладна")).containsAll(missed).contains(before);
+                        && onB.allMessageIds("q", "накладна").size() == 7);
+                assertThat(onB.allMessageIds("q", "накладна")).containsAll(missed).contains(before, today);
                 assertThat(search(b).getJsonObject("rebuild").getString("reason")).contains("pruned");
             }
         }
