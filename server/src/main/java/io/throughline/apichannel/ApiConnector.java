@@ -51,8 +51,8 @@ public final class ApiConnector implements ChannelConnector {
         if (url != null) {
             if (!(url instanceof String text) || !isHttpUrl(text)) {
                 problems.add("config.webhookUrl: must be an http or https URL");
-            } else if (WebhookTarget.literalRefusal(text) != null) {
-                problems.add("config.webhookUrl: " + WebhookTarget.literalRefusal(text));
+            } else if (WebhookTarget.literalRefusal(text, webhookPrivateNetworks) != null) {
+                problems.add("config.webhookUrl: " + WebhookTarget.literalRefusal(text, webhookPrivateNetworks));
             }
         }
         Object secret = config.getValue(WEBHOOK_SECRET);

@@ -18,6 +18,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.core.streams.WriteStream;
+import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
@@ -71,10 +72,12 @@ final class ApiInbox implements ChannelInbox {
         long started = System.nanoTime();
         try {
             // To the address just checked; the host name still goes in the Host header and the TLS handshake.
-            RequestOptions options = new RequestOptions().setHost(target.host()).setPort(target.port())
-                    .setSsl(target.https()).setURI(target.requestUri());
-            response = VirtualThreads.await(client.request(HttpMethod.POST,
-                            SocketAddress.inetSocketAddress(target.port(), target.address().getHostAddress()), options)
+            HttpRequest<Buffer> request = target.literal() ? client.postAbs(url)
+                    : client.request(HttpMethod.POST,
+                            SocketAddress.inetSocketAddress(target.port(), target.address().getHostAddress()),
+                            new RequestOptions().setHost(target.host()).setPort(target.port())
+                                    .setSsl(target.https()).setURI(target.requestUri()));
+            response = VirtualThreads.await(request
                     .timeout(TIMEOUT_MS)
                     .putHeader("Content-Type", "application/json")
                     .putHeader("Idempotency-Key", "delivery-" + message.deliveryId())

@@ -6,6 +6,7 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
+import java.util.Set;
 
 /**
  * Where a webhook may connect. A webhook URL is typed by a workspace admin, and the server posts to it from inside
@@ -19,8 +20,11 @@ import java.net.UnknownHostException;
  */
 record WebhookTarget(URI url, InetAddress address, int port, boolean https, String requestUri) {
 
-    /** AWS's metadata service over IPv6: inside the unique-local range, but never a webhook. */
-    private static final String AWS_METADATA_V6 = "fd00:ec2:0:0:0:0:0:254";
+    /**
+     * Metadata services outside the link-local range: AWS's over IPv6 (unique-local) and Alibaba Cloud's (in the
+     * shared address space). Never a webhook, whatever the setting.
+     */
+    private static final Set<String> METADATA = Set.of("fd00:ec2:0:0:0:0:0:254", "100.100.100.200");
 
     /**
      * Resolves and checks the webhook's host. Blocking (DNS): call off the event loop.
@@ -57,7 +61,7 @@ record WebhookTarget(URI url, InetAddress address, int port, boolean https, Stri
 
     /** Why a webhook may not connect to this address, or null when it may. */
     static String refusal(InetAddress address, boolean privateNetworks) {
-        if (address.isLinkLocalAddress() || AWS_METADATA_V6.equals(address.getHostAddress())) {
+        if (address.isLinkLocalAddress() || METADATA.contains(address.getHostAddress())) {
             return "a link-local address (where cloud metadata services answer); a webhook never goes there";
         }
         if (address.isAnyLocalAddress() || address.isMulticastAddress() || isBroadcast(address)) {
@@ -70,17 +74,29 @@ record WebhookTarget(URI url, InetAddress address, int port, boolean https, Stri
         return null;
     }
 
-    /** Refusals an admin can be told when saving the URL: an IP literal that no setting allows. */
-    static String literalRefusal(String url) {
+    /** What an admin can be told when saving the URL: why its host, an IP literal, is refused (null otherwise). */
+    static String literalRefusal(String url, boolean privateNetworks) {
         String host = bare(URI.create(url).getHost());
-        if (host == null || !(host.contains(":") || host.chars().allMatch(c -> c == '.' || Character.isDigit(c)))) {
+        if (!isLiteral(host)) {
             return null;
         }
         try {
-            return refusal(InetAddress.getByName(host), true);
+            return refusal(InetAddress.getByName(host), privateNetworks);
         } catch (UnknownHostException e) {
             return null;
         }
+    }
+
+    /**
+     * The URL names an address rather than a host: nothing is resolved, so there is nothing to pin, and the URL is
+     * used as it is (an IPv6 address keeps its brackets in the Host header).
+     */
+    boolean literal() {
+        return isLiteral(host());
+    }
+
+    private static boolean isLiteral(String host) {
+        return host != null && (host.contains(":") || host.chars().allMatch(c -> c == '.' || Character.isDigit(c)));
     }
 
     private static boolean isBroadcast(InetAddress address) {

@@ -36,6 +36,10 @@ class WebhookAddressIT {
         try (TestServer server = TestServer.start(Map.of("http.webhookPrivateNetworks", "false"));
              WebhookReceiver webhook = new WebhookReceiver()) {
             ApiClient admin = server.admin();
+            // An address is refused as the inbox is saved; a name, once it is resolved for a send.
+            assertThat(admin.post("/api/v1/inboxes", new JsonObject().put("kind", "api").put("name", "Literal")
+                    .put("config", new JsonObject().put("webhookUrl", webhook.url()))).expect(400).body())
+                    .contains("http.webhookPrivateNetworks");
             ApiInbox inbox = ApiInbox.create(admin, "Shop", byName(webhook));
             long conversation = inbox.say("m1", "cust-1", "Ann", "Hello?").getLong("conversationId");
             admin.post("/api/v1/conversations/" + conversation + "/messages", new JsonObject().put("body", "Hi Ann"))

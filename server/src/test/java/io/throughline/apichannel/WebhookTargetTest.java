@@ -12,7 +12,7 @@ class WebhookTargetTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"169.254.169.254", "169.254.0.1", "fe80::1", "fd00:ec2::254", "::ffff:169.254.169.254",
-        "0.0.0.0", "::", "224.0.0.1", "ff02::1", "255.255.255.255"})
+        "100.100.100.200", "0.0.0.0", "::", "224.0.0.1", "ff02::1", "255.255.255.255"})
     void neverAllowed(String address) throws UnknownHostException {
         assertThat(WebhookTarget.refusal(InetAddress.getByName(address), true)).isNotNull();
         assertThat(WebhookTarget.refusal(InetAddress.getByName(address), false)).isNotNull();
@@ -20,7 +20,7 @@ class WebhookTargetTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"127.0.0.1", "127.1.2.3", "::1", "10.1.2.3", "172.16.0.1", "172.31.255.254",
-        "192.168.1.10", "100.64.0.1", "100.100.100.200", "fc00::1", "fd12:3456::1", "0.1.2.3"})
+        "192.168.1.10", "100.64.0.1", "100.100.100.201", "fc00::1", "fd12:3456::1", "0.1.2.3"})
     void privateOnlyWhenAllowed(String address) throws UnknownHostException {
         assertThat(WebhookTarget.refusal(InetAddress.getByName(address), true)).isNull();
         assertThat(WebhookTarget.refusal(InetAddress.getByName(address), false)).contains("private");
@@ -37,12 +37,19 @@ class WebhookTargetTest {
     @ValueSource(strings = {"http://169.254.169.254/latest/meta-data", "http://[fe80::1]:8080/hook",
         "https://0.0.0.0/hook"})
     void anIpLiteralNoSettingAllowsIsRefusedWhenSaved(String url) {
-        assertThat(WebhookTarget.literalRefusal(url)).isNotNull();
+        assertThat(WebhookTarget.literalRefusal(url, true)).isNotNull();
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"http://127.0.0.1:9999/hook", "https://shop.example.com/hook", "http://[::1]/hook"})
-    void otherUrlsAreCheckedWhenSent(String url) {
-        assertThat(WebhookTarget.literalRefusal(url)).isNull();
+    @ValueSource(strings = {"http://127.0.0.1:9999/hook", "http://10.0.0.5/hook", "http://[::1]/hook"})
+    void aPrivateIpLiteralIsRefusedWhenSavedOnlyWhileTheSettingRefusesIt(String url) {
+        assertThat(WebhookTarget.literalRefusal(url, true)).isNull();
+        assertThat(WebhookTarget.literalRefusal(url, false)).contains("http.webhookPrivateNetworks");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"https://shop.example.com/hook", "http://localhost:8080/hook"})
+    void aHostNameIsCheckedWhenSent(String url) {
+        assertThat(WebhookTarget.literalRefusal(url, false)).isNull();
     }
 }
