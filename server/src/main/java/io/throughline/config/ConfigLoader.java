@@ -149,7 +149,8 @@ public final class ConfigLoader {
                 atLeast(s, Options.OUTBOX_MAX_BACKOFF, Duration.ofMillis(10), "10ms"),
                 s.integer(Options.OUTBOX_CONCURRENCY, 1, 1024),
                 atLeast(s, Options.OUTBOX_LEASE, Duration.ofSeconds(1), "1s"),
-                atLeast(s, Options.OUTBOX_POLL_INTERVAL, Duration.ofMillis(10), "10ms"));
+                atLeast(s, Options.OUTBOX_POLL_INTERVAL, Duration.ofMillis(10), "10ms"),
+                s.integer(Options.OUTBOX_INBOX_CONCURRENCY, 1, 1024));
         if (outbox.maxBackoff().compareTo(outbox.initialBackoff()) < 0) {
             s.problem(Options.OUTBOX_MAX_BACKOFF, "must be at least outbox.initialBackoff");
         }

@@ -68,6 +68,9 @@ public final class Options {
             "Longest wait between two attempts.");
     public static final Option OUTBOX_CONCURRENCY = option("outbox.concurrency", OptionType.INT, "16",
             "Deliveries one node sends at the same time.");
+    public static final Option OUTBOX_INBOX_CONCURRENCY = option("outbox.inboxConcurrency", OptionType.INT, "8",
+            "Deliveries of one inbox one node sends at the same time (within outbox.concurrency): a channel that"
+                    + " hangs, such as an SMTP server that never answers, leaves the other inboxes' slots free.");
     public static final Option OUTBOX_LEASE = option("outbox.lease", OptionType.DURATION, "2m",
             "How long a node owns a claimed delivery; after that another node may retry it.");
     public static final Option OUTBOX_POLL_INTERVAL = option("outbox.pollInterval", OptionType.DURATION, "1s",
@@ -168,8 +171,8 @@ public final class Options {
             ADMIN_EMAIL, ADMIN_PASSWORD,
             AUTH_SESSION_TTL, AUTH_SESSION_MAX_AGE, AUTH_LOGIN_WINDOW, AUTH_LOGIN_ATTEMPTS_PER_IP,
             AUTH_LOGIN_ATTEMPTS_PER_ACCOUNT,
-            OUTBOX_MAX_ATTEMPTS, OUTBOX_INITIAL_BACKOFF, OUTBOX_MAX_BACKOFF, OUTBOX_CONCURRENCY, OUTBOX_LEASE,
-            OUTBOX_POLL_INTERVAL,
+            OUTBOX_MAX_ATTEMPTS, OUTBOX_INITIAL_BACKOFF, OUTBOX_MAX_BACKOFF, OUTBOX_CONCURRENCY,
+            OUTBOX_INBOX_CONCURRENCY, OUTBOX_LEASE, OUTBOX_POLL_INTERVAL,
             REALTIME_HEARTBEAT, REALTIME_MAX_PENDING, REALTIME_POLL_INTERVAL, REALTIME_GAP_TIMEOUT,
             REALTIME_EVENT_RETENTION,
             SEARCH_MAX_STALENESS, SEARCH_COMMIT_INTERVAL, SEARCH_RAM_BUFFER, SEARCH_BUILD_THREADS,

@@ -68,7 +68,7 @@ public record ThroughlineConfig(
 
     /** The outbox dispatcher. */
     public record Outbox(int maxAttempts, Duration initialBackoff, Duration maxBackoff, int concurrency,
-                         Duration lease, Duration pollInterval) {
+                         Duration lease, Duration pollInterval, int inboxConcurrency) {
     }
 
     /**

@@ -5,7 +5,9 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** SQL for the outbox. */
@@ -77,12 +79,27 @@ public final class DeliveryRepository {
      * has no wait for the customer to leave any more, {@link #insert}), through its retries too; one still
      * waiting for its time holds nothing up. Two lookups, so that each uses its partial index (V091 for plain
      * deliveries; the pending conditional ones are few).
+     *
+     * <p>One inbox takes at most {@code perInbox} of this node's sends at a time ({@code outbox.inboxConcurrency}):
+     * {@code busy} names the inboxes with sends in flight here and how many, and an inbox at its cap is left out.
+     * Otherwise a channel that hangs (an SMTP server that accepts connections and never answers) would hold every
+     * slot until its timeouts, and no chat or Telegram reply would go out meanwhile.
      */
-    public List<Delivery> claim(Sql tx, int limit, Duration lease) {
+    public List<Delivery> claim(Sql tx, int limit, Duration lease, int perInbox, Map<Long, Integer> busy) {
+        Long[] busyInboxes = busy.keySet().toArray(new Long[0]);
+        Integer[] inFlight = new Integer[busyInboxes.length];
+        List<Long> full = new ArrayList<>();
+        for (int i = 0; i < busyInboxes.length; i++) {
+            inFlight[i] = busy.get(busyInboxes[i]);
+            if (inFlight[i] >= perInbox) {
+                full.add(busyInboxes[i]);
+            }
+        }
         return tx.list("""
-                WITH due AS (
-                    SELECT d.id FROM deliveries d
+                WITH candidate AS (
+                    SELECT d.id, d.inbox_id, d.next_attempt_at FROM deliveries d
                     WHERE d.status = 'pending' AND d.next_attempt_at <= now()
+                      AND d.inbox_id <> ALL($3::bigint[])
                       AND (d.lease_until IS NULL OR d.lease_until < now())
                       AND NOT EXISTS (
                           SELECT 1 FROM deliveries e
@@ -96,6 +113,16 @@ public final class DeliveryRepository {
                             AND e.inbox_id = d.inbox_id
                             AND e.target ->> 'value' = d.target ->> 'value'
                             AND e.target ->> 'kind' = d.target ->> 'kind' AND e.id < d.id)
+                    ORDER BY d.next_attempt_at, d.id LIMIT $1 * 4
+                ), ranked AS (
+                    SELECT c.id, row_number() OVER (PARTITION BY c.inbox_id ORDER BY c.next_attempt_at, c.id) AS rank,
+                           $6 - coalesce(busy.sending, 0) AS room
+                    FROM candidate c
+                    LEFT JOIN unnest($4::bigint[], $5::int[]) AS busy(inbox_id, sending) ON busy.inbox_id = c.inbox_id
+                ), due AS (
+                    SELECT d.id FROM deliveries d JOIN ranked r ON r.id = d.id
+                    WHERE r.rank <= r.room AND d.status = 'pending' AND d.next_attempt_at <= now()
+                      AND (d.lease_until IS NULL OR d.lease_until < now())
                     ORDER BY d.next_attempt_at, d.id LIMIT $1
                     FOR UPDATE OF d SKIP LOCKED
                 ), claimed AS (
@@ -105,7 +132,8 @@ public final class DeliveryRepository {
                     RETURNING d.*
                 )
                 SELECT""" + " " + CLAIMED_COLUMNS + " FROM claimed d JOIN messages m ON m.id = d.message_id",
-                Delivery::from, limit, lease.toMillis() / 1000.0);
+                Delivery::from, limit, lease.toMillis() / 1000.0, full.toArray(new Long[0]), busyInboxes, inFlight,
+                perInbox);
     }
 
     /** Extends the lease of a send still in flight; false when it was lost (another attempt owns the row now). */

@@ -206,6 +206,38 @@ class OutboxIT {
                 .getString("status")));
     }
 
+    /**
+     * A channel that hangs (here a webhook that never answers; an SMTP server that accepts and goes silent is the
+     * same) takes at most outbox.inboxConcurrency of the node's sends: the other inboxes' replies still go out.
+     */
+    @Test
+    void anInboxThatHangsTakesOnlyItsShareOfTheSendsAndOtherInboxesKeepSending() {
+        server = TestServer.start(Map.of("outbox.concurrency", "4", "outbox.inboxConcurrency", "2"));
+        ApiClient admin = server.admin();
+        ApiInbox hung = ApiInbox.create(admin, "Hung shop", webhook.url());
+        webhook.holdResponses(true);
+        try (WebhookReceiver healthy = new WebhookReceiver()) {
+            ApiInbox other = ApiInbox.create(admin, "Healthy shop", healthy.url());
+            for (int i = 0; i < 6; i++) {
+                long conversation = hung.say("hung-" + i, "c-hung-" + i, "Customer " + i, "Hello")
+                        .getLong("conversationId");
+                admin.post("/api/v1/conversations/" + conversation + "/messages",
+                        new JsonObject().put("body", "Reply " + i)).expect(201);
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> webhook.received().size() == 2);
+
+            long conversation = other.say("ok-1", "c-ok", "Olga", "Hello").getLong("conversationId");
+            admin.post("/api/v1/conversations/" + conversation + "/messages", new JsonObject().put("body", "Hi Olga"))
+                    .expect(201);
+            await().atMost(Duration.ofSeconds(10)).until(() -> "sent".equals(lastDelivery(admin, conversation)
+                    .getString("status")));
+            assertThat(healthy.received()).hasSize(1);
+            assertThat(webhook.received()).as("the hung inbox still has only its share in flight").hasSize(2);
+        } finally {
+            webhook.holdResponses(false);
+        }
+    }
+
     private static JsonObject lastDelivery(ApiClient admin, long conversation) {
         var messages = admin.get("/api/v1/conversations/" + conversation + "/messages").expect(200).json()
                 .getJsonArray("messages");
