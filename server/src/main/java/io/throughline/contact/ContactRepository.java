@@ -59,9 +59,10 @@ public final class ContactRepository {
     /**
      * The contact holding a proven identity, followed through merges to the one in use: a merge that raced the
      * message proving it can leave the proven row with the contact merged away (the merge had read that contact's
-     * identities before the proof committed). Its customer belongs where the merge put that contact.
+     * identities before the proof committed). Its customer belongs where the merge put that contact. Binds the
+     * workspace, the kind and the value as $1 to $3, and names the result {@code owner (id)}.
      */
-    private static final String LIVE_OWNER = """
+    public static final String LIVE_OWNER = """
             WITH RECURSIVE chain AS (
                 SELECT c.id, c.merged_into_id, 0 AS depth
                 FROM identities i JOIN contacts c ON c.id = i.contact_id

@@ -2,6 +2,7 @@ package io.throughline.widget;
 
 import io.throughline.agent.Tokens;
 import io.throughline.connector.IdentityKind;
+import io.throughline.contact.ContactRepository;
 import io.throughline.store.Sql;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -72,13 +73,13 @@ final class VisitorRepository {
                 + " WHERE workspace_id = $1 AND id = $2 RETURNING " + Visitor.COLUMNS, workspaceId, id, profile));
     }
 
+    /** The contact that proves the visitor's identity (followed through merges) and its conversation. */
     Optional<Thread> thread(Sql sql, Visitor visitor) {
-        return sql.one("""
+        return sql.one(ContactRepository.LIVE_OWNER + """
                 SELECT ct.id AS contact_id, ct.blocked, c.id AS conversation_id
-                FROM identities i
-                JOIN contacts ct ON ct.id = i.contact_id
-                LEFT JOIN conversations c ON c.contact_id = ct.id AND c.merged_into_id IS NULL
-                WHERE i.workspace_id = $1 AND i.kind = $2 AND i.value = $3 AND i.proven""",
+                FROM owner
+                JOIN contacts ct ON ct.id = owner.id
+                LEFT JOIN conversations c ON c.contact_id = ct.id AND c.merged_into_id IS NULL""",
                 visitor.workspaceId(), visitor.principalKind().wireName(), visitor.principalValue())
                 .map(r -> new Thread(r.getLong("contact_id"), r.getLong("conversation_id"), r.getBoolean("blocked")));
     }

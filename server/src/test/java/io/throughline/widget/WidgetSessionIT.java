@@ -257,6 +257,37 @@ class WidgetSessionIT {
                 .as("one conversation for the contact, across channels").hasSize(1);
     }
 
+    /**
+     * A merge racing a message that proves an identity can leave that identity with the contact merged away (see
+     * MergeRacesIT); a signed-in visitor proving it still sees the whole thread the merge made.
+     */
+    @Test
+    void aSignedInVisitorWhoseIdentityStayedWithAMergedAwayContactSeesTheMergedThread() {
+        JsonObject inbox = Widgets.create(admin, Widgets.SHOP);
+        String hmac = IdentitySignature.sign(inbox.getString("identitySecret"), "cust-vera");
+        VisitorClient vera = new VisitorClient(server.url(), inbox.getString("siteKey"), Widgets.SHOP)
+                .start(new JsonObject().put("externalId", "cust-vera").put("hmac", hmac));
+        long sent = vera.send(UUID.randomUUID().toString(), "Is the blue one in stock?").expect(201).json()
+                .getLong("messageId");
+        long veraContact = server.throughline().database().sql().single(
+                "SELECT author_contact_id FROM messages WHERE id = $1", sent).getLong("author_contact_id");
+        JsonObject api = admin.post("/api/v1/inboxes", new JsonObject().put("kind", "api").put("name", "CRM"))
+                .expect(201).json();
+        long phone = new ApiClient(server.url()).withToken(api.getString("token"))
+                .post("/api/v1/inboxes/" + api.getLong("id") + "/inbound", new JsonObject()
+                        .put("externalId", "crm-77").put("body", "Order 77 placed by phone")
+                        .put("contact", new JsonObject().put("name", "Vera").put("identities", new JsonArray()
+                                .add(new JsonObject().put("kind", "phone").put("value", "+380441234567")))))
+                .expect(201).json().getLong("contactId");
+        admin.post("/api/v1/contacts/" + phone + "/merge", new JsonObject().put("otherContactId", veraContact))
+                .expect(200);
+        server.throughline().database().sql().update("UPDATE identities SET contact_id = $1"
+                + " WHERE kind = 'external_id' AND value = 'cust-vera'", veraContact);
+
+        assertThat(vera.history()).extracting(m -> ((JsonObject) m).getString("body"))
+                .containsExactly("Is the blue one in stock?", "Order 77 placed by phone");
+    }
+
     @Test
     void aClaimedEmailNeverRevealsTheThreadOfTheContactWhoOwnsIt() {
         JsonObject inbox = Widgets.create(admin, "Prechat", new JsonObject().put("preChatForm",
