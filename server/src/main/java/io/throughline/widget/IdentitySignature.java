@@ -10,12 +10,22 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * The HMAC a site computes on its server to prove who its logged-in user is:
- * {@code hex(HMAC-SHA256(identitySecret, text))}, where {@code text} is the {@code externalId}, or the
- * {@code email}, or both joined by a newline ({@code externalId + "\n" + email}) when the site passes both. The
- * name is never signed: it is only displayed. The email is signed exactly as the site sends it.
+ * The HMAC a site computes on its server to prove who its logged-in user is. The name is never signed (it is only
+ * displayed); the email is signed exactly as the site sends it.
+ *
+ * <ul>
+ *   <li>Untyped (the first form): {@code hex(HMAC-SHA256(identitySecret, text))}, where {@code text} is the
+ *   {@code externalId}, or the {@code email}, or both joined by a newline. The text alone is signed, not which of
+ *   the two it is, so a signature of {@code ann@example.com} as an id also proves that email.
+ *   <li>Typed: {@code "v2=" + hex(HMAC-SHA256(identitySecret, "v2\n" + externalId + "\n" + email))}, an absent
+ *   field as the empty string: each value is signed in its place. A widget with {@code hmacVersion: 2} accepts
+ *   only these.
+ * </ul>
  */
 public final class IdentitySignature {
+
+    /** The prefix of a typed signature. */
+    public static final String TYPED = "v2=";
 
     private IdentitySignature() {
     }
@@ -39,14 +49,30 @@ public final class IdentitySignature {
         }
     }
 
-    /** Whether {@code hmac} signs this identity; compared in constant time. */
-    public static boolean verify(String secret, String externalId, String email, String hmac) {
-        String text = signedText(externalId, email);
-        if (secret == null || text == null || hmac == null) {
+    /** The text a typed ({@code v2=}) signature covers: each field in its place, an absent one empty. */
+    public static String typedText(String externalId, String email) {
+        return "v2\n" + (externalId == null ? "" : externalId) + "\n" + (email == null ? "" : email);
+    }
+
+    /** Whether {@code hmac} signs this identity, typed or (unless {@code typedOnly}) not; in constant time. */
+    public static boolean verify(String secret, String externalId, String email, String hmac, boolean typedOnly) {
+        if (secret == null || hmac == null || (externalId == null && email == null)) {
             return false;
         }
-        byte[] expected = sign(secret, text).getBytes(StandardCharsets.US_ASCII);
-        byte[] given = hmac.strip().toLowerCase(Locale.ROOT).getBytes(StandardCharsets.US_ASCII);
-        return MessageDigest.isEqual(expected, given);
+        String given = hmac.strip().toLowerCase(Locale.ROOT);
+        if (given.startsWith(TYPED)) {
+            return matches(sign(secret, typedText(externalId, email)), given.substring(TYPED.length()));
+        }
+        return !typedOnly && matches(sign(secret, signedText(externalId, email)), given);
+    }
+
+    /** Whether {@code hmac} signs this identity, in either form. */
+    public static boolean verify(String secret, String externalId, String email, String hmac) {
+        return verify(secret, externalId, email, hmac, false);
+    }
+
+    private static boolean matches(String expected, String given) {
+        return MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII),
+                given.getBytes(StandardCharsets.US_ASCII));
     }
 }

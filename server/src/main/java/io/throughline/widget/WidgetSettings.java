@@ -16,6 +16,7 @@ import java.util.regex.Pattern;
  * {
  *   "allowedOrigins": ["https://shop.example.com", "https://*.example.com"],
  *   "hmacRequired": false,
+ *   "hmacVersion": 1,                       // 2: only typed signatures ("v2=..."), see IdentitySignature
  *   "title": "Chat with us", "greeting": "Hi! How can we help?",
  *   "offlineMessage": "We are away; leave your email and we will answer there.",
  *   "locale": "auto",                       // auto (the browser's), en, uk, ru or pl
@@ -32,6 +33,7 @@ import java.util.regex.Pattern;
 public record WidgetSettings(
         List<OriginPattern> allowedOrigins,
         boolean hmacRequired,
+        int hmacVersion,
         String title,
         String greeting,
         String offlineMessage,
@@ -49,7 +51,8 @@ public record WidgetSettings(
     static final String SITE_KEY = "siteKey";
     static final String IDENTITY_SECRET = "identitySecret";
     static final List<String> LOCALES = List.of("auto", "en", "uk", "ru", "pl");
-    private static final Set<String> FIELDS = Set.of("allowedOrigins", "hmacRequired", "title", "greeting",
+    private static final Set<String> FIELDS = Set.of("allowedOrigins", "hmacRequired", "hmacVersion", "title",
+            "greeting",
             "offlineMessage", "locale", "colors", "position", "preChatForm", "businessHours", "attachments",
             SITE_KEY, IDENTITY_SECRET);
     private static final Pattern COLOR = Pattern.compile("#[0-9a-fA-F]{6}");
@@ -76,6 +79,14 @@ public record WidgetSettings(
         }
         List<OriginPattern> origins = origins(config.getValue("allowedOrigins"), problems);
         boolean hmacRequired = bool(config, "hmacRequired", false, problems);
+        int hmacVersion = 1;
+        Object version = config.getValue("hmacVersion");
+        if (version instanceof Number n && n.doubleValue() == n.intValue()
+                && (n.intValue() == 1 || n.intValue() == 2)) {
+            hmacVersion = n.intValue();
+        } else if (version != null) {
+            problems.add("config.hmacVersion: must be 1 (untyped or typed signatures) or 2 (typed ones only, \"v2=\")");
+        }
         String title = text(config, "title", 80, problems);
         String greeting = text(config, "greeting", 500, problems);
         String offline = text(config, "offlineMessage", 500, problems);
@@ -121,7 +132,7 @@ public record WidgetSettings(
         if (!problems.isEmpty()) {
             return new Parsed(null, List.copyOf(problems));
         }
-        return new Parsed(new WidgetSettings(origins, hmacRequired, title, greeting, offline,
+        return new Parsed(new WidgetSettings(origins, hmacRequired, hmacVersion, title, greeting, offline,
                 locale == null ? "auto" : locale, primary.toLowerCase(Locale.ROOT), onPrimary.toLowerCase(Locale.ROOT),
                 position == null ? "right" : position, preChat, fields, hours, attachments, siteKey, secret),
                 List.of());

@@ -35,4 +35,24 @@ class IdentitySignatureTest {
         assertThat(IdentitySignature.verify(SECRET, "42", null, null)).isFalse();
         assertThat(IdentitySignature.verify(SECRET, "42", null, "")).isFalse();
     }
+
+    @Test
+    void aTypedSignatureSignsEachFieldInItsPlace() {
+        assertThat(IdentitySignature.typedText("42", null)).isEqualTo("v2\n42\n");
+        assertThat(IdentitySignature.typedText(null, "ann@example.com")).isEqualTo("v2\n\nann@example.com");
+        String asId = "v2=" + IdentitySignature.sign(SECRET, IdentitySignature.typedText("ann@example.com", null));
+        assertThat(IdentitySignature.verify(SECRET, "ann@example.com", null, asId, true)).isTrue();
+        assertThat(IdentitySignature.verify(SECRET, null, "ann@example.com", asId, true))
+                .as("an id's signature never proves the same text as an email").isFalse();
+    }
+
+    @Test
+    void anUntypedSignatureIsRefusedWhenOnlyTypedOnesAreTaken() {
+        String untyped = IdentitySignature.sign(SECRET, "ann@example.com");
+        assertThat(IdentitySignature.verify(SECRET, "ann@example.com", null, untyped, false)).isTrue();
+        assertThat(IdentitySignature.verify(SECRET, null, "ann@example.com", untyped, false))
+                .as("the untyped form cannot tell them apart: why typed-only exists").isTrue();
+        assertThat(IdentitySignature.verify(SECRET, "ann@example.com", null, untyped, true)).isFalse();
+        assertThat(IdentitySignature.verify(SECRET, "ann@example.com", null, "v2=" + untyped, true)).isFalse();
+    }
 }

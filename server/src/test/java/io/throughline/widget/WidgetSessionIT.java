@@ -288,6 +288,31 @@ class WidgetSessionIT {
                 .containsExactly("Is the blue one in stock?", "Order 77 placed by phone");
     }
 
+    /**
+     * A site whose users choose their own ids signs typed: with hmacVersion 2, an id's signature can no longer be
+     * presented as an email's (which would open the thread of whoever proved that address), and an untyped
+     * signature is refused.
+     */
+    @Test
+    void withTypedSignaturesAnIdsSignatureNeverProvesTheSameTextAsAnEmail() {
+        JsonObject inbox = Widgets.create(admin, "Typed", new JsonObject().put("hmacVersion", 2), Widgets.SHOP);
+        String secret = inbox.getString("identitySecret");
+        String chosenId = "owner@shop.test";
+        String typed = "v2=" + IdentitySignature.sign(secret, IdentitySignature.typedText(chosenId, null));
+        VisitorClient user = new VisitorClient(server.url(), inbox.getString("siteKey"), Widgets.SHOP);
+
+        assertThat(user.session(new JsonObject().put("externalId", chosenId).put("hmac", typed), null).status())
+                .isEqualTo(201);
+        assertThat(user.session(new JsonObject().put("email", chosenId).put("hmac", typed), null).status())
+                .isEqualTo(403);
+        assertThat(user.session(new JsonObject().put("externalId", chosenId)
+                .put("hmac", IdentitySignature.sign(secret, chosenId)), null).status())
+                .as("untyped signatures refused").isEqualTo(403);
+        assertThat(admin.post("/api/v1/inboxes", new JsonObject().put("kind", "widget").put("name", "Bad")
+                .put("config", new JsonObject().put("allowedOrigins", new JsonArray().add(Widgets.SHOP))
+                        .put("hmacVersion", 3))).expect(400).body()).contains("config.hmacVersion");
+    }
+
     @Test
     void aClaimedEmailNeverRevealsTheThreadOfTheContactWhoOwnsIt() {
         JsonObject inbox = Widgets.create(admin, "Prechat", new JsonObject().put("preChatForm",
