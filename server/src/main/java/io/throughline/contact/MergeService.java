@@ -71,6 +71,7 @@ public final class MergeService {
                 throw new Conflict("one of the contacts is already merged into another");
             }
             List<Long> moved = new ArrayList<>();
+            List<Long> movedClaimed = new ArrayList<>();
             List<Long> swapped = new ArrayList<>();
             List<ContactIdentity> held = contacts.lockIdentities(tx, workspaceId, targetId, otherId);
             List<ContactIdentity> targetIdentities = held.stream().filter(i -> i.contactId() == targetId).toList();
@@ -79,6 +80,9 @@ public final class MergeService {
                         .filter(t -> t.kind() == identity.kind() && t.value().equals(identity.value())).findFirst();
                 if (twin.isEmpty()) {
                     moved.add(identity.id());
+                    if (!identity.proven()) {
+                        movedClaimed.add(identity.id());
+                    }
                 } else if (identity.proven() && !twin.get().proven()) {
                     // The source proved what the target only claimed: the proven row moves over, the claimed one
                     // goes to the source, and an unmerge swaps them back.
@@ -104,9 +108,10 @@ public final class MergeService {
             long mergeId = tx.single("""
                     INSERT INTO contact_merges (workspace_id, target_contact_id, source_contact_id,
                                                 moved_identity_ids, swapped_identity_ids, evidence, merged_by_agent_id,
-                                                carried_over)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id""", workspaceId, targetId, otherId,
-                    moved.toArray(new Long[0]), swapped.toArray(new Long[0]), evidence, caller.agentId(), carried)
+                                                carried_over, moved_claimed_ids)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id""", workspaceId, targetId, otherId,
+                    moved.toArray(new Long[0]), swapped.toArray(new Long[0]), evidence, caller.agentId(), carried,
+                    movedClaimed.toArray(new Long[0]))
                     .getLong("id");
             events.append(tx, workspaceId, EventType.CONTACT_MERGED, new JsonObject()
                     .put("mergeId", mergeId).put("contactId", targetId).put("sourceContactId", otherId)
@@ -131,7 +136,7 @@ public final class MergeService {
             // answer), that is a conflict, never a reason to undo the one before it.
             Row merge = tx.one("""
                     SELECT id, source_contact_id, moved_identity_ids, swapped_identity_ids, carried_over, created_at,
-                           undone_at
+                           undone_at, moved_claimed_ids
                     FROM contact_merges
                     WHERE workspace_id = $1 AND target_contact_id = $2 AND ($3::bigint IS NULL OR id = $3)
                     ORDER BY id DESC LIMIT 1 FOR UPDATE""", workspaceId, targetId, mergeId)
@@ -149,9 +154,18 @@ public final class MergeService {
                 throw new Conflict("contact " + targetId + " was itself merged into contact " + target.mergedIntoId()
                         + " since: undo that merge first");
             }
+            // An identity the source only claimed, proven since (by a message in the merged thread, which stays
+            // with the target): the proof stays with the target too, and the source gets its claim back.
+            List<ContactIdentity> provenSince = merge.getValue("moved_claimed_ids") == null ? List.of()
+                    : contacts.provenAmong(tx, workspaceId, targetId, merge.getArrayOfLongs("moved_claimed_ids"));
+            List<Long> givenBack = new ArrayList<>(Arrays.asList(merge.getArrayOfLongs("moved_identity_ids")));
+            provenSince.forEach(identity -> givenBack.remove(Long.valueOf(identity.id())));
             contacts.exchangeIdentities(tx, workspaceId,
-                    Arrays.asList(merge.getArrayOfLongs("swapped_identity_ids")), targetId,
-                    Arrays.asList(merge.getArrayOfLongs("moved_identity_ids")), sourceId);
+                    Arrays.asList(merge.getArrayOfLongs("swapped_identity_ids")), targetId, givenBack, sourceId);
+            for (ContactIdentity identity : provenSince) {
+                contacts.attach(tx, workspaceId, sourceId, identity.kind(), identity.value(), false,
+                        identity.sourceInboxId());
+            }
             List<Conversation> both = lockBoth(tx, workspaceId,
                     conversations.forContact(tx, workspaceId, targetId).orElseThrow().id(),
                     conversations.forContact(tx, workspaceId, sourceId).orElseThrow().id());

@@ -61,6 +61,39 @@ class MergeSwapIT {
                 .containsExactly("email:mia@example.com:proven");
     }
 
+    /**
+     * The source only claimed an email; after the merge a message of the target's customer proved it, in the merged
+     * thread, where that message stays on undo. So does the proof: the target keeps the proven email, and the source
+     * gets back what it had, a claimed copy.
+     */
+    @Test
+    void anIdentityProvenAfterTheMergeStaysWithItsProofOnUndoAndTheSourceGetsItsClaimBack() {
+        long kept = shop.say("later-1", new JsonObject().put("name", "Shop Lev").put("identities", new JsonArray()
+                .add(new JsonObject().put("kind", "external_id").put("value", "cust-lev"))), "By the shop")
+                .getLong("contactId");
+        long chat = shop.say("later-2", new JsonObject().put("name", "Chat Lev").put("identities", new JsonArray()
+                .add(new JsonObject().put("kind", "external_id").put("value", "chat-lev"))
+                .add(new JsonObject().put("kind", "email").put("value", "lev@example.com").put("proven", false))),
+                "By chat").getLong("contactId");
+        admin.post("/api/v1/contacts/" + kept + "/merge", new JsonObject().put("otherContactId", chat)).expect(200);
+        // The shop's system vouches for the address now: its customer cust-lev writes with it.
+        JsonObject proof = shop.say("later-3", new JsonObject().put("name", "Lev").put("identities", new JsonArray()
+                .add(new JsonObject().put("kind", "external_id").put("value", "cust-lev"))
+                .add(new JsonObject().put("kind", "email").put("value", "lev@example.com"))), "My address, confirmed");
+        assertThat(proof.getLong("contactId")).isEqualTo(kept);
+        assertThat(identities(admin.get("/api/v1/contacts/" + kept).json())).contains("email:lev@example.com:proven");
+
+        JsonObject restored = admin.post("/api/v1/contacts/" + kept + "/unmerge", new JsonObject()).expect(200)
+                .json();
+        assertThat(identities(restored)).containsExactlyInAnyOrder("external_id:cust-lev:proven",
+                "email:lev@example.com:proven");
+        assertThat(identities(admin.get("/api/v1/contacts/" + chat).json()))
+                .containsExactlyInAnyOrder("external_id:chat-lev:proven", "email:lev@example.com:claimed");
+        assertThat(shop.say("later-4", new JsonObject().put("name", "Lev").put("identities", new JsonArray()
+                .add(new JsonObject().put("kind", "email").put("value", "lev@example.com"))), "Again from my mailbox")
+                .getLong("contactId")).as("the address's mail still goes where its proof is").isEqualTo(kept);
+    }
+
     private static List<String> identities(JsonObject contact) {
         return contact.getJsonArray("identities").stream().map(JsonObject.class::cast)
                 .map(i -> i.getString("kind") + ":" + i.getString("value") + ":"
