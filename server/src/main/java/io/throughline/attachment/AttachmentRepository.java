@@ -33,14 +33,25 @@ public final class AttachmentRepository {
                 ids.toArray(new Long[0]), messageId);
     }
 
-    /** Attachments of several messages, grouped by message id. */
+    /**
+     * Marks a message's current files replaced (its customer swapped them by an edit) and returns them: they stay
+     * downloadable, listed in the message's previous version, and leave its current attachments.
+     */
+    public List<Attachment> replace(Sql tx, long workspaceId, long messageId) {
+        return tx.list("UPDATE attachments SET replaced_at = now() WHERE workspace_id = $1 AND message_id = $2"
+                + " AND replaced_at IS NULL RETURNING " + Attachment.COLUMNS, Attachment::from, workspaceId,
+                messageId);
+    }
+
+    /** The current attachments of several messages (not those an edit replaced), grouped by message id. */
     public Map<Long, List<Attachment>> forMessages(Sql sql, long workspaceId, List<Long> messageIds) {
         Map<Long, List<Attachment>> out = new HashMap<>();
         if (messageIds.isEmpty()) {
             return out;
         }
         for (Attachment attachment : sql.list("SELECT " + Attachment.COLUMNS + " FROM attachments"
-                + " WHERE workspace_id = $1 AND message_id = ANY($2) ORDER BY id", Attachment::from, workspaceId,
+                + " WHERE workspace_id = $1 AND message_id = ANY($2) AND replaced_at IS NULL ORDER BY id",
+                Attachment::from, workspaceId,
                 messageIds.toArray(new Long[0]))) {
             out.computeIfAbsent(attachment.messageId(), k -> new ArrayList<>()).add(attachment);
         }

@@ -153,13 +153,25 @@ public final class MessageRepository {
      */
     public Optional<Message> edit(Sql tx, long inboxId, String externalId, String body, String html,
                                   JsonObject metadata, Instant editedAt) {
+        return edit(tx, inboxId, externalId, body, html, metadata, editedAt, null);
+    }
+
+    /**
+     * Records a customer's edit: the previous text goes to {@code edits}, with the files the edit replaced when
+     * {@code replacedFiles} is not null (then the edit counts even when the text stayed the same). Empty when
+     * nothing changed (a repeated edit).
+     */
+    public Optional<Message> edit(Sql tx, long inboxId, String externalId, String body, String html,
+                                  JsonObject metadata, Instant editedAt, JsonArray replacedFiles) {
         return tx.one("""
                 UPDATE messages SET
-                    edits = edits || jsonb_build_array(jsonb_build_object('body', body, 'replacedAt', $4::timestamptz)),
+                    edits = edits || jsonb_build_array(jsonb_build_object('body', body, 'replacedAt', $4::timestamptz)
+                        || CASE WHEN $7::jsonb IS NULL THEN '{}'::jsonb
+                                ELSE jsonb_build_object('attachments', $7::jsonb) END),
                     body = $3, html = $6, metadata = metadata || $5, edited_at = $4
-                WHERE inbox_id = $1 AND external_id = $2 AND body IS DISTINCT FROM $3
-                RETURNING""" + " " + Message.COLUMNS, inboxId, externalId, body, editedAt, metadata, html)
-                .map(Message::from);
+                WHERE inbox_id = $1 AND external_id = $2 AND (body IS DISTINCT FROM $3 OR $7::jsonb IS NOT NULL)
+                RETURNING""" + " " + Message.COLUMNS, inboxId, externalId, body, editedAt, metadata, html,
+                replacedFiles).map(Message::from);
     }
 
     /** Rows of one page of a thread, newest first, joined with authors and the latest delivery. */

@@ -31,6 +31,7 @@ import io.throughline.realtime.EventLog;
 import io.throughline.realtime.EventType;
 import io.throughline.store.Database;
 import io.throughline.store.Sql;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Clock;
 import java.time.Instant;
@@ -440,11 +441,29 @@ public final class IngestService {
             }
             MessageRepository.Located found = located.get();
             long contactId = found.authorContactId() == null ? 0 : found.authorContactId();
+            JsonArray replacedFiles = null;
+            if (edit.attachments() != null) {
+                List<Attachment> current = attachments.forMessages(tx, inbox.workspaceId(),
+                        List.of(found.messageId())).getOrDefault(found.messageId(), List.of());
+                if (!sameFiles(current, edit.attachments())) {
+                    replacedFiles = new JsonArray();
+                    for (Attachment file : current) {
+                        replacedFiles.add(file.toJson());
+                    }
+                }
+            }
             Optional<Message> edited = messages.edit(tx, inbox.id(), edit.externalId(), text, html, metadata,
-                    editedAt);
+                    editedAt, replacedFiles);
             if (edited.isEmpty()) {
                 return new IngestReceipt(IngestReceipt.Outcome.DUPLICATE, found.messageId(), found.conversationId(),
                         contactId);
+            }
+            if (replacedFiles != null) {
+                attachments.replace(tx, inbox.workspaceId(), found.messageId());
+                for (InboundAttachment file : edit.attachments()) {
+                    attachments.insert(tx, inbox.workspaceId(), found.messageId(), file.file(), file.contentId(),
+                            file.inline());
+                }
             }
             JsonObject json = views.render(tx, inbox.workspaceId(),
                     messages.viewRow(tx, inbox.workspaceId(), found.messageId()).orElseThrow());
@@ -454,6 +473,14 @@ public final class IngestService {
             return new IngestReceipt(IngestReceipt.Outcome.STORED, found.messageId(), found.conversationId(),
                     contactId);
         });
+    }
+
+    /** Whether an edit's files are the ones the message has: the same contents under the same names. */
+    private static boolean sameFiles(List<Attachment> current, List<InboundAttachment> edited) {
+        List<String> before = current.stream().map(a -> a.sha256() + "/" + a.filename()).sorted().toList();
+        List<String> after = edited.stream().map(a -> a.file().sha256() + "/" + a.file().filename()).sorted()
+                .toList();
+        return before.equals(after);
     }
 
     /**

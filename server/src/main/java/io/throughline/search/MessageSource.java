@@ -28,7 +28,7 @@ final class MessageSource {
             SELECT m.id, m.workspace_id, m.conversation_id, c.contact_id, m.channel, m.kind, m.created_at,
                    m.subject, m.body, m.redacted_at IS NOT NULL AS redacted, c.status, c.assignee_id,
                    (SELECT string_agg(a.filename, ' ' ORDER BY a.id) FROM attachments a
-                    WHERE a.message_id = m.id) AS filenames
+                    WHERE a.message_id = m.id AND a.replaced_at IS NULL) AS filenames
             FROM messages m JOIN conversations c ON c.id = m.conversation_id
             """;
 

@@ -190,6 +190,40 @@ class TelegramInboundIT {
         awaitMessages(admin, conversation, 2);
     }
 
+    /**
+     * Telegram lets a customer replace the photo of a message they sent: the thread shows the new one, and the one
+     * it replaced stays reachable from the message's previous versions. A caption edit keeps the photo as it is.
+     */
+    @Test
+    void anEditThatReplacesAPhotoShowsTheNewOneAndKeepsTheOldInThePreviousVersion() {
+        TelegramCustomer olena = new TelegramCustomer(bot, 310_000_009L, "Olena", "Kravets", null);
+        byte[] wrong = bytes("jpeg-wrong", 30_000);
+        byte[] right = bytes("jpeg-right", 31_000);
+        TelegramCustomer.Sent sent = olena.sendsPhoto("AgACwrong", wrong, "The damaged part");
+        long conversation = conversationOf(admin, "Olena Kravets");
+        assertAttachment(awaitMessages(admin, conversation, 1).getFirst(), "photo-AQADAgACwrong.jpg", "image/jpeg",
+                wrong);
+
+        olena.editsPhoto(sent.messageId(), "AgACright", right, "The damaged part");
+        JsonObject edited = await().atMost(WAIT).until(() -> messages(admin, conversation).getFirst(),
+                m -> m.getJsonArray("attachments").size() == 1 && m.getJsonArray("attachments").getJsonObject(0)
+                        .getString("filename").equals("photo-AQADAgACright.jpg"));
+        assertAttachment(edited, "photo-AQADAgACright.jpg", "image/jpeg", right);
+        assertThat(edited.getString("body")).isEqualTo("The damaged part");
+        JsonArray previous = edited.getJsonArray("edits").getJsonObject(0).getJsonArray("attachments");
+        assertThat(previous).hasSize(1);
+        assertThat(previous.getJsonObject(0).getString("filename")).isEqualTo("photo-AQADAgACwrong.jpg");
+        assertThat(admin.bytes(previous.getJsonObject(0).getString("url"))).isEqualTo(wrong);
+
+        olena.editsPhoto(sent.messageId(), "AgACright", right, "The damaged part, left side");
+        JsonObject recaptioned = await().atMost(WAIT).until(() -> messages(admin, conversation).getFirst(),
+                m -> m.getString("body").equals("The damaged part, left side"));
+        assertAttachment(recaptioned, "photo-AQADAgACright.jpg", "image/jpeg", right);
+        assertThat(recaptioned.getJsonArray("edits")).hasSize(2);
+        assertThat(recaptioned.getJsonArray("edits").getJsonObject(1).containsKey("attachments"))
+                .as("a caption edit replaced no file").isFalse();
+    }
+
     @Test
     void sharingTheirOwnContactGivesAProvenPhoneButAForwardedCardProvesNothing() {
         TelegramCustomer nadia = new TelegramCustomer(bot, 310_000_006L, "Nadia", "Lysenko", null);

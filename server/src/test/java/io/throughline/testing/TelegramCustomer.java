@@ -120,6 +120,20 @@ public final class TelegramCustomer {
         return bot.push(render("private_edited_text", values));
     }
 
+    /** Edits a photo message: another photo in its place (Telegram's "replace"), or the same with a new caption. */
+    public int editsPhoto(int messageId, String fileId, byte[] jpeg, String caption) {
+        bot.addFile(fileId, "AQAD" + fileId, "photos/file_" + fileId + ".jpg", jpeg);
+        Map<String, Object> values = new HashMap<>();
+        values.put("message_id", messageId);
+        values.put("file_id", fileId);
+        values.put("small_file_id", fileId + "-small");
+        values.put("file_unique_id", "AQAD" + fileId);
+        values.put("file_size", jpeg.length);
+        values.put("caption", caption);
+        values.put("edit_date", now() + 5);
+        return bot.push(render("private_edited_photo", values));
+    }
+
     public Sent saysInGroup(String text) {
         return push("group_text", Map.of("text", text));
     }

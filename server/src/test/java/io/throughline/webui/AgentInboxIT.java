@@ -3,11 +3,15 @@ package io.throughline.webui;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.throughline.attachment.FileStore;
 import io.throughline.connector.Identity;
 import io.throughline.connector.IdentityKind;
+import io.throughline.connector.InboundAttachment;
+import io.throughline.connector.InboundEdit;
 import io.throughline.connector.InboundMessage;
 import io.throughline.connector.InboxRef;
 import io.throughline.connector.Sender;
+import io.throughline.connector.StoredFile;
 import io.throughline.testing.ApiClient;
 import io.throughline.testing.Browser;
 import io.throughline.testing.Scratch;
@@ -16,6 +20,9 @@ import io.throughline.testing.TestServer;
 import io.throughline.testing.WebhookReceiver;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -68,6 +75,35 @@ class AgentInboxIT {
     @AfterEach
     void closeBrowser() {
         browser.close();
+    }
+
+    /** A customer swapped the photo of a message: the thread shows the new one, its previous version the old. */
+    @Test
+    void aFileTheCustomerReplacedByAnEditIsReachableFromThePreviousVersion() throws IOException {
+        long workspaceId = server.throughline().workspaces().first().orElseThrow();
+        InboxRef ref = new InboxRef(shop.inboxId(), workspaceId, "api", "Shop");
+        FileStore store = new FileStore(server.throughline().config().attachmentsDir());
+        StoredFile before = store.store(new ByteArrayInputStream("first scan".getBytes(StandardCharsets.UTF_8)),
+                "scan-1.pdf", "application/pdf", 1_000);
+        StoredFile after = store.store(new ByteArrayInputStream("second scan".getBytes(StandardCharsets.UTF_8)),
+                "scan-2.pdf", "application/pdf", 1_000);
+        Sender ruta = Sender.of("Ruta Swap", Identity.proven(IdentityKind.EXTERNAL_ID, "cust-ruta"));
+        server.throughline().ingest().accept(ref, InboundMessage.builder("swap-1", ruta).text("My invoice")
+                .attachment(InboundAttachment.of(before)).build());
+        server.throughline().ingest().edit(ref, new InboundEdit("swap-1", "My invoice", null, null, null,
+                List.of(InboundAttachment.of(after))));
+
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD).open("Ruta Swap");
+        WebElement message = inbox.message("My invoice");
+        assertThat(message.findElements(InboxPage.testId("attachment-file"))).extracting(WebElement::getText)
+                .singleElement().asString().contains("scan-2.pdf");
+        message.findElement(By.cssSelector("button.edited")).click();
+        WebElement previous = inbox.until(d -> message.findElements(InboxPage.testId("previous-attachment")).stream()
+                .findFirst().orElse(null));
+        assertThat(previous.getText()).contains("scan-1.pdf");
+        long replaced = server.throughline().database().sql().single("SELECT id FROM attachments"
+                + " WHERE filename = 'scan-1.pdf' AND replaced_at IS NOT NULL").getLong("id");
+        assertThat(previous.getAttribute("href")).endsWith("/api/v1/attachments/" + replaced);
     }
 
     @Test

@@ -72,7 +72,11 @@ class TlMessage extends TlElement {
 
   edits() {
     return html`<ol class="edits" aria-label=${t('message.previousVersions')}>${(this.message.edits || []).map((e) =>
-      html`<li><time datetime=${e.replacedAt}>${dateTime(e.replacedAt)}</time><p class="text">${e.body}</p></li>`)}</ol>`;
+      html`<li data-testid="previous-version"><time datetime=${e.replacedAt}>${dateTime(e.replacedAt)}</time>
+        <p class="text">${e.body}</p>${(e.attachments || []).length ? html`<ul class="attachments">${e.attachments
+          .map((a) => html`<li><a class="file-chip" href=${a.url} download=${a.filename}
+            data-testid="previous-attachment">${icon('file')}<span>${a.filename}</span><small>${bytes(a.size)}</small>
+            </a></li>`)}</ul>` : ''}</li>`)}</ol>`;
   }
 
   body() {

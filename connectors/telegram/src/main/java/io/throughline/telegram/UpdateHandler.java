@@ -2,6 +2,7 @@ package io.throughline.telegram;
 
 import io.throughline.connector.Identity;
 import io.throughline.connector.IdentityKind;
+import io.throughline.connector.InboundAttachment;
 import io.throughline.connector.InboundEdit;
 import io.throughline.connector.InboundMessage;
 import io.throughline.connector.InboundSink;
@@ -175,21 +176,36 @@ final class UpdateHandler {
     /** The text, the files fetched into the attachment store, and a note for each file left out. */
     private void body(InboundMessage.Builder builder, MessageContent content) throws BotApiException {
         MediaFetcher.Fetched fetched = media.fetch(content.files());
-        List<String> lines = new ArrayList<>();
-        if (!content.text().isEmpty()) {
-            lines.add(content.text());
-        }
-        lines.addAll(fetched.notes());
-        builder.text(String.join("\n", lines));
-        if (content.html() != null) {
-            StringBuilder html = new StringBuilder(content.html());
-            fetched.notes().forEach(note -> html.append("<br>").append(TelegramHtml.escape(note)));
-            builder.html(html.toString());
+        builder.text(Body.join(content.text(), fetched.notes()));
+        String html = Body.joinHtml(content.html(), fetched.notes());
+        if (html != null) {
+            builder.html(html);
         }
         fetched.attachments().forEach(builder::attachment);
     }
 
-    private Outcome edit(Update update, Message message) {
+    /** A message's text with a line for each file left out ("[File too large: ...]"). */
+    private static final class Body {
+        static String join(String text, List<String> notes) {
+            List<String> lines = new ArrayList<>();
+            if (!text.isEmpty()) {
+                lines.add(text);
+            }
+            lines.addAll(notes);
+            return String.join("\n", lines);
+        }
+
+        static String joinHtml(String html, List<String> notes) {
+            if (html == null) {
+                return null;
+            }
+            StringBuilder out = new StringBuilder(html);
+            notes.forEach(note -> out.append("<br>").append(TelegramHtml.escape(note)));
+            return out.toString();
+        }
+    }
+
+    private Outcome edit(Update update, Message message) throws BotApiException {
         String refusal = refusal(message);
         if (refusal != null) {
             return skip(update, "edit in " + message.getChat().getType(), refusal);
@@ -201,8 +217,19 @@ final class UpdateHandler {
         MessageContent content = MessageContent.of(message);
         Instant editedAt = message.getEditDate() == null ? null : Instant.ofEpochSecond(message.getEditDate());
         JsonObject metadata = new JsonObject().put("editUpdateId", update.getUpdateId());
-        IngestReceipt receipt = sink.edit(new InboundEdit(externalId(message.getChat(), message), content.text(),
-                content.html(), editedAt, metadata));
+        String text = content.text();
+        String html = content.html();
+        List<InboundAttachment> files = null;
+        if (!content.files().isEmpty()) {
+            // The message's file as it is now (a customer may replace a photo): fetched again, which the store keeps
+            // once; the server compares it with the one it has. A note for a file left out, as on a new message.
+            MediaFetcher.Fetched fetched = media.fetch(content.files());
+            files = fetched.attachments();
+            text = Body.join(content.text(), fetched.notes());
+            html = Body.joinHtml(content.html(), fetched.notes());
+        }
+        IngestReceipt receipt = sink.edit(new InboundEdit(externalId(message.getChat(), message), text, html,
+                editedAt, metadata, files));
         if (receipt.outcome() == IngestReceipt.Outcome.NOT_FOUND) {
             log.info("telegram edit of an unknown message skipped inbox={} update={}", inboxId,
                     update.getUpdateId());
