@@ -132,10 +132,6 @@ record MessageContent(String text, String html, List<FileRef> files, String shar
     }
 
     /**
-     * The text's or caption's entities. TelegramBots cuts each entity's text out of the message when asked for
-     * them; offsets that do not fit the text would throw, and must not make the message impossible to take in.
-     */
-    /**
      * Telegram's service messages: something happened in the chat (a member came, a timer changed, the user logged
      * in on the company's site with Telegram), nobody wrote anything. None of them opens or reopens a conversation.
      */
@@ -159,6 +155,10 @@ record MessageContent(String text, String html, List<FileRef> files, String shar
                 || message.getChatOwnerLeft() != null || message.getChatOwnerChanged() != null;
     }
 
+    /**
+     * The text's or caption's entities. TelegramBots cuts each entity's text out of the message when asked for
+     * them; offsets that do not fit the text would throw, and must not make the message impossible to take in.
+     */
     private static List<MessageEntity> entities(Message message) {
         try {
             return message.getText() != null ? message.getEntities() : message.getCaptionEntities();
