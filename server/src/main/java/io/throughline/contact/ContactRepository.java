@@ -63,52 +63,62 @@ public final class ContactRepository {
                 + " AND contact_id IN ($2, $3) ORDER BY id FOR UPDATE", ContactIdentity::from, workspaceId, a, b);
     }
 
-    /**
-     * The contact holding a proven identity, followed through merges to the one in use: a merge that raced the
-     * message proving it can leave the proven row with the contact merged away (the merge had read that contact's
-     * identities before the proof committed). Its customer belongs where the merge put that contact. Binds the
-     * workspace, the kind and the value as $1 to $3, and names the result {@code owner (id)}.
-     */
-    public static final String LIVE_OWNER = """
-            WITH RECURSIVE chain AS (
-                SELECT c.id, c.merged_into_id, 0 AS depth
-                FROM identities i JOIN contacts c ON c.id = i.contact_id
-                WHERE i.workspace_id = $1 AND i.kind = $2 AND i.value = $3 AND i.proven
-                UNION ALL
-                SELECT c.id, c.merged_into_id, chain.depth + 1 FROM contacts c
-                JOIN chain ON c.id = chain.merged_into_id WHERE chain.depth < 32
-            ), owner AS (SELECT id FROM chain WHERE merged_into_id IS NULL LIMIT 1)
+    /** What ingest needs about a returning customer: {@code c} is the contact, the caller adds the rest. */
+    private static final String KNOWN = """
+            SELECT c.id, c.name, c.blocked, c.merged_into_id, v.id AS conversation_id,
+                   (SELECT json_agg(json_build_object('kind', x.kind, 'value', x.value, 'proven', x.proven))
+                    FROM identities x WHERE x.contact_id = c.id) AS identities
             """;
 
     /**
-     * The contact that proves one of these identities (the first in the given order that has an owner, followed
-     * through merges), with its name, blocked flag, conversation and every identity: all that ingest needs about a
-     * returning customer, in one query.
+     * The contact that proves one of these identities (the first in the given order that has an owner), with its
+     * name, blocked flag, conversation and every identity: all that ingest needs about a returning customer, in one
+     * query. A proven row held by a contact merged away is followed to the contact in use (see {@link #live}).
      */
     public Optional<KnownContact> provenOwnerOfAny(Sql sql, long workspaceId, List<Identity> identities) {
         for (Identity identity : identities) {
             if (!identity.proven()) {
                 continue;
             }
-            Optional<KnownContact> owner = sql.one(LIVE_OWNER + """
-                    SELECT c.id, c.name, c.blocked, v.id AS conversation_id,
-                           (SELECT json_agg(json_build_object('kind', x.kind, 'value', x.value, 'proven', x.proven))
-                            FROM identities x WHERE x.contact_id = c.id) AS identities
-                    FROM owner
-                    JOIN contacts c ON c.id = owner.id
-                    LEFT JOIN conversations v ON v.contact_id = c.id""",
-                    workspaceId, identity.kind().wireName(), identity.value()).map(KnownContact::from);
-            if (owner.isPresent()) {
-                return owner;
+            Optional<Row> holder = sql.one(KNOWN + """
+                    FROM identities i
+                    JOIN contacts c ON c.id = i.contact_id
+                    LEFT JOIN conversations v ON v.contact_id = c.id
+                    WHERE i.workspace_id = $1 AND i.kind = $2 AND i.value = $3 AND i.proven""",
+                    workspaceId, identity.kind().wireName(), identity.value());
+            if (holder.isPresent()) {
+                Row row = holder.get();
+                if (row.getLong("merged_into_id") == null) {
+                    return Optional.of(KnownContact.from(row));
+                }
+                return sql.one(KNOWN + """
+                        FROM contacts c
+                        LEFT JOIN conversations v ON v.contact_id = c.id
+                        WHERE c.workspace_id = $1 AND c.id = $2""", workspaceId,
+                        live(sql, workspaceId, row.getLong("id"))).map(KnownContact::from);
             }
         }
         return Optional.empty();
     }
 
-    /** The contact holding this proven identity, or the one it was merged into (see {@link #LIVE_OWNER}). */
+    /** The contact holding this proven identity, or the one it was merged into (see {@link #live}). */
     public Optional<Long> provenOwner(Sql sql, long workspaceId, IdentityKind kind, String value) {
-        return sql.one(LIVE_OWNER + "SELECT id FROM owner", workspaceId, kind.wireName(), value)
-                .map(r -> r.getLong("id"));
+        return sql.one("""
+                SELECT c.id, c.merged_into_id FROM identities i JOIN contacts c ON c.id = i.contact_id
+                WHERE i.workspace_id = $1 AND i.kind = $2 AND i.value = $3 AND i.proven""",
+                workspaceId, kind.wireName(), value)
+                .map(r -> r.getLong("merged_into_id") == null ? r.getLong("id")
+                        : live(sql, workspaceId, r.getLong("id")));
+    }
+
+    /**
+     * The contact in use for one that may have been merged away, following merges. A proven identity normally moves
+     * with its merge, but a merge that raced the message proving it can leave the proven row with the contact merged
+     * away (the merge had read that contact's identities before the proof committed): its customer belongs where
+     * the merge put that contact. Only looked up when a contact is merged: the usual lookup stays one query.
+     */
+    public long live(Sql sql, long workspaceId, long contactId) {
+        return ContactLinks.activeContact(sql, workspaceId, contactId);
     }
 
     /** Active (not merged away) contacts other than {@code exceptContactId} holding this identity in any form. */

@@ -6,12 +6,18 @@ import io.throughline.contact.ContactRepository;
 import io.throughline.store.Sql;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
 /** SQL for widget visitors and their pending uploads. */
 final class VisitorRepository {
+
+    /** A contact {@code ct} and its open conversation, for {@link #thread}: the caller adds the rest. */
+    private static final String THREAD = """
+            SELECT ct.id AS contact_id, ct.blocked, ct.merged_into_id, c.id AS conversation_id
+            """;
 
     /** Where a visitor's thread is: the contact that owns its principal identity, and that contact's conversation. */
     record Thread(long contactId, Long conversationId, boolean blocked) {
@@ -75,13 +81,21 @@ final class VisitorRepository {
 
     /** The contact that proves the visitor's identity (followed through merges) and its conversation. */
     Optional<Thread> thread(Sql sql, Visitor visitor) {
-        return sql.one(ContactRepository.LIVE_OWNER + """
-                SELECT ct.id AS contact_id, ct.blocked, c.id AS conversation_id
-                FROM owner
-                JOIN contacts ct ON ct.id = owner.id
-                LEFT JOIN conversations c ON c.contact_id = ct.id AND c.merged_into_id IS NULL""",
-                visitor.workspaceId(), visitor.principalKind().wireName(), visitor.principalValue())
-                .map(r -> new Thread(r.getLong("contact_id"), r.getLong("conversation_id"), r.getBoolean("blocked")));
+        Optional<Row> held = sql.one(THREAD + """
+                FROM identities i
+                JOIN contacts ct ON ct.id = i.contact_id
+                LEFT JOIN conversations c ON c.contact_id = ct.id AND c.merged_into_id IS NULL
+                WHERE i.workspace_id = $1 AND i.kind = $2 AND i.value = $3 AND i.proven""",
+                visitor.workspaceId(), visitor.principalKind().wireName(), visitor.principalValue());
+        if (held.isPresent() && held.get().getLong("merged_into_id") != null) {
+            long live = new ContactRepository().live(sql, visitor.workspaceId(), held.get().getLong("contact_id"));
+            held = sql.one(THREAD + """
+                    FROM contacts ct
+                    LEFT JOIN conversations c ON c.contact_id = ct.id AND c.merged_into_id IS NULL
+                    WHERE ct.workspace_id = $1 AND ct.id = $2""", visitor.workspaceId(), live);
+        }
+        return held.map(r -> new Thread(r.getLong("contact_id"), r.getLong("conversation_id"),
+                r.getBoolean("blocked")));
     }
 
     /**
