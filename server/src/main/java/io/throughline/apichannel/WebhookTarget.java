@@ -7,6 +7,7 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Where a webhook may connect. A webhook URL is typed by a workspace admin, and the server posts to it from inside
@@ -24,6 +25,9 @@ record WebhookTarget(URI url, InetAddress address, int port, boolean https, Stri
      * Metadata services outside the link-local range: AWS's over IPv6 (unique-local) and Alibaba Cloud's (in the
      * shared address space). Never a webhook, whatever the setting.
      */
+    /** A dotted-quad IPv4 address; anything else is a name (resolved, checked and pinned). */
+    private static final String OCTET = "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
+    private static final Pattern IPV4 = Pattern.compile(OCTET + "(\\." + OCTET + "){3}");
     private static final Set<String> METADATA = Set.of("fd00:ec2:0:0:0:0:0:254", "100.100.100.200");
 
     /**
@@ -96,7 +100,7 @@ record WebhookTarget(URI url, InetAddress address, int port, boolean https, Stri
     }
 
     private static boolean isLiteral(String host) {
-        return host != null && (host.contains(":") || host.chars().allMatch(c -> c == '.' || Character.isDigit(c)));
+        return host != null && (host.contains(":") || IPV4.matcher(host).matches());
     }
 
     private static boolean isBroadcast(InetAddress address) {

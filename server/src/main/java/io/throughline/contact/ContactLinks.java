@@ -106,7 +106,13 @@ public final class ContactLinks {
 
     /** The contact, or the one it was merged into since the link was issued. */
     static long activeContact(Sql tx, long workspaceId, long contactId) {
-        return tx.single("""
+        return activeContactIfAny(tx, workspaceId, contactId).orElseThrow(() -> new IllegalStateException(
+                "contact " + contactId + " is merged along a chain of more than 32 contacts"));
+    }
+
+    /** The same, empty when the chain of merges is longer than 32 (or loops, which no merge makes). */
+    static Optional<Long> activeContactIfAny(Sql tx, long workspaceId, long contactId) {
+        return tx.one("""
                 WITH RECURSIVE chain AS (
                     SELECT id, merged_into_id, 0 AS depth FROM contacts WHERE workspace_id = $1 AND id = $2
                     UNION ALL
@@ -114,7 +120,7 @@ public final class ContactLinks {
                     JOIN chain ON c.id = chain.merged_into_id WHERE chain.depth < 32
                 )
                 SELECT id FROM chain WHERE merged_into_id IS NULL LIMIT 1""", workspaceId, contactId)
-                .getLong("id");
+                .map(row -> row.getLong("id"));
     }
 
     private boolean signed(long workspaceId, String token) {

@@ -86,16 +86,16 @@ public final class ContactRepository {
                     LEFT JOIN conversations v ON v.contact_id = c.id
                     WHERE i.workspace_id = $1 AND i.kind = $2 AND i.value = $3 AND i.proven""",
                     workspaceId, identity.kind().wireName(), identity.value());
-            if (holder.isPresent()) {
-                Row row = holder.get();
-                if (row.getLong("merged_into_id") == null) {
-                    return Optional.of(KnownContact.from(row));
-                }
-                return sql.one(KNOWN + """
-                        FROM contacts c
-                        LEFT JOIN conversations v ON v.contact_id = c.id
-                        WHERE c.workspace_id = $1 AND c.id = $2""", workspaceId,
-                        live(sql, workspaceId, row.getLong("id"))).map(KnownContact::from);
+            if (holder.isPresent() && holder.get().getLong("merged_into_id") == null) {
+                return Optional.of(KnownContact.from(holder.get()));
+            }
+            Optional<KnownContact> followed = holder.flatMap(row -> live(sql, workspaceId, row.getLong("id")))
+                    .flatMap(live -> sql.one(KNOWN + """
+                            FROM contacts c
+                            LEFT JOIN conversations v ON v.contact_id = c.id
+                            WHERE c.workspace_id = $1 AND c.id = $2""", workspaceId, live).map(KnownContact::from));
+            if (followed.isPresent()) {
+                return followed;
             }
         }
         return Optional.empty();
@@ -107,7 +107,7 @@ public final class ContactRepository {
                 SELECT c.id, c.merged_into_id FROM identities i JOIN contacts c ON c.id = i.contact_id
                 WHERE i.workspace_id = $1 AND i.kind = $2 AND i.value = $3 AND i.proven""",
                 workspaceId, kind.wireName(), value)
-                .map(r -> r.getLong("merged_into_id") == null ? r.getLong("id")
+                .flatMap(r -> r.getLong("merged_into_id") == null ? Optional.of(r.getLong("id"))
                         : live(sql, workspaceId, r.getLong("id")));
     }
 
@@ -115,10 +115,11 @@ public final class ContactRepository {
      * The contact in use for one that may have been merged away, following merges. A proven identity normally moves
      * with its merge, but a merge that raced the message proving it can leave the proven row with the contact merged
      * away (the merge had read that contact's identities before the proof committed): its customer belongs where
-     * the merge put that contact. Only looked up when a contact is merged: the usual lookup stays one query.
+     * the merge put that contact. Only looked up when a contact is merged: the usual lookup stays one query. Empty
+     * for a chain of merges longer than 32.
      */
-    public long live(Sql sql, long workspaceId, long contactId) {
-        return ContactLinks.activeContact(sql, workspaceId, contactId);
+    public Optional<Long> live(Sql sql, long workspaceId, long contactId) {
+        return ContactLinks.activeContactIfAny(sql, workspaceId, contactId);
     }
 
     /** Active (not merged away) contacts other than {@code exceptContactId} holding this identity in any form. */

@@ -149,6 +149,8 @@ public final class MergeService {
             long sourceId = merge.getLong("source_contact_id");
             Contact target = contacts.lock(tx, workspaceId, targetId, sourceId).stream()
                     .filter(c -> c.id() == targetId).findFirst().orElseThrow();
+            // As in a merge: a message proving one of them commits before they are read (see lockIdentities).
+            contacts.lockIdentities(tx, workspaceId, targetId, sourceId);
             if (target.mergedIntoId() != null) {
                 // The absorbed messages and identities now sit with the later target: undo that merge first.
                 throw new Conflict("contact " + targetId + " was itself merged into contact " + target.mergedIntoId()

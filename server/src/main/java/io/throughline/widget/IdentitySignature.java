@@ -18,8 +18,9 @@ import javax.crypto.spec.SecretKeySpec;
  *   {@code externalId}, or the {@code email}, or both joined by a newline. The text alone is signed, not which of
  *   the two it is, so a signature of {@code ann@example.com} as an id also proves that email.
  *   <li>Typed: {@code "v2=" + hex(HMAC-SHA256(identitySecret, "v2\n" + externalId + "\n" + email))}, an absent
- *   field as the empty string: each value is signed in its place. A widget with {@code hmacVersion: 2} accepts
- *   only these.
+ *   field as the empty string: each value is signed in its place. Only a widget with {@code hmacVersion: 2} takes
+ *   them, and it takes nothing else: under the untyped form a site may have signed any text, the typed text of
+ *   someone else's id included (an id of its user's choosing with newlines in it), with the same key.
  * </ul>
  */
 public final class IdentitySignature {
@@ -54,19 +55,20 @@ public final class IdentitySignature {
         return "v2\n" + (externalId == null ? "" : externalId) + "\n" + (email == null ? "" : email);
     }
 
-    /** Whether {@code hmac} signs this identity, typed or (unless {@code typedOnly}) not; in constant time. */
-    public static boolean verify(String secret, String externalId, String email, String hmac, boolean typedOnly) {
+    /** Whether {@code hmac} signs this identity in the widget's form, typed or not; in constant time. */
+    public static boolean verify(String secret, String externalId, String email, String hmac, boolean typed) {
         if (secret == null || hmac == null || (externalId == null && email == null)) {
             return false;
         }
         String given = hmac.strip().toLowerCase(Locale.ROOT);
-        if (given.startsWith(TYPED)) {
-            return matches(sign(secret, typedText(externalId, email)), given.substring(TYPED.length()));
+        if (typed) {
+            return given.startsWith(TYPED)
+                    && matches(sign(secret, typedText(externalId, email)), given.substring(TYPED.length()));
         }
-        return !typedOnly && matches(sign(secret, signedText(externalId, email)), given);
+        return matches(sign(secret, signedText(externalId, email)), given);
     }
 
-    /** Whether {@code hmac} signs this identity, in either form. */
+    /** Whether {@code hmac} is an untyped signature of this identity. */
     public static boolean verify(String secret, String externalId, String email, String hmac) {
         return verify(secret, externalId, email, hmac, false);
     }

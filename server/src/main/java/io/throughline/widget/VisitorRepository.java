@@ -88,11 +88,11 @@ final class VisitorRepository {
                 WHERE i.workspace_id = $1 AND i.kind = $2 AND i.value = $3 AND i.proven""",
                 visitor.workspaceId(), visitor.principalKind().wireName(), visitor.principalValue());
         if (held.isPresent() && held.get().getLong("merged_into_id") != null) {
-            long live = new ContactRepository().live(sql, visitor.workspaceId(), held.get().getLong("contact_id"));
-            held = sql.one(THREAD + """
-                    FROM contacts ct
-                    LEFT JOIN conversations c ON c.contact_id = ct.id AND c.merged_into_id IS NULL
-                    WHERE ct.workspace_id = $1 AND ct.id = $2""", visitor.workspaceId(), live);
+            held = new ContactRepository().live(sql, visitor.workspaceId(), held.get().getLong("contact_id"))
+                    .flatMap(live -> sql.one(THREAD + """
+                            FROM contacts ct
+                            LEFT JOIN conversations c ON c.contact_id = ct.id AND c.merged_into_id IS NULL
+                            WHERE ct.workspace_id = $1 AND ct.id = $2""", visitor.workspaceId(), live));
         }
         return held.map(r -> new Thread(r.getLong("contact_id"), r.getLong("conversation_id"),
                 r.getBoolean("blocked")));

@@ -324,12 +324,11 @@ public final class VisitorService {
             if (externalId == null && email == null) {
                 throw Invalid.field("identity", "a signed identity needs an externalId or an email");
             }
-            boolean typedOnly = settings.hmacVersion() == 2;
+            boolean typed = settings.hmacVersion() == 2;
             if (!IdentitySignature.verify(settings.identitySecret(), claim.externalId(), claim.email(),
-                    claim.hmac(), typedOnly)) {
-                log.info("widget identity refused: hmac does not match inbox={} typedOnly={}", site.inbox().id(),
-                        typedOnly);
-                throw new Forbidden(typedOnly ? "the identity's hmac does not match: this widget takes typed"
+                    claim.hmac(), typed)) {
+                log.info("widget identity refused: hmac does not match inbox={} typed={}", site.inbox().id(), typed);
+                throw new Forbidden(typed ? "the identity's hmac does not match: this widget takes typed"
                         + " signatures only, \"v2=\" followed by the hex HMAC-SHA256 of \"v2\", the externalId and the"
                         + " email on three lines (an absent one empty)"
                         : "the identity's hmac does not match: sign the externalId (or the email, or both joined by"

@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
  * {
  *   "allowedOrigins": ["https://shop.example.com", "https://*.example.com"],
  *   "hmacRequired": false,
- *   "hmacVersion": 1,                       // 2: only typed signatures ("v2=..."), see IdentitySignature
+ *   "hmacVersion": 1,                       // 2: typed signatures ("v2=..."), see IdentitySignature
  *   "title": "Chat with us", "greeting": "Hi! How can we help?",
  *   "offlineMessage": "We are away; leave your email and we will answer there.",
  *   "locale": "auto",                       // auto (the browser's), en, uk, ru or pl
@@ -85,7 +85,7 @@ public record WidgetSettings(
                 && (n.intValue() == 1 || n.intValue() == 2)) {
             hmacVersion = n.intValue();
         } else if (version != null) {
-            problems.add("config.hmacVersion: must be 1 (untyped or typed signatures) or 2 (typed ones only, \"v2=\")");
+            problems.add("config.hmacVersion: must be 1 (signatures of the text) or 2 (typed signatures, \"v2=\")");
         }
         String title = text(config, "title", 80, problems);
         String greeting = text(config, "greeting", 500, problems);

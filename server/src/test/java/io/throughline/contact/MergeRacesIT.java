@@ -227,8 +227,9 @@ class MergeRacesIT {
                 .containsExactly(bea.getLong("contactId"));
         assertThat(receipt.getLong("contactId")).isEqualTo(ann.getLong("contactId"));
         assertThat(bodies(bea.getLong("conversationId"))).contains("It is me, here is my email");
-        assertThat(deadlocks()).as("no deadlock between the message and the merge")
-                .isEqualTo(deadlocksBefore);
+        // The deadlock's victim counts it in its own statistics, flushed within a second or so of going idle.
+        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3))
+                .until(() -> deadlocks() == deadlocksBefore);
     }
 
     @Test

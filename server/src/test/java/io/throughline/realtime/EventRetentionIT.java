@@ -143,12 +143,30 @@ class EventRetentionIT {
             });
             inbox.say("m1", "c1", "Ann", "never read by the idle node");
             long horizon = pruneThrough(newest());
+            // A subscriber that already has everything up to the horizon lost nothing, and is not told so.
+            List<Event> current = new CopyOnWriteArrayList<>();
+            AtomicLong currentTold = new AtomicLong(-1);
+            idle.subscribe(horizon, null, new EventListener() {
+                @Override
+                public void onEvents(List<Event> events) {
+                    current.addAll(events);
+                }
+
+                @Override
+                public void onPruned(long prunedThrough) {
+                    currentTold.set(prunedThrough);
+                }
+            });
 
             idle.wake();
             await().atMost(WAIT).until(() -> told.get() == horizon);
             assertThat(fed).isEmpty();
             assertThat(idle.position()).isEqualTo(horizon);
             assertThat(idle.prunedThrough()).isEqualTo(horizon);
+            inbox.say("m2", "c1", "Ann", "after the pruning");
+            idle.wake();
+            await().atMost(WAIT).until(() -> current.stream().anyMatch(e -> "message.created".equals(e.type())));
+            assertThat(currentTold.get()).isEqualTo(-1);
         } finally {
             idle.stop().await(5, TimeUnit.SECONDS);
         }

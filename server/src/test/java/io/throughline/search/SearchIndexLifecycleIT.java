@@ -101,6 +101,36 @@ class SearchIndexLifecycleIT {
         }
     }
 
+    /**
+     * Nothing happened for longer than the retention and the pruning emptied the log: the index, which holds every
+     * event there was, is kept on the next start (it once looked ahead of a log whose newest seq read as 0).
+     */
+    @Test
+    void anIndexIsKeptWhenThePruningEmptiedTheLog() {
+        String database = TestPostgres.newDatabase();
+        Path dir = TestServer.tempDir();
+        String generation;
+        long written;
+        try (TestServer server = TestServer.startOn(database, dir, Map.of())) {
+            SearchFixture shop = SearchFixture.create(server, server.admin(), "Shop");
+            written = shop.customerWrites("quiet-1", "Hanna", "Zamówienie numer 17 zaginęło").getLong("messageId");
+            await().atMost(INDEXED).until(() -> shop.allMessageIds("q", "zamówienia").contains(written));
+            server.throughline().database().sql().update("UPDATE events SET created_at = now() - interval '31 days'");
+            assertThat(server.throughline().eventRetention().prune()).isPositive();
+            assertThat(server.throughline().database().sql().single("SELECT count(*) AS n FROM events")
+                    .getLong("n")).isZero();
+            generation = search(server).getString("generation");
+        }
+        try (TestServer server = TestServer.startOn(database, dir, Map.of())) {
+            JsonObject health = search(server);
+            assertThat(health.getString("status")).isEqualTo("up");
+            assertThat(health.getString("generation")).isEqualTo(generation);
+            assertThat(health.containsKey("rebuild")).as("no rebuild: %s", health).isFalse();
+            SearchFixture shop = SearchFixture.create(server, server.admin(), "Shop again");
+            assertThat(shop.allMessageIds("q", "zamówienia")).contains(written);
+        }
+    }
+
     @Test
     void deletingTheIndexFolderRebuildsItFromPostgresOnTheNextStart() throws IOException {
         String database = TestPostgres.newDatabase();

@@ -222,6 +222,13 @@ class TelegramInboundIT {
         assertThat(recaptioned.getJsonArray("edits")).hasSize(2);
         assertThat(recaptioned.getJsonArray("edits").getJsonObject(1).containsKey("attachments"))
                 .as("a caption edit replaced no file").isFalse();
+
+        // A file Telegram will not hand over at the edit (here, an id it does not know) replaces nothing.
+        olena.editsPhotoTheBotCannotFetch(sent.messageId(), "AgACgone", right.length, "The damaged part, again");
+        JsonObject unfetched = await().atMost(WAIT).until(() -> messages(admin, conversation).getFirst(),
+                m -> m.getString("body").startsWith("The damaged part, again"));
+        assertThat(unfetched.getString("body")).contains("[File not available");
+        assertAttachment(unfetched, "photo-AQADAgACright.jpg", "image/jpeg", right);
     }
 
     @Test

@@ -47,12 +47,17 @@ class IdentitySignatureTest {
     }
 
     @Test
-    void anUntypedSignatureIsRefusedWhenOnlyTypedOnesAreTaken() {
+    void aWidgetTakesTheFormItsHmacVersionNamesAndNoOther() {
         String untyped = IdentitySignature.sign(SECRET, "ann@example.com");
         assertThat(IdentitySignature.verify(SECRET, "ann@example.com", null, untyped, false)).isTrue();
         assertThat(IdentitySignature.verify(SECRET, null, "ann@example.com", untyped, false))
-                .as("the untyped form cannot tell them apart: why typed-only exists").isTrue();
+                .as("the untyped form cannot tell them apart: why the typed one exists").isTrue();
         assertThat(IdentitySignature.verify(SECRET, "ann@example.com", null, untyped, true)).isFalse();
         assertThat(IdentitySignature.verify(SECRET, "ann@example.com", null, "v2=" + untyped, true)).isFalse();
+        // A site signing untyped texts may sign one that is the typed text of another id: never taken as typed there.
+        String forged = "v2=" + IdentitySignature.sign(SECRET, "v2\nvictim-id\n");
+        assertThat(IdentitySignature.verify(SECRET, "victim-id", null, forged, false)).isFalse();
+        assertThat(IdentitySignature.verify(SECRET, "victim-id", null, forged, true))
+                .as("the same bytes are a valid typed signature, hence typed only where the widget says so").isTrue();
     }
 }

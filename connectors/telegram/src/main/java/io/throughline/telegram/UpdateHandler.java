@@ -222,9 +222,10 @@ final class UpdateHandler {
         List<InboundAttachment> files = null;
         if (!content.files().isEmpty()) {
             // The message's file as it is now (a customer may replace a photo): fetched again, which the store keeps
-            // once; the server compares it with the one it has. A note for a file left out, as on a new message.
+            // once; the server compares it with the one it has. A note for a file left out, as on a new message;
+            // and then the files stay as they are: a file Telegram would not hand over now replaces nothing.
             MediaFetcher.Fetched fetched = media.fetch(content.files());
-            files = fetched.attachments();
+            files = fetched.notes().isEmpty() ? fetched.attachments() : null;
             text = Body.join(content.text(), fetched.notes());
             html = Body.joinHtml(content.html(), fetched.notes());
         }
