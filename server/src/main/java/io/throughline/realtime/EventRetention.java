@@ -81,7 +81,8 @@ public final class EventRetention {
 
     /** The seq through which the log has been pruned: events at or below it may be gone. Blocking. */
     public static long prunedThrough(Database database) {
-        return database.sql().single("SELECT pruned_through FROM event_horizon").getLong("pruned_through");
+        return database.sql().single("SELECT coalesce((SELECT pruned_through FROM event_horizon), 0) AS pruned_through")
+                .getLong("pruned_through");
     }
 
     private record Batch(int deleted, long through) {

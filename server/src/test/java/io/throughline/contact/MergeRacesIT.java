@@ -88,27 +88,10 @@ class MergeRacesIT {
         JsonObject ann = shop.say("place-a", "Ann Place", "cust-ann-place", "First from Ann");
         JsonObject bea = shop.say("place-b", "Bea Place", "cust-bea-place", "First from Bea");
         JsonObject cid = shop.say("place-c", "Cid Place", "cust-cid-place", "First from Cid");
-        long workspace = workspaceOf(cid.getLong("conversationId"));
-        CountDownLatch release = new CountDownLatch(1);
-        CountDownLatch holding = new CountDownLatch(1);
         // An uncommitted row with the external id Ann's next message will carry: her ingest places the message in
         // her conversation, then waits at the insert for this transaction to end. It rolls back.
-        CompletableFuture<Void> blocker = CompletableFuture.runAsync(() -> {
-            try {
-                database.tx(tx -> {
-                    new MessageRepository().insert(tx, new NewMessage(workspace, cid.getLong("conversationId"),
-                            shop.inboxId(), "api", MessageKind.IN, "contact", cid.getLong("contactId"), null,
-                            "placeholder", null, null, "place-a2", new JsonObject(), new JsonObject(), List.of(),
-                            null)).orElseThrow();
-                    holding.countDown();
-                    awaitQuietly(release);
-                    throw new RolledBack();
-                });
-            } catch (RolledBack expected) {
-                // the placeholder is gone
-            }
-        }, Thread::startVirtualThread);
-        assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
+        CountDownLatch release = new CountDownLatch(1);
+        CompletableFuture<Void> blocker = holdExternalId(cid, "place-a2", release);
         CompletableFuture<JsonObject> ingest = CompletableFuture.supplyAsync(() ->
                 shop.say("place-a2", "Ann Place", "cust-ann-place", "Second from Ann"), Thread::startVirtualThread);
         await().atMost(WAIT).until(MergeRacesIT::someoneWaitsForALock);
@@ -184,27 +167,10 @@ class MergeRacesIT {
                         .add(new JsonObject().put("kind", "email").put("value", "ann.proof@example.com")
                                 .put("proven", false))), "First from Bea");
         JsonObject cid = shop.say("proof-c", "Cid Proof", "cust-cid-proof", "First from Cid");
-        long workspace = workspaceOf(cid.getLong("conversationId"));
-        CountDownLatch release = new CountDownLatch(1);
-        CountDownLatch holding = new CountDownLatch(1);
         // An uncommitted row with the external id Ann's next message carries: her ingest proves the email, then
         // waits at the message insert for this transaction, which rolls back.
-        CompletableFuture<Void> blocker = CompletableFuture.runAsync(() -> {
-            try {
-                database.tx(tx -> {
-                    new MessageRepository().insert(tx, new NewMessage(workspace, cid.getLong("conversationId"),
-                            shop.inboxId(), "api", MessageKind.IN, "contact", cid.getLong("contactId"), null,
-                            "placeholder", null, null, "proof-a2", new JsonObject(), new JsonObject(), List.of(),
-                            null)).orElseThrow();
-                    holding.countDown();
-                    awaitQuietly(release);
-                    throw new RolledBack();
-                });
-            } catch (RolledBack expected) {
-                // the placeholder is gone
-            }
-        }, Thread::startVirtualThread);
-        assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
+        CountDownLatch release = new CountDownLatch(1);
+        CompletableFuture<Void> blocker = holdExternalId(cid, "proof-a2", release);
         CompletableFuture<JsonObject> ingest = CompletableFuture.supplyAsync(() -> shop.say("proof-a2",
                 new JsonObject().put("name", "Ann Proof").put("identities", new JsonArray()
                         .add(new JsonObject().put("kind", "external_id").put("value", "cust-ann-proof"))
@@ -411,6 +377,34 @@ class MergeRacesIT {
         return database.sql().single("""
                 SELECT count(*) AS n FROM pg_stat_activity
                 WHERE datname = current_database() AND wait_event_type = 'Lock'""").getLong("n") > 0;
+    }
+
+    /**
+     * Inserts, in a transaction left open until {@code release}, a placeholder message in {@code owner}'s
+     * conversation with this external id: an ingest of a message carrying it waits at its insert, and goes on when
+     * the placeholder rolls back. Returns once the row is in, with the transaction's end.
+     */
+    private static CompletableFuture<Void> holdExternalId(JsonObject owner, String externalId, CountDownLatch release)
+            throws InterruptedException {
+        long workspace = workspaceOf(owner.getLong("conversationId"));
+        CountDownLatch holding = new CountDownLatch(1);
+        CompletableFuture<Void> blocker = CompletableFuture.runAsync(() -> {
+            try {
+                database.tx(tx -> {
+                    new MessageRepository().insert(tx, new NewMessage(workspace, owner.getLong("conversationId"),
+                            shop.inboxId(), "api", MessageKind.IN, "contact", owner.getLong("contactId"), null,
+                            "placeholder", null, null, externalId, new JsonObject(), new JsonObject(), List.of(),
+                            null)).orElseThrow();
+                    holding.countDown();
+                    awaitQuietly(release);
+                    throw new RolledBack();
+                });
+            } catch (RolledBack expected) {
+                // the placeholder is gone
+            }
+        }, Thread::startVirtualThread);
+        assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
+        return blocker;
     }
 
     private static long lockWaiters() {

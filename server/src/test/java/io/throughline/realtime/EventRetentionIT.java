@@ -82,7 +82,8 @@ class EventRetentionIT {
             JsonObject ready = stale.next(f -> "ready".equals(f.getString("type")), WAIT).getJsonObject("data");
             assertThat(ready.getBoolean("reset")).as("events after its seq are gone: reload").isTrue();
             assertThat(ready.getLong("since")).isGreaterThan(horizon);
-            assertThat(stale.drain(Duration.ofMillis(300))).noneMatch(f -> "message.created".equals(f.getString("type")));
+            assertThat(stale.drain(Duration.ofMillis(300)))
+                    .noneMatch(f -> "message.created".equals(f.getString("type")));
         }
         try (StreamClient atHorizon = StreamClient.connect(admin, horizon)) {
             assertThat(atHorizon.next(f -> "ready".equals(f.getString("type")), WAIT).getJsonObject("data")
@@ -101,21 +102,10 @@ class EventRetentionIT {
         inbox.say("m1", "c1", "Ann", "pruned away");
         long horizon = pruneThrough(newest());
         inbox.say("m2", "c1", "Ann", "kept");
-        List<Event> fed = new CopyOnWriteArrayList<>();
-        AtomicLong told = new AtomicLong(-1);
-        feed.subscribe(0, null, new EventListener() {
-            @Override
-            public void onEvents(List<Event> events) {
-                fed.addAll(events);
-            }
-
-            @Override
-            public void onPruned(long prunedThrough) {
-                told.set(prunedThrough);
-            }
-        });
-        await().atMost(WAIT).until(() -> told.get() == horizon);
-        assertThat(fed).isEmpty();
+        Recorder reader = new Recorder();
+        feed.subscribe(0, null, reader);
+        await().atMost(WAIT).until(() -> reader.told.get() == horizon);
+        assertThat(reader.events).isEmpty();
     }
 
     /**
@@ -128,45 +118,24 @@ class EventRetentionIT {
                 TimeUnit.HOURS.toMillis(1), 1_000, 1_000);
         idle.start().await(10, TimeUnit.SECONDS);
         try {
-            List<Event> fed = new CopyOnWriteArrayList<>();
-            AtomicLong told = new AtomicLong(-1);
-            idle.subscribe(idle.position(), null, new EventListener() {
-                @Override
-                public void onEvents(List<Event> events) {
-                    fed.addAll(events);
-                }
-
-                @Override
-                public void onPruned(long prunedThrough) {
-                    told.set(prunedThrough);
-                }
-            });
+            Recorder reader = new Recorder();
+            idle.subscribe(idle.position(), null, reader);
             inbox.say("m1", "c1", "Ann", "never read by the idle node");
             long horizon = pruneThrough(newest());
             // A subscriber that already has everything up to the horizon lost nothing, and is not told so.
-            List<Event> current = new CopyOnWriteArrayList<>();
-            AtomicLong currentTold = new AtomicLong(-1);
-            idle.subscribe(horizon, null, new EventListener() {
-                @Override
-                public void onEvents(List<Event> events) {
-                    current.addAll(events);
-                }
-
-                @Override
-                public void onPruned(long prunedThrough) {
-                    currentTold.set(prunedThrough);
-                }
-            });
+            Recorder current = new Recorder();
+            idle.subscribe(horizon, null, current);
 
             idle.wake();
-            await().atMost(WAIT).until(() -> told.get() == horizon);
-            assertThat(fed).isEmpty();
+            await().atMost(WAIT).until(() -> reader.told.get() == horizon);
+            assertThat(reader.events).isEmpty();
             assertThat(idle.position()).isEqualTo(horizon);
             assertThat(idle.prunedThrough()).isEqualTo(horizon);
             inbox.say("m2", "c1", "Ann", "after the pruning");
             idle.wake();
-            await().atMost(WAIT).until(() -> current.stream().anyMatch(e -> "message.created".equals(e.type())));
-            assertThat(currentTold.get()).isEqualTo(-1);
+            await().atMost(WAIT).until(() -> current.events.stream()
+                    .anyMatch(e -> "message.created".equals(e.type())));
+            assertThat(current.told.get()).isEqualTo(-1);
         } finally {
             idle.stop().await(5, TimeUnit.SECONDS);
         }
@@ -189,25 +158,31 @@ class EventRetentionIT {
         starting.start().await(10, TimeUnit.SECONDS);
         try {
             assertThat(starting.position()).isEqualTo(horizon);
-            List<Event> fed = new CopyOnWriteArrayList<>();
-            AtomicLong told = new AtomicLong(-1);
-            starting.subscribe(horizon, null, new EventListener() {
-                @Override
-                public void onEvents(List<Event> events) {
-                    fed.addAll(events);
-                }
-
-                @Override
-                public void onPruned(long prunedThrough) {
-                    told.set(prunedThrough);
-                }
-            });
+            Recorder reader = new Recorder();
+            starting.subscribe(horizon, null, reader);
             inbox.say("m2", "c1", "Ann", "today");
             starting.wake();
-            await().atMost(WAIT).until(() -> fed.stream().anyMatch(e -> "message.created".equals(e.type())));
-            assertThat(told.get()).as("a subscriber at the horizon lost nothing").isEqualTo(-1);
+            await().atMost(WAIT).until(() -> reader.events.stream()
+                    .anyMatch(e -> "message.created".equals(e.type())));
+            assertThat(reader.told.get()).as("a subscriber at the horizon lost nothing").isEqualTo(-1);
         } finally {
             starting.stop().await(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /** A subscriber that keeps what it is fed, and the horizon it is told it fell below (-1 until then). */
+    private static final class Recorder implements EventListener {
+        final List<Event> events = new CopyOnWriteArrayList<>();
+        final AtomicLong told = new AtomicLong(-1);
+
+        @Override
+        public void onEvents(List<Event> batch) {
+            events.addAll(batch);
+        }
+
+        @Override
+        public void onPruned(long prunedThrough) {
+            told.set(prunedThrough);
         }
     }
 
