@@ -47,13 +47,6 @@ public final class ContactRepository {
                 + " AND contact_id = $2 ORDER BY id", ContactIdentity::from, workspaceId, contactId);
     }
 
-    /** Those of these identities that the contact now holds proven. */
-    public List<ContactIdentity> provenAmong(Sql sql, long workspaceId, long contactId, Long[] ids) {
-        return sql.list("SELECT " + ContactIdentity.COLUMNS + " FROM identities WHERE workspace_id = $1"
-                + " AND contact_id = $2 AND id = ANY($3) AND proven", ContactIdentity::from, workspaceId, contactId,
-                ids);
-    }
-
     /**
      * Both contacts' identities, locked in id order: a message that made one of them proven commits before the
      * merge reads it (see {@link #lock}), or waits for the merge to commit and is then placed again.

@@ -150,7 +150,7 @@ public final class MergeService {
             Contact target = contacts.lock(tx, workspaceId, targetId, sourceId).stream()
                     .filter(c -> c.id() == targetId).findFirst().orElseThrow();
             // As in a merge: a message proving one of them commits before they are read (see lockIdentities).
-            contacts.lockIdentities(tx, workspaceId, targetId, sourceId);
+            List<ContactIdentity> held = contacts.lockIdentities(tx, workspaceId, targetId, sourceId);
             if (target.mergedIntoId() != null) {
                 // The absorbed messages and identities now sit with the later target: undo that merge first.
                 throw new Conflict("contact " + targetId + " was itself merged into contact " + target.mergedIntoId()
@@ -158,8 +158,10 @@ public final class MergeService {
             }
             // An identity the source only claimed, proven since (by a message in the merged thread, which stays
             // with the target): the proof stays with the target too, and the source gets its claim back.
-            List<ContactIdentity> provenSince = merge.getValue("moved_claimed_ids") == null ? List.of()
-                    : contacts.provenAmong(tx, workspaceId, targetId, merge.getArrayOfLongs("moved_claimed_ids"));
+            List<Long> movedClaimed = merge.getValue("moved_claimed_ids") == null ? List.of()
+                    : Arrays.asList(merge.getArrayOfLongs("moved_claimed_ids"));
+            List<ContactIdentity> provenSince = held.stream().filter(i -> i.contactId() == targetId && i.proven()
+                    && movedClaimed.contains(i.id())).toList();
             List<Long> givenBack = new ArrayList<>(Arrays.asList(merge.getArrayOfLongs("moved_identity_ids")));
             provenSince.forEach(identity -> givenBack.remove(Long.valueOf(identity.id())));
             contacts.exchangeIdentities(tx, workspaceId,
