@@ -351,7 +351,8 @@ public final class Throughline implements AutoCloseable {
 
     /** Built-in connectors that need server internals; the others (telegram) come through ServiceLoader. */
     private List<ChannelConnector> builtInConnectors() {
-        return List.of(new ApiConnector(config.http().webhookPrivateNetworks()), new WidgetConnector(widgetSites, database::sql));
+        return List.of(new ApiConnector(config.http().webhookPrivateNetworks()),
+                new WidgetConnector(widgetSites, database::sql));
     }
 
     private void createDirectories() {

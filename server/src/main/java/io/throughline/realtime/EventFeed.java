@@ -491,7 +491,19 @@ public final class EventFeed {
                 ) e ON true""".formatted(condition);
     }
 
-    static Event toEvent(Row row) {
+    /**
+     * Wraps a query of events (seq, workspace_id, type, data, created_at) so that each row also carries the pruning
+     * horizon ({@code pruned_through}) read in the same snapshot, and there is one row (its seq null) even without
+     * events: a reader whose resume seq is at or above that horizon has missed nothing the query did not return.
+     */
+    public static String withHorizon(String eventsQuery) {
+        return "SELECT coalesce(h.pruned_through, 0) AS pruned_through, e.*"
+                + " FROM (SELECT 1) one LEFT JOIN event_horizon h ON true LEFT JOIN LATERAL (" + eventsQuery
+                + ") e ON true";
+    }
+
+    /** An event from a row of the events table (or of {@link #withHorizon}, where its seq is not null). */
+    public static Event toEvent(Row row) {
         Object data = row.getValue("data");
         return new Event(row.getLong("seq"), row.getLong("workspace_id"), row.getString("type"),
                 data instanceof JsonObject json ? json : new JsonObject(String.valueOf(data)),
@@ -534,10 +546,9 @@ public final class EventFeed {
             }
             // The horizon comes from the same snapshot as the events: when it is at or below what the subscriber
             // has, nothing it needs from this page had been pruned.
-            String sql = "SELECT coalesce(h.pruned_through, 0) AS pruned_through, e.*"
-                    + " FROM (SELECT 1) one LEFT JOIN event_horizon h ON true LEFT JOIN LATERAL ("
-                    + "SELECT seq, workspace_id, type, data, created_at FROM events WHERE seq > $1 AND seq <= $2"
-                    + (workspaceId == null ? "" : " AND workspace_id = $4") + " ORDER BY seq LIMIT $3) e ON true";
+            String sql = withHorizon("SELECT seq, workspace_id, type, data, created_at FROM events"
+                    + " WHERE seq > $1 AND seq <= $2" + (workspaceId == null ? "" : " AND workspace_id = $4")
+                    + " ORDER BY seq LIMIT $3");
             Tuple params = Tuple.of(delivered, target, PAGE);
             if (workspaceId != null) {
                 params.addLong(workspaceId);

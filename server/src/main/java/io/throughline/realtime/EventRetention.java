@@ -79,12 +79,6 @@ public final class EventRetention {
         return total;
     }
 
-    /** The seq through which the log has been pruned: events at or below it may be gone. Blocking. */
-    public static long prunedThrough(Database database) {
-        return database.sql().single("SELECT coalesce((SELECT pruned_through FROM event_horizon), 0) AS pruned_through")
-                .getLong("pruned_through");
-    }
-
     private record Batch(int deleted, long through) {
     }
 }

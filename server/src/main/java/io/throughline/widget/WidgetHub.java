@@ -4,13 +4,13 @@ import io.throughline.VirtualThreads;
 import io.throughline.realtime.Event;
 import io.throughline.realtime.EventFeed;
 import io.throughline.realtime.EventListener;
-import io.throughline.realtime.EventRetention;
 import io.throughline.realtime.EventType;
 import io.throughline.realtime.Subscription;
 import io.throughline.store.Database;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import java.time.OffsetDateTime;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -333,8 +333,7 @@ final class WidgetHub implements EventListener {
         } else {
             try {
                 List<Event> missed = history(stream, since, target);
-                // Read after the history, the horizon tells whether a page of it was read after a pruning.
-                if (EventRetention.prunedThrough(database) > since) {
+                if (missed == null) {
                     stream.reset(target);
                     return;
                 }
@@ -392,18 +391,27 @@ final class WidgetHub implements EventListener {
                 e.toString()));
     }
 
+    /**
+     * The stream's events after {@code since}, up to {@code target}; null when some of them were pruned from the log
+     * (each page reads the horizon in its own snapshot, as the feed's catch-up does): the client reloads instead.
+     */
     private List<Event> history(VisitorStream stream, long since, long target) {
         List<Event> out = new ArrayList<>();
         long from = since;
         while (true) {
             List<Event> page = new ArrayList<>();
-            database.sql().rows("""
+            RowSet<Row> rows = database.sql().rows(EventFeed.withHorizon("""
                     SELECT seq, workspace_id, type, data, created_at FROM events
                     WHERE workspace_id = $1 AND seq > $2 AND seq <= $3 AND type = ANY($4)
-                    ORDER BY seq LIMIT $5""", stream.viewer.workspaceId(), from, target, ROUTED, PAGE)
-                    .forEach(row -> page.add(new Event(row.getLong("seq"), row.getLong("workspace_id"),
-                            row.getString("type"), row.getJsonObject("data"),
-                            row.getValue("created_at") instanceof OffsetDateTime at ? at.toInstant() : null)));
+                    ORDER BY seq LIMIT $5"""), stream.viewer.workspaceId(), from, target, ROUTED, PAGE);
+            if (rows.iterator().next().getLong("pruned_through") > since) {
+                return null;
+            }
+            rows.forEach(row -> {
+                if (row.getLong("seq") != null) {
+                    page.add(EventFeed.toEvent(row));
+                }
+            });
             page.stream().filter(e -> concerns(e, stream)).forEach(out::add);
             if (page.size() < PAGE) {
                 return out;

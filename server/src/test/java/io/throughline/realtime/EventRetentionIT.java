@@ -64,7 +64,7 @@ class EventRetentionIT {
         assertThat(sql.single("SELECT min(seq) AS s FROM events").getLong("s")).isGreaterThan(old);
         assertThat(sql.single("SELECT count(*) AS n FROM events WHERE seq = $1", newest).getLong("n"))
                 .as("an old event after a young one is kept").isEqualTo(1);
-        assertThat(EventRetention.prunedThrough(server.throughline().database())).isEqualTo(old);
+        assertThat(prunedThrough()).isEqualTo(old);
         assertThat(server.throughline().eventRetention().prune()).as("nothing more is old enough").isZero();
         await().atMost(WAIT).until(() -> feed.prunedThrough() == old);
         assertThat(admin.get("/health").expect(200).json().getJsonObject("checks").getJsonObject("eventFeed")
@@ -186,6 +186,10 @@ class EventRetentionIT {
         }
     }
 
+    private long prunedThrough() {
+        return sql.single("SELECT pruned_through FROM event_horizon").getLong("pruned_through");
+    }
+
     private long newest() {
         return sql.single("SELECT max(seq) AS s FROM events").getLong("s");
     }
@@ -198,7 +202,7 @@ class EventRetentionIT {
     private long pruneThrough(long seq) {
         age("seq <= $1", seq);
         assertThat(server.throughline().eventRetention().prune()).isPositive();
-        long horizon = EventRetention.prunedThrough(server.throughline().database());
+        long horizon = prunedThrough();
         assertThat(horizon).isEqualTo(seq);
         return horizon;
     }
