@@ -19,6 +19,7 @@ import org.apache.lucene.document.NumericDocValuesField;
 import org.apache.lucene.index.IndexReader;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.search.ControlledRealTimeReopenThread;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.SearcherFactory;
@@ -59,6 +60,9 @@ final class LiveIndex implements Closeable {
     private final Directory directory;
     private final IndexWriter writer;
     private final SearcherManager searchers;
+    private final Executor slices;
+    /** Per-workspace scoring statistics of this index's segments. */
+    private final WorkspaceStatistics statistics;
     /** Searchers kept for the next pages of searches by relevance ({@link #pin}). */
     private final SearcherLifetimeManager pinned = new SearcherLifetimeManager();
     private final ControlledRealTimeReopenThread<IndexSearcher> reopener;
@@ -72,14 +76,21 @@ final class LiveIndex implements Closeable {
     private volatile Runnable onClosed = () -> { };
 
     private LiveIndex(String generation, String owner, Directory directory, IndexWriter writer, Duration maxStale,
-                      Executor slices) throws IOException {
+                      Executor slices, WorkspaceStatistics statistics) throws IOException {
         this.generation = generation;
         this.owner = owner;
         this.directory = directory;
         this.writer = writer;
+        this.slices = slices;
+        this.statistics = statistics;
         this.searchers = new SearcherManager(writer, new SearcherFactory() {
             @Override
-            public IndexSearcher newSearcher(IndexReader reader, IndexReader previous) {
+            public IndexSearcher newSearcher(IndexReader reader, IndexReader previous) throws IOException {
+                // A segment new to this searcher (flushed, or opened at start) is counted here rather than in the
+                // first search; one a merge wrote was counted by the merge.
+                for (LeafReaderContext leaf : reader.leaves()) {
+                    statistics.warm(leaf.reader());
+                }
                 return new IndexSearcher(reader, slices);
             }
         });
@@ -111,14 +122,16 @@ final class LiveIndex implements Closeable {
                           Duration maxStale, boolean create, Executor slices) throws IOException {
         Directory directory = FSDirectory.open(path);
         try {
+            WorkspaceStatistics statistics = new WorkspaceStatistics();
             IndexWriterConfig config = new IndexWriterConfig(analyzer)
                     .setOpenMode(create ? IndexWriterConfig.OpenMode.CREATE : IndexWriterConfig.OpenMode.APPEND)
                     .setIndexSort(INDEX_SORT)
+                    .setMergedSegmentWarmer(statistics::warm)
                     .setRAMBufferSizeMB(ramBufferMb)
                     // Commits are explicit, each with the seq it holds; closing must not write one without it.
                     .setCommitOnClose(false);
             IndexWriter writer = new IndexWriter(directory, config);
-            return new LiveIndex(generation, owner, directory, writer, maxStale, slices);
+            return new LiveIndex(generation, owner, directory, writer, maxStale, slices, statistics);
         } catch (IOException | RuntimeException e) {
             directory.close();
             throw e;
@@ -245,8 +258,21 @@ final class LiveIndex implements Closeable {
     }
 
     /**
+     * A searcher over the same reader as {@code searcher} (which stays the one to release and pin) that scores with
+     * the statistics of one workspace's messages alone.
+     */
+    IndexSearcher scoped(IndexSearcher searcher, long workspaceId) {
+        return statistics.scoped(searcher, workspaceId, slices);
+    }
+
+    /** Per-workspace scoring statistics (for tests). */
+    WorkspaceStatistics statistics() {
+        return statistics;
+    }
+
+    /**
      * Keeps this searcher for the next pages of the same search, for {@link #PIN_SECONDS} after a newer one
-     * replaced it, and returns its version. Scores depend on the whole index's statistics, so a page by relevance
+     * replaced it, and returns its version. Scores depend on the workspace's statistics, so a page by relevance
      * read from a newer searcher could skip or repeat a hit at the page boundary.
      */
     long pin(IndexSearcher searcher) throws IOException {

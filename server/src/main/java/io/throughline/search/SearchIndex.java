@@ -191,8 +191,12 @@ public final class SearchIndex implements AutoCloseable {
             this.searcher = searcher;
         }
 
-        IndexSearcher searcher() {
-            return searcher;
+        /**
+         * The searcher for one workspace's search: the leased reader, scoring with that workspace's statistics
+         * alone (never another workspace's figures), so its scores say nothing about the rest of the index.
+         */
+        IndexSearcher searcher(long workspaceId) {
+            return index.scoped(searcher, workspaceId);
         }
 
         /** Where this searcher is kept for the search's next page: its generation, and its pinned version. */

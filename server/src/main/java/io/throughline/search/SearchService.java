@@ -21,6 +21,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import org.apache.lucene.search.FieldDoc;
+import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.Sort;
 import org.apache.lucene.search.SortField;
@@ -131,7 +132,8 @@ public final class SearchService {
         SearchCursor.Pin pinned = cursor == null ? null : cursor.pin();
         try (SearchIndex.Lease lease = pinned == null ? index.acquire()
                 : index.acquire(pinned.generation(), pinned.version())) {
-            TopFieldDocs top = lease.searcher().search(lucene,
+            IndexSearcher searcher = lease.searcher(workspaceId);
+            TopFieldDocs top = searcher.search(lucene,
                     new TopFieldCollectorManager(luceneSort, limit + 1, after, TOTAL_HITS_THRESHOLD));
             int count = Math.min(limit, top.scoreDocs.length);
             List<Long> ids = new ArrayList<>(count);
@@ -152,7 +154,7 @@ public final class SearchService {
             }
             CompletableFuture<Map<Long, SearchRepository.HitRow>> rows = CompletableFuture.supplyAsync(
                     () -> repository.hits(database.sql(), workspaceId, ids), hydration);
-            String[] highlighted = snippets.highlight(lease.searcher(), lucene, docIds);
+            String[] highlighted = snippets.highlight(searcher, lucene, docIds);
             // By relevance, the next page reads from this same searcher (by date, the sort keys never move).
             SearchCursor.Pin pin = next != null && sort == SearchSort.RELEVANCE ? lease.pin() : null;
             return new Page(ids, scores, highlighted, top.totalHits, next, pin, rows);

@@ -318,6 +318,51 @@ class SearchIT {
         assertThat(other.workspaceId()).isNotEqualTo(1L);
     }
 
+    /**
+     * A score depends on how many messages hold a word; counted over the whole index, it would let an agent tell
+     * how many messages of other workspaces hold it. The same search scores the same, whatever another workspace
+     * writes.
+     */
+    @Test
+    void scoresSayNothingAboutOtherWorkspaces() {
+        SearchFixture mine = shopInNewWorkspace("scores-a");
+        SearchFixture theirs = shopInNewWorkspace("scores-b");
+        long bassoon = mine.customerWrites("sc-1", "Marta", "The bassoon reed arrived cracked").getLong("messageId");
+        mine.customerWrites("sc-2", "Marta", "Also the oboe case is scratched, photos attached");
+        mine.customerWrites("sc-3", "Pavlo", "Where is my parcel? Ordered a week ago");
+        await().atMost(INDEXED).until(() -> SearchFixture.messageIds(mine.search("q", "parcel")).size() == 1
+                && SearchFixture.messageIds(mine.search("q", "bassoon")).contains(bassoon));
+        double alone = score(mine, "bassoon cracked", bassoon);
+
+        List<Long> written = new ArrayList<>();
+        for (int i = 0; i < 25; i++) {
+            written.add(theirs.customerWrites("sc-b-" + i, "Customer " + i, "Bassoon question number " + i
+                    + ": is the bassoon in stock, and which reed suits a bassoon beginner?").getLong("messageId"));
+        }
+        await().atMost(INDEXED).until(() -> new HashSet<>(theirs.allMessageIds("q", "bassoon"))
+                .containsAll(written));
+
+        assertThat(score(mine, "bassoon cracked", bassoon)).isEqualTo(alone);
+        assertThat(SearchFixture.messageIds(mine.search("q", "bassoon"))).containsExactly(bassoon);
+    }
+
+    private static SearchFixture shopInNewWorkspace(String name) {
+        String email = "admin@" + name + ".test";
+        server.throughline().workspaces().create(name, email, "Admin " + name, "password-" + name + "-1");
+        return SearchFixture.create(server, server.anonymous().login(email, "password-" + name + "-1"),
+                "Shop " + name);
+    }
+
+    private static double score(SearchFixture fixture, String q, long messageId) {
+        for (Object item : fixture.search("q", q).getJsonArray("hits")) {
+            JsonObject hit = (JsonObject) item;
+            if (hit.getLong("messageId") == messageId) {
+                return hit.getDouble("score");
+            }
+        }
+        throw new AssertionError("no hit for message " + messageId + " searching " + q);
+    }
+
     @Test
     void malformedSearchesAreAnsweredWithAProblemThatSaysWhy() {
         problem(400, "q", "the quote at character 8 is never closed", "q", "refund \"broken");

@@ -1,0 +1,238 @@
+package io.throughline.search;
+
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import org.apache.lucene.index.IndexReader;
+import org.apache.lucene.index.LeafReader;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.PostingsEnum;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.index.Terms;
+import org.apache.lucene.index.TermsEnum;
+import org.apache.lucene.search.CollectionStatistics;
+import org.apache.lucene.search.DocIdSetIterator;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.TermStatistics;
+import org.apache.lucene.util.BytesRef;
+import org.apache.lucene.util.FixedBitSet;
+import org.apache.lucene.util.packed.PackedInts;
+
+/**
+ * The term and collection statistics of one workspace's messages, so a message scores the same whatever the other
+ * workspaces of the index hold. BM25 weighs a word by the share of messages holding it and a field by the average
+ * length; with the index-wide figures, an agent comparing scores could estimate how many messages of all
+ * workspaces contain a word.
+ *
+ * <p>A segment holding one workspace's messages (every segment of a single-workspace installation) answers from
+ * Lucene's own per-segment figures. For a segment several workspaces share, the collection figures (messages,
+ * and per field: messages holding it, their postings, their tokens) are counted once by walking its postings, and
+ * kept until the segment closes: segments never change (deletions count until a merge drops them, as in Lucene's
+ * own figures). {@link #warm} counts them ahead of the first search, in the merge that wrote the segment or the
+ * refresh that opened it. A term's figures are counted when a query asks for them, by walking its postings
+ * alongside the workspace's.
+ */
+final class WorkspaceStatistics {
+
+    /** Figures in a segment's arrays, per workspace: messages holding the field, postings, tokens. */
+    private static final int DOCS = 0;
+    private static final int POSTINGS = 1;
+    private static final int TOKENS = 2;
+
+    private final Map<IndexReader.CacheKey, Segment> segments = new ConcurrentHashMap<>();
+
+    /** Counts a segment's figures ahead of the first search that needs them. */
+    void warm(LeafReader leaf) throws IOException {
+        segment(leaf);
+    }
+
+    /** Segments whose figures are kept (for tests: closed segments must not stay). */
+    int segmentsKept() {
+        return segments.size();
+    }
+
+    /** A searcher over the same reader whose statistics are those of one workspace's messages. */
+    IndexSearcher scoped(IndexSearcher searcher, long workspaceId, Executor executor) {
+        return new Scoped(searcher, new BytesRef(Long.toString(workspaceId)), executor);
+    }
+
+    private Segment segment(LeafReader leaf) throws IOException {
+        IndexReader.CacheHelper helper = leaf.getCoreCacheHelper();
+        if (helper == null) {
+            return count(leaf);
+        }
+        Segment known = segments.get(helper.getKey());
+        if (known != null) {
+            return known;
+        }
+        // Two searches may count the same new segment at once; both get the same figures.
+        Segment counted = count(leaf);
+        if (segments.putIfAbsent(helper.getKey(), counted) == null) {
+            helper.addClosedListener(segments::remove);
+        }
+        return counted;
+    }
+
+    private static Segment count(LeafReader leaf) throws IOException {
+        Terms workspaces = leaf.terms(SearchFields.WORKSPACE);
+        if (workspaces == null) {
+            return new Segment(Map.of(), null, null, Map.of());
+        }
+        int maxDoc = leaf.maxDoc();
+        Map<BytesRef, Integer> slots = new HashMap<>();
+        // Each message's workspace, as its slot from 1 (0: a document without one, counted for none).
+        long known = workspaces.size();
+        PackedInts.Mutable owner = PackedInts.getMutable(maxDoc, known > 0 ? PackedInts.bitsRequired(known) : 31,
+                PackedInts.FASTEST);
+        TermsEnum terms = workspaces.iterator();
+        PostingsEnum docs = null;
+        for (BytesRef id = terms.next(); id != null; id = terms.next()) {
+            int slot = slots.size() + 1;
+            slots.put(BytesRef.deepCopyOf(id), slot);
+            docs = terms.postings(docs, PostingsEnum.NONE);
+            for (int doc = docs.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = docs.nextDoc()) {
+                owner.set(doc, slot);
+            }
+        }
+        if (slots.size() <= 1) {
+            return new Segment(slots, null, null, Map.of());
+        }
+        long[] messages = new long[slots.size() + 1];
+        for (int doc = 0; doc < maxDoc; doc++) {
+            messages[(int) owner.get(doc)]++;
+        }
+        Map<String, long[][]> fields = new HashMap<>();
+        for (String field : SearchFields.textFields()) {
+            Terms fieldTerms = leaf.terms(field);
+            if (fieldTerms == null) {
+                continue;
+            }
+            long[][] figures = new long[3][slots.size() + 1];
+            FixedBitSet holding = new FixedBitSet(maxDoc);
+            TermsEnum fieldEnum = fieldTerms.iterator();
+            PostingsEnum postings = null;
+            while (fieldEnum.next() != null) {
+                postings = fieldEnum.postings(postings, PostingsEnum.FREQS);
+                for (int doc = postings.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = postings.nextDoc()) {
+                    int slot = (int) owner.get(doc);
+                    figures[POSTINGS][slot]++;
+                    figures[TOKENS][slot] += postings.freq();
+                    if (!holding.getAndSet(doc)) {
+                        figures[DOCS][slot]++;
+                    }
+                }
+            }
+            fields.put(field, figures);
+        }
+        return new Segment(slots, owner, messages, fields);
+    }
+
+    /**
+     * One segment's figures: which workspaces it holds (each a slot from 1) and, when it holds several, each
+     * message's workspace slot, each workspace's messages and its per-field figures (indexed by slot); null and
+     * empty for a segment of one workspace.
+     */
+    private record Segment(Map<BytesRef, Integer> slots, PackedInts.Reader owner, long[] messages,
+                           Map<String, long[][]> fields) {
+
+        boolean holds(BytesRef workspace) {
+            return slots.containsKey(workspace);
+        }
+
+        boolean shared() {
+            return messages != null;
+        }
+    }
+
+    private final class Scoped extends IndexSearcher {
+
+        private final BytesRef workspace;
+
+        Scoped(IndexSearcher searcher, BytesRef workspace, Executor executor) {
+            super(searcher.getTopReaderContext(), executor);
+            setSimilarity(searcher.getSimilarity());
+            setQueryCache(searcher.getQueryCache());
+            setQueryCachingPolicy(searcher.getQueryCachingPolicy());
+            this.workspace = workspace;
+        }
+
+        @Override
+        public CollectionStatistics collectionStatistics(String field) throws IOException {
+            long messages = 0;
+            long holding = 0;
+            long postings = 0;
+            long tokens = 0;
+            for (LeafReaderContext context : leaves()) {
+                LeafReader leaf = context.reader();
+                Segment segment = segment(leaf);
+                if (!segment.holds(workspace)) {
+                    continue;
+                }
+                if (!segment.shared()) {
+                    messages += leaf.maxDoc();
+                    Terms terms = leaf.terms(field);
+                    if (terms != null) {
+                        holding += terms.getDocCount();
+                        postings += terms.getSumDocFreq();
+                        tokens += terms.getSumTotalTermFreq();
+                    }
+                    continue;
+                }
+                int slot = segment.slots().get(workspace);
+                messages += segment.messages()[slot];
+                long[][] figures = segment.fields().get(field);
+                if (figures != null) {
+                    holding += figures[DOCS][slot];
+                    postings += figures[POSTINGS][slot];
+                    tokens += figures[TOKENS][slot];
+                }
+            }
+            if (holding == 0) {
+                // No message of this workspace has the field, so none matches a term in it: any valid figures do.
+                return new CollectionStatistics(field, Math.max(messages, 1), 1, 1, 1);
+            }
+            return new CollectionStatistics(field, messages, holding, tokens, postings);
+        }
+
+        @Override
+        public TermStatistics termStatistics(Term term, int docFreq, long totalTermFreq) throws IOException {
+            long holding = 0;
+            long occurrences = 0;
+            for (LeafReaderContext context : leaves()) {
+                LeafReader leaf = context.reader();
+                Segment segment = segment(leaf);
+                Terms terms = segment.holds(workspace) ? leaf.terms(term.field()) : null;
+                if (terms == null) {
+                    continue;
+                }
+                TermsEnum termsEnum = terms.iterator();
+                if (!termsEnum.seekExact(term.bytes())) {
+                    continue;
+                }
+                if (!segment.shared()) {
+                    holding += termsEnum.docFreq();
+                    occurrences += termsEnum.totalTermFreq();
+                    continue;
+                }
+                int slot = segment.slots().get(workspace);
+                PostingsEnum withTerm = termsEnum.postings(null, PostingsEnum.FREQS);
+                for (int doc = withTerm.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = withTerm.nextDoc()) {
+                    if (segment.owner().get(doc) == slot) {
+                        holding++;
+                        occurrences += withTerm.freq();
+                    }
+                }
+            }
+            // A term only other workspaces hold matches none of this one's messages: any valid figures do.
+            return holding == 0 ? new TermStatistics(term.bytes(), 1, 1)
+                    : new TermStatistics(term.bytes(), holding, occurrences);
+        }
+
+        private List<LeafReaderContext> leaves() {
+            return getIndexReader().leaves();
+        }
+    }
+}
