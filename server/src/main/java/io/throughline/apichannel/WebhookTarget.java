@@ -6,6 +6,7 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
+import java.util.Arrays;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -13,7 +14,8 @@ import java.util.regex.Pattern;
  * Where a webhook may connect. A webhook URL is typed by a workspace admin, and the server posts to it from inside
  * its own network: without a check, {@code http://169.254.169.254/...} would hand the machine's cloud credentials
  * to whoever can read the delivery errors. Never allowed: link-local addresses (the cloud metadata services),
- * the unspecified address, multicast and broadcast. Loopback and private networks (a shop on the same machine or
+ * the unspecified address, multicast and broadcast, also when an IPv6 address carries them to a NAT64 or 6to4
+ * gateway. Loopback and private networks (a shop on the same machine or
  * network) only while {@code http.webhookPrivateNetworks} allows them.
  *
  * <p>The host is resolved once, every address it resolves to is checked, and the request then connects to the
@@ -21,13 +23,13 @@ import java.util.regex.Pattern;
  */
 record WebhookTarget(URI url, InetAddress address, int port, boolean https, String requestUri) {
 
+    /** A dotted-quad IPv4 address; anything else is a name (resolved, checked and pinned). */
+    private static final String OCTET = "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
+    private static final Pattern IPV4 = Pattern.compile(OCTET + "(\\." + OCTET + "){3}");
     /**
      * Metadata services outside the link-local range: AWS's over IPv6 (unique-local) and Alibaba Cloud's (in the
      * shared address space). Never a webhook, whatever the setting.
      */
-    /** A dotted-quad IPv4 address; anything else is a name (resolved, checked and pinned). */
-    private static final String OCTET = "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
-    private static final Pattern IPV4 = Pattern.compile(OCTET + "(\\." + OCTET + "){3}");
     private static final Set<String> METADATA = Set.of("fd00:ec2:0:0:0:0:0:254", "100.100.100.200");
 
     /**
@@ -63,8 +65,31 @@ record WebhookTarget(URI url, InetAddress address, int port, boolean https, Stri
         return bare(url.getHost());
     }
 
-    /** Why a webhook may not connect to this address, or null when it may. */
+    /**
+     * Why a webhook may not connect to this address, or null when it may. An IPv6 address that carries an IPv4 one
+     * to a translating gateway (NAT64, 6to4, the old IPv4-compatible form) is refused for the IPv4 address too: the
+     * gateway would connect there.
+     */
     static String refusal(InetAddress address, boolean privateNetworks) {
+        String refused = refusalOf(address, privateNetworks);
+        if (refused != null) {
+            return refused;
+        }
+        Inet4Address carried = carriedIpv4(address);
+        if (carried != null) {
+            refused = refusalOf(carried, privateNetworks);
+            if (refused != null) {
+                return refused + " (" + carried.getHostAddress() + ", carried in an IPv6 address)";
+            }
+        }
+        if (!privateNetworks && isLocalUseNat64(address)) {
+            return "a loopback or private-network address (a local-use NAT64 prefix), which"
+                    + " http.webhookPrivateNetworks does not allow";
+        }
+        return null;
+    }
+
+    private static String refusalOf(InetAddress address, boolean privateNetworks) {
         if (address.isLinkLocalAddress() || METADATA.contains(address.getHostAddress())) {
             return "a link-local address (where cloud metadata services answer); a webhook never goes there";
         }
@@ -105,6 +130,47 @@ record WebhookTarget(URI url, InetAddress address, int port, boolean https, Stri
 
     private static boolean isBroadcast(InetAddress address) {
         return address instanceof Inet4Address && "255.255.255.255".equals(address.getHostAddress());
+    }
+
+    /**
+     * The IPv4 address an IPv6 one carries to a gateway, or null: NAT64's well-known prefix 64:ff9b::/96 (RFC 6052)
+     * and the IPv4-compatible ::/96 (both in the last four bytes), 6to4's 2002::/16 (in the four after the prefix).
+     */
+    static Inet4Address carriedIpv4(InetAddress address) {
+        if (!(address instanceof Inet6Address)) {
+            return null;
+        }
+        byte[] bytes = address.getAddress();
+        int from;
+        if (startsWith(bytes, 0x00, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0)) {
+            from = 12;
+        } else if (startsWith(bytes, 0x20, 0x02)) {
+            from = 2;
+        } else if (startsWith(bytes, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+                && !address.isAnyLocalAddress() && !address.isLoopbackAddress()) {
+            from = 12;
+        } else {
+            return null;
+        }
+        try {
+            return (Inet4Address) InetAddress.getByAddress(Arrays.copyOfRange(bytes, from, from + 4));
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException("four bytes are an IPv4 address", e);
+        }
+    }
+
+    /** 64:ff9b:1::/48 (RFC 8215): NAT64 inside one network, its IPv4 addresses placed as that network chose. */
+    private static boolean isLocalUseNat64(InetAddress address) {
+        return address instanceof Inet6Address && startsWith(address.getAddress(), 0x00, 0x64, 0xff, 0x9b, 0, 1);
+    }
+
+    private static boolean startsWith(byte[] bytes, int... prefix) {
+        for (int i = 0; i < prefix.length; i++) {
+            if ((bytes[i] & 0xff) != prefix[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** fc00::/7. */

@@ -12,7 +12,10 @@ class WebhookTargetTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"169.254.169.254", "169.254.0.1", "fe80::1", "fd00:ec2::254", "::ffff:169.254.169.254",
-        "100.100.100.200", "0.0.0.0", "::", "224.0.0.1", "ff02::1", "255.255.255.255"})
+        "100.100.100.200", "0.0.0.0", "::", "224.0.0.1", "ff02::1", "255.255.255.255",
+        // IPv6 addresses that carry an IPv4 one to a gateway: NAT64, 6to4, IPv4-compatible.
+        "64:ff9b::a9fe:a9fe", "64:ff9b::169.254.169.254", "2002:a9fe:a9fe::1", "::169.254.169.254",
+        "64:ff9b::6464:64c8", "2002:e000:1::"})
     void neverAllowed(String address) throws UnknownHostException {
         assertThat(WebhookTarget.refusal(InetAddress.getByName(address), true)).isNotNull();
         assertThat(WebhookTarget.refusal(InetAddress.getByName(address), false)).isNotNull();
@@ -20,14 +23,16 @@ class WebhookTargetTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"127.0.0.1", "127.1.2.3", "::1", "10.1.2.3", "172.16.0.1", "172.31.255.254",
-        "192.168.1.10", "100.64.0.1", "100.100.100.201", "fc00::1", "fd12:3456::1", "0.1.2.3"})
+        "192.168.1.10", "100.64.0.1", "100.100.100.201", "fc00::1", "fd12:3456::1", "0.1.2.3",
+        "64:ff9b::7f00:1", "64:ff9b::10.1.2.3", "2002:c0a8:10a::1", "::10.0.0.1", "64:ff9b:1::a00:1"})
     void privateOnlyWhenAllowed(String address) throws UnknownHostException {
         assertThat(WebhookTarget.refusal(InetAddress.getByName(address), true)).isNull();
         assertThat(WebhookTarget.refusal(InetAddress.getByName(address), false)).contains("private");
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"93.184.216.34", "172.32.0.1", "100.128.0.1", "2606:4700::1", "8.8.8.8"})
+    @ValueSource(strings = {"93.184.216.34", "172.32.0.1", "100.128.0.1", "2606:4700::1", "8.8.8.8",
+        "64:ff9b::808:808", "2002:5db8:d822::1"})
     void publicAlwaysAllowed(String address) throws UnknownHostException {
         assertThat(WebhookTarget.refusal(InetAddress.getByName(address), true)).isNull();
         assertThat(WebhookTarget.refusal(InetAddress.getByName(address), false)).isNull();
