@@ -8,7 +8,7 @@ import io.throughline.failure.Unauthorized;
 import io.throughline.realtime.Event;
 import io.throughline.realtime.EventFeed;
 import io.throughline.realtime.EventListener;
-import io.throughline.realtime.Subscription;
+import io.throughline.realtime.EventSubscription;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.ServerWebSocket;
@@ -26,8 +26,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code GET /api/v1/stream?since={seq}}: the agent's realtime WebSocket (ARCHITECTURE.md rule 5). Every event of
- * the caller's workspace after {@code since}, in seq order, then live; a heartbeat that carries the last seq; a
- * slow reader is closed with 1013 and resumes from its last seq.
+ * the caller's workspace after {@code since}, in seq order, then live; a heartbeat that carries the seq to resume
+ * from; a slow reader is closed with 1013 and resumes from its last seq.
  */
 final class StreamRoutes {
 
@@ -113,7 +113,7 @@ final class StreamRoutes {
         private final AtomicLong pendingChars = new AtomicLong();
         private volatile long lastSent;
         private volatile boolean closed;
-        private Subscription subscription;
+        private EventSubscription subscription;
         private long heartbeat = -1;
 
         Session(ServerWebSocket socket, Caller caller, Endpoints endpoints, RoutingContext rc) {
@@ -255,9 +255,20 @@ final class StreamRoutes {
                     close(SESSION_ENDED, "the session ended; log in again");
                 } else {
                     send(new JsonObject().put("type", "heartbeat").put("data", new JsonObject()
-                            .put("seq", lastSent).put("at", Instant.now().toString())));
+                            .put("seq", resumePoint()).put("at", Instant.now().toString())));
                 }
             });
+        }
+
+        /**
+         * Where the client resumes: past every event of its workspace already written to the socket, and past the
+         * other workspaces' events the feed has gone by since (read after those writes were made, so this frame
+         * follows them). A workspace quiet for longer than the event retention then resumes past the pruning of
+         * everyone else's events rather than starting over.
+         */
+        private long resumePoint() {
+            EventSubscription current = subscription;
+            return current == null ? lastSent : Math.max(lastSent, current.position());
         }
 
         private void close(short code, String reason) {

@@ -257,7 +257,7 @@ public final class EventFeed {
      * @param since the last seq the subscriber already has; events after it are delivered
      * @param workspaceId only this workspace's events, or null for all of them
      */
-    public Subscription subscribe(long since, Long workspaceId, EventListener listener) {
+    public EventSubscription subscribe(long since, Long workspaceId, EventListener listener) {
         FeedSubscription subscription = new FeedSubscription(since, workspaceId, listener);
         context.runOnContext(v -> subscription.begin());
         return subscription;
@@ -514,16 +514,19 @@ public final class EventFeed {
      * One subscriber's state machine, on the feed context: catching up from PostgreSQL while buffering live events,
      * then live.
      */
-    private final class FeedSubscription implements Subscription {
+    private final class FeedSubscription implements EventSubscription {
         private final Long workspaceId;
         private final EventListener listener;
         private long delivered;
+        /** {@link #delivered} once the listener has returned from the events through it ({@link #position}). */
+        private volatile long handed;
         private List<Event> buffer = new ArrayList<>();
         private boolean catchingUp = true;
         private volatile boolean cancelled;
 
         FeedSubscription(long since, Long workspaceId, EventListener listener) {
             this.delivered = since;
+            this.handed = since;
             this.workspaceId = workspaceId;
             this.listener = listener;
         }
@@ -577,6 +580,7 @@ public final class EventFeed {
                 if (page.size() < PAGE) {
                     emit(page);
                     delivered = Math.max(delivered, target);
+                    handed = delivered;
                     finishCatchUp();
                 } else {
                     emit(page);
@@ -622,6 +626,7 @@ public final class EventFeed {
                     cancel();
                 }
             }
+            handed = delivered;
         }
 
         void late(List<Event> events) {
@@ -675,6 +680,11 @@ public final class EventFeed {
         public void cancel() {
             cancelled = true;
             subscriptions.remove(this);
+        }
+
+        @Override
+        public long position() {
+            return handed;
         }
     }
 }

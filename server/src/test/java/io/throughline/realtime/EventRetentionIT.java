@@ -94,6 +94,42 @@ class EventRetentionIT {
     }
 
     /**
+     * A workspace quiet for longer than the retention: its stream's heartbeat moves its resume seq past the other
+     * workspaces' events, so a tab that reconnects after the pruning resumes instead of reloading.
+     */
+    @Test
+    void aQuietWorkspacesStreamResumesPastAPruningOfOtherWorkspacesEvents() {
+        server.throughline().workspaces().create("Busy", "admin@busy.test", "Busy admin", "busy-password-1");
+        ApiInbox busy = ApiInbox.create(server.anonymous().login("admin@busy.test", "busy-password-1"), "Busy shop",
+                null);
+        long resumeFrom;
+        try (StreamClient quiet = StreamClient.connect(admin, null)) {
+            long since = quiet.next(f -> "ready".equals(f.getString("type")), WAIT).getJsonObject("data")
+                    .getLong("since");
+            busy.say("b1", "c1", "Bob", "busy one");
+            busy.say("b2", "c1", "Bob", "busy two");
+            long busyNewest = newest();
+            assertThat(busyNewest).isGreaterThan(since);
+            JsonObject beat = quiet.next(f -> "heartbeat".equals(f.getString("type"))
+                    && f.getJsonObject("data").getLong("seq") >= busyNewest, WAIT);
+            resumeFrom = beat.getJsonObject("data").getLong("seq");
+            assertThat(quiet.drain(Duration.ofMillis(200))).as("none of the busy workspace's events")
+                    .noneMatch(f -> f.getLong("seq") != null);
+        }
+        long horizon = pruneThrough(newest());
+        await().atMost(WAIT).until(() -> feed.prunedThrough() == horizon);
+        inbox.say("q1", "c9", "Quinn", "the quiet workspace speaks");
+
+        try (StreamClient back = StreamClient.connect(admin, resumeFrom)) {
+            assertThat(back.next(f -> "ready".equals(f.getString("type")), WAIT).getJsonObject("data")
+                    .containsKey("reset")).as("resumed, not reloaded").isFalse();
+            assertThat(back.next(f -> "message.created".equals(f.getString("type")), WAIT)
+                    .getJsonObject("data").getJsonObject("message").getString("body"))
+                    .isEqualTo("the quiet workspace speaks");
+        }
+    }
+
+    /**
      * The horizon a node holds may trail a pruning by a poll: the subscription itself reads it in the snapshot of
      * the events, and is told rather than fed what is left.
      */
