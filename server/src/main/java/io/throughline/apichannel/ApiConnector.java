@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -37,6 +38,12 @@ public final class ApiConnector implements ChannelConnector {
     @Override
     public String kind() {
         return KIND;
+    }
+
+    /** Another webhook URL: a Retry-After the old receiver answered does not hold for the new one. */
+    @Override
+    public boolean sendsElsewhere(JsonObject before, JsonObject after) {
+        return !Objects.equals(before.getValue(WEBHOOK_URL), after.getValue(WEBHOOK_URL));
     }
 
     @Override

@@ -153,12 +153,18 @@ public final class DeliveryRepository {
                 delivery.id(), delivery.attempts(), externalId, metadata) == 1;
     }
 
-    public boolean markRetry(Sql tx, Delivery delivery, Duration wait, String error) {
+    /**
+     * Records a failed attempt that is tried again after {@code wait}.
+     *
+     * @param asked true when the receiving side asked for the wait (a flood limit), false for the outbox's backoff
+     */
+    public boolean markRetry(Sql tx, Delivery delivery, Duration wait, String error, boolean asked) {
         return tx.update("""
                 UPDATE deliveries SET lease_until = NULL, last_error = $3,
-                    next_attempt_at = now() + make_interval(secs => $4), updated_at = now()
+                    next_attempt_at = now() + make_interval(secs => $4),
+                    remote_wait_until = CASE WHEN $5 THEN now() + make_interval(secs => $4) END, updated_at = now()
                 WHERE id = $1 AND attempts = $2 AND status = 'pending'""",
-                delivery.id(), delivery.attempts(), error, wait.toMillis() / 1000.0) == 1;
+                delivery.id(), delivery.attempts(), error, wait.toMillis() / 1000.0, asked) == 1;
     }
 
     /**
@@ -168,7 +174,8 @@ public final class DeliveryRepository {
     public boolean handBack(Sql tx, Delivery delivery, Duration wait, String reason) {
         return tx.update("""
                 UPDATE deliveries SET lease_until = NULL, attempts = attempts - 1, last_error = $3,
-                    next_attempt_at = now() + make_interval(secs => $4), updated_at = now()
+                    next_attempt_at = now() + make_interval(secs => $4), remote_wait_until = NULL,
+                    updated_at = now()
                 WHERE id = $1 AND attempts = $2 AND status = 'pending'""",
                 delivery.id(), delivery.attempts(), reason, wait.toMillis() / 1000.0) == 1;
     }
@@ -221,7 +228,7 @@ public final class DeliveryRepository {
     public Optional<Row> retry(Sql tx, long workspaceId, long messageId) {
         return tx.one("""
                 UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = now(), lease_until = NULL,
-                    updated_at = now()
+                    remote_wait_until = NULL, updated_at = now()
                 WHERE id = (SELECT id FROM deliveries WHERE workspace_id = $1 AND message_id = $2
                             ORDER BY id DESC LIMIT 1)
                   AND status = 'failed'

@@ -249,7 +249,7 @@ public final class Dispatcher {
                     delivery.messageId(), delivery.inboxId(), delivery.attempts(), why);
         } else {
             Duration wait = failure.retryAfter() != null ? failure.retryAfter() : backoff.after(delivery.attempts());
-            record(delivery, tx -> deliveries.markRetry(tx, delivery, wait, reason));
+            record(delivery, tx -> deliveries.markRetry(tx, delivery, wait, reason, failure.retryAfter() != null));
             log.info("delivery retry delivery={} message={} inbox={} attempt={} in={}ms reason={}", delivery.id(),
                     delivery.messageId(), delivery.inboxId(), delivery.attempts(), wait.toMillis(), reason);
         }

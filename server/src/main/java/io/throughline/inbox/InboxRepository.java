@@ -58,13 +58,18 @@ public final class InboxRepository {
 
     /**
      * Makes this inbox's replies that wait for a retry due now: its settings changed, and the fault they wait on
-     * (a refused login, a wrong host) may be fixed. A fallback waiting for its time keeps it.
+     * (a refused login, a wrong host) may be fixed. A fallback waiting for its time keeps it, and so does a reply
+     * waiting out a wait the receiving side asked for (a flood limit) while it still goes there.
+     *
+     * @param sameDestination true when replies still go where they went (the same bot, the same webhook URL)
      */
-    public int releaseWaitingDeliveries(Sql tx, long id) {
+    public int releaseWaitingDeliveries(Sql tx, long id, boolean sameDestination) {
         return tx.update("""
-                UPDATE deliveries SET next_attempt_at = now(), updated_at = now()
+                UPDATE deliveries SET next_attempt_at = now(), remote_wait_until = NULL, updated_at = now()
                 WHERE inbox_id = $1 AND status = 'pending' AND condition IS NULL AND next_attempt_at > now()
-                  AND (lease_until IS NULL OR lease_until < now())""", id);
+                  AND (lease_until IS NULL OR lease_until < now())
+                  AND NOT ($2 AND remote_wait_until IS NOT NULL AND remote_wait_until > now())""",
+                id, sameDestination);
     }
 
     public boolean delete(Sql tx, long workspaceId, long id) {

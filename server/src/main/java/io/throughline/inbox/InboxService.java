@@ -118,7 +118,8 @@ public final class InboxService implements ChannelDirectory {
             Inbox result = inboxes.update(tx, caller.workspaceId(), id,
                     change.name() == null ? current.name() : change.name(), stored, enabled, key);
             if (enabled && (change.config() != null || !current.enabled())) {
-                int released = inboxes.releaseWaitingDeliveries(tx, id);
+                int released = inboxes.releaseWaitingDeliveries(tx, id,
+                        !connector.sendsElsewhere(current.config(), stored));
                 if (released > 0) {
                     log.info("inbox changed, its waiting replies are tried now inbox={} replies={}", id, released);
                 }

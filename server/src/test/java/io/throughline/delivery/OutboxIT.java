@@ -15,6 +15,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -102,6 +103,40 @@ class OutboxIT {
                 .put("webhookUrl", webhook.url()))).expect(200);
         await().atMost(Duration.ofSeconds(10)).until(() -> "sent".equals(lastDelivery(admin, conversation)
                 .getString("status")));
+        assertThat(webhook.received()).hasSize(1);
+    }
+
+    /**
+     * A wait the receiver asked for (503 with Retry-After) holds when the inbox is saved with the same webhook URL,
+     * where the fault the outbox's own backoff waits on might have been fixed; a new URL is another receiver, and
+     * the reply goes to it at once.
+     */
+    @Test
+    void aSettingsSaveKeepsTheWaitTheReceiverAskedForUntilTheRepliesGoElsewhere() {
+        server = TestServer.start();
+        ApiClient admin = server.admin();
+        ApiInbox inbox = ApiInbox.create(admin, "Shop", webhook.url());
+        long conversation = inbox.say("m1", "c1", "Ann", "Hello").getLong("conversationId");
+        webhook.respondWith(503, "3600");
+        admin.post("/api/v1/conversations/" + conversation + "/messages", new JsonObject().put("body", "Hi"))
+                .expect(201);
+        JsonObject waiting = await().atMost(Duration.ofSeconds(10)).until(() -> lastDelivery(admin, conversation),
+                d -> d.getInteger("attempts") == 1 && d.getString("lastError") != null);
+        assertThat(Duration.between(Instant.parse(waiting.getString("updatedAt")),
+                Instant.parse(waiting.getString("nextAttemptAt")))).isEqualTo(Duration.ofHours(1));
+
+        admin.patch("/api/v1/inboxes/" + inbox.id(), new JsonObject().put("config", new JsonObject()
+                .put("webhookUrl", webhook.url()))).expect(200);
+        assertThat(lastDelivery(admin, conversation).getString("nextAttemptAt"))
+                .as("the same receiver still asked to wait").isEqualTo(waiting.getString("nextAttemptAt"));
+
+        try (WebhookReceiver other = new WebhookReceiver()) {
+            admin.patch("/api/v1/inboxes/" + inbox.id(), new JsonObject().put("config", new JsonObject()
+                    .put("webhookUrl", other.url()))).expect(200);
+            await().atMost(Duration.ofSeconds(10)).until(() -> "sent".equals(lastDelivery(admin, conversation)
+                    .getString("status")));
+            assertThat(other.received()).hasSize(1);
+        }
         assertThat(webhook.received()).hasSize(1);
     }
 

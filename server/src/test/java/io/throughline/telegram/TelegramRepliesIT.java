@@ -174,6 +174,26 @@ class TelegramRepliesIT {
         assertThat(sentTo(customer)).hasSize(1);
     }
 
+    /** Saving the inbox's settings, the same bot still, does not cut short the wait Telegram asked for. */
+    @Test
+    void aSettingsSaveKeepsTelegramsFloodWait() {
+        Customer customer = customer(320_000_011L, "Marko", "Any news?");
+        bot.failNext("sendMessage", 429, "Too Many Requests: retry after 600", 600);
+        JsonObject reply = post(customer.conversation(), new JsonObject().put("body", "Not yet, sorry."));
+        JsonObject waiting = await().atMost(WAIT).until(() -> message(customer.conversation(), reply.getLong("id")),
+                m -> m.getJsonObject("delivery").getInteger("attempts") == 1
+                        && m.getJsonObject("delivery").getString("lastError") != null).getJsonObject("delivery");
+
+        admin.patch("/api/v1/inboxes/" + inboxId, new JsonObject().put("config", new JsonObject()
+                .put("apiUrl", fake.apiUrl()))).expect(200);
+        await().atMost(WAIT).until(bot::pollParked);
+
+        JsonObject after = message(customer.conversation(), reply.getLong("id")).getJsonObject("delivery");
+        assertThat(after.getString("status")).isEqualTo("pending");
+        assertThat(after.getString("nextAttemptAt")).isEqualTo(waiting.getString("nextAttemptAt"));
+        assertThat(sentTo(customer)).isEmpty();
+    }
+
     @Test
     void repliesToOneChatArriveInTheOrderTheyWereWrittenThoughTheFirstIsRetried() {
         Customer customer = customer(320_000_009L, "Bohdan", "Where is my order?");

@@ -28,6 +28,7 @@ public final class WebhookReceiver implements AutoCloseable {
     private final HttpServer server;
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final AtomicInteger status = new AtomicInteger(200);
+    private volatile String retryAfter;
     private final Object gate = new Object();
     private boolean holding;
     private volatile boolean trickling;
@@ -70,6 +71,10 @@ public final class WebhookReceiver implements AutoCloseable {
             }
             byte[] answer = "{\"id\":\"ext-1\"}".getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().add("Content-Type", "application/json");
+            String wait = retryAfter;
+            if (wait != null) {
+                exchange.getResponseHeaders().add("Retry-After", wait);
+            }
             exchange.sendResponseHeaders(status.get(), answer.length);
             exchange.getResponseBody().write(answer);
             exchange.close();
@@ -82,6 +87,12 @@ public final class WebhookReceiver implements AutoCloseable {
     }
 
     public void respondWith(int code) {
+        respondWith(code, null);
+    }
+
+    /** Answers with this status and, unless null, a {@code Retry-After} header of this value. */
+    public void respondWith(int code, String retryAfterValue) {
+        retryAfter = retryAfterValue;
         status.set(code);
     }
 

@@ -44,6 +44,15 @@ public interface ChannelConnector {
     }
 
     /**
+     * Whether replies go somewhere else under the {@code after} config than under {@code before} (another bot,
+     * another webhook URL): a wait the old receiver asked for (a flood limit) does not hold for the new one, so
+     * saving the settings makes those replies due at once too. The default takes any change of the config.
+     */
+    default boolean sendsElsewhere(JsonObject before, JsonObject after) {
+        return !before.equals(after);
+    }
+
+    /**
      * A value no two enabled inboxes of this kind may share, read from the config without calling out (a Telegram
      * bot's id: two inboxes of one bot would take its webhook from each other, or read its updates twice). The
      * server checks it before {@link #provision} touches the remote service, and a unique index holds it.

@@ -74,6 +74,13 @@ public final class TelegramConnector implements ChannelConnector {
         return Map.of(TelegramConfig.BOT_TOKEN, Set.of(TelegramConfig.API_URL));
     }
 
+    /** Another bot token, or another Bot API server: a flood limit the old one set does not hold there. */
+    @Override
+    public boolean sendsElsewhere(JsonObject before, JsonObject after) {
+        return !Objects.equals(before.getValue(TelegramConfig.BOT_TOKEN), after.getValue(TelegramConfig.BOT_TOKEN))
+                || !Objects.equals(before.getValue(TelegramConfig.API_URL), after.getValue(TelegramConfig.API_URL));
+    }
+
     /** The bot's id: the part of its token before the colon, the same for a token revoked and issued again. */
     @Override
     public Optional<String> exclusiveKey(JsonObject config) {

@@ -24,6 +24,19 @@ class TelegramConfigTest {
         assertThat(config.maxFileSize()).isEqualTo(20L * 1024 * 1024);
     }
 
+    /** A flood limit is the bot's on its Bot API server: other settings leave it standing. */
+    @Test
+    void repliesGoElsewhereOnlyWithAnotherTokenOrBotApiServer() {
+        TelegramConnector connector = new TelegramConnector();
+        JsonObject before = new JsonObject().put("botToken", TOKEN).put("apiUrl", "http://bot-api.internal:8081");
+        assertThat(connector.sendsElsewhere(before, before.copy().put("greeting", "Hi!").put("mode", "webhook")))
+                .isFalse();
+        assertThat(connector.sendsElsewhere(before, before.copy().put("botToken", "987654321:AAHdqTcvCH1vGWJxfSeo")))
+                .isTrue();
+        assertThat(connector.sendsElsewhere(before, before.copy().put("apiUrl", "https://api.telegram.org")))
+                .isTrue();
+    }
+
     @Test
     void everyOptionIsRead() {
         TelegramConfig config = TelegramConfig.from(new JsonObject().put("botToken", TOKEN).put("mode", "webhook")
