@@ -41,7 +41,7 @@ public final class SearchService {
     private static final Logger log = LoggerFactory.getLogger(SearchService.class);
     /** Hits are counted exactly up to this many; beyond it the total is a lower bound. */
     static final int TOTAL_HITS_THRESHOLD = 1_000;
-    private static final Sort BY_RELEVANCE = new Sort(SortField.FIELD_SCORE,
+    static final Sort BY_RELEVANCE = new Sort(SortField.FIELD_SCORE,
             new SortField(SearchFields.ID, SortField.Type.LONG, true));
 
     private final SearchIndex index;
