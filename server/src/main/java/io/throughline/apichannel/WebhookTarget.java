@@ -6,7 +6,7 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
-import java.util.Arrays;
+import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -82,15 +82,28 @@ record WebhookTarget(URI url, InetAddress address, int port, boolean https, Stri
                 return refused + " (" + carried.getHostAddress() + ", carried in an IPv6 address)";
             }
         }
-        if (!privateNetworks && isLocalUseNat64(address)) {
-            return "a loopback or private-network address (a local-use NAT64 prefix), which"
-                    + " http.webhookPrivateNetworks does not allow";
+        if (isLocalUseNat64(address)) {
+            // Where the IPv4 address sits depends on the prefix length the network chose: none may be metadata.
+            for (Inet4Address candidate : localUseNat64Candidates(address.getAddress())) {
+                if (isLinkLocalOrMetadata(candidate)) {
+                    return "a link-local address (where cloud metadata services answer); a webhook never goes"
+                            + " there (" + candidate.getHostAddress() + ", carried in a local-use NAT64 address)";
+                }
+            }
+            if (!privateNetworks) {
+                return "a loopback or private-network address (a local-use NAT64 prefix), which"
+                        + " http.webhookPrivateNetworks does not allow";
+            }
         }
         return null;
     }
 
+    private static boolean isLinkLocalOrMetadata(InetAddress address) {
+        return address.isLinkLocalAddress() || METADATA.contains(address.getHostAddress());
+    }
+
     private static String refusalOf(InetAddress address, boolean privateNetworks) {
-        if (address.isLinkLocalAddress() || METADATA.contains(address.getHostAddress())) {
+        if (isLinkLocalOrMetadata(address)) {
             return "a link-local address (where cloud metadata services answer); a webhook never goes there";
         }
         if (address.isAnyLocalAddress() || address.isMulticastAddress() || isBroadcast(address)) {
@@ -133,8 +146,9 @@ record WebhookTarget(URI url, InetAddress address, int port, boolean https, Stri
     }
 
     /**
-     * The IPv4 address an IPv6 one carries to a gateway, or null: NAT64's well-known prefix 64:ff9b::/96 (RFC 6052)
-     * and the IPv4-compatible ::/96 (both in the last four bytes), 6to4's 2002::/16 (in the four after the prefix).
+     * The IPv4 address an IPv6 one carries to a gateway, or null: NAT64's well-known prefix 64:ff9b::/96 (RFC 6052),
+     * the IPv4-translated ::ffff:0:0/96 (RFC 2765) and the IPv4-compatible ::/96 (all in the last four bytes), 6to4's
+     * 2002::/16 (in the four after the prefix).
      */
     static Inet4Address carriedIpv4(InetAddress address) {
         if (!(address instanceof Inet6Address)) {
@@ -146,14 +160,29 @@ record WebhookTarget(URI url, InetAddress address, int port, boolean https, Stri
             from = 12;
         } else if (startsWith(bytes, 0x20, 0x02)) {
             from = 2;
+        } else if (startsWith(bytes, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0)) {
+            from = 12;
         } else if (startsWith(bytes, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
                 && !address.isAnyLocalAddress() && !address.isLoopbackAddress()) {
             from = 12;
         } else {
             return null;
         }
+        return ipv4(bytes[from], bytes[from + 1], bytes[from + 2], bytes[from + 3]);
+    }
+
+    /**
+     * The IPv4 addresses a local-use NAT64 address may carry, one per prefix length RFC 6052 allows inside a /48
+     * (/48, /56, /64 and /96; byte 8 is always zero).
+     */
+    private static List<Inet4Address> localUseNat64Candidates(byte[] b) {
+        return List.of(ipv4(b[6], b[7], b[9], b[10]), ipv4(b[7], b[9], b[10], b[11]), ipv4(b[9], b[10], b[11], b[12]),
+                ipv4(b[12], b[13], b[14], b[15]));
+    }
+
+    private static Inet4Address ipv4(byte... bytes) {
         try {
-            return (Inet4Address) InetAddress.getByAddress(Arrays.copyOfRange(bytes, from, from + 4));
+            return (Inet4Address) InetAddress.getByAddress(bytes);
         } catch (UnknownHostException e) {
             throw new IllegalStateException("four bytes are an IPv4 address", e);
         }

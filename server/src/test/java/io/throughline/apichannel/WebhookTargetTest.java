@@ -15,7 +15,9 @@ class WebhookTargetTest {
         "100.100.100.200", "0.0.0.0", "::", "224.0.0.1", "ff02::1", "255.255.255.255",
         // IPv6 addresses that carry an IPv4 one to a gateway: NAT64, 6to4, IPv4-compatible.
         "64:ff9b::a9fe:a9fe", "64:ff9b::169.254.169.254", "2002:a9fe:a9fe::1", "::169.254.169.254",
-        "64:ff9b::6464:64c8", "2002:e000:1::"})
+        "64:ff9b::6464:64c8", "2002:e000:1::", "::ffff:0:a9fe:a9fe",
+        // A local-use NAT64 prefix holds it where the network's prefix length puts it: /96, /64, /48.
+        "64:ff9b:1::a9fe:a9fe", "64:ff9b:1:0:a9:fea9:fe00:0", "64:ff9b:1:a9fe:a9:fe00::"})
     void neverAllowed(String address) throws UnknownHostException {
         assertThat(WebhookTarget.refusal(InetAddress.getByName(address), true)).isNotNull();
         assertThat(WebhookTarget.refusal(InetAddress.getByName(address), false)).isNotNull();
@@ -24,7 +26,8 @@ class WebhookTargetTest {
     @ParameterizedTest
     @ValueSource(strings = {"127.0.0.1", "127.1.2.3", "::1", "10.1.2.3", "172.16.0.1", "172.31.255.254",
         "192.168.1.10", "100.64.0.1", "100.100.100.201", "fc00::1", "fd12:3456::1", "0.1.2.3",
-        "64:ff9b::7f00:1", "64:ff9b::10.1.2.3", "2002:c0a8:10a::1", "::10.0.0.1", "64:ff9b:1::a00:1"})
+        "64:ff9b::7f00:1", "64:ff9b::10.1.2.3", "2002:c0a8:10a::1", "::10.0.0.1", "::ffff:0:a00:1",
+        "64:ff9b:1::a00:1", "64:ff9b:1::808:808"})
     void privateOnlyWhenAllowed(String address) throws UnknownHostException {
         assertThat(WebhookTarget.refusal(InetAddress.getByName(address), true)).isNull();
         assertThat(WebhookTarget.refusal(InetAddress.getByName(address), false)).contains("private");
