@@ -77,8 +77,10 @@ public final class TelegramConnector implements ChannelConnector {
     /** Another bot token, or another Bot API server: a flood limit the old one set does not hold there. */
     @Override
     public boolean sendsElsewhere(JsonObject before, JsonObject after) {
-        return !Objects.equals(before.getValue(TelegramConfig.BOT_TOKEN), after.getValue(TelegramConfig.BOT_TOKEN))
-                || !Objects.equals(before.getValue(TelegramConfig.API_URL), after.getValue(TelegramConfig.API_URL));
+        // Both were validated; read as the bot reads them (the default server named or not, a trailing slash).
+        TelegramConfig was = TelegramConfig.from(before);
+        TelegramConfig now = TelegramConfig.from(after);
+        return !was.botToken().equals(now.botToken()) || !was.apiUrl().equals(now.apiUrl());
     }
 
     /** The bot's id: the part of its token before the colon, the same for a token revoked and issued again. */

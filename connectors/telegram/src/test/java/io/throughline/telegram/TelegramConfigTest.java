@@ -31,6 +31,11 @@ class TelegramConfigTest {
         JsonObject before = new JsonObject().put("botToken", TOKEN).put("apiUrl", "http://bot-api.internal:8081");
         assertThat(connector.sendsElsewhere(before, before.copy().put("greeting", "Hi!").put("mode", "webhook")))
                 .isFalse();
+        assertThat(connector.sendsElsewhere(before, before.copy().put("apiUrl", "http://bot-api.internal:8081/")))
+                .as("the same server written with a slash").isFalse();
+        JsonObject onTelegram = new JsonObject().put("botToken", TOKEN);
+        assertThat(connector.sendsElsewhere(onTelegram, onTelegram.copy().put("apiUrl", "https://api.telegram.org")))
+                .as("the default server, named").isFalse();
         assertThat(connector.sendsElsewhere(before, before.copy().put("botToken", "987654321:AAHdqTcvCH1vGWJxfSeo")))
                 .isTrue();
         assertThat(connector.sendsElsewhere(before, before.copy().put("apiUrl", "https://api.telegram.org")))
