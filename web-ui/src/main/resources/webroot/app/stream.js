@@ -1,6 +1,7 @@
 // The agent's realtime stream: GET /api/v1/stream?since={seq} over a WebSocket. Frames are {seq, type, data};
-// "ready" opens a session and "heartbeat" carries the last seq. After any drop it reconnects with jittered
-// backoff and resumes from the last seq it saw, so no event is lost and none is applied twice.
+// "ready" opens a session and "heartbeat" carries the seq to resume from (past other workspaces' events too).
+// After any drop it reconnects with jittered backoff and resumes from the last seq it saw, so no event is lost and
+// none is applied twice.
 
 const MAX_BACKOFF_MS = 15_000;
 const SILENCE_LIMIT_MS = 75_000; // the default heartbeat is 25 s; three missed ones mean a dead connection

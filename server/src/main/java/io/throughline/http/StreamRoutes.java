@@ -113,7 +113,7 @@ final class StreamRoutes {
         private final AtomicLong pendingChars = new AtomicLong();
         private volatile long lastSent;
         private volatile boolean closed;
-        private EventSubscription subscription;
+        private volatile EventSubscription subscription;
         private long heartbeat = -1;
 
         Session(ServerWebSocket socket, Caller caller, Endpoints endpoints, RoutingContext rc) {

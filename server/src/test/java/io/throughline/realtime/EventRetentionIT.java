@@ -116,7 +116,7 @@ class EventRetentionIT {
             assertThat(quiet.drain(Duration.ofMillis(200))).as("none of the busy workspace's events")
                     .noneMatch(f -> f.getLong("seq") != null);
         }
-        long horizon = pruneThrough(newest());
+        long horizon = pruneThrough(resumeFrom);
         await().atMost(WAIT).until(() -> feed.prunedThrough() == horizon);
         inbox.say("q1", "c9", "Quinn", "the quiet workspace speaks");
 
