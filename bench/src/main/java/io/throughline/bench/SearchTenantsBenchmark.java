@@ -127,8 +127,9 @@ public final class SearchTenantsBenchmark implements Benchmark {
         table.note(String.format("index: %.1f s to write, %d segments (%d holding several workspaces); counting"
                 + " their per-workspace figures took %.0f ms (done once per segment, when a merge writes it or a"
                 + " refresh opens it)", indexSeconds, probe.segments(), probe.sharedSegments(), countMs));
-        table.note("in-process Lucene, one query at a time, both ways per query, alternating which goes first; "
-                + "the search API adds HTTP, JSON, snippets and the PostgreSQL read of the hits to both");
+        table.note("in-process Lucene, segments searched in parallel on one thread per core as in the server; one"
+                + " query at a time, both ways per query, alternating which goes first; the search API adds HTTP,"
+                + " JSON, snippets and the PostgreSQL read of the hits to both");
         table.json().put("details", new JsonObject().put("messages", messages).put("workspaces", workspaces)
                 .put("queries", queries).put("indexSeconds", indexSeconds).put("segments", probe.segments())
                 .put("sharedSegments", probe.sharedSegments()).put("countMs", countMs)

@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexWriter;
@@ -42,6 +44,9 @@ public final class ScoringProbe implements Closeable {
     private final IndexWriter writer;
     private final MessageQueries queries;
     private final WorkspaceStatistics statistics = new WorkspaceStatistics();
+    /** As the server's: the slices of a search after the first run in parallel, one thread per core. */
+    private final ExecutorService slices = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors(),
+            Thread.ofPlatform().daemon().name("probe-slice-", 0).factory());
     private DirectoryReader reader;
     private IndexSearcher searcher;
 
@@ -72,7 +77,7 @@ public final class ScoringProbe implements Closeable {
     public void open() throws IOException {
         writer.commit();
         reader = DirectoryReader.open(writer);
-        searcher = new IndexSearcher(reader);
+        searcher = new IndexSearcher(reader, slices);
     }
 
     public int segments() {
@@ -108,7 +113,7 @@ public final class ScoringProbe implements Closeable {
      */
     public long search(long workspaceId, String q, boolean byDate, boolean scoped) throws IOException {
         Query query = queries.build(workspaceId, QuerySyntax.parse(q), NO_LOOKUPS);
-        IndexSearcher used = scoped ? statistics.scoped(searcher, workspaceId, null) : searcher;
+        IndexSearcher used = scoped ? statistics.scoped(searcher, workspaceId, slices) : searcher;
         Sort sort = byDate ? LiveIndex.INDEX_SORT : SearchService.BY_RELEVANCE;
         return used.search(query, new TopFieldCollectorManager(sort, 21, null,
                 SearchService.TOTAL_HITS_THRESHOLD)).totalHits.value();
@@ -116,6 +121,7 @@ public final class ScoringProbe implements Closeable {
 
     @Override
     public void close() throws IOException {
+        slices.shutdown();
         if (reader != null) {
             reader.close();
         }

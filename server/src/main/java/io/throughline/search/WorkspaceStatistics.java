@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import org.apache.lucene.index.FieldInfo;
+import org.apache.lucene.index.IndexOptions;
 import org.apache.lucene.index.IndexReader;
 import org.apache.lucene.index.LeafReader;
 import org.apache.lucene.index.LeafReaderContext;
@@ -27,15 +29,28 @@ import org.apache.lucene.util.packed.PackedInts;
  * length; with the index-wide figures, an agent comparing scores could estimate how many messages of all
  * workspaces contain a word.
  *
- * <p>A segment holding one workspace's messages (every segment of a single-workspace installation) answers from
- * Lucene's own per-segment figures. For a segment several workspaces share, the collection figures (messages,
+ * <p>An index whose every segment holds the searching workspace's messages alone (a single-workspace installation)
+ * scores with Lucene's own figures, which are then the workspace's. Otherwise a segment holding one workspace's
+ * messages answers from Lucene's per-segment figures. For a segment several workspaces share, the collection figures (messages,
  * and per field: messages holding it, their postings, their tokens) are counted once by walking its postings, and
  * kept until the segment closes: segments never change (deletions count until a merge drops them, as in Lucene's
  * own figures). {@link #warm} counts them ahead of the first search, in the merge that wrote the segment or the
- * refresh that opened it. A term's figures are counted when a query asks for them, by walking its postings
- * alongside the workspace's.
+ * refresh that opened it. A term's figures are counted when a query asks for them: by walking the term's postings
+ * and looking up each message's workspace, or, for a workspace holding few of the segment's messages, by walking
+ * the workspace's messages and skipping through the term's postings to them.
+ *
+ * <p>What stays shared: deletions count until a merge drops them, and merges follow every workspace's writes, so
+ * a workspace whose messages were edited or deleted may see its scores move a little when another workspace's
+ * writes set off a merge (that a merge happened, never what another workspace holds).
  */
 final class WorkspaceStatistics {
+
+    /**
+     * A term whose postings outnumber a workspace's messages in the segment this many times is counted by walking
+     * the workspace's messages instead (skipping through the term's postings costs more per message than reading
+     * them in a row, so the walk pays only when it is much shorter).
+     */
+    private static final int SKIP_RATIO = 8;
 
     /** Figures in a segment's arrays, per workspace: messages holding the field, postings, tokens. */
     private static final int DOCS = 0;
@@ -105,8 +120,10 @@ final class WorkspaceStatistics {
             messages[(int) owner.get(doc)]++;
         }
         Map<String, long[][]> fields = new HashMap<>();
-        for (String field : SearchFields.textFields()) {
-            Terms fieldTerms = leaf.terms(field);
+        for (FieldInfo info : leaf.getFieldInfos()) {
+            // Fields indexed with frequencies are the scored ones (the text fields); ids and filters are not.
+            Terms fieldTerms = info.getIndexOptions().compareTo(IndexOptions.DOCS_AND_FREQS) >= 0
+                    ? leaf.terms(info.name) : null;
             if (fieldTerms == null) {
                 continue;
             }
@@ -125,7 +142,7 @@ final class WorkspaceStatistics {
                     }
                 }
             }
-            fields.put(field, figures);
+            fields.put(info.name, figures);
         }
         return new Segment(slots, owner, messages, fields);
     }
@@ -150,6 +167,8 @@ final class WorkspaceStatistics {
     private final class Scoped extends IndexSearcher {
 
         private final BytesRef workspace;
+        /** Whether every segment holds this workspace's messages alone (then Lucene's figures are its own). */
+        private Boolean alone;
 
         Scoped(IndexSearcher searcher, BytesRef workspace, Executor executor) {
             super(searcher.getTopReaderContext(), executor);
@@ -161,6 +180,9 @@ final class WorkspaceStatistics {
 
         @Override
         public CollectionStatistics collectionStatistics(String field) throws IOException {
+            if (alone()) {
+                return super.collectionStatistics(field);
+            }
             long messages = 0;
             long holding = 0;
             long postings = 0;
@@ -188,6 +210,13 @@ final class WorkspaceStatistics {
                     holding += figures[DOCS][slot];
                     postings += figures[POSTINGS][slot];
                     tokens += figures[TOKENS][slot];
+                } else if (leaf.terms(field) != null) {
+                    // A field without frequencies is never scored (a filter); the segment's figures keep any
+                    // scoring of it valid (they bound the workspace's).
+                    Terms terms = leaf.terms(field);
+                    holding += terms.getDocCount();
+                    postings += terms.getSumDocFreq();
+                    tokens += terms.getSumTotalTermFreq();
                 }
             }
             if (holding == 0) {
@@ -199,6 +228,9 @@ final class WorkspaceStatistics {
 
         @Override
         public TermStatistics termStatistics(Term term, int docFreq, long totalTermFreq) throws IOException {
+            if (alone()) {
+                return super.termStatistics(term, docFreq, totalTermFreq);
+            }
             long holding = 0;
             long occurrences = 0;
             for (LeafReaderContext context : leaves()) {
@@ -219,6 +251,24 @@ final class WorkspaceStatistics {
                 }
                 int slot = segment.slots().get(workspace);
                 PostingsEnum withTerm = termsEnum.postings(null, PostingsEnum.FREQS);
+                if (segment.messages()[slot] * SKIP_RATIO < termsEnum.docFreq()) {
+                    PostingsEnum ours = leaf.postings(new Term(SearchFields.WORKSPACE, workspace), PostingsEnum.NONE);
+                    int doc = ours.nextDoc();
+                    while (doc != DocIdSetIterator.NO_MORE_DOCS) {
+                        int at = withTerm.docID() < doc ? withTerm.advance(doc) : withTerm.docID();
+                        if (at == DocIdSetIterator.NO_MORE_DOCS) {
+                            break;
+                        }
+                        if (at == doc) {
+                            holding++;
+                            occurrences += withTerm.freq();
+                            doc = ours.nextDoc();
+                        } else {
+                            doc = ours.advance(at);
+                        }
+                    }
+                    continue;
+                }
                 for (int doc = withTerm.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = withTerm.nextDoc()) {
                     if (segment.owner().get(doc) == slot) {
                         holding++;
@@ -229,6 +279,19 @@ final class WorkspaceStatistics {
             // A term only other workspaces hold matches none of this one's messages: any valid figures do.
             return holding == 0 ? new TermStatistics(term.bytes(), 1, 1)
                     : new TermStatistics(term.bytes(), holding, occurrences);
+        }
+
+        /** The index holds this workspace's messages only (a single-workspace installation): nothing to count. */
+        private boolean alone() throws IOException {
+            if (alone == null) {
+                boolean only = true;
+                for (LeafReaderContext context : leaves()) {
+                    Segment segment = segment(context.reader());
+                    only &= !segment.shared() && segment.holds(workspace);
+                }
+                alone = only;
+            }
+            return alone;
         }
 
         private List<LeafReaderContext> leaves() {

@@ -100,7 +100,9 @@ class WorkspaceStatisticsTest {
     }
 
     /**
-     * My messages, and (when {@code withTheirs}) the other workspace's: many mention a refund, at other lengths.
+     * My messages, and (when {@code withTheirs}) the other workspace's: many mention a refund, at other lengths, so
+     * in the one shared segment a common word's postings outnumber my messages (counted by walking mine) and a rare
+     * one's do not (counted by walking its postings).
      * {@code manySegments} flushes every few messages without merging, so some segments hold one workspace and some
      * both; otherwise everything ends in one segment.
      */
@@ -118,7 +120,7 @@ class WorkspaceStatisticsTest {
             }
             if (withTheirs) {
                 messages.add(2, message(++id, THEIRS, "refund refund refund"));
-                for (int i = 0; i < 40; i++) {
+                for (int i = 0; i < 120; i++) {
                     messages.add(message(++id, THEIRS, "Ticket " + i + ": a refund for order A-" + (20000 + i)
                             + " was requested by bob" + i + "@example.com; the parcel is back at the warehouse"
                             + " and the refund can be issued today".repeat(i % 3)));
