@@ -5,7 +5,6 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.apache.lucene.analysis.Analyzer;
@@ -27,18 +26,6 @@ import org.apache.lucene.store.FSDirectory;
  * search API runs it, scored with Lucene's index-wide statistics or with one workspace's alone.
  */
 public final class ScoringProbe implements Closeable {
-
-    private static final MessageQueries.FilterValues NO_LOOKUPS = new MessageQueries.FilterValues() {
-        @Override
-        public List<Long> assignees(List<String> values) {
-            return List.of();
-        }
-
-        @Override
-        public List<Long> contacts(String value) {
-            return List.of();
-        }
-    };
 
     private final Directory directory;
     private final IndexWriter writer;
@@ -112,7 +99,7 @@ public final class ScoringProbe implements Closeable {
      * @param scoped true for the workspace's own statistics, false for Lucene's index-wide ones
      */
     public long search(long workspaceId, String q, boolean byDate, boolean scoped) throws IOException {
-        Query query = queries.build(workspaceId, QuerySyntax.parse(q), NO_LOOKUPS);
+        Query query = queries.build(workspaceId, QuerySyntax.parse(q), MessageQueries.FilterValues.NONE);
         IndexSearcher used = scoped ? statistics.scoped(searcher, workspaceId, slices) : searcher;
         Sort sort = byDate ? LiveIndex.INDEX_SORT : SearchService.BY_RELEVANCE;
         return used.search(query, new TopFieldCollectorManager(sort, 21, null,

@@ -51,6 +51,19 @@ final class MessageQueries {
 
     /** Resolves filter values that name things kept in PostgreSQL (an agent's email, a contact). */
     interface FilterValues {
+        /** Resolves no agent and no contact: for queries built outside a server (the benchmark harness, tests). */
+        FilterValues NONE = new FilterValues() {
+            @Override
+            public List<Long> assignees(List<String> values) {
+                return List.of();
+            }
+
+            @Override
+            public List<Long> contacts(String value) {
+                return List.of();
+            }
+        };
+
         /** Agent ids for {@code assignee:} values (0 for none). */
         List<Long> assignees(List<String> values);
 

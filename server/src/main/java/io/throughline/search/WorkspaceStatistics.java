@@ -96,6 +96,11 @@ final class WorkspaceStatistics {
         if (workspaces == null) {
             return new Segment(Map.of(), null, null, Map.of());
         }
+        if (workspaces.size() == 1) {
+            // One workspace's segment: Lucene's figures are its own, nothing to count.
+            BytesRef only = workspaces.iterator().next();
+            return new Segment(Map.of(BytesRef.deepCopyOf(only), 1), null, null, Map.of());
+        }
         int maxDoc = leaf.maxDoc();
         Map<BytesRef, Integer> slots = new HashMap<>();
         // Each message's workspace, as its slot from 1 (0: a document without one, counted for none).

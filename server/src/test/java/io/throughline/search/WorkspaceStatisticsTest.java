@@ -35,17 +35,6 @@ class WorkspaceStatisticsTest {
     private static final long THEIRS = 2;
     private static final Analyzer ANALYZER = SearchAnalyzers.create();
     private static final MessageQueries QUERIES = new MessageQueries(ANALYZER);
-    private static final MessageQueries.FilterValues NO_LOOKUPS = new MessageQueries.FilterValues() {
-        @Override
-        public List<Long> assignees(List<String> values) {
-            return List.of();
-        }
-
-        @Override
-        public List<Long> contacts(String value) {
-            return List.of();
-        }
-    };
     private static final List<String> MY_TEXTS = List.of(
             "I was refunded twice, please check order A-10023.",
             "Where is my refund? I wrote to anna@example.com last week.",
@@ -69,7 +58,7 @@ class WorkspaceStatisticsTest {
             WorkspaceStatistics statistics = new WorkspaceStatistics();
             IndexSearcher lucene = new IndexSearcher(aloneReader);
             for (String typed : QUERIES_TYPED) {
-                Query query = QUERIES.build(MINE, QuerySyntax.parse(typed), NO_LOOKUPS);
+                Query query = QUERIES.build(MINE, QuerySyntax.parse(typed), MessageQueries.FilterValues.NONE);
                 Map<Long, Float> expected = scores(lucene, query);
                 assertThat(expected).as(typed).isNotEmpty();
                 assertThat(scores(statistics.scoped(lucene, MINE, null), query)).as(typed).isEqualTo(expected);
@@ -79,7 +68,7 @@ class WorkspaceStatisticsTest {
                         .as("segments of one workspace and of both: %s", typed).isEqualTo(expected);
             }
             // Lucene's own figures count the other workspace's messages: what the scoped searcher keeps out.
-            Query refund = QUERIES.build(MINE, QuerySyntax.parse("refund"), NO_LOOKUPS);
+            Query refund = QUERIES.build(MINE, QuerySyntax.parse("refund"), MessageQueries.FilterValues.NONE);
             assertThat(scores(new IndexSearcher(sharedReader), refund)).isNotEqualTo(scores(lucene, refund));
             assertThat(statistics.segmentsKept()).isEqualTo(1 + 1 + splitReader.leaves().size());
         }
