@@ -16,15 +16,22 @@ import jakarta.mail.Session;
 import jakarta.mail.Transport;
 import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeMessage;
+import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.eclipse.angus.mail.smtp.SMTPAddressFailedException;
 import org.eclipse.angus.mail.smtp.SMTPSendFailedException;
 import org.junit.jupiter.api.AfterAll;
@@ -132,6 +139,95 @@ class SmtpListenerIT {
                     : ((MessagingException) e).getNextException();
             assertThat(((SMTPSendFailedException) cause).getReturnCode()).isEqualTo(552);
         });
+    }
+
+    /**
+     * A sender that declared a size within the limit (or none) and sent more gets 552 once its whole DATA is in, and
+     * the connection goes on: the rest of the mail is never read as commands.
+     */
+    @Test
+    void aMailOverTheLimitIsReadToItsEndAndTheConnectionTakesTheNextOne() throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(10_000);
+            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(),
+                    StandardCharsets.US_ASCII));
+            OutputStream out = socket.getOutputStream();
+            assertThat(in.readLine()).startsWith("220");
+            send(out, "EHLO client.example");
+            String line;
+            do {
+                line = in.readLine();
+            } while (line.startsWith("250-"));
+            assertThat(line).startsWith("250 ");
+            assertThat(exchange(in, out, "MAIL FROM:<lena@example.com> SIZE=2000")).startsWith("250");
+            assertThat(exchange(in, out, "RCPT TO:<" + SUPPORT + ">")).startsWith("250");
+            assertThat(exchange(in, out, "DATA")).startsWith("354");
+            // 200 KB against the 100 KB limit, written while the answers are read.
+            CompletableFuture<Void> writing = CompletableFuture.runAsync(() -> {
+                try {
+                    StringBuilder mail = new StringBuilder("Subject: far too big\r\n\r\n");
+                    for (int i = 0; i < 2_000; i++) {
+                        mail.append("x".repeat(98)).append("\r\n");
+                    }
+                    out.write(mail.append(".\r\n").toString().getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            assertThat(in.readLine()).startsWith("552");
+            writing.get(10, TimeUnit.SECONDS);
+            assertThat(exchange(in, out, "RSET")).as("the mail's lines were not taken for commands").startsWith("250");
+
+            assertThat(exchange(in, out, "MAIL FROM:<lena@example.com>")).startsWith("250");
+            assertThat(exchange(in, out, "RCPT TO:<" + SUPPORT + ">")).startsWith("250");
+            assertThat(exchange(in, out, "DATA")).startsWith("354");
+            assertThat(exchange(in, out, "Message-ID: <after-oversize@example.com>\r\nFrom: lena@example.com\r\n"
+                    + "To: " + SUPPORT + "\r\nSubject: small\r\n\r\nThe short one.\r\n.")).startsWith("250");
+            assertThat(exchange(in, out, "QUIT")).startsWith("221");
+        }
+        assertThat(await().atMost(Duration.ofSeconds(10)).until(() -> find("after-oversize@example.com"),
+                m -> m != null).getString("body")).isEqualToIgnoringWhitespace("The short one.");
+    }
+
+    /** A DATA that goes on past ten times the limit without ending is cut off: 552, and the connection closes. */
+    @Test
+    void aMailThatNeverEndsIsCutOffPastTenTimesTheLimit() throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(10_000);
+            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(),
+                    StandardCharsets.US_ASCII));
+            OutputStream out = socket.getOutputStream();
+            assertThat(in.readLine()).startsWith("220");
+            assertThat(exchange(in, out, "HELO client.example")).startsWith("250");
+            assertThat(exchange(in, out, "MAIL FROM:<lena@example.com>")).startsWith("250");
+            assertThat(exchange(in, out, "RCPT TO:<" + SUPPORT + ">")).startsWith("250");
+            assertThat(exchange(in, out, "DATA")).startsWith("354");
+            // 1.2 MB against the 100 KB limit, and no end: the connection is still open afterwards.
+            CompletableFuture.runAsync(() -> {
+                byte[] line = ("y".repeat(98) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+                try {
+                    for (int i = 0; i < 12_000; i++) {
+                        out.write(line);
+                    }
+                    out.flush();
+                } catch (IOException e) {
+                    // the server hung up, as it should
+                }
+            });
+            assertThat(in.readLine()).startsWith("552");
+            assertThat(in.readLine()).as("the connection is closed").isNull();
+        }
+    }
+
+    private static void send(OutputStream out, String line) throws IOException {
+        out.write((line + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+    }
+
+    private static String exchange(BufferedReader in, OutputStream out, String line) throws IOException {
+        send(out, line);
+        return in.readLine();
     }
 
     @Test

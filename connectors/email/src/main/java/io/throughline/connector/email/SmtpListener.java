@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import org.subethamail.smtp.DropConnectionException;
 import org.subethamail.smtp.MessageContext;
 import org.subethamail.smtp.MessageHandler;
 import org.subethamail.smtp.RejectException;
@@ -30,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * The optional inbound SMTP listener (SubEthaSMTP), for setups that point MX records or a forward at Throughline.
  * It is never a relay: a recipient is accepted only when an open email inbox answers for it (its address, or a
  * {@code reply+token@} address of its reply domain); anything else gets {@code 550 5.1.1}. Mail over the size limit
- * gets {@code 552}. A mail is acknowledged with {@code 250} only after ingest committed it; a failure answers
+ * gets {@code 552}: at {@code MAIL} when its declared size is over, else once its whole {@code DATA} has been read
+ * (and thrown away), so the rest of it is never taken for commands. A mail is acknowledged with {@code 250} only after ingest committed it; a failure answers
  * {@code 451} so the sending server tries again later: nothing is lost.
  *
  * <p>SubEthaSMTP blocks a thread per session, so it runs on its own bounded pool of platform threads.
@@ -38,6 +40,11 @@ import org.slf4j.LoggerFactory;
 final class SmtpListener {
 
     private static final Logger log = LoggerFactory.getLogger(SmtpListener.class);
+    /**
+     * How much past the size limit a {@code DATA} is read and thrown away before the connection is dropped instead:
+     * a sender that never ends one only wastes the bandwidth it pays for itself, up to this.
+     */
+    private static final long DRAIN_LIMIT_FACTOR = 10;
     private static final int MAX_RECIPIENTS = 100;
 
     private final EmailSettings settings;
@@ -148,8 +155,21 @@ final class SmtpListener {
                 while ((read = data.read(buffer)) != -1) {
                     size += read;
                     if (size > maxBytes) {
-                        throw new RejectException(552, "5.3.4 message exceeds the size limit of " + maxBytes
-                                + " bytes");
+                        String refusal = "5.3.4 message exceeds the size limit of " + maxBytes + " bytes";
+                        // SubEthaSMTP answers at once and reads on from where the mail stopped: the rest of the
+                        // mail would be taken for commands. It is read to its end first, up to a point.
+                        long drained = 0;
+                        while ((read = data.read(buffer)) != -1) {
+                            drained += read;
+                            if (drained > maxBytes * DRAIN_LIMIT_FACTOR) {
+                                log.warn("smtp mail over the size limit never ended; connection dropped from={}"
+                                        + " bytes={}", context.getRemoteAddress(), size + drained);
+                                throw new DropConnectionException(552, refusal);
+                            }
+                        }
+                        log.info("smtp mail refused over the size limit from={} bytes={} limit={}",
+                                context.getRemoteAddress(), size + drained, maxBytes);
+                        throw new RejectException(552, refusal);
                     }
                     out.write(buffer, 0, read);
                 }
