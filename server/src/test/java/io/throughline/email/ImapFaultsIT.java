@@ -9,10 +9,15 @@ import io.throughline.testing.TestServer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -134,6 +139,45 @@ class ImapFaultsIT {
             assertThat(unreadable.getString("subject")).isEqualTo("the long one");
             assertThat(unreadable.getString("body")).contains("simulated");
             assertThat(proxy.faults()).as("a later slice was refused more than once").isGreaterThan(2);
+        }
+    }
+
+    /**
+     * A server that answers a slice of a large mail short, with OK, is not at the end of the mail for that: the rest
+     * is asked for until the size the server gave is reached (or an empty answer ends a mail the size overstated).
+     */
+    @Test
+    void aLargeMailWhoseSlicesComeShortIsImportedWhole() {
+        try (MailServer mail = MailServer.start().user(SUPPORT);
+             ImapProxy proxy = ImapProxy.start(mail.imapPort(), ImapProxy.Fault.SHORT_SLICES);
+             TestServer server = TestServer.start(GIVE_UP_AT_ONCE)) {
+            byte[] file = new byte[2 * 1024 * 1024];
+            new Random(8).nextBytes(file);
+            String base64 = Base64.getMimeEncoder().encodeToString(file);
+            byte[] large = ("From: Customer 8 <customer8@example.com>\r\nTo: " + SUPPORT + "\r\nSubject: the long one\r\n"
+                    + "Message-ID: <long-8@example.com>\r\nMIME-Version: 1.0\r\n"
+                    + "Content-Type: multipart/mixed; boundary=\"b8\"\r\n\r\n--b8\r\nContent-Type: text/plain\r\n\r\n"
+                    + "The recording you asked for.\r\n--b8\r\nContent-Type: application/octet-stream\r\n"
+                    + "Content-Disposition: attachment; filename=\"recording.bin\"\r\n"
+                    + "Content-Transfer-Encoding: base64\r\n\r\n" + base64 + "\r\n--b8--\r\n")
+                    .getBytes(StandardCharsets.US_ASCII);
+            mail.append(SUPPORT, "INBOX", List.of(large), null);
+            createInbox(server, mail, proxy);
+
+            await().atMost(Duration.ofSeconds(60)).until(() -> externalIds(server).contains("long-8@example.com"));
+            Row attachment = server.throughline().database().sql().single("SELECT a.size, a.sha256 FROM attachments a"
+                    + " JOIN messages m ON m.id = a.message_id WHERE m.external_id = 'long-8@example.com'");
+            assertThat(attachment.getLong("size")).isEqualTo(file.length);
+            assertThat(attachment.getString("sha256")).isEqualTo(sha256(file));
+            assertThat(proxy.faults()).as("slices came short").isGreaterThan(3);
+        }
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 

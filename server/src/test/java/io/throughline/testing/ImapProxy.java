@@ -45,7 +45,12 @@ public final class ImapProxy implements AutoCloseable {
          */
         UNAVAILABLE_MAIL_2,
         /** Every fetch of mail 2's body, alone or with others, makes the server drop the connection. */
-        DROP_ON_MAIL_2
+        DROP_ON_MAIL_2,
+        /**
+         * Every fetch of a body slice gets half the bytes it asked for, with OK: a server answering a slice short
+         * without being at the end of the mail.
+         */
+        SHORT_SLICES
     }
 
     private static final Pattern BODY_FETCH = Pattern.compile("(\\S+) (?:UID )?FETCH ([0-9,:]+) \\(.*BODY.*\\)\\r\\n",
@@ -54,7 +59,7 @@ public final class ImapProxy implements AutoCloseable {
     private static final Pattern WHOLE_BODY_FETCH = Pattern.compile("\\S+ UID FETCH ([0-9,:]+) \\(.*BODY\\.PEEK\\[][^\\r]*"
             + "\\r\\n", Pattern.CASE_INSENSITIVE);
     private static final Pattern SLICE_FETCH = Pattern.compile("\\S+ (?:UID )?FETCH \\S+ \\(.*BODY\\.PEEK\\[]<([0-9]+)\\."
-            + "[0-9]+>.*\\)\\r\\n", Pattern.CASE_INSENSITIVE);
+            + "([0-9]+)>.*\\)\\r\\n", Pattern.CASE_INSENSITIVE);
     private static final Pattern BATCH_FETCH = Pattern.compile("(\\S+) UID FETCH (\\S*[,:]\\S*) \\(UID BODY\\.PEEK\\[]\\)"
             + "\\r\\n", Pattern.CASE_INSENSITIVE);
 
@@ -178,6 +183,12 @@ public final class ImapProxy implements AutoCloseable {
                     faults.incrementAndGet();
                     answer(toClient, text, "NO simulated: cannot read this mail");
                     continue;
+                }
+                if (slice.matches() && fault == Fault.SHORT_SLICES) {
+                    faults.incrementAndGet();
+                    long asked = Long.parseLong(slice.group(2));
+                    text = text.replace("<" + slice.group(1) + "." + asked + ">",
+                            "<" + slice.group(1) + "." + asked / 2 + ">");
                 }
                 if (batch.matches() && fault == Fault.OMIT_LAST_OF_BATCH) {
                     faults.incrementAndGet();

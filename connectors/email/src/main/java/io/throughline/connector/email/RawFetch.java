@@ -32,8 +32,9 @@ final class RawFetch {
 
     /**
      * Streams one mail to {@code out}, slice by slice, and returns its size. A NO or BAD fails it, and so does an
-     * answer without the slice ({@link FolderCommits.NoContent}), so a mail is never taken for shorter than it is;
-     * and a server that goes on sending far past the size it gave ({@code size}, RFC822.SIZE) is stopped.
+     * answer without the slice ({@link FolderCommits.NoContent}), so a mail is never taken for shorter than it is; a
+     * slice answered short before the size the server gave ({@code size}, RFC822.SIZE) is followed by the next one;
+     * and a server that goes on sending far past that size is stopped.
      */
     static long sliced(IMAPFolder folder, long uid, long size, OutputStream out)
             throws MessagingException, IOException {
@@ -58,10 +59,16 @@ final class RawFetch {
             if (bytes.getCount() > SLICE_BYTES && offset > 0) {
                 throw new FolderCommits.NoContent("the server answered more than the part of this mail asked for");
             }
-            out.write(bytes.getBytes(), bytes.getStart(), bytes.getCount());
-            offset += bytes.getCount();
-            // More than a slice from the start: a server that ignores partial fetches sent the whole mail.
-            if (bytes.getCount() != SLICE_BYTES) {
+            int count = bytes.getCount();
+            out.write(bytes.getBytes(), bytes.getStart(), count);
+            offset += count;
+            if (count == SLICE_BYTES) {
+                continue;
+            }
+            // More than a slice from the start: a server that ignores partial fetches sent the whole mail. Less, and
+            // the mail ends here unless the server gave a larger size: a slice may come short of the end with OK,
+            // so the rest is asked for, and an empty answer ends a mail the size overstated (Exchange estimates it).
+            if (count > SLICE_BYTES || count == 0 || size <= 0 || offset >= size) {
                 return offset;
             }
         }
