@@ -24,6 +24,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -216,7 +217,13 @@ class SmtpListenerIT {
                 }
             });
             assertThat(in.readLine()).startsWith("552");
-            assertThat(in.readLine()).as("the connection is closed").isNull();
+            String after;
+            try {
+                after = in.readLine();
+            } catch (SocketException e) {
+                after = null; // closed with bytes still unread on the server's side: a reset, a close all the same
+            }
+            assertThat(after).as("the connection is closed").isNull();
         }
     }
 

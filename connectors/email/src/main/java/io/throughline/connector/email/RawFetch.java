@@ -14,6 +14,8 @@ import org.eclipse.angus.mail.imap.protocol.BODY;
 import org.eclipse.angus.mail.imap.protocol.FetchResponse;
 import org.eclipse.angus.mail.imap.protocol.UID;
 import org.eclipse.angus.mail.imap.protocol.UIDSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Fetches raw mails with plain {@code UID FETCH} commands: many small mails in one {@code (UID BODY.PEEK[])} round
@@ -24,6 +26,7 @@ import org.eclipse.angus.mail.imap.protocol.UIDSet;
  */
 final class RawFetch {
 
+    private static final Logger log = LoggerFactory.getLogger(RawFetch.class);
     /** A large mail comes in slices of this size, one round trip each. */
     static final int SLICE_BYTES = 1024 * 1024;
 
@@ -39,9 +42,17 @@ final class RawFetch {
     static long sliced(IMAPFolder folder, long uid, long size, OutputStream out)
             throws MessagingException, IOException {
         long offset = 0;
+        // Past a slice that came short, an answer without the next one ends the mail (as it did before the size
+        // was compared): a server whose size overstated the mail may answer past its end with NIL.
+        boolean afterShort = false;
+        long slices = 0;
         while (true) {
             if (size > 0 && offset > 2 * size + SLICE_BYTES) {
                 throw new FolderCommits.NoContent("the server sent " + offset + " bytes of a mail of " + size);
+            }
+            if (++slices > 2 * (Math.max(size, 0) / SLICE_BYTES + 1) + 16) {
+                throw new FolderCommits.NoContent("the server answered this mail in more than " + (slices - 1)
+                        + " slices, each shorter than asked for");
             }
             BODY slice = null;
             for (FetchResponse fetch : uidFetch(folder, uid + " (UID BODY.PEEK[]<" + offset + "." + SLICE_BYTES
@@ -51,6 +62,11 @@ final class RawFetch {
                 }
             }
             // Past the end a server answers an empty string; NIL, another part, or nothing is no answer.
+            if (afterShort && (slice == null || slice.getByteArray() == null)) {
+                log.warn("imap mail ended short of the size the server gave uid={} bytes={} size={}", uid, offset,
+                        size);
+                return offset;
+            }
             if (slice == null || slice.getByteArray() == null || slice.getOrigin() != offset) {
                 throw new FolderCommits.NoContent(offset == 0 ? "the server answered without this mail"
                         : "the server answered without the part of this mail from byte " + offset);
@@ -71,6 +87,7 @@ final class RawFetch {
             if (count > SLICE_BYTES || count == 0 || size <= 0 || offset >= size) {
                 return offset;
             }
+            afterShort = true;
         }
     }
 

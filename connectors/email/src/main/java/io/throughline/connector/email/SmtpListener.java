@@ -41,8 +41,9 @@ final class SmtpListener {
 
     private static final Logger log = LoggerFactory.getLogger(SmtpListener.class);
     /**
-     * How much past the size limit a {@code DATA} is read and thrown away before the connection is dropped instead:
-     * a sender that never ends one only wastes the bandwidth it pays for itself, up to this.
+     * How much past the size limit (this many times the limit again) a {@code DATA} is read and thrown away before
+     * the connection is dropped instead: a sender that never ends one holds one of the listener's connections and
+     * wastes its own bandwidth, up to this.
      */
     private static final long DRAIN_LIMIT_FACTOR = 10;
     private static final int MAX_RECIPIENTS = 100;
