@@ -148,44 +148,28 @@ class SmtpListenerIT {
      */
     @Test
     void aMailOverTheLimitIsReadToItsEndAndTheConnectionTakesTheNextOne() throws Exception {
-        try (Socket socket = new Socket("127.0.0.1", port)) {
-            socket.setSoTimeout(10_000);
-            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(),
-                    StandardCharsets.US_ASCII));
-            OutputStream out = socket.getOutputStream();
-            assertThat(in.readLine()).startsWith("220");
-            send(out, "EHLO client.example");
-            String line;
-            do {
-                line = in.readLine();
-            } while (line.startsWith("250-"));
-            assertThat(line).startsWith("250 ");
-            assertThat(exchange(in, out, "MAIL FROM:<lena@example.com> SIZE=2000")).startsWith("250");
-            assertThat(exchange(in, out, "RCPT TO:<" + SUPPORT + ">")).startsWith("250");
-            assertThat(exchange(in, out, "DATA")).startsWith("354");
+        try (RawSmtp smtp = RawSmtp.connect()) {
+            smtp.startMail("MAIL FROM:<lena@example.com> SIZE=2000");
             // 200 KB against the 100 KB limit, written while the answers are read.
             CompletableFuture<Void> writing = CompletableFuture.runAsync(() -> {
+                StringBuilder mail = new StringBuilder("Subject: far too big\r\n\r\n");
+                for (int i = 0; i < 2_000; i++) {
+                    mail.append("x".repeat(98)).append("\r\n");
+                }
                 try {
-                    StringBuilder mail = new StringBuilder("Subject: far too big\r\n\r\n");
-                    for (int i = 0; i < 2_000; i++) {
-                        mail.append("x".repeat(98)).append("\r\n");
-                    }
-                    out.write(mail.append(".\r\n").toString().getBytes(StandardCharsets.US_ASCII));
-                    out.flush();
+                    smtp.send(mail.append(".").toString());
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
             });
-            assertThat(in.readLine()).startsWith("552");
+            assertThat(smtp.readLine()).startsWith("552");
             writing.get(10, TimeUnit.SECONDS);
-            assertThat(exchange(in, out, "RSET")).as("the mail's lines were not taken for commands").startsWith("250");
+            assertThat(smtp.exchange("RSET")).as("the mail's lines were not taken for commands").startsWith("250");
 
-            assertThat(exchange(in, out, "MAIL FROM:<lena@example.com>")).startsWith("250");
-            assertThat(exchange(in, out, "RCPT TO:<" + SUPPORT + ">")).startsWith("250");
-            assertThat(exchange(in, out, "DATA")).startsWith("354");
-            assertThat(exchange(in, out, "Message-ID: <after-oversize@example.com>\r\nFrom: lena@example.com\r\n"
+            smtp.startMail("MAIL FROM:<lena@example.com>");
+            assertThat(smtp.exchange("Message-ID: <after-oversize@example.com>\r\nFrom: lena@example.com\r\n"
                     + "To: " + SUPPORT + "\r\nSubject: small\r\n\r\nThe short one.\r\n.")).startsWith("250");
-            assertThat(exchange(in, out, "QUIT")).startsWith("221");
+            assertThat(smtp.exchange("QUIT")).startsWith("221");
         }
         assertThat(await().atMost(Duration.ofSeconds(10)).until(() -> find("after-oversize@example.com"),
                 m -> m != null).getString("body")).isEqualToIgnoringWhitespace("The short one.");
@@ -194,32 +178,23 @@ class SmtpListenerIT {
     /** A DATA that goes on past ten times the limit without ending is cut off: 552, and the connection closes. */
     @Test
     void aMailThatNeverEndsIsCutOffPastTenTimesTheLimit() throws Exception {
-        try (Socket socket = new Socket("127.0.0.1", port)) {
-            socket.setSoTimeout(10_000);
-            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(),
-                    StandardCharsets.US_ASCII));
-            OutputStream out = socket.getOutputStream();
-            assertThat(in.readLine()).startsWith("220");
-            assertThat(exchange(in, out, "HELO client.example")).startsWith("250");
-            assertThat(exchange(in, out, "MAIL FROM:<lena@example.com>")).startsWith("250");
-            assertThat(exchange(in, out, "RCPT TO:<" + SUPPORT + ">")).startsWith("250");
-            assertThat(exchange(in, out, "DATA")).startsWith("354");
+        try (RawSmtp smtp = RawSmtp.connect()) {
+            smtp.startMail("MAIL FROM:<lena@example.com>");
             // 1.2 MB against the 100 KB limit, and no end: the connection is still open afterwards.
             CompletableFuture.runAsync(() -> {
-                byte[] line = ("y".repeat(98) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+                String line = "y".repeat(98);
                 try {
                     for (int i = 0; i < 12_000; i++) {
-                        out.write(line);
+                        smtp.send(line);
                     }
-                    out.flush();
                 } catch (IOException e) {
                     // the server hung up, as it should
                 }
             });
-            assertThat(in.readLine()).startsWith("552");
+            assertThat(smtp.readLine()).startsWith("552");
             String after;
             try {
-                after = in.readLine();
+                after = smtp.readLine();
             } catch (SocketException e) {
                 after = null; // closed with bytes still unread on the server's side: a reset, a close all the same
             }
@@ -227,14 +202,50 @@ class SmtpListenerIT {
         }
     }
 
-    private static void send(OutputStream out, String line) throws IOException {
-        out.write((line + "\r\n").getBytes(StandardCharsets.US_ASCII));
-        out.flush();
-    }
+    /** An SMTP client that types the commands itself, as a misbehaving sender would, line by line. */
+    private record RawSmtp(Socket socket, BufferedReader in, OutputStream out) implements AutoCloseable {
 
-    private static String exchange(BufferedReader in, OutputStream out, String line) throws IOException {
-        send(out, line);
-        return in.readLine();
+        /** Connected to the listener, greeted, and past EHLO. */
+        static RawSmtp connect() throws IOException {
+            Socket socket = new Socket("127.0.0.1", port);
+            socket.setSoTimeout(10_000);
+            RawSmtp smtp = new RawSmtp(socket, new BufferedReader(new InputStreamReader(socket.getInputStream(),
+                    StandardCharsets.US_ASCII)), socket.getOutputStream());
+            assertThat(smtp.readLine()).startsWith("220");
+            smtp.send("EHLO client.example");
+            String line;
+            do {
+                line = smtp.readLine();
+            } while (line.startsWith("250-"));
+            assertThat(line).startsWith("250 ");
+            return smtp;
+        }
+
+        /** {@code mailFrom}, a recipient of the inbox and DATA, each accepted. */
+        void startMail(String mailFrom) throws IOException {
+            assertThat(exchange(mailFrom)).startsWith("250");
+            assertThat(exchange("RCPT TO:<" + SUPPORT + ">")).startsWith("250");
+            assertThat(exchange("DATA")).startsWith("354");
+        }
+
+        void send(String line) throws IOException {
+            out.write((line + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+        }
+
+        String readLine() throws IOException {
+            return in.readLine();
+        }
+
+        String exchange(String line) throws IOException {
+            send(line);
+            return readLine();
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
     }
 
     @Test
