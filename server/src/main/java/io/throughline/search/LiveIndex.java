@@ -265,11 +265,6 @@ final class LiveIndex implements Closeable {
         return statistics.scoped(searcher, workspaceId, slices);
     }
 
-    /** Per-workspace scoring statistics (for tests). */
-    WorkspaceStatistics statistics() {
-        return statistics;
-    }
-
     /**
      * Keeps this searcher for the next pages of the same search, for {@link #PIN_SECONDS} after a newer one
      * replaced it, and returns its version. Scores depend on the workspace's statistics, so a page by relevance
