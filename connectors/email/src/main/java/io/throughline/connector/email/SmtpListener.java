@@ -24,6 +24,7 @@ import org.subethamail.smtp.MessageContext;
 import org.subethamail.smtp.MessageHandler;
 import org.subethamail.smtp.RejectException;
 import org.subethamail.smtp.server.SMTPServer;
+import org.subethamail.smtp.server.Session;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,8 +33,9 @@ import org.slf4j.LoggerFactory;
  * It is never a relay: a recipient is accepted only when an open email inbox answers for it (its address, or a
  * {@code reply+token@} address of its reply domain); anything else gets {@code 550 5.1.1}. Mail over the size limit
  * gets {@code 552}: at {@code MAIL} when its declared size is over, else once its whole {@code DATA} has been read
- * (and thrown away), so the rest of it is never taken for commands. A mail is acknowledged with {@code 250} only after ingest committed it; a failure answers
- * {@code 451} so the sending server tries again later: nothing is lost.
+ * (and thrown away), so the rest of it is never taken for commands. A mail is acknowledged with {@code 250} only
+ * after ingest committed it; a failure answers {@code 451} so the sending server tries again later: nothing is lost.
+ * Either refusal ends the transaction, as RFC 5321 says, so the sender's next {@code MAIL} needs no {@code RSET}.
  *
  * <p>SubEthaSMTP blocks a thread per session, so it runs on its own bounded pool of platform threads.
  */
@@ -148,6 +150,20 @@ final class SmtpListener {
 
         @Override
         public String data(InputStream data) throws RejectException, IOException {
+            try {
+                return store(data);
+            } catch (RejectException e) {
+                // RFC 5321 ends the transaction at the end of DATA whatever its answer, but SubEthaSMTP 7.2 keeps a
+                // refused one open (the sender's next MAIL would get 503 until it sent RSET): end it here. The
+                // library then answers the refusal; ending it calls done(), which removes the spool file.
+                if (context instanceof Session session) {
+                    session.resetMailTransaction();
+                }
+                throw e;
+            }
+        }
+
+        private String store(InputStream data) throws RejectException, IOException {
             spool = Files.createTempFile("throughline-smtp-", ".eml");
             long size = 0;
             try (OutputStream out = Files.newOutputStream(spool)) {
