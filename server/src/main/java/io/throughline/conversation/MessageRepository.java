@@ -28,6 +28,12 @@ public final class MessageRepository {
                 .map(r -> new Located(r.getLong("id"), r.getLong("conversation_id"), r.getLong("author_contact_id")));
     }
 
+    /** The metadata of the message an inbox received under an external id. */
+    public Optional<JsonObject> metadataByExternalId(Sql sql, long inboxId, String externalId) {
+        return sql.one("SELECT metadata FROM messages WHERE inbox_id = $1 AND external_id = $2", inboxId, externalId)
+                .map(r -> r.getJsonObject("metadata"));
+    }
+
     /** Which of these external ids an inbox holds, as a message it received or one it sent (a delivery). */
     public Set<String> storedExternalIds(Sql sql, long inboxId, Collection<String> externalIds) {
         Set<String> out = new HashSet<>();

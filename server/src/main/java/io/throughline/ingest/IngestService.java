@@ -126,6 +126,15 @@ public final class IngestService {
                     throw Database.isTransient(e) ? unavailable(e) : e;
                 }
             }
+
+            @Override
+            public Optional<JsonObject> metadata(String externalId) {
+                try {
+                    return messages.metadataByExternalId(database.sql(), inbox.id(), externalId);
+                } catch (RuntimeException e) {
+                    throw Database.isTransient(e) ? unavailable(e) : e;
+                }
+            }
         };
     }
 

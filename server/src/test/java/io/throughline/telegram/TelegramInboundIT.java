@@ -192,7 +192,8 @@ class TelegramInboundIT {
 
     /**
      * Telegram lets a customer replace the photo of a message they sent: the thread shows the new one, and the one
-     * it replaced stays reachable from the message's previous versions. A caption edit keeps the photo as it is.
+     * it replaced stays reachable from the message's previous versions. A caption edit keeps the photo as it is, and
+     * fetches nothing.
      */
     @Test
     void anEditThatReplacesAPhotoShowsTheNewOneAndKeepsTheOldInThePreviousVersion() {
@@ -215,6 +216,7 @@ class TelegramInboundIT {
         assertThat(previous.getJsonObject(0).getString("filename")).isEqualTo("photo-AQADAgACwrong.jpg");
         assertThat(admin.bytes(previous.getJsonObject(0).getString("url"))).isEqualTo(wrong);
 
+        long fetchedBefore = bot.callCount("getFile");
         olena.editsPhoto(sent.messageId(), "AgACright", right, "The damaged part, left side");
         JsonObject recaptioned = await().atMost(WAIT).until(() -> messages(admin, conversation).getFirst(),
                 m -> m.getString("body").equals("The damaged part, left side"));
@@ -222,6 +224,7 @@ class TelegramInboundIT {
         assertThat(recaptioned.getJsonArray("edits")).hasSize(2);
         assertThat(recaptioned.getJsonArray("edits").getJsonObject(1).containsKey("attachments"))
                 .as("a caption edit replaced no file").isFalse();
+        assertThat(bot.callCount("getFile")).as("a caption edit fetched nothing").isEqualTo(fetchedBefore);
 
         // A file Telegram will not hand over at the edit (here, an id it does not know) replaces nothing.
         olena.editsPhotoTheBotCannotFetch(sent.messageId(), "AgACgone", right.length, "The damaged part, again");

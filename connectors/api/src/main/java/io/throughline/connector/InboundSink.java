@@ -1,6 +1,8 @@
 package io.throughline.connector;
 
+import io.vertx.core.json.JsonObject;
 import java.util.Collection;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -26,4 +28,11 @@ public interface InboundSink {
      * them; {@link #accept} would only have found them duplicates.
      */
     Set<String> stored(Collection<String> externalIds);
+
+    /**
+     * The channel metadata of the message this inbox received under {@code externalId}: what the connector gave
+     * with it, with its edits' merged in; empty when the inbox received none by that id. A connector reads what it
+     * noted there before it fetches something again (a Telegram edit whose file stayed the same).
+     */
+    Optional<JsonObject> metadata(String externalId);
 }

@@ -10,6 +10,7 @@ import io.throughline.connector.IngestReceipt;
 import io.throughline.connector.Sender;
 import io.throughline.connector.StorageUnavailable;
 import io.throughline.connector.ThreadHints;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -41,6 +42,8 @@ final class UpdateHandler {
 
     /** Tries of an update failing with a fault that is not passing, before it is kept as a note instead. */
     static final int MAX_TRIES = 5;
+    /** The metadata key naming the files a message holds: {@link #noteFiles}. */
+    private static final String FILES = "fileUniqueIds";
     private static final int MAX_ERROR_CHARS = 300;
 
     private final long inboxId;
@@ -147,7 +150,7 @@ final class UpdateHandler {
         if (start != null && start.matches()) {
             startCommand(builder, metadata, start.group(1));
         } else {
-            body(builder, content);
+            body(builder, metadata, content);
         }
         IngestReceipt receipt = sink.accept(builder.metadata(metadata).build());
         Outcome outcome = switch (receipt.outcome()) {
@@ -174,8 +177,10 @@ final class UpdateHandler {
     }
 
     /** The text, the files fetched into the attachment store, and a note for each file left out. */
-    private void body(InboundMessage.Builder builder, MessageContent content) throws BotApiException {
+    private void body(InboundMessage.Builder builder, JsonObject metadata, MessageContent content)
+            throws BotApiException {
         MediaFetcher.Fetched fetched = media.fetch(content.files());
+        noteFiles(metadata, content, fetched);
         builder.text(Body.join(content.text(), fetched.notes()));
         String html = Body.joinHtml(content.html(), fetched.notes());
         if (html != null) {
@@ -220,11 +225,12 @@ final class UpdateHandler {
         String text = content.text();
         String html = content.html();
         List<InboundAttachment> files = null;
-        if (!content.files().isEmpty()) {
-            // The message's file as it is now (a customer may replace a photo): fetched again, which the store keeps
-            // once; the server compares it with the one it has. A note for a file left out, as on a new message;
-            // and then the files stay as they are: a file Telegram would not hand over now replaces nothing.
+        if (!content.files().isEmpty() && !sameFiles(externalId(message.getChat(), message), content)) {
+            // The message's file changed (a customer may replace a photo): fetched, and the server compares it with
+            // the one it has. A note for a file left out, as on a new message; and then the files stay as they
+            // are: a file Telegram would not hand over now replaces nothing. A caption edit fetches nothing.
             MediaFetcher.Fetched fetched = media.fetch(content.files());
+            noteFiles(metadata, content, fetched);
             files = fetched.notes().isEmpty() ? fetched.attachments() : null;
             text = Body.join(content.text(), fetched.notes());
             html = Body.joinHtml(content.html(), fetched.notes());
@@ -237,6 +243,29 @@ final class UpdateHandler {
             return Outcome.NOT_FOUND;
         }
         return receipt.outcome() == IngestReceipt.Outcome.STORED ? Outcome.EDITED : Outcome.DUPLICATE;
+    }
+
+    /**
+     * Notes in the message's metadata which files it holds (Telegram's {@code file_unique_id}, the same for one
+     * file whatever the bot or the time), when all of them were stored; when one was left out, notes none, so the
+     * next edit fetches them again and tells the same.
+     */
+    private static void noteFiles(JsonObject metadata, MessageContent content, MediaFetcher.Fetched fetched) {
+        if (content.files().isEmpty()) {
+            return;
+        }
+        metadata.put(FILES, fetched.notes().isEmpty() ? uniqueIds(content) : null);
+    }
+
+    /** Whether the message holds these very files already, as noted when they were stored. */
+    private boolean sameFiles(String externalId, MessageContent content) {
+        return sink.metadata(externalId).map(m -> m.getValue(FILES)).filter(uniqueIds(content)::equals).isPresent();
+    }
+
+    private static JsonArray uniqueIds(MessageContent content) {
+        JsonArray ids = new JsonArray();
+        content.files().forEach(file -> ids.add(file.uniqueId()));
+        return ids;
     }
 
     /** Why a message is not taken in, or null when it is a customer's. */

@@ -16,6 +16,7 @@ import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
@@ -148,6 +149,11 @@ class UpdateHandlerTest {
         @Override
         public Set<String> stored(Collection<String> externalIds) {
             return Set.of();
+        }
+
+        @Override
+        public Optional<JsonObject> metadata(String externalId) {
+            return Optional.empty();
         }
     }
 }
