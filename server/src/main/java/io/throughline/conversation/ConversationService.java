@@ -33,6 +33,8 @@ import org.slf4j.LoggerFactory;
 public final class ConversationService {
 
     private static final Logger log = LoggerFactory.getLogger(ConversationService.class);
+    /** The request hash of a withdrawn Idempotency-Key: never a SHA-256 in hex, so no request matches it. */
+    private static final String WITHDRAWN = "withdrawn";
 
     private final Database database;
     private final ConversationRepository conversations;
@@ -69,6 +71,17 @@ public final class ConversationService {
 
     /** A posted message, and whether it was a replay of an earlier request with the same Idempotency-Key. */
     public record Posted(JsonObject message, boolean replayed) {
+    }
+
+    /**
+     * What withdrawing a request by its Idempotency-Key found.
+     *
+     * @param withdrawn true when nothing had been stored under the key: nothing is, ever (a late copy of the request
+     *     is refused)
+     * @param message the message stored under the key, when it was (then nothing is withdrawn: it is sent or in
+     *     the outbox), else null
+     */
+    public record Withdrawal(boolean withdrawn, JsonObject message) {
     }
 
     public JsonObject list(Caller caller, ConversationFilter filter) {
@@ -290,6 +303,10 @@ public final class ConversationService {
         }
         Row existing = tx.single("SELECT request_hash, message_id FROM idempotency_keys WHERE workspace_id = $1"
                 + " AND agent_id = $2 AND key = $3", caller.workspaceId(), caller.agentId(), key);
+        if (existing.getString("request_hash").equals(WITHDRAWN)) {
+            throw new Conflict("this request was withdrawn before it was stored (its Idempotency-Key is spent):"
+                    + " nothing was sent; send it again under a new key");
+        }
         if (!existing.getString("request_hash").equals(requestHash)) {
             throw new Conflict("this Idempotency-Key was already used for a different request");
         }
@@ -336,6 +353,35 @@ public final class ConversationService {
         });
         log.info("delivery retry requested message={} agent={}", messageId, caller.agentId());
         return json;
+    }
+
+    /**
+     * Withdraws the request an agent sent under an Idempotency-Key and never heard back about (the answer was lost):
+     * when nothing was stored under the key, the key is spent, so the request, should it still arrive, is refused
+     * and nothing is ever sent; when it was stored, nothing changes and the stored message is returned. Either way
+     * the agent knows, instead of guessing whether sending again would send twice. Withdrawing twice answers the
+     * same. The key's row waits for a post holding it to commit or roll back, so the answer is never a guess.
+     */
+    public Withdrawal withdraw(Caller caller, String key) {
+        Withdrawal withdrawal = database.tx(tx -> {
+            boolean spent = tx.one("""
+                    INSERT INTO idempotency_keys (workspace_id, agent_id, key, request_hash) VALUES ($1, $2, $3, $4)
+                    ON CONFLICT DO NOTHING RETURNING key""", caller.workspaceId(), caller.agentId(), key, WITHDRAWN)
+                    .isPresent();
+            if (spent) {
+                return new Withdrawal(true, null);
+            }
+            Row existing = tx.single("SELECT request_hash, message_id FROM idempotency_keys WHERE workspace_id = $1"
+                    + " AND agent_id = $2 AND key = $3", caller.workspaceId(), caller.agentId(), key);
+            if (existing.getString("request_hash").equals(WITHDRAWN)) {
+                return new Withdrawal(true, null);
+            }
+            return new Withdrawal(false, views.render(tx, caller.workspaceId(),
+                    messages.viewRow(tx, caller.workspaceId(), existing.getLong("message_id")).orElseThrow()));
+        });
+        log.info("agent request withdrawn agent={} withdrawn={} message={}", caller.agentId(),
+                withdrawal.withdrawn(), withdrawal.message() == null ? null : withdrawal.message().getLong("id"));
+        return withdrawal;
     }
 
     /** Forgets Idempotency-Keys after a week: long after any client could still be retrying. */

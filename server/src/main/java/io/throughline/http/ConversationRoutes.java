@@ -9,6 +9,7 @@ import io.throughline.conversation.AgentMessage;
 import io.throughline.conversation.Status;
 import io.throughline.failure.Invalid;
 import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.time.Instant;
@@ -81,6 +82,18 @@ final class ConversationRoutes {
             ConversationService.Posted posted = conversations.post(call.caller(), call.pathId("id"), message, key);
             Reply answer = Reply.created(posted.message());
             return posted.replayed() ? answer.header("Idempotent-Replayed", "true") : answer;
+        }));
+        router.post("/api/v1/idempotency-keys/:key/withdraw").handler(endpoints.agent(call -> {
+            String key = call.rc().pathParam("key");
+            if (key == null || key.isBlank() || key.length() > 255) {
+                throw Invalid.field("key", "must be 1 to 255 characters");
+            }
+            ConversationService.Withdrawal withdrawal = conversations.withdraw(call.caller(), key);
+            JsonObject answer = new JsonObject().put("key", key).put("withdrawn", withdrawal.withdrawn());
+            if (withdrawal.message() != null) {
+                answer.put("message", withdrawal.message());
+            }
+            return Reply.ok(answer);
         }));
         router.post("/api/v1/messages/:id/retry").handler(endpoints.agent(call ->
                 Reply.ok(conversations.retry(call.caller(), call.pathId("id")))));

@@ -90,6 +90,37 @@ class ConversationApiIT {
         await().during(Duration.ofMillis(800)).atMost(Duration.ofSeconds(3)).until(() -> webhook.received().size() == 1);
     }
 
+    /**
+     * An agent whose answer was lost withdraws the request by its key: one that was stored is returned as it is;
+     * one that never arrived is withdrawn for good, so a late copy of it is refused and nothing is sent.
+     */
+    @Test
+    void aRequestWithdrawnByItsKeyIsEitherFoundStoredOrNeverSent() {
+        long conversation = inbox.say("w1", "c1", "Ann", "Hello").getLong("conversationId");
+        String path = "/api/v1/conversations/" + conversation + "/messages";
+        long stored = admin.post(path, new JsonObject().put("body", "It went"), Map.of("Idempotency-Key", "sent-1"))
+                .expect(201).json().getLong("id");
+
+        JsonObject found = admin.post("/api/v1/idempotency-keys/sent-1/withdraw", new JsonObject()).expect(200)
+                .json();
+        assertThat(found.getBoolean("withdrawn")).isFalse();
+        assertThat(found.getJsonObject("message").getLong("id")).isEqualTo(stored);
+
+        for (int i = 0; i < 2; i++) {
+            JsonObject withdrawn = admin.post("/api/v1/idempotency-keys/lost-1/withdraw", new JsonObject())
+                    .expect(200).json();
+            assertThat(withdrawn.getBoolean("withdrawn")).as("withdrawal %d", i).isTrue();
+            assertThat(withdrawn.containsKey("message")).isFalse();
+        }
+        ApiClient.Response late = admin.post(path, new JsonObject().put("body", "It never went"),
+                Map.of("Idempotency-Key", "lost-1")).expect(409);
+        assertThat(late.json().getString("detail")).contains("withdrawn");
+
+        admin.post("/api/v1/idempotency-keys/" + "k".repeat(256) + "/withdraw", new JsonObject()).expect(400);
+        await().atMost(Duration.ofSeconds(10)).until(() -> webhook.received().size() == 1);
+        assertThat(thread(conversation).stream().map(m -> m.getString("body"))).containsExactly("Hello", "It went");
+    }
+
     @Test
     void aRepeatedInboundExternalIdStoresOneMessage() {
         JsonObject first = inbox.say("dup-1", "c1", "Ann", "Hello");
