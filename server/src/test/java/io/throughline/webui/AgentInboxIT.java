@@ -354,6 +354,52 @@ class AgentInboxIT {
         inbox.message("Yes, in two days.");
     }
 
+    /**
+     * "Don't send" on an unconfirmed reply asks the server: one that never arrived is withdrawn (its text stays to
+     * edit, and the next send is a new reply, stored once); one that was stored is found in the thread.
+     */
+    @Test
+    void anUnconfirmedReplyCanBeWithdrawnOrIsFoundSent() {
+        long conversation = shop.say("withdraw-1", "Wanda Withdraw", "cust-wanda", "Is the blue one back?")
+                .getLong("conversationId");
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD).open("Wanda Withdraw");
+        // The first send never reaches the server; the second is stored, but its answer is lost.
+        inbox.script("""
+                const real = window.fetch;
+                window.sends = 0;
+                window.fetch = (url, init) => {
+                  if (init && init.method === 'POST' && String(url).endsWith('/messages') && window.sends < 2) {
+                    window.sends++;
+                    if (window.sends === 1) return Promise.reject(new TypeError('Failed to fetch'));
+                    return real(url, init).then(() => Promise.reject(new TypeError('Failed to fetch')));
+                  }
+                  return real(url, init);
+                };""");
+        inbox.find("composer-input").sendKeys("Not yet, sorry.");
+        inbox.find("send-button").click();
+        inbox.until(d -> inbox.find("composer-error").getText().startsWith("Not confirmed"));
+
+        inbox.click("composer-discard");
+        inbox.until(d -> inbox.all("toast").stream().anyMatch(t -> t.getText().startsWith("Not sent, and it never")));
+        assertThat(inbox.present("composer-error")).isFalse();
+        assertThat(inbox.find("composer-input").getAttribute("value")).isEqualTo("Not yet, sorry.");
+        assertThat(storedReplies(conversation, "Not yet")).isZero();
+
+        inbox.find("composer-input").sendKeys(Keys.chord(Keys.CONTROL, "a"), "Yes, since Monday.");
+        inbox.find("send-button").click();
+        inbox.until(d -> inbox.find("composer-error").getText().startsWith("Not confirmed"));
+        assertThat(storedReplies(conversation, "Yes, since Monday.")).isEqualTo(1);
+
+        inbox.click("composer-discard");
+        inbox.until(d -> inbox.all("toast").stream().anyMatch(t -> t.getText().startsWith("It had gone out")));
+        inbox.message("Yes, since Monday.");
+        inbox.until(d -> inbox.find("composer-input").getAttribute("value").isEmpty());
+        assertThat(inbox.present("composer-error")).isFalse();
+        assertThat(storedReplies(conversation, "Yes, since Monday.")).isEqualTo(1);
+        await().atMost(Duration.ofSeconds(15)).until(() -> deliveredTo(shop.webhook(), "cust-wanda") == 1);
+        assertThat(storedReplies(conversation, "Not yet")).isZero();
+    }
+
     @Test
     void aFilterWhoseListFailsToLoadShowsTheErrorNotTheOldFiltersRows() {
         shop.say("filter-1", "Fay Filter", "cust-fay", "Still open, please help");

@@ -17,18 +17,19 @@ const CANNED_TRIGGER = /(^|\s)\/([\p{L}\p{N}_.-]*)$/u;
  * Reply or note. The reply channel defaults to the routing rule's choice and shows where the reply goes; "/"
  * opens canned responses; files attach by button, paste or drop. The draft survives reloads and switching, and
  * a reply whose answer was lost stays pending with its Idempotency-Key: the next send repeats exactly that
- * request, so it is stored once, and what was typed since stays for the next reply.
+ * request, so it is stored once, and what was typed since stays for the next reply; "Don't send" withdraws it.
  */
 class TlComposer extends TlElement {
   static properties = { conversationId: { attribute: false }, row: { attribute: false },
     options: { attribute: false }, draft: { state: true }, uploads: { state: true }, sending: { state: true },
-    error: { state: true }, picker: { state: true } };
+    error: { state: true }, picker: { state: true }, withdrawing: { state: true } };
 
   constructor() {
     super();
     this.draft = emptyDraft();
     this.uploads = [];
     this.sending = false;
+    this.withdrawing = false;
     this.error = null;
     this.picker = null;
     this.saveTimer = null;
@@ -105,7 +106,10 @@ class TlComposer extends TlElement {
           ${this.uploads.map((u) => html`<li class="file-chip uploading">${icon('file')}<span>${u.name}</span>
             <progress max="1" .value=${u.progress} aria-label=${t('composer.uploading', { name: u.name })}></progress>
             </li>`)}</ul>` : ''}
-        ${notice ? html`<p class="form-error" role="alert" data-testid="composer-error">${notice}</p>` : ''}
+        ${notice ? html`<div class="composer-notice"><p class="form-error" role="alert" data-testid="composer-error">
+          ${notice}</p>${draft.pending && !this.sending ? html`<button class="link" data-testid="composer-discard"
+            ?disabled=${this.withdrawing} @click=${() => this.discard()}>${t('composer.discard')}</button>` : ''}
+          </div>` : ''}
         <div class="composer-bar">
           <label class="icon-button attach" title=${t('composer.attach')} data-testid="attach-button">
             ${icon('attach')}<span class="visually-hidden">${t('composer.attach')}</span>
@@ -113,7 +117,7 @@ class TlComposer extends TlElement {
               @change=${(e) => { this.uploadAll([...e.target.files]); e.target.value = ''; }}></label>
           <span class="hint" id="composer-hint">${t('composer.hint')}</span>
           <button class="primary send" data-testid="send-button" @click=${() => this.send()}
-            ?disabled=${this.sending || uploading || empty || blocked}>
+            ?disabled=${this.sending || this.withdrawing || uploading || empty || blocked}>
             ${icon(draft.note ? 'note' : 'send')}${this.sending ? t('composer.sending')
               : draft.note ? t('composer.addNote') : t('composer.send')}</button>
         </div>
@@ -284,7 +288,7 @@ class TlComposer extends TlElement {
 
   async send() {
     const draft = this.draft;
-    if (this.sending || this.uploads.length) return;
+    if (this.sending || this.withdrawing || this.uploads.length) return;
     if (!draft.pending) {
       if (!draft.body.trim() && !draft.attachments.length) return;
       if (!draft.note && this.target().unreachable) return;
@@ -331,6 +335,46 @@ class TlComposer extends TlElement {
       }
     } finally {
       this.sending = false;
+    }
+  }
+
+  /**
+   * "Don't send" for a reply whose answer was lost: the server withdraws its request by the Idempotency-Key, so it
+   * is never stored should it still arrive, or answers that it was stored already (then it is in the thread, and
+   * the composer goes on as after a confirmed send). The text stays to edit, and a later send is a new request.
+   */
+  async discard() {
+    const request = this.draft.pending;
+    if (!request || this.sending || this.withdrawing) return;
+    const agentId = store.state.me.agentId;
+    const conversationId = this.conversationId;
+    const here = () => this.conversationId === conversationId;
+    const current = () => (here() ? this.draft : loadDraft(agentId, conversationId));
+    this.withdrawing = true;
+    this.error = null;
+    try {
+      const key = encodeURIComponent(request.idempotencyKey);
+      const answer = await api.post(`/api/v1/idempotency-keys/${key}/withdraw`);
+      let next;
+      if (answer.withdrawn) {
+        next = { ...current(), pending: null };
+        store.notify({ key: 'composer.withdrawn' });
+      } else {
+        store.putMessage(answer.message);
+        next = afterConfirmed(current(), request);
+        store.notify({ key: 'composer.alreadySent' });
+      }
+      saveDraft(agentId, conversationId, next);
+      if (here()) {
+        clearTimeout(this.saveTimer);
+        this.saveTimer = null;
+        this.draft = next;
+        this.textarea?.focus();
+      }
+    } catch (e) {
+      if (here()) this.error = e.status === 0 ? t('composer.notSentNetwork') : describe(e);
+    } finally {
+      this.withdrawing = false;
     }
   }
 }
