@@ -69,8 +69,9 @@ public final class Options {
     public static final Option OUTBOX_CONCURRENCY = option("outbox.concurrency", OptionType.INT, "16",
             "Deliveries one node sends at the same time.");
     public static final Option OUTBOX_INBOX_CONCURRENCY = option("outbox.inboxConcurrency", OptionType.INT, "8",
-            "Deliveries of one inbox one node sends at the same time (within outbox.concurrency): a channel that"
-                    + " hangs, such as an SMTP server that never answers, leaves the other inboxes' slots free.");
+            "Deliveries of one inbox sent at the same time, across all nodes: a channel that hangs, such as an SMTP"
+                    + " server that never answers, leaves the other inboxes' slots free (keep it below"
+                    + " outbox.concurrency).");
     public static final Option OUTBOX_LEASE = option("outbox.lease", OptionType.DURATION, "2m",
             "How long a node owns a claimed delivery; after that another node may retry it.");
     public static final Option OUTBOX_POLL_INTERVAL = option("outbox.pollInterval", OptionType.DURATION, "1s",

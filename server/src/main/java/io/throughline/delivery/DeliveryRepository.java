@@ -5,14 +5,14 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /** SQL for the outbox. */
 public final class DeliveryRepository {
 
+    /** The advisory lock key claims take turns on ("tl-claim" as a number): {@link #claim}. */
+    private static final long CLAIM_LOCK = 0x746c2d636c61696dL;
     private static final String CLAIMED_COLUMNS = "d.id, d.workspace_id, d.message_id, m.conversation_id,"
             + " d.inbox_id, d.channel, d.target, d.attempts, d.condition";
 
@@ -80,26 +80,25 @@ public final class DeliveryRepository {
      * waiting for its time holds nothing up. Two lookups, so that each uses its partial index (V091 for plain
      * deliveries; the pending conditional ones are few).
      *
-     * <p>One inbox takes at most {@code perInbox} of this node's sends at a time ({@code outbox.inboxConcurrency}):
-     * {@code busy} names the inboxes with sends in flight here and how many, and an inbox at its cap is left out.
-     * Otherwise a channel that hangs (an SMTP server that accepts connections and never answers) would hold every
-     * slot until its timeouts, and no chat or Telegram reply would go out meanwhile.
+     * <p>One inbox has at most {@code perInbox} sends in flight at a time across all nodes
+     * ({@code outbox.inboxConcurrency}): a send in flight is a pending delivery under a live lease, and an inbox
+     * with that many is left out. Otherwise a channel that hangs (an SMTP server that accepts connections and never
+     * answers) would hold every slot until its timeouts, and no chat or Telegram reply would go out meanwhile; and
+     * each node added would give it as many more. Claims take turns on an advisory lock, so two nodes claiming at
+     * once never both fill the same room: each claim sees the leases the one before it committed. A claim takes
+     * milliseconds, and sends happen outside it.
      */
-    public List<Delivery> claim(Sql tx, int limit, Duration lease, int perInbox, Map<Long, Integer> busy) {
-        Long[] busyInboxes = busy.keySet().toArray(new Long[0]);
-        Integer[] inFlight = new Integer[busyInboxes.length];
-        List<Long> full = new ArrayList<>();
-        for (int i = 0; i < busyInboxes.length; i++) {
-            inFlight[i] = busy.get(busyInboxes[i]);
-            if (inFlight[i] >= perInbox) {
-                full.add(busyInboxes[i]);
-            }
-        }
+    public List<Delivery> claim(Sql tx, int limit, Duration lease, int perInbox) {
+        tx.single("SELECT pg_advisory_xact_lock($1)::text AS locked", CLAIM_LOCK);
         return tx.list("""
-                WITH candidate AS (
+                WITH in_flight AS (
+                    SELECT inbox_id, count(*) AS sending FROM deliveries
+                    WHERE status = 'pending' AND lease_until IS NOT NULL AND lease_until >= now()
+                    GROUP BY inbox_id
+                ), candidate AS (
                     SELECT d.id, d.inbox_id, d.next_attempt_at FROM deliveries d
                     WHERE d.status = 'pending' AND d.next_attempt_at <= now()
-                      AND d.inbox_id <> ALL($3::bigint[])
+                      AND d.inbox_id NOT IN (SELECT inbox_id FROM in_flight WHERE sending >= $3)
                       AND (d.lease_until IS NULL OR d.lease_until < now())
                       AND NOT EXISTS (
                           SELECT 1 FROM deliveries e
@@ -116,9 +115,8 @@ public final class DeliveryRepository {
                     ORDER BY d.next_attempt_at, d.id LIMIT $1 * 4
                 ), ranked AS (
                     SELECT c.id, row_number() OVER (PARTITION BY c.inbox_id ORDER BY c.next_attempt_at, c.id) AS rank,
-                           $6 - coalesce(busy.sending, 0) AS room
-                    FROM candidate c
-                    LEFT JOIN unnest($4::bigint[], $5::int[]) AS busy(inbox_id, sending) ON busy.inbox_id = c.inbox_id
+                           $3 - coalesce(f.sending, 0) AS room
+                    FROM candidate c LEFT JOIN in_flight f ON f.inbox_id = c.inbox_id
                 ), due AS (
                     SELECT d.id FROM deliveries d JOIN ranked r ON r.id = d.id
                     WHERE r.rank <= r.room AND d.status = 'pending' AND d.next_attempt_at <= now()
@@ -132,8 +130,7 @@ public final class DeliveryRepository {
                     RETURNING d.*
                 )
                 SELECT""" + " " + CLAIMED_COLUMNS + " FROM claimed d JOIN messages m ON m.id = d.message_id",
-                Delivery::from, limit, lease.toMillis() / 1000.0, full.toArray(new Long[0]), busyInboxes, inFlight,
-                perInbox);
+                Delivery::from, limit, lease.toMillis() / 1000.0, perInbox);
     }
 
     /** Extends the lease of a send still in flight; false when it was lost (another attempt owns the row now). */

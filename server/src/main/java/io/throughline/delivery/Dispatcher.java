@@ -16,9 +16,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -51,8 +49,6 @@ public final class Dispatcher {
     private final Clock clock;
     private final Backoff backoff;
     private final Semaphore slots;
-    /** Sends in flight on this node, per inbox (see {@link DeliveryRepository#claim}). */
-    private final ConcurrentHashMap<Long, Integer> sending = new ConcurrentHashMap<>();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition wakeup = lock.newCondition();
     private boolean woken;
@@ -115,16 +111,13 @@ public final class Dispatcher {
             try {
                 int free = slots.availablePermits();
                 List<Delivery> claimed = free == 0 ? List.of()
-                        : database.tx(tx -> deliveries.claim(tx, free, config.lease(), config.inboxConcurrency(),
-                                Map.copyOf(sending)));
+                        : database.tx(tx -> deliveries.claim(tx, free, config.lease(), config.inboxConcurrency()));
                 for (Delivery delivery : claimed) {
                     slots.acquireUninterruptibly();
-                    sending.merge(delivery.inboxId(), 1, Integer::sum);
                     Thread.ofVirtual().name("outbox-send-" + delivery.id()).start(() -> {
                         try {
                             send(delivery);
                         } finally {
-                            sending.computeIfPresent(delivery.inboxId(), (inbox, n) -> n > 1 ? n - 1 : null);
                             slots.release();
                             wake();
                         }

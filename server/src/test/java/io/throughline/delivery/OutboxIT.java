@@ -276,6 +276,36 @@ class OutboxIT {
         }
     }
 
+    /** The cap holds across nodes: a second node sends none of the hung inbox's replies while two are in flight. */
+    @Test
+    void anInboxThatHangsTakesOnlyItsShareAcrossAllNodes() {
+        Map<String, String> options = Map.of("outbox.concurrency", "4", "outbox.inboxConcurrency", "2",
+                "outbox.pollInterval", "100ms");
+        server = TestServer.start(options);
+        ApiClient admin = server.admin();
+        ApiInbox hung = ApiInbox.create(admin, "Hung shop", webhook.url());
+        webhook.holdResponses(true);
+        try (TestServer second = TestServer.startOn(server.databaseUrl(), TestServer.tempDir(), options)) {
+            for (int i = 0; i < 6; i++) {
+                long conversation = hung.say("hung-" + i, "c-hung-" + i, "Customer " + i, "Hello")
+                        .getLong("conversationId");
+                admin.post("/api/v1/conversations/" + conversation + "/messages",
+                        new JsonObject().put("body", "Reply " + i)).expect(201);
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> webhook.received().size() == 2);
+            // Each node polls ten times a second: two more would be in flight within this if the cap were a node's.
+            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5))
+                    .until(() -> webhook.received().size() == 2);
+            assertThat(server.throughline().database().sql().single("""
+                    SELECT count(*) AS n FROM deliveries
+                    WHERE inbox_id = $1 AND status = 'pending' AND lease_until > now()""", hung.id()).getLong("n"))
+                    .isEqualTo(2);
+        } finally {
+            webhook.holdResponses(false);
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> webhook.received().size() >= 6);
+    }
+
     private static JsonObject lastDelivery(ApiClient admin, long conversation) {
         var messages = admin.get("/api/v1/conversations/" + conversation + "/messages").expect(200).json()
                 .getJsonArray("messages");
