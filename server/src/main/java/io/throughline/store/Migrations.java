@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -36,6 +37,13 @@ import org.slf4j.LoggerFactory;
  * Applies the numbered SQL files in {@code db/migration/V<n>__<name>.sql}, each once, in order, under a
  * PostgreSQL advisory lock so that nodes starting together never race. Each applied file's SHA-256 is recorded;
  * a landed migration that was edited stops the start with a clear error.
+ *
+ * <p>A file runs in one transaction, unless its first line is {@value #NO_TRANSACTION}: then each statement runs
+ * on its own (one ends with the line that ends in {@code ;}), which {@code CREATE INDEX CONCURRENTLY} needs, so
+ * an index added to a large table never holds the writes of the nodes still running while it builds. Such a file
+ * is recorded once all its statements ran; one stopped half way runs again from its start, so each of its
+ * statements must bear repeating ({@code DROP INDEX CONCURRENTLY IF EXISTS} first: a build cut short leaves an
+ * invalid index behind).
  */
 public final class Migrations {
 
@@ -44,9 +52,40 @@ public final class Migrations {
     private static final Pattern FILE = Pattern.compile("V(\\d+)__([A-Za-z0-9_]+)\\.sql");
     /** Arbitrary but fixed: every node must use the same key. */
     private static final long LOCK_KEY = 0x7468726f75676821L;
+    /** How often a node waiting for another's migrations tries the lock again. */
+    private static final Duration LOCK_RETRY = Duration.ofMillis(200);
+
+    /** The first line of a migration whose statements run one by one, outside a transaction. */
+    public static final String NO_TRANSACTION = "-- throughline:no-transaction";
 
     /** One migration file. */
     public record Migration(int version, String name, String sql, String checksum) {
+
+        /** Whether it runs in one transaction (else statement by statement: {@link #NO_TRANSACTION}). */
+        public boolean transactional() {
+            return !sql.startsWith(NO_TRANSACTION);
+        }
+
+        /** Its statements, each ending with the line that ends in {@code ;}; lines of comments alone left out. */
+        List<String> statements() {
+            List<String> statements = new ArrayList<>();
+            StringBuilder statement = new StringBuilder();
+            for (String line : sql.split("\n")) {
+                String trimmed = line.strip();
+                if (trimmed.isEmpty() || (trimmed.startsWith("--") && statement.isEmpty())) {
+                    continue;
+                }
+                statement.append(line).append('\n');
+                if (trimmed.endsWith(";")) {
+                    statements.add(statement.toString().strip());
+                    statement.setLength(0);
+                }
+            }
+            if (!statement.toString().isBlank()) {
+                statements.add(statement.toString().strip());
+            }
+            return statements;
+        }
     }
 
     /** What is applied against what the code ships. */
@@ -76,7 +115,7 @@ public final class Migrations {
         PgConnection connection = PgConnection.connect(database.vertx(), database.connectOptions()).await();
         try {
             Tuple lockKey = Tuple.of(LOCK_KEY);
-            connection.preparedQuery("SELECT pg_advisory_lock($1)").execute(lockKey).await();
+            awaitLock(connection, lockKey);
             try {
                 connection.query("""
                         CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -97,6 +136,28 @@ public final class Migrations {
             }
         } finally {
             connection.close().await();
+        }
+    }
+
+    /**
+     * Takes the migration lock, trying again while another node holds it. Not {@code pg_advisory_lock}: a session
+     * waiting in it is inside a statement, and {@code CREATE INDEX CONCURRENTLY} in the node that holds the lock
+     * waits for every statement older than its build to end, so the two would deadlock.
+     */
+    private static void awaitLock(PgConnection connection, Tuple lockKey) {
+        boolean said = false;
+        while (!connection.preparedQuery("SELECT pg_try_advisory_lock($1) AS locked").execute(lockKey).await()
+                .iterator().next().getBoolean("locked")) {
+            if (!said) {
+                log.info("another node is migrating the database; waiting for it");
+                said = true;
+            }
+            try {
+                Thread.sleep(LOCK_RETRY.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for another node's migrations", e);
+            }
         }
     }
 
@@ -136,20 +197,46 @@ public final class Migrations {
 
     private static void apply(SqlConnection connection, Migration migration) {
         long started = System.nanoTime();
+        if (!migration.transactional()) {
+            applyStatementByStatement(connection, migration);
+        } else {
+            applyInTransaction(connection, migration);
+        }
+        log.info("migration applied version={} name={} ms={} transaction={}", migration.version(), migration.name(),
+                (System.nanoTime() - started) / 1_000_000, migration.transactional());
+    }
+
+    private static void applyStatementByStatement(SqlConnection connection, Migration migration) {
+        List<String> statements = migration.statements();
+        for (int i = 0; i < statements.size(); i++) {
+            try {
+                connection.query(statements.get(i)).execute().await();
+            } catch (RuntimeException e) {
+                throw new IllegalStateException("migration V" + migration.version() + "__" + migration.name()
+                        + " failed at statement " + (i + 1) + " of " + statements.size() + " (it runs again from its"
+                        + " first statement at the next start): " + e.getMessage(), e);
+            }
+        }
+        record(connection, migration);
+    }
+
+    private static void applyInTransaction(SqlConnection connection, Migration migration) {
         Transaction tx = connection.begin().await();
         try {
             // Multi-statement scripts need the simple query protocol.
             connection.query(migration.sql()).execute().await();
-            connection.preparedQuery("INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)")
-                    .execute(Tuple.of(migration.version(), migration.name(), migration.checksum())).await();
+            record(connection, migration);
             tx.commit().await();
         } catch (RuntimeException e) {
             tx.rollback().await();
             throw new IllegalStateException("migration V" + migration.version() + "__" + migration.name()
                     + " failed: " + e.getMessage(), e);
         }
-        log.info("migration applied version={} name={} ms={}", migration.version(), migration.name(),
-                (System.nanoTime() - started) / 1_000_000);
+    }
+
+    private static void record(SqlConnection connection, Migration migration) {
+        connection.preparedQuery("INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)")
+                .execute(Tuple.of(migration.version(), migration.name(), migration.checksum())).await();
     }
 
     static List<Migration> scan(ClassLoader loader) {

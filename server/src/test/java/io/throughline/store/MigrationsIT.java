@@ -2,13 +2,20 @@ package io.throughline.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.throughline.testing.TestPostgres;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.pgclient.PgConnection;
+import io.vertx.sqlclient.Transaction;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -78,6 +85,56 @@ class MigrationsIT {
                 + r.getString("exclusive_key"));
         assertThat(rows).containsExactly("7001:AAA false 7001", "7001:BBB true 7001", "7002:CCC true 7002",
                 "not-a-token true null");
+    }
+
+    /**
+     * A migration marked no-transaction runs statement by statement, so CREATE INDEX CONCURRENTLY builds while other
+     * nodes keep writing the table: here one writes while the build waits for a transaction open since before it.
+     */
+    @Test
+    void anIndexBuiltConcurrentlyLetsOtherNodesKeepWriting() throws Exception {
+        database.sql().update("CREATE TABLE busy (id int)");
+        PgConnection other = PgConnection.connect(vertx, database.connectOptions()).await();
+        try {
+            Transaction open = other.begin().await();
+            other.query("INSERT INTO busy VALUES (1)").execute().await();
+            Migrations index = new Migrations(List.of(new Migrations.Migration(998, "busy_index",
+                    Migrations.NO_TRANSACTION + "\n-- the table's index\nDROP INDEX CONCURRENTLY IF EXISTS busy_id;\n"
+                            + "CREATE INDEX CONCURRENTLY busy_id\n    ON busy (id);\n", "x")));
+            CompletableFuture<Void> migrating = CompletableFuture.runAsync(() -> index.migrate(database),
+                    Executors.newVirtualThreadPerTaskExecutor());
+            await().atMost(Duration.ofSeconds(20)).until(() -> database.sql().one("""
+                    SELECT 1 FROM pg_stat_activity
+                    WHERE query LIKE 'CREATE INDEX CONCURRENTLY busy_id%' AND wait_event_type = 'Lock'""")
+                    .isPresent() || migrating.isDone());
+            assertThat(migrating).as("the build waits for the open transaction").isNotDone();
+
+            CompletableFuture.runAsync(() -> database.sql().update("INSERT INTO busy VALUES (2)"),
+                    Executors.newVirtualThreadPerTaskExecutor()).get(10, TimeUnit.SECONDS);
+            open.commit().await();
+            migrating.get(20, TimeUnit.SECONDS);
+        } finally {
+            other.close().await();
+        }
+        assertThat(database.sql().single("SELECT indisvalid FROM pg_index WHERE indexrelid = 'busy_id'::regclass")
+                .getBoolean("indisvalid")).isTrue();
+        assertThat(database.sql().one("SELECT 1 FROM schema_migrations WHERE version = 998")).isPresent();
+    }
+
+    /** A no-transaction migration stopped half way is not recorded, says where, and runs whole at the next start. */
+    @Test
+    void aNoTransactionMigrationThatFailsRunsAgainFromItsStart() {
+        database.sql().update("CREATE TABLE busy (id int)");
+        String build = Migrations.NO_TRANSACTION + "\nDROP INDEX CONCURRENTLY IF EXISTS busy_id;\n"
+                + "CREATE INDEX CONCURRENTLY busy_id ON busy (id);\n";
+        Migrations broken = new Migrations(List.of(new Migrations.Migration(998, "busy_index",
+                build + "SELECT no_such_function();\n", "x")));
+        assertThatThrownBy(() -> broken.migrate(database)).hasMessageContaining("V998__busy_index failed at"
+                + " statement 3 of 3");
+        assertThat(database.sql().one("SELECT 1 FROM schema_migrations WHERE version = 998")).isEmpty();
+
+        new Migrations(List.of(new Migrations.Migration(998, "busy_index", build, "y"))).migrate(database);
+        assertThat(database.sql().one("SELECT 1 FROM schema_migrations WHERE version = 998")).isPresent();
     }
 
     @Test
