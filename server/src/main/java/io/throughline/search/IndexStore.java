@@ -76,6 +76,11 @@ final class IndexStore implements AutoCloseable {
         return root;
     }
 
+    /** False once the folder this store owns was deleted under it (its lock file went with it). */
+    boolean intact() {
+        return Files.exists(root.resolve(LOCK));
+    }
+
     /** The generation in service, if there is one and it still exists. */
     Optional<String> current() {
         Path file = root.resolve(CURRENT);
@@ -105,7 +110,17 @@ final class IndexStore implements AutoCloseable {
 
     /** A name for a new generation of the current schema, above every existing one. */
     String nextGeneration() {
-        long highest = 0;
+        return nextGeneration(null);
+    }
+
+    /**
+     * A name for a new generation of the current schema, above every existing one and above {@code inService}
+     * (null: none), whose folder may be gone: its name must not come back, or deleting it once it is replaced
+     * would delete its successor.
+     */
+    String nextGeneration(String inService) {
+        Matcher serving = inService == null ? null : GENERATION.matcher(inService);
+        long highest = serving != null && serving.matches() ? Long.parseLong(serving.group(2)) : 0;
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(root)) {
             for (Path entry : entries) {
                 Matcher matcher = GENERATION.matcher(entry.getFileName().toString());

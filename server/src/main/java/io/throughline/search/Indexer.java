@@ -67,14 +67,19 @@ final class Indexer {
     /** Events it had not applied were pruned from the log: it follows no more, and is replaced by a rebuild. */
     private volatile boolean historyLost;
     private final Runnable onHistoryLost;
+    private final Runnable onFailure;
     private volatile Throwable failure;
     private Thread thread;
 
-    /** @param onHistoryLost called once if events it had not applied are pruned from the log (see {@link #stale}) */
+    /**
+     * @param onHistoryLost called once if events it had not applied are pruned from the log (see {@link #stale})
+     * @param onFailure called once if it stops because the index cannot be written (see {@link #failure})
+     */
     Indexer(LiveIndex index, Database database, MessageSource source, EventFeed feed, Duration commitInterval,
-            Runnable onHistoryLost) {
+            Runnable onHistoryLost, Runnable onFailure) {
         this.index = index;
         this.onHistoryLost = onHistoryLost;
+        this.onFailure = onFailure;
         this.database = database;
         this.source = source;
         this.feed = feed;
@@ -327,6 +332,7 @@ final class Indexer {
         failure = e;
         log.error("search indexer stopped: the index cannot be written generation={} seq={}; restart the server or"
                 + " run ./throughline reindex once the cause is fixed", index.generation(), appliedSeq, e);
+        onFailure.run();
     }
 
     /**

@@ -11,7 +11,6 @@ import io.throughline.store.Database;
 import io.throughline.store.ServerSecrets;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -43,6 +42,7 @@ public final class SearchIndex implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(SearchIndex.class);
     private static final Duration RETRY_FAILED_BUILD = Duration.ofSeconds(30);
+    private static final String FOLDER_DELETED = "the index folder was deleted while the server ran";
 
     private final ThroughlineConfig.Search settings;
     private final Path root;
@@ -55,7 +55,8 @@ public final class SearchIndex implements AutoCloseable {
     private final ExecutorService slices = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors(),
             Thread.ofPlatform().daemon().name("search-slice-", 0).factory());
 
-    private IndexStore store;
+    private volatile IndexStore store;
+    private volatile String localUrl;
     private String owner;
     private volatile Indexer active;
     private volatile RebuildProgress rebuild;
@@ -132,6 +133,7 @@ public final class SearchIndex implements AutoCloseable {
 
     /** Writes the file that lets {@code ./throughline reindex} on this machine reach this server. */
     public void publishControl(String localUrl) {
+        this.localUrl = localUrl;
         operator.publish(localUrl);
     }
 
@@ -225,7 +227,8 @@ public final class SearchIndex implements AutoCloseable {
             throw new Conflict("a rebuild of the search index is already running (generation "
                     + running.generation() + ", started for: " + running.toJson().getString("reason") + ")");
         }
-        String generation = store.nextGeneration();
+        Indexer serving = active;
+        String generation = store.nextGeneration(serving == null ? null : serving.index().generation());
         RebuildProgress progress = new RebuildProgress(generation, reason);
         rebuild = progress;
         rebuildThread = Thread.ofPlatform().daemon().name("search-rebuild-" + generation)
@@ -382,13 +385,55 @@ public final class SearchIndex implements AutoCloseable {
     }
 
     private Indexer newIndexer(LiveIndex index) {
-        return new Indexer(index, database, source, feed, settings.commitInterval(), this::historyLost);
+        return new Indexer(index, database, source, feed, settings.commitInterval(), this::historyLost,
+                this::writerFailed);
     }
 
-    /** Nothing is in service, or what is no longer follows the log. */
+    /** Nothing is in service, or what is no longer follows the log (missed events, or cannot be written). */
     private boolean needsRebuild() {
         Indexer current = active;
-        return current == null || current.stale();
+        return current == null || current.stale() || current.failure() != null;
+    }
+
+    /**
+     * An index could not be written. When its folder is gone (someone deleted {@code data/index} under the running
+     * server), the folder is made again, with its lock and the file {@code reindex} reads, and a rebuild from
+     * PostgreSQL replaces the index; search serves the snapshot it held meanwhile (its files stay readable while
+     * open). Any other cause (a full disk) is for the operator to fix, then restart or reindex: a rebuild now would
+     * fail the same way.
+     */
+    private void writerFailed() {
+        Thread.ofVirtual().name("search-recover").start(() -> {
+            if (closed || store.intact()) {
+                return;
+            }
+            synchronized (this) {
+                if (closed || store.intact()) {
+                    return;
+                }
+                try {
+                    IndexStore reopened = IndexStore.open(root);
+                    store.close();
+                    store = reopened;
+                } catch (RuntimeException e) {
+                    log.error("search index folder {} was deleted and cannot be made again: {}", root, e.getMessage());
+                    return;
+                }
+                if (localUrl != null) {
+                    operator.publish(localUrl);
+                }
+            }
+            log.warn("search index folder {} was deleted while the server ran; rebuilding the index from PostgreSQL",
+                    root);
+            try {
+                startRebuild(FOLDER_DELETED);
+            } catch (Conflict e) {
+                // The running rebuild wrote into the deleted folder too: it fails, and is retried (needsRebuild).
+                log.info("search index rebuild already running; it is retried if it fails");
+            } catch (RuntimeException e) {
+                log.warn("search index rebuild after the folder was deleted could not start: {}", e.toString());
+            }
+        });
     }
 
     /**
@@ -432,10 +477,14 @@ public final class SearchIndex implements AutoCloseable {
                     .put("lagEvents", Math.max(0, feed.position() - current.appliedSeq()))
                     .put("committedSeq", index.committedSeq())
                     .put("lastCommitAt", Instant.ofEpochMilli(index.lastCommitMillis()).toString());
-            if (failure != null && !Files.isDirectory(root)) {
-                // The folder (with its lock and the operator file reindex reads) went while the server ran.
-                check.put("detail", "the index folder " + root + " was deleted while the server ran; restart"
-                        + " the server, which rebuilds the index from PostgreSQL");
+            boolean rebuilding = progress != null && !progress.phase().finished();
+            if (failure != null && rebuilding) {
+                check.put("detail", "the index cannot be written (" + failure.getMessage() + "); search serves what"
+                        + " it held while a rebuild from PostgreSQL replaces it");
+            } else if (failure != null && !store.intact()) {
+                // The folder went while the server ran, and could not be made again.
+                check.put("detail", "the index folder " + root + " was deleted while the server ran and cannot be"
+                        + " made again; restart the server, which rebuilds the index from PostgreSQL");
             } else if (failure != null) {
                 check.put("detail", "the index cannot be written: " + failure.getMessage()
                         + "; fix the cause, then restart or run ./throughline reindex");
