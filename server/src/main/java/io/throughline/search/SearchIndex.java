@@ -11,6 +11,7 @@ import io.throughline.store.Database;
 import io.throughline.store.ServerSecrets;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -227,6 +228,7 @@ public final class SearchIndex implements AutoCloseable {
             throw new Conflict("a rebuild of the search index is already running (generation "
                     + running.generation() + ", started for: " + running.toJson().getString("reason") + ")");
         }
+        reopenStoreIfDeleted();
         Indexer serving = active;
         String generation = store.nextGeneration(serving == null ? null : serving.index().generation());
         RebuildProgress progress = new RebuildProgress(generation, reason);
@@ -275,6 +277,10 @@ public final class SearchIndex implements AutoCloseable {
             progress.phase(RebuildProgress.Phase.DONE);
             log.info("search index rebuilt generation={} messages={} ms={}", generation, documents,
                     (System.nanoTime() - started) / 1_000_000);
+            if (!closed && folderGone(fresh)) {
+                // The folder was deleted as this rebuild ended: the generation it put in service went with it.
+                startRebuild(FOLDER_DELETED);
+            }
         } catch (InterruptedException e) {
             progress.phase(RebuildProgress.Phase.CANCELLED);
             discard(generation, fresh, follower);
@@ -386,54 +392,62 @@ public final class SearchIndex implements AutoCloseable {
 
     private Indexer newIndexer(LiveIndex index) {
         return new Indexer(index, database, source, feed, settings.commitInterval(), this::historyLost,
-                this::writerFailed);
+                () -> writerFailed(index));
     }
 
-    /** Nothing is in service, or what is no longer follows the log (missed events, or cannot be written). */
+    /**
+     * Nothing is in service, or what is no longer follows the log: it missed pruned events, or its folder was
+     * deleted under it. (An index that fails for another cause, such as a full disk, is the operator's to fix.)
+     */
     private boolean needsRebuild() {
         Indexer current = active;
-        return current == null || current.stale() || current.failure() != null;
+        return current == null || current.stale() || (current.failure() != null && folderGone(current.index()));
     }
 
     /**
      * An index could not be written. When its folder is gone (someone deleted {@code data/index} under the running
-     * server), the folder is made again, with its lock and the file {@code reindex} reads, and a rebuild from
-     * PostgreSQL replaces the index; search serves the snapshot it held meanwhile (its files stay readable while
-     * open). Any other cause (a full disk) is for the operator to fix, then restart or reindex: a rebuild now would
-     * fail the same way.
+     * server), a rebuild from PostgreSQL replaces it, into the folder made again ({@link #startRebuild}); search
+     * serves the snapshot it held meanwhile (its files stay readable while open). Any other cause (a full disk) is
+     * for the operator to fix, then restart or reindex: a rebuild now would fail the same way.
      */
-    private void writerFailed() {
+    private void writerFailed(LiveIndex index) {
         Thread.ofVirtual().name("search-recover").start(() -> {
-            if (closed || store.intact()) {
+            if (closed || !folderGone(index)) {
                 return;
             }
-            synchronized (this) {
-                if (closed || store.intact()) {
-                    return;
-                }
-                try {
-                    IndexStore reopened = IndexStore.open(root);
-                    store.close();
-                    store = reopened;
-                } catch (RuntimeException e) {
-                    log.error("search index folder {} was deleted and cannot be made again: {}", root, e.getMessage());
-                    return;
-                }
-                if (localUrl != null) {
-                    operator.publish(localUrl);
-                }
-            }
-            log.warn("search index folder {} was deleted while the server ran; rebuilding the index from PostgreSQL",
-                    root);
+            log.warn("search index folder of generation={} was deleted while the server ran; rebuilding the index"
+                    + " from PostgreSQL", index.generation());
             try {
                 startRebuild(FOLDER_DELETED);
             } catch (Conflict e) {
-                // The running rebuild wrote into the deleted folder too: it fails, and is retried (needsRebuild).
-                log.info("search index rebuild already running; it is retried if it fails");
+                // The running rebuild starts another when it ends, if the index in service still needs one.
+                log.info("search index rebuild already running; another follows it if still needed");
             } catch (RuntimeException e) {
                 log.warn("search index rebuild after the folder was deleted could not start: {}", e.toString());
             }
         });
+    }
+
+    /** Whether an index's folder is gone from the disk (deleted under it, with or without its parent). */
+    private boolean folderGone(LiveIndex index) {
+        return !Files.isDirectory(store.pathOf(index.generation()));
+    }
+
+    /**
+     * Makes the index folder again when it was deleted under the running server, with its lock and the file
+     * {@code reindex} reads. Holds the monitor: called by {@link #startRebuild}.
+     */
+    private void reopenStoreIfDeleted() {
+        if (store.intact()) {
+            return;
+        }
+        IndexStore reopened = IndexStore.open(root);
+        store.close();
+        store = reopened;
+        if (localUrl != null) {
+            operator.publish(localUrl);
+        }
+        log.warn("search index folder {} was deleted while the server ran; made again", root);
     }
 
     /**
@@ -481,10 +495,11 @@ public final class SearchIndex implements AutoCloseable {
             if (failure != null && rebuilding) {
                 check.put("detail", "the index cannot be written (" + failure.getMessage() + "); search serves what"
                         + " it held while a rebuild from PostgreSQL replaces it");
-            } else if (failure != null && !store.intact()) {
-                // The folder went while the server ran, and could not be made again.
-                check.put("detail", "the index folder " + root + " was deleted while the server ran and cannot be"
-                        + " made again; restart the server, which rebuilds the index from PostgreSQL");
+            } else if (failure != null && folderGone(index)) {
+                // A rebuild starts on its own (and is retried when it fails): between two tries, or when it
+                // could not start.
+                check.put("detail", "the index folder " + root + " was deleted while the server ran; a rebuild"
+                        + " from PostgreSQL replaces it (if none starts, restart the server)");
             } else if (failure != null) {
                 check.put("detail", "the index cannot be written: " + failure.getMessage()
                         + "; fix the cause, then restart or run ./throughline reindex");
