@@ -5,6 +5,9 @@
 
 const PREFIX = 'tl.draft.';
 const MAX_AGE_MS = 30 * 24 * 3600 * 1000;
+// An unconfirmed request is dropped after this: the server keeps its key 35 days, so within it a retry or a
+// withdrawal always meets the key, never a forgotten one.
+const PENDING_MAX_AGE_MS = 30 * 24 * 3600 * 1000;
 
 function key(agentId, conversationId) {
   return `${PREFIX}${agentId}.${conversationId}`;
@@ -21,6 +24,7 @@ export function loadDraft(agentId, conversationId) {
     const { idempotencyKey: legacyKey, savedAt, ...draft } = saved;
     // A draft saved by an older version held its key itself: it was being sent, so it is the pending request.
     if (legacyKey && !draft.pending) draft.pending = requestOf({ ...emptyDraft(), ...draft }, legacyKey);
+    if (draft.pending && Date.now() - (draft.pending.createdAt ?? Date.now()) > PENDING_MAX_AGE_MS) draft.pending = null;
     return { ...emptyDraft(), ...draft };
   } catch {
     return emptyDraft();
@@ -64,7 +68,7 @@ export function nextRequest(draft, conversationId) {
 
 function requestOf(draft, idempotencyKey, conversationId) {
   const { body, note, channel, attachments } = draft;
-  return { body, note, channel, attachments, idempotencyKey, conversationId };
+  return { body, note, channel, attachments, idempotencyKey, conversationId, createdAt: Date.now() };
 }
 
 /**

@@ -384,9 +384,12 @@ public final class ConversationService {
         return withdrawal;
     }
 
-    /** Forgets Idempotency-Keys after a week: long after any client could still be retrying. */
+    /**
+     * Forgets Idempotency-Keys (and withdrawn ones) after 35 days: longer than the web UI keeps an unconfirmed
+     * reply to send again or withdraw (30 days), so neither ever meets a key already forgotten.
+     */
     public int expireIdempotencyKeys() {
-        return database.sql().update("DELETE FROM idempotency_keys WHERE created_at < now() - interval '7 days'");
+        return database.sql().update("DELETE FROM idempotency_keys WHERE created_at < now() - interval '35 days'");
     }
 
     /** Reopens snoozed conversations whose time has come; called periodically. */

@@ -106,6 +106,15 @@ class ConversationApiIT {
         assertThat(found.getBoolean("withdrawn")).isFalse();
         assertThat(found.getJsonObject("message").getLong("id")).isEqualTo(stored);
 
+        // Keys are each agent's own: another agent withdrawing the same key spends only theirs.
+        admin.post("/api/v1/agents", new JsonObject().put("email", "wes@test.local").put("name", "Wes")
+                .put("role", "agent").put("password", "wes-password-123")).expect(201);
+        ApiClient wes = server.anonymous().login("wes@test.local", "wes-password-123");
+        assertThat(wes.post("/api/v1/idempotency-keys/sent-1/withdraw", new JsonObject()).expect(200).json()
+                .getBoolean("withdrawn")).isTrue();
+        assertThat(admin.post(path, new JsonObject().put("body", "It went"), Map.of("Idempotency-Key", "sent-1"))
+                .expect(201).json().getLong("id")).as("the first agent's key still answers").isEqualTo(stored);
+
         for (int i = 0; i < 2; i++) {
             JsonObject withdrawn = admin.post("/api/v1/idempotency-keys/lost-1/withdraw", new JsonObject())
                     .expect(200).json();

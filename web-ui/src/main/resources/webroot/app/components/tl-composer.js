@@ -372,7 +372,10 @@ class TlComposer extends TlElement {
         this.textarea?.focus();
       }
     } catch (e) {
-      if (here()) this.error = e.status === 0 ? t('composer.notSentNetwork') : describe(e);
+      const reason = e.status === 0 ? t('composer.notSentNetwork') : describe(e);
+      // Nothing changed: the reply stays unconfirmed, to send again or withdraw later.
+      if (here()) this.error = reason;
+      else store.notify({ key: 'composer.withdrawFailed', params: { reason } }, 'error');
     } finally {
       this.withdrawing = false;
     }

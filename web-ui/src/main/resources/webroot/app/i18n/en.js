@@ -176,6 +176,7 @@ export default {
   'composer.discard': 'Don\'t send',
   'composer.withdrawn': 'Not sent, and it never will be: the text stays here to edit or clear.',
   'composer.alreadySent': 'It had gone out already: it is in the thread.',
+  'composer.withdrawFailed': 'Could not withdraw an unconfirmed reply ({reason}); it waits in its conversation.',
   'canned.title': 'Canned responses',
   'canned.none': 'No canned response matches.',
   'canned.help': 'Agents insert these by typing / and the short code in the reply box.',

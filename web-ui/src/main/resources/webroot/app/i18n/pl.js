@@ -178,6 +178,7 @@ export default {
   'composer.discard': 'Nie wysyłaj',
   'composer.withdrawn': 'Nie wysłano i nie zostanie wysłane: tekst zostaje tutaj do poprawienia lub usunięcia.',
   'composer.alreadySent': 'Odpowiedź już wyszła: jest w wątku.',
+  'composer.withdrawFailed': 'Nie udało się wycofać niepotwierdzonej odpowiedzi ({reason}); czeka w swojej rozmowie.',
   'canned.title': 'Szablony odpowiedzi',
   'canned.none': 'Brak pasującego szablonu.',
   'canned.help': 'Agenci wstawiają je, wpisując / i krótki kod w polu odpowiedzi.',
