@@ -86,20 +86,22 @@ public final class DeliveryRepository {
      * answers) would hold every slot until its timeouts, and no chat or Telegram reply would go out meanwhile; and
      * each node added would give it as many more. Claims take turns on an advisory lock, so two nodes claiming at
      * once never both fill the same room: each claim sees the leases the one before it committed. A claim takes
-     * milliseconds, and sends happen outside it.
+     * milliseconds, and sends happen outside it; its times are the statement's, not the transaction's, so a wait
+     * for the lock shortens no lease. A node that dies with an inbox's sends in flight holds that inbox's room until
+     * their leases run out ({@code outbox.lease}), as it holds those sends.
      */
     public List<Delivery> claim(Sql tx, int limit, Duration lease, int perInbox) {
         tx.single("SELECT pg_advisory_xact_lock($1)::text AS locked", CLAIM_LOCK);
         return tx.list("""
                 WITH in_flight AS (
                     SELECT inbox_id, count(*) AS sending FROM deliveries
-                    WHERE status = 'pending' AND lease_until IS NOT NULL AND lease_until >= now()
+                    WHERE status = 'pending' AND lease_until IS NOT NULL AND lease_until >= statement_timestamp()
                     GROUP BY inbox_id
                 ), candidate AS (
                     SELECT d.id, d.inbox_id, d.next_attempt_at FROM deliveries d
-                    WHERE d.status = 'pending' AND d.next_attempt_at <= now()
+                    WHERE d.status = 'pending' AND d.next_attempt_at <= statement_timestamp()
                       AND d.inbox_id NOT IN (SELECT inbox_id FROM in_flight WHERE sending >= $3)
-                      AND (d.lease_until IS NULL OR d.lease_until < now())
+                      AND (d.lease_until IS NULL OR d.lease_until < statement_timestamp())
                       AND NOT EXISTS (
                           SELECT 1 FROM deliveries e
                           WHERE e.status = 'pending' AND e.condition IS NULL AND e.inbox_id = d.inbox_id
@@ -108,7 +110,7 @@ public final class DeliveryRepository {
                       AND NOT EXISTS (
                           SELECT 1 FROM deliveries e
                           WHERE e.status = 'pending' AND e.condition IS NOT NULL
-                            AND (e.condition ->> 'awayFor' IS NULL OR e.next_attempt_at <= now())
+                            AND (e.condition ->> 'awayFor' IS NULL OR e.next_attempt_at <= statement_timestamp())
                             AND e.inbox_id = d.inbox_id
                             AND e.target ->> 'value' = d.target ->> 'value'
                             AND e.target ->> 'kind' = d.target ->> 'kind' AND e.id < d.id)
@@ -119,13 +121,13 @@ public final class DeliveryRepository {
                     FROM candidate c LEFT JOIN in_flight f ON f.inbox_id = c.inbox_id
                 ), due AS (
                     SELECT d.id FROM deliveries d JOIN ranked r ON r.id = d.id
-                    WHERE r.rank <= r.room AND d.status = 'pending' AND d.next_attempt_at <= now()
-                      AND (d.lease_until IS NULL OR d.lease_until < now())
+                    WHERE r.rank <= r.room AND d.status = 'pending' AND d.next_attempt_at <= statement_timestamp()
+                      AND (d.lease_until IS NULL OR d.lease_until < statement_timestamp())
                     ORDER BY d.next_attempt_at, d.id LIMIT $1
                     FOR UPDATE OF d SKIP LOCKED
                 ), claimed AS (
                     UPDATE deliveries d SET attempts = d.attempts + 1,
-                        lease_until = now() + make_interval(secs => $2), updated_at = now()
+                        lease_until = statement_timestamp() + make_interval(secs => $2), updated_at = statement_timestamp()
                     FROM due WHERE d.id = due.id
                     RETURNING d.*
                 )

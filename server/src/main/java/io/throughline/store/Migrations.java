@@ -55,6 +55,8 @@ public final class Migrations {
     /** How often a node waiting for another's migrations tries the lock again. */
     private static final Duration LOCK_RETRY = Duration.ofMillis(200);
 
+    /** The end of a statement in a file run statement by statement: {@code ;} closing its line, or its code. */
+    private static final Pattern STATEMENT_END = Pattern.compile(";\\s*(--[^']*)?$");
     /** The first line of a migration whose statements run one by one, outside a transaction. */
     public static final String NO_TRANSACTION = "-- throughline:no-transaction";
 
@@ -66,7 +68,10 @@ public final class Migrations {
             return !sql.startsWith(NO_TRANSACTION);
         }
 
-        /** Its statements, each ending with the line that ends in {@code ;}; lines of comments alone left out. */
+        /**
+         * Its statements, each ending with the line that ends in {@code ;} (a comment may follow it); lines of
+         * comments alone left out. Such a file holds no {@code $$} bodies and no string spanning lines.
+         */
         List<String> statements() {
             List<String> statements = new ArrayList<>();
             StringBuilder statement = new StringBuilder();
@@ -76,7 +81,7 @@ public final class Migrations {
                     continue;
                 }
                 statement.append(line).append('\n');
-                if (trimmed.endsWith(";")) {
+                if (STATEMENT_END.matcher(trimmed).find()) {
                     statements.add(statement.toString().strip());
                     statement.setLength(0);
                 }
