@@ -180,6 +180,14 @@ public final class MessageRepository {
                 replacedFiles).map(Message::from);
     }
 
+    /** Merges channel metadata into a received message's, changing nothing else. */
+    public void mergeMetadata(Sql tx, long inboxId, String externalId, JsonObject metadata) {
+        if (!metadata.isEmpty()) {
+            tx.update("UPDATE messages SET metadata = metadata || $3 WHERE inbox_id = $1 AND external_id = $2"
+                    + " AND NOT metadata @> $3", inboxId, externalId, metadata);
+        }
+    }
+
     /** Rows of one page of a thread, newest first, joined with authors and the latest delivery. */
     public List<Row> page(Sql sql, long workspaceId, long conversationId, Long beforeId, int limit) {
         List<Row> rows = new ArrayList<>();

@@ -464,6 +464,9 @@ public final class IngestService {
             Optional<Message> edited = messages.edit(tx, inbox.id(), edit.externalId(), text, html, metadata,
                     editedAt, replacedFiles);
             if (edited.isEmpty()) {
+                // Nothing an agent sees changed (a repeated edit, or a file replaced by the same bytes); what the
+                // channel noted about the message is kept all the same (InboundSink.metadata).
+                messages.mergeMetadata(tx, inbox.id(), edit.externalId(), metadata);
                 return new IngestReceipt(IngestReceipt.Outcome.DUPLICATE, found.messageId(), found.conversationId(),
                         contactId);
             }
