@@ -1,0 +1,48 @@
+package io.throughline.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.throughline.connector.InboundEdit;
+import io.throughline.connector.InboundSink;
+import io.throughline.connector.IngestReceipt;
+import io.throughline.connector.InboxRef;
+import io.throughline.testing.ApiInbox;
+import io.throughline.testing.TestServer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** What a connector reads back through its sink: the metadata it noted on a message, with its edits'. */
+class InboundSinkIT {
+
+    private static TestServer server;
+    private static InboundSink sink;
+
+    @BeforeAll
+    static void start() {
+        server = TestServer.start();
+        ApiInbox inbox = ApiInbox.create(server.admin(), "Shop", null);
+        inbox.say("m-1", "c-1", "Ann", "A photo of the damage");
+        long workspace = server.throughline().database().sql().single("SELECT workspace_id FROM inboxes"
+                + " WHERE id = $1", inbox.id()).getLong("workspace_id");
+        sink = server.throughline().ingest().sinkFor(new InboxRef(inbox.id(), workspace, "api", "Shop"));
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    @Test
+    void anEditsMetadataIsKeptEvenWhenNothingAnAgentSeesChanged() {
+        JsonObject files = new JsonObject().put("fileUniqueIds", new JsonArray().add("AQADsame"));
+        IngestReceipt receipt = sink.edit(new InboundEdit("m-1", "A photo of the damage", null, null, files));
+
+        assertThat(receipt.outcome()).as("the text is the same").isEqualTo(IngestReceipt.Outcome.DUPLICATE);
+        assertThat(sink.metadata("m-1")).hasValueSatisfying(m -> assertThat(m.getJsonArray("fileUniqueIds"))
+                .containsExactly("AQADsame"));
+        assertThat(sink.metadata("no-such-message")).isEmpty();
+    }
+}
