@@ -31,6 +31,8 @@ public final class ScoringProbe implements Closeable {
     private final IndexWriter writer;
     private final MessageQueries queries;
     private final WorkspaceStatistics statistics = new WorkspaceStatistics();
+    /** The same figures, but keeping no counted word: every search counts its words as if for the first time. */
+    private final WorkspaceStatistics counting = new WorkspaceStatistics(0);
     /** As the server's: the slices of a search after the first run in parallel, one thread per core. */
     private final ExecutorService slices = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors(),
             Thread.ofPlatform().daemon().name("probe-slice-", 0).factory());
@@ -89,7 +91,11 @@ public final class ScoringProbe implements Closeable {
         for (LeafReaderContext leaf : reader.leaves()) {
             statistics.warm(leaf.reader());
         }
-        return System.nanoTime() - started;
+        long took = System.nanoTime() - started;
+        for (LeafReaderContext leaf : reader.leaves()) {
+            counting.warm(leaf.reader());
+        }
+        return took;
     }
 
     /**
@@ -97,10 +103,14 @@ public final class ScoringProbe implements Closeable {
      * returns how many hits it counted.
      *
      * @param scoped true for the workspace's own statistics, false for Lucene's index-wide ones
+     * @param keepWords with the workspace's statistics: true to use (and keep) the words counted by earlier
+     *     searches, as the server does; false to count every word afresh
      */
-    public long search(long workspaceId, String q, boolean byDate, boolean scoped) throws IOException {
+    public long search(long workspaceId, String q, boolean byDate, boolean scoped, boolean keepWords)
+            throws IOException {
         Query query = queries.build(workspaceId, QuerySyntax.parse(q), MessageQueries.FilterValues.NONE);
-        IndexSearcher used = scoped ? statistics.scoped(searcher, workspaceId, slices) : searcher;
+        IndexSearcher used = !scoped ? searcher
+                : (keepWords ? statistics : counting).scoped(searcher, workspaceId, slices);
         Sort sort = byDate ? LiveIndex.INDEX_SORT : SearchService.BY_RELEVANCE;
         return used.search(query, new TopFieldCollectorManager(sort, 21, null,
                 SearchService.TOTAL_HITS_THRESHOLD)).totalHits.value();

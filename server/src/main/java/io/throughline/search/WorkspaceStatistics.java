@@ -1,11 +1,14 @@
 package io.throughline.search;
 
 import java.io.IOException;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.LongAdder;
 import org.apache.lucene.index.FieldInfo;
 import org.apache.lucene.index.IndexOptions;
 import org.apache.lucene.index.IndexReader;
@@ -31,13 +34,14 @@ import org.apache.lucene.util.packed.PackedInts;
  *
  * <p>An index whose every segment holds the searching workspace's messages alone (a single-workspace installation)
  * scores with Lucene's own figures, which are then the workspace's. Otherwise a segment holding one workspace's
- * messages answers from Lucene's per-segment figures. For a segment several workspaces share, the collection figures (messages,
- * and per field: messages holding it, their postings, their tokens) are counted once by walking its postings, and
- * kept until the segment closes: segments never change (deletions count until a merge drops them, as in Lucene's
- * own figures). {@link #warm} counts them ahead of the first search, in the merge that wrote the segment or the
- * refresh that opened it. A term's figures are counted when a query asks for them: by walking the term's postings
- * and looking up each message's workspace, or, for a workspace holding few of the segment's messages, by walking
- * the workspace's messages and skipping through the term's postings to them.
+ * messages answers from Lucene's per-segment figures. For a segment several workspaces share, the collection
+ * figures (messages, and per field: messages holding it, their postings, their tokens) are counted once by walking
+ * its postings, and kept until the segment closes: segments never change (deletions count until a merge drops
+ * them, as in Lucene's own figures). {@link #warm} counts them ahead of the first search, in the merge that wrote
+ * the segment or the refresh that opened it. A term's figures are counted when a query asks for them: by walking
+ * the term's postings and looking up each message's workspace, or, for a workspace holding few of the segment's
+ * messages, by walking the workspace's messages and skipping through the term's postings to them. The last
+ * {@value #TERMS_KEPT} terms counted in a segment are kept with it, so a word searched again costs a lookup.
  *
  * <p>What stays shared: deletions count until a merge drops them, and merges follow every workspace's writes, so
  * a workspace whose messages were edited or deleted may see its scores move a little when another workspace's
@@ -57,7 +61,24 @@ final class WorkspaceStatistics {
     private static final int POSTINGS = 1;
     private static final int TOKENS = 2;
 
+    /** Counted term figures a shared segment keeps, per workspace and field (the least recently used go first). */
+    static final int TERMS_KEPT = 1024;
+
     private final Map<IndexReader.CacheKey, Segment> segments = new ConcurrentHashMap<>();
+    private final LongAdder termsCounted = new LongAdder();
+    private final int termsKept;
+
+    WorkspaceStatistics() {
+        this(TERMS_KEPT);
+    }
+
+    /**
+     * @param termsKept counted term figures a shared segment keeps ({@value #TERMS_KEPT} in the server; 0 counts
+     *     every term each time it is asked for, as the benchmark's baseline for the kept ones)
+     */
+    WorkspaceStatistics(int termsKept) {
+        this.termsKept = termsKept;
+    }
 
     /** Counts a segment's figures ahead of the first search that needs them. */
     void warm(LeafReader leaf) throws IOException {
@@ -67,6 +88,11 @@ final class WorkspaceStatistics {
     /** Segments whose figures are kept (for tests: closed segments must not stay). */
     int segmentsKept() {
         return segments.size();
+    }
+
+    /** How many times a term's figures were counted in a shared segment (for tests: a kept count is not redone). */
+    long termsCounted() {
+        return termsCounted.sum();
     }
 
     /** A searcher over the same reader whose statistics are those of one workspace's messages. */
@@ -91,15 +117,15 @@ final class WorkspaceStatistics {
         return counted;
     }
 
-    private static Segment count(LeafReader leaf) throws IOException {
+    private Segment count(LeafReader leaf) throws IOException {
         Terms workspaces = leaf.terms(SearchFields.WORKSPACE);
         if (workspaces == null) {
-            return new Segment(Map.of(), null, null, Map.of());
+            return new Segment(Map.of(), null, null, Map.of(), null);
         }
         if (workspaces.size() == 1) {
             // One workspace's segment: Lucene's figures are its own, nothing to count.
             BytesRef only = workspaces.iterator().next();
-            return new Segment(Map.of(BytesRef.deepCopyOf(only), 1), null, null, Map.of());
+            return new Segment(Map.of(BytesRef.deepCopyOf(only), 1), null, null, Map.of(), null);
         }
         int maxDoc = leaf.maxDoc();
         Map<BytesRef, Integer> slots = new HashMap<>();
@@ -118,7 +144,7 @@ final class WorkspaceStatistics {
             }
         }
         if (slots.size() <= 1) {
-            return new Segment(slots, null, null, Map.of());
+            return new Segment(slots, null, null, Map.of(), null);
         }
         long[] messages = new long[slots.size() + 1];
         for (int doc = 0; doc < maxDoc; doc++) {
@@ -149,16 +175,26 @@ final class WorkspaceStatistics {
             }
             fields.put(info.name, figures);
         }
-        return new Segment(slots, owner, messages, fields);
+        return new Segment(slots, owner, messages, fields, Collections.synchronizedMap(new LinkedHashMap<>(64,
+                0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<Counted, long[]> eldest) {
+                return size() > termsKept;
+            }
+        }));
+    }
+
+    /** A term counted in a shared segment, for one workspace (its slot there). */
+    private record Counted(String field, BytesRef term, int slot) {
     }
 
     /**
      * One segment's figures: which workspaces it holds (each a slot from 1) and, when it holds several, each
-     * message's workspace slot, each workspace's messages and its per-field figures (indexed by slot); null and
-     * empty for a segment of one workspace.
+     * message's workspace slot, each workspace's messages, its per-field figures (indexed by slot) and the terms
+     * counted last (messages holding the term, and its occurrences); null and empty for a segment of one workspace.
      */
     private record Segment(Map<BytesRef, Integer> slots, PackedInts.Reader owner, long[] messages,
-                           Map<String, long[][]> fields) {
+                           Map<String, long[][]> fields, Map<Counted, long[]> terms) {
 
         boolean holds(BytesRef workspace) {
             return slots.containsKey(workspace);
@@ -241,49 +277,68 @@ final class WorkspaceStatistics {
             for (LeafReaderContext context : leaves()) {
                 LeafReader leaf = context.reader();
                 Segment segment = segment(leaf);
-                Terms terms = segment.holds(workspace) ? leaf.terms(term.field()) : null;
-                if (terms == null) {
-                    continue;
-                }
-                TermsEnum termsEnum = terms.iterator();
-                if (!termsEnum.seekExact(term.bytes())) {
+                if (!segment.holds(workspace)) {
                     continue;
                 }
                 if (!segment.shared()) {
-                    holding += termsEnum.docFreq();
-                    occurrences += termsEnum.totalTermFreq();
+                    Terms terms = leaf.terms(term.field());
+                    TermsEnum termsEnum = terms == null ? null : terms.iterator();
+                    if (termsEnum != null && termsEnum.seekExact(term.bytes())) {
+                        holding += termsEnum.docFreq();
+                        occurrences += termsEnum.totalTermFreq();
+                    }
                     continue;
                 }
                 int slot = segment.slots().get(workspace);
-                PostingsEnum withTerm = termsEnum.postings(null, PostingsEnum.FREQS);
-                if (segment.messages()[slot] * SKIP_RATIO < termsEnum.docFreq()) {
-                    PostingsEnum ours = leaf.postings(new Term(SearchFields.WORKSPACE, workspace), PostingsEnum.NONE);
-                    int doc = ours.nextDoc();
-                    while (doc != DocIdSetIterator.NO_MORE_DOCS) {
-                        int at = withTerm.docID() < doc ? withTerm.advance(doc) : withTerm.docID();
-                        if (at == DocIdSetIterator.NO_MORE_DOCS) {
-                            break;
-                        }
-                        if (at == doc) {
-                            holding++;
-                            occurrences += withTerm.freq();
-                            doc = ours.nextDoc();
-                        } else {
-                            doc = ours.advance(at);
-                        }
-                    }
-                    continue;
+                long[] counted = segment.terms().get(new Counted(term.field(), term.bytes(), slot));
+                if (counted == null) {
+                    counted = count(leaf, segment, slot, term);
+                    segment.terms().put(new Counted(term.field(), BytesRef.deepCopyOf(term.bytes()), slot), counted);
+                    termsCounted.increment();
                 }
-                for (int doc = withTerm.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = withTerm.nextDoc()) {
-                    if (segment.owner().get(doc) == slot) {
-                        holding++;
-                        occurrences += withTerm.freq();
-                    }
-                }
+                holding += counted[0];
+                occurrences += counted[1];
             }
             // A term only other workspaces hold matches none of this one's messages: any valid figures do.
             return holding == 0 ? new TermStatistics(term.bytes(), 1, 1)
                     : new TermStatistics(term.bytes(), holding, occurrences);
+        }
+
+        /** The messages of one workspace (its slot) holding a term in a shared segment, and the term's occurrences. */
+        private long[] count(LeafReader leaf, Segment segment, int slot, Term term) throws IOException {
+            long holding = 0;
+            long occurrences = 0;
+            Terms terms = leaf.terms(term.field());
+            TermsEnum termsEnum = terms == null ? null : terms.iterator();
+            if (termsEnum == null || !termsEnum.seekExact(term.bytes())) {
+                return new long[] {0, 0};
+            }
+            PostingsEnum withTerm = termsEnum.postings(null, PostingsEnum.FREQS);
+            if (segment.messages()[slot] * SKIP_RATIO < termsEnum.docFreq()) {
+                PostingsEnum ours = leaf.postings(new Term(SearchFields.WORKSPACE, workspace), PostingsEnum.NONE);
+                int doc = ours.nextDoc();
+                while (doc != DocIdSetIterator.NO_MORE_DOCS) {
+                    int at = withTerm.docID() < doc ? withTerm.advance(doc) : withTerm.docID();
+                    if (at == DocIdSetIterator.NO_MORE_DOCS) {
+                        break;
+                    }
+                    if (at == doc) {
+                        holding++;
+                        occurrences += withTerm.freq();
+                        doc = ours.nextDoc();
+                    } else {
+                        doc = ours.advance(at);
+                    }
+                }
+                return new long[] {holding, occurrences};
+            }
+            for (int doc = withTerm.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = withTerm.nextDoc()) {
+                if (segment.owner().get(doc) == slot) {
+                    holding++;
+                    occurrences += withTerm.freq();
+                }
+            }
+            return new long[] {holding, occurrences};
         }
 
         /** The index holds this workspace's messages only (a single-workspace installation): nothing to count. */

@@ -74,6 +74,45 @@ class WorkspaceStatisticsTest {
         }
     }
 
+    /**
+     * A shared segment keeps the words it counted last: searched again, a word scores the same without being
+     * counted again; each workspace's figures are its own; and past the limit the least recently used goes.
+     */
+    @Test
+    void aWordSearchedAgainIsNotCountedAgain() throws IOException {
+        try (Directory alone = index(false, false); Directory shared = index(true, false);
+             DirectoryReader aloneReader = DirectoryReader.open(alone);
+             DirectoryReader sharedReader = DirectoryReader.open(shared)) {
+            IndexSearcher searcher = new IndexSearcher(sharedReader);
+            Query twoWords = QUERIES.build(MINE, QuerySyntax.parse("refund parcel"), MessageQueries.FilterValues.NONE);
+            Map<Long, Float> expected = scores(new IndexSearcher(aloneReader), twoWords);
+            // The terms the search counts: each word in each text field holding it.
+            WorkspaceStatistics roomy = new WorkspaceStatistics();
+            scores(roomy.scoped(searcher, MINE, null), twoWords);
+            long counted = roomy.termsCounted();
+            assertThat(counted).isGreaterThan(2);
+
+            // Room for this search's terms, and no more.
+            WorkspaceStatistics statistics = new WorkspaceStatistics((int) counted);
+            assertThat(scores(statistics.scoped(searcher, MINE, null), twoWords)).isEqualTo(expected);
+            assertThat(statistics.termsCounted()).isEqualTo(counted);
+            assertThat(scores(statistics.scoped(searcher, MINE, null), twoWords)).isEqualTo(expected);
+            assertThat(statistics.termsCounted()).as("searched again").isEqualTo(counted);
+
+            Query theirs = QUERIES.build(THEIRS, QuerySyntax.parse("refund parcel"),
+                    MessageQueries.FilterValues.NONE);
+            scores(statistics.scoped(searcher, THEIRS, null), theirs);
+            assertThat(statistics.termsCounted()).as("another workspace's figures").isEqualTo(2 * counted);
+
+            // Another word's terms push the least recently used ones out.
+            Query other = QUERIES.build(MINE, QuerySyntax.parse("replacement"), MessageQueries.FilterValues.NONE);
+            scores(statistics.scoped(searcher, MINE, null), other);
+            long afterOther = statistics.termsCounted();
+            assertThat(scores(statistics.scoped(searcher, MINE, null), twoWords)).isEqualTo(expected);
+            assertThat(statistics.termsCounted()).as("counted again once pushed out").isGreaterThan(afterOther);
+        }
+    }
+
     @Test
     void aClosedSegmentsFiguresAreDropped() throws IOException {
         WorkspaceStatistics statistics = new WorkspaceStatistics();
