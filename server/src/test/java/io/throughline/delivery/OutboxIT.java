@@ -253,12 +253,7 @@ class OutboxIT {
         webhook.holdResponses(true);
         try (WebhookReceiver healthy = new WebhookReceiver()) {
             ApiInbox other = ApiInbox.create(admin, "Healthy shop", healthy.url());
-            for (int i = 0; i < 6; i++) {
-                long conversation = hung.say("hung-" + i, "c-hung-" + i, "Customer " + i, "Hello")
-                        .getLong("conversationId");
-                admin.post("/api/v1/conversations/" + conversation + "/messages",
-                        new JsonObject().put("body", "Reply " + i)).expect(201);
-            }
+            replyToSixCustomers(admin, hung);
             await().atMost(Duration.ofSeconds(10)).until(() -> webhook.received().size() == 2);
 
             long conversation = other.say("ok-1", "c-ok", "Olga", "Hello").getLong("conversationId");
@@ -267,10 +262,7 @@ class OutboxIT {
             await().atMost(Duration.ofSeconds(10)).until(() -> "sent".equals(lastDelivery(admin, conversation)
                     .getString("status")));
             assertThat(healthy.received()).hasSize(1);
-            assertThat(server.throughline().database().sql().single("""
-                    SELECT count(*) AS n FROM deliveries
-                    WHERE inbox_id = $1 AND status = 'pending' AND lease_until > now()""", hung.id()).getLong("n"))
-                    .as("the hung inbox still has only its share in flight").isLessThanOrEqualTo(2);
+            assertThat(inFlight(hung)).as("the hung inbox still has only its share in flight").isLessThanOrEqualTo(2);
         } finally {
             webhook.holdResponses(false);
         }
@@ -286,24 +278,33 @@ class OutboxIT {
         ApiInbox hung = ApiInbox.create(admin, "Hung shop", webhook.url());
         webhook.holdResponses(true);
         try (TestServer second = TestServer.startOn(server.databaseUrl(), TestServer.tempDir(), options)) {
-            for (int i = 0; i < 6; i++) {
-                long conversation = hung.say("hung-" + i, "c-hung-" + i, "Customer " + i, "Hello")
-                        .getLong("conversationId");
-                admin.post("/api/v1/conversations/" + conversation + "/messages",
-                        new JsonObject().put("body", "Reply " + i)).expect(201);
-            }
+            replyToSixCustomers(admin, hung);
             await().atMost(Duration.ofSeconds(10)).until(() -> webhook.received().size() == 2);
             // Each node polls ten times a second: two more would be in flight within this if the cap were a node's.
             await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5))
                     .until(() -> webhook.received().size() == 2);
-            assertThat(server.throughline().database().sql().single("""
-                    SELECT count(*) AS n FROM deliveries
-                    WHERE inbox_id = $1 AND status = 'pending' AND lease_until > now()""", hung.id()).getLong("n"))
-                    .isEqualTo(2);
+            assertThat(inFlight(hung)).isEqualTo(2);
         } finally {
             webhook.holdResponses(false);
         }
         await().atMost(Duration.ofSeconds(20)).until(() -> webhook.received().size() >= 6);
+    }
+
+    /** Six customers write to the inbox, and an agent answers each. */
+    private static void replyToSixCustomers(ApiClient admin, ApiInbox inbox) {
+        for (int i = 0; i < 6; i++) {
+            long conversation = inbox.say("hung-" + i, "c-hung-" + i, "Customer " + i, "Hello")
+                    .getLong("conversationId");
+            admin.post("/api/v1/conversations/" + conversation + "/messages",
+                    new JsonObject().put("body", "Reply " + i)).expect(201);
+        }
+    }
+
+    /** The inbox's sends in flight on any node: pending deliveries under a live lease. */
+    private long inFlight(ApiInbox inbox) {
+        return server.throughline().database().sql().single("""
+                SELECT count(*) AS n FROM deliveries
+                WHERE inbox_id = $1 AND status = 'pending' AND lease_until > now()""", inbox.id()).getLong("n");
     }
 
     private static JsonObject lastDelivery(ApiClient admin, long conversation) {

@@ -311,14 +311,7 @@ class TlComposer extends TlElement {
     try {
       await store.send(request.conversationId ?? conversationId, request);
       // What was typed while it went out, and files attached meanwhile, stay as the next draft.
-      const left = afterConfirmed(current(), request);
-      saveDraft(agentId, conversationId, left);
-      if (here()) {
-        clearTimeout(this.saveTimer);
-        this.saveTimer = null;
-        this.draft = left;
-        this.textarea?.focus();
-      }
+      this.adopt(agentId, conversationId, afterConfirmed(current(), request));
     } catch (e) {
       const reason = e.status === 0 ? t('composer.notSentNetwork') : describe(e);
       // A lost answer (the network, or a server error mid-way) may hide a stored reply: it stays pending. A
@@ -336,6 +329,16 @@ class TlComposer extends TlElement {
     } finally {
       this.sending = false;
     }
+  }
+
+  /** Makes {@code next} the conversation's draft: saved, and in the composer when the agent is still there. */
+  adopt(agentId, conversationId, next) {
+    saveDraft(agentId, conversationId, next);
+    if (this.conversationId !== conversationId) return;
+    clearTimeout(this.saveTimer);
+    this.saveTimer = null;
+    this.draft = next;
+    this.textarea?.focus();
   }
 
   /**
@@ -364,13 +367,7 @@ class TlComposer extends TlElement {
         next = afterConfirmed(current(), request);
         store.notify({ key: 'composer.alreadySent' });
       }
-      saveDraft(agentId, conversationId, next);
-      if (here()) {
-        clearTimeout(this.saveTimer);
-        this.saveTimer = null;
-        this.draft = next;
-        this.textarea?.focus();
-      }
+      this.adopt(agentId, conversationId, next);
     } catch (e) {
       const reason = e.status === 0 ? t('composer.notSentNetwork') : describe(e);
       // Nothing changed: the reply stays unconfirmed, to send again or withdraw later.
