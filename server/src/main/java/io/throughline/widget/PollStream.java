@@ -67,6 +67,12 @@ final class PollStream extends VisitorStream {
         answer();
     }
 
+    /** Answers now: the next poll reads the thread afresh. */
+    @Override
+    void reconnect() {
+        answer();
+    }
+
     private void answer() {
         synchronized (this) {
             if (answering) {

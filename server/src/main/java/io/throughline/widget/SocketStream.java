@@ -25,10 +25,12 @@ final class SocketStream extends VisitorStream {
     private static final Logger log = LoggerFactory.getLogger(SocketStream.class);
     /**
      * Close codes: 4401 start a session again (ticket refused, or the visitor's session ended), 4408 silent client,
-     * 1013 slow reader.
+     * 1013 slow reader, 1012 reconnect (the thread is read again).
      */
     static final short SESSION_ENDED = 4401;
     static final short SLOW_CONSUMER = 1013;
+    /** The client reconnects at once (RFC 6455's "service restart"): the server reads its thread again. */
+    static final short RECONNECT = 1012;
     static final short SILENT = 4408;
     private static final int MAX_PENDING = 1_000;
 
@@ -171,6 +173,11 @@ final class SocketStream extends VisitorStream {
     @Override
     void end() {
         close(SESSION_ENDED, "this visitor's session ended: start a session again");
+    }
+
+    @Override
+    void reconnect() {
+        close(RECONNECT, "reconnect: the thread is read again");
     }
 
     void close(short code, String reason) {

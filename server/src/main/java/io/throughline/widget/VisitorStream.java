@@ -38,6 +38,12 @@ abstract class VisitorStream {
     /** The visitor's token was retired (a logout): the connection ends, and its client must start a session. */
     abstract void end();
 
+    /**
+     * What this stream knows of the visitor's thread may be stale (reading it again failed after a merge): the
+     * connection ends, and its client connects again at once, which reads the thread afresh.
+     */
+    abstract void reconnect();
+
     /** Called once the stream is live (a poll answers what it has by then). */
     void onLive() {
     }
@@ -144,6 +150,20 @@ abstract class VisitorStream {
     final void reset(long seq) {
         synchronized (lock) {
             if (!closed) {
+                resetLocked(seq);
+            }
+        }
+        onLive();
+    }
+
+    /**
+     * A reset to exactly {@code seq}, even below what the client said it had: a client ahead of the log (its
+     * database restored from a backup) would otherwise drop every event until the log caught up with it.
+     */
+    final void rewind(long seq) {
+        synchronized (lock) {
+            if (!closed) {
+                lastSeq = seq;
                 resetLocked(seq);
             }
         }

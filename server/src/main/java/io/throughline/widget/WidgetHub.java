@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -40,6 +41,11 @@ final class WidgetHub implements EventListener {
     private static final List<String> ROUTED = List.of(EventType.MESSAGE_CREATED, EventType.MESSAGE_UPDATED,
             EventType.VISITOR_SEEN, EventType.CONTACT_MERGED, EventType.CONTACT_UNMERGED, EventType.MESSAGE_MOVED,
             EventType.DELIVERY_UPDATED, EventType.VISITOR_SESSION_ENDED);
+    /** Events that move messages between threads, and the fields naming the threads they touch. */
+    private static final Set<String> MOVES = Set.of(EventType.CONTACT_MERGED, EventType.CONTACT_UNMERGED,
+            EventType.MESSAGE_MOVED);
+    private static final List<String> MOVE_FIELDS = List.of("conversationId", "sourceConversationId",
+            "restoredConversationId", "fromConversationId", "toConversationId");
 
     private final Vertx vertx;
     private final EventFeed feed;
@@ -155,7 +161,11 @@ final class WidgetHub implements EventListener {
     public void onPruned(long prunedThrough) {
         routing = prunedThrough;
         routed = prunedThrough;
-        all.forEach(stream -> stream.reset(prunedThrough));
+        // A merge among the events missed may have moved a thread: each is read again, and reset once more.
+        all.forEach(stream -> {
+            stream.reset(prunedThrough);
+            refresh(stream);
+        });
         resubscribe(prunedThrough, "pruned");
     }
 
@@ -188,8 +198,7 @@ final class WidgetHub implements EventListener {
             }
             case EventType.CONTACT_MERGED, EventType.CONTACT_UNMERGED, EventType.MESSAGE_MOVED -> {
                 Set<VisitorStream> moved = new LinkedHashSet<>();
-                for (String field : List.of("conversationId", "sourceConversationId", "restoredConversationId",
-                        "fromConversationId", "toConversationId")) {
+                for (String field : MOVE_FIELDS) {
                     moved.addAll(targets(data.getLong(field), null));
                 }
                 moved.forEach(this::refresh);
@@ -243,6 +252,19 @@ final class WidgetHub implements EventListener {
         Set<VisitorStream> both = new LinkedHashSet<>(byConv);
         both.addAll(byVis);
         return both;
+    }
+
+    /** What a catch-up read: the stream's events, and whether a merge, an unmerge or a move touched its thread. */
+    private record CatchUp(List<Event> events, boolean moved) {
+    }
+
+    /** Whether an event moved messages into or out of the stream's thread (routing refreshes such streams). */
+    private static boolean movedThread(Event event, VisitorStream stream) {
+        Long conversation = stream.viewer.conversationId();
+        if (conversation == null || !MOVES.contains(event.type())) {
+            return false;
+        }
+        return MOVE_FIELDS.stream().anyMatch(field -> conversation.equals(event.data().getLong(field)));
     }
 
     /** Whether an event concerns a stream (the same rule as routing, for its catch-up from the log). */
@@ -301,7 +323,7 @@ final class WidgetHub implements EventListener {
         stream.viewer.adopt(conversationId, contactId);
         Long current = stream.viewer.conversationId();
         if (current != null && all.contains(stream)) {
-            byConversation.computeIfAbsent(current, k -> ConcurrentHashMap.newKeySet()).add(stream);
+            add(byConversation, current, stream);
             forgetIfDetached(stream);
         }
     }
@@ -324,20 +346,38 @@ final class WidgetHub implements EventListener {
         all.add(stream);
         index(stream);
         long target = routing;
+        // The thread was read before the stream was indexed: a merge routed in between reached no stream of it.
+        // Read again now that the stream gets the events, and reload the client's history if it moved.
+        Long read = stream.viewer.conversationId();
+        try {
+            visitors.refresh(stream.viewer);
+        } catch (RuntimeException e) {
+            log.warn("widget thread read failed visitor={}: {}", stream.viewer.visitor().id(), e.toString());
+            stream.reconnect();
+            return;
+        }
+        boolean moved = !Objects.equals(read, stream.viewer.conversationId());
+        if (moved) {
+            reindex(stream, read);
+        }
         if (since < 0) {
             stream.goLive(List.of(), target);
-        } else if (target - since > RESUME_LIMIT || since > target + RESUME_LIMIT || since < feed.prunedThrough()) {
+        } else if (since > target + RESUME_LIMIT) {
+            // Ahead of the log (a database restored from a backup): start over from where the log is.
+            stream.rewind(target);
+        } else if (moved || target - since > RESUME_LIMIT || since < feed.prunedThrough()) {
             stream.reset(target);
         } else if (since >= target) {
             stream.goLive(List.of(), since);
         } else {
             try {
-                List<Event> missed = history(stream, since, target);
-                if (missed == null) {
+                CatchUp missed = history(stream, since, target);
+                if (missed == null || missed.moved()) {
+                    // Pruned past the client, or a merge moved the thread while it was away: its history reloads.
                     stream.reset(target);
                     return;
                 }
-                stream.goLive(missed, target);
+                stream.goLive(missed.events(), target);
             } catch (RuntimeException e) {
                 log.warn("widget catch-up failed visitor={}: {}", stream.viewer.visitor().id(), e.toString());
                 stream.reset(target);
@@ -359,10 +399,33 @@ final class WidgetHub implements EventListener {
     }
 
     private void index(VisitorStream stream) {
-        byVisitor.computeIfAbsent(stream.viewer.publicId(), k -> ConcurrentHashMap.newKeySet()).add(stream);
+        add(byVisitor, stream.viewer.publicId(), stream);
         Long conversation = stream.viewer.conversationId();
         if (conversation != null) {
-            byConversation.computeIfAbsent(conversation, k -> ConcurrentHashMap.newKeySet()).add(stream);
+            add(byConversation, conversation, stream);
+        }
+    }
+
+    /**
+     * Adds a stream to its set inside the map's own step: a set looked up and added to afterwards could be one a
+     * detach just dropped from the map (being empty), and the stream would get none of its events.
+     */
+    private static <K> void add(Map<K, Set<VisitorStream>> map, K key, VisitorStream stream) {
+        map.compute(key, (k, set) -> {
+            Set<VisitorStream> streams = set != null ? set : ConcurrentHashMap.newKeySet();
+            streams.add(stream);
+            return streams;
+        });
+    }
+
+    /** The stream's thread moved from {@code before}: it is indexed under the one it has now. */
+    private void reindex(VisitorStream stream, Long before) {
+        if (before != null) {
+            unindexConversation(stream, before);
+        }
+        if (all.contains(stream)) {
+            index(stream);
+            forgetIfDetached(stream);
         }
     }
 
@@ -378,25 +441,24 @@ final class WidgetHub implements EventListener {
         VirtualThreads.call("widget-refresh", () -> {
             Long before = stream.viewer.conversationId();
             visitors.refresh(stream.viewer);
-            if (before != null) {
-                unindexConversation(stream, before);
-            }
-            if (all.contains(stream)) {
-                index(stream);
-                forgetIfDetached(stream);
-            }
+            reindex(stream, before);
             stream.reset(routed);
             return null;
-        }).onFailure(e -> log.warn("widget thread refresh failed visitor={}: {}", stream.viewer.visitor().id(),
-                e.toString()));
+        }).onFailure(e -> {
+            // Its view may be stale (the thread another customer's after an unmerge): the client connects again.
+            log.warn("widget thread refresh failed, reconnecting visitor={}: {}", stream.viewer.visitor().id(),
+                    e.toString());
+            stream.reconnect();
+        });
     }
 
     /**
      * The stream's events after {@code since}, up to {@code target}; null when some of them were pruned from the log
      * (each page reads the horizon in its own snapshot, as the feed's catch-up does): the client reloads instead.
      */
-    private List<Event> history(VisitorStream stream, long since, long target) {
+    private CatchUp history(VisitorStream stream, long since, long target) {
         List<Event> out = new ArrayList<>();
+        boolean moved = false;
         long from = since;
         while (true) {
             List<Event> page = new ArrayList<>();
@@ -413,8 +475,9 @@ final class WidgetHub implements EventListener {
                 }
             });
             page.stream().filter(e -> concerns(e, stream)).forEach(out::add);
+            moved |= page.stream().anyMatch(e -> movedThread(e, stream));
             if (page.size() < PAGE) {
-                return out;
+                return new CatchUp(out, moved);
             }
             from = page.getLast().seq();
         }

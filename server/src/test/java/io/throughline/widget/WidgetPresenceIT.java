@@ -276,6 +276,58 @@ class WidgetPresenceIT {
         }
     }
 
+    /** A merge while the visitor was away: resuming, the socket is told to reload, and the thread shows it all. */
+    @Test
+    void aVisitorAwayDuringAMergeReloadsItsThreadOnResuming() {
+        JsonObject api = admin.post("/api/v1/inboxes", new JsonObject().put("kind", "api").put("name", "Back office"))
+                .expect(201).json();
+        JsonObject other = new ApiClient(server.url()).withToken(api.getString("token"))
+                .post("/api/v1/inboxes/" + api.getLong("id") + "/inbound", new JsonObject()
+                        .put("externalId", "bo-away-1").put("body", "the order is packed")
+                        .put("contact", new JsonObject().put("identities", new JsonArray()
+                                .add(new JsonObject().put("kind", "email").put("value", "away@example.test")))))
+                .expect(201).json();
+        VisitorClient visitor = visitor();
+        long resumeFrom;
+        long contact;
+        try (VisitorClient.Socket socket = visitor.connect(visitor.seq())) {
+            socket.message("hello before the merge");
+            JsonObject ack = socket.next("ack", WAIT);
+            resumeFrom = socket.next("message", WAIT).getLong("seq");
+            contact = server.throughline().database().sql().single("SELECT contact_id FROM conversations"
+                    + " WHERE id = $1", Widgets.conversationOf(server, ack.getLong("messageId"))).getLong("contact_id");
+        }
+        admin.post("/api/v1/contacts/" + other.getLong("contactId") + "/merge", new JsonObject()
+                .put("otherContactId", contact)).expect(200);
+
+        try (VisitorClient.Socket socket = visitor.connect(resumeFrom)) {
+            socket.next("reset", WAIT);
+            JsonObject reply = admin.post("/api/v1/conversations/" + other.getLong("conversationId") + "/messages",
+                    new JsonObject().put("body", "Merged: we have you now")).expect(201).json();
+            assertThat(socket.next("message", WAIT).getJsonObject("message").getLong("id"))
+                    .isEqualTo(reply.getLong("id"));
+        }
+    }
+
+    /**
+     * A client that says it has more than the log holds (the database was restored from an older backup) is set
+     * back to where the log is, and gets new messages again.
+     */
+    @Test
+    void aClientAheadOfTheLogIsSetBackAndGetsNewMessages() {
+        VisitorClient visitor = visitor();
+        JsonObject ack = visitor.send(UUID.randomUUID().toString(), "hello").expect(201).json();
+        long conversation = Widgets.conversationOf(server, ack.getLong("messageId"));
+        long ahead = visitor.seq() + 1_000_000;
+        try (VisitorClient.Socket socket = visitor.connect(ahead)) {
+            assertThat(socket.next("reset", WAIT).getLong("seq")).isLessThan(ahead);
+            JsonObject reply = admin.post("/api/v1/conversations/" + conversation + "/messages",
+                    new JsonObject().put("body", "Welcome back")).expect(201).json();
+            assertThat(socket.next("message", WAIT).getJsonObject("message").getLong("id"))
+                    .isEqualTo(reply.getLong("id"));
+        }
+    }
+
     @Test
     void anAgentTypingToTheOtherCustomerOfAMergedThreadIsNotShownToAnAnonymousVisitor() {
         JsonObject api = admin.post("/api/v1/inboxes", new JsonObject().put("kind", "api").put("name", "Back office"))

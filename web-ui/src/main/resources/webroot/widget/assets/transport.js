@@ -118,8 +118,10 @@ export class Transport {
 
   take(frame) {
     if (frame.type === 'ready') this.attempt = 0;
-    // A late frame's seq lies below events this connection may not have had yet: it moves no resume point.
-    if (!frame.late && typeof frame.seq === 'number' && frame.seq > this.seq) this.seq = frame.seq;
+    // A late frame's seq lies below events this connection may not have had yet: it moves no resume point. A
+    // reset names the resume point itself, lower too (a client ahead of a database restored from a backup).
+    if (frame.type === 'reset' && typeof frame.seq === 'number') this.seq = frame.seq;
+    else if (!frame.late && typeof frame.seq === 'number' && frame.seq > this.seq) this.seq = frame.seq;
     this.onFrame(frame);
   }
 
