@@ -17,13 +17,22 @@ public record Cursor(Instant at, long id) {
                 .encodeToString((at.toString() + "|" + id).getBytes(StandardCharsets.UTF_8));
     }
 
+    /** The times a cursor can hold: those PostgreSQL stores (a forged one past them would fail the query). */
+    private static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
+    private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59Z");
+
     public static Cursor decode(String text) {
+        Cursor cursor;
         try {
             String plain = new String(Base64.getUrlDecoder().decode(text), StandardCharsets.UTF_8);
             int bar = plain.indexOf('|');
-            return new Cursor(Instant.parse(plain.substring(0, bar)), Long.parseLong(plain.substring(bar + 1)));
+            cursor = new Cursor(Instant.parse(plain.substring(0, bar)), Long.parseLong(plain.substring(bar + 1)));
         } catch (IllegalArgumentException | DateTimeParseException | StringIndexOutOfBoundsException e) {
             throw Invalid.field("cursor", "is not a cursor returned by this API");
         }
+        if (cursor.at().isBefore(EARLIEST) || cursor.at().isAfter(LATEST)) {
+            throw Invalid.field("cursor", "is not a cursor returned by this API");
+        }
+        return cursor;
     }
 }

@@ -24,6 +24,7 @@ import io.vertx.ext.web.handler.BodyHandler;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * The API channel's endpoints, authenticated by the inbox token: {@code POST /api/v1/inboxes/{id}/inbound}
@@ -33,6 +34,8 @@ import java.util.Locale;
 final class ApiChannelRoutes {
 
     private static final int MAX_IDENTITIES = 10;
+    /** How deeply an inbound message's metadata may nest. */
+    private static final int MAX_METADATA_DEPTH = 32;
 
     private final Database database;
     private final InboxRepository inboxes;
@@ -95,6 +98,24 @@ final class ApiChannelRoutes {
         return inbox;
     }
 
+    /** How deeply objects and arrays nest in a JSON value (a scalar is 0). */
+    static int depth(Object value) {
+        int deepest = 0;
+        if (value instanceof JsonObject object) {
+            for (Map.Entry<String, Object> member : object) {
+                deepest = Math.max(deepest, depth(member.getValue()));
+            }
+            return deepest + 1;
+        }
+        if (value instanceof JsonArray array) {
+            for (Object item : array) {
+                deepest = Math.max(deepest, depth(item));
+            }
+            return deepest + 1;
+        }
+        return 0;
+    }
+
     private static InboundMessage message(JsonBody json) {
         String externalId = json.requiredString("externalId", 255);
         String text = json.requiredString("body", ConversationRoutes.MAX_BODY_CHARS);
@@ -114,6 +135,9 @@ final class ApiChannelRoutes {
         }
         if (metadata != null && metadata.encode().length() > 16_384) {
             json.error("metadata", "must be at most 16 KB of JSON");
+        } else if (metadata != null && depth(metadata) > MAX_METADATA_DEPTH) {
+            // Messages and events wrap it a few levels deeper, and JSON writers stop at a thousand.
+            json.error("metadata", "must nest at most " + MAX_METADATA_DEPTH + " levels deep");
         }
         json.validate();
         return InboundMessage.builder(externalId, sender).text(text).subject(subject).sentAt(sentAt)

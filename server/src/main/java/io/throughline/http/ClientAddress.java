@@ -24,7 +24,7 @@ public final class ClientAddress {
             if (forwarded != null && !forwarded.isBlank()) {
                 // The last entry is the one the trusted proxy appended: the address it saw. Earlier entries come
                 // from the client, which can write anything there (and so dodge every per-IP limit).
-                String[] hops = forwarded.split(",");
+                String[] hops = forwarded.split(",", -1);
                 String last = hops[hops.length - 1].strip();
                 if (!last.isEmpty()) {
                     return last;

@@ -85,8 +85,8 @@ final class ConversationRoutes {
         }));
         router.post("/api/v1/idempotency-keys/:key/withdraw").handler(endpoints.agent(call -> {
             String key = call.rc().pathParam("key");
-            if (key == null || key.isBlank() || key.length() > 255) {
-                throw Invalid.field("key", "must be 1 to 255 characters");
+            if (key == null || key.isBlank() || key.length() > 255 || key.chars().anyMatch(Character::isISOControl)) {
+                throw Invalid.field("key", "must be 1 to 255 characters, none of them a control character");
             }
             ConversationService.Withdrawal withdrawal = conversations.withdraw(call.caller(), key);
             JsonObject answer = new JsonObject().put("key", key).put("withdrawn", withdrawal.withdrawn());

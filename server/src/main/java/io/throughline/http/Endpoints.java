@@ -54,7 +54,14 @@ public final class Endpoints {
                 MDC.put("request", requestId);
                 try {
                     Reply reply = endpoint.handle(rc);
-                    context.runOnContext(v -> reply.write(rc.response()));
+                    context.runOnContext(v -> {
+                        try {
+                            reply.write(rc.response());
+                        } catch (RuntimeException e) {
+                            // An answer that cannot be encoded fails the request, never leaves it hanging.
+                            rc.fail(e);
+                        }
+                    });
                 } catch (Throwable e) {
                     context.runOnContext(v -> rc.fail(e));
                 } finally {

@@ -114,7 +114,7 @@ public final class HttpApi {
         ProblemHandler problems = new ProblemHandler();
         router.route().failureHandler(problems);
         for (int status : new int[] {400, 404, 405, 413, 415, 500}) {
-            router.errorHandler(status, problems);
+            router.errorHandler(status, problems.forStatus(status));
         }
         return router;
     }

@@ -36,6 +36,18 @@ public final class ProblemHandler implements Handler<RoutingContext> {
 
     @Override
     public void handle(RoutingContext rc) {
+        handle(rc, rc.statusCode());
+    }
+
+    /**
+     * The handler for the router's error status {@code status}: the router calls it without setting the status
+     * when the request failed before any route (a malformed escape in the path answers 400 that way).
+     */
+    Handler<RoutingContext> forStatus(int status) {
+        return rc -> handle(rc, rc.statusCode() > 0 ? rc.statusCode() : status);
+    }
+
+    private void handle(RoutingContext rc, int status) {
         HttpServerResponse response = rc.response();
         if (response.ended() || response.closed()) {
             return;
@@ -60,8 +72,12 @@ public final class ProblemHandler implements Handler<RoutingContext> {
             if (http.getPayload() != null && !http.getPayload().isBlank()) {
                 problem.put("detail", http.getPayload());
             }
-        } else if (failure == null && rc.statusCode() > 0 && rc.statusCode() < 500) {
-            problem = generic(rc.statusCode());
+        } else if (status >= 400 && status < 500) {
+            // The framework refused the request itself (a malformed path escape, no Host header, a multipart
+            // body it cannot decode), with its own exception as the cause: the client's error all the same.
+            problem = generic(status);
+            log.debug("request refused by the framework status={} request={}: {}", status, requestId,
+                    failure == null ? "-" : failure.toString());
         } else {
             MDC.put("request", requestId);
             log.error("request failed method={} path={}", rc.request().method(), rc.request().path(), failure);

@@ -175,6 +175,9 @@ class AgentAuthIT {
                             .put("email", TestServer.ADMIN_EMAIL).put("password", TestServer.ADMIN_PASSWORD))
                     .expect(200);
             assertThat(login.headers().allValues("Set-Cookie")).allSatisfy(h -> assertThat(h).contains("Secure"));
+            // A header naming no address at all counts the connection's own.
+            proxied.anonymous().withHeader("X-Forwarded-For", ",").post("/api/v1/auth/login", new JsonObject()
+                    .put("email", TestServer.ADMIN_EMAIL).put("password", "not-the-password")).expect(401);
         }
     }
 

@@ -7,6 +7,9 @@ import io.throughline.testing.ApiInbox;
 import io.throughline.testing.TestServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.Socket;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -130,6 +133,46 @@ class ProblemsIT {
                 .get("/api/v1/nothing");
         assertThat(response.header("X-Request-Id")).isEqualTo("trace-abc-123");
         assertThat(response.json().getString("requestId")).isEqualTo("trace-abc-123");
+    }
+
+    /**
+     * Requests the framework refuses before any route (a malformed escape in the path, no Host header) are 400
+     * problems, not 500s with a stack trace in the log; so is a control character in a key.
+     */
+    @Test
+    void requestsTheFrameworkRefusesAre400Problems() throws IOException {
+        assertThat(rawRequest("GET /api/v1/conversations/%zz HTTP/1.1\r\nHost: localhost\r\n"))
+                .startsWith("HTTP/1.1 400").contains("application/problem+json");
+        assertThat(rawRequest("GET /api/v1/auth/me HTTP/1.1\r\n"))
+                .startsWith("HTTP/1.1 400").contains("application/problem+json");
+        assertProblem(admin.post("/api/v1/idempotency-keys/%00/withdraw", new JsonObject()), 400);
+        // A forged cursor whose time PostgreSQL cannot store ("+294277-01-05T00:00:00Z|1").
+        assertProblem(admin.get("/api/v1/conversations?cursor=KzI5NDI3Ny0wMS0wNVQwMDowMDowMFp8MQ"), 400);
+    }
+
+    /** Metadata nested deeper than messages and events can carry is refused before anything is stored. */
+    @Test
+    void deeplyNestedInboundMetadataIsA400() {
+        ApiInbox inbox = ApiInbox.create(admin, "Deep", null);
+        String deep = "[".repeat(40) + "]".repeat(40);
+        ApiClient.Response response = new ApiClient(server.url()).withToken(inbox.token()).raw("POST",
+                "/api/v1/inboxes/" + inbox.id() + "/inbound", "application/json", ("{\"externalId\": \"deep-1\","
+                        + " \"body\": \"hi\", \"contact\": {\"identities\": [{\"kind\": \"external_id\","
+                        + " \"value\": \"c-deep\"}]}, \"metadata\": {\"x\": " + deep + "}}")
+                        .getBytes(StandardCharsets.UTF_8));
+        assertProblem(response, 400);
+        assertThat(response.json().encode()).contains("levels deep");
+    }
+
+    /** Sends a request as typed (headers as given, then Connection: close) and answers the whole response. */
+    private static String rawRequest(String head) throws IOException {
+        URI url = URI.create(server.url());
+        try (Socket socket = new Socket(url.getHost(), url.getPort())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write((head + "Connection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
     }
 
     private static void assertProblem(ApiClient.Response response, int status) {
