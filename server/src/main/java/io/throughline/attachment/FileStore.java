@@ -26,6 +26,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -44,6 +45,11 @@ public final class FileStore implements AttachmentStore {
 
     private static final Logger log = LoggerFactory.getLogger(FileStore.class);
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+    private static final int MAX_TYPE_CHARS = 255;
+    /** {@code type/subtype} in RFC 6838's characters, and what may follow it: parameters, no control character. */
+    private static final Pattern MEDIA_TYPE = Pattern.compile(
+            "[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*");
+    private static final Pattern PARAMETERS = Pattern.compile(" *;[^\\x00-\\x1f\\x7f]*");
     /** Longer than the day an unclaimed upload row lives, so a file outlives every row that may still claim it. */
     public static final Duration SWEEP_AFTER = Duration.ofDays(2);
     private static final int SWEEP_BATCH = 500;
@@ -83,11 +89,27 @@ public final class FileStore implements AttachmentStore {
                 }
                 forceDirectory(target.getParent());
             }
-            return new StoredFile(sha, size, cleanName(filename), contentType == null || contentType.isBlank()
-                    ? "application/octet-stream" : contentType);
+            return new StoredFile(sha, size, cleanName(filename), cleanType(contentType));
         } finally {
             Files.deleteIfExists(temp);
         }
+    }
+
+    /**
+     * The content type as given (unfolded) when it is one: {@code type/subtype}, then parameters without control
+     * characters, of a sane length; a longer one keeps its {@code type/subtype}; anything else, a NUL byte (which
+     * PostgreSQL refuses) included, is stored as a byte stream.
+     */
+    static String cleanType(String contentType) {
+        String unfolded = contentType == null ? "" : contentType.replaceAll("[\\r\\n\\t]+", " ").strip();
+        Matcher type = MEDIA_TYPE.matcher(unfolded);
+        if (!type.lookingAt()) {
+            return "application/octet-stream";
+        }
+        String parameters = unfolded.substring(type.end());
+        boolean clean = unfolded.length() <= MAX_TYPE_CHARS && (parameters.isEmpty()
+                || PARAMETERS.matcher(parameters).matches());
+        return clean ? unfolded : type.group();
     }
 
     @Override

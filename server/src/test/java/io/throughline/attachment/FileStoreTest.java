@@ -122,6 +122,19 @@ class FileStoreTest {
                 "text/plain", 1_000_000);
     }
 
+    @Test
+    void aContentTypeIsKeptOnlyWhenItIsOne() {
+        assertThat(FileStore.cleanType("image/png")).isEqualTo("image/png");
+        assertThat(FileStore.cleanType("text/plain;\r\n\tcharset=utf-8")).isEqualTo("text/plain; charset=utf-8");
+        assertThat(FileStore.cleanType("image/jpeg; name=\"фото.jpg\"")).isEqualTo("image/jpeg; name=\"фото.jpg\"");
+        assertThat(FileStore.cleanType("text/pl\u0000ain")).as("a NUL byte PostgreSQL refuses").isEqualTo("text/pl");
+        assertThat(FileStore.cleanType("text/plain; x=\u0000")).isEqualTo("text/plain");
+        assertThat(FileStore.cleanType("image/png; name=" + "x".repeat(300))).isEqualTo("image/png");
+        assertThat(FileStore.cleanType("not a type")).isEqualTo("application/octet-stream");
+        assertThat(FileStore.cleanType(null)).isEqualTo("application/octet-stream");
+        assertThat(FileStore.cleanType(" ")).isEqualTo("application/octet-stream");
+    }
+
     private static void age(Path file) throws IOException {
         Files.setLastModifiedTime(file, FileTime.from(LONG_AGO));
     }
