@@ -98,13 +98,20 @@ final class QuerySyntax {
         if (orPending) {
             throw error("OR at character " + (orAt + 1) + " must stand between two search terms");
         }
-        if (terms.size() > MAX_TERMS) {
-            throw error("has more than " + MAX_TERMS + " search terms");
+        // Each word of an OR counts: a search of one word per language field must stay far below Lucene's limit
+        // on clauses.
+        if (terms.stream().mapToInt(t -> t.clause() instanceof SearchQuery.AnyOf any ? any.options().size() : 1)
+                .sum() > MAX_TERMS) {
+            throw error("has more than " + MAX_TERMS + " search terms (each word of an OR counts)");
         }
-        if (filters.stream().mapToInt(f -> f.values() == null ? 1 : Math.max(1, f.values().size())).sum()
-                > MAX_FILTER_VALUES) {
+        if (filterValues(filters) > MAX_FILTER_VALUES) {
             throw error("has more than " + MAX_FILTER_VALUES + " filter values");
         }
+    }
+
+    /** The values these filters name (a date range counts one), capped at {@link #MAX_FILTER_VALUES} a search. */
+    static int filterValues(List<SearchQuery.Filter> filters) {
+        return filters.stream().mapToInt(f -> f.values() == null ? 1 : Math.max(1, f.values().size())).sum();
     }
 
     private void readTerm(int start, boolean negated) {

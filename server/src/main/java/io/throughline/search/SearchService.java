@@ -71,6 +71,10 @@ public final class SearchService {
                 filters.add(QuerySyntax.parameter(kind, value));
             }
         }
+        if (QuerySyntax.filterValues(filters) > QuerySyntax.MAX_FILTER_VALUES) {
+            throw Invalid.field("q", "the search and its filter parameters name more than "
+                    + QuerySyntax.MAX_FILTER_VALUES + " filter values together");
+        }
         SearchQuery query = new SearchQuery(parsed.terms(), filters);
         if (query.terms().isEmpty() && filters.isEmpty()) {
             throw Invalid.field("q", "type words to search for, or give at least one filter (channel, status,"

@@ -85,6 +85,12 @@ class QuerySyntaxTest {
         assertRefused("from:-999999999-01-01T00:00:00Z", "is out of range");
         assertRefused("to:+300000000-01-01T00:00:00Z", "is out of range");
         assertRefused("refund " + "contact:ab ".repeat(17), "has more than 16 filter values");
+        // Every word of an OR counts: 200 of them would be a thousand clauses across the language fields.
+        StringBuilder ors = new StringBuilder("w0");
+        for (int i = 1; i < 33; i++) {
+            ors.append(" OR w").append(i);
+        }
+        assertRefused(ors.toString(), "has more than 32 search terms (each word of an OR counts)");
     }
 
     @Test
