@@ -5,6 +5,7 @@ import io.throughline.failure.TooManyRequests;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -33,12 +34,15 @@ final class SocketStream extends VisitorStream {
     static final short RECONNECT = 1012;
     static final short SILENT = 4408;
     private static final int MAX_PENDING = 1_000;
+    /** Messages of one socket waiting to be stored; past this, each more is refused at once (429). */
+    static final int MAX_QUEUED_MESSAGES = 16;
 
     private final ServerWebSocket socket;
     private final WidgetChannel channel;
     private final String ip;
     private final Executor executor;
     private final AtomicInteger pending = new AtomicInteger();
+    private final AtomicInteger queued = new AtomicInteger();
     private CompletableFuture<Void> sends = CompletableFuture.completedFuture(null);
     private volatile long lastHeard = System.nanoTime();
     private volatile boolean stopped;
@@ -119,24 +123,48 @@ final class SocketStream extends VisitorStream {
         }
     }
 
-    /** Messages of one tab are stored in the order sent; each is acked only after its commit. */
+    /**
+     * Messages of one tab are stored in the order sent; each is acked only after its commit. While the database is
+     * slow, a client sending faster than that is told to wait (the queue holds at most {@link
+     * #MAX_QUEUED_MESSAGES}), and what is still queued when the socket closes is dropped unstored: not acked, so
+     * the client sends it again.
+     */
     private void send(JsonObject frame) {
         Object clientId = frame.getValue("clientId");
+        if (queued.incrementAndGet() > MAX_QUEUED_MESSAGES) {
+            queued.decrementAndGet();
+            write(new JsonObject().put("type", "nack").put("clientId", clientId).put("error", problem(
+                    new TooManyRequests("too many messages waiting to be stored: send the next once these are"
+                            + " acked", Duration.ofSeconds(1)))));
+            return;
+        }
         synchronized (this) {
-            sends = sends.thenRunAsync(() -> {
+            // handleAsync: a task that failed in any way never stops the ones after it.
+            sends = sends.handleAsync((done, failed) -> {
                 try {
-                    VisitorMessages.Ack ack = channel.messages().send(viewer, channel.messages().parse(frame), ip);
-                    channel.hub().adopt(this, ack.conversationId(), null);
-                    write(ack.toJson().put("type", "ack"));
-                } catch (ThroughlineException e) {
-                    write(new JsonObject().put("type", "nack").put("clientId", clientId).put("error", problem(e)));
-                } catch (RuntimeException e) {
-                    log.error("widget message failed visitor={}", viewer.visitor().id(), e);
-                    write(new JsonObject().put("type", "nack").put("clientId", clientId).put("error",
-                            new JsonObject().put("status", 500).put("title", "Internal server error")
-                                    .put("detail", "the message was not stored; it will be retried")));
+                    if (!stopped) {
+                        store(frame, clientId);
+                    }
+                } finally {
+                    queued.decrementAndGet();
                 }
+                return null;
             }, executor);
+        }
+    }
+
+    private void store(JsonObject frame, Object clientId) {
+        try {
+            VisitorMessages.Ack ack = channel.messages().send(viewer, channel.messages().parse(frame), ip);
+            channel.hub().adopt(this, ack.conversationId(), null);
+            write(ack.toJson().put("type", "ack"));
+        } catch (ThroughlineException e) {
+            write(new JsonObject().put("type", "nack").put("clientId", clientId).put("error", problem(e)));
+        } catch (RuntimeException e) {
+            log.error("widget message failed visitor={}", viewer.visitor().id(), e);
+            write(new JsonObject().put("type", "nack").put("clientId", clientId).put("error",
+                    new JsonObject().put("status", 500).put("title", "Internal server error")
+                            .put("detail", "the message was not stored; it will be retried")));
         }
     }
 

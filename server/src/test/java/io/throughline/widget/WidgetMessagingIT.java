@@ -3,12 +3,16 @@ package io.throughline.widget;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.throughline.store.Database;
 import io.throughline.testing.ApiClient;
 import io.throughline.testing.StreamClient;
 import io.throughline.testing.TestServer;
 import io.throughline.testing.VisitorClient;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgConnection;
+import io.vertx.sqlclient.Transaction;
+import io.vertx.sqlclient.Tuple;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -201,6 +205,39 @@ class WidgetMessagingIT {
         visitor.send(new JsonObject().put("body", "no id")).expect(400);
         assertThat(visitor.raw("POST", "/widget/v1/messages", "application/json", "{oops").status()).isEqualTo(400);
         assertThat(visitor.history()).isEmpty();
+    }
+
+    /**
+     * While storing stalls (here the conversation's row is held by another transaction), a socket queues at most
+     * sixteen messages and refuses the rest at once; the queued ones are stored and acked once it moves again.
+     */
+    @Test
+    void aSocketQueuesOnlySoManyMessagesWhileStoringStalls() {
+        VisitorClient visitor = visitor();
+        long conversation = Widgets.conversationOf(server, visitor.send(UUID.randomUUID().toString(), "first")
+                .expect(201).json().getLong("messageId"));
+        Database database = server.throughline().database();
+        PgConnection holder = PgConnection.connect(database.vertx(), database.connectOptions()).await();
+        try (VisitorClient.Socket socket = visitor.connect(visitor.seq())) {
+            Transaction held = holder.begin().await();
+            holder.preparedQuery("SELECT id FROM conversations WHERE id = $1 FOR UPDATE")
+                    .execute(Tuple.of(conversation)).await();
+            for (int i = 0; i < SocketStream.MAX_QUEUED_MESSAGES + 4; i++) {
+                socket.message("queued " + i);
+            }
+            for (int i = 0; i < 3; i++) {
+                JsonObject refused = socket.next("nack", WAIT).getJsonObject("error");
+                assertThat(refused.getInteger("status")).isEqualTo(429);
+                assertThat(refused.getString("detail")).contains("waiting to be stored");
+            }
+            held.commit().await();
+            for (int i = 0; i < SocketStream.MAX_QUEUED_MESSAGES; i++) {
+                socket.next("ack", WAIT);
+            }
+        } finally {
+            holder.close().await();
+        }
+        assertThat(visitor.history()).hasSize(1 + SocketStream.MAX_QUEUED_MESSAGES);
     }
 
     @Test
