@@ -207,12 +207,18 @@ final class VisitorMessages {
         }
     }
 
-    /** A client id can only be replayed by the visitor that first used it. */
+    /**
+     * A client id can only be replayed by the visitor that first used it, or by the one that replaced it in the same
+     * browser (a sign-in): the frame sends again what the previous visitor queued and never got acknowledged.
+     */
     private void requireOwn(Viewer viewer, long messageId) {
+        String previous = viewer.visitor().previousPublicId();
         boolean own = database.sql().one("""
                 SELECT 1 FROM messages WHERE workspace_id = $1 AND id = $2
-                  AND metadata -> 'from' ->> 'kind' = 'widget_visitor' AND metadata -> 'from' ->> 'value' = $3""",
-                viewer.workspaceId(), messageId, viewer.publicId()).isPresent();
+                  AND metadata -> 'from' ->> 'kind' = 'widget_visitor'
+                  AND metadata -> 'from' ->> 'value' IN ($3, $4)""",
+                viewer.workspaceId(), messageId, viewer.publicId(), previous == null ? viewer.publicId() : previous)
+                .isPresent();
         if (!own) {
             log.info("widget client id reused by another visitor inbox={} visitor={}", viewer.site().inbox().id(),
                     viewer.visitor().id());

@@ -334,6 +334,21 @@ public final class VisitorService {
                         : "the identity's hmac does not match: sign the externalId (or the email, or both joined by"
                         + " a newline) with the widget's identity secret");
             }
+            if (email != null && !email.equals(claim.email())) {
+                // Signed as typed, stored as normalized ("Anna@Example.com" becomes anna@example.com): a site
+                // telling those apart as two accounts would have proven someone else's address. Only an address
+                // signed as it is stored is proven; this one is kept as the visitor's claim.
+                log.info("widget identity email not proven: signed other than in its normal form (lower case, no"
+                        + " spaces or mailto:) inbox={}", site.inbox().id());
+                if (externalId == null) {
+                    JsonObject profile = new JsonObject().put("email", email);
+                    if (name != null) {
+                        profile.put("name", name);
+                    }
+                    return new Claimed(profile);
+                }
+                email = null;
+            }
             JsonObject identity = new JsonObject().put("externalId", externalId).put("email", email)
                     .put("name", name);
             return externalId != null ? new Proven(IdentityKind.EXTERNAL_ID, externalId, identity)

@@ -48,6 +48,26 @@ class WebUiLogicIT {
                 import('/app/quotes.js').then((m) => done(m.splitQuoted(arguments[0])));""", text);
     }
 
+    /** The chat frame's outbox: a signed-in visitor takes over what the visitor before it never got acked. */
+    @Test
+    void aVisitorsOutboxTakesOverWhatThePreviousOneNeverGotAcked() {
+        Object result = run("/widget/assets/outbox.js", """
+                (m) => {
+                  const memory = new Map();
+                  const storage = { read: (k) => memory.has(k) ? memory.get(k) : null, write: (k, v) => memory.set(k, v) };
+                  const before = new m.Outbox(storage, 'outbox:v_old');
+                  before.add({ clientId: 'a', body: 'first' });
+                  before.add({ clientId: 'b', body: 'second' });
+                  const after = new m.Outbox(storage, 'outbox:v_new');
+                  after.add({ clientId: 'c', body: 'typed after' });
+                  after.add({ clientId: 'b', body: 'second' });
+                  after.takeOver(before);
+                  after.takeOver(before);
+                  return [after.items().map((i) => i.clientId).join(','), before.items().length];
+                }""");
+        assertThat(result).isEqualTo(List.of("c,b,a", 0L));
+    }
+
     @Test
     void gmailAndThunderbirdRepliesFoldTheQuotedHistory() {
         Map<String, Object> gmail = split("Thanks, that works.\n\nOn Mon, 3 Mar 2026 at 10:12, Support <support@shop.example>"

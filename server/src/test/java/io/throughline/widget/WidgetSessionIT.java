@@ -258,6 +258,34 @@ class WidgetSessionIT {
     }
 
     /**
+     * An email signed other than as it is stored (another case, spaces, mailto:) proves nothing: a site that keeps
+     * "Dora@Example.test" and "dora@example.test" as two accounts must not hand the second's thread to the first.
+     */
+    @Test
+    void anEmailSignedOtherThanAsStoredProvesNothing() {
+        JsonObject inbox = Widgets.create(admin, Widgets.SHOP);
+        JsonObject api = admin.post("/api/v1/inboxes", new JsonObject().put("kind", "api").put("name", "Mail"))
+                .expect(201).json();
+        new ApiClient(server.url()).withToken(api.getString("token"))
+                .post("/api/v1/inboxes/" + api.getLong("id") + "/inbound", new JsonObject()
+                        .put("externalId", "dora-mail-1").put("body", "My card ends in 4242")
+                        .put("contact", new JsonObject().put("name", "Dora").put("identities", new JsonArray()
+                                .add(new JsonObject().put("kind", "email").put("value", "dora@example.test")))))
+                .expect(201);
+        String secret = inbox.getString("identitySecret");
+
+        VisitorClient other = new VisitorClient(server.url(), inbox.getString("siteKey"), Widgets.SHOP)
+                .start(new JsonObject().put("email", "Dora@Example.test")
+                        .put("hmac", IdentitySignature.sign(secret, "Dora@Example.test")));
+        assertThat(other.history()).as("the thread of the address as stored stays closed").isEmpty();
+
+        VisitorClient dora = new VisitorClient(server.url(), inbox.getString("siteKey"), Widgets.SHOP)
+                .start(new JsonObject().put("email", "dora@example.test")
+                        .put("hmac", IdentitySignature.sign(secret, "dora@example.test")));
+        assertThat(dora.history()).hasSize(1);
+    }
+
+    /**
      * A merge racing a message that proves an identity can leave that identity with the contact merged away (see
      * MergeRacesIT); a signed-in visitor proving it still sees the whole thread the merge made.
      */
@@ -345,6 +373,30 @@ class WidgetSessionIT {
         JsonObject ownerContact = admin.get("/api/v1/contacts/" + owner.getLong("contactId")).expect(200).json();
         assertThat(ownerContact.getJsonArray("mergeSuggestions")).as("agents are offered a merge instead")
                 .hasSize(1);
+    }
+
+    /**
+     * A message the anonymous visitor sent, whose ack was lost before the visitor signed in, is sent again by the
+     * signed-in one (the frame hands its unacknowledged messages over): it is acknowledged as the one stored, not
+     * refused as another visitor's; a stranger replaying its id still is.
+     */
+    @Test
+    void theVisitorASignInReplacedMayResendWhatItSentBefore() {
+        JsonObject inbox = Widgets.create(admin, Widgets.SHOP);
+        VisitorClient visitor = new VisitorClient(server.url(), inbox.getString("siteKey"), Widgets.SHOP).start();
+        String clientId = UUID.randomUUID().toString();
+        long stored = visitor.send(clientId, "sent just before signing in").expect(201).json().getLong("messageId");
+        String anonymous = visitor.visitorId();
+
+        visitor.start(new JsonObject().put("externalId", "u-88")
+                .put("hmac", IdentitySignature.sign(inbox.getString("identitySecret"), "u-88")));
+        assertThat(visitor.visitorId()).isNotEqualTo(anonymous);
+        JsonObject again = visitor.send(clientId, "sent just before signing in").expect(200).json();
+        assertThat(again.getString("status")).isEqualTo("duplicate");
+        assertThat(again.getLong("messageId")).isEqualTo(stored);
+
+        VisitorClient stranger = new VisitorClient(server.url(), inbox.getString("siteKey"), Widgets.SHOP).start();
+        stranger.send(clientId, "sent just before signing in").expect(409);
     }
 
     @Test

@@ -162,6 +162,11 @@ async function startSession(generation) {
     store.set({ messages: [], seenUpTo: 0 });
   }
   outbox = new Outbox(saved, 'outbox:' + session.visitor.id);
+  // The visitor this browser was before (until a sign-in replaced it, in this page or an earlier one): what it
+  // queued and never got acknowledged is sent as this one's. A reset (sign-out) dropped its outbox on purpose.
+  const previous = saved.read('visitor');
+  if (previous && previous !== session.visitor.id && !ending) outbox.takeOver(new Outbox(saved, 'outbox:' + previous));
+  saved.write('visitor', session.visitor.id);
   store.set({ visitor: session.visitor, settings: session.settings, limits: session.limits });
   return session;
 }
@@ -255,6 +260,12 @@ function acked(ack) {
 function nacked(clientId, error) {
   inflight.delete(clientId);
   const status = error && error.status;
+  if (status === 401) {
+    // The token lapsed or another tab retired it: a fresh session, and the message goes again under it.
+    outbox.update(clientId, { retryAt: Date.now() + 1000 });
+    startSession(bootGeneration).then(flush, () => {});
+    return;
+  }
   if (!status || status >= 500 || status === 429) {
     const wait = ((error && error.retryAfterSeconds) || 3) * 1000;
     outbox.update(clientId, { retryAt: Date.now() + wait });

@@ -31,6 +31,19 @@ export class Outbox {
     this.change(() => []);
   }
 
+  /**
+   * Takes over what another visitor's outbox still holds (this browser's previous visitor, before it signed in):
+   * those messages were never acknowledged, and would otherwise never be sent nor shown again. Items stay in their
+   * order, after any of this one's; the other outbox is emptied.
+   */
+  takeOver(other) {
+    if (other.key === this.key) return;
+    const moved = other.items();
+    if (!moved.length) return;
+    this.change((list) => [...list, ...moved.filter((item) => !list.some((kept) => kept.clientId === item.clientId))]);
+    other.clear();
+  }
+
   change(edit) {
     this.storage.write(this.key, edit(this.items()));
   }
