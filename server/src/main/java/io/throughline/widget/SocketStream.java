@@ -156,7 +156,9 @@ final class SocketStream extends VisitorStream {
     private void store(JsonObject frame, Object clientId) {
         try {
             VisitorMessages.Ack ack = channel.messages().send(viewer, channel.messages().parse(frame), ip);
-            channel.hub().adopt(this, ack.conversationId(), null);
+            if (ack.conversationId() != 0) {
+                channel.hub().adopt(this, ack.conversationId(), null);
+            }
             write(ack.toJson().put("type", "ack"));
         } catch (ThroughlineException e) {
             write(new JsonObject().put("type", "nack").put("clientId", clientId).put("error", problem(e)));

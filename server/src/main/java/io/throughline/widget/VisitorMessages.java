@@ -27,6 +27,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -152,8 +153,10 @@ final class VisitorMessages {
                 yield new Ack(message.clientId(), receipt.messageId(), receipt.conversationId(), false);
             }
             case DUPLICATE -> {
-                requireOwn(viewer, receipt.messageId());
-                yield new Ack(message.clientId(), receipt.messageId(), receipt.conversationId(), true);
+                // The visitor a sign-in replaced sent it: acked, but its conversation is not this visitor's to
+                // follow (it may have been merged into someone else's thread since).
+                boolean own = requireOwn(viewer, receipt.messageId());
+                yield new Ack(message.clientId(), receipt.messageId(), own ? receipt.conversationId() : 0, true);
             }
             case BLOCKED -> throw new Forbidden("this conversation is closed");
             case NOT_FOUND -> throw new IllegalStateException("ingest answered NOT_FOUND to a new message");
@@ -210,20 +213,22 @@ final class VisitorMessages {
     /**
      * A client id can only be replayed by the visitor that first used it, or by the one that replaced it in the same
      * browser (a sign-in): the frame sends again what the previous visitor queued and never got acknowledged.
+     * True when this visitor sent it.
      */
-    private void requireOwn(Viewer viewer, long messageId) {
+    private boolean requireOwn(Viewer viewer, long messageId) {
         String previous = viewer.visitor().previousPublicId();
-        boolean own = database.sql().one("""
-                SELECT 1 FROM messages WHERE workspace_id = $1 AND id = $2
+        Optional<String> sender = database.sql().one("""
+                SELECT metadata -> 'from' ->> 'value' AS visitor FROM messages WHERE workspace_id = $1 AND id = $2
                   AND metadata -> 'from' ->> 'kind' = 'widget_visitor'
                   AND metadata -> 'from' ->> 'value' IN ($3, $4)""",
                 viewer.workspaceId(), messageId, viewer.publicId(), previous == null ? viewer.publicId() : previous)
-                .isPresent();
-        if (!own) {
+                .map(r -> r.getString("visitor"));
+        if (sender.isEmpty()) {
             log.info("widget client id reused by another visitor inbox={} visitor={}", viewer.site().inbox().id(),
                     viewer.visitor().id());
             throw new Conflict("this clientId was already used: send each message with a fresh UUID");
         }
+        return sender.get().equals(viewer.publicId());
     }
 
     /**

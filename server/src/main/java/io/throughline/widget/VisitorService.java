@@ -89,7 +89,8 @@ public final class VisitorService {
     private record Claimed(JsonObject profile) implements Proof {
     }
 
-    private record Proven(IdentityKind kind, String value, JsonObject identity) implements Proof {
+    /** A proven identity; {@code profile} holds what came with it unproven (an email signed in another form). */
+    private record Proven(IdentityKind kind, String value, JsonObject identity, JsonObject profile) implements Proof {
     }
 
     Session start(SessionRequest request) {
@@ -238,6 +239,7 @@ public final class VisitorService {
                 kind = proven.kind();
                 value = proven.value();
                 identity = proven.identity();
+                profile = proven.profile();
             }
             case Claimed claimed -> profile = claimed.profile();
             case Anonymous anonymous -> {
@@ -273,6 +275,7 @@ public final class VisitorService {
         boolean preChat = settings.preChatEnabled() && !visitor.identified() && !profile.containsKey("submittedAt");
         return new JsonObject()
                 .put("id", visitor.publicId())
+                .put("previousId", visitor.previousPublicId())
                 .put("identified", visitor.identified())
                 .put("name", visitor.name())
                 .put("email", email)
@@ -340,19 +343,20 @@ public final class VisitorService {
                 // signed as it is stored is proven; this one is kept as the visitor's claim.
                 log.info("widget identity email not proven: signed other than in its normal form (lower case, no"
                         + " spaces or mailto:) inbox={}", site.inbox().id());
+                JsonObject profile = new JsonObject().put("email", email);
+                if (name != null) {
+                    profile.put("name", name);
+                }
                 if (externalId == null) {
-                    JsonObject profile = new JsonObject().put("email", email);
-                    if (name != null) {
-                        profile.put("name", name);
-                    }
                     return new Claimed(profile);
                 }
-                email = null;
+                return new Proven(IdentityKind.EXTERNAL_ID, externalId, new JsonObject().put("externalId", externalId)
+                        .put("name", name), profile);
             }
             JsonObject identity = new JsonObject().put("externalId", externalId).put("email", email)
                     .put("name", name);
-            return externalId != null ? new Proven(IdentityKind.EXTERNAL_ID, externalId, identity)
-                    : new Proven(IdentityKind.EMAIL, email, identity);
+            return externalId != null ? new Proven(IdentityKind.EXTERNAL_ID, externalId, identity, new JsonObject())
+                    : new Proven(IdentityKind.EMAIL, email, identity, new JsonObject());
         }
         if (settings.hmacRequired()) {
             log.info("widget identity refused: unsigned while hmacRequired inbox={}", site.inbox().id());

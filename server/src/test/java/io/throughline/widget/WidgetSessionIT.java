@@ -397,6 +397,18 @@ class WidgetSessionIT {
 
         VisitorClient stranger = new VisitorClient(server.url(), inbox.getString("siteKey"), Widgets.SHOP).start();
         stranger.send(clientId, "sent just before signing in").expect(409);
+
+        // Acked over the socket too, but the conversation it went to is not the signed-in visitor's to follow: it
+        // may since have been merged into someone else's thread.
+        long conversation = Widgets.conversationOf(server, stored);
+        try (VisitorClient.Socket socket = visitor.connect(visitor.seq())) {
+            socket.send(new JsonObject().put("type", "message").put("clientId", clientId)
+                    .put("body", "sent just before signing in"));
+            assertThat(socket.next("ack", Duration.ofSeconds(10)).getString("status")).isEqualTo("duplicate");
+            admin.post("/api/v1/conversations/" + conversation + "/messages", new JsonObject()
+                    .put("body", "a reply in the anonymous visitor's thread")).expect(201);
+            assertThat(socket.drain(Duration.ofSeconds(2))).noneMatch(f -> "message".equals(f.getString("type")));
+        }
     }
 
     @Test

@@ -14,6 +14,8 @@ import { Transport } from './transport.js';
 
 const siteKey = new URLSearchParams(location.search).get('siteKey') || '';
 const saved = storage('throughline:' + siteKey + ':');
+/** Messages sent over the socket and not acknowledged yet, at most: what the server queues per socket. */
+const MAX_IN_FLIGHT = 16;
 const api = new Api();
 const store = createStore({
   phase: 'starting', messages: [], staged: [], connection: 'connecting', open: false, seenUpTo: 0, typing: null,
@@ -162,11 +164,11 @@ async function startSession(generation) {
     store.set({ messages: [], seenUpTo: 0 });
   }
   outbox = new Outbox(saved, 'outbox:' + session.visitor.id);
-  // The visitor this browser was before (until a sign-in replaced it, in this page or an earlier one): what it
-  // queued and never got acknowledged is sent as this one's. A reset (sign-out) dropped its outbox on purpose.
-  const previous = saved.read('visitor');
-  if (previous && previous !== session.visitor.id && !ending) outbox.takeOver(new Outbox(saved, 'outbox:' + previous));
-  saved.write('visitor', session.visitor.id);
+  // The anonymous visitor a sign-in replaced (in this page or an earlier one, as the server says): what it queued
+  // and never got acknowledged is sent as this one's. Any other change of visitor (a sign-out, another user
+  // signing in on a shared computer) leaves it where it is.
+  const previous = session.visitor.previousId;
+  if (previous && previous !== session.visitor.id) outbox.takeOver(new Outbox(saved, 'outbox:' + previous));
   store.set({ visitor: session.visitor, settings: session.settings, limits: session.limits });
   return session;
 }
@@ -261,9 +263,10 @@ function nacked(clientId, error) {
   inflight.delete(clientId);
   const status = error && error.status;
   if (status === 401) {
-    // The token lapsed or another tab retired it: a fresh session, and the message goes again under it.
-    outbox.update(clientId, { retryAt: Date.now() + 1000 });
-    startSession(bootGeneration).then(flush, () => {});
+    // The token lapsed or another tab retired it: the long poll renews the session (it gets the same 401), and
+    // the message goes again under the new token, waiting longer each time while no renewal succeeds.
+    const tries = ((outbox.items().find((item) => item.clientId === clientId) || {}).renewals || 0) + 1;
+    outbox.update(clientId, { retryAt: Date.now() + Math.min(60, 2 ** tries) * 1000, renewals: tries });
     return;
   }
   if (!status || status >= 500 || status === 429) {
@@ -287,6 +290,8 @@ function flush() {
     if (item.failed || inflight.has(item.clientId) || (item.retryAt && item.retryAt > Date.now())) continue;
     const message = { clientId: item.clientId, body: item.body, attachmentIds: item.attachmentIds };
     if (transport.mode === 'socket') {
+      // As many in flight as the server queues per socket: the rest wait their turn, so they keep their order.
+      if (inflight.size >= MAX_IN_FLIGHT) return;
       if (transport.send({ type: 'message', ...message })) inflight.set(item.clientId, Date.now());
     } else if (inflight.size === 0) {
       inflight.set(item.clientId, Date.now());

@@ -2,9 +2,6 @@
 // WebSockets never get through (a proxy blocks them), long polling over HTTP instead.
 const MAX_BACKOFF_MS = 30000;
 const SOCKET_ATTEMPTS_BEFORE_FALLBACK = 3;
-// Once a socket worked, more tries (with their backoff, a minute and more) before polling: a server restarting
-// fails a few, a proxy that starts blocking WebSockets fails them all.
-const SOCKET_ATTEMPTS_AFTER_ONE_WORKED = 8;
 const POLL_WAIT_SECONDS = 25;
 
 export class Transport {
@@ -96,8 +93,7 @@ export class Transport {
       if (this.socket === socket) this.socket = null;
       if (this.stopped) return;
       if (!opened) this.failedSockets++;
-      if (this.failedSockets >= (this.everOpened ? SOCKET_ATTEMPTS_AFTER_ONE_WORKED
-        : SOCKET_ATTEMPTS_BEFORE_FALLBACK)) {
+      if (!this.everOpened && this.failedSockets >= SOCKET_ATTEMPTS_BEFORE_FALLBACK) {
         this.mode = 'poll';
         this.connect();
         return;
