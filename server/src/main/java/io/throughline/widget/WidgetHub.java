@@ -161,11 +161,11 @@ final class WidgetHub implements EventListener {
     public void onPruned(long prunedThrough) {
         routing = prunedThrough;
         routed = prunedThrough;
-        // A merge among the events missed may have moved a thread: each is read again, and reset once more.
-        all.forEach(stream -> {
-            stream.reset(prunedThrough);
-            refresh(stream);
-        });
+        all.forEach(stream -> stream.reset(prunedThrough));
+        // A merge among the events missed may have moved a thread: each is read again (one at a time, so a
+        // thousand streams are not a thousand queries at once), and reset once more when it moved.
+        List<VisitorStream> streams = List.copyOf(all);
+        Thread.ofVirtual().name("widget-pruned-reread").start(() -> streams.forEach(this::reread));
         resubscribe(prunedThrough, "pruned");
     }
 
@@ -352,9 +352,9 @@ final class WidgetHub implements EventListener {
         try {
             visitors.refresh(stream.viewer);
         } catch (RuntimeException e) {
-            log.warn("widget thread read failed visitor={}: {}", stream.viewer.visitor().id(), e.toString());
-            stream.reconnect();
-            return;
+            // The thread read at connect is a moment old: go on with it (closing would have every client of a
+            // struggling database reconnect at once).
+            log.warn("widget thread read again failed visitor={}: {}", stream.viewer.visitor().id(), e.toString());
         }
         boolean moved = !Objects.equals(read, stream.viewer.conversationId());
         if (moved) {
@@ -362,8 +362,9 @@ final class WidgetHub implements EventListener {
         }
         if (since < 0) {
             stream.goLive(List.of(), target);
-        } else if (since > target + RESUME_LIMIT) {
-            // Ahead of the log (a database restored from a backup): start over from where the log is.
+        } else if (since > target && since > newestStored(target)) {
+            // Ahead of the log itself, not only of this node (a database restored from a backup): start over
+            // from where the log is.
             stream.rewind(target);
         } else if (moved || target - since > RESUME_LIMIT || since < feed.prunedThrough()) {
             stream.reset(target);
@@ -418,6 +419,16 @@ final class WidgetHub implements EventListener {
         });
     }
 
+    /** The newest seq stored, or {@code fallback} when it cannot be read now. */
+    private long newestStored(long fallback) {
+        try {
+            return feed.newestStored().await();
+        } catch (RuntimeException e) {
+            log.debug("widget catch-up could not read the newest seq: {}", e.toString());
+            return fallback;
+        }
+    }
+
     /** The stream's thread moved from {@code before}: it is indexed under the one it has now. */
     private void reindex(VisitorStream stream, Long before) {
         if (before != null) {
@@ -434,6 +445,26 @@ final class WidgetHub implements EventListener {
             set.remove(stream);
             return set.isEmpty() ? null : set;
         });
+    }
+
+    /** Reads a stream's thread again; when it moved, the client reloads; when it cannot be read, it reconnects. */
+    private void reread(VisitorStream stream) {
+        if (!all.contains(stream)) {
+            return;
+        }
+        Long before = stream.viewer.conversationId();
+        try {
+            visitors.refresh(stream.viewer);
+        } catch (RuntimeException e) {
+            log.warn("widget thread read again failed, reconnecting visitor={}: {}", stream.viewer.visitor().id(),
+                    e.toString());
+            stream.reconnect();
+            return;
+        }
+        if (!Objects.equals(before, stream.viewer.conversationId())) {
+            reindex(stream, before);
+            stream.reset(routed);
+        }
     }
 
     /** A merge moved the visitor's thread: find it again, and have the client reload its history. */
