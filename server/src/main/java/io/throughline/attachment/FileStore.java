@@ -97,18 +97,24 @@ public final class FileStore implements AttachmentStore {
 
     /**
      * The content type as given (unfolded) when it is one: {@code type/subtype}, then parameters without control
-     * characters, of a sane length; a longer one keeps its {@code type/subtype}; anything else, a NUL byte (which
-     * PostgreSQL refuses) included, is stored as a byte stream.
+     * characters, 255 characters at most; one whose parameters are longer or hold control characters keeps its
+     * {@code type/subtype}; anything else (a NUL byte inside the type, which PostgreSQL refuses, or no type at all)
+     * is stored as a byte stream.
      */
     static String cleanType(String contentType) {
         String unfolded = contentType == null ? "" : contentType.replaceAll("[\\r\\n\\t]+", " ").strip();
         Matcher type = MEDIA_TYPE.matcher(unfolded);
-        if (!type.lookingAt()) {
+        if (!type.lookingAt() || type.end() > MAX_TYPE_CHARS) {
             return "application/octet-stream";
         }
         String parameters = unfolded.substring(type.end());
-        boolean clean = unfolded.length() <= MAX_TYPE_CHARS && (parameters.isEmpty()
-                || PARAMETERS.matcher(parameters).matches());
+        if (parameters.isEmpty()) {
+            return unfolded;
+        }
+        if (!parameters.startsWith(" ") && !parameters.startsWith(";")) {
+            return "application/octet-stream";
+        }
+        boolean clean = unfolded.length() <= MAX_TYPE_CHARS && PARAMETERS.matcher(parameters).matches();
         return clean ? unfolded : type.group();
     }
 

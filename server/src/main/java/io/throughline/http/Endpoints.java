@@ -58,7 +58,11 @@ public final class Endpoints {
                         try {
                             reply.write(rc.response());
                         } catch (RuntimeException e) {
-                            // An answer that cannot be encoded fails the request, never leaves it hanging.
+                            // An answer that cannot be encoded fails the request, never leaves it hanging; the
+                            // headers it set (a cookie, a location) do not go out with the error.
+                            if (!rc.response().headWritten()) {
+                                rc.response().headers().clear();
+                            }
                             rc.fail(e);
                         }
                     });

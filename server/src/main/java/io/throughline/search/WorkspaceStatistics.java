@@ -61,7 +61,10 @@ final class WorkspaceStatistics {
     private static final int POSTINGS = 1;
     private static final int TOKENS = 2;
 
-    /** Counted term figures a shared segment keeps, per workspace and field (the least recently used go first). */
+    /**
+     * Counted term figures a shared segment keeps, for all its workspaces and fields together (the least recently
+     * used go first).
+     */
     static final int TERMS_KEPT = 1024;
 
     private final Map<IndexReader.CacheKey, Segment> segments = new ConcurrentHashMap<>();

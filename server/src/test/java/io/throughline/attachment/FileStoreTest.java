@@ -127,7 +127,9 @@ class FileStoreTest {
         assertThat(FileStore.cleanType("image/png")).isEqualTo("image/png");
         assertThat(FileStore.cleanType("text/plain;\r\n\tcharset=utf-8")).isEqualTo("text/plain; charset=utf-8");
         assertThat(FileStore.cleanType("image/jpeg; name=\"фото.jpg\"")).isEqualTo("image/jpeg; name=\"фото.jpg\"");
-        assertThat(FileStore.cleanType("text/pl\u0000ain")).as("a NUL byte PostgreSQL refuses").isEqualTo("text/pl");
+        assertThat(FileStore.cleanType("text/pl\u0000ain")).as("a NUL byte PostgreSQL refuses")
+                .isEqualTo("application/octet-stream");
+        assertThat(FileStore.cleanType("image/" + "x".repeat(300))).isEqualTo("application/octet-stream");
         assertThat(FileStore.cleanType("text/plain; x=\u0000")).isEqualTo("text/plain");
         assertThat(FileStore.cleanType("image/png; name=" + "x".repeat(300))).isEqualTo("image/png");
         assertThat(FileStore.cleanType("not a type")).isEqualTo("application/octet-stream");

@@ -99,17 +99,22 @@ class WorkspaceStatisticsTest {
             assertThat(scores(statistics.scoped(searcher, MINE, null), twoWords)).isEqualTo(expected);
             assertThat(statistics.termsCounted()).as("searched again").isEqualTo(counted);
 
-            Query theirs = QUERIES.build(THEIRS, QuerySyntax.parse("refund parcel"),
-                    MessageQueries.FilterValues.NONE);
-            scores(statistics.scoped(searcher, THEIRS, null), theirs);
-            assertThat(statistics.termsCounted()).as("another workspace's figures").isEqualTo(2 * counted);
-
-            // Another word's terms push the least recently used ones out.
+            // Another word's terms push the least recently used out: those of the two words, counted again.
             Query other = QUERIES.build(MINE, QuerySyntax.parse("replacement"), MessageQueries.FilterValues.NONE);
             scores(statistics.scoped(searcher, MINE, null), other);
             long afterOther = statistics.termsCounted();
+            assertThat(afterOther).isGreaterThan(counted);
+            assertThat(scores(statistics.scoped(searcher, MINE, null), other)).as("kept: the newest")
+                    .isNotEmpty();
+            assertThat(statistics.termsCounted()).isEqualTo(afterOther);
             assertThat(scores(statistics.scoped(searcher, MINE, null), twoWords)).isEqualTo(expected);
             assertThat(statistics.termsCounted()).as("counted again once pushed out").isGreaterThan(afterOther);
+
+            // Each workspace's figures are its own: the other workspace's search counts its words anew.
+            long before = roomy.termsCounted();
+            scores(roomy.scoped(searcher, THEIRS, null), QUERIES.build(THEIRS, QuerySyntax.parse("refund parcel"),
+                    MessageQueries.FilterValues.NONE));
+            assertThat(roomy.termsCounted()).isEqualTo(before + counted);
         }
     }
 
