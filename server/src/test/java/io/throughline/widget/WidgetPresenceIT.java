@@ -253,14 +253,8 @@ class WidgetPresenceIT {
 
     @Test
     void anAgentMergeReloadsTheVisitorsThreadButNeverRevealsTheOtherContacts() {
-        JsonObject api = admin.post("/api/v1/inboxes", new JsonObject().put("kind", "api").put("name", "Back office"))
-                .expect(201).json();
-        JsonObject other = new ApiClient(server.url()).withToken(api.getString("token"))
-                .post("/api/v1/inboxes/" + api.getLong("id") + "/inbound", new JsonObject()
-                        .put("externalId", "bo-1").put("body", "internal: refund approved for card 5555")
-                        .put("contact", new JsonObject().put("identities", new JsonArray()
-                                .add(new JsonObject().put("kind", "email").put("value", "merge@example.test")))))
-                .expect(201).json();
+        JsonObject other = backOfficeCustomer("bo-1", "internal: refund approved for card 5555",
+                "merge@example.test");
         VisitorClient visitor = visitor();
         try (VisitorClient.Socket socket = visitor.connect(visitor.seq())) {
             writeThenMergeInto(socket, "hi, it's me from the email", other.getLong("contactId"));
@@ -279,14 +273,7 @@ class WidgetPresenceIT {
     /** A merge while the visitor was away: resuming, the socket is told to reload, and the thread shows it all. */
     @Test
     void aVisitorAwayDuringAMergeReloadsItsThreadOnResuming() {
-        JsonObject api = admin.post("/api/v1/inboxes", new JsonObject().put("kind", "api").put("name", "Back office"))
-                .expect(201).json();
-        JsonObject other = new ApiClient(server.url()).withToken(api.getString("token"))
-                .post("/api/v1/inboxes/" + api.getLong("id") + "/inbound", new JsonObject()
-                        .put("externalId", "bo-away-1").put("body", "the order is packed")
-                        .put("contact", new JsonObject().put("identities", new JsonArray()
-                                .add(new JsonObject().put("kind", "email").put("value", "away@example.test")))))
-                .expect(201).json();
+        JsonObject other = backOfficeCustomer("bo-away-1", "the order is packed", "away@example.test");
         VisitorClient visitor = visitor();
         long resumeFrom;
         long contact;
@@ -361,6 +348,18 @@ class WidgetPresenceIT {
             // leaked, would be the next typing frame.
             assertThat(socket.next("typing", WAIT).getBoolean("typing")).isTrue();
         }
+    }
+
+    /** A customer known by email writes through a back-office API inbox (another channel than the chat). */
+    private static JsonObject backOfficeCustomer(String externalId, String body, String email) {
+        JsonObject api = admin.post("/api/v1/inboxes", new JsonObject().put("kind", "api").put("name", "Back office"))
+                .expect(201).json();
+        return new ApiClient(server.url()).withToken(api.getString("token"))
+                .post("/api/v1/inboxes/" + api.getLong("id") + "/inbound", new JsonObject()
+                        .put("externalId", externalId).put("body", body)
+                        .put("contact", new JsonObject().put("identities", new JsonArray()
+                                .add(new JsonObject().put("kind", "email").put("value", email)))))
+                .expect(201).json();
     }
 
     /** The visitor writes, then an agent merges its contact into another: the socket is told to reload. */
