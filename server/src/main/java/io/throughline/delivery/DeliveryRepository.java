@@ -127,7 +127,8 @@ public final class DeliveryRepository {
                     FOR UPDATE OF d SKIP LOCKED
                 ), claimed AS (
                     UPDATE deliveries d SET attempts = d.attempts + 1,
-                        lease_until = statement_timestamp() + make_interval(secs => $2), updated_at = statement_timestamp()
+                        lease_until = statement_timestamp() + make_interval(secs => $2),
+                        updated_at = statement_timestamp()
                     FROM due WHERE d.id = due.id
                     RETURNING d.*
                 )
