@@ -473,7 +473,11 @@ public final class Throughline implements AutoCloseable {
 
     private void listen(Router router) {
         HttpServerOptions options = new HttpServerOptions().setHost(config.http().host())
-                .setCompressionSupported(true).setMaxWebSocketFrameSize(64 * 1024).setIdleTimeout(0);
+                .setCompressionSupported(true).setMaxWebSocketFrameSize(64 * 1024)
+                // A request the framework stopped reading (a multipart part naming an illegal charset makes
+                // Netty's decoder throw where nothing answers) would otherwise hold its connection for good.
+                .setIdleTimeoutUnit(TimeUnit.MILLISECONDS).setIdleTimeout((int) Math.min(Integer.MAX_VALUE,
+                        config.http().idleTimeout().toMillis()));
         // Vert.x shares one listening socket between servers on the same host and port and spreads connections
         // over their event loops; it cannot share port 0, so a free port is chosen first.
         port = config.http().port() == 0 ? freePort(config.http().host()) : config.http().port();

@@ -96,6 +96,7 @@ public final class ConfigLoader {
                 s.bool(Options.HTTP_TRUST_PROXY),
                 s.size(Options.HTTP_MAX_BODY_SIZE),
                 s.duration(Options.HTTP_SHUTDOWN_GRACE),
+                atLeast(s, Options.HTTP_IDLE_TIMEOUT, Duration.ofSeconds(1), "1s"),
                 s.bool(Options.HTTP_WEBHOOK_PRIVATE_NETWORKS));
         if (http.host() == null) {
             s.problem(Options.HTTP_HOST, "is required");

@@ -21,6 +21,9 @@ public final class Options {
             "Largest JSON request body; larger ones get 413.");
     public static final Option HTTP_SHUTDOWN_GRACE = option("http.shutdownGrace", OptionType.DURATION, "10s",
             "On SIGTERM, how long in-flight requests may take to finish.");
+    public static final Option HTTP_IDLE_TIMEOUT = option("http.idleTimeout", OptionType.DURATION, "10m",
+            "A connection that sends and receives nothing for this long is closed, so a client that stopped"
+                    + " mid-request never holds it for good. Keep it above widget.heartbeat and widget.longPoll.");
 
     public static final Option HTTP_WEBHOOK_PRIVATE_NETWORKS = option("http.webhookPrivateNetworks",
             OptionType.BOOL, "true", "Let API-channel webhooks reach loopback and private-network addresses (a shop on"
@@ -165,7 +168,7 @@ public final class Options {
             OptionType.STRING, "", "Password of the STARTTLS keystore.");
 
     private static final List<Option> ALL = List.of(
-            HTTP_HOST, HTTP_PORT, HTTP_PUBLIC_URL, HTTP_TRUST_PROXY, HTTP_MAX_BODY_SIZE, HTTP_SHUTDOWN_GRACE,
+            HTTP_HOST, HTTP_PORT, HTTP_PUBLIC_URL, HTTP_TRUST_PROXY, HTTP_MAX_BODY_SIZE, HTTP_SHUTDOWN_GRACE, HTTP_IDLE_TIMEOUT,
             HTTP_WEBHOOK_PRIVATE_NETWORKS,
             DATA_DIR, DATA_ATTACHMENTS_DIR,
             DATABASE_URL, DATABASE_POOL_SIZE, DATABASE_EMBEDDED_PORT, DATABASE_SSL_ROOT_CERT,

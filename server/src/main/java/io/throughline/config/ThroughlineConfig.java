@@ -29,7 +29,7 @@ public record ThroughlineConfig(
 
     /** The HTTP listener. {@code publicUrl} is null until the port is known; see {@link #publicUrlFor(int)}. */
     public record Http(String host, int port, URI publicUrl, boolean trustProxy, long maxBodySize,
-                       Duration shutdownGrace, boolean webhookPrivateNetworks) {
+                       Duration shutdownGrace, Duration idleTimeout, boolean webhookPrivateNetworks) {
 
         /** The configured public URL, or {@code http://localhost:<actualPort>}. */
         public URI publicUrlFor(int actualPort) {
