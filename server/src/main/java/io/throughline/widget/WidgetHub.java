@@ -165,7 +165,7 @@ final class WidgetHub implements EventListener {
         // A merge among the events missed may have moved a thread: each is read again (one at a time, so a
         // thousand streams are not a thousand queries at once), and reset once more when it moved.
         List<VisitorStream> streams = List.copyOf(all);
-        Thread.ofVirtual().name("widget-pruned-reread").start(() -> streams.forEach(this::reread));
+        Thread.ofVirtual().name("widget-pruned-reread").start(() -> streams.forEach(s -> reread(s, false)));
         resubscribe(prunedThrough, "pruned");
     }
 
@@ -348,17 +348,13 @@ final class WidgetHub implements EventListener {
         long target = routing;
         // The thread was read before the stream was indexed: a merge routed in between reached no stream of it.
         // Read again now that the stream gets the events, and reload the client's history if it moved.
-        Long read = stream.viewer.conversationId();
+        boolean moved = false;
         try {
-            visitors.refresh(stream.viewer);
+            moved = readThread(stream);
         } catch (RuntimeException e) {
             // The thread read at connect is a moment old: go on with it (closing would have every client of a
             // struggling database reconnect at once).
             log.warn("widget thread read again failed visitor={}: {}", stream.viewer.visitor().id(), e.toString());
-        }
-        boolean moved = !Objects.equals(read, stream.viewer.conversationId());
-        if (moved) {
-            reindex(stream, read);
         }
         if (since < 0) {
             stream.goLive(List.of(), target);
@@ -447,39 +443,45 @@ final class WidgetHub implements EventListener {
         });
     }
 
-    /** Reads a stream's thread again; when it moved, the client reloads; when it cannot be read, it reconnects. */
-    private void reread(VisitorStream stream) {
+    /** Reads a stream's thread again and indexes the stream under it; true when it moved. */
+    private boolean readThread(VisitorStream stream) {
+        Long before = stream.viewer.conversationId();
+        visitors.refresh(stream.viewer);
+        if (Objects.equals(before, stream.viewer.conversationId())) {
+            return false;
+        }
+        reindex(stream, before);
+        return true;
+    }
+
+    /**
+     * Reads a stream's thread again; the client reloads its history when the thread moved, or always when
+     * {@code reload}; when it cannot be read, its view may be stale (another customer's thread after an unmerge),
+     * and the client connects again.
+     */
+    private void reread(VisitorStream stream, boolean reload) {
         if (!all.contains(stream)) {
             return;
         }
-        Long before = stream.viewer.conversationId();
+        boolean moved;
         try {
-            visitors.refresh(stream.viewer);
+            moved = readThread(stream);
         } catch (RuntimeException e) {
             log.warn("widget thread read again failed, reconnecting visitor={}: {}", stream.viewer.visitor().id(),
                     e.toString());
             stream.reconnect();
             return;
         }
-        if (!Objects.equals(before, stream.viewer.conversationId())) {
-            reindex(stream, before);
+        if (moved || reload) {
             stream.reset(routed);
         }
     }
 
-    /** A merge moved the visitor's thread: find it again, and have the client reload its history. */
+    /** A merge touched the visitor's thread: find it again, and have the client reload its history. */
     private void refresh(VisitorStream stream) {
         VirtualThreads.call("widget-refresh", () -> {
-            Long before = stream.viewer.conversationId();
-            visitors.refresh(stream.viewer);
-            reindex(stream, before);
-            stream.reset(routed);
+            reread(stream, true);
             return null;
-        }).onFailure(e -> {
-            // Its view may be stale (the thread another customer's after an unmerge): the client connects again.
-            log.warn("widget thread refresh failed, reconnecting visitor={}: {}", stream.viewer.visitor().id(),
-                    e.toString());
-            stream.reconnect();
         });
     }
 
