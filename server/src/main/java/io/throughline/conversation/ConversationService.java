@@ -294,15 +294,11 @@ public final class ConversationService {
     }
 
     private Optional<Posted> claimKey(Sql tx, Caller caller, String key, String requestHash) {
-        boolean claimed = tx.one("""
-                INSERT INTO idempotency_keys (workspace_id, agent_id, key, request_hash) VALUES ($1, $2, $3, $4)
-                ON CONFLICT DO NOTHING RETURNING key""", caller.workspaceId(), caller.agentId(), key, requestHash)
-                .isPresent();
-        if (claimed) {
+        Optional<Row> taken = takeKey(tx, caller, key, requestHash);
+        if (taken.isEmpty()) {
             return Optional.empty();
         }
-        Row existing = tx.single("SELECT request_hash, message_id FROM idempotency_keys WHERE workspace_id = $1"
-                + " AND agent_id = $2 AND key = $3", caller.workspaceId(), caller.agentId(), key);
+        Row existing = taken.get();
         if (existing.getString("request_hash").equals(WITHDRAWN)) {
             throw new Conflict("this request was withdrawn before it was stored (its Idempotency-Key is spent):"
                     + " nothing was sent; send it again under a new key");
@@ -314,6 +310,21 @@ public final class ConversationService {
         JsonObject json = views.render(tx, caller.workspaceId(),
                 messages.viewRow(tx, caller.workspaceId(), messageId).orElseThrow());
         return Optional.of(new Posted(json, true));
+    }
+
+    /**
+     * Takes an agent's Idempotency-Key for a request ({@code requestHash}, or {@link #WITHDRAWN}): empty when it was
+     * free and is now taken, else the row that holds it (its request hash and message). An insert waits for a
+     * transaction holding the same key to end, so the row read is the committed one.
+     */
+    private static Optional<Row> takeKey(Sql tx, Caller caller, String key, String requestHash) {
+        boolean taken = tx.one("""
+                INSERT INTO idempotency_keys (workspace_id, agent_id, key, request_hash) VALUES ($1, $2, $3, $4)
+                ON CONFLICT DO NOTHING RETURNING key""", caller.workspaceId(), caller.agentId(), key, requestHash)
+                .isPresent();
+        return taken ? Optional.empty() : Optional.of(tx.single("SELECT request_hash, message_id FROM idempotency_keys"
+                + " WHERE workspace_id = $1 AND agent_id = $2 AND key = $3", caller.workspaceId(), caller.agentId(),
+                key));
     }
 
     private Message insertNote(Sql tx, Caller caller, Conversation conversation, AgentMessage reply) {
@@ -364,20 +375,12 @@ public final class ConversationService {
      */
     public Withdrawal withdraw(Caller caller, String key) {
         Withdrawal withdrawal = database.tx(tx -> {
-            boolean spent = tx.one("""
-                    INSERT INTO idempotency_keys (workspace_id, agent_id, key, request_hash) VALUES ($1, $2, $3, $4)
-                    ON CONFLICT DO NOTHING RETURNING key""", caller.workspaceId(), caller.agentId(), key, WITHDRAWN)
-                    .isPresent();
-            if (spent) {
-                return new Withdrawal(true, null);
-            }
-            Row existing = tx.single("SELECT request_hash, message_id FROM idempotency_keys WHERE workspace_id = $1"
-                    + " AND agent_id = $2 AND key = $3", caller.workspaceId(), caller.agentId(), key);
-            if (existing.getString("request_hash").equals(WITHDRAWN)) {
+            Optional<Row> existing = takeKey(tx, caller, key, WITHDRAWN);
+            if (existing.isEmpty() || existing.get().getString("request_hash").equals(WITHDRAWN)) {
                 return new Withdrawal(true, null);
             }
             return new Withdrawal(false, views.render(tx, caller.workspaceId(),
-                    messages.viewRow(tx, caller.workspaceId(), existing.getLong("message_id")).orElseThrow()));
+                    messages.viewRow(tx, caller.workspaceId(), existing.get().getLong("message_id")).orElseThrow()));
         });
         log.info("agent request withdrawn agent={} withdrawn={} message={}", caller.agentId(),
                 withdrawal.withdrawn(), withdrawal.message() == null ? null : withdrawal.message().getLong("id"));
