@@ -43,6 +43,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -120,22 +121,23 @@ public final class IngestService {
 
             @Override
             public Set<String> stored(Collection<String> externalIds) {
-                try {
-                    return messages.storedExternalIds(database.sql(), inbox.id(), externalIds);
-                } catch (RuntimeException e) {
-                    throw Database.isTransient(e) ? unavailable(e) : e;
-                }
+                return orUnavailable(() -> messages.storedExternalIds(database.sql(), inbox.id(), externalIds));
             }
 
             @Override
             public Optional<JsonObject> metadata(String externalId) {
-                try {
-                    return messages.metadataByExternalId(database.sql(), inbox.id(), externalId);
-                } catch (RuntimeException e) {
-                    throw Database.isTransient(e) ? unavailable(e) : e;
-                }
+                return orUnavailable(() -> messages.metadataByExternalId(database.sql(), inbox.id(), externalId));
             }
         };
+    }
+
+    /** Runs a connector's call; a database that cannot take it now is a {@link StorageUnavailable}. */
+    private static <T> T orUnavailable(Supplier<T> work) {
+        try {
+            return work.get();
+        } catch (RuntimeException e) {
+            throw Database.isTransient(e) ? unavailable(e) : e;
+        }
     }
 
     public IngestReceipt accept(InboxRef inbox, InboundMessage message) {
@@ -428,11 +430,7 @@ public final class IngestService {
     }
 
     public IngestReceipt edit(InboxRef inbox, InboundEdit edit) {
-        try {
-            return storeEdit(inbox, edit);
-        } catch (RuntimeException e) {
-            throw Database.isTransient(e) ? unavailable(e) : e;
-        }
+        return orUnavailable(() -> storeEdit(inbox, edit));
     }
 
     /** An edit is cleaned as a new message is: NUL bytes (PostgreSQL refuses them) out, the body capped. */
@@ -501,11 +499,10 @@ public final class IngestService {
      * of counting it as a report that cannot be stored.
      */
     public void report(InboxRef inbox, DeliveryReport report) {
-        try {
+        orUnavailable(() -> {
             storeReport(inbox, report);
-        } catch (RuntimeException e) {
-            throw Database.isTransient(e) ? unavailable(e) : e;
-        }
+            return null;
+        });
     }
 
     private void storeReport(InboxRef inbox, DeliveryReport report) {
