@@ -352,14 +352,8 @@ class WidgetPresenceIT {
 
     /** A customer known by email writes through a back-office API inbox (another channel than the chat). */
     private static JsonObject backOfficeCustomer(String externalId, String body, String email) {
-        JsonObject api = admin.post("/api/v1/inboxes", new JsonObject().put("kind", "api").put("name", "Back office"))
-                .expect(201).json();
-        return new ApiClient(server.url()).withToken(api.getString("token"))
-                .post("/api/v1/inboxes/" + api.getLong("id") + "/inbound", new JsonObject()
-                        .put("externalId", externalId).put("body", body)
-                        .put("contact", new JsonObject().put("identities", new JsonArray()
-                                .add(new JsonObject().put("kind", "email").put("value", email)))))
-                .expect(201).json();
+        return Widgets.customerElsewhere(server, admin, externalId, body, new JsonObject().put("identities",
+                new JsonArray().add(new JsonObject().put("kind", "email").put("value", email))));
     }
 
     /** The visitor writes, then an agent merges its contact into another: the socket is told to reload. */

@@ -225,15 +225,10 @@ class WidgetSessionIT {
     @Test
     void aProvenIdentitySeesTheCustomersWholeThreadFromEveryChannel() {
         JsonObject inbox = Widgets.create(admin, Widgets.SHOP);
-        JsonObject api = admin.post("/api/v1/inboxes", new JsonObject().put("kind", "api").put("name", "Orders"))
-                .expect(201).json();
-        new ApiClient(server.url()).withToken(api.getString("token"))
-                .post("/api/v1/inboxes/" + api.getLong("id") + "/inbound", new JsonObject()
-                        .put("externalId", "order-mail-1").put("body", "Invoice for order 991 attached")
-                        .put("contact", new JsonObject().put("name", "Dana").put("identities", new JsonArray()
-                                .add(new JsonObject().put("kind", "external_id").put("value", "cust-991"))
-                                .add(new JsonObject().put("kind", "email").put("value", "dana@example.test")))))
-                .expect(201);
+        Widgets.customerElsewhere(server, admin, "order-mail-1", "Invoice for order 991 attached",
+                new JsonObject().put("name", "Dana").put("identities", new JsonArray()
+                        .add(new JsonObject().put("kind", "external_id").put("value", "cust-991"))
+                        .add(new JsonObject().put("kind", "email").put("value", "dana@example.test"))));
 
         String hmac = IdentitySignature.sign(inbox.getString("identitySecret"), "cust-991\ndana@example.test");
         VisitorClient dana = new VisitorClient(server.url(), inbox.getString("siteKey"), Widgets.SHOP)
@@ -264,14 +259,9 @@ class WidgetSessionIT {
     @Test
     void anEmailSignedOtherThanAsStoredProvesNothing() {
         JsonObject inbox = Widgets.create(admin, Widgets.SHOP);
-        JsonObject api = admin.post("/api/v1/inboxes", new JsonObject().put("kind", "api").put("name", "Mail"))
-                .expect(201).json();
-        new ApiClient(server.url()).withToken(api.getString("token"))
-                .post("/api/v1/inboxes/" + api.getLong("id") + "/inbound", new JsonObject()
-                        .put("externalId", "dora-mail-1").put("body", "My card ends in 4242")
-                        .put("contact", new JsonObject().put("name", "Dora").put("identities", new JsonArray()
-                                .add(new JsonObject().put("kind", "email").put("value", "dora@example.test")))))
-                .expect(201);
+        Widgets.customerElsewhere(server, admin, "dora-mail-1", "My card ends in 4242", new JsonObject()
+                .put("name", "Dora").put("identities", new JsonArray()
+                        .add(new JsonObject().put("kind", "email").put("value", "dora@example.test"))));
         String secret = inbox.getString("identitySecret");
 
         VisitorClient other = new VisitorClient(server.url(), inbox.getString("siteKey"), Widgets.SHOP)

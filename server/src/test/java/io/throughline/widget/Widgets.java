@@ -31,6 +31,20 @@ final class Widgets {
         return create(admin, "Website", null, origins);
     }
 
+    /**
+     * A customer writes through a new API inbox (another channel than the chat): {@code contact} as the inbound
+     * endpoint takes it. Answers the endpoint's JSON (messageId, conversationId, contactId).
+     */
+    static JsonObject customerElsewhere(TestServer server, ApiClient admin, String externalId, String body,
+                                        JsonObject contact) {
+        JsonObject api = admin.post("/api/v1/inboxes", new JsonObject().put("kind", "api").put("name", "Back office"))
+                .expect(201).json();
+        return new ApiClient(server.url()).withToken(api.getString("token"))
+                .post("/api/v1/inboxes/" + api.getLong("id") + "/inbound", new JsonObject()
+                        .put("externalId", externalId).put("body", body).put("contact", contact))
+                .expect(201).json();
+    }
+
     static long conversationOf(TestServer server, long messageId) {
         return server.throughline().database().sql().single("SELECT conversation_id FROM messages WHERE id = $1",
                 messageId).getLong("conversation_id");
