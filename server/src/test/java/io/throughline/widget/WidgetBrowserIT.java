@@ -15,6 +15,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -306,6 +307,58 @@ class WidgetBrowserIT {
                     .put("body", "No problem, long polling works too.")).expect(201);
             assertThat(widget.message("long polling works too").getAttribute("data-kind")).isEqualTo("out");
         }
+    }
+
+    @Test
+    void aChatThatFellBackToPollingReturnsToTheSocketOnceSocketsGetThrough() {
+        Map<String, String> quick = Map.of("widget.heartbeat", "1s", "widget.longPoll", "5s");
+        Map<String, String> blockedOptions = new HashMap<>(quick);
+        blockedOptions.put("widget.webSocket", "false");
+        TestServer blocked = TestServer.start(blockedOptions);
+        TestServer open = null;
+        boolean blockedClosed = false;
+        try (Browser browser = new Browser()) {
+            String siteKey = Widgets.create(blocked.admin(), host.origin()).getString("siteKey");
+            browser.driver().get(host.embed("/sockets-later", blocked.url(), siteKey, null));
+            ChatWidget widget = new ChatWidget(browser).open();
+            widget.send("first over long polling");
+            widget.stored("first over long polling");
+            assertThat(connectionState(browser)).isEqualTo("polling");
+
+            // The same server comes back with WebSockets allowed (a proxy in front of it stopped blocking them).
+            blocked.close();
+            blockedClosed = true;
+            Map<String, String> reopened = new HashMap<>(quick);
+            reopened.put("http.port", String.valueOf(blocked.port()));
+            open = TestServer.startOn(blocked.databaseUrl(), blocked.dataDir(), reopened);
+            // Only a socket's open says online: long polling says polling.
+            browser.waiting(Duration.ofSeconds(60)).until(d -> "online".equals(connectionState(browser)));
+
+            widget.send("then over a socket");
+            widget.stored("then over a socket");
+            ApiClient agent = open.admin();
+            long conversation = agent.get("/api/v1/conversations").expect(200).json().getJsonArray("conversations")
+                    .getJsonObject(0).getLong("id");
+            agent.post("/api/v1/conversations/" + conversation + "/messages", new JsonObject()
+                    .put("body", "Live again.")).expect(201);
+            assertThat(widget.message("Live again.").getAttribute("data-kind")).isEqualTo("out");
+            assertThat(agent.get("/api/v1/conversations/" + conversation + "/messages").expect(200).json()
+                    .getJsonArray("messages").stream().map(m -> ((JsonObject) m).getString("body")))
+                    .containsExactly("first over long polling", "then over a socket", "Live again.");
+            assertThat(connectionState(browser)).isEqualTo("online");
+        } finally {
+            if (!blockedClosed) {
+                blocked.close();
+            }
+            if (open != null) {
+                open.close();
+            }
+        }
+    }
+
+    private static String connectionState(Browser browser) {
+        return browser.driver().findElement(By.cssSelector("[data-testid=throughline-connection]"))
+                .getAttribute("data-state");
     }
 
     private static void fillPreChat(Browser browser, String name, String email) {

@@ -1,8 +1,12 @@
 // The live connection: a WebSocket with a heartbeat and jittered reconnects, resuming from the last seq; when
-// WebSockets never get through (a proxy blocks them), long polling over HTTP instead.
+// WebSockets never get through (a proxy blocks them), long polling over HTTP instead, trying a socket again now and
+// then: the first three can fail only because the server was restarting as the page loaded.
 const MAX_BACKOFF_MS = 30000;
 const SOCKET_ATTEMPTS_BEFORE_FALLBACK = 3;
 const POLL_WAIT_SECONDS = 25;
+/** The first try of a socket from long polling comes after this many heartbeats, each next one twice as late. */
+const PROBE_HEARTBEATS = 4;
+const MAX_PROBE_MS = 15 * 60 * 1000;
 
 export class Transport {
   constructor({ api, onFrame, onState, onOpen, refreshSession }) {
@@ -15,6 +19,8 @@ export class Transport {
     this.seq = 0;
     this.attempt = 0;
     this.failedSockets = 0;
+    this.failedProbes = 0;
+    this.fellBack = false;
     this.everOpened = false;
     this.stopped = true;
     this.socket = null;
@@ -39,6 +45,11 @@ export class Transport {
       this.socket.onclose = null;
       this.socket.close(1000, 'bye');
       this.socket = null;
+    }
+    if (this.probing) {
+      this.probing.onclose = null;
+      this.probing.close(1000, 'bye');
+      this.probing = null;
     }
     if (this.polling) this.polling.abort();
   }
@@ -93,8 +104,12 @@ export class Transport {
       if (this.socket === socket) this.socket = null;
       if (this.stopped) return;
       if (!opened) this.failedSockets++;
-      if (!this.everOpened && this.failedSockets >= SOCKET_ATTEMPTS_BEFORE_FALLBACK) {
+      // A socket that never got through falls back to polling; so does one that had once and fails again (a tab
+      // that came back from polling), while a tab whose sockets always worked waits out a server restart instead.
+      if ((!this.everOpened || this.fellBack) && this.failedSockets >= SOCKET_ATTEMPTS_BEFORE_FALLBACK) {
         this.mode = 'poll';
+        this.fellBack = true;
+        this.laterProbe();
         this.connect();
         return;
       }
@@ -148,7 +163,7 @@ export class Transport {
         for (const frame of answer.events) this.take(frame);
         if (answer.seq > this.seq) this.seq = answer.seq;
       } catch (e) {
-        if (this.stopped) return;
+        if (this.stopped || this.mode !== 'poll') return;
         if (e.status === 401) {
           try {
             await this.refreshSession();
@@ -160,6 +175,66 @@ export class Transport {
         await new Promise((resolve) => this.later(resolve, this.backoff()));
       }
     }
+  }
+
+  /** Schedules the next try of a socket while polling (only when the fallback was chosen, not forced). */
+  laterProbe() {
+    const delay = Math.min(MAX_PROBE_MS, this.heartbeatMs * PROBE_HEARTBEATS * 2 ** Math.min(this.failedProbes, 16));
+    this.later(() => this.probe(), delay * (0.75 + Math.random() / 2));
+  }
+
+  /**
+   * Tries a socket beside the long poll. Once the server says it is ready, the poll is dropped and the transport
+   * connects a socket of its own, resuming from the last seq: nothing the probe or the aborted poll carried is
+   * lost or taken twice, as both are left unread.
+   */
+  probe(renewed = false) {
+    if (this.stopped || this.mode !== 'poll') return;
+    const scheme = location.protocol === 'https:' ? 'wss://' : 'ws://';
+    const socket = new WebSocket(scheme + location.host + this.socketUrl + '&since=' + this.seq);
+    this.probing = socket;
+    const timeout = setTimeout(() => socket.close(4000, 'no answer'), this.heartbeatMs * 2);
+    socket.onmessage = (event) => {
+      let frame = null;
+      try {
+        frame = JSON.parse(event.data);
+      } catch (e) {
+        // not ready: closed below
+      }
+      clearTimeout(timeout);
+      socket.onclose = null;
+      socket.close(1000, 'probe');
+      this.probing = null;
+      if (this.stopped || this.mode !== 'poll') return;
+      if (!frame || frame.type !== 'ready') {
+        this.failedProbe();
+        return;
+      }
+      this.failedProbes = 0;
+      this.attempt = 0;
+      this.mode = 'socket';
+      if (this.polling) this.polling.abort();
+      this.connect();
+    };
+    socket.onclose = (event) => {
+      clearTimeout(timeout);
+      this.probing = null;
+      if (this.stopped || this.mode !== 'poll') return;
+      if (event.code === 4401 && !renewed) {
+        // The socket ticket expired while polling (polls do not need it): a fresh one, and the same try again.
+        this.refreshSession().then((session) => {
+          this.socketUrl = session.socket.url;
+          this.probe(true);
+        }, () => this.failedProbe());
+        return;
+      }
+      this.failedProbe();
+    };
+  }
+
+  failedProbe() {
+    this.failedProbes++;
+    this.laterProbe();
   }
 
   /** Exponential backoff with full jitter, so a restarted server is not hit by every widget at once. */
