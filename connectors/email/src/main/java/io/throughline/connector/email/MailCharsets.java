@@ -65,7 +65,11 @@ final class MailCharsets {
      */
     static String decode(byte[] bytes, Charset declared) {
         if (isAscii(bytes)) {
-            return new String(bytes, StandardCharsets.US_ASCII);
+            // 7-bit bytes are ASCII text, unless the declared charset encodes other letters in 7 bits: ISO-2022-JP's
+            // escape sequences, UTF-16 Cyrillic or CJK without a byte above 0x7F. In any ASCII superset both agree.
+            String declaredText = declared == null || declared.equals(StandardCharsets.US_ASCII) ? null
+                    : strict(bytes, declared);
+            return declaredText != null ? declaredText : new String(bytes, StandardCharsets.US_ASCII);
         }
         if (declared != null && !isUnicodeOrAscii(declared)) {
             // Misconfigured Russian clients label windows-1251 text as Latin-1; real Latin-1 text never has this

@@ -191,6 +191,14 @@ class MailParserTest {
     }
 
     @Test
+    void iso2022JpIsDecodedAlthoughEveryByteIsSevenBit() throws Exception {
+        ParsedMail mail = parse("iso-2022-jp.eml");
+        assertThat(mail.subject()).isEqualTo("注文のテスト");
+        assertThat(mail.from().name()).isEqualTo("山田");
+        assertThat(mail.text()).isEqualTo("ご注文番号 #A-10492 の配送について質問があります。\n");
+    }
+
+    @Test
     void raw8bitWindows1251HeadersAreRedecodedFromLatin1() throws Exception {
         ParsedMail mail = parse("raw-8bit-headers-cp1251.eml");
         assertThat(mail.subject()).isEqualTo("Возврат товара по заказу 1205");
