@@ -96,7 +96,7 @@ final class MailParser {
                 text,
                 walk.html.length() == 0 ? null : walk.html.toString(),
                 walk.attachments,
-                bounce != null ? Automation.other("delivery status notification")
+                bounce != null ? Automation.autoReply("delivery status notification")
                         : AutomatedMail.reason(message, subject, from, replyTo),
                 bounce,
                 authFailed(message),

@@ -271,7 +271,8 @@ class MailParserTest {
         assertThat(mail.bounce().action()).isEqualTo("delayed");
         assertThat(mail.bounce().failed()).isFalse();
         assertThat(mail.bounce().delivered()).isFalse();
-        assertThat(mail.automated()).isNotNull();
+        assertThat(mail.automated().autoReply()).as("a mail server's notice neither reopens nor takes the reply")
+                .isTrue();
     }
 
     @Test
