@@ -60,6 +60,7 @@ public final class IngestService {
     /** Bodies beyond this are cut, and the message flagged; the original stays with the channel (or the .eml). */
     static final int MAX_BODY_CHARS = 256 * 1024;
     private static final Pattern CONTROL = Pattern.compile("[\\p{Cntrl}\\u2028\\u2029]+");
+    private static final String QUOTING_CHANNEL = "email";
     private static final Pattern FORWARD_SUBJECT = Pattern.compile("^\\s*(fwd?|wg|tr|rv|pd|doorst|vs|пересл|"
             + "переслано|fw)\\s*:", Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
 
@@ -151,10 +152,11 @@ public final class IngestService {
             body = body.substring(0, MAX_BODY_CHARS);
             flags.add("truncated");
         }
-        // A forward is read for the forwarded part: never trim it away.
+        // Only mail carries the history it answers: a chat message with a "--" line or "X wrote:" is all the
+        // customer's. A forward is read for the forwarded part: never trim it away.
         boolean forward = message.subject() != null && FORWARD_SUBJECT.matcher(message.subject()).find();
-        JsonObject display = forward ? null : display(body, html, QuoteTrimmer.trim(body),
-                sanitized == null ? null : sanitized.trimmed());
+        JsonObject display = forward || !QUOTING_CHANNEL.equals(inbox.kind()) ? null
+                : display(body, html, QuoteTrimmer.trim(body), sanitized == null ? null : sanitized.trimmed());
         Prepared prepared = new Prepared(inbox, message, sender, body, html, NulBytes.strip(message.subject()),
                 NulBytes.strip(message.metadata()), flags, display);
         try {

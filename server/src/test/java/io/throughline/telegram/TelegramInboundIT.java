@@ -66,10 +66,14 @@ class TelegramInboundIT {
         TelegramCustomer.Sent first = olena.says("Hello, my order #1042 has not arrived");
         long conversation = conversationOf(admin, "Olena Kovalenko");
         olena.says("It was due on Monday");
+        olena.says("The courier wrote:\n> parcel 1042 held at the depot");
 
-        List<JsonObject> thread = awaitMessages(admin, conversation, 2);
+        List<JsonObject> thread = awaitMessages(admin, conversation, 3);
         assertThat(thread).extracting(m -> m.getString("body"))
-                .containsExactly("Hello, my order #1042 has not arrived", "It was due on Monday");
+                .containsExactly("Hello, my order #1042 has not arrived", "It was due on Monday",
+                        "The courier wrote:\n> parcel 1042 held at the depot");
+        assertThat(thread.get(2).getValue("display")).as("a chat message has no quote or signature to trim")
+                .isNull();
         JsonObject message = thread.getFirst();
         assertThat(message.getString("channel")).isEqualTo("telegram");
         assertThat(message.getString("kind")).isEqualTo("in");

@@ -515,6 +515,16 @@ class AgentInboxIT {
     }
 
     @Test
+    void aChatMessageIsShownWholeEvenWhenItLooksLikeAQuoteOrASignature() {
+        String text = "Order 123\n--\nbrown boots, size 41\n\nThe courier wrote:\n> left at the depot";
+        shop.say("chat-dash-1", "Hanna Chat", "cust-hanna", text);
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD).open("Hanna Chat");
+        WebElement message = inbox.message("Order 123");
+        assertThat(message.findElement(InboxPage.testId("message-body")).getText()).isEqualTo(text);
+        assertThat(message.findElements(InboxPage.testId("quote-toggle"))).isEmpty();
+    }
+
+    @Test
     void theInboxSpeaksUkrainianRussianAndPolish() {
         inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD);
         new Select(inbox.find("language")).selectByValue("uk");

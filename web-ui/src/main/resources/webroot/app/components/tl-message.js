@@ -89,7 +89,8 @@ class TlMessage extends TlElement {
         ${text.trim() ? html`<button class="link" @click=${() => { this.original = false; }}>
           ${t('message.showText')}</button>` : ''}`;
     }
-    const split = m.kind === 'in' ? splitQuoted(text) : { visible: text, folded: '' };
+    // Only mail quotes what it answers: a chat message is all the customer's, "--" lines and "X wrote:" included.
+    const split = m.kind === 'in' && m.channel === 'email' ? splitQuoted(text) : { visible: text, folded: '' };
     return html`
       <div class="text" data-testid="message-body">${linkify(split.visible)}</div>
       ${split.folded ? html`
