@@ -58,6 +58,8 @@ public final class FakeBot {
     private boolean webhookInFlight;
     private String webhookLastError;
     private Path localFiles;
+    /** Telegram's allowed_updates: kept until a getUpdates or setWebhook names another; null is its default. */
+    private List<String> allowedUpdates;
 
     FakeBot(Vertx vertx, HttpClient webhookClient, String token, long id, String username) {
         this.vertx = vertx;
@@ -93,6 +95,9 @@ public final class FakeBot {
     /** Queues an update (its update_id is assigned here) and hands it to a parked poll or the webhook. */
     public synchronized int push(JsonObject update) {
         int updateId = nextUpdateId++;
+        if (allowedUpdates != null && update.fieldNames().stream().noneMatch(allowedUpdates::contains)) {
+            return updateId; // Telegram never queues an update of a type the bot did not ask for
+        }
         pending.add(update.copy().put("update_id", updateId));
         answerPoll();
         deliverWebhook();
@@ -105,6 +110,11 @@ public final class FakeBot {
      */
     public synchronized void restartUpdateIds(int next) {
         nextUpdateId = next;
+    }
+
+    /** The allowed_updates a bot token was left with by whatever used it before (another framework, a script). */
+    public synchronized void allowedUpdates(List<String> types) {
+        allowedUpdates = List.copyOf(types);
     }
 
     /** Numbers a customer message as Telegram would, per chat. */
@@ -240,6 +250,7 @@ public final class FakeBot {
     // ------------------------------------------------------------ methods
 
     synchronized void getUpdates(RoutingContext rc, JsonObject params) {
+        keepAllowedUpdates(params);
         if (webhookUrl != null) {
             FakeBotApi.error(rc, 409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook"
                     + " to delete the webhook first", null);
@@ -289,6 +300,16 @@ public final class FakeBot {
                 }
             }
         });
+    }
+
+    /** An allowed_updates parameter (a JSON array, or its text in a form field) replaces the kept one. */
+    private void keepAllowedUpdates(JsonObject params) {
+        Object value = params.getValue("allowed_updates");
+        if (value == null) {
+            return;
+        }
+        JsonArray types = value instanceof JsonArray array ? array : new JsonArray(value.toString());
+        allowedUpdates = types.isEmpty() ? null : types.stream().map(Object::toString).toList();
     }
 
     private void countDelivered(List<JsonObject> updates) {
@@ -354,6 +375,7 @@ public final class FakeBot {
             FakeBotApi.error(rc, 400, "Bad Request: secret token contains unallowed characters", null);
             return;
         }
+        keepAllowedUpdates(params);
         webhookUrl = url;
         webhookSecret = secret;
         webhookMaxConnections = params.getValue("max_connections") == null ? 40
