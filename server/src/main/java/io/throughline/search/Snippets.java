@@ -1,13 +1,11 @@
 package io.throughline.search;
 
 import java.io.IOException;
-import java.text.BreakIterator;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.apache.lucene.analysis.Analyzer;
@@ -63,7 +61,7 @@ final class Snippets {
         UnifiedHighlighter highlighter = UnifiedHighlighter.builder(searcher, analyzer)
                 .withFormatter(new DefaultPassageFormatter("<mark>", "</mark>", "… ", true))
                 .withBreakIterator(() -> LengthGoalBreakIterator.createClosestToLength(
-                        BreakIterator.getSentenceInstance(Locale.ROOT), TARGET_CHARS, MATCH_POSITION))
+                        new BoundedSentences(TARGET_CHARS), TARGET_CHARS, MATCH_POSITION))
                 .withMaskedFieldsFunc(field -> SearchFields.TEXT.equals(field) ? masked : Set.of())
                 .withMaxNoHighlightPassages(1)
                 .withMaxLength(MAX_CHARS)

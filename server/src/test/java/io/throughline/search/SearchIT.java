@@ -127,6 +127,9 @@ class SearchIT {
         long after = shop.customerWrites("blob-4", "After Numbers", "and then echidnanext").getLong("messageId");
         awaitFound("echidnanext", after);
         awaitFound("platypusdump", numbers);
+        // Text with no full stop is one long sentence: its snippet is still a passage around the match.
+        String snippet = shop.search("q", "platypusdump").getJsonArray("hits").getJsonObject(0).getString("snippet");
+        assertThat(snippet).endsWith("ends with <mark>platypusdump</mark>").hasSizeLessThan(500);
     }
 
     @Test
