@@ -61,6 +61,10 @@ public final class EventFeed {
             SELECT greatest((SELECT max(seq) FROM events), h.pruned_through, 0) AS max_seq,
                    coalesce(h.pruned_through, 0) AS pruned_through
             FROM (SELECT 1) one LEFT JOIN event_horizon h ON true""";
+    /** The seqs in a range with no event (yet): held by a running transaction, or left empty by a rollback. */
+    private static final String MISSING = """
+            SELECT s AS seq FROM generate_series($1::bigint, $2::bigint) s
+            WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.seq = s)""";
     /** At most this many passed seqs are watched for a late commit; more are only logged. */
     public static final int MAX_WATCHED = 10_000;
 
@@ -119,7 +123,8 @@ public final class EventFeed {
                 .compose(max -> pool.query(XidFence.DRAW).execute().map(fence -> {
                     long maxSeq = max.iterator().next().getLong("max_seq");
                     prunedThrough = max.iterator().next().getLong("pruned_through");
-                    awaitSettled(fence.iterator().next().getLong("fence"), System.currentTimeMillis(), () -> {
+                    long fenceXid = fence.iterator().next().getLong("fence");
+                    Runnable begin = () -> {
                         position = maxSeq;
                         log.info("event feed started seq={}", maxSeq);
                         periodicTimer = vertx.setPeriodic(pollIntervalMs, t -> {
@@ -128,14 +133,16 @@ public final class EventFeed {
                         });
                         started.complete();
                         poll();
-                    }, started);
+                    };
+                    awaitSettled(fenceXid, System.currentTimeMillis(), begin,
+                            () -> watchUnsettled(maxSeq, fenceXid, begin, started), started);
                     return null;
                 }))
                 .onFailure(started::tryFail));
         return started.future();
     }
 
-    private void awaitSettled(long fence, long sinceMs, Runnable then, Promise<Void> failure) {
+    private void awaitSettled(long fence, long sinceMs, Runnable settled, Runnable timedOut, Promise<Void> failure) {
         pool.query(XidFence.OLDEST_RUNNING).execute().onComplete(ar -> {
             if (ar.failed()) {
                 failure.fail(ar.cause());
@@ -143,14 +150,35 @@ public final class EventFeed {
             }
             long xmin = ar.result().iterator().next().getLong("xmin");
             if (XidFence.passed(xmin, fence)) {
-                then.run();
+                settled.run();
             } else if (System.currentTimeMillis() - sinceMs > gapTimeoutMs) {
-                log.warn("event feed starting while transaction xid={} still runs; an event it writes will not"
-                        + " reach live subscribers", xmin);
-                then.run();
+                log.warn("event feed starting while transaction xid={} still runs; the seqs it may hold are watched"
+                        + " for a late commit", xmin);
+                timedOut.run();
             } else {
-                vertx.setTimer(GAP_RETRY_MS, t -> awaitSettled(fence, sinceMs, then, failure));
+                vertx.setTimer(GAP_RETRY_MS, t -> awaitSettled(fence, sinceMs, settled, timedOut, failure));
             }
+        });
+    }
+
+    /**
+     * Starting at a newest seq that transactions still running may lie below: the seqs missing under it (within
+     * the last {@link #MAX_WATCHED}) are watched as the poll watches a gap it passes, so an event committed there
+     * later reaches the late listeners (the search index) instead of no one. A seq a rollback left empty is dropped
+     * once the transactions running now have ended.
+     */
+    private void watchUnsettled(long maxSeq, long fence, Runnable then, Promise<Void> failure) {
+        long from = Math.max(Math.max(prunedThrough + 1, maxSeq - MAX_WATCHED + 1), 1);
+        pool.preparedQuery(MISSING).execute(Tuple.of(from, maxSeq)).onComplete(ar -> {
+            if (ar.failed()) {
+                failure.fail(ar.cause());
+                return;
+            }
+            ar.result().forEach(row -> watched.putIfAbsent(row.getLong("seq"), fence));
+            if (ar.result().size() > 0) {
+                log.info("event feed watching {} seqs missing below seq={}", ar.result().size(), maxSeq);
+            }
+            then.run();
         });
     }
 

@@ -320,6 +320,44 @@ class SearchIndexLifecycleIT {
         }
     }
 
+    @Test
+    void aSeqStillHeldWhenANodeStartsIsIndexedWhenItsTransactionCommits() throws Exception {
+        String url = TestPostgres.newDatabase();
+        Path dir = TestServer.tempDir();
+        Vertx vertx = Vertx.vertx();
+        Database outside = new Database(vertx, PgConnectOptions.fromUri(url), 1);
+        EventLog outsideLog = new EventLog(() -> { });
+        CountDownLatch release = new CountDownLatch(1);
+        try {
+            long id;
+            long later;
+            Thread slow;
+            // The first node waits for the held seq as long as it runs, so it never passes it.
+            try (TestServer a = TestServer.startOn(url, dir, Map.of("realtime.gapTimeout", "10m"))) {
+                SearchFixture shop = SearchFixture.create(a, a.admin(), "Shop");
+                id = shop.customerWrites("start-held-1", "Lena", "My cello is broken").getLong("messageId");
+                await().atMost(INDEXED).until(() -> shop.allMessageIds("q", "cello").contains(id));
+                slow = holdingEdit(outside, outsideLog, id, "My tuba is broken", release);
+                later = shop.customerWrites("start-held-2", "Lena", "And the harp too").getLong("messageId");
+            }
+            // The next one starts above the held seq once its wait for that transaction times out.
+            try (TestServer b = TestServer.startOn(url, dir, Map.of("realtime.gapTimeout", "300ms"))) {
+                SearchFixture onB = SearchFixture.create(b, b.admin(), "After the restart");
+                await().atMost(INDEXED).until(() -> onB.allMessageIds("q", "harp").contains(later));
+                assertThat(onB.allMessageIds("q", "cello")).contains(id);
+
+                release.countDown();
+                slow.join();
+                await().atMost(INDEXED).until(() -> onB.allMessageIds("q", "tuba").contains(id));
+                assertThat(onB.allMessageIds("q", "cello")).doesNotContain(id);
+            }
+        } finally {
+            release.countDown();
+            outside.close();
+            vertx.close().await();
+        }
+    }
+
     /**
      * A transaction that rewrites a message's body and appends its {@code message.updated} event, then holds both
      * uncommitted until {@code release}; returns once the event's seq is drawn.
