@@ -224,14 +224,18 @@ public final class DeliveryRepository {
                 inboxId, externalId, status.wireName(), reason);
     }
 
-    /** Puts the newest failed delivery of a message back in the queue with a fresh attempt budget. */
+    /**
+     * Puts a failed delivery of a message back in the queue with a fresh attempt budget: the primary one (the newest
+     * unconditional, which the thread shows) when it failed, else a failed email fallback. Ordered as the view picks
+     * the primary, since a chat reply's fallback is written after it.
+     */
     public Optional<Row> retry(Sql tx, long workspaceId, long messageId) {
         return tx.one("""
                 UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = now(), lease_until = NULL,
                     remote_wait_until = NULL, updated_at = now()
                 WHERE id = (SELECT id FROM deliveries WHERE workspace_id = $1 AND message_id = $2
-                            ORDER BY id DESC LIMIT 1)
-                  AND status = 'failed'
+                              AND status = 'failed'
+                            ORDER BY condition IS NOT NULL, id DESC LIMIT 1)
                 RETURNING id""", workspaceId, messageId);
     }
 }

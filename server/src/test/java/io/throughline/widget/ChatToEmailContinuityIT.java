@@ -147,6 +147,31 @@ class ChatToEmailContinuityIT {
     }
 
     @Test
+    void retryingAFailedChatReplyRetriesItAndLeavesItsEmailFallbackWaiting() {
+        VisitorClient visitor = visitorWithEmail("ruth@example.com");
+        try (VisitorClient.Socket socket = visitor.connect(visitor.seq())) {
+            socket.message("Do you ship to Lviv?");
+            long conversation = Widgets.conversationOf(server, socket.next("ack", WAIT).getLong("messageId"));
+            long reply = agentReplies(conversation, "We do, in three days.");
+            socket.next(f -> "message".equals(f.getString("type"))
+                    && f.getJsonObject("message").getLong("id") == reply, WAIT);
+            JsonArray both = deliveries(conversation, reply);
+            assertThat(both.getJsonObject(1).getString("status")).as("held back while the visitor is here")
+                    .isEqualTo("pending");
+            // What the chat delivery becomes when its inbox is disabled before it goes out (no race to set up here).
+            server.throughline().database().sql().update("UPDATE deliveries SET status = 'failed', last_error ="
+                    + " 'the inbox was disabled or deleted' WHERE id = $1", both.getJsonObject(0).getLong("id"));
+
+            JsonObject retried = admin.post("/api/v1/messages/" + reply + "/retry", new JsonObject()).expect(200)
+                    .json();
+            assertThat(retried.getJsonObject("delivery").getLong("id")).isEqualTo(both.getJsonObject(0).getLong("id"));
+            await().atMost(WAIT).until(() -> "sent".equals(deliveries(conversation, reply).getJsonObject(0)
+                    .getString("status")));
+            assertThat(deliveries(conversation, reply).getJsonObject(1).getString("status")).isEqualTo("pending");
+        }
+    }
+
+    @Test
     void aVisitorStillOnTheSiteHoldsTheEmailBackUntilTheyLeave() {
         String email = "kim@example.com";
         VisitorClient visitor = visitorWithEmail(email);
