@@ -6,6 +6,7 @@ import * as api from './api.js';
 import { RealtimeStream } from './stream.js';
 import { parse, navigate } from './router.js';
 import { applyEvent } from './events.js';
+import { cannedChanged } from './canned.js';
 
 export const LIST_PAGE = 25;
 export const THREAD_PAGE = 50;
@@ -165,6 +166,8 @@ class Store extends EventTarget {
     this.stream?.stop();
     this.stream = null;
     api.setCsrfToken(null);
+    // The next agent to sign in here may belong to another workspace: nothing of this session's stays cached.
+    cannedChanged();
     const fresh = this.initialState();
     this.state = { ...fresh, phase: 'login', loginNotice: notice };
     this.changed();

@@ -299,6 +299,35 @@ class AgentInboxIT {
     }
 
     @Test
+    void theNextAgentSignedInInTheSameTabSeesOnlyTheirOwnWorkspacesCannedResponses() {
+        admin.post("/api/v1/canned-responses", new JsonObject().put("shortCode", "shopsecret")
+                .put("title", "Shop only").put("body", "Our supplier discount code is SHOP-77.")).expect(201);
+        long globexWorkspace = server.throughline().workspaces().create("Globex", "boss@globex.test", "Boss",
+                "globex-password").workspaceId();
+        ApiClient globex = server.anonymous().login("boss@globex.test", "globex-password");
+        globex.post("/api/v1/canned-responses", new JsonObject().put("shortCode", "globexhello")
+                .put("title", "Globex hello").put("body", "Hello from Globex!")).expect(201);
+        long globexInbox = globex.post("/api/v1/inboxes", new JsonObject().put("kind", "api").put("name", "Globex"))
+                .expect(201).json().getLong("id");
+        server.throughline().ingest().accept(new InboxRef(globexInbox, globexWorkspace, "api", "Globex"),
+                InboundMessage.builder("globex-1", Sender.of("Gina Globex",
+                        Identity.proven(IdentityKind.EXTERNAL_ID, "cust-gina"))).text("Hello Globex").build());
+        shop.say("canned-2", "Sven Shop", "cust-sven", "Hello Shop");
+
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD).open("Sven Shop");
+        inbox.find("composer-input").sendKeys("/");
+        inbox.until(d -> inbox.all("canned-option").stream().anyMatch(o -> o.getText().contains("/shopsecret")));
+        inbox.find("logout").click();
+
+        inbox.signInHere("boss@globex.test", "globex-password");
+        inbox.until(d -> !d.findElements(By.tagName("tl-inbox-filters")).isEmpty());
+        inbox.open("Gina Globex");
+        inbox.find("composer-input").sendKeys("/");
+        inbox.until(d -> inbox.all("canned-option").stream().anyMatch(o -> o.getText().contains("/globexhello")));
+        assertThat(inbox.all("canned-option")).noneMatch(o -> o.getText().contains("/shopsecret"));
+    }
+
+    @Test
     void draftSurvivesAReloadAndADoubleClickSendsOnce() {
         long conversation = shop.say("draft-1", "Dmytro Draft", "cust-dmytro", "Is it in stock?")
                 .getLong("conversationId");
