@@ -324,6 +324,13 @@ class WidgetBrowserIT {
             widget.send("first over long polling");
             widget.stored("first over long polling");
             assertThat(connectionState(browser)).isEqualTo("polling");
+            // The page names its user: the frame restarts its transport, which goes on polling (and must go on
+            // trying sockets).
+            widget.leave();
+            browser.driver().executeScript("Throughline('identify', {name: 'Polly'});");
+            widget.enter();
+            await().atMost(WAIT).until(() -> blocked.throughline().database().sql().single("SELECT count(*) AS n"
+                    + " FROM widget_visitors WHERE profile->>'name' = 'Polly'").getLong("n") == 1);
 
             // The same server comes back with WebSockets allowed (a proxy in front of it stopped blocking them).
             blocked.close();
@@ -332,7 +339,9 @@ class WidgetBrowserIT {
             reopened.put("http.port", String.valueOf(blocked.port()));
             open = TestServer.startOn(blocked.databaseUrl(), blocked.dataDir(), reopened);
             // Only a socket's open says online: long polling says polling.
-            browser.waiting(Duration.ofSeconds(60)).until(d -> "online".equals(connectionState(browser)));
+            // Tries come 4, 8, 16, 32 and 64 heartbeats apart (±25%): ~12 s after the restart, unless tries fail
+            // during it.
+            browser.waiting(Duration.ofSeconds(150)).until(d -> "online".equals(connectionState(browser)));
 
             widget.send("then over a socket");
             widget.stored("then over a socket");

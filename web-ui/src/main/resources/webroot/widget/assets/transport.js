@@ -109,7 +109,6 @@ export class Transport {
       if ((!this.everOpened || this.fellBack) && this.failedSockets >= SOCKET_ATTEMPTS_BEFORE_FALLBACK) {
         this.mode = 'poll';
         this.fellBack = true;
-        this.laterProbe();
         this.connect();
         return;
       }
@@ -152,6 +151,8 @@ export class Transport {
 
   async poll() {
     this.onState(this.everOpened ? 'reconnecting' : 'connecting');
+    // On every start in poll mode too (a sign-in restarts the transport, and stop() clears the timers).
+    if (this.fellBack) this.laterProbe();
     while (!this.stopped && this.mode === 'poll') {
       this.polling = new AbortController();
       try {
@@ -170,6 +171,7 @@ export class Transport {
           } catch (ignored) {
             // retried below
           }
+          if (this.stopped || this.mode !== 'poll') return;
         }
         this.onState('reconnecting');
         await new Promise((resolve) => this.later(resolve, this.backoff()));
@@ -211,6 +213,7 @@ export class Transport {
         return;
       }
       this.failedProbes = 0;
+      this.failedSockets = 0;
       this.attempt = 0;
       this.mode = 'socket';
       if (this.polling) this.polling.abort();
