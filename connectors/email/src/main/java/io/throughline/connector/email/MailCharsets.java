@@ -65,10 +65,11 @@ final class MailCharsets {
      */
     static String decode(byte[] bytes, Charset declared) {
         if (isAscii(bytes)) {
-            // 7-bit bytes are ASCII text, unless the declared charset encodes other letters in 7 bits: ISO-2022-JP's
-            // escape sequences, UTF-16 Cyrillic or CJK without a byte above 0x7F. In any ASCII superset both agree.
-            String declaredText = declared == null || declared.equals(StandardCharsets.US_ASCII) ? null
-                    : strict(bytes, declared);
+            // 7-bit bytes are ASCII text, unless declared in a 7-bit encoding of other letters: ISO-2022-JP's escape
+            // sequences (the ISO-2022 family decodes plain ASCII as itself). UTF-16 is not trusted here: any
+            // even-length ASCII is valid UTF-16, and a mislabelled part would become CJK.
+            String declaredText = declared != null && declared.name().toUpperCase(Locale.ROOT).contains("ISO-2022")
+                    ? strict(bytes, declared) : null;
             return declaredText != null ? declaredText : new String(bytes, StandardCharsets.US_ASCII);
         }
         if (declared != null && !isUnicodeOrAscii(declared)) {

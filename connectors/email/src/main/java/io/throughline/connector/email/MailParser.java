@@ -96,12 +96,22 @@ final class MailParser {
                 text,
                 walk.html.length() == 0 ? null : walk.html.toString(),
                 walk.attachments,
-                bounce != null ? Automation.autoReply("delivery status notification")
+                bounce != null ? bounceAutomation(bounce)
                         : AutomatedMail.reason(message, subject, from, replyTo),
                 bounce,
                 authFailed(message),
                 walk.forwarded,
                 walk.problems);
+    }
+
+    /**
+     * A delivery notice is a machine's answer: one saying a mail is on its way (delayed, relayed, delivered) must
+     * neither reopen the conversation nor take the reply; a failure stored as a message (about mail sent outside
+     * Throughline) still reopens it, so an agent sees that something did not arrive.
+     */
+    private static Automation bounceAutomation(BounceReport bounce) {
+        return bounce.failed() ? Automation.other("delivery status notification")
+                : Automation.autoReply("delivery status notification");
     }
 
     /** The body as it stands, for a mail whose structure cannot be read: better than nothing to an agent. */

@@ -199,6 +199,12 @@ class MailParserTest {
     }
 
     @Test
+    void sevenBitTextMislabelledAsUtf16StaysReadable() {
+        byte[] ascii = "Order 42, please".getBytes(StandardCharsets.US_ASCII);
+        assertThat(MailCharsets.decode(ascii, StandardCharsets.UTF_16)).isEqualTo("Order 42, please");
+    }
+
+    @Test
     void raw8bitWindows1251HeadersAreRedecodedFromLatin1() throws Exception {
         ParsedMail mail = parse("raw-8bit-headers-cp1251.eml");
         assertThat(mail.subject()).isEqualTo("Возврат товара по заказу 1205");
@@ -246,7 +252,8 @@ class MailParserTest {
         assertThat(mail.bounce().status()).isEqualTo("5.1.1");
         assertThat(mail.bounce().reason()).isEqualTo("550 5.1.1 <nobody@example.com>: Recipient address rejected:"
                 + " User unknown in virtual mailbox table");
-        assertThat(mail.automated()).isNotNull();
+        assertThat(mail.automated().autoReply()).as("a failure stored as a message reopens the conversation")
+                .isFalse();
     }
 
     @Test
