@@ -65,6 +65,8 @@ public final class EventFeed {
     private static final String MISSING = """
             SELECT s AS seq FROM generate_series($1::bigint, $2::bigint) s
             WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.seq = s)""";
+    /** How far below its starting seq a feed that started while transactions still ran looks for missing seqs. */
+    static final int UNSETTLED_WINDOW = 1_000;
     /** At most this many passed seqs are watched for a late commit; more are only logged. */
     public static final int MAX_WATCHED = 10_000;
 
@@ -163,21 +165,21 @@ public final class EventFeed {
 
     /**
      * Starting at a newest seq that transactions still running may lie below: the seqs missing under it (within
-     * the last {@link #MAX_WATCHED}) are watched as the poll watches a gap it passes, so an event committed there
-     * later reaches the late listeners (the search index) instead of no one. A seq a rollback left empty is dropped
-     * once the transactions running now have ended.
+     * the last {@link #UNSETTLED_WINDOW}, leaving room for the seqs a subscriber saved) are watched as the poll
+     * watches a gap it passes, so an event committed there later reaches the late listeners (the search index)
+     * instead of no one. A seq a rollback left empty is dropped once the transactions running now have ended.
      */
     private void watchUnsettled(long maxSeq, long fence, Runnable then, Promise<Void> failure) {
-        long from = Math.max(Math.max(prunedThrough + 1, maxSeq - MAX_WATCHED + 1), 1);
+        long from = Math.max(Math.max(prunedThrough + 1, maxSeq - UNSETTLED_WINDOW + 1), 1);
         pool.preparedQuery(MISSING).execute(Tuple.of(from, maxSeq)).onComplete(ar -> {
             if (ar.failed()) {
                 failure.fail(ar.cause());
                 return;
             }
             ar.result().forEach(row -> watched.putIfAbsent(row.getLong("seq"), fence));
-            if (ar.result().size() > 0) {
-                log.info("event feed watching {} seqs missing below seq={}", ar.result().size(), maxSeq);
-            }
+            log.info("event feed watching {} seqs missing from seq={} to seq={}; a transaction holding a lower one"
+                    + " reaches no subscriber when it commits (./throughline reindex picks it up)", ar.result().size(),
+                    from, maxSeq);
             then.run();
         });
     }
@@ -251,12 +253,15 @@ public final class EventFeed {
             long fence = ar.result().iterator().next().getLong("fence");
             int added = 0;
             for (long seq : copy) {
+                if (watched.containsKey(seq)) {
+                    added++; // watched since this start already (a seq missing below it)
+                    continue;
+                }
                 if (watched.size() >= MAX_WATCHED) {
                     break;
                 }
-                if (watched.putIfAbsent(seq, fence) == null) {
-                    added++;
-                }
+                watched.put(seq, fence);
+                added++;
             }
             if (added < copy.size()) {
                 log.warn("event feed watches {} passed seqs already; {} seqs passed before a restart are not watched:"
