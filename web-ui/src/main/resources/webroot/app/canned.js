@@ -4,17 +4,21 @@ import * as api from './api.js';
 
 const TTL_MS = 60_000;
 let cache = null;
+/** Bumped whenever the cache is forgotten: an answer to a request sent before is not kept. */
+let generation = 0;
 
 export async function cannedResponses() {
   if (cache && Date.now() - cache.at < TTL_MS) return cache.items;
+  const asked = generation;
   const answer = await api.get('/api/v1/canned-responses');
-  cache = { at: Date.now(), items: answer.cannedResponses };
-  return cache.items;
+  if (asked === generation) cache = { at: Date.now(), items: answer.cannedResponses };
+  return answer.cannedResponses;
 }
 
-/** Forgets the cache after an admin changed them. */
+/** Forgets the cache after an admin changed them, or the session ended. */
 export function cannedChanged() {
   cache = null;
+  generation++;
 }
 
 export function matchCanned(items, query) {
