@@ -111,13 +111,15 @@ class TelegramRestartIT {
         try (TestServer first = TestServer.startOn(database, data, Map.of())) {
             long inbox = TelegramSupport.createInbox(first.admin(), fake, bot, new JsonObject()).getLong("id");
             await().atMost(WAIT).until(bot::pollParked);
-            updateId = customer.says("Please call me back").updateId();
+            updateId = customer.sendsPhoto("AgACcrash1", TelegramSupport.bytes("jpeg", 30_000), "Please call me back")
+                    .updateId();
             awaitMessages(first.admin(), conversationOf(first.admin(), "Mykola Crash"), 1);
             await().atMost(WAIT).until(() -> checkpoint(first, inbox) == updateId);
             // The crash came before the checkpoint was written and before the next getUpdates told Telegram.
             first.throughline().database().sql().update("DELETE FROM inbox_checkpoints WHERE inbox_id = $1", inbox);
         }
 
+        long fetched = bot.callCount("getFile");
         try (TestServer second = TestServer.startOn(database, data, Map.of())) {
             ApiClient admin = second.admin();
             await().atMost(WAIT).until(() -> bot.timesDelivered(updateId) >= 2);
@@ -125,6 +127,8 @@ class TelegramRestartIT {
             await().atMost(WAIT).until(() -> bot.callCount("getUpdates") > 0 && bot.pollParked());
             assertThat(messages(admin, conversation)).extracting(m -> m.getString("body"))
                     .containsExactly("Please call me back");
+            assertThat(bot.callCount("getFile")).as("the photo of a message already stored is not fetched again")
+                    .isEqualTo(fetched);
         }
     }
 

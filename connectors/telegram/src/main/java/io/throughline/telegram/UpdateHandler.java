@@ -150,6 +150,12 @@ final class UpdateHandler {
         if (start != null && start.matches()) {
             startCommand(builder, metadata, start.group(1));
         } else {
+            if (!content.files().isEmpty() && !sink.stored(List.of(externalId)).isEmpty()) {
+                // Telegram sent it again (the offset or the webhook's answer was lost after the commit): its files
+                // are not fetched again, and a passing getFile fault cannot hold up the updates behind it.
+                log.debug("telegram update already stored inbox={} update={}", inboxId, update.getUpdateId());
+                return Outcome.DUPLICATE;
+            }
             body(builder, metadata, content);
         }
         IngestReceipt receipt = sink.accept(builder.metadata(metadata).build());
