@@ -5,6 +5,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.telegram.telegrambots.meta.api.objects.Audio;
 import org.telegram.telegrambots.meta.api.objects.Contact;
 import org.telegram.telegrambots.meta.api.objects.Dice;
@@ -17,6 +18,11 @@ import org.telegram.telegrambots.meta.api.objects.Voice;
 import org.telegram.telegrambots.meta.api.objects.games.Animation;
 import org.telegram.telegrambots.meta.api.objects.location.Location;
 import org.telegram.telegrambots.meta.api.objects.message.Message;
+import org.telegram.telegrambots.meta.api.objects.messageorigin.MessageOrigin;
+import org.telegram.telegrambots.meta.api.objects.messageorigin.MessageOriginChannel;
+import org.telegram.telegrambots.meta.api.objects.messageorigin.MessageOriginChat;
+import org.telegram.telegrambots.meta.api.objects.messageorigin.MessageOriginHiddenUser;
+import org.telegram.telegrambots.meta.api.objects.messageorigin.MessageOriginUser;
 import org.telegram.telegrambots.meta.api.objects.photo.PhotoSize;
 import org.telegram.telegrambots.meta.api.objects.polls.Poll;
 import org.telegram.telegrambots.meta.api.objects.stickers.Sticker;
@@ -128,7 +134,46 @@ record MessageContent(String text, String html, List<FileRef> files, String shar
         } else {
             html = null;
         }
+        String forwardedFrom = forwardedFrom(message);
+        if (forwardedFrom != null && known) {
+            // Someone else's words, passed on: an agent must not read them as the customer's own.
+            String line = "[Forwarded from " + forwardedFrom + "]";
+            lines.addFirst(line);
+            html = html == null ? null : TelegramHtml.escape(line) + "<br>" + html;
+        }
         return new MessageContent(String.join("\n", lines), html, files, sharedPhone, known);
+    }
+
+    /**
+     * Who wrote a forwarded message, as Telegram shows it ("Forwarded from ..."): a user's name, the name a user
+     * who hides their account forwards under, or a group's or channel's title (with the author's signature); null
+     * when the message is not forwarded.
+     */
+    static String forwardedFrom(Message message) {
+        MessageOrigin origin = message.getForwardOrigin();
+        String name = switch (origin) {
+            case null -> null;
+            case MessageOriginUser user -> user.getSenderUser() == null ? null
+                    : String.join(" ", Stream.of(user.getSenderUser().getFirstName(),
+                            user.getSenderUser().getLastName()).filter(n -> n != null && !n.isBlank()).toList());
+            case MessageOriginHiddenUser hidden -> hidden.getSenderUserName();
+            case MessageOriginChat chat -> signed(chat.getSenderChat() == null ? null : chat.getSenderChat().getTitle(),
+                    chat.getAuthorSignature());
+            case MessageOriginChannel channel -> signed(channel.getChat() == null ? null
+                    : channel.getChat().getTitle(), channel.getAuthorSignature());
+            default -> null;
+        };
+        if (origin != null && (name == null || name.isBlank())) {
+            return "someone else";
+        }
+        return name == null ? null : name.strip();
+    }
+
+    private static String signed(String title, String signature) {
+        if (signature == null || signature.isBlank()) {
+            return title;
+        }
+        return title == null ? signature : title + " (" + signature + ")";
     }
 
     /**

@@ -346,6 +346,10 @@ final class UpdateHandler {
         if (message.getMediaGroupId() != null) {
             metadata.put("mediaGroupId", message.getMediaGroupId());
         }
+        String forwardedFrom = MessageContent.forwardedFrom(message);
+        if (forwardedFrom != null) {
+            metadata.put("forwardedFrom", forwardedFrom);
+        }
         return metadata;
     }
 }

@@ -74,6 +74,20 @@ class MessageContentTest {
         assertThat(content.text()).startsWith("[Unsupported Telegram message");
     }
 
+    @Test
+    void aForwardedMessageSaysWhoWroteIt() {
+        MessageContent fromUser = content("forwarded_text");
+        assertThat(fromUser.text()).isEqualTo("[Forwarded from Taras Kovalenko]\n"
+                + "I authorise a refund to card 4111 for order 1042");
+        assertThat(fromUser.html()).isEqualTo("[Forwarded from Taras Kovalenko]<br>"
+                + "I <b>authorise</b> a refund to card 4111 for order 1042");
+
+        MessageContent fromChannel = content("forwarded_channel_photo");
+        assertThat(fromChannel.text()).isEqualTo("[Forwarded from Acme <News> (Ivan)]\nNew prices from Monday");
+        assertThat(fromChannel.files()).hasSize(1);
+        assertThat(content("contact_forwarded").text()).doesNotContain("Forwarded");
+    }
+
     private static MessageContent content(String fixture) {
         try (InputStream in = MessageContentTest.class.getResourceAsStream("/updates/" + fixture + ".json")) {
             return MessageContent.of(JSON.readValue(in, Update.class).getMessage());
