@@ -64,7 +64,7 @@ public final class Options {
             OptionType.INT, "10", "Failed login attempts allowed per account per window, across all nodes.");
 
     public static final Option OUTBOX_MAX_ATTEMPTS = option("outbox.maxAttempts", OptionType.INT, "10",
-            "Delivery attempts before a reply is marked failed.");
+            "Delivery attempts before a reply is marked failed; a wait the receiver asks for counts a tenth.");
     public static final Option OUTBOX_INITIAL_BACKOFF = option("outbox.initialBackoff", OptionType.DURATION,
             "2s", "Wait before the first retry; it doubles with each attempt.");
     public static final Option OUTBOX_MAX_BACKOFF = option("outbox.maxBackoff", OptionType.DURATION, "15m",

@@ -36,6 +36,8 @@ import org.slf4j.LoggerFactory;
 public final class Dispatcher {
 
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
+    /** How many waits a receiver asks for count as one attempt of {@code outbox.maxAttempts}. */
+    static final int ASKED_WAITS_PER_ATTEMPT = 10;
 
     private final Database database;
     private final DeliveryRepository deliveries;
@@ -233,7 +235,12 @@ public final class Dispatcher {
                     delivery.id(), delivery.messageId(), delivery.inboxId(), wait.toMillis(), reason);
             return;
         }
-        boolean giveUp = failure.permanent() || delivery.attempts() >= config.maxAttempts();
+        // A receiver that asked to wait (Telegram's flood control, a 429 or 503 with Retry-After) did not take the
+        // message: such an answer gives up only at ten times the budget, so flood control outlasting maxAttempts
+        // tries does not fail a reply, while a receiver that never stops asking still ends.
+        int budget = failure.retryAfter() != null ? config.maxAttempts() * ASKED_WAITS_PER_ATTEMPT
+                : config.maxAttempts();
+        boolean giveUp = failure.permanent() || delivery.attempts() >= budget;
         if (giveUp) {
             String why = failure.permanent() ? reason
                     : "gave up after " + delivery.attempts() + " attempts: " + reason;

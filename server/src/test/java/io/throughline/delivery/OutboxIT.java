@@ -174,6 +174,25 @@ class OutboxIT {
     }
 
     @Test
+    void waitsTheReceiverAsksForDoNotUseUpTheAttempts() {
+        server = TestServer.start(Map.of("outbox.maxAttempts", "3"));
+        ApiClient admin = server.admin();
+        ApiInbox inbox = ApiInbox.create(admin, "Shop", webhook.url());
+        long conversation = inbox.say("m1", "c1", "Ann", "Hello").getLong("conversationId");
+        webhook.respondWith(429, "1");
+        admin.post("/api/v1/conversations/" + conversation + "/messages", new JsonObject().put("body", "Hi"))
+                .expect(201);
+        await().atMost(Duration.ofSeconds(20)).until(() -> webhook.received().size() >= 4);
+        assertThat(lastDelivery(admin, conversation).getString("status")).as("4 waits asked for, 3 attempts allowed")
+                .isEqualTo("pending");
+
+        webhook.respondWith(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> "sent".equals(lastDelivery(admin, conversation)
+                .getString("status")));
+        assertThat(lastDelivery(admin, conversation).getInteger("attempts")).isEqualTo(webhook.received().size());
+    }
+
+    @Test
     void aSendInterruptedByARestartIsRetriedWithTheSameIdempotencyKey() {
         String database = TestPostgres.newDatabase();
         Path data = TestServer.tempDir();
