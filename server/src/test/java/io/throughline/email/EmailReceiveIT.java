@@ -64,6 +64,31 @@ class EmailReceiveIT {
     }
 
     @Test
+    void answersReadInOneBatchWithTheMailTheyAnswerJoinItsConversation() {
+        try (MailServer mail = MailServer.start().user(SUPPORT)) {
+            // An outage: the question and six colleagues' answers to all wait in the mailbox, read in one batch.
+            mail.append(SUPPORT, "INBOX", ("From: Ann <ann@example.com>\r\nTo: " + SUPPORT + "\r\nCc: team@example.com"
+                    + "\r\nSubject: Invoice 77\r\nMessage-ID: <question-77@example.com>\r\n\r\nWhere is invoice 77?\r\n")
+                    .getBytes(StandardCharsets.US_ASCII), null);
+            for (int i = 0; i < 6; i++) {
+                mail.append(SUPPORT, "INBOX", ("From: Colleague " + i + " <colleague" + i + "@example.com>\r\nTo: "
+                        + SUPPORT + "\r\nSubject: Re: Invoice 77\r\nMessage-ID: <answer-" + i + "@example.com>\r\n"
+                        + "In-Reply-To: <question-77@example.com>\r\nReferences: <question-77@example.com>\r\n\r\n"
+                        + "Same question from me, number " + i + "\r\n").getBytes(StandardCharsets.US_ASCII), null);
+            }
+            try (TestServer server = TestServer.start()) {
+                createInbox(server.admin(), mail, "INBOX");
+                await().atMost(Duration.ofSeconds(30)).until(() -> inboundCount(server) == 7);
+                JsonArray conversations = server.admin().get("/api/v1/conversations").expect(200).json()
+                        .getJsonArray("conversations");
+                assertThat(conversations).as("every answer threaded by In-Reply-To into the question's").hasSize(1);
+                assertThat(server.throughline().database().sql().single("SELECT count(*) AS n FROM messages"
+                        + " WHERE threading ->> 'reason' = 'in_reply_to'").getLong("n")).isEqualTo(6);
+            }
+        }
+    }
+
+    @Test
     void aChangedUidValidityIsReadAgainWithoutDuplicatesOrDownloadingStoredMail() {
         try (MailServer mail = MailServer.start().user(SUPPORT);
              ImapProxy proxy = ImapProxy.start(mail.imapPort(), ImapProxy.Fault.NONE)) {

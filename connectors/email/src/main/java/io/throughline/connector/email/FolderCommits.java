@@ -1,6 +1,7 @@
 package io.throughline.connector.email;
 
 import io.throughline.connector.StorageUnavailable;
+import io.throughline.connector.ThreadHints;
 import jakarta.mail.MessagingException;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -8,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,7 +55,8 @@ final class FolderCommits {
             prepared.put(uid, importer.prepare(bodies.get(uid), List.of()));
         }
         Map<Integer, List<Long>> lanes = new TreeMap<>();
-        prepared.forEach((uid, mail) -> lanes.computeIfAbsent(Math.floorMod(mail.lane().hashCode(), LANES),
+        Map<Long, String> laneKeys = laneKeys(prepared);
+        prepared.forEach((uid, mail) -> lanes.computeIfAbsent(Math.floorMod(laneKeys.get(uid).hashCode(), LANES),
                 k -> new ArrayList<>()).add(uid));
         Map<Long, RuntimeException> failed = new ConcurrentHashMap<>();
         List<Thread> threads = new ArrayList<>();
@@ -85,6 +88,51 @@ final class FolderCommits {
             long first = failed.keySet().stream().min(Long::compare).orElseThrow();
             throw failed.get(first);
         }
+    }
+
+    /**
+     * The lane of each mail: its sender's, except that a mail answering another mail of the batch (In-Reply-To or
+     * References) shares that mail's lane, whoever sent it, so it commits after it and is threaded into its
+     * conversation (a colleague in CC answering all, both mails read after an outage). Lanes joined this way stay
+     * joined for the batch (a union-find over the sender keys); within a lane, mails keep their UID order.
+     */
+    static Map<Long, String> laneKeys(Map<Long, MailImporter.Prepared> prepared) {
+        Map<String, String> parent = new HashMap<>();
+        Map<String, String> laneOfMessageId = new HashMap<>();
+        for (MailImporter.Prepared mail : prepared.values()) {
+            String lane = mail.lane();
+            parent.putIfAbsent(lane, lane);
+            if (mail instanceof MailImporter.ToAccept accept) {
+                ThreadHints thread = accept.message().thread();
+                List<String> answered = new ArrayList<>(thread.references());
+                if (thread.inReplyTo() != null) {
+                    answered.add(thread.inReplyTo());
+                }
+                for (String id : answered) {
+                    String other = laneOfMessageId.get(id);
+                    if (other != null) {
+                        parent.put(root(parent, other), root(parent, lane));
+                    }
+                }
+                laneOfMessageId.put(accept.message().externalId(), lane);
+            }
+        }
+        Map<Long, String> keys = new LinkedHashMap<>();
+        prepared.forEach((uid, mail) -> keys.put(uid, root(parent, mail.lane())));
+        return keys;
+    }
+
+    private static String root(Map<String, String> parent, String key) {
+        String root = key;
+        while (!parent.get(root).equals(root)) {
+            root = parent.get(root);
+        }
+        for (String at = key; !at.equals(root); ) {
+            String next = parent.get(at);
+            parent.put(at, root);
+            at = next;
+        }
+        return root;
     }
 
     /**
