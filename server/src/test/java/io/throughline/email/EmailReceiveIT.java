@@ -15,6 +15,9 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -84,6 +87,40 @@ class EmailReceiveIT {
                 assertThat(conversations).as("every answer threaded by In-Reply-To into the question's").hasSize(1);
                 assertThat(server.throughline().database().sql().single("SELECT count(*) AS n FROM messages"
                         + " WHERE threading ->> 'reason' = 'in_reply_to'").getLong("n")).isEqualTo(6);
+            }
+        }
+    }
+
+    @Test
+    void aFolderReadAgainAfterAUidValidityChangeLeavesMailOlderThanTheBackfillAlone() {
+        try (MailServer mail = MailServer.start().user(SUPPORT)) {
+            String database = TestPostgres.newDatabase();
+            Path data = TestServer.tempDir();
+            // APPEND takes the Date header as the mail's received date: one from before the 7-day backfill.
+            byte[] old = ("From: Old <old@example.com>\r\nTo: " + SUPPORT + "\r\nSubject: last year\r\n"
+                    + "Date: " + DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now(ZoneOffset.UTC)
+                    .minusDays(40)) + "\r\nMessage-ID: <old-1@example.com>\r\n\r\nAn old mail.\r\n")
+                    .getBytes(StandardCharsets.US_ASCII);
+            mail.append(SUPPORT, "Support", old, null);
+            mail.append(SUPPORT, "Support", mail(0, "recent"), null);
+            try (TestServer server = TestServer.startOn(database, data, Map.of())) {
+                createInbox(server.admin(), mail, "Support");
+                await().atMost(Duration.ofSeconds(20)).until(() -> Long.valueOf(2).equals(checkpoint(server,
+                        "imap:Support").getLong("lastUid")));
+                assertThat(inboundCount(server)).isEqualTo(1);
+            }
+
+            // The folder is recreated (a migration to another server): the old mail comes back with the rest.
+            mail.deleteFolder(SUPPORT, "Support");
+            mail.append(SUPPORT, "Support", old, null);
+            mail.append(SUPPORT, "Support", mail(0, "recent"), null);
+            mail.append(SUPPORT, "Support", mail(1, "recent"), null);
+            try (TestServer server = TestServer.startOn(database, data, Map.of())) {
+                await().atMost(Duration.ofSeconds(30)).until(() -> inboundCount(server) == 2);
+                await().atMost(Duration.ofSeconds(10)).until(() -> Long.valueOf(3).equals(checkpoint(server,
+                        "imap:Support").getLong("lastUid")));
+                assertThat(server.throughline().database().sql().single("SELECT count(*) AS n FROM messages"
+                        + " WHERE external_id = 'old-1@example.com'").getLong("n")).isZero();
             }
         }
     }

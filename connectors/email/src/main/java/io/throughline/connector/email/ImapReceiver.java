@@ -94,6 +94,11 @@ final class ImapReceiver {
     private int failures;
     /** After the connection died during a batch fetch, mails up to this UID are fetched one by one. */
     private long aloneUpTo;
+    /**
+     * Mail received before this was never meant to be imported: the first sync's backfill start, kept in the
+     * checkpoint. Null for checkpoints saved before it was kept (the whole folder is read again then).
+     */
+    private Instant readsSince;
     private Thread thread;
 
     ImapReceiver(long inboxId, EmailConfig.Imap imap, MailLogin login, String folderName, MailImporter importer,
@@ -253,6 +258,8 @@ final class ImapReceiver {
             refusalsValidity = validity;
         }
         JsonObject saved = checkpoints.load(checkpointName()).orElse(null);
+        readsSince = saved == null ? Instant.now(clock).minus(backfill)
+                : saved.getString("readsSince") == null ? null : Instant.parse(saved.getString("readsSince"));
         long last;
         // The highest UID that needs nothing more once every candidate is imported (a folder read again after a
         // UIDVALIDITY change skips mail already stored, which may lie above the last one imported).
@@ -271,7 +278,10 @@ final class ImapReceiver {
                     settled = Math.max(settled, uid(current, message));
                 }
             }
-            candidates = notYetRead(current, all);
+            // Only what the first sync's backfill would have taken: mail older than that was never imported, and
+            // a folder moved or recreated may hold years of it.
+            candidates = notYetRead(current, readsSince == null ? all
+                    : current.search(new ReceivedDateTerm(ComparisonTerm.GE, Date.from(readsSince))));
             last = 0;
         } else {
             last = saved.getLong("lastUid", 0L);
@@ -553,7 +563,7 @@ final class ImapReceiver {
         if (backfill.isZero()) {
             return new Message[0];
         }
-        Date since = Date.from(Instant.now(clock).minus(backfill));
+        Date since = Date.from(readsSince);
         log.info("imap first sync inbox={} folder={} since={}", inboxId, folderName, since.toInstant());
         return current.search(new ReceivedDateTerm(ComparisonTerm.GE, since));
     }
@@ -572,8 +582,12 @@ final class ImapReceiver {
     }
 
     private void save(long validity, long lastUid) {
-        checkpoints.save(checkpointName(), new JsonObject().put("uidValidity", validity).put("lastUid", lastUid)
-                .put("savedAt", Instant.now(clock).toString()));
+        JsonObject checkpoint = new JsonObject().put("uidValidity", validity).put("lastUid", lastUid)
+                .put("savedAt", Instant.now(clock).toString());
+        if (readsSince != null) {
+            checkpoint.put("readsSince", readsSince.toString());
+        }
+        checkpoints.save(checkpointName(), checkpoint);
     }
 
     /**
