@@ -194,9 +194,10 @@ final class ImapReceiver {
                         sleep(imap.pollInterval());
                     }
                 }
-            } catch (MessagingException | IOException | RuntimeException | StackOverflowError e) {
+            } catch (MessagingException | IOException | RuntimeException | Error e) {
                 // A stack overflow on a pathological mail must not end the receiver: it backs off and retries,
-                // and the mail ends as unparsed after its attempts.
+                // and the mail ends as unparsed after its attempts. Nor may any other error (out of memory, a
+                // class that would not load) end it unseen: it retries, and health says why it cannot.
                 if (!running) {
                     break;
                 }

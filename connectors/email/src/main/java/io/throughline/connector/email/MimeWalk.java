@@ -24,6 +24,8 @@ final class MimeWalk {
     /** A text body beyond this is cut (the server keeps 256K characters); the part is also kept as a file. */
     private static final int MAX_TEXT_BYTES = 4 * 1024 * 1024;
     private static final int MAX_PARTS = 500;
+    /** Text (and HTML) taken into the body across all parts; the server keeps 256K characters of it. */
+    static final int MAX_TOTAL_TEXT_CHARS = 1024 * 1024;
     static final int MAX_DEPTH = 20;
 
     final StringBuilder text = new StringBuilder();
@@ -34,6 +36,7 @@ final class MimeWalk {
     final List<String> problems = new ArrayList<>();
     BounceReport bounce;
     private int parts;
+    private boolean textCapped;
 
     void part(Part part, int depth, boolean inRelated) throws MessagingException, IOException {
         if (++parts > MAX_PARTS || depth > MAX_DEPTH) {
@@ -202,6 +205,19 @@ final class MimeWalk {
 
     private void body(Part part, String base, Charset charset, String filename)
             throws MessagingException, IOException {
+        StringBuilder target = base.equals("text/html") ? html : text;
+        if (target.length() >= MAX_TOTAL_TEXT_CHARS) {
+            // Hundreds of large text parts would each be read whole (up to the per-part cap) into one body: past
+            // this much text, the rest is attached, and memory stays bounded whatever the mail holds.
+            if (!textCapped) {
+                textCapped = true;
+                problems.add("the mail's text is longer than " + MAX_TOTAL_TEXT_CHARS / (1024 * 1024)
+                        + " million characters; the remaining text parts are attached");
+            }
+            file(part, base, filename == null ? (base.equals("text/html") ? "body.html" : "body.txt") : filename,
+                    "attachment", false);
+            return;
+        }
         byte[] bytes = MimeParts.bytes(part, MAX_TEXT_BYTES + 1);
         if (bytes.length > MAX_TEXT_BYTES) {
             problems.add("a " + base + " body is larger than " + MAX_TEXT_BYTES / (1024 * 1024) + " MB and was"
@@ -211,7 +227,6 @@ final class MimeWalk {
             bytes = Arrays.copyOf(bytes, MAX_TEXT_BYTES);
         }
         String decoded = MailCharsets.decode(bytes, charset);
-        StringBuilder target = base.equals("text/html") ? html : text;
         if (target.length() > 0) {
             target.append(base.equals("text/html") ? "\n" : "\n\n");
         }

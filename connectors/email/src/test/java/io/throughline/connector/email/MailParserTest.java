@@ -199,6 +199,25 @@ class MailParserTest {
     }
 
     @Test
+    void textAcrossManyLargePartsStopsAtTheTotalAndTheRestIsAttached() throws Exception {
+        StringBuilder eml = new StringBuilder("From: Bulk <bulk@example.com>\r\nTo: support@acme.test\r\n"
+                + "Subject: logs\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n");
+        String line = "x".repeat(99) + "\r\n";
+        for (int i = 0; i < 30; i++) {
+            eml.append("--B\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n").append(line.repeat(1_000));
+        }
+        eml.append("--B--\r\n");
+        ParsedMail mail = MailParser.parse(new MimeMessage(MailParser.PARSING,
+                new ByteArrayInputStream(eml.toString().getBytes(StandardCharsets.US_ASCII))));
+        assertThat(mail.text().length()).isBetween(MimeWalk.MAX_TOTAL_TEXT_CHARS,
+                MimeWalk.MAX_TOTAL_TEXT_CHARS + 110_000);
+        assertThat(mail.problems()).anyMatch(p -> p.contains("remaining text parts are attached"));
+        int taken = mail.text().split("\n\n", -1).length;
+        assertThat(mail.attachments()).hasSize(30 - taken).allMatch(a -> a.filename().equals("body.txt"));
+        assertThat(taken).isLessThan(15);
+    }
+
+    @Test
     void sevenBitTextMislabelledAsUtf16StaysReadable() {
         byte[] ascii = "Order 42, please".getBytes(StandardCharsets.US_ASCII);
         assertThat(MailCharsets.decode(ascii, StandardCharsets.UTF_16)).isEqualTo("Order 42, please");
