@@ -234,6 +234,27 @@ class EmailReceiveIT {
         }
     }
 
+    @Test
+    void processedMailIsMovedAwayOnAServerWithoutMove() {
+        try (MailServer mail = MailServer.start().user(SUPPORT);
+             ImapProxy proxy = ImapProxy.start(mail.imapPort(), ImapProxy.Fault.NO_MOVE);
+             TestServer server = TestServer.start()) {
+            // In the mailbox before the inbox is added: one first sync takes them all, with nothing arriving as
+            // they are moved.
+            for (int i = 0; i < 3; i++) {
+                mail.append(SUPPORT, "INBOX", mail(i, "copied"), null);
+            }
+            JsonObject config = inboxConfig(mail, "INBOX");
+            config.getJsonObject("imap").put("port", proxy.port()).put("moveTo", "Processed");
+            server.admin().post("/api/v1/inboxes", new JsonObject().put("kind", "email").put("name", "Support")
+                    .put("config", config)).expect(201);
+            await().atMost(Duration.ofSeconds(20)).until(() -> inboundCount(server) == 3);
+            await().atMost(Duration.ofSeconds(10)).until(() -> mail.count(SUPPORT, "INBOX") == 0
+                    && mail.count(SUPPORT, "Processed") == 3);
+            assertThat(server.admin().get("/health").expect(200).json().encode()).doesNotContain("MOVE");
+        }
+    }
+
     /**
      * With {@code config.oauth2}, IMAP and SMTP log in with access tokens fetched by the refresh-token grant. When
      * the mail server stops taking the token in hand (revoked, or the password behind it changed), the next login

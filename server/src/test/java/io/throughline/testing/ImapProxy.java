@@ -11,6 +11,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -50,7 +51,9 @@ public final class ImapProxy implements AutoCloseable {
          * Every fetch of a body slice gets half the bytes it asked for, with OK: a server answering a slice short
          * without being at the end of the mail.
          */
-        SHORT_SLICES
+        SHORT_SLICES,
+        /** The server's CAPABILITY lists lose {@code MOVE} (RFC 6851): an older server, which only copies. */
+        NO_MOVE
     }
 
     private static final Pattern BODY_FETCH = Pattern.compile("(\\S+) (?:UID )?FETCH ([0-9,:]+) \\(.*BODY.*\\)\\r\\n",
@@ -129,14 +132,42 @@ public final class ImapProxy implements AutoCloseable {
         }
     }
 
-    /** Server to client, unchanged. */
+    /** Server to client, unchanged (or, for {@link Fault#NO_MOVE}, line by line without MOVE in capabilities). */
     private void pipe(Socket server, OutputStream toClient) {
+        if (fault == Fault.NO_MOVE) {
+            pipeWithoutMove(server, toClient);
+            return;
+        }
         byte[] buffer = new byte[8192];
         try (InputStream in = server.getInputStream()) {
             int n;
             while ((n = in.read(buffer)) > 0) {
                 synchronized (toClient) {
                     toClient.write(buffer, 0, n);
+                    toClient.flush();
+                }
+            }
+        } catch (IOException e) {
+            // the connection ended
+        }
+    }
+
+    private void pipeWithoutMove(Socket server, OutputStream toClient) {
+        try (InputStream in = server.getInputStream()) {
+            ByteArrayOutputStream line = new ByteArrayOutputStream();
+            int b;
+            while ((b = in.read()) >= 0) {
+                line.write(b);
+                if (b != '\n' && line.size() < 65_536) {
+                    continue;
+                }
+                String text = line.toString(StandardCharsets.ISO_8859_1);
+                line.reset();
+                if (text.toUpperCase(Locale.ROOT).contains("CAPABILITY")) {
+                    text = text.replaceAll("(?i) MOVE(?=[ \\]\r])", "");
+                }
+                synchronized (toClient) {
+                    toClient.write(text.getBytes(StandardCharsets.ISO_8859_1));
                     toClient.flush();
                 }
             }

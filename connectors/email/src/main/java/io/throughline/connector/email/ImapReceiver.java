@@ -5,6 +5,7 @@ import io.throughline.connector.StorageUnavailable;
 import io.vertx.core.json.JsonObject;
 import jakarta.mail.Address;
 import jakarta.mail.FetchProfile;
+import jakarta.mail.Flags;
 import jakarta.mail.Folder;
 import jakarta.mail.FolderClosedException;
 import jakarta.mail.Message;
@@ -578,7 +579,21 @@ final class ImapReceiver {
         if (!target.exists()) {
             target.create(Folder.HOLDS_MESSAGES);
         }
-        current.moveMessages(done.toArray(new Message[0]), target);
+        Message[] moving = done.toArray(new Message[0]);
+        IMAPStore opened = (IMAPStore) store;
+        if (opened.hasCapability("MOVE")) {
+            current.moveMessages(moving, target);
+        } else {
+            // An older server (no RFC 6851): copy, mark deleted, and expunge those mails alone where UIDPLUS allows
+            // (else every mail marked deleted, which is what marking means to the other clients too).
+            current.copyMessages(moving, target);
+            current.setFlags(moving, new Flags(Flags.Flag.DELETED), true);
+            if (opened.hasCapability("UIDPLUS")) {
+                current.expunge(moving);
+            } else {
+                current.expunge();
+            }
+        }
         done.clear();
     }
 
