@@ -100,6 +100,8 @@ final class ImapReceiver {
      * checkpoint. Null for checkpoints saved before it was kept (the whole folder is read again then).
      */
     private Instant readsSince;
+    /** The last UID saved in the checkpoint (of the current UIDVALIDITY). */
+    private long savedUid;
     private Thread thread;
 
     ImapReceiver(long inboxId, EmailConfig.Imap imap, MailLogin login, String folderName, MailImporter importer,
@@ -287,6 +289,7 @@ final class ImapReceiver {
             last = 0;
         } else {
             last = saved.getLong("lastUid", 0L);
+            savedUid = last;
             candidates = current.getMessagesByUID(last + 1, UIDFolder.LASTUID);
         }
         List<Message> pending = new ArrayList<>();
@@ -598,6 +601,7 @@ final class ImapReceiver {
     }
 
     private void save(long validity, long lastUid) {
+        savedUid = lastUid;
         JsonObject checkpoint = new JsonObject().put("uidValidity", validity).put("lastUid", lastUid)
                 .put("savedAt", Instant.now(clock).toString());
         if (readsSince != null) {
@@ -617,7 +621,13 @@ final class ImapReceiver {
             protocol.noop();
             return null;
         });
-        return current.getMessageCount() != countBefore;
+        int count = current.getMessageCount();
+        if (count != countBefore) {
+            return true;
+        }
+        // The same count can hide new mail when processed mail was moved away meanwhile (one moved, one arrived,
+        // each reported): the newest mail's UID says whether any came after the checkpoint.
+        return imap.moveTo() != null && count > 0 && current.getUID(current.getMessage(count)) > savedUid;
     }
 
     private void abortIdle(IMAPFolder target) {
