@@ -47,8 +47,11 @@ public final class AuthService {
     }
 
     public Login login(String email, String password, String ip, String userAgent) {
-        throttle.attempt(ip, email);
         Optional<AgentRepository.Credentials> found = agents.credentials(database.sql(), email);
+        // The account's own address keys its count: PostgreSQL's lower(), which finds the account, and Java's may
+        // fold a spelling differently (a Turkish İ), and every spelling that reaches one account shares its budget.
+        String account = found.map(c -> c.agent().email()).orElse(email);
+        throttle.attempt(ip, account);
         boolean ok;
         if (found.isEmpty()) {
             Passwords.burnVerification(password);
@@ -62,7 +65,7 @@ public final class AuthService {
             log.info("login failed ip={} known={}", ip, found.isPresent());
             throw new Unauthorized("wrong email or password");
         }
-        throttle.succeeded(email);
+        throttle.succeeded(account);
         Agent agent = found.get().agent();
         String token = Tokens.random(32);
         String csrf = Tokens.random(24);
