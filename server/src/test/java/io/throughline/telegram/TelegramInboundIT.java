@@ -93,6 +93,36 @@ class TelegramInboundIT {
         assertThat(telegram.getBoolean("proven")).isTrue();
     }
 
+    /**
+     * Each bot numbers its chats and its updates anew: an inbox moved to another bot must neither take the new
+     * bot's first message for a duplicate of the old bot's (same chat, same message id) nor confirm, and so drop,
+     * the new bot's updates by an offset from the old bot's numbering.
+     */
+    @Test
+    void anInboxMovedToAnotherBotTakesEveryMessageOfTheNewBot() {
+        FakeBot before = fake.addBot(TelegramSupport.token(7_100_011), 7_100_011, "acme_before_bot");
+        FakeBot after = fake.addBot(TelegramSupport.token(7_100_012), 7_100_012, "acme_after_bot");
+        long moving = TelegramSupport.createInbox(admin, fake, before, new JsonObject()).getLong("id");
+        await().atMost(WAIT).until(before::pollParked);
+        TelegramCustomer.Sent first = new TelegramCustomer(before, 310_000_050L, "Marta", "Moved", null)
+                .says("Written to the old bot");
+        long conversation = conversationOf(admin, "Marta Moved");
+        awaitMessages(admin, conversation, 1);
+
+        after.restartUpdateIds(1_000);
+        admin.patch("/api/v1/inboxes/" + moving, new JsonObject().put("config", new JsonObject()
+                .put("botToken", after.token()).put("apiUrl", fake.apiUrl()))).expect(200);
+        await().atMost(WAIT).until(after::pollParked);
+        TelegramCustomer.Sent second = new TelegramCustomer(after, 310_000_050L, "Marta", "Moved", null)
+                .says("Written to the new bot");
+        assertThat(second.messageId()).as("the new bot numbers its chat anew").isEqualTo(first.messageId());
+
+        List<JsonObject> thread = awaitMessages(admin, conversation, 2);
+        assertThat(thread).extracting(m -> m.getString("body"))
+                .containsExactly("Written to the old bot", "Written to the new bot");
+        assertThat(thread.get(1).getString("externalId")).isEqualTo("7100012/310000050:" + second.messageId());
+    }
+
     @Test
     void photosDocumentsVoiceVideoAndStickersAreStoredAsAttachments() {
         TelegramCustomer taras = new TelegramCustomer(bot, 310_000_002L, "Taras", "Melnyk", null);

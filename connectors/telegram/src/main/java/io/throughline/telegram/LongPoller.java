@@ -57,14 +57,17 @@ final class LongPoller {
     private final CountDownLatch stopSignal = new CountDownLatch(1);
     private ScheduledExecutorService executor;
     private BotSession session;
+    private final String botId;
     private volatile int committed;
     private volatile boolean stopping;
     private volatile Instant lastPoll;
     private volatile String lastError;
     private long failureBackoff = 1_000;
 
-    LongPoller(long inboxId, BotApi api, UpdateHandler handler, CheckpointStore checkpoints, ObjectMapper json) {
+    LongPoller(long inboxId, String botId, BotApi api, UpdateHandler handler, CheckpointStore checkpoints,
+               ObjectMapper json) {
         this.inboxId = inboxId;
+        this.botId = botId;
         this.api = api;
         this.handler = handler;
         this.checkpoints = checkpoints;
@@ -73,7 +76,11 @@ final class LongPoller {
 
     /** Deletes any webhook (long polling refuses to start otherwise) and starts polling. */
     void start() throws TelegramApiException {
-        committed = checkpoints.load(CHECKPOINT).map(c -> c.getInteger("lastUpdateId", 0)).orElse(0);
+        // Another bot's last update (the inbox moved to this one): its offset would confirm, and so drop, every
+        // update of this bot numbered below it.
+        committed = checkpoints.load(CHECKPOINT)
+                .filter(c -> c.getString("botId") == null || botId.equals(c.getString("botId")))
+                .map(c -> c.getInteger("lastUpdateId", 0)).orElse(0);
         executor = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon()
                 .name("telegram-poll-" + inboxId).factory());
         // The bot's receiving dispatcher, so stop() cancels the parked getUpdates with the downloads.
@@ -217,7 +224,7 @@ final class LongPoller {
 
     private void save() {
         try {
-            checkpoints.save(CHECKPOINT, new JsonObject().put("lastUpdateId", committed));
+            checkpoints.save(CHECKPOINT, new JsonObject().put("lastUpdateId", committed).put("botId", botId));
         } catch (RuntimeException e) {
             // The updates are committed; without the checkpoint a restart gets them again, and they are
             // recognised as duplicates. The next batch saves a newer checkpoint.

@@ -38,6 +38,12 @@ public record TelegramConfig(String botToken, Mode mode, URI apiUrl, Path localF
     static final String MAX_FILE_SIZE = "maxFileSize";
     static final String BOT_USERNAME = "botUsername";
     static final String BOT_ID = "botId";
+    /**
+     * The bot the inbox's messages were first numbered by: its messages keep {@code chatId:messageId} as their
+     * external id, any other bot's (the inbox moved to another) are prefixed with that bot's id, since each bot
+     * numbers its chats anew. Set by provisioning.
+     */
+    static final String FIRST_BOT_ID = "firstBotId";
     static final String WEBHOOK_SECRET = "webhookSecret";
 
     static final URI DEFAULT_API_URL = URI.create("https://api.telegram.org");
@@ -49,7 +55,7 @@ public record TelegramConfig(String botToken, Mode mode, URI apiUrl, Path localF
             + " answer you in this chat.";
 
     private static final Set<String> FIELDS = Set.of(BOT_TOKEN, MODE, API_URL, LOCAL_FILES_DIR, GREETING,
-            ACCEPT_GROUPS, MAX_FILE_SIZE, BOT_USERNAME, BOT_ID, WEBHOOK_SECRET);
+            ACCEPT_GROUPS, MAX_FILE_SIZE, BOT_USERNAME, BOT_ID, FIRST_BOT_ID, WEBHOOK_SECRET);
     /** {@code <bot id>:<secret>}, as @BotFather hands them out. */
     private static final Pattern TOKEN = Pattern.compile("\\d{1,20}:[A-Za-z0-9_-]{20,200}");
     /** Telegram accepts 1-256 characters A-Z, a-z, 0-9, _ and - (setWebhook, secret_token). */
@@ -129,6 +135,20 @@ public record TelegramConfig(String botToken, Mode mode, URI apiUrl, Path localF
             problems.add("config.webhookSecret: must be 16 to 256 characters A-Z, a-z, 0-9, _ and -");
         }
         return problems;
+    }
+
+    /** The bot's id, the part of its token before the colon. */
+    static String botIdOf(String token) {
+        String stripped = token.strip();
+        int colon = stripped.indexOf(':');
+        return colon < 0 ? stripped : stripped.substring(0, colon);
+    }
+
+    /** What this inbox's message external ids start with: nothing for its first bot, {@code <bot id>/} else. */
+    static String messageIdPrefix(JsonObject config) {
+        String bot = botIdOf(config.getString(BOT_TOKEN));
+        Object first = config.getValue(FIRST_BOT_ID);
+        return first == null || String.valueOf(first).equals(bot) ? "" : bot + "/";
     }
 
     /** Reads a config that {@link #problems} accepted. */

@@ -92,6 +92,22 @@ public final class TelegramConnector implements ChannelConnector {
                 ? Optional.of(token.substring(0, colon)) : Optional.empty();
     }
 
+    /**
+     * The bot whose messages keep unprefixed external ids: the one the inbox was created with, or, for an inbox
+     * provisioned before this was kept, the bot it had until now.
+     */
+    private static Object firstBot(JsonObject previous, long current) {
+        if (previous == null) {
+            return current;
+        }
+        Object kept = previous.getValue(TelegramConfig.FIRST_BOT_ID);
+        if (kept != null) {
+            return kept;
+        }
+        Object before = previous.getValue(TelegramConfig.BOT_ID);
+        return before != null ? before : TelegramConfig.botIdOf(previous.getString(TelegramConfig.BOT_TOKEN));
+    }
+
     @Override
     public Provisioning provision(ProvisionRequest request) throws InvalidConfig {
         JsonObject stored = request.config().copy();
@@ -100,6 +116,7 @@ public final class TelegramConnector implements ChannelConnector {
         try (BotApi api = new BotApi(config, http, json, "provision-" + request.inboxId())) {
             User me = checkToken(api, config);
             stored.put(TelegramConfig.BOT_USERNAME, me.getUserName()).put(TelegramConfig.BOT_ID, me.getId());
+            stored.put(TelegramConfig.FIRST_BOT_ID, firstBot(request.previous(), me.getId()));
             boolean sameBot = request.previous() != null
                     && me.getId().equals(request.previous().getLong(TelegramConfig.BOT_ID));
             boolean sameServer = request.previous() != null

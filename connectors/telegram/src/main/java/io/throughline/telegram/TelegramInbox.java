@@ -43,7 +43,8 @@ final class TelegramInbox implements ChannelInbox {
         this.json = json;
         this.api = new BotApi(config, http, json, String.valueOf(context.inbox().id()));
         MediaFetcher media = new MediaFetcher(api, context.attachments(), config.maxFileSize(), context.inbox().id());
-        this.handler = new UpdateHandler(context.inbox().id(), config, context.sink(), media, failedTries);
+        this.handler = new UpdateHandler(context.inbox().id(), config,
+                TelegramConfig.messageIdPrefix(context.config()), context.sink(), media, failedTries);
         this.replies = new ReplySender(api, sentParts);
     }
 
@@ -69,7 +70,8 @@ final class TelegramInbox implements ChannelInbox {
             log.info("telegram webhook registered inbox={} url={}", context.inbox().id(), url);
             return;
         }
-        LongPoller started = new LongPoller(context.inbox().id(), api, handler, context.checkpoints(), json);
+        LongPoller started = new LongPoller(context.inbox().id(), TelegramConfig.botIdOf(config.botToken()), api,
+                handler, context.checkpoints(), json);
         started.start();
         poller = started;
     }
@@ -120,8 +122,11 @@ final class TelegramInbox implements ChannelInbox {
     UpdateHandler.Outcome receive(Update update, String type) throws BotApiException {
         webhookOrder.lock();
         try {
-            int last = context.checkpoints().load(WEBHOOK_CHECKPOINT).map(c -> c.getInteger("lastUpdateId", 0))
-                    .orElse(0);
+            String bot = TelegramConfig.botIdOf(config.botToken());
+            // Another bot's last update (the inbox moved to this one) says nothing about this bot's numbering.
+            int last = context.checkpoints().load(WEBHOOK_CHECKPOINT)
+                    .filter(c -> c.getString("botId") == null || bot.equals(c.getString("botId")))
+                    .map(c -> c.getInteger("lastUpdateId", 0)).orElse(0);
             if (update.getUpdateId() != null && update.getUpdateId() == last) {
                 log.debug("telegram webhook repeat acknowledged inbox={} update={}", context.inbox().id(), last);
                 return UpdateHandler.Outcome.DUPLICATE;
@@ -129,7 +134,7 @@ final class TelegramInbox implements ChannelInbox {
             UpdateHandler.Outcome outcome = handler.handle(update, type);
             if (update.getUpdateId() != null) {
                 context.checkpoints().save(WEBHOOK_CHECKPOINT,
-                        new JsonObject().put("lastUpdateId", update.getUpdateId()));
+                        new JsonObject().put("lastUpdateId", update.getUpdateId()).put("botId", bot));
             }
             webhookState = "webhook receiving";
             return outcome;

@@ -48,12 +48,16 @@ final class UpdateHandler {
 
     private final long inboxId;
     private final TelegramConfig config;
+    /** Before every external id: empty for the inbox's first bot (see TelegramConfig.FIRST_BOT_ID). */
+    private final String idPrefix;
     private final InboundSink sink;
     private final MediaFetcher media;
     /** Failed tries of this bot's updates; an update leaves on success or when it is kept as a note. */
     private final FailedTries failures;
 
-    UpdateHandler(long inboxId, TelegramConfig config, InboundSink sink, MediaFetcher media, FailedTries failures) {
+    UpdateHandler(long inboxId, TelegramConfig config, String idPrefix, InboundSink sink, MediaFetcher media,
+                  FailedTries failures) {
+        this.idPrefix = idPrefix;
         this.inboxId = inboxId;
         this.failures = failures;
         this.config = config;
@@ -104,7 +108,7 @@ final class UpdateHandler {
                 + " could not be stored: " + (error.length() > MAX_ERROR_CHARS ? error.substring(0, MAX_ERROR_CHARS)
                 + "…" : error) + " (Telegram update " + update.getUpdateId() + ")]";
         try {
-            IngestReceipt receipt = sink.accept(InboundMessage.builder("update:" + update.getUpdateId(),
+            IngestReceipt receipt = sink.accept(InboundMessage.builder(idPrefix + "update:" + update.getUpdateId(),
                             sender(message.getFrom(), null))
                     .sentAt(Instant.ofEpochSecond(message.getDate())).text(note)
                     .metadata(new JsonObject().put("updateId", update.getUpdateId()).put("unstored", true))
@@ -298,9 +302,12 @@ final class UpdateHandler {
         return Outcome.SKIPPED;
     }
 
-    /** Telegram numbers messages per chat: the pair is unique and stable across redeliveries. */
-    static String externalId(Chat chat, Message message) {
-        return chat.getId() + ":" + message.getMessageId();
+    /**
+     * Telegram numbers messages per chat, and each bot its chats anew: the pair is unique and stable across
+     * redeliveries for one bot, and the prefix tells the inbox's bots apart.
+     */
+    private String externalId(Chat chat, Message message) {
+        return idPrefix + chat.getId() + ":" + message.getMessageId();
     }
 
     private static Sender sender(User from, String sharedPhone) {

@@ -40,7 +40,8 @@ class UpdateHandlerTest {
             }
             throw new IllegalStateException("value too long for type character varying(64)");
         });
-        UpdateHandler handler = new UpdateHandler(1, CONFIG, sink, new MediaFetcher(null, null, 1, 1), new FailedTries());
+        UpdateHandler handler = new UpdateHandler(1, CONFIG, "", sink, new MediaFetcher(null, null, 1, 1),
+                new FailedTries());
         Update update = update("formatted_text");
 
         for (int i = 1; i < UpdateHandler.MAX_TRIES; i++) {
@@ -67,10 +68,10 @@ class UpdateHandlerTest {
         FailedTries tries = new FailedTries();
         Update update = update("formatted_text");
         for (int i = 1; i < UpdateHandler.MAX_TRIES; i++) {
-            UpdateHandler reloaded = new UpdateHandler(1, CONFIG, sink, new MediaFetcher(null, null, 1, 1), tries);
+            UpdateHandler reloaded = new UpdateHandler(1, CONFIG, "", sink, new MediaFetcher(null, null, 1, 1), tries);
             assertThatThrownBy(() -> reloaded.handle(update)).isInstanceOf(IllegalStateException.class);
         }
-        UpdateHandler last = new UpdateHandler(1, CONFIG, sink, new MediaFetcher(null, null, 1, 1), tries);
+        UpdateHandler last = new UpdateHandler(1, CONFIG, "", sink, new MediaFetcher(null, null, 1, 1), tries);
         assertThat(last.handle(update)).isEqualTo(UpdateHandler.Outcome.STORED);
         assertThat(sink.accepted.getLast().externalId()).isEqualTo("update:812345010");
     }
@@ -80,7 +81,8 @@ class UpdateHandlerTest {
         Sink sink = new Sink(message -> {
             throw new StorageUnavailable("the database is unavailable", null);
         });
-        UpdateHandler handler = new UpdateHandler(1, CONFIG, sink, new MediaFetcher(null, null, 1, 1), new FailedTries());
+        UpdateHandler handler = new UpdateHandler(1, CONFIG, "", sink, new MediaFetcher(null, null, 1, 1),
+                new FailedTries());
         Update update = update("formatted_text");
         for (int i = 0; i < UpdateHandler.MAX_TRIES * 3; i++) {
             assertThatThrownBy(() -> handler.handle(update)).isInstanceOf(StorageUnavailable.class);
@@ -98,7 +100,8 @@ class UpdateHandlerTest {
             }
             throw new IllegalStateException("flaky");
         });
-        UpdateHandler handler = new UpdateHandler(1, CONFIG, sink, new MediaFetcher(null, null, 1, 1), new FailedTries());
+        UpdateHandler handler = new UpdateHandler(1, CONFIG, "", sink, new MediaFetcher(null, null, 1, 1),
+                new FailedTries());
         Update update = update("formatted_text");
         for (int round = 0; round < 2; round++) {
             for (int i = 1; i < UpdateHandler.MAX_TRIES; i++) {
