@@ -4,15 +4,17 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 
 /**
- * One claimed delivery: which message goes to whom through which inbox, how many attempts it has had, and the
- * condition that must still hold to send it (null for an ordinary delivery).
+ * One claimed delivery: which message goes to whom through which inbox, how many attempts it has had (this one
+ * included) and how many of the earlier ones ended in a wait the receiver asked for, and the condition that must
+ * still hold to send it (null for an ordinary delivery).
  */
 public record Delivery(long id, long workspaceId, long messageId, long conversationId, long inboxId,
-                       String channel, JsonObject target, int attempts, JsonObject condition) {
+                       String channel, JsonObject target, int attempts, int askedWaits, JsonObject condition) {
 
     static Delivery from(Row row) {
         return new Delivery(row.getLong("id"), row.getLong("workspace_id"), row.getLong("message_id"),
                 row.getLong("conversation_id"), row.getLong("inbox_id"), row.getString("channel"),
-                row.getJsonObject("target"), row.getInteger("attempts"), row.getJsonObject("condition"));
+                row.getJsonObject("target"), row.getInteger("attempts"), row.getInteger("asked_waits"),
+                row.getJsonObject("condition"));
     }
 }

@@ -14,7 +14,7 @@ public final class DeliveryRepository {
     /** The advisory lock key claims take turns on ("tl-claim" as a number): {@link #claim}. */
     private static final long CLAIM_LOCK = 0x746c2d636c61696dL;
     private static final String CLAIMED_COLUMNS = "d.id, d.workspace_id, d.message_id, m.conversation_id,"
-            + " d.inbox_id, d.channel, d.target, d.attempts, d.condition";
+            + " d.inbox_id, d.channel, d.target, d.attempts, d.asked_waits, d.condition";
 
     /**
      * A delivery to send now. A fallback still waiting to reach the same address through the same inbox (a chat
@@ -162,7 +162,8 @@ public final class DeliveryRepository {
         return tx.update("""
                 UPDATE deliveries SET lease_until = NULL, last_error = $3,
                     next_attempt_at = now() + make_interval(secs => $4),
-                    remote_wait_until = CASE WHEN $5 THEN now() + make_interval(secs => $4) END, updated_at = now()
+                    remote_wait_until = CASE WHEN $5 THEN now() + make_interval(secs => $4) END,
+                    asked_waits = asked_waits + CASE WHEN $5 THEN 1 ELSE 0 END, updated_at = now()
                 WHERE id = $1 AND attempts = $2 AND status = 'pending'""",
                 delivery.id(), delivery.attempts(), error, wait.toMillis() / 1000.0, asked) == 1;
     }
@@ -231,8 +232,8 @@ public final class DeliveryRepository {
      */
     public Optional<Row> retry(Sql tx, long workspaceId, long messageId) {
         return tx.one("""
-                UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = now(), lease_until = NULL,
-                    remote_wait_until = NULL, updated_at = now()
+                UPDATE deliveries SET status = 'pending', attempts = 0, asked_waits = 0, next_attempt_at = now(),
+                    lease_until = NULL, remote_wait_until = NULL, updated_at = now()
                 WHERE id = (SELECT id FROM deliveries WHERE workspace_id = $1 AND message_id = $2
                               AND status = 'failed'
                             ORDER BY condition IS NOT NULL, id DESC LIMIT 1)

@@ -236,11 +236,13 @@ public final class Dispatcher {
             return;
         }
         // A receiver that asked to wait (Telegram's flood control, a 429 or 503 with Retry-After) did not take the
-        // message: such an answer gives up only at ten times the budget, so flood control outlasting maxAttempts
-        // tries does not fail a reply, while a receiver that never stops asking still ends.
-        int budget = failure.retryAfter() != null ? config.maxAttempts() * ASKED_WAITS_PER_ATTEMPT
-                : config.maxAttempts();
-        boolean giveUp = failure.permanent() || delivery.attempts() >= budget;
+        // message: such an attempt counts a tenth against the budget, so flood control outlasting maxAttempts tries
+        // does not fail a reply, while a receiver that never stops asking still ends. The outbox's own backoff
+        // grows with the other failures only.
+        int asked = delivery.askedWaits() + (failure.retryAfter() != null ? 1 : 0);
+        int others = delivery.attempts() - asked;
+        boolean giveUp = failure.permanent()
+                || others * ASKED_WAITS_PER_ATTEMPT + asked >= config.maxAttempts() * ASKED_WAITS_PER_ATTEMPT;
         if (giveUp) {
             String why = failure.permanent() ? reason
                     : "gave up after " + delivery.attempts() + " attempts: " + reason;
@@ -248,7 +250,7 @@ public final class Dispatcher {
             log.warn("delivery failed delivery={} message={} inbox={} attempts={} reason={}", delivery.id(),
                     delivery.messageId(), delivery.inboxId(), delivery.attempts(), why);
         } else {
-            Duration wait = failure.retryAfter() != null ? failure.retryAfter() : backoff.after(delivery.attempts());
+            Duration wait = failure.retryAfter() != null ? failure.retryAfter() : backoff.after(Math.max(1, others));
             record(delivery, tx -> deliveries.markRetry(tx, delivery, wait, reason, failure.retryAfter() != null));
             log.info("delivery retry delivery={} message={} inbox={} attempt={} in={}ms reason={}", delivery.id(),
                     delivery.messageId(), delivery.inboxId(), delivery.attempts(), wait.toMillis(), reason);

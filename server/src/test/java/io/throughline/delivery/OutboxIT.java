@@ -174,17 +174,23 @@ class OutboxIT {
     }
 
     @Test
-    void waitsTheReceiverAsksForDoNotUseUpTheAttempts() {
-        server = TestServer.start(Map.of("outbox.maxAttempts", "3"));
+    void waitsTheReceiverAsksForCountATenthOfAnAttempt() {
+        server = TestServer.start(Map.of("outbox.maxAttempts", "5"));
         ApiClient admin = server.admin();
         ApiInbox inbox = ApiInbox.create(admin, "Shop", webhook.url());
         long conversation = inbox.say("m1", "c1", "Ann", "Hello").getLong("conversationId");
         webhook.respondWith(429, "1");
         admin.post("/api/v1/conversations/" + conversation + "/messages", new JsonObject().put("body", "Hi"))
                 .expect(201);
-        await().atMost(Duration.ofSeconds(20)).until(() -> webhook.received().size() >= 4);
-        assertThat(lastDelivery(admin, conversation).getString("status")).as("4 waits asked for, 3 attempts allowed")
+        await().atMost(Duration.ofSeconds(30)).until(() -> webhook.received().size() >= 6);
+        assertThat(lastDelivery(admin, conversation).getString("status")).as("6 waits asked for, 5 attempts allowed")
                 .isEqualTo("pending");
+
+        // An ordinary failure after them is one failure of the five, not the end.
+        webhook.respondWith(500);
+        int before = webhook.received().size();
+        await().atMost(Duration.ofSeconds(10)).until(() -> webhook.received().size() > before);
+        assertThat(lastDelivery(admin, conversation).getString("status")).isEqualTo("pending");
 
         webhook.respondWith(200);
         await().atMost(Duration.ofSeconds(10)).until(() -> "sent".equals(lastDelivery(admin, conversation)
