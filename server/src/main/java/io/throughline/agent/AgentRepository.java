@@ -12,6 +12,11 @@ public final class AgentRepository {
     public record Credentials(Agent agent, String passwordHash) {
     }
 
+    /** The address as the login lookup folds it (PostgreSQL's lower(), under the database's locale). */
+    public String folded(Sql sql, String email) {
+        return sql.single("SELECT lower($1) AS folded", email == null ? "" : email.strip()).getString("folded");
+    }
+
     public Optional<Credentials> credentials(Sql sql, String email) {
         return sql.one("SELECT " + Agent.COLUMNS + ", password_hash FROM agents WHERE lower(email) = lower($1)",
                 email).map(row -> new Credentials(Agent.from(row), row.getString("password_hash")));

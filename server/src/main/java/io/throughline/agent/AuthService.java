@@ -47,11 +47,12 @@ public final class AuthService {
     }
 
     public Login login(String email, String password, String ip, String userAgent) {
-        Optional<AgentRepository.Credentials> found = agents.credentials(database.sql(), email);
-        // The account's own address keys its count: PostgreSQL's lower(), which finds the account, and Java's may
-        // fold a spelling differently (a Turkish İ), and every spelling that reaches one account shares its budget.
-        String account = found.map(c -> c.agent().email()).orElse(email);
+        // The address as PostgreSQL folds it keys the account's count, as it finds the account: Java's folding can
+        // differ (a Turkish İ), and every spelling that reaches one account must share its budget. Folded the same
+        // way whether an account has it or not, so a 429 never tells which addresses are accounts.
+        String account = agents.folded(database.sql(), email);
         throttle.attempt(ip, account);
+        Optional<AgentRepository.Credentials> found = agents.credentials(database.sql(), email);
         boolean ok;
         if (found.isEmpty()) {
             Passwords.burnVerification(password);
