@@ -21,6 +21,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.Objects;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -104,23 +105,34 @@ class TelegramInboundIT {
         FakeBot after = fake.addBot(TelegramSupport.token(7_100_012), 7_100_012, "acme_after_bot");
         long moving = TelegramSupport.createInbox(admin, fake, before, new JsonObject()).getLong("id");
         await().atMost(WAIT).until(before::pollParked);
-        TelegramCustomer.Sent first = new TelegramCustomer(before, 310_000_050L, "Marta", "Moved", null)
-                .says("Written to the old bot");
+        TelegramCustomer toOld = new TelegramCustomer(before, 310_000_050L, "Marta", "Moved", null);
+        toOld.says("Written to the old bot");
+        TelegramCustomer.Sent second = toOld.says("And once more");
         long conversation = conversationOf(admin, "Marta Moved");
-        awaitMessages(admin, conversation, 1);
+        awaitMessages(admin, conversation, 2);
 
         after.restartUpdateIds(1_000);
         admin.patch("/api/v1/inboxes/" + moving, new JsonObject().put("config", new JsonObject()
                 .put("botToken", after.token()).put("apiUrl", fake.apiUrl()))).expect(200);
         await().atMost(WAIT).until(after::pollParked);
-        TelegramCustomer.Sent second = new TelegramCustomer(after, 310_000_050L, "Marta", "Moved", null)
-                .says("Written to the new bot");
-        assertThat(second.messageId()).as("the new bot numbers its chat anew").isEqualTo(first.messageId());
+        long reply = admin.post("/api/v1/conversations/" + conversation + "/messages", new JsonObject()
+                .put("body", "We have a new bot.")).expect(201).json().getLong("id");
+        FakeBotApi.Sent sent = await().atMost(WAIT).until(() -> after.sent().stream()
+                .filter(m -> m.visibleText().contains("We have a new bot.")).findFirst(), Optional::isPresent)
+                .orElseThrow();
+        assertThat(sent.replyTo()).as("the old bot's message number names another message in this chat").isNull();
+        await().atMost(WAIT).until(() -> server.throughline().database().sql().one("SELECT external_id FROM"
+                + " deliveries WHERE message_id = $1 AND status = 'sent'", reply).isPresent());
+        assertThat(server.throughline().database().sql().single("SELECT external_id FROM deliveries"
+                + " WHERE message_id = $1", reply).getString("external_id")).startsWith("7100012/");
 
-        List<JsonObject> thread = awaitMessages(admin, conversation, 2);
-        assertThat(thread).extracting(m -> m.getString("body"))
-                .containsExactly("Written to the old bot", "Written to the new bot");
-        assertThat(thread.get(1).getString("externalId")).isEqualTo("7100012/310000050:" + second.messageId());
+        TelegramCustomer.Sent toNew = new TelegramCustomer(after, 310_000_050L, "Marta", "Moved", null)
+                .says("Written to the new bot");
+        assertThat(toNew.messageId()).as("the new bot numbers its chat anew").isEqualTo(second.messageId());
+        List<JsonObject> thread = awaitMessages(admin, conversation, 4);
+        assertThat(thread).extracting(m -> m.getString("body")).containsExactly("Written to the old bot",
+                "And once more", "We have a new bot.", "Written to the new bot");
+        assertThat(thread.get(3).getString("externalId")).isEqualTo("7100012/310000050:" + toNew.messageId());
     }
 
     @Test

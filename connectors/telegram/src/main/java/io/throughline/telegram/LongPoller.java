@@ -58,16 +58,19 @@ final class LongPoller {
     private ScheduledExecutorService executor;
     private BotSession session;
     private final String botId;
+    /** Whether this is the inbox's first bot: a checkpoint that names no bot (saved before they did) is its own. */
+    private final boolean firstBot;
     private volatile int committed;
     private volatile boolean stopping;
     private volatile Instant lastPoll;
     private volatile String lastError;
     private long failureBackoff = 1_000;
 
-    LongPoller(long inboxId, String botId, BotApi api, UpdateHandler handler, CheckpointStore checkpoints,
-               ObjectMapper json) {
+    LongPoller(long inboxId, String botId, boolean firstBot, BotApi api, UpdateHandler handler,
+               CheckpointStore checkpoints, ObjectMapper json) {
         this.inboxId = inboxId;
         this.botId = botId;
+        this.firstBot = firstBot;
         this.api = api;
         this.handler = handler;
         this.checkpoints = checkpoints;
@@ -79,7 +82,7 @@ final class LongPoller {
         // Another bot's last update (the inbox moved to this one): its offset would confirm, and so drop, every
         // update of this bot numbered below it.
         committed = checkpoints.load(CHECKPOINT)
-                .filter(c -> c.getString("botId") == null || botId.equals(c.getString("botId")))
+                .filter(c -> c.getString("botId") == null ? firstBot : botId.equals(c.getString("botId")))
                 .map(c -> c.getInteger("lastUpdateId", 0)).orElse(0);
         executor = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon()
                 .name("telegram-poll-" + inboxId).factory());

@@ -46,8 +46,20 @@ final class ReplySender {
     private static final Set<String> PHOTO_TYPES = Set.of("image/jpeg", "image/png", "image/webp");
     private final BotApi api;
     private final SentParts partsSent;
+    private final String botId;
+    private final String idPrefix;
+    private final boolean firstBot;
 
-    ReplySender(BotApi api, SentParts partsSent) {
+    /**
+     * @param botId the id of the bot that sends: a reply quotes the customer's last message only when this bot
+     *     numbered it (after the inbox moved to another bot, the old numbers name other messages)
+     * @param idPrefix before every delivery's external id, as before the inbox's message ids (see UpdateHandler)
+     * @param firstBot whether this is the inbox's first bot, whose messages were stored without a bot id
+     */
+    ReplySender(BotApi api, SentParts partsSent, String botId, String idPrefix, boolean firstBot) {
+        this.botId = botId;
+        this.idPrefix = idPrefix;
+        this.firstBot = firstBot;
         this.api = api;
         this.partsSent = partsSent;
     }
@@ -62,7 +74,9 @@ final class ReplySender {
         // chat id equals the user id, which is the recipient identity.
         String chatId = last.getString("chatId") != null ? last.getString("chatId") : message.to().value();
         // A greeting answers /start; quoting "/start" back would only look odd.
-        Integer replyTo = "start".equals(last.getString("command")) ? null : last.getInteger("messageId");
+        String numberedBy = last.getString("botId");
+        boolean ours = numberedBy == null ? firstBot : numberedBy.equals(botId);
+        Integer replyTo = "start".equals(last.getString("command")) || !ours ? null : last.getInteger("messageId");
 
         List<Part> parts = parts(message);
         if (parts.isEmpty()) {
@@ -80,7 +94,7 @@ final class ReplySender {
             partsSent.forget(message.deliveryId());
             JsonArray ids = new JsonArray();
             sent.forEach(ids::add);
-            return new DeliveryReceipt(chatId + ":" + sent.getFirst(),
+            return new DeliveryReceipt(idPrefix + chatId + ":" + sent.getFirst(),
                     new JsonObject().put("chatId", chatId).put("messageIds", ids));
         }
     }

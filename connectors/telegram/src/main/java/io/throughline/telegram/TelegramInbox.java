@@ -45,7 +45,9 @@ final class TelegramInbox implements ChannelInbox {
         MediaFetcher media = new MediaFetcher(api, context.attachments(), config.maxFileSize(), context.inbox().id());
         this.handler = new UpdateHandler(context.inbox().id(), config,
                 TelegramConfig.messageIdPrefix(context.config()), context.sink(), media, failedTries);
-        this.replies = new ReplySender(api, sentParts);
+        String prefix = TelegramConfig.messageIdPrefix(context.config());
+        this.replies = new ReplySender(api, sentParts, TelegramConfig.botIdOf(config.botToken()), prefix,
+                prefix.isEmpty());
     }
 
     TelegramConfig config() {
@@ -70,8 +72,8 @@ final class TelegramInbox implements ChannelInbox {
             log.info("telegram webhook registered inbox={} url={}", context.inbox().id(), url);
             return;
         }
-        LongPoller started = new LongPoller(context.inbox().id(), TelegramConfig.botIdOf(config.botToken()), api,
-                handler, context.checkpoints(), json);
+        LongPoller started = new LongPoller(context.inbox().id(), TelegramConfig.botIdOf(config.botToken()),
+                TelegramConfig.messageIdPrefix(context.config()).isEmpty(), api, handler, context.checkpoints(), json);
         started.start();
         poller = started;
     }
@@ -124,8 +126,10 @@ final class TelegramInbox implements ChannelInbox {
         try {
             String bot = TelegramConfig.botIdOf(config.botToken());
             // Another bot's last update (the inbox moved to this one) says nothing about this bot's numbering.
+            // A checkpoint saved before checkpoints named their bot was written by the inbox's first bot.
+            boolean firstBot = TelegramConfig.messageIdPrefix(context.config()).isEmpty();
             int last = context.checkpoints().load(WEBHOOK_CHECKPOINT)
-                    .filter(c -> c.getString("botId") == null || bot.equals(c.getString("botId")))
+                    .filter(c -> c.getString("botId") == null ? firstBot : bot.equals(c.getString("botId")))
                     .map(c -> c.getInteger("lastUpdateId", 0)).orElse(0);
             if (update.getUpdateId() != null && update.getUpdateId() == last) {
                 log.debug("telegram webhook repeat acknowledged inbox={} update={}", context.inbox().id(), last);

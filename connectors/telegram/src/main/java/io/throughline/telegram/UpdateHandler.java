@@ -50,6 +50,8 @@ final class UpdateHandler {
     private final TelegramConfig config;
     /** Before every external id: empty for the inbox's first bot (see TelegramConfig.FIRST_BOT_ID). */
     private final String idPrefix;
+    /** The bot that numbered the messages taken here, kept in their metadata (a reply quotes only its own). */
+    private final String botId;
     private final InboundSink sink;
     private final MediaFetcher media;
     /** Failed tries of this bot's updates; an update leaves on success or when it is kept as a note. */
@@ -58,6 +60,7 @@ final class UpdateHandler {
     UpdateHandler(long inboxId, TelegramConfig config, String idPrefix, InboundSink sink, MediaFetcher media,
                   FailedTries failures) {
         this.idPrefix = idPrefix;
+        this.botId = TelegramConfig.botIdOf(config.botToken());
         this.inboxId = inboxId;
         this.failures = failures;
         this.config = config;
@@ -145,7 +148,7 @@ final class UpdateHandler {
         Chat chat = message.getChat();
         User from = message.getFrom();
         String externalId = externalId(chat, message);
-        JsonObject metadata = metadata(update, message);
+        JsonObject metadata = metadata(update, message).put("botId", botId);
         InboundMessage.Builder builder = InboundMessage.builder(externalId, sender(from, content.sharedPhone()))
                 .sentAt(Instant.ofEpochSecond(message.getDate()));
 
