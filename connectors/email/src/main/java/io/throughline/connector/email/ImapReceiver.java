@@ -284,8 +284,7 @@ final class ImapReceiver {
             }
             // Only what the first sync's backfill would have taken: mail older than that was never imported, and
             // a folder moved or recreated may hold years of it.
-            candidates = notYetRead(current, readsSince == null ? all
-                    : current.search(new ReceivedDateTerm(ComparisonTerm.GE, Date.from(readsSince))));
+            candidates = notYetRead(current, readsSince == null ? all : receivedSince(current, readsSince));
             last = 0;
         } else {
             last = saved.getLong("lastUid", 0L);
@@ -563,6 +562,25 @@ final class ImapReceiver {
         return size >= 0 && size <= SMALL_MAIL_BYTES;
     }
 
+    /**
+     * The mails received at or after {@code since}: IMAP's SEARCH SINCE counts whole days (of the server's zone), so
+     * its answer is narrowed by each mail's INTERNALDATE, fetched for those alone.
+     */
+    private static Message[] receivedSince(IMAPFolder current, Instant since) throws MessagingException {
+        Message[] found = current.search(new ReceivedDateTerm(ComparisonTerm.GE, Date.from(since)));
+        FetchProfile dates = new FetchProfile();
+        dates.add(IMAPFolder.FetchProfileItem.INTERNALDATE);
+        current.fetch(found, dates);
+        List<Message> recent = new ArrayList<>();
+        for (Message message : found) {
+            Date received = message.isExpunged() ? null : message.getReceivedDate();
+            if (received == null || !received.toInstant().isBefore(since)) {
+                recent.add(message);
+            }
+        }
+        return recent.toArray(new Message[0]);
+    }
+
     /** A new inbox: import what arrived in the backfill window, then everything new. */
     private Message[] firstSync(IMAPFolder current) throws MessagingException {
         if (backfill.isZero()) {
@@ -587,14 +605,13 @@ final class ImapReceiver {
         if (opened.hasCapability("MOVE")) {
             current.moveMessages(moving, target);
         } else {
-            // An older server (no RFC 6851): copy, mark deleted, and expunge those mails alone where UIDPLUS allows
-            // (else every mail marked deleted, which is what marking means to the other clients too).
+            // An older server (no RFC 6851): copy, mark deleted, and expunge those mails alone (UID EXPUNGE, with
+            // UIDPLUS). Without UIDPLUS they stay marked deleted: a plain EXPUNGE would also remove mail another
+            // client only marked.
             current.copyMessages(moving, target);
             current.setFlags(moving, new Flags(Flags.Flag.DELETED), true);
             if (opened.hasCapability("UIDPLUS")) {
                 current.expunge(moving);
-            } else {
-                current.expunge();
             }
         }
         done.clear();
