@@ -285,19 +285,13 @@ class SearchIndexLifecycleIT {
         String url = TestPostgres.newDatabase();
         Path dir = TestServer.tempDir();
         Map<String, String> settings = Map.of("realtime.gapTimeout", "300ms");
-        Vertx vertx = Vertx.vertx();
-        // Outside the servers under test: this transaction outlives the first one.
-        Database outside = new Database(vertx, PgConnectOptions.fromUri(url), 1);
-        EventLog outsideLog = new EventLog(() -> { });
-        CountDownLatch release = new CountDownLatch(1);
-        try {
+        try (OutsideEdit edit = new OutsideEdit(url)) {
             long id;
-            Thread slow;
             try (TestServer a = TestServer.startOn(url, dir, settings)) {
                 SearchFixture shop = SearchFixture.create(a, a.admin(), "Shop");
                 id = shop.customerWrites("restart-late-1", "Lena", "My clarinet is broken").getLong("messageId");
                 await().atMost(INDEXED).until(() -> shop.allMessageIds("q", "clarinet").contains(id));
-                slow = holdingEdit(outside, outsideLog, id, "My bassoon is broken", release);
+                edit.hold(id, "My bassoon is broken");
                 long later = shop.customerWrites("restart-late-2", "Lena", "And the oboe too").getLong("messageId");
                 // Indexed: the feed has passed the held seq.
                 await().atMost(INDEXED).until(() -> shop.allMessageIds("q", "oboe").contains(later));
@@ -308,15 +302,10 @@ class SearchIndexLifecycleIT {
                 assertThat(search(b).containsKey("rebuild")).as("resumed, not rebuilt").isFalse();
                 assertThat(onB.allMessageIds("q", "clarinet")).contains(id);
 
-                release.countDown();
-                slow.join();
+                edit.commit();
                 await().atMost(INDEXED).until(() -> onB.allMessageIds("q", "bassoon").contains(id));
                 assertThat(onB.allMessageIds("q", "clarinet")).doesNotContain(id);
             }
-        } finally {
-            release.countDown();
-            outside.close();
-            vertx.close().await();
         }
     }
 
@@ -324,20 +313,15 @@ class SearchIndexLifecycleIT {
     void aSeqStillHeldWhenANodeStartsIsIndexedWhenItsTransactionCommits() throws Exception {
         String url = TestPostgres.newDatabase();
         Path dir = TestServer.tempDir();
-        Vertx vertx = Vertx.vertx();
-        Database outside = new Database(vertx, PgConnectOptions.fromUri(url), 1);
-        EventLog outsideLog = new EventLog(() -> { });
-        CountDownLatch release = new CountDownLatch(1);
-        try {
+        try (OutsideEdit edit = new OutsideEdit(url)) {
             long id;
             long later;
-            Thread slow;
             // The first node waits for the held seq as long as it runs, so it never passes it.
             try (TestServer a = TestServer.startOn(url, dir, Map.of("realtime.gapTimeout", "10m"))) {
                 SearchFixture shop = SearchFixture.create(a, a.admin(), "Shop");
                 id = shop.customerWrites("start-held-1", "Lena", "My cello is broken").getLong("messageId");
                 await().atMost(INDEXED).until(() -> shop.allMessageIds("q", "cello").contains(id));
-                slow = holdingEdit(outside, outsideLog, id, "My tuba is broken", release);
+                edit.hold(id, "My tuba is broken");
                 later = shop.customerWrites("start-held-2", "Lena", "And the harp too").getLong("messageId");
             }
             // The next one starts above the held seq once its wait for that transaction times out.
@@ -346,14 +330,38 @@ class SearchIndexLifecycleIT {
                 await().atMost(INDEXED).until(() -> onB.allMessageIds("q", "harp").contains(later));
                 assertThat(onB.allMessageIds("q", "cello")).contains(id);
 
-                release.countDown();
-                slow.join();
+                edit.commit();
                 await().atMost(INDEXED).until(() -> onB.allMessageIds("q", "tuba").contains(id));
                 assertThat(onB.allMessageIds("q", "cello")).doesNotContain(id);
             }
-        } finally {
+        }
+    }
+
+    /** A connection of its own, outside the servers under test, whose held edit outlives them. */
+    private static final class OutsideEdit implements AutoCloseable {
+        private final Vertx vertx = Vertx.vertx();
+        private final Database database;
+        private final EventLog log = new EventLog(() -> { });
+        private final CountDownLatch release = new CountDownLatch(1);
+        private Thread holding;
+
+        OutsideEdit(String url) {
+            database = new Database(vertx, PgConnectOptions.fromUri(url), 1);
+        }
+
+        void hold(long id, String body) throws InterruptedException {
+            holding = holdingEdit(database, log, id, body, release);
+        }
+
+        void commit() throws InterruptedException {
             release.countDown();
-            outside.close();
+            holding.join();
+        }
+
+        @Override
+        public void close() {
+            release.countDown();
+            database.close();
             vertx.close().await();
         }
     }
