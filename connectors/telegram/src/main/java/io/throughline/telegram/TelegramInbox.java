@@ -32,6 +32,9 @@ final class TelegramInbox implements ChannelInbox {
     private final ObjectMapper json;
     private final UpdateHandler handler;
     private final ReplySender replies;
+    private final String botId;
+    /** Whether the inbox still has its first bot (see TelegramConfig.FIRST_BOT_ID). */
+    private final boolean firstBot;
     private final ReentrantLock webhookOrder = new ReentrantLock();
     private volatile LongPoller poller;
     private volatile String webhookState = "webhook registered at provisioning";
@@ -43,11 +46,11 @@ final class TelegramInbox implements ChannelInbox {
         this.json = json;
         this.api = new BotApi(config, http, json, String.valueOf(context.inbox().id()));
         MediaFetcher media = new MediaFetcher(api, context.attachments(), config.maxFileSize(), context.inbox().id());
-        this.handler = new UpdateHandler(context.inbox().id(), config,
-                TelegramConfig.messageIdPrefix(context.config()), context.sink(), media, failedTries);
         String prefix = TelegramConfig.messageIdPrefix(context.config());
-        this.replies = new ReplySender(api, sentParts, TelegramConfig.botIdOf(config.botToken()), prefix,
-                prefix.isEmpty());
+        this.botId = TelegramConfig.botIdOf(config.botToken());
+        this.firstBot = prefix.isEmpty();
+        this.handler = new UpdateHandler(context.inbox().id(), config, prefix, context.sink(), media, failedTries);
+        this.replies = new ReplySender(api, sentParts, botId, prefix, firstBot);
     }
 
     TelegramConfig config() {
@@ -72,8 +75,8 @@ final class TelegramInbox implements ChannelInbox {
             log.info("telegram webhook registered inbox={} url={}", context.inbox().id(), url);
             return;
         }
-        LongPoller started = new LongPoller(context.inbox().id(), TelegramConfig.botIdOf(config.botToken()),
-                TelegramConfig.messageIdPrefix(context.config()).isEmpty(), api, handler, context.checkpoints(), json);
+        LongPoller started = new LongPoller(context.inbox().id(), botId, firstBot, api, handler,
+                context.checkpoints(), json);
         started.start();
         poller = started;
     }
@@ -124,12 +127,10 @@ final class TelegramInbox implements ChannelInbox {
     UpdateHandler.Outcome receive(Update update, String type) throws BotApiException {
         webhookOrder.lock();
         try {
-            String bot = TelegramConfig.botIdOf(config.botToken());
-            // Another bot's last update (the inbox moved to this one) says nothing about this bot's numbering.
-            // A checkpoint saved before checkpoints named their bot was written by the inbox's first bot.
-            boolean firstBot = TelegramConfig.messageIdPrefix(context.config()).isEmpty();
+            // Another bot's last update (the inbox moved to this one) says nothing about this bot's numbering; a
+            // checkpoint saved before checkpoints named their bot was written by the inbox's first bot.
             int last = context.checkpoints().load(WEBHOOK_CHECKPOINT)
-                    .filter(c -> c.getString("botId") == null ? firstBot : bot.equals(c.getString("botId")))
+                    .filter(c -> c.getString("botId") == null ? firstBot : botId.equals(c.getString("botId")))
                     .map(c -> c.getInteger("lastUpdateId", 0)).orElse(0);
             if (update.getUpdateId() != null && update.getUpdateId() == last) {
                 log.debug("telegram webhook repeat acknowledged inbox={} update={}", context.inbox().id(), last);
@@ -138,7 +139,7 @@ final class TelegramInbox implements ChannelInbox {
             UpdateHandler.Outcome outcome = handler.handle(update, type);
             if (update.getUpdateId() != null) {
                 context.checkpoints().save(WEBHOOK_CHECKPOINT,
-                        new JsonObject().put("lastUpdateId", update.getUpdateId()).put("botId", bot));
+                        new JsonObject().put("lastUpdateId", update.getUpdateId()).put("botId", botId));
             }
             webhookState = "webhook receiving";
             return outcome;
