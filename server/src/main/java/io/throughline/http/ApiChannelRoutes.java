@@ -76,7 +76,7 @@ final class ApiChannelRoutes {
                 throw new NotFound("no attachment " + attachmentId + " in this inbox");
             }
             return AttachmentRoutes.fileReply(attachments.download(inbox.workspaceId(), attachmentId),
-                    rc.request().getHeader("Range"));
+                    rc.request().getHeader("Range"), rc.request().getHeader("If-None-Match"));
         }));
     }
 

@@ -21,6 +21,8 @@ import java.util.Set;
 final class AttachmentRoutes {
 
     /** Types a browser may render inline; everything else downloads, so an HTML "attachment" never runs as a page. */
+    /** Kept by the browser, but asked again (a 304 when unchanged) on every use: see {@link #fileReply}. */
+    private static final String CACHE_CONTROL = "private, no-cache";
     private static final Set<String> INLINE = Set.of("image/png", "image/jpeg", "image/gif", "image/webp",
             "application/pdf", "text/plain", "audio/ogg", "audio/mpeg", "video/mp4");
 
@@ -49,7 +51,7 @@ final class AttachmentRoutes {
         router.get("/api/v1/attachments/:id").handler(endpoints.agent(call -> {
             AttachmentService.Download download = attachments.download(call.caller().workspaceId(),
                     call.pathId("id"));
-            return fileReply(download, call.header("Range"));
+            return fileReply(download, call.header("Range"), call.header("If-None-Match"));
         }));
     }
 
@@ -85,9 +87,18 @@ final class AttachmentRoutes {
         });
     }
 
-    /** The file, or the byte range of it that {@code range} (a Range header) asks for. */
-    static Reply fileReply(AttachmentService.Download download, String range) {
+    /**
+     * The file, or the byte range of it that {@code range} (a Range header) asks for; 304 when {@code ifNoneMatch}
+     * names its ETag (the content's SHA-256: an attachment's bytes never change). The browser keeps a copy but
+     * asks again on every use ({@code no-cache}), so after a sign-out the next person at the browser gets a 401,
+     * not the customer's file from the cache.
+     */
+    static Reply fileReply(AttachmentService.Download download, String range, String ifNoneMatch) {
         Attachment attachment = download.attachment();
+        String etag = "\"" + attachment.sha256() + "\"";
+        if (ifNoneMatch != null && matches(ifNoneMatch, etag)) {
+            return Reply.status(304, null).header("ETag", etag).header("Cache-Control", CACHE_CONTROL);
+        }
         String type = attachment.contentType().toLowerCase(Locale.ROOT).split(";")[0].strip();
         boolean inline = INLINE.contains(type);
         String encoded = URLEncoder.encode(attachment.filename(), StandardCharsets.UTF_8).replace("+", "%20");
@@ -100,6 +111,18 @@ final class AttachmentRoutes {
                 .header("Content-Disposition", (inline ? "inline" : "attachment") + "; filename*=UTF-8''" + encoded)
                 .header("X-Content-Type-Options", "nosniff")
                 .header("Content-Security-Policy", "default-src 'none'; sandbox")
-                .header("Cache-Control", "private, max-age=3600");
+                .header("ETag", etag)
+                .header("Cache-Control", CACHE_CONTROL);
+    }
+
+    /** Whether an If-None-Match list (RFC 9110: ETags, weak or not, or *) names this ETag. */
+    private static boolean matches(String ifNoneMatch, String etag) {
+        for (String candidate : ifNoneMatch.split(",")) {
+            String tag = candidate.strip();
+            if (tag.equals("*") || tag.equals(etag) || tag.equals("W/" + etag)) {
+                return true;
+            }
+        }
+        return false;
     }
 }

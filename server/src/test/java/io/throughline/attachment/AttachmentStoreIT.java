@@ -139,6 +139,26 @@ class AttachmentStoreIT {
     }
 
     @Test
+    void aDownloadIsRevalidatedOnEveryUseSoASignOutEndsAccessToTheBrowsersCopy() {
+        ApiClient agent = server.anonymous().login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD);
+        long id = agent.upload("/api/v1/attachments", "invoice.pdf", "application/pdf",
+                "%PDF-1.7 invoice 42".getBytes(StandardCharsets.UTF_8)).expect(201).json().getLong("id");
+        String path = "/api/v1/attachments/" + id;
+        ApiClient.Response first = agent.get(path).expect(200);
+        assertThat(first.header("Cache-Control")).isEqualTo("private, no-cache");
+        String etag = first.header("ETag");
+        assertThat(etag).matches("\"[0-9a-f]{64}\"");
+
+        ApiClient.Response again = agent.withHeader("If-None-Match", etag).get(path).expect(304);
+        assertThat(again.body()).isEmpty();
+        assertThat(agent.withHeader("If-None-Match", "\"another\"").get(path).expect(200).body())
+                .isEqualTo("%PDF-1.7 invoice 42");
+
+        agent.post("/api/v1/auth/logout", new JsonObject()).expect(204);
+        agent.withHeader("If-None-Match", etag).get(path).expect(401);
+    }
+
+    @Test
     void theSweepDeletesOnlyFilesNothingUses() throws IOException {
         JsonObject uploaded = admin.upload("/api/v1/attachments", "kept.txt", "text/plain",
                 "a draft's file, still claimable".getBytes(StandardCharsets.UTF_8)).expect(201).json();
