@@ -61,10 +61,10 @@ public final class Reply {
         return reply;
     }
 
-    /** Streams a file as the body; the caller sets Content-Type and Content-Disposition. */
     /**
-     * A stored file. One missing from the store (a node that does not share the attachment directory, a restore
-     * without the files) is an error logged here and a 404 problem, never a request left hanging.
+     * A stored file, streamed as the body; the caller sets Content-Type and Content-Disposition. One missing from
+     * the store (a node that does not share the attachment directory, a restore without the files) is an error
+     * logged here and a 404 problem, never a request left hanging.
      */
     public static Reply file(Path path) {
         if (!Files.isReadable(path)) {
