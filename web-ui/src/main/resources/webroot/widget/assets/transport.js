@@ -72,8 +72,7 @@ export class Transport {
       return;
     }
     this.onState(this.everOpened ? 'reconnecting' : 'connecting');
-    const scheme = location.protocol === 'https:' ? 'wss://' : 'ws://';
-    const socket = new WebSocket(scheme + location.host + this.socketUrl + '&since=' + this.seq);
+    const socket = this.openSocket();
     let opened = false;
     this.socket = socket;
     socket.onopen = () => {
@@ -118,6 +117,12 @@ export class Transport {
       }
       this.later(() => this.connect(), this.backoff());
     };
+  }
+
+  /** A socket to the server on this page's scheme, resuming after the last seq. */
+  openSocket() {
+    const scheme = location.protocol === 'https:' ? 'wss://' : 'ws://';
+    return new WebSocket(scheme + location.host + this.socketUrl + '&since=' + this.seq);
   }
 
   /** A ping each heartbeat; a server silent for two and a half heartbeats is gone: drop and reconnect. */
@@ -192,8 +197,7 @@ export class Transport {
    */
   probe(renewed = false) {
     if (this.stopped || this.mode !== 'poll') return;
-    const scheme = location.protocol === 'https:' ? 'wss://' : 'ws://';
-    const socket = new WebSocket(scheme + location.host + this.socketUrl + '&since=' + this.seq);
+    const socket = this.openSocket();
     this.probing = socket;
     const timeout = setTimeout(() => socket.close(4000, 'no answer'), this.heartbeatMs * 2);
     socket.onmessage = (event) => {
