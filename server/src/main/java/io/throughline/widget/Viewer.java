@@ -50,13 +50,25 @@ final class Viewer {
         return contactId;
     }
 
-    void thread(VisitorRepository.Thread thread) {
+    private void thread(VisitorRepository.Thread thread) {
         this.conversationId = thread == null ? null : thread.conversationId();
         this.contactId = thread == null ? null : thread.contactId();
     }
 
+    /**
+     * The thread read again, from PostgreSQL, where it was {@code before} the read: a read that found none does not
+     * undo the conversation of a first message {@linkplain #adopt adopted} while it ran (committed after the read's
+     * snapshot, it is the newer news).
+     */
+    synchronized void reread(VisitorRepository.Thread thread, Long before) {
+        if (thread == null && !Objects.equals(before, conversationId)) {
+            return;
+        }
+        thread(thread);
+    }
+
     /** Adopts the conversation of the visitor's first message. */
-    void adopt(long conversation, Long contact) {
+    synchronized void adopt(long conversation, Long contact) {
         if (conversationId == null) {
             conversationId = conversation;
             if (contact != null) {

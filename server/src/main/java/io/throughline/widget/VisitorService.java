@@ -179,7 +179,8 @@ public final class VisitorService {
 
     /** Re-reads where a viewer's thread is (after a merge moved it). */
     void refresh(Viewer viewer) {
-        viewer.thread(visitors.thread(database.sql(), viewer.visitor()).orElse(null));
+        Long before = viewer.conversationId();
+        viewer.reread(visitors.thread(database.sql(), viewer.visitor()).orElse(null), before);
     }
 
     /** The pre-chat form: what the visitor typed is kept as claimed, and never opens an existing thread. */

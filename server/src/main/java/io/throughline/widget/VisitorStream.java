@@ -22,6 +22,8 @@ abstract class VisitorStream {
     private final List<Event> buffer = new ArrayList<>();
     /** Late events routed here before the stream went live. */
     private final List<Event> lateBuffer = new ArrayList<>();
+    /** The latest typing frame signalled before the stream went live: typing is a state, so one is enough. */
+    private JsonObject heldSignal;
     private boolean live;
     private long lastSeq;
     private volatile boolean closed;
@@ -120,12 +122,28 @@ abstract class VisitorStream {
         }
     }
 
-    /** A transient frame (typing): only to a live stream, never buffered. */
+    /**
+     * A transient frame (typing), never logged: written at once to a live stream; one signalled while the stream
+     * still catches up (an agent who starts typing as the visitor's socket attaches) is held, only the latest, and
+     * written as the stream goes live.
+     */
     final void signal(JsonObject frame) {
         synchronized (lock) {
-            if (live && !closed) {
-                write(frame);
+            if (closed) {
+                return;
             }
+            if (live) {
+                write(frame);
+            } else {
+                heldSignal = frame;
+            }
+        }
+    }
+
+    private void writeHeldSignal() {
+        if (heldSignal != null) {
+            write(heldSignal);
+            heldSignal = null;
         }
     }
 
@@ -142,6 +160,7 @@ abstract class VisitorStream {
             lateBuffer.clear();
             lastSeq = Math.max(lastSeq, target);
             live = true;
+            writeHeldSignal();
         }
         onLive();
     }
@@ -176,6 +195,7 @@ abstract class VisitorStream {
         lastSeq = Math.max(lastSeq, seq);
         live = true;
         write(new JsonObject().put("type", "reset").put("seq", lastSeq));
+        writeHeldSignal();
     }
 
     private void deliver(Event event) {
