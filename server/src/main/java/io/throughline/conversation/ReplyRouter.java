@@ -66,8 +66,9 @@ public final class ReplyRouter {
 
     /**
      * Who wrote the conversation's last inbound message: by default, the one a reply goes to. An auto-responder's
-     * message (an out-of-office, a ticket system's acknowledgement from its own address) counts only when there is
-     * no other: replies go to the person.
+     * message (an out-of-office, a ticket system's acknowledgement from its own address) and one from an address
+     * nobody reads (a mailer daemon's failure notice that joined the thread) count only when there is no other:
+     * replies go to the person.
      */
     public static Optional<Recipient> lastSender(Sql sql, long workspaceId, long conversationId) {
         return lastInbound(sql, workspaceId, conversationId, null)
@@ -84,7 +85,7 @@ public final class ReplyRouter {
         String query = """
                 SELECT inbox_id, channel, metadata FROM messages
                 WHERE workspace_id = $1 AND conversation_id = $2 AND kind = 'in' AND inbox_id IS NOT NULL
-                  AND ($3::text IS NULL OR channel = $3) AND ($4 OR NOT 'auto_reply' = ANY(flags))
+                  AND ($3::text IS NULL OR channel = $3) AND ($4 OR NOT flags && ARRAY['auto_reply', 'no_reply'])
                 ORDER BY created_at DESC, id DESC LIMIT 1""";
         return sql.one(query, workspaceId, conversationId, channel, false)
                 .or(() -> sql.one(query, workspaceId, conversationId, channel, true));

@@ -328,6 +328,42 @@ class EmailChannelIT {
         assertThat(flags(messages(conversationId).getJsonObject(2))).contains("automated").doesNotContain("auto_reply");
     }
 
+    /**
+     * A mailer daemon's notice about mail an agent sent from webmail, in reply to the customer: it joins the thread
+     * and reopens it (the agent must learn the mail failed), but it is not whom the next reply goes to.
+     */
+    @Test
+    void aFailureNoticeJoiningTheThreadReopensItButRepliesStillGoToTheCustomer() throws Exception {
+        MimeMessage question = mail.compose("<lamp-q-1@example.org>");
+        question.setFrom(new InternetAddress("lena@example.org", "Lena"));
+        question.setRecipients(Message.RecipientType.TO, SUPPORT);
+        question.setSubject("Lamp flickers");
+        question.setText("My new desk lamp flickers.");
+        mail.send(question);
+        long conversationId = await().atMost(Duration.ofSeconds(20)).until(() -> conversationWith("desk lamp"),
+                c -> c != null).getLong("id");
+        admin.patch("/api/v1/conversations/" + conversationId, new JsonObject().put("status", "resolved"))
+                .expect(200);
+
+        byte[] dsn = Files.readAllBytes(Path.of(EmailChannelIT.class
+                .getResource("/email-corpus/dsn-bounce-postfix.eml").toURI()));
+        String notice = new String(dsn, StandardCharsets.ISO_8859_1)
+                .replace("msg-17.5@reply.acme.test", "webmail-lamp-1@acme.test")
+                .replace("20240402100005.4F2A1C0D3E@mx.acme.test", "foreign-dsn-2@mx")
+                .replaceFirst("(?m)^Subject: ", "In-Reply-To: <lamp-q-1@example.org>\r\nSubject: ");
+        mail.append(SUPPORT, "INBOX", notice.getBytes(StandardCharsets.ISO_8859_1), null);
+        JsonObject bounce = await().atMost(Duration.ofSeconds(20)).until(() -> byExternalId("foreign-dsn-2@mx"),
+                m -> m != null);
+        assertThat(bounce.getLong("conversationId")).isEqualTo(conversationId);
+        assertThat(flags(bounce)).contains("automated", "no_reply").doesNotContain("auto_reply");
+        assertThat(admin.get("/api/v1/conversations/" + conversationId).expect(200).json().getString("status"))
+                .isEqualTo("open");
+        JsonObject options = admin.get("/api/v1/conversations/" + conversationId + "/reply-options").expect(200)
+                .json();
+        assertThat(options.getJsonObject("default").getJsonObject("to").getString("value"))
+                .isEqualTo("lena@example.org");
+    }
+
     @Test
     void mailAlreadyReadInAnotherClientIsStillImported() {
         byte[] raw = ("From: Dana <dana@example.com>\r\nTo: " + SUPPORT + "\r\nSubject: read elsewhere\r\n"

@@ -124,6 +124,7 @@ export default {
   'flag.unverified_sender': 'Sender not verified for this customer',
   'flag.truncated': 'Too long: shortened',
   'flag.auto_reply': 'Automatic reply',
+  'flag.no_reply': 'From an address that takes no replies',
   'flag.automated': 'Sent by a machine',
   'flag.auto_submitted': 'Automatic message',
   'flag.bulk': 'Bulk mail',

@@ -126,6 +126,7 @@ export default {
   'flag.unverified_sender': 'Nadawca niepotwierdzony dla tego klienta',
   'flag.truncated': 'Za długa: skrócono',
   'flag.auto_reply': 'Automatyczna odpowiedź',
+  'flag.no_reply': 'Z adresu, który nie przyjmuje odpowiedzi',
   'flag.automated': 'Wysłane automatycznie',
   'flag.auto_submitted': 'Wiadomość automatyczna',
   'flag.bulk': 'Wysyłka masowa',

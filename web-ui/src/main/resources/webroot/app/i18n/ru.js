@@ -126,6 +126,7 @@ export default {
   'flag.unverified_sender': 'Отправитель не подтверждён для этого клиента',
   'flag.truncated': 'Слишком длинное: сокращено',
   'flag.auto_reply': 'Автоответ',
+  'flag.no_reply': 'С адреса, на который не отвечают',
   'flag.automated': 'Отправлено автоматически',
   'flag.auto_submitted': 'Автоматическое сообщение',
   'flag.bulk': 'Массовая рассылка',

@@ -126,6 +126,7 @@ export default {
   'flag.unverified_sender': 'Відправника не підтверджено для цього клієнта',
   'flag.truncated': 'Задовге: скорочено',
   'flag.auto_reply': 'Автовідповідь',
+  'flag.no_reply': 'З адреси, що не приймає відповідей',
   'flag.automated': 'Надіслано автоматично',
   'flag.auto_submitted': 'Автоматичне повідомлення',
   'flag.bulk': 'Масова розсилка',

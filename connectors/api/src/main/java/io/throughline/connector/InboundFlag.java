@@ -10,6 +10,12 @@ public enum InboundFlag {
      * Narrower than automated: a person's reply through a mailing list or a ticket system is automated too.
      */
     AUTO_REPLY,
+    /**
+     * Sent from an address no person reads (a mailer daemon's failure notice, a no-reply notification): agents see
+     * it, and it reopens a conversation as any message does, but replies never go to it while the thread holds a
+     * message from someone who does read.
+     */
+    NO_REPLY,
     /** The channel could not parse it; the raw original is kept as an attachment. */
     UNPARSED
 }

@@ -67,7 +67,11 @@ final class AutomatedMail {
 
     /** A no-reply or notification address: never a person. */
     static boolean systemSender(MailAddress address) {
-        return SYSTEM_SENDER.matcher(address.address()).find();
+        return systemSender(address.address());
+    }
+
+    static boolean systemSender(String address) {
+        return SYSTEM_SENDER.matcher(address).find();
     }
 
     /** A web form's mail: sent by the site's no-reply address for the person named in Reply-To. */

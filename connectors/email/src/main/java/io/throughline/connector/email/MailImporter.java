@@ -194,7 +194,8 @@ final class MailImporter {
             throws IOException {
         List<String> problems = new ArrayList<>(parsed.problems());
         String externalId = parsed.messageId() != null ? parsed.messageId() : "sha256:" + sha256(raw);
-        InboundMessage.Builder builder = InboundMessage.builder(externalId, sender(parsed))
+        Sender sender = sender(parsed);
+        InboundMessage.Builder builder = InboundMessage.builder(externalId, sender)
                 .text(parsed.text())
                 .html(parsed.html())
                 .subject(parsed.subject())
@@ -220,6 +221,10 @@ final class MailImporter {
         }
         if (parsed.automated() != null && parsed.automated().autoReply()) {
             builder.flag(InboundFlag.AUTO_REPLY);
+        }
+        Identity author = sender.identities().getFirst();
+        if (author.kind() == IdentityKind.EMAIL && AutomatedMail.systemSender(author.value())) {
+            builder.flag(InboundFlag.NO_REPLY);
         }
         if (!problems.isEmpty()) {
             builder.flag(InboundFlag.UNPARSED);
