@@ -214,15 +214,25 @@ public final class DeliveryRepository {
                 delivery.id(), delivery.attempts(), error) == 1;
     }
 
-    /** A channel's later report (a bounce, a delivery notice) about the delivery it gave this external id. */
-    public Optional<Row> markReported(Sql tx, long inboxId, String externalId, DeliveryStatus status, String reason) {
+    /**
+     * A channel's later report (a bounce, a delivery notice) about the delivery it gave this external id. It moves
+     * only a delivery that went out: to failed from sent or delivered, to delivered from sent. One pending again (an
+     * agent's retry) is left to its new attempt, and a report whose id the delivery already took (a bounce read again
+     * after a retry was sent) is not applied twice; the ids taken are kept in the delivery's metadata.
+     */
+    public Optional<Row> markReported(Sql tx, long inboxId, String externalId, DeliveryStatus status, String reason,
+                                      String reportId) {
         return tx.one("""
                 UPDATE deliveries d SET status = $3, last_error = CASE WHEN $3 = 'failed' THEN $4 ELSE d.last_error END,
+                    metadata = CASE WHEN $5::text IS NULL THEN d.metadata ELSE jsonb_set(d.metadata, '{reports}',
+                        COALESCE(d.metadata -> 'reports', '[]'::jsonb) || to_jsonb($5::text)) END,
                     updated_at = now()
                 FROM messages m
                 WHERE d.inbox_id = $1 AND d.external_id = $2 AND m.id = d.message_id
+                  AND CASE WHEN $3 = 'failed' THEN d.status IN ('sent', 'delivered') ELSE d.status = 'sent' END
+                  AND ($5::text IS NULL OR NOT COALESCE(d.metadata -> 'reports', '[]'::jsonb) ? $5::text)
                 RETURNING d.workspace_id, d.message_id, m.conversation_id""",
-                inboxId, externalId, status.wireName(), reason);
+                inboxId, externalId, status.wireName(), reason, reportId);
     }
 
     /**

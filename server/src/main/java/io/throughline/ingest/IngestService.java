@@ -33,6 +33,7 @@ import io.throughline.store.Database;
 import io.throughline.store.Sql;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -511,7 +512,9 @@ public final class IngestService {
         DeliveryStatus status = report.outcome() == DeliveryReport.Outcome.FAILED ? DeliveryStatus.FAILED
                 : DeliveryStatus.DELIVERED;
         database.tx(tx -> {
-            deliveries.markReported(tx, inbox.id(), report.externalId(), status, report.reason()).ifPresentOrElse(
+            Optional<Row> reported = deliveries.markReported(tx, inbox.id(), report.externalId(), status,
+                    report.reason(), report.reportId());
+            reported.ifPresentOrElse(
                     row -> {
                         long workspaceId = row.getLong("workspace_id");
                         long messageId = row.getLong("message_id");
@@ -523,8 +526,8 @@ public final class IngestService {
                         log.info("delivery reported inbox={} message={} status={}", inbox.id(), messageId,
                                 status.wireName());
                     },
-                    () -> log.info("delivery report for an unknown message inbox={} externalId={}", inbox.id(),
-                            report.externalId()));
+                    () -> log.info("delivery report changed nothing (no such delivery out, or it was read before)"
+                            + " inbox={} externalId={} outcome={}", inbox.id(), report.externalId(), report.outcome()));
             return null;
         });
     }

@@ -14,6 +14,7 @@ import jakarta.mail.Message;
 import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeMessage;
 import jakarta.mail.internet.MimeMultipart;
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -258,6 +259,65 @@ class EmailChannelIT {
         mail.send(lookalike);
         await().atMost(Duration.ofSeconds(20)).until(() -> messages(conversationId).stream()
                 .map(JsonObject.class::cast).anyMatch(m -> m.getString("body", "").contains("odd ids")));
+    }
+
+    /** A bounce is applied once: read again after an agent's retry went out, it does not fail the retry. */
+    @Test
+    void aBounceReadAgainAfterARetryLeavesTheRetrySent() throws Exception {
+        MimeMessage question = mail.compose("<vase-q-1@example.org>");
+        question.setFrom(new InternetAddress("vera@example.org", "Vera"));
+        question.setRecipients(Message.RecipientType.TO, SUPPORT);
+        question.setSubject("Vase");
+        question.setText("The vase came with a chip.");
+        mail.send(question);
+        long conversationId = await().atMost(Duration.ofSeconds(20)).until(() -> conversationWith("with a chip"),
+                c -> c != null).getLong("id");
+        long reply = admin.post("/api/v1/conversations/" + conversationId + "/messages",
+                new JsonObject().put("body", "Sorry about that: a new one is on its way.")).expect(201).json()
+                .getLong("id");
+        await().atMost(Duration.ofSeconds(20)).until(() -> status(conversationId, reply), "sent"::equals);
+        String sentId = server.throughline().database().sql().single(
+                "SELECT external_id FROM deliveries WHERE message_id = $1", reply).getString("external_id");
+
+        byte[] bounce = bounce(sentId, "vase-dsn-1@mx");
+        mail.append(SUPPORT, "INBOX", bounce, null);
+        await().atMost(Duration.ofSeconds(20)).until(() -> status(conversationId, reply), "failed"::equals);
+        admin.post("/api/v1/messages/" + reply + "/retry", new JsonObject()).expect(200);
+        await().atMost(Duration.ofSeconds(20)).until(() -> status(conversationId, reply), "sent"::equals);
+
+        // The same bounce read again (a folder read anew): the mail after it is stored, so it was read first.
+        MimeMessage after = mail.compose("<vase-q-2@example.org>");
+        after.setFrom(new InternetAddress("vera@example.org", "Vera"));
+        after.setRecipients(Message.RecipientType.TO, SUPPORT);
+        after.setSubject("Re: Vase");
+        after.setText("Thanks, I will look out for the parcel.");
+        ByteArrayOutputStream afterBytes = new ByteArrayOutputStream();
+        after.writeTo(afterBytes);
+        mail.append(SUPPORT, "INBOX", List.of(bounce, afterBytes.toByteArray()), null);
+        await().atMost(Duration.ofSeconds(20)).until(() -> byExternalId("vase-q-2@example.org"), m -> m != null);
+        assertThat(status(conversationId, reply)).isEqualTo("sent");
+
+        // A new bounce, about the retry, is applied.
+        mail.append(SUPPORT, "INBOX", bounce(sentId, "vase-dsn-2@mx"), null);
+        await().atMost(Duration.ofSeconds(20)).until(() -> status(conversationId, reply), "failed"::equals);
+    }
+
+    /** The corpus's Postfix bounce, about {@code original}, with its own Message-ID. */
+    private static byte[] bounce(String original, String bounceId) throws Exception {
+        byte[] dsn = Files.readAllBytes(Path.of(EmailChannelIT.class
+                .getResource("/email-corpus/dsn-bounce-postfix.eml").toURI()));
+        return new String(dsn, StandardCharsets.ISO_8859_1).replace("msg-17.5@reply.acme.test", original)
+                .replace("20240402100005.4F2A1C0D3E@mx.acme.test", bounceId).getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    private static String status(long conversationId, long messageId) {
+        for (Object message : messages(conversationId)) {
+            JsonObject m = (JsonObject) message;
+            if (m.getLong("id") == messageId) {
+                return m.getJsonObject("delivery").getString("status");
+            }
+        }
+        return null;
     }
 
     /** Another channel's ids are guessable (an order number, a widget reply's {@code widget-msg-<id>}). */

@@ -150,7 +150,8 @@ final class MailImporter {
                     && (parsed.bounce().failed() || parsed.bounce().delivered())) {
                 BounceReport bounce = parsed.bounce();
                 return new ToReport(new DeliveryReport(bounce.originalMessageId(), bounce.failed()
-                        ? DeliveryReport.Outcome.FAILED : DeliveryReport.Outcome.DELIVERED, bounce.reason()),
+                        ? DeliveryReport.Outcome.FAILED : DeliveryReport.Outcome.DELIVERED, bounce.reason(),
+                        parsed.messageId() != null ? parsed.messageId() : "sha256:" + sha256(raw)),
                         bounce.action());
             }
             return new ToAccept(message(raw, parsed, envelopeRecipients));
