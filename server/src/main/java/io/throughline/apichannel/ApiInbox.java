@@ -26,6 +26,7 @@ import io.vertx.ext.web.codec.BodyCodec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Delivers replies of one API inbox as signed JSON POSTs to its webhook. The delivery id travels as
@@ -92,7 +93,7 @@ final class ApiInbox implements ChannelInbox {
                 throw DeliveryFailure.retryable("webhook did not finish answering within " + DEADLINE_MS / 1000
                         + " s", e);
             }
-            throw DeliveryFailure.retryable("webhook unreachable: " + describe(e), e);
+            throw DeliveryFailure.retryable("webhook unreachable: " + describe(e, url, target.requestUri()), e);
         }
         int status = response.statusCode();
         if (status >= 200 && status < 300) {
@@ -105,7 +106,10 @@ final class ApiInbox implements ChannelInbox {
                 throw DeliveryFailure.retryAfter(detail, wait);
             }
         }
-        if (status >= 500 || status == 408 || status == 429) {
+        // 409 and 425: the receiver still works on an earlier attempt with this Idempotency-Key (one we stopped
+        // waiting for at the deadline), as the IETF Idempotency-Key draft has it answer; the next attempt finds it
+        // done.
+        if (status >= 500 || status == 408 || status == 409 || status == 425 || status == 429) {
             throw DeliveryFailure.retryable(detail, null);
         }
         throw DeliveryFailure.permanent(detail);
@@ -168,11 +172,22 @@ final class ApiInbox implements ChannelInbox {
         }
     }
 
-    private static String describe(Throwable failure) {
+    /**
+     * Why a request failed, as every agent may read it: never the URL's path or query, which often carry the
+     * receiver's secret (Vert.x names the request URI in its timeout message).
+     */
+    private static String describe(Throwable failure, String url, String requestUri) {
         // VirtualThreads.await wraps a refused connection: say what refused it, not the wrapper.
         Throwable e = failure instanceof VertxException && failure.getCause() != null ? failure.getCause() : failure;
+        if (e instanceof TimeoutException) {
+            return "no answer within " + TIMEOUT_MS / 1000 + " s";
+        }
         String message = e.getMessage();
-        return message == null ? e.getClass().getSimpleName() : message;
+        if (message == null) {
+            return e.getClass().getSimpleName();
+        }
+        String shown = message.replace(url, "(the webhook URL)");
+        return requestUri.length() > 1 ? shown.replace(requestUri, "(the webhook path)") : shown;
     }
 
     /** A webhook's answer as it streams in: the first {@link #MAX_ANSWER_BYTES} kept, the rest dropped. */

@@ -7,6 +7,7 @@ import io.throughline.connector.DeliveryReceipt;
 import io.throughline.connector.OutboundMessage;
 import io.throughline.conversation.MessageRepository;
 import io.throughline.conversation.MessageView;
+import io.throughline.ingest.NulBytes;
 import io.throughline.realtime.EventLog;
 import io.throughline.realtime.EventType;
 import io.throughline.store.Database;
@@ -38,6 +39,10 @@ public final class Dispatcher {
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
     /** How many waits a receiver asks for count as one attempt of {@code outbox.maxAttempts}. */
     static final int ASKED_WAITS_PER_ATTEMPT = 10;
+    /** Longer receiver ids are not kept: a btree entry must stay well under 2,700 bytes (4 per character). */
+    private static final int MAX_EXTERNAL_ID = 500;
+    /** A failure's reason as agents see it; a connector's own texts are far shorter. */
+    private static final int MAX_REASON = 2_000;
 
     private final Database database;
     private final DeliveryRepository deliveries;
@@ -177,7 +182,9 @@ public final class Dispatcher {
             } finally {
                 keeper.interrupt();
             }
-            record(delivery, tx -> deliveries.markSent(tx, delivery, receipt.externalId(), receipt.metadata()));
+            String externalId = storableId(delivery, receipt.externalId());
+            JsonObject metadata = NulBytes.strip(receipt.metadata());
+            record(delivery, tx -> deliveries.markSent(tx, delivery, externalId, metadata));
             log.info("delivery sent delivery={} message={} inbox={} attempt={}", delivery.id(),
                     delivery.messageId(), delivery.inboxId(), delivery.attempts());
         } catch (DeliveryFailure failure) {
@@ -224,8 +231,25 @@ public final class Dispatcher {
                 : DeliveryFailure.permanent("the inbox was disabled or deleted");
     }
 
+    /**
+     * The receiver's id for a sent delivery as PostgreSQL can keep it: without U+0000, and none at all when longer
+     * than {@value #MAX_EXTERNAL_ID} characters (an index entry has a size limit). An outcome that cannot be written
+     * would leave the delivery claimed until its lease ran out, to be sent again, and again.
+     */
+    private static String storableId(Delivery delivery, String externalId) {
+        String id = NulBytes.strip(externalId);
+        if (id != null && id.length() > MAX_EXTERNAL_ID) {
+            log.warn("delivery sent but the receiver's id is too long to keep delivery={} length={}", delivery.id(),
+                    id.length());
+            return null;
+        }
+        return id;
+    }
+
     private void failed(Delivery delivery, DeliveryFailure failure) {
-        String reason = failure.getMessage() == null ? "unknown error" : failure.getMessage();
+        String message = NulBytes.strip(failure.getMessage());
+        String reason = message == null ? "unknown error"
+                : message.length() > MAX_REASON ? message.substring(0, MAX_REASON) + "…" : message;
         if (!failure.attempted()) {
             // Handed back (the channel's line was full, or its account cannot send now): it waits, and its attempt
             // is given back.

@@ -153,6 +153,16 @@ class OutboxIT {
                 .getString("status")));
         assertThat(lastDelivery(admin, conversation).getString("lastError")).contains("422").contains("ext-1");
         assertThat(webhook.received()).hasSize(1);
+
+        // A 409 is no refusal: the receiver still works on an attempt with the same Idempotency-Key.
+        webhook.respondWith(409);
+        reply(admin, conversation, "Hi again");
+        await().atMost(Duration.ofSeconds(10)).until(() -> String.valueOf(lastDelivery(admin, conversation)
+                .getString("lastError")).contains("409"));
+        assertThat(lastDelivery(admin, conversation).getString("status")).isEqualTo("pending");
+        webhook.respondWith(200);
+        await().atMost(Duration.ofSeconds(20)).until(() -> "sent".equals(lastDelivery(admin, conversation)
+                .getString("status")));
     }
 
     @Test
@@ -171,6 +181,50 @@ class OutboxIT {
         assertThat(delivery.getString("lastError")).startsWith("gave up after 3 attempts").contains("500");
         assertThat(delivery.getInteger("attempts")).isEqualTo(3);
         assertThat(webhook.received()).hasSize(3);
+    }
+
+    /**
+     * A receiver's answer PostgreSQL cannot hold as it is (a U+0000, an id longer than an index entry takes) still
+     * ends its delivery: an outcome that could not be written left it claimed, to be sent again every lease.
+     */
+    @Test
+    void answersPostgreSqlCannotHoldAsTheyAreStillEndTheDelivery() {
+        server = TestServer.start(Map.of("outbox.maxAttempts", "2", "outbox.initialBackoff", "50ms",
+                "outbox.maxBackoff", "100ms"));
+        ApiClient admin = server.admin();
+        ApiInbox inbox = ApiInbox.create(admin, "Shop", webhook.url());
+        long conversation = inbox.say("nul-1", "c-nul", "Nia", "Hello").getLong("conversationId");
+
+        webhook.answerWith("{\"id\":\"ord\\u0000er-1\"}");
+        long first = reply(admin, conversation, "One");
+        await().atMost(Duration.ofSeconds(20)).until(() -> "sent".equals(lastDelivery(admin, conversation)
+                .getString("status")));
+        assertThat(externalId(first)).isEqualTo("order-1");
+
+        webhook.answerWith("{\"id\":\"" + "x".repeat(5_000) + "\"}");
+        long second = reply(admin, conversation, "Two");
+        await().atMost(Duration.ofSeconds(20)).until(() -> "sent".equals(lastDelivery(admin, conversation)
+                .getString("status")));
+        assertThat(externalId(second)).isNull();
+
+        webhook.respondWith(502);
+        webhook.answerWith("bad gateway \u0000 from the proxy");
+        reply(admin, conversation, "Three");
+        await().atMost(Duration.ofSeconds(20)).until(() -> "failed".equals(lastDelivery(admin, conversation)
+                .getString("status")));
+        assertThat(lastDelivery(admin, conversation).getString("lastError")).contains("502")
+                .contains("bad gateway  from the proxy");
+        assertThat(webhook.received()).as("each sent once, the failing one twice").hasSize(4);
+    }
+
+    private static long reply(ApiClient admin, long conversation, String body) {
+        return admin.post("/api/v1/conversations/" + conversation + "/messages", new JsonObject().put("body", body))
+                .expect(201).json().getLong("id");
+    }
+
+    private String externalId(long message) {
+        return server.throughline().database().sql().single("SELECT external_id FROM deliveries WHERE message_id = $1",
+                message).getString("external_id");
     }
 
     @Test
@@ -243,6 +297,24 @@ class OutboxIT {
                 .getString("status")));
         assertThat(webhook.received()).hasSize(1);
         assertThat(lastDelivery(admin, conversation).getInteger("attempts")).isEqualTo(1);
+    }
+
+    /** Every agent reads a delivery's reason: a webhook's path and query (often its secret) are never in it. */
+    @Test
+    void aSilentWebhookTimesOutWithoutItsUrlInTheReason() {
+        server = TestServer.start();
+        ApiClient admin = server.admin();
+        ApiInbox inbox = ApiInbox.create(admin, "Silent shop", webhook.url() + "/catch/s3cret-path?token=s3cret-query");
+        long conversation = inbox.say("silent-1", "c-silent", "Sid", "Hello").getLong("conversationId");
+        webhook.holdResponses(true);
+        try {
+            reply(admin, conversation, "Hi");
+            String reason = await().atMost(Duration.ofSeconds(40)).until(() -> lastDelivery(admin, conversation)
+                    .getString("lastError"), error -> error != null);
+            assertThat(reason).contains("no answer within 15 s").doesNotContain("s3cret").doesNotContain("/catch");
+        } finally {
+            webhook.holdResponses(false);
+        }
     }
 
     /** The client's timeout bounds silence only: an answer a byte at a time once held a slot for ever. */

@@ -29,6 +29,7 @@ public final class WebhookReceiver implements AutoCloseable {
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final AtomicInteger status = new AtomicInteger(200);
     private volatile String retryAfter;
+    private volatile String answerBody = "{\"id\":\"ext-1\"}";
     private final Object gate = new Object();
     private boolean holding;
     private volatile boolean trickling;
@@ -69,7 +70,7 @@ public final class WebhookReceiver implements AutoCloseable {
                 exchange.close();
                 return;
             }
-            byte[] answer = "{\"id\":\"ext-1\"}".getBytes(StandardCharsets.UTF_8);
+            byte[] answer = answerBody.getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().add("Content-Type", "application/json");
             String wait = retryAfter;
             if (wait != null) {
@@ -94,6 +95,11 @@ public final class WebhookReceiver implements AutoCloseable {
     public void respondWith(int code, String retryAfterValue) {
         retryAfter = retryAfterValue;
         status.set(code);
+    }
+
+    /** Answers with this body from now on ({@code {"id":"ext-1"}} until told otherwise). */
+    public void answerWith(String answer) {
+        answerBody = answer;
     }
 
     /** While holding, requests are recorded but not answered: the sender hangs mid-request, as on a crash. */
