@@ -41,6 +41,8 @@ final class ApiInbox implements ChannelInbox {
      * byte at a time held the send (and its outbox slot, its lease renewed) for ever.
      */
     private static final long DEADLINE_MS = 30_000;
+    /** How often a reply of an inbox without a webhook URL looks again. */
+    private static final Duration UNSET_WAIT = Duration.ofMinutes(15);
     /** What is kept of an answer (its id, an error excerpt); the rest is read and dropped, never held. */
     private static final int MAX_ANSWER_BYTES = 16 * 1024;
     private static final int MAX_ERROR_BODY = 300;
@@ -61,7 +63,9 @@ final class ApiInbox implements ChannelInbox {
     public DeliveryReceipt send(OutboundMessage message) throws DeliveryFailure {
         String url = context.config().getString(ApiConnector.WEBHOOK_URL);
         if (url == null) {
-            throw DeliveryFailure.permanent("this API inbox has no webhookUrl: set one to deliver replies");
+            // Saving the inbox with a URL makes the waiting replies due at once.
+            throw DeliveryFailure.notAttempted("this API inbox has no webhookUrl: the reply goes out once one is set",
+                    UNSET_WAIT);
         }
         WebhookTarget target = WebhookTarget.resolve(url, privateNetworks);
         byte[] body = payload(message).toBuffer().getBytes();

@@ -41,6 +41,8 @@ public final class Dispatcher {
     static final int ASKED_WAITS_PER_ATTEMPT = 10;
     /** Longer receiver ids are not kept: a btree entry must stay well under 2,700 bytes (4 per character). */
     private static final int MAX_EXTERNAL_ID = 500;
+    /** How often a reply whose inbox is paused looks again (enabling the inbox makes it due at once). */
+    static final Duration PAUSED_WAIT = Duration.ofMinutes(15);
     /** A failure's reason as agents see it; a connector's own texts are far shorter. */
     private static final int MAX_REASON = 2_000;
 
@@ -224,11 +226,21 @@ public final class Dispatcher {
         }
     }
 
+    /**
+     * Why this node has no sender for the delivery's inbox. A deleted inbox fails the reply; a disabled one keeps it
+     * waiting, its attempts untouched, until the inbox is enabled again (which makes it due at once): an admin
+     * pausing an inbox through a receiver's outage must not fail every reply that came due meanwhile.
+     */
     private DeliveryFailure unavailable(Delivery delivery) {
-        boolean usable = database.sql().one("SELECT 1 FROM inboxes WHERE id = $1 AND enabled AND deleted_at IS NULL",
-                delivery.inboxId()).isPresent();
-        return usable ? DeliveryFailure.retryable("the inbox is not open on this node yet", null)
-                : DeliveryFailure.permanent("the inbox was disabled or deleted");
+        Optional<Boolean> enabled = database.sql().one(
+                "SELECT enabled FROM inboxes WHERE id = $1 AND deleted_at IS NULL", delivery.inboxId())
+                .map(row -> row.getBoolean("enabled"));
+        if (enabled.isEmpty()) {
+            return DeliveryFailure.permanent("the inbox was deleted");
+        }
+        return enabled.get() ? DeliveryFailure.retryable("the inbox is not open on this node yet", null)
+                : DeliveryFailure.notAttempted("the inbox is disabled: the reply goes out once it is enabled again",
+                        PAUSED_WAIT);
     }
 
     /**

@@ -299,6 +299,42 @@ class OutboxIT {
         assertThat(lastDelivery(admin, conversation).getInteger("attempts")).isEqualTo(1);
     }
 
+    /**
+     * A reply waits, its attempts untouched, while its inbox is paused or has nowhere to send; enabling the inbox
+     * or giving it a webhook URL sends it at once.
+     */
+    @Test
+    void aPausedInboxOrOneWithoutAWebhookKeepsItsRepliesWaiting() {
+        server = TestServer.start();
+        ApiClient admin = server.admin();
+        ApiInbox inbox = ApiInbox.create(admin, "Paused shop", webhook.url());
+        long conversation = inbox.say("pause-1", "c-pause", "Pia", "Hello").getLong("conversationId");
+        webhook.respondWith(500);
+        reply(admin, conversation, "Hi");
+        await().atMost(Duration.ofSeconds(10)).until(() -> String.valueOf(lastDelivery(admin, conversation)
+                .getString("lastError")).contains("500"));
+        admin.patch("/api/v1/inboxes/" + inbox.id(), new JsonObject().put("enabled", false)).expect(200);
+        await().atMost(Duration.ofSeconds(20)).until(() -> String.valueOf(lastDelivery(admin, conversation)
+                .getString("lastError")).contains("the inbox is disabled"));
+        assertThat(lastDelivery(admin, conversation).getString("status")).isEqualTo("pending");
+        webhook.respondWith(200);
+        admin.patch("/api/v1/inboxes/" + inbox.id(), new JsonObject().put("enabled", true)).expect(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> "sent".equals(lastDelivery(admin, conversation)
+                .getString("status")));
+
+        ApiInbox unset = ApiInbox.create(admin, "Shop without a webhook", null);
+        long other = unset.say("unset-1", "c-unset", "Uma", "Hello").getLong("conversationId");
+        reply(admin, other, "Hi Uma");
+        await().atMost(Duration.ofSeconds(10)).until(() -> String.valueOf(lastDelivery(admin, other)
+                .getString("lastError")).contains("no webhookUrl"));
+        assertThat(lastDelivery(admin, other).getString("status")).isEqualTo("pending");
+        admin.patch("/api/v1/inboxes/" + unset.id(), new JsonObject().put("config",
+                new JsonObject().put("webhookUrl", webhook.url()))).expect(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> "sent".equals(lastDelivery(admin, other)
+                .getString("status")));
+        assertThat(lastDelivery(admin, other).getInteger("attempts")).isEqualTo(1);
+    }
+
     /** Every agent reads a delivery's reason: a webhook's path and query (often its secret) are never in it. */
     @Test
     void aSilentWebhookTimesOutWithoutItsUrlInTheReason() {
