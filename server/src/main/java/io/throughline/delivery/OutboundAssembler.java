@@ -32,6 +32,7 @@ public final class OutboundAssembler {
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     private static final int MAX_REFERENCES = 20;
     private static final int MAX_TRANSCRIPT = 30;
+    private static final int MAX_CARRIED = 300;
 
     private final ReplyTokens replyTokens;
     private final FileStore files;
@@ -56,7 +57,9 @@ public final class OutboundAssembler {
 
     /**
      * For a fallback (a chat reply the customer missed, sent by email): the part of the chat they have not seen,
-     * oldest first, up to this reply: every message on the reply's channel after the last reply they saw.
+     * oldest first, up to this reply: the newest {@value #MAX_TRANSCRIPT} messages on the reply's channel after the
+     * last reply they saw, and, however far back, every reply whose own fallback this email replaced (it said it
+     * would carry them), up to {@value #MAX_CARRIED} lines in all.
      */
     private List<TranscriptLine> transcript(Sql sql, Delivery delivery) {
         if (!(DeliveryCondition.from(delivery.condition()).orElse(null) instanceof DeliveryCondition.Unseen)) {
@@ -69,16 +72,28 @@ public final class OutboundAssembler {
                     SELECT max(m.created_at) AS at FROM messages m, reply
                     WHERE m.workspace_id = $1 AND m.conversation_id = $3 AND m.kind = 'out'
                       AND m.seen_at IS NOT NULL AND m.channel = reply.channel
+                ), unseen AS (
+                    SELECT m.id, m.kind, m.body, m.created_at, m.author_agent_id
+                    FROM messages m CROSS JOIN reply, last_seen
+                    WHERE m.workspace_id = $1 AND m.conversation_id = $3 AND m.kind IN ('in', 'out')
+                      AND m.channel = reply.channel AND (m.created_at, m.id) < (reply.created_at, reply.id)
+                      AND (last_seen.at IS NULL OR m.created_at > last_seen.at)
+                ), newest AS (
+                    SELECT * FROM unseen ORDER BY created_at DESC, id DESC LIMIT $4
+                ), carried AS (
+                    SELECT u.* FROM unseen u
+                    WHERE u.kind = 'out' AND EXISTS (SELECT 1 FROM deliveries d
+                        WHERE d.workspace_id = $1 AND d.message_id = u.id AND d.condition IS NOT NULL
+                          AND d.status = 'skipped' AND d.last_error = $5)
                 )
-                SELECT m.kind, m.body, m.created_at, a.name AS agent_name
-                FROM messages m CROSS JOIN reply LEFT JOIN agents a ON a.id = m.author_agent_id, last_seen
-                WHERE m.workspace_id = $1 AND m.conversation_id = $3 AND m.kind IN ('in', 'out')
-                  AND m.channel = reply.channel AND (m.created_at, m.id) < (reply.created_at, reply.id)
-                  AND (last_seen.at IS NULL OR m.created_at > last_seen.at)
-                ORDER BY m.created_at DESC, m.id DESC LIMIT $4""",
+                SELECT x.kind, x.body, x.created_at, a.name AS agent_name
+                FROM (SELECT * FROM newest UNION SELECT * FROM carried) x
+                LEFT JOIN agents a ON a.id = x.author_agent_id
+                ORDER BY x.created_at DESC, x.id DESC LIMIT $6""",
                 row -> new TranscriptLine(row.getString("agent_name"), "in".equals(row.getString("kind")),
                         row.getString("body"), row.getOffsetDateTime("created_at").toInstant()),
-                delivery.workspaceId(), delivery.messageId(), delivery.conversationId(), MAX_TRANSCRIPT));
+                delivery.workspaceId(), delivery.messageId(), delivery.conversationId(), MAX_TRANSCRIPT,
+                ReplyFallbacks.INCLUDED_LATER, MAX_CARRIED));
         Collections.reverse(lines);
         return lines;
     }

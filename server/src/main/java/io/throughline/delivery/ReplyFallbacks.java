@@ -26,6 +26,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class ReplyFallbacks {
 
+    /**
+     * The reason of a fallback a newer one replaced: the newer email's transcript carries its reply, however far
+     * back in the chat (see {@link OutboundAssembler}).
+     */
+    static final String INCLUDED_LATER = "included in a later email with the replies the customer missed";
+
     private static final Logger log = LoggerFactory.getLogger(ReplyFallbacks.class);
 
     private final InboxRepository inboxes;
@@ -86,8 +92,7 @@ public final class ReplyFallbacks {
             Instant now = Instant.now(clock);
             Instant base = offlineSince == null ? now : offlineSince;
             Instant sendAt = base.plus(after.get()).isBefore(now) ? now : base.plus(after.get());
-            List<Long> replaced = deliveries.skipPendingConditional(tx, workspaceId, conversationId,
-                    "included in a later email with the replies the customer missed");
+            List<Long> replaced = deliveries.skipPendingConditional(tx, workspaceId, conversationId, INCLUDED_LATER);
             JsonObject target = new JsonObject().put("kind", reaches.get().wireName())
                     .put("value", identity.get().getString("value")).put("name", identity.get().getString("name"))
                     .put("fallback", true);

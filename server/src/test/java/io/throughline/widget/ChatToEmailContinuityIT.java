@@ -204,6 +204,35 @@ class ChatToEmailContinuityIT {
         assertThat(mail.inbox(email)).hasSize(1);
     }
 
+    /**
+     * A replaced fallback says a later email carries its reply: so it does, however much chat came after it (the
+     * transcript otherwise keeps the newest 30 lines).
+     */
+    @Test
+    void aReplacedFallbacksReplyIsInTheLaterEmailHoweverLongTheChatAfterIt() {
+        String email = "ines@example.com";
+        VisitorClient visitor = visitorWithEmail(email);
+        long conversation;
+        long first;
+        long lastReply;
+        try (VisitorClient.Socket socket = visitor.connect(visitor.seq())) {
+            socket.message("Is the oak table solid wood?");
+            conversation = Widgets.conversationOf(server, socket.next("ack", WAIT).getLong("messageId"));
+            first = agentReplies(conversation, "Yes: solid oak, oiled.");
+            for (int i = 1; i <= 31; i++) {
+                agentReplies(conversation, "Detail " + i + " about the table.");
+            }
+            lastReply = agentReplies(conversation, "Anything else I can help with?");
+        }
+        awaitOffline(visitor);
+        assertThat(deliveries(conversation, first).getJsonObject(1).getString("status")).isEqualTo("skipped");
+        await().atMost(WAIT).until(() -> "sent".equals(deliveries(conversation, lastReply).getJsonObject(1)
+                .getString("status")));
+        assertThat(mail.inbox(email)).hasSize(1);
+        assertThat(text(mail.inbox(email).getFirst())).startsWith("Anything else I can help with?")
+                .contains("Yes: solid oak, oiled.").contains("Detail 31 about the table.");
+    }
+
     @Test
     void anEmailAnAgentWritesReleasesTheWaitingFallbackFirstSoTheMailsArriveInOrder() throws Exception {
         String email = "lee@example.com";
