@@ -38,8 +38,11 @@ public final class Main {
         List<String> rest = new ArrayList<>(Arrays.asList(args));
         String command = rest.isEmpty() ? "help" : rest.removeFirst();
         Map<String, String> flags = flags(rest);
-        if (flags.containsKey("help") || command.equals("help") || command.equals("--help")) {
-            out.print(help(command.equals("--help") ? "help" : command));
+        // -h as the launcher reads it: help, not an unknown argument.
+        boolean shortHelp = rest.remove("-h");
+        if (flags.containsKey("help") || shortHelp || command.equals("help") || command.equals("--help")
+                || command.equals("-h")) {
+            out.print(help(command.equals("--help") || command.equals("-h") ? "help" : command));
             return 0;
         }
         Set<String> known = FLAGS.get(command);
@@ -213,6 +216,7 @@ public final class Main {
                       create-agent       add an agent to a workspace
                       create-workspace   add a workspace with its first admin
                       reindex            rebuild the search index (online when the server runs)
+                      bench              run a benchmark (./throughline bench --help; see bench/)
                       help               this text; <command> --help for one command
 
                     Options for every command: --config FILE (default config/throughline.yaml)

@@ -29,6 +29,10 @@ class MainTest {
             assertThat(help).contains(option.envName());
         }
         assertThat(help).contains("[default: 8080]").contains("THROUGHLINE_CONFIG");
+
+        out.reset();
+        assertThat(run(Map.of(), "start", "-h")).as("-h as the launcher reads it").isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("[default: 8080]");
     }
 
     @Test
