@@ -12,6 +12,7 @@
   if (!siteKey) { console.warn('Throughline: the widget script needs a data-site-key attribute'); return; }
   var base = new URL(script.src, location.href).origin;
   var activeKey = 'throughline:' + siteKey + ':active';
+  var resetKey = 'throughline:' + siteKey + ':resetPending';
   var queued = (w.Throughline && w.Throughline.q) || [];
   var listeners = {};
   var pending = [];
@@ -26,6 +27,14 @@
   function text(i) { return (words[lang] || words.en)[i]; }
   function flag(on) { try { on ? localStorage.setItem(activeKey, '1') : localStorage.removeItem(activeKey); } catch (e) { /* storage blocked */ } }
   function active() { try { return localStorage.getItem(activeKey) === '1'; } catch (e) { return false; } }
+  // A reset stays pending on this page's origin until the frame says it ended the visitor: a page left before
+  // that (a sign-out page the browser leaves at once) hands it to the next page, which loads the frame to do it.
+  function resetPending(on) {
+    try {
+      if (on === undefined) return localStorage.getItem(resetKey) === '1';
+      on ? localStorage.setItem(resetKey, '1') : localStorage.removeItem(resetKey);
+    } catch (e) { return false; }
+  }
   function emit(name, data) {
     (listeners[name] || []).forEach(function (f) { try { f(data); } catch (e) { console.error(e); } });
   }
@@ -37,8 +46,11 @@
     if (command === 'open') open();
     else if (command === 'close') close();
     else if (command === 'toggle') opened ? close() : open();
+    // Before the settings arrive, identify and reset wait in order with the rest: a reset dropped there would
+    // leave the previous visitor's chat to whoever opens it next.
+    else if ((command === 'identify' || command === 'reset') && !panel) queued.push([command, arg]);
     else if (command === 'identify') { identity = arg || null; if (frame) post({ type: 'identify', identity: identity }); }
-    else if (command === 'reset') { identity = null; if (frame || active()) { load(); post({ type: 'reset' }); } flag(false); }
+    else if (command === 'reset') { identity = null; if (frame || active() || resetPending()) reset(); flag(false); }
     else if (command === 'on' && typeof callback === 'function') (listeners[arg] = listeners[arg] || []).push(callback);
     else console.warn('Throughline: unknown command ' + command);
   }
@@ -105,7 +117,7 @@
     root.appendChild(launcher);
     drawLauncher();
     d.body.appendChild(host);
-    if (active()) load();
+    if (active() || resetPending()) load();
     emit('ready', {});
   }
 
@@ -123,6 +135,12 @@
     frame.setAttribute('data-testid', 'throughline-frame');
     frame.src = base + config.frameUrl;
     panel.appendChild(frame);
+  }
+
+  /** A frame not ready yet is told in its init; one loaded at once, in a message. */
+  function reset() {
+    resetPending(true);
+    if (frame && frameReady) post({ type: 'reset' }); else load();
   }
 
   function open() {
@@ -153,12 +171,15 @@
       frameReady = true;
       frame.contentWindow.postMessage({
         type: 'init', siteKey: siteKey, identity: identity, open: opened, locale: navigator.language,
+        reset: resetPending(),
         page: { url: location.href, title: d.title }
       }, base);
       while (pending.length) frame.contentWindow.postMessage(pending.shift(), base);
       if (opened) frame.focus();
     } else if (m.type === 'active') {
       flag(!!m.active);
+    } else if (m.type === 'resetDone') {
+      resetPending(false);
     } else if (m.type === 'unread') {
       badge.hidden = !m.count;
       badge.textContent = m.count > 9 ? '9+' : String(m.count || '');

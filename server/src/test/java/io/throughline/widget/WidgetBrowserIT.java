@@ -24,6 +24,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.logging.LogEntry;
 
@@ -275,6 +276,46 @@ class WidgetBrowserIT {
                     + ".shadowRoot.querySelector('.panel').getBoundingClientRect().width");
             assertThat(((Number) panelWidth).intValue()).isEqualTo(390);
             assertThat(Files.size(ivan.screenshot("widget-mobile"))).isPositive();
+        }
+    }
+
+    /**
+     * A site's sign-out page calls Throughline('reset') as soon as the loader runs, while it still fetches its
+     * settings, and nobody opens the chat there: the next person on that browser, opening it on another page, must
+     * get a new chat, not the previous customer's.
+     */
+    @Test
+    void aResetCalledWhileTheLoaderStartsGivesTheNextPersonANewChat() {
+        String siteKey = Widgets.create(admin, "Shared computer", new JsonObject(), host.origin()).getString("siteKey");
+        String page = host.embed("/shared", server.url(), siteKey, null);
+        String signedOut = host.embed("/signed-out", server.url(), siteKey, """
+                document.addEventListener('load', function (e) {
+                  if (e.target.src && e.target.src.indexOf('/widget.js') > 0) Throughline('reset');
+                }, true);""");
+        try (Browser browser = new Browser()) {
+            browser.driver().get(page);
+            ChatWidget first = new ChatWidget(browser).open();
+            first.send("My account number is 55-0192, please call me.");
+            first.stored("My account number is 55-0192");
+
+            // Signed out, and nobody opens the chat on that page; the next person opens it on another.
+            browser.driver().get(signedOut);
+            new ChatWidget(browser).launcher();
+            browser.driver().get(page);
+            ChatWidget next = new ChatWidget(browser).open();
+            next.send("Hello, a different person here.");
+            next.stored("a different person here");
+            assertThat(next.messages()).hasSize(1);
+            assertThat(next.visibleText()).doesNotContain("55-0192");
+
+            // A reset once the chat runs: the open frame starts over at once, and no later page resets again.
+            next.leave();
+            browser.driver().executeScript("Throughline('reset')");
+            next.enter();
+            next.waiting().until(d -> next.messages().isEmpty());
+            next.leave();
+            next.waiting().until(d -> ((JavascriptExecutor) d).executeScript(
+                    "return localStorage.getItem(arguments[0])", "throughline:" + siteKey + ":resetPending") == null);
         }
     }
 

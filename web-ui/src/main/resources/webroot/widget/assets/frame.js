@@ -67,6 +67,11 @@ window.addEventListener('message', (event) => {
     // Until the widget's settings arrive, the page's and the browser's languages (a refusal is shown in them).
     t = translator(pickLanguage(null, [m.locale, ...(navigator.languages || [])].filter(Boolean)));
     identity = m.identity || null;
+    if (m.reset) {
+      // A reset the page asked for before this frame was ready (or on a page left before it was done).
+      resetting = true;
+      toParent({ type: 'active', active: false });
+    }
     store.set({ open: !!m.open });
     boot();
     return;
@@ -155,7 +160,11 @@ async function startSession(generation) {
     pageUrl: init.page && init.page.url, pageTitle: init.page && init.page.title, locale: init.locale,
     reset: ending || undefined
   });
-  if (ending) resetting = false;
+  if (ending) {
+    // The server retired the old token: the page need not ask again, even if a newer boot overtook this one.
+    resetting = false;
+    toParent({ type: 'resetDone' });
+  }
   if (generation !== bootGeneration) throw new Overtaken();
   api.token = session.visitorToken;
   saved.write('token', session.visitorToken);
