@@ -58,6 +58,7 @@ class Store extends EventTarget {
     this.pending = false;
     this.listToken = 0;
     this.searchToken = 0;
+    this.threadLoads = 0; // stamps each thread load (see openThread)
     this.listLoading = null; // ids placed by events while the list's first page loads
     this.leftList = null; // where the open conversation was when it left the list: {id, index}
     this.fetching = new Map();
@@ -185,8 +186,9 @@ class Store extends EventTarget {
       // will never come, so what is on screen is read again.
       this.resyncOnLive = false;
       this.loadList();
+      // Read again even while a page of it loads: that page's answer, stamped with the old load, is dropped.
       const thread = this.state.thread;
-      if (thread && !thread.loading) this.openThread(thread.conversationId);
+      if (thread) this.openThread(thread.conversationId);
     }
   }
 
@@ -211,11 +213,13 @@ class Store extends EventTarget {
 
   /** Appends what arrived at the end of the open thread since its last message (the polling fallback). */
   async refreshThreadEnd(conversationId) {
-    const last = this.state.thread?.messages.at(-1);
+    const thread = this.state.thread;
+    const last = thread?.messages.at(-1);
     if (!last) return;
     try {
       const answer = await api.get(`/api/v1/conversations/${conversationId}/messages${api.query({
         after: last.id, limit: THREAD_PAGE })}`);
+      if (this.state.thread?.loadId !== thread.loadId) return;
       answer.messages.forEach((m) => this.putMessage(m));
     } catch {
       // The stream's resume will bring it; the connection badge already says that the server is unreachable.
@@ -432,20 +436,26 @@ class Store extends EventTarget {
     if (row) this.loadContact(row.contactId);
   }
 
+  /**
+   * Loads a thread afresh. Each load is stamped (loadId): a page asked for before it (an older page the agent
+   * scrolled to, a jump to the latest) is dropped when it answers late, instead of being spliced into the new
+   * window with a gap or twice.
+   */
   async openThread(conversationId, focusId = null) {
-    this.set({ thread: { conversationId, messages: [], hasOlder: false, hasNewer: false, loading: 'initial',
-      focusId, error: null, newBelow: 0 } });
+    const loadId = ++this.threadLoads;
+    this.set({ thread: { conversationId, loadId, messages: [], hasOlder: false, hasNewer: false,
+      loading: 'initial', focusId, error: null, newBelow: 0 } });
     try {
       const answer = await api.get(`/api/v1/conversations/${conversationId}/messages${api.query(
         focusId ? { around: focusId, limit: THREAD_PAGE } : { limit: THREAD_PAGE })}`);
-      if (this.state.thread?.conversationId !== conversationId) return;
+      if (this.state.thread?.loadId !== loadId) return;
       const hasNewer = focusId ? answer.nextAfter != null : false;
       // Messages that came live while the page was fetched: it may have been read before they committed.
       const arrived = hasNewer ? [] : this.state.thread.arrived ?? [];
       this.set({ thread: { ...this.state.thread, messages: mergeMessages(answer.messages, arrived),
         hasOlder: answer.nextBefore != null, hasNewer, loading: null, arrived: null } });
     } catch (e) {
-      if (this.state.thread?.conversationId !== conversationId) return;
+      if (this.state.thread?.loadId !== loadId) return;
       if (focusId && e.status === 404) {
         this.notify('search.messageMoved', 'info');
         this.open(conversationId);
@@ -458,7 +468,7 @@ class Store extends EventTarget {
   /** An older or newer page of {@code thread} failed: only that thread's load ends (another may be open now). */
   pageFailed(thread, error) {
     const current = this.state.thread;
-    if (current?.conversationId === thread.conversationId) this.set({ thread: { ...current, loading: null } });
+    if (current?.loadId === thread.loadId) this.set({ thread: { ...current, loading: null } });
     this.fail(error);
   }
 
@@ -470,7 +480,7 @@ class Store extends EventTarget {
       const answer = await api.get(`/api/v1/conversations/${thread.conversationId}/messages${api.query({
         before: thread.messages[0].id, limit: THREAD_PAGE })}`);
       const current = this.state.thread;
-      if (current?.conversationId !== thread.conversationId) return;
+      if (current?.loadId !== thread.loadId) return;
       let messages = [...answer.messages, ...current.messages];
       let hasNewer = current.hasNewer;
       if (messages.length > THREAD_WINDOW) {
@@ -491,7 +501,7 @@ class Store extends EventTarget {
       const answer = await api.get(`/api/v1/conversations/${thread.conversationId}/messages${api.query({
         after: thread.messages[thread.messages.length - 1].id, limit: THREAD_PAGE })}`);
       const current = this.state.thread;
-      if (current?.conversationId !== thread.conversationId) return;
+      if (current?.loadId !== thread.loadId) return;
       let messages = [...current.messages, ...answer.messages];
       let hasOlder = current.hasOlder;
       if (messages.length > THREAD_WINDOW) {

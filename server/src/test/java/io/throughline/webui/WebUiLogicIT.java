@@ -68,6 +68,42 @@ class WebUiLogicIT {
         assertThat(result).isEqualTo(List.of("c,b,a", 0L));
     }
 
+    /**
+     * The agent scrolls up (an older page in flight) and jumps to the latest before it answers: the late older page
+     * is dropped, not spliced into the fresh window in front of the newest messages with the middle missing.
+     */
+    @Test
+    void anOlderPageAnsweringAfterTheThreadWasReadAgainIsDropped() {
+        Object result = run("/app/store.js", """
+                (m) => new Promise((resolve) => {
+                  const message = (id) => ({ id, conversationId: 7, kind: 'in', body: 'm' + id,
+                    createdAt: new Date(1700000000000 + id * 1000).toISOString() });
+                  const range = (from, to) => Array.from({ length: to - from + 1 }, (_, i) => message(from + i));
+                  let releaseOlder;
+                  const older = new Promise((r) => { releaseOlder = r; });
+                  const answer = (body) => new Response(JSON.stringify(body),
+                    { headers: { 'Content-Type': 'application/json' } });
+                  window.fetch = async (url) => {
+                    const params = new URL(url, location.origin).searchParams;
+                    if (params.get('before')) {
+                      await older;
+                      return answer({ messages: range(1, 50), nextBefore: null });
+                    }
+                    return answer({ messages: range(151, 200), nextBefore: 150 });
+                  };
+                  const store = m.store;
+                  store.openThread(7).then(async () => {
+                    const scrolled = store.loadOlder();
+                    await store.openThread(7);
+                    releaseOlder();
+                    await scrolled;
+                    const ids = store.state.thread.messages.map((x) => x.id);
+                    resolve([ids.length, ids[0], ids[ids.length - 1], store.state.thread.loading]);
+                  });
+                })""");
+        assertThat(result).isEqualTo(Arrays.asList(50L, 151L, 200L, null));
+    }
+
     @Test
     void gmailAndThunderbirdRepliesFoldTheQuotedHistory() {
         Map<String, Object> gmail = split("Thanks, that works.\n\nOn Mon, 3 Mar 2026 at 10:12, Support <support@shop.example>"
