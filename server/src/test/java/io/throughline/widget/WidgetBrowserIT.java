@@ -143,6 +143,55 @@ class WidgetBrowserIT {
         }
     }
 
+    /**
+     * An address the browser takes but the server refuses (no dot in the domain) is explained in the widget's
+     * language, beside the field, and the form can be sent again: the pre-chat form, and the offline email form.
+     */
+    @Test
+    void aRefusedFormIsExplainedInTheWidgetsLanguageAndCanBeSentAgain() {
+        String prechatKey = Widgets.create(admin, "Kyiv shop", new JsonObject().put("locale", "uk")
+                .put("preChatForm", new JsonObject().put("enabled", true)), host.origin()).getString("siteKey");
+        JsonObject closed = new JsonObject().put("timezone", "Europe/Kyiv").put("weekly", new JsonObject()
+                .put("mon", new JsonArray()).put("tue", new JsonArray()).put("wed", new JsonArray())
+                .put("thu", new JsonArray()).put("fri", new JsonArray()).put("sat", new JsonArray())
+                .put("sun", new JsonArray()));
+        String offlineKey = Widgets.create(admin, "Kyiv shop at night", new JsonObject().put("locale", "uk")
+                .put("businessHours", closed), host.origin()).getString("siteKey");
+        try (Browser browser = new Browser()) {
+            browser.driver().get(host.embed("/uk-prechat", server.url(), prechatKey, null));
+            ChatWidget widget = new ChatWidget(browser);
+            widget.open();
+            fillPreChat(browser, "Олена", "olena@localhost");
+            WebElement form = browser.driver().findElement(By.cssSelector("[data-testid=throughline-prechat]"));
+            widget.waiting().until(d -> form.findElement(By.cssSelector("[role=alert]")).getText()
+                    .equals("Email: перевірте, що ви ввели."));
+            WebElement email = browser.driver().findElement(By.cssSelector("[data-testid=throughline-prechat-email]"));
+            email.clear();
+            email.sendKeys("olena@example.test");
+            browser.driver().findElement(By.cssSelector("[data-testid=throughline-prechat-submit]")).click();
+            widget.waiting().until(d -> !form.isDisplayed());
+            widget.leave();
+
+            browser.driver().get(host.embed("/uk-offline", server.url(), offlineKey, null));
+            ChatWidget offline = new ChatWidget(browser);
+            offline.open();
+            WebElement input = offline.waiting().until(d -> {
+                WebElement field = d.findElement(By.cssSelector("[data-testid=throughline-offline-email-input]"));
+                return field.isDisplayed() ? field : null;
+            });
+            input.sendKeys("olena@localhost");
+            browser.driver().findElement(By.cssSelector("[data-testid=throughline-offline-email-submit]")).click();
+            WebElement offlineForm = browser.driver().findElement(By.cssSelector(
+                    "[data-testid=throughline-offline-email]"));
+            offline.waiting().until(d -> offlineForm.findElement(By.cssSelector("[role=alert]")).getText()
+                    .equals("Email: перевірте, що ви ввели."));
+            input.clear();
+            input.sendKeys("olena@example.test");
+            browser.driver().findElement(By.cssSelector("[data-testid=throughline-offline-email-submit]")).click();
+            offline.waiting().until(d -> !offlineForm.isDisplayed());
+        }
+    }
+
     @Test
     void theDemoShopShowsTheWholeLoopAndTakesTheReadmeScreenshot() throws Exception {
         try (TestServer demo = TestServer.start(Map.of("demo.enabled", "true"));

@@ -1,5 +1,14 @@
 import { h } from './dom.js';
 
+/**
+ * Why a form was refused, in the visitor's language (the server's detail is English): the field it names, or that
+ * it should be sent again.
+ */
+function refusal(e, t) {
+  const field = e.status === 400 && e.problem.errors && e.problem.errors[0] && e.problem.errors[0].field;
+  return ['name', 'email', 'phone'].includes(field) ? t('checkField', { field: t(field) }) : t('formFailed');
+}
+
 // The pre-chat form. What the visitor types is only claimed: it helps the team reach them, and never opens a
 // thread that belongs to that address.
 export function prechat(store, t, actions) {
@@ -14,14 +23,17 @@ export function prechat(store, t, actions) {
       await actions.profile(values);
       error.textContent = '';
     } catch (e) {
-      error.textContent = e.message;
+      error.textContent = refusal(e, t);
     }
   });
   store.subscribe((s) => {
     const show = !!(s.visitor && s.visitor.showPreChatForm) && s.phase === 'ready';
     form.hidden = !show;
-    if (!show || drawnFor === s.settings) return;
-    drawnFor = s.settings;
+    // Drawn again only when its fields change: a renewed session brings equal settings, and what the visitor
+    // typed stays.
+    const fieldsKey = show ? JSON.stringify(s.settings.preChatForm.fields) : null;
+    if (!show || drawnFor === fieldsKey) return;
+    drawnFor = fieldsKey;
     const fields = s.settings.preChatForm.fields.map((field) => {
       const id = 'tl-prechat-' + field.name;
       return h('div', { class: 'field' },
@@ -38,12 +50,21 @@ export function prechat(store, t, actions) {
 
 // Outside business hours, a visitor the team cannot reach otherwise may leave an email for the answer.
 export function offlineEmail(store, t, actions) {
-  const input = h('input', { id: 'tl-offline-email', name: 'email', type: 'email', autocomplete: 'email', required: true });
+  const input = h('input', { id: 'tl-offline-email', name: 'email', type: 'email', autocomplete: 'email', required: true,
+    'data-testid': 'throughline-offline-email-input' });
+  const error = h('p', { class: 'composer-error', role: 'alert' });
   const form = h('form', { class: 'offline-email', 'data-testid': 'throughline-offline-email' },
-    h('label', { for: 'tl-offline-email' }, t('email')), input, h('button', { type: 'submit', class: 'primary' }, 'OK'));
+    h('label', { for: 'tl-offline-email' }, t('email')), input,
+    h('button', { type: 'submit', class: 'primary', 'data-testid': 'throughline-offline-email-submit' }, 'OK'), error);
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
-    await actions.profile({ email: input.value.trim() }).catch(() => input.setCustomValidity(t('email')));
+    try {
+      await actions.profile({ email: input.value.trim() });
+      error.textContent = '';
+    } catch (e) {
+      // Said beside the field, which stays sendable: a validity message set on it would block every next try.
+      error.textContent = refusal(e, t);
+    }
   });
   store.subscribe((s) => {
     const offline = s.settings && s.settings.available === false;
