@@ -7,6 +7,7 @@ import { RealtimeStream } from './stream.js';
 import { parse, navigate } from './router.js';
 import { applyEvent } from './events.js';
 import { cannedChanged } from './canned.js';
+import { describe } from './errors.js';
 
 export const LIST_PAGE = 25;
 export const THREAD_PAGE = 50;
@@ -304,7 +305,7 @@ class Store extends EventTarget {
     } catch (e) {
       if (token !== this.listToken) return;
       if (!more) this.listLoading = null;
-      this.set({ list: { ...this.state.list, loading: false, error: e.message } });
+      this.set({ list: { ...this.state.list, loading: false, error: describe(e) } });
     }
   }
 
@@ -461,7 +462,7 @@ class Store extends EventTarget {
         this.open(conversationId);
         return;
       }
-      this.set({ thread: { ...this.state.thread, loading: null, error: e.message } });
+      this.set({ thread: { ...this.state.thread, loading: null, error: describe(e) } });
     }
   }
 
@@ -593,7 +594,7 @@ class Store extends EventTarget {
       if (this.state.contact?.id === contactId) this.set({ contact: { id: contactId, data, loading: false } });
     } catch (e) {
       if (this.state.contact?.id === contactId) {
-        this.set({ contact: { id: contactId, data: keep, loading: false, error: e.message } });
+        this.set({ contact: { id: contactId, data: keep, loading: false, error: describe(e) } });
       }
     }
   }
@@ -602,10 +603,13 @@ class Store extends EventTarget {
     try {
       const data = await api.get(`/api/v1/conversations/${conversationId}/reply-options`);
       if (this.state.thread?.conversationId === conversationId) {
-        this.set({ replyOptions: { conversationId, data } });
+        this.set({ replyOptions: { conversationId, data, error: null } });
       }
     } catch (e) {
-      if (e.status !== 404) this.fail(e);
+      // Shown in the composer with a retry (a 404: the conversation went, which its view says already).
+      if (e.status !== 404 && this.state.thread?.conversationId === conversationId) {
+        this.set({ replyOptions: { conversationId, data: null, error: describe(e) } });
+      }
     }
   }
 
@@ -692,7 +696,7 @@ class Store extends EventTarget {
       // A 404 from the API's catch-all means this server has no search endpoint (yet), not "no results".
       const unavailable = e.status === 404 || e.status === 405;
       this.set({ search: { ...this.state.search, loading: false, searched: true, unavailable,
-        error: unavailable ? null : e.message } });
+        error: unavailable ? null : describe(e) } });
     }
   }
 

@@ -283,6 +283,36 @@ class AgentInboxIT {
         }
     }
 
+    /**
+     * The server unreachable while a conversation opens: the thread and the reply's target say so in the agent's
+     * words (not "network"), each with a retry that works once the server answers again.
+     */
+    @Test
+    void partsThatCouldNotLoadSaySoInTheAgentsWordsAndLoadOnRetry() {
+        shop.say("gap-1", "Greta Gap", "cust-greta", "Is the blue kettle back in stock?");
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD);
+        inbox.conversation("Greta Gap");
+        inbox.script("""
+                window.__realFetch = window.fetch;
+                window.fetch = (url, init) => /\\/conversations\\/\\d+\\/(messages|reply-options)/.test(String(url))
+                    ? Promise.reject(new TypeError('Failed to fetch')) : window.__realFetch(url, init);""");
+        inbox.conversation("Greta Gap").click();
+        String network = "The server cannot be reached. Check the connection and try again.";
+        WebElement timeline = inbox.until(d -> d.findElement(By.cssSelector("tl-timeline [role=alert]")));
+        assertThat(timeline.getText()).startsWith(network);
+        WebElement target = inbox.find("reply-options-error");
+        assertThat(target.getText()).startsWith(network);
+
+        inbox.script("window.fetch = window.__realFetch;");
+        timeline.findElement(By.tagName("button")).click();
+        inbox.message("Is the blue kettle back in stock?");
+        inbox.click("reply-options-retry");
+        inbox.find("reply-target-box");
+        inbox.reply("Yes, since this morning.");
+        inbox.until(d -> "sent".equals(inbox.message("Yes, since this morning.").findElement(InboxPage.testId(
+                "delivery")).getAttribute("data-status")));
+    }
+
     @Test
     void cannedResponseIsInsertedWithSlashAndFilled() {
         admin.post("/api/v1/canned-responses", new JsonObject().put("shortCode", "thanks")

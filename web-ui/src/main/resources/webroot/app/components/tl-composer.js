@@ -21,7 +21,7 @@ const CANNED_TRIGGER = /(^|\s)\/([\p{L}\p{N}_.-]*)$/u;
  */
 class TlComposer extends TlElement {
   static properties = { conversationId: { attribute: false }, row: { attribute: false },
-    options: { attribute: false }, draft: { state: true }, uploads: { state: true }, sending: { state: true },
+    options: { attribute: false }, optionsError: { attribute: false }, draft: { state: true }, uploads: { state: true }, sending: { state: true },
     error: { state: true }, picker: { state: true }, withdrawing: { state: true } };
 
   constructor() {
@@ -127,6 +127,13 @@ class TlComposer extends TlElement {
   /** The "via" choice and where the reply will go. */
   target() {
     const options = this.options;
+    if (!options && this.optionsError) {
+      // Where the reply would go could not be read: said, with a way to ask again (sending waits for it).
+      return { view: html`<p class="composer-target form-error" role="alert" data-testid="reply-options-error">
+        ${this.optionsError} <button class="link" data-testid="reply-options-retry"
+          @click=${() => store.loadReplyOptions(this.conversationId)}>${t('app.retry')}</button></p>`,
+      unreachable: true };
+    }
     if (!options) return { view: html`<p class="composer-target muted">${t('app.loading')}</p>`, unreachable: false };
     const available = options.options.filter((o) => o.available);
     const chosen = this.draft.channel ? available.find((o) => o.channel === this.draft.channel) : options.default;

@@ -8,7 +8,7 @@ class TlThread extends TlElement {
   static watchesStore = true;
 
   render() {
-    const { thread, conversations, typing, presence } = store.state;
+    const { thread, conversations, typing, presence, replyOptions: options } = store.state;
     const row = conversations.get(thread.conversationId);
     const who = typing.get(thread.conversationId);
     return html`
@@ -19,8 +19,9 @@ class TlThread extends TlElement {
           ${who.agent ? t('thread.agentTyping', { name: who.name ?? '' })
             : who.name ? t('thread.typingNamed', { name: who.name }) : t('thread.typing')}` : ''}</div>
       ${row ? html`<tl-composer .conversationId=${thread.conversationId} .row=${row}
-        .options=${store.state.replyOptions?.conversationId === thread.conversationId
-          ? store.state.replyOptions.data : null}></tl-composer>` : ''}`;
+        .options=${options?.conversationId === thread.conversationId ? options.data : null}
+        .optionsError=${options?.conversationId === thread.conversationId ? options.error : null}></tl-composer>`
+        : ''}`;
   }
 }
 
