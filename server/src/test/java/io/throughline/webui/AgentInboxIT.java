@@ -313,6 +313,37 @@ class AgentInboxIT {
                 "delivery")).getAttribute("data-status")));
     }
 
+    /** A reply still going out in one conversation does not hold the composer of the next the agent opens. */
+    @Test
+    void aSendStillGoingOutInOneConversationDoesNotHoldTheNextOnesComposer() {
+        shop.say("hold-1", "Hana Hold", "cust-hana", "Can I change my delivery address?");
+        shop.say("free-1", "Fred Free", "cust-fred", "Do you gift-wrap?");
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD).open("Hana Hold");
+        inbox.script("""
+                window.__realFetch = window.fetch;
+                const gate = new Promise((release) => { window.__release = release; });
+                window.fetch = async (url, init) => {
+                  if (init && init.method === 'POST' && /\\/messages$/.test(String(url)) && !window.__held) {
+                    window.__held = true;
+                    await gate;
+                  }
+                  return window.__realFetch(url, init);
+                };""");
+        inbox.click("mode-reply");
+        inbox.find("composer-input").sendKeys("Yes: send us the new address.");
+        inbox.click("send-button");
+        inbox.until(d -> inbox.find("send-button").getText().contains("Sending"));
+
+        inbox.open("Fred Free");
+        inbox.reply("Yes, for free.");
+        inbox.script("window.__release()");
+        inbox.open("Hana Hold");
+        inbox.message("Yes: send us the new address.");
+        inbox.until(d -> shop.webhook().received().stream().map(r -> new JsonObject(r.body())
+                .getJsonObject("message").getString("body")).toList()
+                .containsAll(List.of("Yes, for free.", "Yes: send us the new address.")));
+    }
+
     @Test
     void cannedResponseIsInsertedWithSlashAndFilled() {
         admin.post("/api/v1/canned-responses", new JsonObject().put("shortCode", "thanks")

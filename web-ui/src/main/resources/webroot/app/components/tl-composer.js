@@ -21,15 +21,17 @@ const CANNED_TRIGGER = /(^|\s)\/([\p{L}\p{N}_.-]*)$/u;
  */
 class TlComposer extends TlElement {
   static properties = { conversationId: { attribute: false }, row: { attribute: false },
-    options: { attribute: false }, optionsError: { attribute: false }, draft: { state: true }, uploads: { state: true }, sending: { state: true },
-    error: { state: true }, picker: { state: true }, withdrawing: { state: true } };
+    options: { attribute: false }, optionsError: { attribute: false }, draft: { state: true }, uploads: { state: true },
+    sendingIn: { state: true }, error: { state: true }, picker: { state: true }, withdrawingIn: { state: true } };
 
   constructor() {
     super();
     this.draft = emptyDraft();
     this.uploads = [];
-    this.sending = false;
-    this.withdrawing = false;
+    // The conversations with a send (or a withdrawal) in flight: one composer serves every conversation, and a
+    // send still going out in one must not hold the composer of the next the agent opens.
+    this.sendingIn = new Set();
+    this.withdrawingIn = new Set();
     this.error = null;
     this.picker = null;
     this.saveTimer = null;
@@ -57,6 +59,21 @@ class TlComposer extends TlElement {
       this.error = null;
       this.picker = null;
     }
+  }
+
+  get sending() {
+    return this.sendingIn.has(this.conversationId);
+  }
+
+  get withdrawing() {
+    return this.withdrawingIn.has(this.conversationId);
+  }
+
+  /** A copy of {@code set} with {@code id} in it or not (a new Set, so the change renders). */
+  static toggled(set, id, on) {
+    const next = new Set(set);
+    if (on) next.add(id); else next.delete(id);
+    return next;
   }
 
   get textarea() {
@@ -309,7 +326,7 @@ class TlComposer extends TlElement {
     clearTimeout(this.saveTimer);
     this.saveTimer = null;
     saveDraft(agentId, conversationId, this.draft);
-    this.sending = true;
+    this.sendingIn = TlComposer.toggled(this.sendingIn, conversationId, true);
     this.error = null;
     store.agentTyping(conversationId, false);
     const here = () => this.conversationId === conversationId;
@@ -334,7 +351,7 @@ class TlComposer extends TlElement {
         store.notify({ key: 'composer.notSentElsewhere', params: { reason } }, 'error');
       }
     } finally {
-      this.sending = false;
+      this.sendingIn = TlComposer.toggled(this.sendingIn, conversationId, false);
     }
   }
 
@@ -360,7 +377,7 @@ class TlComposer extends TlElement {
     const conversationId = this.conversationId;
     const here = () => this.conversationId === conversationId;
     const current = () => (here() ? this.draft : loadDraft(agentId, conversationId));
-    this.withdrawing = true;
+    this.withdrawingIn = TlComposer.toggled(this.withdrawingIn, conversationId, true);
     this.error = null;
     try {
       const key = encodeURIComponent(request.idempotencyKey);
@@ -381,7 +398,7 @@ class TlComposer extends TlElement {
       if (here()) this.error = reason;
       else store.notify({ key: 'composer.withdrawFailed', params: { reason } }, 'error');
     } finally {
-      this.withdrawing = false;
+      this.withdrawingIn = TlComposer.toggled(this.withdrawingIn, conversationId, false);
     }
   }
 }
