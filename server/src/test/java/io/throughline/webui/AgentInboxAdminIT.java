@@ -64,6 +64,15 @@ class AgentInboxAdminIT {
             InboxPage inbox = new InboxPage(browser, server.url()).login(TestServer.ADMIN_EMAIL,
                     TestServer.ADMIN_PASSWORD);
             inbox.find("settings-link").click();
+            // The only admin cannot make themself an agent: refused, the role shown is the one kept.
+            WebElement own = inbox.until(d -> inbox.all("agent-row").stream()
+                    .filter(r -> r.getText().contains(TestServer.ADMIN_EMAIL)).findFirst().orElse(null));
+            Select ownRole = new Select(own.findElement(InboxPage.testId("agent-role")));
+            ownRole.selectByValue("agent");
+            inbox.until(d -> inbox.all("toast").stream().anyMatch(e -> e.getText().contains("admin")));
+            inbox.until(d -> "admin".equals(new Select(inbox.all("agent-row").stream()
+                    .filter(r -> r.getText().contains(TestServer.ADMIN_EMAIL)).findFirst().orElseThrow()
+                    .findElement(InboxPage.testId("agent-role"))).getFirstSelectedOption().getAttribute("value")));
             WebElement form = inbox.find("invite-form");
             form.findElement(By.name("name")).sendKeys("Oksana");
             form.findElement(By.name("email")).sendKeys("oksana@test.local");

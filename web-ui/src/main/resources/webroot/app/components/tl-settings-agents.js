@@ -1,4 +1,5 @@
 import { html } from 'lit';
+import { live } from 'lit/directives/live.js';
 import { TlElement, define } from '../base.js';
 import { store } from '../store.js';
 import * as api from '../api.js';
@@ -28,7 +29,8 @@ class TlSettingsAgents extends TlElement {
           <td>${a.name}${a.id === me.agentId ? html` <span class="muted">(${t('agent.you')})</span>` : ''}</td>
           <td>${a.email}</td>
           <td><select aria-label=${t('agent.roleOf', { name: a.name })} ?disabled=${this.busy}
-            data-testid="agent-role" @change=${(e) => this.saveAgent(a, { role: e.target.value })}>
+            data-testid="agent-role" .value=${live(a.role)}
+            @change=${(e) => this.saveAgent(a, { role: e.target.value })}>
             <option value="agent" ?selected=${a.role === 'agent'}>${t('role.agent')}</option>
             <option value="admin" ?selected=${a.role === 'admin'}>${t('role.admin')}</option></select></td>
           <td>${a.active ? t('agent.active') : html`<span class="muted">${t('agent.inactive')}</span>`}</td>
