@@ -43,7 +43,7 @@ function messageCreated(store, data) {
   if (!message) return;
   store.putMessage(message);
   if (message.kind === 'in') {
-    store.setTyping(conversationId, null);
+    store.setTyping(conversationId, 'visitor', null);
     const watching = store.state.thread?.conversationId === conversationId;
     if (watching) store.readIfWatching();
     if (!watching || !store.atBottom || document.visibilityState !== 'visible') store.bumpUnread(conversationId);
@@ -148,11 +148,14 @@ function visitorSeen(store, data) {
 }
 
 function visitorTyping(store, data) {
-  if (data.conversationId) store.setTyping(data.conversationId, data.typing ? { name: null, agent: false } : null);
+  if (data.conversationId) {
+    store.setTyping(data.conversationId, 'visitor', data.typing ? { name: null, agent: false } : null);
+  }
 }
 
 /** Another agent writing a reply in the same conversation: shown, so two agents do not answer at once. */
 function agentTyping(store, data) {
   if (!data.conversationId || data.agent?.id === store.state.me?.agentId) return;
-  store.setTyping(data.conversationId, data.typing ? { name: data.agent?.name ?? null, agent: true } : null);
+  store.setTyping(data.conversationId, `agent:${data.agent?.id}`,
+    data.typing ? { name: data.agent?.name ?? null, agent: true } : null);
 }

@@ -65,6 +65,7 @@ class Store extends EventTarget {
     this.fetching = new Map();
     this.readTimers = new Map();
     this.typingTimer = null;
+    this.typists = new Map(); // "<conversationId>|<source>" -> who, until (see setTyping)
     this.atBottom = true;
     api.onSessionEnded(() => this.state.phase === 'ready' && this.endSession('expired'));
     window.addEventListener('hashchange', () => this.applyRoute(parse()));
@@ -170,6 +171,7 @@ class Store extends EventTarget {
     api.setCsrfToken(null);
     // The next agent to sign in here may belong to another workspace: nothing of this session's stays cached.
     cannedChanged();
+    this.typists.clear();
     const fresh = this.initialState();
     this.state = { ...fresh, phase: 'login', loginNotice: notice };
     this.changed();
@@ -706,18 +708,34 @@ class Store extends EventTarget {
     applyEvent(this, frame);
   }
 
-  setTyping(conversationId, who) {
-    const typing = new Map(this.state.typing);
-    if (who) typing.set(conversationId, { ...who, until: Date.now() + 6000 });
-    else typing.delete(conversationId);
+  /**
+   * Who types in a conversation, kept per source ('visitor', 'agent:<id>'): a customer and a colleague typing at
+   * once each keep their own signal (one stopping does not hide the other), and the list and thread show the
+   * customer first. A signal lapses after 6 s unless repeated.
+   */
+  setTyping(conversationId, source, who) {
+    const key = `${conversationId}|${source}`;
+    if (who) this.typists.set(key, { conversationId, ...who, until: Date.now() + 6000 });
+    else this.typists.delete(key);
+    this.publishTyping();
+  }
+
+  publishTyping() {
+    const now = Date.now();
+    const typing = new Map();
+    for (const [key, who] of this.typists) {
+      if (who.until <= now) {
+        this.typists.delete(key);
+        continue;
+      }
+      const shown = typing.get(who.conversationId);
+      if (!shown || (shown.agent && !who.agent)) typing.set(who.conversationId, who);
+    }
     this.set({ typing });
     clearTimeout(this.typingTimer);
-    if (typing.size) {
-      this.typingTimer = setTimeout(() => {
-        const now = Date.now();
-        const left = new Map([...this.state.typing].filter(([, v]) => v.until > now));
-        if (left.size !== this.state.typing.size) this.set({ typing: left });
-      }, 6100);
+    if (this.typists.size) {
+      const next = Math.min(...[...this.typists.values()].map((who) => who.until));
+      this.typingTimer = setTimeout(() => this.publishTyping(), Math.max(50, next - now + 50));
     }
   }
 

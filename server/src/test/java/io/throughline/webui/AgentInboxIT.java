@@ -344,6 +344,25 @@ class AgentInboxIT {
                 .containsAll(List.of("Yes, for free.", "Yes: send us the new address.")));
     }
 
+    /** A colleague writing a reply shows on the conversation's row and in its thread, named, until they stop. */
+    @Test
+    void aColleagueWritingAReplyShowsOnTheRowAndInTheThread() {
+        long conversation = shop.say("typing-1", "Tara Typing", "cust-tara", "Are you open on Sunday?")
+                .getLong("conversationId");
+        admin.post("/api/v1/agents", new JsonObject().put("email", "olha@test.local").put("name", "Olha")
+                .put("password", "olha-password-123")).expect(201);
+        ApiClient olha = server.anonymous().login("olha@test.local", "olha-password-123");
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD).open("Tara Typing");
+        olha.post("/api/v1/conversations/" + conversation + "/typing", new JsonObject().put("typing", true))
+                .expect(204);
+        inbox.until(d -> inbox.conversation("Tara Typing").getText().contains("Olha is writing a reply"));
+        inbox.until(d -> inbox.find("typing-indicator").getText().contains("Olha is writing a reply"));
+        olha.post("/api/v1/conversations/" + conversation + "/typing", new JsonObject().put("typing", false))
+                .expect(204);
+        inbox.until(d -> inbox.find("typing-indicator").getText().isEmpty());
+        assertThat(inbox.conversation("Tara Typing").getText()).contains("Are you open on Sunday?");
+    }
+
     @Test
     void cannedResponseIsInsertedWithSlashAndFilled() {
         admin.post("/api/v1/canned-responses", new JsonObject().put("shortCode", "thanks")

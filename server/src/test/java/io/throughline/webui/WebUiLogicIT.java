@@ -81,6 +81,7 @@ class WebUiLogicIT {
                   const range = (from, to) => Array.from({ length: to - from + 1 }, (_, i) => message(from + i));
                   let releaseOlder;
                   const older = new Promise((r) => { releaseOlder = r; });
+                  const realFetch = window.fetch;
                   const answer = (body) => new Response(JSON.stringify(body),
                     { headers: { 'Content-Type': 'application/json' } });
                   window.fetch = async (url) => {
@@ -98,10 +99,31 @@ class WebUiLogicIT {
                     releaseOlder();
                     await scrolled;
                     const ids = store.state.thread.messages.map((x) => x.id);
+                    window.fetch = realFetch;
                     resolve([ids.length, ids[0], ids[ids.length - 1], store.state.thread.loading]);
                   });
                 })""");
         assertThat(result).isEqualTo(Arrays.asList(50L, 151L, 200L, null));
+    }
+
+    /** A customer and a colleague typing at once: the colleague stopping does not hide the customer's typing. */
+    @Test
+    void aColleagueWhoStopsTypingDoesNotHideTheCustomersTyping() {
+        Object result = run("/app/store.js", """
+                (m) => {
+                  const store = m.store;
+                  store.apply({ type: 'visitor.typing', data: { conversationId: 8, typing: true } });
+                  store.apply({ type: 'agent.typing', data: { conversationId: 8, typing: true,
+                    agent: { id: 41, name: 'Olha' } } });
+                  const both = store.state.typing.get(8);
+                  store.apply({ type: 'agent.typing', data: { conversationId: 8, typing: false,
+                    agent: { id: 41, name: 'Olha' } } });
+                  const after = store.state.typing.get(8);
+                  store.apply({ type: 'agent.typing', data: { conversationId: 9, typing: true,
+                    agent: { id: 41, name: 'Olha' } } });
+                  return [both.agent, after ? after.agent : 'gone', store.state.typing.get(9).name];
+                }""");
+        assertThat(result).isEqualTo(List.of(false, false, "Olha"));
     }
 
     @Test

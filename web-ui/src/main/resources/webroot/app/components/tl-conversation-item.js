@@ -32,7 +32,8 @@ class TlConversationItem extends TlElement {
               ${age(row.lastActivityAt, this.now)}</time>
           </span>
           <span class="item-preview" data-testid="conversation-preview">${this.typing
-            ? html`<em class="typing-text">${t('thread.typing')}</em>` : previewText(last)}</span>
+            ? html`<em class="typing-text">${this.typing.agent ? t('thread.agentTyping', { name: this.typing.name ?? '' })
+              : t('thread.typing')}</em>` : previewText(last)}</span>
           <span class="item-meta">
             ${waiting ? html`<span class="waiting" data-testid="waiting" title=${dateTime(row.lastInboundAt)}>
               ${icon('clock')}${t('list.waiting', { time: age(row.lastInboundAt, this.now) })}</span>` : ''}
