@@ -10,6 +10,8 @@ import { cannedChanged } from './canned.js';
 import { describe } from './errors.js';
 
 export const LIST_PAGE = 25;
+/** The most rows the conversations API gives in one page. */
+const LIST_MAX = 100;
 export const THREAD_PAGE = 50;
 /** At most this many messages live in the DOM; scrolling further loads pages and drops the far end. */
 export const THREAD_WINDOW = 200;
@@ -188,7 +190,7 @@ class Store extends EventTarget {
       // Subscribed only after the list was read, or the server's log restarted below our seq: events in between
       // will never come, so what is on screen is read again.
       this.resyncOnLive = false;
-      this.loadList();
+      this.loadList(false, true);
       // Read again even while a page of it loads: that page's answer, stamped with the old load, is dropped.
       const thread = this.state.thread;
       if (thread) this.openThread(thread.conversationId);
@@ -207,8 +209,8 @@ class Store extends EventTarget {
     }
     if (this.pollTimer) return;
     this.pollTimer = setInterval(() => {
-      if (this.state.phase !== 'ready' || this.state.connection === 'live') return;
-      this.loadList();
+      if (this.state.phase !== 'ready' || this.state.connection === 'live' || this.state.list.loading) return;
+      this.loadList(false, true);
       const thread = this.state.thread;
       if (thread && !thread.hasNewer && !thread.loading) this.refreshThreadEnd(thread.conversationId);
     }, 15_000);
@@ -281,7 +283,12 @@ class Store extends EventTarget {
     this.loadList();
   }
 
-  async loadList(more = false) {
+  /**
+   * The list's first page, or with {@code more} the next one. A {@code refresh} (the fallback poll, a resync) reads
+   * as many rows as are shown (up to the API's 100) in one page, so an agent scrolled down is not sent back to the
+   * top every 15 s, and a "Load more" in flight is not lost to it.
+   */
+  async loadList(more = false, refresh = false) {
     const { filter, list } = this.state;
     if (more && (!list.nextCursor || list.loading)) return;
     const token = ++this.listToken;
@@ -291,7 +298,8 @@ class Store extends EventTarget {
     try {
       const answer = await api.get(`/api/v1/conversations${api.query({
         status: filter.status, assignee: filter.assignee === 'all' ? null : filter.assignee,
-        channel: filter.channel, limit: LIST_PAGE, cursor: more ? list.nextCursor : null })}`);
+        channel: filter.channel, limit: refresh ? Math.min(LIST_MAX, Math.max(LIST_PAGE, list.ids.length)) : LIST_PAGE,
+        cursor: more ? list.nextCursor : null })}`);
       if (token !== this.listToken) return;
       const rows = answer.conversations.map((row) => this.upsert(row));
       const ids = more ? [...this.state.list.ids] : [];

@@ -126,6 +126,36 @@ class WebUiLogicIT {
         assertThat(result).isEqualTo(List.of(false, false, "Olha"));
     }
 
+    /**
+     * Without WebSockets the list is read again every 15 s: as many rows as the agent has loaded come back, not the
+     * first page alone (which sent an agent scrolled down back to the top each time).
+     */
+    @Test
+    void theFallbackPollKeepsAsManyRowsAsTheAgentLoaded() {
+        Object result = run("/app/store.js", """
+                (m) => new Promise((resolve) => {
+                  const realFetch = window.fetch;
+                  const asked = [];
+                  window.fetch = async (url) => {
+                    const params = new URL(url, location.origin).searchParams;
+                    const limit = Number(params.get('limit') || 0);
+                    asked.push(limit);
+                    const conversations = Array.from({ length: limit }, (_, i) => ({ id: 1000 + i, status: 'open',
+                      lastActivityAt: new Date(1700000000000 - i * 1000).toISOString(), contact: { name: 'C' + i } }));
+                    return new Response(JSON.stringify({ conversations, nextCursor: 'next', readState: [] }),
+                      { headers: { 'Content-Type': 'application/json' } });
+                  };
+                  const store = m.store;
+                  store.set({ list: { ...store.state.list, ids: Array.from({ length: 60 }, (_, i) => 1000 + i),
+                    nextCursor: 'next', loading: false } });
+                  store.loadList(false, true).then(() => {
+                    window.fetch = realFetch;
+                    resolve([asked[0], store.state.list.ids.length, store.state.list.nextCursor]);
+                  });
+                })""");
+        assertThat(result).isEqualTo(List.of(60L, 60L, "next"));
+    }
+
     @Test
     void gmailAndThunderbirdRepliesFoldTheQuotedHistory() {
         Map<String, Object> gmail = split("Thanks, that works.\n\nOn Mon, 3 Mar 2026 at 10:12, Support <support@shop.example>"
