@@ -36,6 +36,7 @@ import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebElement;
+import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
 
 /**
@@ -140,6 +141,18 @@ class AgentInboxIT {
         inbox.open("Bob Live");
         inbox.message("Hello? Anyone there?");
         inbox.until(d -> inbox.conversation("Bob Live").findElements(InboxPage.testId("unread-badge")).isEmpty());
+
+        // Screen readers hear each new message, also a second one from the same customer (a new live node).
+        By announced = By.cssSelector("tl-timeline [aria-live=polite] span");
+        shop.say("live-3", "Bob Live", "cust-bob-live", "It was due yesterday.");
+        WebElement first = inbox.until(d -> d.findElements(announced).stream().findFirst().orElse(null));
+        // Visually hidden: its text is read as the DOM has it (getText gives only what is drawn).
+        assertThat(first.getAttribute("textContent")).isEqualTo("New message from Bob Live");
+        shop.say("live-4", "Bob Live", "cust-bob-live", "Order 4471.");
+        inbox.message("Order 4471.");
+        inbox.until(ExpectedConditions.stalenessOf(first));
+        assertThat(browser.driver().findElement(announced).getAttribute("textContent"))
+                .isEqualTo("New message from Bob Live");
     }
 
     @Test

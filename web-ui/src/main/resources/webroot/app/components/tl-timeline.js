@@ -1,5 +1,6 @@
 import { html } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
+import { keyed } from 'lit/directives/keyed.js';
 import { TlElement, define } from '../base.js';
 import { store } from '../store.js';
 import { t } from '../i18n.js';
@@ -25,7 +26,7 @@ class TlTimeline extends TlElement {
     this.stickToBottom = true;
     this.shownConversation = null;
     this.focused = null;
-    this.announcement = '';
+    this.announcement = null; // {id, text}: the newest customer message, for screen readers
   }
 
   get scroller() {
@@ -65,7 +66,8 @@ class TlTimeline extends TlElement {
       ${thread.hasNewer || thread.newBelow ? html`<button class="jump-latest" data-testid="jump-latest"
         @click=${() => this.jump()}>${icon('down')}${thread.newBelow
           ? t('thread.newBelow', { count: thread.newBelow }) : t('thread.latest')}</button>` : ''}
-      <div class="visually-hidden" role="status" aria-live="polite">${this.announcement}</div>`;
+      <div class="visually-hidden" role="status" aria-live="polite">${this.announcement
+        ? keyed(this.announcement.id, html`<span>${this.announcement.text}</span>`) : ''}</div>`;
   }
 
   /** The last outgoing message the widget visitor has seen, for its "Seen" mark. */
@@ -80,13 +82,16 @@ class TlTimeline extends TlElement {
     const previous = changed.get('thread');
     const scroller = this.scroller;
     this.anchor = null;
+    if (previous && previous.conversationId !== this.thread.conversationId) this.announcement = null;
     if (!previous || !scroller || previous.conversationId !== this.thread.conversationId) return;
     const lastBefore = previous.messages[previous.messages.length - 1]?.id;
     const lastNow = this.thread.messages[this.thread.messages.length - 1]?.id;
     if (lastNow !== lastBefore && lastNow > (lastBefore ?? 0) && !this.thread.hasNewer) {
       const added = this.thread.messages[this.thread.messages.length - 1];
       if (added?.kind === 'in') {
-        this.announcement = t('thread.newFrom', { name: added.author?.name || t('contact.unnamed') });
+        // A new node per message: the same words again (the same customer) are announced again.
+        this.announcement = { id: added.id, text: t('thread.newFrom', { name: added.author?.name
+          || t('contact.unnamed') }) };
       } else if (added?.author?.type === 'agent' && added.author.id === store.state.me?.agentId) {
         this.stickToBottom = true; // the agent's own message: show it
       }
