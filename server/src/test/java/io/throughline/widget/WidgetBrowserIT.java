@@ -73,10 +73,16 @@ class WidgetBrowserIT {
             JsonObject stored = thread(conversation).getJsonObject(0);
             assertThat(stored.getString("channel")).isEqualTo("widget");
 
+            // The thread is a live region: a typing signal changes nothing in it (screen readers would re-read it).
+            browser.driver().executeScript("""
+                    window.__logChanges = 0;
+                    new MutationObserver((records) => { window.__logChanges += records.length; })
+                        .observe(document.querySelector('[data-testid=throughline-messages]'), { childList: true });""");
             admin.post("/api/v1/conversations/" + conversation + "/typing", new JsonObject().put("typing", true))
                     .expect(204);
             widget.waiting().until(d -> d.findElement(By.cssSelector("[data-testid=throughline-typing]"))
                     .getText().contains("Admin is typing"));
+            assertThat(((Number) browser.driver().executeScript("return window.__logChanges")).intValue()).isZero();
             admin.post("/api/v1/conversations/" + conversation + "/messages", new JsonObject()
                     .put("body", "We do! Six heirloom varieties, shipped in two days.")).expect(201);
             WebElement reply = widget.message("Six heirloom varieties");

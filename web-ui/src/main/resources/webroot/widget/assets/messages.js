@@ -10,7 +10,7 @@ export function messageList(store, t, actions) {
     const nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
     const keep = new Set();
     let previousAuthor = null;
-    s.messages.forEach((message) => {
+    s.messages.forEach((message, index) => {
       const key = message.id ? 'id:' + message.id : 'client:' + message.clientId;
       keep.add(key);
       const author = customerSide(message) ? 'you' : (message.author && message.author.name) || '';
@@ -23,7 +23,9 @@ export function messageList(store, t, actions) {
         entry = { element, signature };
         rendered.set(key, entry);
       }
-      list.append(entry.element);
+      // Moved only when out of place: a log re-appended on every change (a typing signal, the connection) is
+      // a stream of additions to screen readers.
+      if (list.children[index] !== entry.element) list.insertBefore(entry.element, list.children[index] || null);
       previousAuthor = author;
     });
     for (const [key, entry] of rendered) {

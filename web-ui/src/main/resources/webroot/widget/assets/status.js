@@ -7,7 +7,8 @@ export function connectionBanner(store, t) {
     const lost = s.connection === 'reconnecting';
     root.hidden = !lost;
     root.dataset.state = s.connection;
-    root.textContent = lost ? t('reconnecting') : '';
+    const text = lost ? t('reconnecting') : '';
+    if (root.textContent !== text) root.textContent = text;
   });
   return root;
 }
@@ -17,7 +18,9 @@ export function typingIndicator(store, t) {
   store.subscribe((s) => {
     const typing = s.typing && s.typing.until > Date.now();
     root.hidden = !typing;
-    root.textContent = typing ? (s.typing.name ? t('typing', { name: s.typing.name }) : t('someoneTyping')) : '';
+    const text = typing ? (s.typing.name ? t('typing', { name: s.typing.name }) : t('someoneTyping')) : '';
+    // Written only when it changes: a live region rewritten with the same words may be read out again.
+    if (root.textContent !== text) root.textContent = text;
   });
   return root;
 }
