@@ -376,6 +376,30 @@ class AgentInboxIT {
         assertThat(inbox.conversation("Tara Typing").getText()).contains("Are you open on Sunday?");
     }
 
+    /** By keyboard, focus stays where the agent works: on the control that replaced the one used, or on it. */
+    @Test
+    void headerActionsByKeyboardKeepTheFocusInTheHeader() {
+        long conversation = shop.say("focus-1", "Fay Focus", "cust-fay", "Keyboard only, please.")
+                .getLong("conversationId");
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD).open("Fay Focus");
+        inbox.until(d -> inbox.find("resolve").isEnabled());
+        inbox.find("resolve").sendKeys(Keys.ENTER);
+        inbox.until(d -> "reopen".equals(focusedTestId()));
+        assertThat(status(conversation)).isEqualTo("resolved");
+        inbox.find("reopen").sendKeys(Keys.ENTER);
+        inbox.until(d -> "resolve".equals(focusedTestId()));
+        assertThat(status(conversation)).isEqualTo("open");
+
+        inbox.find("label-input").sendKeys("keyboard", Keys.ENTER);
+        inbox.until(d -> admin.get("/api/v1/conversations/" + conversation).json().getJsonArray("labels")
+                .contains("keyboard"));
+        inbox.until(d -> "label-input".equals(focusedTestId()) && inbox.find("label-input").isEnabled());
+    }
+
+    private String focusedTestId() {
+        return (String) inbox.script("return document.activeElement && document.activeElement.dataset.testid");
+    }
+
     @Test
     void cannedResponseIsInsertedWithSlashAndFilled() {
         admin.post("/api/v1/canned-responses", new JsonObject().put("shortCode", "thanks")

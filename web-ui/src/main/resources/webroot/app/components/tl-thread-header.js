@@ -132,6 +132,10 @@ class TlThreadHeader extends TlElement {
   }
 
   async change(patch, notice) {
+    const focused = this.contains(document.activeElement) ? document.activeElement : null;
+    // Where focus goes should the control be gone: the label field for a label's chip, else the status button.
+    const fallback = focused?.closest('tl-labels-editor') ? '[data-testid="label-input"]'
+      : '[data-testid="reopen"], [data-testid="resolve"]';
     this.busy = true;
     try {
       await store.update(this.row.id, patch);
@@ -141,7 +145,27 @@ class TlThreadHeader extends TlElement {
       this.requestUpdate();
     } finally {
       this.busy = false;
+      await this.updateComplete;
+      await this.querySelector('tl-labels-editor')?.updateComplete;
+      this.keepFocus(focused, fallback);
     }
+  }
+
+  /**
+   * A keyboard user stays where they were: the control they used, when it is still there and usable (it was
+   * disabled while the change was saved); the snooze menu's button when the menu closed; the control that replaced
+   * it (Reopen for Resolve, and back) otherwise. Never taken from where the agent went meanwhile.
+   */
+  keepFocus(focused, fallback) {
+    const now = document.activeElement;
+    if (!focused || (now && now !== document.body && now !== focused)) return;
+    const menu = focused.closest('details');
+    let target = focused;
+    if (menu && !menu.open) target = menu.querySelector('summary');
+    else if (!focused.isConnected || focused.disabled) {
+      target = this.querySelector(fallback);
+    }
+    target?.focus();
   }
 }
 
