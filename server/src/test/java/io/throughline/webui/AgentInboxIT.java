@@ -396,6 +396,32 @@ class AgentInboxIT {
         inbox.until(d -> "label-input".equals(focusedTestId()) && inbox.find("label-input").isEnabled());
     }
 
+    /** A change still saving in one conversation does not hold the header of the next the agent opens. */
+    @Test
+    void aChangeStillSavingInOneConversationDoesNotHoldTheNextOnesHeader() {
+        long slow = shop.say("slow-h-1", "Sid Slow", "cust-sid", "First question").getLong("conversationId");
+        long quick = shop.say("quick-h-1", "Quinn Quick", "cust-quinn", "Second question").getLong("conversationId");
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD).open("Sid Slow");
+        inbox.script("""
+                window.__realFetch = window.fetch;
+                const gate = new Promise((release) => { window.__release = release; });
+                window.fetch = async (url, init) => {
+                  if (init && init.method === 'PATCH' && String(url).endsWith('/conversations/%d')) {
+                    await gate;
+                  }
+                  return window.__realFetch(url, init);
+                };""".formatted(slow));
+        inbox.click("resolve");
+        inbox.until(d -> !inbox.find("resolve").isEnabled());
+
+        inbox.open("Quinn Quick");
+        inbox.click("resolve");
+        await().atMost(Duration.ofSeconds(10)).until(() -> "resolved".equals(status(quick)));
+        assertThat(status(slow)).isEqualTo("open");
+        inbox.script("window.__release()");
+        await().atMost(Duration.ofSeconds(10)).until(() -> "resolved".equals(status(slow)));
+    }
+
     private String focusedTestId() {
         return (String) inbox.script("return document.activeElement && document.activeElement.dataset.testid");
     }

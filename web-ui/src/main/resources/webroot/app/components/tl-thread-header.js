@@ -12,7 +12,18 @@ const PRIORITIES = ['none', 'low', 'medium', 'high', 'urgent'];
 /** Who the customer is and what can be done: assign, resolve or reopen, snooze, priority and labels. */
 class TlThreadHeader extends TlElement {
   static watchesStore = true;
-  static properties = { row: { attribute: false }, presence: { attribute: false }, busy: { state: true } };
+  static properties = { row: { attribute: false }, presence: { attribute: false }, busyIn: { state: true } };
+
+  constructor() {
+    super();
+    // The conversations with a change being saved: the header is reused across conversations, and a change still
+    // saving in one must not hold (or show its pick in) the next the agent opens.
+    this.busyIn = new Set();
+  }
+
+  get busy() {
+    return this.row != null && this.busyIn.has(this.row.id);
+  }
 
   render() {
     const row = this.row;
@@ -136,18 +147,21 @@ class TlThreadHeader extends TlElement {
     // Where focus goes should the control be gone: the label field for a label's chip, else the status button.
     const fallback = focused?.closest('tl-labels-editor') ? '[data-testid="label-input"]'
       : '[data-testid="reopen"], [data-testid="resolve"]';
-    this.busy = true;
+    const id = this.row.id;
+    this.busyIn = new Set(this.busyIn).add(id);
     try {
-      await store.update(this.row.id, patch);
+      await store.update(id, patch);
       if (notice) store.notify(notice);
     } catch (e) {
       store.actionFailed(e);
       this.requestUpdate();
     } finally {
-      this.busy = false;
+      const left = new Set(this.busyIn);
+      left.delete(id);
+      this.busyIn = left;
       await this.updateComplete;
       await this.querySelector('tl-labels-editor')?.updateComplete;
-      this.keepFocus(focused, fallback);
+      if (this.row?.id === id) this.keepFocus(focused, fallback);
     }
   }
 
