@@ -6,15 +6,18 @@ import io.vertx.sqlclient.Row;
 /**
  * One claimed delivery: which message goes to whom through which inbox, how many attempts it has had (this one
  * included) and how many of the earlier ones ended in a wait the receiver asked for, and the condition that must
- * still hold to send it (null for an ordinary delivery).
+ * still hold to send it (null for an ordinary delivery), and what its earlier attempts saved of their progress
+ * (see {@link io.throughline.connector.DeliveryProgress}; empty when none).
  */
 public record Delivery(long id, long workspaceId, long messageId, long conversationId, long inboxId,
-                       String channel, JsonObject target, int attempts, int askedWaits, JsonObject condition) {
+                       String channel, JsonObject target, int attempts, int askedWaits, JsonObject condition,
+                       JsonObject progress) {
 
     static Delivery from(Row row) {
+        JsonObject progress = row.getJsonObject("progress");
         return new Delivery(row.getLong("id"), row.getLong("workspace_id"), row.getLong("message_id"),
                 row.getLong("conversation_id"), row.getLong("inbox_id"), row.getString("channel"),
                 row.getJsonObject("target"), row.getInteger("attempts"), row.getInteger("asked_waits"),
-                row.getJsonObject("condition"));
+                row.getJsonObject("condition"), progress == null ? new JsonObject() : progress);
     }
 }

@@ -14,7 +14,8 @@ public final class DeliveryRepository {
     /** The advisory lock key claims take turns on ("tl-claim" as a number): {@link #claim}. */
     private static final long CLAIM_LOCK = 0x746c2d636c61696dL;
     private static final String CLAIMED_COLUMNS = "d.id, d.workspace_id, d.message_id, m.conversation_id,"
-            + " d.inbox_id, d.channel, d.target, d.attempts, d.asked_waits, d.condition";
+            + " d.inbox_id, d.channel, d.target, d.attempts, d.asked_waits, d.condition,"
+            + " d.metadata -> 'progress' AS progress";
 
     /**
      * A delivery to send now. A fallback still waiting to reach the same address through the same inbox (a chat
@@ -145,9 +146,18 @@ public final class DeliveryRepository {
     }
 
     /** Records success; false when the lease was lost to another node meanwhile (its attempt counts instead). */
+    /** Saves a send's progress as it goes (see DeliveryProgress); false when this attempt lost the delivery. */
+    public boolean saveProgress(Sql sql, Delivery delivery, JsonObject progress) {
+        return sql.update("""
+                UPDATE deliveries SET metadata = jsonb_set(metadata, '{progress}', $3), updated_at = now()
+                WHERE id = $1 AND attempts = $2 AND status = 'pending'""",
+                delivery.id(), delivery.attempts(), progress) == 1;
+    }
+
     public boolean markSent(Sql tx, Delivery delivery, String externalId, JsonObject metadata) {
         return tx.update("""
-                UPDATE deliveries SET status = 'sent', lease_until = NULL, external_id = $3, metadata = metadata || $4,
+                UPDATE deliveries SET status = 'sent', lease_until = NULL, external_id = $3,
+                    metadata = (metadata - 'progress') || $4,
                     last_error = NULL, sent_at = now(), updated_at = now()
                 WHERE id = $1 AND attempts = $2 AND status = 'pending'""",
                 delivery.id(), delivery.attempts(), externalId, metadata) == 1;

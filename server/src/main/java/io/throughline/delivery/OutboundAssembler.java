@@ -1,6 +1,7 @@
 package io.throughline.delivery;
 
 import io.throughline.attachment.FileStore;
+import io.throughline.connector.DeliveryProgress;
 import io.throughline.connector.IdentityKind;
 import io.throughline.connector.OutboundAttachment;
 import io.throughline.connector.OutboundMessage;
@@ -36,6 +37,7 @@ public final class OutboundAssembler {
 
     private final ReplyTokens replyTokens;
     private final FileStore files;
+    private final DeliveryRepository deliveries = new DeliveryRepository();
 
     public OutboundAssembler(ReplyTokens replyTokens, FileStore files) {
         this.replyTokens = replyTokens;
@@ -52,7 +54,8 @@ public final class OutboundAssembler {
                 target.getString("value"), target.getString("name"));
         return new OutboundMessage(delivery.id(), delivery.messageId(), delivery.conversationId(), to,
                 message.getString("agent_name"), message.getString("body"), message.getString("html"),
-                attachments(sql, delivery), thread(sql, delivery), transcript(sql, delivery));
+                attachments(sql, delivery), thread(sql, delivery), transcript(sql, delivery),
+                progress(sql, delivery));
     }
 
     /**
@@ -96,6 +99,21 @@ public final class OutboundAssembler {
                 ReplyFallbacks.INCLUDED_LATER, MAX_CARRIED));
         Collections.reverse(lines);
         return lines;
+    }
+
+    /** What this delivery's earlier attempts saved, and where this one saves, fenced by its attempt. */
+    private DeliveryProgress progress(Sql sql, Delivery delivery) {
+        return new DeliveryProgress() {
+            @Override
+            public JsonObject saved() {
+                return delivery.progress().copy();
+            }
+
+            @Override
+            public boolean save(JsonObject progress) {
+                return deliveries.saveProgress(sql, delivery, progress);
+            }
+        };
     }
 
     private List<OutboundAttachment> attachments(Sql sql, Delivery delivery) {

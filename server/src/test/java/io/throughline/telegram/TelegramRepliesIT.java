@@ -13,6 +13,7 @@ import io.throughline.testing.ApiClient;
 import io.throughline.testing.FakeBot;
 import io.throughline.testing.FakeBotApi;
 import io.throughline.testing.TelegramCustomer;
+import io.throughline.testing.TestPostgres;
 import io.throughline.testing.TestServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -22,6 +23,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -241,6 +243,45 @@ class TelegramRepliesIT {
         JsonObject sent = awaitDelivery(customer.conversation(), reply.getLong("id"), "sent");
         assertThat(sent.getJsonObject("delivery").getInteger("attempts")).isGreaterThanOrEqualTo(2);
         assertThat(sentTo(customer)).extracting(FakeBotApi.Sent::visibleText).containsExactly("Yes, we are!");
+    }
+
+    /**
+     * Telegram has no idempotency key: a long reply whose second part failed is retried by another node (the first
+     * stopped meanwhile), which sends the parts not sent yet, not the first again.
+     */
+    @Test
+    void aLongReplyRetriedOnAnotherNodeSendsOnlyThePartsNotSentYet() {
+        FakeBot parted = fake.addBot(TelegramSupport.token(7_200_009), 7_200_009, "acme_parts_bot");
+        String database = TestPostgres.newDatabase();
+        Map<String, String> options = Map.of("http.shutdownGrace", "200ms");
+        TestServer first = TestServer.startOn(database, TestServer.tempDir(), options);
+        ApiClient firstAdmin = first.admin();
+        TelegramSupport.createInbox(firstAdmin, fake, parted, new JsonObject());
+        await().atMost(WAIT).until(parted::pollParked);
+        TelegramCustomer customer = new TelegramCustomer(parted, 320_000_020L, "Zoreslava", "Test", null);
+        customer.says("Please send the whole warranty text");
+        long conversation = conversationOf(firstAdmin, "Zoreslava Test");
+        String paragraph = "Warranty: parts and labour are covered for twenty-four months. ".repeat(45).strip();
+        parted.passNext("sendMessage");
+        parted.failNext("sendMessage", 429, "Too Many Requests: retry after 5", 5);
+        long reply = firstAdmin.post("/api/v1/conversations/" + conversation + "/messages", new JsonObject()
+                .put("body", String.join("\n\n", paragraph, paragraph, paragraph, "Regards"))).expect(201).json()
+                .getLong("id");
+        await().atMost(WAIT).until(() -> firstAdmin.get("/api/v1/conversations/" + conversation + "/messages").json()
+                .getJsonArray("messages").stream().map(JsonObject.class::cast).filter(m -> m.getLong("id") == reply)
+                .anyMatch(m -> m.getJsonObject("delivery").getString("lastError") != null));
+        first.close();
+        assertThat(parted.sent()).extracting(FakeBotApi.Sent::visibleText).containsExactly(paragraph);
+
+        try (TestServer second = TestServer.startOn(database, TestServer.tempDir(), options)) {
+            ApiClient secondAdmin = second.admin();
+            await().atMost(Duration.ofSeconds(30)).until(() -> secondAdmin.get("/api/v1/conversations/"
+                    + conversation + "/messages").json().getJsonArray("messages").stream().map(JsonObject.class::cast)
+                    .filter(m -> m.getLong("id") == reply)
+                    .anyMatch(m -> "sent".equals(m.getJsonObject("delivery").getString("status"))));
+        }
+        assertThat(parted.sent()).extracting(FakeBotApi.Sent::visibleText)
+                .containsExactly(paragraph, paragraph, paragraph + "\n\nRegards");
     }
 
     @Test

@@ -34,6 +34,8 @@ public final class FakeBot {
     private final String username;
     private final List<JsonObject> pending = new ArrayList<>();
     private final List<JsonObject> delivered = new ArrayList<>();
+    /** A scripted call that goes through (see {@link #passNext}). */
+    private static final int PASS = -1;
     private final Map<String, Deque<FakeBotApi.Failure>> failures = new HashMap<>();
     private final Map<String, FakeFile> files = new HashMap<>();
     private final Set<String> blocked = new HashSet<>();
@@ -87,7 +89,8 @@ public final class FakeBot {
     synchronized FakeBotApi.Failure called(String method) {
         calls.add(method);
         Deque<FakeBotApi.Failure> scripted = failures.get(method);
-        return scripted == null ? null : scripted.poll();
+        FakeBotApi.Failure next = scripted == null ? null : scripted.poll();
+        return next == null || next.code() == PASS ? null : next;
     }
 
     // ------------------------------------------------------------ test controls
@@ -125,6 +128,11 @@ public final class FakeBot {
     public synchronized void failNext(String method, int code, String description, Integer retryAfter) {
         failures.computeIfAbsent(method.toLowerCase(Locale.ROOT), m -> new ArrayDeque<>())
                 .add(new FakeBotApi.Failure(code, description, retryAfter));
+    }
+
+    /** Lets the next call of this method through, before the failures scripted after it. */
+    public synchronized void passNext(String method) {
+        failNext(method, PASS, null, null);
     }
 
     /** The next call of the method loses its connection without an answer: a network failure. */

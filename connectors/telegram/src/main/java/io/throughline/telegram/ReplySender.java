@@ -1,6 +1,7 @@
 package io.throughline.telegram;
 
 import io.throughline.connector.DeliveryFailure;
+import io.throughline.connector.DeliveryProgress;
 import io.throughline.connector.DeliveryReceipt;
 import io.throughline.connector.IdentityKind;
 import io.throughline.connector.OutboundAttachment;
@@ -18,6 +19,8 @@ import java.util.Set;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.telegram.telegrambots.meta.api.methods.ParseMode;
 import org.telegram.telegrambots.meta.api.methods.send.SendDocument;
 import org.telegram.telegrambots.meta.api.methods.send.SendMessage;
@@ -32,8 +35,9 @@ import org.telegram.telegrambots.meta.api.objects.message.Message;
  * become the outbox's decisions: 403 (the customer blocked the bot) fails for good with Telegram's words, 429
  * waits {@code retry_after}, the network and Telegram's own errors retry.
  *
- * <p>Telegram has no idempotency key. A reply in several parts remembers, per delivery, the parts already sent
- * ({@link SentParts}), so a retry on this node continues where the failure stopped instead of repeating them.
+ * <p>Telegram has no idempotency key. A reply in several parts remembers, per delivery, the parts already sent: on
+ * the delivery itself ({@link DeliveryProgress}), so a retry on any node or after a restart continues where the
+ * failure stopped instead of repeating them, and on this node ({@link SentParts}) should the database not take it.
  */
 final class ReplySender {
 
@@ -44,6 +48,9 @@ final class ReplySender {
     private static final long PHOTO_MAX_SIDES = 10_000;
     private static final long PHOTO_MAX_RATIO = 20;
     private static final Set<String> PHOTO_TYPES = Set.of("image/jpeg", "image/png", "image/webp");
+    /** The progress field: the Telegram message ids of the parts sent, in order. */
+    private static final String SENT_IDS = "telegramMessageIds";
+    private static final Logger log = LoggerFactory.getLogger(ReplySender.class);
     private final BotApi api;
     private final SentParts partsSent;
     private final String botId;
@@ -84,11 +91,19 @@ final class ReplySender {
         }
         List<Integer> sent = partsSent.of(message.deliveryId());
         synchronized (sent) {
+            JsonArray saved = message.progress().saved().getJsonArray(SENT_IDS, new JsonArray());
+            if (saved.size() > sent.size()) {
+                sent.clear();
+                saved.forEach(id -> sent.add(((Number) id).intValue()));
+            }
             for (int i = sent.size(); i < parts.size(); i++) {
                 try {
                     sent.add(parts.get(i).send(api, chatId, i == 0 ? replyTo : null).getMessageId());
                 } catch (BotApiException e) {
                     throw failure(e, parts.size() > 1 ? "part " + (i + 1) + " of " + parts.size() + ": " : "");
+                }
+                if (i < parts.size() - 1) {
+                    keep(message, sent);
                 }
             }
             partsSent.forget(message.deliveryId());
@@ -96,6 +111,25 @@ final class ReplySender {
             sent.forEach(ids::add);
             return new DeliveryReceipt(idPrefix + chatId + ":" + sent.getFirst(),
                     new JsonObject().put("chatId", chatId).put("messageIds", ids));
+        }
+    }
+
+    /**
+     * Saves the parts sent so far on the delivery before the next goes. A database that cannot take it leaves them
+     * to this node's memory; an attempt that lost its delivery to another stops, and that one goes on from what it
+     * finds saved.
+     */
+    private static void keep(OutboundMessage message, List<Integer> sent) throws DeliveryFailure {
+        boolean owned;
+        try {
+            owned = message.progress().save(new JsonObject().put(SENT_IDS, new JsonArray(List.copyOf(sent))));
+        } catch (RuntimeException e) {
+            log.warn("parts sent not saved on the delivery, kept on this node delivery={}: {}", message.deliveryId(),
+                    e.toString());
+            return;
+        }
+        if (!owned) {
+            throw DeliveryFailure.retryable("another attempt took this delivery over", null);
         }
     }
 
