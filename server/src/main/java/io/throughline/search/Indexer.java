@@ -14,7 +14,9 @@ import java.util.List;
 import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -50,6 +52,8 @@ final class Indexer {
     private final EventFeed feed;
     private final long commitIntervalMs;
     private final LinkedBlockingQueue<List<Event>> queue = new LinkedBlockingQueue<>();
+    /** Asked-for commits (see {@link #commitNow}), done by the loop at its next turn. */
+    private final ConcurrentLinkedQueue<CompletableFuture<Long>> commitsAsked = new ConcurrentLinkedQueue<>();
     private final AtomicLong queuedEvents = new AtomicLong();
     private final AtomicInteger epoch = new AtomicInteger();
     /** Seqs of late events queued and not yet applied: the feed no longer watches them, so a commit must name them. */
@@ -192,6 +196,20 @@ final class Indexer {
      * state by id, so an event applied out of order changes nothing else. While stopping they are only remembered,
      * for the last commit to name: a restart has the feed find them again.
      */
+    /**
+     * Commits what was applied (late events taken included) at the loop's next turn, not at the next interval;
+     * completes with the seq committed, or exceptionally when the index cannot be written.
+     */
+    CompletableFuture<Long> commitNow() {
+        CompletableFuture<Long> done = new CompletableFuture<>();
+        commitsAsked.add(done);
+        queue.add(WAKE);
+        if (failure != null || stopping) {
+            done.completeExceptionally(new IllegalStateException("the indexer stopped"));
+        }
+        return done;
+    }
+
     void takeLate(List<Event> events) {
         events.forEach(event -> lateQueued.add(event.seq()));
         if (!stopping) {
@@ -219,9 +237,15 @@ final class Indexer {
                         break;
                     }
                 }
-                if (System.currentTimeMillis() >= nextCommit) {
+                if (System.currentTimeMillis() >= nextCommit || !commitsAsked.isEmpty()) {
+                    List<CompletableFuture<Long>> asked = new ArrayList<>();
+                    for (CompletableFuture<Long> next; (next = commitsAsked.poll()) != null; ) {
+                        asked.add(next);
+                    }
                     commit();
                     nextCommit = System.currentTimeMillis() + commitIntervalMs;
+                    long committed = index.committedSeq();
+                    asked.forEach(done -> done.complete(committed));
                 }
                 if (!historyLost && ((paused && queuedEvents.get() == 0) || resubscribe)) {
                     resubscribe = false;
@@ -330,6 +354,9 @@ final class Indexer {
 
     private void fail(Throwable e) {
         failure = e;
+        for (CompletableFuture<Long> asked; (asked = commitsAsked.poll()) != null; ) {
+            asked.completeExceptionally(e);
+        }
         log.error("search indexer stopped: the index cannot be written generation={} seq={}; restart the server or"
                 + " run ./throughline reindex once the cause is fixed", index.generation(), appliedSeq, e);
         onFailure.run();

@@ -20,9 +20,11 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.search.IndexSearcher;
 import org.slf4j.Logger;
@@ -43,6 +45,8 @@ public final class SearchIndex implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(SearchIndex.class);
     private static final Duration RETRY_FAILED_BUILD = Duration.ofSeconds(30);
+    /** The longest wait for the new generation's commit before the swap (a commit takes well under a second). */
+    private static final Duration COMMIT_BEFORE_SWAP = Duration.ofSeconds(60);
     private static final String FOLDER_DELETED = "the index folder was deleted while the server ran";
 
     private final ThroughlineConfig.Search settings;
@@ -273,6 +277,9 @@ public final class SearchIndex implements AutoCloseable {
             }
             awaitCaughtUp(follower);
             progress.phase(RebuildProgress.Phase.SWAPPING);
+            // On disk before it goes in service: a crash right after the swap then resumes from what was caught up
+            // (late events of the scan included), not from the scan's commit.
+            commitBeforeSwap(follower);
             swapTo(follower);
             progress.phase(RebuildProgress.Phase.DONE);
             log.info("search index rebuilt generation={} messages={} ms={}", generation, documents,
@@ -316,6 +323,16 @@ public final class SearchIndex implements AutoCloseable {
             TimeUnit.MILLISECONDS.sleep(10);
         }
         throw new InterruptedException("shutting down");
+    }
+
+    private void commitBeforeSwap(Indexer follower) throws InterruptedException, IOException {
+        try {
+            follower.commitNow().get(COMMIT_BEFORE_SWAP.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw new IOException("the new index could not be committed: " + e.getCause(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IOException("the new index was not committed within " + COMMIT_BEFORE_SWAP.toSeconds() + " s");
+        }
     }
 
     private synchronized void swapTo(Indexer follower) {

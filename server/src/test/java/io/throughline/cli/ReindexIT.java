@@ -11,6 +11,7 @@ import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,7 +26,12 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
+import org.apache.lucene.index.SegmentInfos;
+import org.apache.lucene.store.Directory;
+import org.apache.lucene.store.FSDirectory;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -61,12 +67,29 @@ class ReindexIT {
                     }
                 }
             });
+            // One message written while the scan runs (after the seq the scan started from).
+            AtomicLong scanTime = new AtomicLong();
+            Thread probe = Thread.ofVirtual().start(() -> {
+                ApiClient operator = server.anonymous().withToken(operatorToken(dir));
+                while (writing.get()) {
+                    JsonObject progress = operator.get("/api/v1/ops/search/reindex").json();
+                    if ("scanning".equals(progress.getString("phase")) && progress.getLong("messagesIndexed") > 0
+                            && !before.equals(progress.getString("generation"))) {
+                        scanTime.set(inbox.write("scan-time", "Scan-time cello message").getLong("messageId"));
+                        return;
+                    }
+                    LockSupport.parkNanos(Duration.ofMillis(10).toNanos());
+                }
+            });
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             ByteArrayOutputStream err = new ByteArrayOutputStream();
             int code = Main.run(new String[] {"reindex"}, new PrintStream(out, true, StandardCharsets.UTF_8),
                     new PrintStream(err, true, StandardCharsets.UTF_8), env(database, dir));
+            // Read at once, before the new generation's own periodic commit: what it put on disk as it went in service.
+            long committed = committedSeq(dir.resolve("index").resolve(health(server).getString("generation")));
             writing.set(false);
             writer.join();
+            probe.join();
 
             String output = out.toString(StandardCharsets.UTF_8);
             assertThat(code).as("stdout: %s%nstderr: %s", output, err).isZero();
@@ -77,9 +100,30 @@ class ReindexIT {
             JsonObject health = health(server);
             assertThat(health.getString("generation")).isNotEqualTo(before);
             assertThat(dir.resolve("index").resolve(before)).doesNotExist();
-            int expected = 1 + HISTORY + written.size();
+            int expected = 2 + HISTORY + written.size();
             await().atMost(INDEXED).until(() -> total(admin, "cello") == expected);
             assertThat(allIds(admin, "live")).containsAll(written);
+            // Committed before the swap: a crash right after it would resume from there, not from the scan's start.
+            assertThat(scanTime.get()).as("a message was written during the scan").isPositive();
+            long scanTimeSeq = server.throughline().database().sql().single("""
+                    SELECT max(seq) AS seq FROM events WHERE type = 'message.created'
+                      AND (data -> 'message' ->> 'id')::bigint = $1""", scanTime.get()).getLong("seq");
+            assertThat(committed).isGreaterThanOrEqualTo(scanTimeSeq);
+        }
+    }
+
+    private static String operatorToken(Path dir) {
+        try {
+            return new JsonObject(Files.readString(dir.resolve("index/control.json"))).getString("token");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The seq the latest commit of an index generation on disk holds. */
+    private static long committedSeq(Path generation) throws IOException {
+        try (Directory directory = FSDirectory.open(generation)) {
+            return Long.parseLong(SegmentInfos.readLatestCommit(directory).getUserData().get("seq"));
         }
     }
 
