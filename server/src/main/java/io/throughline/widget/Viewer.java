@@ -100,8 +100,14 @@ final class Viewer {
         return owns(message) || (wholeThread() && conversation != null && conversation.equals(conversationId));
     }
 
-    /** Written by this visitor, or a reply addressed to it. */
+    /**
+     * Written by this visitor, or a reply addressed to it, through the widget: an identity naming the visitor that
+     * came another way (an API caller's claim of {@code widget_visitor}) proves nothing.
+     */
     boolean owns(JsonObject message) {
+        if (!WidgetConnector.KIND.equals(message.getString("channel"))) {
+            return false;
+        }
         JsonObject metadata = message.getJsonObject("metadata");
         if (metadata == null) {
             return false;

@@ -266,6 +266,7 @@ final class VisitorMessages {
 
     private static List<Row> page(Sql sql, Viewer viewer, long conversation, Long before, int limit) {
         String own = viewer.wholeThread() ? "" : """
+                 AND m.channel = 'widget'
                  AND ((m.kind = 'in' AND m.metadata -> 'from' ->> 'kind' = 'widget_visitor'
                        AND m.metadata -> 'from' ->> 'value' = $5)
                    OR (m.kind = 'out' AND m.metadata -> 'to' ->> 'kind' = 'widget_visitor'
@@ -308,10 +309,11 @@ final class VisitorMessages {
     /** A file of a message this visitor may see; 404 for any other (its existence is not revealed). */
     AttachmentService.Download attachment(Viewer viewer, long id) {
         Row row = database.sql().one("""
-                SELECT m.conversation_id, m.kind, m.metadata FROM attachments a JOIN messages m ON m.id = a.message_id
+                SELECT m.conversation_id, m.kind, m.channel, m.metadata
+                FROM attachments a JOIN messages m ON m.id = a.message_id
                 WHERE a.workspace_id = $1 AND a.id = $2""", viewer.workspaceId(), id)
                 .orElseThrow(() -> new NotFound("no attachment " + id));
-        JsonObject message = new JsonObject().put("kind", row.getString("kind"))
+        JsonObject message = new JsonObject().put("kind", row.getString("kind")).put("channel", row.getString("channel"))
                 .put("metadata", row.getJsonObject("metadata"));
         if (!viewer.sees(row.getLong("conversation_id"), message)) {
             throw new NotFound("no attachment " + id);

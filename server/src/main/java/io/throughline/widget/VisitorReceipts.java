@@ -41,11 +41,11 @@ final class VisitorReceipts {
         if (messageId <= before) {
             return;
         }
-        Row message = database.sql().one("SELECT conversation_id, kind, metadata FROM messages"
+        Row message = database.sql().one("SELECT conversation_id, kind, channel, metadata FROM messages"
                 + " WHERE workspace_id = $1 AND id = $2", viewer.workspaceId(), messageId)
                 .orElseThrow(() -> new NotFound("no message " + messageId));
         if (!viewer.sees(message.getLong("conversation_id"), new JsonObject().put("kind", message.getString("kind"))
-                .put("metadata", message.getJsonObject("metadata")))) {
+                .put("channel", message.getString("channel")).put("metadata", message.getJsonObject("metadata")))) {
             throw new NotFound("no message " + messageId);
         }
         boolean advanced = database.tx(tx -> {

@@ -286,6 +286,10 @@ final class WidgetHub implements EventListener {
     /** What a stream's client gets for an event, or null when its visitor may not see it. */
     JsonObject project(Event event, VisitorStream stream) {
         Viewer viewer = stream.viewer;
+        if (event.workspaceId() != viewer.workspaceId()) {
+            // Visitor ids are routed across workspaces: another workspace's message naming this one is not its.
+            return null;
+        }
         JsonObject data = event.data();
         switch (event.type()) {
             case EventType.MESSAGE_CREATED, EventType.MESSAGE_UPDATED -> {

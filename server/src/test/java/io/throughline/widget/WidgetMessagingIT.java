@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.throughline.store.Database;
 import io.throughline.testing.ApiClient;
+import io.throughline.testing.ApiInbox;
 import io.throughline.testing.StreamClient;
 import io.throughline.testing.TestServer;
 import io.throughline.testing.VisitorClient;
@@ -50,6 +51,28 @@ class WidgetMessagingIT {
 
     private static VisitorClient visitor() {
         return new VisitorClient(server.url(), siteKey, Widgets.SHOP).start();
+    }
+
+    /**
+     * An API caller naming a visitor's id (claimed, as the API channel takes it) writes nothing into that visitor's
+     * chat: the socket never gets it, the history never shows it, and the visitor's own first message starts its own
+     * thread instead of joining the caller's.
+     */
+    @Test
+    void aMessageFromAnotherChannelNamingTheVisitorNeverReachesItsChat() {
+        VisitorClient visitor = visitor();
+        ApiInbox api = ApiInbox.create(admin, "Partner system", null);
+        try (VisitorClient.Socket socket = visitor.connect(visitor.seq())) {
+            socket.next("ready", WAIT);
+            api.send("spoof-1", "Spoofer", new JsonArray().add(ApiInbox.identity("widget_visitor",
+                    visitor.visitorId(), true)), "Your card was charged, reply with the code").expect(201);
+            socket.message("Hello, a question about sizes");
+            JsonObject own = socket.next(f -> "message".equals(f.getString("type")), WAIT);
+            assertThat(own.getJsonObject("message").getString("body")).isEqualTo("Hello, a question about sizes");
+            assertThat(socket.received()).noneMatch(f -> f.encode().contains("card was charged"));
+        }
+        assertThat(visitor.history()).extracting(m -> ((JsonObject) m).getString("body"))
+                .containsExactly("Hello, a question about sizes");
     }
 
     @Test
