@@ -5,6 +5,7 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.regex.Pattern;
 
 /** Where a request comes from and whether it arrived over TLS, trusting proxy headers only when configured. */
@@ -20,7 +21,10 @@ public final class ClientAddress {
 
     public String ip(HttpServerRequest request) {
         if (trustProxy) {
-            String forwarded = request.getHeader("X-Forwarded-For");
+            // The last line: a proxy that adds its own header line (rather than extending the client's) puts the
+            // address it saw after whatever the client sent.
+            List<String> lines = request.headers().getAll("X-Forwarded-For");
+            String forwarded = lines.isEmpty() ? null : lines.getLast();
             if (forwarded != null && !forwarded.isBlank()) {
                 // The last entry is the one the trusted proxy appended: the address it saw. Earlier entries come
                 // from the client, which can write anything there (and so dodge every per-IP limit).

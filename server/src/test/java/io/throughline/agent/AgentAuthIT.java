@@ -8,6 +8,10 @@ import io.throughline.testing.TestPostgres;
 import io.throughline.testing.TestServer;
 import io.vertx.core.json.JsonObject;
 import java.net.HttpCookie;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -186,6 +190,25 @@ class AgentAuthIT {
                     new JsonObject().put("email", "v6-other@test.local").put("password", "whatever-1")).expect(429);
             strict.anonymous().withHeader("X-Forwarded-For", "2001:db8:1:3::1").post("/api/v1/auth/login",
                     new JsonObject().put("email", "v6-other@test.local").put("password", "whatever-1")).expect(401);
+        }
+    }
+
+    /** A proxy that adds its own X-Forwarded-For line after the client's: the address it saw is on the last. */
+    @Test
+    void aForwardedForLineTheClientWroteDoesNotDodgeTheLimit() throws Exception {
+        try (TestServer strict = TestServer.start(Map.of("auth.loginAttemptsPerIp", "3", "http.trustProxy", "true"))) {
+            HttpClient http = HttpClient.newHttpClient();
+            List<Integer> statuses = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                HttpRequest request = HttpRequest.newBuilder(URI.create(strict.url() + "/api/v1/auth/login"))
+                        .header("Content-Type", "application/json")
+                        .header("X-Forwarded-For", "192.0.2." + (10 + i))
+                        .header("X-Forwarded-For", "198.51.100.7")
+                        .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("email", "xff@test.local")
+                                .put("password", "whatever-1").encode())).build();
+                statuses.add(http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode());
+            }
+            assertThat(statuses).containsExactly(401, 401, 401, 429);
         }
     }
 
