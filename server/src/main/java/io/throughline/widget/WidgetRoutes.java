@@ -305,7 +305,9 @@ final class WidgetRoutes {
                 .header("Content-Disposition", (inline ? "inline" : "attachment") + "; filename*=UTF-8''"
                         + encode(attachment.filename()))
                 .header("Content-Security-Policy", "default-src 'none'; sandbox")
-                .header("Cache-Control", "private, max-age=3600");
+                // Never kept by the browser: a signed-in customer's files must not outlive a sign-out on a shared
+                // computer (the frame keeps what it shows in memory).
+                .header("Cache-Control", "no-store");
     }
 
     private Reply typing(RoutingContext rc) {

@@ -222,6 +222,7 @@ class WidgetPresenceIT {
                 .build(), HttpResponse.BodyHandlers.ofByteArray());
         assertThat(download.statusCode()).isEqualTo(200);
         assertThat(download.headers().firstValue("Content-Type")).contains("image/png");
+        assertThat(download.headers().firstValue("Cache-Control")).contains("no-store");
         assertThat(download.body()).isEqualTo(PNG);
         visitor().get(file.getString("url")).expect(404);
 
