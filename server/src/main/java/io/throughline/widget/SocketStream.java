@@ -33,6 +33,10 @@ final class SocketStream extends VisitorStream {
     /** The client reconnects at once (RFC 6455's "service restart"): the server reads its thread again. */
     static final short RECONNECT = 1012;
     static final short SILENT = 4408;
+    /** Refused: over the visitor's connects per minute, or its open sockets ({@link #MAX_PER_VISITOR}). */
+    static final short TOO_MANY = 4429;
+    /** Open sockets one visitor may hold (its tabs), across this node. */
+    static final int MAX_PER_VISITOR = 10;
     private static final int MAX_PENDING = 1_000;
     /** Messages of one socket waiting to be stored; past this, each more is refused at once (429). */
     static final int MAX_QUEUED_MESSAGES = 16;
@@ -100,7 +104,6 @@ final class SocketStream extends VisitorStream {
     }
 
     private void onText(String text) {
-        lastHeard = System.nanoTime();
         JsonObject frame;
         try {
             frame = new JsonObject(text);
@@ -114,6 +117,8 @@ final class SocketStream extends VisitorStream {
         if (!"message".equals(type) && !channel.allowSignal(viewer)) {
             return;
         }
+        // Heard only within its limits: pings beyond them do not keep a socket open past the silent sweep.
+        lastHeard = System.nanoTime();
         switch (type) {
             case "ping" -> write(new JsonObject().put("type", "pong").put("seq", position()));
             case "message" -> send(frame);

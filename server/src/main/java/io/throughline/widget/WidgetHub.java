@@ -35,8 +35,11 @@ import org.slf4j.LoggerFactory;
 final class WidgetHub implements EventListener {
 
     private static final Logger log = LoggerFactory.getLogger(WidgetHub.class);
-    /** A client further behind than this many seqs reloads its history instead of replaying the log. */
-    static final long RESUME_LIMIT = 20_000;
+    /**
+     * A client further behind than this many seqs reloads its history (one page of its own messages) instead of
+     * replaying the log: a replay reads every routed event of the workspace in the range, a reload does not.
+     */
+    static final long RESUME_LIMIT = 2_000;
     private static final int PAGE = 500;
     private static final List<String> ROUTED = List.of(EventType.MESSAGE_CREATED, EventType.MESSAGE_UPDATED,
             EventType.VISITOR_SEEN, EventType.CONTACT_MERGED, EventType.CONTACT_UNMERGED, EventType.MESSAGE_MOVED,
@@ -94,6 +97,12 @@ final class WidgetHub implements EventListener {
 
     Set<VisitorStream> streams() {
         return all;
+    }
+
+    /** The sockets of this visitor open on this node. */
+    int socketsOf(String publicId) {
+        Set<VisitorStream> streams = byVisitor.get(publicId);
+        return streams == null ? 0 : (int) streams.stream().filter(SocketStream.class::isInstance).count();
     }
 
     @Override

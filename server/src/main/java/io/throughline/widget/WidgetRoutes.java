@@ -200,6 +200,12 @@ final class WidgetRoutes {
                         && !VisitorService.isOwn(origin, own)) {
                     refusal = 4403;
                     reason = "this origin may not use this widget";
+                } else if (!channel.allowSignal(viewer)
+                        || channel.hub().socketsOf(viewer.publicId()) >= SocketStream.MAX_PER_VISITOR) {
+                    // Each connect reads the log to catch up: a token from a public site key must not loop on it,
+                    // nor hold thousands of sockets.
+                    refusal = SocketStream.TOO_MANY;
+                    reason = "too many connections from this chat: close other tabs, or wait a moment";
                 }
             } catch (ThroughlineException e) {
                 refusal = 4403;

@@ -9,6 +9,8 @@ import io.throughline.testing.VisitorClient;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -59,6 +61,37 @@ class WidgetSessionIT {
                 .json().getJsonObject("config");
         assertThat(patched.getString("siteKey")).as("the key survives a config change").isEqualTo(siteKey);
         assertThat(patched.getString("greeting")).isEqualTo("Hello!");
+    }
+
+    /** One visitor holds at most ten sockets (its tabs): the eleventh is refused with 4429, and others go on. */
+    @Test
+    void aVisitorMayHoldTenSocketsAndTheNextIsRefused() {
+        String siteKey = Widgets.create(admin, Widgets.SHOP).getString("siteKey");
+        VisitorClient visitor = new VisitorClient(server.url(), siteKey, Widgets.SHOP).start();
+        List<VisitorClient.Socket> tabs = new ArrayList<>();
+        try {
+            for (int i = 0; i < 10; i++) {
+                VisitorClient.Socket tab = visitor.connect(visitor.seq());
+                tab.next("ready", Duration.ofSeconds(10));
+                tabs.add(tab);
+            }
+            // The ten are counted once attached (a moment after ready): an eleventh let in before that is closed,
+            // and the next one tried.
+            int refused = await().atMost(Duration.ofSeconds(20)).until(() -> {
+                VisitorClient.Socket extra = visitor.connect(visitor.seq());
+                try {
+                    return extra.awaitClose(Duration.ofSeconds(2));
+                } catch (RuntimeException stillOpen) {
+                    extra.close();
+                    return null;
+                }
+            }, code -> code != null);
+            assertThat(refused).isEqualTo(4429);
+            tabs.getFirst().send(new JsonObject().put("type", "ping"));
+            assertThat(tabs.getFirst().next("pong", Duration.ofSeconds(10))).isNotNull();
+        } finally {
+            tabs.forEach(VisitorClient.Socket::close);
+        }
     }
 
     @Test
