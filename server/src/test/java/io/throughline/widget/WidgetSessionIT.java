@@ -94,6 +94,23 @@ class WidgetSessionIT {
         }
     }
 
+    /** The HTTP fallback's signals are limited as socket frames are: 240 a minute per visitor, 429 beyond. */
+    @Test
+    void fallbackSignalsAreLimitedPerVisitor() {
+        String siteKey = Widgets.create(admin, Widgets.SHOP).getString("siteKey");
+        VisitorClient visitor = new VisitorClient(server.url(), siteKey, Widgets.SHOP).start();
+        int limited = 0;
+        for (int i = 0; i < 400 && limited == 0; i++) {
+            int status = visitor.post("/widget/v1/typing", new JsonObject().put("typing", i % 2 == 0), true).status();
+            assertThat(status).isIn(204, 429);
+            limited = status == 429 ? i + 1 : 0;
+        }
+        // The bucket refills 4 a second as the loop runs: the first refusal comes a little after the 240th.
+        assertThat(limited).as("the first refused signal").isBetween(241, 300);
+        JsonObject problem = visitor.get("/widget/v1/messages").expect(429).json();
+        assertThat(problem.getString("detail")).contains("too many requests");
+    }
+
     @Test
     void anInvalidConfigNamesEveryProblemAtOnce() {
         JsonObject problem = admin.post("/api/v1/inboxes", new JsonObject().put("kind", "widget").put("name", "Bad")
