@@ -32,7 +32,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A merge moves the source's identities and messages to the target and marks the source contact and
  * conversation as merged into the target. Messages keep {@code origin_conversation_id}, so an unmerge moves back
- * exactly the messages that first landed in the source (or in anything merged into it), whatever happened since.
+ * exactly the messages that first landed in the source (or in anything merged into it), and with them what the
+ * source's customer wrote into the merged thread since, and the replies to it (by the identities given back): the
+ * target's thread keeps its own customer's story, and replies default to them again.
  */
 public final class MergeService {
 
@@ -176,7 +178,9 @@ public final class MergeService {
             Conversation targetConversation = both.get(0);
             Conversation sourceConversation = both.get(1);
             conversations.setMergedInto(tx, workspaceId, sourceConversation.id(), null);
-            int movedBack = messages.moveBack(tx, workspaceId, targetConversation.id(), sourceConversation.id());
+            int movedBack = messages.moveBack(tx, workspaceId, targetConversation.id(), sourceConversation.id())
+                    + messages.moveBackSince(tx, workspaceId, targetConversation.id(), sourceConversation.id(),
+                            sourceId, targetId, merge.getOffsetDateTime("created_at").toInstant());
             contacts.setMergedInto(tx, workspaceId, sourceId, null);
             Conversation refreshedTarget = giveBack(tx, caller,
                     conversations.refresh(tx, workspaceId, targetConversation.id()), merge.getLong("id"),

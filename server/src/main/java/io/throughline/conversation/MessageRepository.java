@@ -227,6 +227,35 @@ public final class MessageRepository {
     }
 
     /**
+     * Moves to {@code conversationId} (an unmerge's restored thread) what its customer wrote into {@code
+     * fromConversationId} after the merge, and the replies to it: every message since {@code mergedAt} written by,
+     * or addressed to, an identity that {@code contactId} holds again and {@code fromContactId} does not. They
+     * become that thread's own (their origin and, for what the customer wrote, their author), so a later merge and
+     * undo treats them as such. The target's own customer, an identity both hold (one the merged thread proved,
+     * which stays with the target), agents' notes and anything else stay.
+     */
+    public int moveBackSince(Sql tx, long workspaceId, long fromConversationId, long conversationId, long contactId,
+                             long fromContactId, Instant mergedAt) {
+        return tx.update("""
+                WITH since AS (
+                    SELECT id, metadata -> (CASE WHEN kind = 'in' THEN 'from' ELSE 'to' END) AS party
+                    FROM messages
+                    WHERE workspace_id = $1 AND conversation_id = $2 AND created_at > $5 AND kind IN ('in', 'out')
+                )
+                UPDATE messages m SET conversation_id = $3, origin_conversation_id = $3,
+                    author_contact_id = CASE WHEN m.kind = 'in' THEN $4 ELSE m.author_contact_id END
+                FROM since
+                WHERE m.id = since.id
+                  AND EXISTS (SELECT 1 FROM identities i
+                              WHERE i.workspace_id = $1 AND i.contact_id = $4
+                                AND i.kind = since.party ->> 'kind' AND i.value = since.party ->> 'value')
+                  AND NOT EXISTS (SELECT 1 FROM identities t
+                                  WHERE t.workspace_id = $1 AND t.contact_id = $6
+                                    AND t.kind = since.party ->> 'kind' AND t.value = since.party ->> 'value')""",
+                workspaceId, fromConversationId, conversationId, contactId, mergedAt, fromContactId);
+    }
+
+    /**
      * Moves back, out of {@code fromConversationId}, every message that first landed in {@code conversationId}
      * or in a conversation merged into it (an unmerge).
      */

@@ -280,6 +280,42 @@ class MergeRacesIT {
         assertThat(restored.getJsonArray("labels")).containsExactly("billing", "vip");
     }
 
+    /**
+     * What the source's customer wrote into the merged thread after the merge, and the reply to it, go back with it
+     * on an undo: the target's thread keeps its own customer's messages, and replies default to them again.
+     */
+    @Test
+    void anUndoTakesBackWhatTheSourcesCustomerWroteSinceTheMergeAndTheRepliesToIt() {
+        JsonObject target = shop.say("back-a", "Tanya Target", "cust-back-target", "My first question");
+        JsonObject source = shop.say("back-b", "Sam Source", "cust-back-source", "A different person asks");
+        admin.post("/api/v1/contacts/" + target.getLong("contactId") + "/merge",
+                new JsonObject().put("otherContactId", source.getLong("contactId"))).expect(200);
+        shop.say("back-a2", "Tanya Target", "cust-back-target", "Tanya again, after the merge");
+        shop.say("back-b2", "Sam Source", "cust-back-source", "Sam again, after the merge");
+        admin.post(conversationPath(target) + "/messages", new JsonObject().put("body", "Answer for Sam"))
+                .expect(201);
+
+        admin.post("/api/v1/contacts/" + target.getLong("contactId") + "/unmerge", new JsonObject()).expect(200);
+        assertThat(bodies(target)).containsExactly("My first question", "Tanya again, after the merge");
+        assertThat(bodies(source)).containsExactly("A different person asks", "Sam again, after the merge",
+                "Answer for Sam");
+        JsonObject options = admin.get(conversationPath(target) + "/reply-options").expect(200).json();
+        assertThat(options.getJsonObject("default").getJsonObject("to").getString("value"))
+                .isEqualTo("cust-back-target");
+
+        // Merged and undone again, the moved messages count as the source's own.
+        admin.post("/api/v1/contacts/" + target.getLong("contactId") + "/merge",
+                new JsonObject().put("otherContactId", source.getLong("contactId"))).expect(200);
+        admin.post("/api/v1/contacts/" + target.getLong("contactId") + "/unmerge", new JsonObject()).expect(200);
+        assertThat(bodies(source)).containsExactly("A different person asks", "Sam again, after the merge",
+                "Answer for Sam");
+    }
+
+    private static List<String> bodies(JsonObject receipt) {
+        return admin.get(conversationPath(receipt) + "/messages").expect(200).json().getJsonArray("messages")
+                .stream().map(m -> ((JsonObject) m).getString("body")).toList();
+    }
+
     @Test
     void anUndoKeepsALabelAnotherMergeStillInEffectBrought() {
         JsonObject target = shop.say("two-a", "Target Two", "cust-target-two", "First");
