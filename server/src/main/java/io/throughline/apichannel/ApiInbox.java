@@ -103,7 +103,8 @@ final class ApiInbox implements ChannelInbox {
         if (status >= 200 && status < 300) {
             return new DeliveryReceipt(externalId(answer.kept()), new JsonObject().put("httpStatus", status));
         }
-        String detail = "webhook answered " + status + excerpt(answer.kept());
+        // The receiver's own words, minus the URL (a router's "Cannot POST /hooks/<secret>" names it).
+        String detail = "webhook answered " + status + redact(excerpt(answer.kept()), url, target.requestUri());
         if (status == 429 || status == 503) {
             Duration wait = retryAfter(response.getHeader("Retry-After"));
             if (wait != null) {
@@ -187,10 +188,12 @@ final class ApiInbox implements ChannelInbox {
             return "no answer within " + TIMEOUT_MS / 1000 + " s";
         }
         String message = e.getMessage();
-        if (message == null) {
-            return e.getClass().getSimpleName();
-        }
-        String shown = message.replace(url, "(the webhook URL)");
+        return message == null ? e.getClass().getSimpleName() : redact(message, url, requestUri);
+    }
+
+    /** The text without the webhook's URL or path (a path of "/" alone reveals nothing, and is everywhere). */
+    private static String redact(String text, String url, String requestUri) {
+        String shown = text.replace(url, "(the webhook URL)");
         return requestUri.length() > 1 ? shown.replace(requestUri, "(the webhook path)") : shown;
     }
 

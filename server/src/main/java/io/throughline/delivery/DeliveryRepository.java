@@ -145,7 +145,6 @@ public final class DeliveryRepository {
                 delivery.id(), delivery.attempts(), (double) lease.toMillis() / 1000) == 1;
     }
 
-    /** Records success; false when the lease was lost to another node meanwhile (its attempt counts instead). */
     /** Saves a send's progress as it goes (see DeliveryProgress); false when this attempt lost the delivery. */
     public boolean saveProgress(Sql sql, Delivery delivery, JsonObject progress) {
         return sql.update("""
@@ -154,6 +153,7 @@ public final class DeliveryRepository {
                 delivery.id(), delivery.attempts(), progress) == 1;
     }
 
+    /** Records success; false when the lease was lost to another node meanwhile (its attempt counts instead). */
     public boolean markSent(Sql tx, Delivery delivery, String externalId, JsonObject metadata) {
         return tx.update("""
                 UPDATE deliveries SET status = 'sent', lease_until = NULL, external_id = $3,

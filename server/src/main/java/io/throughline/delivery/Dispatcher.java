@@ -41,6 +41,8 @@ public final class Dispatcher {
     static final int ASKED_WAITS_PER_ATTEMPT = 10;
     /** Longer receiver ids are not kept: a btree entry must stay well under 2,700 bytes (4 per character). */
     private static final int MAX_EXTERNAL_ID = 500;
+    /** Why a reply waits while its inbox is disabled: enabling the inbox releases the ones that say so. */
+    public static final String PAUSED = "the inbox is disabled: the reply goes out once it is enabled again";
     /** How often a reply whose inbox is paused looks again (enabling the inbox makes it due at once). */
     static final Duration PAUSED_WAIT = Duration.ofMinutes(15);
     /** A failure's reason as agents see it; a connector's own texts are far shorter. */
@@ -239,8 +241,7 @@ public final class Dispatcher {
             return DeliveryFailure.permanent("the inbox was deleted");
         }
         return enabled.get() ? DeliveryFailure.retryable("the inbox is not open on this node yet", null)
-                : DeliveryFailure.notAttempted("the inbox is disabled: the reply goes out once it is enabled again",
-                        PAUSED_WAIT);
+                : DeliveryFailure.notAttempted(PAUSED, PAUSED_WAIT);
     }
 
     /**

@@ -61,8 +61,9 @@ public final class OutboundAssembler {
     /**
      * For a fallback (a chat reply the customer missed, sent by email): the part of the chat they have not seen,
      * oldest first, up to this reply: the newest {@value #MAX_TRANSCRIPT} messages on the reply's channel after the
-     * last reply they saw, and, however far back, every reply whose own fallback this email replaced (it said it
-     * would carry them), up to {@value #MAX_CARRIED} lines in all.
+     * last reply they saw, and, however far back, every reply whose own fallback was replaced since the last
+     * fallback email went out (this email said it would carry them; earlier ones did), up to {@value #MAX_CARRIED}
+     * lines in all.
      */
     private List<TranscriptLine> transcript(Sql sql, Delivery delivery) {
         if (!(DeliveryCondition.from(delivery.condition()).orElse(null) instanceof DeliveryCondition.Unseen)) {
@@ -83,11 +84,16 @@ public final class OutboundAssembler {
                       AND (last_seen.at IS NULL OR m.created_at > last_seen.at)
                 ), newest AS (
                     SELECT * FROM unseen ORDER BY created_at DESC, id DESC LIMIT $4
+                ), last_emailed AS (
+                    SELECT max(d.sent_at) AS at FROM deliveries d JOIN messages m ON m.id = d.message_id
+                    WHERE d.workspace_id = $1 AND m.conversation_id = $3 AND d.condition IS NOT NULL
+                      AND d.status IN ('sent', 'delivered')
                 ), carried AS (
-                    SELECT u.* FROM unseen u
+                    SELECT u.* FROM unseen u, last_emailed
                     WHERE u.kind = 'out' AND EXISTS (SELECT 1 FROM deliveries d
                         WHERE d.workspace_id = $1 AND d.message_id = u.id AND d.condition IS NOT NULL
-                          AND d.status = 'skipped' AND d.last_error = $5)
+                          AND d.status = 'skipped' AND d.last_error = $5
+                          AND (last_emailed.at IS NULL OR d.updated_at > last_emailed.at))
                 )
                 SELECT x.kind, x.body, x.created_at, a.name AS agent_name
                 FROM (SELECT * FROM newest UNION SELECT * FROM carried) x

@@ -1,5 +1,6 @@
 package io.throughline.inbox;
 
+import io.throughline.delivery.Dispatcher;
 import io.throughline.store.Sql;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
@@ -58,18 +59,20 @@ public final class InboxRepository {
 
     /**
      * Makes this inbox's replies that wait for a retry due now: its settings changed, and the fault they wait on
-     * (a refused login, a wrong host) may be fixed. A fallback waiting for its time keeps it, and so does a reply
-     * waiting out a wait the receiving side asked for (a flood limit) while it still goes there.
+     * (a refused login, a wrong host) may be fixed. A fallback waiting for its time keeps it (unless it waits only
+     * because the inbox was disabled), and so does a reply waiting out a wait the receiving side asked for (a flood
+     * limit) while it still goes there.
      *
      * @param sameDestination true when replies still go where they went (the same bot, the same webhook URL)
      */
     public int releaseWaitingDeliveries(Sql tx, long id, boolean sameDestination) {
         return tx.update("""
                 UPDATE deliveries SET next_attempt_at = now(), remote_wait_until = NULL, updated_at = now()
-                WHERE inbox_id = $1 AND status = 'pending' AND condition IS NULL AND next_attempt_at > now()
+                WHERE inbox_id = $1 AND status = 'pending' AND next_attempt_at > now()
+                  AND (condition IS NULL OR last_error = $3)
                   AND (lease_until IS NULL OR lease_until < now())
                   AND NOT ($2 AND remote_wait_until IS NOT NULL AND remote_wait_until > now())""",
-                id, sameDestination);
+                id, sameDestination, Dispatcher.PAUSED);
     }
 
     public boolean delete(Sql tx, long workspaceId, long id) {

@@ -17,6 +17,7 @@ import io.throughline.store.Database;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgConnection;
+import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Tuple;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -292,7 +293,6 @@ public final class InboxSupervisor implements InboxDirectory, OpenInboxes {
         stopAllReceivers("lock connection lost");
         try {
             PgConnection connection = VirtualThreads.await(PgConnection.connect(vertx, database.connectOptions()));
-            detectDeadPeerSoon(connection);
             connection.closeHandler(v -> {
                 if (!stopped) {
                     serial.execute(() -> {
@@ -304,6 +304,11 @@ public final class InboxSupervisor implements InboxDirectory, OpenInboxes {
                 }
             });
             locks = connection;
+            if (!detectDeadPeerSoon(connection)) {
+                locks = null;
+                connection.close();
+                return false;
+            }
             return true;
         } catch (RuntimeException e) {
             log.warn("cannot open the inbox lock connection: {}", e.getMessage());
@@ -315,14 +320,20 @@ public final class InboxSupervisor implements InboxDirectory, OpenInboxes {
      * PostgreSQL frees this node's locks when it notices the connection is dead: at once when the process dies (its
      * socket closes), but after the kernel's keepalive defaults (two hours and more) when the host dies or the
      * network splits. Keepalives every few seconds on this one session bring that down to about half a minute, so
-     * another node takes the inboxes over. A server that refuses the settings (an old version) keeps its defaults.
+     * another node takes the inboxes over. A server that refuses the settings (an old version) keeps its defaults;
+     * false when the connection itself failed meanwhile (it is dropped, and opened again at the next round).
      */
-    private static void detectDeadPeerSoon(PgConnection connection) {
+    private static boolean detectDeadPeerSoon(PgConnection connection) {
         try {
             VirtualThreads.await(connection.query("SET tcp_keepalives_idle = 10; SET tcp_keepalives_interval = 5;"
                     + " SET tcp_keepalives_count = 3; SET tcp_user_timeout = 30000").execute());
-        } catch (RuntimeException e) {
+            return true;
+        } catch (PgException e) {
             log.warn("inbox lock connection keeps PostgreSQL's keepalive defaults: {}", e.getMessage());
+            return true;
+        } catch (RuntimeException e) {
+            log.warn("inbox lock connection failed while it was set up: {}", e.toString());
+            return false;
         }
     }
 

@@ -192,11 +192,6 @@ final class Indexer {
     }
 
     /**
-     * Late events, from the feed's late listener (never paused with the subscription). Indexing reads the current
-     * state by id, so an event applied out of order changes nothing else. While stopping they are only remembered,
-     * for the last commit to name: a restart has the feed find them again.
-     */
-    /**
      * Commits what was applied (late events taken included) at the loop's next turn, not at the next interval;
      * completes with the seq committed, or exceptionally when the index cannot be written.
      */
@@ -210,6 +205,11 @@ final class Indexer {
         return done;
     }
 
+    /**
+     * Late events, from the feed's late listener (never paused with the subscription). Indexing reads the current
+     * state by id, so an event applied out of order changes nothing else. While stopping they are only remembered,
+     * for the last commit to name: a restart has the feed find them again.
+     */
     void takeLate(List<Event> events) {
         events.forEach(event -> lateQueued.add(event.seq()));
         if (!stopping) {
@@ -242,7 +242,12 @@ final class Indexer {
                     for (CompletableFuture<Long> next; (next = commitsAsked.poll()) != null; ) {
                         asked.add(next);
                     }
-                    commit();
+                    try {
+                        commit();
+                    } catch (IOException | RuntimeException e) {
+                        asked.forEach(done -> done.completeExceptionally(e));
+                        throw e;
+                    }
                     nextCommit = System.currentTimeMillis() + commitIntervalMs;
                     long committed = index.committedSeq();
                     asked.forEach(done -> done.complete(committed));

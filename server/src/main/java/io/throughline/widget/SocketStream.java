@@ -8,6 +8,7 @@ import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -50,6 +51,8 @@ final class SocketStream extends VisitorStream {
     private CompletableFuture<Void> sends = CompletableFuture.completedFuture(null);
     private volatile long lastHeard = System.nanoTime();
     private volatile boolean stopped;
+    /** The visitor's socket slot (see WidgetHub.reserveSocket) is given back once, whichever thread stops first. */
+    private final AtomicBoolean slotReleased = new AtomicBoolean();
     private final ReentrantLock registration = new ReentrantLock();
     private boolean registered;
 
@@ -230,6 +233,9 @@ final class SocketStream extends VisitorStream {
             return;
         }
         stopped = true;
+        if (slotReleased.compareAndSet(false, true)) {
+            channel.hub().releaseSocket(viewer.publicId());
+        }
         executor.execute(() -> {
             registration.lock();
             try {

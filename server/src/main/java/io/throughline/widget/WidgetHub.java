@@ -58,6 +58,8 @@ final class WidgetHub implements EventListener {
     private final Map<Long, Set<VisitorStream>> byConversation = new ConcurrentHashMap<>();
     private final Map<String, Set<VisitorStream>> byVisitor = new ConcurrentHashMap<>();
     private final Set<VisitorStream> all = ConcurrentHashMap.newKeySet();
+    /** Socket slots taken per visitor public id (see {@link #reserveSocket}). */
+    private final Map<String, Integer> socketSlots = new ConcurrentHashMap<>();
     private volatile long routing;
     private volatile long routed;
     private volatile Subscription subscription;
@@ -99,10 +101,26 @@ final class WidgetHub implements EventListener {
         return all;
     }
 
-    /** The sockets of this visitor open on this node. */
-    int socketsOf(String publicId) {
-        Set<VisitorStream> streams = byVisitor.get(publicId);
-        return streams == null ? 0 : (int) streams.stream().filter(SocketStream.class::isInstance).count();
+    /**
+     * Takes one of a visitor's socket slots on this node, in one step with the count (connects racing each other
+     * cannot all pass a check made before any of them is counted); false when all {@code max} are taken. Given
+     * back with {@link #releaseSocket} when the socket ends, or when it never opened.
+     */
+    boolean reserveSocket(String publicId, int max) {
+        boolean[] taken = {false};
+        socketSlots.compute(publicId, (id, held) -> {
+            int now = held == null ? 0 : held;
+            if (now >= max) {
+                return held;
+            }
+            taken[0] = true;
+            return now + 1;
+        });
+        return taken[0];
+    }
+
+    void releaseSocket(String publicId) {
+        socketSlots.computeIfPresent(publicId, (id, held) -> held <= 1 ? null : held - 1);
     }
 
     @Override

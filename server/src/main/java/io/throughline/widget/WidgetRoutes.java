@@ -201,7 +201,7 @@ final class WidgetRoutes {
                     refusal = 4403;
                     reason = "this origin may not use this widget";
                 } else if (!channel.allowSignal(viewer)
-                        || channel.hub().socketsOf(viewer.publicId()) >= SocketStream.MAX_PER_VISITOR) {
+                        || !channel.hub().reserveSocket(viewer.publicId(), SocketStream.MAX_PER_VISITOR)) {
                     // Each connect reads the log to catch up: a token from a public site key must not loop on it,
                     // nor hold thousands of sockets.
                     refusal = SocketStream.TOO_MANY;
@@ -221,6 +221,9 @@ final class WidgetRoutes {
             context.runOnContext(v -> rc.request().toWebSocket().onComplete(ar -> {
                 if (ar.failed()) {
                     log.debug("widget socket upgrade failed: {}", ar.cause().getMessage());
+                    if (code == 0) {
+                        channel.hub().releaseSocket(accepted.publicId());
+                    }
                     return;
                 }
                 ServerWebSocket socket = ar.result();
@@ -244,9 +247,10 @@ final class WidgetRoutes {
         return ack.duplicate() ? Reply.ok(answer) : Reply.created(answer);
     }
 
-    // Every fallback endpoint takes one of the visitor's signals (240 a minute, 429 beyond), as socket frames do: a
+    // The fallback endpoints take one of the visitor's signals (240 a minute, 429 beyond), as socket frames do: a
     // token from a public site key must not make the server write typing signals, receipts or claimed identities,
-    // or read history and files, without bound.
+    // or read history, without bound. Downloads do not: a thread of screenshots, shown again on every page of the
+    // site, would use up the chat's signals.
 
     private Reply history(RoutingContext rc) {
         Viewer viewer = channel.visitors().authenticate(rc.request().getHeader("Authorization"));
@@ -307,7 +311,6 @@ final class WidgetRoutes {
 
     private Reply download(RoutingContext rc) {
         Viewer viewer = channel.visitors().authenticate(rc.request().getHeader("Authorization"));
-        channel.signal(viewer);
         AttachmentService.Download download = channel.messages().attachment(viewer, Params.pathId(rc, "id"));
         Attachment attachment = download.attachment();
         String type = attachment.contentType().toLowerCase(Locale.ROOT).split(";")[0].strip();

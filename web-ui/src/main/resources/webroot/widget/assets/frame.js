@@ -406,7 +406,12 @@ async function upload(file) {
 }
 
 function image(url) {
-  if (!images.has(url)) images.set(url, api.blobUrl(url));
+  if (!images.has(url)) {
+    const loading = api.blobUrl(url);
+    images.set(url, loading);
+    // A failed fetch is not kept: the image (or the download) is tried again the next time it is wanted.
+    loading.catch(() => images.delete(url));
+  }
   return images.get(url);
 }
 

@@ -115,6 +115,13 @@ export class Transport {
         this.later(() => this.renew(), this.backoff());
         return;
       }
+      if (event.code === 4429) {
+        // Too many sockets for this visitor (tabs), or connects: this tab polls instead, and tries a socket later.
+        this.mode = 'poll';
+        this.fellBack = true;
+        this.connect();
+        return;
+      }
       this.later(() => this.connect(), this.backoff());
     };
   }
