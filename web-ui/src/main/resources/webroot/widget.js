@@ -17,6 +17,7 @@
   var listeners = {};
   var pending = [];
   var identity = null;
+  var resetAsked = false; // as resetPending, for a browser whose storage is blocked
   var config, host, launcher, badge, panel, frame, frameReady = false, opened = false;
   var lang = ((navigator.language || 'en') + '').slice(0, 2);
   var words = {
@@ -48,7 +49,11 @@
     else if (command === 'toggle') opened ? close() : open();
     // Before the settings arrive, identify and reset wait in order with the rest: a reset dropped there would
     // leave the previous visitor's chat to whoever opens it next.
-    else if ((command === 'identify' || command === 'reset') && !panel) queued.push([command, arg]);
+    else if ((command === 'identify' || command === 'reset') && !panel) {
+      queued.push([command, arg]);
+      // Kept at once, not only in the queue: a sign-out page is often left before the settings arrive.
+      if (command === 'reset' && active()) resetPending(true);
+    }
     else if (command === 'identify') { identity = arg || null; if (frame) post({ type: 'identify', identity: identity }); }
     else if (command === 'reset') { identity = null; if (frame || active() || resetPending()) reset(); flag(false); }
     else if (command === 'on' && typeof callback === 'function') (listeners[arg] = listeners[arg] || []).push(callback);
@@ -139,6 +144,7 @@
 
   /** A frame not ready yet is told in its init; one loaded at once, in a message. */
   function reset() {
+    resetAsked = true;
     resetPending(true);
     if (frame && frameReady) post({ type: 'reset' }); else load();
   }
@@ -171,7 +177,7 @@
       frameReady = true;
       frame.contentWindow.postMessage({
         type: 'init', siteKey: siteKey, identity: identity, open: opened, locale: navigator.language,
-        reset: resetPending(),
+        reset: resetAsked || resetPending(),
         page: { url: location.href, title: d.title }
       }, base);
       while (pending.length) frame.contentWindow.postMessage(pending.shift(), base);
@@ -179,6 +185,7 @@
     } else if (m.type === 'active') {
       flag(!!m.active);
     } else if (m.type === 'resetDone') {
+      resetAsked = false;
       resetPending(false);
     } else if (m.type === 'unread') {
       badge.hidden = !m.count;

@@ -209,8 +209,8 @@ class Store extends EventTarget {
     }
     if (this.pollTimer) return;
     this.pollTimer = setInterval(() => {
-      if (this.state.phase !== 'ready' || this.state.connection === 'live' || this.state.list.loading) return;
-      this.loadList(false, true);
+      if (this.state.phase !== 'ready' || this.state.connection === 'live') return;
+      if (!this.state.list.loading) this.loadList(false, true);
       const thread = this.state.thread;
       if (thread && !thread.hasNewer && !thread.loading) this.refreshThreadEnd(thread.conversationId);
     }, 15_000);
@@ -286,7 +286,8 @@ class Store extends EventTarget {
   /**
    * The list's first page, or with {@code more} the next one. A {@code refresh} (the fallback poll, a resync) reads
    * as many rows as are shown (up to the API's 100) in one page, so an agent scrolled down is not sent back to the
-   * top every 15 s, and a "Load more" in flight is not lost to it.
+   * top every 15 s; the poll waits for a list load in flight. A refresh that fails leaves the rows shown as they
+   * are (the connection badge says the server is away); a failed "Load more" says so under them.
    */
   async loadList(more = false, refresh = false) {
     const { filter, list } = this.state;
@@ -306,7 +307,8 @@ class Store extends EventTarget {
       for (const row of rows) if (!ids.includes(row.id)) ids.push(row.id);
       const placedMeanwhile = more ? [] : [...(this.listLoading ?? [])];
       if (!more) this.listLoading = null;
-      this.set({ list: { ids, nextCursor: answer.nextCursor, loading: false, loaded: true, error: null } });
+      this.set({ list: { ids, nextCursor: answer.nextCursor, loading: false, loaded: true, error: null,
+        moreError: null } });
       for (const id of placedMeanwhile) {
         const row = this.state.conversations.get(id);
         if (row) this.place(row);
@@ -315,7 +317,9 @@ class Store extends EventTarget {
     } catch (e) {
       if (token !== this.listToken) return;
       if (!more) this.listLoading = null;
-      this.set({ list: { ...this.state.list, loading: false, error: describe(e) } });
+      const shown = this.state.list.ids.length > 0;
+      this.set({ list: { ...this.state.list, loading: false, error: shown ? null : describe(e),
+        moreError: more ? describe(e) : null } });
     }
   }
 

@@ -47,7 +47,8 @@ class TlConversationList extends TlElement {
             .typing=${typing.get(id)} .presence=${presence.get(id)} .now=${now}
             .selected=${route.conversationId === id}></tl-conversation-item></li>`)}
       </ul>
-      ${list.error ? html`<p class="list-message" role="alert" data-testid="list-more-error">${list.error}</p>` : ''}
+      ${list.moreError ? html`<p class="list-message" role="alert" data-testid="list-more-error">${list.moreError}</p>`
+        : ''}
       ${list.nextCursor ? html`<button class="load-more" data-testid="list-more" ?disabled=${list.loading}
         @click=${() => store.loadList(true)}>${list.loading ? t('app.loading') : t('list.more')}</button>` : ''}
       ${list.loading && !list.ids.length ? html`<div class="list-message" role="status">${t('app.loading')}</div>` : ''}`;

@@ -132,10 +132,12 @@ class TlThreadHeader extends TlElement {
    * The selects show the row's assignee and priority. Their options' selected attributes cannot: once an agent has
    * picked an option, the browser no longer follows that attribute, and the header is reused across conversations.
    */
-  updated() {
+  updated(changed) {
     const row = this.row;
-    // While a change is saved the select shows the agent's pick; the row catches up when the save lands.
-    if (!row || this.busy) return;
+    // While a change is saved the select shows the agent's pick; the row catches up when the save lands. Coming
+    // back from another conversation to one still saving, its own values are shown (not the other's).
+    const switched = changed.has('row') && changed.get('row')?.id !== row?.id;
+    if (!row || (this.busy && !switched)) return;
     const assignee = this.renderRoot.querySelector('[data-testid="assignee-select"]');
     if (assignee) assignee.value = row.assigneeId == null ? '' : String(row.assigneeId);
     const priority = this.renderRoot.querySelector('[data-testid="priority-select"]');

@@ -29,11 +29,12 @@ export function prechat(store, t, actions) {
   store.subscribe((s) => {
     const show = !!(s.visitor && s.visitor.showPreChatForm) && s.phase === 'ready';
     form.hidden = !show;
-    // Drawn again only when its fields change: a renewed session brings equal settings, and what the visitor
-    // typed stays.
-    const fieldsKey = show ? JSON.stringify(s.settings.preChatForm.fields) : null;
+    // Drawn again only for another visitor (a reset: nothing of the one before stays) or other fields: a renewed
+    // session brings equal settings, and what the visitor typed stays.
+    const fieldsKey = show ? s.visitor.id + '|' + JSON.stringify(s.settings.preChatForm.fields) : null;
     if (!show || drawnFor === fieldsKey) return;
     drawnFor = fieldsKey;
+    error.textContent = '';
     const fields = s.settings.preChatForm.fields.map((field) => {
       const id = 'tl-prechat-' + field.name;
       return h('div', { class: 'field' },
