@@ -101,8 +101,7 @@ class OutboxIT {
 
         admin.patch("/api/v1/inboxes/" + inbox.id(), new JsonObject().put("config", new JsonObject()
                 .put("webhookUrl", webhook.url()))).expect(200);
-        await().atMost(Duration.ofSeconds(10)).until(() -> "sent".equals(lastDelivery(admin, conversation)
-                .getString("status")));
+        awaitStatus(admin, conversation, "sent", 10);
         assertThat(webhook.received()).hasSize(1);
     }
 
@@ -133,8 +132,7 @@ class OutboxIT {
         try (WebhookReceiver other = new WebhookReceiver()) {
             admin.patch("/api/v1/inboxes/" + inbox.id(), new JsonObject().put("config", new JsonObject()
                     .put("webhookUrl", other.url()))).expect(200);
-            await().atMost(Duration.ofSeconds(10)).until(() -> "sent".equals(lastDelivery(admin, conversation)
-                    .getString("status")));
+            awaitStatus(admin, conversation, "sent", 10);
             assertThat(other.received()).hasSize(1);
         }
         assertThat(webhook.received()).hasSize(1);
@@ -149,8 +147,7 @@ class OutboxIT {
         webhook.respondWith(422);
         admin.post("/api/v1/conversations/" + conversation + "/messages", new JsonObject().put("body", "Hi"))
                 .expect(201);
-        await().atMost(Duration.ofSeconds(10)).until(() -> "failed".equals(lastDelivery(admin, conversation)
-                .getString("status")));
+        awaitStatus(admin, conversation, "failed", 10);
         assertThat(lastDelivery(admin, conversation).getString("lastError")).contains("422").contains("ext-1");
         assertThat(webhook.received()).hasSize(1);
 
@@ -161,8 +158,7 @@ class OutboxIT {
                 .getString("lastError")).contains("409"));
         assertThat(lastDelivery(admin, conversation).getString("status")).isEqualTo("pending");
         webhook.respondWith(200);
-        await().atMost(Duration.ofSeconds(20)).until(() -> "sent".equals(lastDelivery(admin, conversation)
-                .getString("status")));
+        awaitStatus(admin, conversation, "sent", 20);
     }
 
     @Test
@@ -175,8 +171,7 @@ class OutboxIT {
         webhook.respondWith(500);
         admin.post("/api/v1/conversations/" + conversation + "/messages", new JsonObject().put("body", "Hi"))
                 .expect(201);
-        await().atMost(Duration.ofSeconds(10)).until(() -> "failed".equals(lastDelivery(admin, conversation)
-                .getString("status")));
+        awaitStatus(admin, conversation, "failed", 10);
         JsonObject delivery = lastDelivery(admin, conversation);
         assertThat(delivery.getString("lastError")).startsWith("gave up after 3 attempts").contains("500");
         assertThat(delivery.getInteger("attempts")).isEqualTo(3);
@@ -197,21 +192,18 @@ class OutboxIT {
 
         webhook.answerWith("{\"id\":\"ord\\u0000er-1\"}");
         long first = reply(admin, conversation, "One");
-        await().atMost(Duration.ofSeconds(20)).until(() -> "sent".equals(lastDelivery(admin, conversation)
-                .getString("status")));
+        awaitStatus(admin, conversation, "sent", 20);
         assertThat(externalId(first)).isEqualTo("order-1");
 
         webhook.answerWith("{\"id\":\"" + "x".repeat(5_000) + "\"}");
         long second = reply(admin, conversation, "Two");
-        await().atMost(Duration.ofSeconds(20)).until(() -> "sent".equals(lastDelivery(admin, conversation)
-                .getString("status")));
+        awaitStatus(admin, conversation, "sent", 20);
         assertThat(externalId(second)).isNull();
 
         webhook.respondWith(502);
         webhook.answerWith("bad gateway \u0000 from the proxy");
         reply(admin, conversation, "Three");
-        await().atMost(Duration.ofSeconds(20)).until(() -> "failed".equals(lastDelivery(admin, conversation)
-                .getString("status")));
+        awaitStatus(admin, conversation, "failed", 20);
         assertThat(lastDelivery(admin, conversation).getString("lastError")).contains("502")
                 .contains("bad gateway  from the proxy");
         assertThat(webhook.received()).as("each sent once, the failing one twice").hasSize(4);
@@ -247,8 +239,7 @@ class OutboxIT {
         assertThat(lastDelivery(admin, conversation).getString("status")).isEqualTo("pending");
 
         webhook.respondWith(200);
-        await().atMost(Duration.ofSeconds(10)).until(() -> "sent".equals(lastDelivery(admin, conversation)
-                .getString("status")));
+        awaitStatus(admin, conversation, "sent", 10);
         assertThat(lastDelivery(admin, conversation).getInteger("attempts")).isEqualTo(webhook.received().size());
     }
 
@@ -273,8 +264,7 @@ class OutboxIT {
         assertThat(webhook.received()).extracting(r -> r.header("Idempotency-Key")).containsOnly(
                 webhook.received().getFirst().header("Idempotency-Key"));
         ApiClient again = server.admin();
-        await().atMost(Duration.ofSeconds(10)).until(() -> "sent".equals(lastDelivery(again, conversation)
-                .getString("status")));
+        awaitStatus(again, conversation, "sent", 10);
     }
 
     @Test
@@ -293,8 +283,7 @@ class OutboxIT {
                 WHERE message_id = $1""", message).getBoolean("renewed"));
         assertThat(webhook.received()).as("no second claim sent it again").hasSize(1);
         webhook.holdResponses(false);
-        await().atMost(Duration.ofSeconds(10)).until(() -> "sent".equals(lastDelivery(admin, conversation)
-                .getString("status")));
+        awaitStatus(admin, conversation, "sent", 10);
         assertThat(webhook.received()).hasSize(1);
         assertThat(lastDelivery(admin, conversation).getInteger("attempts")).isEqualTo(1);
     }
@@ -319,8 +308,7 @@ class OutboxIT {
         assertThat(lastDelivery(admin, conversation).getString("status")).isEqualTo("pending");
         webhook.respondWith(200);
         admin.patch("/api/v1/inboxes/" + inbox.id(), new JsonObject().put("enabled", true)).expect(200);
-        await().atMost(Duration.ofSeconds(10)).until(() -> "sent".equals(lastDelivery(admin, conversation)
-                .getString("status")));
+        awaitStatus(admin, conversation, "sent", 10);
 
         ApiInbox unset = ApiInbox.create(admin, "Shop without a webhook", null);
         long other = unset.say("unset-1", "c-unset", "Uma", "Hello").getLong("conversationId");
@@ -330,8 +318,7 @@ class OutboxIT {
         assertThat(lastDelivery(admin, other).getString("status")).isEqualTo("pending");
         admin.patch("/api/v1/inboxes/" + unset.id(), new JsonObject().put("config",
                 new JsonObject().put("webhookUrl", webhook.url()))).expect(200);
-        await().atMost(Duration.ofSeconds(10)).until(() -> "sent".equals(lastDelivery(admin, other)
-                .getString("status")));
+        awaitStatus(admin, other, "sent", 10);
         assertThat(lastDelivery(admin, other).getInteger("attempts")).isEqualTo(1);
     }
 
@@ -370,8 +357,7 @@ class OutboxIT {
         } finally {
             webhook.trickle(false);
         }
-        await().atMost(Duration.ofSeconds(30)).until(() -> "sent".equals(lastDelivery(admin, conversation)
-                .getString("status")));
+        awaitStatus(admin, conversation, "sent", 30);
     }
 
     /**
@@ -392,8 +378,7 @@ class OutboxIT {
             long conversation = other.say("ok-1", "c-ok", "Olga", "Hello").getLong("conversationId");
             admin.post("/api/v1/conversations/" + conversation + "/messages", new JsonObject().put("body", "Hi Olga"))
                     .expect(201);
-            await().atMost(Duration.ofSeconds(10)).until(() -> "sent".equals(lastDelivery(admin, conversation)
-                    .getString("status")));
+            awaitStatus(admin, conversation, "sent", 10);
             assertThat(healthy.received()).hasSize(1);
             assertThat(inFlight(hung)).as("the hung inbox still has only its share in flight").isLessThanOrEqualTo(2);
         } finally {
@@ -438,6 +423,12 @@ class OutboxIT {
         return server.throughline().database().sql().single("""
                 SELECT count(*) AS n FROM deliveries
                 WHERE inbox_id = $1 AND status = 'pending' AND lease_until > now()""", inbox.id()).getLong("n");
+    }
+
+    /** Waits until the conversation's last message's delivery has this status. */
+    private static void awaitStatus(ApiClient admin, long conversation, String status, int seconds) {
+        await().atMost(Duration.ofSeconds(seconds)).until(() -> status.equals(lastDelivery(admin, conversation)
+                .getString("status")));
     }
 
     private static JsonObject lastDelivery(ApiClient admin, long conversation) {

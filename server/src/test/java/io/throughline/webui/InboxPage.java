@@ -92,8 +92,16 @@ final class InboxPage {
     }
 
     /** The list row of a customer, once it is there. */
+    /** The conversation's row, once shown: further pages are loaded while it is not (tests share one server). */
     WebElement conversation(String contactName) {
-        return until(d -> conversationOrNull(contactName));
+        return until(d -> {
+            WebElement row = conversationOrNull(contactName);
+            if (row == null) {
+                d.findElements(testId("list-more")).stream().filter(WebElement::isEnabled).findFirst()
+                        .ifPresent(WebElement::click);
+            }
+            return row;
+        });
     }
 
     WebElement conversationOrNull(String contactName) {

@@ -127,8 +127,8 @@ class WebUiLogicIT {
     }
 
     /**
-     * Without WebSockets the list is read again every 15 s: as many rows as the agent has loaded come back, not the
-     * first page alone (which sent an agent scrolled down back to the top each time).
+     * The list read again (a stream's resync, and without WebSockets every 15 s): as many rows as the agent has
+     * loaded come back, not the first page alone (which sent an agent scrolled down back to the top each time).
      */
     @Test
     void theFallbackPollKeepsAsManyRowsAsTheAgentLoaded() {
@@ -146,12 +146,19 @@ class WebUiLogicIT {
                       { headers: { 'Content-Type': 'application/json' } });
                   };
                   const store = m.store;
-                  store.set({ list: { ...store.state.list, ids: Array.from({ length: 60 }, (_, i) => 1000 + i),
-                    nextCursor: 'next', loading: false } });
-                  store.loadList(false, true).then(() => {
-                    window.fetch = realFetch;
-                    resolve([asked[0], store.state.list.ids.length, store.state.list.nextCursor]);
-                  });
+                  store.set({ thread: null, list: { ...store.state.list,
+                    ids: Array.from({ length: 60 }, (_, i) => 1000 + i), nextCursor: 'next', loading: false } });
+                  // The stream's resync (as after a reset), which the 15 s poll also goes through.
+                  store.connectionChanged('live', { reset: true });
+                  const settled = () => {
+                    if (asked.length && !store.state.list.loading) {
+                      window.fetch = realFetch;
+                      resolve([asked[0], store.state.list.ids.length, store.state.list.nextCursor]);
+                    } else {
+                      setTimeout(settled, 10);
+                    }
+                  };
+                  settled();
                 })""");
         assertThat(result).isEqualTo(List.of(60L, 60L, "next"));
     }

@@ -336,16 +336,20 @@ class WidgetBrowserIT {
 
     /**
      * A site's sign-out page calls Throughline('reset') as soon as the loader runs, while it still fetches its
-     * settings, and nobody opens the chat there: the next person on that browser, opening it on another page, must
-     * get a new chat, not the previous customer's.
+     * settings, and moves on at once: the next person on that browser, opening the chat on another page, must get
+     * a new chat, not the previous customer's.
      */
     @Test
     void aResetCalledWhileTheLoaderStartsGivesTheNextPersonANewChat() {
         String siteKey = Widgets.create(admin, "Shared computer", new JsonObject(), host.origin()).getString("siteKey");
         String page = host.embed("/shared", server.url(), siteKey, null);
+        // The sign-out page resets as soon as the loader runs and goes on at once, before the settings arrive.
         String signedOut = host.embed("/signed-out", server.url(), siteKey, """
                 document.addEventListener('load', function (e) {
-                  if (e.target.src && e.target.src.indexOf('/widget.js') > 0) Throughline('reset');
+                  if (e.target.src && e.target.src.indexOf('/widget.js') > 0) {
+                    Throughline('reset');
+                    location.href = '/shared';
+                  }
                 }, true);""");
         try (Browser browser = new Browser()) {
             browser.driver().get(page);
@@ -355,8 +359,7 @@ class WidgetBrowserIT {
 
             // Signed out, and nobody opens the chat on that page; the next person opens it on another.
             browser.driver().get(signedOut);
-            new ChatWidget(browser).launcher();
-            browser.driver().get(page);
+            browser.waiting(WAIT).until(d -> d.getCurrentUrl().endsWith("/shared"));
             ChatWidget next = new ChatWidget(browser).open();
             next.send("Hello, a different person here.");
             next.stored("a different person here");
