@@ -53,7 +53,7 @@ final class Indexer {
     private final long commitIntervalMs;
     private final LinkedBlockingQueue<List<Event>> queue = new LinkedBlockingQueue<>();
     /** Asked-for commits (see {@link #commitNow}), done by the loop at its next turn. */
-    private final ConcurrentLinkedQueue<CompletableFuture<Long>> commitsAsked = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<CompletableFuture<Void>> commitsAsked = new ConcurrentLinkedQueue<>();
     private final AtomicLong queuedEvents = new AtomicLong();
     private final AtomicInteger epoch = new AtomicInteger();
     /** Seqs of late events queued and not yet applied: the feed no longer watches them, so a commit must name them. */
@@ -193,10 +193,10 @@ final class Indexer {
 
     /**
      * Commits what was applied (late events taken included) at the loop's next turn, not at the next interval;
-     * completes with the seq committed, or exceptionally when the index cannot be written.
+     * completes once it is on disk, or exceptionally when the index cannot be written.
      */
-    CompletableFuture<Long> commitNow() {
-        CompletableFuture<Long> done = new CompletableFuture<>();
+    CompletableFuture<Void> commitNow() {
+        CompletableFuture<Void> done = new CompletableFuture<>();
         commitsAsked.add(done);
         queue.add(WAKE);
         if (failure != null || stopping) {
@@ -238,8 +238,8 @@ final class Indexer {
                     }
                 }
                 if (System.currentTimeMillis() >= nextCommit || !commitsAsked.isEmpty()) {
-                    List<CompletableFuture<Long>> asked = new ArrayList<>();
-                    for (CompletableFuture<Long> next; (next = commitsAsked.poll()) != null; ) {
+                    List<CompletableFuture<Void>> asked = new ArrayList<>();
+                    for (CompletableFuture<Void> next; (next = commitsAsked.poll()) != null; ) {
                         asked.add(next);
                     }
                     try {
@@ -249,8 +249,7 @@ final class Indexer {
                         throw e;
                     }
                     nextCommit = System.currentTimeMillis() + commitIntervalMs;
-                    long committed = index.committedSeq();
-                    asked.forEach(done -> done.complete(committed));
+                    asked.forEach(done -> done.complete(null));
                 }
                 if (!historyLost && ((paused && queuedEvents.get() == 0) || resubscribe)) {
                     resubscribe = false;
@@ -359,7 +358,7 @@ final class Indexer {
 
     private void fail(Throwable e) {
         failure = e;
-        for (CompletableFuture<Long> asked; (asked = commitsAsked.poll()) != null; ) {
+        for (CompletableFuture<Void> asked; (asked = commitsAsked.poll()) != null; ) {
             asked.completeExceptionally(e);
         }
         log.error("search indexer stopped: the index cannot be written generation={} seq={}; restart the server or"

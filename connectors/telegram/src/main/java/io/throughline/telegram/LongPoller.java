@@ -82,7 +82,7 @@ final class LongPoller {
         // Another bot's last update (the inbox moved to this one): its offset would confirm, and so drop, every
         // update of this bot numbered below it.
         committed = checkpoints.load(CHECKPOINT)
-                .filter(c -> c.getString("botId") == null ? firstBot : botId.equals(c.getString("botId")))
+                .filter(c -> TelegramConfig.recordedBy(c.getString("botId"), botId, firstBot))
                 .map(c -> c.getInteger("lastUpdateId", 0)).orElse(0);
         executor = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon()
                 .name("telegram-poll-" + inboxId).factory());

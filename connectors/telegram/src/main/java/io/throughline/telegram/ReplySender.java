@@ -81,8 +81,7 @@ final class ReplySender {
         // chat id equals the user id, which is the recipient identity.
         String chatId = last.getString("chatId") != null ? last.getString("chatId") : message.to().value();
         // A greeting answers /start; quoting "/start" back would only look odd.
-        String numberedBy = last.getString("botId");
-        boolean ours = numberedBy == null ? firstBot : numberedBy.equals(botId);
+        boolean ours = TelegramConfig.recordedBy(last.getString("botId"), botId, firstBot);
         Integer replyTo = "start".equals(last.getString("command")) || !ours ? null : last.getInteger("messageId");
 
         List<Part> parts = parts(message);

@@ -144,6 +144,14 @@ public record TelegramConfig(String botToken, Mode mode, URI apiUrl, Path localF
         return colon < 0 ? stripped : stripped.substring(0, colon);
     }
 
+    /**
+     * Whether something a bot recorded (a checkpoint, a message's numbering) is this bot's: {@code recordedBy} names
+     * the bot, or is null for what was recorded before bots were named, which was the inbox's first bot.
+     */
+    static boolean recordedBy(String recordedBy, String botId, boolean firstBot) {
+        return recordedBy == null ? firstBot : recordedBy.equals(botId);
+    }
+
     /** What this inbox's message external ids start with: nothing for its first bot, {@code <bot id>/} else. */
     static String messageIdPrefix(JsonObject config) {
         String bot = botIdOf(config.getString(BOT_TOKEN));

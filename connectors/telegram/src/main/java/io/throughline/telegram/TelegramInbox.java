@@ -130,7 +130,7 @@ final class TelegramInbox implements ChannelInbox {
             // Another bot's last update (the inbox moved to this one) says nothing about this bot's numbering; a
             // checkpoint saved before checkpoints named their bot was written by the inbox's first bot.
             int last = context.checkpoints().load(WEBHOOK_CHECKPOINT)
-                    .filter(c -> c.getString("botId") == null ? firstBot : botId.equals(c.getString("botId")))
+                    .filter(c -> TelegramConfig.recordedBy(c.getString("botId"), botId, firstBot))
                     .map(c -> c.getInteger("lastUpdateId", 0)).orElse(0);
             if (update.getUpdateId() != null && update.getUpdateId() == last) {
                 log.debug("telegram webhook repeat acknowledged inbox={} update={}", context.inbox().id(), last);
