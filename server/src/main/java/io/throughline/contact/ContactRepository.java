@@ -177,15 +177,16 @@ public final class ContactRepository {
         }
     }
 
-    /** Records a merge suggestion once per pair; returns its id when it is new. */
+    /**
+     * Records a merge suggestion once per pair, whichever way round (a unique index on the pair: a transaction
+     * recording it while another one does waits for that one, then records nothing); returns its id when it is new.
+     */
     public Optional<Long> suggestMerge(Sql sql, long workspaceId, long contactId, long otherContactId,
                                        JsonObject evidence) {
         return sql.one("""
                 INSERT INTO merge_suggestions (workspace_id, contact_id, other_contact_id, evidence)
-                SELECT $1, $2, $3, $4
-                WHERE NOT EXISTS (SELECT 1 FROM merge_suggestions
-                                  WHERE (contact_id = $2 AND other_contact_id = $3)
-                                     OR (contact_id = $3 AND other_contact_id = $2))
+                VALUES ($1, $2, $3, $4)
+                ON CONFLICT DO NOTHING
                 RETURNING id""", workspaceId, contactId, otherContactId, evidence).map(r -> r.getLong("id"));
     }
 

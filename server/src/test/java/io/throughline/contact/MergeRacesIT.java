@@ -15,6 +15,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -354,6 +355,39 @@ class MergeRacesIT {
         JsonObject problem = admin.post("/api/v1/contacts/" + ann + "/merge",
                 new JsonObject().putNull("otherContactId")).expect(400).json();
         assertThat(problem.encode()).contains("otherContactId");
+    }
+
+    @Test
+    void twoIngestsSuggestingOnePairEachWayRoundRecordItOnce() throws Exception {
+        long ann = shop.say("pair-a", "Ann Pair", "cust-ann-pair", "Hello").getLong("contactId");
+        long bea = shop.say("pair-b", "Bea Pair", "cust-bea-pair", "Hello").getLong("contactId");
+        long workspace = database.sql().single("SELECT workspace_id FROM contacts WHERE id = $1", ann)
+                .getLong("workspace_id");
+        ContactRepository contacts = new ContactRepository();
+        JsonObject evidence = new JsonObject().put("kind", "email").put("value", "pair@example.com")
+                .put("reason", "claimed by both contacts");
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch recorded = new CountDownLatch(1);
+        // One node's ingest records the pair and has not committed yet when another's records it the other way.
+        CompletableFuture<Optional<Long>> first = CompletableFuture.supplyAsync(() -> database.tx(tx -> {
+            Optional<Long> id = contacts.suggestMerge(tx, workspace, ann, bea, evidence);
+            recorded.countDown();
+            awaitQuietly(release);
+            return id;
+        }), Thread::startVirtualThread);
+        assertThat(recorded.await(10, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<Optional<Long>> second = CompletableFuture.supplyAsync(() -> database.tx(tx ->
+                contacts.suggestMerge(tx, workspace, bea, ann, evidence)), Thread::startVirtualThread);
+        await().atMost(WAIT).until(MergeRacesIT::someoneWaitsForALock);
+        release.countDown();
+
+        assertThat(first.get(10, TimeUnit.SECONDS)).isPresent();
+        assertThat(second.get(10, TimeUnit.SECONDS)).isEmpty();
+        assertThat(admin.get("/api/v1/contacts/" + ann).expect(200).json().encode()).contains("Bea Pair");
+        assertThat(database.sql().single("""
+                SELECT count(*) AS n FROM merge_suggestions
+                WHERE (contact_id = $1 AND other_contact_id = $2) OR (contact_id = $2 AND other_contact_id = $1)""",
+                ann, bea).getLong("n")).isEqualTo(1);
     }
 
     /**
