@@ -190,6 +190,16 @@ public final class ContactRepository {
                 RETURNING id""", workspaceId, contactId, otherContactId, evidence).map(r -> r.getLong("id"));
     }
 
+    /** Whether one of the two contacts was merged into the other and the merge undone (in either direction). */
+    public boolean mergeUndone(Sql sql, long workspaceId, long a, long b) {
+        return sql.one("""
+                SELECT 1 AS found FROM contact_merges
+                WHERE workspace_id = $1 AND undone_at IS NOT NULL
+                  AND ((target_contact_id = $2 AND source_contact_id = $3)
+                    OR (target_contact_id = $3 AND source_contact_id = $2))
+                LIMIT 1""", workspaceId, a, b).isPresent();
+    }
+
     /** Open suggestions involving the contact, with the other contact's name. */
     public List<JsonObject> openSuggestions(Sql sql, long workspaceId, long contactId) {
         return sql.list("""

@@ -205,6 +205,45 @@ class EmailChannelIT {
     }
 
     @Test
+    void anAnswerToAReplySentWhileTwoCustomersWereMergedGoesToItsSendersThreadOnceUnmerged() throws Exception {
+        mail.user("eli@example.org");
+        mail.send(customerMail("desk-1@example.org", "dora@example.org", "Dora", "Desk wobbles",
+                "My new desk wobbles."));
+        long dora = await().atMost(Duration.ofSeconds(20)).until(() -> conversationWith("desk wobbles"),
+                c -> c != null).getLong("id");
+        mail.send(customerMail("chair-1@example.org", "eli@example.org", "Eli", "Chair squeaks",
+                "My chair squeaks."));
+        long eli = await().atMost(Duration.ofSeconds(20)).until(() -> conversationWith("chair squeaks"),
+                c -> c != null).getLong("id");
+        long doraContact = conversation(dora).getLong("contactId");
+        long eliContact = conversation(eli).getLong("contactId");
+        admin.post("/api/v1/contacts/" + doraContact + "/merge", new JsonObject().put("otherContactId", eliContact))
+                .expect(200);
+        // The merged thread's reply goes to Eli, who wrote last, with the thread's token and ids.
+        admin.post("/api/v1/conversations/" + dora + "/messages", new JsonObject().put("body", "Which model is it?"))
+                .expect(201);
+        MimeMessage received = await().atMost(Duration.ofSeconds(20)).until(() -> mail.inbox("eli@example.org"),
+                list -> !list.isEmpty()).getFirst();
+        admin.post("/api/v1/contacts/" + doraContact + "/unmerge", new JsonObject()).expect(200);
+
+        MimeMessage answer = mail.compose("<chair-2@example.org>");
+        answer.setFrom(new InternetAddress("eli@example.org", "Eli"));
+        answer.setRecipients(Message.RecipientType.TO, received.getReplyTo()[0].toString());
+        answer.setSubject("Re: Chair squeaks");
+        answer.setHeader("In-Reply-To", received.getMessageID());
+        answer.setText("It is the Oslo chair.");
+        mail.send(answer, SUPPORT);
+
+        JsonObject stored = await().atMost(Duration.ofSeconds(20)).until(() -> byExternalId("chair-2@example.org"),
+                m -> m != null);
+        assertThat(stored.getLong("conversationId")).isEqualTo(eli);
+        assertThat(stored.getJsonObject("threading").getString("reason")).isEqualTo("sender");
+        assertThat(flags(stored)).doesNotContain("unverified_sender");
+        assertThat(messages(dora).stream().map(m -> ((JsonObject) m).getString("body")))
+                .noneMatch(body -> body.contains("Oslo"));
+    }
+
+    @Test
     void aBounceOfMailSentOutsideThroughlineStaysReadableAsAnAutomatedMessage() throws Exception {
         byte[] dsn = Files.readAllBytes(Path.of(EmailChannelIT.class
                 .getResource("/email-corpus/dsn-bounce-postfix.eml").toURI()));
