@@ -27,6 +27,12 @@ public final class AgentRepository {
                 workspaceId, id).map(Agent::from);
     }
 
+    /** The agent, locked until the transaction ends (an edit reads what it writes back over). */
+    public Optional<Agent> lock(Sql sql, long workspaceId, long id) {
+        return sql.one("SELECT " + Agent.COLUMNS + " FROM agents WHERE workspace_id = $1 AND id = $2 FOR UPDATE",
+                workspaceId, id).map(Agent::from);
+    }
+
     public List<Agent> list(Sql sql, long workspaceId) {
         return sql.list("SELECT " + Agent.COLUMNS + " FROM agents WHERE workspace_id = $1 ORDER BY id",
                 Agent::from, workspaceId);

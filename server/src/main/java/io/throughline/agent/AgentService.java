@@ -62,7 +62,9 @@ public final class AgentService {
     public Agent update(long workspaceId, long id, Change change) {
         String hash = change.password() == null ? null : Passwords.hash(change.password());
         Agent updated = database.tx(tx -> {
-            Agent current = agents.find(tx, workspaceId, id)
+            // Locked: an edit of one field writes the others back as read, so a deactivation or a demotion
+            // committing meanwhile must be read, not written over.
+            Agent current = agents.lock(tx, workspaceId, id)
                     .orElseThrow(() -> new NotFound("no agent " + id + " in this workspace"));
             Role role = change.role() == null ? current.role() : change.role();
             boolean active = change.active() == null ? current.active() : change.active();

@@ -70,7 +70,12 @@ public final class AuthService {
         Agent agent = found.get().agent();
         String token = Tokens.random(32);
         String csrf = Tokens.random(24);
-        sessions.insert(database.sql(), Tokens.sha256(token), agent, csrf, sessionTtl(), ip, truncate(userAgent));
+        if (!sessions.insert(database.sql(), Tokens.sha256(token), agent, found.get().passwordHash(), csrf,
+                sessionTtl(), ip, truncate(userAgent))) {
+            // The password was reset, or the agent deactivated, while this one was checked.
+            log.info("login raced a password reset or a deactivation agent={} ip={}", agent.id(), ip);
+            throw new Unauthorized("wrong email or password");
+        }
         log.info("login agent={} workspace={} ip={}", agent.id(), agent.workspaceId(), ip);
         return new Login(token, csrf, agent);
     }

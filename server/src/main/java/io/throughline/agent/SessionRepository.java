@@ -13,13 +13,22 @@ public final class SessionRepository {
     public record Session(Agent agent, String csrfToken, Instant lastUsedAt) {
     }
 
-    public void insert(Sql sql, byte[] tokenHash, Agent agent, String csrfToken, Duration lifetime, String ip,
-                       String userAgent) {
-        sql.update("""
+    /**
+     * Starts a session for an agent whose password was checked against {@code checkedHash}, when that is still
+     * their password and they are still active; false when not. The agent's row is share-locked, so a password
+     * reset or a deactivation committing while the password was checked (which ends the agent's sessions) cannot
+     * miss this one: the insert waits for it, then finds the hash changed.
+     */
+    public boolean insert(Sql sql, byte[] tokenHash, Agent agent, String checkedHash, String csrfToken,
+                          Duration lifetime, String ip, String userAgent) {
+        return sql.update("""
                 INSERT INTO agent_sessions (token_hash, agent_id, workspace_id, csrf_token, ip, user_agent, expires_at)
-                VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7))""",
+                SELECT $1, a.id, a.workspace_id, $4, $5, $6, now() + make_interval(secs => $7)
+                FROM agents a
+                WHERE a.id = $2 AND a.workspace_id = $3 AND a.active AND a.password_hash = $8
+                FOR SHARE""",
                 Buffer.buffer(tokenHash), agent.id(), agent.workspaceId(), csrfToken, ip,
-                userAgent, (double) lifetime.toSeconds());
+                userAgent, (double) lifetime.toSeconds(), checkedHash) == 1;
     }
 
     /** The session, when it exists, has not expired nor outlived {@code maxAge}, and its agent is active. */

@@ -1,8 +1,10 @@
 package io.throughline.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.throughline.store.Database;
 import io.throughline.testing.ApiClient;
 import io.throughline.testing.TestPostgres;
 import io.throughline.testing.TestServer;
@@ -12,10 +14,13 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -286,5 +291,83 @@ class AgentAuthIT {
         leaverSession.get("/api/v1/auth/me").expect(401);
         server.anonymous().post("/api/v1/auth/login", new JsonObject().put("email", "leaver@test.local")
                 .put("password", "leaver-password")).expect(401);
+    }
+
+    @Test
+    void aLoginCheckedWhileThePasswordIsResetGetsNoSession() throws Exception {
+        long id = server.admin().post("/api/v1/agents", new JsonObject().put("email", "reset-race@test.local")
+                .put("name", "Reset Race").put("password", "old-password-1")).expect(201).json().getLong("id");
+        String newHash = Passwords.hash("new-password-2");
+        CountDownLatch held = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        // What an admin's reset does (new hash, the agent's sessions ended), left uncommitted while a login with
+        // the old password is checked.
+        CompletableFuture<Void> reset = CompletableFuture.runAsync(() -> database().tx(tx -> {
+            tx.update("UPDATE agents SET password_hash = $2 WHERE id = $1", id, newHash);
+            tx.update("DELETE FROM agent_sessions WHERE agent_id = $1", id);
+            held.countDown();
+            awaitQuietly(release);
+            return null;
+        }), Thread::startVirtualThread);
+        assertThat(held.await(10, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<ApiClient.Response> login = CompletableFuture.supplyAsync(() -> server.anonymous()
+                .post("/api/v1/auth/login", new JsonObject().put("email", "reset-race@test.local")
+                        .put("password", "old-password-1")), Thread::startVirtualThread);
+        await().atMost(Duration.ofSeconds(15)).until(AgentAuthIT::someoneWaitsForALock);
+        release.countDown();
+        reset.get(10, TimeUnit.SECONDS);
+
+        login.get(10, TimeUnit.SECONDS).expect(401);
+        assertThat(database().sql().single("SELECT count(*) AS n FROM agent_sessions WHERE agent_id = $1", id)
+                .getLong("n")).isZero();
+        server.anonymous().login("reset-race@test.local", "new-password-2").get("/api/v1/auth/me").expect(200);
+    }
+
+    @Test
+    void anEditSavedWhileTheAgentIsDeactivatedKeepsThemDeactivated() throws Exception {
+        ApiClient admin = server.admin();
+        long id = admin.post("/api/v1/agents", new JsonObject().put("email", "edit-race@test.local")
+                .put("name", "Edit Race").put("password", "edit-password-1")).expect(201).json().getLong("id");
+        CountDownLatch held = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        // Another admin's deactivation, not yet committed when this admin saves a new name.
+        CompletableFuture<Void> deactivation = CompletableFuture.runAsync(() -> database().tx(tx -> {
+            tx.update("UPDATE agents SET active = false WHERE id = $1", id);
+            tx.update("DELETE FROM agent_sessions WHERE agent_id = $1", id);
+            held.countDown();
+            awaitQuietly(release);
+            return null;
+        }), Thread::startVirtualThread);
+        assertThat(held.await(10, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<ApiClient.Response> rename = CompletableFuture.supplyAsync(() -> admin.patch(
+                "/api/v1/agents/" + id, new JsonObject().put("name", "Renamed")), Thread::startVirtualThread);
+        await().atMost(Duration.ofSeconds(15)).until(AgentAuthIT::someoneWaitsForALock);
+        release.countDown();
+        deactivation.get(10, TimeUnit.SECONDS);
+
+        JsonObject renamed = rename.get(10, TimeUnit.SECONDS).expect(200).json();
+        assertThat(renamed.getString("name")).isEqualTo("Renamed");
+        assertThat(renamed.getBoolean("active")).isFalse();
+        server.anonymous().post("/api/v1/auth/login", new JsonObject().put("email", "edit-race@test.local")
+                .put("password", "edit-password-1")).expect(401);
+    }
+
+    private static Database database() {
+        return server.throughline().database();
+    }
+
+    /** Whether a statement of this database is waiting for a row or transaction lock (the race is set up). */
+    private static boolean someoneWaitsForALock() {
+        return database().sql().single("""
+                SELECT count(*) AS n FROM pg_stat_activity
+                WHERE datname = current_database() AND wait_event_type = 'Lock'""").getLong("n") > 0;
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
