@@ -19,6 +19,13 @@ final class HtmlText {
     private static final Set<String> BLOCKS = Set.of("p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table",
             "ul", "ol", "pre", "address", "section", "article", "header", "footer", "hr", "dl", "dt", "dd");
     private static final Set<String> SKIPPED = Set.of("script", "style", "head", "title", "noscript", "template");
+    /**
+     * Quote levels shown as "&gt; " at most: a hostile mail nesting thousands of blockquotes around thousands of
+     * lines would otherwise ask for billions of characters (lines times depth) and stall its mailbox.
+     */
+    static final int MAX_QUOTE_MARKS = 10;
+    /** The text stops here: no more than a mail's whole text may hold. */
+    static final int MAX_CHARS = MimeWalk.MAX_TOTAL_TEXT_CHARS;
 
     private HtmlText() {
     }
@@ -104,13 +111,14 @@ final class HtmlText {
         }
 
         private void write(String text) {
-            if (text.isEmpty()) {
+            if (text.isEmpty() || out.length() >= MAX_CHARS) {
                 return;
             }
             if (atLineStart && quoteDepth > 0) {
-                out.append("> ".repeat(quoteDepth));
+                out.append("> ".repeat(Math.min(quoteDepth, MAX_QUOTE_MARKS)));
             }
-            out.append(text);
+            int room = Math.max(0, MAX_CHARS - out.length());
+            out.append(text, 0, Math.min(text.length(), room));
             atLineStart = false;
         }
 
