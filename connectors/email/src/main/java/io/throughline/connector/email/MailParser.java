@@ -10,7 +10,6 @@ import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeMessage;
 import jakarta.mail.internet.MimeMultipart;
 import jakarta.mail.internet.MimePart;
-import jakarta.mail.internet.MimePartDataSource;
 import jakarta.mail.internet.MimeUtility;
 import jakarta.mail.util.SharedFileInputStream;
 import java.io.IOException;
@@ -165,7 +164,8 @@ final class MailParser {
             if (direct != null || !MimeParts.baseType(type).startsWith("multipart/")) {
                 return direct;
             }
-            MimeMultipart multipart = new MimeMultipart(new MimePartDataSource((MimePart) message));
+            MimeMultipart multipart = new BoundedMultipart((MimePart) message,
+                    new BoundedMultipart.Budget(MimeWalk.MAX_MADE_PARTS));
             for (int i = 0; i < Math.min(multipart.getCount(), 5); i++) {
                 Charset nested = depth >= 8 ? null : bodyCharset(multipart.getBodyPart(i), depth + 1);
                 if (nested != null) {
