@@ -142,7 +142,8 @@ public final class IngestService {
         }
     }
 
-    public IngestReceipt accept(InboxRef inbox, InboundMessage message) {
+    public IngestReceipt accept(InboxRef inbox, InboundMessage received) {
+        InboundMessage message = NulBytes.strip(received);
         Sender sender = normalize(message.sender());
         HtmlSanitizer.Sanitized sanitized = sanitizer.sanitizeWithQuotes(NulBytes.strip(message.html()));
         String html = sanitized == null ? null : sanitized.full();

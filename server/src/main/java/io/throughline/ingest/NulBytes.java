@@ -1,7 +1,13 @@
 package io.throughline.ingest;
 
+import io.throughline.connector.Identity;
+import io.throughline.connector.InboundAttachment;
+import io.throughline.connector.InboundMessage;
+import io.throughline.connector.Sender;
+import io.throughline.connector.ThreadHints;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -15,6 +21,32 @@ public final class NulBytes {
 
     public static String strip(String text) {
         return text == null || text.indexOf('\u0000') < 0 ? text : text.replace("\u0000", "");
+    }
+
+    /**
+     * The message with U+0000 gone from what is stored or looked up as it came (its external id, its threading
+     * hints, its sender's identities, its files' Content-IDs), or the same message when none has it. A mail can
+     * carry one in any header, and an insert failing on it would fail on every retry. Text, HTML, subject and
+     * metadata are cleaned where ingest reads them.
+     */
+    public static InboundMessage strip(InboundMessage message) {
+        ThreadHints thread = message.thread();
+        boolean dirty = hasNul(message.externalId()) || hasNul(thread.replyToken()) || hasNul(thread.inReplyTo())
+                || hasNul(thread.linkToken()) || thread.references().stream().anyMatch(NulBytes::hasNul)
+                || message.sender().identities().stream().anyMatch(i -> hasNul(i.value()))
+                || message.attachments().stream().anyMatch(a -> hasNul(a.contentId()));
+        if (!dirty) {
+            return message;
+        }
+        Sender sender = new Sender(message.sender().name(), message.sender().identities().stream()
+                .map(i -> new Identity(i.kind(), strip(i.value()), i.proven())).toList());
+        ThreadHints hints = new ThreadHints(strip(thread.replyToken()), strip(thread.inReplyTo()),
+                thread.references().stream().map(NulBytes::strip).toList(), strip(thread.linkToken()));
+        List<InboundAttachment> attachments = message.attachments().stream()
+                .map(a -> new InboundAttachment(a.file(), strip(a.contentId()), a.inline())).toList();
+        return new InboundMessage(strip(message.externalId()), sender, message.text(), message.html(),
+                message.subject(), attachments, hints, message.sentAt(), message.metadata(), message.flags(),
+                message.autoReply());
     }
 
     /** A copy without U+0000 in any key or string value, or the same object when it has none. */
