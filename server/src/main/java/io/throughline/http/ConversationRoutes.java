@@ -107,9 +107,9 @@ final class ConversationRoutes {
         List<Long> attachmentIds = new ArrayList<>();
         if (files != null) {
             for (int i = 0; i < files.size(); i++) {
-                Object id = files.getValue(i);
-                if (id instanceof Number number) {
-                    attachmentIds.add(number.longValue());
+                Long id = JsonBody.exactLong(files.getValue(i));
+                if (id != null) {
+                    attachmentIds.add(id);
                 } else {
                     json.error("attachments[" + i + "]", "must be an attachment id");
                 }

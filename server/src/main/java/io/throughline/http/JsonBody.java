@@ -8,6 +8,7 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.math.BigInteger;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -147,11 +148,29 @@ public final class JsonBody {
         if (value == null) {
             return null;
         }
-        if (value instanceof Number number && number.doubleValue() == Math.rint(number.doubleValue())) {
-            return number.longValue();
+        Long exact = exactLong(value);
+        if (exact != null) {
+            return exact;
         }
         error(field, "must be an integer");
         return null;
+    }
+
+    /**
+     * The value as a long when it is a whole number a long holds exactly, else null: JSON numbers past a long's
+     * range decode as big integers, whose {@code longValue()} keeps only the low 64 bits (2^64 + 5 would name 5).
+     */
+    public static Long exactLong(Object value) {
+        return switch (value) {
+            case Integer number -> (long) number;
+            case Long number -> number;
+            case BigInteger number -> number.bitLength() < Long.SIZE ? number.longValue() : null;
+            case Number number -> {
+                double d = number.doubleValue();
+                yield d == Math.rint(d) && Math.abs(d) < 0x1p63 ? (long) d : null;
+            }
+            case null, default -> null;
+        };
     }
 
     public Boolean optionalBoolean(String field) {
