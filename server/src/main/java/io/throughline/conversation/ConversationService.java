@@ -210,9 +210,12 @@ public final class ConversationService {
             }
             Status status = patch.status() == null ? current.status() : patch.status();
             Instant snoozedUntil = patch.snoozedUntilSet() ? patch.snoozedUntil() : current.snoozedUntil();
+            // Checked when asked for: a snooze that ran out and waits for the next wake-up (every 15 s) must not
+            // make an edit of the assignee or the labels fail.
+            boolean snoozing = patch.snoozedUntilSet() || current.status() != Status.SNOOZED;
             if (status != Status.SNOOZED) {
                 snoozedUntil = null;
-            } else if (snoozedUntil != null && !snoozedUntil.isAfter(Instant.now(clock))) {
+            } else if (snoozing && snoozedUntil != null && !snoozedUntil.isAfter(Instant.now(clock))) {
                 throw Invalid.field("snoozedUntil", "must be in the future");
             }
             ConversationRepository.Changed result = conversations.update(tx, workspaceId, id, status, assignee,

@@ -9,6 +9,7 @@ import io.throughline.testing.TestServer;
 import io.throughline.testing.WebhookReceiver;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.math.BigInteger;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -189,10 +190,31 @@ class ConversationApiIT {
         admin.patch("/api/v1/conversations/" + ann, new JsonObject().put("assigneeId", 987654)).expect(400);
         admin.patch("/api/v1/conversations/" + ann, new JsonObject().put("status", "snoozed")
                 .put("snoozedUntil", "2001-01-01T00:00:00Z")).expect(400);
+        // Past a long's range: 2^64 + an agent's id must not wrap around to that agent.
+        long me = admin.get("/api/v1/auth/me").json().getLong("agentId");
+        admin.patch("/api/v1/conversations/" + ann, new JsonObject().put("assigneeId",
+                BigInteger.TWO.pow(64).add(BigInteger.valueOf(me)))).expect(400);
+        admin.patch("/api/v1/conversations/" + ann, new JsonObject().put("assigneeId", (double) me + 0.5))
+                .expect(400);
+        assertThat(admin.get("/api/v1/conversations/" + ann).json().getValue("assigneeId")).isNull();
         admin.get("/api/v1/conversations?status=closed").expect(400);
         admin.get("/api/v1/conversations?assignee=somebody").expect(400);
         admin.get("/api/v1/conversations?cursor=not-a-cursor").expect(400);
         admin.get("/api/v1/conversations?limit=1000").expect(400);
+    }
+
+    @Test
+    void aSnoozeThatRanOutBeforeItsWakeUpStillLetsTheConversationBeEdited() {
+        long ann = inbox.say("m1", "c1", "Ann", "Hello").getLong("conversationId");
+        admin.patch("/api/v1/conversations/" + ann, new JsonObject().put("status", "snoozed")
+                .put("snoozedUntil", Instant.now().plusSeconds(3600).toString())).expect(200);
+        // Its time passed a moment ago; the wake-up runs every 15 seconds.
+        server.throughline().database().sql().update("UPDATE conversations SET snoozed_until = now()"
+                + " - interval '1 second' WHERE id = $1", ann);
+        admin.patch("/api/v1/conversations/" + ann, new JsonObject().put("labels", new JsonArray().add("vip")))
+                .expect(200);
+        admin.patch("/api/v1/conversations/" + ann, new JsonObject().put("status", "snoozed")
+                .put("snoozedUntil", "2001-01-01T00:00:00Z")).expect(400);
     }
 
     @Test
