@@ -100,9 +100,18 @@ public final class AuthService {
         });
     }
 
-    /** How long a new session (and its cookie) lives: its idle lifetime, or its maximum age when that is shorter. */
+    /** How long a new session lives unused: its idle lifetime, or its maximum age when that is shorter. */
     public Duration sessionTtl() {
         return ttl.compareTo(maxAge) < 0 ? ttl : maxAge;
+    }
+
+    /**
+     * How long the browser keeps the session's cookies: the session's maximum age, as each use slides the session
+     * on (up to that age) without setting the cookie again. The server decides when the session ends; a cookie
+     * kept only for the idle lifetime signed out, on day 14, an agent who worked every day.
+     */
+    public Duration cookieLifetime() {
+        return maxAge;
     }
 
     private static String truncate(String userAgent) {

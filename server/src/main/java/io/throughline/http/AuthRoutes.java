@@ -30,7 +30,7 @@ final class AuthRoutes {
             AuthService.Login login = auth.login(email.strip(), password, clients.ip(rc.request()),
                     rc.request().getHeader("User-Agent"));
             boolean secure = clients.secure(rc.request());
-            long maxAge = auth.sessionTtl().toSeconds();
+            long maxAge = auth.cookieLifetime().toSeconds();
             return Reply.ok(new JsonObject()
                             .put("token", login.token())
                             .put("csrfToken", login.csrfToken())

@@ -52,6 +52,8 @@ class AgentAuthIT {
                 .flatMap(h -> HttpCookie.parse(h).stream()).toList();
         HttpCookie session = cookies.stream().filter(c -> c.getName().equals("tl_session")).findFirst().orElseThrow();
         assertThat(session.isHttpOnly()).isTrue();
+        // Kept for the session's maximum age (30 days), which its use slides towards, not its idle lifetime.
+        assertThat(session.getMaxAge()).isEqualTo(Duration.ofDays(30).toSeconds());
         assertThat(login.headers().allValues("Set-Cookie")).anySatisfy(h ->
                 assertThat(h).startsWith("tl_session=").contains("SameSite=Lax").doesNotContain("Secure"));
         assertThat(session.getValue()).isEqualTo(login.json().getString("token"));
