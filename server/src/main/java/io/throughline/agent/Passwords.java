@@ -2,7 +2,12 @@ package io.throughline.agent;
 
 import com.password4j.Argon2Function;
 import com.password4j.types.Argon2;
+import io.throughline.failure.Unavailable;
 import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * Argon2id password hashing through Password4j, with OWASP's recommended parameters (19 MiB, 2 passes, 1 lane).
@@ -16,17 +21,25 @@ public final class Passwords {
     /** Verified against when the email is unknown, so a login takes as long whether or not the account exists. */
     private static final String DUMMY_HASH = ARGON2ID.hash("throughline-dummy-password").getResult();
 
+    /**
+     * Hashes and checks at once, at most (one per core, at least two): each holds 19 MiB and a core for tens of
+     * milliseconds, and logins, counted per address but not per moment, could otherwise run hundreds at once (a
+     * few addresses each sending their budget together) and exhaust the heap. Waiting past ten seconds answers 503.
+     */
+    private static final Gate GATE = new Gate(Math.max(2, Runtime.getRuntime().availableProcessors()),
+            Duration.ofSeconds(10));
+
     public static final int MIN_LENGTH = 8;
 
     private Passwords() {
     }
 
     public static String hash(String password) {
-        return ARGON2ID.hash(password).getResult();
+        return GATE.run(() -> ARGON2ID.hash(password).getResult());
     }
 
     public static boolean matches(String password, String hash) {
-        return Argon2Function.getInstanceFromHash(hash).check(password, hash);
+        return GATE.run(() -> Argon2Function.getInstanceFromHash(hash).check(password, hash));
     }
 
     /** Spends the time of one verification; see {@link #DUMMY_HASH}. */
@@ -41,5 +54,35 @@ public final class Passwords {
             out.append(ALPHABET.charAt(RANDOM.nextInt(ALPHABET.length())));
         }
         return out.toString();
+    }
+
+    /** A bound on work running at once; a caller waits its turn, up to a point. */
+    static final class Gate {
+        private final Semaphore permits;
+        private final Duration wait;
+
+        Gate(int permits, Duration wait) {
+            this.permits = new Semaphore(permits, true);
+            this.wait = wait;
+        }
+
+        <T> T run(Supplier<T> work) {
+            boolean acquired;
+            try {
+                acquired = permits.tryAcquire(wait.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                acquired = false;
+            }
+            if (!acquired) {
+                throw new Unavailable("too many passwords are being checked at once; try again in a moment",
+                        Duration.ofSeconds(2));
+            }
+            try {
+                return work.get();
+            } finally {
+                permits.release();
+            }
+        }
     }
 }
