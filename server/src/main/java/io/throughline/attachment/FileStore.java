@@ -282,8 +282,12 @@ public final class FileStore implements AttachmentStore {
     }
 
     /** A display name only: path separators and control characters removed, length bounded. */
+    /** Bidirectional controls, which make "invoice_[U+202E]gpj.exe" show as "invoice_exe.jpg". */
+    private static final Pattern BIDI_CONTROLS = Pattern.compile("[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]");
+
     static String cleanName(String filename) {
-        String name = filename == null ? "" : filename.replaceAll("[\\p{Cntrl}/\\\\]", "_").strip();
+        String name = filename == null ? "" : BIDI_CONTROLS.matcher(filename).replaceAll("")
+                .replaceAll("[\\p{Cntrl}/\\\\]", "_").strip();
         if (name.isEmpty()) {
             name = "attachment";
         }

@@ -137,6 +137,15 @@ class FileStoreTest {
         assertThat(FileStore.cleanType(" ")).isEqualTo("application/octet-stream");
     }
 
+    @Test
+    void aNameKeepsNoControlsThatHideItsExtensionOrItsFolder() {
+        assertThat(FileStore.cleanName("invoice_\u202Egpj.exe")).isEqualTo("invoice_gpj.exe");
+        assertThat(FileStore.cleanName("\u2067scan\u2069.pdf\u200F")).isEqualTo("scan.pdf");
+        assertThat(FileStore.cleanName("../etc/pass\u0000wd")).isEqualTo(".._etc_pass_wd");
+        assertThat(FileStore.cleanName("замовлення №5.pdf")).isEqualTo("замовлення №5.pdf");
+        assertThat(FileStore.cleanName("\u202E")).isEqualTo("attachment");
+    }
+
     private static void age(Path file) throws IOException {
         Files.setLastModifiedTime(file, FileTime.from(LONG_AGO));
     }
