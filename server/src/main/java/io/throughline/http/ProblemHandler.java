@@ -3,6 +3,7 @@ package io.throughline.http;
 import io.throughline.failure.ThroughlineException;
 import io.throughline.failure.TooManyRequests;
 import io.throughline.failure.Unavailable;
+import io.throughline.store.Database;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.DecodeException;
@@ -33,6 +34,9 @@ public final class ProblemHandler implements Handler<RoutingContext> {
             429, "Too many requests",
             500, "Internal server error",
             503, "Service unavailable");
+
+    /** When a request that failed on the database should be tried again. */
+    private static final int TRANSIENT_RETRY_SECONDS = 2;
 
     @Override
     public void handle(RoutingContext rc) {
@@ -72,6 +76,15 @@ public final class ProblemHandler implements Handler<RoutingContext> {
             if (http.getPayload() != null && !http.getPayload().isBlank()) {
                 problem.put("detail", http.getPayload());
             }
+        } else if (Database.isTransient(failure)) {
+            // The database's moment, not the request's fault nor a bug (a deadlock broken, a statement cancelled, a
+            // failover, no connection free in time): the same request may well pass when tried again.
+            log.warn("request failed on the database, answered 503 method={} path={} request={}: {}",
+                    rc.request().method(), rc.request().path(), requestId, failure.toString());
+            problem = problem(503, "unavailable", TITLES.get(503),
+                    "the database could not complete this request; try again in a moment");
+            problem.put("retryAfterSeconds", TRANSIENT_RETRY_SECONDS);
+            response.putHeader("Retry-After", String.valueOf(TRANSIENT_RETRY_SECONDS));
         } else if (status >= 400 && status < 500) {
             // The framework refused the request itself (a malformed path escape, no Host header, a multipart
             // body it cannot decode), with its own exception as the cause: the client's error all the same.

@@ -354,6 +354,36 @@ class AgentAuthIT {
                 .put("password", "edit-password-1")).expect(401);
     }
 
+    /** A statement cancelled under a request (an operator's cancel, a failover) is the database's moment: 503. */
+    @Test
+    void aRequestWhoseStatementTheDatabaseCancelsIsA503ToRetry() throws Exception {
+        ApiClient admin = server.admin();
+        long id = admin.post("/api/v1/agents", new JsonObject().put("email", "cancel@test.local")
+                .put("name", "Cancel")).expect(201).json().getLong("id");
+        CountDownLatch held = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        CompletableFuture<Void> holder = CompletableFuture.runAsync(() -> database().tx(tx -> {
+            tx.update("UPDATE agents SET name = 'Held' WHERE id = $1", id);
+            held.countDown();
+            awaitQuietly(release);
+            return null;
+        }), Thread::startVirtualThread);
+        assertThat(held.await(10, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<ApiClient.Response> edit = CompletableFuture.supplyAsync(() -> admin.patch(
+                "/api/v1/agents/" + id, new JsonObject().put("name", "Edited")), Thread::startVirtualThread);
+        await().atMost(Duration.ofSeconds(15)).until(AgentAuthIT::someoneWaitsForALock);
+        database().sql().single("""
+                SELECT count(pg_cancel_backend(pid)) AS n FROM pg_stat_activity
+                WHERE datname = current_database() AND wait_event_type = 'Lock'""");
+        ApiClient.Response answer = edit.get(10, TimeUnit.SECONDS).expect(503);
+        release.countDown();
+        holder.get(10, TimeUnit.SECONDS);
+
+        assertThat(answer.headers().firstValue("Retry-After")).hasValue("2");
+        assertThat(answer.json().getString("type")).endsWith("unavailable");
+        admin.patch("/api/v1/agents/" + id, new JsonObject().put("name", "Edited")).expect(200);
+    }
+
     private static Database database() {
         return server.throughline().database();
     }
