@@ -18,6 +18,12 @@ public final class CannedResponseRepository {
                 + " AND id = $2", workspaceId, id).map(CannedResponse::from);
     }
 
+    /** The response, locked until the transaction ends (an edit of one field writes the others back as read). */
+    public Optional<CannedResponse> lock(Sql sql, long workspaceId, long id) {
+        return sql.one("SELECT " + CannedResponse.COLUMNS + " FROM canned_responses WHERE workspace_id = $1"
+                + " AND id = $2 FOR UPDATE", workspaceId, id).map(CannedResponse::from);
+    }
+
     public boolean shortCodeTaken(Sql sql, long workspaceId, String shortCode, long exceptId) {
         return sql.one("SELECT 1 FROM canned_responses WHERE workspace_id = $1 AND lower(short_code) = lower($2)"
                 + " AND id <> $3", workspaceId, shortCode, exceptId).isPresent();

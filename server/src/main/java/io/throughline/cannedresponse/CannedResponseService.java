@@ -60,6 +60,8 @@ public final class CannedResponseService {
     public CannedResponse create(Caller caller, Draft draft) {
         caller.requireAdmin();
         CannedResponse created = uniquely(draft.shortCode(), () -> database.tx(tx -> {
+            // The workspace's row orders creates, so two at the cap cannot both pass its count.
+            tx.one("SELECT id FROM workspaces WHERE id = $1 FOR UPDATE", caller.workspaceId());
             requireFreeShortCode(tx, caller.workspaceId(), draft.shortCode(), 0);
             if (responses.list(tx, caller.workspaceId(), MAX_PER_WORKSPACE).size() >= MAX_PER_WORKSPACE) {
                 throw new Conflict("a workspace keeps at most " + MAX_PER_WORKSPACE + " canned responses");
@@ -75,7 +77,7 @@ public final class CannedResponseService {
     public CannedResponse update(Caller caller, long id, Draft change) {
         caller.requireAdmin();
         CannedResponse updated = uniquely(change.shortCode(), () -> database.tx(tx -> {
-            CannedResponse current = responses.find(tx, caller.workspaceId(), id).orElseThrow(() -> notFound(id));
+            CannedResponse current = responses.lock(tx, caller.workspaceId(), id).orElseThrow(() -> notFound(id));
             String shortCode = change.shortCode() == null ? current.shortCode() : change.shortCode();
             requireFreeShortCode(tx, caller.workspaceId(), shortCode, id);
             return responses.update(tx, caller.workspaceId(), id, shortCode,
