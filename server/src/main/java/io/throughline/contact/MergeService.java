@@ -93,7 +93,7 @@ public final class MergeService {
                 }
             }
             contacts.exchangeIdentities(tx, workspaceId, moved, targetId, swapped, otherId);
-            List<Conversation> both = lockBoth(tx, workspaceId,
+            List<Conversation> both = conversations.lockBoth(tx, workspaceId,
                     conversations.ensureFor(tx, workspaceId, targetId).conversation().id(),
                     conversations.ensureFor(tx, workspaceId, otherId).conversation().id());
             Conversation targetConversation = both.get(0);
@@ -172,7 +172,7 @@ public final class MergeService {
                 contacts.attach(tx, workspaceId, sourceId, identity.kind(), identity.value(), false,
                         identity.sourceInboxId());
             }
-            List<Conversation> both = lockBoth(tx, workspaceId,
+            List<Conversation> both = conversations.lockBoth(tx, workspaceId,
                     conversations.forContact(tx, workspaceId, targetId).orElseThrow().id(),
                     conversations.forContact(tx, workspaceId, sourceId).orElseThrow().id());
             Conversation targetConversation = both.get(0);
@@ -198,17 +198,6 @@ public final class MergeService {
                     targetId, sourceId, movedBack, caller.agentId());
             return views.view(tx, workspaceId, targetId).put("restoredContactId", sourceId);
         });
-    }
-
-    /**
-     * Locks two conversations, lower id first (the order every merge and unmerge takes them in), and returns them in
-     * the order asked. A reply or a customer message being written into either commits first, so the messages moved
-     * next include it; one that comes later sees the merge.
-     */
-    private List<Conversation> lockBoth(Sql tx, long workspaceId, long first, long second) {
-        Conversation low = conversations.lock(tx, workspaceId, Math.min(first, second)).orElseThrow();
-        Conversation high = conversations.lock(tx, workspaceId, Math.max(first, second)).orElseThrow();
-        return low.id() == first ? List.of(low, high) : List.of(high, low);
     }
 
     /**

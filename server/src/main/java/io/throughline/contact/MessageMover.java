@@ -9,6 +9,7 @@ import io.throughline.conversation.Message;
 import io.throughline.conversation.MessageKind;
 import io.throughline.conversation.MessageRepository;
 import io.throughline.conversation.MessageView;
+import io.throughline.conversation.Status;
 import io.throughline.failure.Conflict;
 import io.throughline.failure.Invalid;
 import io.throughline.failure.NotFound;
@@ -56,30 +57,43 @@ public final class MessageMover {
     public JsonObject move(Caller caller, long messageId, Long contactId) {
         long workspaceId = caller.workspaceId();
         JsonObject moved = database.txWithRetry(3, tx -> {
-            Message message = messages.find(tx, workspaceId, messageId)
+            Message seen = messages.find(tx, workspaceId, messageId)
                     .orElseThrow(() -> new NotFound("no message " + messageId + " in this workspace"));
-            if (message.kind() != MessageKind.IN) {
+            if (seen.kind() != MessageKind.IN) {
                 throw Invalid.field("messageId", "only a customer's message can be moved to another contact");
             }
-            Conversation from = conversations.lock(tx, workspaceId, message.conversationId()).orElseThrow();
-            if (from.mergedIntoId() != null) {
-                throw new Conflict("the message's conversation was merged into " + from.mergedIntoId());
-            }
-            Optional<Identity> sender = sender(message);
-            Target target = target(tx, workspaceId, from, message, sender, contactId);
-            if (target.contactId() == from.contactId()) {
+            Conversation seenFrom = conversations.find(tx, workspaceId, seen.conversationId()).orElseThrow();
+            Optional<Identity> sender = sender(seen);
+            Target target = target(tx, workspaceId, seenFrom, seen, sender, contactId);
+            if (target.contactId() == seenFrom.contactId()) {
                 throw Invalid.field("contactId", "the message already belongs to this contact's conversation");
+            }
+            // Locked in the order merges take them (both contacts, then both conversations, lower ids first), so a
+            // merge and a move wait for each other rather than deadlock; a merge of either contact either sees
+            // this move or is seen here.
+            for (Contact contact : contacts.lock(tx, workspaceId, seenFrom.contactId(), target.contactId())) {
+                if (contact.mergedIntoId() != null) {
+                    throw new Conflict("contact " + contact.id() + " was merged into " + contact.mergedIntoId());
+                }
+            }
+            ConversationRepository.Ensured ensured = conversations.ensureFor(tx, workspaceId, target.contactId());
+            List<Conversation> locked = conversations.lockBoth(tx, workspaceId, seenFrom.id(),
+                    ensured.conversation().id());
+            Conversation from = locked.get(0);
+            Conversation to = locked.get(1);
+            if (from.mergedIntoId() != null || to.mergedIntoId() != null) {
+                throw new Conflict("the conversations changed meanwhile (a merge); load them again");
+            }
+            // Read again under the locks: another agent's move of this very message may have committed meanwhile.
+            Message message = messages.find(tx, workspaceId, messageId).orElseThrow();
+            if (message.conversationId() != from.id()) {
+                throw new Conflict("the message was moved to conversation " + message.conversationId()
+                        + " meanwhile");
             }
             if (sender.isPresent()) {
                 Identity identity = sender.get();
                 contacts.removeClaimed(tx, workspaceId, from.contactId(), identity.kind(), identity.value());
                 resolver.attach(tx, workspaceId, message.inboxId(), target.contactId(), List.of(identity), true);
-            }
-            ConversationRepository.Ensured ensured = conversations.ensureFor(tx, workspaceId, target.contactId());
-            // Locked, so a merge of the target contact either sees this message or is seen here.
-            Conversation to = conversations.lock(tx, workspaceId, ensured.conversation().id()).orElseThrow();
-            if (to.mergedIntoId() != null) {
-                throw new Conflict("contact " + target.contactId() + " was merged into another contact meanwhile");
             }
             JsonObject threading = new JsonObject().put("reason", "moved")
                     .put("evidence", "moved by agent " + caller.agentId()).put("senderVerified", true)
@@ -91,6 +105,10 @@ public final class MessageMover {
                     threading);
             Conversation refreshedFrom = conversations.refresh(tx, workspaceId, from.id());
             Conversation refreshedTo = conversations.refresh(tx, workspaceId, to.id());
+            ConversationRepository.Changed reopened = reopenIfUnanswered(tx, refreshedTo, message);
+            if (reopened != null) {
+                refreshedTo = reopened.conversation();
+            }
             JsonObject view = views.render(tx, workspaceId, messages.viewRow(tx, workspaceId, messageId).orElseThrow());
             if (target.created()) {
                 events.append(tx, workspaceId, EventType.CONTACT_CREATED, new JsonObject().put("contact",
@@ -104,12 +122,33 @@ public final class MessageMover {
                     .put("messageId", messageId).put("fromConversationId", from.id())
                     .put("toConversationId", to.id()).put("message", view).put("byAgentId", caller.agentId())
                     .put("conversation", refreshedTo.toJson()).put("previousConversation", refreshedFrom.toJson()));
+            if (reopened != null) {
+                events.append(tx, workspaceId, EventType.CONVERSATION_STATUS_CHANGED, new JsonObject()
+                        .put("conversation", refreshedTo.toJson())
+                        .put("previousStatus", reopened.previousStatus().wireName())
+                        .put("reason", "customer message moved in").put("byAgentId", caller.agentId()));
+            }
             return new JsonObject().put("message", view).put("conversationId", to.id())
                     .put("contactId", target.contactId()).put("contactCreated", target.created());
         });
         log.info("message moved message={} conversation={} contact={} agent={}", messageId,
                 moved.getLong("conversationId"), moved.getLong("contactId"), caller.agentId());
         return moved;
+    }
+
+    /**
+     * Reopens a resolved or snoozed conversation when the customer message moved into it is now its newest, as
+     * the message would have had it reopened arriving there (an automatic answer would not have): the customer
+     * waits for an answer there. Null when it stays as it is.
+     */
+    private ConversationRepository.Changed reopenIfUnanswered(Sql tx, Conversation to, Message message) {
+        boolean waiting = to.status() == Status.RESOLVED || to.status() == Status.SNOOZED;
+        boolean newest = to.lastMessageId() != null && to.lastMessageId() == message.id();
+        if (!waiting || !newest || message.flags().contains(MessageRepository.AUTO_REPLY_FLAG)) {
+            return null;
+        }
+        return conversations.update(tx, to.workspaceId(), to.id(), Status.OPEN, to.assigneeId(), to.priority(),
+                to.labels(), null);
     }
 
     private record Target(long contactId, boolean created, String name) {

@@ -58,6 +58,17 @@ public final class ConversationRepository {
                 + " FOR UPDATE", workspaceId, id).map(Conversation::from);
     }
 
+    /**
+     * Locks two conversations, lower id first (the order every merge, unmerge and message move takes them in), and
+     * returns them in the order asked. A reply or a customer message being written into either commits first, so
+     * what moves next includes it; one that comes later sees the move.
+     */
+    public List<Conversation> lockBoth(Sql tx, long workspaceId, long first, long second) {
+        Conversation low = lock(tx, workspaceId, Math.min(first, second)).orElseThrow();
+        Conversation high = lock(tx, workspaceId, Math.max(first, second)).orElseThrow();
+        return low.id() == first ? List.of(low, high) : List.of(high, low);
+    }
+
     public Optional<Conversation> forContact(Sql sql, long workspaceId, long contactId) {
         return sql.one("SELECT " + Conversation.COLUMNS + " FROM conversations WHERE workspace_id = $1"
                 + " AND contact_id = $2", workspaceId, contactId).map(Conversation::from);

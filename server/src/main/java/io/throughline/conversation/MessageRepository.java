@@ -16,7 +16,7 @@ import java.util.Set;
 public final class MessageRepository {
 
     /** The flag of an auto-responder's message (InboundFlag.AUTO_REPLY, as stored). */
-    static final String AUTO_REPLY_FLAG = "auto_reply";
+    public static final String AUTO_REPLY_FLAG = "auto_reply";
 
     /** A stored message located by its external id. */
     public record Located(long messageId, long conversationId, Long authorContactId) {

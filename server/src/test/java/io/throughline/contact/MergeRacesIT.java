@@ -358,6 +358,60 @@ class MergeRacesIT {
     }
 
     @Test
+    void aMessageAnotherAgentMovedMeanwhileIsNotMovedAgainFromWhereItWas() throws Exception {
+        JsonObject ann = shop.say("moved-a", "Ann Moved", "cust-ann-moved", "Hello from Ann");
+        JsonObject bea = shop.say("moved-b", "Bea Moved", "cust-bea-moved", "Hello from Bea");
+        JsonObject cid = shop.say("moved-c", "Cid Moved", "cust-cid-moved", "Hello from Cid");
+        JsonObject stray = shop.say("moved-a2", "Ann Moved", "cust-ann-moved", "Meant for another thread");
+        long workspace = workspaceOf(ann.getLong("conversationId"));
+        CountDownLatch held = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        // Another agent's move of the message to Cid, holding what a move locks, not yet committed.
+        CompletableFuture<Void> other = CompletableFuture.runAsync(() -> database.tx(tx -> {
+            new ContactRepository().lock(tx, workspace, ann.getLong("contactId"), cid.getLong("contactId"));
+            new ConversationRepository().lockBoth(tx, workspace, ann.getLong("conversationId"),
+                    cid.getLong("conversationId"));
+            tx.update("UPDATE messages SET conversation_id = $2, origin_conversation_id = $2 WHERE id = $1",
+                    stray.getLong("messageId"), cid.getLong("conversationId"));
+            held.countDown();
+            awaitQuietly(release);
+            return null;
+        }), Thread::startVirtualThread);
+        assertThat(held.await(10, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<ApiClient.Response> move = CompletableFuture.supplyAsync(() -> admin.post(
+                "/api/v1/messages/" + stray.getLong("messageId") + "/move",
+                new JsonObject().put("contactId", bea.getLong("contactId"))), Thread::startVirtualThread);
+        await().atMost(WAIT).until(MergeRacesIT::someoneWaitsForALock);
+        release.countDown();
+        other.get(10, TimeUnit.SECONDS);
+
+        assertThat(move.get(10, TimeUnit.SECONDS).expect(409).json().getString("detail"))
+                .contains("moved to conversation " + cid.getLong("conversationId"));
+        assertThat(bodies(cid.getLong("conversationId"))).contains("Meant for another thread");
+        assertThat(bodies(bea.getLong("conversationId"))).containsExactly("Hello from Bea");
+    }
+
+    @Test
+    void aCustomerMessageMovedIntoAResolvedThreadAsItsNewestReopensIt() {
+        JsonObject bea = shop.say("reopen-b", "Bea Reopen", "cust-bea-reopen", "Last month's question");
+        admin.patch(conversationPath(bea), new JsonObject().put("status", "resolved")).expect(200);
+        JsonObject stray = shop.say("reopen-a", "Ann Reopen", "cust-ann-reopen", "Bea's new question");
+
+        admin.post("/api/v1/messages/" + stray.getLong("messageId") + "/move",
+                new JsonObject().put("contactId", bea.getLong("contactId"))).expect(200);
+        assertThat(conversation(bea).getString("status")).isEqualTo("open");
+        assertThat(eventReasons(bea.getLong("conversationId"))).contains("customer message moved in");
+
+        // An older message moved in after an answer stays answered: the thread stays as the agent left it.
+        JsonObject old = shop.say("reopen-a2", "Ann Reopen", "cust-ann-reopen", "An older aside");
+        admin.post(conversationPath(bea) + "/messages", new JsonObject().put("body", "Answered")).expect(201);
+        admin.patch(conversationPath(bea), new JsonObject().put("status", "resolved")).expect(200);
+        admin.post("/api/v1/messages/" + old.getLong("messageId") + "/move",
+                new JsonObject().put("contactId", bea.getLong("contactId"))).expect(200);
+        assertThat(conversation(bea).getString("status")).isEqualTo("resolved");
+    }
+
+    @Test
     void twoIngestsSuggestingOnePairEachWayRoundRecordItOnce() throws Exception {
         long ann = shop.say("pair-a", "Ann Pair", "cust-ann-pair", "Hello").getLong("contactId");
         long bea = shop.say("pair-b", "Bea Pair", "cust-bea-pair", "Hello").getLong("contactId");
