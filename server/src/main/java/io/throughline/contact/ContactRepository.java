@@ -190,14 +190,25 @@ public final class ContactRepository {
                 RETURNING id""", workspaceId, contactId, otherContactId, evidence).map(r -> r.getLong("id"));
     }
 
-    /** Whether one of the two contacts was merged into the other and the merge undone (in either direction). */
-    public boolean mergeUndone(Sql sql, long workspaceId, long a, long b) {
+    /**
+     * Whether a reply reached this address while one of the two contacts was merged into the other, a merge
+     * undone since: a reply from the conversation (any of the two contacts' conversations, as the undo may have
+     * moved it back) when {@code externalId} is null, else the reply with that Message-ID.
+     */
+    public boolean repliedWhileMerged(Sql sql, long workspaceId, long a, long b, String kind, String value,
+                                      String externalId) {
         return sql.one("""
-                SELECT 1 AS found FROM contact_merges
-                WHERE workspace_id = $1 AND undone_at IS NOT NULL
-                  AND ((target_contact_id = $2 AND source_contact_id = $3)
-                    OR (target_contact_id = $3 AND source_contact_id = $2))
-                LIMIT 1""", workspaceId, a, b).isPresent();
+                SELECT 1 AS found FROM contact_merges cm
+                JOIN conversations c ON c.workspace_id = cm.workspace_id AND c.contact_id IN ($2, $3)
+                JOIN messages m ON m.conversation_id = c.id
+                JOIN deliveries d ON d.message_id = m.id
+                WHERE cm.workspace_id = $1 AND cm.undone_at IS NOT NULL
+                  AND ((cm.target_contact_id = $2 AND cm.source_contact_id = $3)
+                    OR (cm.target_contact_id = $3 AND cm.source_contact_id = $2))
+                  AND m.created_at BETWEEN cm.created_at AND cm.undone_at
+                  AND d.target ->> 'kind' = $4 AND d.target ->> 'value' = $5
+                  AND ($6::text IS NULL OR d.external_id = $6)
+                LIMIT 1""", workspaceId, a, b, kind, value, externalId).isPresent();
     }
 
     /** Open suggestions involving the contact, with the other contact's name. */

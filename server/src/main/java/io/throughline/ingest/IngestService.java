@@ -339,16 +339,21 @@ public final class IngestService {
         Conversation target = conversations.find(tx, workspaceId, decision.conversationId()).orElseThrow();
         long contactId = target.contactId();
         Optional<Long> senderContact = resolver.provenContact(tx, workspaceId, p.sender());
-        if (senderContact.isPresent() && senderContact.get() != contactId
-                && contacts.mergeUndone(tx, workspaceId, senderContact.get(), contactId)) {
-            // An agent judged these two customers one, then undid it: a reply sent meanwhile carries the merged
-            // thread's token and ids, and the other customer's answer to it is their own thread's, not a stranger
-            // writing into this one.
+        Identity primary = p.sender().identities().getFirst();
+        String answered = switch (decision) {
+            case ThreadingDecision.ByReplyToken token -> null;
+            case ThreadingDecision.ByInReplyTo reply -> reply.externalId();
+            case ThreadingDecision.ByReferences reference -> reference.externalId();
+        };
+        if (senderContact.isPresent() && senderContact.get() != contactId && contacts.repliedWhileMerged(tx,
+                workspaceId, senderContact.get(), contactId, primary.kind().wireName(), primary.value(), answered)) {
+            // An agent judged these two customers one, then undid it: a reply sent to this sender meanwhile carries
+            // the merged thread's token and ids, and the answer to it is the sender's own thread's, not a stranger
+            // writing into this one. Other mail of theirs naming this thread (a colleague in CC) stays flagged here.
             log.info("headers name the thread of a contact unmerged from the sender's, threading by sender"
                     + " inbox={} conversation={} contact={}", p.inbox().id(), target.id(), senderContact.get());
             return placeBySender(tx, p, DeepLinkStep.Outcome.NONE);
         }
-        Identity primary = p.sender().identities().getFirst();
         boolean verified = senderContact.isPresent() ? senderContact.get() == contactId
                 : primary.proven() && deliveries.reached(tx, workspaceId, target.id(), primary.kind().wireName(),
                         primary.value());

@@ -241,6 +241,20 @@ class EmailChannelIT {
         assertThat(flags(stored)).doesNotContain("unverified_sender");
         assertThat(messages(dora).stream().map(m -> ((JsonObject) m).getString("body")))
                 .noneMatch(body -> body.contains("Oslo"));
+
+        // Eli answering Dora's own mail (a colleague in CC) names her thread, not a reply he was sent: it stays
+        // there, flagged, as any other sender's would.
+        MimeMessage cc = mail.compose("<chair-3@example.org>");
+        cc.setFrom(new InternetAddress("eli@example.org", "Eli"));
+        cc.setRecipients(Message.RecipientType.TO, SUPPORT);
+        cc.setSubject("Re: Desk wobbles");
+        cc.setHeader("In-Reply-To", "<desk-1@example.org>");
+        cc.setText("Mine wobbled too until I tightened the legs.");
+        mail.send(cc);
+        JsonObject colleague = await().atMost(Duration.ofSeconds(20)).until(() -> byExternalId("chair-3@example.org"),
+                m -> m != null);
+        assertThat(colleague.getLong("conversationId")).isEqualTo(dora);
+        assertThat(flags(colleague)).contains("unverified_sender");
     }
 
     @Test
