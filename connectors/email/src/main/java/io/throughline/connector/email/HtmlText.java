@@ -147,6 +147,8 @@ final class HtmlText {
         }
 
         String text() {
+            // Quote marks and line ends may pass the limit by a few characters: cut there.
+            out.setLength(Math.min(out.length(), MAX_CHARS));
             return out.toString().replaceAll("\n{3,}", "\n\n").replace('\u00a0', ' ').strip();
         }
     }

@@ -54,7 +54,7 @@ final class MailParser {
 
     static ParsedMail parse(MimeMessage message) {
         MimeWalk walk = new MimeWalk();
-        Charset hint = bodyCharset(message, 0);
+        Charset hint = bodyCharset(message);
         MailAddress from = first(addresses(message, "From", hint, walk));
         String subject = HeaderText.decode(MimeParts.first(message, "Subject"), hint);
         try {
@@ -153,21 +153,27 @@ final class MailParser {
         return out;
     }
 
+    /** Parts the search for a body's charset makes at most: it reads the first five of each level. */
+    private static final int CHARSET_SEARCH_PARTS = 64;
+
     /**
      * The charset the body declares, as a hint for raw 8-bit headers; looked for at most 8 multiparts deep (a
-     * hostile nesting ends there).
+     * hostile nesting ends there) and {@value #CHARSET_SEARCH_PARTS} parts in all.
      */
-    static Charset bodyCharset(Part message, int depth) {
+    static Charset bodyCharset(Part message) {
+        return bodyCharset(message, 0, new BoundedMultipart.Budget(CHARSET_SEARCH_PARTS));
+    }
+
+    private static Charset bodyCharset(Part message, int depth, BoundedMultipart.Budget budget) {
         try {
             ContentType type = MimeParts.contentType(message, "text/plain");
             Charset direct = MailCharsets.resolve(type.getParameter("charset"));
             if (direct != null || !MimeParts.baseType(type).startsWith("multipart/")) {
                 return direct;
             }
-            MimeMultipart multipart = new BoundedMultipart((MimePart) message,
-                    new BoundedMultipart.Budget(MimeWalk.MAX_MADE_PARTS));
+            MimeMultipart multipart = new BoundedMultipart((MimePart) message, budget);
             for (int i = 0; i < Math.min(multipart.getCount(), 5); i++) {
-                Charset nested = depth >= 8 ? null : bodyCharset(multipart.getBodyPart(i), depth + 1);
+                Charset nested = depth >= 8 ? null : bodyCharset(multipart.getBodyPart(i), depth + 1, budget);
                 if (nested != null) {
                     return nested;
                 }

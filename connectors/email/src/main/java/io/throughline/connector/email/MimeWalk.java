@@ -5,7 +5,6 @@ import jakarta.mail.Multipart;
 import jakarta.mail.Part;
 import jakarta.mail.internet.ContentType;
 import jakarta.mail.internet.MimeMessage;
-import jakarta.mail.internet.MimeMultipart;
 import jakarta.mail.internet.MimePart;
 import java.io.IOException;
 import java.io.InputStream;
@@ -42,7 +41,16 @@ final class MimeWalk {
     final List<String> problems = new ArrayList<>();
     BounceReport bounce;
     private int parts;
-    private final BoundedMultipart.Budget madeParts = new BoundedMultipart.Budget(MAX_MADE_PARTS);
+    private final BoundedMultipart.Budget madeParts;
+
+    MimeWalk() {
+        this(new BoundedMultipart.Budget(MAX_MADE_PARTS));
+    }
+
+    /** A walk of a mail inside another (an attached message), sharing its budget of parts. */
+    private MimeWalk(BoundedMultipart.Budget madeParts) {
+        this.madeParts = madeParts;
+    }
     private boolean textCapped;
 
     void part(Part part, int depth, boolean inRelated) throws MessagingException, IOException {
@@ -70,13 +78,10 @@ final class MimeWalk {
 
     private void multipart(Part part, ContentType type, String base, int depth)
             throws MessagingException, IOException {
-        MimeMultipart multipart = new BoundedMultipart((MimePart) part, madeParts);
-        int count;
-        try {
-            count = multipart.getCount();
-        } catch (BoundedMultipart.TooManyParts e) {
+        BoundedMultipart multipart = new BoundedMultipart((MimePart) part, madeParts);
+        int count = multipart.getCount();
+        if (multipart.truncated() && !problems.contains(TOO_MANY_PARTS)) {
             problems.add(TOO_MANY_PARTS);
-            return;
         }
         switch (base) {
             case "multipart/alternative" -> alternative(multipart, depth);
@@ -188,7 +193,7 @@ final class MimeWalk {
         String name = filename;
         try (InputStream in = part.getInputStream()) {
             MimeMessage inner = new MimeMessage(MailParser.PARSING, in);
-            Charset hint = MailParser.bodyCharset(inner, 0);
+            Charset hint = MailParser.bodyCharset(inner);
             String subject = HeaderText.decode(MimeParts.first(inner, "Subject"), hint);
             MailAddress author = MailParser.first(MailParser.addresses(inner, "From", hint, this));
             summary = (author == null ? "unknown sender" : (author.name() == null ? author.address()
@@ -198,7 +203,7 @@ final class MimeWalk {
                 name = (subject == null || subject.isBlank() ? "forwarded message" : subject) + ".eml";
             }
             if (text.toString().isBlank() && depth < MAX_DEPTH) {
-                MimeWalk nested = new MimeWalk();
+                MimeWalk nested = new MimeWalk(madeParts);
                 nested.part(inner, depth + 1, false);
                 String body = nested.text.isEmpty() ? HtmlText.toText(nested.html.toString())
                         : nested.text.toString();

@@ -15,11 +15,10 @@ class HtmlTextTest {
     /** A hostile mail: every line nested thousands of quotes deep (lines times depth characters, unbounded). */
     @Test
     void deepQuotesAroundManyLinesStayWithinTheTextLimit() {
-        String html = "<blockquote>".repeat(5_000) + "line<br>".repeat(5_000);
+        String html = "<blockquote>".repeat(5_000) + "line<br>".repeat(50_000);
         String text = HtmlText.toText(html);
-        assertThat(text.length()).isLessThanOrEqualTo(HtmlText.MAX_CHARS);
+        assertThat(text.length()).isBetween(HtmlText.MAX_CHARS - 30, HtmlText.MAX_CHARS);
         assertThat(text.lines().findFirst().orElseThrow())
                 .isEqualTo("> ".repeat(HtmlText.MAX_QUOTE_MARKS) + "line");
-        assertThat(text.lines().count()).isEqualTo(5_000);
     }
 }

@@ -230,6 +230,7 @@ class MailParserTest {
         Path eml = dir.resolve("parts.eml");
         Files.writeString(eml, "From: Eve <eve@example.net>\r\nTo: support@acme.test\r\nSubject: parts\r\n"
                 + "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+                + "--b\r\nContent-Type: text/plain\r\n\r\nThe first part reads.\r\n"
                 + "--b\r\n\r\n\r\n".repeat(100_000) + "--b--\r\n", StandardCharsets.US_ASCII);
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean)
                 ManagementFactory.getThreadMXBean();
@@ -238,6 +239,7 @@ class MailParserTest {
         long allocated = threads.getCurrentThreadAllocatedBytes() - before;
         assertThat(mail.problems()).anyMatch(p -> p.contains("more than 500 parts"));
         assertThat(mail.subject()).isEqualTo("parts");
+        assertThat(mail.text()).startsWith("The first part reads.");
         assertThat(allocated).isLessThan(512L * 1024 * 1024);
     }
 
