@@ -165,7 +165,8 @@ public final class MessageRepository {
     /**
      * Records a customer's edit: the previous text goes to {@code edits}, with the files the edit replaced when
      * {@code replacedFiles} is not null (then the edit counts even when the text stayed the same). Empty when
-     * nothing changed (a repeated edit).
+     * nothing changed (a repeated edit), or when the message holds a later edit already (an older edit delivered
+     * late: a webhook resent to another node, a slow file download).
      */
     public Optional<Message> edit(Sql tx, long inboxId, String externalId, String body, String html,
                                   JsonObject metadata, Instant editedAt, JsonArray replacedFiles) {
@@ -176,15 +177,20 @@ public final class MessageRepository {
                                 ELSE jsonb_build_object('attachments', $7::jsonb) END),
                     body = $3, html = $6, metadata = metadata || $5, edited_at = $4
                 WHERE inbox_id = $1 AND external_id = $2 AND (body IS DISTINCT FROM $3 OR $7::jsonb IS NOT NULL)
+                  AND (edited_at IS NULL OR edited_at <= $4)
                 RETURNING""" + " " + Message.COLUMNS, inboxId, externalId, body, editedAt, metadata, html,
                 replacedFiles).map(Message::from);
     }
 
-    /** Merges channel metadata into a received message's, changing nothing else. */
-    public void mergeMetadata(Sql tx, long inboxId, String externalId, JsonObject metadata) {
+    /**
+     * Merges an edit's channel metadata into a received message's, changing nothing else; not when the message
+     * holds a later edit (whose metadata stays).
+     */
+    public void mergeMetadata(Sql tx, long inboxId, String externalId, JsonObject metadata, Instant editedAt) {
         if (!metadata.isEmpty()) {
             tx.update("UPDATE messages SET metadata = metadata || $3 WHERE inbox_id = $1 AND external_id = $2"
-                    + " AND NOT metadata @> $3", inboxId, externalId, metadata);
+                    + " AND NOT metadata @> $3 AND (edited_at IS NULL OR edited_at <= $4)", inboxId, externalId,
+                    metadata, editedAt);
         }
     }
 

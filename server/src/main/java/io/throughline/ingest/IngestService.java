@@ -480,9 +480,10 @@ public final class IngestService {
             Optional<Message> edited = messages.edit(tx, inbox.id(), edit.externalId(), text, html, metadata,
                     editedAt, replacedFiles);
             if (edited.isEmpty()) {
-                // Nothing an agent sees changed (a repeated edit, or a file replaced by the same bytes); what the
-                // channel noted about the message is kept all the same (InboundSink.metadata).
-                messages.mergeMetadata(tx, inbox.id(), edit.externalId(), metadata);
+                // Nothing an agent sees changed (a repeated edit, or a file replaced by the same bytes), or a later
+                // edit is in already; what the channel noted about the message is kept all the same
+                // (InboundSink.metadata), unless it belongs to an edit older than the one shown.
+                messages.mergeMetadata(tx, inbox.id(), edit.externalId(), metadata, editedAt);
                 return new IngestReceipt(IngestReceipt.Outcome.DUPLICATE, found.messageId(), found.conversationId(),
                         contactId);
             }

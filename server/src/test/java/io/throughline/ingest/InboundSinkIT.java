@@ -10,6 +10,7 @@ import io.throughline.testing.ApiInbox;
 import io.throughline.testing.TestServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.time.Instant;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -44,5 +45,27 @@ class InboundSinkIT {
         assertThat(sink.metadata("m-1")).hasValueSatisfying(m -> assertThat(m.getJsonArray("fileUniqueIds"))
                 .containsExactly("AQADsame"));
         assertThat(sink.metadata("no-such-message")).isEmpty();
+    }
+
+    /** Two edits of one message can land on two nodes: the older one, committed last, must not win. */
+    @Test
+    void anOlderEditDeliveredLateLeavesTheNewerOneShown() {
+        ApiInbox inbox = ApiInbox.create(server.admin(), "Edits", null);
+        inbox.say("e-1", "c-2", "Bo", "First words");
+        long workspace = server.throughline().database().sql().single("SELECT workspace_id FROM inboxes"
+                + " WHERE id = $1", inbox.id()).getLong("workspace_id");
+        InboundSink edits = server.throughline().ingest().sinkFor(new InboxRef(inbox.id(), workspace, "api",
+                "Edits"));
+        Instant first = Instant.parse("2026-12-05T10:00:00Z");
+        assertThat(edits.edit(new InboundEdit("e-1", "Second words", null, first.plusSeconds(60),
+                new JsonObject().put("version", 2))).outcome()).isEqualTo(IngestReceipt.Outcome.STORED);
+
+        IngestReceipt late = edits.edit(new InboundEdit("e-1", "Words edited first", null, first,
+                new JsonObject().put("version", 1)));
+        assertThat(late.outcome()).isEqualTo(IngestReceipt.Outcome.DUPLICATE);
+        assertThat(server.throughline().database().sql().single("SELECT body FROM messages WHERE inbox_id = $1"
+                + " AND external_id = 'e-1'", inbox.id()).getString("body")).isEqualTo("Second words");
+        assertThat(edits.metadata("e-1")).hasValueSatisfying(m -> assertThat(m.getInteger("version"))
+                .isEqualTo(2));
     }
 }
