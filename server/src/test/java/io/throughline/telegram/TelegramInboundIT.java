@@ -20,6 +20,7 @@ import io.throughline.testing.TestServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Objects;
@@ -160,6 +161,33 @@ class TelegramInboundIT {
         assertAttachment(thread.get(4), "sticker-CAADCAACsticker.webp", "image/webp", sticker);
         // Of the photo's two sizes only the largest is fetched.
         assertThat(bot.requestedFiles()).contains("AgACphoto1").doesNotContain("AgACphoto1-small");
+    }
+
+    /** Telegram answers 400 for a file it cannot serve for a moment too: the update is tried again for it. */
+    @Test
+    void aPhotoTelegramCannotServeForAMomentIsFetchedOnTheNextTry() {
+        TelegramCustomer oksana = new TelegramCustomer(bot, 310_000_091L, "Oksana", "Hnatiuk", null);
+        byte[] photo = bytes("jpeg", 30_000);
+        bot.failNext("getFile", 400, "Bad Request: wrong file_id or the file is temporarily unavailable", null);
+        oksana.sendsPhoto("AgACmoment", photo, "The scratch on the lid");
+        long conversation = conversationOf(admin, "Oksana Hnatiuk");
+
+        JsonObject message = awaitMessages(admin, conversation, 1).getFirst();
+        assertThat(message.getString("body")).isEqualTo("The scratch on the lid");
+        assertAttachment(message, "photo-AQADAgACmoment.jpg", "image/jpeg", photo);
+
+        // A file it never serves keeps the message, on the update's last try, with a note for the file.
+        for (int i = 0; i < 5; i++) {
+            bot.failNext("getFile", 400, "Bad Request: wrong file_id or the file is temporarily unavailable", null);
+        }
+        long before = bot.callCount("getFile");
+        oksana.sendsPhoto("AgACnever", bytes("jpeg", 10_000), "And the box");
+        // Five tries, the poller waiting 1, 2, 4 and 8 seconds between them.
+        JsonObject kept = await().atMost(Duration.ofSeconds(45)).until(() -> messages(admin, conversation),
+                m -> m.size() >= 2).get(1);
+        assertThat(kept.getString("body")).startsWith("And the box\n[File not available:");
+        assertThat(kept.getJsonArray("attachments")).isEmpty();
+        assertThat(bot.callCount("getFile") - before).isEqualTo(5);
     }
 
     @Test

@@ -23,6 +23,11 @@ final class FailedTries {
         return tries.merge(inboxId + ":" + updateId, 1, Integer::sum);
     }
 
+    /** How many times this update failed so far (none counted yet: 0). */
+    int failed(long inboxId, int updateId) {
+        return tries.getOrDefault(inboxId + ":" + updateId, 0);
+    }
+
     void forget(long inboxId, int updateId) {
         tries.remove(inboxId + ":" + updateId);
     }

@@ -44,7 +44,19 @@ final class MediaFetcher {
     record Fetched(List<InboundAttachment> attachments, List<String> notes) {
     }
 
-    Fetched fetch(List<FileRef> files) throws BotApiException {
+    /**
+     * Thrown, while the update has tries left, for a file Telegram says it cannot serve for now ("wrong file_id
+     * or the file is temporarily unavailable", its answer to passing trouble too): the update is tried again, and
+     * its last try keeps the message with a note for the file.
+     */
+    static final class FileNotReady extends RuntimeException {
+        FileNotReady(FileRef ref, String description) {
+            super("telegram cannot serve the " + ref.kind() + " now: " + description);
+        }
+    }
+
+    /** @param patient whether a file Telegram cannot serve for now fails the update ({@link FileNotReady}) */
+    Fetched fetch(List<FileRef> files, boolean patient) throws BotApiException {
         List<InboundAttachment> attachments = new ArrayList<>();
         List<String> notes = new ArrayList<>();
         for (FileRef ref : files) {
@@ -59,7 +71,11 @@ final class MediaFetcher {
                 if (e.transientFailure()) {
                     throw e;
                 }
-                notes.add(e.description() != null && e.description().toLowerCase(Locale.ROOT).contains("too big")
+                String description = e.description() == null ? "" : e.description().toLowerCase(Locale.ROOT);
+                if (patient && description.contains("temporarily unavailable")) {
+                    throw new FileNotReady(ref, e.description());
+                }
+                notes.add(description.contains("too big")
                         ? tooLarge(ref, ref.size()) : unavailable(ref, e.description()));
                 continue;
             }

@@ -126,6 +126,11 @@ final class UpdateHandler {
         }
     }
 
+    /** Whether this update has tries left after this one: a file Telegram cannot serve now may come later. */
+    private boolean patient(Update update) {
+        return failures.failed(inboxId, update.getUpdateId()) < MAX_TRIES - 1;
+    }
+
     private Outcome take(Update update, String type) throws BotApiException {
         if (update.getMessage() != null) {
             return message(update, update.getMessage());
@@ -163,7 +168,7 @@ final class UpdateHandler {
                 log.debug("telegram update already stored inbox={} update={}", inboxId, update.getUpdateId());
                 return Outcome.DUPLICATE;
             }
-            body(builder, metadata, content);
+            body(builder, metadata, content, patient(update));
         }
         IngestReceipt receipt = sink.accept(builder.metadata(metadata).build());
         Outcome outcome = switch (receipt.outcome()) {
@@ -190,9 +195,9 @@ final class UpdateHandler {
     }
 
     /** The text, the files fetched into the attachment store, and a note for each file left out. */
-    private void body(InboundMessage.Builder builder, JsonObject metadata, MessageContent content)
-            throws BotApiException {
-        MediaFetcher.Fetched fetched = media.fetch(content.files());
+    private void body(InboundMessage.Builder builder, JsonObject metadata, MessageContent content,
+                      boolean patient) throws BotApiException {
+        MediaFetcher.Fetched fetched = media.fetch(content.files(), patient);
         noteFiles(metadata, content, fetched);
         builder.text(Body.join(content.text(), fetched.notes()));
         String html = Body.joinHtml(content.html(), fetched.notes());
@@ -242,7 +247,7 @@ final class UpdateHandler {
             // The message's file changed (a customer may replace a photo): fetched, and the server compares it with
             // the one it has. A note for a file left out, as on a new message; and then the files stay as they
             // are: a file Telegram would not hand over now replaces nothing. A caption edit fetches nothing.
-            MediaFetcher.Fetched fetched = media.fetch(content.files());
+            MediaFetcher.Fetched fetched = media.fetch(content.files(), patient(update));
             noteFiles(metadata, content, fetched);
             files = fetched.notes().isEmpty() ? fetched.attachments() : null;
             text = Body.join(content.text(), fetched.notes());
