@@ -130,12 +130,21 @@ public final class OutboundAssembler {
                 delivery.workspaceId(), delivery.messageId());
     }
 
+    /**
+     * What the reply answers: the recipient's last message in this inbox written before the reply. Read again on
+     * every attempt, so it is pinned to the reply and its recipient: the thread's newest message (another person's,
+     * or the recipient's own in a group chat, written while a retry waited) would send the reply elsewhere.
+     */
     private ReplyThread thread(Sql sql, Delivery delivery) {
         Optional<Row> lastInbound = sql.one("""
                 SELECT external_id, metadata FROM messages
                 WHERE workspace_id = $1 AND conversation_id = $2 AND inbox_id = $3 AND kind = 'in'
+                  AND metadata -> 'from' ->> 'kind' = $4 AND metadata -> 'from' ->> 'value' = $5
+                  AND (created_at, id) < (SELECT r.created_at, r.id FROM messages r
+                                          WHERE r.workspace_id = $1 AND r.id = $6)
                 ORDER BY created_at DESC, id DESC LIMIT 1""",
-                delivery.workspaceId(), delivery.conversationId(), delivery.inboxId());
+                delivery.workspaceId(), delivery.conversationId(), delivery.inboxId(),
+                delivery.target().getString("kind"), delivery.target().getString("value"), delivery.messageId());
         List<String> references = new ArrayList<>(sql.list("""
                 SELECT external_id FROM (
                     SELECT m.external_id, m.created_at FROM messages m

@@ -303,6 +303,34 @@ class TelegramRepliesIT {
         assertThat(sent.replyTo()).isEqualTo(asked.messageId());
     }
 
+    /**
+     * A reply waiting for its retry goes where it was written to go: the customer's private chat, though they wrote
+     * in a group meanwhile (what the group's members must not read).
+     */
+    @Test
+    void aRetriedReplyGoesToTheChatItAnsweredThoughTheCustomerWroteInAGroupMeanwhile() {
+        FakeBot groupBot = fake.addBot(TelegramSupport.token(7_200_003), 7_200_003, "acme_groups_retry_bot");
+        TelegramSupport.createInbox(admin, fake, groupBot, new JsonObject().put("acceptGroups", true));
+        await().atMost(WAIT).until(groupBot::pollParked);
+        TelegramCustomer member = new TelegramCustomer(groupBot, 320_000_031L, "Private", "Asker", null);
+        TelegramCustomer.Sent asked = member.says("What address do you have for order 123?");
+        long conversation = conversationOf(admin, "Private Asker");
+        awaitMessages(admin, conversation, 1);
+        groupBot.failNext("sendMessage", 429, "Too Many Requests: retry after 3", 3);
+
+        long reply = post(conversation, new JsonObject().put("body", "12 Shevchenka St, flat 4.")).getLong("id");
+        await().atMost(WAIT).until(() -> message(conversation, reply).getJsonObject("delivery")
+                .getString("lastError") != null);
+        member.saysInGroup("hi all");
+        awaitMessages(admin, conversation, 3);
+
+        awaitDelivery(conversation, reply, "sent");
+        FakeBotApi.Sent sent = groupBot.sent().getLast();
+        assertThat(sent.visibleText()).isEqualTo("12 Shevchenka St, flat 4.");
+        assertThat(sent.chatId()).isEqualTo("320000031");
+        assertThat(sent.replyTo()).isEqualTo(asked.messageId());
+    }
+
     private record Customer(TelegramCustomer telegram, long conversation) {
     }
 
