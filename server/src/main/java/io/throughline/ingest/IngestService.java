@@ -46,6 +46,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -123,12 +124,17 @@ public final class IngestService {
 
             @Override
             public Set<String> stored(Collection<String> externalIds) {
-                return orUnavailable(() -> messages.storedExternalIds(database.sql(), inbox.id(), externalIds));
+                // Looked up as accept stores them (without U+0000, which PostgreSQL refuses), answered as asked.
+                Set<String> found = orUnavailable(() -> messages.storedExternalIds(database.sql(), inbox.id(),
+                        externalIds.stream().map(NulBytes::strip).toList()));
+                return externalIds.stream().filter(id -> found.contains(NulBytes.strip(id)))
+                        .collect(Collectors.toSet());
             }
 
             @Override
             public Optional<JsonObject> metadata(String externalId) {
-                return orUnavailable(() -> messages.metadataByExternalId(database.sql(), inbox.id(), externalId));
+                return orUnavailable(() -> messages.metadataByExternalId(database.sql(), inbox.id(),
+                        NulBytes.strip(externalId)));
             }
         };
     }
@@ -452,7 +458,9 @@ public final class IngestService {
     }
 
     /** An edit is cleaned as a new message is: NUL bytes (PostgreSQL refuses them) out, the body capped. */
-    private IngestReceipt storeEdit(InboxRef inbox, InboundEdit edit) {
+    private IngestReceipt storeEdit(InboxRef inbox, InboundEdit received) {
+        InboundEdit edit = new InboundEdit(NulBytes.strip(received.externalId()), received.text(), received.html(),
+                received.editedAt(), received.metadata(), received.attachments());
         Instant editedAt = edit.editedAt() == null ? Instant.now(clock) : edit.editedAt();
         String stripped = NulBytes.strip(edit.text());
         String text = stripped != null && stripped.length() > MAX_BODY_CHARS
@@ -517,7 +525,9 @@ public final class IngestService {
      * StorageUnavailable}, as for a message: the connector keeps the report at its source and tries again, instead
      * of counting it as a report that cannot be stored.
      */
-    public void report(InboxRef inbox, DeliveryReport report) {
+    public void report(InboxRef inbox, DeliveryReport received) {
+        DeliveryReport report = new DeliveryReport(NulBytes.strip(received.externalId()), received.outcome(),
+                NulBytes.strip(received.reason()), NulBytes.strip(received.reportId()));
         orUnavailable(() -> {
             storeReport(inbox, report);
             return null;

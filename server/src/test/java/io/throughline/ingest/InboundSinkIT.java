@@ -2,6 +2,7 @@ package io.throughline.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.throughline.connector.DeliveryReport;
 import io.throughline.connector.InboundEdit;
 import io.throughline.connector.InboundSink;
 import io.throughline.connector.IngestReceipt;
@@ -11,6 +12,7 @@ import io.throughline.testing.TestServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -67,5 +69,16 @@ class InboundSinkIT {
                 + " AND external_id = 'e-1'", inbox.id()).getString("body")).isEqualTo("Second words");
         assertThat(edits.metadata("e-1")).hasValueSatisfying(m -> assertThat(m.getInteger("version"))
                 .isEqualTo(2));
+    }
+
+    /** Every way a connector names a message takes U+0000 (a mail header can carry one) as accept stores it. */
+    @Test
+    void idsWithNulBytesNameTheMessagesStoredWithoutThem() {
+        assertThat(sink.stored(List.of("m-1\u0000", "m-none\u0000"))).containsExactly("m-1\u0000");
+        assertThat(sink.metadata("m-1\u0000")).isPresent();
+        assertThat(sink.edit(new InboundEdit("m-1\u0000", "A photo of the damage", null, null, null)).outcome())
+                .isEqualTo(IngestReceipt.Outcome.DUPLICATE);
+        sink.report(new DeliveryReport("reply\u0000@example.com", DeliveryReport.Outcome.FAILED,
+                "550 no\u0000such user", "dsn\u0000-1@example.com"));
     }
 }
