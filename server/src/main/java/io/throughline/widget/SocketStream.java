@@ -2,6 +2,7 @@ package io.throughline.widget;
 
 import io.throughline.failure.ThroughlineException;
 import io.throughline.failure.TooManyRequests;
+import io.throughline.http.JsonBody;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
@@ -179,13 +180,14 @@ final class SocketStream extends VisitorStream {
     }
 
     private void seen(JsonObject frame) {
-        if (!(frame.getValue("messageId") instanceof Number id)) {
+        Long id = JsonBody.exactLong(frame.getValue("messageId"));
+        if (id == null) {
             error(400, "seen needs a messageId");
             return;
         }
         executor.execute(() -> {
             try {
-                channel.receipts().seen(viewer, id.longValue());
+                channel.receipts().seen(viewer, id);
             } catch (ThroughlineException e) {
                 error(e.status(), e.getMessage());
             } catch (RuntimeException e) {

@@ -17,6 +17,7 @@ import io.throughline.failure.Invalid;
 import io.throughline.failure.NotFound;
 import io.throughline.failure.PayloadTooLarge;
 import io.throughline.http.ClientAddress;
+import io.throughline.http.JsonBody;
 import io.throughline.ingest.IngestService;
 import io.throughline.store.Database;
 import io.throughline.store.Sql;
@@ -101,9 +102,10 @@ final class VisitorMessages {
                 errors.add(new Invalid.FieldError("attachmentIds", "must be a list of at most " + MAX_ATTACHMENTS
                         + " upload ids"));
             } else {
-                for (Object id : array) {
-                    if (id instanceof Number number && number.longValue() > 0) {
-                        ids.add(number.longValue());
+                for (Object value : array) {
+                    Long id = JsonBody.exactLong(value);
+                    if (id != null && id > 0) {
+                        ids.add(id);
                     } else {
                         errors.add(new Invalid.FieldError("attachmentIds", "must hold upload ids"));
                         break;

@@ -10,6 +10,7 @@ import io.throughline.testing.TestServer;
 import io.throughline.testing.VisitorClient;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.math.BigInteger;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -233,6 +234,13 @@ class WidgetPresenceIT {
         JsonObject someoneElses = visitor().upload(PNG, "theirs.png", "image/png").expect(201).json();
         visitor.send(new JsonObject().put("clientId", UUID.randomUUID().toString()).put("body", "x")
                 .put("attachmentIds", new JsonArray().add(someoneElses.getLong("id")))).expect(400);
+        // An id past a long's range names no upload, not the one its low 64 bits name.
+        long mine = visitor.upload(PNG, "again.png", "image/png").expect(201).json().getLong("id");
+        visitor.send(new JsonObject().put("clientId", UUID.randomUUID().toString()).put("body", "y")
+                .put("attachmentIds", new JsonArray().add(BigInteger.TWO.pow(64).add(BigInteger.valueOf(mine)))))
+                .expect(400);
+        visitor.send(new JsonObject().put("clientId", UUID.randomUUID().toString()).put("body", "y")
+                .put("attachmentIds", new JsonArray().add(mine))).expect(201);
     }
 
     @Test
