@@ -22,12 +22,13 @@ public final class Passwords {
     private static final String DUMMY_HASH = ARGON2ID.hash("throughline-dummy-password").getResult();
 
     /**
-     * Hashes and checks at once, at most (one per core, at least two): each holds 19 MiB and a core for tens of
-     * milliseconds, and logins, counted per address but not per moment, could otherwise run hundreds at once (a
-     * few addresses each sending their budget together) and exhaust the heap. Waiting past ten seconds answers 503.
+     * Hashes and checks at once, at most: one per core, no more than a tenth of the heap holds (at least two).
+     * Each holds 19 MiB and a core for tens of milliseconds, and logins, counted per address but not per moment,
+     * could otherwise run hundreds at once (a few addresses each sending their budget together) and exhaust the
+     * heap. Waiting past ten seconds answers 503.
      */
-    private static final Gate GATE = new Gate(Math.max(2, Runtime.getRuntime().availableProcessors()),
-            Duration.ofSeconds(10));
+    private static final Gate GATE = new Gate(Math.max(2, Math.min(Runtime.getRuntime().availableProcessors(),
+            (int) (Runtime.getRuntime().maxMemory() / 10 / (20L << 20)))), Duration.ofSeconds(10));
 
     public static final int MIN_LENGTH = 8;
 
