@@ -367,6 +367,21 @@ class TelegramInboundIT {
         assertThat(findConversation(admin, "Acme news")).isEmpty();
     }
 
+    /** One update TelegramBots cannot read must not keep the bot from every later one (long polling). */
+    @Test
+    void anUpdateTheLibraryCannotReadIsSkippedAndTheNextOnesAreTaken() {
+        TelegramCustomer petro = new TelegramCustomer(bot, 310_000_092L, "Petro", "Lysenko", null);
+        bot.push(new JsonObject().put("message", new JsonObject().put("message_id", 9_001).put("date", "yesterday")
+                .put("chat", new JsonObject().put("id", 310_000_092L).put("type", "private"))
+                .put("text", "a shape the library cannot read")));
+        petro.says("Is the blue one back in stock?");
+
+        long conversation = conversationOf(admin, "Petro Lysenko");
+        assertThat(awaitMessages(admin, conversation, 1)).extracting(m -> m.getString("body"))
+                .containsExactly("Is the blue one back in stock?");
+        await().atMost(WAIT).until(() -> bot.pending().isEmpty());
+    }
+
     private static void assertAttachment(JsonObject message, String filename, String contentType, byte[] content) {
         JsonArray attachments = message.getJsonArray("attachments");
         assertThat(attachments).as("attachments of %s", message.getString("body")).hasSize(1);

@@ -1,6 +1,9 @@
 package io.throughline.telegram;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.throughline.connector.CheckpointStore;
 import io.throughline.connector.ConnectorHealth;
 import io.vertx.core.json.JsonObject;
@@ -14,8 +17,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import okhttp3.Interceptor;
+import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Response;
+import okhttp3.ResponseBody;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.telegram.telegrambots.longpolling.BotSession;
@@ -155,7 +160,8 @@ final class LongPoller {
                 log.warn("telegram {} failed inbox={} status={} answer={}", method, inboxId, response.code(),
                         said.replaceAll("\\s+", " "));
             }
-            return response;
+            boolean updates = response.isSuccessful() && "getUpdates".equalsIgnoreCase(method);
+            return updates ? readable(response) : response;
         } catch (IOException e) {
             if (!stopping) {
                 lastError = method + " failed: " + e;
@@ -163,6 +169,48 @@ final class LongPoller {
             }
             throw e;
         }
+    }
+
+    /**
+     * The answer, with each update TelegramBots cannot read (a field whose type Telegram widened past the
+     * library's, say) cut to its bare {@code update_id}, which is then skipped as an update of no known type. The
+     * session reads a batch whole: one such update failed every getUpdates, silently (a 200 answer), and the
+     * bot took nothing more for ever. The update is logged with the reason, at error: what it held is not stored.
+     */
+    private Response readable(Response response) throws IOException {
+        ResponseBody body = response.body();
+        if (body == null) {
+            return response;
+        }
+        MediaType type = body.contentType();
+        byte[] answer = body.bytes();
+        try {
+            JsonNode tree = json.readTree(answer);
+            if (tree != null && tree.get("result") instanceof ArrayNode updates) {
+                boolean cut = false;
+                for (int i = 0; i < updates.size(); i++) {
+                    JsonNode update = updates.get(i);
+                    try {
+                        json.treeToValue(update, Update.class);
+                    } catch (JsonProcessingException | IllegalArgumentException e) {
+                        if (!update.path("update_id").canConvertToInt()) {
+                            continue;
+                        }
+                        log.error("telegram update unreadable, skipped inbox={} update={} reason={}", inboxId,
+                                update.path("update_id").asInt(),
+                                String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
+                        updates.set(i, json.createObjectNode().put("update_id", update.path("update_id").asInt()));
+                        cut = true;
+                    }
+                }
+                if (cut) {
+                    answer = json.writeValueAsBytes(tree);
+                }
+            }
+        } catch (IOException e) {
+            // Not JSON: the session's own reading says so.
+        }
+        return response.newBuilder().body(ResponseBody.create(answer, type)).build();
     }
 
     /** Runs on the session's thread; never throws (an exception would silently end the session's schedule). */
