@@ -11,11 +11,15 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.net.URLEncoder;
+import java.nio.charset.Charset;
+import java.nio.charset.IllegalCharsetNameException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** {@code /api/v1/attachments}: agents upload files to attach, and download any file of their workspace. */
 final class AttachmentRoutes {
@@ -87,6 +91,9 @@ final class AttachmentRoutes {
         });
     }
 
+    private static final Pattern CHARSET = Pattern.compile(";\\s*charset=\"?([A-Za-z0-9._:+-]{1,40})\"?",
+            Pattern.CASE_INSENSITIVE);
+
     /**
      * The file, or the byte range of it that {@code range} (a Range header) asks for; 304 when {@code ifNoneMatch}
      * names its ETag (the content's SHA-256: an attachment's bytes never change). The browser keeps a copy but
@@ -107,12 +114,29 @@ final class AttachmentRoutes {
             return reply;
         }
         return reply
-                .header("Content-Type", inline ? type : "application/octet-stream")
+                .header("Content-Type", inline ? type + charset(type, attachment.contentType())
+                        : "application/octet-stream")
                 .header("Content-Disposition", (inline ? "inline" : "attachment") + "; filename*=UTF-8''" + encoded)
                 .header("X-Content-Type-Options", "nosniff")
                 .header("Content-Security-Policy", "default-src 'none'; sandbox")
                 .header("ETag", etag)
                 .header("Cache-Control", CACHE_CONTROL);
+    }
+
+    /**
+     * "; charset=..." for a text file stored with a charset Java knows (a Cyrillic .txt in windows-1251 or KOI8-R),
+     * else nothing: without it the browser guesses, and shows such a file as mojibake.
+     */
+    private static String charset(String type, String stored) {
+        Matcher given = CHARSET.matcher(stored);
+        if (!type.startsWith("text/") || !given.find()) {
+            return "";
+        }
+        try {
+            return Charset.isSupported(given.group(1)) ? "; charset=" + given.group(1) : "";
+        } catch (IllegalCharsetNameException e) {
+            return "";
+        }
     }
 
     /** Whether an If-None-Match list (RFC 9110: ETags, weak or not, or *) names this ETag. */

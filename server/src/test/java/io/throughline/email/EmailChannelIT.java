@@ -11,7 +11,9 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import jakarta.mail.Flags;
 import jakarta.mail.Message;
+import jakarta.mail.Part;
 import jakarta.mail.internet.InternetAddress;
+import jakarta.mail.internet.MimeBodyPart;
 import jakarta.mail.internet.MimeMessage;
 import jakarta.mail.internet.MimeMultipart;
 import java.io.ByteArrayOutputStream;
@@ -255,6 +257,27 @@ class EmailChannelIT {
                 m -> m != null);
         assertThat(colleague.getLong("conversationId")).isEqualTo(dora);
         assertThat(flags(colleague)).contains("unverified_sender");
+    }
+
+    @Test
+    void aTextFileInACyrillicCharsetIsServedWithItsCharset() throws Exception {
+        MimeMessage withNotes = customerMail("notes-1@example.org", "yulia@example.org", "Yulia", "Order notes",
+                "The notes are attached.");
+        MimeBodyPart text = new MimeBodyPart();
+        text.setText("The notes are attached.", "utf-8");
+        MimeBodyPart notes = new MimeBodyPart();
+        notes.setText("Замовлення 5531: доставка у вівторок", "windows-1251");
+        notes.setFileName("notes.txt");
+        notes.setDisposition(Part.ATTACHMENT);
+        withNotes.setContent(new MimeMultipart(text, notes));
+        mail.send(withNotes);
+
+        JsonObject message = await().atMost(Duration.ofSeconds(20)).until(() -> byExternalId("notes-1@example.org"),
+                m -> m != null);
+        JsonObject file = message.getJsonArray("attachments").getJsonObject(0);
+        ApiClient.Response download = admin.get(file.getString("url")).expect(200);
+        assertThat(download.headers().firstValue("Content-Type")).hasValue("text/plain; charset=windows-1251");
+        assertThat(download.body()).isEqualTo("Замовлення 5531: доставка у вівторок");
     }
 
     @Test

@@ -72,7 +72,7 @@ final class MimeWalk {
         } else if ((base.equals("text/plain") || base.equals("text/html")) && !attachment) {
             body(part, base, charset, filename);
         } else {
-            file(part, base, filename, disposition, inRelated);
+            file(part, base, charset, filename, disposition, inRelated);
         }
     }
 
@@ -173,7 +173,7 @@ final class MimeWalk {
                     || base.equals("message/global-headers")) {
                 original = DeliveryStatus.quotedMessageId(new String(MimeParts.bytes(child, 256 * 1024),
                         Charset.forName("ISO-8859-1")));
-                file(child, base, null, "attachment", false);
+                file(child, base, null, null, "attachment", false);
             } else {
                 part(child, depth + 1, false);
             }
@@ -183,7 +183,7 @@ final class MimeWalk {
                 original = DeliveryStatus.quotedMessageId(text.toString());
             }
             bounce = DeliveryStatus.read(status, original);
-            file(status, "message/delivery-status", "delivery-status.txt", "attachment", false);
+            file(status, "message/delivery-status", null, "delivery-status.txt", "attachment", false);
         }
     }
 
@@ -231,16 +231,16 @@ final class MimeWalk {
                 problems.add("the mail's text is longer than " + MAX_TOTAL_TEXT_CHARS / (1024 * 1024)
                         + " million characters; the remaining text parts are attached");
             }
-            file(part, base, filename == null ? (base.equals("text/html") ? "body.html" : "body.txt") : filename,
-                    "attachment", false);
+            file(part, base, charset, filename == null ? (base.equals("text/html") ? "body.html" : "body.txt")
+                    : filename, "attachment", false);
             return;
         }
         byte[] bytes = MimeParts.bytes(part, MAX_TEXT_BYTES + 1);
         if (bytes.length > MAX_TEXT_BYTES) {
             problems.add("a " + base + " body is larger than " + MAX_TEXT_BYTES / (1024 * 1024) + " MB and was"
                     + " cut; the whole part is attached");
-            file(part, base, filename == null ? (base.equals("text/html") ? "body.html" : "body.txt") : filename,
-                    "attachment", false);
+            file(part, base, charset, filename == null ? (base.equals("text/html") ? "body.html" : "body.txt")
+                    : filename, "attachment", false);
             bytes = Arrays.copyOf(bytes, MAX_TEXT_BYTES);
         }
         String decoded = MailCharsets.decode(bytes, charset);
@@ -250,12 +250,15 @@ final class MimeWalk {
         target.append(decoded);
     }
 
-    private void file(Part part, String base, String filename, String disposition, boolean inRelated) {
+    /** A file; a text file keeps its charset (a Cyrillic .txt in windows-1251 must be shown as one). */
+    private void file(Part part, String base, Charset charset, String filename, String disposition,
+                      boolean inRelated) {
         String contentId = MimeParts.contentId(part);
         boolean inline = contentId != null && (inRelated || "inline".equals(disposition))
                 || inRelated && base.startsWith("image/");
         String name = filename != null ? filename : defaultName(base, contentId);
-        attachments.add(new MailAttachment(safeName(name), base, contentId, inline, part::getInputStream));
+        String type = base.startsWith("text/") && charset != null ? base + "; charset=" + charset.name() : base;
+        attachments.add(new MailAttachment(safeName(name), type, contentId, inline, part::getInputStream));
     }
 
     private static String defaultName(String base, String contentId) {

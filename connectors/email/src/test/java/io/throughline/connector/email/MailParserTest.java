@@ -408,7 +408,7 @@ class MailParserTest {
         assertThat(mail.text()).isEqualTo("Can your technician come on Monday at 10:00?\n");
         assertThat(mail.attachments()).singleElement().satisfies(ics -> {
             assertThat(ics.filename()).isEqualTo("invite.ics");
-            assertThat(ics.contentType()).isEqualTo("text/calendar");
+            assertThat(ics.contentType()).isEqualTo("text/calendar; charset=UTF-8");
         });
     }
 
