@@ -24,6 +24,8 @@ final class MimeWalk {
     private static final int MAX_PARTS = 500;
     /** Text (and HTML) taken into the body across all parts; the server keeps 256K characters of it. */
     static final int MAX_TOTAL_TEXT_CHARS = 1024 * 1024;
+    /** The HTML the server sanitizes of one message (its HtmlSanitizer's limit); the rest is cut there. */
+    static final int MAX_HTML_CHARS = 2 * 1024 * 1024;
     static final int MAX_DEPTH = 20;
     /**
      * Parts one mail's multiparts may make in all, read or not (the walk reads {@value #MAX_PARTS} of them). Each
@@ -244,6 +246,13 @@ final class MimeWalk {
             bytes = Arrays.copyOf(bytes, MAX_TEXT_BYTES);
         }
         String decoded = MailCharsets.decode(bytes, charset);
+        if (base.equals("text/html") && html.length() + decoded.length() > MAX_HTML_CHARS) {
+            // The server sanitizes at most this much of a mail's HTML and drops the rest: said here, with the
+            // whole part attached, so what comes after (text, images as data: addresses) can still be read.
+            problems.add("the mail's HTML is longer than " + MAX_HTML_CHARS / (1024 * 1024) + " million"
+                    + " characters and is shown cut; the whole part is attached");
+            file(part, base, charset, filename == null ? "body.html" : filename, "attachment", false);
+        }
         if (target.length() > 0) {
             target.append(base.equals("text/html") ? "\n" : "\n\n");
         }

@@ -244,6 +244,21 @@ class MailParserTest {
     }
 
     @Test
+    void htmlLongerThanTheServerShowsIsSaidAndAttachedWhole() throws Exception {
+        String html = "<p>Screenshot below</p><img src=\"data:image/png;base64," + "A".repeat(2_500_000) + "\">";
+        String eml = "From: Ada <ada@example.com>\r\nTo: support@acme.test\r\nSubject: screenshot\r\n"
+                + "MIME-Version: 1.0\r\nContent-Type: text/html; charset=us-ascii\r\n\r\n" + html + "\r\n";
+        ParsedMail mail = MailParser.parse(new MimeMessage(MailParser.PARSING,
+                new ByteArrayInputStream(eml.getBytes(StandardCharsets.US_ASCII))));
+        assertThat(mail.problems()).anyMatch(p -> p.contains("HTML is longer than 2 million characters"));
+        assertThat(mail.attachments()).singleElement().satisfies(file -> {
+            assertThat(file.filename()).isEqualTo("body.html");
+            assertThat(bytes(file)).hasSize(html.length() + 2);
+        });
+        assertThat(mail.text()).startsWith("Screenshot below");
+    }
+
+    @Test
     void sevenBitTextMislabelledAsUtf16StaysReadable() {
         byte[] ascii = "Order 42, please".getBytes(StandardCharsets.US_ASCII);
         assertThat(MailCharsets.decode(ascii, StandardCharsets.UTF_16)).isEqualTo("Order 42, please");
