@@ -122,6 +122,12 @@ public final class MessageMover {
                     .put("messageId", messageId).put("fromConversationId", from.id())
                     .put("toConversationId", to.id()).put("message", view).put("byAgentId", caller.agentId())
                     .put("conversation", refreshedTo.toJson()).put("previousConversation", refreshedFrom.toJson()));
+            if (sender.isPresent()) {
+                // The sender's identity left one contact for the other: open contact panels of either show it.
+                events.append(tx, workspaceId, EventType.CONTACT_UPDATED, new JsonObject()
+                        .put("contactId", target.contactId()).put("otherContactId", from.contactId())
+                        .put("reason", "message moved"));
+            }
             if (reopened != null) {
                 events.append(tx, workspaceId, EventType.CONVERSATION_STATUS_CHANGED, new JsonObject()
                         .put("conversation", refreshedTo.toJson())

@@ -405,6 +405,11 @@ public final class IngestService {
             events.append(tx, workspaceId, EventType.CONTACT_UPDATED, new JsonObject()
                     .put("contactId", placement.contactId())
                     .put("contact", new JsonObject().put("id", placement.contactId()).put("name", p.sender().name())));
+        } else if (!placement.contactCreated() && placement.resolution() != null
+                && !placement.resolution().added().isEmpty()) {
+            // A known customer wrote from a new address or account: an open contact panel shows it.
+            events.append(tx, workspaceId, EventType.CONTACT_UPDATED, new JsonObject()
+                    .put("contactId", placement.contactId()).put("reason", "identities added"));
         }
         if (conversationCreated) {
             events.append(tx, workspaceId, EventType.CONVERSATION_CREATED, new JsonObject()
@@ -438,6 +443,8 @@ public final class IngestService {
                     claimed, false);
             appendSuggestions(tx, inbox.workspaceId(), resolution);
             if (!resolution.added().isEmpty()) {
+                events.append(tx, inbox.workspaceId(), EventType.CONTACT_UPDATED, new JsonObject()
+                        .put("contactId", contactId).put("reason", "identities added"));
                 log.info("identities claimed inbox={} contact={} added={}", inbox.id(), contactId,
                         resolution.added().size());
             }

@@ -49,6 +49,10 @@ class IdentityRulesIT {
                 .containsExactlyInAnyOrder("ann@example.com", "+380441234567");
         assertThat(admin.get("/api/v1/conversations/" + first.getLong("conversationId")).json()
                 .getJsonArray("channels")).containsExactly("api");
+        // The phone came with the second message: an open contact panel is told to show it.
+        assertThat(server.throughline().database().sql().single("""
+                SELECT count(*) AS n FROM events WHERE type = 'contact.updated' AND data ->> 'contactId' = $1""",
+                String.valueOf(first.getLong("contactId"))).getLong("n")).isEqualTo(1);
     }
 
     /** Another system cannot prove a Telegram account or a widget visitor: only their own channel does. */

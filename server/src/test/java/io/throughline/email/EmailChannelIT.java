@@ -188,6 +188,10 @@ class EmailChannelIT {
         assertThat(messages(carla)).hasSize(1);
         assertThat(identities(carlaContact)).noneMatch(i -> i.contains(colleague));
         assertThat(identities(moved.getLong("contactId"))).containsExactly("email:" + colleague + ":proven");
+        assertThat(server.throughline().database().sql().single("""
+                SELECT count(*) AS n FROM events WHERE type = 'contact.updated' AND data ->> 'contactId' = $1
+                  AND data ->> 'otherContactId' = $2""", String.valueOf(moved.getLong("contactId")),
+                String.valueOf(carlaContact)).getLong("n")).isEqualTo(1);
         assertThat(admin.get("/api/v1/contacts/" + moved.getLong("contactId")).json().getString("name"))
                 .isEqualTo("Bob Colleague");
 

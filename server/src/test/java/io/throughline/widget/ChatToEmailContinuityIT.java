@@ -74,6 +74,11 @@ class ChatToEmailContinuityIT {
             // The pre-chat form, filled after writing: the email joins the contact at once, as claimed.
             visitor.post("/widget/v1/profile", new JsonObject().put("email", email), true).expect(200);
         }
+        // An open contact panel is told to show the address.
+        assertThat(server.throughline().database().sql().single("""
+                SELECT count(*) AS n FROM events e JOIN conversations c ON c.id = $1
+                WHERE e.type = 'contact.updated' AND e.data ->> 'contactId' = c.contact_id::text""", conversation)
+                .getLong("n")).isEqualTo(1);
         awaitOffline(visitor);
 
         long reply = agentReplies(conversation, "Yes, we ship to Spain: 3 to 5 days.");
