@@ -53,6 +53,8 @@ public final class InboxSupervisor implements InboxDirectory, OpenInboxes {
     /** The first key of the two-key advisory lock: "TL" + "rx". Migrations use a bigint key, so they never meet. */
     private static final int LOCK_NAMESPACE = 0x544c7278;
     private static final long LOCK_RETRY_MS = 5_000;
+    /** How long the lock connection may take to answer its probe before the node counts it lost. */
+    private static final long PROBE_TIMEOUT_MS = 10_000;
     /** How often the open inboxes are compared with the database, whatever the event feed said. */
     private static final long RECONCILE_MS = 60_000;
 
@@ -258,6 +260,9 @@ public final class InboxSupervisor implements InboxDirectory, OpenInboxes {
         if (!ensureLockConnection()) {
             return;
         }
+        if (open.values().stream().anyMatch(Running::receiving) && !lockConnectionAnswers()) {
+            return;
+        }
         for (Running running : new ArrayList<>(open.values())) {
             if (running.receiving()) {
                 continue;
@@ -312,6 +317,28 @@ public final class InboxSupervisor implements InboxDirectory, OpenInboxes {
             return true;
         } catch (RuntimeException e) {
             log.warn("cannot open the inbox lock connection: {}", e.getMessage());
+            return false;
+        }
+    }
+
+    /**
+     * Whether the lock connection still answers. Cut off from the database (a network split, the database's host
+     * gone) with the process alive, the connection stays open on this side, and nothing else would tell: PostgreSQL
+     * frees our locks within about half a minute (below) and another node takes the inboxes over, while this one
+     * would go on receiving too. Not answering within {@value #PROBE_TIMEOUT_MS} ms, the connection is dropped and
+     * the receivers stop first; the next round opens a new one and tries the locks again.
+     */
+    private boolean lockConnectionAnswers() {
+        PgConnection connection = locks;
+        try {
+            VirtualThreads.await(connection.query("SELECT 1").execute().timeout(PROBE_TIMEOUT_MS,
+                    TimeUnit.MILLISECONDS));
+            return true;
+        } catch (RuntimeException e) {
+            log.warn("inbox lock connection did not answer, stopping this node's receivers: {}", e.toString());
+            locks = null;
+            stopAllReceivers("lock connection did not answer");
+            connection.close();
             return false;
         }
     }

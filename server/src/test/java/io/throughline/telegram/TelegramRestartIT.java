@@ -12,6 +12,7 @@ import static org.awaitility.Awaitility.await;
 import io.throughline.testing.ApiClient;
 import io.throughline.testing.FakeBot;
 import io.throughline.testing.FakeBotApi;
+import io.throughline.testing.FreezingProxy;
 import io.throughline.testing.TelegramCustomer;
 import io.throughline.testing.TestPostgres;
 import io.throughline.testing.TestServer;
@@ -183,6 +184,30 @@ class TelegramRestartIT {
             await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(4))
                     .until(() -> bot.callCount("getUpdates") == polls);
             assertThat(receivingHere(server, inbox)).isNull();
+        }
+    }
+
+    /**
+     * A node cut off from the database (no close, only silence) must stop polling on its own: PostgreSQL frees its
+     * lock within half a minute and another node takes the bot over, and two pollers would steal each other's
+     * updates.
+     */
+    @Test
+    void aNodeCutOffFromTheDatabaseStopsPolling() {
+        int port = Integer.parseInt(database.replaceAll(".*:(\\d+)/.*", "$1"));
+        try (FreezingProxy network = FreezingProxy.start(port)) {
+            TestServer server = TestServer.startOn(network.route(database), data, Map.of());
+            try {
+                TelegramSupport.createInbox(server.admin(), fake, bot, new JsonObject());
+                await().atMost(WAIT).until(bot::pollParked);
+
+                network.freeze();
+
+                await().atMost(Duration.ofSeconds(45)).until(() -> bot.cancelledPolls() == 1 && !bot.pollParked());
+            } finally {
+                network.heal();
+                server.close();
+            }
         }
     }
 
