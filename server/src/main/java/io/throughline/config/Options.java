@@ -129,7 +129,7 @@ public final class Options {
     public static final Option WIDGET_SESSION_WINDOW = option("widget.sessionWindow", OptionType.DURATION, "10m",
             "Window of the new-session limit.");
     public static final Option WIDGET_MAX_UPLOAD_SIZE = option("widget.maxUploadSize", OptionType.SIZE, "10MB",
-            "Largest file a visitor may attach.");
+            "Largest file a visitor may attach; ten times this is what one visitor may upload in a day.");
     public static final Option WIDGET_UPLOAD_TYPES = option("widget.uploadTypes", OptionType.STRING,
             "image/png,image/jpeg,image/gif,image/webp,application/pdf,text/plain",
             "Content types a visitor may attach (comma-separated; image/* allows every image type).");

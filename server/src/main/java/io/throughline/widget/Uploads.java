@@ -34,6 +34,12 @@ final class Uploads {
     /** Images a browser shows inline; SVG is not among them, as it can carry script. */
     static final Set<String> INLINE_IMAGES = Set.of("image/png", "image/jpeg", "image/gif", "image/webp");
 
+    /**
+     * Files of the largest size one visitor may upload in a day (the rows are kept a day): the rate limits bound
+     * how often a visitor uploads, this bounds the bytes a public site key can make the server store.
+     */
+    static final int DAILY_UPLOADS = 10;
+
     private final Database database;
     private final VisitorRepository visitors;
     private final AttachmentStore store;
@@ -71,8 +77,14 @@ final class Uploads {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot store the upload", e);
         }
+        long budget = DAILY_UPLOADS * config.maxUploadSize();
         VisitorRepository.Upload upload = visitors.insertUpload(database.sql(), viewer.visitor(), stored.sha256(),
-                stored.size(), stored.filename(), stored.contentType());
+                stored.size(), stored.filename(), stored.contentType(), budget).orElseThrow(() -> {
+                    log.info("widget upload over the visitor's daily budget inbox={} visitor={} budget={}",
+                            viewer.site().inbox().id(), viewer.visitor().id(), budget);
+                    return new PayloadTooLarge("this chat has received " + budget + " bytes of files from you today,"
+                            + " the most it takes in a day; send the file another way or try again tomorrow");
+                });
         log.info("widget upload stored inbox={} visitor={} upload={} size={}", viewer.site().inbox().id(),
                 viewer.visitor().id(), upload.id(), upload.size());
         return new JsonObject().put("id", upload.id()).put("filename", upload.filename())

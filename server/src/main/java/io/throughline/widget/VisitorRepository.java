@@ -115,12 +115,19 @@ final class VisitorRepository {
         return visitors;
     }
 
-    Upload insertUpload(Sql sql, Visitor visitor, String sha256, long size, String filename, String contentType) {
-        long id = sql.single("""
+    /**
+     * Records an upload, unless the visitor's uploads of the last day (the rows kept) would then pass {@code budget}
+     * bytes: empty then. Two uploads racing may pass it by one file each.
+     */
+    Optional<Upload> insertUpload(Sql sql, Visitor visitor, String sha256, long size, String filename,
+                                  String contentType, long budget) {
+        return sql.one("""
                 INSERT INTO widget_uploads (workspace_id, visitor_id, sha256, size, filename, content_type)
-                VALUES ($1, $2, $3, $4, $5, $6) RETURNING id""", visitor.workspaceId(), visitor.id(), sha256, size,
-                filename, contentType).getLong("id");
-        return new Upload(id, sha256, size, filename, contentType);
+                SELECT $1, $2, $3, $4, $5, $6
+                WHERE (SELECT coalesce(sum(size), 0) FROM widget_uploads
+                       WHERE visitor_id = $2 AND created_at >= now() - interval '1 day') + $4 <= $7
+                RETURNING id""", visitor.workspaceId(), visitor.id(), sha256, size, filename, contentType, budget)
+                .map(row -> new Upload(row.getLong("id"), sha256, size, filename, contentType));
     }
 
     List<Upload> uploads(Sql sql, Visitor visitor, List<Long> ids) {

@@ -17,6 +17,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -241,6 +242,20 @@ class WidgetPresenceIT {
                 .expect(400);
         visitor.send(new JsonObject().put("clientId", UUID.randomUUID().toString()).put("body", "y")
                 .put("attachmentIds", new JsonArray().add(mine))).expect(201);
+    }
+
+    /** The rate limits bound how often a visitor uploads; a day's budget bounds the bytes (here 10 x 4 KB). */
+    @Test
+    void aVisitorsUploadsOfADayStopAtTenTimesTheLargestFile() {
+        VisitorClient visitor = visitor();
+        byte[] image = Arrays.copyOf(PNG, 3_500);
+        for (int i = 0; i < 11; i++) {
+            visitor.upload(image, "photo-" + i + ".png", "image/png").expect(201);
+        }
+        JsonObject refused = visitor.upload(image, "one-more.png", "image/png").expect(413).json();
+        assertThat(refused.getString("detail")).contains("in a day");
+        // Another visitor has a budget of its own.
+        visitor().upload(image, "theirs.png", "image/png").expect(201);
     }
 
     @Test
