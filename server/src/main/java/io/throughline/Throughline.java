@@ -535,6 +535,11 @@ public final class Throughline implements AutoCloseable {
         return embedded != null;
     }
 
+    /** The conversation service, for tests and tools that run its housekeeping (snooze wake-ups) themselves. */
+    public ConversationService conversations() {
+        return conversationService;
+    }
+
     /** The ingest path, for tests and tools that feed messages as a connector would. */
     public IngestService ingest() {
         return ingest;

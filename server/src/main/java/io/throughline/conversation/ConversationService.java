@@ -32,6 +32,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class ConversationService {
 
+    private static final int WAKE_BATCH = 100;
+    private static final int MAX_WAKE_BATCHES = 50;
+
     private static final Logger log = LoggerFactory.getLogger(ConversationService.class);
     /** The request hash of a withdrawn Idempotency-Key: never a SHA-256 in hex, so no request matches it. */
     private static final String WITHDRAWN = "withdrawn";
@@ -398,10 +401,26 @@ public final class ConversationService {
         return database.sql().update("DELETE FROM idempotency_keys WHERE created_at < now() - interval '35 days'");
     }
 
-    /** Reopens snoozed conversations whose time has come; called periodically. */
+    /**
+     * Reopens snoozed conversations whose time has come, a hundred per transaction, until none is left (at most
+     * {@value #MAX_WAKE_BATCHES} batches a run); called periodically. A snooze preset ("tomorrow at 9") puts many
+     * on one instant: a hundred per run would wake a thousand over two and a half minutes.
+     */
     public int wakeSnoozed() {
+        int woken = 0;
+        for (int batch = 0; batch < MAX_WAKE_BATCHES; batch++) {
+            int done = wakeSnoozedBatch();
+            woken += done;
+            if (done < WAKE_BATCH) {
+                break;
+            }
+        }
+        return woken;
+    }
+
+    private int wakeSnoozedBatch() {
         return database.tx(tx -> {
-            List<Conversation> due = conversations.dueSnoozed(tx, 100);
+            List<Conversation> due = conversations.dueSnoozed(tx, WAKE_BATCH);
             for (Conversation conversation : due) {
                 ConversationRepository.Changed changed = conversations.update(tx, conversation.workspaceId(),
                         conversation.id(), Status.OPEN, conversation.assigneeId(), conversation.priority(),

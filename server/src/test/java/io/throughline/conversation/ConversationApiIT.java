@@ -217,6 +217,21 @@ class ConversationApiIT {
                 .put("snoozedUntil", "2001-01-01T00:00:00Z")).expect(400);
     }
 
+    /** A snooze preset ("tomorrow at 9") puts many on one instant: one wake-up run reopens them all. */
+    @Test
+    void oneWakeUpRunReopensEverySnoozeThatCameDue() {
+        for (int i = 0; i < 150; i++) {
+            inbox.say("wake-" + i, "cust-wake-" + i, "Waker " + i, "Call me tomorrow");
+        }
+        server.throughline().database().sql().update("UPDATE conversations SET status = 'snoozed',"
+                + " snoozed_until = now() - interval '1 second'");
+
+        // The server's own run (every 15 s) may take some of them first: what counts is that none is left.
+        server.throughline().conversations().wakeSnoozed();
+        assertThat(server.throughline().database().sql().single("SELECT count(*) AS n FROM conversations"
+                + " WHERE status = 'snoozed'").getLong("n")).isZero();
+    }
+
     @Test
     void aCustomerMessageReopensAResolvedOrSnoozedConversation() {
         long ann = inbox.say("m1", "c1", "Ann", "Hello").getLong("conversationId");
