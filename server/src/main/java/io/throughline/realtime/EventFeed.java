@@ -569,6 +569,11 @@ public final class EventFeed {
                 return;
             }
             subscriptions.add(this);
+            if (cancelled) {
+                // Cancelled (on the client's own event loop) between the check and the add: its remove came first.
+                subscriptions.remove(this);
+                return;
+            }
             catchUp(position);
         }
 
