@@ -17,6 +17,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -74,6 +75,8 @@ public final class EventFeed {
     private final Pool pool;
     private final long pollIntervalMs;
     private final int maxPending;
+    /** The longest the feed waits for one of its queries before it gives it up and asks again. */
+    private static final long QUERY_TIMEOUT_MS = 30_000;
     private final List<FeedSubscription> subscriptions = new CopyOnWriteArrayList<>();
     private final long gapTimeoutMs;
     /** First missing seq of a gap, to its fence (once drawn) and when the gap was first seen. */
@@ -337,19 +340,29 @@ public final class EventFeed {
         }
         polling = true;
         pollAgain = false;
-        pool.preparedQuery(POLL).execute(Tuple.of(position, PAGE)).onComplete(ar -> {
-            if (ar.failed()) {
-                polling = false;
-                log.warn("event feed poll failed seq={}: {}", position, ar.cause().getMessage());
-                return;
-            }
-            Outcome outcome = advance(ar.result());
-            if (outcome == Outcome.LASTING_GAP) {
-                drawFence(position + 1);
-            } else {
-                polled(outcome);
-            }
-        });
+        // Bounded: a query sent on a connection the network silently dropped may never answer, and a feed waiting
+        // for it would hand nothing more to any stream of the node, while their heartbeats kept them "live".
+        pool.preparedQuery(POLL).execute(Tuple.of(position, PAGE)).timeout(QUERY_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+                .onComplete(ar -> {
+                    if (ar.failed()) {
+                        polling = false;
+                        log.warn("event feed poll failed seq={}: {}", position, ar.cause().getMessage());
+                        return;
+                    }
+                    Outcome outcome;
+                    try {
+                        outcome = advance(ar.result());
+                    } catch (RuntimeException e) {
+                        polling = false;
+                        log.error("event feed poll could not be handed over seq={}", position, e);
+                        return;
+                    }
+                    if (outcome == Outcome.LASTING_GAP) {
+                        drawFence(position + 1);
+                    } else {
+                        polled(outcome);
+                    }
+                });
     }
 
     private void polled(Outcome outcome) {
@@ -366,7 +379,7 @@ public final class EventFeed {
 
     /** Records the fence of a gap seen twice; the poll is not over until it is (another poll would draw its own). */
     private void drawFence(long gap) {
-        pool.query(XidFence.DRAW).execute().onComplete(ar -> {
+        pool.query(XidFence.DRAW).execute().timeout(QUERY_TIMEOUT_MS, TimeUnit.MILLISECONDS).onComplete(ar -> {
             Fence seen = fences.get(gap);
             if (ar.succeeded() && seen != null) {
                 fences.put(gap, new Fence(ar.result().iterator().next().getLong("fence"), seen.seenAtMs()));
@@ -470,7 +483,8 @@ public final class EventFeed {
         }
         checkingLate = true;
         Long[] seqs = watched.keySet().toArray(new Long[0]);
-        pool.preparedQuery(LATE).execute(Tuple.tuple().addArrayOfLong(seqs)).onComplete(ar -> {
+        pool.preparedQuery(LATE).execute(Tuple.tuple().addArrayOfLong(seqs))
+                .timeout(QUERY_TIMEOUT_MS, TimeUnit.MILLISECONDS).onComplete(ar -> {
             checkingLate = false;
             if (stopped) {
                 // Nothing is handed over any more: what is still watched stays in watchedSeqs() for the last commit.
