@@ -75,7 +75,10 @@ final class QuerySyntax {
 
     /** Parses one filter given as a request parameter ({@code ?status=open,pending}). */
     static SearchQuery.Filter parameter(SearchQuery.FilterKind kind, String value) {
-        return new QuerySyntax(value, kind.keyword()).filter(kind, value, false);
+        // The same value as in q, where a name with spaces is quoted: the quotes are not part of it.
+        String given = value != null && value.length() >= 2 && value.startsWith("\"") && value.endsWith("\"")
+                ? value.substring(1, value.length() - 1) : value;
+        return new QuerySyntax(given, kind.keyword()).filter(kind, given, false);
     }
 
     private void run() {
@@ -244,7 +247,9 @@ final class QuerySyntax {
             throw error("\"-" + name + ":\" cannot be excluded; use from: and to: to bound the dates");
         }
         List<String> values = new ArrayList<>();
-        for (String part : kind == SearchQuery.FilterKind.CONTACT ? List.of(value) : Arrays.asList(value.split(","))) {
+        // -1 keeps trailing empty items ("status:open," or a lone ","), which are refused like any empty one.
+        for (String part : kind == SearchQuery.FilterKind.CONTACT ? List.of(value)
+                : Arrays.asList(value.split(",", -1))) {
             String item = part.strip();
             if (item.isEmpty()) {
                 throw error(name + ":" + value + " has an empty value between commas");

@@ -75,6 +75,9 @@ class QuerySyntaxTest {
         assertRefused("status:closed", "status:closed is not a status; use open, pending, snoozed or resolved");
         assertRefused("from:2024-13-01", "from:2024-13-01 is not a date");
         assertRefused("status:", "\"status:\" needs a value");
+        assertRefused("refund from:,", "from:, has an empty value between commas");
+        assertRefused("status:open,", "status:open, has an empty value between commas");
+        assertRefused("channel:,", "channel:, has an empty value between commas");
         assertRefused("refund OR", "OR at character 8 must stand between two search terms");
         assertRefused("OR refund", "OR at character 1 must stand between two search terms");
         assertRefused("a OR -b", "cannot join an excluded term");
@@ -99,6 +102,12 @@ class QuerySyntaxTest {
                 .containsExactly("resolved");
         assertThatThrownBy(() -> QuerySyntax.parameter(SearchQuery.FilterKind.TO, "yesterday"))
                 .isInstanceOfSatisfying(Invalid.class, e -> assertThat(e.errors().getFirst().field()).isEqualTo("to"));
+        assertThatThrownBy(() -> QuerySyntax.parameter(SearchQuery.FilterKind.FROM, ","))
+                .isInstanceOfSatisfying(Invalid.class, e -> assertThat(e.errors().getFirst().field())
+                        .isEqualTo("from"));
+        // Quoted as in q (a name with spaces): the quotes are not part of the name.
+        assertThat(QuerySyntax.parameter(SearchQuery.FilterKind.CONTACT, "\"Olena K\"").values())
+                .containsExactly("Olena K");
     }
 
     private static void assertRefused(String q, String message) {
