@@ -88,14 +88,15 @@ final class SearchRepository {
         if (phone.isPresent()) {
             phoneKey = phone.get().key();
         }
-        String namePattern = "%" + trimmed.toLowerCase(Locale.ROOT).replace("\\", "\\\\").replace("%", "\\%")
-                .replace("_", "\\_") + "%";
+        // Folded by PostgreSQL on both sides (lower() under the database's locale, as the stored name is), not by
+        // Java: the two fold some letters differently, and a database with an ASCII-only locale none but ASCII.
+        String namePattern = "%" + trimmed.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
         return sql.list("""
                 WITH RECURSIVE matched AS (
                     SELECT ct.id, ct.merged_into_id FROM contacts ct
                     WHERE ct.workspace_id = $1 AND (
                         ct.id = $2::bigint
-                        OR lower(ct.name) LIKE $3
+                        OR lower(ct.name) LIKE lower($3)
                         OR EXISTS (SELECT 1 FROM identities i
                                    WHERE i.workspace_id = $1 AND i.contact_id = ct.id
                                      AND (i.value = ANY($4::text[])

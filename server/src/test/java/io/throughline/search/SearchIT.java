@@ -2,6 +2,7 @@ package io.throughline.search;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.throughline.connector.InboundEdit;
 import io.throughline.connector.InboxRef;
@@ -196,6 +197,18 @@ class SearchIT {
             cursor = page.getString("nextCursor");
         } while (cursor != null);
         return ids;
+    }
+
+    /** A name is matched as PostgreSQL folds it, on both sides: Java folds some capitals (İ) another way. */
+    @Test
+    void aContactNameWithACapitalJavaFoldsOtherwiseIsFoundAsTyped() {
+        assumeTrue(server.throughline().database().sql().single("SELECT lower('İlkay') = 'ilkay' AS folds")
+                .getBoolean("folds"), "the database's locale folds İ");
+        JsonObject receipt = shop.customerWrites("fold-1", "İlkay Demir", "The marimba arrived scratched");
+        awaitFound("marimba", receipt.getLong("messageId"));
+
+        assertThat(ids("q", "marimba contact:İlkay")).containsExactly(receipt.getLong("messageId"));
+        assertThat(ids("q", "marimba", "contact", "İLKAY")).containsExactly(receipt.getLong("messageId"));
     }
 
     @Test
