@@ -5,6 +5,7 @@ import io.throughline.realtime.EventFeed;
 import io.throughline.realtime.XidFence;
 import io.throughline.store.Sql;
 import io.vertx.sqlclient.Row;
+import java.text.Normalizer;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
@@ -131,7 +132,9 @@ final class MessageSource {
         if (filenames != null && !filenames.isBlank()) {
             parts.add(filenames);
         }
-        return String.join("\n", parts);
+        // Composed (NFC): text written with combining accents (macOS file names, some pasted text: "o" and U+0301)
+        // is found by the word as typed, which the analyzers' folding and dictionaries know only composed.
+        return Normalizer.normalize(String.join("\n", parts), Normalizer.Form.NFC);
     }
 
     private static Instant instant(OffsetDateTime value) {

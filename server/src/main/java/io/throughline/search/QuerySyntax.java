@@ -2,6 +2,7 @@ package io.throughline.search;
 
 import io.throughline.conversation.Status;
 import io.throughline.failure.Invalid;
+import java.text.Normalizer;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -68,7 +69,8 @@ final class QuerySyntax {
         if (q.length() > MAX_LENGTH) {
             throw Invalid.field("q", "is longer than " + MAX_LENGTH + " characters");
         }
-        QuerySyntax parser = new QuerySyntax(q, "q");
+        // Composed as the index's text is (MessageSource): a word typed with combining accents finds the same.
+        QuerySyntax parser = new QuerySyntax(Normalizer.normalize(q, Normalizer.Form.NFC), "q");
         parser.run();
         return new SearchQuery(List.copyOf(parser.terms), List.copyOf(parser.filters));
     }
@@ -76,8 +78,9 @@ final class QuerySyntax {
     /** Parses one filter given as a request parameter ({@code ?status=open,pending}). */
     static SearchQuery.Filter parameter(SearchQuery.FilterKind kind, String value) {
         // The same value as in q, where a name with spaces is quoted: the quotes are not part of it.
-        String given = value != null && value.length() >= 2 && value.startsWith("\"") && value.endsWith("\"")
-                ? value.substring(1, value.length() - 1) : value;
+        String composed = value == null ? null : Normalizer.normalize(value, Normalizer.Form.NFC);
+        String given = composed != null && composed.length() >= 2 && composed.startsWith("\"")
+                && composed.endsWith("\"") ? composed.substring(1, composed.length() - 1) : composed;
         return new QuerySyntax(given, kind.keyword()).filter(kind, given, false);
     }
 

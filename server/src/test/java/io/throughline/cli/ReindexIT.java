@@ -230,7 +230,8 @@ class ReindexIT {
         builder.environment().put("THROUGHLINE_SEARCH_RAM_BUFFER", "1MB");
         builder.environment().put("THROUGHLINE_SEARCH_BUILD_THREADS", "1");
         Process process = builder.start();
-        Path next = dir.resolve("index").resolve("v1-g2");
+        // The next generation of the same schema version ("v2-g1" is followed by "v2-g2").
+        Path next = dir.resolve("index").resolve(before.replaceFirst("-g\\d+$", "-g2"));
         try {
             await().atMost(INDEXED).until(() -> hasSegments(next) || !process.isAlive());
             assertThat(process.isAlive()).as("the rebuild was still running when killed; log: %s",

@@ -211,6 +211,16 @@ class SearchIT {
         assertThat(ids("q", "marimba", "contact", "İLKAY")).containsExactly(receipt.getLong("messageId"));
     }
 
+    /** Written with combining accents (a Mac's file names, some pasted text), found as typed. */
+    @Test
+    void wordsWrittenWithCombiningAccentsAreFoundAsTyped() {
+        JsonObject receipt = shop.customerWrites("nfc-1", "Zofia Nowak", "Gdzie jest moje zamo\u0301wienie 5512?");
+        awaitFound("5512", receipt.getLong("messageId"));
+
+        assertThat(ids("q", "zamówienie")).contains(receipt.getLong("messageId"));
+        assertThat(ids("q", "zamo\u0301wienie")).contains(receipt.getLong("messageId"));
+    }
+
     @Test
     void filtersNarrowByChannelStatusAssigneeContactAndDate() {
         JsonObject receipt = shop.customerWrites("filter-1", "Filtered Fiona", "The xylophone order is late");
