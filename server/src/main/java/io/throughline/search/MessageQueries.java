@@ -1,6 +1,8 @@
 package io.throughline.search;
 
 import io.throughline.conversation.Status;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
@@ -9,6 +11,7 @@ import java.util.Locale;
 import java.util.Set;
 import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.analysis.CharArraySet;
+import org.apache.lucene.analysis.TokenStream;
 import org.apache.lucene.analysis.en.EnglishAnalyzer;
 import org.apache.lucene.analysis.ru.RussianAnalyzer;
 import org.apache.lucene.analysis.uk.UkrainianMorfologikAnalyzer;
@@ -129,20 +132,40 @@ final class MessageQueries {
         };
     }
 
-    /** A word or a phrase, in the standard field and every language field, best field wins. */
+    /**
+     * A word or a phrase, in the standard field and every language field, best field wins. A language field whose
+     * analysis drops words of a phrase (its stop words: "not", "не", "was") is left out for it: there "not
+     * delivered" would be "delivered" alone, found in "was delivered" and excluded by -"not delivered" wrongly.
+     */
     private Query acrossFields(String text) {
         List<Query> perField = new ArrayList<>();
         Query standard = builder.createPhraseQuery(SearchFields.TEXT, text);
         if (standard != null) {
             perField.add(new BoostQuery(standard, TEXT_BOOST));
         }
+        int words = standard == null ? 0 : tokens(SearchFields.TEXT, text);
         for (Language language : Language.values()) {
             Query stemmed = builder.createPhraseQuery(language.field(), text);
-            if (stemmed != null) {
+            if (stemmed != null && (words < 2 || tokens(language.field(), text) >= words)) {
                 perField.add(stemmed);
             }
         }
         return perField.isEmpty() ? null : new DisjunctionMaxQuery(perField, TIE_BREAKER);
+    }
+
+    /** How many tokens the field's analysis makes of the text. */
+    private int tokens(String field, String text) {
+        try (TokenStream stream = analyzer.tokenStream(field, text)) {
+            stream.reset();
+            int count = 0;
+            while (stream.incrementToken()) {
+                count++;
+            }
+            stream.end();
+            return count;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private Query prefix(String text) {

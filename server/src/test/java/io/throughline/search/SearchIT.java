@@ -221,6 +221,24 @@ class SearchIT {
         assertThat(ids("q", "zamo\u0301wienie")).contains(receipt.getLong("messageId"));
     }
 
+    /** Inside a phrase every word counts, a language's stop words too ("not", "не"). */
+    @Test
+    void aPhraseWithAStopWordNeedsThatWord() {
+        JsonObject delivered = shop.customerWrites("stop-1", "Stan Lee", "Your parcel was delivered to the kiosk");
+        JsonObject notDelivered = shop.customerWrites("stop-2", "Stella Ray",
+                "My parcel was not delivered to the kiosk");
+        JsonObject ukrainian = shop.customerWrites("stop-3", "Ostap Bilyk", "Я отримав посилку вчора");
+        awaitFound("kiosk", delivered.getLong("messageId"));
+        awaitFound("kiosk", notDelivered.getLong("messageId"));
+        awaitFound("посилку", ukrainian.getLong("messageId"));
+
+        assertThat(ids("q", "\"not delivered\"")).containsExactly(notDelivered.getLong("messageId"));
+        assertThat(ids("q", "kiosk -\"not delivered\"")).containsExactly(delivered.getLong("messageId"));
+        assertThat(ids("q", "\"was delivered\"")).containsExactly(delivered.getLong("messageId"));
+        assertThat(ids("q", "\"не отримав\"")).isEmpty();
+        assertThat(ids("q", "\"отримав посилку\"")).containsExactly(ukrainian.getLong("messageId"));
+    }
+
     @Test
     void filtersNarrowByChannelStatusAssigneeContactAndDate() {
         JsonObject receipt = shop.customerWrites("filter-1", "Filtered Fiona", "The xylophone order is late");
