@@ -76,7 +76,13 @@ public final class ProblemHandler implements Handler<RoutingContext> {
             if (http.getPayload() != null && !http.getPayload().isBlank()) {
                 problem.put("detail", http.getPayload());
             }
-        } else if (Database.isTransient(failure)) {
+        } else if (status >= 400 && status < 500) {
+            // The framework refused the request itself (a malformed path escape, no Host header, a multipart
+            // body it cannot decode), with its own exception as the cause: the client's error all the same.
+            problem = generic(status);
+            log.debug("request refused by the framework status={} request={}: {}", status, requestId,
+                    failure == null ? "-" : failure.toString());
+        } else if (Database.isMoment(failure)) {
             // The database's moment, not the request's fault nor a bug (a deadlock broken, a statement cancelled, a
             // failover, no connection free in time): the same request may well pass when tried again.
             log.warn("request failed on the database, answered 503 method={} path={} request={}: {}",
@@ -85,12 +91,6 @@ public final class ProblemHandler implements Handler<RoutingContext> {
                     "the database could not complete this request; try again in a moment");
             problem.put("retryAfterSeconds", TRANSIENT_RETRY_SECONDS);
             response.putHeader("Retry-After", String.valueOf(TRANSIENT_RETRY_SECONDS));
-        } else if (status >= 400 && status < 500) {
-            // The framework refused the request itself (a malformed path escape, no Host header, a multipart
-            // body it cannot decode), with its own exception as the cause: the client's error all the same.
-            problem = generic(status);
-            log.debug("request refused by the framework status={} request={}: {}", status, requestId,
-                    failure == null ? "-" : failure.toString());
         } else {
             MDC.put("request", requestId);
             log.error("request failed method={} path={}", rc.request().method(), rc.request().path(), failure);

@@ -152,6 +152,25 @@ public final class Database implements AutoCloseable {
         return false;
     }
 
+    /**
+     * Whether a request failed on the database's moment, not on itself nor on a bug: PostgreSQL's own transient
+     * answers (a broken deadlock, a cancelled statement, a server shutting down, too many connections), or the
+     * client's connection or pool failing. Narrower than {@link #isTransient}, which also takes any I/O failure: a
+     * full disk or a missing file is not the database's, nor passing.
+     */
+    public static boolean isMoment(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof PgException) {
+                return isTransient(t);
+            }
+            String type = t.getClass().getName();
+            if (type.startsWith("io.vertx.sqlclient.") || type.startsWith("io.vertx.pgclient.")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static boolean isRace(PgException e) {
         String state = e.getSqlState();
         return UNIQUE_VIOLATION.equals(state) || SERIALIZATION_FAILURE.equals(state) || DEADLOCK.equals(state);
