@@ -60,8 +60,9 @@ public final class CannedResponseService {
     public CannedResponse create(Caller caller, Draft draft) {
         caller.requireAdmin();
         CannedResponse created = uniquely(draft.shortCode(), () -> database.tx(tx -> {
-            // The workspace's row orders creates, so two at the cap cannot both pass its count.
-            tx.one("SELECT id FROM workspaces WHERE id = $1 FOR UPDATE", caller.workspaceId());
+            // The workspace's row orders creates, so two at the cap cannot both pass its count. NO KEY: the rows
+            // that refer to the workspace (every message and event of it) take KEY SHARE, which this lets through.
+            tx.one("SELECT id FROM workspaces WHERE id = $1 FOR NO KEY UPDATE", caller.workspaceId());
             requireFreeShortCode(tx, caller.workspaceId(), draft.shortCode(), 0);
             if (responses.list(tx, caller.workspaceId(), MAX_PER_WORKSPACE).size() >= MAX_PER_WORKSPACE) {
                 throw new Conflict("a workspace keeps at most " + MAX_PER_WORKSPACE + " canned responses");
