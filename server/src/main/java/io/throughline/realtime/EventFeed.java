@@ -438,7 +438,13 @@ public final class EventFeed {
             position = batch.getLast().seq();
             fences.headMap(position, true).clear();
             for (FeedSubscription subscription : subscriptions) {
-                subscription.live(batch);
+                try {
+                    subscription.live(batch);
+                } catch (RuntimeException e) {
+                    // One subscriber's failure must not keep the batch from the others: the position has moved.
+                    log.error("event feed subscriber failed, ending its subscription seq={}", position, e);
+                    drop(subscription);
+                }
             }
         }
         return outcome;
@@ -456,8 +462,22 @@ public final class EventFeed {
         fences.headMap(position, true).clear();
         for (FeedSubscription subscription : subscriptions) {
             if (subscription.delivered < horizon) {
-                subscription.pruned(horizon);
+                try {
+                    subscription.pruned(horizon);
+                } catch (RuntimeException e) {
+                    log.error("event feed subscriber failed, ending its subscription seq={}", horizon, e);
+                    drop(subscription);
+                }
             }
+        }
+    }
+
+    /** Ends a subscription whose subscriber failed, telling it as an overflow (its client resumes or reloads). */
+    private static void drop(FeedSubscription subscription) {
+        try {
+            subscription.overflow();
+        } catch (RuntimeException e) {
+            subscription.cancel();
         }
     }
 
