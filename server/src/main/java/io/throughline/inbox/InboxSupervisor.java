@@ -271,9 +271,11 @@ public final class InboxSupervisor implements InboxDirectory, OpenInboxes {
             boolean won;
             try {
                 won = VirtualThreads.await(locks.preparedQuery("SELECT pg_try_advisory_lock($1, $2) AS won")
-                        .execute(Tuple.of(LOCK_NAMESPACE, (int) id))).iterator().next().getBoolean("won");
+                        .execute(Tuple.of(LOCK_NAMESPACE, (int) id)).timeout(PROBE_TIMEOUT_MS, TimeUnit.MILLISECONDS))
+                        .iterator().next().getBoolean("won");
             } catch (RuntimeException e) {
                 log.warn("inbox lock attempt failed inbox={}: {}", id, e.getMessage());
+                dropLockConnection("a lock attempt failed");
                 return;
             }
             if (!won) {
@@ -297,7 +299,8 @@ public final class InboxSupervisor implements InboxDirectory, OpenInboxes {
         }
         stopAllReceivers("lock connection lost");
         try {
-            PgConnection connection = VirtualThreads.await(PgConnection.connect(vertx, database.connectOptions()));
+            PgConnection connection = VirtualThreads.await(PgConnection.connect(vertx, database.connectOptions())
+                    .timeout(PROBE_TIMEOUT_MS, TimeUnit.MILLISECONDS));
             connection.closeHandler(v -> {
                 if (!stopped) {
                     serial.execute(() -> {
@@ -329,17 +332,23 @@ public final class InboxSupervisor implements InboxDirectory, OpenInboxes {
      * the receivers stop first; the next round opens a new one and tries the locks again.
      */
     private boolean lockConnectionAnswers() {
-        PgConnection connection = locks;
         try {
-            VirtualThreads.await(connection.query("SELECT 1").execute().timeout(PROBE_TIMEOUT_MS,
-                    TimeUnit.MILLISECONDS));
+            VirtualThreads.await(locks.query("SELECT 1").execute().timeout(PROBE_TIMEOUT_MS, TimeUnit.MILLISECONDS));
             return true;
         } catch (RuntimeException e) {
             log.warn("inbox lock connection did not answer, stopping this node's receivers: {}", e.toString());
-            locks = null;
-            stopAllReceivers("lock connection did not answer");
-            connection.close();
+            dropLockConnection("lock connection did not answer");
             return false;
+        }
+    }
+
+    /** Gives the lock connection up (its locks go with it): the receivers stop first. */
+    private void dropLockConnection(String why) {
+        PgConnection connection = locks;
+        locks = null;
+        stopAllReceivers(why);
+        if (connection != null) {
+            connection.close();
         }
     }
 
@@ -353,7 +362,8 @@ public final class InboxSupervisor implements InboxDirectory, OpenInboxes {
     private static boolean detectDeadPeerSoon(PgConnection connection) {
         try {
             VirtualThreads.await(connection.query("SET tcp_keepalives_idle = 10; SET tcp_keepalives_interval = 5;"
-                    + " SET tcp_keepalives_count = 3; SET tcp_user_timeout = 30000").execute());
+                    + " SET tcp_keepalives_count = 3; SET tcp_user_timeout = 30000").execute()
+                    .timeout(PROBE_TIMEOUT_MS, TimeUnit.MILLISECONDS));
             return true;
         } catch (PgException e) {
             log.warn("inbox lock connection keeps PostgreSQL's keepalive defaults: {}", e.getMessage());
@@ -392,7 +402,7 @@ public final class InboxSupervisor implements InboxDirectory, OpenInboxes {
         }
         try {
             VirtualThreads.await(locks.preparedQuery("SELECT pg_advisory_unlock($1, $2)")
-                    .execute(Tuple.of(LOCK_NAMESPACE, (int) inboxId)));
+                    .execute(Tuple.of(LOCK_NAMESPACE, (int) inboxId)).timeout(PROBE_TIMEOUT_MS, TimeUnit.MILLISECONDS));
         } catch (RuntimeException e) {
             log.warn("inbox unlock failed inbox={}: {}", inboxId, e.getMessage());
         }
