@@ -23,12 +23,21 @@ final class FailedTries {
         return tries.merge(inboxId + ":" + updateId, 1, Integer::sum);
     }
 
-    /** How many times this update failed so far (none counted yet: 0). */
-    int failed(long inboxId, int updateId) {
-        return tries.getOrDefault(inboxId + ":" + updateId, 0);
+    /**
+     * Counts one more try of this update that waited for a file Telegram could not serve yet, apart from its
+     * failures (a wait must not use up the tries that keep a failing update's text), and returns how many.
+     */
+    int countWait(long inboxId, int updateId) {
+        return tries.merge(inboxId + ":" + updateId + ":wait", 1, Integer::sum);
+    }
+
+    /** How many tries of this update waited for a file so far. */
+    int waits(long inboxId, int updateId) {
+        return tries.getOrDefault(inboxId + ":" + updateId + ":wait", 0);
     }
 
     void forget(long inboxId, int updateId) {
         tries.remove(inboxId + ":" + updateId);
+        tries.remove(inboxId + ":" + updateId + ":wait");
     }
 }

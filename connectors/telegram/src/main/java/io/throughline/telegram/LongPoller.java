@@ -210,7 +210,7 @@ final class LongPoller {
         } catch (IOException e) {
             // Not JSON: the session's own reading says so.
         }
-        return response.newBuilder().body(ResponseBody.create(answer, type)).build();
+        return response.newBuilder().removeHeader("Content-Length").body(ResponseBody.create(answer, type)).build();
     }
 
     /** Runs on the session's thread; never throws (an exception would silently end the session's schedule). */

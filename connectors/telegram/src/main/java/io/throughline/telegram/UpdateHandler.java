@@ -85,6 +85,9 @@ final class UpdateHandler {
             return outcome;
         } catch (StorageUnavailable e) {
             throw e;
+        } catch (MediaFetcher.FileNotReady e) {
+            failures.countWait(inboxId, update.getUpdateId());
+            throw e;
         } catch (RuntimeException e) {
             if (failures.count(inboxId, update.getUpdateId()) < MAX_TRIES) {
                 throw e;
@@ -126,9 +129,12 @@ final class UpdateHandler {
         }
     }
 
-    /** Whether this update has tries left after this one: a file Telegram cannot serve now may come later. */
+    /**
+     * Whether this update may wait once more for a file Telegram cannot serve now (it may come later); its
+     * {@link #MAX_TRIES}th try keeps the message with a note for the file.
+     */
     private boolean patient(Update update) {
-        return failures.failed(inboxId, update.getUpdateId()) < MAX_TRIES - 1;
+        return failures.waits(inboxId, update.getUpdateId()) < MAX_TRIES - 1;
     }
 
     private Outcome take(Update update, String type) throws BotApiException {
