@@ -238,7 +238,8 @@ final class MimeWalk {
             return;
         }
         byte[] bytes = MimeParts.bytes(part, MAX_TEXT_BYTES + 1);
-        if (bytes.length > MAX_TEXT_BYTES) {
+        boolean attached = bytes.length > MAX_TEXT_BYTES;
+        if (attached) {
             problems.add("a " + base + " body is larger than " + MAX_TEXT_BYTES / (1024 * 1024) + " MB and was"
                     + " cut; the whole part is attached");
             file(part, base, charset, filename == null ? (base.equals("text/html") ? "body.html" : "body.txt")
@@ -246,11 +247,14 @@ final class MimeWalk {
             bytes = Arrays.copyOf(bytes, MAX_TEXT_BYTES);
         }
         String decoded = MailCharsets.decode(bytes, charset);
-        if (base.equals("text/html") && html.length() + decoded.length() > MAX_HTML_CHARS) {
+        if (!attached && base.equals("text/html") && html.length() + decoded.length() > MAX_HTML_CHARS) {
             // The server sanitizes at most this much of a mail's HTML and drops the rest: said here, with the
             // whole part attached, so what comes after (text, images as data: addresses) can still be read.
-            problems.add("the mail's HTML is longer than " + MAX_HTML_CHARS / (1024 * 1024) + " million"
-                    + " characters and is shown cut; the whole part is attached");
+            String problem = "the mail's HTML is longer than " + MAX_HTML_CHARS / (1024 * 1024) + " million"
+                    + " characters and is shown cut; the whole part is attached";
+            if (!problems.contains(problem)) {
+                problems.add(problem);
+            }
             file(part, base, charset, filename == null ? "body.html" : filename, "attachment", false);
         }
         if (target.length() > 0) {
