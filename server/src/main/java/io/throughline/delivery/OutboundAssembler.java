@@ -139,7 +139,8 @@ public final class OutboundAssembler {
         Optional<Row> lastInbound = sql.one("""
                 SELECT external_id, metadata FROM messages
                 WHERE workspace_id = $1 AND conversation_id = $2 AND inbox_id = $3 AND kind = 'in'
-                  AND metadata -> 'from' ->> 'kind' = $4 AND metadata -> 'from' ->> 'value' = $5
+                  AND (metadata -> 'from' IS NULL
+                       OR (metadata -> 'from' ->> 'kind' = $4 AND metadata -> 'from' ->> 'value' = $5))
                   AND (created_at, id) < (SELECT r.created_at, r.id FROM messages r
                                           WHERE r.workspace_id = $1 AND r.id = $6)
                 ORDER BY created_at DESC, id DESC LIMIT 1""",
