@@ -206,7 +206,7 @@ public final class ContactRepository {
                   AND ((cm.target_contact_id = $2 AND cm.source_contact_id = $3)
                     OR (cm.target_contact_id = $3 AND cm.source_contact_id = $2))
                   AND m.created_at BETWEEN cm.created_at AND cm.undone_at
-                  AND d.target ->> 'kind' = $4 AND d.target ->> 'value' = $5
+                  AND d.target ->> 'kind' = $4 AND d.target ->> 'value' = $5 AND d.status IN ('sent', 'delivered')
                   AND ($6::text IS NULL OR d.external_id = $6)
                 LIMIT 1""", workspaceId, a, b, kind, value, externalId).isPresent();
     }
