@@ -96,7 +96,7 @@ final class SearchRepository {
                     SELECT ct.id, ct.merged_into_id FROM contacts ct
                     WHERE ct.workspace_id = $1 AND (
                         ct.id = $2::bigint
-                        OR lower(ct.name) LIKE lower($3)
+                        OR lower(normalize(ct.name, NFC)) LIKE lower($3)
                         OR EXISTS (SELECT 1 FROM identities i
                                    WHERE i.workspace_id = $1 AND i.contact_id = ct.id
                                      AND (i.value = ANY($4::text[])
