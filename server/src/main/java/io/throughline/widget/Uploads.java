@@ -36,7 +36,8 @@ final class Uploads {
 
     /**
      * Files of the largest size one visitor may upload in a day (the rows are kept a day): the rate limits bound
-     * how often a visitor uploads, this bounds the bytes a public site key can make the server store.
+     * how often a visitor uploads, this bounds the bytes one visitor can make the server store (new visitors are
+     * bounded by the sessions an address may start).
      */
     static final int DAILY_UPLOADS = 10;
 
@@ -68,6 +69,11 @@ final class Uploads {
         if (size(file) > config.maxUploadSize()) {
             throw new PayloadTooLarge("the file is larger than " + config.maxUploadSize() + " bytes");
         }
+        long budget = DAILY_UPLOADS * config.maxUploadSize();
+        if (visitors.uploadedToday(database.sql(), viewer.visitor()) + size(file) > budget) {
+            // Checked before the file is stored, and again as it is recorded (two uploads at once).
+            throw overBudget(viewer, budget);
+        }
         String type = contentType(file, declaredType);
         StoredFile stored;
         try (InputStream in = Files.newInputStream(file)) {
@@ -77,19 +83,21 @@ final class Uploads {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot store the upload", e);
         }
-        long budget = DAILY_UPLOADS * config.maxUploadSize();
         VisitorRepository.Upload upload = visitors.insertUpload(database.sql(), viewer.visitor(), stored.sha256(),
-                stored.size(), stored.filename(), stored.contentType(), budget).orElseThrow(() -> {
-                    log.info("widget upload over the visitor's daily budget inbox={} visitor={} budget={}",
-                            viewer.site().inbox().id(), viewer.visitor().id(), budget);
-                    return new PayloadTooLarge("this chat has received " + budget + " bytes of files from you today,"
-                            + " the most it takes in a day; send the file another way or try again tomorrow");
-                });
+                stored.size(), stored.filename(), stored.contentType(), budget)
+                .orElseThrow(() -> overBudget(viewer, budget));
         log.info("widget upload stored inbox={} visitor={} upload={} size={}", viewer.site().inbox().id(),
                 viewer.visitor().id(), upload.id(), upload.size());
         return new JsonObject().put("id", upload.id()).put("filename", upload.filename())
                 .put("contentType", upload.contentType()).put("size", upload.size())
                 .put("image", INLINE_IMAGES.contains(upload.contentType()));
+    }
+
+    private static PayloadTooLarge overBudget(Viewer viewer, long budget) {
+        log.info("widget upload over the visitor's daily budget inbox={} visitor={} budget={}",
+                viewer.site().inbox().id(), viewer.visitor().id(), budget);
+        return new PayloadTooLarge("this chat has received " + budget + " bytes of files from you today, the most"
+                + " it takes in a day; send the file another way or try again tomorrow");
     }
 
     /** The type to store: the declared one when allowed and the content agrees, else 415 naming what is allowed. */

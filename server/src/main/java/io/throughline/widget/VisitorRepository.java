@@ -115,6 +115,13 @@ final class VisitorRepository {
         return visitors;
     }
 
+    /** The bytes the visitor uploaded in the last day (the rows kept). */
+    long uploadedToday(Sql sql, Visitor visitor) {
+        return sql.single("""
+                SELECT coalesce(sum(size), 0) AS bytes FROM widget_uploads
+                WHERE visitor_id = $1 AND created_at >= now() - interval '1 day'""", visitor.id()).getLong("bytes");
+    }
+
     /**
      * Records an upload, unless the visitor's uploads of the last day (the rows kept) would then pass {@code budget}
      * bytes: empty then. Two uploads racing may pass it by one file each.
