@@ -27,8 +27,8 @@ public final class Passwords {
      * could otherwise run hundreds at once (a few addresses each sending their budget together) and exhaust the
      * heap. Waiting past ten seconds answers 503.
      */
-    private static final Gate GATE = new Gate(Math.max(2, Math.min(Runtime.getRuntime().availableProcessors(),
-            (int) (Runtime.getRuntime().maxMemory() / 10 / (20L << 20)))), Duration.ofSeconds(10));
+    private static final Gate GATE = new Gate((int) Math.max(2, Math.min(Runtime.getRuntime().availableProcessors(),
+            Runtime.getRuntime().maxMemory() / 10 / (20L << 20))), Duration.ofSeconds(10));
 
     public static final int MIN_LENGTH = 8;
 

@@ -70,7 +70,8 @@ public final class MessageMover {
             }
             // Locked in the order merges take them (both contacts, then both conversations, lower ids first), so a
             // merge and a move wait for each other rather than deadlock; a merge of either contact either sees
-            // this move or is seen here.
+            // this move or is seen here. Ingest takes an identity before the conversation, the other way round
+            // from the move's identity change below: that rare deadlock is broken by PostgreSQL and retried.
             for (Contact contact : contacts.lock(tx, workspaceId, seenFrom.contactId(), target.contactId())) {
                 if (contact.mergedIntoId() != null) {
                     throw new Conflict("contact " + contact.id() + " was merged into " + contact.mergedIntoId());
