@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.throughline.store.Database;
 import io.throughline.testing.ApiClient;
+import io.throughline.testing.HeldTransaction;
 import io.throughline.testing.TestPostgres;
 import io.throughline.testing.TestServer;
 import io.vertx.core.json.JsonObject;
@@ -20,7 +21,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -300,24 +300,17 @@ class AgentAuthIT {
         long id = server.admin().post("/api/v1/agents", new JsonObject().put("email", "reset-race@test.local")
                 .put("name", "Reset Race").put("password", "old-password-1")).expect(201).json().getLong("id");
         String newHash = Passwords.hash("new-password-2");
-        CountDownLatch held = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
         // What an admin's reset does (new hash, the agent's sessions ended), left uncommitted while a login with
         // the old password is checked.
-        CompletableFuture<Void> reset = CompletableFuture.runAsync(() -> database().tx(tx -> {
+        HeldTransaction<Integer> reset = HeldTransaction.start(database(), tx -> {
             tx.update("UPDATE agents SET password_hash = $2 WHERE id = $1", id, newHash);
-            tx.update("DELETE FROM agent_sessions WHERE agent_id = $1", id);
-            held.countDown();
-            awaitQuietly(release);
-            return null;
-        }), Thread::startVirtualThread);
-        assertThat(held.await(10, TimeUnit.SECONDS)).isTrue();
+            return tx.update("DELETE FROM agent_sessions WHERE agent_id = $1", id);
+        });
         CompletableFuture<ApiClient.Response> login = CompletableFuture.supplyAsync(() -> server.anonymous()
                 .post("/api/v1/auth/login", new JsonObject().put("email", "reset-race@test.local")
                         .put("password", "old-password-1")), Thread::startVirtualThread);
-        await().atMost(Duration.ofSeconds(15)).until(AgentAuthIT::someoneWaitsForALock);
-        release.countDown();
-        reset.get(10, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(15)).until(() -> HeldTransaction.someoneWaits(database()));
+        reset.commit();
 
         login.get(10, TimeUnit.SECONDS).expect(401);
         assertThat(database().sql().single("SELECT count(*) AS n FROM agent_sessions WHERE agent_id = $1", id)
@@ -330,22 +323,15 @@ class AgentAuthIT {
         ApiClient admin = server.admin();
         long id = admin.post("/api/v1/agents", new JsonObject().put("email", "edit-race@test.local")
                 .put("name", "Edit Race").put("password", "edit-password-1")).expect(201).json().getLong("id");
-        CountDownLatch held = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
         // Another admin's deactivation, not yet committed when this admin saves a new name.
-        CompletableFuture<Void> deactivation = CompletableFuture.runAsync(() -> database().tx(tx -> {
+        HeldTransaction<Integer> deactivation = HeldTransaction.start(database(), tx -> {
             tx.update("UPDATE agents SET active = false WHERE id = $1", id);
-            tx.update("DELETE FROM agent_sessions WHERE agent_id = $1", id);
-            held.countDown();
-            awaitQuietly(release);
-            return null;
-        }), Thread::startVirtualThread);
-        assertThat(held.await(10, TimeUnit.SECONDS)).isTrue();
+            return tx.update("DELETE FROM agent_sessions WHERE agent_id = $1", id);
+        });
         CompletableFuture<ApiClient.Response> rename = CompletableFuture.supplyAsync(() -> admin.patch(
                 "/api/v1/agents/" + id, new JsonObject().put("name", "Renamed")), Thread::startVirtualThread);
-        await().atMost(Duration.ofSeconds(15)).until(AgentAuthIT::someoneWaitsForALock);
-        release.countDown();
-        deactivation.get(10, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(15)).until(() -> HeldTransaction.someoneWaits(database()));
+        deactivation.commit();
 
         JsonObject renamed = rename.get(10, TimeUnit.SECONDS).expect(200).json();
         assertThat(renamed.getString("name")).isEqualTo("Renamed");
@@ -360,24 +346,16 @@ class AgentAuthIT {
         ApiClient admin = server.admin();
         long id = admin.post("/api/v1/agents", new JsonObject().put("email", "cancel@test.local")
                 .put("name", "Cancel")).expect(201).json().getLong("id");
-        CountDownLatch held = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        CompletableFuture<Void> holder = CompletableFuture.runAsync(() -> database().tx(tx -> {
-            tx.update("UPDATE agents SET name = 'Held' WHERE id = $1", id);
-            held.countDown();
-            awaitQuietly(release);
-            return null;
-        }), Thread::startVirtualThread);
-        assertThat(held.await(10, TimeUnit.SECONDS)).isTrue();
+        HeldTransaction<Integer> holder = HeldTransaction.start(database(), tx ->
+                tx.update("UPDATE agents SET name = 'Held' WHERE id = $1", id));
         CompletableFuture<ApiClient.Response> edit = CompletableFuture.supplyAsync(() -> admin.patch(
                 "/api/v1/agents/" + id, new JsonObject().put("name", "Edited")), Thread::startVirtualThread);
-        await().atMost(Duration.ofSeconds(15)).until(AgentAuthIT::someoneWaitsForALock);
+        await().atMost(Duration.ofSeconds(15)).until(() -> HeldTransaction.someoneWaits(database()));
         database().sql().single("""
                 SELECT count(pg_cancel_backend(pid)) AS n FROM pg_stat_activity
                 WHERE datname = current_database() AND wait_event_type = 'Lock'""");
         ApiClient.Response answer = edit.get(10, TimeUnit.SECONDS).expect(503);
-        release.countDown();
-        holder.get(10, TimeUnit.SECONDS);
+        holder.commit();
 
         assertThat(answer.headers().firstValue("Retry-After")).hasValue("2");
         assertThat(answer.json().getString("type")).endsWith("unavailable");
@@ -388,18 +366,4 @@ class AgentAuthIT {
         return server.throughline().database();
     }
 
-    /** Whether a statement of this database is waiting for a row or transaction lock (the race is set up). */
-    private static boolean someoneWaitsForALock() {
-        return database().sql().single("""
-                SELECT count(*) AS n FROM pg_stat_activity
-                WHERE datname = current_database() AND wait_event_type = 'Lock'""").getLong("n") > 0;
-    }
-
-    private static void awaitQuietly(CountDownLatch latch) {
-        try {
-            latch.await(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 }

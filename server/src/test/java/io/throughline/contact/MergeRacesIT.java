@@ -9,6 +9,7 @@ import io.throughline.conversation.MessageRepository;
 import io.throughline.conversation.NewMessage;
 import io.throughline.store.Database;
 import io.throughline.testing.ApiClient;
+import io.throughline.testing.HeldTransaction;
 import io.throughline.testing.ShopSystem;
 import io.throughline.testing.TestServer;
 import io.vertx.core.json.JsonArray;
@@ -364,26 +365,19 @@ class MergeRacesIT {
         JsonObject cid = shop.say("moved-c", "Cid Moved", "cust-cid-moved", "Hello from Cid");
         JsonObject stray = shop.say("moved-a2", "Ann Moved", "cust-ann-moved", "Meant for another thread");
         long workspace = workspaceOf(ann.getLong("conversationId"));
-        CountDownLatch held = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
         // Another agent's move of the message to Cid, holding what a move locks, not yet committed.
-        CompletableFuture<Void> other = CompletableFuture.runAsync(() -> database.tx(tx -> {
+        HeldTransaction<Integer> other = HeldTransaction.start(database, tx -> {
             new ContactRepository().lock(tx, workspace, ann.getLong("contactId"), cid.getLong("contactId"));
             new ConversationRepository().lockBoth(tx, workspace, ann.getLong("conversationId"),
                     cid.getLong("conversationId"));
-            tx.update("UPDATE messages SET conversation_id = $2, origin_conversation_id = $2 WHERE id = $1",
+            return tx.update("UPDATE messages SET conversation_id = $2, origin_conversation_id = $2 WHERE id = $1",
                     stray.getLong("messageId"), cid.getLong("conversationId"));
-            held.countDown();
-            awaitQuietly(release);
-            return null;
-        }), Thread::startVirtualThread);
-        assertThat(held.await(10, TimeUnit.SECONDS)).isTrue();
+        });
         CompletableFuture<ApiClient.Response> move = CompletableFuture.supplyAsync(() -> admin.post(
                 "/api/v1/messages/" + stray.getLong("messageId") + "/move",
                 new JsonObject().put("contactId", bea.getLong("contactId"))), Thread::startVirtualThread);
         await().atMost(WAIT).until(MergeRacesIT::someoneWaitsForALock);
-        release.countDown();
-        other.get(10, TimeUnit.SECONDS);
+        other.commit();
 
         assertThat(move.get(10, TimeUnit.SECONDS).expect(409).json().getString("detail"))
                 .contains("moved to conversation " + cid.getLong("conversationId"));
@@ -420,22 +414,14 @@ class MergeRacesIT {
         ContactRepository contacts = new ContactRepository();
         JsonObject evidence = new JsonObject().put("kind", "email").put("value", "pair@example.com")
                 .put("reason", "claimed by both contacts");
-        CountDownLatch release = new CountDownLatch(1);
-        CountDownLatch recorded = new CountDownLatch(1);
         // One node's ingest records the pair and has not committed yet when another's records it the other way.
-        CompletableFuture<Optional<Long>> first = CompletableFuture.supplyAsync(() -> database.tx(tx -> {
-            Optional<Long> id = contacts.suggestMerge(tx, workspace, ann, bea, evidence);
-            recorded.countDown();
-            awaitQuietly(release);
-            return id;
-        }), Thread::startVirtualThread);
-        assertThat(recorded.await(10, TimeUnit.SECONDS)).isTrue();
+        HeldTransaction<Optional<Long>> first = HeldTransaction.start(database, tx ->
+                contacts.suggestMerge(tx, workspace, ann, bea, evidence));
         CompletableFuture<Optional<Long>> second = CompletableFuture.supplyAsync(() -> database.tx(tx ->
                 contacts.suggestMerge(tx, workspace, bea, ann, evidence)), Thread::startVirtualThread);
         await().atMost(WAIT).until(MergeRacesIT::someoneWaitsForALock);
-        release.countDown();
 
-        assertThat(first.get(10, TimeUnit.SECONDS)).isPresent();
+        assertThat(first.commit()).isPresent();
         assertThat(second.get(10, TimeUnit.SECONDS)).isEmpty();
         assertThat(admin.get("/api/v1/contacts/" + ann).expect(200).json().encode()).contains("Bea Pair");
         assertThat(database.sql().single("""

@@ -6,13 +6,13 @@ import static org.awaitility.Awaitility.await;
 
 import io.throughline.store.Database;
 import io.throughline.testing.ApiClient;
+import io.throughline.testing.HeldTransaction;
 import io.throughline.testing.TestServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URLEncoder;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -67,28 +67,14 @@ class CannedResponsesIT {
         long id = admin.post("/api/v1/canned-responses", new JsonObject().put("shortCode", "ship")
                 .put("title", "Shipping").put("body", "Ships in 2 days.")).expect(201).json().getLong("id");
         Database database = server.throughline().database();
-        CountDownLatch held = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
         // One admin's new title, not yet committed when another saves a new body.
-        CompletableFuture<Void> title = CompletableFuture.runAsync(() -> database.tx(tx -> {
-            tx.update("UPDATE canned_responses SET title = 'Shipping times' WHERE id = $1", id);
-            held.countDown();
-            try {
-                release.await(30, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return null;
-        }), Thread::startVirtualThread);
-        assertThat(held.await(10, TimeUnit.SECONDS)).isTrue();
+        HeldTransaction<Integer> title = HeldTransaction.start(database, tx ->
+                tx.update("UPDATE canned_responses SET title = 'Shipping times' WHERE id = $1", id));
         CompletableFuture<ApiClient.Response> body = CompletableFuture.supplyAsync(() -> admin.patch(
                 "/api/v1/canned-responses/" + id, new JsonObject().put("body", "Ships in 1 day.")),
                 Thread::startVirtualThread);
-        await().atMost(Duration.ofSeconds(15)).until(() -> database.sql().single("""
-                SELECT count(*) AS n FROM pg_stat_activity
-                WHERE datname = current_database() AND wait_event_type = 'Lock'""").getLong("n") > 0);
-        release.countDown();
-        title.get(10, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(15)).until(() -> HeldTransaction.someoneWaits(database));
+        title.commit();
 
         JsonObject saved = body.get(10, TimeUnit.SECONDS).expect(200).json();
         assertThat(saved.getString("title")).isEqualTo("Shipping times");
