@@ -466,8 +466,7 @@ public final class IngestService {
 
     /** An edit is cleaned as a new message is: NUL bytes (PostgreSQL refuses them) out, the body capped. */
     private IngestReceipt storeEdit(InboxRef inbox, InboundEdit received) {
-        InboundEdit edit = new InboundEdit(NulBytes.strip(received.externalId()), received.text(), received.html(),
-                received.editedAt(), received.metadata(), received.attachments());
+        InboundEdit edit = NulBytes.strip(received);
         Instant editedAt = edit.editedAt() == null ? Instant.now(clock) : edit.editedAt();
         String stripped = NulBytes.strip(edit.text());
         String text = stripped != null && stripped.length() > MAX_BODY_CHARS
@@ -533,8 +532,7 @@ public final class IngestService {
      * of counting it as a report that cannot be stored.
      */
     public void report(InboxRef inbox, DeliveryReport received) {
-        DeliveryReport report = new DeliveryReport(NulBytes.strip(received.externalId()), received.outcome(),
-                NulBytes.strip(received.reason()), NulBytes.strip(received.reportId()));
+        DeliveryReport report = NulBytes.strip(received);
         orUnavailable(() -> {
             storeReport(inbox, report);
             return null;

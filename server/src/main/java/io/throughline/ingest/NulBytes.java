@@ -1,7 +1,9 @@
 package io.throughline.ingest;
 
+import io.throughline.connector.DeliveryReport;
 import io.throughline.connector.Identity;
 import io.throughline.connector.InboundAttachment;
+import io.throughline.connector.InboundEdit;
 import io.throughline.connector.InboundMessage;
 import io.throughline.connector.Sender;
 import io.throughline.connector.ThreadHints;
@@ -47,6 +49,19 @@ public final class NulBytes {
         return new InboundMessage(strip(message.externalId()), sender, message.text(), message.html(),
                 message.subject(), attachments, hints, message.sentAt(), message.metadata(), message.flags(),
                 message.autoReply());
+    }
+
+    /** The edit with U+0000 gone from the external id it names (its text and metadata are cleaned where read). */
+    public static InboundEdit strip(InboundEdit edit) {
+        return !hasNul(edit.externalId()) ? edit : new InboundEdit(strip(edit.externalId()), edit.text(),
+                edit.html(), edit.editedAt(), edit.metadata(), edit.attachments());
+    }
+
+    /** The report with U+0000 gone from its ids and reason, or the same report when none has it. */
+    public static DeliveryReport strip(DeliveryReport report) {
+        return !hasNul(report.externalId()) && !hasNul(report.reason()) && !hasNul(report.reportId()) ? report
+                : new DeliveryReport(strip(report.externalId()), report.outcome(), strip(report.reason()),
+                        strip(report.reportId()));
     }
 
     /** A copy without U+0000 in any key or string value, or the same object when it has none. */
