@@ -66,11 +66,12 @@ final class Uploads {
         if (blocked) {
             throw new Forbidden("this conversation is closed");
         }
-        if (size(file) > config.maxUploadSize()) {
+        long size = size(file);
+        if (size > config.maxUploadSize()) {
             throw new PayloadTooLarge("the file is larger than " + config.maxUploadSize() + " bytes");
         }
         long budget = DAILY_UPLOADS * config.maxUploadSize();
-        if (visitors.uploadedToday(database.sql(), viewer.visitor()) + size(file) > budget) {
+        if (visitors.uploadedToday(database.sql(), viewer.visitor()) + size > budget) {
             // Checked before the file is stored, and again as it is recorded (two uploads at once).
             throw overBudget(viewer, budget);
         }
