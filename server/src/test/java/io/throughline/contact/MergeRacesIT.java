@@ -75,7 +75,7 @@ class MergeRacesIT {
         CompletableFuture<ApiClient.Response> merge = CompletableFuture.supplyAsync(() ->
                 admin.post("/api/v1/contacts/" + ann.getLong("contactId") + "/merge",
                         new JsonObject().put("otherContactId", bea.getLong("contactId"))), Thread::startVirtualThread);
-        await().atMost(WAIT).until(MergeRacesIT::someoneWaitsForALock);
+        await().atMost(WAIT).until(() -> HeldTransaction.someoneWaits(database));
         release.countDown();
         writer.get(10, TimeUnit.SECONDS);
         merge.get(10, TimeUnit.SECONDS).expect(200);
@@ -96,7 +96,7 @@ class MergeRacesIT {
         CompletableFuture<Void> blocker = holdExternalId(cid, "place-a2", release);
         CompletableFuture<JsonObject> ingest = CompletableFuture.supplyAsync(() ->
                 shop.say("place-a2", "Ann Place", "cust-ann-place", "Second from Ann"), Thread::startVirtualThread);
-        await().atMost(WAIT).until(MergeRacesIT::someoneWaitsForALock);
+        await().atMost(WAIT).until(() -> HeldTransaction.someoneWaits(database));
 
         admin.post("/api/v1/contacts/" + bea.getLong("contactId") + "/merge",
                 new JsonObject().put("otherContactId", ann.getLong("contactId"))).expect(200);
@@ -376,7 +376,7 @@ class MergeRacesIT {
         CompletableFuture<ApiClient.Response> move = CompletableFuture.supplyAsync(() -> admin.post(
                 "/api/v1/messages/" + stray.getLong("messageId") + "/move",
                 new JsonObject().put("contactId", bea.getLong("contactId"))), Thread::startVirtualThread);
-        await().atMost(WAIT).until(MergeRacesIT::someoneWaitsForALock);
+        await().atMost(WAIT).until(() -> HeldTransaction.someoneWaits(database));
         other.commit();
 
         assertThat(move.get(10, TimeUnit.SECONDS).expect(409).json().getString("detail"))
@@ -419,7 +419,7 @@ class MergeRacesIT {
                 contacts.suggestMerge(tx, workspace, ann, bea, evidence));
         CompletableFuture<Optional<Long>> second = CompletableFuture.supplyAsync(() -> database.tx(tx ->
                 contacts.suggestMerge(tx, workspace, bea, ann, evidence)), Thread::startVirtualThread);
-        await().atMost(WAIT).until(MergeRacesIT::someoneWaitsForALock);
+        await().atMost(WAIT).until(() -> HeldTransaction.someoneWaits(database));
 
         assertThat(first.commit()).isPresent();
         assertThat(second.get(10, TimeUnit.SECONDS)).isEmpty();
@@ -480,13 +480,6 @@ class MergeRacesIT {
     private static long mergeId(JsonObject contact) {
         return database.sql().single("SELECT max(id) AS id FROM contact_merges WHERE target_contact_id = $1",
                 contact.getLong("id")).getLong("id");
-    }
-
-    /** Whether a statement of this database is waiting for a row or transaction lock (the race is set up). */
-    private static boolean someoneWaitsForALock() {
-        return database.sql().single("""
-                SELECT count(*) AS n FROM pg_stat_activity
-                WHERE datname = current_database() AND wait_event_type = 'Lock'""").getLong("n") > 0;
     }
 
     /**
