@@ -129,7 +129,11 @@ public final class InboxService implements ChannelDirectory {
         }));
         log.info("inbox updated inbox={} enabled={}", id, updated.enabled());
         supervisor.get().refresh(id);
-        if (current.enabled() && !updated.enabled()) {
+        boolean anotherRemote = change.config() != null
+                && !connector.exclusiveKey(current.config()).equals(connector.exclusiveKey(stored));
+        if (current.enabled() && !updated.enabled() || anotherRemote) {
+            // Only now that the save is committed: a save that failed leaves the inbox on what it had, still
+            // registered (the old bot's webhook).
             retire(connector, current);
         }
         return toJson(updated);
@@ -187,8 +191,19 @@ public final class InboxService implements ChannelDirectory {
         registry.find(inbox.kind()).ifPresent(connector -> retire(connector, inbox));
     }
 
-    /** Lets the connector release what it registered remotely (a webhook); a failure is logged, never fatal. */
-    private static void retire(ChannelConnector connector, Inbox inbox) {
+    /**
+     * Lets the connector release what it registered remotely (a webhook); a failure is logged, never fatal. Not
+     * when another enabled inbox serves that registration now: a bot this inbox had while disabled, and another
+     * inbox took over.
+     */
+    private void retire(ChannelConnector connector, Inbox inbox) {
+        Optional<Inbox> holder = connector.exclusiveKey(inbox.config())
+                .flatMap(key -> inboxes.holding(database.sql(), inbox.kind(), key, inbox.id()));
+        if (holder.isPresent()) {
+            log.info("inbox remote registration kept for the inbox that serves it now inbox={} holder={}",
+                    inbox.id(), holder.get().id());
+            return;
+        }
         try {
             connector.retire(inbox.config());
         } catch (Exception e) {

@@ -8,9 +8,11 @@ import static io.throughline.telegram.TelegramSupport.messages;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.throughline.store.Database;
 import io.throughline.testing.ApiClient;
 import io.throughline.testing.FakeBot;
 import io.throughline.testing.FakeBotApi;
+import io.throughline.testing.HeldTransaction;
 import io.throughline.testing.TelegramCustomer;
 import io.throughline.testing.TestServer;
 import io.vertx.core.json.JsonArray;
@@ -18,6 +20,7 @@ import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -249,6 +252,53 @@ class TelegramWebhookIT {
         admin.patch("/api/v1/inboxes/" + second, repoint).expect(200);
         assertThat(shared.webhookUrl()).endsWith("/hooks/telegram/" + second);
         admin.patch("/api/v1/inboxes/" + first, new JsonObject().put("enabled", true)).expect(409);
+    }
+
+    @Test
+    void aSaveThatFailsLeavesTheOldBotItsWebhook() {
+        FakeBot kept = fake.addBot(TelegramSupport.token(7_400_011), 7_400_011, "acme_kept_bot");
+        FakeBot raced = fake.addBot(TelegramSupport.token(7_400_012), 7_400_012, "acme_raced_bot");
+        FakeBot other = fake.addBot(TelegramSupport.token(7_400_013), 7_400_013, "acme_other_bot");
+        long inbox = TelegramSupport.createInbox(admin, fake, kept, new JsonObject().put("mode", "webhook"))
+                .getLong("id");
+        long rival = TelegramSupport.createInbox(admin, fake, other, new JsonObject()).getLong("id");
+        String hook = kept.webhookUrl();
+        Database database = server.throughline().database();
+        // Another inbox takes the new bot in the instant between this save's check and its commit.
+        HeldTransaction<Integer> takeover = HeldTransaction.start(database, tx -> tx.update(
+                "UPDATE inboxes SET exclusive_key = '7400012' WHERE id = $1", rival));
+        CompletableFuture<Integer> save = CompletableFuture.supplyAsync(() -> admin.patch("/api/v1/inboxes/"
+                + inbox, new JsonObject().put("config", new JsonObject().put("botToken", raced.token())
+                        .put("apiUrl", fake.apiUrl()).put("mode", "webhook"))).status());
+        await().atMost(WAIT).until(() -> HeldTransaction.someoneWaits(database));
+        takeover.commit();
+
+        assertThat(save.join()).isEqualTo(409);
+        assertThat(kept.webhookUrl()).as("the inbox still speaks for the old bot").isEqualTo(hook);
+        TelegramCustomer customer = new TelegramCustomer(kept, 340_000_011L, "Kept", "Hook", null);
+        customer.says("Still arriving through the old bot");
+        awaitMessages(admin, conversationOf(admin, "Kept Hook"), 1);
+    }
+
+    @Test
+    void deletingADisabledInboxLeavesItsBotToTheInboxThatTookItOver() {
+        FakeBot handed = fake.addBot(TelegramSupport.token(7_400_014), 7_400_014, "acme_handed_bot");
+        FakeBot spare = fake.addBot(TelegramSupport.token(7_400_015), 7_400_015, "acme_spare2_bot");
+        long first = TelegramSupport.createInbox(admin, fake, handed, new JsonObject().put("mode", "webhook"))
+                .getLong("id");
+        long second = TelegramSupport.createInbox(admin, fake, spare, new JsonObject()).getLong("id");
+        admin.patch("/api/v1/inboxes/" + first, new JsonObject().put("enabled", false)).expect(200);
+        admin.patch("/api/v1/inboxes/" + second, new JsonObject().put("config", new JsonObject()
+                .put("botToken", handed.token()).put("apiUrl", fake.apiUrl()).put("mode", "webhook")))
+                .expect(200);
+        String hook = handed.webhookUrl();
+        assertThat(hook).endsWith("/hooks/telegram/" + second);
+
+        admin.delete("/api/v1/inboxes/" + first).expect(204);
+        assertThat(handed.webhookUrl()).as("the bot's webhook is the second inbox's").isEqualTo(hook);
+        TelegramCustomer customer = new TelegramCustomer(handed, 340_000_014L, "Handed", "Over", null);
+        customer.says("Reaching the inbox that took the bot");
+        awaitMessages(admin, conversationOf(admin, "Handed Over"), 1);
     }
 
     @Test

@@ -102,7 +102,9 @@ public interface ChannelConnector {
 
     /**
      * Releases what {@link #provision} registered remotely (a Telegram webhook) once an inbox is deleted or
-     * disabled. Called once, on the node that made the change; failures are logged, never fatal.
+     * disabled, or its save moved it to another {@link #exclusiveKey} (another bot), after the change commits. Not
+     * called while another enabled inbox holds the config's key. Called once, on the node that made the change;
+     * failures are logged, never fatal.
      */
     default void retire(JsonObject config) throws Exception {
     }

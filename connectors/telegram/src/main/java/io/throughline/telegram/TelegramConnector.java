@@ -148,10 +148,6 @@ public final class TelegramConnector implements ChannelConnector {
             }
             log.info("telegram bot checked inbox={} bot={} mode={}", request.inboxId(), me.getUserName(),
                     config.mode().wireName());
-            if (request.previous() != null && !sameBot) {
-                // Only once the new bot is set up: the old one stops calling us.
-                retireQuietly(request.previous(), request.inboxId());
-            }
         }
         return new Provisioning(stored, Map.of());
     }
@@ -196,14 +192,6 @@ public final class TelegramConnector implements ChannelConnector {
         try (BotApi api = new BotApi(parsed, http, json, "retire")) {
             api.deleteWebhook();
             log.info("telegram webhook removed bot={}", parsed.botUsername());
-        }
-    }
-
-    private void retireQuietly(JsonObject previous, long inboxId) {
-        try {
-            retire(previous);
-        } catch (BotApiException | RuntimeException e) {
-            log.warn("the previous bot's webhook was not removed inbox={}: {}", inboxId, e.getMessage());
         }
     }
 
