@@ -9,6 +9,7 @@ import io.throughline.testing.MailServer;
 import io.throughline.testing.TestServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
 import jakarta.mail.Message;
 import jakarta.mail.MessagingException;
 import jakarta.mail.SendFailedException;
@@ -305,6 +306,44 @@ class SmtpListenerIT {
                 m -> m != null);
         assertThat(message.getString("body")).contains("The crack");
         assertThat(message.getJsonArray("attachments")).hasSize(1);
+    }
+
+    /**
+     * A mail that fails ingest for a reason of its own (here PostgreSQL refuses it, as it would refuse data no check
+     * of ours foresaw) is stored unparsed at once, the original attached, and answered 250: a 451 had the sender
+     * send it again for days, then bounce it.
+     */
+    @Test
+    void aMailThatFailsIngestIsStoredUnparsedWithItsOriginal() throws Exception {
+        var sql = server.throughline().database().sql();
+        sql.update("""
+                CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    IF NEW.body LIKE '%poison 4471%' THEN RAISE EXCEPTION 'refused by the test'; END IF;
+                    RETURN NEW;
+                END $$""");
+        sql.update("CREATE TRIGGER refuse_poison BEFORE INSERT ON messages FOR EACH ROW"
+                + " EXECUTE FUNCTION refuse_poison()");
+        try (RawSmtp smtp = RawSmtp.connect()) {
+            smtp.startMail("MAIL FROM:<poison@example.com>");
+            for (String line : List.of("From: Pia <poison@example.com>", "To: " + SUPPORT, "Subject: poison",
+                    "Message-ID: <poison-1@example.com>", "", "My order poison 4471 is stuck.", ".")) {
+                smtp.send(line);
+            }
+            assertThat(smtp.readLine()).startsWith("250");
+        } finally {
+            sql.update("DROP TRIGGER refuse_poison ON messages");
+            sql.update("DROP FUNCTION refuse_poison()");
+        }
+        // Committed before the 250.
+        Row kept = sql.single("""
+                SELECT m.body, m.flags, m.metadata #>> '{email,problems,0}' AS problem, a.id AS attachment
+                FROM messages m JOIN attachments a ON a.message_id = m.id
+                WHERE 'unparsed' = ANY (m.flags) AND a.filename = 'original.eml'
+                  AND m.metadata #>> '{email,problems,0}' = 'ingest failed'""");
+        assertThat(kept.getString("body")).isEmpty();
+        assertThat(admin.get("/api/v1/attachments/" + kept.getLong("attachment")).expect(200).body())
+                .contains("Message-ID: <poison-1@example.com>").contains("My order poison 4471 is stuck.");
     }
 
     private static long countWith(String text) {

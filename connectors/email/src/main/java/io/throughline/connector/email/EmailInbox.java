@@ -160,6 +160,11 @@ final class EmailInbox implements ChannelInbox {
         return importer.importMail(raw, recipients);
     }
 
+    /** Stores a mail the SMTP listener could not ingest as it came: unparsed, with the original attached. */
+    MailImporter.Outcome receiveUnparsed(Path raw, String reason) throws IOException {
+        return importer.unparsed(raw, reason);
+    }
+
     /** Whether the SMTP listener should take mail for this address on this inbox's behalf. */
     boolean accepts(String recipient) {
         String address = recipient.toLowerCase(Locale.ROOT);

@@ -1,5 +1,6 @@
 package io.throughline.connector.email;
 
+import io.throughline.connector.StorageUnavailable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -34,7 +35,9 @@ import org.slf4j.LoggerFactory;
  * {@code reply+token@} address of its reply domain); anything else gets {@code 550 5.1.1}. Mail over the size limit
  * gets {@code 552}: at {@code MAIL} when its declared size is over, else once its whole {@code DATA} has been read
  * (and thrown away), so the rest of it is never taken for commands. A mail is acknowledged with {@code 250} only
- * after ingest committed it; a failure answers {@code 451} so the sending server tries again later: nothing is lost.
+ * after ingest committed it; the database's failure answers {@code 451} so the sending server tries again later:
+ * nothing is lost. A mail that fails ingest for any other reason is stored at once unparsed, the original attached
+ * (as IMAP stores one failing its attempts), and answered {@code 250}.
  * Either refusal ends the transaction, as RFC 5321 says, so the sender's next {@code MAIL} needs no {@code RSET}.
  *
  * <p>SubEthaSMTP blocks a thread per session, so it runs on its own bounded pool of platform threads.
@@ -196,13 +199,30 @@ final class SmtpListener {
                     MailImporter.Outcome outcome = target.getKey().receive(spool, target.getValue());
                     log.info("smtp mail received inbox={} recipients={} bytes={} outcome={}", target.getKey().id(),
                             target.getValue().size(), size, outcome);
-                } catch (IOException | RuntimeException e) {
-                    log.error("smtp mail could not be stored inbox={}; answered 451 so the sender retries",
-                            target.getKey().id(), e);
-                    throw new RejectException(451, "4.3.0 temporary failure storing the message, try again later");
+                } catch (IOException | StorageUnavailable e) {
+                    throw retryLater(target.getKey(), e);
+                } catch (RuntimeException e) {
+                    // Not the database's moment but this mail: the sender would send it again and again for days,
+                    // and bounce it. Kept at once as IMAP keeps a mail failing its attempts: unparsed, the original
+                    // attached, for an agent to read.
+                    log.warn("smtp mail failed ingest inbox={} from={}; stored unparsed: {}", target.getKey().id(),
+                            context.getRemoteAddress(), MailParser.describe(e), e);
+                    try {
+                        MailImporter.Outcome outcome = target.getKey().receiveUnparsed(spool, "ingest failed");
+                        log.info("smtp mail received unparsed inbox={} bytes={} outcome={}", target.getKey().id(),
+                                size, outcome);
+                    } catch (IOException | RuntimeException again) {
+                        e.addSuppressed(again);
+                        throw retryLater(target.getKey(), e);
+                    }
                 }
             }
             return null;
+        }
+
+        private static RejectException retryLater(EmailInbox inbox, Exception e) {
+            log.error("smtp mail could not be stored inbox={}; answered 451 so the sender retries", inbox.id(), e);
+            return new RejectException(451, "4.3.0 temporary failure storing the message, try again later");
         }
 
         @Override
