@@ -5,7 +5,6 @@ import io.throughline.connector.ThreadHints;
 import jakarta.mail.MessagingException;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -52,7 +51,7 @@ final class FolderCommits {
     void importBatch(List<Long> uids, Map<Long, byte[]> bodies) throws IOException {
         Map<Long, MailImporter.Prepared> prepared = new LinkedHashMap<>();
         for (long uid : uids) {
-            prepared.put(uid, importer.prepare(bodies.get(uid), List.of()));
+            prepared.put(uid, prepare(uid, bodies.get(uid)));
         }
         Map<Integer, List<Long>> lanes = new TreeMap<>();
         Map<Long, String> laneKeys = laneKeys(prepared);
@@ -64,7 +63,7 @@ final class FolderCommits {
             threads.add(Thread.ofVirtual().name("imap-ingest-" + inboxId).start(() -> {
                 for (long uid : lane) {
                     try {
-                        deliver(uid, prepared.get(uid), bodies.get(uid));
+                        deliver(uid, prepared.get(uid));
                     } catch (RuntimeException e) {
                         failed.put(uid, e);
                         return;
@@ -136,30 +135,47 @@ final class FolderCommits {
     }
 
     /**
-     * Commits one mail. One that failed ingest again and again (not a passing database fault) must not block the
-     * folder: after a few attempts it is stored unparsed, with the original attached.
+     * Parses one mail of a batch and stores its files. One that failed ingest again and again (parsing it here, or
+     * committing it, not a passing database fault) must not block the folder: after a few attempts it is prepared
+     * unparsed, with the original attached.
      */
-    private void deliver(long uid, MailImporter.Prepared mail, byte[] raw) {
+    private MailImporter.Prepared prepare(long uid, byte[] raw) throws IOException {
         int failures = failuresByUid.getOrDefault(uid, 0);
+        if (failures >= POISON_ATTEMPTS) {
+            return importer.prepareUnparsed(raw, "ingest failed " + failures + " times");
+        }
         try {
-            MailImporter.Outcome outcome = failures >= POISON_ATTEMPTS && raw != null
-                    ? importer.unparsed(raw, "ingest failed " + failures + " times")
-                    : importer.deliver(mail);
+            return importer.prepare(raw, List.of());
+        } catch (StorageUnavailable e) {
+            throw e;
+        } catch (RuntimeException | Error e) {
+            // An error too (a parser's runaway): left uncounted, the batch would be fetched again for ever.
+            count(uid, e);
+            throw e;
+        }
+    }
+
+    /** Commits one prepared mail; a failure that is not the database's moment counts against the mail. */
+    private void deliver(long uid, MailImporter.Prepared mail) {
+        try {
+            MailImporter.Outcome outcome = importer.deliver(mail);
             log.debug("imap mail imported inbox={} folder={} uid={} outcome={}", inboxId, folderName, uid, outcome);
             failuresByUid.remove(uid);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         } catch (StorageUnavailable e) {
             // The database's fault, not the mail's: retried later without counting towards the poison limit.
             log.warn("imap mail waits for the database inbox={} folder={} uid={}: {}", inboxId, folderName, uid,
                     e.getMessage());
             throw e;
-        } catch (RuntimeException e) {
-            int attempts = failuresByUid.merge(uid, 1, Integer::sum);
-            log.warn("imap mail failed ingest inbox={} folder={} uid={} attempt={}: {}", inboxId, folderName, uid,
-                    attempts, MailParser.describe(e));
+        } catch (RuntimeException | Error e) {
+            count(uid, e);
             throw e;
         }
+    }
+
+    private void count(long uid, Throwable e) {
+        int attempts = failuresByUid.merge(uid, 1, Integer::sum);
+        log.warn("imap mail failed ingest inbox={} folder={} uid={} attempt={}: {}", inboxId, folderName, uid,
+                attempts, MailParser.describe(e));
     }
 
     /** Forgets the ingest failures counted by UID: after a UIDVALIDITY change the UIDs name other mails. */
@@ -197,9 +213,9 @@ final class FolderCommits {
                 failuresByUid.remove(uid);
             } catch (StorageUnavailable e) {
                 throw e;
-            } catch (RuntimeException e) {
-                failuresByUid.merge(uid, 1, Integer::sum);
-                throw e;
+            } catch (RuntimeException | Error e) {
+                count(uid, e);
+            throw e;
             }
         } finally {
             Files.deleteIfExists(raw);

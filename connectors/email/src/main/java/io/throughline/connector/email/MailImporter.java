@@ -245,6 +245,11 @@ final class MailImporter {
         };
     }
 
+    /** A mail that failed ingest again and again, prepared to be stored unparsed, with the original attached. */
+    Prepared prepareUnparsed(byte[] raw, String reason) throws IOException {
+        return new ToAccept(unparsedMessage(RawMail.of(raw), reason));
+    }
+
     /** A mail Jakarta Mail cannot even open: stored raw, flagged, so an agent sees it and nothing is lost. */
     Outcome unparsed(byte[] raw, String reason) throws IOException {
         return unparsed(RawMail.of(raw), reason);
