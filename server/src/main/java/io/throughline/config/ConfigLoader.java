@@ -1,5 +1,7 @@
 package io.throughline.config;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -17,6 +19,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
  * Builds a {@link ThroughlineConfig} from the defaults in {@link Options}, an optional YAML file, and
@@ -288,11 +291,28 @@ public final class ConfigLoader {
         return value;
     }
 
+    /**
+     * Where and why a file is not YAML, without the parser's own message: it quotes the line it stopped on, and
+     * that line may hold a password.
+     */
+    private static String notYaml(JsonProcessingException e) {
+        if (e.getCause() instanceof MarkedYAMLException marked && marked.getProblemMark() != null) {
+            return "not valid YAML at line " + (marked.getProblemMark().getLine() + 1) + ", column "
+                    + (marked.getProblemMark().getColumn() + 1) + ": " + marked.getProblem();
+        }
+        JsonLocation at = e.getLocation();
+        return "not valid YAML" + (at == null ? "" : " near line " + at.getLineNr() + ", column "
+                + at.getColumnNr());
+    }
+
     private static void readYaml(Path file, Map<String, String> values, Map<String, String> sources,
                                  List<ThroughlineConfig.InboxSeed> inboxes, List<String> problems) {
         JsonNode root;
         try {
             root = YAML.readTree(Files.readString(file));
+        } catch (JsonProcessingException e) {
+            problems.add(file + ": " + notYaml(e));
+            return;
         } catch (IOException e) {
             problems.add(file + ": cannot read: " + e.getMessage());
             return;

@@ -90,6 +90,27 @@ class ConfigLoaderTest {
                         .noneSatisfy(p -> assertThat(p).contains("outbox.initialBackoff (")));
     }
 
+    /** YAML's parser quotes the line it stopped on: a password there must not reach the terminal or the logs. */
+    @Test
+    void aFileThatIsNotYamlIsRefusedByLineWithoutEchoingIt() throws IOException {
+        Path file = dir.resolve("broken.yaml");
+        Files.writeString(file, """
+                admin:
+                  email: admin@example.com
+                  password: @dm1nS3cretXYZ
+                database:
+                  url: "postgresql://app:qu0tedS3cret@db/tl
+                """);
+        assertThatThrownBy(() -> ConfigLoader.load(file, Map.of()))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.getMessage())
+                        .contains("broken.yaml").contains("line 3, column 13").contains("cannot start any token")
+                        .doesNotContain("S3cret"));
+        Files.writeString(file, "database:\n  url: \"postgresql://app:qu0tedS3cret@db/tl\n");
+        assertThatThrownBy(() -> ConfigLoader.load(file, Map.of()))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.getMessage())
+                        .contains("broken.yaml").contains("line").doesNotContain("S3cret"));
+    }
+
     @Test
     void aDatabaseUrlTheDriverCannotParseIsRefusedWithoutEchoingIt() {
         assertThatThrownBy(() -> ConfigLoader.load(null,
