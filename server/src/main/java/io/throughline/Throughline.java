@@ -370,7 +370,7 @@ public final class Throughline implements AutoCloseable {
      * until the start finishes, or its process dies): the second finds the first's workspace ready.
      */
     private FirstStart bootstrapWorkspace(PgConnectOptions connectOptions) {
-        firstStartLock = PgConnection.connect(vertx, connectOptions).await();
+        firstStartLock = VirtualThreads.await(PgConnection.connect(vertx, connectOptions));
         firstStartLock.query("SELECT pg_advisory_lock(" + FIRST_START_LOCK + ")").execute().await();
         var admin = config.admin();
         Optional<Long> existing = workspaces.first();
@@ -459,7 +459,7 @@ public final class Throughline implements AutoCloseable {
         if (config.inboxes().isEmpty()) {
             return;
         }
-        PgConnection lock = PgConnection.connect(vertx, database.connectOptions()).await();
+        PgConnection lock = VirtualThreads.await(PgConnection.connect(vertx, database.connectOptions()));
         try {
             lock.query("SELECT pg_advisory_lock(" + SEED_LOCK + ")").execute().await();
             long workspaceId = workspaces.first().orElseThrow();

@@ -1,5 +1,6 @@
 package io.throughline.store;
 
+import io.throughline.VirtualThreads;
 import io.vertx.pgclient.PgConnection;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlConnection;
@@ -117,7 +118,7 @@ public final class Migrations {
 
     /** Brings the schema up to date. Blocks; call it on a virtual thread. */
     public void migrate(Database database) {
-        PgConnection connection = PgConnection.connect(database.vertx(), database.connectOptions()).await();
+        PgConnection connection = VirtualThreads.await(PgConnection.connect(database.vertx(), database.connectOptions()));
         try {
             Tuple lockKey = Tuple.of(LOCK_KEY);
             awaitLock(connection, lockKey);

@@ -1,6 +1,7 @@
 package io.throughline.store;
 
 import io.throughline.config.ThroughlineConfig;
+import io.throughline.VirtualThreads;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.ClientSSLOptions;
 import io.vertx.core.net.PemTrustOptions;
@@ -72,7 +73,7 @@ public record PostgresServer(PgConnectOptions options, EmbeddedDatabase embedded
         try {
             PgConnectOptions admin = new PgConnectOptions().setHost("127.0.0.1").setPort(embedded.port())
                     .setUser("postgres").setPassword(embedded.password()).setDatabase("postgres");
-            PgConnection connection = PgConnection.connect(vertx, admin).await();
+            PgConnection connection = VirtualThreads.await(PgConnection.connect(vertx, admin));
             try {
                 boolean exists = connection.query("SELECT 1 FROM pg_database WHERE datname = '" + DATABASE_NAME
                         + "'").execute().await().size() > 0;

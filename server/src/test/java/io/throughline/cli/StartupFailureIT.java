@@ -13,6 +13,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -47,6 +48,32 @@ class StartupFailureIT {
                     .contains("THROUGHLINE_HTTP_PORT")
                     .doesNotContain("\tat ");
             assertThat(out.toString(StandardCharsets.UTF_8)).doesNotContain("Throughline is running");
+        }
+    }
+
+    /**
+     * A database nobody answers at: each command says so in one line and exits with 1. The refused connection is
+     * a checked exception that Vert.x's await throws undeclared, past every handler written for failures.
+     */
+    @Test
+    void aDatabaseThatDoesNotAnswerIsOneLineForEveryCommand() throws Exception {
+        int closed;
+        try (ServerSocket socket = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
+            closed = socket.getLocalPort();
+        }
+        Map<String, String> env = Map.of("THROUGHLINE_CONFIG", CONFIG, "THROUGHLINE_HTTP_HOST", "127.0.0.1",
+                "THROUGHLINE_HTTP_PORT", "0", "THROUGHLINE_DATA_DIR", TestServer.tempDir().toString(),
+                "THROUGHLINE_DATABASE_URL", "postgresql://tl:secret@127.0.0.1:" + closed + "/tl",
+                "THROUGHLINE_DEMO_ENABLED", "false");
+        for (String[] command : List.of(new String[] {"start"}, new String[] {"reindex"},
+                new String[] {"create-agent", "--email", "ann@example.com", "--name", "Ann"},
+                new String[] {"create-workspace", "--name", "Globex", "--admin-email", "ops@globex.test"})) {
+            out.reset();
+            err.reset();
+            assertThat(Main.run(command, new PrintStream(out, true, StandardCharsets.UTF_8),
+                    new PrintStream(err, true, StandardCharsets.UTF_8), env)).as(command[0]).isEqualTo(1);
+            assertThat(err.toString(StandardCharsets.UTF_8)).as(command[0]).contains("127.0.0.1:" + closed)
+                    .doesNotContain("\tat ").doesNotContain("secret");
         }
     }
 
