@@ -128,9 +128,10 @@ final class VisitorMessages {
 
     /** Stores the message (once per client id) and returns after the commit. */
     Ack send(Viewer viewer, Outgoing message, String ip) {
-        Visitor visitor = viewer.visitor();
-        perVisitor.acquire(visitor.publicId(), "you are sending messages too fast; wait a moment");
+        perVisitor.acquire(viewer.visitor().publicId(), "you are sending messages too fast; wait a moment");
         perIp.acquire(ClientAddress.limitKey(ip), "too many messages from this address; wait a moment");
+        // The name and email of a form filled after the socket opened go with this message.
+        Visitor visitor = visitors.current(database.sql(), viewer.visitor());
         InboundMessage.Builder builder = InboundMessage.builder(message.clientId(), sender(visitor))
                 .text(message.body())
                 .metadata(new JsonObject().put("widget", new JsonObject()
@@ -141,7 +142,11 @@ final class VisitorMessages {
             List<VisitorRepository.Upload> uploads = visitors.uploads(database.sql(), visitor,
                     message.attachmentIds());
             if (uploads.size() != message.attachmentIds().size()) {
-                throw Invalid.field("attachmentIds", "unknown upload ids: upload each file first");
+                // A resend of a message stored before (its uploads cleared since) is acknowledged below as such.
+                if (ingest.sinkFor(viewer.site().inbox()).stored(List.of(message.clientId())).isEmpty()) {
+                    throw Invalid.field("attachmentIds", "unknown upload ids: upload each file first");
+                }
+                uploads = List.of();
             }
             for (VisitorRepository.Upload upload : uploads) {
                 builder.attachment(InboundAttachment.of(new StoredFile(upload.sha256(), upload.size(),

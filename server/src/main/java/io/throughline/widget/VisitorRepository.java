@@ -62,6 +62,15 @@ final class VisitorRepository {
                 .map(row -> new WithToken(Visitor.from(row), row.getBuffer("token_hash").getBytes()));
     }
 
+    /**
+     * The visitor as stored now: a socket holds the row it read at connect, and the pre-chat form, a proof of the
+     * identity again or another tab may have changed it since.
+     */
+    Visitor current(Sql sql, Visitor visitor) {
+        return sql.one("SELECT " + Visitor.COLUMNS + " FROM widget_visitors WHERE workspace_id = $1 AND id = $2",
+                visitor.workspaceId(), visitor.id()).map(Visitor::from).orElse(visitor);
+    }
+
     /** Records where the visitor is now (page, locale, user agent, IP) and that the token was used. */
     Visitor touch(Sql sql, long workspaceId, long id, JsonObject context) {
         return Visitor.from(sql.single("UPDATE widget_visitors SET context = context || $3, last_active_at = now()"
@@ -137,11 +146,19 @@ final class VisitorRepository {
                 .map(row -> new Upload(row.getLong("id"), sha256, size, filename, contentType));
     }
 
+    /**
+     * The visitor's uploads of these ids, and those of the visitor a sign-in replaced in this browser: the frame
+     * hands over what that one left unsent, files included.
+     */
     List<Upload> uploads(Sql sql, Visitor visitor, List<Long> ids) {
         return sql.list("""
                 SELECT id, sha256, size, filename, content_type FROM widget_uploads
-                WHERE workspace_id = $1 AND visitor_id = $2 AND id = ANY($3) ORDER BY id""",
+                WHERE workspace_id = $1 AND id = ANY($3)
+                  AND (visitor_id = $2 OR visitor_id = (SELECT v.id FROM widget_visitors v
+                                                        WHERE v.workspace_id = $1 AND v.public_id = $4))
+                ORDER BY id""",
                 r -> new Upload(r.getLong("id"), r.getString("sha256"), r.getLong("size"), r.getString("filename"),
-                        r.getString("content_type")), visitor.workspaceId(), visitor.id(), ids.toArray(new Long[0]));
+                        r.getString("content_type")), visitor.workspaceId(), visitor.id(), ids.toArray(new Long[0]),
+                visitor.previousPublicId());
     }
 }

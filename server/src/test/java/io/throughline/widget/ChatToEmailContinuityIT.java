@@ -269,6 +269,28 @@ class ChatToEmailContinuityIT {
         }
     }
 
+    /**
+     * The frame opens its socket before the pre-chat form is filled: the name and email typed there go with the
+     * first message sent on that socket, so the new contact has them and a missed reply can reach it by email.
+     */
+    @Test
+    void theFormFilledWhileTheSocketIsOpenGoesWithTheFirstMessage() {
+        VisitorClient visitor = new VisitorClient(server.url(), siteKey, Widgets.SHOP).start();
+        try (VisitorClient.Socket socket = visitor.connect(visitor.seq())) {
+            visitor.post("/widget/v1/profile", new JsonObject().put("name", "Olga Formfilled")
+                    .put("email", "olga@example.com"), true).expect(200);
+            socket.message("Is the Aurora lamp dimmable?");
+            long conversation = Widgets.conversationOf(server, socket.next("ack", WAIT).getLong("messageId"));
+            JsonObject contact = admin.get("/api/v1/contacts/" + admin.get("/api/v1/conversations/"
+                    + conversation).expect(200).json().getJsonObject("contact").getLong("id")).expect(200).json();
+            assertThat(contact.getString("name")).isEqualTo("Olga Formfilled");
+            assertThat(contact.getJsonArray("identities").stream().map(JsonObject.class::cast)
+                    .filter(i -> "email".equals(i.getString("kind"))).map(i -> i.getString("value")
+                            + (i.getBoolean("proven") ? ":proven" : ":claimed")).toList())
+                    .containsExactly("olga@example.com:claimed");
+        }
+    }
+
     /** A new visitor who typed their email into the chat's form before writing. */
     private static VisitorClient visitorWithEmail(String email) {
         mail.user(email);

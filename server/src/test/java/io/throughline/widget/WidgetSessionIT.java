@@ -8,6 +8,7 @@ import io.throughline.testing.TestServer;
 import io.throughline.testing.VisitorClient;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -461,6 +462,44 @@ class WidgetSessionIT {
                     .put("body", "a reply in the anonymous visitor's thread")).expect(201);
             assertThat(socket.drain(Duration.ofSeconds(2))).noneMatch(f -> "message".equals(f.getString("type")));
         }
+    }
+
+    /**
+     * What the anonymous visitor left unsent goes out after the sign-in with the files it uploaded; what it had
+     * sent is acknowledged again even once its uploads were cleared (they live a day), not refused as unknown.
+     */
+    @Test
+    void theVisitorASignInReplacedMaySendItsFilesAfterIt() {
+        JsonObject inbox = Widgets.create(admin, Widgets.SHOP);
+        VisitorClient visitor = new VisitorClient(server.url(), inbox.getString("siteKey"), Widgets.SHOP).start();
+        long sentFile = visitor.upload("Order 4412, the receipt".getBytes(StandardCharsets.UTF_8), "receipt.txt",
+                "text/plain").expect(201).json().getLong("id");
+        String sent = UUID.randomUUID().toString();
+        long stored = visitor.send(new JsonObject().put("clientId", sent).put("body", "here is the receipt")
+                .put("attachmentIds", new JsonArray().add(sentFile))).expect(201).json().getLong("messageId");
+        long queuedFile = visitor.upload("Order 4412, the photo list".getBytes(StandardCharsets.UTF_8),
+                "photos.txt", "text/plain").expect(201).json().getLong("id");
+
+        visitor.start(new JsonObject().put("externalId", "u-89")
+                .put("hmac", IdentitySignature.sign(inbox.getString("identitySecret"), "u-89")));
+        server.throughline().database().sql().update("DELETE FROM widget_uploads WHERE id = $1", sentFile);
+        JsonObject again = visitor.send(new JsonObject().put("clientId", sent).put("body", "here is the receipt")
+                .put("attachmentIds", new JsonArray().add(sentFile))).expect(200).json();
+        assertThat(again.getString("status")).isEqualTo("duplicate");
+        assertThat(again.getLong("messageId")).isEqualTo(stored);
+
+        long queued = visitor.send(new JsonObject().put("clientId", UUID.randomUUID().toString())
+                .put("body", "and the photos").put("attachmentIds", new JsonArray().add(queuedFile))).expect(201)
+                .json().getLong("messageId");
+        JsonObject agentView = admin.get("/api/v1/conversations/" + Widgets.conversationOf(server, queued)
+                + "/messages").expect(200).json().getJsonArray("messages").stream().map(JsonObject.class::cast)
+                .filter(m -> m.getLong("id") == queued).findFirst().orElseThrow();
+        assertThat(agentView.getJsonArray("attachments").getJsonObject(0).getString("filename"))
+                .isEqualTo("photos.txt");
+        // Another visitor still cannot attach them.
+        VisitorClient stranger = new VisitorClient(server.url(), inbox.getString("siteKey"), Widgets.SHOP).start();
+        stranger.send(new JsonObject().put("clientId", UUID.randomUUID().toString()).put("body", "mine now")
+                .put("attachmentIds", new JsonArray().add(queuedFile))).expect(400);
     }
 
     @Test
