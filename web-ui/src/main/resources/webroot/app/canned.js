@@ -7,12 +7,22 @@ let cache = null;
 /** Bumped whenever the cache is forgotten: an answer to a request sent before is not kept. */
 let generation = 0;
 
+/** The request on its way, shared by every keystroke of one session that needs the list meanwhile. */
+let loading = null;
+
 export async function cannedResponses() {
   if (cache && Date.now() - cache.at < TTL_MS) return cache.items;
-  const asked = generation;
-  const answer = await api.get('/api/v1/canned-responses');
-  if (asked === generation) cache = { at: Date.now(), items: answer.cannedResponses };
-  return answer.cannedResponses;
+  if (loading?.generation !== generation) {
+    const asked = generation;
+    const request = api.get('/api/v1/canned-responses').then((answer) => {
+      if (asked === generation) cache = { at: Date.now(), items: answer.cannedResponses };
+      return answer.cannedResponses;
+    }).finally(() => {
+      if (loading?.request === request) loading = null;
+    });
+    loading = { generation: asked, request };
+  }
+  return loading.request;
 }
 
 /** Forgets the cache after an admin changed them, or the session ended. */

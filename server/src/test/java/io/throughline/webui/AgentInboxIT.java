@@ -440,6 +440,36 @@ class AgentInboxIT {
         assertThat(inbox.present("canned-picker")).isFalse();
     }
 
+    /**
+     * Enter pressed before the picker's list for what was typed arrived picks from that list once it is there:
+     * it sent the short code itself to the customer, which no one can take back.
+     */
+    @Test
+    void aShortCodeTypedFasterThanTheListLoadsIsInsertedNotSent() {
+        admin.post("/api/v1/canned-responses", new JsonObject().put("shortCode", "refundnow")
+                .put("title", "Refund").put("body", "Refunds take 5 days, {{contact.first_name}}.")).expect(201);
+        long conversation = shop.say("canned-3", "Rita Rapid", "cust-rita", "Refund?").getLong("conversationId");
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD).open("Rita Rapid");
+        // The list's request is held until the test lets it answer.
+        inbox.script("""
+                const real = window.fetch;
+                window.heldCanned = [];
+                window.fetch = (url, init) => String(url).includes('/api/v1/canned-responses')
+                  ? new Promise((resolve) => window.heldCanned.push(() => resolve(real(url, init))))
+                  : real(url, init);""");
+        WebElement input = inbox.find("composer-input");
+        input.sendKeys("/refundnow");
+        input.sendKeys(Keys.ENTER);
+        inbox.until(d -> ((Number) inbox.script("return window.heldCanned.length")).intValue() > 0);
+        assertThat(input.getAttribute("value")).isEqualTo("/refundnow");
+
+        inbox.script("window.heldCanned.forEach((answer) => answer())");
+        inbox.until(d -> input.getAttribute("value").equals("Refunds take 5 days, Rita."));
+        assertThat(storedReplies(conversation, "/refundnow")).isZero();
+        assertThat(((Number) inbox.script("return window.heldCanned.length")).intValue())
+                .as("one request for the whole short code").isEqualTo(1);
+    }
+
     @Test
     void theNextAgentSignedInInTheSameTabSeesOnlyTheirOwnWorkspacesCannedResponses() {
         admin.post("/api/v1/canned-responses", new JsonObject().put("shortCode", "shopsecret")

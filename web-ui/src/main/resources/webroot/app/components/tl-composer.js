@@ -206,7 +206,11 @@ class TlComposer extends TlElement {
     try {
       const all = await cannedResponses();
       if (!this.picker || this.picker.query !== query) return;
-      this.picker = { query, items: matchCanned(all, query).slice(0, 8), index: 0, loading: false };
+      const items = matchCanned(all, query).slice(0, 8);
+      const chosen = this.picker.choose;
+      this.picker = { query, items, index: 0, loading: false };
+      // Enter pressed before the list for what was typed arrived: the choice is made now, never a send.
+      if (chosen && items.length) this.insertCanned(items[0]);
     } catch (e) {
       this.picker = null;
       store.fail(e);
@@ -214,6 +218,12 @@ class TlComposer extends TlElement {
   }
 
   keydown(event) {
+    if (this.picker?.loading && (event.key === 'Enter' || event.key === 'Tab') && !event.shiftKey) {
+      // The items shown are still those of what was typed before: wait for this query's, then pick.
+      event.preventDefault();
+      this.picker = { ...this.picker, choose: true };
+      return;
+    }
     if (this.picker?.items.length) {
       const count = this.picker.items.length;
       if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
