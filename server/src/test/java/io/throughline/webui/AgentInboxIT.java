@@ -715,6 +715,32 @@ class AgentInboxIT {
         assertThat(Long.parseLong(frame.getCssValue("height").replace("px", "").split("\\.")[0])).isGreaterThan(40);
     }
 
+    /**
+     * A screenshot pasted into an HTML mail is an inline part its HTML shows: in the text view it is a preview of
+     * its own (it was hidden until "Show original"), and the HTML view shows it in place, not twice.
+     */
+    @Test
+    void anInlineImageOfAnHtmlMailShowsInTheTextViewToo() throws IOException {
+        long workspaceId = server.throughline().workspaces().first().orElseThrow();
+        StoredFile screenshot = new FileStore(server.throughline().config().attachmentsDir()).store(
+                new ByteArrayInputStream(Base64.getDecoder().decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAAD"
+                        + "UlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==")), "image001.png", "image/png", 1_000_000);
+        server.throughline().ingest().accept(new InboxRef(shop.inboxId(), workspaceId, "email", "Support mail"),
+                InboundMessage.builder("<inline-1@mail.example>", Sender.of("Ines Inline",
+                        Identity.proven(IdentityKind.EMAIL, "ines@mail.example")))
+                        .text("The error looks like this:\n[image: image001.png]")
+                        .html("<p>The error looks like this:</p><img src=\"cid:shot@mail.example\">")
+                        .attachment(new InboundAttachment(screenshot, "<shot@mail.example>", true)).build());
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD).open("Ines Inline");
+        WebElement mail = inbox.message("The error looks like this:");
+        assertThat(mail.findElements(InboxPage.testId("attachment-image"))).hasSize(1);
+
+        mail.findElement(InboxPage.testId("show-original")).click();
+        inbox.until(d -> !mail.findElements(InboxPage.testId("email-frame")).isEmpty());
+        assertThat(mail.findElements(InboxPage.testId("attachment-image")))
+                .as("shown in the mail, not again below it").isEmpty();
+    }
+
     @Test
     void aChatMessageIsShownWholeEvenWhenItLooksLikeAQuoteOrASignature() {
         String text = "Order 123\n--\nbrown boots, size 41\n\nThe courier wrote:\n> left at the depot";

@@ -107,7 +107,9 @@ class TlMessage extends TlElement {
 
   attachments() {
     const m = this.message;
-    const files = (m.attachments || []).filter((a) => !(a.inline && m.html));
+    // Inline parts show in the mail's HTML while it is on screen; in the text view they are files of their own.
+    const framed = !!m.html && (this.original || !(m.body || '').trim());
+    const files = (m.attachments || []).filter((a) => !(a.inline && framed));
     if (!files.length) return '';
     return html`<ul class="attachments">${files.map((a) => {
       const type = (a.contentType || '').toLowerCase();
