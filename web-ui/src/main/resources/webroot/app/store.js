@@ -446,6 +446,12 @@ class Store extends EventTarget {
     await this.openThread(conversationId, messageId);
     const row = this.state.conversations.get(conversationId) || await this.fetching.get(conversationId);
     if (this.state.thread?.conversationId !== conversationId) return;
+    if (row?.mergedIntoId) {
+      // An old link, or Back after the merge took the agent on: its messages (and any reply) are in the target.
+      this.notify('contact.mergedAway', 'info');
+      navigate({ view: 'inbox', conversationId: row.mergedIntoId }, { replace: true });
+      return;
+    }
     this.loadReplyOptions(conversationId);
     this.loadVisitors(conversationId);
     if (row) this.loadContact(row.contactId);
@@ -472,8 +478,11 @@ class Store extends EventTarget {
     } catch (e) {
       if (this.state.thread?.loadId !== loadId) return;
       if (focusId && e.status === 404) {
+        // The link's message is in another thread now (a merge, a move): this one is shown from its end. The
+        // route loses the message without selecting again, so the load is made here.
         this.notify('search.messageMoved', 'info');
-        this.open(conversationId);
+        navigate({ view: 'inbox', conversationId }, { replace: true });
+        await this.openThread(conversationId);
         return;
       }
       this.set({ thread: { ...this.state.thread, loading: null, error: describe(e) } });

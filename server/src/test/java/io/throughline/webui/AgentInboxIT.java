@@ -656,6 +656,31 @@ class AgentInboxIT {
                 .orElseThrow().body()).contains(picture.getFileName().toString());
     }
 
+    /**
+     * Links that outlived a merge: one to a message now in another thread opens its conversation from the end (it
+     * stayed on "Loading" for good), and one to a conversation merged away opens the one it went into (it showed
+     * an empty thread whose replies failed with 409).
+     */
+    @Test
+    void linksAMergeOutdatedLeadToWhereTheMessagesAreNow() {
+        JsonObject kept = shop.say("outdated-1", "Nadia Kept", "cust-nadia", "Where is my order 5521?");
+        JsonObject second = shop.say("outdated-2", "Nadia Second", "cust-nadia-2", "Writing from my work account");
+        JsonObject elsewhere = shop.say("outdated-3", "Oleg Elsewhere", "cust-oleg", "Unrelated question");
+        admin.post("/api/v1/contacts/" + kept.getLong("contactId") + "/merge", new JsonObject()
+                .put("otherContactId", second.getLong("contactId"))).expect(200);
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD);
+
+        String keptRoute = "#/c/" + kept.getLong("conversationId");
+        inbox.script("location.hash = arguments[0]", keptRoute + "/m/" + elsewhere.getLong("messageId"));
+        inbox.message("Where is my order 5521?");
+        assertThat(inbox.script("return location.hash")).isEqualTo(keptRoute);
+
+        inbox.script("location.hash = arguments[0]", "#/c/" + second.getLong("conversationId"));
+        inbox.until(d -> keptRoute.equals(inbox.script("return location.hash")));
+        inbox.message("Writing from my work account");
+        assertThat(inbox.find("thread-contact-name").getText()).isEqualTo("Nadia Kept");
+    }
+
     @Test
     void contactPanelShowsProvenAndClaimedIdentitiesAndMergesAndUnmerges() {
         shop.say("merge-1", new JsonObject().put("name", "Mia Mail").put("identities", new JsonArray()
