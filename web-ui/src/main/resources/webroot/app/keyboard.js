@@ -26,7 +26,8 @@ export function installShortcuts(actions) {
   document.addEventListener('keydown', (event) => {
     if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
     if (event.key === 'Escape') {
-      actions.escape(event);
+      // An open dialog takes Escape as its cancel, and only that: the page behind it stays as it is.
+      if (!document.querySelector('dialog[open]')) actions.escape(event);
       return;
     }
     if (typing(event.target) || store.state.phase !== 'ready' || document.querySelector('dialog[open]')) return;

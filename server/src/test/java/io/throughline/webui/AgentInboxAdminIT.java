@@ -13,6 +13,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.Select;
 
@@ -211,6 +212,12 @@ class AgentInboxAdminIT {
             inbox.find("canned-save").click();
             inbox.until(d -> inbox.all("canned-row").stream().anyMatch(r -> r.getText().contains("1 working day")));
 
+            // Escape cancels the confirmation only: the admin stays on the page (it also left for the inbox).
+            inbox.all("canned-row").getFirst().findElement(InboxPage.testId("canned-delete")).click();
+            inbox.find("confirm-ok").sendKeys(Keys.ESCAPE);
+            inbox.until(d -> !inbox.present("confirm-ok"));
+            assertThat(inbox.script("return location.hash")).isEqualTo("#/settings/canned");
+            assertThat(inbox.all("canned-row")).hasSize(1);
             inbox.all("canned-row").getFirst().findElement(InboxPage.testId("canned-delete")).click();
             inbox.find("confirm-ok").click();
             inbox.until(d -> inbox.all("canned-row").isEmpty());
