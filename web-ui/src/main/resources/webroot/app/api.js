@@ -31,10 +31,13 @@ export function onSessionEnded(listener) {
   return () => sessionListeners.delete(listener);
 }
 
+/**
+ * The CSRF token of the session the browser's cookie holds now: a sign-in in another tab replaces both cookies,
+ * and every tab's writes go with that session. The token this tab was given is kept for a cookie not readable.
+ */
 function csrf() {
-  if (csrfToken) return csrfToken;
   const match = document.cookie.match(/(?:^|;\s*)tl_csrf=([^;]+)/);
-  return match ? decodeURIComponent(match[1]) : null;
+  return match ? decodeURIComponent(match[1]) : csrfToken;
 }
 
 async function call(method, path, { body, headers = {}, signal, quiet401 = false } = {}) {

@@ -220,6 +220,26 @@ class AgentInboxIT {
         });
     }
 
+    /**
+     * A sign-in in another tab replaces the browser's session cookie (and its CSRF cookie): this tab's writes go
+     * with the new session's token, not the one it kept from its own login (every write was a 403 until a reload).
+     */
+    @Test
+    void aSignInInAnotherTabLeavesThisTabsWritesWorking() {
+        long conversation = shop.say("tabs-1", "Tanja Tabs", "cust-tanja", "Is my parcel insured?")
+                .getLong("conversationId");
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD).open("Tanja Tabs");
+        Object status = inbox.driver().executeAsyncScript("""
+                const done = arguments[arguments.length - 1];
+                fetch('/api/v1/auth/login', {method: 'POST', headers: {'Content-Type': 'application/json'},
+                  body: JSON.stringify({email: arguments[0], password: arguments[1]})}).then((r) => done(r.status));
+                """, TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD);
+        assertThat(status).isEqualTo(200L);
+
+        inbox.click("resolve");
+        await().atMost(Duration.ofSeconds(10)).until(() -> "resolved".equals(status(conversation)));
+    }
+
     @Test
     void keyboardShortcutsDriveTheInbox() {
         long first = shop.say("keys-1", "Kira Keys", "cust-kira", "First question").getLong("conversationId");
