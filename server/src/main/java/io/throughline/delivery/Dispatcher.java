@@ -47,6 +47,8 @@ public final class Dispatcher {
     static final Duration PAUSED_WAIT = Duration.ofMinutes(15);
     /** A failure's reason as agents see it; a connector's own texts are far shorter. */
     private static final int MAX_REASON = 2_000;
+    private static final long RECORD_FIRST_WAIT_MS = 100;
+    private static final long RECORD_MAX_WAIT_MS = 2_000;
 
     private final Database database;
     private final DeliveryRepository deliveries;
@@ -179,16 +181,17 @@ public final class Dispatcher {
             }
             OutboundMessage message = assembler.assemble(database.sql(), delivery);
             ChannelInbox inbox = inboxes.sender(delivery.inboxId()).orElseThrow(() -> unavailable(delivery));
-            DeliveryReceipt receipt;
             Thread keeper = Thread.ofVirtual().name("outbox-lease-" + delivery.id()).start(() -> keepLease(delivery));
             try {
-                receipt = inbox.send(message);
+                DeliveryReceipt receipt = inbox.send(message);
+                String externalId = storableId(delivery, receipt.externalId());
+                JsonObject metadata = NulBytes.strip(receipt.metadata());
+                // The lease is kept until "sent" is written: a write the database failed is tried again, and no
+                // other claim may send the reply a second time meanwhile.
+                record(delivery, tx -> deliveries.markSent(tx, delivery, externalId, metadata));
             } finally {
                 keeper.interrupt();
             }
-            String externalId = storableId(delivery, receipt.externalId());
-            JsonObject metadata = NulBytes.strip(receipt.metadata());
-            record(delivery, tx -> deliveries.markSent(tx, delivery, externalId, metadata));
             log.info("delivery sent delivery={} message={} inbox={} attempt={}", delivery.id(),
                     delivery.messageId(), delivery.inboxId(), delivery.attempts());
         } catch (DeliveryFailure failure) {
@@ -294,27 +297,52 @@ public final class Dispatcher {
         }
     }
 
-    /** Writes an outcome and its event in one transaction; a lost lease means another node owns it now. */
+    /**
+     * Writes an outcome and its event in one transaction; a lost lease means another node owns it now. The
+     * database's moment (a failover, a dropped connection) is waited out for up to half a lease: an outcome not
+     * written leaves the delivery to be claimed again when its lease runs out, and a reply that went out would go
+     * out twice. Each outcome is fenced by its attempt, so writing it again is safe.
+     */
     private void record(Delivery delivery, Predicate<Sql> outcome) {
-        try {
-            database.tx(tx -> {
-                if (!outcome.test(tx)) {
-                    log.warn("delivery lease lost delivery={} attempt={}; its newer attempt decides",
-                            delivery.id(), delivery.attempts());
-                    return null;
+        long deadline = System.nanoTime() + config.lease().toNanos() / 2;
+        for (long waitMs = RECORD_FIRST_WAIT_MS; ; waitMs = Math.min(waitMs * 2, RECORD_MAX_WAIT_MS)) {
+            try {
+                write(delivery, outcome);
+                return;
+            } catch (RuntimeException e) {
+                if (!Database.isTransient(e) || System.nanoTime() + waitMs * 1_000_000 > deadline) {
+                    // The lease expires and the delivery is retried: at worst a duplicate send with the same key.
+                    log.error("cannot record delivery outcome delivery={}", delivery.id(), e);
+                    return;
                 }
-                JsonObject message = messages.viewRow(tx, delivery.workspaceId(), delivery.messageId())
-                        .map(row -> views.render(tx, delivery.workspaceId(), row)).orElseThrow();
-                events.append(tx, delivery.workspaceId(), EventType.DELIVERY_UPDATED, new JsonObject()
-                        .put("conversationId", delivery.conversationId())
-                        .put("messageId", delivery.messageId())
-                        .put("delivery", message.getJsonObject("delivery"))
-                        .put("message", message));
-                return null;
-            });
-        } catch (RuntimeException e) {
-            // The lease expires and the delivery is retried: at worst a duplicate send carrying the same key.
-            log.error("cannot record delivery outcome delivery={}", delivery.id(), e);
+                log.warn("delivery outcome not recorded, trying again delivery={} inMs={}: {}", delivery.id(),
+                        waitMs, e.toString());
+                try {
+                    Thread.sleep(waitMs);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    log.error("cannot record delivery outcome delivery={}: interrupted", delivery.id(), e);
+                    return;
+                }
+            }
         }
+    }
+
+    private void write(Delivery delivery, Predicate<Sql> outcome) {
+        database.tx(tx -> {
+            if (!outcome.test(tx)) {
+                log.warn("delivery lease lost delivery={} attempt={}; its newer attempt decides",
+                        delivery.id(), delivery.attempts());
+                return null;
+            }
+            JsonObject message = messages.viewRow(tx, delivery.workspaceId(), delivery.messageId())
+                    .map(row -> views.render(tx, delivery.workspaceId(), row)).orElseThrow();
+            events.append(tx, delivery.workspaceId(), EventType.DELIVERY_UPDATED, new JsonObject()
+                    .put("conversationId", delivery.conversationId())
+                    .put("messageId", delivery.messageId())
+                    .put("delivery", message.getJsonObject("delivery"))
+                    .put("message", message));
+            return null;
+        });
     }
 }

@@ -78,6 +78,42 @@ class OutboxIT {
     }
 
     /**
+     * The database fails the moment the outcome of a send that went out is written (a transient error): the write is
+     * tried again while the lease is kept, and the reply is not sent a second time when the lease would have run
+     * out.
+     */
+    @Test
+    void aSentOutcomeTheDatabaseFailsOnceIsWrittenAgainNotSentAgain() {
+        server = TestServer.start(Map.of("outbox.lease", "3s"));
+        ApiClient admin = server.admin();
+        ApiInbox inbox = ApiInbox.create(admin, "Shop", webhook.url());
+        long conversation = inbox.say("m1", "c1", "Ann", "Hello").getLong("conversationId");
+        var sql = server.throughline().database().sql();
+        sql.update("CREATE SEQUENCE fail_sent_once");
+        sql.update("""
+                CREATE FUNCTION fail_sent_once() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    IF NEW.type = 'delivery.updated' AND NEW.data #>> '{delivery,status}' = 'sent'
+                       AND nextval('fail_sent_once') = 1 THEN
+                        RAISE EXCEPTION 'simulated conflict' USING ERRCODE = '40001';
+                    END IF;
+                    RETURN NEW;
+                END $$""");
+        sql.update("CREATE TRIGGER fail_sent_once BEFORE INSERT ON events FOR EACH ROW"
+                + " EXECUTE FUNCTION fail_sent_once()");
+        try {
+            admin.post("/api/v1/conversations/" + conversation + "/messages", new JsonObject()
+                    .put("body", "On its way")).expect(201);
+            awaitStatus(admin, conversation, "sent", 15);
+            assertThat(sql.single("SELECT last_value FROM fail_sent_once").getLong("last_value"))
+                    .as("the failure happened").isGreaterThanOrEqualTo(1);
+            assertThat(webhook.received()).hasSize(1);
+        } finally {
+            sql.update("DROP TRIGGER fail_sent_once ON events");
+        }
+    }
+
+    /**
      * Nothing listening at the webhook (its receiver not started yet): each refused connection is a recorded,
      * retried attempt with its reason, and the reply goes once the receiver is up.
      */
