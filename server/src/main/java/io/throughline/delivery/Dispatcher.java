@@ -47,6 +47,7 @@ public final class Dispatcher {
     static final Duration PAUSED_WAIT = Duration.ofMinutes(15);
     /** A failure's reason as agents see it; a connector's own texts are far shorter. */
     private static final int MAX_REASON = 2_000;
+    private static final Duration MAX_ASKED_WAIT = Duration.ofHours(1);
     private static final long RECORD_FIRST_WAIT_MS = 100;
     private static final long RECORD_MAX_WAIT_MS = 2_000;
 
@@ -266,10 +267,14 @@ public final class Dispatcher {
         String message = NulBytes.strip(failure.getMessage());
         String reason = message == null ? "unknown error"
                 : message.length() > MAX_REASON ? message.substring(0, MAX_REASON) + "…" : message;
+        // A wait the receiver asks for is honoured up to an hour: a retry_after of 2^31 s would hold the reply
+        // for decades, pending.
+        Duration askedWait = failure.retryAfter() == null ? null
+                : failure.retryAfter().compareTo(MAX_ASKED_WAIT) > 0 ? MAX_ASKED_WAIT : failure.retryAfter();
         if (!failure.attempted()) {
             // Handed back (the channel's line was full, or its account cannot send now): it waits, and its attempt
             // is given back.
-            Duration wait = failure.retryAfter() != null ? failure.retryAfter() : backoff.after(1);
+            Duration wait = askedWait != null ? askedWait : backoff.after(1);
             record(delivery, tx -> deliveries.handBack(tx, delivery, wait, reason));
             log.info("delivery handed back, waiting for its channel delivery={} message={} inbox={} in={}ms reason={}",
                     delivery.id(), delivery.messageId(), delivery.inboxId(), wait.toMillis(), reason);
@@ -290,7 +295,7 @@ public final class Dispatcher {
             log.warn("delivery failed delivery={} message={} inbox={} attempts={} reason={}", delivery.id(),
                     delivery.messageId(), delivery.inboxId(), delivery.attempts(), why);
         } else {
-            Duration wait = failure.retryAfter() != null ? failure.retryAfter() : backoff.after(Math.max(1, others));
+            Duration wait = askedWait != null ? askedWait : backoff.after(Math.max(1, others));
             record(delivery, tx -> deliveries.markRetry(tx, delivery, wait, reason, failure.retryAfter() != null));
             log.info("delivery retry delivery={} message={} inbox={} attempt={} in={}ms reason={}", delivery.id(),
                     delivery.messageId(), delivery.inboxId(), delivery.attempts(), wait.toMillis(), reason);

@@ -176,6 +176,21 @@ class TelegramRepliesIT {
         assertThat(sentTo(customer)).hasSize(1);
     }
 
+    /** A wait asked for beyond reason (2^31 seconds) is held for an hour, not for decades. */
+    @Test
+    void aFloodWaitBeyondReasonIsCutToAnHour() {
+        Customer customer = customer(320_000_013L, "Zoryana", "Still there?");
+        bot.failNext("sendMessage", 429, "Too Many Requests: retry after 2147483647", 2_147_483_647);
+        JsonObject reply = post(customer.conversation(), new JsonObject().put("body", "Yes, looking into it."));
+        JsonObject delivery = await().atMost(WAIT).until(() -> message(customer.conversation(), reply.getLong("id")),
+                m -> m.getJsonObject("delivery").getInteger("attempts") == 1
+                        && m.getJsonObject("delivery").getString("lastError") != null).getJsonObject("delivery");
+        assertThat(delivery.getString("status")).isEqualTo("pending");
+        assertThat(Duration.between(Instant.parse(delivery.getString("updatedAt")),
+                Instant.parse(delivery.getString("nextAttemptAt")))).isBetween(Duration.ofMinutes(59),
+                Duration.ofMinutes(61));
+    }
+
     /** Saving the inbox's settings, the same bot still, does not cut short the wait Telegram asked for. */
     @Test
     void aSettingsSaveKeepsTelegramsFloodWait() {
