@@ -2,6 +2,7 @@ package io.throughline.delivery;
 
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
+import java.time.Instant;
 
 /**
  * One claimed delivery: which message goes to whom through which inbox, how many attempts it has had (this one
@@ -11,13 +12,15 @@ import io.vertx.sqlclient.Row;
  */
 public record Delivery(long id, long workspaceId, long messageId, long conversationId, long inboxId,
                        String channel, JsonObject target, int attempts, int askedWaits, JsonObject condition,
-                       JsonObject progress) {
+                       JsonObject progress, Instant inboxUpdatedAt) {
 
     static Delivery from(Row row) {
         JsonObject progress = row.getJsonObject("progress");
         return new Delivery(row.getLong("id"), row.getLong("workspace_id"), row.getLong("message_id"),
                 row.getLong("conversation_id"), row.getLong("inbox_id"), row.getString("channel"),
                 row.getJsonObject("target"), row.getInteger("attempts"), row.getInteger("asked_waits"),
-                row.getJsonObject("condition"), progress == null ? new JsonObject() : progress);
+                row.getJsonObject("condition"), progress == null ? new JsonObject() : progress,
+                row.getOffsetDateTime("inbox_updated_at") == null ? null
+                        : row.getOffsetDateTime("inbox_updated_at").toInstant());
     }
 }

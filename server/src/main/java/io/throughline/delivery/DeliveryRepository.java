@@ -15,7 +15,7 @@ public final class DeliveryRepository {
     private static final long CLAIM_LOCK = 0x746c2d636c61696dL;
     private static final String CLAIMED_COLUMNS = "d.id, d.workspace_id, d.message_id, m.conversation_id,"
             + " d.inbox_id, d.channel, d.target, d.attempts, d.asked_waits, d.condition,"
-            + " d.metadata -> 'progress' AS progress";
+            + " d.metadata -> 'progress' AS progress, i.updated_at AS inbox_updated_at";
 
     /**
      * A delivery to send now. A fallback still waiting to reach the same address through the same inbox (a chat
@@ -133,7 +133,8 @@ public final class DeliveryRepository {
                     FROM due WHERE d.id = due.id
                     RETURNING d.*
                 )
-                SELECT""" + " " + CLAIMED_COLUMNS + " FROM claimed d JOIN messages m ON m.id = d.message_id",
+                SELECT""" + " " + CLAIMED_COLUMNS + " FROM claimed d JOIN messages m ON m.id = d.message_id"
+                + " LEFT JOIN inboxes i ON i.id = d.inbox_id",
                 Delivery::from, limit, lease.toMillis() / 1000.0, perInbox);
     }
 

@@ -181,7 +181,8 @@ public final class Dispatcher {
                 }
             }
             OutboundMessage message = assembler.assemble(database.sql(), delivery);
-            ChannelInbox inbox = inboxes.sender(delivery.inboxId()).orElseThrow(() -> unavailable(delivery));
+            ChannelInbox inbox = inboxes.sender(delivery.inboxId(), delivery.inboxUpdatedAt())
+                    .orElseThrow(() -> unavailable(delivery));
             Thread keeper = Thread.ofVirtual().name("outbox-lease-" + delivery.id()).start(() -> keepLease(delivery));
             try {
                 DeliveryReceipt receipt = inbox.send(message);

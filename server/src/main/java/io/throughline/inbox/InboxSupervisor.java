@@ -23,6 +23,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.InvalidKeyException;
 import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -186,6 +187,16 @@ public final class InboxSupervisor implements InboxDirectory, OpenInboxes {
     @Override
     public Optional<ChannelInbox> sender(long inboxId) {
         return Optional.ofNullable(open.get(inboxId)).map(Running::channel);
+    }
+
+    @Override
+    public Optional<ChannelInbox> sender(long inboxId, Instant savedAt) {
+        Running running = open.get(inboxId);
+        if (savedAt != null && (running == null || running.inbox().updatedAt().isBefore(savedAt)) && !stopped) {
+            log.info("inbox settings newer than this node's, reopened before a send inbox={}", inboxId);
+            refresh(inboxId);
+        }
+        return sender(inboxId);
     }
 
     /** One open inbox's state for {@code /health}: whether it can work, and whether it receives on this node. */

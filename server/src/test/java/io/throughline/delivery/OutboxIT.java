@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.throughline.apichannel.WebhookSignature;
 import io.throughline.testing.ApiClient;
 import io.throughline.testing.ApiInbox;
+import io.throughline.testing.HeldTransaction;
 import io.throughline.testing.StreamClient;
 import io.throughline.testing.TestPostgres;
 import io.throughline.testing.TestServer;
@@ -301,6 +302,38 @@ class OutboxIT {
                 webhook.received().getFirst().header("Idempotency-Key"));
         ApiClient again = server.admin();
         awaitStatus(again, conversation, "sent", 10);
+    }
+
+    /**
+     * A node that has not heard of an inbox's new settings yet (the event is held up behind a transaction still
+     * open) reopens the inbox before it sends: the reply goes to the new webhook, not the one it replaced.
+     */
+    @Test
+    void aNodeThatMissedASettingsSaveSendsWithTheNewSettings() {
+        server = TestServer.start(Map.of("outbox.pollInterval", "1h"));
+        ApiClient admin = server.admin();
+        ApiInbox inbox = ApiInbox.create(admin, "Shop", webhook.url());
+        long conversation = inbox.say("m1", "c1", "Ann", "Hello").getLong("conversationId");
+        try (WebhookReceiver moved = new WebhookReceiver();
+             TestServer second = TestServer.startOn(server.databaseUrl(), TestServer.tempDir(), Map.of())) {
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> second.throughline().supervisor().sender(inbox.id()).isPresent());
+            // An event written and not committed: each node's feed waits for it before passing later ones.
+            HeldTransaction<Integer> gap = HeldTransaction.start(server.throughline().database(), tx -> tx.update(
+                    "INSERT INTO events (xid, workspace_id, type, data) VALUES (pg_current_xact_id(), 1, 'test.gap',"
+                            + " '{}')"));
+            try {
+                admin.patch("/api/v1/inboxes/" + inbox.id(), new JsonObject().put("config", new JsonObject()
+                        .put("webhookUrl", moved.url()))).expect(200);
+                // The reply is written through the second node, whose dispatcher sends it at once.
+                second.admin().post("/api/v1/conversations/" + conversation + "/messages", new JsonObject()
+                        .put("body", "Your refund is on its way")).expect(201);
+                await().atMost(Duration.ofSeconds(10)).until(() -> moved.received().size() == 1);
+                assertThat(webhook.received()).as("the replaced webhook").isEmpty();
+            } finally {
+                gap.commit();
+            }
+        }
     }
 
     @Test
