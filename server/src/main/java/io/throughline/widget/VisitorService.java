@@ -17,6 +17,7 @@ import io.throughline.store.Database;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.Set;
@@ -36,12 +37,16 @@ public final class VisitorService {
 
     private static final Logger log = LoggerFactory.getLogger(VisitorService.class);
 
+    /** A page view, a tab or a socket's new ticket resumes once: a minute of them is far more than any browser. */
+    private static final int RESUMES_PER_MINUTE = 60;
+
     private final Database database;
     private final EventLog events;
     private final VisitorRepository visitors;
     private final SiteDirectory sites;
     private final SocketTickets tickets;
     private final RateLimiter newSessions;
+    private final RateLimiter resumes;
     private final ThroughlineConfig.Widget config;
     private final LongSupplier position;
     private final Clock clock;
@@ -54,6 +59,7 @@ public final class VisitorService {
         this.sites = sites;
         this.tickets = tickets;
         this.newSessions = new RateLimiter(clock, config.newSessionsPerIp(), config.sessionWindow());
+        this.resumes = new RateLimiter(clock, RESUMES_PER_MINUTE, Duration.ofMinutes(1));
         this.config = config;
         this.position = position;
         this.clock = clock;
@@ -112,6 +118,10 @@ public final class VisitorService {
             existing = Optional.empty();
         }
         if (existing.isPresent() && resumable(existing.get(), proof)) {
+            // Each resume writes the visitor (and a profile it claims): a script looping on one token is bounded
+            // as new sessions are.
+            resumes.acquire(Long.toString(existing.get().id()),
+                    "too many session requests from this chat; wait a moment");
             Visitor visitor = resume(existing.get(), proof, request.context());
             return new Session(false, answer(site, visitor, request.visitorToken()));
         }
@@ -387,5 +397,6 @@ public final class VisitorService {
     /** Forgets idle rate-limit buckets. */
     void sweep() {
         newSessions.sweep();
+        resumes.sweep();
     }
 }

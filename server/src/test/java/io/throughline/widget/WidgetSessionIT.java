@@ -502,6 +502,27 @@ class WidgetSessionIT {
                 .put("attachmentIds", new JsonArray().add(queuedFile))).expect(400);
     }
 
+    /** Resuming writes the visitor: a script looping on one token meets 429, as one starting sessions does. */
+    @Test
+    void resumingOneTokenInALoopIsRateLimited() {
+        JsonObject inbox = Widgets.create(admin, Widgets.SHOP);
+        VisitorClient visitor = new VisitorClient(server.url(), inbox.getString("siteKey"), Widgets.SHOP).start();
+        ApiClient.Response refused = null;
+        for (int i = 0; i < 100 && refused == null; i++) {
+            ApiClient.Response answer = visitor.session(new JsonObject().put("name", "Looping " + i), visitor.token());
+            if (answer.status() == 429) {
+                refused = answer;
+            } else {
+                assertThat(answer.status()).isEqualTo(200);
+            }
+        }
+        assertThat(refused).as("refused within 100 resumes").isNotNull();
+        assertThat(refused.json().getString("detail")).contains("too many session requests");
+        assertThat(Long.parseLong(refused.header("Retry-After"))).isPositive();
+        // Another visitor is not held back by it.
+        new VisitorClient(server.url(), inbox.getString("siteKey"), Widgets.SHOP).start();
+    }
+
     @Test
     void anIdentifiedVisitorsTokenWithoutFreshProofOpensNothing() {
         JsonObject inbox = Widgets.create(admin, Widgets.SHOP);
