@@ -208,7 +208,13 @@
       return r.json();
     })
     .then(function (c) {
-      var start = function () { mount(c); queued.forEach(function (args) { api.apply(null, args); }); };
+      // Listeners the page queued come first: mounting announces "ready", which they wait for.
+      var start = function () {
+        var later = [];
+        queued.forEach(function (args) { args[0] === 'on' ? api.apply(null, args) : later.push(args); });
+        mount(c);
+        later.forEach(function (args) { api.apply(null, args); });
+      };
       d.body ? start() : d.addEventListener('DOMContentLoaded', start);
     })
     .catch(function (e) {

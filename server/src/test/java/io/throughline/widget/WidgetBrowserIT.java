@@ -377,6 +377,22 @@ class WidgetBrowserIT {
         }
     }
 
+    /** The README's snippet queues its listener before the loader runs: it hears "ready" all the same. */
+    @Test
+    void aReadyListenerQueuedBeforeTheLoaderRunsIsCalled() {
+        String siteKey = Widgets.create(admin, "Ready listener", new JsonObject(), host.origin()).getString("siteKey");
+        String page = host.embed("/ready", server.url(), siteKey, """
+                Throughline('on', 'ready', function () {
+                  window.widgetReadyCalls = (window.widgetReadyCalls || 0) + 1;
+                });""");
+        try (Browser browser = new Browser()) {
+            browser.driver().get(page);
+            browser.waiting(WAIT).until(d -> !d.findElements(By.cssSelector("throughline-widget")).isEmpty());
+            browser.waiting(WAIT).until(d -> Long.valueOf(1).equals(((JavascriptExecutor) d)
+                    .executeScript("return window.widgetReadyCalls")));
+        }
+    }
+
     @Test
     void aPageOnAnOriginTheWidgetDoesNotAllowGetsNoWidgetAndNoSession() {
         JsonObject inbox = Widgets.create(admin, "https://elsewhere.example.test");
