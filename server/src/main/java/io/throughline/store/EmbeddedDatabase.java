@@ -70,7 +70,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
             String password = password(directory);
             long started = System.nanoTime();
             EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
-                    .setDataDirectory(directory)
+                    .setDataDirectory(directory.toAbsolutePath())
                     .setCleanDataDirectory(false)
                     .setRegisterShutdownHook(false)
                     .setPGStartupWait(Duration.ofSeconds(60))
@@ -194,8 +194,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
         // Only a postgres serving this very directory (not another instance that got its pid after a reboot).
         Optional<ProcessHandle> process = ProcessHandle.of(pid)
                 .filter(p -> p.info().command().map(c -> c.endsWith("postgres")).orElse(false))
-                .filter(p -> p.info().commandLine().map(line -> line.contains(directory.toString())
-                        || line.contains(directory.toAbsolutePath().toString())).orElse(true));
+                .filter(p -> serves(p, directory));
         if (process.isEmpty()) {
             return;
         }
@@ -224,6 +223,24 @@ public final class EmbeddedDatabase implements AutoCloseable {
                     + directory + " and did not stop within " + STRAY_STOP_WAIT.toSeconds() + " s: stop it, then"
                     + " start again");
         }
+    }
+
+    /**
+     * Whether the process is the server of this directory. PostgreSQL works in its data directory, which Linux
+     * shows as the process's working directory; its command line is no proof, as every installation started its
+     * server with the same relative {@code data/pg}. Elsewhere, only an absolute path on the command line counts.
+     */
+    private static boolean serves(ProcessHandle process, Path directory) {
+        Path cwd = Path.of("/proc", Long.toString(process.pid()), "cwd");
+        if (Files.exists(Path.of("/proc", "self", "cwd"))) {
+            try {
+                return Files.isSameFile(cwd, directory);
+            } catch (IOException e) {
+                return false; // gone meanwhile, or another user's: not ours to stop
+            }
+        }
+        return process.info().commandLine().map(line -> line.contains(directory.toAbsolutePath().toString()))
+                .orElse(false);
     }
 
     private static IllegalStateException inUse(Path directory, Throwable cause) {

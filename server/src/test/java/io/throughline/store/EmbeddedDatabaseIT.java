@@ -56,6 +56,31 @@ class EmbeddedDatabaseIT {
         }
     }
 
+    /**
+     * A pid file whose pid now belongs to another installation's PostgreSQL (a reboot reused it) must not stop
+     * that server, though its command line names the same path: each installation's embedded server was started
+     * with the relative {@code data/pg}. Only a server whose working directory is this one is ours.
+     */
+    @Test
+    void aPostgresServingAnotherDirectoryIsNeverStopped() throws Exception {
+        Path dir = TestServer.tempDir().resolve("pg");
+        Files.createDirectories(dir);
+        Path elsewhere = TestServer.tempDir();
+        Path postgres = elsewhere.resolve("postgres");
+        Files.copy(Path.of("/bin/sh"), postgres);
+        assertThat(postgres.toFile().setExecutable(true)).isTrue();
+        Process foreign = new ProcessBuilder(postgres.toString(), "-c", "sleep 300; true", "-D", dir.toString())
+                .directory(elsewhere.toFile()).start();
+        try {
+            Files.writeString(dir.resolve("postmaster.pid"), foreign.pid() + "\n" + dir + "\n");
+            EmbeddedDatabase.stopStrayServer(dir);
+            assertThat(foreign.isAlive()).isTrue();
+        } finally {
+            foreign.descendants().forEach(ProcessHandle::destroy);
+            foreign.destroy();
+        }
+    }
+
     @Test
     void aServerStillOwnedByARunningThroughlineIsLeftAlone() throws Exception {
         Path dir = TestServer.tempDir().resolve("pg");
