@@ -59,7 +59,8 @@ public final class ConnectorRegistry {
 
     /**
      * Starts every connector's node-wide services (the email SMTP listener), each with the server options under its
-     * kind. A connector that fails to start is logged and left out; the others and every inbox keep working.
+     * kind. One that cannot start fails the server's start, as a taken HTTP port does: an operator who turned the
+     * listener on would otherwise find out from mail that never arrived.
      */
     public void startAll(Vertx vertx, Map<String, JsonObject> settingsByKind) {
         for (ChannelConnector connector : byKind.values()) {
@@ -77,7 +78,8 @@ public final class ConnectorRegistry {
                     }
                 });
             } catch (Exception e) {
-                log.error("connector failed to start its node services kind={}", connector.kind(), e);
+                throw new IllegalStateException(e.getMessage() == null
+                        ? "the " + connector.kind() + " channel could not start its services" : e.getMessage(), e);
             }
         }
     }

@@ -77,6 +77,23 @@ class StartupFailureIT {
         }
     }
 
+    /** The inbound SMTP listener turned on but unable to listen stops the start, naming what to change. */
+    @Test
+    void aTakenSmtpListenerPortIsNamedWithTheVariableThatMovesIt() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
+            int status = start(Map.of("THROUGHLINE_CONFIG", CONFIG, "THROUGHLINE_HTTP_HOST", "127.0.0.1",
+                    "THROUGHLINE_HTTP_PORT", "0", "THROUGHLINE_DATA_DIR", TestServer.tempDir().toString(),
+                    "THROUGHLINE_DATABASE_URL", TestPostgres.newDatabase(), "THROUGHLINE_DEMO_ENABLED", "false",
+                    "THROUGHLINE_EMAIL_LISTENER_ENABLED", "true", "THROUGHLINE_EMAIL_LISTENER_HOST", "127.0.0.1",
+                    "THROUGHLINE_EMAIL_LISTENER_PORT", Integer.toString(taken.getLocalPort())));
+            assertThat(status).isEqualTo(1);
+            assertThat(err.toString(StandardCharsets.UTF_8))
+                    .startsWith("Throughline could not start: cannot listen on 127.0.0.1:" + taken.getLocalPort())
+                    .contains("THROUGHLINE_EMAIL_LISTENER_PORT").doesNotContain("\tat ");
+            assertThat(out.toString(StandardCharsets.UTF_8)).doesNotContain("Throughline is running");
+        }
+    }
+
     @Test
     void aFirstStartThatFailedShowsANewAdminPasswordOnTheNextStart() throws Exception {
         String database = TestPostgres.newDatabase();

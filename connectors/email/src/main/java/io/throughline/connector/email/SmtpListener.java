@@ -63,7 +63,17 @@ final class SmtpListener {
         this.inboxFor = inboxFor;
     }
 
-    void start() throws IOException, GeneralSecurityException {
+    /** Starts listening; a port taken or a keystore that cannot be loaded says which option to change. */
+    void start() throws IOException {
+        SSLContext startTls = null;
+        if (settings.listenerKeystore() != null) {
+            try {
+                startTls = tls(Path.of(settings.listenerKeystore()), settings.listenerKeystorePassword().toCharArray());
+            } catch (IOException | GeneralSecurityException e) {
+                throw new IOException("email.listener.tlsKeystore (THROUGHLINE_EMAIL_LISTENER_TLS_KEYSTORE): "
+                        + settings.listenerKeystore() + " cannot be loaded with its password: " + e.getMessage(), e);
+            }
+        }
         sessions = Executors.newFixedThreadPool(settings.listenerMaxConnections(), Thread.ofPlatform().daemon()
                 .name("smtp-in-", 0).factory());
         long maxBytes = settings.listenerMaxMessageBytes();
@@ -80,12 +90,18 @@ final class SmtpListener {
         if (settings.listenerHostname() != null) {
             builder.hostName(settings.listenerHostname());
         }
-        if (settings.listenerKeystore() != null) {
-            builder.enableTLS().startTlsSocketFactory(tls(Path.of(settings.listenerKeystore()),
-                    settings.listenerKeystorePassword().toCharArray()));
+        if (startTls != null) {
+            builder.enableTLS().startTlsSocketFactory(startTls);
         }
         server = builder.build();
-        server.start();
+        try {
+            server.start();
+        } catch (RuntimeException e) {
+            sessions.shutdownNow();
+            throw new IOException("cannot listen on " + settings.listenerHost() + ":" + settings.listenerPort()
+                    + " for inbound mail (set THROUGHLINE_EMAIL_LISTENER_PORT to another port, or turn the listener"
+                    + " off with THROUGHLINE_EMAIL_LISTENER_ENABLED=false)", e);
+        }
         log.info("smtp listener started host={} port={} maxMessageBytes={} starttls={}", settings.listenerHost(),
                 server.getPortAllocated(), maxBytes, settings.listenerKeystore() != null);
     }
