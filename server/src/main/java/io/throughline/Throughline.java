@@ -593,14 +593,23 @@ public final class Throughline implements AutoCloseable {
     }
 
     /**
-     * Graceful shutdown: stop accepting and drain HTTP, stop the outbox and the inboxes, the search index, the realtime
-     * feed, the pool, Vert.x, and last the embedded PostgreSQL.
+     * Graceful shutdown: stop claiming replies and end the widget's waits, stop accepting and drain HTTP, let the
+     * outbox's sends finish, stop the inboxes, the realtime feed, the search index, the pool, Vert.x, and last the
+     * embedded PostgreSQL.
      */
     @Override
     public void close() {
         stopping = true;
         releaseFirstStartLock();
         Duration grace = config.http().shutdownGrace();
+        // Before the drain: no send starts that the end of the grace could cut off, and the widget's long polls
+        // and sockets end now rather than hold the drain for their whole wait.
+        if (dispatcher != null) {
+            dispatcher.stopClaiming();
+        }
+        if (widget != null) {
+            quietly("widget", widget::stop);
+        }
         // All servers drain at once, within one grace: one after another took a grace each (a long poll holds its
         // server that long), past what container runtimes wait before they kill the process mid-send.
         List<Future<Void>> draining = servers.stream()
@@ -608,9 +617,6 @@ public final class Throughline implements AutoCloseable {
         quietly("http", () -> Future.all(draining).await(grace.toMillis() + 5_000, TimeUnit.MILLISECONDS));
         if (vertx != null) {
             timers.forEach(vertx::cancelTimer);
-        }
-        if (widget != null) {
-            quietly("widget", widget::stop);
         }
         if (dispatcher != null) {
             quietly("outbox", () -> dispatcher.stop(grace));

@@ -102,10 +102,15 @@ public final class Dispatcher {
         }
     }
 
-    /** Stops claiming and waits up to {@code grace} for sends in flight; unfinished ones are retried after lease. */
-    public void stop(Duration grace) {
+    /** Claims nothing more; the sends in flight go on. The first step of a shutdown. */
+    public void stopClaiming() {
         running = false;
         wake();
+    }
+
+    /** Stops claiming and waits up to {@code grace} for sends in flight; unfinished ones are retried after lease. */
+    public void stop(Duration grace) {
+        stopClaiming();
         try {
             if (loop != null) {
                 loop.join(grace);

@@ -122,6 +122,9 @@ public final class WidgetChannel {
         for (VisitorStream stream : List.copyOf(hub.streams())) {
             if (stream instanceof SocketStream socket) {
                 socket.close((short) 1001, "server shutting down: reconnect");
+            } else {
+                // A long poll is answered now, with what it has: left waiting, it held the HTTP drain for its wait.
+                stream.reconnect();
             }
         }
         hub.stop();

@@ -334,4 +334,25 @@ class WidgetMessagingIT {
             return e;
         }
     }
+
+    /**
+     * A shutdown answers a waiting long poll at once (the visitor polls again, elsewhere): the poll held the HTTP
+     * drain for its whole wait, past the time container runtimes give a process before they kill it mid-send.
+     */
+    @Test
+    void aShutdownAnswersAWaitingLongPollRatherThanWaitingForIt() {
+        TestServer stopping = TestServer.start(Map.of("widget.longPoll", "60s", "http.shutdownGrace", "30s"));
+        JsonObject inbox = Widgets.create(stopping.admin(), Widgets.SHOP);
+        VisitorClient visitor = new VisitorClient(stopping.url(), inbox.getString("siteKey"), Widgets.SHOP).start();
+        long seq = visitor.get("/widget/v1/messages").expect(200).json().getLong("seq");
+        CompletableFuture<ApiClient.Response> poll = CompletableFuture.supplyAsync(() ->
+                visitor.get("/widget/v1/messages?since=" + seq + "&wait=60"));
+        await().atMost(WAIT).until(() -> stopping.throughline().widget().connections() > 0);
+
+        long started = System.nanoTime();
+        stopping.close();
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+        assertThat(poll.orTimeout(5, TimeUnit.SECONDS).join().status()).as("answered, not cut").isEqualTo(200);
+        assertThat(took).as("not held for the poll's wait nor the grace").isLessThan(Duration.ofSeconds(20));
+    }
 }
