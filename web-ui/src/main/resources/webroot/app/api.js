@@ -20,6 +20,14 @@ export class ApiError extends Error {
 
 let csrfToken = null;
 const sessionListeners = new Set();
+/** Ends every call of the session when it ends: an answer arriving after a logout must not reach the next one. */
+let session = new AbortController();
+
+/** Aborts the calls still on their way (their promises reject with an AbortError); later calls go on. */
+export function abortSessionCalls() {
+  session.abort();
+  session = new AbortController();
+}
 
 export function setCsrfToken(token) {
   csrfToken = token;
@@ -41,7 +49,8 @@ function csrf() {
 }
 
 async function call(method, path, { body, headers = {}, signal, quiet401 = false } = {}) {
-  const init = { method, headers: { Accept: 'application/json', ...headers }, credentials: 'same-origin', signal };
+  const init = { method, headers: { Accept: 'application/json', ...headers }, credentials: 'same-origin',
+    signal: signal ? AbortSignal.any([signal, session.signal]) : session.signal };
   if (method !== 'GET' && method !== 'HEAD') {
     const token = csrf();
     if (token) init.headers['X-CSRF-Token'] = token;
@@ -113,6 +122,7 @@ export function upload(file, onProgress, signal) {
     xhr.onerror = () => reject(new ApiError(0, { detail: 'network' }));
     xhr.onabort = () => reject(new DOMException('aborted', 'AbortError'));
     signal?.addEventListener('abort', () => xhr.abort());
+    session.signal.addEventListener('abort', () => xhr.abort());
     const form = new FormData();
     form.append('file', file, file.name);
     xhr.send(form);

@@ -171,7 +171,12 @@ class Store extends EventTarget {
     this.stream?.stop();
     this.stream = null;
     api.setCsrfToken(null);
-    // The next agent to sign in here may belong to another workspace: nothing of this session's stays cached.
+    // The next agent to sign in here may belong to another workspace: nothing of this session's stays cached,
+    // and no answer still on its way lands in theirs.
+    api.abortSessionCalls();
+    this.listToken++;
+    this.searchToken++;
+    this.threadLoads++;
     cannedChanged();
     this.typists.clear();
     const fresh = this.initialState();
@@ -818,6 +823,7 @@ class Store extends EventTarget {
   /** A background read failed: said once by the connection badge when the server is unreachable. */
   fail(error) {
     if (error?.status === 401) return; // the session handler shows the login
+    if (error?.name === 'AbortError') return; // the session ended, or the caller no longer waits for it
     if (error?.status === 0 && this.state.connection !== 'live') return; // the connection badge says it already
     this.notify(error, 'error');
   }
@@ -827,7 +833,7 @@ class Store extends EventTarget {
    * connection badge alone would let them believe the conversation was resolved.
    */
   actionFailed(error) {
-    if (error?.status === 401) return;
+    if (error?.status === 401 || error?.name === 'AbortError') return;
     this.notify(error, 'error');
   }
 }

@@ -519,6 +519,47 @@ class AgentInboxIT {
         assertThat(inbox.all("canned-option")).noneMatch(o -> o.getText().contains("/shopsecret"));
     }
 
+    /**
+     * An answer still on its way when the agent signs out never reaches the next agent's session in this tab:
+     * the list it held (another workspace's rows) showed until the next one's list arrived.
+     */
+    @Test
+    void aListStillLoadingAtSignOutNeverShowsInTheNextSession() {
+        long initech = server.throughline().workspaces().create("Initech", "chief@initech.test", "Chief",
+                "initech-password").workspaceId();
+        ApiClient chief = server.anonymous().login("chief@initech.test", "initech-password");
+        long initechInbox = chief.post("/api/v1/inboxes", new JsonObject().put("kind", "api").put("name", "Initech"))
+                .expect(201).json().getLong("id");
+        server.throughline().ingest().accept(new InboxRef(initechInbox, initech, "api", "Initech"),
+                InboundMessage.builder("initech-1", Sender.of("Ian Initech",
+                        Identity.proven(IdentityKind.EXTERNAL_ID, "cust-ian"))).text("Hello Initech").build());
+        shop.say("stale-1", "Vera Stale", "cust-vera-stale", "A message of the first workspace");
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD);
+        inbox.conversation("Vera Stale");
+
+        inbox.script("""
+                const real = window.fetch;
+                window.heldLists = [];
+                window.fetch = (url, init) => {
+                  if (!String(url).includes('/api/v1/conversations?')) return real(url, init);
+                  const answer = real(url, init); // asked now, with this session's cookie; its answer held
+                  return new Promise((resolve) => window.heldLists.push(() => resolve(answer)));
+                };""");
+        inbox.find("tab-resolved").click();
+        inbox.find("tab-open").click();
+        inbox.until(d -> ((Number) inbox.script("return window.heldLists.length")).intValue() == 2);
+        inbox.find("logout").click();
+        inbox.find("login-email");
+        inbox.script("window.heldLists.splice(0).forEach((answer) => answer())");
+
+        inbox.signInHere("chief@initech.test", "initech-password");
+        inbox.until(d -> ((Number) inbox.script("return window.heldLists.length")).intValue() > 0);
+        assertThat(inbox.conversationOrNull("Vera Stale")).as("the first workspace's row").isNull();
+        inbox.script("window.heldLists.splice(0).forEach((answer) => answer())");
+        inbox.conversation("Ian Initech");
+        assertThat(inbox.conversationOrNull("Vera Stale")).isNull();
+    }
+
     @Test
     void draftSurvivesAReloadAndADoubleClickSendsOnce() {
         long conversation = shop.say("draft-1", "Dmytro Draft", "cust-dmytro", "Is it in stock?")
