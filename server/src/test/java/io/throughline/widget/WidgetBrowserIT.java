@@ -146,6 +146,12 @@ class WidgetBrowserIT {
                     .contains("файли такого типу не приймаються"));
             assertThat(browser.driver().findElement(By.id("tl-composer-error")).getText())
                     .startsWith("order-scans").doesNotContain("cannot be attached");
+            Path large = Scratch.file("scans", ".pdf");
+            Files.write(large, new byte[11 * 1024 * 1024]);
+            browser.driver().findElement(By.cssSelector("[data-testid=throughline-file-input]"))
+                    .sendKeys(large.toAbsolutePath().toString());
+            widget.waiting().until(d -> d.findElement(By.id("tl-composer-error")).getText().startsWith("scans"));
+            assertThat(browser.driver().findElement(By.id("tl-composer-error")).getText()).endsWith("10 МБ).");
         }
     }
 
@@ -185,6 +191,8 @@ class WidgetBrowserIT {
                 WebElement field = d.findElement(By.cssSelector("[data-testid=throughline-offline-email-input]"));
                 return field.isDisplayed() ? field : null;
             });
+            assertThat(browser.driver().findElement(By.cssSelector(
+                    "[data-testid=throughline-offline-email-submit]")).getText()).isEqualTo("Зберегти");
             input.sendKeys("olena@localhost");
             browser.driver().findElement(By.cssSelector("[data-testid=throughline-offline-email-submit]")).click();
             WebElement offlineForm = browser.driver().findElement(By.cssSelector(

@@ -385,10 +385,15 @@ function unread() {
   }
 }
 
+/** A size in the widget's language ("10 MB", "10 МБ"). */
+function megabytes(bytes) {
+  return t('megabytes', { n: Math.round(bytes / 1048576) });
+}
+
 async function upload(file) {
   const limits = store.get().limits;
   if (limits && file.size > limits.maxUploadSize) {
-    store.set({ composerError: t('tooLarge', { name: file.name, limit: Math.round(limits.maxUploadSize / 1048576) + ' MB' }) });
+    store.set({ composerError: t('tooLarge', { name: file.name, limit: megabytes(limits.maxUploadSize) }) });
     return;
   }
   const key = uuid();
@@ -398,7 +403,7 @@ async function upload(file) {
     store.set((s) => ({ staged: s.staged.map((f) => (f.key === key ? { ...f, ...stored, uploading: false } : f)) }));
   } catch (e) {
     if (e.message) console.warn('Throughline: upload refused:', e.message);
-    const limit = limits ? Math.round(limits.maxUploadSize / 1048576) + ' MB' : '';
+    const limit = limits ? megabytes(limits.maxUploadSize) : '';
     const error = e.status === 413 ? t('tooLarge', { name: file.name, limit })
       : t('rejected', { name: file.name, reason: t(e.status === 415 ? 'fileType' : e.status === 429 ? 'tooFast' : 'tryAgain') });
     store.set((s) => ({ staged: s.staged.filter((f) => f.key !== key), composerError: error }));

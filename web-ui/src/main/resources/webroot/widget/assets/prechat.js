@@ -56,7 +56,7 @@ export function offlineEmail(store, t, actions) {
   const error = h('p', { class: 'composer-error', role: 'alert' });
   const form = h('form', { class: 'offline-email', 'data-testid': 'throughline-offline-email' },
     h('label', { for: 'tl-offline-email' }, t('email')), input,
-    h('button', { type: 'submit', class: 'primary', 'data-testid': 'throughline-offline-email-submit' }, 'OK'), error);
+    h('button', { type: 'submit', class: 'primary', 'data-testid': 'throughline-offline-email-submit' }, t('save')), error);
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     try {
