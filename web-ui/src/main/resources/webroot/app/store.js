@@ -447,6 +447,13 @@ class Store extends EventTarget {
 
   async select(conversationId, messageId) {
     this.atBottom = !messageId;
+    if (this.state.thread?.conversationId !== conversationId) {
+      // The previous conversation's customer and reply channels must not stay on screen (their Merge buttons
+      // acting on that customer) while this one's thread loads.
+      const known = this.state.conversations.get(conversationId);
+      this.set({ contact: known ? { id: known.contactId, data: null, loading: true, error: null } : null,
+        replyOptions: null });
+    }
     if (!this.state.conversations.has(conversationId)) this.fetchRow(conversationId);
     await this.openThread(conversationId, messageId);
     const row = this.state.conversations.get(conversationId) || await this.fetching.get(conversationId);

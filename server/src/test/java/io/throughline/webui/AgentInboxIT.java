@@ -742,6 +742,27 @@ class AgentInboxIT {
         assertThat(inbox.find("thread-contact-name").getText()).isEqualTo("Nadia Kept");
     }
 
+    /** While the next conversation's thread loads, the panel never shows the previous customer. */
+    @Test
+    void theContactPanelNeverShowsThePreviousCustomerWhileTheNextThreadLoads() {
+        shop.say("panel-1", "Paula First", "cust-paula", "About my first order");
+        long next = shop.say("panel-2", "Quentin Next", "cust-quentin", "About my second order")
+                .getLong("conversationId");
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD).open("Paula First");
+        inbox.until(d -> inbox.find("contact-name").getText().equals("Paula First"));
+        inbox.script("""
+                const real = window.fetch;
+                window.heldThreads = [];
+                window.fetch = (url, init) => String(url).includes('/api/v1/conversations/' + arguments[0] + '/messages')
+                  ? new Promise((resolve) => window.heldThreads.push(() => resolve(real(url, init))))
+                  : real(url, init);""", next);
+        inbox.conversation("Quentin Next").click();
+        inbox.until(d -> ((Number) inbox.script("return window.heldThreads.length")).intValue() > 0);
+        assertThat(inbox.all("contact-name")).noneMatch(e -> e.getText().equals("Paula First"));
+        inbox.script("window.heldThreads.splice(0).forEach((answer) => answer())");
+        inbox.until(d -> inbox.find("contact-name").getText().equals("Quentin Next"));
+    }
+
     @Test
     void contactPanelShowsProvenAndClaimedIdentitiesAndMergesAndUnmerges() {
         shop.say("merge-1", new JsonObject().put("name", "Mia Mail").put("identities", new JsonArray()
