@@ -884,6 +884,20 @@ class AgentInboxIT {
         assertThat(unlabelledControls()).isEmpty();
     }
 
+    /** The file button's focus is on a hidden input: reached by Tab, the button around it shows the focus. */
+    @Test
+    void theFileButtonShowsTheKeyboardFocus() {
+        shop.say("a11y-2", "Fiona Focus", "cust-fiona", "Hello");
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD).open("Fiona Focus");
+        inbox.find("composer-input").click();
+        for (int i = 0; i < 10 && !"attach-input".equals(focusedTestId()); i++) {
+            inbox.driver().switchTo().activeElement().sendKeys(Keys.TAB);
+        }
+        assertThat(focusedTestId()).isEqualTo("attach-input");
+        assertThat(inbox.script("return getComputedStyle(arguments[0]).outlineStyle", inbox.find("attach-button")))
+                .isEqualTo("solid");
+    }
+
     @SuppressWarnings("unchecked")
     private java.util.List<String> unlabelledControls() {
         return (java.util.List<String>) inbox.script("""
