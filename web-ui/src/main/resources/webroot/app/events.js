@@ -41,7 +41,7 @@ function messageCreated(store, data) {
     else store.fetchRow(conversationId);
   }
   if (!message) return;
-  store.putMessage(message);
+  store.putMessage(message, { created: true });
   if (message.kind === 'in') {
     store.setTyping(conversationId, 'visitor', null);
     const watching = store.state.thread?.conversationId === conversationId;
@@ -65,7 +65,7 @@ function messageMoved(store, data) {
   const { messageId, fromConversationId, toConversationId } = data;
   for (const id of [fromConversationId, toConversationId]) if (id) store.fetchRow(id);
   store.removeMessage(fromConversationId, messageId);
-  if (data.message) store.putMessage({ ...data.message, conversationId: toConversationId });
+  if (data.message) store.putMessage({ ...data.message, conversationId: toConversationId }, { created: true });
   const open = store.state.thread?.conversationId;
   if (open && (open === fromConversationId || open === toConversationId)) store.loadReplyOptions(open);
 }

@@ -546,7 +546,7 @@ class Store extends EventTarget {
       }
       const hasNewer = answer.nextAfter != null;
       this.set({ thread: { ...current, messages, hasOlder, hasNewer, loading: null,
-        newBelow: hasNewer ? current.newBelow : 0 } });
+        newBelow: hasNewer ? current.newBelow : 0, unseen: hasNewer ? current.unseen : null } });
     } catch (e) {
       this.pageFailed(thread, e);
     }
@@ -557,11 +557,15 @@ class Store extends EventTarget {
     if (!thread) return;
     this.atBottom = true;
     if (thread.hasNewer) this.openThread(thread.conversationId);
-    else this.set({ thread: { ...thread, newBelow: 0, focusId: null } });
+    else this.set({ thread: { ...thread, newBelow: 0, unseen: null, focusId: null } });
   }
 
   /** A message of the open thread, new (appended) or changed (replaced in place). */
-  putMessage(message) {
+  /**
+   * Puts a message into the open thread. {@code created}: it is new (not an edit or a delivery of one), and counts
+   * towards "N new messages" while the agent reads further up, once.
+   */
+  putMessage(message, { created = false } = {}) {
     const thread = this.state.thread;
     if (!thread || thread.conversationId !== message.conversationId) return;
     const index = thread.messages.findIndex((m) => m.id === message.id);
@@ -578,7 +582,10 @@ class Store extends EventTarget {
       return;
     }
     if (thread.hasNewer) {
-      this.set({ thread: { ...thread, newBelow: thread.newBelow + 1 } });
+      if (created && !thread.unseen?.has(message.id)) {
+        const unseen = new Set(thread.unseen ?? []).add(message.id);
+        this.set({ thread: { ...thread, unseen, newBelow: unseen.size } });
+      }
       return;
     }
     // In thread order (a late event, or two messages committed in the other order than they were written).
@@ -680,7 +687,7 @@ class Store extends EventTarget {
     if (attachments.length) payload.attachments = attachments.map((a) => a.id);
     const { data } = await api.postWithHeaders(`/api/v1/conversations/${conversationId}/messages`, payload,
       { headers: { 'Idempotency-Key': idempotencyKey } });
-    this.putMessage(data);
+    this.putMessage(data, { created: true });
     const row = this.state.conversations.get(conversationId);
     if (row && !note) {
       this.place(this.upsert({ ...row, lastMessage: preview(data), lastActivityAt: data.createdAt,

@@ -1,6 +1,7 @@
 package io.throughline.webui;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.throughline.connector.Identity;
 import io.throughline.connector.IdentityKind;
@@ -11,6 +12,7 @@ import io.throughline.connector.Sender;
 import io.throughline.testing.Browser;
 import io.throughline.testing.ShopSystem;
 import io.throughline.testing.TestServer;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -91,6 +93,37 @@ class AgentInboxLongThreadIT {
             inbox.script("const t = document.querySelector('[data-testid=timeline]'); t.scrollTop = t.scrollHeight");
             inbox.until(d -> lastId(inbox) > lastBefore);
             assertThat(rendered(inbox)).isLessThanOrEqualTo(WINDOW);
+        }
+    }
+
+    /**
+     * Read further up, a thread counts what arrived below once each: the agent's own reply (its answer and its
+     * event), then its delivery's progress, made it three where there was one.
+     */
+    @Test
+    void newMessagesBelowAreCountedOnceEach() {
+        long workspaceId = server.throughline().workspaces().first().orElseThrow();
+        InboxRef inbox = new InboxRef(shop.inboxId(), workspaceId, "api", "Shop");
+        Sender nina = Sender.of("Nina Counted", Identity.proven(IdentityKind.EXTERNAL_ID, "cust-nina"));
+        IngestReceipt early = null;
+        for (int i = 1; i <= 120; i++) {
+            IngestReceipt receipt = server.throughline().ingest().accept(inbox, InboundMessage.builder("count-" + i,
+                    nina).text("Counted message " + i).build());
+            early = i == 5 ? receipt : early;
+        }
+        try (Browser browser = new Browser()) {
+            InboxPage page = new InboxPage(browser, server.url()).login(TestServer.ADMIN_EMAIL,
+                    TestServer.ADMIN_PASSWORD);
+            page.visit("/#/c/" + early.conversationId() + "/m/" + early.messageId());
+            page.message("Counted message 5");
+            page.find("composer-input").sendKeys("A reply written while reading up");
+            page.find("send-button").click();
+            await().atMost(Duration.ofSeconds(15)).until(() -> shop.webhook().received().stream()
+                    .anyMatch(r -> r.body().contains("A reply written while reading up")));
+            shop.say("count-121", "Nina Counted", "cust-nina", "And one more from me");
+            // Events come in order: once the row shows the last message, everything before it has been applied.
+            page.until(d -> page.conversation("Nina Counted").getText().contains("And one more from me"));
+            assertThat(page.find("jump-latest").getText()).isEqualTo("2 new messages");
         }
     }
 
