@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
@@ -42,6 +43,12 @@ public final class ConfigLoader {
     /** Variables the launcher and the command line read, beside the options. */
     private static final Set<String> LAUNCHER_VARIABLES = Set.of("THROUGHLINE_CONFIG", "THROUGHLINE_JAVA_OPTS",
             "THROUGHLINE_JDK_DIRS");
+    /**
+     * What Kubernetes puts in {@code <SERVICE>_PORT} for every service of the namespace ({@code tcp://10.0.0.7:5432}):
+     * a service named throughline-database gives THROUGHLINE_DATABASE_PORT, one named throughline-http gives
+     * THROUGHLINE_HTTP_PORT. Such a value is the cluster's, never an option's.
+     */
+    private static final Pattern SERVICE_LINK = Pattern.compile("(tcp|udp|sctp)://[^\\s/]+:\\d+");
 
     public static ThroughlineConfig load(Path file, Map<String, String> env) {
         List<String> problems = new ArrayList<>();
@@ -56,8 +63,8 @@ public final class ConfigLoader {
         }
         Set<String> known = new HashSet<>(LAUNCHER_VARIABLES);
         Options.all().forEach(option -> known.add(option.envName()));
-        for (String name : env.keySet().stream().filter(n -> n.startsWith("THROUGHLINE_") && !known.contains(n))
-                .sorted().toList()) {
+        for (String name : env.keySet().stream().filter(n -> n.startsWith("THROUGHLINE_") && !known.contains(n)
+                && !SERVICE_LINK.matcher(env.get(n)).matches()).sorted().toList()) {
             // A mistyped THROUGHLINE_DATABASE_URL would otherwise start on a new embedded database. Names far
             // from every option are someone else's (Kubernetes adds THROUGHLINE_SERVICE_HOST for a service
             // named throughline): those are left alone.
@@ -67,7 +74,7 @@ public final class ConfigLoader {
         }
         for (Option option : Options.all()) {
             String override = env.get(option.envName());
-            if (override != null) {
+            if (override != null && !SERVICE_LINK.matcher(override).matches()) {
                 values.put(option.key(), override);
                 sources.put(option.key(), option.envName() + " from the environment");
             }
@@ -292,13 +299,14 @@ public final class ConfigLoader {
     }
 
     /**
-     * Where and why a file is not YAML, without the parser's own message: it quotes the line it stopped on, and
-     * that line may hold a password.
+     * Where a file is not YAML, without the parser's own words: it quotes the line it stopped on, and even its
+     * short problem may quote a piece of a value ("found undefined tag handle !ab!"), which may be a password.
      */
     private static String notYaml(JsonProcessingException e) {
         if (e.getCause() instanceof MarkedYAMLException marked && marked.getProblemMark() != null) {
             return "not valid YAML at line " + (marked.getProblemMark().getLine() + 1) + ", column "
-                    + (marked.getProblemMark().getColumn() + 1) + ": " + marked.getProblem();
+                    + (marked.getProblemMark().getColumn() + 1) + " (a value starting with @, `, !, %, &, * or |,"
+                    + " or holding \": \" or \" #\", must be quoted)";
         }
         JsonLocation at = e.getLocation();
         return "not valid YAML" + (at == null ? "" : " near line " + at.getLineNr() + ", column "

@@ -103,8 +103,12 @@ class ConfigLoaderTest {
                 """);
         assertThatThrownBy(() -> ConfigLoader.load(file, Map.of()))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.getMessage())
-                        .contains("broken.yaml").contains("line 3, column 13").contains("cannot start any token")
+                        .contains("broken.yaml").contains("line 3, column 13").contains("must be quoted")
                         .doesNotContain("S3cret"));
+        Files.writeString(file, "admin:\n  password: !ab!S3cretTag\n");
+        assertThatThrownBy(() -> ConfigLoader.load(file, Map.of()))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.getMessage())
+                        .contains("line 2").doesNotContain("S3cret").doesNotContain("!ab!"));
         Files.writeString(file, "database:\n  url: \"postgresql://app:qu0tedS3cret@db/tl\n");
         assertThatThrownBy(() -> ConfigLoader.load(file, Map.of()))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.getMessage())
@@ -158,6 +162,19 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> ConfigLoader.load(file, Map.of()))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
                         .singleElement().asString().contains("inboxes[1]").contains("'kind'"));
+    }
+
+    /** Kubernetes names a variable after each service of the namespace: one may look like an option, or be one. */
+    @Test
+    void kubernetesServiceLinksAreNeitherOptionsNorTypos() {
+        ThroughlineConfig config = ConfigLoader.load(null, Map.of(
+                "THROUGHLINE_DATABASE_PORT", "tcp://10.0.0.7:5432",
+                "THROUGHLINE_HTTP_PORT", "tcp://10.0.0.8:8080",
+                "THROUGHLINE_SERVICE_HOST", "10.0.0.9"));
+        assertThat(config.http().port()).isEqualTo(8080);
+        assertThat(config.database().embedded()).isTrue();
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("THROUGHLINE_DATABASE_URI", "postgresql://db/tl")))
+                .as("a typo is still one").isInstanceOf(ConfigException.class);
     }
 
     @Test
