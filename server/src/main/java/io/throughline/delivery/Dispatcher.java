@@ -186,10 +186,11 @@ public final class Dispatcher {
                 }
             }
             OutboundMessage message = assembler.assemble(database.sql(), delivery);
-            ChannelInbox inbox = inboxes.sender(delivery.inboxId(), delivery.inboxUpdatedAt())
-                    .orElseThrow(() -> unavailable(delivery));
+            // The lease is kept from here: reopening an inbox whose settings changed may take a while.
             Thread keeper = Thread.ofVirtual().name("outbox-lease-" + delivery.id()).start(() -> keepLease(delivery));
             try {
+                ChannelInbox inbox = inboxes.sender(delivery.inboxId(), delivery.inboxUpdatedAt())
+                        .orElseThrow(() -> unavailable(delivery));
                 DeliveryReceipt receipt = inbox.send(message);
                 String externalId = storableId(delivery, receipt.externalId());
                 JsonObject metadata = NulBytes.strip(receipt.metadata());
@@ -223,8 +224,9 @@ public final class Dispatcher {
             try {
                 Thread.sleep(everyMs);
                 if (!deliveries.renewLease(database.sql(), delivery, config.lease())) {
-                    log.warn("delivery lease lost while sending delivery={} attempt={}", delivery.id(),
-                            delivery.attempts());
+                    // Its outcome was written a moment ago (the keeper is stopped right after), or another attempt
+                    // owns the delivery now, which the outcome's write will say.
+                    log.debug("delivery lease not renewed delivery={} attempt={}", delivery.id(), delivery.attempts());
                     return;
                 }
             } catch (InterruptedException e) {

@@ -164,6 +164,9 @@ public final class InboxSupervisor implements InboxDirectory, OpenInboxes {
     }
 
     private void reload(long inboxId) {
+        if (stopped) {
+            return; // asked for as the supervisor stopped: reopening now would leave an inbox open for good
+        }
         Optional<Inbox> current = database.sql().one("SELECT " + Inbox.COLUMNS + " FROM inboxes WHERE id = $1"
                 + " AND enabled AND deleted_at IS NULL", inboxId).map(Inbox::from);
         Running running = open.get(inboxId);
@@ -192,11 +195,23 @@ public final class InboxSupervisor implements InboxDirectory, OpenInboxes {
     @Override
     public Optional<ChannelInbox> sender(long inboxId, Instant savedAt) {
         Running running = open.get(inboxId);
-        if (savedAt != null && (running == null || running.inbox().updatedAt().isBefore(savedAt)) && !stopped) {
-            log.info("inbox settings newer than this node's, reopened before a send inbox={}", inboxId);
-            refresh(inboxId);
+        if (savedAt == null || running != null && !running.inbox().updatedAt().isBefore(savedAt)) {
+            return sender(inboxId);
         }
-        return sender(inboxId);
+        if (stopped) {
+            return Optional.empty();
+        }
+        log.info("inbox settings newer than this node's, reopened before a send inbox={}", inboxId);
+        try {
+            refresh(inboxId);
+        } catch (RuntimeException e) {
+            // Stopping, or the reload failed: never send with the settings the save replaced.
+            log.warn("inbox not reopened before a send inbox={}: {}", inboxId, e.toString());
+            return Optional.empty();
+        }
+        Running reopened = open.get(inboxId);
+        return reopened != null && !reopened.inbox().updatedAt().isBefore(savedAt)
+                ? Optional.of(reopened.channel()) : Optional.empty();
     }
 
     /** One open inbox's state for {@code /health}: whether it can work, and whether it receives on this node. */
