@@ -61,6 +61,7 @@ public final class WidgetChannel {
     private final ExecutorService executor = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("widget-", 0).factory());
     private final List<Long> timers = new ArrayList<>();
+    private volatile boolean stopping;
     /** Polls and socket signals (typing, seen, ping) per visitor: a token from a public site key must not load us. */
     private final RateLimiter signals = new RateLimiter(Clock.systemUTC(), SIGNALS_PER_MINUTE, Duration.ofMinutes(1));
     private volatile WidgetRoutes routes;
@@ -116,8 +117,13 @@ public final class WidgetChannel {
         log.info("widget channel started webSocket={}", config.widget().webSocket());
     }
 
-    /** Closes the visitor sockets and stops presence and typing; call after HTTP stopped taking requests. */
+    /**
+     * Answers the long polls, closes the visitor sockets and stops presence and typing: the first step of a
+     * shutdown, before the HTTP drain, which they would otherwise hold for their wait. Polls and sockets that come
+     * during the drain are refused with 503 ({@link #stopping()}).
+     */
     public void stop() {
+        stopping = true;
         timers.forEach(vertx::cancelTimer);
         for (VisitorStream stream : List.copyOf(hub.streams())) {
             if (stream instanceof SocketStream socket) {
@@ -130,6 +136,11 @@ public final class WidgetChannel {
         hub.stop();
         presence.stop();
         executor.shutdown();
+    }
+
+    /** Whether the server is shutting down: new long polls and sockets are refused, to try again elsewhere. */
+    boolean stopping() {
+        return stopping;
     }
 
     /** Mounts the widget's public routes, its agent routes and its assets. Called once, on the event loop. */

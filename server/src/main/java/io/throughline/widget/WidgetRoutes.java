@@ -7,6 +7,7 @@ import io.throughline.failure.Invalid;
 import io.throughline.failure.NotFound;
 import io.throughline.failure.ThroughlineException;
 import io.throughline.failure.TooManyRequests;
+import io.throughline.failure.Unavailable;
 import io.throughline.http.ClientAddress;
 import io.throughline.http.Endpoints;
 import io.throughline.http.JsonBody;
@@ -27,6 +28,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -174,6 +176,10 @@ final class WidgetRoutes {
             rc.fail(new Forbidden("WebSockets are turned off on this server: use the HTTP fallback"));
             return;
         }
+        if (channel.stopping()) {
+            rc.fail(shuttingDown());
+            return;
+        }
         String ticket = Params.query(rc, "token");
         long since;
         try {
@@ -275,6 +281,10 @@ final class WidgetRoutes {
             rc.fail(e);
             return;
         }
+        if (channel.stopping()) {
+            rc.fail(shuttingDown());
+            return;
+        }
         Context context = Vertx.currentContext();
         String authorization = rc.request().getHeader("Authorization");
         endpoints.blocking(rc, () -> {
@@ -286,6 +296,10 @@ final class WidgetRoutes {
                 context.runOnContext(v -> rc.fail(e));
             }
         });
+    }
+
+    private static Unavailable shuttingDown() {
+        return new Unavailable("this server is shutting down: try again in a moment", Duration.ofSeconds(1));
     }
 
     private void limitUploads(RoutingContext rc) {

@@ -1,6 +1,7 @@
 package io.throughline.widget;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.throughline.store.Database;
@@ -14,6 +15,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgConnection;
 import io.vertx.sqlclient.Transaction;
 import io.vertx.sqlclient.Tuple;
+import java.net.http.WebSocketHandshakeException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -354,5 +356,24 @@ class WidgetMessagingIT {
         Duration took = Duration.ofNanos(System.nanoTime() - started);
         assertThat(poll.orTimeout(5, TimeUnit.SECONDS).join().status()).as("answered, not cut").isEqualTo(200);
         assertThat(took).as("not held for the poll's wait nor the grace").isLessThan(Duration.ofSeconds(20));
+    }
+
+    /** From the shutdown's first step on, new long polls and sockets are refused (503), to try again elsewhere. */
+    @Test
+    void pollsAndSocketsDuringTheDrainAreRefusedWithRetryAfter() {
+        TestServer stopping = TestServer.start(Map.of("widget.longPoll", "60s"));
+        try {
+            JsonObject inbox = Widgets.create(stopping.admin(), Widgets.SHOP);
+            VisitorClient visitor = new VisitorClient(stopping.url(), inbox.getString("siteKey"), Widgets.SHOP)
+                    .start();
+            long seq = visitor.get("/widget/v1/messages").expect(200).json().getLong("seq");
+            stopping.throughline().widget().stop();
+            ApiClient.Response poll = visitor.get("/widget/v1/messages?since=" + seq + "&wait=60").expect(503);
+            assertThat(poll.header("Retry-After")).isEqualTo("1");
+            assertThatThrownBy(() -> visitor.connect(seq)).hasCauseInstanceOf(WebSocketHandshakeException.class)
+                    .rootCause().hasMessageContaining("status code 503");
+        } finally {
+            stopping.close();
+        }
     }
 }
