@@ -39,20 +39,39 @@ export function onSessionEnded(listener) {
   return () => sessionListeners.delete(listener);
 }
 
+/** The agent and workspace this tab's session is for, as /auth/me answered at its start. */
+let identity = null;
+
+export function setSessionIdentity(me) {
+  identity = me ? { agentId: me.agentId, workspaceId: me.workspaceId } : null;
+}
+
 /**
- * The CSRF token of the session the browser's cookie holds now: a sign-in in another tab replaces both cookies,
- * and every tab's writes go with that session. The token this tab was given is kept for a cookie not readable.
+ * The CSRF token for a write. A sign-in in another tab replaces the browser's session and CSRF cookies, which
+ * every tab's calls then carry: the new session's token is taken when it is the same agent's (a second sign-in),
+ * while a session of someone else ends this tab's, so nobody writes as another agent with this tab's screen. The
+ * token this tab was given serves a browser whose cookie script cannot read.
  */
-function csrf() {
+async function writeToken() {
   const match = document.cookie.match(/(?:^|;\s*)tl_csrf=([^;]+)/);
-  return match ? decodeURIComponent(match[1]) : csrfToken;
+  const cookie = match ? decodeURIComponent(match[1]) : null;
+  if (!cookie || !csrfToken || cookie === csrfToken || !identity) return cookie || csrfToken;
+  const me = await fetch('/api/v1/auth/me', { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+    .then((r) => (r.ok ? r.json() : null)).catch(() => null);
+  if (me && me.agentId === identity.agentId && me.workspaceId === identity.workspaceId) {
+    csrfToken = cookie;
+    return cookie;
+  }
+  const error = new ApiError(401, { detail: 'another sign-in in this browser replaced this session', switched: true });
+  sessionListeners.forEach((l) => l(error));
+  throw error;
 }
 
 async function call(method, path, { body, headers = {}, signal, quiet401 = false } = {}) {
   const init = { method, headers: { Accept: 'application/json', ...headers }, credentials: 'same-origin',
     signal: signal ? AbortSignal.any([signal, session.signal]) : session.signal };
   if (method !== 'GET' && method !== 'HEAD') {
-    const token = csrf();
+    const token = await writeToken();
     if (token) init.headers['X-CSRF-Token'] = token;
   }
   if (body !== undefined) {
@@ -100,12 +119,13 @@ export function query(params) {
  * Uploads one file as multipart (field "file"), reporting progress; resolves to the attachment JSON. XHR, because
  * fetch reports no upload progress.
  */
-export function upload(file, onProgress, signal) {
+export async function upload(file, onProgress, signal) {
+  const token = await writeToken();
+  const ended = session.signal;
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open('POST', '/api/v1/attachments');
     xhr.withCredentials = true;
-    const token = csrf();
     if (token) xhr.setRequestHeader('X-CSRF-Token', token);
     xhr.setRequestHeader('Accept', 'application/json');
     xhr.upload.onprogress = (e) => e.lengthComputable && onProgress?.(e.loaded / e.total);
@@ -121,8 +141,13 @@ export function upload(file, onProgress, signal) {
     };
     xhr.onerror = () => reject(new ApiError(0, { detail: 'network' }));
     xhr.onabort = () => reject(new DOMException('aborted', 'AbortError'));
-    signal?.addEventListener('abort', () => xhr.abort());
-    session.signal.addEventListener('abort', () => xhr.abort());
+    const abort = () => xhr.abort();
+    signal?.addEventListener('abort', abort);
+    ended.addEventListener('abort', abort);
+    xhr.onloadend = () => {
+      signal?.removeEventListener('abort', abort);
+      ended.removeEventListener('abort', abort);
+    };
     const form = new FormData();
     form.append('file', file, file.name);
     xhr.send(form);

@@ -69,7 +69,12 @@ class Store extends EventTarget {
     this.typingTimer = null;
     this.typists = new Map(); // "<conversationId>|<source>" -> who, until (see setTyping)
     this.atBottom = true;
-    api.onSessionEnded(() => this.state.phase === 'ready' && this.endSession('expired'));
+    api.onSessionEnded((error) => {
+      if (this.state.phase !== 'ready') return;
+      // Another agent signed in in this browser: the page starts over as them (their cookie), drafts kept.
+      if (error?.problem?.switched) location.reload();
+      else this.endSession('expired');
+    });
     window.addEventListener('hashchange', () => this.applyRoute(parse()));
     document.addEventListener('visibilitychange', () => this.readIfWatching());
   }
@@ -140,6 +145,7 @@ class Store extends EventTarget {
 
   async startSession(me) {
     api.setCsrfToken(me.csrfToken);
+    api.setSessionIdentity(me);
     this.set({ phase: 'ready', me, loginNotice: null, route: parse() });
     this.resyncOnLive = false;
     let firstLive = true;
@@ -171,6 +177,7 @@ class Store extends EventTarget {
     this.stream?.stop();
     this.stream = null;
     api.setCsrfToken(null);
+    api.setSessionIdentity(null);
     // The next agent to sign in here may belong to another workspace: nothing of this session's stays cached,
     // and no answer still on its way lands in theirs.
     api.abortSessionCalls();

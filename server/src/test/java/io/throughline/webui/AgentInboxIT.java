@@ -240,6 +240,29 @@ class AgentInboxIT {
         await().atMost(Duration.ofSeconds(10)).until(() -> "resolved".equals(status(conversation)));
     }
 
+    /**
+     * A sign-in as another agent in another tab: this tab's screen is the first agent's, so its next write does not
+     * go out as the second one; the page starts over as whoever the browser is signed in as now.
+     */
+    @Test
+    void aSignInAsAnotherAgentInAnotherTabStartsThisTabOverAsThem() {
+        admin.post("/api/v1/agents", new JsonObject().put("email", "uma@test.local").put("name", "Uma Other")
+                .put("role", "agent").put("password", "uma-password-123")).expect(201);
+        long conversation = shop.say("tabs-2", "Ulla Tabs", "cust-ulla", "Can I change my address?")
+                .getLong("conversationId");
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD).open("Ulla Tabs");
+        Object status = inbox.driver().executeAsyncScript("""
+                const done = arguments[arguments.length - 1];
+                fetch('/api/v1/auth/login', {method: 'POST', headers: {'Content-Type': 'application/json'},
+                  body: JSON.stringify({email: 'uma@test.local', password: 'uma-password-123'})})
+                  .then((r) => done(r.status));""");
+        assertThat(status).isEqualTo(200L);
+
+        inbox.click("resolve");
+        inbox.until(d -> inbox.find("me").getText().contains("Uma Other"));
+        assertThat(status(conversation)).as("not resolved by Uma from Admin's screen").isEqualTo("open");
+    }
+
     @Test
     void keyboardShortcutsDriveTheInbox() {
         long first = shop.say("keys-1", "Kira Keys", "cust-kira", "First question").getLong("conversationId");
@@ -488,6 +511,26 @@ class AgentInboxIT {
         assertThat(storedReplies(conversation, "/refundnow")).isZero();
         assertThat(((Number) inbox.script("return window.heldCanned.length")).intValue())
                 .as("one request for the whole short code").isEqualTo(1);
+    }
+
+    /** Enter while the list loads, for a slash that matches nothing: what was typed was a message, and is sent. */
+    @Test
+    void aSlashMatchingNoShortCodeIsSentOnceTheListSaysSo() {
+        long conversation = shop.say("canned-4", "Sasha Slash", "cust-sasha", "Docs?").getLong("conversationId");
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD).open("Sasha Slash");
+        inbox.script("""
+                const real = window.fetch;
+                window.heldCanned = [];
+                window.fetch = (url, init) => String(url).includes('/api/v1/canned-responses')
+                  ? new Promise((resolve) => window.heldCanned.push(() => resolve(real(url, init))))
+                  : real(url, init);""");
+        WebElement input = inbox.find("composer-input");
+        input.sendKeys("See /nosuchcode");
+        input.sendKeys(Keys.ENTER);
+        inbox.until(d -> ((Number) inbox.script("return window.heldCanned.length")).intValue() > 0);
+        inbox.script("window.heldCanned.forEach((answer) => answer())");
+        inbox.message("See /nosuchcode");
+        await().atMost(Duration.ofSeconds(10)).until(() -> storedReplies(conversation, "See /nosuchcode") == 1);
     }
 
     @Test
@@ -887,8 +930,8 @@ class AgentInboxIT {
     /** The file button's focus is on a hidden input: reached by Tab, the button around it shows the focus. */
     @Test
     void theFileButtonShowsTheKeyboardFocus() {
-        shop.say("a11y-2", "Fiona Focus", "cust-fiona", "Hello");
-        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD).open("Fiona Focus");
+        shop.say("a11y-2", "Farah Focus", "cust-farah-focus", "Hello");
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD).open("Farah Focus");
         inbox.find("composer-input").click();
         for (int i = 0; i < 10 && !"attach-input".equals(focusedTestId()); i++) {
             inbox.driver().switchTo().activeElement().sendKeys(Keys.TAB);

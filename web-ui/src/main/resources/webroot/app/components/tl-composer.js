@@ -209,8 +209,10 @@ class TlComposer extends TlElement {
       const items = matchCanned(all, query).slice(0, 8);
       const chosen = this.picker.choose;
       this.picker = { query, items, index: 0, loading: false };
-      // Enter pressed before the list for what was typed arrived: the choice is made now, never a send.
+      // Enter pressed before the list for what was typed arrived: its first match is taken; with none, what was
+      // typed ("see /docs") was a message, sent as Enter sends one.
       if (chosen && items.length) this.insertCanned(items[0]);
+      else if (chosen) this.send();
     } catch (e) {
       this.picker = null;
       store.fail(e);
