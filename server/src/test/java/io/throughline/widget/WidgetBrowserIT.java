@@ -126,6 +126,25 @@ class WidgetBrowserIT {
             assertThat(again.messages()).extracting(WebElement::getText).hasSize(4)
                     .anySatisfy(t -> assertThat(t).contains("tomato seeds"))
                     .anySatisfy(t -> assertThat(t).contains("Six heirloom varieties"));
+
+            // Signed out on a shared computer: the photo the frame held for its preview goes with the thread.
+            String preview = again.waiting().until(d -> {
+                List<WebElement> images = again.stored("Here is the packet I mean")
+                        .findElements(By.cssSelector("img.image"));
+                String src = images.isEmpty() ? null : images.getFirst().getAttribute("src");
+                return src != null && src.startsWith("blob:") ? src : null;
+            });
+            again.leave();
+            browser.driver().executeScript("Throughline('reset')");
+            again.enter();
+            again.waiting().until(d -> again.messages().isEmpty());
+            assertThat(browser.driver().executeAsyncScript("""
+                    const done = arguments[arguments.length - 1];
+                    const probe = new Image();
+                    probe.onload = () => done('readable');
+                    probe.onerror = () => done('revoked');
+                    probe.src = arguments[0];""", preview))
+                    .isEqualTo("revoked");
         }
     }
 

@@ -193,7 +193,14 @@ async function restart(reset) {
     toParent({ type: 'active', active: false });
   }
   store.set({ messages: [], staged: [], seenUpTo: 0, phase: 'starting', typing: null });
+  forgetImages();
   await boot();
+}
+
+/** Lets go of the files the frame held for previews and downloads: the next visitor must not reach them. */
+function forgetImages() {
+  for (const loading of images.values()) loading.then((url) => URL.revokeObjectURL(url), () => {});
+  images.clear();
 }
 
 async function loadHistory(generation = bootGeneration) {
