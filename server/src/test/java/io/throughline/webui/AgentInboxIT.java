@@ -493,24 +493,18 @@ class AgentInboxIT {
                 .put("title", "Refund").put("body", "Refunds take 5 days, {{contact.first_name}}.")).expect(201);
         long conversation = shop.say("canned-3", "Rita Rapid", "cust-rita", "Refund?").getLong("conversationId");
         inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD).open("Rita Rapid");
-        // The list's request is held until the test lets it answer.
-        inbox.script("""
-                const real = window.fetch;
-                window.heldCanned = [];
-                window.fetch = (url, init) => String(url).includes('/api/v1/canned-responses')
-                  ? new Promise((resolve) => window.heldCanned.push(() => resolve(real(url, init))))
-                  : real(url, init);""");
+        // The list's answer is held until the test lets it through.
+        inbox.holdAnswers("/api/v1/canned-responses");
         WebElement input = inbox.find("composer-input");
         input.sendKeys("/refundnow");
         input.sendKeys(Keys.ENTER);
-        inbox.until(d -> ((Number) inbox.script("return window.heldCanned.length")).intValue() > 0);
+        inbox.until(d -> inbox.heldAnswers() > 0);
         assertThat(input.getAttribute("value")).isEqualTo("/refundnow");
+        assertThat(inbox.heldAnswers()).as("one request for the whole short code").isEqualTo(1);
 
-        inbox.script("window.heldCanned.forEach((answer) => answer())");
+        inbox.releaseHeld();
         inbox.until(d -> input.getAttribute("value").equals("Refunds take 5 days, Rita."));
         assertThat(storedReplies(conversation, "/refundnow")).isZero();
-        assertThat(((Number) inbox.script("return window.heldCanned.length")).intValue())
-                .as("one request for the whole short code").isEqualTo(1);
     }
 
     /** Enter while the list loads, for a slash that matches nothing: what was typed was a message, and is sent. */
@@ -518,17 +512,12 @@ class AgentInboxIT {
     void aSlashMatchingNoShortCodeIsSentOnceTheListSaysSo() {
         long conversation = shop.say("canned-4", "Sasha Slash", "cust-sasha", "Docs?").getLong("conversationId");
         inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD).open("Sasha Slash");
-        inbox.script("""
-                const real = window.fetch;
-                window.heldCanned = [];
-                window.fetch = (url, init) => String(url).includes('/api/v1/canned-responses')
-                  ? new Promise((resolve) => window.heldCanned.push(() => resolve(real(url, init))))
-                  : real(url, init);""");
+        inbox.holdAnswers("/api/v1/canned-responses");
         WebElement input = inbox.find("composer-input");
         input.sendKeys("See /nosuchcode");
         input.sendKeys(Keys.ENTER);
-        inbox.until(d -> ((Number) inbox.script("return window.heldCanned.length")).intValue() > 0);
-        inbox.script("window.heldCanned.forEach((answer) => answer())");
+        inbox.until(d -> inbox.heldAnswers() > 0);
+        inbox.releaseHeld();
         inbox.message("See /nosuchcode");
         await().atMost(Duration.ofSeconds(10)).until(() -> storedReplies(conversation, "See /nosuchcode") == 1);
     }
@@ -580,25 +569,18 @@ class AgentInboxIT {
         inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD);
         inbox.conversation("Vera Stale");
 
-        inbox.script("""
-                const real = window.fetch;
-                window.heldLists = [];
-                window.fetch = (url, init) => {
-                  if (!String(url).includes('/api/v1/conversations?')) return real(url, init);
-                  const answer = real(url, init); // asked now, with this session's cookie; its answer held
-                  return new Promise((resolve) => window.heldLists.push(() => resolve(answer)));
-                };""");
+        inbox.holdAnswers("/api/v1/conversations?");
         inbox.find("tab-resolved").click();
         inbox.find("tab-open").click();
-        inbox.until(d -> ((Number) inbox.script("return window.heldLists.length")).intValue() == 2);
+        inbox.until(d -> inbox.heldAnswers() == 2);
         inbox.find("logout").click();
         inbox.find("login-email");
-        inbox.script("window.heldLists.splice(0).forEach((answer) => answer())");
+        inbox.releaseHeld();
 
         inbox.signInHere("chief@initech.test", "initech-password");
-        inbox.until(d -> ((Number) inbox.script("return window.heldLists.length")).intValue() > 0);
+        inbox.until(d -> inbox.heldAnswers() > 0);
         assertThat(inbox.conversationOrNull("Vera Stale")).as("the first workspace's row").isNull();
-        inbox.script("window.heldLists.splice(0).forEach((answer) => answer())");
+        inbox.releaseHeld();
         inbox.conversation("Ian Initech");
         assertThat(inbox.conversationOrNull("Vera Stale")).isNull();
     }
@@ -793,16 +775,11 @@ class AgentInboxIT {
                 .getLong("conversationId");
         inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD).open("Paula First");
         inbox.until(d -> inbox.find("contact-name").getText().equals("Paula First"));
-        inbox.script("""
-                const real = window.fetch;
-                window.heldThreads = [];
-                window.fetch = (url, init) => String(url).includes('/api/v1/conversations/' + arguments[0] + '/messages')
-                  ? new Promise((resolve) => window.heldThreads.push(() => resolve(real(url, init))))
-                  : real(url, init);""", next);
+        inbox.holdAnswers("/api/v1/conversations/" + next + "/messages");
         inbox.conversation("Quentin Next").click();
-        inbox.until(d -> ((Number) inbox.script("return window.heldThreads.length")).intValue() > 0);
+        inbox.until(d -> inbox.heldAnswers() > 0);
         assertThat(inbox.all("contact-name")).noneMatch(e -> e.getText().equals("Paula First"));
-        inbox.script("window.heldThreads.splice(0).forEach((answer) => answer())");
+        inbox.releaseHeld();
         inbox.until(d -> inbox.find("contact-name").getText().equals("Quentin Next"));
     }
 

@@ -159,6 +159,31 @@ final class InboxPage {
         return ((JavascriptExecutor) driver).executeScript(code, args);
     }
 
+    /**
+     * Holds the answers of the page's fetches whose URL contains {@code urlPart}: each is asked at once (with the
+     * session it has now) and its answer kept until {@link #releaseHeld()}, as a slow network would.
+     */
+    void holdAnswers(String urlPart) {
+        script("""
+                const part = arguments[0];
+                const real = window.fetch;
+                window.heldAnswers = [];
+                window.fetch = (url, init) => {
+                  if (!String(url).includes(part)) return real(url, init);
+                  const answer = real(url, init);
+                  return new Promise((resolve) => window.heldAnswers.push(() => resolve(answer)));
+                };""", urlPart);
+    }
+
+    /** How many answers {@link #holdAnswers} holds or has held since the last release. */
+    int heldAnswers() {
+        return ((Number) script("return window.heldAnswers.length")).intValue();
+    }
+
+    void releaseHeld() {
+        script("window.heldAnswers.splice(0).forEach((answer) => answer())");
+    }
+
     String connection() {
         return find("connection-status").getAttribute("data-state");
     }
