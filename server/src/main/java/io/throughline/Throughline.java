@@ -123,7 +123,7 @@ public final class Throughline implements AutoCloseable {
     private static final long SEED_LOCK = 0x746c2d7365656473L;
 
     private final ThroughlineConfig config;
-    private final Clock clock = Clock.systemUTC();
+    private final Clock clock;
     private final List<Long> timers = new ArrayList<>();
     private final List<HttpServer> servers = new ArrayList<>();
     private final AtomicInteger streamsConnected = new AtomicInteger();
@@ -161,13 +161,22 @@ public final class Throughline implements AutoCloseable {
     private SiteDirectory widgetSites;
     private WidgetChannel widget;
 
-    private Throughline(ThroughlineConfig config) {
+    private Throughline(ThroughlineConfig config, Clock clock) {
         this.config = config;
+        this.clock = clock;
     }
 
     /** Starts everything; blocks until the server answers HTTP. */
     public static Throughline start(ThroughlineConfig config) {
-        Throughline throughline = new Throughline(config);
+        return start(config, Clock.systemUTC());
+    }
+
+    /**
+     * Starts everything with this node's clock (a node's clock may run apart from the database's: tests start one
+     * that does); blocks until the server answers HTTP.
+     */
+    public static Throughline start(ThroughlineConfig config, Clock clock) {
+        Throughline throughline = new Throughline(config, clock);
         try {
             throughline.boot();
             return throughline;

@@ -196,11 +196,14 @@ public final class DeliveryRepository {
      * A conditional delivery that is not due yet after all (the customer came back to the chat): it waits until
      * {@code at}, and the attempt its claim counted is given back. One that a newer mail released while it was
      * being checked (its wait for the customer is gone) is due now instead: the check read the old condition.
+     * A node whose clock runs behind the database's computes an {@code at} already due: it waits at least a second,
+     * or it would be claimed and postponed again at once until that clock caught up.
      */
     public boolean postpone(Sql tx, Delivery delivery, Instant at) {
         return tx.update("""
                 UPDATE deliveries SET lease_until = NULL, attempts = attempts - 1,
-                    next_attempt_at = CASE WHEN condition ->> 'awayFor' IS NULL THEN now() ELSE $3 END,
+                    next_attempt_at = CASE WHEN condition ->> 'awayFor' IS NULL THEN now()
+                        ELSE greatest($3, now() + interval '1 second') END,
                     updated_at = now()
                 WHERE id = $1 AND attempts = $2 AND status = 'pending'""",
                 delivery.id(), delivery.attempts(), at) == 1;

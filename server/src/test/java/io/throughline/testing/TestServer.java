@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -39,6 +40,11 @@ public final class TestServer implements AutoCloseable {
 
     /** Another server on the same database (a second node, or a restart). */
     public static TestServer startOn(String databaseUrl, Path dataDir, Map<String, String> overrides) {
+        return startOn(databaseUrl, dataDir, overrides, Clock.systemUTC());
+    }
+
+    /** A server whose clock is this one (one running behind the database's, say). */
+    public static TestServer startOn(String databaseUrl, Path dataDir, Map<String, String> overrides, Clock clock) {
         Map<String, String> config = new HashMap<>();
         config.put("http.host", "127.0.0.1");
         config.put("http.port", "0");
@@ -55,7 +61,7 @@ public final class TestServer implements AutoCloseable {
         config.put("realtime.heartbeat", "1s");
         config.put("realtime.pollInterval", "200ms");
         config.putAll(overrides);
-        return new TestServer(Throughline.start(ConfigLoader.fromMap(config)), databaseUrl, dataDir);
+        return new TestServer(Throughline.start(ConfigLoader.fromMap(config), clock), databaseUrl, dataDir);
     }
 
     /** A data directory of its own, removed when the test JVM exits. */

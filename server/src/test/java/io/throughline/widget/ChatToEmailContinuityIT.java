@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.throughline.testing.ApiClient;
 import io.throughline.testing.MailServer;
+import io.throughline.testing.TestPostgres;
 import io.throughline.testing.TestServer;
 import io.throughline.testing.VisitorClient;
 import io.vertx.core.json.JsonArray;
@@ -13,10 +14,12 @@ import jakarta.mail.Message;
 import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeMessage;
 import jakarta.mail.internet.MimeMultipart;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -207,6 +210,49 @@ class ChatToEmailContinuityIT {
         JsonObject fallback = deliveries(conversation, second).getJsonObject(1);
         assertThat(Instant.parse(fallback.getString("sentAt"))).isAfterOrEqualTo(left.plus(OFFLINE_AFTER));
         assertThat(mail.inbox(email)).hasSize(1);
+    }
+
+    /**
+     * A node whose clock runs ten minutes behind the database's: a visitor still on the site postpones the email
+     * to an instant its clock computes, already past for the database. It waits a second at least, rather than
+     * being claimed and postponed again at once (hundreds of times a second) until that clock catches up.
+     */
+    @Test
+    void aNodeWhoseClockRunsBehindPostponesTheFallbackIntoTheFuture() {
+        Clock behind = Clock.offset(Clock.systemUTC(), Duration.ofMinutes(-10));
+        try (TestServer lagging = TestServer.startOn(TestPostgres.newDatabase(), TestServer.tempDir(),
+                Map.of("widget.presenceGrace", "200ms"), behind)) {
+            String email = "lou@example.com";
+            mail.user(email);
+            ApiClient agent = lagging.admin();
+            agent.post("/api/v1/inboxes", new JsonObject().put("kind", "email").put("name", "Support").put("config",
+                    mail.inboxConfig(SUPPORT, "Acme Support", "reply.acme.test").put("offlineEmailAfter",
+                            OFFLINE_AFTER.toMillis() + "ms")))
+                    .expect(201);
+            String site = Widgets.create(agent, Widgets.SHOP).getString("siteKey");
+            VisitorClient visitor = new VisitorClient(lagging.url(), site, Widgets.SHOP).start();
+            visitor.post("/widget/v1/profile", new JsonObject().put("email", email), true).expect(200);
+            try (VisitorClient.Socket socket = visitor.connect(visitor.seq())) {
+                socket.message("Is the sofa available in grey?");
+                long conversation = Widgets.conversationOf(lagging, socket.next("ack", WAIT).getLong("messageId"));
+                long reply = agent.post("/api/v1/conversations/" + conversation + "/messages",
+                        new JsonObject().put("body", "Yes, in two weeks.")).expect(201).json().getLong("id");
+                Supplier<JsonObject> fallback = () -> agent.get("/api/v1/conversations/" + conversation
+                        + "/messages?limit=200").json().getJsonArray("messages").stream().map(m -> (JsonObject) m)
+                        .filter(m -> m.getLong("id") == reply).findFirst().orElseThrow()
+                        .getJsonArray("deliveries").getJsonObject(1);
+                String created = fallback.get().getString("updatedAt");
+                // Postponed once the chat reply went out and the fallback came due with the visitor still there.
+                JsonObject postponed = await().atMost(WAIT).until(fallback::get,
+                        f -> !f.getString("updatedAt").equals(created));
+                assertThat(postponed.getString("status")).isEqualTo("pending");
+                await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(fallback::get, f ->
+                        "pending".equals(f.getString("status"))
+                                && Instant.parse(f.getString("nextAttemptAt")).isAfter(
+                                        Instant.parse(f.getString("updatedAt"))));
+                assertThat(mail.inbox(email)).isEmpty();
+            }
+        }
     }
 
     /**
