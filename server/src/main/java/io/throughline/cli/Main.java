@@ -6,7 +6,9 @@ import io.throughline.config.ConfigLoader;
 import io.throughline.config.Option;
 import io.throughline.config.Options;
 import io.throughline.config.ThroughlineConfig;
+import java.io.Console;
 import java.io.PrintStream;
+import java.lang.reflect.InvocationTargetException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -70,7 +72,7 @@ public final class Main {
             case "start" -> start(config, out, err);
             case "create-agent" -> Tools.createAgent(config, flags, out, err);
             case "create-workspace" -> Tools.createWorkspace(config, flags, out, err);
-            case "reindex" -> Reindex.run(config, flags, out, err, System.console() != null);
+            case "reindex" -> Reindex.run(config, flags, out, err, terminal());
             default -> {
                 err.println("unknown command '" + command + "'");
                 err.print(help("help"));
@@ -183,6 +185,26 @@ public final class Main {
             }
         }
         return out;
+    }
+
+
+    /**
+     * Whether the output is a terminal, where a progress bar may redraw its line. Up to JDK 21 a console exists
+     * only for one; JDK 22 to 24 hand one out for a redirected output too, and say whether it is a terminal
+     * ({@code Console.isTerminal}, JDK 22) only to code built for them: it is asked by name.
+     */
+    static boolean terminal() {
+        Console console = System.console();
+        if (console == null) {
+            return false;
+        }
+        try {
+            return (Boolean) Console.class.getMethod("isTerminal").invoke(console);
+        } catch (NoSuchMethodException e) {
+            return true;
+        } catch (IllegalAccessException | InvocationTargetException e) {
+            return false;
+        }
     }
 
     static String help(String command) {
