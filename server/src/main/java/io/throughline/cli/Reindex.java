@@ -5,9 +5,6 @@ import io.throughline.search.OfflineRebuild;
 import io.throughline.search.RebuildProgress;
 import io.throughline.search.ServerControl;
 import io.throughline.store.Database;
-import io.throughline.store.Migrations;
-import io.throughline.store.PostgresServer;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -157,28 +154,16 @@ final class Reindex {
                     + config.indexDir().resolve("control.json") + "; stop it, or retry once it has started.");
             return 1;
         }
-        Vertx vertx = Vertx.vertx();
-        PostgresServer postgres = null;
-        Database database = null;
         try (rebuild) {
             out.println("No server is running on " + config.dataDir().toAbsolutePath().normalize()
                     + "; rebuilding the search index here" + rebuild.previous().map(g -> " (replacing " + g + ")")
                     .orElse("") + ".");
-            postgres = PostgresServer.resolve(vertx, config);
-            database = new Database(vertx, postgres.options(), 4);
-            Migrations.fromClasspath().migrate(database);
-            return buildWithProgress(rebuild, database);
+            try (CommandDatabase command = CommandDatabase.open(config, 4)) {
+                return buildWithProgress(rebuild, command.database());
+            }
         } catch (RuntimeException e) {
             err.println("Rebuild failed: " + e.getMessage() + ". The index in service is unchanged.");
             return 1;
-        } finally {
-            if (database != null) {
-                database.close();
-            }
-            vertx.close().await();
-            if (postgres != null && postgres.embedded() != null) {
-                postgres.embedded().close();
-            }
         }
     }
 

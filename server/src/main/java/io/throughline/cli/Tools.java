@@ -8,9 +8,6 @@ import io.throughline.agent.WorkspaceService;
 import io.throughline.config.ThroughlineConfig;
 import io.throughline.failure.ThroughlineException;
 import io.throughline.store.Database;
-import io.throughline.store.Migrations;
-import io.throughline.store.PostgresServer;
-import io.vertx.core.Vertx;
 import java.io.PrintStream;
 import java.util.Map;
 import java.util.function.Function;
@@ -69,14 +66,8 @@ final class Tools {
     }
 
     private static int withDatabase(ThroughlineConfig config, PrintStream err, Function<Database, Integer> work) {
-        Vertx vertx = Vertx.vertx();
-        PostgresServer postgres = null;
-        Database database = null;
-        try {
-            postgres = PostgresServer.resolve(vertx, config);
-            database = new Database(vertx, postgres.options(), 2);
-            Migrations.fromClasspath().migrate(database);
-            return work.apply(database);
+        try (CommandDatabase command = CommandDatabase.open(config, 2)) {
+            return work.apply(command.database());
         } catch (ThroughlineException e) {
             err.println(e.getMessage());
             return 1;
@@ -84,14 +75,6 @@ final class Tools {
             err.println("failed: " + e.getMessage()
                     + (config.database().embedded() ? " (is the server running on the same data directory?)" : ""));
             return 1;
-        } finally {
-            if (database != null) {
-                database.close();
-            }
-            vertx.close().await();
-            if (postgres != null && postgres.embedded() != null) {
-                postgres.embedded().close();
-            }
         }
     }
 }

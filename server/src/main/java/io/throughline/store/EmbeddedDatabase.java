@@ -18,9 +18,11 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,16 +46,71 @@ public final class EmbeddedDatabase implements AutoCloseable {
     /** Open (and locked) while this process runs the server; see {@link #start}. */
     private final FileChannel ownerFile;
     private final String password;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    /** The JVM exit's stop, for a command's server ({@link #start(Path, int, boolean)}); else null. */
+    private final Thread stopHook;
 
-    private EmbeddedDatabase(EmbeddedPostgres postgres, Path directory, FileChannel ownerFile, String password) {
+    private EmbeddedDatabase(EmbeddedPostgres postgres, Path directory, FileChannel ownerFile, String password,
+                             Thread stopHook) {
         this.postgres = postgres;
         this.directory = directory;
         this.ownerFile = ownerFile;
         this.password = password;
+        this.stopHook = stopHook;
     }
 
     /** Starts (and on first use initializes) the server in {@code directory}, on {@code port} (0: any free port). */
     public static EmbeddedDatabase start(Path directory, int port) {
+        return start(directory, port, false);
+    }
+
+    /**
+     * Starts the server; with {@code stopOnExit}, the JVM's exit stops it too, however the process ends (a Ctrl+C
+     * included: the server runs in a session of its own, which the terminal's signal never reaches), even during
+     * this start. For commands that have nothing else to shut down first; the server's own shutdown stops it last.
+     */
+    public static EmbeddedDatabase start(Path directory, int port, boolean stopOnExit) {
+        CompletableFuture<EmbeddedDatabase> started = new CompletableFuture<>();
+        Thread hook = null;
+        if (stopOnExit) {
+            hook = new Thread(() -> stopWhenStarted(started), "embedded-postgres-stop");
+            Runtime.getRuntime().addShutdownHook(hook);
+        }
+        try {
+            EmbeddedDatabase database = start(directory, port, hook);
+            started.complete(database);
+            return database;
+        } catch (RuntimeException | Error e) {
+            started.complete(null);
+            removeHook(hook);
+            throw e;
+        }
+    }
+
+    /** At the JVM's exit: a start under way is let finish (its server would be left running), then stopped. */
+    private static void stopWhenStarted(CompletableFuture<EmbeddedDatabase> started) {
+        try {
+            EmbeddedDatabase database = started.get(STRAY_STOP_WAIT.toSeconds(), TimeUnit.SECONDS);
+            if (database != null) {
+                database.close();
+            }
+        } catch (InterruptedException | ExecutionException | TimeoutException e) {
+            log.warn("embedded postgresql may still run after this process: {}", e.toString());
+        }
+    }
+
+    private static void removeHook(Thread hook) {
+        if (hook == null) {
+            return;
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // the JVM is exiting: the hook runs (and stops the server once, whoever comes first)
+        }
+    }
+
+    private static EmbeddedDatabase start(Path directory, int port, Thread stopHook) {
         FileChannel ownerFile = null;
         try {
             Files.createDirectories(directory);
@@ -105,7 +162,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
             }
             log.info("embedded postgresql started dir={} port={} ms={}", directory, postgres.getPort(),
                     (System.nanoTime() - started) / 1_000_000);
-            return new EmbeddedDatabase(postgres, directory, ownerFile, password);
+            return new EmbeddedDatabase(postgres, directory, ownerFile, password, stopHook);
         } catch (IOException | RuntimeException e) {
             release(ownerFile);
             if (e instanceof RuntimeException runtime) {
@@ -271,8 +328,12 @@ public final class EmbeddedDatabase implements AutoCloseable {
         return directory;
     }
 
+    /** Stops the server; once (a command's shutdown hook and its own end may both ask). */
     @Override
     public void close() {
+        if (closed.getAndSet(true)) {
+            return;
+        }
         try {
             postgres.close();
             log.info("embedded postgresql stopped dir={}", directory);
@@ -280,6 +341,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
             log.warn("embedded postgresql did not stop cleanly dir={}", directory, e);
         } finally {
             release(ownerFile);
+            removeHook(stopHook);
         }
     }
 }

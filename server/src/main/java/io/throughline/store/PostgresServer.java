@@ -9,6 +9,7 @@ import io.vertx.core.net.TrustOptions;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.pgclient.PgConnection;
 import io.vertx.pgclient.SslMode;
+import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import javax.net.ssl.TrustManagerFactory;
@@ -65,11 +66,20 @@ public record PostgresServer(PgConnectOptions options, EmbeddedDatabase embedded
     }
 
     public static PostgresServer resolve(Vertx vertx, ThroughlineConfig config) {
+        return resolve(vertx, config, false);
+    }
+
+    /**
+     * The database; an embedded server started here stops at the JVM's exit with {@code stopOnExit} (a command's:
+     * see {@link EmbeddedDatabase#start(Path, int, boolean)}).
+     */
+    public static PostgresServer resolve(Vertx vertx, ThroughlineConfig config, boolean stopOnExit) {
         if (!config.database().embedded()) {
             return new PostgresServer(external(config.database().url(), config.database().sslRootCert())
                     .setPipeliningLimit(256).setCachePreparedStatements(true), null);
         }
-        EmbeddedDatabase embedded = EmbeddedDatabase.start(config.pgDir(), config.database().embeddedPort());
+        EmbeddedDatabase embedded = EmbeddedDatabase.start(config.pgDir(), config.database().embeddedPort(),
+                stopOnExit);
         try {
             PgConnectOptions admin = new PgConnectOptions().setHost("127.0.0.1").setPort(embedded.port())
                     .setUser("postgres").setPassword(embedded.password()).setDatabase("postgres");
