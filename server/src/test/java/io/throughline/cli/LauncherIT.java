@@ -36,6 +36,48 @@ class LauncherIT {
                 .contains("openjdk-21-jdk");
     }
 
+    /** A home folder whose name holds a space still has its JDKs looked at (~/.jdks, ~/.sdkman). */
+    @Test
+    void aJdkUnderAHomeWithASpaceInItsNameIsFound() throws Exception {
+        Path fakeOld = fakeJava("17");
+        Path home = Files.createDirectories(Scratch.dir("launcher").resolve("Jane Doe"));
+        Path newest = newestJdk(home.resolve(".jdks"));
+        Result result = run(Map.of("JAVA_HOME", fakeOld.toString(), "PATH", fakeOld.resolve("bin") + ":/usr/bin:/bin",
+                "HOME", home.toString()), "help");
+        assertThat(result.output()).contains("a JDK 99 ran from " + newest);
+    }
+
+    /** THROUGHLINE_JDK_DIRS may name a folder holding JDKs, as the usual places are, not only a JDK's home. */
+    @Test
+    void theJdkDirsVariableNamesFoldersHoldingJdks() throws Exception {
+        Path fakeOld = fakeJava("17");
+        Path folder = Scratch.dir("jdks");
+        Path newest = newestJdk(folder);
+        Result result = run(Map.of("JAVA_HOME", fakeOld.toString(), "PATH", fakeOld.resolve("bin") + ":/usr/bin:/bin",
+                "THROUGHLINE_JDK_DIRS", "/nonexistent " + folder), "help");
+        assertThat(result.output()).contains("a JDK 99 ran from " + newest);
+        Result home = run(Map.of("JAVA_HOME", fakeOld.toString(), "PATH", fakeOld.resolve("bin") + ":/usr/bin:/bin",
+                "THROUGHLINE_JDK_DIRS", newest.toString()), "help");
+        assertThat(home.output()).contains("a JDK 99 ran from " + newest);
+    }
+
+    /** A JDK newer than any installed one, in {@code folder}: the launcher picks it, and its java says it ran. */
+    private static Path newestJdk(Path folder) throws IOException {
+        Path home = folder.resolve("jdk-99");
+        Path bin = Files.createDirectories(home.resolve("bin"));
+        Files.writeString(bin.resolve("java"), """
+                #!/bin/sh
+                case "$*" in
+                  *-XshowSettings*) echo '    java.specification.version = 99' >&2 ;;
+                  *) echo "a JDK 99 ran from $(dirname "$(dirname "$0")")" ;;
+                esac
+                """);
+        Files.writeString(bin.resolve("javac"), "#!/bin/sh\n");
+        bin.resolve("java").toFile().setExecutable(true);
+        bin.resolve("javac").toFile().setExecutable(true);
+        return home;
+    }
+
     /** A JAVA_HOME whose java reports the given version, as an old installed JDK would. */
     private static Path fakeJava(String version) throws IOException {
         Path home = Scratch.dir("fake-jdk");
