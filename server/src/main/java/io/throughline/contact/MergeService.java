@@ -166,8 +166,9 @@ public final class MergeService {
                     && movedClaimed.contains(i.id())).toList();
             List<Long> givenBack = new ArrayList<>(Arrays.asList(merge.getArrayOfLongs("moved_identity_ids")));
             provenSince.forEach(identity -> givenBack.remove(Long.valueOf(identity.id())));
-            contacts.exchangeIdentities(tx, workspaceId,
-                    Arrays.asList(merge.getArrayOfLongs("swapped_identity_ids")), targetId, givenBack, sourceId);
+            List<Long> takenBack = Arrays.asList(merge.getArrayOfLongs("swapped_identity_ids"));
+            requireWhereTheMergeLeft(tx, workspaceId, merge.getLong("id"), targetId, givenBack, sourceId, takenBack);
+            contacts.exchangeIdentities(tx, workspaceId, takenBack, targetId, givenBack, sourceId);
             for (ContactIdentity identity : provenSince) {
                 contacts.attach(tx, workspaceId, sourceId, identity.kind(), identity.value(), false,
                         identity.sourceInboxId());
@@ -198,6 +199,33 @@ public final class MergeService {
                     targetId, sourceId, movedBack, caller.agentId());
             return views.view(tx, workspaceId, targetId).put("restoredContactId", sourceId);
         });
+    }
+
+    /**
+     * Refuses to undo a merge whose identities have moved since: a later merge into the same target can swap one
+     * this merge brought to the target (a claimed copy giving way to the later source's proof of the same address).
+     * Moving it back by its id would take it from that later source and leave the target holding, once that merge
+     * is undone too, a copy of an address another customer proved: its email replies would go to that customer.
+     * An identity deleted since (a claim wrong threading attached) is simply not moved.
+     */
+    private static void requireWhereTheMergeLeft(Sql tx, long workspaceId, long mergeId, long targetId,
+                                                 List<Long> onTarget, long sourceId, List<Long> onSource) {
+        List<Long> ids = new ArrayList<>(onTarget);
+        ids.addAll(onSource);
+        if (ids.isEmpty()) {
+            return;
+        }
+        List<Long> holders = tx.list("""
+                SELECT DISTINCT contact_id FROM identities
+                WHERE workspace_id = $1 AND id = ANY($2)
+                  AND contact_id <> CASE WHEN id = ANY($3) THEN $4::bigint ELSE $5::bigint END""",
+                row -> row.getLong("contact_id"), workspaceId, ids.toArray(new Long[0]),
+                onTarget.toArray(new Long[0]), targetId, sourceId);
+        if (!holders.isEmpty()) {
+            throw new Conflict("an identity merge " + mergeId + " brought to contact " + targetId + " has moved to"
+                    + " contact " + holders.getFirst() + " since, by a later merge: undo the later merges into"
+                    + " contact " + targetId + " first");
+        }
     }
 
     /**

@@ -94,6 +94,47 @@ class MergeSwapIT {
                 .getLong("contactId")).as("the address's mail still goes where its proof is").isEqualTo(kept);
     }
 
+    /**
+     * Two merges into one contact, undone out of order. The first brought a claimed email; the second brought
+     * another customer's proof of it, and the claimed copy went to that customer's contact. Undoing the first now
+     * would take the copy from there, and undoing the second would then leave the kept contact holding the email
+     * that customer proved (its replies would go to them): the first waits until the second is undone.
+     */
+    @Test
+    void anOlderMergeWhoseIdentityALaterMergeSwappedAwayIsUndoneOnlyAfterIt() {
+        long kept = shop.say("order-1", new JsonObject().put("name", "Shop Tova").put("identities", new JsonArray()
+                .add(new JsonObject().put("kind", "external_id").put("value", "cust-tova"))), "By the shop")
+                .getLong("contactId");
+        long chat = shop.say("order-2", new JsonObject().put("name", "Chat Tova").put("identities", new JsonArray()
+                .add(new JsonObject().put("kind", "external_id").put("value", "chat-tova"))
+                .add(new JsonObject().put("kind", "email").put("value", "tova@example.com").put("proven", false))),
+                "By chat").getLong("contactId");
+        long mail = shop.say("order-3", new JsonObject().put("name", "Mail Tova").put("identities", new JsonArray()
+                .add(new JsonObject().put("kind", "email").put("value", "tova@example.com"))), "By mail")
+                .getLong("contactId");
+        admin.post("/api/v1/contacts/" + kept + "/merge", new JsonObject().put("otherContactId", chat)).expect(200);
+        JsonObject twice = admin.post("/api/v1/contacts/" + kept + "/merge",
+                new JsonObject().put("otherContactId", mail)).expect(200).json();
+        assertThat(identities(twice)).contains("email:tova@example.com:proven");
+        long first = twice.getJsonArray("merges").stream().map(JsonObject.class::cast)
+                .filter(m -> m.getLong("sourceContactId") == chat).findFirst().orElseThrow().getLong("id");
+
+        JsonObject refused = admin.post("/api/v1/contacts/" + kept + "/unmerge", new JsonObject()
+                .put("mergeId", first)).expect(409).json();
+        assertThat(refused.getString("detail")).contains("contact " + mail).contains("undo the later merges");
+        assertThat(identities(admin.get("/api/v1/contacts/" + mail).json()))
+                .containsExactly("email:tova@example.com:claimed");
+
+        admin.post("/api/v1/contacts/" + kept + "/unmerge", new JsonObject()).expect(200);
+        admin.post("/api/v1/contacts/" + kept + "/unmerge", new JsonObject().put("mergeId", first)).expect(200);
+        assertThat(identities(admin.get("/api/v1/contacts/" + kept).json()))
+                .containsExactly("external_id:cust-tova:proven");
+        assertThat(identities(admin.get("/api/v1/contacts/" + chat).json()))
+                .containsExactlyInAnyOrder("external_id:chat-tova:proven", "email:tova@example.com:claimed");
+        assertThat(identities(admin.get("/api/v1/contacts/" + mail).json()))
+                .containsExactly("email:tova@example.com:proven");
+    }
+
     private static List<String> identities(JsonObject contact) {
         return contact.getJsonArray("identities").stream().map(JsonObject.class::cast)
                 .map(i -> i.getString("kind") + ":" + i.getString("value") + ":"
