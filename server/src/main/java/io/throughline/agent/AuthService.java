@@ -51,7 +51,7 @@ public final class AuthService {
         // differ (a Turkish İ), and every spelling that reaches one account must share its budget. Folded the same
         // way whether an account has it or not, so a 429 never tells which addresses are accounts.
         String account = agents.folded(database.sql(), email);
-        throttle.attempt(ip, account);
+        LoginThrottle.Attempt attempt = throttle.attempt(ip, account);
         Optional<AgentRepository.Credentials> found = agents.credentials(database.sql(), email);
         boolean ok;
         if (found.isEmpty()) {
@@ -66,7 +66,7 @@ public final class AuthService {
             log.info("login failed ip={} known={}", ip, found.isPresent());
             throw new Unauthorized("wrong email or password");
         }
-        throttle.succeeded(account);
+        throttle.succeeded(attempt);
         Agent agent = found.get().agent();
         String token = Tokens.random(32);
         String csrf = Tokens.random(24);

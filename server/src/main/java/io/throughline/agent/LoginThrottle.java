@@ -11,15 +11,21 @@ import java.nio.charset.StandardCharsets;
 import java.security.InvalidKeyException;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.time.OffsetDateTime;
 import java.util.Arrays;
 import java.util.Locale;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Sliding-window login limits: every attempt counts against the client IP, and against the account until it
+ * Sliding-window login limits: every failed attempt counts against the client IP, and against the account until it
  * succeeds. The attempts live in PostgreSQL ({@code login_attempts}), so every node enforces the same budget:
  * spreading guesses over the nodes of a cluster gains nothing.
+ *
+ * <p>An account its failures locked still lets its agent in from an address it signed in from in the last
+ * {@link #KNOWN_FOR} ({@code login_known_addresses}), until failures from that address reach the account's limit
+ * too: strangers' guesses cannot lock an agent out of their office. A success takes its attempt back from the
+ * address's count, so an office of many agents behind one address is limited by its failures only.
  *
  * <p>An attempt is checked and recorded in one transaction holding an advisory lock on each of its keys, and counts
  * against the account before the password is verified (a success takes it back): guesses sent all at once take
@@ -43,9 +49,17 @@ public final class LoginThrottle {
                        AS account_retry,
                    count(*) FILTER (WHERE key = $2) AS address_attempts,
                    extract(epoch FROM min(at) FILTER (WHERE key = $2) + make_interval(secs => $3) - now())
-                       AS address_retry
-            FROM login_attempts WHERE key IN ($1, $2) AND at > now() - make_interval(secs => $3)""";
-    private static final String RECORD = "INSERT INTO login_attempts (key, at) VALUES ($1, now()), ($2, now())";
+                       AS address_retry,
+                   count(*) FILTER (WHERE key = $4) AS pair_attempts,
+                   EXISTS (SELECT 1 FROM login_known_addresses
+                           WHERE key = $4 AND last_at > now() - make_interval(secs => $5)) AS known
+            FROM login_attempts WHERE key IN ($1, $2, $4) AND at > now() - make_interval(secs => $3)""";
+    private static final String RECORD = """
+            WITH counted AS (
+                INSERT INTO login_attempts (key, at) VALUES ($1, now()), ($2, now()), ($3, now()) RETURNING at)
+            SELECT max(at) AS at FROM counted""";
+    /** How long an address an account signed in from lets its agent past the account's lock. */
+    static final Duration KNOWN_FOR = Duration.ofDays(30);
 
     private final Database database;
     private final SecretKeySpec keys;
@@ -61,28 +75,37 @@ public final class LoginThrottle {
         this.perAccount = perAccount;
     }
 
+    /** An attempt counted by {@link #attempt}: what {@link #succeeded} takes back. */
+    public record Attempt(Buffer account, Buffer address, Buffer pair, OffsetDateTime at) {
+    }
+
     /**
      * Counts an attempt from {@code ip} at {@code email}'s account, or throws {@link TooManyRequests} when either
-     * limit is reached. The attempt stays counted against the account unless {@link #succeeded} takes it back.
+     * limit is reached. The attempt stays counted unless {@link #succeeded} takes it back.
      */
-    public void attempt(String ip, String email) {
+    public Attempt attempt(String ip, String email) {
         Buffer account = accountKey(email);
-        Buffer address = key("ip:" + ClientAddress.limitKey(ip));
+        String from = ClientAddress.limitKey(ip);
+        Buffer address = key("ip:" + from);
+        Buffer pair = key("pair:" + folded(email) + "|" + from);
         for (int tries = 1; ; tries++) {
-            boolean counted = database.tx(tx -> {
+            Attempt counted = database.tx(tx -> {
                 if (!tryLock(tx, account, address)) {
-                    return false;
+                    return null;
                 }
-                Row counts = tx.single(COUNTS, account, address, (double) window.toSeconds());
-                check(counts.getLong("account_attempts"), perAccount, counts.getValue("account_retry"),
-                        "too many failed logins for this account");
+                Row counts = tx.single(COUNTS, account, address, (double) window.toSeconds(), pair,
+                        (double) KNOWN_FOR.toSeconds());
+                // From an address this account signed in from lately, its own failures there count instead.
+                boolean known = counts.getBoolean("known");
+                check(known ? counts.getLong("pair_attempts") : counts.getLong("account_attempts"), perAccount,
+                        counts.getValue("account_retry"), "too many failed logins for this account");
                 check(counts.getLong("address_attempts"), perIp, counts.getValue("address_retry"),
                         "too many login attempts from this address");
-                tx.update(RECORD, address, account);
-                return true;
+                return new Attempt(account, address, pair,
+                        tx.single(RECORD, address, account, pair).getOffsetDateTime("at"));
             });
-            if (counted) {
-                return;
+            if (counted != null) {
+                return counted;
             }
             if (tries >= LOCK_TRIES) {
                 throw new TooManyRequests("too many login attempts at once; try again", Duration.ofSeconds(1));
@@ -96,13 +119,28 @@ public final class LoginThrottle {
         }
     }
 
-    /** A successful login clears its account's count: failures before it no longer hold the account back. */
-    public void succeeded(String email) {
-        database.sql().update("DELETE FROM login_attempts WHERE key = $1", accountKey(email));
+    /**
+     * A successful login: the account's failures no longer hold it back, this attempt leaves the address's count
+     * (its failures stay), and the address is one the account signs in from.
+     */
+    public void succeeded(Attempt attempt) {
+        database.tx(tx -> {
+            tx.update("DELETE FROM login_attempts WHERE key = $1 OR key = $2", attempt.account(), attempt.pair());
+            tx.update("""
+                    DELETE FROM login_attempts WHERE ctid IN (
+                        SELECT ctid FROM login_attempts WHERE key = $1 AND at = $2 LIMIT 1)""",
+                    attempt.address(), attempt.at());
+            tx.update("""
+                    INSERT INTO login_known_addresses (key, last_at) VALUES ($1, now())
+                    ON CONFLICT (key) DO UPDATE SET last_at = excluded.last_at""", attempt.pair());
+            return null;
+        });
     }
 
     /** Deletes attempts past the window (housekeeping; the counts ignore them anyway). */
     public int forgetOld() {
+        database.sql().update("DELETE FROM login_known_addresses WHERE last_at <= now() - make_interval(secs => $1)",
+                (double) KNOWN_FOR.toSeconds());
         return database.sql().update("DELETE FROM login_attempts WHERE at <= now() - make_interval(secs => $1)",
                 (double) window.toSeconds());
     }
@@ -125,7 +163,11 @@ public final class LoginThrottle {
     }
 
     private Buffer accountKey(String email) {
-        return key("account:" + (email == null ? "" : email.trim().toLowerCase(Locale.ROOT)));
+        return key("account:" + folded(email));
+    }
+
+    private static String folded(String email) {
+        return email == null ? "" : email.trim().toLowerCase(Locale.ROOT);
     }
 
     private Buffer key(String text) {

@@ -59,9 +59,10 @@ public final class Options {
     public static final Option AUTH_LOGIN_WINDOW = option("auth.loginWindow", OptionType.DURATION, "15m",
             "Window over which failed logins are counted.");
     public static final Option AUTH_LOGIN_ATTEMPTS_PER_IP = option("auth.loginAttemptsPerIp", OptionType.INT,
-            "30", "Login attempts allowed per client IP per window, across all nodes.");
+            "30", "Failed login attempts allowed per client IP per window, across all nodes.");
     public static final Option AUTH_LOGIN_ATTEMPTS_PER_ACCOUNT = option("auth.loginAttemptsPerAccount",
-            OptionType.INT, "10", "Failed login attempts allowed per account per window, across all nodes.");
+            OptionType.INT, "10", "Failed login attempts allowed per account per window, across all nodes; from"
+                    + " an address the account signed in from in the last 30 days, only that address's count.");
 
     public static final Option OUTBOX_MAX_ATTEMPTS = option("outbox.maxAttempts", OptionType.INT, "10",
             "Delivery attempts before a reply is marked failed; a wait the receiver asks for counts a tenth.");

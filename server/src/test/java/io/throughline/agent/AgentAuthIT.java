@@ -185,6 +185,53 @@ class AgentAuthIT {
         }
     }
 
+    /**
+     * Strangers' guesses lock the account, but not out of the address its agent signs in from: there, only the
+     * failures from that address count. A new address still meets the lock.
+     */
+    @Test
+    void guessesFromElsewhereDoNotLockAnAgentOutOfTheAddressTheySignInFrom() {
+        try (TestServer strict = TestServer.start(Map.of("auth.loginAttemptsPerAccount", "3",
+                "http.trustProxy", "true"))) {
+            strict.admin().post("/api/v1/agents", new JsonObject().put("email", "office@test.local")
+                    .put("name", "Office").put("password", "office-password-1")).expect(201);
+            ApiClient office = strict.anonymous().withHeader("X-Forwarded-For", "203.0.113.5");
+            JsonObject right = new JsonObject().put("email", "office@test.local").put("password", "office-password-1");
+            JsonObject wrong = right.copy().put("password", "a-guess-1");
+            office.post("/api/v1/auth/login", right).expect(200);
+            for (int i = 0; i < 3; i++) {
+                strict.anonymous().withHeader("X-Forwarded-For", "198.51.100." + (20 + i))
+                        .post("/api/v1/auth/login", wrong).expect(401);
+            }
+            strict.anonymous().withHeader("X-Forwarded-For", "198.51.100.99").post("/api/v1/auth/login", right)
+                    .expect(429);
+            office.post("/api/v1/auth/login", right).expect(200);
+            // From the office, its own failures still count.
+            for (int i = 0; i < 3; i++) {
+                office.post("/api/v1/auth/login", wrong).expect(401);
+            }
+            assertThat(office.post("/api/v1/auth/login", right).expect(429).json().getString("detail"))
+                    .contains("for this account");
+        }
+    }
+
+    /** A successful sign-in does not use up its address's budget: an office of many agents shares one address. */
+    @Test
+    void successfulSignInsDoNotCountAgainstTheirAddress() {
+        try (TestServer strict = TestServer.start(Map.of("auth.loginAttemptsPerIp", "3"))) {
+            for (int i = 0; i < 5; i++) {
+                strict.anonymous().post("/api/v1/auth/login", new JsonObject().put("email", TestServer.ADMIN_EMAIL)
+                        .put("password", TestServer.ADMIN_PASSWORD)).expect(200);
+            }
+            for (int i = 0; i < 3; i++) {
+                strict.anonymous().post("/api/v1/auth/login", new JsonObject().put("email", "nobody@test.local")
+                        .put("password", "whatever-1")).expect(401);
+            }
+            strict.anonymous().post("/api/v1/auth/login", new JsonObject().put("email", TestServer.ADMIN_EMAIL)
+                    .put("password", TestServer.ADMIN_PASSWORD)).expect(429);
+        }
+    }
+
     @Test
     void anIpv6SubscriberCountsAsOneAddressWhicheverOfTheirsTheyUse() {
         try (TestServer strict = TestServer.start(Map.of("auth.loginAttemptsPerIp", "3", "http.trustProxy", "true"))) {
