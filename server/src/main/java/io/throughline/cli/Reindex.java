@@ -105,9 +105,25 @@ final class Reindex {
         }, "reindex-detach");
         Runtime.getRuntime().addShutdownHook(notice);
         ProgressBar bar = new ProgressBar(out, terminal);
+        boolean answered = !watchOnly;
         try {
             while (true) {
-                HttpResponse<String> status = send(server, "GET");
+                HttpResponse<String> status;
+                try {
+                    status = send(server, "GET");
+                } catch (IOException e) {
+                    if (!answered) {
+                        throw e;
+                    }
+                    // Stopped, or restarting: never a reason to rebuild here instead (that would hold the index
+                    // the restarting server needs).
+                    bar.finish();
+                    err.println("The server at " + server.url() + " stopped answering during the rebuild ("
+                            + e.getClass().getSimpleName() + "); a rebuild ends with its server, and the index in"
+                            + " service is unchanged. Run ./throughline reindex again once the server is back.");
+                    return 1;
+                }
+                answered = true;
                 if (status.statusCode() == 404) {
                     err.println("No rebuild has run in this server since it started.");
                     return 1;

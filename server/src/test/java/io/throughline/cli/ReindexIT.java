@@ -127,6 +127,43 @@ class ReindexIT {
         }
     }
 
+    /**
+     * The server stops while the command follows its rebuild (a restart, a deploy): the command says so and ends,
+     * rather than starting a rebuild of its own, which would hold the index the restarting server needs.
+     */
+    @Test
+    void aServerStoppingDuringItsRebuildEndsTheCommandWithoutARebuildOfItsOwn() throws Exception {
+        String database = TestPostgres.newDatabase();
+        Path dir = TestServer.tempDir();
+        // Small flushes and one thread: the rebuild of the history outlasts the stop below.
+        Map<String, String> slow = Map.of("search.ramBuffer", "1MB", "search.buildThreads", "1");
+        AtomicInteger code = new AtomicInteger(-1);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        String before;
+        Thread reindex;
+        try (TestServer server = TestServer.startOn(database, dir, slow)) {
+            Inbox inbox = Inbox.create(server, server.admin());
+            long first = inbox.write("seed", "The first harp message").getLong("messageId");
+            await().atMost(INDEXED).until(() -> total(server.admin(), "harp") == 1);
+            importHistory(server, inbox, first);
+            before = health(server).getString("generation");
+            reindex = Thread.ofVirtual().start(() -> code.set(Main.run(new String[] {"reindex"},
+                    new PrintStream(out, true, StandardCharsets.UTF_8),
+                    new PrintStream(err, true, StandardCharsets.UTF_8), env(database, dir))));
+            await().atMost(INDEXED).until(() -> health(server).containsKey("rebuild") || !reindex.isAlive());
+            assertThat(health(server).getJsonObject("rebuild").getString("state")).isEqualTo("running");
+        }
+        assertThat(reindex.join(Duration.ofSeconds(60))).isTrue();
+        assertThat(code.get()).as("stdout: %s%nstderr: %s", out, err).isEqualTo(1);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("stopped answering during the rebuild");
+        assertThat(out.toString(StandardCharsets.UTF_8)).doesNotContain("rebuilding the search index here");
+        try (TestServer server = TestServer.startOn(database, dir, Map.of())) {
+            assertThat(health(server).getString("generation")).isEqualTo(before);
+            assertThat(total(server.admin(), "harp")).isEqualTo(1);
+        }
+    }
+
     @Test
     void offlineRebuildWhenNoServerRunsIsPickedUpByTheNextStart() throws Exception {
         String database = TestPostgres.newDatabase();
