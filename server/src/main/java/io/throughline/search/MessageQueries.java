@@ -12,6 +12,7 @@ import java.util.Set;
 import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.analysis.CharArraySet;
 import org.apache.lucene.analysis.TokenStream;
+import org.apache.lucene.analysis.tokenattributes.PositionIncrementAttribute;
 import org.apache.lucene.analysis.en.EnglishAnalyzer;
 import org.apache.lucene.analysis.ru.RussianAnalyzer;
 import org.apache.lucene.analysis.uk.UkrainianMorfologikAnalyzer;
@@ -143,23 +144,29 @@ final class MessageQueries {
         if (standard != null) {
             perField.add(new BoostQuery(standard, TEXT_BOOST));
         }
-        int words = standard == null ? 0 : tokens(SearchFields.TEXT, text);
+        int words = standard == null ? 0 : positions(SearchFields.TEXT, text);
         for (Language language : Language.values()) {
             Query stemmed = builder.createPhraseQuery(language.field(), text);
-            if (stemmed != null && (words < 2 || tokens(language.field(), text) >= words)) {
+            if (stemmed != null && (words < 2 || positions(language.field(), text) >= words)) {
                 perField.add(stemmed);
             }
         }
         return perField.isEmpty() ? null : new DisjunctionMaxQuery(perField, TIE_BREAKER);
     }
 
-    /** How many tokens the field's analysis makes of the text. */
-    private int tokens(String field, String text) {
+    /**
+     * How many positions the field's analysis fills with a token: its words, where each of several base forms of
+     * one word ("стали": "стати", "сталь") shares that word's position, and a dropped stop word leaves a gap.
+     */
+    private int positions(String field, String text) {
         try (TokenStream stream = analyzer.tokenStream(field, text)) {
+            PositionIncrementAttribute increment = stream.addAttribute(PositionIncrementAttribute.class);
             stream.reset();
             int count = 0;
             while (stream.incrementToken()) {
-                count++;
+                if (increment.getPositionIncrement() > 0) {
+                    count++;
+                }
             }
             stream.end();
             return count;
