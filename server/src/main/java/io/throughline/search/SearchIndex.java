@@ -184,6 +184,10 @@ public final class SearchIndex implements AutoCloseable {
                     throw e;
                 }
             }
+            if (active == current) {
+                // Closed with nothing after it (the server is stopping): not a reason to spin.
+                throw new Unavailable("the search index is closing", Duration.ofSeconds(5));
+            }
             // Swapped out and closed between the read and the retain: take the new one.
         }
     }
@@ -286,7 +290,13 @@ public final class SearchIndex implements AutoCloseable {
                     (System.nanoTime() - started) / 1_000_000);
             if (!closed && folderGone(fresh)) {
                 // The folder was deleted as this rebuild ended: the generation it put in service went with it.
-                startRebuild(FOLDER_DELETED);
+                // In service now, whatever happens next: a failure here must not discard it.
+                try {
+                    startRebuild(FOLDER_DELETED);
+                } catch (RuntimeException e) {
+                    log.warn("search index folder deleted during a rebuild; no rebuild could follow: {}",
+                            e.toString());
+                }
             }
         } catch (InterruptedException e) {
             progress.phase(RebuildProgress.Phase.CANCELLED);
