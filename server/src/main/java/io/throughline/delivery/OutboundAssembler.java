@@ -159,10 +159,15 @@ public final class OutboundAssembler {
                 delivery.workspaceId(), delivery.conversationId(), delivery.inboxId(), delivery.id(),
                 MAX_REFERENCES));
         Collections.reverse(references);
-        String subject = sql.one("""
+        // The newest subject a person wrote: an out-of-office ("Automatic reply: ..."), a failure notice or a
+        // stranger's mail in the thread would otherwise title every reply after it. Theirs only when none other.
+        String subjects = """
                 SELECT subject FROM messages
                 WHERE workspace_id = $1 AND conversation_id = $2 AND subject IS NOT NULL AND subject <> ''
-                ORDER BY created_at DESC, id DESC LIMIT 1""", delivery.workspaceId(), delivery.conversationId())
+                  AND ($3 OR kind <> 'in' OR NOT flags && ARRAY['auto_reply', 'no_reply', 'unverified_sender'])
+                ORDER BY created_at DESC, id DESC LIMIT 1""";
+        String subject = sql.one(subjects, delivery.workspaceId(), delivery.conversationId(), false)
+                .or(() -> sql.one(subjects, delivery.workspaceId(), delivery.conversationId(), true))
                 .map(r -> baseSubject(r.getString("subject"))).orElse(null);
         return new ReplyThread(replyTokens.issue(delivery.workspaceId(), delivery.conversationId()), subject,
                 lastInbound.map(r -> r.getString("external_id")).orElse(null),

@@ -441,6 +441,15 @@ class EmailChannelIT {
         assertThat(options.getJsonObject("default").getJsonObject("to").getString("value"))
                 .isEqualTo("rita@example.org");
         assertThat(flags(messages(conversationId).getJsonObject(1))).contains("automated", "auto_reply");
+        // The reply keeps the customer's subject, not the auto-responder's.
+        mail.user("rita@example.org");
+        admin.post("/api/v1/conversations/" + conversationId + "/messages",
+                new JsonObject().put("body", "Sorry about the strap: a new one is on its way.")).expect(201);
+        MimeMessage reply = await().atMost(Duration.ofSeconds(20)).until(() -> mail.inbox("rita@example.org"),
+                list -> !list.isEmpty()).getFirst();
+        assertThat(reply.getSubject()).isEqualTo("Re: Broken strap");
+        admin.patch("/api/v1/conversations/" + conversationId, new JsonObject().put("status", "resolved"))
+                .expect(200);
 
         // A person answering through a list is automated mail too, but wants an answer: it reopens.
         MimeMessage listed = mail.compose("<strap-list-1@lists.example.org>");
@@ -453,7 +462,7 @@ class EmailChannelIT {
         mail.send(listed);
         await().atMost(Duration.ofSeconds(20)).until(() -> "open".equals(admin.get("/api/v1/conversations/"
                 + conversationId).expect(200).json().getString("status")));
-        assertThat(flags(messages(conversationId).getJsonObject(2))).contains("automated").doesNotContain("auto_reply");
+        assertThat(flags(messages(conversationId).getJsonObject(3))).contains("automated").doesNotContain("auto_reply");
     }
 
     /**
