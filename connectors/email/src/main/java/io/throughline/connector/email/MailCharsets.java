@@ -66,10 +66,18 @@ final class MailCharsets {
     static String decode(byte[] bytes, Charset declared) {
         if (isAscii(bytes)) {
             // 7-bit bytes are ASCII text, unless declared in a 7-bit encoding of other letters: ISO-2022-JP's escape
-            // sequences (the ISO-2022 family decodes plain ASCII as itself). UTF-16 is not trusted here: any
-            // even-length ASCII is valid UTF-16, and a mislabelled part would become CJK.
-            String declaredText = declared != null && declared.name().toUpperCase(Locale.ROOT).contains("ISO-2022")
-                    ? strict(bytes, declared) : null;
+            // sequences (the ISO-2022 family decodes plain ASCII as itself). UTF-16 is trusted only where ASCII
+            // would be control characters and UTF-16 is not (Cyrillic without a byte-order mark: "П" is 1F 04):
+            // any even-length ASCII is valid UTF-16, and a mislabelled part of text would become CJK.
+            String declaredText = null;
+            if (declared != null && declared.name().toUpperCase(Locale.ROOT).contains("ISO-2022")) {
+                declaredText = strict(bytes, declared);
+            } else if (declared != null && declared.name().startsWith("UTF-")
+                    && !declared.equals(StandardCharsets.UTF_8)
+                    && hasControls(new String(bytes, StandardCharsets.US_ASCII))) {
+                declaredText = strict(bytes, declared);
+                declaredText = declaredText == null || hasControls(declaredText) ? null : declaredText;
+            }
             return declaredText != null ? declaredText : new String(bytes, StandardCharsets.US_ASCII);
         }
         if (declared != null && !isUnicodeOrAscii(declared)) {
@@ -135,6 +143,17 @@ final class MailCharsets {
         } catch (CharacterCodingException e) {
             return null;
         }
+    }
+
+    /** Whether the text holds a control character that text does not (tabs, line and page breaks aside). */
+    private static boolean hasControls(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f') || c == 0x7F) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static boolean isAscii(byte[] bytes) {

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -262,6 +263,21 @@ class MailParserTest {
     void sevenBitTextMislabelledAsUtf16StaysReadable() {
         byte[] ascii = "Order 42, please".getBytes(StandardCharsets.US_ASCII);
         assertThat(MailCharsets.decode(ascii, StandardCharsets.UTF_16)).isEqualTo("Order 42, please");
+    }
+
+    /**
+     * Cyrillic in UTF-16 without a byte-order mark is all 7-bit bytes ("П" is 1F 04): read as ASCII it was control
+     * characters. The declared UTF-16 is trusted when ASCII would give controls and it gives none.
+     */
+    @Test
+    void cyrillicInUtf16WithoutAByteOrderMarkIsDecodedAsDeclared() {
+        for (java.nio.charset.Charset utf16 : List.of(StandardCharsets.UTF_16LE, StandardCharsets.UTF_16BE)) {
+            byte[] bytes = "Привіт, де моє замовлення?".getBytes(utf16);
+            assertThat(MailCharsets.isAscii(bytes)).isTrue();
+            assertThat(MailCharsets.decode(bytes, utf16)).isEqualTo("Привіт, де моє замовлення?");
+        }
+        byte[] latin = "Hi".getBytes(StandardCharsets.UTF_16LE);
+        assertThat(MailCharsets.decode(latin, StandardCharsets.UTF_16LE)).isEqualTo("Hi");
     }
 
     @Test
