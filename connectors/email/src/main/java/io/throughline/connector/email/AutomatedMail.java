@@ -22,19 +22,21 @@ final class AutomatedMail {
     private AutomatedMail() {
     }
 
-    /** Why the mail looks machine-sent, or null when a person wrote it. */
+    /**
+     * Why the mail looks machine-sent, or null when a person wrote it. An auto-responder's own signs are looked for
+     * first: many also carry a generic sign (Exchange's out-of-office says {@code Auto-Submitted: auto-generated},
+     * some responders {@code Precedence: bulk}), which alone would not tell that the mail is an auto-reply (one that
+     * reopens nothing and is not whom replies go to).
+     */
     static Automation reason(Part message, String subject, MailAddress from, List<MailAddress> replyTo) {
         String autoSubmitted = header(message, "Auto-Submitted");
-        if (autoSubmitted != null && !autoSubmitted.toLowerCase(Locale.ROOT).startsWith("no")) {
-            String reason = "Auto-Submitted: " + autoSubmitted;
-            return autoSubmitted.toLowerCase(Locale.ROOT).startsWith("auto-replied") ? Automation.autoReply(reason)
-                    : Automation.other(reason);
+        boolean submitted = autoSubmitted != null && !autoSubmitted.toLowerCase(Locale.ROOT).startsWith("no");
+        if (submitted && autoSubmitted.toLowerCase(Locale.ROOT).startsWith("auto-replied")) {
+            return Automation.autoReply("Auto-Submitted: " + autoSubmitted);
         }
         String precedence = header(message, "Precedence");
-        if (precedence != null && precedence.toLowerCase(Locale.ROOT).matches("bulk|junk|list|auto_reply")) {
-            String reason = "Precedence: " + precedence;
-            return precedence.equalsIgnoreCase("auto_reply") ? Automation.autoReply(reason)
-                    : Automation.other(reason);
+        if (precedence != null && precedence.equalsIgnoreCase("auto_reply")) {
+            return Automation.autoReply("Precedence: " + precedence);
         }
         for (String name : new String[] {"X-Autoreply", "X-Autorespond", "X-Autoresponder"}) {
             String value = header(message, name);
@@ -45,6 +47,15 @@ final class AutomatedMail {
         String suppress = header(message, "X-Auto-Response-Suppress");
         if (suppress != null && header(message, "X-MS-Exchange-Generated-Message-Source") != null) {
             return Automation.autoReply("Exchange generated message");
+        }
+        if (subject != null && AUTO_SUBJECT.matcher(subject).find()) {
+            return Automation.autoReply("auto-reply subject");
+        }
+        if (submitted) {
+            return Automation.other("Auto-Submitted: " + autoSubmitted);
+        }
+        if (precedence != null && precedence.toLowerCase(Locale.ROOT).matches("bulk|junk|list")) {
+            return Automation.other("Precedence: " + precedence);
         }
         if (header(message, "List-Id") != null || header(message, "List-Unsubscribe") != null) {
             return Automation.other("mailing list (List-Id / List-Unsubscribe)");
@@ -58,9 +69,6 @@ final class AutomatedMail {
         }
         if (from != null && systemSender(from) && !personBehind(from, replyTo)) {
             return Automation.other("system sender " + from.address());
-        }
-        if (subject != null && AUTO_SUBJECT.matcher(subject).find()) {
-            return Automation.autoReply("auto-reply subject");
         }
         return null;
     }

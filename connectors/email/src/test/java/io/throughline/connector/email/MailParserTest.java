@@ -10,10 +10,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
 import java.util.Properties;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -377,6 +377,40 @@ class MailParserTest {
         assertThat(mail.subject()).isEqualTo("Автоответ: Re: Заказ №3390");
         assertThat(mail.automated().reason()).isEqualTo("auto-reply subject");
         assertThat(mail.automated().autoReply()).isTrue();
+    }
+
+    /**
+     * Auto-responders that also carry a generic sign: Exchange's out-of-office marked {@code auto-generated}, a
+     * responder marking itself {@code Precedence: bulk}. They are auto-replies all the same.
+     */
+    @Test
+    void anAutoResponderWithAGenericSignTooIsAnAutoReply() throws Exception {
+        String exchange = """
+                From: Oksana <oksana@example.org>\r
+                To: support@acme.test\r
+                Subject: Automatic reply: Order 77\r
+                Auto-Submitted: auto-generated\r
+                X-Auto-Response-Suppress: All\r
+                X-MS-Exchange-Generated-Message-Source: Mailbox Rules Agent\r
+                Message-ID: <ooo-77@example.org>\r
+                \r
+                I am away until Monday.\r
+                """;
+        String bulk = """
+                From: Petro <petro@example.org>\r
+                To: support@acme.test\r
+                Subject: Re: Order 78\r
+                Precedence: bulk\r
+                X-Autoreply: yes\r
+                Message-ID: <ooo-78@example.org>\r
+                \r
+                I am on holiday.\r
+                """;
+        for (String eml : List.of(exchange, bulk)) {
+            ParsedMail mail = MailParser.parse(new MimeMessage(MailParser.PARSING,
+                    new ByteArrayInputStream(eml.getBytes(StandardCharsets.US_ASCII))));
+            assertThat(mail.automated().autoReply()).as(mail.automated().reason()).isTrue();
+        }
     }
 
     @Test
