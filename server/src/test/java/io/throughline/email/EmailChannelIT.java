@@ -413,6 +413,25 @@ class EmailChannelIT {
         assertThat(identities(order.getLong("contactId"))).containsExactly("external_id:cust-vic:proven");
     }
 
+    /**
+     * A From no reply could reach (a script's {@code root@localhost}) leaves the author to Reply-To, which no
+     * server vouches for (DMARC covers the From only): that address is only claimed, so it cannot open the thread
+     * of the customer who owns it.
+     */
+    @Test
+    void anAuthorTakenFromReplyToIsOnlyClaimed() throws Exception {
+        MimeMessage scripted = mail.compose("<cron-1@host.example.org>");
+        scripted.setFrom(new InternetAddress("root@localhost"));
+        scripted.setReplyTo(new InternetAddress[] {new InternetAddress("yana@example.org", "Yana")});
+        scripted.setRecipients(Message.RecipientType.TO, SUPPORT);
+        scripted.setSubject("Nightly export");
+        scripted.setText("The nightly export of the yurt catalogue failed.");
+        mail.send(scripted);
+        JsonObject conversation = await().atMost(Duration.ofSeconds(20))
+                .until(() -> conversationWith("yurt catalogue"), c -> c != null);
+        assertThat(identities(conversation.getLong("contactId"))).containsExactly("email:yana@example.org:claimed");
+    }
+
     /** An out-of-office or a ticket system's acknowledgement needs no answer, and is not whom replies go to. */
     @Test
     void anAutomatedAnswerIsKeptButNeitherReopensTheConversationNorTakesTheReply() throws Exception {

@@ -303,7 +303,8 @@ final class MailImporter {
     }
 
     /**
-     * The author, as a proven email identity unless the receiving server saw a DMARC failure. A web form's mail
+     * The author, as a proven email identity unless the receiving server saw a DMARC failure (or it had to be
+     * taken from Reply-To). A web form's mail
      * (from a no-reply address or our own, the person in Reply-To) is the person's, but only as claimed: the form
      * proves nothing.
      */
@@ -327,7 +328,9 @@ final class MailImporter {
                             : hint.length() > 200 ? hint.substring(0, 200) : hint)));
         }
         List<Identity> identities = new ArrayList<>();
-        identities.add(new Identity(IdentityKind.EMAIL, author.address(), !parsed.senderAuthFailed()));
+        // Proven only from the From, which the receiving server's DMARC check covers; Reply-To nobody vouches for.
+        identities.add(new Identity(IdentityKind.EMAIL, author.address(),
+                author == parsed.from() && !parsed.senderAuthFailed()));
         for (MailAddress replyTo : parsed.replyTo()) {
             if (!replyTo.address().equals(author.address()) && usable(replyTo.address())) {
                 identities.add(Identity.claimed(IdentityKind.EMAIL, replyTo.address()));
