@@ -67,6 +67,18 @@ public final class MessageRepository {
                 .map(r -> r.getLong("conversation_id"));
     }
 
+    /**
+     * Whether this sender wrote into the conversation as a stranger: a message of theirs there is flagged
+     * {@code unverified_sender} (a colleague answering in CC, someone a thread was forwarded to).
+     */
+    public boolean wroteAsStranger(Sql sql, long workspaceId, long conversationId, String kind, String value) {
+        return sql.one("""
+                SELECT 1 FROM messages
+                WHERE workspace_id = $1 AND conversation_id = $2 AND kind = 'in' AND 'unverified_sender' = ANY(flags)
+                  AND metadata -> 'from' ->> 'kind' = $3 AND metadata -> 'from' ->> 'value' = $4
+                LIMIT 1""", workspaceId, conversationId, kind, value).isPresent();
+    }
+
     /** Inserts unless (inbox, external id) exists; empty means a concurrent ingest stored it first. */
     public Optional<Message> insert(Sql tx, NewMessage m) {
         return tx.one("""

@@ -338,7 +338,7 @@ public final class IngestService {
      * is still attached, but flagged, and its identities only claimed: a forwarded thread must not hand the
      * original customer's history to a stranger. An answer from an address this conversation's replies were sent to
      * (the email a chat visitor typed, which got the email fallback) is the customer's own: the round trip proves
-     * it, and the address becomes proven for the contact.
+     * it, and the address becomes proven for the contact, unless that address wrote into the thread as a stranger.
      */
     private Placement placeByHeaders(Sql tx, Prepared p, ThreadingDecision.ByHeaders decision) {
         long workspaceId = p.inbox().workspaceId();
@@ -360,9 +360,13 @@ public final class IngestService {
                     + " inbox={} conversation={} contact={}", p.inbox().id(), target.id(), senderContact.get());
             return placeBySender(tx, p, DeepLinkStep.Outcome.NONE);
         }
+        // The round trip proves an address nobody but the contact brought into the thread (the email a chat visitor
+        // typed). A stranger who wrote into it and was answered (as whoever wrote last is, by default) stays one.
         boolean verified = senderContact.isPresent() ? senderContact.get() == contactId
                 : primary.proven() && deliveries.reached(tx, workspaceId, target.id(), primary.kind().wireName(),
-                        primary.value());
+                        primary.value())
+                        && !messages.wroteAsStranger(tx, workspaceId, target.id(), primary.kind().wireName(),
+                                primary.value());
         requireNotBlocked(tx, workspaceId, senderContact.orElse(contactId));
         IdentityResolver.Resolution resolution = resolver.attach(tx, workspaceId, p.inbox().id(), contactId,
                 p.sender().identities(), verified);

@@ -432,6 +432,48 @@ class EmailChannelIT {
         assertThat(identities(conversation.getLong("contactId"))).containsExactly("email:yana@example.org:claimed");
     }
 
+    /**
+     * A stranger who wrote into a customer's thread (a colleague answering in CC) and got a reply is not proven
+     * the customer by answering it: the round trip proves an address for a contact only where nobody but the
+     * contact put it in the thread (an email a chat visitor typed), or the colleague would become the customer's
+     * proven address, reached by the customer's chat transcripts from then on.
+     */
+    @Test
+    void aStrangerAnsweringAReplyTheyGotInACustomersThreadStaysAStranger() throws Exception {
+        String colleague = "ivo.colleague@example.net";
+        mail.user(colleague);
+        mail.send(customerMail("hedge-1@example.com", "hana@example.com", "Hana", "Hedge trimmer",
+                "The hedge trimmer stopped after ten minutes."));
+        long hana = await().atMost(Duration.ofSeconds(20)).until(() -> conversationWith("hedge trimmer stopped"),
+                c -> c != null).getLong("id");
+        MimeMessage cc = mail.compose("<hedge-cc-1@example.net>");
+        cc.setFrom(new InternetAddress(colleague, "Ivo Colleague"));
+        cc.setRecipients(Message.RecipientType.TO, SUPPORT);
+        cc.setSubject("Re: Hedge trimmer");
+        cc.setHeader("In-Reply-To", "<hedge-1@example.com>");
+        cc.setText("Mine too, same model.");
+        mail.send(cc);
+        await().atMost(Duration.ofSeconds(20)).until(() -> messages(hana).size() == 2);
+        // The reply goes to whoever wrote last (the colleague), as the composer shows.
+        admin.post("/api/v1/conversations/" + hana + "/messages", new JsonObject()
+                .put("body", "Does it stop when the battery is full?")).expect(201);
+        MimeMessage received = await().atMost(Duration.ofSeconds(20)).until(() -> mail.inbox(colleague),
+                list -> !list.isEmpty()).getFirst();
+        MimeMessage answer = mail.compose("<hedge-cc-2@example.net>");
+        answer.setFrom(new InternetAddress(colleague, "Ivo Colleague"));
+        answer.setRecipients(Message.RecipientType.TO, received.getReplyTo()[0].toString());
+        answer.setSubject("Re: Hedge trimmer");
+        answer.setHeader("In-Reply-To", received.getMessageID());
+        answer.setText("Yes, even with a full battery.");
+        mail.send(answer, SUPPORT);
+        JsonObject answered = await().atMost(Duration.ofSeconds(20)).until(() -> messages(hana),
+                list -> list.size() == 4).getJsonObject(3);
+        assertThat(flags(answered)).contains("unverified_sender");
+        long hanaContact = admin.get("/api/v1/conversations/" + hana).json().getLong("contactId");
+        assertThat(identities(hanaContact)).containsExactlyInAnyOrder("email:hana@example.com:proven",
+                "email:" + colleague + ":claimed");
+    }
+
     /** An out-of-office or a ticket system's acknowledgement needs no answer, and is not whom replies go to. */
     @Test
     void anAutomatedAnswerIsKeptButNeitherReopensTheConversationNorTakesTheReply() throws Exception {
