@@ -12,6 +12,9 @@ import static io.throughline.telegram.TelegramSupport.messages;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.throughline.testing.ApiClient;
 import io.throughline.testing.FakeBot;
 import io.throughline.testing.FakeBotApi;
@@ -27,6 +30,7 @@ import java.util.Objects;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /**
  * Customers writing to a long-polling bot, through the real server and the real TelegramBots client talking to a
@@ -93,6 +97,34 @@ class TelegramInboundIT {
         JsonObject telegram = identity(contact(admin, conversation), "telegram");
         assertThat(telegram.getString("value")).isEqualTo("310000001");
         assertThat(telegram.getBoolean("proven")).isTrue();
+    }
+
+    /**
+     * A proxy in front of a self-hosted Bot API server may echo the request's path in its error page, and the path
+     * holds the bot's token: the failure is logged without it.
+     */
+    @Test
+    void aGetUpdatesFailureEchoingTheRequestPathIsLoggedWithoutTheToken() {
+        Logger poller = (Logger) LoggerFactory.getLogger("io.throughline.telegram.LongPoller");
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        poller.addAppender(logged);
+        try {
+            bot.failNext("getUpdates", 502, "Bad Gateway: no upstream for /bot" + bot.token() + "/getUpdates",
+                    null);
+            // Its message ends the waiting poll; the next one meets the proxy's error, and the one after goes on.
+            TelegramCustomer customer = new TelegramCustomer(bot, 310_000_061L, "Proxy", "Echo", null);
+            customer.says("Is anyone there?");
+            customer.says("Hello again");
+            awaitMessages(admin, conversationOf(admin, "Proxy Echo"), 2);
+            await().atMost(WAIT).until(() -> List.copyOf(logged.list).stream()
+                    .anyMatch(e -> e.getFormattedMessage().contains("status=502")));
+            assertThat(List.copyOf(logged.list)).extracting(ILoggingEvent::getFormattedMessage)
+                    .noneMatch(line -> line.contains(bot.token()))
+                    .anyMatch(line -> line.contains("no upstream for /bot<token>/getUpdates"));
+        } finally {
+            poller.detachAppender(logged);
+        }
     }
 
     /**

@@ -155,7 +155,8 @@ final class LongPoller {
         try {
             Response response = chain.proceed(chain.request());
             if (!response.isSuccessful() && !stopping) {
-                String said = response.peekBody(1024).string();
+                // A proxy's error page may echo the request's path, token and all.
+                String said = response.peekBody(1024).string().replace(api.token(), "<token>");
                 lastError = method + " answered " + response.code();
                 log.warn("telegram {} failed inbox={} status={} answer={}", method, inboxId, response.code(),
                         said.replaceAll("\\s+", " "));
