@@ -38,6 +38,24 @@ class MigrationsIT {
         vertx.close().await();
     }
 
+    /**
+     * The queries that read conversations by what they were merged into (an unmerge, recursively, under its locks)
+     * and the list without a status filter have an index: neither reads nor sorts every conversation.
+     */
+    @Test
+    void mergedConversationsAndTheUnfilteredListAreReadThroughAnIndex() {
+        Migrations.fromClasspath().migrate(database);
+        for (String query : List.of("SELECT id FROM conversations WHERE merged_into_id = 1",
+                "SELECT id FROM conversations WHERE workspace_id = 1 AND merged_into_id IS NULL"
+                        + " ORDER BY last_activity_at DESC, id DESC LIMIT 50")) {
+            String plan = database.tx(tx -> {
+                tx.update("SET LOCAL enable_seqscan = off");
+                return String.join("\n", tx.list("EXPLAIN " + query, row -> row.getString(0)));
+            });
+            assertThat(plan).as(query).doesNotContain("Seq Scan").doesNotContain("Sort");
+        }
+    }
+
     @Test
     void nodesStartingTogetherApplyEachMigrationOnce() throws Exception {
         Migrations migrations = Migrations.fromClasspath();
