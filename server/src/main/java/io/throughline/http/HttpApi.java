@@ -97,7 +97,7 @@ public final class HttpApi {
         new AttachmentRoutes(s.attachments()).mount(router, endpoints, s.uploadDir());
         new SearchRoutes(s.search(), s.searchIndex()).mount(router, endpoints);
         new WebUiRoutes(s).mount(router, endpoints, body);
-        new StreamRoutes(s.feed(), s.config().realtime(), s.publicUrl(), s.streamsConnected())
+        new StreamRoutes(s.feed(), s.config().realtime(), s.publicUrl(), s.streamsConnected(), clients)
                 .mount(router, endpoints);
         new OpsRoutes(s.database(), s.migrations(), s.feed(), s.supervisor(), s.meters(),
                 s.extraHealthChecks(), s.searchIndex()::isOperator).mount(router, endpoints);

@@ -18,8 +18,10 @@ import io.vertx.ext.web.RoutingContext;
 import java.net.URI;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,12 +46,15 @@ final class StreamRoutes {
     private final ThroughlineConfig.Realtime config;
     private final Supplier<URI> publicUrl;
     private final AtomicInteger connected;
+    private final ClientAddress clients;
 
-    StreamRoutes(EventFeed feed, ThroughlineConfig.Realtime config, Supplier<URI> publicUrl, AtomicInteger connected) {
+    StreamRoutes(EventFeed feed, ThroughlineConfig.Realtime config, Supplier<URI> publicUrl, AtomicInteger connected,
+                 ClientAddress clients) {
         this.feed = feed;
         this.config = config;
         this.publicUrl = publicUrl;
         this.connected = connected;
+        this.clients = clients;
     }
 
     void mount(Router router, Endpoints endpoints) {
@@ -99,7 +104,8 @@ final class StreamRoutes {
         URI configured = publicUrl.get();
         String ours = configured.getScheme() + "://" + configured.getAuthority();
         String host = rc.request().getHeader("Host");
-        String scheme = rc.request().isSSL() ? "https" : "http";
+        // Behind a TLS proxy (X-Forwarded-Proto, with http.trustProxy) the page's origin is https.
+        String scheme = clients.secure(rc.request()) ? "https" : "http";
         return origin.equalsIgnoreCase(ours) || (host != null && origin.equalsIgnoreCase(scheme + "://" + host));
     }
 
@@ -113,7 +119,9 @@ final class StreamRoutes {
         private final AtomicLong pendingChars = new AtomicLong();
         private volatile long lastSent;
         private volatile boolean closed;
-        private volatile EventSubscription subscription;
+        private final AtomicReference<EventSubscription> subscription = new AtomicReference<>();
+        /** Whether this session counts in the connected streams (once, however many ways it stops). */
+        private final AtomicBoolean counted = new AtomicBoolean();
         private long heartbeat = -1;
 
         Session(ServerWebSocket socket, Caller caller, Endpoints endpoints, RoutingContext rc) {
@@ -160,15 +168,21 @@ final class StreamRoutes {
             }
             long from = since < 0 ? feed.position() : since;
             lastSent = from;
+            counted.set(true);
             connected.incrementAndGet();
             JsonObject ready = new JsonObject().put("since", from);
             if (reset) {
                 ready.put("reset", true);
             }
             send(new JsonObject().put("type", "ready").put("data", ready));
-            subscription = feed.subscribe(from, caller.workspaceId(), this);
+            subscription.set(feed.subscribe(from, caller.workspaceId(), this));
             Vertx vertx = rc.vertx();
             heartbeat = vertx.setPeriodic(config.heartbeat().toMillis(), t -> beat());
+            if (closed) {
+                // Closed meanwhile (by the client, or the feed on another thread): what was just set up goes too.
+                stop();
+                return;
+            }
             log.info("stream opened agent={} workspace={} since={}", caller.agentId(), caller.workspaceId(), from);
         }
 
@@ -267,7 +281,7 @@ final class StreamRoutes {
          * everyone else's events rather than starting over.
          */
         private long resumePoint() {
-            EventSubscription current = subscription;
+            EventSubscription current = subscription.get();
             return current == null ? lastSent : Math.max(lastSent, current.position());
         }
 
@@ -280,13 +294,19 @@ final class StreamRoutes {
             }
         }
 
+        /**
+         * Ends the session; called by the socket's close (on its event loop) and by the server's own close (on the
+         * feed's thread for a slow reader), maybe at once: each part is let go once.
+         */
         private void stop() {
-            if (subscription != null) {
-                subscription.cancel();
-                subscription = null;
+            closed = true;
+            EventSubscription current = subscription.getAndSet(null);
+            if (current != null) {
+                current.cancel();
+            }
+            if (counted.compareAndSet(true, false)) {
                 connected.decrementAndGet();
             }
-            closed = true;
             rc.vertx().cancelTimer(heartbeat);
         }
     }

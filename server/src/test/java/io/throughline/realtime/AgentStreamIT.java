@@ -1,6 +1,7 @@
 package io.throughline.realtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.throughline.testing.ApiClient;
 import io.throughline.testing.ApiInbox;
@@ -30,6 +31,25 @@ class AgentStreamIT {
         if (server != null) {
             server.close();
         }
+    }
+
+    /**
+     * A browser behind a TLS proxy: its page's origin is https, the server hears http with X-Forwarded-Proto. Its
+     * cookie-authenticated stream is same-origin (it was refused); another site's page still is not.
+     */
+    @Test
+    void aCookieStreamThroughATlsProxyIsSameOriginAndAnotherSitesIsRefused() {
+        server = TestServer.start(Map.of("http.trustProxy", "true"));
+        ApiClient admin = server.admin();
+        String origin = server.url().replaceFirst("^http:", "https:");
+        try (StreamClient stream = StreamClient.asBrowser(admin, Map.of("Origin", origin,
+                "X-Forwarded-Proto", "https"))) {
+            stream.next(f -> "ready".equals(f.getString("type")), Duration.ofSeconds(5));
+        }
+        CompletionException refused = org.junit.jupiter.api.Assertions.assertThrows(CompletionException.class,
+                () -> StreamClient.asBrowser(admin, Map.of("Origin", "https://evil.example",
+                        "X-Forwarded-Proto", "https")));
+        assertThat(((WebSocketHandshakeException) refused.getCause()).getResponse().statusCode()).isEqualTo(403);
     }
 
     @Test
@@ -106,6 +126,8 @@ class AgentStreamIT {
             assertThat(openStreams(admin)).as("the server dropped the stalled stream").isZero();
             stalled.resume();
             assertThat(stalled.awaitClose(Duration.ofSeconds(20))).isEqualTo(1013);
+            // The socket's own close after the server's counts the stream once (the gauge went to -1).
+            await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5)).until(() -> openStreams(admin) == 0);
         }
         try (StreamClient resumed = StreamClient.connect(admin, 0L)) {
             assertThat(resumed.events(5, Duration.ofSeconds(10))).hasSize(5);

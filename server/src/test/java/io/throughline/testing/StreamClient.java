@@ -6,7 +6,9 @@ import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -22,12 +24,26 @@ public final class StreamClient implements AutoCloseable {
     private volatile boolean reading;
 
     private StreamClient(String baseUrl, String token, Long since, boolean reading) {
+        this(baseUrl, Map.of("Authorization", "Bearer " + token), since, reading);
+    }
+
+    private StreamClient(String baseUrl, Map<String, String> headers, Long since, boolean reading) {
         this.reading = reading;
         String url = baseUrl.replaceFirst("^http", "ws") + "/api/v1/stream" + (since == null ? "" : "?since=" + since);
-        this.socket = HttpClient.newHttpClient().newWebSocketBuilder()
-                .header("Authorization", "Bearer " + token)
-                .connectTimeout(Duration.ofSeconds(5))
-                .buildAsync(URI.create(url), listener).join();
+        WebSocket.Builder builder = HttpClient.newHttpClient().newWebSocketBuilder()
+                .connectTimeout(Duration.ofSeconds(5));
+        headers.forEach(builder::header);
+        this.socket = builder.buildAsync(URI.create(url), listener).join();
+    }
+
+    /**
+     * As a browser connects: the session cookie, the page's Origin and whatever a proxy in front adds (headers);
+     * fails as the upgrade is refused.
+     */
+    public static StreamClient asBrowser(ApiClient client, Map<String, String> headers) {
+        Map<String, String> all = new HashMap<>(headers);
+        all.put("Cookie", "tl_session=" + client.token());
+        return new StreamClient(client.baseUrl(), all, null, true);
     }
 
     public static StreamClient connect(ApiClient client, Long since) {
