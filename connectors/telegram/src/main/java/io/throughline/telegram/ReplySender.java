@@ -88,8 +88,10 @@ final class ReplySender {
         if (parts.isEmpty()) {
             throw DeliveryFailure.permanent("the reply has neither text nor attachments");
         }
-        List<Integer> sent = partsSent.of(message.deliveryId());
-        synchronized (sent) {
+        SentParts.Sent progress = partsSent.of(message.deliveryId());
+        List<Integer> sent = progress.ids();
+        progress.lock().lock();
+        try {
             JsonArray saved = message.progress().saved().getJsonArray(SENT_IDS, new JsonArray());
             if (saved.size() > sent.size()) {
                 sent.clear();
@@ -110,6 +112,8 @@ final class ReplySender {
             sent.forEach(ids::add);
             return new DeliveryReceipt(idPrefix + chatId + ":" + sent.getFirst(),
                     new JsonObject().put("chatId", chatId).put("messageIds", ids));
+        } finally {
+            progress.lock().unlock();
         }
     }
 

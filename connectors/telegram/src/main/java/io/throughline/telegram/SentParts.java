@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The parts of multi-part replies already sent, by delivery, for every bot of this node. Telegram has no
@@ -15,17 +16,24 @@ final class SentParts {
 
     private static final int REMEMBERED_DELIVERIES = 10_000;
 
-    private final Map<Long, List<Integer>> byDelivery = Collections.synchronizedMap(
+    private final Map<Long, Sent> byDelivery = Collections.synchronizedMap(
             new LinkedHashMap<>(16, 0.75f, true) {
                 @Override
-                protected boolean removeEldestEntry(Map.Entry<Long, List<Integer>> eldest) {
+                protected boolean removeEldestEntry(Map.Entry<Long, Sent> eldest) {
                     return size() > REMEMBERED_DELIVERIES;
                 }
             });
 
-    /** The Telegram message ids of the parts of this delivery sent so far; lock it while adding to it. */
-    List<Integer> of(long deliveryId) {
-        return byDelivery.computeIfAbsent(deliveryId, id -> new ArrayList<>());
+    /**
+     * The Telegram message ids of a delivery's parts sent so far, with the lock to hold while sending and adding
+     * to them: a lock, not a monitor, as sends run on virtual threads and wait on the network (a monitor held
+     * there pins the carrier thread up to JDK 23, and two slow sends held both cores of a small machine).
+     */
+    record Sent(ReentrantLock lock, List<Integer> ids) {
+    }
+
+    Sent of(long deliveryId) {
+        return byDelivery.computeIfAbsent(deliveryId, id -> new Sent(new ReentrantLock(), new ArrayList<>()));
     }
 
     /** The delivery is done: its parts need not be remembered. */
