@@ -54,17 +54,22 @@ final class DeliveryStatus {
                 recipient, code, diagnostic == null ? null : HeaderText.decode(diagnostic, null));
     }
 
-    /** The Message-ID quoted in a returned message's headers, or null. */
+    /**
+     * The Message-ID quoted in a returned message's headers, or null: its Message-ID field's, else the first of
+     * ours anywhere. A server that returns References (or In-Reply-To) before the Message-ID quotes an earlier
+     * reply of the thread first, which would be marked failed in place of the one that bounced.
+     */
     static String quotedMessageId(String text) {
         if (text == null) {
             return null;
         }
-        Matcher ours = OUR_MESSAGE_ID.matcher(text);
-        if (ours.find()) {
-            return ours.group(1);
-        }
         Matcher line = MESSAGE_ID_LINE.matcher(text);
-        return line.find() ? line.group(1) : null;
+        String field = line.find() ? line.group(1) : null;
+        if (field != null && OUR_MESSAGE_ID.matcher(field).matches()) {
+            return field;
+        }
+        Matcher ours = OUR_MESSAGE_ID.matcher(text);
+        return ours.find() ? ours.group(1) : field;
     }
 
     /**
@@ -76,13 +81,13 @@ final class DeliveryStatus {
         if (!daemon || subject == null || !BOUNCE_SUBJECT.matcher(subject).find()) {
             return null;
         }
-        Matcher ours = OUR_MESSAGE_ID.matcher(text);
-        if (!ours.find()) {
+        String quoted = quotedMessageId(text);
+        if (quoted == null || !OUR_MESSAGE_ID.matcher(quoted).matches()) {
             return null;
         }
         Matcher reply = SMTP_REPLY.matcher(text);
         String diagnostic = reply.find() ? reply.group(1).strip() : subject;
-        return new BounceReport(ours.group(1), "failed", null, null, diagnostic);
+        return new BounceReport(quoted, "failed", null, null, diagnostic);
     }
 
     private static String value(InternetHeaders fields, String name) {

@@ -319,6 +319,21 @@ class MailParserTest {
         assertThat(mail.text()).contains("n'a pas été envoyée").endsWith("François\n");
     }
 
+    /** A server that returns the thread's References before the Message-ID: the bounce is the Message-ID's. */
+    @Test
+    void aReturnedMessageQuotingAnEarlierReplyFirstIsTheBounceOfItsOwnMessageId() throws Exception {
+        String dsn = Files.readString(CORPUS.resolve("dsn-bounce-postfix.eml"), StandardCharsets.ISO_8859_1)
+                .replace("Message-ID: <msg-17.5@reply.acme.test>",
+                        "References: <msg-16.5@reply.acme.test>\r\nMessage-ID: <msg-17.5@reply.acme.test>");
+        ParsedMail mail = MailParser.parse(new MimeMessage(MailParser.PARSING,
+                new ByteArrayInputStream(dsn.getBytes(StandardCharsets.ISO_8859_1))));
+        assertThat(mail.bounce().originalMessageId()).isEqualTo("msg-17.5@reply.acme.test");
+        assertThat(DeliveryStatus.fromText(new MailAddress("mailer-daemon@mx.example.com", null),
+                "Undelivered Mail Returned to Sender", "Your message could not be delivered.\r\n"
+                        + "References: <msg-16.5@reply.acme.test>\r\nMessage-ID: <msg-17.5@reply.acme.test>\r\n")
+                .originalMessageId()).isEqualTo("msg-17.5@reply.acme.test");
+    }
+
     @Test
     void postfixDsnNamesTheFailedMessageAndTheReason() throws Exception {
         ParsedMail mail = parse("dsn-bounce-postfix.eml");
