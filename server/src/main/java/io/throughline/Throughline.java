@@ -303,7 +303,7 @@ public final class Throughline implements AutoCloseable {
         searchIndex.publishControl(localUrl());
 
         supervisor = new InboxSupervisor(vertx, database, inboxes, registry, ingest, files, publicUrl,
-                ServerSecrets.getOrCreate(database.sql(), "inbox-signing", 32));
+                ServerSecrets.getOrCreate(database.sql(), "inbox-signing", 32), clock);
         supervisor.start();
         // --- Connectors' node services (issue 4: the email SMTP listener), with the options under their kind. ---
         connectors = registry;

@@ -23,6 +23,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.InvalidKeyException;
 import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -67,6 +68,7 @@ public final class InboxSupervisor implements InboxDirectory, OpenInboxes {
     private final FileStore files;
     private final URI publicUrl;
     private final SecretKeySpec inboxKeys;
+    private final Clock clock;
     private final Map<Long, Running> open = new ConcurrentHashMap<>();
     private final ExecutorService serial = Executors.newSingleThreadExecutor(
             Thread.ofVirtual().name("inbox-supervisor").factory());
@@ -83,7 +85,7 @@ public final class InboxSupervisor implements InboxDirectory, OpenInboxes {
     }
 
     public InboxSupervisor(Vertx vertx, Database database, InboxRepository repository, ConnectorRegistry registry,
-                           IngestService ingest, FileStore files, URI publicUrl, byte[] inboxKeySecret) {
+                           IngestService ingest, FileStore files, URI publicUrl, byte[] inboxKeySecret, Clock clock) {
         this.vertx = vertx;
         this.database = database;
         this.repository = repository;
@@ -92,6 +94,7 @@ public final class InboxSupervisor implements InboxDirectory, OpenInboxes {
         this.files = files;
         this.publicUrl = publicUrl;
         this.inboxKeys = new SecretKeySpec(inboxKeySecret, "HmacSHA256");
+        this.clock = clock;
     }
 
     /** Opens every enabled inbox and starts the receivers this node wins the lock for. Blocks until done. */
@@ -484,6 +487,11 @@ public final class InboxSupervisor implements InboxDirectory, OpenInboxes {
         @Override
         public AttachmentStore attachments() {
             return files;
+        }
+
+        @Override
+        public Clock clock() {
+            return clock;
         }
 
         /** Derived from the installation's secret and the inbox id: one key per inbox, nothing more to store. */

@@ -18,13 +18,16 @@ import ch.qos.logback.core.read.ListAppender;
 import io.throughline.testing.ApiClient;
 import io.throughline.testing.FakeBot;
 import io.throughline.testing.FakeBotApi;
+import io.throughline.testing.MovableClock;
 import io.throughline.testing.TelegramCustomer;
+import io.throughline.testing.TestPostgres;
 import io.throughline.testing.TestServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Objects;
 import org.junit.jupiter.api.AfterAll;
@@ -97,6 +100,39 @@ class TelegramInboundIT {
         JsonObject telegram = identity(contact(admin, conversation), "telegram");
         assertThat(telegram.getString("value")).isEqualTo("310000001");
         assertThat(telegram.getBoolean("proven")).isTrue();
+    }
+
+    /**
+     * A photo whose file Telegram keeps failing to serve (502 for every getFile) held the bot's later updates back
+     * for ever. Past half an hour of such failures, the message is kept with a note for the file, and the updates
+     * behind it come in. Its own server, with a clock the test moves forward.
+     */
+    @Test
+    void aFileTelegramKeepsFailingToServeStopsHoldingTheBotBackAfterHalfAnHour() {
+        MovableClock clock = new MovableClock();
+        FakeBot stuck = fake.addBot(TelegramSupport.token(7_100_077), 7_100_077, "stuck_files_bot");
+        try (TestServer own = TestServer.startOn(TestPostgres.newDatabase(), TestServer.tempDir(), Map.of(), clock)) {
+            ApiClient agent = own.admin();
+            TelegramSupport.createInbox(agent, fake, stuck, new JsonObject());
+            await().atMost(WAIT).until(stuck::pollParked);
+            for (int i = 0; i < 200; i++) {
+                stuck.failNext("getFile", 502, "Bad Gateway", null);
+            }
+            TelegramCustomer customer = new TelegramCustomer(stuck, 310_000_077L, "Stuck", "Photo", null);
+            customer.sendsPhoto("stuck-photo", bytes("lid", 2_000), "The scratch on the lid");
+            customer.says("Did the photo arrive?");
+            await().atMost(WAIT).until(() -> stuck.calls().stream().filter("getfile"::equalsIgnoreCase).count() >= 2);
+            assertThat(findConversation(agent, "Stuck Photo")).as("held back while the file may still come")
+                    .isEmpty();
+
+            clock.advance(Duration.ofMinutes(31));
+            long conversation = await().atMost(WAIT).until(() -> findConversation(agent, "Stuck Photo"),
+                    Optional::isPresent).orElseThrow();
+            List<JsonObject> thread = awaitMessages(agent, conversation, 2);
+            assertThat(thread.getFirst().getString("body")).startsWith("The scratch on the lid")
+                    .contains("[File not available").contains("Telegram kept failing to serve it");
+            assertThat(thread.get(1).getString("body")).isEqualTo("Did the photo arrive?");
+        }
     }
 
     /**

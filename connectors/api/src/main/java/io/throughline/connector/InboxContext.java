@@ -3,6 +3,7 @@ package io.throughline.connector;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
+import java.time.Clock;
 
 /** What the server hands an inbox when it opens it. */
 public interface InboxContext {
@@ -31,4 +32,9 @@ public interface InboxContext {
 
     /** The public base URL of this Throughline, for webhook registration and links. */
     URI publicUrl();
+
+    /** The server's clock, for how long something has been going on (the database's is for what is stored). */
+    default Clock clock() {
+        return Clock.systemUTC();
+    }
 }

@@ -1,5 +1,7 @@
 package io.throughline.telegram;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -13,12 +15,15 @@ final class FailedTries {
     private static final int MAX_TRACKED = 10_000;
 
     private final Map<String, Integer> tries = new ConcurrentHashMap<>();
+    /** When each update first failed to fetch a file for a passing reason (the network, Telegram's 5xx). */
+    private final Map<String, Instant> passingSince = new ConcurrentHashMap<>();
 
     /** Counts one more failure of this update and returns how many there were. */
     int count(long inboxId, int updateId) {
         if (tries.size() > MAX_TRACKED) {
             // Updates Telegram gave up on, or that succeeded on another node: forgetting them costs a few tries.
             tries.clear();
+            passingSince.clear();
         }
         return tries.merge(inboxId + ":" + updateId, 1, Integer::sum);
     }
@@ -36,8 +41,23 @@ final class FailedTries {
         return tries.getOrDefault(inboxId + ":" + updateId + ":wait", 0);
     }
 
+    /** Notes that fetching this update's files failed for a passing reason; the first time is kept. */
+    void failedPassing(long inboxId, int updateId, Instant now) {
+        if (passingSince.size() > MAX_TRACKED) {
+            passingSince.clear();
+        }
+        passingSince.putIfAbsent(inboxId + ":" + updateId, now);
+    }
+
+    /** How long fetching this update's files has been failing for passing reasons (zero when it has not). */
+    Duration failingPassing(long inboxId, int updateId, Instant now) {
+        Instant since = passingSince.get(inboxId + ":" + updateId);
+        return since == null ? Duration.ZERO : Duration.between(since, now);
+    }
+
     void forget(long inboxId, int updateId) {
         tries.remove(inboxId + ":" + updateId);
         tries.remove(inboxId + ":" + updateId + ":wait");
+        passingSince.remove(inboxId + ":" + updateId);
     }
 }

@@ -55,7 +55,10 @@ final class MediaFetcher {
         }
     }
 
-    /** @param patient whether a file Telegram cannot serve for now fails the update ({@link FileNotReady}) */
+    /**
+     * @param patient whether a file Telegram cannot serve for now fails the update ({@link FileNotReady}, or the
+     *                passing fault itself); once not, the message is kept with a note for the file
+     */
     Fetched fetch(List<FileRef> files, boolean patient) throws BotApiException {
         List<InboundAttachment> attachments = new ArrayList<>();
         List<String> notes = new ArrayList<>();
@@ -69,7 +72,11 @@ final class MediaFetcher {
                 file = api.getFile(ref.fileId());
             } catch (BotApiException e) {
                 if (e.transientFailure()) {
-                    throw e;
+                    if (patient) {
+                        throw e;
+                    }
+                    notes.add(unavailable(ref, "Telegram kept failing to serve it: " + reason(e)));
+                    continue;
                 }
                 String description = e.description() == null ? "" : e.description().toLowerCase(Locale.ROOT);
                 if (patient && description.contains("temporarily unavailable")) {
@@ -92,10 +99,11 @@ final class MediaFetcher {
                 storeOne(ref, file.getFilePath()).ifPresentOrElse(attachments::add,
                         () -> notes.add(tooLarge(ref, -1)));
             } catch (BotApiException e) {
-                if (e.transientFailure()) {
+                if (e.transientFailure() && patient) {
                     throw e;
                 }
-                notes.add(unavailable(ref, e.description()));
+                notes.add(unavailable(ref, e.transientFailure()
+                        ? "its download kept failing: " + reason(e) : e.description()));
             }
         }
         return new Fetched(attachments, notes);
@@ -113,6 +121,10 @@ final class MediaFetcher {
             // The download broke off (or the disk refused): nothing was kept, so the update is tried again.
             throw BotApiException.unreachable("file download", e);
         }
+    }
+
+    private static String reason(BotApiException e) {
+        return e.description() != null ? e.description() : String.valueOf(e.getMessage());
     }
 
     private String tooLarge(FileRef ref, long size) {

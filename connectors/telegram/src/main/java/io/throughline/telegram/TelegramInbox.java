@@ -49,7 +49,8 @@ final class TelegramInbox implements ChannelInbox {
         String prefix = TelegramConfig.messageIdPrefix(context.config());
         this.botId = TelegramConfig.botIdOf(config.botToken());
         this.firstBot = prefix.isEmpty();
-        this.handler = new UpdateHandler(context.inbox().id(), config, prefix, context.sink(), media, failedTries);
+        this.handler = new UpdateHandler(context.inbox().id(), config, prefix, context.sink(), media, failedTries,
+                context.clock());
         this.replies = new ReplySender(api, sentParts, botId, prefix, firstBot);
     }
 

@@ -12,6 +12,8 @@ import io.throughline.connector.StorageUnavailable;
 import io.throughline.connector.ThreadHints;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,6 +44,12 @@ final class UpdateHandler {
 
     /** Tries of an update failing with a fault that is not passing, before it is kept as a note instead. */
     static final int MAX_TRIES = 5;
+    /**
+     * How long an update's files may keep failing to download for a passing reason (Telegram's file server
+     * answering 502, a proxy cutting one large download) before the message is kept with a note for them: tried
+     * again for ever, one file held back every later update of the bot.
+     */
+    static final Duration FILE_PATIENCE = Duration.ofMinutes(30);
     /** The metadata key naming the files a message holds: {@link #noteFiles}. */
     private static final String FILES = "fileUniqueIds";
     private static final int MAX_ERROR_CHARS = 300;
@@ -56,9 +64,16 @@ final class UpdateHandler {
     private final MediaFetcher media;
     /** Failed tries of this bot's updates; an update leaves on success or when it is kept as a note. */
     private final FailedTries failures;
+    private final Clock clock;
 
     UpdateHandler(long inboxId, TelegramConfig config, String idPrefix, InboundSink sink, MediaFetcher media,
                   FailedTries failures) {
+        this(inboxId, config, idPrefix, sink, media, failures, Clock.systemUTC());
+    }
+
+    UpdateHandler(long inboxId, TelegramConfig config, String idPrefix, InboundSink sink, MediaFetcher media,
+                  FailedTries failures, Clock clock) {
+        this.clock = clock;
         this.idPrefix = idPrefix;
         this.botId = TelegramConfig.botIdOf(config.botToken());
         this.inboxId = inboxId;
@@ -87,6 +102,12 @@ final class UpdateHandler {
             throw e;
         } catch (MediaFetcher.FileNotReady e) {
             failures.countWait(inboxId, update.getUpdateId());
+            throw e;
+        } catch (BotApiException e) {
+            // Only fetching files calls Telegram here: a passing failure is tried again, within FILE_PATIENCE.
+            if (e.transientFailure()) {
+                failures.failedPassing(inboxId, update.getUpdateId(), clock.instant());
+            }
             throw e;
         } catch (RuntimeException e) {
             if (failures.count(inboxId, update.getUpdateId()) < MAX_TRIES) {
@@ -131,10 +152,13 @@ final class UpdateHandler {
 
     /**
      * Whether this update may wait once more for a file Telegram cannot serve now (it may come later); its
-     * {@link #MAX_TRIES}th try keeps the message with a note for the file.
+     * {@link #MAX_TRIES}th try, or one past {@link #FILE_PATIENCE} of passing failures, keeps the message with a
+     * note for the file.
      */
     private boolean patient(Update update) {
-        return failures.waits(inboxId, update.getUpdateId()) < MAX_TRIES - 1;
+        return failures.waits(inboxId, update.getUpdateId()) < MAX_TRIES - 1
+                && failures.failingPassing(inboxId, update.getUpdateId(), clock.instant())
+                        .compareTo(FILE_PATIENCE) < 0;
     }
 
     private Outcome take(Update update, String type) throws BotApiException {
