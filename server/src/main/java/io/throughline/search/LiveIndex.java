@@ -5,23 +5,28 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Collections;
 import java.util.Map;
 import java.util.SortedSet;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.LongField;
 import org.apache.lucene.document.NumericDocValuesField;
+import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexReader;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.search.ControlledRealTimeReopenThread;
 import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.ReferenceManager;
 import org.apache.lucene.search.SearcherFactory;
 import org.apache.lucene.search.SearcherLifetimeManager;
 import org.apache.lucene.search.SearcherManager;
@@ -65,6 +70,9 @@ final class LiveIndex implements Closeable {
     private final WorkspaceStatistics statistics;
     /** Searchers kept for the next pages of searches by relevance ({@link #pin}). */
     private final SearcherLifetimeManager pinned = new SearcherLifetimeManager();
+    /** When each pinned searcher was last pinned, by its version. */
+    private final Map<Long, Instant> lastPinned = new ConcurrentHashMap<>();
+    private final Clock clock;
     private final ControlledRealTimeReopenThread<IndexSearcher> reopener;
     /** Holders: 1 for being the served index, plus one per search in flight. */
     private final AtomicInteger references = new AtomicInteger(1);
@@ -76,7 +84,8 @@ final class LiveIndex implements Closeable {
     private volatile Runnable onClosed = () -> { };
 
     private LiveIndex(String generation, String owner, Directory directory, IndexWriter writer, Duration maxStale,
-                      Executor slices, WorkspaceStatistics statistics) throws IOException {
+                      Executor slices, WorkspaceStatistics statistics, Clock clock) throws IOException {
+        this.clock = clock;
         this.generation = generation;
         this.owner = owner;
         this.directory = directory;
@@ -92,6 +101,18 @@ final class LiveIndex implements Closeable {
                     statistics.warm(leaf.reader());
                 }
                 return new IndexSearcher(reader, slices);
+            }
+        });
+        // Every reopen tick (each maxStale, changes or not) lets go of searchers pinned too long: pruned only when
+        // a search pinned another, a quiet index kept its last for days, and with it the segments merged away.
+        this.searchers.addListener(new ReferenceManager.RefreshListener() {
+            @Override
+            public void beforeRefresh() {
+            }
+
+            @Override
+            public void afterRefresh(boolean didRefresh) {
+                prunePins();
             }
         });
         this.reopener = new ControlledRealTimeReopenThread<>(writer, searchers,
@@ -120,6 +141,12 @@ final class LiveIndex implements Closeable {
      */
     static LiveIndex open(String generation, String owner, Path path, Analyzer analyzer, double ramBufferMb,
                           Duration maxStale, boolean create, Executor slices) throws IOException {
+        return open(generation, owner, path, analyzer, ramBufferMb, maxStale, create, slices, Clock.systemUTC());
+    }
+
+    /** The same, timing how long searchers stay pinned by {@code clock}. */
+    static LiveIndex open(String generation, String owner, Path path, Analyzer analyzer, double ramBufferMb,
+                          Duration maxStale, boolean create, Executor slices, Clock clock) throws IOException {
         Directory directory = FSDirectory.open(path);
         try {
             WorkspaceStatistics statistics = new WorkspaceStatistics();
@@ -131,7 +158,7 @@ final class LiveIndex implements Closeable {
                     // Commits are explicit, each with the seq it holds; closing must not write one without it.
                     .setCommitOnClose(false);
             IndexWriter writer = new IndexWriter(directory, config);
-            return new LiveIndex(generation, owner, directory, writer, maxStale, slices, statistics);
+            return new LiveIndex(generation, owner, directory, writer, maxStale, slices, statistics, clock);
         } catch (IOException | RuntimeException e) {
             directory.close();
             throw e;
@@ -267,12 +294,36 @@ final class LiveIndex implements Closeable {
 
     /**
      * Keeps this searcher for the next pages of the same search, for {@link #PIN_SECONDS} after a newer one
-     * replaced it, and returns its version. Scores depend on the workspace's statistics, so a page by relevance
+     * replaced it or after its last pin, whichever comes first, and returns its version. Scores depend on the workspace's statistics, so a page by relevance
      * read from a newer searcher could skip or repeat a hit at the page boundary.
      */
     long pin(IndexSearcher searcher) throws IOException {
-        pinned.prune(new SearcherLifetimeManager.PruneByAge(PIN_SECONDS));
+        prunePins();
+        // Noted first: a prune on the reopen thread between the two would find a pin without its time.
+        lastPinned.put(((DirectoryReader) searcher.getIndexReader()).getVersion(), clock.instant());
         return pinned.record(searcher);
+    }
+
+    /**
+     * Lets go of the searchers pinned {@link #PIN_SECONDS} ago: replaced by a newer pin that long ago, or, for the
+     * newest, pinned last that long ago.
+     */
+    private void prunePins() {
+        Instant now = clock.instant();
+        try {
+            pinned.prune((ageSec, searcher) -> {
+                long version = ((DirectoryReader) searcher.getIndexReader()).getVersion();
+                Instant last = lastPinned.get(version);
+                boolean expired = ageSec > PIN_SECONDS
+                        || (last != null && Duration.between(last, now).toSeconds() > PIN_SECONDS);
+                if (expired) {
+                    lastPinned.remove(version);
+                }
+                return expired;
+            });
+        } catch (IOException e) {
+            log.warn("pinned searchers not pruned generation={}: {}", generation, e.toString());
+        }
     }
 
     /** The searcher pinned under this version (released like any other), or null when it is no longer kept. */
