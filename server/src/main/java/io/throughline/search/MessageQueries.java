@@ -12,6 +12,7 @@ import java.util.Set;
 import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.analysis.CharArraySet;
 import org.apache.lucene.analysis.TokenStream;
+import org.apache.lucene.analysis.tokenattributes.CharTermAttribute;
 import org.apache.lucene.analysis.tokenattributes.PositionIncrementAttribute;
 import org.apache.lucene.analysis.en.EnglishAnalyzer;
 import org.apache.lucene.analysis.ru.RussianAnalyzer;
@@ -19,6 +20,10 @@ import org.apache.lucene.analysis.uk.UkrainianMorfologikAnalyzer;
 import org.apache.lucene.document.LongField;
 import org.apache.lucene.document.NumericDocValuesField;
 import org.apache.lucene.index.Term;
+import org.apache.lucene.queries.spans.SpanMultiTermQueryWrapper;
+import org.apache.lucene.queries.spans.SpanNearQuery;
+import org.apache.lucene.queries.spans.SpanQuery;
+import org.apache.lucene.queries.spans.SpanTermQuery;
 import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.BoostQuery;
@@ -175,9 +180,52 @@ final class MessageQueries {
         }
     }
 
+    /**
+     * Words starting with the text. A stem the text analysis splits ("A-104", "olena@exa") is a phrase whose last
+     * word is the prefix; one shaped like an order number or an email also matches the start of those exact tokens
+     * ("#A-104*" finds #A-10492, whose words are "a" and "10492").
+     */
     private Query prefix(String text) {
-        BytesRef normalized = analyzer.normalize(SearchFields.TEXT, text);
-        return new PrefixQuery(new Term(SearchFields.TEXT, normalized));
+        List<String> words = words(SearchFields.TEXT, text);
+        Query inText;
+        if (words.size() <= 1) {
+            BytesRef stem = words.isEmpty() ? analyzer.normalize(SearchFields.TEXT, text) : new BytesRef(words.get(0));
+            inText = new PrefixQuery(new Term(SearchFields.TEXT, stem));
+        } else {
+            SpanQuery[] clauses = new SpanQuery[words.size()];
+            for (int i = 0; i < words.size() - 1; i++) {
+                clauses[i] = new SpanTermQuery(new Term(SearchFields.TEXT, words.get(i)));
+            }
+            clauses[words.size() - 1] = new SpanMultiTermQueryWrapper<>(
+                    new PrefixQuery(new Term(SearchFields.TEXT, words.getLast())));
+            inText = new SpanNearQuery(clauses, 0, true);
+        }
+        BooleanQuery.Builder any = new BooleanQuery.Builder().add(inText, BooleanClause.Occur.SHOULD);
+        String order = ExactTokens.orderKey(text);
+        if (words.size() > 1 && order.chars().anyMatch(Character::isDigit)) {
+            any.add(new PrefixQuery(new Term(ExactKind.ORDER.field(), order)), BooleanClause.Occur.SHOULD);
+        }
+        if (text.indexOf('@') > 0) {
+            any.add(new PrefixQuery(new Term(ExactKind.EMAIL.field(), ExactTokens.emailKey(text))),
+                    BooleanClause.Occur.SHOULD);
+        }
+        return any.build();
+    }
+
+    /** The terms the field's analysis makes of the text, in order. */
+    private List<String> words(String field, String text) {
+        List<String> words = new ArrayList<>();
+        try (TokenStream stream = analyzer.tokenStream(field, text)) {
+            CharTermAttribute term = stream.addAttribute(CharTermAttribute.class);
+            stream.reset();
+            while (stream.incrementToken()) {
+                words.add(term.toString());
+            }
+            stream.end();
+            return words;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** The normalized token in its exact field, or the text as written (a phrase) for messages that predate it. */

@@ -110,6 +110,16 @@ class MessageQueriesTest {
         assertThat(find("OLENA.K@EXAMPLE.COM")).containsExactly(5L);
     }
 
+    /** A prefix with punctuation in it: of an order number, an email, a hyphenated word. */
+    @Test
+    void prefixesOfOrderNumbersAndEmailsFindThem() throws IOException {
+        assertThat(find("#A-104*")).containsExactly(5L);
+        assertThat(find("A-104*")).containsExactly(5L);
+        assertThat(find("olena.k@exa*")).containsExactly(5L);
+        assertThat(find("#A-105*")).isEmpty();
+        assertThat(snippet("A-104*", 5)).contains("<mark>");
+    }
+
     @Test
     void exclusionsPrefixesAndAlternatives() throws IOException {
         assertThat(find("order -broken")).containsExactly(5L);
