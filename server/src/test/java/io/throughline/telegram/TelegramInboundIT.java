@@ -136,6 +136,40 @@ class TelegramInboundIT {
     }
 
     /**
+     * Long polling that stopped asking for updates (a batch stuck in a download that never ends, a session that
+     * died) said "up, last poll N s ago" for ever: past five minutes without a getUpdates, /health says it stalled.
+     */
+    @Test
+    void longPollingThatStopsAskingForUpdatesIsDownInHealth() {
+        MovableClock clock = new MovableClock();
+        FakeBot slow = fake.addBot(TelegramSupport.token(7_100_078), 7_100_078, "slow_files_bot");
+        try (TestServer own = TestServer.startOn(TestPostgres.newDatabase(), TestServer.tempDir(), Map.of(), clock)) {
+            ApiClient agent = own.admin();
+            long inbox = TelegramSupport.createInbox(agent, fake, slow, new JsonObject()).getLong("id");
+            await().atMost(WAIT).until(slow::pollParked);
+            slow.holdDownloads();
+            TelegramCustomer customer = new TelegramCustomer(slow, 310_000_078L, "Slow", "Download", null);
+            customer.sendsPhoto("slow-photo", bytes("slow", 2_000), "The crack in the glass");
+            await().atMost(WAIT).until(() -> slow.heldDownloads() == 1);
+            assertThat(pollingHealth(own, inbox).getString("status")).isEqualTo("up");
+
+            clock.advance(Duration.ofMinutes(6));
+            JsonObject stalled = pollingHealth(own, inbox);
+            assertThat(stalled.getString("status")).isEqualTo("down");
+            assertThat(stalled.getString("detail")).startsWith("long polling stalled: no getUpdates for ");
+
+            slow.releaseDownloads();
+            awaitMessages(agent, conversationOf(agent, "Slow Download"), 1);
+            await().atMost(WAIT).until(() -> "up".equals(pollingHealth(own, inbox).getString("status")));
+        }
+    }
+
+    private static JsonObject pollingHealth(TestServer server, long inbox) {
+        return server.operator().get("/health").json().getJsonObject("checks").getJsonArray("connectors").stream()
+                .map(JsonObject.class::cast).filter(c -> c.getLong("inboxId") == inbox).findFirst().orElseThrow();
+    }
+
+    /**
      * A proxy in front of a self-hosted Bot API server may echo the request's path in its error page, and the path
      * holds the bot's token: the failure is logged without it.
      */

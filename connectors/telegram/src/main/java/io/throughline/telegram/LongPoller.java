@@ -8,6 +8,7 @@ import io.throughline.connector.CheckpointStore;
 import io.throughline.connector.ConnectorHealth;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
@@ -51,6 +52,8 @@ final class LongPoller {
     static final String CHECKPOINT = "updates";
     /** Telegram's recommended long-poll wait, in seconds. */
     private static final int POLL_TIMEOUT = 50;
+    /** How long without a new getUpdates (each waits at most POLL_TIMEOUT) before health says polling stalled. */
+    static final Duration STALLED = Duration.ofMinutes(5);
     private static final int BATCH = 100;
     private static final long MAX_BACKOFF_MS = 60_000;
 
@@ -59,6 +62,7 @@ final class LongPoller {
     private final UpdateHandler handler;
     private final CheckpointStore checkpoints;
     private final ObjectMapper json;
+    private final Clock clock;
     private final CountDownLatch stopSignal = new CountDownLatch(1);
     private ScheduledExecutorService executor;
     private BotSession session;
@@ -72,7 +76,7 @@ final class LongPoller {
     private long failureBackoff = 1_000;
 
     LongPoller(long inboxId, String botId, boolean firstBot, BotApi api, UpdateHandler handler,
-               CheckpointStore checkpoints, ObjectMapper json) {
+               CheckpointStore checkpoints, ObjectMapper json, Clock clock) {
         this.inboxId = inboxId;
         this.botId = botId;
         this.firstBot = firstBot;
@@ -80,6 +84,7 @@ final class LongPoller {
         this.handler = handler;
         this.checkpoints = checkpoints;
         this.json = json;
+        this.clock = clock;
     }
 
     /** Deletes any webhook (long polling refuses to start otherwise) and starts polling. */
@@ -131,8 +136,13 @@ final class LongPoller {
             return ConnectorHealth.down("long polling, retrying: " + lastError);
         }
         Instant poll = lastPoll;
-        return ConnectorHealth.up("long polling" + (poll == null ? ", starting"
-                : ", last poll " + Duration.between(poll, Instant.now()).toSeconds() + "s ago"));
+        long ago = poll == null ? 0 : Duration.between(poll, clock.instant()).toSeconds();
+        if (poll != null && ago > STALLED.toSeconds()) {
+            // A poll waits at most POLL_TIMEOUT: a batch still being taken in (a file download hanging), or a
+            // session that ended without a word (an Error escaping it ends its schedule).
+            return ConnectorHealth.down("long polling stalled: no getUpdates for " + ago + "s");
+        }
+        return ConnectorHealth.up("long polling" + (poll == null ? ", starting" : ", last poll " + ago + "s ago"));
     }
 
     /**
@@ -140,7 +150,7 @@ final class LongPoller {
      * updates that were received but not committed are asked for again.
      */
     private GetUpdates getUpdates(Integer lastReceived) {
-        lastPoll = Instant.now();
+        lastPoll = clock.instant();
         int offset = Math.max(lastReceived == null ? 0 : lastReceived, committed) + 1;
         return GetUpdates.builder().offset(offset).limit(BATCH).timeout(POLL_TIMEOUT).build();
     }

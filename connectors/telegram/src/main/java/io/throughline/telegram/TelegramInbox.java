@@ -77,7 +77,7 @@ final class TelegramInbox implements ChannelInbox {
             return;
         }
         LongPoller started = new LongPoller(context.inbox().id(), botId, firstBot, api, handler,
-                context.checkpoints(), json);
+                context.checkpoints(), json, context.clock());
         started.start();
         poller = started;
     }
