@@ -24,7 +24,8 @@ import javax.crypto.spec.SecretKeySpec;
  *
  * <p>An account its failures locked still lets its agent in from an address it signed in from in the last
  * {@link #KNOWN_FOR} ({@code login_known_addresses}), until failures from that address reach the account's limit
- * too: strangers' guesses cannot lock an agent out of their office. A success takes its attempt back from the
+ * too: strangers' guesses cannot lock an agent out of their office. A success clears the account's failures from
+ * its own address only (strangers' count on until the window passes them), and takes its attempt back from the
  * address's count, so an office of many agents behind one address is limited by its failures only.
  *
  * <p>An attempt is checked and recorded in one transaction holding an advisory lock on each of its keys, and counts
@@ -51,6 +52,8 @@ public final class LoginThrottle {
                    extract(epoch FROM min(at) FILTER (WHERE key = $2) + make_interval(secs => $3) - now())
                        AS address_retry,
                    count(*) FILTER (WHERE key = $4) AS pair_attempts,
+                   extract(epoch FROM min(at) FILTER (WHERE key = $4) + make_interval(secs => $3) - now())
+                       AS pair_retry,
                    EXISTS (SELECT 1 FROM login_known_addresses
                            WHERE key = $4 AND last_at > now() - make_interval(secs => $5)) AS known
             FROM login_attempts WHERE key IN ($1, $2, $4) AND at > now() - make_interval(secs => $3)""";
@@ -98,7 +101,8 @@ public final class LoginThrottle {
                 // From an address this account signed in from lately, its own failures there count instead.
                 boolean known = counts.getBoolean("known");
                 check(known ? counts.getLong("pair_attempts") : counts.getLong("account_attempts"), perAccount,
-                        counts.getValue("account_retry"), "too many failed logins for this account");
+                        counts.getValue(known ? "pair_retry" : "account_retry"),
+                        "too many failed logins for this account");
                 check(counts.getLong("address_attempts"), perIp, counts.getValue("address_retry"),
                         "too many login attempts from this address");
                 return new Attempt(account, address, pair,
@@ -120,12 +124,18 @@ public final class LoginThrottle {
     }
 
     /**
-     * A successful login: the account's failures no longer hold it back, this attempt leaves the address's count
+     * A successful login: the failures from this address no longer hold the account back (others' stay, or each
+     * sign-in of its agent would hand a guesser elsewhere a new budget), this attempt leaves the address's count
      * (its failures stay), and the address is one the account signs in from.
      */
     public void succeeded(Attempt attempt) {
         database.tx(tx -> {
-            tx.update("DELETE FROM login_attempts WHERE key = $1 OR key = $2", attempt.account(), attempt.pair());
+            // Each attempt wrote its rows at one instant: the account's rows at this pair's instants are its own.
+            tx.update("""
+                    DELETE FROM login_attempts
+                    WHERE key = $1 AND at IN (SELECT at FROM login_attempts WHERE key = $2)""",
+                    attempt.account(), attempt.pair());
+            tx.update("DELETE FROM login_attempts WHERE key = $1", attempt.pair());
             tx.update("""
                     DELETE FROM login_attempts WHERE ctid IN (
                         SELECT ctid FROM login_attempts WHERE key = $1 AND at = $2 LIMIT 1)""",

@@ -206,6 +206,9 @@ class AgentAuthIT {
             strict.anonymous().withHeader("X-Forwarded-For", "198.51.100.99").post("/api/v1/auth/login", right)
                     .expect(429);
             office.post("/api/v1/auth/login", right).expect(200);
+            // The office's sign-in cleared none of the strangers' failures: elsewhere the account stays locked.
+            strict.anonymous().withHeader("X-Forwarded-For", "198.51.100.99").post("/api/v1/auth/login", right)
+                    .expect(429);
             // From the office, its own failures still count.
             for (int i = 0; i < 3; i++) {
                 office.post("/api/v1/auth/login", wrong).expect(401);
