@@ -55,21 +55,21 @@ final class DeliveryStatus {
     }
 
     /**
-     * The Message-ID quoted in a returned message's headers, or null: its Message-ID field's, else the first of
-     * ours anywhere. A server that returns References (or In-Reply-To) before the Message-ID quotes an earlier
-     * reply of the thread first, which would be marked failed in place of the one that bounced.
+     * The Message-ID quoted in a returned message's headers, or null: its Message-ID field's, else (a notice that
+     * quotes no such field) the first of ours anywhere. A server that returns References (or In-Reply-To) before
+     * the Message-ID quotes an earlier reply of the thread first, and one whose relay rewrote the Message-ID
+     * quotes ours only there: either earlier reply would be marked failed in place of the one that bounced.
      */
     static String quotedMessageId(String text) {
         if (text == null) {
             return null;
         }
         Matcher line = MESSAGE_ID_LINE.matcher(text);
-        String field = line.find() ? line.group(1) : null;
-        if (field != null && OUR_MESSAGE_ID.matcher(field).matches()) {
-            return field;
+        if (line.find()) {
+            return line.group(1);
         }
         Matcher ours = OUR_MESSAGE_ID.matcher(text);
-        return ours.find() ? ours.group(1) : field;
+        return ours.find() ? ours.group(1) : null;
     }
 
     /**

@@ -328,6 +328,12 @@ class MailParserTest {
         ParsedMail mail = MailParser.parse(new MimeMessage(MailParser.PARSING,
                 new ByteArrayInputStream(dsn.getBytes(StandardCharsets.ISO_8859_1))));
         assertThat(mail.bounce().originalMessageId()).isEqualTo("msg-17.5@reply.acme.test");
+        // A relay rewrote the Message-ID: ours is only in References, an earlier reply, which did not bounce.
+        String rewritten = dsn.replace("Message-ID: <msg-17.5@reply.acme.test>",
+                "Message-ID: <0100018e4a1b2c3d@email.amazonses.com>");
+        assertThat(MailParser.parse(new MimeMessage(MailParser.PARSING,
+                new ByteArrayInputStream(rewritten.getBytes(StandardCharsets.ISO_8859_1)))).bounce()
+                .originalMessageId()).isEqualTo("0100018e4a1b2c3d@email.amazonses.com");
         assertThat(DeliveryStatus.fromText(new MailAddress("mailer-daemon@mx.example.com", null),
                 "Undelivered Mail Returned to Sender", "Your message could not be delivered.\r\n"
                         + "References: <msg-16.5@reply.acme.test>\r\nMessage-ID: <msg-17.5@reply.acme.test>\r\n")
