@@ -328,9 +328,12 @@ public final class EmbeddedDatabase implements AutoCloseable {
         return directory;
     }
 
-    /** Stops the server; once (a command's shutdown hook and its own end may both ask). */
+    /**
+     * Stops the server; once (a command's shutdown hook and its own end may both ask), and a second caller waits
+     * for a stop under way: the exit hook must not return (and the JVM exit) before the server stopped.
+     */
     @Override
-    public void close() {
+    public synchronized void close() {
         if (closed.getAndSet(true)) {
             return;
         }
