@@ -294,8 +294,9 @@ final class LiveIndex implements Closeable {
 
     /**
      * Keeps this searcher for the next pages of the same search, for {@link #PIN_SECONDS} after a newer one
-     * replaced it or after its last pin, whichever comes first, and returns its version. Scores depend on the workspace's statistics, so a page by relevance
-     * read from a newer searcher could skip or repeat a hit at the page boundary.
+     * replaced it or after its last pin, whichever comes first, and returns its version. Scores depend on the
+     * workspace's statistics, so a page by relevance read from a newer searcher could skip or repeat a hit at the
+     * page boundary.
      */
     long pin(IndexSearcher searcher) throws IOException {
         prunePins();
@@ -316,8 +317,9 @@ final class LiveIndex implements Closeable {
                 Instant last = lastPinned.get(version);
                 boolean expired = ageSec > PIN_SECONDS
                         || (last != null && Duration.between(last, now).toSeconds() > PIN_SECONDS);
-                if (expired) {
-                    lastPinned.remove(version);
+                if (expired && last != null) {
+                    // Only the time read here: a pin meanwhile noted a newer one, for the searcher it records again.
+                    lastPinned.remove(version, last);
                 }
                 return expired;
             });

@@ -8,6 +8,8 @@ import io.throughline.connector.CheckpointStore;
 import io.throughline.connector.ConnectorHealth;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -166,7 +168,8 @@ final class LongPoller {
             Response response = chain.proceed(chain.request());
             if (!response.isSuccessful() && !stopping) {
                 // A proxy's error page may echo the request's path, token and all.
-                String said = response.peekBody(1024).string().replace(api.token(), "<token>");
+                String said = response.peekBody(1024).string().replace(api.token(), "<token>")
+                        .replace(URLEncoder.encode(api.token(), StandardCharsets.UTF_8), "<token>");
                 lastError = method + " answered " + response.code();
                 log.warn("telegram {} failed inbox={} status={} answer={}", method, inboxId, response.code(),
                         said.replaceAll("\\s+", " "));
