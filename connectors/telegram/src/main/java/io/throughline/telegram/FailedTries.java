@@ -3,6 +3,7 @@ package io.throughline.telegram;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -17,6 +18,8 @@ final class FailedTries {
     private final Map<String, Integer> tries = new ConcurrentHashMap<>();
     /** When each update first failed to fetch a file for a passing reason (the network, Telegram's 5xx). */
     private final Map<String, Instant> passingSince = new ConcurrentHashMap<>();
+    /** Inboxes whose files Telegram kept failing to serve until a message went without one ({@link #gaveUp}). */
+    private final Set<Long> impatient = ConcurrentHashMap.newKeySet();
 
     /** Counts one more failure of this update and returns how many there were. */
     int count(long inboxId, int updateId) {
@@ -53,6 +56,23 @@ final class FailedTries {
     Duration failingPassing(long inboxId, int updateId, Instant now) {
         Instant since = passingSince.get(inboxId + ":" + updateId);
         return since == null ? Duration.ZERO : Duration.between(since, now);
+    }
+
+    /**
+     * An update of this inbox was kept without a file after its patience ran out: Telegram's file server is in
+     * trouble, and the updates queued behind it need not each wait as long, until a file comes through again.
+     */
+    void gaveUp(long inboxId) {
+        impatient.add(inboxId);
+    }
+
+    /** A file of this inbox came through: passing failures are worth waiting for again. */
+    void fetched(long inboxId) {
+        impatient.remove(inboxId);
+    }
+
+    boolean impatient(long inboxId) {
+        return impatient.contains(inboxId);
     }
 
     void forget(long inboxId, int updateId) {

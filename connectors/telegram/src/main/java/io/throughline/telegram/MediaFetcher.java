@@ -2,7 +2,9 @@ package io.throughline.telegram;
 
 import io.throughline.connector.AttachmentStore;
 import io.throughline.connector.InboundAttachment;
+import io.throughline.connector.StorageUnavailable;
 import io.throughline.connector.StoredFile;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -40,8 +42,9 @@ final class MediaFetcher {
      *
      * @param attachments the files now in the attachment store
      * @param notes lines for the message body, one per file left out
+     * @param gaveUp whether a file was left out for a passing failure (patience ran out)
      */
-    record Fetched(List<InboundAttachment> attachments, List<String> notes) {
+    record Fetched(List<InboundAttachment> attachments, List<String> notes, boolean gaveUp) {
     }
 
     /**
@@ -62,6 +65,7 @@ final class MediaFetcher {
     Fetched fetch(List<FileRef> files, boolean patient) throws BotApiException {
         List<InboundAttachment> attachments = new ArrayList<>();
         List<String> notes = new ArrayList<>();
+        boolean gaveUp = false;
         for (FileRef ref : files) {
             if (ref.size() > maxBytes) {
                 notes.add(tooLarge(ref, ref.size()));
@@ -76,6 +80,7 @@ final class MediaFetcher {
                         throw e;
                     }
                     notes.add(unavailable(ref, "Telegram kept failing to serve it: " + reason(e)));
+                    gaveUp = true;
                     continue;
                 }
                 String description = e.description() == null ? "" : e.description().toLowerCase(Locale.ROOT);
@@ -102,24 +107,63 @@ final class MediaFetcher {
                 if (e.transientFailure() && patient) {
                     throw e;
                 }
+                gaveUp |= e.transientFailure();
                 notes.add(unavailable(ref, e.transientFailure()
                         ? "its download kept failing: " + reason(e) : e.description()));
             }
         }
-        return new Fetched(attachments, notes);
+        return new Fetched(attachments, notes, gaveUp);
     }
 
     /** The stored file, or empty when its content turned out larger than the limit (nothing is kept then). */
     private Optional<InboundAttachment> storeOne(FileRef ref, String path) throws BotApiException {
-        try (InputStream content = api.download(path)) {
-            StoredFile stored = store.store(content, ref.filename(), ref.contentType(), maxBytes);
-            log.debug("telegram file stored inbox={} kind={} size={}", inboxId, ref.kind(), stored.size());
-            return Optional.of(new InboundAttachment(stored, null, "sticker".equals(ref.kind())));
+        try (Download content = new Download(api.download(path))) {
+            try {
+                StoredFile stored = store.store(content, ref.filename(), ref.contentType(), maxBytes);
+                log.debug("telegram file stored inbox={} kind={} size={}", inboxId, ref.kind(), stored.size());
+                return Optional.of(new InboundAttachment(stored, null, "sticker".equals(ref.kind())));
+            } catch (IOException e) {
+                if (!content.broke) {
+                    // The disk refused, not Telegram: the update waits for it however long it takes, and no
+                    // patience for Telegram's trouble runs out over it (that would leave the file out).
+                    throw new StorageUnavailable("cannot store a Telegram file: " + e.getMessage(), e);
+                }
+                throw e;
+            }
         } catch (AttachmentStore.FileTooLarge e) {
             return Optional.empty();
         } catch (IOException e) {
-            // The download broke off (or the disk refused): nothing was kept, so the update is tried again.
+            // The download broke off: nothing was kept, so the update is tried again.
             throw BotApiException.unreachable("file download", e);
+        }
+    }
+
+    /** A download's stream, noting whether reading it failed (rather than storing what it gave). */
+    private static final class Download extends FilterInputStream {
+        private boolean broke;
+
+        Download(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            try {
+                return super.read();
+            } catch (IOException e) {
+                broke = true;
+                throw e;
+            }
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int length) throws IOException {
+            try {
+                return super.read(buffer, offset, length);
+            } catch (IOException e) {
+                broke = true;
+                throw e;
+            }
         }
     }
 

@@ -152,13 +152,25 @@ final class UpdateHandler {
 
     /**
      * Whether this update may wait once more for a file Telegram cannot serve now (it may come later); its
-     * {@link #MAX_TRIES}th try, or one past {@link #FILE_PATIENCE} of passing failures, keeps the message with a
-     * note for the file.
+     * {@link #MAX_TRIES}th try, or one past {@link #FILE_PATIENCE} of passing failures (at once while the inbox's
+     * last such wait ran out and no file came through since), keeps the message with a note for the file.
      */
     private boolean patient(Update update) {
         return failures.waits(inboxId, update.getUpdateId()) < MAX_TRIES - 1
+                && !failures.impatient(inboxId)
                 && failures.failingPassing(inboxId, update.getUpdateId(), clock.instant())
                         .compareTo(FILE_PATIENCE) < 0;
+    }
+
+    /** The update's files, noting for the inbox whether Telegram served one or patience ran out on one. */
+    private MediaFetcher.Fetched fetch(List<FileRef> files, boolean patient) throws BotApiException {
+        MediaFetcher.Fetched fetched = media.fetch(files, patient);
+        if (fetched.gaveUp()) {
+            failures.gaveUp(inboxId);
+        } else if (!fetched.attachments().isEmpty()) {
+            failures.fetched(inboxId);
+        }
+        return fetched;
     }
 
     private Outcome take(Update update, String type) throws BotApiException {
@@ -227,7 +239,7 @@ final class UpdateHandler {
     /** The text, the files fetched into the attachment store, and a note for each file left out. */
     private void body(InboundMessage.Builder builder, JsonObject metadata, MessageContent content,
                       boolean patient) throws BotApiException {
-        MediaFetcher.Fetched fetched = media.fetch(content.files(), patient);
+        MediaFetcher.Fetched fetched = fetch(content.files(), patient);
         noteFiles(metadata, content, fetched);
         builder.text(Body.join(content.text(), fetched.notes()));
         String html = Body.joinHtml(content.html(), fetched.notes());
@@ -277,7 +289,7 @@ final class UpdateHandler {
             // The message's file changed (a customer may replace a photo): fetched, and the server compares it with
             // the one it has. A note for a file left out, as on a new message; and then the files stay as they
             // are: a file Telegram would not hand over now replaces nothing. A caption edit fetches nothing.
-            MediaFetcher.Fetched fetched = media.fetch(content.files(), patient(update));
+            MediaFetcher.Fetched fetched = fetch(content.files(), patient(update));
             noteFiles(metadata, content, fetched);
             files = fetched.notes().isEmpty() ? fetched.attachments() : null;
             text = Body.join(content.text(), fetched.notes());
