@@ -19,11 +19,15 @@
   var identity = null;
   var resetAsked = false; // as resetPending, for a browser whose storage is blocked
   var config, host, launcher, badge, panel, frame, frameReady = false, opened = false;
-  var lang = ((navigator.language || 'en') + '').slice(0, 2);
   var words = {
-    en: ['Open chat', 'Close chat', 'Chat'], uk: ['Відкрити чат', 'Закрити чат', 'Чат'],
-    ru: ['Открыть чат', 'Закрыть чат', 'Чат'], pl: ['Otwórz czat', 'Zamknij czat', 'Czat']
+    en: ['Open chat', 'Close chat', 'Chat', 'Unread'], uk: ['Відкрити чат', 'Закрити чат', 'Чат', 'Непрочитаних'],
+    ru: ['Открыть чат', 'Закрыть чат', 'Чат', 'Непрочитанных'], pl: ['Otwórz czat', 'Zamknij czat', 'Czat', 'Nieprzeczytane']
   };
+  // The first of the browser's languages the widget speaks, unless the widget's config names one (mount).
+  var lang = ((navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || 'en'])
+    .map(function (tag) { return (tag + '').toLowerCase().split('-')[0]; })
+    .filter(function (code) { return words[code]; })[0]) || 'en';
+  var unread = 0;
 
   function text(i) { return (words[lang] || words.en)[i]; }
   function flag(on) { try { on ? localStorage.setItem(activeKey, '1') : localStorage.removeItem(activeKey); } catch (e) { /* storage blocked */ } }
@@ -129,7 +133,8 @@
   function drawLauncher() {
     launcher.innerHTML = opened ? ICON_CLOSE : ICON_CHAT;
     launcher.appendChild(badge);
-    launcher.setAttribute('aria-label', text(opened ? 1 : 0));
+    // The badge is only seen: the label says how many replies wait too.
+    launcher.setAttribute('aria-label', text(opened ? 1 : 0) + (unread ? '. ' + text(3) + ': ' + unread : ''));
     launcher.setAttribute('aria-expanded', String(opened));
   }
 
@@ -188,9 +193,12 @@
       resetAsked = false;
       resetPending(false);
     } else if (m.type === 'unread') {
+      unread = m.count || 0;
       badge.hidden = !m.count;
       badge.textContent = m.count > 9 ? '9+' : String(m.count || '');
+      drawLauncher();
       emit('unread', { count: m.count });
+
     } else if (m.type === 'close') {
       close();
     } else if (m.type === 'open') {

@@ -148,6 +148,36 @@ class WidgetBrowserIT {
         }
     }
 
+    /**
+     * Before the chat is first opened, the launcher speaks the first of the browser's languages the widget knows
+     * (not only the first language, German here); and its label says how many replies are unread, which the
+     * badge shows only to the eye.
+     */
+    @Test
+    void theLauncherSpeaksTheBrowsersLanguagesAndSaysHowManyRepliesAreUnread() {
+        String siteKey = Widgets.create(admin, "Gdańsk shop", new JsonObject(), host.origin()).getString("siteKey");
+        String polish = host.embed("/pl-launcher", server.url(), siteKey, "Object.defineProperty(navigator,"
+                + " 'languages', { get: function () { return ['de-DE', 'pl-PL']; } });");
+        String english = host.embed("/unread-launcher", server.url(), siteKey, null);
+        try (Browser browser = new Browser()) {
+            browser.driver().get(polish);
+            assertThat(new ChatWidget(browser).launcher().getAttribute("aria-label")).isEqualTo("Otwórz czat");
+
+            browser.driver().get(english);
+            ChatWidget widget = new ChatWidget(browser);
+            widget.open().send("Is the amber necklace still in stock?");
+            widget.stored("amber necklace");
+            widget.leave();
+            widget.launcher().click();
+            long conversation = awaitConversationWith("Is the amber necklace still in stock?");
+            admin.post("/api/v1/conversations/" + conversation + "/messages",
+                    new JsonObject().put("body", "Yes, two left.")).expect(201);
+            widget.waiting().until(d -> "Open chat. Unread: 1".equals(widget.launcher().getAttribute("aria-label")));
+            assertThat(widget.shadow().findElement(By.cssSelector("[data-testid=throughline-unread]")).getText())
+                    .isEqualTo("1");
+        }
+    }
+
     @Test
     void aRefusedAttachmentIsExplainedInTheWidgetsLanguage() throws Exception {
         String siteKey = Widgets.create(admin, "Lviv shop", new JsonObject().put("locale", "uk"), host.origin())
