@@ -477,7 +477,7 @@ class TelegramInboundIT {
 
     /** One update TelegramBots cannot read must not keep the bot from every later one (long polling). */
     @Test
-    void anUpdateTheLibraryCannotReadIsSkippedAndTheNextOnesAreTaken() {
+    void anUpdateTheLibraryCannotReadIsANoteOrSkippedAndTheNextOnesAreTaken() {
         TelegramCustomer petro = new TelegramCustomer(bot, 310_000_092L, "Petro", "Lysenko", null);
         bot.push(new JsonObject().put("message", new JsonObject().put("message_id", 9_001).put("date", "yesterday")
                 .put("chat", new JsonObject().put("id", 310_000_092L).put("type", "private"))
@@ -488,6 +488,18 @@ class TelegramInboundIT {
         assertThat(awaitMessages(admin, conversation, 1)).extracting(m -> m.getString("body"))
                 .containsExactly("Is the blue one back in stock?");
         await().atMost(WAIT).until(() -> bot.pending().isEmpty());
+
+        // One whose sender can be read is a note from them in their thread: agents learn something came.
+        TelegramCustomer marta = new TelegramCustomer(bot, 310_000_093L, "Marta", "Unread", null);
+        JsonObject unreadable = marta.render("private_text", Map.of("message_id", bot.nextMessageId(),
+                "text", "a date the library cannot read"));
+        unreadable.getJsonObject("message").put("date", "yesterday");
+        int updateId = bot.push(unreadable);
+        marta.says("Did that arrive?");
+        List<JsonObject> thread = awaitMessages(admin, conversationOf(admin, "Marta Unread"), 2);
+        assertThat(thread.getFirst().getString("body")).startsWith("[A Telegram message could not be read: ")
+                .endsWith("(Telegram update " + updateId + ")]");
+        assertThat(thread.get(1).getString("body")).isEqualTo("Did that arrive?");
     }
 
     private static void assertAttachment(JsonObject message, String filename, String contentType, byte[] content) {

@@ -161,6 +161,28 @@ class TelegramWebhookIT {
                 .containsExactly("Only once please");
     }
 
+    /**
+     * A customer's message TelegramBots cannot read (a field whose type Telegram widened) was answered 400, so
+     * Telegram delivered it again and again, the updates behind it waiting, until it gave up: nobody heard of it.
+     * It is taken as a note from the customer saying so, and the next update comes in.
+     */
+    @Test
+    void aMessageTheLibraryCannotReadIsANoteFromTheCustomerAndTheNextOneComesIn() {
+        TelegramCustomer oksana = new TelegramCustomer(bot, 340_000_021L, "Oksana", "Unreadable", null);
+        JsonObject unreadable = oksana.render("private_text", Map.of("message_id", 9_200, "text", "hello"));
+        unreadable.getJsonObject("message").put("date", "yesterday");
+        ApiClient telegram = new ApiClient(server.url()).withHeader(SECRET_HEADER, bot.webhookSecret());
+        telegram.raw("POST", hookPath, "application/json", unreadable.put("update_id", 9_200_001).encode()
+                .getBytes(StandardCharsets.UTF_8)).expect(200);
+        oksana.says("Did my last message arrive?");
+
+        long conversation = conversationOf(admin, "Oksana Unreadable");
+        List<JsonObject> thread = awaitMessages(admin, conversation, 2);
+        assertThat(thread.getFirst().getString("body")).startsWith("[A Telegram message could not be read: ")
+                .endsWith("(Telegram update 9200001)]");
+        assertThat(thread.get(1).getString("body")).isEqualTo("Did my last message arrive?");
+    }
+
     @Test
     void updateTypesWeDoNotKnowAreAcknowledgedAndSkipped() {
         TelegramCustomer future = new TelegramCustomer(bot, 340_000_005L, "Future", "Type", null);

@@ -187,9 +187,10 @@ final class LongPoller {
 
     /**
      * The answer, with each update TelegramBots cannot read (a field whose type Telegram widened past the
-     * library's, say) cut to its bare {@code update_id}, which is then skipped as an update of no known type. The
-     * session reads a batch whole: one such update failed every getUpdates, silently (a 200 answer), and the
-     * bot took nothing more for ever. The update is logged with the reason, at error: what it held is not stored.
+     * library's, say) replaced by its stand-in ({@link UnreadableUpdates}): a note from the customer, or its bare
+     * {@code update_id}, then skipped as an update of no known type. The session reads a batch whole: one such
+     * update failed every getUpdates, silently (a 200 answer), and the bot took nothing more for ever. The update
+     * is logged with the reason, at error: what it held is not stored.
      */
     private Response readable(Response response) throws IOException {
         ResponseBody body = response.body();
@@ -210,10 +211,10 @@ final class LongPoller {
                         if (!update.path("update_id").canConvertToInt()) {
                             continue;
                         }
-                        log.error("telegram update unreadable, skipped inbox={} update={} reason={}", inboxId,
-                                update.path("update_id").asInt(),
-                                String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
-                        updates.set(i, json.createObjectNode().put("update_id", update.path("update_id").asInt()));
+                        String reason = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+                        log.error("telegram update unreadable, kept as a note or skipped inbox={} update={} reason={}",
+                                inboxId, update.path("update_id").asInt(), reason);
+                        updates.set(i, UnreadableUpdates.standIn(json, update, reason));
                         cut = true;
                     }
                 }

@@ -85,8 +85,8 @@ final class WebhookRoute implements Handler<RoutingContext> {
             if (tree == null || !tree.isObject() || !tree.path("update_id").canConvertToInt()) {
                 throw new IllegalArgumentException("not an Update object with an update_id");
             }
-            update = json.treeToValue(tree, Update.class);
             type = type(tree);
+            update = readable(inboxId, tree);
         } catch (IOException | IllegalArgumentException e) {
             log.warn("telegram webhook with malformed update refused inbox={} remote={}: {}", inboxId, remote,
                     e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst()
@@ -111,6 +111,21 @@ final class WebhookRoute implements Handler<RoutingContext> {
                 MDC.clear();
             }
         });
+    }
+
+    /**
+     * The update, or for one TelegramBots cannot read, its stand-in ({@link UnreadableUpdates}): answered 400, it
+     * came again and again (holding back the ones behind it) until Telegram gave up, and nobody heard of it.
+     */
+    private Update readable(long inboxId, JsonNode tree) throws IOException {
+        try {
+            return json.treeToValue(tree, Update.class);
+        } catch (IOException | IllegalArgumentException e) {
+            String reason = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+            log.error("telegram update unreadable, kept as a note or skipped inbox={} update={} reason={}", inboxId,
+                    tree.path("update_id").asInt(), reason);
+            return json.treeToValue(UnreadableUpdates.standIn(json, tree, reason), Update.class);
+        }
     }
 
     /** The update's type by its JSON field, so types newer than TelegramBots are named in the log too. */
