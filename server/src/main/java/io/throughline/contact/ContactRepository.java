@@ -31,6 +31,17 @@ public final class ContactRepository {
                 + " ORDER BY id FOR NO KEY UPDATE", Contact::from, workspaceId, a, b);
     }
 
+    /**
+     * Whether the contact is proven by an identity other than a widget visitor's (a signed-in customer's id or
+     * email, a Telegram account): someone who can see the whole thread, in the widget or their own channel.
+     */
+    public boolean provenBeyondWidget(Sql sql, long workspaceId, long id) {
+        return sql.one("""
+                SELECT 1 FROM identities
+                WHERE workspace_id = $1 AND contact_id = $2 AND proven AND kind <> 'widget_visitor' LIMIT 1""",
+                workspaceId, id).isPresent();
+    }
+
     /** True when the contact had no name and now has this one. */
     public boolean setNameIfMissing(Sql sql, long workspaceId, long id, String name) {
         return sql.update("UPDATE contacts SET name = $3, updated_at = now() WHERE workspace_id = $1 AND id = $2"

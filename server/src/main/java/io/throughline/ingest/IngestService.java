@@ -361,12 +361,16 @@ public final class IngestService {
             return placeBySender(tx, p, DeepLinkStep.Outcome.NONE);
         }
         // The round trip proves an address nobody but the contact brought into the thread (the email a chat visitor
-        // typed). A stranger who wrote into it and was answered (as whoever wrote last is, by default) stays one.
+        // typed). A stranger who wrote into it and was answered (as whoever wrote last is, by default) stays one;
+        // so does an address typed by a contact proven otherwise (a signed-in customer): the mailbox answered, but
+        // proving it theirs would thread its later mail into their thread, which their signed-in widget shows whole
+        // (type someone's address, get their mail). An agent merges when it is theirs.
         boolean verified = senderContact.isPresent() ? senderContact.get() == contactId
                 : primary.proven() && deliveries.reached(tx, workspaceId, target.id(), primary.kind().wireName(),
                         primary.value())
                         && !messages.wroteAsStranger(tx, workspaceId, target.id(), primary.kind().wireName(),
-                                primary.value());
+                                primary.value())
+                        && !contacts.provenBeyondWidget(tx, workspaceId, contactId);
         requireNotBlocked(tx, workspaceId, senderContact.orElse(contactId));
         IdentityResolver.Resolution resolution = resolver.attach(tx, workspaceId, p.inbox().id(), contactId,
                 p.sender().identities(), verified);

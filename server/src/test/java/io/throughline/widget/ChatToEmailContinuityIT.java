@@ -213,6 +213,58 @@ class ChatToEmailContinuityIT {
     }
 
     /**
+     * A signed-in customer types someone else's address into the chat form; the missed reply goes there by email,
+     * and its owner answers ("who is this?"). The round trip proves the mailbox answered, not that it is the
+     * customer's: the address stays a claim, the answer is flagged, and that person's later mail opens a thread of
+     * their own rather than landing in the one the signed-in customer's widget shows whole.
+     */
+    @Test
+    void anAddressASignedInCustomerTypedIsNotProvenTheirsByItsOwnersAnswer() throws Exception {
+        String email = "xenia@example.com";
+        mail.user(email);
+        VisitorClient visitor = new VisitorClient(server.url(), siteKey, Widgets.SHOP).start(new JsonObject()
+                .put("externalId", "cust-typist").put("hmac", IdentitySignature.sign(identitySecret, "cust-typist")));
+        visitor.post("/widget/v1/profile", new JsonObject().put("email", email), true).expect(200);
+        long conversation;
+        try (VisitorClient.Socket socket = visitor.connect(visitor.seq())) {
+            socket.message("Please send the invoice here.");
+            conversation = Widgets.conversationOf(server, socket.next("ack", WAIT).getLong("messageId"));
+        }
+        awaitOffline(visitor);
+        agentReplies(conversation, "Here is your invoice.");
+        MimeMessage sent = await().atMost(WAIT).until(() -> mail.inbox(email), list -> !list.isEmpty()).getFirst();
+        MimeMessage answer = mail.compose("<xenia-answer-1@example.com>");
+        answer.setFrom(new InternetAddress(email, "Xenia"));
+        answer.setRecipients(Message.RecipientType.TO, ((InternetAddress) sent.getReplyTo()[0]).getAddress());
+        answer.setSubject("Re: " + sent.getSubject());
+        answer.setHeader("In-Reply-To", sent.getMessageID());
+        answer.setText("Who is this? I never ordered anything.");
+        mail.send(answer, SUPPORT);
+        JsonObject back = await().atMost(WAIT).until(() -> last(conversation),
+                m -> "email".equals(m.getString("channel")));
+        assertThat(back.getJsonArray("flags")).contains("unverified_sender");
+        long contact = admin.get("/api/v1/conversations/" + conversation).expect(200).json()
+                .getJsonObject("contact").getLong("id");
+        assertThat(admin.get("/api/v1/contacts/" + contact).expect(200).json().getJsonArray("identities").stream()
+                .map(JsonObject.class::cast).filter(i -> "email".equals(i.getString("kind")))
+                .map(i -> i.getString("value") + (i.getBoolean("proven") ? ":proven" : ":claimed")).toList())
+                .containsExactly(email + ":claimed");
+
+        MimeMessage later = mail.compose("<xenia-later-1@example.com>");
+        later.setFrom(new InternetAddress(email, "Xenia"));
+        later.setRecipients(Message.RecipientType.TO, SUPPORT);
+        later.setSubject("My own question");
+        later.setText("Do you deliver to Lviv?");
+        mail.send(later, SUPPORT);
+        await().atMost(WAIT).until(() -> admin.get("/api/v1/conversations?limit=100").expect(200).json()
+                .getJsonArray("conversations").stream().map(JsonObject.class::cast)
+                .anyMatch(c -> c.getLong("id") != conversation && c.getJsonObject("lastMessage") != null
+                        && c.getJsonObject("lastMessage").getString("preview", "").contains("deliver to Lviv")));
+        assertThat(visitor.history().stream().map(m -> ((JsonObject) m).getString("body")))
+                .noneMatch(body -> body.contains("deliver to Lviv"));
+    }
+
+    /**
      * A node whose clock runs ten minutes behind the database's: a visitor still on the site postpones the email
      * to an instant its clock computes, already past for the database. It waits a second at least, rather than
      * being claimed and postponed again at once (hundreds of times a second) until that clock catches up.
