@@ -260,7 +260,7 @@ public final class Throughline implements AutoCloseable {
         ingest = new IngestService(database, messages, conversations, contacts, resolver,
                 new ConversationFinder(replyTokens, messages, conversations), attachments, deliveries, views, events,
                 new HtmlSanitizer(), clock, contactLinks, autoReplies);
-        ContactService contactService = new ContactService(database, contacts, conversations);
+        ContactService contactService = new ContactService(database, contacts, conversations, events);
         MergeService merges = new MergeService(database, contacts, conversations, messages, contactService, events);
         attachmentService = new AttachmentService(database, attachments, files, UPLOAD_LIMIT);
 

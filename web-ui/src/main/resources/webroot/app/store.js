@@ -668,6 +668,12 @@ class Store extends EventTarget {
     return data;
   }
 
+  async updateContact(contactId, patch) {
+    const data = await api.patch(`/api/v1/contacts/${contactId}`, patch);
+    if (this.state.contact?.id === contactId) this.set({ contact: { id: contactId, data, loading: false } });
+    return data;
+  }
+
   async unmerge(contactId, mergeId) {
     const data = await api.post(`/api/v1/contacts/${contactId}/unmerge`, { mergeId });
     this.set({ contact: { id: contactId, data, loading: false } });

@@ -2,7 +2,10 @@ package io.throughline.contact;
 
 import io.throughline.agent.Caller;
 import io.throughline.conversation.ConversationRepository;
+import io.throughline.failure.Conflict;
 import io.throughline.failure.NotFound;
+import io.throughline.realtime.EventLog;
+import io.throughline.realtime.EventType;
 import io.throughline.store.Database;
 import io.throughline.store.Sql;
 import io.vertx.core.json.JsonArray;
@@ -14,15 +17,50 @@ public final class ContactService {
     private final Database database;
     private final ContactRepository contacts;
     private final ConversationRepository conversations;
+    private final EventLog events;
 
-    public ContactService(Database database, ContactRepository contacts, ConversationRepository conversations) {
+    public ContactService(Database database, ContactRepository contacts, ConversationRepository conversations,
+                          EventLog events) {
         this.database = database;
         this.contacts = contacts;
         this.conversations = conversations;
+        this.events = events;
     }
 
     public JsonObject get(Caller caller, long id) {
         return view(database.sql(), caller.workspaceId(), id);
+    }
+
+    /**
+     * Renames or blocks (unblocks) a contact. A blocked contact's new messages, on any channel, are refused before
+     * anything is stored (the ingest path checks it); what is in the thread stays. A contact merged away is
+     * changed through the one it was merged into.
+     *
+     * @param name the new name, or null to keep it
+     * @param blocked the new state, or null to keep it
+     */
+    public JsonObject update(Caller caller, long id, String name, Boolean blocked) {
+        long workspaceId = caller.workspaceId();
+        return database.tx(tx -> {
+            Contact contact = contacts.find(tx, workspaceId, id)
+                    .orElseThrow(() -> new NotFound("no contact " + id + " in this workspace"));
+            if (contact.mergedIntoId() != null) {
+                throw new Conflict("contact " + id + " was merged into contact " + contact.mergedIntoId()
+                        + ": change that one");
+            }
+            tx.update("""
+                    UPDATE contacts SET name = coalesce($3, name), blocked = coalesce($4, blocked)
+                    WHERE workspace_id = $1 AND id = $2""", workspaceId, id, name, blocked);
+            JsonObject change = new JsonObject().put("contactId", id).put("byAgentId", caller.agentId())
+                    .put("contact", new JsonObject().put("id", id).put("name", name != null ? name : contact.name()));
+            if (blocked != null && blocked != contact.blocked()) {
+                change.put("reason", blocked ? "blocked" : "unblocked");
+            } else {
+                change.put("reason", "renamed");
+            }
+            events.append(tx, workspaceId, EventType.CONTACT_UPDATED, change);
+            return view(tx, workspaceId, id);
+        });
     }
 
     JsonObject view(Sql sql, long workspaceId, long id) {

@@ -5,8 +5,11 @@ import io.throughline.contact.MergeService;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 
-/** {@code /api/v1/contacts}: the contact panel, merge and unmerge. */
+/** {@code /api/v1/contacts}: the contact panel, renaming and blocking, merge and unmerge. */
 final class ContactRoutes {
+
+    /** As long as a name a channel gives (Telegram's first and last name, an email's display name) is kept. */
+    private static final int MAX_NAME = 200;
 
     private final ContactService contacts;
     private final MergeService merges;
@@ -19,6 +22,19 @@ final class ContactRoutes {
     void mount(Router router, Endpoints endpoints, BodyHandler body) {
         router.get("/api/v1/contacts/:id").handler(endpoints.agent(call ->
                 Reply.ok(contacts.get(call.caller(), call.pathId("id")))));
+        router.patch("/api/v1/contacts/:id").handler(body).handler(endpoints.agent(call -> {
+            JsonBody json = call.body();
+            String name = json.optionalString("name", MAX_NAME);
+            if (json.has("name") && name == null && !json.hasError("name")) {
+                json.error("name", "must not be empty");
+            }
+            Boolean blocked = json.optionalBoolean("blocked");
+            if (!json.has("name") && !json.has("blocked")) {
+                json.error("blocked", "give name or blocked (or both)");
+            }
+            json.validate();
+            return Reply.ok(contacts.update(call.caller(), call.pathId("id"), name, blocked));
+        }));
         router.post("/api/v1/contacts/:id/merge").handler(body).handler(endpoints.agent(call -> {
             JsonBody json = call.body();
             Long other = json.optionalLong("otherContactId");

@@ -581,8 +581,14 @@ class EmailChannelIT {
         mail.send(first);
         JsonObject spam = await().atMost(Duration.ofSeconds(20)).until(() -> conversationWith("cheap watches"),
                 c -> c != null);
-        server.throughline().database().sql().update("UPDATE contacts SET blocked = true WHERE id = $1",
-                spam.getLong("contactId"));
+        String contact = "/api/v1/contacts/" + spam.getLong("contactId");
+        admin.patch(contact, new JsonObject()).expect(400);
+        admin.patch(contact, new JsonObject().put("name", " ")).expect(400);
+        admin.patch(contact, new JsonObject().put("blocked", "yes")).expect(400);
+        JsonObject blocked = admin.patch(contact, new JsonObject().put("blocked", true).put("name", "Watch spammer"))
+                .expect(200).json();
+        assertThat(blocked.getBoolean("blocked")).isTrue();
+        assertThat(blocked.getString("name")).isEqualTo("Watch spammer");
         MimeMessage again = mail.compose("<spam-2@spammer.example>");
         again.setFrom(new InternetAddress("spammer@spammer.example"));
         again.setRecipients(Message.RecipientType.TO, SUPPORT);
@@ -597,6 +603,17 @@ class EmailChannelIT {
         mail.send(after);
         await().atMost(Duration.ofSeconds(20)).until(() -> conversationWith("ship to norway"), c -> c != null);
         assertThat(messages(spam.getLong("id"))).hasSize(1);
+
+        // Unblocked, their mail reaches the inbox again.
+        assertThat(admin.patch(contact, new JsonObject().put("blocked", false)).expect(200).json()
+                .getBoolean("blocked")).isFalse();
+        MimeMessage third = mail.compose("<spam-3@spammer.example>");
+        third.setFrom(new InternetAddress("spammer@spammer.example"));
+        third.setRecipients(Message.RecipientType.TO, SUPPORT);
+        third.setSubject("Sorry");
+        third.setText("Sorry about the watches, I have a real question");
+        mail.send(third);
+        await().atMost(Duration.ofSeconds(20)).until(() -> messages(spam.getLong("id")).size() == 2);
     }
 
     @Test

@@ -783,6 +783,27 @@ class AgentInboxIT {
         inbox.until(d -> inbox.find("contact-name").getText().equals("Quentin Next"));
     }
 
+    /** An agent blocks a spammer from the contact panel: their next message never reaches the inbox. */
+    @Test
+    void anAgentBlocksAContactFromThePanelAndTheirNextMessageIsRefused() {
+        shop.say("blocky-1", "Boris Blocky", "cust-blocky", "Buy followers cheap");
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD).open("Boris Blocky");
+        inbox.until(d -> inbox.find("contact-name").getText().equals("Boris Blocky"));
+        assertThat(inbox.all("contact-blocked")).isEmpty();
+        inbox.find("block-button").click();
+        inbox.find("confirm-ok").click();
+        inbox.find("contact-blocked");
+        inbox.until(d -> inbox.find("block-button").getText().equals("Unblock"));
+
+        JsonObject refused = server.anonymous().withToken(shop.token()).post("/api/v1/inboxes/" + shop.inboxId()
+                + "/inbound", new JsonObject().put("externalId", "blocky-2").put("body", "Still cheap followers")
+                .put("contact", new JsonObject().put("name", "Boris Blocky").put("identities", new JsonArray()
+                        .add(new JsonObject().put("kind", "external_id").put("value", "cust-blocky")))))
+                .expect(200).json();
+        assertThat(refused.getString("outcome")).isEqualTo("blocked");
+        assertThat(inbox.all("message")).noneMatch(m -> m.getText().contains("Still cheap followers"));
+    }
+
     @Test
     void contactPanelShowsProvenAndClaimedIdentitiesAndMergesAndUnmerges() {
         shop.say("merge-1", new JsonObject().put("name", "Mia Mail").put("identities", new JsonArray()

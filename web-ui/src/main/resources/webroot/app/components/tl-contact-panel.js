@@ -32,7 +32,10 @@ class TlContactPanel extends TlElement {
           <span class="avatar large" aria-hidden="true">${initials(data.name || '?')}</span>
           <div><h2 data-testid="contact-name">${data.name || t('contact.unnamed')}</h2>
             <p class="muted">${t('contact.since', { date: dateTime(data.createdAt) })}</p>
-            ${data.blocked ? html`<p class="flag">${icon('alert')}${t('contact.blocked')}</p>` : ''}</div>
+            ${data.blocked ? html`<p class="flag" data-testid="contact-blocked">${icon('alert')}${t('contact.blocked')}</p>`
+              : ''}
+            <button ?disabled=${this.busy} data-testid="block-button" @click=${() => this.block(!data.blocked)}>
+              ${t(data.blocked ? 'contact.unblock' : 'contact.block')}</button></div>
         </div>
         <section aria-labelledby="identities-title">
           <h3 id="identities-title">${t('contact.identities')}</h3>
@@ -78,6 +81,22 @@ class TlContactPanel extends TlElement {
     try {
       await store.merge(store.state.contact.id, otherId);
       store.notify('contact.merged');
+    } catch (e) {
+      store.notify(describe(e), 'error');
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  async block(blocked) {
+    const contact = store.state.contact;
+    const name = contact.data?.name || t('contact.unnamed');
+    if (!await confirmDialog(t(blocked ? 'contact.blockConfirm' : 'contact.unblockConfirm', { name }),
+        t(blocked ? 'contact.block' : 'contact.unblock'))) return;
+    this.busy = true;
+    try {
+      await store.updateContact(contact.id, { blocked });
+      store.notify(blocked ? 'contact.blockedDone' : 'contact.unblockedDone');
     } catch (e) {
       store.notify(describe(e), 'error');
     } finally {
