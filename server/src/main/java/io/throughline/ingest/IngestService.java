@@ -168,6 +168,14 @@ public final class IngestService {
         Prepared prepared = new Prepared(inbox, message, sender, body, html, NulBytes.strip(message.subject()),
                 NulBytes.strip(message.metadata()), flags, display);
         try {
+            // A message sent again (the source never heard the first answer) is known by its id before anything
+            // is placed: the placement since may differ (the contact blocked, its thread merged) or fail.
+            Optional<MessageRepository.Located> stored = message.externalId() == null ? Optional.empty()
+                    : messages.byExternalId(database.sql(), inbox.id(), message.externalId());
+            if (stored.isPresent()) {
+                log.debug("message duplicate inbox={} externalId={}", inbox.id(), message.externalId());
+                return duplicateOf(stored.get());
+            }
             IngestReceipt receipt = storeFollowingMerges(prepared);
             if (receipt.outcome() == IngestReceipt.Outcome.STORED) {
                 log.info("message ingested inbox={} conversation={} message={} contact={}", inbox.id(),
@@ -180,7 +188,11 @@ public final class IngestService {
             log.info("message from blocked contact dropped inbox={} contact={}", inbox.id(), blocked.contactId);
             return new IngestReceipt(IngestReceipt.Outcome.BLOCKED, 0, 0, blocked.contactId);
         } catch (LostRace race) {
-            return duplicate(inbox, message.externalId());
+            try {
+                return duplicate(inbox, message.externalId());
+            } catch (RuntimeException e) {
+                throw Database.isTransient(e) ? unavailable(e) : e;
+            }
         } catch (RuntimeException e) {
             if (Database.isTransient(e)) {
                 log.warn("message not stored, the database is unavailable inbox={} externalId={}: {}", inbox.id(),
@@ -577,7 +589,10 @@ public final class IngestService {
     }
 
     private IngestReceipt duplicate(InboxRef inbox, String externalId) {
-        MessageRepository.Located found = messages.byExternalId(database.sql(), inbox.id(), externalId).orElseThrow();
+        return duplicateOf(messages.byExternalId(database.sql(), inbox.id(), externalId).orElseThrow());
+    }
+
+    private static IngestReceipt duplicateOf(MessageRepository.Located found) {
         return new IngestReceipt(IngestReceipt.Outcome.DUPLICATE, found.messageId(), found.conversationId(),
                 found.authorContactId() == null ? 0 : found.authorContactId());
     }

@@ -802,6 +802,12 @@ class AgentInboxIT {
                 .expect(200).json();
         assertThat(refused.getString("outcome")).isEqualTo("blocked");
         assertThat(inbox.all("message")).noneMatch(m -> m.getText().contains("Still cheap followers"));
+        // Their first message sent again (the shop never heard the answer) is known as stored, not refused.
+        assertThat(server.anonymous().withToken(shop.token()).post("/api/v1/inboxes/" + shop.inboxId()
+                + "/inbound", new JsonObject().put("externalId", "blocky-1").put("body", "Buy followers cheap")
+                .put("contact", new JsonObject().put("name", "Boris Blocky").put("identities", new JsonArray()
+                        .add(new JsonObject().put("kind", "external_id").put("value", "cust-blocky")))))
+                .expect(200).json().getString("outcome")).isEqualTo("duplicate");
     }
 
     @Test
