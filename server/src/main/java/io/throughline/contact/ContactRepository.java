@@ -16,6 +16,11 @@ public final class ContactRepository {
                 + Contact.COLUMNS, workspaceId, name));
     }
 
+    /** The other contacts holding an identity that a new claim of it suggests merging with. */
+    static final int MAX_SUGGESTED = 10;
+    /** The newest open suggestions a contact panel shows. */
+    static final int MAX_SHOWN_SUGGESTIONS = 20;
+
     public Optional<Contact> find(Sql sql, long workspaceId, long id) {
         return sql.one("SELECT " + Contact.COLUMNS + " FROM contacts WHERE workspace_id = $1 AND id = $2",
                 workspaceId, id).map(Contact::from);
@@ -129,12 +134,15 @@ public final class ContactRepository {
     /** Active (not merged away) contacts other than {@code exceptContactId} holding this identity in any form. */
     public List<ContactIdentity> holders(Sql sql, long workspaceId, IdentityKind kind, String value,
                                          long exceptContactId) {
+        // The proven holder first, then the newest claims, and no more than MAX_SUGGESTED: every new visitor typing
+        // one address (a script, a shared office address) would otherwise suggest a merge with each earlier one.
         return sql.list("""
                 SELECT i.id, i.contact_id, i.kind, i.value, i.proven, i.source_inbox_id, i.created_at
                 FROM identities i JOIN contacts c ON c.id = i.contact_id
                 WHERE i.workspace_id = $1 AND i.kind = $2 AND i.value = $3 AND i.contact_id <> $4
-                  AND c.merged_into_id IS NULL""", ContactIdentity::from, workspaceId, kind.wireName(), value,
-                exceptContactId);
+                  AND c.merged_into_id IS NULL
+                ORDER BY i.proven DESC, i.id DESC LIMIT $5""", ContactIdentity::from, workspaceId, kind.wireName(),
+                value, exceptContactId, MAX_SUGGESTED);
     }
 
     /**
@@ -232,13 +240,13 @@ public final class ContactRepository {
                 JOIN contacts o ON o.id = CASE WHEN s.contact_id = $2 THEN s.other_contact_id ELSE s.contact_id END
                 WHERE s.workspace_id = $1 AND s.status = 'open' AND (s.contact_id = $2 OR s.other_contact_id = $2)
                   AND o.merged_into_id IS NULL
-                ORDER BY s.id""", row -> new JsonObject()
+                ORDER BY s.id DESC LIMIT $3""", row -> new JsonObject()
                         .put("id", row.getLong("id"))
                         .put("otherContactId", row.getLong("other_id"))
                         .put("otherContactName", row.getString("other_name"))
                         .put("evidence", row.getJsonObject("evidence"))
                         .put("createdAt", row.getOffsetDateTime("created_at").toInstant().toString()),
-                workspaceId, contactId);
+                workspaceId, contactId, MAX_SHOWN_SUGGESTIONS).reversed();
     }
 
     public void closeSuggestions(Sql sql, long workspaceId, long a, long b, String status) {

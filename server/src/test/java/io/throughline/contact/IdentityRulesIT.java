@@ -34,6 +34,29 @@ class IdentityRulesIT {
         server.close();
     }
 
+    /**
+     * Thirty customers each claim the address one customer proved (a script, an office's address): each new claim
+     * suggested a merge with every earlier holder, quadratic in rows and events, and the owner's panel listed them
+     * all. A claim suggests at most ten merges (the proven holder first), and a panel shows the newest twenty.
+     */
+    @Test
+    void manyCustomersClaimingOneAddressSuggestALimitedNumberOfMerges() {
+        long first = shop.send("shared-owner", "Office Owner", new JsonArray()
+                .add(ApiInbox.identity("email", "office@example.com", true)), "The office's own mail")
+                .expect(201).json().getLong("contactId");
+        for (int i = 0; i < 30; i++) {
+            shop.send("shared-" + i, "Member " + i, new JsonArray()
+                    .add(ApiInbox.identity("external_id", "member-" + i, true))
+                    .add(ApiInbox.identity("email", "office@example.com", false)), "Hello from the office")
+                    .expect(201);
+        }
+        long suggestions = server.throughline().database().sql()
+                .single("SELECT count(*) AS n FROM merge_suggestions").getLong("n");
+        assertThat(suggestions).isLessThanOrEqualTo(10L * 30);
+        assertThat(admin.get("/api/v1/contacts/" + first).expect(200).json().getJsonArray("mergeSuggestions"))
+                .hasSize(20);
+    }
+
     @Test
     void theSameProvenEmailThroughTwoChannelsIsOneCustomerWithOneThread() {
         JsonObject first = shop.send("s1", "Ann", new JsonArray().add(ApiInbox.identity("email", "Ann@Example.com",
