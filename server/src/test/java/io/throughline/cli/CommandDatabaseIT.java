@@ -3,11 +3,11 @@ package io.throughline.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.throughline.testing.PidFile;
 import io.throughline.testing.TestServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -39,11 +39,10 @@ class CommandDatabaseIT {
         try {
             // Interrupted once its PostgreSQL accepts connections: the command is then migrating a new database.
             await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(5))
-                    .until(() -> !command.isAlive() || ready(pg));
+                    .until(() -> !command.isAlive() || PidFile.ready(pg));
             assertThat(command.isAlive()).as("the command ended before it could be interrupted; log: %s",
                     Files.readString(dir.resolve("command.log"))).isTrue();
-            postgres = ProcessHandle.of(Long.parseLong(Files.readAllLines(pg.resolve("postmaster.pid")).getFirst()
-                    .strip()));
+            postgres = ProcessHandle.of(PidFile.pid(pg));
             assertThat(postgres).isPresent();
             command.destroy();
             assertThat(command.waitFor()).isNotZero();
@@ -54,14 +53,5 @@ class CommandDatabaseIT {
             command.destroyForcibly().waitFor();
             postgres.filter(ProcessHandle::isAlive).ifPresent(ProcessHandle::destroy);
         }
-    }
-
-    private static boolean ready(Path pg) throws Exception {
-        Path pid = pg.resolve("postmaster.pid");
-        if (!Files.exists(pid)) {
-            return false;
-        }
-        List<String> lines = Files.readAllLines(pid);
-        return lines.size() >= 8 && lines.get(7).strip().equals("ready");
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.throughline.testing.PidFile;
 import io.throughline.testing.TestServer;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.net.InetAddress;
@@ -134,15 +135,10 @@ class EmbeddedDatabaseIT {
     }
 
     private static boolean ready(Path dir) throws Exception {
-        Path pid = dir.resolve("postmaster.pid");
-        if (!Files.exists(pid)) {
-            return false;
-        }
-        List<String> lines = Files.readAllLines(pid);
-        return lines.size() >= 8 && lines.get(7).strip().equals("ready");
+        return PidFile.ready(dir);
     }
 
     private static long pidIn(Path dir) throws Exception {
-        return Long.parseLong(Files.readAllLines(dir.resolve("postmaster.pid")).getFirst().strip());
+        return PidFile.pid(dir);
     }
 }
