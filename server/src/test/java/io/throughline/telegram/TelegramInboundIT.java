@@ -137,7 +137,33 @@ class TelegramInboundIT {
                     .contains("[File not available").contains("Telegram kept failing to serve it");
             assertThat(thread.get(1).getString("body")).startsWith("And on the side").contains("[File not available");
             assertThat(thread.get(2).getString("body")).isEqualTo("Did the photo arrive?");
+
+            // Half an hour on, a file failing so is waited for again (the trouble may be over).
+            clock.advance(Duration.ofMinutes(31));
+            long tried = stuck.calls().stream().filter("getfile"::equalsIgnoreCase).count();
+            customer.sendsPhoto("stuck-photo-3", bytes("lid-3", 2_000), "And the handle");
+            await().atMost(WAIT).until(() -> stuck.calls().stream().filter("getfile"::equalsIgnoreCase).count()
+                    >= tried + 2);
+            assertThat(messages(agent, conversation)).as("held back again").hasSize(3);
         }
+    }
+
+    /**
+     * A file whose download turns out larger than the inbox takes, though Telegram announced less: the message is
+     * kept with a "file too large" note (it was taken for the disk refusing it, and retried for ever).
+     */
+    @Test
+    void aDownloadLargerThanAnnouncedIsAFileTooLargeNote() {
+        FakeBot small = fake.addBot(TelegramSupport.token(7_100_079), 7_100_079, "small_files_bot");
+        TelegramSupport.createInbox(admin, fake, small, new JsonObject().put("maxFileSize", "1KB"));
+        await().atMost(WAIT).until(small::pollParked);
+        small.addFile("big-scan", "AgADbig-scan", "documents/file_big-scan", bytes("scan", 5_000), 500);
+        TelegramCustomer customer = new TelegramCustomer(small, 310_000_079L, "Large", "Scan", null);
+        customer.sendsAnnouncedDocument("big-scan", "scan.pdf", "application/pdf", 500, "My scan");
+        customer.says("Did it arrive?");
+        List<JsonObject> thread = awaitMessages(admin, conversationOf(admin, "Large Scan"), 2);
+        assertThat(thread.getFirst().getString("body")).startsWith("My scan").contains("[File too large: \"scan.pdf\"");
+        assertThat(thread.getFirst().getJsonArray("attachments")).isEmpty();
     }
 
     /**

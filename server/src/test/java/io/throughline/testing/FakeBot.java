@@ -162,6 +162,11 @@ public final class FakeBot {
         files.put(fileId, new FakeFile(uniqueId, path, new byte[0], declaredSize));
     }
 
+    /** A file whose getFile announces less than its download holds (or Telegram gave no size where it counts). */
+    public synchronized void addFile(String fileId, String uniqueId, String path, byte[] content, long declaredSize) {
+        files.put(fileId, new FakeFile(uniqueId, path, content, declaredSize));
+    }
+
     /**
      * sendMessage takes the message (the customer has it) but answers only at {@link #releaseSends()}: a send
      * whose answer is still on its way.

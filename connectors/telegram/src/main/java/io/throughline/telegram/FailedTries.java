@@ -3,7 +3,6 @@ package io.throughline.telegram;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -19,7 +18,7 @@ final class FailedTries {
     /** When each update first failed to fetch a file for a passing reason (the network, Telegram's 5xx). */
     private final Map<String, Instant> passingSince = new ConcurrentHashMap<>();
     /** Inboxes whose files Telegram kept failing to serve until a message went without one ({@link #gaveUp}). */
-    private final Set<Long> impatient = ConcurrentHashMap.newKeySet();
+    private final Map<Long, Instant> impatient = new ConcurrentHashMap<>();
 
     /** Counts one more failure of this update and returns how many there were. */
     int count(long inboxId, int updateId) {
@@ -60,10 +59,11 @@ final class FailedTries {
 
     /**
      * An update of this inbox was kept without a file after its patience ran out: Telegram's file server is in
-     * trouble, and the updates queued behind it need not each wait as long, until a file comes through again.
+     * trouble, and the updates queued behind it need not each wait as long, until a file comes through again or
+     * that patience's length has passed (an inbox that rarely gets files waits for the next one again).
      */
-    void gaveUp(long inboxId) {
-        impatient.add(inboxId);
+    void gaveUp(long inboxId, Instant now) {
+        impatient.put(inboxId, now);
     }
 
     /** A file of this inbox came through: passing failures are worth waiting for again. */
@@ -71,8 +71,9 @@ final class FailedTries {
         impatient.remove(inboxId);
     }
 
-    boolean impatient(long inboxId) {
-        return impatient.contains(inboxId);
+    boolean impatient(long inboxId, Instant now, Duration patience) {
+        Instant since = impatient.get(inboxId);
+        return since != null && Duration.between(since, now).compareTo(patience) < 0;
     }
 
     void forget(long inboxId, int updateId) {

@@ -59,10 +59,11 @@ final class MediaFetcher {
     }
 
     /**
-     * @param patient whether a file Telegram cannot serve for now fails the update ({@link FileNotReady}, or the
-     *                passing fault itself); once not, the message is kept with a note for the file
+     * @param patient whether a file Telegram cannot serve for now fails the update ({@link FileNotReady}); once
+     *                not, the message is kept with a note for the file
+     * @param waitForPassing whether a passing fault fails the update (thrown), rather than leaving the file out
      */
-    Fetched fetch(List<FileRef> files, boolean patient) throws BotApiException {
+    Fetched fetch(List<FileRef> files, boolean patient, boolean waitForPassing) throws BotApiException {
         List<InboundAttachment> attachments = new ArrayList<>();
         List<String> notes = new ArrayList<>();
         boolean gaveUp = false;
@@ -76,7 +77,7 @@ final class MediaFetcher {
                 file = api.getFile(ref.fileId());
             } catch (BotApiException e) {
                 if (e.transientFailure()) {
-                    if (patient) {
+                    if (waitForPassing) {
                         throw e;
                     }
                     notes.add(unavailable(ref, "Telegram kept failing to serve it: " + reason(e)));
@@ -104,7 +105,7 @@ final class MediaFetcher {
                 storeOne(ref, file.getFilePath()).ifPresentOrElse(attachments::add,
                         () -> notes.add(tooLarge(ref, -1)));
             } catch (BotApiException e) {
-                if (e.transientFailure() && patient) {
+                if (e.transientFailure() && waitForPassing) {
                     throw e;
                 }
                 gaveUp |= e.transientFailure();
@@ -122,6 +123,8 @@ final class MediaFetcher {
                 StoredFile stored = store.store(content, ref.filename(), ref.contentType(), maxBytes);
                 log.debug("telegram file stored inbox={} kind={} size={}", inboxId, ref.kind(), stored.size());
                 return Optional.of(new InboundAttachment(stored, null, "sticker".equals(ref.kind())));
+            } catch (AttachmentStore.FileTooLarge e) {
+                return Optional.empty();
             } catch (IOException e) {
                 if (!content.broke) {
                     // The disk refused, not Telegram: the update waits for it however long it takes, and no

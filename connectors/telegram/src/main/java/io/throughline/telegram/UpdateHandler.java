@@ -157,16 +157,21 @@ final class UpdateHandler {
      */
     private boolean patient(Update update) {
         return failures.waits(inboxId, update.getUpdateId()) < MAX_TRIES - 1
-                && !failures.impatient(inboxId)
                 && failures.failingPassing(inboxId, update.getUpdateId(), clock.instant())
                         .compareTo(FILE_PATIENCE) < 0;
     }
 
-    /** The update's files, noting for the inbox whether Telegram served one or patience ran out on one. */
+    /**
+     * The update's files, noting for the inbox whether Telegram served one or patience ran out on one. Passing
+     * failures get no wait while the inbox's last such wait ran out lately (an outage of Telegram's file server);
+     * a file Telegram calls "temporarily unavailable" is one file's state, and keeps its waits.
+     */
     private MediaFetcher.Fetched fetch(List<FileRef> files, boolean patient) throws BotApiException {
-        MediaFetcher.Fetched fetched = media.fetch(files, patient);
+        Instant now = clock.instant();
+        boolean waitForPassing = patient && !failures.impatient(inboxId, now, FILE_PATIENCE);
+        MediaFetcher.Fetched fetched = media.fetch(files, patient, waitForPassing);
         if (fetched.gaveUp()) {
-            failures.gaveUp(inboxId);
+            failures.gaveUp(inboxId, now);
         } else if (!fetched.attachments().isEmpty()) {
             failures.fetched(inboxId);
         }
