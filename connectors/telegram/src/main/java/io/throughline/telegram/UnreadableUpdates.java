@@ -27,8 +27,9 @@ final class UnreadableUpdates {
         JsonNode message = update.path("message");
         JsonNode from = message.path("from");
         JsonNode chat = message.path("chat");
+        // Its chat's type decides whether a group's message is taken at all: without it, nothing is guessed.
         if (!message.path("message_id").canConvertToInt() || !from.path("id").canConvertToLong()
-                || !chat.path("id").canConvertToLong()) {
+                || !chat.path("id").canConvertToLong() || !chat.path("type").isTextual()) {
             return bare;
         }
         ObjectNode note = json.createObjectNode().put("update_id", updateId);
@@ -36,8 +37,7 @@ final class UnreadableUpdates {
                 .put("message_id", message.path("message_id").asInt())
                 .put("date", message.path("date").canConvertToLong() ? message.path("date").asLong()
                         : Instant.now().getEpochSecond());
-        standIn.putObject("chat").put("id", chat.path("id").asLong())
-                .put("type", chat.path("type").isTextual() ? chat.path("type").asText() : "private");
+        standIn.putObject("chat").put("id", chat.path("id").asLong()).put("type", chat.path("type").asText());
         ObjectNode person = standIn.putObject("from").put("id", from.path("id").asLong())
                 .put("is_bot", from.path("is_bot").asBoolean(false))
                 .put("first_name", from.path("first_name").isTextual() ? from.path("first_name").asText()
