@@ -54,6 +54,8 @@ final class MessageQueries {
      * text analyzed five ways has little to add to its best field's score.
      */
     private static final float TIE_BREAKER = 0f;
+    /** The terms a prefix ending a phrase expands to, at most. */
+    private static final int MAX_PREFIX_TERMS = 1024;
     private static final Set<String> POLISH_COMMON = Set.of(
             "i", "w", "z", "na", "do", "się", "sie", "że", "to", "jest", "a", "o", "od", "po", "jak", "czy", "ze",
             "we", "u", "za", "mi", "mnie");
@@ -196,8 +198,11 @@ final class MessageQueries {
             for (int i = 0; i < words.size() - 1; i++) {
                 clauses[i] = new SpanTermQuery(new Term(SearchFields.TEXT, words.get(i)));
             }
-            clauses[words.size() - 1] = new SpanMultiTermQueryWrapper<>(
+            SpanMultiTermQueryWrapper<PrefixQuery> last = new SpanMultiTermQueryWrapper<>(
                     new PrefixQuery(new Term(SearchFields.TEXT, words.getLast())));
+            // A short last word ("A-1*") would expand to every term it starts: the most frequent ones are enough.
+            last.setRewriteMethod(new SpanMultiTermQueryWrapper.TopTermsSpanBooleanQueryRewrite(MAX_PREFIX_TERMS));
+            clauses[words.size() - 1] = last;
             inText = new SpanNearQuery(clauses, 0, true);
         }
         BooleanQuery.Builder any = new BooleanQuery.Builder().add(inText, BooleanClause.Occur.SHOULD);
