@@ -35,18 +35,9 @@ final class SmtpSender {
     private static final Pattern ENHANCED = Pattern.compile("\\b(5\\.\\d{1,3}\\.\\d{1,3})\\b");
     /**
      * Answers about the sending account rather than the message: sending limit exceeded (5.4.5), authentication
-     * failed or required (5.7.8, 5.7.9, 5.7.57), not allowed to send as this address (5.7.60), not allowed to
-     * relay (5.7.54, Exchange Online's).
+     * failed or required (5.7.8, 5.7.9, 5.7.57), not allowed to send as this address (5.7.60).
      */
-    private static final Set<String> ACCOUNT_STATUSES = Set.of("5.4.5", "5.7.8", "5.7.9", "5.7.54", "5.7.57",
-            "5.7.60");
-    /**
-     * A server that will not relay for this account: a login missing or not taken (Postfix's "Relay access
-     * denied", Exchange's "Unable to relay"), whatever the recipient, under a generic 5.7.1 or none.
-     */
-    private static final Pattern RELAY_DENIED = Pattern.compile(
-            "relay(ing)? (access )?(denied|not permitted|not allowed|prohibited)|unable to relay|not permitted to relay"
-                    + "|we do not relay", Pattern.CASE_INSENSITIVE);
+    private static final Set<String> ACCOUNT_STATUSES = Set.of("5.4.5", "5.7.8", "5.7.9", "5.7.57", "5.7.60");
     static final Duration ACCOUNT_RETRY = Duration.ofMinutes(15);
     private static final String ACCOUNT_HINT = " (the inbox's mail account cannot send: fix it in the inbox settings"
             + " or with the mail provider; the reply waits and is tried again every 15 minutes)";
@@ -169,7 +160,7 @@ final class SmtpSender {
     }
 
     static boolean accountProblem(int code, String reason) {
-        if (code == 530 || code == 535 || RELAY_DENIED.matcher(reason).find()) {
+        if (code == 530 || code == 535) {
             return true;
         }
         // Exchange names a generic code first and the telling one later ("554 5.2.0 ... 5.7.60 SMTP; ...").
