@@ -48,9 +48,14 @@ public final class ContactService {
                 throw new Conflict("contact " + id + " was merged into contact " + contact.mergedIntoId()
                         + ": change that one");
             }
-            tx.update("""
+            // Re-checked in the write: a merge committing since the read would leave the change on a contact
+            // merged away (and the customer, now the target's, unchanged).
+            if (tx.update("""
                     UPDATE contacts SET name = coalesce($3, name), blocked = coalesce($4, blocked)
-                    WHERE workspace_id = $1 AND id = $2""", workspaceId, id, name, blocked);
+                    WHERE workspace_id = $1 AND id = $2 AND merged_into_id IS NULL""",
+                    workspaceId, id, name, blocked) == 0) {
+                throw new Conflict("contact " + id + " was merged into another contact meanwhile: change that one");
+            }
             JsonObject change = new JsonObject().put("contactId", id).put("byAgentId", caller.agentId())
                     .put("contact", new JsonObject().put("id", id).put("name", name != null ? name : contact.name()));
             if (blocked != null && blocked != contact.blocked()) {

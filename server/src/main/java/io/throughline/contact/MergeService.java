@@ -101,6 +101,12 @@ public final class MergeService {
             int movedMessages = messages.moveAll(tx, workspaceId, sourceConversation.id(), targetConversation.id());
             conversations.setMergedInto(tx, workspaceId, sourceConversation.id(), targetConversation.id());
             contacts.setMergedInto(tx, workspaceId, otherId, targetId);
+            // One person now: blocked if either was (merging a blocked spammer's duplicate must not let them in).
+            tx.update("""
+                    UPDATE contacts SET blocked = true
+                    WHERE workspace_id = $1 AND id = $2 AND NOT blocked
+                      AND EXISTS (SELECT 1 FROM contacts s WHERE s.workspace_id = $1 AND s.id = $3 AND s.blocked)""",
+                    workspaceId, targetId, otherId);
             contacts.closeSuggestions(tx, workspaceId, targetId, otherId, "merged");
             Conversation joined = conversations.refresh(tx, workspaceId, targetConversation.id());
             Conversation refreshed = carryOver(tx, caller, joined, sourceConversation);

@@ -28,8 +28,9 @@ final class ContactRoutes {
             if (json.has("name") && name == null && !json.hasError("name")) {
                 json.error("name", "must not be empty");
             }
+            name = name == null ? null : name.strip();
             Boolean blocked = json.optionalBoolean("blocked");
-            if (!json.has("name") && !json.has("blocked")) {
+            if (name == null && blocked == null && !json.hasError("name") && !json.hasError("blocked")) {
                 json.error("blocked", "give name or blocked (or both)");
             }
             json.validate();

@@ -135,6 +135,22 @@ class MergeSwapIT {
                 .containsExactly("email:tova@example.com:proven");
     }
 
+    /** A blocked contact merged into another: one person now, and still blocked, whichever side was kept. */
+    @Test
+    void aBlockedContactMergedIntoAnotherKeepsItsBlock() {
+        long spammer = shop.say("blocked-1", new JsonObject().put("name", "Spam One").put("identities",
+                new JsonArray().add(new JsonObject().put("kind", "external_id").put("value", "spam-one"))),
+                "Cheap watches").getLong("contactId");
+        long twin = shop.say("blocked-2", new JsonObject().put("name", "Spam Two").put("identities",
+                new JsonArray().add(new JsonObject().put("kind", "external_id").put("value", "spam-two"))),
+                "Cheap watches again").getLong("contactId");
+        admin.patch("/api/v1/contacts/" + spammer, new JsonObject().put("blocked", true)).expect(200);
+        JsonObject merged = admin.post("/api/v1/contacts/" + twin + "/merge",
+                new JsonObject().put("otherContactId", spammer)).expect(200).json();
+        assertThat(merged.getBoolean("blocked")).isTrue();
+        admin.patch("/api/v1/contacts/" + spammer, new JsonObject().put("blocked", false)).expect(409);
+    }
+
     private static List<String> identities(JsonObject contact) {
         return contact.getJsonArray("identities").stream().map(JsonObject.class::cast)
                 .map(i -> i.getString("kind") + ":" + i.getString("value") + ":"
