@@ -51,7 +51,7 @@ public final class ContactService {
             // Re-checked in the write: a merge committing since the read would leave the change on a contact
             // merged away (and the customer, now the target's, unchanged).
             if (tx.update("""
-                    UPDATE contacts SET name = coalesce($3, name), blocked = coalesce($4, blocked)
+                    UPDATE contacts SET name = coalesce($3, name), blocked = coalesce($4, blocked), updated_at = now()
                     WHERE workspace_id = $1 AND id = $2 AND merged_into_id IS NULL""",
                     workspaceId, id, name, blocked) == 0) {
                 throw new Conflict("contact " + id + " was merged into another contact meanwhile: change that one");

@@ -103,7 +103,7 @@ public final class MergeService {
             contacts.setMergedInto(tx, workspaceId, otherId, targetId);
             // One person now: blocked if either was (merging a blocked spammer's duplicate must not let them in).
             tx.update("""
-                    UPDATE contacts SET blocked = true
+                    UPDATE contacts SET blocked = true, updated_at = now()
                     WHERE workspace_id = $1 AND id = $2 AND NOT blocked
                       AND EXISTS (SELECT 1 FROM contacts s WHERE s.workspace_id = $1 AND s.id = $3 AND s.blocked)""",
                     workspaceId, targetId, otherId);
