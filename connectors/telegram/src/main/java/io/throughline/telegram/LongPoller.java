@@ -211,10 +211,7 @@ final class LongPoller {
                         if (!update.path("update_id").canConvertToInt()) {
                             continue;
                         }
-                        String reason = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
-                        log.error("telegram update unreadable, kept as a note or skipped inbox={} update={} reason={}",
-                                inboxId, update.path("update_id").asInt(), reason);
-                        updates.set(i, UnreadableUpdates.standIn(json, update, reason));
+                        updates.set(i, UnreadableUpdates.standIn(json, inboxId, update, e));
                         cut = true;
                     }
                 }

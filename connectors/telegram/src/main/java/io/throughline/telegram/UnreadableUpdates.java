@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.telegram.telegrambots.meta.api.objects.Update;
 
 /**
@@ -15,13 +17,24 @@ import org.telegram.telegrambots.meta.api.objects.Update;
  */
 final class UnreadableUpdates {
 
+    private static final Logger log = LoggerFactory.getLogger(UnreadableUpdates.class);
     private static final int MAX_REASON_CHARS = 300;
 
     private UnreadableUpdates() {
     }
 
-    /** The stand-in for this update (which must have an integer {@code update_id}), readable by TelegramBots. */
-    static ObjectNode standIn(ObjectMapper json, JsonNode update, String reason) {
+    /**
+     * The stand-in for this update (which must have an integer {@code update_id}), readable by TelegramBots; logged
+     * at error with why TelegramBots could not read it.
+     */
+    static ObjectNode standIn(ObjectMapper json, long inboxId, JsonNode update, Exception unreadable) {
+        String reason = String.valueOf(unreadable.getMessage()).lines().findFirst().orElse("");
+        log.error("telegram update unreadable, kept as a note or skipped inbox={} update={} reason={}", inboxId,
+                update.path("update_id").asInt(), reason);
+        return standIn(json, update, reason);
+    }
+
+    private static ObjectNode standIn(ObjectMapper json, JsonNode update, String reason) {
         int updateId = update.path("update_id").asInt();
         ObjectNode bare = json.createObjectNode().put("update_id", updateId);
         JsonNode message = update.path("message");

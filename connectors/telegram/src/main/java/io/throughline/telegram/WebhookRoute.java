@@ -121,10 +121,7 @@ final class WebhookRoute implements Handler<RoutingContext> {
         try {
             return json.treeToValue(tree, Update.class);
         } catch (IOException | IllegalArgumentException e) {
-            String reason = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
-            log.error("telegram update unreadable, kept as a note or skipped inbox={} update={} reason={}", inboxId,
-                    tree.path("update_id").asInt(), reason);
-            return json.treeToValue(UnreadableUpdates.standIn(json, tree, reason), Update.class);
+            return json.treeToValue(UnreadableUpdates.standIn(json, inboxId, tree, e), Update.class);
         }
     }
 
