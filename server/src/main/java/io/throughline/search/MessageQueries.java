@@ -166,17 +166,25 @@ final class MessageQueries {
      * one word ("стали": "стати", "сталь") shares that word's position, and a dropped stop word leaves a gap.
      */
     private int positions(String field, String text) {
+        return (int) analyze(field, text).stream().filter(token -> token.increment() > 0).count();
+    }
+
+    /** A token of a field's analysis: its term, and how many positions it moves on from the one before. */
+    private record Token(String term, int increment) {
+    }
+
+    /** The tokens the field's analysis makes of the text, in order. */
+    private List<Token> analyze(String field, String text) {
+        List<Token> tokens = new ArrayList<>();
         try (TokenStream stream = analyzer.tokenStream(field, text)) {
+            CharTermAttribute term = stream.addAttribute(CharTermAttribute.class);
             PositionIncrementAttribute increment = stream.addAttribute(PositionIncrementAttribute.class);
             stream.reset();
-            int count = 0;
             while (stream.incrementToken()) {
-                if (increment.getPositionIncrement() > 0) {
-                    count++;
-                }
+                tokens.add(new Token(term.toString(), increment.getPositionIncrement()));
             }
             stream.end();
-            return count;
+            return tokens;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -188,7 +196,7 @@ final class MessageQueries {
      * ("#A-104*" finds #A-10492, whose words are "a" and "10492").
      */
     private Query prefix(String text) {
-        List<String> words = words(SearchFields.TEXT, text);
+        List<String> words = analyze(SearchFields.TEXT, text).stream().map(Token::term).toList();
         Query inText;
         if (words.size() <= 1) {
             BytesRef stem = words.isEmpty() ? analyzer.normalize(SearchFields.TEXT, text) : new BytesRef(words.get(0));
@@ -215,22 +223,6 @@ final class MessageQueries {
                     BooleanClause.Occur.SHOULD);
         }
         return any.build();
-    }
-
-    /** The terms the field's analysis makes of the text, in order. */
-    private List<String> words(String field, String text) {
-        List<String> words = new ArrayList<>();
-        try (TokenStream stream = analyzer.tokenStream(field, text)) {
-            CharTermAttribute term = stream.addAttribute(CharTermAttribute.class);
-            stream.reset();
-            while (stream.incrementToken()) {
-                words.add(term.toString());
-            }
-            stream.end();
-            return words;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     /** The normalized token in its exact field, or the text as written (a phrase) for messages that predate it. */
