@@ -795,18 +795,12 @@ class AgentInboxIT {
         inbox.find("contact-blocked");
         inbox.until(d -> inbox.find("block-button").getText().equals("Unblock"));
 
-        JsonObject refused = server.anonymous().withToken(shop.token()).post("/api/v1/inboxes/" + shop.inboxId()
-                + "/inbound", new JsonObject().put("externalId", "blocky-2").put("body", "Still cheap followers")
-                .put("contact", new JsonObject().put("name", "Boris Blocky").put("identities", new JsonArray()
-                        .add(new JsonObject().put("kind", "external_id").put("value", "cust-blocky")))))
+        JsonObject refused = shop.send("blocky-2", "Boris Blocky", "cust-blocky", "Still cheap followers", null)
                 .expect(200).json();
         assertThat(refused.getString("outcome")).isEqualTo("blocked");
         assertThat(inbox.all("message")).noneMatch(m -> m.getText().contains("Still cheap followers"));
         // Their first message sent again (the shop never heard the answer) is known as stored, not refused.
-        assertThat(server.anonymous().withToken(shop.token()).post("/api/v1/inboxes/" + shop.inboxId()
-                + "/inbound", new JsonObject().put("externalId", "blocky-1").put("body", "Buy followers cheap")
-                .put("contact", new JsonObject().put("name", "Boris Blocky").put("identities", new JsonArray()
-                        .add(new JsonObject().put("kind", "external_id").put("value", "cust-blocky")))))
+        assertThat(shop.send("blocky-1", "Boris Blocky", "cust-blocky", "Buy followers cheap", null)
                 .expect(200).json().getString("outcome")).isEqualTo("duplicate");
     }
 
