@@ -26,6 +26,7 @@ import io.throughline.contact.MessageMover;
 import io.throughline.conversation.ConversationQueries;
 import io.throughline.conversation.ConversationRepository;
 import io.throughline.conversation.ConversationService;
+import io.throughline.conversation.MessageRedactor;
 import io.throughline.conversation.MessageRepository;
 import io.throughline.conversation.MessageView;
 import io.throughline.conversation.ReplyRouter;
@@ -40,7 +41,7 @@ import io.throughline.demo.DemoPage;
 import io.throughline.http.DeepLinkRoutes;
 import io.throughline.http.Endpoints;
 import io.throughline.http.HttpApi;
-import io.throughline.http.MessageMoveRoutes;
+import io.throughline.http.MessageRoutes;
 import io.throughline.http.Authenticator;
 import io.throughline.inbox.ConnectorRegistry;
 import io.throughline.inbox.InboxRepository;
@@ -289,6 +290,8 @@ public final class Throughline implements AutoCloseable {
         // --- Email threading correction (issue 4): agents move a wrongly threaded message to its own contact. ---
         MessageMover messageMover = new MessageMover(database, contacts, conversations, messages, resolver, views,
                 events);
+        MessageRedactor messageRedactor = new MessageRedactor(database, messages, views, attachments, deliveries,
+                events);
         BodyHandler extensionBody = BodyHandler.create(false).setBodyLimit(config.http().maxBodySize());
         Router router = HttpApi.router(vertx, services, endpoints, r -> {
             new DeepLinkRoutes(deepLinks).mount(r, endpoints, extensionBody);
@@ -297,7 +300,7 @@ public final class Throughline implements AutoCloseable {
                 // Off on a public server by default: the page's chat writes into the real workspace.
                 demoPage.mount(r);
             }
-            new MessageMoveRoutes(messageMover).mount(r, endpoints, config.http().maxBodySize());
+            new MessageRoutes(messageMover, messageRedactor).mount(r, endpoints, config.http().maxBodySize());
         });
         listen(router);
         searchIndex.publishControl(localUrl());

@@ -43,6 +43,15 @@ public final class AttachmentRepository {
                 messageId);
     }
 
+    /**
+     * Detaches every file of a message, replaced ones too (a redaction), and returns how many: no URL serves them
+     * from now on, and the store's sweep deletes the content no other attachment or upload refers to.
+     */
+    public int removeAll(Sql tx, long workspaceId, long messageId) {
+        return tx.update("DELETE FROM attachments WHERE workspace_id = $1 AND message_id = $2", workspaceId,
+                messageId);
+    }
+
     /** The current attachments of several messages (not those an edit replaced), grouped by message id. */
     public Map<Long, List<Attachment>> forMessages(Sql sql, long workspaceId, List<Long> messageIds) {
         Map<Long, List<Attachment>> out = new HashMap<>();

@@ -15,7 +15,7 @@ public final class ConversationQueries {
     private static final String SELECT = "SELECT " + Conversation.columns("c") + """
             , ct.name AS contact_name, a.name AS assignee_name,
               m.id AS lm_id, m.kind AS lm_kind, m.channel AS lm_channel, m.subject AS lm_subject,
-              left(m.body, %d) AS lm_preview, m.created_at AS lm_created_at
+              left(m.body, %d) AS lm_preview, m.created_at AS lm_created_at, m.redacted_at IS NOT NULL AS lm_redacted
             FROM conversations c
             JOIN contacts ct ON ct.id = c.contact_id
             LEFT JOIN agents a ON a.id = c.assignee_id
@@ -90,6 +90,7 @@ public final class ConversationQueries {
                 .put("channel", row.getString("lm_channel"))
                 .put("subject", row.getString("lm_subject"))
                 .put("preview", row.getString("lm_preview"))
+                .put("redacted", row.getBoolean("lm_redacted"))
                 .put("createdAt", row.getOffsetDateTime("lm_created_at").toInstant().toString()));
         return json;
     }

@@ -358,6 +358,9 @@ public final class ConversationService {
         JsonObject json = database.tx(tx -> {
             Message message = messages.find(tx, caller.workspaceId(), messageId)
                     .orElseThrow(() -> new NotFound("no message " + messageId + " in this workspace"));
+            if (message.redactedAt() != null) {
+                throw new Conflict("message " + messageId + " was removed: there is nothing to send");
+            }
             deliveries.retry(tx, caller.workspaceId(), messageId)
                     .orElseThrow(() -> new Conflict("message " + messageId + " has no failed delivery to retry"));
             JsonObject view = views.render(tx, caller.workspaceId(),

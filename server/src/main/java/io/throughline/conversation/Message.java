@@ -6,7 +6,10 @@ import io.vertx.sqlclient.Row;
 import java.time.Instant;
 import java.util.List;
 
-/** One message of a thread, as stored. */
+/**
+ * One message of a thread, as stored. A redacted message ({@code redactedAt} set, by the agent {@code redactedBy})
+ * keeps its place, channel and routing, but its text, HTML, subject, previous versions and files are gone.
+ */
 public record Message(
         long id,
         long workspaceId,
@@ -28,11 +31,13 @@ public record Message(
         JsonArray edits,
         Instant sentAt,
         Instant createdAt,
-        Instant editedAt) {
+        Instant editedAt,
+        Instant redactedAt,
+        Long redactedBy) {
 
     static final String COLUMNS = "id, workspace_id, conversation_id, origin_conversation_id, inbox_id, channel,"
             + " kind, author_type, author_contact_id, author_agent_id, body, html, subject, external_id, threading,"
-            + " metadata, flags, edits, sent_at, created_at, edited_at";
+            + " metadata, flags, edits, sent_at, created_at, edited_at, redacted_at, redacted_by";
 
     static Message from(Row row) {
         return new Message(
@@ -45,6 +50,7 @@ public record Message(
                 List.of(row.getArrayOfStrings("flags")), row.getJsonArray("edits"),
                 Conversation.instant(row.getOffsetDateTime("sent_at")),
                 Conversation.instant(row.getOffsetDateTime("created_at")),
-                Conversation.instant(row.getOffsetDateTime("edited_at")));
+                Conversation.instant(row.getOffsetDateTime("edited_at")),
+                Conversation.instant(row.getOffsetDateTime("redacted_at")), row.getLong("redacted_by"));
     }
 }

@@ -149,7 +149,8 @@ public final class MessageRepository {
                     Message message = new Message(row.getLong("message_id"), m.workspaceId(), m.conversationId(),
                             m.conversationId(), m.inboxId(), m.channel(), m.kind(), m.authorType(),
                             m.authorContactId(), m.authorAgentId(), m.body(), m.html(), m.subject(), m.externalId(),
-                            m.threading(), m.metadata(), m.flags(), new JsonArray(), m.sentAt(), createdAt, null);
+                            m.threading(), m.metadata(), m.flags(), new JsonArray(), m.sentAt(), createdAt, null, null,
+                            null);
                     return new Stored(message, ConversationRepository.changed(row));
                 });
     }
@@ -157,6 +158,25 @@ public final class MessageRepository {
     public Optional<Message> find(Sql sql, long workspaceId, long id) {
         return sql.one("SELECT " + Message.COLUMNS + " FROM messages WHERE workspace_id = $1 AND id = $2",
                 workspaceId, id).map(Message::from);
+    }
+
+    /** The message, locked until the transaction ends. */
+    public Optional<Message> lock(Sql tx, long workspaceId, long id) {
+        return tx.one("SELECT " + Message.COLUMNS + " FROM messages WHERE workspace_id = $1 AND id = $2 FOR UPDATE",
+                workspaceId, id).map(Message::from);
+    }
+
+    /**
+     * Removes what a person wrote from a message: its text, HTML, subject and previous versions, and the metadata
+     * that repeats them (the trimmed rendering, the names of files a channel could not take). What routes replies
+     * and threads mail (sender, recipients, chat and message ids, headers' ids) stays, so the thread still works.
+     */
+    public void redact(Sql tx, long workspaceId, long id, long agentId) {
+        tx.update("""
+                UPDATE messages SET body = '', html = NULL, subject = NULL, edits = '[]',
+                    metadata = (metadata - $4 - 'fileUniqueIds') #- '{email,omittedAttachments}',
+                    redacted_at = now(), redacted_by = $3
+                WHERE workspace_id = $1 AND id = $2""", workspaceId, id, agentId, MessageView.DISPLAY);
     }
 
     /** Rewrites a message's HTML and metadata (inline images pointed at their stored attachments). */
@@ -178,7 +198,8 @@ public final class MessageRepository {
      * Records a customer's edit: the previous text goes to {@code edits}, with the files the edit replaced when
      * {@code replacedFiles} is not null (then the edit counts even when the text stayed the same). Empty when
      * nothing changed (a repeated edit), or when the message holds a later edit already (an older edit delivered
-     * late: a webhook resent to another node, a slow file download).
+     * late: a webhook resent to another node, a slow file download), or when an agent redacted the message: the
+     * customer's edit must not bring back what was removed.
      */
     public Optional<Message> edit(Sql tx, long inboxId, String externalId, String body, String html,
                                   JsonObject metadata, Instant editedAt, JsonArray replacedFiles) {
@@ -189,20 +210,20 @@ public final class MessageRepository {
                                 ELSE jsonb_build_object('attachments', $7::jsonb) END),
                     body = $3, html = $6, metadata = metadata || $5, edited_at = $4
                 WHERE inbox_id = $1 AND external_id = $2 AND (body IS DISTINCT FROM $3 OR $7::jsonb IS NOT NULL)
-                  AND (edited_at IS NULL OR edited_at <= $4)
+                  AND (edited_at IS NULL OR edited_at <= $4) AND redacted_at IS NULL
                 RETURNING""" + " " + Message.COLUMNS, inboxId, externalId, body, editedAt, metadata, html,
                 replacedFiles).map(Message::from);
     }
 
     /**
      * Merges an edit's channel metadata into a received message's, changing nothing else; not when the message
-     * holds a later edit (whose metadata stays).
+     * holds a later edit (whose metadata stays), nor when it was redacted (an edit's metadata may carry its text).
      */
     public void mergeMetadata(Sql tx, long inboxId, String externalId, JsonObject metadata, Instant editedAt) {
         if (!metadata.isEmpty()) {
             tx.update("UPDATE messages SET metadata = metadata || $3 WHERE inbox_id = $1 AND external_id = $2"
-                    + " AND NOT metadata @> $3 AND (edited_at IS NULL OR edited_at <= $4)", inboxId, externalId,
-                    metadata, editedAt);
+                    + " AND NOT metadata @> $3 AND (edited_at IS NULL OR edited_at <= $4) AND redacted_at IS NULL",
+                    inboxId, externalId, metadata, editedAt);
         }
     }
 

@@ -21,13 +21,14 @@ public final class MessageView {
     public static final String DISPLAY = "display";
 
     static final String SELECT = "SELECT " + prefixed() + """
-            , ag.name AS agent_name, ct.name AS contact_name,
+            , ag.name AS agent_name, ct.name AS contact_name, rd.name AS redactor_name,
               d.id AS d_id, d.status AS d_status, d.channel AS d_channel, d.target AS d_target,
               d.attempts AS d_attempts, d.last_error AS d_last_error, d.next_attempt_at AS d_next_attempt_at,
               d.updated_at AS d_updated_at, d.sent_at AS d_sent_at
             FROM messages m
             LEFT JOIN agents ag ON ag.id = m.author_agent_id
             LEFT JOIN contacts ct ON ct.id = m.author_contact_id
+            LEFT JOIN agents rd ON rd.id = m.redacted_by
             LEFT JOIN LATERAL (SELECT * FROM deliveries WHERE message_id = m.id
                                ORDER BY condition IS NOT NULL, id DESC LIMIT 1) d ON true
             """;
@@ -82,7 +83,9 @@ public final class MessageView {
             case "contact" -> row.getString("contact_name");
             default -> "Throughline";
         };
-        return toJson(m, authorName, files, row.getLong("d_id") == null ? null : delivery(row, "d_", null));
+        JsonObject json = toJson(m, authorName, files, row.getLong("d_id") == null ? null : delivery(row, "d_", null));
+        return m.redactedBy() == null ? json : json.put("redactedBy", new JsonObject().put("id", m.redactedBy())
+                .put("name", row.getString("redactor_name")));
     }
 
     /** The JSON of a message whose author name and delivery the caller already knows (ingest does). */
@@ -117,6 +120,8 @@ public final class MessageView {
                 .put("editedAt", Conversation.text(m.editedAt()))
                 .put("sentAt", Conversation.text(m.sentAt()))
                 .put("createdAt", Conversation.text(m.createdAt()))
+                .put("redactedAt", Conversation.text(m.redactedAt()))
+                .put("redactedBy", null)
                 .put("delivery", delivery);
     }
 

@@ -61,6 +61,19 @@ public final class DeliveryRepository {
                 RETURNING d.message_id""", r -> r.getLong("message_id"), workspaceId, conversationId, reason);
     }
 
+    /**
+     * Ends a message's deliveries still waiting in the outbox (its content was removed): failed with the reason,
+     * or skipped for a fallback that was only to be sent if needed. One being sent right now is left to its
+     * dispatcher, which reads the message again and refuses to send it ({@link OutboundAssembler#assemble}).
+     */
+    public int stopWaiting(Sql tx, long workspaceId, long messageId, String reason) {
+        return tx.update("""
+                UPDATE deliveries SET status = CASE WHEN condition IS NULL THEN 'failed' ELSE 'skipped' END,
+                    last_error = $3, lease_until = NULL, updated_at = now()
+                WHERE workspace_id = $1 AND message_id = $2 AND status = 'pending'
+                  AND (lease_until IS NULL OR lease_until < now())""", workspaceId, messageId, reason);
+    }
+
     /** Ends a claimed conditional delivery whose condition no longer holds. */
     public boolean markSkipped(Sql tx, Delivery delivery, String reason) {
         return tx.update("""

@@ -1,6 +1,7 @@
 package io.throughline.delivery;
 
 import io.throughline.attachment.FileStore;
+import io.throughline.connector.DeliveryFailure;
 import io.throughline.connector.DeliveryProgress;
 import io.throughline.connector.IdentityKind;
 import io.throughline.connector.OutboundAttachment;
@@ -34,6 +35,8 @@ public final class OutboundAssembler {
     private static final int MAX_REFERENCES = 20;
     private static final int MAX_TRANSCRIPT = 30;
     private static final int MAX_CARRIED = 300;
+    /** Why a reply whose content an agent removed is not sent (also set by the redaction on waiting deliveries). */
+    public static final String REMOVED = "removed before it was sent";
 
     private final ReplyTokens replyTokens;
     private final FileStore files;
@@ -44,11 +47,20 @@ public final class OutboundAssembler {
         this.files = files;
     }
 
-    public OutboundMessage assemble(Sql sql, Delivery delivery) {
+    /**
+     * The message to send.
+     *
+     * @throws DeliveryFailure (permanent) when an agent removed the reply's content after it was claimed: an empty
+     *     message must not go out in its place
+     */
+    public OutboundMessage assemble(Sql sql, Delivery delivery) throws DeliveryFailure {
         Row message = sql.single("""
-                SELECT m.body, m.html, a.name AS agent_name
+                SELECT m.body, m.html, m.redacted_at IS NOT NULL AS redacted, a.name AS agent_name
                 FROM messages m LEFT JOIN agents a ON a.id = m.author_agent_id
                 WHERE m.workspace_id = $1 AND m.id = $2""", delivery.workspaceId(), delivery.messageId());
+        if (message.getBoolean("redacted")) {
+            throw DeliveryFailure.permanent(REMOVED);
+        }
         JsonObject target = delivery.target();
         Recipient to = new Recipient(IdentityKind.fromWireName(target.getString("kind")).orElseThrow(),
                 target.getString("value"), target.getString("name"));
@@ -80,7 +92,7 @@ public final class OutboundAssembler {
                     SELECT m.id, m.kind, m.body, m.created_at, m.author_agent_id
                     FROM messages m CROSS JOIN reply, last_seen
                     WHERE m.workspace_id = $1 AND m.conversation_id = $3 AND m.kind IN ('in', 'out')
-                      AND m.channel = reply.channel AND (m.created_at, m.id) < (reply.created_at, reply.id)
+                      AND m.redacted_at IS NULL AND m.channel = reply.channel AND (m.created_at, m.id) < (reply.created_at, reply.id)
                       AND (last_seen.at IS NULL OR m.created_at > last_seen.at)
                 ), newest AS (
                     SELECT * FROM unseen ORDER BY created_at DESC, id DESC LIMIT $4

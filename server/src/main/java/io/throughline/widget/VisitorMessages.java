@@ -281,7 +281,7 @@ final class VisitorMessages {
         List<Row> rows = new ArrayList<>();
         sql.rows("""
                 SELECT m.id, m.conversation_id, m.kind, m.channel, m.author_type, m.body, m.external_id, m.metadata,
-                       m.created_at, m.edited_at, ag.name AS agent_name, ct.name AS contact_name
+                       m.created_at, m.edited_at, m.redacted_at, ag.name AS agent_name, ct.name AS contact_name
                 FROM messages m
                 LEFT JOIN agents ag ON ag.id = m.author_agent_id
                 LEFT JOIN contacts ct ON ct.id = m.author_contact_id
@@ -310,7 +310,8 @@ final class VisitorMessages {
                 .put("body", row.getString("body"))
                 .put("attachments", attachmentJson)
                 .put("createdAt", Visitor.instant(row.getOffsetDateTime("created_at")).toString())
-                .put("editedAt", Objects.toString(Visitor.instant(row.getOffsetDateTime("edited_at")), null));
+                .put("editedAt", Objects.toString(Visitor.instant(row.getOffsetDateTime("edited_at")), null))
+                .put("redactedAt", Objects.toString(Visitor.instant(row.getOffsetDateTime("redacted_at")), null));
     }
 
     /** A file of a message this visitor may see; 404 for any other (its existence is not revealed). */

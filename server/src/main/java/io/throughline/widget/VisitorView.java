@@ -6,7 +6,8 @@ import java.util.Locale;
 
 /**
  * The visitor's view of a message: no metadata, threading, flags or delivery internals; the agent's name; and
- * attachment URLs the visitor's own token can fetch.
+ * attachment URLs the visitor's own token can fetch. A message an agent removed says when ({@code redactedAt}), not
+ * who.
  */
 final class VisitorView {
 
@@ -35,7 +36,8 @@ final class VisitorView {
                 .put("body", message.getString("body"))
                 .put("attachments", files)
                 .put("createdAt", message.getString("createdAt"))
-                .put("editedAt", message.getString("editedAt"));
+                .put("editedAt", message.getString("editedAt"))
+                .put("redactedAt", message.getString("redactedAt"));
     }
 
     static JsonObject attachment(long id, String filename, String contentType, long size) {

@@ -48,6 +48,7 @@ class WorkspaceIsolationIT {
         globex.post("/api/v1/conversations/" + conversation + "/messages", new JsonObject().put("body", "hi"))
                 .expect(404);
         globex.post("/api/v1/messages/" + message + "/retry", new JsonObject()).expect(404);
+        globex.post("/api/v1/messages/" + message + "/redact", null).expect(404);
         globex.get("/api/v1/contacts/" + contact).expect(404);
         globex.post("/api/v1/contacts/" + contact + "/merge", new JsonObject().put("otherContactId", contact))
                 .expect(400);

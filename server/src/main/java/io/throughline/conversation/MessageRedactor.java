@@ -1,0 +1,84 @@
+package io.throughline.conversation;
+
+import io.throughline.agent.Caller;
+import io.throughline.attachment.AttachmentRepository;
+import io.throughline.delivery.DeliveryRepository;
+import io.throughline.delivery.OutboundAssembler;
+import io.throughline.failure.NotFound;
+import io.throughline.realtime.EventLog;
+import io.throughline.realtime.EventType;
+import io.throughline.store.Database;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Removes a message's content for good: a card number a customer pasted, a password an agent put in a note. What a
+ * person wrote and attached leaves every place Throughline keeps it, in one transaction: the message (text, HTML,
+ * subject, previous versions), its files (the store's sweep deletes the content nothing else refers to), the event
+ * log (a stream or widget catching up replays the removed version), and the search index (the indexer deletes the
+ * document on the event). A reply still waiting in the outbox is not sent. The message keeps its place in the
+ * thread, with who removed it and when; removing it again changes nothing.
+ *
+ * <p>What already left Throughline cannot be taken back: a sent email, a Telegram message. Nor can the copies
+ * PostgreSQL and Lucene drop in their own time (dead row versions until vacuum, deleted documents until their
+ * segment is merged).
+ */
+public final class MessageRedactor {
+
+    private static final Logger log = LoggerFactory.getLogger(MessageRedactor.class);
+
+    private final Database database;
+    private final MessageRepository messages;
+    private final MessageView views;
+    private final AttachmentRepository attachments;
+    private final DeliveryRepository deliveries;
+    private final EventLog events;
+
+    public MessageRedactor(Database database, MessageRepository messages, MessageView views,
+                           AttachmentRepository attachments, DeliveryRepository deliveries, EventLog events) {
+        this.database = database;
+        this.messages = messages;
+        this.views = views;
+        this.attachments = attachments;
+        this.deliveries = deliveries;
+        this.events = events;
+    }
+
+    /** Redacts a message of the caller's workspace; returns it as the agent API shows it. Any agent may. */
+    public JsonObject redact(Caller caller, long messageId) {
+        long workspaceId = caller.workspaceId();
+        Outcome outcome = database.tx(tx -> {
+            Message message = messages.lock(tx, workspaceId, messageId)
+                    .orElseThrow(() -> new NotFound("no message " + messageId + " in this workspace"));
+            if (message.redactedAt() != null) {
+                return new Outcome(views.render(tx, workspaceId, messages.viewRow(tx, workspaceId, messageId)
+                        .orElseThrow()), false, 0, 0, 0);
+            }
+            messages.redact(tx, workspaceId, messageId, caller.agentId());
+            int files = attachments.removeAll(tx, workspaceId, messageId);
+            int stopped = deliveries.stopWaiting(tx, workspaceId, messageId, OutboundAssembler.REMOVED);
+            JsonObject view = views.render(tx, workspaceId, messages.viewRow(tx, workspaceId, messageId)
+                    .orElseThrow());
+            // Every event carrying the message (created, updated, moved, a delivery's change) carries it removed.
+            // The log has no index by message: this reads the workspace's events of the retention window, which
+            // a rare, deliberate action can afford; an index would cost every event written.
+            int scrubbed = tx.update("""
+                    UPDATE events SET data = jsonb_set(data, '{message}', $3)
+                    WHERE workspace_id = $1 AND data -> 'message' ->> 'id' = $2""",
+                    workspaceId, String.valueOf(messageId), view);
+            events.append(tx, workspaceId, EventType.MESSAGE_UPDATED, new JsonObject()
+                    .put("conversationId", message.conversationId()).put("message", view).put("change", "redacted"));
+            return new Outcome(view, true, files, stopped, scrubbed);
+        });
+        if (outcome.redacted()) {
+            log.info("message redacted message={} conversation={} agent={} files={} deliveriesStopped={}"
+                    + " eventsScrubbed={}", messageId, outcome.message().getLong("conversationId"), caller.agentId(),
+                    outcome.files(), outcome.stopped(), outcome.scrubbed());
+        }
+        return outcome.message();
+    }
+
+    private record Outcome(JsonObject message, boolean redacted, int files, int stopped, int scrubbed) {
+    }
+}
