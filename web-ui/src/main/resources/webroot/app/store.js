@@ -709,6 +709,14 @@ class Store extends EventTarget {
     return data;
   }
 
+  /** Removes a message's content for good; the thread shows it removed (the stream's event says the same). */
+  async redact(messageId) {
+    const message = await api.post(`/api/v1/messages/${messageId}/redact`);
+    this.putMessage(message);
+    const row = this.state.conversations.get(message.conversationId);
+    if (row?.lastMessage?.id === message.id) this.upsert({ id: row.id, lastMessage: preview(message) });
+  }
+
   async retry(messageId) {
     const message = await api.post(`/api/v1/messages/${messageId}/retry`);
     this.putMessage(message);
@@ -865,10 +873,14 @@ class Store extends EventTarget {
   }
 }
 
-/** How recent a message's state is: its delivery's last change, or its last edit. */
+/**
+ * How recent a message's state is: its delivery's last change, its last edit, or its removal. A removed message is
+ * newer than any copy from before (its delivery may change later; its content never comes back).
+ */
 function version(message) {
-  return Math.max(instantMicros(message.delivery?.updatedAt), instantMicros(message.editedAt),
-    instantMicros(message.createdAt));
+  const redacted = message.redactedAt ? 2 ** 52 : 0;
+  return redacted + Math.max(instantMicros(message.delivery?.updatedAt), instantMicros(message.editedAt),
+    instantMicros(message.createdAt), instantMicros(message.redactedAt));
 }
 
 /**
@@ -902,7 +914,7 @@ export function mergeMessages(page, arrived) {
 /** The list row's idea of a message. */
 export function preview(message) {
   return { id: message.id, kind: message.kind, channel: message.channel, subject: message.subject,
-    preview: (message.body || '').slice(0, 160), createdAt: message.createdAt };
+    preview: (message.body || '').slice(0, 160), redacted: !!message.redactedAt, createdAt: message.createdAt };
 }
 
 export const store = new Store();

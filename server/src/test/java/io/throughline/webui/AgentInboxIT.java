@@ -37,6 +37,7 @@ import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebElement;
+import org.openqa.selenium.interactions.Actions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
 
@@ -802,6 +803,24 @@ class AgentInboxIT {
         // Their first message sent again (the shop never heard the answer) is known as stored, not refused.
         assertThat(shop.send("blocky-1", "Boris Blocky", "cust-blocky", "Buy followers cheap", null)
                 .expect(200).json().getString("outcome")).isEqualTo("duplicate");
+    }
+
+    /** A card number pasted into the chat: the agent removes it, and neither the thread nor the list shows it. */
+    @Test
+    void anAgentRemovesAMessagesContentAndTheThreadAndTheListSaySo() {
+        shop.say("redact-1", "Rhea Redact", "cust-redact", "My card: 4111 1111 1111 1111, exp 12/29");
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD).open("Rhea Redact");
+        WebElement message = inbox.message("4111 1111");
+        // The control shows on hover (or focus), as a mouse reaches it.
+        new Actions(inbox.driver()).moveToElement(message)
+                .click(message.findElement(InboxPage.testId("message-redact"))).perform();
+        inbox.find("confirm-ok").click();
+
+        inbox.until(d -> inbox.find("message-redacted").getText().contains("Content removed by Admin"));
+        assertThat(inbox.all("message")).noneMatch(m -> m.getText().contains("4111"));
+        inbox.until(d -> inbox.conversation("Rhea Redact").findElement(InboxPage.testId("conversation-preview"))
+                .getText().contains("Message removed"));
+        assertThat(admin.get("/api/v1/search?q=4111").expect(200).json().encode()).doesNotContain("Rhea");
     }
 
     @Test

@@ -425,9 +425,34 @@ class WebUiLogicIT {
                   list = m.upsertMessage(list, { id: 7, body: 'first edit (late)', createdAt: '2026-12-04T10:00:00Z',
                     editedAt: '2026-12-04T10:02:00Z' });
                   list = m.upsertMessage(list, { id: 8, body: 'next', createdAt: '2026-12-04T10:06:00Z' });
+                  // Removed by the team: a copy from before, however it is stamped, never brings the words back.
+                  list = m.upsertMessage(list, { id: 8, body: '', createdAt: '2026-12-04T10:06:00Z',
+                    redactedAt: '2026-12-04T10:07:00Z' });
+                  list = m.upsertMessage(list, { id: 8, body: 'next', createdAt: '2026-12-04T10:06:00Z',
+                    editedAt: '2026-12-04T10:08:00Z' });
                   return list.map((x) => x.id + ':' + x.body);
                 }""");
-        assertThat(result).isEqualTo(List.of("7:second edit", "8:next"));
+        assertThat(result).isEqualTo(List.of("7:second edit", "8:"));
+    }
+
+    /** The inbox keeps a removed message removed: a copy from before it never shows the words again. */
+    @Test
+    void theInboxKeepsARemovedMessageRemoved() {
+        Object result = run("/app/store.js", """
+                (m) => {
+                  const s = m.store;
+                  const at = '2026-03-01T10:00:00Z';
+                  s.state.thread = {conversationId: 78, messages: [{id: 20, conversationId: 78, kind: 'out',
+                    body: 'code 1234', createdAt: at}], hasOlder: false, hasNewer: false, loading: null, newBelow: 0};
+                  s.putMessage({id: 20, conversationId: 78, kind: 'out', body: '', createdAt: at,
+                    redactedAt: '2026-03-01T10:01:00Z', delivery: {updatedAt: '2026-03-01T10:01:00Z'}});
+                  s.putMessage({id: 20, conversationId: 78, kind: 'out', body: 'code 1234', createdAt: at,
+                    delivery: {updatedAt: '2026-03-01T10:02:00Z'}});
+                  const body = s.state.thread.messages[0].body;
+                  s.state.thread = null;
+                  return body;
+                }""");
+        assertThat(result).isEqualTo("");
     }
 
     @Test

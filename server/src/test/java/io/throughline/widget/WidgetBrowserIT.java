@@ -463,6 +463,28 @@ class WidgetBrowserIT {
         }
     }
 
+    /** The team removes what a visitor pasted: the open chat shows it removed at once, and after a reload too. */
+    @Test
+    void aMessageTheTeamRemovedShowsRemovedInTheOpenChatAndAfterAReload() {
+        try (Browser browser = new Browser()) {
+            String siteKey = Widgets.create(admin, host.origin()).getString("siteKey");
+            String page = host.embed("/removed", server.url(), siteKey, null);
+            browser.driver().get(page);
+            ChatWidget widget = new ChatWidget(browser).open();
+            widget.send("my password is tulip-77");
+            long id = Long.parseLong(widget.stored("tulip-77").getAttribute("data-message-id"));
+
+            admin.post("/api/v1/messages/" + id + "/redact", null).expect(200);
+
+            widget.message("This message was removed.");
+            assertThat(widget.visibleText()).doesNotContain("tulip-77");
+            browser.driver().get(page);
+            ChatWidget again = new ChatWidget(browser).open();
+            again.message("This message was removed.");
+            assertThat(again.visibleText()).doesNotContain("tulip-77");
+        }
+    }
+
     @Test
     void theChatWorksOverHttpWhenWebSocketsAreBlocked() {
         try (TestServer blocked = TestServer.start(Map.of("widget.webSocket", "false", "widget.longPoll", "5s"));

@@ -52,6 +52,7 @@ class TlConversationItem extends TlElement {
 function previewText(last) {
   if (!last) return html`<span class="muted">${t('list.noMessages')}</span>`;
   const prefix = last.kind === 'out' ? `${t('list.you')}: ` : '';
+  if (last.redacted) return html`${prefix}<em class="muted">${t('list.redacted')}</em>`;
   const subject = last.subject ? html`<strong>${last.subject}</strong> · ` : '';
   return html`${prefix}${subject}${last.preview || t('list.attachmentOnly')}`;
 }

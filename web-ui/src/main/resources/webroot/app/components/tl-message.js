@@ -7,17 +7,20 @@ import { channelBadge, channelName, targetText } from '../channels.js';
 import { icon } from '../icons.js';
 import { splitQuoted } from '../quotes.js';
 import { describe } from '../errors.js';
+import { confirmDialog } from '../dialogs.js';
 
 const URL = /\b(https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]])/g;
 
 /**
  * One message of the timeline: its author, channel badge and time; an email's subject and threading reason; the
  * text, with quoted history folded; attachments with image previews; and, for a reply, its delivery status with a
- * retry button. Customer text is only ever rendered as text: HTML goes to a sandboxed frame.
+ * retry button. Customer text is only ever rendered as text: HTML goes to a sandboxed frame. Any message's content
+ * can be removed for good (a card number, a password): it then says who removed it and when.
  */
 class TlMessage extends TlElement {
   static properties = { message: { attribute: false }, seen: { type: Boolean }, highlight: { type: Boolean },
-    expanded: { state: true }, original: { state: true }, showEdits: { state: true }, retrying: { state: true } };
+    expanded: { state: true }, original: { state: true }, showEdits: { state: true }, retrying: { state: true },
+    redacting: { state: true } };
 
   constructor() {
     super();
@@ -25,6 +28,7 @@ class TlMessage extends TlElement {
     this.original = false;
     this.showEdits = false;
     this.retrying = false;
+    this.redacting = false;
   }
 
   render() {
@@ -39,19 +43,37 @@ class TlMessage extends TlElement {
           ${m.kind === 'note' ? html`<span class="note-badge" data-testid="note-badge">${icon('note')}
             ${t('message.note')}</span>` : channelBadge(m.channel)}
           <time datetime=${m.createdAt} title=${dateTime(m.createdAt)}>${time(m.createdAt)}</time>
-          ${m.editedAt ? html`<button class="link edited" aria-expanded=${this.showEdits ? 'true' : 'false'}
+          ${m.editedAt && !m.redactedAt ? html`<button class="link edited"
+            aria-expanded=${this.showEdits ? 'true' : 'false'}
             @click=${() => { this.showEdits = !this.showEdits; }}>${t('message.edited')}</button>` : ''}
+          ${m.redactedAt ? '' : html`<button class="icon-button message-redact" data-testid="message-redact"
+            title=${t('message.redact')} aria-label=${t('message.redact')} ?disabled=${this.redacting}
+            @click=${this.redact}>${icon('trash')}</button>`}
         </header>
+        ${m.redactedAt ? this.redacted() : this.content()}
+        ${m.kind === 'out' ? this.delivery() : ''}
+        ${m.kind === 'out' ? this.fallbacks() : ''}
+        ${this.seen ? html`<div class="seen" data-testid="seen">${icon('checks')}${t('message.seen')}</div>` : ''}
+      </article>`;
+  }
+
+  /** What is left of a removed message: who removed it, and when. */
+  redacted() {
+    const m = this.message;
+    return html`<div class="redacted" data-testid="message-redacted">${icon('trash')}<span>${
+      t('message.redacted', { name: m.redactedBy?.name || t('contact.unnamed'), time: dateTime(m.redactedAt) })
+    }</span></div>`;
+  }
+
+  content() {
+    const m = this.message;
+    return html`
         ${m.subject ? html`<div class="subject" data-testid="message-subject">${m.subject}</div>` : ''}
         ${this.threading()}
         ${this.flags()}
         ${this.showEdits ? this.edits() : ''}
         ${this.body()}
-        ${this.attachments()}
-        ${m.kind === 'out' ? this.delivery() : ''}
-        ${m.kind === 'out' ? this.fallbacks() : ''}
-        ${this.seen ? html`<div class="seen" data-testid="seen">${icon('checks')}${t('message.seen')}</div>` : ''}
-      </article>`;
+        ${this.attachments()}`;
   }
 
   threading() {
@@ -178,6 +200,18 @@ class TlMessage extends TlElement {
         data-status=${d.status}>${icon(d.status === 'failed' ? 'alert' : d.status === 'pending' ? 'clock' : 'check')}
         <span>${text}</span></div>`;
     });
+  }
+
+  async redact() {
+    if (!await confirmDialog(t('message.redactConfirm'), t('message.redactAction'), { danger: true })) return;
+    this.redacting = true;
+    try {
+      await store.redact(this.message.id);
+    } catch (e) {
+      store.actionFailed(e);
+    } finally {
+      this.redacting = false;
+    }
   }
 
   async retry() {

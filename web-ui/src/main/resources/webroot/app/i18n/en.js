@@ -59,6 +59,7 @@ export default {
   'list.you': 'You',
   'list.noMessages': 'No messages yet',
   'list.attachmentOnly': 'Attachment',
+  'list.redacted': 'Message removed',
   'list.waiting': 'waiting {time}',
   'list.unread': { one: '{count} unread message', other: '{count} unread messages' },
 
@@ -115,6 +116,10 @@ export default {
   'message.showOriginal': 'Show original formatting',
   'message.showText': 'Show as text',
   'message.seen': 'Seen',
+  'message.redact': 'Remove this message\'s content',
+  'message.redactConfirm': 'Remove this message\'s text and files for good? Nobody will be able to read them again, here or in the customer\'s chat. What was already sent by email or Telegram stays with its recipient.',
+  'message.redactAction': 'Remove',
+  'message.redacted': 'Content removed by {name}, {time}',
   'threading.label': 'Threaded by',
   'threading.reply_token': 'reply address token',
   'threading.in_reply_to': 'In-Reply-To header',

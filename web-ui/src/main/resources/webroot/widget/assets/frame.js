@@ -254,12 +254,14 @@ function receiveFrame(frame) {
 }
 
 function receive(message) {
-  store.set((s) => ({ messages: upsertMessage(s.messages, message), typing: message.kind === 'out' ? null : s.typing }));
+  // A message the team removed stays in place and says so; it is no news (the page hears nothing, typing goes on).
+  const news = message.kind === 'out' && !message.redactedAt;
+  store.set((s) => ({ messages: upsertMessage(s.messages, message), typing: news ? null : s.typing }));
   if (message.own && message.clientId) {
     inflight.delete(message.clientId);
     outbox.remove(message.clientId);
   }
-  if (message.kind === 'out') {
+  if (news) {
     toParent({ type: 'active', active: true });
     toParent({ type: 'event', name: 'message', data: { id: message.id, body: message.body,
       author: message.author && message.author.name } });

@@ -14,7 +14,8 @@ export function messageList(store, t, actions) {
       const key = message.id ? 'id:' + message.id : 'client:' + message.clientId;
       keep.add(key);
       const author = customerSide(message) ? 'you' : (message.author && message.author.name) || '';
-      const signature = JSON.stringify([message.id, message.body, message.status, message.error, author !== previousAuthor,
+      const signature = JSON.stringify([message.id, message.body, message.redactedAt, message.status, message.error,
+        author !== previousAuthor,
         (message.attachments || []).map((a) => a.id || a.filename)]);
       let entry = rendered.get(key);
       if (!entry || entry.signature !== signature) {
@@ -64,6 +65,11 @@ function render(message, t, actions, showAuthor) {
     item.append(h('span', { class: 'author' }, h('span', { class: 'via' }, via)));
   }
   const bubble = h('div', { class: 'bubble' });
+  if (message.redactedAt) {
+    bubble.append(h('p', { class: 'body removed', 'data-testid': 'throughline-message-removed' }, t('removed')));
+    item.append(bubble);
+    return item;
+  }
   if (message.body) bubble.append(h('p', { class: 'body' }, message.body));
   for (const file of message.attachments || []) bubble.append(attachment(file, t, actions));
   item.append(bubble);

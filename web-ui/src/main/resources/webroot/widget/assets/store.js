@@ -17,11 +17,11 @@ export function createStore(initial) {
 }
 
 // Messages are kept once each: by server id, and a local (pending) one by its client id until the server's copy
-// arrives; an older copy of a message (a late frame after a newer edit) never replaces a newer one. Sorted oldest
-// first.
+// arrives; an older copy of a message (a late frame after a newer edit) never replaces a newer one, nor a copy from
+// before its removal a removed one. Sorted oldest first.
 export function upsertMessage(list, message) {
   const existing = list.find((m) => m.id && m.id === message.id);
-  if (existing && version(message) < version(existing)) return list;
+  if (existing && (version(message) < version(existing) || (existing.redactedAt && !message.redactedAt))) return list;
   const out = list.filter((m) => !(m.id && m.id === message.id)
     && !(message.clientId && !m.id && m.clientId === message.clientId));
   out.push(existing ? { ...existing, ...message } : message);
@@ -30,7 +30,8 @@ export function upsertMessage(list, message) {
 }
 
 function version(message) {
-  return Math.max(Date.parse(message.editedAt ?? '') || 0, Date.parse(message.createdAt ?? '') || 0);
+  return Math.max(Date.parse(message.editedAt ?? '') || 0, Date.parse(message.createdAt ?? '') || 0,
+    Date.parse(message.redactedAt ?? '') || 0);
 }
 
 function order(a, b) {
