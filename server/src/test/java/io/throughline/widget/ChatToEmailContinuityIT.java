@@ -74,6 +74,10 @@ class ChatToEmailContinuityIT {
             conversation = Widgets.conversationOf(server, socket.next("ack", WAIT).getLong("messageId"));
             socket.message("And how long does it take?");
             socket.next("ack", WAIT);
+            // Something the agent removes: the email never carries it, not even as an empty line.
+            socket.message("My card is 4111 1111 1111 1111, in case");
+            long card = socket.next("ack", WAIT).getLong("messageId");
+            admin.post("/api/v1/messages/" + card + "/redact", null).expect(200);
             // The pre-chat form, filled after writing: the email joins the contact at once, as claimed.
             visitor.post("/widget/v1/profile", new JsonObject().put("email", email), true).expect(200);
         }
@@ -98,7 +102,9 @@ class ChatToEmailContinuityIT {
         assertThat(sent.getSubject()).isEqualTo("Your conversation with Acme Support");
         assertThat(text(sent)).startsWith("Yes, we ship to Spain: 3 to 5 days.")
                 .contains("---- Earlier in your conversation ----")
-                .contains("Hi! Do you ship the Aurora lamp to Spain?").contains("And how long does it take?");
+                .contains("Hi! Do you ship the Aurora lamp to Spain?").contains("And how long does it take?")
+                .doesNotContain("4111");
+        assertThat(text(sent).split("\nYou, ", -1)).as("the customer's lines in the transcript").hasSize(3);
         String replyTo = ((InternetAddress) sent.getReplyTo()[0]).getAddress();
         assertThat(replyTo).startsWith("reply+").endsWith("@reply.acme.test");
         await().atMost(WAIT).until(() -> "sent".equals(deliveries(conversation, reply).getJsonObject(1)
