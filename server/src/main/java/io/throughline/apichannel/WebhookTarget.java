@@ -6,8 +6,9 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
+import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
-import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -28,9 +29,11 @@ record WebhookTarget(URI url, InetAddress address, int port, boolean https, Stri
     private static final Pattern IPV4 = Pattern.compile(OCTET + "(\\." + OCTET + "){3}");
     /**
      * Metadata services outside the link-local range: AWS's over IPv6 (unique-local) and Alibaba Cloud's (in the
-     * shared address space). Never a webhook, whatever the setting.
+     * shared address space). Never a webhook, whatever the setting. Compared as bytes: the text of an IPv6 address
+     * carries its zone ({@code fd00:ec2::254%1}), which the connection ignores.
      */
-    private static final Set<String> METADATA = Set.of("fd00:ec2:0:0:0:0:0:254", "100.100.100.200");
+    private static final List<byte[]> METADATA = List.of(
+            HexFormat.of().parseHex("fd000ec2000000000000000000000254"), new byte[] {100, 100, 100, (byte) 200});
 
     /**
      * Resolves and checks the webhook's host. Blocking (DNS): call off the event loop.
@@ -99,7 +102,8 @@ record WebhookTarget(URI url, InetAddress address, int port, boolean https, Stri
     }
 
     private static boolean isLinkLocalOrMetadata(InetAddress address) {
-        return address.isLinkLocalAddress() || METADATA.contains(address.getHostAddress());
+        byte[] bytes = address.getAddress();
+        return address.isLinkLocalAddress() || METADATA.stream().anyMatch(m -> Arrays.equals(m, bytes));
     }
 
     private static String refusalOf(InetAddress address, boolean privateNetworks) {

@@ -11,7 +11,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 class WebhookTargetTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"169.254.169.254", "169.254.0.1", "fe80::1", "fd00:ec2::254", "::ffff:169.254.169.254",
+    @ValueSource(strings = {"169.254.169.254", "169.254.0.1", "fe80::1", "fd00:ec2::254", "fd00:ec2::254%1",
+        "::ffff:169.254.169.254",
         "100.100.100.200", "0.0.0.0", "::", "224.0.0.1", "ff02::1", "255.255.255.255",
         // IPv6 addresses that carry an IPv4 one to a gateway: NAT64, 6to4, IPv4-compatible.
         "64:ff9b::a9fe:a9fe", "64:ff9b::169.254.169.254", "2002:a9fe:a9fe::1", "::169.254.169.254",
@@ -43,7 +44,7 @@ class WebhookTargetTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"http://169.254.169.254/latest/meta-data", "http://[fe80::1]:8080/hook",
-        "https://0.0.0.0/hook"})
+        "https://0.0.0.0/hook", "http://[fd00:ec2::254%1]/latest/meta-data/"})
     void anIpLiteralNoSettingAllowsIsRefusedWhenSaved(String url) {
         assertThat(WebhookTarget.literalRefusal(url, true)).isNotNull();
     }
