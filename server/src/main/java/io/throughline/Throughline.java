@@ -237,7 +237,8 @@ public final class Throughline implements AutoCloseable {
         AgentService agents = new AgentService(database, agentRepository, sessions);
         widgetSites = new SiteDirectory(database::sql);
         ConnectorRegistry registry = new ConnectorRegistry(builtInConnectors());
-        inboxService = new InboxService(database, inboxes, registry, events, () -> supervisor, () -> publicUrl);
+        inboxService = new InboxService(database, inboxes, registry, events, () -> supervisor, () -> publicUrl,
+                () -> dispatcher.wake());
         // --- Chat-to-email continuity (issue 4): a reply on the website chat gets a conditional email fallback,
         // sent when the visitor stays away past the email inbox's offlineEmailAfter without seeing it. ---
         LiveChannels liveChannels = new WidgetLiveChannels(() -> widget.activity());

@@ -74,6 +74,17 @@ public final class DeliveryRepository {
                   AND (lease_until IS NULL OR lease_until < now())""", workspaceId, messageId, reason);
     }
 
+    /**
+     * Makes an inbox's waiting deliveries due now (the inbox was deleted): the dispatcher claims them at once and
+     * ends them with the reason, instead of showing them waiting for a retry that will never be made.
+     */
+    public int dueNow(Sql tx, long workspaceId, long inboxId) {
+        return tx.update("""
+                UPDATE deliveries SET next_attempt_at = now(), remote_wait_until = NULL, updated_at = now()
+                WHERE workspace_id = $1 AND inbox_id = $2 AND status = 'pending' AND next_attempt_at > now()""",
+                workspaceId, inboxId);
+    }
+
     /** Ends a claimed conditional delivery whose condition no longer holds. */
     public boolean markSkipped(Sql tx, Delivery delivery, String reason) {
         return tx.update("""

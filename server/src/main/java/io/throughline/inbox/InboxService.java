@@ -8,6 +8,7 @@ import io.throughline.connector.InvalidConfig;
 import io.throughline.connector.ProvisionRequest;
 import io.throughline.connector.Provisioning;
 import io.throughline.conversation.ChannelDirectory;
+import io.throughline.delivery.DeliveryRepository;
 import io.throughline.failure.Conflict;
 import io.throughline.failure.Invalid;
 import io.throughline.failure.NotFound;
@@ -41,9 +42,12 @@ public final class InboxService implements ChannelDirectory {
     private final EventLog events;
     private final Supplier<InboxSupervisor> supervisor;
     private final Supplier<URI> publicUrl;
+    private final Runnable outboxWake;
+    private final DeliveryRepository deliveries = new DeliveryRepository();
 
     public InboxService(Database database, InboxRepository inboxes, ConnectorRegistry registry, EventLog events,
-                        Supplier<InboxSupervisor> supervisor, Supplier<URI> publicUrl) {
+                        Supplier<InboxSupervisor> supervisor, Supplier<URI> publicUrl, Runnable outboxWake) {
+        this.outboxWake = outboxWake;
         this.database = database;
         this.inboxes = inboxes;
         this.registry = registry;
@@ -184,6 +188,10 @@ public final class InboxService implements ChannelDirectory {
         database.tx(tx -> {
             inboxes.delete(tx, caller.workspaceId(), id);
             events.append(tx, caller.workspaceId(), EventType.INBOX_CHANGED, change(inbox, "deleted"));
+            // Its replies waiting for a retry end now, as failed "the inbox was deleted", not at their retry time.
+            if (deliveries.dueNow(tx, caller.workspaceId(), id) > 0) {
+                tx.afterCommit(outboxWake);
+            }
             return null;
         });
         log.info("inbox deleted inbox={}", id);

@@ -391,6 +391,24 @@ class OutboxIT {
         assertThat(lastDelivery(admin, other).getInteger("attempts")).isEqualTo(1);
     }
 
+    /** A deleted inbox's reply waiting for a retry ends at once, as failed with the reason, not in an hour. */
+    @Test
+    void aDeletedInboxsWaitingReplyFailsAtOnce() {
+        server = TestServer.start();
+        ApiClient admin = server.admin();
+        ApiInbox inbox = ApiInbox.create(admin, "Closing shop", webhook.url());
+        long conversation = inbox.say("close-1", "c-close", "Cleo", "Hello").getLong("conversationId");
+        webhook.respondWith(429, "3600");
+        reply(admin, conversation, "Hi Cleo");
+        await().atMost(Duration.ofSeconds(10)).until(() -> String.valueOf(lastDelivery(admin, conversation)
+                .getString("lastError")).contains("429"));
+
+        admin.delete("/api/v1/inboxes/" + inbox.id()).expect(204);
+
+        awaitStatus(admin, conversation, "failed", 10);
+        assertThat(lastDelivery(admin, conversation).getString("lastError")).isEqualTo("the inbox was deleted");
+    }
+
     /** Every agent reads a delivery's reason: a webhook's path and query (often its secret) are never in it. */
     @Test
     void aSilentWebhookTimesOutWithoutItsUrlInTheReason() {
