@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
@@ -187,7 +188,9 @@ public final class Dispatcher {
             }
             OutboundMessage message = assembler.assemble(database.sql(), delivery);
             // The lease is kept from here: reopening an inbox whose settings changed may take a while.
-            Thread keeper = Thread.ofVirtual().name("outbox-lease-" + delivery.id()).start(() -> keepLease(delivery));
+            AtomicBoolean ended = new AtomicBoolean();
+            Thread keeper = Thread.ofVirtual().name("outbox-lease-" + delivery.id())
+                    .start(() -> keepLease(delivery, ended));
             try {
                 ChannelInbox inbox = inboxes.sender(delivery.inboxId(), delivery.inboxUpdatedAt())
                         .orElseThrow(() -> unavailable(delivery));
@@ -198,18 +201,23 @@ public final class Dispatcher {
                 // other claim may send the reply a second time meanwhile.
                 record(delivery, tx -> deliveries.markSent(tx, delivery, externalId, metadata));
             } finally {
+                ended.set(true);
                 keeper.interrupt();
             }
             log.info("delivery sent delivery={} message={} inbox={} attempt={}", delivery.id(),
                     delivery.messageId(), delivery.inboxId(), delivery.attempts());
         } catch (DeliveryFailure failure) {
             failed(delivery, failure);
-        } catch (Exception | StackOverflowError e) {
-            // Also a checked exception a connector let through undeclared (Future.await() does that), or a stack
-            // overflow on hostile input: the attempt must be recorded, or the delivery sits claimed until its lease
-            // runs out, is claimed again, and never ends.
+        } catch (Throwable e) {
+            // Also a checked exception a connector let through undeclared (Future.await() does that), a stack
+            // overflow on hostile input, a class that failed to load: the attempt must be recorded, or the delivery
+            // sits claimed until its lease runs out, is claimed again, never ends, and holds back every later reply
+            // to its recipient. A machine error (out of memory) still goes on up once the attempt is recorded.
             log.error("delivery crashed in its connector delivery={} inbox={}", delivery.id(), delivery.inboxId(), e);
             failed(delivery, DeliveryFailure.retryable("internal error: " + e, e));
+            if (e instanceof VirtualMachineError fatal && !(e instanceof StackOverflowError)) {
+                throw fatal;
+            }
         }
     }
 
@@ -218,9 +226,11 @@ public final class Dispatcher {
      * line by line within its timeouts, a webhook taking its time) must not let the lease run out and another
      * claim send the same reply again. If this node dies, the renewals stop and the lease runs out as before.
      */
-    private void keepLease(Delivery delivery) {
+    private void keepLease(Delivery delivery, AtomicBoolean ended) {
         long everyMs = Math.max(1, config.lease().toMillis() / 3);
-        while (!Thread.currentThread().isInterrupted()) {
+        // The flag, not only the interrupt: a renewal under way when the send ends may swallow the interrupt (a
+        // database call waiting on a latch), and a keeper that missed it would renew the lease for ever.
+        while (!ended.get() && !Thread.currentThread().isInterrupted()) {
             try {
                 Thread.sleep(everyMs);
                 if (!deliveries.renewLease(database.sql(), delivery, config.lease())) {
@@ -233,7 +243,7 @@ public final class Dispatcher {
                 return; // the send ended
             } catch (RuntimeException e) {
                 // A database hiccup: the next renewal, a third of a lease later, may well succeed.
-                if (!Thread.currentThread().isInterrupted()) {
+                if (!ended.get() && !Thread.currentThread().isInterrupted()) {
                     log.warn("delivery lease not renewed delivery={}: {}", delivery.id(), e.toString());
                 }
             }
