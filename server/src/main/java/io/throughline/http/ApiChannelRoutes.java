@@ -8,10 +8,10 @@ import io.throughline.connector.InboundMessage;
 import io.throughline.connector.IngestReceipt;
 import io.throughline.connector.Sender;
 import io.throughline.contact.Identities;
-import io.throughline.failure.Conflict;
 import io.throughline.failure.Invalid;
 import io.throughline.failure.NotFound;
 import io.throughline.failure.Unauthorized;
+import io.throughline.failure.Unavailable;
 import io.throughline.inbox.Inbox;
 import io.throughline.inbox.InboxRepository;
 import io.throughline.ingest.IngestService;
@@ -21,6 +21,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -36,6 +37,8 @@ final class ApiChannelRoutes {
     private static final int MAX_IDENTITIES = 10;
     /** How deeply an inbound message's metadata may nest. */
     private static final int MAX_METADATA_DEPTH = 32;
+    /** When a paused inbox's sender is told to try again. */
+    private static final Duration PAUSED_RETRY = Duration.ofMinutes(1);
 
     private final Database database;
     private final InboxRepository inboxes;
@@ -93,7 +96,9 @@ final class ApiChannelRoutes {
             throw new Unauthorized("the token does not open this inbox");
         }
         if (!inbox.enabled()) {
-            throw new Conflict("inbox " + id + " is disabled");
+            // A pause, not a conflict: a sender retries a 503 (with Retry-After), and drops a 409 as a duplicate.
+            throw new Unavailable("inbox " + id + " is paused: it takes messages again once an admin enables it",
+                    PAUSED_RETRY);
         }
         return inbox;
     }

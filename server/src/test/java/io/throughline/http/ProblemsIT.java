@@ -128,6 +128,22 @@ class ProblemsIT {
         assertThat(response.json().encode()).contains("contact");
     }
 
+    /** A paused API inbox asks its sender to try again later (a 409 reads as "duplicate" and is dropped). */
+    @Test
+    void aPausedApiInboxAsksItsSenderToTryAgainLater() {
+        ApiInbox inbox = ApiInbox.create(admin, "Paused feed", null);
+        admin.patch("/api/v1/inboxes/" + inbox.id(), new JsonObject().put("enabled", false)).expect(200);
+        ApiClient.Response paused = inbox.send("p1", "Pat", new JsonArray().add(ApiInbox.identity("external_id",
+                "cust-pat", true)), "Is anyone there?");
+        assertProblem(paused, 503);
+        assertThat(paused.header("Retry-After")).isEqualTo("60");
+        assertThat(paused.json().getString("detail")).contains("paused");
+
+        admin.patch("/api/v1/inboxes/" + inbox.id(), new JsonObject().put("enabled", true)).expect(200);
+        inbox.send("p1", "Pat", new JsonArray().add(ApiInbox.identity("external_id", "cust-pat", true)),
+                "Is anyone there?").expect(201);
+    }
+
     @Test
     void theRequestIdIsEchoedAndQuotable() {
         ApiClient.Response response = server.admin().withHeader("X-Request-Id", "trace-abc-123")
