@@ -8,6 +8,7 @@ import io.throughline.connector.InboundMessage;
 import io.throughline.connector.IngestReceipt;
 import io.throughline.connector.Sender;
 import io.throughline.contact.Identities;
+import io.throughline.failure.Conflict;
 import io.throughline.failure.Invalid;
 import io.throughline.failure.NotFound;
 import io.throughline.failure.Unauthorized;
@@ -58,6 +59,9 @@ final class ApiChannelRoutes {
             Inbox inbox = authenticate(rc);
             InboundMessage message = message(JsonBody.withoutNul(rc));
             IngestReceipt receipt = ingest.accept(inbox.ref(), message);
+            if (receipt.outcome() == IngestReceipt.Outcome.DUPLICATE) {
+                requireSameMessage(receipt.messageId(), message);
+            }
             JsonObject answer = new JsonObject()
                     .put("outcome", receipt.outcome().name().toLowerCase(Locale.ROOT))
                     .put("duplicate", receipt.duplicate())
@@ -81,6 +85,22 @@ final class ApiChannelRoutes {
             return AttachmentRoutes.fileReply(attachments.download(inbox.workspaceId(), attachmentId),
                     rc.request().getHeader("Range"), rc.request().getHeader("If-None-Match"));
         }));
+    }
+
+    /**
+     * A repeated {@code externalId} must carry the message stored under it: a sender numbering messages wrongly
+     * (one id per order, say) would otherwise see each later message answered as stored, and lose it. A message an
+     * agent removed since (its text is gone) is taken as the same.
+     */
+    private void requireSameMessage(long messageId, InboundMessage message) {
+        database.sql().one("SELECT body, redacted_at IS NOT NULL AS redacted FROM messages WHERE id = $1",
+                messageId).ifPresent(stored -> {
+                    // Stored as sent: the body's limit here is below ingest's cap, and NUL is refused before.
+                    if (!stored.getBoolean("redacted") && !stored.getString("body").equals(message.text())) {
+                        throw new Conflict("externalId " + message.externalId() + " names another message already"
+                                + " stored in this inbox: give each message its own externalId");
+                    }
+                });
     }
 
     private Inbox authenticate(RoutingContext rc) {

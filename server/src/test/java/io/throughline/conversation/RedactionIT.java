@@ -141,6 +141,9 @@ class RedactionIT {
         JsonObject said = inbox.say("e-1", "c-e1", "Edgar", "My password is hunter2");
         long id = said.getLong("messageId");
         admin.post("/api/v1/messages/" + id + "/redact", null).expect(200);
+        // The customer's system sends it again (it never heard the answer): still the same message, not a conflict.
+        assertThat(inbox.send("e-1", "Edgar", new JsonArray().add(ApiInbox.identity("external_id", "c-e1", true)),
+                "My password is hunter2").expect(200).json().getString("outcome")).isEqualTo("duplicate");
         long workspace = server.throughline().database().sql().single("SELECT workspace_id FROM inboxes"
                 + " WHERE id = $1", inbox.id()).getLong("workspace_id");
 

@@ -144,6 +144,20 @@ class ProblemsIT {
                 "Is anyone there?").expect(201);
     }
 
+    /** One externalId for two different messages: the second is refused, not answered as stored and lost. */
+    @Test
+    void anExternalIdReusedForAnotherMessageIsA409() {
+        ApiInbox inbox = ApiInbox.create(admin, "Order feed", null);
+        JsonArray customer = new JsonArray().add(ApiInbox.identity("external_id", "cust-ord", true));
+        inbox.send("order-1001", "Olga", customer, "Where is order 1001?").expect(201);
+        assertThat(inbox.send("order-1001", "Olga", customer, "Where is order 1001?").expect(200).json()
+                .getString("outcome")).isEqualTo("duplicate");
+
+        ApiClient.Response reused = inbox.send("order-1001", "Olga", customer, "Can I change the address?");
+        assertProblem(reused, 409);
+        assertThat(reused.json().getString("detail")).contains("order-1001");
+    }
+
     @Test
     void theRequestIdIsEchoedAndQuotable() {
         ApiClient.Response response = server.admin().withHeader("X-Request-Id", "trace-abc-123")
