@@ -545,15 +545,18 @@ class Store extends EventTarget {
         after: thread.messages[thread.messages.length - 1].id, limit: THREAD_PAGE })}`);
       const current = this.state.thread;
       if (current?.loadId !== thread.loadId) return;
+      const hasNewer = answer.nextAfter != null;
       let messages = [...current.messages, ...answer.messages];
+      // At the end: what came live below the window joins it (a copy the page has too counts once, the newer).
+      if (!hasNewer && current.below?.length) messages = mergeMessages(messages, current.below);
       let hasOlder = current.hasOlder;
       if (messages.length > THREAD_WINDOW) {
         messages = messages.slice(messages.length - THREAD_WINDOW);
         hasOlder = true;
       }
-      const hasNewer = answer.nextAfter != null;
       this.set({ thread: { ...current, messages, hasOlder, hasNewer, loading: null,
-        newBelow: hasNewer ? current.newBelow : 0, unseen: hasNewer ? current.unseen : null } });
+        newBelow: hasNewer ? current.newBelow : 0, unseen: hasNewer ? current.unseen : null,
+        below: hasNewer ? current.below : null } });
     } catch (e) {
       this.pageFailed(thread, e);
     }
@@ -589,10 +592,12 @@ class Store extends EventTarget {
       return;
     }
     if (thread.hasNewer) {
-      if (created && !thread.unseen?.has(message.id)) {
-        const unseen = new Set(thread.unseen ?? []).add(message.id);
-        this.set({ thread: { ...thread, unseen, newBelow: unseen.size } });
-      }
+      // Below the window: kept until the pages below are read (the last of them may have been read before it
+      // committed), and counted towards "N new" once.
+      const pending = [...(thread.below ?? []).filter((m) => m.id !== message.id), message];
+      const unseen = created && !thread.unseen?.has(message.id) ? new Set(thread.unseen ?? []).add(message.id)
+        : thread.unseen;
+      this.set({ thread: { ...thread, below: pending, unseen, newBelow: unseen?.size ?? thread.newBelow } });
       return;
     }
     // In thread order (a late event, or two messages committed in the other order than they were written).

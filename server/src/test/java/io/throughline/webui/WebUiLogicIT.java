@@ -435,6 +435,36 @@ class WebUiLogicIT {
         assertThat(result).isEqualTo(List.of("7:second edit", "8:"));
     }
 
+    /**
+     * A message that comes while the agent reads further up is kept: the last page below, read before it committed,
+     * does not have it, and the thread must not end without it.
+     */
+    @Test
+    void aMessageArrivingBelowTheWindowJoinsTheThreadWhenItsEndIsRead() {
+        Object result = run("/app/store.js", """
+                (m) => new Promise((resolve) => {
+                  const realFetch = window.fetch;
+                  const msg = (id, sec) => ({id, conversationId: 79, kind: 'in',
+                    createdAt: `2026-03-01T10:00:${String(sec).padStart(2, '0')}Z`});
+                  const s = m.store;
+                  s.state.thread = {conversationId: 79, loadId: 1, messages: [msg(10, 1), msg(11, 2)],
+                    hasOlder: false, hasNewer: true, loading: null, newBelow: 0};
+                  s.putMessage(msg(30, 30), { created: true });
+                  const counted = s.state.thread.newBelow;
+                  // The last page below, read before message 30 committed.
+                  window.fetch = async () => new Response(JSON.stringify({ messages: [msg(12, 3)], nextAfter: null }),
+                    { headers: { 'Content-Type': 'application/json' } });
+                  s.loadNewer().then(() => {
+                    window.fetch = realFetch;
+                    const ids = s.state.thread.messages.map((x) => x.id);
+                    const hasNewer = s.state.thread.hasNewer;
+                    s.state.thread = null;
+                    resolve([counted, ...ids, hasNewer]);
+                  });
+                })""");
+        assertThat(result).isEqualTo(List.of(1L, 10L, 11L, 12L, 30L, false));
+    }
+
     /** The inbox keeps a removed message removed: a copy from before it never shows the words again. */
     @Test
     void theInboxKeepsARemovedMessageRemoved() {
