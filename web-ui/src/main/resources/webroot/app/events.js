@@ -46,7 +46,9 @@ function messageCreated(store, data) {
     store.setTyping(conversationId, 'visitor', null);
     const watching = store.state.thread?.conversationId === conversationId;
     if (watching) store.readIfWatching();
-    if (!watching || !store.atBottom || document.visibilityState !== 'visible') store.bumpUnread(conversationId);
+    if (!watching || !store.atBottom || document.visibilityState !== 'visible') {
+      store.bumpUnread(conversationId, message.id);
+    }
     if (watching) store.loadReplyOptions(conversationId);
   }
 }

@@ -416,10 +416,16 @@ class Store extends EventTarget {
     }
   }
 
-  bumpUnread(conversationId) {
+  /**
+   * A customer message came live: one more unread, unless the server's count has it already (a read state loaded
+   * after it committed, as after a reconnect whose poll read the list before the stream replayed the event).
+   */
+  bumpUnread(conversationId, messageId) {
     const unread = new Map(this.state.unread);
     const entry = unread.get(conversationId) || { conversationId, unread: 0 };
-    unread.set(conversationId, { ...entry, unread: entry.unread + 1 });
+    if (messageId != null && entry.lastInboundMessageId != null && messageId <= entry.lastInboundMessageId) return;
+    unread.set(conversationId, { ...entry, unread: entry.unread + 1,
+      lastInboundMessageId: Math.max(entry.lastInboundMessageId ?? 0, messageId ?? 0) || null });
     this.set({ unread });
   }
 

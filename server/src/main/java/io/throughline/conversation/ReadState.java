@@ -18,7 +18,7 @@ public final class ReadState {
     public static final int MAX_COUNTED = 100;
 
     private static final String STATE = """
-            SELECT c.id, r.last_read_message_id, r.read_at,
+            SELECT c.id, c.last_inbound_message_id, r.last_read_message_id, r.read_at,
                    (SELECT count(*) FROM (SELECT 1 FROM messages m
                                           WHERE m.workspace_id = c.workspace_id AND m.conversation_id = c.id
                                             AND m.kind = 'in' AND m.id > coalesce(r.last_read_message_id, 0)
@@ -34,7 +34,11 @@ public final class ReadState {
         this.database = database;
     }
 
-    /** The caller's read position and unread count in each of these conversations (unknown ids are left out). */
+    /**
+     * The caller's read position and unread count in each of these conversations (unknown ids are left out), with
+     * the newest customer message the count includes ({@code lastInboundMessageId}): a tab that also hears of new
+     * messages live counts only those after it, not the ones this answer counted already.
+     */
     public JsonArray of(Caller caller, List<Long> conversationIds) {
         JsonArray out = new JsonArray();
         database.sql().rows(STATE, caller.workspaceId(), caller.agentId(), conversationIds.toArray(new Long[0]))
@@ -77,6 +81,7 @@ public final class ReadState {
         return new JsonObject()
                 .put("conversationId", row.getLong("id"))
                 .put("lastReadMessageId", row.getLong("last_read_message_id"))
+                .put("lastInboundMessageId", row.getLong("last_inbound_message_id"))
                 .put("readAt", row.getOffsetDateTime("read_at") == null ? null
                         : row.getOffsetDateTime("read_at").toInstant().toString())
                 .put("unread", unread)

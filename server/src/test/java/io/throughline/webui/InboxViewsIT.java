@@ -45,9 +45,11 @@ class InboxViewsIT {
     void unreadCountsInboundMessagesAfterWhatTheAgentRead() {
         long conversation = shop.say("read-1", "Rita", "cust-rita", "First").getLong("conversationId");
         shop.say("read-2", "Rita", "cust-rita", "Second");
+        long second = shop.say("read-2b", "Rita", "cust-rita", "Second, again").getLong("messageId");
         JsonObject state = readState(admin, conversation);
-        assertThat(state.getLong("unread")).isEqualTo(2);
+        assertThat(state.getLong("unread")).isEqualTo(3);
         assertThat(state.getLong("lastReadMessageId")).isNull();
+        assertThat(state.getLong("lastInboundMessageId")).isEqualTo(second);
 
         JsonObject read = admin.post("/api/v1/conversations/" + conversation + "/read", new JsonObject())
                 .expect(200).json();
@@ -55,11 +57,11 @@ class InboxViewsIT {
 
         long third = shop.say("read-3", "Rita", "cust-rita", "Third").getLong("messageId");
         assertThat(readState(admin, conversation).getLong("unread")).isEqualTo(1);
-        // Reading is per agent: another agent still has all three unread.
+        // Reading is per agent: another agent still has all four unread.
         admin.post("/api/v1/agents", new JsonObject().put("email", "rea@test.local").put("name", "Rea")
                 .put("password", "rea-password-123")).expect(201);
         ApiClient other = server.anonymous().login("rea@test.local", "rea-password-123");
-        assertThat(readState(other, conversation).getLong("unread")).isEqualTo(3);
+        assertThat(readState(other, conversation).getLong("unread")).isEqualTo(4);
 
         // A stale tab reporting an older message never moves reading backwards.
         admin.post("/api/v1/conversations/" + conversation + "/read", new JsonObject().put("messageId", third))

@@ -465,6 +465,23 @@ class WebUiLogicIT {
         assertThat(result).isEqualTo(List.of(1L, 10L, 11L, 12L, 30L, false));
     }
 
+    /** A message the server's count has already is not counted again when its event comes (a reconnect's replay). */
+    @Test
+    void aMessageTheReadStateCountedIsNotCountedAgainLive() {
+        Object result = run("/app/store.js", """
+                (m) => {
+                  const s = m.store;
+                  s.set({ unread: new Map([[80, { conversationId: 80, unread: 2, lastInboundMessageId: 50 }]]) });
+                  s.bumpUnread(80, 49);
+                  s.bumpUnread(80, 50);
+                  const replayed = s.state.unread.get(80).unread;
+                  s.bumpUnread(80, 51);
+                  s.bumpUnread(80, 51);
+                  return [replayed, s.state.unread.get(80).unread];
+                }""");
+        assertThat(result).isEqualTo(List.of(2L, 3L));
+    }
+
     /** The inbox keeps a removed message removed: a copy from before it never shows the words again. */
     @Test
     void theInboxKeepsARemovedMessageRemoved() {
