@@ -113,6 +113,12 @@ function contactMerged(store, data) {
     store.place(conversations.get(sourceConversationId));
   }
   store.fetchRow(conversationId);
+  // The source's unread messages are the target's now (fetchRow reads its count): the source counts no more.
+  if (store.state.unread.has(sourceConversationId)) {
+    const unread = new Map(store.state.unread);
+    unread.delete(sourceConversationId);
+    store.set({ unread });
+  }
   const open = store.state.thread?.conversationId;
   if (open === sourceConversationId) {
     store.notify('contact.mergedAway', 'info');

@@ -316,7 +316,11 @@ class Store extends EventTarget {
       if (token !== this.listToken) return;
       const rows = answer.conversations.map((row) => this.upsert(row));
       const ids = more ? [...this.state.list.ids] : [];
-      for (const row of rows) if (!ids.includes(row.id)) ids.push(row.id);
+      // A next page was read before the events since: a row they took out of the filter (resolved by a colleague
+      // meanwhile) stays out. The first page's rows placed meanwhile are checked below.
+      for (const row of rows) {
+        if (!ids.includes(row.id) && (!more || matches(row, filter, this.state.me))) ids.push(row.id);
+      }
       const placedMeanwhile = more ? [] : [...(this.listLoading ?? [])];
       if (!more) this.listLoading = null;
       this.set({ list: { ids, nextCursor: answer.nextCursor, loading: false, loaded: true, error: null,
@@ -348,8 +352,15 @@ class Store extends EventTarget {
     }
     const next = { ...previous, ...row };
     if ('assigneeId' in row && !('assignee' in row)) {
-      next.assignee = row.assigneeId == null ? null
-        : { id: row.assigneeId, name: this.agentName(row.assigneeId) ?? previous?.assignee?.name ?? '' };
+      // An event names the assignee by id; an agent added since this tab read the team is not known here: the row
+      // (which carries the name) and the team are read again, and the previous assignee's name is never shown.
+      const known = this.agentName(row.assigneeId)
+        ?? (previous?.assignee?.id === row.assigneeId ? previous.assignee.name : null);
+      next.assignee = row.assigneeId == null ? null : { id: row.assigneeId, name: known ?? '' };
+      if (row.assigneeId != null && known == null) {
+        this.fetchRow(row.id);
+        this.loadAgents();
+      }
     }
     const map = new Map(conversations);
     map.set(row.id, next);
@@ -713,7 +724,8 @@ class Store extends EventTarget {
       { headers: { 'Idempotency-Key': idempotencyKey } });
     this.putMessage(data, { created: true });
     const row = this.state.conversations.get(conversationId);
-    if (row && !note) {
+    // Not over a newer message the stream brought before this answer (the customer wrote right after).
+    if (row && !note && !(row.lastMessage && threadOrder(row.lastMessage, data) > 0)) {
       this.place(this.upsert({ ...row, lastMessage: preview(data), lastActivityAt: data.createdAt,
         updatedAt: row.updatedAt }));
     }

@@ -482,6 +482,72 @@ class WebUiLogicIT {
         assertThat(result).isEqualTo(List.of(2L, 3L));
     }
 
+    /**
+     * What the list shows stays true when events and answers cross: a next page read before a colleague resolved
+     * one of its rows leaves that row out; an assignee this tab does not know yet is read, never shown as the
+     * previous one; the agent's reply answered after the customer's next message does not hide it; a merged-away
+     * conversation's unread messages stop counting.
+     */
+    @Test
+    void theListStaysTrueWhenEventsAndAnswersCross() {
+        Object result = run("/app/store.js", """
+                (m) => new Promise((resolve) => {
+                  const realFetch = window.fetch;
+                  const json = (body) => new Response(JSON.stringify(body),
+                    { headers: { 'Content-Type': 'application/json' } });
+                  const row = (id, status, updatedAt) => ({ id, status, updatedAt, contactId: id,
+                    lastActivityAt: '2026-03-01T10:00:00Z', contact: { name: 'C' + id } });
+                  const s = m.store;
+                  window.fetch = async (url, init) => {
+                    const path = new URL(url, location.origin).pathname;
+                    if (path === '/api/v1/conversations') {
+                      // A colleague resolves row 3 while this page is on its way.
+                      s.upsert(row(3, 'resolved', '2026-03-01T10:00:09Z'));
+                      return json({ conversations: [row(2, 'open', '2026-03-01T10:00:01Z'),
+                        row(3, 'open', '2026-03-01T10:00:01Z')], nextCursor: null });
+                    }
+                    if (path === '/api/v1/conversations/5') {
+                      return json({ ...row(5, 'open', '2026-03-01T10:00:05Z'), assigneeId: 7,
+                        assignee: { id: 7, name: 'Dana' } });
+                    }
+                    if (path === '/api/v1/agents') return json({ agents: [{ id: 1, name: 'Ann' }, { id: 7, name: 'Dana' }] });
+                    if (path === '/api/v1/conversations/6/messages') {
+                      return json({ id: 40, conversationId: 6, kind: 'out', body: 'Sure',
+                        createdAt: '2026-03-01T10:00:20Z' });
+                    }
+                    return json({ readState: [] });
+                  };
+                  s.set({ agents: [{ id: 1, name: 'Ann' }], unread: new Map([[91, { conversationId: 91, unread: 2 }]]),
+                    filter: { status: 'open', assignee: 'all', channel: null },
+                    list: { ...s.state.list, ids: [1], nextCursor: 'next', loading: false } });
+                  s.upsert({ ...row(5, 'open', '2026-03-01T10:00:00Z'), assigneeId: 2, assignee: { id: 2, name: 'Bob' } });
+                  s.upsert({ ...row(6, 'open', '2026-03-01T10:00:00Z'), lastMessage: { id: 41, kind: 'in',
+                    preview: 'One more thing', createdAt: '2026-03-01T10:00:21Z' } });
+                  const out = [];
+                  s.loadList(true).then(async () => {
+                    out.push(s.state.list.ids.join(','));
+                    s.upsert({ id: 5, assigneeId: 7, updatedAt: '2026-03-01T10:00:04Z' });
+                    out.push(s.state.conversations.get(5).assignee.name);
+                    await s.send(6, { body: 'Sure', note: false, attachments: [], idempotencyKey: 'k-1' });
+                    out.push(s.state.conversations.get(6).lastMessage.id);
+                    const events = await import('/app/events.js');
+                    events.applyEvent(s, { type: 'contact.merged', data: { conversationId: 90,
+                      sourceConversationId: 91 } });
+                    out.push(s.state.unread.has(91));
+                    const settled = () => {
+                      if (s.state.conversations.get(5).assignee.name === 'Dana' && s.state.agents.length === 2) {
+                        window.fetch = realFetch;
+                        resolve([...out, 'Dana']);
+                      } else {
+                        setTimeout(settled, 10);
+                      }
+                    };
+                    settled();
+                  });
+                })""");
+        assertThat(result).isEqualTo(List.of("1,2", "", 41L, false, "Dana"));
+    }
+
     /** The inbox keeps a removed message removed: a copy from before it never shows the words again. */
     @Test
     void theInboxKeepsARemovedMessageRemoved() {
