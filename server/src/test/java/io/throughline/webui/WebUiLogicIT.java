@@ -2,10 +2,14 @@ package io.throughline.webui;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.throughline.connector.InboundFlag;
 import io.throughline.testing.Browser;
 import io.throughline.testing.TestServer;
+import io.vertx.core.json.JsonArray;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -580,6 +584,25 @@ class WebUiLogicIT {
                   }
                   return out;
                 }""");
+        assertThat(missing).isEqualTo(List.of());
+    }
+
+    /** Every threading reason and flag the server puts on a message is said in words, never shown as its code. */
+    @Test
+    void everyThreadingReasonAndFlagTheServerSetsHasWords() {
+        List<String> keys = new ArrayList<>();
+        for (String reason : List.of("reply_token", "in_reply_to", "references", "deep_link", "sender", "new",
+                "moved")) {
+            keys.add("threading." + reason);
+        }
+        for (InboundFlag flag : InboundFlag.values()) {
+            keys.add("flag." + flag.name().toLowerCase(Locale.ROOT));
+        }
+        for (String flag : List.of("truncated", "unverified_sender", "deep_link_rejected", "deep_link_conflict")) {
+            keys.add("flag." + flag);
+        }
+        Object missing = run("/app/i18n/en.js", "(m) => " + new JsonArray(keys).encode()
+                + ".filter((k) => !(k in m.default))");
         assertThat(missing).isEqualTo(List.of());
     }
 }
