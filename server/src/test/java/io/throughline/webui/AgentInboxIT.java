@@ -132,7 +132,11 @@ class AgentInboxIT {
         WebElement row = inbox.conversation("Bob Live");
         assertThat(row.findElement(InboxPage.testId("conversation-preview")).getText())
                 .isEqualTo("Where is my parcel?");
-        assertThat(row.findElement(InboxPage.testId("unread-badge")).getText()).isEqualTo("1");
+        WebElement badge = row.findElement(InboxPage.testId("unread-badge"));
+        assertThat(badge.getText()).isEqualTo("1");
+        // A screen reader hears what the number counts: ARIA forbids naming a plain span, so it is an image.
+        assertThat(badge.getAriaRole()).isEqualTo("image");
+        assertThat(badge.getAccessibleName()).isEqualTo("1 unread message");
         assertThat(row.findElement(InboxPage.testId("waiting")).getText()).startsWith("waiting");
         assertThat(row.findElements(By.cssSelector("[data-channel='api']"))).isNotEmpty();
 

@@ -41,7 +41,7 @@ class TlConversationItem extends TlElement {
               ${icon('flag')}${t(`priority.${row.priority}`)}</span>` : ''}
             ${(row.labels || []).slice(0, 3).map((l) => html`<span class="label-chip">${l}</span>`)}
             ${row.assignee ? html`<span class="assignee">${icon('user')}${row.assignee.name}</span>` : ''}
-            ${count ? html`<span class="unread-badge" data-testid="unread-badge"
+            ${count ? html`<span class="unread-badge" data-testid="unread-badge" role="img"
               aria-label=${t('list.unread', { count })}>${this.unread.unreadCapped ? '99+' : count}</span>` : ''}
           </span>
         </span>
