@@ -228,16 +228,23 @@ class Store extends EventTarget {
     }, 15_000);
   }
 
-  /** Appends what arrived at the end of the open thread since its last message (the polling fallback). */
+  /**
+   * The polling fallback's read of the open thread: what arrived after its last message, and the latest page again,
+   * so a message on screen that changed (a reply that failed or was delivered, an edit, a Seen mark) shows it; the
+   * version check keeps the newer copy of each.
+   */
   async refreshThreadEnd(conversationId) {
     const thread = this.state.thread;
     const last = thread?.messages.at(-1);
     if (!last) return;
     try {
-      const answer = await api.get(`/api/v1/conversations/${conversationId}/messages${api.query({
-        after: last.id, limit: THREAD_PAGE })}`);
+      const [after, latest] = await Promise.all([
+        api.get(`/api/v1/conversations/${conversationId}/messages${api.query({ after: last.id, limit: THREAD_PAGE })}`),
+        api.get(`/api/v1/conversations/${conversationId}/messages${api.query({ limit: THREAD_PAGE })}`)]);
       if (this.state.thread?.loadId !== thread.loadId) return;
-      answer.messages.forEach((m) => this.putMessage(m));
+      const shown = new Set(this.state.thread.messages.map((m) => m.id));
+      latest.messages.filter((m) => shown.has(m.id)).forEach((m) => this.putMessage(m));
+      after.messages.forEach((m) => this.putMessage(m));
     } catch {
       // The stream's resume will bring it; the connection badge already says that the server is unreachable.
     }

@@ -552,6 +552,32 @@ class WebUiLogicIT {
         assertThat(result).isEqualTo(List.of("1,2", "", 41L, false, "Dana"));
     }
 
+    /** Without the stream, the 15 s poll shows a reply on screen that failed since, not "Sending..." for ever. */
+    @Test
+    void thePollShowsWhatChangedOnMessagesAlreadyOnScreen() {
+        Object result = run("/app/store.js", """
+                (m) => new Promise((resolve) => {
+                  const realFetch = window.fetch;
+                  const reply = (status, at) => ({ id: 20, conversationId: 81, kind: 'out', body: 'On its way',
+                    createdAt: '2026-03-01T10:00:00Z', delivery: { status, updatedAt: at } });
+                  window.fetch = async (url) => {
+                    const after = new URL(url, location.origin).searchParams.get('after');
+                    const messages = after ? [] : [reply('failed', '2026-03-01T10:01:00Z')];
+                    return new Response(JSON.stringify({ messages }), { headers: { 'Content-Type': 'application/json' } });
+                  };
+                  const s = m.store;
+                  s.state.thread = { conversationId: 81, loadId: 5, messages: [reply('pending', '2026-03-01T10:00:00Z')],
+                    hasOlder: false, hasNewer: false, loading: null, newBelow: 0 };
+                  s.refreshThreadEnd(81).then(() => {
+                    window.fetch = realFetch;
+                    const status = s.state.thread.messages.map((x) => x.delivery.status);
+                    s.state.thread = null;
+                    resolve(status);
+                  });
+                })""");
+        assertThat(result).isEqualTo(List.of("failed"));
+    }
+
     /** The inbox keeps a removed message removed: a copy from before it never shows the words again. */
     @Test
     void theInboxKeepsARemovedMessageRemoved() {
