@@ -143,6 +143,36 @@ public final class JsonBody {
         return text.isBlank() ? null : text;
     }
 
+    /**
+     * A string kept to its first {@code maxLength} characters (never split inside a surrogate pair) instead of being
+     * refused: for what a page reports about itself (its URL, its title), which no sender can be expected to cut.
+     */
+    public String optionalStringCut(String field, int maxLength) {
+        Object value = json.getValue(field);
+        if (value == null) {
+            return null;
+        }
+        if (!(value instanceof String text)) {
+            error(field, "must be a string");
+            return null;
+        }
+        int end = Math.min(text.length(), maxLength);
+        if (end < text.length() && end > 0 && Character.isHighSurrogate(text.charAt(end - 1))) {
+            end--;
+        }
+        String cut = text.substring(0, end);
+        return cut.isBlank() ? null : cut;
+    }
+
+    /** An id given as a string or a whole number (a site passing its user's numeric id as it is). */
+    public String optionalId(String field, int maxLength) {
+        Object value = json.getValue(field);
+        if (value instanceof Integer || value instanceof Long) {
+            return value.toString();
+        }
+        return optionalString(field, maxLength);
+    }
+
     public Long optionalLong(String field) {
         Object value = json.getValue(field);
         if (value == null) {

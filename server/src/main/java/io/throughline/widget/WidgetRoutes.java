@@ -140,15 +140,15 @@ final class WidgetRoutes {
         String siteKey = json.requiredString("siteKey", 100);
         String token = json.optionalString("visitorToken", 200);
         String hostOrigin = json.optionalString("hostOrigin", 300);
-        String pageUrl = json.optionalString("pageUrl", 2000);
-        String pageTitle = json.optionalString("pageTitle", 300);
+        String pageUrl = json.optionalStringCut("pageUrl", 2000);
+        String pageTitle = json.optionalStringCut("pageTitle", 300);
         String locale = json.optionalString("locale", 35);
         boolean reset = Boolean.TRUE.equals(json.optionalBoolean("reset"));
         JsonObject identityJson = json.optionalObject("identity");
         VisitorService.IdentityClaim identity = null;
         if (identityJson != null) {
             JsonBody claim = JsonBody.wrap(identityJson);
-            identity = new VisitorService.IdentityClaim(claim.optionalString("externalId", 255),
+            identity = new VisitorService.IdentityClaim(claim.optionalId("externalId", 255),
                     claim.optionalString("email", 320), claim.optionalString("name", 200),
                     claim.optionalString("hmac", 128));
             json.absorb("identity.", claim);

@@ -341,6 +341,12 @@ class WidgetBrowserIT {
                 widget.leave();
             }
             assertThat(visitorsOf(inbox)).isZero();
+            // A malformed identity (an email that is a number) is refused for good too, not asked again for ever.
+            browser.driver().get(host.embed("/malformed", server.url(), siteKey,
+                    "Throughline('identify', {email: 42, hmac: 'x'});"));
+            ChatWidget malformed = new ChatWidget(browser).open();
+            browser.waiting(WAIT).until(d -> malformed.visibleText().contains("not available"));
+            malformed.leave();
 
             browser.driver().get(signed);
             ChatWidget member = new ChatWidget(browser).open();

@@ -8,6 +8,7 @@ import io.throughline.testing.TestServer;
 import io.throughline.testing.VisitorClient;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -500,6 +501,29 @@ class WidgetSessionIT {
         VisitorClient stranger = new VisitorClient(server.url(), inbox.getString("siteKey"), Widgets.SHOP).start();
         stranger.send(new JsonObject().put("clientId", UUID.randomUUID().toString()).put("body", "mine now")
                 .put("attachmentIds", new JsonArray().add(queuedFile))).expect(400);
+    }
+
+    /**
+     * What a page says about itself is taken as far as it fits (a URL full of tracking parameters, a long title),
+     * and a site's numeric user id is an id: neither refuses the chat.
+     */
+    @Test
+    void aLongPageUrlIsCutAndANumericUserIdIsTaken() {
+        JsonObject inbox = Widgets.create(admin, Widgets.SHOP);
+        String longUrl = Widgets.SHOP + "/product?" + "utm_campaign=x&".repeat(400);
+        ApiClient.Response session = new VisitorClient(server.url(), inbox.getString("siteKey"), Widgets.SHOP)
+                .post("/widget/v1/sessions", new JsonObject().put("siteKey", inbox.getString("siteKey"))
+                        .put("pageUrl", longUrl).put("pageTitle", "Lamp ".repeat(100))
+                        .put("identity", new JsonObject().put("externalId", 4242).put("hmac",
+                                IdentitySignature.sign(inbox.getString("identitySecret"), "4242"))), false);
+        session.expect(201);
+        String visitorId = session.json().getJsonObject("visitor").getString("id");
+        Row visitor = server.throughline().database().sql().single("SELECT principal_value, context"
+                + " FROM widget_visitors WHERE public_id = $1", visitorId);
+        assertThat(visitor.getString("principal_value")).isEqualTo("4242");
+        assertThat(visitor.getJsonObject("context").getString("pageUrl")).hasSize(2000).startsWith(longUrl
+                .substring(0, 100));
+        assertThat(visitor.getJsonObject("context").getString("pageTitle")).hasSize(300);
     }
 
     /** Resuming writes the visitor: a script looping on one token meets 429, as one starting sessions does. */

@@ -137,9 +137,12 @@ async function boot() {
     if (store.get().open && ui) ui.focus();
   } catch (e) {
     if (e instanceof Overtaken || generation !== bootGeneration) return;
-    if (e.status === 403 || e.status === 404) {
+    // Refused for good (the origin, the site key, what the page passed: a malformed identity): asking again with
+    // the same answer would only hide why from the site's developer, whose console says it.
+    if (e.status === 400 || e.status === 403 || e.status === 404) {
       store.set({ phase: 'error' });
-      toParent({ type: 'refused', detail: e.message });
+      const errors = e.problem && e.problem.errors ? ' ' + JSON.stringify(e.problem.errors) : '';
+      toParent({ type: 'refused', detail: e.message + errors });
       document.getElementById('app').replaceChildren(h('p', { class: 'unavailable', role: 'alert' }, t('unavailable')));
       return;
     }
