@@ -469,6 +469,35 @@ class WidgetBrowserIT {
         }
     }
 
+    /** A long thread opens on its newest messages; the earlier ones come by the button (or scrolling up). */
+    @Test
+    void aLongThreadShowsItsEarlierMessagesOnRequest() {
+        try (Browser browser = new Browser()) {
+            String siteKey = Widgets.create(admin, host.origin()).getString("siteKey");
+            String page = host.embed("/long", server.url(), siteKey, null);
+            browser.driver().get(page);
+            ChatWidget widget = new ChatWidget(browser).open();
+            widget.send("first question about the Aurora lamp");
+            long id = Long.parseLong(widget.stored("first question").getAttribute("data-message-id"));
+            long conversation = Widgets.conversationOf(server, id);
+            for (int i = 1; i <= 55; i++) {
+                admin.post("/api/v1/conversations/" + conversation + "/messages", new JsonObject()
+                        .put("body", "answer part " + i)).expect(201);
+            }
+
+            browser.driver().get(page);
+            ChatWidget again = new ChatWidget(browser).open();
+            again.message("answer part 55");
+            assertThat(again.visibleText()).doesNotContain("first question");
+            browser.driver().findElement(By.cssSelector("[data-testid=throughline-earlier]")).click();
+
+            again.message("first question about the Aurora lamp");
+            assertThat(again.messages()).hasSize(56);
+            assertThat(browser.driver().findElement(By.cssSelector("[data-testid=throughline-earlier]"))
+                    .isDisplayed()).isFalse();
+        }
+    }
+
     /** The team removes what a visitor pasted: the open chat shows it removed at once, and after a reload too. */
     @Test
     void aMessageTheTeamRemovedShowsRemovedInTheOpenChatAndAfterAReload() {

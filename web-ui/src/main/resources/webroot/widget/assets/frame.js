@@ -5,7 +5,7 @@ import { composer } from './composer.js';
 import { h } from './dom.js';
 import { header } from './header.js';
 import { pickLanguage, translator } from './i18n.js';
-import { messageList } from './messages.js';
+import { earlierButton, messageList } from './messages.js';
 import { Outbox, storage } from './outbox.js';
 import { offlineEmail, prechat } from './prechat.js';
 import { connectionBanner, typingIndicator } from './status.js';
@@ -19,7 +19,7 @@ const MAX_IN_FLIGHT = 16;
 const api = new Api();
 const store = createStore({
   phase: 'starting', messages: [], staged: [], connection: 'connecting', open: false, seenUpTo: 0, typing: null,
-  settings: null, visitor: null, limits: null, composerError: ''
+  settings: null, visitor: null, limits: null, composerError: '', olderBefore: null, loadingOlder: false
 });
 const inflight = new Map();
 const images = new Map();
@@ -230,10 +230,30 @@ async function loadHistory(generation = bootGeneration) {
     else outbox.remove(item.clientId);
   }
   store.set((s) => ({ messages, historySeq: page.seq, seenUpTo: Math.max(s.seenUpTo, page.seenUpTo || 0),
-    scrollToEnd: Date.now() }));
+    scrollToEnd: Date.now(), olderBefore: page.nextBefore || null, loadingOlder: false }));
   if (transport.seq < page.seq) transport.seq = page.seq;
   if (messages.length) toParent({ type: 'active', active: true });
   markSeen();
+}
+
+/** The page of the thread before the oldest message shown; a reload of the history (a reset) starts over. */
+async function loadOlder() {
+  const { olderBefore, loadingOlder } = store.get();
+  if (!olderBefore || loadingOlder) return;
+  const generation = bootGeneration;
+  store.set({ loadingOlder: true });
+  try {
+    const page = await api.history(olderBefore);
+    if (generation !== bootGeneration || store.get().olderBefore !== olderBefore) return;
+    store.set((s) => {
+      let messages = s.messages;
+      for (const message of page.messages) messages = upsertMessage(messages, message);
+      return { messages, olderBefore: page.nextBefore || null, loadingOlder: false, prepended: Date.now() };
+    });
+  } catch (e) {
+    // Asked again on the next scroll or click; the connection banner says when the server is away.
+    if (generation === bootGeneration) store.set({ loadingOlder: false });
+  }
 }
 
 function receiveFrame(frame) {
@@ -446,12 +466,12 @@ async function profile(values) {
 
 function mountUi() {
   const actions = {
-    close: () => toParent({ type: 'close' }), send, retry, typing, upload, image, download, profile,
+    close: () => toParent({ type: 'close' }), send, retry, typing, upload, image, download, profile, loadOlder,
     unstage: (key) => store.set((s) => ({ staged: s.staged.filter((f) => f.key !== key) }))
   };
   const box = composer(store, t, actions);
   document.getElementById('app').replaceChildren(header(store, t, actions), connectionBanner(store, t),
-    messageList(store, t, actions), typingIndicator(store, t), prechat(store, t, actions),
+    earlierButton(store, t, actions), messageList(store, t, actions), typingIndicator(store, t), prechat(store, t, actions),
     offlineEmail(store, t, actions), box.element);
   return { focus: box.focus };
 }

@@ -6,8 +6,14 @@ export function messageList(store, t, actions) {
     'data-testid': 'throughline-messages', tabindex: '0' });
   const rendered = new Map();
   let lastScroll = 0;
+  let lastPrepend = 0;
+  // Scrolled to the top: the page before comes (the button above does the same by keyboard).
+  list.addEventListener('scroll', () => {
+    if (list.scrollTop < 40 && store.get().olderBefore) actions.loadOlder();
+  }, { passive: true });
   store.subscribe((s) => {
     const nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
+    const fromBottom = list.scrollHeight - list.scrollTop;
     const keep = new Set();
     let previousAuthor = null;
     s.messages.forEach((message, index) => {
@@ -35,10 +41,27 @@ export function messageList(store, t, actions) {
         rendered.delete(key);
       }
     }
-    if (nearBottom || (s.scrollToEnd && s.scrollToEnd !== lastScroll)) list.scrollTop = list.scrollHeight;
+    if (s.prepended && s.prepended !== lastPrepend) {
+      // Older messages went in above: what the visitor was reading stays where it was.
+      list.scrollTop = list.scrollHeight - fromBottom;
+    } else if (nearBottom || (s.scrollToEnd && s.scrollToEnd !== lastScroll)) {
+      list.scrollTop = list.scrollHeight;
+    }
     lastScroll = s.scrollToEnd;
+    lastPrepend = s.prepended;
   });
   return list;
+}
+
+/** Above the thread while it has older messages: shows the page before (scrolling to the top does too). */
+export function earlierButton(store, t, actions) {
+  const button = h('button', { type: 'button', class: 'earlier', 'data-testid': 'throughline-earlier', hidden: true,
+    onclick: () => actions.loadOlder() }, t('earlier'));
+  store.subscribe((s) => {
+    button.hidden = !s.olderBefore;
+    button.disabled = !!s.loadingOlder;
+  });
+  return button;
 }
 
 /**
