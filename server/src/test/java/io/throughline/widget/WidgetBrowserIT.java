@@ -469,6 +469,39 @@ class WidgetBrowserIT {
         }
     }
 
+    /**
+     * A message whose file was uploaded too long ago (queued offline for days; the upload is forgotten after a
+     * day) goes without it and says to attach the file again, instead of failing for ever with its text.
+     */
+    @Test
+    void aMessageWhoseUploadExpiredGoesWithoutItAndSaysSo() throws Exception {
+        try (Browser browser = new Browser()) {
+            String siteKey = Widgets.create(admin, host.origin()).getString("siteKey");
+            browser.driver().get(host.embed("/expired", server.url(), siteKey, null));
+            ChatWidget widget = new ChatWidget(browser);
+            widget.open().composer();
+            Path receipt = Scratch.file("old-receipt", ".txt");
+            Files.writeString(receipt, "Order 5512, paid");
+            browser.driver().findElement(By.cssSelector("[data-testid=throughline-file-input]"))
+                    .sendKeys(receipt.toAbsolutePath().toString());
+            widget.waiting().until(d -> !d.findElements(By.cssSelector(".chip")).isEmpty()
+                    && d.findElements(By.cssSelector(".chip.uploading")).isEmpty());
+            // What the daily housekeeping does to an upload no message claimed within a day.
+            assertThat(server.throughline().database().sql().update("DELETE FROM widget_uploads WHERE filename"
+                    + " LIKE 'old-receipt%'")).isOne();
+
+            widget.send("here is my receipt from last week");
+
+            long id = Long.parseLong(widget.stored("here is my receipt").getAttribute("data-message-id"));
+            assertThat(widget.message("here is my receipt").findElement(By.cssSelector(
+                    "[data-testid=throughline-notice]")).getText()).contains("attach them again");
+            JsonObject stored = admin.get("/api/v1/conversations/" + Widgets.conversationOf(server, id)
+                    + "/messages").expect(200).json().getJsonArray("messages").getJsonObject(0);
+            assertThat(stored.getString("body")).isEqualTo("here is my receipt from last week");
+            assertThat(stored.getJsonArray("attachments")).isEmpty();
+        }
+    }
+
     /** A long thread opens on its newest messages; the earlier ones come by the button (or scrolling up). */
     @Test
     void aLongThreadShowsItsEarlierMessagesOnRequest() {

@@ -317,8 +317,20 @@ function nacked(clientId, error) {
   }
   // The server's detail is English: the visitor reads their language, the console keeps the detail.
   if (error && error.detail) console.warn('Throughline: message not sent:', error.detail);
+  const item = outbox.items().find((i) => i.clientId === clientId);
+  const filesGone = status === 400 && error.errors && error.errors.some((e) => e.field === 'attachmentIds');
+  if (filesGone && item && item.body) {
+    // Its files were uploaded too long ago (a message queued offline for days): the text goes alone, and the
+    // message says the files must be attached again, rather than failing for ever with the text in it.
+    outbox.update(clientId, { attachmentIds: [], attachments: [], retryAt: 0 });
+    store.set((s) => ({ messages: s.messages.map((m) => (m.clientId === clientId && !m.id
+      ? { ...m, attachments: [], status: 'sending', notice: t('filesExpired') } : m)) }));
+    flush();
+    return;
+  }
   const limits = store.get().limits;
-  const detail = status === 413 && limits ? t('tooLong', { limit: limits.maxMessageChars }) : t('failed');
+  const detail = status === 413 && limits ? t('tooLong', { limit: limits.maxMessageChars })
+    : filesGone ? t('filesExpired') : t('failed');
   outbox.update(clientId, { failed: true, error: detail });
   store.set((s) => ({ messages: s.messages.map((m) => (m.clientId === clientId && !m.id
     ? { ...m, status: 'failed', error: detail } : m)) }));

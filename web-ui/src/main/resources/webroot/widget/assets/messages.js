@@ -21,7 +21,7 @@ export function messageList(store, t, actions) {
       keep.add(key);
       const author = customerSide(message) ? 'you' : (message.author && message.author.name) || '';
       const signature = JSON.stringify([message.id, message.body, message.redactedAt, message.status, message.error,
-        author !== previousAuthor,
+        message.notice, author !== previousAuthor,
         (message.attachments || []).map((a) => a.id || a.filename)]);
       let entry = rendered.get(key);
       if (!entry || entry.signature !== signature) {
@@ -96,6 +96,7 @@ function render(message, t, actions, showAuthor) {
   if (message.body) bubble.append(h('p', { class: 'body' }, message.body));
   for (const file of message.attachments || []) bubble.append(attachment(file, t, actions));
   item.append(bubble);
+  if (message.notice) item.append(h('span', { class: 'note', 'data-testid': 'throughline-notice' }, message.notice));
   if (message.status === 'sending') item.append(h('span', { class: 'note' }, t('sending')));
   if (failed) {
     item.append(h('button', { type: 'button', class: 'note retry', onclick: () => actions.retry(message.clientId) },
