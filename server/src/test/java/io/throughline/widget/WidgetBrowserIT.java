@@ -502,6 +502,34 @@ class WidgetBrowserIT {
         }
     }
 
+    /**
+     * A single-page site calls identify once it has loaded its user, after the widget started: on the next page
+     * the signed-in customer's chat waits for it and resumes, instead of starting over as an anonymous visitor and
+     * then again (two new visitors a page, each counted against the address's new-session limit).
+     */
+    @Test
+    void aSignedInCustomerWhosePageIdentifiesLateResumesTheirChat() {
+        JsonObject inbox = Widgets.create(admin, "Late shop", (JsonObject) null, host.origin());
+        String page = host.embed("/late-identify", server.url(), inbox.getString("siteKey"),
+                "setTimeout(() => Throughline('identify', {externalId: 'late-1', hmac: '"
+                        + IdentitySignature.sign(inbox.getString("identitySecret"), "late-1") + "'}), 300);");
+        try (Browser browser = new Browser()) {
+            browser.driver().get(page);
+            ChatWidget widget = new ChatWidget(browser).open();
+            browser.waiting(WAIT).until(d -> signedIn(inbox) == 1);
+            widget.send("signed in and asking about my order");
+            widget.stored("asking about my order");
+            long visitors = visitorsOf(inbox);
+
+            browser.driver().get(page);
+            ChatWidget again = new ChatWidget(browser).open();
+            again.message("asking about my order");
+            again.send("and one more thing");
+            again.stored("one more thing");
+            assertThat(visitorsOf(inbox)).isEqualTo(visitors);
+        }
+    }
+
     /** A long thread opens on its newest messages; the earlier ones come by the button (or scrolling up). */
     @Test
     void aLongThreadShowsItsEarlierMessagesOnRequest() {
@@ -655,6 +683,11 @@ class WidgetBrowserIT {
     private static JsonArray thread(long conversation) {
         return admin.get("/api/v1/conversations/" + conversation + "/messages").expect(200).json()
                 .getJsonArray("messages");
+    }
+
+    private static long signedIn(JsonObject inbox) {
+        return server.throughline().database().sql().single("SELECT count(*) AS n FROM widget_visitors"
+                + " WHERE inbox_id = $1 AND identity IS NOT NULL", inbox.getLong("id")).getLong("n");
     }
 
     private static long visitorsOf(JsonObject inbox) {

@@ -39,6 +39,10 @@ let bootGeneration = 0;
 let resetting = false;
 
 class Overtaken extends Error {}
+/** How long a signed-in visitor's next page has to call identify before the chat starts without it. */
+const IDENTIFY_GRACE_MS = 1500;
+/** The timer of that wait, while it runs. */
+let awaitingIdentity = null;
 /** Message frames received while the history is being loaded (see loadHistory); null otherwise. */
 let arrivedDuringLoad = null;
 
@@ -73,7 +77,16 @@ window.addEventListener('message', (event) => {
       toParent({ type: 'active', active: false });
     }
     store.set({ open: !!m.open });
-    boot();
+    if (!identity && !m.reset && saved.read('identified')) {
+      // This browser's visitor was signed in: a page that calls identify after loading its user (most single-page
+      // sites) gets a moment to, rather than the chat starting over as an anonymous visitor and then again.
+      awaitingIdentity = setTimeout(() => {
+        awaitingIdentity = null;
+        boot();
+      }, IDENTIFY_GRACE_MS);
+    } else {
+      boot();
+    }
     return;
   }
   if (event.origin !== hostOrigin) return;
@@ -82,12 +95,23 @@ window.addEventListener('message', (event) => {
     if (m.open && ui) ui.focus();
     markSeen();
   } else if (m.type === 'identify') {
+    if (awaitingIdentity) {
+      clearTimeout(awaitingIdentity);
+      awaitingIdentity = null;
+      identity = m.identity || null;
+      boot();
+      return;
+    }
     // Pages call identify on every route change: the same identity changes nothing.
     if (JSON.stringify(m.identity || null) === JSON.stringify(identity)) return;
     identity = m.identity || null;
     restart(false);
   } else if (m.type === 'reset') {
     identity = null;
+    if (awaitingIdentity) {
+      clearTimeout(awaitingIdentity);
+      awaitingIdentity = null;
+    }
     restart(true);
   }
 });
@@ -96,6 +120,8 @@ window.addEventListener('message', (event) => {
 window.addEventListener('storage', (event) => {
   if (event.key !== 'throughline:' + siteKey + ':reset' || !hostOrigin) return;
   identity = null;
+  clearTimeout(awaitingIdentity);
+  awaitingIdentity = null;
   restart(false);
 });
 
@@ -171,6 +197,7 @@ async function startSession(generation) {
   if (generation !== bootGeneration) throw new Overtaken();
   api.token = session.visitorToken;
   saved.write('token', session.visitorToken);
+  saved.write('identified', session.visitor.identified ? true : null);
   if (ending) saved.write('reset', Date.now());
   if (store.get().visitor && store.get().visitor.id !== session.visitor.id) {
     store.set({ messages: [], seenUpTo: 0 });
