@@ -13,6 +13,8 @@ public final class DeliveryRepository {
 
     /** The advisory lock key claims take turns on ("tl-claim" as a number): {@link #claim}. */
     private static final long CLAIM_LOCK = 0x746c2d636c61696dL;
+    /** A claim takes milliseconds; one idle inside its transaction this long is a stalled node. */
+    static final int CLAIM_STALL_SECONDS = 15;
     private static final String CLAIMED_COLUMNS = "d.id, d.workspace_id, d.message_id, m.conversation_id,"
             + " d.inbox_id, d.channel, d.target, d.attempts, d.asked_waits, d.condition,"
             + " d.metadata -> 'progress' AS progress, i.updated_at AS inbox_updated_at";
@@ -116,6 +118,9 @@ public final class DeliveryRepository {
      * their leases run out ({@code outbox.lease}), as it holds those sends.
      */
     public List<Delivery> claim(Sql tx, int limit, Duration lease, int perInbox) {
+        // A node that stalls holding the lock (a paused VM, a network cut before COMMIT) would stop every node's
+        // sending until TCP gave up on it, hours later: PostgreSQL ends its transaction instead.
+        tx.update("SET LOCAL idle_in_transaction_session_timeout = '" + CLAIM_STALL_SECONDS + "s'");
         tx.single("SELECT pg_advisory_xact_lock($1)::text AS locked", CLAIM_LOCK);
         return tx.list("""
                 WITH in_flight AS (
