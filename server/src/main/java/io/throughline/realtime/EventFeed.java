@@ -628,7 +628,10 @@ public final class EventFeed {
             if (workspaceId != null) {
                 params.addLong(workspaceId);
             }
-            pool.preparedQuery(sql).execute(params).onComplete(ar -> context.runOnContext(v -> {
+            // Bounded as the poll is: a query on a connection the network dropped silently would otherwise hold
+            // this subscriber in its catch-up, getting nothing, until thousands of events had piled up.
+            pool.preparedQuery(sql).execute(params).timeout(QUERY_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+                    .onComplete(ar -> context.runOnContext(v -> {
                 if (cancelled) {
                     return;
                 }
@@ -683,6 +686,7 @@ public final class EventFeed {
         }
 
         private void emit(List<Event> events) {
+            long from = delivered;
             List<Event> out = new ArrayList<>(events.size());
             for (Event event : events) {
                 if (event.seq() > delivered && (workspaceId == null || workspaceId == event.workspaceId())) {
@@ -694,8 +698,16 @@ public final class EventFeed {
                 try {
                     listener.onEvents(out);
                 } catch (RuntimeException e) {
-                    log.error("event listener failed; cancelling its subscription", e);
+                    // Ended as an overflow from before this batch: the subscriber starts again from what it has,
+                    // rather than going on (heartbeats and all) past events it never got.
+                    log.error("event listener failed; ending its subscription as an overflow", e);
                     cancel();
+                    try {
+                        listener.onOverflow(from);
+                    } catch (RuntimeException again) {
+                        log.warn("event listener failed on its overflow too: {}", again.toString());
+                    }
+                    return;
                 }
             }
             handed = delivered;

@@ -143,6 +143,40 @@ class EventFeedIT {
                 .extracting(Event::type).containsExactly("test.later");
     }
 
+    /**
+     * A subscriber that fails on a batch is ended as an overflow from before that batch: told where it really is,
+     * it starts again from there, instead of its subscription going on past events it never took.
+     */
+    @Test
+    void aListenerThatFailsOnABatchIsEndedAsAnOverflowFromBeforeIt() {
+        EventFeed feed = server.throughline().eventFeed();
+        append("test.first");
+        await().atMost(Duration.ofSeconds(5)).until(() -> testEvents().size() == 1);
+        long before = testEvents().getFirst().seq();
+        List<Long> overflowAt = new CopyOnWriteArrayList<>();
+        List<Event> taken = new CopyOnWriteArrayList<>();
+        feed.subscribe(before, null, new EventListener() {
+            @Override
+            public void onEvents(List<Event> events) {
+                if (events.stream().anyMatch(e -> e.type().equals("test.poison"))) {
+                    throw new IllegalStateException("cannot take this batch");
+                }
+                taken.addAll(events);
+            }
+
+            @Override
+            public void onOverflow(long lastDeliveredSeq) {
+                overflowAt.add(lastDeliveredSeq);
+            }
+        });
+        append("test.poison");
+        await().atMost(Duration.ofSeconds(5)).until(() -> !overflowAt.isEmpty());
+        long poison = testEvents().stream().filter(e -> e.type().equals("test.poison")).findFirst().orElseThrow()
+                .seq();
+        assertThat(overflowAt.getFirst()).isLessThan(poison).isGreaterThanOrEqualTo(before);
+        assertThat(taken).noneMatch(e -> e.type().equals("test.poison"));
+    }
+
     @Test
     void manyConcurrentWritersAreDeliveredCompletelyAndInOrder() throws Exception {
         int writers = 8;
