@@ -122,7 +122,8 @@ final class StreamRoutes {
         private final AtomicReference<EventSubscription> subscription = new AtomicReference<>();
         /** Whether this session counts in the connected streams (once, however many ways it stops). */
         private final AtomicBoolean counted = new AtomicBoolean();
-        private long heartbeat = -1;
+        /** Set on the event loop, read by stop() on the feed's thread: a stop racing the start must see it. */
+        private volatile long heartbeat = -1;
 
         Session(ServerWebSocket socket, Caller caller, Endpoints endpoints, RoutingContext rc) {
             this.socket = socket;

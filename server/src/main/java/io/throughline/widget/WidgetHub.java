@@ -205,7 +205,11 @@ final class WidgetHub implements EventListener {
     private void resubscribe(long from, String why) {
         if (!stopped) {
             log.warn("widget hub resubscribing seq={} reason={}", from, why);
-            vertx.setTimer(100, t -> subscription = feed.subscribe(from, null, this));
+            vertx.setTimer(100, t -> {
+                if (!stopped) {
+                    subscription = feed.subscribe(from, null, this);
+                }
+            });
         }
     }
 
