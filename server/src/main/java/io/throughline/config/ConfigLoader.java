@@ -2,6 +2,7 @@ package io.throughline.config;
 
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 
@@ -29,7 +31,13 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  */
 public final class ConfigLoader {
 
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    /**
+     * Duplicate keys are refused: YAML readers keep the last, so a {@code database:} section added above the shipped
+     * one would be wiped by it (its {@code url: ""}), and the server would start on a new embedded database.
+     */
+    private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build());
+    private static final Pattern DUPLICATE = Pattern.compile("Duplicate field '([^']{1,100})'");
 
     private ConfigLoader() {
     }
@@ -74,6 +82,15 @@ public final class ConfigLoader {
         }
         for (Option option : Options.all()) {
             String override = env.get(option.envName());
+            if (override != null && override.isBlank() && sources.containsKey(option.key())
+                    && values.get(option.key()) != null && !values.get(option.key()).isBlank()) {
+                // A variable left empty by a deployment template (${DB_URL} unset) would wipe the file's value: a
+                // database URL gone starts a new embedded database.
+                problems.add(option.envName() + " (environment): is set but empty, which would replace the value"
+                        + " " + sources.get(option.key()) + " gives " + option.key() + "; unset it or give it a"
+                        + " value");
+                continue;
+            }
             if (override != null && !SERVICE_LINK.matcher(override).matches()) {
                 values.put(option.key(), override);
                 sources.put(option.key(), option.envName() + " from the environment");
@@ -303,6 +320,13 @@ public final class ConfigLoader {
      * short problem may quote a piece of a value ("found undefined tag handle !ab!"), which may be a password.
      */
     private static String notYaml(JsonProcessingException e) {
+        Matcher duplicate = DUPLICATE.matcher(String.valueOf(e.getOriginalMessage()));
+        if (duplicate.find()) {
+            JsonLocation at = e.getLocation();
+            return "'" + duplicate.group(1) + "' appears twice in one section" + (at == null ? ""
+                    : " (the second near line " + at.getLineNr() + ")") + ": merge them, or the second would"
+                    + " silently replace the first";
+        }
         if (e.getCause() instanceof MarkedYAMLException marked && marked.getProblemMark() != null) {
             return "not valid YAML at line " + (marked.getProblemMark().getLine() + 1) + ", column "
                     + (marked.getProblemMark().getColumn() + 1) + " (a value starting with @, `, !, %, &, * or |,"

@@ -53,6 +53,37 @@ class ConfigLoaderTest {
         assertThat(config.database().toString()).doesNotContain("u:p");
     }
 
+    /**
+     * Two ways a database URL the operator set would be lost without a word, and the server would start on a new
+     * embedded database with a new admin: a section given twice (the later one wins in YAML), and a variable a
+     * deployment template left empty.
+     */
+    @Test
+    void aSectionGivenTwiceOrAnEmptyVariableOverAFileValueIsRefused() throws IOException {
+        Path file = dir.resolve("twice.yaml");
+        Files.writeString(file, """
+                database:
+                  url: postgresql://app:s3cret@db:5432/tl
+                http:
+                  port: 9000
+                database:
+                  url: ""
+                """);
+        assertThatThrownBy(() -> ConfigLoader.load(file, Map.of()))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.getMessage())
+                        .contains("twice.yaml").contains("'database' appears twice").contains("line 5")
+                        .doesNotContain("s3cret"));
+
+        Path once = dir.resolve("once.yaml");
+        Files.writeString(once, "database:\n  url: postgresql://app:s3cret@db:5432/tl\n");
+        assertThatThrownBy(() -> ConfigLoader.load(once, Map.of("THROUGHLINE_DATABASE_URL", "")))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.getMessage())
+                        .contains("THROUGHLINE_DATABASE_URL").contains("set but empty").doesNotContain("s3cret"));
+        // Empty over a default (nothing in the file) is the default's business, as before.
+        assertThat(ConfigLoader.load(once, Map.of("THROUGHLINE_HTTP_PUBLIC_URL", "")).database().embedded())
+                .isFalse();
+    }
+
     @Test
     void everyProblemIsReportedAtOnce() throws IOException {
         Path file = dir.resolve("bad.yaml");
