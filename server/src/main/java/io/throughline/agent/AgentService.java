@@ -4,11 +4,20 @@ import io.throughline.failure.Conflict;
 import io.throughline.failure.NotFound;
 import io.throughline.store.Database;
 import java.util.List;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Creates, changes and deactivates agents. Admin checks happen in the HTTP layer through {@link Caller}. */
 public final class AgentService {
+
+    /** What an agent's sign-in address must look like: one @, something either side, no spaces. */
+    private static final Pattern EMAIL = Pattern.compile("[^@\\s]+@[^@\\s]+");
+
+    /** Whether this (stripped) text can be an agent's email address. */
+    public static boolean isEmailAddress(String text) {
+        return text != null && EMAIL.matcher(text.strip()).matches();
+    }
 
     private static final Logger log = LoggerFactory.getLogger(AgentService.class);
 

@@ -2,6 +2,7 @@ package io.throughline.cli;
 
 import io.throughline.agent.AgentRepository;
 import io.throughline.agent.AgentService;
+import io.throughline.agent.Passwords;
 import io.throughline.agent.Role;
 import io.throughline.agent.SessionRepository;
 import io.throughline.agent.WorkspaceService;
@@ -23,6 +24,9 @@ final class Tools {
         String name = flags.get("name");
         if (email == null || name == null) {
             err.print(Main.help("create-agent"));
+            return 2;
+        }
+        if (refused(email, flags, "password", err)) {
             return 2;
         }
         Role role = Role.fromWireName(flags.getOrDefault("role", "agent")).orElse(null);
@@ -54,6 +58,9 @@ final class Tools {
             err.print(Main.help("create-workspace"));
             return 2;
         }
+        if (refused(email, flags, "admin-password", err)) {
+            return 2;
+        }
         return withDatabase(config, err, database -> {
             WorkspaceService.Created created = new WorkspaceService(database, new AgentRepository())
                     .create(name, email, "Admin", flags.get("admin-password"));
@@ -63,6 +70,25 @@ final class Tools {
             }
             return 0;
         });
+    }
+
+    /**
+     * The checks the API makes, said on the command line: an address that is no email, and a password too short.
+     * A password flag given without a value ("--password" at the end) reads as "true": refused, never set.
+     */
+    private static boolean refused(String email, Map<String, String> flags, String passwordFlag, PrintStream err) {
+        boolean refused = false;
+        if (!AgentService.isEmailAddress(email)) {
+            err.println("the email '" + email + "' is not an email address");
+            refused = true;
+        }
+        String password = flags.get(passwordFlag);
+        if (password != null && password.length() < Passwords.MIN_LENGTH) {
+            err.println("--" + passwordFlag + " needs a value of at least " + Passwords.MIN_LENGTH + " characters"
+                    + " (leave it out to have one generated)");
+            refused = true;
+        }
+        return refused;
     }
 
     private static int withDatabase(ThroughlineConfig config, PrintStream err, Function<Database, Integer> work) {

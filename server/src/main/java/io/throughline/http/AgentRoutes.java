@@ -35,7 +35,7 @@ final class AgentRoutes {
             String name = json.requiredString("name", MAX_NAME);
             Role role = role(json, "agent");
             String password = password(json);
-            if (email != null && !email.strip().matches("[^@\\s]+@[^@\\s]+")) {
+            if (email != null && !AgentService.isEmailAddress(email)) {
                 json.error("email", "must be an email address");
             }
             json.validate();

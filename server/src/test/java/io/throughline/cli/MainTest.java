@@ -69,6 +69,18 @@ class MainTest {
                 .doesNotContain("THROUGHLINE_PORT_8080_TCP_ADDR");
     }
 
+    /** The command line checks what the API checks: a bare --password is not the password "true". */
+    @Test
+    void creatingAnAgentWithoutAPasswordValueOrWithABadEmailIsRefusedBeforeAnythingIsStored() {
+        assertThat(run(Map.of(), "create-agent", "--email", "ann@example.com", "--name", "Ann", "--password"))
+                .isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--password needs a value of at least 8");
+        err.reset();
+        assertThat(run(Map.of(), "create-workspace", "--name", "Acme", "--admin-email", "boss at acme"))
+                .isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("is not an email address");
+    }
+
     @Test
     void flagsTakeBothSpellings() {
         assertThat(Main.flags(List.of("--email", "a@b.c", "--role=admin", "--force")))
