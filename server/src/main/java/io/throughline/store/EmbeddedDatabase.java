@@ -200,19 +200,34 @@ public final class EmbeddedDatabase implements AutoCloseable {
             Files.createFile(temporary);
         }
         Files.writeString(temporary, fresh + "\n");
-        Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        // The server is let in without a password before the new one is kept: a crash between the two then leaves
+        // a server the next start enters and gives the kept password, never one that asks for a password nobody
+        // has.
         Path hba = directory.resolve("pg_hba.conf");
         if (Files.exists(hba)) {
             // The server's password is unknown now: its owner may always let it in without one, to set this one.
             String rules = Files.readString(hba);
             String open = rules.replaceAll("(?m)^(\\s*(?:local|host)\\S*\\s.*\\s)scram-sha-256(\\s*)$", "$1trust$2");
             if (!open.equals(rules)) {
-                Files.writeString(hba, open);
+                replace(hba, open);
                 log.warn("the embedded PostgreSQL's password file was missing: a new password is set dir={}",
                         directory);
             }
         }
+        Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         return fresh.toString();
+    }
+
+    /** Rewrites a file whole or not at all: a crash midway must not leave PostgreSQL a truncated pg_hba.conf. */
+    private static void replace(Path file, String content) throws IOException {
+        Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.writeString(temporary, content);
+        try {
+            Files.setPosixFilePermissions(temporary, Files.getPosixFilePermissions(file));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system: its default permissions
+        }
+        Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
     /** Sets the password and requires it on every connection, when the server still lets anyone in. */
@@ -226,7 +241,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
         try (Connection connection = postgres.getPostgresDatabase().getConnection();
              Statement statement = connection.createStatement()) {
             statement.execute("ALTER ROLE postgres PASSWORD '" + password.replace("'", "''") + "'");
-            Files.writeString(hba, TRUST_RULE.matcher(rules).replaceAll("$1scram-sha-256$2"));
+            replace(hba, TRUST_RULE.matcher(rules).replaceAll("$1scram-sha-256$2"));
             statement.execute("SELECT pg_reload_conf()");
         }
         log.info("embedded postgresql now requires its password dir={}", directory);
