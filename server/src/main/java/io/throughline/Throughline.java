@@ -90,12 +90,16 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -368,12 +372,47 @@ public final class Throughline implements AutoCloseable {
                 new WidgetConnector(widgetSites, database::sql));
     }
 
+    /**
+     * The data directory holds every message's text (the search index stores it) and every file: created for its
+     * owner only, and a warning when an existing one lets other users of the machine in.
+     */
     private void createDirectories() {
         try {
-            Files.createDirectories(config.dataDir());
-            Files.createDirectories(config.dataDir().resolve("tmp"));
+            Path data = config.dataDir();
+            if (Files.isDirectory(data)) {
+                warnIfShared(data);
+            }
+            List<Path> directories = List.of(data, data.resolve("tmp"), data.resolve("index"), config.attachmentsDir());
+            for (Path directory : directories) {
+                if (!Files.isDirectory(directory)) {
+                    createPrivate(directory);
+                }
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the data directory " + config.dataDir(), e);
+        }
+    }
+
+    private static void createPrivate(Path directory) throws IOException {
+        try {
+            Files.createDirectories(directory, PosixFilePermissions.asFileAttribute(
+                    PosixFilePermissions.fromString("rwx------")));
+        } catch (UnsupportedOperationException e) {
+            Files.createDirectories(directory); // not a POSIX file system: its own access rules
+        }
+    }
+
+    private static void warnIfShared(Path directory) {
+        try {
+            Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(directory);
+            if (permissions.contains(PosixFilePermission.OTHERS_READ)
+                    || permissions.contains(PosixFilePermission.OTHERS_EXECUTE)) {
+                log.warn("the data directory {} is open to every user of this machine ({}): it holds every"
+                        + " message's text and file; chmod 700 it", directory,
+                        PosixFilePermissions.toString(permissions));
+            }
+        } catch (UnsupportedOperationException | IOException e) {
+            log.debug("cannot read the data directory's permissions: {}", e.toString());
         }
     }
 

@@ -4,8 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.throughline.testing.ApiClient;
 import io.throughline.testing.ApiInbox;
+import io.throughline.testing.TestPostgres;
 import io.throughline.testing.TestServer;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -39,6 +46,19 @@ class OpsIT {
             assertThat(connector.getString("kind")).isEqualTo("api");
             assertThat(connector.getString("status")).isEqualTo("up");
         });
+    }
+
+    /** The data directory holds every message's text (in the search index) and file: its owner's only. */
+    @Test
+    void aNewDataDirectoryIsItsOwnersOnly() throws IOException {
+        Path data = TestServer.tempDir().resolve("fresh");
+        try (TestServer fresh = TestServer.startOn(TestPostgres.newDatabase(), data, Map.of())) {
+            for (Path directory : List.of(data, data.resolve("index"), data.resolve("attachments"))) {
+                assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(directory)))
+                        .as(directory.toString()).isEqualTo("rwx------");
+            }
+            fresh.anonymous().get("/health").expect(200);
+        }
     }
 
     @Test
