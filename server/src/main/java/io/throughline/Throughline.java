@@ -181,6 +181,18 @@ public final class Throughline implements AutoCloseable {
      * that does); blocks until the server answers HTTP.
      */
     public static Throughline start(ThroughlineConfig config, Clock clock) {
+        Throughline throughline = startShowing(config, clock);
+        throughline.firstStartShown();
+        return throughline;
+    }
+
+    /**
+     * Starts as {@link #start(ThroughlineConfig, Clock)}, but a first start is finished only by
+     * {@link #firstStartShown}, once its generated password is on screen: the launcher calls it after printing the
+     * banner, so a failure in between leaves the first start to be taken up again (its password set anew and
+     * shown) rather than marked done with a password nobody saw.
+     */
+    public static Throughline startShowing(ThroughlineConfig config, Clock clock) {
         Throughline throughline = new Throughline(config, clock);
         try {
             throughline.boot();
@@ -188,6 +200,14 @@ public final class Throughline implements AutoCloseable {
         } catch (RuntimeException | Error e) {
             throughline.close();
             throw e;
+        }
+    }
+
+    /** The first start's admin and password were shown: it is done, and other nodes may start. */
+    public void firstStartShown() {
+        if (firstStart != null && firstStartLock != null) {
+            workspaces.markReady(firstStart.workspaceId());
+            releaseFirstStartLock();
         }
     }
 
@@ -349,10 +369,6 @@ public final class Throughline implements AutoCloseable {
             log.info("attachment store swept files={}", gone);
             return gone;
         }).onFailure(e -> log.warn("attachment store sweep failed: {}", e.getMessage()))));
-        if (firstStart != null) {
-            workspaces.markReady(firstStart.workspaceId());
-            releaseFirstStartLock();
-        }
         log.info("throughline started url={} port={} database={} ms={}", publicUrl, port,
                 embedded == null ? "external" : "embedded", (System.nanoTime() - started) / 1_000_000);
     }

@@ -11,6 +11,7 @@ import java.io.PrintStream;
 import java.lang.reflect.InvocationTargetException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -84,19 +85,37 @@ public final class Main {
     private static int start(ThroughlineConfig config, PrintStream out, PrintStream err) {
         Throughline throughline;
         try {
-            throughline = Throughline.start(config);
+            throughline = Throughline.startShowing(config, Clock.systemUTC());
         } catch (Exception e) {
             err.println("Throughline could not start: " + reasons(e));
             err.println("The log above has the details.");
             return 1;
         }
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        Thread hook = new Thread(() -> {
             throughline.close();
             stopped.countDown();
-        }, "throughline-shutdown"));
-        out.print(banner(throughline));
-        out.flush();
+        }, "throughline-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        String failed = null;
+        try {
+            out.print(banner(throughline));
+            out.flush();
+            if (out.checkError()) {
+                failed = "could not print its start banner";
+            } else {
+                throughline.firstStartShown();
+            }
+        } catch (RuntimeException e) {
+            failed = "could not finish its start: " + reasons(e);
+        }
+        if (failed != null) {
+            // A first start's password not shown leaves the first start to the next one, which sets it again.
+            err.println("Throughline " + failed + "; stopping.");
+            Runtime.getRuntime().removeShutdownHook(hook);
+            throughline.close();
+            return 1;
+        }
         try {
             stopped.await();
         } catch (InterruptedException e) {

@@ -8,6 +8,8 @@ import io.throughline.testing.ApiClient;
 import io.throughline.testing.TestPostgres;
 import io.throughline.testing.TestServer;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -115,6 +117,34 @@ class StartupFailureIT {
         }
         try (Throughline third = Throughline.start(ConfigLoader.fromMap(again))) {
             assertThat(third.firstStart()).isNull();
+        }
+    }
+
+    /** The banner with the password could not be printed (stdout gone): the next start shows a new one. */
+    @Test
+    void aFirstStartWhosePasswordCouldNotBeShownIsTakenUpAgain() {
+        String database = TestPostgres.newDatabase();
+        Path data = TestServer.tempDir();
+        PrintStream gone = new PrintStream(new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                throw new IOException("stdout closed");
+            }
+        }, true, StandardCharsets.UTF_8);
+        int status = Main.run(new String[] {"start"}, gone, new PrintStream(err, true, StandardCharsets.UTF_8),
+                Map.of("THROUGHLINE_CONFIG", CONFIG, "THROUGHLINE_HTTP_HOST", "127.0.0.1", "THROUGHLINE_HTTP_PORT",
+                        "0", "THROUGHLINE_DATA_DIR", data.toString(), "THROUGHLINE_DATABASE_URL", database,
+                        "THROUGHLINE_DEMO_ENABLED", "false"));
+        assertThat(status).isEqualTo(1);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("could not print its start banner");
+
+        try (Throughline next = Throughline.start(ConfigLoader.fromMap(Map.of("http.host", "127.0.0.1",
+                "http.port", "0", "data.dir", data.toString(), "database.url", database, "demo.enabled", "false")))) {
+            Throughline.FirstStart first = next.firstStart();
+            assertThat(first).isNotNull();
+            assertThat(first.recovered()).isTrue();
+            new ApiClient(next.publicUrl().toString()).login(first.adminEmail(), first.generatedPassword())
+                    .get("/api/v1/auth/me").expect(200);
         }
     }
 
