@@ -232,7 +232,13 @@ final class WidgetHub implements EventListener {
                 for (String field : MOVE_FIELDS) {
                     moved.addAll(targets(data.getLong(field), null));
                 }
-                moved.forEach(this::refresh);
+                // The reload is asked for at once, at this event: a poll answering (or a socket dropping) before
+                // the reread would let the client resume past the move with the old thread on screen, and its next
+                // attach, with the thread read anew, would not know to reload. The reread asks again once done.
+                for (VisitorStream stream : moved) {
+                    stream.reset(event.seq());
+                    refresh(stream);
+                }
             }
             case EventType.DELIVERY_UPDATED -> deliveryUpdated(data);
             default -> {
