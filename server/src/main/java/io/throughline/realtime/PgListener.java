@@ -8,6 +8,7 @@ import io.vertx.sqlclient.Tuple;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,6 +22,8 @@ public final class PgListener {
 
     private static final Logger log = LoggerFactory.getLogger(PgListener.class);
     private static final long MAX_RECONNECT_MS = 10_000;
+    private static final long PROBE_EVERY_MS = 30_000;
+    private static final long PROBE_TIMEOUT_MS = 10_000;
 
     /** What one channel does with the notifications of the other nodes. */
     public interface Channel {
@@ -38,6 +41,7 @@ public final class PgListener {
     private volatile PgConnection connection;
     private volatile boolean stopped;
     private long reconnectDelayMs = 100;
+    private long probe = -1;
 
     public PgListener(Vertx vertx, PgConnectOptions options) {
         this.vertx = vertx;
@@ -59,6 +63,25 @@ public final class PgListener {
 
     public void start() {
         connect();
+        probe = vertx.setPeriodic(PROBE_EVERY_MS, t -> probe());
+    }
+
+    /**
+     * A connection the network dropped without a word (a NAT that forgot it, a failover without a reset) is never
+     * closed by itself: notifications stop, and sends queue on it for ever. A query now and then finds it out, and
+     * closing it reconnects.
+     */
+    private void probe() {
+        PgConnection current = connection;
+        if (current == null || stopped) {
+            return;
+        }
+        current.query("SELECT 1").execute().timeout(PROBE_TIMEOUT_MS, TimeUnit.MILLISECONDS).onFailure(e -> {
+            if (connection == current) {
+                log.warn("notification listener connection does not answer, reconnecting: {}", e.toString());
+                current.close();
+            }
+        });
     }
 
     /**
@@ -77,6 +100,7 @@ public final class PgListener {
 
     public void stop() {
         stopped = true;
+        vertx.cancelTimer(probe);
         PgConnection current = connection;
         connection = null;
         if (current != null) {
