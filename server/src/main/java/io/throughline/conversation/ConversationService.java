@@ -309,7 +309,9 @@ public final class ConversationService {
             throw new Conflict("this request was withdrawn before it was stored (its Idempotency-Key is spent):"
                     + " nothing was sent; send it again under a new key");
         }
-        if (!existing.getString("request_hash").equals(requestHash)) {
+        // A key whose message was removed since no longer knows its request: it answers with what it stored.
+        if (!existing.getString("request_hash").equals(requestHash)
+                && !existing.getString("request_hash").equals(MessageRepository.REDACTED_REQUEST)) {
             throw new Conflict("this Idempotency-Key was already used for a different request");
         }
         long messageId = existing.getLong("message_id");
@@ -356,7 +358,7 @@ public final class ConversationService {
     /** The agent's retry button: a failed delivery goes back in the outbox with a fresh attempt budget. */
     public JsonObject retry(Caller caller, long messageId) {
         JsonObject json = database.tx(tx -> {
-            Message message = messages.find(tx, caller.workspaceId(), messageId)
+            Message message = messages.lockShared(tx, caller.workspaceId(), messageId)
                     .orElseThrow(() -> new NotFound("no message " + messageId + " in this workspace"));
             if (message.redactedAt() != null) {
                 throw new Conflict("message " + messageId + " was removed: there is nothing to send");
@@ -364,7 +366,7 @@ public final class ConversationService {
             deliveries.retry(tx, caller.workspaceId(), messageId)
                     .orElseThrow(() -> new Conflict("message " + messageId + " has no failed delivery to retry"));
             JsonObject view = views.render(tx, caller.workspaceId(),
-                    messages.viewRow(tx, caller.workspaceId(), messageId).orElseThrow());
+                    messages.viewRowForEvent(tx, caller.workspaceId(), messageId).orElseThrow());
             events.append(tx, caller.workspaceId(), EventType.DELIVERY_UPDATED, new JsonObject()
                     .put("conversationId", message.conversationId()).put("messageId", messageId)
                     .put("delivery", view.getJsonObject("delivery")).put("message", view));

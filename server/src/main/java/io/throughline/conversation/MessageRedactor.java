@@ -17,8 +17,10 @@ import org.slf4j.LoggerFactory;
  * person wrote and attached leaves every place Throughline keeps it, in one transaction: the message (text, HTML,
  * subject, previous versions), its files (the store's sweep deletes the content nothing else refers to), the event
  * log (a stream or widget catching up replays the removed version), and the search index (the indexer deletes the
- * document on the event). A reply still waiting in the outbox is not sent. The message keeps its place in the
- * thread, with who removed it and when; removing it again changes nothing.
+ * document on the event), and the hash of the agent's request that sent it. A reply still waiting in the outbox
+ * is not sent. The message keeps its place in the thread, with who removed it and when; removing it again changes
+ * nothing. Every other writer of an event carrying the message reads it share-locked
+ * ({@link MessageRepository#viewRowForEvent}), so none commits the text after the log was cleaned.
  *
  * <p>What already left Throughline cannot be taken back: a sent email, a Telegram message. Nor can the copies
  * PostgreSQL and Lucene drop in their own time (dead row versions until vacuum, deleted documents until their

@@ -15,6 +15,8 @@ import java.util.Set;
 /** SQL for messages. */
 public final class MessageRepository {
 
+    /** The request hash of an Idempotency-Key whose message was redacted (never a SHA-256 in hex). */
+    public static final String REDACTED_REQUEST = "redacted";
     /** The flag of an auto-responder's message (InboundFlag.AUTO_REPLY, as stored). */
     public static final String AUTO_REPLY_FLAG = "auto_reply";
 
@@ -167,16 +169,21 @@ public final class MessageRepository {
     }
 
     /**
-     * Removes what a person wrote from a message: its text, HTML, subject and previous versions, and the metadata
-     * that repeats them (the trimmed rendering, the names of files a channel could not take). What routes replies
+     * Removes what a person wrote from a message: its text, HTML, subject and previous versions, the metadata that
+     * repeats them (the trimmed rendering, the names of files a channel could not take) or that a sender attached
+     * ({@code api}), and the hash of the agent's request that sent it. What routes replies
      * and threads mail (sender, recipients, chat and message ids, headers' ids) stays, so the thread still works.
      */
     public void redact(Sql tx, long workspaceId, long id, long agentId) {
         tx.update("""
                 UPDATE messages SET body = '', html = NULL, subject = NULL, edits = '[]',
-                    metadata = (metadata - $4 - 'fileUniqueIds') #- '{email,omittedAttachments}',
+                    metadata = (metadata - $4 - 'fileUniqueIds' - 'api') #- '{email,omittedAttachments}',
                     redacted_at = now(), redacted_by = $3
                 WHERE workspace_id = $1 AND id = $2""", workspaceId, id, agentId, MessageView.DISPLAY);
+        // An agent's reply is also kept as the hash of its Idempotency-Key request (its text in it): a short secret
+        // could be found again from the hash. The key stays spent: the request sent again gets the removed message.
+        tx.update("UPDATE idempotency_keys SET request_hash = $3 WHERE workspace_id = $1 AND message_id = $2",
+                workspaceId, id, REDACTED_REQUEST);
     }
 
     /** Rewrites a message's HTML and metadata (inline images pointed at their stored attachments). */
@@ -257,6 +264,22 @@ public final class MessageRepository {
     /** One message's row for {@link MessageView}. */
     public Optional<Row> viewRow(Sql sql, long workspaceId, long id) {
         return sql.one(MessageView.SELECT + " WHERE m.workspace_id = $1 AND m.id = $2", workspaceId, id);
+    }
+
+    /**
+     * {@link #viewRow} for an event about the message, written in {@code tx}: the row is share-locked, so a
+     * redaction under way is waited for and its result read. Without the lock the event would carry the text read
+     * before the redaction and commit after it had cleaned the log.
+     */
+    public Optional<Row> viewRowForEvent(Sql tx, long workspaceId, long id) {
+        return tx.one(MessageView.SELECT + " WHERE m.workspace_id = $1 AND m.id = $2 FOR SHARE OF m", workspaceId,
+                id);
+    }
+
+    /** The message, share-locked until the transaction ends (a redaction waits for it, and it for a redaction). */
+    public Optional<Message> lockShared(Sql tx, long workspaceId, long id) {
+        return tx.one("SELECT " + Message.COLUMNS + " FROM messages WHERE workspace_id = $1 AND id = $2 FOR SHARE",
+                workspaceId, id).map(Message::from);
     }
 
     /** Moves every message of one conversation into another (a merge). */

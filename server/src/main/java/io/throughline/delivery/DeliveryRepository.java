@@ -65,8 +65,9 @@ public final class DeliveryRepository {
 
     /**
      * Ends a message's deliveries still waiting in the outbox (its content was removed): failed with the reason,
-     * or skipped for a fallback that was only to be sent if needed. One being sent right now is left to its
-     * dispatcher, which reads the message again and refuses to send it ({@link OutboundAssembler#assemble}).
+     * or skipped for a fallback that was only to be sent if needed. One claimed by a dispatcher is left to it: it
+     * refuses to send a message it reads removed ({@link OutboundAssembler#assemble}); one it read before (the
+     * send under way) goes out.
      */
     public int stopWaiting(Sql tx, long workspaceId, long messageId, String reason) {
         return tx.update("""

@@ -186,7 +186,19 @@ public final class Dispatcher {
                     return;
                 }
             }
-            OutboundMessage message = assembler.assemble(database.sql(), delivery);
+            OutboundMessage message;
+            try {
+                message = assembler.assemble(database.sql(), delivery);
+            } catch (DeliveryFailure removed) {
+                if (delivery.condition() != null) {
+                    // A fallback only to be sent if needed is not needed now: skipped, as waiting ones are.
+                    record(delivery, tx -> deliveries.markSkipped(tx, delivery, removed.getMessage()));
+                    log.info("delivery skipped delivery={} message={} inbox={} reason={}", delivery.id(),
+                            delivery.messageId(), delivery.inboxId(), removed.getMessage());
+                    return;
+                }
+                throw removed;
+            }
             // The lease is kept from here: reopening an inbox whose settings changed may take a while.
             AtomicBoolean ended = new AtomicBoolean();
             Thread keeper = Thread.ofVirtual().name("outbox-lease-" + delivery.id())
@@ -358,7 +370,7 @@ public final class Dispatcher {
                         delivery.id(), delivery.attempts());
                 return null;
             }
-            JsonObject message = messages.viewRow(tx, delivery.workspaceId(), delivery.messageId())
+            JsonObject message = messages.viewRowForEvent(tx, delivery.workspaceId(), delivery.messageId())
                     .map(row -> views.render(tx, delivery.workspaceId(), row)).orElseThrow();
             events.append(tx, delivery.workspaceId(), EventType.DELIVERY_UPDATED, new JsonObject()
                     .put("conversationId", delivery.conversationId())

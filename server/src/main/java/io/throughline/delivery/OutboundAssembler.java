@@ -92,7 +92,8 @@ public final class OutboundAssembler {
                     SELECT m.id, m.kind, m.body, m.created_at, m.author_agent_id
                     FROM messages m CROSS JOIN reply, last_seen
                     WHERE m.workspace_id = $1 AND m.conversation_id = $3 AND m.kind IN ('in', 'out')
-                      AND m.redacted_at IS NULL AND m.channel = reply.channel AND (m.created_at, m.id) < (reply.created_at, reply.id)
+                      AND m.redacted_at IS NULL AND m.channel = reply.channel
+                      AND (m.created_at, m.id) < (reply.created_at, reply.id)
                       AND (last_seen.at IS NULL OR m.created_at > last_seen.at)
                 ), newest AS (
                     SELECT * FROM unseen ORDER BY created_at DESC, id DESC LIMIT $4

@@ -570,7 +570,7 @@ public final class IngestService {
                         long workspaceId = row.getLong("workspace_id");
                         long messageId = row.getLong("message_id");
                         JsonObject json = views.render(tx, workspaceId,
-                                messages.viewRow(tx, workspaceId, messageId).orElseThrow());
+                                messages.viewRowForEvent(tx, workspaceId, messageId).orElseThrow());
                         events.append(tx, workspaceId, EventType.DELIVERY_UPDATED, new JsonObject()
                                 .put("conversationId", row.getLong("conversation_id")).put("messageId", messageId)
                                 .put("delivery", json.getJsonObject("delivery")).put("message", json));

@@ -13,9 +13,19 @@ import io.throughline.testing.VisitorClient;
 import io.throughline.testing.WebhookReceiver;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.UUID;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.TermQuery;
+import org.apache.lucene.store.Directory;
+import org.apache.lucene.store.FSDirectory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -36,7 +46,8 @@ class RedactionIT {
 
     @BeforeAll
     static void start() {
-        server = TestServer.start();
+        // Committed often, so the index on disk shows a document's removal soon.
+        server = TestServer.start(Map.of("search.commitInterval", "200ms"));
         admin = server.admin();
         webhook = new WebhookReceiver();
     }
@@ -66,6 +77,7 @@ class RedactionIT {
             long fileId = stored.getJsonArray("attachments").getJsonObject(0).getLong("id");
             admin.get(file).expect(200);
             await().atMost(WAIT).until(() -> found("Zanzibarova", id));
+            await().atMost(WAIT).until(() -> indexed(id));
 
             JsonObject redacted = admin.post("/api/v1/messages/" + id + "/redact", null).expect(200).json();
 
@@ -97,6 +109,9 @@ class RedactionIT {
             assertThat(last.getBoolean("redacted")).isTrue();
             assertThat(last.getString("preview")).isEmpty();
             await().atMost(WAIT).until(() -> !found("Zanzibarova", id));
+            // Search reads hits back from PostgreSQL (a removed message is left out there too): the index itself
+            // must have dropped the document.
+            await().atMost(WAIT).until(() -> !indexed(id));
 
             // Again: nothing changes, and the answer is the same.
             assertThat(admin.post("/api/v1/messages/" + id + "/redact", null).expect(200).json())
@@ -158,6 +173,37 @@ class RedactionIT {
         assertThat(shown.encode()).doesNotContain("hunter");
     }
 
+    /** Nothing of a removed note stays behind: not the hash of the request that sent it, nor a sender's metadata. */
+    @Test
+    void noHashOfTheRequestNorTheSendersMetadataIsKept() {
+        ApiInbox inbox = ApiInbox.create(admin, "Terminal", null);
+        JsonObject said = new ApiClient(server.url()).withToken(inbox.token()).post("/api/v1/inboxes/" + inbox.id()
+                + "/inbound", new JsonObject().put("externalId", "t-1").put("body", "My PIN is 4821")
+                .put("contact", new JsonObject().put("identities", new JsonArray()
+                        .add(ApiInbox.identity("external_id", "c-t1", true))))
+                .put("metadata", new JsonObject().put("pin", "4821"))).expect(201).json();
+        long conversation = said.getLong("conversationId");
+        JsonObject note = admin.post("/api/v1/conversations/" + conversation + "/messages",
+                new JsonObject().put("body", "Reset PIN to 9907").put("note", true),
+                Map.of("Idempotency-Key", "redact-note-1")).expect(201).json();
+
+        admin.post("/api/v1/messages/" + note.getLong("id") + "/redact", null).expect(200);
+        JsonObject customer = admin.post("/api/v1/messages/" + said.getLong("messageId") + "/redact", null)
+                .expect(200).json();
+
+        assertThat(customer.getJsonObject("metadata").encode()).doesNotContain("4821");
+        assertThat(server.throughline().database().sql().single("SELECT request_hash FROM idempotency_keys"
+                + " WHERE key = 'redact-note-1'").getString("request_hash")).isEqualTo("redacted");
+        // The same request again (its answer was lost) learns what became of it: stored, and removed since.
+        ApiClient.Response replay = admin.post("/api/v1/conversations/" + conversation + "/messages",
+                new JsonObject().put("body", "Reset PIN to 9907").put("note", true),
+                Map.of("Idempotency-Key", "redact-note-1")).expect(201);
+        assertThat(replay.header("Idempotent-Replayed")).isEqualTo("true");
+        JsonObject again = replay.json();
+        assertThat(again.getLong("id")).isEqualTo(note.getLong("id"));
+        assertThat(again.getString("redactedAt")).isNotNull();
+    }
+
     private static long reply(long conversation, String body) {
         return admin.post("/api/v1/conversations/" + conversation + "/messages", new JsonObject().put("body", body))
                 .expect(201).json().getLong("id");
@@ -178,6 +224,16 @@ class RedactionIT {
         return admin.get("/api/v1/conversations/" + conversation + "/messages").expect(200).json()
                 .getJsonArray("messages").stream().map(JsonObject.class::cast).filter(m -> m.getLong("id") == id)
                 .findFirst().orElseThrow();
+    }
+
+    /** Whether the search index's generation in service holds a document for the message (as committed). */
+    private static boolean indexed(long id) throws IOException {
+        Path root = server.dataDir().resolve("index");
+        Path generation = root.resolve(Files.readString(root.resolve("CURRENT")).strip());
+        try (Directory directory = FSDirectory.open(generation);
+             DirectoryReader reader = DirectoryReader.open(directory)) {
+            return new IndexSearcher(reader).count(new TermQuery(new Term("id", Long.toString(id)))) > 0;
+        }
     }
 
     private static boolean found(String words, long id) {
