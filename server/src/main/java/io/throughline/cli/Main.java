@@ -101,9 +101,11 @@ public final class Main {
         try {
             out.print(banner(throughline));
             out.flush();
-            if (out.checkError()) {
-                failed = "could not print its start banner";
+            Throughline.FirstStart first = throughline.firstStart();
+            if (out.checkError() && first != null && first.generatedPassword() != null) {
+                failed = "could not print the first start's admin password";
             } else {
+                // Any other start runs on without a console (stdout closed, a pipe gone): the log says it all.
                 throughline.firstStartShown();
             }
         } catch (RuntimeException e) {

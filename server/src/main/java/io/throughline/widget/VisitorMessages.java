@@ -128,11 +128,12 @@ final class VisitorMessages {
 
     /** Stores the message (once per client id) and returns after the commit. */
     Ack send(Viewer viewer, Outgoing message, String ip) {
-        // A message stored already and sent again (every tab resends the shared outbox after a drop) costs no
-        // token: counted, the copies would push the visitor's next real messages over the limit.
+        // A message stored already and sent again (every tab resends the shared outbox after a drop) costs the
+        // visitor no token: counted, the copies would push its next real messages over the limit. The address
+        // still pays for each request, so a script repeating one stored id is held back as any other.
+        perIp.acquire(ClientAddress.limitKey(ip), "too many messages from this address; wait a moment");
         if (ingest.sinkFor(viewer.site().inbox()).stored(List.of(message.clientId())).isEmpty()) {
             perVisitor.acquire(viewer.visitor().publicId(), "you are sending messages too fast; wait a moment");
-            perIp.acquire(ClientAddress.limitKey(ip), "too many messages from this address; wait a moment");
         }
         // The name and email of a form filled after the socket opened go with this message.
         Visitor visitor = visitors.current(database.sql(), viewer.visitor());

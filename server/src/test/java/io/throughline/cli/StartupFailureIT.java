@@ -136,7 +136,8 @@ class StartupFailureIT {
                         "0", "THROUGHLINE_DATA_DIR", data.toString(), "THROUGHLINE_DATABASE_URL", database,
                         "THROUGHLINE_DEMO_ENABLED", "false"));
         assertThat(status).isEqualTo(1);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("could not print its start banner");
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .contains("could not print the first start's admin password");
 
         try (Throughline next = Throughline.start(ConfigLoader.fromMap(Map.of("http.host", "127.0.0.1",
                 "http.port", "0", "data.dir", data.toString(), "database.url", database, "demo.enabled", "false")))) {
