@@ -126,14 +126,23 @@ public final class JsonBody {
         return value;
     }
 
-    /** A string; blank counts as absent. */
-    public String optionalString(String field, int maxLength) {
+    /** The field's string, or null: absent, or not a string (then an error). */
+    private String string(String field) {
         Object value = json.getValue(field);
         if (value == null) {
             return null;
         }
         if (!(value instanceof String text)) {
             error(field, "must be a string");
+            return null;
+        }
+        return text;
+    }
+
+    /** A string; blank counts as absent. */
+    public String optionalString(String field, int maxLength) {
+        String text = string(field);
+        if (text == null) {
             return null;
         }
         if (text.length() > maxLength) {
@@ -148,12 +157,8 @@ public final class JsonBody {
      * refused: for what a page reports about itself (its URL, its title), which no sender can be expected to cut.
      */
     public String optionalStringCut(String field, int maxLength) {
-        Object value = json.getValue(field);
-        if (value == null) {
-            return null;
-        }
-        if (!(value instanceof String text)) {
-            error(field, "must be a string");
+        String text = string(field);
+        if (text == null) {
             return null;
         }
         int end = Math.min(text.length(), maxLength);
