@@ -222,7 +222,7 @@ async function restart(reset) {
     resetting = true;
     toParent({ type: 'active', active: false });
   }
-  store.set({ messages: [], staged: [], seenUpTo: 0, phase: 'starting', typing: null });
+  store.set({ messages: [], staged: [], seenUpTo: 0, phase: 'starting', typing: null, olderBefore: null });
   forgetImages();
   await boot();
 }
@@ -510,8 +510,8 @@ function mountUi() {
   };
   const box = composer(store, t, actions);
   document.getElementById('app').replaceChildren(header(store, t, actions), connectionBanner(store, t),
-    earlierButton(store, t, actions), messageList(store, t, actions), typingIndicator(store, t), prechat(store, t, actions),
-    offlineEmail(store, t, actions), box.element);
+    earlierButton(store, t, actions), messageList(store, t, actions), typingIndicator(store, t),
+    prechat(store, t, actions), offlineEmail(store, t, actions), box.element);
   return { focus: box.focus };
 }
 
