@@ -158,13 +158,21 @@ public final class MessageRepository {
     }
 
     public Optional<Message> find(Sql sql, long workspaceId, long id) {
-        return sql.one("SELECT " + Message.COLUMNS + " FROM messages WHERE workspace_id = $1 AND id = $2",
-                workspaceId, id).map(Message::from);
+        return byId(sql, workspaceId, id, "");
     }
 
     /** The message, locked until the transaction ends. */
     public Optional<Message> lock(Sql tx, long workspaceId, long id) {
-        return tx.one("SELECT " + Message.COLUMNS + " FROM messages WHERE workspace_id = $1 AND id = $2 FOR UPDATE",
+        return byId(tx, workspaceId, id, " FOR UPDATE");
+    }
+
+    /** The message, share-locked until the transaction ends (a redaction waits for it, and it for a redaction). */
+    public Optional<Message> lockShared(Sql tx, long workspaceId, long id) {
+        return byId(tx, workspaceId, id, " FOR SHARE");
+    }
+
+    private static Optional<Message> byId(Sql sql, long workspaceId, long id, String lock) {
+        return sql.one("SELECT " + Message.COLUMNS + " FROM messages WHERE workspace_id = $1 AND id = $2" + lock,
                 workspaceId, id).map(Message::from);
     }
 
@@ -263,7 +271,7 @@ public final class MessageRepository {
 
     /** One message's row for {@link MessageView}. */
     public Optional<Row> viewRow(Sql sql, long workspaceId, long id) {
-        return sql.one(MessageView.SELECT + " WHERE m.workspace_id = $1 AND m.id = $2", workspaceId, id);
+        return view(sql, workspaceId, id, "");
     }
 
     /**
@@ -272,14 +280,11 @@ public final class MessageRepository {
      * before the redaction and commit after it had cleaned the log.
      */
     public Optional<Row> viewRowForEvent(Sql tx, long workspaceId, long id) {
-        return tx.one(MessageView.SELECT + " WHERE m.workspace_id = $1 AND m.id = $2 FOR SHARE OF m", workspaceId,
-                id);
+        return view(tx, workspaceId, id, " FOR SHARE OF m");
     }
 
-    /** The message, share-locked until the transaction ends (a redaction waits for it, and it for a redaction). */
-    public Optional<Message> lockShared(Sql tx, long workspaceId, long id) {
-        return tx.one("SELECT " + Message.COLUMNS + " FROM messages WHERE workspace_id = $1 AND id = $2 FOR SHARE",
-                workspaceId, id).map(Message::from);
+    private static Optional<Row> view(Sql sql, long workspaceId, long id, String lock) {
+        return sql.one(MessageView.SELECT + " WHERE m.workspace_id = $1 AND m.id = $2" + lock, workspaceId, id);
     }
 
     /** Moves every message of one conversation into another (a merge). */
