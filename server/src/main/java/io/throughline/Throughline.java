@@ -311,7 +311,7 @@ public final class Throughline implements AutoCloseable {
                 ingest, attachmentService, feed, () -> publicUrl, meters, streamsConnected,
                 config.dataDir().resolve("tmp"),
                 () -> new JsonObject().put("search", searchIndex.health()).put("widget", widget.health()),
-                search, searchIndex);
+                search, searchIndex, listener);
         // --- Email threading correction (issue 4): agents move a wrongly threaded message to its own contact. ---
         MessageMover messageMover = new MessageMover(database, contacts, conversations, messages, resolver, views,
                 events);

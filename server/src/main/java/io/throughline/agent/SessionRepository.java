@@ -6,8 +6,20 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 
-/** Agent sessions, stored by the SHA-256 of their token. */
+/**
+ * Agent sessions, stored by the SHA-256 of their token. Ending sessions tells every node on {@value #ENDED_CHANNEL},
+ * with the agent's id, so their open streams check their session at once rather than at their next heartbeat. The
+ * NOTIFY is sent by the deleting transaction, so it is heard only once the sessions are gone; ending sessions is
+ * rare (a logout, a deactivation, a new password), so the lock a NOTIFY takes at commit costs nothing that matters.
+ */
 public final class SessionRepository {
+
+    /** The LISTEN/NOTIFY channel of ended sessions; its payload is the agent's id. */
+    public static final String ENDED_CHANNEL = "throughline_session_ended";
+    /** Deletes the sessions a condition on {@code agent_sessions} picks, and tells the nodes whose they were. */
+    private static final String DELETE_AND_TELL = """
+            WITH gone AS (DELETE FROM agent_sessions WHERE %s RETURNING agent_id)
+            SELECT pg_notify($2, agent_id::text) FROM (SELECT DISTINCT agent_id FROM gone) ended""";
 
     /** A valid session and its agent. */
     public record Session(Agent agent, String csrfToken, Instant lastUsedAt) {
@@ -57,11 +69,11 @@ public final class SessionRepository {
     }
 
     public void delete(Sql sql, byte[] tokenHash) {
-        sql.update("DELETE FROM agent_sessions WHERE token_hash = $1", Buffer.buffer(tokenHash));
+        sql.rows(DELETE_AND_TELL.formatted("token_hash = $1"), Buffer.buffer(tokenHash), ENDED_CHANNEL);
     }
 
     public void deleteForAgent(Sql sql, long agentId) {
-        sql.update("DELETE FROM agent_sessions WHERE agent_id = $1", agentId);
+        sql.rows(DELETE_AND_TELL.formatted("agent_id = $1"), agentId, ENDED_CHANNEL);
     }
 
     public int deleteExpired(Sql sql) {

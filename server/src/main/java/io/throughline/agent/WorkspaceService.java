@@ -70,7 +70,7 @@ public final class WorkspaceService {
                     + " ORDER BY id LIMIT 1", workspaceId).map(Agent::from)
                     .orElseThrow(() -> new IllegalStateException("workspace " + workspaceId + " has no admin"));
             agents.updatePassword(tx, workspaceId, admin.id(), hash);
-            tx.update("DELETE FROM agent_sessions WHERE agent_id = $1", admin.id());
+            new SessionRepository().deleteForAgent(tx, admin.id());
             return new Created(workspaceId, admin, generated);
         });
     }

@@ -17,6 +17,7 @@ import io.throughline.inbox.InboxService;
 import io.throughline.inbox.InboxSupervisor;
 import io.throughline.ingest.IngestService;
 import io.throughline.realtime.EventFeed;
+import io.throughline.realtime.PgListener;
 import io.throughline.search.SearchIndex;
 import io.throughline.search.SearchService;
 import io.throughline.store.Database;
@@ -60,7 +61,8 @@ public final class HttpApi {
             Path uploadDir,
             Supplier<JsonObject> extraHealthChecks,
             SearchService search,
-            SearchIndex searchIndex) {
+            SearchIndex searchIndex,
+            PgListener listener) {
     }
 
     private HttpApi() {
@@ -97,8 +99,8 @@ public final class HttpApi {
         new AttachmentRoutes(s.attachments()).mount(router, endpoints, s.uploadDir());
         new SearchRoutes(s.search(), s.searchIndex()).mount(router, endpoints);
         new WebUiRoutes(s).mount(router, endpoints, body);
-        new StreamRoutes(s.feed(), s.config().realtime(), s.publicUrl(), s.streamsConnected(), clients)
-                .mount(router, endpoints);
+        new StreamRoutes(s.feed(), s.config().realtime(), s.publicUrl(), s.streamsConnected(), clients,
+                s.listener()).mount(router, endpoints);
         new OpsRoutes(s.database(), s.migrations(), s.feed(), s.supervisor(), s.meters(),
                 s.extraHealthChecks(), s.searchIndex()::isOperator).mount(router, endpoints);
         for (ChannelConnector connector : s.connectors().all()) {

@@ -1,6 +1,7 @@
 package io.throughline.http;
 
 import io.throughline.agent.Caller;
+import io.throughline.agent.SessionRepository;
 import io.throughline.config.ThroughlineConfig;
 import io.throughline.failure.Forbidden;
 import io.throughline.failure.Invalid;
@@ -9,6 +10,7 @@ import io.throughline.realtime.Event;
 import io.throughline.realtime.EventFeed;
 import io.throughline.realtime.EventListener;
 import io.throughline.realtime.EventSubscription;
+import io.throughline.realtime.PgListener;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.ServerWebSocket;
@@ -18,6 +20,9 @@ import io.vertx.ext.web.RoutingContext;
 import java.net.URI;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -48,16 +53,42 @@ final class StreamRoutes {
     private final AtomicInteger connected;
     private final ClientAddress clients;
 
+    /** This node's open streams by agent, so an ended session closes its streams at once. */
+    private final Map<Long, Set<Session>> open = new ConcurrentHashMap<>();
+    private final PgListener listener;
+
     StreamRoutes(EventFeed feed, ThroughlineConfig.Realtime config, Supplier<URI> publicUrl, AtomicInteger connected,
-                 ClientAddress clients) {
+                 ClientAddress clients, PgListener listener) {
         this.feed = feed;
         this.config = config;
         this.publicUrl = publicUrl;
         this.connected = connected;
         this.clients = clients;
+        this.listener = listener;
     }
 
     void mount(Router router, Endpoints endpoints) {
+        // A logout, a deactivation or a new password on any node: that agent's streams check their session now. A
+        // notification missed while the listener was away is made good by checking every stream; and if even that
+        // is lost, each stream's heartbeat still checks its session.
+        listener.listen(SessionRepository.ENDED_CHANNEL, new PgListener.Channel() {
+            @Override
+            public void onNotify(String payload) {
+                long agentId;
+                try {
+                    agentId = Long.parseLong(payload);
+                } catch (NumberFormatException e) {
+                    log.warn("ignored a session-ended notification that names no agent: {}", payload);
+                    return;
+                }
+                open.getOrDefault(agentId, Set.of()).forEach(session -> session.check(false));
+            }
+
+            @Override
+            public void onListening() {
+                open.values().forEach(sessions -> sessions.forEach(session -> session.check(false)));
+            }
+        });
         router.get("/api/v1/stream").handler(rc -> {
             if (!"websocket".equalsIgnoreCase(rc.request().getHeader("Upgrade"))) {
                 rc.fail(new Invalid("this endpoint is a WebSocket: connect with Upgrade: websocket"));
@@ -171,6 +202,11 @@ final class StreamRoutes {
             lastSent = from;
             counted.set(true);
             connected.incrementAndGet();
+            open.compute(caller.agentId(), (agent, sessions) -> {
+                Set<Session> now = sessions == null ? ConcurrentHashMap.newKeySet() : sessions;
+                now.add(this);
+                return now;
+            });
             JsonObject ready = new JsonObject().put("since", from);
             if (reset) {
                 ready.put("reset", true);
@@ -178,7 +214,7 @@ final class StreamRoutes {
             send(new JsonObject().put("type", "ready").put("data", ready));
             subscription.set(feed.subscribe(from, caller.workspaceId(), this));
             Vertx vertx = rc.vertx();
-            heartbeat = vertx.setPeriodic(config.heartbeat().toMillis(), t -> beat());
+            heartbeat = vertx.setPeriodic(config.heartbeat().toMillis(), t -> check(true));
             if (closed) {
                 // Closed meanwhile (by the client, or the feed on another thread): what was just set up goes too.
                 stop();
@@ -254,8 +290,12 @@ final class StreamRoutes {
             });
         }
 
-        /** The heartbeat also re-checks the session, so a logout or a deactivation ends the stream. */
-        private void beat() {
+        /**
+         * Checks the session still stands, and ends the stream with {@value #SESSION_ENDED} when it does not; then
+         * sends a heartbeat when asked. Every heartbeat checks, and so does a notification that the agent's
+         * sessions ended.
+         */
+        void check(boolean heartbeatAfter) {
             if (closed) {
                 return;
             }
@@ -268,7 +308,7 @@ final class StreamRoutes {
                 }
                 if (!valid) {
                     close(SESSION_ENDED, "the session ended; log in again");
-                } else {
+                } else if (heartbeatAfter) {
                     send(new JsonObject().put("type", "heartbeat").put("data", new JsonObject()
                             .put("seq", resumePoint()).put("at", Instant.now().toString())));
                 }
@@ -308,6 +348,10 @@ final class StreamRoutes {
             if (counted.compareAndSet(true, false)) {
                 connected.decrementAndGet();
             }
+            open.computeIfPresent(caller.agentId(), (agent, sessions) -> {
+                sessions.remove(this);
+                return sessions.isEmpty() ? null : sessions;
+            });
             rc.vertx().cancelTimer(heartbeat);
         }
     }

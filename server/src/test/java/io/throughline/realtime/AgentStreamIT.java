@@ -208,14 +208,48 @@ class AgentStreamIT {
                 .orElseThrow(() -> new AssertionError("no throughline_agent_streams gauge in /metrics"));
     }
 
+    /**
+     * With the heartbeat (which checks the session too) far off, a logout ends the stream of that session at once,
+     * while the same agent's other session keeps its stream.
+     */
     @Test
-    void loggingOutEndsTheStream() {
-        server = TestServer.start();
+    void loggingOutEndsTheStreamOfThatSessionAtOnce() {
+        server = TestServer.start(Map.of("realtime.heartbeat", "60s"));
         ApiClient admin = server.admin();
-        try (StreamClient stream = StreamClient.connect(admin, null)) {
+        ApiClient otherTab = new ApiClient(server.url()).login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD);
+        try (StreamClient stream = StreamClient.connect(admin, null);
+             StreamClient other = StreamClient.connect(otherTab, null)) {
             stream.next(f -> "ready".equals(f.getString("type")), Duration.ofSeconds(5));
+            other.next(f -> "ready".equals(f.getString("type")), Duration.ofSeconds(5));
             admin.post("/api/v1/auth/logout", new JsonObject()).expect(204);
-            assertThat(stream.awaitClose(Duration.ofSeconds(10))).isEqualTo(4401);
+            assertThat(stream.awaitClose(Duration.ofSeconds(5))).isEqualTo(4401);
+            ApiInbox.create(otherTab, "Shop", null).say("m-1", "c-1", "Ann", "after the other session's logout");
+            other.next(f -> "message.created".equals(f.getString("type")), Duration.ofSeconds(10));
+        }
+    }
+
+    /**
+     * Deactivating an agent on one node ends their stream on another at once (the heartbeat is a minute away), and
+     * leaves the admin's own stream open.
+     */
+    @Test
+    void deactivatingAnAgentOnOneNodeEndsTheirStreamOnAnotherAtOnce() {
+        server = TestServer.start(Map.of("realtime.heartbeat", "60s"));
+        ApiClient admin = server.admin();
+        long samId = admin.post("/api/v1/agents", new JsonObject().put("email", "sam@test.local").put("name", "Sam")
+                .put("role", "agent").put("password", "sam-long-password")).expect(201).json().getLong("id");
+        try (TestServer otherNode = TestServer.startOn(server.databaseUrl(), TestServer.tempDir(),
+                Map.of("realtime.heartbeat", "60s"))) {
+            ApiClient sam = new ApiClient(otherNode.url()).login("sam@test.local", "sam-long-password");
+            try (StreamClient samStream = StreamClient.connect(sam, null);
+                 StreamClient adminStream = StreamClient.connect(admin, null)) {
+                samStream.next(f -> "ready".equals(f.getString("type")), Duration.ofSeconds(5));
+                adminStream.next(f -> "ready".equals(f.getString("type")), Duration.ofSeconds(5));
+                admin.patch("/api/v1/agents/" + samId, new JsonObject().put("active", false)).expect(200);
+                assertThat(samStream.awaitClose(Duration.ofSeconds(5))).isEqualTo(4401);
+                ApiInbox.create(admin, "Shop", null).say("m-2", "c-2", "Bo", "the admin still hears this");
+                adminStream.next(f -> "message.created".equals(f.getString("type")), Duration.ofSeconds(10));
+            }
         }
     }
 }
