@@ -223,7 +223,7 @@ public final class ConversationService {
             }
             ConversationRepository.Changed result = conversations.update(tx, workspaceId, id, status, assignee,
                     patch.priority() == null ? current.priority() : patch.priority(),
-                    patch.labels() == null ? current.labels() : patch.labels(), snoozedUntil);
+                    patch.labelsOver(current.labels()), snoozedUntil);
             appendChangeEvents(tx, caller, current, result);
             return result;
         });

@@ -23,7 +23,6 @@ import java.util.regex.Pattern;
 final class ConversationRoutes {
 
     static final int MAX_BODY_CHARS = 64_000;
-    private static final int MAX_LABELS = 50;
     private static final int MAX_LABEL_CHARS = 64;
     private static final Pattern ASSIGNEE = Pattern.compile("me|none|\\d{1,18}");
     private static final Pattern CHANNEL = Pattern.compile("[a-z][a-z0-9_]{0,31}");
@@ -146,15 +145,20 @@ final class ConversationRoutes {
                 json.error("priority", "must be none, low, medium, high or urgent");
             }
         }
-        List<String> labels = labels(json);
+        List<String> labels = labels(json, "labels");
+        List<String> addLabels = labels(json, "addLabels");
+        List<String> removeLabels = labels(json, "removeLabels");
+        if (json.has("labels") && (json.has("addLabels") || json.has("removeLabels"))) {
+            json.error("labels", "give the labels, or the ones to add and to remove, not both");
+        }
         Instant snoozedUntil = json.optionalInstant("snoozedUntil");
         json.validate();
-        return new ConversationPatch(status, json.has("assigneeId"), assigneeId, priority, labels,
-                json.has("snoozedUntil"), snoozedUntil);
+        return new ConversationPatch(status, json.has("assigneeId"), assigneeId, priority, labels, addLabels,
+                removeLabels, json.has("snoozedUntil"), snoozedUntil);
     }
 
-    private static List<String> labels(JsonBody json) {
-        JsonArray array = json.optionalArray("labels", MAX_LABELS);
+    private static List<String> labels(JsonBody json, String field) {
+        JsonArray array = json.optionalArray(field, ConversationPatch.MAX_LABELS);
         if (array == null) {
             return null;
         }
@@ -162,7 +166,7 @@ final class ConversationRoutes {
         for (int i = 0; i < array.size(); i++) {
             Object value = array.getValue(i);
             if (!(value instanceof String text) || text.isBlank() || text.strip().length() > MAX_LABEL_CHARS) {
-                json.error("labels[" + i + "]", "must be a label of 1 to " + MAX_LABEL_CHARS + " characters");
+                json.error(field + "[" + i + "]", "must be a label of 1 to " + MAX_LABEL_CHARS + " characters");
             } else {
                 labels.add(text.strip().toLowerCase(Locale.ROOT));
             }

@@ -179,6 +179,42 @@ class ConversationApiIT {
         assertThat(ids("/api/v1/conversations?assignee=none")).containsExactlyInAnyOrder(ann, bob);
     }
 
+    /**
+     * Labels added and removed one by one apply to what is stored when the change commits: two agents each adding a
+     * label from the same view keep both, where replacing the list would keep the last one only.
+     */
+    @Test
+    void labelsAddedAndRemovedApplyToTheStoredLabels() {
+        long ann = inbox.say("m1", "c1", "Ann", "Hello").getLong("conversationId");
+        String path = "/api/v1/conversations/" + ann;
+        admin.patch(path, new JsonObject().put("labels", new JsonArray().add("old"))).expect(200);
+        admin.patch(path, new JsonObject().put("addLabels", new JsonArray().add("Refund"))).expect(200);
+        JsonObject both = admin.patch(path, new JsonObject().put("addLabels", new JsonArray().add("vip")
+                .add("refund"))).expect(200).json();
+        assertThat(both.getJsonArray("labels")).containsExactly("old", "refund", "vip");
+        JsonObject removed = admin.patch(path, new JsonObject().put("removeLabels", new JsonArray().add("OLD")
+                .add("never-there")).put("addLabels", new JsonArray().add("new"))).expect(200).json();
+        assertThat(removed.getJsonArray("labels")).containsExactly("refund", "vip", "new");
+
+        JsonObject mixed = admin.patch(path, new JsonObject().put("labels", new JsonArray().add("x"))
+                .put("removeLabels", new JsonArray().add("vip"))).expect(400).json();
+        assertThat(mixed.getJsonArray("errors").getJsonObject(0).getString("field")).isEqualTo("labels");
+        JsonObject bad = admin.patch(path, new JsonObject().put("addLabels", new JsonArray().add(" "))
+                .put("removeLabels", "vip")).expect(400).json();
+        assertThat(bad.getJsonArray("errors").stream().map(e -> ((JsonObject) e).getString("field")))
+                .containsExactlyInAnyOrder("addLabels[0]", "removeLabels");
+
+        JsonArray many = new JsonArray();
+        for (int i = 0; i < 48; i++) {
+            many.add("l" + i);
+        }
+        admin.patch(path, new JsonObject().put("addLabels", many)).expect(400);
+        assertThat(admin.get(path).json().getJsonArray("labels")).containsExactly("refund", "vip", "new");
+        admin.patch(path, new JsonObject().put("addLabels", new JsonArray(many.getList().subList(0, 47))))
+                .expect(200);
+        assertThat(admin.get(path).json().getJsonArray("labels")).hasSize(50);
+    }
+
     @Test
     void badPatchesNameEveryBadField() {
         long ann = inbox.say("m1", "c1", "Ann", "Hello").getLong("conversationId");

@@ -423,6 +423,40 @@ class AgentInboxIT {
                 && inbox.find("typing-indicator").getText().contains("Olha is writing a reply"));
     }
 
+    /**
+     * Another agent's label that this browser has not heard of yet (written here straight to the database, so no
+     * event tells the page) survives a label added and one removed in the browser: the page sends what it changes,
+     * not the list it shows.
+     */
+    @Test
+    void labelsChangedInTheBrowserKeepALabelItHasNotSeenYet() {
+        long conversation = shop.say("labels-1", "Lena Labels", "cust-lena", "Two of you are labelling me.")
+                .getLong("conversationId");
+        admin.patch("/api/v1/conversations/" + conversation, new JsonObject()
+                .put("labels", new JsonArray().add("old"))).expect(200);
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD).open("Lena Labels");
+        inbox.until(d -> inbox.all("label").stream().anyMatch(l -> l.getText().contains("old")));
+        server.throughline().database().sql().update(
+                "UPDATE conversations SET labels = labels || '{unseen}' WHERE id = $1", conversation);
+
+        inbox.until(d -> inbox.find("label-input").isEnabled() ? inbox.find("label-input") : null)
+                .sendKeys("mine", Keys.ENTER);
+        await().atMost(Duration.ofSeconds(10)).until(() -> labels(conversation).contains("mine"));
+        assertThat(labels(conversation)).containsExactly("old", "unseen", "mine");
+        // The answer brought the other agent's label to the page, which can remove its own as well.
+        inbox.until(d -> inbox.all("label").stream().anyMatch(l -> l.getText().contains("unseen")));
+        server.throughline().database().sql().update(
+                "UPDATE conversations SET labels = labels || '{later}' WHERE id = $1", conversation);
+        inbox.all("label").stream().filter(l -> l.getText().contains("old")).findFirst().orElseThrow()
+                .findElement(By.cssSelector("button")).click();
+        await().atMost(Duration.ofSeconds(10)).until(() -> !labels(conversation).contains("old"));
+        assertThat(labels(conversation)).containsExactly("unseen", "mine", "later");
+    }
+
+    private List<Object> labels(long conversation) {
+        return admin.get("/api/v1/conversations/" + conversation).json().getJsonArray("labels").getList();
+    }
+
     /** By keyboard, focus stays where the agent works: on the control that replaced the one used, or on it. */
     @Test
     void headerActionsByKeyboardKeepTheFocusInTheHeader() {

@@ -3,7 +3,10 @@ import { TlElement, define } from '../base.js';
 import { t } from '../i18n.js';
 import { icon } from '../icons.js';
 
-/** Labels as removable chips, and a field to add one (Enter or comma). */
+/**
+ * Labels as removable chips, and a field to add one (Enter or comma). It says which label to add or remove, never
+ * the whole list it shows, so a label another agent added meanwhile is not written over.
+ */
 class TlLabelsEditor extends TlElement {
   static properties = { labels: { attribute: false }, disabled: { type: Boolean } };
 
@@ -24,11 +27,11 @@ class TlLabelsEditor extends TlElement {
     const value = event.target.value.trim().toLowerCase();
     if (!value) return;
     event.target.value = '';
-    if (!this.labels.includes(value)) this.emit('labels-change', [...this.labels, value]);
+    if (!this.labels.includes(value)) this.emit('labels-change', { addLabels: [value] });
   }
 
   removeLabel(label) {
-    this.emit('labels-change', this.labels.filter((l) => l !== label));
+    this.emit('labels-change', { removeLabels: [label] });
   }
 }
 

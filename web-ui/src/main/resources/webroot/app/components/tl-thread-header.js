@@ -81,7 +81,7 @@ class TlThreadHeader extends TlElement {
                 ${icon('resolve')}<span>${t('thread.resolve')}</span></button>` : ''}
         </div>
         <tl-labels-editor .labels=${row.labels || []} ?disabled=${this.busy}
-          @labels-change=${(e) => this.change({ labels: e.detail })}></tl-labels-editor>
+          @labels-change=${(e) => this.change(e.detail)}></tl-labels-editor>
       </header>`;
   }
 
