@@ -93,14 +93,7 @@ function contactChanged(store, data) {
   const ids = [data.contact?.id, data.contactId, data.otherContactId].filter(Boolean);
   if (open && ids.includes(open)) store.loadContact(open);
   const renamed = data.contact;
-  if (renamed?.id && renamed.name) {
-    // The rows of that contact's conversations show the name at once (lists, headers, canned-response fields).
-    for (const row of store.state.conversations.values()) {
-      if (row.contact?.id === renamed.id && row.contact.name !== renamed.name) {
-        store.upsert({ ...row, contact: { ...row.contact, name: renamed.name } });
-      }
-    }
-  }
+  if (renamed?.id && renamed.name) store.renameContact(renamed.id, renamed.name);
 }
 
 function contactMerged(store, data) {

@@ -700,7 +700,17 @@ class Store extends EventTarget {
   async updateContact(contactId, patch) {
     const data = await api.patch(`/api/v1/contacts/${contactId}`, patch);
     if (this.state.contact?.id === contactId) this.set({ contact: { id: contactId, data, loading: false } });
+    if (patch.name) this.renameContact(contactId, data.name);
     return data;
+  }
+
+  /** The rows of a contact's conversations show their new name at once (lists, headers, canned-response fields). */
+  renameContact(contactId, name) {
+    for (const row of this.state.conversations.values()) {
+      if (row.contact?.id === contactId && row.contact.name !== name) {
+        this.upsert({ ...row, contact: { ...row.contact, name } });
+      }
+    }
   }
 
   async unmerge(contactId, mergeId) {

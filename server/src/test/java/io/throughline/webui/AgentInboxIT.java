@@ -822,6 +822,36 @@ class AgentInboxIT {
         inbox.until(d -> inbox.find("contact-name").getText().equals("Quentin Next"));
     }
 
+    /**
+     * A customer known by a nickname gets their real name from the contact panel: the panel, the list and the
+     * header show it at once, and it is stored. Escape leaves the name as it was, and focus comes back to the
+     * button that edits it.
+     */
+    @Test
+    void anAgentRenamesTheCustomerFromTheContactPanel() {
+        long conversation = shop.say("rename-1", "xx_gamer_42", "cust-rename", "Hi, it's Rita from accounting.")
+                .getLong("conversationId");
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD).open("xx_gamer_42");
+        inbox.until(d -> inbox.find("contact-name").getText().equals("xx_gamer_42"));
+
+        inbox.find("rename-button").click();
+        WebElement field = inbox.find("contact-name-input");
+        inbox.until(d -> "contact-name-input".equals(focusedTestId()));
+        field.sendKeys(Keys.chord(Keys.CONTROL, "a"), "Never mind", Keys.ESCAPE);
+        inbox.until(d -> "rename-button".equals(focusedTestId()));
+        assertThat(inbox.find("contact-name").getText()).isEqualTo("xx_gamer_42");
+
+        inbox.find("rename-button").sendKeys(Keys.ENTER);
+        inbox.find("contact-name-input").sendKeys(Keys.chord(Keys.CONTROL, "a"), "  Rita Reyes ", Keys.ENTER);
+        inbox.until(d -> inbox.find("contact-name").getText().equals("Rita Reyes"));
+        inbox.until(d -> "rename-button".equals(focusedTestId()));
+        inbox.conversation("Rita Reyes");
+        inbox.until(d -> inbox.find("thread-header").getText().contains("Rita Reyes"));
+        long contact = admin.get("/api/v1/conversations/" + conversation).json().getJsonObject("contact")
+                .getLong("id");
+        assertThat(admin.get("/api/v1/contacts/" + contact).json().getString("name")).isEqualTo("Rita Reyes");
+    }
+
     /** An agent blocks a spammer from the contact panel: their next message never reaches the inbox. */
     @Test
     void anAgentBlocksAContactFromThePanelAndTheirNextMessageIsRefused() {

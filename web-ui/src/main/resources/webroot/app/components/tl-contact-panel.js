@@ -14,7 +14,7 @@ import { confirmDialog } from '../dialogs.js';
  */
 class TlContactPanel extends TlElement {
   static watchesStore = true;
-  static properties = { busy: { state: true } };
+  static properties = { busy: { state: true }, renaming: { state: true } };
 
   render() {
     const contact = store.state.contact;
@@ -30,7 +30,11 @@ class TlContactPanel extends TlElement {
       <div class="contact-panel" data-testid="contact-panel">
         <div class="contact-head">
           <span class="avatar large" aria-hidden="true">${initials(data.name || '?')}</span>
-          <div><h2 data-testid="contact-name">${data.name || t('contact.unnamed')}</h2>
+          <div>${this.renaming === contact.id ? this.renameForm(data)
+            : html`<div class="contact-name-row"><h2 data-testid="contact-name">${data.name || t('contact.unnamed')}</h2>
+              <button class="icon-button" ?disabled=${this.busy} data-testid="rename-button"
+                aria-label=${t('contact.rename')} title=${t('contact.rename')}
+                @click=${() => { this.renaming = contact.id; }}>${icon('edit')}</button></div>`}
             <p class="muted">${t('contact.since', { date: dateTime(data.createdAt) })}</p>
             ${data.blocked ? html`<p class="flag" data-testid="contact-blocked">${icon('alert')}${t('contact.blocked')}</p>`
               : ''}
@@ -72,6 +76,55 @@ class TlContactPanel extends TlElement {
               ${t('contact.unmerge')}</button></li>`)}</ul>
         </section>` : ''}
       </div>`;
+  }
+
+  /** The name as a field: Enter or Save keeps it, Escape or Cancel leaves it as it was. */
+  renameForm(data) {
+    return html`<form class="rename-form" data-testid="rename-form" @submit=${this.rename}
+        @keydown=${(e) => { if (e.key === 'Escape') { e.stopPropagation(); this.endRename(); } }}>
+      <label class="visually-hidden" for="contact-name-input">${t('contact.nameLabel')}</label>
+      <input id="contact-name-input" data-testid="contact-name-input" maxlength="200" required
+        .value=${data.name || ''} ?disabled=${this.busy} autocomplete="off">
+      <button type="submit" class="primary" ?disabled=${this.busy} data-testid="rename-save">${t('app.save')}</button>
+      <button type="button" ?disabled=${this.busy} @click=${() => this.endRename()}>${t('app.cancel')}</button>
+    </form>`;
+  }
+
+  updated(changed) {
+    super.updated?.(changed);
+    if (changed.has('renaming') && this.renaming) {
+      const input = this.querySelector('[data-testid="contact-name-input"]');
+      input?.focus();
+      input?.select();
+    }
+  }
+
+  async rename(event) {
+    event.preventDefault();
+    const contact = store.state.contact;
+    const name = event.target.querySelector('input').value.trim();
+    if (!name) return;
+    if (name === contact.data?.name) {
+      this.endRename();
+      return;
+    }
+    this.busy = true;
+    try {
+      await store.updateContact(contact.id, { name });
+      store.notify('contact.renamed');
+      this.endRename();
+    } catch (e) {
+      store.notify(describe(e), 'error');
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Back to the name, the keyboard on the button that edits it. */
+  async endRename() {
+    this.renaming = null;
+    await this.updateComplete;
+    this.querySelector('[data-testid="rename-button"]')?.focus();
   }
 
   async merge(otherId, otherName) {
