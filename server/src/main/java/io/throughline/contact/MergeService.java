@@ -102,11 +102,11 @@ public final class MergeService {
             conversations.setMergedInto(tx, workspaceId, sourceConversation.id(), targetConversation.id());
             contacts.setMergedInto(tx, workspaceId, otherId, targetId);
             // One person now: blocked if either was (merging a blocked spammer's duplicate must not let them in).
-            tx.update("""
+            boolean blockedTarget = tx.update("""
                     UPDATE contacts SET blocked = true, updated_at = now()
                     WHERE workspace_id = $1 AND id = $2 AND NOT blocked
                       AND EXISTS (SELECT 1 FROM contacts s WHERE s.workspace_id = $1 AND s.id = $3 AND s.blocked)""",
-                    workspaceId, targetId, otherId);
+                    workspaceId, targetId, otherId) == 1;
             contacts.closeSuggestions(tx, workspaceId, targetId, otherId, "merged");
             Conversation joined = conversations.refresh(tx, workspaceId, targetConversation.id());
             Conversation refreshed = carryOver(tx, caller, joined, sourceConversation);
@@ -116,10 +116,10 @@ public final class MergeService {
             long mergeId = tx.single("""
                     INSERT INTO contact_merges (workspace_id, target_contact_id, source_contact_id,
                                                 moved_identity_ids, swapped_identity_ids, evidence, merged_by_agent_id,
-                                                carried_over, moved_claimed_ids)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id""", workspaceId, targetId, otherId,
+                                                carried_over, moved_claimed_ids, blocked_target)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id""", workspaceId, targetId, otherId,
                     moved.toArray(new Long[0]), swapped.toArray(new Long[0]), evidence, caller.agentId(), carried,
-                    movedClaimed.toArray(new Long[0]))
+                    movedClaimed.toArray(new Long[0]), blockedTarget)
                     .getLong("id");
             events.append(tx, workspaceId, EventType.CONTACT_MERGED, new JsonObject()
                     .put("mergeId", mergeId).put("contactId", targetId).put("sourceContactId", otherId)
@@ -144,7 +144,7 @@ public final class MergeService {
             // answer), that is a conflict, never a reason to undo the one before it.
             Row merge = tx.one("""
                     SELECT id, source_contact_id, moved_identity_ids, swapped_identity_ids, carried_over, created_at,
-                           undone_at, moved_claimed_ids
+                           undone_at, moved_claimed_ids, blocked_target
                     FROM contact_merges
                     WHERE workspace_id = $1 AND target_contact_id = $2 AND ($3::bigint IS NULL OR id = $3)
                     ORDER BY id DESC LIMIT 1 FOR UPDATE""", workspaceId, targetId, mergeId)
@@ -189,6 +189,13 @@ public final class MergeService {
                     + messages.moveBackSince(tx, workspaceId, targetConversation.id(), sourceConversation.id(),
                             sourceId, targetId, merge.getOffsetDateTime("created_at").toInstant());
             contacts.setMergedInto(tx, workspaceId, sourceId, null);
+            if (merge.getBoolean("blocked_target") && tx.update("""
+                    UPDATE contacts SET blocked = false, updated_at = now()
+                    WHERE workspace_id = $1 AND id = $2 AND blocked""", workspaceId, targetId) == 1) {
+                // The block was the source's: the target's customer was never blocked for themselves.
+                log.info("unmerge unblocked the contact the merge had blocked merge={} contact={}",
+                        merge.getLong("id"), targetId);
+            }
             Conversation refreshedTarget = giveBack(tx, caller,
                     conversations.refresh(tx, workspaceId, targetConversation.id()), merge.getLong("id"),
                     merge.getJsonObject("carried_over"), merge.getOffsetDateTime("created_at").toInstant());

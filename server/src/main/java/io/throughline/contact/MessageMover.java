@@ -172,8 +172,13 @@ public final class MessageMover {
             return new Target(contactId, false, contact.name());
         }
         Optional<Long> owner = sender.filter(Identity::proven)
-                .flatMap(identity -> contacts.provenOwner(tx, workspaceId, identity.kind(), identity.value()))
-                .filter(id -> id != from.contactId());
+                .flatMap(identity -> contacts.provenOwner(tx, workspaceId, identity.kind(), identity.value()));
+        if (owner.isPresent() && owner.get() == from.contactId()) {
+            // A contact made for it would have no identity (the conversation's customer keeps it): their next
+            // message would come back here, and the customer would have two threads. A merge is undone instead.
+            throw Invalid.field("contactId", "the sender is proven to be this conversation's customer; to separate"
+                    + " two customers merged into one, undo the merge");
+        }
         if (owner.isPresent()) {
             return new Target(owner.get(), false, null);
         }

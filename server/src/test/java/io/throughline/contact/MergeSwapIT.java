@@ -149,6 +149,32 @@ class MergeSwapIT {
                 new JsonObject().put("otherContactId", spammer)).expect(200).json();
         assertThat(merged.getBoolean("blocked")).isTrue();
         admin.patch("/api/v1/contacts/" + spammer, new JsonObject().put("blocked", false)).expect(409);
+        assertThat(shop.send("blocked-3", "Spam Two", "spam-two", "Refused while merged", null).expect(200).json()
+                .getString("outcome")).isEqualTo("blocked");
+
+        // The merge was a mistake: undone, the twin is not blocked for the spammer's sake, the spammer still is.
+        JsonObject undone = admin.post("/api/v1/contacts/" + twin + "/unmerge", new JsonObject()).expect(200).json();
+        assertThat(undone.getBoolean("blocked")).isFalse();
+        assertThat(admin.get("/api/v1/contacts/" + spammer).json().getBoolean("blocked")).isTrue();
+        assertThat(shop.say("blocked-4", new JsonObject().put("name", "Spam Two").put("identities",
+                new JsonArray().add(new JsonObject().put("kind", "external_id").put("value", "spam-two"))),
+                "Stored again").getLong("contactId")).isEqualTo(twin);
+    }
+
+    /** A target blocked before the merge stays blocked when the merge is undone: its block was its own. */
+    @Test
+    void undoingAMergeKeepsABlockTheTargetHadBefore() {
+        long blocked = shop.say("own-block-1", new JsonObject().put("name", "Blocked Before").put("identities",
+                new JsonArray().add(new JsonObject().put("kind", "external_id").put("value", "own-1"))),
+                "Spam").getLong("contactId");
+        long other = shop.say("own-block-2", new JsonObject().put("name", "Other").put("identities",
+                new JsonArray().add(new JsonObject().put("kind", "external_id").put("value", "own-2"))),
+                "Hello").getLong("contactId");
+        admin.patch("/api/v1/contacts/" + blocked, new JsonObject().put("blocked", true)).expect(200);
+        admin.post("/api/v1/contacts/" + blocked + "/merge", new JsonObject().put("otherContactId", other))
+                .expect(200);
+        assertThat(admin.post("/api/v1/contacts/" + blocked + "/unmerge", new JsonObject()).expect(200).json()
+                .getBoolean("blocked")).isTrue();
     }
 
     private static List<String> identities(JsonObject contact) {

@@ -207,6 +207,16 @@ class EmailChannelIT {
         assertThat(followUp.getJsonObject("threading").getString("reason")).isEqualTo("sender");
         admin.post("/api/v1/messages/" + followUp.getLong("id") + "/move", new JsonObject()
                 .put("contactId", moved.getLong("contactId"))).expect(400);
+        // Nor to "its sender's own contact": that is this one (a contact made for it would get no identity, and
+        // Bob's next mail would come back here, leaving him two threads).
+        long contactsBefore = server.throughline().database().sql().single("SELECT count(*) AS n FROM contacts")
+                .getLong("n");
+        JsonObject refused = admin.post("/api/v1/messages/" + followUp.getLong("id") + "/move", new JsonObject())
+                .expect(400).json();
+        assertThat(refused.getJsonArray("errors").getJsonObject(0).getString("field")).isEqualTo("contactId");
+        assertThat(server.throughline().database().sql().single("SELECT count(*) AS n FROM contacts")
+                .getLong("n")).isEqualTo(contactsBefore);
+        assertThat(messages(bobConversation)).hasSize(2);
         admin.post("/api/v1/messages/999999/move", new JsonObject()).expect(404);
     }
 
