@@ -54,8 +54,12 @@ final class MessageQueries {
      * text analyzed five ways has little to add to its best field's score.
      */
     private static final float TIE_BREAKER = 0f;
-    /** The terms a prefix ending a phrase expands to, at most. */
-    private static final int MAX_PREFIX_TERMS = 1024;
+    /**
+     * The terms the prefixes ending a phrase ("A-1*") expand to, at most, shared by all of a query's prefixes. Each
+     * such term is a clause of the rewritten query, and Lucene refuses a query of more than 1024 clauses in all
+     * (the other words, in every field, count too).
+     */
+    static final int PREFIX_TERMS_BUDGET = 512;
     private static final Set<String> POLISH_COMMON = Set.of(
             "i", "w", "z", "na", "do", "się", "sie", "że", "to", "jest", "a", "o", "od", "po", "jak", "czy", "ze",
             "we", "u", "za", "mi", "mnie");
@@ -100,8 +104,10 @@ final class MessageQueries {
         List<Query> required = new ArrayList<>();
         List<Query> optional = new ArrayList<>();
         int constraints = 0;
+        int prefixes = query.terms().stream().mapToInt(t -> prefixes(t.clause())).sum();
+        int prefixTerms = PREFIX_TERMS_BUDGET / Math.max(1, prefixes);
         for (SearchQuery.Term term : query.terms()) {
-            Query clause = clause(term.clause());
+            Query clause = clause(term.clause(), prefixTerms);
             if (clause == null) {
                 continue;
             }
@@ -129,14 +135,25 @@ final class MessageQueries {
         return constraints == 0 ? null : top.build();
     }
 
-    /** The text part of a clause, or null when it analyzes to nothing in every field. */
-    Query clause(SearchQuery.Clause clause) {
+    private static int prefixes(SearchQuery.Clause clause) {
+        return switch (clause) {
+            case SearchQuery.Prefix prefix -> 1;
+            case SearchQuery.AnyOf any -> any.options().stream().mapToInt(MessageQueries::prefixes).sum();
+            default -> 0;
+        };
+    }
+
+    /**
+     * The text part of a clause, or null when it analyzes to nothing in every field; a prefix ending a phrase
+     * expands to at most {@code prefixTerms} terms.
+     */
+    private Query clause(SearchQuery.Clause clause, int prefixTerms) {
         return switch (clause) {
             case SearchQuery.Word word -> acrossFields(word.text());
             case SearchQuery.Phrase phrase -> acrossFields(phrase.text());
-            case SearchQuery.Prefix prefix -> prefix(prefix.text());
+            case SearchQuery.Prefix prefix -> prefix(prefix.text(), prefixTerms);
             case SearchQuery.Exact exact -> exact(exact);
-            case SearchQuery.AnyOf any -> anyOf(any.options());
+            case SearchQuery.AnyOf any -> anyOf(any.options(), prefixTerms);
         };
     }
 
@@ -195,7 +212,7 @@ final class MessageQueries {
      * word is the prefix; one shaped like an order number or an email also matches the start of those exact tokens
      * ("#A-104*" finds #A-10492, whose words are "a" and "10492").
      */
-    private Query prefix(String text) {
+    private Query prefix(String text, int maxTerms) {
         List<String> words = analyze(SearchFields.TEXT, text).stream().map(Token::term).toList();
         Query inText;
         if (words.size() <= 1) {
@@ -208,8 +225,10 @@ final class MessageQueries {
             }
             SpanMultiTermQueryWrapper<PrefixQuery> last = new SpanMultiTermQueryWrapper<>(
                     new PrefixQuery(new Term(SearchFields.TEXT, words.getLast())));
-            // A short last word ("A-1*") would expand to every term it starts: the most frequent ones are enough.
-            last.setRewriteMethod(new SpanMultiTermQueryWrapper.TopTermsSpanBooleanQueryRewrite(MAX_PREFIX_TERMS));
+            // A short last word ("A-1*") would expand to every term it starts, past Lucene's clause limit: it keeps
+            // the first ones in term order (of every workspace's words). An order number's or an email's prefix
+            // is matched in full besides, by its exact field below.
+            last.setRewriteMethod(new SpanMultiTermQueryWrapper.TopTermsSpanBooleanQueryRewrite(maxTerms));
             clauses[words.size() - 1] = last;
             inText = new SpanNearQuery(clauses, 0, true);
         }
@@ -237,11 +256,11 @@ final class MessageQueries {
         return either.build();
     }
 
-    private Query anyOf(List<SearchQuery.Clause> options) {
+    private Query anyOf(List<SearchQuery.Clause> options, int prefixTerms) {
         BooleanQuery.Builder any = new BooleanQuery.Builder();
         int added = 0;
         for (SearchQuery.Clause option : options) {
-            Query query = clause(option);
+            Query query = clause(option, prefixTerms);
             if (query != null) {
                 any.add(query, BooleanClause.Occur.SHOULD);
                 added++;

@@ -162,6 +162,10 @@ public final class SearchService {
             // By relevance, the next page reads from this same searcher (by date, the sort keys never move).
             SearchCursor.Pin pin = next != null && sort == SearchSort.RELEVANCE ? lease.pin() : null;
             return new Page(ids, scores, highlighted, top.totalHits, next, pin, rows);
+        } catch (IndexSearcher.TooManyClauses e) {
+            // The prefixes share a budget below Lucene's limit (MessageQueries); this stays the user's to fix.
+            log.info("search refused, too many clauses workspace={}: {}", workspaceId, e.getMessage());
+            throw Invalid.field("q", "matches too many words at once: make its prefixes (word*) longer");
         } catch (IOException e) {
             throw new UncheckedIOException("search failed", e);
         }

@@ -120,6 +120,31 @@ class MessageQueriesTest {
         assertThat(snippet("A-104*", 5)).contains("<mark>");
     }
 
+    /**
+     * Prefixes ending a phrase over a dictionary with more words they start than Lucene's clause limit (1,100
+     * order numbers starting "1"): each expands within a shared budget instead of failing the whole query, and
+     * the order-number field still finds every match.
+     */
+    @Test
+    void prefixesOfSplitWordsOverAHugeDictionaryStayWithinTheClauseLimit() throws IOException {
+        try (ByteBuffersDirectory many = new ByteBuffersDirectory();
+             IndexWriter manyWriter = new IndexWriter(many, new IndexWriterConfig(ANALYZER))) {
+            for (int i = 0; i < 1100; i++) {
+                manyWriter.addDocument(MessageDocuments.toDocument(new IndexedMessage(i, WORKSPACE, 1, 1, "api",
+                        "in", Instant.parse("2024-03-01T00:00:00Z"), Status.OPEN, null,
+                        "Orders A-1" + (1000 + i) + " and B-1" + (1000 + i) + " arrived", false)));
+            }
+            manyWriter.commit();
+            try (DirectoryReader reader = DirectoryReader.open(many)) {
+                IndexSearcher searcher = new IndexSearcher(reader);
+                for (String q : List.of("A-1*", "A-1* B-1*", "A-1* OR B-1* OR C-1*")) {
+                    Query query = QUERIES.build(WORKSPACE, QuerySyntax.parse(q), NO_LOOKUPS);
+                    assertThat(searcher.count(query)).as(q).isEqualTo(1100);
+                }
+            }
+        }
+    }
+
     @Test
     void exclusionsPrefixesAndAlternatives() throws IOException {
         assertThat(find("order -broken")).containsExactly(5L);
