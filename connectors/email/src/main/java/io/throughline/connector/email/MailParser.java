@@ -19,8 +19,10 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Properties;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -34,6 +36,8 @@ import java.util.regex.Pattern;
 final class MailParser {
 
     private static final Pattern ANGLE_ID = Pattern.compile("<([^<>\\s]+)>");
+    /** The characters of an id or address header read at most (a thousand addresses, thousands of ids). */
+    static final int MAX_HEADER_CHARS = 64 * 1024;
     private static final Pattern BARE_ADDRESS = Pattern.compile("[A-Za-z0-9._%+'=-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}");
     private static final Pattern DMARC_FAIL = Pattern.compile("\\bdmarc\\s*=\\s*fail\\b", Pattern.CASE_INSENSITIVE);
 
@@ -78,7 +82,7 @@ final class MailParser {
             bounce = DeliveryStatus.fromText(from, subject, text);
         }
         List<MailAddress> replyTo = addresses(message, "Reply-To", hint, walk);
-        List<String> references = ids(MimeParts.first(message, "References"));
+        List<String> references = ids(newest(MimeParts.first(message, "References")));
         List<String> inReplyTo = ids(MimeParts.first(message, "In-Reply-To"));
         return new ParsedMail(
                 messageId(message),
@@ -137,20 +141,34 @@ final class MailParser {
         return bare.isEmpty() || bare.length() > 250 || bare.contains(" ") ? null : bare;
     }
 
-    /** Every {@code <id>} in a header, in order, without brackets, unfolded first (References may be folded). */
+    /**
+     * Every {@code <id>} in a header, in order, without brackets, unfolded first (References may be folded). Only
+     * the header's first {@value #MAX_HEADER_CHARS} characters are read: a sender controls its length, and nothing
+     * else bounds the work.
+     */
     static List<String> ids(String raw) {
-        List<String> out = new ArrayList<>();
         if (raw == null) {
-            return out;
+            return new ArrayList<>();
         }
-        Matcher m = ANGLE_ID.matcher(MimeUtility.unfold(raw));
+        Set<String> out = new LinkedHashSet<>();
+        Matcher m = ANGLE_ID.matcher(MimeUtility.unfold(first(raw)));
         while (m.find()) {
             String id = m.group(1);
-            if (id.length() <= 250 && !out.contains(id)) {
+            if (id.length() <= 250) {
                 out.add(id);
             }
         }
-        return out;
+        return new ArrayList<>(out);
+    }
+
+    /** A header's first {@value #MAX_HEADER_CHARS} characters (an id or an address cut in two is left out). */
+    private static String first(String raw) {
+        return raw.length() <= MAX_HEADER_CHARS ? raw : raw.substring(0, MAX_HEADER_CHARS);
+    }
+
+    /** References, newest last: its last {@value #MAX_HEADER_CHARS} characters, where the thread's newest ids are. */
+    private static String newest(String raw) {
+        return raw == null || raw.length() <= MAX_HEADER_CHARS ? raw : raw.substring(raw.length() - MAX_HEADER_CHARS);
     }
 
     /** Parts the search for a body's charset makes at most: it reads the first five of each level. */
@@ -194,7 +212,7 @@ final class MailParser {
         if (raw == null || raw.isBlank()) {
             return List.of();
         }
-        String value = HeaderText.redecode8bit(MimeUtility.unfold(raw), hint);
+        String value = HeaderText.redecode8bit(MimeUtility.unfold(first(raw)), hint);
         List<MailAddress> out = new ArrayList<>();
         try {
             for (Address address : InternetAddress.parseHeader(value, false)) {
@@ -220,16 +238,12 @@ final class MailParser {
     }
 
     private static List<MailAddress> envelopeTo(Part message, Charset hint, MimeWalk walk) {
-        List<MailAddress> out = new ArrayList<>();
+        Set<MailAddress> out = new LinkedHashSet<>();
         for (String header : new String[] {"Delivered-To", "X-Original-To", "Envelope-To", "X-Forwarded-To",
                 "X-Envelope-To"}) {
-            for (MailAddress address : addresses(message, header, hint, null)) {
-                if (!out.contains(address)) {
-                    out.add(address);
-                }
-            }
+            out.addAll(addresses(message, header, hint, null));
         }
-        return out;
+        return new ArrayList<>(out);
     }
 
     private static Instant date(MimeMessage message) {

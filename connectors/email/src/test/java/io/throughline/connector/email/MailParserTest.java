@@ -536,6 +536,33 @@ class MailParserTest {
                 .satisfies(attachment -> assertThat(attachment.filename()).isEqualTo("report.txt"));
     }
 
+    /**
+     * A sender sets how long a header is, and the work of reading ids and addresses grew with it: a References of
+     * tens of thousands of ids keeps its newest hundred, and an address header is read for its first 64 KB only.
+     */
+    @Test
+    void oversizedIdAndAddressHeadersAreReadForTheirBoundedPart() throws Exception {
+        StringBuilder references = new StringBuilder();
+        for (int i = 0; i < 20_000; i++) {
+            references.append(i == 0 ? "" : "\r\n ").append("<thread-").append(i).append("@example.net>");
+        }
+        StringBuilder to = new StringBuilder("support@acme.test");
+        for (int i = 0; i < 5_000; i++) {
+            to.append(",\r\n list-member-").append(i).append("@example.org");
+        }
+        String eml = "From: Eve <eve@example.net>\r\nTo: " + to + "\r\nSubject: huge headers\r\n"
+                + "Message-ID: <huge-headers@example.net>\r\nIn-Reply-To: <thread-19999@example.net>\r\n"
+                + "References: " + references + "\r\n\r\nHello\r\n";
+        ParsedMail mail = MailParser.parse(new MimeMessage(Session.getInstance(new Properties()),
+                new ByteArrayInputStream(eml.getBytes(StandardCharsets.US_ASCII))));
+        assertThat(mail.references()).hasSize(100).startsWith("thread-19900@example.net")
+                .endsWith("thread-19999@example.net");
+        assertThat(mail.inReplyTo()).isEqualTo("thread-19999@example.net");
+        assertThat(mail.to().getFirst().address()).isEqualTo("support@acme.test");
+        assertThat(mail.to().size()).isBetween(1_000, 3_000);
+        assertThat(mail.text()).startsWith("Hello");
+    }
+
     static byte[] bytes(MailAttachment attachment) throws Exception {
         try (InputStream in = attachment.content().open()) {
             return in.readAllBytes();
