@@ -6,6 +6,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -120,7 +121,7 @@ record EmailConfig(String address, String displayName, String replyDomain, Durat
         if (imap != null) {
             if (imap instanceof JsonObject json) {
                 server(json, "imap", IMAP, problems);
-                folders(json, problems);
+                Set<String> watched = folders(json, problems);
                 Object poll = json.getValue("pollInterval");
                 Duration interval = Durations.parse(poll);
                 if (poll != null && (interval == null || interval.toMillis() < 1000)) {
@@ -129,6 +130,9 @@ record EmailConfig(String address, String displayName, String replyDomain, Durat
                 Object moveTo = json.getValue("moveTo");
                 if (moveTo != null && (!(moveTo instanceof String text) || text.isBlank())) {
                     problems.add("config.imap.moveTo: must be a folder name");
+                } else if (moveTo != null && watched.contains(folderKey((String) moveTo))) {
+                    // Moved mail gets a new UID in a folder that is read too: imported again, moved again, for ever.
+                    problems.add("config.imap.moveTo: must not be one of the folders read (config.imap.folders)");
                 }
                 if (json.getValue("password") == null && json.getValue("oauth2Token") == null
                         && config.getValue("oauth2") == null) {
@@ -272,20 +276,32 @@ record EmailConfig(String address, String displayName, String replyDomain, Durat
         }
     }
 
-    private static void folders(JsonObject json, List<String> problems) {
+    /** Checks the folders to read; returns them as {@link #folderKey} keys (INBOX when none are given). */
+    private static Set<String> folders(JsonObject json, List<String> problems) {
         Object folders = json.getValue("folders");
+        Set<String> keys = new HashSet<>();
         if (folders == null) {
-            return;
+            keys.add("INBOX");
+            return keys;
         }
         if (!(folders instanceof JsonArray list) || list.size() > 20) {
             problems.add("config.imap.folders: must be a list of up to 20 folder names, e.g. [\"INBOX\"]");
-            return;
+            return keys;
         }
         for (int i = 0; i < list.size(); i++) {
             if (!(list.getValue(i) instanceof String text) || text.isBlank()) {
                 problems.add("config.imap.folders[" + i + "]: must be a folder name");
+            } else if (!keys.add(folderKey(text))) {
+                // Two readers of one folder would race each other over the same mail.
+                problems.add("config.imap.folders[" + i + "]: is listed twice");
             }
         }
+        return keys;
+    }
+
+    /** A folder's name as the server compares it: INBOX in any case is the inbox (RFC 3501), others as written. */
+    private static String folderKey(String name) {
+        return name.equalsIgnoreCase("INBOX") ? "INBOX" : name;
     }
 
     private static void unknown(JsonObject json, Set<String> known, String prefix, List<String> problems) {

@@ -86,4 +86,25 @@ class EmailConfigTest {
         assertThat(EmailConfig.problems(new JsonObject().put("address", "sales@example.org")
                 .put("smtp", new JsonObject().put("host", "smtp.example.org")))).isEmpty();
     }
+
+    /**
+     * Mail moved into a folder that is read gets a new UID there and is imported and moved again, for ever; a
+     * folder listed twice has two readers racing over the same mail. INBOX is the inbox in any case.
+     */
+    @Test
+    void theFolderImportedMailMovesToIsNotOneThatIsReadAndNoFolderIsReadTwice() {
+        JsonObject base = new JsonObject().put("address", "sales@example.org")
+                .put("smtp", new JsonObject().put("host", "smtp.example.org"));
+        JsonObject imap = new JsonObject().put("host", "imap.example.org").put("username", "u").put("password", "p");
+        assertThat(EmailConfig.problems(base.copy().put("imap", imap.copy().put("moveTo", "inbox"))))
+                .containsExactly("config.imap.moveTo: must not be one of the folders read (config.imap.folders)");
+        assertThat(EmailConfig.problems(base.copy().put("imap", imap.copy().put("moveTo", "Archive")
+                .put("folders", new JsonArray().add("INBOX").add("Archive")))))
+                .containsExactly("config.imap.moveTo: must not be one of the folders read (config.imap.folders)");
+        assertThat(EmailConfig.problems(base.copy().put("imap", imap.copy()
+                .put("folders", new JsonArray().add("INBOX").add("Sales").add("Inbox")))))
+                .containsExactly("config.imap.folders[2]: is listed twice");
+        assertThat(EmailConfig.problems(base.copy().put("imap", imap.copy().put("moveTo", "Processed")
+                .put("folders", new JsonArray().add("INBOX").add("Sales").add("sales"))))).isEmpty();
+    }
 }
