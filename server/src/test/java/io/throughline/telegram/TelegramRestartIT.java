@@ -51,6 +51,45 @@ class TelegramRestartIT {
         fake.close();
     }
 
+    /**
+     * The reply went to Telegram, then the database refused to record it as sent (not a passing failure: nothing
+     * retries the write), so the delivery is claimed again when its lease runs out. That attempt finds the reply
+     * sent (saved on the delivery, not only in memory) and records it: the customer gets it once.
+     */
+    @Test
+    void aReplyWhoseSentOutcomeTheDatabaseRefusedIsRecordedLaterNotSentAgain() {
+        TelegramCustomer customer = new TelegramCustomer(bot, 350_000_009L, "Stepan", "Once", null);
+        try (TestServer server = TestServer.startOn(database, data, Map.of("outbox.lease", "3s"))) {
+            ApiClient admin = server.admin();
+            TelegramSupport.createInbox(admin, fake, bot, new JsonObject());
+            await().atMost(WAIT).until(bot::pollParked);
+            customer.says("Is it in stock?");
+            long conversation = conversationOf(admin, "Stepan Once");
+            awaitMessages(admin, conversation, 1);
+            var sql = server.throughline().database().sql();
+            sql.update("CREATE SEQUENCE refuse_sent_once");
+            sql.update("""
+                    CREATE FUNCTION refuse_sent_once() RETURNS trigger LANGUAGE plpgsql AS $$
+                    BEGIN
+                        IF NEW.type = 'delivery.updated' AND NEW.data #>> '{delivery,status}' = 'sent'
+                           AND nextval('refuse_sent_once') = 1 THEN
+                            RAISE EXCEPTION 'simulated refusal' USING ERRCODE = 'P0001';
+                        END IF;
+                        RETURN NEW;
+                    END $$""");
+            sql.update("CREATE TRIGGER refuse_sent_once BEFORE INSERT ON events FOR EACH ROW"
+                    + " EXECUTE FUNCTION refuse_sent_once()");
+            long reply = admin.post("/api/v1/conversations/" + conversation + "/messages",
+                    new JsonObject().put("body", "Yes, two left")).expect(201).json().getLong("id");
+            await().atMost(Duration.ofSeconds(30)).until(() -> sql.one("SELECT 1 FROM deliveries"
+                    + " WHERE message_id = $1 AND status = 'sent'", reply).isPresent());
+            assertThat(sql.single("SELECT last_value FROM refuse_sent_once").getLong("last_value"))
+                    .as("the refusal happened").isGreaterThanOrEqualTo(1);
+            assertThat(bot.sent().stream().filter(s -> "350000009".equals(s.chatId()))
+                    .map(FakeBotApi.Sent::visibleText)).containsExactly("Yes, two left");
+        }
+    }
+
     @Test
     void aRestartBetweenReceiveAndCommitLosesNothingAndDuplicatesNothing() {
         TelegramCustomer customer = new TelegramCustomer(bot, 350_000_001L, "Roksolana", "Restart", null);

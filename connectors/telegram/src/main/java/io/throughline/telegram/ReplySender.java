@@ -103,11 +103,11 @@ final class ReplySender {
                 } catch (BotApiException e) {
                     throw failure(e, parts.size() > 1 ? "part " + (i + 1) + " of " + parts.size() + ": " : "");
                 }
-                if (i < parts.size() - 1) {
-                    keep(message, sent);
-                }
+                // After the last part too: until the dispatcher has recorded the delivery as sent (which can fail,
+                // and leave it to be claimed again once its lease runs out), a new attempt must find every part
+                // sent, and only return the receipt. This node's memory keeps them as well, until pushed out.
+                keep(message, sent, i == parts.size() - 1);
             }
-            partsSent.forget(message.deliveryId());
             JsonArray ids = new JsonArray();
             sent.forEach(ids::add);
             return new DeliveryReceipt(idPrefix + chatId + ":" + sent.getFirst(),
@@ -118,11 +118,11 @@ final class ReplySender {
     }
 
     /**
-     * Saves the parts sent so far on the delivery before the next goes. A database that cannot take it leaves them
-     * to this node's memory; an attempt that lost its delivery to another stops, and that one goes on from what it
-     * finds saved.
+     * Saves the parts sent so far on the delivery, before the next goes and once {@code all} went. A database that
+     * cannot take it leaves them to this node's memory; an attempt that lost its delivery to another stops, and that
+     * one goes on from what it finds saved (once all went, there is nothing left to stop: the receipt stands).
      */
-    private static void keep(OutboundMessage message, List<Integer> sent) throws DeliveryFailure {
+    private static void keep(OutboundMessage message, List<Integer> sent, boolean all) throws DeliveryFailure {
         boolean owned;
         try {
             owned = message.progress().save(new JsonObject().put(SENT_IDS, new JsonArray(List.copyOf(sent))));
@@ -131,7 +131,7 @@ final class ReplySender {
                     e.toString());
             return;
         }
-        if (!owned) {
+        if (!owned && !all) {
             throw DeliveryFailure.retryable("another attempt took this delivery over", null);
         }
     }

@@ -10,7 +10,9 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * The parts of multi-part replies already sent, by delivery, for every bot of this node. Telegram has no
  * idempotency key: a retry continues where a failure stopped instead of sending the earlier parts again. It lives
- * with the connector, not an inbox, so an inbox reloaded between two attempts (any edit of it) still knows.
+ * with the connector, not an inbox, so an inbox reloaded between two attempts (any edit of it) still knows. A
+ * delivery whose parts all went stays remembered (until pushed out by newer ones): its outcome may fail to be
+ * recorded, and the attempt after that must not send it again.
  */
 final class SentParts {
 
@@ -34,10 +36,5 @@ final class SentParts {
 
     Sent of(long deliveryId) {
         return byDelivery.computeIfAbsent(deliveryId, id -> new Sent(new ReentrantLock(), new ArrayList<>()));
-    }
-
-    /** The delivery is done: its parts need not be remembered. */
-    void forget(long deliveryId) {
-        byDelivery.remove(deliveryId);
     }
 }
