@@ -20,6 +20,8 @@ import io.vertx.core.json.JsonObject;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -125,6 +127,24 @@ class TelegramRepliesIT {
         assertThat(delivery.getString("lastError")).isEqualTo("Telegram: Forbidden: bot was blocked by the user");
         assertThat(delivery.getInteger("attempts")).as("no retry can help").isEqualTo(1);
         assertThat(sentTo(customer)).isEmpty();
+    }
+
+    /**
+     * A proxy in front of the Bot API that echoes the request's path (the bot token in it) in its refusal: the
+     * delivery's error, which every agent sees, says where the token was but not the token.
+     */
+    @Test
+    void aRefusalEchoingTheRequestPathShowsTheDeliveryErrorWithoutTheToken() {
+        Customer customer = customer(320_000_011L, "Taras", "Hello?");
+        bot.failNext("sendMessage", 400, "Bad Request: no route for /bot" + bot.token() + "/sendMessage (/bot"
+                + URLEncoder.encode(bot.token(), StandardCharsets.UTF_8) + "/sendMessage)", null);
+
+        JsonObject reply = post(customer.conversation(), new JsonObject().put("body", "Hi Taras"));
+
+        JsonObject failed = awaitDelivery(customer.conversation(), reply.getLong("id"), "failed");
+        String secret = bot.token().substring(bot.token().indexOf(':') + 1);
+        assertThat(failed.getJsonObject("delivery").getString("lastError")).doesNotContain(secret)
+                .isEqualTo("Telegram: Bad Request: no route for /bot<token>/sendMessage (/bot<token>/sendMessage)");
     }
 
     @Test

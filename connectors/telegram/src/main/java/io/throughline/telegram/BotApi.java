@@ -156,7 +156,7 @@ final class BotApi implements AutoCloseable {
         try {
             response = receiving.newCall(new Request.Builder().url(url).get().build()).execute();
         } catch (IOException e) {
-            throw BotApiException.unreachable("file download", e);
+            throw BotApiException.unreachable("file download", e).withoutSecret(token);
         }
         ResponseBody body = response.body();
         if (!response.isSuccessful() || body == null) {
@@ -210,17 +210,19 @@ final class BotApi implements AutoCloseable {
         callbacks.shutdown();
     }
 
-    private static BotApiException map(String method, TelegramApiException e) {
+    private BotApiException map(String method, TelegramApiException e) {
         if (e instanceof TelegramApiRequestException request && request.getErrorCode() != null
                 && request.getErrorCode() != 0) {
             Integer retryAfter = request.getParameters() == null ? null : request.getParameters().getRetryAfter();
-            return BotApiException.refused(method, request.getErrorCode(), request.getApiResponse(), retryAfter);
+            return BotApiException.refused(method, request.getErrorCode(), request.getApiResponse(), retryAfter)
+                    .withoutSecret(token);
         }
         if (e instanceof TelegramApiValidationException) {
             // TelegramBots checked the request before sending it: our request is wrong, retrying will not help.
-            return BotApiException.refused(method, 400, "invalid request: " + e.getMessage(), null);
+            return BotApiException.refused(method, 400, "invalid request: " + e.getMessage(), null)
+                    .withoutSecret(token);
         }
         Throwable cause = e.getCause() != null ? e.getCause() : e;
-        return BotApiException.unreachable(method, cause);
+        return BotApiException.unreachable(method, cause).withoutSecret(token);
     }
 }

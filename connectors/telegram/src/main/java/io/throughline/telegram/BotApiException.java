@@ -1,5 +1,8 @@
 package io.throughline.telegram;
 
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+
 /**
  * A Bot API call that did not succeed: either Telegram answered {@code {ok:false, error_code, description,
  * parameters}}, or the call never got an answer (the network, a timeout, a cancelled call).
@@ -28,6 +31,31 @@ final class BotApiException extends Exception {
         String why = cause == null ? "no answer" : cause.getClass().getSimpleName()
                 + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
         return new BotApiException(method + " failed: " + why, 0, why, null, cause);
+    }
+
+    /**
+     * This failure with the secret (the bot token, as written and URL-encoded) taken out of what it says: a proxy's
+     * error page, or a network error naming the URL, may echo the request's path, and a description reaches the
+     * delivery's error, the thread's notes, health and logs. The cause goes too when it names the secret.
+     */
+    BotApiException withoutSecret(String secret) {
+        String encoded = URLEncoder.encode(secret, StandardCharsets.UTF_8);
+        String message = getMessage();
+        if (!mentions(message, secret, encoded) && !mentions(description, secret, encoded)
+                && (getCause() == null || !mentions(getCause().toString(), secret, encoded))) {
+            return this;
+        }
+        Throwable cause = getCause() == null || mentions(getCause().toString(), secret, encoded) ? null : getCause();
+        return new BotApiException(hide(message, secret, encoded), errorCode, hide(description, secret, encoded),
+                retryAfter, cause);
+    }
+
+    private static boolean mentions(String text, String secret, String encoded) {
+        return text != null && (text.contains(secret) || text.contains(encoded));
+    }
+
+    private static String hide(String text, String secret, String encoded) {
+        return text == null ? null : text.replace(secret, "<token>").replace(encoded, "<token>");
     }
 
     /** Telegram's error_code (400, 403, 429...), or 0 when it never answered. */

@@ -137,7 +137,7 @@ final class MediaFetcher {
             return Optional.empty();
         } catch (IOException e) {
             // The download broke off: nothing was kept, so the update is tried again.
-            throw BotApiException.unreachable("file download", e);
+            throw BotApiException.unreachable("file download", e).withoutSecret(api.token());
         }
     }
 
