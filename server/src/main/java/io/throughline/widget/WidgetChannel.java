@@ -166,7 +166,6 @@ public final class WidgetChannel {
         return new JsonObject().put("status", "up").put("connections", hub.connections());
     }
 
-    /** A visitor typed (or stopped): agents' streams show it; other nodes hear it through the relay. */
     /** Takes one of the visitor's signals (429 beyond). */
     void signal(Viewer viewer) {
         signals.acquire(Long.toString(viewer.visitor().id()), "too many requests from this chat; wait a moment");
@@ -177,6 +176,7 @@ public final class WidgetChannel {
         return signals.tryAcquire(Long.toString(viewer.visitor().id()));
     }
 
+    /** A visitor typed (or stopped): agents' streams show it; other nodes hear it through the relay. */
     void visitorTyping(Viewer viewer, boolean isTyping) {
         Long conversation = viewer.conversationId();
         if (conversation == null) {

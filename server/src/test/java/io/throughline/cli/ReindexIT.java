@@ -340,7 +340,7 @@ class ReindexIT {
     }
 
     private static JsonObject health(TestServer server) {
-        return server.anonymous().get("/health").json().getJsonObject("checks").getJsonObject("search");
+        return server.operator().get("/health").json().getJsonObject("checks").getJsonObject("search");
     }
 
     private static int total(ApiClient client, String q) {

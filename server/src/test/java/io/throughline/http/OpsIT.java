@@ -1,6 +1,7 @@
 package io.throughline.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.throughline.testing.ApiClient;
 import io.throughline.testing.ApiInbox;
@@ -11,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -46,6 +48,18 @@ class OpsIT {
             assertThat(connector.getString("kind")).isEqualTo("api");
             assertThat(connector.getString("status")).isEqualTo("up");
         });
+        // The search index and the widget count every workspace's documents and chats: anyone sees their state,
+        // the operator their detail (a failure's text can name the index's folder or the database's host).
+        await().atMost(Duration.ofSeconds(30)).until(() -> "up".equals(server.anonymous().get("/health").json()
+                .getJsonObject("checks").getJsonObject("search").getString("status")));
+        JsonObject anonymous = server.anonymous().get("/health").json().getJsonObject("checks");
+        assertThat(anonymous.getJsonObject("search").fieldNames()).containsExactly("status");
+        assertThat(anonymous.getJsonObject("widget").fieldNames()).containsExactly("status");
+        assertThat(server.admin().get("/health").json().getJsonObject("checks").getJsonObject("search")
+                .fieldNames()).containsExactly("status");
+        JsonObject operator = server.operator().get("/health").json().getJsonObject("checks");
+        assertThat(operator.getJsonObject("search").fieldNames()).contains("status", "generation", "documents");
+        assertThat(operator.getJsonObject("widget").getInteger("connections")).isNotNull();
     }
 
     /** The data directory holds every message's text (in the search index) and file: its owner's only. */

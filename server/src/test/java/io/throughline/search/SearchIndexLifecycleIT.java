@@ -393,7 +393,7 @@ class SearchIndexLifecycleIT {
     }
 
     private static JsonObject search(TestServer server) {
-        return server.anonymous().get("/health").json().getJsonObject("checks").getJsonObject("search");
+        return server.operator().get("/health").json().getJsonObject("checks").getJsonObject("search");
     }
 
 }
