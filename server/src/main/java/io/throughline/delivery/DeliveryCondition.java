@@ -16,8 +16,11 @@ public sealed interface DeliveryCondition {
 
     JsonObject toJson();
 
-    /** Whether to send now, given what the live channels say about the customer at this moment. */
-    Verdict check(Sql sql, long workspaceId, LiveChannels live, Instant now);
+    /**
+     * Whether to send now to {@code target} (the delivery's {kind, value}), given what the live channels say about
+     * the customer at this moment.
+     */
+    Verdict check(Sql sql, long workspaceId, JsonObject target, LiveChannels live, Instant now);
 
     /** What the dispatcher does with a due conditional delivery. */
     sealed interface Verdict {
@@ -48,7 +51,9 @@ public sealed interface DeliveryCondition {
     /**
      * The email fallback of a chat reply: sent only if the customer has not seen the reply on the channel it first
      * went to, and has been away from that channel for {@code awayFor} (rule 4: "stays offline past the configured
-     * time"). A customer back in the chat postpones it; a customer who sees the reply there cancels it.
+     * time"). A customer back in the chat postpones it; a customer who sees the reply there cancels it. So does an
+     * address that is no longer the customer's: it was chosen among the identities of the contact the reply's
+     * conversation belonged to, and an undone merge may have given the reply back to the other customer since.
      *
      * @param awayFor how long the customer must have been away from the live channel; null: not checked
      */
@@ -62,15 +67,24 @@ public sealed interface DeliveryCondition {
         }
 
         @Override
-        public Verdict check(Sql sql, long workspaceId, LiveChannels live, Instant now) {
+        public Verdict check(Sql sql, long workspaceId, JsonObject target, LiveChannels live, Instant now) {
+            String kind = target == null ? null : target.getString("kind");
+            String value = target == null ? null : target.getString("value");
             Optional<Row> found = sql.one("""
-                    SELECT m.channel, m.seen_at, c.contact_id FROM messages m
+                    SELECT m.channel, m.seen_at, c.contact_id,
+                           $3::text IS NULL OR EXISTS (SELECT 1 FROM identities i
+                               WHERE i.workspace_id = $1 AND i.contact_id = c.contact_id AND i.kind = $3
+                                 AND i.value = $4) AS still_theirs
+                    FROM messages m
                     JOIN conversations c ON c.id = m.conversation_id
-                    WHERE m.workspace_id = $1 AND m.id = $2""", workspaceId, messageId);
+                    WHERE m.workspace_id = $1 AND m.id = $2""", workspaceId, messageId, kind, value);
             if (found.isEmpty()) {
                 return new Verdict.Skip("the reply no longer exists");
             }
             Row row = found.get();
+            if (!row.getBoolean("still_theirs")) {
+                return new Verdict.Skip("the address is no longer this customer's: the contacts were separated since");
+            }
             String channel = row.getString("channel");
             OffsetDateTime seen = row.getOffsetDateTime("seen_at");
             if (seen != null) {

@@ -172,7 +172,7 @@ public final class Dispatcher {
             Optional<DeliveryCondition> condition = DeliveryCondition.from(delivery.condition());
             if (condition.isPresent()) {
                 DeliveryCondition.Verdict verdict = condition.get().check(database.sql(), delivery.workspaceId(),
-                        live, clock.instant());
+                        delivery.target(), live, clock.instant());
                 if (verdict instanceof DeliveryCondition.Verdict.Skip(String reason)) {
                     record(delivery, tx -> deliveries.markSkipped(tx, delivery, reason));
                     log.info("delivery skipped delivery={} message={} inbox={} reason={}", delivery.id(),

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.throughline.testing.ApiClient;
+import io.throughline.testing.ApiInbox;
 import io.throughline.testing.MailServer;
 import io.throughline.testing.TestPostgres;
 import io.throughline.testing.TestServer;
@@ -407,6 +408,46 @@ class ChatToEmailContinuityIT {
     }
 
     /** A new visitor who typed their email into the chat's form before writing. */
+    /**
+     * A chat visitor wrongly merged into a customer known by email writes, and the agent's reply to them waits to go
+     * by email, to the address of the merged contact. The merge is undone before it goes: the reply is the
+     * visitor's again, and that address is not theirs, so it never goes there.
+     */
+    @Test
+    void aFallbackChosenWhileTwoCustomersWereMergedNeverGoesToTheOtherOnceTheyAreSeparated() {
+        String tina = "tina@example.com";
+        mail.user(tina);
+        ApiInbox shop = ApiInbox.create(admin, "Tina's shop", null);
+        long tinaContact = shop.send("tina-1", "Tina", new JsonArray().add(ApiInbox.identity("email", tina, true)),
+                "Where is my parcel?").expect(201).json().getLong("contactId");
+        VisitorClient visitor = new VisitorClient(server.url(), siteKey, Widgets.SHOP).start();
+        long reply;
+        long visitorContact;
+        try (VisitorClient.Socket socket = visitor.connect(visitor.seq())) {
+            socket.message("Hello, anyone there?");
+            long first = socket.next("ack", WAIT).getLong("messageId");
+            visitorContact = admin.get("/api/v1/conversations/" + Widgets.conversationOf(server, first)).json()
+                    .getLong("contactId");
+            admin.post("/api/v1/contacts/" + tinaContact + "/merge", new JsonObject()
+                    .put("otherContactId", visitorContact)).expect(200);
+            socket.message("Do you have it in blue?");
+            long conversation = Widgets.conversationOf(server, socket.next("ack", WAIT).getLong("messageId"));
+            reply = agentReplies(conversation, "We do.");
+            JsonArray both = deliveries(conversation, reply);
+            assertThat(both.getJsonObject(1).getJsonObject("to").getString("value")).isEqualTo(tina);
+            assertThat(both.getJsonObject(1).getString("status")).isEqualTo("pending");
+
+            admin.post("/api/v1/contacts/" + tinaContact + "/unmerge", new JsonObject()).expect(200);
+        }
+        awaitOffline(visitor);
+        long visitorConversation = admin.get("/api/v1/contacts/" + visitorContact).json().getLong("conversationId");
+        await().atMost(WAIT).until(() -> "skipped".equals(deliveries(visitorConversation, reply).getJsonObject(1)
+                .getString("status")));
+        assertThat(deliveries(visitorConversation, reply).getJsonObject(1).getString("lastError"))
+                .startsWith("the address is no longer this customer's");
+        assertThat(mail.inbox(tina)).isEmpty();
+    }
+
     private static VisitorClient visitorWithEmail(String email) {
         mail.user(email);
         VisitorClient visitor = new VisitorClient(server.url(), siteKey, Widgets.SHOP).start();
