@@ -54,11 +54,17 @@ public final class ReplyRouter {
     private Route reachable(Sql sql, Conversation conversation, String channel, String contactName) {
         IdentityKind kind = channels.reaches(channel).orElseThrow(() -> Invalid.field("channel",
                 "the customer has not written through " + channel + ", so a reply cannot reach them there"));
+        // A chat or a Telegram account is the customer's only once it wrote from it (proven): an API system may
+        // name someone else's, and a reply there would show in a stranger's chat. An address the customer typed
+        // (claimed) is theirs to be written to, as an email fallback is.
+        boolean provenOnly = kind == IdentityKind.WIDGET_VISITOR || kind == IdentityKind.TELEGRAM;
         String value = sql.one("""
                 SELECT value FROM identities WHERE workspace_id = $1 AND contact_id = $2 AND kind = $3
+                  AND (proven OR NOT $4)
                 ORDER BY proven DESC, id DESC LIMIT 1""", conversation.workspaceId(), conversation.contactId(),
-                kind.wireName()).map(r -> r.getString("value")).orElseThrow(() -> Invalid.field("channel",
-                "the contact has no " + kind.wireName() + " identity to reach through " + channel));
+                kind.wireName(), provenOnly).map(r -> r.getString("value")).orElseThrow(() -> Invalid.field("channel",
+                "the contact has no " + (provenOnly ? "proven " : "") + kind.wireName() + " identity to reach"
+                        + " through " + channel));
         ChannelDirectory.InboxInfo inbox = channels.enabledInboxes(sql, conversation.workspaceId(), channel).stream()
                 .findFirst().orElseThrow(() -> Invalid.field("channel", "no enabled " + channel + " inbox"));
         return new Route(inbox.id(), channel, new Recipient(kind, value, contactName));

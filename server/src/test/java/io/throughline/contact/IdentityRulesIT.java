@@ -92,6 +92,19 @@ class IdentityRulesIT {
         assertThat(identities.stream().map(i -> (JsonObject) i).map(i -> i.getString("kind") + ":"
                 + (i.getBoolean("proven") ? "proven" : "claimed")))
                 .containsExactlyInAnyOrder("external_id:proven", "telegram:claimed", "widget_visitor:claimed");
+
+        // Nor is a reply routed to that chat: it would show in the chat of whoever the visitor really is.
+        admin.post("/api/v1/inboxes", new JsonObject().put("kind", "widget").put("name", "Website")
+                .put("config", new JsonObject().put("allowedOrigins", new JsonArray().add("https://shop.example"))))
+                .expect(201);
+        long conversation = receipt.getLong("conversationId");
+        JsonObject widget = admin.get("/api/v1/conversations/" + conversation + "/reply-options").expect(200).json()
+                .getJsonArray("options").stream().map(JsonObject.class::cast)
+                .filter(o -> "widget".equals(o.getString("channel"))).findFirst().orElseThrow();
+        assertThat(widget.getBoolean("available")).isFalse();
+        assertThat(widget.getString("reason")).contains("proven widget_visitor");
+        admin.post("/api/v1/conversations/" + conversation + "/messages", new JsonObject().put("body", "Hello")
+                .put("channel", "widget")).expect(400);
     }
 
     @Test
