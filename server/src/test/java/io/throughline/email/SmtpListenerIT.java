@@ -130,6 +130,40 @@ class SmtpListenerIT {
         }
     }
 
+    /**
+     * An inbox closes and opens again on every save, and stays closed while disabled: mail for its address meanwhile
+     * is asked to come again later (451), never refused for good, and arrives once the inbox is back.
+     */
+    @Test
+    void mailForAnInboxThatIsClosedForNowIsAskedToComeLaterNotRefused() throws Exception {
+        String address = "pause@listen.test";
+        long inbox = admin.post("/api/v1/inboxes", new JsonObject().put("kind", "email").put("name", "Paused")
+                .put("config", new JsonObject().put("address", address)
+                        .put("smtp", new JsonObject().put("host", "127.0.0.1").put("port", outbound.smtpPort())
+                                .put("security", "none").put("username", SUPPORT)
+                                .put("password", MailServer.PASSWORD)))).expect(201).json().getLong("id");
+        admin.patch("/api/v1/inboxes/" + inbox, new JsonObject().put("enabled", false)).expect(200);
+        MimeMessage mail = message("<paused-1@example.com>");
+        mail.setFrom(new InternetAddress("lena@example.com"));
+        mail.setRecipients(Message.RecipientType.TO, address);
+        mail.setSubject("While you were away");
+        mail.setText("Is anyone reading this?");
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThatThrownBy(() -> Transport.send(mail))
+                .isInstanceOf(SendFailedException.class).satisfies(e -> {
+                    SMTPAddressFailedException later = (SMTPAddressFailedException)
+                            ((MessagingException) e).getNextException();
+                    assertThat(later.getReturnCode()).isEqualTo(451);
+                }));
+
+        admin.patch("/api/v1/inboxes/" + inbox, new JsonObject().put("enabled", true)).expect(200);
+        await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> {
+            Transport.send(mail);
+            return true;
+        });
+        assertThat(await().atMost(Duration.ofSeconds(10)).until(() -> find("paused-1@example.com"), m -> m != null)
+                .getString("body")).contains("Is anyone reading this?");
+    }
+
     @Test
     void mailOverTheSizeLimitIsRefusedWith552() throws Exception {
         MimeMessage big = new MimeMessage(session());

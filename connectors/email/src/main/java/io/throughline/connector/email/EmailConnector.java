@@ -36,8 +36,20 @@ public final class EmailConnector implements ChannelConnector {
     private static final Logger log = LoggerFactory.getLogger(EmailConnector.class);
 
     private final EmailSettings settings = new EmailSettings();
+    /**
+     * How long the listener answers {@code 451} (try again later) rather than {@code 550} for the address of an
+     * inbox that closed: an inbox closes and opens again on every save of its settings, and a mail refused for good
+     * in between would be lost. Past it, a disabled or deleted inbox's address is refused for good.
+     */
+    static final Duration CLOSED_GRACE = Duration.ofMinutes(5);
+
     private final Map<Long, EmailInbox> open = new ConcurrentHashMap<>();
+    private final Map<Long, Closed> closed = new ConcurrentHashMap<>();
     private volatile SmtpListener listener;
+
+    /** An inbox that closed on this node, and when. */
+    private record Closed(EmailInbox inbox, long atNanos) {
+    }
 
     @Override
     public String kind() {
@@ -117,9 +129,16 @@ public final class EmailConnector implements ChannelConnector {
     @Override
     public ChannelInbox open(InboxContext context) {
         long id = context.inbox().id();
-        EmailInbox inbox = new EmailInbox(context, settings, () -> open.remove(id));
-        open.put(id, inbox);
-        return inbox;
+        EmailInbox[] opened = new EmailInbox[1];
+        opened[0] = new EmailInbox(context, settings, () -> {
+            // Only this instance: the inbox may have opened again already (its next version).
+            if (open.remove(id, opened[0])) {
+                closed.put(id, new Closed(opened[0], System.nanoTime()));
+            }
+        });
+        open.put(id, opened[0]);
+        closed.remove(id);
+        return opened[0];
     }
 
     @Override
@@ -152,15 +171,29 @@ public final class EmailConnector implements ChannelConnector {
         if (matching.size() > 1) {
             log.error("several email inboxes take mail for one address, refusing it until one is changed"
                     + " recipient={} inboxes={}", recipient, matching.stream().map(EmailInbox::id).toList());
-            throw new AmbiguousRecipient(recipient);
+            throw new TryLater("several inboxes take mail for " + recipient);
+        }
+        if (matching.isEmpty()) {
+            long now = System.nanoTime();
+            closed.values().removeIf(gone -> now - gone.atNanos() > CLOSED_GRACE.toNanos());
+            Optional<Closed> reopening = closed.values().stream().filter(gone -> gone.inbox().accepts(recipient))
+                    .findFirst();
+            if (reopening.isPresent()) {
+                log.info("smtp recipient of an inbox closed moments ago, asked to try later recipient={} inbox={}",
+                        recipient, reopening.get().inbox().id());
+                throw new TryLater("the inbox for " + recipient + " is closed for now (being saved, or disabled)");
+            }
         }
         return matching.stream().findFirst();
     }
 
-    /** Two inboxes answer for one address: the mail waits at its sender (a temporary refusal). */
-    static final class AmbiguousRecipient extends RuntimeException {
-        AmbiguousRecipient(String recipient) {
-            super("several inboxes take mail for " + recipient);
+    /**
+     * The mail must wait at its sender (a temporary refusal): two inboxes answer for its address, or its inbox
+     * closed moments ago (see {@link #CLOSED_GRACE}).
+     */
+    static final class TryLater extends RuntimeException {
+        TryLater(String reason) {
+            super(reason);
         }
     }
 }

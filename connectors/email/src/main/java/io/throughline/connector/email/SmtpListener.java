@@ -155,7 +155,7 @@ final class SmtpListener {
             Optional<EmailInbox> inbox;
             try {
                 inbox = inboxFor.apply(recipient);
-            } catch (EmailConnector.AmbiguousRecipient e) {
+            } catch (EmailConnector.TryLater e) {
                 throw new RejectException(451, "4.3.0 <" + recipient + ">: mailbox temporarily unavailable, try"
                         + " again later");
             }
