@@ -140,6 +140,11 @@ public final class InboxService implements ChannelDirectory {
             // registered (the old bot's webhook).
             retire(connector, current);
         }
+        if (!updated.enabled() && change.config() != null) {
+            // Provisioning registered the new settings remotely (a webhook), but a disabled inbox keeps nothing
+            // registered: Telegram would push updates to a hook that refuses them until it is enabled again.
+            retire(connector, updated);
+        }
         return toJson(updated);
     }
 

@@ -192,6 +192,24 @@ class TelegramWebhookIT {
         assertThat(findConversation(admin, "Future Type")).isEmpty();
     }
 
+    /** A disabled webhook inbox has no webhook, and editing its settings while disabled does not register one. */
+    @Test
+    void aDisabledWebhookInboxStaysWithoutAWebhookWhenItsSettingsChange() {
+        FakeBot paused = fake.addBot(TelegramSupport.token(7_400_009), 7_400_009, "acme_hook_paused_bot");
+        long inbox = TelegramSupport.createInbox(admin, fake, paused, new JsonObject().put("mode", "webhook"))
+                .getLong("id");
+        assertThat(paused.webhookUrl()).endsWith("/hooks/telegram/" + inbox);
+        admin.patch("/api/v1/inboxes/" + inbox, new JsonObject().put("enabled", false)).expect(200);
+        await().atMost(WAIT).until(() -> paused.webhookUrl() == null);
+
+        admin.patch("/api/v1/inboxes/" + inbox, new JsonObject().put("config", new JsonObject()
+                .put("apiUrl", fake.apiUrl()).put("mode", "webhook").put("greeting", "Hi, we are back soon")))
+                .expect(200);
+        assertThat(paused.webhookUrl()).isNull();
+        admin.patch("/api/v1/inboxes/" + inbox, new JsonObject().put("enabled", true)).expect(200);
+        await().atMost(WAIT).until(() -> paused.webhookUrl() != null);
+    }
+
     @Test
     void deletingAWebhookInboxRemovesTheWebhookFromTelegram() {
         FakeBot other = fake.addBot(TelegramSupport.token(7_400_002), 7_400_002, "acme_hook_two_bot");
