@@ -7,11 +7,13 @@ import io.throughline.connector.IdentityKind;
 import io.throughline.connector.InvalidConfig;
 import io.throughline.connector.ProvisionRequest;
 import io.throughline.connector.Provisioning;
+import io.throughline.connector.RemoteBusy;
 import io.throughline.conversation.ChannelDirectory;
 import io.throughline.delivery.DeliveryRepository;
 import io.throughline.failure.Conflict;
 import io.throughline.failure.Invalid;
 import io.throughline.failure.NotFound;
+import io.throughline.failure.Unavailable;
 import io.throughline.realtime.EventLog;
 import io.throughline.realtime.EventType;
 import io.throughline.store.Database;
@@ -314,6 +316,10 @@ public final class InboxService implements ChannelDirectory {
         } catch (InvalidConfig e) {
             throw new Invalid("the inbox config was refused: " + e.getMessage(), e.problems().stream()
                     .map(p -> new Invalid.FieldError(field(p), p)).toList());
+        } catch (RemoteBusy e) {
+            log.info("inbox save put off, the remote service is busy inbox={}: {}", request.inboxId(),
+                    e.getMessage());
+            throw new Unavailable(e.getMessage(), e.retryAfter());
         }
     }
 

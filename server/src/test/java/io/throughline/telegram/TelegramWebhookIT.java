@@ -358,4 +358,32 @@ class TelegramWebhookIT {
                 "config.botToken", "config.mode", "config.apiUrl", "config.maxFileSize", "config.colour");
         assertThat(invalid.encode()).doesNotContain("oops");
     }
+
+    /**
+     * Telegram answering "busy" (flood control, its own 5xx) while a save checks the token or registers the webhook
+     * is no fault of the config: a 503 to try again, naming no field, and nothing is stored.
+     */
+    @Test
+    void aBusyTelegramDuringASaveIsA503ToTryAgainNotABadField() {
+        FakeBot busy = fake.addBot(TelegramSupport.token(7_400_010), 7_400_010, "acme_hook_busy_bot");
+        int before = admin.get("/api/v1/inboxes").json().getJsonArray("inboxes").size();
+        busy.failNext("getMe", 502, "Bad Gateway", null);
+        ApiClient.Response unchecked = admin.post("/api/v1/inboxes", new JsonObject().put("kind", "telegram")
+                .put("name", "Busy").put("config", new JsonObject().put("botToken", busy.token())
+                        .put("apiUrl", fake.apiUrl()).put("mode", "webhook")));
+        assertThat(unchecked.status()).isEqualTo(503);
+        assertThat(unchecked.header("Retry-After")).isEqualTo("5");
+        assertThat(unchecked.json().containsKey("errors")).isFalse();
+
+        busy.failNext("setWebhook", 429, "Too Many Requests: retry after 2", 2);
+        ApiClient.Response unregistered = admin.post("/api/v1/inboxes", new JsonObject().put("kind", "telegram")
+                .put("name", "Busy").put("config", new JsonObject().put("botToken", busy.token())
+                        .put("apiUrl", fake.apiUrl()).put("mode", "webhook")));
+        assertThat(unregistered.status()).isEqualTo(503);
+        assertThat(unregistered.header("Retry-After")).isEqualTo("2");
+        assertThat(admin.get("/api/v1/inboxes").json().getJsonArray("inboxes")).hasSize(before);
+
+        TelegramSupport.createInbox(admin, fake, busy, new JsonObject().put("mode", "webhook"));
+        assertThat(busy.webhookUrl()).isNotNull();
+    }
 }

@@ -63,9 +63,10 @@ public interface ChannelConnector {
 
     /**
      * Prepares a new or changed inbox before it is stored: normalizes the config, mints secrets, and may check the
-     * remote service (Telegram's {@code getMe}). Throws {@link InvalidConfig} when the remote service refuses it.
+     * remote service (Telegram's {@code getMe}). Throws {@link InvalidConfig} when the remote service refuses it,
+     * {@link RemoteBusy} when it cannot answer the request now.
      */
-    default Provisioning provision(ProvisionRequest request) throws InvalidConfig {
+    default Provisioning provision(ProvisionRequest request) throws InvalidConfig, RemoteBusy {
         return new Provisioning(request.config(), Map.of());
     }
 

@@ -9,10 +9,12 @@ import io.throughline.connector.InboxDirectory;
 import io.throughline.connector.InvalidConfig;
 import io.throughline.connector.ProvisionRequest;
 import io.throughline.connector.Provisioning;
+import io.throughline.connector.RemoteBusy;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import java.net.URI;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -109,7 +111,7 @@ public final class TelegramConnector implements ChannelConnector {
     }
 
     @Override
-    public Provisioning provision(ProvisionRequest request) throws InvalidConfig {
+    public Provisioning provision(ProvisionRequest request) throws InvalidConfig, RemoteBusy {
         JsonObject stored = request.config().copy();
         stored.put(TelegramConfig.BOT_TOKEN, stored.getString(TelegramConfig.BOT_TOKEN).strip());
         TelegramConfig config = TelegramConfig.from(stored);
@@ -136,6 +138,7 @@ public final class TelegramConnector implements ChannelConnector {
                 try {
                     api.setWebhook(url, secret);
                 } catch (BotApiException e) {
+                    busy(e, "setWebhook");
                     throw new InvalidConfig(List.of("config.mode: Telegram refused the webhook " + url + " ("
                             + e.description() + "). Webhook mode needs http.publicUrl to be an https address"
                             + " Telegram can reach; use long_polling otherwise"));
@@ -210,7 +213,7 @@ public final class TelegramConnector implements ChannelConnector {
         return (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + WebhookRoute.PATH + inboxId;
     }
 
-    private static User checkToken(BotApi api, TelegramConfig config) throws InvalidConfig {
+    private static User checkToken(BotApi api, TelegramConfig config) throws InvalidConfig, RemoteBusy {
         try {
             User me = api.getMe();
             if (me.getUserName() == null) {
@@ -218,12 +221,24 @@ public final class TelegramConnector implements ChannelConnector {
             }
             return me;
         } catch (BotApiException e) {
+            busy(e, "getMe");
             if (e.errorCode() == 401 || e.errorCode() == 404) {
                 throw new InvalidConfig(List.of("config.botToken: Telegram refused this token (" + e.description()
                         + "); copy it again from @BotFather"));
             }
             throw new InvalidConfig(List.of("config.apiUrl: cannot check the token with the Bot API at "
                     + config.apiUrl() + " (" + e.description() + ")"));
+        }
+    }
+
+    /**
+     * Telegram answered but cannot take the call now (429, or its own 5xx): the save is to be tried again, nothing in
+     * the config is at fault. No answer at all stays a config problem: the Bot API server named may be wrong.
+     */
+    private static void busy(BotApiException e, String method) throws RemoteBusy {
+        if (e.answered() && e.transientFailure()) {
+            throw new RemoteBusy("Telegram cannot take " + method + " now (" + e.description() + "); try again",
+                    Duration.ofSeconds(e.retryAfter() == null ? 5 : Math.max(1, e.retryAfter())));
         }
     }
 
