@@ -50,8 +50,22 @@ class WorkspaceIsolationIT {
         globex.post("/api/v1/messages/" + message + "/retry", new JsonObject()).expect(404);
         globex.post("/api/v1/messages/" + message + "/redact", null).expect(404);
         globex.get("/api/v1/contacts/" + contact).expect(404);
-        globex.post("/api/v1/contacts/" + contact + "/merge", new JsonObject().put("otherContactId", contact))
-                .expect(400);
+        // The contact endpoints: each refused as unknown, before anything is read or changed.
+        long globexContact = ApiInbox.create(globex, "Globex isolation", null).say("gi1", "globex-iso", "Gus", "Hi")
+                .getLong("contactId");
+        globex.post("/api/v1/contacts/" + contact + "/merge", new JsonObject().put("otherContactId", globexContact))
+                .expect(404);
+        globex.post("/api/v1/contacts/" + contact + "/unmerge", new JsonObject()).expect(404);
+        globex.patch("/api/v1/contacts/" + contact, new JsonObject().put("name", "Renamed").put("blocked", true))
+                .expect(404);
+        globex.post("/api/v1/contacts/" + contact + "/deep-links", new JsonObject()).expect(404);
+        globex.post("/api/v1/conversations/" + conversation + "/deep-links", new JsonObject()).expect(404);
+        globex.post("/api/v1/messages/" + message + "/move", new JsonObject()).expect(404);
+        globex.post("/api/v1/messages/" + message + "/move", new JsonObject().put("contactId", globexContact))
+                .expect(404);
+        JsonObject untouched = acme.get("/api/v1/contacts/" + contact).expect(200).json();
+        assertThat(untouched.getString("name")).isEqualTo("Wile");
+        assertThat(untouched.getBoolean("blocked")).isFalse();
         globex.get("/api/v1/inboxes/" + acmeInbox.id()).expect(404);
         globex.patch("/api/v1/inboxes/" + acmeInbox.id(), new JsonObject().put("name", "mine")).expect(404);
         globex.delete("/api/v1/inboxes/" + acmeInbox.id()).expect(404);
@@ -59,8 +73,12 @@ class WorkspaceIsolationIT {
         globex.get("/api/v1/agents/" + acmeAdmin).expect(404);
         globex.patch("/api/v1/agents/" + acmeAdmin, new JsonObject().put("active", false)).expect(404);
 
-        assertThat(globex.get("/api/v1/conversations").json().getJsonArray("conversations")).isEmpty();
-        assertThat(globex.get("/api/v1/inboxes").json().getJsonArray("inboxes")).isEmpty();
+        // Globex's own lists hold only Globex's (its inboxes and customers, from this test or another).
+        assertThat(globex.get("/api/v1/conversations").json().getJsonArray("conversations").stream()
+                .map(JsonObject.class::cast)).isNotEmpty()
+                .noneMatch(c -> c.getLong("id") == conversation || c.getLong("contactId") == contact);
+        assertThat(globex.get("/api/v1/inboxes").json().getJsonArray("inboxes").stream().map(JsonObject.class::cast))
+                .isNotEmpty().noneMatch(i -> i.getLong("id") == acmeInbox.id());
         assertThat(globex.get("/api/v1/agents").json().getJsonArray("agents")).hasSize(1);
         assertThat(acme.get("/api/v1/conversations/" + conversation).expect(200).json().getLong("id"))
                 .isEqualTo(conversation);
