@@ -161,6 +161,33 @@ class TelegramDeepLinkIT {
         JsonObject start = awaitMessages(admin, conversation, 1).getFirst();
         assertThat(start.getJsonObject("metadata").getJsonObject("deepLink").getString("status"))
                 .isEqualTo("unknown");
+        assertThat(start.getJsonArray("flags")).contains("deep_link_rejected");
+        assertThat(start.getJsonObject("threading").getString("reason")).isNotEqualTo("deep_link");
+    }
+
+    /**
+     * A real link, but for another Telegram inbox (another bot) of the workspace: pressed on this bot, it links
+     * nothing. The link's customer gains no Telegram account, and the one who pressed it gets a thread of their own.
+     */
+    @Test
+    void aLinkForAnotherTelegramInboxLinksNothingHere() {
+        FakeBot other = fake.addBot(TelegramSupport.token(7_300_002), 7_300_002, "acme_links_other_bot");
+        long otherInbox = TelegramSupport.createInbox(admin, fake, other, new JsonObject()).getLong("id");
+        long conversation = customerWritesFrom("email", "petro@example.com", "Petro Link", "Please link me");
+        JsonObject link = admin.post("/api/v1/conversations/" + conversation + "/deep-links",
+                new JsonObject().put("inboxId", otherInbox)).expect(201).json();
+        assertThat(link.getString("url")).contains("acme_links_other_bot");
+
+        new TelegramCustomer(bot, 330_000_009L, "Wrong", "Bot", null).pressesStart(token(link));
+
+        long pressed = conversationOf(admin, "Wrong Bot");
+        assertThat(pressed).isNotEqualTo(conversation);
+        JsonObject start = awaitMessages(admin, pressed, 1).getFirst();
+        assertThat(start.getJsonObject("metadata").getJsonObject("deepLink").getString("status"))
+                .isEqualTo("unknown");
+        assertThat(start.getJsonArray("flags")).contains("deep_link_rejected");
+        assertThat(identity(contact(admin, conversation), "telegram")).isNull();
+        assertThat(messages(admin, conversation)).hasSize(1);
     }
 
     @Test

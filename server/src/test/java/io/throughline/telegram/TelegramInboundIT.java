@@ -497,7 +497,9 @@ class TelegramInboundIT {
                 .containsExactly("Do you ship to Lviv?");
         await().atMost(WAIT).until(() -> bot.pending().isEmpty());
         assertThat(messages(admin, conversation)).hasSize(1);
-        assertThat(findConversation(admin, "Acme news")).isEmpty();
+        // Nowhere else either: neither the group's message nor the channel's post became a message of anyone's.
+        assertThat(server.throughline().database().sql().single("SELECT count(*) AS n FROM messages WHERE body IN"
+                + " ('Does anyone know if they ship to Lviv?', 'Our store opens at 9')").getLong("n")).isZero();
     }
 
     /** One update TelegramBots cannot read must not keep the bot from every later one (long polling). */
