@@ -697,6 +697,13 @@ class Store extends EventTarget {
     return data;
   }
 
+  /** The agent says the suggested contact is someone else: the suggestion leaves the panel for good. */
+  async dismissSuggestion(contactId, suggestionId) {
+    const data = await api.post(`/api/v1/contacts/${contactId}/suggestions/${suggestionId}/dismiss`);
+    if (this.state.contact?.id === contactId) this.set({ contact: { id: contactId, data, loading: false } });
+    return data;
+  }
+
   async updateContact(contactId, patch) {
     const data = await api.patch(`/api/v1/contacts/${contactId}`, patch);
     if (this.state.contact?.id === contactId) this.set({ contact: { id: contactId, data, loading: false } });

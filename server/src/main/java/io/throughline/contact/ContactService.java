@@ -10,9 +10,14 @@ import io.throughline.store.Database;
 import io.throughline.store.Sql;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** The contact panel: a contact with its identities, merge suggestions and merges. */
 public final class ContactService {
+
+    private static final Logger log = LoggerFactory.getLogger(ContactService.class);
 
     private final Database database;
     private final ContactRepository contacts;
@@ -65,6 +70,41 @@ public final class ContactService {
             }
             events.append(tx, workspaceId, EventType.CONTACT_UPDATED, change);
             return view(tx, workspaceId, id);
+        });
+    }
+
+    /**
+     * An agent says the two contacts of a merge suggestion are not the same person: the suggestion leaves both
+     * panels, and the same evidence never suggests them again (the pair keeps one suggestion row). A suggestion
+     * that was merged is undone by undoing the merge; dismissing one already dismissed answers the same.
+     */
+    public JsonObject dismissSuggestion(Caller caller, long contactId, long suggestionId) {
+        long workspaceId = caller.workspaceId();
+        return database.tx(tx -> {
+            contacts.find(tx, workspaceId, contactId)
+                    .orElseThrow(() -> new NotFound("no contact " + contactId + " in this workspace"));
+            Row suggestion = tx.one("""
+                    SELECT status, contact_id, other_contact_id FROM merge_suggestions
+                    WHERE workspace_id = $1 AND id = $2 AND (contact_id = $3 OR other_contact_id = $3)
+                    FOR UPDATE""", workspaceId, suggestionId, contactId)
+                    .orElseThrow(() -> new NotFound("no merge suggestion " + suggestionId + " for contact "
+                            + contactId));
+            String status = suggestion.getString("status");
+            if ("merged".equals(status)) {
+                throw new Conflict("merge suggestion " + suggestionId + " was merged: undo the merge instead");
+            }
+            if ("open".equals(status)) {
+                tx.update("UPDATE merge_suggestions SET status = 'dismissed' WHERE workspace_id = $1 AND id = $2",
+                        workspaceId, suggestionId);
+                long other = suggestion.getLong("contact_id") == contactId ? suggestion.getLong("other_contact_id")
+                        : suggestion.getLong("contact_id");
+                events.append(tx, workspaceId, EventType.CONTACT_UPDATED, new JsonObject().put("contactId", contactId)
+                        .put("otherContactId", other).put("reason", "suggestion_dismissed")
+                        .put("suggestionId", suggestionId).put("byAgentId", caller.agentId()));
+                log.info("merge suggestion dismissed suggestion={} contact={} other={} agent={}", suggestionId,
+                        contactId, other, caller.agentId());
+            }
+            return view(tx, workspaceId, contactId);
         });
     }
 

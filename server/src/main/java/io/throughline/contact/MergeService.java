@@ -107,12 +107,12 @@ public final class MergeService {
                     WHERE workspace_id = $1 AND id = $2 AND NOT blocked
                       AND EXISTS (SELECT 1 FROM contacts s WHERE s.workspace_id = $1 AND s.id = $3 AND s.blocked)""",
                     workspaceId, targetId, otherId) == 1;
+            JsonObject evidence = evidence(tx, workspaceId, targetId, otherId);
             contacts.closeSuggestions(tx, workspaceId, targetId, otherId, "merged");
             Conversation joined = conversations.refresh(tx, workspaceId, targetConversation.id());
             Conversation refreshed = carryOver(tx, caller, joined, sourceConversation);
             JsonObject carried = state(joined).equals(state(refreshed)) ? null
                     : new JsonObject().put("before", state(joined)).put("after", state(refreshed));
-            JsonObject evidence = evidence(tx, workspaceId, targetId, otherId);
             long mergeId = tx.single("""
                     INSERT INTO contact_merges (workspace_id, target_contact_id, source_contact_id,
                                                 moved_identity_ids, swapped_identity_ids, evidence, merged_by_agent_id,
@@ -189,6 +189,13 @@ public final class MergeService {
                     + messages.moveBackSince(tx, workspaceId, targetConversation.id(), sourceConversation.id(),
                             sourceId, targetId, merge.getOffsetDateTime("created_at").toInstant());
             contacts.setMergedInto(tx, workspaceId, sourceId, null);
+            // Undone: an agent found them two people, so the suggestion that led to the merge counts as dismissed
+            // (a merge by hand later records no evidence of it).
+            tx.update("""
+                    UPDATE merge_suggestions SET status = 'dismissed'
+                    WHERE workspace_id = $1 AND status = 'merged'
+                      AND ((contact_id = $2 AND other_contact_id = $3) OR (contact_id = $3 AND other_contact_id = $2))""",
+                    workspaceId, targetId, sourceId);
             if (merge.getBoolean("blocked_target") && tx.update("""
                     UPDATE contacts SET blocked = false, updated_at = now()
                     WHERE workspace_id = $1 AND id = $2 AND blocked""", workspaceId, targetId) == 1) {
@@ -337,12 +344,15 @@ public final class MergeService {
         return array.stream().map(String.class::cast).toList();
     }
 
-    /** Why these two were merged: the open suggestion's evidence when there is one, else "by hand". */
+    /**
+     * Why these two were merged: the open suggestion's evidence when there is one, else "by hand" (also after a
+     * suggestion was dismissed, or merged and undone).
+     */
     private JsonObject evidence(Sql tx, long workspaceId, long a, long b) {
         return tx.one("""
                 SELECT evidence FROM merge_suggestions
-                WHERE workspace_id = $1 AND ((contact_id = $2 AND other_contact_id = $3)
-                                          OR (contact_id = $3 AND other_contact_id = $2))
+                WHERE workspace_id = $1 AND status = 'open'
+                  AND ((contact_id = $2 AND other_contact_id = $3) OR (contact_id = $3 AND other_contact_id = $2))
                 ORDER BY id DESC LIMIT 1""", workspaceId, a, b)
                 .map(r -> r.getJsonObject("evidence").put("source", "suggestion"))
                 .orElse(new JsonObject().put("source", "agent").put("reason", "merged by an agent"));

@@ -45,6 +45,8 @@ final class ContactRoutes {
             json.validate();
             return Reply.ok(merges.merge(call.caller(), call.pathId("id"), other));
         }));
+        router.post("/api/v1/contacts/:id/suggestions/:suggestionId/dismiss").handler(endpoints.agent(call ->
+                Reply.ok(contacts.dismissSuggestion(call.caller(), call.pathId("id"), call.pathId("suggestionId")))));
         router.post("/api/v1/contacts/:id/unmerge").handler(body).handler(endpoints.agent(call -> {
             Long mergeId = null;
             if (call.rc().body() != null && call.rc().body().length() > 0) {

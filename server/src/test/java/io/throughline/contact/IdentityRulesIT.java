@@ -125,6 +125,29 @@ class IdentityRulesIT {
         assertThat(suggestion.getJsonObject("evidence").getString("value")).isEqualTo("ann@example.com");
         assertThat(admin.get("/api/v1/contacts/" + owner.getLong("contactId")).json()
                 .getJsonArray("mergeSuggestions")).hasSize(1);
+
+        // An agent says they are two people: the suggestion leaves both panels, and the same claim made again does
+        // not bring it back.
+        long suggestionId = suggestion.getLong("id");
+        String dismiss = "/api/v1/contacts/" + claimer.getLong("contactId") + "/suggestions/" + suggestionId
+                + "/dismiss";
+        assertThat(admin.post(dismiss, null).expect(200).json().getJsonArray("mergeSuggestions")).isEmpty();
+        assertThat(admin.get("/api/v1/contacts/" + owner.getLong("contactId")).json()
+                .getJsonArray("mergeSuggestions")).isEmpty();
+        admin.post(dismiss, null).expect(200);
+        crm.send("c2", "Someone", new JsonArray().add(ApiInbox.identity("external_id", "visitor-77", true))
+                .add(ApiInbox.identity("email", "ann@example.com", false)), "Still Ann").expect(201);
+        assertThat(admin.get("/api/v1/contacts/" + claimer.getLong("contactId")).json()
+                .getJsonArray("mergeSuggestions")).isEmpty();
+        admin.post("/api/v1/contacts/999999/suggestions/" + suggestionId + "/dismiss", null).expect(404);
+        long stranger = shop.send("s9", "Stranger", new JsonArray().add(ApiInbox.identity("external_id", "x-9",
+                true)), "Unrelated").expect(201).json().getLong("contactId");
+        admin.post("/api/v1/contacts/" + stranger + "/suggestions/" + suggestionId + "/dismiss", null).expect(404);
+        // Merged by hand after all, the merge says so rather than citing the dismissed suggestion.
+        JsonObject merged = admin.post("/api/v1/contacts/" + owner.getLong("contactId") + "/merge",
+                new JsonObject().put("otherContactId", claimer.getLong("contactId"))).expect(200).json();
+        assertThat(merged.getJsonArray("merges").getJsonObject(0).getJsonObject("evidence").getString("source"))
+                .isEqualTo("agent");
     }
 
     @Test
@@ -162,6 +185,14 @@ class IdentityRulesIT {
         assertThat(admin.get("/api/v1/contacts/" + visitorContact).json().getJsonArray("identities"))
                 .extracting(i -> ((JsonObject) i).getString("value")).contains("v-1");
         assertThat(admin.get("/api/v1/conversations").json().getJsonArray("conversations")).hasSize(2);
+        // The suggestion that led to the merge does not come back once it is undone; merging again by hand says so.
+        assertThat(unmerged.getJsonArray("mergeSuggestions")).isEmpty();
+        assertThat(admin.get("/api/v1/contacts/" + visitorContact).json().getJsonArray("mergeSuggestions")).isEmpty();
+        JsonObject again = admin.post("/api/v1/contacts/" + annContact + "/merge",
+                new JsonObject().put("otherContactId", visitorContact)).expect(200).json();
+        assertThat(again.getJsonArray("merges").getJsonObject(0).getJsonObject("evidence").getString("source"))
+                .isEqualTo("agent");
+        admin.post("/api/v1/contacts/" + annContact + "/unmerge", new JsonObject()).expect(200);
         admin.post("/api/v1/contacts/" + annContact + "/unmerge", new JsonObject()).expect(409);
         admin.post("/api/v1/contacts/" + annContact + "/merge", new JsonObject().put("otherContactId", annContact))
                 .expect(400);

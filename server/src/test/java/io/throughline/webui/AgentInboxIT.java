@@ -919,6 +919,24 @@ class AgentInboxIT {
         inbox.conversation("Mia Mail");
     }
 
+    /** Two customers who only look alike: the agent dismisses the suggestion, and it is gone from both panels. */
+    @Test
+    void anAgentDismissesAMergeSuggestionFromThePanel() {
+        shop.say("lookalike-1", new JsonObject().put("name", "Nora Shop").put("identities", new JsonArray()
+                .add(new JsonObject().put("kind", "email").put("value", "nora@example.com"))), "My order");
+        shop.say("lookalike-2", new JsonObject().put("name", "Nora App").put("identities", new JsonArray()
+                .add(new JsonObject().put("kind", "external_id").put("value", "cust-nora-2"))
+                .add(new JsonObject().put("kind", "email").put("value", "nora@example.com").put("proven", false))),
+                "A different Nora, typing someone's address");
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD).open("Nora App");
+        inbox.find("merge-suggestion").findElement(InboxPage.testId("dismiss-suggestion")).click();
+        inbox.until(d -> inbox.all("merge-suggestion").isEmpty());
+        inbox.open("Nora Shop");
+        inbox.until(d -> inbox.find("contact-name").getText().equals("Nora Shop"));
+        assertThat(inbox.all("merge-suggestion")).isEmpty();
+        assertThat(inbox.all("merge-record")).isEmpty();
+    }
+
     @Test
     void emailShowsItsSubjectThreadingReasonAndFoldedQuotes() {
         long workspaceId = server.throughline().workspaces().first().orElseThrow();

@@ -62,9 +62,12 @@ class TlContactPanel extends TlElement {
           <ul class="suggestions">${data.mergeSuggestions.map((s) => html`<li data-testid="merge-suggestion">
             <p><strong>${s.otherContactName || t('contact.unnamed')}</strong></p>
             ${evidence(s.evidence)}
-            <button ?disabled=${this.busy} data-testid="merge-button"
-              @click=${() => this.merge(s.otherContactId, s.otherContactName)}>${icon('merge')}
-              ${t('contact.merge')}</button></li>`)}</ul>
+            <div class="suggestion-actions">
+              <button ?disabled=${this.busy} data-testid="merge-button"
+                @click=${() => this.merge(s.otherContactId, s.otherContactName)}>${icon('merge')}
+                ${t('contact.merge')}</button>
+              <button ?disabled=${this.busy} data-testid="dismiss-suggestion"
+                @click=${() => this.dismiss(s.id)}>${t('contact.dismissSuggestion')}</button></div></li>`)}</ul>
         </section>` : ''}
         ${merges.length ? html`<section aria-labelledby="merges-title">
           <h3 id="merges-title">${t('contact.merges')}</h3>
@@ -134,6 +137,18 @@ class TlContactPanel extends TlElement {
     try {
       await store.merge(store.state.contact.id, otherId);
       store.notify('contact.merged');
+    } catch (e) {
+      store.notify(describe(e), 'error');
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  async dismiss(suggestionId) {
+    this.busy = true;
+    try {
+      await store.dismissSuggestion(store.state.contact.id, suggestionId);
+      store.notify('contact.suggestionDismissed');
     } catch (e) {
       store.notify(describe(e), 'error');
     } finally {

@@ -208,6 +208,8 @@ export default {
   'contact.suggestions': 'Possibly the same customer',
   'contact.merges': 'Merged contacts',
   'contact.merge': 'Merge into this contact',
+  'contact.dismissSuggestion': 'Not the same person',
+  'contact.suggestionDismissed': 'Suggestion dismissed.',
   'contact.mergeConfirm': 'Merge {name} into this contact? Their messages join this thread. You can undo it.',
   'contact.mergedFrom': 'Merged from {name}',
   'contact.unmerge': 'Undo the merge',

@@ -210,6 +210,8 @@ export default {
   'contact.suggestions': 'Być może ten sam klient',
   'contact.merges': 'Scalone kontakty',
   'contact.merge': 'Scal z tym kontaktem',
+  'contact.dismissSuggestion': 'To nie ta sama osoba',
+  'contact.suggestionDismissed': 'Sugestia odrzucona.',
   'contact.mergeConfirm': 'Scalić {name} z tym kontaktem? Ich wiadomości dołączą do tej rozmowy. Można to cofnąć.',
   'contact.mergedFrom': 'Scalono z {name}',
   'contact.unmerge': 'Cofnij scalenie',

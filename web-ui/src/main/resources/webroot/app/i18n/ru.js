@@ -210,6 +210,8 @@ export default {
   'contact.suggestions': 'Возможно, тот же клиент',
   'contact.merges': 'Объединённые контакты',
   'contact.merge': 'Объединить с этим контактом',
+  'contact.dismissSuggestion': 'Это другой человек',
+  'contact.suggestionDismissed': 'Предложение отклонено.',
   'contact.mergeConfirm': 'Объединить {name} с этим контактом? Их сообщения перейдут в этот разговор. Это можно отменить.',
   'contact.mergedFrom': 'Объединено с {name}',
   'contact.unmerge': 'Отменить объединение',

@@ -210,6 +210,8 @@ export default {
   'contact.suggestions': 'Можливо, той самий клієнт',
   'contact.merges': 'Об’єднані контакти',
   'contact.merge': 'Об’єднати з цим контактом',
+  'contact.dismissSuggestion': 'Це інша людина',
+  'contact.suggestionDismissed': 'Пропозицію відхилено.',
   'contact.mergeConfirm': 'Об’єднати {name} з цим контактом? Їхні повідомлення перейдуть у цю розмову. Це можна скасувати.',
   'contact.mergedFrom': 'Об’єднано з {name}',
   'contact.unmerge': 'Скасувати об’єднання',
