@@ -18,6 +18,7 @@ import io.throughline.testing.TestServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -190,6 +191,35 @@ class TelegramWebhookIT {
                 "application/json", future.futureUpdate().put("update_id", 9_100_001).encode()
                         .getBytes(StandardCharsets.UTF_8)).expect(200);
         assertThat(findConversation(admin, "Future Type")).isEmpty();
+    }
+
+    /**
+     * Telegram refusing the webhook when the inbox starts receiving (a public URL it cannot reach, say): health
+     * says the inbox is down and why, until a later try registers it.
+     */
+    @Test
+    void aWebhookTheInboxCannotRegisterShowsTheInboxDownUntilItIs() {
+        FakeBot refusing = fake.addBot(TelegramSupport.token(7_400_021), 7_400_021, "acme_hook_refused_bot");
+        long inbox = TelegramSupport.createInbox(admin, fake, refusing, new JsonObject().put("mode", "webhook"))
+                .getLong("id");
+        await().atMost(WAIT).until(() -> "up".equals(health(inbox).getString("status")));
+        admin.patch("/api/v1/inboxes/" + inbox, new JsonObject().put("enabled", false)).expect(200);
+        for (int i = 0; i < 3; i++) {
+            refusing.failNext("setWebhook", 400, "Bad Request: bad webhook: Failed to resolve host", null);
+        }
+        admin.patch("/api/v1/inboxes/" + inbox, new JsonObject().put("enabled", true)).expect(200);
+
+        JsonObject down = await().atMost(WAIT).until(() -> health(inbox), h -> "down".equals(h.getString("status")));
+        assertThat(down.getString("detail")).contains("webhook not registered")
+                .contains("Failed to resolve host");
+        await().atMost(Duration.ofSeconds(30)).until(() -> "up".equals(health(inbox).getString("status")));
+        assertThat(refusing.webhookUrl()).endsWith("/hooks/telegram/" + inbox);
+    }
+
+    private static JsonObject health(long inbox) {
+        return server.operator().get("/health").json().getJsonObject("checks").getJsonArray("connectors").stream()
+                .map(JsonObject.class::cast).filter(c -> Long.valueOf(inbox).equals(c.getLong("inboxId")))
+                .findFirst().orElse(new JsonObject());
     }
 
     /** A disabled webhook inbox has no webhook, and editing its settings while disabled does not register one. */

@@ -38,6 +38,8 @@ final class TelegramInbox implements ChannelInbox {
     private final ReentrantLock webhookOrder = new ReentrantLock();
     private volatile LongPoller poller;
     private volatile String webhookState = "webhook registered at provisioning";
+    /** Why the last registration of the webhook failed; null once one succeeded (or none was tried). */
+    private volatile String webhookFailure;
 
     TelegramInbox(InboxContext context, OkHttpClient http, ObjectMapper json, SentParts sentParts,
                   FailedTries failedTries) {
@@ -71,7 +73,14 @@ final class TelegramInbox implements ChannelInbox {
     public void startReceiving() throws Exception {
         if (config.mode() == TelegramConfig.Mode.WEBHOOK) {
             String url = TelegramConnector.webhookUrl(context.publicUrl(), context.inbox().id());
-            api.setWebhook(url, config.webhookSecret());
+            try {
+                api.setWebhook(url, config.webhookSecret());
+            } catch (BotApiException e) {
+                // The supervisor tries again; meanwhile Telegram may not be calling us, and health says so.
+                webhookFailure = "webhook not registered at " + url + ": " + e.description();
+                throw e;
+            }
+            webhookFailure = null;
             webhookState = "webhook registered";
             log.info("telegram webhook registered inbox={} url={}", context.inbox().id(), url);
             return;
@@ -94,7 +103,9 @@ final class TelegramInbox implements ChannelInbox {
     @Override
     public ConnectorHealth health() {
         if (config.mode() == TelegramConfig.Mode.WEBHOOK) {
-            return ConnectorHealth.up(webhookState + " @" + config.botUsername());
+            String failure = webhookFailure;
+            return failure != null ? ConnectorHealth.down(failure + " @" + config.botUsername())
+                    : ConnectorHealth.up(webhookState + " @" + config.botUsername());
         }
         LongPoller current = poller;
         return current == null ? ConnectorHealth.up("@" + config.botUsername() + ", long polling on another node")
