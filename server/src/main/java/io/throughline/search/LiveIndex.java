@@ -53,6 +53,12 @@ final class LiveIndex implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(LiveIndex.class);
     /** How long a searcher stays pinned for a search's next page after a newer one replaced it. */
     static final double PIN_SECONDS = 600;
+    /**
+     * Searchers pinned at most, the newest kept: each holds its segments (merged-away ones too) and their deletions,
+     * and under steady writes every refresh is a new one. A next page whose searcher was let go reads the current
+     * one (at worst a hit at the page boundary is skipped or repeated).
+     */
+    static final int MAX_PINS = 32;
     private static final double MIN_STALE_SECONDS = 0.010;
 
     /** Newest first, then the highest message id: the order of "sort by date", so it can terminate early. */
@@ -307,15 +313,17 @@ final class LiveIndex implements Closeable {
 
     /**
      * Lets go of the searchers pinned {@link #PIN_SECONDS} ago: replaced by a newer pin that long ago, or, for the
-     * newest, pinned last that long ago.
+     * newest, pinned last that long ago; and of all but the {@link #MAX_PINS} newest (the pruner sees them newest
+     * first).
      */
     private void prunePins() {
         Instant now = clock.instant();
+        int[] seen = {0};
         try {
             pinned.prune((ageSec, searcher) -> {
                 long version = ((DirectoryReader) searcher.getIndexReader()).getVersion();
                 Instant last = lastPinned.get(version);
-                boolean expired = ageSec > PIN_SECONDS
+                boolean expired = ++seen[0] > MAX_PINS || ageSec > PIN_SECONDS
                         || (last != null && Duration.between(last, now).toSeconds() > PIN_SECONDS);
                 if (expired && last != null) {
                     // Only the time read here: a pin meanwhile noted a newer one, for the searcher it records again.

@@ -3,9 +3,13 @@ package io.throughline.search;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.throughline.conversation.Status;
 import io.throughline.testing.MovableClock;
 import io.throughline.testing.Scratch;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.search.IndexSearcher;
 import org.junit.jupiter.api.Test;
@@ -36,6 +40,44 @@ class LiveIndexTest {
 
             clock.advance(Duration.ofMinutes(2));
             await().atMost(Duration.ofSeconds(5)).until(() -> !pinned(index, version));
+        }
+    }
+
+    /**
+     * Under steady writes every refresh is a new searcher, and each search with a next page pinned its own: up to
+     * ten minutes of them, each holding its segments. Only the newest {@value LiveIndex#MAX_PINS} are kept.
+     */
+    @Test
+    void onlyTheNewestPinnedSearchersAreKept() throws Exception {
+        MovableClock clock = new MovableClock();
+        try (Analyzer analyzer = SearchAnalyzers.create();
+             LiveIndex index = LiveIndex.open("v2-g1", "owner", Scratch.dir("live-index"), analyzer, 16,
+                     Duration.ofMillis(50), true, null, clock)) {
+            List<Long> versions = new ArrayList<>();
+            for (int i = 0; i < LiveIndex.MAX_PINS + 8; i++) {
+                index.upsert(i, MessageDocuments.toDocument(new IndexedMessage(i, 1, 1, 1, "api", "in",
+                        Instant.parse("2024-03-01T00:00:00Z"), Status.OPEN, null, "message " + i, false)));
+                index.refresh();
+                IndexSearcher searcher = index.acquireSearcher();
+                try {
+                    versions.add(index.pin(searcher));
+                } finally {
+                    index.releaseSearcher(searcher);
+                }
+                clock.advance(Duration.ofSeconds(1));
+            }
+            assertThat(versions).doesNotHaveDuplicates();
+            // The next pin prunes: the oldest beyond the limit are gone, the newest still there.
+            IndexSearcher searcher = index.acquireSearcher();
+            try {
+                index.pin(searcher);
+            } finally {
+                index.releaseSearcher(searcher);
+            }
+            long kept = versions.stream().filter(version -> pinned(index, version)).count();
+            assertThat(kept).isLessThanOrEqualTo(LiveIndex.MAX_PINS);
+            assertThat(pinned(index, versions.getLast())).isTrue();
+            assertThat(pinned(index, versions.getFirst())).isFalse();
         }
     }
 
