@@ -5,6 +5,8 @@ import io.throughline.connector.IdentityKind;
 import io.throughline.store.Sql;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
 
@@ -158,6 +160,51 @@ public final class ContactRepository {
                     WHERE $5 AND NOT identities.proven
                 RETURNING id, contact_id, kind, value, proven, source_inbox_id, created_at""",
                 workspaceId, contactId, kind.wireName(), value, proven, sourceInboxId).map(ContactIdentity::from);
+    }
+
+    /**
+     * Notes the message whose arrival attached these identities: the ones this transaction inserted (an identity
+     * it only upgraded to proven was attached before, by something else).
+     */
+    public void addedBy(Sql tx, long workspaceId, List<ContactIdentity> added, long messageId) {
+        tx.update("""
+                UPDATE identities SET added_by_message_id = $3
+                WHERE workspace_id = $1 AND id = ANY($2) AND created_at = now() AND added_by_message_id IS NULL""",
+                workspaceId, added.stream().map(ContactIdentity::id).toArray(Long[]::new), messageId);
+    }
+
+    /**
+     * Gives a contact back the identities its own messages attached to another contact while the two were merged:
+     * those on {@code fromContactId}, attached since {@code mergedAt}, whose adding message now sits in
+     * {@code conversationId}, the restored contact's (what the merge itself moved is given back by its own record).
+     * Where the restored contact holds the same identity already, the better of the two stays with it (proven over
+     * claimed). Returns how many it got back.
+     */
+    public int returnAddedBy(Sql tx, long workspaceId, long fromContactId, long toContactId, long conversationId,
+                             Instant mergedAt) {
+        Long[] ids = tx.list("""
+                SELECT i.id FROM identities i
+                JOIN messages m ON m.workspace_id = i.workspace_id AND m.id = i.added_by_message_id
+                WHERE i.workspace_id = $1 AND i.contact_id = $2 AND m.conversation_id = $3 AND i.created_at > $4
+                FOR UPDATE OF i""", row -> row.getLong("id"), workspaceId, fromContactId, conversationId,
+                mergedAt.atOffset(ZoneOffset.UTC)).toArray(new Long[0]);
+        if (ids.length == 0) {
+            return 0;
+        }
+        // Held as well or better by the restored contact: this copy goes. Held worse (claimed, this one proven):
+        // that copy goes, and this one moves.
+        tx.update("""
+                DELETE FROM identities i USING identities c
+                WHERE i.workspace_id = $1 AND i.id = ANY($2) AND c.workspace_id = $1 AND c.contact_id = $3
+                  AND c.kind = i.kind AND c.value = i.value AND (c.proven OR NOT i.proven)""",
+                workspaceId, ids, toContactId);
+        tx.update("""
+                DELETE FROM identities c USING identities i
+                WHERE c.workspace_id = $1 AND c.contact_id = $3 AND NOT c.proven
+                  AND i.workspace_id = $1 AND i.id = ANY($2) AND i.proven AND c.kind = i.kind AND c.value = i.value""",
+                workspaceId, ids, toContactId);
+        return tx.update("UPDATE identities SET contact_id = $3 WHERE workspace_id = $1 AND id = ANY($2)",
+                workspaceId, ids, toContactId);
     }
 
     /** Removes a contact's claimed copy of an identity (one that wrong threading attached); proven ones stay. */

@@ -189,6 +189,14 @@ public final class MergeService {
                     + messages.moveBackSince(tx, workspaceId, targetConversation.id(), sourceConversation.id(),
                             sourceId, targetId, merge.getOffsetDateTime("created_at").toInstant());
             contacts.setMergedInto(tx, workspaceId, sourceId, null);
+            // Identities the source's customer brought in the messages just given back (an address a shop asserted
+            // with their message, say) are theirs: left on the target, its later mail and replies would go astray.
+            int returned = contacts.returnAddedBy(tx, workspaceId, targetId, sourceId, sourceConversation.id(),
+                    merge.getOffsetDateTime("created_at").toInstant());
+            if (returned > 0) {
+                log.info("unmerge gave back identities the source's messages brought merge={} contact={} source={}"
+                        + " identities={}", merge.getLong("id"), targetId, sourceId, returned);
+            }
             // Undone: an agent found them two people, so the suggestion that led to the merge counts as dismissed
             // (a merge by hand later records no evidence of it).
             tx.update("""

@@ -283,6 +283,9 @@ public final class IngestService {
         }
         MessageRepository.Stored stored = insertMessage(tx, p, placement, conversationId, flags, metadata);
         Message message = stored.message();
+        if (placement.resolution() != null && !placement.resolution().added().isEmpty()) {
+            contacts.addedBy(tx, workspaceId, placement.resolution().added(), message.id());
+        }
         List<Attachment> files = new ArrayList<>();
         for (InboundAttachment attachment : p.message().attachments()) {
             files.add(attachments.insert(tx, workspaceId, message.id(), attachment.file(), attachment.contentId(),

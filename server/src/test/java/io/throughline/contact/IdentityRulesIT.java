@@ -198,6 +198,38 @@ class IdentityRulesIT {
                 .expect(400);
     }
 
+    /**
+     * While S is merged into T, S's customer writes with an address the shop vouches for: it is attached to the
+     * merged contact, T. Undone, the address goes back with S's message (it is S's customer's), and their next mail
+     * reaches S, not T.
+     */
+    @Test
+    void anUnmergeGivesBackTheIdentitiesTheSourcesMessagesBroughtMeanwhile() {
+        long s = shop.send("s1", "Sam Source", new JsonArray().add(ApiInbox.identity("external_id", "cust-s", true)),
+                "I am S").expect(201).json().getLong("contactId");
+        long t = shop.send("t1", "Tia Target", new JsonArray().add(ApiInbox.identity("external_id", "cust-t", true))
+                .add(ApiInbox.identity("email", "tia@example.com", false)), "I am T").expect(201).json()
+                .getLong("contactId");
+        admin.post("/api/v1/contacts/" + t + "/merge", new JsonObject().put("otherContactId", s)).expect(200);
+        shop.send("s2", "Sam Source", new JsonArray().add(ApiInbox.identity("external_id", "cust-s", true))
+                .add(ApiInbox.identity("email", "sam@example.com", true)), "My email, for the record").expect(201);
+        assertThat(identities(t)).contains("email:sam@example.com:proven");
+
+        admin.post("/api/v1/contacts/" + t + "/unmerge", new JsonObject()).expect(200);
+        assertThat(identities(s)).containsExactlyInAnyOrder("external_id:cust-s:proven",
+                "email:sam@example.com:proven");
+        assertThat(identities(t)).containsExactlyInAnyOrder("external_id:cust-t:proven",
+                "email:tia@example.com:claimed");
+        assertThat(shop.send("s3", null, new JsonArray().add(ApiInbox.identity("email", "sam@example.com", true)),
+                "Mail from my address").expect(201).json().getLong("contactId")).isEqualTo(s);
+    }
+
+    private List<String> identities(long contact) {
+        return admin.get("/api/v1/contacts/" + contact).json().getJsonArray("identities").stream()
+                .map(JsonObject.class::cast).map(i -> i.getString("kind") + ":" + i.getString("value") + ":"
+                        + (i.getBoolean("proven") ? "proven" : "claimed")).toList();
+    }
+
     private List<String> bodies(long conversation) {
         List<String> out = new ArrayList<>();
         admin.get("/api/v1/conversations/" + conversation + "/messages").expect(200).json().getJsonArray("messages")
