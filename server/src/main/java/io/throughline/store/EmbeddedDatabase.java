@@ -138,6 +138,11 @@ public final class EmbeddedDatabase implements AutoCloseable {
                     .setServerConfig("full_page_writes", "on")
                     .setServerConfig("max_connections", "300")
                     .setServerConfig("listen_addresses", "127.0.0.1")
+                    // Case folding (lower(), ILIKE, the email addresses logins fold) by Unicode whatever the
+                    // machine's locale: initdb would otherwise take the shell's, and under POSIX it folds ASCII
+                    // alone ("ІВАН" stays upper case). Read by initdb only: a cluster made before keeps its own.
+                    .setLocaleConfig("locale-provider", "builtin")
+                    .setLocaleConfig("builtin-locale", "C.UTF-8")
                     .setConnectConfig("password", password);
             if (port > 0) {
                 builder.setPort(port);

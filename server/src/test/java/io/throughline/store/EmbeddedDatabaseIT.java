@@ -120,6 +120,31 @@ class EmbeddedDatabaseIT {
         }
     }
 
+    /**
+     * A new cluster folds case by Unicode whatever locale the shell had (run here under POSIX): lower() and ILIKE
+     * on Cyrillic, and the folded email addresses logins are counted by.
+     */
+    @Test
+    void aNewClusterFoldsCaseByUnicodeWhateverTheShellsLocale() throws Exception {
+        Path dir = TestServer.tempDir().resolve("pg");
+        try (EmbeddedDatabase database = EmbeddedDatabase.start(dir, 0)) {
+            Properties properties = new Properties();
+            properties.setProperty("user", "postgres");
+            properties.setProperty("password", database.password());
+            try (Connection connection = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:"
+                    + database.port() + "/postgres", properties);
+                 var statement = connection.createStatement();
+                 var result = statement.executeQuery("SELECT lower('ІВАН Öz') AS folded,"
+                         + " 'Олена' ILIKE '%ОЛЕНА%' AS matched,"
+                         + " (SELECT datlocprovider FROM pg_database WHERE datname = 'postgres') AS provider")) {
+                result.next();
+                assertThat(result.getString("folded")).isEqualTo("іван öz");
+                assertThat(result.getBoolean("matched")).isTrue();
+                assertThat(result.getString("provider")).isEqualTo("b");
+            }
+        }
+    }
+
     private static boolean canConnect(int port, String password) {
         Properties properties = new Properties();
         properties.setProperty("user", "postgres");
