@@ -127,11 +127,14 @@ public final class HtmlSanitizer {
     private static boolean markQuotes(Document document) {
         boolean found = false;
         for (Element quote : document.select(QUOTES)) {
+            // Marked already: by an earlier marker among its siblings, which marked every sibling after it too
+            // (marking them again for each of thousands of markers was quadratic in a sender's HTML).
+            boolean followersMarked = quote.hasAttr(QUOTE_MARK);
             quote.attr(QUOTE_MARK, "quote");
             found = true;
             // Outlook puts the earlier mail after its header block, as siblings rather than children.
-            if (quote.id().equals("divRplyFwdMsg") || quote.id().equals("appendonsend")
-                    || quote.id().equals("stopSpelling")) {
+            if (!followersMarked && (quote.id().equals("divRplyFwdMsg") || quote.id().equals("appendonsend")
+                    || quote.id().equals("stopSpelling"))) {
                 markFollowing(quote);
                 Element before = quote.previousElementSibling();
                 if (before != null && before.tagName().equals("hr")) {

@@ -15,8 +15,11 @@ public final class QuoteTrimmer {
             Pattern.compile("^\\s*(On|Am|Le|El|Il|Op|Em|Dnia|W dniu)\\b.{4,300}"
                     + "(wrote|schrieb|a écrit|escribió|ha scritto|schreef|escreveu|napisał\\(a\\)|napisał|napisała"
                     + "|pisze)\\s*:\\s*$", Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE),
+            // Unicode classes: since JDK 19 a bare \\b sees ASCII word characters only, and "Поддержка пишет:"
+            // had no boundary before its verb.
             Pattern.compile("^.{4,300}\\b(пишет|написал\\(а\\)|написал|написала|пише|написав\\(ла\\)|написав"
-                    + "|написала)\\s*:\\s*$", Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE),
+                    + "|написала)\\s*:\\s*$", Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE
+                    | Pattern.UNICODE_CHARACTER_CLASS),
             Pattern.compile("^\\s*-{2,}\\s*(Original Message|Ursprüngliche Nachricht|Message d'origine"
                     + "|Mensaje original|Исходное сообщение|Оригінальне повідомлення|Wiadomość oryginalna)\\s*-{2,}"
                     + "\\s*$", Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE));
@@ -31,7 +34,7 @@ public final class QuoteTrimmer {
     private static final Pattern SIGNATURE_RULE = Pattern.compile("^--\\s?$");
     private static final Pattern MOBILE_SIGNATURE = Pattern.compile("^\\s*(Sent from my \\w+|Sent from (Mail|Outlook)"
             + " for \\w+|Get Outlook for \\w+|Отправлено с (iPhone|iPad|моего \\w+)|Надіслано з (iPhone|iPad))",
-            Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
+            Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE | Pattern.UNICODE_CHARACTER_CLASS);
 
     private QuoteTrimmer() {
     }
@@ -42,13 +45,14 @@ public final class QuoteTrimmer {
             return null;
         }
         String[] lines = text.replace("\r\n", "\n").split("\n", -1);
+        boolean[] interleaved = interleavedFrom(lines);
         int cut = lines.length;
         for (int i = 0; i < lines.length; i++) {
             String line = lines[i];
             if (FORWARD.matcher(line).find() && i < cut) {
                 break;
             }
-            if (startsQuote(lines, i)) {
+            if (startsQuote(lines, i, interleaved)) {
                 cut = i;
                 break;
             }
@@ -66,18 +70,18 @@ public final class QuoteTrimmer {
         return trimmed.isEmpty() ? null : trimmed;
     }
 
-    private static boolean startsQuote(String[] lines, int i) {
+    private static boolean startsQuote(String[] lines, int i, boolean[] interleaved) {
         String line = lines[i];
         for (Pattern attribution : ATTRIBUTION) {
             if (attribution.matcher(line).find()) {
-                return !interleaved(lines, i + 1);
+                return !interleaved[i + 1];
             }
         }
         // Clients wrap a long attribution line: "On Mon, 12 Mar 2024 at 10:15, Acme Support <" / "x@y> wrote:".
         if (i + 1 < lines.length && !line.isBlank() && line.length() < 200) {
             String joined = line.stripTrailing() + " " + lines[i + 1].strip();
             if (ATTRIBUTION.getFirst().matcher(joined).find() || ATTRIBUTION.get(1).matcher(joined).find()) {
-                return !interleaved(lines, i + 2);
+                return !interleaved[i + 2];
             }
         }
         if (OUTLOOK_RULE.matcher(line).matches()) {
@@ -142,22 +146,33 @@ public final class QuoteTrimmer {
         return end;
     }
 
-    /** A reply written between the quoted lines: cutting at the attribution would drop the customer's answers. */
-    private static boolean interleaved(String[] lines, int from) {
-        boolean quoted = false;
-        for (int i = from; i < lines.length; i++) {
+    /**
+     * For each line {@code from} (and the end), whether a reply is written between the quoted lines after it:
+     * cutting at an attribution there would drop the customer's answers. Read from the end in one pass: a text of
+     * thousands of attribution-like lines cost a scan to the end for each.
+     *
+     * <p>Forward, the rule is: a signature rule ends the search (a signature under the quote is bottom posting,
+     * not an answer); a "&gt;" line starts the quote; after it, any other line with words (not a mobile signature)
+     * is an answer.
+     */
+    private static boolean[] interleavedFrom(String[] lines) {
+        boolean[] fromHere = new boolean[lines.length + 1];
+        boolean afterQuote = false;
+        for (int i = lines.length - 1; i >= 0; i--) {
             String line = lines[i].strip();
             if (SIGNATURE_RULE.matcher(lines[i]).matches()) {
-                // A signature under the quote (bottom posting) is not an answer between quoted lines.
-                return false;
-            }
-            if (line.startsWith(">")) {
-                quoted = true;
-            } else if (quoted && !line.isEmpty() && !MOBILE_SIGNATURE.matcher(line).find()) {
-                return true;
+                fromHere[i] = false;
+                afterQuote = false;
+            } else if (line.startsWith(">")) {
+                fromHere[i] = afterQuote;
+            } else {
+                fromHere[i] = fromHere[i + 1];
+                if (!line.isEmpty() && !MOBILE_SIGNATURE.matcher(line).find()) {
+                    afterQuote = true;
+                }
             }
         }
-        return false;
+        return fromHere;
     }
 
     private static boolean hasContentBefore(String[] lines, int index) {

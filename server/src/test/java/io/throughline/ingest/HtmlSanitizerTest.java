@@ -2,7 +2,9 @@ package io.throughline.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 class HtmlSanitizerTest {
 
@@ -31,6 +33,19 @@ class HtmlSanitizerTest {
     void linksOpenSafelyInANewTab() {
         assertThat(sanitizer.sanitize("<a href=\"https://example.com\">x</a>"))
                 .contains("rel=\"noopener noreferrer nofollow\"").contains("target=\"_blank\"");
+    }
+
+    /**
+     * Each of Outlook's quote markers marked every sibling after it, even when an earlier marker had: 100,000 of
+     * them (2 MB of a sender's HTML) took minutes. The bound only guards against that blow-up.
+     */
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void thousandsOfOutlookQuoteMarkersAreMarkedOnce() {
+        HtmlSanitizer.Sanitized html = sanitizer.sanitizeWithQuotes("<p>hi</p>"
+                + "<hr id=\"stopSpelling\">".repeat(100_000));
+        assertThat(html.trimmed()).isEqualTo("<p>hi</p>");
+        assertThat(html.full()).contains("<p>hi</p>");
     }
 
     @Test

@@ -2,7 +2,9 @@ package io.throughline.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** Where a customer's own words end in plain-text mail. */
 class QuoteTrimmerTest {
@@ -53,6 +55,24 @@ class QuoteTrimmerTest {
                 .isEqualTo("Спасибо!");
         assertThat(QuoteTrimmer.trim("Дякую!\n\nПідтримка написав(ла):\n> Добрий день\n")).isEqualTo("Дякую!");
         assertThat(QuoteTrimmer.trim("Ok\n\n-----Исходное сообщение-----\nОт: support\nТекст\n")).isEqualTo("Ok");
+        // The attribution itself, not only a quote block ending the text: here a signature follows the quote.
+        assertThat(QuoteTrimmer.trim("Спасибо!\n\n12.03.2024, 10:00, Поддержка пишет:\n> Добрый день\n\n-- \nИван\n"))
+                .isEqualTo("Спасибо!");
+        assertThat(QuoteTrimmer.trim("Буду через час.\n\nОтправлено с моего телефона\n")).isEqualTo("Буду через час.");
+    }
+
+    /**
+     * Every attribution-like line scanned the rest of the text for answers between quoted lines: thousands of them
+     * in one message (a sender writes what they like) cost minutes. One pass now; the bound only guards against
+     * that blow-up, hundreds of times what the pass takes.
+     */
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void thousandsOfAttributionLinesAreReadInOnePass() {
+        String attributions = "On abc wrote:\n".repeat(60_000);
+        // An answer after the quote: each attribution has one after it, so none is where the quote starts.
+        assertThat(QuoteTrimmer.trim("x\n" + attributions + "> q\nz\n")).isNull();
+        assertThat(QuoteTrimmer.trim("x\n" + attributions + "> q\n")).isEqualTo("x");
     }
 
     @Test
