@@ -25,8 +25,20 @@ public final class MessageRepository {
     }
 
     public Optional<Located> byExternalId(Sql sql, long inboxId, String externalId) {
+        return locate(sql, inboxId, externalId, "");
+    }
+
+    /**
+     * The same, the row locked for an edit: two deliveries of one edit (a webhook resent to another node) apply it
+     * once, the second reading what the first wrote (its files among them).
+     */
+    public Optional<Located> lockByExternalId(Sql tx, long inboxId, String externalId) {
+        return locate(tx, inboxId, externalId, " FOR UPDATE");
+    }
+
+    private static Optional<Located> locate(Sql sql, long inboxId, String externalId, String lock) {
         return sql.one("SELECT id, conversation_id, author_contact_id FROM messages WHERE inbox_id = $1"
-                + " AND external_id = $2", inboxId, externalId)
+                + " AND external_id = $2" + lock, inboxId, externalId)
                 .map(r -> new Located(r.getLong("id"), r.getLong("conversation_id"), r.getLong("author_contact_id")));
     }
 

@@ -497,12 +497,19 @@ public final class IngestService {
         String html = sanitizer.sanitize(NulBytes.strip(edit.html()));
         JsonObject metadata = NulBytes.strip(edit.metadata());
         return database.tx(tx -> {
-            Optional<MessageRepository.Located> located = messages.byExternalId(tx, inbox.id(), edit.externalId());
+            Optional<MessageRepository.Located> located = messages.lockByExternalId(tx, inbox.id(),
+                    edit.externalId());
             if (located.isEmpty()) {
                 return new IngestReceipt(IngestReceipt.Outcome.NOT_FOUND, 0, 0, 0);
             }
             MessageRepository.Located found = located.get();
             long contactId = found.authorContactId() == null ? 0 : found.authorContactId();
+            if (contactId != 0 && contacts.find(tx, inbox.workspaceId(), contactId).map(c -> c.blocked())
+                    .orElse(false)) {
+                // A block refuses what the customer sends, edits of what they sent before included.
+                log.info("edit from blocked contact dropped inbox={} contact={}", inbox.id(), contactId);
+                return new IngestReceipt(IngestReceipt.Outcome.BLOCKED, 0, 0, contactId);
+            }
             JsonArray replacedFiles = null;
             if (edit.attachments() != null) {
                 List<Attachment> current = attachments.forMessages(tx, inbox.workspaceId(),
