@@ -1,7 +1,10 @@
 package io.throughline.bench;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -18,7 +21,11 @@ public final class Machine {
                 .put("cpuModel", cpuModel())
                 .put("maxHeapMb", runtime.maxMemory() / (1024 * 1024))
                 .put("java", System.getProperty("java.version"))
-                .put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
+                .put("jvmArguments", new JsonArray(ManagementFactory.getRuntimeMXBean().getInputArguments()))
+                .put("garbageCollectors", new JsonArray(ManagementFactory.getGarbageCollectorMXBeans().stream()
+                        .map(GarbageCollectorMXBean::getName).toList()))
+                .put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"))
+                .put("commit", System.getenv().getOrDefault("THROUGHLINE_BENCH_COMMIT", "unknown"));
     }
 
     private static String cpuModel() {

@@ -9,7 +9,10 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -103,16 +106,27 @@ public final class PgbenchCeiling {
 
     private static String exec(List<String> command, int timeoutSeconds) throws IOException {
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        // Read to the end first: a full pipe would stall the process.
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        // Read on another thread, so that the timeout holds even for a process that never closes its output (and a
+        // full pipe never stalls it).
+        CompletableFuture<String> reading = CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        String output;
         try {
             if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
                 throw new IllegalStateException("timed out: " + String.join(" ", command));
             }
+            output = reading.get(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot read the output of " + String.join(" ", command), e);
         }
         if (process.exitValue() != 0) {
             throw new IllegalStateException(String.join(" ", command) + " failed:\n" + output);

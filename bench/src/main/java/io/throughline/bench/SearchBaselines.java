@@ -62,8 +62,15 @@ final class SearchBaselines {
     /** One page from the tsvector: best rank first (newest first for the date-sorted query). */
     static void tsvector(Database database, SearchMix.Query query) {
         String text = String.join(" ", query.words());
-        String tsquery = (query.type() == SearchMix.Type.PHRASE ? "phraseto_tsquery" : "plainto_tsquery")
-                + "('" + TS_CONFIG + "', $1)";
+        String tsquery = switch (query.type()) {
+            case PHRASE -> "phraseto_tsquery('" + TS_CONFIG + "', $1)";
+            // The lexeme's prefix: the parser lowercases "#A-123" to the hyphenated word "a-123".
+            case PREFIX, ORDER_PREFIX -> "to_tsquery('" + TS_CONFIG + "', quote_literal(lower($1)) || ':*')";
+            default -> "plainto_tsquery('" + TS_CONFIG + "', $1)";
+        };
+        if (query.type() == SearchMix.Type.ORDER_PREFIX) {
+            text = text.substring(1);
+        }
         String join = "";
         String filter = "";
         if (query.type() == SearchMix.Type.FILTERED) {

@@ -18,12 +18,15 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
 
-/** The fixed query mix: one word, two words, a phrase, filtered, sorted by date; and how it is timed. */
+/**
+ * The fixed query mix: one word, two words, a phrase, filtered, sorted by date, a word's prefix ("refun*") and an
+ * order number's ("#A-123*", the words-split prefix); and how it is timed.
+ */
 final class SearchMix {
 
     /** The kinds of query in the mix. */
     enum Type {
-        ONE_WORD, TWO_WORDS, PHRASE, FILTERED, BY_DATE;
+        ONE_WORD, TWO_WORDS, PHRASE, FILTERED, BY_DATE, PREFIX, ORDER_PREFIX;
 
         String label() {
             return name().toLowerCase(Locale.ROOT).replace('_', ' ');
@@ -69,39 +72,51 @@ final class SearchMix {
                     }
                     case FILTERED -> new Query(type, language.code(), List.of(word),
                             word + " channel:email status:open");
+                    case PREFIX -> {
+                        String stem = word.substring(0, Math.min(word.length(), Math.max(3, word.length() - 3)));
+                        yield new Query(type, language.code(), List.of(stem), stem + "*");
+                    }
+                    case ORDER_PREFIX -> {
+                        // The corpus's order numbers run #A-10000 to #A-99999: three digits start a hundred of them.
+                        String order = "#A-" + (100 + random.nextInt(900));
+                        yield new Query(type, language.code(), List.of(order), order + "*");
+                    }
                 });
             }
         }
         return mix;
     }
 
-    /** Runs {@code count} queries cycling through the mix; latencies in microseconds, by type. */
-    static Map<Type, Histogram> run(List<Query> mix, int count, Engine engine) throws Exception {
-        Map<Type, Histogram> histograms = histograms();
-        for (int i = 0; i < count; i++) {
-            Query query = mix.get(i % mix.size());
-            long started = System.nanoTime();
-            engine.run(query);
-            histograms.get(query.type()).recordValue(TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - started));
+    /**
+     * Times every engine on the same queries, the same number of times: {@code passes} passes over the mix after
+     * {@code warmUpPasses} untimed ones over another mix of the same kinds (a running server's JIT and caches, not
+     * the timed queries' own answers), each query run on every engine in turn, the engine that goes first rotating
+     * from query to query (no engine always meets the caches another just warmed). Latencies in microseconds, by
+     * engine (in the order given) and type.
+     */
+    static List<Map<Type, Histogram>> interleaved(List<Query> warmUp, int warmUpPasses, List<Query> mix, int passes,
+                                                  List<Engine> engines) throws Exception {
+        List<Map<Type, Histogram>> out = new ArrayList<>();
+        for (int e = 0; e < engines.size(); e++) {
+            out.add(histograms());
         }
-        return histograms;
-    }
-
-    /** Runs the first {@code perType} queries of each type. */
-    static Map<Type, Histogram> runPerType(List<Query> mix, int perType, Engine engine) throws Exception {
-        Map<Type, Histogram> histograms = histograms();
-        Map<Type, Integer> done = new EnumMap<>(Type.class);
-        for (Query query : mix) {
-            int already = done.getOrDefault(query.type(), 0);
-            if (already >= perType) {
-                continue;
+        int turn = 0;
+        for (int pass = 0; pass < warmUpPasses + passes; pass++) {
+            boolean timed = pass >= warmUpPasses;
+            for (Query query : timed ? mix : warmUp) {
+                for (int k = 0; k < engines.size(); k++) {
+                    int e = (turn + k) % engines.size();
+                    long started = System.nanoTime();
+                    engines.get(e).run(query);
+                    if (timed) {
+                        out.get(e).get(query.type())
+                                .recordValue(TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - started));
+                    }
+                }
+                turn++;
             }
-            done.put(query.type(), already + 1);
-            long started = System.nanoTime();
-            engine.run(query);
-            histograms.get(query.type()).recordValue(TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - started));
         }
-        return histograms;
+        return out;
     }
 
     private static Map<Type, Histogram> histograms() {

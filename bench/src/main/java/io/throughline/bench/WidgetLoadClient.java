@@ -336,7 +336,11 @@ public final class WidgetLoadClient {
 
     private void record(Histogram histogram, long intended) {
         long now = System.nanoTime();
-        lastAnswer = now;
+        // The achieved rate is of acknowledged messages: the agent stream trails them by seconds, and its events
+        // must not stretch the window the acknowledgements are counted over.
+        if (histogram == replies) {
+            lastAnswer = now;
+        }
         long micros = Math.max(1, (now - intended) / 1000);
         synchronized (histogram) {
             histogram.recordValue(Math.min(micros, HIGHEST_MICROS));
