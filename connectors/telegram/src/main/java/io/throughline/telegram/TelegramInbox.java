@@ -10,6 +10,7 @@ import io.throughline.connector.OutboundMessage;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import okhttp3.OkHttpClient;
 import org.slf4j.Logger;
@@ -24,6 +25,7 @@ import org.telegram.telegrambots.meta.api.objects.Update;
 final class TelegramInbox implements ChannelInbox {
 
     private static final Logger log = LoggerFactory.getLogger(TelegramInbox.class);
+    private static final long WEBHOOK_FAILURE_SHOWN_NANOS = TimeUnit.SECONDS.toNanos(30);
     static final String WEBHOOK_CHECKPOINT = "webhook";
 
     private final InboxContext context;
@@ -38,8 +40,14 @@ final class TelegramInbox implements ChannelInbox {
     private final ReentrantLock webhookOrder = new ReentrantLock();
     private volatile LongPoller poller;
     private volatile String webhookState = "webhook registered at provisioning";
-    /** Why the last registration of the webhook failed; null once one succeeded (or none was tried). */
+    /**
+     * Why the last registration of the webhook failed, and when; null once one succeeded (or none was tried). Only
+     * a recent failure makes the inbox down: the node that holds the inbox's lock tries again every few seconds,
+     * keeping it recent, while a node that failed once and lost the lock to another (which registered it) stops
+     * trying, and must not stay down for good.
+     */
     private volatile String webhookFailure;
+    private volatile long webhookFailedAt;
 
     TelegramInbox(InboxContext context, OkHttpClient http, ObjectMapper json, SentParts sentParts,
                   FailedTries failedTries) {
@@ -78,6 +86,7 @@ final class TelegramInbox implements ChannelInbox {
             } catch (BotApiException e) {
                 // The supervisor tries again; meanwhile Telegram may not be calling us, and health says so.
                 webhookFailure = "webhook not registered at " + url + ": " + e.description();
+                webhookFailedAt = System.nanoTime();
                 throw e;
             }
             webhookFailure = null;
@@ -104,7 +113,8 @@ final class TelegramInbox implements ChannelInbox {
     public ConnectorHealth health() {
         if (config.mode() == TelegramConfig.Mode.WEBHOOK) {
             String failure = webhookFailure;
-            return failure != null ? ConnectorHealth.down(failure + " @" + config.botUsername())
+            boolean recent = failure != null && System.nanoTime() - webhookFailedAt < WEBHOOK_FAILURE_SHOWN_NANOS;
+            return recent ? ConnectorHealth.down(failure + " @" + config.botUsername())
                     : ConnectorHealth.up(webhookState + " @" + config.botUsername());
         }
         LongPoller current = poller;

@@ -307,7 +307,11 @@ final class UpdateHandler {
                     update.getUpdateId());
             return Outcome.NOT_FOUND;
         }
-        return receipt.outcome() == IngestReceipt.Outcome.STORED ? Outcome.EDITED : Outcome.DUPLICATE;
+        return switch (receipt.outcome()) {
+            case STORED -> Outcome.EDITED;
+            case BLOCKED -> Outcome.BLOCKED;
+            default -> Outcome.DUPLICATE;
+        };
     }
 
     /**
