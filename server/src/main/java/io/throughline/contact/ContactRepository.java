@@ -163,29 +163,38 @@ public final class ContactRepository {
     }
 
     /**
-     * Notes the message whose arrival attached these identities: the ones this transaction inserted (an identity
-     * it only upgraded to proven was attached before, by something else).
+     * Notes the message whose arrival attached these identities (the ones this transaction inserted) or proved them
+     * (a claimed one this transaction upgraded).
      */
     public void addedBy(Sql tx, long workspaceId, List<ContactIdentity> added, long messageId) {
         tx.update("""
-                UPDATE identities SET added_by_message_id = $3
-                WHERE workspace_id = $1 AND id = ANY($2) AND created_at = now() AND added_by_message_id IS NULL""",
+                UPDATE identities
+                SET added_by_message_id = CASE WHEN created_at = now() AND added_by_message_id IS NULL THEN $3
+                                               ELSE added_by_message_id END,
+                    proven_by_message_id = CASE WHEN proven AND proven_at = now() THEN $3
+                                                ELSE proven_by_message_id END
+                WHERE workspace_id = $1 AND id = ANY($2)""",
                 workspaceId, added.stream().map(ContactIdentity::id).toArray(Long[]::new), messageId);
     }
 
     /**
      * Gives a contact back the identities its own messages attached to another contact while the two were merged:
-     * those on {@code fromContactId}, attached since {@code mergedAt}, whose adding message now sits in
-     * {@code conversationId}, the restored contact's (what the merge itself moved is given back by its own record).
-     * Where the restored contact holds the same identity already, the better of the two stays with it (proven over
-     * claimed). Returns how many it got back.
+     * those on {@code fromContactId} attached since {@code mergedAt} by a message that now sits in
+     * {@code conversationId}, the restored contact's (what the merge itself moved is given back by its own record),
+     * and those proven since by such a message (a claim the merge moved, which the restored contact's customer
+     * proved while merged). Where the restored contact holds the same identity already, the better of the two stays
+     * with it (proven over claimed). Returns how many it got back.
      */
     public int returnAddedBy(Sql tx, long workspaceId, long fromContactId, long toContactId, long conversationId,
                              Instant mergedAt) {
         Long[] ids = tx.list("""
                 SELECT i.id FROM identities i
-                JOIN messages m ON m.workspace_id = i.workspace_id AND m.id = i.added_by_message_id
-                WHERE i.workspace_id = $1 AND i.contact_id = $2 AND m.conversation_id = $3 AND i.created_at > $4
+                WHERE i.workspace_id = $1 AND i.contact_id = $2
+                  AND (i.created_at > $4 AND EXISTS (SELECT 1 FROM messages m WHERE m.workspace_id = $1
+                                                      AND m.id = i.added_by_message_id AND m.conversation_id = $3)
+                       OR i.proven AND i.proven_at > $4
+                          AND EXISTS (SELECT 1 FROM messages m WHERE m.workspace_id = $1
+                                      AND m.id = i.proven_by_message_id AND m.conversation_id = $3))
                 FOR UPDATE OF i""", row -> row.getLong("id"), workspaceId, fromContactId, conversationId,
                 mergedAt.atOffset(ZoneOffset.UTC)).toArray(new Long[0]);
         if (ids.length == 0) {
@@ -296,11 +305,12 @@ public final class ContactRepository {
                 workspaceId, contactId, MAX_SHOWN_SUGGESTIONS).reversed();
     }
 
-    public void closeSuggestions(Sql sql, long workspaceId, long a, long b, String status) {
+    /** Sets the pair's suggestion to {@code status} when it is {@code from} now ('open', or 'merged' on undo). */
+    public void closeSuggestions(Sql sql, long workspaceId, long a, long b, String from, String status) {
         sql.update("""
                 UPDATE merge_suggestions SET status = $4
-                WHERE workspace_id = $1 AND status = 'open'
+                WHERE workspace_id = $1 AND status = $5
                   AND ((contact_id = $2 AND other_contact_id = $3) OR (contact_id = $3 AND other_contact_id = $2))""",
-                workspaceId, a, b, status);
+                workspaceId, a, b, status, from);
     }
 }

@@ -61,6 +61,11 @@ public final class ContactService {
                     workspaceId, id, name, blocked) == 0) {
                 throw new Conflict("contact " + id + " was merged into another contact meanwhile: change that one");
             }
+            if (blocked != null) {
+                // An agent's own decision: undoing a merge no longer lifts a block that merge had brought.
+                tx.update("UPDATE contact_merges SET blocked_target = false WHERE workspace_id = $1"
+                        + " AND target_contact_id = $2 AND undone_at IS NULL AND blocked_target", workspaceId, id);
+            }
             JsonObject change = new JsonObject().put("contactId", id).put("byAgentId", caller.agentId())
                     .put("contact", new JsonObject().put("id", id).put("name", name != null ? name : contact.name()));
             if (blocked != null && blocked != contact.blocked()) {

@@ -108,7 +108,7 @@ public final class MergeService {
                       AND EXISTS (SELECT 1 FROM contacts s WHERE s.workspace_id = $1 AND s.id = $3 AND s.blocked)""",
                     workspaceId, targetId, otherId) == 1;
             JsonObject evidence = evidence(tx, workspaceId, targetId, otherId);
-            contacts.closeSuggestions(tx, workspaceId, targetId, otherId, "merged");
+            contacts.closeSuggestions(tx, workspaceId, targetId, otherId, "open", "merged");
             Conversation joined = conversations.refresh(tx, workspaceId, targetConversation.id());
             Conversation refreshed = carryOver(tx, caller, joined, sourceConversation);
             JsonObject carried = state(joined).equals(state(refreshed)) ? null
@@ -165,7 +165,8 @@ public final class MergeService {
                         + " since: undo that merge first");
             }
             // An identity the source only claimed, proven since (by a message in the merged thread, which stays
-            // with the target): the proof stays with the target too, and the source gets its claim back.
+            // with the target): the proof stays with the target too, and the source gets its claim back. Proven by
+            // the source's own customer instead, it goes back with their message (returnAddedBy, below).
             List<Long> movedClaimed = merge.getValue("moved_claimed_ids") == null ? List.of()
                     : Arrays.asList(merge.getArrayOfLongs("moved_claimed_ids"));
             List<ContactIdentity> provenSince = held.stream().filter(i -> i.contactId() == targetId && i.proven()
@@ -199,11 +200,7 @@ public final class MergeService {
             }
             // Undone: an agent found them two people, so the suggestion that led to the merge counts as dismissed
             // (a merge by hand later records no evidence of it).
-            tx.update("""
-                    UPDATE merge_suggestions SET status = 'dismissed'
-                    WHERE workspace_id = $1 AND status = 'merged'
-                      AND ((contact_id = $2 AND other_contact_id = $3) OR (contact_id = $3 AND other_contact_id = $2))""",
-                    workspaceId, targetId, sourceId);
+            contacts.closeSuggestions(tx, workspaceId, targetId, sourceId, "merged", "dismissed");
             if (merge.getBoolean("blocked_target") && tx.update("""
                     UPDATE contacts SET blocked = false, updated_at = now()
                     WHERE workspace_id = $1 AND id = $2 AND blocked""", workspaceId, targetId) == 1) {

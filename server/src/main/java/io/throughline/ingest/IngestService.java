@@ -504,7 +504,10 @@ public final class IngestService {
             }
             MessageRepository.Located found = located.get();
             long contactId = found.authorContactId() == null ? 0 : found.authorContactId();
-            if (contactId != 0 && contacts.find(tx, inbox.workspaceId(), contactId).map(c -> c.blocked())
+            // The customer as they are now: the message's author may have been merged into another contact since,
+            // whose block is theirs.
+            long customer = contactId == 0 ? 0 : contacts.live(tx, inbox.workspaceId(), contactId).orElse(contactId);
+            if (customer != 0 && contacts.find(tx, inbox.workspaceId(), customer).map(c -> c.blocked())
                     .orElse(false)) {
                 // A block refuses what the customer sends, edits of what they sent before included.
                 log.info("edit from blocked contact dropped inbox={} contact={}", inbox.id(), contactId);

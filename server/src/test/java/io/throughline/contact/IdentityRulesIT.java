@@ -224,6 +224,28 @@ class IdentityRulesIT {
                 "Mail from my address").expect(201).json().getLong("contactId")).isEqualTo(s);
     }
 
+    /**
+     * S had only claimed an address; merged into T, S's customer proves it (the shop vouches for it with their
+     * message). Undone, the proof goes back with that message: the address is S's, proven, and T keeps nothing of it.
+     */
+    @Test
+    void aClaimTheSourcesCustomerProvedWhileMergedGoesBackProven() {
+        long s = shop.send("p1", "Pia Source", new JsonArray().add(ApiInbox.identity("external_id", "cust-pia", true))
+                .add(ApiInbox.identity("email", "pia@example.com", false)), "I am Pia").expect(201).json()
+                .getLong("contactId");
+        long t = shop.send("p2", "Tom Target", new JsonArray().add(ApiInbox.identity("external_id", "cust-tom",
+                true)), "I am Tom").expect(201).json().getLong("contactId");
+        admin.post("/api/v1/contacts/" + t + "/merge", new JsonObject().put("otherContactId", s)).expect(200);
+        shop.send("p3", "Pia Source", new JsonArray().add(ApiInbox.identity("external_id", "cust-pia", true))
+                .add(ApiInbox.identity("email", "pia@example.com", true)), "Yes, that is my address").expect(201);
+        assertThat(identities(t)).contains("email:pia@example.com:proven");
+
+        admin.post("/api/v1/contacts/" + t + "/unmerge", new JsonObject()).expect(200);
+        assertThat(identities(s)).containsExactlyInAnyOrder("external_id:cust-pia:proven",
+                "email:pia@example.com:proven");
+        assertThat(identities(t)).containsExactly("external_id:cust-tom:proven");
+    }
+
     private List<String> identities(long contact) {
         return admin.get("/api/v1/contacts/" + contact).json().getJsonArray("identities").stream()
                 .map(JsonObject.class::cast).map(i -> i.getString("kind") + ":" + i.getString("value") + ":"

@@ -161,6 +161,27 @@ class MergeSwapIT {
                 "Stored again").getLong("contactId")).isEqualTo(twin);
     }
 
+    /**
+     * After the merge blocked the target, an agent unblocked it and then blocked it again themselves: that block is
+     * theirs, and undoing the merge keeps it.
+     */
+    @Test
+    void undoingAMergeKeepsABlockAnAgentSetAfterIt() {
+        long spammer = shop.say("agent-block-1", new JsonObject().put("name", "Spam Three").put("identities",
+                new JsonArray().add(new JsonObject().put("kind", "external_id").put("value", "spam-three"))),
+                "Spam").getLong("contactId");
+        long target = shop.say("agent-block-2", new JsonObject().put("name", "Target Three").put("identities",
+                new JsonArray().add(new JsonObject().put("kind", "external_id").put("value", "target-three"))),
+                "Hello").getLong("contactId");
+        admin.patch("/api/v1/contacts/" + spammer, new JsonObject().put("blocked", true)).expect(200);
+        admin.post("/api/v1/contacts/" + target + "/merge", new JsonObject().put("otherContactId", spammer))
+                .expect(200);
+        admin.patch("/api/v1/contacts/" + target, new JsonObject().put("blocked", false)).expect(200);
+        admin.patch("/api/v1/contacts/" + target, new JsonObject().put("blocked", true)).expect(200);
+        assertThat(admin.post("/api/v1/contacts/" + target + "/unmerge", new JsonObject()).expect(200).json()
+                .getBoolean("blocked")).isTrue();
+    }
+
     /** A target blocked before the merge stays blocked when the merge is undone: its block was its own. */
     @Test
     void undoingAMergeKeepsABlockTheTargetHadBefore() {

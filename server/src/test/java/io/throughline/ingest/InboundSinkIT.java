@@ -162,6 +162,26 @@ class InboundSinkIT {
                 said.getLong("messageId")).getLong("n")).isZero();
     }
 
+    /**
+     * The author of a message merged into another contact since: a block is the merged contact's, and it refuses
+     * the edits of what the author wrote before the merge too.
+     */
+    @Test
+    void anEditOfAMessageWhoseAuthorWasMergedIntoABlockedContactChangesNothing() {
+        ApiInbox inbox = ApiInbox.create(server.admin(), "Merged edits", null);
+        JsonObject before = inbox.say("mb-1", "c-merged-away", "Max", "Written before the merge");
+        long target = inbox.say("mb-2", "c-merged-into", "Max Again", "Hello").getLong("contactId");
+        server.admin().post("/api/v1/contacts/" + target + "/merge", new JsonObject()
+                .put("otherContactId", before.getLong("contactId"))).expect(200);
+        server.admin().patch("/api/v1/contacts/" + target, new JsonObject().put("blocked", true)).expect(200);
+        InboxRef ref = new InboxRef(inbox.id(), workspaceOf(inbox), "api", "Merged edits");
+
+        assertThat(server.throughline().ingest().edit(ref, new InboundEdit("mb-1", "Changed after the block", null,
+                null, null)).outcome()).isEqualTo(IngestReceipt.Outcome.BLOCKED);
+        assertThat(server.throughline().database().sql().single("SELECT body FROM messages WHERE id = $1",
+                before.getLong("messageId")).getString("body")).isEqualTo("Written before the merge");
+    }
+
     private static long workspaceOf(ApiInbox inbox) {
         return server.throughline().database().sql().single("SELECT workspace_id FROM inboxes WHERE id = $1",
                 inbox.id()).getLong("workspace_id");
