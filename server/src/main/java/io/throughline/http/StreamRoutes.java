@@ -220,6 +220,8 @@ final class StreamRoutes {
                 stop();
                 return;
             }
+            // A session ended between its check before the upgrade and this registration was told to nobody here.
+            check(false);
             log.info("stream opened agent={} workspace={} since={}", caller.agentId(), caller.workspaceId(), from);
         }
 

@@ -104,7 +104,7 @@ final class MessageQueries {
         List<Query> required = new ArrayList<>();
         List<Query> optional = new ArrayList<>();
         int constraints = 0;
-        int prefixes = query.terms().stream().mapToInt(t -> prefixes(t.clause())).sum();
+        int prefixes = query.terms().stream().mapToInt(t -> splitPrefixes(t.clause())).sum();
         int prefixTerms = PREFIX_TERMS_BUDGET / Math.max(1, prefixes);
         for (SearchQuery.Term term : query.terms()) {
             Query clause = clause(term.clause(), prefixTerms);
@@ -135,10 +135,11 @@ final class MessageQueries {
         return constraints == 0 ? null : top.build();
     }
 
-    private static int prefixes(SearchQuery.Clause clause) {
+    /** The prefixes in a clause that end a phrase ("A-1*"): only those expand to terms, within the budget. */
+    private int splitPrefixes(SearchQuery.Clause clause) {
         return switch (clause) {
-            case SearchQuery.Prefix prefix -> 1;
-            case SearchQuery.AnyOf any -> any.options().stream().mapToInt(MessageQueries::prefixes).sum();
+            case SearchQuery.Prefix prefix -> analyze(SearchFields.TEXT, prefix.text()).size() > 1 ? 1 : 0;
+            case SearchQuery.AnyOf any -> any.options().stream().mapToInt(this::splitPrefixes).sum();
             default -> 0;
         };
     }

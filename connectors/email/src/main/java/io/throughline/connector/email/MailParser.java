@@ -161,9 +161,18 @@ final class MailParser {
         return new ArrayList<>(out);
     }
 
-    /** A header's first {@value #MAX_HEADER_CHARS} characters (an id or an address cut in two is left out). */
+    /** A header's first {@value #MAX_HEADER_CHARS} characters (an id cut in two lacks its bracket: left out). */
     private static String first(String raw) {
         return raw.length() <= MAX_HEADER_CHARS ? raw : raw.substring(0, MAX_HEADER_CHARS);
+    }
+
+    /** The addresses in a header's first {@value #MAX_HEADER_CHARS} characters, up to the last comma: none cut. */
+    private static String firstAddresses(String raw) {
+        if (raw.length() <= MAX_HEADER_CHARS) {
+            return raw;
+        }
+        int comma = raw.lastIndexOf(',', MAX_HEADER_CHARS);
+        return comma > 0 ? raw.substring(0, comma) : "";
     }
 
     /** References, newest last: its last {@value #MAX_HEADER_CHARS} characters, where the thread's newest ids are. */
@@ -212,7 +221,7 @@ final class MailParser {
         if (raw == null || raw.isBlank()) {
             return List.of();
         }
-        String value = HeaderText.redecode8bit(MimeUtility.unfold(first(raw)), hint);
+        String value = HeaderText.redecode8bit(MimeUtility.unfold(firstAddresses(raw)), hint);
         List<MailAddress> out = new ArrayList<>();
         try {
             for (Address address : InternetAddress.parseHeader(value, false)) {
