@@ -407,7 +407,6 @@ class ChatToEmailContinuityIT {
         }
     }
 
-    /** A new visitor who typed their email into the chat's form before writing. */
     /**
      * A chat visitor wrongly merged into a customer known by email writes, and the agent's reply to them waits to go
      * by email, to the address of the merged contact. The merge is undone before it goes: the reply is the
@@ -448,6 +447,7 @@ class ChatToEmailContinuityIT {
         assertThat(mail.inbox(tina)).isEmpty();
     }
 
+    /** A new visitor who typed their email into the chat's form before writing. */
     private static VisitorClient visitorWithEmail(String email) {
         mail.user(email);
         VisitorClient visitor = new VisitorClient(server.url(), siteKey, Widgets.SHOP).start();
