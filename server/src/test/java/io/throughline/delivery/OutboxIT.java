@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.throughline.apichannel.WebhookSignature;
 import io.throughline.testing.ApiClient;
 import io.throughline.testing.ApiInbox;
+import io.throughline.testing.SentOutcomeFailure;
 import io.throughline.testing.HeldTransaction;
 import io.throughline.testing.StreamClient;
 import io.throughline.testing.TestPostgres;
@@ -89,28 +90,12 @@ class OutboxIT {
         ApiClient admin = server.admin();
         ApiInbox inbox = ApiInbox.create(admin, "Shop", webhook.url());
         long conversation = inbox.say("m1", "c1", "Ann", "Hello").getLong("conversationId");
-        var sql = server.throughline().database().sql();
-        sql.update("CREATE SEQUENCE fail_sent_once");
-        sql.update("""
-                CREATE FUNCTION fail_sent_once() RETURNS trigger LANGUAGE plpgsql AS $$
-                BEGIN
-                    IF NEW.type = 'delivery.updated' AND NEW.data #>> '{delivery,status}' = 'sent'
-                       AND nextval('fail_sent_once') = 1 THEN
-                        RAISE EXCEPTION 'simulated conflict' USING ERRCODE = '40001';
-                    END IF;
-                    RETURN NEW;
-                END $$""");
-        sql.update("CREATE TRIGGER fail_sent_once BEFORE INSERT ON events FOR EACH ROW"
-                + " EXECUTE FUNCTION fail_sent_once()");
-        try {
+        try (SentOutcomeFailure failure = SentOutcomeFailure.once(server.throughline().database().sql(), "40001")) {
             admin.post("/api/v1/conversations/" + conversation + "/messages", new JsonObject()
                     .put("body", "On its way")).expect(201);
             awaitStatus(admin, conversation, "sent", 15);
-            assertThat(sql.single("SELECT last_value FROM fail_sent_once").getLong("last_value"))
-                    .as("the failure happened").isGreaterThanOrEqualTo(1);
+            assertThat(failure.happened()).as("the failure happened").isTrue();
             assertThat(webhook.received()).hasSize(1);
-        } finally {
-            sql.update("DROP TRIGGER fail_sent_once ON events");
         }
     }
 

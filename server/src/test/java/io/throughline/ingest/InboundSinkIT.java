@@ -127,7 +127,7 @@ class InboundSinkIT {
                 () -> server.throughline().ingest().edit(ref, edit), Thread::startVirtualThread);
         CompletableFuture<IngestReceipt> second = CompletableFuture.supplyAsync(
                 () -> server.throughline().ingest().edit(ref, edit), Thread::startVirtualThread);
-        await().atMost(Duration.ofSeconds(10)).until(() -> waiting(database) >= 2);
+        await().atMost(Duration.ofSeconds(10)).until(() -> HeldTransaction.waiting(database) >= 2);
         held.commit();
 
         assertThat(List.of(first.get(10, TimeUnit.SECONDS).outcome(), second.get(10, TimeUnit.SECONDS).outcome()))
@@ -185,11 +185,5 @@ class InboundSinkIT {
     private static long workspaceOf(ApiInbox inbox) {
         return server.throughline().database().sql().single("SELECT workspace_id FROM inboxes WHERE id = $1",
                 inbox.id()).getLong("workspace_id");
-    }
-
-    private static long waiting(Database database) {
-        return database.sql().single("""
-                SELECT count(*) AS n FROM pg_stat_activity
-                WHERE datname = current_database() AND wait_event_type = 'Lock'""").getLong("n");
     }
 }

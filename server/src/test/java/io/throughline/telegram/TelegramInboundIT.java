@@ -195,8 +195,9 @@ class TelegramInboundIT {
     }
 
     private static JsonObject pollingHealth(TestServer server, long inbox) {
-        return server.operator().get("/health").json().getJsonObject("checks").getJsonArray("connectors").stream()
-                .map(JsonObject.class::cast).filter(c -> c.getLong("inboxId") == inbox).findFirst().orElseThrow();
+        JsonObject health = TelegramSupport.inboxHealth(server, inbox);
+        assertThat(health.getLong("inboxId")).as("open on the node").isEqualTo(inbox);
+        return health;
     }
 
     /**

@@ -13,10 +13,10 @@ import io.throughline.testing.ApiClient;
 import io.throughline.testing.FakeBot;
 import io.throughline.testing.FakeBotApi;
 import io.throughline.testing.FreezingProxy;
+import io.throughline.testing.SentOutcomeFailure;
 import io.throughline.testing.TelegramCustomer;
 import io.throughline.testing.TestPostgres;
 import io.throughline.testing.TestServer;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -67,24 +67,13 @@ class TelegramRestartIT {
             long conversation = conversationOf(admin, "Stepan Once");
             awaitMessages(admin, conversation, 1);
             var sql = server.throughline().database().sql();
-            sql.update("CREATE SEQUENCE refuse_sent_once");
-            sql.update("""
-                    CREATE FUNCTION refuse_sent_once() RETURNS trigger LANGUAGE plpgsql AS $$
-                    BEGIN
-                        IF NEW.type = 'delivery.updated' AND NEW.data #>> '{delivery,status}' = 'sent'
-                           AND nextval('refuse_sent_once') = 1 THEN
-                            RAISE EXCEPTION 'simulated refusal' USING ERRCODE = 'P0001';
-                        END IF;
-                        RETURN NEW;
-                    END $$""");
-            sql.update("CREATE TRIGGER refuse_sent_once BEFORE INSERT ON events FOR EACH ROW"
-                    + " EXECUTE FUNCTION refuse_sent_once()");
-            long reply = admin.post("/api/v1/conversations/" + conversation + "/messages",
-                    new JsonObject().put("body", "Yes, two left")).expect(201).json().getLong("id");
-            await().atMost(Duration.ofSeconds(30)).until(() -> sql.one("SELECT 1 FROM deliveries"
-                    + " WHERE message_id = $1 AND status = 'sent'", reply).isPresent());
-            assertThat(sql.single("SELECT last_value FROM refuse_sent_once").getLong("last_value"))
-                    .as("the refusal happened").isGreaterThanOrEqualTo(1);
+            try (SentOutcomeFailure failure = SentOutcomeFailure.once(sql, "P0001")) {
+                long reply = admin.post("/api/v1/conversations/" + conversation + "/messages",
+                        new JsonObject().put("body", "Yes, two left")).expect(201).json().getLong("id");
+                await().atMost(Duration.ofSeconds(30)).until(() -> sql.one("SELECT 1 FROM deliveries"
+                        + " WHERE message_id = $1 AND status = 'sent'", reply).isPresent());
+                assertThat(failure.happened()).as("the refusal happened").isTrue();
+            }
             assertThat(bot.sent().stream().filter(s -> "350000009".equals(s.chatId()))
                     .map(FakeBotApi.Sent::visibleText)).containsExactly("Yes, two left");
         }
@@ -260,14 +249,6 @@ class TelegramRestartIT {
 
     /** What the node's /health says about the inbox: whether it receives here, or null when it is not open. */
     private static Boolean receivingHere(TestServer server, long inbox) {
-        JsonArray connectors = server.operator().get("/health").json().getJsonObject("checks")
-                .getJsonArray("connectors");
-        for (int i = 0; i < connectors.size(); i++) {
-            JsonObject connector = connectors.getJsonObject(i);
-            if (connector.getLong("inboxId") == inbox) {
-                return connector.getBoolean("receivingHere");
-            }
-        }
-        return null;
+        return TelegramSupport.inboxHealth(server, inbox).getBoolean("receivingHere");
     }
 }

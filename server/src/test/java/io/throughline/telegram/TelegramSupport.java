@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import io.throughline.testing.ApiClient;
 import io.throughline.testing.FakeBot;
 import io.throughline.testing.FakeBotApi;
+import io.throughline.testing.TestServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -31,6 +32,13 @@ final class TelegramSupport {
     /** A bot token in @BotFather's shape, unique per test class. */
     static String token(long botId) {
         return botId + ":AAH" + UUID.randomUUID().toString().replace("-", "");
+    }
+
+    /** What a node's /health tells the operator about one inbox; empty when the inbox is not open there. */
+    static JsonObject inboxHealth(TestServer server, long inbox) {
+        return server.operator().get("/health").json().getJsonObject("checks").getJsonArray("connectors").stream()
+                .map(JsonObject.class::cast).filter(c -> Long.valueOf(inbox).equals(c.getLong("inboxId")))
+                .findFirst().orElse(new JsonObject());
     }
 
     static JsonObject createInbox(ApiClient admin, FakeBotApi fake, FakeBot bot, JsonObject extra) {

@@ -217,9 +217,7 @@ class TelegramWebhookIT {
     }
 
     private static JsonObject health(long inbox) {
-        return server.operator().get("/health").json().getJsonObject("checks").getJsonArray("connectors").stream()
-                .map(JsonObject.class::cast).filter(c -> Long.valueOf(inbox).equals(c.getLong("inboxId")))
-                .findFirst().orElse(new JsonObject());
+        return TelegramSupport.inboxHealth(server, inbox);
     }
 
     /** A disabled webhook inbox has no webhook, and editing its settings while disabled does not register one. */

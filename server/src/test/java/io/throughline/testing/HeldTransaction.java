@@ -64,8 +64,13 @@ public final class HeldTransaction<T> {
 
     /** Whether a statement of this database waits for a row or transaction lock (a held one, in a test). */
     public static boolean someoneWaits(Database database) {
+        return waiting(database) > 0;
+    }
+
+    /** How many statements of this database wait for a row or transaction lock. */
+    public static long waiting(Database database) {
         return database.sql().single("""
                 SELECT count(*) AS n FROM pg_stat_activity
-                WHERE datname = current_database() AND wait_event_type = 'Lock'""").getLong("n") > 0;
+                WHERE datname = current_database() AND wait_event_type = 'Lock'""").getLong("n");
     }
 }
