@@ -135,7 +135,7 @@ class TelegramRepliesIT {
      */
     @Test
     void aRefusalEchoingTheRequestPathShowsTheDeliveryErrorWithoutTheToken() {
-        Customer customer = customer(320_000_011L, "Taras", "Hello?");
+        Customer customer = customer(320_000_041L, "Taras", "Hello?");
         bot.failNext("sendMessage", 400, "Bad Request: no route for /bot" + bot.token() + "/sendMessage (/bot"
                 + URLEncoder.encode(bot.token(), StandardCharsets.UTF_8) + "/sendMessage)", null);
 

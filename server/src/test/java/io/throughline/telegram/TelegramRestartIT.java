@@ -58,7 +58,7 @@ class TelegramRestartIT {
      */
     @Test
     void aReplyWhoseSentOutcomeTheDatabaseRefusedIsRecordedLaterNotSentAgain() {
-        TelegramCustomer customer = new TelegramCustomer(bot, 350_000_009L, "Stepan", "Once", null);
+        TelegramCustomer customer = new TelegramCustomer(bot, 350_000_019L, "Stepan", "Once", null);
         try (TestServer server = TestServer.startOn(database, data, Map.of("outbox.lease", "3s"))) {
             ApiClient admin = server.admin();
             TelegramSupport.createInbox(admin, fake, bot, new JsonObject());
@@ -74,7 +74,7 @@ class TelegramRestartIT {
                         + " WHERE message_id = $1 AND status = 'sent'", reply).isPresent());
                 assertThat(failure.happened()).as("the refusal happened").isTrue();
             }
-            assertThat(bot.sent().stream().filter(s -> "350000009".equals(s.chatId()))
+            assertThat(bot.sent().stream().filter(s -> "350000019".equals(s.chatId()))
                     .map(FakeBotApi.Sent::visibleText)).containsExactly("Yes, two left");
         }
     }
