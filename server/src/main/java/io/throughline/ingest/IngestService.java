@@ -507,8 +507,7 @@ public final class IngestService {
             // The customer as they are now: the message's author may have been merged into another contact since,
             // whose block is theirs.
             long customer = contactId == 0 ? 0 : contacts.live(tx, inbox.workspaceId(), contactId).orElse(contactId);
-            if (customer != 0 && contacts.find(tx, inbox.workspaceId(), customer).map(c -> c.blocked())
-                    .orElse(false)) {
+            if (customer != 0 && blocked(tx, inbox.workspaceId(), customer)) {
                 // A block refuses what the customer sends, edits of what they sent before included.
                 log.info("edit from blocked contact dropped inbox={} contact={}", inbox.id(), contactId);
                 return new IngestReceipt(IngestReceipt.Outcome.BLOCKED, 0, 0, contactId);
@@ -611,9 +610,13 @@ public final class IngestService {
     }
 
     private void requireNotBlocked(Sql tx, long workspaceId, long contactId) {
-        if (contacts.find(tx, workspaceId, contactId).map(c -> c.blocked()).orElse(false)) {
+        if (blocked(tx, workspaceId, contactId)) {
             throw new Blocked(contactId);
         }
+    }
+
+    private boolean blocked(Sql tx, long workspaceId, long contactId) {
+        return contacts.find(tx, workspaceId, contactId).map(c -> c.blocked()).orElse(false);
     }
 
     /** Identities in their canonical form; a name without control characters (a header-injection vector). */

@@ -39,23 +39,23 @@ final class BotApiException extends Exception {
      * delivery's error, the thread's notes, health and logs. The cause goes too when it names the secret.
      */
     BotApiException withoutSecret(String secret) {
-        String encoded = URLEncoder.encode(secret, StandardCharsets.UTF_8);
-        String message = getMessage();
-        if (!mentions(message, secret, encoded) && !mentions(description, secret, encoded)
-                && (getCause() == null || !mentions(getCause().toString(), secret, encoded))) {
+        Throwable cause = getCause();
+        boolean causeNamesIt = cause != null && mentions(cause.toString(), secret);
+        if (!mentions(getMessage(), secret) && !mentions(description, secret) && !causeNamesIt) {
             return this;
         }
-        Throwable cause = getCause() == null || mentions(getCause().toString(), secret, encoded) ? null : getCause();
-        return new BotApiException(hide(message, secret, encoded), errorCode, hide(description, secret, encoded),
-                retryAfter, cause);
+        return new BotApiException(hide(getMessage(), secret), errorCode, hide(description, secret), retryAfter,
+                causeNamesIt ? null : cause);
     }
 
-    private static boolean mentions(String text, String secret, String encoded) {
-        return text != null && (text.contains(secret) || text.contains(encoded));
+    private static boolean mentions(String text, String secret) {
+        return text != null && !text.equals(hide(text, secret));
     }
 
-    private static String hide(String text, String secret, String encoded) {
-        return text == null ? null : text.replace(secret, "<token>").replace(encoded, "<token>");
+    /** The text with the secret (as written and URL-encoded) replaced by {@code <token>}; null stays null. */
+    static String hide(String text, String secret) {
+        return text == null ? null : text.replace(secret, "<token>")
+                .replace(URLEncoder.encode(secret, StandardCharsets.UTF_8), "<token>");
     }
 
     /** Telegram's error_code (400, 403, 429...), or 0 when it never answered. */

@@ -8,8 +8,6 @@ import io.throughline.connector.CheckpointStore;
 import io.throughline.connector.ConnectorHealth;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -168,8 +166,7 @@ final class LongPoller {
             Response response = chain.proceed(chain.request());
             if (!response.isSuccessful() && !stopping) {
                 // A proxy's error page may echo the request's path, token and all.
-                String said = response.peekBody(1024).string().replace(api.token(), "<token>")
-                        .replace(URLEncoder.encode(api.token(), StandardCharsets.UTF_8), "<token>");
+                String said = BotApiException.hide(response.peekBody(1024).string(), api.token());
                 lastError = method + " answered " + response.code();
                 log.warn("telegram {} failed inbox={} status={} answer={}", method, inboxId, response.code(),
                         said.replaceAll("\\s+", " "));
