@@ -111,16 +111,7 @@ class TlContactPanel extends TlElement {
       this.endRename();
       return;
     }
-    this.busy = true;
-    try {
-      await store.updateContact(contact.id, { name });
-      store.notify('contact.renamed');
-      this.endRename();
-    } catch (e) {
-      store.notify(describe(e), 'error');
-    } finally {
-      this.busy = false;
-    }
+    if (await this.act(() => store.updateContact(contact.id, { name }), 'contact.renamed')) this.endRename();
   }
 
   /** Back to the name, the keyboard on the button that edits it. */
@@ -133,27 +124,12 @@ class TlContactPanel extends TlElement {
   async merge(otherId, otherName) {
     if (!await confirmDialog(t('contact.mergeConfirm', { name: otherName || t('contact.unnamed') }),
         t('contact.merge'))) return;
-    this.busy = true;
-    try {
-      await store.merge(store.state.contact.id, otherId);
-      store.notify('contact.merged');
-    } catch (e) {
-      store.notify(describe(e), 'error');
-    } finally {
-      this.busy = false;
-    }
+    await this.act(() => store.merge(store.state.contact.id, otherId), 'contact.merged');
   }
 
   async dismiss(suggestionId) {
-    this.busy = true;
-    try {
-      await store.dismissSuggestion(store.state.contact.id, suggestionId);
-      store.notify('contact.suggestionDismissed');
-    } catch (e) {
-      store.notify(describe(e), 'error');
-    } finally {
-      this.busy = false;
-    }
+    await this.act(() => store.dismissSuggestion(store.state.contact.id, suggestionId),
+      'contact.suggestionDismissed');
   }
 
   async block(blocked) {
@@ -161,26 +137,29 @@ class TlContactPanel extends TlElement {
     const name = contact.data?.name || t('contact.unnamed');
     if (!await confirmDialog(t(blocked ? 'contact.blockConfirm' : 'contact.unblockConfirm', { name }),
         t(blocked ? 'contact.block' : 'contact.unblock'))) return;
-    this.busy = true;
-    try {
-      await store.updateContact(contact.id, { blocked });
-      store.notify(blocked ? 'contact.blockedDone' : 'contact.unblockedDone');
-    } catch (e) {
-      store.notify(describe(e), 'error');
-    } finally {
-      this.busy = false;
-    }
+    await this.act(() => store.updateContact(contact.id, { blocked }),
+      blocked ? 'contact.blockedDone' : 'contact.unblockedDone');
   }
 
   async unmerge(merge) {
     if (!await confirmDialog(t('contact.unmergeConfirm', { name: merge.sourceContactName || t('contact.unnamed') }),
         t('contact.unmerge'))) return;
+    await this.act(() => store.unmerge(store.state.contact.id, merge.id), 'contact.unmerged');
+  }
+
+  /**
+   * Runs one of the panel's changes with its buttons held meanwhile: the notice when it is done, the server's
+   * reason when it is refused. True when it was done.
+   */
+  async act(work, notice) {
     this.busy = true;
     try {
-      await store.unmerge(store.state.contact.id, merge.id);
-      store.notify('contact.unmerged');
+      await work();
+      store.notify(notice);
+      return true;
     } catch (e) {
       store.notify(describe(e), 'error');
+      return false;
     } finally {
       this.busy = false;
     }
