@@ -71,11 +71,23 @@ final class InboxPage {
     }
 
     /** Clicks a control once it is enabled (controls wait while a change is being saved). */
+    /**
+     * Clicks the control once it is enabled. A re-render between finding it and clicking it (a stream event) leaves
+     * a stale element, which was never clicked: it is found again.
+     */
     void click(String id) {
         until(d -> {
-            WebElement element = find(id);
-            return element.isEnabled() ? element : null;
-        }).click();
+            try {
+                WebElement element = find(id);
+                if (!element.isEnabled()) {
+                    return null;
+                }
+                element.click();
+                return true;
+            } catch (StaleElementReferenceException e) {
+                return null;
+            }
+        });
     }
 
     List<WebElement> all(String id) {
