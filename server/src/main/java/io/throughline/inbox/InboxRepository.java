@@ -27,6 +27,12 @@ public final class InboxRepository {
                 + " AND deleted_at IS NULL AND enabled AND id <> $3", kind, exclusiveKey, exceptId).map(Inbox::from);
     }
 
+    /** The inboxes of a kind in service (enabled or not) in every workspace but one. */
+    public List<Inbox> ofOtherWorkspaces(Sql sql, String kind, long workspaceId) {
+        return sql.list("SELECT " + Inbox.COLUMNS + " FROM inboxes WHERE kind = $1 AND workspace_id <> $2"
+                + " AND deleted_at IS NULL ORDER BY id", Inbox::from, kind, workspaceId);
+    }
+
     public Optional<Inbox> find(Sql sql, long workspaceId, long id) {
         return sql.one("SELECT " + Inbox.COLUMNS + " FROM inboxes WHERE workspace_id = $1 AND id = $2"
                 + " AND deleted_at IS NULL", workspaceId, id).map(Inbox::from);

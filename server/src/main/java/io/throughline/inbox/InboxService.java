@@ -3,6 +3,7 @@ package io.throughline.inbox;
 import io.throughline.agent.Caller;
 import io.throughline.connector.ChannelConnector;
 import io.throughline.connector.ConnectionCheck;
+import io.throughline.connector.DomainClaims;
 import io.throughline.connector.IdentityKind;
 import io.throughline.connector.InvalidConfig;
 import io.throughline.connector.ProvisionRequest;
@@ -25,6 +26,8 @@ import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -74,6 +77,7 @@ public final class InboxService implements ChannelDirectory {
         Provisioning provisioning = provision(connector, new ProvisionRequest(id, workspaceId, config, null,
                 publicUrl.get()));
         Inbox inbox = unique(() -> database.tx(tx -> {
+            requireOwnDomains(tx, connector, workspaceId, provisioning.config());
             Inbox created = inboxes.insert(tx, id, workspaceId, kind, name, provisioning.config(), key);
             events.append(tx, workspaceId, EventType.INBOX_CHANGED, change(created, "created"));
             return created;
@@ -121,6 +125,9 @@ public final class InboxService implements ChannelDirectory {
         }
         JsonObject stored = config;
         Inbox updated = unique(() -> database.tx(tx -> {
+            if (change.config() != null) {
+                requireOwnDomains(tx, connector, caller.workspaceId(), stored);
+            }
             Inbox result = inboxes.update(tx, caller.workspaceId(), id,
                     change.name() == null ? current.name() : change.name(), stored, enabled, key);
             if (enabled && (change.config() != null || !current.enabled())) {
@@ -163,6 +170,34 @@ public final class InboxService implements ChannelDirectory {
             });
         }
         return key;
+    }
+
+    /**
+     * Refuses a config that names a domain another workspace routes through a listener all workspaces share, or
+     * routes one another workspace names ({@link DomainClaims}): that workspace's admin could otherwise create an
+     * inbox for another address of the domain and take mail its owner's MTA sends to the listener. A lock per
+     * domain, taken in order, makes two saves racing for one take turns.
+     */
+    private void requireOwnDomains(Sql tx, ChannelConnector connector, long workspaceId, JsonObject config) {
+        DomainClaims claims = connector.domainClaims(config);
+        if (claims.named().isEmpty()) {
+            return;
+        }
+        for (String domain : new TreeSet<>(claims.named())) {
+            tx.single("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))::text AS locked",
+                    "inbox-domain:" + domain);
+        }
+        for (Inbox other : inboxes.ofOtherWorkspaces(tx, connector.kind(), workspaceId)) {
+            Set<String> clash = claims.clashes(connector.domainClaims(other.config()));
+            if (!clash.isEmpty()) {
+                log.info("inbox refused, its domain is another workspace's workspace={} holder={} domains={}",
+                        workspaceId, other.id(), clash);
+                throw new Conflict("the domain " + String.join(", ", clash) + " belongs to an inbox of another"
+                        + " workspace of this server: mail that comes through the shared SMTP listener (to an"
+                        + " inbox without IMAP, or to a reply domain) is routed by its domain, so such a domain can"
+                        + " be one workspace's only. Use another domain, or ask the server's operator");
+            }
+        }
     }
 
     private static Conflict alreadyServed(String holder) {

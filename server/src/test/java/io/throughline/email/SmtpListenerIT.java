@@ -131,6 +131,44 @@ class SmtpListenerIT {
     }
 
     /**
+     * The listener serves every workspace and routes by address, so a domain it takes mail for belongs to the
+     * workspace whose inbox routes it: another workspace's admin can neither add an address of it (and take mail the
+     * owner's MTA sends there) nor route it as a reply domain, by creating an inbox or by changing one. Two
+     * workspaces that each read a mailbox of one provider over IMAP (two Gmail accounts) route nothing and coexist.
+     */
+    @Test
+    void aDomainTheListenerRoutesBelongsToItsWorkspace() {
+        server.throughline().workspaces().create("Rival", "boss@rival.test", "Boss", "rival-password");
+        ApiClient rival = server.anonymous().login("boss@rival.test", "rival-password");
+        JsonObject smtp = new JsonObject().put("host", "127.0.0.1").put("port", outbound.smtpPort())
+                .put("security", "none").put("username", "boss@rival.test").put("password", MailServer.PASSWORD);
+        JsonObject grab = new JsonObject().put("address", "sales@listen.test").put("smtp", smtp);
+        JsonObject problem = rival.post("/api/v1/inboxes", new JsonObject().put("kind", "email").put("name", "Grab")
+                .put("config", grab)).expect(409).json();
+        assertThat(problem.getString("detail")).contains("listen.test", "another workspace");
+        JsonObject grabByImap = outbound.inboxConfig("sales@listen.test", "Grab", null);
+        rival.post("/api/v1/inboxes", new JsonObject().put("kind", "email").put("name", "Grab")
+                .put("config", grabByImap)).expect(409);
+        JsonObject replies = new JsonObject().put("address", "help@rival.test").put("replyDomain", "Listen.test ")
+                .put("smtp", smtp);
+        rival.post("/api/v1/inboxes", new JsonObject().put("kind", "email").put("name", "Replies")
+                .put("config", replies)).expect(409);
+
+        outbound.user("acme@mailhost.test").user("rival@mailhost.test");
+        admin.post("/api/v1/inboxes", new JsonObject().put("kind", "email").put("name", "Hosted").put("config",
+                outbound.inboxConfig("acme@mailhost.test", "Acme", null))).expect(201);
+        long hosted = rival.post("/api/v1/inboxes", new JsonObject().put("kind", "email").put("name", "Hosted")
+                .put("config", outbound.inboxConfig("rival@mailhost.test", "Rival", null))).expect(201).json()
+                .getLong("id");
+        rival.patch("/api/v1/inboxes/" + hosted, new JsonObject().put("config",
+                outbound.inboxConfig("rival@mailhost.test", "Rival", "listen.test"))).expect(409);
+        rival.patch("/api/v1/inboxes/" + hosted, new JsonObject().put("config",
+                outbound.inboxConfig("sales@listen.test", "Rival", null))).expect(409);
+        assertThat(rival.get("/api/v1/inboxes/" + hosted).expect(200).json().getJsonObject("config")
+                .getString("address")).isEqualTo("rival@mailhost.test");
+    }
+
+    /**
      * An inbox closes and opens again on every save, and stays closed while disabled: mail for its address meanwhile
      * is asked to come again later (451), never refused for good, and arrives once the inbox is back.
      */

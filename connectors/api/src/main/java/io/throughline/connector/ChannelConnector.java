@@ -62,6 +62,14 @@ public interface ChannelConnector {
     }
 
     /**
+     * The domains this config names and routes through a listener all workspaces share (an email inbox's address
+     * and reply domain). The server keeps a routed domain to one workspace when an inbox is saved.
+     */
+    default DomainClaims domainClaims(JsonObject config) {
+        return DomainClaims.NONE;
+    }
+
+    /**
      * Prepares a new or changed inbox before it is stored: normalizes the config, mints secrets, and may check the
      * remote service (Telegram's {@code getMe}). Throws {@link InvalidConfig} when the remote service refuses it,
      * {@link RemoteBusy} when it cannot answer the request now.

@@ -4,6 +4,7 @@ import io.throughline.connector.ChannelConnector;
 import io.throughline.connector.ChannelInbox;
 import io.throughline.connector.ConnectionCheck;
 import io.throughline.connector.ConnectorEnvironment;
+import io.throughline.connector.DomainClaims;
 import io.throughline.connector.IdentityKind;
 import io.throughline.connector.InboxContext;
 import io.throughline.connector.ProvisionRequest;
@@ -95,6 +96,27 @@ public final class EmailConnector implements ChannelConnector {
             }
         }
         return new Provisioning(config, Map.of());
+    }
+
+    /**
+     * The address's domain and the reply domain. Mail for a reply domain always comes through the SMTP listener, and
+     * so does mail for the address of an inbox without IMAP; an inbox with IMAP reads its own mailbox, so two
+     * workspaces may each read a mailbox of one provider's domain (two Gmail accounts) as long as neither routes it.
+     */
+    @Override
+    public DomainClaims domainClaims(JsonObject config) {
+        EmailConfig parsed = EmailConfig.of(config);
+        String domain = parsed.address().substring(parsed.address().lastIndexOf('@') + 1);
+        Set<String> routed = new HashSet<>();
+        if (parsed.imap() == null) {
+            routed.add(domain);
+        }
+        Set<String> named = new HashSet<>(Set.of(domain));
+        if (parsed.replyDomain() != null) {
+            routed.add(parsed.replyDomain());
+            named.add(parsed.replyDomain());
+        }
+        return new DomainClaims(routed, named);
     }
 
     @Override
