@@ -728,10 +728,32 @@ class Store extends EventTarget {
 
   // ---- agent actions -----------------------------------------------------------------------------------------
 
-  async update(conversationId, patch) {
-    const row = await api.patch(`/api/v1/conversations/${conversationId}`, patch);
+  async update(conversationId, patch, { version } = {}) {
+    const options = version ? { headers: { 'If-Match': `"${version}"` } } : undefined;
+    const row = await api.patch(`/api/v1/conversations/${conversationId}`, patch, options);
     this.place(this.upsert(row));
     return row;
+  }
+
+  /**
+   * Resolves, snoozes or sets pending the conversation as the agent saw it: the server refuses it (412) once the
+   * conversation moved on. A move that brought nothing from the customer (the agent's own reply landing, a
+   * colleague's label) is taken as seen, and the change made on the fresh row; a customer message stops it, so the
+   * agent reads it first. Other changes (reopen, assignee, labels) go through as they are.
+   */
+  async close(conversationId, patch) {
+    const seen = this.state.conversations.get(conversationId);
+    try {
+      return await this.update(conversationId, patch, { version: seen?.updatedAt });
+    } catch (e) {
+      if (e.status !== 412 || !seen) throw e;
+      const fresh = await api.get(`/api/v1/conversations/${conversationId}`);
+      this.place(this.upsert(fresh));
+      if (fresh.lastInboundAt !== seen.lastInboundAt) {
+        throw Object.assign(new api.ApiError(412, e.problem), { key: 'thread.customerWroteMeanwhile' });
+      }
+      return this.update(conversationId, patch, { version: fresh.updatedAt });
+    }
   }
 
   assignToMe(conversationId) {

@@ -70,6 +70,26 @@ public record Conversation(
                 .put("updatedAt", text(updatedAt));
     }
 
+    /**
+     * Its entity tag (RFC 9110), strong: the version every write moves forward ({@code updatedAt}, unique per
+     * conversation and increasing), as the {@code updatedAt} of {@link #toJson} spells it.
+     */
+    public String etag() {
+        return "\"" + text(updatedAt) + "\"";
+    }
+
+    /** Whether an {@code If-Match} list (entity tags, or {@code *}) names this version; weak tags never do. */
+    public boolean matches(String ifMatch) {
+        String etag = etag();
+        for (String candidate : ifMatch.split(",")) {
+            String tag = candidate.strip();
+            if (tag.equals("*") || tag.equals(etag)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     static String text(Instant value) {
         return value == null ? null : value.toString();
     }

@@ -7,6 +7,7 @@ import io.throughline.attachment.AttachmentRepository;
 import io.throughline.delivery.DeliveryRepository;
 import io.throughline.delivery.ReplyFallbacks;
 import io.throughline.failure.Conflict;
+import io.throughline.failure.PreconditionFailed;
 import io.throughline.failure.Invalid;
 import io.throughline.failure.NotFound;
 import io.throughline.realtime.EventLog;
@@ -199,11 +200,23 @@ public final class ConversationService {
     }
 
     public JsonObject update(Caller caller, long id, ConversationPatch patch) {
+        return update(caller, id, patch, null);
+    }
+
+    /**
+     * Changes a conversation; with {@code ifMatch} (an {@code If-Match} header), only the version it names: an agent
+     * resolving what they read must not resolve a new customer message they never saw (412 instead).
+     */
+    public JsonObject update(Caller caller, long id, ConversationPatch patch, String ifMatch) {
         long workspaceId = caller.workspaceId();
         ConversationRepository.Changed changed = database.tx(tx -> {
             Conversation current = conversations.lock(tx, workspaceId, id).orElseThrow(() -> notFound(id));
             if (current.mergedIntoId() != null) {
                 throw new Conflict("conversation " + id + " was merged into " + current.mergedIntoId());
+            }
+            if (ifMatch != null && !current.matches(ifMatch)) {
+                throw new PreconditionFailed("conversation " + id + " changed since the version in If-Match (it is"
+                        + " " + current.etag() + " now): read it again, then decide");
             }
             Long assignee = patch.assigneeSet() ? patch.assigneeId() : current.assigneeId();
             if (patch.assigneeSet() && assignee != null) {

@@ -8,7 +8,7 @@ import io.vertx.core.json.JsonObject;
  */
 public abstract sealed class ThroughlineException extends RuntimeException
         permits NotFound, Conflict, Invalid, Forbidden, Unauthorized, TooManyRequests, PayloadTooLarge,
-        UnsupportedMediaType, Unavailable {
+        UnsupportedMediaType, Unavailable, PreconditionFailed {
 
     protected ThroughlineException(String detail) {
         super(detail);

@@ -51,10 +51,11 @@ final class ConversationRoutes {
             return Reply.ok(conversations.list(call.caller(), filter));
         }));
         router.get("/api/v1/conversations/:id").handler(endpoints.agent(call ->
-                Reply.ok(conversations.get(call.caller(), call.pathId("id")))));
+                versioned(conversations.get(call.caller(), call.pathId("id")))));
         router.patch("/api/v1/conversations/:id").handler(body).handler(endpoints.agent(call -> {
             ConversationPatch patch = patch(call.body());
-            return Reply.ok(conversations.update(call.caller(), call.pathId("id"), patch));
+            return versioned(conversations.update(call.caller(), call.pathId("id"), patch,
+                    call.rc().request().getHeader("If-Match")));
         }));
         router.get("/api/v1/conversations/:id/messages").handler(endpoints.agent(call -> {
             Long before = Params.queryLong(call.rc(), "before");
@@ -125,6 +126,11 @@ final class ConversationRoutes {
         }
         json.validate();
         return new AgentMessage(text == null ? "" : text, channel, Boolean.TRUE.equals(note), attachmentIds);
+    }
+
+    /** A conversation with its version as the ETag, for a later change's {@code If-Match}. */
+    private static Reply versioned(JsonObject conversation) {
+        return Reply.ok(conversation).header("ETag", "\"" + conversation.getString("updatedAt") + "\"");
     }
 
     private static ConversationPatch patch(JsonBody json) {

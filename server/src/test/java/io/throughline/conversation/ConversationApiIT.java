@@ -183,6 +183,37 @@ class ConversationApiIT {
      * Labels added and removed one by one apply to what is stored when the change commits: two agents each adding a
      * label from the same view keep both, where replacing the list would keep the last one only.
      */
+    /**
+     * An agent resolves the conversation they read: with the version they read in If-Match, a customer message that
+     * came meanwhile makes the change fail (412) rather than resolve what nobody saw. The version is the ETag of
+     * the conversation (and its updatedAt); * and the current version pass, a weak tag never does.
+     */
+    @Test
+    void aChangeIfMatchingAVersionFailsOnceTheConversationMoved() {
+        long ann = inbox.say("m1", "c1", "Ann", "Hello").getLong("conversationId");
+        String path = "/api/v1/conversations/" + ann;
+        ApiClient.Response read = admin.get(path).expect(200);
+        String etag = read.header("ETag");
+        assertThat(etag).isEqualTo("\"" + read.json().getString("updatedAt") + "\"");
+
+        inbox.say("m2", "c1", "Ann", "One more thing: the box was wet");
+        JsonObject stale = admin.patch(path, new JsonObject().put("status", "resolved"), Map.of("If-Match", etag))
+                .expect(412).json();
+        assertThat(stale.getString("type")).isEqualTo("urn:throughline:problem:precondition-failed");
+        assertThat(stale.getString("detail")).contains("changed since the version in If-Match");
+        assertThat(admin.get(path).json().getString("status")).isEqualTo("open");
+
+        ApiClient.Response fresh = admin.get(path).expect(200);
+        admin.patch(path, new JsonObject().put("status", "resolved"), Map.of("If-Match", "W/" + fresh.header("ETag")))
+                .expect(412);
+        ApiClient.Response resolved = admin.patch(path, new JsonObject().put("status", "resolved"),
+                Map.of("If-Match", "\"elsewhere\", " + fresh.header("ETag"))).expect(200);
+        assertThat(resolved.json().getString("status")).isEqualTo("resolved");
+        assertThat(resolved.header("ETag")).isNotEqualTo(fresh.header("ETag"))
+                .isEqualTo("\"" + resolved.json().getString("updatedAt") + "\"");
+        admin.patch(path, new JsonObject().put("priority", "high"), Map.of("If-Match", "*")).expect(200);
+    }
+
     @Test
     void labelsAddedAndRemovedApplyToTheStoredLabels() {
         long ann = inbox.say("m1", "c1", "Ann", "Hello").getLong("conversationId");

@@ -110,8 +110,14 @@ public final class ApiClient {
     }
 
     public Response patch(String path, JsonObject body) {
-        return send(builder(path).header("Content-Type", "application/json")
-                .method("PATCH", HttpRequest.BodyPublishers.ofString(body.encode())));
+        return patch(path, body, Map.of());
+    }
+
+    public Response patch(String path, JsonObject body, Map<String, String> extra) {
+        HttpRequest.Builder builder = builder(path).header("Content-Type", "application/json")
+                .method("PATCH", HttpRequest.BodyPublishers.ofString(body.encode()));
+        extra.forEach(builder::header);
+        return send(builder);
     }
 
     /** A request with a raw body and content type, for malformed input. */

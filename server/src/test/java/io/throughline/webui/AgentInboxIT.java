@@ -12,8 +12,10 @@ import io.throughline.connector.InboundMessage;
 import io.throughline.connector.InboxRef;
 import io.throughline.connector.Sender;
 import io.throughline.connector.StoredFile;
+import io.throughline.realtime.EventType;
 import io.throughline.testing.ApiClient;
 import io.throughline.testing.Browser;
+import io.throughline.testing.HeldTransaction;
 import io.throughline.testing.Scratch;
 import io.throughline.testing.ShopSystem;
 import io.throughline.testing.TestServer;
@@ -222,6 +224,58 @@ class AgentInboxIT {
         await().atMost(Duration.ofSeconds(10)).until(() -> {
             JsonObject row = admin.get("/api/v1/conversations/" + conversation).json();
             return "high".equals(row.getString("priority")) && row.getJsonArray("labels").contains("billing");
+        });
+    }
+
+    /**
+     * Resolve resolves what the agent read. While the page has not been told of a change (its event held back
+     * behind a transaction still open), Resolve goes through over a reply of the agent's own but stops, with a
+     * notice, at a customer message the page has not shown: the conversation stays open. Once the message is shown,
+     * Resolve works.
+     */
+    @Test
+    void resolveStopsAtACustomerMessageThePageHasNotShownYet() {
+        long conversation = shop.say("unseen-1", "Ines Unseen", "cust-ines", "My order is late")
+                .getLong("conversationId");
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD).open("Ines Unseen");
+        inbox.until(d -> "live".equals(inbox.connection()));
+
+        HeldTransaction<Void> gap = holdTheFeed();
+        admin.post("/api/v1/conversations/" + conversation + "/messages", new JsonObject()
+                .put("body", "Sorry, it ships today")).expect(201);
+        inbox.click("resolve");
+        await().atMost(Duration.ofSeconds(10)).until(() -> "resolved".equals(status(conversation)));
+        gap.commit();
+        inbox.until(d -> inbox.find("thread-status").getText().contains("Resolved"));
+        inbox.click("reopen");
+        await().atMost(Duration.ofSeconds(10)).until(() -> "open".equals(status(conversation)));
+        inbox.until(d -> inbox.present("resolve"));
+
+        gap = holdTheFeed();
+        shop.say("unseen-2", "Ines Unseen", "cust-ines", "Wait, the address is wrong too");
+        inbox.click("resolve");
+        inbox.until(d -> inbox.all("toast").stream()
+                .anyMatch(t -> t.getText().startsWith("The customer wrote again while you were reading")));
+        assertThat(status(conversation)).isEqualTo("open");
+        gap.commit();
+        inbox.message("Wait, the address is wrong too");
+        inbox.click("resolve");
+        await().atMost(Duration.ofSeconds(10)).until(() -> "resolved".equals(status(conversation)));
+    }
+
+    /**
+     * Holds the realtime feed of every node: an event in another workspace whose transaction stays open, so the
+     * events committed after it wait (up to {@code realtime.gapTimeout}, 30 s) until it commits.
+     */
+    private static HeldTransaction<Void> holdTheFeed() {
+        long elsewhere = server.throughline().database().sql().one(
+                "SELECT id FROM workspaces WHERE name = 'Feed holder'").map(r -> r.getLong("id"))
+                .orElseGet(() -> server.throughline().workspaces().create("Feed holder", "holder@feed.test", "Holder",
+                        "holder-password").workspaceId());
+        return HeldTransaction.start(server.throughline().database(), tx -> {
+            server.throughline().eventLog().append(tx, elsewhere, EventType.INBOX_CHANGED, new JsonObject());
+            tx.rows("SELECT 1"); // the append is only sent: a later statement's answer means it has run
+            return null;
         });
     }
 

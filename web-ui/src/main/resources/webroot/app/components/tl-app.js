@@ -119,7 +119,7 @@ class TlApp extends TlElement {
     if (!row) return;
     try {
       const reopen = row.status === 'resolved';
-      await store.update(id, { status: reopen ? 'open' : 'resolved' });
+      await (reopen ? store.update(id, { status: 'open' }) : store.close(id, { status: 'resolved' }));
       store.notify(reopen ? 'thread.reopened' : 'thread.resolved');
     } catch (e) {
       store.actionFailed(e);

@@ -152,7 +152,8 @@ class TlThreadHeader extends TlElement {
     const id = this.row.id;
     this.busyIn = new Set(this.busyIn).add(id);
     try {
-      await store.update(id, patch);
+      const closing = ['resolved', 'snoozed', 'pending'].includes(patch.status);
+      await (closing ? store.close(id, patch) : store.update(id, patch));
       if (notice) store.notify(notice);
     } catch (e) {
       store.actionFailed(e);

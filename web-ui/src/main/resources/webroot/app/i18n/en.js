@@ -87,6 +87,7 @@ export default {
   'thread.resolve': 'Resolve',
   'thread.reopen': 'Reopen',
   'thread.resolved': 'Conversation resolved.',
+  'thread.customerWroteMeanwhile': 'The customer wrote again while you were reading: read their new message first.',
   'thread.reopened': 'Conversation reopened.',
   'thread.snoozed': 'Conversation snoozed.',
   'thread.assignedToYou': 'Assigned to you.',

@@ -89,6 +89,7 @@ export default {
   'thread.resolve': 'Rozwiąż',
   'thread.reopen': 'Otwórz ponownie',
   'thread.resolved': 'Rozmowa rozwiązana.',
+  'thread.customerWroteMeanwhile': 'Klient napisał ponownie, gdy czytałeś: najpierw przeczytaj nową wiadomość.',
   'thread.reopened': 'Rozmowa ponownie otwarta.',
   'thread.snoozed': 'Rozmowa odłożona.',
   'thread.assignedToYou': 'Przypisano do ciebie.',

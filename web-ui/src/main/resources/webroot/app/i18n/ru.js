@@ -89,6 +89,7 @@ export default {
   'thread.resolve': 'Решено',
   'thread.reopen': 'Открыть снова',
   'thread.resolved': 'Разговор решён.',
+  'thread.customerWroteMeanwhile': 'Клиент написал снова, пока вы читали: сначала прочтите новое сообщение.',
   'thread.reopened': 'Разговор снова открыт.',
   'thread.snoozed': 'Разговор отложен.',
   'thread.assignedToYou': 'Назначено вам.',

@@ -89,6 +89,7 @@ export default {
   'thread.resolve': 'Вирішено',
   'thread.reopen': 'Відкрити знову',
   'thread.resolved': 'Розмову вирішено.',
+  'thread.customerWroteMeanwhile': 'Клієнт написав знову, поки ви читали: спершу прочитайте нове повідомлення.',
   'thread.reopened': 'Розмову знову відкрито.',
   'thread.snoozed': 'Розмову відкладено.',
   'thread.assignedToYou': 'Призначено вам.',
