@@ -201,12 +201,8 @@ public final class MergeService {
             // Undone: an agent found them two people, so the suggestion that led to the merge counts as dismissed
             // (a merge by hand later records no evidence of it).
             contacts.closeSuggestions(tx, workspaceId, targetId, sourceId, "merged", "dismissed");
-            if (merge.getBoolean("blocked_target") && tx.update("""
-                    UPDATE contacts SET blocked = false, updated_at = now()
-                    WHERE workspace_id = $1 AND id = $2 AND blocked""", workspaceId, targetId) == 1) {
-                // The block was the source's: the target's customer was never blocked for themselves.
-                log.info("unmerge unblocked the contact the merge had blocked merge={} contact={}",
-                        merge.getLong("id"), targetId);
+            if (merge.getBoolean("blocked_target")) {
+                liftBlock(tx, workspaceId, targetId, merge.getLong("id"));
             }
             Conversation refreshedTarget = giveBack(tx, caller,
                     conversations.refresh(tx, workspaceId, targetConversation.id()), merge.getLong("id"),
@@ -224,6 +220,30 @@ public final class MergeService {
                     targetId, sourceId, movedBack, caller.agentId());
             return views.view(tx, workspaceId, targetId).put("restoredContactId", sourceId);
         });
+    }
+
+    /**
+     * Lifts the block an undone merge brought from its blocked source: the target's customer was never blocked for
+     * themselves. Another merge into the target whose source is blocked too (a second spammer) keeps it blocked,
+     * and takes the block over, so undoing that one lifts it.
+     */
+    private static void liftBlock(Sql tx, long workspaceId, long targetId, long mergeId) {
+        Optional<Long> heir = tx.one("""
+                SELECT m.id FROM contact_merges m
+                JOIN contacts s ON s.workspace_id = m.workspace_id AND s.id = m.source_contact_id
+                WHERE m.workspace_id = $1 AND m.target_contact_id = $2 AND m.undone_at IS NULL AND m.id <> $3
+                  AND s.blocked
+                ORDER BY m.id LIMIT 1""", workspaceId, targetId, mergeId).map(r -> r.getLong("id"));
+        if (heir.isPresent()) {
+            tx.update("UPDATE contact_merges SET blocked_target = true WHERE workspace_id = $1 AND id = $2",
+                    workspaceId, heir.get());
+            log.info("unmerge kept the block another blocked source's merge brings merge={} contact={} kept_by={}",
+                    mergeId, targetId, heir.get());
+        } else if (tx.update("""
+                UPDATE contacts SET blocked = false, updated_at = now()
+                WHERE workspace_id = $1 AND id = $2 AND blocked""", workspaceId, targetId) == 1) {
+            log.info("unmerge unblocked the contact the merge had blocked merge={} contact={}", mergeId, targetId);
+        }
     }
 
     /**
@@ -351,14 +371,16 @@ public final class MergeService {
 
     /**
      * Why these two were merged: the open suggestion's evidence when there is one, else "by hand" (also after a
-     * suggestion was dismissed, or merged and undone).
+     * suggestion was dismissed, or merged and undone). Locked, so a dismissal racing the merge either lands first
+     * (the merge is then by hand) or waits and finds the suggestion merged (409).
      */
     private JsonObject evidence(Sql tx, long workspaceId, long a, long b) {
         return tx.one("""
                 SELECT evidence FROM merge_suggestions
                 WHERE workspace_id = $1 AND status = 'open'
                   AND ((contact_id = $2 AND other_contact_id = $3) OR (contact_id = $3 AND other_contact_id = $2))
-                ORDER BY id DESC LIMIT 1""", workspaceId, a, b)
+                ORDER BY id DESC LIMIT 1
+                FOR UPDATE""", workspaceId, a, b)
                 .map(r -> r.getJsonObject("evidence").put("source", "suggestion"))
                 .orElse(new JsonObject().put("source", "agent").put("reason", "merged by an agent"));
     }

@@ -310,8 +310,9 @@ public final class MessageRepository {
      * fromConversationId} after the merge, and the replies to it: every message since {@code mergedAt} written by,
      * or addressed to, an identity that {@code contactId} holds again and {@code fromContactId} does not. They
      * become that thread's own (their origin and, for what the customer wrote, their author), so a later merge and
-     * undo treats them as such. The target's own customer, an identity both hold (one the merged thread proved,
-     * which stays with the target), agents' notes and anything else stay.
+     * undo treats them as such. What an identity the target holds as firmly wrote stays (one the merged thread
+     * proved, which stays with the target; both claimed): a claimed copy the target got back does not keep the mail
+     * of the customer who proved the address. So do the target's own customer, agents' notes and anything else.
      */
     public int moveBackSince(Sql tx, long workspaceId, long fromConversationId, long conversationId, long contactId,
                              long fromContactId, Instant mergedAt) {
@@ -327,10 +328,11 @@ public final class MessageRepository {
                 WHERE m.id = since.id
                   AND EXISTS (SELECT 1 FROM identities i
                               WHERE i.workspace_id = $1 AND i.contact_id = $4
-                                AND i.kind = since.party ->> 'kind' AND i.value = since.party ->> 'value')
-                  AND NOT EXISTS (SELECT 1 FROM identities t
-                                  WHERE t.workspace_id = $1 AND t.contact_id = $6
-                                    AND t.kind = since.party ->> 'kind' AND t.value = since.party ->> 'value')""",
+                                AND i.kind = since.party ->> 'kind' AND i.value = since.party ->> 'value'
+                                AND NOT EXISTS (SELECT 1 FROM identities t
+                                                WHERE t.workspace_id = $1 AND t.contact_id = $6
+                                                  AND t.kind = i.kind AND t.value = i.value
+                                                  AND (t.proven OR NOT i.proven)))""",
                 workspaceId, fromConversationId, conversationId, contactId, mergedAt, fromContactId);
     }
 

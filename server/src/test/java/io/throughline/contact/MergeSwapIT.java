@@ -7,6 +7,7 @@ import io.throughline.testing.ShopSystem;
 import io.throughline.testing.TestServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -52,9 +53,18 @@ class MergeSwapIT {
                 "email:mia@example.com:proven");
         assertThat(identities(admin.get("/api/v1/contacts/" + proven).json()))
                 .containsExactly("email:mia@example.com:claimed");
+        // The address's own customer writes while merged: the mail lands in the merged thread, and goes back with
+        // its sender on undo, though the kept contact holds a claimed copy of the address again.
+        JsonObject whileMerged = shop.say("swap-3", new JsonObject().put("name", "Mail Mia").put("identities",
+                new JsonArray().add(new JsonObject().put("kind", "email").put("value", "mia@example.com"))),
+                "Written while merged");
+        assertThat(whileMerged.getLong("contactId")).isEqualTo(claimed);
 
         JsonObject restored = admin.post("/api/v1/contacts/" + claimed + "/unmerge", new JsonObject()).expect(200)
                 .json();
+        long mailThread = admin.get("/api/v1/contacts/" + proven).json().getLong("conversationId");
+        assertThat(bodies(mailThread)).containsExactly("By mail", "Written while merged");
+        assertThat(bodies(whileMerged.getLong("conversationId"))).containsExactly("By chat");
         assertThat(identities(restored)).containsExactlyInAnyOrder("external_id:cust-mia:proven",
                 "email:mia@example.com:claimed");
         assertThat(identities(admin.get("/api/v1/contacts/" + proven).json()))
@@ -182,6 +192,34 @@ class MergeSwapIT {
                 .getBoolean("blocked")).isTrue();
     }
 
+    /**
+     * Two blocked spammers merged into one contact, the first merge undone by its id: the second spammer is still
+     * in the contact, so the block stays; undoing the second lifts it.
+     */
+    @Test
+    void undoingOneOfTwoBlockedSourcesMergesKeepsTheOthersBlock() {
+        long target = shop.say("two-spam-0", new JsonObject().put("name", "Kept Customer").put("identities",
+                new JsonArray().add(new JsonObject().put("kind", "external_id").put("value", "two-spam-kept"))),
+                "Hello").getLong("contactId");
+        List<Long> merges = new ArrayList<>();
+        for (int i = 1; i <= 2; i++) {
+            long spammer = shop.say("two-spam-" + i, new JsonObject().put("name", "Spammer " + i).put("identities",
+                    new JsonArray().add(new JsonObject().put("kind", "external_id").put("value", "two-spam-" + i))),
+                    "Cheap watches").getLong("contactId");
+            admin.patch("/api/v1/contacts/" + spammer, new JsonObject().put("blocked", true)).expect(200);
+            merges.add(admin.post("/api/v1/contacts/" + target + "/merge", new JsonObject()
+                    .put("otherContactId", spammer)).expect(200).json().getJsonArray("merges").stream()
+                    .map(JsonObject.class::cast).filter(m -> m.getLong("sourceContactId") == spammer)
+                    .findFirst().orElseThrow().getLong("id"));
+        }
+        assertThat(admin.post("/api/v1/contacts/" + target + "/unmerge", new JsonObject()
+                .put("mergeId", merges.get(0))).expect(200).json().getBoolean("blocked")).isTrue();
+        assertThat(shop.send("two-spam-3", "Spammer 2", "two-spam-2", "Still refused", null).expect(200).json()
+                .getString("outcome")).isEqualTo("blocked");
+        assertThat(admin.post("/api/v1/contacts/" + target + "/unmerge", new JsonObject()
+                .put("mergeId", merges.get(1))).expect(200).json().getBoolean("blocked")).isFalse();
+    }
+
     /** A target blocked before the merge stays blocked when the merge is undone: its block was its own. */
     @Test
     void undoingAMergeKeepsABlockTheTargetHadBefore() {
@@ -196,6 +234,11 @@ class MergeSwapIT {
                 .expect(200);
         assertThat(admin.post("/api/v1/contacts/" + blocked + "/unmerge", new JsonObject()).expect(200).json()
                 .getBoolean("blocked")).isTrue();
+    }
+
+    private static List<String> bodies(long conversationId) {
+        return admin.get("/api/v1/conversations/" + conversationId + "/messages").expect(200).json()
+                .getJsonArray("messages").stream().map(m -> ((JsonObject) m).getString("body")).toList();
     }
 
     private static List<String> identities(JsonObject contact) {
