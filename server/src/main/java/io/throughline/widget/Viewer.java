@@ -3,6 +3,7 @@ package io.throughline.widget;
 import io.throughline.connector.IdentityKind;
 import io.vertx.core.json.JsonObject;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Who is reading through one widget connection, and what they may see (ARCHITECTURE.md rule 2): an anonymous
@@ -17,6 +18,8 @@ final class Viewer {
     private volatile Long conversationId;
     private volatile Long contactId;
     private volatile long seenUpTo;
+    private final AtomicLong moves = new AtomicLong();
+    private volatile long movesRead;
 
     Viewer(Visitor visitor, Site site, VisitorRepository.Thread thread) {
         this.visitor = visitor;
@@ -77,6 +80,29 @@ final class Viewer {
         }
     }
 
+    /**
+     * A merge, unmerge or message move touched this visitor's thread: until a read of the thread that began after
+     * it ({@link #settle}), the conversation held here may be another customer's, and its messages are not shown
+     * (the client reloads its history once the read is done).
+     */
+    void moving() {
+        moves.incrementAndGet();
+    }
+
+    /** The moves announced so far: what a read of the thread starting now will have seen. */
+    long moves() {
+        return moves.get();
+    }
+
+    /** A read of the thread that began when {@code announced} moves were known is done. */
+    synchronized void settle(long announced) {
+        movesRead = Math.max(movesRead, announced);
+    }
+
+    private boolean settled() {
+        return movesRead >= moves.get();
+    }
+
     boolean wholeThread() {
         return visitor.identified();
     }
@@ -97,7 +123,8 @@ final class Viewer {
         if (!"in".equals(kind) && !"out".equals(kind)) {
             return false;
         }
-        return owns(message) || (wholeThread() && conversation != null && conversation.equals(conversationId));
+        return owns(message) || (wholeThread() && settled() && conversation != null
+                && conversation.equals(conversationId));
     }
 
     /**

@@ -236,6 +236,7 @@ final class WidgetHub implements EventListener {
                 // the reread would let the client resume past the move with the old thread on screen, and its next
                 // attach, with the thread read anew, would not know to reload. The reread asks again once done.
                 for (VisitorStream stream : moved) {
+                    stream.viewer.moving();
                     stream.reset(event.seq());
                     refresh(stream);
                 }
@@ -505,8 +506,10 @@ final class WidgetHub implements EventListener {
             return;
         }
         boolean moved;
+        long announced = stream.viewer.moves();
         try {
             moved = readThread(stream);
+            stream.viewer.settle(announced);
         } catch (RuntimeException e) {
             log.warn("widget thread read again failed, reconnecting visitor={}: {}", stream.viewer.visitor().id(),
                     e.toString());
