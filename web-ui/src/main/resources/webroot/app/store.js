@@ -135,12 +135,21 @@ class Store extends EventTarget {
     await this.startSession(me);
   }
 
+  /**
+   * Signs out at the server first. A logout the server did not take (the network, a 5xx) keeps this screen and
+   * says so: the sign-in page over a session still valid would let the next person at a shared computer reload
+   * straight back in. A 401 means the session had ended already.
+   */
   async logout() {
     try {
-      await api.post('/api/v1/auth/logout');
-    } finally {
-      this.endSession(null);
+      await api.post('/api/v1/auth/logout', undefined, { quiet401: true });
+    } catch (e) {
+      if (e.status !== 401) {
+        if (e.name !== 'AbortError') this.notify({ key: 'app.logoutFailed', params: { reason: describe(e) } }, 'error');
+        return;
+      }
     }
+    this.endSession(null);
   }
 
   async startSession(me) {
@@ -691,9 +700,10 @@ class Store extends EventTarget {
     }
   }
 
+  /** Merges; the panel shows the answer only while it still shows that contact (the agent may have moved on). */
   async merge(contactId, otherContactId) {
     const data = await api.post(`/api/v1/contacts/${contactId}/merge`, { otherContactId });
-    this.set({ contact: { id: contactId, data, loading: false } });
+    if (this.state.contact?.id === contactId) this.set({ contact: { id: contactId, data, loading: false } });
     return data;
   }
 
@@ -722,7 +732,7 @@ class Store extends EventTarget {
 
   async unmerge(contactId, mergeId) {
     const data = await api.post(`/api/v1/contacts/${contactId}/unmerge`, { mergeId });
-    this.set({ contact: { id: contactId, data, loading: false } });
+    if (this.state.contact?.id === contactId) this.set({ contact: { id: contactId, data, loading: false } });
     return data;
   }
 

@@ -952,6 +952,7 @@ class AgentInboxIT {
                 .add(new JsonObject().put("kind", "external_id").put("value", "cust-mia"))
                 .add(new JsonObject().put("kind", "email").put("value", "mia@example.com").put("proven", false))),
                 "It is me again, from the app");
+        shop.say("merge-3", "Max Meanwhile", "cust-max-meanwhile", "Another question");
         inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD).open("Mia Chat");
 
         WebElement panel = inbox.find("contact-panel");
@@ -967,10 +968,41 @@ class AgentInboxIT {
         inbox.message("Emailed you before");
         inbox.message("It is me again");
 
+        // The agent moves on before the undo is answered: the panel stays on the customer they went to.
+        inbox.holdAnswers("/unmerge");
         inbox.find("unmerge-button").click();
         inbox.find("confirm-ok").click();
+        inbox.until(d -> inbox.heldAnswers() == 1);
+        inbox.open("Max Meanwhile");
+        inbox.until(d -> inbox.find("contact-name").getText().equals("Max Meanwhile"));
+        inbox.releaseHeld();
+        inbox.until(d -> inbox.all("toast").stream().anyMatch(t -> t.getText().equals("Merge undone.")));
+        assertThat(inbox.find("contact-name").getText()).isEqualTo("Max Meanwhile");
+        assertThat(inbox.all("merge-record")).isEmpty();
+
+        inbox.open("Mia Chat");
         inbox.until(d -> inbox.all("message").stream().noneMatch(m -> m.getText().contains("Emailed you before")));
         inbox.conversation("Mia Mail");
+    }
+
+    /** A logout the server never got keeps the agent signed in, and says so; the next one signs out for good. */
+    @Test
+    void aLogoutTheServerDidNotTakeKeepsTheSessionAndSaysSo() {
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD);
+        inbox.script("""
+                const real = window.fetch;
+                window.fetch = (url, init) => String(url).includes('/auth/logout')
+                  ? Promise.reject(new TypeError('Failed to fetch')) : real(url, init);
+                window.restoreFetch = () => { window.fetch = real; };""");
+        inbox.find("logout").click();
+        inbox.until(d -> inbox.all("toast").stream().anyMatch(t -> t.getText().startsWith("Not logged out")));
+        assertThat(inbox.find("me").getText()).contains("Admin");
+
+        inbox.script("window.restoreFetch()");
+        inbox.find("logout").click();
+        inbox.find("login-email");
+        inbox.visit("/");
+        assertThat(inbox.find("login-email").isDisplayed()).isTrue();
     }
 
     /** Two customers who only look alike: the agent dismisses the suggestion, and it is gone from both panels. */

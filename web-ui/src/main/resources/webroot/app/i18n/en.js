@@ -5,6 +5,7 @@ export default {
   'app.skipToThread': 'Skip to the conversation',
   'app.language': 'Language',
   'app.logout': 'Log out',
+  'app.logoutFailed': 'Not logged out, you are still signed in: {reason}',
   'app.retry': 'Try again',
   'app.cancel': 'Cancel',
   'app.close': 'Close',

@@ -5,6 +5,7 @@ export default {
   'app.skipToThread': 'Przejdź do rozmowy',
   'app.language': 'Język',
   'app.logout': 'Wyloguj',
+  'app.logoutFailed': 'Nie wylogowano, nadal jesteś zalogowany: {reason}',
   'app.retry': 'Spróbuj ponownie',
   'app.cancel': 'Anuluj',
   'app.close': 'Zamknij',

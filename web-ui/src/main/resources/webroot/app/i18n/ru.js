@@ -5,6 +5,7 @@ export default {
   'app.skipToThread': 'Перейти к разговору',
   'app.language': 'Язык',
   'app.logout': 'Выйти',
+  'app.logoutFailed': 'Выход не выполнен, вы всё ещё в системе: {reason}',
   'app.retry': 'Попробовать снова',
   'app.cancel': 'Отмена',
   'app.close': 'Закрыть',

@@ -5,6 +5,7 @@ export default {
   'app.skipToThread': 'Перейти до розмови',
   'app.language': 'Мова',
   'app.logout': 'Вийти',
+  'app.logoutFailed': 'Вихід не виконано, ви досі в системі: {reason}',
   'app.retry': 'Спробувати ще',
   'app.cancel': 'Скасувати',
   'app.close': 'Закрити',
