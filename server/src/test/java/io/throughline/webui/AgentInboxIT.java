@@ -225,6 +225,24 @@ class AgentInboxIT {
             JsonObject row = admin.get("/api/v1/conversations/" + conversation).json();
             return "high".equals(row.getString("priority")) && row.getJsonArray("labels").contains("billing");
         });
+        inbox.until(d -> inbox.find("label-input").getAttribute("value").isEmpty());
+
+        // A label whose save is lost stays in the field, to be saved with another Enter.
+        inbox.script("""
+                const real = window.fetch;
+                window.fetch = (url, init) => init?.method === 'PATCH' && String(init.body).includes('addLabels')
+                  ? Promise.reject(new TypeError('Failed to fetch')) : real(url, init);
+                window.restoreFetch = () => { window.fetch = real; };""");
+        inbox.until(d -> inbox.find("label-input").isEnabled() ? inbox.find("label-input") : null)
+                .sendKeys("refund", Keys.ENTER);
+        inbox.until(d -> inbox.all("toast").stream().anyMatch(t -> t.getText().contains("cannot be reached")));
+        inbox.until(d -> inbox.find("label-input").isEnabled());
+        assertThat(inbox.find("label-input").getAttribute("value")).isEqualTo("refund");
+        inbox.script("window.restoreFetch()");
+        inbox.find("label-input").sendKeys(Keys.ENTER);
+        await().atMost(Duration.ofSeconds(10)).until(() -> admin.get("/api/v1/conversations/" + conversation).json()
+                .getJsonArray("labels").contains("refund"));
+        inbox.until(d -> inbox.find("label-input").getAttribute("value").isEmpty());
     }
 
     /**

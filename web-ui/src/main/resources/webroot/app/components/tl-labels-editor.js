@@ -21,17 +21,22 @@ class TlLabelsEditor extends TlElement {
     </div>`;
   }
 
+  /** The typed label stays in the field until it is saved: a refused or lost save leaves it there to try again. */
   key(event) {
     if (event.key !== 'Enter' && event.key !== ',') return;
     event.preventDefault();
-    const value = event.target.value.trim().toLowerCase();
+    const input = event.target;
+    const value = input.value.trim().toLowerCase();
     if (!value) return;
-    event.target.value = '';
-    if (!this.labels.includes(value)) this.emit('labels-change', { addLabels: [value] });
+    const saved = () => {
+      if (input.value.trim().toLowerCase() === value) input.value = '';
+    };
+    if (this.labels.includes(value)) saved();
+    else this.emit('labels-change', { patch: { addLabels: [value] }, saved });
   }
 
   removeLabel(label) {
-    this.emit('labels-change', { removeLabels: [label] });
+    this.emit('labels-change', { patch: { removeLabels: [label] } });
   }
 }
 

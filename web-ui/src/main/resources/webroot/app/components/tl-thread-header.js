@@ -81,7 +81,8 @@ class TlThreadHeader extends TlElement {
                 ${icon('resolve')}<span>${t('thread.resolve')}</span></button>` : ''}
         </div>
         <tl-labels-editor .labels=${row.labels || []} ?disabled=${this.busy}
-          @labels-change=${(e) => this.change(e.detail)}></tl-labels-editor>
+          @labels-change=${(e) => this.change(e.detail.patch).then((done) => done && e.detail.saved?.())}>
+        </tl-labels-editor>
       </header>`;
   }
 
@@ -144,6 +145,7 @@ class TlThreadHeader extends TlElement {
     if (priority) priority.value = row.priority;
   }
 
+  /** Saves a change of the open conversation; whether it was saved. */
   async change(patch, notice) {
     const focused = this.contains(document.activeElement) ? document.activeElement : null;
     // Where focus goes should the control be gone: the label field for a label's chip, else the status button.
@@ -151,9 +153,11 @@ class TlThreadHeader extends TlElement {
       : '[data-testid="reopen"], [data-testid="resolve"]';
     const id = this.row.id;
     this.busyIn = new Set(this.busyIn).add(id);
+    let done = false;
     try {
       const closing = ['resolved', 'snoozed', 'pending'].includes(patch.status);
       await (closing ? store.close(id, patch) : store.update(id, patch));
+      done = true;
       if (notice) store.notify(notice);
     } catch (e) {
       store.actionFailed(e);
@@ -166,6 +170,7 @@ class TlThreadHeader extends TlElement {
       await this.querySelector('tl-labels-editor')?.updateComplete;
       if (this.row?.id === id) this.keepFocus(focused, fallback);
     }
+    return done;
   }
 
   /**
