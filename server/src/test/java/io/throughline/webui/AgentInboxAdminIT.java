@@ -199,7 +199,19 @@ class AgentInboxAdminIT {
         try (Browser browser = new Browser()) {
             InboxPage inbox = new InboxPage(browser, server.url()).login(TestServer.ADMIN_EMAIL,
                     TestServer.ADMIN_PASSWORD);
-            inbox.visit("/#/settings/canned");
+            // A list that cannot be read says so, with a retry, rather than "Loading…" for ever.
+            inbox.script("""
+                    const real = window.fetch;
+                    window.fetch = (url, init) => String(url).includes('/api/v1/canned-responses')
+                      ? Promise.reject(new TypeError('Failed to fetch')) : real(url, init);
+                    window.restoreFetch = () => { window.fetch = real; };""");
+            inbox.script("location.hash = '#/settings/canned'");
+            assertThat(inbox.find("canned-load-error").getText()).contains("cannot be reached");
+            inbox.script("window.restoreFetch()");
+            inbox.find("canned-retry").click();
+            inbox.find("canned-table");
+            assertThat(inbox.present("canned-load-error")).isFalse();
+
             inbox.find("canned-code").sendKeys("shipping");
             inbox.find("canned-body").sendKeys("We ship within 2 working days.");
             inbox.find("canned-save").click();

@@ -10,7 +10,7 @@ import { cannedChanged } from '../canned.js';
 /** Canned responses: the workspace's list, and a form to add or change one. */
 class TlSettingsCanned extends TlElement {
   static properties = { items: { state: true }, editing: { state: true }, error: { state: true },
-    busy: { state: true } };
+    loadError: { state: true }, busy: { state: true } };
 
   constructor() {
     super();
@@ -23,11 +23,13 @@ class TlSettingsCanned extends TlElement {
     this.load();
   }
 
+  /** The list; a list that could not be read says why where it would be, with a retry (not "Loading…"). */
   async load() {
+    this.loadError = null;
     try {
       this.items = (await api.get('/api/v1/canned-responses')).cannedResponses;
     } catch (e) {
-      this.error = describe(e);
+      if (e.name !== 'AbortError') this.loadError = describe(e);
     }
   }
 
@@ -36,7 +38,9 @@ class TlSettingsCanned extends TlElement {
     return html`
       <h2>${t('settings.canned')}</h2>
       <p class="muted">${t('canned.help')}</p>
-      ${this.items === null ? html`<p role="status">${t('app.loading')}</p>` : html`
+      ${this.items === null && this.loadError ? html`<p role="alert" data-testid="canned-load-error">${this.loadError}
+        <button class="small" @click=${() => this.load()} data-testid="canned-retry">${t('app.retry')}</button></p>`
+      : this.items === null ? html`<p role="status">${t('app.loading')}</p>` : html`
         <table class="table" data-testid="canned-table">
           <thead><tr><th scope="col">${t('canned.shortCode')}</th><th scope="col">${t('canned.titleField')}</th>
             <th scope="col">${t('canned.body')}</th><th scope="col"><span class="visually-hidden">${t('agent.actions')}</span></th></tr></thead>
