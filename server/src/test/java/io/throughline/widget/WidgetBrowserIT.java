@@ -205,6 +205,52 @@ class WidgetBrowserIT {
     }
 
     /**
+     * Send waits for a file still uploading, and says so; once the file is attached, the message goes with it. A
+     * file of the thread that cannot be fetched says so too, rather than doing nothing.
+     */
+    @Test
+    void sendWaitsForAnUploadAndADownloadThatFailsSaysSo() throws Exception {
+        String siteKey = Widgets.create(admin, "Upload shop", new JsonObject(), host.origin()).getString("siteKey");
+        try (Browser browser = new Browser()) {
+            browser.driver().get(host.embed("/upload-wait", server.url(), siteKey, null));
+            ChatWidget widget = new ChatWidget(browser);
+            widget.open().composer();
+            browser.driver().executeScript("""
+                    const real = window.fetch;
+                    window.heldUploads = [];
+                    window.fetch = (url, init) => {
+                      if (String(url).includes('/widget/v1/uploads')) {
+                        const answer = real(url, init);
+                        return new Promise((resolve) => window.heldUploads.push(() => resolve(answer)));
+                      }
+                      if (window.failFiles && String(url).includes('/widget/v1/attachments/')) {
+                        return Promise.reject(new TypeError('Failed to fetch'));
+                      }
+                      return real(url, init);
+                    };""");
+            Path notes = Scratch.file("order-notes", ".txt");
+            Files.writeString(notes, "Blue kettle, 2 pieces");
+            browser.driver().findElement(By.cssSelector("[data-testid=throughline-file-input]"))
+                    .sendKeys(notes.toAbsolutePath().toString());
+            widget.waiting().until(d -> ((Number) browser.driver().executeScript(
+                    "return window.heldUploads.length")).intValue() == 1);
+            widget.send("My order notes");
+            WebElement error = browser.driver().findElement(By.id("tl-composer-error"));
+            widget.waiting().until(d -> error.getText().equals("Wait until the file is attached, then send."));
+            assertThat(widget.messages()).noneMatch(m -> m.getText().contains("My order notes"));
+
+            browser.driver().executeScript("window.heldUploads.splice(0).forEach((answer) => answer())");
+            widget.waiting().until(d -> error.getText().isEmpty());
+            browser.driver().findElement(By.cssSelector("[data-testid=throughline-send-button]")).click();
+            WebElement sent = widget.stored("My order notes");
+            browser.driver().executeScript("window.failFiles = true");
+            sent.findElement(By.cssSelector("button.file")).click();
+            widget.waiting().until(d -> error.getText().equals(notes.getFileName() + " could not be opened, try"
+                    + " again."));
+        }
+    }
+
+    /**
      * An address the browser takes but the server refuses (no dot in the domain) is explained in the widget's
      * language, beside the field, and the form can be sent again: the pre-chat form, and the offline email form.
      */

@@ -385,7 +385,10 @@ function flush() {
 function send(text) {
   const body = text.trim();
   const s = store.get();
-  if (s.staged.some((f) => f.uploading)) return false;
+  if (s.staged.some((f) => f.uploading)) {
+    store.set({ composerError: t('waitUpload') });
+    return false;
+  }
   const files = s.staged.filter((f) => f.id);
   if (!body && !files.length) return false;
   if (s.limits && body.length > s.limits.maxMessageChars) {
@@ -471,7 +474,12 @@ async function upload(file) {
   store.set((s) => ({ staged: [...s.staged, { key, filename: file.name, uploading: true }], composerError: '' }));
   try {
     const stored = await api.upload(file);
-    store.set((s) => ({ staged: s.staged.map((f) => (f.key === key ? { ...f, ...stored, uploading: false } : f)) }));
+    // "Wait until the file is attached" has done its work once nothing uploads any more.
+    store.set((s) => {
+      const staged = s.staged.map((f) => (f.key === key ? { ...f, ...stored, uploading: false } : f));
+      const waited = s.composerError === t('waitUpload') && !staged.some((f) => f.uploading);
+      return { staged, ...(waited ? { composerError: '' } : {}) };
+    });
   } catch (e) {
     if (e.message) console.warn('Throughline: upload refused:', e.message);
     const limit = limits ? megabytes(limits.maxUploadSize) : '';
@@ -492,7 +500,14 @@ function image(url) {
 }
 
 async function download(url, filename) {
-  const link = h('a', { href: await image(url), download: filename });
+  let href;
+  try {
+    href = await image(url);
+  } catch (e) {
+    store.set({ composerError: t('downloadFailed', { name: filename }) });
+    return;
+  }
+  const link = h('a', { href, download: filename });
   document.body.append(link);
   link.click();
   link.remove();
