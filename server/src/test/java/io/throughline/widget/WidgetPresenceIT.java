@@ -225,6 +225,7 @@ class WidgetPresenceIT {
         assertThat(download.statusCode()).isEqualTo(200);
         assertThat(download.headers().firstValue("Content-Type")).contains("image/png");
         assertThat(download.headers().firstValue("Cache-Control")).contains("no-store");
+        assertThat(download.headers().firstValue("X-Content-Type-Options")).contains("nosniff");
         assertThat(download.body()).isEqualTo(PNG);
         visitor().get(file.getString("url")).expect(404);
 
