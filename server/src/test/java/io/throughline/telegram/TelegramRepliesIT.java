@@ -339,6 +339,31 @@ class TelegramRepliesIT {
     }
 
     /**
+     * A group upgraded to a supergroup gets a new chat id, and Telegram refuses sends to the old one, naming the new
+     * (migrate_to_chat_id): every part of the reply goes there, and so does the next reply.
+     */
+    @Test
+    void aReplyToAGroupThatBecameASupergroupGoesToTheSupergroup() {
+        FakeBot groupBot = fake.addBot(TelegramSupport.token(7_200_004), 7_200_004, "acme_upgraded_group_bot");
+        TelegramSupport.createInbox(admin, fake, groupBot, new JsonObject().put("acceptGroups", true));
+        await().atMost(WAIT).until(groupBot::pollParked);
+        TelegramCustomer member = new TelegramCustomer(groupBot, 320_000_042L, "Upgraded", "Member", null);
+        member.saysInBasicGroup("Do you ship to Odesa?");
+        long conversation = conversationOf(admin, "Upgraded Member");
+        awaitMessages(admin, conversation, 1);
+        groupBot.migrate(-4_012_345_678L, -1_004_012_345_678L);
+
+        String paragraph = "Yes, we do. ".repeat(300).strip();
+        long reply = post(conversation, new JsonObject().put("body", paragraph + "\n\n" + paragraph)).getLong("id");
+        awaitDelivery(conversation, reply, "sent");
+        long next = post(conversation, new JsonObject().put("body", "Anything else?")).getLong("id");
+        awaitDelivery(conversation, next, "sent");
+        assertThat(groupBot.sent()).extracting(FakeBotApi.Sent::chatId).containsExactly("-1004012345678",
+                "-1004012345678", "-1004012345678");
+        assertThat(groupBot.sent()).extracting(FakeBotApi.Sent::replyTo).containsOnlyNulls();
+    }
+
+    /**
      * A reply waiting for its retry goes where it was written to go: the customer's private chat, though they wrote
      * in a group meanwhile (what the group's members must not read).
      */

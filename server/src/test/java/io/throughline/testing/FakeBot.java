@@ -39,6 +39,7 @@ public final class FakeBot {
     private final Map<String, Deque<FakeBotApi.Failure>> failures = new HashMap<>();
     private final Map<String, FakeFile> files = new HashMap<>();
     private final Set<String> blocked = new HashSet<>();
+    private final Map<String, Long> migrated = new HashMap<>();
     private final List<FakeBotApi.Sent> sent = new ArrayList<>();
     private final List<String> calls = new ArrayList<>();
     private final List<String> requestedFiles = new ArrayList<>();
@@ -142,6 +143,27 @@ public final class FakeBot {
 
     public synchronized void blockedBy(long userId) {
         blocked.add(String.valueOf(userId));
+    }
+
+    /**
+     * The group became a supergroup, which Telegram numbers anew: every send to the old chat id is refused with 400
+     * and {@code parameters.migrate_to_chat_id}, as Telegram does.
+     */
+    public synchronized void migrate(long groupChatId, long supergroupChatId) {
+        migrated.put(String.valueOf(groupChatId), supergroupChatId);
+    }
+
+    /** Answers a send to a migrated group as Telegram does; whether it did. */
+    private boolean refusedAsMigrated(RoutingContext rc, String chatId) {
+        Long to = migrated.get(chatId);
+        if (to == null) {
+            return false;
+        }
+        rc.response().setStatusCode(400).putHeader("Content-Type", "application/json").end(new JsonObject()
+                .put("ok", false).put("error_code", 400)
+                .put("description", "Bad Request: group chat was upgraded to a supergroup chat")
+                .put("parameters", new JsonObject().put("migrate_to_chat_id", to)).encode());
+        return true;
     }
 
     public synchronized void addFile(String fileId, String uniqueId, String path, byte[] content) {
@@ -427,6 +449,9 @@ public final class FakeBot {
             FakeBotApi.error(rc, 403, "Forbidden: bot was blocked by the user", null);
             return;
         }
+        if (refusedAsMigrated(rc, chatId)) {
+            return;
+        }
         if (text == null || text.isEmpty()) {
             FakeBotApi.error(rc, 400, "Bad Request: message text is empty", null);
             return;
@@ -466,6 +491,9 @@ public final class FakeBot {
         }
         if (blocked.contains(chatId)) {
             FakeBotApi.error(rc, 403, "Forbidden: bot was blocked by the user", null);
+            return;
+        }
+        if (refusedAsMigrated(rc, chatId)) {
             return;
         }
         String reference = params.getString(field);

@@ -143,6 +143,11 @@ public final class TelegramCustomer {
         return push("group_text", Map.of("text", text));
     }
 
+    /** In a basic group (chat -4012345678), the kind Telegram upgrades to a supergroup with a new chat id. */
+    public Sent saysInBasicGroup(String text) {
+        return push("basic_group_text", Map.of("text", text));
+    }
+
     public int pressesInlineButton() {
         return bot.push(render("callback_query", Map.of()));
     }

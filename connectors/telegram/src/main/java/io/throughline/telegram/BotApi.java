@@ -214,8 +214,9 @@ final class BotApi implements AutoCloseable {
         if (e instanceof TelegramApiRequestException request && request.getErrorCode() != null
                 && request.getErrorCode() != 0) {
             Integer retryAfter = request.getParameters() == null ? null : request.getParameters().getRetryAfter();
-            return BotApiException.refused(method, request.getErrorCode(), request.getApiResponse(), retryAfter)
-                    .withoutSecret(token);
+            Long migrateTo = request.getParameters() == null ? null : request.getParameters().getMigrateToChatId();
+            return BotApiException.refused(method, request.getErrorCode(), request.getApiResponse(), retryAfter,
+                    migrateTo).withoutSecret(token);
         }
         if (e instanceof TelegramApiValidationException) {
             // TelegramBots checked the request before sending it: our request is wrong, retrying will not help.

@@ -12,25 +12,34 @@ final class BotApiException extends Exception {
     private final int errorCode;
     private final String description;
     private final Integer retryAfter;
+    private final Long migrateToChatId;
 
-    private BotApiException(String message, int errorCode, String description, Integer retryAfter, Throwable cause) {
+    private BotApiException(String message, int errorCode, String description, Integer retryAfter,
+                            Long migrateToChatId, Throwable cause) {
         super(message, cause);
         this.errorCode = errorCode;
         this.description = description;
         this.retryAfter = retryAfter;
+        this.migrateToChatId = migrateToChatId;
     }
 
     /** Telegram refused the call. */
     static BotApiException refused(String method, int errorCode, String description, Integer retryAfter) {
+        return refused(method, errorCode, description, retryAfter, null);
+    }
+
+    /** Telegram refused the call, naming the supergroup a group became ({@code parameters.migrate_to_chat_id}). */
+    static BotApiException refused(String method, int errorCode, String description, Integer retryAfter,
+                                   Long migrateToChatId) {
         return new BotApiException(method + " refused: [" + errorCode + "] " + description, errorCode, description,
-                retryAfter, null);
+                retryAfter, migrateToChatId, null);
     }
 
     /** The call got no usable answer; trying again later may work. */
     static BotApiException unreachable(String method, Throwable cause) {
         String why = cause == null ? "no answer" : cause.getClass().getSimpleName()
                 + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
-        return new BotApiException(method + " failed: " + why, 0, why, null, cause);
+        return new BotApiException(method + " failed: " + why, 0, why, null, null, cause);
     }
 
     /**
@@ -45,7 +54,7 @@ final class BotApiException extends Exception {
             return this;
         }
         return new BotApiException(hide(getMessage(), secret), errorCode, hide(description, secret), retryAfter,
-                causeNamesIt ? null : cause);
+                migrateToChatId, causeNamesIt ? null : cause);
     }
 
     private static boolean mentions(String text, String secret) {
@@ -71,6 +80,11 @@ final class BotApiException extends Exception {
     /** parameters.retry_after of a 429, in seconds, or null. */
     Integer retryAfter() {
         return retryAfter;
+    }
+
+    /** parameters.migrate_to_chat_id: the chat was a group that became this supergroup; or null. */
+    Long migrateToChatId() {
+        return migrateToChatId;
     }
 
     boolean answered() {

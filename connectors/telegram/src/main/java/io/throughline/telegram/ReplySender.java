@@ -98,10 +98,24 @@ final class ReplySender {
                 saved.forEach(id -> sent.add(((Number) id).intValue()));
             }
             for (int i = sent.size(); i < parts.size(); i++) {
+                String where = parts.size() > 1 ? "part " + (i + 1) + " of " + parts.size() + ": " : "";
                 try {
                     sent.add(parts.get(i).send(api, chatId, i == 0 ? replyTo : null).getMessageId());
                 } catch (BotApiException e) {
-                    throw failure(e, parts.size() > 1 ? "part " + (i + 1) + " of " + parts.size() + ": " : "");
+                    if (e.migrateToChatId() == null) {
+                        throw failure(e, where);
+                    }
+                    // The group became a supergroup, numbered anew: the reply and its next parts go there (the
+                    // group's message ids mean nothing in it, so nothing is quoted). Later replies take the same turn
+                    // until a message from the supergroup names it as the customer's chat.
+                    log.info("telegram group became a supergroup, the reply goes there delivery={} group={}"
+                            + " supergroup={}", message.deliveryId(), chatId, e.migrateToChatId());
+                    chatId = String.valueOf(e.migrateToChatId());
+                    try {
+                        sent.add(parts.get(i).send(api, chatId, null).getMessageId());
+                    } catch (BotApiException again) {
+                        throw failure(again, where);
+                    }
                 }
                 // After the last part too: until the dispatcher has recorded the delivery as sent (which can fail,
                 // and leave it to be claimed again once its lease runs out), a new attempt must find every part
