@@ -5,11 +5,17 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** SQL for the outbox. */
 public final class DeliveryRepository {
+
+    private static final Logger log = LoggerFactory.getLogger(DeliveryRepository.class);
 
     /** The advisory lock key claims take turns on ("tl-claim" as a number): {@link #claim}. */
     private static final long CLAIM_LOCK = 0x746c2d636c61696dL;
@@ -184,14 +190,48 @@ public final class DeliveryRepository {
                 delivery.id(), delivery.attempts(), progress) == 1;
     }
 
-    /** Records success; false when the lease was lost to another node meanwhile (its attempt counts instead). */
+    /**
+     * Records success; false when the lease was lost to another node meanwhile (its attempt counts instead). A report
+     * about the delivery that came before it was recorded ({@link #keepEarly}) is applied now, in order.
+     */
     public boolean markSent(Sql tx, Delivery delivery, String externalId, JsonObject metadata) {
-        return tx.update("""
+        boolean sent = tx.update("""
                 UPDATE deliveries SET status = 'sent', lease_until = NULL, external_id = $3,
                     metadata = (metadata - 'progress') || $4,
                     last_error = NULL, sent_at = now(), updated_at = now()
                 WHERE id = $1 AND attempts = $2 AND status = 'pending'""",
                 delivery.id(), delivery.attempts(), externalId, metadata) == 1;
+        if (sent && externalId != null) {
+            List<Row> early = tx.list("""
+                    DELETE FROM early_delivery_reports WHERE inbox_id = $1 AND external_id = $2
+                    RETURNING id, status, reason, report_id""", r -> r, delivery.inboxId(), externalId);
+            early.stream().sorted(Comparator.comparingLong(r -> r.getLong("id"))).forEach(report -> {
+                boolean applied = markReported(tx, delivery.inboxId(), externalId,
+                        DeliveryStatus.valueOf(report.getString("status").toUpperCase(Locale.ROOT)),
+                        report.getString("reason"), report.getString("report_id")).isPresent();
+                log.info("delivery report that came before the send was recorded applied={} delivery={} status={}",
+                        applied, delivery.id(), report.getString("status"));
+            });
+        }
+        return sent;
+    }
+
+    /**
+     * Keeps a report that matched no delivery ({@link #markReported}) when none of the inbox has its external id yet:
+     * the delivery may be going out at this moment, its "sent" not recorded. Whether it was kept. Reports kept for
+     * seven days whose delivery never came are dropped here.
+     */
+    public boolean keepEarly(Sql tx, long inboxId, String externalId, DeliveryStatus status, String reason,
+                             String reportId) {
+        tx.update("DELETE FROM early_delivery_reports WHERE received_at < now() - interval '7 days'");
+        return tx.update("""
+                INSERT INTO early_delivery_reports (inbox_id, external_id, status, reason, report_id)
+                SELECT $1, $2, $3, $4, $5
+                WHERE NOT EXISTS (SELECT 1 FROM deliveries WHERE inbox_id = $1 AND external_id = $2)
+                  AND NOT EXISTS (SELECT 1 FROM early_delivery_reports
+                                  WHERE inbox_id = $1 AND external_id = $2 AND status = $3
+                                    AND report_id IS NOT DISTINCT FROM $5)""",
+                inboxId, externalId, status.wireName(), reason, reportId) == 1;
     }
 
     /**

@@ -589,8 +589,17 @@ public final class IngestService {
                         log.info("delivery reported inbox={} message={} status={}", inbox.id(), messageId,
                                 status.wireName());
                     },
-                    () -> log.info("delivery report changed nothing (no such delivery out, or it was read before)"
-                            + " inbox={} externalId={} outcome={}", inbox.id(), report.externalId(), report.outcome()));
+                    () -> {
+                        if (deliveries.keepEarly(tx, inbox.id(), report.externalId(), status, report.reason(),
+                                report.reportId())) {
+                            log.info("delivery report kept until its delivery is recorded sent inbox={}"
+                                    + " externalId={} outcome={}", inbox.id(), report.externalId(), report.outcome());
+                        } else {
+                            log.info("delivery report changed nothing (its delivery was reported before, or is"
+                                    + " pending again) inbox={} externalId={} outcome={}", inbox.id(),
+                                    report.externalId(), report.outcome());
+                        }
+                    });
             return null;
         });
     }

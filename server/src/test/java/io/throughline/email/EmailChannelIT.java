@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.throughline.testing.ApiClient;
 import io.throughline.testing.ApiInbox;
+import io.throughline.testing.FakeSmtp;
 import io.throughline.testing.MailServer;
 import io.throughline.testing.TestServer;
 import io.vertx.core.json.JsonArray;
@@ -16,6 +17,7 @@ import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeBodyPart;
 import jakarta.mail.internet.MimeMessage;
 import jakarta.mail.internet.MimeMultipart;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -381,6 +383,55 @@ class EmailChannelIT {
         // A new bounce, about the retry, is applied.
         mail.append(SUPPORT, "INBOX", bounce(sentId, "vase-dsn-2@mx"), null);
         await().atMost(Duration.ofSeconds(20)).until(() -> status(conversationId, reply), "failed"::equals);
+    }
+
+    /**
+     * A bounce read before its reply is recorded as sent (the relay took the mail and is slow to confirm it; a node
+     * that sent and could not record it) is kept, and marks the reply failed once it is recorded.
+     */
+    @Test
+    void aBounceReadBeforeItsReplyIsRecordedSentFailsTheReplyOnceItIs() throws Exception {
+        String slow = "slow@acme.test";
+        mail.user(slow);
+        try (FakeSmtp relay = FakeSmtp.holding()) {
+            JsonObject config = mail.inboxConfig(slow, "Acme Slow", null);
+            config.getJsonObject("smtp").put("port", relay.port());
+            long slowInbox = admin.post("/api/v1/inboxes", new JsonObject().put("kind", "email").put("name", "Slow")
+                    .put("config", config)).expect(201).json().getLong("id");
+            MimeMessage question = mail.compose("<bea-q-1@example.org>");
+            question.setFrom(new InternetAddress("bea@example.org", "Bea"));
+            question.setRecipients(Message.RecipientType.TO, slow);
+            question.setSubject("Gift wrap");
+            question.setText("Can you gift-wrap the teapot?");
+            question.saveChanges();
+            mail.send(question);
+            long conversationId = await().atMost(Duration.ofSeconds(20))
+                    .until(() -> conversationWith("gift-wrap the teapot"), c -> c != null).getLong("id");
+            long reply = admin.post("/api/v1/conversations/" + conversationId + "/messages",
+                    new JsonObject().put("body", "Of course, at no charge.")).expect(201).json().getLong("id");
+            byte[] held = await().atMost(Duration.ofSeconds(20)).until(relay::accepted, l -> !l.isEmpty()).getFirst();
+            String sentId = new MimeMessage(null, new ByteArrayInputStream(held)).getMessageID();
+
+            MimeMessage after = mail.compose("<bea-q-2@example.org>");
+            after.setFrom(new InternetAddress("bea@example.org", "Bea"));
+            after.setRecipients(Message.RecipientType.TO, slow);
+            after.setSubject("Re: Gift wrap");
+            after.setText("And a card, please.");
+            after.saveChanges();
+            ByteArrayOutputStream afterBytes = new ByteArrayOutputStream();
+            after.writeTo(afterBytes);
+            // The mail after the bounce is stored once the bounce was read.
+            mail.append(slow, "INBOX", List.of(bounce(sentId.substring(1, sentId.length() - 1), "bea-dsn-1@mx"),
+                    afterBytes.toByteArray()), null);
+            await().atMost(Duration.ofSeconds(20)).until(() -> byExternalId("bea-q-2@example.org"), m -> m != null);
+            assertThat(status(conversationId, reply)).isEqualTo("pending");
+
+            relay.release();
+            await().atMost(Duration.ofSeconds(20)).until(() -> status(conversationId, reply), "failed"::equals);
+            assertThat(server.throughline().database().sql().single(
+                    "SELECT count(*) AS n FROM early_delivery_reports").getLong("n")).isZero();
+            admin.delete("/api/v1/inboxes/" + slowInbox).expect(204);
+        }
     }
 
     /** The corpus's Postfix bounce, about {@code original}, with its own Message-ID. */

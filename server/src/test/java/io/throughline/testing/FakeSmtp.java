@@ -6,6 +6,8 @@ import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.subethamail.smtp.MessageHandler;
 import org.subethamail.smtp.RejectException;
@@ -13,7 +15,8 @@ import org.subethamail.smtp.server.SMTPServer;
 
 /**
  * A real SMTP server (SubEthaSMTP) that answers the way a recipient's server can: refuse a recipient with a 5xx,
- * or defer a message with a 4xx a number of times before accepting it. It keeps what it accepted.
+ * or defer a message with a 4xx a number of times before accepting it, or take a message and hold its answer. It
+ * keeps what it accepted.
  */
 public final class FakeSmtp implements AutoCloseable {
 
@@ -21,6 +24,7 @@ public final class FakeSmtp implements AutoCloseable {
     private final List<byte[]> accepted = Collections.synchronizedList(new ArrayList<>());
     private final AtomicInteger deferrals;
     private final String rejectRecipient;
+    private volatile CountDownLatch answer;
 
     private FakeSmtp(String rejectRecipient, int deferrals) {
         this.rejectRecipient = rejectRecipient;
@@ -40,6 +44,24 @@ public final class FakeSmtp implements AutoCloseable {
         return new FakeSmtp(null, times);
     }
 
+    /**
+     * Takes each message (it shows in {@link #accepted()} at once) but answers 250 only at {@link #release()}: a
+     * relay slow to confirm, during which a bounce of the message can already be on its way back.
+     */
+    public static FakeSmtp holding() {
+        FakeSmtp smtp = new FakeSmtp(null, 0);
+        smtp.answer = new CountDownLatch(1);
+        return smtp;
+    }
+
+    /** Answers the messages {@link #holding()} holds, and every later one at once. */
+    public void release() {
+        CountDownLatch held = answer;
+        if (held != null) {
+            held.countDown();
+        }
+    }
+
     public int port() {
         return server.getPortAllocated();
     }
@@ -50,6 +72,7 @@ public final class FakeSmtp implements AutoCloseable {
 
     @Override
     public void close() {
+        release();
         server.stop();
     }
 
@@ -73,6 +96,14 @@ public final class FakeSmtp implements AutoCloseable {
                 throw new RejectException(451, "4.3.0 Temporary lookup failure, try again later");
             }
             accepted.add(bytes);
+            CountDownLatch held = answer;
+            if (held != null) {
+                try {
+                    held.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             return null;
         }
 
