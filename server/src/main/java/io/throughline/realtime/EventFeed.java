@@ -588,6 +588,8 @@ public final class EventFeed {
         /** {@link #delivered} once the listener has returned from the events through it ({@link #position}). */
         private volatile long handed;
         private List<Event> buffer = new ArrayList<>();
+        /** The newest seq of the live events seen while catching up, this subscriber's or not. */
+        private long bufferedThrough;
         private boolean catchingUp = true;
         private volatile boolean cancelled;
 
@@ -669,14 +671,27 @@ public final class EventFeed {
             List<Event> pending = buffer;
             buffer = null;
             emit(pending);
+            if (!cancelled && bufferedThrough > delivered) {
+                delivered = bufferedThrough;
+                handed = delivered;
+            }
         }
 
+        /**
+         * Live events; while catching up, only this subscriber's are kept for later: another workspace's traffic
+         * must not fill the buffer and end this stream as a slow reader.
+         */
         void live(List<Event> batch) {
             if (cancelled) {
                 return;
             }
             if (catchingUp) {
-                buffer.addAll(batch);
+                for (Event event : batch) {
+                    bufferedThrough = Math.max(bufferedThrough, event.seq());
+                    if (workspaceId == null || workspaceId == event.workspaceId()) {
+                        buffer.add(event);
+                    }
+                }
                 if (buffer.size() > maxPending) {
                     overflow();
                 }
