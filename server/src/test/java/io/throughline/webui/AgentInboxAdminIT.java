@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebElement;
+import org.openqa.selenium.interactions.Actions;
 import org.openqa.selenium.support.ui.Select;
 
 /**
@@ -255,6 +256,23 @@ class AgentInboxAdminIT {
             assertThat(inbox.script("return [...document.querySelectorAll('button, a, input, select, textarea')]"
                     + ".filter(e => e.checkVisibility({visibilityProperty: true}) && e.getBoundingClientRect().right"
                     + " > 391 && !e.closest('.thread-actions')).map(e => e.outerHTML.slice(0, 80))")).asList().isEmpty();
+
+            // The contact drawer: its toggle says whether it is open, and focus goes in and comes back out with it.
+            WebElement toggle = inbox.find("contact-toggle");
+            assertThat(toggle.getAttribute("aria-expanded")).isEqualTo("false");
+            toggle.click();
+            inbox.until(d -> "true".equals(inbox.find("contact-toggle").getAttribute("aria-expanded")));
+            inbox.until(d -> (Boolean) inbox.script("return document.activeElement?.id === 'contact-pane'"));
+            inbox.find("contact-close").click();
+            inbox.until(d -> "false".equals(inbox.find("contact-toggle").getAttribute("aria-expanded")));
+            inbox.until(d -> (Boolean) inbox.script(
+                    "return document.activeElement?.matches('[data-testid=contact-toggle]') === true"));
+            inbox.find("contact-toggle").click();
+            inbox.until(d -> (Boolean) inbox.script("return document.activeElement?.id === 'contact-pane'"));
+            new Actions(browser.driver()).sendKeys(Keys.ESCAPE).perform();
+            inbox.until(d -> (Boolean) inbox.script(
+                    "return document.activeElement?.matches('[data-testid=contact-toggle]') === true"));
+
             browser.driver().findElement(By.cssSelector(".back-button")).click();
             inbox.until(d -> inbox.conversation("Piotr Phone").isDisplayed());
         }

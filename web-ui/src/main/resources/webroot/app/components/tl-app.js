@@ -59,13 +59,14 @@ class TlApp extends TlElement {
             <tl-conversation-list></tl-conversation-list>`}
         </section>
         <main class="thread-pane" id="main" tabindex="-1">
-          ${open ? html`<tl-thread @toggle-contact=${() => { this.contactOpen = !this.contactOpen; }}></tl-thread>`
+          ${open ? html`<tl-thread .contactOpen=${this.contactOpen}
+              @toggle-contact=${() => this.showContact(!this.contactOpen)}></tl-thread>`
             : html`<div class="empty-state">${icon('inbox')}<p>${t('thread.none')}</p>
                 <p class="muted">${t('thread.noneHint')}</p></div>`}
         </main>
-        ${open ? html`<aside class="contact-pane" aria-label=${t('contact.label')}>
-          <button class="icon-button contact-close" @click=${() => { this.contactOpen = false; }}
-            aria-label=${t('contact.close')}>${icon('close')}</button>
+        ${open ? html`<aside class="contact-pane" id="contact-pane" aria-label=${t('contact.label')} tabindex="-1">
+          <button class="icon-button contact-close" @click=${() => this.showContact(false)}
+            aria-label=${t('contact.close')} data-testid="contact-close">${icon('close')}</button>
           <tl-contact-panel></tl-contact-panel></aside>` : ''}
       </div>`;
   }
@@ -137,9 +138,21 @@ class TlApp extends TlElement {
     }
   }
 
+  /**
+   * Opens or closes the contact drawer (narrow screens): focus goes into it when it opens, and back to its toggle
+   * when it closes, for the control that had it is hidden with the drawer.
+   */
+  async showContact(open) {
+    this.contactOpen = open;
+    await this.updateComplete;
+    const target = open ? this.querySelector('#contact-pane') : this.querySelector('.contact-toggle');
+    // Not where the drawer is no drawer (a wide screen shows the panel beside the thread, without the toggle).
+    if (target && target.getClientRects().length > 0) target.focus();
+  }
+
   escape(event) {
     if (this.contactOpen) {
-      this.contactOpen = false;
+      this.showContact(false);
       return;
     }
     if (store.state.search.open) {

@@ -12,7 +12,8 @@ const PRIORITIES = ['none', 'low', 'medium', 'high', 'urgent'];
 /** Who the customer is and what can be done: assign, resolve or reopen, snooze, priority and labels. */
 class TlThreadHeader extends TlElement {
   static watchesStore = true;
-  static properties = { row: { attribute: false }, presence: { attribute: false }, busyIn: { state: true } };
+  static properties = { row: { attribute: false }, presence: { attribute: false }, busyIn: { state: true },
+    contactOpen: { type: Boolean } };
 
   constructor() {
     super();
@@ -42,7 +43,8 @@ class TlThreadHeader extends TlElement {
             ${row.status === 'snoozed' && row.snoozedUntil ? html`· ${t('thread.until', {
               time: dateTime(row.snoozedUntil) })}` : ''}</span>
           <button class="icon-button contact-toggle" @click=${() => this.emit('toggle-contact')}
-            aria-label=${t('contact.label')}>${icon('info')}</button>
+            aria-label=${t('contact.label')} aria-controls="contact-pane"
+            aria-expanded=${this.contactOpen ? 'true' : 'false'} data-testid="contact-toggle">${icon('info')}</button>
         </div>
         <div class="thread-actions">
           <label class="field-inline">${icon('user')}<span class="visually-hidden">${t('thread.assignee')}</span>
