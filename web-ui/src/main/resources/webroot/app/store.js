@@ -9,6 +9,9 @@ import { applyEvent } from './events.js';
 import { cannedChanged } from './canned.js';
 import { describe } from './errors.js';
 
+/** The failure notices kept on screen at once (each stays until closed): the oldest goes for a new one. */
+const MAX_ERROR_TOASTS = 3;
+
 export const LIST_PAGE = 25;
 /** The most rows the conversations API gives in one page. */
 const LIST_MAX = 100;
@@ -924,10 +927,16 @@ class Store extends EventTarget {
   // ---- notices -----------------------------------------------------------------------------------------------
 
   /** A short notice; text is a translation key, or {key, params}, or an Error with the server's explanation. */
+  /**
+   * A short notice. A confirmation goes after 4 s; a failure stays until the agent closes it (someone reading
+   * with a screen reader or the keyboard needs the time), the newest three at most.
+   */
   notify(text, kind = 'info') {
     const toast = { id: Math.random().toString(36).slice(2), text, kind };
-    this.set({ toasts: [...this.state.toasts, toast] });
-    setTimeout(() => this.dismiss(toast.id), kind === 'error' ? 8000 : 4000);
+    const errors = this.state.toasts.filter((t) => t.kind === 'error');
+    const dropped = kind === 'error' && errors.length >= MAX_ERROR_TOASTS ? errors[0].id : null;
+    this.set({ toasts: [...this.state.toasts.filter((t) => t.id !== dropped), toast] });
+    if (kind !== 'error') setTimeout(() => this.dismiss(toast.id), 4000);
   }
 
   dismiss(id) {

@@ -1015,6 +1015,12 @@ class AgentInboxIT {
         inbox.find("logout").click();
         inbox.until(d -> inbox.all("toast").stream().anyMatch(t -> t.getText().startsWith("Not logged out")));
         assertThat(inbox.find("me").getText()).contains("Admin");
+        // A failure is an alert of its own, outside the polite region of confirmations, and stays until closed.
+        WebElement failure = inbox.find("error-toasts").findElement(InboxPage.testId("toast"));
+        assertThat(failure.getAttribute("role")).isEqualTo("alert");
+        assertThat(failure.findElements(By.xpath("ancestor::*[@role='status' or @aria-live]"))).isEmpty();
+        failure.findElement(InboxPage.testId("toast-close")).click();
+        inbox.until(d -> inbox.all("toast").isEmpty());
 
         inbox.script("window.restoreFetch()");
         inbox.find("logout").click();
