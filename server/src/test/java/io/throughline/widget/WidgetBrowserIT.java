@@ -91,8 +91,16 @@ class WidgetBrowserIT {
             await().atMost(WAIT).until(() -> "delivered".equals(Widgets.deliveryStatus(admin, conversation,
                     thread(conversation).getJsonObject(1).getLong("id"))));
 
+            // A message the visitor sends goes into the log once: its acknowledgement updates it in place, rather than
+            // putting a new element there that a screen reader would read out again.
+            browser.driver().executeScript("""
+                    window.__added = 0;
+                    new MutationObserver((records) => records.forEach((r) => { window.__added += r.addedNodes.length; }))
+                        .observe(document.querySelector('[data-testid=throughline-messages]'), { childList: true });""");
             widget.send("Great, thank you!");
-            widget.stored("Great, thank you!");
+            WebElement acknowledged = widget.stored("Great, thank you!");
+            assertThat(((Number) browser.driver().executeScript("return window.__added")).intValue()).isEqualTo(1);
+            assertThat(acknowledged.getText()).doesNotContain("Sending");
 
             Path photo = Scratch.file("seed-packet", ".png");
             BufferedImage image = new BufferedImage(40, 30, BufferedImage.TYPE_INT_RGB);

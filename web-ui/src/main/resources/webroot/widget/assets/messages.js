@@ -17,18 +17,26 @@ export function messageList(store, t, actions) {
     const keep = new Set();
     let previousAuthor = null;
     s.messages.forEach((message, index) => {
-      const key = message.id ? 'id:' + message.id : 'client:' + message.clientId;
+      // Keyed by the visitor's own id for what they sent, which the server's copy keeps: the acknowledgement does
+      // not put a new element into the log, which a screen reader would read out as a new message.
+      const key = message.clientId ? 'client:' + message.clientId : 'id:' + message.id;
       keep.add(key);
       const author = customerSide(message) ? 'you' : (message.author && message.author.name) || '';
-      const signature = JSON.stringify([message.id, message.body, message.redactedAt, message.status, message.error,
-        message.notice, author !== previousAuthor,
+      const content = JSON.stringify([message.body, message.redactedAt, author !== previousAuthor,
         (message.attachments || []).map((a) => a.id || a.filename)]);
+      const state = JSON.stringify([message.id, message.status, message.error, message.notice]);
       let entry = rendered.get(key);
-      if (!entry || entry.signature !== signature) {
+      if (!entry || entry.content !== content) {
         const element = render(message, t, actions, author !== previousAuthor);
         if (entry) entry.element.replaceWith(element);
-        entry = { element, signature };
+        entry = { element, content, state };
         rendered.set(key, entry);
+      } else if (entry.state !== state) {
+        // Only its state changed (sent, failed, a notice): updated in place, the text not read again.
+        describeState(entry.element, message);
+        entry.element.querySelectorAll(':scope > .note').forEach((note) => note.remove());
+        if (!message.redactedAt) entry.element.append(...notes(message, t, actions));
+        entry.state = state;
       }
       // Moved only when out of place: a log re-appended on every change (a typing signal, the connection) is
       // a stream of additions to screen readers.
@@ -74,12 +82,9 @@ function customerSide(message) {
 
 function render(message, t, actions, showAuthor) {
   const own = customerSide(message);
-  const failed = message.status === 'failed';
-  const item = h('li', {
-    class: 'message ' + (own ? 'own' : 'theirs') + (message.status ? ' ' + message.status : ''),
-    'data-testid': 'throughline-message', 'data-message-id': message.id || null, 'data-client-id': message.clientId || null,
-    'data-kind': message.kind, 'data-status': message.status || 'sent'
-  });
+  const item = h('li', { 'data-testid': 'throughline-message', 'data-client-id': message.clientId || null,
+    'data-kind': message.kind });
+  describeState(item, message);
   const via = message.channel && message.channel !== 'widget' ? t('via')[message.channel] : null;
   if (showAuthor && !own) {
     const name = (message.author && message.author.name) || t('support');
@@ -95,14 +100,28 @@ function render(message, t, actions, showAuthor) {
   }
   if (message.body) bubble.append(h('p', { class: 'body' }, message.body));
   for (const file of message.attachments || []) bubble.append(attachment(file, t, actions));
-  item.append(bubble);
-  if (message.notice) item.append(h('span', { class: 'note', 'data-testid': 'throughline-notice' }, message.notice));
-  if (message.status === 'sending') item.append(h('span', { class: 'note' }, t('sending')));
-  if (failed) {
-    item.append(h('button', { type: 'button', class: 'note retry', onclick: () => actions.retry(message.clientId) },
+  item.append(bubble, ...notes(message, t, actions));
+  return item;
+}
+
+/** The attributes that follow a message's state: its side, its status, its server id once it has one. */
+function describeState(item, message) {
+  item.className = 'message ' + (customerSide(message) ? 'own' : 'theirs') + (message.status ? ' ' + message.status : '');
+  if (message.id) item.setAttribute('data-message-id', message.id);
+  else item.removeAttribute('data-message-id');
+  item.setAttribute('data-status', message.status || 'sent');
+}
+
+/** What is said under a message: a notice, "sending", or the failure with its retry. */
+function notes(message, t, actions) {
+  const out = [];
+  if (message.notice) out.push(h('span', { class: 'note', 'data-testid': 'throughline-notice' }, message.notice));
+  if (message.status === 'sending') out.push(h('span', { class: 'note' }, t('sending')));
+  if (message.status === 'failed') {
+    out.push(h('button', { type: 'button', class: 'note retry', onclick: () => actions.retry(message.clientId) },
       message.error || t('failed')));
   }
-  return item;
+  return out;
 }
 
 function attachment(file, t, actions) {
