@@ -18,6 +18,8 @@ public final class BenchServer implements AutoCloseable {
 
     private final Throughline throughline;
     private final Path dataDir;
+    private final Thread onExit = new Thread(this::stop, "bench-server-exit");
+    private boolean stopped;
 
     private BenchServer(Throughline throughline, Path dataDir) {
         this.throughline = throughline;
@@ -40,7 +42,11 @@ public final class BenchServer implements AutoCloseable {
         config.put("demo.enabled", "false");
         config.put("log.level", "WARN");
         config.putAll(overrides);
-        return new BenchServer(Throughline.start(ConfigLoader.fromMap(config)), dataDir);
+        BenchServer server = new BenchServer(Throughline.start(ConfigLoader.fromMap(config)), dataDir);
+        // Ctrl+C ends the benchmark's JVM, not its embedded PostgreSQL (it runs in a session of its own): without
+        // this, it would go on running, its gigabytes left in a temporary folder.
+        Runtime.getRuntime().addShutdownHook(server.onExit);
+        return server;
     }
 
     public Throughline throughline() {
@@ -58,6 +64,19 @@ public final class BenchServer implements AutoCloseable {
     /** Stops the server and removes its data directory (its PostgreSQL and index reach gigabytes at 1M messages). */
     @Override
     public void close() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(onExit);
+        } catch (IllegalStateException exiting) {
+            // The JVM is exiting: the hook stops it, whichever comes first.
+        }
+        stop();
+    }
+
+    private synchronized void stop() {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
         throughline.close();
         FileUtils.deleteQuietly(dataDir.toFile());
     }
