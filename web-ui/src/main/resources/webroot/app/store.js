@@ -212,12 +212,17 @@ class Store extends EventTarget {
     this.fallbackPolling(state !== 'live');
     if (state === 'live' && (this.resyncOnLive || data?.reset)) {
       // Subscribed only after the list was read, or the server's log restarted below our seq: events in between
-      // will never come, so what is on screen is read again.
+      // will never come, so what is on screen is read again: the list, the thread (where the agent was reading
+      // it), its reply options and the contact panel.
       this.resyncOnLive = false;
       this.loadList(false, true);
       // Read again even while a page of it loads: that page's answer, stamped with the old load, is dropped.
       const thread = this.state.thread;
-      if (thread) this.openThread(thread.conversationId);
+      if (thread) {
+        this.openThread(thread.conversationId, thread.focusId);
+        this.loadReplyOptions(thread.conversationId);
+      }
+      if (this.state.contact?.id) this.loadContact(this.state.contact.id);
     }
   }
 
