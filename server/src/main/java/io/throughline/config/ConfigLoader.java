@@ -224,11 +224,36 @@ public final class ConfigLoader {
                 s.string(Options.EMAIL_LISTENER_TLS_KEYSTORE),
                 s.string(Options.EMAIL_LISTENER_TLS_KEYSTORE_PASSWORD));
         String attachmentsDir = s.string(Options.DATA_ATTACHMENTS_DIR);
+        ThroughlineConfig.Widget widget = widget(s);
+        quietLongerThanIdle(s, http, realtime, widget);
         return new ThroughlineConfig(http, Path.of(dataDir),
                 attachmentsDir == null || attachmentsDir.isBlank() ? Path.of(dataDir).resolve("attachments")
                         : Path.of(attachmentsDir), database, admin, auth, outbox, realtime, search,
                 logLevel, demo(s, http), List.copyOf(inboxes),
-                new ThroughlineConfig.Telegram(deepLinkTtl), widget(s), email);
+                new ThroughlineConfig.Telegram(deepLinkTtl), widget, email);
+    }
+
+    /**
+     * A connection quiet for {@code http.idleTimeout} is closed. The chat's long polls wait {@code widget.longPoll}
+     * in silence, and sockets are quiet between heartbeats: a timeout not above them cuts each of them every time.
+     */
+    private static void quietLongerThanIdle(Settings s, ThroughlineConfig.Http http,
+                                            ThroughlineConfig.Realtime realtime, ThroughlineConfig.Widget widget) {
+        Duration idle = http.idleTimeout();
+        List<String> quieter = new ArrayList<>();
+        for (var quiet : List.of(Map.entry(Options.WIDGET_LONG_POLL, widget.longPoll()),
+                Map.entry(Options.WIDGET_HEARTBEAT, widget.heartbeat()),
+                Map.entry(Options.REALTIME_HEARTBEAT, realtime.heartbeat()))) {
+            if (idle != null && quiet.getValue() != null && idle.compareTo(quiet.getValue()) <= 0) {
+                quieter.add(quiet.getKey().key() + " (" + millis(quiet.getValue()) + ")");
+            }
+        }
+        if (!quieter.isEmpty()) {
+            s.problem(Options.HTTP_IDLE_TIMEOUT, "must be longer than " + String.join(" and ", quieter) + ", it is "
+                    + millis(idle) + ": a"
+                    + " connection quiet that long is closed, and the chat's long polls and the sockets would be cut"
+                    + " every time");
+        }
     }
 
     private static ThroughlineConfig.Widget widget(Settings s) {
@@ -268,6 +293,11 @@ public final class ConfigLoader {
                 positive(s, Options.WIDGET_LONG_POLL),
                 positive(s, Options.WIDGET_FORGET_VISITORS_AFTER),
                 positive(s, Options.WIDGET_IDENTIFIED_TOKEN_TTL));
+    }
+
+    /** A duration as its options are written: "25s", or "500ms" when not whole seconds. */
+    private static String millis(Duration duration) {
+        return duration.toMillis() % 1000 == 0 ? duration.toSeconds() + "s" : duration.toMillis() + "ms";
     }
 
     /** The demo: on for a trial on one's own machine, off by default once the server has a public address. */

@@ -23,7 +23,7 @@ public final class Options {
             "On SIGTERM, how long in-flight requests may take to finish.");
     public static final Option HTTP_IDLE_TIMEOUT = option("http.idleTimeout", OptionType.DURATION, "10m",
             "A connection that sends and receives nothing for this long is closed, so a client that stopped"
-                    + " mid-request never holds it for good. Keep it above widget.heartbeat and widget.longPoll.");
+                    + " mid-request never holds it for good. Must be above widget.longPoll and both heartbeats.");
 
     public static final Option HTTP_WEBHOOK_PRIVATE_NETWORKS = option("http.webhookPrivateNetworks",
             OptionType.BOOL, "true", "Let API-channel webhooks reach loopback and private-network addresses (a shop on"

@@ -121,6 +121,20 @@ class ConfigLoaderTest {
                         .noneSatisfy(p -> assertThat(p).contains("outbox.initialBackoff (")));
     }
 
+    /** An idle timeout no longer than the chat's long poll or a heartbeat would cut them every time. */
+    @Test
+    void anIdleTimeoutNotAboveTheLongPollAndHeartbeatsIsRefused() {
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("THROUGHLINE_HTTP_IDLE_TIMEOUT", "20s",
+                "THROUGHLINE_WIDGET_HEARTBEAT", "20s")))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).singleElement()
+                        .asString().contains("http.idleTimeout").contains("widget.longPoll (25s)")
+                        .contains("widget.heartbeat (20s)").contains("realtime.heartbeat (25s)")
+                        .contains("it is 20s"));
+        assertThat(ConfigLoader.load(null, Map.of("THROUGHLINE_HTTP_IDLE_TIMEOUT", "2s",
+                "THROUGHLINE_WIDGET_LONG_POLL", "1500ms", "THROUGHLINE_WIDGET_HEARTBEAT", "1s",
+                "THROUGHLINE_REALTIME_HEARTBEAT", "1s")).http().idleTimeout()).hasSeconds(2);
+    }
+
     /** YAML's parser quotes the line it stopped on: a password there must not reach the terminal or the logs. */
     @Test
     void aFileThatIsNotYamlIsRefusedByLineWithoutEchoingIt() throws IOException {

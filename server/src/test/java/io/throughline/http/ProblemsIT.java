@@ -198,7 +198,8 @@ class ProblemsIT {
     /** A client that stops mid-request loses its connection after http.idleTimeout, instead of holding it. */
     @Test
     void aConnectionThatGoesQuietMidRequestIsClosed() throws IOException {
-        try (TestServer quick = TestServer.start(Map.of("http.idleTimeout", "1s"))) {
+        try (TestServer quick = TestServer.start(Map.of("http.idleTimeout", "2s", "widget.longPoll", "1500ms",
+                "widget.heartbeat", "1s"))) {
             URI url = URI.create(quick.url());
             try (Socket socket = new Socket(url.getHost(), url.getPort())) {
                 socket.setSoTimeout(20_000);
