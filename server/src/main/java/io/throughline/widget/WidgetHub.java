@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +42,12 @@ final class WidgetHub implements EventListener {
      */
     static final long RESUME_LIMIT = 2_000;
     private static final int PAGE = 500;
+    /**
+     * How long a late message event is kept for visitors away when it came (between two long polls, reconnecting):
+     * their resume starts past its seq, so the catch-up would never bring it.
+     */
+    static final long LATE_KEPT_NANOS = 60_000_000_000L;
+    private static final int LATE_KEPT_MAX = 1_000;
     private static final List<String> ROUTED = List.of(EventType.MESSAGE_CREATED, EventType.MESSAGE_UPDATED,
             EventType.VISITOR_SEEN, EventType.CONTACT_MERGED, EventType.CONTACT_UNMERGED, EventType.MESSAGE_MOVED,
             EventType.DELIVERY_UPDATED, EventType.VISITOR_SESSION_ENDED);
@@ -61,6 +68,11 @@ final class WidgetHub implements EventListener {
     /** Socket slots taken per visitor public id (see {@link #reserveSocket}). */
     private final Map<String, Integer> socketSlots = new ConcurrentHashMap<>();
     private volatile long routing;
+    /** The late message events of the last minute ({@link #LATE_KEPT_NANOS}), oldest first. */
+    private final ConcurrentLinkedDeque<Late> recentLate = new ConcurrentLinkedDeque<>();
+
+    private record Late(Event event, long atNanos) {
+    }
     private volatile long routed;
     private volatile Subscription subscription;
     private volatile boolean stopped;
@@ -143,6 +155,7 @@ final class WidgetHub implements EventListener {
             if (!EventType.MESSAGE_CREATED.equals(event.type()) && !EventType.MESSAGE_UPDATED.equals(event.type())) {
                 continue;
             }
+            keepLate(event);
             try {
                 JsonObject data = event.data();
                 for (VisitorStream stream : targets(data.getLong("conversationId"),
@@ -151,6 +164,31 @@ final class WidgetHub implements EventListener {
                 }
             } catch (RuntimeException e) {
                 log.error("widget routing of a late event failed seq={} type={}", event.seq(), event.type(), e);
+            }
+        }
+    }
+
+    private void keepLate(Event event) {
+        long now = System.nanoTime();
+        recentLate.addLast(new Late(event, now));
+        while (recentLate.size() > LATE_KEPT_MAX) {
+            recentLate.pollFirst();
+        }
+        for (Late oldest = recentLate.peekFirst(); oldest != null && now - oldest.atNanos() > LATE_KEPT_NANOS;
+                oldest = recentLate.peekFirst()) {
+            recentLate.remove(oldest);
+        }
+    }
+
+    /**
+     * A resuming stream is offered the late events of the last minute: one that came while its client was away
+     * lies below where it resumes (the client takes an event it already has again as the same message).
+     */
+    private void offerRecentLate(VisitorStream stream) {
+        long now = System.nanoTime();
+        for (Late late : recentLate) {
+            if (now - late.atNanos() <= LATE_KEPT_NANOS) {
+                stream.offerLate(late.event());
             }
         }
     }
@@ -408,6 +446,7 @@ final class WidgetHub implements EventListener {
             stream.reset(target);
         } else if (since >= target) {
             stream.goLive(List.of(), since);
+            offerRecentLate(stream);
         } else {
             try {
                 CatchUp missed = history(stream, since, target);
@@ -417,6 +456,7 @@ final class WidgetHub implements EventListener {
                     return;
                 }
                 stream.goLive(missed.events(), target);
+                offerRecentLate(stream);
             } catch (RuntimeException e) {
                 log.warn("widget catch-up failed visitor={}: {}", stream.viewer.visitor().id(), e.toString());
                 stream.reset(target);

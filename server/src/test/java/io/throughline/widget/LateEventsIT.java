@@ -66,6 +66,52 @@ class LateEventsIT {
         }
     }
 
+    /**
+     * A late event that commits while the visitor is away (between two long polls, reconnecting) lies below where
+     * the visitor resumes: it is offered to the resumed socket all the same, for a minute after it came.
+     */
+    @Test
+    void aLateEditThatCameWhileTheVisitorWasAwayReachesItOnResume() throws Exception {
+        try (TestServer server = TestServer.start(Map.of("realtime.gapTimeout", "300ms"))) {
+            ApiClient admin = server.admin();
+            String siteKey = Widgets.create(admin, Widgets.SHOP).getString("siteKey");
+            VisitorClient visitor = new VisitorClient(server.url(), siteKey, Widgets.SHOP).start();
+            long messageId;
+            long conversation;
+            long resumeFrom;
+            CountDownLatch release = new CountDownLatch(1);
+            Thread edit;
+            try (VisitorClient.Socket chat = visitor.connect(visitor.seq())) {
+                chat.next("ready", WAIT);
+                chat.message("My oboe is broken");
+                messageId = chat.next("ack", WAIT).getLong("messageId");
+                conversation = Widgets.conversationOf(server, messageId);
+                JsonObject message = admin.get("/api/v1/conversations/" + conversation + "/messages").expect(200)
+                        .json().getJsonArray("messages").getJsonObject(0);
+                edit = holdingEdit(server, conversation, message.copy().put("body", "My flute is broken"), release);
+                long replyId = admin.post("/api/v1/conversations/" + conversation + "/messages",
+                        new JsonObject().put("body", "Send it to us.")).expect(201).json().getLong("id");
+                resumeFrom = chat.next(f -> "message".equals(f.getString("type"))
+                        && f.getJsonObject("message").getLong("id") == replyId, WAIT).getLong("seq");
+            }
+            // Away: the held edit commits now, its seq below the reply's, which the visitor resumes from; the
+            // agent's stream says when the feed has handed it on as late.
+            try (StreamClient agent = StreamClient.connect(admin, null)) {
+                agent.next(f -> "ready".equals(f.getString("type")), WAIT);
+                release.countDown();
+                edit.join();
+                agent.next(f -> "message.updated".equals(f.getString("type")) && f.getBoolean("late", false)
+                        && f.getJsonObject("data").getJsonObject("message").getLong("id") == messageId, WAIT);
+            }
+            try (VisitorClient.Socket back = visitor.connect(resumeFrom)) {
+                JsonObject shown = back.next(f -> "message.updated".equals(f.getString("type"))
+                        && f.getJsonObject("message").getLong("id") == messageId, WAIT);
+                assertThat(shown.getBoolean("late")).isTrue();
+                assertThat(shown.getJsonObject("message").getString("body")).isEqualTo("My flute is broken");
+            }
+        }
+    }
+
     /** The edit an agent would make, with its event, held uncommitted until {@code release}. */
     private static Thread holdingEdit(TestServer server, long conversation, JsonObject edited, CountDownLatch release)
             throws InterruptedException {

@@ -305,7 +305,9 @@ function receiveFrame(frame) {
 
 function receive(message) {
   // A message the team removed stays in place and says so; it is no news (the page hears nothing, typing goes on).
-  const news = message.kind === 'out' && !message.redactedAt;
+  // Nor is one the frame has already (a late message offered again on a resume).
+  const known = message.id && store.get().messages.some((m) => m.id === message.id);
+  const news = message.kind === 'out' && !message.redactedAt && !known;
   store.set((s) => ({ messages: upsertMessage(s.messages, message), typing: news ? null : s.typing }));
   if (message.own && message.clientId) {
     inflight.delete(message.clientId);
