@@ -73,7 +73,7 @@ class TelegramDeepLinkIT {
         assertThat(link.getString("url")).matches("https://t\\.me/acme_links_bot\\?start=[A-Za-z0-9_-]{38}");
 
         TelegramCustomer olga = new TelegramCustomer(bot, 330_000_001L, "Olga", "M", "olga_m");
-        olga.pressesStart(token(link));
+        TelegramCustomer.Sent pressed = olga.pressesStart(token(link));
 
         List<JsonObject> thread = awaitMessages(admin, conversation, 3);
         JsonObject start = thread.get(1);
@@ -85,9 +85,13 @@ class TelegramDeepLinkIT {
         assertThat(telegram.getString("value")).isEqualTo("330000001");
         assertThat(telegram.getBoolean("proven")).isTrue();
 
+        // Editing the /start message (Telegram allows it) does not put the link's token into the thread either.
+        olga.edits(pressed.messageId(), "/start " + token(link));
         olga.says("The refund was for order 1042");
         assertThat(awaitMessages(admin, conversation, 4).get(3).getString("body"))
                 .isEqualTo("The refund was for order 1042");
+        assertThat(admin.get("/api/v1/conversations/" + conversation + "/messages").expect(200).body())
+                .doesNotContain(token(link));
         assertThat(findConversation(admin, "Olga M")).as("no second thread").isEmpty();
 
         admin.post("/api/v1/conversations/" + conversation + "/messages",

@@ -289,6 +289,11 @@ final class UpdateHandler {
         JsonObject metadata = new JsonObject().put("editUpdateId", update.getUpdateId());
         String text = content.text();
         String html = content.html();
+        if (message.getChat().isUserChat() && text != null && START.matcher(text.strip()).matches()) {
+            // An edited /start keeps what the message was stored as: a deep link's token is never stored.
+            text = "/start";
+            html = null;
+        }
         List<InboundAttachment> files = null;
         if (!content.files().isEmpty() && !sameFiles(externalId(message.getChat(), message), content)) {
             // The message's file changed (a customer may replace a photo): fetched, and the server compares it with
