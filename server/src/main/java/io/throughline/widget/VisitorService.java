@@ -181,6 +181,14 @@ public final class VisitorService {
                 .map(this::viewer);
     }
 
+    /** Whether a socket ticket still names its visitor's current token: false once a logout retired it. */
+    boolean ticketStands(String ticket) {
+        return tickets.verify(ticket)
+                .flatMap(parsed -> visitors.byIdWithToken(database.sql(), parsed.visitorId())
+                        .filter(found -> tickets.issuedFor(parsed, found.tokenHash())))
+                .isPresent();
+    }
+
     Viewer viewer(Visitor visitor) {
         Site site = sites.byInbox(visitor.inboxId())
                 .orElseThrow(() -> new Conflict("this chat widget was disabled or removed"));

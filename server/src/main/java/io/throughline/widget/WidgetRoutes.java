@@ -240,7 +240,19 @@ final class WidgetRoutes {
                 }
                 SocketStream stream = new SocketStream(socket, accepted, channel, since, ip, channel.executor());
                 stream.listen();
-                channel.executor().execute(() -> stream.start(since));
+                channel.executor().execute(() -> {
+                    stream.start(since);
+                    // A logout that ended the visitor between the ticket's check and this registration was told to
+                    // no stream of it: checked again now that the stream hears the next one.
+                    try {
+                        if (!channel.visitors().ticketStands(ticket)) {
+                            stream.end();
+                        }
+                    } catch (RuntimeException e) {
+                        log.debug("widget socket ticket not checked again visitor={}: {}",
+                                accepted.visitor().id(), e.toString());
+                    }
+                });
             }));
         });
     }
