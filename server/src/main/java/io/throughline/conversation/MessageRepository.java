@@ -42,6 +42,25 @@ public final class MessageRepository {
                 .map(r -> new Located(r.getLong("id"), r.getLong("conversation_id"), r.getLong("author_contact_id")));
     }
 
+    /**
+     * The copy another inbox of the same kind in the workspace received of one message: the same external id from
+     * the same sender (one mail sent To one address and Cc another, each an inbox). Locked per workspace and id, so
+     * two inboxes taking it at once store it once. The sender is part of the key: a sloppy script's fixed
+     * Message-ID ({@code <1@localhost>}) from two senders names two mails.
+     */
+    public Optional<Located> copyInAnotherInbox(Sql tx, long workspaceId, long inboxId, String kind,
+                                                String externalId, String fromKind, String fromValue) {
+        tx.single("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))::text AS locked",
+                "message-copy:" + workspaceId + ":" + kind + ":" + externalId);
+        return tx.one("""
+                SELECT m.id, m.conversation_id, m.author_contact_id FROM messages m
+                JOIN inboxes i ON i.id = m.inbox_id AND i.kind = $4
+                WHERE m.workspace_id = $1 AND m.external_id = $2 AND m.inbox_id <> $3 AND m.kind = 'in'
+                  AND m.metadata -> 'from' ->> 'kind' = $5 AND m.metadata -> 'from' ->> 'value' = $6
+                ORDER BY m.id LIMIT 1""", workspaceId, externalId, inboxId, kind, fromKind, fromValue)
+                .map(r -> new Located(r.getLong("id"), r.getLong("conversation_id"), r.getLong("author_contact_id")));
+    }
+
     /** The metadata of the message an inbox received under an external id. */
     public Optional<JsonObject> metadataByExternalId(Sql sql, long inboxId, String externalId) {
         return sql.one("SELECT metadata FROM messages WHERE inbox_id = $1 AND external_id = $2", inboxId, externalId)

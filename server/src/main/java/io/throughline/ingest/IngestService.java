@@ -254,6 +254,18 @@ public final class IngestService {
      */
     private IngestReceipt store(Sql tx, Prepared p) {
         long workspaceId = p.inbox().workspaceId();
+        if (QUOTING_CHANNEL.equals(p.inbox().kind()) && p.message().externalId() != null) {
+            // One mail to two of the workspace's addresses (support@ in To, sales@ in Cc) comes in through both
+            // inboxes: it is one message of the thread, stored once.
+            Identity from = p.sender().identities().getFirst();
+            Optional<MessageRepository.Located> copy = messages.copyInAnotherInbox(tx, workspaceId, p.inbox().id(),
+                    p.inbox().kind(), p.message().externalId(), from.kind().wireName(), from.value());
+            if (copy.isPresent()) {
+                log.info("mail already stored through another inbox, kept once inbox={} message={}",
+                        p.inbox().id(), copy.get().messageId());
+                return duplicateOf(copy.get());
+            }
+        }
         Optional<ThreadingDecision.ByHeaders> byHeaders = finder.byHeaders(tx, workspaceId, p.inbox().kind(),
                 p.message().thread());
         List<String> flags = new ArrayList<>(p.flags());

@@ -434,6 +434,55 @@ class EmailChannelIT {
         }
     }
 
+    /**
+     * One mail to two of the workspace's addresses, each an inbox (To support@, Cc sales@): both import it, and the
+     * thread shows it once. Another sender's mail with the same Message-ID (a script's fixed id) is its own mail.
+     */
+    @Test
+    void oneMailToTwoInboxesIsOneMessageOfTheThread() throws Exception {
+        String sales = "sales@acme.test";
+        mail.user(sales);
+        long salesInbox = admin.post("/api/v1/inboxes", new JsonObject().put("kind", "email").put("name", "Sales")
+                .put("config", mail.inboxConfig(sales, "Acme Sales", null))).expect(201).json().getLong("id");
+        MimeMessage both = mail.compose("<kettle-both-1@example.net>");
+        both.setFrom(new InternetAddress("kim@example.net", "Kim"));
+        both.setRecipients(Message.RecipientType.TO, SUPPORT);
+        both.setRecipients(Message.RecipientType.CC, sales);
+        both.setSubject("Kettle order");
+        both.setText("Please send two blue kettles.");
+        both.saveChanges();
+        mail.send(both);
+        long conversationId = await().atMost(Duration.ofSeconds(20))
+                .until(() -> conversationWith("two blue kettles"), c -> c != null).getLong("id");
+
+        // The Sales inbox reads in order: once this later mail is in, it has read the first one too.
+        MimeMessage later = mail.compose("<kettle-later-1@example.net>");
+        later.setFrom(new InternetAddress("kim@example.net", "Kim"));
+        later.setRecipients(Message.RecipientType.TO, sales);
+        later.setSubject("Re: Kettle order");
+        later.setText("And a red one.");
+        later.saveChanges();
+        mail.send(later);
+        await().atMost(Duration.ofSeconds(20)).until(() -> byExternalId("kettle-later-1@example.net"), m -> m != null);
+        List<String> bodies = messages(conversationId).stream().map(m -> ((JsonObject) m).getString("body"))
+                .filter(b -> b.contains("blue kettles")).toList();
+        assertThat(bodies).hasSize(1);
+
+        // Whichever inbox read it first holds it; the other one takes a stranger's mail with the same id as its own.
+        long holder = server.throughline().database().sql().single("SELECT inbox_id FROM messages"
+                + " WHERE external_id = 'kettle-both-1@example.net'").getLong("inbox_id");
+        MimeMessage sameIdOtherSender = mail.compose("<kettle-both-1@example.net>");
+        sameIdOtherSender.setFrom(new InternetAddress("lou@example.net", "Lou"));
+        sameIdOtherSender.setRecipients(Message.RecipientType.TO, holder == salesInbox ? SUPPORT : sales);
+        sameIdOtherSender.setSubject("Scripted");
+        sameIdOtherSender.setText("A report from a script that always uses one Message-ID.");
+        sameIdOtherSender.saveChanges();
+        mail.send(sameIdOtherSender);
+        await().atMost(Duration.ofSeconds(20)).until(() -> conversationWith("always uses one message-id"),
+                c -> c != null);
+        admin.delete("/api/v1/inboxes/" + salesInbox).expect(204);
+    }
+
     /** The corpus's Postfix bounce, about {@code original}, with its own Message-ID. */
     private static byte[] bounce(String original, String bounceId) throws Exception {
         byte[] dsn = Files.readAllBytes(Path.of(EmailChannelIT.class
