@@ -77,7 +77,7 @@ public final class InboxService implements ChannelDirectory {
         Provisioning provisioning = provision(connector, new ProvisionRequest(id, workspaceId, config, null,
                 publicUrl.get()));
         Inbox inbox = unique(() -> database.tx(tx -> {
-            requireOwnDomains(tx, connector, workspaceId, provisioning.config());
+            requireOwnDomains(tx, connector, workspaceId, provisioning.config(), null);
             Inbox created = inboxes.insert(tx, id, workspaceId, kind, name, provisioning.config(), key);
             events.append(tx, workspaceId, EventType.INBOX_CHANGED, change(created, "created"));
             return created;
@@ -126,7 +126,7 @@ public final class InboxService implements ChannelDirectory {
         JsonObject stored = config;
         Inbox updated = unique(() -> database.tx(tx -> {
             if (change.config() != null) {
-                requireOwnDomains(tx, connector, caller.workspaceId(), stored);
+                requireOwnDomains(tx, connector, caller.workspaceId(), stored, current.config());
             }
             Inbox result = inboxes.update(tx, caller.workspaceId(), id,
                     change.name() == null ? current.name() : change.name(), stored, enabled, key);
@@ -176,19 +176,25 @@ public final class InboxService implements ChannelDirectory {
      * Refuses a config that names a domain another workspace routes through a listener all workspaces share, or
      * routes one another workspace names ({@link DomainClaims}): that workspace's admin could otherwise create an
      * inbox for another address of the domain and take mail its owner's MTA sends to the listener. A lock per
-     * domain, taken in order, makes two saves racing for one take turns.
+     * domain, taken in order, makes two saves racing for one take turns. A change is refused only for a clash it adds:
+     * one its inbox had already (from before this rule, or from a listener enabled since) is the operator's to
+     * settle, and must not stop the inbox's other changes (a new password).
      */
-    private void requireOwnDomains(Sql tx, ChannelConnector connector, long workspaceId, JsonObject config) {
+    private void requireOwnDomains(Sql tx, ChannelConnector connector, long workspaceId, JsonObject config,
+                                   JsonObject previous) {
         DomainClaims claims = connector.domainClaims(config);
         if (claims.named().isEmpty()) {
             return;
         }
+        DomainClaims before = previous == null ? DomainClaims.NONE : connector.domainClaims(previous);
         for (String domain : new TreeSet<>(claims.named())) {
             tx.single("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))::text AS locked",
                     "inbox-domain:" + domain);
         }
         for (Inbox other : inboxes.ofOtherWorkspaces(tx, connector.kind(), workspaceId)) {
-            Set<String> clash = claims.clashes(connector.domainClaims(other.config()));
+            DomainClaims theirs = connector.domainClaims(other.config());
+            Set<String> clash = claims.clashes(theirs);
+            clash.removeAll(before.clashes(theirs));
             if (!clash.isEmpty()) {
                 log.info("inbox refused, its domain is another workspace's workspace={} holder={} domains={}",
                         workspaceId, other.id(), clash);

@@ -137,7 +137,7 @@ class SmtpListenerIT {
      * workspaces that each read a mailbox of one provider over IMAP (two Gmail accounts) route nothing and coexist.
      */
     @Test
-    void aDomainTheListenerRoutesBelongsToItsWorkspace() {
+    void aDomainTheListenerRoutesBelongsToItsWorkspace() throws Exception {
         server.throughline().workspaces().create("Rival", "boss@rival.test", "Boss", "rival-password");
         ApiClient rival = server.anonymous().login("boss@rival.test", "rival-password");
         JsonObject smtp = new JsonObject().put("host", "127.0.0.1").put("port", outbound.smtpPort())
@@ -166,6 +166,28 @@ class SmtpListenerIT {
                 outbound.inboxConfig("sales@listen.test", "Rival", null))).expect(409);
         assertThat(rival.get("/api/v1/inboxes/" + hosted).expect(200).json().getJsonObject("config")
                 .getString("address")).isEqualTo("rival@mailhost.test");
+        // An inbox that reads its mailbox over IMAP claims no routing: the listener takes no mail for its address.
+        MimeMessage viaListener = new MimeMessage(session());
+        viaListener.setFrom(new InternetAddress("lena@example.com"));
+        viaListener.setRecipients(Message.RecipientType.TO, "rival@mailhost.test");
+        viaListener.setSubject("Through the listener?");
+        viaListener.setText("Not for an IMAP inbox.");
+        assertThatThrownBy(() -> Transport.send(viaListener)).isInstanceOf(SendFailedException.class)
+                .satisfies(e -> assertThat(((SMTPAddressFailedException) ((MessagingException) e).getNextException())
+                        .getReturnCode()).isEqualTo(550));
+
+        // A clash from before the rule (stored then) stops no other change of the inbox, only a new clash.
+        server.throughline().database().sql().update("UPDATE inboxes SET config = jsonb_set(config, '{address}',"
+                + " '\"old@listen.test\"') WHERE id = $1", hosted);
+        JsonObject rotated = outbound.inboxConfig("old@listen.test", "Rival", null);
+        rotated.getJsonObject("smtp").put("password", "rotated-password");
+        rival.patch("/api/v1/inboxes/" + hosted, new JsonObject().put("config", rotated)).expect(200);
+        rival.patch("/api/v1/inboxes/" + hosted, new JsonObject().put("config",
+                outbound.inboxConfig("old@listen.test", "Rival", "reply.rival-elsewhere.test"))).expect(200);
+        JsonObject newClash = new JsonObject().put("address", "second@listen.test").put("smtp", smtp);
+        rival.post("/api/v1/inboxes", new JsonObject().put("kind", "email").put("name", "Second")
+                .put("config", newClash)).expect(409);
+        rival.delete("/api/v1/inboxes/" + hosted).expect(204);
     }
 
     /**

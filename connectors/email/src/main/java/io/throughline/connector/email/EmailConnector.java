@@ -102,9 +102,14 @@ public final class EmailConnector implements ChannelConnector {
      * The address's domain and the reply domain. Mail for a reply domain always comes through the SMTP listener, and
      * so does mail for the address of an inbox without IMAP; an inbox with IMAP reads its own mailbox, so two
      * workspaces may each read a mailbox of one provider's domain (two Gmail accounts) as long as neither routes it.
+     * None while the server runs no listener.
      */
     @Override
     public DomainClaims domainClaims(JsonObject config) {
+        if (!settings.listenerEnabled()) {
+            // No listener, no mail routed by domain: nothing to keep to one workspace.
+            return DomainClaims.NONE;
+        }
         EmailConfig parsed = EmailConfig.of(config);
         String domain = parsed.address().substring(parsed.address().lastIndexOf('@') + 1);
         Set<String> routed = new HashSet<>();

@@ -165,11 +165,15 @@ final class EmailInbox implements ChannelInbox {
         return importer.unparsed(raw, reason);
     }
 
-    /** Whether the SMTP listener should take mail for this address on this inbox's behalf. */
+    /**
+     * Whether the SMTP listener should take mail for this address on this inbox's behalf: its address when it has
+     * no IMAP (an inbox with IMAP reads its address's mail from its mailbox, and claims no routing of its domain,
+     * see {@link EmailConnector#domainClaims}), and reply+ addresses of its reply domain.
+     */
     boolean accepts(String recipient) {
         String address = recipient.toLowerCase(Locale.ROOT);
         if (address.equals(config.address())) {
-            return true;
+            return config.imap() == null;
         }
         int at = address.lastIndexOf('@');
         return config.replyDomain() != null && at > 0 && address.substring(at + 1).equals(config.replyDomain())
