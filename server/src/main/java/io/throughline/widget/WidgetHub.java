@@ -168,6 +168,10 @@ final class WidgetHub implements EventListener {
         }
     }
 
+    private static Long lateMessageId(Late late) {
+        return late.event().data().getJsonObject("message", new JsonObject()).getLong("id");
+    }
+
     private void keepLate(Event event) {
         long now = System.nanoTime();
         recentLate.addLast(new Late(event, now));
@@ -256,6 +260,11 @@ final class WidgetHub implements EventListener {
         switch (event.type()) {
             case EventType.MESSAGE_CREATED, EventType.MESSAGE_UPDATED -> {
                 JsonObject message = data.getJsonObject("message", new JsonObject());
+                // A late copy kept of this message is older than this change (a redaction above all): not offered.
+                Long messageId = message.getLong("id");
+                if (messageId != null) {
+                    recentLate.removeIf(late -> messageId.equals(lateMessageId(late)));
+                }
                 for (VisitorStream stream : targets(data.getLong("conversationId"), party(message))) {
                     stream.offer(event);
                 }
@@ -269,6 +278,12 @@ final class WidgetHub implements EventListener {
                 Set<VisitorStream> moved = new LinkedHashSet<>();
                 for (String field : MOVE_FIELDS) {
                     moved.addAll(targets(data.getLong(field), null));
+                    // A late copy names the conversation its message was in then: after a move it may be another
+                    // customer's (the reload after the move brings what is still the visitor's).
+                    Long conversation = data.getLong(field);
+                    if (conversation != null) {
+                        recentLate.removeIf(late -> conversation.equals(late.event().data().getLong("conversationId")));
+                    }
                 }
                 // The reload is asked for at once, at this event: a poll answering (or a socket dropping) before
                 // the reread would let the client resume past the move with the old thread on screen, and its next

@@ -1,6 +1,7 @@
 package io.throughline.widget;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.throughline.realtime.EventType;
 import io.throughline.store.Database;
@@ -108,6 +109,62 @@ class LateEventsIT {
                         && f.getJsonObject("message").getLong("id") == messageId, WAIT);
                 assertThat(shown.getBoolean("late")).isTrue();
                 assertThat(shown.getJsonObject("message").getString("body")).isEqualTo("My flute is broken");
+            }
+        }
+    }
+
+    /**
+     * A late copy kept for visitors away is dropped once a newer change of its message is routed: removed by an
+     * agent meanwhile, the message's old text is never offered to the visitor who resumes.
+     */
+    @Test
+    void aLateEditOfAMessageRemovedSinceIsNotOfferedOnResume() throws Exception {
+        try (TestServer server = TestServer.start(Map.of("realtime.gapTimeout", "300ms"))) {
+            ApiClient admin = server.admin();
+            String siteKey = Widgets.create(admin, Widgets.SHOP).getString("siteKey");
+            VisitorClient visitor = new VisitorClient(server.url(), siteKey, Widgets.SHOP).start();
+            long messageId;
+            long conversation;
+            long resumeFrom;
+            CountDownLatch release = new CountDownLatch(1);
+            Thread edit;
+            try (VisitorClient.Socket chat = visitor.connect(visitor.seq())) {
+                chat.next("ready", WAIT);
+                chat.message("My card number is 4111 1111 1111 1111");
+                messageId = chat.next("ack", WAIT).getLong("messageId");
+                conversation = Widgets.conversationOf(server, messageId);
+                JsonObject message = admin.get("/api/v1/conversations/" + conversation + "/messages").expect(200)
+                        .json().getJsonArray("messages").getJsonObject(0);
+                edit = holdingEdit(server, conversation, message.copy().put("body", "Card 4111 1111 1111 1112"),
+                        release);
+                long replyId = admin.post("/api/v1/conversations/" + conversation + "/messages",
+                        new JsonObject().put("body", "Please do not send card numbers.")).expect(201).json()
+                        .getLong("id");
+                resumeFrom = chat.next(f -> "message".equals(f.getString("type"))
+                        && f.getJsonObject("message").getLong("id") == replyId, WAIT).getLong("seq");
+            }
+            try (StreamClient agent = StreamClient.connect(admin, null)) {
+                agent.next(f -> "ready".equals(f.getString("type")), WAIT);
+                release.countDown();
+                edit.join();
+                agent.next(f -> "message.updated".equals(f.getString("type")) && f.getBoolean("late", false)
+                        && f.getJsonObject("data").getJsonObject("message").getLong("id") == messageId, WAIT);
+                admin.post("/api/v1/messages/" + messageId + "/redact", null).expect(200);
+                long redacted = agent.next(f -> "message.updated".equals(f.getString("type"))
+                        && f.getJsonObject("data").getJsonObject("message").getString("redactedAt") != null, WAIT)
+                        .getLong("seq");
+                WidgetHub hub = server.throughline().widget().hub();
+                await().atMost(WAIT).until(() -> hub.routed() >= redacted);
+            }
+            try (VisitorClient.Socket back = visitor.connect(resumeFrom)) {
+                back.next(f -> "message.updated".equals(f.getString("type"))
+                        && f.getJsonObject("message").getLong("id") == messageId
+                        && f.getJsonObject("message").getString("redactedAt") != null, WAIT);
+                long after = admin.post("/api/v1/conversations/" + conversation + "/messages",
+                        new JsonObject().put("body", "Removed for your safety.")).expect(201).json().getLong("id");
+                back.next(f -> "message".equals(f.getString("type"))
+                        && f.getJsonObject("message").getLong("id") == after, WAIT);
+                assertThat(back.received()).noneMatch(f -> f.encode().contains("4111"));
             }
         }
     }
