@@ -195,6 +195,9 @@ public final class DeliveryRepository {
      * about the delivery that came before it was recorded ({@link #keepEarly}) is applied now, in order.
      */
     public boolean markSent(Sql tx, Delivery delivery, String externalId, JsonObject metadata) {
+        if (externalId != null) {
+            lockReports(tx, delivery.inboxId(), externalId);
+        }
         boolean sent = tx.update("""
                 UPDATE deliveries SET status = 'sent', lease_until = NULL, external_id = $3,
                     metadata = (metadata - 'progress') || $4,
@@ -214,6 +217,16 @@ public final class DeliveryRepository {
             });
         }
         return sent;
+    }
+
+    /**
+     * Serialises a report about an external id with the recording of its delivery as sent: without it, a report
+     * read while "sent" was written but not committed would find neither the sent delivery nor, once kept, anyone
+     * to apply it.
+     */
+    public void lockReports(Sql tx, long inboxId, String externalId) {
+        tx.single("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))::text AS locked",
+                "delivery-report:" + inboxId + ":" + externalId);
     }
 
     /**

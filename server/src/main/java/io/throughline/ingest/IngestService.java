@@ -587,6 +587,7 @@ public final class IngestService {
         DeliveryStatus status = report.outcome() == DeliveryReport.Outcome.FAILED ? DeliveryStatus.FAILED
                 : DeliveryStatus.DELIVERED;
         database.tx(tx -> {
+            deliveries.lockReports(tx, inbox.id(), report.externalId());
             Optional<Row> reported = deliveries.markReported(tx, inbox.id(), report.externalId(), status,
                     report.reason(), report.reportId());
             reported.ifPresentOrElse(
