@@ -768,6 +768,10 @@ class Store extends EventTarget {
       const fresh = await api.get(`/api/v1/conversations/${conversationId}`);
       this.place(this.upsert(fresh));
       if (fresh.lastInboundAt !== seen.lastInboundAt) {
+        // The row now carries the new version: the message it counts is put on screen before the agent is told,
+        // so a second Resolve is made over what they can read.
+        const thread = this.state.thread;
+        if (thread?.conversationId === conversationId && !thread.hasNewer) await this.refreshThreadEnd(conversationId);
         throw Object.assign(new api.ApiError(412, e.problem), { key: 'thread.customerWroteMeanwhile' });
       }
       return this.update(conversationId, patch, { version: fresh.updatedAt });
