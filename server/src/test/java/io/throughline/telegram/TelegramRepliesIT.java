@@ -364,6 +364,38 @@ class TelegramRepliesIT {
     }
 
     /**
+     * The group becomes a supergroup between two parts of a reply: the second part goes to the supergroup, and the
+     * delivery still names the chat and message of its first part.
+     */
+    @Test
+    void aGroupUpgradedBetweenTwoPartsOfAReplyGetsTheRestInTheSupergroup() {
+        FakeBot groupBot = fake.addBot(TelegramSupport.token(7_200_005), 7_200_005, "acme_midway_group_bot");
+        TelegramSupport.createInbox(admin, fake, groupBot, new JsonObject().put("acceptGroups", true));
+        await().atMost(WAIT).until(groupBot::pollParked);
+        TelegramCustomer member = new TelegramCustomer(groupBot, 320_000_043L, "Midway", "Member", null);
+        member.saysInBasicGroup("Do you ship to Kharkiv?");
+        long conversation = conversationOf(admin, "Midway Member");
+        awaitMessages(admin, conversation, 1);
+
+        groupBot.holdSends();
+        String paragraph = "We do. ".repeat(500).strip();
+        long reply = post(conversation, new JsonObject().put("body", paragraph + "\n\n" + paragraph)).getLong("id");
+        await().atMost(WAIT).until(() -> groupBot.heldSends() == 1);
+        groupBot.migrate(-4_012_345_678L, -1_004_012_345_678L);
+        groupBot.releaseSends();
+        awaitDelivery(conversation, reply, "sent");
+
+        assertThat(groupBot.sent()).extracting(FakeBotApi.Sent::chatId).containsExactly("-4012345678",
+                "-1004012345678");
+        JsonObject delivery = server.throughline().database().sql().single(
+                "SELECT external_id, metadata FROM deliveries WHERE message_id = $1", reply).toJson();
+        long first = delivery.getJsonObject("metadata").getJsonArray("messageIds").getLong(0);
+        assertThat(delivery.getString("external_id")).endsWith("-4012345678:" + first);
+        assertThat(delivery.getJsonObject("metadata").getString("chatId")).isEqualTo("-4012345678");
+        assertThat(delivery.getJsonObject("metadata").getString("laterPartsChatId")).isEqualTo("-1004012345678");
+    }
+
+    /**
      * A reply waiting for its retry goes where it was written to go: the customer's private chat, though they wrote
      * in a group meanwhile (what the group's members must not read).
      */

@@ -50,6 +50,8 @@ final class ReplySender {
     private static final Set<String> PHOTO_TYPES = Set.of("image/jpeg", "image/png", "image/webp");
     /** The progress field: the Telegram message ids of the parts sent, in order. */
     private static final String SENT_IDS = "telegramMessageIds";
+    /** The chat the first part went to: the receipt names it, whatever chat the later parts went to. */
+    private static final String FIRST_CHAT = "telegramChatId";
     private static final Logger log = LoggerFactory.getLogger(ReplySender.class);
     private final BotApi api;
     private final SentParts partsSent;
@@ -97,6 +99,7 @@ final class ReplySender {
                 sent.clear();
                 saved.forEach(id -> sent.add(((Number) id).intValue()));
             }
+            String firstChat = sent.isEmpty() ? null : message.progress().saved().getString(FIRST_CHAT);
             for (int i = sent.size(); i < parts.size(); i++) {
                 String where = parts.size() > 1 ? "part " + (i + 1) + " of " + parts.size() + ": " : "";
                 try {
@@ -117,15 +120,22 @@ final class ReplySender {
                         throw failure(again, where);
                     }
                 }
+                if (i == 0) {
+                    firstChat = chatId;
+                }
                 // After the last part too: until the dispatcher has recorded the delivery as sent (which can fail,
                 // and leave it to be claimed again once its lease runs out), a new attempt must find every part
                 // sent, and only return the receipt. This node's memory keeps them as well, until pushed out.
-                keep(message, sent, i == parts.size() - 1);
+                keep(message, sent, firstChat, i == parts.size() - 1);
             }
             JsonArray ids = new JsonArray();
             sent.forEach(ids::add);
-            return new DeliveryReceipt(idPrefix + chatId + ":" + sent.getFirst(),
-                    new JsonObject().put("chatId", chatId).put("messageIds", ids));
+            String receiptChat = firstChat != null ? firstChat : chatId;
+            JsonObject metadata = new JsonObject().put("chatId", receiptChat).put("messageIds", ids);
+            if (!receiptChat.equals(chatId)) {
+                metadata.put("laterPartsChatId", chatId);
+            }
+            return new DeliveryReceipt(idPrefix + receiptChat + ":" + sent.getFirst(), metadata);
         } finally {
             progress.lock().unlock();
         }
@@ -136,10 +146,12 @@ final class ReplySender {
      * cannot take it leaves them to this node's memory; an attempt that lost its delivery to another stops, and that
      * one goes on from what it finds saved (once all went, there is nothing left to stop: the receipt stands).
      */
-    private static void keep(OutboundMessage message, List<Integer> sent, boolean all) throws DeliveryFailure {
+    private static void keep(OutboundMessage message, List<Integer> sent, String firstChat, boolean all)
+            throws DeliveryFailure {
         boolean owned;
         try {
-            owned = message.progress().save(new JsonObject().put(SENT_IDS, new JsonArray(List.copyOf(sent))));
+            owned = message.progress().save(new JsonObject().put(SENT_IDS, new JsonArray(List.copyOf(sent)))
+                    .put(FIRST_CHAT, firstChat));
         } catch (RuntimeException e) {
             log.warn("parts sent not saved on the delivery, kept on this node delivery={}: {}", message.deliveryId(),
                     e.toString());
