@@ -935,10 +935,10 @@ class Store extends EventTarget {
 
   // ---- notices -----------------------------------------------------------------------------------------------
 
-  /** A short notice; text is a translation key, or {key, params}, or an Error with the server's explanation. */
   /**
-   * A short notice. A confirmation goes after 4 s; a failure stays until the agent closes it (someone reading
-   * with a screen reader or the keyboard needs the time), the newest three at most.
+   * A short notice; text is a translation key, or {key, params}, or an Error with the server's explanation. A
+   * confirmation goes after 4 s; a failure stays until the agent closes it (someone reading with a screen reader or
+   * the keyboard needs the time), the newest three at most.
    */
   notify(text, kind = 'info') {
     const toast = { id: Math.random().toString(36).slice(2), text, kind };

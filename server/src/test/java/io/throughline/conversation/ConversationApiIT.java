@@ -180,10 +180,6 @@ class ConversationApiIT {
     }
 
     /**
-     * Labels added and removed one by one apply to what is stored when the change commits: two agents each adding a
-     * label from the same view keep both, where replacing the list would keep the last one only.
-     */
-    /**
      * An agent resolves the conversation they read: with the version they read in If-Match, a customer message that
      * came meanwhile makes the change fail (412) rather than resolve what nobody saw. The version is the ETag of
      * the conversation (and its updatedAt); * and the current version pass, a weak tag never does.
@@ -214,6 +210,10 @@ class ConversationApiIT {
         admin.patch(path, new JsonObject().put("priority", "high"), Map.of("If-Match", "*")).expect(200);
     }
 
+    /**
+     * Labels added and removed one by one apply to what is stored when the change commits: two agents each adding a
+     * label from the same view keep both, where replacing the list would keep the last one only.
+     */
     @Test
     void labelsAddedAndRemovedApplyToTheStoredLabels() {
         long ann = inbox.say("m1", "c1", "Ann", "Hello").getLong("conversationId");

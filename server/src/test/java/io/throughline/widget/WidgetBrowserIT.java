@@ -95,8 +95,9 @@ class WidgetBrowserIT {
             // putting a new element there that a screen reader would read out again.
             browser.driver().executeScript("""
                     window.__added = 0;
-                    new MutationObserver((records) => records.forEach((r) => { window.__added += r.addedNodes.length; }))
-                        .observe(document.querySelector('[data-testid=throughline-messages]'), { childList: true });""");
+                    new MutationObserver((records) => records.forEach((r) => {
+                      window.__added += r.addedNodes.length;
+                    })).observe(document.querySelector('[data-testid=throughline-messages]'), { childList: true });""");
             widget.send("Great, thank you!");
             WebElement acknowledged = widget.stored("Great, thank you!");
             assertThat(((Number) browser.driver().executeScript("return window.__added")).intValue()).isEqualTo(1);

@@ -106,7 +106,8 @@ function render(message, t, actions, showAuthor) {
 
 /** The attributes that follow a message's state: its side, its status, its server id once it has one. */
 function describeState(item, message) {
-  item.className = 'message ' + (customerSide(message) ? 'own' : 'theirs') + (message.status ? ' ' + message.status : '');
+  item.className = 'message ' + (customerSide(message) ? 'own' : 'theirs')
+    + (message.status ? ' ' + message.status : '');
   if (message.id) item.setAttribute('data-message-id', message.id);
   else item.removeAttribute('data-message-id');
   item.setAttribute('data-status', message.status || 'sent');
