@@ -201,14 +201,10 @@ class AgentInboxAdminIT {
             InboxPage inbox = new InboxPage(browser, server.url()).login(TestServer.ADMIN_EMAIL,
                     TestServer.ADMIN_PASSWORD);
             // A list that cannot be read says so, with a retry, rather than "Loading…" for ever.
-            inbox.script("""
-                    const real = window.fetch;
-                    window.fetch = (url, init) => String(url).includes('/api/v1/canned-responses')
-                      ? Promise.reject(new TypeError('Failed to fetch')) : real(url, init);
-                    window.restoreFetch = () => { window.fetch = real; };""");
+            inbox.failFetches("url.includes('/api/v1/canned-responses')");
             inbox.script("location.hash = '#/settings/canned'");
             assertThat(inbox.find("canned-load-error").getText()).contains("cannot be reached");
-            inbox.script("window.restoreFetch()");
+            inbox.restoreFetches();
             inbox.find("canned-retry").click();
             inbox.find("canned-table");
             assertThat(inbox.present("canned-load-error")).isFalse();
@@ -258,16 +254,15 @@ class AgentInboxAdminIT {
                     + " > 391 && !e.closest('.thread-actions')).map(e => e.outerHTML.slice(0, 80))")).asList().isEmpty();
 
             // The contact drawer: its toggle says whether it is open, and focus goes in and comes back out with it.
-            WebElement toggle = inbox.find("contact-toggle");
-            assertThat(toggle.getAttribute("aria-expanded")).isEqualTo("false");
-            toggle.click();
+            assertThat(inbox.find("contact-toggle").getAttribute("aria-expanded")).isEqualTo("false");
+            inbox.click("contact-toggle");
             inbox.until(d -> "true".equals(inbox.find("contact-toggle").getAttribute("aria-expanded")));
             inbox.until(d -> (Boolean) inbox.script("return document.activeElement?.id === 'contact-pane'"));
-            inbox.find("contact-close").click();
+            inbox.click("contact-close");
             inbox.until(d -> "false".equals(inbox.find("contact-toggle").getAttribute("aria-expanded")));
             inbox.until(d -> (Boolean) inbox.script(
                     "return document.activeElement?.matches('[data-testid=contact-toggle]') === true"));
-            inbox.find("contact-toggle").click();
+            inbox.click("contact-toggle");
             inbox.until(d -> (Boolean) inbox.script("return document.activeElement?.id === 'contact-pane'"));
             new Actions(browser.driver()).sendKeys(Keys.ESCAPE).perform();
             inbox.until(d -> (Boolean) inbox.script(

@@ -228,17 +228,13 @@ class AgentInboxIT {
         inbox.until(d -> inbox.find("label-input").getAttribute("value").isEmpty());
 
         // A label whose save is lost stays in the field, to be saved with another Enter.
-        inbox.script("""
-                const real = window.fetch;
-                window.fetch = (url, init) => init?.method === 'PATCH' && String(init.body).includes('addLabels')
-                  ? Promise.reject(new TypeError('Failed to fetch')) : real(url, init);
-                window.restoreFetch = () => { window.fetch = real; };""");
+        inbox.failFetches("init?.method === 'PATCH' && String(init.body).includes('addLabels')");
         inbox.until(d -> inbox.find("label-input").isEnabled() ? inbox.find("label-input") : null)
                 .sendKeys("refund", Keys.ENTER);
         inbox.until(d -> inbox.all("toast").stream().anyMatch(t -> t.getText().contains("cannot be reached")));
         inbox.until(d -> inbox.find("label-input").isEnabled());
         assertThat(inbox.find("label-input").getAttribute("value")).isEqualTo("refund");
-        inbox.script("window.restoreFetch()");
+        inbox.restoreFetches();
         inbox.find("label-input").sendKeys(Keys.ENTER);
         await().atMost(Duration.ofSeconds(10)).until(() -> admin.get("/api/v1/conversations/" + conversation).json()
                 .getJsonArray("labels").contains("refund"));
@@ -1008,11 +1004,7 @@ class AgentInboxIT {
     @Test
     void aLogoutTheServerDidNotTakeKeepsTheSessionAndSaysSo() {
         inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD);
-        inbox.script("""
-                const real = window.fetch;
-                window.fetch = (url, init) => String(url).includes('/auth/logout')
-                  ? Promise.reject(new TypeError('Failed to fetch')) : real(url, init);
-                window.restoreFetch = () => { window.fetch = real; };""");
+        inbox.failFetches("url.includes('/auth/logout')");
         inbox.find("logout").click();
         inbox.until(d -> inbox.all("toast").stream().anyMatch(t -> t.getText().startsWith("Not logged out")));
         assertThat(inbox.find("me").getText()).contains("Admin");
@@ -1023,7 +1015,7 @@ class AgentInboxIT {
         failure.findElement(InboxPage.testId("toast-close")).click();
         inbox.until(d -> inbox.all("toast").isEmpty());
 
-        inbox.script("window.restoreFetch()");
+        inbox.restoreFetches();
         inbox.find("logout").click();
         inbox.find("login-email");
         inbox.visit("/");

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.function.Function;
 import org.openqa.selenium.By;
+import org.openqa.selenium.ElementNotInteractableException;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
@@ -70,10 +71,10 @@ final class InboxPage {
         return until(d -> d.findElements(testId(id)).stream().findFirst().orElse(null));
     }
 
-    /** Clicks a control once it is enabled (controls wait while a change is being saved). */
     /**
-     * Clicks the control once it is enabled. A re-render between finding it and clicking it (a stream event) leaves
-     * a stale element, which was never clicked: it is found again.
+     * Clicks the control once it is enabled (controls wait while a change is being saved). A re-render between
+     * finding it and clicking it (a stream event) leaves a stale element, and a control still moving into place
+     * cannot be clicked yet: neither was clicked, and it is found again.
      */
     void click(String id) {
         until(d -> {
@@ -84,7 +85,8 @@ final class InboxPage {
                 }
                 element.click();
                 return true;
-            } catch (StaleElementReferenceException e) {
+            } catch (StaleElementReferenceException | ElementNotInteractableException e) {
+                // Re-rendered, or still moving into place (a drawer sliding in): found and tried again.
                 return null;
             }
         });
@@ -185,6 +187,25 @@ final class InboxPage {
                   const answer = real(url, init);
                   return new Promise((resolve) => window.heldAnswers.push(() => resolve(answer)));
                 };""", urlPart);
+    }
+
+    /**
+     * Makes the page's fetches for which {@code condition} (a JavaScript expression over {@code url} and {@code
+     * init}) holds fail as a dropped network does, until {@link #restoreFetches()}.
+     */
+    void failFetches(String condition) {
+        // Written into the script, not built with new Function: the page's CSP allows no eval.
+        script("""
+                const real = window.fetch;
+                window.fetch = (input, init) => {
+                  const url = String(input);
+                  return (CONDITION) ? Promise.reject(new TypeError('Failed to fetch')) : real(input, init);
+                };
+                window.restoreFetches = () => { window.fetch = real; };""".replace("CONDITION", condition));
+    }
+
+    void restoreFetches() {
+        script("window.restoreFetches()");
     }
 
     /** How many answers {@link #holdAnswers} holds or has held since the last release. */
