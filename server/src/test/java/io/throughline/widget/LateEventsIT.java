@@ -74,39 +74,10 @@ class LateEventsIT {
     @Test
     void aLateEditThatCameWhileTheVisitorWasAwayReachesItOnResume() throws Exception {
         try (TestServer server = TestServer.start(Map.of("realtime.gapTimeout", "300ms"))) {
-            ApiClient admin = server.admin();
-            String siteKey = Widgets.create(admin, Widgets.SHOP).getString("siteKey");
-            VisitorClient visitor = new VisitorClient(server.url(), siteKey, Widgets.SHOP).start();
-            long messageId;
-            long conversation;
-            long resumeFrom;
-            CountDownLatch release = new CountDownLatch(1);
-            Thread edit;
-            try (VisitorClient.Socket chat = visitor.connect(visitor.seq())) {
-                chat.next("ready", WAIT);
-                chat.message("My oboe is broken");
-                messageId = chat.next("ack", WAIT).getLong("messageId");
-                conversation = Widgets.conversationOf(server, messageId);
-                JsonObject message = admin.get("/api/v1/conversations/" + conversation + "/messages").expect(200)
-                        .json().getJsonArray("messages").getJsonObject(0);
-                edit = holdingEdit(server, conversation, message.copy().put("body", "My flute is broken"), release);
-                long replyId = admin.post("/api/v1/conversations/" + conversation + "/messages",
-                        new JsonObject().put("body", "Send it to us.")).expect(201).json().getLong("id");
-                resumeFrom = chat.next(f -> "message".equals(f.getString("type"))
-                        && f.getJsonObject("message").getLong("id") == replyId, WAIT).getLong("seq");
-            }
-            // Away: the held edit commits now, its seq below the reply's, which the visitor resumes from; the
-            // agent's stream says when the feed has handed it on as late.
-            try (StreamClient agent = StreamClient.connect(admin, null)) {
-                agent.next(f -> "ready".equals(f.getString("type")), WAIT);
-                release.countDown();
-                edit.join();
-                agent.next(f -> "message.updated".equals(f.getString("type")) && f.getBoolean("late", false)
-                        && f.getJsonObject("data").getJsonObject("message").getLong("id") == messageId, WAIT);
-            }
-            try (VisitorClient.Socket back = visitor.connect(resumeFrom)) {
+            Away away = awayDuringALateEdit(server, "My oboe is broken", "My flute is broken");
+            try (VisitorClient.Socket back = away.visitor().connect(away.resumeFrom())) {
                 JsonObject shown = back.next(f -> "message.updated".equals(f.getString("type"))
-                        && f.getJsonObject("message").getLong("id") == messageId, WAIT);
+                        && f.getJsonObject("message").getLong("id") == away.messageId(), WAIT);
                 assertThat(shown.getBoolean("late")).isTrue();
                 assertThat(shown.getJsonObject("message").getString("body")).isEqualTo("My flute is broken");
             }
@@ -121,52 +92,70 @@ class LateEventsIT {
     void aLateEditOfAMessageRemovedSinceIsNotOfferedOnResume() throws Exception {
         try (TestServer server = TestServer.start(Map.of("realtime.gapTimeout", "300ms"))) {
             ApiClient admin = server.admin();
-            String siteKey = Widgets.create(admin, Widgets.SHOP).getString("siteKey");
-            VisitorClient visitor = new VisitorClient(server.url(), siteKey, Widgets.SHOP).start();
-            long messageId;
-            long conversation;
-            long resumeFrom;
-            CountDownLatch release = new CountDownLatch(1);
-            Thread edit;
-            try (VisitorClient.Socket chat = visitor.connect(visitor.seq())) {
-                chat.next("ready", WAIT);
-                chat.message("My card number is 4111 1111 1111 1111");
-                messageId = chat.next("ack", WAIT).getLong("messageId");
-                conversation = Widgets.conversationOf(server, messageId);
-                JsonObject message = admin.get("/api/v1/conversations/" + conversation + "/messages").expect(200)
-                        .json().getJsonArray("messages").getJsonObject(0);
-                edit = holdingEdit(server, conversation, message.copy().put("body", "Card 4111 1111 1111 1112"),
-                        release);
-                long replyId = admin.post("/api/v1/conversations/" + conversation + "/messages",
-                        new JsonObject().put("body", "Please do not send card numbers.")).expect(201).json()
-                        .getLong("id");
-                resumeFrom = chat.next(f -> "message".equals(f.getString("type"))
-                        && f.getJsonObject("message").getLong("id") == replyId, WAIT).getLong("seq");
-            }
+            Away away = awayDuringALateEdit(server, "My card number is 4111 1111 1111 1111",
+                    "Card 4111 1111 1111 1112");
             try (StreamClient agent = StreamClient.connect(admin, null)) {
                 agent.next(f -> "ready".equals(f.getString("type")), WAIT);
-                release.countDown();
-                edit.join();
-                agent.next(f -> "message.updated".equals(f.getString("type")) && f.getBoolean("late", false)
-                        && f.getJsonObject("data").getJsonObject("message").getLong("id") == messageId, WAIT);
-                admin.post("/api/v1/messages/" + messageId + "/redact", null).expect(200);
+                admin.post("/api/v1/messages/" + away.messageId() + "/redact", null).expect(200);
                 long redacted = agent.next(f -> "message.updated".equals(f.getString("type"))
                         && f.getJsonObject("data").getJsonObject("message").getString("redactedAt") != null, WAIT)
                         .getLong("seq");
                 WidgetHub hub = server.throughline().widget().hub();
                 await().atMost(WAIT).until(() -> hub.routed() >= redacted);
             }
-            try (VisitorClient.Socket back = visitor.connect(resumeFrom)) {
+            try (VisitorClient.Socket back = away.visitor().connect(away.resumeFrom())) {
                 back.next(f -> "message.updated".equals(f.getString("type"))
-                        && f.getJsonObject("message").getLong("id") == messageId
+                        && f.getJsonObject("message").getLong("id") == away.messageId()
                         && f.getJsonObject("message").getString("redactedAt") != null, WAIT);
-                long after = admin.post("/api/v1/conversations/" + conversation + "/messages",
+                long after = admin.post("/api/v1/conversations/" + away.conversation() + "/messages",
                         new JsonObject().put("body", "Removed for your safety.")).expect(201).json().getLong("id");
                 back.next(f -> "message".equals(f.getString("type"))
                         && f.getJsonObject("message").getLong("id") == after, WAIT);
                 assertThat(back.received()).noneMatch(f -> f.encode().contains("4111"));
             }
         }
+    }
+
+    /** A visitor away (its socket closed) while the edit of its message came late; where it resumes from. */
+    private record Away(VisitorClient visitor, long messageId, long conversation, long resumeFrom) {
+    }
+
+    /**
+     * A visitor writes {@code body}; an edit to {@code edited} is held while an agent's reply passes its seq; the
+     * visitor's socket closes at that reply, and the edit commits: returns once the agent's stream has had it late.
+     */
+    private static Away awayDuringALateEdit(TestServer server, String body, String edited) throws Exception {
+        ApiClient admin = server.admin();
+        String siteKey = Widgets.create(admin, Widgets.SHOP).getString("siteKey");
+        VisitorClient visitor = new VisitorClient(server.url(), siteKey, Widgets.SHOP).start();
+        long messageId;
+        long conversation;
+        long resumeFrom;
+        CountDownLatch release = new CountDownLatch(1);
+        Thread edit;
+        try (VisitorClient.Socket chat = visitor.connect(visitor.seq())) {
+            chat.next("ready", WAIT);
+            chat.message(body);
+            messageId = chat.next("ack", WAIT).getLong("messageId");
+            conversation = Widgets.conversationOf(server, messageId);
+            JsonObject message = admin.get("/api/v1/conversations/" + conversation + "/messages").expect(200)
+                    .json().getJsonArray("messages").getJsonObject(0);
+            edit = holdingEdit(server, conversation, message.copy().put("body", edited), release);
+            long replyId = admin.post("/api/v1/conversations/" + conversation + "/messages",
+                    new JsonObject().put("body", "We will look into it.")).expect(201).json().getLong("id");
+            resumeFrom = chat.next(f -> "message".equals(f.getString("type"))
+                    && f.getJsonObject("message").getLong("id") == replyId, WAIT).getLong("seq");
+        }
+        // Away: the held edit commits now, its seq below the reply's, which the visitor resumes from; the agent's
+        // stream says when the feed has handed it on as late.
+        try (StreamClient agent = StreamClient.connect(admin, null)) {
+            agent.next(f -> "ready".equals(f.getString("type")), WAIT);
+            release.countDown();
+            edit.join();
+            agent.next(f -> "message.updated".equals(f.getString("type")) && f.getBoolean("late", false)
+                    && f.getJsonObject("data").getJsonObject("message").getLong("id") == messageId, WAIT);
+        }
+        return new Away(visitor, messageId, conversation, resumeFrom);
     }
 
     /** The edit an agent would make, with its event, held uncommitted until {@code release}. */
