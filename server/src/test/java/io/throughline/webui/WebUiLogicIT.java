@@ -440,6 +440,23 @@ class WebUiLogicIT {
     }
 
     /**
+     * The server's copy of a visitor's message can come before its acknowledgement: what the frame said under the
+     * pending copy (its files had to go) stays, and the copies are one message.
+     */
+    @Test
+    void theServersCopyComingFirstKeepsThePendingCopysNotice() {
+        Object result = run("/widget/assets/store.js", """
+                (m) => {
+                  let list = [{ clientId: 'c-1', body: 'my receipt', status: 'sending', notice: 'attach them again',
+                    createdAt: '2026-12-04T10:00:00Z' }];
+                  list = m.upsertMessage(list, { id: 9, clientId: 'c-1', own: true, body: 'my receipt',
+                    createdAt: '2026-12-04T10:00:01Z' });
+                  return list.map((x) => x.id + ':' + x.notice);
+                }""");
+        assertThat(result).isEqualTo(List.of("9:attach them again"));
+    }
+
+    /**
      * A message that comes while the agent reads further up is kept: the last page below, read before it committed,
      * does not have it, and the thread must not end without it.
      */

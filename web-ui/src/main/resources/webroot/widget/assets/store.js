@@ -22,9 +22,13 @@ export function createStore(initial) {
 export function upsertMessage(list, message) {
   const existing = list.find((m) => m.id && m.id === message.id);
   if (existing && (version(message) < version(existing) || (existing.redactedAt && !message.redactedAt))) return list;
+  const pending = !existing && message.clientId ? list.find((m) => !m.id && m.clientId === message.clientId) : null;
   const out = list.filter((m) => !(m.id && m.id === message.id)
     && !(message.clientId && !m.id && m.clientId === message.clientId));
-  out.push(existing ? { ...existing, ...message } : message);
+  // The server's copy can come before the acknowledgement: what the frame said under its pending copy (its files
+  // had to go) stays said.
+  const merged = pending && pending.notice && !message.notice ? { ...message, notice: pending.notice } : message;
+  out.push(existing ? { ...existing, ...message } : merged);
   out.sort(order);
   return out;
 }
