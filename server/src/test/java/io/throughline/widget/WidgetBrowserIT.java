@@ -102,6 +102,9 @@ class WidgetBrowserIT {
             WebElement acknowledged = widget.stored("Great, thank you!");
             assertThat(((Number) browser.driver().executeScript("return window.__added")).intValue()).isEqualTo(1);
             assertThat(acknowledged.getText()).doesNotContain("Sending");
+            // A screen reader hears who said it: the screen tells the visitor's own messages by their side alone.
+            assertThat(acknowledged.findElement(By.cssSelector("[data-testid=throughline-said-by]"))
+                    .getAttribute("textContent")).isEqualTo("You: ");
 
             Path photo = Scratch.file("seed-packet", ".png");
             BufferedImage image = new BufferedImage(40, 30, BufferedImage.TYPE_INT_RGB);
@@ -277,6 +280,9 @@ class WidgetBrowserIT {
             browser.driver().get(host.embed("/uk-prechat", server.url(), prechatKey, null));
             ChatWidget widget = new ChatWidget(browser);
             widget.open();
+            // The form shows instead of the composer: focus is in its first field, not in the hidden composer.
+            widget.waiting().until(d -> "throughline-prechat-name".equals(browser.driver()
+                    .executeScript("return document.activeElement && document.activeElement.dataset.testid")));
             fillPreChat(browser, "Олена", "olena@localhost");
             WebElement form = browser.driver().findElement(By.cssSelector("[data-testid=throughline-prechat]"));
             widget.waiting().until(d -> form.findElement(By.cssSelector("[role=alert]")).getText()

@@ -526,10 +526,17 @@ function mountUi() {
     unstage: (key) => store.set((s) => ({ staged: s.staged.filter((f) => f.key !== key) }))
   };
   const box = composer(store, t, actions);
+  const form = prechat(store, t, actions);
   document.getElementById('app').replaceChildren(header(store, t, actions), connectionBanner(store, t),
     earlierButton(store, t, actions), messageList(store, t, actions), typingIndicator(store, t),
-    prechat(store, t, actions), offlineEmail(store, t, actions), box.element);
-  return { focus: box.focus };
+    form, offlineEmail(store, t, actions), box.element);
+  // With the pre-chat form showing, the composer is hidden: focus goes to the form's first field.
+  const focus = () => {
+    const first = form.hidden ? null : form.querySelector('input');
+    if (first) first.focus();
+    else box.focus();
+  };
+  return { focus };
 }
 
 function uuid() {

@@ -86,11 +86,13 @@ function render(message, t, actions, showAuthor) {
     'data-kind': message.kind });
   describeState(item, message);
   const via = message.channel && message.channel !== 'widget' ? t('via')[message.channel] : null;
+  const name = (message.author && message.author.name) || t('support');
   if (showAuthor && !own) {
-    const name = (message.author && message.author.name) || t('support');
     item.append(h('span', { class: 'author' }, name, via ? h('span', { class: 'via' }, ' · ' + via) : null));
-  } else if (showAuthor && via) {
-    item.append(h('span', { class: 'author' }, h('span', { class: 'via' }, via)));
+  } else {
+    // Who said it, for a screen reader, where the screen shows it by side alone (or by the run's first name).
+    item.append(h('span', { class: 'sr-only', 'data-testid': 'throughline-said-by' }, (own ? t('you') : name) + ': '));
+    if (showAuthor && via) item.append(h('span', { class: 'author' }, h('span', { class: 'via' }, via)));
   }
   const bubble = h('div', { class: 'bubble' });
   if (message.redactedAt) {
