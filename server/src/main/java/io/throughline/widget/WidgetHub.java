@@ -70,9 +70,6 @@ final class WidgetHub implements EventListener {
     private volatile long routing;
     /** The late message events of the last minute ({@link #LATE_KEPT_NANOS}), oldest first. */
     private final ConcurrentLinkedDeque<Late> recentLate = new ConcurrentLinkedDeque<>();
-
-    private record Late(Event event, long atNanos) {
-    }
     private volatile long routed;
     private volatile Subscription subscription;
     private volatile boolean stopped;
@@ -166,6 +163,10 @@ final class WidgetHub implements EventListener {
                 log.error("widget routing of a late event failed seq={} type={}", event.seq(), event.type(), e);
             }
         }
+    }
+
+    /** A late message event, and when this node was handed it. */
+    private record Late(Event event, long atNanos) {
     }
 
     private static Long lateMessageId(Late late) {
