@@ -50,8 +50,7 @@ public final class MessageRepository {
      */
     public Optional<Located> copyInAnotherInbox(Sql tx, long workspaceId, long inboxId, String kind,
                                                 String externalId, String fromKind, String fromValue) {
-        tx.single("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))::text AS locked",
-                "message-copy:" + workspaceId + ":" + kind + ":" + externalId);
+        tx.lockKey("message-copy:" + workspaceId + ":" + kind + ":" + externalId);
         return tx.one("""
                 SELECT m.id, m.conversation_id, m.author_contact_id FROM messages m
                 JOIN inboxes i ON i.id = m.inbox_id AND i.kind = $4

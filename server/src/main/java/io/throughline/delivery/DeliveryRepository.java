@@ -225,8 +225,7 @@ public final class DeliveryRepository {
      * to apply it.
      */
     public void lockReports(Sql tx, long inboxId, String externalId) {
-        tx.single("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))::text AS locked",
-                "delivery-report:" + inboxId + ":" + externalId);
+        tx.lockKey("delivery-report:" + inboxId + ":" + externalId);
     }
 
     /**

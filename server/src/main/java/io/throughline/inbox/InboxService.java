@@ -188,8 +188,7 @@ public final class InboxService implements ChannelDirectory {
         }
         DomainClaims before = previous == null ? DomainClaims.NONE : connector.domainClaims(previous);
         for (String domain : new TreeSet<>(claims.named())) {
-            tx.single("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))::text AS locked",
-                    "inbox-domain:" + domain);
+            tx.lockKey("inbox-domain:" + domain);
         }
         for (Inbox other : inboxes.ofOtherWorkspaces(tx, connector.kind(), workspaceId)) {
             DomainClaims theirs = connector.domainClaims(other.config());

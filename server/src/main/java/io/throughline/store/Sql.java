@@ -31,6 +31,14 @@ public interface Sql {
         return one(sql, params).orElseThrow(() -> new IllegalStateException("expected one row: " + sql));
     }
 
+    /**
+     * Waits for, and holds until the transaction ends, an advisory lock named by {@code key} (hashed to a number):
+     * transactions about one thing (a domain, an external id) take turns on it. Only in a transaction.
+     */
+    default void lockKey(String key) {
+        single("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))::text AS locked", key);
+    }
+
     /** Maps every row. */
     default <T> List<T> list(String sql, Function<Row, T> mapper, Object... params) {
         List<T> out = new ArrayList<>();
