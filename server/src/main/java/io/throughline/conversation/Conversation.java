@@ -75,7 +75,12 @@ public record Conversation(
      * conversation and increasing), as the {@code updatedAt} of {@link #toJson} spells it.
      */
     public String etag() {
-        return "\"" + text(updatedAt) + "\"";
+        return etag(text(updatedAt));
+    }
+
+    /** The entity tag of the version whose {@code updatedAt} (as {@link #toJson} spells it) is given. */
+    public static String etag(String updatedAt) {
+        return "\"" + updatedAt + "\"";
     }
 
     /** Whether an {@code If-Match} list (entity tags, or {@code *}) names this version; weak tags never do. */

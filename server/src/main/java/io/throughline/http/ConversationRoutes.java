@@ -1,5 +1,6 @@
 package io.throughline.http;
 
+import io.throughline.conversation.Conversation;
 import io.throughline.conversation.ConversationFilter;
 import io.throughline.conversation.ConversationPatch;
 import io.throughline.conversation.ConversationService;
@@ -130,7 +131,7 @@ final class ConversationRoutes {
 
     /** A conversation with its version as the ETag, for a later change's {@code If-Match}. */
     private static Reply versioned(JsonObject conversation) {
-        return Reply.ok(conversation).header("ETag", "\"" + conversation.getString("updatedAt") + "\"");
+        return Reply.ok(conversation).header("ETag", Conversation.etag(conversation.getString("updatedAt")));
     }
 
     private static ConversationPatch patch(JsonBody json) {
