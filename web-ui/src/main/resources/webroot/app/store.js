@@ -680,13 +680,21 @@ class Store extends EventTarget {
 
   // ---- contact panel and reply options -----------------------------------------------------------------------
 
+  /**
+   * The panel takes an answer about a contact only while it still shows that contact: the agent may have moved to
+   * another conversation while it was on its way.
+   */
+  contactAnswered(contactId, data) {
+    if (this.state.contact?.id === contactId) this.set({ contact: { id: contactId, data, loading: false } });
+  }
+
   async loadContact(contactId) {
     if (!contactId) return;
     const keep = this.state.contact?.id === contactId ? this.state.contact.data : null;
     this.set({ contact: { id: contactId, data: keep, loading: true, error: null } });
     try {
       const data = await api.get(`/api/v1/contacts/${contactId}`);
-      if (this.state.contact?.id === contactId) this.set({ contact: { id: contactId, data, loading: false } });
+      this.contactAnswered(contactId, data);
     } catch (e) {
       if (this.state.contact?.id === contactId) {
         this.set({ contact: { id: contactId, data: keep, loading: false, error: describe(e) } });
@@ -708,23 +716,22 @@ class Store extends EventTarget {
     }
   }
 
-  /** Merges; the panel shows the answer only while it still shows that contact (the agent may have moved on). */
   async merge(contactId, otherContactId) {
     const data = await api.post(`/api/v1/contacts/${contactId}/merge`, { otherContactId });
-    if (this.state.contact?.id === contactId) this.set({ contact: { id: contactId, data, loading: false } });
+    this.contactAnswered(contactId, data);
     return data;
   }
 
   /** The agent says the suggested contact is someone else: the suggestion leaves the panel for good. */
   async dismissSuggestion(contactId, suggestionId) {
     const data = await api.post(`/api/v1/contacts/${contactId}/suggestions/${suggestionId}/dismiss`);
-    if (this.state.contact?.id === contactId) this.set({ contact: { id: contactId, data, loading: false } });
+    this.contactAnswered(contactId, data);
     return data;
   }
 
   async updateContact(contactId, patch) {
     const data = await api.patch(`/api/v1/contacts/${contactId}`, patch);
-    if (this.state.contact?.id === contactId) this.set({ contact: { id: contactId, data, loading: false } });
+    this.contactAnswered(contactId, data);
     if (patch.name) this.renameContact(contactId, data.name);
     return data;
   }
@@ -740,7 +747,7 @@ class Store extends EventTarget {
 
   async unmerge(contactId, mergeId) {
     const data = await api.post(`/api/v1/contacts/${contactId}/unmerge`, { mergeId });
-    if (this.state.contact?.id === contactId) this.set({ contact: { id: contactId, data, loading: false } });
+    this.contactAnswered(contactId, data);
     return data;
   }
 
