@@ -18,6 +18,7 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,6 +48,13 @@ public final class EventFeed {
     private static final Logger log = LoggerFactory.getLogger(EventFeed.class);
     private static final int PAGE = 500;
     private static final long GAP_RETRY_MS = 5;
+    /**
+     * A gap that lasts is looked at less often: an eighth of the time it has lasted, up to this. Its own commit
+     * rings the doorbell and wakes the feed at once; the retries only watch for a rollback or a crash (the oldest
+     * running transaction passing the fence), which any long transaction in the cluster can put off until the gap
+     * timeout, and each of them reads a page of the events behind the gap.
+     */
+    private static final long GAP_RETRY_MAX_MS = 250;
 
     /** The events after a seq, each row with the oldest running xid of the same snapshot (a row even with none). */
     private static final String POLL = withXmin("seq > $1 ORDER BY seq LIMIT $2");
@@ -107,6 +115,8 @@ public final class EventFeed {
     private boolean pollAgain;
     private boolean stopped;
     private long gapTimer = -1;
+    /** Polls sent since the start: how often a held gap is looked at shows here (EventFeedIT). */
+    private final AtomicLong polls = new AtomicLong();
     private long periodicTimer = -1;
 
     public EventFeed(Vertx vertx, Pool pool, long pollIntervalMs, int maxPending, long gapTimeoutMs) {
@@ -278,6 +288,11 @@ public final class EventFeed {
         }));
     }
 
+    /** The polls of the event log this feed has sent. */
+    long polls() {
+        return polls.get();
+    }
+
     /** Asks for a poll soon: new events were committed here or on another node. Coalesces. */
     public void wake() {
         Context ctx = context;
@@ -340,6 +355,7 @@ public final class EventFeed {
         }
         polling = true;
         pollAgain = false;
+        polls.incrementAndGet();
         // Bounded: a query sent on a connection the network silently dropped may never answer, and a feed waiting
         // for it would hand nothing more to any stream of the node, while their heartbeats kept them "live".
         pool.preparedQuery(POLL).execute(Tuple.of(position, PAGE)).timeout(QUERY_TIMEOUT_MS, TimeUnit.MILLISECONDS)
@@ -370,7 +386,9 @@ public final class EventFeed {
         if (pollAgain || outcome == Outcome.MORE) {
             poll();
         } else if (outcome != Outcome.DONE && gapTimer < 0) {
-            gapTimer = vertx.setTimer(GAP_RETRY_MS, t -> {
+            Fence gap = fences.get(position + 1);
+            long lasted = gap == null ? 0 : System.currentTimeMillis() - gap.seenAtMs();
+            gapTimer = vertx.setTimer(Math.clamp(lasted / 8, GAP_RETRY_MS, GAP_RETRY_MAX_MS), t -> {
                 gapTimer = -1;
                 poll();
             });

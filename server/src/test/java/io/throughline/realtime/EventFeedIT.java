@@ -144,6 +144,31 @@ class EventFeedIT {
     }
 
     /**
+     * A gap a transaction holds for seconds is looked at less and less often (each look reads a page of the events
+     * behind it): every 5 ms at first, then an eighth of the time it has lasted, up to 250 ms. Its commit still
+     * reaches the subscriber at once, woken by the doorbell.
+     */
+    @Test
+    void aGapHeldForSecondsIsLookedAtLessAndLessOften() throws Exception {
+        CountDownLatch appended = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Thread slow = holding("test.held", appended, release);
+        assertThat(appended.await(5, TimeUnit.SECONDS)).isTrue();
+        append("test.behind");
+        EventFeed feed = server.throughline().eventFeed();
+        long before = feed.polls();
+        // The window measured: how many polls three seconds of a held gap cost (every 5 ms, about 600).
+        Thread.sleep(3_000);
+        long polls = feed.polls() - before;
+        assertThat(testEvents()).as("the gap still holds what is behind it").isEmpty();
+        assertThat(polls).as("polls in three seconds of a held gap").isBetween(5L, 120L);
+        release.countDown();
+        slow.join();
+        await().atMost(Duration.ofSeconds(5)).until(() -> testEvents().size() == 2);
+        assertThat(testEvents()).extracting(Event::type).containsExactly("test.held", "test.behind");
+    }
+
+    /**
      * A subscriber that fails on a batch is ended as an overflow from before that batch: told where it really is,
      * it starts again from there, instead of its subscription going on past events it never took.
      */
