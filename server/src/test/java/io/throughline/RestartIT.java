@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.throughline.config.ConfigLoader;
 import io.throughline.testing.ApiClient;
 import io.throughline.testing.ApiInbox;
+import io.throughline.testing.TestPostgres;
 import io.throughline.testing.TestServer;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
@@ -49,5 +50,33 @@ class RestartIT {
             JsonObject thread = admin.get("/api/v1/conversations/" + conversation + "/messages").expect(200).json();
             assertThat(thread.getJsonArray("messages").getJsonObject(0).getString("body")).isEqualTo("remember me");
         }
+    }
+
+    /**
+     * Inbox names are not unique: an admin may give a second inbox the name of one the config file declares, and
+     * the next start (finding the file's inbox by kind and name) still comes up, creating neither again.
+     */
+    @Test
+    void aSecondInboxNamedAsTheConfigFilesOneDoesNotStopTheNextStart() throws Exception {
+        Path file = Files.writeString(TestServer.tempDir().resolve("throughline.yaml"), """
+                inboxes:
+                  - kind: api
+                    name: Shop
+                """);
+        String database = TestPostgres.newDatabase();
+        Path data = TestServer.tempDir();
+        try (TestServer first = TestServer.startOn(database, data, file, Map.of())) {
+            ApiClient admin = first.admin();
+            admin.post("/api/v1/inboxes", new JsonObject().put("kind", "api").put("name", "Shop")).expect(201);
+            assertThat(shops(admin)).isEqualTo(2);
+        }
+        try (TestServer second = TestServer.startOn(database, data, file, Map.of())) {
+            assertThat(shops(second.admin())).isEqualTo(2);
+        }
+    }
+
+    private static long shops(ApiClient admin) {
+        return admin.get("/api/v1/inboxes").json().getJsonArray("inboxes").stream().map(JsonObject.class::cast)
+                .filter(inbox -> inbox.getString("name").equals("Shop")).count();
     }
 }

@@ -107,12 +107,17 @@ public final class ConfigLoader {
 
     /** Loads from option keys to text values, as tests and embedders use it. */
     public static ThroughlineConfig fromMap(Map<String, String> overrides) {
+        return fromMap(null, overrides);
+    }
+
+    /** Loads a config file (or none), with option keys to text values over it. */
+    public static ThroughlineConfig fromMap(Path file, Map<String, String> overrides) {
         Map<String, String> env = new HashMap<>();
         overrides.forEach((key, value) -> {
             Option option = Options.byKey(key).orElseThrow(() -> new IllegalArgumentException("no option " + key));
             env.put(option.envName(), value);
         });
-        return load(null, env);
+        return load(file, env);
     }
 
     private static ThroughlineConfig build(Settings s, List<ThroughlineConfig.InboxSeed> inboxes) {

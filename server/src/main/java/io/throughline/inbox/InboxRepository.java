@@ -86,8 +86,9 @@ public final class InboxRepository {
                 + " WHERE workspace_id = $1 AND id = $2 AND deleted_at IS NULL", workspaceId, id) == 1;
     }
 
+    /** The oldest inbox of this kind and name: names are not unique (an admin may give a second inbox the name). */
     public Optional<Inbox> byName(Sql sql, long workspaceId, String kind, String name) {
         return sql.one("SELECT " + Inbox.COLUMNS + " FROM inboxes WHERE workspace_id = $1 AND kind = $2 AND name = $3"
-                + " AND deleted_at IS NULL", workspaceId, kind, name).map(Inbox::from);
+                + " AND deleted_at IS NULL ORDER BY id LIMIT 1", workspaceId, kind, name).map(Inbox::from);
     }
 }

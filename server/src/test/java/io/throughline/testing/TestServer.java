@@ -45,6 +45,16 @@ public final class TestServer implements AutoCloseable {
 
     /** A server whose clock is this one (one running behind the database's, say). */
     public static TestServer startOn(String databaseUrl, Path dataDir, Map<String, String> overrides, Clock clock) {
+        return startOn(databaseUrl, dataDir, null, overrides, clock);
+    }
+
+    /** Another server on the same database, started with a config file (its inboxes seeded) as well. */
+    public static TestServer startOn(String databaseUrl, Path dataDir, Path configFile, Map<String, String> overrides) {
+        return startOn(databaseUrl, dataDir, configFile, overrides, Clock.systemUTC());
+    }
+
+    private static TestServer startOn(String databaseUrl, Path dataDir, Path configFile, Map<String, String> overrides,
+                                      Clock clock) {
         Map<String, String> config = new HashMap<>();
         config.put("http.host", "127.0.0.1");
         config.put("http.port", "0");
@@ -61,7 +71,8 @@ public final class TestServer implements AutoCloseable {
         config.put("realtime.heartbeat", "1s");
         config.put("realtime.pollInterval", "200ms");
         config.putAll(overrides);
-        return new TestServer(Throughline.start(ConfigLoader.fromMap(config), clock), databaseUrl, dataDir);
+        return new TestServer(Throughline.start(ConfigLoader.fromMap(configFile, config), clock), databaseUrl,
+                dataDir);
     }
 
     /** A data directory of its own, removed when the test JVM exits. */
