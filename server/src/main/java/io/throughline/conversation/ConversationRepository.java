@@ -107,6 +107,15 @@ public final class ConversationRepository {
                 Conversation::from, limit);
     }
 
+    /**
+     * A new version of the conversation, nothing else changed: what it shows changed (a customer edited a message),
+     * so an {@code If-Match} naming the version read before no longer matches.
+     */
+    public void touch(Sql tx, long workspaceId, long id) {
+        tx.update("UPDATE conversations SET updated_at = " + NEXT_VERSION + " WHERE workspace_id = $1 AND id = $2",
+                workspaceId, id);
+    }
+
     public void setMergedInto(Sql tx, long workspaceId, long id, Long targetId) {
         tx.update("UPDATE conversations SET merged_into_id = $3, updated_at = " + NEXT_VERSION
                 + " WHERE workspace_id = $1 AND id = $2", workspaceId, id, targetId);
@@ -125,7 +134,8 @@ public final class ConversationRepository {
                     last_activity_at = coalesce((SELECT max(m.created_at) FROM messages m
                                                  WHERE m.conversation_id = c.id), c.created_at),
                     channels = coalesce((SELECT array_agg(DISTINCT m.channel) FROM messages m
-                                         WHERE m.conversation_id = c.id AND m.channel IS NOT NULL), '{}'),
+                                         WHERE m.conversation_id = c.id AND m.kind = 'in'
+                                         AND m.channel IS NOT NULL), '{}'),
                     updated_at =""" + " " + NEXT_VERSION + """
 
                 WHERE c.workspace_id = $1 AND c.id = $2

@@ -230,13 +230,29 @@ public final class ConversationService {
             // make an edit of the assignee or the labels fail.
             boolean snoozing = patch.snoozedUntilSet() || current.status() != Status.SNOOZED;
             if (status != Status.SNOOZED) {
+                if (patch.snoozedUntilSet() && patch.snoozedUntil() != null) {
+                    // Dropped without a word, it read as a snooze set.
+                    throw Invalid.field("snoozedUntil", "only a snoozed conversation has one: send it with"
+                            + " \"status\": \"snoozed\"");
+                }
                 snoozedUntil = null;
-            } else if (snoozing && snoozedUntil != null && !snoozedUntil.isAfter(Instant.now(clock))) {
+            } else if (snoozing && snoozedUntil == null) {
+                // A snooze without an end is never woken by the clock (a customer's message still reopens it).
+                throw Invalid.field("snoozedUntil", "is required to snooze: the time it wakes up");
+            } else if (snoozing && !snoozedUntil.isAfter(Instant.now(clock))) {
                 throw Invalid.field("snoozedUntil", "must be in the future");
             }
+            Priority priority = patch.priority() == null ? current.priority() : patch.priority();
+            List<String> labels = patch.labelsOver(current.labels());
+            if (status == current.status() && Objects.equals(assignee, current.assigneeId())
+                    && priority == current.priority() && labels.equals(current.labels())
+                    && Objects.equals(snoozedUntil, current.snoozedUntil())) {
+                // Nothing changes: the version stays, or every other tab's If-Match would fail on a change that
+                // no event tells them of.
+                return new ConversationRepository.Changed(current, current.status());
+            }
             ConversationRepository.Changed result = conversations.update(tx, workspaceId, id, status, assignee,
-                    patch.priority() == null ? current.priority() : patch.priority(),
-                    patch.labelsOver(current.labels()), snoozedUntil);
+                    priority, labels, snoozedUntil);
             appendChangeEvents(tx, caller, current, result);
             return result;
         });

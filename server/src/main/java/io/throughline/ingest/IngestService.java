@@ -508,7 +508,8 @@ public final class IngestService {
                 ? stripped.substring(0, MAX_BODY_CHARS) : stripped;
         String html = sanitizer.sanitize(NulBytes.strip(edit.html()));
         JsonObject metadata = NulBytes.strip(edit.metadata());
-        return database.tx(tx -> {
+        // Retried: the message is locked before its conversation, which a merge moving it takes the other way round.
+        return database.txWithRetry(3, tx -> {
             Optional<MessageRepository.Located> located = messages.lockByExternalId(tx, inbox.id(),
                     edit.externalId());
             if (located.isEmpty()) {
@@ -552,6 +553,9 @@ public final class IngestService {
                             file.inline());
                 }
             }
+            // An agent resolving with If-Match on the version read before the edit gets a 412: they have not read
+            // what the customer says now.
+            conversations.touch(tx, inbox.workspaceId(), found.conversationId());
             JsonObject json = views.render(tx, inbox.workspaceId(),
                     messages.viewRow(tx, inbox.workspaceId(), found.messageId()).orElseThrow());
             events.append(tx, inbox.workspaceId(), EventType.MESSAGE_UPDATED, new JsonObject()

@@ -207,7 +207,14 @@ class ConversationApiIT {
         assertThat(resolved.json().getString("status")).isEqualTo("resolved");
         assertThat(resolved.header("ETag")).isNotEqualTo(fresh.header("ETag"))
                 .isEqualTo("\"" + resolved.json().getString("updatedAt") + "\"");
-        admin.patch(path, new JsonObject().put("priority", "high"), Map.of("If-Match", "*")).expect(200);
+        ApiClient.Response high = admin.patch(path, new JsonObject().put("priority", "high"),
+                Map.of("If-Match", "*")).expect(200);
+        // A change that changes nothing makes no new version: another tab's If-Match still holds.
+        ApiClient.Response same = admin.patch(path, new JsonObject().put("priority", "high").put("status",
+                "resolved").put("addLabels", new JsonArray())).expect(200);
+        assertThat(same.header("ETag")).isEqualTo(high.header("ETag"));
+        admin.patch(path, new JsonObject().put("status", "open"), Map.of("If-Match", high.header("ETag")))
+                .expect(200);
     }
 
     /**
@@ -257,6 +264,13 @@ class ConversationApiIT {
         admin.patch("/api/v1/conversations/" + ann, new JsonObject().put("assigneeId", 987654)).expect(400);
         admin.patch("/api/v1/conversations/" + ann, new JsonObject().put("status", "snoozed")
                 .put("snoozedUntil", "2001-01-01T00:00:00Z")).expect(400);
+        // A snooze needs its end, and an end needs a snooze: neither is dropped without a word.
+        assertThat(admin.patch("/api/v1/conversations/" + ann, new JsonObject().put("status", "snoozed"))
+                .expect(400).json().getJsonArray("errors").getJsonObject(0).getString("field"))
+                .isEqualTo("snoozedUntil");
+        admin.patch("/api/v1/conversations/" + ann, new JsonObject().put("snoozedUntil",
+                Instant.now().plusSeconds(3600).toString())).expect(400);
+        assertThat(admin.get("/api/v1/conversations/" + ann).json().getString("status")).isEqualTo("open");
         // Past a long's range: 2^64 + an agent's id must not wrap around to that agent.
         long me = admin.get("/api/v1/auth/me").json().getLong("agentId");
         admin.patch("/api/v1/conversations/" + ann, new JsonObject().put("assigneeId",

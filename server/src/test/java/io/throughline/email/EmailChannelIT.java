@@ -56,6 +56,30 @@ class EmailChannelIT {
         mail.close();
     }
 
+    /**
+     * The channel filter lists where the customer wrote: an agent's reply by email to a customer of the API channel
+     * does not put the conversation under email, neither when it is sent nor once a merge works its channels out
+     * again from its messages.
+     */
+    @Test
+    void aReplyByEmailDoesNotListTheConversationUnderTheEmailChannel() {
+        ApiInbox shop = ApiInbox.create(admin, "Shop for channels", null);
+        JsonObject ann = shop.send("channels-1", "Ann Channels", new JsonArray().add(ApiInbox.identity("email",
+                "ann.channels@example.com", true)), "Where is my order?").expect(201).json();
+        long conversation = ann.getLong("conversationId");
+        admin.post("/api/v1/conversations/" + conversation + "/messages", new JsonObject().put("body",
+                "It is on its way").put("channel", "email")).expect(201);
+        JsonObject again = shop.send("channels-2", "Ann Channels", new JsonArray().add(ApiInbox.identity(
+                "external_id", "ann-channels-2", true)), "Me again, from the app").expect(201).json();
+        admin.post("/api/v1/contacts/" + ann.getLong("contactId") + "/merge", new JsonObject()
+                .put("otherContactId", again.getLong("contactId"))).expect(200);
+
+        assertThat(admin.get("/api/v1/conversations/" + conversation).json().getJsonArray("channels"))
+                .containsExactly("api");
+        assertThat(admin.get("/api/v1/conversations?channel=email&limit=100").json().getJsonArray("conversations")
+                .stream().map(c -> ((JsonObject) c).getLong("id"))).doesNotContain(conversation);
+    }
+
     @Test
     void anAddressOrReplyDomainBelongsToOneInboxOnly() {
         JsonObject sameAddress = mail.inboxConfig(SUPPORT.toUpperCase(java.util.Locale.ROOT), "Copycat",

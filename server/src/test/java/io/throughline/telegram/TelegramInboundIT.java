@@ -382,6 +382,7 @@ class TelegramInboundIT {
         TelegramCustomer.Sent sent = petro.says("I ordered 2 pieces");
         long conversation = conversationOf(admin, "Petro Hnatyuk");
         awaitMessages(admin, conversation, 1);
+        String read = admin.get("/api/v1/conversations/" + conversation).expect(200).header("ETag");
 
         petro.edits(sent.messageId(), "I ordered 3 pieces");
 
@@ -392,6 +393,9 @@ class TelegramInboundIT {
         JsonArray edits = edited.getJsonArray("edits");
         assertThat(edits).hasSize(1);
         assertThat(edits.getJsonObject(0).getString("body")).isEqualTo("I ordered 2 pieces");
+        // What the agent read is not what the customer says now: a resolve on that version is refused.
+        admin.patch("/api/v1/conversations/" + conversation, new JsonObject().put("status", "resolved"),
+                Map.of("If-Match", read)).expect(412);
 
         // A NUL in an edit, which PostgreSQL refuses, is taken out as in a new message: the edit is not retried
         // for ever, holding every later update of the bot back.
