@@ -60,6 +60,17 @@ public final class MessageRedactor {
             messages.redact(tx, workspaceId, messageId, caller.agentId());
             int files = attachments.removeAll(tx, workspaceId, messageId);
             int stopped = deliveries.stopWaiting(tx, workspaceId, messageId, OutboundAssembler.REMOVED);
+            if (stopped > 0) {
+                // Its email copy had taken the earlier replies the customer missed into its transcript: one of
+                // theirs waits again, or they would never be emailed.
+                deliveries.reviveIncluded(tx, workspaceId, message.conversationId()).ifPresent(revived -> {
+                    JsonObject carrier = views.render(tx, workspaceId, messages.viewRow(tx, workspaceId, revived)
+                            .orElseThrow());
+                    events.append(tx, workspaceId, EventType.DELIVERY_UPDATED, new JsonObject()
+                            .put("conversationId", message.conversationId()).put("messageId", revived)
+                            .put("delivery", carrier.getJsonObject("delivery")).put("message", carrier));
+                });
+            }
             JsonObject view = views.render(tx, workspaceId, messages.viewRow(tx, workspaceId, messageId)
                     .orElseThrow());
             // Every event carrying the message (created, updated, moved, a delivery's change) carries it removed.

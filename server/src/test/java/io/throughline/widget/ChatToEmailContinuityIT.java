@@ -329,6 +329,35 @@ class ChatToEmailContinuityIT {
     }
 
     /**
+     * The email copy of a later reply takes the earlier ones in; when the agent removes that later reply, an earlier
+     * copy waits again, so what the customer missed is still emailed (without the removed reply).
+     */
+    @Test
+    void removingTheReplyWhoseEmailTookTheEarlierOnesInStillEmailsThem() {
+        String email = "oksana@example.com";
+        VisitorClient visitor = visitorWithEmail(email);
+        long conversation;
+        long first;
+        long removed;
+        try (VisitorClient.Socket socket = visitor.connect(visitor.seq())) {
+            socket.message("When does my parcel leave?");
+            conversation = Widgets.conversationOf(server, socket.next("ack", WAIT).getLong("messageId"));
+            first = agentReplies(conversation, "It leaves the warehouse on Monday.");
+            removed = agentReplies(conversation, "Your account password is hunter2");
+            assertThat(deliveries(conversation, first).getJsonObject(1).getString("status")).isEqualTo("skipped");
+            admin.post("/api/v1/messages/" + removed + "/redact", null).expect(200);
+            assertThat(deliveries(conversation, first).getJsonObject(1).getString("status")).isEqualTo("pending");
+        }
+        awaitOffline(visitor);
+        await().atMost(WAIT).until(() -> "sent".equals(deliveries(conversation, first).getJsonObject(1)
+                .getString("status")));
+        assertThat(mail.inbox(email)).hasSize(1);
+        assertThat(text(mail.inbox(email).getFirst())).startsWith("It leaves the warehouse on Monday.")
+                .doesNotContain("hunter2");
+        assertThat(deliveries(conversation, removed).getJsonObject(1).getString("status")).isEqualTo("skipped");
+    }
+
+    /**
      * A replaced fallback says a later email carries its reply: so it does, however much chat came after it (the
      * transcript otherwise keeps the newest 30 lines).
      */
