@@ -34,11 +34,12 @@ public record Visitor(
         Long lastReadMessageId,
         Instant lastReadAt,
         Instant createdAt,
-        Instant provenAt) {
+        Instant provenAt,
+        String provenWith) {
 
     static final String COLUMNS = "id, workspace_id, inbox_id, public_id, principal_kind, principal_value, identity,"
             + " profile, context, previous_public_id, online, last_seen_at, last_read_message_id, last_read_at,"
-            + " created_at, proven_at";
+            + " created_at, proven_at, proven_with";
 
     static Visitor from(Row row) {
         return new Visitor(row.getLong("id"), row.getLong("workspace_id"), row.getLong("inbox_id"),
@@ -47,7 +48,7 @@ public record Visitor(
                 row.getJsonObject("context"), row.getString("previous_public_id"), row.getBoolean("online"),
                 instant(row.getOffsetDateTime("last_seen_at")), row.getLong("last_read_message_id"),
                 instant(row.getOffsetDateTime("last_read_at")), instant(row.getOffsetDateTime("created_at")),
-                instant(row.getOffsetDateTime("proven_at")));
+                instant(row.getOffsetDateTime("proven_at")), row.getString("proven_with"));
     }
 
     /** True once a valid HMAC proved who the visitor is: then the visitor sees the contact's whole thread. */
@@ -55,9 +56,12 @@ public record Visitor(
         return identity != null;
     }
 
-    /** Whether the site proved the identity within {@code ttl} before {@code now} (always true when anonymous). */
-    boolean provenSince(Instant now, Duration ttl) {
-        return !identified() || (provenAt != null && provenAt.plus(ttl).isAfter(now));
+    /**
+     * Whether the site proved the identity within {@code ttl} before {@code now}, with the secret it signs with now
+     * ({@link WidgetSettings#proofKey()}): always true when anonymous.
+     */
+    boolean provenSince(Instant now, Duration ttl, String proofKey) {
+        return !identified() || (provenAt != null && provenAt.plus(ttl).isAfter(now) && proofKey.equals(provenWith));
     }
 
     /** The display name: the signed one, else the one typed into the form. */

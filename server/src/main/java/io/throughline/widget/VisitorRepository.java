@@ -27,16 +27,19 @@ final class VisitorRepository {
     record Upload(long id, String sha256, long size, String filename, String contentType) {
     }
 
+    /** @param provenWith the site's {@link WidgetSettings#proofKey()}, kept with a signed identity */
     Visitor insert(Sql sql, long workspaceId, long inboxId, String publicId, byte[] tokenHash, IdentityKind kind,
-                   String value, JsonObject identity, JsonObject profile, JsonObject context, String previous) {
+                   String value, JsonObject identity, JsonObject profile, JsonObject context, String previous,
+                   String provenWith) {
         return Visitor.from(sql.single("""
                 INSERT INTO widget_visitors (workspace_id, inbox_id, public_id, token_hash, principal_kind,
                                              principal_value, identity, profile, context, previous_public_id,
-                                             proven_at)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, CASE WHEN $7::jsonb IS NULL THEN NULL ELSE now() END)
+                                             proven_at, proven_with)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, CASE WHEN $7::jsonb IS NULL THEN NULL ELSE now() END,
+                        CASE WHEN $7::jsonb IS NULL THEN NULL ELSE $11 END)
                 RETURNING""" + " " + Visitor.COLUMNS, workspaceId, inboxId, publicId,
                 Buffer.buffer(tokenHash), kind.wireName(), value, identity, profile, context,
-                previous));
+                previous, provenWith));
     }
 
     Optional<Visitor> byToken(Sql sql, byte[] tokenHash) {
@@ -78,9 +81,10 @@ final class VisitorRepository {
     }
 
     /** The site proved the visitor's identity again (it may carry a new name or email). */
-    Visitor proven(Sql sql, long workspaceId, long id, JsonObject identity) {
-        return Visitor.from(sql.single("UPDATE widget_visitors SET identity = $3, proven_at = now()"
-                + " WHERE workspace_id = $1 AND id = $2 RETURNING " + Visitor.COLUMNS, workspaceId, id, identity));
+    Visitor proven(Sql sql, long workspaceId, long id, JsonObject identity, String provenWith) {
+        return Visitor.from(sql.single("UPDATE widget_visitors SET identity = $3, proven_at = now(), proven_with = $4"
+                + " WHERE workspace_id = $1 AND id = $2 RETURNING " + Visitor.COLUMNS, workspaceId, id, identity,
+                provenWith));
     }
 
     Visitor mergeProfile(Sql sql, long workspaceId, long id, JsonObject profile) {

@@ -122,7 +122,7 @@ public final class VisitorService {
             // as new sessions are.
             resumes.acquire(Long.toString(existing.get().id()),
                     "too many session requests from this chat; wait a moment");
-            Visitor visitor = resume(existing.get(), proof, request.context());
+            Visitor visitor = resume(site, existing.get(), proof, request.context());
             return new Session(false, answer(site, visitor, request.visitorToken()));
         }
         newSessions.acquire(ClientAddress.limitKey(request.ip()),
@@ -161,13 +161,14 @@ public final class VisitorService {
         }
         Visitor visitor = visitors.byToken(database.sql(), Tokens.sha256(token))
                 .orElseThrow(() -> new Unauthorized("unknown visitor token: start a new session"));
-        if (!visitor.provenSince(clock.instant(), config.identifiedTokenTtl())) {
-            log.info("widget token of a signed-in visitor refused, not proven for {} visitor={}",
-                    config.identifiedTokenTtl(), visitor.id());
-            throw new Unauthorized("the site has not signed this visitor in for too long: start a new session with"
-                    + " its identity");
+        Viewer viewer = viewer(visitor);
+        if (!visitor.provenSince(clock.instant(), config.identifiedTokenTtl(), viewer.site().settings().proofKey())) {
+            log.info("widget token of a signed-in visitor refused, not proven for {} with the site's current secret"
+                    + " visitor={}", config.identifiedTokenTtl(), visitor.id());
+            throw new Unauthorized("the site has not signed this visitor in for too long, or with its current"
+                    + " secret: start a new session with its identity");
         }
-        return viewer(visitor);
+        return viewer;
     }
 
     /** The visitor a socket ticket names; empty when the ticket is forged or expired. */
@@ -177,8 +178,10 @@ public final class VisitorService {
                         // A ticket of a token retired since (a logout, a replaced visitor) opens nothing.
                         .filter(found -> tickets.issuedFor(parsed, found.tokenHash()))
                         .map(VisitorRepository.WithToken::visitor))
-                .filter(visitor -> visitor.provenSince(clock.instant(), config.identifiedTokenTtl()))
-                .map(this::viewer);
+                .flatMap(visitor -> sites.byInbox(visitor.inboxId())
+                        .filter(site -> visitor.provenSince(clock.instant(), config.identifiedTokenTtl(),
+                                site.settings().proofKey()))
+                        .map(site -> viewer(visitor)));
     }
 
     /** Whether a socket ticket still names its visitor's current token: false once a logout retired it. */
@@ -237,12 +240,13 @@ public final class VisitorService {
         };
     }
 
-    private Visitor resume(Visitor visitor, Proof proof, JsonObject context) {
+    private Visitor resume(Site site, Visitor visitor, Proof proof, JsonObject context) {
         Visitor touched = visitors.touch(database.sql(), visitor.workspaceId(), visitor.id(), context);
         if (proof instanceof Claimed claimed) {
             touched = visitors.mergeProfile(database.sql(), visitor.workspaceId(), visitor.id(), claimed.profile());
         } else if (proof instanceof Proven proven) {
-            touched = visitors.proven(database.sql(), visitor.workspaceId(), visitor.id(), proven.identity());
+            touched = visitors.proven(database.sql(), visitor.workspaceId(), visitor.id(), proven.identity(),
+                    site.settings().proofKey());
         }
         return touched;
     }
@@ -265,7 +269,7 @@ public final class VisitorService {
             }
         }
         return visitors.insert(database.sql(), site.workspaceId(), site.inbox().id(), publicId, Tokens.sha256(token),
-                kind, value, identity, profile, context, previousPublicId);
+                kind, value, identity, profile, context, previousPublicId, site.settings().proofKey());
     }
 
     private JsonObject answer(Site site, Visitor visitor, String token) {

@@ -1,5 +1,6 @@
 package io.throughline.widget;
 
+import io.throughline.agent.Tokens;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
@@ -67,6 +68,14 @@ public record WidgetSettings(
 
     /** The parse result: settings when valid, else every problem, each starting with its field. */
     public record Parsed(WidgetSettings settings, List<String> problems) {
+    }
+
+    /**
+     * What a signed-in visitor keeps of the secret that proved it (a digest of the secret and the signature
+     * version): a new secret or version ends the sessions the old one proved.
+     */
+    String proofKey() {
+        return Tokens.sha256Hex("widget-proof\n" + hmacVersion + "\n" + identitySecret).substring(0, 32);
     }
 
     public static Parsed parse(JsonObject config) {

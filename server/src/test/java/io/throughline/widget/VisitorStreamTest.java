@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class VisitorStreamTest {
 
     private static final Visitor VISITOR = new Visitor(7, 1, 1, "v_test", IdentityKind.WIDGET_VISITOR, "v_test",
-            null, null, null, null, true, null, null, null, Instant.EPOCH, null);
+            null, null, null, null, true, null, null, null, Instant.EPOCH, null, null);
 
     /** A stream that keeps what it writes. */
     private static final class Recording extends VisitorStream {

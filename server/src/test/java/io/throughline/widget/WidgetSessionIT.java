@@ -601,6 +601,43 @@ class WidgetSessionIT {
                 .containsExactly("where is my order?");
     }
 
+    /**
+     * A site that rotates its identity secret (after a leak, say) ends the sessions the old one signed in, a forger's
+     * among them: their tokens and socket tickets open nothing, and signing in with the new secret works at once.
+     * Moving to typed signatures (hmacVersion 2) does the same.
+     */
+    @Test
+    void rotatingTheIdentitySecretEndsTheSessionsTheOldOneSignedIn() {
+        JsonObject inbox = Widgets.create(admin, Widgets.SHOP);
+        String old = inbox.getString("identitySecret");
+        VisitorClient forger = new VisitorClient(server.url(), inbox.getString("siteKey"), Widgets.SHOP)
+                .start(new JsonObject().put("externalId", "u-4711").put("hmac", IdentitySignature.sign(old, "u-4711")));
+        forger.send(UUID.randomUUID().toString(), "what did I order?").expect(201);
+        new ApiClient(server.url()).withToken(forger.token()).get("/widget/v1/messages").expect(200);
+
+        String rotated = "tlwid_" + "r".repeat(40);
+        admin.patch("/api/v1/inboxes/" + inbox.getLong("id"), new JsonObject().put("config",
+                new JsonObject().put("allowedOrigins", new JsonArray().add(Widgets.SHOP))
+                        .put("identitySecret", rotated))).expect(200);
+        new ApiClient(server.url()).withToken(forger.token()).get("/widget/v1/messages").expect(401);
+        try (VisitorClient.Socket socket = forger.connect(forger.seq())) {
+            assertThat(socket.awaitClose(Duration.ofSeconds(10))).as("the old socket ticket").isEqualTo(4401);
+        }
+
+        JsonObject identity = new JsonObject().put("externalId", "u-4711")
+                .put("hmac", IdentitySignature.sign(rotated, "u-4711"));
+        VisitorClient customer = new VisitorClient(server.url(), inbox.getString("siteKey"), Widgets.SHOP)
+                .start(identity);
+        assertThat(new ApiClient(server.url()).withToken(customer.token()).get("/widget/v1/messages").expect(200)
+                .json().getJsonArray("messages").stream().map(m -> ((JsonObject) m).getString("body")))
+                .containsExactly("what did I order?");
+
+        admin.patch("/api/v1/inboxes/" + inbox.getLong("id"), new JsonObject().put("config",
+                new JsonObject().put("allowedOrigins", new JsonArray().add(Widgets.SHOP)).put("hmacVersion", 2)))
+                .expect(200);
+        new ApiClient(server.url()).withToken(customer.token()).get("/widget/v1/messages").expect(401);
+    }
+
     @Test
     void aVisitorPollingInALoopIsToldToSlowDown() {
         VisitorClient visitor = new VisitorClient(server.url(), Widgets.create(admin, Widgets.SHOP)
