@@ -73,7 +73,12 @@ final class VisitorMessages {
     }
 
     /** A message as the visitor's frame sends it. */
-    record Outgoing(String clientId, String body, List<Long> attachmentIds) {
+    /**
+     * @param clientId the client's UUID in its canonical lower-case form, which the message is stored and shown with
+     * @param asSent the client's UUID as it sent it, which its ack carries back: a client matching acks by the exact
+     *     text (an upper-case UUID) clears its outbox
+     */
+    record Outgoing(String clientId, String asSent, String body, List<Long> attachmentIds) {
     }
 
     /** The committed result, which the frame takes as the ack. */
@@ -92,6 +97,9 @@ final class VisitorMessages {
         String body = "";
         if (bodyValue != null && !(bodyValue instanceof String)) {
             errors.add(new Invalid.FieldError("body", "must be a string"));
+        } else if (bodyValue != null && ((String) bodyValue).indexOf('\0') >= 0) {
+            // Taken out at ingest, a body of NULs would be stored empty (the HTTP body is refused for them whole).
+            errors.add(new Invalid.FieldError("body", "must not contain NUL characters"));
         } else if (bodyValue != null) {
             body = ((String) bodyValue).strip();
         }
@@ -105,7 +113,9 @@ final class VisitorMessages {
                 for (Object value : array) {
                     Long id = JsonBody.exactLong(value);
                     if (id != null && id > 0) {
-                        ids.add(id);
+                        if (!ids.contains(id)) {
+                            ids.add(id);
+                        }
                     } else {
                         errors.add(new Invalid.FieldError("attachmentIds", "must hold upload ids"));
                         break;
@@ -123,7 +133,7 @@ final class VisitorMessages {
         if (body.length() > config.maxMessageChars()) {
             throw new PayloadTooLarge("the message is longer than " + config.maxMessageChars() + " characters");
         }
-        return new Outgoing(clientId, body, List.copyOf(ids));
+        return new Outgoing(clientId, (String) json.getValue("clientId"), body, List.copyOf(ids));
     }
 
     /** Stores the message (once per client id) and returns after the commit. */
@@ -162,13 +172,13 @@ final class VisitorMessages {
         return switch (receipt.outcome()) {
             case STORED -> {
                 viewer.adopt(receipt.conversationId(), receipt.contactId());
-                yield new Ack(message.clientId(), receipt.messageId(), receipt.conversationId(), false);
+                yield new Ack(message.asSent(), receipt.messageId(), receipt.conversationId(), false);
             }
             case DUPLICATE -> {
                 // The visitor a sign-in replaced sent it: acked, but its conversation is not this visitor's to
                 // follow (it may have been merged into someone else's thread since).
                 boolean own = requireOwn(viewer, receipt.messageId());
-                yield new Ack(message.clientId(), receipt.messageId(), own ? receipt.conversationId() : 0, true);
+                yield new Ack(message.asSent(), receipt.messageId(), own ? receipt.conversationId() : 0, true);
             }
             case BLOCKED -> throw new Forbidden("this conversation is closed");
             case NOT_FOUND -> throw new IllegalStateException("ingest answered NOT_FOUND to a new message");

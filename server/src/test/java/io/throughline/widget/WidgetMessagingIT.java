@@ -222,6 +222,12 @@ class WidgetMessagingIT {
             socket.send(new JsonObject().put("type", "message").put("clientId", UUID.randomUUID().toString())
                     .put("body", "x".repeat(5001)));
             assertThat(socket.next("nack", WAIT).getJsonObject("error").getInteger("status")).isEqualTo(413);
+            // NULs only: taken out at ingest, they would have been an empty message.
+            socket.send(new JsonObject().put("type", "message").put("clientId", UUID.randomUUID().toString())
+                    .put("body", "\u0000\u0000"));
+            JsonObject nul = socket.next("nack", WAIT).getJsonObject("error");
+            assertThat(nul.getInteger("status")).isEqualTo(400);
+            assertThat(nul.encode()).contains("NUL");
             socket.send(new JsonObject().put("type", "ping"));
             socket.next("pong", WAIT);
         }
@@ -230,6 +236,30 @@ class WidgetMessagingIT {
         visitor.send(new JsonObject().put("body", "no id")).expect(400);
         assertThat(visitor.raw("POST", "/widget/v1/messages", "application/json", "{oops").status()).isEqualTo(400);
         assertThat(visitor.history()).isEmpty();
+    }
+
+    /**
+     * A client that writes its UUIDs in upper case (as iOS's {@code uuidString} does) gets its ack with the id as it
+     * sent it, so its outbox clears; the message itself, and a resend of it, carry the one canonical form.
+     */
+    @Test
+    void anUpperCaseClientIdIsAckedAsItWasSent() {
+        VisitorClient visitor = visitor();
+        String clientId = UUID.randomUUID().toString().toUpperCase(java.util.Locale.ROOT);
+        try (VisitorClient.Socket socket = visitor.connect(visitor.seq())) {
+            socket.send(new JsonObject().put("type", "message").put("clientId", clientId).put("body", "Hello"));
+            JsonObject ack = socket.next("ack", WAIT);
+            assertThat(ack.getString("clientId")).isEqualTo(clientId);
+            assertThat(ack.getString("status")).isEqualTo("stored");
+            socket.send(new JsonObject().put("type", "message").put("clientId", clientId).put("body", "Hello"));
+            JsonObject again = socket.next("ack", WAIT);
+            assertThat(again.getString("clientId")).isEqualTo(clientId);
+            assertThat(again.getString("status")).isEqualTo("duplicate");
+        }
+        assertThat(visitor.send(clientId, "Hello").expect(200).json().getString("clientId")).isEqualTo(clientId);
+        assertThat(visitor.history()).hasSize(1);
+        assertThat(visitor.history().getJsonObject(0).getString("clientId"))
+                .isEqualTo(clientId.toLowerCase(java.util.Locale.ROOT));
     }
 
     /**
