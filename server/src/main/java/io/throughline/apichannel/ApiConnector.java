@@ -66,6 +66,12 @@ public final class ApiConnector implements ChannelConnector {
         if (secret != null && (!(secret instanceof String text) || text.length() < 16 || text.length() > 200)) {
             problems.add("config.webhookSecret: must be a string of 16 to 200 characters");
         }
+        // Kept as given (a config restored from a backup): a value that is no SHA-256 would fail every call.
+        Object hash = config.getValue(TOKEN_HASH);
+        if (hash != null && !(hash instanceof String text && text.matches("[0-9a-f]{64}"))) {
+            problems.add("config.tokenHash: must be the SHA-256 of a token in lower-case hex (send token to choose"
+                    + " one)");
+        }
         Object token = config.getValue(TOKEN);
         if (token != null && (!(token instanceof String text) || text.length() < 24 || text.length() > 200)) {
             problems.add("config.token: must be a string of 24 to 200 characters");

@@ -32,6 +32,26 @@ class ApiChannelIT {
         webhook.close();
     }
 
+    /** A token hash that is no SHA-256 is refused as it is saved, not by every inbound call that follows (a 500). */
+    @Test
+    void aTokenHashThatIsNoDigestIsRefusedAndTheInboxKeepsItsToken() {
+        // A server of its own: the class's other test counts the conversations of its server.
+        try (TestServer own = TestServer.start()) {
+            ApiClient admin = own.admin();
+            JsonObject inbox = admin.post("/api/v1/inboxes", new JsonObject().put("kind", "api").put("name", "Hashed")
+                    .put("config", new JsonObject())).expect(201).json();
+            long id = inbox.getLong("id");
+            for (Object bad : new Object[] {5, "not a digest", "A".repeat(64)}) {
+                assertThat(admin.patch("/api/v1/inboxes/" + id, new JsonObject().put("config", new JsonObject()
+                        .put("tokenHash", bad))).expect(400).body()).contains("config.tokenHash");
+            }
+            new ApiClient(own.url()).withToken(inbox.getString("token")).post("/api/v1/inboxes/" + id + "/inbound",
+                    new JsonObject().put("externalId", "hashed-1").put("contact", new JsonObject().put("name", "Ann")
+                            .put("identities", new JsonArray().add(new JsonObject().put("kind", "external_id")
+                                    .put("value", "h-1")))).put("body", "Still mine?")).expect(201);
+        }
+    }
+
     @Test
     void customerMessageThroughApiInboxIsAnsweredThroughTheSignedWebhook() {
         ApiClient admin = server.admin();
