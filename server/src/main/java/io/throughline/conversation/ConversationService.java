@@ -392,8 +392,14 @@ public final class ConversationService {
             if (message.redactedAt() != null) {
                 throw new Conflict("message " + messageId + " was removed: there is nothing to send");
             }
-            deliveries.retry(tx, caller.workspaceId(), messageId)
-                    .orElseThrow(() -> new Conflict("message " + messageId + " has no failed delivery to retry"));
+            if (deliveries.retry(tx, caller.workspaceId(), messageId).isEmpty()) {
+                if (!deliveries.waiting(tx, caller.workspaceId(), messageId)) {
+                    throw new Conflict("message " + messageId + " has no failed delivery to retry");
+                }
+                // Retried already (a second click, or a client's retry after a lost answer): as it is.
+                return views.render(tx, caller.workspaceId(),
+                        messages.viewRowForEvent(tx, caller.workspaceId(), messageId).orElseThrow());
+            }
             JsonObject view = views.render(tx, caller.workspaceId(),
                     messages.viewRowForEvent(tx, caller.workspaceId(), messageId).orElseThrow());
             events.append(tx, caller.workspaceId(), EventType.DELIVERY_UPDATED, new JsonObject()

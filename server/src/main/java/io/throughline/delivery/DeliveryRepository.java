@@ -366,7 +366,18 @@ public final class DeliveryRepository {
                     lease_until = NULL, remote_wait_until = NULL, updated_at = now()
                 WHERE id = (SELECT id FROM deliveries WHERE workspace_id = $1 AND message_id = $2
                               AND status = 'failed'
+                              -- An email copy only once the reply itself is no longer waiting: a second click
+                              -- (or a client's retry) after the reply was put back must not send the copy too.
+                              AND (condition IS NULL OR NOT EXISTS (SELECT 1 FROM deliveries w
+                                   WHERE w.workspace_id = $1 AND w.message_id = $2 AND w.condition IS NULL
+                                     AND w.status = 'pending'))
                             ORDER BY condition IS NOT NULL, id DESC LIMIT 1)
                 RETURNING id""", workspaceId, messageId);
+    }
+
+    /** Whether the message's own delivery (not an email copy) waits in the outbox or is being sent. */
+    public boolean waiting(Sql tx, long workspaceId, long messageId) {
+        return tx.one("SELECT 1 FROM deliveries WHERE workspace_id = $1 AND message_id = $2 AND condition IS NULL"
+                + " AND status = 'pending' LIMIT 1", workspaceId, messageId).isPresent();
     }
 }

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.throughline.testing.ApiClient;
 import io.throughline.testing.ApiInbox;
+import io.throughline.testing.HeldTransaction;
 import io.throughline.testing.MailServer;
 import io.throughline.testing.TestPostgres;
 import io.throughline.testing.TestServer;
@@ -185,6 +186,43 @@ class ChatToEmailContinuityIT {
             await().atMost(WAIT).until(() -> "sent".equals(deliveries(conversation, reply).getJsonObject(0)
                     .getString("status")));
             assertThat(deliveries(conversation, reply).getJsonObject(1).getString("status")).isEqualTo("pending");
+        }
+    }
+
+    /**
+     * Retry is idempotent: a second click (or a client retrying after a lost answer) while the reply waits to go
+     * again answers it as it is, rather than putting its failed email copy back in the outbox too.
+     */
+    @Test
+    void retryingTwiceRetriesTheReplyOnceAndLeavesItsFailedEmailCopyAlone() {
+        VisitorClient visitor = visitorWithEmail("rita@example.com");
+        try (VisitorClient.Socket socket = visitor.connect(visitor.seq())) {
+            socket.message("Can I pay on delivery?");
+            long conversation = Widgets.conversationOf(server, socket.next("ack", WAIT).getLong("messageId"));
+            long reply = agentReplies(conversation, "Yes, by card or cash.");
+            socket.next(f -> "message".equals(f.getString("type"))
+                    && f.getJsonObject("message").getLong("id") == reply, WAIT);
+            JsonArray both = deliveries(conversation, reply);
+            server.throughline().database().sql().update("UPDATE deliveries SET status = 'failed', last_error ="
+                    + " 'refused' WHERE id IN ($1, $2)", both.getJsonObject(0).getLong("id"),
+                    both.getJsonObject(1).getLong("id"));
+            // The outbox claims nothing meanwhile (claims take turns on this lock): the reply stays waiting.
+            HeldTransaction<Void> claims = HeldTransaction.start(server.throughline().database(), tx -> {
+                tx.single("SELECT pg_advisory_xact_lock($1)::text AS locked", 0x746c2d636c61696dL);
+                return null;
+            });
+            try {
+                admin.post("/api/v1/messages/" + reply + "/retry", new JsonObject()).expect(200);
+                JsonObject again = admin.post("/api/v1/messages/" + reply + "/retry", new JsonObject()).expect(200)
+                        .json();
+                assertThat(again.getJsonObject("delivery").getString("status")).isEqualTo("pending");
+                assertThat(deliveries(conversation, reply).getJsonObject(1).getString("status"))
+                        .as("the email copy").isEqualTo("failed");
+            } finally {
+                claims.commit();
+            }
+            await().atMost(WAIT).until(() -> "sent".equals(deliveries(conversation, reply).getJsonObject(0)
+                    .getString("status")));
         }
     }
 
