@@ -14,6 +14,7 @@ import io.throughline.connector.Sender;
 import io.throughline.connector.StoredFile;
 import io.throughline.realtime.EventType;
 import io.throughline.testing.ApiClient;
+import io.throughline.testing.ApiInbox;
 import io.throughline.testing.Browser;
 import io.throughline.testing.HeldTransaction;
 import io.throughline.testing.Scratch;
@@ -392,6 +393,24 @@ class AgentInboxIT {
 
         inbox.press("/");
         assertThat(inbox.script("return document.activeElement.dataset.testid")).isEqualTo("search-input");
+    }
+
+    /**
+     * A reply waiting without spending attempts (here an API inbox with no webhook URL yet) says why, where the agent
+     * can act on it, instead of "Sending…" for as long as it waits.
+     */
+    @Test
+    void aReplyThatWaitsShowsWhy() {
+        ApiInbox hookless = ApiInbox.create(admin, "Hookless shop", null);
+        hookless.say("hookless-1", "cust-hugo", "Hugo Hookless", "Any news on my order?");
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD).open("Hugo Hookless");
+        inbox.reply("It ships tomorrow.");
+        WebElement reason = inbox.until(d -> inbox.message("It ships tomorrow.").findElements(
+                InboxPage.testId("delivery-error")).stream().filter(e -> e.getText().contains("webhookUrl"))
+                .findFirst().orElse(null));
+        assertThat(inbox.message("It ships tomorrow.").findElement(InboxPage.testId("delivery"))
+                .getAttribute("data-status")).isEqualTo("pending");
+        assertThat(reason.getText()).contains("no webhookUrl");
     }
 
     @Test

@@ -161,6 +161,11 @@ class TlMessage extends TlElement {
     if (d.status === 'pending' && d.attempts > 0) {
       state = html`${icon('clock')}<span>${t('delivery.retrying', { attempt: d.attempts })}</span>
         ${d.lastError ? html`<span class="delivery-error">${d.lastError}</span>` : ''}`;
+    } else if (d.status === 'pending' && d.lastError) {
+      // Waiting without spending attempts (no webhook URL yet, a refused login, the inbox disabled): the agent
+      // may have to act, so the reason shows.
+      state = html`${icon('clock')}<span>${t('delivery.waiting')}</span>
+        <span class="delivery-error" data-testid="delivery-error">${d.lastError}</span>`;
     } else if (d.status === 'pending') {
       state = html`${icon('clock')}<span>${t('delivery.sending')}</span>`;
     } else if (d.status === 'failed') {

@@ -142,6 +142,7 @@ export default {
   'flag.deep_link_rejected': 'Telegram link not accepted (expired, used, or for another bot)',
   'flag.deep_link_conflict': 'Telegram link opened from an account that belongs to another customer',
   'delivery.sending': 'Sending…',
+  'delivery.waiting': 'Not sent yet, waiting:',
   'delivery.retrying': 'Not sent yet, retrying (attempt {attempt})',
   'delivery.sent': 'Sent',
   'delivery.delivered': 'Delivered',

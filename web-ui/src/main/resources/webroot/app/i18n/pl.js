@@ -144,6 +144,7 @@ export default {
   'flag.deep_link_rejected': 'Link do Telegrama nieprzyjęty (wygasł, został użyty lub jest dla innego bota)',
   'flag.deep_link_conflict': 'Link do Telegrama otwarty z konta innego klienta',
   'delivery.sending': 'Wysyłanie…',
+  'delivery.waiting': 'Jeszcze nie wysłano, czeka:',
   'delivery.retrying': 'Jeszcze nie wysłano, ponawiamy (próba {attempt})',
   'delivery.sent': 'Wysłano',
   'delivery.delivered': 'Dostarczono',

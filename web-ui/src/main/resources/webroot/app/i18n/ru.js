@@ -144,6 +144,7 @@ export default {
   'flag.deep_link_rejected': 'Ссылка на Telegram не принята (устарела, использована или для другого бота)',
   'flag.deep_link_conflict': 'Ссылка на Telegram открыта из учётной записи другого клиента',
   'delivery.sending': 'Отправка…',
+  'delivery.waiting': 'Ещё не отправлено, ждёт:',
   'delivery.retrying': 'Ещё не отправлено, повторяем (попытка {attempt})',
   'delivery.sent': 'Отправлено',
   'delivery.delivered': 'Доставлено',

@@ -144,6 +144,7 @@ export default {
   'flag.deep_link_rejected': 'Посилання на Telegram не прийнято (застаріле, використане або для іншого бота)',
   'flag.deep_link_conflict': 'Посилання на Telegram відкрито з облікового запису іншого клієнта',
   'delivery.sending': 'Надсилання…',
+  'delivery.waiting': 'Ще не надіслано, чекає:',
   'delivery.retrying': 'Ще не надіслано, повторюємо (спроба {attempt})',
   'delivery.sent': 'Надіслано',
   'delivery.delivered': 'Доставлено',
