@@ -253,8 +253,10 @@ public final class DeliveryRepository {
     }
 
     /**
-     * Keeps a report that matched no delivery ({@link #markReported}) when none of the inbox has its external id yet:
-     * the delivery may be going out at this moment, its "sent" not recorded. Whether it was kept. Reports kept for
+     * Keeps a report that matched no delivery ({@link #markReported}) when none of the inbox has its external id yet,
+     * or the one that has it waits to go again (an agent's retry, sent with the same id): the delivery may be going
+     * out at this moment, its "sent" not recorded. Whether it was kept (a report applied before is not applied
+     * again: its id is on the delivery). Reports kept for
      * seven days whose delivery never came are dropped here.
      */
     public boolean keepEarly(Sql tx, long inboxId, String externalId, DeliveryStatus status, String reason,
@@ -263,7 +265,8 @@ public final class DeliveryRepository {
         return tx.update("""
                 INSERT INTO early_delivery_reports (inbox_id, external_id, status, reason, report_id)
                 SELECT $1, $2, $3, $4, $5
-                WHERE NOT EXISTS (SELECT 1 FROM deliveries WHERE inbox_id = $1 AND external_id = $2)
+                WHERE NOT EXISTS (SELECT 1 FROM deliveries WHERE inbox_id = $1 AND external_id = $2
+                                  AND status <> 'pending')
                   AND NOT EXISTS (SELECT 1 FROM early_delivery_reports
                                   WHERE inbox_id = $1 AND external_id = $2 AND status = $3
                                     AND report_id IS NOT DISTINCT FROM $5)""",

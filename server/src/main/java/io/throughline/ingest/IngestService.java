@@ -612,8 +612,8 @@ public final class IngestService {
                             log.info("delivery report kept until its delivery is recorded sent inbox={}"
                                     + " externalId={} outcome={}", inbox.id(), report.externalId(), report.outcome());
                         } else {
-                            log.info("delivery report changed nothing (its delivery was reported before, or is"
-                                    + " pending again) inbox={} externalId={} outcome={}", inbox.id(),
+                            log.info("delivery report changed nothing (its delivery was reported before)"
+                                    + " inbox={} externalId={} outcome={}", inbox.id(),
                                     report.externalId(), report.outcome());
                         }
                     });

@@ -454,6 +454,18 @@ class EmailChannelIT {
             await().atMost(Duration.ofSeconds(20)).until(() -> status(conversationId, reply), "failed"::equals);
             assertThat(server.throughline().database().sql().single(
                     "SELECT count(*) AS n FROM early_delivery_reports").getLong("n")).isZero();
+
+            // Retried, the reply goes out again with its Message-ID, and the relay is slow again: a bounce of the
+            // retry read meanwhile is kept as well (its delivery is waiting, not unknown), and applied once sent.
+            relay.hold();
+            admin.post("/api/v1/messages/" + reply + "/retry", new JsonObject()).expect(200);
+            await().atMost(Duration.ofSeconds(20)).until(() -> relay.accepted().size() == 2);
+            mail.append(slow, "INBOX", bounce(sentId.substring(1, sentId.length() - 1), "bea-dsn-2@mx"), null);
+            await().atMost(Duration.ofSeconds(20)).until(() -> server.throughline().database().sql().single(
+                    "SELECT count(*) AS n FROM early_delivery_reports").getLong("n") == 1);
+            assertThat(status(conversationId, reply)).isEqualTo("pending");
+            relay.release();
+            await().atMost(Duration.ofSeconds(20)).until(() -> status(conversationId, reply), "failed"::equals);
             admin.delete("/api/v1/inboxes/" + slowInbox).expect(204);
         }
     }

@@ -54,6 +54,11 @@ public final class FakeSmtp implements AutoCloseable {
         return smtp;
     }
 
+    /** Holds the answers to the messages taken from now on, as {@link #holding()} does, until {@link #release()}. */
+    public void hold() {
+        answer = new CountDownLatch(1);
+    }
+
     /** Answers the messages {@link #holding()} holds, and every later one at once. */
     public void release() {
         CountDownLatch held = answer;
