@@ -47,9 +47,16 @@ public final class AttachmentRepository {
      * Detaches every file of a message, replaced ones too (a redaction), and returns how many: no URL serves them
      * from now on, and the store's sweep deletes the content no other attachment or upload refers to.
      */
+    /**
+     * Removes a message's files (it was redacted), with the widget uploads of the same files in the workspace: a
+     * visitor's upload can be attached again, and would bring a removed file back into the thread.
+     */
     public int removeAll(Sql tx, long workspaceId, long messageId) {
-        return tx.update("DELETE FROM attachments WHERE workspace_id = $1 AND message_id = $2", workspaceId,
-                messageId);
+        return tx.single("""
+                WITH removed AS (DELETE FROM attachments WHERE workspace_id = $1 AND message_id = $2 RETURNING sha256),
+                     uploads AS (DELETE FROM widget_uploads WHERE workspace_id = $1
+                                 AND sha256 IN (SELECT sha256 FROM removed))
+                SELECT count(*) AS n FROM removed""", workspaceId, messageId).getLong("n").intValue();
     }
 
     /** The current attachments of several messages (not those an edit replaced), grouped by message id. */

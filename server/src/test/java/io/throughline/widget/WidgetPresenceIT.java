@@ -245,6 +245,26 @@ class WidgetPresenceIT {
                 .put("attachmentIds", new JsonArray().add(mine))).expect(201);
     }
 
+    /**
+     * A file an agent removed (a photo of a card) is gone for the visitor as well: the upload it came from can no
+     * longer be attached to a new message, which would bring it back into the thread.
+     */
+    @Test
+    void aRemovedFileCannotBeAttachedAgainFromItsUpload() {
+        VisitorClient visitor = visitor();
+        byte[] card = java.util.Arrays.copyOf(PNG, PNG.length + 1);
+        long upload = visitor.upload(card, "card.png", "image/png").expect(201).json().getLong("id");
+        long message = visitor.send(new JsonObject().put("clientId", UUID.randomUUID().toString())
+                .put("body", "my card").put("attachmentIds", new JsonArray().add(upload))).expect(201).json()
+                .getLong("messageId");
+        admin.post("/api/v1/messages/" + message + "/redact", null).expect(200);
+
+        visitor.send(new JsonObject().put("clientId", UUID.randomUUID().toString()).put("body", "here it is again")
+                .put("attachmentIds", new JsonArray().add(upload))).expect(400);
+        assertThat(server.throughline().database().sql().single("SELECT count(*) AS n FROM attachments a"
+                + " JOIN messages m ON m.id = a.message_id WHERE m.body = 'here it is again'").getLong("n")).isZero();
+    }
+
     /** The rate limits bound how often a visitor uploads; a day's budget bounds the bytes (here 10 x 4 KB). */
     @Test
     void aVisitorsUploadsOfADayStopAtTenTimesTheLargestFile() {
