@@ -212,7 +212,7 @@ final class Indexer {
      */
     void takeLate(List<Event> events) {
         events.forEach(event -> lateQueued.add(event.seq()));
-        if (!stopping) {
+        if (!stopping && failure == null) {
             queuedEvents.addAndGet(events.size());
             queue.add(events);
         }
@@ -358,6 +358,16 @@ final class Indexer {
 
     private void fail(Throwable e) {
         failure = e;
+        // Nothing applies events any more: the feed stops handing them over, and those queued (each with its whole
+        // message) are let go, or a disk that stays full would fill the heap too. A restart or a rebuild reads them
+        // again from the log and PostgreSQL.
+        epoch.incrementAndGet();
+        Subscription current = subscription;
+        if (current != null) {
+            current.cancel();
+        }
+        queue.clear();
+        queuedEvents.set(0);
         for (CompletableFuture<Void> asked; (asked = commitsAsked.poll()) != null; ) {
             asked.completeExceptionally(e);
         }
