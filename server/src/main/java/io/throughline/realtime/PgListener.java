@@ -118,6 +118,11 @@ public final class PgListener {
                 return;
             }
             PgConnection conn = ar.result();
+            if (stopped) {
+                // Stopped while connecting: nobody else would close it.
+                conn.close();
+                return;
+            }
             int ownPid = conn.processId();
             conn.notificationHandler(n -> {
                 Channel handler = channels.get(n.getChannel());
@@ -132,7 +137,7 @@ public final class PgListener {
             Set<String> listening = Set.copyOf(channels.keySet());
             String listen = String.join("; ", listening.stream().map(c -> "LISTEN " + c).toList());
             (listen.isEmpty() ? Future.succeededFuture() : conn.query(listen).execute()).onComplete(done -> {
-                if (done.failed()) {
+                if (done.failed() || stopped) {
                     conn.close();
                     return;
                 }
