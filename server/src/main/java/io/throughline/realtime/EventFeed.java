@@ -11,7 +11,9 @@ import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -103,6 +105,12 @@ public final class EventFeed {
      * Changed on the feed context only; read from any thread through {@link #watchedSeqs()}.
      */
     private final ConcurrentSkipListMap<Long, Long> watched = new ConcurrentSkipListMap<>();
+    /**
+     * Watched seqs an earlier run of this node passed ({@link #watch}): an event found there is handed to the late
+     * listeners (the index) only. Committed while this node was away, it may describe a message moved or merged
+     * since, which a subscription's client (a chat) would show as it was then. On the feed context.
+     */
+    private final Set<Long> restored = new HashSet<>();
     /** Take every late event for as long as they are registered, whatever their subscriptions do meanwhile. */
     private final List<Consumer<List<Event>>> lateListeners = new CopyOnWriteArrayList<>();
     private boolean checkingLate;
@@ -274,6 +282,7 @@ public final class EventFeed {
                     break;
                 }
                 watched.put(seq, fence);
+                restored.add(seq);
                 added++;
             }
             if (added < copy.size()) {
@@ -551,8 +560,11 @@ public final class EventFeed {
                         log.error("late event listener failed", e);
                     }
                 }
-                for (FeedSubscription subscription : subscriptions) {
-                    subscription.late(late);
+                List<Event> live = late.stream().filter(event -> !restored.contains(event.seq())).toList();
+                if (!live.isEmpty()) {
+                    for (FeedSubscription subscription : subscriptions) {
+                        subscription.late(live);
+                    }
                 }
             }
             // Only once the listeners have them: one that persists watchedSeqs() always holds a seq somewhere.
@@ -562,6 +574,7 @@ public final class EventFeed {
             for (Long seq : seqs) {
                 watched.computeIfPresent(seq, (s, fence) -> XidFence.passed(oldestRunning, fence) ? null : fence);
             }
+            restored.retainAll(watched.keySet());
         });
     }
 

@@ -169,6 +169,56 @@ class EventFeedIT {
     }
 
     /**
+     * A seq an earlier run of the node passed, handed back to watch ({@link EventFeed#watch}, as the search index
+     * does at its start): an event committed there goes to the late listeners only. Committed while the node was
+     * away, it may name a conversation its message has left since, which a live subscriber (a chat) would show.
+     */
+    @Test
+    void anEventAtASeqPassedBeforeARestartGoesToTheLateListenersOnly() throws Exception {
+        EventFeed feed = server.throughline().eventFeed();
+        List<Event> lateListener = new CopyOnWriteArrayList<>();
+        List<Event> lateSubscriber = new CopyOnWriteArrayList<>();
+        feed.onLateEvents(lateListener::addAll);
+        feed.subscribe(feed.position(), null, new EventListener() {
+            @Override
+            public void onEvents(List<Event> events) {
+                // in order: the class's subscription checks those
+            }
+
+            @Override
+            public void onLateEvents(List<Event> events) {
+                lateSubscriber.addAll(events);
+            }
+        });
+        // A seq drawn and left empty, which the feed passes once the event after it commits.
+        long passed = database.sql().single("SELECT nextval(pg_get_serial_sequence('events', 'seq')) AS seq")
+                .getLong("seq");
+        append("test.after-the-passed-seq");
+        await().atMost(Duration.ofSeconds(5)).until(() -> testEvents().size() == 1);
+
+        // A transaction that began before the node came back commits an event at that seq.
+        CountDownLatch hasXid = new CountDownLatch(1);
+        CountDownLatch watching = new CountDownLatch(1);
+        Thread away = Thread.ofVirtual().start(() -> database.tx(tx -> {
+            tx.rows("SELECT pg_current_xact_id()");
+            hasXid.countDown();
+            waitFor(watching);
+            tx.rows("INSERT INTO events (xid, seq, workspace_id, type, data) OVERRIDING SYSTEM VALUE"
+                    + " VALUES (pg_current_xact_id(), $1, 1, 'test.committed-while-away', '{}') RETURNING seq",
+                    passed);
+            return null;
+        }));
+        assertThat(hasXid.await(5, TimeUnit.SECONDS)).isTrue();
+        feed.watch(List.of(passed)).toCompletionStage().toCompletableFuture().join();
+        watching.countDown();
+        away.join();
+        await().atMost(Duration.ofSeconds(5)).until(() -> lateListener.stream()
+                .anyMatch(e -> e.type().equals("test.committed-while-away")));
+        assertThat(lateSubscriber).isEmpty();
+        assertThat(testEvents()).extracting(Event::type).containsExactly("test.after-the-passed-seq");
+    }
+
+    /**
      * A subscriber that fails on a batch is ended as an overflow from before that batch: told where it really is,
      * it starts again from there, instead of its subscription going on past events it never took.
      */
