@@ -334,18 +334,19 @@ public final class Dispatcher {
 
     /**
      * Writes an outcome and its event in one transaction; a lost lease means another node owns it now. The
-     * database's moment (a failover, a dropped connection) is waited out for up to half a lease: an outcome not
-     * written leaves the delivery to be claimed again when its lease runs out, and a reply that went out would go
-     * out twice. Each outcome is fenced by its attempt, so writing it again is safe.
+     * database's moment (a failover, a dropped connection) is waited out for as long as it lasts, the lease kept
+     * meanwhile where the sender keeps it: an outcome not written leaves the delivery to be claimed again when its
+     * lease runs out, and a reply that went out would go out twice. Each outcome is fenced by its attempt, so
+     * writing it again is safe: once another claim took the delivery over, the write changes nothing. A node
+     * shutting down stops trying (its pool closes).
      */
     private void record(Delivery delivery, Predicate<Sql> outcome) {
-        long deadline = System.nanoTime() + config.lease().toNanos() / 2;
         for (long waitMs = RECORD_FIRST_WAIT_MS; ; waitMs = Math.min(waitMs * 2, RECORD_MAX_WAIT_MS)) {
             try {
                 write(delivery, outcome);
                 return;
             } catch (RuntimeException e) {
-                if (!Database.isTransient(e) || System.nanoTime() + waitMs * 1_000_000 > deadline) {
+                if (!Database.isTransient(e) || !running) {
                     // The lease expires and the delivery is retried: at worst a duplicate send with the same key.
                     log.error("cannot record delivery outcome delivery={}", delivery.id(), e);
                     return;

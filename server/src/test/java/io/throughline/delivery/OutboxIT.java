@@ -100,6 +100,27 @@ class OutboxIT {
     }
 
     /**
+     * The database refuses the outcome for longer than half a lease (a failover): the write is tried again for as
+     * long as it takes, the lease kept meanwhile, instead of giving up and letting the lease run out, which had the
+     * reply claimed and sent a second time.
+     */
+    @Test
+    void aSentOutcomeTheDatabaseRefusesForLongerThanHalfALeaseIsWrittenOnceItCanNotSentAgain() {
+        server = TestServer.start(Map.of("outbox.lease", "2s"));
+        ApiClient admin = server.admin();
+        ApiInbox inbox = ApiInbox.create(admin, "Shop", webhook.url());
+        long conversation = inbox.say("m1", "c1", "Ann", "Hello").getLong("conversationId");
+        try (SentOutcomeFailure failure = SentOutcomeFailure.during(server.throughline().database().sql(), "40001",
+                Duration.ofSeconds(4))) {
+            admin.post("/api/v1/conversations/" + conversation + "/messages", new JsonObject()
+                    .put("body", "On its way")).expect(201);
+            awaitStatus(admin, conversation, "sent", 20);
+            assertThat(failure.happened()).as("the failure happened").isTrue();
+            assertThat(webhook.received()).hasSize(1);
+        }
+    }
+
+    /**
      * Nothing listening at the webhook (its receiver not started yet): each refused connection is a recorded,
      * retried attempt with its reason, and the reply goes once the receiver is up.
      */
