@@ -47,9 +47,15 @@ final class ApiInbox implements ChannelInbox {
     private static final int MAX_ANSWER_BYTES = 16 * 1024;
     private static final int MAX_ERROR_BODY = 300;
 
+    /** How soon a reply this instance hands back (it is closing for a settings save) is tried by the new one. */
+    private static final Duration REOPENED_WAIT = Duration.ofSeconds(1);
+
     private final InboxContext context;
     private final WebClient client;
     private final boolean privateNetworks;
+    /** Sends under way, and whether the inbox closed: the client closes once the last of them has its answer. */
+    private int inFlight;
+    private boolean closed;
 
     ApiInbox(InboxContext context, boolean privateNetworks) {
         this.context = context;
@@ -67,6 +73,26 @@ final class ApiInbox implements ChannelInbox {
             throw DeliveryFailure.notAttempted("this API inbox has no webhookUrl: the reply goes out once one is set",
                     UNSET_WAIT);
         }
+        synchronized (this) {
+            if (closed) {
+                throw DeliveryFailure.notAttempted("the inbox's settings changed as the reply was to go: it goes with"
+                        + " the new ones", REOPENED_WAIT);
+            }
+            inFlight++;
+        }
+        try {
+            return post(message, url);
+        } finally {
+            synchronized (this) {
+                inFlight--;
+                if (closed && inFlight == 0) {
+                    client.close();
+                }
+            }
+        }
+    }
+
+    private DeliveryReceipt post(OutboundMessage message, String url) throws DeliveryFailure {
         WebhookTarget target = WebhookTarget.resolve(url, privateNetworks);
         byte[] body = payload(message).toBuffer().getBytes();
         long timestamp = Instant.now().getEpochSecond();
@@ -247,8 +273,16 @@ final class ApiInbox implements ChannelInbox {
                 : ConnectorHealth.up("delivers to its webhook");
     }
 
+    /**
+     * Closes once the sends under way have their answers (each within {@link #DEADLINE_MS}): a settings save (a
+     * rename) reopens the inbox, and cutting a webhook call short would count an attempt and post the reply again to
+     * a receiver that may have taken it.
+     */
     @Override
-    public void close() {
-        client.close();
+    public synchronized void close() {
+        closed = true;
+        if (inFlight == 0) {
+            client.close();
+        }
     }
 }

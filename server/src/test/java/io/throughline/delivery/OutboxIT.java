@@ -121,6 +121,33 @@ class OutboxIT {
     }
 
     /**
+     * A settings save (a rename) reopens the inbox while a webhook call waits for its answer: the call finishes on
+     * the instance it began on, rather than being cut off, counted as an attempt and posted again to a receiver
+     * that may have taken it.
+     */
+    @Test
+    void aSettingsSaveWhileAWebhookCallWaitsForItsAnswerLetsTheCallFinish() {
+        server = TestServer.start();
+        ApiClient admin = server.admin();
+        ApiInbox inbox = ApiInbox.create(admin, "Shop", webhook.url());
+        long conversation = inbox.say("m1", "c1", "Ann", "Hello").getLong("conversationId");
+        webhook.holdResponses(true);
+        try {
+            admin.post("/api/v1/conversations/" + conversation + "/messages", new JsonObject()
+                    .put("body", "On its way")).expect(201);
+            await().atMost(Duration.ofSeconds(10)).until(() -> webhook.received().size() == 1);
+            // Answered once the inbox was reopened with its new name.
+            admin.patch("/api/v1/inboxes/" + inbox.id(), new JsonObject().put("name", "Shop (renamed)"))
+                    .expect(200);
+        } finally {
+            webhook.holdResponses(false);
+        }
+        awaitStatus(admin, conversation, "sent", 15);
+        assertThat(webhook.received()).hasSize(1);
+        assertThat(lastDelivery(admin, conversation).getInteger("attempts")).isEqualTo(1);
+    }
+
+    /**
      * Nothing listening at the webhook (its receiver not started yet): each refused connection is a recorded,
      * retried attempt with its reason, and the reply goes once the receiver is up.
      */
