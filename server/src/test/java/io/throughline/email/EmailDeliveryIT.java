@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.throughline.testing.ApiClient;
 import io.throughline.testing.FakeSmtp;
+import io.throughline.testing.HeldTransaction;
 import io.throughline.testing.MailServer;
 import io.throughline.testing.QuitlessSmtp;
 import io.throughline.testing.TestServer;
@@ -12,6 +13,8 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -90,6 +93,47 @@ class EmailDeliveryIT {
                         .getString("status")) && "sent".equals(delivery(other, second).getString("status")));
                 assertThat(relay.inbox("lina@example.com")).hasSize(1);
                 assertThat(relay.inbox("mira@example.com")).hasSize(1);
+            } finally {
+                admin.delete("/api/v1/inboxes/" + inbox).expect(204);
+            }
+        }
+    }
+
+    /**
+     * Replies that come due together (claimed at once) against a changed password try one login, not one per
+     * send thread and queued reply: the others wait for it and are then held back by the pause it set.
+     */
+    @Test
+    void repliesDueTogetherAgainstARefusedLoginTryOneLogin() {
+        try (MailServer relay = MailServer.start().user("support@burst.test")) {
+            long inbox = admin.post("/api/v1/inboxes", new JsonObject().put("kind", "email").put("name", "Burst")
+                    .put("config", smtpConfig("support@burst.test", relay.smtpPort(), "an-old-password")))
+                    .expect(201).json().getLong("id");
+            try {
+                List<Long> conversations = new ArrayList<>();
+                for (int i = 0; i < 6; i++) {
+                    conversations.add(conversationThrough(inbox, "burst" + i + "@example.com"));
+                }
+                // The outbox claims nothing meanwhile (claims take turns on this lock): the six come due together.
+                HeldTransaction<Void> claims = HeldTransaction.start(server.throughline().database(), tx -> {
+                    tx.single("SELECT pg_advisory_xact_lock($1)::text AS locked", 0x746c2d636c61696dL);
+                    return null;
+                });
+                List<long[]> replies = new ArrayList<>();
+                try {
+                    for (long conversation : conversations) {
+                        replies.add(new long[] {conversation, reply(conversation, "Reply to " + conversation)});
+                    }
+                } finally {
+                    claims.commit();
+                }
+                await().atMost(Duration.ofSeconds(20)).until(() -> replies.stream()
+                        .allMatch(r -> delivery(r[0], r[1]).getString("lastError") != null));
+                List<String> reasons = replies.stream().map(r -> delivery(r[0], r[1]).getString("lastError"))
+                        .toList();
+                assertThat(reasons).filteredOn(reason -> reason.contains("refused the login")
+                        && !reason.contains("not tried")).as("logins tried").hasSize(1);
+                assertThat(reasons).filteredOn(reason -> reason.contains("not tried")).hasSize(5);
             } finally {
                 admin.delete("/api/v1/inboxes/" + inbox).expect(204);
             }

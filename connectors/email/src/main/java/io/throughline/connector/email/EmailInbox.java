@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,6 +61,13 @@ final class EmailInbox implements ChannelInbox {
      */
     private volatile Instant accountPausedUntil;
     private volatile String accountProblem;
+    /**
+     * Whether the account took a login since the inbox opened. Until it has, sends log in one at a time, each
+     * looking at the pause first: a burst of replies (an inbox enabled again, a pause run out) against a changed
+     * password would otherwise try as many logins at once as there are send threads and queued replies.
+     */
+    private volatile boolean accountTaken;
+    private final ReentrantLock accountProbe = new ReentrantLock();
 
     EmailInbox(InboxContext context, EmailSettings settings, Runnable onClose) {
         this.context = context;
@@ -98,16 +106,42 @@ final class EmailInbox implements ChannelInbox {
                     Duration.between(now, pausedUntil));
         }
         try {
-            DeliveryReceipt receipt = smtp.run(() -> sendNow(message));
-            accountPausedUntil = null;
-            return receipt;
+            return smtp.run(() -> accountTaken ? sendNow(message) : probe(message));
         } catch (DeliveryFailure failure) {
             lastSendError = failure.getMessage();
+            if (SmtpSender.accountFailure(failure)) {
+                // The account failed after it had worked (its password changed): pause, and probe again after.
+                accountProblem = failure.getMessage();
+                accountPausedUntil = Instant.now().plus(failure.retryAfter());
+                accountTaken = false;
+            }
+            throw failure;
+        }
+    }
+
+    /** A send while the account has not taken a login yet: one at a time, each after looking at the pause. */
+    private DeliveryReceipt probe(OutboundMessage message) throws DeliveryFailure {
+        accountProbe.lock();
+        try {
+            Instant now = Instant.now();
+            Instant pausedUntil = accountPausedUntil;
+            if (pausedUntil != null && now.isBefore(pausedUntil)) {
+                throw DeliveryFailure.notAttempted(accountProblem + " [not tried: the account failed a moment ago]",
+                        Duration.between(now, pausedUntil));
+            }
+            DeliveryReceipt receipt = sendNow(message);
+            accountPausedUntil = null;
+            accountTaken = true;
+            return receipt;
+        } catch (DeliveryFailure failure) {
+            // Paused before the next waiting send looks.
             if (SmtpSender.accountFailure(failure)) {
                 accountProblem = failure.getMessage();
                 accountPausedUntil = Instant.now().plus(failure.retryAfter());
             }
             throw failure;
+        } finally {
+            accountProbe.unlock();
         }
     }
 
