@@ -7,6 +7,7 @@ import io.vertx.sqlclient.Row;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,10 +25,18 @@ public final class SiteDirectory {
 
     private final Map<String, Site> byKey = new ConcurrentHashMap<>();
     private final Map<Long, Site> byInbox = new ConcurrentHashMap<>();
+    /** The proof key each inbox was last opened with, kept while it is closed for a reload (a settings save). */
+    private final Map<Long, String> proofKeys = new ConcurrentHashMap<>();
     private final Supplier<Sql> sql;
+    /** Told when a site signs with another secret or version: the inbox, and its new proof key. */
+    private volatile BiConsumer<Long, String> proofChanged = (inbox, key) -> { };
 
     public SiteDirectory(Supplier<Sql> sql) {
         this.sql = sql;
+    }
+
+    void onProofChanged(BiConsumer<Long, String> listener) {
+        this.proofChanged = listener;
     }
 
     void register(Site site) {
@@ -36,6 +45,11 @@ public final class SiteDirectory {
             byKey.remove(previous.siteKey(), previous);
         }
         byKey.put(site.siteKey(), site);
+        String proofKey = site.settings().proofKey();
+        String before = proofKeys.put(site.inbox().id(), proofKey);
+        if (before != null && !before.equals(proofKey)) {
+            proofChanged.accept(site.inbox().id(), proofKey);
+        }
     }
 
     void unregister(Site site) {

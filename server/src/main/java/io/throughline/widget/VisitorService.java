@@ -178,10 +178,9 @@ public final class VisitorService {
                         // A ticket of a token retired since (a logout, a replaced visitor) opens nothing.
                         .filter(found -> tickets.issuedFor(parsed, found.tokenHash()))
                         .map(VisitorRepository.WithToken::visitor))
-                .flatMap(visitor -> sites.byInbox(visitor.inboxId())
-                        .filter(site -> visitor.provenSince(clock.instant(), config.identifiedTokenTtl(),
-                                site.settings().proofKey()))
-                        .map(site -> viewer(visitor)));
+                .map(this::viewer)
+                .filter(viewer -> viewer.visitor().provenSince(clock.instant(), config.identifiedTokenTtl(),
+                        viewer.site().settings().proofKey()));
     }
 
     /** Whether a socket ticket still names its visitor's current token: false once a logout retired it. */

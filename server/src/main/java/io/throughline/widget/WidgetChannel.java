@@ -88,6 +88,7 @@ public final class WidgetChannel {
         this.visitors = new VisitorService(database, parts.events(), repository, sites, tickets, widget,
                 this::routed, parts.clock());
         this.hub = new WidgetHub(vertx, parts.feed(), database, visitors, receipts);
+        sites.onProofChanged(hub::endProvenOtherwise);
         this.messages = new VisitorMessages(database, parts.ingest(), repository, parts.attachments(),
                 parts.attachmentService(), widget, hub::routed, parts.clock());
         this.uploads = new Uploads(database, repository, parts.files(), widget, parts.clock());

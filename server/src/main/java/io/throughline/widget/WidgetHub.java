@@ -414,6 +414,22 @@ final class WidgetHub implements EventListener {
         }
     }
 
+    /**
+     * The site of {@code inboxId} signs with another secret (or version) now: the open connections of visitors the
+     * old one proved end, and their clients start a session again, signed with the new one (a forger's cannot).
+     */
+    void endProvenOtherwise(long inboxId, String proofKey) {
+        List<VisitorStream> stale = byVisitor.values().stream().flatMap(Set::stream).distinct()
+                .filter(stream -> stream.viewer.visitor().inboxId() == inboxId && stream.viewer.visitor().identified()
+                        && !proofKey.equals(stream.viewer.visitor().provenWith()))
+                .toList();
+        if (!stale.isEmpty()) {
+            log.info("widget site signs with a new secret, ending {} signed-in connection(s) inbox={}", stale.size(),
+                    inboxId);
+        }
+        stale.forEach(VisitorStream::end);
+    }
+
     /** The visitor's first message created its conversation: route that conversation's events here too. */
     void adopt(VisitorStream stream, long conversationId, Long contactId) {
         stream.viewer.adopt(conversationId, contactId);

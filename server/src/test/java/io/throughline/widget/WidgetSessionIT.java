@@ -616,9 +616,14 @@ class WidgetSessionIT {
         new ApiClient(server.url()).withToken(forger.token()).get("/widget/v1/messages").expect(200);
 
         String rotated = "tlwid_" + "r".repeat(40);
-        admin.patch("/api/v1/inboxes/" + inbox.getLong("id"), new JsonObject().put("config",
-                new JsonObject().put("allowedOrigins", new JsonArray().add(Widgets.SHOP))
-                        .put("identitySecret", rotated))).expect(200);
+        try (VisitorClient.Socket open = forger.connect(forger.seq())) {
+            open.next("ready", Duration.ofSeconds(10));
+            admin.patch("/api/v1/inboxes/" + inbox.getLong("id"), new JsonObject().put("config",
+                    new JsonObject().put("allowedOrigins", new JsonArray().add(Widgets.SHOP))
+                            .put("identitySecret", rotated))).expect(200);
+            assertThat(open.awaitClose(Duration.ofSeconds(10))).as("the socket open as the secret changed")
+                    .isEqualTo(4401);
+        }
         new ApiClient(server.url()).withToken(forger.token()).get("/widget/v1/messages").expect(401);
         try (VisitorClient.Socket socket = forger.connect(forger.seq())) {
             assertThat(socket.awaitClose(Duration.ofSeconds(10))).as("the old socket ticket").isEqualTo(4401);
