@@ -68,6 +68,9 @@ public final class Dispatcher {
     private final Condition wakeup = lock.newCondition();
     private boolean woken;
     private volatile boolean running;
+    /** When outcomes the database refuses stop being tried again: the end of a shutdown's grace, once stopping. */
+    private volatile boolean stopping;
+    private volatile long giveUpAtNanos;
     private Thread loop;
 
     public Dispatcher(Database database, DeliveryRepository deliveries, OutboundAssembler assembler,
@@ -111,6 +114,8 @@ public final class Dispatcher {
 
     /** Stops claiming and waits up to {@code grace} for sends in flight; unfinished ones are retried after lease. */
     public void stop(Duration grace) {
+        giveUpAtNanos = System.nanoTime() + grace.toNanos();
+        stopping = true;
         stopClaiming();
         try {
             if (loop != null) {
@@ -338,7 +343,7 @@ public final class Dispatcher {
      * meanwhile where the sender keeps it: an outcome not written leaves the delivery to be claimed again when its
      * lease runs out, and a reply that went out would go out twice. Each outcome is fenced by its attempt, so
      * writing it again is safe: once another claim took the delivery over, the write changes nothing. A node
-     * shutting down stops trying (its pool closes).
+     * shutting down tries until the end of its grace (its pool closes after it).
      */
     private void record(Delivery delivery, Predicate<Sql> outcome) {
         for (long waitMs = RECORD_FIRST_WAIT_MS; ; waitMs = Math.min(waitMs * 2, RECORD_MAX_WAIT_MS)) {
@@ -346,7 +351,7 @@ public final class Dispatcher {
                 write(delivery, outcome);
                 return;
             } catch (RuntimeException e) {
-                if (!Database.isTransient(e) || !running) {
+                if (!Database.isTransient(e) || stopping && System.nanoTime() - giveUpAtNanos > 0) {
                     // The lease expires and the delivery is retried: at worst a duplicate send with the same key.
                     log.error("cannot record delivery outcome delivery={}", delivery.id(), e);
                     return;
