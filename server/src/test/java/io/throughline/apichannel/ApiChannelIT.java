@@ -45,10 +45,22 @@ class ApiChannelIT {
                 assertThat(admin.patch("/api/v1/inboxes/" + id, new JsonObject().put("config", new JsonObject()
                         .put("tokenHash", bad))).expect(400).body()).contains("config.tokenHash");
             }
+            JsonObject inbound = new JsonObject().put("externalId", "hashed-1").put("contact", new JsonObject()
+                    .put("name", "Ann").put("identities", new JsonArray().add(new JsonObject()
+                            .put("kind", "external_id").put("value", "h-1")))).put("body", "Still mine?");
             new ApiClient(own.url()).withToken(inbox.getString("token")).post("/api/v1/inboxes/" + id + "/inbound",
-                    new JsonObject().put("externalId", "hashed-1").put("contact", new JsonObject().put("name", "Ann")
-                            .put("identities", new JsonArray().add(new JsonObject().put("kind", "external_id")
-                                    .put("value", "h-1")))).put("body", "Still mine?")).expect(201);
+                    inbound).expect(201);
+
+            // One stored before the check (by an older version): it matches no token, and a new token mends it.
+            own.throughline().database().sql().update("UPDATE inboxes SET config = config || '{\"tokenHash\": 5}'"
+                    + " WHERE id = $1", id);
+            new ApiClient(own.url()).withToken(inbox.getString("token")).post("/api/v1/inboxes/" + id + "/inbound",
+                    inbound).expect(401);
+            String chosen = "a-token-of-our-own-choosing-0123456789";
+            admin.patch("/api/v1/inboxes/" + id, new JsonObject().put("config", new JsonObject().put("token", chosen)))
+                    .expect(200);
+            new ApiClient(own.url()).withToken(chosen).post("/api/v1/inboxes/" + id + "/inbound",
+                    inbound.copy().put("externalId", "hashed-2")).expect(201);
         }
     }
 
