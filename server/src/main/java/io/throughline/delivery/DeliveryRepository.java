@@ -366,7 +366,7 @@ public final class DeliveryRepository {
     public Optional<Row> retry(Sql tx, long workspaceId, long messageId) {
         return tx.one("""
                 UPDATE deliveries SET status = 'pending', attempts = 0, asked_waits = 0, next_attempt_at = now(),
-                    lease_until = NULL, remote_wait_until = NULL, updated_at = now()
+                    lease_until = NULL, remote_wait_until = NULL, last_error = NULL, updated_at = now()
                 WHERE id = (SELECT id FROM deliveries WHERE workspace_id = $1 AND message_id = $2
                               AND status = 'failed'
                               -- An email copy only once the reply itself is no longer waiting: a second click
@@ -378,9 +378,9 @@ public final class DeliveryRepository {
                 RETURNING id""", workspaceId, messageId);
     }
 
-    /** Whether the message's own delivery (not an email copy) waits in the outbox or is being sent. */
+    /** Whether a delivery of the message (its own, or an email copy) waits in the outbox or is being sent. */
     public boolean waiting(Sql tx, long workspaceId, long messageId) {
-        return tx.one("SELECT 1 FROM deliveries WHERE workspace_id = $1 AND message_id = $2 AND condition IS NULL"
+        return tx.one("SELECT 1 FROM deliveries WHERE workspace_id = $1 AND message_id = $2"
                 + " AND status = 'pending' LIMIT 1", workspaceId, messageId).isPresent();
     }
 }
