@@ -45,11 +45,9 @@ public final class AttachmentRepository {
 
     /**
      * Detaches every file of a message, replaced ones too (a redaction), and returns how many: no URL serves them
-     * from now on, and the store's sweep deletes the content no other attachment or upload refers to.
-     */
-    /**
-     * Removes a message's files (it was redacted), with the widget uploads of the same files in the workspace: a
-     * visitor's upload can be attached again, and would bring a removed file back into the thread.
+     * from now on, and the store's sweep deletes the content no other attachment or upload refers to. The widget
+     * uploads of the same files in the workspace go too: a visitor's upload can be attached again, and would bring
+     * a removed file back into the thread.
      */
     public int removeAll(Sql tx, long workspaceId, long messageId) {
         return tx.single("""

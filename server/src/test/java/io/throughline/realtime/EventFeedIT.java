@@ -214,7 +214,8 @@ class EventFeedIT {
         away.join();
         await().atMost(Duration.ofSeconds(5)).until(() -> lateListener.stream()
                 .anyMatch(e -> e.type().equals("test.committed-while-away")));
-        assertThat(lateSubscriber).isEmpty();
+        // Handed over in the same turn of the feed as the listener's copy: a moment covers it.
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(lateSubscriber::isEmpty);
         assertThat(testEvents()).extracting(Event::type).containsExactly("test.after-the-passed-seq");
     }
 
