@@ -9,6 +9,8 @@ import io.throughline.realtime.EventLog;
 import io.throughline.realtime.EventType;
 import io.throughline.store.Database;
 import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,7 +52,8 @@ public final class MessageRedactor {
     /** Redacts a message of the caller's workspace; returns it as the agent API shows it. Any agent may. */
     public JsonObject redact(Caller caller, long messageId) {
         long workspaceId = caller.workspaceId();
-        Outcome outcome = database.tx(tx -> {
+        // Retried: the message is locked before its conversation, which a merge moving it takes the other way round.
+        Outcome outcome = database.txWithRetry(3, tx -> {
             Message message = messages.lock(tx, workspaceId, messageId)
                     .orElseThrow(() -> new NotFound("no message " + messageId + " in this workspace"));
             if (message.redactedAt() != null) {
@@ -59,17 +62,23 @@ public final class MessageRedactor {
             }
             messages.redact(tx, workspaceId, messageId, caller.agentId());
             int files = attachments.removeAll(tx, workspaceId, messageId);
+            Optional<Instant> copyScheduled = deliveries.waitingCopyScheduledAt(tx, workspaceId, messageId);
             int stopped = deliveries.stopWaiting(tx, workspaceId, messageId, OutboundAssembler.REMOVED);
-            if (stopped > 0) {
+            if (copyScheduled.isPresent()) {
                 // Its email copy had taken the earlier replies the customer missed into its transcript: one of
-                // theirs waits again, or they would never be emailed.
-                deliveries.reviveIncluded(tx, workspaceId, message.conversationId()).ifPresent(revived -> {
-                    JsonObject carrier = views.render(tx, workspaceId, messages.viewRow(tx, workspaceId, revived)
-                            .orElseThrow());
+                // theirs waits again, or they would never be emailed. Under the conversation's lock, as a reply
+                // scheduling its own copy takes it: the two do not both leave a copy waiting.
+                tx.rows("SELECT id FROM conversations WHERE workspace_id = $1 AND id = $2 FOR UPDATE", workspaceId,
+                        message.conversationId());
+                Optional<Long> revived = deliveries.reviveIncluded(tx, workspaceId, message.conversationId(),
+                        copyScheduled.get());
+                if (revived.isPresent()) {
+                    JsonObject carrier = views.render(tx, workspaceId, messages.viewRow(tx, workspaceId,
+                            revived.get()).orElseThrow());
                     events.append(tx, workspaceId, EventType.DELIVERY_UPDATED, new JsonObject()
-                            .put("conversationId", message.conversationId()).put("messageId", revived)
+                            .put("conversationId", message.conversationId()).put("messageId", revived.get())
                             .put("delivery", carrier.getJsonObject("delivery")).put("message", carrier));
-                });
+                }
             }
             JsonObject view = views.render(tx, workspaceId, messages.viewRow(tx, workspaceId, messageId)
                     .orElseThrow());

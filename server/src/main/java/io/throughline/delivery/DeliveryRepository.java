@@ -84,26 +84,35 @@ public final class DeliveryRepository {
     }
 
     /**
-     * Puts back the newest email copy a later one took in ({@link ReplyFallbacks#INCLUDED_LATER}) since the last
-     * email went, when no copy of the conversation waits any more (the one that took it in ended with its own
-     * message, removed): its transcript carries the others again. Returns the message it belongs to.
+     * When the message's email copy that still waits unclaimed was scheduled: the moment it took the copies then
+     * waiting in ({@link ReplyFallbacks#INCLUDED_LATER}, skipped in its transaction).
      */
-    public Optional<Long> reviveIncluded(Sql tx, long workspaceId, long conversationId) {
+    public Optional<Instant> waitingCopyScheduledAt(Sql tx, long workspaceId, long messageId) {
+        return tx.one("""
+                SELECT created_at FROM deliveries WHERE workspace_id = $1 AND message_id = $2
+                  AND condition IS NOT NULL AND status = 'pending' AND (lease_until IS NULL OR lease_until < now())
+                ORDER BY id DESC LIMIT 1""", workspaceId, messageId)
+                .map(row -> row.getOffsetDateTime("created_at").toInstant());
+    }
+
+    /**
+     * Puts back the newest of the email copies a later copy took in as it was scheduled at {@code takenInAt}, once
+     * that one ended with its own message (removed) and no copy of the conversation waits any more: its transcript
+     * carries the others again. Returns the message it belongs to.
+     */
+    public Optional<Long> reviveIncluded(Sql tx, long workspaceId, long conversationId, Instant takenInAt) {
         return tx.one("""
                 UPDATE deliveries d SET status = 'pending', last_error = NULL, lease_until = NULL, updated_at = now()
                 WHERE d.id = (
                     SELECT s.id FROM deliveries s JOIN messages m ON m.id = s.message_id
                     WHERE s.workspace_id = $1 AND m.conversation_id = $2 AND s.condition IS NOT NULL
-                      AND s.status = 'skipped' AND s.last_error = $3 AND m.redacted_at IS NULL
-                      AND s.updated_at > coalesce((SELECT max(e.sent_at) FROM deliveries e
-                          JOIN messages em ON em.id = e.message_id
-                          WHERE e.workspace_id = $1 AND em.conversation_id = $2 AND e.condition IS NOT NULL
-                            AND e.status IN ('sent', 'delivered')), '-infinity')
+                      AND s.status = 'skipped' AND s.last_error = $3 AND s.updated_at = $4
+                      AND m.redacted_at IS NULL
                     ORDER BY m.created_at DESC, m.id DESC LIMIT 1)
                   AND NOT EXISTS (SELECT 1 FROM deliveries p JOIN messages pm ON pm.id = p.message_id
                       WHERE p.workspace_id = $1 AND pm.conversation_id = $2 AND p.condition IS NOT NULL
                         AND p.status = 'pending')
-                RETURNING d.message_id""", workspaceId, conversationId, ReplyFallbacks.INCLUDED_LATER)
+                RETURNING d.message_id""", workspaceId, conversationId, ReplyFallbacks.INCLUDED_LATER, takenInAt)
                 .map(row -> row.getLong("message_id"));
     }
 
