@@ -142,6 +142,12 @@ public final class PgListener {
                     return;
                 }
                 connection = conn;
+                if (stopped && connection == conn) {
+                    // stop() ran between the check and the assignment, and found no connection to close.
+                    connection = null;
+                    conn.close();
+                    return;
+                }
                 reconnectDelayMs = 100;
                 channels.forEach((name, handler) -> {
                     if (listening.contains(name)) {
