@@ -92,14 +92,17 @@ final class VisitorRepository {
                 + " WHERE workspace_id = $1 AND id = $2 RETURNING " + Visitor.COLUMNS, workspaceId, id, profile));
     }
 
-    /** The contact that proves the visitor's identity (followed through merges) and its conversation. */
+    /**
+     * The contact that proves the visitor's identity (followed through merges) and its conversation: the one holding
+     * its principal, else, for a site that signs an id and an email, the one holding the email (a customer known so
+     * far by the address only, from their mail, whom the visitor's first message joins, as ingest does).
+     */
     Optional<Thread> thread(Sql sql, Visitor visitor) {
-        Optional<Row> held = sql.one(THREAD + """
-                FROM identities i
-                JOIN contacts ct ON ct.id = i.contact_id
-                LEFT JOIN conversations c ON c.contact_id = ct.id AND c.merged_into_id IS NULL
-                WHERE i.workspace_id = $1 AND i.kind = $2 AND i.value = $3 AND i.proven""",
-                visitor.workspaceId(), visitor.principalKind().wireName(), visitor.principalValue());
+        Optional<Row> held = holder(sql, visitor.workspaceId(), visitor.principalKind(), visitor.principalValue());
+        String signedEmail = visitor.identity() == null ? null : visitor.identity().getString("email");
+        if (held.isEmpty() && visitor.principalKind() == IdentityKind.EXTERNAL_ID && signedEmail != null) {
+            held = holder(sql, visitor.workspaceId(), IdentityKind.EMAIL, signedEmail);
+        }
         if (held.isPresent() && held.get().getLong("merged_into_id") != null) {
             held = new ContactRepository().live(sql, visitor.workspaceId(), held.get().getLong("contact_id"))
                     .flatMap(live -> sql.one(THREAD + """
@@ -109,6 +112,15 @@ final class VisitorRepository {
         }
         return held.map(r -> new Thread(r.getLong("contact_id"), r.getLong("conversation_id"),
                 r.getBoolean("blocked")));
+    }
+
+    private static Optional<Row> holder(Sql sql, long workspaceId, IdentityKind kind, String value) {
+        return sql.one(THREAD + """
+                FROM identities i
+                JOIN contacts ct ON ct.id = i.contact_id
+                LEFT JOIN conversations c ON c.contact_id = ct.id AND c.merged_into_id IS NULL
+                WHERE i.workspace_id = $1 AND i.kind = $2 AND i.value = $3 AND i.proven""",
+                workspaceId, kind.wireName(), value);
     }
 
     /**

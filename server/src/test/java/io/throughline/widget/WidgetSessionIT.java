@@ -317,6 +317,30 @@ class WidgetSessionIT {
     }
 
     /**
+     * A customer known so far by their address only (their mail, a back office vouching for it): once the site signs
+     * them in with their id and that address, the chat shows that thread from the start, and their first message
+     * joins it, rather than an empty chat whose first message brings the thread in unseen.
+     */
+    @Test
+    void aCustomerKnownByTheirEmailOnlySeesThatThreadWhenSignedInWithIdAndEmail() {
+        JsonObject inbox = Widgets.create(admin, Widgets.SHOP);
+        Widgets.customerElsewhere(server, admin, "mail-only-1", "My parcel never came",
+                new JsonObject().put("name", "Olha").put("identities", new JsonArray()
+                        .add(new JsonObject().put("kind", "email").put("value", "olha@example.test")
+                                .put("proven", true))));
+
+        String hmac = IdentitySignature.sign(inbox.getString("identitySecret"), "cust-olha\nolha@example.test");
+        VisitorClient olha = new VisitorClient(server.url(), inbox.getString("siteKey"), Widgets.SHOP)
+                .start(new JsonObject().put("externalId", "cust-olha").put("email", "olha@example.test")
+                        .put("hmac", hmac));
+        assertThat(olha.history().stream().map(m -> ((JsonObject) m).getString("body")))
+                .containsExactly("My parcel never came");
+        olha.send(UUID.randomUUID().toString(), "Any news?").expect(201);
+        assertThat(olha.history().stream().map(m -> ((JsonObject) m).getString("body")))
+                .containsExactly("My parcel never came", "Any news?");
+    }
+
+    /**
      * An email signed other than as it is stored (another case, spaces, mailto:) proves nothing: a site that keeps
      * "Dora@Example.test" and "dora@example.test" as two accounts must not hand the second's thread to the first.
      */
