@@ -1,5 +1,6 @@
 package io.throughline.widget;
 
+import io.throughline.failure.Conflict;
 import io.throughline.failure.ThroughlineException;
 import io.throughline.failure.TooManyRequests;
 import io.throughline.http.JsonBody;
@@ -163,6 +164,14 @@ final class SocketStream extends VisitorStream {
     }
 
     private void store(JsonObject frame, Object clientId) {
+        if (channel.sites().byInbox(viewer.site().inbox().id()).isEmpty()) {
+            // Disabled or deleted since this socket opened (a spammed widget switched off): nothing more is stored
+            // through it, as through a new session or the HTTP fallback.
+            write(new JsonObject().put("type", "nack").put("clientId", clientId).put("error", problem(
+                    new Conflict("this chat widget was disabled or removed"))));
+            close((short) 4403, "this chat widget was disabled or removed");
+            return;
+        }
         try {
             VisitorMessages.Ack ack = channel.messages().send(viewer, channel.messages().parse(frame), ip);
             if (ack.conversationId() != 0) {

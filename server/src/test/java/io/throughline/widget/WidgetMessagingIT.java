@@ -239,6 +239,27 @@ class WidgetMessagingIT {
     }
 
     /**
+     * A widget switched off (spammed, say) stores nothing more through the sockets open on it: a message is refused
+     * (409) and the socket closed, as a new session or the HTTP fallback would be.
+     */
+    @Test
+    void aSocketOpenWhenItsWidgetIsDisabledStoresNothingMore() {
+        JsonObject widget = Widgets.create(admin, Widgets.SHOP);
+        VisitorClient visitor = new VisitorClient(server.url(), widget.getString("siteKey"), Widgets.SHOP).start();
+        try (VisitorClient.Socket socket = visitor.connect(visitor.seq())) {
+            socket.message("Before");
+            socket.next("ack", WAIT);
+            admin.patch("/api/v1/inboxes/" + widget.getLong("id"), new JsonObject().put("enabled", false))
+                    .expect(200);
+            socket.message("After it was switched off");
+            assertThat(socket.next("nack", WAIT).getJsonObject("error").getInteger("status")).isEqualTo(409);
+            assertThat(socket.awaitClose(WAIT)).isEqualTo(4403);
+        }
+        assertThat(server.throughline().database().sql().single("SELECT count(*) AS n FROM messages"
+                + " WHERE body = 'After it was switched off'").getLong("n")).isZero();
+    }
+
+    /**
      * A client that writes its UUIDs in upper case (as iOS's {@code uuidString} does) gets its ack with the id as it
      * sent it, so its outbox clears; the message itself, and a resend of it, carry the one canonical form.
      */
