@@ -76,6 +76,19 @@ public final class StreamClient implements AutoCloseable {
         }
     }
 
+    /**
+     * Every frame up to and including the next one matching the filter: what came before it, for a check that
+     * something did not (which {@link #next} would skip unseen).
+     */
+    public List<JsonObject> upTo(Predicate<JsonObject> filter, Duration timeout) {
+        List<JsonObject> seen = new ArrayList<>();
+        next(frame -> {
+            seen.add(frame);
+            return filter.test(frame);
+        }, timeout);
+        return seen;
+    }
+
     /** The next {@code count} events (frames with a seq), skipping heartbeats and the ready frame. */
     public List<JsonObject> events(int count, Duration timeout) {
         List<JsonObject> events = new ArrayList<>();
