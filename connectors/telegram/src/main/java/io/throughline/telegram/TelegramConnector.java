@@ -50,6 +50,10 @@ public final class TelegramConnector implements ChannelConnector {
             // Longer than the 50 s getUpdates wait, so a parked poll ends by Telegram's answer, not a timeout.
             .readTimeout(75, TimeUnit.SECONDS)
             .writeTimeout(60, TimeUnit.SECONDS)
+            // The whole call, answer included: the timeouts above bound silence only, so a server (a self-hosted
+            // Bot API at apiUrl) answering a byte a minute held a reply, its lease renewed, and every later reply
+            // to its chat for ever. Ten minutes leave a 50 MB document time on a slow line.
+            .callTimeout(10, TimeUnit.MINUTES)
             .build();
 
     @Override
