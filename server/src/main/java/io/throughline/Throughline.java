@@ -262,7 +262,7 @@ public final class Throughline implements AutoCloseable {
         widgetSites = new SiteDirectory(database::sql);
         ConnectorRegistry registry = new ConnectorRegistry(builtInConnectors());
         inboxService = new InboxService(database, inboxes, registry, events, () -> supervisor, () -> publicUrl,
-                () -> dispatcher.wake());
+                () -> dispatcher.wake(), config.http().webhookPrivateNetworks());
         // --- Chat-to-email continuity (issue 4): a reply on the website chat gets a conditional email fallback,
         // sent when the visitor stays away past the email inbox's offlineEmailAfter without seeing it. ---
         LiveChannels liveChannels = new WidgetLiveChannels(() -> widget.activity());

@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
  * <p>The host is resolved once, every address it resolves to is checked, and the request then connects to the
  * checked address, so a name that resolves elsewhere a moment later (DNS rebinding) changes nothing.
  */
-record WebhookTarget(URI url, InetAddress address, int port, boolean https, String requestUri) {
+public record WebhookTarget(URI url, InetAddress address, int port, boolean https, String requestUri) {
 
     /** A dotted-quad IPv4 address; anything else is a name (resolved, checked and pinned). */
     private static final String OCTET = "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
@@ -89,8 +89,9 @@ record WebhookTarget(URI url, InetAddress address, int port, boolean https, Stri
             // Where the IPv4 address sits depends on the prefix length the network chose: none may be metadata.
             for (Inet4Address candidate : localUseNat64Candidates(address.getAddress())) {
                 if (isLinkLocalOrMetadata(candidate)) {
-                    return "a link-local address (where cloud metadata services answer); a webhook never goes"
-                            + " there (" + candidate.getHostAddress() + ", carried in a local-use NAT64 address)";
+                    return "a link-local address (where cloud metadata services answer); Throughline never"
+                            + " connects there (" + candidate.getHostAddress() + ", carried in a local-use NAT64"
+                            + " address)";
                 }
             }
             if (!privateNetworks) {
@@ -108,14 +109,35 @@ record WebhookTarget(URI url, InetAddress address, int port, boolean https, Stri
 
     private static String refusalOf(InetAddress address, boolean privateNetworks) {
         if (isLinkLocalOrMetadata(address)) {
-            return "a link-local address (where cloud metadata services answer); a webhook never goes there";
+            return "a link-local address (where cloud metadata services answer); Throughline never connects there";
         }
         if (address.isAnyLocalAddress() || address.isMulticastAddress() || isBroadcast(address)) {
-            return "not an address a webhook can be sent to";
+            return "not an address Throughline connects to";
         }
         if (!privateNetworks && (address.isLoopbackAddress() || address.isSiteLocalAddress()
                 || isUniqueLocal(address) || isSharedOrThisNetwork(address))) {
             return "a loopback or private-network address, which http.webhookPrivateNetworks does not allow";
+        }
+        return null;
+    }
+
+    /**
+     * Why the server may not connect to a host an inbox's settings name (a mail server, a self-hosted Bot API), or
+     * null: an address as it is, a name resolved now, each of its addresses looked at. A name that does not resolve
+     * is left to the connection, which fails.
+     */
+    public static String hostRefusal(String host, boolean privateNetworks) {
+        InetAddress[] addresses;
+        try {
+            addresses = InetAddress.getAllByName(bare(host));
+        } catch (UnknownHostException | SecurityException e) {
+            return null;
+        }
+        for (InetAddress address : addresses) {
+            String refused = refusal(address, privateNetworks);
+            if (refused != null) {
+                return refused + " (" + address.getHostAddress() + ")";
+            }
         }
         return null;
     }

@@ -26,9 +26,10 @@ public final class Options {
                     + " mid-request never holds it for good. Must be above widget.longPoll and both heartbeats.");
 
     public static final Option HTTP_WEBHOOK_PRIVATE_NETWORKS = option("http.webhookPrivateNetworks",
-            OptionType.BOOL, "true", "Let API-channel webhooks reach loopback and private-network addresses (a shop on"
-                    + " this machine or network). Set false when workspace admins must not reach the server's network."
-                    + " Link-local addresses (cloud metadata) are never allowed.");
+            OptionType.BOOL, "true", "Let API-channel webhooks, and the mail and Bot API servers workspace admins"
+                    + " name, reach loopback and private-network addresses (a shop on this machine or network). Set"
+                    + " false when workspace admins must not reach the server's network. Link-local addresses (cloud"
+                    + " metadata) are never allowed.");
 
     public static final Option DATA_DIR = option("data.dir", OptionType.STRING, "data",
             "Directory for pg/ (embedded PostgreSQL), index/ (Lucene) and attachments/.");

@@ -1,6 +1,7 @@
 package io.throughline.inbox;
 
 import io.throughline.agent.Caller;
+import io.throughline.apichannel.WebhookTarget;
 import io.throughline.connector.ChannelConnector;
 import io.throughline.connector.ConnectionCheck;
 import io.throughline.connector.DomainClaims;
@@ -23,6 +24,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgException;
 import java.net.URI;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -48,10 +50,17 @@ public final class InboxService implements ChannelDirectory {
     private final Supplier<InboxSupervisor> supervisor;
     private final Supplier<URI> publicUrl;
     private final Runnable outboxWake;
+    private final boolean privateNetworks;
     private final DeliveryRepository deliveries = new DeliveryRepository();
 
+    /**
+     * @param privateNetworks whether the hosts a workspace admin names may be on loopback or private networks
+     *     (http.webhookPrivateNetworks): the config file's own inboxes are the operator's, and not held to it
+     */
     public InboxService(Database database, InboxRepository inboxes, ConnectorRegistry registry, EventLog events,
-                        Supplier<InboxSupervisor> supervisor, Supplier<URI> publicUrl, Runnable outboxWake) {
+                        Supplier<InboxSupervisor> supervisor, Supplier<URI> publicUrl, Runnable outboxWake,
+                        boolean privateNetworks) {
+        this.privateNetworks = privateNetworks;
         this.outboxWake = outboxWake;
         this.database = database;
         this.inboxes = inboxes;
@@ -89,6 +98,9 @@ public final class InboxService implements ChannelDirectory {
 
     public Created create(Caller caller, String kind, String name, JsonObject config) {
         caller.requireAdmin();
+        ChannelConnector connector = registry.require(kind);
+        requireValid(connector, config);
+        requireReachable(connector, config, null);
         return create(caller.workspaceId(), kind, name, config);
     }
 
@@ -114,6 +126,7 @@ public final class InboxService implements ChannelDirectory {
                 connector.secretFields(), connector.secretDestinations());
         if (change.config() != null) {
             requireValid(connector, candidate);
+            requireReachable(connector, candidate, current.config());
         }
         // Checked before provisioning, which may take the remote side (a bot's webhook) over from the holder.
         String key = enabled || change.config() != null ? requireFree(connector, candidate, caller.workspaceId(), id)
@@ -275,6 +288,9 @@ public final class InboxService implements ChannelDirectory {
         JsonObject config = candidate == null ? inbox.config()
                 : Secrets.keep(candidate, inbox.config(), connector.secretFields(), connector.secretDestinations());
         requireValid(connector, config);
+        if (candidate != null) {
+            requireReachable(connector, config, inbox.config());
+        }
         List<ConnectionCheck> checks = connector.testConnection(config);
         JsonArray steps = new JsonArray();
         checks.forEach(c -> steps.add(new JsonObject().put("step", c.step()).put("ok", c.ok())
@@ -339,6 +355,35 @@ public final class InboxService implements ChannelDirectory {
 
     private static void requireValid(ChannelConnector connector, JsonObject config) {
         List<String> problems = connector.validate(config);
+        if (!problems.isEmpty()) {
+            throw new Invalid("the inbox config is invalid: " + String.join("; ", problems), problems.stream()
+                    .map(p -> new Invalid.FieldError(field(p), p)).toList());
+        }
+    }
+
+    /**
+     * Holds the hosts a config makes the server connect to to the network policy (a workspace admin must not reach
+     * the server's own network when http.webhookPrivateNetworks is false; link-local never): those the admin brings,
+     * not those the stored config already names (a host the config file's inbox was given keeps working). A name is
+     * checked as it resolves now; it is not pinned for the connections that follow.
+     */
+    private void requireReachable(ChannelConnector connector, JsonObject config, JsonObject previous) {
+        Map<String, String> before;
+        try {
+            before = previous == null ? Map.of() : connector.remoteHosts(previous);
+        } catch (RuntimeException e) {
+            before = Map.of();
+        }
+        List<String> problems = new ArrayList<>();
+        for (Map.Entry<String, String> named : connector.remoteHosts(config).entrySet()) {
+            if (named.getValue().equalsIgnoreCase(before.get(named.getKey()))) {
+                continue;
+            }
+            String refused = WebhookTarget.hostRefusal(named.getValue(), privateNetworks);
+            if (refused != null) {
+                problems.add(named.getKey() + ": " + named.getValue() + " is " + refused);
+            }
+        }
         if (!problems.isEmpty()) {
             throw new Invalid("the inbox config is invalid: " + String.join("; ", problems), problems.stream()
                     .map(p -> new Invalid.FieldError(field(p), p)).toList());

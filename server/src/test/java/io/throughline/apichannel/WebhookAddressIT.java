@@ -20,6 +20,45 @@ import org.junit.jupiter.api.Test;
  */
 class WebhookAddressIT {
 
+    /**
+     * The mail servers and Bot API server an inbox names are held to the same rule: with private networks off, a
+     * workspace admin cannot have the server connect to this machine or its network (a port scan through the
+     * connection test, an internal relay), and never to a link-local address; what the stored config already names
+     * stays (a host the config file gave the inbox).
+     */
+    @Test
+    void theHostsAnInboxNamesAreHeldToTheSameRule() {
+        JsonObject metadata = new JsonObject().put("address", "support@acme.test").put("smtp", new JsonObject()
+                .put("host", "169.254.169.254").put("port", 25).put("security", "none"));
+        try (TestServer server = TestServer.start()) {
+            assertThat(server.admin().post("/api/v1/inboxes", new JsonObject().put("kind", "email")
+                    .put("name", "Metadata").put("config", metadata)).expect(400).body())
+                    .contains("config.smtp.host").contains("link-local");
+        }
+        try (TestServer server = TestServer.start(Map.of("http.webhookPrivateNetworks", "false"))) {
+            ApiClient admin = server.admin();
+            JsonObject local = new JsonObject().put("address", "support@acme.test").put("smtp", new JsonObject()
+                    .put("host", "127.0.0.1").put("port", 2525).put("security", "none"));
+            assertThat(admin.post("/api/v1/inboxes", new JsonObject().put("kind", "email").put("name", "Local")
+                    .put("config", local)).expect(400).body()).contains("config.smtp.host")
+                    .contains("http.webhookPrivateNetworks");
+            assertThat(admin.post("/api/v1/inboxes", new JsonObject().put("kind", "telegram").put("name", "Bot")
+                    .put("config", new JsonObject().put("botToken", "123456:" + "A".repeat(35))
+                            .put("apiUrl", "http://10.0.0.5:8081"))).expect(400).body()).contains("config.apiUrl");
+
+            // A name is looked at as it resolves (localhost is this machine), in a connection test's candidate too.
+            JsonObject outside = new JsonObject().put("address", "support@acme.test").put("smtp", new JsonObject()
+                    .put("host", "192.0.2.10").put("port", 25).put("security", "none"));
+            long inbox = admin.post("/api/v1/inboxes", new JsonObject().put("kind", "email").put("name", "Outside")
+                    .put("config", outside)).expect(201).json().getLong("id");
+            JsonObject probe = outside.copy().put("imap", new JsonObject().put("host", "localhost").put("port", 6379)
+                    .put("security", "none").put("username", "u").put("password", "p"));
+            assertThat(admin.post("/api/v1/inboxes/" + inbox + "/test", new JsonObject().put("config", probe))
+                    .expect(400).body()).contains("config.imap.host");
+            admin.patch("/api/v1/inboxes/" + inbox, new JsonObject().put("config", probe)).expect(400);
+        }
+    }
+
     @Test
     void aWebhookAtALinkLocalAddressIsRefusedWhenSaved() {
         try (TestServer server = TestServer.start()) {

@@ -62,6 +62,15 @@ public interface ChannelConnector {
     }
 
     /**
+     * The hosts a valid config has the server connect to (a mail server, a self-hosted API), by the config field
+     * naming each ({@code config.imap.host}). The server holds them to the network policy workspace admins are held
+     * to (http.webhookPrivateNetworks): a host on a private network is refused when the policy says so.
+     */
+    default Map<String, String> remoteHosts(JsonObject config) {
+        return Map.of();
+    }
+
+    /**
      * The domains this config names and routes through a listener all workspaces share (an email inbox's address
      * and reply domain). The server keeps a routed domain to one workspace when an inbox is saved.
      */

@@ -61,6 +61,16 @@ public final class TelegramConnector implements ChannelConnector {
         return KIND;
     }
 
+    /** A self-hosted Bot API server's host, when the config names one. */
+    @Override
+    public Map<String, String> remoteHosts(JsonObject config) {
+        if (config.getValue(TelegramConfig.API_URL) == null) {
+            return Map.of();
+        }
+        String host = TelegramConfig.from(config).apiUrl().getHost();
+        return host == null ? Map.of() : Map.of("config.apiUrl", host);
+    }
+
     @Override
     public List<String> validate(JsonObject config) {
         return TelegramConfig.problems(config);

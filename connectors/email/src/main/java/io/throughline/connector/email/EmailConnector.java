@@ -13,6 +13,7 @@ import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -96,6 +97,21 @@ public final class EmailConnector implements ChannelConnector {
             }
         }
         return new Provisioning(config, Map.of());
+    }
+
+    /** The IMAP and SMTP servers, and the OAuth2 token endpoint. */
+    @Override
+    public Map<String, String> remoteHosts(JsonObject config) {
+        EmailConfig parsed = EmailConfig.of(config);
+        Map<String, String> hosts = new LinkedHashMap<>();
+        if (parsed.imap() != null) {
+            hosts.put("config.imap.host", parsed.imap().host());
+        }
+        hosts.put("config.smtp.host", parsed.smtp().host());
+        if (parsed.oauth2() != null && parsed.oauth2().tokenUrl().getHost() != null) {
+            hosts.put("config.oauth2.tokenUrl", parsed.oauth2().tokenUrl().getHost());
+        }
+        return hosts;
     }
 
     /**
