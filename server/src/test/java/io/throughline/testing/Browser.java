@@ -1,5 +1,7 @@
 package io.throughline.testing;
 
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -8,7 +10,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Level;
+import javax.imageio.ImageIO;
 import org.apache.commons.io.FileUtils;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.bidi.module.BrowsingContextInspector;
@@ -95,11 +99,23 @@ public final class Browser implements AutoCloseable {
     }
 
     /** Saves a PNG under target/screenshots and returns its path. */
+    /**
+     * Saves a picture of the page under target/screenshots (the README's), and checks it is one: a PNG as wide as
+     * the page's viewport.
+     */
     public Path screenshot(String name) {
         try {
             Files.createDirectories(SCREENSHOTS);
             Path file = SCREENSHOTS.resolve(name + ".png");
-            Files.write(file, ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
+            byte[] png = ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES);
+            BufferedImage picture = ImageIO.read(new ByteArrayInputStream(png));
+            long viewport = ((Number) ((JavascriptExecutor) driver).executeScript(
+                    "return Math.round(window.innerWidth * window.devicePixelRatio)")).longValue();
+            if (picture == null || picture.getWidth() != viewport) {
+                throw new AssertionError("screenshot " + name + " is no picture of the page's " + viewport
+                        + " pixels: " + (picture == null ? "not an image" : picture.getWidth() + " wide"));
+            }
+            Files.write(file, png);
             return file;
         } catch (IOException e) {
             throw new UncheckedIOException(e);

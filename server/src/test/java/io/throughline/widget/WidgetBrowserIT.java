@@ -126,8 +126,7 @@ class WidgetBrowserIT {
             assertThat(withAttachment.getJsonArray("attachments").getJsonObject(0).getString("contentType"))
                     .isEqualTo("image/png");
             widget.leave();
-            Path shot = browser.screenshot("widget-cross-origin");
-            assertThat(Files.size(shot)).isPositive();
+            browser.screenshot("widget-cross-origin"); // the README's picture
 
             browser.driver().navigate().refresh();
             ChatWidget again = new ChatWidget(browser);
@@ -334,7 +333,7 @@ class WidgetBrowserIT {
             widget.send("Perfect, ordering a medium then. Thanks!");
             widget.stored("ordering a medium");
             widget.leave();
-            assertThat(Files.size(browser.screenshot("widget"))).isPositive();
+            browser.screenshot("widget"); // the README's picture
         }
     }
 
@@ -454,7 +453,7 @@ class WidgetBrowserIT {
             Object panelWidth = ivan.driver().executeScript("return document.querySelector('throughline-widget')"
                     + ".shadowRoot.querySelector('.panel').getBoundingClientRect().width");
             assertThat(((Number) panelWidth).intValue()).isEqualTo(390);
-            assertThat(Files.size(ivan.screenshot("widget-mobile"))).isPositive();
+            ivan.screenshot("widget-mobile"); // the README's picture
         }
     }
 

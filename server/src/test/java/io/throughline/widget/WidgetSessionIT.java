@@ -485,7 +485,12 @@ class WidgetSessionIT {
             assertThat(socket.next("ack", Duration.ofSeconds(10)).getString("status")).isEqualTo("duplicate");
             admin.post("/api/v1/conversations/" + conversation + "/messages", new JsonObject()
                     .put("body", "a reply in the anonymous visitor's thread")).expect(201);
-            assertThat(socket.drain(Duration.ofSeconds(2))).noneMatch(f -> "message".equals(f.getString("type")));
+            // Once this node's widget hub has routed the reply's event, anything it was sent is on its way.
+            long replied = server.throughline().database().sql().single("SELECT max(seq) AS seq FROM events")
+                    .getLong("seq");
+            WidgetHub hub = server.throughline().widget().hub();
+            await().atMost(Duration.ofSeconds(10)).until(() -> hub.routed() >= replied);
+            assertThat(socket.drain(Duration.ofMillis(500))).noneMatch(f -> "message".equals(f.getString("type")));
         }
     }
 
