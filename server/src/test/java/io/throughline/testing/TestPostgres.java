@@ -31,6 +31,10 @@ public final class TestPostgres {
                         .setServerConfig("fsync", "off")
                         .setServerConfig("synchronous_commit", "off")
                         .setServerConfig("full_page_writes", "off")
+                        // Case folding by Unicode, as the embedded database of ./throughline start folds, whatever
+                        // the machine's locale (under POSIX lower() folds ASCII alone).
+                        .setLocaleConfig("locale-provider", "builtin")
+                        .setLocaleConfig("builtin-locale", "C.UTF-8")
                         .start();
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                     try {
