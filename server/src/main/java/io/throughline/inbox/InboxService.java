@@ -27,6 +27,7 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -364,8 +365,9 @@ public final class InboxService implements ChannelDirectory {
     /**
      * Holds the hosts a config makes the server connect to to the network policy (a workspace admin must not reach
      * the server's own network when http.webhookPrivateNetworks is false; link-local never): those the admin brings,
-     * not those the stored config already names (a host the config file's inbox was given keeps working). A name is
-     * checked as it resolves now; it is not pinned for the connections that follow.
+     * not a server the stored config already names with the same settings (a port changed is another server to
+     * probe), so the config file's inboxes keep working. A name is checked as it resolves now; it is not pinned for
+     * the connections that follow.
      */
     private void requireReachable(ChannelConnector connector, JsonObject config, JsonObject previous) {
         Map<String, String> before;
@@ -376,7 +378,10 @@ public final class InboxService implements ChannelDirectory {
         }
         List<String> problems = new ArrayList<>();
         for (Map.Entry<String, String> named : connector.remoteHosts(config).entrySet()) {
-            if (named.getValue().equalsIgnoreCase(before.get(named.getKey()))) {
+            // config.smtp.host: the smtp section, port and login included, as stored.
+            String section = named.getKey().split("\\.")[1];
+            if (previous != null && named.getValue().equalsIgnoreCase(before.get(named.getKey()))
+                    && Objects.equals(config.getValue(section), previous.getValue(section))) {
                 continue;
             }
             String refused = WebhookTarget.hostRefusal(named.getValue(), privateNetworks);

@@ -44,7 +44,8 @@ class WebhookAddressIT {
                     .contains("http.webhookPrivateNetworks");
             assertThat(admin.post("/api/v1/inboxes", new JsonObject().put("kind", "telegram").put("name", "Bot")
                     .put("config", new JsonObject().put("botToken", "123456:" + "A".repeat(35))
-                            .put("apiUrl", "http://10.0.0.5:8081"))).expect(400).body()).contains("config.apiUrl");
+                            .put("apiUrl", "http://10.0.0.5:8081"))).expect(400).body()).contains("config.apiUrl")
+                    .contains("http.webhookPrivateNetworks");
 
             // A name is looked at as it resolves (localhost is this machine), in a connection test's candidate too.
             JsonObject outside = new JsonObject().put("address", "support@acme.test").put("smtp", new JsonObject()

@@ -54,6 +54,10 @@ public final class TelegramConnector implements ChannelConnector {
             // Bot API at apiUrl) answering a byte a minute held a reply, its lease renewed, and every later reply
             // to its chat for ever. Ten minutes leave a 50 MB document time on a slow line.
             .callTimeout(10, TimeUnit.MINUTES)
+            // The Bot API never redirects; a server at apiUrl that did would lead the node's requests past the
+            // network rule its host was held to (a link-local address, a private network).
+            .followRedirects(false)
+            .followSslRedirects(false)
             .build();
 
     @Override
