@@ -60,16 +60,18 @@ public final class MessageRedactor {
                 return new Outcome(views.render(tx, workspaceId, messages.viewRow(tx, workspaceId, messageId)
                         .orElseThrow()), false, 0, 0, 0);
             }
+            // The conversation's lock, as posting takes it before it touches the waiting email copies: taken after
+            // the message's, the two would wait for each other over a copy's row.
+            tx.rows("SELECT id FROM conversations WHERE workspace_id = $1 AND id = $2 FOR UPDATE", workspaceId,
+                    message.conversationId());
             messages.redact(tx, workspaceId, messageId, caller.agentId());
             int files = attachments.removeAll(tx, workspaceId, messageId);
             Optional<Instant> copyScheduled = deliveries.waitingCopyScheduledAt(tx, workspaceId, messageId);
             int stopped = deliveries.stopWaiting(tx, workspaceId, messageId, OutboundAssembler.REMOVED);
             if (copyScheduled.isPresent()) {
                 // Its email copy had taken the earlier replies the customer missed into its transcript: one of
-                // theirs waits again, or they would never be emailed. Under the conversation's lock, as a reply
-                // scheduling its own copy takes it: the two do not both leave a copy waiting.
-                tx.rows("SELECT id FROM conversations WHERE workspace_id = $1 AND id = $2 FOR UPDATE", workspaceId,
-                        message.conversationId());
+                // theirs waits again, or they would never be emailed. Under the conversation's lock (above), as a
+                // reply scheduling its own copy takes it: the two do not both leave a copy waiting.
                 Optional<Long> revived = deliveries.reviveIncluded(tx, workspaceId, message.conversationId(),
                         copyScheduled.get());
                 if (revived.isPresent()) {

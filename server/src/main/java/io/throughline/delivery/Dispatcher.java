@@ -359,7 +359,8 @@ public final class Dispatcher {
                 log.warn("delivery outcome not recorded, trying again delivery={} inMs={}: {}", delivery.id(),
                         waitMs, e.toString());
                 try {
-                    Thread.sleep(waitMs);
+                    Thread.sleep(stopping ? Math.max(0, Math.min(waitMs, (giveUpAtNanos - System.nanoTime())
+                            / 1_000_000)) : waitMs);
                 } catch (InterruptedException interrupted) {
                     Thread.currentThread().interrupt();
                     log.error("cannot record delivery outcome delivery={}: interrupted", delivery.id(), e);

@@ -164,15 +164,15 @@ final class SocketStream extends VisitorStream {
     }
 
     private void store(JsonObject frame, Object clientId) {
-        if (channel.sites().byInbox(viewer.site().inbox().id()).isEmpty()) {
-            // Disabled or deleted since this socket opened (a spammed widget switched off): nothing more is stored
-            // through it, as through a new session or the HTTP fallback.
-            write(new JsonObject().put("type", "nack").put("clientId", clientId).put("error", problem(
-                    new Conflict("this chat widget was disabled or removed"))));
-            close((short) 4403, "this chat widget was disabled or removed");
-            return;
-        }
         try {
+            if (channel.sites().byInbox(viewer.site().inbox().id()).isEmpty()) {
+                // Disabled or deleted since this socket opened (a spammed widget switched off): nothing more is
+                // stored through it, as through a new session or the HTTP fallback.
+                write(new JsonObject().put("type", "nack").put("clientId", clientId).put("error", problem(
+                        new Conflict("this chat widget was disabled or removed"))));
+                close((short) 4403, "this chat widget was disabled or removed");
+                return;
+            }
             VisitorMessages.Ack ack = channel.messages().send(viewer, channel.messages().parse(frame), ip);
             if (ack.conversationId() != 0) {
                 channel.hub().adopt(this, ack.conversationId(), null);

@@ -183,14 +183,6 @@ public final class VisitorService {
                         viewer.site().settings().proofKey()));
     }
 
-    /** Whether a socket ticket still names its visitor's current token: false once a logout retired it. */
-    boolean ticketStands(String ticket) {
-        return tickets.verify(ticket)
-                .flatMap(parsed -> visitors.byIdWithToken(database.sql(), parsed.visitorId())
-                        .filter(found -> tickets.issuedFor(parsed, found.tokenHash())))
-                .isPresent();
-    }
-
     Viewer viewer(Visitor visitor) {
         Site site = sites.byInbox(visitor.inboxId())
                 .orElseThrow(() -> new Conflict("this chat widget was disabled or removed"));

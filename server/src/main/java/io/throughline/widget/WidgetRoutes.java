@@ -242,12 +242,15 @@ final class WidgetRoutes {
                 stream.listen();
                 channel.executor().execute(() -> {
                     stream.start(since);
-                    // A logout that ended the visitor between the ticket's check and this registration was told to
-                    // no stream of it: checked again now that the stream hears the next one.
+                    // A logout that ended the visitor, or a new identity secret that ended its proof, between the
+                    // ticket's check and this registration was told to no stream of it: checked again now that the
+                    // stream hears the next one.
                     try {
-                        if (!channel.visitors().ticketStands(ticket)) {
+                        if (channel.visitors().byTicket(ticket).isEmpty()) {
                             stream.end();
                         }
+                    } catch (ThroughlineException e) {
+                        stream.end(); // the widget was disabled or removed meanwhile
                     } catch (RuntimeException e) {
                         log.debug("widget socket ticket not checked again visitor={}: {}",
                                 accepted.visitor().id(), e.toString());

@@ -98,10 +98,9 @@ public final class Browser implements AutoCloseable {
         return driver.manage().logs().get(LogType.BROWSER).getAll();
     }
 
-    /** Saves a PNG under target/screenshots and returns its path. */
     /**
-     * Saves a picture of the page under target/screenshots (the README's), and checks it is one: a PNG as wide as
-     * the page's viewport.
+     * Saves a picture of the page under target/screenshots (the README's) and returns its path, once it checked it
+     * is one: a PNG as wide as the page's viewport.
      */
     public Path screenshot(String name) {
         try {
