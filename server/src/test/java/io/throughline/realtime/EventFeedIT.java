@@ -117,17 +117,7 @@ class EventFeedIT {
         EventFeed feed = server.throughline().eventFeed();
         feed.subscribe(feed.position(), null, seen::addAll);
         List<Event> late = new CopyOnWriteArrayList<>();
-        feed.subscribe(feed.position(), null, new EventListener() {
-            @Override
-            public void onEvents(List<Event> events) {
-                // in order: the other subscription checks those
-            }
-
-            @Override
-            public void onLateEvents(List<Event> events) {
-                late.addAll(events);
-            }
-        });
+        feed.subscribe(feed.position(), null, lateOnly(late));
         CountDownLatch appended = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         Thread stuck = holding("test.stuck", appended, release);
@@ -179,17 +169,7 @@ class EventFeedIT {
         List<Event> lateListener = new CopyOnWriteArrayList<>();
         List<Event> lateSubscriber = new CopyOnWriteArrayList<>();
         feed.onLateEvents(lateListener::addAll);
-        feed.subscribe(feed.position(), null, new EventListener() {
-            @Override
-            public void onEvents(List<Event> events) {
-                // in order: the class's subscription checks those
-            }
-
-            @Override
-            public void onLateEvents(List<Event> events) {
-                lateSubscriber.addAll(events);
-            }
-        });
+        feed.subscribe(feed.position(), null, lateOnly(lateSubscriber));
         // A seq drawn and left empty, which the feed passes once the event after it commits.
         long passed = database.sql().single("SELECT nextval(pg_get_serial_sequence('events', 'seq')) AS seq")
                 .getLong("seq");
@@ -289,6 +269,21 @@ class EventFeedIT {
             waitFor(release);
             return null;
         }));
+    }
+
+    /** A subscriber that keeps the late events it is handed (the class's own subscription checks those in order). */
+    private static EventListener lateOnly(List<Event> late) {
+        return new EventListener() {
+            @Override
+            public void onEvents(List<Event> events) {
+                // in order: the class's subscription checks those
+            }
+
+            @Override
+            public void onLateEvents(List<Event> events) {
+                late.addAll(events);
+            }
+        };
     }
 
     private void append(String type) {
