@@ -315,7 +315,7 @@ public final class Throughline implements AutoCloseable {
         // --- Email threading correction (issue 4): agents move a wrongly threaded message to its own contact. ---
         MessageMover messageMover = new MessageMover(database, contacts, conversations, messages, resolver, views,
                 events);
-        MessageRedactor messageRedactor = new MessageRedactor(database, messages, views, attachments, deliveries,
+        MessageRedactor messageRedactor = new MessageRedactor(database, messages, conversations, views, attachments, deliveries,
                 events);
         BodyHandler extensionBody = BodyHandler.create(false).setBodyLimit(config.http().maxBodySize());
         Router router = HttpApi.router(vertx, services, endpoints, r -> {

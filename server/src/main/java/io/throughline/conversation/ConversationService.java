@@ -402,9 +402,8 @@ public final class ConversationService {
             }
             JsonObject view = views.render(tx, caller.workspaceId(),
                     messages.viewRowForEvent(tx, caller.workspaceId(), messageId).orElseThrow());
-            events.append(tx, caller.workspaceId(), EventType.DELIVERY_UPDATED, new JsonObject()
-                    .put("conversationId", message.conversationId()).put("messageId", messageId)
-                    .put("delivery", view.getJsonObject("delivery")).put("message", view));
+            events.append(tx, caller.workspaceId(), EventType.DELIVERY_UPDATED,
+                    MessageView.deliveryUpdated(message.conversationId(), messageId, view));
             tx.afterCommit(outboxWake);
             return view;
         });

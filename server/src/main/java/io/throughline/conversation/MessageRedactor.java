@@ -33,15 +33,18 @@ public final class MessageRedactor {
     private static final Logger log = LoggerFactory.getLogger(MessageRedactor.class);
 
     private final Database database;
+    private final ConversationRepository conversations;
     private final MessageRepository messages;
     private final MessageView views;
     private final AttachmentRepository attachments;
     private final DeliveryRepository deliveries;
     private final EventLog events;
 
-    public MessageRedactor(Database database, MessageRepository messages, MessageView views,
-                           AttachmentRepository attachments, DeliveryRepository deliveries, EventLog events) {
+    public MessageRedactor(Database database, MessageRepository messages, ConversationRepository conversations,
+                           MessageView views, AttachmentRepository attachments, DeliveryRepository deliveries,
+                           EventLog events) {
         this.database = database;
+        this.conversations = conversations;
         this.messages = messages;
         this.views = views;
         this.attachments = attachments;
@@ -62,8 +65,7 @@ public final class MessageRedactor {
             }
             // The conversation's lock, as posting takes it before it touches the waiting email copies: taken after
             // the message's, the two would wait for each other over a copy's row.
-            tx.rows("SELECT id FROM conversations WHERE workspace_id = $1 AND id = $2 FOR UPDATE", workspaceId,
-                    message.conversationId());
+            conversations.lock(tx, workspaceId, message.conversationId());
             messages.redact(tx, workspaceId, messageId, caller.agentId());
             int files = attachments.removeAll(tx, workspaceId, messageId);
             Optional<Instant> copyScheduled = deliveries.waitingCopyScheduledAt(tx, workspaceId, messageId);
@@ -75,11 +77,10 @@ public final class MessageRedactor {
                 Optional<Long> revived = deliveries.reviveIncluded(tx, workspaceId, message.conversationId(),
                         copyScheduled.get());
                 if (revived.isPresent()) {
-                    JsonObject carrier = views.render(tx, workspaceId, messages.viewRow(tx, workspaceId,
+                    JsonObject carrier = views.render(tx, workspaceId, messages.viewRowForEvent(tx, workspaceId,
                             revived.get()).orElseThrow());
-                    events.append(tx, workspaceId, EventType.DELIVERY_UPDATED, new JsonObject()
-                            .put("conversationId", message.conversationId()).put("messageId", revived.get())
-                            .put("delivery", carrier.getJsonObject("delivery")).put("message", carrier));
+                    events.append(tx, workspaceId, EventType.DELIVERY_UPDATED,
+                            MessageView.deliveryUpdated(message.conversationId(), revived.get(), carrier));
                 }
             }
             JsonObject view = views.render(tx, workspaceId, messages.viewRow(tx, workspaceId, messageId)

@@ -14,6 +14,12 @@ import java.util.Map;
 /** Builds the agent API's message JSON: the message, its author's name, attachments and delivery status. */
 public final class MessageView {
 
+    /** The data of a {@code delivery.updated} event: the message as rendered now, and its delivery. */
+    public static JsonObject deliveryUpdated(long conversationId, long messageId, JsonObject message) {
+        return new JsonObject().put("conversationId", conversationId).put("messageId", messageId)
+                .put("delivery", message.getJsonObject("delivery")).put("message", message);
+    }
+
     /**
      * The metadata key where ingest keeps the trimmed rendering (quoted history and signature removed); the API
      * shows it as the message's top-level {@code display}.

@@ -379,11 +379,8 @@ public final class Dispatcher {
             }
             JsonObject message = messages.viewRowForEvent(tx, delivery.workspaceId(), delivery.messageId())
                     .map(row -> views.render(tx, delivery.workspaceId(), row)).orElseThrow();
-            events.append(tx, delivery.workspaceId(), EventType.DELIVERY_UPDATED, new JsonObject()
-                    .put("conversationId", delivery.conversationId())
-                    .put("messageId", delivery.messageId())
-                    .put("delivery", message.getJsonObject("delivery"))
-                    .put("message", message));
+            events.append(tx, delivery.workspaceId(), EventType.DELIVERY_UPDATED,
+                    MessageView.deliveryUpdated(delivery.conversationId(), delivery.messageId(), message));
             return null;
         });
     }

@@ -355,7 +355,11 @@ public final class InboxService implements ChannelDirectory {
     }
 
     private static void requireValid(ChannelConnector connector, JsonObject config) {
-        List<String> problems = connector.validate(config);
+        requireNone(connector.validate(config));
+    }
+
+    /** A 400 naming each problem's field ("config.smtp.host: ..."), when there are any. */
+    private static void requireNone(List<String> problems) {
         if (!problems.isEmpty()) {
             throw new Invalid("the inbox config is invalid: " + String.join("; ", problems), problems.stream()
                     .map(p -> new Invalid.FieldError(field(p), p)).toList());
@@ -389,10 +393,7 @@ public final class InboxService implements ChannelDirectory {
                 problems.add(named.getKey() + ": " + named.getValue() + " is " + refused);
             }
         }
-        if (!problems.isEmpty()) {
-            throw new Invalid("the inbox config is invalid: " + String.join("; ", problems), problems.stream()
-                    .map(p -> new Invalid.FieldError(field(p), p)).toList());
-        }
+        requireNone(problems);
     }
 
     private static String field(String problem) {

@@ -600,9 +600,8 @@ public final class IngestService {
                         long messageId = row.getLong("message_id");
                         JsonObject json = views.render(tx, workspaceId,
                                 messages.viewRowForEvent(tx, workspaceId, messageId).orElseThrow());
-                        events.append(tx, workspaceId, EventType.DELIVERY_UPDATED, new JsonObject()
-                                .put("conversationId", row.getLong("conversation_id")).put("messageId", messageId)
-                                .put("delivery", json.getJsonObject("delivery")).put("message", json));
+                        events.append(tx, workspaceId, EventType.DELIVERY_UPDATED,
+                                MessageView.deliveryUpdated(row.getLong("conversation_id"), messageId, json));
                         log.info("delivery reported inbox={} message={} status={}", inbox.id(), messageId,
                                 status.wireName());
                     },
