@@ -3,6 +3,7 @@ package io.throughline.inbox;
 import io.throughline.delivery.Dispatcher;
 import io.throughline.store.Sql;
 import io.vertx.core.json.JsonObject;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
 
@@ -55,12 +56,18 @@ public final class InboxRepository {
                 Inbox::from);
     }
 
-    public Inbox update(Sql tx, long workspaceId, long id, String name, JsonObject config, boolean enabled,
-                        String exclusiveKey) {
-        return Inbox.from(tx.single("""
-                UPDATE inboxes SET name = $3, config = $4, enabled = $5, exclusive_key = $6, updated_at = now()
-                WHERE workspace_id = $1 AND id = $2 AND deleted_at IS NULL
-                RETURNING""" + " " + Inbox.COLUMNS, workspaceId, id, name, config, enabled, exclusiveKey));
+    /**
+     * Writes an inbox's settings over the row {@code read}, only if it is still as read (not saved since, not
+     * deleted): empty otherwise. Each save moves {@code updated_at} on, even two in one microsecond.
+     */
+    public Optional<Inbox> update(Sql tx, Inbox read, String name, JsonObject config, boolean enabled,
+                                  String exclusiveKey) {
+        return tx.one("""
+                UPDATE inboxes SET name = $3, config = $4, enabled = $5, exclusive_key = $6,
+                    updated_at = greatest(now(), updated_at + interval '1 microsecond')
+                WHERE workspace_id = $1 AND id = $2 AND deleted_at IS NULL AND updated_at = $7
+                RETURNING""" + " " + Inbox.COLUMNS, read.workspaceId(), read.id(), name, config, enabled,
+                exclusiveKey, read.updatedAt().atOffset(ZoneOffset.UTC)).map(Inbox::from);
     }
 
     /**

@@ -43,6 +43,8 @@ import org.slf4j.LoggerFactory;
 public final class InboxService implements ChannelDirectory {
 
     private static final Logger log = LoggerFactory.getLogger(InboxService.class);
+    /** How many times a save starts over because other saves of the inbox committed first. */
+    private static final int SAVE_ATTEMPTS = 5;
 
     private final Database database;
     private final InboxRepository inboxes;
@@ -117,9 +119,31 @@ public final class InboxService implements ChannelDirectory {
         return out;
     }
 
+    /**
+     * Saves a change to an inbox. The write is a compare-and-set on the row read: a save that another one (another
+     * admin's, a delete) committed over between its read and its write starts over from the row as it is now, so
+     * it never writes back what it read (an {@code enabled: false} saved meanwhile stays), and a delete meanwhile
+     * makes it a 404.
+     */
     public JsonObject update(Caller caller, long id, Change change) {
         caller.requireAdmin();
-        Inbox current = find(caller.workspaceId(), id);
+        for (int attempt = 1; ; attempt++) {
+            Optional<JsonObject> saved = tryUpdate(caller, find(caller.workspaceId(), id), change);
+            if (saved.isPresent()) {
+                return saved.get();
+            }
+            if (attempt == SAVE_ATTEMPTS) {
+                throw new Conflict("the inbox kept changing under this save (other saves committed first "
+                        + SAVE_ATTEMPTS + " times): reload it and save again");
+            }
+            log.info("inbox changed by another save meanwhile, this one starts over inbox={} attempt={}", id,
+                    attempt);
+        }
+    }
+
+    /** One try of {@link #update}; empty when the inbox changed after {@code current} was read. */
+    private Optional<JsonObject> tryUpdate(Caller caller, Inbox current, Change change) {
+        long id = current.id();
         ChannelConnector connector = registry.require(current.kind());
         JsonObject config = current.config();
         boolean enabled = change.enabled() == null ? current.enabled() : change.enabled();
@@ -138,22 +162,40 @@ public final class InboxService implements ChannelDirectory {
                     .config();
         }
         JsonObject stored = config;
-        Inbox updated = unique(() -> database.tx(tx -> {
+        Optional<Inbox> written = unique(() -> database.tx(tx -> {
             if (change.config() != null) {
                 requireOwnDomains(tx, connector, caller.workspaceId(), stored, current.config());
             }
-            Inbox result = inboxes.update(tx, caller.workspaceId(), id,
-                    change.name() == null ? current.name() : change.name(), stored, enabled, key);
-            if (enabled && (change.config() != null || !current.enabled())) {
-                int released = inboxes.releaseWaitingDeliveries(tx, id,
-                        !connector.sendsElsewhere(current.config(), stored));
-                if (released > 0) {
-                    log.info("inbox changed, its waiting replies are tried now inbox={} replies={}", id, released);
+            Optional<Inbox> result = inboxes.update(tx, current, change.name() == null ? current.name()
+                    : change.name(), stored, enabled, key);
+            result.ifPresent(inbox -> {
+                if (enabled && (change.config() != null || !current.enabled())) {
+                    int released = inboxes.releaseWaitingDeliveries(tx, id,
+                            !connector.sendsElsewhere(current.config(), stored));
+                    if (released > 0) {
+                        log.info("inbox changed, its waiting replies are tried now inbox={} replies={}", id,
+                                released);
+                    }
                 }
-            }
-            events.append(tx, caller.workspaceId(), EventType.INBOX_CHANGED, change(result, "updated"));
+                events.append(tx, caller.workspaceId(), EventType.INBOX_CHANGED, change(inbox, "updated"));
+            });
             return result;
         }));
+        if (written.isEmpty()) {
+            Optional<Inbox> now = inboxes.find(database.sql(), caller.workspaceId(), id);
+            if (change.config() != null && (now.isEmpty()
+                    || !connector.exclusiveKey(now.get().config()).equals(connector.exclusiveKey(stored)))) {
+                // What provisioning registered (a bot's webhook) is not what the inbox has now: a bot the save's
+                // next try does not keep, or one of an inbox deleted meanwhile.
+                retire(connector, new Inbox(id, current.workspaceId(), current.kind(), current.name(), stored,
+                        enabled, current.createdAt(), current.updatedAt()));
+            }
+            if (now.isEmpty()) {
+                throw new NotFound("no inbox " + id + " in this workspace (it was deleted during this save)");
+            }
+            return Optional.empty();
+        }
+        Inbox updated = written.get();
         log.info("inbox updated inbox={} enabled={}", id, updated.enabled());
         supervisor.get().refresh(id);
         boolean anotherRemote = change.config() != null
@@ -168,7 +210,7 @@ public final class InboxService implements ChannelDirectory {
             // registered: Telegram would push updates to a hook that refuses them until it is enabled again.
             retire(connector, updated);
         }
-        return toJson(updated);
+        return Optional.of(toJson(updated));
     }
 
     /**
@@ -228,7 +270,7 @@ public final class InboxService implements ChannelDirectory {
      * An address or a reply domain another email inbox already uses (V060), or a bot another inbox serves (V094,
      * when two requests race past the check), is a conflict, not a crash.
      */
-    private static Inbox unique(Supplier<Inbox> write) {
+    private static <T> T unique(Supplier<T> write) {
         try {
             return write.get();
         } catch (RuntimeException e) {
