@@ -29,19 +29,23 @@ import javax.crypto.spec.SecretKeySpec;
  * address's count, so an office of many agents behind one address is limited by its failures only.
  *
  * <p>An attempt is checked and recorded in one transaction holding an advisory lock on each of its keys, and counts
- * against the account before the password is verified (a success takes it back): guesses sent all at once take
- * turns instead of all passing the check before any is recorded. The locks are only tried: an attempt that finds
- * them taken waits a little without holding a connection and tries again, so a flood of logins for one key never
- * ties up the connection pool; one that cannot get its turn within half a second is answered 429. Times are the database's, so nodes whose
- * clocks differ agree. Keys are HMACs under an installation secret: what someone typed as an email (a password, by
- * mistake) is neither stored nor recoverable from the table by guessing.
+ * against the account before the password is verified (a success takes it back): guesses sent all at once take turns
+ * instead of all passing the check before any is recorded. The address's budget is checked before the account's lock is
+ * taken, so an address past it cannot keep the account's agent waiting for that lock. The locks are only tried: an
+ * attempt that finds them taken waits a little without holding a connection and tries again, so a flood of logins for
+ * one key never ties up the connection pool; one that cannot get its turn within half a second is answered 429. Times
+ * are the database's, so nodes whose clocks differ agree. Keys are HMACs under an installation secret: what someone
+ * typed as an email (a password, by mistake) is neither stored nor recoverable from the table by guessing.
  */
 public final class LoginThrottle {
 
     /** The first key of the two-key advisory locks: "TL" + "lg" (the inbox receivers use "TL" + "rx"). */
-    private static final int LOCK_NAMESPACE = 0x544c6c67;
-    private static final String TRY_LOCK = "SELECT pg_try_advisory_xact_lock($1, $2)"
-            + " AND pg_try_advisory_xact_lock($1, $3) AS locked";
+    static final int LOCK_NAMESPACE = 0x544c6c67;
+    private static final String TRY_LOCK = "SELECT pg_try_advisory_xact_lock($1, $2) AS locked";
+    private static final String ADDRESS_COUNT = """
+            SELECT count(*) AS attempts, extract(epoch FROM min(at) + make_interval(secs => $2) - now()) AS retry
+            FROM login_attempts WHERE key = $1 AND at > now() - make_interval(secs => $2)""";
+    private static final String FROM_ADDRESS = "too many login attempts from this address";
     private static final int LOCK_TRIES = 50;
     private static final long LOCK_RETRY_MS = 10;
     private static final String COUNTS = """
@@ -93,7 +97,14 @@ public final class LoginThrottle {
         Buffer pair = key("pair:" + folded(email) + "|" + from);
         for (int tries = 1; ; tries++) {
             Attempt counted = database.tx(tx -> {
-                if (!tryLock(tx, account, address)) {
+                // The address's own budget first, under its lock alone: a flood from an address past it never
+                // takes the account's lock, which the agent's own attempt needs.
+                if (!tryLock(tx, address)) {
+                    return null;
+                }
+                Row spent = tx.single(ADDRESS_COUNT, address, (double) window.toSeconds());
+                check(spent.getLong("attempts"), perIp, spent.getValue("retry"), FROM_ADDRESS);
+                if (!tryLock(tx, account)) {
                     return null;
                 }
                 Row counts = tx.single(COUNTS, account, address, (double) window.toSeconds(), pair,
@@ -103,8 +114,7 @@ public final class LoginThrottle {
                 check(known ? counts.getLong("pair_attempts") : counts.getLong("account_attempts"), perAccount,
                         counts.getValue(known ? "pair_retry" : "account_retry"),
                         "too many failed logins for this account");
-                check(counts.getLong("address_attempts"), perIp, counts.getValue("address_retry"),
-                        "too many login attempts from this address");
+                check(counts.getLong("address_attempts"), perIp, counts.getValue("address_retry"), FROM_ADDRESS);
                 return new Attempt(account, address, pair,
                         tx.single(RECORD, address, account, pair).getOffsetDateTime("at"));
             });
@@ -155,12 +165,13 @@ public final class LoginThrottle {
                 (double) window.toSeconds());
     }
 
-    /** Both keys' locks, until the transaction ends; false when either is taken (what was got is let go then). */
-    private static boolean tryLock(Sql tx, Buffer first, Buffer second) {
-        return tx.single(TRY_LOCK, LOCK_NAMESPACE, lockKey(first), lockKey(second)).getBoolean("locked");
+    /** The key's lock, until the transaction ends; false when it is taken. */
+    private static boolean tryLock(Sql tx, Buffer key) {
+        return tx.single(TRY_LOCK, LOCK_NAMESPACE, lockKey(key)).getBoolean("locked");
     }
 
-    private static int lockKey(Buffer key) {
+    /** The second key of a key's advisory lock (the first is {@link #LOCK_NAMESPACE}). */
+    static int lockKey(Buffer key) {
         return ByteBuffer.wrap(key.getBytes()).getInt();
     }
 

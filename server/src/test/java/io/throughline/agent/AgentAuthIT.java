@@ -1,8 +1,10 @@
 package io.throughline.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.throughline.failure.TooManyRequests;
 import io.throughline.store.Database;
 import io.throughline.testing.ApiClient;
 import io.throughline.testing.HeldTransaction;
@@ -14,6 +16,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -168,6 +171,33 @@ class AgentAuthIT {
             }
             assertThat(statuses).filteredOn(status -> status == 401).as(statuses.toString()).hasSize(3);
             assertThat(statuses).filteredOn(status -> status == 429).hasSize(9);
+        }
+    }
+
+    /**
+     * An address past its own budget is refused before the account's lock is taken: its flood cannot keep the
+     * agent's own attempt from that lock (each of its attempts took it, so the agent's could be told "too many at
+     * once").
+     */
+    @Test
+    void anAddressPastItsBudgetNeverTakesTheAccountsLock() {
+        Database database = server.throughline().database();
+        LoginThrottle throttle = new LoginThrottle(database, "a-test-key".getBytes(StandardCharsets.UTF_8),
+                Duration.ofMinutes(15), 2, 10);
+        LoginThrottle.Attempt first = throttle.attempt("198.51.100.7", "flooded@test.local");
+        throttle.attempt("198.51.100.7", "another@test.local");
+        // The agent's own attempt, holding the account's lock.
+        HeldTransaction<String> agent = HeldTransaction.start(database, tx -> tx.single(
+                "SELECT pg_advisory_xact_lock($1, $2)::text AS locked", LoginThrottle.LOCK_NAMESPACE,
+                LoginThrottle.lockKey(first.account())).getString("locked"));
+        try {
+            assertThatThrownBy(() -> throttle.attempt("198.51.100.7", "flooded@test.local"))
+                    .isInstanceOf(TooManyRequests.class).hasMessageContaining("from this address");
+            // The lock held is the account's: an address within its budget has to wait for it.
+            assertThatThrownBy(() -> throttle.attempt("203.0.113.8", "flooded@test.local"))
+                    .isInstanceOf(TooManyRequests.class).hasMessageContaining("at once");
+        } finally {
+            agent.commit();
         }
     }
 
