@@ -184,10 +184,6 @@ class EmailDeliveryIT {
         }
     }
 
-    /**
-     * An email inbox that only sends (mail would come in through the SMTP listener). Each test deletes its inbox:
-     * a reply to a contact who never wrote by email goes through the workspace's first email inbox.
-     */
     /** A customer's mail through the inbox, the agent's reply to it; the attempts the reply took to be sent. */
     private static int sentAfter(long inbox, String customer, String body) {
         long conversation = conversationThrough(inbox, customer);
@@ -197,6 +193,10 @@ class EmailDeliveryIT {
         return delivery(conversation, reply).getInteger("attempts");
     }
 
+    /**
+     * An email inbox that only sends (mail would come in through the SMTP listener). Each test deletes its inbox:
+     * a reply to a contact who never wrote by email goes through the workspace's first email inbox.
+     */
     private static long inbox(String name, String address, int smtpPort) {
         return admin.post("/api/v1/inboxes", new JsonObject().put("kind", "email").put("name", name)
                 .put("config", new JsonObject().put("address", address).put("displayName", name)

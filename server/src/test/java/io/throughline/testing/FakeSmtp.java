@@ -23,7 +23,7 @@ public final class FakeSmtp implements AutoCloseable {
     private final SMTPServer server;
     private final List<byte[]> accepted = Collections.synchronizedList(new ArrayList<>());
     private final AtomicInteger deferrals;
-    private final String rejectRecipient;
+    private volatile String rejectRecipient;
     private volatile CountDownLatch answer;
 
     private FakeSmtp(String rejectRecipient, int deferrals) {
@@ -37,6 +37,11 @@ public final class FakeSmtp implements AutoCloseable {
     /** Refuses this recipient with {@code 550 5.1.1} (null: refuses nobody). */
     public static FakeSmtp rejecting(String recipient) {
         return new FakeSmtp(recipient, 0);
+    }
+
+    /** Refuses nobody from now on: the address {@link #rejecting} refused takes mail again. */
+    public void acceptEveryone() {
+        rejectRecipient = null;
     }
 
     /** Answers {@code 451 4.3.0} to the first {@code times} messages, then accepts. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.throughline.testing.ApiClient;
 import io.throughline.testing.Browser;
+import io.throughline.testing.FakeSmtp;
 import io.throughline.testing.MailServer;
 import io.throughline.testing.TestServer;
 import io.throughline.testing.VisitorClient;
@@ -68,6 +69,57 @@ class AgentInboxFallbackIT {
             assertThat(sent.getText()).isEqualTo("Email copy sent to Vera Lamp · " + VISITOR + ": the chat reply was not seen");
             assertThat(mail.inbox(VISITOR)).hasSize(1);
             inbox.screenshot("thread-email-copy");
+        }
+    }
+
+    /**
+     * An email copy the customer's mail server refused shows the refusal and a retry button (the reply itself went
+     * out in the chat); retried once the address takes mail again, it is sent.
+     */
+    @Test
+    void aFailedEmailCopyIsRetriedFromTheThread() {
+        try (FakeSmtp smtp = FakeSmtp.rejecting(VISITOR);
+             TestServer server = TestServer.start(Map.of("widget.presenceGrace", "200ms"));
+             Browser browser = new Browser()) {
+            ApiClient admin = server.admin();
+            admin.post("/api/v1/inboxes", new JsonObject().put("kind", "email").put("name", "Support").put("config",
+                    new JsonObject().put("address", SUPPORT).put("displayName", "Lamp Support")
+                            .put("offlineEmailAfter", "1s")
+                            .put("smtp", new JsonObject().put("host", "127.0.0.1").put("port", smtp.port())
+                                    .put("security", "none").put("username", SUPPORT)
+                                    .put("password", MailServer.PASSWORD)))).expect(201);
+            String siteKey = admin.post("/api/v1/inboxes", new JsonObject().put("kind", "widget").put("name", "Shop")
+                    .put("config", new JsonObject().put("allowedOrigins", new JsonArray().add(SHOP))))
+                    .expect(201).json().getString("siteKey");
+            VisitorClient visitor = new VisitorClient(server.url(), siteKey, SHOP).start();
+            visitor.post("/widget/v1/profile", new JsonObject().put("name", "Vera Lamp").put("email", VISITOR), true)
+                    .expect(200);
+            long conversation;
+            try (VisitorClient.Socket socket = visitor.connect(visitor.seq())) {
+                socket.message("Do you ship to Lviv?");
+                conversation = server.throughline().database().sql().single(
+                        "SELECT conversation_id FROM messages WHERE id = $1",
+                        socket.next("ack", Duration.ofSeconds(10)).getLong("messageId")).getLong("conversation_id");
+            }
+            admin.post("/api/v1/conversations/" + conversation + "/messages",
+                    new JsonObject().put("body", "Yes, in three days.")).expect(201);
+            InboxPage inbox = new InboxPage(browser, server.url()).login(TestServer.ADMIN_EMAIL,
+                    TestServer.ADMIN_PASSWORD).open("Vera Lamp");
+            WebElement failed = inbox.until(d -> inbox.message("Yes, in three days.")
+                    .findElements(InboxPage.testId("fallback")).stream()
+                    .filter(e -> "failed".equals(e.getDomAttribute("data-status"))).findFirst().orElse(null));
+            assertThat(failed.getText()).contains("Email copy to Vera Lamp · " + VISITOR + " failed:")
+                    .contains("User unknown");
+            assertThat(inbox.message("Yes, in three days.").findElements(InboxPage.testId("retry")))
+                    .as("the chat reply itself was sent").isEmpty();
+
+            smtp.acceptEveryone();
+            failed.findElement(InboxPage.testId("retry-fallback")).click();
+            WebElement sent = inbox.until(d -> inbox.message("Yes, in three days.")
+                    .findElements(InboxPage.testId("fallback")).stream()
+                    .filter(e -> "sent".equals(e.getDomAttribute("data-status"))).findFirst().orElse(null));
+            assertThat(sent.findElements(InboxPage.testId("retry-fallback"))).isEmpty();
+            assertThat(smtp.accepted()).hasSize(1);
         }
     }
 }

@@ -182,9 +182,16 @@ class TlMessage extends TlElement {
       title=${via}>${state}<span class="delivery-via">${via}</span></div>`;
   }
 
-  /** The email fallbacks of a chat reply: waiting for the visitor, sent, or not needed and why. */
+  /**
+   * The email fallbacks of a chat reply: waiting for the visitor, sent, or not needed and why. A failed one has a
+   * retry button once the reply itself no longer waits or failed (the server retries the reply first): the newest
+   * failed copy, which is the one a retry puts back.
+   */
   fallbacks() {
     const all = (this.message.deliveries ?? []).filter(d => d.conditional);
+    const primary = this.message.delivery;
+    const replyDone = !primary || (primary.status !== 'pending' && primary.status !== 'failed');
+    const retriable = replyDone ? all.filter(d => d.status === 'failed').at(-1) : undefined;
     return all.map(d => {
       const params = { channel: channelName(d.channel), target: d.to ? targetText(d.to) : '' };
       let text;
@@ -203,7 +210,8 @@ class TlMessage extends TlElement {
       }
       return html`<div class="delivery delivery-fallback delivery-${d.status}" data-testid="fallback"
         data-status=${d.status}>${icon(d.status === 'failed' ? 'alert' : d.status === 'pending' ? 'clock' : 'check')}
-        <span>${text}</span></div>`;
+        <span>${text}</span>${d === retriable ? html`<button class="small" data-testid="retry-fallback"
+          ?disabled=${this.retrying} @click=${this.retry}>${icon('retry')}${t('delivery.retry')}</button>` : ''}</div>`;
     });
   }
 
