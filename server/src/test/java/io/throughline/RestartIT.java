@@ -75,6 +75,38 @@ class RestartIT {
         }
     }
 
+    /**
+     * The file's inboxes are found by the name the file gives them: one an admin renamed is not created again (an
+     * email inbox would clash with its own address and stop the start), and one an admin deleted stays deleted.
+     */
+    @Test
+    void theConfigFilesInboxesRenamedOrDeletedInTheAppAreNotCreatedAgain() throws Exception {
+        Path file = Files.writeString(TestServer.tempDir().resolve("throughline.yaml"), """
+                inboxes:
+                  - kind: api
+                    name: Shop
+                  - kind: api
+                    name: Old shop
+                """);
+        String database = TestPostgres.newDatabase();
+        Path data = TestServer.tempDir();
+        try (TestServer first = TestServer.startOn(database, data, file, Map.of())) {
+            ApiClient admin = first.admin();
+            admin.patch("/api/v1/inboxes/" + inboxId(admin, "Shop"), new JsonObject().put("name", "Web shop"))
+                    .expect(200);
+            admin.delete("/api/v1/inboxes/" + inboxId(admin, "Old shop")).expect(204);
+        }
+        try (TestServer second = TestServer.startOn(database, data, file, Map.of())) {
+            assertThat(second.admin().get("/api/v1/inboxes").json().getJsonArray("inboxes").stream()
+                    .map(JsonObject.class::cast).map(inbox -> inbox.getString("name"))).containsExactly("Web shop");
+        }
+    }
+
+    private static long inboxId(ApiClient admin, String name) {
+        return admin.get("/api/v1/inboxes").json().getJsonArray("inboxes").stream().map(JsonObject.class::cast)
+                .filter(inbox -> inbox.getString("name").equals(name)).findFirst().orElseThrow().getLong("id");
+    }
+
     private static long shops(ApiClient admin) {
         return admin.get("/api/v1/inboxes").json().getJsonArray("inboxes").stream().map(JsonObject.class::cast)
                 .filter(inbox -> inbox.getString("name").equals("Shop")).count();

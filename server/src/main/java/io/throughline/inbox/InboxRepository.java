@@ -14,12 +14,27 @@ public final class InboxRepository {
         return sql.single("SELECT nextval(pg_get_serial_sequence('inboxes', 'id')) AS id").getLong("id");
     }
 
+    /** A new inbox; {@code fromConfig} is the name the config file gives it, null for one made through the API. */
     public Inbox insert(Sql tx, long id, long workspaceId, String kind, String name, JsonObject config,
-                        String exclusiveKey) {
+                        String exclusiveKey, String fromConfig) {
         return Inbox.from(tx.single("""
-                INSERT INTO inboxes (id, workspace_id, kind, name, config, exclusive_key)
-                VALUES ($1, $2, $3, $4, $5, $6)
-                RETURNING""" + " " + Inbox.COLUMNS, id, workspaceId, kind, name, config, exclusiveKey));
+                INSERT INTO inboxes (id, workspace_id, kind, name, config, exclusive_key, from_config)
+                VALUES ($1, $2, $3, $4, $5, $6, $7)
+                RETURNING""" + " " + Inbox.COLUMNS, id, workspaceId, kind, name, config, exclusiveKey, fromConfig));
+    }
+
+    /**
+     * Whether the config file's inbox of this kind and name was created: empty if never (or before V110 marked such
+     * inboxes), else whether an admin deleted it since.
+     */
+    public Optional<Boolean> fromConfigDeleted(Sql sql, long workspaceId, String kind, String name) {
+        return sql.one("SELECT deleted_at IS NOT NULL AS deleted FROM inboxes WHERE workspace_id = $1 AND kind = $2"
+                + " AND from_config = $3", workspaceId, kind, name).map(row -> row.getBoolean("deleted"));
+    }
+
+    /** Marks an inbox made before V110 as the config file's inbox of that name. */
+    public void markFromConfig(Sql sql, long id, String name) {
+        sql.update("UPDATE inboxes SET from_config = $2 WHERE id = $1 AND from_config IS NULL", id, name);
     }
 
     /** The enabled inbox, other than {@code exceptId}, that holds this exclusive key (in any workspace). */

@@ -82,6 +82,10 @@ public final class InboxService implements ChannelDirectory {
     }
 
     public Created create(long workspaceId, String kind, String name, JsonObject config) {
+        return create(workspaceId, kind, name, config, null);
+    }
+
+    private Created create(long workspaceId, String kind, String name, JsonObject config, String fromConfig) {
         ChannelConnector connector = registry.require(kind);
         requireValid(connector, config);
         long id = inboxes.reserveId(database.sql());
@@ -90,7 +94,8 @@ public final class InboxService implements ChannelDirectory {
                 publicUrl.get()));
         Inbox inbox = unique(() -> database.tx(tx -> {
             requireOwnDomains(tx, connector, workspaceId, provisioning.config(), null);
-            Inbox created = inboxes.insert(tx, id, workspaceId, kind, name, provisioning.config(), key);
+            Inbox created = inboxes.insert(tx, id, workspaceId, kind, name, provisioning.config(), key,
+                    fromConfig);
             events.append(tx, workspaceId, EventType.INBOX_CHANGED, change(created, "created"));
             return created;
         }));
@@ -342,32 +347,42 @@ public final class InboxService implements ChannelDirectory {
     }
 
     /** Creates YAML-declared inboxes that do not exist yet (matched by kind and name), at start. */
+    /**
+     * Creates the config file's inbox of this kind and name unless it was created before: it is found by the name
+     * the file gave it, whatever an admin renamed it to since, and one an admin deleted is not created again (the
+     * file should drop it). A file's inbox that cannot be created (its address taken by an inbox made in the app
+     * meanwhile) is logged and skipped: the server and its other inboxes still start.
+     */
     public void seed(long workspaceId, String kind, String name, JsonObject config) {
-        if (inboxes.byName(database.sql(), workspaceId, kind, name).isPresent()) {
+        Optional<Boolean> deleted = inboxes.fromConfigDeleted(database.sql(), workspaceId, kind, name);
+        if (deleted.isPresent()) {
+            if (deleted.get()) {
+                log.info("inbox from configuration was deleted in the app, not created again (remove it from the"
+                        + " file) kind={} name={}", kind, name);
+            }
             return;
         }
-        // Renamed since it was created from the file: the same bot is still that inbox, not a new one.
-        Optional<Inbox> sameKey = registry.find(kind).flatMap(c -> c.exclusiveKey(config))
-                .flatMap(key -> inboxes.holding(database.sql(), kind, key, 0));
-        if (sameKey.isPresent()) {
-            if (sameKey.get().workspaceId() == workspaceId) {
-                log.info("inbox from configuration exists under another name, not created again name={} inbox={}",
-                        name, sameKey.get().id());
-            } else {
-                log.warn("inbox from configuration not created: its bot serves an inbox of another workspace"
-                        + " name={} inbox={}", name, sameKey.get().id());
-            }
+        // Made before the file's inboxes were marked (V110): found by name, or by its bot when renamed since.
+        Optional<Inbox> earlier = inboxes.byName(database.sql(), workspaceId, kind, name);
+        Optional<Inbox> sameKey = earlier.isPresent() ? Optional.empty() : registry.find(kind)
+                .flatMap(c -> c.exclusiveKey(config)).flatMap(key -> inboxes.holding(database.sql(), kind, key, 0));
+        if (sameKey.isPresent() && sameKey.get().workspaceId() != workspaceId) {
+            log.warn("inbox from configuration not created: its bot serves an inbox of another workspace"
+                    + " name={} inbox={}", name, sameKey.get().id());
+            return;
+        }
+        Optional<Inbox> made = earlier.or(() -> sameKey);
+        if (made.isPresent()) {
+            inboxes.markFromConfig(database.sql(), made.get().id(), name);
+            log.info("inbox from configuration found, marked as the file's name={} inbox={}", name, made.get().id());
             return;
         }
         Created created;
         try {
-            created = create(workspaceId, kind, name, config);
+            created = create(workspaceId, kind, name, config, name);
         } catch (Conflict conflict) {
-            // Another node starting from the same file created it a moment ago.
-            if (inboxes.byName(database.sql(), workspaceId, kind, name).isPresent()) {
-                return;
-            }
-            throw conflict;
+            log.error("inbox from configuration not created kind={} name={}: {}", kind, name, conflict.getMessage());
+            return;
         }
         log.info("inbox created from configuration inbox={} kind={} name={} secrets={}",
                 created.inbox().getLong("id"), kind, name, created.minted().keySet());
