@@ -79,6 +79,30 @@ class TelegramRepliesIT {
         assertThat(delivered.getJsonObject("delivery").getInteger("attempts")).isEqualTo(1);
     }
 
+    /**
+     * Telegram's answer to a send echoes the message it quotes, as the customer sent it: one the library cannot read
+     * (kept as a note, its message id with it) must not make a reply Telegram took count as failed and go again.
+     */
+    @Test
+    void aReplyQuotingAMessageTheLibraryCannotReadIsSentOnce() {
+        TelegramCustomer marta = new TelegramCustomer(bot, 320_000_040L, "Marta", "Quoted", null);
+        JsonObject unreadable = marta.render("private_text", Map.of("message_id", bot.nextMessageId(),
+                "text", "a date the library cannot read"));
+        unreadable.getJsonObject("message").put("date", "yesterday");
+        bot.push(unreadable);
+        long conversation = conversationOf(admin, "Marta Quoted");
+        awaitMessages(admin, conversation, 1);
+
+        JsonObject reply = post(conversation, new JsonObject().put("body", "Sorry, say it again?"));
+
+        JsonObject delivered = awaitDelivery(conversation, reply.getLong("id"), "sent");
+        assertThat(delivered.getJsonObject("delivery").getInteger("attempts")).isEqualTo(1);
+        List<FakeBotApi.Sent> sent = bot.sent().stream().filter(s -> "320000040".equals(s.params()
+                .getValue("chat_id").toString())).toList();
+        assertThat(sent).hasSize(1);
+        assertThat(sent.getFirst().replyTo()).as("it quotes the unreadable message").isNotNull();
+    }
+
     @Test
     void aReplyLongerThanTelegramsLimitArrivesInSeveralMessagesCutBetweenParagraphs() {
         Customer customer = customer(320_000_002L, "Bohdan", "Please send the full terms");

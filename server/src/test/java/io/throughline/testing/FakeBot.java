@@ -41,6 +41,8 @@ public final class FakeBot {
     private final Set<String> blocked = new HashSet<>();
     private final Map<String, Long> migrated = new HashMap<>();
     private final List<FakeBotApi.Sent> sent = new ArrayList<>();
+    /** The customers' messages pushed, by chat and message id: what an answer quoting one echoes. */
+    private final Map<String, JsonObject> pushedMessages = new HashMap<>();
     private final List<String> calls = new ArrayList<>();
     private final List<String> requestedFiles = new ArrayList<>();
     private final Map<Integer, Integer> timesDelivered = new HashMap<>();
@@ -103,6 +105,11 @@ public final class FakeBot {
             return updateId; // Telegram never queues an update of a type the bot did not ask for
         }
         pending.add(update.copy().put("update_id", updateId));
+        JsonObject message = update.getJsonObject("message");
+        if (message != null && message.getJsonObject("chat") != null) {
+            pushedMessages.put(message.getJsonObject("chat").getValue("id") + "/" + message.getValue("message_id"),
+                    message.copy());
+        }
         answerPoll();
         deliverWebhook();
         return updateId;
@@ -470,7 +477,7 @@ public final class FakeBot {
         }
         int messageId = nextMessageId++;
         sent.add(new FakeBotApi.Sent("sendMessage", params, visible, null, null, System.currentTimeMillis()));
-        JsonObject answer = message(chatId, messageId).put("text", visible);
+        JsonObject answer = quoting(message(chatId, messageId).put("text", visible), chatId, params);
         if (holdSends) {
             Context context = Vertx.currentContext();
             heldSends.add(() -> context.runOnContext(v -> {
@@ -511,7 +518,7 @@ public final class FakeBot {
                 upload.fileName(), content, System.currentTimeMillis()));
         JsonObject fileJson = new JsonObject().put("file_id", "sent-" + messageId)
                 .put("file_unique_id", "u-sent-" + messageId).put("file_size", content.length);
-        JsonObject message = message(chatId, messageId);
+        JsonObject message = quoting(message(chatId, messageId), chatId, params);
         if (field.equals("photo")) {
             message.put("photo", new JsonArray().add(fileJson.put("width", 800).put("height", 600)));
         } else {
@@ -519,6 +526,15 @@ public final class FakeBot {
                     .put("mime_type", "application/octet-stream"));
         }
         FakeBotApi.ok(rc, message);
+    }
+
+    /** As Telegram answers a send that quotes a message: with that message, as it came, in reply_to_message. */
+    private JsonObject quoting(JsonObject answer, String chatId, JsonObject params) {
+        Object value = params.getValue("reply_parameters");
+        JsonObject reply = value instanceof JsonObject object ? object
+                : value instanceof String text ? new JsonObject(text) : null;
+        JsonObject quoted = reply == null ? null : pushedMessages.get(chatId + "/" + reply.getValue("message_id"));
+        return quoted == null ? answer : answer.put("reply_to_message", quoted.copy());
     }
 
     private JsonObject message(String chatId, int messageId) {

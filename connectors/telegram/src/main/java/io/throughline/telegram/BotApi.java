@@ -60,7 +60,7 @@ final class BotApi implements AutoCloseable {
                 .factory());
         Dispatcher dispatcher = new Dispatcher(callbacks);
         dispatcher.setMaxRequestsPerHost(32);
-        this.http = shared.newBuilder().dispatcher(dispatcher).build();
+        this.http = shared.newBuilder().dispatcher(dispatcher).addInterceptor(new SentAnswers(json)).build();
         Dispatcher receivingDispatcher = new Dispatcher(callbacks);
         receivingDispatcher.setMaxRequestsPerHost(32);
         this.receiving = shared.newBuilder().dispatcher(receivingDispatcher).build();
