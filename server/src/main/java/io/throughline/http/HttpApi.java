@@ -26,6 +26,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import java.net.URI;
@@ -111,7 +112,8 @@ public final class HttpApi {
         // GET and HEAD only, so that a wrong method on an API path still answers 405 rather than 404.
         StaticHandler files = StaticHandler.create("webroot").setIndexPage("index.html")
                 .setDefaultContentEncoding("UTF-8");
-        router.route().method(HttpMethod.GET).method(HttpMethod.HEAD).handler(files);
+        router.route().method(HttpMethod.GET).method(HttpMethod.HEAD).handler(HttpApi::documentsSandboxed)
+                .handler(files);
 
         ProblemHandler problems = new ProblemHandler();
         router.route().failureHandler(problems);
@@ -128,5 +130,24 @@ public final class HttpApi {
             InboxSupervisor current = supervisor.get();
             return current == null ? Optional.empty() : current.find(inboxId, type);
         }
+    }
+
+    /**
+     * An HTML document served as a plain file, other than the app's own document (which has its policy): sandboxed, so
+     * a page that ends up among the files can run nothing on the app's origin.
+     */
+    private static void documentsSandboxed(RoutingContext rc) {
+        if (WebUiRoutes.APP_DOCUMENTS.contains(rc.normalizedPath())) {
+            rc.next();
+            return;
+        }
+        rc.addHeadersEndHandler(v -> {
+            String type = rc.response().headers().get("Content-Type");
+            if (type != null && type.startsWith("text/html")
+                    && !rc.response().headers().contains("Content-Security-Policy")) {
+                rc.response().headers().set("Content-Security-Policy", "sandbox; default-src 'none'");
+            }
+        });
+        rc.next();
     }
 }

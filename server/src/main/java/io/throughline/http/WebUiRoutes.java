@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -40,6 +41,9 @@ final class WebUiRoutes {
                 + " form-action 'self'; object-src 'none'; frame-ancestors 'none'";
     }
 
+    /** The paths of the app's own document, which has its own policy. */
+    static final Set<String> APP_DOCUMENTS = Set.of("/", "/index.html");
+
     void mount(Router router, Endpoints endpoints, BodyHandler body) {
         new CannedResponseRoutes(new CannedResponseService(services.database(), new CannedResponseRepository()))
                 .mount(router, endpoints, body);
@@ -49,7 +53,7 @@ final class WebUiRoutes {
         // Webjar paths carry their version, so a browser may keep them for a year.
         router.get("/vendor/*").handler(StaticHandler.create("META-INF/resources/webjars")
                 .setDirectoryListing(false).setMaxAgeSeconds(365L * 24 * 3600).setSendVaryHeader(false));
-        for (String document : new String[] {"/", "/index.html"}) {
+        for (String document : APP_DOCUMENTS) {
             router.route(document).method(HttpMethod.GET).method(HttpMethod.HEAD).handler(this::appDocument);
         }
         router.route("/app/*").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(WebUiRoutes::revalidate);

@@ -48,7 +48,8 @@ final class WidgetAssets {
                 .putHeader("Cache-Control", "public, max-age=300")
                 .putHeader("Access-Control-Allow-Origin", "*")
                 .end(loader));
-        router.get("/widget/assets/*").handler(StaticHandler.create("webroot").setMaxAgeSeconds(300)
+        // The handler looks a file up below its root by the path after the route's "/widget/assets/".
+        router.get("/widget/assets/*").handler(StaticHandler.create("webroot/widget/assets").setMaxAgeSeconds(300)
                 .setDefaultContentEncoding("UTF-8"));
         router.get("/widget/v1/frame").handler(rc -> {
             String siteKey = Params.query(rc, "siteKey");

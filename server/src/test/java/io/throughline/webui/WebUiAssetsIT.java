@@ -101,6 +101,16 @@ class WebUiAssetsIT {
         assertThat(browser.get("/app/styles/app.css").expect(200).header("Cache-Control")).isEqualTo("no-cache");
     }
 
+    /** The frame's files come from their own folder, kept five minutes; nothing else is reachable under it. */
+    @Test
+    void theWidgetsAssetsAreOnlyTheWidgetsOwn() {
+        ApiClient.Response frame = browser.get("/widget/assets/frame.js").expect(200);
+        assertThat(frame.header("Cache-Control")).contains("max-age=300");
+        assertThat(frame.body()).contains("import");
+        browser.get("/widget/assets/index.html").expect(404);
+        browser.get("/widget/assets/app/store.js").expect(404);
+    }
+
     @Test
     void theApiStillAnswersProblemsNotTheApp() {
         assertThat(browser.get("/api/v1/nothing-here").expect(404).header("Content-Type"))
