@@ -275,16 +275,26 @@ public final class MergeService {
 
     /**
      * The merged thread keeps the target's state, except what would hide the source's open work: an open or
-     * pending source reopens a snoozed or resolved target, its assignee stays when the target has none, and the
-     * labels join. Returns the target conversation as it now stands.
+     * pending source reopens a snoozed or resolved target, a snoozed source's reminder snoozes a resolved target
+     * (or wakes a snoozed one at the earlier time), its assignee stays when the target has none, and the labels
+     * join. Returns the target conversation as it now stands.
      */
     private Conversation carryOver(Sql tx, Caller caller, Conversation target, Conversation source) {
-        boolean reopen = (source.status() == Status.OPEN || source.status() == Status.PENDING)
-                && (target.status() == Status.SNOOZED || target.status() == Status.RESOLVED);
+        Status status = target.status();
+        Instant snoozedUntil = target.snoozedUntil();
+        if ((source.status() == Status.OPEN || source.status() == Status.PENDING)
+                && (status == Status.SNOOZED || status == Status.RESOLVED)) {
+            status = source.status();
+            snoozedUntil = null;
+        } else if (source.status() == Status.SNOOZED && source.snoozedUntil() != null
+                && (status == Status.RESOLVED || status == Status.SNOOZED && (snoozedUntil == null
+                        || source.snoozedUntil().isBefore(snoozedUntil)))) {
+            status = Status.SNOOZED;
+            snoozedUntil = source.snoozedUntil();
+        }
         Set<String> labels = new LinkedHashSet<>(target.labels());
         labels.addAll(source.labels());
-        return change(tx, caller, target, reopen ? source.status() : target.status(),
-                reopen ? null : target.snoozedUntil(),
+        return change(tx, caller, target, status, snoozedUntil,
                 target.assigneeId() != null ? target.assigneeId() : source.assigneeId(), List.copyOf(labels),
                 "merged");
     }

@@ -100,10 +100,14 @@ public final class ConversationRepository {
         return changed(row);
     }
 
-    /** Snoozed conversations whose time has come, locked for waking. */
+    /**
+     * Snoozed conversations whose time has come, locked for waking. Not one merged away: its snooze went to the
+     * thread it was merged into, and nothing shows or changes it any more.
+     */
     public List<Conversation> dueSnoozed(Sql tx, int limit) {
         return tx.list("SELECT " + Conversation.COLUMNS + " FROM conversations WHERE status = 'snoozed'"
-                + " AND snoozed_until <= now() ORDER BY snoozed_until LIMIT $1 FOR UPDATE SKIP LOCKED",
+                + " AND snoozed_until <= now() AND merged_into_id IS NULL ORDER BY snoozed_until LIMIT $1"
+                + " FOR UPDATE SKIP LOCKED",
                 Conversation::from, limit);
     }
 

@@ -15,6 +15,8 @@ import io.throughline.testing.TestServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -264,6 +266,32 @@ class MergeRacesIT {
         assertThat(source.getLong("assigneeId")).isEqualTo(agent);
         assertThat(source.getJsonArray("labels")).containsExactly("urgent");
         assertThat(eventReasons(old.getLong("conversationId"))).contains("merged", "unmerged");
+    }
+
+    /**
+     * A snoozed question merged into a resolved thread keeps its reminder there: the thread is snoozed until the
+     * question's time and wakes then; the merged-away conversation never wakes on its own.
+     */
+    @Test
+    void aSnoozeMergedIntoAResolvedThreadWakesThatThread() {
+        JsonObject old = shop.say("snooze-a", "Old snooze", "cust-old-snooze", "Last year's question");
+        JsonObject fresh = shop.say("snooze-b", "New snooze", "cust-new-snooze", "Call me back tomorrow");
+        admin.patch(conversationPath(old), new JsonObject().put("status", "resolved")).expect(200);
+        Instant until = Instant.now().plus(Duration.ofHours(20)).truncatedTo(ChronoUnit.SECONDS);
+        admin.patch(conversationPath(fresh), new JsonObject().put("status", "snoozed")
+                .put("snoozedUntil", until.toString())).expect(200);
+        admin.post("/api/v1/contacts/" + old.getLong("contactId") + "/merge",
+                new JsonObject().put("otherContactId", fresh.getLong("contactId"))).expect(200);
+        JsonObject merged = conversation(old);
+        assertThat(merged.getString("status")).isEqualTo("snoozed");
+        assertThat(Instant.parse(merged.getString("snoozedUntil"))).isEqualTo(until);
+
+        database.sql().update("UPDATE conversations SET snoozed_until = now() - interval '1 second'"
+                + " WHERE id IN ($1, $2)", old.getLong("conversationId"), fresh.getLong("conversationId"));
+        server.throughline().conversations().wakeSnoozed();
+        assertThat(conversation(old).getString("status")).isEqualTo("open");
+        assertThat(database.sql().single("SELECT status FROM conversations WHERE id = $1",
+                fresh.getLong("conversationId")).getString("status")).isEqualTo("snoozed");
     }
 
     @Test
