@@ -44,7 +44,7 @@ function messageCreated(store, data) {
   store.putMessage(message, { created: true });
   if (message.kind === 'in') {
     store.setTyping(conversationId, 'visitor', null);
-    const watching = store.state.thread?.conversationId === conversationId;
+    const watching = store.watching(conversationId);
     if (watching) store.readIfWatching();
     if (!watching || !store.atBottom || document.visibilityState !== 'visible') {
       store.bumpUnread(conversationId, message.id);

@@ -21,6 +21,15 @@ function typing(target) {
   return !!element?.closest('input, textarea, select, [contenteditable=""], [contenteditable="true"]');
 }
 
+/**
+ * The letter a key types on a Latin layout, for a layout that types no Latin letter there: on a Ukrainian or Russian
+ * layout, j types "о" but is still KeyJ. A Latin layout's own letter always wins (Dvorak's h is KeyJ).
+ */
+function latinKey(event) {
+  if (/^[\x20-\x7e]$/.test(event.key)) return null;
+  return /^Key[A-Z]$/.test(event.code) ? event.code.slice(3).toLowerCase() : null;
+}
+
 /** Installs the handler; the app passes what each key does in the current view. */
 export function installShortcuts(actions) {
   document.addEventListener('keydown', (event) => {
@@ -31,16 +40,19 @@ export function installShortcuts(actions) {
       return;
     }
     if (typing(event.target) || store.state.phase !== 'ready' || document.querySelector('dialog[open]')) return;
-    const handler = {
-      j: () => actions.move(1),
-      k: () => actions.move(-1),
-      r: () => actions.compose('reply'),
-      n: () => actions.compose('note'),
-      e: () => actions.resolve(),
-      a: () => actions.assignMe(),
+    // The list's and the thread's keys act in the inbox only: in settings, j would leave an unsaved form.
+    const inbox = store.state.route.view === 'inbox';
+    const handlers = {
+      j: inbox && (() => actions.move(1)),
+      k: inbox && (() => actions.move(-1)),
+      r: inbox && (() => actions.compose('reply')),
+      n: inbox && (() => actions.compose('note')),
+      e: inbox && (() => actions.resolve()),
+      a: inbox && (() => actions.assignMe()),
       '/': () => actions.search(),
       '?': () => actions.help(),
-    }[event.key];
+    };
+    const handler = handlers[event.key] || handlers[latinKey(event)];
     if (handler) {
       event.preventDefault();
       handler();

@@ -470,9 +470,15 @@ class Store extends EventTarget {
     if (atBottom) this.readIfWatching();
   }
 
+  /** Whether the agent has this conversation's thread in view (not merely kept while they are in settings). */
+  watching(conversationId) {
+    return this.state.route?.view === 'inbox' && this.state.thread?.conversationId === conversationId;
+  }
+
   readIfWatching() {
     const thread = this.state.thread;
-    if (!thread || thread.hasNewer || !this.atBottom || document.visibilityState !== 'visible') return;
+    if (!thread || !this.watching(thread.conversationId) || thread.hasNewer || !this.atBottom
+      || document.visibilityState !== 'visible') return;
     const last = thread.messages[thread.messages.length - 1];
     const entry = this.state.unread.get(thread.conversationId);
     if (!last || (entry && entry.unread === 0 && entry.lastReadMessageId >= last.id)) return;

@@ -165,6 +165,28 @@ class AgentInboxIT {
                 .isEqualTo("New message from Bob Live");
     }
 
+    /** The thread an agent left open when they went to settings is not in view: what comes meanwhile is unread. */
+    @Test
+    void aMessageThatComesWhileTheAgentIsInSettingsStaysUnread() {
+        shop.say("away-1", "Ada Away", "cust-ada-away", "Is it in stock?");
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD).open("Ada Away");
+        inbox.until(d -> inbox.conversation("Ada Away").findElements(InboxPage.testId("unread-badge")).isEmpty());
+        inbox.script("location.hash = '#/settings/canned'");
+        inbox.until(d -> inbox.driver().findElements(By.cssSelector("tl-settings")).size() == 1);
+
+        // The tab's title counts the conversations with unread messages (other tests' among them).
+        int unread = unreadIn(inbox.driver().getTitle());
+        shop.say("away-2", "Ada Away", "cust-ada-away", "Hello?");
+        inbox.until(d -> unreadIn(d.getTitle()) == unread + 1);
+        inbox.script("location.hash = '#/'");
+        assertThat(inbox.conversation("Ada Away").findElement(InboxPage.testId("unread-badge")).getText())
+                .isEqualTo("1");
+    }
+
+    private static int unreadIn(String title) {
+        return title.startsWith("(") ? Integer.parseInt(title.substring(1, title.indexOf(')'))) : 0;
+    }
+
     @Test
     void replyReachesTheCustomersSystemAndANoteNeverDoes() {
         long conversation = shop.say("reply-1", "Dana Reply", "cust-dana", "Can I change my address?")
@@ -384,6 +406,19 @@ class AgentInboxIT {
         inbox.script("document.querySelector('.skip-link').click()");
         assertThat(inbox.script("return document.activeElement.id")).isEqualTo("main");
         assertThat(inbox.driver().getCurrentUrl()).endsWith("#/c/" + below);
+
+        // On a Ukrainian or Russian layout, k types "л": the key's place counts.
+        inbox.script("document.body.dispatchEvent(new KeyboardEvent('keydown',"
+                + " {key: '\u043b', code: 'KeyK', bubbles: true}))");
+        inbox.until(d -> !d.getCurrentUrl().endsWith("#/c/" + below));
+
+        // In settings, j moves nothing (it would leave an unsaved form).
+        inbox.script("location.hash = '#/settings/agents'");
+        inbox.until(d -> d.findElements(By.cssSelector("tl-settings-agents")).size() == 1);
+        inbox.script("document.body.dispatchEvent(new KeyboardEvent('keydown', {key: 'j', code: 'KeyJ',"
+                + " bubbles: true}))");
+        assertThat(inbox.driver().getCurrentUrl()).endsWith("#/settings/agents");
+        inbox.script("location.hash = '#/c/" + below + "'");
 
         inbox.press("?");
         inbox.until(d -> inbox.find("shortcuts-help").isDisplayed());
