@@ -7,6 +7,11 @@ export function describe(error) {
   if (error.key) return t(error.key, error.params);
   if (error.status === 0) return t('error.network');
   if (error.status === 403) return `${t('error.forbidden')} ${error.problem?.detail ?? ''}`.trim();
+  // A service that is unavailable for a while says why and for how long (an index being built, a database
+  // failing over): the agent waits rather than reporting a bug. Any other 5xx is ours to look into.
+  if (error.status === 503 && error.problem?.type === 'urn:throughline:problem:unavailable' && error.problem.detail) {
+    return error.problem.detail;
+  }
   if (error.status >= 500) return t('error.server', { id: error.problem?.requestId ?? '?' });
   return error.message || t('error.unknown');
 }

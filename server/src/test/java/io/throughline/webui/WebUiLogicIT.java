@@ -111,6 +111,21 @@ class WebUiLogicIT {
     }
 
     /** A customer and a colleague typing at once: the colleague stopping does not hide the customer's typing. */
+    /** A 503 the server explains (an index being built) shows its words; an internal error its request id. */
+    @Test
+    void aServiceUnavailableSaysWhyAndAnInternalErrorGivesItsRequestId() {
+        Object result = run("/app/errors.js", """
+                (m) => [
+                  m.describe({ status: 503, problem: { type: 'urn:throughline:problem:unavailable',
+                    detail: 'the search index is being built (40% done)' } }),
+                  m.describe({ status: 500, problem: { type: 'urn:throughline:problem:internal-error',
+                    detail: 'something went wrong on our side', requestId: 'r-1' } }),
+                  m.describe({ status: 503, problem: {} })
+                ]""");
+        assertThat(result).isEqualTo(List.of("the search index is being built (40% done)",
+                "Something went wrong on the server (request r-1).", "Something went wrong on the server (request ?)."));
+    }
+
     @Test
     void aColleagueWhoStopsTypingDoesNotHideTheCustomersTyping() {
         Object result = run("/app/store.js", """
