@@ -1005,6 +1005,12 @@ class AgentInboxIT {
         // The control shows on hover (or focus), as a mouse reaches it.
         new Actions(inbox.driver()).moveToElement(message)
                 .click(message.findElement(InboxPage.testId("message-redact"))).perform();
+        // Nothing undoes it: the question starts on Cancel, and is what a screen reader reads with the dialog.
+        inbox.find("confirm-ok");
+        assertThat(inbox.script("return document.activeElement.dataset.testid")).isEqualTo("confirm-cancel");
+        assertThat((String) inbox.script("const d = document.querySelector('dialog[open]');"
+                + " return document.getElementById(d.getAttribute('aria-describedby')).textContent"))
+                .startsWith("Remove this message's text and files for good?");
         inbox.find("confirm-ok").click();
 
         inbox.until(d -> inbox.find("message-redacted").getText().contains("Content removed by Admin"));

@@ -121,10 +121,13 @@ class TlContactPanel extends TlElement {
     this.querySelector('[data-testid="rename-button"]')?.focus();
   }
 
+  // Merges and unmerges act on the contact the agent confirmed for, even if another one opened meanwhile (the
+  // back button, a merge elsewhere moving the view): they cannot be taken back by a click.
   async merge(otherId, otherName) {
+    const contactId = store.state.contact.id;
     if (!await confirmDialog(t('contact.mergeConfirm', { name: otherName || t('contact.unnamed') }),
         t('contact.merge'))) return;
-    await this.act(() => store.merge(store.state.contact.id, otherId), 'contact.merged');
+    await this.act(() => store.merge(contactId, otherId), 'contact.merged');
   }
 
   async dismiss(suggestionId) {
@@ -142,9 +145,10 @@ class TlContactPanel extends TlElement {
   }
 
   async unmerge(merge) {
+    const contactId = store.state.contact.id;
     if (!await confirmDialog(t('contact.unmergeConfirm', { name: merge.sourceContactName || t('contact.unnamed') }),
         t('contact.unmerge'))) return;
-    await this.act(() => store.unmerge(store.state.contact.id, merge.id), 'contact.unmerged');
+    await this.act(() => store.unmerge(contactId, merge.id), 'contact.unmerged');
   }
 
   /**
