@@ -12,6 +12,8 @@ import java.util.regex.Pattern;
 public final class ClientAddress {
 
     private static final Pattern IPV6_LITERAL = Pattern.compile("[0-9A-Fa-f:.]+");
+    /** An IPv4 or IPv6 address as written, an IPv6 one possibly with its zone. */
+    private static final Pattern IP_LITERAL = Pattern.compile("[0-9A-Fa-f:.]*[0-9A-Fa-f](%[0-9A-Za-z._-]+)?");
 
     private final boolean trustProxy;
 
@@ -29,13 +31,29 @@ public final class ClientAddress {
                 // The last entry is the one the trusted proxy appended: the address it saw. Earlier entries come
                 // from the client, which can write anything there (and so dodge every per-IP limit).
                 String[] hops = forwarded.split(",", -1);
-                String last = hops[hops.length - 1].strip();
-                if (!last.isEmpty()) {
+                String last = address(hops[hops.length - 1].strip());
+                if (last != null) {
                     return last;
                 }
             }
         }
         return request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress();
+    }
+
+    /**
+     * The address a proxy wrote, without the port some write after it ({@code 198.51.100.7:4711},
+     * {@code [2001:db8::1]:443}), which changes with each connection and would give each its own limits; null when
+     * the hop is no address ({@code unknown}), so the connection's own address counts instead.
+     */
+    static String address(String hop) {
+        String address = hop;
+        if (address.startsWith("[")) {
+            int end = address.indexOf(']');
+            address = end < 0 ? "" : address.substring(1, end);
+        } else if (address.indexOf(':') > 0 && address.indexOf(':') == address.lastIndexOf(':')) {
+            address = address.substring(0, address.indexOf(':'));
+        }
+        return IP_LITERAL.matcher(address).matches() ? address : null;
     }
 
     /**

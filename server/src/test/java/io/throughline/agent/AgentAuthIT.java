@@ -298,6 +298,22 @@ class AgentAuthIT {
         }
     }
 
+    /** A proxy that writes the client's port after its address: each new connection is still the same address. */
+    @Test
+    void aForwardedAddressWithAPortCountsAsTheAddress() {
+        try (TestServer strict = TestServer.start(Map.of("auth.loginAttemptsPerIp", "3", "http.trustProxy", "true"))) {
+            List<Integer> statuses = new ArrayList<>();
+            for (String from : List.of("198.51.100.7:40001", "198.51.100.7:40002", "[2001:db8:5::1]:443",
+                    "[2001:db8:5::2]:444", "2001:db8:5::3", "198.51.100.7:40003", "198.51.100.7:40004",
+                    "[2001:db8:5::4]:445")) {
+                statuses.add(strict.anonymous().withHeader("X-Forwarded-For", from).post("/api/v1/auth/login",
+                        new JsonObject().put("email", "port-" + statuses.size() + "@test.local")
+                                .put("password", "whatever-1")).status());
+            }
+            assertThat(statuses).containsExactly(401, 401, 401, 401, 401, 401, 429, 429);
+        }
+    }
+
     @Test
     void behindATlsProxyTheSessionCookieIsSecure() {
         try (TestServer proxied = TestServer.start(Map.of("http.trustProxy", "true"))) {
