@@ -8,11 +8,14 @@ import java.util.Optional;
 /** What routing needs to know about the workspace's inboxes and their channels (read on the caller's transaction). */
 public interface ChannelDirectory {
 
-    /** An enabled inbox of the workspace. */
+    /** An inbox of the workspace. */
     record InboxInfo(long id, String kind, String name) {
     }
 
     Optional<InboxInfo> enabledInbox(Sql sql, long workspaceId, long inboxId);
+
+    /** An inbox of the workspace, enabled or not (not a deleted one). */
+    Optional<InboxInfo> inbox(Sql sql, long workspaceId, long inboxId);
 
     /** Enabled inboxes of one kind, oldest first. */
     List<InboxInfo> enabledInboxes(Sql sql, long workspaceId, String kind);

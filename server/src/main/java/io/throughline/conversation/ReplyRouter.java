@@ -34,24 +34,44 @@ public final class ReplyRouter {
                 conversation.contactId())
                 .map(r -> r.getString("name")).orElse(null);
         Optional<Row> lastInbound = lastInbound(sql, conversation, requestedChannel);
+        Long lastInbox = null;
         if (lastInbound.isPresent()) {
             Row row = lastInbound.get();
             long inboxId = row.getLong("inbox_id");
-            Optional<Recipient> from = sender(row.getJsonObject("metadata"), contactName);
-            if (channels.enabledInbox(sql, workspaceId, inboxId).isPresent() && from.isPresent()) {
-                return new Route(inboxId, row.getString("channel"), from.get());
+            String channel = row.getString("channel");
+            // A sender its channel cannot write to (an email kept unparsed, or from an unusable address, is known
+            // by an external id) is no recipient: the contact's own identity of that channel is.
+            Optional<Recipient> from = sender(row.getJsonObject("metadata"), contactName)
+                    .filter(r -> channels.reaches(channel).map(kind -> kind == r.kind()).orElse(true));
+            if (from.isPresent() && channels.enabledInbox(sql, workspaceId, inboxId).isPresent()) {
+                return new Route(inboxId, channel, from.get());
+            }
+            // A Telegram chat is its bot's: another bot cannot write there (Telegram refuses a bot the customer
+            // never started, or it answers from a bot they did not write to). The reply waits for the disabled
+            // inbox, as the outbox holds a disabled inbox's replies until it is enabled again.
+            if (from.isPresent() && from.get().kind() == IdentityKind.TELEGRAM
+                    && channels.inbox(sql, workspaceId, inboxId).isPresent()) {
+                return new Route(inboxId, channel, from.get());
             }
             if (requestedChannel == null) {
-                requestedChannel = row.getString("channel");
+                requestedChannel = channel;
+            }
+            if (channel.equals(requestedChannel)) {
+                lastInbox = inboxId;
             }
         }
         if (requestedChannel == null) {
             throw Invalid.field("channel", "the customer has not written yet: pick the channel to reply through");
         }
-        return reachable(sql, conversation, requestedChannel, contactName);
+        return reachable(sql, conversation, requestedChannel, contactName, lastInbox);
     }
 
-    private Route reachable(Sql sql, Conversation conversation, String channel, String contactName) {
+    /**
+     * A route through {@code channel} to the contact's own identity of it: through the inbox the customer last wrote
+     * to there ({@code lastInbox}) while it is enabled, else the channel's oldest enabled inbox.
+     */
+    private Route reachable(Sql sql, Conversation conversation, String channel, String contactName,
+                            Long lastInbox) {
         IdentityKind kind = channels.reaches(channel).orElseThrow(() -> Invalid.field("channel",
                 "the customer has not written through " + channel + ", so a reply cannot reach them there"));
         // A chat or a Telegram account is the customer's only once it wrote from it (proven): an API system may
@@ -65,8 +85,10 @@ public final class ReplyRouter {
                 kind.wireName(), provenOnly).map(r -> r.getString("value")).orElseThrow(() -> Invalid.field("channel",
                 "the contact has no " + (provenOnly ? "proven " : "") + kind.wireName() + " identity to reach"
                         + " through " + channel));
-        ChannelDirectory.InboxInfo inbox = channels.enabledInboxes(sql, conversation.workspaceId(), channel).stream()
-                .findFirst().orElseThrow(() -> Invalid.field("channel", "no enabled " + channel + " inbox"));
+        ChannelDirectory.InboxInfo inbox = Optional.ofNullable(lastInbox)
+                .flatMap(id -> channels.enabledInbox(sql, conversation.workspaceId(), id))
+                .or(() -> channels.enabledInboxes(sql, conversation.workspaceId(), channel).stream().findFirst())
+                .orElseThrow(() -> Invalid.field("channel", "no enabled " + channel + " inbox"));
         return new Route(inbox.id(), channel, new Recipient(kind, value, contactName));
     }
 

@@ -478,6 +478,11 @@ public final class InboxService implements ChannelDirectory {
     }
 
     @Override
+    public Optional<InboxInfo> inbox(Sql sql, long workspaceId, long inboxId) {
+        return inboxes.find(sql, workspaceId, inboxId).map(i -> new InboxInfo(i.id(), i.kind(), i.name()));
+    }
+
+    @Override
     public List<InboxInfo> enabledInboxes(Sql sql, long workspaceId, String kind) {
         return inboxes.list(sql, workspaceId).stream().filter(i -> i.enabled() && i.kind().equals(kind))
                 .map(i -> new InboxInfo(i.id(), i.kind(), i.name())).toList();

@@ -620,6 +620,34 @@ class EmailChannelIT {
                 "email:" + colleague + ":claimed");
     }
 
+    /**
+     * A mail in the thread from an address no reply can reach (a script's {@code root@localhost}, kept under an
+     * external id) is not whom the next reply goes to: the customer's address is, through the same inbox.
+     */
+    @Test
+    void aReplyAfterAMailFromAnUnreachableAddressGoesToTheCustomer() throws Exception {
+        String customer = "kira.kettle@example.com";
+        mail.user(customer);
+        mail.send(customerMail("kettle-1@example.com", customer, "Kira", "Kettle", "The kettle leaks at the base."));
+        long kira = await().atMost(Duration.ofSeconds(20)).until(() -> conversationWith("kettle leaks"),
+                c -> c != null).getLong("id");
+        MimeMessage scripted = mail.compose("<kettle-cron-1@host.example.org>");
+        scripted.setFrom(new InternetAddress("root@localhost"));
+        scripted.setRecipients(Message.RecipientType.TO, SUPPORT);
+        scripted.setSubject("Re: Kettle");
+        scripted.setHeader("In-Reply-To", "<kettle-1@example.com>");
+        scripted.setText("Ticket updated by the nightly job.");
+        mail.send(scripted);
+        await().atMost(Duration.ofSeconds(20)).until(() -> messages(kira).size() == 2);
+
+        JsonObject reply = admin.post("/api/v1/conversations/" + kira + "/messages", new JsonObject()
+                .put("body", "A new seal is on its way.")).expect(201).json();
+        assertThat(reply.getJsonObject("metadata").getJsonObject("to").getString("value")).isEqualTo(customer);
+        MimeMessage received = await().atMost(Duration.ofSeconds(20)).until(() -> mail.inbox(customer),
+                list -> !list.isEmpty()).getFirst();
+        assertThat(received.getSubject()).contains("Kettle");
+    }
+
     /** An out-of-office or a ticket system's acknowledgement needs no answer, and is not whom replies go to. */
     @Test
     void anAutomatedAnswerIsKeptButNeitherReopensTheConversationNorTakesTheReply() throws Exception {

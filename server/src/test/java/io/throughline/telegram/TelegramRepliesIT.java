@@ -103,6 +103,34 @@ class TelegramRepliesIT {
         assertThat(sent.getFirst().replyTo()).as("it quotes the unreadable message").isNotNull();
     }
 
+    /**
+     * A customer's chat is the bot's they wrote to: with that bot's inbox disabled, the reply waits for it rather
+     * than going out through the workspace's other bot (which Telegram would refuse, or show from a stranger).
+     */
+    @Test
+    void aReplyToACustomerOfADisabledBotWaitsForItNotAnotherBot() {
+        FakeBot sales = fake.addBot(TelegramSupport.token(7_200_041), 7_200_041, "acme_sales_bot");
+        long salesInbox = TelegramSupport.createInbox(admin, fake, sales, new JsonObject()).getLong("id");
+        await().atMost(WAIT).until(sales::pollParked);
+        TelegramCustomer olena = new TelegramCustomer(sales, 320_000_061L, "Olena", "Sales", null);
+        olena.says("Do you sell wholesale?");
+        long conversation = conversationOf(admin, "Olena Sales");
+        awaitMessages(admin, conversation, 1);
+        admin.patch("/api/v1/inboxes/" + salesInbox, new JsonObject().put("enabled", false)).expect(200);
+
+        JsonObject reply = post(conversation, new JsonObject().put("body", "Yes, from ten boxes."));
+        JsonObject waiting = await().atMost(WAIT).until(() -> message(conversation, reply.getLong("id")),
+                m -> m.getJsonObject("delivery").getString("lastError") != null);
+        assertThat(waiting.getLong("inboxId")).isEqualTo(salesInbox);
+        assertThat(waiting.getJsonObject("delivery").getString("status")).isEqualTo("pending");
+        assertThat(waiting.getJsonObject("delivery").getString("lastError")).contains("the inbox is disabled");
+
+        admin.patch("/api/v1/inboxes/" + salesInbox, new JsonObject().put("enabled", true)).expect(200);
+        awaitDelivery(conversation, reply.getLong("id"), "sent");
+        assertThat(sales.sent()).extracting(FakeBotApi.Sent::visibleText).containsExactly("Yes, from ten boxes.");
+        assertThat(bot.sent()).noneMatch(s -> "320000061".equals(s.chatId()));
+    }
+
     @Test
     void aReplyLongerThanTelegramsLimitArrivesInSeveralMessagesCutBetweenParagraphs() {
         Customer customer = customer(320_000_002L, "Bohdan", "Please send the full terms");
