@@ -240,11 +240,12 @@ public final class DeliveryRepository {
         if (sent && externalId != null) {
             List<Row> early = tx.list("""
                     DELETE FROM early_delivery_reports WHERE inbox_id = $1 AND external_id = $2
-                    RETURNING id, status, reason, report_id""", r -> r, delivery.inboxId(), externalId);
+                    RETURNING id, status, reason, report_id, recipients""", r -> r, delivery.inboxId(), externalId);
             early.stream().sorted(Comparator.comparingLong(r -> r.getLong("id"))).forEach(report -> {
                 boolean applied = markReported(tx, delivery.inboxId(), externalId,
                         DeliveryStatus.valueOf(report.getString("status").toUpperCase(Locale.ROOT)),
-                        report.getString("reason"), report.getString("report_id")).isPresent();
+                        report.getString("reason"), report.getString("report_id"),
+                        report.getArrayOfStrings("recipients")).isPresent();
                 log.info("delivery report that came before the send was recorded applied={} delivery={} status={}",
                         applied, delivery.id(), report.getString("status"));
             });
@@ -269,17 +270,17 @@ public final class DeliveryRepository {
      * seven days whose delivery never came are dropped here.
      */
     public boolean keepEarly(Sql tx, long inboxId, String externalId, DeliveryStatus status, String reason,
-                             String reportId) {
+                             String reportId, String[] recipients) {
         tx.update("DELETE FROM early_delivery_reports WHERE received_at < now() - interval '7 days'");
         return tx.update("""
-                INSERT INTO early_delivery_reports (inbox_id, external_id, status, reason, report_id)
-                SELECT $1, $2, $3, $4, $5
+                INSERT INTO early_delivery_reports (inbox_id, external_id, status, reason, report_id, recipients)
+                SELECT $1, $2, $3, $4, $5, $6
                 WHERE NOT EXISTS (SELECT 1 FROM deliveries WHERE inbox_id = $1 AND external_id = $2
                                   AND status <> 'pending')
                   AND NOT EXISTS (SELECT 1 FROM early_delivery_reports
                                   WHERE inbox_id = $1 AND external_id = $2 AND status = $3
                                     AND report_id IS NOT DISTINCT FROM $5)""",
-                inboxId, externalId, status.wireName(), reason, reportId) == 1;
+                inboxId, externalId, status.wireName(), reason, reportId, recipients) == 1;
     }
 
     /**
@@ -350,10 +351,12 @@ public final class DeliveryRepository {
      * A channel's later report (a bounce, a delivery notice) about the delivery it gave this external id. It moves
      * only a delivery that went out: to failed from sent or delivered, to delivered from sent. One pending again (an
      * agent's retry) is left to its new attempt, and a report whose id the delivery already took (a bounce read again
-     * after a retry was sent) is not applied twice; the ids taken are kept in the delivery's metadata.
+     * after a retry was sent) is not applied twice; the ids taken are kept in the delivery's metadata. A report
+     * naming recipients applies only when the delivery's is among them (see {@link
+     * io.throughline.connector.DeliveryReport#recipients}).
      */
     public Optional<Row> markReported(Sql tx, long inboxId, String externalId, DeliveryStatus status, String reason,
-                                      String reportId) {
+                                      String reportId, String[] recipients) {
         return tx.one("""
                 UPDATE deliveries d SET status = $3, last_error = CASE WHEN $3 = 'failed' THEN $4 ELSE d.last_error END,
                     metadata = CASE WHEN $5::text IS NULL THEN d.metadata ELSE jsonb_set(d.metadata, '{reports}',
@@ -363,8 +366,10 @@ public final class DeliveryRepository {
                 WHERE d.inbox_id = $1 AND d.external_id = $2 AND m.id = d.message_id
                   AND CASE WHEN $3 = 'failed' THEN d.status IN ('sent', 'delivered') ELSE d.status = 'sent' END
                   AND ($5::text IS NULL OR NOT COALESCE(d.metadata -> 'reports', '[]'::jsonb) ? $5::text)
+                  AND (COALESCE(cardinality($6::text[]), 0) = 0 OR EXISTS (SELECT 1 FROM unnest($6::text[]) r
+                       WHERE lower(r) = lower(d.target ->> 'value')))
                 RETURNING d.workspace_id, d.message_id, m.conversation_id""",
-                inboxId, externalId, status.wireName(), reason, reportId);
+                inboxId, externalId, status.wireName(), reason, reportId, recipients);
     }
 
     /**

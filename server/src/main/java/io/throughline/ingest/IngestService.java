@@ -592,8 +592,9 @@ public final class IngestService {
                 : DeliveryStatus.DELIVERED;
         database.tx(tx -> {
             deliveries.lockReports(tx, inbox.id(), report.externalId());
+            String[] recipients = report.recipients().toArray(new String[0]);
             Optional<Row> reported = deliveries.markReported(tx, inbox.id(), report.externalId(), status,
-                    report.reason(), report.reportId());
+                    report.reason(), report.reportId(), recipients);
             reported.ifPresentOrElse(
                     row -> {
                         long workspaceId = row.getLong("workspace_id");
@@ -607,11 +608,12 @@ public final class IngestService {
                     },
                     () -> {
                         if (deliveries.keepEarly(tx, inbox.id(), report.externalId(), status, report.reason(),
-                                report.reportId())) {
+                                report.reportId(), recipients)) {
                             log.info("delivery report kept until its delivery is recorded sent inbox={}"
                                     + " externalId={} outcome={}", inbox.id(), report.externalId(), report.outcome());
                         } else {
-                            log.info("delivery report changed nothing (its delivery was reported before)"
+                            log.info("delivery report changed nothing (its delivery was reported before, or it is"
+                                    + " about another recipient: a copy forwarded on)"
                                     + " inbox={} externalId={} outcome={}", inbox.id(),
                                     report.externalId(), report.outcome());
                         }

@@ -59,9 +59,10 @@ public final class NulBytes {
 
     /** The report with U+0000 gone from its ids and reason, or the same report when none has it. */
     public static DeliveryReport strip(DeliveryReport report) {
-        return !hasNul(report.externalId()) && !hasNul(report.reason()) && !hasNul(report.reportId()) ? report
+        return !hasNul(report.externalId()) && !hasNul(report.reason()) && !hasNul(report.reportId())
+                && report.recipients().stream().noneMatch(NulBytes::hasNul) ? report
                 : new DeliveryReport(strip(report.externalId()), report.outcome(), strip(report.reason()),
-                        strip(report.reportId()));
+                        strip(report.reportId()), report.recipients().stream().map(NulBytes::strip).toList());
     }
 
     /** A copy without U+0000 in any key or string value, or the same object when it has none. */

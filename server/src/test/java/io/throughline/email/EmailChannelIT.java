@@ -389,7 +389,7 @@ class EmailChannelIT {
         String sentId = server.throughline().database().sql().single(
                 "SELECT external_id FROM deliveries WHERE message_id = $1", reply).getString("external_id");
 
-        byte[] bounce = bounce(sentId, "vase-dsn-1@mx");
+        byte[] bounce = bounce(sentId, "vase-dsn-1@mx", "vera@example.org");
         mail.append(SUPPORT, "INBOX", bounce, null);
         await().atMost(Duration.ofSeconds(20)).until(() -> status(conversationId, reply), "failed"::equals);
         admin.post("/api/v1/messages/" + reply + "/retry", new JsonObject()).expect(200);
@@ -405,7 +405,36 @@ class EmailChannelIT {
         assertThat(status(conversationId, reply)).isEqualTo("sent");
 
         // A new bounce, about the retry, is applied.
-        mail.append(SUPPORT, "INBOX", bounce(sentId, "vase-dsn-2@mx"), null);
+        mail.append(SUPPORT, "INBOX", bounce(sentId, "vase-dsn-2@mx", "vera@example.org"), null);
+        await().atMost(Duration.ofSeconds(20)).until(() -> status(conversationId, reply), "failed"::equals);
+    }
+
+    /**
+     * A bounce about a copy the customer's server forwarded on (to an address the reply never named, refused
+     * there) leaves the reply sent: the customer got it. One about the customer's address is applied.
+     */
+    @Test
+    void aBounceOfACopyForwardedOnLeavesTheReplySent() throws Exception {
+        mail.send(customerMail("fern-q-1@example.org", "fern@example.org", "Fern", "Fern pot",
+                "Does the fern pot have a drainage hole?"));
+        long conversationId = await().atMost(Duration.ofSeconds(20)).until(() -> conversationWith("drainage hole"),
+                c -> c != null).getLong("id");
+        long reply = admin.post("/api/v1/conversations/" + conversationId + "/messages",
+                new JsonObject().put("body", "Yes, with a saucer.")).expect(201).json().getLong("id");
+        await().atMost(Duration.ofSeconds(20)).until(() -> status(conversationId, reply), "sent"::equals);
+        String sentId = server.throughline().database().sql().single(
+                "SELECT external_id FROM deliveries WHERE message_id = $1", reply).getString("external_id");
+
+        MimeMessage after = customerMail("fern-q-2@example.org", "fern@example.org", "Fern", "Re: Fern pot",
+                "Great, ordering two.");
+        ByteArrayOutputStream afterBytes = new ByteArrayOutputStream();
+        after.writeTo(afterBytes);
+        mail.append(SUPPORT, "INBOX", List.of(bounce(sentId, "fern-dsn-1@mx", "fern.old@elsewhere.example"),
+                afterBytes.toByteArray()), null);
+        await().atMost(Duration.ofSeconds(20)).until(() -> byExternalId("fern-q-2@example.org"), m -> m != null);
+        assertThat(status(conversationId, reply)).isEqualTo("sent");
+
+        mail.append(SUPPORT, "INBOX", bounce(sentId, "fern-dsn-2@mx", "Fern@Example.org"), null);
         await().atMost(Duration.ofSeconds(20)).until(() -> status(conversationId, reply), "failed"::equals);
     }
 
@@ -445,7 +474,8 @@ class EmailChannelIT {
             ByteArrayOutputStream afterBytes = new ByteArrayOutputStream();
             after.writeTo(afterBytes);
             // The mail after the bounce is stored once the bounce was read.
-            mail.append(slow, "INBOX", List.of(bounce(sentId.substring(1, sentId.length() - 1), "bea-dsn-1@mx"),
+            mail.append(slow, "INBOX", List.of(bounce(sentId.substring(1, sentId.length() - 1), "bea-dsn-1@mx",
+                    "bea@example.org"),
                     afterBytes.toByteArray()), null);
             await().atMost(Duration.ofSeconds(20)).until(() -> byExternalId("bea-q-2@example.org"), m -> m != null);
             assertThat(status(conversationId, reply)).isEqualTo("pending");
@@ -460,7 +490,8 @@ class EmailChannelIT {
             relay.hold();
             admin.post("/api/v1/messages/" + reply + "/retry", new JsonObject()).expect(200);
             await().atMost(Duration.ofSeconds(20)).until(() -> relay.accepted().size() == 2);
-            mail.append(slow, "INBOX", bounce(sentId.substring(1, sentId.length() - 1), "bea-dsn-2@mx"), null);
+            mail.append(slow, "INBOX", bounce(sentId.substring(1, sentId.length() - 1), "bea-dsn-2@mx",
+                    "bea@example.org"), null);
             await().atMost(Duration.ofSeconds(20)).until(() -> server.throughline().database().sql().single(
                     "SELECT count(*) AS n FROM early_delivery_reports").getLong("n") == 1);
             assertThat(status(conversationId, reply)).isEqualTo("pending");
@@ -519,12 +550,13 @@ class EmailChannelIT {
         admin.delete("/api/v1/inboxes/" + salesInbox).expect(204);
     }
 
-    /** The corpus's Postfix bounce, about {@code original}, with its own Message-ID. */
-    private static byte[] bounce(String original, String bounceId) throws Exception {
+    /** The corpus's Postfix bounce, about {@code original} sent to {@code recipient}, with its own Message-ID. */
+    private static byte[] bounce(String original, String bounceId, String recipient) throws Exception {
         byte[] dsn = Files.readAllBytes(Path.of(EmailChannelIT.class
                 .getResource("/email-corpus/dsn-bounce-postfix.eml").toURI()));
         return new String(dsn, StandardCharsets.ISO_8859_1).replace("msg-17.5@reply.acme.test", original)
-                .replace("20240402100005.4F2A1C0D3E@mx.acme.test", bounceId).getBytes(StandardCharsets.ISO_8859_1);
+                .replace("20240402100005.4F2A1C0D3E@mx.acme.test", bounceId).replace("nobody@example.com", recipient)
+                .getBytes(StandardCharsets.ISO_8859_1);
     }
 
     private static String status(long conversationId, long messageId) {

@@ -1,5 +1,6 @@
 package io.throughline.connector;
 
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -10,12 +11,22 @@ import java.util.Objects;
  * @param reason the channel's words, shown to agents
  * @param reportId the report's own id at its source (a bounce's Message-ID), so a report read again (a folder read
  *     anew) is applied once, not over a retry sent since; null when the channel has none
+ * @param recipients the addresses the report is about (a bounce's final and original recipient), empty when it
+ *     names none: a report naming only others (a copy the customer's server forwarded on, which bounced there) is
+ *     not about the delivery, whose recipient got it
  */
-public record DeliveryReport(String externalId, Outcome outcome, String reason, String reportId) {
+public record DeliveryReport(String externalId, Outcome outcome, String reason, String reportId,
+                             List<String> recipients) {
 
     public DeliveryReport {
         Objects.requireNonNull(externalId, "externalId");
         Objects.requireNonNull(outcome, "outcome");
+        recipients = recipients == null ? List.of() : List.copyOf(recipients);
+    }
+
+    /** A report that names no recipient: about whoever the delivery went to. */
+    public DeliveryReport(String externalId, Outcome outcome, String reason, String reportId) {
+        this(externalId, outcome, reason, reportId, List.of());
     }
 
     /** A report the channel cannot name (a widget read receipt): applied whenever it applies. */

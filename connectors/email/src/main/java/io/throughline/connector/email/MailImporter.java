@@ -151,8 +151,8 @@ final class MailImporter {
                 BounceReport bounce = parsed.bounce();
                 return new ToReport(new DeliveryReport(bounce.originalMessageId(), bounce.failed()
                         ? DeliveryReport.Outcome.FAILED : DeliveryReport.Outcome.DELIVERED, bounce.reason(),
-                        parsed.messageId() != null ? parsed.messageId() : "sha256:" + sha256(raw)),
-                        bounce.action());
+                        parsed.messageId() != null ? parsed.messageId() : "sha256:" + sha256(raw),
+                        bounce.recipients()), bounce.action());
             }
             return new ToAccept(message(raw, parsed, envelopeRecipients));
         } finally {
