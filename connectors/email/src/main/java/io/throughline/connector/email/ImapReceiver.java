@@ -102,6 +102,12 @@ final class ImapReceiver {
     private Instant readsSince;
     /** The last UID saved in the checkpoint (of the current UIDVALIDITY). */
     private long savedUid;
+    /**
+     * The UIDs up to this one are read as the first sync or a read after a UIDVALIDITY change reads them (only mail
+     * received since {@link #readsSince}, not stored yet), also when that read stopped part-way and goes on in a
+     * later sync: kept in the checkpoint until the last UID passes it. Mail above it is new.
+     */
+    private long filteredUpTo;
     private Thread thread;
 
     ImapReceiver(long inboxId, EmailConfig.Imap imap, MailLogin login, String folderName, MailImporter importer,
@@ -270,6 +276,9 @@ final class ImapReceiver {
         long settled = 0;
         Message[] candidates;
         if (saved == null) {
+            // Taken before the search: a mail arriving meanwhile is above it, and read as new. Below it, what the
+            // backfill's search leaves out (older mail, whatever its UID) is never read, by this sync or a later one.
+            settled = current.getUIDNext() - 1;
             candidates = firstSync(current);
             last = 0;
         } else if (saved.getLong("uidValidity", -1L) != validity) {
@@ -286,11 +295,36 @@ final class ImapReceiver {
             // a folder moved or recreated may hold years of it.
             candidates = notYetRead(current, readsSince == null ? all : receivedSince(current, readsSince));
             last = 0;
+        } else if (saved.getLong("filteredUpTo", 0L) > saved.getLong("lastUid", 0L)) {
+            // A first sync or a read after a UIDVALIDITY change that stopped part-way: the rest of its UIDs is read
+            // as it would have read them, the new mail above them as new.
+            last = saved.getLong("lastUid", 0L);
+            savedUid = last;
+            settled = saved.getLong("filteredUpTo");
+            long from = last;
+            long upTo = settled;
+            List<Message> rest = new ArrayList<>();
+            Message[] range = readsSince == null ? current.getMessagesByUID(last + 1, upTo)
+                    : receivedSince(current, readsSince);
+            current.fetch(range, uids());
+            for (Message message : notYetRead(current, Arrays.stream(range).filter(m -> m != null
+                    && uid(current, m) > from && uid(current, m) <= upTo).toArray(Message[]::new))) {
+                rest.add(message);
+            }
+            Message[] above = current.getMessagesByUID(upTo + 1, UIDFolder.LASTUID);
+            current.fetch(above, uids());
+            for (Message message : above) {
+                if (message != null && uid(current, message) > upTo) {
+                    rest.add(message);
+                }
+            }
+            candidates = rest.toArray(new Message[0]);
         } else {
             last = saved.getLong("lastUid", 0L);
             savedUid = last;
             candidates = current.getMessagesByUID(last + 1, UIDFolder.LASTUID);
         }
+        filteredUpTo = settled;
         List<Message> pending = new ArrayList<>();
         FetchProfile profile = new FetchProfile();
         profile.add(UIDFolder.FetchProfileItem.UID);
@@ -304,7 +338,7 @@ final class ImapReceiver {
         }
         pending.sort(Comparator.comparingLong(m -> uid(current, m)));
         if (pending.isEmpty()) {
-            if (running && (saved == null || saved.getLong("uidValidity", -1L) != validity)) {
+            if (running && (saved == null || saved.getLong("uidValidity", -1L) != validity || settled > last)) {
                 save(validity, Math.max(settled, Math.max(last, current.getUIDNext() - 1)));
             }
             return;
@@ -621,6 +655,9 @@ final class ImapReceiver {
         savedUid = lastUid;
         JsonObject checkpoint = new JsonObject().put("uidValidity", validity).put("lastUid", lastUid)
                 .put("savedAt", Instant.now(clock).toString());
+        if (filteredUpTo > lastUid) {
+            checkpoint.put("filteredUpTo", filteredUpTo);
+        }
         if (readsSince != null) {
             checkpoint.put("readsSince", readsSince.toString());
         }
@@ -687,6 +724,12 @@ final class ImapReceiver {
                 }
             }
         }
+    }
+
+    private static FetchProfile uids() {
+        FetchProfile profile = new FetchProfile();
+        profile.add(UIDFolder.FetchProfileItem.UID);
+        return profile;
     }
 
     private static long uid(IMAPFolder folder, Message message) {
