@@ -3,6 +3,9 @@ package io.throughline.connector.email;
 import jakarta.mail.MessagingException;
 import jakarta.mail.Part;
 import jakarta.mail.internet.ContentType;
+import jakarta.mail.internet.MimeBodyPart;
+import jakarta.mail.internet.MimeMessage;
+import jakarta.mail.internet.MimePart;
 import jakarta.mail.internet.MimeUtility;
 import jakarta.mail.internet.ParameterList;
 import jakarta.mail.internet.ParseException;
@@ -11,11 +14,16 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.Charset;
 import java.util.Locale;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Reads the headers of one MIME part the tolerant way: mail in the wild breaks every strict parser. */
 final class MimeParts {
+
+    /** The transfer encodings Jakarta Mail decodes. */
+    private static final Set<String> DECODED = Set.of("base64", "quoted-printable", "7bit", "8bit", "binary",
+            "uuencode", "x-uuencode", "x-uue");
 
     private static final Pattern TYPE = Pattern.compile("^\\s*([\\w.+-]+)\\s*/\\s*([\\w.+-]+)");
     /**
@@ -97,7 +105,7 @@ final class MimeParts {
 
     /** The part's decoded bytes (transfer encoding removed), at most {@code limit} of them. */
     static byte[] bytes(Part part, int limit) throws IOException, MessagingException {
-        try (InputStream in = part.getInputStream()) {
+        try (InputStream in = decoded(part)) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             byte[] buffer = new byte[16 * 1024];
             int read;
@@ -106,6 +114,25 @@ final class MimeParts {
             }
             return out.toByteArray();
         }
+    }
+
+    /**
+     * The part's content, decoded by its Content-Transfer-Encoding. A value no standard names (broken mailers write
+     * {@code utf8}, {@code 8-bit}, {@code 7-bit}) is read as the identity it means: Jakarta Mail refuses it (unless
+     * a JVM-wide property says otherwise), which ended the whole mail's walk there, its text and every later part
+     * with it.
+     */
+    static InputStream decoded(Part part) throws IOException, MessagingException {
+        String encoding = part instanceof MimePart mime ? mime.getEncoding() : null;
+        if (encoding != null && !DECODED.contains(encoding.toLowerCase(Locale.ROOT))) {
+            if (part instanceof MimeBodyPart body) {
+                return body.getRawInputStream();
+            }
+            if (part instanceof MimeMessage message) {
+                return message.getRawInputStream();
+            }
+        }
+        return part.getInputStream();
     }
 
     static String first(Part part, String header) {

@@ -193,7 +193,7 @@ final class MimeWalk {
     private void attachedMail(Part part, String filename, int depth) throws MessagingException, IOException {
         String summary = null;
         String name = filename;
-        try (InputStream in = part.getInputStream()) {
+        try (InputStream in = MimeParts.decoded(part)) {
             MimeMessage inner = new MimeMessage(MailParser.PARSING, in);
             Charset hint = MailParser.bodyCharset(inner);
             String subject = HeaderText.decode(MimeParts.first(inner, "Subject"), hint);
@@ -271,7 +271,7 @@ final class MimeWalk {
                 || inRelated && base.startsWith("image/");
         String name = filename != null ? filename : defaultName(base, contentId);
         String type = base.startsWith("text/") && charset != null ? base + "; charset=" + charset.name() : base;
-        attachments.add(new MailAttachment(safeName(name), type, contentId, inline, part::getInputStream));
+        attachments.add(new MailAttachment(safeName(name), type, contentId, inline, () -> MimeParts.decoded(part)));
     }
 
     private static String defaultName(String base, String contentId) {

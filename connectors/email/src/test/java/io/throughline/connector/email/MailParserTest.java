@@ -221,6 +221,28 @@ class MailParserTest {
         assertThat(taken).isLessThan(15);
     }
 
+    /** A part whose transfer encoding no standard names ("utf8") is read as it is, and the parts after it too. */
+    @Test
+    void aPartWithAnUnknownTransferEncodingIsReadAsItIsAndTheRestToo() throws Exception {
+        String eml = "From: Form <form@shop.example>\r\nTo: support@acme.test\r\nSubject: Order form\r\n"
+                + "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=M\r\n\r\n"
+                + "--M\r\nContent-Type: multipart/alternative; boundary=A\r\n\r\n"
+                + "--A\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: utf8\r\n\r\n"
+                + "Замовлення 1042: два горщики.\r\n"
+                + "--A\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable"
+                + "\r\n\r\n<p>Order 1042 =E2=80=94 two pots.</p>\r\n--A--\r\n"
+                + "--M\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n"
+                + "Content-Disposition: attachment; filename=order.pdf\r\n\r\nJVBERi0xLjcK\r\n--M--\r\n";
+        ParsedMail mail = MailParser.parse(new MimeMessage(MailParser.PARSING,
+                new ByteArrayInputStream(eml.getBytes(StandardCharsets.UTF_8))));
+        assertThat(mail.text()).isEqualTo("Замовлення 1042: два горщики.");
+        assertThat(mail.html()).contains("Order 1042 \u2014 two pots.");
+        assertThat(mail.attachments()).extracting(MailAttachment::filename).containsExactly("order.pdf");
+        try (InputStream pdf = mail.attachments().getFirst().content().open()) {
+            assertThat(new String(pdf.readAllBytes(), StandardCharsets.US_ASCII)).isEqualTo("%PDF-1.7\n");
+        }
+    }
+
     /**
      * Jakarta Mail builds every part of a multipart when it is first read; read from a file, each part holds its
      * own buffers (about 90 KB made), so a mail of nine-byte empty parts exhausted the heap before the walk's limit
