@@ -240,11 +240,11 @@ public final class MessageRepository {
     }
 
     /**
-     * Records a customer's edit: the previous text goes to {@code edits}, with the files the edit replaced when
-     * {@code replacedFiles} is not null (then the edit counts even when the text stayed the same). Empty when
-     * nothing changed (a repeated edit), or when the message holds a later edit already (an older edit delivered
-     * late: a webhook resent to another node, a slow file download), or when an agent redacted the message: the
-     * customer's edit must not bring back what was removed.
+     * Records a customer's edit: the previous text goes to {@code edits}, with the files the edit replaced when {@code
+     * replacedFiles} is not null (then the edit counts even when the text stayed the same); a change of formatting or
+     * of a link alone counts too. Empty when nothing changed (a repeated edit), or when the message holds a later edit
+     * already (an older edit delivered late: a webhook resent to another node, a slow file download), or when an agent
+     * redacted the message: the customer's edit must not bring back what was removed.
      */
     public Optional<Message> edit(Sql tx, long inboxId, String externalId, String body, String html,
                                   JsonObject metadata, Instant editedAt, JsonArray replacedFiles) {
@@ -254,7 +254,8 @@ public final class MessageRepository {
                         || CASE WHEN $7::jsonb IS NULL THEN '{}'::jsonb
                                 ELSE jsonb_build_object('attachments', $7::jsonb) END),
                     body = $3, html = $6, metadata = metadata || $5, edited_at = $4
-                WHERE inbox_id = $1 AND external_id = $2 AND (body IS DISTINCT FROM $3 OR $7::jsonb IS NOT NULL)
+                WHERE inbox_id = $1 AND external_id = $2
+                  AND (body IS DISTINCT FROM $3 OR html IS DISTINCT FROM $6 OR $7::jsonb IS NOT NULL)
                   AND (edited_at IS NULL OR edited_at <= $4) AND redacted_at IS NULL
                 RETURNING""" + " " + Message.COLUMNS, inboxId, externalId, body, editedAt, metadata, html,
                 replacedFiles).map(Message::from);

@@ -28,6 +28,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -402,6 +403,14 @@ class TelegramInboundIT {
         petro.edits(sent.messageId(), "I ordered 4\u0000 pieces");
         await().atMost(WAIT).until(() -> messages(admin, conversation).getFirst().getString("body"),
                 "I ordered 4 pieces"::equals);
+        // An edit that only links a word, the text as it was, is an edit too: the link is what changed.
+        JsonObject linked = petro.render("private_edited_text", Map.of("message_id", sent.messageId(),
+                "text", "I ordered 4 pieces", "edit_date", Instant.now().getEpochSecond() + 30));
+        linked.getJsonObject("edited_message").put("entities", new JsonArray().add(new JsonObject()
+                .put("type", "text_link").put("offset", 11).put("length", 1).put("url", "https://shop.example/o/4")));
+        bot.push(linked);
+        await().atMost(WAIT).until(() -> messages(admin, conversation).getFirst().getString("html"),
+                html -> html != null && html.contains("https://shop.example/o/4"));
         petro.says("And one more thing");
         awaitMessages(admin, conversation, 2);
     }
