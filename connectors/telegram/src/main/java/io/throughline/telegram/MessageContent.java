@@ -41,6 +41,10 @@ import org.telegram.telegrambots.meta.api.objects.stickers.Sticker;
  */
 record MessageContent(String text, String html, List<FileRef> files, String sharedPhone, boolean substantive) {
 
+    /** Control characters, and the Unicode bidirectional controls. */
+    private static final Pattern UNSHOWN = Pattern.compile("[\\p{Cntrl}\u061C\u200E\u200F\u202A-\u202E"
+            + "\u2066-\u2069]");
+
     /** What Telegram sends as phone_number: international digits, with or without the plus. */
     private static final Pattern PHONE = Pattern.compile("\\+?\\d{5,15}");
 
@@ -308,8 +312,14 @@ record MessageContent(String text, String html, List<FileRef> files, String shar
         return value == null ? -1 : value.longValue();
     }
 
+    /**
+     * The file's name as agents see it, in the note for a file left out as much as on the attachment: without
+     * control characters and without the bidirectional controls that make "invoice_\u202Egpj.exe" read as
+     * "invoice_exe.jpg".
+     */
     private static String name(String given, String fallback) {
-        return given == null || given.isBlank() ? fallback : given;
+        String name = given == null ? "" : UNSHOWN.matcher(given).replaceAll("").strip();
+        return name.isEmpty() ? fallback : name;
     }
 
     private static String type(String given, String fallback) {

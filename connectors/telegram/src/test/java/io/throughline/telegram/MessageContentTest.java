@@ -88,6 +88,18 @@ class MessageContentTest {
         assertThat(content("contact_forwarded").text()).doesNotContain("Forwarded");
     }
 
+    /** A document's name reads as the file is: no right-to-left override turning ".exe" into ".jpg". */
+    @Test
+    void aDocumentsNameLosesTheControlsThatWouldDisguiseIt() throws IOException {
+        Update update = JSON.readValue("""
+                {"update_id": 1, "message": {"message_id": 7, "date": 1700000000,
+                  "chat": {"id": 42, "type": "private"}, "from": {"id": 42, "is_bot": false, "first_name": "Eve"},
+                  "document": {"file_id": "d1", "file_unique_id": "u1", "file_size": 31000000,
+                    "file_name": "invoice_\\u202Egpj.exe\\n"}}}""", Update.class);
+        assertThat(MessageContent.of(update.getMessage()).files()).singleElement()
+                .satisfies(file -> assertThat(file.filename()).isEqualTo("invoice_gpj.exe"));
+    }
+
     private static MessageContent content(String fixture) {
         try (InputStream in = MessageContentTest.class.getResourceAsStream("/updates/" + fixture + ".json")) {
             return MessageContent.of(JSON.readValue(in, Update.class).getMessage());
