@@ -26,7 +26,8 @@ function typing(target) {
  * layout, j types "о" but is still KeyJ. A Latin layout's own letter always wins (Dvorak's h is KeyJ).
  */
 function latinKey(event) {
-  if (/^[\x20-\x7e]$/.test(event.key)) return null;
+  // With Shift, a Latin layout's J does nothing either.
+  if (event.shiftKey || /^[\x20-\x7e]$/.test(event.key)) return null;
   return /^Key[A-Z]$/.test(event.code) ? event.code.slice(3).toLowerCase() : null;
 }
 

@@ -298,6 +298,10 @@ class Store extends EventTarget {
     if (route.conversationId && (route.conversationId !== this.state.thread?.conversationId
         || (route.messageId && route.messageId !== previous.messageId))) {
       this.select(route.conversationId, route.messageId);
+    } else if (route.conversationId && previous?.view !== 'inbox') {
+      // Back from settings to the thread kept open behind them: what came meanwhile was not watched.
+      this.loadReplyOptions(route.conversationId);
+      this.readIfWatching();
     }
     if (!route.conversationId && this.state.thread) {
       this.set({ thread: null, contact: null, replyOptions: null });

@@ -45,22 +45,19 @@ public final class LoginThrottle {
     private static final String ADDRESS_COUNT = """
             SELECT count(*) AS attempts, extract(epoch FROM min(at) + make_interval(secs => $2) - now()) AS retry
             FROM login_attempts WHERE key = $1 AND at > now() - make_interval(secs => $2)""";
-    private static final String FROM_ADDRESS = "too many login attempts from this address";
     private static final int LOCK_TRIES = 50;
     private static final long LOCK_RETRY_MS = 10;
+    /** The account's attempts, and its pair's with the address (the address's own were checked before). */
     private static final String COUNTS = """
             SELECT count(*) FILTER (WHERE key = $1) AS account_attempts,
-                   extract(epoch FROM min(at) FILTER (WHERE key = $1) + make_interval(secs => $3) - now())
+                   extract(epoch FROM min(at) FILTER (WHERE key = $1) + make_interval(secs => $2) - now())
                        AS account_retry,
-                   count(*) FILTER (WHERE key = $2) AS address_attempts,
-                   extract(epoch FROM min(at) FILTER (WHERE key = $2) + make_interval(secs => $3) - now())
-                       AS address_retry,
-                   count(*) FILTER (WHERE key = $4) AS pair_attempts,
-                   extract(epoch FROM min(at) FILTER (WHERE key = $4) + make_interval(secs => $3) - now())
+                   count(*) FILTER (WHERE key = $3) AS pair_attempts,
+                   extract(epoch FROM min(at) FILTER (WHERE key = $3) + make_interval(secs => $2) - now())
                        AS pair_retry,
                    EXISTS (SELECT 1 FROM login_known_addresses
-                           WHERE key = $4 AND last_at > now() - make_interval(secs => $5)) AS known
-            FROM login_attempts WHERE key IN ($1, $2, $4) AND at > now() - make_interval(secs => $3)""";
+                           WHERE key = $3 AND last_at > now() - make_interval(secs => $4)) AS known
+            FROM login_attempts WHERE key IN ($1, $3) AND at > now() - make_interval(secs => $2)""";
     private static final String RECORD = """
             WITH counted AS (
                 INSERT INTO login_attempts (key, at) VALUES ($1, now()), ($2, now()), ($3, now()) RETURNING at)
@@ -103,18 +100,18 @@ public final class LoginThrottle {
                     return null;
                 }
                 Row spent = tx.single(ADDRESS_COUNT, address, (double) window.toSeconds());
-                check(spent.getLong("attempts"), perIp, spent.getValue("retry"), FROM_ADDRESS);
+                check(spent.getLong("attempts"), perIp, spent.getValue("retry"),
+                        "too many login attempts from this address");
                 if (!tryLock(tx, account)) {
                     return null;
                 }
-                Row counts = tx.single(COUNTS, account, address, (double) window.toSeconds(), pair,
+                Row counts = tx.single(COUNTS, account, (double) window.toSeconds(), pair,
                         (double) KNOWN_FOR.toSeconds());
                 // From an address this account signed in from lately, its own failures there count instead.
                 boolean known = counts.getBoolean("known");
                 check(known ? counts.getLong("pair_attempts") : counts.getLong("account_attempts"), perAccount,
                         counts.getValue(known ? "pair_retry" : "account_retry"),
                         "too many failed logins for this account");
-                check(counts.getLong("address_attempts"), perIp, counts.getValue("address_retry"), FROM_ADDRESS);
                 return new Attempt(account, address, pair,
                         tx.single(RECORD, address, account, pair).getOffsetDateTime("at"));
             });

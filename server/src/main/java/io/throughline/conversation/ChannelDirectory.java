@@ -17,6 +17,12 @@ public interface ChannelDirectory {
     /** An inbox of the workspace, enabled or not (not a deleted one). */
     Optional<InboxInfo> inbox(Sql sql, long workspaceId, long inboxId);
 
+    /**
+     * The workspace's enabled inbox that serves what this one served remotely (the same bot, moved to a new inbox
+     * while this one is disabled).
+     */
+    Optional<InboxInfo> servingInstead(Sql sql, long workspaceId, long inboxId);
+
     /** Enabled inboxes of one kind, oldest first. */
     List<InboxInfo> enabledInboxes(Sql sql, long workspaceId, String kind);
 

@@ -47,18 +47,18 @@ public final class ReplyRouter {
                 return new Route(inboxId, channel, from.get());
             }
             // A Telegram chat is its bot's: another bot cannot write there (Telegram refuses a bot the customer
-            // never started, or it answers from a bot they did not write to). The reply waits for the disabled
-            // inbox, as the outbox holds a disabled inbox's replies until it is enabled again.
+            // never started, or it answers from a bot they did not write to). The reply goes through the inbox
+            // that serves the bot now, else waits for the disabled one, as the outbox holds a disabled inbox's
+            // replies until it is enabled again.
             if (from.isPresent() && from.get().kind() == IdentityKind.TELEGRAM
                     && channels.inbox(sql, workspaceId, inboxId).isPresent()) {
-                return new Route(inboxId, channel, from.get());
+                return new Route(channels.servingInstead(sql, workspaceId, inboxId)
+                        .map(ChannelDirectory.InboxInfo::id).orElse(inboxId), channel, from.get());
             }
             if (requestedChannel == null) {
                 requestedChannel = channel;
             }
-            if (channel.equals(requestedChannel)) {
-                lastInbox = inboxId;
-            }
+            lastInbox = inboxId;
         }
         if (requestedChannel == null) {
             throw Invalid.field("channel", "the customer has not written yet: pick the channel to reply through");

@@ -12,8 +12,8 @@ import java.util.regex.Pattern;
 public final class ClientAddress {
 
     private static final Pattern IPV6_LITERAL = Pattern.compile("[0-9A-Fa-f:.]+");
-    /** An IPv4 or IPv6 address as written, an IPv6 one possibly with its zone. */
-    private static final Pattern IP_LITERAL = Pattern.compile("[0-9A-Fa-f:.]*[0-9A-Fa-f](%[0-9A-Za-z._-]+)?");
+    /** What an IPv4 or IPv6 literal is written with (a dot or a colon in it), an IPv6 one possibly with its zone. */
+    private static final Pattern IP_LITERAL = Pattern.compile("(?=.*[.:])[0-9A-Fa-f:.]+(%[0-9A-Za-z._-]+)?");
 
     private final boolean trustProxy;
 
@@ -53,7 +53,17 @@ public final class ClientAddress {
         } else if (address.indexOf(':') > 0 && address.indexOf(':') == address.lastIndexOf(':')) {
             address = address.substring(0, address.indexOf(':'));
         }
-        return IP_LITERAL.matcher(address).matches() ? address : null;
+        if (!IP_LITERAL.matcher(address).matches()) {
+            return null;
+        }
+        int zone = address.indexOf('%');
+        try {
+            // A literal (the pattern admits nothing else): parsed, never looked up.
+            InetAddress.getByName(zone < 0 ? address : address.substring(0, zone));
+            return address;
+        } catch (UnknownHostException e) {
+            return null;
+        }
     }
 
     /**

@@ -133,8 +133,9 @@ public final class HttpApi {
     }
 
     /**
-     * An HTML document served as a plain file, other than the app's own document (which has its policy): sandboxed, so
-     * a page that ends up among the files can run nothing on the app's origin.
+     * A document that can run script (HTML, XHTML, SVG) served as a plain file, other than the app's own document
+     * (which has its policy): sandboxed, so a page that ends up among the files, or the icon opened on its own, can
+     * run nothing on the app's origin.
      */
     private static void documentsSandboxed(RoutingContext rc) {
         if (WebUiRoutes.APP_DOCUMENTS.contains(rc.normalizedPath())) {
@@ -143,7 +144,8 @@ public final class HttpApi {
         }
         rc.addHeadersEndHandler(v -> {
             String type = rc.response().headers().get("Content-Type");
-            if (type != null && type.startsWith("text/html")
+            if (type != null && (type.startsWith("text/html") || type.startsWith("application/xhtml+xml")
+                    || type.startsWith("image/svg+xml"))
                     && !rc.response().headers().contains("Content-Security-Policy")) {
                 rc.response().headers().set("Content-Security-Policy", "sandbox; default-src 'none'");
             }

@@ -32,9 +32,10 @@ public final class InboxRepository {
                 + " AND from_config = $3", workspaceId, kind, name).map(row -> row.getBoolean("deleted"));
     }
 
-    /** Marks an inbox made before V110 as the config file's inbox of that name. */
-    public void markFromConfig(Sql sql, long id, String name) {
-        sql.update("UPDATE inboxes SET from_config = $2 WHERE id = $1 AND from_config IS NULL", id, name);
+    /** Marks an inbox made before V110 as the config file's inbox of that name; false when it is another's. */
+    public boolean markFromConfig(Sql sql, long id, String name) {
+        return sql.update("UPDATE inboxes SET from_config = $2 WHERE id = $1 AND (from_config IS NULL"
+                + " OR from_config = $2)", id, name) == 1;
     }
 
     /** The enabled inbox, other than {@code exceptId}, that holds this exclusive key (in any workspace). */

@@ -346,7 +346,6 @@ public final class InboxService implements ChannelDirectory {
         return new JsonObject().put("ok", checks.stream().allMatch(ConnectionCheck::ok)).put("checks", steps);
     }
 
-    /** Creates YAML-declared inboxes that do not exist yet (matched by kind and name), at start. */
     /**
      * Creates the config file's inbox of this kind and name unless it was created before: it is found by the name
      * the file gave it, whatever an admin renamed it to since, and one an admin deleted is not created again (the
@@ -373,15 +372,26 @@ public final class InboxService implements ChannelDirectory {
         }
         Optional<Inbox> made = earlier.or(() -> sameKey);
         if (made.isPresent()) {
-            inboxes.markFromConfig(database.sql(), made.get().id(), name);
-            log.info("inbox from configuration found, marked as the file's name={} inbox={}", name, made.get().id());
+            if (inboxes.markFromConfig(database.sql(), made.get().id(), name)) {
+                log.info("inbox from configuration found, marked as the file's name={} inbox={}", name,
+                        made.get().id());
+            } else {
+                log.warn("inbox from configuration not created: an inbox named so is another entry's of the file"
+                        + " kind={} name={} inbox={}", kind, name, made.get().id());
+            }
             return;
         }
         Created created;
         try {
             created = create(workspaceId, kind, name, config, name);
         } catch (Conflict conflict) {
-            log.error("inbox from configuration not created kind={} name={}: {}", kind, name, conflict.getMessage());
+            if (inboxes.fromConfigDeleted(database.sql(), workspaceId, kind, name).isPresent()) {
+                log.info("inbox from configuration created by another node starting at once kind={} name={}", kind,
+                        name);
+            } else {
+                log.error("inbox from configuration not created kind={} name={}: {}", kind, name,
+                        conflict.getMessage());
+            }
             return;
         }
         log.info("inbox created from configuration inbox={} kind={} name={} secrets={}",
@@ -480,6 +490,15 @@ public final class InboxService implements ChannelDirectory {
     @Override
     public Optional<InboxInfo> inbox(Sql sql, long workspaceId, long inboxId) {
         return inboxes.find(sql, workspaceId, inboxId).map(i -> new InboxInfo(i.id(), i.kind(), i.name()));
+    }
+
+    @Override
+    public Optional<InboxInfo> servingInstead(Sql sql, long workspaceId, long inboxId) {
+        return inboxes.find(sql, workspaceId, inboxId)
+                .flatMap(inbox -> registry.find(inbox.kind()).flatMap(c -> c.exclusiveKey(inbox.config()))
+                        .flatMap(key -> inboxes.holding(sql, inbox.kind(), key, inboxId)))
+                .filter(holder -> holder.workspaceId() == workspaceId)
+                .map(i -> new InboxInfo(i.id(), i.kind(), i.name()));
     }
 
     @Override

@@ -429,7 +429,8 @@ class EmailChannelIT {
                 "Great, ordering two.");
         ByteArrayOutputStream afterBytes = new ByteArrayOutputStream();
         after.writeTo(afterBytes);
-        mail.append(SUPPORT, "INBOX", List.of(bounce(sentId, "fern-dsn-1@mx", "fern.old@elsewhere.example"),
+        mail.append(SUPPORT, "INBOX", List.of(bounce(sentId, "fern-dsn-1@mx", "fern@example.org",
+                "fern.old@elsewhere.example"),
                 afterBytes.toByteArray()), null);
         await().atMost(Duration.ofSeconds(20)).until(() -> byExternalId("fern-q-2@example.org"), m -> m != null);
         assertThat(status(conversationId, reply)).isEqualTo("sent");
@@ -552,11 +553,18 @@ class EmailChannelIT {
 
     /** The corpus's Postfix bounce, about {@code original} sent to {@code recipient}, with its own Message-ID. */
     private static byte[] bounce(String original, String bounceId, String recipient) throws Exception {
+        return bounce(original, bounceId, recipient, recipient);
+    }
+
+    /** As {@link #bounce(String, String, String)}, refused at {@code finalRecipient} (an address it was forwarded to). */
+    private static byte[] bounce(String original, String bounceId, String recipient, String finalRecipient)
+            throws Exception {
         byte[] dsn = Files.readAllBytes(Path.of(EmailChannelIT.class
                 .getResource("/email-corpus/dsn-bounce-postfix.eml").toURI()));
         return new String(dsn, StandardCharsets.ISO_8859_1).replace("msg-17.5@reply.acme.test", original)
-                .replace("20240402100005.4F2A1C0D3E@mx.acme.test", bounceId).replace("nobody@example.com", recipient)
-                .getBytes(StandardCharsets.ISO_8859_1);
+                .replace("20240402100005.4F2A1C0D3E@mx.acme.test", bounceId)
+                .replace("Final-Recipient: rfc822; nobody@example.com", "Final-Recipient: rfc822; " + finalRecipient)
+                .replace("nobody@example.com", recipient).getBytes(StandardCharsets.ISO_8859_1);
     }
 
     private static String status(long conversationId, long messageId) {

@@ -45,7 +45,7 @@ class InboxSavesIT {
         HeldTransaction<Integer> disable = HeldTransaction.start(database, tx -> tx.update(
                 "UPDATE inboxes SET enabled = false, updated_at = now() WHERE id = $1", id));
         CompletableFuture<ApiClient.Response> rename = patchAsync(id, new JsonObject().put("name", "Web shop"));
-        await().atMost(Duration.ofSeconds(15)).until(() -> HeldTransaction.someoneWaits(database));
+        await().atMost(Duration.ofSeconds(15)).until(() -> HeldTransaction.waits(database, "UPDATE inboxes"));
         disable.commit();
 
         JsonObject saved = rename.get(10, TimeUnit.SECONDS).expect(200).json();
@@ -60,7 +60,7 @@ class InboxSavesIT {
         HeldTransaction<Integer> delete = HeldTransaction.start(database, tx -> tx.update(
                 "UPDATE inboxes SET deleted_at = now(), enabled = false, updated_at = now() WHERE id = $1", id));
         CompletableFuture<ApiClient.Response> rename = patchAsync(id, new JsonObject().put("name", "Older shop"));
-        await().atMost(Duration.ofSeconds(15)).until(() -> HeldTransaction.someoneWaits(database));
+        await().atMost(Duration.ofSeconds(15)).until(() -> HeldTransaction.waits(database, "UPDATE inboxes"));
         delete.commit();
 
         JsonObject problem = rename.get(10, TimeUnit.SECONDS).expect(404).json();

@@ -129,6 +129,13 @@ class TelegramRepliesIT {
         awaitDelivery(conversation, reply.getLong("id"), "sent");
         assertThat(sales.sent()).extracting(FakeBotApi.Sent::visibleText).containsExactly("Yes, from ten boxes.");
         assertThat(bot.sent()).noneMatch(s -> "320000061".equals(s.chatId()));
+
+        // The bot moved to a new inbox, the old one disabled: the reply goes through the inbox serving it now.
+        admin.patch("/api/v1/inboxes/" + salesInbox, new JsonObject().put("enabled", false)).expect(200);
+        long moved = TelegramSupport.createInbox(admin, fake, sales, new JsonObject()).getLong("id");
+        JsonObject second = post(conversation, new JsonObject().put("body", "Prices are per box."));
+        awaitDelivery(conversation, second.getLong("id"), "sent");
+        assertThat(message(conversation, second.getLong("id")).getLong("inboxId")).isEqualTo(moved);
     }
 
     @Test

@@ -67,6 +67,14 @@ public final class HeldTransaction<T> {
         return waiting(database) > 0;
     }
 
+    /** Whether a statement of this database starting with {@code statement} waits for a row or transaction lock. */
+    public static boolean waits(Database database, String statement) {
+        return database.sql().single("""
+                SELECT count(*) AS n FROM pg_stat_activity
+                WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE $1 || '%'""",
+                statement).getLong("n") > 0;
+    }
+
     /** How many statements of this database wait for a row or transaction lock. */
     public static long waiting(Database database) {
         return database.sql().single("""

@@ -108,6 +108,9 @@ class WebUiAssetsIT {
         assertThat(frame.header("Cache-Control")).contains("max-age=300");
         assertThat(frame.body()).contains("import");
         browser.get("/widget/assets/index.html").expect(404);
+        // A document that could run script, served as a plain file, runs nothing on the app's origin.
+        assertThat(browser.get("/app/icons/favicon.svg").expect(200).header("Content-Security-Policy"))
+                .isEqualTo("sandbox; default-src 'none'");
         browser.get("/widget/assets/app/store.js").expect(404);
     }
 

@@ -28,7 +28,9 @@ class WebUiLogicIT {
     static void start() {
         server = TestServer.start();
         browser = new Browser();
-        browser.driver().get(server.url() + "/app/icons/favicon.svg");
+        // A page of the app's origin without the app document's policy (which would refuse the test's scripts), and
+        // not a document that may run script of its own (those are sandboxed): a stylesheet shown as text.
+        browser.driver().get(server.url() + "/app/styles/app.css");
     }
 
     @AfterAll
@@ -110,7 +112,6 @@ class WebUiLogicIT {
         assertThat(result).isEqualTo(Arrays.asList(50L, 151L, 200L, null));
     }
 
-    /** A customer and a colleague typing at once: the colleague stopping does not hide the customer's typing. */
     /** A 503 the server explains (an index being built) shows its words; an internal error its request id. */
     @Test
     void aServiceUnavailableSaysWhyAndAnInternalErrorGivesItsRequestId() {
@@ -123,9 +124,11 @@ class WebUiLogicIT {
                   m.describe({ status: 503, problem: {} })
                 ]""");
         assertThat(result).isEqualTo(List.of("the search index is being built (40% done)",
-                "Something went wrong on the server (request r-1).", "Something went wrong on the server (request ?)."));
+                "Something went wrong on the server (request r-1).",
+                "Something went wrong on the server (request ?)."));
     }
 
+    /** A customer and a colleague typing at once: the colleague stopping does not hide the customer's typing. */
     @Test
     void aColleagueWhoStopsTypingDoesNotHideTheCustomersTyping() {
         Object result = run("/app/store.js", """

@@ -122,7 +122,7 @@ class TlContactPanel extends TlElement {
   }
 
   // Merges and unmerges act on the contact the agent confirmed for, even if another one opened meanwhile (the
-  // back button, a merge elsewhere moving the view): they cannot be taken back by a click.
+  // back button, a merge elsewhere moving the view): else another customer would be merged.
   async merge(otherId, otherName) {
     const contactId = store.state.contact.id;
     if (!await confirmDialog(t('contact.mergeConfirm', { name: otherName || t('contact.unnamed') }),

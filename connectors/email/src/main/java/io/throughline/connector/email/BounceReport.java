@@ -1,25 +1,26 @@
 package io.throughline.connector.email;
 
 import java.util.List;
-import java.util.Objects;
-import java.util.stream.Stream;
 
 /**
  * What a delivery status notification (RFC 3464) says about one of our messages.
  *
  * @param originalMessageId the Message-ID of the message it reports on, without angle brackets
  * @param action {@code failed}, {@code delayed}, {@code delivered}, {@code relayed} or {@code expanded}
- * @param recipient the final recipient, or null
- * @param originalRecipient the recipient as the message named it (before an alias or a forward), or null
+ * @param recipient the final recipient (the original one when it names no final one), or null
  * @param status the enhanced status code (5.1.1), or null
  * @param diagnostic the remote server's words, or null
  */
-record BounceReport(String originalMessageId, String action, String recipient, String originalRecipient,
-                    String status, String diagnostic) {
+record BounceReport(String originalMessageId, String action, String recipient, String status, String diagnostic) {
 
-    /** The addresses it is about: its final and original recipient, as far as it names them. */
+    /**
+     * The address it is about: its final recipient. Not the original one when both are named: a server that forwarded
+     * our reply on names the customer as original recipient of a copy refused elsewhere (and Postfix writes the
+     * original recipient on every report).
+     */
     List<String> recipients() {
-        return Stream.of(recipient, originalRecipient).filter(Objects::nonNull).distinct().toList();
+        String address = recipient == null ? "" : recipient.replaceAll("[<>]", "").strip();
+        return address.isEmpty() ? List.of() : List.of(address);
     }
 
     boolean failed() {

@@ -350,6 +350,12 @@ class MailParserTest {
         ParsedMail mail = MailParser.parse(new MimeMessage(MailParser.PARSING,
                 new ByteArrayInputStream(dsn.getBytes(StandardCharsets.ISO_8859_1))));
         assertThat(mail.bounce().originalMessageId()).isEqualTo("msg-17.5@reply.acme.test");
+        // Forwarded on and refused there: the report is about the final recipient, not the original one.
+        String forwarded = dsn.replace("Final-Recipient: rfc822; nobody@example.com",
+                "Final-Recipient: rfc822; <nobody@elsewhere.example>");
+        assertThat(MailParser.parse(new MimeMessage(MailParser.PARSING, new ByteArrayInputStream(
+                forwarded.getBytes(StandardCharsets.ISO_8859_1)))).bounce().recipients())
+                .containsExactly("nobody@elsewhere.example");
         // A relay rewrote the Message-ID: ours is only in References, an earlier reply, which did not bounce.
         String rewritten = dsn.replace("Message-ID: <msg-17.5@reply.acme.test>",
                 "Message-ID: <0100018e4a1b2c3d@email.amazonses.com>");
@@ -380,6 +386,7 @@ class MailParserTest {
         ParsedMail mail = parse("dsn-bounce-exchange.eml");
         assertThat(mail.bounce().originalMessageId()).isEqualTo("msg-17.5@reply.acme.test");
         assertThat(mail.bounce().recipient()).isEqualTo("jan.kowalski@contoso.example");
+        assertThat(mail.bounce().recipients()).containsExactly("jan.kowalski@contoso.example");
         assertThat(mail.bounce().reason()).startsWith("550 5.1.10 RESOLVER.ADR.RecipientNotFound");
     }
 
