@@ -262,7 +262,8 @@ public final class Main {
                       bench              run a benchmark (./throughline bench --help; see bench/)
                       help               this text; <command> --help for one command
 
-                    Options for every command: --config FILE (default config/throughline.yaml)
+                    Options for start, create-agent, create-workspace and reindex: --config FILE
+                    (default config/throughline.yaml)
                     """;
         };
     }

@@ -9,6 +9,7 @@ import io.throughline.agent.WorkspaceService;
 import io.throughline.config.ThroughlineConfig;
 import io.throughline.failure.ThroughlineException;
 import io.throughline.store.Database;
+import io.throughline.store.EmbeddedDatabase;
 import java.io.PrintStream;
 import java.util.Map;
 import java.util.function.Function;
@@ -34,11 +35,20 @@ final class Tools {
             err.println("--role must be agent or admin");
             return 2;
         }
+        Long given = null;
+        if (flags.containsKey("workspace")) {
+            try {
+                given = Long.parseLong(flags.get("workspace"));
+            } catch (NumberFormatException e) {
+                err.println("--workspace takes a workspace's id, a number (the first workspace when left out)");
+                return 2;
+            }
+        }
+        Long chosen = given;
         return withDatabase(config, err, database -> {
             WorkspaceService workspaces = new WorkspaceService(database, new AgentRepository());
-            long workspace = flags.containsKey("workspace") ? Long.parseLong(flags.get("workspace"))
-                    : workspaces.first().orElseThrow(() -> new IllegalStateException(
-                            "there is no workspace yet: run ./throughline start once first"));
+            long workspace = chosen != null ? chosen : workspaces.first().orElseThrow(() -> new IllegalStateException(
+                    "there is no workspace yet: run ./throughline start once first"));
             AgentService agents = new AgentService(database, new AgentRepository(), new SessionRepository());
             AgentService.Created created = agents.create(workspace, email, name, role, flags.get("password"));
             out.println("Created " + role.wireName() + " " + email + " (id " + created.agent().id()
@@ -96,6 +106,12 @@ final class Tools {
             return work.apply(command.database());
         } catch (ThroughlineException e) {
             err.println(e.getMessage());
+            return 1;
+        } catch (EmbeddedDatabase.InUse e) {
+            // Not "give this one its own data directory": that would write into a new, empty database nobody runs.
+            err.println("failed: the server runs on this data directory (" + config.dataDir() + "), and its"
+                    + " database takes one server at a time: stop it first and run this again, or, while it runs,"
+                    + " add agents in the inbox's Settings or with POST /api/v1/agents");
             return 1;
         } catch (RuntimeException e) {
             err.println("failed: " + e.getMessage()

@@ -321,8 +321,15 @@ public final class EmbeddedDatabase implements AutoCloseable {
     }
 
     private static IllegalStateException inUse(Path directory, Throwable cause) {
-        return new IllegalStateException(directory + " is in use by another Throughline on this machine: stop it"
+        return new InUse(directory + " is in use by another Throughline on this machine: stop it"
                 + " first, or give this one its own THROUGHLINE_DATA_DIR", cause);
+    }
+
+    /** The data directory's PostgreSQL is another Throughline's, running now (a command tells it apart). */
+    public static final class InUse extends IllegalStateException {
+        InUse(String message, Throwable cause) {
+            super(message, cause);
+        }
     }
 
     private static void release(FileChannel channel) {

@@ -163,6 +163,23 @@ class StartupFailureIT {
                     .contains("is in use by another Throughline on this machine")
                     .contains("THROUGHLINE_DATA_DIR")
                     .doesNotContain("\tat ");
+
+            // A command is told to stop the server, not to take another data directory (a new, empty database).
+            Map<String, String> env = Map.of("THROUGHLINE_CONFIG", CONFIG, "THROUGHLINE_DATA_DIR", data.toString());
+            for (String[] command : List.of(new String[] {"create-agent", "--email", "ann@example.com", "--name",
+                    "Ann"}, new String[] {"create-workspace", "--name", "Globex", "--admin-email", "ops@globex.test"})) {
+                err.reset();
+                assertThat(Main.run(command, new PrintStream(out, true, StandardCharsets.UTF_8),
+                        new PrintStream(err, true, StandardCharsets.UTF_8), env)).as(command[0]).isEqualTo(1);
+                assertThat(err.toString(StandardCharsets.UTF_8)).as(command[0])
+                        .contains("the server runs on this data directory").contains("stop it first")
+                        .doesNotContain("THROUGHLINE_DATA_DIR");
+            }
+            err.reset();
+            assertThat(Main.run(new String[] {"create-agent", "--email", "ann@example.com", "--name", "Ann",
+                    "--workspace", "abc"}, new PrintStream(out, true, StandardCharsets.UTF_8),
+                    new PrintStream(err, true, StandardCharsets.UTF_8), env)).isEqualTo(2);
+            assertThat(err.toString(StandardCharsets.UTF_8)).contains("--workspace takes a workspace's id");
         }
     }
 }
