@@ -457,6 +457,13 @@ class TelegramInboundIT {
                 m -> m.getString("body").startsWith("The damaged part, again"));
         assertThat(unfetched.getString("body")).contains("[File not available");
         assertAttachment(unfetched, "photo-AQADAgACright.jpg", "image/jpeg", right);
+
+        // An edit of a photo never taken in (sent before the bot was this inbox's) fetches nothing: skipped.
+        long fetchedThen = bot.callCount("getFile");
+        olena.editsPhoto(sent.messageId() - 100, "AgACbefore", right, "From before");
+        olena.says("Is that clear?");
+        awaitMessages(admin, conversation, 2);
+        assertThat(bot.callCount("getFile")).isEqualTo(fetchedThen);
     }
 
     @Test

@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -295,7 +296,16 @@ final class UpdateHandler {
             html = null;
         }
         List<InboundAttachment> files = null;
-        if (!content.files().isEmpty() && !sameFiles(externalId(message.getChat(), message), content)) {
+        Optional<JsonObject> stored = content.files().isEmpty() ? Optional.empty()
+                : sink.metadata(externalId(message.getChat(), message));
+        if (!content.files().isEmpty() && stored.isEmpty()) {
+            // A message never taken in (sent before the bot was ours, in a group before acceptGroups): its file is
+            // not fetched for nothing, nor waited for when Telegram cannot hand it over, holding the bot's updates.
+            log.info("telegram edit of an unknown message skipped inbox={} update={}", inboxId,
+                    update.getUpdateId());
+            return Outcome.NOT_FOUND;
+        }
+        if (!content.files().isEmpty() && !sameFiles(stored.get(), content)) {
             // The message's file changed (a customer may replace a photo): fetched, and the server compares it with
             // the one it has. A note for a file left out, as on a new message; and then the files stay as they
             // are: a file Telegram would not hand over now replaces nothing. A caption edit fetches nothing.
@@ -332,8 +342,8 @@ final class UpdateHandler {
     }
 
     /** Whether the message holds these very files already, as noted when they were stored. */
-    private boolean sameFiles(String externalId, MessageContent content) {
-        return sink.metadata(externalId).map(m -> m.getValue(FILES)).filter(uniqueIds(content)::equals).isPresent();
+    private static boolean sameFiles(JsonObject metadata, MessageContent content) {
+        return uniqueIds(content).equals(metadata.getValue(FILES));
     }
 
     private static JsonArray uniqueIds(MessageContent content) {
