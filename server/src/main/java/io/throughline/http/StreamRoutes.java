@@ -5,6 +5,7 @@ import io.throughline.agent.SessionRepository;
 import io.throughline.config.ThroughlineConfig;
 import io.throughline.failure.Forbidden;
 import io.throughline.failure.Invalid;
+import io.throughline.failure.TooManyRequests;
 import io.throughline.failure.Unauthorized;
 import io.throughline.realtime.Event;
 import io.throughline.realtime.EventFeed;
@@ -18,6 +19,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.net.URI;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -53,6 +55,11 @@ final class StreamRoutes {
     private final AtomicInteger connected;
     private final ClientAddress clients;
 
+    /**
+     * How many streams one agent may hold open on a node: tabs and devices, with room to spare. Each stream buffers
+     * events for its reader and may replay the retained log on connect; a leaked token must not open hundreds.
+     */
+    static final int MAX_PER_AGENT = 20;
     /** This node's open streams by agent, so an ended session closes its streams at once. */
     private final Map<Long, Set<Session>> open = new ConcurrentHashMap<>();
     private final PgListener listener;
@@ -110,6 +117,11 @@ final class StreamRoutes {
                             new Unauthorized("log in first; the stream accepts the session cookie or a bearer token"));
                     if (caller.viaCookie() && !sameOrigin(rc)) {
                         throw new Forbidden("a cookie-authenticated stream must come from this site's origin");
+                    }
+                    if (open.getOrDefault(caller.agentId(), Set.of()).size() >= MAX_PER_AGENT) {
+                        log.warn("stream refused, too many open agent={} open={}", caller.agentId(), MAX_PER_AGENT);
+                        throw new TooManyRequests("this agent has " + MAX_PER_AGENT + " streams open on this server"
+                                + " already: close other tabs or windows of the inbox", Duration.ofSeconds(30));
                     }
                 } catch (RuntimeException e) {
                     context.runOnContext(v -> rc.fail(e));

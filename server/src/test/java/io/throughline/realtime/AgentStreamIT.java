@@ -24,6 +24,9 @@ import org.junit.jupiter.api.Test;
 /** The agent WebSocket stream: in order, resumable, authenticated, and it sheds slow readers cleanly. */
 class AgentStreamIT {
 
+    /** StreamRoutes.MAX_PER_AGENT. */
+    private static final int MAX_STREAMS_PER_AGENT = 20;
+
     private TestServer server;
 
     @AfterEach
@@ -108,6 +111,35 @@ class AgentStreamIT {
                         new WebSocket.Listener() { }).join());
         assertThat(refused.getCause()).isInstanceOf(WebSocketHandshakeException.class);
         assertThat(((WebSocketHandshakeException) refused.getCause()).getResponse().statusCode()).isEqualTo(401);
+    }
+
+    /** One agent's streams on a node are capped (a leaked token must not open hundreds); a closed one frees its room. */
+    @Test
+    void anAgentsStreamsAreCappedAndAClosedOneFreesItsRoom() {
+        server = TestServer.start();
+        ApiClient admin = server.admin();
+        List<StreamClient> streams = new ArrayList<>();
+        try {
+            for (int i = 0; i < MAX_STREAMS_PER_AGENT; i++) {
+                StreamClient stream = StreamClient.connect(admin, null);
+                streams.add(stream);
+                stream.next(f -> "ready".equals(f.getString("type")), Duration.ofSeconds(10));
+            }
+            WebSocket.Builder builder = HttpClient.newHttpClient().newWebSocketBuilder()
+                    .header("Authorization", "Bearer " + admin.token());
+            URI stream = URI.create(server.url().replace("http", "ws") + "/api/v1/stream");
+            CompletionException refused = org.junit.jupiter.api.Assertions.assertThrows(CompletionException.class,
+                    () -> builder.buildAsync(stream, new WebSocket.Listener() { }).join());
+            assertThat(((WebSocketHandshakeException) refused.getCause()).getResponse().statusCode()).isEqualTo(429);
+
+            streams.removeFirst().close();
+            StreamClient again = await().atMost(Duration.ofSeconds(10)).ignoreExceptions()
+                    .until(() -> StreamClient.connect(admin, null), s -> s != null);
+            streams.add(again);
+            again.next(f -> "ready".equals(f.getString("type")), Duration.ofSeconds(10));
+        } finally {
+            streams.forEach(StreamClient::close);
+        }
     }
 
     @Test
