@@ -8,6 +8,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.IllegalCharsetNameException;
 import java.nio.charset.StandardCharsets;
 import java.nio.charset.UnsupportedCharsetException;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
 
@@ -97,6 +98,27 @@ final class MailCharsets {
             return new String(bytes, declared);
         }
         return new String(bytes, guessSingleByte(bytes));
+    }
+
+    /**
+     * Text cut at a byte limit: a UTF-8 character the cut split is left out, rather than making the whole text
+     * invalid UTF-8 and read as a single-byte charset (half the cuts of Cyrillic text fall inside a character).
+     */
+    static String decodeCut(byte[] bytes, Charset declared) {
+        int lead = bytes.length - 1;
+        int continuations = 0;
+        while (lead >= 0 && continuations < 3 && (bytes[lead] & 0xC0) == 0x80) {
+            lead--;
+            continuations++;
+        }
+        int end = bytes.length;
+        if (lead >= 0 && (bytes[lead] & 0xC0) == 0xC0) {
+            int needed = (bytes[lead] & 0xE0) == 0xC0 ? 1 : (bytes[lead] & 0xF0) == 0xE0 ? 2 : 3;
+            if (continuations < needed) {
+                end = lead;
+            }
+        }
+        return decode(end == bytes.length ? bytes : Arrays.copyOf(bytes, end), declared);
     }
 
     /** The most likely single-byte charset of 8-bit text that is not UTF-8. */

@@ -18,6 +18,7 @@ import java.nio.charset.Charset;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Date;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -120,8 +121,9 @@ final class MailParser {
     /** The body as it stands, for a mail whose structure cannot be read: better than nothing to an agent. */
     private static String rawBody(MimeMessage message, Charset hint) {
         try (InputStream in = message.getRawInputStream()) {
-            byte[] bytes = in.readNBytes(64 * 1024);
-            return MailCharsets.decode(bytes, hint);
+            byte[] bytes = in.readNBytes(64 * 1024 + 1);
+            return bytes.length > 64 * 1024 ? MailCharsets.decodeCut(Arrays.copyOf(bytes, 64 * 1024), hint)
+                    : MailCharsets.decode(bytes, hint);
         } catch (MessagingException | IOException | RuntimeException e) {
             return "";
         }

@@ -246,7 +246,7 @@ final class MimeWalk {
                     : filename, "attachment", false);
             bytes = Arrays.copyOf(bytes, MAX_TEXT_BYTES);
         }
-        String decoded = MailCharsets.decode(bytes, charset);
+        String decoded = attached ? MailCharsets.decodeCut(bytes, charset) : MailCharsets.decode(bytes, charset);
         if (!attached && base.equals("text/html") && html.length() + decoded.length() > MAX_HTML_CHARS) {
             // The server sanitizes at most this much of a mail's HTML and drops the rest: said here, with the
             // whole part attached, so what comes after (text, images as data: addresses) can still be read.

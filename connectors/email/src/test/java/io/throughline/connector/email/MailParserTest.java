@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Properties;
 import org.junit.jupiter.api.Test;
@@ -219,6 +220,20 @@ class MailParserTest {
         int taken = mail.text().split("\n\n", -1).length;
         assertThat(mail.attachments()).hasSize(30 - taken).allMatch(a -> a.filename().equals("body.txt"));
         assertThat(taken).isLessThan(15);
+    }
+
+    /** A UTF-8 text cut at the size limit inside a character stays UTF-8 (it read as KOI8-R). */
+    @Test
+    void aLongUtf8TextCutInsideACharacterStaysUtf8() throws Exception {
+        byte[] head = ("From: Long <long@example.com>\r\nTo: support@acme.test\r\nSubject: log\r\n"
+                + "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                + "Content-Transfer-Encoding: 8bit\r\n\r\na").getBytes(StandardCharsets.UTF_8);
+        byte[] body = "я".repeat(2_100_000).getBytes(StandardCharsets.UTF_8);
+        byte[] eml = Arrays.copyOf(head, head.length + body.length);
+        System.arraycopy(body, 0, eml, head.length, body.length);
+        ParsedMail mail = MailParser.parse(new MimeMessage(MailParser.PARSING, new ByteArrayInputStream(eml)));
+        assertThat(mail.text()).startsWith("aяяя").endsWith("яяя");
+        assertThat(mail.problems()).anyMatch(p -> p.contains("was cut"));
     }
 
     /** A part whose transfer encoding no standard names ("utf8") is read as it is, and the parts after it too. */
