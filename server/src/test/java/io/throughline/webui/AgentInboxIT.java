@@ -905,6 +905,43 @@ class AgentInboxIT {
     }
 
     /**
+     * A file still uploading when the agent opens another conversation goes on, and lands in its own conversation's
+     * draft (it was dropped without a word, and the reply saying "attached" went without it).
+     */
+    @Test
+    void aFileStillUploadingWhenTheAgentMovesOnLandsInItsOwnDraft() throws Exception {
+        shop.say("slow-up-1", "Uma Upload", "cust-uma-up", "Can you send the invoice?");
+        shop.say("slow-up-2", "Vik Upload", "cust-vik-up", "Hello there");
+        Path invoice = Scratch.file("invoice", ".pdf");
+        Files.write(invoice, new byte[600_000]);
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD).open("Uma Upload");
+        // A slow uplink: about six seconds for the file.
+        inbox.driver().executeCdpCommand("Network.enable", Map.of());
+        inbox.driver().executeCdpCommand("Network.emulateNetworkConditions", Map.of("offline", false, "latency", 0,
+                "downloadThroughput", -1, "uploadThroughput", 100_000));
+        try {
+            inbox.find("attach-input").sendKeys(invoice.toString());
+            inbox.until(d -> !d.findElements(By.cssSelector(".file-chip.uploading")).isEmpty());
+            inbox.open("Vik Upload");
+            inbox.until(d -> inbox.find("thread-contact-name").getText().equals("Vik Upload"));
+            assertThat(inbox.driver().findElements(By.cssSelector(".file-chip.uploading"))).isEmpty();
+        } finally {
+            inbox.driver().executeCdpCommand("Network.emulateNetworkConditions", Map.of("offline", false,
+                    "latency", 0, "downloadThroughput", -1, "uploadThroughput", -1));
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> uploaded(invoice.getFileName().toString()));
+        inbox.open("Uma Upload");
+        inbox.until(d -> inbox.find("thread-contact-name").getText().equals("Uma Upload"));
+        inbox.until(d -> inbox.find("composer-files").getText().contains(invoice.getFileName().toString()));
+    }
+
+    /** Whether an agent's upload of this name is stored. */
+    private static boolean uploaded(String filename) {
+        return server.throughline().database().sql().one("SELECT 1 FROM attachments WHERE filename = $1",
+                filename).isPresent();
+    }
+
+    /**
      * Links that outlived a merge: one to a message now in another thread opens its conversation from the end (it
      * stayed on "Loading" for good), and one to a conversation merged away opens the one it went into (it showed
      * an empty thread whose replies failed with 409).

@@ -54,7 +54,7 @@ class TlComposer extends TlElement {
         saveDraft(agentId, this.conversationId, this.draft);
         clearDraft(agentId, previous);
       }
-      this.uploads.forEach((u) => u.controller.abort());
+      // The files still uploading go on: each lands in its own conversation's draft (uploadOne).
       this.uploads = [];
       this.error = null;
       this.picker = null;
@@ -298,19 +298,24 @@ class TlComposer extends TlElement {
 
   async uploadOne(file) {
     const conversationId = this.conversationId;
-    const entry = { id: Math.random().toString(36).slice(2), name: file.name, progress: 0,
-      controller: new AbortController() };
+    const agentId = store.state.me.agentId;
+    const entry = { id: Math.random().toString(36).slice(2), name: file.name, progress: 0 };
     this.uploads = [...this.uploads, entry];
     try {
       const attachment = await api.upload(file, (progress) => {
         entry.progress = progress;
         this.requestUpdate();
-      }, entry.controller.signal);
+      });
       if (this.conversationId === conversationId) {
         this.change({ attachments: [...this.draft.attachments, attachment] });
+      } else {
+        // The agent moved on meanwhile: the file joins that conversation's stored draft, there when they come
+        // back (it was dropped without a word, and the reply saying "attached" went without it).
+        const stored = loadDraft(agentId, conversationId);
+        saveDraft(agentId, conversationId, { ...stored, attachments: [...stored.attachments, attachment] });
       }
     } catch (e) {
-      if (e.name !== 'AbortError') {
+      if (e.name !== 'AbortError') { // a sign-out ends the session's uploads
         store.notify({ key: 'composer.uploadFailed', params: { name: file.name, reason: describe(e) } }, 'error');
       }
     } finally {
