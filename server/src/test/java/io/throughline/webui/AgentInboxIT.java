@@ -574,6 +574,13 @@ class AgentInboxIT {
                 .findElement(By.cssSelector("button")).click();
         await().atMost(Duration.ofSeconds(10)).until(() -> !labels(conversation).contains("old"));
         assertThat(labels(conversation)).containsExactly("unseen", "mine", "later");
+
+        // A label half typed here does not follow the agent to the next conversation, where Enter would add it.
+        shop.say("labels-2", "Lars Labels", "cust-lars", "Another question.");
+        inbox.find("label-input").sendKeys("half");
+        inbox.open("Lars Labels");
+        inbox.until(d -> inbox.find("thread-contact-name").getText().equals("Lars Labels"));
+        assertThat(inbox.find("label-input").getDomProperty("value")).isEmpty();
     }
 
     private List<Object> labels(long conversation) {

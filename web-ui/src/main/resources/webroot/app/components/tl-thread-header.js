@@ -140,6 +140,13 @@ class TlThreadHeader extends TlElement {
     // While a change is saved the select shows the agent's pick; the row catches up when the save lands. Coming
     // back from another conversation to one still saving, its own values are shown (not the other's).
     const switched = changed.has('row') && changed.get('row')?.id !== row?.id;
+    if (switched) {
+      // What was half typed or opened for one conversation must not act on the next: a label pressed Enter on there,
+      // a snooze picked there.
+      const input = this.renderRoot.querySelector('[data-testid="label-input"]');
+      if (input) input.value = '';
+      this.renderRoot.querySelector('[data-testid="snooze-menu"]')?.removeAttribute('open');
+    }
     if (!row || (this.busy && !switched)) return;
     const assignee = this.renderRoot.querySelector('[data-testid="assignee-select"]');
     if (assignee) assignee.value = row.assigneeId == null ? '' : String(row.assigneeId);
