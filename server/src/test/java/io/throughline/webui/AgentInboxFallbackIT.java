@@ -34,20 +34,7 @@ class AgentInboxFallbackIT {
             admin.post("/api/v1/inboxes", new JsonObject().put("kind", "email").put("name", "Support").put("config",
                     mail.inboxConfig(SUPPORT, "Lamp Support", "reply.lamps.test").put("offlineEmailAfter", "6s")))
                     .expect(201);
-            String siteKey = admin.post("/api/v1/inboxes", new JsonObject().put("kind", "widget").put("name", "Shop")
-                    .put("config", new JsonObject().put("allowedOrigins", new JsonArray().add(SHOP))))
-                    .expect(201).json().getString("siteKey");
-
-            VisitorClient visitor = new VisitorClient(server.url(), siteKey, SHOP).start();
-            visitor.post("/widget/v1/profile", new JsonObject().put("name", "Vera Lamp").put("email", VISITOR), true)
-                    .expect(200);
-            long conversation;
-            try (VisitorClient.Socket socket = visitor.connect(visitor.seq())) {
-                socket.message("Is the blue lamp back in stock?");
-                conversation = server.throughline().database().sql().single(
-                        "SELECT conversation_id FROM messages WHERE id = $1",
-                        socket.next("ack", Duration.ofSeconds(10)).getLong("messageId")).getLong("conversation_id");
-            }
+            long conversation = visitorWrites(server, "Is the blue lamp back in stock?");
             // The thread is open before the reply: the 6 s the copy waits are not spent logging in.
             InboxPage inbox = new InboxPage(browser, server.url()).login(TestServer.ADMIN_EMAIL,
                     TestServer.ADMIN_PASSWORD).open("Vera Lamp");
@@ -88,19 +75,7 @@ class AgentInboxFallbackIT {
                             .put("smtp", new JsonObject().put("host", "127.0.0.1").put("port", smtp.port())
                                     .put("security", "none").put("username", SUPPORT)
                                     .put("password", MailServer.PASSWORD)))).expect(201);
-            String siteKey = admin.post("/api/v1/inboxes", new JsonObject().put("kind", "widget").put("name", "Shop")
-                    .put("config", new JsonObject().put("allowedOrigins", new JsonArray().add(SHOP))))
-                    .expect(201).json().getString("siteKey");
-            VisitorClient visitor = new VisitorClient(server.url(), siteKey, SHOP).start();
-            visitor.post("/widget/v1/profile", new JsonObject().put("name", "Vera Lamp").put("email", VISITOR), true)
-                    .expect(200);
-            long conversation;
-            try (VisitorClient.Socket socket = visitor.connect(visitor.seq())) {
-                socket.message("Do you ship to Lviv?");
-                conversation = server.throughline().database().sql().single(
-                        "SELECT conversation_id FROM messages WHERE id = $1",
-                        socket.next("ack", Duration.ofSeconds(10)).getLong("messageId")).getLong("conversation_id");
-            }
+            long conversation = visitorWrites(server, "Do you ship to Lviv?");
             admin.post("/api/v1/conversations/" + conversation + "/messages",
                     new JsonObject().put("body", "Yes, in three days.")).expect(201);
             InboxPage inbox = new InboxPage(browser, server.url()).login(TestServer.ADMIN_EMAIL,
@@ -120,6 +95,24 @@ class AgentInboxFallbackIT {
                     .filter(e -> "sent".equals(e.getDomAttribute("data-status"))).findFirst().orElse(null));
             assertThat(sent.findElements(InboxPage.testId("retry-fallback"))).isEmpty();
             assertThat(smtp.accepted()).hasSize(1);
+        }
+    }
+
+    /**
+     * A widget inbox on the shop's site, where a visitor who typed their name and address in the form writes
+     * {@code text}: the conversation it started.
+     */
+    private static long visitorWrites(TestServer server, String text) {
+        String siteKey = server.admin().post("/api/v1/inboxes", new JsonObject().put("kind", "widget")
+                .put("name", "Shop").put("config", new JsonObject().put("allowedOrigins", new JsonArray().add(SHOP))))
+                .expect(201).json().getString("siteKey");
+        VisitorClient visitor = new VisitorClient(server.url(), siteKey, SHOP).start();
+        visitor.post("/widget/v1/profile", new JsonObject().put("name", "Vera Lamp").put("email", VISITOR), true)
+                .expect(200);
+        try (VisitorClient.Socket socket = visitor.connect(visitor.seq())) {
+            socket.message(text);
+            return server.throughline().database().sql().single("SELECT conversation_id FROM messages WHERE id = $1",
+                    socket.next("ack", Duration.ofSeconds(10)).getLong("messageId")).getLong("conversation_id");
         }
     }
 }
