@@ -49,8 +49,7 @@ public final class ConversationQueries {
         }
         if (filter.channel() != null) {
             params.add(filter.channel());
-            // Containment, which the channels' GIN index answers (V112) and ANALYZE can estimate; ANY() is neither.
-            where.append(" AND c.channels @> ARRAY[$").append(params.size()).append("::text]");
+            where.append(" AND $").append(params.size()).append(" = ANY(c.channels)");
         }
         if (filter.cursor() != null) {
             params.add(filter.cursor().at());
