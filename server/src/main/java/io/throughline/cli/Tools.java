@@ -45,7 +45,8 @@ final class Tools {
             }
         }
         Long chosen = given;
-        return withDatabase(config, err, database -> {
+        return withDatabase(config, err, ", or, while it runs, add agents in the inbox's Settings or with POST"
+                + " /api/v1/agents", database -> {
             WorkspaceService workspaces = new WorkspaceService(database, new AgentRepository());
             long workspace = chosen != null ? chosen : workspaces.first().orElseThrow(() -> new IllegalStateException(
                     "there is no workspace yet: run ./throughline start once first"));
@@ -71,7 +72,7 @@ final class Tools {
         if (refused(email, flags, "admin-password", err)) {
             return 2;
         }
-        return withDatabase(config, err, database -> {
+        return withDatabase(config, err, "", database -> {
             WorkspaceService.Created created = new WorkspaceService(database, new AgentRepository())
                     .create(name, email, "Admin", flags.get("admin-password"));
             out.println("Created workspace " + created.workspaceId() + " with admin " + email + ".");
@@ -101,7 +102,9 @@ final class Tools {
         return refused;
     }
 
-    private static int withDatabase(ThroughlineConfig config, PrintStream err, Function<Database, Integer> work) {
+    /** @param whileRunning what to do instead while the server runs, for the refusal: "" when nothing */
+    private static int withDatabase(ThroughlineConfig config, PrintStream err, String whileRunning,
+                                    Function<Database, Integer> work) {
         try (CommandDatabase command = CommandDatabase.open(config, 2)) {
             return work.apply(command.database());
         } catch (ThroughlineException e) {
@@ -110,8 +113,7 @@ final class Tools {
         } catch (EmbeddedDatabase.InUse e) {
             // Not "give this one its own data directory": that would write into a new, empty database nobody runs.
             err.println("failed: the server runs on this data directory (" + config.dataDir() + "), and its"
-                    + " database takes one server at a time: stop it first and run this again, or, while it runs,"
-                    + " add agents in the inbox's Settings or with POST /api/v1/agents");
+                    + " database takes one server at a time: stop it first and run this again" + whileRunning);
             return 1;
         } catch (RuntimeException e) {
             err.println("failed: " + e.getMessage()

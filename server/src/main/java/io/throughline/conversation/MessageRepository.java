@@ -251,6 +251,7 @@ public final class MessageRepository {
         return tx.one("""
                 UPDATE messages SET
                     edits = edits || jsonb_build_array(jsonb_build_object('body', body, 'replacedAt', $4::timestamptz)
+                        || CASE WHEN html IS DISTINCT FROM $6 THEN jsonb_build_object('html', html) ELSE '{}'::jsonb END
                         || CASE WHEN $7::jsonb IS NULL THEN '{}'::jsonb
                                 ELSE jsonb_build_object('attachments', $7::jsonb) END),
                     body = $3, html = $6, metadata = metadata || $5, edited_at = $4

@@ -119,7 +119,7 @@ final class StreamRoutes {
                         throw new Forbidden("a cookie-authenticated stream must come from this site's origin");
                     }
                     if (open.getOrDefault(caller.agentId(), Set.of()).size() >= MAX_PER_AGENT) {
-                        log.warn("stream refused, too many open agent={} open={}", caller.agentId(), MAX_PER_AGENT);
+                        log.info("stream refused, too many open agent={} limit={}", caller.agentId(), MAX_PER_AGENT);
                         throw new TooManyRequests("this agent has " + MAX_PER_AGENT + " streams open on this server"
                                 + " already: close other tabs or windows of the inbox", Duration.ofSeconds(30));
                     }
@@ -176,6 +176,22 @@ final class StreamRoutes {
         }
 
         void start(long since) {
+            // Counted as it opens, against the cap, in one step: upgrades sent all at once passed the check before
+            // the upgrade together (it only spares the usual case a refused upgrade).
+            boolean[] admitted = {false};
+            open.compute(caller.agentId(), (agent, sessions) -> {
+                Set<Session> now = sessions == null ? ConcurrentHashMap.newKeySet() : sessions;
+                if (now.size() < MAX_PER_AGENT) {
+                    admitted[0] = now.add(this);
+                }
+                return now.isEmpty() ? null : now;
+            });
+            if (!admitted[0]) {
+                log.warn("stream closed, too many open agent={} limit={}", caller.agentId(), MAX_PER_AGENT);
+                closed = true;
+                socket.close((short) 1008, "too many streams open for this agent");
+                return;
+            }
             socket.closeHandler(v -> stop());
             socket.exceptionHandler(e -> log.debug("stream socket error agent={}: {}", caller.agentId(),
                     e.getMessage()));
@@ -214,11 +230,6 @@ final class StreamRoutes {
             lastSent = from;
             counted.set(true);
             connected.incrementAndGet();
-            open.compute(caller.agentId(), (agent, sessions) -> {
-                Set<Session> now = sessions == null ? ConcurrentHashMap.newKeySet() : sessions;
-                now.add(this);
-                return now;
-            });
             JsonObject ready = new JsonObject().put("since", from);
             if (reset) {
                 ready.put("reset", true);

@@ -376,8 +376,8 @@ public final class InboxService implements ChannelDirectory {
                 log.info("inbox from configuration found, marked as the file's name={} inbox={}", name,
                         made.get().id());
             } else {
-                log.warn("inbox from configuration not created: an inbox named so is another entry's of the file"
-                        + " kind={} name={} inbox={}", kind, name, made.get().id());
+                log.warn("inbox from configuration not created: the inbox found for it (by name or bot) is another"
+                        + " entry's of the file kind={} name={} inbox={}", kind, name, made.get().id());
             }
             return;
         }

@@ -166,8 +166,9 @@ class StartupFailureIT {
 
             // A command is told to stop the server, not to take another data directory (a new, empty database).
             Map<String, String> env = Map.of("THROUGHLINE_CONFIG", CONFIG, "THROUGHLINE_DATA_DIR", data.toString());
-            for (String[] command : List.of(new String[] {"create-agent", "--email", "ann@example.com", "--name",
-                    "Ann"}, new String[] {"create-workspace", "--name", "Globex", "--admin-email", "ops@globex.test"})) {
+            for (String[] command : List.of(
+                    new String[] {"create-agent", "--email", "ann@example.com", "--name", "Ann"},
+                    new String[] {"create-workspace", "--name", "Globex", "--admin-email", "ops@globex.test"})) {
                 err.reset();
                 assertThat(Main.run(command, new PrintStream(out, true, StandardCharsets.UTF_8),
                         new PrintStream(err, true, StandardCharsets.UTF_8), env)).as(command[0]).isEqualTo(1);

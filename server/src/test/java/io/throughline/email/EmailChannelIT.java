@@ -556,7 +556,7 @@ class EmailChannelIT {
         return bounce(original, bounceId, recipient, recipient);
     }
 
-    /** As {@link #bounce(String, String, String)}, refused at {@code finalRecipient} (an address it was forwarded to). */
+    /** As {@link #bounce(String, String, String)}, refused at {@code finalRecipient} (a forward's address). */
     private static byte[] bounce(String original, String bounceId, String recipient, String finalRecipient)
             throws Exception {
         byte[] dsn = Files.readAllBytes(Path.of(EmailChannelIT.class

@@ -94,7 +94,7 @@ class EmailCorpusIT {
                 default -> replyIds.get(0);
             };
             byte[] raw = substitute(Files.readAllBytes(file), reply);
-            // A bounce of a reply to Ann names Ann (the corpus's name their own recipients).
+            // A bounce of a reply to Ann names Ann (the corpus's bounces name recipients of their own).
             append(name, name.startsWith("dsn-") ? new String(raw, StandardCharsets.ISO_8859_1)
                     .replace("nobody@example.com", ANN).replace("jan.kowalski@contoso.example", ANN)
                     .getBytes(StandardCharsets.ISO_8859_1) : raw);

@@ -113,7 +113,7 @@ class AgentStreamIT {
         assertThat(((WebSocketHandshakeException) refused.getCause()).getResponse().statusCode()).isEqualTo(401);
     }
 
-    /** One agent's streams on a node are capped (a leaked token must not open hundreds); a closed one frees its room. */
+    /** An agent's streams on a node are capped (a leaked token must not open hundreds); a closed one frees room. */
     @Test
     void anAgentsStreamsAreCappedAndAClosedOneFreesItsRoom() {
         server = TestServer.start();

@@ -407,7 +407,7 @@ class TelegramInboundIT {
         JsonObject linked = petro.render("private_edited_text", Map.of("message_id", sent.messageId(),
                 "text", "I ordered 4 pieces", "edit_date", Instant.now().getEpochSecond() + 30));
         linked.getJsonObject("edited_message").put("entities", new JsonArray().add(new JsonObject()
-                .put("type", "text_link").put("offset", 11).put("length", 1).put("url", "https://shop.example/o/4")));
+                .put("type", "text_link").put("offset", 10).put("length", 1).put("url", "https://shop.example/o/4")));
         bot.push(linked);
         await().atMost(WAIT).until(() -> messages(admin, conversation).getFirst().getString("html"),
                 html -> html != null && html.contains("https://shop.example/o/4"));

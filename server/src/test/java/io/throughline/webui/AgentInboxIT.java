@@ -922,16 +922,24 @@ class AgentInboxIT {
         Path invoice = Scratch.file("invoice", ".pdf");
         Files.write(invoice, new byte[600_000]);
         inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD).open("Uma Upload");
-        // A slow uplink: about six seconds for the file.
+        // A slow uplink: about twelve seconds for the file.
         inbox.driver().executeCdpCommand("Network.enable", Map.of());
         inbox.driver().executeCdpCommand("Network.emulateNetworkConditions", Map.of("offline", false, "latency", 0,
-                "downloadThroughput", -1, "uploadThroughput", 100_000));
+                "downloadThroughput", -1, "uploadThroughput", 50_000));
+        By uploading = By.cssSelector(".file-chip.uploading");
         try {
             inbox.find("attach-input").sendKeys(invoice.toString());
-            inbox.until(d -> !d.findElements(By.cssSelector(".file-chip.uploading")).isEmpty());
+            inbox.until(d -> !d.findElements(uploading).isEmpty());
             inbox.open("Vik Upload");
             inbox.until(d -> inbox.find("thread-contact-name").getText().equals("Vik Upload"));
-            assertThat(inbox.driver().findElements(By.cssSelector(".file-chip.uploading"))).isEmpty();
+            assertThat(inbox.driver().findElements(uploading)).isEmpty();
+            assertThat(uploaded(invoice.getFileName().toString())).as("still uploading").isFalse();
+            // Back while it still uploads: it shows there again, and holds that conversation's Send.
+            inbox.open("Uma Upload");
+            inbox.until(d -> !d.findElements(uploading).isEmpty());
+            assertThat(uploaded(invoice.getFileName().toString())).as("still uploading").isFalse();
+            inbox.open("Vik Upload");
+            inbox.until(d -> inbox.find("thread-contact-name").getText().equals("Vik Upload"));
         } finally {
             inbox.driver().executeCdpCommand("Network.emulateNetworkConditions", Map.of("offline", false,
                     "latency", 0, "downloadThroughput", -1, "uploadThroughput", -1));

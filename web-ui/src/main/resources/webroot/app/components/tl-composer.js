@@ -54,8 +54,8 @@ class TlComposer extends TlElement {
         saveDraft(agentId, this.conversationId, this.draft);
         clearDraft(agentId, previous);
       }
-      // The files still uploading go on: each lands in its own conversation's draft (uploadOne).
-      this.uploads = [];
+      // The files still uploading go on: each lands in its own conversation's draft (uploadOne), and shows (and
+      // holds Send) in that conversation only.
       this.error = null;
       this.picker = null;
     }
@@ -89,7 +89,8 @@ class TlComposer extends TlElement {
   render() {
     const draft = this.draft;
     const target = this.target();
-    const uploading = this.uploads.length > 0;
+    const uploads = this.uploadsHere();
+    const uploading = uploads.length > 0;
     const empty = !draft.body.trim() && !draft.attachments.length && !draft.pending;
     const blocked = !draft.pending && !draft.note && target.unreachable;
     const notice = this.error ?? (draft.pending && !this.sending ? t('composer.unconfirmed') : null);
@@ -120,7 +121,7 @@ class TlComposer extends TlElement {
           ${draft.attachments.map((a) => html`<li class="file-chip">${icon('file')}<span>${a.filename}</span>
             <small>${bytes(a.size)}</small><button class="chip-remove" @click=${() => this.removeFile(a.id)}
               aria-label=${t('composer.removeFile', { name: a.filename })}>${icon('close')}</button></li>`)}
-          ${this.uploads.map((u) => html`<li class="file-chip uploading">${icon('file')}<span>${u.name}</span>
+          ${uploads.map((u) => html`<li class="file-chip uploading">${icon('file')}<span>${u.name}</span>
             <progress max="1" .value=${u.progress} aria-label=${t('composer.uploading', { name: u.name })}></progress>
             </li>`)}</ul>` : ''}
         ${notice ? html`<div class="composer-notice"><p class="form-error" role="alert" data-testid="composer-error">
@@ -299,7 +300,7 @@ class TlComposer extends TlElement {
   async uploadOne(file) {
     const conversationId = this.conversationId;
     const agentId = store.state.me.agentId;
-    const entry = { id: Math.random().toString(36).slice(2), name: file.name, progress: 0 };
+    const entry = { id: Math.random().toString(36).slice(2), name: file.name, progress: 0, conversationId };
     this.uploads = [...this.uploads, entry];
     try {
       const attachment = await api.upload(file, (progress) => {
@@ -323,13 +324,18 @@ class TlComposer extends TlElement {
     }
   }
 
+  /** The uploads under way for the open conversation (others go on for theirs). */
+  uploadsHere() {
+    return this.uploads.filter((u) => u.conversationId === this.conversationId);
+  }
+
   removeFile(id) {
     this.change({ attachments: this.draft.attachments.filter((a) => a.id !== id) });
   }
 
   async send() {
     const draft = this.draft;
-    if (this.sending || this.withdrawing || this.uploads.length) return;
+    if (this.sending || this.withdrawing || this.uploadsHere().length) return;
     if (!draft.pending) {
       if (!draft.body.trim() && !draft.attachments.length) return;
       if (!draft.note && this.target().unreachable) return;

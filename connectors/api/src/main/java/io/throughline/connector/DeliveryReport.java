@@ -11,9 +11,9 @@ import java.util.Objects;
  * @param reason the channel's words, shown to agents
  * @param reportId the report's own id at its source (a bounce's Message-ID), so a report read again (a folder read
  *     anew) is applied once, not over a retry sent since; null when the channel has none
- * @param recipients the addresses the report is about (a bounce's final and original recipient), empty when it
- *     names none: a report naming only others (a copy the customer's server forwarded on, which bounced there) is
- *     not about the delivery, whose recipient got it
+ * @param recipients the addresses the report is about (a bounce's final recipient, with an original one of the
+ *     same domain), empty when it names none: a report naming only others (a copy the customer's server forwarded
+ *     on, which bounced there) is not about the delivery, whose recipient got it
  */
 public record DeliveryReport(String externalId, Outcome outcome, String reason, String reportId,
                              List<String> recipients) {

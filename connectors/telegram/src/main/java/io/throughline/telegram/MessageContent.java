@@ -41,8 +41,8 @@ import org.telegram.telegrambots.meta.api.objects.stickers.Sticker;
  */
 record MessageContent(String text, String html, List<FileRef> files, String sharedPhone, boolean substantive) {
 
-    /** Control characters, and the Unicode bidirectional controls. */
-    private static final Pattern UNSHOWN = Pattern.compile("[\\p{Cntrl}\u061C\u200E\u200F\u202A-\u202E"
+    /** Control characters (C0 and C1), the line and paragraph separators, and the Unicode bidirectional controls. */
+    private static final Pattern UNSHOWN = Pattern.compile("[\\p{Cc}\u2028\u2029\u061C\u200E\u200F\u202A-\u202E"
             + "\u2066-\u2069]");
 
     /** What Telegram sends as phone_number: international digits, with or without the plus. */
@@ -314,7 +314,7 @@ record MessageContent(String text, String html, List<FileRef> files, String shar
 
     /**
      * The file's name as agents see it, in the note for a file left out as much as on the attachment: without
-     * control characters and without the bidirectional controls that make "invoice_\u202Egpj.exe" read as
+     * control characters and without the bidirectional controls that make "invoice_(U+202E)gpj.exe" read as
      * "invoice_exe.jpg".
      */
     private static String name(String given, String fallback) {

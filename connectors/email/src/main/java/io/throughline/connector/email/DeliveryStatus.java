@@ -38,20 +38,22 @@ final class DeliveryStatus {
         new InternetHeaders(in);
         String action = null;
         String recipient = null;
+        String original = null;
         String code = null;
         String diagnostic = null;
         while (in.available() > 0 && action == null) {
             InternetHeaders fields = new InternetHeaders(in);
             action = value(fields, "Action");
+            original = typed(value(fields, "Original-Recipient"));
             recipient = typed(value(fields, "Final-Recipient"));
             if (recipient == null) {
-                recipient = typed(value(fields, "Original-Recipient"));
+                recipient = original;
             }
             code = value(fields, "Status");
             diagnostic = typed(value(fields, "Diagnostic-Code"));
         }
         return new BounceReport(originalMessageId, action == null ? "failed" : action.toLowerCase(Locale.ROOT),
-                recipient, code, diagnostic == null ? null : HeaderText.decode(diagnostic, null));
+                recipient, original, code, diagnostic == null ? null : HeaderText.decode(diagnostic, null));
     }
 
     /**
@@ -87,7 +89,7 @@ final class DeliveryStatus {
         }
         Matcher reply = SMTP_REPLY.matcher(text);
         String diagnostic = reply.find() ? reply.group(1).strip() : subject;
-        return new BounceReport(quoted, "failed", null, null, diagnostic);
+        return new BounceReport(quoted, "failed", null, null, null, diagnostic);
     }
 
     private static String value(InternetHeaders fields, String name) {

@@ -278,8 +278,19 @@ final class ImapReceiver {
         if (saved == null) {
             // Taken before the search: a mail arriving meanwhile is above it, and read as new. Below it, what the
             // backfill's search leaves out (older mail, whatever its UID) is never read, by this sync or a later one.
-            settled = current.getUIDNext() - 1;
-            candidates = firstSync(current);
+            settled = current.getUIDNext() > 0 ? current.getUIDNext() - 1 : highestUid(current);
+            // The search, and what came since the SELECT (old mail moved in meanwhile is new to the folder too).
+            List<Message> found = new ArrayList<>(Arrays.asList(firstSync(current)));
+            Message[] since = current.getMessagesByUID(settled + 1, UIDFolder.LASTUID);
+            current.fetch(since, uids());
+            long snapshot = settled;
+            for (Message message : since) {
+                // "UID FETCH n:*" answers the newest mail even when its UID is below n.
+                if (message != null && uid(current, message) > snapshot && !found.contains(message)) {
+                    found.add(message);
+                }
+            }
+            candidates = found.toArray(new Message[0]);
             last = 0;
         } else if (saved.getLong("uidValidity", -1L) != validity) {
             log.warn("imap UIDVALIDITY changed inbox={} folder={} was={} now={}: reading the folder again; mail"
@@ -724,6 +735,12 @@ final class ImapReceiver {
                 }
             }
         }
+    }
+
+    /** The folder's highest UID, for a server that sends no UIDNEXT; 0 for an empty folder. */
+    private static long highestUid(IMAPFolder current) throws MessagingException {
+        int count = current.getMessageCount();
+        return count == 0 ? 0 : current.getUID(current.getMessage(count));
     }
 
     private static FetchProfile uids() {

@@ -105,6 +105,9 @@ final class MailCharsets {
      * invalid UTF-8 and read as a single-byte charset (half the cuts of Cyrillic text fall inside a character).
      */
     static String decodeCut(byte[] bytes, Charset declared) {
+        if (declared != null && !isUnicodeOrAscii(declared)) {
+            return decode(bytes, declared); // a single-byte text's last letter may look like a UTF-8 lead byte
+        }
         int lead = bytes.length - 1;
         int continuations = 0;
         while (lead >= 0 && continuations < 3 && (bytes[lead] & 0xC0) == 0x80) {
@@ -118,7 +121,12 @@ final class MailCharsets {
                 end = lead;
             }
         }
-        return decode(end == bytes.length ? bytes : Arrays.copyOf(bytes, end), declared);
+        if (end == bytes.length) {
+            return decode(bytes, declared);
+        }
+        byte[] trimmed = Arrays.copyOf(bytes, end);
+        // Trimmed only when that makes it UTF-8: undeclared text of another charset stays whole.
+        return strict(trimmed, StandardCharsets.UTF_8) != null ? decode(trimmed, declared) : decode(bytes, declared);
     }
 
     /** The most likely single-byte charset of 8-bit text that is not UTF-8. */

@@ -219,7 +219,7 @@ final class MimeWalk {
             forwarded.add(summary);
         }
         attachments.add(new MailAttachment(safeName(name == null ? "message.eml" : name), "message/rfc822",
-                null, false, part::getInputStream));
+                null, false, () -> MimeParts.decoded(part)));
     }
 
     private void body(Part part, String base, Charset charset, String filename)

@@ -371,6 +371,11 @@ class MailParserTest {
         assertThat(MailParser.parse(new MimeMessage(MailParser.PARSING, new ByteArrayInputStream(
                 forwarded.getBytes(StandardCharsets.ISO_8859_1)))).bounce().recipients())
                 .containsExactly("nobody@elsewhere.example");
+        // An alias of the customer's own domain counts too, and a domain in either of its forms.
+        assertThat(new BounceReport("x@y", "failed", "primary@example.com", "alias@example.com", null, null)
+                .recipients()).containsExactly("primary@example.com", "alias@example.com");
+        assertThat(new BounceReport("x@y", "failed", "anna@xn--bcher-kva.example", null, null, null).recipients())
+                .containsExactly("anna@xn--bcher-kva.example", "anna@bücher.example");
         // A relay rewrote the Message-ID: ours is only in References, an earlier reply, which did not bounce.
         String rewritten = dsn.replace("Message-ID: <msg-17.5@reply.acme.test>",
                 "Message-ID: <0100018e4a1b2c3d@email.amazonses.com>");
