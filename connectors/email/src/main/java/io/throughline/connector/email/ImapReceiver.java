@@ -308,7 +308,7 @@ final class ImapReceiver {
             last = 0;
         } else if (saved.getLong("filteredUpTo", 0L) > saved.getLong("lastUid", 0L)) {
             // A first sync or a read after a UIDVALIDITY change that stopped part-way: the rest of its UIDs is read
-            // as it would have read them, the new mail above them as new.
+            // as its start read them (received since readsSince), the new mail above them as new.
             last = saved.getLong("lastUid", 0L);
             savedUid = last;
             settled = saved.getLong("filteredUpTo");
@@ -318,9 +318,13 @@ final class ImapReceiver {
             Message[] range = readsSince == null ? current.getMessagesByUID(last + 1, upTo)
                     : receivedSince(current, readsSince);
             current.fetch(range, uids());
-            for (Message message : notYetRead(current, Arrays.stream(range).filter(m -> m != null
-                    && uid(current, m) > from && uid(current, m) <= upTo).toArray(Message[]::new))) {
-                rest.add(message);
+            // Not asked for their Message-IDs first (as the read's start did): a mail whose fetch fails the
+            // connection must reach the import, which counts its refusals and records it unreadable at last.
+            // One stored already comes to ingest as a duplicate.
+            for (Message message : range) {
+                if (message != null && uid(current, message) > from && uid(current, message) <= upTo) {
+                    rest.add(message);
+                }
             }
             Message[] above = current.getMessagesByUID(upTo + 1, UIDFolder.LASTUID);
             current.fetch(above, uids());
