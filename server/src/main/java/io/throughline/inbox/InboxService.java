@@ -483,13 +483,12 @@ public final class InboxService implements ChannelDirectory {
 
     @Override
     public Optional<InboxInfo> enabledInbox(Sql sql, long workspaceId, long inboxId) {
-        return inboxes.find(sql, workspaceId, inboxId).filter(Inbox::enabled)
-                .map(i -> new InboxInfo(i.id(), i.kind(), i.name()));
+        return inboxes.find(sql, workspaceId, inboxId).filter(Inbox::enabled).map(InboxService::info);
     }
 
     @Override
     public Optional<InboxInfo> inbox(Sql sql, long workspaceId, long inboxId) {
-        return inboxes.find(sql, workspaceId, inboxId).map(i -> new InboxInfo(i.id(), i.kind(), i.name()));
+        return inboxes.find(sql, workspaceId, inboxId).map(InboxService::info);
     }
 
     @Override
@@ -498,13 +497,17 @@ public final class InboxService implements ChannelDirectory {
                 .flatMap(inbox -> registry.find(inbox.kind()).flatMap(c -> c.exclusiveKey(inbox.config()))
                         .flatMap(key -> inboxes.holding(sql, inbox.kind(), key, inboxId)))
                 .filter(holder -> holder.workspaceId() == workspaceId)
-                .map(i -> new InboxInfo(i.id(), i.kind(), i.name()));
+                .map(InboxService::info);
+    }
+
+    private static InboxInfo info(Inbox inbox) {
+        return new InboxInfo(inbox.id(), inbox.kind(), inbox.name());
     }
 
     @Override
     public List<InboxInfo> enabledInboxes(Sql sql, long workspaceId, String kind) {
         return inboxes.list(sql, workspaceId).stream().filter(i -> i.enabled() && i.kind().equals(kind))
-                .map(i -> new InboxInfo(i.id(), i.kind(), i.name())).toList();
+                .map(InboxService::info).toList();
     }
 
     @Override

@@ -35,8 +35,7 @@ final class SentAnswers implements Interceptor {
         Response response = chain.proceed(chain.request());
         ResponseBody body = response.body();
         String method = chain.request().url().pathSegments().getLast().toLowerCase(Locale.ROOT);
-        if (!SENDS.contains(method) || !response.isSuccessful()
-                || body == null) {
+        if (!SENDS.contains(method) || !response.isSuccessful() || body == null) {
             return response;
         }
         byte[] answer = body.bytes();

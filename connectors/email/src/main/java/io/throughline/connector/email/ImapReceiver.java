@@ -281,15 +281,7 @@ final class ImapReceiver {
             settled = current.getUIDNext() > 0 ? current.getUIDNext() - 1 : highestUid(current);
             // The search, and what came since the SELECT (old mail moved in meanwhile is new to the folder too).
             List<Message> found = new ArrayList<>(Arrays.asList(firstSync(current)));
-            Message[] since = current.getMessagesByUID(settled + 1, UIDFolder.LASTUID);
-            current.fetch(since, uids());
-            long snapshot = settled;
-            for (Message message : since) {
-                // "UID FETCH n:*" answers the newest mail even when its UID is below n.
-                if (message != null && uid(current, message) > snapshot && !found.contains(message)) {
-                    found.add(message);
-                }
-            }
+            newerThan(current, settled).stream().filter(message -> !found.contains(message)).forEach(found::add);
             candidates = found.toArray(new Message[0]);
             last = 0;
         } else if (saved.getLong("uidValidity", -1L) != validity) {
@@ -326,13 +318,7 @@ final class ImapReceiver {
                     rest.add(message);
                 }
             }
-            Message[] above = current.getMessagesByUID(upTo + 1, UIDFolder.LASTUID);
-            current.fetch(above, uids());
-            for (Message message : above) {
-                if (message != null && uid(current, message) > upTo) {
-                    rest.add(message);
-                }
-            }
+            rest.addAll(newerThan(current, upTo));
             candidates = rest.toArray(new Message[0]);
         } else {
             last = saved.getLong("lastUid", 0L);
@@ -745,6 +731,20 @@ final class ImapReceiver {
     private static long highestUid(IMAPFolder current) throws MessagingException {
         int count = current.getMessageCount();
         return count == 0 ? 0 : current.getUID(current.getMessage(count));
+    }
+
+    /** The folder's mails whose UID is above {@code uid}. */
+    private static List<Message> newerThan(IMAPFolder current, long uid) throws MessagingException {
+        Message[] newer = current.getMessagesByUID(uid + 1, UIDFolder.LASTUID);
+        current.fetch(newer, uids());
+        List<Message> out = new ArrayList<>();
+        for (Message message : newer) {
+            // "UID FETCH n:*" answers the newest mail even when its UID is below n.
+            if (message != null && uid(current, message) > uid) {
+                out.add(message);
+            }
+        }
+        return out;
     }
 
     private static FetchProfile uids() {
