@@ -48,7 +48,10 @@ record MessageContent(String text, String html, List<FileRef> files, String shar
     /** What Telegram sends as phone_number: international digits, with or without the plus. */
     private static final Pattern PHONE = Pattern.compile("\\+?\\d{5,15}");
 
-    static MessageContent of(Message message) {
+    /**
+     * @param maxFileBytes the largest file the inbox fetches: of a photo's sizes, the largest that fits is taken
+     */
+    static MessageContent of(Message message, long maxFileBytes) {
         List<String> lines = new ArrayList<>();
         List<FileRef> files = new ArrayList<>();
         String body = message.getText() != null ? message.getText() : message.getCaption();
@@ -59,7 +62,7 @@ record MessageContent(String text, String html, List<FileRef> files, String shar
         boolean known = body != null;
 
         if (message.getPhoto() != null && !message.getPhoto().isEmpty()) {
-            files.add(photo(message.getPhoto()));
+            files.add(photo(message.getPhoto(), maxFileBytes));
             known = true;
         }
         if (message.getAnimation() != null) {
@@ -216,10 +219,16 @@ record MessageContent(String text, String html, List<FileRef> files, String shar
         }
     }
 
-    private static FileRef photo(List<PhotoSize> sizes) {
-        // Telegram lists the same photo in several resolutions: keep the largest.
-        PhotoSize largest = sizes.stream()
-                .max(Comparator.comparingLong(p -> (long) p.getWidth() * p.getHeight())).orElseThrow();
+    private static FileRef photo(List<PhotoSize> sizes, long maxFileBytes) {
+        // Telegram lists the same photo in several resolutions: keep the largest the inbox may fetch, so a photo
+        // over the limit still reaches the agent, smaller, rather than as a note. When none fits, the largest
+        // becomes the note that says so.
+        List<PhotoSize> bySize = sizes.stream()
+                .sorted(Comparator.comparingLong((PhotoSize p) -> (long) p.getWidth() * p.getHeight()).reversed())
+                .toList();
+        PhotoSize largest = bySize.stream()
+                .filter(p -> p.getFileSize() == null || p.getFileSize() <= maxFileBytes)
+                .findFirst().orElse(bySize.getFirst());
         return new FileRef(largest.getFileId(), largest.getFileUniqueId(), size(largest.getFileSize()),
                 "photo-" + largest.getFileUniqueId() + ".jpg", "image/jpeg", "photo");
     }

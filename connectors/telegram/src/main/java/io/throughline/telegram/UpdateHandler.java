@@ -194,7 +194,7 @@ final class UpdateHandler {
         if (refusal != null) {
             return skip(update, "message in " + message.getChat().getType(), refusal);
         }
-        MessageContent content = MessageContent.of(message);
+        MessageContent content = MessageContent.of(message, config.maxFileSize());
         if (!content.substantive()) {
             return skip(update, "service message", "nothing a customer wrote");
         }
@@ -285,7 +285,7 @@ final class UpdateHandler {
             // A live location re-sends its position every few seconds: keeping each as an edit is noise.
             return skip(update, "live location update", "position changes are not kept");
         }
-        MessageContent content = MessageContent.of(message);
+        MessageContent content = MessageContent.of(message, config.maxFileSize());
         Instant editedAt = message.getEditDate() == null ? null : Instant.ofEpochSecond(message.getEditDate());
         JsonObject metadata = new JsonObject().put("editUpdateId", update.getUpdateId());
         String text = content.text();

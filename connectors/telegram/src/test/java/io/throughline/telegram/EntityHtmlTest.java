@@ -14,7 +14,8 @@ class EntityHtmlTest {
     @Test
     void formattingAndHiddenLinksSurviveAndTheTextIsEscaped() throws Exception {
         try (InputStream in = EntityHtmlTest.class.getResourceAsStream("/updates/formatted_text.json")) {
-            MessageContent content = MessageContent.of(new ObjectMapper().readValue(in, Update.class).getMessage());
+            MessageContent content = MessageContent.of(new ObjectMapper().readValue(in, Update.class).getMessage(),
+                    20L << 20);
             // Offsets count UTF-16 units: the emoji is two, as Telegram counts it.
             assertThat(content.html()).isEqualTo("<b>Order 😀 <i>#1042</i></b> is &lt;late&gt;<br>See the"
                     + " <a href=\"https://track.example/1042?a=1&amp;b=2\">tracking page</a>");
@@ -28,7 +29,7 @@ class EntityHtmlTest {
                 {"update_id": 1, "message": {"message_id": 2, "date": 1767864090, "text": "short",
                  "from": {"id": 3, "is_bot": false, "first_name": "A"}, "chat": {"id": 3, "type": "private"},
                  "entities": [{"offset": 2, "length": 40, "type": "bold"}]}}""", Update.class);
-        MessageContent content = MessageContent.of(update.getMessage());
+        MessageContent content = MessageContent.of(update.getMessage(), 20L << 20);
         assertThat(content.text()).isEqualTo("short");
         assertThat(content.html()).isNull();
     }

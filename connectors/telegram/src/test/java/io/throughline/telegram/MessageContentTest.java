@@ -12,6 +12,7 @@ import org.telegram.telegrambots.meta.api.objects.Update;
 class MessageContentTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long TWENTY_MB = 20L << 20;
 
     @Test
     void aPhotoKeepsItsCaptionAndOnlyTheLargestSizeIsFetched() {
@@ -23,6 +24,15 @@ class MessageContentTest {
             assertThat(file.contentType()).isEqualTo("image/jpeg");
             assertThat(file.size()).isEqualTo(98765);
         });
+    }
+
+    /** A photo larger than the inbox fetches reaches the agent in the largest of its sizes that fits. */
+    @Test
+    void aPhotoOverTheLimitIsTakenInTheLargestSizeThatFits() {
+        assertThat(content("photo_with_caption", 50_000).files()).singleElement()
+                .satisfies(file -> assertThat(file.fileId()).isEqualTo("AgACAgIAAxkBAAIBmedium"));
+        assertThat(content("photo_with_caption", 1_000).files()).singleElement()
+                .satisfies(file -> assertThat(file.fileId()).isEqualTo("AgACAgIAAxkBAAIBlarge"));
     }
 
     @Test
@@ -96,13 +106,17 @@ class MessageContentTest {
                   "chat": {"id": 42, "type": "private"}, "from": {"id": 42, "is_bot": false, "first_name": "Eve"},
                   "document": {"file_id": "d1", "file_unique_id": "u1", "file_size": 31000000,
                     "file_name": "invoice_\\u202Egpj.exe\\n"}}}""", Update.class);
-        assertThat(MessageContent.of(update.getMessage()).files()).singleElement()
+        assertThat(MessageContent.of(update.getMessage(), TWENTY_MB).files()).singleElement()
                 .satisfies(file -> assertThat(file.filename()).isEqualTo("invoice_gpj.exe"));
     }
 
     private static MessageContent content(String fixture) {
+        return content(fixture, TWENTY_MB);
+    }
+
+    private static MessageContent content(String fixture, long maxFileBytes) {
         try (InputStream in = MessageContentTest.class.getResourceAsStream("/updates/" + fixture + ".json")) {
-            return MessageContent.of(JSON.readValue(in, Update.class).getMessage());
+            return MessageContent.of(JSON.readValue(in, Update.class).getMessage(), maxFileBytes);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
