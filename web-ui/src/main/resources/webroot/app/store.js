@@ -1028,7 +1028,8 @@ export function mergeMessages(page, arrived) {
 /** The list row's idea of a message. */
 export function preview(message) {
   return { id: message.id, kind: message.kind, channel: message.channel, subject: message.subject,
-    preview: (message.body || '').slice(0, 160), redacted: !!message.redactedAt, createdAt: message.createdAt };
+    preview: (message.body || '').slice(0, 160), redacted: !!message.redactedAt, createdAt: message.createdAt,
+    author: message.author };
 }
 
 export const store = new Store();

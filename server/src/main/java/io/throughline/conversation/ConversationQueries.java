@@ -15,11 +15,16 @@ public final class ConversationQueries {
     private static final String SELECT = "SELECT " + Conversation.columns("c") + """
             , ct.name AS contact_name, a.name AS assignee_name,
               m.id AS lm_id, m.kind AS lm_kind, m.channel AS lm_channel, m.subject AS lm_subject,
-              left(m.body, %d) AS lm_preview, m.created_at AS lm_created_at, m.redacted_at IS NOT NULL AS lm_redacted
+              left(m.body, %d) AS lm_preview, m.created_at AS lm_created_at, m.redacted_at IS NOT NULL AS lm_redacted,
+              m.author_type AS lm_author_type, coalesce(m.author_agent_id, m.author_contact_id) AS lm_author_id,
+              CASE m.author_type WHEN 'agent' THEN la.name WHEN 'contact' THEN lc.name ELSE 'Throughline' END
+                AS lm_author_name
             FROM conversations c
             JOIN contacts ct ON ct.id = c.contact_id
             LEFT JOIN agents a ON a.id = c.assignee_id
             LEFT JOIN messages m ON m.id = c.last_message_id
+            LEFT JOIN agents la ON la.id = m.author_agent_id
+            LEFT JOIN contacts lc ON lc.id = m.author_contact_id
             """.formatted(PREVIEW_CHARS);
 
     /** One page of the inbox list, newest activity first. */
@@ -91,6 +96,9 @@ public final class ConversationQueries {
                 .put("subject", row.getString("lm_subject"))
                 .put("preview", row.getString("lm_preview"))
                 .put("redacted", row.getBoolean("lm_redacted"))
+                // Who wrote it, as on the message itself: the list says "You:" only before the agent's own replies.
+                .put("author", new JsonObject().put("type", row.getString("lm_author_type"))
+                        .put("id", row.getLong("lm_author_id")).put("name", row.getString("lm_author_name")))
                 .put("createdAt", row.getOffsetDateTime("lm_created_at").toInstant().toString()));
         return json;
     }

@@ -530,6 +530,35 @@ class AgentInboxIT {
                 .containsAll(List.of("Yes, for free.", "Yes: send us the new address.")));
     }
 
+    /**
+     * The list says "You:" only before the signed-in agent's own replies: a colleague's last reply is named, in the
+     * list as loaded and as it changes live.
+     */
+    @Test
+    void theListSaysWhoSentTheLastReply() {
+        long theirs = shop.say("replier-1", "Rita Replies", "cust-rita", "Is the blue one in stock?")
+                .getLong("conversationId");
+        long mine = shop.say("replier-2", "Ross Replies", "cust-ross", "Can I pay by card?").getLong("conversationId");
+        admin.post("/api/v1/agents", new JsonObject().put("email", "pavlo@test.local").put("name", "Pavlo Colleague")
+                .put("password", "pavlo-password-123")).expect(201);
+        ApiClient pavlo = server.anonymous().login("pavlo@test.local", "pavlo-password-123");
+        pavlo.post("/api/v1/conversations/" + theirs + "/messages", new JsonObject().put("body", "Two left."))
+                .expect(201);
+        admin.post("/api/v1/conversations/" + mine + "/messages", new JsonObject().put("body", "Yes, any card."))
+                .expect(201);
+
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD);
+        inbox.until(d -> preview("Rita Replies").equals("Pavlo Colleague: Two left."));
+        assertThat(preview("Ross Replies")).isEqualTo("You: Yes, any card.");
+        pavlo.post("/api/v1/conversations/" + mine + "/messages", new JsonObject().put("body", "Visa too."))
+                .expect(201);
+        inbox.until(d -> preview("Ross Replies").equals("Pavlo Colleague: Visa too."));
+    }
+
+    private String preview(String contact) {
+        return inbox.conversation(contact).findElement(InboxPage.testId("conversation-preview")).getText();
+    }
+
     /** A colleague writing a reply shows on the conversation's row and in its thread, named. */
     @Test
     void aColleagueWritingAReplyShowsOnTheRowAndInTheThread() {

@@ -5,6 +5,7 @@ import { age, dateTime } from '../format.js';
 import { channelIcons } from '../channels.js';
 import { icon } from '../icons.js';
 import { href } from '../router.js';
+import { store } from '../store.js';
 
 /** One row of the list: who, through which channels, the last message, how long they wait, and unread. */
 class TlConversationItem extends TlElement {
@@ -51,10 +52,16 @@ class TlConversationItem extends TlElement {
 
 function previewText(last) {
   if (!last) return html`<span class="muted">${t('list.noMessages')}</span>`;
-  const prefix = last.kind === 'out' ? `${t('list.you')}: ` : '';
+  const prefix = last.kind === 'out' ? `${replier(last.author)}: ` : '';
   if (last.redacted) return html`${prefix}<em class="muted">${t('list.redacted')}</em>`;
   const subject = last.subject ? html`<strong>${last.subject}</strong> · ` : '';
   return html`${prefix}${subject}${last.preview || t('list.attachmentOnly')}`;
+}
+
+/** Who sent a reply, for the preview: "You" for the signed-in agent's own, else a colleague's name or the system's. */
+function replier(author) {
+  if (!author || (author.type === 'agent' && author.id === store.state.me?.agentId)) return t('list.you');
+  return author.name || t('contact.unnamed');
 }
 
 export function initials(name) {
