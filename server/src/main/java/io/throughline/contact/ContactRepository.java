@@ -286,17 +286,46 @@ public final class ContactRepository {
                 LIMIT 1""", workspaceId, a, b, kind, value, externalId).isPresent();
     }
 
-    /** Open suggestions involving the contact, with the other contact's name. */
+    /**
+     * The contacts a contact stands for now: itself and those merged into it, along chains of merges. A suggestion
+     * stays with the two contacts it was made for; a merge makes it the live contact's.
+     */
+    static String membersOf(String name, String contactParam) {
+        return name + """
+                (id) AS (
+                    SELECT %s::bigint
+                    UNION
+                    SELECT c.id FROM contacts c JOIN %s m ON c.merged_into_id = m.id WHERE c.workspace_id = $1
+                )""".formatted(contactParam, name);
+    }
+
+    /**
+     * Open suggestions for the contact or one merged into it, each shown at the contact its other side lives in
+     * now (the newest per contact), with that contact's name. One made for a contact merged away meanwhile stays
+     * in sight; one whose two sides are one contact now is not shown.
+     */
     public List<JsonObject> openSuggestions(Sql sql, long workspaceId, long contactId) {
-        return sql.list("""
-                SELECT s.id, s.evidence, s.created_at,
-                       CASE WHEN s.contact_id = $2 THEN s.other_contact_id ELSE s.contact_id END AS other_id,
-                       o.name AS other_name
-                FROM merge_suggestions s
-                JOIN contacts o ON o.id = CASE WHEN s.contact_id = $2 THEN s.other_contact_id ELSE s.contact_id END
-                WHERE s.workspace_id = $1 AND s.status = 'open' AND (s.contact_id = $2 OR s.other_contact_id = $2)
-                  AND o.merged_into_id IS NULL
-                ORDER BY s.id DESC LIMIT $3""", row -> new JsonObject()
+        return sql.list("WITH RECURSIVE " + membersOf("members", "$2") + """
+                , candidates AS (
+                    SELECT s.id, s.evidence, s.created_at,
+                           CASE WHEN s.contact_id IN (SELECT id FROM members) THEN s.other_contact_id
+                                ELSE s.contact_id END AS far_id
+                    FROM merge_suggestions s
+                    WHERE s.workspace_id = $1 AND s.status = 'open'
+                      AND (s.contact_id IN (SELECT id FROM members) OR s.other_contact_id IN (SELECT id FROM members))
+                ), up (suggestion_id, id, merged_into_id, depth) AS (
+                    SELECT c.id, o.id, o.merged_into_id, 0 FROM candidates c JOIN contacts o ON o.id = c.far_id
+                    UNION ALL
+                    SELECT up.suggestion_id, o.id, o.merged_into_id, up.depth + 1
+                    FROM up JOIN contacts o ON o.id = up.merged_into_id WHERE up.depth < 32
+                ), shown AS (
+                    SELECT DISTINCT ON (up.id) c.id, c.evidence, c.created_at, up.id AS other_id
+                    FROM candidates c JOIN up ON up.suggestion_id = c.id AND up.merged_into_id IS NULL
+                    WHERE up.id NOT IN (SELECT id FROM members)
+                    ORDER BY up.id, c.id DESC
+                )
+                SELECT shown.*, o.name AS other_name FROM shown JOIN contacts o ON o.id = shown.other_id
+                ORDER BY shown.id DESC LIMIT $3""", row -> new JsonObject()
                         .put("id", row.getLong("id"))
                         .put("otherContactId", row.getLong("other_id"))
                         .put("otherContactName", row.getString("other_name"))
@@ -305,12 +334,18 @@ public final class ContactRepository {
                 workspaceId, contactId, MAX_SHOWN_SUGGESTIONS).reversed();
     }
 
-    /** Sets the pair's suggestion to {@code status} when it is {@code from} now ('open', or 'merged' on undo). */
+    /**
+     * Sets to {@code status} the suggestions that are {@code from} now ('open', or 'merged' on undo) between the two
+     * contacts as they stand (each with those merged into it). Called while the two are apart: before a merge joins
+     * them, after an unmerge parts them.
+     */
     public void closeSuggestions(Sql sql, long workspaceId, long a, long b, String from, String status) {
-        sql.update("""
+        sql.update("WITH RECURSIVE " + membersOf("a_side", "$2") + ", " + membersOf("b_side", "$3") + """
+
                 UPDATE merge_suggestions SET status = $4
                 WHERE workspace_id = $1 AND status = $5
-                  AND ((contact_id = $2 AND other_contact_id = $3) OR (contact_id = $3 AND other_contact_id = $2))""",
+                  AND ((contact_id IN (SELECT id FROM a_side) AND other_contact_id IN (SELECT id FROM b_side))
+                    OR (contact_id IN (SELECT id FROM b_side) AND other_contact_id IN (SELECT id FROM a_side)))""",
                 workspaceId, a, b, status, from);
     }
 }

@@ -88,10 +88,15 @@ public final class ContactService {
         return database.tx(tx -> {
             contacts.find(tx, workspaceId, contactId)
                     .orElseThrow(() -> new NotFound("no contact " + contactId + " in this workspace"));
-            Row suggestion = tx.one("""
-                    SELECT status, contact_id, other_contact_id FROM merge_suggestions
-                    WHERE workspace_id = $1 AND id = $2 AND (contact_id = $3 OR other_contact_id = $3)
-                    FOR UPDATE""", workspaceId, suggestionId, contactId)
+            // The panel shows the suggestions of the contacts merged into this one too: those are its own.
+            Row suggestion = tx.one("WITH RECURSIVE " + ContactRepository.membersOf("members", "$3") + """
+
+                    SELECT s.status, CASE WHEN s.contact_id IN (SELECT id FROM members) THEN s.other_contact_id
+                                          ELSE s.contact_id END AS far_id
+                    FROM merge_suggestions s
+                    WHERE s.workspace_id = $1 AND s.id = $2
+                      AND (s.contact_id IN (SELECT id FROM members) OR s.other_contact_id IN (SELECT id FROM members))
+                    FOR UPDATE OF s""", workspaceId, suggestionId, contactId)
                     .orElseThrow(() -> new NotFound("no merge suggestion " + suggestionId + " for contact "
                             + contactId));
             String status = suggestion.getString("status");
@@ -101,8 +106,8 @@ public final class ContactService {
             if ("open".equals(status)) {
                 tx.update("UPDATE merge_suggestions SET status = 'dismissed' WHERE workspace_id = $1 AND id = $2",
                         workspaceId, suggestionId);
-                long other = suggestion.getLong("contact_id") == contactId ? suggestion.getLong("other_contact_id")
-                        : suggestion.getLong("contact_id");
+                long far = suggestion.getLong("far_id");
+                long other = ContactLinks.activeContactIfAny(tx, workspaceId, far).orElse(far);
                 events.append(tx, workspaceId, EventType.CONTACT_UPDATED, new JsonObject().put("contactId", contactId)
                         .put("otherContactId", other).put("reason", "suggestion_dismissed")
                         .put("suggestionId", suggestionId).put("byAgentId", caller.agentId()));

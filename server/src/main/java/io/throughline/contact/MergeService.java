@@ -100,6 +100,9 @@ public final class MergeService {
             Conversation sourceConversation = both.get(1);
             int movedMessages = messages.moveAll(tx, workspaceId, sourceConversation.id(), targetConversation.id());
             conversations.setMergedInto(tx, workspaceId, sourceConversation.id(), targetConversation.id());
+            // The suggestions between the two, each side with the contacts merged into it before.
+            JsonObject evidence = evidence(tx, workspaceId, targetId, otherId);
+            contacts.closeSuggestions(tx, workspaceId, targetId, otherId, "open", "merged");
             contacts.setMergedInto(tx, workspaceId, otherId, targetId);
             // One person now: blocked if either was (merging a blocked spammer's duplicate must not let them in).
             boolean blockedTarget = tx.update("""
@@ -107,8 +110,6 @@ public final class MergeService {
                     WHERE workspace_id = $1 AND id = $2 AND NOT blocked
                       AND EXISTS (SELECT 1 FROM contacts s WHERE s.workspace_id = $1 AND s.id = $3 AND s.blocked)""",
                     workspaceId, targetId, otherId) == 1;
-            JsonObject evidence = evidence(tx, workspaceId, targetId, otherId);
-            contacts.closeSuggestions(tx, workspaceId, targetId, otherId, "open", "merged");
             Conversation joined = conversations.refresh(tx, workspaceId, targetConversation.id());
             Conversation refreshed = carryOver(tx, caller, joined, sourceConversation);
             JsonObject carried = state(joined).equals(state(refreshed)) ? null
@@ -385,12 +386,15 @@ public final class MergeService {
      * (the merge is then by hand) or waits and finds the suggestion merged (409).
      */
     private JsonObject evidence(Sql tx, long workspaceId, long a, long b) {
-        return tx.one("""
-                SELECT evidence FROM merge_suggestions
-                WHERE workspace_id = $1 AND status = 'open'
-                  AND ((contact_id = $2 AND other_contact_id = $3) OR (contact_id = $3 AND other_contact_id = $2))
-                ORDER BY id DESC LIMIT 1
-                FOR UPDATE""", workspaceId, a, b)
+        return tx.one("WITH RECURSIVE " + ContactRepository.membersOf("a_side", "$2") + ", "
+                + ContactRepository.membersOf("b_side", "$3") + """
+
+                SELECT s.evidence FROM merge_suggestions s
+                WHERE s.workspace_id = $1 AND s.status = 'open'
+                  AND ((s.contact_id IN (SELECT id FROM a_side) AND s.other_contact_id IN (SELECT id FROM b_side))
+                    OR (s.contact_id IN (SELECT id FROM b_side) AND s.other_contact_id IN (SELECT id FROM a_side)))
+                ORDER BY s.id DESC LIMIT 1
+                FOR UPDATE OF s""", workspaceId, a, b)
                 .map(r -> r.getJsonObject("evidence").put("source", "suggestion"))
                 .orElse(new JsonObject().put("source", "agent").put("reason", "merged by an agent"));
     }

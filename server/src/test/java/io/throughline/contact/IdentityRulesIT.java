@@ -150,6 +150,55 @@ class IdentityRulesIT {
                 .isEqualTo("agent");
     }
 
+    /**
+     * A suggestion made for a contact that is merged into another since stays in sight, at the contact it lives in:
+     * both panels show it (they showed it nowhere), the contact it lives in may dismiss it, merging through it cites
+     * it, and undoing that merge dismisses it.
+     */
+    @Test
+    void aSuggestionFollowsItsContactIntoAMerge() {
+        long owner = shop.send("fo1", "Olena Owner", new JsonArray().add(ApiInbox.identity("email",
+                "olena@example.com", true)), "My order").expect(201).json().getLong("contactId");
+        long other = shop.send("fo2", "Petro Owner", new JsonArray().add(ApiInbox.identity("email",
+                "petro@example.com", true)), "A question").expect(201).json().getLong("contactId");
+        long claimer = crm.send("fc1", "Someone", new JsonArray()
+                .add(ApiInbox.identity("external_id", "claimer-1", true))
+                .add(ApiInbox.identity("email", "olena@example.com", false))
+                .add(ApiInbox.identity("email", "petro@example.com", false)), "Show me my orders").expect(201).json()
+                .getLong("contactId");
+        long kept = crm.send("fk1", "Dmytro Duplicate", new JsonArray()
+                .add(ApiInbox.identity("external_id", "kept-1", true)), "Hello again").expect(201).json()
+                .getLong("contactId");
+        admin.post("/api/v1/contacts/" + kept + "/merge", new JsonObject().put("otherContactId", claimer))
+                .expect(200);
+
+        JsonArray atOwner = suggestions(owner);
+        assertThat(atOwner).hasSize(1);
+        assertThat(atOwner.getJsonObject(0).getLong("otherContactId")).isEqualTo(kept);
+        assertThat(atOwner.getJsonObject(0).getString("otherContactName")).isEqualTo("Dmytro Duplicate");
+        JsonArray atKept = suggestions(kept);
+        assertThat(atKept).extracting(s -> ((JsonObject) s).getLong("otherContactId"))
+                .containsExactlyInAnyOrder(owner, other);
+        long petros = atKept.stream().map(JsonObject.class::cast).filter(s -> s.getLong("otherContactId") == other)
+                .findFirst().orElseThrow().getLong("id");
+        assertThat(admin.post("/api/v1/contacts/" + kept + "/suggestions/" + petros + "/dismiss", null)
+                .expect(200).json().getJsonArray("mergeSuggestions")).hasSize(1);
+        assertThat(suggestions(other)).isEmpty();
+
+        JsonObject merged = admin.post("/api/v1/contacts/" + kept + "/merge",
+                new JsonObject().put("otherContactId", owner)).expect(200).json();
+        assertThat(merged.getJsonArray("merges").getJsonObject(0).getJsonObject("evidence").getString("source"))
+                .isEqualTo("suggestion");
+        assertThat(merged.getJsonArray("mergeSuggestions")).isEmpty();
+        admin.post("/api/v1/contacts/" + kept + "/unmerge", new JsonObject()).expect(200);
+        assertThat(suggestions(owner)).as("undone: the two are two people").isEmpty();
+        assertThat(suggestions(kept)).isEmpty();
+    }
+
+    private JsonArray suggestions(long contact) {
+        return admin.get("/api/v1/contacts/" + contact).expect(200).json().getJsonArray("mergeSuggestions");
+    }
+
     @Test
     void aMergeJoinsBothThreadsAndAnUnmergeRestoresThemExactly() {
         JsonObject ann = shop.send("s1", "Ann", new JsonArray().add(ApiInbox.identity("email", "ann@example.com",
