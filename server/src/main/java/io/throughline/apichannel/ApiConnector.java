@@ -93,7 +93,8 @@ public final class ApiConnector implements ChannelConnector {
         String chosen = (String) config.remove(TOKEN);
         if (chosen != null) {
             config.put(TOKEN_HASH, Tokens.sha256Hex(chosen));
-        } else if (request.previous() == null || request.previous().getString(TOKEN_HASH) == null) {
+        } else if (config.getValue(TOKEN_HASH) == null) {
+            // A new inbox, or one whose stored token an admin removed (sent as null): a new token, shown once.
             String token = "tlapi_" + Tokens.random(32);
             config.put(TOKEN_HASH, Tokens.sha256Hex(token));
             minted.put("token", token);

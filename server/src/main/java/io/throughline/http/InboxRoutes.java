@@ -47,7 +47,8 @@ final class InboxRoutes {
             Boolean enabled = json.optionalBoolean("enabled");
             json.validate();
             return Reply.ok(inboxes.update(call.caller(), call.pathId("id"),
-                    new InboxService.Change(name == null ? null : name.strip(), config, enabled)));
+                    new InboxService.Change(name == null ? null : name.strip(), config, enabled)))
+                    .header("Cache-Control", "no-store");
         }));
         router.delete("/api/v1/inboxes/:id").handler(endpoints.agent(call -> {
             inboxes.delete(call.caller(), call.pathId("id"));

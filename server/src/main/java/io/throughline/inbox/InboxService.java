@@ -161,10 +161,14 @@ public final class InboxService implements ChannelDirectory {
         // Checked before provisioning, which may take the remote side (a bot's webhook) over from the holder.
         String key = enabled || change.config() != null ? requireFree(connector, candidate, caller.workspaceId(), id)
                 : connector.exclusiveKey(candidate).orElse(null);
+        Map<String, String> minted = Map.of();
         if (change.config() != null) {
-            config = provision(connector, new ProvisionRequest(id, caller.workspaceId(), candidate,
-                    current.config(), publicUrl.get()))
-                    .config();
+            Provisioning provisioning = provision(connector, new ProvisionRequest(id, caller.workspaceId(),
+                    candidate, current.config(), publicUrl.get()));
+            config = provisioning.config();
+            // A secret the admin removed (sent as null) that the connector makes anew: shown this once, as on
+            // creation.
+            minted = provisioning.minted();
         }
         JsonObject stored = config;
         Optional<Inbox> written = unique(() -> database.tx(tx -> {
@@ -215,7 +219,9 @@ public final class InboxService implements ChannelDirectory {
             // registered: Telegram would push updates to a hook that refuses them until it is enabled again.
             retire(connector, updated);
         }
-        return Optional.of(toJson(updated));
+        JsonObject answer = toJson(updated);
+        minted.forEach(answer::put);
+        return Optional.of(answer);
     }
 
     /**

@@ -35,7 +35,8 @@ final class Secrets {
     /**
      * The new config, with secret fields that are absent or masked taken from the stored config, as long as what
      * says where each is sent ({@code destinations}) is unchanged; {@link Invalid} naming the secrets to give
-     * again otherwise.
+     * again otherwise. A secret given as JSON {@code null} is removed, and so is one whose whole section the new
+     * config leaves out (an email inbox that stops reading IMAP, or moves from a password to OAuth2).
      */
     static JsonObject keep(JsonObject incoming, JsonObject stored, Set<String> paths,
                            Map<String, Set<String>> destinations) {
@@ -43,7 +44,13 @@ final class Secrets {
         List<Invalid.FieldError> again = new ArrayList<>();
         for (String path : paths.stream().sorted().toList()) {
             JsonObject target = parent(merged, path, false);
-            Object value = target == null ? null : target.getValue(leaf(path));
+            if (target == null || target.containsKey(leaf(path)) && target.getValue(leaf(path)) == null) {
+                if (target != null) {
+                    target.remove(leaf(path));
+                }
+                continue;
+            }
+            Object value = target.getValue(leaf(path));
             if (value == null || MASK.equals(value)) {
                 Object previous = value(stored, path);
                 List<String> moved = destinations.getOrDefault(path, Set.of()).stream().sorted()
@@ -52,8 +59,8 @@ final class Secrets {
                     again.add(new Invalid.FieldError("config." + path, "give it again: "
                             + String.join(", ", moved) + " changed, and the stored one is sent only where it was"));
                 } else if (previous != null) {
-                    parent(merged, path, true).put(leaf(path), previous);
-                } else if (target != null) {
+                    target.put(leaf(path), previous);
+                } else {
                     target.remove(leaf(path));
                 }
             }

@@ -61,6 +61,18 @@ class ApiChannelIT {
                     .expect(200);
             new ApiClient(own.url()).withToken(chosen).post("/api/v1/inboxes/" + id + "/inbound",
                     inbound.copy().put("externalId", "hashed-2")).expect(201);
+
+            // A token removed (a leak) is replaced by a new one, shown in the save's answer this once.
+            ApiClient.Response rotated = admin.patch("/api/v1/inboxes/" + id, new JsonObject().put("config",
+                    new JsonObject().putNull("tokenHash"))).expect(200);
+            assertThat(rotated.header("Cache-Control")).isEqualTo("no-store");
+            String fresh = rotated.json().getString("token");
+            assertThat(fresh).startsWith("tlapi_");
+            new ApiClient(own.url()).withToken(chosen).post("/api/v1/inboxes/" + id + "/inbound",
+                    inbound.copy().put("externalId", "hashed-3")).expect(401);
+            new ApiClient(own.url()).withToken(fresh).post("/api/v1/inboxes/" + id + "/inbound",
+                    inbound.copy().put("externalId", "hashed-3")).expect(201);
+            assertThat(admin.get("/api/v1/inboxes/" + id).expect(200).json().containsKey("token")).isFalse();
         }
     }
 

@@ -850,6 +850,38 @@ class EmailChannelIT {
                 .getJsonObject("smtp").getString("host")).isEqualTo(shown.getJsonObject("smtp").getString("host"));
     }
 
+    /**
+     * A stored secret can be removed: an inbox that stops reading IMAP loses its IMAP password (it was kept and then
+     * checked against a server no longer named, a 400), and SMTP moves from its password to an OAuth2 token.
+     */
+    @Test
+    void aStoredSecretIsRemovedWithItsSectionOrWhenSentAsNull() {
+        String address = "sales@acme.test";
+        mail.user(address);
+        long id = admin.post("/api/v1/inboxes", new JsonObject().put("kind", "email").put("name", "Sales")
+                .put("config", mail.inboxConfig(address, "Acme Sales", null))).expect(201).json().getLong("id");
+        try {
+            JsonObject withoutImap = admin.get("/api/v1/inboxes/" + id).expect(200).json().getJsonObject("config");
+            withoutImap.remove("imap");
+            JsonObject saved = admin.patch("/api/v1/inboxes/" + id, new JsonObject().put("config", withoutImap))
+                    .expect(200).json().getJsonObject("config");
+            assertThat(saved.containsKey("imap")).isFalse();
+
+            mail.password(address, "sales-oauth2-token");
+            saved.getJsonObject("smtp").putNull("password").put("oauth2Token", "sales-oauth2-token");
+            JsonObject smtp = admin.patch("/api/v1/inboxes/" + id, new JsonObject().put("config", saved))
+                    .expect(200).json().getJsonObject("config").getJsonObject("smtp");
+            assertThat(smtp.containsKey("password")).isFalse();
+            assertThat(smtp.getString("oauth2Token")).isEqualTo("********");
+            assertThat(server.throughline().database().sql().single("SELECT config -> 'smtp' ? 'password' AS kept,"
+                    + " config ? 'imap' AS imap FROM inboxes WHERE id = $1", id).getBoolean("kept")).isFalse();
+            JsonObject test = admin.post("/api/v1/inboxes/" + id + "/test", null).expect(200).json();
+            assertThat(test.getBoolean("ok")).as(test.encode()).isTrue();
+        } finally {
+            admin.delete("/api/v1/inboxes/" + id).expect(204);
+        }
+    }
+
     @Test
     void testConnectionChecksImapAndSmtpAndSaysWhatFailed() {
         JsonObject ok = admin.post("/api/v1/inboxes/" + inboxId + "/test", null).expect(200).json();

@@ -125,8 +125,9 @@ class AgentInboxAdminIT {
             String token = secrets.findElement(By.cssSelector("[data-secret='token'] [data-testid='copy-value']"))
                     .getAttribute("value");
             assertThat(token).startsWith("tlapi_");
-            assertThat(secrets.findElement(By.cssSelector("[data-secret='webhookSecret'] [data-testid='copy-value']"))
-                    .getAttribute("value")).startsWith("whsec_");
+            String webhookSecret = secrets.findElement(By.cssSelector(
+                    "[data-secret='webhookSecret'] [data-testid='copy-value']")).getAttribute("value");
+            assertThat(webhookSecret).startsWith("whsec_");
             String endpoint = inbox.find("api-inbox-panel").findElement(InboxPage.testId("copy-value"))
                     .getAttribute("value");
             assertThat(endpoint).startsWith(server.url()).endsWith("/inbound");
@@ -142,6 +143,19 @@ class AgentInboxAdminIT {
             inbox.find("inbox-form");
             assertThat(inbox.present("inbox-secrets")).isFalse();
             assertThat(inbox.find("inbox-webhookUrl").getAttribute("value")).isEqualTo(webhook.url());
+
+            // A webhook secret removed in the JSON (a leak) is made anew, and shown this once.
+            inbox.driver().findElement(By.cssSelector("details.advanced summary")).click();
+            WebElement json = inbox.find("inbox-json");
+            json.clear();
+            json.sendKeys("{\"webhookUrl\": \"" + webhook.url() + "\", \"webhookSecret\": null}");
+            inbox.find("inbox-save").click();
+            String renewed = inbox.find("inbox-secrets")
+                    .findElement(By.cssSelector("[data-secret='webhookSecret'] [data-testid='copy-value']"))
+                    .getAttribute("value");
+            assertThat(renewed).startsWith("whsec_").isNotEqualTo(webhookSecret);
+            assertThat(server.throughline().database().sql().single("SELECT config ->> 'webhookSecret' AS secret"
+                    + " FROM inboxes WHERE name = 'CRM'").getString("secret")).isEqualTo(renewed);
         }
     }
 

@@ -12,6 +12,11 @@ import { INBOX_FIELDS, TESTABLE, getPath, setPath, fieldText, fieldValue } from 
 
 const MINTED_SKIP = new Set(['id', 'kind', 'name', 'enabled', 'config', 'createdAt', 'updatedAt']);
 
+/** The secrets a save's answer carries besides the inbox: minted by the server, shown once. */
+function mintedOf(saved) {
+  return Object.fromEntries(Object.entries(saved).filter(([k]) => !MINTED_SKIP.has(k)));
+}
+
 /**
  * Creates or edits one inbox: the fields of its kind and the raw JSON of its config (for anything the form does
  * not cover), "test connection" where the connector can check the remote side, and what the kind needs shown:
@@ -144,15 +149,17 @@ class TlInboxEditor extends TlElement {
       let saved;
       if (!this.inbox) {
         saved = await api.post('/api/v1/inboxes', { kind: this.kind, name: this.name.trim(), config: this.config });
-        const minted = Object.fromEntries(Object.entries(saved).filter(([k]) => !MINTED_SKIP.has(k)));
-        this.emit('inbox-saved', { inbox: saved, minted });
+        this.emit('inbox-saved', { inbox: saved, minted: mintedOf(saved) });
       } else {
         saved = await api.patch(`/api/v1/inboxes/${this.inbox.id}`, { name: this.name.trim(), config: this.config,
           enabled: this.enabled });
         this.config = structuredClone(saved.config);
         this.json = null;
         store.notify('settings.saved');
-        this.emit('inbox-saved', { inbox: saved, minted: null });
+        // A secret removed in the JSON (sent as null) that the server makes anew comes back this once.
+        const minted = mintedOf(saved);
+        if (Object.keys(minted).length) this.secrets = minted;
+        this.emit('inbox-saved', { inbox: saved, minted });
       }
     } catch (e) {
       this.error = describe(e);
