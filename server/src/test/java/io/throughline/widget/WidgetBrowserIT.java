@@ -401,6 +401,37 @@ class WidgetBrowserIT {
                 widget.leave();
             }
             assertThat(visitorsOf(inbox)).isZero();
+
+            // On a phone the refused chat covers the page: its title bar stays, and its close button gives the
+            // page back. A sign-in the page corrects afterwards brings the chat up in place.
+            browser.driver().executeCdpCommand("Emulation.setDeviceMetricsOverride", Map.of("width", 390,
+                    "height", 760, "deviceScaleFactor", 2, "mobile", true));
+            browser.driver().get(forged);
+            ChatWidget phone = new ChatWidget(browser).open();
+            browser.waiting(WAIT).until(d -> phone.visibleText().contains("not available"));
+            browser.driver().findElement(By.cssSelector("[data-testid=throughline-close]")).click();
+            phone.leave();
+            browser.waiting(WAIT).until(d -> !(Boolean) browser.driver().executeScript("return document"
+                    + ".querySelector('throughline-widget').shadowRoot.querySelector('.panel')"
+                    + ".classList.contains('open')"));
+            String signIn = "Throughline('identify', {externalId: 'member-1', name: 'Meg', hmac: '"
+                    + IdentitySignature.sign(inbox.getString("identitySecret"), "member-1") + "'});";
+            browser.driver().executeScript(signIn + " Throughline('open');");
+            phone.enter();
+            assertThat(phone.composer().isDisplayed()).isTrue();
+            phone.leave();
+            // Signed wrongly again, then rightly: the chat the refusal replaced comes back.
+            browser.driver().executeScript("Throughline('identify', {externalId: 'member-1', name: 'Meg',"
+                    + " hmac: '" + "cd".repeat(32) + "'});");
+            phone.enter();
+            browser.waiting(WAIT).until(d -> phone.visibleText().contains("not available"));
+            phone.leave();
+            browser.driver().executeScript(signIn);
+            phone.enter();
+            assertThat(phone.composer().isDisplayed()).isTrue();
+            phone.leave();
+            browser.driver().executeCdpCommand("Emulation.clearDeviceMetricsOverride", Map.of());
+
             // A malformed identity (an email that is a number) is refused for good too, not asked again for ever.
             browser.driver().get(host.embed("/malformed", server.url(), siteKey,
                     "Throughline('identify', {email: 42, hmac: 'x'});"));

@@ -70,6 +70,7 @@ window.addEventListener('message', (event) => {
     init = m;
     // Until the widget's settings arrive, the page's and the browser's languages (a refusal is shown in them).
     t = translator(pickLanguage(null, [m.locale, ...(navigator.languages || [])].filter(Boolean)));
+    document.documentElement.lang = t.language;
     identity = m.identity || null;
     if (m.reset) {
       // A reset the page asked for before this frame was ready (or on a page left before it was done).
@@ -77,6 +78,9 @@ window.addEventListener('message', (event) => {
       toParent({ type: 'active', active: false });
     }
     store.set({ open: !!m.open });
+    // Until the session answers, the panel has its title bar: on a phone it covers the page, and its close
+    // button is the only way back to it while the chat cannot start.
+    notReady('starting', 'status');
     if (!identity && !m.reset && saved.read('identified')) {
       // This browser's visitor was signed in: a page that calls identify after loading its user (most single-page
       // sites) gets a moment to, rather than the chat starting over as an anonymous visitor and then again.
@@ -169,11 +173,13 @@ async function boot() {
       store.set({ phase: 'error' });
       const errors = e.problem && e.problem.errors ? ' ' + JSON.stringify(e.problem.errors) : '';
       toParent({ type: 'refused', detail: e.message + errors });
-      document.getElementById('app').replaceChildren(h('p', { class: 'unavailable', role: 'alert' }, t('unavailable')));
+      notReady('unavailable', 'alert');
       return;
     }
     bootAttempt++;
-    setTimeout(boot, Math.min(30000, 500 * 2 ** bootAttempt) * (0.5 + Math.random()));
+    // A rate limit says when to ask again: sooner would only be refused again.
+    setTimeout(boot, Math.max(Math.min(30000, 500 * 2 ** bootAttempt) * (0.5 + Math.random()),
+      (e.retryAfter || 0) * 1000));
   }
 }
 
@@ -518,6 +524,19 @@ async function download(url, filename) {
 async function profile(values) {
   const answer = await api.profile(values);
   store.set({ visitor: answer.visitor });
+}
+
+/**
+ * The panel while there is no chat to show (starting, or refused): its title bar, with the close button, and why.
+ * A later boot that succeeds (an identify or a reset fixing what was refused) mounts the chat again.
+ */
+function notReady(text, role) {
+  ui = null;
+  const bar = header(store, t, { close: () => toParent({ type: 'close' }) });
+  // No greeting over a chat that is not there.
+  bar.querySelector('.subtitle').hidden = true;
+  document.getElementById('app').replaceChildren(bar,
+    h('p', { class: 'unavailable', role, 'data-testid': 'throughline-not-ready' }, t(text)));
 }
 
 function mountUi() {

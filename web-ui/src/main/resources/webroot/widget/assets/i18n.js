@@ -44,6 +44,7 @@ const STRINGS = {
     formFailed: 'That did not go through. Please try again.',
     tooLong: 'The message is too long (at most {limit} characters).',
     unavailable: 'This chat is not available here.',
+    starting: 'Connecting…',
     via: { email: 'by email', telegram: 'on Telegram', api: 'through our systems' },
     download: 'Download {name}'
   },
@@ -90,6 +91,7 @@ const STRINGS = {
     formFailed: 'Не вдалося надіслати. Спробуйте ще раз.',
     tooLong: 'Повідомлення задовге (не більше {limit} символів).',
     unavailable: 'Цей чат тут недоступний.',
+    starting: 'Підключаємося…',
     via: { email: 'електронною поштою', telegram: 'у Telegram', api: 'через наші системи' },
     download: 'Завантажити {name}'
   },
@@ -136,6 +138,7 @@ const STRINGS = {
     formFailed: 'Не удалось отправить. Попробуйте ещё раз.',
     tooLong: 'Сообщение слишком длинное (не больше {limit} символов).',
     unavailable: 'Этот чат здесь недоступен.',
+    starting: 'Подключаемся…',
     via: { email: 'по электронной почте', telegram: 'в Telegram', api: 'через наши системы' },
     download: 'Скачать {name}'
   },
@@ -182,6 +185,7 @@ const STRINGS = {
     formFailed: 'Nie udało się wysłać. Spróbuj ponownie.',
     tooLong: 'Wiadomość jest za długa (najwyżej {limit} znaków).',
     unavailable: 'Ten czat nie jest tu dostępny.',
+    starting: 'Łączenie…',
     via: { email: 'e-mailem', telegram: 'na Telegramie', api: 'przez nasze systemy' },
     download: 'Pobierz {name}'
   }
