@@ -19,6 +19,7 @@ import io.vertx.core.json.JsonObject;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.LongSupplier;
@@ -198,13 +199,16 @@ public final class VisitorService {
     /** The pre-chat form: what the visitor typed is kept as claimed, and never opens an existing thread. */
     JsonObject profile(Viewer viewer, String name, String email, String phone) {
         WidgetSettings settings = viewer.site().settings();
-        for (WidgetSettings.PreChatField field : settings.preChatFields()) {
+        // The form's required fields hold for the form, asked once of an anonymous visitor: a signed-in customer
+        // never sees it, and a later change (the email the offline form asks for) names only what it changes.
+        for (WidgetSettings.PreChatField field : asksForm(viewer.visitor(), settings) ? settings.preChatFields()
+                : List.<WidgetSettings.PreChatField>of()) {
             String value = switch (field.name()) {
                 case "name" -> name;
                 case "email" -> email;
                 default -> phone;
             };
-            if (settings.preChatEnabled() && field.required() && value == null) {
+            if (field.required() && value == null) {
                 throw Invalid.field(field.name(), "is required");
             }
         }
@@ -286,14 +290,18 @@ public final class VisitorService {
         JsonObject profile = visitor.profile();
         String email = identity != null && identity.getString("email") != null ? identity.getString("email")
                 : profile.getString("email");
-        boolean preChat = settings.preChatEnabled() && !visitor.identified() && !profile.containsKey("submittedAt");
         return new JsonObject()
                 .put("id", visitor.publicId())
                 .put("previousId", visitor.previousPublicId())
                 .put("identified", visitor.identified())
                 .put("name", visitor.name())
                 .put("email", email)
-                .put("showPreChatForm", preChat);
+                .put("showPreChatForm", asksForm(visitor, settings));
+    }
+
+    /** Whether the visitor is shown the pre-chat form: anonymous, and not filled in yet. */
+    private static boolean asksForm(Visitor visitor, WidgetSettings settings) {
+        return settings.preChatEnabled() && !visitor.identified() && !visitor.profile().containsKey("submittedAt");
     }
 
     /**

@@ -419,6 +419,30 @@ class WidgetSessionIT {
                         .put("hmacVersion", 3))).expect(400).body()).contains("config.hmacVersion");
     }
 
+    /**
+     * The pre-chat form's required fields hold for the form: the email the offline form asks for later, of a visitor
+     * who filled the form or of a signed-in customer who never saw it, is taken alone (it was a 400 "name is
+     * required" beside a form with no name field).
+     */
+    @Test
+    void theOfflineEmailIsTakenWithoutTheFormsOtherRequiredFields() {
+        JsonObject inbox = Widgets.create(admin, "Required", new JsonObject().put("preChatForm", new JsonObject()
+                .put("enabled", true).put("fields", new JsonArray()
+                        .add(new JsonObject().put("name", "name").put("required", true))
+                        .add(new JsonObject().put("name", "email")))), Widgets.SHOP);
+        VisitorClient anonymous = new VisitorClient(server.url(), inbox.getString("siteKey"), Widgets.SHOP).start();
+        JsonObject emailOnly = new JsonObject().put("email", "later@example.test");
+        assertThat(anonymous.post("/widget/v1/profile", emailOnly, true).expect(400).body()).contains("name");
+        anonymous.post("/widget/v1/profile", new JsonObject().put("name", "Lena"), true).expect(200);
+        assertThat(anonymous.post("/widget/v1/profile", emailOnly, true).expect(200).json()
+                .getJsonObject("visitor").getString("email")).isEqualTo("later@example.test");
+
+        VisitorClient signedIn = new VisitorClient(server.url(), inbox.getString("siteKey"), Widgets.SHOP)
+                .start(new JsonObject().put("externalId", "member-9").put("hmac",
+                        IdentitySignature.sign(inbox.getString("identitySecret"), "member-9")));
+        signedIn.post("/widget/v1/profile", new JsonObject().put("email", "member9@example.test"), true).expect(200);
+    }
+
     @Test
     void aClaimedEmailNeverRevealsTheThreadOfTheContactWhoOwnsIt() {
         JsonObject inbox = Widgets.create(admin, "Prechat", new JsonObject().put("preChatForm",
