@@ -29,6 +29,7 @@ const PATHS = {
   flag: svg`<path d="M5 21V4h11l-2 4 2 4H5"/>`,
   tag: svg`<path d="M3 12V3h9l9 9-9 9z"/><circle cx="7.5" cy="7.5" r="1.5"/>`,
   info: svg`<circle cx="12" cy="12" r="9"/><path d="M12 11v6M12 7.5v.5"/>`,
+  key: svg`<circle cx="8" cy="15" r="4"/><path d="m11 12 9-9M17 6l3 3M15 8l2 2"/>`,
   user: svg`<circle cx="12" cy="8" r="4"/><path d="M4 21a8 8 0 0 1 16 0"/>`,
   file: svg`<path d="M6 3h8l5 5v13H6z"/><path d="M14 3v5h5"/>`,
   merge: svg`<path d="M6 3v6a6 6 0 0 0 6 6h6M18 15l-3-3M18 15l-3 3M6 21v-6"/>`,

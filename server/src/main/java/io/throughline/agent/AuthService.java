@@ -1,6 +1,8 @@
 package io.throughline.agent;
 
 import io.throughline.config.ThroughlineConfig;
+import io.throughline.failure.Conflict;
+import io.throughline.failure.Invalid;
 import io.throughline.failure.Unauthorized;
 import io.throughline.store.Database;
 import java.time.Clock;
@@ -78,6 +80,35 @@ public final class AuthService {
         }
         log.info("login agent={} workspace={} ip={}", agent.id(), agent.workspaceId(), ip);
         return new Login(token, csrf, agent);
+    }
+
+    /**
+     * An agent changes their own password: the current one is checked as a login is (and counts against the same
+     * budget, so a session left open is no way to guess it), and their other sessions end.
+     */
+    public void changePassword(Caller caller, String token, String current, String next, String ip) {
+        Agent me = agents.find(database.sql(), caller.workspaceId(), caller.agentId())
+                .orElseThrow(() -> new Unauthorized("this session's agent no longer exists"));
+        LoginThrottle.Attempt attempt = throttle.attempt(ip, agents.folded(database.sql(), me.email()));
+        String checked = agents.credentials(database.sql(), me.email()).map(AgentRepository.Credentials::passwordHash)
+                .orElseThrow(() -> new Unauthorized("this session's agent no longer exists"));
+        if (!Passwords.matches(current, checked)) {
+            log.info("password change refused, the current password did not match agent={} ip={}", me.id(), ip);
+            throw Invalid.field("currentPassword", "is not your current password");
+        }
+        throttle.succeeded(attempt);
+        String hash = Passwords.hash(next);
+        database.tx(tx -> {
+            // Set only over the hash just checked: an admin's reset committing meanwhile is not undone.
+            if (tx.update("UPDATE agents SET password_hash = $3, updated_at = now()"
+                    + " WHERE workspace_id = $1 AND id = $2 AND password_hash = $4", me.workspaceId(), me.id(), hash,
+                    checked) == 0) {
+                throw new Conflict("your password was changed by someone else meanwhile: sign in again");
+            }
+            sessions.deleteForAgentExcept(tx, me.id(), Tokens.sha256(token));
+            return null;
+        });
+        log.info("password changed by its agent agent={} workspace={} ip={}", me.id(), me.workspaceId(), ip);
     }
 
     public void logout(String token) {

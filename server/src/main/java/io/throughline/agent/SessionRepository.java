@@ -76,6 +76,12 @@ public final class SessionRepository {
         sql.rows(DELETE_AND_TELL.formatted("agent_id = $1"), agentId, ENDED_CHANNEL);
     }
 
+    /** Ends the agent's sessions but the one they act from (a password they changed themselves). */
+    public void deleteForAgentExcept(Sql sql, long agentId, byte[] keptTokenHash) {
+        sql.rows(DELETE_AND_TELL.formatted("agent_id = $1 AND token_hash <> $3"), agentId, ENDED_CHANNEL,
+                Buffer.buffer(keptTokenHash));
+    }
+
     public int deleteExpired(Sql sql) {
         return sql.update("DELETE FROM agent_sessions WHERE expires_at <= now()");
     }

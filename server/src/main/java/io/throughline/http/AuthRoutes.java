@@ -1,6 +1,7 @@
 package io.throughline.http;
 
 import io.throughline.agent.AuthService;
+import io.throughline.agent.Passwords;
 import io.vertx.core.http.Cookie;
 import io.vertx.core.http.CookieSameSite;
 import io.vertx.core.json.JsonObject;
@@ -47,6 +48,18 @@ final class AuthRoutes {
             return Reply.noContent()
                     .cookie(expired(Authenticator.SESSION_COOKIE, true, secure))
                     .cookie(expired(Authenticator.CSRF_COOKIE, false, secure));
+        }));
+        router.post("/api/v1/auth/password").handler(body).handler(endpoints.agent(call -> {
+            JsonBody json = call.body();
+            String current = json.requiredString("currentPassword", MAX_PASSWORD);
+            String next = json.requiredString("newPassword", MAX_PASSWORD);
+            if (next != null && next.length() < Passwords.MIN_LENGTH) {
+                json.error("newPassword", "must have at least " + Passwords.MIN_LENGTH + " characters");
+            }
+            json.validate();
+            auth.changePassword(call.caller(), Authenticator.token(call.rc().request()).orElseThrow(), current, next,
+                    clients.ip(call.rc().request()));
+            return Reply.noContent();
         }));
         router.get("/api/v1/auth/me").handler(endpoints.agent(call -> Reply.ok(new JsonObject()
                 .put("agentId", call.caller().agentId())

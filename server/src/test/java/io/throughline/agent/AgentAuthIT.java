@@ -94,6 +94,43 @@ class AgentAuthIT {
                 .isEqualTo("urn:throughline:problem:unauthorized");
     }
 
+    /**
+     * An agent changes their own password (an admin's PATCH was the only way, so an invited agent kept the password
+     * the admin chose): the current one is checked, and counts as a login attempt; their other sessions end, the one
+     * they changed it from goes on.
+     */
+    @Test
+    void anAgentChangesTheirOwnPasswordAndTheirOtherSessionsEnd() {
+        server.admin().post("/api/v1/agents", new JsonObject().put("email", "pia@test.local").put("name", "Pia")
+                .put("password", "given-by-admin-1")).expect(201);
+        ApiClient laptop = server.anonymous().login("pia@test.local", "given-by-admin-1");
+        ApiClient phone = server.anonymous().login("pia@test.local", "given-by-admin-1");
+        String change = "/api/v1/auth/password";
+
+        JsonObject wrong = laptop.post(change, new JsonObject().put("currentPassword", "not-it-at-all")
+                .put("newPassword", "pia-own-password")).expect(400).json();
+        assertThat(wrong.getJsonArray("errors").getJsonObject(0).getString("field")).isEqualTo("currentPassword");
+        assertThat(laptop.post(change, new JsonObject().put("currentPassword", "given-by-admin-1")
+                .put("newPassword", "short")).expect(400).body()).contains("newPassword");
+        laptop.post(change, new JsonObject().put("currentPassword", "given-by-admin-1")).expect(400);
+
+        laptop.post(change, new JsonObject().put("currentPassword", "given-by-admin-1")
+                .put("newPassword", "pia-own-password")).expect(204);
+        laptop.get("/api/v1/auth/me").expect(200);
+        phone.get("/api/v1/auth/me").expect(401);
+        server.anonymous().post("/api/v1/auth/login", new JsonObject().put("email", "pia@test.local")
+                .put("password", "given-by-admin-1")).expect(401);
+        server.anonymous().login("pia@test.local", "pia-own-password").get("/api/v1/auth/me").expect(200);
+
+        // Guessing the current password from an open session runs into the login's limit (3 here).
+        for (int i = 0; i < 3; i++) {
+            laptop.post(change, new JsonObject().put("currentPassword", "guess-" + i)
+                    .put("newPassword", "taken-over-123")).expect(400);
+        }
+        laptop.post(change, new JsonObject().put("currentPassword", "pia-own-password")
+                .put("newPassword", "taken-over-123")).expect(429);
+    }
+
     @Test
     void repeatedFailuresLockTheAccountForAWhileWithRetryAfter() {
         ApiClient admin = server.admin();

@@ -109,6 +109,37 @@ class AgentInboxAdminIT {
         }
     }
 
+    /** An invited agent replaces the password the admin gave them, from the inbox's own menu. */
+    @Test
+    void anAgentChangesTheirOwnPasswordFromTheMenu() {
+        admin.post("/api/v1/agents", new JsonObject().put("email", "petra@test.local").put("name", "Petra")
+                .put("password", "from-the-admin-1")).expect(201);
+        try (Browser browser = new Browser()) {
+            InboxPage inbox = new InboxPage(browser, server.url()).login("petra@test.local", "from-the-admin-1");
+            inbox.find("change-password").click();
+            inbox.find("password-current").sendKeys("from-the-admin-1");
+            inbox.find("password-next").sendKeys("petras-own-pass");
+            inbox.find("password-again").sendKeys("petras-own-pas");
+            inbox.find("password-save").click();
+            inbox.until(d -> inbox.find("password-dialog").getText().contains("The two new passwords differ."));
+            assertThat(inbox.script("return document.activeElement.dataset.testid")).isEqualTo("password-again");
+
+            inbox.find("password-again").sendKeys("s");
+            inbox.find("password-current").clear();
+            inbox.find("password-current").sendKeys("not-my-password");
+            inbox.find("password-save").click();
+            inbox.until(d -> inbox.find("password-dialog").getText().contains("This is not your current password."));
+
+            inbox.find("password-current").clear();
+            inbox.find("password-current").sendKeys("from-the-admin-1");
+            inbox.find("password-save").click();
+            inbox.until(d -> inbox.all("toast").stream().anyMatch(e -> e.getText().contains("Password changed")));
+            assertThat(inbox.present("password-dialog")).isFalse();
+            assertThat(inbox.script("return document.activeElement.dataset.testid")).isEqualTo("change-password");
+        }
+        server.anonymous().login("petra@test.local", "petras-own-pass").get("/api/v1/auth/me").expect(200);
+    }
+
     @Test
     void adminCreatesAnApiInboxSeesItsSecretsOnceAndTheTokenWorks() {
         try (WebhookReceiver webhook = new WebhookReceiver(); Browser browser = new Browser()) {

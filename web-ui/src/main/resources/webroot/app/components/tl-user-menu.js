@@ -3,8 +3,9 @@ import { TlElement, define } from '../base.js';
 import { store } from '../store.js';
 import { t } from '../i18n.js';
 import { icon } from '../icons.js';
+import { changePasswordDialog } from '../password.js';
 
-/** Who is logged in, the language, the shortcuts, the settings (admins) and logging out. */
+/** Who is logged in, the language, the shortcuts, the settings (admins), the password and logging out. */
 class TlUserMenu extends TlElement {
   static watchesStore = true;
 
@@ -19,6 +20,8 @@ class TlUserMenu extends TlElement {
         ${icon('keyboard')}</button>
       ${admin ? html`<a class="icon-button" href="#/settings/agents" aria-label=${t('settings.title')}
         title=${t('settings.title')} data-testid="settings-link">${icon('settings')}</a>` : ''}
+      <button class="icon-button" @click=${() => changePasswordDialog()} aria-label=${t('password.title')}
+        title=${t('password.title')} data-testid="change-password">${icon('key')}</button>
       <span class="me" title=${me.role === 'admin' ? t('role.admin') : t('role.agent')} data-testid="me">
         ${icon('user')}<span class="me-name">${me.name}</span></span>
       <button class="icon-button" @click=${() => store.logout()} aria-label=${t('app.logout')}
