@@ -57,6 +57,8 @@ final class ExactTokens {
 
     static final int MIN_PHONE_DIGITS = 7;
     static final int MAX_PHONE_DIGITS = 15;
+    /** A national number with its trunk prefix has ten digits (067 123 45 67): a 0 after that starts the next. */
+    private static final int TRUNK_AFTER_DIGITS = 10;
     /** Phone keys keep the national significant end: country codes and trunk prefixes differ between formats. */
     static final int PHONE_KEY_DIGITS = 9;
     private static final int MIN_ORDER_DIGITS = 3;
@@ -102,9 +104,10 @@ final class ExactTokens {
         matcher.useTransparentBounds(true);
         matcher.useAnchoringBounds(false);
         if (matcher.lookingAt()) {
-            String candidate = matcher.group();
+            int end = phoneEnd(text, matcher.start(), matcher.end());
+            String candidate = text.subSequence(matcher.start(), end).toString();
             if (isPhone(candidate)) {
-                return Optional.of(new Match(ExactKind.PHONE, matcher.start(), matcher.end(), phoneKey(candidate)));
+                return Optional.of(new Match(ExactKind.PHONE, matcher.start(), end, phoneKey(candidate)));
             }
         }
         return Optional.empty();
@@ -147,18 +150,68 @@ final class ExactTokens {
         Matcher group = PHONE_GROUP.matcher(text);
         int from = 0;
         while (from < text.length() && matcher.find(from)) {
-            String candidate = matcher.group();
             from = matcher.end();
-            if (digitRuns(candidate) > PHONE_GROUPS && continues(group, text, from)) {
+            if (digitRuns(matcher.group()) > PHONE_GROUPS && continues(group, text, from)) {
                 // Cut at the bound: a run of numbers this long is no phone number, and neither is its tail.
                 while (continues(group, text, from)) {
                     from = group.end();
                 }
-            } else if (isPhone(candidate)) {
-                out.add(new Match(ExactKind.PHONE, matcher.start(), matcher.end(), phoneKey(candidate)));
+                continue;
+            }
+            // What follows the number is read again on its own: the next number, or the time after it.
+            int end = phoneEnd(text, matcher.start(), matcher.end());
+            from = end;
+            String candidate = text.subSequence(matcher.start(), end).toString();
+            if (isPhone(candidate)) {
+                out.add(new Match(ExactKind.PHONE, matcher.start(), end, phoneKey(candidate)));
             }
         }
         return out;
+    }
+
+    /**
+     * Where the phone number a candidate starts with ends: the pattern joins every group of digits a space apart,
+     * so a number's neighbours would join it ("0671234567 10 times", "067 123 45 67 9:00-18:00", two numbers in a
+     * row). The number stops before a group that follows a run of seven digits or more (a whole local number), before
+     * a group starting with 0 a space after ten digits (the next number's trunk prefix), and before a last group that
+     * a colon joins to more digits (a time).
+     */
+    private static int phoneEnd(CharSequence text, int start, int end) {
+        int digits = 0;
+        int previousRun = 0;
+        int previousEnd = -1;
+        int i = start;
+        while (i < end) {
+            if (!isDigit(text.charAt(i))) {
+                i++;
+                continue;
+            }
+            int runStart = i;
+            while (i < end && isDigit(text.charAt(i))) {
+                i++;
+            }
+            if (digits > 0 && (previousRun >= MIN_PHONE_DIGITS || digits >= TRUNK_AFTER_DIGITS
+                    && text.charAt(runStart) == '0' && Character.isWhitespace(text.charAt(runStart - 1)))) {
+                return afterGroup(text, previousEnd, end);
+            }
+            if (i == end && digits > 0 && end + 1 < text.length() && text.charAt(end) == ':'
+                    && isDigit(text.charAt(end + 1))) {
+                return afterGroup(text, previousEnd, end);
+            }
+            digits += i - runStart;
+            previousRun = i - runStart;
+            previousEnd = i;
+        }
+        return end;
+    }
+
+    /** The end of a group of digits, with the parenthesis closing it. */
+    private static int afterGroup(CharSequence text, int groupEnd, int limit) {
+        return groupEnd < limit && text.charAt(groupEnd) == ')' ? groupEnd + 1 : groupEnd;
+    }
+
+    private static boolean isDigit(char c) {
+        return c >= '0' && c <= '9';
     }
 
     /** Whether {@code group} matches right at {@code at} in {@code text} (its end is then where it stops). */

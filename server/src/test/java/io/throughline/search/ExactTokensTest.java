@@ -71,6 +71,15 @@ class ExactTokensTest {
         assertThat(ExactTokens.find("ORD-2024-000123", ExactKind.PHONE)).isEmpty();
     }
 
+    /** The pattern joins every group a space apart: a number's neighbours are read as themselves. */
+    @Test
+    void whatFollowsANumberIsNotPartOfIt() {
+        assertThat(keys("Тел. 067 123 45 67 9:00-18:00", ExactKind.PHONE)).containsExactly("671234567");
+        assertThat(keys("Call 0671234567 10 times", ExactKind.PHONE)).containsExactly("671234567");
+        assertThat(keys("067 123 45 67 050 765 43 21", ExactKind.PHONE)).containsExactly("671234567", "507654321");
+        assertThat(keys("(067) 1234567 (050) 7654321", ExactKind.PHONE)).containsExactly("671234567", "507654321");
+    }
+
     @Test
     void aSentenceEndAfterANumberIsNotPartOfIt() {
         assertThat(ExactTokens.find("call 067 123 45 67. 2 items were missing", ExactKind.PHONE)).singleElement()

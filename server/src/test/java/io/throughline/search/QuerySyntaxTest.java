@@ -30,6 +30,14 @@ class QuerySyntaxTest {
                 new SearchQuery.Exact(ExactKind.ORDER, "a10492", "#A-10492"));
     }
 
+    /** A number typed after a phone number is a word of its own, not the phone's last digits. */
+    @Test
+    void aNumberAfterAPhoneIsAWordOfItsOwn() {
+        assertThat(QuerySyntax.parse("0671234567 10492").terms()).extracting(SearchQuery.Term::clause)
+                .containsExactly(new SearchQuery.Exact(ExactKind.PHONE, "671234567", "0671234567"),
+                        new SearchQuery.Word("10492"));
+    }
+
     @Test
     void orJoinsNeighbours() {
         SearchQuery query = QuerySyntax.parse("refund OR return OR exchange parcel");
