@@ -112,8 +112,13 @@ public final class PgListener {
         if (stopped) {
             return;
         }
-        PgConnection.connect(vertx, options).onComplete(ar -> {
+        // A connect whose network goes silent after the TCP handshake never ends on its own (Vert.x times out the
+        // handshake only), and the probe looks only at a connection made: a node would never listen again.
+        Future<PgConnection> attempt = PgConnection.connect(vertx, options);
+        attempt.timeout(PROBE_TIMEOUT_MS, TimeUnit.MILLISECONDS).onComplete(ar -> {
             if (ar.failed()) {
+                // One that answers after all is closed: the next attempt is the listener's.
+                attempt.onSuccess(PgConnection::close);
                 reconnect(ar.cause().getMessage());
                 return;
             }
@@ -136,8 +141,10 @@ public final class PgListener {
             });
             Set<String> listening = Set.copyOf(channels.keySet());
             String listen = String.join("; ", listening.stream().map(c -> "LISTEN " + c).toList());
-            (listen.isEmpty() ? Future.succeededFuture() : conn.query(listen).execute()).onComplete(done -> {
+            (listen.isEmpty() ? Future.succeededFuture() : conn.query(listen).execute()
+                    .timeout(PROBE_TIMEOUT_MS, TimeUnit.MILLISECONDS)).onComplete(done -> {
                 if (done.failed() || stopped) {
+                    // Closing it reconnects (its close handler), unless stopped.
                     conn.close();
                     return;
                 }

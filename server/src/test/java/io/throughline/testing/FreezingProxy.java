@@ -8,6 +8,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A TCP proxy that can stop passing bytes without closing anything: what a network split or a host that died
@@ -19,6 +20,7 @@ public final class FreezingProxy implements AutoCloseable {
     private final int targetPort;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private volatile boolean frozen;
+    private final AtomicInteger accepted = new AtomicInteger();
 
     private FreezingProxy(int targetPort) throws IOException {
         this.targetPort = targetPort;
@@ -36,6 +38,11 @@ public final class FreezingProxy implements AutoCloseable {
 
     public int port() {
         return server.getLocalPort();
+    }
+
+    /** The connections clients opened through the proxy so far. */
+    public int accepted() {
+        return accepted.get();
     }
 
     /** From now on no byte passes either way; the connections stay open. */
@@ -62,6 +69,7 @@ public final class FreezingProxy implements AutoCloseable {
         while (!server.isClosed()) {
             try {
                 Socket client = server.accept();
+                accepted.incrementAndGet();
                 Socket upstream = new Socket(InetAddress.getLoopbackAddress(), targetPort);
                 sockets.add(client);
                 sockets.add(upstream);
