@@ -8,6 +8,8 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import org.apache.lucene.document.Document;
 
 /**
@@ -20,20 +22,42 @@ final class IndexBuild {
     private static final int PAGE = 1_000;
     private static final List<IndexedMessage> END = List.of();
 
-    private final Database database;
-    private final MessageSource source;
+    /** The messages to index, page by page in id order: PostgreSQL's in service. */
+    interface Messages {
+
+        long count();
+
+        void scan(int pageSize, Consumer<List<IndexedMessage>> pages, BooleanSupplier stop);
+    }
+
+    private final Messages messages;
     private final int threads;
+    private final Function<IndexedMessage, Document> documents;
 
     IndexBuild(Database database, MessageSource source, int threads) {
-        this.database = database;
-        this.source = source;
+        this(new Messages() {
+            @Override
+            public long count() {
+                return source.count(database.sql());
+            }
+
+            @Override
+            public void scan(int pageSize, Consumer<List<IndexedMessage>> pages, BooleanSupplier stop) {
+                source.scan(database.sql(), pageSize, pages, stop);
+            }
+        }, threads, MessageDocuments::toDocument);
+    }
+
+    IndexBuild(Messages messages, int threads, Function<IndexedMessage, Document> documents) {
+        this.messages = messages;
         this.threads = Math.max(1, threads);
+        this.documents = documents;
     }
 
     /** Indexes every message; returns how many documents were added. */
     long run(LiveIndex target, RebuildProgress progress, BooleanSupplier cancelled)
             throws IOException, InterruptedException {
-        progress.total(source.count(database.sql()));
+        progress.total(messages.count());
         BlockingQueue<List<IndexedMessage>> pages = new ArrayBlockingQueue<>(threads * 2);
         AtomicReference<Throwable> failure = new AtomicReference<>();
         List<Thread> workers = new ArrayList<>();
@@ -42,7 +66,7 @@ final class IndexBuild {
                     work(target, pages, progress, failure)));
         }
         try {
-            source.scan(database.sql(), PAGE, page -> {
+            messages.scan(PAGE, page -> {
                 try {
                     pages.put(page);
                 } catch (InterruptedException e) {
@@ -70,30 +94,40 @@ final class IndexBuild {
         return progress.indexed();
     }
 
-    private static void work(LiveIndex target, BlockingQueue<List<IndexedMessage>> pages, RebuildProgress progress,
-                             AtomicReference<Throwable> failure) {
-        try {
-            while (true) {
-                List<IndexedMessage> page = pages.take();
-                if (page == END) {
-                    return;
-                }
-                if (failure.get() != null) {
-                    continue;
-                }
-                List<Document> documents = new ArrayList<>(page.size());
+    /**
+     * Takes pages until the end. A failure of any kind, an {@link Error} too (a heap too small for the pages in
+     * flight), is recorded for {@link #run} to throw, and the worker goes on taking pages without indexing them: a
+     * worker that died would leave its page half indexed behind a rebuild that reports done, and, all of them dead,
+     * the scan waiting for ever on a full queue.
+     */
+    private void work(LiveIndex target, BlockingQueue<List<IndexedMessage>> pages, RebuildProgress progress,
+                      AtomicReference<Throwable> failure) {
+        while (true) {
+            List<IndexedMessage> page;
+            try {
+                page = pages.take();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            if (page == END) {
+                return;
+            }
+            if (failure.get() != null) {
+                continue;
+            }
+            try {
+                List<Document> batch = new ArrayList<>(page.size());
                 for (IndexedMessage message : page) {
                     if (!message.redacted()) {
-                        documents.add(MessageDocuments.toDocument(message));
+                        batch.add(documents.apply(message));
                     }
                 }
-                target.add(documents);
+                target.add(batch);
                 progress.indexed(page.size());
+            } catch (Throwable e) {
+                failure.compareAndSet(null, e);
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (IOException | RuntimeException e) {
-            failure.compareAndSet(null, e);
         }
     }
 }

@@ -302,7 +302,9 @@ public final class SearchIndex implements AutoCloseable {
             progress.phase(RebuildProgress.Phase.CANCELLED);
             discard(generation, fresh, follower);
             log.info("search index rebuild cancelled generation={}", generation);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | Error e) {
+            // An Error too (a heap too small for the build): the rebuild must end failed, its half-built index
+            // discarded, or the phase stays "scanning" and every later rebuild is refused as running.
             progress.failed(e.getMessage() == null ? e.toString() : e.getMessage());
             discard(generation, fresh, follower);
             log.error("search index rebuild failed generation={}; the index in service is unchanged", generation, e);
