@@ -621,6 +621,31 @@ class WidgetBrowserIT {
         }
     }
 
+    /**
+     * A page that opens the chat as it loads shows the reply that came meanwhile: that is the visitor seeing it, and
+     * the agent is told (it was never reported, and the email fallback would have mailed a reply already read).
+     */
+    @Test
+    void aChatOpenedAsThePageLoadsReportsTheReplyItShowsAsSeen() {
+        try (Browser browser = new Browser()) {
+            String siteKey = Widgets.create(admin, host.origin()).getString("siteKey");
+            browser.driver().get(host.embed("/seen-first", server.url(), siteKey, null));
+            ChatWidget widget = new ChatWidget(browser).open();
+            widget.send("Do you ship the Aurora lamp to Lviv?");
+            long id = Long.parseLong(widget.stored("Aurora lamp").getAttribute("data-message-id"));
+            long conversation = Widgets.conversationOf(server, id);
+            widget.leave();
+            browser.driver().get("about:blank");
+            long reply = admin.post("/api/v1/conversations/" + conversation + "/messages", new JsonObject()
+                    .put("body", "Yes, in two days.")).expect(201).json().getLong("id");
+
+            browser.driver().get(host.embed("/seen-open", server.url(), siteKey, "Throughline('open');"));
+            new ChatWidget(browser).enter().message("Yes, in two days.");
+            await().atMost(WAIT).until(() -> admin.get("/api/v1/conversations/" + conversation + "/visitors")
+                    .expect(200).json().getLong("lastSeenMessageId"), seen -> seen != null && seen == reply);
+        }
+    }
+
     /** A long thread opens on its newest messages; the earlier ones come by the button (or scrolling up). */
     @Test
     void aLongThreadShowsItsEarlierMessagesOnRequest() {

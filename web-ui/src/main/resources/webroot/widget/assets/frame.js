@@ -43,6 +43,9 @@ class Overtaken extends Error {}
 const IDENTIFY_GRACE_MS = 1500;
 /** The timer of that wait, while it runs. */
 let awaitingIdentity = null;
+/** The newest reply the server confirmed as seen, and the last report of one (see reportSeen). */
+let seenConfirmed = 0;
+let seenReport = { id: 0, at: 0 };
 /** Message frames received while the history is being loaded (see loadHistory); null otherwise. */
 let arrivedDuringLoad = null;
 
@@ -141,6 +144,7 @@ setInterval(() => {
     if (now - sentAt > 15000) inflight.delete(clientId);
   }
   flush();
+  reportSeen();
 }, 1000);
 
 if (window.parent === window) {
@@ -161,6 +165,8 @@ async function boot() {
     await loadHistory(generation);
     if (generation !== bootGeneration) return;
     store.set({ phase: 'ready' });
+    // Open while it started (Throughline('open') on load, a sign-in with the chat open): what shows is seen now.
+    markSeen();
     bootAttempt = 0;
     transport.start({ socketUrl: session.socket.url, seq: store.get().historySeq,
       heartbeatSeconds: session.heartbeatSeconds });
@@ -207,6 +213,7 @@ async function startSession(generation) {
   if (ending) saved.write('reset', Date.now());
   if (store.get().visitor && store.get().visitor.id !== session.visitor.id) {
     store.set({ messages: [], seenUpTo: 0 });
+    seenConfirmed = 0;
   }
   outbox = new Outbox(saved, 'outbox:' + session.visitor.id);
   // The anonymous visitor a sign-in replaced (in this page or an earlier one, as the server says): what it queued
@@ -229,6 +236,7 @@ async function restart(reset) {
     toParent({ type: 'active', active: false });
   }
   store.set({ messages: [], staged: [], seenUpTo: 0, phase: 'starting', typing: null, olderBefore: null });
+  seenConfirmed = 0;
   forgetImages();
   await boot();
 }
@@ -262,6 +270,7 @@ async function loadHistory(generation = bootGeneration) {
     if (!messages.some((m) => m.clientId === item.clientId)) messages = upsertMessage(messages, pending(item));
     else outbox.remove(item.clientId);
   }
+  seenConfirmed = Math.max(seenConfirmed, page.seenUpTo || 0);
   store.set((s) => ({ messages, historySeq: page.seq, seenUpTo: Math.max(s.seenUpTo, page.seenUpTo || 0),
     scrollToEnd: Date.now(), olderBefore: page.nextBefore || null, loadingOlder: false }));
   if (transport.seq < page.seq) transport.seq = page.seq;
@@ -298,6 +307,7 @@ function receiveFrame(frame) {
   } else if (frame.type === 'nack') {
     nacked(frame.clientId, frame.error);
   } else if (frame.type === 'seen') {
+    seenConfirmed = Math.max(seenConfirmed, frame.messageId);
     store.set((s) => ({ seenUpTo: Math.max(s.seenUpTo, frame.messageId) }));
     unread();
   } else if (frame.type === 'typing') {
@@ -449,12 +459,28 @@ function markSeen() {
   const s = store.get();
   if (s.open && document.visibilityState === 'visible' && s.phase === 'ready') {
     const newest = s.messages.reduce((max, m) => (m.kind === 'out' && m.id > max ? m.id : max), 0);
-    if (newest > s.seenUpTo) {
-      store.set({ seenUpTo: newest });
-      if (!transport.send({ type: 'seen', messageId: newest })) api.seen(newest).catch(() => {});
-    }
+    if (newest > s.seenUpTo) store.set({ seenUpTo: newest });
   }
+  reportSeen();
   unread();
+}
+
+/**
+ * Tells the server what the visitor has seen, and again (every few seconds, from the frame's timer) until the
+ * server confirms it: its "seen" frame, or the answer to the HTTP call. A frame dropped over the signal limit, a
+ * socket that died or a failed call would otherwise leave the reply unseen for the agent, and the email fallback
+ * would mail it.
+ */
+function reportSeen() {
+  const s = store.get();
+  const id = s.seenUpTo;
+  if (s.phase !== 'ready' || id <= seenConfirmed || (id === seenReport.id && Date.now() - seenReport.at < 3000)) {
+    return;
+  }
+  seenReport = { id, at: Date.now() };
+  if (!transport.send({ type: 'seen', messageId: id })) {
+    api.seen(id).then(() => { seenConfirmed = Math.max(seenConfirmed, id); }, () => {});
+  }
 }
 
 function unread() {
