@@ -25,6 +25,9 @@ import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.ext.web.codec.BodyCodec;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -192,15 +195,23 @@ final class ApiInbox implements ChannelInbox {
         return ": " + (text.length() > MAX_ERROR_BODY ? text.substring(0, MAX_ERROR_BODY) + "…" : text);
     }
 
+    /** A {@code Retry-After} in either of its forms (RFC 9110): seconds, or an HTTP date; between 1 s and 1 h. */
     private static Duration retryAfter(String header) {
         if (header == null) {
             return null;
         }
+        long seconds;
         try {
-            return Duration.ofSeconds(Math.max(1, Math.min(3600, Long.parseLong(header.trim()))));
+            seconds = Long.parseLong(header.trim());
         } catch (NumberFormatException e) {
-            return null;
+            try {
+                seconds = Duration.between(Instant.now(), ZonedDateTime.parse(header.trim(),
+                        DateTimeFormatter.RFC_1123_DATE_TIME)).toSeconds();
+            } catch (DateTimeParseException notADate) {
+                return null;
+            }
         }
+        return Duration.ofSeconds(Math.max(1, Math.min(3600, seconds)));
     }
 
     /**

@@ -19,6 +19,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -202,6 +205,23 @@ class OutboxIT {
             assertThat(other.received()).hasSize(1);
         }
         assertThat(webhook.received()).hasSize(1);
+    }
+
+    /** Retry-After as an HTTP date (RFC 9110 allows both forms) is a wait too, not an ordinary failed attempt. */
+    @Test
+    void aRetryAfterGivenAsADateIsWaitedFor() {
+        server = TestServer.start();
+        ApiClient admin = server.admin();
+        ApiInbox inbox = ApiInbox.create(admin, "Shop", webhook.url());
+        long conversation = inbox.say("m1", "c1", "Ann", "Hello").getLong("conversationId");
+        webhook.respondWith(503, DateTimeFormatter.RFC_1123_DATE_TIME.format(
+                ZonedDateTime.now(ZoneOffset.UTC).plusMinutes(30)));
+        reply(admin, conversation, "Hi");
+        JsonObject waiting = await().atMost(Duration.ofSeconds(10)).until(() -> lastDelivery(admin, conversation),
+                d -> d.getInteger("attempts") == 1 && d.getString("lastError") != null);
+        assertThat(Duration.between(Instant.parse(waiting.getString("updatedAt")),
+                Instant.parse(waiting.getString("nextAttemptAt")))).isBetween(Duration.ofMinutes(29),
+                Duration.ofMinutes(30));
     }
 
     @Test
