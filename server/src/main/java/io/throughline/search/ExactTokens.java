@@ -172,9 +172,10 @@ final class ExactTokens {
     /**
      * Where the phone number a candidate starts with ends: the pattern joins every group of digits a space apart,
      * so a number's neighbours would join it ("0671234567 10 times", "067 123 45 67 9:00-18:00", two numbers in a
-     * row). The number stops before a group that follows a run of seven digits or more (a whole local number), before
-     * a group starting with 0 a space after ten digits (the next number's trunk prefix), and before a last group that
-     * a colon joins to more digits (a time).
+     * row). The number stops before a group spaced from a run of seven digits or more (a whole local number),
+     * before a spaced group of three digits or more starting with 0 after ten digits, when a whole number follows
+     * from it (the next number's trunk prefix: "067 123 45 67 050 765 43 21", while "+38 (067) 123 45 07" and
+     * "0044 7700 900 077" end in theirs), and before a last group that a colon joins to more digits (a time).
      */
     private static int phoneEnd(CharSequence text, int start, int end) {
         int digits = 0;
@@ -190,8 +191,10 @@ final class ExactTokens {
             while (i < end && isDigit(text.charAt(i))) {
                 i++;
             }
-            if (digits > 0 && (previousRun >= MIN_PHONE_DIGITS || digits >= TRUNK_AFTER_DIGITS
-                    && text.charAt(runStart) == '0' && Character.isWhitespace(text.charAt(runStart - 1)))) {
+            boolean spaced = digits > 0 && hasSpace(text, previousEnd, runStart);
+            if (spaced && (previousRun >= MIN_PHONE_DIGITS || digits >= TRUNK_AFTER_DIGITS
+                    && text.charAt(runStart) == '0' && i - runStart >= 3
+                    && digitsFrom(text, runStart, end) >= MIN_PHONE_DIGITS)) {
                 return afterGroup(text, previousEnd, end);
             }
             if (i == end && digits > 0 && end + 1 < text.length() && text.charAt(end) == ':'
@@ -203,6 +206,25 @@ final class ExactTokens {
             previousEnd = i;
         }
         return end;
+    }
+
+    private static boolean hasSpace(CharSequence text, int from, int end) {
+        for (int i = from; i < end; i++) {
+            if (Character.isWhitespace(text.charAt(i))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static int digitsFrom(CharSequence text, int from, int end) {
+        int digits = 0;
+        for (int i = from; i < end; i++) {
+            if (isDigit(text.charAt(i))) {
+                digits++;
+            }
+        }
+        return digits;
     }
 
     /** The end of a group of digits, with the parenthesis closing it. */

@@ -78,6 +78,16 @@ class ExactTokensTest {
         assertThat(keys("Call 0671234567 10 times", ExactKind.PHONE)).containsExactly("671234567");
         assertThat(keys("067 123 45 67 050 765 43 21", ExactKind.PHONE)).containsExactly("671234567", "507654321");
         assertThat(keys("(067) 1234567 (050) 7654321", ExactKind.PHONE)).containsExactly("671234567", "507654321");
+        // A last group starting with 0 is the number's own, whatever the country code before it.
+        for (String whole : List.of("+38 (067) 123 45 07", "+380 67 123 45 07", "38 067 123 45 07",
+                "0671234507")) {
+            assertThat(keys("call " + whole + " today", ExactKind.PHONE)).as(whole).containsExactly("671234507");
+        }
+        assertThat(key("0048 600 123 045")).isEqualTo(key("600 123 045"));
+        assertThat(key("0044 7700 900 077")).isEqualTo(key("07700 900 077"));
+        assertThat(key("+44 (0)7700 900 077")).isEqualTo(key("07700 900 077"));
+        assertThat(key("0049 30 1234 0567")).isEqualTo(key("030 1234 0567"));
+        assertThat(key("+49 30 1234567-890")).isEqualTo(key("030 1234567-890"));
     }
 
     @Test
