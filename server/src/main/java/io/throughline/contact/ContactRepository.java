@@ -300,6 +300,25 @@ public final class ContactRepository {
     }
 
     /**
+     * The suggestions in status {@code status} (a parameter or a literal) between two contacts as they stand, {@code
+     * $2} and {@code $3} each with the contacts merged into it: a CTE {@code pairs(id)}. Joined on each side's own
+     * index, not tested row by row.
+     */
+    static String suggestionsBetween(String status) {
+        return "WITH RECURSIVE " + membersOf("a_side", "$2") + ", " + membersOf("b_side", "$3") + """
+                , pairs AS (
+                    SELECT s.id FROM merge_suggestions s
+                    JOIN a_side a ON s.contact_id = a.id JOIN b_side b ON s.other_contact_id = b.id
+                    WHERE s.workspace_id = $1 AND s.status = %1$s
+                    UNION ALL
+                    SELECT s.id FROM merge_suggestions s
+                    JOIN b_side b ON s.contact_id = b.id JOIN a_side a ON s.other_contact_id = a.id
+                    WHERE s.workspace_id = $1 AND s.status = %1$s
+                )
+                """.formatted(status);
+    }
+
+    /**
      * Open suggestions for the contact or one merged into it, each shown at the contact its other side lives in
      * now (the newest per contact), with that contact's name. One made for a contact merged away meanwhile stays
      * in sight; one whose two sides are one contact now is not shown.
@@ -307,20 +326,22 @@ public final class ContactRepository {
     public List<JsonObject> openSuggestions(Sql sql, long workspaceId, long contactId) {
         return sql.list("WITH RECURSIVE " + membersOf("members", "$2") + """
                 , candidates AS (
-                    SELECT s.id, s.evidence, s.created_at,
-                           CASE WHEN s.contact_id IN (SELECT id FROM members) THEN s.other_contact_id
-                                ELSE s.contact_id END AS far_id
-                    FROM merge_suggestions s
+                    SELECT s.id, s.evidence, s.created_at, s.other_contact_id AS far_id
+                    FROM merge_suggestions s JOIN members m ON s.contact_id = m.id
                     WHERE s.workspace_id = $1 AND s.status = 'open'
-                      AND (s.contact_id IN (SELECT id FROM members) OR s.other_contact_id IN (SELECT id FROM members))
-                ), up (suggestion_id, id, merged_into_id, depth) AS (
-                    SELECT c.id, o.id, o.merged_into_id, 0 FROM candidates c JOIN contacts o ON o.id = c.far_id
                     UNION ALL
-                    SELECT up.suggestion_id, o.id, o.merged_into_id, up.depth + 1
+                    SELECT s.id, s.evidence, s.created_at, s.contact_id AS far_id
+                    FROM merge_suggestions s JOIN members m ON s.other_contact_id = m.id
+                    WHERE s.workspace_id = $1 AND s.status = 'open'
+                ), up (suggestion_id, far_id, id, merged_into_id, depth) AS (
+                    SELECT c.id, c.far_id, o.id, o.merged_into_id, 0 FROM candidates c JOIN contacts o ON o.id = c.far_id
+                    UNION ALL
+                    SELECT up.suggestion_id, up.far_id, o.id, o.merged_into_id, up.depth + 1
                     FROM up JOIN contacts o ON o.id = up.merged_into_id WHERE up.depth < 32
                 ), shown AS (
                     SELECT DISTINCT ON (up.id) c.id, c.evidence, c.created_at, up.id AS other_id
-                    FROM candidates c JOIN up ON up.suggestion_id = c.id AND up.merged_into_id IS NULL
+                    FROM candidates c
+                    JOIN up ON up.suggestion_id = c.id AND up.far_id = c.far_id AND up.merged_into_id IS NULL
                     WHERE up.id NOT IN (SELECT id FROM members)
                     ORDER BY up.id, c.id DESC
                 )
@@ -340,12 +361,9 @@ public final class ContactRepository {
      * them, after an unmerge parts them.
      */
     public void closeSuggestions(Sql sql, long workspaceId, long a, long b, String from, String status) {
-        sql.update("WITH RECURSIVE " + membersOf("a_side", "$2") + ", " + membersOf("b_side", "$3") + """
-
+        sql.update(suggestionsBetween("$5") + """
                 UPDATE merge_suggestions SET status = $4
-                WHERE workspace_id = $1 AND status = $5
-                  AND ((contact_id IN (SELECT id FROM a_side) AND other_contact_id IN (SELECT id FROM b_side))
-                    OR (contact_id IN (SELECT id FROM b_side) AND other_contact_id IN (SELECT id FROM a_side)))""",
+                WHERE workspace_id = $1 AND id IN (SELECT id FROM pairs)""",
                 workspaceId, a, b, status, from);
     }
 }

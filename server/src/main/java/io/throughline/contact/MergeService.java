@@ -386,13 +386,9 @@ public final class MergeService {
      * (the merge is then by hand) or waits and finds the suggestion merged (409).
      */
     private JsonObject evidence(Sql tx, long workspaceId, long a, long b) {
-        return tx.one("WITH RECURSIVE " + ContactRepository.membersOf("a_side", "$2") + ", "
-                + ContactRepository.membersOf("b_side", "$3") + """
-
+        return tx.one(ContactRepository.suggestionsBetween("'open'") + """
                 SELECT s.evidence FROM merge_suggestions s
-                WHERE s.workspace_id = $1 AND s.status = 'open'
-                  AND ((s.contact_id IN (SELECT id FROM a_side) AND s.other_contact_id IN (SELECT id FROM b_side))
-                    OR (s.contact_id IN (SELECT id FROM b_side) AND s.other_contact_id IN (SELECT id FROM a_side)))
+                WHERE s.workspace_id = $1 AND s.id IN (SELECT id FROM pairs)
                 ORDER BY s.id DESC LIMIT 1
                 FOR UPDATE OF s""", workspaceId, a, b)
                 .map(r -> r.getJsonObject("evidence").put("source", "suggestion"))
