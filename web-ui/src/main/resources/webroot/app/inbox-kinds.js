@@ -69,8 +69,12 @@ export function getPath(object, path) {
   return path.split('.').reduce((value, key) => (value == null ? undefined : value[key]), object);
 }
 
-/** A copy with the value set (or removed when empty); empty parent objects are removed too. */
-export function setPath(object, path, value) {
+/**
+ * A copy with the value set (or removed when empty); parent objects left empty are removed too. With {@code
+ * remove}, a null is kept as null: a stored secret the admin cleared, which the server removes (left out, it would
+ * be kept). A parent holding nothing but such nulls is removed whole, and the server drops its secrets with it.
+ */
+export function setPath(object, path, value, { remove = false } = {}) {
   const copy = structuredClone(object ?? {});
   const keys = path.split('.');
   let parent = copy;
@@ -80,9 +84,10 @@ export function setPath(object, path, value) {
   }
   const leaf = keys[keys.length - 1];
   const empty = value === undefined || value === null || value === '' || (Array.isArray(value) && !value.length);
-  if (empty) delete parent[leaf];
+  if (remove && value === null) parent[leaf] = null;
+  else if (empty) delete parent[leaf];
   else parent[leaf] = value;
-  if (keys.length > 1 && !Object.keys(parent).length) {
+  if (keys.length > 1 && !Object.values(parent).some((v) => v !== null)) {
     return setPath(copy, keys.slice(0, -1).join('.'), undefined);
   }
   return copy;

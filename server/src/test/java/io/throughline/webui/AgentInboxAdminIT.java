@@ -190,6 +190,43 @@ class AgentInboxAdminIT {
         }
     }
 
+    /**
+     * A stored password the admin clears in the form is removed: SMTP moves to a token (the cleared field was left
+     * out of the save, and the server kept the password, which it then preferred to the token).
+     */
+    @Test
+    void aPasswordClearedInTheFormIsRemoved() {
+        JsonObject config = new JsonObject().put("address", "relay@acme.test")
+                .put("imap", new JsonObject().put("host", "127.0.0.1").put("port", 9).put("security", "none")
+                        .put("username", "relay@acme.test").put("password", "imap-secret-1"))
+                .put("smtp", new JsonObject().put("host", "127.0.0.1").put("port", 9).put("security", "none")
+                        .put("username", "relay@acme.test").put("password", "smtp-secret-1"));
+        long id = admin.post("/api/v1/inboxes", new JsonObject().put("kind", "email").put("name", "Relay")
+                .put("config", config)).expect(201).json().getLong("id");
+        try (Browser browser = new Browser()) {
+            InboxPage inbox = new InboxPage(browser, server.url()).login(TestServer.ADMIN_EMAIL,
+                    TestServer.ADMIN_PASSWORD);
+            inbox.visit("/#/settings/inboxes/" + id);
+            WebElement password = inbox.find("inbox-smtp-password");
+            inbox.until(d -> "********".equals(password.getAttribute("value")));
+            password.clear();
+            password.sendKeys(Keys.TAB);
+            inbox.find("inbox-smtp-oauth2Token").sendKeys("smtp-token-1", Keys.TAB);
+            inbox.find("inbox-save").click();
+            inbox.until(d -> "smtp-token-1".equals(smtp(id).getString("oauth2Token")));
+            assertThat(smtp(id).containsKey("password")).isFalse();
+            assertThat(server.throughline().database().sql().single("SELECT config #>> '{imap,password}' AS kept"
+                    + " FROM inboxes WHERE id = $1", id).getString("kept")).isEqualTo("imap-secret-1");
+        } finally {
+            admin.delete("/api/v1/inboxes/" + id).expect(204);
+        }
+    }
+
+    private static JsonObject smtp(long inbox) {
+        return server.throughline().database().sql().single("SELECT config -> 'smtp' AS smtp FROM inboxes"
+                + " WHERE id = $1", inbox).getJsonObject("smtp");
+    }
+
     @Test
     void adminSetsUpAnEmailInboxWithOAuth2AndItsSecretsStayMasked() {
         try (Browser browser = new Browser()) {

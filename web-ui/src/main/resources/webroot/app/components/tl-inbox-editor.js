@@ -97,7 +97,10 @@ class TlInboxEditor extends TlElement {
     const value = getPath(this.config, field.path);
     const error = this.fieldErrors?.[`config.${field.path}`];
     const update = (text) => {
-      this.config = setPath(this.config, field.path, field.type === 'select' ? text : fieldValue(field, text));
+      // A stored secret (shown masked) the admin clears is removed: left out, the server would keep it.
+      const removed = field.type === 'secret' && !text.trim() && getPath(this.inbox?.config, field.path) != null;
+      this.config = removed ? setPath(this.config, field.path, null, { remove: true })
+        : setPath(this.config, field.path, field.type === 'select' ? text : fieldValue(field, text));
       this.json = null;
     };
     const hint = field.hint ? html`<p class="muted field-note" id="${id}-hint">${t(field.hint)}</p>` : '';
