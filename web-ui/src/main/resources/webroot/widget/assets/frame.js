@@ -29,6 +29,8 @@ let init = null;
 let identity = null;
 let t = translator('en');
 let ui = null;
+/** How the panel's current content unsubscribes from the store (see mounting). */
+let mounted = [];
 let lastUnread = -1;
 let typingSentAt = 0;
 let typingTimer = null;
@@ -558,11 +560,25 @@ async function profile(values) {
  */
 function notReady(text, role) {
   ui = null;
-  const bar = header(store, t, { close: () => toParent({ type: 'close' }) });
+  const bar = header(mounting(), t, { close: () => toParent({ type: 'close' }) });
   // No greeting over a chat that is not there.
   bar.querySelector('.subtitle').hidden = true;
   document.getElementById('app').replaceChildren(bar,
     h('p', { class: 'unavailable', role, 'data-testid': 'throughline-not-ready' }, t(text)));
+}
+
+/**
+ * The store for what is about to replace the panel's content: the subscriptions of what was there before end, so a
+ * panel redrawn (a refusal, then a sign-in that fixes it) leaves no detached elements following the store.
+ */
+function mounting() {
+  mounted.forEach((unsubscribe) => unsubscribe());
+  mounted = [];
+  return { ...store, subscribe: (listener) => {
+    const unsubscribe = store.subscribe(listener);
+    mounted.push(unsubscribe);
+    return unsubscribe;
+  } };
 }
 
 function mountUi() {
@@ -570,11 +586,12 @@ function mountUi() {
     close: () => toParent({ type: 'close' }), send, retry, typing, upload, image, download, profile, loadOlder,
     unstage: (key) => store.set((s) => ({ staged: s.staged.filter((f) => f.key !== key) }))
   };
-  const box = composer(store, t, actions);
-  const form = prechat(store, t, actions);
-  document.getElementById('app').replaceChildren(header(store, t, actions), connectionBanner(store, t),
-    earlierButton(store, t, actions), messageList(store, t, actions), typingIndicator(store, t),
-    form, offlineEmail(store, t, actions), box.element);
+  const scoped = mounting();
+  const box = composer(scoped, t, actions);
+  const form = prechat(scoped, t, actions);
+  document.getElementById('app').replaceChildren(header(scoped, t, actions), connectionBanner(scoped, t),
+    earlierButton(scoped, t, actions), messageList(scoped, t, actions), typingIndicator(scoped, t),
+    form, offlineEmail(scoped, t, actions), box.element);
   // With the pre-chat form showing, the composer is hidden: focus goes to the form's first field.
   const focus = () => {
     const first = form.hidden ? null : form.querySelector('input');
