@@ -60,7 +60,7 @@ final class ApiChannelRoutes {
             InboundMessage message = message(JsonBody.withoutNul(rc));
             IngestReceipt receipt = ingest.accept(inbox.ref(), message);
             if (receipt.outcome() == IngestReceipt.Outcome.DUPLICATE) {
-                requireSameMessage(receipt.messageId(), message);
+                requireSameMessage(inbox.workspaceId(), receipt.messageId(), message);
             }
             JsonObject answer = new JsonObject()
                     .put("outcome", receipt.outcome().name().toLowerCase(Locale.ROOT))
@@ -92,9 +92,9 @@ final class ApiChannelRoutes {
      * (one id per order, say) would otherwise see each later message answered as stored, and lose it. A message an
      * agent removed since (its text is gone) is taken as the same.
      */
-    private void requireSameMessage(long messageId, InboundMessage message) {
-        database.sql().one("SELECT body, redacted_at IS NOT NULL AS redacted FROM messages WHERE id = $1",
-                messageId).ifPresent(stored -> {
+    private void requireSameMessage(long workspaceId, long messageId, InboundMessage message) {
+        database.sql().one("SELECT body, redacted_at IS NOT NULL AS redacted FROM messages"
+                + " WHERE workspace_id = $1 AND id = $2", workspaceId, messageId).ifPresent(stored -> {
                     // Stored as sent: the body's limit here is below ingest's cap, and NUL is refused before.
                     if (!stored.getBoolean("redacted") && !stored.getString("body").equals(message.text())) {
                         throw new Conflict("externalId " + message.externalId() + " names another message already"

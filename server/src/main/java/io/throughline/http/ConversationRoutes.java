@@ -25,6 +25,7 @@ final class ConversationRoutes {
 
     static final int MAX_BODY_CHARS = 64_000;
     private static final int MAX_LABEL_CHARS = 64;
+    private static final String KEY_RULE = "must be 1 to 255 printable ASCII characters, without spaces around them";
     private static final Pattern ASSIGNEE = Pattern.compile("me|none|\\d{1,18}");
     private static final Pattern CHANNEL = Pattern.compile("[a-z][a-z0-9_]{0,31}");
 
@@ -76,8 +77,8 @@ final class ConversationRoutes {
         }));
         router.post("/api/v1/conversations/:id/messages").handler(body).handler(endpoints.agent(call -> {
             String key = call.header("Idempotency-Key");
-            if (key != null && (key.isBlank() || key.length() > 255)) {
-                throw Invalid.field("Idempotency-Key", "must be 1 to 255 characters");
+            if (key != null && !idempotencyKey(key)) {
+                throw Invalid.field("Idempotency-Key", KEY_RULE);
             }
             AgentMessage message = message(call.body());
             ConversationService.Posted posted = conversations.post(call.caller(), call.pathId("id"), message, key);
@@ -86,8 +87,8 @@ final class ConversationRoutes {
         }));
         router.post("/api/v1/idempotency-keys/:key/withdraw").handler(endpoints.agent(call -> {
             String key = call.rc().pathParam("key");
-            if (key == null || key.isBlank() || key.length() > 255 || key.chars().anyMatch(Character::isISOControl)) {
-                throw Invalid.field("key", "must be 1 to 255 characters, none of them a control character");
+            if (key == null || !idempotencyKey(key)) {
+                throw Invalid.field("key", KEY_RULE);
             }
             ConversationService.Withdrawal withdrawal = conversations.withdraw(call.caller(), key);
             JsonObject answer = new JsonObject().put("key", key).put("withdrawn", withdrawal.withdrawn());
@@ -184,5 +185,15 @@ final class ConversationRoutes {
     private static Status status(String text) {
         return Status.fromWireName(text).orElseThrow(() ->
                 Invalid.field("status", "must be open, pending, snoozed or resolved"));
+    }
+
+    /**
+     * What a key may be, the same in the header a reply is posted with and in the path it is withdrawn by: the
+     * header's bytes are read as ISO-8859-1 and the path's as UTF-8, so a key outside printable ASCII would be
+     * stored as one string and withdrawn as another (the withdrawal answering that nothing was sent).
+     */
+    private static boolean idempotencyKey(String key) {
+        return !key.isBlank() && key.length() <= 255 && key.equals(key.strip())
+                && key.chars().allMatch(c -> c >= 0x20 && c <= 0x7E);
     }
 }

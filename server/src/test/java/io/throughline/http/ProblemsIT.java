@@ -177,6 +177,19 @@ class ProblemsIT {
         assertThat(rawRequest("GET /api/v1/auth/me HTTP/1.1\r\n"))
                 .startsWith("HTTP/1.1 400").contains("application/problem+json");
         assertProblem(admin.post("/api/v1/idempotency-keys/%00/withdraw", new JsonObject()), 400);
+        // A key a reply could not be posted with cannot be withdrawn, and the other way round: a key outside
+        // printable ASCII is read as ISO-8859-1 in the header and as UTF-8 in the path, two different keys.
+        assertProblem(admin.post("/api/v1/idempotency-keys/cl%C3%A9/withdraw", new JsonObject()), 400);
+        URI url = URI.create(server.url());
+        try (Socket socket = new Socket(url.getHost(), url.getPort())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("POST /api/v1/conversations/1/messages HTTP/1.1\r\nHost: localhost\r\n"
+                    + "Authorization: Bearer " + admin.token() + "\r\nIdempotency-Key: cl\u00e9\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            assertThat(new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
+                    .startsWith("HTTP/1.1 400").contains("Idempotency-Key");
+        }
         // A forged cursor whose time PostgreSQL cannot store ("+294277-01-05T00:00:00Z|1").
         assertProblem(admin.get("/api/v1/conversations?cursor=KzI5NDI3Ny0wMS0wNVQwMDowMDowMFp8MQ"), 400);
     }
