@@ -1,6 +1,7 @@
 package io.throughline.contact;
 
 import io.throughline.agent.Tokens;
+import io.throughline.failure.Conflict;
 import io.throughline.store.Sql;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.sqlclient.Row;
@@ -85,7 +86,12 @@ public final class ContactLinks {
         }
         Row link = found.get();
         long linkId = link.getLong("id");
-        long contactId = activeContact(tx, workspaceId, link.getLong("contact_id"));
+        Optional<Long> active = activeContactIfAny(tx, workspaceId, link.getLong("contact_id"));
+        if (active.isEmpty()) {
+            // Merged along a chain too long to follow: the customer's message is taken without the link.
+            return new Redemption.Rejected("unknown");
+        }
+        long contactId = active.get();
         if (link.getOffsetDateTime("used_at") != null) {
             return usedBy.equals(link.getString("used_by")) ? new Redemption.AlreadyUsedBySender(linkId, contactId)
                     : new Redemption.Rejected("used");
@@ -106,8 +112,9 @@ public final class ContactLinks {
 
     /** The contact, or the one it was merged into since the link was issued. */
     static long activeContact(Sql tx, long workspaceId, long contactId) {
-        return activeContactIfAny(tx, workspaceId, contactId).orElseThrow(() -> new IllegalStateException(
-                "contact " + contactId + " is merged along a chain of more than 32 contacts"));
+        return activeContactIfAny(tx, workspaceId, contactId).orElseThrow(() -> new Conflict("contact "
+                + contactId + " is merged along a chain of more than 32 contacts: undo some of those merges, or use"
+                + " the contact they end in"));
     }
 
     /** The same, empty when the chain of merges is longer than 32 (or loops, which no merge makes). */

@@ -102,6 +102,9 @@ public final class ConversationService {
     public JsonObject messages(Caller caller, long id, Long before, int limit) {
         Sql sql = database.sql();
         conversations.find(sql, caller.workspaceId(), id).orElseThrow(() -> notFound(id));
+        if (before != null) {
+            requireCursor(sql, caller.workspaceId(), before);
+        }
         List<Row> rows = new ArrayList<>(messages.page(sql, caller.workspaceId(), id, before, limit + 1));
         boolean more = rows.size() > limit;
         if (more) {
@@ -118,12 +121,24 @@ public final class ConversationService {
     public JsonObject messagesAfter(Caller caller, long id, long after, int limit) {
         Sql sql = database.sql();
         conversations.find(sql, caller.workspaceId(), id).orElseThrow(() -> notFound(id));
+        requireCursor(sql, caller.workspaceId(), after);
         List<Row> rows = new ArrayList<>(messages.pageAfter(sql, caller.workspaceId(), id, after, limit + 1));
         boolean more = rows.size() > limit;
         List<JsonObject> page = views.render(sql, caller.workspaceId(), more ? rows.subList(0, limit) : rows);
         return new JsonObject()
                 .put("messages", new JsonArray(page))
                 .put("nextAfter", more ? page.getLast().getLong("id") : null);
+    }
+
+    /**
+     * A page's cursor names a message of the workspace; one that names none read as the thread's end (an empty page
+     * with no cursor on), which a client takes for "nothing older". A message moved to another thread since (a merge)
+     * still places the page by its time.
+     */
+    private void requireCursor(Sql sql, long workspaceId, long messageId) {
+        if (messages.find(sql, workspaceId, messageId).isEmpty()) {
+            throw new NotFound("no message " + messageId + " in this workspace to page from");
+        }
     }
 
     /**

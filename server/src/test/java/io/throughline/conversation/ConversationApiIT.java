@@ -367,6 +367,9 @@ class ConversationApiIT {
                 + older.getLong("nextBefore")).expect(200).json();
         assertThat(bodies(oldest)).containsExactly("message 0", "message 1");
         assertThat(oldest.getValue("nextBefore")).isNull();
+        // A cursor naming no message is no end of the thread (an empty page without a cursor reads as one).
+        admin.get("/api/v1/conversations/" + conversation + "/messages?before=999999999").expect(404);
+        admin.get("/api/v1/conversations/" + conversation + "/messages?after=999999999").expect(404);
     }
 
     @Test

@@ -229,6 +229,27 @@ class TelegramDeepLinkIT {
     }
 
     /** A customer known by another channel, through the API inbox: returns their conversation. */
+    /** A contact merged along a chain too long to follow gets a 409 saying so for a deep link, not a 500. */
+    @Test
+    void aDeepLinkForAContactAtTheEndOfAVeryLongChainOfMergesIsAConflict() {
+        long first = contactOf(customerWritesFrom("external_id", "chain-0", "Link 0", "Hello"));
+        long merged = first;
+        for (int i = 1; i <= 33; i++) {
+            long next = contactOf(customerWritesFrom("external_id", "chain-" + i, "Link " + i, "Hello"));
+            admin.post("/api/v1/contacts/" + next + "/merge", new JsonObject().put("otherContactId", merged))
+                    .expect(200);
+            merged = next;
+        }
+        assertThat(admin.post("/api/v1/contacts/" + first + "/deep-links", new JsonObject()).expect(409).body())
+                .contains("chain of more than 32");
+        admin.post("/api/v1/contacts/" + merged + "/deep-links", new JsonObject()).expect(201);
+    }
+
+    private static long contactOf(long conversation) {
+        return admin.get("/api/v1/conversations/" + conversation).expect(200).json().getJsonObject("contact")
+                .getLong("id");
+    }
+
     private static long customerWritesFrom(String kind, String value, String name, String text) {
         return shop.post("/api/v1/inboxes/" + apiInbox + "/inbound", new JsonObject()
                 .put("externalId", "msg-" + value)
