@@ -4,7 +4,9 @@
 // none is applied twice.
 
 const MAX_BACKOFF_MS = 15_000;
-const SILENCE_LIMIT_MS = 75_000; // the default heartbeat is 25 s; three missed ones mean a dead connection
+/** Three missed heartbeats mean a dead connection: the server names its period in "ready" (25 s by default). */
+const MISSED_HEARTBEATS = 3;
+const DEFAULT_HEARTBEAT_MS = 25_000;
 const SESSION_ENDED = 4401;
 const RECENT_SEQS = 2_000;
 
@@ -26,15 +28,16 @@ export class RealtimeStream {
     this.retryTimer = null;
     this.onOnline = () => this.reconnectSoon(0);
     this.lastFrameAt = Date.now();
+    this.silenceLimitMs = MISSED_HEARTBEATS * DEFAULT_HEARTBEAT_MS;
     this.silenceCheck = null;
     // Checked by the wall clock, every few seconds and on waking: timers do not run while a laptop sleeps, so a
-    // timer alone would call a connection dropped during the sleep (by a NAT or a proxy) live for another 75 s.
+    // timer alone would call a connection dropped during the sleep (by a NAT or a proxy) live for three heartbeats.
     this.onWake = () => this.checkSilence();
   }
 
   /** Reconnects when nothing came for longer than three heartbeats by the wall clock. */
   checkSilence() {
-    if (!this.stopped && this.socket && Date.now() - this.lastFrameAt > SILENCE_LIMIT_MS) this.reconnectSoon(0);
+    if (!this.stopped && this.socket && Date.now() - this.lastFrameAt > this.silenceLimitMs) this.reconnectSoon(0);
   }
 
   start() {
@@ -88,6 +91,8 @@ export class RealtimeStream {
     this.arm();
     if (frame.type === 'ready') {
       this.attempt = 0;
+      // A server with a longer heartbeat than the default is not taken for dead between two of them.
+      if (frame.data?.heartbeatSeconds > 0) this.silenceLimitMs = MISSED_HEARTBEATS * frame.data.heartbeatSeconds * 1000;
       if (frame.data?.reset) {
         // The server's log no longer holds the seq we had (a restored database): start over from its own.
         this.lastSeq = null;

@@ -230,7 +230,9 @@ final class StreamRoutes {
             lastSent = from;
             counted.set(true);
             connected.incrementAndGet();
-            JsonObject ready = new JsonObject().put("since", from);
+            // The heartbeat's period: a client that hears nothing for three of them takes the stream for dead.
+            JsonObject ready = new JsonObject().put("since", from)
+                    .put("heartbeatSeconds", Math.max(1, config.heartbeat().toSeconds()));
             if (reset) {
                 ready.put("reset", true);
             }

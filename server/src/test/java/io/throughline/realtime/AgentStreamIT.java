@@ -47,7 +47,9 @@ class AgentStreamIT {
         String origin = server.url().replaceFirst("^http:", "https:");
         try (StreamClient stream = StreamClient.asBrowser(admin, Map.of("Origin", origin,
                 "X-Forwarded-Proto", "https"))) {
-            stream.next(f -> "ready".equals(f.getString("type")), Duration.ofSeconds(5));
+            JsonObject ready = stream.next(f -> "ready".equals(f.getString("type")), Duration.ofSeconds(5));
+            // The heartbeat's period (1 s on test servers), by which the inbox tells a quiet stream from a dead one.
+            assertThat(ready.getJsonObject("data").getInteger("heartbeatSeconds")).isEqualTo(1);
         }
         CompletionException refused = org.junit.jupiter.api.Assertions.assertThrows(CompletionException.class,
                 () -> StreamClient.asBrowser(admin, Map.of("Origin", "https://evil.example",

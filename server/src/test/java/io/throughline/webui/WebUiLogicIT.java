@@ -295,6 +295,30 @@ class WebUiLogicIT {
         assertThat(result).isEqualTo(List.of(List.of(0L, 0L), 1L, List.of("reconnecting")));
     }
 
+    /**
+     * A server whose heartbeat is longer than the default (90 s) names it in "ready": two minutes of quiet between
+     * two heartbeats is not taken for a dead stream (it reconnected every 75 s), five minutes is.
+     */
+    @Test
+    void theSilenceLimitFollowsTheServersHeartbeat() {
+        Object result = run("/app/stream.js", """
+                (m) => {
+                  const stream = new m.RealtimeStream(() => {}, () => {});
+                  stream.stopped = false;
+                  let closed = 0;
+                  stream.socket = {close: () => closed++};
+                  stream.receive(JSON.stringify({type: 'ready', data: {since: 1, heartbeatSeconds: 90}}));
+                  stream.lastFrameAt = Date.now() - 2 * 60 * 1000;
+                  stream.checkSilence();
+                  const between = closed;
+                  stream.lastFrameAt = Date.now() - 5 * 60 * 1000;
+                  stream.checkSilence();
+                  stream.stop();
+                  return [between, closed];
+                }""");
+        assertThat(result).isEqualTo(List.of(0L, 1L));
+    }
+
     /** An agent in Kyiv picking 10 May means their 10 May, not the UTC one. */
     @Test
     void searchDatesAreTheAgentsCalendarDays() {
