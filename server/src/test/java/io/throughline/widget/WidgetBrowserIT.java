@@ -474,6 +474,11 @@ class WidgetBrowserIT {
             ivan.driver().get(page);
             ChatWidget ivanChat = new ChatWidget(ivan).open();
             fillPreChat(ivan, "Ivan", "ivan@example.test");
+            // The form gone, the keyboard goes on in the composer; its text is 16px, under which iOS zooms in.
+            ivan.waiting(WAIT).until(d -> "throughline-composer-input".equals(ivan.driver().executeScript(
+                    "return document.activeElement.dataset.testid")));
+            assertThat(ivan.driver().executeScript("return getComputedStyle(document.activeElement).fontSize"))
+                    .isEqualTo("16px");
             ivanChat.send("Ivan here: do you deliver to Odesa?");
             ivanChat.stored("deliver to Odesa");
             assertThat(ivanChat.visibleText()).doesNotContain("12-77").doesNotContain("4242");

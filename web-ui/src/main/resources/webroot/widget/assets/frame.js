@@ -584,6 +584,7 @@ function mounting() {
 function mountUi() {
   const actions = {
     close: () => toParent({ type: 'close' }), send, retry, typing, upload, image, download, profile, loadOlder,
+    focus: () => ui && ui.focus(),
     unstage: (key) => store.set((s) => ({ staged: s.staged.filter((f) => f.key !== key) }))
   };
   const scoped = mounting();

@@ -22,6 +22,8 @@ export function prechat(store, t, actions) {
     try {
       await actions.profile(values);
       error.textContent = '';
+      // The form and its button go: the visitor goes on in the composer, not on the page's body.
+      actions.focus();
     } catch (e) {
       error.textContent = refusal(e, t);
     }
