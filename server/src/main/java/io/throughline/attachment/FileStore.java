@@ -233,11 +233,20 @@ public final class FileStore implements AttachmentStore {
                 }
                 Path home = path(sha);
                 Files.createDirectories(home.getParent());
+                // Linked, not moved: a rename replaces a copy stored again meanwhile with this aged one, and the
+                // sweep that follows would take that for unused and delete content a new message is about to
+                // refer to. A link never replaces; the copy in place (same content, fresh time) wins.
                 try {
-                    Files.move(aside, home, StandardCopyOption.ATOMIC_MOVE);
+                    Files.createLink(home, aside);
                 } catch (FileAlreadyExistsException e) {
-                    Files.delete(aside); // stored again meanwhile: the same content is in place
+                    // stored again meanwhile: the same content is in place
+                } catch (UnsupportedOperationException | IOException e) {
+                    // A filesystem without hard links: moved back unless a copy is in place.
+                    if (!Files.exists(home)) {
+                        Files.move(aside, home, StandardCopyOption.ATOMIC_MOVE);
+                    }
                 }
+                Files.deleteIfExists(aside);
             }
         }
     }

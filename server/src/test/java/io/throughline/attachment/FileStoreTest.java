@@ -105,6 +105,24 @@ class FileStoreTest {
         assertThat(aside).doesNotExist();
     }
 
+    /**
+     * Content stored again while an interrupted sweep's aged copy waited aside: putting the aside copy back replaced
+     * the fresh one (a rename replaces its target), with the old time, and the same sweep deleted it as unused while
+     * the new message referring to it was still being written.
+     */
+    @Test
+    void puttingBackAnAsideCopyNeverReplacesContentStoredAgain() throws IOException {
+        FileStore store = new FileStore(root);
+        String sha = store("stored again after a crashed sweep", store).sha256();
+        Path aside = root.resolve("tmp").resolve("swept-" + sha);
+        Files.copy(store.path(sha), aside);
+        age(aside);
+
+        assertThat(store.sweep(addresses -> Set.of(), Duration.ofHours(6))).as("nothing old in place").isZero();
+        assertThat(Files.readString(store.path(sha))).isEqualTo("stored again after a crashed sweep");
+        assertThat(aside).doesNotExist();
+    }
+
     @Test
     void temporaryFilesOfUnfinishedUploadsGoOnceOld() throws IOException {
         Path tmp = Files.createDirectories(root.resolve("uploads"));
