@@ -165,8 +165,11 @@ final class WidgetHub implements EventListener {
         }
     }
 
-    /** A late message event, and when this node was handed it. */
-    private record Late(Event event, long atNanos) {
+    /**
+     * A late message event, when this node was handed it, and the resume points (visitor and seq) it was offered
+     * at: a client resuming from the same point again has it.
+     */
+    private record Late(Event event, long atNanos, Set<String> offeredAt) {
     }
 
     private static Long lateMessageId(Late late) {
@@ -175,7 +178,7 @@ final class WidgetHub implements EventListener {
 
     private void keepLate(Event event) {
         long now = System.nanoTime();
-        recentLate.addLast(new Late(event, now));
+        recentLate.addLast(new Late(event, now, ConcurrentHashMap.newKeySet()));
         while (recentLate.size() > LATE_KEPT_MAX) {
             recentLate.pollFirst();
         }
@@ -189,10 +192,14 @@ final class WidgetHub implements EventListener {
      * A resuming stream is offered the late events of the last minute: one that came while its client was away
      * lies below where it resumes (the client takes an event it already has again as the same message).
      */
-    private void offerRecentLate(VisitorStream stream) {
+    private void offerRecentLate(VisitorStream stream, long since) {
         long now = System.nanoTime();
+        // A late event does not move the client's resume point: a long poll answered with one comes back from the
+        // same seq at once, and was answered with it again, for the minute it is kept (each poll a few queries and
+        // one of the visitor's signals, until the visitor was rate-limited). Offered once per resume point.
+        String point = stream.viewer.visitor().id() + "@" + since;
         for (Late late : recentLate) {
-            if (now - late.atNanos() <= LATE_KEPT_NANOS) {
+            if (now - late.atNanos() <= LATE_KEPT_NANOS && late.offeredAt().add(point)) {
                 stream.offerLate(late.event());
             }
         }
@@ -478,7 +485,7 @@ final class WidgetHub implements EventListener {
             stream.reset(target);
         } else if (since >= target) {
             stream.goLive(List.of(), since);
-            offerRecentLate(stream);
+            offerRecentLate(stream, since);
         } else {
             try {
                 CatchUp missed = history(stream, since, target);
@@ -488,7 +495,7 @@ final class WidgetHub implements EventListener {
                     return;
                 }
                 stream.goLive(missed.events(), target);
-                offerRecentLate(stream);
+                offerRecentLate(stream, since);
             } catch (RuntimeException e) {
                 log.warn("widget catch-up failed visitor={}: {}", stream.viewer.visitor().id(), e.toString());
                 stream.reset(target);

@@ -9,6 +9,7 @@ import io.throughline.testing.ApiClient;
 import io.throughline.testing.StreamClient;
 import io.throughline.testing.TestServer;
 import io.throughline.testing.VisitorClient;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.Map;
@@ -81,6 +82,24 @@ class LateEventsIT {
                 assertThat(shown.getBoolean("late")).isTrue();
                 assertThat(shown.getJsonObject("message").getString("body")).isEqualTo("My flute is broken");
             }
+        }
+    }
+
+    /**
+     * A late event does not move a long poll's resume point: the poll answered with it comes back from the same
+     * seq at once, and was answered with it again for the minute it is kept, each poll costing queries and a
+     * signal until the visitor was rate-limited. It is offered once per resume point: the next poll waits.
+     */
+    @Test
+    void aLongPollIsOfferedALateEventOnceNotInALoop() throws Exception {
+        try (TestServer server = TestServer.start(Map.of("realtime.gapTimeout", "300ms"))) {
+            Away away = awayDuringALateEdit(server, "My cello is broken", "My viola is broken");
+            String poll = "/widget/v1/messages?since=" + away.resumeFrom() + "&wait=";
+            JsonArray first = away.visitor().get(poll + "20").expect(200).json().getJsonArray("events");
+            assertThat(first.stream().map(JsonObject.class::cast)).anySatisfy(f -> assertThat(
+                    f.getJsonObject("message").getString("body")).isEqualTo("My viola is broken"));
+            JsonArray again = away.visitor().get(poll + "2").expect(200).json().getJsonArray("events");
+            assertThat(again).as("waited its 2 s with nothing new").isEmpty();
         }
     }
 
