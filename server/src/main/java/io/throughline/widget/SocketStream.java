@@ -3,6 +3,7 @@ package io.throughline.widget;
 import io.throughline.failure.Conflict;
 import io.throughline.failure.ThroughlineException;
 import io.throughline.failure.TooManyRequests;
+import io.throughline.failure.Unavailable;
 import io.throughline.http.JsonBody;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.DecodeException;
@@ -49,7 +50,14 @@ final class SocketStream extends VisitorStream {
     private final String ip;
     private final Executor executor;
     private final AtomicInteger pending = new AtomicInteger();
+    private static final Duration HOLD = Duration.ofSeconds(30);
     private final AtomicInteger queued = new AtomicInteger();
+    /**
+     * A message that failed for now: the ones after it are refused until it is stored, for at most {@link #HOLD}
+     * (a client that gives it up does not hold the socket for ever).
+     */
+    private volatile Object heldFor;
+    private volatile long heldUntil;
     private CompletableFuture<Void> sends = CompletableFuture.completedFuture(null);
     private volatile long lastHeard = System.nanoTime();
     private volatile boolean stopped;
@@ -164,6 +172,15 @@ final class SocketStream extends VisitorStream {
     }
 
     private void store(JsonObject frame, Object clientId) {
+        Object failed = heldFor;
+        if (failed != null && !failed.equals(clientId) && System.nanoTime() < heldUntil) {
+            // An earlier message of this socket failed for now and will come again: this one is not stored before
+            // it (the visitor's messages keep their order), and comes again after it.
+            write(new JsonObject().put("type", "nack").put("clientId", clientId).put("error", problem(
+                    new Unavailable("an earlier message failed and is sent again first: send this one after it",
+                            Duration.ofSeconds(1)))));
+            return;
+        }
         try {
             if (channel.sites().byInbox(viewer.site().inbox().id()).isEmpty()) {
                 // Disabled or deleted since this socket opened (a spammed widget switched off): nothing more is
@@ -178,14 +195,26 @@ final class SocketStream extends VisitorStream {
                 channel.hub().adopt(this, ack.conversationId(), null);
             }
             write(ack.toJson().put("type", "ack"));
+            if (clientId != null && clientId.equals(heldFor)) {
+                heldFor = null;
+            }
         } catch (ThroughlineException e) {
+            if (e.status() >= 500) {
+                hold(clientId);
+            }
             write(new JsonObject().put("type", "nack").put("clientId", clientId).put("error", problem(e)));
         } catch (RuntimeException e) {
+            hold(clientId);
             log.error("widget message failed visitor={}", viewer.visitor().id(), e);
             write(new JsonObject().put("type", "nack").put("clientId", clientId).put("error",
                     new JsonObject().put("status", 500).put("title", "Internal server error")
                             .put("detail", "the message was not stored; it will be retried")));
         }
+    }
+
+    private void hold(Object clientId) {
+        heldUntil = System.nanoTime() + HOLD.toNanos();
+        heldFor = clientId;
     }
 
     private void seen(JsonObject frame) {

@@ -17,6 +17,7 @@ import io.vertx.sqlclient.Transaction;
 import io.vertx.sqlclient.Tuple;
 import java.net.http.WebSocketHandshakeException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -109,6 +110,56 @@ class WidgetMessagingIT {
             assertThat(echoed.getBoolean("own")).isTrue();
             assertThat(echoed.containsKey("metadata")).as("no internals reach the visitor").isFalse();
         }
+    }
+
+    /**
+     * A message that fails for now (here PostgreSQL refuses it once) is sent again; those queued behind it on the
+     * socket are not stored before it (they were, and the agent read the visitor's messages out of order).
+     */
+    @Test
+    void messagesQueuedBehindOneThatFailedForNowKeepTheirOrder() {
+        var sql = server.throughline().database().sql();
+        sql.update("CREATE SEQUENCE refuse_once");
+        sql.update("""
+                CREATE FUNCTION refuse_once() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    -- A sequence moves on though the transaction rolls back: refused the first time only.
+                    IF NEW.body = 'second, refused once' AND nextval('refuse_once') = 1 THEN
+                        RAISE EXCEPTION 'refused by the test';
+                    END IF;
+                    RETURN NEW;
+                END $$""");
+        sql.update("CREATE TRIGGER refuse_once BEFORE INSERT ON messages FOR EACH ROW EXECUTE FUNCTION refuse_once()");
+        VisitorClient visitor = visitor();
+        try (VisitorClient.Socket socket = visitor.connect(visitor.seq())) {
+            socket.next("ready", WAIT);
+            List<JsonObject> frames = new ArrayList<>();
+            for (String body : List.of("first", "second, refused once", "third")) {
+                String clientId = UUID.randomUUID().toString();
+                JsonObject frame = new JsonObject().put("type", "message").put("clientId", clientId).put("body", body);
+                frames.add(frame);
+                socket.send(frame);
+            }
+            // As the frame does: what was refused for now goes again, in order.
+            List<JsonObject> pending = new ArrayList<>(frames);
+            while (!pending.isEmpty()) {
+                JsonObject answer = socket.next(f -> "ack".equals(f.getString("type"))
+                        || "nack".equals(f.getString("type")), WAIT);
+                JsonObject frame = pending.stream().filter(f -> f.getString("clientId")
+                        .equals(answer.getString("clientId"))).findFirst().orElseThrow();
+                if ("ack".equals(answer.getString("type"))) {
+                    pending.remove(frame);
+                } else {
+                    socket.send(frame);
+                }
+            }
+        } finally {
+            sql.update("DROP TRIGGER refuse_once ON messages");
+            sql.update("DROP FUNCTION refuse_once()");
+            sql.update("DROP SEQUENCE refuse_once");
+        }
+        assertThat(visitor.history().stream().map(m -> ((JsonObject) m).getString("body")))
+                .containsExactly("first", "second, refused once", "third");
     }
 
     @Test

@@ -387,7 +387,9 @@ function nacked(clientId, error) {
 function flush() {
   if (store.get().phase !== 'ready') return;
   for (const item of outbox.items()) {
-    if (item.failed || inflight.has(item.clientId) || (item.retryAt && item.retryAt > Date.now())) continue;
+    if (item.failed || inflight.has(item.clientId)) continue;
+    // One waiting to be sent again holds those written after it: the visitor's messages are stored in order.
+    if (item.retryAt && item.retryAt > Date.now()) return;
     const message = { clientId: item.clientId, body: item.body, attachmentIds: item.attachmentIds };
     if (transport.mode === 'socket') {
       // As many in flight as the server queues per socket: the rest wait their turn, so they keep their order.
