@@ -50,7 +50,7 @@ final class AgentRoutes {
         router.patch("/api/v1/agents/:id").handler(body).handler(endpoints.agent(call -> {
             call.caller().requireAdmin();
             JsonBody json = call.body();
-            String name = json.optionalString("name", MAX_NAME);
+            String name = json.optionalNonBlank("name", MAX_NAME);
             Role role = json.has("role") ? role(json, null) : null;
             Boolean active = json.optionalBoolean("active");
             String password = password(json);
@@ -66,7 +66,10 @@ final class AgentRoutes {
     }
 
     private static Role role(JsonBody json, String fallback) {
-        String text = json.optionalString("role", 16);
+        String text = json.optionalNonBlank("role", 16);
+        if (json.hasError("role")) {
+            return null;
+        }
         if (text == null) {
             text = fallback;
         }
@@ -82,7 +85,8 @@ final class AgentRoutes {
     }
 
     private static String password(JsonBody json) {
-        String password = json.optionalString("password", 1024);
+        // Given blank, it is no password (an admin's typo must not quietly get a generated one instead).
+        String password = json.optionalNonBlank("password", 1024);
         if (password != null && password.length() < Passwords.MIN_LENGTH) {
             json.error("password", "must have at least " + Passwords.MIN_LENGTH + " characters");
         }

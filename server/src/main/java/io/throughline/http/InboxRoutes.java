@@ -42,7 +42,7 @@ final class InboxRoutes {
         router.patch("/api/v1/inboxes/:id").handler(body).handler(endpoints.agent(call -> {
             call.caller().requireAdmin();
             JsonBody json = call.body();
-            String name = json.optionalString("name", MAX_NAME);
+            String name = json.optionalNonBlank("name", MAX_NAME);
             JsonObject config = json.optionalObject("config");
             Boolean enabled = json.optionalBoolean("enabled");
             json.validate();

@@ -139,6 +139,18 @@ public final class JsonBody {
         return text;
     }
 
+    /**
+     * A string that may be left out, but not given blank: for a field a change sets ("name" of a PATCH), where
+     * {@code ""} would otherwise read as "unchanged" and answer 200 having done nothing.
+     */
+    public String optionalNonBlank(String field, int maxLength) {
+        String text = optionalString(field, maxLength);
+        if (text == null && has(field) && !hasError(field)) {
+            error(field, "must not be empty");
+        }
+        return text;
+    }
+
     /** A string; blank counts as absent. */
     public String optionalString(String field, int maxLength) {
         String text = string(field);

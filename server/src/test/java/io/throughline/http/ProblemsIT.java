@@ -12,6 +12,7 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -98,6 +99,30 @@ class ProblemsIT {
         assertThat(message.getString("body")).isEqualTo("Hello world");
         assertThat(admin.get("/api/v1/contacts/" + stored.getLong("contactId")).expect(200).json()
                 .getString("name")).isEqualTo("Nina Bcc: all@acme.test");
+    }
+
+    /**
+     * A blank value where a change sets one is a 400 naming it, as a contact's name was: it read as "unchanged"
+     * (a 200 that did nothing), a blank role made a plain agent, and a blank password a generated one.
+     */
+    @Test
+    void aBlankValueThatWouldSetSomethingIsA400() {
+        long agent = admin.post("/api/v1/agents", new JsonObject().put("email", "blank@test.local")
+                .put("name", "Blanca")).expect(201).json().getLong("id");
+        for (JsonObject blank : List.of(new JsonObject().put("name", ""), new JsonObject().put("role", " "),
+                new JsonObject().put("password", "          "))) {
+            ApiClient.Response refused = admin.patch("/api/v1/agents/" + agent, blank);
+            assertProblem(refused, 400);
+            assertThat(refused.json().getJsonArray("errors").getJsonObject(0).getString("field"))
+                    .isEqualTo(blank.fieldNames().iterator().next());
+        }
+        assertProblem(admin.post("/api/v1/agents", new JsonObject().put("email", "blank2@test.local")
+                .put("name", "Blanca Two").put("role", "")), 400);
+        assertProblem(admin.post("/api/v1/agents", new JsonObject().put("email", "blank3@test.local")
+                .put("name", "Blanca Three").put("password", "   ")), 400);
+        long inbox = ApiInbox.create(admin, "Blank names", null).id();
+        assertProblem(admin.patch("/api/v1/inboxes/" + inbox, new JsonObject().put("name", "")), 400);
+        assertThat(admin.get("/api/v1/agents/" + agent).expect(200).json().getString("name")).isEqualTo("Blanca");
     }
 
     @Test
