@@ -302,7 +302,7 @@ public final class ConversationService {
         String requestHash = Tokens.sha256Hex(id + "\n" + reply);
         Posted posted = database.txWithRetry(3, tx -> {
             if (idempotencyKey != null) {
-                Optional<Posted> replay = claimKey(tx, caller, idempotencyKey, requestHash);
+                Optional<Posted> replay = claimKey(tx, caller, id, idempotencyKey, requestHash);
                 if (replay.isPresent()) {
                     return replay.get();
                 }
@@ -343,7 +343,7 @@ public final class ConversationService {
         return posted;
     }
 
-    private Optional<Posted> claimKey(Sql tx, Caller caller, String key, String requestHash) {
+    private Optional<Posted> claimKey(Sql tx, Caller caller, long conversationId, String key, String requestHash) {
         Optional<Row> taken = takeKey(tx, caller, key, requestHash);
         if (taken.isEmpty()) {
             return Optional.empty();
@@ -361,6 +361,16 @@ public final class ConversationService {
         long messageId = existing.getLong("message_id");
         JsonObject json = views.render(tx, caller.workspaceId(),
                 messages.viewRow(tx, caller.workspaceId(), messageId).orElseThrow());
+        if (existing.getString("request_hash").equals(MessageRepository.REDACTED_REQUEST)) {
+            // What the request was is gone with the text, but not where it went: a key reused for another
+            // conversation is refused (a reply the client believes sent would be dropped), its own (or the one
+            // it was merged into since) gets the removed message.
+            long now = json.getLong("conversationId");
+            if (now != conversationId && conversations.find(tx, caller.workspaceId(), conversationId)
+                    .map(Conversation::mergedIntoId).filter(into -> into == now).isEmpty()) {
+                throw new Conflict("this Idempotency-Key was already used for a reply in another conversation");
+            }
+        }
         return Optional.of(new Posted(json, true));
     }
 

@@ -202,6 +202,10 @@ class RedactionIT {
         JsonObject again = replay.json();
         assertThat(again.getLong("id")).isEqualTo(note.getLong("id"));
         assertThat(again.getString("redactedAt")).isNotNull();
+        // The key reused for another conversation is no replay: that reply would be taken as sent and dropped.
+        long elsewhere = inbox.say("t-2", "c-t2", "Other", "Another customer").getLong("conversationId");
+        admin.post("/api/v1/conversations/" + elsewhere + "/messages", new JsonObject().put("body", "Hello"),
+                Map.of("Idempotency-Key", "redact-note-1")).expect(409);
     }
 
     private static long reply(long conversation, String body) {
