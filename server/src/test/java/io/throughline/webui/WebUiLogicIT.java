@@ -43,7 +43,7 @@ class WebUiLogicIT {
     private static Object run(String module, String body) {
         return browser.driver().executeAsyncScript("""
                 const done = arguments[arguments.length - 1];
-                import(arguments[0]).then((m) => done((%s)(m))).catch((e) => done('ERROR ' + e));""".formatted(body),
+                import(arguments[0]).then((m) => (%s)(m)).then(done).catch((e) => done('ERROR ' + e));""".formatted(body),
                 module);
     }
 
@@ -52,6 +52,31 @@ class WebUiLogicIT {
         return (Map<String, Object>) browser.driver().executeAsyncScript("""
                 const done = arguments[arguments.length - 1];
                 import('/app/quotes.js').then((m) => done(m.splitQuoted(arguments[0])));""", text);
+    }
+
+    /**
+     * A socket ticket renewal that a restart overtook (a sign-in, a reset): the restart connects, and the renewal
+     * does not connect a second socket that nothing would close (it kept reconnecting, holding a visitor's socket).
+     */
+    @Test
+    void aTicketRenewalOvertakenByARestartOpensNoSecondSocket() {
+        Object result = run("/widget/assets/transport.js", """
+                async (m) => {
+                  let answer;
+                  const renewed = new Promise((resolve) => { answer = resolve; });
+                  const transport = new m.Transport({ api: null, onFrame() {}, onState() {}, onOpen() {},
+                    refreshSession: () => renewed });
+                  let connects = 0;
+                  transport.connect = () => { connects++; };
+                  transport.start({ socketUrl: '/a', seq: 0, heartbeatSeconds: 25 });
+                  const renewal = transport.renew();
+                  transport.start({ socketUrl: '/b', seq: 0, heartbeatSeconds: 25 });
+                  answer({ socket: { url: '/c' } });
+                  await renewal;
+                  transport.stop();
+                  return connects;
+                }""");
+        assertThat(result).isEqualTo(2L);
     }
 
     /** The chat frame's outbox: a signed-in visitor takes over what the visitor before it never got acked. */

@@ -29,6 +29,7 @@ export class Transport {
 
   start({ socketUrl, seq, heartbeatSeconds }) {
     this.stop();
+    this.started = (this.started || 0) + 1;
     this.stopped = false;
     this.socketUrl = socketUrl;
     this.seq = Math.max(this.seq, seq || 0);
@@ -152,12 +153,16 @@ export class Transport {
   }
 
   async renew() {
+    const started = this.started;
     try {
       const session = await this.refreshSession();
       this.socketUrl = session.socket.url;
     } catch (e) {
       // keep the old URL; the next attempt tries again
     }
+    // Restarted or stopped meanwhile (a sign-in, a reset): that start connects; a second socket here would be
+    // left open, reconnecting for ever and holding one of the visitor's sockets.
+    if (this.stopped || started !== this.started) return;
     this.connect();
   }
 
