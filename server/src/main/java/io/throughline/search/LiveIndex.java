@@ -10,11 +10,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.Map;
+import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.LongField;
@@ -313,17 +315,22 @@ final class LiveIndex implements Closeable {
 
     /**
      * Lets go of the searchers pinned {@link #PIN_SECONDS} ago: replaced by a newer pin that long ago, or, for the
-     * newest, pinned last that long ago; and of all but the {@link #MAX_PINS} newest (the pruner sees them newest
-     * first).
+     * newest, pinned last that long ago; and of all but the {@link #MAX_PINS} pinned last.
      */
     private void prunePins() {
         Instant now = clock.instant();
+        // Kept by when each was last pinned, not by its version: an agent paging an older snapshot pins it again,
+        // and thirty-two searches of other workspaces on newer ones must not take it away between two pages.
+        Set<Long> recent = lastPinned.entrySet().stream()
+                .sorted(Map.Entry.<Long, Instant>comparingByValue().reversed())
+                .limit(MAX_PINS).map(Map.Entry::getKey).collect(Collectors.toSet());
         int[] seen = {0};
         try {
             pinned.prune((ageSec, searcher) -> {
                 long version = ((DirectoryReader) searcher.getIndexReader()).getVersion();
                 Instant last = lastPinned.get(version);
-                boolean expired = ++seen[0] > MAX_PINS || ageSec > PIN_SECONDS
+                boolean crowded = last == null ? ++seen[0] > MAX_PINS : !recent.contains(version);
+                boolean expired = crowded || ageSec > PIN_SECONDS
                         || (last != null && Duration.between(last, now).toSeconds() > PIN_SECONDS);
                 if (expired && last != null) {
                     // Only the time read here: a pin meanwhile noted a newer one, for the searcher it records again.

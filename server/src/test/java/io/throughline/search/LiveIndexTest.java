@@ -81,6 +81,44 @@ class LiveIndexTest {
         }
     }
 
+    /**
+     * An agent paging an older snapshot pins it again at each page: searches of other workspaces pinning newer
+     * ones meanwhile do not take it away (it was let go as the oldest version, though pinned a moment ago).
+     */
+    @Test
+    void aSnapshotPinnedAgainStaysThoughNewerOnesCrowdIn() throws Exception {
+        MovableClock clock = new MovableClock();
+        try (Analyzer analyzer = SearchAnalyzers.create();
+             LiveIndex index = LiveIndex.open("v2-g1", "owner", Scratch.dir("live-index"), analyzer, 16,
+                     Duration.ofMillis(50), true, null, clock)) {
+            List<Long> versions = new ArrayList<>();
+            for (int i = 0; i < LiveIndex.MAX_PINS + 4; i++) {
+                index.upsert(i, MessageDocuments.toDocument(new IndexedMessage(i, 1 + i % 3, 1, 1, "api", "in",
+                        Instant.parse("2024-03-01T00:00:00Z"), Status.OPEN, null, "message " + i, false)));
+                index.refresh();
+                IndexSearcher searcher = index.acquireSearcher();
+                try {
+                    versions.add(index.pin(searcher));
+                } finally {
+                    index.releaseSearcher(searcher);
+                }
+                clock.advance(Duration.ofSeconds(1));
+                if (i % 8 == 0) {
+                    // The agent's next page: the first snapshot pinned again.
+                    IndexSearcher first = index.acquirePinned(versions.getFirst());
+                    assertThat(first).as("kept after %d newer pins", i).isNotNull();
+                    try {
+                        index.pin(first);
+                    } finally {
+                        index.releaseSearcher(first);
+                    }
+                }
+            }
+            assertThat(pinned(index, versions.getFirst())).isTrue();
+            assertThat(pinned(index, versions.get(1))).as("pinned once, long ago").isFalse();
+        }
+    }
+
     private static boolean pinned(LiveIndex index, long version) {
         IndexSearcher pinned = index.acquirePinned(version);
         if (pinned == null) {
