@@ -110,7 +110,9 @@ public final class ContactService {
                 long other = ContactLinks.activeContactIfAny(tx, workspaceId, far).orElse(far);
                 // The panel shows one suggestion per pair of contacts as they stand: the others between the same
                 // two go with it, or the next would take its place.
-                contacts.closeSuggestions(tx, workspaceId, contactId, other, "open", "dismissed");
+                if (other != contactId) {
+                    contacts.closeSuggestions(tx, workspaceId, contactId, other, "open", "dismissed");
+                }
                 events.append(tx, workspaceId, EventType.CONTACT_UPDATED, new JsonObject().put("contactId", contactId)
                         .put("otherContactId", other).put("reason", "suggestion_dismissed")
                         .put("suggestionId", suggestionId).put("byAgentId", caller.agentId()));

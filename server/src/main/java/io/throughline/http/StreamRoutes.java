@@ -232,7 +232,7 @@ final class StreamRoutes {
             connected.incrementAndGet();
             // The heartbeat's period: a client that hears nothing for three of them takes the stream for dead.
             JsonObject ready = new JsonObject().put("since", from)
-                    .put("heartbeatSeconds", Math.max(1, config.heartbeat().toSeconds()));
+                    .put("heartbeatSeconds", Math.max(1, (config.heartbeat().toMillis() + 999) / 1000));
             if (reset) {
                 ready.put("reset", true);
             }

@@ -173,8 +173,8 @@ final class ExactTokens {
      * Where the phone number a candidate starts with ends: the pattern joins every group of digits a space apart,
      * so a number's neighbours would join it ("0671234567 10 times", "067 123 45 67 9:00-18:00", two numbers in a
      * row). The number stops before a group spaced from a run of seven digits or more (a whole local number),
-     * before a spaced group of three digits or more starting with 0 after ten digits, when a whole number follows
-     * from it (the next number's trunk prefix: "067 123 45 67 050 765 43 21", while "+38 (067) 123 45 07" and
+     * before a spaced group starting with 0 after ten digits, when a whole number follows from it (the next number's
+     * trunk prefix: "067 123 45 67 050 765 43 21", "01 23 45 67 89 06 12 34 56 78", while "+38 (067) 123 45 07" and
      * "0044 7700 900 077" end in theirs), and before a last group that a colon joins to more digits (a time).
      */
     private static int phoneEnd(CharSequence text, int start, int end) {
@@ -193,8 +193,7 @@ final class ExactTokens {
             }
             boolean spaced = digits > 0 && hasSpace(text, previousEnd, runStart);
             if (spaced && (previousRun >= MIN_PHONE_DIGITS || digits >= TRUNK_AFTER_DIGITS
-                    && text.charAt(runStart) == '0' && i - runStart >= 3
-                    && digitsFrom(text, runStart, end) >= MIN_PHONE_DIGITS)) {
+                    && text.charAt(runStart) == '0' && digitsFrom(text, runStart, end) >= MIN_PHONE_DIGITS)) {
                 return afterGroup(text, previousEnd, end);
             }
             if (i == end && digits > 0 && end + 1 < text.length() && text.charAt(end) == ':'

@@ -201,6 +201,9 @@ final class SocketStream extends VisitorStream {
         } catch (ThroughlineException e) {
             if (e.status() >= 500) {
                 hold(clientId);
+            } else if (clientId != null && clientId.equals(heldFor)) {
+                // Refused for good (too long, say): the client gives it up, and the ones after it go on.
+                heldFor = null;
             }
             write(new JsonObject().put("type", "nack").put("clientId", clientId).put("error", problem(e)));
         } catch (RuntimeException e) {
@@ -226,6 +229,10 @@ final class SocketStream extends VisitorStream {
         executor.execute(() -> {
             try {
                 channel.receipts().seen(viewer, id);
+                // Confirmed to this socket at once, whatever else tells its tabs: a report of what was recorded
+                // already (its event late, or another tab's) would otherwise go unanswered, and the frame repeats
+                // an unconfirmed one.
+                write(new JsonObject().put("type", "seen").put("messageId", Math.max(id, viewer.seenUpTo())));
             } catch (ThroughlineException e) {
                 error(e.status(), e.getMessage());
             } catch (RuntimeException e) {

@@ -166,8 +166,8 @@ final class WidgetHub implements EventListener {
     }
 
     /**
-     * A late message event, when this node was handed it, and the resume points (visitor and seq) it was offered
-     * at: a client resuming from the same point again has it.
+     * A late message event, when this node was handed it, and the resume points (visitor and seq) of the long polls
+     * it was offered to: a poll from the same point again has it.
      */
     private record Late(Event event, long atNanos, Set<String> offeredAt) {
     }
@@ -196,10 +196,16 @@ final class WidgetHub implements EventListener {
         long now = System.nanoTime();
         // A late event does not move the client's resume point: a long poll answered with one comes back from the
         // same seq at once, and was answered with it again, for the minute it is kept (each poll a few queries and
-        // one of the visitor's signals, until the visitor was rate-limited). Offered once per resume point.
-        String point = stream.viewer.visitor().id() + "@" + since;
+        // one of the visitor's signals, until the visitor was rate-limited). A poll is offered it once per resume
+        // point; a socket (which does not come back at once) every time, so a second tab or a socket that dropped
+        // before the frame reached it still has it.
+        String point = stream instanceof PollStream ? stream.viewer.visitor().id() + "@" + since : null;
         for (Late late : recentLate) {
-            if (now - late.atNanos() <= LATE_KEPT_NANOS && late.offeredAt().add(point)) {
+            if (now - late.atNanos() > LATE_KEPT_NANOS) {
+                continue;
+            }
+            // Noted only for a poll it concerns: every poll of every visitor would otherwise grow every event's set.
+            if (point == null || !concerns(late.event(), stream) || late.offeredAt().add(point)) {
                 stream.offerLate(late.event());
             }
         }

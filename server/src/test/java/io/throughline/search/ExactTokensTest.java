@@ -78,6 +78,7 @@ class ExactTokensTest {
         assertThat(keys("Call 0671234567 10 times", ExactKind.PHONE)).containsExactly("671234567");
         assertThat(keys("067 123 45 67 050 765 43 21", ExactKind.PHONE)).containsExactly("671234567", "507654321");
         assertThat(keys("(067) 1234567 (050) 7654321", ExactKind.PHONE)).containsExactly("671234567", "507654321");
+        assertThat(keys("01 23 45 67 89 06 12 34 56 78", ExactKind.PHONE)).containsExactly("123456789", "612345678");
         // A last group starting with 0 is the number's own, whatever the country code before it.
         for (String whole : List.of("+38 (067) 123 45 07", "+380 67 123 45 07", "38 067 123 45 07",
                 "0671234507")) {

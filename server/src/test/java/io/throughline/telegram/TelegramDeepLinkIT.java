@@ -228,7 +228,6 @@ class TelegramDeepLinkIT {
         server.anonymous().post("/api/v1/conversations/" + conversation + "/deep-links", null).expect(401);
     }
 
-    /** A customer known by another channel, through the API inbox: returns their conversation. */
     /** A contact merged along a chain too long to follow gets a 409 saying so for a deep link, not a 500. */
     @Test
     void aDeepLinkForAContactAtTheEndOfAVeryLongChainOfMergesIsAConflict() {
@@ -250,6 +249,7 @@ class TelegramDeepLinkIT {
                 .getLong("id");
     }
 
+    /** A customer known by another channel, through the API inbox: returns their conversation. */
     private static long customerWritesFrom(String kind, String value, String name, String text) {
         return shop.post("/api/v1/inboxes/" + apiInbox + "/inbound", new JsonObject()
                 .put("externalId", "msg-" + value)

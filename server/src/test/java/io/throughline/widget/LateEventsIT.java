@@ -100,6 +100,12 @@ class LateEventsIT {
                     f.getJsonObject("message").getString("body")).isEqualTo("My viola is broken"));
             JsonArray again = away.visitor().get(poll + "2").expect(200).json().getJsonArray("events");
             assertThat(again).as("waited its 2 s with nothing new").isEmpty();
+            // A socket from the same point (another tab, or one that dropped before the frame reached it) has it.
+            try (VisitorClient.Socket tab = away.visitor().connect(away.resumeFrom())) {
+                assertThat(tab.next(f -> "message.updated".equals(f.getString("type"))
+                        && f.getJsonObject("message").getLong("id") == away.messageId(), WAIT)
+                        .getJsonObject("message").getString("body")).isEqualTo("My viola is broken");
+            }
         }
     }
 

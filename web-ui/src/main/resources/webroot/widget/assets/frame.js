@@ -14,6 +14,8 @@ import { Transport } from './transport.js';
 
 const siteKey = new URLSearchParams(location.search).get('siteKey') || '';
 const saved = storage('throughline:' + siteKey + ':');
+/** Answers of 500 after which a message is marked not sent rather than holding those after it for ever. */
+const MAX_SERVER_ERRORS = 10;
 /** Messages sent over the socket and not acknowledged yet, at most: what the server queues per socket. */
 const MAX_IN_FLIGHT = 16;
 const api = new Api();
@@ -357,9 +359,15 @@ function nacked(clientId, error) {
     outbox.update(clientId, { retryAt: Date.now() + Math.min(60, 2 ** tries) * 1000, renewals: tries });
     return;
   }
-  if (!status || status >= 500 || status === 429) {
+  const tried = outbox.items().find((i) => i.clientId === clientId);
+  // A message the server keeps failing on (500 each time) stops holding the ones after it: it is marked not sent
+  // (the visitor can try it again) after a few tries. Unreachable (no answer), a rate limit, or waiting behind
+  // another (503) it keeps trying.
+  const broken = status >= 500 && status !== 503 && ((tried && tried.serverErrors) || 0) + 1 >= MAX_SERVER_ERRORS;
+  if ((!status || status >= 500 || status === 429) && !broken) {
     const wait = ((error && error.retryAfterSeconds) || 3) * 1000;
-    outbox.update(clientId, { retryAt: Date.now() + wait });
+    outbox.update(clientId, { retryAt: Date.now() + wait,
+      serverErrors: ((tried && tried.serverErrors) || 0) + (status >= 500 && status !== 503 ? 1 : 0) });
     return;
   }
   // The server's detail is English: the visitor reads their language, the console keeps the detail.
@@ -433,7 +441,7 @@ function pending(item) {
 }
 
 function retry(clientId) {
-  outbox.update(clientId, { failed: false, error: undefined, retryAt: 0 });
+  outbox.update(clientId, { failed: false, error: undefined, retryAt: 0, serverErrors: 0 });
   store.set((s) => ({ messages: s.messages.map((m) => (m.clientId === clientId && !m.id
     ? { ...m, status: 'sending', error: undefined } : m)) }));
   flush();
