@@ -55,15 +55,7 @@ class LiveIndexTest {
                      Duration.ofMillis(50), true, null, clock)) {
             List<Long> versions = new ArrayList<>();
             for (int i = 0; i < LiveIndex.MAX_PINS + 8; i++) {
-                index.upsert(i, MessageDocuments.toDocument(new IndexedMessage(i, 1, 1, 1, "api", "in",
-                        Instant.parse("2024-03-01T00:00:00Z"), Status.OPEN, null, "message " + i, false)));
-                index.refresh();
-                IndexSearcher searcher = index.acquireSearcher();
-                try {
-                    versions.add(index.pin(searcher));
-                } finally {
-                    index.releaseSearcher(searcher);
-                }
+                versions.add(pinANewSearcher(index, i, 1));
                 clock.advance(Duration.ofSeconds(1));
             }
             assertThat(versions).doesNotHaveDuplicates();
@@ -93,15 +85,7 @@ class LiveIndexTest {
                      Duration.ofMillis(50), true, null, clock)) {
             List<Long> versions = new ArrayList<>();
             for (int i = 0; i < LiveIndex.MAX_PINS + 4; i++) {
-                index.upsert(i, MessageDocuments.toDocument(new IndexedMessage(i, 1 + i % 3, 1, 1, "api", "in",
-                        Instant.parse("2024-03-01T00:00:00Z"), Status.OPEN, null, "message " + i, false)));
-                index.refresh();
-                IndexSearcher searcher = index.acquireSearcher();
-                try {
-                    versions.add(index.pin(searcher));
-                } finally {
-                    index.releaseSearcher(searcher);
-                }
+                versions.add(pinANewSearcher(index, i, 1 + i % 3));
                 clock.advance(Duration.ofSeconds(1));
                 if (i % 8 == 0) {
                     // The agent's next page: the first snapshot pinned again.
@@ -116,6 +100,19 @@ class LiveIndexTest {
             }
             assertThat(pinned(index, versions.getFirst())).isTrue();
             assertThat(pinned(index, versions.get(1))).as("pinned once, long ago").isFalse();
+        }
+    }
+
+    /** Writes message {@code id} of the workspace, opens a new searcher on it and pins that: its version. */
+    private static long pinANewSearcher(LiveIndex index, long id, long workspace) throws Exception {
+        index.upsert(id, MessageDocuments.toDocument(new IndexedMessage(id, workspace, 1, 1, "api", "in",
+                Instant.parse("2024-03-01T00:00:00Z"), Status.OPEN, null, "message " + id, false)));
+        index.refresh();
+        IndexSearcher searcher = index.acquireSearcher();
+        try {
+            return index.pin(searcher);
+        } finally {
+            index.releaseSearcher(searcher);
         }
     }
 
