@@ -536,9 +536,10 @@ class AgentInboxIT {
      */
     @Test
     void theListSaysWhoSentTheLastReply() {
-        long theirs = shop.say("replier-1", "Rita Replies", "cust-rita", "Is the blue one in stock?")
+        long theirs = shop.say("replier-1", "Rita Replies", "cust-rita-replies", "Is the blue one in stock?")
                 .getLong("conversationId");
-        long mine = shop.say("replier-2", "Ross Replies", "cust-ross", "Can I pay by card?").getLong("conversationId");
+        long mine = shop.say("replier-2", "Ross Replies", "cust-ross-replies", "Can I pay by card?")
+                .getLong("conversationId");
         admin.post("/api/v1/agents", new JsonObject().put("email", "pavlo@test.local").put("name", "Pavlo Colleague")
                 .put("password", "pavlo-password-123")).expect(201);
         ApiClient pavlo = server.anonymous().login("pavlo@test.local", "pavlo-password-123");
