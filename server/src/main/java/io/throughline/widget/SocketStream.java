@@ -44,13 +44,14 @@ final class SocketStream extends VisitorStream {
     private static final int MAX_PENDING = 1_000;
     /** Messages of one socket waiting to be stored; past this, each more is refused at once (429). */
     static final int MAX_QUEUED_MESSAGES = 16;
+    /** How long messages queued behind one that failed for now wait for it (see store). */
+    private static final Duration HOLD = Duration.ofSeconds(30);
 
     private final ServerWebSocket socket;
     private final WidgetChannel channel;
     private final String ip;
     private final Executor executor;
     private final AtomicInteger pending = new AtomicInteger();
-    private static final Duration HOLD = Duration.ofSeconds(30);
     private final AtomicInteger queued = new AtomicInteger();
     /**
      * A message that failed for now: the ones after it are refused until it is stored, for at most {@link #HOLD}

@@ -352,27 +352,25 @@ function acked(ack) {
 function nacked(clientId, error) {
   inflight.delete(clientId);
   const status = error && error.status;
+  const item = outbox.items().find((i) => i.clientId === clientId);
   if (status === 401) {
     // The token lapsed or another tab retired it: the long poll renews the session (it gets the same 401), and
     // the message goes again under the new token, waiting longer each time while no renewal succeeds.
-    const tries = ((outbox.items().find((item) => item.clientId === clientId) || {}).renewals || 0) + 1;
+    const tries = ((item && item.renewals) || 0) + 1;
     outbox.update(clientId, { retryAt: Date.now() + Math.min(60, 2 ** tries) * 1000, renewals: tries });
     return;
   }
-  const tried = outbox.items().find((i) => i.clientId === clientId);
   // A message the server keeps failing on (500 each time) stops holding the ones after it: it is marked not sent
   // (the visitor can try it again) after a few tries. Unreachable (no answer), a rate limit, or waiting behind
   // another (503) it keeps trying.
-  const broken = status >= 500 && status !== 503 && ((tried && tried.serverErrors) || 0) + 1 >= MAX_SERVER_ERRORS;
-  if ((!status || status >= 500 || status === 429) && !broken) {
+  const serverErrors = ((item && item.serverErrors) || 0) + (status >= 500 && status !== 503 ? 1 : 0);
+  if ((!status || status >= 500 || status === 429) && serverErrors < MAX_SERVER_ERRORS) {
     const wait = ((error && error.retryAfterSeconds) || 3) * 1000;
-    outbox.update(clientId, { retryAt: Date.now() + wait,
-      serverErrors: ((tried && tried.serverErrors) || 0) + (status >= 500 && status !== 503 ? 1 : 0) });
+    outbox.update(clientId, { retryAt: Date.now() + wait, serverErrors });
     return;
   }
   // The server's detail is English: the visitor reads their language, the console keeps the detail.
   if (error && error.detail) console.warn('Throughline: message not sent:', error.detail);
-  const item = outbox.items().find((i) => i.clientId === clientId);
   const filesGone = status === 400 && error.errors && error.errors.some((e) => e.field === 'attachmentIds');
   if (filesGone && item && item.body) {
     // Its files were uploaded too long ago (a message queued offline for days): the text goes alone, and the
