@@ -57,12 +57,13 @@ public final class AttachmentService {
     }
 
     /**
-     * Forgets uploads no message claimed within a day (an abandoned draft). The bytes stay: they are shared by
-     * content address and may back another attachment.
+     * Forgets agents' uploads no message claimed within 31 days: a composer keeps a draft, its files with it, for 30
+     * days after its last change (a file attached in the evening and sent the next afternoon was refused as unknown
+     * when this was a day). The bytes stay: they are shared by content address and may back another attachment.
      */
     public int dropUnclaimedUploads() {
         return database.sql().update("DELETE FROM attachments WHERE message_id IS NULL"
-                + " AND created_at < now() - interval '1 day'");
+                + " AND created_at < now() - interval '31 days'");
     }
 
     /**

@@ -134,7 +134,8 @@ public final class Options {
             "Largest file a visitor may attach; ten times this is what one visitor may upload in a day.");
     public static final Option WIDGET_UPLOAD_TYPES = option("widget.uploadTypes", OptionType.STRING,
             "image/png,image/jpeg,image/gif,image/webp,application/pdf,text/plain",
-            "Content types a visitor may attach (comma-separated; image/* allows every image type).");
+            "Content types a visitor may attach (comma-separated; image/* allows the image types whose content is"
+                    + " checked: PNG, JPEG, GIF, WebP, HEIC/HEIF, AVIF, BMP, TIFF; never SVG).");
     public static final Option WIDGET_WEB_SOCKET = option("widget.webSocket", OptionType.BOOL, "true",
             "Accept widget WebSockets; false makes every widget use the HTTP fallback (long polling).");
     public static final Option WIDGET_LONG_POLL = option("widget.longPoll", OptionType.DURATION, "25s",

@@ -98,7 +98,8 @@ public record ThroughlineConfig(
     /**
      * The website chat widget's server-wide limits (each widget inbox has its own look and rules in its config).
      *
-     * @param uploadTypes allowed content types; {@code image/*} allows every image type
+     * @param uploadTypes allowed content types; {@code image/*} allows the image types whose content
+     *     is checked (never SVG)
      */
     public record Widget(Duration heartbeat, Duration presenceGrace, int maxMessageChars, int messagesPerVisitor,
                          int messagesPerIp, Duration rateWindow, int newSessionsPerIp, Duration sessionWindow,

@@ -4,11 +4,8 @@ import io.throughline.attachment.Attachment;
 import io.throughline.attachment.AttachmentService;
 import io.throughline.failure.Invalid;
 import io.throughline.failure.Unauthorized;
-import io.vertx.core.Context;
-import io.vertx.core.Vertx;
 import io.vertx.ext.web.FileUpload;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.net.URLEncoder;
 import java.nio.charset.Charset;
@@ -41,7 +38,11 @@ final class AttachmentRoutes {
                 .setDeleteUploadedFilesOnEnd(true).setHandleFileUploads(true);
         router.post("/api/v1/attachments").handler(UploadGuard.requiring(r -> Authenticator.token(r).isPresent(),
                 "log in first, then upload with the session cookie or Authorization: Bearer <token>"));
-        router.post("/api/v1/attachments").handler(rc -> beforeBody(rc, endpoints));
+        router.post("/api/v1/attachments").handler(UploadGuard.checkedBeforeBody(endpoints, request -> {
+            if (endpoints.authenticator().find(request).isEmpty()) {
+                throw new Unauthorized("your session has ended or the token is unknown: log in again");
+            }
+        }));
         router.post("/api/v1/attachments").handler(uploads).handler(endpoints.agent(call -> {
             List<FileUpload> files = call.rc().fileUploads();
             if (files.size() != 1) {
@@ -57,38 +58,6 @@ final class AttachmentRoutes {
                     call.pathId("id"));
             return fileReply(download, call.header("Range"), call.header("If-None-Match"));
         }));
-    }
-
-    /**
-     * Checks the session and the form of an upload before its body is read: any token-shaped header used to get
-     * 25 MB through into memory (a body that is not multipart is buffered whole) or onto the disk the database
-     * shares, the 401 coming only after it all arrived.
-     */
-    private static void beforeBody(RoutingContext rc, Endpoints endpoints) {
-        String type = rc.request().getHeader("Content-Type");
-        if (type == null || !type.toLowerCase(Locale.ROOT).startsWith("multipart/form-data")) {
-            rc.fail(Invalid.field("file", "send exactly one file as multipart/form-data field 'file'"));
-            return;
-        }
-        Context context = Vertx.currentContext();
-        // Held until the check is done; the body handler resumes it.
-        rc.request().pause();
-        endpoints.blocking(rc, () -> {
-            boolean valid;
-            try {
-                valid = endpoints.authenticator().find(rc.request()).isPresent();
-            } catch (RuntimeException e) {
-                context.runOnContext(v -> rc.fail(e));
-                return;
-            }
-            context.runOnContext(v -> {
-                if (valid) {
-                    rc.next();
-                } else {
-                    rc.fail(new Unauthorized("your session has ended or the token is unknown: log in again"));
-                }
-            });
-        });
     }
 
     private static final Pattern CHARSET = Pattern.compile(";\\s*charset=\"?([A-Za-z0-9._:+-]{1,40})\"?",

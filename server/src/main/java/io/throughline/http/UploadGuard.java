@@ -1,10 +1,15 @@
 package io.throughline.http;
 
+import io.throughline.failure.Invalid;
 import io.throughline.failure.Unauthorized;
+import io.vertx.core.Context;
 import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.FileUpload;
 import io.vertx.ext.web.RoutingContext;
+import java.util.Locale;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
@@ -33,6 +38,40 @@ public final class UploadGuard {
                 }
             });
             rc.next();
+        };
+    }
+
+    /**
+     * Checks the credentials ({@code check} throws when they fail) and the form of an upload before its body is
+     * read: a request with any token-shaped header used to get its whole body through, into memory (a body that is
+     * not multipart is buffered whole) or onto the disk the database shares, the 401 coming only after it all
+     * arrived. The request is held meanwhile; the body handler resumes it.
+     */
+    public static Handler<RoutingContext> checkedBeforeBody(Endpoints endpoints, Consumer<HttpServerRequest> check) {
+        return rc -> {
+            String type = rc.request().getHeader("Content-Type");
+            if (type == null || !type.toLowerCase(Locale.ROOT).startsWith("multipart/form-data")) {
+                rc.fail(Invalid.field("file", "send exactly one file as multipart/form-data field 'file'"));
+                return;
+            }
+            Context context = Vertx.currentContext();
+            rc.request().pause();
+            endpoints.blocking(rc, () -> {
+                RuntimeException refused = null;
+                try {
+                    check.accept(rc.request());
+                } catch (RuntimeException e) {
+                    refused = e;
+                }
+                RuntimeException failure = refused;
+                context.runOnContext(v -> {
+                    if (failure == null) {
+                        rc.next();
+                    } else {
+                        rc.fail(failure);
+                    }
+                });
+            });
         };
     }
 

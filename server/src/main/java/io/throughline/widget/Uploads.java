@@ -17,7 +17,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -40,6 +41,8 @@ final class Uploads {
      * bounded by the sessions an address may start).
      */
     static final int DAILY_UPLOADS = 10;
+    /** The control characters text files carry: tab, line feed, vertical tab, form feed, carriage return, escape. */
+    private static final String TEXT_CONTROLS = "\t\n\u000B\f\r\u001B";
 
     private final Database database;
     private final VisitorRepository visitors;
@@ -103,17 +106,17 @@ final class Uploads {
 
     /** The type to store: the declared one when allowed and the content agrees, else 415 naming what is allowed. */
     String contentType(Path file, String declared) {
-        String sniffed = sniff(file);
+        Set<String> sniffed = sniff(file);
         String type = declared == null ? "" : declared.toLowerCase(Locale.ROOT).split(";")[0].strip();
         if (type.isEmpty() || type.equals("application/octet-stream")) {
-            type = sniffed == null ? "application/octet-stream" : sniffed;
+            type = sniffed.isEmpty() ? "application/octet-stream" : sniffed.iterator().next();
         }
         if (!allowed(type)) {
             throw new UnsupportedMediaType("files of type " + type + " cannot be attached here; allowed: "
                     + String.join(", ", config.uploadTypes()));
         }
         boolean checkable = type.startsWith("image/") || type.equals("application/pdf");
-        if (checkable && !type.equals(sniffed)) {
+        if (checkable && !sniffed.contains(type)) {
             throw new UnsupportedMediaType("the file's content is not " + type);
         }
         if (type.equals("text/plain") && !plainText(file)) {
@@ -132,53 +135,70 @@ final class Uploads {
         return false;
     }
 
-    /** The type the first bytes announce, for the formats we show or accept; null when unknown. */
-    static String sniff(Path file) {
+    /**
+     * The types the first bytes announce, for the formats we show or accept, the usual one first; empty when
+     * unknown. SVG is never among them: it is a document that runs script, not a picture.
+     */
+    static Set<String> sniff(Path file) {
         byte[] head = head(file, 16);
         if (starts(head, 0x89, 'P', 'N', 'G')) {
-            return "image/png";
+            return Set.of("image/png");
         }
         if (starts(head, 0xFF, 0xD8, 0xFF)) {
-            return "image/jpeg";
+            return Set.of("image/jpeg");
         }
         if (starts(head, 'G', 'I', 'F', '8')) {
-            return "image/gif";
+            return Set.of("image/gif");
         }
-        if (starts(head, 'R', 'I', 'F', 'F') && head.length >= 12
-                && new String(head, 8, 4, StandardCharsets.US_ASCII).equals("WEBP")) {
-            return "image/webp";
+        if (starts(head, 'R', 'I', 'F', 'F') && head.length >= 12 && ascii(head, 8).equals("WEBP")) {
+            return Set.of("image/webp");
         }
         if (starts(head, '%', 'P', 'D', 'F', '-')) {
-            return "application/pdf";
+            return Set.of("application/pdf");
         }
-        return null;
+        if (starts(head, 'B', 'M')) {
+            return new LinkedHashSet<>(List.of("image/bmp", "image/x-ms-bmp"));
+        }
+        if (starts(head, 'I', 'I', '*', 0) || starts(head, 'M', 'M', 0, '*')) {
+            return Set.of("image/tiff");
+        }
+        if (head.length >= 12 && ascii(head, 4).equals("ftyp")) {
+            // ISO media files name their kind in a brand: HEIF's (what phones take photos in) and AVIF's.
+            return switch (ascii(head, 8)) {
+                case "avif", "avis" -> Set.of("image/avif");
+                case "heic", "heix", "heim", "heis", "hevc", "hevx" -> new LinkedHashSet<>(List.of("image/heic",
+                        "image/heif"));
+                case "mif1", "msf1" -> new LinkedHashSet<>(List.of("image/heif", "image/heic", "image/avif"));
+                default -> Set.of();
+            };
+        }
+        return Set.of();
     }
 
-    private static boolean plainText(Path file) {
+    private static String ascii(byte[] bytes, int from) {
+        return new String(bytes, from, 4, StandardCharsets.US_ASCII);
+    }
+
+    /**
+     * Whether the file reads as text: no control characters but line breaks, tabs, form feeds and escapes, in
+     * whatever single-byte or multibyte encoding (a Notepad file in windows-1251 is as much text as a UTF-8 one), or
+     * UTF-16 text when it starts with a byte-order mark.
+     */
+    static boolean plainText(Path file) {
         byte[] head = head(file, 8192);
+        if (starts(head, 0xFE, 0xFF) || starts(head, 0xFF, 0xFE)) {
+            CharBuffer text = CharBuffer.allocate(head.length);
+            // Not at the end of the input: a pair the read limit cut in half is not an error.
+            boolean decoded = StandardCharsets.UTF_16.newDecoder().decode(ByteBuffer.wrap(head), text, false)
+                    .isUnderflow();
+            return decoded && text.flip().chars().noneMatch(c -> c < 0x20 && TEXT_CONTROLS.indexOf(c) < 0);
+        }
         for (byte b : head) {
-            if (b == 0) {
+            if (b >= 0 && b < 0x20 && TEXT_CONTROLS.indexOf(b) < 0) {
                 return false;
             }
         }
-        byte[] checked = head.length == 8192 ? trimPartial(head) : head;
-        return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(checked),
-                CharBuffer.allocate(checked.length), true).isUnderflow();
-    }
-
-    /** Drops a UTF-8 sequence cut in half by the read limit, so a valid file is not refused for it. */
-    private static byte[] trimPartial(byte[] bytes) {
-        int end = bytes.length;
-        for (int i = 1; i <= 3 && end - i >= 0; i++) {
-            int b = bytes[end - i] & 0xFF;
-            if ((b & 0xC0) == 0xC0) {
-                return Arrays.copyOf(bytes, end - i);
-            }
-            if ((b & 0x80) == 0) {
-                break;
-            }
-        }
-        return bytes;
+        return true;
     }
 
     private static long size(Path file) {

@@ -85,10 +85,13 @@ final class WidgetRoutes {
         BodyHandler uploads = BodyHandler.create(uploadDir.toString())
                 .setBodyLimit(channel.settings().maxUploadSize() + 64 * 1024)
                 .setDeleteUploadedFilesOnEnd(true).setHandleFileUploads(true);
-        // The token's presence and the per-IP limit are checked before the body is read.
+        // The token's presence and the per-IP limit are checked first.
         router.post("/widget/v1/uploads").handler(UploadGuard.requiring(UploadGuard::hasBearer,
                 "send the visitor token as Authorization: Bearer <token>"));
         router.post("/widget/v1/uploads").handler(this::limitUploads);
+        // The token itself, and the body's form, before a byte of it is read (the upload checks the token again).
+        router.post("/widget/v1/uploads").handler(UploadGuard.checkedBeforeBody(endpoints,
+                request -> channel.visitors().authenticate(request.getHeader("Authorization"))));
         router.post("/widget/v1/uploads").handler(uploads).handler(endpoints.open(this::upload));
         router.get("/widget/v1/attachments/:id").handler(endpoints.open(this::download));
         router.post("/widget/v1/typing").handler(body).handler(endpoints.open(this::typing));

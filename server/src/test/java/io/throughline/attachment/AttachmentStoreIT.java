@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.throughline.testing.ApiClient;
+import io.throughline.testing.RawHttp;
 import io.throughline.testing.TestServer;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -57,7 +57,7 @@ class AttachmentStoreIT {
             out.write(new byte[64 * 1024]);
             out.flush();
             // The answer comes while 19.9 MB are still to be sent: nothing waited for them, nothing stored them.
-            String answer = readHead(socket.getInputStream());
+            String answer = RawHttp.readHead(socket.getInputStream());
             assertThat(answer).startsWith("HTTP/1.1 401");
         }
         assertThat(uploadFiles()).isEmpty();
@@ -72,7 +72,7 @@ class AttachmentStoreIT {
                         + "\r\nContent-Length: 20000000\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
                 out.write(new byte[64 * 1024]);
                 out.flush();
-                assertThat(readHead(socket.getInputStream())).matches("(?s)HTTP/1.1 40[01] .*");
+                assertThat(RawHttp.readHead(socket.getInputStream())).matches("(?s)HTTP/1.1 40[01] .*");
             }
         }
         assertThat(uploadFiles()).isEmpty();
@@ -175,6 +175,22 @@ class AttachmentStoreIT {
                 StandardCharsets.UTF_8)).isEqualTo("a draft's file, still claimable");
     }
 
+    /** An upload waits for its draft as long as the composer keeps drafts (30 days), not a day. */
+    @Test
+    void anUploadNoMessageClaimedIsKeptAsLongAsDrafts() {
+        long upload = admin.upload("/api/v1/attachments", "invoice.txt", "text/plain",
+                "attached in the evening, sent the next afternoon".getBytes(StandardCharsets.UTF_8)).expect(201)
+                .json().getLong("id");
+        var sql = server.throughline().database().sql();
+        sql.update("UPDATE attachments SET created_at = now() - interval '29 days' WHERE id = $1", upload);
+        server.throughline().attachments().dropUnclaimedUploads();
+        admin.get("/api/v1/attachments/" + upload).expect(200);
+
+        sql.update("UPDATE attachments SET created_at = now() - interval '32 days' WHERE id = $1", upload);
+        server.throughline().attachments().dropUnclaimedUploads();
+        admin.get("/api/v1/attachments/" + upload).expect(404);
+    }
+
     @Test
     void nodesSharingTheAttachmentDirectoryServeEachOthersFiles() {
         Path shared = server.throughline().config().attachmentsDir();
@@ -202,14 +218,5 @@ class AttachmentStoreIT {
         try (Stream<Path> files = Files.list(server.throughline().config().dataDir().resolve("tmp"))) {
             return files.filter(Files::isRegularFile).toList();
         }
-    }
-
-    private static String readHead(InputStream in) throws IOException {
-        StringBuilder head = new StringBuilder();
-        int b;
-        while ((b = in.read()) != -1 && !head.toString().endsWith("\r\n\r\n")) {
-            head.append((char) b);
-        }
-        return head.toString();
     }
 }

@@ -5,11 +5,13 @@ import static org.awaitility.Awaitility.await;
 
 import io.throughline.store.Database;
 import io.throughline.testing.ApiClient;
+import io.throughline.testing.RawHttp;
 import io.throughline.testing.StreamClient;
 import io.throughline.testing.TestServer;
 import io.throughline.testing.VisitorClient;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
 import java.math.BigInteger;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -44,7 +46,7 @@ class WidgetPresenceIT {
     @BeforeAll
     static void start() {
         server = TestServer.start(Map.of("widget.presenceGrace", "300ms", "widget.newSessionsPerIp", "1000",
-                "widget.maxUploadSize", "4KB"));
+                "widget.maxUploadSize", "4KB", "widget.uploadTypes", "image/*,application/pdf,text/plain"));
         admin = server.admin();
         siteKey = Widgets.create(admin, Widgets.SHOP).getString("siteKey");
     }
@@ -253,6 +255,15 @@ class WidgetPresenceIT {
         visitor.upload(new byte[] {'P', 'K', 3, 4}, "archive.zip", "application/zip").expect(415);
         visitor.upload("a".repeat(8 * 1024).getBytes(), "big.txt", "text/plain").expect(413);
         visitor.upload(new byte[64], "zeros.txt", "text/plain").expect(415);
+        // Text in the encoding a visitor's Notepad wrote it in is text all the same.
+        visitor.upload("Замовлення 1042".getBytes(java.nio.charset.Charset.forName("windows-1251")), "order.txt",
+                "text/plain").expect(201);
+        // image/* takes the photo formats whose content is checked (a phone's AVIF here), never SVG.
+        byte[] avif = {0, 0, 0, 0x1c, 'f', 't', 'y', 'p', 'a', 'v', 'i', 'f', 0, 0, 0, 0};
+        visitor.upload(avif, "photo.avif", "image/avif").expect(201);
+        visitor.upload(avif, "photo.heic", "image/heic").expect(415);
+        visitor.upload("<svg xmlns='http://www.w3.org/2000/svg'/>".getBytes(), "logo.svg", "image/svg+xml")
+                .expect(415);
         JsonObject someoneElses = visitor().upload(PNG, "theirs.png", "image/png").expect(201).json();
         visitor.send(new JsonObject().put("clientId", UUID.randomUUID().toString()).put("body", "x")
                 .put("attachmentIds", new JsonArray().add(someoneElses.getLong("id")))).expect(400);
@@ -263,6 +274,20 @@ class WidgetPresenceIT {
                 .expect(400);
         visitor.send(new JsonObject().put("clientId", UUID.randomUUID().toString()).put("body", "y")
                 .put("attachmentIds", new JsonArray().add(mine))).expect(201);
+    }
+
+    /**
+     * A token that only looks like a visitor's, or a body that is not a form (buffered whole in memory), is refused
+     * before the body is read: the answer comes while half the declared body is still to be sent (within the upload
+     * limit, so the size alone would not refuse it).
+     */
+    @Test
+    void anUploadIsRefusedBeforeItsBodyUnlessItIsAVisitorsForm() throws IOException {
+        String head = "POST /widget/v1/uploads HTTP/1.1\r\nHost: localhost\r\nContent-Length: 60000\r\n";
+        assertThat(RawHttp.answerBeforeTheBody(server.port(), head + "Authorization: Bearer made-up\r\n"
+                + "Content-Type: multipart/form-data; boundary=xyz", new byte[30_000])).startsWith("HTTP/1.1 401");
+        assertThat(RawHttp.answerBeforeTheBody(server.port(), head + "Authorization: Bearer " + visitor().token()
+                + "\r\nContent-Type: application/json", new byte[30_000])).startsWith("HTTP/1.1 400");
     }
 
     /**
