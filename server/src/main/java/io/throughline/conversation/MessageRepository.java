@@ -7,8 +7,10 @@ import io.vertx.sqlclient.Row;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -88,15 +90,31 @@ public final class MessageRepository {
      * guessable, and a mail naming one must not join that customer's conversation.
      */
     public Optional<Long> conversationOfExternalId(Sql sql, long workspaceId, String channel, String externalId) {
-        return sql.one("""
-                SELECT conversation_id FROM (
-                    SELECT m.conversation_id, m.created_at FROM messages m
-                    WHERE m.workspace_id = $1 AND m.external_id = $2 AND m.channel = $3
+        return Optional.ofNullable(conversationsOfExternalIds(sql, workspaceId, channel, List.of(externalId))
+                .get(externalId));
+    }
+
+    /**
+     * For each of these external ids that names a message of the channel (or a delivery's copy of one), the
+     * conversation of its newest: one query for a mail's References, which may name a hundred ids.
+     */
+    public Map<String, Long> conversationsOfExternalIds(Sql sql, long workspaceId, String channel,
+                                                        List<String> externalIds) {
+        Map<String, Long> found = new HashMap<>();
+        if (externalIds.isEmpty()) {
+            return found;
+        }
+        sql.rows("""
+                SELECT DISTINCT ON (external_id) external_id, conversation_id FROM (
+                    SELECT m.external_id, m.conversation_id, m.created_at FROM messages m
+                    WHERE m.workspace_id = $1 AND m.external_id = ANY ($2::text[]) AND m.channel = $3
                     UNION ALL
-                    SELECT m.conversation_id, m.created_at FROM deliveries d JOIN messages m ON m.id = d.message_id
-                    WHERE d.workspace_id = $1 AND d.external_id = $2 AND d.channel = $3
-                ) found ORDER BY created_at DESC LIMIT 1""", workspaceId, externalId, channel)
-                .map(r -> r.getLong("conversation_id"));
+                    SELECT d.external_id, m.conversation_id, m.created_at
+                    FROM deliveries d JOIN messages m ON m.id = d.message_id
+                    WHERE d.workspace_id = $1 AND d.external_id = ANY ($2::text[]) AND d.channel = $3
+                ) matched ORDER BY external_id, created_at DESC""", workspaceId, externalIds.toArray(String[]::new),
+                channel).forEach(row -> found.put(row.getString("external_id"), row.getLong("conversation_id")));
+        return found;
     }
 
     /**

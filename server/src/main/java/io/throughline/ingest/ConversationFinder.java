@@ -6,6 +6,7 @@ import io.throughline.conversation.MessageRepository;
 import io.throughline.conversation.ReplyTokens;
 import io.throughline.store.Sql;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -44,9 +45,10 @@ public final class ConversationFinder {
             }
         }
         List<String> references = hints.references();
+        Map<String, Long> known = messages.conversationsOfExternalIds(tx, workspaceId, channel, references);
         for (int i = references.size() - 1; i >= 0; i--) {
             String reference = references.get(i);
-            Optional<Long> byReference = messages.conversationOfExternalId(tx, workspaceId, channel, reference)
+            Optional<Long> byReference = Optional.ofNullable(known.get(reference))
                     .flatMap(id -> live(tx, workspaceId, id));
             if (byReference.isPresent()) {
                 return Optional.of(new ThreadingDecision.ByReferences(byReference.get(), reference));

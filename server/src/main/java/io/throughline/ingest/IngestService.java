@@ -61,6 +61,7 @@ public final class IngestService {
     private static final Logger log = LoggerFactory.getLogger(IngestService.class);
     /** Bodies beyond this are cut, and the message flagged; the original stays with the channel (or the .eml). */
     static final int MAX_BODY_CHARS = 256 * 1024;
+    static final int MAX_SUBJECT_CHARS = 998;
     private static final Pattern CONTROL = Pattern.compile("[\\p{Cntrl}\\u2028\\u2029]+");
     private static final String QUOTING_CHANNEL = "email";
     private static final Pattern FORWARD_SUBJECT = Pattern.compile("^\\s*(fwd?|wg|tr|rv|pd|doorst|vs|пересл|"
@@ -165,7 +166,7 @@ public final class IngestService {
         boolean forward = message.subject() != null && FORWARD_SUBJECT.matcher(message.subject()).find();
         JsonObject display = forward || !QUOTING_CHANNEL.equals(inbox.kind()) ? null
                 : display(body, html, QuoteTrimmer.trim(body), sanitized == null ? null : sanitized.trimmed());
-        Prepared prepared = new Prepared(inbox, message, sender, body, html, NulBytes.strip(message.subject()),
+        Prepared prepared = new Prepared(inbox, message, sender, body, html, subject(message.subject()),
                 NulBytes.strip(message.metadata()), flags, display);
         try {
             // A message sent again (the source never heard the first answer) is known by its id before anything
@@ -230,6 +231,19 @@ public final class IngestService {
      * What the thread view shows when quoted history or a signature was trimmed ({@code display} in the message
      * JSON); null when nothing was. The full body and HTML stay the message's own.
      */
+    /**
+     * A subject cut at RFC 5322's line length, at a character's boundary: its sender controls its length, and it
+     * travels in every event of the message and back in each reply's "Re:".
+     */
+    static String subject(String subject) {
+        String clean = NulBytes.strip(subject);
+        if (clean == null || clean.length() <= MAX_SUBJECT_CHARS) {
+            return clean;
+        }
+        return clean.substring(0, Character.isHighSurrogate(clean.charAt(MAX_SUBJECT_CHARS - 1))
+                ? MAX_SUBJECT_CHARS - 1 : MAX_SUBJECT_CHARS);
+    }
+
     private static JsonObject display(String body, String html, String trimmedBody, String trimmedHtml) {
         if (trimmedBody == null && trimmedHtml == null) {
             return null;

@@ -268,6 +268,8 @@ class EmailCorpusIT {
         assertThat(find("20240404061200.qmail.12345@mail.oldhost.example")).isNull();
         JsonObject delayed = find("delayed-1@mx.acme.test");
         assertThat(flags(delayed)).contains("automated");
+        // In the conversation of the reply it is about, where its agent reads it, not one of the relay's own.
+        assertThat(delayed.getLong("conversationId")).isEqualTo(annConversation);
     }
 
     @Test

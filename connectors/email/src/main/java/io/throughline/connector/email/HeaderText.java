@@ -61,7 +61,8 @@ final class HeaderText {
         if (hint != null && !hint.name().startsWith("UTF-") && !hint.equals(StandardCharsets.US_ASCII)) {
             Charset guess = MailCharsets.guessSingleByte(bytes);
             boolean hintIsLatin = hint.equals(StandardCharsets.ISO_8859_1) || hint.equals(MailCharsets.WINDOWS_1252);
-            return new String(bytes, hintIsLatin && !guess.equals(MailCharsets.WINDOWS_1252) ? guess : hint);
+            // Latin-1 read as windows-1252, as in bodies (MailCharsets.decode).
+            return new String(bytes, hintIsLatin ? guess : hint);
         }
         return new String(bytes, MailCharsets.guessSingleByte(bytes));
     }

@@ -11,6 +11,8 @@ import java.nio.charset.UnsupportedCharsetException;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Turns mail bytes into text when the declared charset is missing, unknown or wrong, as legacy Russian and
@@ -59,6 +61,20 @@ final class MailCharsets {
         }
     }
 
+    private static final Pattern META_CHARSET = Pattern.compile(
+            "<meta[^>]{0,200}?charset\\s*=\\s*[\"']?\\s*([A-Za-z0-9._:-]{1,40})", Pattern.CASE_INSENSITIVE);
+
+    /**
+     * The charset an HTML part declares in its own head ({@code <meta charset>}, or the http-equiv form), read from
+     * its first kilobyte as ASCII; null when none is named or known. Mail with no MIME charset relies on it, as
+     * Japanese, Chinese and Korean mail does: guessed as a single-byte charset, it came out garbled.
+     */
+    static Charset declaredInHtml(byte[] bytes) {
+        String head = new String(bytes, 0, Math.min(bytes.length, 1024), StandardCharsets.ISO_8859_1);
+        Matcher meta = META_CHARSET.matcher(head);
+        return meta.find() ? resolve(meta.group(1)) : null;
+    }
+
     /**
      * Decodes bytes declared in {@code declared} (may be null). The declaration is trusted when the bytes are valid
      * in it, except that ASCII and UTF-8 declarations over bytes that are not valid UTF-8 are re-detected: that is
@@ -83,10 +99,10 @@ final class MailCharsets {
         }
         if (declared != null && !isUnicodeOrAscii(declared)) {
             // Misconfigured Russian clients label windows-1251 text as Latin-1; real Latin-1 text never has this
-            // many 8-bit letters.
+            // many 8-bit letters. Western text labelled Latin-1 is windows-1252's, as browsers and mail clients
+            // read it: 0x80-0x9F are its curly quotes, dashes and euro sign, Latin-1's invisible controls.
             if (isLatin1(declared) && strict(bytes, StandardCharsets.UTF_8) == null) {
-                Charset guess = guessSingleByte(bytes);
-                return new String(bytes, guess.equals(WINDOWS_1252) ? declared : guess);
+                return new String(bytes, guessSingleByte(bytes));
             }
             return new String(bytes, declared);
         }

@@ -124,6 +124,17 @@ final class MailImporter {
         }
     }
 
+    /**
+     * What the mail answers: a delivery notice about one of our replies that changes nothing (delayed, relayed)
+     * answers that reply, whatever its own headers say, so it lands in the reply's conversation, where the agent
+     * who sent it reads it; it gathered in a conversation of the relay's MAILER-DAEMON with every customer's.
+     */
+    private String inReplyTo(ParsedMail parsed) {
+        BounceReport bounce = parsed.bounce();
+        return bounce != null && bounce.originalMessageId() != null && messageIds.isOurs(bounce.originalMessageId())
+                ? bounce.originalMessageId() : parsed.inReplyTo();
+    }
+
     /** Parses one raw mail and stores its files; nothing is committed yet. */
     Prepared prepare(byte[] raw, List<String> envelopeRecipients) throws IOException {
         return prepare(RawMail.of(raw), envelopeRecipients);
@@ -201,7 +212,7 @@ final class MailImporter {
                 .html(parsed.html())
                 .subject(parsed.subject())
                 .sentAt(parsed.date())
-                .thread(new ThreadHints(replyToken(parsed, envelopeRecipients), parsed.inReplyTo(),
+                .thread(new ThreadHints(replyToken(parsed, envelopeRecipients), inReplyTo(parsed),
                         parsed.references()));
         JsonArray omitted = new JsonArray();
         for (MailAttachment attachment : parsed.attachments()) {

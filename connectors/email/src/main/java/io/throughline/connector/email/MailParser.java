@@ -40,6 +40,8 @@ final class MailParser {
     /** The characters of an id or address header read at most (a thousand addresses, thousands of ids). */
     static final int MAX_HEADER_CHARS = 64 * 1024;
     private static final Pattern BARE_ADDRESS = Pattern.compile("[A-Za-z0-9._%+'=-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}");
+    private static final Instant EARLIEST_DATE = Instant.parse("0001-01-01T00:00:00Z");
+    private static final Instant LATEST_DATE = Instant.parse("9999-12-31T23:59:59Z");
     private static final Pattern DMARC_FAIL = Pattern.compile("\\bdmarc\\s*=\\s*fail\\b", Pattern.CASE_INSENSITIVE);
 
     /** A session only for parsing: nothing in it connects anywhere. */
@@ -61,7 +63,9 @@ final class MailParser {
         MimeWalk walk = new MimeWalk();
         Charset hint = bodyCharset(message);
         MailAddress from = first(addresses(message, "From", hint, walk));
-        String subject = HeaderText.decode(MimeParts.first(message, "Subject"), hint);
+        String rawSubject = MimeParts.first(message, "Subject");
+        // Read for its first part only (a sender controls its length; Throughline keeps 998 characters of it).
+        String subject = HeaderText.decode(rawSubject == null ? null : first(rawSubject), hint);
         try {
             walk.part(message, 0, false);
         } catch (MessagingException | IOException | RuntimeException e) {
@@ -70,8 +74,17 @@ final class MailParser {
                 walk.text.append(rawBody(message, hint));
             }
         }
-        if (walk.text.isEmpty() && walk.html.length() > 0) {
+        if (walk.text.toString().isBlank() && walk.html.length() > 0) {
+            // No plain text, or a plain rendering of only spaces: the HTML's words are what search and previews
+            // have to go on.
+            walk.text.setLength(0);
             walk.text.append(HtmlText.toText(walk.html.toString()));
+        } else if (!walk.htmlOnly.isEmpty()) {
+            // Plain text beside HTML no plain part renders (a footer a list added to an HTML-only mail): both.
+            String plain = walk.text.toString().strip();
+            String html = HtmlText.toText(String.join("\n", walk.htmlOnly)).strip();
+            walk.text.setLength(0);
+            walk.text.append(walk.htmlOnlyFirst ? html + "\n\n" + plain : plain + "\n\n" + html);
         }
         if (walk.text.toString().isBlank() && !walk.forwardedText.isEmpty()) {
             walk.text.setLength(0);
@@ -257,10 +270,16 @@ final class MailParser {
         return new ArrayList<>(out);
     }
 
+    /**
+     * When the mail says it was sent; null when it cannot say, or names a year outside 1 to 9999 (the parser takes
+     * years of eight digits, which PostgreSQL cannot store: the mail would be kept only as unreadable).
+     */
     private static Instant date(MimeMessage message) {
         try {
             Date sent = message.getSentDate();
-            return sent == null ? null : sent.toInstant();
+            Instant instant = sent == null ? null : sent.toInstant();
+            return instant == null || instant.isBefore(EARLIEST_DATE) || instant.isAfter(LATEST_DATE) ? null
+                    : instant;
         } catch (MessagingException | RuntimeException e) {
             return null;
         }

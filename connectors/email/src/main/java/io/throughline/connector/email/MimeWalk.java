@@ -38,6 +38,14 @@ final class MimeWalk {
     final StringBuilder text = new StringBuilder();
     final StringBuilder html = new StringBuilder();
     final StringBuilder forwardedText = new StringBuilder();
+    /**
+     * The HTML parts no plain part renders (an HTML-only mail a list or gateway added a plain footer to),
+     * in order; and whether such a part came before any plain text.
+     */
+    final List<String> htmlOnly = new ArrayList<>();
+    boolean htmlOnlyFirst;
+    /** How many alternatives with a plain rendering the walk is inside the HTML rendering of. */
+    private int renderedAsPlain;
     final List<MailAttachment> attachments = new ArrayList<>();
     final List<String> forwarded = new ArrayList<>();
     final List<String> problems = new ArrayList<>();
@@ -127,7 +135,16 @@ final class MimeWalk {
         if (rich != null) {
             int before = text.length();
             String keep = text.toString();
-            part(rich, depth + 1, false);
+            if (plain != null) {
+                renderedAsPlain++;
+            }
+            try {
+                part(rich, depth + 1, false);
+            } finally {
+                if (plain != null) {
+                    renderedAsPlain--;
+                }
+            }
             if (plain != null && text.length() != before) {
                 // The rich rendering's own text parts duplicate the plain one.
                 text.setLength(0);
@@ -246,7 +263,8 @@ final class MimeWalk {
                     : filename, "attachment", false);
             bytes = Arrays.copyOf(bytes, MAX_TEXT_BYTES);
         }
-        String decoded = attached ? MailCharsets.decodeCut(bytes, charset) : MailCharsets.decode(bytes, charset);
+        Charset declared = charset == null && base.equals("text/html") ? MailCharsets.declaredInHtml(bytes) : charset;
+        String decoded = attached ? MailCharsets.decodeCut(bytes, declared) : MailCharsets.decode(bytes, declared);
         if (!attached && base.equals("text/html") && html.length() + decoded.length() > MAX_HTML_CHARS) {
             // The server sanitizes at most this much of a mail's HTML and drops the rest: said here, with the
             // whole part attached, so what comes after (text, images as data: addresses) can still be read.
@@ -256,6 +274,10 @@ final class MimeWalk {
                 problems.add(problem);
             }
             file(part, base, charset, filename == null ? "body.html" : filename, "attachment", false);
+        }
+        if (base.equals("text/html") && renderedAsPlain == 0) {
+            htmlOnlyFirst |= htmlOnly.isEmpty() && text.toString().isBlank();
+            htmlOnly.add(decoded);
         }
         if (target.length() > 0) {
             target.append(base.equals("text/html") ? "\n" : "\n\n");

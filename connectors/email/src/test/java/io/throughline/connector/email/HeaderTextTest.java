@@ -35,6 +35,22 @@ class HeaderTextTest {
                 Charset.forName("ISO-8859-2"))).isEqualTo("Zażółć");
     }
 
+    /**
+     * Western text labelled Latin-1 is read as windows-1252, as browsers and mail clients read it: its curly
+     * quotes, dashes and euro sign are 0x80-0x9F, which Latin-1 reads as invisible controls.
+     */
+    @Test
+    void latin1LabelsReadWindows1252Punctuation() {
+        byte[] bytes = "I don’t – €100".getBytes(MailCharsets.WINDOWS_1252);
+        assertThat(MailCharsets.decode(bytes, StandardCharsets.ISO_8859_1)).isEqualTo("I don’t – €100");
+        assertThat(HeaderText.decode("=?ISO-8859-1?Q?I_don=92t_=96_=80100?=", null)).isEqualTo("I don’t – €100");
+        assertThat(HeaderText.decode(new String(bytes, StandardCharsets.ISO_8859_1), StandardCharsets.ISO_8859_1))
+                .isEqualTo("I don’t – €100");
+        // Latin-1's letters are windows-1252's.
+        assertThat(MailCharsets.decode("Facture non reçue".getBytes(StandardCharsets.ISO_8859_1),
+                StandardCharsets.ISO_8859_1)).isEqualTo("Facture non reçue");
+    }
+
     @Test
     void encodedWordsAreJoinedBeforeDecodingAndSpacesBetweenThemDropped() {
         assertThat(HeaderText.decode("=?utf-8?B?0JDQug==?= =?utf-8?B?0YI=?=", null)).isEqualTo("Акт");

@@ -585,6 +585,61 @@ class MailParserTest {
                 .satisfies(attachment -> assertThat(attachment.filename()).isEqualTo("report.txt"));
     }
 
+    /** Search and previews read the text: an HTML mail's words are in it even beside a blank or partial plain one. */
+    @Test
+    void theHtmlsWordsAreTheTextWhenNoPlainPartRendersThem() throws Exception {
+        String blankPlain = "From: eve@example.net\r\nContent-Type: multipart/alternative; boundary=b\r\n\r\n"
+                + "--b\r\nContent-Type: text/plain\r\n\r\n \r\n\r\n--b\r\nContent-Type: text/html\r\n\r\n"
+                + "<p>Where is my order 42?</p>\r\n--b--\r\n";
+        assertThat(parseText(blankPlain).text().strip()).isEqualTo("Where is my order 42?");
+        String footer = "From: eve@example.net\r\nContent-Type: multipart/mixed; boundary=m\r\n\r\n"
+                + "--m\r\nContent-Type: text/html\r\n\r\n<p>Where is my order 42?</p>\r\n"
+                + "--m\r\nContent-Type: text/plain\r\n\r\nSent through the shop's list\r\n--m--\r\n";
+        assertThat(parseText(footer).text()).startsWith("Where is my order 42?")
+                .endsWith("Sent through the shop's list");
+        // A plain rendering of the HTML is the text alone, as before.
+        String both = "From: eve@example.net\r\nContent-Type: multipart/alternative; boundary=b\r\n\r\n"
+                + "--b\r\nContent-Type: text/plain\r\n\r\nWhere is my order 42?\r\n--b\r\n"
+                + "Content-Type: text/html\r\n\r\n<p>Where is my <b>order</b> 42?</p>\r\n--b--\r\n";
+        assertThat(parseText(both).text()).isEqualTo("Where is my order 42?");
+    }
+
+    /** HTML with no MIME charset is read in the one its own head declares, as a browser would. */
+    @Test
+    void htmlWithoutAMimeCharsetIsReadInTheCharsetItsHeadDeclares() throws Exception {
+        java.io.ByteArrayOutputStream eml = new java.io.ByteArrayOutputStream();
+        eml.writeBytes(("From: hanako@example.jp\r\nContent-Type: text/html\r\nContent-Transfer-Encoding: 8bit"
+                + "\r\n\r\n<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=Shift_JIS\">"
+                + "</head><body><p>").getBytes(StandardCharsets.US_ASCII));
+        eml.writeBytes("注文が届きません".getBytes(java.nio.charset.Charset.forName("Shift_JIS")));
+        eml.writeBytes("</p></body></html>\r\n".getBytes(StandardCharsets.US_ASCII));
+        ParsedMail mail = MailParser.parse(new MimeMessage(Session.getInstance(new Properties()),
+                new ByteArrayInputStream(eml.toByteArray())));
+        assertThat(mail.text().strip()).isEqualTo("注文が届きません");
+        assertThat(mail.html()).contains("注文が届きません");
+    }
+
+    private static ParsedMail parseText(String eml) throws Exception {
+        return MailParser.parse(new MimeMessage(Session.getInstance(new Properties()),
+                new ByteArrayInputStream(eml.getBytes(StandardCharsets.UTF_8))));
+    }
+
+    /** A Date whose year PostgreSQL cannot store (the parser takes eight digits) is no date, not a lost mail. */
+    @Test
+    void aDateOutsideTheYearsOneTo9999IsNoDate() throws Exception {
+        for (String date : new String[] {"Mon, 1 Jan 99999999 00:00:00 +0000", "Sat, 1 Jan 10000 00:00:00 +0000"}) {
+            ParsedMail mail = MailParser.parse(new MimeMessage(Session.getInstance(new Properties()),
+                    new ByteArrayInputStream(("From: eve@example.net\r\nDate: " + date + "\r\nSubject: hi\r\n\r\n"
+                            + "Hello\r\n").getBytes(StandardCharsets.US_ASCII))));
+            assertThat(mail.date()).as(date).isNull();
+            assertThat(mail.text()).isEqualTo("Hello\n");
+        }
+        ParsedMail dated = MailParser.parse(new MimeMessage(Session.getInstance(new Properties()),
+                new ByteArrayInputStream(("From: eve@example.net\r\nDate: Sun, 6 Dec 2026 10:00:00 +0000\r\n\r\n"
+                        + "Hello\r\n").getBytes(StandardCharsets.US_ASCII))));
+        assertThat(dated.date()).isEqualTo(java.time.Instant.parse("2026-12-06T10:00:00Z"));
+    }
+
     /**
      * A sender sets how long a header is, and the work of reading ids and addresses grew with it: a References of
      * tens of thousands of ids keeps its newest hundred, and an address header is read for its first 64 KB only.
@@ -609,7 +664,10 @@ class MailParserTest {
                 break;
             }
         }
-        String eml = "From: Eve <eve@example.net>\r\nTo: " + to + "\r\nSubject: huge headers\r\n"
+        // A subject of 2 MB (folded lines of encoded words) is read for its first part too.
+        String subject = ("=?utf-8?B?" + java.util.Base64.getEncoder().encodeToString("Заказ ".repeat(30)
+                .getBytes(StandardCharsets.UTF_8)) + "?=\r\n ").repeat(6_000);
+        String eml = "From: Eve <eve@example.net>\r\nTo: " + to + "\r\nSubject: " + subject + "\r\n"
                 + "Message-ID: <huge-headers@example.net>\r\nIn-Reply-To: <thread-19999@example.net>\r\n"
                 + "References: " + references + "\r\n\r\nHello\r\n";
         ParsedMail mail = MailParser.parse(new MimeMessage(Session.getInstance(new Properties()),
@@ -617,6 +675,7 @@ class MailParserTest {
         assertThat(mail.references()).hasSize(100).startsWith("thread-19900@example.net")
                 .endsWith("thread-19999@example.net");
         assertThat(mail.inReplyTo()).isEqualTo("thread-19999@example.net");
+        assertThat(mail.subject()).startsWith("Заказ Заказ").hasSizeBetween(20_000, MailParser.MAX_HEADER_CHARS);
         assertThat(mail.to().getFirst().address()).isEqualTo("support@acme.test");
         assertThat(mail.to().size()).isBetween(1_000, 3_000);
         // None cut in two at the limit: a cut address would become a claimed identity nobody has.
