@@ -104,6 +104,14 @@ public final class InboxRepository {
                 id, sameDestination, Dispatcher.PAUSED);
     }
 
+    public void dropCheckpoint(Sql tx, long id, String name) {
+        tx.update("DELETE FROM inbox_checkpoints WHERE inbox_id = $1 AND name = $2", id, name);
+    }
+
+    public void dropCheckpoints(Sql tx, long id) {
+        tx.update("DELETE FROM inbox_checkpoints WHERE inbox_id = $1", id);
+    }
+
     public boolean delete(Sql tx, long workspaceId, long id) {
         return tx.update("UPDATE inboxes SET deleted_at = now(), enabled = false, updated_at = now()"
                 + " WHERE workspace_id = $1 AND id = $2 AND deleted_at IS NULL", workspaceId, id) == 1;

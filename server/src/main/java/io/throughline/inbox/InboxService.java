@@ -178,6 +178,11 @@ public final class InboxService implements ChannelDirectory {
             Optional<Inbox> result = inboxes.update(tx, current, change.name() == null ? current.name()
                     : change.name(), stored, enabled, key);
             result.ifPresent(inbox -> {
+                if (change.config() != null) {
+                    for (String ended : connector.checkpointsEndedBy(current.config(), stored)) {
+                        inboxes.dropCheckpoint(tx, id, ended);
+                    }
+                }
                 if (enabled && (change.config() != null || !current.enabled())) {
                     int released = inboxes.releaseWaitingDeliveries(tx, id,
                             !connector.sendsElsewhere(current.config(), stored));
@@ -301,6 +306,9 @@ public final class InboxService implements ChannelDirectory {
         Inbox inbox = find(caller.workspaceId(), id);
         database.tx(tx -> {
             inboxes.delete(tx, caller.workspaceId(), id);
+            // Its read positions mean nothing now, and what a provider handed it (a rotated refresh token) is a
+            // credential to forget.
+            inboxes.dropCheckpoints(tx, id);
             events.append(tx, caller.workspaceId(), EventType.INBOX_CHANGED, change(inbox, "deleted"));
             // Its replies waiting for a retry end now, as failed "the inbox was deleted", not at their retry time.
             if (deliveries.dueNow(tx, caller.workspaceId(), id) > 0) {

@@ -66,6 +66,44 @@ class EmailReceiveIT {
         }
     }
 
+    /**
+     * An inbox moved to another mailbox reads it as new: its old checkpoint's UIDs name other mail there, and
+     * UIDVALIDITY values repeat across accounts (here made to), so resuming at the old UID would skip the new
+     * mailbox's mail below it.
+     */
+    @Test
+    void anInboxMovedToAnotherMailboxReadsItAsNew() {
+        String help = "help@acme.test";
+        try (MailServer mail = MailServer.start().user(SUPPORT).user(help); TestServer server = TestServer.start()) {
+            List<byte[]> first = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                first.add(mail(i, "first mailbox"));
+            }
+            mail.append(SUPPORT, "INBOX", first, null);
+            ApiClient admin = server.admin();
+            long inbox = admin.post("/api/v1/inboxes", new JsonObject().put("kind", "email").put("name", "Support")
+                    .put("config", inboxConfig(mail, "INBOX"))).expect(201).json().getLong("id");
+            await().atMost(Duration.ofSeconds(20)).until(() -> Long.valueOf(5).equals(checkpoint(server,
+                    "imap:INBOX").getLong("lastUid")));
+
+            mail.append(help, "INBOX", List.of(mail(0, "second mailbox"), mail(1, "second mailbox")), null);
+            JsonObject moved = inboxConfig(mail, "INBOX");
+            moved.getJsonObject("imap").put("username", help);
+            admin.patch("/api/v1/inboxes/" + inbox, new JsonObject().put("enabled", false).put("config", moved))
+                    .expect(200);
+            await().atMost(Duration.ofSeconds(10)).until(() -> !Boolean.TRUE.equals(receivingHere(server)));
+            server.throughline().database().sql().update("UPDATE inbox_checkpoints SET value = jsonb_set(value,"
+                    + " '{uidValidity}', to_jsonb($1::bigint)) WHERE name = 'imap:INBOX'",
+                    mail.uidValidity(help, "INBOX"));
+            admin.patch("/api/v1/inboxes/" + inbox, new JsonObject().put("enabled", true)).expect(200);
+
+            await().atMost(Duration.ofSeconds(20)).until(() -> inboundCount(server) == 7);
+            await().atMost(Duration.ofSeconds(10)).until(() -> checkpoint(server, "imap:INBOX")
+                    .getString("mailbox", "").startsWith(help + "@"));
+            assertThat(checkpoint(server, "imap:INBOX").getLong("lastUid")).isEqualTo(2);
+        }
+    }
+
     @Test
     void answersReadInOneBatchWithTheMailTheyAnswerJoinItsConversation() {
         try (MailServer mail = MailServer.start().user(SUPPORT)) {
@@ -333,6 +371,20 @@ class EmailReceiveIT {
             assertThat(requests).hasSizeGreaterThanOrEqualTo(3).allSatisfy(form -> assertThat(form)
                     .contains("grant_type=refresh_token", "refresh_token=refresh-token-1",
                             "client_id=throughline-test", "client_secret=client-secret-1"));
+
+            // A refresh token the provider rotated (as one would be kept) is a live credential: the admin replacing
+            // the configured one takes it from the database, and deleting the inbox takes every checkpoint.
+            var sql = server.throughline().database().sql();
+            sql.update("INSERT INTO inbox_checkpoints (inbox_id, name, value) VALUES ($1, 'oauth2', $2)", inbox,
+                    new JsonObject().put("configured", "hash").put("refreshToken", "rotated-by-the-provider"));
+            JsonObject saved = admin.get("/api/v1/inboxes/" + inbox).expect(200).json().getJsonObject("config");
+            saved.getJsonObject("oauth2").put("refreshToken", "refresh-token-2");
+            admin.patch("/api/v1/inboxes/" + inbox, new JsonObject().put("config", saved)).expect(200);
+            assertThat(sql.single("SELECT array_agg(name ORDER BY name) AS names FROM inbox_checkpoints"
+                    + " WHERE inbox_id = $1", inbox).getArrayOfStrings("names")).containsExactly("imap:INBOX");
+            admin.delete("/api/v1/inboxes/" + inbox).expect(204);
+            assertThat(sql.single("SELECT count(*) AS n FROM inbox_checkpoints WHERE inbox_id = $1", inbox)
+                    .getLong("n")).isZero();
         } finally {
             endpoint.stop(0);
         }

@@ -5,6 +5,7 @@ import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.ServerSetup;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import org.eclipse.angus.mail.imap.IMAPFolder;
 import jakarta.mail.Address;
 import jakarta.mail.Flags;
 import jakarta.mail.Folder;
@@ -171,6 +172,22 @@ public final class MailServer implements AutoCloseable {
             Folder folder = store.getFolder(folderName);
             if (folder.exists()) {
                 folder.delete(true);
+            }
+        } catch (MessagingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A user's folder's UIDVALIDITY. */
+    public long uidValidity(String user, String folderName) {
+        try (Store store = session().getStore("imap")) {
+            store.connect("127.0.0.1", imapPort(), user, PASSWORD);
+            IMAPFolder folder = (IMAPFolder) store.getFolder(folderName);
+            folder.open(Folder.READ_ONLY);
+            try {
+                return folder.getUIDValidity();
+            } finally {
+                folder.close(false);
             }
         } catch (MessagingException e) {
             throw new IllegalStateException(e);

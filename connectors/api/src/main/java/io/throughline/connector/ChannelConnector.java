@@ -44,6 +44,16 @@ public interface ChannelConnector {
     }
 
     /**
+     * The inbox's checkpoints a save of {@code after} over {@code before} ends: what a provider handed out for a
+     * credential the admin replaced or removed (an OAuth2 refresh token it rotated), which must not outlive it in
+     * the database. Deleted in the save's transaction; an inbox deleted takes all its checkpoints along. None by
+     * default.
+     */
+    default Set<String> checkpointsEndedBy(JsonObject before, JsonObject after) {
+        return Set.of();
+    }
+
+    /**
      * Whether replies go somewhere else under the {@code after} config than under {@code before} (another bot,
      * another webhook URL): a wait the old receiver asked for (a flood limit) does not hold for the new one, so
      * saving the settings makes those replies due at once too. The default takes any change of the config.

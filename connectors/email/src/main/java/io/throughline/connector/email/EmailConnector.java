@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -67,6 +68,19 @@ public final class EmailConnector implements ChannelConnector {
     public Set<String> secretFields() {
         return Set.of("imap.password", "imap.oauth2Token", "smtp.password", "smtp.oauth2Token",
                 "oauth2.clientSecret", "oauth2.refreshToken");
+    }
+
+    /**
+     * The refresh token a provider rotated stands for the one configured: with that one replaced, or OAuth2
+     * removed, it is a live credential nothing uses (read only while the configured one is the same).
+     */
+    @Override
+    public Set<String> checkpointsEndedBy(JsonObject before, JsonObject after) {
+        JsonObject was = before.getJsonObject("oauth2");
+        JsonObject now = after.getJsonObject("oauth2");
+        boolean same = was == null || now != null && Objects.equals(was.getValue("refreshToken"),
+                now.getValue("refreshToken"));
+        return same ? Set.of() : Set.of(OAuth2Tokens.CHECKPOINT);
     }
 
     @Override

@@ -28,6 +28,7 @@ import java.util.Comparator;
 import java.util.Date;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -267,7 +268,7 @@ final class ImapReceiver {
             aloneUpTo = 0;
             refusalsValidity = validity;
         }
-        JsonObject saved = checkpoints.load(checkpointName()).orElse(null);
+        JsonObject saved = checkpoints.load(checkpointName()).filter(this::ofThisMailbox).orElse(null);
         readsSince = saved == null ? Instant.now(clock).minus(backfill)
                 : saved.getString("readsSince") == null ? null : Instant.parse(saved.getString("readsSince"));
         long last;
@@ -652,9 +653,35 @@ final class ImapReceiver {
         done.clear();
     }
 
+    /**
+     * The mailbox a checkpoint counts UIDs in: an inbox moved to another account (or server) has UIDs that name
+     * other mail there, and UIDVALIDITY values repeat across accounts (Dovecot's is the folder's creation second).
+     */
+    private String mailbox() {
+        return imap.username() + "@" + imap.host().toLowerCase(Locale.ROOT) + ":" + imap.port();
+    }
+
+    /**
+     * Whether a checkpoint was saved reading this mailbox: one of another (the inbox's settings moved it) is read
+     * as none, a first sync with its backfill, rather than resuming at the other's UID (skipping this one's mail
+     * below it) or re-reading since the other's start (importing years of it). One saved before checkpoints named
+     * their mailbox is taken as this one's.
+     */
+    private boolean ofThisMailbox(JsonObject saved) {
+        String recorded = saved.getString("mailbox");
+        if (recorded == null || recorded.equals(mailbox())) {
+            return true;
+        }
+        log.warn("imap checkpoint of another mailbox inbox={} folder={}: the inbox now reads {}, so the folder is"
+                + " read as new (mail of the backfill window, {}; mail already stored is known by its Message-ID)",
+                inboxId, folderName, imap.host(), backfill);
+        return false;
+    }
+
     private void save(long validity, long lastUid) {
         savedUid = lastUid;
-        JsonObject checkpoint = new JsonObject().put("uidValidity", validity).put("lastUid", lastUid)
+        JsonObject checkpoint = new JsonObject().put("mailbox", mailbox()).put("uidValidity", validity)
+                .put("lastUid", lastUid)
                 .put("savedAt", Instant.now(clock).toString());
         if (filteredUpTo > lastUid) {
             checkpoint.put("filteredUpTo", filteredUpTo);
