@@ -1,6 +1,7 @@
 package io.throughline.contact;
 
 import io.throughline.agent.Tokens;
+import io.throughline.connector.ThreadHints;
 import io.throughline.failure.Conflict;
 import io.throughline.store.Sql;
 import io.vertx.core.buffer.Buffer;
@@ -25,7 +26,8 @@ import javax.crypto.spec.SecretKeySpec;
  */
 public final class ContactLinks {
 
-    private static final int RANDOM_CHARS = 22;
+    /** The token's random part; the rest, 16 characters, is its MAC's 12 bytes. */
+    private static final int RANDOM_CHARS = ThreadHints.LINK_TOKEN_LENGTH - 16;
     private static final int MAC_BYTES = 12;
 
     private final SecretKeySpec key;
@@ -131,7 +133,7 @@ public final class ContactLinks {
     }
 
     private boolean signed(long workspaceId, String token) {
-        if (token == null || token.length() != RANDOM_CHARS + 16) {
+        if (token == null || token.length() != ThreadHints.LINK_TOKEN_LENGTH) {
             return false;
         }
         String random = token.substring(0, RANDOM_CHARS);

@@ -37,10 +37,25 @@ public final class AutoReplies {
         this.outboxWake = outboxWake;
     }
 
-    /** Stores and queues the answer to the sender's identity through the inbox the message came in by. */
+    /**
+     * Stores and queues the answer to the sender's identity through the inbox the message came in by; 0 when the
+     * conversation had one from this inbox within the hour, or has one still waiting to go. A customer (or a script)
+     * pressing Start again and again would otherwise queue greeting after greeting, and an agent's reply, which
+     * goes to that chat after them in order, would wait behind Telegram's per-chat rate limit.
+     */
     long answer(Sql tx, InboxRef inbox, JsonObject conversation, Identity to, String senderName, String text) {
         long conversationId = conversation.getLong("id");
         long workspaceId = inbox.workspaceId();
+        boolean answeredLately = tx.one("""
+                SELECT 1 FROM messages m
+                WHERE m.workspace_id = $1 AND m.conversation_id = $2 AND m.inbox_id = $3
+                  AND 'auto_reply' = ANY (m.flags)
+                  AND (m.created_at > now() - interval '1 hour'
+                       OR EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = m.id AND d.status = 'pending'))
+                LIMIT 1""", workspaceId, conversationId, inbox.id()).isPresent();
+        if (answeredLately) {
+            return 0;
+        }
         JsonObject target = new JsonObject().put("kind", to.kind().wireName()).put("value", to.value())
                 .put("name", senderName);
         Message message = messages.insert(tx, new NewMessage(workspaceId, conversationId, inbox.id(), inbox.kind(),

@@ -169,6 +169,19 @@ class TelegramDeepLinkIT {
         assertThat(start.getJsonObject("threading").getString("reason")).isNotEqualTo("deep_link");
     }
 
+    /** What follows /start that is no link token (an order number, a campaign's own link) is the customer's text. */
+    @Test
+    void aStartWithWordsThatAreNoLinkKeepsThem() {
+        new TelegramCustomer(bot, 330_000_016L, "Order", "Number", null).pressesStart("12345");
+
+        long conversation = conversationOf(admin, "Order Number");
+        List<JsonObject> thread = await().atMost(WAIT).until(() -> messages(admin, conversation), m -> m.size() == 2);
+        assertThat(thread.getFirst().getString("body")).isEqualTo("/start 12345");
+        assertThat(thread.getFirst().getJsonArray("flags")).doesNotContain("deep_link_rejected");
+        assertThat(thread.getFirst().getJsonObject("metadata").containsKey("deepLink")).isFalse();
+        assertThat(thread.get(1).getJsonArray("flags")).contains("auto_reply");
+    }
+
     /**
      * A real link, but for another Telegram inbox (another bot) of the workspace: pressed on this bot, it links
      * nothing. The link's customer gains no Telegram account, and the one who pressed it gets a thread of their own.

@@ -298,6 +298,23 @@ class TelegramInboundIT {
         assertThat(bot.requestedFiles()).contains("AgACphoto1").doesNotContain("AgACphoto1-small");
     }
 
+    /** A getFile refused with 429 is asked again when Telegram's retry_after says, not at the next backoff step. */
+    @Test
+    void aFileRefusedForFloodControlIsAskedForAgainWhenTelegramSays() {
+        TelegramCustomer petro = new TelegramCustomer(bot, 310_000_097L, "Petro", "Flood", null);
+        byte[] photo = bytes("jpeg", 12_000);
+        long before = bot.callCount("getFile");
+        bot.failNext("getFile", 429, "Too Many Requests: retry after 3", 3);
+        petro.sendsPhoto("AgACflood", photo, "The dent in the door");
+        await().atMost(WAIT).until(() -> bot.callCount("getFile") > before);
+        long refusedAt = System.nanoTime();
+        await().atMost(WAIT).until(() -> bot.callCount("getFile") > before + 1);
+        // The first backoff step is a second; Telegram asked for three (less the test's own polling).
+        assertThat(Duration.ofNanos(System.nanoTime() - refusedAt)).isGreaterThan(Duration.ofMillis(2_500));
+        JsonObject message = awaitMessages(admin, conversationOf(admin, "Petro Flood"), 1).getFirst();
+        assertAttachment(message, "photo-AQADAgACflood.jpg", "image/jpeg", photo);
+    }
+
     /** Telegram answers 400 for a file it cannot serve for a moment too: the update is tried again for it. */
     @Test
     void aPhotoTelegramCannotServeForAMomentIsFetchedOnTheNextTry() {
@@ -503,6 +520,15 @@ class TelegramInboundIT {
         assertThat(toSofia).hasSize(1);
         assertThat(toSofia.getFirst().visibleText()).isEqualTo(GREETING);
         assertThat(toSofia.getFirst().replyTo()).as("a greeting does not quote /start").isNull();
+
+        // Start pressed again and again within the hour: each press is in the thread, the greeting is not repeated
+        // (a burst of them would hold an agent's reply behind Telegram's per-chat limit).
+        sofia.pressesStart(null);
+        sofia.pressesStart(null);
+        sofia.says("Where is my parcel?");
+        List<JsonObject> after = awaitMessages(admin, conversation, 5);
+        assertThat(after).extracting(m -> m.getString("body"))
+                .containsExactly("/start", GREETING, "/start", "/start", "Where is my parcel?");
     }
 
     @Test

@@ -16,6 +16,8 @@ import java.util.List;
 public record ThreadHints(String replyToken, String inReplyTo, List<String> references, String linkToken) {
 
     public static final ThreadHints NONE = new ThreadHints(null, null, List.of(), null);
+    /** The characters of a deep-link token the server issues (base64url): what a channel passes on as one. */
+    public static final int LINK_TOKEN_LENGTH = 38;
 
     public ThreadHints {
         references = List.copyOf(references == null ? List.of() : references);

@@ -2,6 +2,7 @@ package io.throughline.telegram;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * A Bot API call that did not succeed: either Telegram answered {@code {ok:false, error_code, description,
@@ -65,6 +66,27 @@ final class BotApiException extends Exception {
     static String hide(String text, String secret) {
         return text == null ? null : text.replace(secret, "<token>")
                 .replace(URLEncoder.encode(secret, StandardCharsets.UTF_8), "<token>");
+    }
+
+    /**
+     * The first part of a longer text, with the secret hidden: also a start of it the cut left at the end (a proxy's
+     * error page echoing the request's path across the cut would otherwise keep most of the token).
+     */
+    static String hideInPart(String part, String secret) {
+        String hidden = hide(part, secret);
+        for (String form : List.of(secret, URLEncoder.encode(secret, StandardCharsets.UTF_8))) {
+            // A token's bot id, up to its colon, is public (and a number a text may well end with): a start of the
+            // token is hidden once it reaches the secret after the colon.
+            int colon = form.indexOf(':') >= 0 ? form.indexOf(':') + 1 : form.indexOf("%3A") >= 0
+                    ? form.indexOf("%3A") + 3 : 0;
+            for (int length = Math.min(form.length() - 1, hidden.length()); length > colon; length--) {
+                if (hidden.endsWith(form.substring(0, length))) {
+                    hidden = hidden.substring(0, hidden.length() - length) + "<token>";
+                    break;
+                }
+            }
+        }
+        return hidden;
     }
 
     /** Telegram's error_code (400, 403, 429...), or 0 when it never answered. */

@@ -56,6 +56,8 @@ final class LongPoller {
     static final Duration STALLED = Duration.ofMinutes(5);
     private static final int BATCH = 100;
     private static final long MAX_BACKOFF_MS = 60_000;
+    /** The longest retry_after honoured, as for sends: an hour. */
+    private static final long MAX_RETRY_AFTER_SECONDS = 3_600;
 
     private final long inboxId;
     private final BotApi api;
@@ -166,7 +168,7 @@ final class LongPoller {
             Response response = chain.proceed(chain.request());
             if (!response.isSuccessful() && !stopping) {
                 // A proxy's error page may echo the request's path, token and all.
-                String said = BotApiException.hide(response.peekBody(1024).string(), api.token());
+                String said = BotApiException.hideInPart(response.peekBody(1024).string(), api.token());
                 lastError = method + " answered " + response.code();
                 log.warn("telegram {} failed inbox={} status={} answer={}", method, inboxId, response.code(),
                         said.replaceAll("\\s+", " "));
@@ -246,7 +248,9 @@ final class LongPoller {
                     handler.handle(update);
                     committed = update.getUpdateId();
                     lastError = null;
-                } catch (BotApiException | RuntimeException e) {
+                } catch (BotApiException | RuntimeException | Error e) {
+                    // An Error too (a stack overflow on a pathological update): it would end the session's
+                    // schedule, and the bot would take nothing more until a restart.
                     retryLater(update, e);
                     break;
                 }
@@ -268,17 +272,21 @@ final class LongPoller {
         save();
     }
 
-    private void retryLater(Update update, Exception e) {
-        lastError = e.getMessage();
+    private void retryLater(Update update, Throwable e) {
+        lastError = e.getMessage() == null ? e.toString() : e.getMessage();
+        // Telegram's own wait, when it names one (a 429 on getFile): asking sooner only spends the file's patience.
+        long wait = e instanceof BotApiException refused && refused.retryAfter() != null
+                ? Math.max(failureBackoff, Math.min(refused.retryAfter(), MAX_RETRY_AFTER_SECONDS) * 1000L)
+                : failureBackoff;
         if (stopping) {
             log.info("telegram update left for the next start inbox={} update={}", inboxId, update.getUpdateId());
         } else {
-            log.warn("telegram update not taken, retrying in {}ms inbox={} update={}: {}", failureBackoff, inboxId,
+            log.warn("telegram update not taken, retrying in {}ms inbox={} update={}: {}", wait, inboxId,
                     update.getUpdateId(), e.toString());
         }
         // Wind the session back: the uncommitted updates pass its "already received" filter when they come again.
         session.getLastReceivedUpdate().set(committed);
-        waitOrStop(failureBackoff);
+        waitOrStop(wait);
         failureBackoff = Math.min(failureBackoff * 2, MAX_BACKOFF_MS);
     }
 

@@ -39,7 +39,11 @@ import org.telegram.telegrambots.meta.api.objects.message.Message;
 final class UpdateHandler {
 
     private static final Logger log = LoggerFactory.getLogger(UpdateHandler.class);
-    /** {@code /start}, {@code /start@our_bot}, with the deep-link payload: 1-64 of A-Z, a-z, 0-9, _ and -. */
+    /**
+     * {@code /start}, {@code /start@our_bot}, with the deep-link payload: 1-64 of A-Z, a-z, 0-9, _ and -. Only one of
+     * a link token's length is taken for one; another ({@code /start 12345}, a campaign's own link) is the customer's
+     * text.
+     */
     private static final Pattern START = Pattern.compile("/start(?:@\\w+)?(?:\\s+(\\S+))?\\s*");
     private static final Pattern PAYLOAD = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
@@ -236,9 +240,11 @@ final class UpdateHandler {
      */
     private void startCommand(InboundMessage.Builder builder, JsonObject metadata, String payload) {
         metadata.put("command", "start");
-        builder.text("/start").autoReply(config.greeting());
-        if (payload != null && PAYLOAD.matcher(payload).matches()) {
-            builder.thread(ThreadHints.linkToken(payload));
+        builder.autoReply(config.greeting());
+        if (payload != null && payload.length() == ThreadHints.LINK_TOKEN_LENGTH && PAYLOAD.matcher(payload).matches()) {
+            builder.text("/start").thread(ThreadHints.linkToken(payload));
+        } else {
+            builder.text(payload == null ? "/start" : "/start " + payload);
         }
     }
 
