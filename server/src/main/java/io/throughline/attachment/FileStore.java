@@ -290,17 +290,23 @@ public final class FileStore implements AttachmentStore {
         return total;
     }
 
-    /** A display name only: path separators and control characters removed, length bounded. */
     /** Bidirectional controls, which make "invoice_[U+202E]gpj.exe" show as "invoice_exe.jpg". */
     private static final Pattern BIDI_CONTROLS = Pattern.compile("[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]");
 
+    /**
+     * A display name only: path separators and control characters removed, length bounded at 200 characters (never
+     * inside an emoji's surrogate pair, which the database's encoder would write as "?").
+     */
     static String cleanName(String filename) {
         String name = filename == null ? "" : BIDI_CONTROLS.matcher(filename).replaceAll("")
                 .replaceAll("[\\p{Cntrl}/\\\\]", "_").strip();
         if (name.isEmpty()) {
             name = "attachment";
         }
-        return name.length() > 200 ? name.substring(0, 200) : name;
+        if (name.length() <= 200) {
+            return name;
+        }
+        return name.substring(0, Character.isHighSurrogate(name.charAt(199)) ? 199 : 200);
     }
 
     private static MessageDigest sha256() {

@@ -13,7 +13,8 @@ import java.util.regex.Pattern;
 final class CannedResponseRoutes {
 
     /** Letters and digits of any script, so "/доставка" works as well as "/refund". */
-    private static final Pattern SHORT_CODE = Pattern.compile("[\\p{L}\\p{N}][\\p{L}\\p{N}_.-]{0,63}");
+    /** Letters and digits of any script, with the marks they carry (Hindi's vowel signs, a lowercased "İ"'s dot). */
+    private static final Pattern SHORT_CODE = Pattern.compile("[\\p{L}\\p{N}][\\p{L}\\p{M}\\p{N}_.-]{0,63}");
     private static final int MAX_TITLE = 120;
     private static final int MAX_BODY = 10_000;
 
@@ -70,7 +71,8 @@ final class CannedResponseRoutes {
         if (value == null) {
             return null;
         }
-        String code = value.strip();
+        // Checked as stored: a code the form sends back as it was read must pass again.
+        String code = value.strip().toLowerCase(Locale.ROOT);
         if (code.startsWith("/")) {
             code = code.substring(1);
         }
@@ -79,6 +81,6 @@ final class CannedResponseRoutes {
                     + " digit");
             return null;
         }
-        return code.toLowerCase(Locale.ROOT);
+        return code;
     }
 }

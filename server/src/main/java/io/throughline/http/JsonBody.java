@@ -9,11 +9,13 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Pattern;
 
 /**
  * Reads a JSON request body field by field, checking types and sizes, and collects every problem so the client
@@ -26,6 +28,8 @@ public final class JsonBody {
 
     private final JsonObject json;
     private final List<Invalid.FieldError> errors = new ArrayList<>();
+    /** A JSON escape of a UTF-16 surrogate, paired or not: only then is the parsed body checked for lone ones. */
+    private static final Pattern SURROGATE_ESCAPE = Pattern.compile("\\\\u[dD][89a-fA-F]");
 
     private JsonBody(JsonObject json) {
         this.json = json;
@@ -75,7 +79,33 @@ public final class JsonBody {
         if (!(value instanceof JsonObject object)) {
             throw new Invalid("the body must be a JSON object");
         }
-        return object;
+        return SURROGATE_ESCAPE.matcher(buffer.toString(StandardCharsets.UTF_8)).find()
+                ? (JsonObject) wellFormed(object) : object;
+    }
+
+    /**
+     * The value with U+FFFD for each lone surrogate (half an emoji, left by a client's cut): the database's
+     * encoder writes "?" for one, so what was stored would differ from what was sent, and a retry of the same
+     * request would no longer match it. Only a JSON escape can carry one (UTF-8 cannot).
+     */
+    private static Object wellFormed(Object value) {
+        return switch (value) {
+            case String text -> text.chars().noneMatch(c -> Character.isSurrogate((char) c)) ? text : text.codePoints()
+                    .map(c -> c >= Character.MIN_SURROGATE && c <= Character.MAX_SURROGATE ? 0xFFFD : c)
+                    .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
+            case JsonObject object -> {
+                JsonObject clean = new JsonObject();
+                object.forEach(member -> clean.put((String) wellFormed(member.getKey()),
+                        wellFormed(member.getValue())));
+                yield clean;
+            }
+            case JsonArray array -> {
+                JsonArray clean = new JsonArray();
+                array.forEach(item -> clean.add(wellFormed(item)));
+                yield clean;
+            }
+            case null, default -> value;
+        };
     }
 
     /** The path of the first key or string holding U+0000 ("" for a key of the top object), or null. */

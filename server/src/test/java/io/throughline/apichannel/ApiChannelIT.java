@@ -32,6 +32,29 @@ class ApiChannelIT {
         webhook.close();
     }
 
+    /**
+     * Half an emoji (a lone surrogate, as a client's cut leaves one) is kept as U+FFFD, so a retry of the same
+     * request matches what was stored: the database's encoder wrote "?" for it, and the retry got a 409.
+     */
+    @Test
+    void aRetryOfAMessageWithHalfAnEmojiIsTheSameMessage() {
+        try (TestServer own = TestServer.start()) {
+            JsonObject inbox = own.admin().post("/api/v1/inboxes", new JsonObject().put("kind", "api")
+                    .put("name", "Cut").put("config", new JsonObject())).expect(201).json();
+            ApiClient shop = new ApiClient(own.url()).withToken(inbox.getString("token"));
+            byte[] request = ("{\"externalId\": \"cut-1\", \"contact\": {\"identities\": [{\"kind\":"
+                    + " \"external_id\", \"value\": \"c-1\"}]}, \"body\": \"Thanks \\ud83d\"}")
+                    .getBytes(StandardCharsets.UTF_8);
+            String path = "/api/v1/inboxes/" + inbox.getLong("id") + "/inbound";
+            long stored = shop.raw("POST", path, "application/json", request).expect(201).json().getLong("messageId");
+            JsonObject again = shop.raw("POST", path, "application/json", request).expect(200).json();
+            assertThat(again.getBoolean("duplicate")).isTrue();
+            assertThat(again.getLong("messageId")).isEqualTo(stored);
+            assertThat(own.throughline().database().sql().single("SELECT body FROM messages WHERE id = $1", stored)
+                    .getString("body")).isEqualTo("Thanks \uFFFD");
+        }
+    }
+
     /** A token hash that is no SHA-256 is refused as it is saved, not by every inbound call that follows (a 500). */
     @Test
     void aTokenHashThatIsNoDigestIsRefusedAndTheInboxKeepsItsToken() {

@@ -162,6 +162,9 @@ class FileStoreTest {
         assertThat(FileStore.cleanName("../etc/pass\u0000wd")).isEqualTo(".._etc_pass_wd");
         assertThat(FileStore.cleanName("замовлення №5.pdf")).isEqualTo("замовлення №5.pdf");
         assertThat(FileStore.cleanName("\u202E")).isEqualTo("attachment");
+        // Bounded at 200 characters, never inside an emoji's pair (half of one is written as "?").
+        assertThat(FileStore.cleanName("x".repeat(199) + "😀.png")).isEqualTo("x".repeat(199));
+        assertThat(FileStore.cleanName("x".repeat(198) + "😀.png")).isEqualTo("x".repeat(198) + "😀");
     }
 
     private static void age(Path file) throws IOException {
