@@ -490,6 +490,8 @@ class Store extends EventTarget {
     clearTimeout(this.readTimers.get(id));
     this.readTimers.set(id, setTimeout(async () => {
       this.readTimers.delete(id);
+      // Only what stayed on screen for the delay is read: paging through with j passes conversations unread.
+      if (!this.watching(id) || document.visibilityState !== 'visible') return;
       try {
         const state = await api.post(`/api/v1/conversations/${id}/read`, { messageId: last.id });
         const unread = new Map(this.state.unread);
@@ -923,12 +925,13 @@ class Store extends EventTarget {
   }
 
   /**
-   * Tells the widget visitor that the agent is writing: at most one signal every few seconds while typing, and
-   * a stop when the agent sends, leaves the field or pauses. Only where the customer uses the widget.
+   * Tells colleagues, and a widget visitor, that the agent is writing a reply: at most one signal every few seconds
+   * while typing, and a stop when the agent sends, leaves the field or pauses. On every channel: two agents
+   * answering one email is the collision the signal is there to prevent (the server tells a visitor only where
+   * the reply goes to the widget).
    */
   agentTyping(conversationId, typing) {
-    const row = this.state.conversations.get(conversationId);
-    if (this.noTypingApi || !(row?.channels || []).includes('widget')) return;
+    if (this.noTypingApi) return;
     const now = Date.now();
     const last = this.typingSent;
     clearTimeout(this.typingIdle);

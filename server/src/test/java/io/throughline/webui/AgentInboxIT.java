@@ -19,6 +19,7 @@ import io.throughline.testing.Browser;
 import io.throughline.testing.HeldTransaction;
 import io.throughline.testing.Scratch;
 import io.throughline.testing.ShopSystem;
+import io.throughline.testing.StreamClient;
 import io.throughline.testing.TestServer;
 import io.throughline.testing.WebhookReceiver;
 import io.vertx.core.json.JsonArray;
@@ -29,6 +30,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -234,10 +236,18 @@ class AgentInboxIT {
         inbox.click("reopen");
         await().atMost(Duration.ofSeconds(10)).until(() -> "open".equals(status(conversation)));
 
+        // The page's clock moves on 50 minutes with nothing on the page changing: "In 1 hour" counts from the click,
+        // not from when the menu was drawn.
+        inbox.script("const real = Date; const offset = 50 * 60_000; window.Date = class extends real {"
+                + " constructor(...a) { super(...(a.length ? a : [real.now() + offset])); }"
+                + " static now() { return real.now() + offset; } };");
         inbox.find("snooze-menu").click();
         inbox.all("snooze-option").getFirst().click();
         await().atMost(Duration.ofSeconds(10)).until(() -> "snoozed".equals(status(conversation)));
-        assertThat(admin.get("/api/v1/conversations/" + conversation).json().getString("snoozedUntil")).isNotNull();
+        Instant until = Instant.parse(admin.get("/api/v1/conversations/" + conversation).json()
+                .getString("snoozedUntil"));
+        assertThat(until).isBetween(Instant.now().plus(Duration.ofMinutes(105)),
+                Instant.now().plus(Duration.ofMinutes(115)));
         inbox.until(d -> inbox.find("thread-status").getText().contains("Snoozed"));
 
         new Select(inbox.find("priority-select")).selectByValue("high");
@@ -358,6 +368,35 @@ class AgentInboxIT {
         inbox.click("resolve");
         inbox.until(d -> inbox.find("me").getText().contains("Uma Other"));
         assertThat(status(conversation)).as("not resolved by Uma from Admin's screen").isEqualTo("open");
+    }
+
+    /** Paging through with j reads what stays on screen for the read delay, not each conversation it passes. */
+    @Test
+    void pagingThroughWithJLeavesWhatItPassedUnread() {
+        long first = shop.say("paging-1", "Paula Paged", "cust-paula-paged", "First question")
+                .getLong("conversationId");
+        long second = shop.say("paging-2", "Pavel Paged", "cust-pavel-paged", "Second question")
+                .getLong("conversationId");
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD);
+        inbox.conversation("Pavel Paged");
+        // The read delay's timers are held, to run when the test says: as if j came within the delay.
+        inbox.script("window.heldReads = []; window.realSetTimeout = window.setTimeout; window.setTimeout ="
+                + " (f, ms, ...a) => String(f).includes('/read`') ? (window.heldReads.push(f), 0)"
+                + " : window.realSetTimeout(f, ms, ...a);");
+        inbox.press("j");
+        inbox.until(d -> d.getCurrentUrl().endsWith("#/c/" + second));
+        inbox.until(d -> ((Number) inbox.script("return window.heldReads.length")).intValue() > 0);
+        inbox.press("j");
+        inbox.until(d -> d.getCurrentUrl().endsWith("#/c/" + first));
+        inbox.script("window.setTimeout = window.realSetTimeout; window.heldReads.splice(0).forEach((f) => f());");
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> readState(first).getLong("unread") == 0);
+        assertThat(readState(second).getLong("unread")).as("passed within the delay").isEqualTo(1);
+    }
+
+    private static JsonObject readState(long conversation) {
+        return admin.get("/api/v1/read-state?conversations=" + conversation).expect(200).json()
+                .getJsonArray("readState").getJsonObject(0);
     }
 
     @Test
@@ -530,6 +569,62 @@ class AgentInboxIT {
                 .containsAll(List.of("Yes, for free.", "Yes: send us the new address.")));
     }
 
+    /** A send confirmed after the agent moved to another field leaves the focus there, not in the composer. */
+    @Test
+    void aConfirmedSendLeavesTheFocusWhereTheAgentWent() {
+        shop.say("focus-1", "Fiona Focus", "cust-fiona-focus", "Do you ship to Norway?");
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD).open("Fiona Focus");
+        inbox.script("""
+                window.__realFetch = window.fetch;
+                const gate = new Promise((release) => { window.__release = release; });
+                window.fetch = async (url, init) => {
+                  if (init && init.method === 'POST' && /\\/messages$/.test(String(url))) {
+                    await gate;
+                  }
+                  return window.__realFetch(url, init);
+                };""");
+        inbox.click("mode-reply");
+        inbox.find("composer-input").sendKeys("Yes, we do.");
+        inbox.click("send-button");
+        inbox.until(d -> inbox.find("send-button").getText().contains("Sending"));
+        inbox.find("search-input").click();
+        inbox.script("window.__release()");
+        inbox.message("Yes, we do.");
+        inbox.until(d -> !inbox.find("send-button").getText().contains("Sending"));
+        assertThat(inbox.script("return document.activeElement.id")).isEqualTo("search-input");
+    }
+
+    /**
+     * A reply whose send fails after its thread view went (Settings opened meanwhile) is reported, not set as an
+     * error on a composer nobody sees; it waits in its conversation's draft. Its confirmation, had it come, gives the
+     * focus back to no composer either.
+     */
+    @Test
+    void aSendFailingAfterTheThreadViewWentIsReported() {
+        shop.say("gone-1", "Gina Gone", "cust-gina-gone", "Is my order on its way?");
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD).open("Gina Gone");
+        inbox.script("""
+                window.__realFetch = window.fetch;
+                const gate = new Promise((release) => { window.__release = release; });
+                window.fetch = async (url, init) => {
+                  if (init && init.method === 'POST' && /\\/messages$/.test(String(url))) {
+                    await gate;
+                    throw new TypeError('Failed to fetch');
+                  }
+                  return window.__realFetch(url, init);
+                };""");
+        inbox.click("mode-reply");
+        inbox.find("composer-input").sendKeys("It left this morning.");
+        inbox.click("send-button");
+        inbox.until(d -> inbox.find("send-button").getText().contains("Sending"));
+        inbox.click("settings-link");
+        inbox.until(d -> !inbox.present("composer"));
+        inbox.script("window.__release()");
+        inbox.until(d -> inbox.all("toast").stream().anyMatch(t -> t.getText().contains("waits as a draft")));
+        inbox.script("window.fetch = window.__realFetch; history.back()");
+        inbox.until(d -> inbox.find("composer-input").getAttribute("value").equals("It left this morning."));
+    }
+
     /**
      * The list says "You:" only before the signed-in agent's own replies: a colleague's last reply is named, in the
      * list as loaded and as it changes live.
@@ -574,6 +669,26 @@ class AgentInboxIT {
         // Both at once: a signal lapses 6 s after it came.
         inbox.until(d -> inbox.conversation("Tara Typing").getText().contains("Olha is writing a reply")
                 && inbox.find("typing-indicator").getText().contains("Olha is writing a reply"));
+    }
+
+    /** Typing a reply tells colleagues on every channel (an API channel's here), not only where a visitor sees it. */
+    @Test
+    void typingAReplyInAnyChannelTellsColleagues() {
+        long conversation = shop.say("typing-2", "Tom Typed", "cust-tom-typed", "Has my order shipped?")
+                .getLong("conversationId");
+        admin.post("/api/v1/agents", new JsonObject().put("email", "tess-typing@test.local").put("name", "Tess")
+                .put("password", "tess-password-123")).expect(201);
+        ApiClient tess = server.anonymous().login("tess-typing@test.local", "tess-password-123");
+        try (StreamClient colleague = StreamClient.connect(tess, null)) {
+            inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD).open("Tom Typed");
+            inbox.find("composer-input").sendKeys("Let me check the warehouse");
+            JsonObject typing = colleague.next(f -> EventType.AGENT_TYPING.equals(f.getString("type"))
+                    && f.getJsonObject("data").getLong("conversationId") == conversation, Duration.ofSeconds(10))
+                    .getJsonObject("data");
+            assertThat(typing.getJsonObject("agent").getLong("id"))
+                    .isEqualTo(admin.get("/api/v1/auth/me").expect(200).json().getLong("agentId"));
+            assertThat(typing.getValue("visitorId")).isNull();
+        }
     }
 
     /**
@@ -1009,6 +1124,39 @@ class AgentInboxIT {
         inbox.until(d -> keptRoute.equals(inbox.script("return location.hash")));
         inbox.message("Writing from my work account");
         assertThat(inbox.find("thread-contact-name").getText()).isEqualTo("Nadia Kept");
+    }
+
+    /**
+     * A draft follows its conversation into the one a colleague merged it into: one typed and left for another
+     * conversation, and one still open when the merge lands with its target not in the list (resolved), whose
+     * composer goes while the target's row loads.
+     */
+    @Test
+    void aDraftFollowsItsConversationIntoTheOneItWasMergedInto() {
+        JsonObject kept = shop.say("draft-merge-1", "Dora Kept", "cust-dora-kept", "My parcel is late");
+        JsonObject other = shop.say("draft-merge-2", "Dora Other", "cust-dora-other", "Writing from my phone");
+        shop.say("draft-merge-3", "Ivan Elsewhere", "cust-ivan-elsewhere", "Unrelated question");
+        // Resolved before the page loads: its row is not in the page at all.
+        JsonObject resolved = shop.say("draft-merge-4", "Bea Resolved", "cust-bea-resolved", "Refund please");
+        admin.patch("/api/v1/conversations/" + resolved.getLong("conversationId"), new JsonObject()
+                .put("status", "resolved")).expect(200);
+        JsonObject open = shop.say("draft-merge-5", "Bea Open", "cust-bea-open", "It's me again");
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD).open("Dora Other");
+        inbox.find("composer-input").sendKeys("Your parcel left the warehouse today");
+        inbox.open("Ivan Elsewhere");
+        admin.post("/api/v1/contacts/" + kept.getLong("contactId") + "/merge", new JsonObject()
+                .put("otherContactId", other.getLong("contactId"))).expect(200);
+        inbox.until(d -> inbox.conversationOrNull("Dora Other") == null);
+        inbox.open("Dora Kept");
+        inbox.until(d -> inbox.find("composer-input").getAttribute("value")
+                .equals("Your parcel left the warehouse today"));
+
+        inbox.open("Bea Open");
+        inbox.find("composer-input").sendKeys("We refunded you this morning");
+        admin.post("/api/v1/contacts/" + resolved.getLong("contactId") + "/merge", new JsonObject()
+                .put("otherContactId", open.getLong("contactId"))).expect(200);
+        inbox.until(d -> d.getCurrentUrl().endsWith("#/c/" + resolved.getLong("conversationId")));
+        inbox.until(d -> inbox.find("composer-input").getAttribute("value").equals("We refunded you this morning"));
     }
 
     /** While the next conversation's thread loads, the panel never shows the previous customer. */

@@ -105,7 +105,6 @@ final class InboxPage {
         return new WebDriverWait(driver, WAIT).ignoring(StaleElementReferenceException.class).until(condition);
     }
 
-    /** The list row of a customer, once it is there. */
     /** The conversation's row, once shown: further pages are loaded while it is not (tests share one server). */
     WebElement conversation(String contactName) {
         return until(d -> {

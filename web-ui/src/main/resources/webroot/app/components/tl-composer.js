@@ -48,16 +48,45 @@ class TlComposer extends TlElement {
       }
       this.saveTimer = null;
       this.draft = loadDraft(agentId, this.conversationId);
-      if (previous != null && store.state.conversations.get(previous)?.mergedIntoId === this.conversationId) {
-        // Merged away under the agent's hands: the draft comes along to the conversation that took it in.
-        this.draft = carryOver(loadDraft(agentId, previous), this.draft);
-        saveDraft(agentId, this.conversationId, this.draft);
-        clearDraft(agentId, previous);
-      }
+    }
+    if (changed.has('conversationId') || changed.has('row')) {
+      // Merged away under the agent's hands (or while they were elsewhere): the drafts come along to the
+      // conversation that took them in. The row changes when a merge brings it messages, so one open here too
+      // takes in the draft of the conversation merged into it.
+      this.absorbMergedDrafts();
+    }
+    if (changed.has('conversationId')) {
       // The files still uploading go on: each lands in its own conversation's draft (uploadOne), and shows (and
       // holds Send) in that conversation only.
       this.error = null;
       this.picker = null;
+    }
+  }
+
+  /** Joins to this conversation's draft the stored drafts of conversations merged into it, which then go. */
+  absorbMergedDrafts() {
+    const agentId = store.state.me.agentId;
+    let absorbed = false;
+    for (const [id, row] of store.state.conversations) {
+      if (row.mergedIntoId !== this.conversationId || id === this.conversationId) continue;
+      const source = loadDraft(agentId, id);
+      const joined = carryOver(source, this.draft);
+      if (joined !== this.draft) {
+        this.draft = joined;
+        absorbed = true;
+      }
+      clearDraft(agentId, id);
+    }
+    if (absorbed) saveDraft(agentId, this.conversationId, this.draft);
+  }
+
+  disconnectedCallback() {
+    super.disconnectedCallback();
+    if (this.saveTimer !== null && this.conversationId != null) {
+      // Removed with keystrokes not yet saved (the thread view went): saved now, where the next composer finds them.
+      clearTimeout(this.saveTimer);
+      this.saveTimer = null;
+      saveDraft(store.state.me.agentId, this.conversationId, this.draft);
     }
   }
 
@@ -307,8 +336,13 @@ class TlComposer extends TlElement {
         entry.progress = progress;
         this.requestUpdate();
       });
-      if (this.conversationId === conversationId) {
+      // A conversation merged meanwhile takes its files to the one it went into.
+      const into = store.state.conversations.get(conversationId)?.mergedIntoId ?? conversationId;
+      if (this.isConnected && this.conversationId === into) {
         this.change({ attachments: [...this.draft.attachments, attachment] });
+      } else if (into !== conversationId) {
+        const stored = loadDraft(agentId, into);
+        saveDraft(agentId, into, { ...stored, attachments: [...stored.attachments, attachment] });
       } else {
         // The agent moved on meanwhile: the file joins that conversation's stored draft, there when they come
         // back (it was dropped without a word, and the reply saying "attached" went without it).
@@ -352,7 +386,8 @@ class TlComposer extends TlElement {
     this.sendingIn = TlComposer.toggled(this.sendingIn, conversationId, true);
     this.error = null;
     store.agentTyping(conversationId, false);
-    const here = () => this.conversationId === conversationId;
+    // Here: this composer still on screen for that conversation (Back, Settings or a merge may have removed it).
+    const here = () => this.isConnected && this.conversationId === conversationId;
     // The draft as it is now, in this composer or (when the agent moved on) in storage.
     const current = () => (here() ? this.draft : loadDraft(agentId, conversationId));
     try {
@@ -361,11 +396,15 @@ class TlComposer extends TlElement {
       this.adopt(agentId, conversationId, afterConfirmed(current(), request));
     } catch (e) {
       const reason = e.status === 0 ? t('composer.notSentNetwork') : describe(e);
-      // A lost answer (the network, or a server error mid-way) may hide a stored reply: it stays pending. A
-      // refusal stored nothing: the text stays to be fixed, and the next send is a new request.
-      const lost = e.status === 0 || e.status >= 500;
+      // A lost answer (the network, a server error mid-way, or a sign-out cutting the request) may hide a stored
+      // reply: it stays pending. A refusal stored nothing: the text stays to be fixed, and the next send is a new
+      // request.
+      const aborted = e.name === 'AbortError';
+      const lost = aborted || e.status === 0 || e.status >= 500;
       const next = { ...current(), pending: lost ? request : null };
       saveDraft(agentId, conversationId, next);
+      // A sign-out ended it: the reply waits in its draft, pending, for the next sign-in; nothing to say now.
+      if (aborted) return;
       if (here()) {
         this.draft = next;
         this.error = reason;
@@ -381,11 +420,14 @@ class TlComposer extends TlElement {
   /** Makes {@code next} the conversation's draft: saved, and in the composer when the agent is still there. */
   adopt(agentId, conversationId, next) {
     saveDraft(agentId, conversationId, next);
-    if (this.conversationId !== conversationId) return;
+    if (!this.isConnected || this.conversationId !== conversationId) return;
     clearTimeout(this.saveTimer);
     this.saveTimer = null;
     this.draft = next;
-    this.textarea?.focus();
+    // Back to the composer only from where the send left it: an agent who went on (Esc, then a shortcut, or
+    // another field) keeps their focus, and their next key does not land in the reply.
+    const active = document.activeElement;
+    if (!active || active === document.body || this.contains(active)) this.textarea?.focus();
   }
 
   /**
@@ -398,7 +440,7 @@ class TlComposer extends TlElement {
     if (!request || this.sending || this.withdrawing) return;
     const agentId = store.state.me.agentId;
     const conversationId = this.conversationId;
-    const here = () => this.conversationId === conversationId;
+    const here = () => this.isConnected && this.conversationId === conversationId;
     const current = () => (here() ? this.draft : loadDraft(agentId, conversationId));
     this.withdrawingIn = TlComposer.toggled(this.withdrawingIn, conversationId, true);
     this.error = null;

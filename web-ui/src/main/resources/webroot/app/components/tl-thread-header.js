@@ -64,7 +64,7 @@ class TlThreadHeader extends TlElement {
             <summary class="button" aria-label=${t('thread.snooze')}>${icon('snooze')}<span>${t('thread.snooze')}</span></summary>
             <div class="menu-body" role="group" aria-label=${t('thread.snooze')}>
               ${this.snoozeChoices().map(([label, until]) => html`<button data-testid="snooze-option"
-                @click=${(e) => this.snooze(e, until)}>${label}</button>`)}
+                @click=${(e) => this.snooze(e, until(new Date()))}>${label}</button>`)}
               <form class="snooze-custom" @submit=${this.snoozeCustom}>
                 <label for="snooze-at">${t('thread.snoozeUntil')}</label>
                 <input id="snooze-at" name="at" type="datetime-local" required data-testid="snooze-at"
@@ -96,20 +96,19 @@ class TlThreadHeader extends TlElement {
         : t('presence.lastSeen', { time: relative(p.lastSeenAt) })}</span>`;
   }
 
+  /** Each preset's label, and its time from a given now: the click's (the menu may be drawn long before). */
   snoozeChoices() {
-    const now = new Date();
-    const at = (days, hour) => {
+    const at = (now, days, hour) => {
       const d = new Date(now);
       d.setDate(d.getDate() + days);
       d.setHours(hour, 0, 0, 0);
       return d;
     };
-    const monday = (8 - now.getDay()) % 7 || 7;
     return [
-      [t('snooze.hour'), new Date(now.getTime() + 3600_000)],
-      [t('snooze.fourHours'), new Date(now.getTime() + 4 * 3600_000)],
-      [t('snooze.tomorrow'), at(1, 9)],
-      [t('snooze.nextWeek'), at(monday, 9)],
+      [t('snooze.hour'), (now) => new Date(now.getTime() + 3600_000)],
+      [t('snooze.fourHours'), (now) => new Date(now.getTime() + 4 * 3600_000)],
+      [t('snooze.tomorrow'), (now) => at(now, 1, 9)],
+      [t('snooze.nextWeek'), (now) => at(now, (8 - now.getDay()) % 7 || 7, 9)],
     ];
   }
 
