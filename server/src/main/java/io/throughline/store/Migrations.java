@@ -120,6 +120,10 @@ public final class Migrations {
     public void migrate(Database database) {
         PgConnection connection = VirtualThreads.await(PgConnection.connect(database.vertx(), database.connectOptions()));
         try {
+            // PostgreSQL's notices here are not news ("relation schema_migrations already exists, skipping" at
+            // every start, "index ... does not exist, skipping" from the re-runnable DROP ... IF EXISTS of a first
+            // start), and the client logs each as a warning: an operator read a first start as one that went wrong.
+            connection.query("SET client_min_messages = warning").execute().await();
             Tuple lockKey = Tuple.of(LOCK_KEY);
             awaitLock(connection, lockKey);
             try {

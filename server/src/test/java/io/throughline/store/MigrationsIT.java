@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.throughline.testing.TestPostgres;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgConnectOptions;
@@ -19,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /** Migrations apply once, under a lock that makes simultaneous starts safe, and refuse edited history. */
 class MigrationsIT {
@@ -54,6 +58,24 @@ class MigrationsIT {
             });
             assertThat(plan).as(query).doesNotContain("Seq Scan").doesNotContain("Sort");
         }
+    }
+
+    /** A first start and every later one log no PostgreSQL notice (the client logs each as a warning). */
+    @Test
+    void migratingLogsNoNotices() {
+        Logger client = (Logger) LoggerFactory.getLogger("io.vertx.sqlclient.impl.SocketConnectionBase");
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        client.addAppender(logged);
+        try {
+            Migrations.fromClasspath().migrate(database);
+            Migrations.fromClasspath().migrate(database);
+        } finally {
+            client.detachAppender(logged);
+        }
+        assertThat(database.sql().single("SELECT count(*) AS n FROM schema_migrations").getLong("n"))
+                .isEqualTo(Migrations.fromClasspath().all().size());
+        assertThat(List.copyOf(logged.list)).extracting(ILoggingEvent::getFormattedMessage).isEmpty();
     }
 
     @Test
