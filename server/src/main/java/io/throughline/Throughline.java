@@ -335,7 +335,7 @@ public final class Throughline implements AutoCloseable {
         supervisor.start();
         // --- Connectors' node services (issue 4: the email SMTP listener), with the options under their kind. ---
         connectors = registry;
-        registry.startAll(vertx, Map.of("email", config.email().settings()));
+        registry.startAll(vertx, Map.of("email", config.email().settings(), "telegram", config.telegram().settings()));
         subscribeInboxChanges(feed.position());
         seedInboxes();
         // A first start taken up again after a failure seeds the demo only if it had not got that far.

@@ -235,7 +235,7 @@ public final class ConfigLoader {
                 attachmentsDir == null || attachmentsDir.isBlank() ? Path.of(dataDir).resolve("attachments")
                         : Path.of(attachmentsDir), database, admin, auth, outbox, realtime, search,
                 logLevel, demo(s, http), List.copyOf(inboxes),
-                new ThroughlineConfig.Telegram(deepLinkTtl), widget, email);
+                new ThroughlineConfig.Telegram(deepLinkTtl, s.duration(Options.TELEGRAM_WEBHOOK_CHECK)), widget, email);
     }
 
     /**

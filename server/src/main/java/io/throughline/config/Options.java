@@ -112,6 +112,9 @@ public final class Options {
 
     public static final Option TELEGRAM_DEEP_LINK_TTL = option("telegram.deepLinkTtl", OptionType.DURATION, "7d",
             "How long a Continue-on-Telegram link stays valid; each link works once.");
+    public static final Option TELEGRAM_WEBHOOK_CHECK = option("telegram.webhookCheck", OptionType.DURATION, "1m",
+            "How often the node receiving a webhook bot asks Telegram whether the webhook still points here (it is"
+                    + " registered again if not) and is delivered to (health says when not); 0 turns it off.");
 
     // The website chat widget (io.throughline.widget).
     public static final Option WIDGET_HEARTBEAT = option("widget.heartbeat", OptionType.DURATION, "25s",
@@ -185,7 +188,7 @@ public final class Options {
             SEARCH_MAX_STALENESS, SEARCH_COMMIT_INTERVAL, SEARCH_RAM_BUFFER, SEARCH_BUILD_THREADS,
             LOG_LEVEL,
             DEMO_ENABLED,
-            TELEGRAM_DEEP_LINK_TTL,
+            TELEGRAM_DEEP_LINK_TTL, TELEGRAM_WEBHOOK_CHECK,
             WIDGET_HEARTBEAT, WIDGET_PRESENCE_GRACE, WIDGET_MAX_MESSAGE_CHARS, WIDGET_MESSAGES_PER_VISITOR,
             WIDGET_MESSAGES_PER_IP, WIDGET_RATE_WINDOW, WIDGET_NEW_SESSIONS_PER_IP, WIDGET_SESSION_WINDOW,
             WIDGET_MAX_UPLOAD_SIZE, WIDGET_UPLOAD_TYPES, WIDGET_WEB_SOCKET, WIDGET_LONG_POLL,

@@ -80,8 +80,17 @@ public record ThroughlineConfig(
                            Duration eventRetention) {
     }
 
-    /** The Telegram channel's server-side settings (each bot's own settings live in its inbox config). */
-    public record Telegram(Duration deepLinkTtl) {
+    /**
+     * The Telegram channel's server-side settings (each bot's own settings live in its inbox config).
+     *
+     * @param webhookCheck how often the node receiving a webhook bot checks its webhook with Telegram; zero: never
+     */
+    public record Telegram(Duration deepLinkTtl, Duration webhookCheck) {
+
+        /** The settings the connector gets, keyed without the {@code telegram.} prefix (see ConnectorEnvironment). */
+        public JsonObject settings() {
+            return new JsonObject().put("webhookCheck", webhookCheck.toMillis());
+        }
     }
 
     /**

@@ -216,6 +216,38 @@ class TelegramWebhookIT {
         assertThat(refusing.webhookUrl()).endsWith("/hooks/telegram/" + inbox);
     }
 
+    /**
+     * Telegram does not probe a webhook when it is set, and another system using the bot's token can move it: the
+     * receiving node asks Telegram now and then, registers the webhook again when it points elsewhere, and says the
+     * inbox is down while Telegram cannot deliver to it.
+     */
+    @Test
+    void aWebhookMovedElsewhereIsRegisteredAgainAndOneNotDeliveredToShowsTheInboxDown() {
+        FakeBot watched = fake.addBot(TelegramSupport.token(7_400_031), 7_400_031, "acme_hook_watched_bot");
+        try (TestServer own = TestServer.start(Map.of("telegram.webhookCheck", "300ms"))) {
+            long inbox = TelegramSupport.createInbox(own.admin(), fake, watched, new JsonObject()
+                    .put("mode", "webhook")).getLong("id");
+            String ours = "/hooks/telegram/" + inbox;
+            await().atMost(WAIT).until(() -> "up".equals(TelegramSupport.inboxHealth(own, inbox)
+                    .getString("status")));
+
+            watched.webhookTakenBy("https://staging.example/telegram/hook");
+            await().atMost(WAIT).until(() -> watched.webhookUrl() != null && watched.webhookUrl().endsWith(ours));
+
+            watched.webhookUndeliverable("Wrong response from the webhook: 502 Bad Gateway");
+            new TelegramCustomer(watched, 340_000_031L, "Proxy", "Broken", null).says("Is anyone there?");
+            JsonObject down = await().atMost(WAIT).until(() -> TelegramSupport.inboxHealth(own, inbox),
+                    h -> "down".equals(h.getString("status")));
+            assertThat(down.getString("detail")).contains("cannot deliver").contains("502 Bad Gateway");
+
+            watched.webhookDeliveredAgain();
+            await().atMost(WAIT).until(() -> "up".equals(TelegramSupport.inboxHealth(own, inbox)
+                    .getString("status")));
+            assertThat(TelegramSupport.messages(own.admin(), TelegramSupport.conversationOf(own.admin(),
+                    "Proxy Broken"))).hasSize(1);
+        }
+    }
+
     private static JsonObject health(long inbox) {
         return TelegramSupport.inboxHealth(server, inbox);
     }

@@ -61,6 +61,7 @@ public final class FakeBot {
     private String webhookSecret;
     private Integer webhookMaxConnections;
     private boolean webhookInFlight;
+    private boolean webhookBlocked;
     private String webhookLastError;
     private Path localFiles;
     /** Telegram's allowed_updates: kept until a getUpdates or setWebhook names another; null is its default. */
@@ -274,6 +275,26 @@ public final class FakeBot {
 
     public synchronized String webhookUrl() {
         return webhookUrl;
+    }
+
+    /** Another system using this bot's token registers its own webhook (a staging copy, a script). */
+    public synchronized void webhookTakenBy(String url) {
+        webhookUrl = url;
+    }
+
+    /**
+     * Telegram's calls to the webhook fail as a broken proxy makes them fail: updates wait, and getWebhookInfo
+     * reports the error, until {@link #webhookDeliveredAgain()}.
+     */
+    public synchronized void webhookUndeliverable(String error) {
+        webhookBlocked = true;
+        webhookLastError = error;
+    }
+
+    public synchronized void webhookDeliveredAgain() {
+        webhookBlocked = false;
+        webhookLastError = null;
+        deliverWebhook();
     }
 
     public synchronized String webhookSecret() {
@@ -595,7 +616,7 @@ public final class FakeBot {
     // ------------------------------------------------------------ webhook delivery
 
     private void deliverWebhook() {
-        if (webhookUrl == null || webhookInFlight || pending.isEmpty()) {
+        if (webhookUrl == null || webhookInFlight || webhookBlocked || pending.isEmpty()) {
             return;
         }
         webhookInFlight = true;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.throughline.connector.ChannelConnector;
 import io.throughline.connector.ChannelInbox;
 import io.throughline.connector.ConnectionCheck;
+import io.throughline.connector.ConnectorEnvironment;
 import io.throughline.connector.InboxContext;
 import io.throughline.connector.InboxDirectory;
 import io.throughline.connector.InvalidConfig;
@@ -44,6 +45,8 @@ public final class TelegramConnector implements ChannelConnector {
     private final ObjectMapper json = new ObjectMapper();
     private final SentParts sentParts = new SentParts();
     private final FailedTries failedTries = new FailedTries();
+    /** Set from {@code telegram.webhookCheck} when the node starts. */
+    private volatile Duration webhookCheck = Duration.ofMinutes(1);
     /** One connection pool for every bot of this node; each bot adds its own dispatcher (see {@link BotApi}). */
     private final OkHttpClient http = new OkHttpClient.Builder()
             .connectTimeout(10, TimeUnit.SECONDS)
@@ -217,8 +220,13 @@ public final class TelegramConnector implements ChannelConnector {
     }
 
     @Override
+    public void start(ConnectorEnvironment environment) {
+        webhookCheck = Duration.ofMillis(environment.settings().getLong("webhookCheck", webhookCheck.toMillis()));
+    }
+
+    @Override
     public ChannelInbox open(InboxContext context) {
-        return new TelegramInbox(context, http, json, sentParts, failedTries);
+        return new TelegramInbox(context, http, json, sentParts, failedTries, webhookCheck);
     }
 
     @Override

@@ -8,14 +8,19 @@ import io.throughline.connector.DeliveryReceipt;
 import io.throughline.connector.InboxContext;
 import io.throughline.connector.OutboundMessage;
 import io.vertx.core.json.JsonObject;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import okhttp3.OkHttpClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.telegram.telegrambots.meta.api.objects.Update;
+import org.telegram.telegrambots.meta.api.objects.WebhookInfo;
 
 /**
  * One telegram inbox open on this node. Any node sends replies; receiving (the long poll, or keeping the webhook
@@ -48,10 +53,15 @@ final class TelegramInbox implements ChannelInbox {
      */
     private volatile String webhookFailure;
     private volatile long webhookFailedAt;
+    private final Duration webhookCheck;
+    /** The periodic webhook check's timer while this node receives (webhook mode), else -1. */
+    private volatile long webhookWatch = -1;
+    private final AtomicBoolean checking = new AtomicBoolean();
 
     TelegramInbox(InboxContext context, OkHttpClient http, ObjectMapper json, SentParts sentParts,
-                  FailedTries failedTries) {
+                  FailedTries failedTries, Duration webhookCheck) {
         this.context = context;
+        this.webhookCheck = webhookCheck;
         this.config = TelegramConfig.from(context.config());
         this.json = json;
         this.api = new BotApi(config, http, json, String.valueOf(context.inbox().id()));
@@ -92,6 +102,7 @@ final class TelegramInbox implements ChannelInbox {
             webhookFailure = null;
             webhookState = "webhook registered";
             log.info("telegram webhook registered inbox={} url={}", context.inbox().id(), url);
+            watchWebhook();
             return;
         }
         LongPoller started = new LongPoller(context.inbox().id(), botId, firstBot, api, handler,
@@ -100,8 +111,94 @@ final class TelegramInbox implements ChannelInbox {
         poller = started;
     }
 
+    /**
+     * Asks Telegram now and then whether the webhook still points here and is delivered to. It does not probe a URL
+     * when it is set, and another system using the bot's token (a staging copy, a script) can move or delete the
+     * webhook: the bot then took nothing while health said "up", and Telegram drops updates after a day.
+     */
+    private void watchWebhook() {
+        stopWatching();
+        if (webhookCheck.isZero() || webhookCheck.isNegative()) {
+            return;
+        }
+        webhookWatch = context.vertx().setPeriodic(webhookCheck.toMillis(), timer -> {
+            if (checking.compareAndSet(false, true)) {
+                Thread.ofVirtual().name("telegram-webhook-check-" + context.inbox().id()).start(() -> {
+                    try {
+                        checkWebhook();
+                    } finally {
+                        checking.set(false);
+                    }
+                });
+            }
+        });
+    }
+
+    private void stopWatching() {
+        long timer = webhookWatch;
+        webhookWatch = -1;
+        if (timer >= 0) {
+            context.vertx().cancelTimer(timer);
+        }
+    }
+
+    /** One check: registers the webhook again when it points elsewhere; health down while deliveries fail. */
+    void checkWebhook() {
+        String url = TelegramConnector.webhookUrl(context.publicUrl(), context.inbox().id());
+        WebhookInfo info;
+        try {
+            info = api.webhookInfo();
+        } catch (BotApiException | RuntimeException e) {
+            // Telegram unreachable for a moment says nothing about the webhook: the next check asks again.
+            log.info("telegram webhook check failed inbox={}: {}", context.inbox().id(), e.getMessage());
+            return;
+        }
+        String current = info.getUrl() == null ? "" : info.getUrl();
+        if (webhookWatch < 0) {
+            return; // stopped receiving meanwhile (disabled, another node): registering now would undo a retire
+        }
+        if (!current.equals(url)) {
+            log.warn("telegram webhook pointed {} inbox={}: registering it again here (another system using the"
+                    + " bot's token moved it)", current.isEmpty() ? "nowhere" : "at " + hostOf(current),
+                    context.inbox().id());
+            try {
+                api.setWebhook(url, config.webhookSecret());
+                webhookFailure = null;
+                webhookState = "webhook registered again (it pointed " + (current.isEmpty() ? "nowhere"
+                        : "at " + hostOf(current)) + ")";
+            } catch (BotApiException e) {
+                webhookFailure = "webhook pointed elsewhere and could not be registered again: " + e.description();
+                webhookFailedAt = System.nanoTime();
+            }
+            return;
+        }
+        int pending = info.getPendingUpdatesCount() == null ? 0 : info.getPendingUpdatesCount();
+        Integer errorAt = info.getLastErrorDate();
+        boolean failing = pending > 0 && errorAt != null && Instant.ofEpochSecond(errorAt)
+                .isAfter(context.clock().instant().minus(webhookCheck.multipliedBy(2)).minusSeconds(30));
+        if (failing) {
+            webhookFailure = "Telegram cannot deliver to the webhook (" + pending + " updates waiting): "
+                    + info.getLastErrorMessage();
+            webhookFailedAt = System.nanoTime();
+            log.warn("telegram webhook not delivered to inbox={} pending={} error={}", context.inbox().id(), pending,
+                    info.getLastErrorMessage());
+        } else {
+            webhookFailure = null;
+        }
+    }
+
+    private static String hostOf(String url) {
+        try {
+            String host = URI.create(url).getHost();
+            return host == null ? "another address" : host;
+        } catch (IllegalArgumentException e) {
+            return "another address";
+        }
+    }
+
     @Override
     public void stopReceiving() {
+        stopWatching();
         LongPoller current = poller;
         poller = null;
         if (current != null) {
@@ -113,7 +210,9 @@ final class TelegramInbox implements ChannelInbox {
     public ConnectorHealth health() {
         if (config.mode() == TelegramConfig.Mode.WEBHOOK) {
             String failure = webhookFailure;
-            boolean recent = failure != null && System.nanoTime() - webhookFailedAt < WEBHOOK_FAILURE_SHOWN_NANOS;
+            // Shown until the next check at least, which clears it once Telegram delivers again.
+            long shown = Math.max(WEBHOOK_FAILURE_SHOWN_NANOS, 2 * webhookCheck.toNanos());
+            boolean recent = failure != null && System.nanoTime() - webhookFailedAt < shown;
             return recent ? ConnectorHealth.down(failure + " @" + config.botUsername())
                     : ConnectorHealth.up(webhookState + " @" + config.botUsername());
         }
