@@ -236,11 +236,15 @@ public final class Main {
                                                       [--workspace ID] [--password PASSWORD]
                     Creates an agent (in the first workspace unless --workspace is given) and prints the
                     password, generated when --password is absent. Stop the server first when it uses the
-                    embedded database.
+                    embedded database. A password given on the command line stays in the shell's history and
+                    other local users can read it while the command runs: leave it out to have one generated
+                    (shown once), and let the agent change it after signing in.
                     """;
             case "create-workspace" -> """
                     Usage: ./throughline create-workspace --name NAME --admin-email EMAIL [--admin-password P]
-                    Creates another workspace (tenant) with its first admin.
+                    Creates another workspace (tenant) with its first admin, and prints the admin's password,
+                    generated when --admin-password is absent (which keeps it out of the shell's history and
+                    of what other local users can read while the command runs).
                     """;
             case "reindex" -> """
                     Usage: ./throughline reindex [--status] [--config FILE]

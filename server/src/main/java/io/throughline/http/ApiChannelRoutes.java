@@ -88,15 +88,25 @@ final class ApiChannelRoutes {
     }
 
     /**
-     * A repeated {@code externalId} must carry the message stored under it: a sender numbering messages wrongly
-     * (one id per order, say) would otherwise see each later message answered as stored, and lose it. A message an
-     * agent removed since (its text is gone) is taken as the same.
+     * A repeated {@code externalId} must carry the message stored under it, from the same sender: a sender
+     * numbering messages wrongly (one id per order, say) would otherwise see each later message answered as stored,
+     * and lose it, even a "Thanks!" another customer wrote. A message an agent removed since (its text is gone) is
+     * taken as the same; one stored before messages recorded their sender is compared by its text.
      */
     private void requireSameMessage(long workspaceId, long messageId, InboundMessage message) {
-        database.sql().one("SELECT body, redacted_at IS NOT NULL AS redacted FROM messages"
-                + " WHERE workspace_id = $1 AND id = $2", workspaceId, messageId).ifPresent(stored -> {
-                    // Stored as sent: the body's limit here is below ingest's cap, and NUL is refused before.
-                    if (!stored.getBoolean("redacted") && !stored.getString("body").equals(message.text())) {
+        database.sql().one("SELECT body, redacted_at IS NOT NULL AS redacted, metadata -> 'from' AS sender"
+                + " FROM messages WHERE workspace_id = $1 AND id = $2", workspaceId, messageId).ifPresent(stored -> {
+                    if (stored.getBoolean("redacted")) {
+                        return;
+                    }
+                    // Stored as sent: the body's limit here is below ingest's cap, and NUL is refused before. The
+                    // sender is stored by its first identity, normalized as ingest normalizes it.
+                    Object from = stored.getValue("sender");
+                    Identity first = Identities.normalize(message.sender().identities().getFirst());
+                    boolean sameSender = !(from instanceof JsonObject sender)
+                            || first.kind().wireName().equals(sender.getString("kind"))
+                            && first.value().equals(sender.getString("value"));
+                    if (!sameSender || !stored.getString("body").equals(message.text())) {
                         throw new Conflict("externalId " + message.externalId() + " names another message already"
                                 + " stored in this inbox: give each message its own externalId");
                     }

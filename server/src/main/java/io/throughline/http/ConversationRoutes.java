@@ -111,7 +111,11 @@ final class ConversationRoutes {
             for (int i = 0; i < files.size(); i++) {
                 Long id = JsonBody.exactLong(files.getValue(i));
                 if (id != null) {
-                    attachmentIds.add(id);
+                    // A file named twice (a double drop, a client's retry list) is attached once, not refused as
+                    // "already used" by its own second mention.
+                    if (!attachmentIds.contains(id)) {
+                        attachmentIds.add(id);
+                    }
                 } else {
                     json.error("attachments[" + i + "]", "must be an attachment id");
                 }

@@ -131,10 +131,12 @@ class ApiChannelIT {
 
         long label = admin.upload("/api/v1/attachments", "label.pdf", "application/pdf",
                 "%PDF-1.7 shipping label".getBytes(StandardCharsets.UTF_8)).expect(201).json().getLong("id");
+        // Named twice (a double drop in a client): attached once, not refused as already used by itself.
         JsonObject reply = admin.post("/api/v1/conversations/" + conversationId + "/messages",
-                new JsonObject().put("body", "It ships today.").put("attachments", new JsonArray().add(label)))
-                .expect(201).json();
+                new JsonObject().put("body", "It ships today.").put("attachments", new JsonArray().add(label)
+                        .add(label))).expect(201).json();
         assertThat(reply.getJsonObject("delivery").getString("status")).isEqualTo("pending");
+        assertThat(reply.getJsonArray("attachments")).hasSize(1);
 
         await().atMost(Duration.ofSeconds(10)).until(() -> webhook.received().size() == 1);
         WebhookReceiver.Received hook = webhook.received().getFirst();

@@ -181,6 +181,16 @@ class ProblemsIT {
         ApiClient.Response reused = inbox.send("order-1001", "Olga", customer, "Can I change the address?");
         assertProblem(reused, 409);
         assertThat(reused.json().getString("detail")).contains("order-1001");
+
+        // The same words from another customer under a reused id are another message too; the same sender's retry
+        // with its email written in another case is the same one (compared as ingest stores it).
+        JsonArray olga = new JsonArray().add(ApiInbox.identity("email", "Olga.Thanks@Example.com", true));
+        inbox.send("thanks-1", "Olga", olga, "Thanks!").expect(201);
+        assertProblem(inbox.send("thanks-1", "Petro", new JsonArray().add(ApiInbox.identity("email",
+                "petro.thanks@example.com", true)), "Thanks!"), 409);
+        JsonArray olgaAgain = new JsonArray().add(ApiInbox.identity("email", "olga.thanks@example.COM", true));
+        assertThat(inbox.send("thanks-1", "Olga", olgaAgain, "Thanks!").expect(200).json().getString("outcome"))
+                .isEqualTo("duplicate");
     }
 
     @Test

@@ -821,9 +821,14 @@ class AgentInboxIT {
         assertThat(storedReplies(conversation, "/refundnow")).isZero();
     }
 
-    /** Enter while the list loads, for a slash that matches nothing: what was typed was a message, and is sent. */
+    /**
+     * Enter while the list loads, for a slash that matches no short code: what was typed was a message, and is sent,
+     * even when a response's text mentions the word (never inserted unseen).
+     */
     @Test
     void aSlashMatchingNoShortCodeIsSentOnceTheListSaysSo() {
+        admin.post("/api/v1/canned-responses", new JsonObject().put("shortCode", "pwreset").put("title", "Password")
+                .put("body", "Reset it under Settings, then Nosuchcode.")).expect(201);
         long conversation = shop.say("canned-4", "Sasha Slash", "cust-sasha", "Docs?").getLong("conversationId");
         inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD).open("Sasha Slash");
         inbox.holdAnswers("/api/v1/canned-responses");

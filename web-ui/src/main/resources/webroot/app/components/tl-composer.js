@@ -239,9 +239,11 @@ class TlComposer extends TlElement {
       const items = matchCanned(all, query).slice(0, 8);
       const chosen = this.picker.choose;
       this.picker = { query, items, index: 0, loading: false };
-      // Enter pressed before the list for what was typed arrived: its first match is taken; with none, what was
-      // typed ("see /docs") was a message, sent as Enter sends one.
-      if (chosen && items.length) this.insertCanned(items[0]);
+      // Enter pressed before the list for what was typed arrived: a response whose short code starts with it is
+      // taken; with none, what was typed ("see /docs", "under /account") was a message, sent as Enter sends one.
+      // Matches by title or text only are never taken unseen.
+      const byCode = items.find((r) => r.shortCode.startsWith(query.toLowerCase()));
+      if (chosen && byCode) this.insertCanned(byCode);
       else if (chosen) this.send();
     } catch (e) {
       this.picker = null;
