@@ -56,14 +56,6 @@ export function carryOver(source, target) {
     attachments: [...target.attachments, ...source.attachments], pending: target.pending ?? source.pending };
 }
 
-/** Moves a conversation's stored draft into another's (a merge took it there); nothing when it has none. */
-export function moveDraft(agentId, from, to) {
-  const source = loadDraft(agentId, from);
-  if (isEmpty(source)) return;
-  saveDraft(agentId, to, carryOver(source, loadDraft(agentId, to)));
-  clearDraft(agentId, from);
-}
-
 /**
  * What a send posts: the request still unconfirmed if there is one (its key makes the retry safe), else the draft's
  * content with a fresh key. A request keeps the conversation it was first posted to: after a merge carried it to

@@ -1,7 +1,6 @@
 // How each realtime frame changes the store. Durable events come with a seq; typing signals are transient frames
 // without one. Unknown types are ignored, so a newer server never breaks an open tab.
 import { preview } from './store.js';
-import { moveDraft } from './drafts.js';
 
 /** Event types this UI understands, in the words of EventType.java. */
 const HANDLERS = {
@@ -113,12 +112,10 @@ function contactMerged(store, data) {
     unread.delete(sourceConversationId);
     store.set({ unread });
   }
+  // Remembered even when the source's row is not in the page: the target's composer takes in its draft, whenever
+  // it shows the target (not here: another tab's composer may hold the target's draft, and would save over it).
+  store.mergedAway.set(sourceConversationId, conversationId);
   const open = store.state.thread?.conversationId;
-  if (open !== sourceConversationId && open !== conversationId && store.state.me) {
-    // No composer holds either draft: the source's joins the target's now, found there whenever the agent goes
-    // (a composer on one of them takes it in itself, with what it has not saved yet).
-    moveDraft(store.state.me.agentId, sourceConversationId, conversationId);
-  }
   if (open === sourceConversationId) {
     store.notify('contact.mergedAway', 'info');
     store.open(conversationId);

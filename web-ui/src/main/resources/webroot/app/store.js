@@ -69,6 +69,7 @@ class Store extends EventTarget {
     this.leftList = null; // where the open conversation was when it left the list: {id, index}
     this.fetching = new Map();
     this.readTimers = new Map();
+    this.mergedAway = new Map(); // conversation id -> the one a merge this page heard of took it into
     this.typingTimer = null;
     this.typists = new Map(); // "<conversationId>|<source>" -> who, until (see setTyping)
     this.atBottom = true;
@@ -198,6 +199,7 @@ class Store extends EventTarget {
     this.threadLoads++;
     cannedChanged();
     this.typists.clear();
+    this.mergedAway.clear();
     const fresh = this.initialState();
     this.state = { ...fresh, phase: 'login', loginNotice: notice };
     this.changed();
@@ -475,6 +477,21 @@ class Store extends EventTarget {
   }
 
   /** Whether the agent has this conversation's thread in view (not merely kept while they are in settings). */
+  /** The conversation a merge took this one into, as its row says or a merge event this page heard said. */
+  mergedIntoOf(conversationId) {
+    return this.state.conversations.get(conversationId)?.mergedIntoId ?? this.mergedAway.get(conversationId);
+  }
+
+  /** The conversations known to have been merged into this one (their drafts belong to it now). */
+  mergedInto(conversationId) {
+    const ids = new Set([...this.mergedAway].filter(([, into]) => into === conversationId).map(([id]) => id));
+    for (const [id, row] of this.state.conversations) {
+      if (row.mergedIntoId === conversationId) ids.add(id);
+    }
+    ids.delete(conversationId);
+    return [...ids];
+  }
+
   watching(conversationId) {
     return this.state.route?.view === 'inbox' && this.state.thread?.conversationId === conversationId;
   }

@@ -592,6 +592,24 @@ class AgentInboxIT {
         inbox.message("Yes, we do.");
         inbox.until(d -> !inbox.find("send-button").getText().contains("Sending"));
         assertThat(inbox.script("return document.activeElement.id")).isEqualTo("search-input");
+
+        // Esc leaves the focus on the page, for the shortcuts: a send confirmed after it leaves it there too.
+        inbox.script("""
+                const gate = new Promise((release) => { window.__release = release; });
+                window.fetch = async (url, init) => {
+                  if (init && init.method === 'POST' && /\\/messages$/.test(String(url))) {
+                    await gate;
+                  }
+                  return window.__realFetch(url, init);
+                };""");
+        inbox.find("composer-input").sendKeys("And to Sweden.", Keys.ENTER);
+        inbox.until(d -> inbox.find("send-button").getText().contains("Sending"));
+        inbox.find("composer-input").sendKeys(Keys.ESCAPE);
+        inbox.until(d -> inbox.script("return document.activeElement === document.body").equals(true));
+        inbox.script("window.__release()");
+        inbox.message("And to Sweden.");
+        inbox.until(d -> !inbox.find("send-button").getText().contains("Sending"));
+        assertThat(inbox.script("return document.activeElement === document.body")).isEqualTo(true);
     }
 
     /**

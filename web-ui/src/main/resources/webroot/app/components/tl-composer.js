@@ -11,7 +11,7 @@ import { describe } from '../errors.js';
 import { loadDraft, saveDraft, clearDraft, emptyDraft, nextRequest, afterConfirmed, carryOver } from '../drafts.js';
 import { cannedResponses, matchCanned, fillCanned } from '../canned.js';
 
-const CANNED_TRIGGER = /(^|\s)\/([\p{L}\p{N}_.-]*)$/u;
+const CANNED_TRIGGER = /(^|\s)\/([\p{L}\p{M}\p{N}_.-]*)$/u;
 
 /**
  * Reply or note. The reply channel defaults to the routing rule's choice and shows where the reply goes; "/"
@@ -35,18 +35,15 @@ class TlComposer extends TlElement {
     this.error = null;
     this.picker = null;
     this.saveTimer = null;
+    this.pendingSave = null; // {agentId, conversationId} the draft's next save is for
+    this.leftAt = -Infinity; // when the focus last left the composer
   }
 
   willUpdate(changed) {
     if (changed.has('conversationId')) {
       const agentId = store.state.me.agentId;
-      const previous = changed.get('conversationId');
-      if (this.saveTimer !== null && previous != null) {
-        // The last keystrokes before switching are saved now, not dropped with the timer.
-        clearTimeout(this.saveTimer);
-        saveDraft(agentId, previous, this.draft);
-      }
-      this.saveTimer = null;
+      // The last keystrokes before switching are saved now, where they were typed, not dropped with the timer.
+      this.flushSave();
       this.draft = loadDraft(agentId, this.conversationId);
     }
     if (changed.has('conversationId') || changed.has('row')) {
@@ -67,8 +64,7 @@ class TlComposer extends TlElement {
   absorbMergedDrafts() {
     const agentId = store.state.me.agentId;
     let absorbed = false;
-    for (const [id, row] of store.state.conversations) {
-      if (row.mergedIntoId !== this.conversationId || id === this.conversationId) continue;
+    for (const id of store.mergedInto(this.conversationId)) {
       const source = loadDraft(agentId, id);
       const joined = carryOver(source, this.draft);
       if (joined !== this.draft) {
@@ -82,12 +78,24 @@ class TlComposer extends TlElement {
 
   disconnectedCallback() {
     super.disconnectedCallback();
-    if (this.saveTimer !== null && this.conversationId != null) {
-      // Removed with keystrokes not yet saved (the thread view went): saved now, where the next composer finds them.
-      clearTimeout(this.saveTimer);
-      this.saveTimer = null;
-      saveDraft(store.state.me.agentId, this.conversationId, this.draft);
-    }
+    // Removed with keystrokes not yet saved (the thread view went): saved now, where the next composer finds them,
+    // under the agent who typed them (a sign-out has cleared the store by now).
+    this.flushSave();
+  }
+
+  /** Saves now what the pending save would have saved, for the agent and conversation it was scheduled for. */
+  flushSave() {
+    const pending = this.cancelSave();
+    if (pending) saveDraft(pending.agentId, pending.conversationId, this.draft);
+  }
+
+  /** Drops the pending save, returning what it was for. */
+  cancelSave() {
+    const pending = this.pendingSave;
+    clearTimeout(this.saveTimer);
+    this.saveTimer = null;
+    this.pendingSave = null;
+    return pending;
   }
 
   get sending() {
@@ -125,7 +133,7 @@ class TlComposer extends TlElement {
     const notice = this.error ?? (draft.pending && !this.sending ? t('composer.unconfirmed') : null);
     return html`
       <section class="composer ${draft.note ? 'note-mode' : ''}" aria-label=${t('composer.label')}
-        data-testid="composer" @dragover=${this.dragOver} @drop=${this.drop}>
+        data-testid="composer" @dragover=${this.dragOver} @drop=${this.drop} @focusout=${this.focusLeft}>
         <div class="composer-modes" role="group" aria-label=${t('composer.mode')}>
           <button aria-pressed=${draft.note ? 'false' : 'true'} data-testid="mode-reply"
             @click=${() => this.focusComposer('reply')}>${icon('send')}${t('composer.reply')}</button>
@@ -202,6 +210,11 @@ class TlComposer extends TlElement {
     return { view, unreachable };
   }
 
+  /** Notes when the focus leaves the composer altogether (not from its field to its Send button). */
+  focusLeft(event) {
+    if (!this.contains(event.relatedTarget)) this.leftAt = performance.now();
+  }
+
   blurred() {
     store.agentTyping(this.conversationId, false);
     setTimeout(() => { this.picker = null; }, 150);
@@ -211,11 +224,8 @@ class TlComposer extends TlElement {
     this.draft = { ...this.draft, ...patch };
     this.error = null;
     clearTimeout(this.saveTimer);
-    const conversationId = this.conversationId;
-    this.saveTimer = setTimeout(() => {
-      this.saveTimer = null;
-      if (this.conversationId === conversationId) saveDraft(store.state.me.agentId, conversationId, this.draft);
-    }, 250);
+    this.pendingSave = { agentId: store.state.me.agentId, conversationId: this.conversationId };
+    this.saveTimer = setTimeout(() => this.flushSave(), 250);
   }
 
   input(event) {
@@ -286,7 +296,7 @@ class TlComposer extends TlElement {
   insertCanned(response) {
     const textarea = this.textarea;
     const caret = textarea.selectionStart;
-    const before = textarea.value.slice(0, caret).replace(/\/[\p{L}\p{N}_.-]*$/u, '');
+    const before = textarea.value.slice(0, caret).replace(/\/[\p{L}\p{M}\p{N}_.-]*$/u, '');
     const text = fillCanned(response.body, { contact: this.row.contact, agent: store.state.me });
     const body = before + text + textarea.value.slice(caret);
     this.picker = null;
@@ -339,17 +349,14 @@ class TlComposer extends TlElement {
         this.requestUpdate();
       });
       // A conversation merged meanwhile takes its files to the one it went into.
-      const into = store.state.conversations.get(conversationId)?.mergedIntoId ?? conversationId;
+      const into = store.mergedIntoOf(conversationId) ?? conversationId;
       if (this.isConnected && this.conversationId === into) {
         this.change({ attachments: [...this.draft.attachments, attachment] });
-      } else if (into !== conversationId) {
-        const stored = loadDraft(agentId, into);
-        saveDraft(agentId, into, { ...stored, attachments: [...stored.attachments, attachment] });
       } else {
         // The agent moved on meanwhile: the file joins that conversation's stored draft, there when they come
         // back (it was dropped without a word, and the reply saying "attached" went without it).
-        const stored = loadDraft(agentId, conversationId);
-        saveDraft(agentId, conversationId, { ...stored, attachments: [...stored.attachments, attachment] });
+        const stored = loadDraft(agentId, into);
+        saveDraft(agentId, into, { ...stored, attachments: [...stored.attachments, attachment] });
       }
     } catch (e) {
       if (e.name !== 'AbortError') { // a sign-out ends the session's uploads
@@ -382,9 +389,8 @@ class TlComposer extends TlElement {
     // meanwhile leaves it pending, and the next send repeats it with its key instead of writing it again.
     const request = nextRequest(draft, conversationId);
     this.draft = { ...draft, pending: request };
-    clearTimeout(this.saveTimer);
-    this.saveTimer = null;
-    saveDraft(agentId, conversationId, this.draft);
+    this.pendingSave = { agentId, conversationId };
+    this.flushSave();
     this.sendingIn = TlComposer.toggled(this.sendingIn, conversationId, true);
     this.error = null;
     store.agentTyping(conversationId, false);
@@ -392,10 +398,11 @@ class TlComposer extends TlElement {
     const here = () => this.isConnected && this.conversationId === conversationId;
     // The draft as it is now, in this composer or (when the agent moved on) in storage.
     const current = () => (here() ? this.draft : loadDraft(agentId, conversationId));
+    const sentAt = performance.now();
     try {
       await store.send(request.conversationId ?? conversationId, request);
       // What was typed while it went out, and files attached meanwhile, stay as the next draft.
-      this.adopt(agentId, conversationId, afterConfirmed(current(), request));
+      this.adopt(agentId, conversationId, afterConfirmed(current(), request), sentAt);
     } catch (e) {
       const reason = e.status === 0 ? t('composer.notSentNetwork') : describe(e);
       // A lost answer (the network, a server error mid-way, or a sign-out cutting the request) may hide a stored
@@ -420,16 +427,16 @@ class TlComposer extends TlElement {
   }
 
   /** Makes {@code next} the conversation's draft: saved, and in the composer when the agent is still there. */
-  adopt(agentId, conversationId, next) {
+  adopt(agentId, conversationId, next, sentAt = -Infinity) {
     saveDraft(agentId, conversationId, next);
     if (!this.isConnected || this.conversationId !== conversationId) return;
-    clearTimeout(this.saveTimer);
-    this.saveTimer = null;
+    this.cancelSave();
     this.draft = next;
-    // Back to the composer only from where the send left it: an agent who went on (Esc, then a shortcut, or
-    // another field) keeps their focus, and their next key does not land in the reply.
+    // Back to the composer only from where the send left it: an agent who went on (Esc, which leaves the focus on
+    // the page, then a shortcut; or another field) keeps their focus, and their next key does not land in the reply.
     const active = document.activeElement;
-    if (!active || active === document.body || this.contains(active)) this.textarea?.focus();
+    const stayed = !(this.leftAt > sentAt);
+    if (this.contains(active) || ((!active || active === document.body) && stayed)) this.textarea?.focus();
   }
 
   /**
