@@ -658,7 +658,10 @@ final class ImapReceiver {
      * other mail there, and UIDVALIDITY values repeat across accounts (Dovecot's is the folder's creation second).
      */
     private String mailbox() {
-        return imap.username() + "@" + imap.host().toLowerCase(Locale.ROOT) + ":" + imap.port();
+        // Not the port (993 with TLS, 143 with STARTTLS: one mailbox), nor the case of the login or the host.
+        String host = imap.host().toLowerCase(Locale.ROOT);
+        return imap.username().toLowerCase(Locale.ROOT) + "@" + (host.endsWith(".") ? host.substring(0,
+                host.length() - 1) : host);
     }
 
     /**
@@ -669,7 +672,12 @@ final class ImapReceiver {
      */
     private boolean ofThisMailbox(JsonObject saved) {
         String recorded = saved.getString("mailbox");
-        if (recorded == null || recorded.equals(mailbox())) {
+        if (recorded == null) {
+            // Named now, not at the next mail: the inbox's settings may move it to another mailbox before then.
+            checkpoints.save(checkpointName(), saved.copy().put("mailbox", mailbox()));
+            return true;
+        }
+        if (recorded.equals(mailbox())) {
             return true;
         }
         log.warn("imap checkpoint of another mailbox inbox={} folder={}: the inbox now reads {}, so the folder is"

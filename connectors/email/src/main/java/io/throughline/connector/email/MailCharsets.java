@@ -72,7 +72,11 @@ final class MailCharsets {
     static Charset declaredInHtml(byte[] bytes) {
         String head = new String(bytes, 0, Math.min(bytes.length, 1024), StandardCharsets.ISO_8859_1);
         Matcher meta = META_CHARSET.matcher(head);
-        return meta.find() ? resolve(meta.group(1)) : null;
+        Charset named = meta.find() ? resolve(meta.group(1)) : null;
+        // A page that can say so in ASCII is not UTF-16 or UTF-32, whatever it says (Word writes "unicode"):
+        // ignored, as browsers ignore it.
+        return named == null || named.name().startsWith("UTF-16") || named.name().startsWith("UTF-32") ? null
+                : named;
     }
 
     /**

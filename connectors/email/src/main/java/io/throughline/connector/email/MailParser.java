@@ -74,18 +74,9 @@ final class MailParser {
                 walk.text.append(rawBody(message, hint));
             }
         }
-        if (walk.text.toString().isBlank() && walk.html.length() > 0) {
-            // No plain text, or a plain rendering of only spaces: the HTML's words are what search and previews
-            // have to go on.
-            walk.text.setLength(0);
-            walk.text.append(HtmlText.toText(walk.html.toString()));
-        } else if (!walk.htmlOnly.isEmpty()) {
-            // Plain text beside HTML no plain part renders (a footer a list added to an HTML-only mail): both.
-            String plain = walk.text.toString().strip();
-            String html = HtmlText.toText(String.join("\n", walk.htmlOnly)).strip();
-            walk.text.setLength(0);
-            walk.text.append(walk.htmlOnlyFirst ? html + "\n\n" + plain : plain + "\n\n" + html);
-        }
+        String body = walk.bodyText();
+        walk.text.setLength(0);
+        walk.text.append(body);
         if (walk.text.toString().isBlank() && !walk.forwardedText.isEmpty()) {
             walk.text.setLength(0);
             walk.text.append(walk.forwardedText);

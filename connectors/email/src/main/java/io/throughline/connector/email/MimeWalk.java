@@ -1,5 +1,6 @@
 package io.throughline.connector.email;
 
+import io.throughline.connector.Texts;
 import jakarta.mail.MessagingException;
 import jakarta.mail.Multipart;
 import jakarta.mail.Part;
@@ -62,6 +63,30 @@ final class MimeWalk {
         this.madeParts = madeParts;
     }
     private boolean textCapped;
+
+    /**
+     * The mail's text, for search and previews: the plain text; the HTML's words when there is none, or only
+     * spaces; both when HTML no plain part renders sits beside plain text (a footer a list added to an HTML-only
+     * mail), unless the plain text already says what the HTML does (a mailer sending one content twice).
+     */
+    String bodyText() {
+        String plain = text.toString();
+        if (plain.isBlank()) {
+            return html.isEmpty() ? plain : HtmlText.toText(html.toString());
+        }
+        if (htmlOnly.isEmpty()) {
+            return plain;
+        }
+        String htmlText = HtmlText.toText(String.join("\n", htmlOnly)).strip();
+        if (htmlText.isEmpty() || spaced(plain).contains(spaced(htmlText))) {
+            return plain;
+        }
+        return htmlOnlyFirst ? htmlText + "\n\n" + plain.strip() : plain.strip() + "\n\n" + htmlText;
+    }
+
+    private static String spaced(String text) {
+        return text.replaceAll("\\s+", " ").strip();
+    }
 
     void part(Part part, int depth, boolean inRelated) throws MessagingException, IOException {
         if (++parts > MAX_PARTS || depth > MAX_DEPTH) {
@@ -129,19 +154,23 @@ final class MimeWalk {
                 others.add(child);
             }
         }
+        boolean plainSays = false;
         if (plain != null) {
+            int start = text.length();
             part(plain, depth + 1, false);
+            // A plain rendering of only spaces renders nothing of the HTML.
+            plainSays = !text.substring(Math.min(start, text.length())).isBlank();
         }
         if (rich != null) {
             int before = text.length();
             String keep = text.toString();
-            if (plain != null) {
+            if (plainSays) {
                 renderedAsPlain++;
             }
             try {
                 part(rich, depth + 1, false);
             } finally {
-                if (plain != null) {
+                if (plainSays) {
                     renderedAsPlain--;
                 }
             }
@@ -224,8 +253,7 @@ final class MimeWalk {
             if (text.toString().isBlank() && depth < MAX_DEPTH) {
                 MimeWalk nested = new MimeWalk(madeParts);
                 nested.part(inner, depth + 1, false);
-                String body = nested.text.isEmpty() ? HtmlText.toText(nested.html.toString())
-                        : nested.text.toString();
+                String body = nested.bodyText();
                 forwardedText.append("---------- Forwarded message ----------\n").append(summary).append("\n\n")
                         .append(body);
             }
@@ -325,6 +353,6 @@ final class MimeWalk {
 
     static String safeName(String name) {
         String clean = name.replaceAll("[\\p{Cntrl}/\\\\]", "_").strip();
-        return clean.isEmpty() ? "attachment" : clean.length() > 200 ? clean.substring(0, 200) : clean;
+        return clean.isEmpty() ? "attachment" : Texts.cut(clean, 200);
     }
 }

@@ -597,6 +597,19 @@ class MailParserTest {
                 + "--m\r\nContent-Type: text/plain\r\n\r\nSent through the shop's list\r\n--m--\r\n";
         assertThat(parseText(footer).text()).startsWith("Where is my order 42?")
                 .endsWith("Sent through the shop's list");
+        // One content sent twice side by side (some mailers do) is in the text once.
+        String twice = "From: eve@example.net\r\nContent-Type: multipart/mixed; boundary=m\r\n\r\n"
+                + "--m\r\nContent-Type: text/plain\r\n\r\nWhere is my order 42?\r\n"
+                + "--m\r\nContent-Type: text/html\r\n\r\n<p>Where is my <b>order</b> 42?</p>\r\n--m--\r\n";
+        assertThat(parseText(twice).text().strip()).isEqualTo("Where is my order 42?");
+        // A blank plain rendering renders nothing: the HTML's words come with a footer beside it.
+        String blankAndFooter = "From: eve@example.net\r\nContent-Type: multipart/mixed; boundary=m\r\n\r\n"
+                + "--m\r\nContent-Type: multipart/alternative; boundary=b\r\n\r\n--b\r\n"
+                + "Content-Type: text/plain\r\n\r\n \r\n--b\r\nContent-Type: text/html\r\n\r\n"
+                + "<p>Where is my order 42?</p>\r\n--b--\r\n--m\r\nContent-Type: text/plain\r\n\r\n"
+                + "Sent through the shop's list\r\n--m--\r\n";
+        assertThat(parseText(blankAndFooter).text()).startsWith("Where is my order 42?")
+                .endsWith("Sent through the shop's list");
         // A plain rendering of the HTML is the text alone, as before.
         String both = "From: eve@example.net\r\nContent-Type: multipart/alternative; boundary=b\r\n\r\n"
                 + "--b\r\nContent-Type: text/plain\r\n\r\nWhere is my order 42?\r\n--b\r\n"
@@ -617,6 +630,12 @@ class MailParserTest {
                 new ByteArrayInputStream(eml.toByteArray())));
         assertThat(mail.text().strip()).isEqualTo("注文が届きません");
         assertThat(mail.html()).contains("注文が届きません");
+        // A head that says UTF-16 (Word writes "unicode") in ASCII is not UTF-16: ignored, as browsers do.
+        ParsedMail word = MailParser.parse(new MimeMessage(Session.getInstance(new Properties()),
+                new ByteArrayInputStream(("From: w@example.net\r\nContent-Type: text/html\r\n\r\n<html><head><meta"
+                        + " http-equiv=Content-Type content=\"text/html; charset=unicode\"></head><body><p>Bestellung"
+                        + " verspätet</p></body></html>\r\n").getBytes(StandardCharsets.ISO_8859_1))));
+        assertThat(word.text().strip()).isEqualTo("Bestellung verspätet");
     }
 
     private static ParsedMail parseText(String eml) throws Exception {
