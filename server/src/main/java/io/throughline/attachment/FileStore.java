@@ -2,6 +2,7 @@ package io.throughline.attachment;
 
 import io.throughline.connector.AttachmentStore;
 import io.throughline.connector.StoredFile;
+import io.throughline.connector.Texts;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -303,10 +304,7 @@ public final class FileStore implements AttachmentStore {
         if (name.isEmpty()) {
             name = "attachment";
         }
-        if (name.length() <= 200) {
-            return name;
-        }
-        return name.substring(0, Character.isHighSurrogate(name.charAt(199)) ? 199 : 200);
+        return Texts.cut(name, 200);
     }
 
     private static MessageDigest sha256() {

@@ -1,5 +1,6 @@
 package io.throughline.http;
 
+import io.throughline.connector.Texts;
 import io.throughline.failure.Invalid;
 import io.throughline.failure.UnsupportedMediaType;
 import io.throughline.ingest.NulBytes;
@@ -9,13 +10,11 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.regex.Pattern;
 
 /**
  * Reads a JSON request body field by field, checking types and sizes, and collects every problem so the client
@@ -28,8 +27,6 @@ public final class JsonBody {
 
     private final JsonObject json;
     private final List<Invalid.FieldError> errors = new ArrayList<>();
-    /** A JSON escape of a UTF-16 surrogate, paired or not: only then is the parsed body checked for lone ones. */
-    private static final Pattern SURROGATE_ESCAPE = Pattern.compile("\\\\u[dD][89a-fA-F]");
 
     private JsonBody(JsonObject json) {
         this.json = json;
@@ -79,29 +76,51 @@ public final class JsonBody {
         if (!(value instanceof JsonObject object)) {
             throw new Invalid("the body must be a JSON object");
         }
-        return SURROGATE_ESCAPE.matcher(buffer.toString(StandardCharsets.UTF_8)).find()
-                ? (JsonObject) wellFormed(object) : object;
+        return hasLoneSurrogate(object) ? (JsonObject) repaired(object) : object;
+    }
+
+    private static boolean hasLoneSurrogate(Object value) {
+        return switch (value) {
+            case String text -> !isWellFormed(text);
+            case JsonObject object -> object.fieldNames().stream()
+                    .anyMatch(key -> !isWellFormed(key) || hasLoneSurrogate(object.getValue(key)));
+            case JsonArray array -> array.stream().anyMatch(JsonBody::hasLoneSurrogate);
+            case null, default -> false;
+        };
+    }
+
+    /** Whether every surrogate in the text is half of a pair. */
+    private static boolean isWellFormed(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
-     * The value with U+FFFD for each lone surrogate (half an emoji, left by a client's cut): the database's
-     * encoder writes "?" for one, so what was stored would differ from what was sent, and a retry of the same
-     * request would no longer match it. Only a JSON escape can carry one (UTF-8 cannot).
+     * The value with U+FFFD for each lone surrogate (half an emoji, left by a client's cut, sent as an escape or as
+     * the three bytes the parser also takes): the database's encoder writes "?" for one, so what was stored would
+     * differ from what was sent, and a retry of the same request would no longer match it.
      */
-    private static Object wellFormed(Object value) {
+    private static Object repaired(Object value) {
         return switch (value) {
-            case String text -> text.chars().noneMatch(c -> Character.isSurrogate((char) c)) ? text : text.codePoints()
+            case String text -> isWellFormed(text) ? text : text.codePoints()
                     .map(c -> c >= Character.MIN_SURROGATE && c <= Character.MAX_SURROGATE ? 0xFFFD : c)
                     .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
             case JsonObject object -> {
                 JsonObject clean = new JsonObject();
-                object.forEach(member -> clean.put((String) wellFormed(member.getKey()),
-                        wellFormed(member.getValue())));
+                object.forEach(member -> clean.put((String) repaired(member.getKey()),
+                        repaired(member.getValue())));
                 yield clean;
             }
             case JsonArray array -> {
                 JsonArray clean = new JsonArray();
-                array.forEach(item -> clean.add(wellFormed(item)));
+                array.forEach(item -> clean.add(repaired(item)));
                 yield clean;
             }
             case null, default -> value;
@@ -203,11 +222,7 @@ public final class JsonBody {
         if (text == null) {
             return null;
         }
-        int end = Math.min(text.length(), maxLength);
-        if (end < text.length() && end > 0 && Character.isHighSurrogate(text.charAt(end - 1))) {
-            end--;
-        }
-        String cut = text.substring(0, end);
+        String cut = Texts.cut(text, maxLength);
         return cut.isBlank() ? null : cut;
     }
 

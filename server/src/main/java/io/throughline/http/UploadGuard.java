@@ -51,28 +51,37 @@ public final class UploadGuard {
         return rc -> {
             String type = rc.request().getHeader("Content-Type");
             if (type == null || !type.toLowerCase(Locale.ROOT).startsWith("multipart/form-data")) {
-                rc.fail(Invalid.field("file", "send exactly one file as multipart/form-data field 'file'"));
+                refuse(rc, Invalid.field("file", "send exactly one file as multipart/form-data field 'file'"));
                 return;
             }
             Context context = Vertx.currentContext();
             rc.request().pause();
             endpoints.blocking(rc, () -> {
-                RuntimeException refused = null;
+                Throwable refused = null;
                 try {
                     check.accept(rc.request());
-                } catch (RuntimeException e) {
+                } catch (RuntimeException | Error e) {
                     refused = e;
                 }
-                RuntimeException failure = refused;
+                Throwable failure = refused;
                 context.runOnContext(v -> {
                     if (failure == null) {
                         rc.next();
                     } else {
-                        rc.fail(failure);
+                        refuse(rc, failure);
                     }
                 });
             });
         };
+    }
+
+    /**
+     * Answers a refused upload and closes its connection after the answer: its body was never read, and the
+     * connection cannot carry another request before it is (nor should it wait for the idle timeout).
+     */
+    private static void refuse(RoutingContext rc, Throwable failure) {
+        rc.response().putHeader("Connection", "close");
+        rc.fail(failure);
     }
 
     /** Whether a request carries a bearer token. */

@@ -12,6 +12,7 @@ import io.throughline.connector.InboxRef;
 import io.throughline.connector.IngestReceipt;
 import io.throughline.connector.Sender;
 import io.throughline.connector.StorageUnavailable;
+import io.throughline.connector.Texts;
 import io.throughline.contact.ContactLinks;
 import io.throughline.contact.ContactRepository;
 import io.throughline.contact.Identities;
@@ -158,7 +159,7 @@ public final class IngestService {
         message.flags().forEach(f -> flags.add(f.name().toLowerCase(Locale.ROOT)));
         String body = NulBytes.strip(message.text());
         if (body.length() > MAX_BODY_CHARS) {
-            body = body.substring(0, MAX_BODY_CHARS);
+            body = Texts.cut(body, MAX_BODY_CHARS);
             flags.add("truncated");
         }
         // Only mail carries the history it answers: a chat message with a "--" line or "X wrote:" is all the
@@ -236,12 +237,7 @@ public final class IngestService {
      * travels in every event of the message and back in each reply's "Re:".
      */
     static String subject(String subject) {
-        String clean = NulBytes.strip(subject);
-        if (clean == null || clean.length() <= MAX_SUBJECT_CHARS) {
-            return clean;
-        }
-        return clean.substring(0, Character.isHighSurrogate(clean.charAt(MAX_SUBJECT_CHARS - 1))
-                ? MAX_SUBJECT_CHARS - 1 : MAX_SUBJECT_CHARS);
+        return Texts.cut(NulBytes.strip(subject), MAX_SUBJECT_CHARS);
     }
 
     private static JsonObject display(String body, String html, String trimmedBody, String trimmedHtml) {
@@ -519,7 +515,7 @@ public final class IngestService {
         Instant editedAt = edit.editedAt() == null ? Instant.now(clock) : edit.editedAt();
         String stripped = NulBytes.strip(edit.text());
         String text = stripped != null && stripped.length() > MAX_BODY_CHARS
-                ? stripped.substring(0, MAX_BODY_CHARS) : stripped;
+                ? Texts.cut(stripped, MAX_BODY_CHARS) : stripped;
         String html = sanitizer.sanitize(NulBytes.strip(edit.html()));
         JsonObject metadata = NulBytes.strip(edit.metadata());
         // Retried: the message is locked before its conversation, which a merge moving it takes the other way round.

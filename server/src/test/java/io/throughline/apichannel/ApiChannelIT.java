@@ -52,6 +52,19 @@ class ApiChannelIT {
             assertThat(again.getLong("messageId")).isEqualTo(stored);
             assertThat(own.throughline().database().sql().single("SELECT body FROM messages WHERE id = $1", stored)
                     .getString("body")).isEqualTo("Thanks \uFFFD");
+
+            // The same half sent as its three bytes, which the JSON parser also takes.
+            java.io.ByteArrayOutputStream raw = new java.io.ByteArrayOutputStream();
+            raw.writeBytes(("{\"externalId\": \"cut-2\", \"contact\": {\"identities\": [{\"kind\":"
+                    + " \"external_id\", \"value\": \"c-1\"}]}, \"body\": \"Bye ").getBytes(StandardCharsets.UTF_8));
+            raw.writeBytes(new byte[] {(byte) 0xED, (byte) 0xA0, (byte) 0xBD});
+            raw.writeBytes("\"}".getBytes(StandardCharsets.UTF_8));
+            long bye = shop.raw("POST", path, "application/json", raw.toByteArray()).expect(201).json()
+                    .getLong("messageId");
+            assertThat(shop.raw("POST", path, "application/json", raw.toByteArray()).expect(200).json()
+                    .getLong("messageId")).isEqualTo(bye);
+            assertThat(own.throughline().database().sql().single("SELECT body FROM messages WHERE id = $1", bye)
+                    .getString("body")).isEqualTo("Bye \uFFFD");
         }
     }
 
