@@ -517,10 +517,7 @@ class AgentInboxIT {
         shop.say("gap-1", "Greta Gap", "cust-greta", "Is the blue kettle back in stock?");
         inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD);
         inbox.conversation("Greta Gap");
-        inbox.script("""
-                window.__realFetch = window.fetch;
-                window.fetch = (url, init) => /\\/conversations\\/\\d+\\/(messages|reply-options)/.test(String(url))
-                    ? Promise.reject(new TypeError('Failed to fetch')) : window.__realFetch(url, init);""");
+        inbox.failFetches("/\\/conversations\\/\\d+\\/(messages|reply-options)/.test(url)");
         inbox.conversation("Greta Gap").click();
         String network = "The server cannot be reached. Check the connection and try again.";
         WebElement timeline = inbox.until(d -> d.findElement(By.cssSelector("tl-timeline [role=alert]")));
@@ -528,7 +525,7 @@ class AgentInboxIT {
         WebElement target = inbox.find("reply-options-error");
         assertThat(target.getText()).startsWith(network);
 
-        inbox.script("window.fetch = window.__realFetch;");
+        inbox.restoreFetches();
         timeline.findElement(By.tagName("button")).click();
         inbox.message("Is the blue kettle back in stock?");
         inbox.click("reply-options-retry");
@@ -544,16 +541,7 @@ class AgentInboxIT {
         shop.say("hold-1", "Hana Hold", "cust-hana", "Can I change my delivery address?");
         shop.say("free-1", "Fred Free", "cust-fred", "Do you gift-wrap?");
         inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD).open("Hana Hold");
-        inbox.script("""
-                window.__realFetch = window.fetch;
-                const gate = new Promise((release) => { window.__release = release; });
-                window.fetch = async (url, init) => {
-                  if (init && init.method === 'POST' && /\\/messages$/.test(String(url)) && !window.__held) {
-                    window.__held = true;
-                    await gate;
-                  }
-                  return window.__realFetch(url, init);
-                };""");
+        inbox.gateFetches("init?.method === 'POST' && /\\/messages$/.test(url)", false);
         inbox.click("mode-reply");
         inbox.find("composer-input").sendKeys("Yes: send us the new address.");
         inbox.click("send-button");
@@ -561,7 +549,7 @@ class AgentInboxIT {
 
         inbox.open("Fred Free");
         inbox.reply("Yes, for free.");
-        inbox.script("window.__release()");
+        inbox.releaseGate();
         inbox.open("Hana Hold");
         inbox.message("Yes: send us the new address.");
         inbox.until(d -> shop.webhook().received().stream().map(r -> new JsonObject(r.body())
@@ -572,41 +560,26 @@ class AgentInboxIT {
     /** A send confirmed after the agent moved to another field leaves the focus there, not in the composer. */
     @Test
     void aConfirmedSendLeavesTheFocusWhereTheAgentWent() {
-        shop.say("focus-1", "Fiona Focus", "cust-fiona-focus", "Do you ship to Norway?");
+        shop.say("focus-send-1", "Fiona Focus", "cust-fiona-focus", "Do you ship to Norway?");
         inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD).open("Fiona Focus");
-        inbox.script("""
-                window.__realFetch = window.fetch;
-                const gate = new Promise((release) => { window.__release = release; });
-                window.fetch = async (url, init) => {
-                  if (init && init.method === 'POST' && /\\/messages$/.test(String(url))) {
-                    await gate;
-                  }
-                  return window.__realFetch(url, init);
-                };""");
+        inbox.gateFetches("init?.method === 'POST' && /\\/messages$/.test(url)", false);
         inbox.click("mode-reply");
         inbox.find("composer-input").sendKeys("Yes, we do.");
         inbox.click("send-button");
         inbox.until(d -> inbox.find("send-button").getText().contains("Sending"));
         inbox.find("search-input").click();
-        inbox.script("window.__release()");
+        inbox.releaseGate();
         inbox.message("Yes, we do.");
         inbox.until(d -> !inbox.find("send-button").getText().contains("Sending"));
         assertThat(inbox.script("return document.activeElement.id")).isEqualTo("search-input");
 
         // Esc leaves the focus on the page, for the shortcuts: a send confirmed after it leaves it there too.
-        inbox.script("""
-                const gate = new Promise((release) => { window.__release = release; });
-                window.fetch = async (url, init) => {
-                  if (init && init.method === 'POST' && /\\/messages$/.test(String(url))) {
-                    await gate;
-                  }
-                  return window.__realFetch(url, init);
-                };""");
+        inbox.gateFetches("init?.method === 'POST' && /\\/messages$/.test(url)", false);
         inbox.find("composer-input").sendKeys("And to Sweden.", Keys.ENTER);
         inbox.until(d -> inbox.find("send-button").getText().contains("Sending"));
         inbox.find("composer-input").sendKeys(Keys.ESCAPE);
         inbox.until(d -> inbox.script("return document.activeElement === document.body").equals(true));
-        inbox.script("window.__release()");
+        inbox.releaseGate();
         inbox.message("And to Sweden.");
         inbox.until(d -> !inbox.find("send-button").getText().contains("Sending"));
         assertThat(inbox.script("return document.activeElement === document.body")).isEqualTo(true);
@@ -621,25 +594,17 @@ class AgentInboxIT {
     void aSendFailingAfterTheThreadViewWentIsReported() {
         shop.say("gone-1", "Gina Gone", "cust-gina-gone", "Is my order on its way?");
         inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD).open("Gina Gone");
-        inbox.script("""
-                window.__realFetch = window.fetch;
-                const gate = new Promise((release) => { window.__release = release; });
-                window.fetch = async (url, init) => {
-                  if (init && init.method === 'POST' && /\\/messages$/.test(String(url))) {
-                    await gate;
-                    throw new TypeError('Failed to fetch');
-                  }
-                  return window.__realFetch(url, init);
-                };""");
+        inbox.gateFetches("init?.method === 'POST' && /\\/messages$/.test(url)", true);
         inbox.click("mode-reply");
         inbox.find("composer-input").sendKeys("It left this morning.");
         inbox.click("send-button");
         inbox.until(d -> inbox.find("send-button").getText().contains("Sending"));
         inbox.click("settings-link");
         inbox.until(d -> !inbox.present("composer"));
-        inbox.script("window.__release()");
+        inbox.releaseGate();
         inbox.until(d -> inbox.all("toast").stream().anyMatch(t -> t.getText().contains("waits as a draft")));
-        inbox.script("window.fetch = window.__realFetch; history.back()");
+        inbox.restoreFetches();
+        inbox.script("history.back()");
         inbox.until(d -> inbox.find("composer-input").getAttribute("value").equals("It left this morning."));
     }
 
@@ -776,15 +741,7 @@ class AgentInboxIT {
         long slow = shop.say("slow-h-1", "Sid Slow", "cust-sid", "First question").getLong("conversationId");
         long quick = shop.say("quick-h-1", "Quinn Quick", "cust-quinn", "Second question").getLong("conversationId");
         inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD).open("Sid Slow");
-        inbox.script("""
-                window.__realFetch = window.fetch;
-                const gate = new Promise((release) => { window.__release = release; });
-                window.fetch = async (url, init) => {
-                  if (init && init.method === 'PATCH' && String(url).endsWith('/conversations/%d')) {
-                    await gate;
-                  }
-                  return window.__realFetch(url, init);
-                };""".formatted(slow));
+        inbox.gateFetches("init?.method === 'PATCH' && url.endsWith('/conversations/" + slow + "')", false);
         inbox.click("resolve");
         inbox.until(d -> !inbox.find("resolve").isEnabled());
 
@@ -792,7 +749,7 @@ class AgentInboxIT {
         inbox.click("resolve");
         await().atMost(Duration.ofSeconds(10)).until(() -> "resolved".equals(status(quick)));
         assertThat(status(slow)).isEqualTo("open");
-        inbox.script("window.__release()");
+        inbox.releaseGate();
         await().atMost(Duration.ofSeconds(10)).until(() -> "resolved".equals(status(slow)));
     }
 

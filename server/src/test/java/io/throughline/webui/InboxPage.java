@@ -207,6 +207,35 @@ final class InboxPage {
         script("window.restoreFetches()");
     }
 
+    /**
+     * Holds the page's fetches for which {@code condition} (a JavaScript expression over {@code url} and {@code
+     * init}) holds before they are asked, until {@link #releaseGate()}: unlike {@link #holdAnswers}, the server has
+     * not seen them meanwhile. Only the first is held, and then goes on; with {@code thenFail}, every one is held and
+     * then fails as a dropped network does. {@link #restoreFetches()} ends it.
+     */
+    void gateFetches(String condition, boolean thenFail) {
+        script("""
+                const real = window.realFetch || window.fetch;
+                window.realFetch = real;
+                const gate = new Promise((release) => { window.releaseGate = release; });
+                let held = false;
+                window.fetch = async (input, init) => {
+                  const url = String(input);
+                  if ((FAIL || !held) && (CONDITION)) {
+                    held = true;
+                    await gate;
+                    if (FAIL) throw new TypeError('Failed to fetch');
+                  }
+                  return real(input, init);
+                };
+                window.restoreFetches = () => { window.fetch = real; };"""
+                .replace("CONDITION", condition).replace("FAIL", String.valueOf(thenFail)));
+    }
+
+    void releaseGate() {
+        script("window.releaseGate()");
+    }
+
     /** How many answers {@link #holdAnswers} holds or has held since the last release. */
     int heldAnswers() {
         return ((Number) script("return window.heldAnswers.length")).intValue();
