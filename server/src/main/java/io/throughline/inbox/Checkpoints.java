@@ -1,11 +1,9 @@
 package io.throughline.inbox;
 
 import io.throughline.connector.CheckpointStore;
-import io.throughline.connector.StorageUnavailable;
 import io.throughline.store.Database;
 import io.vertx.core.json.JsonObject;
 import java.util.Optional;
-import java.util.function.Supplier;
 
 /** One inbox's checkpoints in {@code inbox_checkpoints}. */
 final class Checkpoints implements CheckpointStore {
@@ -20,30 +18,15 @@ final class Checkpoints implements CheckpointStore {
 
     @Override
     public Optional<JsonObject> load(String name) {
-        return orUnavailable(() -> database.sql().one("SELECT value FROM inbox_checkpoints WHERE inbox_id = $1"
-                + " AND name = $2", inboxId, name).map(row -> row.getJsonObject("value")));
+        return Database.orUnavailable(() -> database.sql().one("SELECT value FROM inbox_checkpoints"
+                + " WHERE inbox_id = $1 AND name = $2", inboxId, name).map(row -> row.getJsonObject("value")));
     }
 
     @Override
     public void save(String name, JsonObject value) {
-        orUnavailable(() -> database.sql().update("""
+        Database.orUnavailable(() -> database.sql().update("""
                 INSERT INTO inbox_checkpoints (inbox_id, name, value) VALUES ($1, $2, $3)
                 ON CONFLICT (inbox_id, name) DO UPDATE SET value = excluded.value, updated_at = now()""",
                 inboxId, name, value));
-    }
-
-    /**
-     * A database that cannot be reached is a {@link StorageUnavailable}, as ingest reports it: a receiver tells it
-     * from its own server's trouble, and retries within seconds instead of backing off for minutes.
-     */
-    private static <T> T orUnavailable(Supplier<T> work) {
-        try {
-            return work.get();
-        } catch (RuntimeException e) {
-            if (Database.isTransient(e)) {
-                throw new StorageUnavailable("the database is unavailable: " + e.getMessage(), e);
-            }
-            throw e;
-        }
     }
 }

@@ -45,7 +45,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -127,27 +126,18 @@ public final class IngestService {
             @Override
             public Set<String> stored(Collection<String> externalIds) {
                 // Looked up as accept stores them (without U+0000, which PostgreSQL refuses), answered as asked.
-                Set<String> found = orUnavailable(() -> messages.storedExternalIds(database.sql(), inbox.id(),
-                        externalIds.stream().map(NulBytes::strip).toList()));
+                Set<String> found = Database.orUnavailable(() -> messages.storedExternalIds(database.sql(),
+                        inbox.id(), externalIds.stream().map(NulBytes::strip).toList()));
                 return externalIds.stream().filter(id -> found.contains(NulBytes.strip(id)))
                         .collect(Collectors.toSet());
             }
 
             @Override
             public Optional<JsonObject> metadata(String externalId) {
-                return orUnavailable(() -> messages.metadataByExternalId(database.sql(), inbox.id(),
+                return Database.orUnavailable(() -> messages.metadataByExternalId(database.sql(), inbox.id(),
                         NulBytes.strip(externalId)));
             }
         };
-    }
-
-    /** Runs a connector's call; a database that cannot take it now is a {@link StorageUnavailable}. */
-    private static <T> T orUnavailable(Supplier<T> work) {
-        try {
-            return work.get();
-        } catch (RuntimeException e) {
-            throw Database.isTransient(e) ? unavailable(e) : e;
-        }
     }
 
     public IngestReceipt accept(InboxRef inbox, InboundMessage received) {
@@ -193,13 +183,13 @@ public final class IngestService {
             try {
                 return duplicate(inbox, message.externalId());
             } catch (RuntimeException e) {
-                throw Database.isTransient(e) ? unavailable(e) : e;
+                throw Database.isTransient(e) ? Database.unavailable(e) : e;
             }
         } catch (RuntimeException e) {
             if (Database.isTransient(e)) {
                 log.warn("message not stored, the database is unavailable inbox={} externalId={}: {}", inbox.id(),
                         message.externalId(), e.toString());
-                throw unavailable(e);
+                throw Database.unavailable(e);
             }
             throw e;
         }
@@ -506,7 +496,7 @@ public final class IngestService {
     }
 
     public IngestReceipt edit(InboxRef inbox, InboundEdit edit) {
-        return orUnavailable(() -> storeEdit(inbox, edit));
+        return Database.orUnavailable(() -> storeEdit(inbox, edit));
     }
 
     /** An edit is cleaned as a new message is: NUL bytes (PostgreSQL refuses them) out, the body capped. */
@@ -591,7 +581,7 @@ public final class IngestService {
      */
     public void report(InboxRef inbox, DeliveryReport received) {
         DeliveryReport report = NulBytes.strip(received);
-        orUnavailable(() -> {
+        Database.orUnavailable(() -> {
             storeReport(inbox, report);
             return null;
         });
@@ -630,11 +620,6 @@ public final class IngestService {
                     });
             return null;
         });
-    }
-
-    /** What a connector gets when PostgreSQL cannot be reached: keep the message at its source and retry. */
-    private static StorageUnavailable unavailable(RuntimeException cause) {
-        return new StorageUnavailable("the database is unavailable: " + cause.getMessage(), cause);
     }
 
     private IngestReceipt duplicate(InboxRef inbox, String externalId) {

@@ -1,6 +1,7 @@
 package io.throughline.store;
 
 import io.throughline.VirtualThreads;
+import io.throughline.connector.StorageUnavailable;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -23,6 +24,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -150,6 +152,24 @@ public final class Database implements AutoCloseable {
             }
         }
         return false;
+    }
+
+    /**
+     * Runs a call for a connector (ingest, a checkpoint); a database that cannot take it now is a
+     * {@link StorageUnavailable}, which connectors tell from their own remote's trouble: they keep the message at
+     * its source and retry within seconds.
+     */
+    public static <T> T orUnavailable(Supplier<T> work) {
+        try {
+            return work.get();
+        } catch (RuntimeException e) {
+            throw isTransient(e) ? unavailable(e) : e;
+        }
+    }
+
+    /** What a connector gets when PostgreSQL cannot be reached: keep the message at its source and retry. */
+    public static StorageUnavailable unavailable(RuntimeException cause) {
+        return new StorageUnavailable("the database is unavailable: " + cause.getMessage(), cause);
     }
 
     /**

@@ -158,14 +158,13 @@ final class TelegramInbox implements ChannelInbox {
             return; // stopped receiving meanwhile (disabled, another node): registering now would undo a retire
         }
         if (!current.equals(url)) {
+            String where = current.isEmpty() ? "nowhere" : "at " + hostOf(current);
             log.warn("telegram webhook pointed {} inbox={}: registering it again here (another system using the"
-                    + " bot's token moved it)", current.isEmpty() ? "nowhere" : "at " + hostOf(current),
-                    context.inbox().id());
+                    + " bot's token moved it)", where, context.inbox().id());
             try {
                 api.setWebhook(url, config.webhookSecret());
                 webhookFailure = null;
-                webhookState = "webhook registered again (it pointed " + (current.isEmpty() ? "nowhere"
-                        : "at " + hostOf(current)) + ")";
+                webhookState = "webhook registered again (it pointed " + where + ")";
             } catch (BotApiException e) {
                 webhookFailure = "webhook pointed elsewhere and could not be registered again: " + e.description();
                 webhookFailedAt = System.nanoTime();
