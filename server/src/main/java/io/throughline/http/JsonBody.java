@@ -76,6 +76,16 @@ public final class JsonBody {
         if (!(value instanceof JsonObject object)) {
             throw new Invalid("the body must be a JSON object");
         }
+        return wellFormed(object);
+    }
+
+    /**
+     * The object with U+FFFD for each lone surrogate in its keys and strings (half an emoji, left by a client's cut,
+     * sent as an escape or as the three bytes the parser also takes), or the object itself when it holds none: the
+     * database's encoder writes "?" for one, so what was stored would differ from what was sent. For JSON that
+     * arrives other than as a request body (a socket's frames).
+     */
+    public static JsonObject wellFormed(JsonObject object) {
         return hasLoneSurrogate(object) ? (JsonObject) repaired(object) : object;
     }
 
@@ -102,11 +112,7 @@ public final class JsonBody {
         return true;
     }
 
-    /**
-     * The value with U+FFFD for each lone surrogate (half an emoji, left by a client's cut, sent as an escape or as
-     * the three bytes the parser also takes): the database's encoder writes "?" for one, so what was stored would
-     * differ from what was sent, and a retry of the same request would no longer match it.
-     */
+    /** The value with U+FFFD for each lone surrogate ({@link #wellFormed}). */
     private static Object repaired(Object value) {
         return switch (value) {
             case String text -> isWellFormed(text) ? text : text.codePoints()

@@ -120,7 +120,7 @@ final class SocketStream extends VisitorStream {
     private void onText(String text) {
         JsonObject frame;
         try {
-            frame = new JsonObject(text);
+            frame = JsonBody.wellFormed(new JsonObject(text));
         } catch (DecodeException | ClassCastException e) {
             log.debug("widget socket sent invalid JSON visitor={}", viewer.visitor().id());
             error(400, "invalid JSON frame: send one JSON object per frame");

@@ -311,6 +311,22 @@ class WidgetMessagingIT {
     }
 
     /**
+     * Half an emoji sent on the socket (a lone surrogate, as a client's cut leaves one) is kept as U+FFFD, as the
+     * HTTP fallback keeps it: the database's encoder wrote "?" for it, so the visitor saw another text than it sent.
+     */
+    @Test
+    void halfAnEmojiSentOnTheSocketIsKeptAsAReplacementCharacter() {
+        VisitorClient visitor = visitor();
+        String clientId = UUID.randomUUID().toString();
+        try (VisitorClient.Socket socket = visitor.connect(visitor.seq())) {
+            socket.sendText("{\"type\": \"message\", \"clientId\": \"" + clientId
+                    + "\", \"body\": \"Thanks \\ud83d\"}");
+            assertThat(socket.next("ack", WAIT).getString("status")).isEqualTo("stored");
+        }
+        assertThat(visitor.history().getJsonObject(0).getString("body")).isEqualTo("Thanks \uFFFD");
+    }
+
+    /**
      * A client that writes its UUIDs in upper case (as iOS's {@code uuidString} does) gets its ack with the id as it
      * sent it, so its outbox clears; the message itself, and a resend of it, carry the one canonical form.
      */
