@@ -231,6 +231,24 @@ class TelegramInboundIT {
     }
 
     /**
+     * A getUpdates refused with 429 names how long to wait in {@code retry_after}: polling asks again only after it
+     * (it asked after half a second, refused again and counted against the bot), and then takes what waited.
+     */
+    @Test
+    void aGetUpdatesRefusedWithRetryAfterWaitsThatLong() {
+        bot.failNext("getUpdates", 429, "Too Many Requests: retry after 3", 3);
+        int before = bot.callTimes("getUpdates").size();
+        // Its message ends the waiting poll; the next one is refused, and the one after takes the second message.
+        TelegramCustomer customer = new TelegramCustomer(bot, 310_000_062L, "Patient", "Poller", null);
+        customer.says("First, before the refusal");
+        customer.says("Second, while polling waits");
+        awaitMessages(admin, conversationOf(admin, "Patient Poller"), 2);
+        List<Long> polls = bot.callTimes("getUpdates").subList(before, bot.callTimes("getUpdates").size());
+        assertThat(polls).as("the refused poll, then the one that took the message").hasSizeGreaterThanOrEqualTo(2);
+        assertThat(Duration.ofNanos(polls.get(1) - polls.get(0))).isGreaterThanOrEqualTo(Duration.ofMillis(2_900));
+    }
+
+    /**
      * Each bot numbers its chats and its updates anew: an inbox moved to another bot must neither take the new
      * bot's first message for a duplicate of the old bot's (same chat, same message id) nor confirm, and so drop,
      * the new bot's updates by an offset from the old bot's numbering.

@@ -44,6 +44,8 @@ public final class FakeBot {
     /** The customers' messages pushed, by chat and message id: what an answer quoting one echoes. */
     private final Map<String, JsonObject> pushedMessages = new HashMap<>();
     private final List<String> calls = new ArrayList<>();
+    /** When each call came, as {@link System#nanoTime()}, beside {@link #calls}. */
+    private final List<Long> callTimes = new ArrayList<>();
     private final List<String> requestedFiles = new ArrayList<>();
     private final Map<Integer, Integer> timesDelivered = new HashMap<>();
     private final List<Integer> webhookAnswers = new ArrayList<>();
@@ -92,6 +94,7 @@ public final class FakeBot {
     /** Records a call; returns the failure scripted for it, if any. */
     synchronized FakeBotApi.Failure called(String method) {
         calls.add(method);
+        callTimes.add(System.nanoTime());
         Deque<FakeBotApi.Failure> scripted = failures.get(method);
         FakeBotApi.Failure next = scripted == null ? null : scripted.poll();
         return next == null || next.code() == PASS ? null : next;
@@ -248,6 +251,17 @@ public final class FakeBot {
 
     public synchronized List<String> calls() {
         return List.copyOf(calls);
+    }
+
+    /** When each call of the method came, as {@link System#nanoTime()}, in order. */
+    public synchronized List<Long> callTimes(String method) {
+        List<Long> times = new ArrayList<>();
+        for (int i = 0; i < calls.size(); i++) {
+            if (calls.get(i).equals(method.toLowerCase(Locale.ROOT))) {
+                times.add(callTimes.get(i));
+            }
+        }
+        return times;
     }
 
     /** The file_id of every getFile call. */

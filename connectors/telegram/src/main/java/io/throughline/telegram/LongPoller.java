@@ -76,6 +76,8 @@ final class LongPoller {
     private volatile Instant lastPoll;
     private volatile String lastError;
     private long failureBackoff = 1_000;
+    /** The wait the last refused getUpdates named ({@link #retryAfter}), for the session's next backoff. */
+    private volatile Long askedWait;
 
     LongPoller(long inboxId, String botId, boolean firstBot, BotApi api, UpdateHandler handler,
                CheckpointStore checkpoints, ObjectMapper json, Clock clock) {
@@ -167,8 +169,10 @@ final class LongPoller {
         try {
             Response response = chain.proceed(chain.request());
             if (!response.isSuccessful() && !stopping) {
+                String answer = response.peekBody(1024).string();
+                askedWait = retryAfter(answer);
                 // A proxy's error page may echo the request's path, token and all.
-                String said = BotApiException.hideInPart(response.peekBody(1024).string(), api.token());
+                String said = BotApiException.hideInPart(answer, api.token());
                 lastError = method + " answered " + response.code();
                 log.warn("telegram {} failed inbox={} status={} answer={}", method, inboxId, response.code(),
                         said.replaceAll("\\s+", " "));
@@ -181,6 +185,20 @@ final class LongPoller {
                 log.warn("telegram {} failed inbox={}: {}", method, inboxId, e.toString());
             }
             throw e;
+        }
+    }
+
+    /**
+     * The wait, in milliseconds, that a refusal names in {@code parameters.retry_after} (Telegram's 429, up to an
+     * hour), or null: asking again sooner is refused again, and counts against the bot.
+     */
+    private Long retryAfter(String answer) {
+        try {
+            JsonNode seconds = json.readTree(answer).path("parameters").path("retry_after");
+            return seconds.canConvertToLong() && seconds.asLong() > 0
+                    ? Math.min(seconds.asLong(), MAX_RETRY_AFTER_SECONDS) * 1000L : null;
+        } catch (IOException | RuntimeException e) {
+            return null; // not Telegram's JSON: a proxy's page
         }
     }
 
@@ -320,13 +338,16 @@ final class LongPoller {
         @Override
         public void reset() {
             next = 500;
+            askedWait = null;
             lastError = null;
         }
 
         @Override
         public long nextBackOffMillis() {
+            Long asked = askedWait;
+            askedWait = null;
             if (!stopping) {
-                waitOrStop(next);
+                waitOrStop(asked == null ? next : Math.max(next, asked));
                 next = Math.min(next * 2, MAX_BACKOFF_MS);
             }
             return 0;
