@@ -21,16 +21,35 @@ public final class AttachmentRepository {
                 file.filename(), file.contentType(), contentId, inline));
     }
 
+    /** Records an agent's upload, unattached until one of their messages claims it. */
+    public Attachment upload(Sql sql, long workspaceId, long agentId, StoredFile file) {
+        return Attachment.from(sql.single("""
+                INSERT INTO attachments (workspace_id, sha256, size, filename, content_type, inline, uploaded_by)
+                VALUES ($1, $2, $3, $4, $5, false, $6)
+                RETURNING""" + " " + Attachment.COLUMNS, workspaceId, file.sha256(), file.size(), file.filename(),
+                file.contentType(), agentId));
+    }
+
+    /**
+     * The attachment, if this agent may see it: one of a message (the workspace's), or an upload not yet sent that
+     * is their own (or older than the record of who uploaded it).
+     */
+    public Optional<Attachment> findFor(Sql sql, long workspaceId, long agentId, long id) {
+        return sql.one("SELECT " + Attachment.COLUMNS + " FROM attachments WHERE workspace_id = $1 AND id = $2"
+                + " AND (message_id IS NOT NULL OR uploaded_by IS NULL OR uploaded_by = $3)", workspaceId, id,
+                agentId).map(Attachment::from);
+    }
+
     public Optional<Attachment> find(Sql sql, long workspaceId, long id) {
         return sql.one("SELECT " + Attachment.COLUMNS + " FROM attachments WHERE workspace_id = $1 AND id = $2",
                 workspaceId, id).map(Attachment::from);
     }
 
-    /** Attaches uploaded files (not yet tied to a message) to a message. */
-    public List<Attachment> claim(Sql tx, long workspaceId, List<Long> ids, long messageId) {
+    /** Attaches files the agent uploaded (not yet tied to a message) to their message. */
+    public List<Attachment> claim(Sql tx, long workspaceId, long agentId, List<Long> ids, long messageId) {
         return tx.list("UPDATE attachments SET message_id = $3 WHERE workspace_id = $1 AND id = ANY($2)"
-                + " AND message_id IS NULL RETURNING " + Attachment.COLUMNS, Attachment::from, workspaceId,
-                ids.toArray(new Long[0]), messageId);
+                + " AND message_id IS NULL AND (uploaded_by IS NULL OR uploaded_by = $4) RETURNING "
+                + Attachment.COLUMNS, Attachment::from, workspaceId, ids.toArray(new Long[0]), messageId, agentId);
     }
 
     /**

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /** Uploads (files an agent attaches before sending) and downloads, scoped to the caller's workspace. */
@@ -37,8 +38,8 @@ public final class AttachmentService {
     public record Download(Attachment attachment, Path path) {
     }
 
-    /** Stores an uploaded file; it stays unattached until a message claims it. */
-    public Attachment upload(long workspaceId, Path uploaded, String filename, String contentType) {
+    /** Stores an agent's uploaded file; it stays unattached, and theirs, until one of their messages claims it. */
+    public Attachment upload(long workspaceId, long agentId, Path uploaded, String filename, String contentType) {
         StoredFile stored;
         try (InputStream in = Files.newInputStream(uploaded)) {
             stored = files.store(in, filename, contentType, maxBytes);
@@ -47,12 +48,21 @@ public final class AttachmentService {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot store the upload", e);
         }
-        return attachments.insert(database.sql(), workspaceId, null, stored, null, false);
+        return attachments.upload(database.sql(), workspaceId, agentId, stored);
     }
 
+    /** A file of the workspace, for a caller that is no agent (an API inbox, whose route checks the relation). */
     public Download download(long workspaceId, long id) {
-        Attachment attachment = attachments.find(database.sql(), workspaceId, id)
-                .orElseThrow(() -> new NotFound("no attachment " + id + " in this workspace"));
+        return downloadOf(attachments.find(database.sql(), workspaceId, id), id);
+    }
+
+    /** A file for an agent: any message's of the workspace, or an upload not yet sent that is their own. */
+    public Download download(long workspaceId, long agentId, long id) {
+        return downloadOf(attachments.findFor(database.sql(), workspaceId, agentId, id), id);
+    }
+
+    private Download downloadOf(Optional<Attachment> found, long id) {
+        Attachment attachment = found.orElseThrow(() -> new NotFound("no attachment " + id + " in this workspace"));
         return new Download(attachment, files.path(attachment.sha256()));
     }
 

@@ -316,9 +316,11 @@ public final class ConversationService {
             Message message = reply.note() ? insertNote(tx, caller, conversation, reply)
                     : insertReply(tx, caller, conversation, reply);
             if (!reply.attachmentIds().isEmpty()) {
-                int claimed = attachments.claim(tx, caller.workspaceId(), reply.attachmentIds(), message.id()).size();
+                int claimed = attachments.claim(tx, caller.workspaceId(), caller.agentId(), reply.attachmentIds(),
+                        message.id()).size();
                 if (claimed != reply.attachmentIds().size()) {
-                    throw Invalid.field("attachments", "unknown or already used attachment ids");
+                    throw Invalid.field("attachments", "unknown or already used attachment ids (an upload not yet"
+                            + " sent is its uploader's)");
                 }
             }
             Conversation updated = conversations.recordOutbound(tx, caller.workspaceId(), id, message.id(),

@@ -49,13 +49,13 @@ final class AttachmentRoutes {
                 throw Invalid.field("file", "send exactly one file as multipart/form-data field 'file'");
             }
             FileUpload file = files.getFirst();
-            Attachment stored = attachments.upload(call.caller().workspaceId(), Path.of(file.uploadedFileName()),
-                    file.fileName(), file.contentType());
+            Attachment stored = attachments.upload(call.caller().workspaceId(), call.caller().agentId(),
+                    Path.of(file.uploadedFileName()), file.fileName(), file.contentType());
             return Reply.created(stored.toJson());
         }));
         router.get("/api/v1/attachments/:id").handler(endpoints.agent(call -> {
             AttachmentService.Download download = attachments.download(call.caller().workspaceId(),
-                    call.pathId("id"));
+                    call.caller().agentId(), call.pathId("id"));
             return fileReply(download, call.header("Range"), call.header("If-None-Match"));
         }));
     }

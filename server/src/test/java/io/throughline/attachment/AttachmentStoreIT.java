@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.throughline.testing.ApiClient;
 import io.throughline.testing.RawHttp;
 import io.throughline.testing.TestServer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -173,6 +174,37 @@ class AttachmentStoreIT {
         assertThat(stored(orphan)).doesNotExist();
         assertThat(new String(admin.bytes("/api/v1/attachments/" + uploaded.getLong("id")),
                 StandardCharsets.UTF_8)).isEqualTo("a draft's file, still claimable");
+    }
+
+    /**
+     * An agent's upload not yet sent is theirs: a colleague who names its id can neither attach it to their own reply
+     * nor download it. Once sent, it is the thread's file, the workspace's to read.
+     */
+    @Test
+    void anUploadNotYetSentIsOnlyItsUploadersToAttachOrDownload() {
+        admin.post("/api/v1/agents", new JsonObject().put("email", "vera@attach.local").put("name", "Vera Colleague")
+                .put("role", "agent").put("password", "vera-password-123")).expect(201);
+        ApiClient colleague = server.anonymous().login("vera@attach.local", "vera-password-123");
+        JsonObject inbox = admin.post("/api/v1/inboxes", new JsonObject().put("kind", "api").put("name", "Drafts")
+                .put("config", new JsonObject())).expect(201).json();
+        long conversation = new ApiClient(server.url()).withToken(inbox.getString("token"))
+                .post("/api/v1/inboxes/" + inbox.getLong("id") + "/inbound", new JsonObject()
+                        .put("externalId", "upload-owner-1").put("body", "Can you send the invoice?")
+                        .put("contact", new JsonObject().put("identities", new JsonArray().add(new JsonObject()
+                                .put("kind", "external_id").put("value", "upload-owner-customer")))))
+                .expect(201).json().getLong("conversationId");
+        long upload = admin.upload("/api/v1/attachments", "invoice-draft.txt", "text/plain",
+                "the admin's draft file".getBytes(StandardCharsets.UTF_8)).expect(201).json().getLong("id");
+        String path = "/api/v1/attachments/" + upload;
+
+        colleague.get(path).expect(404);
+        colleague.post("/api/v1/conversations/" + conversation + "/messages", new JsonObject()
+                .put("body", "Here it is").put("attachments", new JsonArray().add(upload))).expect(400);
+        admin.get(path).expect(200);
+
+        admin.post("/api/v1/conversations/" + conversation + "/messages", new JsonObject()
+                .put("body", "Here is your invoice").put("attachments", new JsonArray().add(upload))).expect(201);
+        assertThat(new String(colleague.bytes(path), StandardCharsets.UTF_8)).isEqualTo("the admin's draft file");
     }
 
     /** An upload waits for its draft as long as the composer keeps drafts (30 days), not a day. */
