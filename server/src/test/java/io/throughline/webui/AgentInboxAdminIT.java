@@ -1,6 +1,7 @@
 package io.throughline.webui;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.throughline.testing.ApiClient;
 import io.throughline.testing.Browser;
@@ -9,6 +10,7 @@ import io.throughline.testing.TestServer;
 import io.throughline.testing.WebhookReceiver;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -23,6 +25,8 @@ import org.openqa.selenium.support.ui.Select;
  * the UI and in the API; and the inbox on a phone.
  */
 class AgentInboxAdminIT {
+
+    private static final Duration WAIT = Duration.ofSeconds(15);
 
     private static TestServer server;
     private static ApiClient admin;
@@ -188,6 +192,57 @@ class AgentInboxAdminIT {
             assertThat(server.throughline().database().sql().single("SELECT config ->> 'webhookSecret' AS secret"
                     + " FROM inboxes WHERE name = 'CRM'").getString("secret")).isEqualTo(renewed);
         }
+    }
+
+    /**
+     * A new API inbox's secrets show even when the list's reload after the create fails (the server keeps only the
+     * token's hash: they were lost). Regenerating the token then saves the token alone, not the form's unsaved
+     * edits, and reopening the inbox shows the new token, not the dead one it was created with.
+     */
+    @Test
+    void aRegeneratedTokenIsTheOneShownAndSavesNothingElse() {
+        try (WebhookReceiver webhook = new WebhookReceiver(); Browser browser = new Browser()) {
+            InboxPage inbox = new InboxPage(browser, server.url()).login(TestServer.ADMIN_EMAIL,
+                    TestServer.ADMIN_PASSWORD);
+            inbox.visit("/#/settings/inboxes");
+            inbox.find("inbox-add").click();
+            new Select(inbox.find("inbox-kind")).selectByValue("api");
+            inbox.find("inbox-name").sendKeys("Ledger");
+            inbox.find("inbox-webhookUrl").sendKeys(webhook.url());
+            inbox.failFetches("url.endsWith('/api/v1/inboxes') && init.method === 'GET'");
+            inbox.find("inbox-save").click();
+            String created = shownToken(inbox);
+            assertThat(created).startsWith("tlapi_");
+            assertThat(inbox.find("inboxes-error").getText()).isNotBlank();
+            inbox.restoreFetches();
+            inbox.find("inboxes-retry").click();
+            await().atMost(WAIT).until(() -> !inbox.present("inboxes-error"));
+
+            inbox.find("inbox-webhookUrl").clear();
+            inbox.find("inbox-webhookUrl").sendKeys("https://unsaved.example/hook");
+            inbox.find("inbox-regenerate-token").click();
+            inbox.find("confirm-ok").click();
+            String regenerated = await().atMost(WAIT).until(() -> shownToken(inbox), t -> !t.equals(created));
+            assertThat(server.throughline().database().sql().single("SELECT config ->> 'webhookUrl' AS url"
+                    + " FROM inboxes WHERE name = 'Ledger'").getString("url")).isEqualTo(webhook.url());
+
+            inbox.find("inbox-back").click();
+            inbox.all("inbox-link").stream().filter(link -> link.getText().equals("Ledger")).findFirst()
+                    .orElseThrow().click();
+            assertThat(shownToken(inbox)).isEqualTo(regenerated);
+            String endpoint = inbox.find("api-inbox-panel").findElement(InboxPage.testId("copy-value"))
+                    .getAttribute("value").substring(server.url().length());
+            JsonObject message = new JsonObject().put("externalId", "ledger-1").put("body", "From the ledger")
+                    .put("contact", new JsonObject().put("identities", new JsonArray().add(new JsonObject()
+                            .put("kind", "external_id").put("value", "ledger-customer"))));
+            new ApiClient(server.url()).withToken(created).post(endpoint, message).expect(401);
+            new ApiClient(server.url()).withToken(regenerated).post(endpoint, message).expect(201);
+        }
+    }
+
+    private static String shownToken(InboxPage inbox) {
+        return inbox.find("inbox-secrets").findElement(By.cssSelector(
+                "[data-secret='token'] [data-testid='copy-value']")).getAttribute("value");
     }
 
     /**

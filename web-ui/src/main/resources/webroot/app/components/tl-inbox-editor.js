@@ -249,13 +249,18 @@ class TlInboxEditor extends TlElement {
     return '';
   }
 
-  /** A new inbox token, chosen here and sent once; the server keeps only its hash. */
+  /**
+   * A new inbox token, chosen here and sent once; the server keeps only its hash. It goes with the stored config,
+   * not the form's: edits not saved stay the admin's to save or drop. The page keeps it as this inbox's minted
+   * secret, so reopening the inbox shows it, not the one the inbox was created with.
+   */
   async regenerateToken() {
     if (!await confirmDialog(t('inbox.regenerateConfirm'), t('inbox.regenerateToken'), { danger: true })) return;
     const token = `tlapi_${uuid().replace(/-/g, '')}${uuid().replace(/-/g, '').slice(0, 8)}`;
     try {
-      await api.patch(`/api/v1/inboxes/${this.inbox.id}`, { config: { ...this.config, token } });
+      const saved = await api.patch(`/api/v1/inboxes/${this.inbox.id}`, { config: { ...this.inbox.config, token } });
       this.secrets = { token };
+      this.emit('inbox-saved', { inbox: saved, minted: { token } });
     } catch (e) {
       this.error = describe(e);
     }

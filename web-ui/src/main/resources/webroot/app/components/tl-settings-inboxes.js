@@ -29,22 +29,26 @@ class TlSettingsInboxes extends TlElement {
   async load() {
     try {
       this.inboxes = (await api.get('/api/v1/inboxes')).inboxes;
+      this.error = null;
     } catch (e) {
       this.error = describe(e);
     }
   }
 
   render() {
-    if (this.error) return html`<p class="form-error" role="alert">${this.error}</p>`;
-    if (!this.inboxes) return html`<p role="status">${t('app.loading')}</p>`;
+    // Shown above what the page has: a reload failing after a save must not hide the secrets shown only once.
+    const failed = this.error ? html`<p class="form-error" role="alert" data-testid="inboxes-error">${this.error}
+      <button type="button" @click=${() => this.load()} data-testid="inboxes-retry">${t('app.retry')}</button></p>`
+      : '';
+    if (!this.inboxes) return failed || html`<p role="status">${t('app.loading')}</p>`;
     const selected = this.inboxId ? this.inboxes.find((i) => i.id === this.inboxId) : null;
     if (this.creating || selected) {
-      return html`<tl-inbox-editor .inbox=${selected} .minted=${selected ? this.minted.get(selected.id) : null}
+      return html`${failed}<tl-inbox-editor .inbox=${selected} .minted=${selected ? this.minted.get(selected.id) : null}
         .kinds=${store.state.serverInfo?.inboxKinds ?? []} .publicUrl=${store.state.serverInfo?.publicUrl ?? location.origin}
         @inbox-saved=${this.saved} @inbox-deleted=${this.deleted}
         @inbox-close=${() => { this.creating = false; navigate({ view: 'settings', tab: 'inboxes' }); }}></tl-inbox-editor>`;
     }
-    return html`
+    return html`${failed}
       <div class="settings-head"><h2>${t('settings.inboxes')}</h2>
         <button class="primary" data-testid="inbox-add" @click=${() => { this.creating = true; }}>${icon('plus')}
           ${t('inbox.add')}</button></div>
@@ -61,6 +65,9 @@ class TlSettingsInboxes extends TlElement {
   async saved(event) {
     const { inbox, minted } = event.detail;
     if (minted && Object.keys(minted).length) this.minted.set(inbox.id, minted);
+    // The saved inbox as the server answered, so its editor (and what was minted for it) shows even when the
+    // list's reload fails.
+    this.inboxes = [...(this.inboxes ?? []).filter((i) => i.id !== inbox.id), inbox];
     this.creating = false;
     await this.load();
     store.loadServerInfo();
