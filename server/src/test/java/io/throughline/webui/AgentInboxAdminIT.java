@@ -240,6 +240,32 @@ class AgentInboxAdminIT {
         }
     }
 
+    /**
+     * Escape leaves a field, not the settings page: pressed on a button of the inbox form (or twice in a field) it
+     * took the admin back to the inbox, and the form's unsaved edits were gone.
+     */
+    @Test
+    void escapeInSettingsKeepsTheFormsUnsavedEdits() {
+        long id = admin.post("/api/v1/inboxes", new JsonObject().put("kind", "api").put("name", "Escapes")
+                .put("config", new JsonObject())).expect(201).json().getLong("id");
+        try (Browser browser = new Browser()) {
+            InboxPage inbox = new InboxPage(browser, server.url()).login(TestServer.ADMIN_EMAIL,
+                    TestServer.ADMIN_PASSWORD);
+            inbox.visit("/#/settings/inboxes/" + id);
+            WebElement name = inbox.find("inbox-name");
+            name.sendKeys(" (edited)");
+            name.sendKeys(Keys.ESCAPE);
+            inbox.until(d -> !(Boolean) inbox.script("return document.activeElement?.id === 'inbox-name'"));
+            new Actions(browser.driver()).sendKeys(Keys.ESCAPE).perform();
+            inbox.script("document.querySelector('[data-testid=inbox-save]').focus()");
+            new Actions(browser.driver()).sendKeys(Keys.ESCAPE).perform();
+            // The key is handled as it is pressed: a round trip through the page after it sees its outcome.
+            inbox.script("return 1");
+            assertThat(browser.driver().getCurrentUrl()).endsWith("#/settings/inboxes/" + id);
+            assertThat(inbox.find("inbox-name").getAttribute("value")).isEqualTo("Escapes (edited)");
+        }
+    }
+
     private static String shownToken(InboxPage inbox) {
         return inbox.find("inbox-secrets").findElement(By.cssSelector(
                 "[data-secret='token'] [data-testid='copy-value']")).getAttribute("value");
@@ -351,7 +377,13 @@ class AgentInboxAdminIT {
             inbox.find("canned-save").click();
             inbox.until(d -> inbox.all("canned-row").stream().anyMatch(r -> r.getText().contains("/shipping")));
 
+            // Text typed for a new response does not stay in the form when another one is opened for editing (a
+            // title typed here was kept over the edited response's empty one, and saved into it).
+            inbox.find("canned-title").sendKeys("Greeting");
             inbox.all("canned-row").getFirst().findElement(InboxPage.testId("canned-edit")).click();
+            inbox.until(d -> (Boolean) inbox.script("return document.activeElement?.id === 'canned-code'"));
+            assertThat(inbox.find("canned-code").getAttribute("value")).isEqualTo("shipping");
+            assertThat(inbox.find("canned-title").getAttribute("value")).isEmpty();
             WebElement body = inbox.find("canned-body");
             body.clear();
             body.sendKeys("We ship within 1 working day.");

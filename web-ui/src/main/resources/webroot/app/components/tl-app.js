@@ -4,7 +4,6 @@ import { store } from '../store.js';
 import { t } from '../i18n.js';
 import { installShortcuts } from '../keyboard.js';
 import { icon } from '../icons.js';
-import { navigate } from '../router.js';
 
 /** The whole app: the login, or the inbox (list, thread, contact) or settings, with the shortcuts that drive it. */
 class TlApp extends TlElement {
@@ -159,11 +158,11 @@ class TlApp extends TlElement {
       store.closeSearch();
       return;
     }
-    if (event.target instanceof HTMLElement && event.target.matches('input, textarea')) {
+    // Escape leaves a field, never a page: in settings it took the admin back to the inbox from a button or a
+    // select, and the form's unsaved edits (an IMAP password typed, a canned response half written) went with it.
+    if (event.target instanceof HTMLElement && event.target.matches('input, textarea, select')) {
       event.target.blur();
-      return;
     }
-    if (store.state.route.view === 'settings') navigate({ view: 'inbox' });
   }
 }
 

@@ -33,14 +33,36 @@ class TlSettingsCanned extends TlElement {
     }
   }
 
+  /**
+   * The form shows the response being edited (or an empty one) whenever that changes, and takes the focus for an
+   * edit: values bound in the template are written only when they differ from the last ones written, so text typed
+   * for a new response stayed in a field whose value stayed the same (two empty titles), and was saved into the
+   * response being edited.
+   */
+  updated(changed) {
+    if (!changed.has('editing')) return;
+    const field = (id) => this.renderRoot.querySelector(`#${id}`);
+    field('canned-code').value = this.editing?.shortCode ?? '';
+    field('canned-title').value = this.editing?.title ?? '';
+    field('canned-body').value = this.editing?.body ?? '';
+    if (this.editing) {
+      field('canned-code').focus();
+      field('canned-code').scrollIntoView({ block: 'nearest' });
+    }
+  }
+
   render() {
     const editing = this.editing;
+    // A reload failing after a save says so above the list it could not renew (with a retry), not only when there
+    // is no list at all.
+    const loadError = this.loadError ? html`<p role="alert" data-testid="canned-load-error">${this.loadError}
+        <button class="small" @click=${() => this.load()} data-testid="canned-retry">${t('app.retry')}</button></p>`
+      : '';
     return html`
       <h2>${t('settings.canned')}</h2>
       <p class="muted">${t('canned.help')}</p>
-      ${this.items === null && this.loadError ? html`<p role="alert" data-testid="canned-load-error">${this.loadError}
-        <button class="small" @click=${() => this.load()} data-testid="canned-retry">${t('app.retry')}</button></p>`
-      : this.items === null ? html`<p role="status">${t('app.loading')}</p>` : html`
+      ${loadError}
+      ${this.items === null ? (this.loadError ? '' : html`<p role="status">${t('app.loading')}</p>`) : html`
         <table class="table" data-testid="canned-table">
           <thead><tr><th scope="col">${t('canned.shortCode')}</th><th scope="col">${t('canned.titleField')}</th>
             <th scope="col">${t('canned.body')}</th><th scope="col"><span class="visually-hidden">${t('agent.actions')}</span></th></tr></thead>
@@ -55,12 +77,11 @@ class TlSettingsCanned extends TlElement {
       <form class="card form-grid" @submit=${this.save} data-testid="canned-form">
         <h3>${editing ? t('canned.editTitle', { code: editing.shortCode }) : t('canned.add')}</h3>
         <label for="canned-code">${t('canned.shortCode')}</label>
-        <input id="canned-code" name="shortCode" required maxlength="64" .value=${editing?.shortCode ?? ''} data-testid="canned-code">
+        <input id="canned-code" name="shortCode" required maxlength="64" data-testid="canned-code">
         <label for="canned-title">${t('canned.titleField')}</label>
-        <input id="canned-title" name="title" maxlength="120" .value=${editing?.title ?? ''}>
+        <input id="canned-title" name="title" maxlength="120" data-testid="canned-title">
         <label for="canned-body">${t('canned.body')}</label>
-        <textarea id="canned-body" name="body" rows="5" required maxlength="10000" .value=${editing?.body ?? ''}
-          data-testid="canned-body"></textarea>
+        <textarea id="canned-body" name="body" rows="5" required maxlength="10000" data-testid="canned-body"></textarea>
         <p class="muted field-note">${t('canned.variables')}</p>
         ${this.error ? html`<p class="form-error" role="alert" data-testid="canned-error">${this.error}</p>` : ''}
         <div class="form-buttons">
