@@ -122,7 +122,8 @@ class AgentInboxIT {
         inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD);
         assertThat(inbox.find("me").getText()).contains("Admin");
         inbox.find("logout").click();
-        inbox.find("login-email");
+        // The form takes the focus again after a sign-out (autofocus acts once per document).
+        inbox.until(d -> (Boolean) inbox.script("return document.activeElement?.id === 'login-email'"));
         inbox.visit("/");
         assertThat(inbox.find("login-email").isDisplayed()).isTrue();
     }
@@ -1287,7 +1288,8 @@ class AgentInboxIT {
 
         inbox.restoreFetches();
         inbox.find("logout").click();
-        inbox.find("login-email");
+        // The form takes the focus again after a sign-out (autofocus acts once per document).
+        inbox.until(d -> (Boolean) inbox.script("return document.activeElement?.id === 'login-email'"));
         inbox.visit("/");
         assertThat(inbox.find("login-email").isDisplayed()).isTrue();
     }

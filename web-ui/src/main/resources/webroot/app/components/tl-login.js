@@ -23,6 +23,15 @@ class TlLogin extends TlElement {
     clearInterval(this.timer);
   }
 
+  /**
+   * The address field takes the focus whenever the form shows: `autofocus` acts once per document, so after a
+   * sign-out or an ended session (the control that had the focus gone) a keyboard or screen-reader user was left on
+   * the page's body.
+   */
+  firstUpdated() {
+    this.renderRoot.querySelector('#login-email').focus();
+  }
+
   render() {
     const notice = store.state.loginNotice;
     const wait = Math.max(0, Math.ceil((this.waitUntil - Date.now()) / 1000));
