@@ -73,6 +73,12 @@ final class PollStream extends VisitorStream {
         answer();
     }
 
+    /** Answers now: the next poll is refused (409), and the client says the chat is not available. */
+    @Override
+    void gone() {
+        answer();
+    }
+
     private void answer() {
         synchronized (this) {
             if (answering) {

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
+import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,6 +31,8 @@ public final class SiteDirectory {
     private final Supplier<Sql> sql;
     /** Told when a site signs with another secret or version: the inbox, and its new proof key. */
     private volatile BiConsumer<Long, String> proofChanged = (inbox, key) -> { };
+    /** Told when an open site closes. */
+    private volatile LongConsumer closed = inbox -> { };
 
     public SiteDirectory(Supplier<Sql> sql) {
         this.sql = sql;
@@ -37,6 +40,16 @@ public final class SiteDirectory {
 
     void onProofChanged(BiConsumer<Long, String> listener) {
         this.proofChanged = listener;
+    }
+
+    /** Told when an open site closes (its inbox disabled, deleted, or about to reopen with new settings). */
+    void onClosed(LongConsumer listener) {
+        this.closed = listener;
+    }
+
+    /** Whether the inbox's site is open on this node. */
+    boolean isOpen(long inboxId) {
+        return byInbox.containsKey(inboxId);
     }
 
     void register(Site site) {
@@ -53,8 +66,10 @@ public final class SiteDirectory {
     }
 
     void unregister(Site site) {
-        byInbox.remove(site.inbox().id(), site);
         byKey.remove(site.siteKey(), site);
+        if (byInbox.remove(site.inbox().id(), site)) {
+            closed.accept(site.inbox().id());
+        }
     }
 
     /** The enabled widget inbox with this site key. Blocks on a miss: call off the event loop. */

@@ -39,6 +39,8 @@ final class SocketStream extends VisitorStream {
     static final short SILENT = 4408;
     /** Refused: over the visitor's connects per minute, or its open sockets ({@link #MAX_PER_VISITOR}). */
     static final short TOO_MANY = 4429;
+    /** Refused for good: the widget is switched off or removed, or the page's origin is not allowed. */
+    static final short GONE = 4403;
     /** Open sockets one visitor may hold (its tabs), across this node. */
     static final int MAX_PER_VISITOR = 10;
     private static final int MAX_PENDING = 1_000;
@@ -188,7 +190,7 @@ final class SocketStream extends VisitorStream {
                 // stored through it, as through a new session or the HTTP fallback.
                 write(new JsonObject().put("type", "nack").put("clientId", clientId).put("error", problem(
                         new Conflict("this chat widget was disabled or removed"))));
-                close((short) 4403, "this chat widget was disabled or removed");
+                close(GONE, "this chat widget was disabled or removed");
                 return;
             }
             VisitorMessages.Ack ack = channel.messages().send(viewer, channel.messages().parse(frame), ip);
@@ -264,6 +266,11 @@ final class SocketStream extends VisitorStream {
     @Override
     void reconnect() {
         close(RECONNECT, "reconnect: the thread is read again");
+    }
+
+    @Override
+    void gone() {
+        close(GONE, "this chat widget was disabled or removed");
     }
 
     void close(short code, String reason) {

@@ -46,6 +46,12 @@ abstract class VisitorStream {
      */
     abstract void reconnect();
 
+    /**
+     * The widget was switched off or removed: the connection ends so that its client learns at once, not at its
+     * next message (a socket closes with 4403; a poll answers, and the next one is refused with 409).
+     */
+    abstract void gone();
+
     /** Called once the stream is live (a poll answers what it has by then). */
     void onLive() {
     }

@@ -89,6 +89,7 @@ public final class WidgetChannel {
                 this::routed, parts.clock());
         this.hub = new WidgetHub(vertx, parts.feed(), database, visitors, receipts);
         sites.onProofChanged(hub::endProvenOtherwise);
+        sites.onClosed(inboxId -> hub.siteClosed(inboxId, sites::isOpen));
         this.messages = new VisitorMessages(database, parts.ingest(), repository, parts.attachments(),
                 parts.attachmentService(), widget, hub::routed, parts.clock());
         this.uploads = new Uploads(database, repository, parts.files(), widget, parts.clock());

@@ -19,6 +19,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.function.LongPredicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +43,8 @@ final class WidgetHub implements EventListener {
      */
     static final long RESUME_LIMIT = 2_000;
     private static final int PAGE = 500;
+    /** How long a closed site may take to reopen (a settings save) before its connections are ended. */
+    private static final long REOPEN_GRACE_MS = 1_000;
     /**
      * How long a late message event is kept for visitors away when it came (between two long polls, reconnecting):
      * their resume starts past its seq, so the catch-up would never bring it.
@@ -441,6 +444,27 @@ final class WidgetHub implements EventListener {
                     inboxId);
         }
         stale.forEach(VisitorStream::end);
+    }
+
+    /**
+     * The site of {@code inboxId} closed on this node. A settings save reopens it at once; if it is still closed a
+     * moment later (switched off or removed), the connections open on it end, so their chats say at once that they
+     * are not available rather than at their next message, and stop reconnecting.
+     */
+    void siteClosed(long inboxId, LongPredicate stillOpen) {
+        if (stopped) {
+            return; // the server is stopping: its clients reconnect to the next one, and must not give up
+        }
+        vertx.setTimer(REOPEN_GRACE_MS, t -> {
+            if (stopped || stillOpen.test(inboxId)) {
+                return;
+            }
+            List<VisitorStream> open = all.stream().filter(s -> s.viewer.visitor().inboxId() == inboxId).toList();
+            if (!open.isEmpty()) {
+                log.info("widget switched off or removed, ending {} connection(s) inbox={}", open.size(), inboxId);
+            }
+            open.forEach(VisitorStream::gone);
+        });
     }
 
     /** The visitor's first message created its conversation: route that conversation's events here too. */

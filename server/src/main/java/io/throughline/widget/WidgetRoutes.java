@@ -207,7 +207,7 @@ final class WidgetRoutes {
                     reason = "the socket token is invalid or expired: start a session again";
                 } else if (origin != null && !viewer.site().settings().allows(origin)
                         && !VisitorService.isOwn(origin, own)) {
-                    refusal = 4403;
+                    refusal = SocketStream.GONE;
                     reason = "this origin may not use this widget";
                 } else if (!channel.allowSignal(viewer)
                         || !channel.hub().reserveSocket(viewer.publicId(), SocketStream.MAX_PER_VISITOR)) {
@@ -217,7 +217,7 @@ final class WidgetRoutes {
                     reason = "too many connections from this chat: close other tabs, or wait a moment";
                 }
             } catch (ThroughlineException e) {
-                refusal = 4403;
+                refusal = SocketStream.GONE;
                 reason = e.getMessage();
             } catch (RuntimeException e) {
                 log.warn("widget socket could not load its visitor: {}", e.toString());

@@ -245,6 +245,11 @@ public final class VisitorClient {
             }
         }
 
+        /** Whether the server closed the socket. */
+        public boolean closedByServer() {
+            return closed.isDone();
+        }
+
         public int awaitClose(Duration timeout) {
             return closed.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).join();
         }

@@ -36,6 +36,10 @@ class VisitorStreamTest {
         void reconnect() {
         }
 
+        @Override
+        void gone() {
+        }
+
         List<String> frames() {
             return written.stream().map(f -> f.getString("type") + (f.containsKey("typing")
                     ? ":" + f.getBoolean("typing") : "")).toList();

@@ -27,6 +27,7 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.support.ui.ExpectedConditions;
 
 /**
  * The widget end to end in headless Debian chromium, embedded in a page on another origin (a second HTTP server),
@@ -717,6 +718,39 @@ class WidgetBrowserIT {
             agent.post("/api/v1/conversations/" + conversation + "/messages", new JsonObject()
                     .put("body", "No problem, long polling works too.")).expect(201);
             assertThat(widget.message("long polling works too").getAttribute("data-kind")).isEqualTo("out");
+        }
+    }
+
+    /**
+     * A widget switched off while visitors have it open says so at once in every open chat, on the socket and on
+     * long polling: the chats went on (a socket learnt it at its next message), and then each was refused at every
+     * reconnect (close 4403, a poll's 409) and reconnected again for as long as the tab stayed open.
+     */
+    @Test
+    void aWidgetSwitchedOffWhileOpenSaysTheChatIsNotAvailable() {
+        try (TestServer polling = TestServer.start(Map.of("widget.webSocket", "false", "widget.longPoll", "2s"));
+             Browser onSocket = new Browser(); Browser onPolls = new Browser()) {
+            JsonObject socketInbox = Widgets.create(admin, host.origin());
+            onSocket.driver().get(host.embed("/switched-off", server.url(), socketInbox.getString("siteKey"), null));
+            ChatWidget socketChat = new ChatWidget(onSocket).open();
+            socketChat.send("Before the switch");
+            socketChat.stored("Before the switch");
+            JsonObject pollInbox = Widgets.create(polling.admin(), host.origin());
+            onPolls.driver().get(host.embed("/switched-off-polls", polling.url(), pollInbox.getString("siteKey"),
+                    null));
+            ChatWidget pollChat = new ChatWidget(onPolls).open();
+            pollChat.send("Before the switch, polling");
+            pollChat.stored("Before the switch, polling");
+
+            admin.patch("/api/v1/inboxes/" + socketInbox.getLong("id"), new JsonObject().put("enabled", false))
+                    .expect(200);
+            polling.admin().patch("/api/v1/inboxes/" + pollInbox.getLong("id"), new JsonObject()
+                    .put("enabled", false)).expect(200);
+            for (Browser browser : List.of(onSocket, onPolls)) {
+                WebElement notReady = browser.waiting(WAIT).until(ExpectedConditions.visibilityOfElementLocated(
+                        By.cssSelector("[data-testid=throughline-not-ready]")));
+                assertThat(notReady.getText()).isNotBlank();
+            }
         }
     }
 

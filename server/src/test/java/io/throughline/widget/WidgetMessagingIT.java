@@ -302,12 +302,33 @@ class WidgetMessagingIT {
             socket.next("ack", WAIT);
             admin.patch("/api/v1/inboxes/" + widget.getLong("id"), new JsonObject().put("enabled", false))
                     .expect(200);
+            // Sent before the server ends the socket (a moment after the switch): refused, not stored.
             socket.message("After it was switched off");
             assertThat(socket.next("nack", WAIT).getJsonObject("error").getInteger("status")).isEqualTo(409);
             assertThat(socket.awaitClose(WAIT)).isEqualTo(4403);
         }
         assertThat(server.throughline().database().sql().single("SELECT count(*) AS n FROM messages"
                 + " WHERE body = 'After it was switched off'").getLong("n")).isZero();
+    }
+
+    /**
+     * Switching a widget off ends the sockets and long polls open on it a moment later (4403; the next poll 409), so
+     * their chats say at once that they are not available; a settings save, which reopens it, ends none.
+     */
+    @Test
+    void switchingAWidgetOffEndsItsOpenConnectionsButASaveDoesNot() {
+        JsonObject widget = Widgets.create(admin, Widgets.SHOP);
+        String path = "/api/v1/inboxes/" + widget.getLong("id");
+        VisitorClient visitor = new VisitorClient(server.url(), widget.getString("siteKey"), Widgets.SHOP).start();
+        try (VisitorClient.Socket socket = visitor.connect(visitor.seq())) {
+            socket.next("ready", WAIT);
+            admin.patch(path, new JsonObject().put("name", "Renamed while open")).expect(200);
+            // Past the moment a closed site is given to reopen, the socket is still open.
+            await().during(Duration.ofMillis(1_500)).atMost(WAIT).until(() -> !socket.closedByServer());
+            admin.patch(path, new JsonObject().put("enabled", false)).expect(200);
+            assertThat(socket.awaitClose(WAIT)).isEqualTo(4403);
+        }
+        visitor.get("/widget/v1/messages?since=" + visitor.seq() + "&wait=0").expect(409);
     }
 
     /**

@@ -61,6 +61,11 @@ const transport = new Transport({
     inflight.clear();
     flush();
   },
+  onGone: (reason) => {
+    store.set({ phase: 'error' });
+    toParent({ type: 'refused', detail: reason });
+    notReady('unavailable', 'alert');
+  },
   refreshSession: () => startSession(bootGeneration)
 });
 

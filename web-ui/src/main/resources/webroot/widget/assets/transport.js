@@ -9,11 +9,12 @@ const PROBE_HEARTBEATS = 4;
 const MAX_PROBE_MS = 15 * 60 * 1000;
 
 export class Transport {
-  constructor({ api, onFrame, onState, onOpen, refreshSession }) {
+  constructor({ api, onFrame, onState, onOpen, onGone, refreshSession }) {
     this.api = api;
     this.onFrame = onFrame;
     this.onState = onState;
     this.onOpen = onOpen;
+    this.onGone = onGone;
     this.refreshSession = refreshSession;
     this.mode = typeof WebSocket === 'function' ? 'socket' : 'poll';
     this.seq = 0;
@@ -103,6 +104,10 @@ export class Transport {
       clearInterval(this.pinger);
       if (this.socket === socket) this.socket = null;
       if (this.stopped) return;
+      if (event.code === 4403) {
+        this.gone(event.reason);
+        return;
+      }
       if (!opened) this.failedSockets++;
       // A socket that never got through falls back to polling; so does one that had once and fails again (a tab
       // that came back from polling), while a tab whose sockets always worked waits out a server restart instead.
@@ -182,6 +187,10 @@ export class Transport {
         if (answer.seq > this.seq) this.seq = answer.seq;
       } catch (e) {
         if (this.stopped || this.mode !== 'poll') return;
+        if (e.status === 403 || e.status === 404 || e.status === 409) {
+          this.gone(e.message);
+          return;
+        }
         if (e.status === 401) {
           try {
             await this.refreshSession();
@@ -194,6 +203,16 @@ export class Transport {
         await new Promise((resolve) => this.later(resolve, this.backoff()));
       }
     }
+  }
+
+  /**
+   * The chat is refused for good (socket close 4403, a poll's 403, 404 or 409): the widget was disabled or removed,
+   * or this page's origin is no longer allowed. Reconnecting would be refused the same way, from every open tab
+   * for as long as it stays open, so the transport stops and the frame says the chat is not available.
+   */
+  gone(reason) {
+    this.stop();
+    this.onGone(reason || 'refused');
   }
 
   /** Schedules the next try of a socket while polling (only when the fallback was chosen, not forced). */
