@@ -25,6 +25,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.support.ui.ExpectedConditions;
@@ -534,6 +535,70 @@ class WidgetBrowserIT {
             next.leave();
             next.waiting().until(d -> ((JavascriptExecutor) d).executeScript(
                     "return localStorage.getItem(arguments[0])", "throughline:" + siteKey + ":resetPending") == null);
+        }
+    }
+
+    /**
+     * A sign-out in the open chat takes what the last person typed and never sent, and the error naming their file:
+     * on a shared computer the next person found both in the composer.
+     */
+    @Test
+    void aSignOutLeavesTheNextPersonNoDraftAndNoError() throws Exception {
+        String siteKey = Widgets.create(admin, "Library kiosk", new JsonObject(), host.origin()).getString("siteKey");
+        try (Browser browser = new Browser()) {
+            browser.driver().get(host.embed("/kiosk", server.url(), siteKey, null));
+            ChatWidget chat = new ChatWidget(browser).open();
+            chat.send("Is my order on its way?");
+            chat.stored("Is my order on its way?");
+            chat.composer().sendKeys("my card ends 4242 and");
+            Path large = Scratch.file("passport", ".pdf");
+            Files.write(large, new byte[11 * 1024 * 1024]);
+            browser.driver().findElement(By.cssSelector("[data-testid=throughline-file-input]"))
+                    .sendKeys(large.toAbsolutePath().toString());
+            WebElement error = browser.driver().findElement(By.id("tl-composer-error"));
+            chat.waiting().until(d -> error.getText().startsWith("passport"));
+
+            chat.leave();
+            browser.driver().executeScript("Throughline('reset')");
+            chat.enter();
+            chat.waiting().until(d -> chat.messages().isEmpty() && chat.composer().isDisplayed());
+            assertThat(chat.composer().getAttribute("value")).isEmpty();
+            assertThat(browser.driver().findElement(By.id("tl-composer-error")).getText()).isEmpty();
+        }
+    }
+
+    /**
+     * A text longer than the limit stays whole in the composer, and send says it is too long: the composer's
+     * maxlength cut a paste silently, and the visitor sent half a log. A file's remove button keeps the focus while
+     * the chat changes around it (an agent typing redrew every chip).
+     */
+    @Test
+    void aLongTextIsKeptWholeAndAFilesRemoveButtonKeepsTheFocus() throws Exception {
+        JsonObject inbox = Widgets.create(admin, "Log paste", new JsonObject(), host.origin());
+        try (Browser browser = new Browser()) {
+            browser.driver().get(host.embed("/long-paste", server.url(), inbox.getString("siteKey"), null));
+            ChatWidget chat = new ChatWidget(browser).open();
+            chat.send("Here is my error log");
+            long conversation = Widgets.conversationOf(server, Long.parseLong(chat.stored("Here is my error log")
+                    .getAttribute("data-message-id")));
+            String log = "E".repeat(5_100);
+            chat.composer().sendKeys(log);
+            assertThat(chat.composer().getAttribute("value")).hasSize(5_100);
+            chat.composer().sendKeys(Keys.ENTER);
+            chat.waiting().until(d -> d.findElement(By.id("tl-composer-error")).getText().contains("too long"));
+            assertThat(chat.composer().getAttribute("value")).hasSize(5_100);
+
+            Path notes = Scratch.file("notes", ".txt");
+            Files.writeString(notes, "a line of notes");
+            browser.driver().findElement(By.cssSelector("[data-testid=throughline-file-input]"))
+                    .sendKeys(notes.toAbsolutePath().toString());
+            chat.waiting().until(d -> !d.findElements(By.cssSelector(".chip:not(.uploading) .chip-remove")).isEmpty());
+            browser.driver().executeScript("document.querySelector('.chip-remove').focus()");
+            admin.post("/api/v1/conversations/" + conversation + "/typing", new JsonObject().put("typing", true))
+                    .expect(204);
+            chat.waiting().until(d -> d.findElement(By.cssSelector("[data-testid=throughline-typing]")).isDisplayed());
+            assertThat(browser.driver().executeScript(
+                    "return document.activeElement?.classList.contains('chip-remove')")).isEqualTo(true);
         }
     }
 

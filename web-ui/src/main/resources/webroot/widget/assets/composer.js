@@ -49,14 +49,26 @@ export function composer(store, t, actions) {
     files.value = '';
   });
 
+  // What was last drawn: the store changes with every typing signal and poll answer, and redrawing each time moved
+  // the focus off a chip's remove button and had screen readers announce the same error again.
+  let drawnStaged = null;
+  let forgotten = 0;
   store.subscribe((s) => {
     form.hidden = !!(s.visitor && s.visitor.showPreChatForm) || s.phase !== 'ready';
     attach.hidden = !(s.settings && s.settings.attachments);
-    if (s.limits) {
-      input.maxLength = s.limits.maxMessageChars;
-      if (s.limits.uploadTypes) files.accept = s.limits.uploadTypes.join(',');
+    // No maxlength on the text: a browser cuts a longer paste to it silently, and the visitor sent half a log
+    // without knowing. Send says when a message is too long.
+    if (s.limits && s.limits.uploadTypes) files.accept = s.limits.uploadTypes.join(',');
+    if (s.forgotten !== forgotten) {
+      // The visitor was ended (the site's sign-out): the next person must not find their draft.
+      forgotten = s.forgotten;
+      input.value = '';
+      grow();
     }
-    error.textContent = s.composerError || '';
+    const text = s.composerError || '';
+    if (error.textContent !== text) error.textContent = text;
+    if (s.staged === drawnStaged) return;
+    drawnStaged = s.staged;
     staged.replaceChildren(...s.staged.map((file) => h('li', { class: 'chip' + (file.uploading ? ' uploading' : '') },
       h('span', {}, file.filename),
       h('button', { type: 'button', class: 'chip-remove', 'aria-label': t('removeFile', { name: file.filename }),

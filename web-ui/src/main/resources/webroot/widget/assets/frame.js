@@ -21,7 +21,8 @@ const MAX_IN_FLIGHT = 16;
 const api = new Api();
 const store = createStore({
   phase: 'starting', messages: [], staged: [], connection: 'connecting', open: false, seenUpTo: 0, typing: null,
-  settings: null, visitor: null, limits: null, composerError: '', olderBefore: null, loadingOlder: false
+  settings: null, visitor: null, limits: null, composerError: '', olderBefore: null, loadingOlder: false,
+  forgotten: 0
 });
 const inflight = new Map();
 const images = new Map();
@@ -138,7 +139,7 @@ window.addEventListener('storage', (event) => {
   identity = null;
   clearTimeout(awaitingIdentity);
   awaitingIdentity = null;
-  restart(false);
+  restart(false, true);
 });
 
 document.addEventListener('visibilitychange', markSeen);
@@ -234,7 +235,12 @@ async function startSession(generation) {
   return session;
 }
 
-async function restart(reset) {
+/**
+ * Starts the chat over: for a new identity, or with `reset` for a sign-out that ends the visitor here. With
+ * `forget` (a sign-out here or in another tab), what the visitor typed and not sent goes too: on a shared
+ * computer the next person found the draft, and an error naming the last one's file.
+ */
+async function restart(reset, forget = reset) {
   transport.stop();
   inflight.clear();
   if (reset) {
@@ -244,7 +250,8 @@ async function restart(reset) {
     resetting = true;
     toParent({ type: 'active', active: false });
   }
-  store.set({ messages: [], staged: [], seenUpTo: 0, phase: 'starting', typing: null, olderBefore: null });
+  store.set({ messages: [], staged: [], seenUpTo: 0, phase: 'starting', typing: null, olderBefore: null,
+    composerError: '', ...(forget ? { forgotten: Date.now() } : {}) });
   seenConfirmed = 0;
   forgetImages();
   await boot();

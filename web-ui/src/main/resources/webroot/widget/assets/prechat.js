@@ -69,7 +69,13 @@ export function offlineEmail(store, t, actions) {
       error.textContent = refusal(e, t);
     }
   });
+  let forgotten = 0;
   store.subscribe((s) => {
+    if (s.forgotten !== forgotten) {
+      forgotten = s.forgotten;
+      input.value = '';
+      error.textContent = '';
+    }
     const offline = s.settings && s.settings.available === false;
     form.hidden = !(offline && s.phase === 'ready' && s.visitor && !s.visitor.email && !s.visitor.showPreChatForm);
   });
