@@ -49,7 +49,7 @@ public final class ScoringProbe implements Closeable {
     public static ScoringProbe create(Path path) throws IOException {
         Analyzer analyzer = SearchAnalyzers.create();
         Directory directory = FSDirectory.open(path);
-        IndexWriter writer = new IndexWriter(directory, new IndexWriterConfig(analyzer)
+        IndexWriter writer = new IndexWriter(directory, new IndexWriterConfig(SearchAnalyzers.forIndexing())
                 .setOpenMode(IndexWriterConfig.OpenMode.CREATE).setIndexSort(LiveIndex.INDEX_SORT)
                 .setRAMBufferSizeMB(64));
         return new ScoringProbe(directory, writer, analyzer);

@@ -60,7 +60,7 @@ public final class OfflineRebuild implements AutoCloseable {
     public long run(Database database) throws IOException, InterruptedException {
         String generation = progress.generation();
         MessageSource source = new MessageSource();
-        Analyzer analyzer = SearchAnalyzers.create();
+        Analyzer analyzer = SearchAnalyzers.forIndexing();
         LiveIndex fresh = null;
         boolean done = false;
         try {

@@ -21,7 +21,8 @@ import org.apache.lucene.analysis.standard.StandardTokenizer;
 import org.apache.lucene.analysis.uk.UkrainianMorfologikAnalyzer;
 
 /**
- * The analyzers of every field, for indexing, querying and highlighting alike.
+ * The analyzers of every field, for indexing, querying and highlighting alike (indexing also splits words joined
+ * by dots or underscores in {@code text}: {@link #forIndexing()}).
  *
  * <ul>
  *   <li>{@code text}: Unicode word breaks, lower case, Latin diacritics folded ({@code zamowienie} finds
@@ -44,10 +45,22 @@ final class SearchAnalyzers {
     private SearchAnalyzers() {
     }
 
-    /** One analyzer that dispatches on the field name; thread-safe and meant to be shared. */
+    /** One analyzer that dispatches on the field name, for queries and snippets; thread-safe and meant to be shared. */
     static Analyzer create() {
+        return create(standard());
+    }
+
+    /**
+     * The analyzer documents are indexed with: {@link #create()}'s, with the parts of words that dots or
+     * underscores join stacked on them in {@code text} ({@link WordParts}).
+     */
+    static Analyzer forIndexing() {
+        return create(standard(true));
+    }
+
+    private static Analyzer create(Analyzer text) {
         Map<String, Analyzer> fields = new HashMap<>();
-        fields.put(SearchFields.TEXT, standard());
+        fields.put(SearchFields.TEXT, text);
         fields.put(Language.EN.field(), new EnglishAnalyzer());
         fields.put(Language.RU.field(), russian());
         fields.put(Language.UK.field(), new UkrainianMorfologikAnalyzer());
@@ -59,6 +72,10 @@ final class SearchAnalyzers {
     }
 
     static Analyzer standard() {
+        return standard(false);
+    }
+
+    private static Analyzer standard(boolean wordParts) {
         NormalizeCharMap map = standardCharMap();
         return new Analyzer() {
             @Override
@@ -75,7 +92,7 @@ final class SearchAnalyzers {
             protected TokenStreamComponents createComponents(String fieldName) {
                 Tokenizer source = new StandardTokenizer();
                 TokenStream result = new ASCIIFoldingFilter(new LowerCaseFilter(source));
-                return new TokenStreamComponents(source, result);
+                return new TokenStreamComponents(source, wordParts ? new WordParts(result) : result);
             }
 
             @Override

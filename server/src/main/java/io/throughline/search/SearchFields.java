@@ -10,7 +10,7 @@ import java.util.List;
  */
 final class SearchFields {
 
-    static final int SCHEMA_VERSION = 2;
+    static final int SCHEMA_VERSION = 3;
 
     /** Message id: a term (update and delete by id) and a numeric doc value (tie-break of every sort). */
     static final String ID = "id";

@@ -55,6 +55,7 @@ public final class SearchIndex implements AutoCloseable {
     private final EventFeed feed;
     private final MessageSource source = new MessageSource();
     private final Analyzer analyzer = SearchAnalyzers.create();
+    private final Analyzer indexAnalyzer = SearchAnalyzers.forIndexing();
     private final OperatorChannel operator;
     /** Runs the slices of a search after the first (which runs on the caller) in parallel, one per core. */
     private final ExecutorService slices = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors(),
@@ -415,7 +416,7 @@ public final class SearchIndex implements AutoCloseable {
     }
 
     private LiveIndex openIndex(String generation, boolean create) throws IOException {
-        return LiveIndex.open(generation, owner, store.pathOf(generation), analyzer,
+        return LiveIndex.open(generation, owner, store.pathOf(generation), indexAnalyzer,
                 settings.ramBufferBytes() / (1024.0 * 1024.0), settings.maxStaleness(), create, slices);
     }
 
@@ -580,5 +581,6 @@ public final class SearchIndex implements AutoCloseable {
         }
         slices.shutdown();
         analyzer.close();
+        indexAnalyzer.close();
     }
 }

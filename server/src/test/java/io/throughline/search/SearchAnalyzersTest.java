@@ -9,6 +9,7 @@ import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.analysis.TokenStream;
 import org.apache.lucene.analysis.tokenattributes.CharTermAttribute;
 import org.apache.lucene.analysis.tokenattributes.OffsetAttribute;
+import org.apache.lucene.analysis.tokenattributes.PositionIncrementAttribute;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -20,6 +21,31 @@ class SearchAnalyzersTest {
     @AfterAll
     static void close() {
         ANALYZER.close();
+    }
+
+    /**
+     * At indexing, the parts of a word that dots or underscores join are stacked on it (same position, their own
+     * offsets), so a file's name is found by its words; numbers stay whole, and queries are not split.
+     */
+    @Test
+    void indexingStacksThePartsOfWordsJoinedByDotsOrUnderscores() throws IOException {
+        String text = "see Receipt_March.pdf at 3.14 ok";
+        List<String> indexed = new ArrayList<>();
+        try (Analyzer indexing = SearchAnalyzers.forIndexing();
+             TokenStream stream = indexing.tokenStream(SearchFields.TEXT, text)) {
+            CharTermAttribute term = stream.addAttribute(CharTermAttribute.class);
+            OffsetAttribute offset = stream.addAttribute(OffsetAttribute.class);
+            PositionIncrementAttribute increment = stream.addAttribute(PositionIncrementAttribute.class);
+            stream.reset();
+            while (stream.incrementToken()) {
+                indexed.add(term + "@" + increment.getPositionIncrement() + ":"
+                        + text.substring(offset.startOffset(), offset.endOffset()));
+            }
+            stream.end();
+        }
+        assertThat(indexed).containsExactly("see@1:see", "receipt_march.pdf@1:Receipt_March.pdf",
+                "receipt@0:Receipt", "march@0:March", "pdf@0:pdf", "at@1:at", "3.14@1:3.14", "ok@1:ok");
+        assertThat(terms(SearchFields.TEXT, "Receipt_March.pdf")).containsExactly("receipt_march.pdf");
     }
 
     @Test

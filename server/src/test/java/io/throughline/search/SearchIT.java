@@ -109,6 +109,32 @@ class SearchIT {
                 .contains("<mark>(067) 765-43-21</mark>");
     }
 
+    /**
+     * An attachment's name is found by its words: Unicode word breaks keep {@code receipt_march.pdf} one word, so
+     * only the whole name found it. The whole name still does, and a search for it is not one for every PDF.
+     */
+    @Test
+    void anAttachmentIsFoundByTheWordsOfItsName() {
+        JsonObject question = shop.customerWrites("file-1", "Roksolana", "Could you send me last month's papers?");
+        long upload = shop.agent().upload("/api/v1/attachments", "Receipt_March.pdf", "application/pdf",
+                "%PDF-1.7 receipt".getBytes(java.nio.charset.StandardCharsets.UTF_8)).expect(201).json().getLong("id");
+        long reply = shop.agent().post("/api/v1/conversations/" + question.getLong("conversationId") + "/messages",
+                new JsonObject().put("body", "Here they are.").put("attachments", new io.vertx.core.json.JsonArray()
+                        .add(upload))).expect(201).json().getLong("id");
+        long brochure = shop.agent().upload("/api/v1/attachments", "brochure.pdf", "application/pdf",
+                "%PDF-1.7 other".getBytes(java.nio.charset.StandardCharsets.UTF_8)).expect(201).json().getLong("id");
+        long other = shop.agent().post("/api/v1/conversations/" + question.getLong("conversationId") + "/messages",
+                new JsonObject().put("body", "And our brochure.").put("attachments", new io.vertx.core.json.JsonArray()
+                        .add(brochure))).expect(201).json().getLong("id");
+        awaitFound("brochure", other);
+        awaitFound("receipt", reply);
+        assertThat(shop.search("q", "receipt").getJsonArray("hits").getJsonObject(0).getString("snippet"))
+                .contains("<mark>Receipt</mark>_March.pdf");
+        assertThat(SearchFixture.messageIds(shop.search("q", "march"))).contains(reply);
+        assertThat(SearchFixture.messageIds(shop.search("q", "pdf"))).contains(reply, other);
+        assertThat(SearchFixture.messageIds(shop.search("q", "receipt_march.pdf"))).containsExactly(reply);
+    }
+
     @Test
     void aMessageWithAPastedBlobDoesNotStopIndexing() {
         // "Tokens" longer than Lucene takes as a term (32 KB of UTF-8): an order number and an address in form only.
