@@ -156,6 +156,16 @@ class Store extends EventTarget {
     this.endSession(null);
   }
 
+  /** Reads the signed-in agent again (their role changed): the Settings link follows it. */
+  async refreshMe() {
+    try {
+      const me = await api.get('/api/v1/auth/me');
+      this.set({ me: { ...this.state.me, ...me } });
+    } catch (e) {
+      // Kept as it was: the next sign-in reads it anew.
+    }
+  }
+
   async startSession(me) {
     api.setCsrfToken(me.csrfToken);
     api.setSessionIdentity(me);

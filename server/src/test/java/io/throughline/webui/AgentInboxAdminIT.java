@@ -73,8 +73,17 @@ class AgentInboxAdminIT {
             // The only admin cannot make themself an agent: refused, the role shown is the one kept.
             WebElement own = inbox.until(d -> inbox.all("agent-row").stream()
                     .filter(r -> r.getText().contains(TestServer.ADMIN_EMAIL)).findFirst().orElse(null));
+            // A role changes only once confirmed (a select changes on an arrow key in Chromium on Linux and
+            // Windows, as a keyboard user passes it), and cancelled, the select shows the role kept, nothing saved.
+            new Select(own.findElement(InboxPage.testId("agent-role"))).selectByValue("agent");
+            inbox.find("confirm-cancel").click();
+            inbox.until(d -> !inbox.present("confirm-dialog"));
+            assertThat(new Select(own.findElement(InboxPage.testId("agent-role"))).getFirstSelectedOption()
+                    .getAttribute("value")).isEqualTo("admin");
+            assertThat(inbox.all("toast")).isEmpty();
             Select ownRole = new Select(own.findElement(InboxPage.testId("agent-role")));
             ownRole.selectByValue("agent");
+            inbox.find("confirm-ok").click();
             inbox.until(d -> inbox.all("toast").stream().anyMatch(e -> e.getText().contains("admin")));
             inbox.until(d -> "admin".equals(new Select(inbox.all("agent-row").stream()
                     .filter(r -> r.getText().contains(TestServer.ADMIN_EMAIL)).findFirst().orElseThrow()
@@ -91,6 +100,8 @@ class AgentInboxAdminIT {
             WebElement row = inbox.all("agent-row").stream().filter(r -> r.getText().contains("oksana@test.local"))
                     .findFirst().orElseThrow();
             new Select(row.findElement(InboxPage.testId("agent-role"))).selectByValue("admin");
+            assertThat(inbox.find("confirm-dialog").getText()).contains("Oksana");
+            inbox.find("confirm-ok").click();
             inbox.until(d -> admin.get("/api/v1/agents").json().getJsonArray("agents").stream()
                     .map(JsonObject.class::cast).anyMatch(a -> "oksana@test.local".equals(a.getString("email"))
                             && "admin".equals(a.getString("role"))));

@@ -30,7 +30,7 @@ class TlSettingsAgents extends TlElement {
           <td>${a.email}</td>
           <td><select aria-label=${t('agent.roleOf', { name: a.name })} ?disabled=${this.busy}
             data-testid="agent-role" .value=${live(a.role)}
-            @change=${(e) => this.saveAgent(a, { role: e.target.value })}>
+            @change=${(e) => this.changeRole(a, e.target)}>
             <option value="agent" ?selected=${a.role === 'agent'}>${t('role.agent')}</option>
             <option value="admin" ?selected=${a.role === 'admin'}>${t('role.admin')}</option></select></td>
           <td>${a.active ? t('agent.active') : html`<span class="muted">${t('agent.inactive')}</span>`}</td>
@@ -89,6 +89,22 @@ class TlSettingsAgents extends TlElement {
       this.busy = false;
       await store.loadAgents();
     }
+  }
+
+  /**
+   * A role changes only once confirmed: a select changes on an arrow key in Chromium, so a keyboard user moving
+   * through the table promoted or demoted whoever's row they passed. Cancelled, the select shows the role kept.
+   * A change of one's own role renews what the page knows of it (the Settings link).
+   */
+  async changeRole(agent, select) {
+    const role = select.value;
+    if (!await confirmDialog(t('agent.roleConfirm', { name: agent.name, role: t(`role.${role}`) }),
+      t('agent.changeRole'))) {
+      select.value = agent.role;
+      return;
+    }
+    await this.saveAgent(agent, { role });
+    if (agent.id === store.state.me.agentId) await store.refreshMe();
   }
 
   async deactivate(agent) {

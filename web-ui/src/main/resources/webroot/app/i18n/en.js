@@ -297,6 +297,8 @@ export default {
   'agent.inactive': 'Deactivated',
   'agent.deactivate': 'Deactivate',
   'agent.reactivate': 'Reactivate',
+  'agent.roleConfirm': 'Change the role of {name} to {role}? Admins manage inboxes, agents and canned responses.',
+  'agent.changeRole': 'Change role',
   'agent.deactivateConfirm': 'Deactivate {name}? They are logged out and cannot log in until reactivated.',
   'agent.invite': 'Invite an agent',
   'agent.inviteSubmit': 'Invite',

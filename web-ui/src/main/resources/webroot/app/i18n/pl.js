@@ -299,6 +299,8 @@ export default {
   'agent.inactive': 'Dezaktywowany',
   'agent.deactivate': 'Dezaktywuj',
   'agent.reactivate': 'Aktywuj',
+  'agent.roleConfirm': 'Zmienić rolę {name} na „{role}”? Administratorzy zarządzają skrzynkami, agentami i szablonami odpowiedzi.',
+  'agent.changeRole': 'Zmień rolę',
   'agent.deactivateConfirm': 'Dezaktywować {name}? Sesje zostaną zakończone, a logowanie zablokowane do ponownej aktywacji.',
   'agent.invite': 'Zaproś agenta',
   'agent.inviteSubmit': 'Zaproś',

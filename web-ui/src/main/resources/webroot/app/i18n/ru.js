@@ -299,6 +299,8 @@ export default {
   'agent.inactive': 'Деактивирован',
   'agent.deactivate': 'Деактивировать',
   'agent.reactivate': 'Активировать',
+  'agent.roleConfirm': 'Изменить роль {name} на «{role}»? Администраторы управляют ящиками, агентами и шаблонами ответов.',
+  'agent.changeRole': 'Изменить роль',
   'agent.deactivateConfirm': 'Деактивировать {name}? Сеансы завершатся, войти будет нельзя до повторной активации.',
   'agent.invite': 'Пригласить агента',
   'agent.inviteSubmit': 'Пригласить',

@@ -299,6 +299,8 @@ export default {
   'agent.inactive': 'Деактивований',
   'agent.deactivate': 'Деактивувати',
   'agent.reactivate': 'Активувати',
+  'agent.roleConfirm': 'Змінити роль {name} на «{role}»? Адміністратори керують скриньками, агентами та шаблонами відповідей.',
+  'agent.changeRole': 'Змінити роль',
   'agent.deactivateConfirm': 'Деактивувати {name}? Сеанси завершаться, і вхід буде неможливий до повторної активації.',
   'agent.invite': 'Запросити агента',
   'agent.inviteSubmit': 'Запросити',
