@@ -121,9 +121,9 @@ function contactMerged(store, data) {
     store.open(conversationId);
   } else if (open === conversationId) {
     store.openThread(conversationId);
-    store.loadContact(data.contactId);
     store.loadReplyOptions(conversationId);
   }
+  refreshContactConcerned(store, [data.contactId, data.sourceContactId]);
 }
 
 function contactUnmerged(store, data) {
@@ -131,9 +131,21 @@ function contactUnmerged(store, data) {
   store.fetchRow(data.restoredConversationId);
   if (store.state.thread?.conversationId === data.conversationId) {
     store.openThread(data.conversationId);
-    store.loadContact(data.contactId);
     store.loadReplyOptions(data.conversationId);
   }
+  refreshContactConcerned(store, [data.contactId, data.restoredContactId]);
+}
+
+/**
+ * The open contact panel is read again when a merge or an unmerge touches its contact, or a contact it suggests
+ * merging: a suggestion whose other side another agent merged away (or whose evidence an unmerge took back) stayed
+ * offered, and merging it on stale evidence merged a customer who no longer shared anything with this one.
+ */
+function refreshContactConcerned(store, ids) {
+  const contact = store.state.contact;
+  if (!contact?.id) return;
+  const suggested = (contact.data?.mergeSuggestions || []).map((s) => s.otherContactId);
+  if (ids.some((id) => id != null && (id === contact.id || suggested.includes(id)))) store.loadContact(contact.id);
 }
 
 function inboxChanged(store) {

@@ -1294,6 +1294,29 @@ class AgentInboxIT {
         assertThat(inbox.find("login-email").isDisplayed()).isTrue();
     }
 
+    /**
+     * A suggestion whose other side another agent merges away is shown as it now stands, without a reload: it kept
+     * offering the merged contact, with evidence that no longer held.
+     */
+    @Test
+    void aMergeSuggestionFollowsAMergeMadeElsewhere() {
+        long shopContact = shop.say("follow-1", new JsonObject().put("name", "Olga Shop").put("identities",
+                new JsonArray().add(new JsonObject().put("kind", "email").put("value", "olga@example.com"))),
+                "My order from the shop").getLong("contactId");
+        shop.say("follow-2", new JsonObject().put("name", "Olga App").put("identities", new JsonArray()
+                .add(new JsonObject().put("kind", "external_id").put("value", "cust-olga-app"))
+                .add(new JsonObject().put("kind", "email").put("value", "olga@example.com").put("proven", false))),
+                "Writing from the app now");
+        long crmContact = shop.say("follow-3", "Olga Crm", "cust-olga-crm", "And from the CRM").getLong("contactId");
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD).open("Olga App");
+        inbox.until(d -> inbox.find("merge-suggestion").getText().contains("Olga Shop"));
+
+        admin.post("/api/v1/contacts/" + crmContact + "/merge", new JsonObject().put("otherContactId", shopContact))
+                .expect(200);
+        inbox.until(d -> inbox.find("merge-suggestion").getText().contains("Olga Crm"));
+        assertThat(inbox.find("merge-suggestion").getText()).doesNotContain("Olga Shop");
+    }
+
     /** Two customers who only look alike: the agent dismisses the suggestion, and it is gone from both panels. */
     @Test
     void anAgentDismissesAMergeSuggestionFromThePanel() {

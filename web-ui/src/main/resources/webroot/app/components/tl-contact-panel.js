@@ -27,6 +27,8 @@ class TlContactPanel extends TlElement {
     const attributes = Object.entries(data.attributes || {});
     const merges = (data.merges || []).filter((m) => !m.undone);
     return html`
+      ${contact.error ? html`<p class="form-error" role="alert" data-testid="contact-error">${contact.error}
+        <button class="small" @click=${() => store.loadContact(contact.id)}>${t('app.retry')}</button></p>` : ''}
       <div class="contact-panel" data-testid="contact-panel">
         <div class="contact-head">
           <span class="avatar large" aria-hidden="true">${initials(data.name || '?')}</span>
@@ -163,6 +165,8 @@ class TlContactPanel extends TlElement {
       return true;
     } catch (e) {
       store.notify(describe(e), 'error');
+      // Refused because the contacts changed meanwhile (merged, unmerged, gone): the panel shows them as they are.
+      if ((e.status === 404 || e.status === 409) && store.state.contact?.id) store.loadContact(store.state.contact.id);
       return false;
     } finally {
       this.busy = false;
