@@ -371,6 +371,13 @@ final class Indexer {
         for (CompletableFuture<Void> asked; (asked = commitsAsked.poll()) != null; ) {
             asked.completeExceptionally(e);
         }
+        if (stopping) {
+            // Retired while a batch ran longer than stop() waits (a rebuild swapped a new generation in, which
+            // closed this one under it; or a shutdown): nothing the index in service needs, and no rebuild.
+            log.info("search indexer of a retired generation ended mid-batch generation={} seq={}: {}",
+                    index.generation(), appliedSeq, e.toString());
+            return;
+        }
         log.error("search indexer stopped: the index cannot be written generation={} seq={}; restart the server or"
                 + " run ./throughline reindex once the cause is fixed", index.generation(), appliedSeq, e);
         onFailure.run();

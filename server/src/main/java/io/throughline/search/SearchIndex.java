@@ -442,7 +442,9 @@ public final class SearchIndex implements AutoCloseable {
      */
     private void writerFailed(LiveIndex index) {
         Thread.ofVirtual().name("search-recover").start(() -> {
-            if (closed || !folderGone(index)) {
+            // Only the index in service: a retired generation's folder is deleted by the swap that retired it.
+            Indexer serving = active;
+            if (closed || serving == null || serving.index() != index || !folderGone(index)) {
                 return;
             }
             log.warn("search index folder of generation={} was deleted while the server ran; rebuilding the index"
