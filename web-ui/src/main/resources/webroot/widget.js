@@ -171,7 +171,8 @@
     panel.classList.remove('open');
     drawLauncher();
     post({ type: 'visibility', open: false });
-    launcher.focus();
+    // Back to the launcher only from inside the chat: a page closing it itself (a route change) keeps its focus.
+    if (d.activeElement === host) launcher.focus();
     emit('close', {});
   }
 

@@ -256,6 +256,14 @@ class WidgetBrowserIT {
             widget.waiting().until(d -> error.getText().isEmpty());
             browser.driver().findElement(By.cssSelector("[data-testid=throughline-send-button]")).click();
             WebElement sent = widget.stored("My order notes");
+            // A file only downloaded is let go once the browser has it, not held for the life of the page.
+            browser.driver().executeScript("""
+                    window.revoked = 0;
+                    const revoke = URL.revokeObjectURL.bind(URL);
+                    URL.revokeObjectURL = (url) => { window.revoked++; revoke(url); };""");
+            sent.findElement(By.cssSelector("button.file")).click();
+            widget.waiting().until(d -> ((Number) browser.driver().executeScript("return window.revoked"))
+                    .intValue() == 1);
             browser.driver().executeScript("window.failFiles = true");
             sent.findElement(By.cssSelector("button.file")).click();
             widget.waiting().until(d -> error.getText().equals(notes.getFileName() + " could not be opened, try"
@@ -599,6 +607,36 @@ class WidgetBrowserIT {
             chat.waiting().until(d -> d.findElement(By.cssSelector("[data-testid=throughline-typing]")).isDisplayed());
             assertThat(browser.driver().executeScript(
                     "return document.activeElement?.classList.contains('chip-remove')")).isEqualTo(true);
+        }
+    }
+
+    /**
+     * A page that closes the chat itself (a route change) keeps its own focus; closed from inside the chat, the focus
+     * goes back to the launcher. The loader moved it to the launcher either way, out of the page's field.
+     */
+    @Test
+    void aPageClosingTheChatKeepsItsOwnFocus() {
+        String siteKey = Widgets.create(admin, "Focus keeper", new JsonObject(), host.origin()).getString("siteKey");
+        String page = host.embed("/focus-keeper", server.url(), siteKey, """
+                var field = document.createElement('input');
+                field.id = 'page-field';
+                document.body.appendChild(field);""");
+        try (Browser browser = new Browser()) {
+            browser.driver().get(page);
+            ChatWidget chat = new ChatWidget(browser).open();
+            chat.composer();
+            chat.leave();
+            JavascriptExecutor js = (JavascriptExecutor) browser.driver();
+            js.executeScript("document.getElementById('page-field').focus(); Throughline('close')");
+            assertThat(js.executeScript("return document.activeElement.id")).isEqualTo("page-field");
+
+            js.executeScript("Throughline('open')");
+            chat.enter();
+            chat.composer().sendKeys(Keys.ESCAPE);
+            chat.leave();
+            browser.waiting(WAIT).until(d -> Boolean.TRUE.equals(((JavascriptExecutor) d).executeScript(
+                    "return document.querySelector('throughline-widget').shadowRoot.activeElement?.dataset.testid"
+                    + " === 'throughline-launcher'")));
         }
     }
 

@@ -556,9 +556,12 @@ function image(url) {
 }
 
 async function download(url, filename) {
+  // A file shown inline is kept for its preview; one only downloaded is let go once the browser has it (kept, five
+  // 10 MB PDFs held 50 MB for the life of the page).
+  const shown = images.get(url);
   let href;
   try {
-    href = await image(url);
+    href = await (shown || api.blobUrl(url));
   } catch (e) {
     store.set({ composerError: t('downloadFailed', { name: filename }) });
     return;
@@ -567,6 +570,7 @@ async function download(url, filename) {
   document.body.append(link);
   link.click();
   link.remove();
+  if (!shown) setTimeout(() => URL.revokeObjectURL(href), 1000);
 }
 
 async function profile(values) {
