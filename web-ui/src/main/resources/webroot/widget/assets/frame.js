@@ -40,6 +40,8 @@ let typingTimer = null;
 let bootAttempt = 0;
 /** Counts boots: a boot overtaken by a newer one (identify or reset while it ran) drops what it gets. */
 let bootGeneration = 0;
+/** The timer of a failed boot's retry, while it waits. */
+let bootRetry = null;
 /** The next session request ends the current visitor (a reset): see restart. */
 let resetting = false;
 
@@ -164,6 +166,9 @@ if (window.parent === window) {
 }
 
 async function boot() {
+  // A retry still waiting is overtaken by this boot (an identify or a reset while it waited): firing later, it
+  // started the transport a second time under the running one.
+  clearTimeout(bootRetry);
   const generation = ++bootGeneration;
   try {
     const session = await startSession(generation);
@@ -194,7 +199,7 @@ async function boot() {
     }
     bootAttempt++;
     // A rate limit says when to ask again: sooner would only be refused again.
-    setTimeout(boot, Math.max(Math.min(30000, 500 * 2 ** bootAttempt) * (0.5 + Math.random()),
+    bootRetry = setTimeout(boot, Math.max(Math.min(30000, 500 * 2 ** bootAttempt) * (0.5 + Math.random()),
       (e.retryAfter || 0) * 1000));
   }
 }

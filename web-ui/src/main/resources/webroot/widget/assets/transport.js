@@ -40,6 +40,9 @@ export class Transport {
 
   stop() {
     this.stopped = true;
+    // Ends the long-poll loop running now: a start right after (a sign-in) clears `stopped` before the aborted
+    // poll's loop wakes, which then went on polling beside the new one.
+    this.pollRun = (this.pollRun || 0) + 1;
     this.timers.forEach(clearTimeout);
     this.timers = [];
     clearInterval(this.pinger);
@@ -175,10 +178,13 @@ export class Transport {
     this.onState(this.everOpened ? 'reconnecting' : 'connecting');
     // On every start in poll mode too (a sign-in restarts the transport, and stop() clears the timers).
     if (this.fellBack) this.laterProbe();
-    while (!this.stopped && this.mode === 'poll') {
+    const run = this.pollRun;
+    const current = () => !this.stopped && this.mode === 'poll' && run === this.pollRun;
+    while (current()) {
       this.polling = new AbortController();
       try {
         const answer = await this.api.poll(this.seq, POLL_WAIT_SECONDS, this.polling.signal);
+        if (!current()) return; // answered as it was stopped: a restart reads the thread anew
         if (!this.everOpened) this.onOpen();
         this.everOpened = true;
         this.attempt = 0;
@@ -186,7 +192,7 @@ export class Transport {
         for (const frame of answer.events) this.take(frame);
         if (answer.seq > this.seq) this.seq = answer.seq;
       } catch (e) {
-        if (this.stopped || this.mode !== 'poll') return;
+        if (!current()) return;
         if (e.status === 403 || e.status === 404 || e.status === 409) {
           this.gone(e.message);
           return;
@@ -197,7 +203,7 @@ export class Transport {
           } catch (ignored) {
             // retried below
           }
-          if (this.stopped || this.mode !== 'poll') return;
+          if (!current()) return;
         }
         this.onState('reconnecting');
         await new Promise((resolve) => this.later(resolve, this.backoff()));
