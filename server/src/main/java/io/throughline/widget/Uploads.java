@@ -101,7 +101,7 @@ final class Uploads {
         log.info("widget upload over the visitor's daily budget inbox={} visitor={} budget={}",
                 viewer.site().inbox().id(), viewer.visitor().id(), budget);
         return new PayloadTooLarge("this chat has received " + budget + " bytes of files from you today, the most"
-                + " it takes in a day; send the file another way or try again tomorrow");
+                + " it takes in a day; send the file another way or try again tomorrow", "daily");
     }
 
     /** The type to store: the declared one when allowed and the content agrees, else 415 naming what is allowed. */

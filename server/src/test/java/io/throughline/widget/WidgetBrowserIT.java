@@ -193,8 +193,8 @@ class WidgetBrowserIT {
 
     @Test
     void aRefusedAttachmentIsExplainedInTheWidgetsLanguage() throws Exception {
-        String siteKey = Widgets.create(admin, "Lviv shop", new JsonObject().put("locale", "uk"), host.origin())
-                .getString("siteKey");
+        JsonObject inbox = Widgets.create(admin, "Lviv shop", new JsonObject().put("locale", "uk"), host.origin());
+        String siteKey = inbox.getString("siteKey");
         String page = host.embed("/uk", server.url(), siteKey, null);
         try (Browser browser = new Browser()) {
             browser.driver().get(page);
@@ -214,6 +214,27 @@ class WidgetBrowserIT {
                     .sendKeys(large.toAbsolutePath().toString());
             widget.waiting().until(d -> d.findElement(By.id("tl-composer-error")).getText().startsWith("scans"));
             assertThat(browser.driver().findElement(By.id("tl-composer-error")).getText()).endsWith("10 МБ).");
+
+            // The day's budget is said as such (a small photo was "too large"), and a chat that takes no files says
+            // so (it was "something went wrong, try again").
+            var sql = server.throughline().database().sql();
+            JsonObject visitor = sql.single("SELECT id, workspace_id FROM widget_visitors WHERE inbox_id = $1"
+                    + " ORDER BY id DESC LIMIT 1", inbox.getLong("id")).toJson();
+            sql.update("INSERT INTO widget_uploads (workspace_id, visitor_id, sha256, size, filename, content_type)"
+                    + " VALUES ($1, $2, repeat('0', 64), 100 * 1024 * 1024, 'earlier.pdf', 'application/pdf')",
+                    visitor.getLong("workspace_id"), visitor.getLong("id"));
+            Path small = Scratch.file("receipt", ".txt");
+            Files.writeString(small, "a small receipt");
+            WebElement files = browser.driver().findElement(By.cssSelector("[data-testid=throughline-file-input]"));
+            files.sendKeys(small.toAbsolutePath().toString());
+            widget.waiting().until(d -> d.findElement(By.id("tl-composer-error")).getText()
+                    .contains("сьогодні цей чат більше не приймає від вас файлів"));
+            admin.patch("/api/v1/inboxes/" + inbox.getLong("id"), new JsonObject().put("config", new JsonObject()
+                    .put("allowedOrigins", new JsonArray().add(host.origin())).put("locale", "uk")
+                    .put("attachments", false))).expect(200);
+            files.sendKeys(small.toAbsolutePath().toString());
+            widget.waiting().until(d -> d.findElement(By.id("tl-composer-error")).getText()
+                    .contains("цей чат не приймає файлів"));
         }
     }
 

@@ -544,8 +544,13 @@ async function upload(file) {
   } catch (e) {
     if (e.message) console.warn('Throughline: upload refused:', e.message);
     const limit = limits ? megabytes(limits.maxUploadSize) : '';
-    const error = e.status === 413 ? t('tooLarge', { name: file.name, limit })
-      : t('rejected', { name: file.name, reason: t(e.status === 415 ? 'fileType' : e.status === 429 ? 'tooFast' : 'tryAgain') });
+    // Each refusal says why: the day's budget is not the file's size, and a chat taking no files (or a closed
+    // conversation) is no "try again".
+    const daily = e.status === 413 && e.problem && e.problem.limit === 'daily';
+    const reason = daily ? 'dailyLimit' : e.status === 403 ? 'notAccepted' : e.status === 415 ? 'fileType'
+      : e.status === 429 ? 'tooFast' : 'tryAgain';
+    const error = e.status === 413 && !daily ? t('tooLarge', { name: file.name, limit })
+      : t('rejected', { name: file.name, reason: t(reason) });
     store.set((s) => ({ staged: s.staged.filter((f) => f.key !== key), composerError: error }));
   }
 }
