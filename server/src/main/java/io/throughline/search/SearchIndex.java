@@ -153,6 +153,14 @@ public final class SearchIndex implements AutoCloseable {
     }
 
     /**
+     * The analyzer documents are indexed with ({@link SearchAnalyzers#forIndexing()}): what snippets read a hit's
+     * words with, so a prefix matching a part of a word ({@code march*} in {@code receipt_march.pdf}) is marked.
+     */
+    Analyzer indexAnalyzer() {
+        return indexAnalyzer;
+    }
+
+    /**
      * A searcher over the generation in service, for one search; {@link Unavailable} while the first index is
      * being built. Always close the lease in {@code finally}.
      */

@@ -56,7 +56,7 @@ public final class SearchService {
         this.index = index;
         this.database = database;
         this.queries = new MessageQueries(index.analyzer());
-        this.snippets = new Snippets(index.analyzer());
+        this.snippets = new Snippets(index.indexAnalyzer());
     }
 
     public JsonObject search(Caller caller, SearchRequest request) {

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -42,6 +43,9 @@ final class Snippets {
     private static final int MAX_CHARS = 300_000;
     /** Words a prefix is marked by in one page's snippets (the search itself matches every word). */
     static final int MAX_PREFIX_WORDS = 64;
+    /** The fields a query's prefixes are on: the text, and the exact fields of emails and order numbers. */
+    private static final Set<String> PREFIX_FIELDS = Set.of(SearchFields.TEXT, ExactKind.EMAIL.field(),
+            ExactKind.ORDER.field());
 
     private final Analyzer analyzer;
     private final Set<String> masked;
@@ -85,9 +89,12 @@ final class Snippets {
 
     /**
      * The query with each prefix replaced by the words it matches in these documents (at most
-     * {@link #MAX_PREFIX_WORDS} each), read from their stored text. Left as a prefix, the highlighter walks every
-     * word of the field's dictionary for every hit it marks: at a million messages, {@code re*} with a hundred hits
-     * took seconds of CPU per request.
+     * {@link #MAX_PREFIX_WORDS} each), read from their stored text with the prefix field's own analysis. Left as a
+     * prefix, the highlighter walks every word of the field's dictionary for every hit it marks: at a million
+     * messages, {@code re*} with a hundred hits took seconds of CPU per request; so did an email's or an order
+     * number's prefix ({@code olena@exa*}, {@code #A-10*}) over their fields. The words are taken a hit at a time,
+     * each hit's first before any hit's second, so long emails at the top of a page do not use them all up and
+     * leave the hits below them unmarked.
      */
     static Query prefixesIn(Query query, IndexSearcher searcher, int[] docIds, Analyzer analyzer) throws IOException {
         List<PrefixQuery> prefixes = new ArrayList<>();
@@ -95,37 +102,68 @@ final class Snippets {
         if (prefixes.isEmpty()) {
             return query;
         }
-        Map<PrefixQuery, Set<BytesRef>> words = new HashMap<>();
-        prefixes.forEach(prefix -> words.put(prefix, new LinkedHashSet<>()));
+        Map<PrefixQuery, List<List<BytesRef>>> byHit = new HashMap<>();
+        prefixes.forEach(prefix -> byHit.put(prefix, new ArrayList<>()));
+        Map<String, List<PrefixQuery>> byField = new LinkedHashMap<>();
+        prefixes.forEach(prefix -> byField.computeIfAbsent(prefix.getField(), f -> new ArrayList<>()).add(prefix));
         StoredFields stored = searcher.storedFields();
         for (int doc : docIds) {
             String text = stored.document(doc, Set.of(SearchFields.TEXT)).get(SearchFields.TEXT);
             if (text == null) {
                 continue;
             }
-            try (TokenStream tokens = analyzer.tokenStream(SearchFields.TEXT,
-                    text.length() > MAX_CHARS ? text.substring(0, MAX_CHARS) : text)) {
-                TermToBytesRefAttribute term = tokens.addAttribute(TermToBytesRefAttribute.class);
-                tokens.reset();
-                while (tokens.incrementToken()) {
-                    BytesRef bytes = term.getBytesRef();
-                    for (PrefixQuery prefix : prefixes) {
-                        Set<BytesRef> found = words.get(prefix);
-                        if (found.size() < MAX_PREFIX_WORDS
-                                && StringHelper.startsWith(bytes, prefix.getPrefix().bytes())) {
-                            found.add(BytesRef.deepCopyOf(bytes));
+            String read = text.length() > MAX_CHARS ? text.substring(0, MAX_CHARS) : text;
+            for (Map.Entry<String, List<PrefixQuery>> field : byField.entrySet()) {
+                Map<PrefixQuery, Set<BytesRef>> found = new HashMap<>();
+                field.getValue().forEach(prefix -> found.put(prefix, new LinkedHashSet<>()));
+                try (TokenStream tokens = analyzer.tokenStream(field.getKey(), read)) {
+                    TermToBytesRefAttribute term = tokens.addAttribute(TermToBytesRefAttribute.class);
+                    tokens.reset();
+                    while (tokens.incrementToken()) {
+                        BytesRef bytes = term.getBytesRef();
+                        for (PrefixQuery prefix : field.getValue()) {
+                            Set<BytesRef> words = found.get(prefix);
+                            if (words.size() < MAX_PREFIX_WORDS
+                                    && StringHelper.startsWith(bytes, prefix.getPrefix().bytes())) {
+                                words.add(BytesRef.deepCopyOf(bytes));
+                            }
                         }
                     }
+                    tokens.end();
                 }
-                tokens.end();
+                found.forEach((prefix, words) -> byHit.get(prefix).add(List.copyOf(words)));
             }
         }
+        Map<PrefixQuery, Set<BytesRef>> words = new HashMap<>();
+        byHit.forEach((prefix, hits) -> words.put(prefix, takenInTurns(hits)));
         return replacePrefixes(query, words);
     }
 
+    /** Up to {@link #MAX_PREFIX_WORDS} of the hits' words: each hit's first, then each hit's second, and so on. */
+    private static Set<BytesRef> takenInTurns(List<List<BytesRef>> hits) {
+        Set<BytesRef> taken = new LinkedHashSet<>();
+        for (int turn = 0; taken.size() < MAX_PREFIX_WORDS; turn++) {
+            boolean more = false;
+            for (List<BytesRef> hit : hits) {
+                if (turn < hit.size()) {
+                    more = true;
+                    taken.add(hit.get(turn));
+                    if (taken.size() == MAX_PREFIX_WORDS) {
+                        break;
+                    }
+                }
+            }
+            if (!more) {
+                break;
+            }
+        }
+        return taken;
+    }
+
+    /** The prefixes the highlighter would walk a field's dictionary for: the text's and the exact fields'. */
     private static void collectPrefixes(Query query, List<PrefixQuery> into) {
         switch (query) {
-            case PrefixQuery prefix when SearchFields.TEXT.equals(prefix.getField()) -> into.add(prefix);
+            case PrefixQuery prefix when PREFIX_FIELDS.contains(prefix.getField()) -> into.add(prefix);
             case BoostQuery boost -> collectPrefixes(boost.getQuery(), into);
             case DisjunctionMaxQuery max -> max.getDisjuncts().forEach(d -> collectPrefixes(d, into));
             case BooleanQuery bool -> bool.clauses().forEach(c -> collectPrefixes(c.query(), into));

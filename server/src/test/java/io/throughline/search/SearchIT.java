@@ -131,6 +131,8 @@ class SearchIT {
         assertThat(shop.search("q", "receipt").getJsonArray("hits").getJsonObject(0).getString("snippet"))
                 .contains("<mark>Receipt</mark>_March.pdf");
         assertThat(SearchFixture.messageIds(shop.search("q", "march"))).contains(reply);
+        assertThat(shop.search("q", "marc*").getJsonArray("hits").getJsonObject(0).getString("snippet"))
+                .contains("Receipt_<mark>March</mark>.pdf");
         assertThat(SearchFixture.messageIds(shop.search("q", "pdf"))).contains(reply, other);
         assertThat(SearchFixture.messageIds(shop.search("q", "receipt_march.pdf"))).containsExactly(reply);
     }
