@@ -167,12 +167,14 @@
 
   function close() {
     if (!panel || !opened) return;
+    // Back to the launcher only from inside the chat: a page closing it itself (a route change) keeps its focus.
+    // Read before the panel hides, which moves the focus out of it in some browsers.
+    var inside = d.activeElement === host;
     opened = false;
     panel.classList.remove('open');
     drawLauncher();
     post({ type: 'visibility', open: false });
-    // Back to the launcher only from inside the chat: a page closing it itself (a route change) keeps its focus.
-    if (d.activeElement === host) launcher.focus();
+    if (inside) launcher.focus();
     emit('close', {});
   }
 

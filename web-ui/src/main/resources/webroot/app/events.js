@@ -89,9 +89,7 @@ function conversationChanged(store, data) {
 }
 
 function contactChanged(store, data) {
-  const open = store.state.contact?.id;
-  const ids = [data.contact?.id, data.contactId, data.otherContactId].filter(Boolean);
-  if (open && ids.includes(open)) store.loadContact(open);
+  refreshContactConcerned(store, [data.contact?.id, data.contactId, data.otherContactId]);
   const renamed = data.contact;
   if (renamed?.id && renamed.name) store.renameContact(renamed.id, renamed.name);
 }

@@ -277,11 +277,19 @@ class WidgetBrowserIT {
             widget.waiting().until(d -> error.getText().isEmpty());
             browser.driver().findElement(By.cssSelector("[data-testid=throughline-send-button]")).click();
             WebElement sent = widget.stored("My order notes");
-            // A file only downloaded is let go once the browser has it, not held for the life of the page.
+            // A file only downloaded is let go once the next one starts (or a minute later), not held for the life
+            // of the page.
             browser.driver().executeScript("""
                     window.revoked = 0;
+                    window.created = 0;
                     const revoke = URL.revokeObjectURL.bind(URL);
-                    URL.revokeObjectURL = (url) => { window.revoked++; revoke(url); };""");
+                    const create = URL.createObjectURL.bind(URL);
+                    URL.revokeObjectURL = (url) => { window.revoked++; revoke(url); };
+                    URL.createObjectURL = (blob) => { window.created++; return create(blob); };""");
+            sent.findElement(By.cssSelector("button.file")).click();
+            widget.waiting().until(d -> ((Number) browser.driver().executeScript("return window.created"))
+                    .intValue() == 1);
+            assertThat(browser.driver().executeScript("return window.revoked")).isEqualTo(0L);
             sent.findElement(By.cssSelector("button.file")).click();
             widget.waiting().until(d -> ((Number) browser.driver().executeScript("return window.revoked"))
                     .intValue() == 1);

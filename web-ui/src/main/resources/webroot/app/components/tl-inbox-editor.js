@@ -259,8 +259,10 @@ class TlInboxEditor extends TlElement {
     const token = `tlapi_${uuid().replace(/-/g, '')}${uuid().replace(/-/g, '').slice(0, 8)}`;
     try {
       const saved = await api.patch(`/api/v1/inboxes/${this.inbox.id}`, { config: { ...this.inbox.config, token } });
-      this.secrets = { token };
-      this.emit('inbox-saved', { inbox: saved, minted: { token } });
+      // The other secrets shown once (a webhook secret minted with the inbox) stay shown beside it.
+      const minted = { ...(this.minted ?? {}), ...(this.secrets ?? {}), token };
+      this.secrets = minted;
+      this.emit('inbox-saved', { inbox: saved, minted });
     } catch (e) {
       this.error = describe(e);
     }

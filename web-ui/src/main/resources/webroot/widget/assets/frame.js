@@ -264,6 +264,7 @@ async function restart(reset, forget = reset) {
 
 /** Lets go of the files the frame held for previews and downloads: the next visitor must not reach them. */
 function forgetImages() {
+  letGoOfDownload();
   for (const loading of images.values()) loading.then((url) => URL.revokeObjectURL(url), () => {});
   images.clear();
 }
@@ -580,7 +581,22 @@ async function download(url, filename) {
   document.body.append(link);
   link.click();
   link.remove();
-  if (!shown) setTimeout(() => URL.revokeObjectURL(href), 1000);
+  if (!shown) {
+    // Let go when the next download starts, or after a minute: a browser reads the file as the download starts,
+    // but one that is slow to (WebKit, a large file) would lose it if let go at once.
+    letGoOfDownload();
+    downloaded = { href, timer: setTimeout(letGoOfDownload, 60000) };
+  }
+}
+
+/** The last file only downloaded, until it is let go. */
+let downloaded = null;
+
+function letGoOfDownload() {
+  if (!downloaded) return;
+  clearTimeout(downloaded.timer);
+  URL.revokeObjectURL(downloaded.href);
+  downloaded = null;
 }
 
 async function profile(values) {

@@ -193,7 +193,9 @@ export class Transport {
         if (answer.seq > this.seq) this.seq = answer.seq;
       } catch (e) {
         if (!current()) return;
-        if (e.status === 403 || e.status === 404 || e.status === 409) {
+        // Only the server's own word: a 403 or 404 on a poll comes from something in between (a WAF's
+        // challenge, a proxy with no route during a deploy), which passes.
+        if (e.status === 409) {
           this.gone(e.message);
           return;
         }
@@ -212,9 +214,10 @@ export class Transport {
   }
 
   /**
-   * The chat is refused for good (socket close 4403, a poll's 403, 404 or 409): the widget was disabled or removed,
-   * or this page's origin is no longer allowed. Reconnecting would be refused the same way, from every open tab
-   * for as long as it stays open, so the transport stops and the frame says the chat is not available.
+   * The chat is refused for good (a socket closed with 4403: the widget was disabled or removed, or this page's
+   * origin is no longer allowed; a poll answered 409: the widget was disabled or removed). Reconnecting would be
+   * refused the same way, from every open tab for as long as it stays open, so the transport stops and the frame
+   * says the chat is not available (a reload starts it again).
    */
   gone(reason) {
     this.stop();
