@@ -1315,6 +1315,15 @@ class AgentInboxIT {
                 .expect(200);
         inbox.until(d -> inbox.find("merge-suggestion").getText().contains("Olga Crm"));
         assertThat(inbox.find("merge-suggestion").getText()).doesNotContain("Olga Shop");
+
+        // The evidence's own words (why, which kind) are in the page's language, not the server's English.
+        new Select(inbox.find("language")).selectByValue("uk");
+        try {
+            inbox.until(d -> inbox.find("evidence").getText().contains("підтверджено іншим контактом"));
+            assertThat(inbox.find("evidence").getText()).doesNotContain("proven by").doesNotContain("email\n");
+        } finally {
+            new Select(inbox.find("language")).selectByValue("en");
+        }
     }
 
     /** Two customers who only look alike: the agent dismisses the suggestion, and it is gone from both panels. */

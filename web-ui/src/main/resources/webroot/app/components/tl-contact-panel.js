@@ -180,7 +180,24 @@ function evidence(value) {
   const entries = Object.entries(value).filter(([, v]) => v !== null && v !== '');
   return html`<dl class="evidence" data-testid="evidence">${entries.map(([key, v]) => html`
     <dt>${has(`evidence.${key}`) ? t(`evidence.${key}`) : key}</dt>
-    <dd>${typeof v === 'object' ? JSON.stringify(v) : String(v)}</dd>`)}</dl>`;
+    <dd>${typeof v === 'object' ? JSON.stringify(v) : evidenceValue(key, String(v))}</dd>`)}</dl>`;
+}
+
+/** The server's fixed words in evidence (why, by whom, which kind), in the page's language. */
+const EVIDENCE_WORDS = {
+  reason: {
+    'proven by the other contact': 'evidence.reasonProven',
+    'proven by another contact': 'evidence.reasonProven',
+    'claimed by both contacts': 'evidence.reasonClaimedBoth',
+    'merged by an agent': 'evidence.reasonAgent'
+  },
+  source: { suggestion: 'evidence.sourceSuggestion', agent: 'evidence.sourceAgent' }
+};
+
+function evidenceValue(key, value) {
+  if (key === 'kind' && has(`identity.${value}`)) return t(`identity.${value}`);
+  const word = EVIDENCE_WORDS[key]?.[value];
+  return word ? t(word) : value;
 }
 
 define('tl-contact-panel', TlContactPanel);

@@ -242,6 +242,11 @@ export default {
   'evidence.value': 'Value',
   'evidence.reason': 'Why',
   'evidence.source': 'Source',
+  'evidence.reasonProven': 'proven by the other contact',
+  'evidence.reasonClaimedBoth': 'claimed by both contacts',
+  'evidence.reasonAgent': 'merged by an agent',
+  'evidence.sourceSuggestion': 'a suggestion',
+  'evidence.sourceAgent': 'an agent',
 
   'search.label': 'Search messages',
   'search.placeholder': 'Search every conversation',

@@ -244,6 +244,11 @@ export default {
   'evidence.value': 'Wartość',
   'evidence.reason': 'Dlaczego',
   'evidence.source': 'Źródło',
+  'evidence.reasonProven': 'potwierdzone przez drugi kontakt',
+  'evidence.reasonClaimedBoth': 'podane przez oba kontakty',
+  'evidence.reasonAgent': 'scalone przez agenta',
+  'evidence.sourceSuggestion': 'sugestia',
+  'evidence.sourceAgent': 'agent',
 
   'search.label': 'Szukaj wiadomości',
   'search.placeholder': 'Szukaj we wszystkich rozmowach',

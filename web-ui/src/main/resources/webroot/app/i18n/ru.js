@@ -244,6 +244,11 @@ export default {
   'evidence.value': 'Значение',
   'evidence.reason': 'Почему',
   'evidence.source': 'Источник',
+  'evidence.reasonProven': 'подтверждено другим контактом',
+  'evidence.reasonClaimedBoth': 'указано обоими контактами',
+  'evidence.reasonAgent': 'объединено агентом',
+  'evidence.sourceSuggestion': 'предложение',
+  'evidence.sourceAgent': 'агент',
 
   'search.label': 'Поиск сообщений',
   'search.placeholder': 'Поиск по всем разговорам',

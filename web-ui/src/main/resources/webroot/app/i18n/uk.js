@@ -244,6 +244,11 @@ export default {
   'evidence.value': 'Значення',
   'evidence.reason': 'Чому',
   'evidence.source': 'Джерело',
+  'evidence.reasonProven': 'підтверджено іншим контактом',
+  'evidence.reasonClaimedBoth': 'вказано обома контактами',
+  'evidence.reasonAgent': 'об’єднано агентом',
+  'evidence.sourceSuggestion': 'пропозиція',
+  'evidence.sourceAgent': 'агент',
 
   'search.label': 'Пошук повідомлень',
   'search.placeholder': 'Пошук у всіх розмовах',
