@@ -85,6 +85,20 @@ class AgentInboxSearchIT {
         }
     }
 
+    /** A search typed on a settings page shows its results in the inbox (nothing showed). */
+    @Test
+    void aSearchFromSettingsShowsItsResults() {
+        try (Browser browser = new Browser()) {
+            InboxPage inbox = new InboxPage(browser, server.url()).login(TestServer.ADMIN_EMAIL,
+                    TestServer.ADMIN_PASSWORD);
+            inbox.visit("/#/settings/agents");
+            inbox.find("agents-table");
+            inbox.find("search-input").sendKeys("refunded", Keys.ENTER);
+            assertThat(inbox.find("search-hit").getText()).contains("Sofia Search");
+            assertThat(inbox.present("agents-table")).isFalse();
+        }
+    }
+
     @Test
     void aSnippetShowsItsHighlightAndNothingElseAsHtml() {
         try (Browser browser = new Browser(1280, 860, true)) {

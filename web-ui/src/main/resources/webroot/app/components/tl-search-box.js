@@ -3,6 +3,7 @@ import { TlElement, define } from '../base.js';
 import { store } from '../store.js';
 import { t } from '../i18n.js';
 import { icon } from '../icons.js';
+import { navigate } from '../router.js';
 
 /** The search field of the top bar ("/" focuses it); Enter searches every channel's history. */
 class TlSearchBox extends TlElement {
@@ -32,6 +33,8 @@ class TlSearchBox extends TlElement {
       store.closeSearch();
       return;
     }
+    // The results show in the inbox: a search run from settings showed nothing.
+    if (store.state.route.view !== 'inbox') navigate({ view: 'inbox' });
     store.openSearch();
     store.runSearch();
   }
