@@ -54,10 +54,22 @@ final class AgentRoutes {
             Role role = json.has("role") ? role(json, null) : null;
             Boolean active = json.optionalBoolean("active");
             String password = password(json);
+            // A password made here for an agent who forgot theirs, returned this once (as a new agent's is).
+            boolean reset = Boolean.TRUE.equals(json.optionalBoolean("resetPassword"));
+            if (reset && password != null) {
+                json.error("resetPassword", "give either a password or resetPassword, not both");
+            }
             json.validate();
+            String generated = reset ? Passwords.generate() : null;
             Agent agent = agents.update(call.caller().workspaceId(), call.pathId("id"),
-                    new AgentService.Change(name == null ? null : name.strip(), role, active, password));
-            return Reply.ok(agent.toJson());
+                    new AgentService.Change(name == null ? null : name.strip(), role, active,
+                            reset ? generated : password));
+            JsonObject answer = agent.toJson();
+            if (generated != null) {
+                answer.put("password", generated);
+                return Reply.ok(answer).header("Cache-Control", "no-store");
+            }
+            return Reply.ok(answer);
         }));
         router.delete("/api/v1/agents/:id").handler(endpoints.agent(call -> {
             call.caller().requireAdmin();

@@ -420,6 +420,20 @@ class AgentAuthIT {
         long adminId = admin.get("/api/v1/auth/me").json().getLong("agentId");
         admin.patch("/api/v1/agents/" + adminId, new JsonObject().put("role", "agent")).expect(409);
 
+        // A forgotten password is given a new one by the server, returned once and never cached; not with a password.
+        JsonObject forgetful = admin.post("/api/v1/agents", new JsonObject().put("email", "forgot@test.local")
+                .put("name", "Forgetful").put("password", "forgotten-password")).expect(201).json();
+        ApiClient forgetfulSession = server.anonymous().login("forgot@test.local", "forgotten-password");
+        admin.patch("/api/v1/agents/" + forgetful.getLong("id"), new JsonObject().put("resetPassword", true)
+                .put("password", "chosen-password")).expect(400);
+        ApiClient.Response reset = admin.patch("/api/v1/agents/" + forgetful.getLong("id"), new JsonObject()
+                .put("resetPassword", true)).expect(200);
+        assertThat(reset.header("Cache-Control")).isEqualTo("no-store");
+        forgetfulSession.get("/api/v1/auth/me").expect(401);
+        server.anonymous().login("forgot@test.local", reset.json().getString("password"))
+                .get("/api/v1/auth/me").expect(200);
+        assertThat(admin.get("/api/v1/agents/" + forgetful.getLong("id")).json().containsKey("password")).isFalse();
+
         JsonObject leaver = admin.post("/api/v1/agents", new JsonObject().put("email", "leaver@test.local")
                 .put("name", "Leaver").put("password", "leaver-password")).expect(201).json();
         ApiClient leaverSession = server.anonymous().login("leaver@test.local", "leaver-password");

@@ -124,6 +124,32 @@ class AgentInboxAdminIT {
         }
     }
 
+    /** An admin gives an agent who forgot their password a new one, shown once; the old one stops working. */
+    @Test
+    void anAdminResetsAForgottenPassword() {
+        admin.post("/api/v1/agents", new JsonObject().put("email", "rita@test.local").put("name", "Rita Forgetful")
+                .put("password", "rita-old-password")).expect(201);
+        try (Browser browser = new Browser()) {
+            InboxPage inbox = new InboxPage(browser, server.url()).login(TestServer.ADMIN_EMAIL,
+                    TestServer.ADMIN_PASSWORD);
+            inbox.visit("/#/settings/agents");
+            WebElement own = inbox.until(d -> inbox.all("agent-row").stream()
+                    .filter(r -> r.getText().contains(TestServer.ADMIN_EMAIL)).findFirst().orElse(null));
+            assertThat(own.findElements(InboxPage.testId("agent-reset-password"))).as("one's own: from the menu")
+                    .isEmpty();
+            inbox.until(d -> inbox.all("agent-row").stream().filter(r -> r.getText().contains("rita@test.local"))
+                    .findFirst().orElse(null)).findElement(InboxPage.testId("agent-reset-password")).click();
+            inbox.find("confirm-ok").click();
+            WebElement result = inbox.find("invite-result");
+            assertThat(result.getText()).contains("Rita Forgetful").contains("new password");
+            String password = result.findElement(InboxPage.testId("copy-value")).getAttribute("value");
+            assertThat(password).hasSizeGreaterThanOrEqualTo(12);
+            server.anonymous().login("rita@test.local", password).get("/api/v1/auth/me").expect(200);
+            server.anonymous().post("/api/v1/auth/login", new JsonObject().put("email", "rita@test.local")
+                    .put("password", "rita-old-password")).expect(401);
+        }
+    }
+
     /** An invited agent replaces the password the admin gave them, from the inbox's own menu. */
     @Test
     void anAgentChangesTheirOwnPasswordFromTheMenu() {

@@ -34,7 +34,10 @@ class TlSettingsAgents extends TlElement {
             <option value="agent" ?selected=${a.role === 'agent'}>${t('role.agent')}</option>
             <option value="admin" ?selected=${a.role === 'admin'}>${t('role.admin')}</option></select></td>
           <td>${a.active ? t('agent.active') : html`<span class="muted">${t('agent.inactive')}</span>`}</td>
-          <td>${a.active ? html`<button class="small danger-text" ?disabled=${this.busy || a.id === me.agentId}
+          <td>${a.active && a.id !== me.agentId ? html`<button class="small" ?disabled=${this.busy}
+              data-testid="agent-reset-password" @click=${() => this.resetPassword(a)}>${t('agent.resetPassword')}
+              </button>` : ''}
+            ${a.active ? html`<button class="small danger-text" ?disabled=${this.busy || a.id === me.agentId}
               data-testid="agent-deactivate" @click=${() => this.deactivate(a)}>${t('agent.deactivate')}</button>`
             : html`<button class="small" ?disabled=${this.busy} data-testid="agent-reactivate"
               @click=${() => this.saveAgent(a, { active: true })}>${t('agent.reactivate')}</button>`}</td>
@@ -54,7 +57,8 @@ class TlSettingsAgents extends TlElement {
           data-testid="invite-submit">${t('agent.inviteSubmit')}</button></div>
       </form>
       ${this.invited ? html`<div class="card secret" role="status" data-testid="invite-result">
-        <p>${t('agent.invited', { name: this.invited.name, email: this.invited.email })}</p>
+        <p>${t(this.invited.reset ? 'agent.passwordWasReset' : 'agent.invited',
+          { name: this.invited.name, email: this.invited.email })}</p>
         <tl-copy-field label=${t('agent.password')} .value=${this.invited.password}
           data-testid="invite-password"></tl-copy-field>
         <p class="muted">${t('agent.passwordOnce')}</p></div>` : ''}`;
@@ -105,6 +109,26 @@ class TlSettingsAgents extends TlElement {
     }
     await this.saveAgent(agent, { role });
     if (agent.id === store.state.me.agentId) await store.refreshMe();
+  }
+
+  /**
+   * A new password for an agent who forgot theirs, made by the server and shown once (as an invitation's): their
+   * sessions end, and they can change it from their own menu.
+   */
+  async resetPassword(agent) {
+    if (!await confirmDialog(t('agent.resetConfirm', { name: agent.name }), t('agent.resetPassword'),
+      { danger: true })) return;
+    this.busy = true;
+    try {
+      const answer = await api.patch(`/api/v1/agents/${agent.id}`, { resetPassword: true });
+      this.invited = { ...answer, reset: true };
+      await this.updateComplete;
+      this.querySelector('[data-testid=invite-result]')?.scrollIntoView({ block: 'nearest' });
+    } catch (e) {
+      store.notify(describe(e), 'error');
+    } finally {
+      this.busy = false;
+    }
   }
 
   async deactivate(agent) {
