@@ -184,13 +184,7 @@ class AgentInboxAdminIT {
     @Test
     void adminCreatesAnApiInboxSeesItsSecretsOnceAndTheTokenWorks() {
         try (WebhookReceiver webhook = new WebhookReceiver(); Browser browser = new Browser()) {
-            InboxPage inbox = new InboxPage(browser, server.url()).login(TestServer.ADMIN_EMAIL,
-                    TestServer.ADMIN_PASSWORD);
-            inbox.visit("/#/settings/inboxes");
-            inbox.find("inbox-add").click();
-            new Select(inbox.find("inbox-kind")).selectByValue("api");
-            inbox.find("inbox-name").sendKeys("CRM");
-            inbox.find("inbox-webhookUrl").sendKeys(webhook.url());
+            InboxPage inbox = newApiInboxForm(browser, "CRM", webhook.url());
             inbox.find("inbox-save").click();
 
             WebElement secrets = inbox.find("inbox-secrets");
@@ -239,13 +233,7 @@ class AgentInboxAdminIT {
     @Test
     void aRegeneratedTokenIsTheOneShownAndSavesNothingElse() {
         try (WebhookReceiver webhook = new WebhookReceiver(); Browser browser = new Browser()) {
-            InboxPage inbox = new InboxPage(browser, server.url()).login(TestServer.ADMIN_EMAIL,
-                    TestServer.ADMIN_PASSWORD);
-            inbox.visit("/#/settings/inboxes");
-            inbox.find("inbox-add").click();
-            new Select(inbox.find("inbox-kind")).selectByValue("api");
-            inbox.find("inbox-name").sendKeys("Ledger");
-            inbox.find("inbox-webhookUrl").sendKeys(webhook.url());
+            InboxPage inbox = newApiInboxForm(browser, "Ledger", webhook.url());
             inbox.failFetches("url.endsWith('/api/v1/inboxes') && init.method === 'GET'");
             inbox.find("inbox-save").click();
             String created = shownToken(inbox);
@@ -301,6 +289,17 @@ class AgentInboxAdminIT {
             assertThat(browser.driver().getCurrentUrl()).endsWith("#/settings/inboxes/" + id);
             assertThat(inbox.find("inbox-name").getAttribute("value")).isEqualTo("Escapes (edited)");
         }
+    }
+
+    /** The admin's form for a new API inbox, filled in and not yet saved. */
+    private static InboxPage newApiInboxForm(Browser browser, String name, String webhookUrl) {
+        InboxPage inbox = new InboxPage(browser, server.url()).login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD);
+        inbox.visit("/#/settings/inboxes");
+        inbox.find("inbox-add").click();
+        new Select(inbox.find("inbox-kind")).selectByValue("api");
+        inbox.find("inbox-name").sendKeys(name);
+        inbox.find("inbox-webhookUrl").sendKeys(webhookUrl);
+        return inbox;
     }
 
     private static String shownToken(InboxPage inbox) {
