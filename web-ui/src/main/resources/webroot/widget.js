@@ -79,10 +79,11 @@
       'padding:0 5px;box-sizing:border-box;border-radius:10px;background:#dc2626;color:#fff;font:600 12px/20px ' +
       'system-ui,sans-serif;text-align:center}.badge[hidden]{display:none}' +
       '.panel{position:fixed;bottom:92px;' + side + ':20px;width:380px;height:min(640px,calc(100vh - 112px));' +
+      'height:min(640px,calc(100dvh - 112px));' +
       'border-radius:16px;overflow:hidden;box-shadow:0 12px 48px rgba(0,0,0,.25);background:#fff;' +
       'z-index:2147483000;display:none}.panel.open{display:block}' +
       'iframe{border:0;width:100%;height:100%;display:block;color-scheme:light}' +
-      '@media (max-width:480px){.panel{inset:0;width:100vw;height:100%;border-radius:0}' +
+      '@media (max-width:480px),(max-height:560px){.panel{inset:0;width:100vw;height:100%;border-radius:0}' +
       '.panel.open~.launcher{display:none}}';
   }
 

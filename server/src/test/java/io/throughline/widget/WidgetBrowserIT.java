@@ -529,6 +529,14 @@ class WidgetBrowserIT {
                     + ".shadowRoot.querySelector('.panel').getBoundingClientRect().width");
             assertThat(((Number) panelWidth).intValue()).isEqualTo(390);
             ivan.screenshot("widget-mobile"); // the README's picture
+
+            // Turned to landscape, the chat still takes the whole screen (it was the 380 px panel, 278 px high).
+            ivan.driver().executeCdpCommand("Emulation.setDeviceMetricsOverride", Map.of("width", 844,
+                    "height", 390, "deviceScaleFactor", 2, "mobile", true));
+            ivan.waiting(WAIT).until(d -> Boolean.TRUE.equals(ivan.driver().executeScript("""
+                    const r = document.querySelector('throughline-widget').shadowRoot.querySelector('.panel')
+                        .getBoundingClientRect();
+                    return r.width === 844 && r.height === 390;""")));
         }
     }
 
