@@ -425,10 +425,19 @@ class WidgetPresenceIT {
         try (VisitorClient.Socket socket = visitor.connect(visitor.seq())) {
             writeThenMergeInto(socket, "hello from the chat", other.getLong("contactId"));
             long merged = other.getLong("conversationId");
-            // The visitor wrote last: the agent's reply is for it, and it sees the agent typing.
-            admin.post("/api/v1/conversations/" + merged + "/typing", new JsonObject().put("typing", true))
+            // The visitor wrote last: the agent's reply is for it, and it sees the agent typing. Sent again as a
+            // composer sends it while the agent types: a signal sent while the merge moves the chat's stream to the
+            // merged thread (one re-read per merge event) is not kept, as no typing signal is.
+            await().atMost(WAIT).ignoreExceptions().until(() -> {
+                admin.post("/api/v1/conversations/" + merged + "/typing", new JsonObject().put("typing", true))
+                        .expect(204);
+                return socket.next(f -> "typing".equals(f.getString("type")) && f.getBoolean("typing"),
+                        Duration.ofSeconds(1)) != null;
+            });
+            // Every signal sent so far is read off the socket: the stop is the last of them.
+            admin.post("/api/v1/conversations/" + merged + "/typing", new JsonObject().put("typing", false))
                     .expect(204);
-            assertThat(socket.next("typing", WAIT).getBoolean("typing")).isTrue();
+            socket.next(f -> "typing".equals(f.getString("type")) && !f.getBoolean("typing"), WAIT);
             // The other customer writes last, through the back office: the agent's reply is for them.
             backOffice.post("/api/v1/inboxes/" + api.getLong("id") + "/inbound", new JsonObject()
                     .put("externalId", "bo-typing-2").put("body", "any news?").put("contact", customer)).expect(201);
