@@ -2,6 +2,7 @@ package io.throughline.testing;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -11,13 +12,19 @@ public final class PidFile {
     private PidFile() {
     }
 
-    /** Whether the server of this data directory accepts connections: the pid file's eighth line says "ready". */
+    /**
+     * Whether the server of this data directory accepts connections: the pid file's eighth line says "ready". A
+     * file gone between the look and the read (a first start's setup runs a server of its own, which removes it as
+     * it stops) is no server yet.
+     */
     public static boolean ready(Path dataDir) throws IOException {
         Path pid = dataDir.resolve("postmaster.pid");
-        if (!Files.exists(pid)) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(pid);
+        } catch (NoSuchFileException e) {
             return false;
         }
-        List<String> lines = Files.readAllLines(pid);
         return lines.size() >= 8 && lines.get(7).strip().equals("ready");
     }
 
