@@ -812,10 +812,37 @@ class WidgetBrowserIT {
             ChatWidget again = new ChatWidget(browser).open();
             again.message("answer part 55");
             assertThat(again.visibleText()).doesNotContain("first question");
+            // The older page is history, not news: the log is busy while it is asked for and while it goes in, so
+            // a screen reader does not read it out as new messages.
+            browser.driver().executeScript("""
+                    const real = window.fetch;
+                    window.heldPages = [];
+                    window.fetch = (url, init) => {
+                      if (String(url).includes('/widget/v1/messages?before=')) {
+                        const answer = real(url, init);
+                        return new Promise((resolve) => window.heldPages.push(() => resolve(answer)));
+                      }
+                      return real(url, init);
+                    };
+                    window.busyWhenAdded = [];
+                    const log = document.querySelector('[data-testid=throughline-messages]');
+                    new MutationObserver((changes) => {
+                      if (changes.some((change) => change.addedNodes.length)) {
+                        window.busyWhenAdded.push(log.getAttribute('aria-busy'));
+                      }
+                    }).observe(log, { childList: true });""");
             browser.driver().findElement(By.cssSelector("[data-testid=throughline-earlier]")).click();
+            WebElement log = browser.driver().findElement(By.cssSelector("[data-testid=throughline-messages]"));
+            again.waiting().until(d -> ((Number) browser.driver().executeScript(
+                    "return window.heldPages.length")).intValue() == 1);
+            assertThat(log.getDomAttribute("aria-busy")).isEqualTo("true");
+            browser.driver().executeScript("window.heldPages.splice(0).forEach((answer) => answer())");
 
             again.message("first question about the Aurora lamp");
             assertThat(again.messages()).hasSize(56);
+            again.waiting().until(d -> "false".equals(log.getDomAttribute("aria-busy")));
+            assertThat((List<Object>) browser.driver().executeScript("return window.busyWhenAdded"))
+                    .isNotEmpty().containsOnly("true");
             assertThat(browser.driver().findElement(By.cssSelector("[data-testid=throughline-earlier]"))
                     .isDisplayed()).isFalse();
         }

@@ -7,11 +7,16 @@ export function messageList(store, t, actions) {
   const rendered = new Map();
   let lastScroll = 0;
   let lastPrepend = 0;
+  let settling = 0;
   // Scrolled to the top: the page before comes (the button above does the same by keyboard).
   list.addEventListener('scroll', () => {
     if (list.scrollTop < 40 && store.get().olderBefore) actions.loadOlder();
   }, { passive: true });
   store.subscribe((s) => {
+    // An earlier page is history, not news: the log is busy while it is asked for and while it goes in, so a screen
+    // reader does not read a page of old messages out as new ones. It is let go a frame after the insertion, once
+    // its additions were seen while busy.
+    if (s.loadingOlder) list.setAttribute('aria-busy', 'true');
     const nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
     const fromBottom = list.scrollHeight - list.scrollTop;
     const keep = new Set();
@@ -54,6 +59,12 @@ export function messageList(store, t, actions) {
       list.scrollTop = list.scrollHeight - fromBottom;
     } else if (nearBottom || (s.scrollToEnd && s.scrollToEnd !== lastScroll)) {
       list.scrollTop = list.scrollHeight;
+    }
+    if (!s.loadingOlder && list.getAttribute('aria-busy') === 'true') {
+      const mine = ++settling;
+      requestAnimationFrame(() => {
+        if (mine === settling && !store.get().loadingOlder) list.setAttribute('aria-busy', 'false');
+      });
     }
     lastScroll = s.scrollToEnd;
     lastPrepend = s.prepended;
