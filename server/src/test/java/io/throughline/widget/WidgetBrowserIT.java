@@ -891,11 +891,14 @@ class WidgetBrowserIT {
     /**
      * A widget switched off while visitors have it open says so at once in every open chat, on the socket and on
      * long polling: the chats went on (a socket learnt it at its next message), and then each was refused at every
-     * reconnect (close 4403, a poll's 409) and reconnected again for as long as the tab stayed open.
+     * reconnect (close 4403, a poll's 409) and reconnected again for as long as the tab stayed open. Switched on
+     * again, it comes back without a reload: when the visitor opens the chat, and in a chat left open (every two
+     * heartbeats).
      */
     @Test
-    void aWidgetSwitchedOffWhileOpenSaysTheChatIsNotAvailable() {
-        try (TestServer polling = TestServer.start(Map.of("widget.webSocket", "false", "widget.longPoll", "2s"));
+    void aWidgetSwitchedOffWhileOpenSaysTheChatIsNotAvailableAndComesBackSwitchedOn() {
+        try (TestServer polling = TestServer.start(Map.of("widget.webSocket", "false", "widget.longPoll", "2s",
+                "widget.heartbeat", "1s"));
              Browser onSocket = new Browser(); Browser onPolls = new Browser()) {
             JsonObject socketInbox = Widgets.create(admin, host.origin());
             onSocket.driver().get(host.embed("/switched-off", server.url(), socketInbox.getString("siteKey"), null));
@@ -918,6 +921,21 @@ class WidgetBrowserIT {
                         By.cssSelector("[data-testid=throughline-not-ready]")));
                 assertThat(notReady.getText()).isNotBlank();
             }
+
+            admin.patch("/api/v1/inboxes/" + socketInbox.getLong("id"), new JsonObject().put("enabled", true))
+                    .expect(200);
+            polling.admin().patch("/api/v1/inboxes/" + pollInbox.getLong("id"), new JsonObject()
+                    .put("enabled", true)).expect(200);
+            // Left open, the polling chat looks again by itself (its server's heartbeat is a second).
+            pollChat.message("Before the switch, polling");
+            pollChat.send("After it was switched on, polling");
+            pollChat.stored("After it was switched on, polling");
+            // The socket's chat (a 25 s heartbeat) looks again as the visitor opens it.
+            socketChat.leave();
+            socketChat.launcher().click();
+            socketChat.open().message("Before the switch");
+            socketChat.send("After it was switched on");
+            socketChat.stored("After it was switched on");
         }
     }
 

@@ -42,6 +42,17 @@ let bootAttempt = 0;
 let bootGeneration = 0;
 /** The timer of a failed boot's retry, while it waits. */
 let bootRetry = null;
+/**
+ * When the chat was last refused for good (the widget switched off or removed, this origin no longer allowed), or
+ * last looked at again since: null while it is not refused. A refused chat looks again when the visitor opens it,
+ * and every two heartbeats while it is open in a visible tab, so a widget switched on again comes back without a
+ * reload.
+ */
+let refusedAt = null;
+/** The server's heartbeat, from the last session (its default until one answers). */
+let heartbeatMs = 25000;
+/** A refused chat opened again looks at most this often. */
+const RECHECK_ON_OPEN_MS = 1000;
 /** The next session request ends the current visitor (a reset): see restart. */
 let resetting = false;
 
@@ -65,6 +76,7 @@ const transport = new Transport({
     flush();
   },
   onGone: (reason) => {
+    refusedAt = Date.now();
     store.set({ phase: 'error' });
     toParent({ type: 'refused', detail: reason });
     notReady('unavailable', 'alert');
@@ -112,6 +124,7 @@ window.addEventListener('message', (event) => {
   if (m.type === 'visibility') {
     store.set({ open: !!m.open, scrollToEnd: m.open ? Date.now() : 0 });
     if (m.open && ui) ui.focus();
+    if (m.open) recheck(RECHECK_ON_OPEN_MS);
     markSeen();
   } else if (m.type === 'identify') {
     if (awaitingIdentity) {
@@ -157,7 +170,16 @@ setInterval(() => {
   }
   flush();
   reportSeen();
+  if (s.open && document.visibilityState === 'visible') recheck(2 * heartbeatMs);
 }, 1000);
+
+/** A chat refused for good looks again whether it is back, once `after` ms passed since the last look. */
+function recheck(after) {
+  if (refusedAt === null || Date.now() - refusedAt < after) return;
+  // Until the answer, the panel keeps saying the chat is not available; a refusal again renews the wait.
+  refusedAt = Date.now();
+  boot();
+}
 
 if (window.parent === window) {
   document.getElementById('app').append(h('p', { class: 'unavailable' }, t('unavailable')));
@@ -172,6 +194,8 @@ async function boot() {
   const generation = ++bootGeneration;
   try {
     const session = await startSession(generation);
+    refusedAt = null;
+    heartbeatMs = Math.max(1, session.heartbeatSeconds || 25) * 1000;
     t = translator(pickLanguage(session.settings.locale, [...(navigator.languages || []), init.locale]));
     document.documentElement.lang = t.language;
     document.documentElement.style.setProperty('--primary', session.settings.colors.primary);
@@ -191,9 +215,14 @@ async function boot() {
     // Refused for good (the origin, the site key, what the page passed: a malformed identity): asking again with
     // the same answer would only hide why from the site's developer, whose console says it.
     if (e.status === 400 || e.status === 403 || e.status === 404) {
+      // What the page passed (400) stays wrong until the page changes it: only the site's settings are looked at
+      // again.
+      const lookedAgain = refusedAt !== null;
+      refusedAt = e.status === 400 ? null : Date.now();
       store.set({ phase: 'error' });
       const errors = e.problem && e.problem.errors ? ' ' + JSON.stringify(e.problem.errors) : '';
-      toParent({ type: 'refused', detail: e.message + errors });
+      // The page's console hears why once, not at every look.
+      if (!lookedAgain) toParent({ type: 'refused', detail: e.message + errors });
       notReady('unavailable', 'alert');
       return;
     }

@@ -217,7 +217,7 @@ export class Transport {
    * The chat is refused for good (a socket closed with 4403: the widget was disabled or removed, or this page's
    * origin is no longer allowed; a poll answered 409: the widget was disabled or removed). Reconnecting would be
    * refused the same way, from every open tab for as long as it stays open, so the transport stops and the frame
-   * says the chat is not available (a reload starts it again).
+   * says the chat is not available (it looks again when opened, and now and then while open: see recheck).
    */
   gone(reason) {
     this.stop();
