@@ -128,6 +128,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
             long started = System.nanoTime();
             EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                     .setDataDirectory(directory.toAbsolutePath())
+                    .setOverrideWorkingDirectory(binaries(directory).toFile())
                     .setCleanDataDirectory(false)
                     .setRegisterShutdownHook(false)
                     .setPGStartupWait(Duration.ofSeconds(60))
@@ -143,6 +144,11 @@ public final class EmbeddedDatabase implements AutoCloseable {
                     // alone ("ІВАН" stays upper case). Read by initdb only: a cluster made before keeps its own.
                     .setLocaleConfig("locale-provider", "builtin")
                     .setLocaleConfig("builtin-locale", "C.UTF-8")
+                    // The library asks initdb for "trust" (anyone on the machine in as superuser) until a start
+                    // sets a password; these come after it on initdb's command line, so a new cluster asks for
+                    // the kept password from its very first start.
+                    .setLocaleConfig("auth", "scram-sha-256")
+                    .setLocaleConfig("pwfile", passwordFile(directory).toAbsolutePath().toString())
                     .setConnectConfig("password", password);
             if (port > 0) {
                 builder.setPort(port);
@@ -178,13 +184,14 @@ public final class EmbeddedDatabase implements AutoCloseable {
     }
 
     /**
-     * The superuser's password, kept beside the directory ({@code pg.password}, readable by its owner only): the
-     * embedded library makes a server any local user could enter as superuser (initdb's "trust"), and a
-     * superuser can run programs as the user Throughline runs as. A server made before the file (or after it was
-     * lost) is let in without a password once more, to be given this one ({@link #requirePassword}).
+     * The superuser's password, kept beside the directory ({@code pg.password}, readable by its owner only): a
+     * superuser can run programs as the user Throughline runs as, so no local user may get in without it. A new
+     * cluster is made with it (initdb's {@code --pwfile}); a server made before the file (by an older version, or
+     * after the file was lost) is let in without a password once more, to be given this one
+     * ({@link #requirePassword}).
      */
     private static String password(Path directory) throws IOException {
-        Path file = directory.resolveSibling(directory.getFileName() + ".password");
+        Path file = passwordFile(directory);
         if (Files.exists(file)) {
             String kept = Files.readString(file).strip();
             if (!kept.isEmpty()) {
@@ -221,6 +228,28 @@ public final class EmbeddedDatabase implements AutoCloseable {
         }
         Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         return fresh.toString();
+    }
+
+    private static Path passwordFile(Path directory) {
+        return directory.resolveSibling(directory.getFileName() + ".password");
+    }
+
+    /**
+     * Where the PostgreSQL programs are unpacked and run from: {@code <data>/pg.binaries}, for its owner only. The
+     * embedded library's own choice, {@code <tmp>/embedded-pg}, is made writable by every user (and is reused by
+     * its name alone), so anyone on the machine could put programs there that the next start runs as Throughline.
+     * The library makes the folder it is given writable by everyone too, so it is given one inside this one.
+     */
+    private static Path binaries(Path directory) throws IOException {
+        Path owned = directory.resolveSibling(directory.getFileName() + ".binaries");
+        try {
+            Files.createDirectories(owned,
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Files.setPosixFilePermissions(owned, PosixFilePermissions.fromString("rwx------"));
+        } catch (UnsupportedOperationException e) {
+            Files.createDirectories(owned); // not a POSIX file system: no other users' permissions to close
+        }
+        return owned.resolve("postgres");
     }
 
     /** Rewrites a file whole or not at all: a crash midway must not leave PostgreSQL a truncated pg_hba.conf. */

@@ -7,6 +7,8 @@ import static org.awaitility.Awaitility.await;
 import io.throughline.testing.PidFile;
 import io.throughline.testing.TestServer;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -106,7 +108,10 @@ class EmbeddedDatabaseIT {
             assertThat(Files.readString(passwordFile).strip()).isEqualTo(database.password());
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(passwordFile)))
                     .isEqualTo("rw-------");
-            assertThat(Files.readString(dir.resolve("pg_hba.conf"))).doesNotContainPattern("(?m)^host.*trust\\s*$");
+            assertThat(Files.readString(dir.resolve("pg_hba.conf"))).doesNotContainPattern("(?m)^host.*trust\\s*$")
+                    // initdb writes this warning only when told "trust": the cluster never let anyone in
+                    // without the password, not even while its first start set one.
+                    .doesNotContain("CAUTION: Configuring the system for local \"trust\"");
             assertThat(canConnect(database.port(), null)).isFalse();
             assertThat(canConnect(database.port(), "guess")).isFalse();
             assertThat(canConnect(database.port(), database.password())).isTrue();
@@ -117,6 +122,48 @@ class EmbeddedDatabaseIT {
             assertThat(Files.readString(passwordFile).strip()).isEqualTo(again.password());
             assertThat(canConnect(again.port(), again.password())).isTrue();
             assertThat(canConnect(again.port(), null)).isFalse();
+        }
+    }
+
+    /**
+     * The PostgreSQL programs run from a folder no other user of the machine can reach: the embedded library's own
+     * (a folder in /tmp that it makes writable by everyone, reused by name) would let anyone put programs there
+     * that the next start runs as Throughline.
+     */
+    @Test
+    void theProgramsRunFromAFolderNoOtherUserCanReach() throws Exception {
+        Path dir = TestServer.tempDir().resolve("pg");
+        try (EmbeddedDatabase database = EmbeddedDatabase.start(dir, 0)) {
+            Path program = Path.of(ProcessHandle.of(pidIn(dir)).orElseThrow().info().command().orElseThrow());
+            // (The library unpacks once per JVM: a start after the first in these tests runs the first's.)
+            assertThat(program.toString()).contains("/pg.binaries/postgres/");
+            // Every folder on the way that others may write to (sticky ones aside: there, only owners rename)
+            // lies inside one they cannot enter.
+            List<Path> folders = new ArrayList<>();
+            for (Path folder = program.toRealPath().getParent(); folder != null; folder = folder.getParent()) {
+                folders.add(folder);
+            }
+            // Its own folder is its owner's alone, whatever the data directory's permissions (an older one may be
+            // open to others: a start only warns).
+            assertThat(folders).filteredOn(folder -> folder.getFileName() != null
+                    && folder.getFileName().toString().equals("pg.binaries"))
+                    .singleElement().satisfies(own -> assertThat(mode(own) & 0077).isZero());
+            for (int i = 0; i < folders.size(); i++) {
+                int mode = (Integer) Files.getAttribute(folders.get(i), "unix:mode");
+                if ((mode & 0002) != 0 && (mode & 01000) == 0) {
+                    assertThat(folders.subList(i + 1, folders.size()))
+                            .as("others may write to %s", folders.get(i))
+                            .anyMatch(above -> (mode(above) & 0001) == 0);
+                }
+            }
+        }
+    }
+
+    private static int mode(Path folder) {
+        try {
+            return (Integer) Files.getAttribute(folder, "unix:mode");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
