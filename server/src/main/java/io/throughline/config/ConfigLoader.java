@@ -82,6 +82,14 @@ public final class ConfigLoader {
         }
         for (Option option : Options.all()) {
             String override = env.get(option.envName());
+            if (override != null && override.isBlank() && option == Options.DATABASE_URL
+                    && !sources.containsKey(option.key())) {
+                // Empty over nothing is no URL either: an env-only deployment whose ${DB_URL} is unset would start
+                // on a new embedded database (a fresh first start, its data inside the container).
+                problems.add(option.envName() + " (environment): is set but empty, which would start on the embedded"
+                        + " database; unset it for that, or give it the database's URL");
+                continue;
+            }
             if (override != null && override.isBlank() && sources.containsKey(option.key())
                     && values.get(option.key()) != null && !values.get(option.key()).isBlank()) {
                 // A variable left empty by a deployment template (${DB_URL} unset) would wipe the file's value: a
@@ -126,7 +134,7 @@ public final class ConfigLoader {
                 s.integer(Options.HTTP_PORT, 0, 65535),
                 s.url(Options.HTTP_PUBLIC_URL),
                 s.bool(Options.HTTP_TRUST_PROXY),
-                s.size(Options.HTTP_MAX_BODY_SIZE),
+                sizeAtLeast(s, Options.HTTP_MAX_BODY_SIZE, 16 * 1024, "16KB"),
                 s.duration(Options.HTTP_SHUTDOWN_GRACE),
                 atLeast(s, Options.HTTP_IDLE_TIMEOUT, Duration.ofSeconds(1), "1s"),
                 s.bool(Options.HTTP_WEBHOOK_PRIVATE_NETWORKS));
@@ -224,7 +232,7 @@ public final class ConfigLoader {
                 s.string(Options.EMAIL_LISTENER_HOST) == null ? "0.0.0.0" : s.string(Options.EMAIL_LISTENER_HOST),
                 s.integer(Options.EMAIL_LISTENER_PORT, 0, 65535),
                 s.string(Options.EMAIL_LISTENER_HOSTNAME),
-                s.size(Options.EMAIL_LISTENER_MAX_MESSAGE_SIZE),
+                sizeAtLeast(s, Options.EMAIL_LISTENER_MAX_MESSAGE_SIZE, 64 * 1024, "64KB"),
                 s.integer(Options.EMAIL_LISTENER_MAX_CONNECTIONS, 1, 10_000),
                 s.string(Options.EMAIL_LISTENER_TLS_KEYSTORE),
                 s.string(Options.EMAIL_LISTENER_TLS_KEYSTORE_PASSWORD));
@@ -337,6 +345,18 @@ public final class ConfigLoader {
     private static Duration atLeast(Settings s, Option option, Duration floor, String floorText) {
         Duration value = s.duration(option);
         if (value.compareTo(floor) < 0 && !s.hasProblem(option)) {
+            s.problem(option, "must be at least " + floorText);
+        }
+        return value;
+    }
+
+    /**
+     * A size below which the option breaks what it serves: no body a sign-in needs (0 is no "unlimited" here, as in
+     * some proxies), no mail a sender can deliver.
+     */
+    private static long sizeAtLeast(Settings s, Option option, long floor, String floorText) {
+        long value = s.size(option);
+        if (value < floor && !s.hasProblem(option)) {
             s.problem(option, "must be at least " + floorText);
         }
         return value;

@@ -18,7 +18,7 @@ public final class Options {
     public static final Option HTTP_TRUST_PROXY = option("http.trustProxy", OptionType.BOOL, "false",
             "Trust X-Forwarded-For (its last entry) and X-Forwarded-Proto from one reverse proxy.");
     public static final Option HTTP_MAX_BODY_SIZE = option("http.maxBodySize", OptionType.SIZE, "1MB",
-            "Largest JSON request body; larger ones get 413.");
+            "Largest JSON request body (16KB at least); larger ones get 413.");
     public static final Option HTTP_SHUTDOWN_GRACE = option("http.shutdownGrace", OptionType.DURATION, "10s",
             "On SIGTERM, how long in-flight requests may take to finish.");
     public static final Option HTTP_IDLE_TIMEOUT = option("http.idleTimeout", OptionType.DURATION, "10m",
@@ -165,7 +165,8 @@ public final class Options {
     public static final Option EMAIL_LISTENER_HOSTNAME = option("email.listener.hostname", OptionType.STRING, "",
             "Host name in the SMTP greeting. Empty: this machine's name.");
     public static final Option EMAIL_LISTENER_MAX_MESSAGE_SIZE = option("email.listener.maxMessageSize",
-            OptionType.SIZE, "25MB", "Largest mail the SMTP listener accepts; larger ones are refused with 552.");
+            OptionType.SIZE, "25MB",
+            "Largest mail the SMTP listener accepts (64KB at least); larger ones are refused with 552.");
     public static final Option EMAIL_LISTENER_MAX_CONNECTIONS = option("email.listener.maxConnections",
             OptionType.INT, "50", "SMTP sessions served at the same time; each holds a thread.");
     public static final Option EMAIL_LISTENER_TLS_KEYSTORE = option("email.listener.tlsKeystore", OptionType.STRING,

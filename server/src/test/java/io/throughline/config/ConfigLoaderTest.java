@@ -82,6 +82,27 @@ class ConfigLoaderTest {
         // Empty over a default (nothing in the file) is the default's business, as before.
         assertThat(ConfigLoader.load(once, Map.of("THROUGHLINE_HTTP_PUBLIC_URL", "")).database().embedded())
                 .isFalse();
+        // But no database URL anywhere and an empty variable is a deployment whose ${DB_URL} went unset: not a
+        // new embedded database.
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("THROUGHLINE_DATABASE_URL", "")))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.getMessage())
+                        .contains("THROUGHLINE_DATABASE_URL").contains("set but empty").contains("embedded"));
+        assertThat(ConfigLoader.load(null, Map.of()).database().embedded()).isTrue();
+    }
+
+    /** Sizes that would refuse every sign-in or bounce every mail are refused. */
+    @Test
+    void sizesThatWouldBreakWhatTheyServeAreRefused() {
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("THROUGHLINE_HTTP_MAX_BODY_SIZE", "0",
+                "THROUGHLINE_EMAIL_LISTENER_MAX_MESSAGE_SIZE", "0", "THROUGHLINE_SEARCH_RAM_BUFFER", "0")))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+                        .anySatisfy(p -> assertThat(p).contains("http.maxBodySize").contains("at least 16KB"))
+                        .anySatisfy(p -> assertThat(p).contains("email.listener.maxMessageSize")
+                                .contains("at least 64KB"))
+                        .anySatisfy(p -> assertThat(p).contains("search.ramBuffer").contains("between 1MB")));
+        assertThat(ConfigLoader.load(null, Map.of("THROUGHLINE_HTTP_MAX_BODY_SIZE", "16KB",
+                "THROUGHLINE_EMAIL_LISTENER_MAX_MESSAGE_SIZE", "64KB", "THROUGHLINE_SEARCH_RAM_BUFFER", "1MB"))
+                .http().maxBodySize()).isEqualTo(16 * 1024);
     }
 
     @Test
