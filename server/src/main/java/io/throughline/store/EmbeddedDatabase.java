@@ -3,6 +3,10 @@ package io.throughline.store;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -16,6 +20,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -39,6 +44,9 @@ public final class EmbeddedDatabase implements AutoCloseable {
     private static final Duration STRAY_STOP_WAIT = Duration.ofSeconds(60);
     /** A pg_hba.conf rule that lets anyone in without a password ("trust", as initdb was asked to write it). */
     private static final Pattern TRUST_RULE = Pattern.compile("(?m)^(\\s*(?:local|host)\\S*\\s.*\\s)trust(\\s*)$");
+    /** How much of PostgreSQL's log a failed start quotes. */
+    private static final int LOG_LINES_QUOTED = 8;
+    private static final long LOG_ROTATE_BYTES = 10L * 1024 * 1024;
     private static final String ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
     private final EmbeddedPostgres postgres;
@@ -124,11 +132,20 @@ public final class EmbeddedDatabase implements AutoCloseable {
                 throw inUse(directory, null);
             }
             stopStrayServer(directory);
+            setAsideUnfinished(directory);
+            if (port > 0) {
+                requireFree(port);
+            }
+            Path logFile = logFile(directory);
             String password = password(directory);
             long started = System.nanoTime();
             EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                     .setDataDirectory(directory.toAbsolutePath())
                     .setOverrideWorkingDirectory(binaries(directory).toFile())
+                    // PostgreSQL's own words (initdb's, the server's: why it would not start) go to data/pg.log; the
+                    // library would log them at a level nobody sees, and a failed start quotes their end.
+                    .setOutputRedirector(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+                    .setErrorRedirector(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                     .setCleanDataDirectory(false)
                     .setRegisterShutdownHook(false)
                     .setPGStartupWait(Duration.ofSeconds(60))
@@ -162,7 +179,9 @@ public final class EmbeddedDatabase implements AutoCloseable {
                         || String.valueOf(e.getMessage()).contains("could not lock")) {
                     throw inUse(directory, e);
                 }
-                throw e;
+                throw failedStart(directory, logFile, e);
+            } catch (IOException | RuntimeException e) {
+                throw failedStart(directory, logFile, e);
             }
             try {
                 requirePassword(postgres, directory, password);
@@ -228,6 +247,97 @@ public final class EmbeddedDatabase implements AutoCloseable {
         }
         Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         return fresh.toString();
+    }
+
+    /**
+     * A failed start, with the end of what PostgreSQL said: the library's own message is mostly that it gave up
+     * waiting for a server that had stopped at once (a port taken, a directory it cannot use).
+     */
+    static IllegalStateException failedStart(Path directory, Path logFile, Exception e) {
+        StringBuilder message = new StringBuilder("cannot start the embedded PostgreSQL in " + directory + ": "
+                + e.getMessage());
+        List<String> said = lastLines(logFile, LOG_LINES_QUOTED);
+        if (!said.isEmpty()) {
+            message.append("; the end of ").append(logFile).append(':');
+            said.forEach(line -> message.append("\n    ").append(line));
+        }
+        return new IllegalStateException(message.toString(), e);
+    }
+
+    private static List<String> lastLines(Path file, int count) {
+        try {
+            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8).stream()
+                    .filter(line -> !line.isBlank()).toList();
+            return lines.subList(Math.max(0, lines.size() - count), lines.size());
+        } catch (IOException | UncheckedIOException e) {
+            return List.of(); // nothing written, or not text: the library's message stands alone
+        }
+    }
+
+    /** {@code data/pg.log}, begun anew (the old one kept as {@code pg.log.1}) once it passes 10 MB. */
+    private static Path logFile(Path directory) throws IOException {
+        Path file = directory.resolveSibling(directory.getFileName() + ".log");
+        if (Files.exists(file) && Files.size(file) > LOG_ROTATE_BYTES) {
+            Files.move(file, file.resolveSibling(file.getFileName() + ".1"), StandardCopyOption.REPLACE_EXISTING);
+        }
+        if (!Files.exists(file)) {
+            try {
+                Files.createFile(file,
+                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            } catch (UnsupportedOperationException e) {
+                Files.createFile(file);
+            }
+        }
+        return file;
+    }
+
+    /**
+     * A chosen port someone else listens on fails here, naming the option: PostgreSQL would stop at once and the
+     * library wait a minute for it before giving up.
+     */
+    private static void requireFree(int port) {
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot start the embedded PostgreSQL: port " + port + " on 127.0.0.1"
+                    + " is taken (" + e.getMessage() + "); choose another with database.embeddedPort"
+                    + " (THROUGHLINE_DATABASE_EMBEDDED_PORT), or 0 for any free port", e);
+        }
+    }
+
+    /**
+     * A first start stopped while initdb ran (killed, the machine off) leaves a directory that is no cluster: no
+     * {@code global/pg_control}, which initdb's bootstrap writes. The library would skip initdb for its config file
+     * and then wait a minute for a server that cannot start, at every start. Such a directory never held data (no
+     * server ever ran on it: every start writes {@code postmaster.opts}); it is moved aside to
+     * {@code pg.unfinished} (the one before replaced) and made again. A cluster that ran and lost its pg_control is
+     * left for its owner to recover.
+     */
+    static void setAsideUnfinished(Path directory) throws IOException {
+        if (Files.exists(directory.resolve("global").resolve("pg_control"))
+                || Files.exists(directory.resolve("postmaster.opts"))) {
+            return;
+        }
+        boolean begun = false;
+        for (String made : List.of("PG_VERSION", "postgresql.conf", "base", "global", "pg_wal")) {
+            begun |= Files.exists(directory.resolve(made));
+        }
+        if (!begun) {
+            return;
+        }
+        Path aside = directory.resolveSibling(directory.getFileName() + ".unfinished");
+        if (Files.exists(aside)) {
+            try (var walk = Files.walk(aside)) {
+                for (Path path : walk.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(path);
+                }
+            }
+        }
+        Files.move(directory, aside);
+        Files.createDirectories(directory);
+        log.warn("the embedded PostgreSQL's directory held an unfinished first start (no global/pg_control): moved"
+                + " aside to {} and made again dir={}", aside, directory);
     }
 
     private static Path passwordFile(Path directory) {

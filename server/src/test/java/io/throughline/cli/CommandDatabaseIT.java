@@ -5,9 +5,13 @@ import static org.awaitility.Awaitility.await;
 
 import io.throughline.testing.PidFile;
 import io.throughline.testing.TestServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -22,7 +26,7 @@ class CommandDatabaseIT {
     private static final String CONFIG = Path.of("..", "config", "throughline.yaml").toAbsolutePath().toString();
 
     @Test
-    void anInterruptedCommandStopsTheEmbeddedPostgresItStarted() throws Exception {
+    void anInterruptedCommandStopsTheEmbeddedPostgresItStartedFromItsOwnFolder() throws Exception {
         Path dir = TestServer.tempDir();
         Path pg = dir.resolve("pg");
         ProcessBuilder builder = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"),
@@ -44,6 +48,7 @@ class CommandDatabaseIT {
                     Files.readString(dir.resolve("command.log"))).isTrue();
             postgres = ProcessHandle.of(PidFile.pid(pg));
             assertThat(postgres).isPresent();
+            runsFromAFolderNoOtherUserCanReach(dir, postgres.get());
             command.destroy();
             assertThat(command.waitFor()).isNotZero();
             ProcessHandle server = postgres.orElseThrow();
@@ -52,6 +57,42 @@ class CommandDatabaseIT {
         } finally {
             command.destroyForcibly().waitFor();
             postgres.filter(ProcessHandle::isAlive).ifPresent(ProcessHandle::destroy);
+        }
+    }
+
+    /**
+     * The PostgreSQL programs run from the data directory's own folder, which no other user of the machine can
+     * reach: the embedded library's default (a folder in /tmp that it makes writable by everyone, reused by name)
+     * would let anyone put programs there that the next start runs as Throughline. (The library unpacks once per
+     * JVM, so this is looked at in a command's own.)
+     */
+    private static void runsFromAFolderNoOtherUserCanReach(Path dir, ProcessHandle postgres) throws IOException {
+        Path program = Path.of(postgres.info().command().orElseThrow()).toRealPath();
+        Path own = dir.resolve("pg.binaries").toRealPath();
+        assertThat(program).startsWith(own);
+        // Its own folder is its owner's alone, whatever the data directory's permissions (an older one may be open
+        // to others: a start only warns).
+        assertThat(mode(own) & 0077).isZero();
+        // Every folder on the way that others may write to (sticky ones aside: there, only owners rename) lies
+        // inside one they cannot enter.
+        List<Path> folders = new ArrayList<>();
+        for (Path folder = program.getParent(); folder != null; folder = folder.getParent()) {
+            folders.add(folder);
+        }
+        for (int i = 0; i < folders.size(); i++) {
+            int mode = mode(folders.get(i));
+            if ((mode & 0002) != 0 && (mode & 01000) == 0) {
+                assertThat(folders.subList(i + 1, folders.size())).as("others may write to %s", folders.get(i))
+                        .anyMatch(above -> (mode(above) & 0001) == 0);
+            }
+        }
+    }
+
+    private static int mode(Path folder) {
+        try {
+            return (Integer) Files.getAttribute(folder, "unix:mode");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 }

@@ -54,6 +54,28 @@ class StartupFailureIT {
     }
 
     /**
+     * A port chosen for the embedded PostgreSQL that someone else listens on is named with its variable, at once:
+     * PostgreSQL would stop and the start wait a minute for it.
+     */
+    @Test
+    void aTakenEmbeddedDatabasePortIsNamedWithTheVariableThatMovesIt() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
+            int status = start(Map.of("THROUGHLINE_CONFIG", CONFIG,
+                    "THROUGHLINE_HTTP_HOST", "127.0.0.1",
+                    "THROUGHLINE_HTTP_PORT", "0",
+                    "THROUGHLINE_DATA_DIR", TestServer.tempDir().toString(),
+                    "THROUGHLINE_DATABASE_EMBEDDED_PORT", Integer.toString(taken.getLocalPort()),
+                    "THROUGHLINE_DEMO_ENABLED", "false"));
+            assertThat(status).isEqualTo(1);
+            assertThat(err.toString(StandardCharsets.UTF_8))
+                    .startsWith("Throughline could not start: cannot start the embedded PostgreSQL: port "
+                            + taken.getLocalPort())
+                    .contains("THROUGHLINE_DATABASE_EMBEDDED_PORT")
+                    .doesNotContain("\tat ");
+        }
+    }
+
+    /**
      * A database nobody answers at: each command says so in one line and exits with 1. The refused connection is
      * a checked exception that Vert.x's await throws undeclared, past every handler written for failures.
      */

@@ -7,8 +7,6 @@ import static org.awaitility.Awaitility.await;
 import io.throughline.testing.PidFile;
 import io.throughline.testing.TestServer;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -126,45 +124,49 @@ class EmbeddedDatabaseIT {
     }
 
     /**
-     * The PostgreSQL programs run from a folder no other user of the machine can reach: the embedded library's own
-     * (a folder in /tmp that it makes writable by everyone, reused by name) would let anyone put programs there
-     * that the next start runs as Throughline.
+     * A first start killed while initdb ran leaves a directory with a config file and no cluster: the next start
+     * sets it aside and makes the cluster again, rather than waiting a minute at every start for a server that
+     * cannot run. One that a server ran on is never touched.
      */
     @Test
-    void theProgramsRunFromAFolderNoOtherUserCanReach() throws Exception {
+    void aFirstStartStoppedDuringInitdbIsMadeAgain() throws Exception {
         Path dir = TestServer.tempDir().resolve("pg");
+        Files.createDirectories(dir.resolve("base"));
+        Files.writeString(dir.resolve("PG_VERSION"), "18\n");
+        Files.writeString(dir.resolve("postgresql.conf"), "# initdb stopped here\n");
         try (EmbeddedDatabase database = EmbeddedDatabase.start(dir, 0)) {
-            Path program = Path.of(ProcessHandle.of(pidIn(dir)).orElseThrow().info().command().orElseThrow());
-            // (The library unpacks once per JVM: a start after the first in these tests runs the first's.)
-            assertThat(program.toString()).contains("/pg.binaries/postgres/");
-            // Every folder on the way that others may write to (sticky ones aside: there, only owners rename)
-            // lies inside one they cannot enter.
-            List<Path> folders = new ArrayList<>();
-            for (Path folder = program.toRealPath().getParent(); folder != null; folder = folder.getParent()) {
-                folders.add(folder);
-            }
-            // Its own folder is its owner's alone, whatever the data directory's permissions (an older one may be
-            // open to others: a start only warns).
-            assertThat(folders).filteredOn(folder -> folder.getFileName() != null
-                    && folder.getFileName().toString().equals("pg.binaries"))
-                    .singleElement().satisfies(own -> assertThat(mode(own) & 0077).isZero());
-            for (int i = 0; i < folders.size(); i++) {
-                int mode = (Integer) Files.getAttribute(folders.get(i), "unix:mode");
-                if ((mode & 0002) != 0 && (mode & 01000) == 0) {
-                    assertThat(folders.subList(i + 1, folders.size()))
-                            .as("others may write to %s", folders.get(i))
-                            .anyMatch(above -> (mode(above) & 0001) == 0);
-                }
-            }
+            assertThat(canConnect(database.port(), database.password())).isTrue();
+            assertThat(Files.readString(dir.resolveSibling("pg.unfinished").resolve("postgresql.conf")))
+                    .contains("initdb stopped here");
+            // PostgreSQL's own words go to pg.log, for its owner only.
+            assertThat(Files.readString(dir.resolveSibling("pg.log"))).contains("ready to accept connections");
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolveSibling("pg.log"))))
+                    .isEqualTo("rw-------");
         }
+
+        Path ran = TestServer.tempDir().resolve("pg");
+        Files.createDirectories(ran);
+        Files.writeString(ran.resolve("postgresql.conf"), "# a cluster that lost its pg_control\n");
+        Files.writeString(ran.resolve("postmaster.opts"), "postgres -D " + ran + "\n");
+        EmbeddedDatabase.setAsideUnfinished(ran);
+        assertThat(ran.resolve("postgresql.conf")).exists();
+        assertThat(ran.resolveSibling("pg.unfinished")).doesNotExist();
     }
 
-    private static int mode(Path folder) {
-        try {
-            return (Integer) Files.getAttribute(folder, "unix:mode");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    /** A start that fails quotes the end of PostgreSQL's log: why the server stopped, in its words. */
+    @Test
+    void aFailedStartQuotesTheEndOfPostgresLog() throws Exception {
+        Path log = TestServer.tempDir().resolve("pg.log");
+        List<String> lines = new ArrayList<>();
+        for (int i = 1; i <= 10; i++) {
+            lines.add("line " + i);
         }
+        lines.set(9, "FATAL:  data directory \"/srv/data/pg\" has invalid permissions");
+        Files.write(log, lines);
+        String message = EmbeddedDatabase.failedStart(log.resolveSibling("pg"), log,
+                new IllegalStateException("Gave up waiting for server to start after 60000ms")).getMessage();
+        assertThat(message).contains("Gave up waiting").contains("line 3").contains("has invalid permissions")
+                .doesNotContain("line 2");
     }
 
     /**
