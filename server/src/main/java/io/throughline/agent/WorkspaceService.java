@@ -75,6 +75,10 @@ public final class WorkspaceService {
         });
     }
 
+    public boolean exists(long workspaceId) {
+        return database.sql().one("SELECT 1 FROM workspaces WHERE id = $1", workspaceId).isPresent();
+    }
+
     /** The first workspace, when one exists. */
     public Optional<Long> first() {
         return database.sql().one("SELECT id FROM workspaces ORDER BY id LIMIT 1").map(r -> r.getLong("id"));

@@ -7,6 +7,7 @@ import io.throughline.agent.Role;
 import io.throughline.agent.SessionRepository;
 import io.throughline.agent.WorkspaceService;
 import io.throughline.config.ThroughlineConfig;
+import io.throughline.failure.NotFound;
 import io.throughline.failure.ThroughlineException;
 import io.throughline.store.Database;
 import io.throughline.store.EmbeddedDatabase;
@@ -48,6 +49,10 @@ final class Tools {
         return withDatabase(config, err, ", or, while it runs, add agents in the inbox's Settings or with POST"
                 + " /api/v1/agents", database -> {
             WorkspaceService workspaces = new WorkspaceService(database, new AgentRepository());
+            if (chosen != null && !workspaces.exists(chosen)) {
+                throw new NotFound("there is no workspace " + chosen + " (./throughline create-workspace makes one;"
+                        + " without --workspace, the agent joins the first)");
+            }
             long workspace = chosen != null ? chosen : workspaces.first().orElseThrow(() -> new IllegalStateException(
                     "there is no workspace yet: run ./throughline start once first"));
             AgentService agents = new AgentService(database, new AgentRepository(), new SessionRepository());

@@ -75,6 +75,19 @@ class StartupFailureIT {
         }
     }
 
+    /** An agent for a workspace that does not exist is refused by name, not with the database's foreign key. */
+    @Test
+    void anAgentForAWorkspaceThatDoesNotExistIsRefusedByName() {
+        Map<String, String> env = Map.of("THROUGHLINE_CONFIG", CONFIG,
+                "THROUGHLINE_DATA_DIR", TestServer.tempDir().toString(),
+                "THROUGHLINE_DATABASE_URL", TestPostgres.newDatabase());
+        assertThat(Main.run(new String[] {"create-agent", "--email", "ann@example.com", "--name", "Ann",
+                "--workspace", "999"}, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8), env)).isEqualTo(1);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("there is no workspace 999")
+                .doesNotContain("foreign key").doesNotContain("is the server running");
+    }
+
     /**
      * A database nobody answers at: each command says so in one line and exits with 1. The refused connection is
      * a checked exception that Vert.x's await throws undeclared, past every handler written for failures.
