@@ -15,7 +15,8 @@ export function confirmDialog(message, confirmLabel, { danger = false } = {}) {
     const question = `confirm-question-${++dialogs}`;
     dialog.className = 'confirm-dialog';
     dialog.dataset.testid = 'confirm-dialog';
-    dialog.setAttribute('aria-describedby', question);
+    // The question is the dialog's name: read out as it opens, not a bare "dialog".
+    dialog.setAttribute('aria-labelledby', question);
     const returnFocus = document.activeElement;
     const close = (answer) => {
       dialog.close();

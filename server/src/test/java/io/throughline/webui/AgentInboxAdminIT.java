@@ -101,6 +101,8 @@ class AgentInboxAdminIT {
                     .findFirst().orElseThrow();
             new Select(row.findElement(InboxPage.testId("agent-role"))).selectByValue("admin");
             assertThat(inbox.find("confirm-dialog").getText()).contains("Oksana");
+            // The question names the dialog: read out as it opens, not a bare "dialog".
+            assertThat(inbox.find("confirm-dialog").getAccessibleName()).contains("Oksana");
             inbox.find("confirm-ok").click();
             inbox.until(d -> admin.get("/api/v1/agents").json().getJsonArray("agents").stream()
                     .map(JsonObject.class::cast).anyMatch(a -> "oksana@test.local".equals(a.getString("email"))
@@ -452,6 +454,8 @@ class AgentInboxAdminIT {
             inbox.until(d -> inbox.conversationOrNull("Piotr Phone") == null
                     || !inbox.conversation("Piotr Phone").isDisplayed());
             assertThat(inbox.find("composer-input").isDisplayed()).isTrue();
+            // Icons only on a phone, but the buttons keep their names.
+            assertThat(inbox.find("resolve").getAccessibleName()).isEqualTo("Resolve");
             inbox.screenshot("thread-phone");
             assertThat(inbox.script("return document.documentElement.scrollWidth")).isEqualTo(390L);
             assertThat(inbox.script("return [...document.querySelectorAll('button, a, input, select, textarea')]"

@@ -242,6 +242,14 @@ class AgentInboxIT {
         inbox.script("const real = Date; const offset = 50 * 60_000; window.Date = class extends real {"
                 + " constructor(...a) { super(...(a.length ? a : [real.now() + offset])); }"
                 + " static now() { return real.now() + offset; } };");
+        // Escape closes the menu, back on its button, and leaves the thread where it is.
+        inbox.find("snooze-menu").click();
+        inbox.all("snooze-option").getFirst().sendKeys(Keys.ESCAPE);
+        inbox.until(d -> Boolean.FALSE.equals(inbox.script(
+                "return document.querySelector('[data-testid=snooze-menu]').open")));
+        assertThat(inbox.script("return document.activeElement.matches('[data-testid=snooze-menu] > summary')"))
+                .isEqualTo(true);
+        assertThat(inbox.find("composer-input").isDisplayed()).isTrue();
         inbox.find("snooze-menu").click();
         inbox.all("snooze-option").getFirst().click();
         await().atMost(Duration.ofSeconds(10)).until(() -> "snoozed".equals(status(conversation)));
@@ -500,6 +508,9 @@ class AgentInboxIT {
                 return "failed".equals(status.getAttribute("data-status")) ? status : null;
             });
             assertThat(delivery.findElement(InboxPage.testId("delivery-error")).getText()).contains("422");
+            // The agent who cannot see the mark hears it.
+            inbox.until(d -> inbox.find("timeline-status").getDomProperty("textContent")
+                    .contains("Your reply could not be delivered"));
 
             flaky.webhook().respondWith(200);
             delivery.findElement(InboxPage.testId("retry")).click();

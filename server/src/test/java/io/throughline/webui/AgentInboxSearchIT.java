@@ -69,6 +69,11 @@ class AgentInboxSearchIT {
             assertThat(hit.getText()).contains("Sofia Search");
             assertThat(hit.findElement(By.tagName("mark")).getText()).isEqualToIgnoringCase("refund");
             assertThat(inbox.all("search-hit")).hasSize(1);
+            // Said once in a status region, not hit by hit from a live list.
+            inbox.until(d -> "1 result".equals(inbox.find("search-status").getDomProperty("textContent").strip()));
+            assertThat(inbox.find("search-status").getDomAttribute("role")).isEqualTo("status");
+            assertThat(inbox.find("search-results").findElement(By.cssSelector("ul.hits")).getDomAttribute(
+                    "aria-live")).isNull();
 
             hit.click();
             inbox.until(d -> Boolean.TRUE.equals(inbox.script("""
@@ -82,6 +87,7 @@ class AgentInboxSearchIT {
 
             new Select(inbox.find("search-results").findElement(By.name("status"))).selectByValue("resolved");
             inbox.find("search-empty");
+            inbox.until(d -> inbox.find("search-status").getDomProperty("textContent").contains("Nothing found"));
         }
     }
 

@@ -44,8 +44,24 @@ class TlSearchResults extends TlElement {
         ${search.total != null && !search.loading ? html`<p class="search-total muted" data-testid="search-total">
           ${t('search.total', { count: search.total.value, more: search.total.relation === 'gte' ? '+' : '' })}</p>`
           : ''}
+        <div class="visually-hidden" role="status" data-testid="search-status">${this.status(search)}</div>
         ${this.body(search, conversations)}
       </div>`;
+  }
+
+  /**
+   * What a search found, said once in a region that outlives each search (a region drawn with its text is not
+   * read out), rather than the list read out hit by hit, again at each "load more".
+   */
+  status(search) {
+    // A new search: what the last one found is no longer so. A further page keeps it (said once).
+    if (search.loading && !search.hits.length) return '';
+    if (search.unavailable) return t('search.unavailable');
+    if (search.searched && !search.hits.length) return t('search.none', { q: search.asked?.q ?? search.q });
+    if (search.total != null) {
+      return t('search.total', { count: search.total.value, more: search.total.relation === 'gte' ? '+' : '' });
+    }
+    return '';
   }
 
   body(search, conversations) {
@@ -57,7 +73,7 @@ class TlSearchResults extends TlElement {
     if (search.searched && !search.hits.length) {
       return html`<p class="list-message" data-testid="search-empty">${t('search.none', { q: search.asked?.q ?? search.q })}</p>`;
     }
-    return html`<ul class="hits" aria-live="polite">${search.hits.map((hit) => {
+    return html`<ul class="hits">${search.hits.map((hit) => {
       const row = conversations.get(hit.conversationId);
       const name = hit.contact?.name ?? hit.contactName ?? row?.contact?.name ?? t('contact.unnamed');
       const channel = hit.channel ?? null;

@@ -60,7 +60,7 @@ class TlThreadHeader extends TlElement {
               @change=${(e) => this.change({ priority: e.target.value })}>
               ${PRIORITIES.map((p) => html`<option value=${p} ?selected=${row.priority === p}>${t(`priority.${p}`)}</option>`)}
             </select></label>
-          <details class="menu" data-testid="snooze-menu">
+          <details class="menu" data-testid="snooze-menu" @keydown=${this.menuKey}>
             <summary class="button" aria-label=${t('thread.snooze')}>${icon('snooze')}<span>${t('thread.snooze')}</span></summary>
             <div class="menu-body" role="group" aria-label=${t('thread.snooze')}>
               ${this.snoozeChoices().map(([label, until]) => html`<button data-testid="snooze-option"
@@ -76,9 +76,10 @@ class TlThreadHeader extends TlElement {
             </div>
           </details>
           ${resolved || row.status === 'snoozed' || row.status === 'pending'
-            ? html`<button data-testid="reopen" ?disabled=${this.busy} @click=${() => this.change({ status: 'open' }, 'thread.reopened')}>
+            ? html`<button data-testid="reopen" title=${t('thread.reopen')} ?disabled=${this.busy} @click=${() => this.change({ status: 'open' }, 'thread.reopened')}>
                 ${icon('reopen')}<span>${t('thread.reopen')}</span></button>` : ''}
-          ${!resolved ? html`<button class="primary" data-testid="resolve" ?disabled=${this.busy}
+          ${!resolved ? html`<button class="primary" data-testid="resolve" title=${t('thread.resolve')}
+                ?disabled=${this.busy}
                 @click=${() => this.change({ status: 'resolved' }, 'thread.resolved')}>
                 ${icon('resolve')}<span>${t('thread.resolve')}</span></button>` : ''}
         </div>
@@ -86,6 +87,16 @@ class TlThreadHeader extends TlElement {
           @labels-change=${(e) => this.change(e.detail.patch).then((done) => done && e.detail.saved?.())}>
         </tl-labels-editor>
       </header>`;
+  }
+
+  /** Escape closes the snooze menu, focus back on its button (a details element has no such key of its own). */
+  menuKey(event) {
+    const menu = event.currentTarget;
+    if (event.key !== 'Escape' || !menu.open) return;
+    event.preventDefault();
+    event.stopPropagation();
+    menu.open = false;
+    menu.querySelector('summary').focus();
   }
 
   presenceText() {

@@ -66,7 +66,7 @@ class TlTimeline extends TlElement {
       ${thread.hasNewer || thread.newBelow ? html`<button class="jump-latest" data-testid="jump-latest"
         @click=${() => this.jump()}>${icon('down')}${thread.newBelow
           ? t('thread.newBelow', { count: thread.newBelow }) : t('thread.latest')}</button>` : ''}
-      <div class="visually-hidden" role="status" aria-live="polite">${this.announcement
+      <div class="visually-hidden" role="status" aria-live="polite" data-testid="timeline-status">${this.announcement
         ? keyed(this.announcement.id, html`<span>${this.announcement.text}</span>`) : ''}</div>`;
   }
 
@@ -83,6 +83,7 @@ class TlTimeline extends TlElement {
     const scroller = this.scroller;
     this.anchor = null;
     if (previous && previous.conversationId !== this.thread.conversationId) this.announcement = null;
+    this.announceFailedReply(previous);
     if (!previous || !scroller || previous.conversationId !== this.thread.conversationId) return;
     const lastBefore = previous.messages[previous.messages.length - 1]?.id;
     const lastNow = this.thread.messages[this.thread.messages.length - 1]?.id;
@@ -103,6 +104,21 @@ class TlTimeline extends TlElement {
         this.anchor = { id: element.dataset.messageId, offset: element.offsetTop - top };
         break;
       }
+    }
+  }
+
+  /**
+   * A reply of this agent's that could not be delivered is said (its mark in the thread changes silently): the
+   * agent who cannot see it would not learn that the customer never got it.
+   */
+  announceFailedReply(previous) {
+    const me = store.state.me?.agentId;
+    if (!previous || !me || previous.conversationId !== this.thread.conversationId) return;
+    const before = new Map(previous.messages.map((m) => [m.id, m.delivery?.status]));
+    const failed = this.thread.messages.find((m) => m.author?.type === 'agent' && m.author.id === me
+      && m.delivery?.status === 'failed' && before.has(m.id) && before.get(m.id) !== 'failed');
+    if (failed) {
+      this.announcement = { id: `failed:${failed.id}:${failed.delivery.attempts}`, text: t('thread.replyFailed') };
     }
   }
 

@@ -74,6 +74,7 @@ export default {
   'thread.latest': 'Latest messages',
   'thread.newBelow': { one: '{count} new message', other: '{count} new messages' },
   'thread.newFrom': 'New message from {name}',
+  'thread.replyFailed': 'Your reply could not be delivered',
   'thread.typing': 'Customer is typing…',
   'thread.typingNamed': '{name} is typing…',
   'thread.assignee': 'Assignee',

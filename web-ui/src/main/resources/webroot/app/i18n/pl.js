@@ -76,6 +76,7 @@ export default {
   'thread.newBelow': { one: '{count} nowa wiadomość', few: '{count} nowe wiadomości',
     many: '{count} nowych wiadomości', other: '{count} nowej wiadomości' },
   'thread.newFrom': 'Nowa wiadomość od {name}',
+  'thread.replyFailed': 'Nie udało się dostarczyć Twojej odpowiedzi',
   'thread.typing': 'Klient pisze…',
   'thread.typingNamed': '{name} pisze…',
   'thread.assignee': 'Przypisanie',

@@ -76,6 +76,7 @@ export default {
   'thread.newBelow': { one: '{count} новое сообщение', few: '{count} новых сообщения',
     many: '{count} новых сообщений', other: '{count} нового сообщения' },
   'thread.newFrom': 'Новое сообщение от {name}',
+  'thread.replyFailed': 'Ваш ответ не удалось доставить',
   'thread.typing': 'Клиент печатает…',
   'thread.typingNamed': '{name} печатает…',
   'thread.assignee': 'Исполнитель',

@@ -76,6 +76,7 @@ export default {
   'thread.newBelow': { one: '{count} нове повідомлення', few: '{count} нові повідомлення',
     many: '{count} нових повідомлень', other: '{count} нового повідомлення' },
   'thread.newFrom': 'Нове повідомлення від {name}',
+  'thread.replyFailed': 'Вашу відповідь не вдалося доставити',
   'thread.typing': 'Клієнт друкує…',
   'thread.typingNamed': '{name} друкує…',
   'thread.assignee': 'Виконавець',
