@@ -1337,6 +1337,26 @@ class AgentInboxIT {
         }
     }
 
+    /**
+     * A refusal that is the same whatever was asked (not found, too large, too many) is said in the agent's
+     * language, not with the server's English detail.
+     */
+    @Test
+    void aConversationThatIsNotThereIsSaidInTheAgentsLanguage() {
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD);
+        new Select(inbox.find("language")).selectByValue("uk");
+        try {
+            inbox.visit("/#/c/987654321");
+            WebElement error = inbox.until(d -> d.findElement(By.cssSelector("[data-testid=timeline][role=alert],"
+                    + " .timeline-loading[role=alert]")));
+            inbox.until(d -> error.getText().contains("Не знайдено"));
+            assertThat(error.getText()).doesNotContain("conversation");
+        } finally {
+            inbox.visit("/");
+            new Select(inbox.find("language")).selectByValue("en");
+        }
+    }
+
     /** Two customers who only look alike: the agent dismisses the suggestion, and it is gone from both panels. */
     @Test
     void anAgentDismissesAMergeSuggestionFromThePanel() {

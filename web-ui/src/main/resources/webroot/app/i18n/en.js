@@ -36,6 +36,9 @@ export default {
   'error.forbidden': 'You are not allowed to do that.',
   'error.server': 'Something went wrong on the server (request {id}).',
   'error.unknown': 'Something went wrong.',
+  'error.notFound': 'Not found: it was deleted, merged into another, or never existed.',
+  'error.tooLarge': 'It is larger than the server accepts.',
+  'error.tooMany': 'Too many requests. Wait a moment and try again.',
 
   'status.open': 'Open',
   'status.pending': 'Pending',

@@ -36,6 +36,9 @@ export default {
   'error.forbidden': 'Nie masz do tego uprawnień.',
   'error.server': 'Na serwerze wystąpił błąd (żądanie {id}).',
   'error.unknown': 'Coś poszło nie tak.',
+  'error.notFound': 'Nie znaleziono: usunięto, scalono z innym albo nigdy nie istniało.',
+  'error.tooLarge': 'To więcej, niż przyjmuje serwer.',
+  'error.tooMany': 'Zbyt wiele żądań. Odczekaj chwilę i spróbuj ponownie.',
 
   'status.open': 'Otwarte',
   'status.pending': 'Oczekujące',
