@@ -18,10 +18,12 @@
   var pending = [];
   var identity = null;
   var resetAsked = false; // as resetPending, for a browser whose storage is blocked
-  var config, host, launcher, badge, panel, frame, frameReady = false, opened = false;
+  var config, host, launcher, badge, said, panel, frame, frameReady = false, opened = false;
   var words = {
-    en: ['Open chat', 'Close chat', 'Chat', 'Unread'], uk: ['Відкрити чат', 'Закрити чат', 'Чат', 'Непрочитаних'],
-    ru: ['Открыть чат', 'Закрыть чат', 'Чат', 'Непрочитанных'], pl: ['Otwórz czat', 'Zamknij czat', 'Czat', 'Nieprzeczytane']
+    en: ['Open chat', 'Close chat', 'Chat', 'Unread', 'New messages in the chat'],
+    uk: ['Відкрити чат', 'Закрити чат', 'Чат', 'Непрочитаних', 'Нові повідомлення в чаті'],
+    ru: ['Открыть чат', 'Закрыть чат', 'Чат', 'Непрочитанных', 'Новые сообщения в чате'],
+    pl: ['Otwórz czat', 'Zamknij czat', 'Czat', 'Nieprzeczytane', 'Nowe wiadomości na czacie']
   };
   // The first of the browser's languages the widget speaks, unless the widget's config names one (mount).
   var lang = ((navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || 'en'])
@@ -78,6 +80,7 @@
       '.badge{position:absolute;top:-2px;' + (side === 'left' ? 'left' : 'right') + ':-2px;min-width:20px;height:20px;' +
       'padding:0 5px;box-sizing:border-box;border-radius:10px;background:#dc2626;color:#fff;font:600 12px/20px ' +
       'system-ui,sans-serif;text-align:center}.badge[hidden]{display:none}' +
+      '.said{position:fixed;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}' +
       '.panel{position:fixed;bottom:92px;' + side + ':20px;width:380px;height:min(640px,calc(100vh - 112px));' +
       'height:min(640px,calc(100dvh - 112px));' +
       'border-radius:16px;overflow:hidden;box-shadow:0 12px 48px rgba(0,0,0,.25);background:#fff;' +
@@ -122,9 +125,15 @@
     badge.hidden = true;
     badge.setAttribute('data-testid', 'throughline-unread');
     launcher.onclick = function () { opened ? close() : open(); };
+    // A reply while the chat is closed is said, not only drawn on the badge: the chat's own log is hidden then.
+    said = d.createElement('span');
+    said.className = 'said';
+    said.setAttribute('role', 'status');
+    said.setAttribute('data-testid', 'throughline-said');
     if (style) root.appendChild(style);
     root.appendChild(panel);
     root.appendChild(launcher);
+    root.appendChild(said);
     drawLauncher();
     d.body.appendChild(host);
     if (active() || resetPending()) load();
@@ -197,6 +206,7 @@
       resetAsked = false;
       resetPending(false);
     } else if (m.type === 'unread') {
+      said.textContent = !opened && (m.count || 0) > unread ? text(4) + ': ' + m.count : '';
       unread = m.count || 0;
       badge.hidden = !m.count;
       badge.textContent = m.count > 9 ? '9+' : String(m.count || '');

@@ -188,6 +188,10 @@ class WidgetBrowserIT {
             widget.waiting().until(d -> "Open chat. Unread: 1".equals(widget.launcher().getAttribute("aria-label")));
             assertThat(widget.shadow().findElement(By.cssSelector("[data-testid=throughline-unread]")).getText())
                     .isEqualTo("1");
+            // Said too, in a status region beside the launcher: the chat's own log is hidden while it is closed.
+            WebElement said = widget.shadow().findElement(By.cssSelector("[data-testid=throughline-said]"));
+            assertThat(said.getDomAttribute("role")).isEqualTo("status");
+            assertThat(said.getDomProperty("textContent")).isEqualTo("New messages in the chat: 1");
         }
     }
 
