@@ -451,6 +451,8 @@ class AgentInboxAdminIT {
             inbox.screenshot("inbox-phone");
             row.click();
             inbox.message("zmienić adres");
+            // The row tapped is hidden with the list: focus goes to the thread, not to the page's start.
+            inbox.until(d -> (Boolean) inbox.script("return document.activeElement?.id === 'main'"));
             inbox.until(d -> inbox.conversationOrNull("Piotr Phone") == null
                     || !inbox.conversation("Piotr Phone").isDisplayed());
             assertThat(inbox.find("composer-input").isDisplayed()).isTrue();
@@ -479,6 +481,10 @@ class AgentInboxAdminIT {
 
             browser.driver().findElement(By.cssSelector(".back-button")).click();
             inbox.until(d -> inbox.conversation("Piotr Phone").isDisplayed());
+            // And back on the conversation's row, where the agent left the list.
+            inbox.until(d -> (Boolean) inbox.script("return document.activeElement?.matches("
+                    + "'[data-testid=conversation-item]') === true && document.activeElement.textContent"
+                    + ".includes('Piotr Phone')"));
         }
     }
 }

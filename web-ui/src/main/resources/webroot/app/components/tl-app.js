@@ -104,6 +104,29 @@ class TlApp extends TlElement {
       ?.scrollIntoView({ block: 'nearest' }));
   }
 
+  /**
+   * On a phone the list and the thread take turns: the control that had focus (the row tapped, the back button) is
+   * hidden with its pane, and focus would fall to the page's start. It goes to the thread that opened, or back to
+   * the conversation's row. Where both panes show, focus stays where it was.
+   */
+  updated() {
+    const { route } = store.state;
+    const previous = this.shownConversation;
+    this.shownConversation = route.view === 'inbox' ? route.conversationId ?? null : undefined;
+    if (previous === this.shownConversation || previous === undefined && this.shownConversation === undefined) return;
+    const active = document.activeElement;
+    const lost = !active || active === document.body || active.getClientRects().length === 0;
+    if (!lost) return;
+    if (this.shownConversation) {
+      document.getElementById('main')?.focus();
+    } else if (previous) {
+      requestAnimationFrame(() => {
+        const row = this.querySelector(`[data-conversation-id="${previous}"]`);
+        if (row && row.getClientRects().length > 0) row.focus();
+      });
+    }
+  }
+
   /** Moves focus to the conversation; the hash stays the route's (#main would open the inbox instead). */
   skipToMain(e) {
     e.preventDefault();
