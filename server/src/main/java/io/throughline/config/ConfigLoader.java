@@ -82,16 +82,17 @@ public final class ConfigLoader {
         }
         for (Option option : Options.all()) {
             String override = env.get(option.envName());
-            if (override != null && override.isBlank() && option == Options.DATABASE_URL
-                    && !sources.containsKey(option.key())) {
-                // Empty over nothing is no URL either: an env-only deployment whose ${DB_URL} is unset would start
-                // on a new embedded database (a fresh first start, its data inside the container).
+            boolean fileValue = sources.containsKey(option.key()) && values.get(option.key()) != null
+                    && !values.get(option.key()).isBlank();
+            if (override != null && override.isBlank() && option == Options.DATABASE_URL && !fileValue) {
+                // Empty over no URL (none in the file, or the shipped file's "") is no URL either: an env-only
+                // deployment whose ${DB_URL} is unset would start on a new embedded database (a fresh first
+                // start, its data inside the container).
                 problems.add(option.envName() + " (environment): is set but empty, which would start on the embedded"
                         + " database; unset it for that, or give it the database's URL");
                 continue;
             }
-            if (override != null && override.isBlank() && sources.containsKey(option.key())
-                    && values.get(option.key()) != null && !values.get(option.key()).isBlank()) {
+            if (override != null && override.isBlank() && fileValue) {
                 // A variable left empty by a deployment template (${DB_URL} unset) would wipe the file's value: a
                 // database URL gone starts a new embedded database.
                 problems.add(option.envName() + " (environment): is set but empty, which would replace the value"

@@ -1,9 +1,12 @@
 package io.throughline.store;
 
+import io.zonky.test.db.postgres.embedded.DefaultPostgresBinaryResolver;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import io.zonky.test.db.postgres.embedded.PgBinaryResolver;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.nio.ByteBuffer;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -137,11 +140,21 @@ public final class EmbeddedDatabase implements AutoCloseable {
                 requireFree(port);
             }
             Path logFile = logFile(directory);
+            long logStart = Files.size(logFile);
             String password = password(directory);
             long started = System.nanoTime();
+            Path binaries = binaries(directory);
+            // The library's builder also looks after stale servers in its working folder's children (stopping
+            // any a pid file there names): that folder is read from this property, else <tmp>/embedded-pg, which
+            // anyone may write to. Its cache of unpacked programs is by resolver, and a hit ignores the folder
+            // given: a resolver of this start's own unpacks (or finds) them in this data directory's folder.
+            System.setProperty("ot.epg.working-dir", binaries.toAbsolutePath().toString());
+            PgBinaryResolver resolver = (system, architecture) ->
+                    DefaultPostgresBinaryResolver.INSTANCE.getPgBinary(system, architecture);
             EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                     .setDataDirectory(directory.toAbsolutePath())
-                    .setOverrideWorkingDirectory(binaries(directory).toFile())
+                    .setOverrideWorkingDirectory(binaries.toFile())
+                    .setPgBinaryResolver(resolver)
                     // PostgreSQL's own words (initdb's, the server's: why it would not start) go to data/pg.log; the
                     // library would log them at a level nobody sees, and a failed start quotes their end.
                     .setOutputRedirector(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
@@ -156,6 +169,12 @@ public final class EmbeddedDatabase implements AutoCloseable {
                     .setServerConfig("full_page_writes", "on")
                     .setServerConfig("max_connections", "300")
                     .setServerConfig("listen_addresses", "127.0.0.1")
+                    // pg.log holds why the server would not start or stopped (LOG, FATAL, PANIC), not every
+                    // failed statement with its values (Throughline logs those it cares about) nor a line per
+                    // checkpoint: it grows by a few lines per start, not with the traffic.
+                    .setServerConfig("log_min_messages", "log")
+                    .setServerConfig("log_min_error_statement", "panic")
+                    .setServerConfig("log_checkpoints", "off")
                     // Case folding (lower(), ILIKE, the email addresses logins fold) by Unicode whatever the
                     // machine's locale: initdb would otherwise take the shell's, and under POSIX it folds ASCII
                     // alone ("ІВАН" stays upper case). Read by initdb only: a cluster made before keeps its own.
@@ -179,9 +198,9 @@ public final class EmbeddedDatabase implements AutoCloseable {
                         || String.valueOf(e.getMessage()).contains("could not lock")) {
                     throw inUse(directory, e);
                 }
-                throw failedStart(directory, logFile, e);
+                throw failedStart(directory, logFile, logStart, e);
             } catch (IOException | RuntimeException e) {
-                throw failedStart(directory, logFile, e);
+                throw failedStart(directory, logFile, logStart, e);
             }
             try {
                 requirePassword(postgres, directory, password);
@@ -253,10 +272,10 @@ public final class EmbeddedDatabase implements AutoCloseable {
      * A failed start, with the end of what PostgreSQL said: the library's own message is mostly that it gave up
      * waiting for a server that had stopped at once (a port taken, a directory it cannot use).
      */
-    static IllegalStateException failedStart(Path directory, Path logFile, Exception e) {
+    static IllegalStateException failedStart(Path directory, Path logFile, long logStart, Exception e) {
         StringBuilder message = new StringBuilder("cannot start the embedded PostgreSQL in " + directory + ": "
                 + e.getMessage());
-        List<String> said = lastLines(logFile, LOG_LINES_QUOTED);
+        List<String> said = lastLines(logFile, logStart, LOG_LINES_QUOTED);
         if (!said.isEmpty()) {
             message.append("; the end of ").append(logFile).append(':');
             said.forEach(line -> message.append("\n    ").append(line));
@@ -264,13 +283,20 @@ public final class EmbeddedDatabase implements AutoCloseable {
         return new IllegalStateException(message.toString(), e);
     }
 
-    private static List<String> lastLines(Path file, int count) {
-        try {
-            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8).stream()
+    /** The last lines this start wrote (from {@code from} on: an earlier start's are not its reasons). */
+    private static List<String> lastLines(Path file, long from, int count) {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            long start = Math.max(from, channel.size() - 64 * 1024);
+            ByteBuffer tail = ByteBuffer.allocate((int) Math.max(0, channel.size() - start));
+            while (tail.hasRemaining() && channel.read(tail, start + tail.position()) > 0) {
+                // read on until the end
+            }
+            // Lenient: a byte that is not UTF-8 (a locale's message) becomes U+FFFD, not an empty quote.
+            List<String> lines = new String(tail.array(), 0, tail.position(), StandardCharsets.UTF_8).lines()
                     .filter(line -> !line.isBlank()).toList();
             return lines.subList(Math.max(0, lines.size() - count), lines.size());
-        } catch (IOException | UncheckedIOException e) {
-            return List.of(); // nothing written, or not text: the library's message stands alone
+        } catch (IOException e) {
+            return List.of(); // nothing written: the library's message stands alone
         }
     }
 
@@ -298,7 +324,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
     private static void requireFree(int port) {
         try (ServerSocket probe = new ServerSocket()) {
             probe.setReuseAddress(true);
-            probe.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+            // Where PostgreSQL will listen (listen_addresses), not ::1, which a JVM preferring IPv6 calls loopback.
+            probe.bind(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), port));
         } catch (IOException e) {
             throw new IllegalStateException("cannot start the embedded PostgreSQL: port " + port + " on 127.0.0.1"
                     + " is taken (" + e.getMessage() + "); choose another with database.embeddedPort"
@@ -307,17 +334,19 @@ public final class EmbeddedDatabase implements AutoCloseable {
     }
 
     /**
-     * A first start stopped while initdb ran (killed, the machine off) leaves a directory that is no cluster: no
-     * {@code global/pg_control}, which initdb's bootstrap writes. The library would skip initdb for its config file
-     * and then wait a minute for a server that cannot start, at every start. Such a directory never held data (no
-     * server ever ran on it: every start writes {@code postmaster.opts}); it is moved aside to
-     * {@code pg.unfinished} (the one before replaced) and made again. A cluster that ran and lost its pg_control is
-     * left for its owner to recover.
+     * A first start stopped while initdb ran (killed, the machine off) leaves a directory that is no cluster, or
+     * not a whole one (initdb makes its databases after the control file). The library would skip initdb for its
+     * config file and then wait a minute for a server that cannot start, at every start. Such a directory never
+     * held data: no server ever ran on it (every start writes {@code postmaster.opts}), and it is no backup being
+     * restored (those carry a backup label or a recovery signal). It is moved aside to {@code pg.unfinished} (the
+     * one before replaced) and made again. Any other cluster is left alone, whatever its state.
      */
     static void setAsideUnfinished(Path directory) throws IOException {
-        if (Files.exists(directory.resolve("global").resolve("pg_control"))
-                || Files.exists(directory.resolve("postmaster.opts"))) {
-            return;
+        for (String ran : List.of("postmaster.opts", "backup_label", "backup_manifest", "recovery.signal",
+                "standby.signal")) {
+            if (Files.exists(directory.resolve(ran))) {
+                return;
+            }
         }
         boolean begun = false;
         for (String made : List.of("PG_VERSION", "postgresql.conf", "base", "global", "pg_wal")) {
@@ -336,8 +365,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
         }
         Files.move(directory, aside);
         Files.createDirectories(directory);
-        log.warn("the embedded PostgreSQL's directory held an unfinished first start (no global/pg_control): moved"
-                + " aside to {} and made again dir={}", aside, directory);
+        log.warn("the embedded PostgreSQL's directory held an unfinished first start (no server ever ran on it):"
+                + " moved aside to {} and made again dir={}", aside, directory);
     }
 
     private static Path passwordFile(Path directory) {

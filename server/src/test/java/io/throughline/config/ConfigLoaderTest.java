@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -84,10 +85,14 @@ class ConfigLoaderTest {
                 .isFalse();
         // But no database URL anywhere and an empty variable is a deployment whose ${DB_URL} went unset: not a
         // new embedded database.
-        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("THROUGHLINE_DATABASE_URL", "")))
-                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.getMessage())
-                        .contains("THROUGHLINE_DATABASE_URL").contains("set but empty").contains("embedded"));
-        assertThat(ConfigLoader.load(null, Map.of()).database().embedded()).isTrue();
+        Path shipped = Path.of("..", "config", "throughline.yaml"); // its url is ""
+        for (Path withoutUrl : Arrays.asList(null, shipped)) {
+            assertThatThrownBy(() -> ConfigLoader.load(withoutUrl, Map.of("THROUGHLINE_DATABASE_URL", "")))
+                    .as(String.valueOf(withoutUrl)).isInstanceOfSatisfying(ConfigException.class, e -> assertThat(
+                            e.getMessage()).contains("THROUGHLINE_DATABASE_URL").contains("set but empty")
+                            .contains("embedded"));
+            assertThat(ConfigLoader.load(withoutUrl, Map.of()).database().embedded()).isTrue();
+        }
     }
 
     /** Sizes that would refuse every sign-in or bounce every mail are refused. */

@@ -11,6 +11,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -131,26 +132,42 @@ class EmbeddedDatabaseIT {
     @Test
     void aFirstStartStoppedDuringInitdbIsMadeAgain() throws Exception {
         Path dir = TestServer.tempDir().resolve("pg");
+        // Killed after the control file, while initdb made the databases: no server ever ran on it.
         Files.createDirectories(dir.resolve("base"));
+        Files.createDirectories(dir.resolve("global"));
+        Files.write(dir.resolve("global").resolve("pg_control"), new byte[8192]);
         Files.writeString(dir.resolve("PG_VERSION"), "18\n");
         Files.writeString(dir.resolve("postgresql.conf"), "# initdb stopped here\n");
         try (EmbeddedDatabase database = EmbeddedDatabase.start(dir, 0)) {
             assertThat(canConnect(database.port(), database.password())).isTrue();
             assertThat(Files.readString(dir.resolveSibling("pg.unfinished").resolve("postgresql.conf")))
                     .contains("initdb stopped here");
-            // PostgreSQL's own words go to pg.log, for its owner only.
-            assertThat(Files.readString(dir.resolveSibling("pg.log"))).contains("ready to accept connections");
+            // PostgreSQL's own words go to pg.log, for its owner only: why it starts or stops, not each failed
+            // statement (with its values) of the traffic.
+            Properties properties = new Properties();
+            properties.setProperty("user", "postgres");
+            properties.setProperty("password", database.password());
+            try (Connection connection = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:"
+                    + database.port() + "/postgres", properties); var statement = connection.createStatement()) {
+                assertThatThrownBy(() -> statement.execute("SELECT 'card 4111' || 1 / 0"))
+                        .hasMessageContaining("division by zero");
+            }
+            assertThat(Files.readString(dir.resolveSibling("pg.log"))).contains("ready to accept connections")
+                    .doesNotContain("division by zero").doesNotContain("card 4111");
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolveSibling("pg.log"))))
                     .isEqualTo("rw-------");
         }
 
-        Path ran = TestServer.tempDir().resolve("pg");
-        Files.createDirectories(ran);
-        Files.writeString(ran.resolve("postgresql.conf"), "# a cluster that lost its pg_control\n");
-        Files.writeString(ran.resolve("postmaster.opts"), "postgres -D " + ran + "\n");
-        EmbeddedDatabase.setAsideUnfinished(ran);
-        assertThat(ran.resolve("postgresql.conf")).exists();
-        assertThat(ran.resolveSibling("pg.unfinished")).doesNotExist();
+        // A cluster a server ran on, or a backup being restored, is left alone whatever its state.
+        for (String mark : List.of("postmaster.opts", "backup_label")) {
+            Path kept = TestServer.tempDir().resolve("pg");
+            Files.createDirectories(kept);
+            Files.writeString(kept.resolve("postgresql.conf"), "# a cluster that lost its pg_control\n");
+            Files.writeString(kept.resolve(mark), "written by a server or a backup\n");
+            EmbeddedDatabase.setAsideUnfinished(kept);
+            assertThat(kept.resolve("postgresql.conf")).as(mark).exists();
+            assertThat(kept.resolveSibling("pg.unfinished")).as(mark).doesNotExist();
+        }
     }
 
     /** A start that fails quotes the end of PostgreSQL's log: why the server stopped, in its words. */
@@ -162,11 +179,16 @@ class EmbeddedDatabaseIT {
             lines.add("line " + i);
         }
         lines.set(9, "FATAL:  data directory \"/srv/data/pg\" has invalid permissions");
-        Files.write(log, lines);
-        String message = EmbeddedDatabase.failedStart(log.resolveSibling("pg"), log,
+        // What an earlier start wrote is not this one's reason.
+        Files.writeString(log, "FATAL:  an earlier start's trouble\n");
+        long before = Files.size(log);
+        Files.write(log, lines, StandardOpenOption.APPEND);
+        String message = EmbeddedDatabase.failedStart(log.resolveSibling("pg"), log, before,
                 new IllegalStateException("Gave up waiting for server to start after 60000ms")).getMessage();
         assertThat(message).contains("Gave up waiting").contains("line 3").contains("has invalid permissions")
-                .doesNotContain("line 2");
+                .doesNotContain("line 2").doesNotContain("earlier start");
+        assertThat(EmbeddedDatabase.failedStart(log.resolveSibling("pg"), log, Files.size(log),
+                new IllegalStateException("Gave up waiting")).getMessage()).doesNotContain("the end of");
     }
 
     /**
