@@ -11,7 +11,9 @@ export function describe(error) {
   // Refusals that say the same whatever was asked are said in the agent's language, not the server's English.
   if (error.status === 404) return t('error.notFound');
   if (error.status === 413) return t('error.tooLarge');
-  if (error.status === 429) return t('error.tooMany');
+  if (error.status === 429) {
+    return error.retryAfter ? t('error.tooManyWait', { seconds: error.retryAfter }) : t('error.tooMany');
+  }
   // A service that is unavailable for a while says why and for how long (an index being built, a database
   // failing over): the agent waits rather than reporting a bug. Any other 5xx is ours to look into.
   if (error.status === 503 && error.problem?.type === 'urn:throughline:problem:unavailable' && error.problem.detail) {

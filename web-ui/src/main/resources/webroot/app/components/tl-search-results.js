@@ -57,6 +57,7 @@ class TlSearchResults extends TlElement {
     // A new search: what the last one found is no longer so. A further page keeps it (said once).
     if (search.loading && !search.hits.length) return '';
     if (search.unavailable) return t('search.unavailable');
+    if (search.error) return ''; // its alert says it
     if (search.searched && !search.hits.length) return t('search.none', { q: search.asked?.q ?? search.q });
     if (search.total != null) {
       return t('search.total', { count: search.total.value, more: search.total.relation === 'gte' ? '+' : '' });

@@ -113,12 +113,24 @@ class TlTimeline extends TlElement {
    */
   announceFailedReply(previous) {
     const me = store.state.me?.agentId;
-    if (!previous || !me || previous.conversationId !== this.thread.conversationId) return;
-    const before = new Map(previous.messages.map((m) => [m.id, m.delivery?.status]));
-    const failed = this.thread.messages.find((m) => m.author?.type === 'agent' && m.author.id === me
-      && m.delivery?.status === 'failed' && before.has(m.id) && before.get(m.id) !== 'failed');
-    if (failed) {
-      this.announcement = { id: `failed:${failed.id}:${failed.delivery.attempts}`, text: t('thread.replyFailed') };
+    const failedNow = this.thread.messages.filter((m) => m.author?.type === 'agent' && m.author.id === me
+      && m.delivery?.status === 'failed');
+    const key = (m) => `${m.id}:${m.delivery.attempts}`;
+    if (!previous || previous.conversationId !== this.thread.conversationId || previous.loading === 'initial'
+        || !this.failuresKnown) {
+      // A thread opened with failures in it: those are on screen, not news.
+      this.failuresKnown = new Set(failedNow.map(key));
+      return;
+    }
+    // Each failure (of each attempt an agent retried) once, whether its reply came in the same update or before;
+    // not those of an earlier page scrolled to.
+    const shown = new Set(previous.messages.map((m) => m.id));
+    const lastShown = previous.messages[previous.messages.length - 1]?.id ?? 0;
+    const fresh = failedNow.filter((m) => !this.failuresKnown.has(key(m)) && (shown.has(m.id) || m.id > lastShown));
+    failedNow.forEach((m) => this.failuresKnown.add(key(m)));
+    if (fresh.length) {
+      const last = fresh[fresh.length - 1];
+      this.announcement = { id: `failed:${key(last)}`, text: t('thread.replyFailed') };
     }
   }
 

@@ -39,6 +39,7 @@ export default {
   'error.notFound': 'Not found: it was deleted, merged into another, or never existed.',
   'error.tooLarge': 'It is larger than the server accepts.',
   'error.tooMany': 'Too many requests. Wait a moment and try again.',
+  'error.tooManyWait': 'Too many requests. Try again in {seconds} s.',
 
   'status.open': 'Open',
   'status.pending': 'Pending',

@@ -39,6 +39,7 @@ export default {
   'error.notFound': 'Nie znaleziono: usunięto, scalono z innym albo nigdy nie istniało.',
   'error.tooLarge': 'To więcej, niż przyjmuje serwer.',
   'error.tooMany': 'Zbyt wiele żądań. Odczekaj chwilę i spróbuj ponownie.',
+  'error.tooManyWait': 'Zbyt wiele żądań. Spróbuj ponownie za {seconds} s.',
 
   'status.open': 'Otwarte',
   'status.pending': 'Oczekujące',

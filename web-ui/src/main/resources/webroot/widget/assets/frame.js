@@ -217,12 +217,14 @@ async function boot() {
     if (e.status === 400 || e.status === 403 || e.status === 404) {
       // What the page passed (400) stays wrong until the page changes it: only the site's settings are looked at
       // again.
-      const lookedAgain = refusedAt !== null;
+      const lookedAgain = refusedAt !== null && store.get().phase === 'error';
       refusedAt = e.status === 400 ? null : Date.now();
+      // Still refused at a look: the panel stays as it is (redrawn, its close button would lose focus and the
+      // alert be read again), and the page's console heard why the first time.
+      if (lookedAgain) return;
       store.set({ phase: 'error' });
       const errors = e.problem && e.problem.errors ? ' ' + JSON.stringify(e.problem.errors) : '';
-      // The page's console hears why once, not at every look.
-      if (!lookedAgain) toParent({ type: 'refused', detail: e.message + errors });
+      toParent({ type: 'refused', detail: e.message + errors });
       notReady('unavailable', 'alert');
       return;
     }

@@ -13,10 +13,11 @@ export function messageList(store, t, actions) {
     if (list.scrollTop < 40 && store.get().olderBefore) actions.loadOlder();
   }, { passive: true });
   store.subscribe((s) => {
-    // An earlier page is history, not news: the log is busy while it is asked for and while it goes in, so a screen
-    // reader does not read a page of old messages out as new ones. It is let go a frame after the insertion, once
-    // its additions were seen while busy.
-    if (s.loadingOlder) list.setAttribute('aria-busy', 'true');
+    // An earlier page is history, not news: the log is busy while it goes in, so a screen reader does not read a
+    // page of old messages out as new ones. Only then: a reply arriving while the page is asked for is news. It is
+    // let go a frame after the insertion, once its additions were seen while busy.
+    const prepending = s.prepended && s.prepended !== lastPrepend;
+    if (prepending) list.setAttribute('aria-busy', 'true');
     const nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
     const fromBottom = list.scrollHeight - list.scrollTop;
     const keep = new Set();
@@ -54,16 +55,16 @@ export function messageList(store, t, actions) {
         rendered.delete(key);
       }
     }
-    if (s.prepended && s.prepended !== lastPrepend) {
+    if (prepending) {
       // Older messages went in above: what the visitor was reading stays where it was.
       list.scrollTop = list.scrollHeight - fromBottom;
     } else if (nearBottom || (s.scrollToEnd && s.scrollToEnd !== lastScroll)) {
       list.scrollTop = list.scrollHeight;
     }
-    if (!s.loadingOlder && list.getAttribute('aria-busy') === 'true') {
+    if (prepending) {
       const mine = ++settling;
       requestAnimationFrame(() => {
-        if (mine === settling && !store.get().loadingOlder) list.setAttribute('aria-busy', 'false');
+        if (mine === settling) list.setAttribute('aria-busy', 'false');
       });
     }
     lastScroll = s.scrollToEnd;
