@@ -227,6 +227,29 @@ class AgentInboxAdminIT {
         }
     }
 
+    /** A field the server refused says so to a screen reader too: marked invalid, its error read with it. */
+    @Test
+    void aRefusedFieldIsMarkedInvalidAndDescribedByItsError() {
+        try (Browser browser = new Browser()) {
+            InboxPage inbox = new InboxPage(browser, server.url()).login(TestServer.ADMIN_EMAIL,
+                    TestServer.ADMIN_PASSWORD);
+            inbox.visit("/#/settings/inboxes");
+            inbox.find("inbox-add").click();
+            new Select(inbox.find("inbox-kind")).selectByValue("widget");
+            assertThat(inbox.find("inbox-allowedOrigins").getDomAttribute("aria-required")).isEqualTo("true");
+            new Select(inbox.find("inbox-kind")).selectByValue("api");
+            inbox.find("inbox-name").sendKeys("Ftp shop");
+            inbox.find("inbox-webhookUrl").sendKeys("ftp://files.example.com/hook");
+            assertThat(inbox.find("inbox-webhookUrl").getDomAttribute("aria-required")).isEqualTo("false");
+            inbox.find("inbox-save").click();
+            WebElement field = inbox.until(d -> "true".equals(inbox.find("inbox-webhookUrl")
+                    .getDomAttribute("aria-invalid")) ? inbox.find("inbox-webhookUrl") : null);
+            String error = browser.driver().findElement(By.id(field.getDomAttribute("aria-describedby")
+                    .replaceAll(".*?(\\S+-error).*", "$1"))).getText();
+            assertThat(error).contains("http or https");
+        }
+    }
+
     /**
      * A new API inbox's secrets show even when the list's reload after the create fails (the server keeps only the
      * token's hash: they were lost). Regenerating the token then saves the token alone, not the form's unsaved

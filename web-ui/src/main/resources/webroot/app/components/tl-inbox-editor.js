@@ -104,31 +104,36 @@ class TlInboxEditor extends TlElement {
       this.json = null;
     };
     const hint = field.hint ? html`<p class="muted field-note" id="${id}-hint">${t(field.hint)}</p>` : '';
+    // A control's hint and its error are read with it; a refused one says so, and so does a required one.
+    const described = [field.hint ? `${id}-hint` : null, error ? `${id}-error` : null].filter(Boolean).join(' ');
+    const invalid = error ? 'true' : 'false';
+    const required = field.required ? 'true' : 'false';
     let input;
     if (field.type === 'select') {
-      input = html`<select id=${id} data-testid=${id} @change=${(e) => update(e.target.value)}>
+      input = html`<select id=${id} data-testid=${id} aria-describedby=${described} aria-invalid=${invalid}
+        aria-required=${required} @change=${(e) => update(e.target.value)}>
         <option value="" ?selected=${value == null}>${t('inbox.default')}</option>
         ${field.options.map((o) => html`<option value=${o} ?selected=${value === o}>${has(`inbox.option.${o}`)
           ? t(`inbox.option.${o}`) : o}</option>`)}</select>`;
     } else if (field.type === 'checkbox') {
       return html`<label class="checkbox" for=${id}><input id=${id} data-testid=${id} type="checkbox"
-        .checked=${value === true} aria-describedby="${id}-hint"
+        .checked=${value === true} aria-describedby=${described} aria-invalid=${invalid}
         @change=${(e) => { this.config = setPath(this.config, field.path, e.target.checked); this.json = null; }}>
-        ${t(field.label)}</label>${hint}`;
+        ${t(field.label)}</label>${hint}${error ? html`<p class="form-error" id="${id}-error">${error}</p>` : ''}`;
     } else if (field.type === 'lines' || field.type === 'textarea') {
       input = html`<textarea id=${id} data-testid=${id} rows="3" placeholder=${field.placeholder ?? ''}
-        aria-describedby="${id}-hint" .value=${live(fieldText(field, value))}
-        @change=${(e) => update(e.target.value)}></textarea>`;
+        aria-describedby=${described} aria-invalid=${invalid} aria-required=${required}
+        .value=${live(fieldText(field, value))} @change=${(e) => update(e.target.value)}></textarea>`;
     } else {
       const type = { secret: 'password', number: 'number', url: 'url', email: 'email', color: 'color' }[field.type]
         ?? 'text';
       input = html`<input id=${id} data-testid=${id} type=${type} placeholder=${field.placeholder ?? ''}
-        autocomplete=${field.type === 'secret' ? 'new-password' : 'off'} aria-describedby="${id}-hint"
-        aria-invalid=${error ? 'true' : 'false'} .value=${live(fieldText(field, value))}
+        autocomplete=${field.type === 'secret' ? 'new-password' : 'off'} aria-describedby=${described}
+        aria-invalid=${invalid} aria-required=${required} .value=${live(fieldText(field, value))}
         @change=${(e) => update(e.target.value)}>`;
     }
     return html`<label for=${id}>${t(field.label)}${field.required ? html` <span aria-hidden="true">*</span>` : ''}</label>
-      ${input}${hint}${error ? html`<p class="form-error">${error}</p>` : ''}`;
+      ${input}${hint}${error ? html`<p class="form-error" id="${id}-error">${error}</p>` : ''}`;
   }
 
   editJson(event) {
