@@ -8,8 +8,9 @@ export const INBOX_FIELDS = {
   widget: [
     { path: 'allowedOrigins', type: 'lines', label: 'inbox.allowedOrigins', hint: 'inbox.allowedOriginsHint',
       required: true, placeholder: 'https://shop.example.com' },
-    { path: 'title', type: 'text', label: 'inbox.widgetTitle', placeholder: 'Chat with us' },
-    { path: 'greeting', type: 'textarea', label: 'inbox.greeting', placeholder: 'Hi! How can we help?' },
+    // Left empty, the widget says its own in the visitor's language: the placeholder tells so in the admin's.
+    { path: 'title', type: 'text', label: 'inbox.widgetTitle', placeholderKey: 'inbox.widgetTitlePlaceholder' },
+    { path: 'greeting', type: 'textarea', label: 'inbox.greeting', placeholderKey: 'inbox.greetingPlaceholder' },
     { path: 'offlineMessage', type: 'textarea', label: 'inbox.offlineMessage', hint: 'inbox.offlineMessageHint' },
     { path: 'locale', type: 'select', label: 'inbox.locale', options: ['auto', 'en', 'uk', 'ru', 'pl'] },
     { path: 'colors.primary', type: 'color', label: 'inbox.colorPrimary' },

@@ -227,7 +227,10 @@ class AgentInboxAdminIT {
         }
     }
 
-    /** A field the server refused says so to a screen reader too: marked invalid, its error read with it. */
+    /**
+     * The inbox form to a screen reader: a required field says so, a field the server refused is marked invalid
+     * with its error read with it; and an empty title or greeting is explained in the admin's words.
+     */
     @Test
     void aRefusedFieldIsMarkedInvalidAndDescribedByItsError() {
         try (Browser browser = new Browser()) {
@@ -237,6 +240,12 @@ class AgentInboxAdminIT {
             inbox.find("inbox-add").click();
             new Select(inbox.find("inbox-kind")).selectByValue("widget");
             assertThat(inbox.find("inbox-allowedOrigins").getDomAttribute("aria-required")).isEqualTo("true");
+            // Left empty, the widget says its own greeting in the visitor's language: the placeholder says so.
+            assertThat(inbox.find("inbox-greeting").getDomAttribute("placeholder"))
+                    .isEqualTo("Empty: “Hi! How can we help you today?” in the visitor’s language");
+            // On a settings page the skip link goes to the settings, not to a conversation.
+            assertThat(inbox.driver().findElement(By.cssSelector(".skip-link")).getDomProperty("textContent"))
+                    .isEqualTo("Skip to the settings");
             new Select(inbox.find("inbox-kind")).selectByValue("api");
             inbox.find("inbox-name").sendKeys("Ftp shop");
             inbox.find("inbox-webhookUrl").sendKeys("ftp://files.example.com/hook");

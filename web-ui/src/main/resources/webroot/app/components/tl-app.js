@@ -35,7 +35,8 @@ class TlApp extends TlElement {
     if (phase === 'booting') return html`<div class="boot" role="status">${t('app.loading')}</div>`;
     if (phase === 'login') return html`<tl-login></tl-login>`;
     return html`
-      <a class="skip-link" href="#main" @click=${this.skipToMain}>${t('app.skipToThread')}</a>
+      <a class="skip-link" href="#main" @click=${this.skipToMain}>${t(route.view === 'settings'
+        ? 'app.skipToSettings' : 'app.skipToThread')}</a>
       <header class="topbar">
         <a class="brand" href="#/" aria-label=${t('app.inbox')}>${icon('inbox')}<span>Throughline</span></a>
         <tl-search-box></tl-search-box>

@@ -108,6 +108,7 @@ class TlInboxEditor extends TlElement {
     const described = [field.hint ? `${id}-hint` : null, error ? `${id}-error` : null].filter(Boolean).join(' ');
     const invalid = error ? 'true' : 'false';
     const required = field.required ? 'true' : 'false';
+    const placeholder = field.placeholderKey ? t(field.placeholderKey) : field.placeholder ?? '';
     let input;
     if (field.type === 'select') {
       input = html`<select id=${id} data-testid=${id} aria-describedby=${described} aria-invalid=${invalid}
@@ -121,13 +122,13 @@ class TlInboxEditor extends TlElement {
         @change=${(e) => { this.config = setPath(this.config, field.path, e.target.checked); this.json = null; }}>
         ${t(field.label)}</label>${hint}${error ? html`<p class="form-error" id="${id}-error">${error}</p>` : ''}`;
     } else if (field.type === 'lines' || field.type === 'textarea') {
-      input = html`<textarea id=${id} data-testid=${id} rows="3" placeholder=${field.placeholder ?? ''}
+      input = html`<textarea id=${id} data-testid=${id} rows="3" placeholder=${placeholder}
         aria-describedby=${described} aria-invalid=${invalid} aria-required=${required}
         .value=${live(fieldText(field, value))} @change=${(e) => update(e.target.value)}></textarea>`;
     } else {
       const type = { secret: 'password', number: 'number', url: 'url', email: 'email', color: 'color' }[field.type]
         ?? 'text';
-      input = html`<input id=${id} data-testid=${id} type=${type} placeholder=${field.placeholder ?? ''}
+      input = html`<input id=${id} data-testid=${id} type=${type} placeholder=${placeholder}
         autocomplete=${field.type === 'secret' ? 'new-password' : 'off'} aria-describedby=${described}
         aria-invalid=${invalid} aria-required=${required} .value=${live(fieldText(field, value))}
         @change=${(e) => update(e.target.value)}>`;
