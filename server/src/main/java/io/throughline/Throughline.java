@@ -38,6 +38,7 @@ import io.throughline.delivery.OutboundAssembler;
 import io.throughline.delivery.ReplyFallbacks;
 import io.throughline.demo.DemoData;
 import io.throughline.demo.DemoPage;
+import io.throughline.failure.ThroughlineException;
 import io.throughline.http.DeepLinkRoutes;
 import io.throughline.http.Endpoints;
 import io.throughline.http.HttpApi;
@@ -531,8 +532,16 @@ public final class Throughline implements AutoCloseable {
         try {
             lock.query("SELECT pg_advisory_lock(" + SEED_LOCK + ")").execute().await();
             long workspaceId = workspaces.first().orElseThrow();
-            for (ThroughlineConfig.InboxSeed seed : config.inboxes()) {
-                inboxService.seed(workspaceId, seed.kind(), seed.name(), seed.config());
+            List<ThroughlineConfig.InboxSeed> seeds = config.inboxes();
+            for (int i = 0; i < seeds.size(); i++) {
+                ThroughlineConfig.InboxSeed seed = seeds.get(i);
+                try {
+                    inboxService.seed(workspaceId, seed.kind(), seed.name(), seed.config());
+                } catch (ThroughlineException e) {
+                    // The file may list many: which one, by its place and name, not only what is wrong with it.
+                    throw new IllegalStateException("the config file's inboxes[" + i + "] (" + seed.kind() + " '"
+                            + seed.name() + "'): " + e.getMessage(), e);
+                }
             }
         } finally {
             quietly("inbox seed lock", () -> lock.close().await(5, TimeUnit.SECONDS));

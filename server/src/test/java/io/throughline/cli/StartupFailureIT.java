@@ -14,6 +14,7 @@ import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -73,6 +74,27 @@ class StartupFailureIT {
                     .contains("THROUGHLINE_DATABASE_EMBEDDED_PORT")
                     .doesNotContain("\tat ");
         }
+    }
+
+    /** A config file's inbox that cannot be made is named by its place in the list and its name. */
+    @Test
+    void aBadInboxOfTheConfigFileIsNamed() throws Exception {
+        Path file = Files.writeString(TestServer.tempDir().resolve("throughline.yaml"), """
+                inboxes:
+                  - kind: api
+                    name: Good shop
+                  - kind: api
+                    name: Broken shop
+                    config:
+                      webhookUrl: ftp://files.example.com/hook
+                """);
+        int status = start(Map.of("THROUGHLINE_CONFIG", file.toString(),
+                "THROUGHLINE_HTTP_HOST", "127.0.0.1", "THROUGHLINE_HTTP_PORT", "0",
+                "THROUGHLINE_DATA_DIR", TestServer.tempDir().toString(),
+                "THROUGHLINE_DATABASE_URL", TestPostgres.newDatabase(), "THROUGHLINE_DEMO_ENABLED", "false"));
+        assertThat(status).isEqualTo(1);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("inboxes[1] (api 'Broken shop')")
+                .contains("http or https").doesNotContain("\tat ");
     }
 
     /** An agent for a workspace that does not exist is refused by name, not with the database's foreign key. */
