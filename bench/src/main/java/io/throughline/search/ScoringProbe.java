@@ -29,6 +29,9 @@ public final class ScoringProbe implements Closeable {
 
     private final Directory directory;
     private final IndexWriter writer;
+    /** The analyzers it made (the query's, the writer's): closed with it, as the server closes its own. */
+    private final Analyzer analyzer;
+    private final Analyzer indexing;
     private final MessageQueries queries;
     private final WorkspaceStatistics statistics = new WorkspaceStatistics();
     /** The same figures, but keeping no counted word: every search counts its words as if for the first time. */
@@ -39,20 +42,23 @@ public final class ScoringProbe implements Closeable {
     private DirectoryReader reader;
     private IndexSearcher searcher;
 
-    private ScoringProbe(Directory directory, IndexWriter writer, Analyzer analyzer) {
+    private ScoringProbe(Directory directory, IndexWriter writer, Analyzer analyzer, Analyzer indexing) {
         this.directory = directory;
         this.writer = writer;
+        this.analyzer = analyzer;
+        this.indexing = indexing;
         this.queries = new MessageQueries(analyzer);
     }
 
     /** An empty index in {@code path}, configured as the server's. */
     public static ScoringProbe create(Path path) throws IOException {
         Analyzer analyzer = SearchAnalyzers.create();
+        Analyzer indexing = SearchAnalyzers.forIndexing();
         Directory directory = FSDirectory.open(path);
-        IndexWriter writer = new IndexWriter(directory, new IndexWriterConfig(SearchAnalyzers.forIndexing())
+        IndexWriter writer = new IndexWriter(directory, new IndexWriterConfig(indexing)
                 .setOpenMode(IndexWriterConfig.OpenMode.CREATE).setIndexSort(LiveIndex.INDEX_SORT)
                 .setRAMBufferSizeMB(64));
-        return new ScoringProbe(directory, writer, analyzer);
+        return new ScoringProbe(directory, writer, analyzer, indexing);
     }
 
     /** Adds one message; {@code status} is its wire name ("open"). */
@@ -124,5 +130,7 @@ public final class ScoringProbe implements Closeable {
         }
         writer.rollback();
         directory.close();
+        analyzer.close();
+        indexing.close();
     }
 }
