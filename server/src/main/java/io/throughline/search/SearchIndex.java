@@ -187,7 +187,8 @@ public final class SearchIndex implements AutoCloseable {
                 try {
                     IndexSearcher pinned = generation != null && generation.equals(index.generation())
                             ? index.acquirePinned(version) : null;
-                    return new Lease(index, pinned != null ? pinned : index.acquireSearcher());
+                    return new Lease(index, pinned != null ? pinned : index.acquireSearcher(),
+                            generation != null && pinned == null);
                 } catch (IOException | RuntimeException e) {
                     index.release();
                     throw e;
@@ -205,10 +206,17 @@ public final class SearchIndex implements AutoCloseable {
     static final class Lease implements AutoCloseable {
         private final LiveIndex index;
         private final IndexSearcher searcher;
+        private final boolean pinLost;
 
-        Lease(LiveIndex index, IndexSearcher searcher) {
+        Lease(LiveIndex index, IndexSearcher searcher, boolean pinLost) {
             this.index = index;
             this.searcher = searcher;
+            this.pinLost = pinLost;
+        }
+
+        /** Whether a pinned searcher was asked for and is no longer kept (this is the newest one instead). */
+        boolean pinLost() {
+            return pinLost;
         }
 
         /**

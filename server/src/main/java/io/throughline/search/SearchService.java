@@ -20,11 +20,15 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
+import org.apache.lucene.search.BooleanClause;
+import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.FieldDoc;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.Sort;
 import org.apache.lucene.search.SortField;
+import org.apache.lucene.search.TermQuery;
+import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.search.TopFieldCollectorManager;
 import org.apache.lucene.search.TopFieldDocs;
 import org.apache.lucene.search.TotalHits;
@@ -137,6 +141,9 @@ public final class SearchService {
         try (SearchIndex.Lease lease = pinned == null ? index.acquire()
                 : index.acquire(pinned.generation(), pinned.version())) {
             IndexSearcher searcher = lease.searcher(workspaceId);
+            if (sort == SearchSort.RELEVANCE && lease.pinLost()) {
+                after = reanchored(searcher, lucene, cursor, after);
+            }
             TopFieldDocs top = searcher.search(lucene,
                     new TopFieldCollectorManager(luceneSort, limit + 1, after, TOTAL_HITS_THRESHOLD));
             int count = Math.min(limit, top.scoreDocs.length);
@@ -169,6 +176,25 @@ public final class SearchService {
         } catch (IOException e) {
             throw new UncheckedIOException("search failed", e);
         }
+    }
+
+    /**
+     * The cursor of a relevance page whose searcher was let go (32 are kept across the index, ten minutes at most),
+     * resumed on the newest one: its score there, not the old one. Scores move with the index's statistics (a word
+     * grown rarer raises every hit's), so the old score would skip the hits now above it or repeat those below; the
+     * cursor's own message, scored again, is where this ranking left off. One no longer found (edited, deleted)
+     * keeps the old score.
+     */
+    private static FieldDoc reanchored(IndexSearcher searcher, Query lucene, SearchCursor cursor, FieldDoc after)
+            throws IOException {
+        Query itself = new BooleanQuery.Builder().add(lucene, BooleanClause.Occur.MUST)
+                .add(new TermQuery(MessageDocuments.idTerm(cursor.messageId())), BooleanClause.Occur.FILTER).build();
+        TopDocs found = searcher.search(itself, 1);
+        if (found.scoreDocs.length == 0) {
+            return after;
+        }
+        float score = found.scoreDocs[0].score;
+        return new FieldDoc(Integer.MAX_VALUE, score, new Object[] {score, cursor.messageId()});
     }
 
     private static JsonObject hit(SearchRepository.HitRow row, String snippet, Float score) {

@@ -10,11 +10,13 @@ import io.throughline.realtime.EventType;
 import io.throughline.testing.ApiClient;
 import io.throughline.testing.TestServer;
 import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -201,6 +203,46 @@ class SearchIT {
             cursor = page.getString("nextCursor");
         }
         assertThat(seen).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(written);
+    }
+
+    /**
+     * A relevance page whose searcher was let go (a busy server keeps 32 across the index) resumes on the newest
+     * searcher at its cursor's message, scored there: the scores moved meanwhile (every hit's went up as the word
+     * grew rarer), and the old score would skip or repeat hits.
+     */
+    @Test
+    void relevancePagesWhoseSearcherWasLetGoResumeAtTheirMessage() {
+        List<Long> written = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            String body = "glowworm " + "glowworm ".repeat(i % 5) + "and other words ".repeat(i % 7) + i;
+            written.add(shop.customerWrites("unpin-" + i, "Unpinned " + (i % 3), body).getLong("messageId"));
+        }
+        await().atMost(INDEXED).until(() -> shop.search("q", "glowworm").getJsonObject("total")
+                .getInteger("value") == 30);
+        JsonObject first = shop.search("q", "glowworm", "sort", "relevance", "limit", "10");
+        List<Long> seen = new ArrayList<>(SearchFixture.messageIds(first));
+        long last = 0;
+        for (int i = 0; i < 120; i++) {
+            last = shop.customerWrites("unpin-filler-" + i, "Filler", "nothing glowing here " + i).getLong("messageId");
+        }
+        awaitFound("glowing", last);
+        String cursor = first.getString("nextCursor");
+        while (cursor != null) {
+            JsonObject page = shop.search("q", "glowworm", "sort", "relevance", "limit", "10", "cursor",
+                    unpinned(cursor));
+            seen.addAll(SearchFixture.messageIds(page));
+            cursor = page.getString("nextCursor");
+        }
+        assertThat(seen).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(written);
+    }
+
+    /** The cursor as it reads once its pinned searcher is gone: a version the index no longer keeps. */
+    private static String unpinned(String cursor) {
+        String[] parts = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8).split("\\|", -1);
+        assertThat(parts).hasSize(6);
+        parts[5] = "999999999";
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(String.join("|", parts)
+                .getBytes(StandardCharsets.UTF_8));
     }
 
     private List<Long> pages(String sort) {
