@@ -272,6 +272,10 @@ class WidgetBrowserIT {
                     .sendKeys(notes.toAbsolutePath().toString());
             widget.waiting().until(d -> ((Number) browser.driver().executeScript(
                     "return window.heldUploads.length")).intValue() == 1);
+            // The file on its way says so in words, not only by fading.
+            WebElement uploading = browser.driver().findElement(By.cssSelector("[data-testid=throughline-uploading]"));
+            assertThat(uploading.getDomProperty("textContent")).contains("(attaching…)");
+            assertThat(uploading.findElement(By.xpath("..")).getDomAttribute("aria-busy")).isEqualTo("true");
             widget.send("My order notes");
             WebElement error = browser.driver().findElement(By.id("tl-composer-error"));
             widget.waiting().until(d -> error.getText().equals("Wait until the file is attached, then send."));
@@ -279,6 +283,7 @@ class WidgetBrowserIT {
 
             browser.driver().executeScript("window.heldUploads.splice(0).forEach((answer) => answer())");
             widget.waiting().until(d -> error.getText().isEmpty());
+            widget.waiting().until(d -> d.findElements(By.cssSelector("[data-testid=throughline-uploading]")).isEmpty());
             browser.driver().findElement(By.cssSelector("[data-testid=throughline-send-button]")).click();
             WebElement sent = widget.stored("My order notes");
             // A file only downloaded is let go once the next one starts (or a minute later), not held for the life

@@ -69,8 +69,12 @@ export function composer(store, t, actions) {
     if (error.textContent !== text) error.textContent = text;
     if (s.staged === drawnStaged) return;
     drawnStaged = s.staged;
-    staged.replaceChildren(...s.staged.map((file) => h('li', { class: 'chip' + (file.uploading ? ' uploading' : '') },
+    // A file still on its way says so in words too, not only by fading.
+    staged.replaceChildren(...s.staged.map((file) => h('li', { class: 'chip' + (file.uploading ? ' uploading' : ''),
+      'aria-busy': file.uploading ? 'true' : 'false' },
       h('span', {}, file.filename),
+      ...(file.uploading ? [h('span', { class: 'sr-only', 'data-testid': 'throughline-uploading' },
+        ' ' + t('uploading'))] : []),
       h('button', { type: 'button', class: 'chip-remove', 'aria-label': t('removeFile', { name: file.filename }),
         onclick: () => actions.unstage(file.key) }, '×'))));
   });
