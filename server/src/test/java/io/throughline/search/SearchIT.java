@@ -20,6 +20,8 @@ import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntFunction;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -181,55 +183,48 @@ class SearchIT {
 
     @Test
     void relevancePagesStayExactWhileTheIndexChangesBetweenThem() {
-        List<Long> written = new ArrayList<>();
-        for (int i = 0; i < 30; i++) {
-            String body = "lanternfish " + "lanternfish ".repeat(i % 5) + "and some words ".repeat(i % 7) + i;
-            written.add(shop.customerWrites("pin-" + i, "Pinned " + (i % 3), body).getLong("messageId"));
-        }
-        await().atMost(INDEXED).until(() -> shop.search("q", "lanternfish").getJsonObject("total")
-                .getInteger("value") == 30);
-        JsonObject first = shop.search("q", "lanternfish", "sort", "relevance", "limit", "10");
-        List<Long> seen = new ArrayList<>(SearchFixture.messageIds(first));
-        // Many messages without the word: every score of the search goes up with the word's rarity.
-        long last = 0;
-        for (int i = 0; i < 120; i++) {
-            last = shop.customerWrites("pin-filler-" + i, "Filler", "nothing to see here " + i).getLong("messageId");
-        }
-        awaitFound("nothing", last);
-        String cursor = first.getString("nextCursor");
-        while (cursor != null) {
-            JsonObject page = shop.search("q", "lanternfish", "sort", "relevance", "limit", "10", "cursor", cursor);
-            seen.addAll(SearchFixture.messageIds(page));
-            cursor = page.getString("nextCursor");
-        }
-        assertThat(seen).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(written);
+        pagesAcrossAScoreChangeShowEveryHitOnce("lanternfish", "pin", UnaryOperator.identity(),
+                i -> "lanternfish " + "lanternfish ".repeat(i % 5) + "and some words ".repeat(i % 7) + i);
     }
 
     /**
      * A relevance page whose searcher was let go (a busy server keeps 32 across the index) resumes on the newest
      * searcher at its cursor's message, scored there: the scores moved meanwhile (every hit's went up as the word
-     * grew rarer), and the old score would skip or repeat hits.
+     * grew rarer), and the old score would skip the rest. (The messages are of one length, so the new statistics
+     * keep their order: a hit whose rank changed could still be skipped or repeated, which only the kept searcher
+     * avoids.)
      */
     @Test
     void relevancePagesWhoseSearcherWasLetGoResumeAtTheirMessage() {
+        pagesAcrossAScoreChangeShowEveryHitOnce("glowworm", "unpin", SearchIT::unpinned,
+                i -> "glowworm ".repeat(1 + i % 5) + "lorem ".repeat(4 - i % 5) + i);
+    }
+
+    /**
+     * Thirty messages with {@code word} ({@code bodies} of their number), a first page by relevance, then 120
+     * messages without it (every score of the search goes up with the word's rarity), then the next pages, each
+     * cursor passed through {@code cursors}: every message is shown once.
+     */
+    private void pagesAcrossAScoreChangeShowEveryHitOnce(String word, String prefix, UnaryOperator<String> cursors,
+                                                         IntFunction<String> bodies) {
         List<Long> written = new ArrayList<>();
         for (int i = 0; i < 30; i++) {
-            String body = "glowworm " + "glowworm ".repeat(i % 5) + "and other words ".repeat(i % 7) + i;
-            written.add(shop.customerWrites("unpin-" + i, "Unpinned " + (i % 3), body).getLong("messageId"));
+            written.add(shop.customerWrites(prefix + "-" + i, "Paged " + prefix + (i % 3), bodies.apply(i))
+                    .getLong("messageId"));
         }
-        await().atMost(INDEXED).until(() -> shop.search("q", "glowworm").getJsonObject("total")
-                .getInteger("value") == 30);
-        JsonObject first = shop.search("q", "glowworm", "sort", "relevance", "limit", "10");
+        await().atMost(INDEXED).until(() -> shop.search("q", word).getJsonObject("total").getInteger("value") == 30);
+        JsonObject first = shop.search("q", word, "sort", "relevance", "limit", "10");
         List<Long> seen = new ArrayList<>(SearchFixture.messageIds(first));
         long last = 0;
         for (int i = 0; i < 120; i++) {
-            last = shop.customerWrites("unpin-filler-" + i, "Filler", "nothing glowing here " + i).getLong("messageId");
+            last = shop.customerWrites(prefix + "-filler-" + i, "Filler", "nothing " + prefix + "filler here " + i)
+                    .getLong("messageId");
         }
-        awaitFound("glowing", last);
+        awaitFound(prefix + "filler", last);
         String cursor = first.getString("nextCursor");
         while (cursor != null) {
-            JsonObject page = shop.search("q", "glowworm", "sort", "relevance", "limit", "10", "cursor",
-                    unpinned(cursor));
+            JsonObject page = shop.search("q", word, "sort", "relevance", "limit", "10", "cursor",
+                    cursors.apply(cursor));
             seen.addAll(SearchFixture.messageIds(page));
             cursor = page.getString("nextCursor");
         }
