@@ -42,7 +42,7 @@ class TlSearchResults extends TlElement {
             <option value="date" ?selected=${search.sort === 'date'}>${t('search.newest')}</option></select></label>
         </form>
         ${search.total != null && !search.loading ? html`<p class="search-total muted" data-testid="search-total">
-          ${t('search.total', { count: search.total.value, more: search.total.relation === 'gte' ? '+' : '' })}</p>`
+          ${totalText(search)}</p>`
           : ''}
         <div class="visually-hidden" role="status" data-testid="search-status">${this.status(search)}</div>
         ${this.body(search, conversations)}
@@ -58,11 +58,8 @@ class TlSearchResults extends TlElement {
     if (search.loading && !search.hits.length) return '';
     if (search.unavailable) return t('search.unavailable');
     if (search.error) return ''; // its alert says it
-    if (search.searched && !search.hits.length) return t('search.none', { q: search.asked?.q ?? search.q });
-    if (search.total != null) {
-      return t('search.total', { count: search.total.value, more: search.total.relation === 'gte' ? '+' : '' });
-    }
-    return '';
+    if (search.searched && !search.hits.length) return noneText(search);
+    return search.total != null ? totalText(search) : '';
   }
 
   body(search, conversations) {
@@ -72,7 +69,7 @@ class TlSearchResults extends TlElement {
     if (search.error) return html`<p class="form-error" role="alert" data-testid="search-error">${search.error}</p>`;
     if (search.loading && !search.hits.length) return html`<p class="list-message" role="status">${t('app.loading')}</p>`;
     if (search.searched && !search.hits.length) {
-      return html`<p class="list-message" data-testid="search-empty">${t('search.none', { q: search.asked?.q ?? search.q })}</p>`;
+      return html`<p class="list-message" data-testid="search-empty">${noneText(search)}</p>`;
     }
     return html`<ul class="hits">${search.hits.map((hit) => {
       const row = conversations.get(hit.conversationId);
@@ -102,3 +99,13 @@ class TlSearchResults extends TlElement {
 }
 
 define('tl-search-results', TlSearchResults);
+
+/** "20 results", "1,000+ results": what the page shows above the hits and the status region says. */
+function totalText(search) {
+  return t('search.total', { count: search.total.value, more: search.total.relation === 'gte' ? '+' : '' });
+}
+
+/** "Nothing found for …", for the query as it was asked. */
+function noneText(search) {
+  return t('search.none', { q: search.asked?.q ?? search.q });
+}
