@@ -114,7 +114,7 @@ class TlApp extends TlElement {
     const { route } = store.state;
     const previous = this.shownConversation;
     this.shownConversation = route.view === 'inbox' ? route.conversationId ?? null : undefined;
-    if (previous === this.shownConversation || previous === undefined && this.shownConversation === undefined) return;
+    if (previous === this.shownConversation) return;
     const active = document.activeElement;
     const lost = !active || active === document.body || active.getClientRects().length === 0;
     if (!lost) return;
