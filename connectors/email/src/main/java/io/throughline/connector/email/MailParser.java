@@ -39,7 +39,13 @@ final class MailParser {
     private static final Pattern ANGLE_ID = Pattern.compile("<([^<>\\s]+)>");
     /** The characters of an id or address header read at most (a thousand addresses, thousands of ids). */
     static final int MAX_HEADER_CHARS = 64 * 1024;
-    private static final Pattern BARE_ADDRESS = Pattern.compile("[A-Za-z0-9._%+'=-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}");
+    /**
+     * An address in a header the parser refused, found from the start of a run of address characters only, and
+     * within an address's lengths: tried from every character of a long run, each try reading to its end, a 64K
+     * header took seconds (quadratic), once per header and attached mail.
+     */
+    static final Pattern BARE_ADDRESS = Pattern.compile(
+            "(?<![A-Za-z0-9._%+'=-])[A-Za-z0-9._%+'=-]{1,64}@[A-Za-z0-9.-]{1,253}\\.[A-Za-z]{2,63}");
     private static final Instant EARLIEST_DATE = Instant.parse("0001-01-01T00:00:00Z");
     private static final Instant LATEST_DATE = Instant.parse("9999-12-31T23:59:59Z");
     private static final Pattern DMARC_FAIL = Pattern.compile("\\bdmarc\\s*=\\s*fail\\b", Pattern.CASE_INSENSITIVE);
