@@ -1,5 +1,7 @@
 package io.throughline.connector.email;
 
+import io.throughline.connector.Texts;
+
 /**
  * Why a mail looks sent by a machine (see {@link AutomatedMail}).
  *
@@ -9,6 +11,13 @@ package io.throughline.connector.email;
  *     bulk or notification mail is automated too, but may carry a person's words.
  */
 record Automation(String reason, boolean autoReply) {
+
+    /** The longest reason kept: a header's value, which a sender may make megabytes long, goes in every event. */
+    static final int MAX_REASON = 998;
+
+    Automation {
+        reason = Texts.cut(reason, MAX_REASON);
+    }
 
     static Automation autoReply(String reason) {
         return new Automation(reason, true);

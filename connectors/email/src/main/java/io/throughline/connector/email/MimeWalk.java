@@ -25,6 +25,8 @@ final class MimeWalk {
     private static final int MAX_PARTS = 500;
     /** Text (and HTML) taken into the body across all parts; the server keeps 256K characters of it. */
     static final int MAX_TOTAL_TEXT_CHARS = 1024 * 1024;
+    /** The longest subject of an attached mail kept in its summary (a header line's limit). */
+    static final int MAX_SUMMARY_SUBJECT = 998;
     /** The HTML the server sanitizes of one message (its HtmlSanitizer's limit); the rest is cut there. */
     static final int MAX_HTML_CHARS = 2 * 1024 * 1024;
     static final int MAX_DEPTH = 20;
@@ -242,7 +244,9 @@ final class MimeWalk {
         try (InputStream in = MimeParts.decoded(part)) {
             MimeMessage inner = new MimeMessage(MailParser.PARSING, in);
             Charset hint = MailParser.bodyCharset(inner);
-            String subject = HeaderText.decode(MimeParts.first(inner, "Subject"), hint);
+            // Cut as a header line is (998): the summary goes in the message's metadata, and so in every event.
+            String subject = Texts.cut(HeaderText.decode(MimeParts.first(inner, "Subject"), hint),
+                    MAX_SUMMARY_SUBJECT);
             MailAddress author = MailParser.first(MailParser.addresses(inner, "From", hint, this));
             summary = (author == null ? "unknown sender" : (author.name() == null ? author.address()
                     : author.name() + " <" + author.address() + ">")) + ": " + (subject == null ? "(no subject)"
@@ -250,12 +254,17 @@ final class MimeWalk {
             if (name == null) {
                 name = (subject == null || subject.isBlank() ? "forwarded message" : subject) + ".eml";
             }
-            if (text.toString().isBlank() && depth < MAX_DEPTH) {
+            // Each forward's text is capped by its own walk, not their sum: past the mail's cap, the rest stay in
+            // their .eml files, as text parts past it do.
+            if (text.toString().isBlank() && depth < MAX_DEPTH && forwardedText.length() < MAX_TOTAL_TEXT_CHARS) {
                 MimeWalk nested = new MimeWalk(madeParts);
                 nested.part(inner, depth + 1, false);
                 String body = nested.bodyText();
                 forwardedText.append("---------- Forwarded message ----------\n").append(summary).append("\n\n")
                         .append(body);
+                if (forwardedText.length() > MAX_TOTAL_TEXT_CHARS) {
+                    forwardedText.setLength(Texts.cut(forwardedText.toString(), MAX_TOTAL_TEXT_CHARS).length());
+                }
             }
         } catch (MessagingException | IOException | RuntimeException e) {
             problems.add("an attached message could not be read: " + MailParser.describe(e));

@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Properties;
+import java.util.regex.Matcher;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -701,6 +702,89 @@ class MailParserTest {
         assertThat(mail.to().subList(1, mail.to().size())).allSatisfy(address ->
                 assertThat(address.address()).matches("list-member-\\d+@example\\.org"));
         assertThat(mail.text()).startsWith("Hello");
+    }
+
+    /**
+     * The patterns run on what senders write read each character a bounded number of times: a megabyte of blank
+     * lines in a bounce, or a header of one long word the address parser refused, took hours or seconds to read
+     * (each line start, or each character, read on to the end of the run). Counted in reads, not timed.
+     */
+    @Test
+    void patternsOnSendersTextReadItInLinearTime() {
+        CountedText blankLines = new CountedText("\n".repeat(20_000) + "Subject: late\nMessage-ID: <msg-1.2@acme.test>\n");
+        Matcher line = DeliveryStatus.MESSAGE_ID_LINE.matcher(blankLines);
+        assertThat(line.find()).isTrue();
+        assertThat(line.group(1)).isEqualTo("msg-1.2@acme.test");
+        assertThat(blankLines.reads).isLessThan(10L * blankLines.length());
+        assertThat(DeliveryStatus.quotedMessageId("Returned mail\n  Message-ID: <msg-3.4@acme.test>\n"))
+                .isEqualTo("msg-3.4@acme.test");
+
+        CountedText longWord = new CountedText("\"" + "a".repeat(20_000) + "\" <bob@example.com>, eve@example.org");
+        Matcher bare = MailParser.BARE_ADDRESS.matcher(longWord);
+        assertThat(bare.find()).isTrue();
+        assertThat(bare.group()).isEqualTo("bob@example.com");
+        assertThat(bare.find()).isTrue();
+        assertThat(bare.group()).isEqualTo("eve@example.org");
+        assertThat(longWord.reads).isLessThan(10L * longWord.length());
+    }
+
+    /**
+     * What a sender writes into the message's metadata (an automation header, an attached mail's subject) is cut to
+     * a header line's length, and attached mails' texts together stay within the mail's text cap: each goes into
+     * every event of the message, and a mail of forwards had only each forward's own cap.
+     */
+    @Test
+    void sendersHeadersAndForwardsAreKeptWithinBounds() throws Exception {
+        StringBuilder eml = new StringBuilder("From: Bulk <bulk@example.net>\r\nTo: support@acme.test\r\n"
+                + "Subject: forwards\r\nMessage-ID: <forwards-1@example.net>\r\nAuto-Submitted: auto-replied; "
+                + "x".repeat(50_000) + "\r\nMIME-Version: 1.0\r\n"
+                + "Content-Type: multipart/mixed; boundary=\"F\"\r\n\r\n");
+        for (int i = 0; i < 3; i++) {
+            eml.append("--F\r\nContent-Type: message/rfc822\r\n\r\nFrom: Inner <inner@example.org>\r\n")
+                    .append("Subject: ").append(("forward " + i + " ").repeat(10_000)).append("\r\n")
+                    .append("Content-Type: text/plain; charset=us-ascii\r\n\r\n")
+                    .append(("line of forward " + i + "\r\n").repeat(30_000)).append("\r\n");
+        }
+        eml.append("--F--\r\n");
+        ParsedMail mail = parseText(eml.toString());
+        assertThat(mail.automated().autoReply()).isTrue();
+        assertThat(mail.automated().reason()).startsWith("Auto-Submitted: auto-replied")
+                .hasSizeLessThanOrEqualTo(Automation.MAX_REASON);
+        assertThat(mail.forwarded()).hasSize(3).allSatisfy(summary -> assertThat(summary)
+                .startsWith("Inner <inner@example.org>: forward").hasSizeLessThan(MimeWalk.MAX_SUMMARY_SUBJECT + 40));
+        assertThat(mail.text()).contains("line of forward 1").doesNotContain("line of forward 2")
+                .hasSizeLessThanOrEqualTo(MimeWalk.MAX_TOTAL_TEXT_CHARS);
+    }
+
+    /** A text that counts how often its characters are read. */
+    private static final class CountedText implements CharSequence {
+        private final String text;
+        long reads;
+
+        CountedText(String text) {
+            this.text = text;
+        }
+
+        @Override
+        public int length() {
+            return text.length();
+        }
+
+        @Override
+        public char charAt(int index) {
+            reads++;
+            return text.charAt(index);
+        }
+
+        @Override
+        public CharSequence subSequence(int start, int end) {
+            return text.subSequence(start, end);
+        }
+
+        @Override
+        public String toString() {
+            return text;
+        }
     }
 
     static byte[] bytes(MailAttachment attachment) throws Exception {
