@@ -23,11 +23,13 @@ final class DeliveryStatus {
     private static final Pattern OUR_MESSAGE_ID = Pattern.compile(
             "<?(msg-\\d{1,19}\\.\\d{1,19}(?:\\.[0-9a-fA-F]{20})?@[A-Za-z0-9.-]{1,253})>?");
     /**
-     * A Message-ID field's line. Blanks, not {@code \s}, around the name: with {@code ^} matching at every line,
-     * {@code \s*} ran on over the following empty lines from each of them, so a notice of a megabyte of blank lines
-     * took hours to read (quadratic), holding its folder or a listener thread.
+     * A Message-ID field's line, its value perhaps folded onto the next. Blanks, not {@code \s}, around the name:
+     * with {@code ^} matching at every line, {@code \s*} ran on over the following empty lines from each of them,
+     * so a notice of a megabyte of blank lines took hours to read (quadratic), holding its folder or a listener
+     * thread.
      */
-    static final Pattern MESSAGE_ID_LINE = Pattern.compile("(?im)^[ \\t]*message-id:[ \\t]*<([^>\\s]{1,998})>");
+    static final Pattern MESSAGE_ID_LINE = Pattern.compile(
+            "(?im)^[ \\t]*message-id:[ \\t]*(?:\\r?\\n[ \\t]+)?<([^>\\s]{1,998})>");
     private static final Pattern BOUNCE_SUBJECT = Pattern.compile("undeliver|delivery (status|failure|has failed)"
             + "|mail delivery failed|returned mail|failure notice|delivery notification|nicht zustellbar"
             + "|не доставлено|недоставлен|не може бути доставлено", Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);

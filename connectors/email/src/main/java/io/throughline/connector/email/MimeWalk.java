@@ -10,6 +10,7 @@ import jakarta.mail.internet.MimePart;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -25,8 +26,8 @@ final class MimeWalk {
     private static final int MAX_PARTS = 500;
     /** Text (and HTML) taken into the body across all parts; the server keeps 256K characters of it. */
     static final int MAX_TOTAL_TEXT_CHARS = 1024 * 1024;
-    /** The longest subject of an attached mail kept in its summary (a header line's limit). */
-    static final int MAX_SUMMARY_SUBJECT = 998;
+    /** The longest summary of an attached mail kept ("From: Subject"), a header line's limit. */
+    static final int MAX_SUMMARY = 998;
     /** The HTML the server sanitizes of one message (its HtmlSanitizer's limit); the rest is cut there. */
     static final int MAX_HTML_CHARS = 2 * 1024 * 1024;
     static final int MAX_DEPTH = 20;
@@ -244,13 +245,12 @@ final class MimeWalk {
         try (InputStream in = MimeParts.decoded(part)) {
             MimeMessage inner = new MimeMessage(MailParser.PARSING, in);
             Charset hint = MailParser.bodyCharset(inner);
-            // Cut as a header line is (998): the summary goes in the message's metadata, and so in every event.
-            String subject = Texts.cut(HeaderText.decode(MimeParts.first(inner, "Subject"), hint),
-                    MAX_SUMMARY_SUBJECT);
+            String subject = HeaderText.decode(MimeParts.first(inner, "Subject"), hint);
             MailAddress author = MailParser.first(MailParser.addresses(inner, "From", hint, this));
-            summary = (author == null ? "unknown sender" : (author.name() == null ? author.address()
+            // Cut as a header line is (998): the summary goes in the message's metadata, and so in every event.
+            summary = Texts.cut((author == null ? "unknown sender" : (author.name() == null ? author.address()
                     : author.name() + " <" + author.address() + ">")) + ": " + (subject == null ? "(no subject)"
-                    : subject);
+                    : subject), MAX_SUMMARY);
             if (name == null) {
                 name = (subject == null || subject.isBlank() ? "forwarded message" : subject) + ".eml";
             }
@@ -302,6 +302,15 @@ final class MimeWalk {
         }
         Charset declared = charset == null && base.equals("text/html") ? MailCharsets.declaredInHtml(bytes) : charset;
         String decoded = attached ? MailCharsets.decodeCut(bytes, declared) : MailCharsets.decode(bytes, declared);
+        if (decoded.indexOf('\uFFFD') >= 0 && MailCharsets.strict(bytes, StandardCharsets.UTF_8) == null) {
+            // Bytes the charset read (declared or guessed) has no letter for: what they said is kept in the
+            // original, attached for a problem; the listener's spool file goes once the mail is stored.
+            String problem = "some characters of the mail's text could not be read in its charset; the original"
+                    + " mail is attached";
+            if (!problems.contains(problem)) {
+                problems.add(problem);
+            }
+        }
         if (!attached && base.equals("text/html") && html.length() + decoded.length() > MAX_HTML_CHARS) {
             // The server sanitizes at most this much of a mail's HTML and drops the rest: said here, with the
             // whole part attached, so what comes after (text, images as data: addresses) can still be read.
