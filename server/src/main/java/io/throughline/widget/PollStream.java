@@ -7,6 +7,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One long poll of the HTTP fallback ({@code GET /widget/v1/messages?since=}): it catches up like a socket, then
@@ -17,6 +18,8 @@ import java.util.List;
 final class PollStream extends VisitorStream {
 
     private static final long GATHER_MS = 15;
+    /** Long polls one visitor may hold open on this node (its tabs without a socket); 429 beyond. */
+    static final int MAX_PER_VISITOR = 20;
 
     private final RoutingContext rc;
     private final Context context;
@@ -27,6 +30,8 @@ final class PollStream extends VisitorStream {
     private boolean answered;
     private long gatherTimer = -1;
     private long waitTimer = -1;
+    /** The visitor's poll slot (WidgetHub.reservePoll) this poll holds until it answers. */
+    private final AtomicBoolean holdsSlot = new AtomicBoolean(true);
 
     PollStream(RoutingContext rc, Context context, Viewer viewer, WidgetChannel channel, long since) {
         super(viewer, channel.hub(), since);
@@ -79,6 +84,13 @@ final class PollStream extends VisitorStream {
         answer();
     }
 
+    /** Gives the visitor's poll slot back, once, whether the poll answered or never started. */
+    void releaseSlot() {
+        if (holdsSlot.compareAndSet(true, false)) {
+            channel.hub().releasePoll(viewer.publicId());
+        }
+    }
+
     private void answer() {
         synchronized (this) {
             if (answering) {
@@ -97,6 +109,7 @@ final class PollStream extends VisitorStream {
             out = new ArrayList<>(frames);
         }
         channel.hub().detach(this);
+        releaseSlot();
         channel.presence().disconnected(viewer);
         context.runOnContext(v -> {
             if (!rc.response().ended() && !rc.response().closed()) {

@@ -286,13 +286,12 @@ final class VisitorMessages {
                 .put("seenUpTo", viewer.seenUpTo() == 0 ? null : viewer.seenUpTo());
     }
 
+    /**
+     * A page of the thread as this viewer sees it. The {@code before} cursor counts only when it is a message the
+     * page could show: any other id gives an empty page, so an id's answer tells nothing of another customer's
+     * messages (whether it exists, or when it was written).
+     */
     private static List<Row> page(Sql sql, Viewer viewer, long conversation, Long before, int limit) {
-        String own = viewer.wholeThread() ? "" : """
-                 AND m.channel = 'widget'
-                 AND ((m.kind = 'in' AND m.metadata -> 'from' ->> 'kind' = 'widget_visitor'
-                       AND m.metadata -> 'from' ->> 'value' = $5)
-                   OR (m.kind = 'out' AND m.metadata -> 'to' ->> 'kind' = 'widget_visitor'
-                       AND m.metadata -> 'to' ->> 'value' = $5))""";
         List<Row> rows = new ArrayList<>();
         sql.rows("""
                 SELECT m.id, m.conversation_id, m.kind, m.channel, m.author_type, m.body, m.external_id, m.metadata,
@@ -302,12 +301,24 @@ final class VisitorMessages {
                 LEFT JOIN contacts ct ON ct.id = m.author_contact_id
                 WHERE m.workspace_id = $1 AND m.conversation_id = $2 AND m.kind IN ('in', 'out')
                   AND ($3::bigint IS NULL OR (m.created_at, m.id) < (SELECT b.created_at, b.id FROM messages b
-                                                                     WHERE b.workspace_id = $1 AND b.id = $3))"""
-                + own + " ORDER BY m.created_at DESC, m.id DESC LIMIT $4",
+                                                                     WHERE b.workspace_id = $1 AND b.id = $3
+                                                                       AND b.conversation_id = $2
+                                                                       AND b.kind IN ('in', 'out')"""
+                + own(viewer, "b") + "))" + own(viewer, "m") + " ORDER BY m.created_at DESC, m.id DESC LIMIT $4",
                 viewer.wholeThread() ? new Object[] {viewer.workspaceId(), conversation, before, limit}
                         : new Object[] {viewer.workspaceId(), conversation, before, limit, viewer.publicId()})
                 .forEach(rows::add);
         return rows;
+    }
+
+    /** What a viewer who is not shown the whole thread sees of it: their own chat, {@code $5} their public id. */
+    private static String own(Viewer viewer, String alias) {
+        return viewer.wholeThread() ? "" : """
+                 AND %1$s.channel = 'widget'
+                 AND ((%1$s.kind = 'in' AND %1$s.metadata -> 'from' ->> 'kind' = 'widget_visitor'
+                       AND %1$s.metadata -> 'from' ->> 'value' = $5)
+                   OR (%1$s.kind = 'out' AND %1$s.metadata -> 'to' ->> 'kind' = 'widget_visitor'
+                       AND %1$s.metadata -> 'to' ->> 'value' = $5))""".formatted(alias);
     }
 
     private static JsonObject agentShape(Row row, List<Attachment> files) {

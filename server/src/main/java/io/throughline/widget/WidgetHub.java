@@ -68,7 +68,9 @@ final class WidgetHub implements EventListener {
     private final Map<Long, Set<VisitorStream>> byConversation = new ConcurrentHashMap<>();
     private final Map<String, Set<VisitorStream>> byVisitor = new ConcurrentHashMap<>();
     private final Set<VisitorStream> all = ConcurrentHashMap.newKeySet();
-    /** Socket slots taken per visitor public id (see {@link #reserveSocket}). */
+    /** How a visitor's long-poll slots are keyed among the socket slots (a public id has no colon). */
+    private static final String POLL_SLOT = "poll:";
+    /** Socket slots taken per visitor public id (see {@link #reserveSocket}), and poll slots ({@link #POLL_SLOT}). */
     private final Map<String, Integer> socketSlots = new ConcurrentHashMap<>();
     private volatile long routing;
     /** The late message events of the last minute ({@link #LATE_KEPT_NANOS}), oldest first. */
@@ -133,6 +135,18 @@ final class WidgetHub implements EventListener {
 
     void releaseSocket(String publicId) {
         socketSlots.computeIfPresent(publicId, (id, held) -> held <= 1 ? null : held - 1);
+    }
+
+    /**
+     * Takes one of a visitor's long-poll slots on this node, counted apart from its sockets (a tab refused a socket
+     * polls instead); false when all {@code max} are taken. Given back with {@link #releasePoll}.
+     */
+    boolean reservePoll(String publicId, int max) {
+        return reserveSocket(POLL_SLOT + publicId, max);
+    }
+
+    void releasePoll(String publicId) {
+        releaseSocket(POLL_SLOT + publicId);
     }
 
     @Override

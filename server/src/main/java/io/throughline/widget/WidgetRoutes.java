@@ -309,7 +309,19 @@ final class WidgetRoutes {
             try {
                 Viewer viewer = channel.visitors().authenticate(authorization);
                 channel.signal(viewer);
-                new PollStream(rc, context, viewer, channel, since).start(since, waitMs);
+                // Open polls are counted per visitor, as sockets are: each catch-up reads the log, and a token from
+                // a public site key must not hold thousands of them open at once.
+                if (!channel.hub().reservePoll(viewer.publicId(), PollStream.MAX_PER_VISITOR)) {
+                    throw new TooManyRequests("too many connections from this chat: close other tabs, or wait a"
+                            + " moment", Duration.ofSeconds(5));
+                }
+                PollStream poll = new PollStream(rc, context, viewer, channel, since);
+                try {
+                    poll.start(since, waitMs);
+                } catch (RuntimeException e) {
+                    poll.releaseSlot();
+                    throw e;
+                }
             } catch (RuntimeException e) {
                 context.runOnContext(v -> rc.fail(e));
             }

@@ -22,6 +22,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -257,6 +259,32 @@ class WidgetMessagingIT {
         bob.post("/widget/v1/seen", new JsonObject().put("messageId", aliceMessage), true).expect(404);
     }
 
+    /**
+     * The history's {@code before} cursor counts only as a message the visitor's own page could show: another
+     * customer's message id answers as an unknown one does, so trying ids tells nothing of their existence or time.
+     */
+    @Test
+    void aHistoryCursorNamingAnotherVisitorsMessageShowsNothing() {
+        VisitorClient alice = visitor();
+        VisitorClient bob = visitor();
+        bob.send(UUID.randomUUID().toString(), "bob writes first").expect(201);
+        alice.send(UUID.randomUUID().toString(), "alice one").expect(201);
+        alice.send(UUID.randomUUID().toString(), "alice two").expect(201);
+        JsonArray thread = alice.history();
+        long aliceTwo = thread.getJsonObject(1).getLong("id");
+        assertThat(thread.getJsonObject(1).getString("body")).isEqualTo("alice two");
+
+        JsonArray older = alice.get("/widget/v1/messages?before=" + aliceTwo).expect(200).json()
+                .getJsonArray("messages");
+        assertThat(older).extracting(m -> ((JsonObject) m).getString("body")).containsExactly("alice one");
+        assertThat(bob.get("/widget/v1/messages?before=" + aliceTwo).expect(200).json().getJsonArray("messages"))
+                .isEmpty();
+        assertThat(bob.get("/widget/v1/messages?before=" + Long.MAX_VALUE).expect(200).json()
+                .getJsonArray("messages")).isEmpty();
+        assertThat(bob.history()).extracting(m -> ((JsonObject) m).getString("body"))
+                .containsExactly("bob writes first");
+    }
+
     @Test
     void badFramesGetAnErrorAndTheSocketStaysOpen() {
         VisitorClient visitor = visitor();
@@ -464,6 +492,32 @@ class WidgetMessagingIT {
         assertThat(messages.getFirst().getJsonObject("message").getString("body")).isEqualTo("then we poll");
         assertThat(polled.getLong("seq")).isGreaterThanOrEqualTo(messages.getFirst().getLong("seq"));
         visitor.get("/widget/v1/messages?since=-1").expect(400);
+    }
+
+    /**
+     * A visitor holds at most twenty long polls open at once (429 beyond): each catches up on the event log, and a
+     * token from a public site key held any number open. News answers them, and their slots come back.
+     */
+    @Test
+    void aVisitorHoldsOnlySoManyLongPollsOpen() throws Exception {
+        VisitorClient visitor = visitor();
+        String poll = "/widget/v1/messages?since=" + visitor.seq();
+        List<CompletableFuture<ApiClient.Response>> open = new ArrayList<>();
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < 20; i++) {
+                open.add(CompletableFuture.supplyAsync(() -> visitor.get(poll + "&wait=60"), threads));
+            }
+            ApiClient.Response refused = await().atMost(WAIT).until(() -> visitor.get(poll + "&wait=0"),
+                    r -> r.status() == 429);
+            assertThat(refused.header("Retry-After")).isNotNull();
+            assertThat(refused.json().getString("detail")).contains("too many connections");
+            assertThat(open).noneMatch(CompletableFuture::isDone);
+
+            visitor.send(UUID.randomUUID().toString(), "anyone there?").expect(201);
+            CompletableFuture.allOf(open.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+            assertThat(open).allSatisfy(answer -> assertThat(answer.join().status()).isEqualTo(200));
+            visitor.get(poll + "&wait=0").expect(200);
+        }
     }
 
     @Test
