@@ -62,9 +62,13 @@ public final class MessageRepository {
                 .map(r -> new Located(r.getLong("id"), r.getLong("conversation_id"), r.getLong("author_contact_id")));
     }
 
-    /** The metadata of the message an inbox received under an external id. */
+    /**
+     * The metadata of the message an inbox received under an external id, unless an agent removed it: an edit of a
+     * removed message is refused anyway, and its files must not be fetched and stored again before that.
+     */
     public Optional<JsonObject> metadataByExternalId(Sql sql, long inboxId, String externalId) {
-        return sql.one("SELECT metadata FROM messages WHERE inbox_id = $1 AND external_id = $2", inboxId, externalId)
+        return sql.one("SELECT metadata FROM messages WHERE inbox_id = $1 AND external_id = $2"
+                        + " AND redacted_at IS NULL", inboxId, externalId)
                 .map(r -> r.getJsonObject("metadata"));
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.throughline.connector.InboundEdit;
+import io.throughline.connector.InboundSink;
 import io.throughline.connector.InboxRef;
 import io.throughline.connector.IngestReceipt;
 import io.throughline.testing.ApiClient;
@@ -162,8 +163,11 @@ class RedactionIT {
         long workspace = server.throughline().database().sql().single("SELECT workspace_id FROM inboxes"
                 + " WHERE id = $1", inbox.id()).getLong("workspace_id");
 
-        IngestReceipt edit = server.throughline().ingest().sinkFor(new InboxRef(inbox.id(), workspace, "api",
-                "Messenger")).edit(new InboundEdit("e-1", "My password is hunter2, sorry, hunter3", null, null,
+        InboundSink sink = server.throughline().ingest().sinkFor(new InboxRef(inbox.id(), workspace, "api",
+                "Messenger"));
+        // What a connector reads before fetching an edit's files again (a Telegram photo): nothing, once removed.
+        assertThat(sink.metadata("e-1")).isEmpty();
+        IngestReceipt edit = sink.edit(new InboundEdit("e-1", "My password is hunter2, sorry, hunter3", null, null,
                 new JsonObject().put("display", new JsonObject().put("body", "hunter3"))));
 
         assertThat(edit.outcome()).isEqualTo(IngestReceipt.Outcome.DUPLICATE);

@@ -195,6 +195,31 @@ class TelegramInboundIT {
         }
     }
 
+    /**
+     * Long polling that cannot start (a token revoked in @BotFather: the session's deleteWebhook answers 401) shows
+     * the inbox down with the refused call, until a later try starts it: it said "up, long polling on another node"
+     * on every node while none received.
+     */
+    @Test
+    void longPollingThatCannotStartIsDownInHealthUntilItStarts() {
+        FakeBot revoked = fake.addBot(TelegramSupport.token(7_100_083), 7_100_083, "revoked_token_bot");
+        long inbox = TelegramSupport.createInbox(admin, fake, revoked, new JsonObject()).getLong("id");
+        await().atMost(WAIT).until(revoked::pollParked);
+        admin.patch("/api/v1/inboxes/" + inbox, new JsonObject().put("enabled", false)).expect(200);
+        for (int i = 0; i < 3; i++) {
+            revoked.failNext("deleteWebhook", 401, "Unauthorized", null);
+        }
+        admin.patch("/api/v1/inboxes/" + inbox, new JsonObject().put("enabled", true)).expect(200);
+
+        JsonObject down = await().atMost(WAIT).until(() -> TelegramSupport.inboxHealth(server, inbox),
+                h -> "down".equals(h.getString("status")));
+        assertThat(down.getString("detail")).startsWith("long polling could not start: deleteWebhook answered 401")
+                .doesNotContain(revoked.token());
+        await().atMost(Duration.ofSeconds(40)).until(() -> "up".equals(pollingHealth(server, inbox)
+                .getString("status")));
+        await().atMost(WAIT).until(revoked::pollParked);
+    }
+
     private static JsonObject pollingHealth(TestServer server, long inbox) {
         JsonObject health = TelegramSupport.inboxHealth(server, inbox);
         assertThat(health.getLong("inboxId")).as("open on the node").isEqualTo(inbox);

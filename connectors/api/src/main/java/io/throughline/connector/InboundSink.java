@@ -31,7 +31,8 @@ public interface InboundSink {
 
     /**
      * The channel metadata of the message this inbox received under {@code externalId}: what the connector gave
-     * with it, with its edits' merged in; empty when the inbox received none by that id. A connector reads what it
+     * with it, with its edits' merged in; empty when the inbox received none by that id, or an agent removed it
+     * (its edits are refused: nothing is to be fetched for them). A connector reads what it
      * noted there before it fetches something again (a Telegram edit whose file stayed the same).
      */
     Optional<JsonObject> metadata(String externalId);

@@ -113,6 +113,15 @@ final class LongPoller {
         log.info("telegram long polling started inbox={} offset={}", inboxId, committed + 1);
     }
 
+    /**
+     * Why {@link #start} failed, in words fit for health: the refused call the session made (its deleteWebhook),
+     * else the exception's message without the token.
+     */
+    String startFailure(Exception e) {
+        String seen = lastError;
+        return seen != null ? seen : BotApiException.hideInPart(String.valueOf(e.getMessage()), api.token());
+    }
+
     void stop() {
         stopping = true;
         stopSignal.countDown();

@@ -21,6 +21,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.telegram.telegrambots.meta.api.objects.Update;
 import org.telegram.telegrambots.meta.api.objects.WebhookInfo;
+import org.telegram.telegrambots.meta.exceptions.TelegramApiException;
 
 /**
  * One telegram inbox open on this node. Any node sends replies; receiving (the long poll, or keeping the webhook
@@ -30,7 +31,12 @@ import org.telegram.telegrambots.meta.api.objects.WebhookInfo;
 final class TelegramInbox implements ChannelInbox {
 
     private static final Logger log = LoggerFactory.getLogger(TelegramInbox.class);
-    private static final long WEBHOOK_FAILURE_SHOWN_NANOS = TimeUnit.SECONDS.toNanos(30);
+    private static final long FAILURE_SHOWN_NANOS = TimeUnit.SECONDS.toNanos(30);
+    /**
+     * A start that fails may have waited out a whole read timeout (75 s) first, a self-hosted API that takes the
+     * connection and never answers: its failure is shown past the next try, not only between two quick ones.
+     */
+    private static final long POLL_FAILURE_SHOWN_NANOS = TimeUnit.MINUTES.toNanos(3);
     static final String WEBHOOK_CHECKPOINT = "webhook";
 
     private final InboxContext context;
@@ -53,6 +59,12 @@ final class TelegramInbox implements ChannelInbox {
      */
     private volatile String webhookFailure;
     private volatile long webhookFailedAt;
+    /**
+     * Why long polling last failed to start on this node, and when; null once it started. Shown as the webhook's
+     * failure is: a revoked token or an unreachable API failed every start on every node while health said "up".
+     */
+    private volatile String pollFailure;
+    private volatile long pollFailedAt;
     private final Duration webhookCheck;
     /** The periodic webhook check's timer while this node receives (webhook mode), else -1. */
     private volatile long webhookWatch = -1;
@@ -107,7 +119,14 @@ final class TelegramInbox implements ChannelInbox {
         }
         LongPoller started = new LongPoller(context.inbox().id(), botId, firstBot, api, handler,
                 context.checkpoints(), json, context.clock());
-        started.start();
+        try {
+            started.start();
+        } catch (TelegramApiException | RuntimeException e) {
+            pollFailure = "long polling could not start: " + started.startFailure(e);
+            pollFailedAt = System.nanoTime();
+            throw e;
+        }
+        pollFailure = null;
         poller = started;
     }
 
@@ -210,14 +229,19 @@ final class TelegramInbox implements ChannelInbox {
         if (config.mode() == TelegramConfig.Mode.WEBHOOK) {
             String failure = webhookFailure;
             // Shown until the next check at least, which clears it once Telegram delivers again.
-            long shown = Math.max(WEBHOOK_FAILURE_SHOWN_NANOS, 2 * webhookCheck.toNanos());
+            long shown = Math.max(FAILURE_SHOWN_NANOS, 2 * webhookCheck.toNanos());
             boolean recent = failure != null && System.nanoTime() - webhookFailedAt < shown;
             return recent ? ConnectorHealth.down(failure + " @" + config.botUsername())
                     : ConnectorHealth.up(webhookState + " @" + config.botUsername());
         }
         LongPoller current = poller;
-        return current == null ? ConnectorHealth.up("@" + config.botUsername() + ", long polling on another node")
-                : current.health();
+        if (current != null) {
+            return current.health();
+        }
+        String failure = pollFailure;
+        return failure != null && System.nanoTime() - pollFailedAt < POLL_FAILURE_SHOWN_NANOS
+                ? ConnectorHealth.down(failure + " @" + config.botUsername())
+                : ConnectorHealth.up("@" + config.botUsername() + ", long polling on another node");
     }
 
     @Override
