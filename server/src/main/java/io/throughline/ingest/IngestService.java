@@ -399,8 +399,14 @@ public final class IngestService {
                                 primary.value())
                         && !contacts.provenBeyondWidget(tx, workspaceId, contactId);
         requireNotBlocked(tx, workspaceId, senderContact.orElse(contactId));
-        IdentityResolver.Resolution resolution = resolver.attach(tx, workspaceId, p.inbox().id(), contactId,
-                p.sender().identities(), verified);
+        // A machine's mail that joined the thread by its headers (a relay's delay notice, a ticket system's
+        // acknowledgement from its own address) brings no address of the customer's. Attached as claimed, the
+        // newest claimed address became where email fallbacks and replies by email went (the mailer daemon), and
+        // every customer the same relay wrote about was suggested as a merge with the others.
+        boolean machine = !verified && (p.flags().contains("auto_reply") || p.flags().contains("no_reply"));
+        IdentityResolver.Resolution resolution = machine
+                ? new IdentityResolver.Resolution(contactId, false, List.of(), List.of(), false)
+                : resolver.attach(tx, workspaceId, p.inbox().id(), contactId, p.sender().identities(), verified);
         return new Placement(contactId, target.id(), senderContact.orElse(contactId), verified, decision, resolution,
                 false);
     }

@@ -270,6 +270,11 @@ class EmailCorpusIT {
         assertThat(flags(delayed)).contains("automated");
         // In the conversation of the reply it is about, where its agent reads it, not one of the relay's own.
         assertThat(delayed.getLong("conversationId")).isEqualTo(annConversation);
+        // The relay's address is not taken for one of Ann's: it would be where her email fallbacks went next.
+        long ann = admin.get("/api/v1/conversations/" + annConversation).expect(200).json()
+                .getJsonObject("contact").getLong("id");
+        assertThat(admin.get("/api/v1/contacts/" + ann).expect(200).json().getJsonArray("identities").encode())
+                .contains(ANN).doesNotContainIgnoringCase("mailer-daemon");
     }
 
     @Test
