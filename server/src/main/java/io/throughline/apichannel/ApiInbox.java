@@ -23,11 +23,16 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.ext.web.codec.BodyCodec;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -48,6 +53,7 @@ final class ApiInbox implements ChannelInbox {
     private static final Duration UNSET_WAIT = Duration.ofMinutes(15);
     /** What is kept of an answer (its id, an error excerpt); the rest is read and dropped, never held. */
     private static final int MAX_ANSWER_BYTES = 16 * 1024;
+    private static final int MIN_QUERY_HIDDEN_ALONE = 8;
     private static final int MAX_ERROR_BODY = 300;
 
     /** How soon a reply this instance hands back (it is closing for a settings save) is tried by the new one. */
@@ -133,7 +139,8 @@ final class ApiInbox implements ChannelInbox {
             return new DeliveryReceipt(externalId(answer.kept()), new JsonObject().put("httpStatus", status));
         }
         // The receiver's own words, minus the URL (a router's "Cannot POST /hooks/<secret>" names it).
-        String detail = "webhook answered " + status + redact(excerpt(answer.kept()), url, target.requestUri());
+        String detail = "webhook answered " + status
+                + excerpt(redact(answer.kept().toString().strip(), url, target.requestUri()));
         if (status == 429 || status == 503) {
             Duration wait = retryAfter(response.getHeader("Retry-After"));
             if (wait != null) {
@@ -187,11 +194,11 @@ final class ApiInbox implements ChannelInbox {
         return null;
     }
 
-    private static String excerpt(Buffer body) {
-        if (body.length() == 0) {
+    /** The start of an answer, hidden first: a cut made before hiding could keep part of an echoed secret. */
+    private static String excerpt(String text) {
+        if (text.isEmpty()) {
             return "";
         }
-        String text = body.toString().strip();
         return ": " + (text.length() > MAX_ERROR_BODY ? text.substring(0, MAX_ERROR_BODY) + "…" : text);
     }
 
@@ -228,10 +235,50 @@ final class ApiInbox implements ChannelInbox {
         return message == null ? e.getClass().getSimpleName() : redact(message, url, requestUri);
     }
 
-    /** The text without the webhook's URL or path (a path of "/" alone reveals nothing, and is everywhere). */
+    /**
+     * The text without the webhook's URL, path or query (a path of "/" alone reveals nothing, and is everywhere),
+     * in the forms a receiver may echo them: as sent, percent-decoded, and with the slashes JSON-escaped (PHP's
+     * {@code "\/hooks\/<secret>"}). The path is also hidden without its query, and the query on its own (with
+     * its '?' when shorter than {@value #MIN_QUERY_HIDDEN_ALONE} characters).
+     */
     private static String redact(String text, String url, String requestUri) {
-        String shown = text.replace(url, "(the webhook URL)");
-        return requestUri.length() > 1 ? shown.replace(requestUri, "(the webhook path)") : shown;
+        String shown = hideForms(text, url, "(the webhook URL)");
+        if (requestUri.length() <= 1) {
+            return shown;
+        }
+        shown = hideForms(shown, requestUri, "(the webhook path)");
+        int query = requestUri.indexOf('?');
+        if (query >= 0) {
+            if (query > 1) {
+                shown = hideForms(shown, requestUri.substring(0, query), "(the webhook path)");
+            }
+            // A short query ("v=1") on its own would hide ordinary words of the answer; it is hidden with its '?'.
+            String alone = requestUri.substring(query + 1);
+            if (!alone.isEmpty()) {
+                shown = hideForms(shown, alone.length() >= MIN_QUERY_HIDDEN_ALONE ? alone : "?" + alone,
+                        "(the webhook query)");
+            }
+        }
+        return shown;
+    }
+
+    private static String hideForms(String text, String secret, String label) {
+        Set<String> forms = new LinkedHashSet<>();
+        forms.add(secret);
+        try {
+            // '+' kept as it is: a path's plus is a plus.
+            forms.add(URLDecoder.decode(secret.replace("+", "%2B"), StandardCharsets.UTF_8));
+        } catch (IllegalArgumentException notEncoded) {
+            // A stray '%': only the form as sent.
+        }
+        for (String form : List.copyOf(forms)) {
+            forms.add(form.replace("/", "\\/"));
+        }
+        String shown = text;
+        for (String form : forms) {
+            shown = shown.replace(form, label);
+        }
+        return shown;
     }
 
     /** A webhook's answer as it streams in: the first {@link #MAX_ANSWER_BYTES} kept, the rest dropped. */

@@ -247,6 +247,28 @@ class OutboxIT {
         awaitStatus(admin, conversation, "sent", 20);
     }
 
+    /**
+     * A receiver's error page that echoes the webhook's path (its secret) shows no part of it to agents: not past
+     * the excerpt's cut, not JSON-escaped (PHP's "\/hook\/..."), not the query alone. The cut came before the
+     * hiding, so a path across it kept its start.
+     */
+    @Test
+    void aRefusalEchoingTheWebhooksSecretPathShowsNoneOfIt() {
+        server = TestServer.start();
+        ApiClient admin = server.admin();
+        ApiInbox inbox = ApiInbox.create(admin, "Shop", webhook.url() + "/s3cr3t-7f2a?key=q9z8");
+        long conversation = inbox.say("m1", "c1", "Ann", "Hello").getLong("conversationId");
+        String echo = "{\"detail\":\"no route for \\/hook\\/s3cr3t-7f2a (query key=q9z8)\"} ";
+        webhook.answerWith(echo + "x".repeat(300 - echo.length() - 8) + " /hook/s3cr3t-7f2a?key=q9z8 and more");
+        webhook.respondWith(404);
+        reply(admin, conversation, "Hi");
+        await().atMost(Duration.ofSeconds(10)).until(() -> lastDelivery(admin, conversation).getString("lastError")
+                != null);
+        assertThat(lastDelivery(admin, conversation).getString("lastError")).startsWith("webhook answered 404")
+                .contains("no route for (the webhook path)").contains("(the webhook query)")
+                .doesNotContain("s3cr3t").doesNotContain("q9z8").doesNotContain("/hook/s");
+    }
+
     @Test
     void retriesStopAfterTheConfiguredAttempts() {
         server = TestServer.start(Map.of("outbox.maxAttempts", "3", "outbox.initialBackoff", "50ms",
