@@ -4,9 +4,13 @@ import io.throughline.agent.AuthService;
 import io.throughline.agent.Passwords;
 import io.vertx.core.http.Cookie;
 import io.vertx.core.http.CookieSameSite;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.HostAndPort;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.net.URI;
+import java.util.function.Supplier;
 
 /** {@code /api/v1/auth}: log in (cookie and bearer token), log out, who am I. */
 final class AuthRoutes {
@@ -16,10 +20,30 @@ final class AuthRoutes {
 
     private final AuthService auth;
     private final ClientAddress clients;
+    private final Supplier<URI> publicUrl;
 
-    AuthRoutes(AuthService auth, ClientAddress clients) {
+    AuthRoutes(AuthService auth, ClientAddress clients, Supplier<URI> publicUrl) {
         this.auth = auth;
         this.clients = clients;
+        this.publicUrl = publicUrl;
+    }
+
+    /**
+     * Whether the session cookies are marked Secure: the request came over TLS, as the connection or a trusted
+     * proxy says, or it names the host of an https public URL. Throughline serves no TLS itself, so a browser that
+     * reached that name came through a TLS proxy, even one {@code http.trustProxy} does not name: without this its
+     * cookies went out without Secure, for a plain-http request to that name to carry. A request to another name
+     * (the server's own address on the LAN, during setup) gets them without: a browser drops a Secure cookie sent
+     * over plain http, and the sign-in would fail without a word.
+     */
+    private boolean secure(HttpServerRequest request) {
+        if (clients.secure(request)) {
+            return true;
+        }
+        URI configured = publicUrl.get();
+        HostAndPort authority = request.authority();
+        return "https".equalsIgnoreCase(configured.getScheme()) && authority != null
+                && authority.host().equalsIgnoreCase(configured.getHost());
     }
 
     void mount(Router router, Endpoints endpoints, BodyHandler body) {
@@ -30,7 +54,7 @@ final class AuthRoutes {
             json.validate();
             AuthService.Login login = auth.login(email.strip(), password, clients.ip(rc.request()),
                     rc.request().getHeader("User-Agent"));
-            boolean secure = clients.secure(rc.request());
+            boolean secure = secure(rc.request());
             long maxAge = auth.cookieLifetime().toSeconds();
             return Reply.ok(new JsonObject()
                             .put("token", login.token())
@@ -44,7 +68,7 @@ final class AuthRoutes {
         }));
         router.post("/api/v1/auth/logout").handler(endpoints.agent(call -> {
             Authenticator.token(call.rc().request()).ifPresent(auth::logout);
-            boolean secure = clients.secure(call.rc().request());
+            boolean secure = secure(call.rc().request());
             return Reply.noContent()
                     .cookie(expired(Authenticator.SESSION_COOKIE, true, secure))
                     .cookie(expired(Authenticator.CSRF_COOKIE, false, secure));

@@ -90,7 +90,7 @@ public final class HttpApi {
             rc.next();
         });
 
-        new AuthRoutes(s.auth(), clients).mount(router, endpoints, body);
+        new AuthRoutes(s.auth(), clients, s.publicUrl()).mount(router, endpoints, body);
         new ConversationRoutes(s.conversations()).mount(router, endpoints, body);
         new ContactRoutes(s.contacts(), s.merges()).mount(router, endpoints, body);
         new ApiChannelRoutes(s.database(), s.inboxRepository(), s.ingest(), s.attachments())

@@ -8,6 +8,7 @@ import io.throughline.failure.TooManyRequests;
 import io.throughline.store.Database;
 import io.throughline.testing.ApiClient;
 import io.throughline.testing.HeldTransaction;
+import io.throughline.testing.RawHttp;
 import io.throughline.testing.TestPostgres;
 import io.throughline.testing.TestServer;
 import io.vertx.core.json.JsonObject;
@@ -364,6 +365,33 @@ class AgentAuthIT {
             // A header naming no address at all counts the connection's own.
             proxied.anonymous().withHeader("X-Forwarded-For", ",").post("/api/v1/auth/login", new JsonObject()
                     .put("email", TestServer.ADMIN_EMAIL).put("password", "not-the-password")).expect(401);
+        }
+    }
+
+    /**
+     * A browser that reached the host of an https public URL came through a TLS proxy (the server serves no TLS),
+     * even one not trusted for its forwarded headers: the cookies are Secure, so no plain-http request to that name
+     * carries them. Reached by another name (its address on the LAN, during setup), they are not: the browser would
+     * drop them, and the sign-in fail without a word.
+     */
+    @Test
+    void anHttpsPublicUrlsHostGetsSecureCookiesWithoutATrustedProxy() throws Exception {
+        try (TestServer behind = TestServer.start(Map.of("http.publicUrl", "https://support.example.test"))) {
+            int port = behind.throughline().port();
+            byte[] body = new JsonObject().put("email", TestServer.ADMIN_EMAIL)
+                    .put("password", TestServer.ADMIN_PASSWORD).toBuffer().getBytes();
+            String viaProxy = RawHttp.answerHead(port, "POST /api/v1/auth/login HTTP/1.1\r\n"
+                    + "Host: Support.Example.test\r\nContent-Type: application/json\r\nContent-Length: " + body.length
+                    + "\r\nConnection: close", body);
+            assertThat(viaProxy).startsWith("HTTP/1.1 200");
+            assertThat(viaProxy.lines().filter(h -> h.regionMatches(true, 0, "Set-Cookie:", 0, 11)))
+                    .hasSize(2).allSatisfy(h -> assertThat(h).contains("Secure"));
+
+            ApiClient direct = new ApiClient("http://127.0.0.1:" + port);
+            ApiClient.Response login = direct.post("/api/v1/auth/login", new JsonObject()
+                    .put("email", TestServer.ADMIN_EMAIL).put("password", TestServer.ADMIN_PASSWORD)).expect(200);
+            assertThat(login.headers().allValues("Set-Cookie")).hasSize(2)
+                    .noneSatisfy(h -> assertThat(h).contains("Secure"));
         }
     }
 

@@ -28,6 +28,14 @@ public final class RawHttp {
         }
     }
 
+    /**
+     * Sends a whole request ({@code head} without its blank line, then {@code body}) and reads the answer's head:
+     * for the headers a client library will not send (Host).
+     */
+    public static String answerHead(int port, String head, byte[] body) throws IOException {
+        return answerBeforeTheBody(port, head, body);
+    }
+
     /** The status line and headers of an answer, read up to the blank line. */
     public static String readHead(InputStream in) throws IOException {
         StringBuilder head = new StringBuilder();
