@@ -259,7 +259,7 @@ public final class Throughline implements AutoCloseable {
         workspaces = new WorkspaceService(database, agentRepository);
         AuthService auth = new AuthService(database, agentRepository, sessions, config.auth(),
                 ServerSecrets.getOrCreate(database.sql(), "login-throttle", 32), clock);
-        AgentService agents = new AgentService(database, agentRepository, sessions);
+        AgentService agents = new AgentService(database, agentRepository, sessions, events);
         widgetSites = new SiteDirectory(database::sql);
         ConnectorRegistry registry = new ConnectorRegistry(builtInConnectors());
         inboxService = new InboxService(database, inboxes, registry, events, () -> supervisor, () -> publicUrl,

@@ -19,6 +19,8 @@ const HANDLERS = {
   'contact.merged': contactMerged,
   'contact.unmerged': contactUnmerged,
   'inbox.changed': inboxChanged,
+  'agent.created': agentChanged,
+  'agent.updated': agentChanged,
   // The widget channel's visitor activity (widget EventType): presence and receipts are durable, typing is not.
   'visitor.presence_changed': visitorPresence,
   'visitor.seen': visitorSeen,
@@ -177,4 +179,24 @@ function agentTyping(store, data) {
   if (!data.conversationId || data.agent?.id === store.state.me?.agentId) return;
   store.setTyping(data.conversationId, `agent:${data.agent?.id}`,
     data.typing ? { name: data.agent?.name ?? null, agent: true } : null);
+}
+
+/**
+ * An agent joined or changed (name, role, active): the team shown (assignees, settings) follows, and an agent whose
+ * own role or name another admin changed reads it back, so the Settings link comes or goes without a new sign-in.
+ */
+function agentChanged(store, data) {
+  const { agent } = data;
+  if (!agent?.id) return;
+  const agents = store.state.agents;
+  const at = agents.findIndex((a) => a.id === agent.id);
+  store.agentsChanged += 1;
+  store.set({ agents: at < 0 ? [...agents, agent] : agents.map((a, i) => (i === at ? agent : a)) });
+  for (const row of store.state.conversations.values()) {
+    if (row.assignee?.id === agent.id && row.assignee.name !== agent.name) {
+      store.upsert({ ...row, assignee: { ...row.assignee, name: agent.name } });
+    }
+  }
+  const { me } = store.state;
+  if (agent.id === me?.agentId && (agent.role !== me.role || agent.name !== me.name)) store.refreshMe();
 }

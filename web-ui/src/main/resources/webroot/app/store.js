@@ -70,6 +70,7 @@ class Store extends EventTarget {
     this.fetching = new Map();
     this.readTimers = new Map();
     this.mergedAway = new Map(); // conversation id -> the one a merge this page heard of took it into
+    this.agentsChanged = 0; // agent events applied: a team read sent before one of them is older than it
     this.typingTimer = null;
     this.typists = new Map(); // "<conversationId>|<source>" -> who, until (see setTyping)
     this.atBottom = true;
@@ -289,9 +290,15 @@ class Store extends EventTarget {
     }
   }
 
+  /**
+   * Reads the team. An answer overtaken by an agent event (agentsChanged moved meanwhile) is dropped: it may be
+   * older than what the event put in, and the event's change is already shown.
+   */
   async loadAgents() {
+    const asked = this.agentsChanged;
     try {
-      this.set({ agents: (await api.get('/api/v1/agents')).agents });
+      const { agents } = await api.get('/api/v1/agents');
+      if (asked === this.agentsChanged) this.set({ agents });
     } catch (e) {
       this.fail(e);
     }

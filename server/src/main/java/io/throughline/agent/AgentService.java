@@ -2,7 +2,10 @@ package io.throughline.agent;
 
 import io.throughline.failure.Conflict;
 import io.throughline.failure.NotFound;
+import io.throughline.realtime.EventLog;
+import io.throughline.realtime.EventType;
 import io.throughline.store.Database;
+import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -24,11 +27,14 @@ public final class AgentService {
     private final Database database;
     private final AgentRepository agents;
     private final SessionRepository sessions;
+    private final EventLog events;
 
-    public AgentService(Database database, AgentRepository agents, SessionRepository sessions) {
+    /** @param events where a new agent and a change of name, role or state are told to the workspace's streams */
+    public AgentService(Database database, AgentRepository agents, SessionRepository sessions, EventLog events) {
         this.database = database;
         this.agents = agents;
         this.sessions = sessions;
+        this.events = events;
     }
 
     /** A created agent and, when none was given, the generated password (shown once). */
@@ -56,7 +62,9 @@ public final class AgentService {
                 if (agents.emailTaken(tx, email)) {
                     throw new Conflict("an agent with the email " + email + " already exists");
                 }
-                return agents.insert(tx, workspaceId, email, name, role, hash);
+                Agent inserted = agents.insert(tx, workspaceId, email, name, role, hash);
+                events.append(tx, workspaceId, EventType.AGENT_CREATED, told(inserted));
+                return inserted;
             });
             log.info("agent created agent={} workspace={} role={}", agent.id(), workspaceId, role.wireName());
             return new Created(agent, generated);
@@ -89,11 +97,20 @@ public final class AgentService {
             if (!active || hash != null) {
                 sessions.deleteForAgent(tx, id);
             }
+            // Other tabs follow it: the assignee names, and the agent's own Settings link when their role changed.
+            if (!agent.name().equals(current.name()) || agent.role() != current.role()
+                    || agent.active() != current.active()) {
+                events.append(tx, workspaceId, EventType.AGENT_UPDATED, told(agent));
+            }
             return agent;
         });
         log.info("agent updated agent={} workspace={} role={} active={}", id, workspaceId,
                 updated.role().wireName(), updated.active());
         return updated;
+    }
+
+    private static JsonObject told(Agent agent) {
+        return new JsonObject().put("agentId", agent.id()).put("agent", agent.toJson());
     }
 
     /** Deactivates: the agent can no longer log in, and their sessions end. History keeps their name. */

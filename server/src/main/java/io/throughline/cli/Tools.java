@@ -9,6 +9,7 @@ import io.throughline.agent.WorkspaceService;
 import io.throughline.config.ThroughlineConfig;
 import io.throughline.failure.NotFound;
 import io.throughline.failure.ThroughlineException;
+import io.throughline.realtime.EventLog;
 import io.throughline.store.Database;
 import io.throughline.store.EmbeddedDatabase;
 import java.io.PrintStream;
@@ -55,7 +56,9 @@ final class Tools {
             }
             long workspace = chosen != null ? chosen : workspaces.first().orElseThrow(() -> new IllegalStateException(
                     "there is no workspace yet: run ./throughline start once first"));
-            AgentService agents = new AgentService(database, new AgentRepository(), new SessionRepository());
+            // The feed of a server running meanwhile reads the event at its next poll: nothing here to wake.
+            AgentService agents = new AgentService(database, new AgentRepository(), new SessionRepository(),
+                    new EventLog(() -> { }));
             AgentService.Created created = agents.create(workspace, email, name, role, flags.get("password"));
             out.println("Created " + role.wireName() + " " + email + " (id " + created.agent().id()
                     + ") in workspace " + workspace + ".");

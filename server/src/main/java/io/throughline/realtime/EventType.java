@@ -20,6 +20,10 @@ public final class EventType {
     public static final String CONTACT_UNMERGED = "contact.unmerged";
     public static final String MERGE_SUGGESTED = "merge.suggested";
     public static final String INBOX_CHANGED = "inbox.changed";
+    /** An agent joined the workspace: {agentId, agent}. */
+    public static final String AGENT_CREATED = "agent.created";
+    /** An agent's name, role or active state changed: {agentId, agent}; a password change alone is not told. */
+    public static final String AGENT_UPDATED = "agent.updated";
     /** A widget visitor came online or went offline: {visitorId, contactId, conversationId, online, lastSeenAt}. */
     public static final String VISITOR_PRESENCE_CHANGED = "visitor.presence_changed";
     /** A widget visitor saw the thread up to a message: {visitorId, contactId, conversationId, messageId, seenAt}. */

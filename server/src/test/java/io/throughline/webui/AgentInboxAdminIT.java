@@ -152,6 +152,33 @@ class AgentInboxAdminIT {
         }
     }
 
+    /**
+     * Another admin's change reaches an agent's open page through the stream: promoted, the Settings link comes
+     * without a new sign-in, and goes again when demoted; a new name shows in their menu and in the team's list.
+     */
+    @Test
+    void aRoleOrNameAnotherAdminChangesReachesTheOpenPage() {
+        long id = admin.post("/api/v1/agents", new JsonObject().put("email", "lena@test.local").put("name", "Lena")
+                .put("password", "lenas-password-1")).expect(201).json().getLong("id");
+        try (Browser browser = new Browser()) {
+            InboxPage inbox = new InboxPage(browser, server.url()).login("lena@test.local", "lenas-password-1");
+            inbox.until(d -> "live".equals(inbox.connection()));
+            assertThat(inbox.present("settings-link")).isFalse();
+
+            admin.patch("/api/v1/agents/" + id, new JsonObject().put("role", "admin")).expect(200);
+            inbox.find("settings-link").click();
+            inbox.until(d -> inbox.all("agent-row").stream().anyMatch(r -> r.getText().contains("lena@test.local")));
+
+            admin.patch("/api/v1/agents/" + id, new JsonObject().put("name", "Lena Kovalenko")).expect(200);
+            inbox.until(d -> inbox.find("me").getText().contains("Lena Kovalenko"));
+            inbox.until(d -> inbox.all("agent-row").stream().anyMatch(r -> r.getText().contains("Lena Kovalenko")));
+
+            admin.patch("/api/v1/agents/" + id, new JsonObject().put("role", "agent")).expect(200);
+            inbox.until(d -> !inbox.present("settings-link"));
+            inbox.find("settings-forbidden");
+        }
+    }
+
     /** An invited agent replaces the password the admin gave them, from the inbox's own menu. */
     @Test
     void anAgentChangesTheirOwnPasswordFromTheMenu() {
@@ -200,6 +227,22 @@ class AgentInboxAdminIT {
                     .getAttribute("value");
             assertThat(endpoint).startsWith(server.url()).endsWith("/inbound");
             inbox.screenshot("settings-inbox");
+
+            // Copying is said in a status region (focus stays on the button, whose new word is not read out); a
+            // refused copy leaves the value selected and says how to copy it by hand.
+            WebElement tokenField = secrets.findElement(By.cssSelector("[data-secret='token']"));
+            tokenField.findElement(InboxPage.testId("copy-button")).click();
+            inbox.until(d -> "Copied".equals(tokenField.findElement(InboxPage.testId("copy-status"))
+                    .getDomProperty("textContent").strip()));
+            assertThat(tokenField.findElement(InboxPage.testId("copy-status")).getDomAttribute("role"))
+                    .isEqualTo("status");
+            inbox.script("navigator.clipboard.writeText = () => Promise.reject(new Error('refused'))");
+            WebElement secretField = secrets.findElement(By.cssSelector("[data-secret='webhookSecret']"));
+            secretField.findElement(InboxPage.testId("copy-button")).click();
+            inbox.until(d -> secretField.findElement(InboxPage.testId("copy-status")).getDomProperty("textContent")
+                    .contains("press Ctrl+C"));
+            assertThat(inbox.script("const v = document.activeElement;"
+                    + " return v.value.substring(v.selectionStart, v.selectionEnd)")).isEqualTo(webhookSecret);
 
             new ApiClient(server.url()).withToken(token).post(endpoint.substring(server.url().length()),
                     new JsonObject().put("externalId", "crm-1").put("body", "From the CRM")

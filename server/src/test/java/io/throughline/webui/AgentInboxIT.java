@@ -782,11 +782,26 @@ class AgentInboxIT {
         shop.say("canned-1", "Carla Gomez", "cust-carla", "Hi there");
         inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD).open("Carla Gomez");
         WebElement input = inbox.find("composer-input");
-        input.sendKeys("/tha");
+        input.sendKeys("/zzqx");
+        // The reply box is a text box: the list's state is said in a status region, not by aria-expanded.
+        inbox.until(d -> "No canned response matches.".equals(cannedStatus()));
+        input.sendKeys(Keys.BACK_SPACE, Keys.BACK_SPACE, Keys.BACK_SPACE, Keys.BACK_SPACE, "tha");
         inbox.until(d -> inbox.all("canned-option").stream().anyMatch(o -> o.getText().contains("/thanks")));
+        inbox.until(d -> cannedStatus().endsWith("arrow keys choose, Enter inserts"));
+        assertThat(input.getDomAttribute("aria-expanded")).isNull();
+        assertThat(input.getDomAttribute("aria-controls")).isEqualTo("canned-picker");
+        WebElement chosen = inbox.find("canned-picker").findElement(By.cssSelector("[aria-selected='true']"));
+        assertThat(input.getDomAttribute("aria-activedescendant")).isEqualTo(chosen.getDomAttribute("id"));
         input.sendKeys(Keys.ENTER);
         inbox.until(d -> input.getAttribute("value").equals("Thank you, Carla! Admin here."));
         assertThat(inbox.present("canned-picker")).isFalse();
+        assertThat(cannedStatus()).isEmpty();
+        assertThat(input.getDomAttribute("aria-controls")).isNull();
+        assertThat(input.getDomAttribute("aria-activedescendant")).isNull();
+    }
+
+    private String cannedStatus() {
+        return inbox.find("canned-status").getDomProperty("textContent").strip();
     }
 
     /**

@@ -8,7 +8,8 @@ class TlCannedPicker extends TlElement {
 
   render() {
     if (!this.items.length) {
-      return html`<div class="canned-picker" data-testid="canned-picker" role="status">
+      // Said by the composer's status region, which is there before the list opens.
+      return html`<div class="canned-picker" data-testid="canned-picker">
         ${this.loading ? t('app.loading') : t('canned.none')}</div>`;
     }
     return html`<ul class="canned-picker" role="listbox" data-testid="canned-picker" aria-label=${t('canned.title')}>

@@ -1,4 +1,4 @@
-import { html } from 'lit';
+import { html, nothing } from 'lit';
 import { live } from 'lit/directives/live.js';
 import { TlElement, define } from '../base.js';
 import { store } from '../store.js';
@@ -58,6 +58,7 @@ class TlComposer extends TlElement {
       this.error = null;
       this.picker = null;
     }
+    if (changed.has('picker')) this.cannedSaid = cannedSaid(this.picker, this.cannedSaid);
   }
 
   /** Joins to this conversation's draft the stored drafts of conversations merged into it, which then go. */
@@ -146,10 +147,12 @@ class TlComposer extends TlElement {
           <textarea id="composer-text" data-testid="composer-input" rows="3" .value=${live(draft.body)}
             placeholder=${draft.note ? t('composer.notePlaceholder') : t('composer.placeholder')}
             aria-describedby="composer-hint" aria-autocomplete="list"
-            aria-expanded=${this.picker ? 'true' : 'false'} aria-controls="canned-picker"
-            aria-activedescendant=${this.picker?.items.length ? `canned-${this.picker.items[this.picker.index].id}` : ''}
+            aria-controls=${this.picker ? 'canned-picker' : nothing}
+            aria-activedescendant=${this.picker?.items.length ? `canned-${this.picker.items[this.picker.index].id}`
+              : nothing}
             @input=${this.input} @keydown=${this.keydown} @paste=${this.paste}
             @blur=${this.blurred}></textarea>
+          ${this.cannedStatus()}
           ${this.picker ? html`<tl-canned-picker id="canned-picker" .items=${this.picker.items}
             .index=${this.picker.index} .loading=${this.picker.loading}
             @pick=${(e) => this.insertCanned(e.detail)}></tl-canned-picker>` : ''}
@@ -259,6 +262,15 @@ class TlComposer extends TlElement {
       this.picker = null;
       store.fail(e);
     }
+  }
+
+  /**
+   * The reply box is a text box, not a combobox, so nothing says that the "/" list opened: its count and keys, or
+   * that nothing matches, are said in a status region that is always there (one born with its text is not read).
+   * The option under the arrows follows as the box's active descendant.
+   */
+  cannedStatus() {
+    return html`<span class="visually-hidden" role="status" data-testid="canned-status">${this.cannedSaid}</span>`;
   }
 
   keydown(event) {
@@ -478,3 +490,10 @@ class TlComposer extends TlElement {
 }
 
 define('tl-composer', TlComposer);
+
+/** What the "/" list's status region says: nothing while it is closed, what was said while it loads. */
+function cannedSaid(picker, before) {
+  if (!picker) return '';
+  if (picker.loading) return before || '';
+  return picker.items.length ? t('canned.count', { count: picker.items.length }) : t('canned.none');
+}

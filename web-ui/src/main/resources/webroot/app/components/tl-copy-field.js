@@ -7,7 +7,7 @@ import { copyText } from '../clipboard.js';
 /** A read-only value (a snippet, a token, a URL) with a copy button. */
 class TlCopyField extends TlElement {
   static properties = { value: { type: String }, label: { type: String }, multiline: { type: Boolean },
-    copied: { state: true } };
+    copied: { state: true }, said: { state: true } };
 
   render() {
     const id = `copy-${Math.abs(hash(this.label || ''))}`;
@@ -18,16 +18,26 @@ class TlCopyField extends TlElement {
           : html`<input id=${id} readonly data-testid="copy-value" .value=${this.value}>`}
         <button type="button" data-testid="copy-button" @click=${this.copy}>${icon('copy')}
           ${this.copied ? t('app.copied') : t('app.copy')}</button>
-      </div></div>`;
+      </div>
+      <span class="visually-hidden" role="status" data-testid="copy-status">${this.said}</span></div>`;
   }
 
+  // The button's new word is not read out (focus stays on it), so the outcome is said in a status region too; a
+  // refused copy leaves the value selected and says how to copy it by hand.
   async copy() {
+    clearTimeout(this.reset);
+    this.copied = false;
+    this.said = '';
     try {
       await copyText(this.value);
       this.copied = true;
-      setTimeout(() => { this.copied = false; }, 2000);
+      this.said = t('app.copied');
+      this.reset = setTimeout(() => { this.copied = false; this.said = ''; }, 2000);
     } catch {
-      this.querySelector('[data-testid="copy-value"]')?.select();
+      const field = this.querySelector('[data-testid="copy-value"]');
+      field?.focus();
+      field?.select();
+      this.said = t('app.copyRefused');
     }
   }
 }

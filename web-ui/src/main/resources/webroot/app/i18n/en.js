@@ -17,6 +17,7 @@ export default {
   'app.backToInbox': 'Back to the inbox',
   'app.copy': 'Copy',
   'app.copied': 'Copied',
+  'app.copyRefused': 'Copying was refused: the text is selected, press Ctrl+C (⌘C on a Mac) to copy it',
 
   'login.title': 'Log in to your inbox',
   'login.email': 'Email',
@@ -198,6 +199,7 @@ export default {
   'composer.withdrawFailed': 'Could not withdraw an unconfirmed reply ({reason}); it waits in its conversation.',
   'canned.title': 'Canned responses',
   'canned.none': 'No canned response matches.',
+  'canned.count': { one: '{count} canned response: arrow keys choose, Enter inserts', other: '{count} canned responses: arrow keys choose, Enter inserts' },
   'canned.help': 'Agents insert these by typing / and the short code in the reply box.',
   'canned.shortCode': 'Short code',
   'canned.titleField': 'Title',

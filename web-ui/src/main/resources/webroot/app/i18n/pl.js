@@ -17,6 +17,7 @@ export default {
   'app.backToInbox': 'Wróć do skrzynki',
   'app.copy': 'Kopiuj',
   'app.copied': 'Skopiowano',
+  'app.copyRefused': 'Kopiowanie zablokowane: tekst jest zaznaczony, naciśnij Ctrl+C (⌘C na Macu), aby go skopiować',
 
   'login.title': 'Zaloguj się do skrzynki',
   'login.email': 'E-mail',
@@ -200,6 +201,7 @@ export default {
   'composer.withdrawFailed': 'Nie udało się wycofać niepotwierdzonej odpowiedzi ({reason}); czeka w swojej rozmowie.',
   'canned.title': 'Szablony odpowiedzi',
   'canned.none': 'Brak pasującego szablonu.',
+  'canned.count': { one: '{count} szablon: strzałki wybierają, Enter wstawia', few: '{count} szablony: strzałki wybierają, Enter wstawia', many: '{count} szablonów: strzałki wybierają, Enter wstawia', other: '{count} szablonu: strzałki wybierają, Enter wstawia' },
   'canned.help': 'Agenci wstawiają je, wpisując / i krótki kod w polu odpowiedzi.',
   'canned.shortCode': 'Krótki kod',
   'canned.titleField': 'Tytuł',

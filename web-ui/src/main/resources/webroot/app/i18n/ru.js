@@ -17,6 +17,7 @@ export default {
   'app.backToInbox': 'Вернуться во входящие',
   'app.copy': 'Копировать',
   'app.copied': 'Скопировано',
+  'app.copyRefused': 'Копирование запрещено: текст выделен, нажмите Ctrl+C (⌘C на Mac), чтобы скопировать',
 
   'login.title': 'Вход в почтовый ящик поддержки',
   'login.email': 'Email',
@@ -200,6 +201,7 @@ export default {
   'composer.withdrawFailed': 'Не удалось отозвать неподтверждённый ответ ({reason}); он ждёт в своём разговоре.',
   'canned.title': 'Шаблоны ответов',
   'canned.none': 'Подходящего шаблона нет.',
+  'canned.count': { one: '{count} шаблон: стрелки выбирают, Enter вставляет', few: '{count} шаблона: стрелки выбирают, Enter вставляет', many: '{count} шаблонов: стрелки выбирают, Enter вставляет', other: '{count} шаблона: стрелки выбирают, Enter вставляет' },
   'canned.help': 'Агенты вставляют их, набрав / и короткий код в поле ответа.',
   'canned.shortCode': 'Короткий код',
   'canned.titleField': 'Название',

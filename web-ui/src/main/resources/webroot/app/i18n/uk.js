@@ -17,6 +17,7 @@ export default {
   'app.backToInbox': 'Повернутися до вхідних',
   'app.copy': 'Копіювати',
   'app.copied': 'Скопійовано',
+  'app.copyRefused': 'Копіювання не дозволено: текст виділено, натисніть Ctrl+C (⌘C на Mac), щоб скопіювати',
 
   'login.title': 'Вхід до скриньки',
   'login.email': 'Email',
@@ -200,6 +201,7 @@ export default {
   'composer.withdrawFailed': 'Не вдалося відкликати непідтверджену відповідь ({reason}); вона чекає у своїй розмові.',
   'canned.title': 'Шаблони відповідей',
   'canned.none': 'Немає відповідного шаблону.',
+  'canned.count': { one: '{count} шаблон: стрілки вибирають, Enter вставляє', few: '{count} шаблони: стрілки вибирають, Enter вставляє', many: '{count} шаблонів: стрілки вибирають, Enter вставляє', other: '{count} шаблону: стрілки вибирають, Enter вставляє' },
   'canned.help': 'Агенти вставляють їх, набравши / і короткий код у полі відповіді.',
   'canned.shortCode': 'Короткий код',
   'canned.titleField': 'Назва',
