@@ -291,14 +291,16 @@ class Store extends EventTarget {
   }
 
   /**
-   * Reads the team. An answer overtaken by an agent event (agentsChanged moved meanwhile) is dropped: it may be
-   * older than what the event put in, and the event's change is already shown.
+   * Reads the team. An answer overtaken by an agent event (agentsChanged moved meanwhile) may be older than what
+   * the event put in: it is asked for again rather than shown (the first read of a page, overtaken, would otherwise
+   * leave the team at the one agent the event named).
    */
   async loadAgents() {
     const asked = this.agentsChanged;
     try {
       const { agents } = await api.get('/api/v1/agents');
       if (asked === this.agentsChanged) this.set({ agents });
+      else await this.loadAgents();
     } catch (e) {
       this.fail(e);
     }
