@@ -81,7 +81,7 @@ final class MimeWalk {
             return plain;
         }
         String htmlText = HtmlText.toText(String.join("\n", htmlOnly)).strip();
-        if (htmlText.isEmpty() || spaced(plain).contains(spaced(htmlText))) {
+        if (htmlText.isEmpty() || containsText(spaced(plain), spaced(htmlText))) {
             return plain;
         }
         return htmlOnlyFirst ? htmlText + "\n\n" + plain.strip() : plain.strip() + "\n\n" + htmlText;
@@ -89,6 +89,39 @@ final class MimeWalk {
 
     private static String spaced(String text) {
         return text.replaceAll("\\s+", " ").strip();
+    }
+
+    /**
+     * Whether {@code text} contains {@code part}, reading each in linear time (Knuth-Morris-Pratt).
+     * {@link String#contains} compares from every start: a sender's megabyte of one letter in the plain part beside
+     * half a megabyte of it and another letter in the HTML took minutes of a folder's only thread.
+     */
+    static boolean containsText(CharSequence text, CharSequence part) {
+        int m = part.length();
+        if (m == 0) {
+            return true;
+        }
+        int[] fallback = new int[m];
+        for (int i = 1, k = 0; i < m; i++) {
+            char c = part.charAt(i);
+            while (k > 0 && c != part.charAt(k)) {
+                k = fallback[k - 1];
+            }
+            if (c == part.charAt(k)) {
+                k++;
+            }
+            fallback[i] = k;
+        }
+        for (int i = 0, k = 0, n = text.length(); i < n; i++) {
+            char c = text.charAt(i);
+            while (k > 0 && c != part.charAt(k)) {
+                k = fallback[k - 1];
+            }
+            if (c == part.charAt(k) && ++k == m) {
+                return true;
+            }
+        }
+        return false;
     }
 
     void part(Part part, int depth, boolean inRelated) throws MessagingException, IOException {

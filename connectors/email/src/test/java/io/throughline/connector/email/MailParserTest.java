@@ -730,6 +730,16 @@ class MailParserTest {
         assertThat(bare.find()).isTrue();
         assertThat(bare.group()).isEqualTo("eve@example.org");
         assertThat(longWord.reads).isLessThan(10L * longWord.length());
+
+        // Whether the plain part already says what the HTML does: one letter, and the HTML's run ends otherwise.
+        CountedText plain = new CountedText("a".repeat(200_000));
+        CountedText html = new CountedText("a".repeat(100_000) + "b");
+        assertThat(MimeWalk.containsText(plain, html)).isFalse();
+        assertThat(plain.reads + html.reads).isLessThan(10L * (plain.length() + html.length()));
+        assertThat(MimeWalk.containsText("say hello there", "hello")).isTrue();
+        assertThat(MimeWalk.containsText("aabaabaaab", "aabaaab")).isTrue();
+        assertThat(MimeWalk.containsText("aabaabaab", "aabaaab")).isFalse();
+        assertThat(MimeWalk.containsText("plain", "")).isTrue();
     }
 
     /**
