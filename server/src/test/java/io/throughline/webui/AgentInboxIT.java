@@ -501,6 +501,32 @@ class AgentInboxIT {
         assertThat(reason.getText()).contains("no webhookUrl");
     }
 
+    /**
+     * A failure of the agent's reply and a customer's message that reach the timeline in one update (a catch-up
+     * after a drop brings both) are both said: the customer's no longer replaces the failure. The update is made
+     * in the page, from the thread's own messages, since the stream's timing decides when two events share one.
+     */
+    @Test
+    void aFailedReplyAndACustomerMessageInOneUpdateAreBothSaid() {
+        shop.say("both-1", "Bea Both", "cust-bea", "Where is my parcel?");
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD).open("Bea Both");
+        inbox.reply("It left the depot today.");
+        inbox.until(d -> "sent".equals(inbox.message("It left the depot today.").findElement(InboxPage.testId(
+                "delivery")).getAttribute("data-status")));
+        inbox.script("""
+                const timeline = document.querySelector('tl-timeline');
+                const thread = timeline.thread;
+                const reply = thread.messages.find((m) => m.kind === 'out');
+                const customer = thread.messages.find((m) => m.kind === 'in');
+                timeline.thread = { ...thread, messages: [...thread.messages,
+                  { ...reply, id: reply.id + 1000, delivery: { ...reply.delivery, status: 'failed', attempts: 1 } },
+                  { ...customer, id: reply.id + 1001 }] };""");
+        inbox.until(d -> {
+            String said = String.valueOf(inbox.find("timeline-status").getDomProperty("textContent"));
+            return said.contains("Your reply could not be delivered") && said.contains("New message from Bea Both");
+        });
+    }
+
     @Test
     void failedDeliveryShowsTheReasonAndRetrySendsIt() {
         try (ShopSystem flaky = ShopSystem.connect(server, "Flaky shop")) {

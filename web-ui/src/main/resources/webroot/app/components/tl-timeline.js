@@ -45,7 +45,7 @@ class TlTimeline extends TlElement {
     const seenId = this.seenOutgoingId();
     let previousDay = null;
     return html`
-      <div class="timeline" data-testid="timeline" role="feed" aria-label=${t('thread.timeline')}
+      <div class="timeline" data-testid="timeline" role="region" aria-label=${t('thread.timeline')}
         aria-busy=${thread.loading ? 'true' : 'false'} @scroll=${this.onScroll}>
         ${thread.hasOlder ? html`<button class="load-earlier" data-testid="load-earlier"
           ?disabled=${thread.loading === 'older'} @click=${() => store.loadOlder()}>
@@ -83,16 +83,19 @@ class TlTimeline extends TlElement {
     const scroller = this.scroller;
     this.anchor = null;
     if (previous && previous.conversationId !== this.thread.conversationId) this.announcement = null;
-    this.announceFailedReply(previous);
+    const failed = this.failedReply(previous);
+    if (failed) this.announcement = failed;
     if (!previous || !scroller || previous.conversationId !== this.thread.conversationId) return;
     const lastBefore = previous.messages[previous.messages.length - 1]?.id;
     const lastNow = this.thread.messages[this.thread.messages.length - 1]?.id;
     if (lastNow !== lastBefore && lastNow > (lastBefore ?? 0) && !this.thread.hasNewer) {
       const added = this.thread.messages[this.thread.messages.length - 1];
       if (added?.kind === 'in') {
-        // A new node per message: the same words again (the same customer) are announced again.
-        this.announcement = { id: added.id, text: t('thread.newFrom', { name: added.author?.name
-          || t('contact.unnamed') }) };
+        // A new node per message: the same words again (the same customer) are announced again; a failure of
+        // the agent's reply that came in the same update is said first, not replaced.
+        const text = t('thread.newFrom', { name: added.author?.name || t('contact.unnamed') });
+        this.announcement = failed ? { id: `${failed.id}:${added.id}`, text: `${failed.text} ${text}` }
+          : { id: added.id, text };
       } else if (added?.author?.type === 'agent' && added.author.id === store.state.me?.agentId) {
         this.stickToBottom = true; // the agent's own message: show it
       }
@@ -109,9 +112,9 @@ class TlTimeline extends TlElement {
 
   /**
    * A reply of this agent's that could not be delivered is said (its mark in the thread changes silently): the
-   * agent who cannot see it would not learn that the customer never got it.
+   * agent who cannot see it would not learn that the customer never got it. Returns the announcement, or null.
    */
-  announceFailedReply(previous) {
+  failedReply(previous) {
     const me = store.state.me?.agentId;
     const failedNow = this.thread.messages.filter((m) => m.author?.type === 'agent' && m.author.id === me
       && m.delivery?.status === 'failed');
@@ -120,7 +123,7 @@ class TlTimeline extends TlElement {
         || !this.failuresKnown) {
       // A thread opened with failures in it: those are on screen, not news.
       this.failuresKnown = new Set(failedNow.map(key));
-      return;
+      return null;
     }
     // Each failure (of each attempt an agent retried) once, whether its reply came in the same update or before;
     // not those of an earlier page scrolled to.
@@ -128,10 +131,8 @@ class TlTimeline extends TlElement {
     const lastShown = previous.messages[previous.messages.length - 1]?.id ?? 0;
     const fresh = failedNow.filter((m) => !this.failuresKnown.has(key(m)) && (shown.has(m.id) || m.id > lastShown));
     failedNow.forEach((m) => this.failuresKnown.add(key(m)));
-    if (fresh.length) {
-      const last = fresh[fresh.length - 1];
-      this.announcement = { id: `failed:${key(last)}`, text: t('thread.replyFailed') };
-    }
+    if (!fresh.length) return null;
+    return { id: `failed:${key(fresh[fresh.length - 1])}`, text: t('thread.replyFailed') };
   }
 
   updated() {
