@@ -30,6 +30,9 @@
     .map(function (tag) { return (tag + '').toLowerCase().split('-')[0]; })
     .filter(function (code) { return words[code]; })[0]) || 'en';
   var unread = 0;
+  // Where the panel covers the whole page (as its CSS says): a modal dialog, the page behind it out of reach.
+  var narrow = w.matchMedia ? w.matchMedia('(max-width:480px),(max-height:560px)') : null;
+  var modal = false;
 
   function text(i) { return (words[lang] || words.en)[i]; }
   function flag(on) { try { on ? localStorage.setItem(activeKey, '1') : localStorage.removeItem(activeKey); } catch (e) { /* storage blocked */ } }
@@ -135,6 +138,7 @@
     root.appendChild(launcher);
     root.appendChild(said);
     drawLauncher();
+    if (narrow) narrow.addEventListener('change', drawPanel);
     d.body.appendChild(host);
     if (active() || resetPending()) load();
     emit('ready', {});
@@ -146,6 +150,20 @@
     // The badge is only seen: the label says how many replies wait too.
     launcher.setAttribute('aria-label', text(opened ? 1 : 0) + (unread ? '. ' + text(3) + ': ' + unread : ''));
     launcher.setAttribute('aria-expanded', String(opened));
+  }
+
+  /** The panel's role: a dialog while it covers the page; the frame keeps the keyboard inside then. */
+  function drawPanel() {
+    var now = opened && !!narrow && narrow.matches;
+    if (now) {
+      panel.setAttribute('role', 'dialog');
+      panel.setAttribute('aria-modal', 'true');
+      panel.setAttribute('aria-label', frame ? frame.title : text(2));
+    } else {
+      ['role', 'aria-modal', 'aria-label'].forEach(function (a) { panel.removeAttribute(a); });
+    }
+    if (now !== modal) post({ type: 'modal', modal: now });
+    modal = now;
   }
 
   function load() {
@@ -170,6 +188,7 @@
     opened = true;
     panel.classList.add('open');
     drawLauncher();
+    drawPanel();
     post({ type: 'visibility', open: true });
     if (frameReady) frame.focus();
     emit('open', {});
@@ -183,6 +202,7 @@
     opened = false;
     panel.classList.remove('open');
     drawLauncher();
+    drawPanel();
     post({ type: 'visibility', open: false });
     if (inside) launcher.focus();
     emit('close', {});
@@ -194,7 +214,7 @@
     if (m.type === 'ready') {
       frameReady = true;
       frame.contentWindow.postMessage({
-        type: 'init', siteKey: siteKey, identity: identity, open: opened, locale: navigator.language,
+        type: 'init', siteKey: siteKey, identity: identity, open: opened, modal: modal, locale: navigator.language,
         reset: resetAsked || resetPending(),
         page: { url: location.href, title: d.title }
       }, base);

@@ -27,6 +27,7 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebElement;
+import org.openqa.selenium.interactions.Actions;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 
@@ -538,6 +539,19 @@ class WidgetBrowserIT {
                     + ".shadowRoot.querySelector('.panel').getBoundingClientRect().width");
             assertThat(((Number) panelWidth).intValue()).isEqualTo(390);
             ivan.screenshot("widget-mobile"); // the README's picture
+            // Covering the page, the chat is a modal dialog, and the keyboard goes round its own controls, both ways.
+            String panelRole = "const p = document.querySelector('throughline-widget').shadowRoot"
+                    + ".querySelector('.panel'); return p.getAttribute('role') + ' ' + p.getAttribute('aria-modal')";
+            assertThat(ivan.driver().executeScript(panelRole)).isEqualTo("dialog true");
+            rose.driver().switchTo().defaultContent();
+            assertThat(rose.driver().executeScript(panelRole)).isEqualTo("null null");
+            for (CharSequence key : List.of(Keys.TAB, Keys.chord(Keys.SHIFT, Keys.TAB))) {
+                for (int i = 0; i < 8; i++) {
+                    new Actions(ivan.driver()).sendKeys(key).perform();
+                    assertThat(ivan.driver().executeScript("return document.activeElement.localName"))
+                            .as("focus after %s %s", key, i).isEqualTo("throughline-widget");
+                }
+            }
 
             // Turned to landscape, the chat still takes the whole screen (it was the 380 px panel, 278 px high).
             ivan.driver().executeCdpCommand("Emulation.setDeviceMetricsOverride", Map.of("width", 844,

@@ -30,6 +30,8 @@ let outbox = new Outbox(saved, 'outbox:none');
 let hostOrigin = null;
 let init = null;
 let identity = null;
+/** Whether the chat covers the host page (a phone): the loader says so. */
+let modal = false;
 let t = translator('en');
 let ui = null;
 /** How the panel's current content unsubscribes from the store (see mounting). */
@@ -99,6 +101,7 @@ window.addEventListener('message', (event) => {
     t = translator(pickLanguage(null, [m.locale, ...(navigator.languages || [])].filter(Boolean)));
     document.documentElement.lang = t.language;
     identity = m.identity || null;
+    modal = !!m.modal;
     if (m.reset) {
       // A reset the page asked for before this frame was ready (or on a page left before it was done).
       resetting = true;
@@ -126,6 +129,8 @@ window.addEventListener('message', (event) => {
     if (m.open && ui) ui.focus();
     if (m.open) recheck(RECHECK_ON_OPEN_MS);
     markSeen();
+  } else if (m.type === 'modal') {
+    modal = !!m.modal;
   } else if (m.type === 'identify') {
     if (awaitingIdentity) {
       clearTimeout(awaitingIdentity);
@@ -160,7 +165,25 @@ window.addEventListener('storage', (event) => {
 document.addEventListener('visibilitychange', markSeen);
 document.addEventListener('keydown', (event) => {
   if (event.key === 'Escape') toParent({ type: 'close' });
+  else if (event.key === 'Tab' && modal) keepFocusInside(event);
 });
+
+/**
+ * While the chat covers the page (a phone), Tab goes round its own controls: past the last it went on to the
+ * page's, hidden behind the panel, and the keyboard was lost there.
+ */
+function keepFocusInside(event) {
+  const controls = [...document.querySelectorAll('button, [href], input, textarea, select, [tabindex]')]
+    .filter((e) => !e.disabled && e.tabIndex >= 0 && e.getClientRects().length);
+  if (!controls.length) return;
+  const first = controls[0];
+  const last = controls[controls.length - 1];
+  const at = document.activeElement;
+  if (event.shiftKey ? at === first || !controls.includes(at) : at === last) {
+    event.preventDefault();
+    (event.shiftKey ? last : first).focus();
+  }
+}
 setInterval(() => {
   const s = store.get();
   if (s.typing && s.typing.until <= Date.now()) store.set({ typing: null });
