@@ -98,13 +98,14 @@ public final class ContactRepository {
                     WHERE i.workspace_id = $1 AND i.kind = $2 AND i.value = $3 AND i.proven""",
                     workspaceId, identity.kind().wireName(), identity.value());
             if (holder.isPresent() && holder.get().getLong("merged_into_id") == null) {
-                return Optional.of(KnownContact.from(holder.get()));
+                return Optional.of(KnownContact.from(holder.get(), identity));
             }
             Optional<KnownContact> followed = holder.flatMap(row -> live(sql, workspaceId, row.getLong("id")))
                     .flatMap(live -> sql.one(KNOWN + """
                             FROM contacts c
                             LEFT JOIN conversations v ON v.contact_id = c.id
-                            WHERE c.workspace_id = $1 AND c.id = $2""", workspaceId, live).map(KnownContact::from));
+                            WHERE c.workspace_id = $1 AND c.id = $2""", workspaceId, live)
+                            .map(row -> KnownContact.from(row, identity)));
             if (followed.isPresent()) {
                 return followed;
             }

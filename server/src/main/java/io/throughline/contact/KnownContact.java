@@ -1,5 +1,6 @@
 package io.throughline.contact;
 
+import io.throughline.connector.Identity;
 import io.throughline.connector.IdentityKind;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -13,14 +14,16 @@ import java.util.List;
  *
  * @param conversationId their conversation, or null before their first message was stored
  * @param identities kind, value and proven of each identity (enough to decide what is new)
+ * @param via the sender's identity that found the contact (held by it, or by a contact merged into it)
  */
-public record KnownContact(long id, String name, boolean blocked, Long conversationId, List<Held> identities) {
+public record KnownContact(long id, String name, boolean blocked, Long conversationId, List<Held> identities,
+                           Identity via) {
 
     /** One identity the contact already holds. */
     public record Held(IdentityKind kind, String value, boolean proven) {
     }
 
-    static KnownContact from(Row row) {
+    static KnownContact from(Row row, Identity via) {
         Object raw = row.getValue("identities");
         JsonArray array = raw instanceof JsonArray json ? json : new JsonArray(String.valueOf(raw));
         List<Held> held = new ArrayList<>();
@@ -30,6 +33,6 @@ public record KnownContact(long id, String name, boolean blocked, Long conversat
                     identity.getString("value"), identity.getBoolean("proven")));
         }
         return new KnownContact(row.getLong("id"), row.getString("name"), row.getBoolean("blocked"),
-                row.getLong("conversation_id"), held);
+                row.getLong("conversation_id"), held, via);
     }
 }

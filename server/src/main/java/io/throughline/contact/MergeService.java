@@ -187,14 +187,24 @@ public final class MergeService {
             Conversation targetConversation = both.get(0);
             Conversation sourceConversation = both.get(1);
             conversations.setMergedInto(tx, workspaceId, sourceConversation.id(), null);
-            int movedBack = messages.moveBack(tx, workspaceId, targetConversation.id(), sourceConversation.id())
-                    + messages.moveBackSince(tx, workspaceId, targetConversation.id(), sourceConversation.id(),
-                            sourceId, targetId, merge.getOffsetDateTime("created_at").toInstant());
+            Instant mergedAt = merge.getOffsetDateTime("created_at").toInstant();
+            int movedBack = messages.moveBack(tx, workspaceId, targetConversation.id(), sourceConversation.id());
             contacts.setMergedInto(tx, workspaceId, sourceId, null);
-            // Identities the source's customer brought in the messages just given back (an address a shop asserted
-            // with their message, say) are theirs: left on the target, its later mail and replies would go astray.
-            int returned = contacts.returnAddedBy(tx, workspaceId, targetId, sourceId, sourceConversation.id(),
-                    merge.getOffsetDateTime("created_at").toInstant());
+            // What the source's customer wrote since, and the identities they brought in it (an address a shop
+            // asserted with their message, a browser new to a signed-in customer): left on the target, its later
+            // mail and replies would go astray. An identity given back brings back the messages written from it, or
+            // sent to it, which may bring more: until nothing moves.
+            int returned = 0;
+            int moved;
+            int given;
+            do {
+                moved = messages.moveBackSince(tx, workspaceId, targetConversation.id(), sourceConversation.id(),
+                        sourceId, targetId, mergedAt);
+                given = contacts.returnAddedBy(tx, workspaceId, targetId, sourceId, sourceConversation.id(),
+                        mergedAt);
+                movedBack += moved;
+                returned += given;
+            } while (moved + given > 0);
             if (returned > 0) {
                 log.info("unmerge gave back identities the source's messages brought merge={} contact={} source={}"
                         + " identities={}", merge.getLong("id"), targetId, sourceId, returned);
@@ -207,7 +217,7 @@ public final class MergeService {
             }
             Conversation refreshedTarget = giveBack(tx, caller,
                     conversations.refresh(tx, workspaceId, targetConversation.id()), merge.getLong("id"),
-                    merge.getJsonObject("carried_over"), merge.getOffsetDateTime("created_at").toInstant());
+                    merge.getJsonObject("carried_over"), mergedAt);
             Conversation refreshedSource = conversations.refresh(tx, workspaceId, sourceConversation.id());
             tx.update("UPDATE contact_merges SET undone_at = now(), undone_by_agent_id = $2 WHERE id = $1",
                     merge.getLong("id"), caller.agentId());

@@ -349,8 +349,9 @@ public final class MessageRepository {
 
     /**
      * Moves to {@code conversationId} (an unmerge's restored thread) what its customer wrote into {@code
-     * fromConversationId} after the merge, and the replies to it: every message since {@code mergedAt} written by,
-     * or addressed to, an identity that {@code contactId} holds again and {@code fromContactId} does not. They
+     * fromConversationId} after the merge, and the replies to it: every message since {@code mergedAt} written by
+     * (placed by, when another of the sender's identities found the contact), or addressed to, an identity that
+     * {@code contactId} holds again and {@code fromContactId} does not. They
      * become that thread's own (their origin and, for what the customer wrote, their author), so a later merge and
      * undo treats them as such. What an identity the target holds as firmly wrote stays (one the merged thread
      * proved, which stays with the target; both claimed): a claimed copy the target got back does not keep the mail
@@ -360,7 +361,8 @@ public final class MessageRepository {
                              long fromContactId, Instant mergedAt) {
         return tx.update("""
                 WITH since AS (
-                    SELECT id, metadata -> (CASE WHEN kind = 'in' THEN 'from' ELSE 'to' END) AS party
+                    SELECT id, CASE WHEN kind = 'in' THEN coalesce(metadata -> 'placedBy', metadata -> 'from')
+                                    ELSE metadata -> 'to' END AS party
                     FROM messages
                     WHERE workspace_id = $1 AND conversation_id = $2 AND created_at > $5 AND kind IN ('in', 'out')
                 )

@@ -242,9 +242,10 @@ public final class IngestService {
      * Where a message goes: its contact (and that contact's conversation, when already known), its author, and the
      * threading decision with its evidence.
      */
+    /** @param placedBy the sender's identity that found a returning customer's contact, or null */
     private record Placement(long contactId, Long conversationId, long authorContactId, boolean senderVerified,
                              ThreadingDecision decision, IdentityResolver.Resolution resolution,
-                             boolean contactCreated) {
+                             boolean contactCreated, Identity placedBy) {
     }
 
     /**
@@ -280,7 +281,7 @@ public final class IngestService {
         } else if (link.contactId() != null) {
             placement = new Placement(link.contactId(), null, link.contactId(), true,
                     new ThreadingDecision.ByDeepLink(link.linkId(), identityText(p.sender())), link.resolution(),
-                    false);
+                    false, null);
         } else {
             placement = placeBySender(tx, p, link);
         }
@@ -357,7 +358,8 @@ public final class IngestService {
         ThreadingDecision decision = known.isPresent() ? new ThreadingDecision.BySender(identity)
                 : new ThreadingDecision.NewConversation(identity);
         return new Placement(resolution.contactId(), known.map(KnownContact::conversationId).orElse(null),
-                resolution.contactId(), true, decision, resolution, known.isEmpty());
+                resolution.contactId(), true, decision, resolution, known.isEmpty(),
+                known.map(KnownContact::via).orElse(null));
     }
 
     /**
@@ -408,7 +410,7 @@ public final class IngestService {
                 ? new IdentityResolver.Resolution(contactId, false, List.of(), List.of(), false)
                 : resolver.attach(tx, workspaceId, p.inbox().id(), contactId, p.sender().identities(), verified);
         return new Placement(contactId, target.id(), senderContact.orElse(contactId), verified, decision, resolution,
-                false);
+                false, null);
     }
 
     private MessageRepository.Stored insertMessage(Sql tx, Prepared p, Placement placement, long conversationId,
@@ -419,6 +421,13 @@ public final class IngestService {
         Identity primary = p.sender().identities().getFirst();
         metadata.put("from", new JsonObject().put("kind", primary.kind().wireName()).put("value", primary.value())
                 .put("name", p.sender().name()).put("proven", primary.proven()));
+        Identity placedBy = placement.placedBy();
+        if (placedBy != null && !(placedBy.kind() == primary.kind() && placedBy.value().equals(primary.value()))) {
+            // Found by another of the sender's identities than the first (a widget visitor new to this browser,
+            // signed in as a known customer): an unmerge gives the message back to whoever holds that one.
+            metadata.put("placedBy", new JsonObject().put("kind", placedBy.kind().wireName())
+                    .put("value", placedBy.value()));
+        }
         if (p.display() != null) {
             metadata.put(MessageView.DISPLAY, p.display());
         }

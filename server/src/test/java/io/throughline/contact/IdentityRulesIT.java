@@ -280,6 +280,40 @@ class IdentityRulesIT {
     }
 
     /**
+     * While S is merged into T, S's customer writes from an identity new to Throughline listed before the id that
+     * finds them (a signed-in customer's widget on a new browser lists its visitor first), then from it alone, and
+     * an agent answers. Undone, all of it goes back to S with the new identity: the message is placed by the id S
+     * holds again, not by the sender's first identity, which the message itself brought to T.
+     */
+    @Test
+    void anUnmergeGivesBackWhatTheSourcesCustomerWroteFromAnIdentityNewSinceTheMerge() {
+        JsonObject nina = shop.send("n1", "Nina Source", new JsonArray()
+                .add(ApiInbox.identity("external_id", "cust-nina", true)), "I am Nina").expect(201).json();
+        JsonObject theo = shop.send("n2", "Theo Target", new JsonArray()
+                .add(ApiInbox.identity("external_id", "cust-theo", true)), "I am Theo").expect(201).json();
+        long s = nina.getLong("contactId");
+        long t = theo.getLong("contactId");
+        admin.post("/api/v1/contacts/" + t + "/merge", new JsonObject().put("otherContactId", s)).expect(200);
+        shop.send("n3", "Nina Source", new JsonArray().add(ApiInbox.identity("email", "nina@new.example", true))
+                .add(ApiInbox.identity("external_id", "cust-nina", true)), "Writing from my new address")
+                .expect(201);
+        admin.post("/api/v1/conversations/" + theo.getLong("conversationId") + "/messages",
+                new JsonObject().put("body", "Thanks, Nina.")).expect(201);
+        shop.send("n4", null, new JsonArray().add(ApiInbox.identity("email", "nina@new.example", true)),
+                "And once more from it").expect(201);
+
+        admin.post("/api/v1/contacts/" + t + "/unmerge", new JsonObject()).expect(200);
+        assertThat(bodies(nina.getLong("conversationId"))).containsExactly("I am Nina", "Writing from my new address",
+                "Thanks, Nina.", "And once more from it");
+        assertThat(bodies(theo.getLong("conversationId"))).containsExactly("I am Theo");
+        assertThat(identities(s)).containsExactlyInAnyOrder("external_id:cust-nina:proven",
+                "email:nina@new.example:proven");
+        assertThat(identities(t)).containsExactly("external_id:cust-theo:proven");
+        assertThat(shop.send("n5", null, new JsonArray().add(ApiInbox.identity("email", "nina@new.example", true)),
+                "After the unmerge").expect(201).json().getLong("contactId")).isEqualTo(s);
+    }
+
+    /**
      * S had only claimed an address; merged into T, S's customer proves it (the shop vouches for it with their
      * message). Undone, the proof goes back with that message: the address is S's, proven, and T keeps nothing of it.
      */
