@@ -2,6 +2,7 @@ package io.throughline.search;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -14,6 +15,11 @@ import org.apache.lucene.analysis.TokenStream;
 import org.apache.lucene.analysis.tokenattributes.TermToBytesRefAttribute;
 import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.index.Term;
+import org.apache.lucene.queries.spans.SpanMultiTermQueryWrapper;
+import org.apache.lucene.queries.spans.SpanNearQuery;
+import org.apache.lucene.queries.spans.SpanOrQuery;
+import org.apache.lucene.queries.spans.SpanQuery;
+import org.apache.lucene.queries.spans.SpanTermQuery;
 import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.BoostQuery;
@@ -164,6 +170,9 @@ final class Snippets {
     private static void collectPrefixes(Query query, List<PrefixQuery> into) {
         switch (query) {
             case PrefixQuery prefix when PREFIX_FIELDS.contains(prefix.getField()) -> into.add(prefix);
+            // A prefix the analysis splits ("x-a*"): a phrase ending in the prefix of its last word.
+            case SpanMultiTermQueryWrapper<?> span -> collectPrefixes(span.getWrappedQuery(), into);
+            case SpanNearQuery near -> Arrays.stream(near.getClauses()).forEach(c -> collectPrefixes(c, into));
             case BoostQuery boost -> collectPrefixes(boost.getQuery(), into);
             case DisjunctionMaxQuery max -> max.getDisjuncts().forEach(d -> collectPrefixes(d, into));
             case BooleanQuery bool -> bool.clauses().forEach(c -> collectPrefixes(c.query(), into));
@@ -180,6 +189,22 @@ final class Snippets {
                         BooleanClause.Occur.SHOULD));
                 yield words.get(prefix).isEmpty() ? new MatchNoDocsQuery("no word of the hits has this prefix")
                         : any.build();
+            }
+            case SpanNearQuery near -> {
+                // Left as a prefix in a phrase, the highlighter rewrites it for each hit, walking the dictionary.
+                SpanQuery[] clauses = near.getClauses().clone();
+                for (int i = 0; i < clauses.length; i++) {
+                    if (clauses[i] instanceof SpanMultiTermQueryWrapper<?> span
+                            && span.getWrappedQuery() instanceof PrefixQuery prefix && words.containsKey(prefix)) {
+                        if (words.get(prefix).isEmpty()) {
+                            yield new MatchNoDocsQuery("no word of the hits has this prefix");
+                        }
+                        clauses[i] = new SpanOrQuery(words.get(prefix).stream()
+                                .map(word -> new SpanTermQuery(new Term(prefix.getField(), word)))
+                                .toArray(SpanQuery[]::new));
+                    }
+                }
+                yield new SpanNearQuery(clauses, near.getSlop(), near.isInOrder());
             }
             case BoostQuery boost -> new BoostQuery(replacePrefixes(boost.getQuery(), words), boost.getBoost());
             case DisjunctionMaxQuery max -> new DisjunctionMaxQuery(max.getDisjuncts().stream()

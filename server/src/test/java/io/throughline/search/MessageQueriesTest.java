@@ -194,6 +194,19 @@ class MessageQueriesTest {
     }
 
     /**
+     * A prefix the text analysis splits ("A-104*": the words "a" and a prefix of the next) is a phrase ending in a
+     * prefix; left so, the highlighter rewrote it for every hit, walking every word of the index starting with it.
+     * It is replaced by the hits' own words too, and still marks them.
+     */
+    @Test
+    void aSplitPrefixIsMarkedByTheHitsOwnWords() throws IOException {
+        List<Term> terms = new ArrayList<>();
+        assertThat(automataLeftFor("A-104*", terms)).doesNotContain(SearchFields.TEXT);
+        assertThat(terms).contains(new Term(SearchFields.TEXT, "10492"));
+        assertThat(snippet("A-104*", 5)).contains("<mark>#A-10492</mark>");
+    }
+
+    /**
      * A prefix's words are taken a hit at a time: a long email at the top of a page, with more matching words than
      * the cap, took them all, and the hits below it were shown unmarked as if they did not match.
      */
