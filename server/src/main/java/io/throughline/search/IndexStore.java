@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -40,11 +41,14 @@ final class IndexStore implements AutoCloseable {
     private final Path root;
     private final FileChannel lockChannel;
     private final FileLock lock;
+    /** The file system's key of the lock file locked (null where it has none): a file made again has another. */
+    private final Object lockFileKey;
 
-    private IndexStore(Path root, FileChannel lockChannel, FileLock lock) {
+    private IndexStore(Path root, FileChannel lockChannel, FileLock lock, Object lockFileKey) {
         this.root = root;
         this.lockChannel = lockChannel;
         this.lock = lock;
+        this.lockFileKey = lockFileKey;
     }
 
     /** Thrown when another process owns the index directory. */
@@ -66,7 +70,7 @@ final class IndexStore implements AutoCloseable {
                 throw new Busy("another Throughline process (a server, or ./throughline reindex) is using the search"
                         + " index in " + root.toAbsolutePath());
             }
-            return new IndexStore(root, channel, lock);
+            return new IndexStore(root, channel, lock, lockFileKey(root).orElse(null));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the search index directory " + root, e);
         }
@@ -76,9 +80,22 @@ final class IndexStore implements AutoCloseable {
         return root;
     }
 
-    /** False once the folder this store owns was deleted under it (its lock file went with it). */
+    /**
+     * False once the folder this store owns was deleted under it (its lock file went with it), even when a lock
+     * file of the same name is there again (a {@code reindex} that found no server made the folder again).
+     */
     boolean intact() {
-        return Files.exists(root.resolve(LOCK));
+        Optional<Object> key = lockFileKey(root);
+        return key.isPresent() && (lockFileKey == null || lockFileKey.equals(key.get()));
+    }
+
+    private static Optional<Object> lockFileKey(Path root) {
+        try {
+            Object key = Files.readAttributes(root.resolve(LOCK), BasicFileAttributes.class).fileKey();
+            return Optional.of(key == null ? LOCK : key);
+        } catch (IOException e) {
+            return Optional.empty();
+        }
     }
 
     /** The generation in service, if there is one and it still exists. */

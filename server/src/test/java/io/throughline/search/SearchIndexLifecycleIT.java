@@ -155,7 +155,9 @@ class SearchIndexLifecycleIT {
 
     /**
      * An index folder deleted under a running server is made again and the index rebuilt from PostgreSQL, without
-     * a restart: what was written meanwhile is found, and reindex reaches the server again.
+     * a restart: what was written meanwhile is found, and reindex reaches the server again. A reindex run meanwhile
+     * (finding no server to reach, it made the folder and its lock file again before it failed) does not keep the
+     * server from taking the folder back: a lock file of the same name is not the one the server locked.
      */
     @Test
     void anIndexFolderDeletedUnderARunningServerIsRebuiltWithoutARestart() throws IOException {
@@ -167,6 +169,8 @@ class SearchIndexLifecycleIT {
             await().atMost(INDEXED).until(() -> shop.allMessageIds("q", "повідомлення").containsAll(written));
             String before = search(server).getString("generation");
             PathUtils.deleteDirectory(dir.resolve("index"));
+            Files.createDirectories(dir.resolve("index"));
+            Files.createFile(dir.resolve("index/owner.lock"));
             for (int i = 0; i < 3; i++) {
                 written.add(shop.customerWrites("gone-after-" + i, "Olha", "Ще одне повідомлення " + i)
                         .getLong("messageId"));
