@@ -372,14 +372,21 @@ public final class SearchIndex implements AutoCloseable {
         store.makeCurrent(fresh.generation());
         Indexer previous = active;
         active = follower;
-        if (previous != null) {
-            previous.stop();
-            String old = previous.index().generation();
-            previous.index().whenClosed(() -> store.deleteGeneration(old));
-            previous.index().close();
-        } else {
-            // Nothing was in service: whatever else is on disk (an index of an older schema) is garbage now.
-            store.deleteGenerationsExcept(fresh.generation());
+        // In service from here: a failure to close or delete what it replaces must not reach the rebuild's handler,
+        // which would discard the generation CURRENT names and leave every search answered "closing".
+        try {
+            if (previous != null) {
+                previous.stop();
+                String old = previous.index().generation();
+                previous.index().whenClosed(() -> store.deleteGeneration(old));
+                previous.index().close();
+            } else {
+                // Nothing was in service: whatever else is on disk (an index of an older schema) is garbage now.
+                store.deleteGenerationsExcept(fresh.generation());
+            }
+        } catch (RuntimeException e) {
+            log.warn("search index generation {} in service; the one it replaced could not be closed or removed"
+                    + " (a later start removes it): {}", fresh.generation(), e.toString());
         }
         log.info("search index generation in service generation={} seq={}", fresh.generation(),
                 follower.appliedSeq());
