@@ -1,10 +1,17 @@
 package io.throughline.config;
 
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonPointer;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgConnectOptions;
@@ -19,6 +26,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -396,8 +404,11 @@ public final class ConfigLoader {
     private static void readYaml(Path file, Map<String, String> values, Map<String, String> sources,
                                  List<ThroughlineConfig.InboxSeed> inboxes, List<String> problems) {
         JsonNode root;
+        Map<JsonPointer, String> written;
         try {
-            root = YAML.readTree(Files.readString(file));
+            String text = Files.readString(file);
+            root = YAML.readTree(text);
+            written = scalarsAsWritten(text);
         } catch (JsonProcessingException e) {
             problems.add(file + ": " + notYaml(e));
             return;
@@ -412,58 +423,110 @@ public final class ConfigLoader {
             problems.add(file + ": the top level must be a mapping of options");
             return;
         }
-        flatten("", root, file, values, sources, inboxes, problems);
+        new Flattening(file, written, values, sources, inboxes, problems).flatten("", JsonPointer.empty(), root);
     }
 
-    private static void flatten(String prefix, JsonNode node, Path file, Map<String, String> values,
-                                Map<String, String> sources, List<ThroughlineConfig.InboxSeed> inboxes,
-                                List<String> problems) {
-        Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
-        while (fields.hasNext()) {
-            Map.Entry<String, JsonNode> field = fields.next();
-            String key = prefix.isEmpty() ? field.getKey() : prefix + "." + field.getKey();
-            JsonNode value = field.getValue();
-            if (key.equals(Options.INBOXES_KEY)) {
-                readInboxes(value, file, inboxes, problems);
-            } else if (value.isObject()) {
-                flatten(key, value, file, values, sources, inboxes, problems);
-            } else if (Options.byKey(key).isEmpty()) {
-                problems.add(file + ": unknown option '" + key + "'");
-            } else if (value.isArray()) {
-                List<String> items = new ArrayList<>();
-                value.forEach(item -> items.add(item.asText()));
-                values.put(key, String.join(",", items));
-                sources.put(key, file.toString());
-            } else {
-                values.put(key, value.isNull() ? "" : value.asText());
-                sources.put(key, file.toString());
+    /**
+     * The text of each scalar YAML reads as a number or a boolean, as the file writes it. YAML 1.1 reads
+     * {@code 0123} as octal, drops the {@code _} of {@code 1_000}, the {@code 0} of {@code 1.50}, and reads
+     * {@code yes} as true: a password or a token written so would silently become another.
+     */
+    private static Map<JsonPointer, String> scalarsAsWritten(String text) throws IOException {
+        Map<JsonPointer, String> written = new HashMap<>();
+        try (JsonParser parser = YAML.createParser(text)) {
+            for (JsonToken token = parser.nextToken(); token != null; token = parser.nextToken()) {
+                if (token.isNumeric() || token.isBoolean()) {
+                    written.put(parser.getParsingContext().pathAsPointer(), parser.getText());
+                }
             }
         }
+        return written;
     }
 
-    private static void readInboxes(JsonNode value, Path file, List<ThroughlineConfig.InboxSeed> inboxes,
-                                    List<String> problems) {
-        if (value.isNull()) {
-            return;
-        }
-        if (!value.isArray()) {
-            problems.add(file + ": 'inboxes' must be a list");
-            return;
-        }
-        int index = 0;
-        for (JsonNode item : value) {
-            String where = file + ": inboxes[" + index++ + "]";
-            if (!item.isObject() || !item.path("kind").isTextual() || !item.path("name").isTextual()) {
-                problems.add(where + ": needs a 'kind' and a 'name'");
-                continue;
+    /** Reads the file's tree into options (dotted keys) and inbox seeds. */
+    private record Flattening(Path file, Map<JsonPointer, String> written, Map<String, String> values,
+                              Map<String, String> sources, List<ThroughlineConfig.InboxSeed> inboxes,
+                              List<String> problems) {
+
+        void flatten(String prefix, JsonPointer at, JsonNode node) {
+            Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
+            while (fields.hasNext()) {
+                Map.Entry<String, JsonNode> field = fields.next();
+                String key = prefix.isEmpty() ? field.getKey() : prefix + "." + field.getKey();
+                JsonPointer path = at.appendProperty(field.getKey());
+                JsonNode value = field.getValue();
+                Optional<Option> option = Options.byKey(key);
+                if (key.equals(Options.INBOXES_KEY)) {
+                    readInboxes(value, path);
+                } else if (value.isObject()) {
+                    flatten(key, path, value);
+                } else if (option.isEmpty()) {
+                    problems.add(file + ": unknown option '" + key + "'");
+                } else if (value.isArray()) {
+                    List<String> items = new ArrayList<>();
+                    for (int i = 0; i < value.size(); i++) {
+                        items.add(text(value.get(i), path.appendIndex(i), option.get()));
+                    }
+                    values.put(key, String.join(",", items));
+                    sources.put(key, file.toString());
+                } else {
+                    values.put(key, value.isNull() ? "" : text(value, path, option.get()));
+                    sources.put(key, file.toString());
+                }
             }
-            JsonNode config = item.path("config");
-            if (!config.isMissingNode() && !config.isObject()) {
-                problems.add(where + ".config must be a mapping");
-                continue;
+        }
+
+        /** A value as the file writes it, where YAML's reading would change it; a boolean option's reading. */
+        private String text(JsonNode value, JsonPointer path, Option option) {
+            String read = value.asText();
+            String raw = written.get(path);
+            return raw == null || value.isBoolean() && option.type() == OptionType.BOOL ? read : raw;
+        }
+
+        /** An inbox's settings: a number YAML's reading changes is kept as the text written (a password). */
+        private JsonNode asWritten(JsonNode node, JsonPointer at) {
+            if (node.isObject()) {
+                ObjectNode copy = JsonNodeFactory.instance.objectNode();
+                node.fields().forEachRemaining(f -> copy.set(f.getKey(),
+                        asWritten(f.getValue(), at.appendProperty(f.getKey()))));
+                return copy;
             }
-            JsonObject json = config.isMissingNode() ? new JsonObject() : new JsonObject(config.toString());
-            inboxes.add(new ThroughlineConfig.InboxSeed(item.get("kind").asText(), item.get("name").asText(), json));
+            if (node.isArray()) {
+                ArrayNode copy = JsonNodeFactory.instance.arrayNode();
+                for (int i = 0; i < node.size(); i++) {
+                    copy.add(asWritten(node.get(i), at.appendIndex(i)));
+                }
+                return copy;
+            }
+            String raw = written.get(at);
+            return node.isNumber() && raw != null && !raw.equals(node.asText()) ? TextNode.valueOf(raw) : node;
+        }
+
+        private void readInboxes(JsonNode value, JsonPointer at) {
+            if (value.isNull()) {
+                return;
+            }
+            if (!value.isArray()) {
+                problems.add(file + ": 'inboxes' must be a list");
+                return;
+            }
+            for (int index = 0; index < value.size(); index++) {
+                JsonNode item = value.get(index);
+                String where = file + ": inboxes[" + index + "]";
+                if (!item.isObject() || !item.path("kind").isTextual() || !item.path("name").isTextual()) {
+                    problems.add(where + ": needs a 'kind' and a 'name'");
+                    continue;
+                }
+                JsonNode config = item.path("config");
+                if (!config.isMissingNode() && !config.isObject()) {
+                    problems.add(where + ".config must be a mapping");
+                    continue;
+                }
+                JsonObject json = config.isMissingNode() ? new JsonObject()
+                        : new JsonObject(asWritten(config, at.appendIndex(index).appendProperty("config")).toString());
+                inboxes.add(new ThroughlineConfig.InboxSeed(item.get("kind").asText(), item.get("name").asText(),
+                        json));
+            }
         }
     }
 }

@@ -3,6 +3,7 @@ package io.throughline.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -233,6 +234,36 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> ConfigLoader.load(file, Map.of()))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
                         .singleElement().asString().contains("inboxes[1]").contains("'kind'"));
+    }
+
+    /**
+     * YAML 1.1 reads 0123 as an octal number, drops the _ of 1_000 and the last 0 of 1.50: a password written so,
+     * unquoted, became another one without a word. A value is kept as the file writes it, an inbox's too, where
+     * numbers that read as written stay numbers; a boolean option still reads yes as true.
+     */
+    @Test
+    void valuesYamlWouldReadAsOtherNumbersAreKeptAsWritten() throws IOException {
+        Path file = dir.resolve("numbers.yaml");
+        Files.writeString(file, """
+                admin:
+                  email: admin@example.com
+                  password: 0123456701234567
+                http:
+                  port: 9000
+                  trustProxy: yes
+                inboxes:
+                  - kind: email
+                    name: Support
+                    config:
+                      imap: {host: imap.example.com, port: 993, password: 0777_123}
+                """);
+        ThroughlineConfig config = ConfigLoader.load(file, Map.of());
+        assertThat(config.admin().password()).isEqualTo("0123456701234567");
+        assertThat(config.http().port()).isEqualTo(9000);
+        assertThat(config.http().trustProxy()).isTrue();
+        JsonObject imap = config.inboxes().getFirst().config().getJsonObject("imap");
+        assertThat(imap.getValue("password")).isEqualTo("0777_123");
+        assertThat(imap.getValue("port")).isEqualTo(993);
     }
 
     /** Kubernetes names a variable after each service of the namespace: one may look like an option, or be one. */
