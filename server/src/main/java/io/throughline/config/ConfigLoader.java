@@ -252,7 +252,8 @@ public final class ConfigLoader {
                 attachmentsDir == null || attachmentsDir.isBlank() ? Path.of(dataDir).resolve("attachments")
                         : Path.of(attachmentsDir), database, admin, auth, outbox, realtime, search,
                 logLevel, demo(s, http), List.copyOf(inboxes),
-                new ThroughlineConfig.Telegram(deepLinkTtl, s.duration(Options.TELEGRAM_WEBHOOK_CHECK)), widget, email);
+                new ThroughlineConfig.Telegram(deepLinkTtl, offOrAtLeast(s, Options.TELEGRAM_WEBHOOK_CHECK,
+                        Duration.ofMillis(100), "100ms")), widget, email);
     }
 
     /**
@@ -349,6 +350,15 @@ public final class ConfigLoader {
             current = swap;
         }
         return previous[b.length()];
+    }
+
+    /** Zero (off), or at least the floor: each check calls Telegram. */
+    private static Duration offOrAtLeast(Settings s, Option option, Duration floor, String floorText) {
+        Duration value = s.duration(option);
+        if (!value.isZero() && value.compareTo(floor) < 0 && !s.hasProblem(option)) {
+            s.problem(option, "must be 0 (off) or at least " + floorText);
+        }
+        return value;
     }
 
     private static Duration atLeast(Settings s, Option option, Duration floor, String floorText) {

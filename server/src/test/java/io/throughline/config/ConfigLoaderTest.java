@@ -295,5 +295,20 @@ class ConfigLoaderTest {
         assertThat(Units.size("20MB")).isEqualTo(20L * 1024 * 1024);
         assertThat(Units.size("512")).isEqualTo(512);
         assertThatThrownBy(() -> Units.size("lots")).hasMessageContaining("not a size");
+        // Past a long: refused by name, not wrapped round to a negative size or a start failing "long overflow".
+        assertThat(Units.duration("0")).isEqualTo(Duration.ZERO);
+        assertThat(ConfigLoader.load(null, Map.of("THROUGHLINE_TELEGRAM_WEBHOOK_CHECK", "0")).telegram().webhookCheck())
+                .as("0 turns the webhook check off, as documented").isZero();
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("THROUGHLINE_TELEGRAM_WEBHOOK_CHECK", "1ms")))
+                .hasMessageContaining("must be 0 (off) or at least 100ms");
+        assertThatThrownBy(() -> Units.size("8589934592GB")).hasMessageContaining("too large a size");
+        assertThatThrownBy(() -> Units.size("99999999999999999999")).hasMessageContaining("too large a size");
+        assertThatThrownBy(() -> Units.duration("100000000000000d")).hasMessageContaining("too long a duration");
+        assertThatThrownBy(() -> Units.duration("99999999999999999999s")).hasMessageContaining("too long");
+        assertThatThrownBy(() -> Units.duration("P9999999999999D")).hasMessageContaining("too long a duration");
+        assertThatThrownBy(() -> Units.duration("Pfoo")).hasMessageContaining("not a duration");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("THROUGHLINE_REALTIME_POLL_INTERVAL",
+                "100000000000000d"))).isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+                .singleElement().asString().contains("realtime.pollInterval").contains("too long a duration"));
     }
 }
