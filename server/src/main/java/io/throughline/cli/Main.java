@@ -61,6 +61,12 @@ public final class Main {
                 return 2;
             }
         }
+        int last = rest.lastIndexOf("--config");
+        if (last >= 0 && (last == rest.size() - 1 || rest.get(last + 1).startsWith("--"))) {
+            // Read as "true", it was a file of that name: "true: cannot read: true".
+            err.println("--config needs the configuration file: --config path/to/throughline.yaml");
+            return 2;
+        }
         ThroughlineConfig config;
         try {
             config = ConfigLoader.load(configFile(flags, env), env);

@@ -81,6 +81,15 @@ class MainTest {
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("is not an email address");
     }
 
+    /** A --config whose path was left out is said so, not read as a file named "true". */
+    @Test
+    void aConfigFlagWithoutItsFileIsRefused() {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        assertThat(Main.run(new String[] {"start", "--config"}, new PrintStream(new ByteArrayOutputStream()),
+                new PrintStream(err, true, StandardCharsets.UTF_8), Map.of())).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--config needs the configuration file");
+    }
+
     @Test
     void flagsTakeBothSpellings() {
         assertThat(Main.flags(List.of("--email", "a@b.c", "--role=admin", "--force")))
