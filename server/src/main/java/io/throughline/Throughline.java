@@ -215,7 +215,7 @@ public final class Throughline implements AutoCloseable {
     private void boot() {
         applyLogLevel(config.logLevel());
         long started = System.nanoTime();
-        createDirectories();
+        prepareDataDirectory(config);
         meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Gauge.builder("throughline.agent.streams", streamsConnected, AtomicInteger::get)
                 .description("Agent realtime streams open on this node").register(meters);
@@ -391,9 +391,10 @@ public final class Throughline implements AutoCloseable {
 
     /**
      * The data directory holds every message's text (the search index stores it) and every file: created for its
-     * owner only, and a warning when an existing one lets other users of the machine in.
+     * owner only, and a warning when an existing one lets other users of the machine in (its group's or anyone's).
+     * The commands run it too: one run before the first start made the directory with the umask's permissions.
      */
-    private void createDirectories() {
+    public static void prepareDataDirectory(ThroughlineConfig config) {
         try {
             Path data = config.dataDir();
             if (Files.isDirectory(data)) {
@@ -423,8 +424,10 @@ public final class Throughline implements AutoCloseable {
         try {
             Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(directory);
             if (permissions.contains(PosixFilePermission.OTHERS_READ)
-                    || permissions.contains(PosixFilePermission.OTHERS_EXECUTE)) {
-                log.warn("the data directory {} is open to every user of this machine ({}): it holds every"
+                    || permissions.contains(PosixFilePermission.OTHERS_EXECUTE)
+                    || permissions.contains(PosixFilePermission.GROUP_READ)
+                    || permissions.contains(PosixFilePermission.GROUP_EXECUTE)) {
+                log.warn("the data directory {} is open to other users of this machine ({}): it holds every"
                         + " message's text and file; chmod 700 it", directory,
                         PosixFilePermissions.toString(permissions));
             }

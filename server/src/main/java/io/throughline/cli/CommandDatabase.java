@@ -1,5 +1,6 @@
 package io.throughline.cli;
 
+import io.throughline.Throughline;
 import io.throughline.config.ThroughlineConfig;
 import io.throughline.store.Database;
 import io.throughline.store.Migrations;
@@ -24,6 +25,7 @@ final class CommandDatabase implements AutoCloseable {
     static CommandDatabase open(ThroughlineConfig config, int poolSize) {
         CommandDatabase command = new CommandDatabase();
         try {
+            Throughline.prepareDataDirectory(config);
             command.postgres = PostgresServer.resolve(command.vertx, config, true);
             command.database = new Database(command.vertx, command.postgres.options(), poolSize);
             Migrations.fromClasspath().migrate(command.database);

@@ -27,14 +27,16 @@ class CommandDatabaseIT {
 
     @Test
     void anInterruptedCommandStopsTheEmbeddedPostgresItStartedFromItsOwnFolder() throws Exception {
-        Path dir = TestServer.tempDir();
+        // A data directory the command makes (run before the first start): for its owner only, as a start makes it.
+        Path dir = TestServer.tempDir().resolve("data");
+        Path log = dir.resolveSibling("command.log");
         Path pg = dir.resolve("pg");
         ProcessBuilder builder = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"),
                 "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
                 Main.class.getName(), "create-workspace", "--name", "Interrupted", "--admin-email",
                 "interrupted@example.com")
                 .redirectErrorStream(true)
-                .redirectOutput(dir.resolve("command.log").toFile());
+                .redirectOutput(log.toFile());
         builder.environment().keySet().removeIf(name -> name.startsWith("THROUGHLINE_"));
         builder.environment().putAll(Map.of("THROUGHLINE_CONFIG", CONFIG, "THROUGHLINE_DATA_DIR", dir.toString(),
                 "THROUGHLINE_LOG_LEVEL", "WARN"));
@@ -45,7 +47,8 @@ class CommandDatabaseIT {
             await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(5))
                     .until(() -> !command.isAlive() || PidFile.ready(pg));
             assertThat(command.isAlive()).as("the command ended before it could be interrupted; log: %s",
-                    Files.readString(dir.resolve("command.log"))).isTrue();
+                    Files.readString(log)).isTrue();
+            assertThat(mode(dir) & 0077).as("the data directory the command made").isZero();
             postgres = ProcessHandle.of(PidFile.pid(pg));
             assertThat(postgres).isPresent();
             runsFromAFolderNoOtherUserCanReach(dir, postgres.get());
