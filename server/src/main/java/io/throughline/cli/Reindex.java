@@ -5,6 +5,7 @@ import io.throughline.search.OfflineRebuild;
 import io.throughline.search.RebuildProgress;
 import io.throughline.search.ServerControl;
 import io.throughline.store.Database;
+import io.throughline.store.EmbeddedDatabase;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -177,6 +178,12 @@ final class Reindex {
             try (CommandDatabase command = CommandDatabase.open(config, 4)) {
                 return buildWithProgress(rebuild, command.database());
             }
+        } catch (EmbeddedDatabase.InUse e) {
+            // A server starting on this data directory: its index is not open yet, its database is. Not "give this
+            // one its own data directory": that would build the index of a new, empty database nobody runs.
+            err.println("A server is starting on this data directory (" + config.dataDir() + "): run"
+                    + " ./throughline reindex again once it is up, and it rebuilds there.");
+            return 1;
         } catch (RuntimeException e) {
             err.println("Rebuild failed: " + e.getMessage() + ". The index in service is unchanged.");
             return 1;

@@ -7,6 +7,7 @@ import io.throughline.agent.Role;
 import io.throughline.agent.SessionRepository;
 import io.throughline.agent.WorkspaceService;
 import io.throughline.config.ThroughlineConfig;
+import io.throughline.failure.Conflict;
 import io.throughline.failure.NotFound;
 import io.throughline.failure.ThroughlineException;
 import io.throughline.realtime.EventLog;
@@ -54,8 +55,7 @@ final class Tools {
                 throw new NotFound("there is no workspace " + chosen + " (./throughline create-workspace makes one;"
                         + " without --workspace, the agent joins the first)");
             }
-            long workspace = chosen != null ? chosen : workspaces.first().orElseThrow(() -> new IllegalStateException(
-                    "there is no workspace yet: run ./throughline start once first"));
+            long workspace = chosen != null ? chosen : workspaces.first().orElseThrow(Tools::noWorkspaceYet);
             // The feed of a server running meanwhile reads the event at its next poll: nothing here to wake.
             AgentService agents = new AgentService(database, new AgentRepository(), new SessionRepository(),
                     new EventLog(() -> { }));
@@ -81,14 +81,24 @@ final class Tools {
             return 2;
         }
         return withDatabase(config, err, "", database -> {
-            WorkspaceService.Created created = new WorkspaceService(database, new AgentRepository())
-                    .create(name, email, "Admin", flags.get("admin-password"));
+            WorkspaceService workspaces = new WorkspaceService(database, new AgentRepository());
+            if (workspaces.first().isEmpty()) {
+                // Made here, it would stand for the first start's: its admin from the configuration never made,
+                // no demo, the configuration's inboxes put in this one, and nothing said of it.
+                throw noWorkspaceYet();
+            }
+            WorkspaceService.Created created = workspaces.create(name, email, "Admin", flags.get("admin-password"));
             out.println("Created workspace " + created.workspaceId() + " with admin " + email + ".");
             if (created.generatedPassword() != null) {
                 out.println("Password (shown only now): " + created.generatedPassword());
             }
             return 0;
         });
+    }
+
+    private static Conflict noWorkspaceYet() {
+        return new Conflict("there is no workspace yet: the first start makes the first, with the admin of the"
+                + " configuration; run ./throughline start once first");
     }
 
     /**

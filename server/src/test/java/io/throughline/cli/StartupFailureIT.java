@@ -206,6 +206,23 @@ class StartupFailureIT {
         }
     }
 
+    /**
+     * A workspace made by a command before the first start stood for the first start's: the configured admin was
+     * never made, the demo not seeded, and nothing said so. The command asks for a start first, as create-agent
+     * does.
+     */
+    @Test
+    void aWorkspaceIsNotMadeBeforeTheFirstStart() {
+        Map<String, String> env = Map.of("THROUGHLINE_CONFIG", CONFIG,
+                "THROUGHLINE_DATA_DIR", TestServer.tempDir().toString());
+        assertThat(Main.run(new String[] {"create-workspace", "--name", "Globex", "--admin-email", "ops@globex.test"},
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
+                env)).isEqualTo(1);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("there is no workspace yet")
+                .contains("run ./throughline start once first").doesNotContain("is the server running");
+        assertThat(out.toString(StandardCharsets.UTF_8)).doesNotContain("Created workspace");
+    }
+
     @Test
     void aDataDirectoryInUseIsNamed() {
         Path data = TestServer.tempDir();
