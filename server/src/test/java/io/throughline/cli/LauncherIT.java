@@ -38,6 +38,22 @@ class LauncherIT {
                 .contains("openjdk-21-jdk");
     }
 
+    /** Linked from a folder on the PATH (by a link to a link, relative), it runs the checkout it links to. */
+    @Test
+    void aSymbolicLinkToTheLauncherRunsItsCheckoutFromAnywhere() throws Exception {
+        Path bin = Scratch.dir("launcher-bin");
+        Path middle = Files.createSymbolicLink(bin.resolve("throughline-link"), ROOT.resolve("throughline"));
+        Path link = Files.createSymbolicLink(bin.resolve("throughline"), middle.getFileName());
+        ProcessBuilder builder = new ProcessBuilder(link.toString(), "help").directory(bin.toFile())
+                .redirectErrorStream(true);
+        builder.environment().remove("JAVA_HOME");
+        Process process = builder.start();
+        assertThat(process.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.exitValue()).as(output).isZero();
+        assertThat(output).contains("Usage: ./throughline <command>");
+    }
+
     /** A home folder whose name holds a space still has its JDKs looked at (~/.jdks, ~/.sdkman). */
     @Test
     void aJdkUnderAHomeWithASpaceInItsNameIsFound() throws Exception {
