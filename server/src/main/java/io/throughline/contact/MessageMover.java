@@ -187,13 +187,16 @@ public final class MessageMover {
         return new Target(contacts.insert(tx, workspaceId, name).id(), true, name);
     }
 
-    /** The identity the message came from, as ingest recorded it. */
+    /**
+     * The identity the message came from, as ingest recorded it. Claimed when the record does not say: messages
+     * stored before it said so count as claimed, as a move must never make a claim proven.
+     */
     private static Optional<Identity> sender(Message message) {
         JsonObject from = message.metadata() == null ? null : message.metadata().getJsonObject("from");
         if (from == null || from.getString("value") == null) {
             return Optional.empty();
         }
         return IdentityKind.fromWireName(from.getString("kind")).map(kind -> new Identity(kind,
-                from.getString("value"), from.getBoolean("proven", true)));
+                from.getString("value"), from.getBoolean("proven", false)));
     }
 }
