@@ -127,6 +127,14 @@ function contactMerged(store, data) {
 }
 
 function contactUnmerged(store, data) {
+  // Its own again: its drafts and files stay with it, and the target's composer no longer takes them in.
+  store.mergedAway.delete(data.restoredConversationId);
+  const restored = store.state.conversations.get(data.restoredConversationId);
+  if (restored?.mergedIntoId) {
+    const conversations = new Map(store.state.conversations);
+    conversations.set(data.restoredConversationId, { ...restored, mergedIntoId: null });
+    store.state.conversations = conversations;
+  }
   store.fetchRow(data.conversationId);
   store.fetchRow(data.restoredConversationId);
   if (store.state.thread?.conversationId === data.conversationId) {

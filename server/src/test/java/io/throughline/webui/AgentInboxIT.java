@@ -1197,6 +1197,28 @@ class AgentInboxIT {
         inbox.until(d -> inbox.find("composer-input").getAttribute("value").equals("We refunded you this morning"));
     }
 
+    /**
+     * Once a merge this page heard of is undone, the restored conversation's draft is its own again: the target's
+     * composer took it in (and removed it) for as long as the page lived.
+     */
+    @Test
+    void anUndoneMergeLeavesTheRestoredConversationsDraftWithIt() {
+        JsonObject kept = shop.say("undo-draft-1", "Uma Kept", "cust-uma-kept", "Where is my order?");
+        JsonObject other = shop.say("undo-draft-2", "Uma Other", "cust-uma-other", "A second question");
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD).open("Uma Kept");
+        admin.post("/api/v1/contacts/" + kept.getLong("contactId") + "/merge", new JsonObject()
+                .put("otherContactId", other.getLong("contactId"))).expect(200);
+        inbox.until(d -> inbox.conversationOrNull("Uma Other") == null);
+        admin.post("/api/v1/contacts/" + kept.getLong("contactId") + "/unmerge", new JsonObject()).expect(200);
+        inbox.open("Uma Other");
+        inbox.find("composer-input").sendKeys("Only for the second question");
+        inbox.open("Uma Kept");
+        inbox.message("Where is my order?");
+        assertThat(inbox.find("composer-input").getAttribute("value")).isEmpty();
+        inbox.open("Uma Other");
+        inbox.until(d -> inbox.find("composer-input").getAttribute("value").equals("Only for the second question"));
+    }
+
     /** While the next conversation's thread loads, the panel never shows the previous customer. */
     @Test
     void theContactPanelNeverShowsThePreviousCustomerWhileTheNextThreadLoads() {
