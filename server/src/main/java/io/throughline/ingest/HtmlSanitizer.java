@@ -106,12 +106,16 @@ public final class HtmlSanitizer {
         return document.body().html();
     }
 
+    private static final Pattern CONTROLS = Pattern.compile("[\\x00-\\x1f\\x7f]");
+
     private static Document dirty(String html) {
         String input = html.length() > MAX_INPUT ? html.substring(0, MAX_INPUT) : html;
         Document dirty = Jsoup.parse(input);
         dirty.select("[" + QUOTE_MARK + "]").removeAttr(QUOTE_MARK);
         for (Element img : dirty.select("img[src]")) {
-            String src = img.attr("src").trim();
+            // Read as browsers and the cleaner below read it: without control characters anywhere ("ht&#9;tp:"
+            // passed as no remote address here, and the cleaner then wrote back a live http: source).
+            String src = CONTROLS.matcher(img.attr("src")).replaceAll("").strip();
             String lower = src.toLowerCase(Locale.ROOT);
             if (lower.startsWith("http:") || lower.startsWith("https:") || lower.startsWith("//")) {
                 img.attr("data-remote-src", src);

@@ -27,6 +27,12 @@ class HtmlSanitizerTest {
         String html = sanitizer.sanitize("<img src=\"https://tracker.example/p.gif\"><img src=\"cid:logo@x\">");
         assertThat(html).contains("data-remote-src=\"https://tracker.example/p.gif\"")
                 .doesNotContainPattern("\\ssrc=\"https:").contains("src=\"cid:logo@x\"");
+        // A control character inside the scheme: browsers and the cleaner drop it, so the address is parked too.
+        assertThat(sanitizer.sanitize("<img src=\"ht&#9;tp://tracker.example/a.gif\">"
+                + "<img src=\" http&#10;s://tracker.example/b.gif\"><img src=\"&#13;//tracker.example/c.gif\">"))
+                .doesNotContainPattern("\\ssrc=").contains("data-remote-src=\"http://tracker.example/a.gif\"")
+                .contains("data-remote-src=\"https://tracker.example/b.gif\"")
+                .contains("data-remote-src=\"//tracker.example/c.gif\"");
     }
 
     @Test
