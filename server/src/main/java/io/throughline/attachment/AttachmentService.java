@@ -15,12 +15,17 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Uploads (files an agent attaches before sending) and downloads, scoped to the caller's workspace. */
 public final class AttachmentService {
 
     /** How long an unfinished upload's temporary file may stay: far longer than any upload takes. */
     public static final Duration TEMPORARY_FILES_LIVE = Duration.ofHours(6);
+    /** "tl-sweep": held by the node sweeping the store. */
+    static final long SWEEP_LOCK = 0x746c2d7377656570L;
+    private static final Logger log = LoggerFactory.getLogger(AttachmentService.class);
 
     private final Database database;
     private final AttachmentRepository attachments;
@@ -82,11 +87,24 @@ public final class AttachmentService {
      * went away. Returns how many stored files went.
      */
     public int sweepFiles() {
-        try {
-            return files.sweep(this::referenced, TEMPORARY_FILES_LIVE);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot sweep the attachment store", e);
+        // One node at a time: nodes sharing the store moved the same files aside under the same names, and one
+        // could delete the fresh copy a new upload of the same bytes had just written (another's file then 404s).
+        // The lock is the transaction's: a node that dies mid-sweep lets it go.
+        Integer swept = database.tx(tx -> {
+            if (!tx.single("SELECT pg_try_advisory_xact_lock($1) AS locked", SWEEP_LOCK).getBoolean("locked")) {
+                return null;
+            }
+            try {
+                return files.sweep(this::referenced, TEMPORARY_FILES_LIVE);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot sweep the attachment store", e);
+            }
+        });
+        if (swept == null) {
+            log.info("attachment store sweep skipped: another node is sweeping it");
+            return 0;
         }
+        return swept;
     }
 
     private Set<String> referenced(List<String> addresses) {

@@ -170,6 +170,13 @@ class AttachmentStoreIT {
         Files.setLastModifiedTime(stored(shaOf(uploaded)), FileTime.from(longAgo));
         Files.setLastModifiedTime(stored(orphan), FileTime.from(longAgo));
 
+        // Another node sweeping the shared store: this one leaves it to that one.
+        Integer whileAnotherSweeps = server.throughline().database().tx(tx -> {
+            tx.single("SELECT pg_advisory_xact_lock($1)::text AS locked", AttachmentService.SWEEP_LOCK);
+            return server.throughline().attachments().sweepFiles();
+        });
+        assertThat(whileAnotherSweeps).isZero();
+        assertThat(stored(orphan)).exists();
         assertThat(server.throughline().attachments().sweepFiles()).isEqualTo(1);
         assertThat(stored(orphan)).doesNotExist();
         assertThat(new String(admin.bytes("/api/v1/attachments/" + uploaded.getLong("id")),
