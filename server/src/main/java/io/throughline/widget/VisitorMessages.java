@@ -154,6 +154,11 @@ final class VisitorMessages {
                         .put("pageUrl", visitor.context().getString("pageUrl"))
                         .put("pageTitle", visitor.context().getString("pageTitle"))));
         if (!message.attachmentIds().isEmpty()) {
+            if (!viewer.site().settings().attachments()
+                    && ingest.sinkFor(viewer.site().inbox()).stored(List.of(message.clientId())).isEmpty()) {
+                // Turned off since the files were uploaded (abuse, say): the uploads made before do not go out.
+                throw new Forbidden("this chat does not accept attachments");
+            }
             List<VisitorRepository.Upload> uploads = visitors.uploads(database.sql(), visitor,
                     message.attachmentIds());
             if (uploads.size() != message.attachmentIds().size()) {

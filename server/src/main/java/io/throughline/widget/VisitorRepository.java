@@ -164,12 +164,13 @@ final class VisitorRepository {
 
     /**
      * The visitor's uploads of these ids, and those of the visitor a sign-in replaced in this browser: the frame
-     * hands over what that one left unsent, files included.
+     * hands over what that one left unsent, files included. An upload no message took within a day is not taken
+     * (housekeeping removes it within the hour).
      */
     List<Upload> uploads(Sql sql, Visitor visitor, List<Long> ids) {
         return sql.list("""
                 SELECT id, sha256, size, filename, content_type FROM widget_uploads
-                WHERE workspace_id = $1 AND id = ANY($3)
+                WHERE workspace_id = $1 AND id = ANY($3) AND created_at >= now() - interval '1 day'
                   AND (visitor_id = $2 OR visitor_id = (SELECT v.id FROM widget_visitors v
                                                         WHERE v.workspace_id = $1 AND v.public_id = $4))
                 ORDER BY id""",

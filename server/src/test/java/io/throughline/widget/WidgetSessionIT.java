@@ -522,6 +522,33 @@ class WidgetSessionIT {
      * What the anonymous visitor left unsent goes out after the sign-in with the files it uploaded; what it had
      * sent is acknowledged again even once its uploads were cleared (they live a day), not refused as unknown.
      */
+    /**
+     * A site that turns attachments off (abuse, say) sends no file uploaded before: each upload was checked, and
+     * a message could still carry those made earlier. An upload no message took within a day is not taken either.
+     */
+    @Test
+    void uploadsMadeBeforeAttachmentsWereTurnedOffOrADayAgoAreNotSent() {
+        JsonObject inbox = Widgets.create(admin, Widgets.SHOP);
+        VisitorClient visitor = new VisitorClient(server.url(), inbox.getString("siteKey"), Widgets.SHOP).start();
+        long early = visitor.upload("uploaded before".getBytes(StandardCharsets.UTF_8), "early.txt", "text/plain")
+                .expect(201).json().getLong("id");
+        long old = visitor.upload("uploaded long ago".getBytes(StandardCharsets.UTF_8), "old.txt", "text/plain")
+                .expect(201).json().getLong("id");
+        server.throughline().database().sql().update(
+                "UPDATE widget_uploads SET created_at = now() - interval '25 hours' WHERE id = $1", old);
+        assertThat(visitor.send(new JsonObject().put("clientId", UUID.randomUUID().toString()).put("body", "old")
+                .put("attachmentIds", new JsonArray().add(old))).expect(400).json().encode())
+                .contains("unknown upload ids");
+
+        admin.patch("/api/v1/inboxes/" + inbox.getLong("id"), new JsonObject().put("config", new JsonObject()
+                .put("allowedOrigins", new JsonArray().add(Widgets.SHOP)).put("attachments", false))).expect(200);
+        assertThat(visitor.send(new JsonObject().put("clientId", UUID.randomUUID().toString()).put("body", "early")
+                .put("attachmentIds", new JsonArray().add(early))).expect(403).json().getString("detail"))
+                .contains("does not accept attachments");
+        assertThat(server.throughline().database().sql().single("SELECT count(*) AS n FROM attachments")
+                .getLong("n")).isZero();
+    }
+
     @Test
     void theVisitorASignInReplacedMaySendItsFilesAfterIt() {
         JsonObject inbox = Widgets.create(admin, Widgets.SHOP);
