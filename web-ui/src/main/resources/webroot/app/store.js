@@ -458,22 +458,36 @@ class Store extends EventTarget {
 
   // ---- unread markers ----------------------------------------------------------------------------------------
 
-  async loadReadState(ids) {
+  /** @param again true for an answer asked again: taken as it is (the message counted may have moved away) */
+  async loadReadState(ids, again = false) {
     if (!ids.length) return;
     try {
       const answer = await api.get(`/api/v1/read-state?conversations=${ids.join(',')}`);
       const unread = new Map(this.state.unread);
+      const behind = [];
       for (const entry of answer.readState) {
         // A read reported meanwhile (the agent opened it) is newer than this answer: keep it.
         const held = unread.get(entry.conversationId);
         if (held?.lastReadMessageId != null && held.lastReadMessageId > (entry.lastReadMessageId ?? 0)) continue;
+        // A customer message counted live meanwhile is newer too: kept, and the count asked again (it has
+        // committed, so the next answer holds it).
+        if (!again && this.countedSince(held, entry)) {
+          behind.push(entry.conversationId);
+          continue;
+        }
         unread.set(entry.conversationId, entry);
       }
       this.set({ unread });
+      if (behind.length) this.loadReadState(behind, true);
       this.readIfWatching();
     } catch (e) {
       this.fail(e);
     }
+  }
+
+  /** Whether the count held counts a customer message the server's answer had not seen. */
+  countedSince(held, answer) {
+    return held?.lastInboundMessageId != null && held.lastInboundMessageId > (answer.lastInboundMessageId ?? 0);
   }
 
   /**
@@ -530,6 +544,10 @@ class Store extends EventTarget {
       if (!this.watching(id) || document.visibilityState !== 'visible') return;
       try {
         const state = await api.post(`/api/v1/conversations/${id}/read`, { messageId: last.id });
+        if (this.countedSince(this.state.unread.get(id), state)) {
+          this.loadReadState([id], true);
+          return;
+        }
         const unread = new Map(this.state.unread);
         unread.set(id, state);
         this.set({ unread });

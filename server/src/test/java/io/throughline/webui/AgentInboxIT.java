@@ -168,6 +168,30 @@ class AgentInboxIT {
                 .isEqualTo("New message from Bob Live");
     }
 
+    /**
+     * A read state the server computed before the customer's next message, answered after that message was counted
+     * live, no longer takes the count back down: it is asked again, and the badge keeps both.
+     */
+    @Test
+    void aReadStateAnsweredLateDoesNotUncountACustomersNewerMessage() {
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD);
+        inbox.until(d -> "live".equals(inbox.connection()));
+        inbox.holdAnswers("/api/v1/read-state");
+        shop.say("late-read-1", "Nora Late", "cust-nora-late", "First line");
+        inbox.until(d -> inbox.heldAnswers() == 1);
+        shop.say("late-read-2", "Nora Late", "cust-nora-late", "Second line");
+        inbox.until(d -> inbox.conversation("Nora Late").findElement(InboxPage.testId("unread-badge")).getText()
+                .equals("2"));
+        inbox.releaseHeld();
+        inbox.until(d -> inbox.heldAnswers() == 1);
+        assertThat(inbox.conversation("Nora Late").findElement(InboxPage.testId("unread-badge")).getText())
+                .as("while asked again").isEqualTo("2");
+        inbox.releaseHeld();
+        inbox.until(d -> inbox.heldAnswers() == 0);
+        assertThat(inbox.conversation("Nora Late").findElement(InboxPage.testId("unread-badge")).getText())
+                .isEqualTo("2");
+    }
+
     /** The thread an agent left open when they went to settings is not in view: what comes meanwhile is unread. */
     @Test
     void aMessageThatComesWhileTheAgentIsInSettingsStaysUnread() {
