@@ -68,6 +68,7 @@ class Store extends EventTarget {
     this.listLoading = null; // ids placed by events while the list's first page loads
     this.leftList = null; // where the open conversation was when it left the list: {id, index}
     this.fetching = new Map();
+    this.fetchAgain = new Set(); // rows an event touched while they were read (see fetchRow)
     this.readTimers = new Map();
     this.mergedAway = new Map(); // conversation id -> the one a merge this page heard of took it into
     this.agentsChanged = 0; // agent events applied: a team read sent before one of them is older than it
@@ -211,6 +212,7 @@ class Store extends EventTarget {
     cannedChanged();
     this.typists.clear();
     this.mergedAway.clear();
+    this.fetchAgain.clear();
     const fresh = this.initialState();
     this.state = { ...fresh, phase: 'login', loginNotice: notice };
     this.changed();
@@ -437,9 +439,15 @@ class Store extends EventTarget {
     }
   }
 
-  /** Fetches a full row (a new conversation, or one only known from an event), once at a time per id. */
+  /**
+   * Fetches a full row (a new conversation, or one only known from an event), once at a time per id. An event
+   * while it is read may be newer than the answer (an assignment just after the first message): read once more.
+   */
   fetchRow(id) {
-    if (this.fetching.has(id)) return this.fetching.get(id);
+    if (this.fetching.has(id)) {
+      this.fetchAgain.add(id);
+      return this.fetching.get(id);
+    }
     const promise = api.get(`/api/v1/conversations/${id}`)
       .then((row) => {
         const stored = this.upsert(row);
@@ -451,7 +459,10 @@ class Store extends EventTarget {
         if (e.status !== 404) this.fail(e);
         return null;
       })
-      .finally(() => this.fetching.delete(id));
+      .finally(() => {
+        this.fetching.delete(id);
+        if (this.fetchAgain.delete(id)) this.fetchRow(id);
+      });
     this.fetching.set(id, promise);
     return promise;
   }

@@ -192,6 +192,30 @@ class AgentInboxIT {
                 .isEqualTo("2");
     }
 
+    /**
+     * A row the page reads because an event named a conversation it did not hold (a resolved one the customer
+     * reopened) is read once more when another event for it comes meanwhile (an assignment): the first answer,
+     * computed before that, showed it unassigned until the next change.
+     */
+    @Test
+    void anEventWhileARowIsReadIsNotLostToThatRead() {
+        long id = shop.say("row-read-1", "Rhea Row", "cust-rhea-row", "An old question").getLong("conversationId");
+        admin.patch("/api/v1/conversations/" + id, new JsonObject().put("status", "resolved")).expect(200);
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD);
+        inbox.until(d -> "live".equals(inbox.connection()));
+        inbox.holdAnswersMatching("/api/v1/conversations/" + id + "$");
+        shop.say("row-read-2", "Rhea Row", "cust-rhea-row", "Any news on it?");
+        inbox.until(d -> inbox.answeredWhileHeld() == 1);
+        admin.patch("/api/v1/conversations/" + id, new JsonObject().put("assigneeId", adminId)).expect(200);
+        // A later event the page shows: the assignment's, before it in the stream, has been applied.
+        shop.say("row-read-3", "Mark Later", "cust-mark-later", "Another customer");
+        inbox.conversation("Mark Later");
+        inbox.releaseHeld();
+        inbox.until(d -> inbox.heldAnswers() == 1);
+        inbox.releaseHeld();
+        inbox.until(d -> !inbox.conversation("Rhea Row").findElements(By.cssSelector(".assignee")).isEmpty());
+    }
+
     /** The thread an agent left open when they went to settings is not in view: what comes meanwhile is unread. */
     @Test
     void aMessageThatComesWhileTheAgentIsInSettingsStaysUnread() {

@@ -189,6 +189,28 @@ final class InboxPage {
     }
 
     /**
+     * Holds the answers to the page's fetches whose URL matches {@code regex} (a JavaScript pattern), as {@link
+     * #holdAnswers} does; {@link #answeredWhileHeld} counts those the server has answered.
+     */
+    void holdAnswersMatching(String regex) {
+        script("""
+                const pattern = new RegExp(arguments[0]);
+                const real = window.fetch;
+                window.heldAnswers = [];
+                window.answeredWhileHeld = 0;
+                window.fetch = (url, init) => {
+                  if (!pattern.test(String(url))) return real(url, init);
+                  const answer = real(url, init);
+                  answer.finally(() => window.answeredWhileHeld++);
+                  return new Promise((resolve) => window.heldAnswers.push(() => resolve(answer)));
+                };""", regex);
+    }
+
+    int answeredWhileHeld() {
+        return ((Number) script("return window.answeredWhileHeld")).intValue();
+    }
+
+    /**
      * Makes the page's fetches for which {@code condition} (a JavaScript expression over {@code url} and {@code
      * init}) holds fail as a dropped network does, until {@link #restoreFetches()}.
      */
