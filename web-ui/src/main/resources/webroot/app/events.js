@@ -62,6 +62,7 @@ function messageChanged(store, data) {
   // An edit or a removal of the newest message changes what the list row shows of it.
   const row = store.state.conversations.get(data.conversationId ?? message.conversationId);
   if (row?.lastMessage?.id === message.id) store.upsert({ id: row.id, lastMessage: preview(message) });
+  store.redactedInSearch(message);
 }
 
 /** An email fallback was scheduled; the earlier ones it folds in (replaced) are skipped now. */

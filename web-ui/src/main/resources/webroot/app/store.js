@@ -890,6 +890,16 @@ class Store extends EventTarget {
     this.putMessage(message);
     const row = this.state.conversations.get(message.conversationId);
     if (row?.lastMessage?.id === message.id) this.upsert({ id: row.id, lastMessage: preview(message) });
+    this.redactedInSearch(message);
+  }
+
+  /** A removed message's search hit no longer shows its words (its snippet and subject came with the hit). */
+  redactedInSearch(message) {
+    const search = this.state.search;
+    if (!message.redactedAt || !search.hits.some((hit) => hit.messageId === message.id && !hit.redacted)) return;
+    const hits = search.hits.map((hit) => (hit.messageId === message.id
+      ? { ...hit, snippet: '', subject: null, redacted: true } : hit));
+    this.set({ search: { ...search, hits } });
   }
 
   async retry(messageId) {

@@ -7,6 +7,7 @@ import io.throughline.testing.ApiClient;
 import io.throughline.testing.Browser;
 import io.throughline.testing.ShopSystem;
 import io.throughline.testing.TestServer;
+import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -88,6 +89,26 @@ class AgentInboxSearchIT {
             new Select(inbox.find("search-results").findElement(By.name("status"))).selectByValue("resolved");
             inbox.find("search-empty");
             inbox.until(d -> inbox.find("search-status").getDomProperty("textContent").contains("Nothing found"));
+        }
+    }
+
+    /** A hit whose message is removed (by this agent or another) no longer shows its words in the results. */
+    @Test
+    void aRemovedMessagesHitNoLongerShowsItsWords() {
+        long message = shop.say("card-1", "Rita Card", "cust-rita-card", "My card number is 5500 0000 0000 0004")
+                .getLong("messageId");
+        ApiClient admin = server.admin();
+        await().atMost(Duration.ofSeconds(20)).until(() -> admin.get("/api/v1/search?q=5500").json()
+                .getJsonArray("hits").size() == 1);
+        try (Browser browser = new Browser()) {
+            InboxPage inbox = new InboxPage(browser, server.url()).login(TestServer.ADMIN_EMAIL,
+                    TestServer.ADMIN_PASSWORD);
+            inbox.until(d -> "live".equals(inbox.connection()));
+            inbox.find("search-input").sendKeys("5500", Keys.ENTER);
+            assertThat(inbox.find("search-hit").getText()).contains("5500 0000");
+            admin.post("/api/v1/messages/" + message + "/redact", new JsonObject()).expect(200);
+            inbox.until(d -> inbox.find("search-hit").getText().contains("Message removed"));
+            assertThat(inbox.find("search-hit").getText()).doesNotContain("5500");
         }
     }
 

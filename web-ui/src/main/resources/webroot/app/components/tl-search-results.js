@@ -83,8 +83,9 @@ class TlSearchResults extends TlElement {
         <span class="item-top"><span class="item-name">${name}</span>${channelBadge(channel)}
           ${when ? html`<time datetime=${when}>${dateTime(when)}</time>` : ''}</span>
         ${hit.subject ? html`<span class="hit-subject">${hit.subject}</span>` : ''}
-        <span class="snippet">${unsafeHTML(DOMPurify.sanitize(hit.snippet ?? '', { ALLOWED_TAGS: ['mark'],
-          ALLOWED_ATTR: [] }))}</span></a></li>`;
+        ${hit.redacted ? html`<span class="snippet redacted" data-testid="hit-redacted">${t('list.redacted')}</span>`
+          : html`<span class="snippet">${unsafeHTML(DOMPurify.sanitize(hit.snippet ?? '', { ALLOWED_TAGS: ['mark'],
+            ALLOWED_ATTR: [] }))}</span>`}</a></li>`;
     })}</ul>
     ${search.nextCursor ? html`<button class="load-more" ?disabled=${search.loading}
       @click=${() => store.runSearch(true)}>${t('list.more')}</button>` : ''}`;
