@@ -610,8 +610,8 @@ class Store extends EventTarget {
       const hasNewer = focusId ? answer.nextAfter != null : false;
       // Messages that came live while the page was fetched: it may have been read before they committed.
       const arrived = hasNewer ? [] : this.state.thread.arrived ?? [];
-      this.set({ thread: { ...this.state.thread, messages: mergeMessages(answer.messages, arrived),
-        hasOlder: answer.nextBefore != null, hasNewer, loading: null, arrived: null } });
+      this.set({ thread: { ...this.state.thread, messages: without(mergeMessages(answer.messages, arrived),
+        this.state.thread.removed), hasOlder: answer.nextBefore != null, hasNewer, loading: null, arrived: null } });
     } catch (e) {
       if (this.state.thread?.loadId !== loadId) return;
       if (focusId && e.status === 404) {
@@ -642,7 +642,7 @@ class Store extends EventTarget {
         before: thread.messages[0].id, limit: THREAD_PAGE })}`);
       const current = this.state.thread;
       if (current?.loadId !== thread.loadId) return;
-      let messages = [...answer.messages, ...current.messages];
+      let messages = [...without(answer.messages, current.removed), ...current.messages];
       let hasNewer = current.hasNewer;
       if (messages.length > THREAD_WINDOW) {
         messages = messages.slice(0, THREAD_WINDOW);
@@ -664,7 +664,7 @@ class Store extends EventTarget {
       const current = this.state.thread;
       if (current?.loadId !== thread.loadId) return;
       const hasNewer = answer.nextAfter != null;
-      let messages = [...current.messages, ...answer.messages];
+      let messages = [...current.messages, ...without(answer.messages, current.removed)];
       // At the end: what came live below the window joins it (a copy the page has too counts once, the newer).
       if (!hasNewer && current.below?.length) messages = mergeMessages(messages, current.below);
       let hasOlder = current.hasOlder;
@@ -694,8 +694,15 @@ class Store extends EventTarget {
    * towards "N new messages" while the agent reads further up, once.
    */
   putMessage(message, { created = false } = {}) {
-    const thread = this.state.thread;
+    let thread = this.state.thread;
     if (!thread || thread.conversationId !== message.conversationId) return;
+    if (thread.removed?.has(message.id)) {
+      // Moved back in (an undone move): shown again.
+      const removed = new Set(thread.removed);
+      removed.delete(message.id);
+      thread = { ...thread, removed };
+      this.set({ thread });
+    }
     const index = thread.messages.findIndex((m) => m.id === message.id);
     if (index >= 0) {
       // An answer can arrive after a newer event about the same message (the webhook was faster): keep the newer.
@@ -731,12 +738,17 @@ class Store extends EventTarget {
     this.set({ thread: { ...thread, messages, hasOlder, newBelow: this.atBottom ? 0 : thread.newBelow + 1 } });
   }
 
-  /** A message moved out of a conversation (to another contact's thread). */
+  /**
+   * A message moved out of a conversation (to another contact's thread). Remembered for the thread's life: a page
+   * being read may have been read before the move, and would bring it back.
+   */
   removeMessage(conversationId, messageId) {
     const thread = this.state.thread;
     if (!thread || thread.conversationId !== conversationId) return;
-    const messages = thread.messages.filter((m) => m.id !== messageId);
-    if (messages.length !== thread.messages.length) this.set({ thread: { ...thread, messages } });
+    const removed = new Set(thread.removed ?? []).add(messageId);
+    this.set({ thread: { ...thread, removed, messages: without(thread.messages, removed),
+      arrived: thread.arrived && without(thread.arrived, removed),
+      below: thread.below && without(thread.below, removed) } });
   }
 
   /** Reloads messages of the open thread whose state changed without an event of their own. */
@@ -1092,6 +1104,11 @@ export function threadOrder(a, b) {
 }
 
 /** A fetched page with the messages that came live meanwhile: one copy of each (the newer), in thread order. */
+/** The messages, but for those moved out of the thread. */
+function without(messages, removed) {
+  return removed?.size ? messages.filter((m) => !removed.has(m.id)) : messages;
+}
+
 export function mergeMessages(page, arrived) {
   if (!arrived.length) return page;
   const byId = new Map(page.map((m) => [m.id, m]));

@@ -216,6 +216,32 @@ class AgentInboxIT {
         inbox.until(d -> !inbox.conversation("Rhea Row").findElements(By.cssSelector(".assignee")).isEmpty());
     }
 
+    /**
+     * A message moved to another contact while its thread's page is being read stays out of that thread: the page,
+     * read before the move, brought it back.
+     */
+    @Test
+    void aMessageMovedWhileItsThreadLoadsStaysOut() {
+        long thread = shop.say("move-load-1", "Mona Move", "cust-mona-move", "My first question")
+                .getLong("conversationId");
+        long wrong = shop.say("move-load-2", "Mona Move", "cust-mona-move", "Meant for another thread")
+                .getLong("messageId");
+        long other = shop.say("move-load-3", "Otto Owner", "cust-otto-owner", "My own question")
+                .getLong("contactId");
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD);
+        inbox.until(d -> "live".equals(inbox.connection()));
+        inbox.holdAnswersMatching("/api/v1/conversations/" + thread + "/messages\\?");
+        inbox.conversation("Mona Move").click();
+        inbox.until(d -> inbox.answeredWhileHeld() == 1);
+        admin.post("/api/v1/messages/" + wrong + "/move", new JsonObject().put("contactId", other)).expect(200);
+        // A later event the page shows: the move's, before it in the stream, has been applied.
+        shop.say("move-load-4", "Mark Marker", "cust-mark-marker", "Another customer");
+        inbox.conversation("Mark Marker");
+        inbox.releaseHeld();
+        inbox.message("My first question");
+        assertThat(inbox.all("message")).noneMatch(m -> m.getText().contains("Meant for another thread"));
+    }
+
     /** The thread an agent left open when they went to settings is not in view: what comes meanwhile is unread. */
     @Test
     void aMessageThatComesWhileTheAgentIsInSettingsStaysUnread() {
