@@ -40,7 +40,7 @@ function messageCreated(store, data) {
     const patch = { ...data.conversation };
     if (message && message.kind !== 'note') patch.lastMessage = preview(message);
     if (known) store.place(store.upsert(patch));
-    else store.fetchRow(conversationId);
+    else store.fetchRow(conversationId, patch);
   }
   if (!message) return;
   store.putMessage(message, { created: true });
@@ -81,14 +81,14 @@ function messageMoved(store, data) {
 }
 
 function conversationCreated(store, data) {
-  if (data.conversation) store.fetchRow(data.conversation.id);
+  if (data.conversation) store.fetchRow(data.conversation.id, data.conversation);
 }
 
 function conversationChanged(store, data) {
   const row = data.conversation;
   if (!row) return;
   if (store.state.conversations.has(row.id)) store.place(store.upsert(row));
-  else store.fetchRow(row.id);
+  else store.fetchRow(row.id, row);
 }
 
 function contactChanged(store, data) {

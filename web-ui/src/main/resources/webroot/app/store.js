@@ -69,6 +69,9 @@ class Store extends EventTarget {
     this.leftList = null; // where the open conversation was when it left the list: {id, index}
     this.fetching = new Map();
     this.fetchAgain = new Set(); // rows an event touched while they were read (see fetchRow)
+    this.lateRows = new Map(); // id -> rows events carried while the row was read (see fetchRow)
+    this.contactAnswers = 0; // stamps the contact panel's answers (see contactAnswered)
+    this.replyOptionLoads = 0; // stamps the reply options' reads
     this.readTimers = new Map();
     this.mergedAway = new Map(); // conversation id -> the one a merge this page heard of took it into
     this.agentsChanged = 0; // agent events applied: a team read sent before one of them is older than it
@@ -213,6 +216,7 @@ class Store extends EventTarget {
     this.typists.clear();
     this.mergedAway.clear();
     this.fetchAgain.clear();
+    this.lateRows.clear();
     const fresh = this.initialState();
     this.state = { ...fresh, phase: 'login', loginNotice: notice };
     this.changed();
@@ -441,16 +445,19 @@ class Store extends EventTarget {
 
   /**
    * Fetches a full row (a new conversation, or one only known from an event), once at a time per id. An event
-   * while it is read may be newer than the answer (an assignment just after the first message): read once more.
+   * while it is read may be newer than the answer (an assignment just after the first message): the row it
+   * carries is laid over the answer (the newer of the two stays), and one that carries none reads it once more.
    */
-  fetchRow(id) {
+  fetchRow(id, eventRow = null) {
     if (this.fetching.has(id)) {
-      this.fetchAgain.add(id);
+      if (eventRow) this.lateRows.set(id, [...(this.lateRows.get(id) ?? []), eventRow]);
+      else this.fetchAgain.add(id);
       return this.fetching.get(id);
     }
     const promise = api.get(`/api/v1/conversations/${id}`)
       .then((row) => {
-        const stored = this.upsert(row);
+        let stored = this.upsert(row);
+        for (const late of this.lateRows.get(id) ?? []) stored = this.upsert(late);
         this.place(stored);
         this.loadReadState([id]);
         return stored;
@@ -461,6 +468,7 @@ class Store extends EventTarget {
       })
       .finally(() => {
         this.fetching.delete(id);
+        this.lateRows.delete(id);
         if (this.fetchAgain.delete(id)) this.fetchRow(id);
       });
     this.fetching.set(id, promise);
@@ -773,35 +781,40 @@ class Store extends EventTarget {
    * The panel takes an answer about a contact only while it still shows that contact: the agent may have moved to
    * another conversation while it was on its way.
    */
-  contactAnswered(contactId, data) {
-    if (this.state.contact?.id === contactId) this.set({ contact: { id: contactId, data, loading: false } });
+  /**
+   * The contact as an answer showed it. Each answer is stamped: a read asked before a later read or an action's
+   * answer (a merge) and answered after it is older than what the panel shows, and is dropped.
+   */
+  contactAnswered(contactId, data, stamp = ++this.contactAnswers) {
+    if (stamp !== this.contactAnswers || this.state.contact?.id !== contactId) return;
+    this.set({ contact: { id: contactId, data, loading: false } });
   }
 
   async loadContact(contactId) {
     if (!contactId) return;
+    const stamp = ++this.contactAnswers;
     const keep = this.state.contact?.id === contactId ? this.state.contact.data : null;
     this.set({ contact: { id: contactId, data: keep, loading: true, error: null } });
     try {
       const data = await api.get(`/api/v1/contacts/${contactId}`);
-      this.contactAnswered(contactId, data);
+      this.contactAnswered(contactId, data, stamp);
     } catch (e) {
-      if (this.state.contact?.id === contactId) {
+      if (stamp === this.contactAnswers && this.state.contact?.id === contactId) {
         this.set({ contact: { id: contactId, data: keep, loading: false, error: describe(e) } });
       }
     }
   }
 
+  /** The composer's channels and default target; a read overtaken by a later one is dropped when it answers. */
   async loadReplyOptions(conversationId) {
+    const stamp = ++this.replyOptionLoads;
+    const current = () => stamp === this.replyOptionLoads && this.state.thread?.conversationId === conversationId;
     try {
       const data = await api.get(`/api/v1/conversations/${conversationId}/reply-options`);
-      if (this.state.thread?.conversationId === conversationId) {
-        this.set({ replyOptions: { conversationId, data, error: null } });
-      }
+      if (current()) this.set({ replyOptions: { conversationId, data, error: null } });
     } catch (e) {
       // Shown in the composer with a retry (a 404: the conversation went, which its view says already).
-      if (e.status !== 404 && this.state.thread?.conversationId === conversationId) {
-        this.set({ replyOptions: { conversationId, data: null, error: describe(e) } });
-      }
+      if (e.status !== 404 && current()) this.set({ replyOptions: { conversationId, data: null, error: describe(e) } });
     }
   }
 
@@ -1103,12 +1116,12 @@ export function threadOrder(a, b) {
   return (instantMicros(a.createdAt) - instantMicros(b.createdAt)) || (a.id - b.id);
 }
 
-/** A fetched page with the messages that came live meanwhile: one copy of each (the newer), in thread order. */
 /** The messages, but for those moved out of the thread. */
 function without(messages, removed) {
   return removed?.size ? messages.filter((m) => !removed.has(m.id)) : messages;
 }
 
+/** A fetched page with the messages that came live meanwhile: one copy of each (the newer), in thread order. */
 export function mergeMessages(page, arrived) {
   if (!arrived.length) return page;
   const byId = new Map(page.map((m) => [m.id, m]));
