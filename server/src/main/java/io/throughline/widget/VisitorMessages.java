@@ -57,11 +57,13 @@ final class VisitorMessages {
     private final RateLimiter perVisitor;
     private final RateLimiter perIp;
     private final LongSupplier position;
+    private final SiteDirectory sites;
 
     VisitorMessages(Database database, IngestService ingest, VisitorRepository visitors,
                     AttachmentRepository attachments, AttachmentService files, ThroughlineConfig.Widget config,
-                    LongSupplier position, Clock clock) {
+                    SiteDirectory sites, LongSupplier position, Clock clock) {
         this.database = database;
+        this.sites = sites;
         this.ingest = ingest;
         this.visitors = visitors;
         this.attachments = attachments;
@@ -154,7 +156,9 @@ final class VisitorMessages {
                         .put("pageUrl", visitor.context().getString("pageUrl"))
                         .put("pageTitle", visitor.context().getString("pageTitle"))));
         if (!message.attachmentIds().isEmpty()) {
-            if (!viewer.site().settings().attachments()
+            // The site's settings now: a socket keeps the site it opened with, across a settings save.
+            Site site = sites.byInbox(viewer.site().inbox().id()).orElse(viewer.site());
+            if (!site.settings().attachments()
                     && ingest.sinkFor(viewer.site().inbox()).stored(List.of(message.clientId())).isEmpty()) {
                 // Turned off since the files were uploaded (abuse, say): the uploads made before do not go out.
                 throw new Forbidden("this chat does not accept attachments");

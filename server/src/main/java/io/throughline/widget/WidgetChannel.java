@@ -91,7 +91,7 @@ public final class WidgetChannel {
         sites.onProofChanged(hub::endProvenOtherwise);
         sites.onClosed(inboxId -> hub.siteClosed(inboxId, sites::isOpen));
         this.messages = new VisitorMessages(database, parts.ingest(), repository, parts.attachments(),
-                parts.attachmentService(), widget, hub::routed, parts.clock());
+                parts.attachmentService(), widget, sites, hub::routed, parts.clock());
         this.uploads = new Uploads(database, repository, parts.files(), widget, parts.clock());
         this.presence = new PresenceTracker(vertx, database, parts.events(), widget.presenceGrace());
         this.typing = new TypingRelay(vertx, parts.listener(), parts.feed());

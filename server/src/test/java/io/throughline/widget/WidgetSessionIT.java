@@ -519,10 +519,6 @@ class WidgetSessionIT {
     }
 
     /**
-     * What the anonymous visitor left unsent goes out after the sign-in with the files it uploaded; what it had
-     * sent is acknowledged again even once its uploads were cleared (they live a day), not refused as unknown.
-     */
-    /**
      * A site that turns attachments off (abuse, say) sends no file uploaded before: each upload was checked, and
      * a message could still carry those made earlier. An upload no message took within a day is not taken either.
      */
@@ -540,15 +536,27 @@ class WidgetSessionIT {
                 .put("attachmentIds", new JsonArray().add(old))).expect(400).json().encode())
                 .contains("unknown upload ids");
 
-        admin.patch("/api/v1/inboxes/" + inbox.getLong("id"), new JsonObject().put("config", new JsonObject()
-                .put("allowedOrigins", new JsonArray().add(Widgets.SHOP)).put("attachments", false))).expect(200);
-        assertThat(visitor.send(new JsonObject().put("clientId", UUID.randomUUID().toString()).put("body", "early")
-                .put("attachmentIds", new JsonArray().add(early))).expect(403).json().getString("detail"))
-                .contains("does not accept attachments");
+        try (VisitorClient.Socket socket = visitor.connect(null)) {
+            admin.patch("/api/v1/inboxes/" + inbox.getLong("id"), new JsonObject().put("config", new JsonObject()
+                    .put("allowedOrigins", new JsonArray().add(Widgets.SHOP)).put("attachments", false)))
+                    .expect(200);
+            assertThat(visitor.send(new JsonObject().put("clientId", UUID.randomUUID().toString())
+                    .put("body", "early").put("attachmentIds", new JsonArray().add(early))).expect(403).json()
+                    .getString("detail")).contains("does not accept attachments");
+            // A socket open from before the change: it keeps the site it opened with, not its settings.
+            socket.send(new JsonObject().put("type", "message").put("clientId", UUID.randomUUID().toString())
+                    .put("body", "early, by socket").put("attachmentIds", new JsonArray().add(early)));
+            assertThat(socket.next("nack", Duration.ofSeconds(10)).getJsonObject("error").getInteger("status"))
+                    .isEqualTo(403);
+        }
         assertThat(server.throughline().database().sql().single("SELECT count(*) AS n FROM attachments")
                 .getLong("n")).isZero();
     }
 
+    /**
+     * What the anonymous visitor left unsent goes out after the sign-in with the files it uploaded; what it had
+     * sent is acknowledged again even once its uploads were cleared (they live a day), not refused as unknown.
+     */
     @Test
     void theVisitorASignInReplacedMaySendItsFilesAfterIt() {
         JsonObject inbox = Widgets.create(admin, Widgets.SHOP);
