@@ -184,7 +184,8 @@ public final class ContactRepository {
      * {@code conversationId}, the restored contact's (what the merge itself moved is given back by its own record),
      * and those proven since by such a message (a claim the merge moved, which the restored contact's customer
      * proved while merged). Where the restored contact holds the same identity already, the better of the two stays
-     * with it (proven over claimed). Returns how many it got back.
+     * with it (proven over claimed). Returns how many left the target (moved, or dropped as a copy the restored
+     * contact holds as well).
      */
     public int returnAddedBy(Sql tx, long workspaceId, long fromContactId, long toContactId, long conversationId,
                              Instant mergedAt) {
@@ -213,8 +214,10 @@ public final class ContactRepository {
                 WHERE c.workspace_id = $1 AND c.contact_id = $3 AND NOT c.proven
                   AND i.workspace_id = $1 AND i.id = ANY($2) AND i.proven AND c.kind = i.kind AND c.value = i.value""",
                 workspaceId, ids, toContactId);
-        return tx.update("UPDATE identities SET contact_id = $3 WHERE workspace_id = $1 AND id = ANY($2)",
+        tx.update("UPDATE identities SET contact_id = $3 WHERE workspace_id = $1 AND id = ANY($2)",
                 workspaceId, ids, toContactId);
+        // Each left the target, moved or dropped as a copy: either way, messages from it may now move back.
+        return ids.length;
     }
 
     /** Removes a contact's claimed copy of an identity (one that wrong threading attached); proven ones stay. */
