@@ -486,11 +486,15 @@ public final class ConfigLoader {
             }
         }
 
-        /** A value as the file writes it, where YAML's reading would change it; a boolean option's reading. */
+        /**
+         * A text option's value as the file writes it, where YAML's reading would change it; a number, size,
+         * duration or switch as YAML reads it ({@code 5_000} and {@code yes} worked before and still do).
+         */
         private String text(JsonNode value, JsonPointer path, Option option) {
-            String read = value.asText();
             String raw = written.get(path);
-            return raw == null || value.isBoolean() && option.type() == OptionType.BOOL ? read : raw;
+            boolean text = option.type() == OptionType.STRING || option.type() == OptionType.URL
+                    || option.type() == OptionType.LIST;
+            return raw != null && text ? raw : value.asText();
         }
 
         /** An inbox's settings: a number YAML's reading changes is kept as the text written (a password). */

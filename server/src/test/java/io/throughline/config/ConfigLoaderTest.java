@@ -239,7 +239,7 @@ class ConfigLoaderTest {
     /**
      * YAML 1.1 reads 0123 as an octal number, drops the _ of 1_000 and the last 0 of 1.50: a password written so,
      * unquoted, became another one without a word. A value is kept as the file writes it, an inbox's too, where
-     * numbers that read as written stay numbers; a boolean option still reads yes as true.
+     * numbers that read as written stay numbers; a number or a switch option still reads them as YAML does.
      */
     @Test
     void valuesYamlWouldReadAsOtherNumbersAreKeptAsWritten() throws IOException {
@@ -249,7 +249,7 @@ class ConfigLoaderTest {
                   email: admin@example.com
                   password: 0123456701234567
                 http:
-                  port: 9000
+                  port: 9_000
                   trustProxy: yes
                 inboxes:
                   - kind: email
