@@ -138,7 +138,8 @@
     root.appendChild(launcher);
     root.appendChild(said);
     drawLauncher();
-    if (narrow) narrow.addEventListener('change', drawPanel);
+    // addListener: Safari before 14 has no addEventListener on a media query.
+    if (narrow) narrow.addEventListener ? narrow.addEventListener('change', drawPanel) : narrow.addListener(drawPanel);
     d.body.appendChild(host);
     if (active() || resetPending()) load();
     emit('ready', {});

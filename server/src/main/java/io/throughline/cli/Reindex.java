@@ -179,10 +179,11 @@ final class Reindex {
                 return buildWithProgress(rebuild, command.database());
             }
         } catch (EmbeddedDatabase.InUse e) {
-            // A server starting on this data directory: its index is not open yet, its database is. Not "give this
-            // one its own data directory": that would build the index of a new, empty database nobody runs.
-            err.println("A server is starting on this data directory (" + config.dataDir() + "): run"
-                    + " ./throughline reindex again once it is up, and it rebuilds there.");
+            // A server starting on this data directory (its index not open yet, its database up), or another
+            // command. Not "give this one its own data directory": that would index a new, empty database.
+            err.println("Another Throughline uses this data directory's database (" + config.dataDir() + "): a"
+                    + " server still starting, or a command. Run ./throughline reindex again once the server is up"
+                    + " (it then rebuilds there) or the command is done.");
             return 1;
         } catch (RuntimeException e) {
             err.println("Rebuild failed: " + e.getMessage() + ". The index in service is unchanged.");

@@ -241,8 +241,9 @@ public final class IngestService {
     /**
      * Where a message goes: its contact (and that contact's conversation, when already known), its author, and the
      * threading decision with its evidence.
+     *
+     * @param placedBy the sender's identity that found a returning customer's contact, or null
      */
-    /** @param placedBy the sender's identity that found a returning customer's contact, or null */
     private record Placement(long contactId, Long conversationId, long authorContactId, boolean senderVerified,
                              ThreadingDecision decision, IdentityResolver.Resolution resolution,
                              boolean contactCreated, Identity placedBy) {
