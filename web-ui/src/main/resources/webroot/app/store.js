@@ -560,7 +560,11 @@ class Store extends EventTarget {
     this.readTimers.set(id, setTimeout(async () => {
       this.readTimers.delete(id);
       // Only what stayed on screen for the delay is read: paging through with j passes conversations unread.
-      if (!this.watching(id) || document.visibilityState !== 'visible') return;
+      // What came while it was on screen was not counted (it was being read): the server's count says it now.
+      if (!this.watching(id) || document.visibilityState !== 'visible') {
+        this.loadReadState([id]);
+        return;
+      }
       try {
         const state = await api.post(`/api/v1/conversations/${id}/read`, { messageId: last.id });
         if (this.countedSince(this.state.unread.get(id), state)) {

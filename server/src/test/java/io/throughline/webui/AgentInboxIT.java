@@ -240,6 +240,37 @@ class AgentInboxIT {
         assertThat(inbox.all("message")).noneMatch(m -> m.getText().contains("Meant for another thread"));
     }
 
+    /**
+     * A customer message that comes while the agent watches the thread is not counted (it is about to be read);
+     * the agent moving on before the read's delay left it neither read nor counted. It is counted then. The read's
+     * timer is taken from the page and run after the move, as the delay's end would.
+     */
+    @Test
+    void aMessageTheAgentMovedAwayFromBeforeItsReadIsCounted() {
+        shop.say("passed-1", "Pia Passed", "cust-pia-passed", "First question");
+        shop.say("passed-2", "Paul Next", "cust-paul-next", "Unrelated");
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD).open("Pia Passed");
+        inbox.until(d -> inbox.conversation("Pia Passed").findElements(InboxPage.testId("unread-badge")).isEmpty());
+        // Each read's timer is kept, not started.
+        inbox.script("""
+                const real = window.setTimeout;
+                window.readTimers = [];
+                window.setTimeout = (fn, ms, ...args) => {
+                  if (!String(fn).includes('readTimers')) return real(fn, ms, ...args);
+                  window.readTimers.push(fn);
+                  return 1e9 + window.readTimers.length;
+                };""");
+        shop.say("passed-3", "Pia Passed", "cust-pia-passed", "Are you there?");
+        inbox.message("Are you there?");
+        inbox.until(d -> ((Number) inbox.script("return window.readTimers.length")).intValue() > 0);
+        // The latest one set for this thread (each message's arrival sets it again).
+        inbox.script("window.piaTimer = window.readTimers[window.readTimers.length - 1]");
+        inbox.open("Paul Next");
+        inbox.script("window.piaTimer()");
+        inbox.until(d -> inbox.conversation("Pia Passed").findElement(InboxPage.testId("unread-badge")).getText()
+                .equals("1"));
+    }
+
     /** The thread an agent left open when they went to settings is not in view: what comes meanwhile is unread. */
     @Test
     void aMessageThatComesWhileTheAgentIsInSettingsStaysUnread() {
