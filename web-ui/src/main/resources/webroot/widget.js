@@ -180,7 +180,12 @@
   function reset() {
     resetAsked = true;
     resetPending(true);
-    if (frame && frameReady) post({ type: 'reset' }); else load();
+    if (frame && frameReady) post({ type: 'reset' });
+    else {
+      // A sign-in held for the frame came before the reset: replayed after its init, it undid the sign-out.
+      pending = pending.filter(function (m) { return m.type !== 'identify'; });
+      load();
+    }
   }
 
   function open() {

@@ -607,6 +607,35 @@ class WidgetBrowserIT {
     }
 
     /**
+     * A page that signs its customer in and out again before the chat has loaded (a cached user, then a failed
+     * session check) leaves the chat signed out: the sign-in, held for the frame until it was ready, was replayed
+     * after the reset, and the signed-out page showed that customer's whole thread.
+     */
+    @Test
+    void aSignInHeldForTheFrameDoesNotComeBackAfterAReset() {
+        JsonObject inbox = Widgets.create(admin, "Flip-flop", new JsonObject(), host.origin());
+        String siteKey = inbox.getString("siteKey");
+        String signIn = "Throughline('identify', {externalId: 'flip-1', name: 'Quinn', hmac: '"
+                + IdentitySignature.sign(inbox.getString("identitySecret"), "flip-1") + "'});";
+        String signedIn = host.embed("/flip-in", server.url(), siteKey, signIn);
+        String signedOut = host.embed("/flip-out", server.url(), siteKey, signIn + " Throughline('reset');");
+        try (Browser browser = new Browser()) {
+            browser.driver().get(signedIn);
+            ChatWidget quinn = new ChatWidget(browser).open();
+            quinn.send("Quinn's order 77-310, delivered to the office");
+            quinn.stored("Quinn's order 77-310");
+            quinn.leave();
+
+            browser.driver().get(signedOut);
+            ChatWidget next = new ChatWidget(browser).open();
+            next.send("Someone else at this computer.");
+            next.stored("Someone else at this computer.");
+            assertThat(next.messages()).hasSize(1);
+            assertThat(next.visibleText()).doesNotContain("77-310");
+        }
+    }
+
+    /**
      * A sign-out in the open chat takes what the last person typed and never sent, and the error naming their file:
      * on a shared computer the next person found both in the composer.
      */
