@@ -81,12 +81,6 @@ export class Transport {
     let opened = false;
     this.socket = socket;
     socket.onopen = () => {
-      opened = true;
-      this.everOpened = true;
-      // The backoff starts over only once the server accepts the socket (its ready frame, below): a server that
-      // upgrades and then closes at once (database down, chat disabled, ticket refused) would otherwise be hit by
-      // every open tab twice a second.
-      this.failedSockets = 0;
       this.lastFrame = Date.now();
       this.onState('online');
       clearInterval(this.pinger);
@@ -100,6 +94,14 @@ export class Transport {
         frame = JSON.parse(event.data);
       } catch (e) {
         return;
+      }
+      if (frame.type === 'ready' && !opened) {
+        // Through only once the server accepts the socket: one that upgrades and then closes at once (database
+        // down, chat disabled, ticket refused), or something in between that upgrades and passes nothing on (a
+        // proxy, an antivirus), counts as a failed attempt, towards the fallback to polling and the backoff.
+        opened = true;
+        this.everOpened = true;
+        this.failedSockets = 0;
       }
       this.take(frame);
     };
