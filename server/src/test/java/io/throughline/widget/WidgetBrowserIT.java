@@ -19,6 +19,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Random;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -919,6 +920,36 @@ class WidgetBrowserIT {
             ChatWidget again = new ChatWidget(browser).open();
             again.message("This message was removed.");
             assertThat(again.visibleText()).doesNotContain("tulip-77");
+        }
+    }
+
+    /**
+     * A site that allows long messages: one past the socket's frame limit (Chinese is three bytes a letter) closed
+     * the socket, and went out again at each reconnect, for ever. It goes by HTTP, and the chat goes on.
+     */
+    @Test
+    void aMessagePastTheSocketsFrameLimitIsSentAnyway() {
+        try (TestServer roomy = TestServer.start(Map.of("widget.maxMessageChars", "60000"));
+             Browser browser = new Browser()) {
+            String siteKey = Widgets.create(roomy.admin(), host.origin()).getString("siteKey");
+            browser.driver().get(host.embed("/long", roomy.url(), siteKey, null));
+            ChatWidget widget = new ChatWidget(browser).open();
+            // Text that compresses little (the socket's deflate would shrink a repeated letter below the limit).
+            Random random = new Random(7);
+            StringBuilder letters = new StringBuilder("Довгий лист ");
+            for (int i = 0; i < 50_000; i++) {
+                letters.append((char) (0x4E00 + random.nextInt(20_000)));
+            }
+            String longText = letters.toString();
+            WebElement input = widget.composer();
+            browser.driver().executeScript("arguments[0].value = arguments[1];"
+                    + " arguments[0].dispatchEvent(new Event('input', {bubbles: true}))", input, longText);
+            browser.driver().findElement(By.cssSelector("[data-testid=throughline-send-button]")).click();
+            widget.stored("Довгий лист");
+            widget.send("and a short one after it");
+            widget.stored("and a short one after it");
+            assertThat(roomy.throughline().database().sql().single("SELECT count(*) AS n FROM messages"
+                    + " WHERE length(body) > 50000").getLong("n")).isEqualTo(1);
         }
     }
 

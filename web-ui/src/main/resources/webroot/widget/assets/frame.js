@@ -18,6 +18,9 @@ const saved = storage('throughline:' + siteKey + ':');
 const MAX_SERVER_ERRORS = 10;
 /** Messages sent over the socket and not acknowledged yet, at most: what the server queues per socket. */
 const MAX_IN_FLIGHT = 16;
+/** Below the server's WebSocket frame limit (64 KB), with room for the frame's own fields. */
+const MAX_SOCKET_FRAME_BYTES = 60 * 1024;
+const encoder = new TextEncoder();
 const api = new Api();
 const store = createStore({
   phase: 'starting', messages: [], staged: [], connection: 'connecting', open: false, seenUpTo: 0, typing: null,
@@ -469,11 +472,16 @@ function flush() {
     // One waiting to be sent again holds those written after it: the visitor's messages are stored in order.
     if (item.retryAt && item.retryAt > Date.now()) return;
     const message = { clientId: item.clientId, body: item.body, attachmentIds: item.attachmentIds };
-    if (transport.mode === 'socket') {
+    // Past the server's socket frame limit (a site that allows long messages, in a script of several bytes a
+    // letter) the socket is closed as too big, and the message went out again at each reconnect, for ever: such
+    // a message goes by HTTP, in its turn (once those before it are acknowledged).
+    const fits = encoder.encode(JSON.stringify({ type: 'message', ...message })).length <= MAX_SOCKET_FRAME_BYTES;
+    if (transport.mode === 'socket' && fits) {
       // As many in flight as the server queues per socket: the rest wait their turn, so they keep their order.
       if (inflight.size >= MAX_IN_FLIGHT) return;
       if (transport.send({ type: 'message', ...message })) inflight.set(item.clientId, Date.now());
-    } else if (inflight.size === 0) {
+    } else {
+      if (inflight.size > 0) return;
       inflight.set(item.clientId, Date.now());
       api.send(message).then(acked).catch((e) => nacked(item.clientId, e.problem
         ? { ...e.problem, status: e.status, retryAfterSeconds: e.retryAfter } : null));
