@@ -2,6 +2,7 @@ package io.throughline.contact;
 
 import io.throughline.agent.Caller;
 import io.throughline.conversation.Conversation;
+import io.throughline.conversation.ConversationPatch;
 import io.throughline.conversation.ConversationRepository;
 import io.throughline.conversation.MessageRepository;
 import io.throughline.conversation.Status;
@@ -303,8 +304,15 @@ public final class MergeService {
             status = Status.SNOOZED;
             snoozedUntil = source.snoozedUntil();
         }
+        // The target's first, then the source's, within a conversation's limit (merges in a chain grew past it, and
+        // every label added afterwards was refused until an agent removed some).
         Set<String> labels = new LinkedHashSet<>(target.labels());
-        labels.addAll(source.labels());
+        for (String label : source.labels()) {
+            if (labels.size() >= ConversationPatch.MAX_LABELS) {
+                break;
+            }
+            labels.add(label);
+        }
         return change(tx, caller, target, status, snoozedUntil,
                 target.assigneeId() != null ? target.assigneeId() : source.assigneeId(), List.copyOf(labels),
                 "merged");

@@ -294,6 +294,27 @@ class MergeRacesIT {
                 fresh.getLong("conversationId")).getString("status")).isEqualTo("snoozed");
     }
 
+    /**
+     * Two conversations with fifty labels each: the merge keeps the target's and takes the source's while there is
+     * room. Their union (a hundred) passed a conversation's limit, and every label added later was refused.
+     */
+    @Test
+    void aMergeKeepsTheLabelsWithinAConversationsLimit() {
+        JsonObject target = shop.say("labels-t", "Lea Labels", "cust-lea-labels", "Target");
+        JsonObject source = shop.say("labels-s", "Lou Labels", "cust-lou-labels", "Source");
+        JsonArray targetLabels = new JsonArray();
+        JsonArray sourceLabels = new JsonArray();
+        for (int i = 0; i < 50; i++) {
+            targetLabels.add("t" + i);
+            sourceLabels.add(i < 10 ? "t" + i : "s" + i);
+        }
+        admin.patch(conversationPath(target), new JsonObject().put("labels", targetLabels)).expect(200);
+        admin.patch(conversationPath(source), new JsonObject().put("labels", sourceLabels)).expect(200);
+        admin.post("/api/v1/contacts/" + target.getLong("contactId") + "/merge",
+                new JsonObject().put("otherContactId", source.getLong("contactId"))).expect(200);
+        assertThat(conversation(target).getJsonArray("labels")).isEqualTo(targetLabels);
+    }
+
     @Test
     void anUndoLeavesWhatAgentsAndTheCustomerChangedSinceTheMerge() {
         JsonObject old = resolvedThreadMergedWithAnAssignedQuestion("since", agentId())[0];
