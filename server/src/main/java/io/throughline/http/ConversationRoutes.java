@@ -13,6 +13,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.text.Normalizer;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -176,14 +177,30 @@ final class ConversationRoutes {
         }
         LinkedHashSet<String> labels = new LinkedHashSet<>();
         for (int i = 0; i < array.size(); i++) {
-            Object value = array.getValue(i);
-            if (!(value instanceof String text) || text.isBlank() || text.strip().length() > MAX_LABEL_CHARS) {
-                json.error(field + "[" + i + "]", "must be a label of 1 to " + MAX_LABEL_CHARS + " characters");
+            String label = array.getValue(i) instanceof String text ? label(text) : null;
+            if (label == null || label.isEmpty() || label.length() > MAX_LABEL_CHARS) {
+                json.error(field + "[" + i + "]", "must be a label of 1 to " + MAX_LABEL_CHARS + " characters,"
+                        + " without control or invisible formatting characters");
             } else {
-                labels.add(text.strip().toLowerCase(Locale.ROOT));
+                labels.add(label);
             }
         }
         return List.copyOf(labels);
+    }
+
+    /**
+     * A label as stored: composed (NFC, so "café" typed two ways is one label), lower case, trimmed; null when it
+     * holds a control or invisible formatting character (a zero-width space made a label that shows as nothing, or
+     * as another), a line break or a tab.
+     */
+    private static String label(String text) {
+        String label = Normalizer.normalize(text, Normalizer.Form.NFC).strip().toLowerCase(Locale.ROOT);
+        boolean invisible = label.codePoints().anyMatch(c -> switch (Character.getType(c)) {
+            case Character.CONTROL, Character.FORMAT, Character.LINE_SEPARATOR, Character.PARAGRAPH_SEPARATOR,
+                 Character.PRIVATE_USE, Character.UNASSIGNED, Character.SURROGATE -> true;
+            default -> false;
+        });
+        return invisible ? null : label;
     }
 
     private static Status status(String text) {

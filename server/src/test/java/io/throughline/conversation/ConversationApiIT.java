@@ -241,6 +241,15 @@ class ConversationApiIT {
                 .put("removeLabels", "vip")).expect(400).json();
         assertThat(bad.getJsonArray("errors").stream().map(e -> ((JsonObject) e).getString("field")))
                 .containsExactlyInAnyOrder("addLabels[0]", "removeLabels");
+        // A label that shows as nothing, or as another, is refused; one typed composed or not is one label.
+        JsonObject invisible = admin.patch(path, new JsonObject().put("addLabels", new JsonArray().add("\u200b")
+                .add("vip\u200b").add("tab\there"))).expect(400).json();
+        assertThat(invisible.getJsonArray("errors").stream().map(e -> ((JsonObject) e).getString("field")))
+                .containsExactly("addLabels[0]", "addLabels[1]", "addLabels[2]");
+        JsonObject cafe = admin.patch(path, new JsonObject().put("addLabels", new JsonArray().add("caf\u00e9")
+                .add("cafe\u0301"))).expect(200).json();
+        assertThat(cafe.getJsonArray("labels")).containsExactly("refund", "vip", "new", "caf\u00e9");
+        admin.patch(path, new JsonObject().put("removeLabels", new JsonArray().add("cafe\u0301"))).expect(200);
 
         JsonArray many = new JsonArray();
         for (int i = 0; i < 48; i++) {
