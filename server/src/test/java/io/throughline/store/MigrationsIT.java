@@ -60,6 +60,22 @@ class MigrationsIT {
         }
     }
 
+    /**
+     * The snooze wake-up reads only the conversations still in use: one merged away keeps its snoozed status and
+     * time, and was read and passed over at every tick, more of them with every such merge.
+     */
+    @Test
+    void theSnoozeWakeUpReadsNoConversationMergedAway() {
+        Migrations.fromClasspath().migrate(database);
+        String plan = database.tx(tx -> {
+            tx.update("SET LOCAL enable_seqscan = off");
+            return String.join("\n", tx.list("EXPLAIN SELECT id FROM conversations WHERE status = 'snoozed'"
+                    + " AND snoozed_until <= now() AND merged_into_id IS NULL ORDER BY snoozed_until LIMIT 100",
+                    row -> row.getString(0)));
+        });
+        assertThat(plan).contains("conversations_snoozed_due_live").doesNotContain("Filter");
+    }
+
     /** A first start and every later one log no PostgreSQL notice (the client logs each as a warning). */
     @Test
     void migratingLogsNoNotices() {
