@@ -36,7 +36,7 @@ final class CannedResponseRoutes {
         router.post("/api/v1/canned-responses").handler(body).handler(endpoints.agent(call -> {
             call.caller().requireAdmin();
             JsonBody json = call.body();
-            String shortCode = shortCode(json, json.requiredString("shortCode", 64));
+            String shortCode = shortCode(json, json.requiredString("shortCode", 65));
             String title = json.optionalString("title", MAX_TITLE);
             String text = json.requiredString("body", MAX_BODY);
             json.validate();
@@ -47,7 +47,7 @@ final class CannedResponseRoutes {
         router.patch("/api/v1/canned-responses/:id").handler(body).handler(endpoints.agent(call -> {
             call.caller().requireAdmin();
             JsonBody json = call.body();
-            String shortCode = shortCode(json, json.optionalString("shortCode", 64));
+            String shortCode = shortCode(json, json.optionalNonBlank("shortCode", 65));
             String title = json.optionalString("title", MAX_TITLE);
             String text = json.optionalString("body", MAX_BODY);
             if (json.has("body") && text == null) {
@@ -66,7 +66,10 @@ final class CannedResponseRoutes {
         }));
     }
 
-    /** Short codes are stored in lower case, so "/Refund" and "/refund" are one response. */
+    /**
+     * Short codes are stored in lower case, so "/Refund" and "/refund" are one response; read up to 65 characters,
+     * so a code of 64 typed with its "/" passes (the pattern checks the code as stored).
+     */
     private static String shortCode(JsonBody json, String value) {
         if (value == null) {
             return null;

@@ -57,6 +57,11 @@ class CannedResponsesIT {
         assertThat(changed.getString("body")).isEqualTo("Refunds take 3 days.");
         assertThat(changed.getString("title")).isNull();
         assertThat(changed.getString("shortCode")).isEqualTo("refund");
+        // An empty code is no change answered 200: it is refused. A code of 64 typed with its "/" is taken.
+        admin.patch("/api/v1/canned-responses/" + id, new JsonObject().put("shortCode", " ")).expect(400);
+        String longest = "r".repeat(64);
+        assertThat(admin.patch("/api/v1/canned-responses/" + id, new JsonObject().put("shortCode", "/" + longest))
+                .expect(200).json().getString("shortCode")).isEqualTo(longest);
 
         admin.delete("/api/v1/canned-responses/" + id).expect(204);
         agent.get("/api/v1/canned-responses/" + id).expect(404);
