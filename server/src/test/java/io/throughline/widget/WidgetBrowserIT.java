@@ -901,6 +901,45 @@ class WidgetBrowserIT {
         }
     }
 
+    /**
+     * Signing in while the chat is open reads the customer's whole thread in afresh: history, not news. The log is
+     * busy while it goes in; each message was read out by screen readers as a new one.
+     */
+    @SuppressWarnings("unchecked")
+    @Test
+    void aThreadReadInAfreshIsNotReadOutAsNewMessages() {
+        JsonObject api = admin.post("/api/v1/inboxes", new JsonObject().put("kind", "api").put("name", "Orders"))
+                .expect(201).json();
+        ApiClient orders = new ApiClient(server.url()).withToken(api.getString("token"));
+        for (int i = 0; i < 3; i++) {
+            orders.post("/api/v1/inboxes/" + api.getLong("id") + "/inbound", new JsonObject()
+                    .put("externalId", "afresh-" + i).put("body", "Order update " + i)
+                    .put("contact", new JsonObject().put("identities", new JsonArray().add(new JsonObject()
+                            .put("kind", "external_id").put("value", "afresh-1"))))).expect(201);
+        }
+        JsonObject inbox = Widgets.create(admin, "Afresh", new JsonObject(), host.origin());
+        try (Browser browser = new Browser()) {
+            browser.driver().get(host.embed("/afresh", server.url(), inbox.getString("siteKey"), null));
+            ChatWidget chat = new ChatWidget(browser).open();
+            chat.composer();
+            browser.driver().executeScript("""
+                    window.busyWhenAdded = [];
+                    const log = document.querySelector('[data-testid=throughline-messages]');
+                    new MutationObserver((changes) => {
+                      if (changes.some((change) => change.addedNodes.length)) {
+                        window.busyWhenAdded.push(log.getAttribute('aria-busy'));
+                      }
+                    }).observe(log, { childList: true });""");
+            chat.leave();
+            browser.driver().executeScript("Throughline('identify', {externalId: 'afresh-1', hmac: arguments[0]})",
+                    IdentitySignature.sign(inbox.getString("identitySecret"), "afresh-1"));
+            chat.enter();
+            chat.message("Order update 2");
+            assertThat((List<Object>) browser.driver().executeScript("return window.busyWhenAdded"))
+                    .isNotEmpty().containsOnly("true");
+        }
+    }
+
     /** The team removes what a visitor pasted: the open chat shows it removed at once, and after a reload too. */
     @Test
     void aMessageTheTeamRemovedShowsRemovedInTheOpenChatAndAfterAReload() {

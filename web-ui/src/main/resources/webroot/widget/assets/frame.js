@@ -351,7 +351,7 @@ async function loadHistory(generation = bootGeneration) {
   }
   seenConfirmed = Math.max(seenConfirmed, page.seenUpTo || 0);
   store.set((s) => ({ messages, historySeq: page.seq, seenUpTo: Math.max(s.seenUpTo, page.seenUpTo || 0),
-    scrollToEnd: Date.now(), olderBefore: page.nextBefore || null, loadingOlder: false }));
+    scrollToEnd: Date.now(), olderBefore: page.nextBefore || null, loadingOlder: false, historyLoaded: Date.now() }));
   if (transport.seq < page.seq) transport.seq = page.seq;
   if (messages.length) toParent({ type: 'active', active: true });
   markSeen();

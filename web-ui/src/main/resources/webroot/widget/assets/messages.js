@@ -7,6 +7,7 @@ export function messageList(store, t, actions) {
   const rendered = new Map();
   let lastScroll = 0;
   let lastPrepend = 0;
+  let lastHistory = 0;
   let settling = 0;
   // Scrolled to the top: the page before comes (the button above does the same by keyboard).
   list.addEventListener('scroll', () => {
@@ -17,7 +18,11 @@ export function messageList(store, t, actions) {
     // page of old messages out as new ones. Only then: a reply arriving while the page is asked for is news. It is
     // let go a frame after the insertion, once its additions were seen while busy.
     const prepending = s.prepended && s.prepended !== lastPrepend;
-    if (prepending) list.setAttribute('aria-busy', 'true');
+    // So is the whole history read in afresh (the chat's first load, or a sign-in starting it over): up to fifty
+    // messages were read out one by one.
+    const reloaded = s.historyLoaded && s.historyLoaded !== lastHistory;
+    const busy = prepending || reloaded;
+    if (busy) list.setAttribute('aria-busy', 'true');
     const nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
     const fromBottom = list.scrollHeight - list.scrollTop;
     const keep = new Set();
@@ -61,7 +66,7 @@ export function messageList(store, t, actions) {
     } else if (nearBottom || (s.scrollToEnd && s.scrollToEnd !== lastScroll)) {
       list.scrollTop = list.scrollHeight;
     }
-    if (prepending) {
+    if (busy) {
       const mine = ++settling;
       requestAnimationFrame(() => {
         if (mine === settling) list.setAttribute('aria-busy', 'false');
@@ -69,6 +74,7 @@ export function messageList(store, t, actions) {
     }
     lastScroll = s.scrollToEnd;
     lastPrepend = s.prepended;
+    lastHistory = s.historyLoaded;
   });
   return list;
 }
