@@ -876,14 +876,8 @@ class WidgetBrowserIT {
                         return new Promise((resolve) => window.heldPages.push(() => resolve(answer)));
                       }
                       return real(url, init);
-                    };
-                    window.busyWhenAdded = [];
-                    const log = document.querySelector('[data-testid=throughline-messages]');
-                    new MutationObserver((changes) => {
-                      if (changes.some((change) => change.addedNodes.length)) {
-                        window.busyWhenAdded.push(log.getAttribute('aria-busy'));
-                      }
-                    }).observe(log, { childList: true });""");
+                    };""");
+            recordBusyWhenAdded(browser);
             browser.driver().findElement(By.cssSelector("[data-testid=throughline-earlier]")).click();
             WebElement log = browser.driver().findElement(By.cssSelector("[data-testid=throughline-messages]"));
             again.waiting().until(d -> ((Number) browser.driver().executeScript(
@@ -899,6 +893,18 @@ class WidgetBrowserIT {
             assertThat(browser.driver().findElement(By.cssSelector("[data-testid=throughline-earlier]"))
                     .isDisplayed()).isFalse();
         }
+    }
+
+    /** Records, in the frame, whether the message log was busy each time messages went into it. */
+    private static void recordBusyWhenAdded(Browser browser) {
+        browser.driver().executeScript("""
+                    window.busyWhenAdded = [];
+                    const log = document.querySelector('[data-testid=throughline-messages]');
+                    new MutationObserver((changes) => {
+                      if (changes.some((change) => change.addedNodes.length)) {
+                        window.busyWhenAdded.push(log.getAttribute('aria-busy'));
+                      }
+                    }).observe(log, { childList: true });""");
     }
 
     /**
@@ -922,14 +928,7 @@ class WidgetBrowserIT {
             browser.driver().get(host.embed("/afresh", server.url(), inbox.getString("siteKey"), null));
             ChatWidget chat = new ChatWidget(browser).open();
             chat.composer();
-            browser.driver().executeScript("""
-                    window.busyWhenAdded = [];
-                    const log = document.querySelector('[data-testid=throughline-messages]');
-                    new MutationObserver((changes) => {
-                      if (changes.some((change) => change.addedNodes.length)) {
-                        window.busyWhenAdded.push(log.getAttribute('aria-busy'));
-                      }
-                    }).observe(log, { childList: true });""");
+            recordBusyWhenAdded(browser);
             chat.leave();
             browser.driver().executeScript("Throughline('identify', {externalId: 'afresh-1', hmac: arguments[0]})",
                     IdentitySignature.sign(inbox.getString("identitySecret"), "afresh-1"));
