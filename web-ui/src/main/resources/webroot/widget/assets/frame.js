@@ -28,6 +28,8 @@ const store = createStore({
   forgotten: 0
 });
 const inflight = new Map();
+/** The message sent by HTTP while it is in flight: it holds those written after it (either transport). */
+let httpSend = null;
 const images = new Map();
 let outbox = new Outbox(saved, 'outbox:none');
 let hostOrigin = null;
@@ -77,7 +79,8 @@ const transport = new Transport({
   onFrame: receiveFrame,
   onState: (connection) => store.set({ connection }),
   onOpen: () => {
-    inflight.clear();
+    // What went over a socket before is sent again; a send by HTTP still on its way is not.
+    for (const clientId of [...inflight.keys()]) if (clientId !== httpSend) inflight.delete(clientId);
     flush();
   },
   onGone: (reason) => {
@@ -467,6 +470,7 @@ function nacked(clientId, error) {
 /** Sends what the server has not acknowledged: over the socket, or one by one over HTTP in the fallback. */
 function flush() {
   if (store.get().phase !== 'ready') return;
+  if (httpSend && inflight.has(httpSend)) return;
   for (const item of outbox.items()) {
     if (item.failed || inflight.has(item.clientId)) continue;
     // One waiting to be sent again holds those written after it: the visitor's messages are stored in order.
@@ -479,9 +483,12 @@ function flush() {
     if (transport.mode === 'socket' && fits) {
       // As many in flight as the server queues per socket: the rest wait their turn, so they keep their order.
       if (inflight.size >= MAX_IN_FLIGHT) return;
-      if (transport.send({ type: 'message', ...message })) inflight.set(item.clientId, Date.now());
+      // Not sent (the socket is down): it holds those after it, so a long one cannot go ahead by HTTP.
+      if (!transport.send({ type: 'message', ...message })) return;
+      inflight.set(item.clientId, Date.now());
     } else {
       if (inflight.size > 0) return;
+      httpSend = item.clientId;
       inflight.set(item.clientId, Date.now());
       api.send(message).then(acked).catch((e) => nacked(item.clientId, e.problem
         ? { ...e.problem, status: e.status, retryAfterSeconds: e.retryAfter } : null));
