@@ -3,6 +3,8 @@
 // then: the first three can fail only because the server was restarting as the page loaded.
 const MAX_BACKOFF_MS = 30000;
 const SOCKET_ATTEMPTS_BEFORE_FALLBACK = 3;
+/** How long an open socket may wait for the server's ready frame (at most a heartbeat) before it counts as dead. */
+const READY_WAIT_MS = 10000;
 const POLL_WAIT_SECONDS = 25;
 /** The first try of a socket from long polling comes after this many heartbeats, each next one twice as late. */
 const PROBE_HEARTBEATS = 4;
@@ -20,6 +22,7 @@ export class Transport {
     this.seq = 0;
     this.attempt = 0;
     this.failedSockets = 0;
+    this.silentSockets = 0; // upgraded, and then nothing came: something in between passes nothing on
     this.failedProbes = 0;
     this.fellBack = false;
     this.everOpened = false;
@@ -80,12 +83,17 @@ export class Transport {
     const socket = this.openSocket();
     let opened = false;
     this.socket = socket;
+    let silence = null;
     socket.onopen = () => {
       this.lastFrame = Date.now();
-      this.onState('online');
       clearInterval(this.pinger);
       this.pinger = setInterval(() => this.beat(), this.heartbeatMs);
-      this.onOpen();
+      // Online, and the outbox sent, once the server's ready frame comes (below); one that never comes closes it.
+      silence = setTimeout(() => {
+        if (opened || this.socket !== socket) return;
+        this.silentSockets++;
+        socket.close(4000, 'no ready frame');
+      }, Math.min(READY_WAIT_MS, this.heartbeatMs));
     };
     socket.onmessage = (event) => {
       this.lastFrame = Date.now();
@@ -100,13 +108,20 @@ export class Transport {
         // down, chat disabled, ticket refused), or something in between that upgrades and passes nothing on (a
         // proxy, an antivirus), counts as a failed attempt, towards the fallback to polling and the backoff.
         opened = true;
+        clearTimeout(silence);
         this.everOpened = true;
         this.failedSockets = 0;
+        this.silentSockets = 0;
+        this.onState('online');
+        this.take(frame);
+        this.onOpen();
+        return;
       }
       this.take(frame);
     };
     socket.onclose = (event) => {
       clearInterval(this.pinger);
+      clearTimeout(silence);
       if (this.socket === socket) this.socket = null;
       if (this.stopped) return;
       if (event.code === 4403) {
@@ -116,7 +131,10 @@ export class Transport {
       if (!opened) this.failedSockets++;
       // A socket that never got through falls back to polling; so does one that had once and fails again (a tab
       // that came back from polling), while a tab whose sockets always worked waits out a server restart instead.
-      if ((!this.everOpened || this.fellBack) && this.failedSockets >= SOCKET_ATTEMPTS_BEFORE_FALLBACK) {
+      // Sockets that upgrade and then pass nothing on fall back too, even in a tab whose sockets once worked (it
+      // moved onto a network with such a proxy): a restarting server refuses the upgrade instead.
+      if ((!this.everOpened || this.fellBack) && this.failedSockets >= SOCKET_ATTEMPTS_BEFORE_FALLBACK
+          || this.silentSockets >= SOCKET_ATTEMPTS_BEFORE_FALLBACK) {
         this.mode = 'poll';
         this.fellBack = true;
         this.connect();
