@@ -16,16 +16,25 @@ import io.vertx.ext.web.handler.BodyHandler;
 import java.text.Normalizer;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 
 /** {@code /api/v1/conversations} and their messages. */
 final class ConversationRoutes {
 
     static final int MAX_BODY_CHARS = 64_000;
     private static final int MAX_LABEL_CHARS = 64;
+    private static final Pattern SPACES = Pattern.compile("\\p{Zs}+");
+    /**
+     * Default-ignorable characters that are not formatting characters (those are refused): the combining grapheme
+     * joiner, Hangul and Mongolian fillers and variation selectors, shown as nothing; dropped from a label.
+     */
+    private static final Set<Integer> IGNORABLE = ignorable();
     private static final String KEY_RULE = "must be 1 to 255 printable ASCII characters, without spaces around them";
     private static final Pattern ASSIGNEE = Pattern.compile("me|none|\\d{1,18}");
     private static final Pattern CHANNEL = Pattern.compile("[a-z][a-z0-9_]{0,31}");
@@ -160,7 +169,7 @@ final class ConversationRoutes {
         }
         List<String> labels = labels(json, "labels");
         List<String> addLabels = labels(json, "addLabels");
-        List<String> removeLabels = labels(json, "removeLabels");
+        List<String> removeLabels = labelsToRemove(json);
         if (json.has("labels") && (json.has("addLabels") || json.has("removeLabels"))) {
             json.error("labels", "give the labels, or the ones to add and to remove, not both");
         }
@@ -189,18 +198,51 @@ final class ConversationRoutes {
     }
 
     /**
-     * A label as stored: composed (NFC, so "café" typed two ways is one label), lower case, trimmed; null when it
-     * holds a control or invisible formatting character (a zero-width space made a label that shows as nothing, or
-     * as another), a line break or a tab.
+     * Labels to remove, matched as stored: as given and composed, with none of the checks of new labels, so one stored
+     * before them (holding an invisible character, or decomposed) can still be removed.
+     */
+    private static List<String> labelsToRemove(JsonBody json) {
+        JsonArray array = json.optionalArray("removeLabels", ConversationPatch.MAX_LABELS);
+        if (array == null) {
+            return null;
+        }
+        LinkedHashSet<String> labels = new LinkedHashSet<>();
+        for (int i = 0; i < array.size(); i++) {
+            if (!(array.getValue(i) instanceof String text) || text.isBlank()) {
+                json.error("removeLabels[" + i + "]", "must be a label");
+            } else {
+                labels.add(text.strip().toLowerCase(Locale.ROOT));
+                labels.add(Normalizer.normalize(text, Normalizer.Form.NFC).strip().toLowerCase(Locale.ROOT));
+            }
+        }
+        return List.copyOf(labels);
+    }
+
+    /**
+     * A label as stored: composed (NFC, so "café" typed two ways is one label), without the default-ignorable
+     * characters that change nothing it shows (a variation selector, a filler: "vip" with one is "vip"), lower
+     * case, its spaces (of any kind) one ASCII space each, trimmed; null when it holds a control or invisible
+     * formatting character (a zero-width space made a label that shows as nothing, or as another), a line break or
+     * a tab, or nothing visible at all.
      */
     private static String label(String text) {
-        String label = Normalizer.normalize(text, Normalizer.Form.NFC).strip().toLowerCase(Locale.ROOT);
+        String shownOnly = Normalizer.normalize(text, Normalizer.Form.NFC).codePoints()
+                .filter(c -> !IGNORABLE.contains(c))
+                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
+        String label = SPACES.matcher(shownOnly).replaceAll(" ").strip().toLowerCase(Locale.ROOT);
         boolean invisible = label.codePoints().anyMatch(c -> switch (Character.getType(c)) {
             case Character.CONTROL, Character.FORMAT, Character.LINE_SEPARATOR, Character.PARAGRAPH_SEPARATOR,
                  Character.PRIVATE_USE, Character.UNASSIGNED, Character.SURROGATE -> true;
             default -> false;
         });
-        return invisible ? null : label;
+        boolean shown = label.codePoints().anyMatch(c -> Character.isLetterOrDigit(c) || switch (Character.getType(c)) {
+            case Character.MATH_SYMBOL, Character.CURRENCY_SYMBOL, Character.MODIFIER_SYMBOL, Character.OTHER_SYMBOL,
+                 Character.CONNECTOR_PUNCTUATION, Character.DASH_PUNCTUATION, Character.START_PUNCTUATION,
+                 Character.END_PUNCTUATION, Character.INITIAL_QUOTE_PUNCTUATION, Character.FINAL_QUOTE_PUNCTUATION,
+                 Character.OTHER_PUNCTUATION -> true;
+            default -> false;
+        });
+        return invisible || !shown ? null : label;
     }
 
     private static Status status(String text) {
@@ -216,5 +258,13 @@ final class ConversationRoutes {
     private static boolean idempotencyKey(String key) {
         return !key.isBlank() && key.length() <= 255 && key.equals(key.strip())
                 && key.chars().allMatch(c -> c >= 0x20 && c <= 0x7E);
+    }
+
+    private static Set<Integer> ignorable() {
+        Set<Integer> set = new HashSet<>(List.of(0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x3164, 0xFFA0));
+        IntStream.rangeClosed(0x180B, 0x180F).forEach(set::add);
+        IntStream.rangeClosed(0xFE00, 0xFE0F).forEach(set::add);
+        IntStream.rangeClosed(0xE0100, 0xE01EF).forEach(set::add);
+        return Set.copyOf(set);
     }
 }

@@ -243,13 +243,19 @@ class ConversationApiIT {
                 .containsExactlyInAnyOrder("addLabels[0]", "removeLabels");
         // A label that shows as nothing, or as another, is refused; one typed composed or not is one label.
         JsonObject invisible = admin.patch(path, new JsonObject().put("addLabels", new JsonArray().add("\u200b")
-                .add("vip\u200b").add("tab\there"))).expect(400).json();
+                .add("vip\u200b").add("tab\there").add("\u00a0\u3164"))).expect(400).json();
         assertThat(invisible.getJsonArray("errors").stream().map(e -> ((JsonObject) e).getString("field")))
-                .containsExactly("addLabels[0]", "addLabels[1]", "addLabels[2]");
+                .containsExactly("addLabels[0]", "addLabels[1]", "addLabels[2]", "addLabels[3]");
         JsonObject cafe = admin.patch(path, new JsonObject().put("addLabels", new JsonArray().add("caf\u00e9")
-                .add("cafe\u0301"))).expect(200).json();
-        assertThat(cafe.getJsonArray("labels")).containsExactly("refund", "vip", "new", "caf\u00e9");
-        admin.patch(path, new JsonObject().put("removeLabels", new JsonArray().add("cafe\u0301"))).expect(200);
+                .add("cafe\u0301").add("vip\ufe0f").add("big\u00a0\u00a0deal"))).expect(200).json();
+        assertThat(cafe.getJsonArray("labels")).containsExactly("refund", "vip", "new", "caf\u00e9", "big deal");
+        admin.patch(path, new JsonObject().put("removeLabels", new JsonArray().add("cafe\u0301").add("big deal")))
+                .expect(200);
+        // One stored before these rules (an invisible character in it) can still be removed as it is stored.
+        server.throughline().database().sql().update("UPDATE conversations SET labels = labels || '{\"old\u200b\"}'"
+                + " WHERE id = $1", ann);
+        assertThat(admin.patch(path, new JsonObject().put("removeLabels", new JsonArray().add("old\u200b")))
+                .expect(200).json().getJsonArray("labels")).containsExactly("refund", "vip", "new");
 
         JsonArray many = new JsonArray();
         for (int i = 0; i < 48; i++) {
