@@ -560,9 +560,11 @@ class Store extends EventTarget {
     this.readTimers.set(id, setTimeout(async () => {
       this.readTimers.delete(id);
       // Only what stayed on screen for the delay is read: paging through with j passes conversations unread.
-      // What came while it was on screen was not counted (it was being read): the server's count says it now.
+      // A customer message that came while it was on screen was not counted (it was being read): the server's
+      // count says it now. Only then: paging through with j asks nothing.
       if (!this.watching(id) || document.visibilityState !== 'visible') {
-        this.loadReadState([id]);
+        const held = this.state.unread.get(id);
+        if (last.kind === 'in' && last.id > (held?.lastInboundMessageId ?? 0)) this.loadReadState([id]);
         return;
       }
       try {

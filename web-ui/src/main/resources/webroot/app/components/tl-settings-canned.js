@@ -77,7 +77,7 @@ class TlSettingsCanned extends TlElement {
       <form class="card form-grid" @submit=${this.save} data-testid="canned-form">
         <h3>${editing ? t('canned.editTitle', { code: editing.shortCode }) : t('canned.add')}</h3>
         <label for="canned-code">${t('canned.shortCode')}</label>
-        <input id="canned-code" name="shortCode" required maxlength="64" data-testid="canned-code">
+        <input id="canned-code" name="shortCode" required maxlength="65" data-testid="canned-code">
         <label for="canned-title">${t('canned.titleField')}</label>
         <input id="canned-title" name="title" maxlength="120" data-testid="canned-title">
         <label for="canned-body">${t('canned.body')}</label>
