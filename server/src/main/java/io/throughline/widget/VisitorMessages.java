@@ -144,7 +144,8 @@ final class VisitorMessages {
         // visitor no token: counted, the copies would push its next real messages over the limit. The address
         // still pays for each request, so a script repeating one stored id is held back as any other.
         perIp.acquire(ClientAddress.limitKey(ip), "too many messages from this address; wait a moment");
-        if (ingest.sinkFor(viewer.site().inbox()).stored(List.of(message.clientId())).isEmpty()) {
+        boolean storedBefore = !ingest.sinkFor(viewer.site().inbox()).stored(List.of(message.clientId())).isEmpty();
+        if (!storedBefore) {
             perVisitor.acquire(viewer.visitor().publicId(), "you are sending messages too fast; wait a moment");
         }
         // The name and email of a form filled after the socket opened go with this message.
@@ -158,8 +159,7 @@ final class VisitorMessages {
         if (!message.attachmentIds().isEmpty()) {
             // The site's settings now: a socket keeps the site it opened with, across a settings save.
             Site site = sites.byInbox(viewer.site().inbox().id()).orElse(viewer.site());
-            if (!site.settings().attachments()
-                    && ingest.sinkFor(viewer.site().inbox()).stored(List.of(message.clientId())).isEmpty()) {
+            if (!site.settings().attachments() && !storedBefore) {
                 // Turned off since the files were uploaded (abuse, say): the uploads made before do not go out.
                 throw new Forbidden("this chat does not accept attachments");
             }
@@ -167,7 +167,7 @@ final class VisitorMessages {
                     message.attachmentIds());
             if (uploads.size() != message.attachmentIds().size()) {
                 // A resend of a message stored before (its uploads cleared since) is acknowledged below as such.
-                if (ingest.sinkFor(viewer.site().inbox()).stored(List.of(message.clientId())).isEmpty()) {
+                if (!storedBefore) {
                     throw Invalid.field("attachmentIds", "unknown upload ids: upload each file first");
                 }
                 uploads = List.of();
