@@ -58,11 +58,8 @@ function messageCreated(store, data) {
 function messageChanged(store, data) {
   const { message } = data;
   if (!message) return;
-  store.putMessage(message);
   // An edit or a removal of the newest message changes what the list row shows of it.
-  const row = store.state.conversations.get(data.conversationId ?? message.conversationId);
-  if (row?.lastMessage?.id === message.id) store.upsert({ id: row.id, lastMessage: preview(message) });
-  store.redactedInSearch(message);
+  store.messageChanged(message, data.conversationId ?? message.conversationId);
 }
 
 /** An email fallback was scheduled; the earlier ones it folds in (replaced) are skipped now. */

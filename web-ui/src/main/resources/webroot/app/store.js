@@ -917,9 +917,13 @@ class Store extends EventTarget {
 
   /** Removes a message's content for good; the thread shows it removed (the stream's event says the same). */
   async redact(messageId) {
-    const message = await api.post(`/api/v1/messages/${messageId}/redact`);
+    this.messageChanged(await api.post(`/api/v1/messages/${messageId}/redact`));
+  }
+
+  /** A message changed (an edit, a removal): in the open thread, in its row's preview, in the search hits. */
+  messageChanged(message, conversationId = message.conversationId) {
     this.putMessage(message);
-    const row = this.state.conversations.get(message.conversationId);
+    const row = this.state.conversations.get(conversationId);
     if (row?.lastMessage?.id === message.id) this.upsert({ id: row.id, lastMessage: preview(message) });
     this.redactedInSearch(message);
   }
