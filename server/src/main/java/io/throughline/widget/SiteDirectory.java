@@ -1,9 +1,12 @@
 package io.throughline.widget;
 
 import io.throughline.connector.InboxRef;
+import io.throughline.http.ClientAddress;
 import io.throughline.store.Sql;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -16,13 +19,17 @@ import org.slf4j.LoggerFactory;
 /**
  * Finds the widget inbox behind a site key or an inbox id. Every node opens every enabled inbox, and each open
  * widget inbox registers here, so a lookup is a map read; a miss (the inbox is opening, or was just changed on
- * another node) falls back to PostgreSQL, which stays the only source of truth.
+ * another node) falls back to PostgreSQL, which stays the only source of truth. Misses by site key cost a query
+ * each, so they are limited per client address: a script trying made-up keys is refused before it reaches the
+ * database, while a page of a widget not open here yet (one lookup per page view) never meets the limit.
  */
 public final class SiteDirectory {
 
     private static final Logger log = LoggerFactory.getLogger(SiteDirectory.class);
     private static final String SELECT = "SELECT id, workspace_id, name, config FROM inboxes"
             + " WHERE kind = 'widget' AND enabled AND deleted_at IS NULL";
+    /** Site keys looked up in PostgreSQL per client address and minute. */
+    static final int MISSES_PER_MINUTE = 30;
 
     private final Map<String, Site> byKey = new ConcurrentHashMap<>();
     private final Map<Long, Site> byInbox = new ConcurrentHashMap<>();
@@ -33,9 +40,15 @@ public final class SiteDirectory {
     private volatile BiConsumer<Long, String> proofChanged = (inbox, key) -> { };
     /** Told when an open site closes. */
     private volatile LongConsumer closed = inbox -> { };
+    private final RateLimiter misses;
 
     public SiteDirectory(Supplier<Sql> sql) {
+        this(sql, Clock.systemUTC());
+    }
+
+    SiteDirectory(Supplier<Sql> sql, Clock clock) {
         this.sql = sql;
+        this.misses = new RateLimiter(clock, MISSES_PER_MINUTE, Duration.ofMinutes(1));
     }
 
     void onProofChanged(BiConsumer<Long, String> listener) {
@@ -72,12 +85,18 @@ public final class SiteDirectory {
         }
     }
 
-    /** The enabled widget inbox with this site key. Blocks on a miss: call off the event loop. */
-    public Optional<Site> bySiteKey(String siteKey) {
+    /**
+     * The enabled widget inbox with this site key, asked for by a client at {@code ip}. Blocks on a miss: call off
+     * the event loop. A miss takes one of the address's lookups ({@link #MISSES_PER_MINUTE}), and throws
+     * {@link io.throughline.failure.TooManyRequests} when they are used up.
+     */
+    public Optional<Site> bySiteKey(String siteKey, String ip) {
         Site open = byKey.get(siteKey);
         if (open != null) {
             return Optional.of(open);
         }
+        misses.acquire("" + ClientAddress.limitKey(ip),
+                "too many lookups of widgets that are unknown or not open yet from this address; wait a moment");
         return sql.get().one(SELECT + " AND config ->> 'siteKey' = $1", siteKey).flatMap(SiteDirectory::site);
     }
 
@@ -88,6 +107,11 @@ public final class SiteDirectory {
             return Optional.of(open);
         }
         return sql.get().one(SELECT + " AND id = $1", inboxId).flatMap(SiteDirectory::site);
+    }
+
+    /** Forgets the lookups of addresses that stopped asking; called periodically. */
+    void sweep() {
+        misses.sweep();
     }
 
     /** Whether any open widget inbox allows this origin (a CORS preflight does not say which site it is for). */

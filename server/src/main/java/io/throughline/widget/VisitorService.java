@@ -101,7 +101,7 @@ public final class VisitorService {
     }
 
     Session start(SessionRequest request) {
-        Site site = sites.bySiteKey(request.siteKey())
+        Site site = sites.bySiteKey(request.siteKey(), request.ip())
                 .orElseThrow(() -> new NotFound("no widget with this siteKey (it may have been disabled)"));
         requireOrigin(site, request.origin(), request.hostOrigin(), request.ownOrigins());
         Proof proof = proof(site, request.identity());

@@ -1,5 +1,6 @@
 package io.throughline.widget;
 
+import io.throughline.http.ClientAddress;
 import io.throughline.http.Endpoints;
 import io.throughline.http.Params;
 import io.vertx.core.Context;
@@ -31,12 +32,14 @@ final class WidgetAssets {
     private static final String FRAME = "widget/frame.html";
 
     private final SiteDirectory sites;
+    private final ClientAddress clients;
     private final Supplier<URI> publicUrl;
     private final Buffer loader;
     private final Buffer frame;
 
-    WidgetAssets(SiteDirectory sites, Supplier<URI> publicUrl) {
+    WidgetAssets(SiteDirectory sites, ClientAddress clients, Supplier<URI> publicUrl) {
         this.sites = sites;
+        this.clients = clients;
         this.publicUrl = publicUrl;
         this.loader = resource(LOADER);
         this.frame = resource(FRAME);
@@ -54,9 +57,15 @@ final class WidgetAssets {
         router.get("/widget/v1/frame").handler(rc -> {
             String siteKey = Params.query(rc, "siteKey");
             Context context = Vertx.currentContext();
+            String ip = clients.ip(rc.request());
             endpoints.blocking(rc, () -> {
-                Optional<Site> site = siteKey == null ? Optional.empty() : sites.bySiteKey(siteKey);
-                context.runOnContext(v -> frame(rc, site));
+                try {
+                    Optional<Site> site = siteKey == null ? Optional.empty() : sites.bySiteKey(siteKey, ip);
+                    context.runOnContext(v -> frame(rc, site));
+                } catch (RuntimeException e) {
+                    // A 429 or a database outage: answered as a problem, never a request left hanging.
+                    context.runOnContext(v -> rc.fail(e));
+                }
             });
         });
     }

@@ -108,6 +108,7 @@ public final class WidgetChannel {
             uploads.sweep();
             typing.sweep();
             signals.sweep();
+            sites.sweep();
             WidgetRoutes mounted = routes;
             if (mounted != null) {
                 mounted.sweep();
@@ -148,7 +149,7 @@ public final class WidgetChannel {
     /** Mounts the widget's public routes, its agent routes and its assets. Called once, on the event loop. */
     public void mount(Router router, Endpoints endpoints) {
         ClientAddress clients = new ClientAddress(config.http().trustProxy());
-        new WidgetAssets(sites, publicUrl).mount(router, endpoints);
+        new WidgetAssets(sites, clients, publicUrl).mount(router, endpoints);
         routes = new WidgetRoutes(this, clients, config.http().maxBodySize(), config.dataDir().resolve("tmp"));
         routes.mount(router, endpoints);
         new WidgetAgentRoutes(this).mount(router, endpoints);

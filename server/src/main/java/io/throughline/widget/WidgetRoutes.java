@@ -127,7 +127,7 @@ final class WidgetRoutes {
         if (siteKey == null) {
             throw Invalid.field("siteKey", "is required");
         }
-        Site site = channel.sites().bySiteKey(siteKey)
+        Site site = channel.sites().bySiteKey(siteKey, clients.ip(rc.request()))
                 .orElseThrow(() -> new NotFound("no widget with this siteKey"));
         String origin = rc.request().getHeader("Origin");
         if (origin != null && !site.settings().allows(origin) && !VisitorService.isOwn(origin, ownOrigins(rc))) {

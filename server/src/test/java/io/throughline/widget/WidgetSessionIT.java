@@ -810,6 +810,36 @@ class WidgetSessionIT {
     }
 
     @Test
+    void madeUpSiteKeysAreRefusedPerAddressOnceItsLookupsAreUsedUp() {
+        try (TestServer proxied = TestServer.start(Map.of("http.trustProxy", "true"))) {
+            JsonObject widget = Widgets.create(proxied.admin(), Widgets.SHOP);
+            await().atMost(Duration.ofSeconds(20))
+                    .until(() -> proxied.throughline().widget().sites().isOpen(widget.getLong("id")));
+            ApiClient script = new ApiClient(proxied.url()).withHeader("X-Forwarded-For", "203.0.113.5")
+                    .withHeader("Origin", Widgets.SHOP);
+            int unknown = 0;
+            ApiClient.Response answer = script.get("/widget/v1/config?siteKey=made-up-0");
+            while (answer.status() == 404 && unknown < 100) {
+                unknown++;
+                answer = script.get("/widget/v1/config?siteKey=made-up-" + unknown);
+            }
+            assertThat(answer.status()).isEqualTo(429);
+            // Tokens come back one per two seconds, so a slow run may see one or two more pass.
+            assertThat(unknown).isBetween(SiteDirectory.MISSES_PER_MINUTE, SiteDirectory.MISSES_PER_MINUTE + 3);
+            assertThat(Long.parseLong(answer.header("Retry-After"))).isBetween(1L, 60L);
+            assertThat(answer.header("Content-Type")).startsWith("application/problem+json");
+            assertThat(script.get("/widget/v1/frame?siteKey=made-up-frame").status()).isEqualTo(429);
+            assertThat(script.post("/widget/v1/sessions", new JsonObject().put("siteKey", "made-up-session"))
+                    .status()).isEqualTo(429);
+
+            assertThat(script.get("/widget/v1/config?siteKey=" + widget.getString("siteKey")).status())
+                    .as("an open widget is a map read, served whatever the address tried before").isEqualTo(200);
+            assertThat(new ApiClient(proxied.url()).withHeader("X-Forwarded-For", "198.51.100.7")
+                    .get("/widget/v1/config?siteKey=made-up-elsewhere").status()).isEqualTo(404);
+        }
+    }
+
+    @Test
     void visitorsWhoNeverWroteAreForgottenAfterTheConfiguredTimeAndWritersAreKept() {
         String siteKey = Widgets.create(admin, Widgets.SHOP).getString("siteKey");
         VisitorClient silent = new VisitorClient(server.url(), siteKey, Widgets.SHOP).start();
