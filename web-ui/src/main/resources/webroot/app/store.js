@@ -217,6 +217,12 @@ class Store extends EventTarget {
     this.mergedAway.clear();
     this.fetchAgain.clear();
     this.lateRows.clear();
+    // A modal dialog left open (a confirmation, the password change) would make the sign-in form inert: each is
+    // cancelled, as Escape would.
+    for (const dialog of document.querySelectorAll('dialog[open]')) {
+      dialog.dispatchEvent(new Event('cancel', { cancelable: true }));
+      if (dialog.open) dialog.close();
+    }
     const fresh = this.initialState();
     this.state = { ...fresh, phase: 'login', loginNotice: notice };
     this.changed();

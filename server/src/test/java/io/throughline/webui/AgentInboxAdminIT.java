@@ -516,6 +516,163 @@ class AgentInboxAdminIT {
         }
     }
 
+    /**
+     * JSON typed in the inbox's advanced view that does not parse says so (also on the collapsed view's summary)
+     * and holds Save; a change made in the form instead wins: the error goes, and Save saves the form's config.
+     */
+    @Test
+    void invalidJsonGivesWayToAFormEditAndIsShownWhileItHoldsSave() {
+        long id = admin.post("/api/v1/inboxes", new JsonObject().put("kind", "api").put("name", "Json shop")
+                .put("config", new JsonObject().put("webhookUrl", "http://127.0.0.1:9/first"))).expect(201).json()
+                .getLong("id");
+        try (Browser browser = new Browser()) {
+            InboxPage inbox = new InboxPage(browser, server.url()).login(TestServer.ADMIN_EMAIL,
+                    TestServer.ADMIN_PASSWORD);
+            inbox.visit("/#/settings/inboxes/" + id);
+            WebElement summary = inbox.driver().findElement(By.cssSelector("details.advanced summary"));
+            summary.click();
+            WebElement json = inbox.find("inbox-json");
+            json.clear();
+            json.sendKeys("{\"webhookUrl\": \"http://127.0.0.1:9/typed\",}");
+            WebElement error = inbox.find("inbox-json-error");
+            assertThat(error.getDomAttribute("role")).isEqualTo("alert");
+            assertThat(json.getDomAttribute("aria-invalid")).isEqualTo("true");
+            assertThat(json.getDomAttribute("aria-describedby")).isEqualTo("inbox-json-error");
+            assertThat(inbox.find("inbox-save").isEnabled()).isFalse();
+            summary.click();
+            assertThat(inbox.find("inbox-json-summary-error").isDisplayed()).isTrue();
+
+            WebElement url = inbox.find("inbox-webhookUrl");
+            url.clear();
+            url.sendKeys("http://127.0.0.1:9/second", Keys.TAB);
+            inbox.until(d -> inbox.find("inbox-save").isEnabled());
+            assertThat(inbox.present("inbox-json-summary-error")).isFalse();
+            assertThat(inbox.find("inbox-json").getDomProperty("value")).contains("http://127.0.0.1:9/second")
+                    .doesNotContain("typed");
+            inbox.find("inbox-save").click();
+            inbox.until(d -> "http://127.0.0.1:9/second".equals(server.throughline().database().sql().single(
+                    "SELECT config ->> 'webhookUrl' AS url FROM inboxes WHERE id = $1", id).getString("url")));
+        } finally {
+            admin.delete("/api/v1/inboxes/" + id).expect(204);
+        }
+    }
+
+    /** A connection test refused for a secret that must be given again marks that secret's field, as a save does. */
+    @Test
+    void aConnectionTestNeedingASecretAgainMarksItsField() {
+        JsonObject config = new JsonObject().put("address", "moved@acme.test")
+                .put("imap", new JsonObject().put("host", "127.0.0.1").put("port", 9).put("security", "none")
+                        .put("username", "moved@acme.test").put("password", "imap-secret-1"))
+                .put("smtp", new JsonObject().put("host", "127.0.0.1").put("port", 9).put("security", "none")
+                        .put("username", "moved@acme.test").put("password", "smtp-secret-1"));
+        long id = admin.post("/api/v1/inboxes", new JsonObject().put("kind", "email").put("name", "Moving")
+                .put("config", config)).expect(201).json().getLong("id");
+        try (Browser browser = new Browser()) {
+            InboxPage inbox = new InboxPage(browser, server.url()).login(TestServer.ADMIN_EMAIL,
+                    TestServer.ADMIN_PASSWORD);
+            inbox.visit("/#/settings/inboxes/" + id);
+            WebElement host = inbox.find("inbox-imap-host");
+            inbox.until(d -> "127.0.0.1".equals(host.getAttribute("value")));
+            host.clear();
+            host.sendKeys("127.0.0.2", Keys.TAB);
+            inbox.find("inbox-test").click();
+            inbox.until(d -> "true".equals(inbox.find("inbox-imap-password").getDomAttribute("aria-invalid")));
+            assertThat(inbox.driver().findElement(By.id("inbox-imap-password-error")).getText())
+                    .contains("give it again");
+            assertThat(inbox.find("inbox-smtp-password").getDomAttribute("aria-invalid")).isEqualTo("false");
+            assertThat(inbox.find("inbox-test-result").getDomAttribute("data-ok")).isEqualTo("false");
+        } finally {
+            admin.delete("/api/v1/inboxes/" + id).expect(204);
+        }
+    }
+
+    /** A session ended while a dialog is open (an admin gave a new password) leaves a sign-in form that works. */
+    @Test
+    void aDialogOpenWhenTheSessionEndsGoesWithIt() {
+        long vera = admin.post("/api/v1/agents", new JsonObject().put("email", "vera@test.local").put("name", "Vera")
+                .put("password", "vera-password-1")).expect(201).json().getLong("id");
+        try (Browser browser = new Browser()) {
+            InboxPage inbox = new InboxPage(browser, server.url()).login("vera@test.local", "vera-password-1");
+            inbox.until(d -> "live".equals(inbox.connection()));
+            inbox.find("change-password").click();
+            inbox.find("password-current").sendKeys("vera-pass");
+            String given = admin.patch("/api/v1/agents/" + vera, new JsonObject().put("resetPassword", true))
+                    .expect(200).json().getString("password");
+
+            assertThat(inbox.find("login-notice").getText()).contains("session ended");
+            assertThat(inbox.script("return document.querySelectorAll('dialog[open]').length")).isEqualTo(0L);
+            inbox.until(d -> (Boolean) inbox.script("return document.activeElement?.id === 'login-email'"));
+            inbox.submitLogin("vera@test.local", given);
+            inbox.find("change-password");
+        }
+    }
+
+    /**
+     * The canned response being edited goes away: deleted here, the form is a new one again; deleted by another
+     * admin, Save says so and keeps what was typed, to be saved as a new response.
+     */
+    @Test
+    void aCannedResponseDeletedWhileEditedLeavesAFormThatWorks() {
+        admin.post("/api/v1/canned-responses", new JsonObject().put("shortCode", "gone-here")
+                .put("body", "Deleted from this page")).expect(201);
+        long second = admin.post("/api/v1/canned-responses", new JsonObject().put("shortCode", "gone-elsewhere")
+                .put("body", "Deleted by another admin")).expect(201).json().getLong("id");
+        try (Browser browser = new Browser()) {
+            InboxPage inbox = new InboxPage(browser, server.url()).login(TestServer.ADMIN_EMAIL,
+                    TestServer.ADMIN_PASSWORD);
+            inbox.visit("/#/settings/canned");
+            WebElement here = inbox.until(d -> inbox.all("canned-row").stream()
+                    .filter(r -> r.getText().contains("/gone-here")).findFirst().orElse(null));
+            here.findElement(InboxPage.testId("canned-edit")).click();
+            inbox.until(d -> "gone-here".equals(inbox.find("canned-code").getAttribute("value")));
+            here.findElement(InboxPage.testId("canned-delete")).click();
+            inbox.find("confirm-ok").click();
+            inbox.until(d -> inbox.find("canned-form").getText().contains("Add a canned response"));
+            assertThat(inbox.find("canned-code").getAttribute("value")).isEmpty();
+
+            inbox.until(d -> inbox.all("canned-row").stream().filter(r -> r.getText().contains("/gone-elsewhere"))
+                    .findFirst().orElse(null)).findElement(InboxPage.testId("canned-edit")).click();
+            inbox.until(d -> "gone-elsewhere".equals(inbox.find("canned-code").getAttribute("value")));
+            admin.delete("/api/v1/canned-responses/" + second).expect(204);
+            WebElement body = inbox.find("canned-body");
+            body.clear();
+            body.sendKeys("Typed after it was deleted");
+            inbox.find("canned-save").click();
+            assertThat(inbox.find("canned-error").getText()).contains("deleted meanwhile");
+            assertThat(inbox.find("canned-form").getText()).contains("Add a canned response");
+            assertThat(inbox.find("canned-body").getAttribute("value")).isEqualTo("Typed after it was deleted");
+            inbox.find("canned-save").click();
+            inbox.until(d -> inbox.all("canned-row").stream().anyMatch(r -> r.getText().contains("Typed after")));
+            assertThat(admin.get("/api/v1/canned-responses").json().getJsonArray("cannedResponses").stream()
+                    .map(JsonObject.class::cast).filter(c -> "gone-elsewhere".equals(c.getString("shortCode")))
+                    .count()).isEqualTo(1);
+        } finally {
+            admin.get("/api/v1/canned-responses").json().getJsonArray("cannedResponses").stream()
+                    .map(JsonObject.class::cast).filter(c -> c.getString("shortCode").startsWith("gone-"))
+                    .forEach(c -> admin.delete("/api/v1/canned-responses/" + c.getLong("id")).expect(204));
+        }
+    }
+
+    /** The invite form is checked by the server, in the app's words: an address Chromium's check refused is taken. */
+    @Test
+    void theInviteFormTakesWhatTheServerTakesAndSaysWhatItRefuses() {
+        try (Browser browser = new Browser()) {
+            InboxPage inbox = new InboxPage(browser, server.url()).login(TestServer.ADMIN_EMAIL,
+                    TestServer.ADMIN_PASSWORD);
+            inbox.visit("/#/settings/agents");
+            WebElement form = inbox.find("invite-form");
+            form.findElement(By.name("email")).sendKeys("nameless@test.local");
+            inbox.find("invite-submit").click();
+            assertThat(form.findElement(By.cssSelector("[role='alert']")).getText()).isNotBlank();
+            form.findElement(By.name("name")).sendKeys("Анна");
+            WebElement email = form.findElement(By.name("email"));
+            email.clear();
+            email.sendKeys("анна@test.local");
+            inbox.find("invite-submit").click();
+            assertThat(inbox.find("invite-result").getText()).contains("анна@test.local");
+        }
+    }
+
     @Test
     void onAPhoneTheListAndTheThreadTakeTurns() {
         try (ShopSystem shop = ShopSystem.connect(server, "Phone shop"); Browser browser = new Browser()) {

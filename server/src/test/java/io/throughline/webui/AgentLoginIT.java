@@ -20,13 +20,17 @@ class AgentLoginIT {
                 inbox.until(d -> inbox.find("login-error").getText().contains("do not match"));
             }
             inbox.submitLogin(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD);
-            String message = inbox.until(d -> {
-                String text = inbox.find("login-error").getText();
-                return text.startsWith("Too many attempts") ? text : null;
-            });
-            assertThat(message).matches("Too many attempts\\. Try again in \\d+ s\\.");
+            String shown = inbox.until(d -> inbox.present("login-wait") ? inbox.find("login-wait").getText() : null);
+            assertThat(shown).matches("Too many attempts\\. Try again in \\d+ s\\.");
             assertThat(inbox.find("login-submit").isEnabled()).isFalse();
             assertThat(inbox.present("conversation-list")).isFalse();
+
+            // The count goes down on screen, while what the alert says to a screen reader stays as it was said.
+            String said = inbox.find("login-wait-said").getDomProperty("textContent");
+            assertThat(said).matches("Too many attempts\\. Try again in \\d+ s\\.");
+            assertThat(inbox.find("login-wait").getDomAttribute("aria-hidden")).isEqualTo("true");
+            inbox.until(d -> !inbox.find("login-wait").getText().equals(shown));
+            assertThat(inbox.find("login-wait-said").getDomProperty("textContent")).isEqualTo(said);
         }
     }
 }

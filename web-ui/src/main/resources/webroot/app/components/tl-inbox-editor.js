@@ -59,8 +59,7 @@ class TlInboxEditor extends TlElement {
         <label for="inbox-kind">${t('inbox.kind')}</label>
         ${creating ? html`<select id="inbox-kind" data-testid="inbox-kind" @change=${(e) => {
           this.kind = e.target.value;
-          this.config = {};
-          this.json = null;
+          this.formEdited({});
         }}>${this.kinds.map((k) => html`<option value=${k} ?selected=${k === this.kind}>${channelName(k)}</option>`)}
           </select>` : html`<input id="inbox-kind" readonly .value=${channelName(this.kind)}>`}
         <label for="inbox-name">${t('inbox.name')}</label>
@@ -71,11 +70,14 @@ class TlInboxEditor extends TlElement {
           ${t('inbox.enabled')}</label>` : ''}
         ${fields ? fields.map((field) => this.field(field)) : html`<p class="muted">${t('inbox.jsonOnly')}</p>`}
         <details class="advanced" ?open=${!fields}>
-          <summary>${t('inbox.advanced')}</summary>
+          <summary>${t('inbox.advanced')}${this.jsonError ? html` <span class="form-error"
+            data-testid="inbox-json-summary-error">(${this.jsonError})</span>` : ''}</summary>
           <label for="inbox-json">${t('inbox.configJson')}</label>
           <textarea id="inbox-json" rows="10" spellcheck="false" data-testid="inbox-json"
+            aria-invalid=${this.jsonError ? 'true' : 'false'} aria-describedby=${this.jsonError ? 'inbox-json-error' : ''}
             .value=${live(this.json ?? JSON.stringify(this.config, null, 2))} @input=${this.editJson}></textarea>
-          ${this.jsonError ? html`<p class="form-error">${this.jsonError}</p>` : ''}
+          ${this.jsonError ? html`<p class="form-error" id="inbox-json-error" role="alert"
+            data-testid="inbox-json-error">${this.jsonError}</p>` : ''}
         </details>
         ${this.error ? html`<p class="form-error" role="alert" data-testid="inbox-error">${this.error}</p>` : ''}
         <div class="form-buttons">
@@ -99,9 +101,8 @@ class TlInboxEditor extends TlElement {
     const update = (text) => {
       // A stored secret (shown masked) the admin clears is removed: left out, the server would keep it.
       const removed = field.type === 'secret' && !text.trim() && getPath(this.inbox?.config, field.path) != null;
-      this.config = removed ? setPath(this.config, field.path, null, { remove: true })
-        : setPath(this.config, field.path, field.type === 'select' ? text : fieldValue(field, text));
-      this.json = null;
+      this.formEdited(removed ? setPath(this.config, field.path, null, { remove: true })
+        : setPath(this.config, field.path, field.type === 'select' ? text : fieldValue(field, text)));
     };
     const hint = field.hint ? html`<p class="muted field-note" id="${id}-hint">${t(field.hint)}</p>` : '';
     // A control's hint and its error are read with it; a refused one says so, and so does a required one.
@@ -119,7 +120,7 @@ class TlInboxEditor extends TlElement {
     } else if (field.type === 'checkbox') {
       return html`<label class="checkbox" for=${id}><input id=${id} data-testid=${id} type="checkbox"
         .checked=${value === true} aria-describedby=${described} aria-invalid=${invalid}
-        @change=${(e) => { this.config = setPath(this.config, field.path, e.target.checked); this.json = null; }}>
+        @change=${(e) => this.formEdited(setPath(this.config, field.path, e.target.checked))}>
         ${t(field.label)}</label>${hint}${error ? html`<p class="form-error" id="${id}-error">${error}</p>` : ''}`;
     } else if (field.type === 'lines' || field.type === 'textarea') {
       input = html`<textarea id=${id} data-testid=${id} rows="3" placeholder=${placeholder}
@@ -135,6 +136,16 @@ class TlInboxEditor extends TlElement {
     }
     return html`<label for=${id}>${t(field.label)}${field.required ? html` <span aria-hidden="true">*</span>` : ''}</label>
       ${input}${hint}${error ? html`<p class="form-error" id="${id}-error">${error}</p>` : ''}`;
+  }
+
+  /**
+   * A form control changed the config: the JSON view shows it again. JSON being typed that did not parse is
+   * dropped with its error, which otherwise kept Save disabled with nothing left to correct.
+   */
+  formEdited(config) {
+    this.config = config;
+    this.json = null;
+    this.jsonError = null;
   }
 
   editJson(event) {
@@ -185,6 +196,8 @@ class TlInboxEditor extends TlElement {
       this.test = await api.post(`/api/v1/inboxes/${this.inbox.id}/test`, { config: this.config });
     } catch (e) {
       this.test = { ok: false, checks: [{ step: t('inbox.config'), ok: false, detail: describe(e) }] };
+      // A refused field (a secret to give again for a new host) is marked where it is, as a save does.
+      if (e.fields) this.fieldErrors = e.fields;
     } finally {
       this.busy = false;
     }

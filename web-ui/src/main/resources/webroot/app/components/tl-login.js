@@ -47,8 +47,12 @@ class TlLogin extends TlElement {
           <label for="login-password">${t('login.password')}</label>
           <input id="login-password" name="password" type="password" autocomplete="current-password" required
             data-testid="login-password">
-          ${this.error ? html`<p class="form-error" role="alert" data-testid="login-error">${
-            wait > 0 ? t('login.tooMany', { seconds: wait }) : this.error}</p>` : ''}
+          ${this.error ? html`<p class="form-error" role="alert" data-testid="login-error">${wait > 0
+            // The alert is said once, as the wait began; the count shown each second is not (a screen reader
+            // interrupted the user every second of the wait).
+            ? html`<span class="visually-hidden" data-testid="login-wait-said">${this.error}</span><span
+              aria-hidden="true" data-testid="login-wait">${t('login.tooMany', { seconds: wait })}</span>`
+            : this.error}</p>` : ''}
           <button class="primary" type="submit" ?disabled=${this.busy || wait > 0} data-testid="login-submit">
             ${this.busy ? t('login.busy') : t('login.submit')}</button>
           <tl-language-picker></tl-language-picker>

@@ -43,7 +43,7 @@ class TlSettingsAgents extends TlElement {
               @click=${() => this.saveAgent(a, { active: true })}>${t('agent.reactivate')}</button>`}</td>
         </tr>`)}</tbody>
       </table>
-      <form class="card form-grid" @submit=${this.invite} data-testid="invite-form">
+      <form class="card form-grid" @submit=${this.invite} data-testid="invite-form" novalidate>
         <h3>${t('agent.invite')}</h3>
         <label for="invite-name">${t('agent.name')}</label>
         <input id="invite-name" name="name" required maxlength="120" autocomplete="off">

@@ -41,6 +41,11 @@ class TlSettingsCanned extends TlElement {
    */
   updated(changed) {
     if (!changed.has('editing')) return;
+    if (this.keepTyped) {
+      // The response being edited was deleted meanwhile: what was typed stays, to be saved as a new one.
+      this.keepTyped = false;
+      return;
+    }
     const field = (id) => this.renderRoot.querySelector(`#${id}`);
     field('canned-code').value = this.editing?.shortCode ?? '';
     field('canned-title').value = this.editing?.title ?? '';
@@ -106,7 +111,14 @@ class TlSettingsCanned extends TlElement {
       store.notify('settings.saved');
       await this.load();
     } catch (e) {
-      this.error = describe(e);
+      if (e.status === 404 && this.editing) {
+        this.keepTyped = true;
+        this.editing = null;
+        this.error = t('canned.goneKeptAsNew');
+        await this.load();
+      } else {
+        this.error = describe(e);
+      }
     } finally {
       this.busy = false;
     }
@@ -117,6 +129,7 @@ class TlSettingsCanned extends TlElement {
       { danger: true })) return;
     try {
       await api.del(`/api/v1/canned-responses/${item.id}`);
+      if (this.editing?.id === item.id) this.editing = null;
       cannedChanged();
       await this.load();
     } catch (e) {

@@ -208,6 +208,7 @@ export default {
   'canned.editTitle': 'Edit /{code}',
   'canned.variables': 'Placeholders: {{contact.name}}, {{contact.first_name}}, {{agent.name}}.',
   'canned.deleteConfirm': 'Delete the canned response /{code}?',
+  'canned.goneKeptAsNew': 'This canned response was deleted meanwhile: Save adds what you typed as a new one.',
 
   'contact.label': 'Contact',
   'contact.close': 'Close the contact panel',

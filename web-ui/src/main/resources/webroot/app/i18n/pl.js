@@ -210,6 +210,7 @@ export default {
   'canned.editTitle': 'Edytuj /{code}',
   'canned.variables': 'Zmienne: {{contact.name}}, {{contact.first_name}}, {{agent.name}}.',
   'canned.deleteConfirm': 'Usunąć szablon /{code}?',
+  'canned.goneKeptAsNew': 'Ten szablon został w międzyczasie usunięty: „Zapisz” doda wpisany tekst jako nowy.',
 
   'contact.label': 'Kontakt',
   'contact.close': 'Zamknij panel kontaktu',

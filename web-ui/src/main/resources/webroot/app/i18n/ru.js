@@ -210,6 +210,7 @@ export default {
   'canned.editTitle': 'Изменить /{code}',
   'canned.variables': 'Подстановки: {{contact.name}}, {{contact.first_name}}, {{agent.name}}.',
   'canned.deleteConfirm': 'Удалить шаблон /{code}?',
+  'canned.goneKeptAsNew': 'Этот шаблон тем временем удалили: «Сохранить» добавит введённое как новый.',
 
   'contact.label': 'Контакт',
   'contact.close': 'Закрыть панель контакта',

@@ -210,6 +210,7 @@ export default {
   'canned.editTitle': 'Змінити /{code}',
   'canned.variables': 'Підстановки: {{contact.name}}, {{contact.first_name}}, {{agent.name}}.',
   'canned.deleteConfirm': 'Видалити шаблон /{code}?',
+  'canned.goneKeptAsNew': 'Цей шаблон тим часом видалили: «Зберегти» додасть введене як новий.',
 
   'contact.label': 'Контакт',
   'contact.close': 'Закрити панель контакту',
