@@ -6,6 +6,7 @@ import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Pattern;
 import org.telegram.telegrambots.meta.api.objects.MessageEntity;
 
 /**
@@ -95,7 +96,14 @@ final class EntityHtml {
         };
     }
 
-    /** Only http(s) and tg links; a bare {@code example.com} becomes https. Anything else links nowhere. */
+    /** A host and port without a scheme ({@code shop.example:8443/x}, {@code 10.0.0.5:8080}), which URI reads as one. */
+    private static final Pattern HOST_PORT = Pattern.compile("[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?:\\d{1,5}(?:[/?#].*)?",
+            Pattern.DOTALL);
+
+    /**
+     * Only http(s) and tg links; a bare {@code example.com}, or a host with a port, becomes https. Anything else
+     * links nowhere.
+     */
     private static String safeUrl(String url) {
         if (url == null) {
             return "#";
@@ -103,6 +111,9 @@ final class EntityHtml {
         String lower = url.strip().toLowerCase(Locale.ROOT);
         if (lower.startsWith("http://") || lower.startsWith("https://") || lower.startsWith("tg://")) {
             return url.strip();
+        }
+        if (HOST_PORT.matcher(lower).matches()) {
+            return "https://" + url.strip();
         }
         if (lower.contains(":")) {
             try {

@@ -251,8 +251,10 @@ record MessageContent(String text, String html, List<FileRef> files, String shar
     }
 
     private static FileRef audio(Audio audio) {
-        String fallback = audio.getTitle() != null ? audio.getTitle() + ".mp3" : "audio-" + audio.getFileUniqueId()
-                + ".mp3";
+        // The title, as the name shown for a file without one, is cleaned as a name is (it also shows in the note
+        // for a file left out).
+        String title = name(audio.getTitle(), null);
+        String fallback = title != null ? title + ".mp3" : "audio-" + audio.getFileUniqueId() + ".mp3";
         return new FileRef(audio.getFileId(), audio.getFileUniqueId(), size(audio.getFileSize()),
                 name(audio.getFileName(), fallback), type(audio.getMimeType(), "audio/mpeg"), "audio");
     }

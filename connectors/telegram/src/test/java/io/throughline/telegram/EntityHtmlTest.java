@@ -52,6 +52,21 @@ class EntityHtmlTest {
         assertThat(EntityHtml.render("click", List.of(link))).isEqualTo("<a href=\"#\">click</a>");
     }
 
+    @Test
+    void aHostWithAPortIsLinkedOverHttpsAndASchemeBeforeDigitsIsNot() {
+        for (String address : List.of("staging.example.com:8443/orders/17", "localhost:3000", "10.0.0.5:8080")) {
+            assertThat(EntityHtml.render(address, List.of(entity("url", 0, address.length()))))
+                    .isEqualTo("<a href=\"https://" + address + "\">" + address + "</a>");
+        }
+        MessageEntity script = MessageEntity.builder().type("text_link").offset(0).length(5)
+                .url("javascript:1/alert(1)").build();
+        assertThat(EntityHtml.render("click", List.of(script))).as("read as a host and port: https, never a script")
+                .isEqualTo("<a href=\"https://javascript:1/alert(1)\">click</a>");
+        MessageEntity data = MessageEntity.builder().type("text_link").offset(0).length(5)
+                .url("data:text/html,<b>").build();
+        assertThat(EntityHtml.render("click", List.of(data))).isEqualTo("<a href=\"#\">click</a>");
+    }
+
     private static MessageEntity entity(String type, int offset, int length) {
         return new MessageEntity(type, offset, length);
     }

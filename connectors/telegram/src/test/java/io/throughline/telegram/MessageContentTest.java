@@ -110,6 +110,13 @@ class MessageContentTest {
                 .satisfies(file -> assertThat(file.filename()).isEqualTo("invoice_gpj.exe"));
     }
 
+    /** An audio file's title names it when it has no file name, without its control and direction characters. */
+    @Test
+    void anAudioTitleNamesTheFileCleaned() {
+        assertThat(content("audio_titled").files()).singleElement()
+                .satisfies(file -> assertThat(file.filename()).isEqualTo("invoicegpj.exe.mp3"));
+    }
+
     private static MessageContent content(String fixture) {
         return content(fixture, TWENTY_MB);
     }
