@@ -58,6 +58,8 @@ public final class ApiConnector implements ChannelConnector {
         if (url != null) {
             if (!(url instanceof String text) || !isHttpUrl(text)) {
                 problems.add("config.webhookUrl: must be an http or https URL");
+            } else if (!WebhookTarget.portInRange(URI.create(text))) {
+                problems.add("config.webhookUrl: the port must be between 1 and 65535");
             } else if (WebhookTarget.literalRefusal(text, webhookPrivateNetworks) != null) {
                 problems.add("config.webhookUrl: " + WebhookTarget.literalRefusal(text, webhookPrivateNetworks));
             }

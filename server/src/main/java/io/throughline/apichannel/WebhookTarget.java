@@ -56,11 +56,20 @@ public record WebhookTarget(URI url, InetAddress address, int port, boolean http
                         + ", " + refused);
             }
         }
+        if (!portInRange(uri)) {
+            // Saved before ports were checked: no try reaches it.
+            throw DeliveryFailure.permanent("webhook port " + uri.getPort() + " is not between 1 and 65535");
+        }
         boolean https = "https".equalsIgnoreCase(uri.getScheme());
         int port = uri.getPort() > 0 ? uri.getPort() : https ? 443 : 80;
         String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
         return new WebhookTarget(uri, addresses[0], port, https,
                 uri.getRawQuery() == null ? path : path + "?" + uri.getRawQuery());
+    }
+
+    /** Whether the URL names no port (its scheme's), or one a connection can use: URI takes any number. */
+    static boolean portInRange(URI uri) {
+        return uri.getPort() == -1 || uri.getPort() >= 1 && uri.getPort() <= 65535;
     }
 
     /** The host name the request names (Host header, TLS server name and certificate check). */

@@ -46,14 +46,20 @@ public final class ReplyRouter {
             if (from.isPresent() && channels.enabledInbox(sql, workspaceId, inboxId).isPresent()) {
                 return new Route(inboxId, channel, from.get());
             }
-            // A Telegram chat is its bot's: another bot cannot write there (Telegram refuses a bot the customer
-            // never started, or it answers from a bot they did not write to). The reply goes through the inbox
-            // that serves the bot now, else waits for the disabled one, as the outbox holds a disabled inbox's
-            // replies until it is enabled again.
-            if (from.isPresent() && from.get().kind() == IdentityKind.TELEGRAM
-                    && channels.inbox(sql, workspaceId, inboxId).isPresent()) {
-                return new Route(channels.servingInstead(sql, workspaceId, inboxId)
-                        .map(ChannelDirectory.InboxInfo::id).orElse(inboxId), channel, from.get());
+            // A channel that reaches only who wrote to the inbox answers through that inbox. A Telegram chat is
+            // its bot's: another bot cannot write there (Telegram refuses a bot the customer never started, or it
+            // answers from a bot they did not write to); an API inbox's customer is known only to its own system.
+            // The reply goes through the inbox that serves the bot now, else waits for the disabled inbox, as the
+            // outbox holds a disabled inbox's replies until it is enabled again (an API inbox paused while the
+            // shop's receiver is down).
+            if (from.isPresent() && channels.reaches(channel).isEmpty()) {
+                if (channels.inbox(sql, workspaceId, inboxId).isEmpty()) {
+                    throw Invalid.field("channel", "the " + channel + " inbox the customer last wrote to was deleted,"
+                            + " so a reply cannot reach them there: pick another channel");
+                }
+                long through = from.get().kind() == IdentityKind.TELEGRAM ? channels.servingInstead(sql, workspaceId,
+                        inboxId).map(ChannelDirectory.InboxInfo::id).orElse(inboxId) : inboxId;
+                return new Route(through, channel, from.get());
             }
             if (requestedChannel == null) {
                 requestedChannel = channel;

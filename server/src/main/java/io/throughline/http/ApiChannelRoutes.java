@@ -100,12 +100,13 @@ final class ApiChannelRoutes {
                         return;
                     }
                     // Stored as sent: the body's limit here is below ingest's cap, and NUL is refused before. The
-                    // sender is stored by its first identity, normalized as ingest normalizes it.
+                    // sender is stored by its first identity, normalized as ingest normalizes it; a retry built
+                    // again from the sender's data may name the same identities in another order, or one more.
                     Object from = stored.getValue("sender");
-                    Identity first = Identities.normalize(message.sender().identities().getFirst());
-                    boolean sameSender = !(from instanceof JsonObject sender)
-                            || first.kind().wireName().equals(sender.getString("kind"))
-                            && first.value().equals(sender.getString("value"));
+                    boolean sameSender = !(from instanceof JsonObject sender) || message.sender().identities()
+                            .stream().map(Identities::normalize)
+                            .anyMatch(i -> i.kind().wireName().equals(sender.getString("kind"))
+                                    && i.value().equals(sender.getString("value")));
                     if (!sameSender || !stored.getString("body").equals(message.text())) {
                         throw new Conflict("externalId " + message.externalId() + " names another message already"
                                 + " stored in this inbox: give each message its own externalId");

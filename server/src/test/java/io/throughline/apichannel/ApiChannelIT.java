@@ -68,6 +68,94 @@ class ApiChannelIT {
         }
     }
 
+    /**
+     * A retry built again from the sender's data may name the customer's identities in another order (or one more):
+     * it is the same message, not "another message" answered 409, which a sender then sends under a new id.
+     */
+    @Test
+    void aRetryNamingTheSendersIdentitiesInAnotherOrderIsTheSameMessage() {
+        try (TestServer own = TestServer.start()) {
+            JsonObject inbox = own.admin().post("/api/v1/inboxes", new JsonObject().put("kind", "api")
+                    .put("name", "Reordered").put("config", new JsonObject())).expect(201).json();
+            ApiClient shop = new ApiClient(own.url()).withToken(inbox.getString("token"));
+            String path = "/api/v1/inboxes/" + inbox.getLong("id") + "/inbound";
+            JsonObject email = new JsonObject().put("kind", "email").put("value", "Jane@Example.com");
+            JsonObject id = new JsonObject().put("kind", "external_id").put("value", "42");
+            long stored = shop.post(path, new JsonObject().put("externalId", "m-1").put("body", "Where is it?")
+                    .put("contact", new JsonObject().put("identities", new JsonArray().add(email).add(id))))
+                    .expect(201).json().getLong("messageId");
+            JsonObject again = shop.post(path, new JsonObject().put("externalId", "m-1").put("body", "Where is it?")
+                    .put("contact", new JsonObject().put("identities", new JsonArray().add(id)
+                            .add(new JsonObject().put("kind", "phone").put("value", "+380501234567")).add(email))))
+                    .expect(200).json();
+            assertThat(again.getBoolean("duplicate")).isTrue();
+            assertThat(again.getLong("messageId")).isEqualTo(stored);
+            // Another sender under the same id is still another message.
+            shop.post(path, new JsonObject().put("externalId", "m-1").put("body", "Where is it?")
+                    .put("contact", new JsonObject().put("identities", new JsonArray().add(new JsonObject()
+                            .put("kind", "external_id").put("value", "43"))))).expect(409);
+        }
+    }
+
+    /**
+     * The shop's receiver is down, so the admin pauses its API inbox: a reply to its customer waits in the outbox
+     * (it was refused as "not written through api") and goes once the inbox is enabled. A deleted inbox's customer
+     * gets a refusal that says so.
+     */
+    @Test
+    void aReplyThroughAPausedApiInboxWaitsAndADeletedOneIsNamed() {
+        try (TestServer own = TestServer.start(); WebhookReceiver hooks = new WebhookReceiver()) {
+            ApiClient admin = own.admin();
+            JsonObject inbox = admin.post("/api/v1/inboxes", new JsonObject().put("kind", "api").put("name", "Paused")
+                    .put("config", new JsonObject().put("webhookUrl", hooks.url()))).expect(201).json();
+            long inboxId = inbox.getLong("id");
+            ApiClient shop = new ApiClient(own.url()).withToken(inbox.getString("token"));
+            long conversation = shop.post("/api/v1/inboxes/" + inboxId + "/inbound", new JsonObject()
+                    .put("externalId", "p-1").put("body", "Is my order coming?").put("contact", new JsonObject()
+                            .put("identities", new JsonArray().add(new JsonObject().put("kind", "external_id")
+                                    .put("value", "cust-7"))))).expect(201).json().getLong("conversationId");
+            admin.patch("/api/v1/inboxes/" + inboxId, new JsonObject().put("enabled", false)).expect(200);
+
+            long reply = admin.post("/api/v1/conversations/" + conversation + "/messages",
+                    new JsonObject().put("body", "Tomorrow.")).expect(201).json().getLong("id");
+            JsonObject waiting = await().atMost(Duration.ofSeconds(10)).until(() -> delivery(admin, conversation,
+                    reply), d -> d.getString("lastError") != null);
+            assertThat(waiting.getString("status")).isEqualTo("pending");
+            assertThat(waiting.getString("lastError")).contains("the inbox is disabled");
+            assertThat(hooks.received()).isEmpty();
+
+            admin.patch("/api/v1/inboxes/" + inboxId, new JsonObject().put("enabled", true)).expect(200);
+            await().atMost(Duration.ofSeconds(10)).until(() -> "sent".equals(delivery(admin, conversation, reply)
+                    .getString("status")));
+            assertThat(new JsonObject(hooks.received().getFirst().body()).getJsonObject("message")
+                    .getString("body")).isEqualTo("Tomorrow.");
+
+            admin.delete("/api/v1/inboxes/" + inboxId).expect(204);
+            ApiClient.Response refused = admin.post("/api/v1/conversations/" + conversation + "/messages",
+                    new JsonObject().put("body", "Anything else?"));
+            assertThat(refused.status()).isEqualTo(400);
+            assertThat(refused.body()).contains("was deleted");
+        }
+    }
+
+    private static JsonObject delivery(ApiClient admin, long conversation, long message) {
+        return admin.get("/api/v1/conversations/" + conversation + "/messages").json().getJsonArray("messages")
+                .stream().map(JsonObject.class::cast).filter(m -> m.getLong("id") == message).findFirst()
+                .orElseThrow().getJsonObject("delivery");
+    }
+
+    /** A webhook URL whose port no connection can use is refused as it is saved (it failed every reply later). */
+    @Test
+    void aWebhookPortOutOfRangeIsRefusedWhenSaved() {
+        for (String url : new String[] {"https://shop.example.com:80800/hook", "http://127.0.0.1:0/hook"}) {
+            ApiClient.Response refused = server.admin().post("/api/v1/inboxes", new JsonObject().put("kind", "api")
+                    .put("name", "Typo").put("config", new JsonObject().put("webhookUrl", url)));
+            assertThat(refused.status()).isEqualTo(400);
+            assertThat(refused.json().getJsonArray("errors").getJsonObject(0).getString("message"))
+                    .contains("between 1 and 65535");
+        }
+    }
+
     /** A token hash that is no SHA-256 is refused as it is saved, not by every inbound call that follows (a 500). */
     @Test
     void aTokenHashThatIsNoDigestIsRefusedAndTheInboxKeepsItsToken() {
