@@ -24,6 +24,8 @@ final class MimeParts {
     /** The transfer encodings Jakarta Mail decodes. */
     private static final Set<String> DECODED = Set.of("base64", "quoted-printable", "7bit", "8bit", "binary",
             "uuencode", "x-uuencode", "x-uue");
+    /** Of those, the ones that leave the bytes as they are. */
+    private static final Set<String> IDENTITY = Set.of("7bit", "8bit", "binary");
 
     private static final Pattern TYPE = Pattern.compile("^\\s*([\\w.+-]+)\\s*/\\s*([\\w.+-]+)");
     /**
@@ -125,14 +127,41 @@ final class MimeParts {
     static InputStream decoded(Part part) throws IOException, MessagingException {
         String encoding = part instanceof MimePart mime ? mime.getEncoding() : null;
         if (encoding != null && !DECODED.contains(encoding.toLowerCase(Locale.ROOT))) {
-            if (part instanceof MimeBodyPart body) {
-                return body.getRawInputStream();
+            InputStream raw = raw(part);
+            if (raw != null) {
+                return raw;
             }
-            if (part instanceof MimeMessage message) {
-                return message.getRawInputStream();
+        }
+        if (encodedMessage(part)) {
+            // Jakarta Mail hands a message/* part's content back still encoded (unless a JVM-wide property says
+            // otherwise): a forward a mailer wrote in base64 was read as a mail of headers only.
+            InputStream raw = raw(part);
+            if (raw != null) {
+                return MimeUtility.decode(raw, ((MimePart) part).getEncoding().toLowerCase(Locale.ROOT));
             }
         }
         return part.getInputStream();
+    }
+
+    /**
+     * Whether the part is a mail (or a mail's headers) in base64, quoted-printable or uuencode, which RFC 6532
+     * allows for {@code message/global} and some mailers write for {@code message/rfc822} too.
+     */
+    static boolean encodedMessage(Part part) throws MessagingException {
+        String encoding = part instanceof MimePart mime ? mime.getEncoding() : null;
+        return encoding != null && DECODED.contains(encoding.toLowerCase(Locale.ROOT))
+                && !IDENTITY.contains(encoding.toLowerCase(Locale.ROOT))
+                && baseType(contentType(part, "text/plain")).startsWith("message/");
+    }
+
+    private static InputStream raw(Part part) throws MessagingException {
+        if (part instanceof MimeBodyPart body) {
+            return body.getRawInputStream();
+        }
+        if (part instanceof MimeMessage message) {
+            return message.getRawInputStream();
+        }
+        return null;
     }
 
     static String first(Part part, String header) {

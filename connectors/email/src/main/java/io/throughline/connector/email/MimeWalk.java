@@ -7,6 +7,7 @@ import jakarta.mail.Part;
 import jakarta.mail.internet.ContentType;
 import jakarta.mail.internet.MimeMessage;
 import jakarta.mail.internet.MimePart;
+import jakarta.mail.util.SharedByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.Charset;
@@ -31,6 +32,8 @@ final class MimeWalk {
     /** The HTML the server sanitizes of one message (its HtmlSanitizer's limit); the rest is cut there. */
     static final int MAX_HTML_CHARS = 2 * 1024 * 1024;
     static final int MAX_DEPTH = 20;
+    /** How much of an encoded attached mail is decoded into memory to read its summary and text. */
+    static final int MAX_DECODED_FORWARD = 8 * 1024 * 1024;
     /**
      * Parts one mail's multiparts may make in all, read or not (the walk reads {@value #MAX_PARTS} of them). Each
      * costs about 2.5 KB kept and 90 KB of garbage when the mail is read from a file.
@@ -275,7 +278,10 @@ final class MimeWalk {
     private void attachedMail(Part part, String filename, int depth) throws MessagingException, IOException {
         String summary = null;
         String name = filename;
-        try (InputStream in = MimeParts.decoded(part)) {
+        // Not encoded, the attached mail is read in place (a shared stream); decoded, it is read from memory, up to a
+        // bound (its .eml keeps all of it).
+        try (InputStream in = MimeParts.encodedMessage(part)
+                ? new SharedByteArrayInputStream(MimeParts.bytes(part, MAX_DECODED_FORWARD)) : MimeParts.decoded(part)) {
             MimeMessage inner = new MimeMessage(MailParser.PARSING, in);
             Charset hint = MailParser.bodyCharset(inner);
             String subject = HeaderText.decode(MimeParts.first(inner, "Subject"), hint);

@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
 import java.util.Properties;
 import java.util.regex.Matcher;
@@ -149,6 +150,37 @@ class MailParserTest {
         assertThat(mail.forwarded()).containsExactly(
                 "Lisa Weber <lisa.weber@web.example>: Your delivery was left at my door");
         assertThat(mail.text()).contains("the Acme courier left your parcel at my door again");
+    }
+
+    /** A forward its mailer wrote in base64 (RFC 6532 allows any encoding for message/global) is decoded. */
+    @Test
+    void aForwardInBase64IsDecodedForItsSummaryTextAndEml() throws Exception {
+        ParsedMail mail = parse("forwarded-base64.eml");
+        assertThat(mail.forwarded()).containsExactly("Оксана <oksana@web.example>: Order 17 arrived broken");
+        assertThat(mail.text()).contains("Доброго дня, the lamp of order 17 arrived broken.");
+        assertThat(mail.attachments()).singleElement().satisfies(eml -> {
+            assertThat(eml.filename()).isEqualTo("Order 17 arrived broken.eml");
+            assertThat(new String(bytes(eml), StandardCharsets.UTF_8)).startsWith("From: =?utf-8?B?")
+                    .contains("Message-ID: <inner-encoded-17@web.example>");
+        });
+        assertThat(mail.problems()).isEmpty();
+    }
+
+    /** A bounce whose returned message is in base64 is still the bounce of the reply it quotes. */
+    @Test
+    void aReturnedMessageInBase64IsReadForItsMessageId() throws Exception {
+        String dsn = Files.readString(CORPUS.resolve("dsn-bounce-postfix.eml"), StandardCharsets.ISO_8859_1);
+        String head = "Content-Transfer-Encoding: 8bit\n\n";
+        String end = "\n--4F2A1C0D3E.1712052005/mx.acme.test--";
+        int from = dsn.indexOf(head) + head.length();
+        int to = dsn.indexOf(end);
+        String encoded = dsn.substring(0, from).replace(head, "Content-Transfer-Encoding: base64\n\n")
+                + Base64.getMimeEncoder().encodeToString(dsn.substring(from, to).getBytes(StandardCharsets.ISO_8859_1))
+                + dsn.substring(to);
+        assertThat(encoded).doesNotContain("msg-17.5");
+        ParsedMail mail = MailParser.parse(new MimeMessage(MailParser.PARSING,
+                new ByteArrayInputStream(encoded.getBytes(StandardCharsets.ISO_8859_1))));
+        assertThat(mail.bounce().originalMessageId()).isEqualTo("msg-17.5@reply.acme.test");
     }
 
     @Test
