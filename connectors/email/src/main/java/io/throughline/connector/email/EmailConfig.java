@@ -300,8 +300,10 @@ record EmailConfig(String address, String displayName, String replyDomain, Durat
     }
 
     /** A folder's name as the server compares it: INBOX in any case is the inbox (RFC 3501), others as written. */
+    /** A folder as the receiver reads it: stripped ({@code "INBOX "} is INBOX), and INBOX in any case. */
     private static String folderKey(String name) {
-        return name.equalsIgnoreCase("INBOX") ? "INBOX" : name;
+        String folder = name.strip();
+        return folder.equalsIgnoreCase("INBOX") ? "INBOX" : folder;
     }
 
     private static void unknown(JsonObject json, Set<String> known, String prefix, List<String> problems) {

@@ -98,6 +98,12 @@ class EmailConfigTest {
         JsonObject imap = new JsonObject().put("host", "imap.example.org").put("username", "u").put("password", "p");
         assertThat(EmailConfig.problems(base.copy().put("imap", imap.copy().put("moveTo", "inbox"))))
                 .containsExactly("config.imap.moveTo: must not be one of the folders read (config.imap.folders)");
+        // Read as the receiver reads them: stripped.
+        assertThat(EmailConfig.problems(base.copy().put("imap", imap.copy().put("moveTo", "INBOX "))))
+                .containsExactly("config.imap.moveTo: must not be one of the folders read (config.imap.folders)");
+        assertThat(EmailConfig.problems(base.copy().put("imap", imap.copy().put("folders",
+                new JsonArray().add("INBOX").add(" Support").add("Support ")))))
+                .containsExactly("config.imap.folders[2]: is listed twice");
         assertThat(EmailConfig.problems(base.copy().put("imap", imap.copy().put("moveTo", "Archive")
                 .put("folders", new JsonArray().add("INBOX").add("Archive")))))
                 .containsExactly("config.imap.moveTo: must not be one of the folders read (config.imap.folders)");
