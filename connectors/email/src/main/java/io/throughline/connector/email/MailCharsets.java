@@ -24,6 +24,8 @@ final class MailCharsets {
 
     static final Charset WINDOWS_1251 = Charset.forName("windows-1251");
     static final Charset WINDOWS_1252 = Charset.forName("windows-1252");
+    /** The 8-bit letters text labelled Latin-1 must hold before it may be read as Cyrillic. */
+    static final int MIN_RELABELLED_LETTERS = 4;
     static final Charset KOI8_R = Charset.forName("KOI8-R");
     static final Charset KOI8_U = Charset.forName("KOI8-U");
 
@@ -106,7 +108,7 @@ final class MailCharsets {
             // many 8-bit letters. Western text labelled Latin-1 is windows-1252's, as browsers and mail clients
             // read it: 0x80-0x9F are its curly quotes, dashes and euro sign, Latin-1's invisible controls.
             if (isLatin1(declared) && strict(bytes, StandardCharsets.UTF_8) == null) {
-                return new String(bytes, guessSingleByte(bytes));
+                return new String(bytes, guessLabelledLatin1(bytes));
             }
             return new String(bytes, declared);
         }
@@ -147,6 +149,21 @@ final class MailCharsets {
         byte[] trimmed = Arrays.copyOf(bytes, end);
         // Trimmed only when that makes it UTF-8: undeclared text of another charset stays whole.
         return strict(trimmed, StandardCharsets.UTF_8) != null ? decode(trimmed, declared) : decode(bytes, declared);
+    }
+
+    /**
+     * The charset of 8-bit text labelled Latin-1: windows-1252, unless it holds the 8-bit letters of Cyrillic text
+     * (a misconfigured Russian client), at least {@link #MIN_RELABELLED_LETTERS} of them: a label is not overruled on
+     * a short Western answer ("Sí.", "Não é."), which read as Cyrillic by its share of accented letters.
+     */
+    static Charset guessLabelledLatin1(byte[] bytes) {
+        int high = 0;
+        for (byte b : bytes) {
+            if ((b & 0xFF) >= 0xC0) {
+                high++;
+            }
+        }
+        return high < MIN_RELABELLED_LETTERS ? WINDOWS_1252 : guessSingleByte(bytes);
     }
 
     /** The most likely single-byte charset of 8-bit text that is not UTF-8. */

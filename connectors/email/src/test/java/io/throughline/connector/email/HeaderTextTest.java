@@ -81,5 +81,14 @@ class HeaderTextTest {
         byte[] french = "Très bien, merci beaucoup pour la réponse".getBytes(StandardCharsets.ISO_8859_1);
         assertThat(MailCharsets.decode(french, StandardCharsets.ISO_8859_1))
                 .isEqualTo("Très bien, merci beaucoup pour la réponse");
+        // A short Western answer's accented letters are a large share of its letters: the label stands.
+        for (String answer : new String[] {"Sí.", "Não é.", "Ça va"}) {
+            byte[] latin = answer.getBytes(StandardCharsets.ISO_8859_1);
+            assertThat(MailCharsets.decode(latin, StandardCharsets.ISO_8859_1)).isEqualTo(answer);
+            assertThat(HeaderText.decode(new String(latin, StandardCharsets.ISO_8859_1), StandardCharsets.ISO_8859_1))
+                    .isEqualTo(answer);
+        }
+        assertThat(MailCharsets.decode("Спасибо".getBytes(MailCharsets.WINDOWS_1251), StandardCharsets.ISO_8859_1))
+                .isEqualTo("Спасибо");
     }
 }
