@@ -164,6 +164,24 @@ class EmailCorpusIT {
                 .doesNotContain("Outlook for Android");
     }
 
+    /** An answer to us and to another helpdesk names two reply+ addresses: ours threads it, wherever it stands. */
+    @Test
+    void anAnswerNamingAnotherHelpdesksReplyAddressFirstJoinsByOurToken() {
+        JsonObject m = find("two-reply-addresses-0001@nowak-home.example");
+        assertThat(m.getLong("conversationId")).isEqualTo(annConversation);
+        assertThat(m.getJsonObject("threading").getString("reason")).isEqualTo("reply_token");
+    }
+
+    /** A forward its mailer wrote in base64 shows the forwarded mail's text, and keeps it as an .eml. */
+    @Test
+    void aForwardInBase64ShowsItsText() {
+        JsonObject m = find("fwd-encoded-0001@gmail.example");
+        assertThat(m.getString("body")).contains("the lamp of order 17 arrived broken");
+        assertThat(m.getJsonArray("attachments")).singleElement()
+                .satisfies(a -> assertThat(((JsonObject) a).getString("filename"))
+                        .isEqualTo("Order 17 arrived broken.eml"));
+    }
+
     @Test
     void appleAndThunderbirdQuotesAreTrimmed() {
         JsonObject apple = find("5E1D2C3B-4A59-4F68-8E77-6D5C4B3A2918@icloud.example");

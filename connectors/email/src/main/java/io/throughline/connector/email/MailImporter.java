@@ -350,12 +350,17 @@ final class MailImporter {
         return new Sender(author.name(), identities);
     }
 
-    /** The token of a {@code reply+token@} recipient, wherever the mail names it. */
+    /**
+     * The token of a {@code reply+token@} recipient, wherever the mail names it: one at our reply domain first (an
+     * answer to us and to another helpdesk, or a GitHub-style address, names a {@code reply+} of theirs too), then
+     * any {@code reply+}, then any other subaddress.
+     */
     private String replyToken(ParsedMail parsed, List<String> envelopeRecipients) {
         List<String> recipients = new ArrayList<>(envelopeRecipients);
         parsed.envelopeTo().forEach(a -> recipients.add(a.address()));
         parsed.to().forEach(a -> recipients.add(a.address()));
         parsed.cc().forEach(a -> recipients.add(a.address()));
+        String anyReply = null;
         String weaker = null;
         for (String recipient : recipients) {
             int at = recipient.lastIndexOf('@');
@@ -364,15 +369,18 @@ final class MailImporter {
             }
             Matcher m = SUBADDRESS.matcher(recipient.substring(0, at));
             if (m.matches()) {
+                String token = m.group(2).toLowerCase(Locale.ROOT);
                 if (m.group(1).equalsIgnoreCase("reply")) {
-                    return m.group(2).toLowerCase(Locale.ROOT);
-                }
-                if (weaker == null) {
-                    weaker = m.group(2).toLowerCase(Locale.ROOT);
+                    if (recipient.substring(at + 1).equalsIgnoreCase(config.messageIdDomain())) {
+                        return token;
+                    }
+                    anyReply = anyReply == null ? token : anyReply;
+                } else if (weaker == null) {
+                    weaker = token;
                 }
             }
         }
-        return weaker;
+        return anyReply != null ? anyReply : weaker;
     }
 
     /**
