@@ -5,6 +5,7 @@ import jakarta.mail.util.SharedFileInputStream;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -38,7 +39,7 @@ interface RawMail {
         return new RawMail() {
             @Override
             public InputStream shared() throws IOException {
-                return new SharedFileInputStream(file.toFile());
+                return new ClosingSharedFile(file);
             }
 
             @Override
@@ -46,5 +47,29 @@ interface RawMail {
                 return Files.newInputStream(file);
             }
         };
+    }
+
+    /**
+     * A shared file stream whose close closes the file for every stream made from it. Jakarta Mail's counts a reader
+     * per part the parser made and closes the file when all are closed, which nobody does: the file stayed open (its
+     * descriptor and, once deleted, its disk space) until the garbage collector found the parts.
+     */
+    final class ClosingSharedFile extends SharedFileInputStream {
+
+        ClosingSharedFile(Path file) throws IOException {
+            super(file.toFile());
+        }
+
+        @Override
+        public void close() throws IOException {
+            RandomAccessFile file = in;
+            try {
+                super.close();
+            } finally {
+                if (file != null) {
+                    file.close();
+                }
+            }
+        }
     }
 }
