@@ -617,6 +617,20 @@ class TelegramInboundIT {
         assertThat(thread.getFirst().getString("body")).startsWith("[A Telegram message could not be read: ")
                 .endsWith("(Telegram update " + updateId + ")]");
         assertThat(thread.get(1).getString("body")).isEqualTo("Did that arrive?");
+
+        // An edit that cannot be read says so on the message it edits, whose earlier text stays a previous version.
+        TelegramCustomer.Sent sent = marta.says("I need 2 boxes");
+        long martas = conversationOf(admin, "Marta Unread");
+        awaitMessages(admin, martas, 3);
+        JsonObject unreadableEdit = marta.render("private_edited_text", Map.of("message_id", sent.messageId(),
+                "text", "I need 5 boxes", "edit_date", Instant.now().getEpochSecond() + 30));
+        unreadableEdit.getJsonObject("edited_message").put("date", "yesterday");
+        int editId = bot.push(unreadableEdit);
+        JsonObject edited = await().atMost(WAIT).until(() -> messages(admin, martas).getLast(),
+                m -> m.getString("body").startsWith("[An edit of this Telegram message could not be read: "));
+        assertThat(edited.getString("body")).endsWith("(Telegram update " + editId + ")]");
+        assertThat(edited.getJsonArray("edits").getJsonObject(0).getString("body")).isEqualTo("I need 2 boxes");
+        assertThat(messages(admin, martas)).hasSize(3);
     }
 
     private static void assertAttachment(JsonObject message, String filename, String contentType, byte[] content) {

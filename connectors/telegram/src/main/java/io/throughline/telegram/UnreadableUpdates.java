@@ -12,7 +12,8 @@ import org.telegram.telegrambots.meta.api.objects.Update;
 /**
  * What takes the place of an update TelegramBots cannot read (a field whose type Telegram widened past the
  * library's, say): a customer's message becomes a note from them in their thread saying so, built from the few
- * fields a note needs, so agents learn that something came and can ask again; anything else is its bare
+ * fields a note needs, so agents learn that something came and can ask again; an edit becomes an edit whose text
+ * says so (the message's earlier text stays in its previous versions); anything else is its bare
  * {@code update_id}, skipped as an update of no known type.
  */
 final class UnreadableUpdates {
@@ -37,7 +38,9 @@ final class UnreadableUpdates {
     private static ObjectNode standIn(ObjectMapper json, JsonNode update, String reason) {
         int updateId = update.path("update_id").asInt();
         ObjectNode bare = json.createObjectNode().put("update_id", updateId);
-        JsonNode message = update.path("message");
+        boolean edit = !update.has("message") && update.has("edited_message");
+        String key = edit ? "edited_message" : "message";
+        JsonNode message = update.path(key);
         JsonNode from = message.path("from");
         JsonNode chat = message.path("chat");
         // Its chat's type decides whether a group's message is taken at all: without it, nothing is guessed.
@@ -46,10 +49,14 @@ final class UnreadableUpdates {
             return bare;
         }
         ObjectNode note = json.createObjectNode().put("update_id", updateId);
-        ObjectNode standIn = note.putObject("message")
+        long now = Instant.now().getEpochSecond();
+        ObjectNode standIn = note.putObject(key)
                 .put("message_id", message.path("message_id").asInt())
-                .put("date", message.path("date").canConvertToLong() ? message.path("date").asLong()
-                        : Instant.now().getEpochSecond());
+                .put("date", message.path("date").canConvertToLong() ? message.path("date").asLong() : now);
+        if (edit) {
+            standIn.put("edit_date", message.path("edit_date").canConvertToLong() ? message.path("edit_date").asLong()
+                    : now);
+        }
         standIn.putObject("chat").put("id", chat.path("id").asLong()).put("type", chat.path("type").asText());
         ObjectNode person = standIn.putObject("from").put("id", from.path("id").asLong())
                 .put("is_bot", from.path("is_bot").asBoolean(false))
@@ -61,8 +68,8 @@ final class UnreadableUpdates {
             }
         }
         String why = reason.length() > MAX_REASON_CHARS ? reason.substring(0, MAX_REASON_CHARS) + "…" : reason;
-        standIn.put("text", "[A Telegram message could not be read: " + why + " (Telegram update " + updateId
-                + ")]");
+        standIn.put("text", "[" + (edit ? "An edit of this Telegram message" : "A Telegram message")
+                + " could not be read: " + why + " (Telegram update " + updateId + ")]");
         try {
             json.treeToValue(note, Update.class);
             return note;
