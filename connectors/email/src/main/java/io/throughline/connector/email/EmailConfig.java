@@ -299,8 +299,10 @@ record EmailConfig(String address, String displayName, String replyDomain, Durat
         return keys;
     }
 
-    /** A folder's name as the server compares it: INBOX in any case is the inbox (RFC 3501), others as written. */
-    /** A folder as the receiver reads it: stripped ({@code "INBOX "} is INBOX), and INBOX in any case. */
+    /**
+     * A folder's name as the receiver reads it and the server compares it: stripped ({@code "INBOX "} is INBOX), and
+     * INBOX in any case is the inbox (RFC 3501); others as written.
+     */
     private static String folderKey(String name) {
         String folder = name.strip();
         return folder.equalsIgnoreCase("INBOX") ? "INBOX" : folder;

@@ -59,9 +59,8 @@ final class HeaderText {
             return utf8;
         }
         if (hint != null && !hint.name().startsWith("UTF-") && !hint.equals(StandardCharsets.US_ASCII)) {
-            boolean hintIsLatin = hint.equals(StandardCharsets.ISO_8859_1) || hint.equals(MailCharsets.WINDOWS_1252);
             // Latin-1 read as windows-1252, as in bodies (MailCharsets.decode).
-            return new String(bytes, hintIsLatin ? MailCharsets.guessLabelledLatin1(bytes) : hint);
+            return new String(bytes, MailCharsets.isLatin1(hint) ? MailCharsets.guessLabelledLatin1(bytes) : hint);
         }
         return new String(bytes, MailCharsets.guessSingleByte(bytes));
     }

@@ -232,7 +232,7 @@ final class MailCharsets {
         return true;
     }
 
-    private static boolean isLatin1(Charset charset) {
+    static boolean isLatin1(Charset charset) {
         return charset.equals(StandardCharsets.ISO_8859_1) || charset.equals(WINDOWS_1252);
     }
 

@@ -371,7 +371,7 @@ final class MailImporter {
             if (m.matches()) {
                 String token = m.group(2).toLowerCase(Locale.ROOT);
                 if (m.group(1).equalsIgnoreCase("reply")) {
-                    if (recipient.substring(at + 1).equalsIgnoreCase(config.messageIdDomain())) {
+                    if (recipient.substring(at + 1).equalsIgnoreCase(config.replyDomain())) {
                         return token;
                     }
                     anyReply = anyReply == null ? token : anyReply;

@@ -32,8 +32,11 @@ final class MimeWalk {
     /** The HTML the server sanitizes of one message (its HtmlSanitizer's limit); the rest is cut there. */
     static final int MAX_HTML_CHARS = 2 * 1024 * 1024;
     static final int MAX_DEPTH = 20;
-    /** How much of an encoded attached mail is decoded into memory to read its summary and text. */
-    static final int MAX_DECODED_FORWARD = 8 * 1024 * 1024;
+    /**
+     * How much of a mail's encoded attached mails is decoded into memory, in all (forwards nested in forwards share
+     * it), to read their summaries and text.
+     */
+    static final int MAX_DECODED_FORWARDS = 8 * 1024 * 1024;
     /**
      * Parts one mail's multiparts may make in all, read or not (the walk reads {@value #MAX_PARTS} of them). Each
      * costs about 2.5 KB kept and 90 KB of garbage when the mail is read from a file.
@@ -59,14 +62,17 @@ final class MimeWalk {
     BounceReport bounce;
     private int parts;
     private final BoundedMultipart.Budget madeParts;
+    /** The bytes of encoded attached mails this mail may still decode into memory ({@link #MAX_DECODED_FORWARDS}). */
+    private final long[] decodable;
 
     MimeWalk() {
-        this(new BoundedMultipart.Budget(MAX_MADE_PARTS));
+        this(new BoundedMultipart.Budget(MAX_MADE_PARTS), new long[] {MAX_DECODED_FORWARDS});
     }
 
-    /** A walk of a mail inside another (an attached message), sharing its budget of parts. */
-    private MimeWalk(BoundedMultipart.Budget madeParts) {
+    /** A walk of a mail inside another (an attached message), sharing its budgets of parts and decoded bytes. */
+    private MimeWalk(BoundedMultipart.Budget madeParts, long[] decodable) {
         this.madeParts = madeParts;
+        this.decodable = decodable;
     }
     private boolean textCapped;
 
@@ -278,31 +284,20 @@ final class MimeWalk {
     private void attachedMail(Part part, String filename, int depth) throws MessagingException, IOException {
         String summary = null;
         String name = filename;
-        // Not encoded, the attached mail is read in place (a shared stream); decoded, it is read from memory, up to a
-        // bound (its .eml keeps all of it).
-        try (InputStream in = MimeParts.encodedMessage(part)
-                ? new SharedByteArrayInputStream(MimeParts.bytes(part, MAX_DECODED_FORWARD)) : MimeParts.decoded(part)) {
-            MimeMessage inner = new MimeMessage(MailParser.PARSING, in);
-            Charset hint = MailParser.bodyCharset(inner);
-            String subject = HeaderText.decode(MimeParts.first(inner, "Subject"), hint);
-            MailAddress author = MailParser.first(MailParser.addresses(inner, "From", hint, this));
-            // Cut as a header line is (998): the summary goes in the message's metadata, and so in every event.
-            summary = Texts.cut((author == null ? "unknown sender" : (author.name() == null ? author.address()
-                    : author.name() + " <" + author.address() + ">")) + ": " + (subject == null ? "(no subject)"
-                    : subject), MAX_SUMMARY);
-            if (name == null) {
-                name = (subject == null || subject.isBlank() ? "forwarded message" : subject) + ".eml";
-            }
-            // Each forward's text is capped by its own walk, not their sum: past the mail's cap, the rest stay in
-            // their .eml files, as text parts past it do.
-            if (text.toString().isBlank() && depth < MAX_DEPTH && forwardedText.length() < MAX_TOTAL_TEXT_CHARS) {
-                MimeWalk nested = new MimeWalk(madeParts);
-                nested.part(inner, depth + 1, false);
-                String body = nested.bodyText();
-                forwardedText.append("---------- Forwarded message ----------\n").append(summary).append("\n\n")
-                        .append(body);
-                if (forwardedText.length() > MAX_TOTAL_TEXT_CHARS) {
-                    forwardedText.setLength(Texts.cut(forwardedText.toString(), MAX_TOTAL_TEXT_CHARS).length());
+        try {
+            // Not encoded, the attached mail is read in place (a shared stream); encoded, it is decoded into memory,
+            // within the mail's budget (its .eml keeps all of it).
+            InputStream source = MimeParts.encodedMessage(part) ? decodedInMemory(part) : MimeParts.decoded(part);
+            if (source != null) {
+                try (InputStream in = source) {
+                    MimeMessage inner = new MimeMessage(MailParser.PARSING, in);
+                    Charset hint = MailParser.bodyCharset(inner);
+                    String subject = HeaderText.decode(MimeParts.first(inner, "Subject"), hint);
+                    summary = summary(inner, subject, hint);
+                    if (name == null) {
+                        name = (subject == null || subject.isBlank() ? "forwarded message" : subject) + ".eml";
+                    }
+                    forwardedText(inner, summary, depth);
                 }
             }
         } catch (MessagingException | IOException | RuntimeException e) {
@@ -313,6 +308,53 @@ final class MimeWalk {
         }
         attachments.add(new MailAttachment(safeName(name == null ? "message.eml" : name), "message/rfc822",
                 null, false, () -> MimeParts.decoded(part)));
+    }
+
+    /** "Author: Subject", cut as a header line is (998): it goes in the message's metadata, and so in every event. */
+    private String summary(MimeMessage inner, String subject, Charset hint) throws MessagingException {
+        MailAddress author = MailParser.first(MailParser.addresses(inner, "From", hint, this));
+        return Texts.cut((author == null ? "unknown sender" : (author.name() == null ? author.address()
+                : author.name() + " <" + author.address() + ">")) + ": " + (subject == null ? "(no subject)"
+                : subject), MAX_SUMMARY);
+    }
+
+    /**
+     * The attached mail's text, shown when this one has none (a forward as attachment with nothing written). Each
+     * forward's text is capped by its own walk, not their sum: past the mail's cap, the rest stay in their .eml
+     * files, as text parts past it do.
+     */
+    private void forwardedText(MimeMessage inner, String summary, int depth) throws MessagingException, IOException {
+        if (text.toString().isBlank() && depth < MAX_DEPTH && forwardedText.length() < MAX_TOTAL_TEXT_CHARS) {
+            MimeWalk nested = new MimeWalk(madeParts, decodable);
+            nested.part(inner, depth + 1, false);
+            String body = nested.bodyText();
+            forwardedText.append("---------- Forwarded message ----------\n").append(summary).append("\n\n")
+                    .append(body);
+            if (forwardedText.length() > MAX_TOTAL_TEXT_CHARS) {
+                forwardedText.setLength(Texts.cut(forwardedText.toString(), MAX_TOTAL_TEXT_CHARS).length());
+            }
+        }
+    }
+
+    /**
+     * An encoded attached mail's decoded bytes, as far as the mail's budget goes (a problem says so when it cut them);
+     * null, with a problem, when the budget is spent.
+     */
+    private InputStream decodedInMemory(Part part) throws MessagingException, IOException {
+        if (decodable[0] <= 0) {
+            problems.add("an attached message was not read: the mail's encoded attached messages are over "
+                    + MAX_DECODED_FORWARDS / (1024 * 1024) + " MB; it is kept whole in its .eml");
+            return null;
+        }
+        int allowed = (int) decodable[0];
+        byte[] bytes = MimeParts.bytes(part, allowed + 1);
+        if (bytes.length > allowed) {
+            problems.add("an attached message was read only in part (the mail's encoded attached messages are over "
+                    + MAX_DECODED_FORWARDS / (1024 * 1024) + " MB); it is kept whole in its .eml");
+            bytes = Arrays.copyOf(bytes, allowed);
+        }
+        decodable[0] -= bytes.length;
+        return new SharedByteArrayInputStream(bytes);
     }
 
     private void body(Part part, String base, Charset charset, String filename)

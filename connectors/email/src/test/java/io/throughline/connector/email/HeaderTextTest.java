@@ -90,5 +90,10 @@ class HeaderTextTest {
         }
         assertThat(MailCharsets.decode("Спасибо".getBytes(MailCharsets.WINDOWS_1251), StandardCharsets.ISO_8859_1))
                 .isEqualTo("Спасибо");
+        // The price: a Cyrillic word under four letters keeps the label it was sent with.
+        assertThat(MailCharsets.decode("Нет".getBytes(MailCharsets.WINDOWS_1251), StandardCharsets.ISO_8859_1))
+                .isEqualTo("Íåò");
+        assertThat(MailCharsets.decode("Нету".getBytes(MailCharsets.WINDOWS_1251), StandardCharsets.ISO_8859_1))
+                .isEqualTo("Нету");
     }
 }

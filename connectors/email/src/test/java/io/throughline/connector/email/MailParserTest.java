@@ -166,6 +166,30 @@ class MailParserTest {
         assertThat(mail.problems()).isEmpty();
     }
 
+    /**
+     * Encoded forwards are decoded into memory within one budget per mail, nested ones included: past it, a forward
+     * is read in part (a problem says so), and its .eml stays whole.
+     */
+    @Test
+    void encodedForwardsShareOneBudgetOfMemoryPerMail() throws Exception {
+        String words = "The lamp arrived broken, the box was crushed on one side.\r\n"
+                .repeat(MimeWalk.MAX_DECODED_FORWARDS / 2 / 58 + 1000);
+        StringBuilder eml = new StringBuilder("From: peter@gmail.example\r\nSubject: Fw: two\r\nMIME-Version: 1.0\r\n"
+                + "Content-Type: multipart/mixed; boundary=F\r\n\r\n--F\r\nContent-Type: text/plain\r\n\r\n\r\n");
+        for (String subject : new String[] {"First", "Second"}) {
+            String inner = "From: anna@web.example\r\nSubject: " + subject + "\r\nContent-Type: text/plain\r\n\r\n"
+                    + words;
+            eml.append("--F\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\n")
+                    .append(Base64.getMimeEncoder().encodeToString(inner.getBytes(StandardCharsets.US_ASCII)))
+                    .append("\r\n");
+        }
+        ParsedMail mail = parseText(eml.append("--F--\r\n").toString());
+        assertThat(mail.forwarded()).containsExactly("anna@web.example: First", "anna@web.example: Second");
+        assertThat(mail.problems()).singleElement().asString().contains("read only in part");
+        assertThat(mail.attachments()).hasSize(2).allSatisfy(a -> assertThat(bytes(a).length)
+                .isGreaterThan(MimeWalk.MAX_DECODED_FORWARDS / 2));
+    }
+
     /** A bounce whose returned message is in base64 is still the bounce of the reply it quotes. */
     @Test
     void aReturnedMessageInBase64IsReadForItsMessageId() throws Exception {
