@@ -42,6 +42,10 @@ public record WebhookTarget(URI url, InetAddress address, int port, boolean http
      */
     static WebhookTarget resolve(String url, boolean privateNetworks) throws DeliveryFailure {
         URI uri = URI.create(url);
+        if (uri.getPort() > 65535) {
+            // Saved before ports were checked: no try reaches it. (A saved :0 still means the scheme's port.)
+            throw DeliveryFailure.permanent("webhook port " + uri.getPort() + " is not between 1 and 65535");
+        }
         String host = bare(uri.getHost());
         InetAddress[] addresses;
         try {
@@ -55,10 +59,6 @@ public record WebhookTarget(URI url, InetAddress address, int port, boolean http
                 throw DeliveryFailure.permanent("webhook refused: " + host + " is " + address.getHostAddress()
                         + ", " + refused);
             }
-        }
-        if (!portInRange(uri)) {
-            // Saved before ports were checked: no try reaches it.
-            throw DeliveryFailure.permanent("webhook port " + uri.getPort() + " is not between 1 and 65535");
         }
         boolean https = "https".equalsIgnoreCase(uri.getScheme());
         int port = uri.getPort() > 0 ? uri.getPort() : https ? 443 : 80;

@@ -203,11 +203,14 @@ public final class ConversationService {
         return answer.put("options", options);
     }
 
+    /** A route as the composer shows it: a disabled inbox's reply waits in the outbox until it is enabled. */
     private static JsonObject routeJson(Sql sql, long workspaceId, ReplyRouter.Route route) {
-        String inboxName = sql.one("SELECT name FROM inboxes WHERE workspace_id = $1 AND id = $2", workspaceId,
-                route.inboxId()).map(r -> r.getString("name")).orElse(null);
+        Optional<Row> inbox = sql.one("SELECT name, enabled FROM inboxes WHERE workspace_id = $1 AND id = $2",
+                workspaceId, route.inboxId());
         return new JsonObject().put("channel", route.channel()).put("inboxId", route.inboxId())
-                .put("inboxName", inboxName).put("to", route.targetJson());
+                .put("inboxName", inbox.map(r -> r.getString("name")).orElse(null))
+                .put("inboxEnabled", inbox.map(r -> r.getBoolean("enabled")).orElse(true))
+                .put("to", route.targetJson());
     }
 
     private static String reason(Invalid e) {

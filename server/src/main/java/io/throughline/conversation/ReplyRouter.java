@@ -57,9 +57,8 @@ public final class ReplyRouter {
                     throw Invalid.field("channel", "the " + channel + " inbox the customer last wrote to was deleted,"
                             + " so a reply cannot reach them there: pick another channel");
                 }
-                long through = from.get().kind() == IdentityKind.TELEGRAM ? channels.servingInstead(sql, workspaceId,
-                        inboxId).map(ChannelDirectory.InboxInfo::id).orElse(inboxId) : inboxId;
-                return new Route(through, channel, from.get());
+                return new Route(channels.servingInstead(sql, workspaceId, inboxId)
+                        .map(ChannelDirectory.InboxInfo::id).orElse(inboxId), channel, from.get());
             }
             if (requestedChannel == null) {
                 requestedChannel = channel;

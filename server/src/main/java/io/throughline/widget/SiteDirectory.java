@@ -21,7 +21,9 @@ import org.slf4j.LoggerFactory;
  * widget inbox registers here, so a lookup is a map read; a miss (the inbox is opening, or was just changed on
  * another node) falls back to PostgreSQL, which stays the only source of truth. Misses by site key cost a query
  * each, so they are limited per client address: a script trying made-up keys is refused before it reaches the
- * database, while a page of a widget not open here yet (one lookup per page view) never meets the limit.
+ * database. A widget open here is a map read and never meets the limit; one not open here yet (just created, or
+ * reopening after a settings save) costs up to three lookups a page view (config, frame, session), so an office
+ * behind one address could meet it for the moments the widget takes to open.
  */
 public final class SiteDirectory {
 
@@ -43,12 +45,8 @@ public final class SiteDirectory {
     private final RateLimiter misses;
 
     public SiteDirectory(Supplier<Sql> sql) {
-        this(sql, Clock.systemUTC());
-    }
-
-    SiteDirectory(Supplier<Sql> sql, Clock clock) {
         this.sql = sql;
-        this.misses = new RateLimiter(clock, MISSES_PER_MINUTE, Duration.ofMinutes(1));
+        this.misses = new RateLimiter(Clock.systemUTC(), MISSES_PER_MINUTE, Duration.ofMinutes(1));
     }
 
     void onProofChanged(BiConsumer<Long, String> listener) {

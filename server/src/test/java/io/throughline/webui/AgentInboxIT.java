@@ -318,6 +318,30 @@ class AgentInboxIT {
         assertThat(note.getValue("delivery")).isNull();
     }
 
+    /**
+     * A customer of a disabled API inbox (its shop's receiver down) is answered through it: the composer says the
+     * reply waits, and it goes once the inbox is enabled.
+     */
+    @Test
+    void aReplyThroughADisabledInboxSaysItWaits() {
+        try (ShopSystem paused = ShopSystem.connect(server, "Paused shop")) {
+            paused.say("paused-1", "Petra Paused", "cust-petra", "Is my refund on its way?");
+            admin.patch("/api/v1/inboxes/" + paused.inboxId(), new JsonObject().put("enabled", false)).expect(200);
+            inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD).open("Petra Paused");
+            assertThat(inbox.find("reply-target").getText()).contains("cust-petra").contains("Paused shop");
+            assertThat(inbox.find("reply-waits").getText())
+                    .isEqualTo("Paused shop is disabled: the reply waits and goes once it is enabled again.");
+            inbox.reply("The refund left today.");
+            inbox.until(d -> "pending".equals(inbox.message("The refund left today.")
+                    .findElement(InboxPage.testId("delivery")).getAttribute("data-status")));
+
+            admin.patch("/api/v1/inboxes/" + paused.inboxId(), new JsonObject().put("enabled", true)).expect(200);
+            await().atMost(Duration.ofSeconds(15)).until(() -> deliveredTo(paused.webhook(), "cust-petra") == 1);
+            inbox.until(d -> "sent".equals(inbox.message("The refund left today.")
+                    .findElement(InboxPage.testId("delivery")).getAttribute("data-status")));
+        }
+    }
+
     @Test
     void assignResolveSnoozeAndReopen() {
         long conversation = shop.say("state-1", "Erik State", "cust-erik", "My invoice is wrong")

@@ -206,7 +206,9 @@ class TlComposer extends TlElement {
             : ` — ${o.reason}`}</option>`)}
       </select>
       ${chosen ? html`<span class="reply-to" data-testid="reply-target">${t('composer.to')}
-        <strong>${targetText(chosen.to)}</strong>${chosen.inboxName ? html` · ${chosen.inboxName}` : ''}</span>`
+        <strong>${targetText(chosen.to)}</strong>${chosen.inboxName ? html` · ${chosen.inboxName}` : ''}</span>
+        ${chosen.inboxEnabled === false ? html`<span class="muted" data-testid="reply-waits">${t('composer.inboxDisabled',
+          { name: chosen.inboxName })}</span>` : ''}`
         : html`<span class="form-error" data-testid="reply-unreachable">${options.defaultProblem
           ?? t('composer.unreachable')}</span>`}
     </div>`;

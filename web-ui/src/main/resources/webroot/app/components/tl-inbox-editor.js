@@ -192,6 +192,7 @@ class TlInboxEditor extends TlElement {
   async testConnection() {
     this.busy = true;
     this.test = null;
+    this.fieldErrors = {};
     try {
       this.test = await api.post(`/api/v1/inboxes/${this.inbox.id}/test`, { config: this.config });
     } catch (e) {

@@ -180,6 +180,7 @@ export default {
   'composer.automatic': 'Automatic ({channel})',
   'composer.pick': 'Pick a channel',
   'composer.to': 'To',
+  'composer.inboxDisabled': '{name} is disabled: the reply waits and goes once it is enabled again.',
   'composer.unreachable': 'This customer cannot be reached by any channel. You can still add a note.',
   'composer.send': 'Send',
   'composer.addNote': 'Add note',

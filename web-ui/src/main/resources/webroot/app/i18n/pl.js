@@ -182,6 +182,7 @@ export default {
   'composer.automatic': 'Automatycznie ({channel})',
   'composer.pick': 'Wybierz kanał',
   'composer.to': 'Do',
+  'composer.inboxDisabled': 'Skrzynka {name} jest wyłączona: odpowiedź poczeka i wyjdzie, gdy zostanie ponownie włączona.',
   'composer.unreachable': 'Z tym klientem nie można się skontaktować żadnym kanałem. Notatkę można dodać.',
   'composer.send': 'Wyślij',
   'composer.addNote': 'Dodaj notatkę',

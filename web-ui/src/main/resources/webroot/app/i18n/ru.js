@@ -182,6 +182,7 @@ export default {
   'composer.automatic': 'Автоматически ({channel})',
   'composer.pick': 'Выберите канал',
   'composer.to': 'Кому',
+  'composer.inboxDisabled': 'Канал {name} отключён: ответ подождёт и уйдёт, когда его снова включат.',
   'composer.unreachable': 'С этим клиентом нельзя связаться ни по одному каналу. Заметку добавить можно.',
   'composer.send': 'Отправить',
   'composer.addNote': 'Добавить заметку',

@@ -182,6 +182,7 @@ export default {
   'composer.automatic': 'Автоматично ({channel})',
   'composer.pick': 'Виберіть канал',
   'composer.to': 'Кому',
+  'composer.inboxDisabled': 'Канал {name} вимкнено: відповідь зачекає й піде, коли його знову ввімкнуть.',
   'composer.unreachable': 'З цим клієнтом не можна зв’язатися жодним каналом. Нотатку додати можна.',
   'composer.send': 'Надіслати',
   'composer.addNote': 'Додати нотатку',
