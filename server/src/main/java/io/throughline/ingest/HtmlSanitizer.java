@@ -111,6 +111,11 @@ public final class HtmlSanitizer {
     private static Document dirty(String html) {
         String input = html.length() > MAX_INPUT ? html.substring(0, MAX_INPUT) : html;
         Document dirty = Jsoup.parse(input);
+        // A mail's <base href> became the document's base: the cleaner wrote relative sources back absolute, so
+        // <img src="p.gif"> under <base href="https://t.example/"> was a live remote image nothing had parked.
+        // A mail has no base of its own; relative addresses lead nowhere.
+        dirty.select("base").remove();
+        dirty.setBaseUri("");
         dirty.select("[" + QUOTE_MARK + "]").removeAttr(QUOTE_MARK);
         for (Element img : dirty.select("img[src]")) {
             // Read as browsers and the cleaner below read it: without control characters anywhere ("ht&#9;tp:"

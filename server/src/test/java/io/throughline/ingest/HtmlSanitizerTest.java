@@ -35,6 +35,16 @@ class HtmlSanitizerTest {
                 .contains("data-remote-src=\"//tracker.example/c.gif\"");
     }
 
+    /** A mail's base address does not make its relative images remote ones that load unasked. */
+    @Test
+    void aBaseAddressMakesNoRelativeImageRemote() {
+        String html = sanitizer.sanitize("<html><head><base href=\"https://t.example/\"></head><body>"
+                + "<img src=\"p.gif?u=42\"><a href=\"unsubscribe?u=42\">Unsubscribe</a>"
+                + "<img src=\"https://cdn.example/logo.png\"></body></html>");
+        assertThat(html).doesNotContain("t.example").doesNotContainPattern("\\ssrc=")
+                .contains("data-remote-src=\"https://cdn.example/logo.png\"").contains("Unsubscribe");
+    }
+
     @Test
     void linksOpenSafelyInANewTab() {
         assertThat(sanitizer.sanitize("<a href=\"https://example.com\">x</a>"))
