@@ -124,6 +124,36 @@ public final class ContactRepository {
     }
 
     /**
+     * A blocked contact (merges followed) proving one of these identities, if any: in one query, whichever of them
+     * the sender names first.
+     */
+    public Optional<Long> blockedProvenOwner(Sql sql, long workspaceId, List<Identity> identities) {
+        List<Identity> proven = identities.stream().filter(Identity::proven).toList();
+        if (proven.isEmpty()) {
+            return Optional.empty();
+        }
+        for (Row owner : sql.rows("""
+                SELECT c.id, c.merged_into_id, c.blocked FROM unnest($2::text[], $3::text[]) AS s(kind, value)
+                JOIN identities i ON i.workspace_id = $1 AND i.kind = s.kind AND i.value = s.value AND i.proven
+                JOIN contacts c ON c.id = i.contact_id""", workspaceId,
+                proven.stream().map(i -> i.kind().wireName()).toArray(String[]::new),
+                proven.stream().map(Identity::value).toArray(String[]::new))) {
+            if (owner.getLong("merged_into_id") == null) {
+                if (owner.getBoolean("blocked")) {
+                    return Optional.of(owner.getLong("id"));
+                }
+                continue;
+            }
+            Optional<Long> live = live(sql, workspaceId, owner.getLong("id"))
+                    .filter(id -> find(sql, workspaceId, id).map(Contact::blocked).orElse(false));
+            if (live.isPresent()) {
+                return live;
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
      * The contact in use for one that may have been merged away, following merges. A proven identity normally moves
      * with its merge, but a merge that raced the message proving it can leave the proven row with the contact merged
      * away (the merge had read that contact's identities before the proof committed): its customer belongs where

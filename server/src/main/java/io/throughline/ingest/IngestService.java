@@ -268,6 +268,12 @@ public final class IngestService {
                 return duplicateOf(copy.get());
             }
         }
+        // A blocked customer is refused whichever of their proven identities comes first: another held by a contact
+        // not blocked (a shop naming both, a Telegram account sharing a blocked contact's phone) must not let them in.
+        Optional<Long> blockedOwner = contacts.blockedProvenOwner(tx, workspaceId, p.sender().identities());
+        if (blockedOwner.isPresent()) {
+            throw new Blocked(blockedOwner.get());
+        }
         Optional<ThreadingDecision.ByHeaders> byHeaders = finder.byHeaders(tx, workspaceId, p.inbox().kind(),
                 p.message().thread());
         List<String> flags = new ArrayList<>(p.flags());

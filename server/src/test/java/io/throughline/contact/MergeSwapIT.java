@@ -220,6 +220,44 @@ class MergeSwapIT {
                 .put("mergeId", merges.get(1))).expect(200).json().getBoolean("blocked")).isFalse();
     }
 
+    /**
+     * A blocked customer is refused whichever of their proven identities a message names first: a shop naming a
+     * customer in good standing's id, then the blocked spammer's email, stores nothing (it was stored into the first
+     * one's thread); one merged into a blocked contact is followed to it.
+     */
+    @Test
+    void aMessageNamingABlockedContactsProvenIdentityAfterAnotherIsRefused() {
+        long good = shop.say("mixed-0", new JsonObject().put("name", "Good Customer").put("identities",
+                new JsonArray().add(new JsonObject().put("kind", "external_id").put("value", "mixed-good"))),
+                "Hello").getLong("contactId");
+        long spammer = shop.say("mixed-1", new JsonObject().put("name", "Spammer").put("identities",
+                new JsonArray().add(new JsonObject().put("kind", "email").put("value", "spam@mixed.example"))),
+                "Cheap watches").getLong("contactId");
+        admin.patch("/api/v1/contacts/" + spammer, new JsonObject().put("blocked", true)).expect(200);
+
+        JsonObject both = new JsonObject().put("name", "Good Customer").put("identities", new JsonArray()
+                .add(new JsonObject().put("kind", "external_id").put("value", "mixed-good"))
+                .add(new JsonObject().put("kind", "email").put("value", "Spam@Mixed.example")));
+        assertThat(shop.send("mixed-2", both, "More cheap watches").expect(200).json().getString("outcome"))
+                .isEqualTo("blocked");
+        assertThat(server.throughline().database().sql().single("SELECT count(*) AS n FROM messages"
+                + " WHERE external_id = 'mixed-2'").getLong("n")).isZero();
+        assertThat(shop.say("mixed-3", new JsonObject().put("identities", new JsonArray().add(new JsonObject()
+                .put("kind", "external_id").put("value", "mixed-good"))), "Still here").getLong("contactId"))
+                .isEqualTo(good);
+
+        // A contact holding the address, merged into a blocked one: followed to the block.
+        long other = shop.say("mixed-4", new JsonObject().put("name", "Alias").put("identities", new JsonArray()
+                .add(new JsonObject().put("kind", "phone").put("value", "+380501112233"))), "Hi").getLong("contactId");
+        admin.post("/api/v1/contacts/" + spammer + "/merge", new JsonObject().put("otherContactId", other))
+                .expect(200);
+        JsonObject viaPhone = new JsonObject().put("identities", new JsonArray()
+                .add(new JsonObject().put("kind", "external_id").put("value", "mixed-good"))
+                .add(new JsonObject().put("kind", "phone").put("value", "+380501112233")));
+        assertThat(shop.send("mixed-5", viaPhone, "And again").expect(200).json().getString("outcome"))
+                .isEqualTo("blocked");
+    }
+
     /** A target blocked before the merge stays blocked when the merge is undone: its block was its own. */
     @Test
     void undoingAMergeKeepsABlockTheTargetHadBefore() {

@@ -54,8 +54,13 @@ public final class ShopSystem implements AutoCloseable {
 
     /** A message with a raw contact object (several identities, claimed ones). */
     public JsonObject say(String externalId, JsonObject contact, String body) {
+        return send(externalId, contact, body).expect(201).json();
+    }
+
+    /** The same, with the answer as it comes. */
+    public ApiClient.Response send(String externalId, JsonObject contact, String body) {
         return client.post("/api/v1/inboxes/" + inboxId + "/inbound", new JsonObject().put("externalId", externalId)
-                .put("contact", contact).put("body", body)).expect(201).json();
+                .put("contact", contact).put("body", body));
     }
 
     /** The same system calling another node of the installation (a second server on the same database). */
