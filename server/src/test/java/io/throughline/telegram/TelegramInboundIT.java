@@ -574,6 +574,32 @@ class TelegramInboundIT {
                 .containsExactly("/start", GREETING, "/start", "/start", "Where is my parcel?");
     }
 
+    /**
+     * A merge recomputes the conversation's last message and activity: the bot's greeting, which never counted as
+     * either, still does not (the list showed it as the customer's last word).
+     */
+    @Test
+    void aMergeKeepsTheGreetingOutOfTheLastMessage() {
+        TelegramCustomer earlier = new TelegramCustomer(bot, 310_000_094L, "Ihor", "Earlier", null);
+        earlier.says("Hello from my other account");
+        long source = conversationOf(admin, "Ihor Earlier");
+        awaitMessages(admin, source, 1);
+        TelegramCustomer ihor = new TelegramCustomer(bot, 310_000_095L, "Ihor", "Greeted", null);
+        ihor.pressesStart(null);
+        long conversation = conversationOf(admin, "Ihor Greeted");
+        await().atMost(WAIT).until(() -> messages(admin, conversation), m -> m.size() == 2);
+        JsonObject before = admin.get("/api/v1/conversations/" + conversation).expect(200).json();
+        assertThat(before.getJsonObject("lastMessage").getString("preview")).isEqualTo("/start");
+
+        admin.post("/api/v1/contacts/" + before.getJsonObject("contact").getLong("id") + "/merge", new JsonObject()
+                .put("otherContactId", admin.get("/api/v1/conversations/" + source).json().getJsonObject("contact")
+                        .getLong("id"))).expect(200);
+        JsonObject after = admin.get("/api/v1/conversations/" + conversation).expect(200).json();
+        assertThat(messages(admin, conversation)).hasSize(3);
+        assertThat(after.getJsonObject("lastMessage").getString("preview")).isEqualTo("/start");
+        assertThat(after.getString("lastActivityAt")).isEqualTo(before.getString("lastActivityAt"));
+    }
+
     @Test
     void groupMessagesChannelPostsAndUpdateTypesWeDoNotHandleAreSkippedWithoutStoppingTheBot() {
         TelegramCustomer roman = new TelegramCustomer(bot, 310_000_008L, "Roman", "Savchuk", null);
