@@ -1,15 +1,19 @@
 package io.throughline.search;
 
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.LongAdder;
 import org.apache.lucene.index.FieldInfo;
+import org.apache.lucene.index.FieldInvertState;
 import org.apache.lucene.index.IndexOptions;
 import org.apache.lucene.index.IndexReader;
 import org.apache.lucene.index.LeafReader;
@@ -22,6 +26,7 @@ import org.apache.lucene.search.CollectionStatistics;
 import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.TermStatistics;
+import org.apache.lucene.search.similarities.Similarity;
 import org.apache.lucene.util.BytesRef;
 import org.apache.lucene.util.FixedBitSet;
 import org.apache.lucene.util.packed.PackedInts;
@@ -213,10 +218,13 @@ final class WorkspaceStatistics {
         private final BytesRef workspace;
         /** Whether every segment holds this workspace's messages alone (then Lucene's figures are its own). */
         private Boolean alone;
+        /** The figures this search gave for terms only other workspaces hold (told apart by identity). */
+        private final Set<TermStatistics> unheld = Collections.synchronizedSet(
+                Collections.newSetFromMap(new IdentityHashMap<>()));
 
         Scoped(IndexSearcher searcher, BytesRef workspace, Executor executor) {
             super(searcher.getTopReaderContext(), executor);
-            setSimilarity(searcher.getSimilarity());
+            setSimilarity(new HeldTermsOnly(searcher.getSimilarity(), unheld));
             setQueryCache(searcher.getQueryCache());
             setQueryCachingPolicy(searcher.getQueryCachingPolicy());
             this.workspace = workspace;
@@ -302,9 +310,15 @@ final class WorkspaceStatistics {
                 holding += counted[0];
                 occurrences += counted[1];
             }
-            // A term only other workspaces hold matches none of this one's messages: any valid figures do.
-            return holding == 0 ? new TermStatistics(term.bytes(), 1, 1)
-                    : new TermStatistics(term.bytes(), holding, occurrences);
+            if (holding == 0) {
+                // A term only other workspaces hold matches none of this one's messages: any valid figures do for
+                // a query of it alone, and a query of several (a prefix's words, a word's forms in a phrase) leaves
+                // them out of its weight (HeldTermsOnly), which would otherwise grow with each such term.
+                TermStatistics none = new TermStatistics(term.bytes(), 1, 1);
+                unheld.add(none);
+                return none;
+            }
+            return new TermStatistics(term.bytes(), holding, occurrences);
         }
 
         /** The messages of one workspace (its slot) holding a term in a shared segment, and the term's occurrences. */
@@ -359,6 +373,36 @@ final class WorkspaceStatistics {
 
         private List<LeafReaderContext> leaves() {
             return getIndexReader().leaves();
+        }
+    }
+
+    /**
+     * The searcher's similarity, weighing a query of several terms by the ones the workspace holds: Lucene adds up
+     * every term's weight (BM25's idf), so a prefix expanded over the whole index's words ("zq-ol*") scored higher
+     * for each word starting so that only other workspaces hold, and a score told how many there were.
+     */
+    private static final class HeldTermsOnly extends Similarity {
+
+        private final Similarity scoring;
+        private final Set<TermStatistics> unheld;
+
+        HeldTermsOnly(Similarity scoring, Set<TermStatistics> unheld) {
+            this.scoring = scoring;
+            this.unheld = unheld;
+        }
+
+        @Override
+        public long computeNorm(FieldInvertState state) {
+            return scoring.computeNorm(state);
+        }
+
+        @Override
+        public SimScorer scorer(float boost, CollectionStatistics collectionStats, TermStatistics... termStats) {
+            if (unheld.isEmpty()) {
+                return scoring.scorer(boost, collectionStats, termStats);
+            }
+            return scoring.scorer(boost, collectionStats,
+                    Arrays.stream(termStats).filter(t -> !unheld.contains(t)).toArray(TermStatistics[]::new));
         }
     }
 }

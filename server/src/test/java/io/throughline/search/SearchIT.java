@@ -453,6 +453,19 @@ class SearchIT {
 
         assertThat(score(mine, "bassoon cracked", bassoon)).isEqualTo(alone);
         assertThat(SearchFixture.messageIds(mine.search("q", "bassoon"))).containsExactly(bassoon);
+
+        // A prefix whose stem splits is expanded over every workspace's words: each word starting so that only the
+        // other workspace holds must not weigh in.
+        long zither = mine.customerWrites("sc-4", "Marta", "zq olenaqq zither strings").getLong("messageId");
+        await().atMost(INDEXED).until(() -> SearchFixture.messageIds(mine.search("q", "zither")).contains(zither));
+        double before = score(mine, "zq-ol*", zither);
+        List<Long> words = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            words.add(theirs.customerWrites("sc-c-" + i, "Customer " + i, "ol" + (char) ('a' + i) + "qqword"
+                    + " arrived").getLong("messageId"));
+        }
+        await().atMost(INDEXED).until(() -> new HashSet<>(theirs.allMessageIds("q", "arrived")).containsAll(words));
+        assertThat(score(mine, "zq-ol*", zither)).isEqualTo(before);
     }
 
     private static SearchFixture shopInNewWorkspace(String name) {
