@@ -234,8 +234,10 @@ final class MessageQueries {
             inText = new SpanNearQuery(clauses, 0, true);
         }
         BooleanQuery.Builder any = new BooleanQuery.Builder().add(inText, BooleanClause.Occur.SHOULD);
+        // An order number's start written without its dash ("a104*", one word) is one too: README calls A-10492 and
+        // a10492 the same order.
         String order = ExactTokens.orderKey(text);
-        if (words.size() > 1 && order.chars().anyMatch(Character::isDigit)) {
+        if (order.chars().anyMatch(Character::isDigit)) {
             any.add(new PrefixQuery(new Term(ExactKind.ORDER.field(), order)), BooleanClause.Occur.SHOULD);
         }
         if (text.indexOf('@') > 0) {

@@ -115,6 +115,8 @@ class MessageQueriesTest {
     void prefixesOfOrderNumbersAndEmailsFindThem() throws IOException {
         assertThat(find("#A-104*")).containsExactly(5L);
         assertThat(find("A-104*")).containsExactly(5L);
+        assertThat(find("a104*")).as("written without its dash").containsExactly(5L);
+        assertThat(find("#A104*")).containsExactly(5L);
         assertThat(find("olena.k@exa*")).containsExactly(5L);
         assertThat(find("#A-105*")).isEmpty();
         assertThat(snippet("A-104*", 5)).contains("<mark>");
