@@ -1,6 +1,8 @@
 package io.throughline.search;
 
+import io.throughline.connector.Texts;
 import io.throughline.conversation.Status;
+import io.throughline.failure.Invalid;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -60,6 +62,11 @@ final class MessageQueries {
      * (the other words, in every field, count too).
      */
     static final int PREFIX_TERMS_BUDGET = 512;
+    /**
+     * The words one search term may hold: "a-a-a-…" is one term of QuerySyntax's 32, and was a phrase of 500
+     * positions, each stepping through the word's postings for every message holding it.
+     */
+    static final int MAX_PHRASE_WORDS = 64;
     private static final Set<String> POLISH_COMMON = Set.of(
             "i", "w", "z", "na", "do", "się", "sie", "że", "to", "jest", "a", "o", "od", "po", "jak", "czy", "ze",
             "we", "u", "za", "mi", "mnie");
@@ -164,12 +171,12 @@ final class MessageQueries {
      * delivered" would be "delivered" alone, found in "was delivered" and excluded by -"not delivered" wrongly.
      */
     private Query acrossFields(String text) {
+        int words = requireFewWords(text, positions(SearchFields.TEXT, text));
         List<Query> perField = new ArrayList<>();
         Query standard = builder.createPhraseQuery(SearchFields.TEXT, text);
         if (standard != null) {
             perField.add(new BoostQuery(standard, TEXT_BOOST));
         }
-        int words = standard == null ? 0 : positions(SearchFields.TEXT, text);
         for (Language language : Language.values()) {
             Query stemmed = builder.createPhraseQuery(language.field(), text);
             if (stemmed != null && (words < 2 || positions(language.field(), text) >= words)) {
@@ -177,6 +184,15 @@ final class MessageQueries {
             }
         }
         return perField.isEmpty() ? null : new DisjunctionMaxQuery(perField, TIE_BREAKER);
+    }
+
+    /** The words of one search term, refused past {@link #MAX_PHRASE_WORDS}. */
+    private static int requireFewWords(String text, int words) {
+        if (words > MAX_PHRASE_WORDS) {
+            throw Invalid.field("q", "\"" + Texts.cut(text, 40) + (text.length() > 40 ? "…" : "") + "\" holds "
+                    + words + " words; a phrase or a word takes at most " + MAX_PHRASE_WORDS);
+        }
+        return words;
     }
 
     /**
@@ -215,6 +231,7 @@ final class MessageQueries {
      */
     private Query prefix(String text, int maxTerms) {
         List<String> words = analyze(SearchFields.TEXT, text).stream().map(Token::term).toList();
+        requireFewWords(text, words.size());
         Query inText;
         if (words.size() <= 1) {
             BytesRef stem = words.isEmpty() ? analyzer.normalize(SearchFields.TEXT, text) : new BytesRef(words.get(0));

@@ -504,6 +504,10 @@ class SearchIT {
         problem(400, "sort", "must be relevance or date", "q", "refund", "sort", "alphabetical");
         problem(400, "q", "type words to search for", "q", "   ");
         problem(400, "q", "has nothing to search for", "q", "!!! ???");
+        // One term of many words (a phrase of 300 positions otherwise), quoted or not.
+        problem(400, "q", "holds 300 words; a phrase or a word takes at most 64", "q", "a-".repeat(299) + "a");
+        problem(400, "q", "holds 65 words", "q", "\"" + "b ".repeat(65).strip() + "\"");
+        problem(400, "q", "holds 70 words", "q", "c-".repeat(69) + "c*");
         problem(400, "assignee", "no agent with the email", "q", "assignee:ghost@nowhere.test");
         SearchFixture.searchAs(server.anonymous(), "q", "refund").expect(401);
     }
