@@ -124,8 +124,8 @@ public final class ContactRepository {
     }
 
     /**
-     * A blocked contact (merges followed) proving one of these identities, if any: in one query, whichever of them
-     * the sender names first.
+     * A blocked contact (merges followed) proving any of these identities, if there is one: one query for them all,
+     * and a lookup more only for an owner merged away.
      */
     public Optional<Long> blockedProvenOwner(Sql sql, long workspaceId, List<Identity> identities) {
         List<Identity> proven = identities.stream().filter(Identity::proven).toList();

@@ -390,13 +390,7 @@ class AgentInboxAdminIT {
      */
     @Test
     void aPasswordClearedInTheFormIsRemoved() {
-        JsonObject config = new JsonObject().put("address", "relay@acme.test")
-                .put("imap", new JsonObject().put("host", "127.0.0.1").put("port", 9).put("security", "none")
-                        .put("username", "relay@acme.test").put("password", "imap-secret-1"))
-                .put("smtp", new JsonObject().put("host", "127.0.0.1").put("port", 9).put("security", "none")
-                        .put("username", "relay@acme.test").put("password", "smtp-secret-1"));
-        long id = admin.post("/api/v1/inboxes", new JsonObject().put("kind", "email").put("name", "Relay")
-                .put("config", config)).expect(201).json().getLong("id");
+        long id = emailInbox("Relay", "relay@acme.test");
         try (Browser browser = new Browser()) {
             InboxPage inbox = new InboxPage(browser, server.url()).login(TestServer.ADMIN_EMAIL,
                     TestServer.ADMIN_PASSWORD);
@@ -414,6 +408,20 @@ class AgentInboxAdminIT {
         } finally {
             admin.delete("/api/v1/inboxes/" + id).expect(204);
         }
+    }
+
+    /**
+     * An email inbox at an address nothing listens on (port 9: it opens and keeps retrying, which these tests do not
+     * look at), with an IMAP and an SMTP password stored.
+     */
+    private static long emailInbox(String name, String address) {
+        JsonObject config = new JsonObject().put("address", address)
+                .put("imap", new JsonObject().put("host", "127.0.0.1").put("port", 9).put("security", "none")
+                        .put("username", address).put("password", "imap-secret-1"))
+                .put("smtp", new JsonObject().put("host", "127.0.0.1").put("port", 9).put("security", "none")
+                        .put("username", address).put("password", "smtp-secret-1"));
+        return admin.post("/api/v1/inboxes", new JsonObject().put("kind", "email").put("name", name)
+                .put("config", config)).expect(201).json().getLong("id");
     }
 
     private static JsonObject smtp(long inbox) {
@@ -560,13 +568,7 @@ class AgentInboxAdminIT {
     /** A connection test refused for a secret that must be given again marks that secret's field, as a save does. */
     @Test
     void aConnectionTestNeedingASecretAgainMarksItsField() {
-        JsonObject config = new JsonObject().put("address", "moved@acme.test")
-                .put("imap", new JsonObject().put("host", "127.0.0.1").put("port", 9).put("security", "none")
-                        .put("username", "moved@acme.test").put("password", "imap-secret-1"))
-                .put("smtp", new JsonObject().put("host", "127.0.0.1").put("port", 9).put("security", "none")
-                        .put("username", "moved@acme.test").put("password", "smtp-secret-1"));
-        long id = admin.post("/api/v1/inboxes", new JsonObject().put("kind", "email").put("name", "Moving")
-                .put("config", config)).expect(201).json().getLong("id");
+        long id = emailInbox("Moving", "moved@acme.test");
         try (Browser browser = new Browser()) {
             InboxPage inbox = new InboxPage(browser, server.url()).login(TestServer.ADMIN_EMAIL,
                     TestServer.ADMIN_PASSWORD);
