@@ -130,21 +130,23 @@ public final class ConversationRepository {
 
     /**
      * Recomputes the derived fields (last message, activity, channels) from the messages it holds now. An automatic
-     * answer is neither its last message nor its activity, as when it was stored.
+     * answer is neither its last message nor its activity, as when it was stored, unless the conversation holds
+     * nothing else (its /start moved out).
      */
     public Conversation refresh(Sql tx, long workspaceId, long id) {
         return Conversation.from(tx.single("""
                 UPDATE conversations c SET
                     last_message_id = (SELECT m.id FROM messages m WHERE m.conversation_id = c.id AND m.kind <> 'note'
-                                       AND NOT """ + AUTOMATIC + """
-                                       ORDER BY m.created_at DESC, m.id DESC LIMIT 1),
+                                       ORDER BY """ + AUTOMATIC + """
+                                       , m.created_at DESC, m.id DESC LIMIT 1),
                     last_inbound_message_id = (SELECT m.id FROM messages m WHERE m.conversation_id = c.id
                                                AND m.kind = 'in' ORDER BY m.created_at DESC, m.id DESC LIMIT 1),
                     last_inbound_at = (SELECT max(m.created_at) FROM messages m WHERE m.conversation_id = c.id
                                        AND m.kind = 'in'),
                     last_activity_at = coalesce((SELECT max(m.created_at) FROM messages m
                                                  WHERE m.conversation_id = c.id AND NOT """ + AUTOMATIC + """
-                                                 ), c.created_at),
+                                                 ), (SELECT max(m.created_at) FROM messages m
+                                                     WHERE m.conversation_id = c.id), c.created_at),
                     channels = coalesce((SELECT array_agg(DISTINCT m.channel) FROM messages m
                                          WHERE m.conversation_id = c.id AND m.kind = 'in'
                                          AND m.channel IS NOT NULL), '{}'),

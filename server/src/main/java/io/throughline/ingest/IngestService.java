@@ -251,8 +251,9 @@ public final class IngestService {
 
     /**
      * The transaction. A duplicate external id is caught by the message insert itself (ON CONFLICT), which rolls
-     * everything back. The common case, a new message from a returning customer, costs five round trips: begin,
-     * the contact with its identities and conversation, the message with its conversation change, the event, commit.
+     * everything back. The common case, a new message from a returning customer, costs six round trips: begin, the
+     * check that none of the sender's proven identities is a blocked contact's, the contact with its identities and
+     * conversation, the message with its conversation change, the event, commit.
      */
     private IngestReceipt store(Sql tx, Prepared p) {
         long workspaceId = p.inbox().workspaceId();

@@ -1,6 +1,5 @@
 package io.throughline.search;
 
-import io.throughline.connector.Texts;
 import io.throughline.conversation.Status;
 import io.throughline.failure.Invalid;
 import java.io.IOException;
@@ -63,10 +62,17 @@ final class MessageQueries {
      */
     static final int PREFIX_TERMS_BUDGET = 512;
     /**
-     * The words one search term may hold: "a-a-a-…" is one term of QuerySyntax's 32, and was a phrase of 500
-     * positions, each stepping through the word's postings for every message holding it.
+     * The positions a search's phrases may hold in all (a word joined by punctuation is a phrase of its parts, and a
+     * character of Chinese or Japanese one word): "a-a-a-…" is one term of QuerySyntax's 32, and was a phrase of 500
+     * positions, each stepping through the word's postings for every message holding it. A pasted sentence or link
+     * stays well within it.
      */
-    static final int MAX_PHRASE_WORDS = 64;
+    static final int MAX_QUERY_POSITIONS = 256;
+    /**
+     * An exact token's text is also looked for as written (for messages indexed before its exact field) only up to
+     * this many words: past it, the exact field alone finds it.
+     */
+    static final int MAX_WRITTEN_EXACT = 64;
     private static final Set<String> POLISH_COMMON = Set.of(
             "i", "w", "z", "na", "do", "się", "sie", "że", "to", "jest", "a", "o", "od", "po", "jak", "czy", "ze",
             "we", "u", "za", "mi", "mnie");
@@ -111,6 +117,11 @@ final class MessageQueries {
         List<Query> required = new ArrayList<>();
         List<Query> optional = new ArrayList<>();
         int constraints = 0;
+        int positions = query.terms().stream().mapToInt(t -> positions(t.clause())).sum();
+        if (positions > MAX_QUERY_POSITIONS) {
+            throw Invalid.field("q", "holds " + positions + " words in its phrases and joined words; a search takes"
+                    + " at most " + MAX_QUERY_POSITIONS + " (a character of Chinese or Japanese counts as one)");
+        }
         int prefixes = query.terms().stream().mapToInt(t -> splitPrefixes(t.clause())).sum();
         int prefixTerms = PREFIX_TERMS_BUDGET / Math.max(1, prefixes);
         for (SearchQuery.Term term : query.terms()) {
@@ -142,6 +153,23 @@ final class MessageQueries {
         return constraints == 0 ? null : top.build();
     }
 
+    /** The positions a clause's phrases hold (its words, for one word: a phrase of one). */
+    private int positions(SearchQuery.Clause clause) {
+        return switch (clause) {
+            case SearchQuery.Word word -> positions(SearchFields.TEXT, word.text());
+            case SearchQuery.Phrase phrase -> positions(SearchFields.TEXT, phrase.text());
+            case SearchQuery.Prefix prefix -> analyze(SearchFields.TEXT, prefix.text()).size();
+            case SearchQuery.Exact exact -> writtenExact(exact.raw());
+            case SearchQuery.AnyOf any -> any.options().stream().mapToInt(this::positions).sum();
+        };
+    }
+
+    /** The positions an exact token's text as written is looked for with; 0 past {@link #MAX_WRITTEN_EXACT}. */
+    private int writtenExact(String raw) {
+        int words = positions(SearchFields.TEXT, raw);
+        return words > MAX_WRITTEN_EXACT ? 0 : words;
+    }
+
     /** The prefixes in a clause that end a phrase ("A-1*"): only those expand to terms, within the budget. */
     private int splitPrefixes(SearchQuery.Clause clause) {
         return switch (clause) {
@@ -171,7 +199,7 @@ final class MessageQueries {
      * delivered" would be "delivered" alone, found in "was delivered" and excluded by -"not delivered" wrongly.
      */
     private Query acrossFields(String text) {
-        int words = requireFewWords(text, positions(SearchFields.TEXT, text));
+        int words = positions(SearchFields.TEXT, text);
         List<Query> perField = new ArrayList<>();
         Query standard = builder.createPhraseQuery(SearchFields.TEXT, text);
         if (standard != null) {
@@ -184,15 +212,6 @@ final class MessageQueries {
             }
         }
         return perField.isEmpty() ? null : new DisjunctionMaxQuery(perField, TIE_BREAKER);
-    }
-
-    /** The words of one search term, refused past {@link #MAX_PHRASE_WORDS}. */
-    private static int requireFewWords(String text, int words) {
-        if (words > MAX_PHRASE_WORDS) {
-            throw Invalid.field("q", "\"" + Texts.cut(text, 40) + (text.length() > 40 ? "…" : "") + "\" holds "
-                    + words + " words; a phrase or a word takes at most " + MAX_PHRASE_WORDS);
-        }
-        return words;
     }
 
     /**
@@ -231,7 +250,6 @@ final class MessageQueries {
      */
     private Query prefix(String text, int maxTerms) {
         List<String> words = analyze(SearchFields.TEXT, text).stream().map(Token::term).toList();
-        requireFewWords(text, words.size());
         Query inText;
         if (words.size() <= 1) {
             BytesRef stem = words.isEmpty() ? analyzer.normalize(SearchFields.TEXT, text) : new BytesRef(words.get(0));
@@ -269,7 +287,7 @@ final class MessageQueries {
         BooleanQuery.Builder either = new BooleanQuery.Builder();
         either.add(new BoostQuery(new TermQuery(new Term(exact.kind().field(), exact.key())), EXACT_BOOST),
                 BooleanClause.Occur.SHOULD);
-        Query written = acrossFields(exact.raw());
+        Query written = writtenExact(exact.raw()) == 0 ? null : acrossFields(exact.raw());
         if (written != null) {
             either.add(written, BooleanClause.Occur.SHOULD);
         }

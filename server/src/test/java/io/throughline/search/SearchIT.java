@@ -504,10 +504,15 @@ class SearchIT {
         problem(400, "sort", "must be relevance or date", "q", "refund", "sort", "alphabetical");
         problem(400, "q", "type words to search for", "q", "   ");
         problem(400, "q", "has nothing to search for", "q", "!!! ???");
-        // One term of many words (a phrase of 300 positions otherwise), quoted or not.
-        problem(400, "q", "holds 300 words; a phrase or a word takes at most 64", "q", "a-".repeat(299) + "a");
-        problem(400, "q", "holds 65 words", "q", "\"" + "b ".repeat(65).strip() + "\"");
-        problem(400, "q", "holds 70 words", "q", "c-".repeat(69) + "c*");
+        // Phrases of many positions in all (one term of joined words, several, quoted or not, prefixes and OR too).
+        problem(400, "q", "holds 300 words in its phrases and joined words; a search takes at most 256", "q",
+                "a-".repeat(299) + "a");
+        problem(400, "q", "holds 270 words", "q", ("b-".repeat(89) + "b ").repeat(3).strip());
+        problem(400, "q", "holds 260 words", "q", "\"" + "c ".repeat(130).strip() + "\" OR "
+                + "d-".repeat(129) + "d*");
+        // A pasted sentence of a script written without spaces is one term of many positions, and is searched.
+        SearchFixture.searchAs(shop.agent(), "q", "请问我的订单什么时候发货我已经等了两个星期了谢谢".repeat(4))
+                .expect(200);
         problem(400, "assignee", "no agent with the email", "q", "assignee:ghost@nowhere.test");
         SearchFixture.searchAs(server.anonymous(), "q", "refund").expect(401);
     }
