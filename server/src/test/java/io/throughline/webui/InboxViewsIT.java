@@ -97,17 +97,31 @@ class InboxViewsIT {
         assertThat(options.getJsonArray("options").getJsonObject(0).getBoolean("available")).isTrue();
     }
 
+    /**
+     * A customer of a disabled API inbox is answered through it, the reply waiting for it (the route says the inbox
+     * is disabled); one whose inbox was deleted cannot be reached, and the options say why.
+     */
     @Test
     void replyOptionsExplainWhyNoChannelReachesTheCustomer() {
         long conversation = shop.say("route-2", "Pavlo", "cust-pavlo", "Hello").getLong("conversationId");
         admin.patch("/api/v1/inboxes/" + shop.inboxId(), new JsonObject().put("enabled", false)).expect(200);
         try {
-            JsonObject options = admin.get("/api/v1/conversations/" + conversation + "/reply-options").expect(200)
-                    .json();
-            assertThat(options.getJsonObject("default")).isNull();
-            assertThat(options.getString("defaultProblem")).isNotBlank();
+            JsonObject waiting = admin.get("/api/v1/conversations/" + conversation + "/reply-options").expect(200)
+                    .json().getJsonObject("default");
+            assertThat(waiting.getLong("inboxId")).isEqualTo(shop.inboxId());
+            assertThat(waiting.getBoolean("inboxEnabled")).isFalse();
         } finally {
             admin.patch("/api/v1/inboxes/" + shop.inboxId(), new JsonObject().put("enabled", true)).expect(200);
+        }
+        assertThat(admin.get("/api/v1/conversations/" + conversation + "/reply-options").json()
+                .getJsonObject("default").getBoolean("inboxEnabled")).isTrue();
+
+        try (ShopSystem gone = ShopSystem.connect(server, "Gone shop")) {
+            long orphan = gone.say("route-3", "Petro", "cust-petro", "Hello").getLong("conversationId");
+            admin.delete("/api/v1/inboxes/" + gone.inboxId()).expect(204);
+            JsonObject options = admin.get("/api/v1/conversations/" + orphan + "/reply-options").expect(200).json();
+            assertThat(options.getJsonObject("default")).isNull();
+            assertThat(options.getString("defaultProblem")).contains("was deleted");
         }
     }
 
