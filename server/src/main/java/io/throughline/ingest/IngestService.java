@@ -356,10 +356,8 @@ public final class IngestService {
      */
     private Placement placeBySender(Sql tx, Prepared p, DeepLinkStep.Outcome link) {
         long workspaceId = p.inbox().workspaceId();
+        // A blocked owner of any of the sender's proven identities was refused before placing (store).
         Optional<KnownContact> known = resolver.known(tx, workspaceId, p.sender());
-        if (known.isPresent() && known.get().blocked()) {
-            throw new Blocked(known.get().id());
-        }
         IdentityResolver.Resolution resolution = link.withSuggestions(
                 resolver.resolve(tx, workspaceId, p.inbox().id(), p.sender(), known));
         String identity = identityText(p.sender());
