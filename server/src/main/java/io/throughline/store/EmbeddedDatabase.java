@@ -26,6 +26,7 @@ import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -49,6 +50,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
     private static final Pattern TRUST_RULE = Pattern.compile("(?m)^(\\s*(?:local|host)\\S*\\s.*\\s)trust(\\s*)$");
     /** How much of PostgreSQL's log a failed start quotes. */
     private static final int LOG_LINES_QUOTED = 8;
+    /** The folders under {@code base/} initdb makes (template1, template0, postgres: fixed ids since PostgreSQL 15). */
+    private static final Set<String> INITDB_DATABASES = Set.of("1", "4", "5");
     private static final long LOG_ROTATE_BYTES = 10L * 1024 * 1024;
     private static final String ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
@@ -338,14 +341,23 @@ public final class EmbeddedDatabase implements AutoCloseable {
      * not a whole one (initdb makes its databases after the control file). The library would skip initdb for its
      * config file and then wait a minute for a server that cannot start, at every start. Such a directory never
      * held data: no server ever ran on it (every start writes {@code postmaster.opts}), and it is no backup being
-     * restored (those carry a backup label or a recovery signal). It is moved aside to {@code pg.unfinished} (the
-     * one before replaced) and made again. Any other cluster is left alone, whatever its state.
+     * restored (those carry a backup label or a recovery signal), nor a cold copy of one whose server files were
+     * left out (a database beyond initdb's own three: PostgreSQL's backup guide lets a copy skip
+     * {@code postmaster.opts}). It is moved aside to {@code pg.unfinished} (the one before replaced) and made again.
+     * Any other cluster is left alone, whatever its state.
      */
     static void setAsideUnfinished(Path directory) throws IOException {
         for (String ran : List.of("postmaster.opts", "backup_label", "backup_manifest", "recovery.signal",
                 "standby.signal")) {
             if (Files.exists(directory.resolve(ran))) {
                 return;
+            }
+        }
+        if (Files.isDirectory(directory.resolve("base"))) {
+            try (var databases = Files.list(directory.resolve("base"))) {
+                if (databases.anyMatch(database -> !INITDB_DATABASES.contains(database.getFileName().toString()))) {
+                    return;
+                }
             }
         }
         boolean begun = false;

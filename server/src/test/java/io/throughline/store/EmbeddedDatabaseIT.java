@@ -168,6 +168,16 @@ class EmbeddedDatabaseIT {
             assertThat(kept.resolve("postgresql.conf")).as(mark).exists();
             assertThat(kept.resolveSibling("pg.unfinished")).as(mark).doesNotExist();
         }
+        // A cold copy brought over without the server's own files (postmaster.opts, as PostgreSQL's backup guide
+        // allows) holds a database initdb never makes: it is the data, not a first start.
+        Path copied = TestServer.tempDir().resolve("pg");
+        for (String database : List.of("1", "4", "5", "16384")) {
+            Files.createDirectories(copied.resolve("base").resolve(database));
+        }
+        Files.writeString(copied.resolve("PG_VERSION"), "18\n");
+        EmbeddedDatabase.setAsideUnfinished(copied);
+        assertThat(copied.resolve("base").resolve("16384")).exists();
+        assertThat(copied.resolveSibling("pg.unfinished")).doesNotExist();
     }
 
     /** A start that fails quotes the end of PostgreSQL's log: why the server stopped, in its words. */
