@@ -1,5 +1,6 @@
 package io.throughline.cli;
 
+import io.throughline.Throughline;
 import io.throughline.config.ThroughlineConfig;
 import io.throughline.search.OfflineRebuild;
 import io.throughline.search.RebuildProgress;
@@ -163,6 +164,9 @@ final class Reindex {
 
     /** Rebuilds in this process: no server holds the index. */
     private int offline() {
+        // On a node no server has started on yet, the index (every message's text) is the data directory's first
+        // content: made for its owner only, as a start makes it.
+        Throughline.prepareDataDirectory(config);
         OfflineRebuild rebuild;
         try {
             rebuild = OfflineRebuild.prepare(config.search(), config.indexDir());

@@ -16,6 +16,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -190,6 +191,25 @@ class ReindexIT {
             assertThat(health.getString("generation")).isNotEqualTo(before);
             assertThat(health.containsKey("rebuild")).isFalse();
             assertThat(total(server.admin(), "viola")).isEqualTo(1 + HISTORY);
+        }
+    }
+
+    /** A node's first command may be an offline rebuild: the data directory it makes is its owner's alone. */
+    @Test
+    void anOfflineRebuildOnANewNodeMakesItsDataDirectoryPrivate() throws Exception {
+        String database = TestPostgres.newDatabase();
+        try (TestServer server = TestServer.startOn(database, TestServer.tempDir(), Map.of())) {
+            Inbox.create(server, server.admin()).write("first", "The first lute message");
+        }
+        Path node = TestServer.tempDir().resolve("new-node");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int code = Main.run(new String[] {"reindex"}, new PrintStream(out, true, StandardCharsets.UTF_8),
+                System.err, env(database, node));
+        assertThat(code).as("stdout: %s", out.toString(StandardCharsets.UTF_8)).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("Rebuilt the search index");
+        for (Path made : List.of(node, node.resolve("index"))) {
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(made))).as(made.toString())
+                    .isEqualTo("rwx------");
         }
     }
 
