@@ -108,6 +108,13 @@ public final class ConfigLoader {
                         + " value");
                 continue;
             }
+            if (override != null && override.isBlank() && !option.defaultValue().isBlank()) {
+                // Read as given, an empty value is no value: false for a switch (WebSockets off), no types for a
+                // list (no uploads). A template's unset ${VAR} would change the default without a word.
+                problems.add(option.envName() + " (environment): is set but empty, which would replace " + option.key()
+                        + "'s default (" + option.defaultValue() + "); unset it or give it a value");
+                continue;
+            }
             if (override != null && !SERVICE_LINK.matcher(override).matches()) {
                 values.put(option.key(), override);
                 sources.put(option.key(), option.envName() + " from the environment");

@@ -12,6 +12,7 @@ import io.vertx.pgclient.SslMode;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
+import java.util.regex.Pattern;
 import javax.net.ssl.TrustManagerFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,6 +28,7 @@ public record PostgresServer(PgConnectOptions options, EmbeddedDatabase embedded
 
     private static final Logger log = LoggerFactory.getLogger(PostgresServer.class);
     private static final String DATABASE_NAME = "throughline";
+    private static final Pattern SSLMODE_GIVEN = Pattern.compile("[?&]sslmode=", Pattern.CASE_INSENSITIVE);
 
     /**
      * The options of an external PostgreSQL, with TLS as libpq's {@code sslmode} means it: {@code require}
@@ -36,6 +38,11 @@ public record PostgresServer(PgConnectOptions options, EmbeddedDatabase embedded
      */
     static PgConnectOptions external(String url, String sslRootCert) {
         PgConnectOptions options = PgConnectOptions.fromUri(url);
+        // libpq's default is prefer (TLS when the server offers it); the client's would be disable, sending every
+        // message in clear to a managed database that takes both.
+        if (!SSLMODE_GIVEN.matcher(url).find()) {
+            options.setSslMode(SslMode.PREFER);
+        }
         SslMode mode = options.getSslMode();
         if (mode == null || mode == SslMode.DISABLE) {
             return options;

@@ -81,9 +81,17 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> ConfigLoader.load(once, Map.of("THROUGHLINE_DATABASE_URL", "")))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.getMessage())
                         .contains("THROUGHLINE_DATABASE_URL").contains("set but empty").doesNotContain("s3cret"));
-        // Empty over a default (nothing in the file) is the default's business, as before.
+        // Empty over an empty default (nothing in the file) is that default.
         assertThat(ConfigLoader.load(once, Map.of("THROUGHLINE_HTTP_PUBLIC_URL", "")).database().embedded())
                 .isFalse();
+        // Empty over any other default would read as false or as no types: sockets off, uploads refused.
+        assertThatThrownBy(() -> ConfigLoader.load(once, Map.of("THROUGHLINE_WIDGET_WEB_SOCKET", "",
+                "THROUGHLINE_WIDGET_UPLOAD_TYPES", " ")))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+                        .anySatisfy(p -> assertThat(p).contains("THROUGHLINE_WIDGET_WEB_SOCKET")
+                                .contains("set but empty").contains("widget.webSocket's default (true)"))
+                        .anySatisfy(p -> assertThat(p).contains("THROUGHLINE_WIDGET_UPLOAD_TYPES")
+                                .contains("set but empty")));
         // But no database URL anywhere and an empty variable is a deployment whose ${DB_URL} went unset: not a
         // new embedded database.
         Path shipped = Path.of("..", "config", "throughline.yaml"); // its url is ""

@@ -67,6 +67,14 @@ class ExternalTlsIT {
         assertThat(encrypted(url("127.0.0.1", "require"), null)).isTrue();
     }
 
+    /** No sslmode is libpq's prefer: TLS when the server offers it (every other test's server offers none). */
+    @Test
+    void aUrlWithoutSslmodeEncryptsWhenTheServerOffersIt() {
+        String url = "postgresql://postgres@127.0.0.1:" + postgres.getPort() + "/postgres";
+        assertThat(encrypted(url, null)).isTrue();
+        assertThat(encrypted(url + "?sslmode=disable", null)).isFalse();
+    }
+
     @Test
     void verifyCaWithoutTheAuthorityRefusesAServerTheJvmDoesNotTrust() {
         assertThatThrownBy(() -> encrypted(url("127.0.0.1", "verify-ca"), null))
