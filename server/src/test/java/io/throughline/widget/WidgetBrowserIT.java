@@ -608,6 +608,38 @@ class WidgetBrowserIT {
     }
 
     /**
+     * A visitor who only filled in the pre-chat form is forgotten by a sign-out page that never loaded the chat:
+     * the next person on that browser was filed under the first one's name and address, with no form to give their
+     * own.
+     */
+    @Test
+    void aSignOutForgetsAVisitorWhoOnlyFilledInTheForm() {
+        String siteKey = Widgets.create(admin, "Form only", new JsonObject().put("preChatForm",
+                new JsonObject().put("enabled", true)), host.origin()).getString("siteKey");
+        String page = host.embed("/form-only", server.url(), siteKey, null);
+        String signedOut = host.embed("/form-only-out", server.url(), siteKey, "Throughline('reset');");
+        try (Browser browser = new Browser()) {
+            browser.driver().get(page);
+            ChatWidget first = new ChatWidget(browser).open();
+            fillPreChat(browser, "Ann", "ann@example.test");
+            first.composer();
+            first.leave();
+
+            browser.driver().get(signedOut);
+            String resetKey = "throughline:" + siteKey + ":resetPending";
+            browser.waiting(WAIT).until(d -> new ChatWidget(browser).shadow() != null && ((JavascriptExecutor) d)
+                    .executeScript("return localStorage.getItem(arguments[0])", resetKey) == null);
+            browser.driver().get(page);
+            ChatWidget next = new ChatWidget(browser).open();
+            WebElement shown = next.waiting().until(d -> d.findElements(By.cssSelector(
+                    "[data-testid=throughline-prechat-name], [data-testid=throughline-composer-input]")).stream()
+                    .filter(WebElement::isDisplayed).findFirst().orElse(null));
+            assertThat(shown.getAttribute("data-testid")).isEqualTo("throughline-prechat-name");
+            assertThat(shown.getAttribute("value")).isEmpty();
+        }
+    }
+
+    /**
      * A page that signs its customer in and out again before the chat has loaded (a cached user, then a failed
      * session check) leaves the chat signed out: the sign-in, held for the frame until it was ready, was replayed
      * after the reset, and the signed-out page showed that customer's whole thread.

@@ -297,6 +297,7 @@ async function startSession(generation) {
   const previous = session.visitor.previousId;
   if (previous && previous !== session.visitor.id) outbox.takeOver(new Outbox(saved, 'outbox:' + previous));
   store.set({ visitor: session.visitor, settings: session.settings, limits: session.limits });
+  holdsSomeone(session.visitor);
   return session;
 }
 
@@ -671,6 +672,16 @@ function letGoOfDownload() {
 async function profile(values) {
   const answer = await api.profile(values);
   store.set({ visitor: answer.visitor });
+  holdsSomeone(answer.visitor);
+}
+
+/**
+ * A visitor who gave a name or an address (the pre-chat form, an unsigned identify) is someone to forget at a
+ * sign-out even before a message: the page's loader hears the chat is active, so a reset on a page without the
+ * frame loads it to end the visitor, and the next person on this browser is not filed under that name.
+ */
+function holdsSomeone(visitor) {
+  if (visitor && !visitor.identified && (visitor.name || visitor.email)) toParent({ type: 'active', active: true });
 }
 
 /**
