@@ -114,7 +114,11 @@ function contactMerged(store, data) {
   // it shows the target (not here: another tab's composer may hold the target's draft, and would save over it).
   store.mergedAway.set(sourceConversationId, conversationId);
   const open = store.state.thread?.conversationId;
-  if (open === sourceConversationId) {
+  if (open === sourceConversationId && store.state.route.view !== 'inbox') {
+    // The thread kept while the agent is in the settings: going to the target would drop an unsaved form there.
+    // It goes instead; back in the inbox, the route's conversation, merged away, leads to the target.
+    store.set({ thread: null, contact: null, replyOptions: null });
+  } else if (open === sourceConversationId) {
     store.notify('contact.mergedAway', 'info');
     store.open(conversationId);
   } else if (open === conversationId) {

@@ -286,7 +286,8 @@ class Store extends EventTarget {
       if (this.state.thread?.loadId !== thread.loadId) return;
       const shown = new Set(this.state.thread.messages.map((m) => m.id));
       latest.messages.filter((m) => shown.has(m.id)).forEach((m) => this.putMessage(m));
-      after.messages.forEach((m) => this.putMessage(m));
+      // A message moved out while the page was on its way (removed) is not brought back by it.
+      without(after.messages, this.state.thread.removed).forEach((m) => this.putMessage(m));
     } catch {
       // The stream's resume will bring it; the connection badge already says that the server is unreachable.
     }
@@ -634,6 +635,11 @@ class Store extends EventTarget {
         this.state.thread.removed), hasOlder: answer.nextBefore != null, hasNewer, loading: null, arrived: null } });
     } catch (e) {
       if (this.state.thread?.loadId !== loadId) return;
+      if (focusId && e.status === 404 && this.state.route.view !== 'inbox') {
+        // Read again while the agent is in the settings (a resync): no navigating away from a form there.
+        this.set({ thread: null });
+        return;
+      }
       if (focusId && e.status === 404) {
         // The link's message is in another thread now (a merge, a move): this one is shown from its end. The
         // route loses the message without selecting again, so the load is made here.

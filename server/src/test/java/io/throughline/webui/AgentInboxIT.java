@@ -1325,6 +1325,33 @@ class AgentInboxIT {
     }
 
     /**
+     * A colleague's merge of the conversation last open, heard while the admin is in the settings, leaves them there
+     * with their unsaved form (it took them to the merge's target, and the form was gone); back in the inbox, the
+     * conversation merged away opens the one it went into.
+     */
+    @Test
+    void aMergeHeardInTheSettingsLeavesTheUnsavedFormAlone() {
+        JsonObject kept = shop.say("settings-merge-1", "Lena Kept", "cust-lena-kept", "My order 7781 is missing");
+        JsonObject other = shop.say("settings-merge-2", "Lena Other", "cust-lena-other", "Writing from my tablet");
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD).open("Lena Other");
+        inbox.script("location.hash = '#/settings/agents'");
+        inbox.find("invite-form").findElement(By.name("name")).sendKeys("Half-typed colleague");
+        admin.post("/api/v1/contacts/" + kept.getLong("contactId") + "/merge", new JsonObject()
+                .put("otherContactId", other.getLong("contactId"))).expect(200);
+        // Heard after the merge, in the stream's order: once it shows, the merge was heard too.
+        admin.post("/api/v1/agents", new JsonObject().put("email", "after-merge@test.local").put("name", "Ada After")
+                .put("password", "after-merge-password")).expect(201);
+        inbox.until(d -> inbox.all("agent-row").stream().anyMatch(r -> r.getText().contains("after-merge@")));
+        assertThat(inbox.script("return location.hash")).isEqualTo("#/settings/agents");
+        assertThat(inbox.find("invite-form").findElement(By.name("name")).getAttribute("value"))
+                .isEqualTo("Half-typed colleague");
+
+        inbox.script("location.hash = arguments[0]", "#/c/" + other.getLong("conversationId"));
+        inbox.until(d -> ("#/c/" + kept.getLong("conversationId")).equals(inbox.script("return location.hash")));
+        inbox.message("Writing from my tablet");
+    }
+
+    /**
      * Once a merge this page heard of is undone, the restored conversation's draft is its own again: the target's
      * composer took it in (and removed it) for as long as the page lived.
      */
