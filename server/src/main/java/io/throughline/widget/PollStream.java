@@ -50,7 +50,16 @@ final class PollStream extends VisitorStream {
                 waitTimer = vertx.setTimer(Math.max(1, waitMs), t -> answer());
             }
         }
-        context.runOnContext(v -> rc.response().closeHandler(x -> answer()));
+        context.runOnContext(v -> {
+            if (rc.response().ended() || rc.response().closed()) {
+                // Answered during the catch-up (a logout in its history), or the client left meanwhile: a close
+                // handler set now would never run, and the poll would hold its slot and keep the visitor online
+                // until its wait is over.
+                answer();
+                return;
+            }
+            rc.response().closeHandler(x -> answer());
+        });
     }
 
     @Override

@@ -202,7 +202,8 @@ final class SocketStream extends VisitorStream {
                 heldFor = null;
             }
         } catch (ThroughlineException e) {
-            if (e.status() >= 500) {
+            if (e.status() >= 500 || e instanceof TooManyRequests) {
+                // Comes again: a rate limit's bucket refills as the next message arrives, which would pass it.
                 hold(clientId);
             } else if (clientId != null && clientId.equals(heldFor)) {
                 // Refused for good (too long, say): the client gives it up, and the ones after it go on.

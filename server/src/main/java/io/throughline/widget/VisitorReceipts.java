@@ -81,23 +81,29 @@ final class VisitorReceipts {
         }
     }
 
-    /** Reports the widget replies to this visitor in {@code (after, upTo]} that are marked sent as delivered. */
+    /**
+     * Reports the widget replies to this visitor in {@code (after, upTo]} as delivered. A reply the visitor saw
+     * before the outbox recorded it sent (the hub pushes it at its commit; a busy outbox sends it later) is
+     * reported under the id its send will record, and the report is kept until then: it is never asked for again.
+     */
     void reportDelivered(Viewer viewer, long after, long upTo) {
         Long conversation = viewer.conversationId();
         if (conversation == null) {
             return;
         }
-        List<Row> sent = database.sql().list("""
-                SELECT d.inbox_id, d.external_id FROM messages m JOIN deliveries d ON d.message_id = m.id
+        List<Row> seen = database.sql().list("""
+                SELECT d.inbox_id, d.external_id, m.id AS message_id
+                FROM messages m JOIN deliveries d ON d.message_id = m.id
                 WHERE m.workspace_id = $1 AND m.conversation_id = $2 AND m.kind = 'out' AND m.id > $3 AND m.id <= $4
-                  AND d.channel = 'widget' AND d.status = 'sent' AND d.external_id IS NOT NULL
+                  AND d.channel = 'widget' AND d.status IN ('pending', 'sent')
                   AND d.target ->> 'kind' = 'widget_visitor' AND d.target ->> 'value' = $5
                 ORDER BY m.id DESC LIMIT $6""", r -> r, viewer.workspaceId(), conversation, after, upTo,
                 viewer.publicId(), MAX_REPORTS);
-        for (Row row : sent) {
+        for (Row row : seen) {
+            String externalId = row.getString("external_id") != null ? row.getString("external_id")
+                    : WidgetInbox.externalId(row.getLong("message_id"));
             ingest.report(new InboxRef(row.getLong("inbox_id"), viewer.workspaceId(), WidgetConnector.KIND, ""),
-                    new DeliveryReport(row.getString("external_id"), DeliveryReport.Outcome.DELIVERED,
-                            "seen by the visitor"));
+                    new DeliveryReport(externalId, DeliveryReport.Outcome.DELIVERED, "seen by the visitor"));
         }
     }
 }

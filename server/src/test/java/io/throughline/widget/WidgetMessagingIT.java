@@ -452,6 +452,12 @@ class WidgetMessagingIT {
                 JsonObject error = socket.next("nack", WAIT).getJsonObject("error");
                 assertThat(error.getInteger("status")).isEqualTo(429);
                 assertThat(error.getLong("retryAfterSeconds")).isPositive();
+                // The one after it waits for it, whatever the limit says by then (a bucket refilling between the
+                // two stored the second first): the visitor's messages keep their order.
+                socket.message("and the one after it");
+                JsonObject behind = socket.next("nack", WAIT).getJsonObject("error");
+                assertThat(behind.getInteger("status")).isEqualTo(503);
+                assertThat(behind.getString("detail")).contains("an earlier message failed");
             }
             ApiClient.Response refused = visitor.send(UUID.randomUUID().toString(), "still too many").expect(429);
             assertThat(refused.header("Retry-After")).isNotNull();

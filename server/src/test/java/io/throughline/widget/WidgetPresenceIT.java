@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.throughline.store.Database;
 import io.throughline.testing.ApiClient;
+import io.throughline.testing.HeldTransaction;
 import io.throughline.testing.RawHttp;
 import io.throughline.testing.StreamClient;
 import io.throughline.testing.TestServer;
@@ -17,6 +18,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
@@ -62,6 +64,86 @@ class WidgetPresenceIT {
 
     private static long workspace() {
         return server.throughline().workspaces().first().orElseThrow();
+    }
+
+    /**
+     * A reply the visitor saw and left before the outbox recorded it sent (the chat shows it at its commit; a busy
+     * outbox sends it later) turns delivered once it is sent: with no socket of the visitor left to report it
+     * then, the report made when it was seen was dropped, and it stayed "sent".
+     */
+    @Test
+    void aReplySeenBeforeTheOutboxSentItIsDeliveredOnceSent() {
+        VisitorClient visitor = visitor();
+        long conversation;
+        long replyId;
+        // The outbox claims nothing meanwhile (claims take turns on this lock): the reply stays waiting.
+        HeldTransaction<Void> claims = null;
+        try (VisitorClient.Socket socket = visitor.connect(visitor.seq())) {
+            socket.message("Is the blue one in stock?");
+            conversation = Widgets.conversationOf(server, socket.next("ack", WAIT).getLong("messageId"));
+            claims = HeldTransaction.start(server.throughline().database(), tx -> {
+                tx.single("SELECT pg_advisory_xact_lock($1)::text AS locked", 0x746c2d636c61696dL);
+                return null;
+            });
+            long reply = admin.post("/api/v1/conversations/" + conversation + "/messages",
+                    new JsonObject().put("body", "Yes, two left.")).expect(201).json().getLong("id");
+            replyId = reply;
+            socket.next(f -> "message".equals(f.getString("type"))
+                    && f.getJsonObject("message").getLong("id") == reply, WAIT);
+            socket.send(new JsonObject().put("type", "seen").put("messageId", reply));
+            // The socket's own answer comes once the report is made (the event's frame carries a seq).
+            socket.next(f -> "seen".equals(f.getString("type")) && !f.containsKey("seq"), WAIT);
+            assertThat(Widgets.deliveryStatus(admin, conversation, reply)).isEqualTo("pending");
+        } finally {
+            if (claims != null) {
+                // Gone before the send is recorded: the server has let its socket go.
+                await().atMost(WAIT).until(() -> !server.throughline().visitorActivity()
+                        .visitor(workspace(), visitor.visitorId()).map(VisitorActivity.Status::online).orElse(true));
+                claims.commit();
+            }
+        }
+        long seenConversation = conversation;
+        long seenReply = replyId;
+        await().atMost(WAIT).until(() -> "delivered".equals(Widgets.deliveryStatus(admin, seenConversation,
+                seenReply)));
+    }
+
+    /**
+     * A long poll whose client leaves while it starts (its reads waiting on the database) ends with it: it kept the
+     * visitor online, and held one of its poll slots, until its wait was over (a minute here).
+     */
+    @Test
+    void aLongPollLeftWhileItStartsLetsTheVisitorGoOffline() throws IOException {
+        VisitorClient visitor = visitor();
+        Database database = server.throughline().database();
+        try (StreamClient agent = StreamClient.connect(admin, null)) {
+            long seq;
+            try (VisitorClient.Socket socket = visitor.connect(visitor.seq())) {
+                socket.message("One question, then I leave");
+                socket.next("ack", WAIT);
+                // The log's end, read while the socket keeps the visitor online: a poll from there waits its minute.
+                seq = visitor.get("/widget/v1/messages?since=" + visitor.seq() + "&wait=0").expect(200).json()
+                        .getLong("seq");
+            }
+            agent.next(f -> presenceOf(f, visitor) && !f.getJsonObject("data").getBoolean("online"), WAIT);
+            HeldTransaction<Void> identities = HeldTransaction.start(database, tx -> {
+                tx.update("LOCK TABLE identities IN ACCESS EXCLUSIVE MODE");
+                return null;
+            });
+            try (java.net.Socket poll = new java.net.Socket("127.0.0.1", server.port())) {
+                poll.getOutputStream().write(("GET /widget/v1/messages?since=" + seq + "&wait=60"
+                        + " HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: " + Widgets.SHOP + "\r\nAuthorization: Bearer "
+                        + visitor.token() + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                poll.getOutputStream().flush();
+                // The poll reads the visitor's thread: it waits for the table, and its client leaves.
+                await().atMost(WAIT).until(() -> HeldTransaction.waits(database,
+                        "SELECT ct.id AS contact_id, ct.blocked"));
+            } finally {
+                identities.commit();
+            }
+            agent.next(f -> presenceOf(f, visitor) && f.getJsonObject("data").getBoolean("online"), WAIT);
+            agent.next(f -> presenceOf(f, visitor) && !f.getJsonObject("data").getBoolean("online"), WAIT);
+        }
     }
 
     @Test
