@@ -640,6 +640,36 @@ class WidgetBrowserIT {
     }
 
     /**
+     * A chat started over (a sign-out) whose new session is refused for now says it is connecting: it was a blank
+     * panel, with no composer and no word, for as long as the retries took.
+     */
+    @Test
+    void aChatStartedOverWhoseSessionWaitsSaysItIsConnecting() {
+        try (TestServer limited = TestServer.start(Map.of("widget.newSessionsPerIp", "2"))) {
+            String siteKey = Widgets.create(limited.admin(), "Busy office", new JsonObject(), host.origin())
+                    .getString("siteKey");
+            try (Browser browser = new Browser()) {
+                browser.driver().get(host.embed("/busy-office", limited.url(), siteKey, null));
+                ChatWidget chat = new ChatWidget(browser).open();
+                chat.composer();
+                chat.leave();
+                // The second new visitor of this address is the last one its window allows.
+                browser.driver().executeScript("Throughline('reset')");
+                chat.enter();
+                chat.waiting().until(d -> chat.messages().isEmpty() && chat.composer().isDisplayed());
+                chat.leave();
+                browser.driver().executeScript("Throughline('reset')");
+                chat.enter();
+                WebElement status = chat.waiting().until(d -> d.findElements(By.cssSelector(
+                        "[data-testid=throughline-not-ready]")).stream().filter(WebElement::isDisplayed)
+                        .findFirst().orElse(null));
+                assertThat(status.getText()).isEqualTo("Connecting…");
+                assertThat(status.getAttribute("role")).isEqualTo("status");
+            }
+        }
+    }
+
+    /**
      * A page that signs its customer in and out again before the chat has loaded (a cached user, then a failed
      * session check) leaves the chat signed out: the sign-in, held for the frame until it was ready, was replayed
      * after the reset, and the signed-out page showed that customer's whole thread.

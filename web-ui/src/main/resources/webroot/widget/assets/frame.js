@@ -320,6 +320,9 @@ async function restart(reset, forget = reset) {
     composerError: '', ...(forget ? { forgotten: Date.now() } : {}) });
   seenConfirmed = 0;
   forgetImages();
+  // Until the new session answers, the panel says the chat connects, as at the first start: its parts all wait
+  // for the ready phase, and a session refused for now (a rate limit, the server away) left it blank meanwhile.
+  notReady('starting', 'status');
   await boot();
 }
 
