@@ -13,6 +13,7 @@ import io.throughline.realtime.EventType;
 import io.throughline.store.Database;
 import io.throughline.store.Sql;
 import io.vertx.core.json.JsonObject;
+import java.nio.file.FileSystemException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -173,6 +174,7 @@ public final class Dispatcher {
     }
 
     void send(Delivery delivery) {
+        boolean handedOver = false;
         try {
             Optional<DeliveryCondition> condition = DeliveryCondition.from(delivery.condition());
             if (condition.isPresent()) {
@@ -211,6 +213,7 @@ public final class Dispatcher {
             try {
                 ChannelInbox inbox = inboxes.sender(delivery.inboxId(), delivery.inboxUpdatedAt())
                         .orElseThrow(() -> unavailable(delivery));
+                handedOver = true;
                 DeliveryReceipt receipt = inbox.send(message);
                 String externalId = storableId(delivery, receipt.externalId());
                 JsonObject metadata = NulBytes.strip(receipt.metadata());
@@ -226,6 +229,14 @@ public final class Dispatcher {
         } catch (DeliveryFailure failure) {
             failed(delivery, failure);
         } catch (Throwable e) {
+            if (!handedOver && databaseFailed(e)) {
+                // The reply's reads failed before its channel had it (a connection cut, a failover): nothing was
+                // tried, so no attempt counts, and the agent is not shown a driver's exception as the reason.
+                log.warn("delivery not tried: the database failed before the send delivery={} inbox={}: {}",
+                        delivery.id(), delivery.inboxId(), e.toString());
+                failed(delivery, DeliveryFailure.notAttempted("the database did not answer before the send", null));
+                return;
+            }
             // Also a checked exception a connector let through undeclared (Future.await() does that), a stack
             // overflow on hostile input, a class that failed to load: the attempt must be recorded, or the delivery
             // sits claimed until its lease runs out, is claimed again, never ends, and holds back every later reply
@@ -272,6 +283,16 @@ public final class Dispatcher {
      * waiting, its attempts untouched, until the inbox is enabled again (which makes it due at once): an admin
      * pausing an inbox through a receiver's outage must not fail every reply that came due meanwhile.
      */
+    /** A database failure that may pass (a file the reply names, missing, is no such failure). */
+    private static boolean databaseFailed(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof FileSystemException) {
+                return false;
+            }
+        }
+        return Database.isTransient(failure);
+    }
+
     private DeliveryFailure unavailable(Delivery delivery) {
         Optional<Boolean> enabled = database.sql().one(
                 "SELECT enabled FROM inboxes WHERE id = $1 AND deleted_at IS NULL", delivery.inboxId())

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.throughline.apichannel.WebhookSignature;
+import io.throughline.store.Database;
 import io.throughline.store.Sql;
 import io.throughline.testing.ApiClient;
 import io.throughline.testing.ApiInbox;
@@ -102,6 +103,48 @@ class OutboxIT {
     @Test
     void aSentOutcomeTheDatabaseRefusesForLongerThanHalfALeaseIsWrittenOnceItCanNotSentAgain() {
         sentOnceDespite("2s", sql -> SentOutcomeFailure.during(sql, "40001", Duration.ofSeconds(4)));
+    }
+
+    /**
+     * The database fails a reply's reads before its channel has it (a connection cut, a failover): nothing was tried,
+     * so no attempt counts towards the limit, and the reply goes once the database answers.
+     */
+    @Test
+    void aDatabaseFailureBeforeTheSendCountsNoAttempt() {
+        server = TestServer.start();
+        ApiClient admin = server.admin();
+        ApiInbox inbox = ApiInbox.create(admin, "Shop", webhook.url());
+        long conversation = inbox.say("m1", "c1", "Ann", "Hello").getLong("conversationId");
+        Database database = server.throughline().database();
+        // The outbox claims nothing while the reply is written (claims take turns on this lock) ...
+        HeldTransaction<Void> claims = HeldTransaction.start(database, tx -> {
+            tx.single("SELECT pg_advisory_xact_lock($1)::text AS locked", 0x746c2d636c61696dL);
+            return null;
+        });
+        HeldTransaction<Void> files;
+        try {
+            admin.post("/api/v1/conversations/" + conversation + "/messages", new JsonObject()
+                    .put("body", "On its way")).expect(201);
+            // ... and then waits to read the reply's files, and its connection is cut meanwhile.
+            files = HeldTransaction.start(database, tx -> {
+                tx.update("LOCK TABLE attachments IN ACCESS EXCLUSIVE MODE");
+                return null;
+            });
+        } finally {
+            claims.commit();
+        }
+        String read = "SELECT id, sha256, size, filename, content_type FROM attachments";
+        try {
+            await().atMost(Duration.ofSeconds(10)).until(() -> HeldTransaction.waits(database, read));
+            database.sql().single("SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity"
+                    + " WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE $1 || '%'",
+                    read);
+        } finally {
+            files.commit();
+        }
+        awaitStatus(admin, conversation, "sent", 20);
+        assertThat(lastDelivery(admin, conversation).getInteger("attempts")).isEqualTo(1);
+        assertThat(webhook.received()).hasSize(1);
     }
 
     /** A reply goes to the webhook once, though the database refused its "sent" as {@code refusal} has it. */
