@@ -219,7 +219,8 @@ public final class MergeService {
             Conversation refreshedTarget = giveBack(tx, caller,
                     conversations.refresh(tx, workspaceId, targetConversation.id()), merge.getLong("id"),
                     merge.getJsonObject("carried_over"), mergedAt);
-            Conversation refreshedSource = conversations.refresh(tx, workspaceId, sourceConversation.id());
+            Conversation refreshedSource = reopenIfAskedSince(tx, caller,
+                    conversations.refresh(tx, workspaceId, sourceConversation.id()), mergedAt);
             tx.update("UPDATE contact_merges SET undone_at = now(), undone_by_agent_id = $2 WHERE id = $1",
                     merge.getLong("id"), caller.agentId());
             events.append(tx, workspaceId, EventType.CONTACT_UNMERGED, new JsonObject()
@@ -352,6 +353,24 @@ public final class MergeService {
                 row -> row.getString("label"), target.workspaceId(), target.contactId(), mergeId));
         List<String> labels = target.labels().stream().filter(label -> !added.contains(label)).toList();
         return change(tx, caller, target, status, snoozedUntil, assignee, labels, "unmerged");
+    }
+
+    /**
+     * The restored conversation, resolved or snoozed when it was merged away, opens when its customer's question
+     * written during the merge came back with it and is its newest message: the question reopened the target as it
+     * came, and would otherwise wait unseen among the resolved (or until the snooze ends).
+     */
+    private Conversation reopenIfAskedSince(Sql tx, Caller caller, Conversation restored, Instant mergedAt) {
+        boolean waiting = restored.status() == Status.RESOLVED || restored.status() == Status.SNOOZED;
+        Long question = restored.lastInboundMessageId();
+        if (!waiting || question == null || !question.equals(restored.lastMessageId())
+                || restored.lastInboundAt() == null || !restored.lastInboundAt().isAfter(mergedAt)) {
+            return restored;
+        }
+        boolean automatic = messages.find(tx, restored.workspaceId(), question)
+                .map(m -> m.flags().contains(MessageRepository.AUTO_REPLY_FLAG)).orElse(true);
+        return automatic ? restored : change(tx, caller, restored, Status.OPEN, null, restored.assigneeId(),
+                restored.labels(), "unmerged");
     }
 
     /** Sets a conversation's status, assignee and labels for a merge or unmerge, with the events agents see. */

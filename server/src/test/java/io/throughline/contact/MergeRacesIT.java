@@ -369,6 +369,37 @@ class MergeRacesIT {
                 "Answer for Sam");
     }
 
+    /**
+     * A resolved customer writes again while merged away; undone, the merge takes the question back to their own
+     * thread, which opens: it stayed resolved, the question waiting unseen among the resolved. A question the merge
+     * answered leaves it as it was.
+     */
+    @Test
+    void anUndoOpensTheRestoredThreadWhoseCustomerAskedSince() {
+        JsonObject target = shop.say("asked-since-a", "Tess Target", "cust-reopen-target", "My order is late");
+        JsonObject source = shop.say("asked-since-b", "Rob Resolved", "cust-reopen-source", "Thanks, all sorted");
+        admin.patch(conversationPath(source), new JsonObject().put("status", "resolved")).expect(200);
+        admin.post("/api/v1/contacts/" + target.getLong("contactId") + "/merge",
+                new JsonObject().put("otherContactId", source.getLong("contactId"))).expect(200);
+        shop.say("asked-since-b2", "Rob Resolved", "cust-reopen-source", "Actually, the charger is missing");
+
+        admin.post("/api/v1/contacts/" + target.getLong("contactId") + "/unmerge", new JsonObject()).expect(200);
+        assertThat(bodies(source)).containsExactly("Thanks, all sorted", "Actually, the charger is missing");
+        assertThat(admin.get(conversationPath(source)).expect(200).json().getString("status")).isEqualTo("open");
+
+        // Resolved and merged again, its question answered in the merged thread: undone, the answer is its newest
+        // message, and it stays resolved.
+        admin.patch(conversationPath(source), new JsonObject().put("status", "resolved")).expect(200);
+        admin.post("/api/v1/contacts/" + target.getLong("contactId") + "/merge",
+                new JsonObject().put("otherContactId", source.getLong("contactId"))).expect(200);
+        shop.say("asked-since-b3", "Rob Resolved", "cust-reopen-source", "And the manual");
+        admin.post(conversationPath(target) + "/messages", new JsonObject().put("body", "Both are on their way"))
+                .expect(201);
+        admin.post("/api/v1/contacts/" + target.getLong("contactId") + "/unmerge", new JsonObject()).expect(200);
+        assertThat(bodies(source)).endsWith("And the manual", "Both are on their way");
+        assertThat(admin.get(conversationPath(source)).expect(200).json().getString("status")).isEqualTo("resolved");
+    }
+
     private static List<String> bodies(JsonObject receipt) {
         return admin.get(conversationPath(receipt) + "/messages").expect(200).json().getJsonArray("messages")
                 .stream().map(m -> ((JsonObject) m).getString("body")).toList();
