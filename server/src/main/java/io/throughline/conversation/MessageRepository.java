@@ -230,14 +230,16 @@ public final class MessageRepository {
 
     /**
      * Removes what a person wrote from a message: its text, HTML, subject and previous versions, the metadata that
-     * repeats them (the trimmed rendering, the names of files a channel could not take) or that a sender attached
-     * ({@code api}), and the hash of the agent's request that sent it. What routes replies
+     * repeats them (the trimmed rendering, the names of files a channel could not take, the authors and subjects of
+     * mails it forwarded as attachments) or that a sender attached ({@code api}), and the hash of the agent's request
+     * that sent it. What routes replies
      * and threads mail (sender, recipients, chat and message ids, headers' ids) stays, so the thread still works.
      */
     public void redact(Sql tx, long workspaceId, long id, long agentId) {
         tx.update("""
                 UPDATE messages SET body = '', html = NULL, subject = NULL, edits = '[]',
-                    metadata = (metadata - $4 - 'fileUniqueIds' - 'api') #- '{email,omittedAttachments}',
+                    metadata = (metadata - $4 - 'fileUniqueIds' - 'api') #- '{email,omittedAttachments}'
+                        #- '{email,forwarded}',
                     redacted_at = now(), redacted_by = $3
                 WHERE workspace_id = $1 AND id = $2""", workspaceId, id, agentId, MessageView.DISPLAY);
         // An agent's reply is also kept as the hash of its Idempotency-Key request (its text in it): a short secret

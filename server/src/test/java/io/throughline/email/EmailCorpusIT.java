@@ -238,6 +238,11 @@ class EmailCorpusIT {
                 .isEqualTo("Your delivery was left at my door.eml");
         assertThat(attached.getJsonObject("metadata").getJsonObject("email").getJsonArray("forwarded").getString(0))
                 .startsWith("Lisa Weber");
+        // Its content removed, the forwarded mail's author and subject go too (they were kept in its metadata).
+        JsonObject removed = admin.post("/api/v1/messages/" + attached.getLong("id") + "/redact", null).expect(200)
+                .json();
+        assertThat(removed.getJsonObject("metadata").encode()).doesNotContain("Lisa Weber")
+                .doesNotContain("left at my door").contains("messageId");
     }
 
     @Test
