@@ -46,7 +46,9 @@ public final class ContactService {
      */
     public JsonObject update(Caller caller, long id, String name, Boolean blocked) {
         long workspaceId = caller.workspaceId();
-        return database.tx(tx -> {
+        // Retried as merges and undos are: a block locks the contact, then its merges' rows, which an undo takes in
+        // the other order, and PostgreSQL breaks the deadlock by failing one of the two.
+        return database.txWithRetry(3, tx -> {
             Contact contact = contacts.find(tx, workspaceId, id)
                     .orElseThrow(() -> new NotFound("no contact " + id + " in this workspace"));
             if (contact.mergedIntoId() != null) {
