@@ -220,7 +220,7 @@ public final class MergeService {
                     conversations.refresh(tx, workspaceId, targetConversation.id()), merge.getLong("id"),
                     merge.getJsonObject("carried_over"), mergedAt);
             Conversation refreshedSource = reopenIfAskedSince(tx, caller,
-                    conversations.refresh(tx, workspaceId, sourceConversation.id()), mergedAt);
+                    conversations.refresh(tx, workspaceId, sourceConversation.id()), targetConversation, mergedAt);
             tx.update("UPDATE contact_merges SET undone_at = now(), undone_by_agent_id = $2 WHERE id = $1",
                     merge.getLong("id"), caller.agentId());
             events.append(tx, workspaceId, EventType.CONTACT_UNMERGED, new JsonObject()
@@ -358,10 +358,13 @@ public final class MergeService {
     /**
      * The restored conversation, resolved or snoozed when it was merged away, opens when its customer's question
      * written during the merge came back with it and is its newest message: the question reopened the target as it
-     * came, and would otherwise wait unseen among the resolved (or until the snooze ends).
+     * came, and would otherwise wait unseen among the resolved (or until the snooze ends). A target an agent resolved
+     * or snoozed since (the question opened it) was dealt with there: the restored one stays as it is.
      */
-    private Conversation reopenIfAskedSince(Sql tx, Caller caller, Conversation restored, Instant mergedAt) {
-        boolean waiting = restored.status() == Status.RESOLVED || restored.status() == Status.SNOOZED;
+    private Conversation reopenIfAskedSince(Sql tx, Caller caller, Conversation restored, Conversation target,
+                                            Instant mergedAt) {
+        boolean dealtWith = target.status() == Status.RESOLVED || target.status() == Status.SNOOZED;
+        boolean waiting = !dealtWith && (restored.status() == Status.RESOLVED || restored.status() == Status.SNOOZED);
         Long question = restored.lastInboundMessageId();
         if (!waiting || question == null || !question.equals(restored.lastMessageId())
                 || restored.lastInboundAt() == null || !restored.lastInboundAt().isAfter(mergedAt)) {

@@ -398,6 +398,15 @@ class MergeRacesIT {
         admin.post("/api/v1/contacts/" + target.getLong("contactId") + "/unmerge", new JsonObject()).expect(200);
         assertThat(bodies(source)).endsWith("And the manual", "Both are on their way");
         assertThat(admin.get(conversationPath(source)).expect(200).json().getString("status")).isEqualTo("resolved");
+
+        // A thank-you an agent resolved in the merged thread without an answer: undone, it stays resolved too.
+        admin.post("/api/v1/contacts/" + target.getLong("contactId") + "/merge",
+                new JsonObject().put("otherContactId", source.getLong("contactId"))).expect(200);
+        shop.say("asked-since-b4", "Rob Resolved", "cust-reopen-source", "Got them, thanks!");
+        admin.patch(conversationPath(target), new JsonObject().put("status", "resolved")).expect(200);
+        admin.post("/api/v1/contacts/" + target.getLong("contactId") + "/unmerge", new JsonObject()).expect(200);
+        assertThat(bodies(source)).endsWith("Got them, thanks!");
+        assertThat(admin.get(conversationPath(source)).expect(200).json().getString("status")).isEqualTo("resolved");
     }
 
     private static List<String> bodies(JsonObject receipt) {
