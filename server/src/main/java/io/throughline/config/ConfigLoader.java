@@ -108,7 +108,8 @@ public final class ConfigLoader {
                         + " value");
                 continue;
             }
-            if (override != null && override.isBlank() && !option.defaultValue().isBlank()) {
+            if (override != null && override.isBlank() && values.get(option.key()) != null
+                    && !values.get(option.key()).isBlank()) {
                 // Read as given, an empty value is no value: false for a switch (WebSockets off), no types for a
                 // list (no uploads). A template's unset ${VAR} would change the default without a word.
                 problems.add(option.envName() + " (environment): is set but empty, which would replace " + option.key()

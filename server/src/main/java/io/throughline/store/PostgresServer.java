@@ -29,6 +29,7 @@ public record PostgresServer(PgConnectOptions options, EmbeddedDatabase embedded
     private static final Logger log = LoggerFactory.getLogger(PostgresServer.class);
     private static final String DATABASE_NAME = "throughline";
     private static final Pattern SSLMODE_GIVEN = Pattern.compile("[?&]sslmode=", Pattern.CASE_INSENSITIVE);
+    private static final Pattern SSL_ON = Pattern.compile("[?&]ssl=(true|1|on|require)(&|$)", Pattern.CASE_INSENSITIVE);
 
     /**
      * The options of an external PostgreSQL, with TLS as libpq's {@code sslmode} means it: {@code require}
@@ -39,9 +40,10 @@ public record PostgresServer(PgConnectOptions options, EmbeddedDatabase embedded
     static PgConnectOptions external(String url, String sslRootCert) {
         PgConnectOptions options = PgConnectOptions.fromUri(url);
         // libpq's default is prefer (TLS when the server offers it); the client's would be disable, sending every
-        // message in clear to a managed database that takes both.
+        // message in clear to a managed database that takes both. A root certificate given, or the JDBC spelling
+        // ssl=true, asks for TLS: require, never a plain connection after a refused certificate.
         if (!SSLMODE_GIVEN.matcher(url).find()) {
-            options.setSslMode(SslMode.PREFER);
+            options.setSslMode(sslRootCert != null || SSL_ON.matcher(url).find() ? SslMode.REQUIRE : SslMode.PREFER);
         }
         SslMode mode = options.getSslMode();
         if (mode == null || mode == SslMode.DISABLE) {

@@ -3,6 +3,7 @@ package io.throughline.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.throughline.testing.TestPostgres;
 import io.throughline.testing.TestServer;
 import io.vertx.core.Vertx;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -67,12 +68,21 @@ class ExternalTlsIT {
         assertThat(encrypted(url("127.0.0.1", "require"), null)).isTrue();
     }
 
-    /** No sslmode is libpq's prefer: TLS when the server offers it (every other test's server offers none). */
+    /**
+     * No sslmode is libpq's prefer: TLS when the server offers it (every other test's server offers none). A root
+     * certificate given, or ssl=true, asks for TLS: a server without it is refused, not used in plain text.
+     */
     @Test
     void aUrlWithoutSslmodeEncryptsWhenTheServerOffersIt() {
         String url = "postgresql://postgres@127.0.0.1:" + postgres.getPort() + "/postgres";
         assertThat(encrypted(url, null)).isTrue();
         assertThat(encrypted(url + "?sslmode=disable", null)).isFalse();
+        assertThat(encrypted(url + "?ssl=true", null)).isTrue();
+        assertThat(encrypted(url, ca.toString())).isTrue();
+        String plain = TestPostgres.newDatabase();
+        assertThat(encrypted(plain, null)).isFalse();
+        assertThatThrownBy(() -> encrypted(plain + "?ssl=true", null)).hasStackTraceContaining("SSL");
+        assertThatThrownBy(() -> encrypted(plain, ca.toString())).hasStackTraceContaining("SSL");
     }
 
     @Test
