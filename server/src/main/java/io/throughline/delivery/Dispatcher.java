@@ -13,7 +13,6 @@ import io.throughline.realtime.EventType;
 import io.throughline.store.Database;
 import io.throughline.store.Sql;
 import io.vertx.core.json.JsonObject;
-import java.nio.file.FileSystemException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -229,7 +228,7 @@ public final class Dispatcher {
         } catch (DeliveryFailure failure) {
             failed(delivery, failure);
         } catch (Throwable e) {
-            if (!handedOver && databaseFailed(e)) {
+            if (!handedOver && Database.isTransient(e)) {
                 // The reply's reads failed before its channel had it (a connection cut, a failover): nothing was
                 // tried, so no attempt counts, and the agent is not shown a driver's exception as the reason.
                 log.warn("delivery not tried: the database failed before the send delivery={} inbox={}: {}",
@@ -283,16 +282,6 @@ public final class Dispatcher {
      * waiting, its attempts untouched, until the inbox is enabled again (which makes it due at once): an admin
      * pausing an inbox through a receiver's outage must not fail every reply that came due meanwhile.
      */
-    /** A database failure that may pass (a file the reply names, missing, is no such failure). */
-    private static boolean databaseFailed(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof FileSystemException) {
-                return false;
-            }
-        }
-        return Database.isTransient(failure);
-    }
-
     private DeliveryFailure unavailable(Delivery delivery) {
         Optional<Boolean> enabled = database.sql().one(
                 "SELECT enabled FROM inboxes WHERE id = $1 AND deleted_at IS NULL", delivery.inboxId())

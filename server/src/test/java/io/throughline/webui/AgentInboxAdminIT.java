@@ -692,7 +692,7 @@ class AgentInboxAdminIT {
             assertThat(inbox.find("composer-input").isDisplayed()).isTrue();
             // Icons only on a phone, but the buttons keep their names.
             assertThat(inbox.find("resolve").getAccessibleName()).isEqualTo("Resolve");
-            inbox.screenshot("thread-phone");
+            inbox.screenshot("admin-thread-phone");
             assertThat(inbox.script("return document.documentElement.scrollWidth")).isEqualTo(390L);
             assertThat(inbox.script("return [...document.querySelectorAll('button, a, input, select, textarea')]"
                     + ".filter(e => e.checkVisibility({visibilityProperty: true}) && e.getBoundingClientRect().right"

@@ -258,6 +258,10 @@ async function boot() {
       return;
     }
     bootAttempt++;
+    // A chat started over (a sign-in, a sign-out) keeps its panel while its new session answers; refused for now
+    // (a rate limit, the server away), it says it connects, as at the first start: every part of the chat waits
+    // for the ready phase, and the panel was blank for as long as the retries took.
+    if (ui) notReady('starting', 'status');
     // A rate limit says when to ask again: sooner would only be refused again.
     bootRetry = setTimeout(boot, Math.max(Math.min(30000, 500 * 2 ** bootAttempt) * (0.5 + Math.random()),
       (e.retryAfter || 0) * 1000));
@@ -320,9 +324,6 @@ async function restart(reset, forget = reset) {
     composerError: '', ...(forget ? { forgotten: Date.now() } : {}) });
   seenConfirmed = 0;
   forgetImages();
-  // Until the new session answers, the panel says the chat connects, as at the first start: its parts all wait
-  // for the ready phase, and a session refused for now (a rate limit, the server away) left it blank meanwhile.
-  notReady('starting', 'status');
   await boot();
 }
 
