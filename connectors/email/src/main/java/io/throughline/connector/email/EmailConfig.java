@@ -4,6 +4,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -103,6 +104,11 @@ record EmailConfig(String address, String displayName, String replyDomain, Durat
             problems.add("config.address: is required (the inbox's email address, e.g. support@example.com)");
         } else if (!(address instanceof String text) || !ADDRESS.matcher(text.strip()).matches()) {
             problems.add("config.address: must be an email address");
+        } else if (!StandardCharsets.US_ASCII.newEncoder().canEncode(text.substring(0, text.lastIndexOf('@')))) {
+            // It is every reply's sender, in SMTP's MAIL FROM: sent without SMTPUTF8, its letters were cut to bytes
+            // (a relay's 501 on every reply, while the connection test passed).
+            problems.add("config.address: the part before the @ has non-ASCII characters, which replies cannot be"
+                    + " sent from");
         }
         Object name = config.getValue("displayName");
         if (name != null && (!(name instanceof String text) || text.isBlank() || text.length() > 120

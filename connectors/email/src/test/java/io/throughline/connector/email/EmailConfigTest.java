@@ -87,6 +87,15 @@ class EmailConfigTest {
                 .put("smtp", new JsonObject().put("host", "smtp.example.org")))).isEmpty();
     }
 
+    /** Replies are sent from the inbox's address: one whose local part SMTP cannot carry is refused when saved. */
+    @Test
+    void anAddressRepliesCannotBeSentFromIsRefused() {
+        assertThat(EmailConfig.problems(new JsonObject().put("address", "поддержка@shop.example")
+                .put("smtp", new JsonObject().put("host", "smtp.example.org"))))
+                .containsExactly("config.address: the part before the @ has non-ASCII characters, which replies"
+                        + " cannot be sent from");
+    }
+
     /**
      * Mail moved into a folder that is read gets a new UID there and is imported and moved again, for ever; a
      * folder listed twice has two readers racing over the same mail. INBOX is the inbox in any case.
