@@ -12,10 +12,17 @@ import java.util.regex.Pattern;
  */
 final class AutomatedMail {
 
+    /**
+     * An auto-responder's subject: its phrase as a prefix to the original subject ("Automatic reply: …", "Out of
+     * Office AutoReply: …", "Réponse automatique : …"), or alone. A person's subject merely starting so ("Out of office
+     * not working in Outlook", a helpdesk's question) is a person's: taken for an auto-reply, it reopened nothing.
+     */
     private static final Pattern AUTO_SUBJECT = Pattern.compile("^\\s*(auto(matic)?[ -]?(reply|response|antwort)"
-            + "|out of (the )?office|abwesenheitsnotiz|automatische antwort|réponse automatique"
-            + "|автоматический ответ|автоответ|автоматична відповідь|автовідповідь|odpowiedź automatyczna"
-            + "|auto:)", Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
+            + "|out of (the )?office( auto-?reply)?|abwesenheitsnotiz|automatische antwort|réponse automatique"
+            + "|автоматический ответ|автоответ|автоматична відповідь|автовідповідь|odpowiedź automatyczna)"
+            + "\\s*([:：]|$)", Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
+    /** Lotus Notes' out-of-office prefix, in capitals ("Auto: Schadensmeldung" is a German car insurance claim). */
+    private static final Pattern LOTUS_SUBJECT = Pattern.compile("^\\s*AUTO: ");
     private static final Pattern SYSTEM_SENDER = Pattern.compile("^(mailer-daemon|postmaster|no-?reply|do-?not-?reply"
             + "|bounces?|notifications?)([+-].*)?@", Pattern.CASE_INSENSITIVE);
 
@@ -48,7 +55,7 @@ final class AutomatedMail {
         if (suppress != null && header(message, "X-MS-Exchange-Generated-Message-Source") != null) {
             return Automation.autoReply("Exchange generated message");
         }
-        if (subject != null && AUTO_SUBJECT.matcher(subject).find()) {
+        if (subject != null && (AUTO_SUBJECT.matcher(subject).find() || LOTUS_SUBJECT.matcher(subject).find())) {
             return Automation.autoReply("auto-reply subject");
         }
         if (submitted) {

@@ -223,6 +223,18 @@ final class MailParser {
         return null;
     }
 
+    /** The address's phrase decoded with its encoded words' bytes joined, or {@code decoded} when that fails too. */
+    private static String joinedWords(InternetAddress internet, String decoded) {
+        String written = internet.toString();
+        int at = written.lastIndexOf('<');
+        String phrase = at > 0 ? written.substring(0, at).strip() : "";
+        if (!phrase.contains("=?")) {
+            return decoded;
+        }
+        String joined = HeaderText.decodeWords(phrase);
+        return joined.indexOf('\uFFFD') >= 0 ? decoded : joined;
+    }
+
     static List<MailAddress> addresses(Part message, String header, Charset hint, MimeWalk walk) {
         String raw;
         try {
@@ -242,6 +254,10 @@ final class MailParser {
                     String name = internet.getPersonal();
                     if (name != null && name.contains("=?")) {
                         name = HeaderText.decodeWords(name);
+                    } else if (name != null && name.indexOf('\uFFFD') >= 0) {
+                        // Jakarta decodes each encoded word alone: a character split across two (as Outlook splits
+                        // long names) came out as U+FFFD. The words as written are decoded again, joined.
+                        name = joinedWords(internet, name);
                     }
                     out.add(new MailAddress(internet.getAddress(), name));
                 }

@@ -506,6 +506,34 @@ class MailParserTest {
         assertThat(mail.automated().autoReply()).isTrue();
     }
 
+    /** A sender's name whose character is split across two encoded words (as Outlook splits them) reads whole. */
+    @Test
+    void aNameSplitAcrossEncodedWordsReadsWhole() throws Exception {
+        ParsedMail mail = parseText("From: =?utf-8?B?0JDQutE=?= =?utf-8?B?giDQv9GA0LjRkdC80LrQuA==?= <a@example.org>"
+                + "\r\nSubject: Hello\r\n\r\nText\r\n");
+        assertThat(mail.from()).isEqualTo(new MailAddress("a@example.org", "Акт приёмки"));
+    }
+
+    /**
+     * A responder's phrase is a prefix of the original subject, or the whole subject; a person asking about one
+     * ("Out of office not working in Outlook") writes a person's mail, which reopens their conversation.
+     */
+    @Test
+    void onlyAResponderSubjectIsAnAutoReply() throws Exception {
+        for (String subject : List.of("Out of Office: Order 5", "Out of Office AutoReply: Order 5", "Autoreply",
+                "Automatic reply: Re: Order 5", "Réponse automatique : Commande 5", "AUTO: Anna is out of the office",
+                "Автоответ: Заказ 5", "Abwesenheitsnotiz: Bestellung 5")) {
+            ParsedMail mail = parseText("From: a@example.org\r\nSubject: " + subject + "\r\n\r\nAway.\r\n");
+            assertThat(mail.automated()).as(subject).isNotNull();
+            assertThat(mail.automated().autoReply()).as(subject).isTrue();
+        }
+        for (String subject : List.of("Out of office not working in Outlook", "Auto reply sends twice",
+                "Auto: Schadensmeldung", "Automatische Antwort funktioniert nicht", "Automatic responses on weekends?")) {
+            ParsedMail mail = parseText("From: a@example.org\r\nSubject: " + subject + "\r\n\r\nHelp!\r\n");
+            assertThat(mail.automated()).as(subject).isNull();
+        }
+    }
+
     /**
      * Auto-responders that also carry a generic sign: Exchange's out-of-office marked {@code auto-generated}, a
      * responder marking itself {@code Precedence: bulk}. They are auto-replies all the same.
