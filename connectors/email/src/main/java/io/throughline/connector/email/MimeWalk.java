@@ -150,7 +150,7 @@ final class MimeWalk {
         } else if (base.equals("message/rfc822") || base.equals("message/global")) {
             attachedMail(part, filename, depth);
         } else if ((base.equals("text/plain") || base.equals("text/html")) && !attachment) {
-            body(part, base, charset, filename);
+            body(part, type, base, charset, filename);
         } else {
             file(part, base, charset, filename, disposition, inRelated);
         }
@@ -357,7 +357,7 @@ final class MimeWalk {
         return new SharedByteArrayInputStream(bytes);
     }
 
-    private void body(Part part, String base, Charset charset, String filename)
+    private void body(Part part, ContentType type, String base, Charset charset, String filename)
             throws MessagingException, IOException {
         StringBuilder target = base.equals("text/html") ? html : text;
         if (target.length() >= MAX_TOTAL_TEXT_CHARS) {
@@ -405,6 +405,9 @@ final class MimeWalk {
         if (base.equals("text/html") && renderedAsPlain == 0) {
             htmlOnlyFirst |= htmlOnly.isEmpty() && text.toString().isBlank();
             htmlOnly.add(decoded);
+        }
+        if (base.equals("text/plain") && "flowed".equalsIgnoreCase(type.getParameter("format"))) {
+            decoded = FlowedText.unflow(decoded, "yes".equalsIgnoreCase(type.getParameter("delsp")));
         }
         if (target.length() > 0) {
             target.append(base.equals("text/html") ? "\n" : "\n\n");

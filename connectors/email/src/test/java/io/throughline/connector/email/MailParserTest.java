@@ -506,6 +506,15 @@ class MailParserTest {
         assertThat(mail.automated().autoReply()).isTrue();
     }
 
+    /** Thunderbird's format=flowed text reads as written, not broken where it was wrapped for the wire. */
+    @Test
+    void flowedTextIsUnwrapped() throws Exception {
+        ParsedMail mail = parseText("From: anna@example.org\r\nSubject: Sleeve\r\nMIME-Version: 1.0\r\n"
+                + "Content-Type: text/plain; charset=UTF-8; format=flowed\r\n\r\n"
+                + "my order arrived with a torn \r\nsleeve. Could you send a new \r\none?\r\n");
+        assertThat(mail.text()).isEqualTo("my order arrived with a torn sleeve. Could you send a new one?\n");
+    }
+
     /** A sender's name whose character is split across two encoded words (as Outlook splits them) reads whole. */
     @Test
     void aNameSplitAcrossEncodedWordsReadsWhole() throws Exception {
