@@ -103,6 +103,8 @@ final class LanguageDetector {
         private int ru;
         private int pl;
         private int en;
+        /** Letters of Polish's own (ą ć ę ł ń ś ź ż ó): without any, Polish words may be English ones ("ten", "ale"). */
+        private int polishLetters;
 
         void word(String text, int start, int end) {
             int wordCyrillic = 0;
@@ -120,9 +122,15 @@ final class LanguageDetector {
                 } else if (script == Character.UnicodeScript.LATIN) {
                     wordLatin++;
                     switch (c) {
-                        case 'ą', 'ć', 'ę', 'ł', 'ń', 'ś', 'ź', 'ż' -> pl += LETTER_WEIGHT;
+                        case 'ą', 'ć', 'ę', 'ł', 'ń', 'ś', 'ź', 'ż' -> {
+                            pl += LETTER_WEIGHT;
+                            polishLetters++;
+                        }
                         // Also Spanish, Portuguese... but of our four languages only Polish has it.
-                        case 'ó' -> pl += 1;
+                        case 'ó' -> {
+                            pl += 1;
+                            polishLetters++;
+                        }
                         default -> { }
                     }
                 }
@@ -154,6 +162,11 @@ final class LanguageDetector {
             }
             if (latin >= MIN_SCRIPT_LETTERS || (latin > 0 && cyrillic < MIN_SCRIPT_LETTERS)) {
                 latinPrimary = pick(Language.EN, en, Language.PL, pl, Language.EN, languages);
+                if (polishLetters == 0) {
+                    // Polish evidence without a Polish letter is a short word both languages write ("Refunded ten
+                    // euros"): English is indexed too, or "refund" would not find "refunded" there.
+                    languages.add(Language.EN);
+                }
             }
             Language primary;
             if (cyrillicPrimary != null && latinPrimary != null) {

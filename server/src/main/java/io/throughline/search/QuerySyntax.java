@@ -37,6 +37,7 @@ import java.util.regex.Pattern;
 final class QuerySyntax {
 
     static final int MAX_LENGTH = 1_000;
+    private static final Pattern NO_BREAK_SPACE = Pattern.compile("[\u00A0\u2007\u202F]");
     static final int MAX_TERMS = 32;
     /** Filter values in one query: each contact or assignee value is a lookup in PostgreSQL. */
     static final int MAX_FILTER_VALUES = 16;
@@ -69,8 +70,11 @@ final class QuerySyntax {
         if (q.length() > MAX_LENGTH) {
             throw Invalid.field("q", "is longer than " + MAX_LENGTH + " characters");
         }
-        // Composed as the index's text is (MessageSource): a word typed with combining accents finds the same.
-        QuerySyntax parser = new QuerySyntax(Normalizer.normalize(q, Normalizer.Form.NFC), "q");
+        // Composed as the index's text is (MessageSource): a word typed with combining accents finds the same. A
+        // no-break space (macOS's Option+Space, a pasted web page) separates words as a space does: Java's
+        // whitespace leaves it out, and two words became a phrase, a filter's value a 400.
+        QuerySyntax parser = new QuerySyntax(NO_BREAK_SPACE.matcher(Normalizer.normalize(q, Normalizer.Form.NFC))
+                .replaceAll(" "), "q");
         parser.run();
         return new SearchQuery(List.copyOf(parser.terms), List.copyOf(parser.filters));
     }

@@ -64,6 +64,7 @@ class MessageQueriesTest {
         add(8, 1, "The order arrived broken");
         add(9, 1, "Ми стали постійними клієнтами магазину");
         add(10, 1, "Ми не стали постійними клієнтами магазину");
+        add(11, 1, "Write to john.smith@mail.example please");
         writer.commit();
     }
 
@@ -108,6 +109,11 @@ class MessageQueriesTest {
         assertThat(find("\"067 123 45 67\"")).containsExactly(5L);
         assertThat(find("a10492")).containsExactly(5L);
         assertThat(find("OLENA.K@EXAMPLE.COM")).containsExactly(5L);
+        // Another address, which a dotted one ends with, is not this one (a review took the written form's phrase
+        // for a way it would be; the address is one token of the standard field).
+        assertThat(find("john.smith@mail.example")).containsExactly(11L);
+        assertThat(find("smith@mail.example")).isEmpty();
+        assertThat(find("smith@mail.ex*")).isEmpty();
     }
 
     /** A prefix with punctuation in it: of an order number, an email, a hyphenated word. */

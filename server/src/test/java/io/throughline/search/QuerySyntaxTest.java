@@ -21,6 +21,16 @@ class QuerySyntaxTest {
                 new SearchQuery.Term(new SearchQuery.Phrase("gift card"), true));
     }
 
+    /** A no-break space (macOS's Option+Space, a pasted page) separates as a space does. */
+    @Test
+    void aNoBreakSpaceSeparatesWordsAndFilters() {
+        SearchQuery query = QuerySyntax.parse("status:open\u00A0refund\u202Fparcel");
+        assertThat(query.terms()).containsExactly(
+                new SearchQuery.Term(new SearchQuery.Word("refund"), false),
+                new SearchQuery.Term(new SearchQuery.Word("parcel"), false));
+        assertThat(query.filters().getFirst().values()).containsExactly("open");
+    }
+
     @Test
     void exactTokensAreRecognizedEvenWithSpaces() {
         SearchQuery query = QuerySyntax.parse("+380 67 123 45 67 olena@example.com #A-10492");
