@@ -14,12 +14,16 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.Charset;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Reads the headers of one MIME part the tolerant way: mail in the wild breaks every strict parser. */
 final class MimeParts {
+
+    /** An RFC 2231 file name parameter ({@code filename*=}, {@code name*0*=}), which Jakarta Mail decodes. */
+    private static final Pattern EXTENDED_PARAMETER = Pattern.compile("(?i)name\\*(\\d+\\*?)?\\s*=");
 
     /** The transfer encodings Jakarta Mail decodes. */
     private static final Set<String> DECODED = Set.of("base64", "quoted-printable", "7bit", "8bit", "binary",
@@ -88,6 +92,12 @@ final class MimeParts {
         }
         if (name == null || name.isBlank()) {
             return null;
+        }
+        // An RFC 2231 value (filename*=UTF-8''...) comes decoded already: read again as raw 8-bit bytes, "Été.jpg"
+        // (its É and é within Latin-1's range) was guessed Cyrillic and became "Йтй.jpg".
+        if (EXTENDED_PARAMETER.matcher(Objects.toString(first(part, "Content-Disposition"), "")).find()
+                || EXTENDED_PARAMETER.matcher(Objects.toString(first(part, "Content-Type"), "")).find()) {
+            return HeaderText.decodeWords(name).strip();
         }
         return HeaderText.decode(name, hint);
     }

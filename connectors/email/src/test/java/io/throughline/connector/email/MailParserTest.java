@@ -121,6 +121,18 @@ class MailParserTest {
         assertThat(mail.text()).startsWith("Please find the invoice attached.");
     }
 
+    /** An RFC 2231 name with letters in Latin-1's range (Thunderbird, Apple Mail) is not decoded a second time. */
+    @Test
+    void rfc2231LatinFileNameKeepsItsAccents() throws Exception {
+        ParsedMail mail = parseText("From: a@example.org\r\nSubject: Receipt\r\nMIME-Version: 1.0\r\n"
+                + "Content-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nAttached."
+                + "\r\n--B\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment;\r\n"
+                + " filename*=UTF-8''Re%C3%A7u%20%C3%A9t%C3%A9.pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+                + "JVBERi0xLjQK\r\n--B--\r\n");
+        assertThat(mail.attachments()).singleElement()
+                .satisfies(pdf -> assertThat(pdf.filename()).isEqualTo("Reçu été.pdf"));
+    }
+
     @Test
     void rfc2047FileNameSplitInsideACharacterIsJoinedBeforeDecoding() throws Exception {
         ParsedMail mail = parse("rfc2047-filename-split.eml");
