@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -37,6 +38,7 @@ import java.util.regex.Pattern;
 final class QuerySyntax {
 
     static final int MAX_LENGTH = 1_000;
+    private static final Pattern EXCLUSION = Pattern.compile("\\s-[^\\s-]");
     private static final Pattern NO_BREAK_SPACE = Pattern.compile("[\u00A0\u2007\u202F]");
     static final int MAX_TERMS = 32;
     /** Filter values in one query: each contact or assignee value is a lookup in PostgreSQL. */
@@ -133,7 +135,11 @@ final class QuerySyntax {
             }
             return;
         }
-        Optional<ExactTokens.Match> phone = ExactTokens.phoneAt(text, pos);
+        // A phone may be written with " - " between its groups, but a space before a dash that a word follows is an
+        // exclusion ("invoice 4521 -4522"): the phone ends before it.
+        Matcher exclusion = EXCLUSION.matcher(text);
+        int phoneLimit = exclusion.find(pos) ? exclusion.start() : text.length();
+        Optional<ExactTokens.Match> phone = ExactTokens.phoneAt(text.subSequence(0, phoneLimit), pos);
         if (phone.isPresent() && phone.get().start() == pos) {
             ExactTokens.Match match = phone.get();
             pos = match.end();

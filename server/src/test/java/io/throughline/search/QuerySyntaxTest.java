@@ -31,6 +31,16 @@ class QuerySyntaxTest {
         assertThat(query.filters().getFirst().values()).containsExactly("open");
     }
 
+    /** A number excluded after a number is an exclusion, not the second half of a phone number. */
+    @Test
+    void anExcludedNumberAfterANumberIsNoPhone() {
+        SearchQuery query = QuerySyntax.parse("invoice 4521 -4522");
+        assertThat(query.terms()).extracting(SearchQuery.Term::negated).containsExactly(false, false, true);
+        assertThat(query.terms()).extracting(SearchQuery.Term::clause).noneMatch(SearchQuery.Exact.class::isInstance);
+        assertThat(QuerySyntax.parse("067 - 123 45 67").terms()).extracting(SearchQuery.Term::clause)
+                .containsExactly(new SearchQuery.Exact(ExactKind.PHONE, "671234567", "067 - 123 45 67"));
+    }
+
     @Test
     void exactTokensAreRecognizedEvenWithSpaces() {
         SearchQuery query = QuerySyntax.parse("+380 67 123 45 67 olena@example.com #A-10492");
