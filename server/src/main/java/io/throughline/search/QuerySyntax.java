@@ -126,6 +126,16 @@ final class QuerySyntax {
         return filters.stream().mapToInt(f -> f.values() == null ? 1 : Math.max(1, f.values().size())).sum();
     }
 
+    /**
+     * A phone number written from {@code from}. A phone may be written with " - " between its groups, but a space
+     * before a dash that a word follows is an exclusion ("invoice 4521 -4522"): the phone ends before it.
+     */
+    private Optional<ExactTokens.Match> phoneAt(int from) {
+        Matcher exclusion = EXCLUSION.matcher(text);
+        int limit = exclusion.find(from) ? exclusion.start() : text.length();
+        return ExactTokens.phoneAt(text.subSequence(0, limit), from);
+    }
+
     private void readTerm(int start, boolean negated) {
         char c = text.charAt(pos);
         if (c == '"') {
@@ -135,11 +145,7 @@ final class QuerySyntax {
             }
             return;
         }
-        // A phone may be written with " - " between its groups, but a space before a dash that a word follows is an
-        // exclusion ("invoice 4521 -4522"): the phone ends before it.
-        Matcher exclusion = EXCLUSION.matcher(text);
-        int phoneLimit = exclusion.find(pos) ? exclusion.start() : text.length();
-        Optional<ExactTokens.Match> phone = ExactTokens.phoneAt(text.subSequence(0, phoneLimit), pos);
+        Optional<ExactTokens.Match> phone = phoneAt(pos);
         if (phone.isPresent() && phone.get().start() == pos) {
             ExactTokens.Match match = phone.get();
             pos = match.end();
@@ -175,6 +181,16 @@ final class QuerySyntax {
                     + FILTERS + " (to search for the text itself, put it in quotes: \"" + chunk + "\")");
         }
         String value = rest.isEmpty() && pos < text.length() && text.charAt(pos) == '"' ? quoted() : rest;
+        if (kind.get() == SearchQuery.FilterKind.CONTACT && !rest.isEmpty()) {
+            // A phone written with spaces (pasted from the contact panel: "+380 67 123 45 67") is the whole value:
+            // cut at the first space, the contact searched for was "+380", and nobody.
+            int valueStart = chunkStart + colon + 1;
+            Optional<ExactTokens.Match> phone = phoneAt(valueStart);
+            if (phone.isPresent() && phone.get().start() == valueStart && phone.get().end() > pos) {
+                pos = phone.get().end();
+                value = text.substring(valueStart, pos);
+            }
+        }
         if (orPending) {
             throw error("OR at character " + (orAt + 1) + " must stand between two search terms, not before a"
                     + " filter");

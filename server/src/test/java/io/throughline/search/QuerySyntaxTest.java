@@ -31,6 +31,15 @@ class QuerySyntaxTest {
         assertThat(query.filters().getFirst().values()).containsExactly("open");
     }
 
+    /** A contact's phone written with spaces is the filter's whole value. */
+    @Test
+    void aContactsPhoneWithSpacesIsOneValue() {
+        SearchQuery query = QuerySyntax.parse("contact:+380 67 123 45 67 refund");
+        assertThat(query.filters()).singleElement().satisfies(f -> assertThat(f.values())
+                .containsExactly("+380 67 123 45 67"));
+        assertThat(query.terms()).containsExactly(new SearchQuery.Term(new SearchQuery.Word("refund"), false));
+    }
+
     /** A number excluded after a number is an exclusion, not the second half of a phone number. */
     @Test
     void anExcludedNumberAfterANumberIsNoPhone() {
