@@ -103,7 +103,7 @@ final class LanguageDetector {
         private int ru;
         private int pl;
         private int en;
-        /** Letters of Polish's own (ą ć ę ł ń ś ź ż ó): without any, Polish words may be English ones ("ten", "ale"). */
+        /** Letters of Polish's own (ą ć ę ł ń ś ź ż ó): without any, Polish words may be English ("ten", "ale"). */
         private int polishLetters;
 
         void word(String text, int start, int end) {

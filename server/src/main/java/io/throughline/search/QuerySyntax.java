@@ -38,6 +38,7 @@ import java.util.regex.Pattern;
 final class QuerySyntax {
 
     static final int MAX_LENGTH = 1_000;
+    private static final Pattern PHONE_START = Pattern.compile("[+(0]");
     private static final Pattern EXCLUSION = Pattern.compile("\\s-[^\\s-]");
     private static final Pattern NO_BREAK_SPACE = Pattern.compile("[\u00A0\u2007\u202F]");
     static final int MAX_TERMS = 32;
@@ -181,9 +182,10 @@ final class QuerySyntax {
                     + FILTERS + " (to search for the text itself, put it in quotes: \"" + chunk + "\")");
         }
         String value = rest.isEmpty() && pos < text.length() && text.charAt(pos) == '"' ? quoted() : rest;
-        if (kind.get() == SearchQuery.FilterKind.CONTACT && !rest.isEmpty()) {
+        if (kind.get() == SearchQuery.FilterKind.CONTACT && PHONE_START.matcher(rest).lookingAt()) {
             // A phone written with spaces (pasted from the contact panel: "+380 67 123 45 67") is the whole value:
-            // cut at the first space, the contact searched for was "+380", and nobody.
+            // cut at the first space, the contact searched for was "+380", and nobody. A value starting otherwise
+            // (an id: "contact:17 4521789") ends at the space.
             int valueStart = chunkStart + colon + 1;
             Optional<ExactTokens.Match> phone = phoneAt(valueStart);
             if (phone.isPresent() && phone.get().start() == valueStart && phone.get().end() > pos) {

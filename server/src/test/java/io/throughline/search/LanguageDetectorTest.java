@@ -80,7 +80,7 @@ class LanguageDetectorTest {
         assertThat(LanguageDetector.detect("Order").languages()).containsExactly(Language.EN);
         // "ten" and "ale" are Polish words too: without a Polish letter, English is indexed as well.
         assertThat(LanguageDetector.detect("Refunded ten euros").languages()).contains(Language.EN);
-        assertThat(LanguageDetector.detect("Ordered ale and cider").languages()).contains(Language.EN);
+        assertThat(LanguageDetector.detect("Shipped ten lamps").languages()).contains(Language.EN);
     }
 
     @Test

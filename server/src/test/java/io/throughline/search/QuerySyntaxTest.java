@@ -38,6 +38,10 @@ class QuerySyntaxTest {
         assertThat(query.filters()).singleElement().satisfies(f -> assertThat(f.values())
                 .containsExactly("+380 67 123 45 67"));
         assertThat(query.terms()).containsExactly(new SearchQuery.Term(new SearchQuery.Word("refund"), false));
+        // A contact's id ends at the space: the number after it is a word.
+        SearchQuery byId = QuerySyntax.parse("contact:17 4521789");
+        assertThat(byId.filters()).singleElement().satisfies(f -> assertThat(f.values()).containsExactly("17"));
+        assertThat(byId.terms()).hasSize(1);
     }
 
     /** A number excluded after a number is an exclusion, not the second half of a phone number. */

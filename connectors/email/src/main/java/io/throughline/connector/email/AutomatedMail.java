@@ -18,9 +18,11 @@ final class AutomatedMail {
      * not working in Outlook", a helpdesk's question) is a person's: taken for an auto-reply, it reopened nothing.
      */
     private static final Pattern AUTO_SUBJECT = Pattern.compile("^\\s*(auto(matic)?[ -]?(reply|response|antwort)"
-            + "|out of (the )?office( auto-?reply)?|abwesenheitsnotiz|automatische antwort|réponse automatique"
+            + "|out of (the )?office( auto-?reply)?|abwesenheitsnotiz|automatische antwort"
+            + "|réponse automatique( d'absence du bureau)?"
             + "|автоматический ответ|автоответ|автоматична відповідь|автовідповідь|odpowiedź automatyczna)"
-            + "\\s*([:：]|$)", Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
+            // French puts a (no-break) space before the colon.
+            + "[\\s\\u00A0\\u202F]*([:：]|$)", Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     /** Lotus Notes' out-of-office prefix, in capitals ("Auto: Schadensmeldung" is a German car insurance claim). */
     private static final Pattern LOTUS_SUBJECT = Pattern.compile("^\\s*AUTO: ");
     private static final Pattern SYSTEM_SENDER = Pattern.compile("^(mailer-daemon|postmaster|no-?reply|do-?not-?reply"

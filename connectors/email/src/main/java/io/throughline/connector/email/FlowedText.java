@@ -31,7 +31,8 @@ final class FlowedText {
             // A flowed line followed by one of another depth (or none) ends its paragraph all the same (RFC 3676
             // 4.5: improperly flowed).
             boolean flowed = content.endsWith(" ") && !content.equals(SIGNATURE_SEPARATOR)
-                    && i + 1 < lines.length && depth(lines[i + 1]) == depth;
+                    && i + 1 < lines.length && depth(lines[i + 1]) == depth
+                    && !lines[i + 1].substring(depth).equals(SIGNATURE_SEPARATOR);
             if (line.isEmpty() && depth > 0) {
                 line.append(">".repeat(depth)).append(' ');
             }

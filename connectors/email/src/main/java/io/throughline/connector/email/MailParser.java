@@ -228,6 +228,10 @@ final class MailParser {
         String written = internet.toString();
         int at = written.lastIndexOf('<');
         String phrase = at > 0 ? written.substring(0, at).strip() : "";
+        if (phrase.length() >= 2 && phrase.startsWith("\"") && phrase.endsWith("\"")) {
+            // Quoted when printed (a dot, a comma, 8-bit text): the quotes and escapes are not the name's.
+            phrase = phrase.substring(1, phrase.length() - 1).replaceAll("\\\\(.)", "$1");
+        }
         if (!phrase.contains("=?")) {
             return decoded;
         }

@@ -22,8 +22,12 @@ import java.util.regex.Pattern;
 /** Reads the headers of one MIME part the tolerant way: mail in the wild breaks every strict parser. */
 final class MimeParts {
 
-    /** An RFC 2231 file name parameter ({@code filename*=}, {@code name*0*=}), which Jakarta Mail decodes. */
-    private static final Pattern EXTENDED_PARAMETER = Pattern.compile("(?i)name\\*(\\d+\\*?)?\\s*=");
+    /** A file name parameter of Content-Disposition, in any form ({@code filename=}, {@code filename*0=}). */
+    private static final Pattern FILENAME_PARAMETER = Pattern.compile("(?i)filename(\\*\\d*\\*?)?\\s*=");
+    /** RFC 2231's encoded file name ({@code filename*=UTF-8''...}, {@code filename*0*=}), which Jakarta decodes. */
+    private static final Pattern ENCODED_FILENAME = Pattern.compile("(?i)filename\\*(\\d+\\*)?\\s*=");
+    /** The same for Content-Type's {@code name}. */
+    private static final Pattern ENCODED_NAME = Pattern.compile("(?i)(?<![a-z])name\\*(\\d+\\*)?\\s*=");
 
     /** The transfer encodings Jakarta Mail decodes. */
     private static final Set<String> DECODED = Set.of("base64", "quoted-printable", "7bit", "8bit", "binary",
@@ -93,10 +97,14 @@ final class MimeParts {
         if (name == null || name.isBlank()) {
             return null;
         }
-        // An RFC 2231 value (filename*=UTF-8''...) comes decoded already: read again as raw 8-bit bytes, "Été.jpg"
-        // (its É and é within Latin-1's range) was guessed Cyrillic and became "Йтй.jpg".
-        if (EXTENDED_PARAMETER.matcher(Objects.toString(first(part, "Content-Disposition"), "")).find()
-                || EXTENDED_PARAMETER.matcher(Objects.toString(first(part, "Content-Type"), "")).find()) {
+        // An RFC 2231 encoded value (filename*=UTF-8''...) comes decoded already: read again as raw 8-bit bytes,
+        // "Été.jpg" (its É and é within Latin-1's range) was guessed Cyrillic and became "Йтй.jpg". The parameter
+        // the name came from decides (Content-Disposition's when it has one): another form of it may be raw bytes.
+        String disposition = Objects.toString(first(part, "Content-Disposition"), "");
+        boolean encoded = FILENAME_PARAMETER.matcher(disposition).find()
+                ? ENCODED_FILENAME.matcher(disposition).find()
+                : ENCODED_NAME.matcher(Objects.toString(first(part, "Content-Type"), "")).find();
+        if (encoded) {
             return HeaderText.decodeWords(name).strip();
         }
         return HeaderText.decode(name, hint);

@@ -17,6 +17,11 @@ class FlowedTextTest {
     }
 
     @Test
+    void aFlowedLineNeverTakesTheSignatureSeparatorIn() {
+        assertThat(FlowedText.unflow("Thanks \r\n-- \r\nAnna", false)).isEqualTo("Thanks \n-- \nAnna");
+    }
+
+    @Test
     void aFlowedLineBeforeAnotherDepthEndsItsParagraph() {
         assertThat(FlowedText.unflow("> quoted and flowed \r\nnot quoted", false))
                 .isEqualTo("> quoted and flowed \nnot quoted");

@@ -131,6 +131,14 @@ class MailParserTest {
                 + "JVBERi0xLjQK\r\n--B--\r\n");
         assertThat(mail.attachments()).singleElement()
                 .satisfies(pdf -> assertThat(pdf.filename()).isEqualTo("Reçu été.pdf"));
+        // Continued but not encoded (raw UTF-8 bytes), beside an encoded name in Content-Type: still read as UTF-8.
+        ParsedMail raw = parseText("From: a@example.org\r\nSubject: Report\r\nMIME-Version: 1.0\r\n"
+                + "Content-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nAttached."
+                + "\r\n--B\r\nContent-Type: application/pdf; name*=UTF-8''%D0%9E.pdf\r\n"
+                + "Content-Disposition: attachment; filename*0=\"Отчёт\"; filename*1=\".pdf\"\r\n"
+                + "Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--B--\r\n");
+        assertThat(raw.attachments()).singleElement()
+                .satisfies(pdf -> assertThat(pdf.filename()).isEqualTo("Отчёт.pdf"));
     }
 
     @Test
@@ -533,6 +541,9 @@ class MailParserTest {
         ParsedMail mail = parseText("From: =?utf-8?B?0JDQutE=?= =?utf-8?B?giDQv9GA0LjRkdC80LrQuA==?= <a@example.org>"
                 + "\r\nSubject: Hello\r\n\r\nText\r\n");
         assertThat(mail.from()).isEqualTo(new MailAddress("a@example.org", "Акт приёмки"));
+        ParsedMail titled = parseText("From: Dr. =?utf-8?B?0JDQutE=?= =?utf-8?B?giDQv9GA0LjRkdC80LrQuA==?="
+                + " <a@example.org>\r\nSubject: Hello\r\n\r\nText\r\n");
+        assertThat(titled.from().name()).isEqualTo("Dr. Акт приёмки");
     }
 
     /**
@@ -543,13 +554,15 @@ class MailParserTest {
     void onlyAResponderSubjectIsAnAutoReply() throws Exception {
         for (String subject : List.of("Out of Office: Order 5", "Out of Office AutoReply: Order 5", "Autoreply",
                 "Automatic reply: Re: Order 5", "Réponse automatique : Commande 5", "AUTO: Anna is out of the office",
-                "Автоответ: Заказ 5", "Abwesenheitsnotiz: Bestellung 5")) {
+                "Автоответ: Заказ 5", "Abwesenheitsnotiz: Bestellung 5", "Réponse automatique\u00A0: Commande 5",
+                "Réponse automatique d'absence du bureau : Commande 5")) {
             ParsedMail mail = parseText("From: a@example.org\r\nSubject: " + subject + "\r\n\r\nAway.\r\n");
             assertThat(mail.automated()).as(subject).isNotNull();
             assertThat(mail.automated().autoReply()).as(subject).isTrue();
         }
         for (String subject : List.of("Out of office not working in Outlook", "Auto reply sends twice",
-                "Auto: Schadensmeldung", "Automatische Antwort funktioniert nicht", "Automatic responses on weekends?")) {
+                "Auto: Schadensmeldung", "Automatische Antwort funktioniert nicht",
+                "Automatic responses on weekends?")) {
             ParsedMail mail = parseText("From: a@example.org\r\nSubject: " + subject + "\r\n\r\nHelp!\r\n");
             assertThat(mail.automated()).as(subject).isNull();
         }
