@@ -124,21 +124,20 @@ class MailParserTest {
     /** An RFC 2231 name with letters in Latin-1's range (Thunderbird, Apple Mail) is not decoded a second time. */
     @Test
     void rfc2231LatinFileNameKeepsItsAccents() throws Exception {
+        assertThat(fileNamed("Content-Type: application/pdf\r\nContent-Disposition: attachment;\r\n"
+                + " filename*=UTF-8''Re%C3%A7u%20%C3%A9t%C3%A9.pdf")).isEqualTo("Reçu été.pdf");
+        // Continued but not encoded (raw UTF-8 bytes), beside an encoded name in Content-Type: still read as UTF-8.
+        assertThat(fileNamed("Content-Type: application/pdf; name*=UTF-8''%D0%9E.pdf\r\n"
+                + "Content-Disposition: attachment; filename*0=\"Отчёт\"; filename*1=\".pdf\"")).isEqualTo("Отчёт.pdf");
+    }
+
+    /** The file name of a mail's one attachment, a PDF whose part has these headers. */
+    private static String fileNamed(String headers) throws Exception {
         ParsedMail mail = parseText("From: a@example.org\r\nSubject: Receipt\r\nMIME-Version: 1.0\r\n"
                 + "Content-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nAttached."
-                + "\r\n--B\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment;\r\n"
-                + " filename*=UTF-8''Re%C3%A7u%20%C3%A9t%C3%A9.pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n"
-                + "JVBERi0xLjQK\r\n--B--\r\n");
-        assertThat(mail.attachments()).singleElement()
-                .satisfies(pdf -> assertThat(pdf.filename()).isEqualTo("Reçu été.pdf"));
-        // Continued but not encoded (raw UTF-8 bytes), beside an encoded name in Content-Type: still read as UTF-8.
-        ParsedMail raw = parseText("From: a@example.org\r\nSubject: Report\r\nMIME-Version: 1.0\r\n"
-                + "Content-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nAttached."
-                + "\r\n--B\r\nContent-Type: application/pdf; name*=UTF-8''%D0%9E.pdf\r\n"
-                + "Content-Disposition: attachment; filename*0=\"Отчёт\"; filename*1=\".pdf\"\r\n"
-                + "Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--B--\r\n");
-        assertThat(raw.attachments()).singleElement()
-                .satisfies(pdf -> assertThat(pdf.filename()).isEqualTo("Отчёт.pdf"));
+                + "\r\n--B\r\n" + headers + "\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--B--\r\n");
+        assertThat(mail.attachments()).hasSize(1);
+        return mail.attachments().getFirst().filename();
     }
 
     @Test
