@@ -537,6 +537,8 @@ class AgentInboxAdminIT {
             InboxPage inbox = new InboxPage(browser, server.url()).login(TestServer.ADMIN_EMAIL,
                     TestServer.ADMIN_PASSWORD);
             inbox.visit("/#/settings/inboxes/" + id);
+            // The editor is drawn once the inbox is read: found when it is there, not at once.
+            inbox.find("inbox-form");
             WebElement summary = inbox.driver().findElement(By.cssSelector("details.advanced summary"));
             summary.click();
             WebElement json = inbox.find("inbox-json");
