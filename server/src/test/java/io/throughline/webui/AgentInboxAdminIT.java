@@ -667,7 +667,8 @@ class AgentInboxAdminIT {
             WebElement form = inbox.find("invite-form");
             form.findElement(By.name("email")).sendKeys("nameless@test.local");
             inbox.find("invite-submit").click();
-            assertThat(form.findElement(By.cssSelector("[role='alert']")).getText()).isNotBlank();
+            // The server's answer says what is missing: shown once it comes.
+            assertThat(inbox.until(d -> form.findElement(By.cssSelector("[role='alert']"))).getText()).isNotBlank();
             form.findElement(By.name("name")).sendKeys("Анна");
             WebElement email = form.findElement(By.name("email"));
             email.clear();
