@@ -46,7 +46,8 @@ public final class Options {
             "Port of the embedded PostgreSQL; 0 picks a free one.");
     public static final Option DATABASE_SSL_ROOT_CERT = option("database.sslRootCert", OptionType.STRING, "",
             "PEM file of the CA that signed an external PostgreSQL's certificate (a managed database's bundle):"
-                    + " with sslmode=require, verify-ca or verify-full in the URL, the server is checked against it.");
+                    + " with sslmode=require, verify-ca or verify-full in the URL, or none (TLS is then required),"
+                    + " the server is checked against it.");
 
     public static final Option ADMIN_EMAIL = option("admin.email", OptionType.STRING, "admin@throughline.local",
             "Email of the first admin, created on the very first start.");
