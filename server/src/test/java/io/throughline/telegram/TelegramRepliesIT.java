@@ -395,6 +395,37 @@ class TelegramRepliesIT {
         FakeBotApi.Sent sent = await().atMost(WAIT).until(() -> groupBot.sent(), s -> !s.isEmpty()).getFirst();
         assertThat(sent.chatId()).isEqualTo("-1001987654321");
         assertThat(sent.replyTo()).isEqualTo(asked.messageId());
+        assertThat(sent.params().containsKey("message_thread_id")).as("no topic outside a forum").isFalse();
+    }
+
+    /**
+     * A customer writing in a forum topic gets every part of the reply, files included, in that topic: only the
+     * first part quotes them, and a part without the topic's id goes to General.
+     */
+    @Test
+    void aReplyToAForumTopicSendsEveryPartToThatTopic() {
+        FakeBot forumBot = fake.addBot(TelegramSupport.token(7_200_006), 7_200_006, "acme_forum_bot");
+        TelegramSupport.createInbox(admin, fake, forumBot, new JsonObject().put("acceptGroups", true));
+        await().atMost(WAIT).until(forumBot::pollParked);
+        TelegramCustomer member = new TelegramCustomer(forumBot, 320_000_061L, "Forum", "Member", null);
+        TelegramCustomer.Sent asked = member.saysInTopic(77, "Was I charged twice?");
+        long conversation = conversationOf(admin, "Forum Member");
+        JsonObject message = awaitMessages(admin, conversation, 1).getFirst();
+        assertThat(message.getJsonObject("metadata").getInteger("messageThreadId")).isEqualTo(77);
+        long invoice = upload(admin, "invoice-77.pdf", "application/pdf", bytes("%PDF-1.7", 2_000));
+
+        String paragraph = "We refunded the second charge. ".repeat(100).strip();
+        long reply = post(conversation, new JsonObject().put("body", paragraph + "\n\n" + paragraph)
+                .put("attachments", new JsonArray().add(invoice))).getLong("id");
+
+        awaitDelivery(conversation, reply, "sent");
+        List<FakeBotApi.Sent> sent = forumBot.sent();
+        assertThat(sent).extracting(FakeBotApi.Sent::method).containsExactly("sendMessage", "sendMessage",
+                "sendDocument");
+        assertThat(sent).extracting(FakeBotApi.Sent::chatId).containsOnly("-1001555000111");
+        assertThat(sent).extracting(s -> s.params().getValue("message_thread_id"))
+                .as("every part in the topic").allSatisfy(id -> assertThat(String.valueOf(id)).isEqualTo("77"));
+        assertThat(sent.getFirst().replyTo()).isEqualTo(asked.messageId());
     }
 
     /**

@@ -143,6 +143,11 @@ public final class TelegramCustomer {
         return push("group_text", Map.of("text", text));
     }
 
+    /** In a topic of a forum supergroup (chat -1001555000111), as Telegram sends it: quoting the topic's start. */
+    public Sent saysInTopic(int topic, String text) {
+        return push("topic_text", Map.of("thread_id", topic, "text", text));
+    }
+
     /** In a basic group (chat -4012345678), the kind Telegram upgrades to a supergroup with a new chat id. */
     public Sent saysInBasicGroup(String text) {
         return push("basic_group_text", Map.of("text", text));

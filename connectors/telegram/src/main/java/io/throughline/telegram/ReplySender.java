@@ -85,6 +85,8 @@ final class ReplySender {
         // A greeting answers /start; quoting "/start" back would only look odd.
         boolean ours = TelegramConfig.recordedBy(last.getString("botId"), botId, firstBot);
         Integer replyTo = "start".equals(last.getString("command")) || !ours ? null : last.getInteger("messageId");
+        // The forum topic the customer wrote in (null in General and outside forums): each part goes there.
+        Integer topic = last.getInteger("messageThreadId");
 
         List<Part> parts = parts(message);
         if (parts.isEmpty()) {
@@ -103,7 +105,7 @@ final class ReplySender {
             for (int i = sent.size(); i < parts.size(); i++) {
                 String where = parts.size() > 1 ? "part " + (i + 1) + " of " + parts.size() + ": " : "";
                 try {
-                    sent.add(parts.get(i).send(api, chatId, i == 0 ? replyTo : null).getMessageId());
+                    sent.add(parts.get(i).send(api, chatId, topic, i == 0 ? replyTo : null).getMessageId());
                 } catch (BotApiException e) {
                     if (e.migrateToChatId() == null) {
                         throw failure(e, where);
@@ -114,8 +116,9 @@ final class ReplySender {
                     log.info("telegram group became a supergroup, the reply goes there delivery={} group={}"
                             + " supergroup={}", message.deliveryId(), chatId, e.migrateToChatId());
                     chatId = String.valueOf(e.migrateToChatId());
+                    topic = null;
                     try {
-                        sent.add(parts.get(i).send(api, chatId, null).getMessageId());
+                        sent.add(parts.get(i).send(api, chatId, null, null).getMessageId());
                     } catch (BotApiException again) {
                         throw failure(again, where);
                     }
@@ -228,13 +231,13 @@ final class ReplySender {
 
     /** One Telegram message of a reply. */
     private sealed interface Part permits TextPart, PhotoPart, DocumentPart {
-        Message send(BotApi api, String chatId, Integer replyTo) throws BotApiException;
+        Message send(BotApi api, String chatId, Integer topic, Integer replyTo) throws BotApiException;
     }
 
     private record TextPart(String html) implements Part {
         @Override
-        public Message send(BotApi api, String chatId, Integer replyTo) throws BotApiException {
-            return api.call("sendMessage", SendMessage.builder().chatId(chatId).text(html)
+        public Message send(BotApi api, String chatId, Integer topic, Integer replyTo) throws BotApiException {
+            return api.call("sendMessage", SendMessage.builder().chatId(chatId).messageThreadId(topic).text(html)
                     .parseMode(ParseMode.HTML).replyParameters(replyTo(replyTo)).build());
         }
     }
@@ -242,16 +245,16 @@ final class ReplySender {
     /** An image shown as a photo; one Telegram will not take as a photo goes as a document instead. */
     private record PhotoPart(OutboundAttachment file) implements Part {
         @Override
-        public Message send(BotApi api, String chatId, Integer replyTo) throws BotApiException {
+        public Message send(BotApi api, String chatId, Integer topic, Integer replyTo) throws BotApiException {
             try {
-                return api.sendPhoto(SendPhoto.builder().chatId(chatId)
+                return api.sendPhoto(SendPhoto.builder().chatId(chatId).messageThreadId(topic)
                         .photo(new InputFile(file.content().toFile(), file.filename()))
                         .replyParameters(replyTo(replyTo)).build());
             } catch (BotApiException e) {
                 if (!refusedAsPhoto(e)) {
                     throw e;
                 }
-                return new DocumentPart(file).send(api, chatId, replyTo);
+                return new DocumentPart(file).send(api, chatId, topic, replyTo);
             }
         }
 
@@ -264,8 +267,8 @@ final class ReplySender {
 
     private record DocumentPart(OutboundAttachment file) implements Part {
         @Override
-        public Message send(BotApi api, String chatId, Integer replyTo) throws BotApiException {
-            return api.sendDocument(SendDocument.builder().chatId(chatId)
+        public Message send(BotApi api, String chatId, Integer topic, Integer replyTo) throws BotApiException {
+            return api.sendDocument(SendDocument.builder().chatId(chatId).messageThreadId(topic)
                     .document(new InputFile(file.content().toFile(), file.filename()))
                     .replyParameters(replyTo(replyTo)).build());
         }

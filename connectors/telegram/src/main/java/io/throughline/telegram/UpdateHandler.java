@@ -433,6 +433,10 @@ final class UpdateHandler {
         if (message.getMediaGroupId() != null) {
             metadata.put("mediaGroupId", message.getMediaGroupId());
         }
+        if (Boolean.TRUE.equals(message.getIsTopicMessage()) && message.getMessageThreadId() != null) {
+            // A forum topic: a reply names it in every part, or all but the quoting first land in General.
+            metadata.put("messageThreadId", message.getMessageThreadId());
+        }
         String forwardedFrom = MessageContent.forwardedFrom(message);
         if (forwardedFrom != null) {
             metadata.put("forwardedFrom", forwardedFrom);
