@@ -59,7 +59,8 @@ record MessageContent(String text, String html, List<FileRef> files, String shar
             lines.add(body);
         }
         String sharedPhone = null;
-        boolean known = body != null;
+        // A caption alone says nothing of what it captions: paid media under one would show as the words only.
+        boolean known = message.getText() != null;
 
         if (message.getPhoto() != null && !message.getPhoto().isEmpty()) {
             files.add(photo(message.getPhoto(), maxFileBytes));

@@ -98,6 +98,21 @@ class MessageContentTest {
         assertThat(content("contact_forwarded").text()).doesNotContain("Forwarded");
     }
 
+    /** Media the connector does not know, under a caption: the caption, and a line saying there is more. */
+    @Test
+    void aCaptionedMessageOfAKindNewerThanTheConnectorSaysSo() throws IOException {
+        Update update = JSON.readValue("""
+                {"update_id": 1, "message": {"message_id": 8, "date": 1700000000,
+                  "chat": {"id": 42, "type": "private"}, "from": {"id": 42, "is_bot": false, "first_name": "Eve"},
+                  "caption": "see attached",
+                  "paid_media": {"star_count": 5, "paid_media": [{"type": "preview", "width": 640, "height": 480}]}}}
+                """, Update.class);
+        MessageContent content = MessageContent.of(update.getMessage(), TWENTY_MB);
+        assertThat(content.text()).isEqualTo("see attached\n[Unsupported Telegram message: open the chat in Telegram"
+                + " to see it]");
+        assertThat(content("photo_with_caption").text()).doesNotContain("Unsupported");
+    }
+
     /** A document's name reads as the file is: no right-to-left override turning ".exe" into ".jpg". */
     @Test
     void aDocumentsNameLosesTheControlsThatWouldDisguiseIt() throws IOException {
