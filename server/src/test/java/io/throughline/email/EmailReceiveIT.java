@@ -291,6 +291,32 @@ class EmailReceiveIT {
         }
     }
 
+    /**
+     * A mailbox restored from a backup numbers its mail anew but keeps its UIDVALIDITY: every UID is below the
+     * checkpoint, and resuming above it skipped new mail until its UIDs passed the old ones.
+     */
+    @Test
+    void aMailboxRenumberedBelowTheCheckpointIsReadAgain() {
+        try (MailServer mail = MailServer.start().user(SUPPORT); TestServer server = TestServer.start()) {
+            mail.append(SUPPORT, "INBOX", mail(0, "before the restore"), null);
+            ApiClient admin = server.admin();
+            long inbox = admin.post("/api/v1/inboxes", new JsonObject().put("kind", "email").put("name", "Support")
+                    .put("config", inboxConfig(mail, "INBOX"))).expect(201).json().getLong("id");
+            await().atMost(Duration.ofSeconds(20)).until(() -> inboundCount(server) == 1);
+            admin.patch("/api/v1/inboxes/" + inbox, new JsonObject().put("enabled", false)).expect(200);
+            await().atMost(Duration.ofSeconds(10)).until(() -> !Boolean.TRUE.equals(receivingHere(server)));
+            server.throughline().database().sql().update("UPDATE inbox_checkpoints SET value = jsonb_set(value,"
+                    + " '{lastUid}', to_jsonb(1000)) WHERE name = 'imap:INBOX'");
+
+            mail.append(SUPPORT, "INBOX", List.of(mail(1, "after the restore"), mail(2, "after the restore")), null);
+            admin.patch("/api/v1/inboxes/" + inbox, new JsonObject().put("enabled", true)).expect(200);
+
+            await().atMost(Duration.ofSeconds(20)).until(() -> inboundCount(server) == 3);
+            await().atMost(Duration.ofSeconds(10)).until(() -> Long.valueOf(3).equals(checkpoint(server,
+                    "imap:INBOX").getLong("lastUid")));
+        }
+    }
+
     @Test
     void processedMailIsMovedAwayOnAServerWithoutMove() {
         try (MailServer mail = MailServer.start().user(SUPPORT);

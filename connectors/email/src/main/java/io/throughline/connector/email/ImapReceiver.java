@@ -109,6 +109,8 @@ final class ImapReceiver {
      * later sync: kept in the checkpoint until the last UID passes it. Mail above it is new.
      */
     private long filteredUpTo;
+    /** Until the first sync after a SELECT: the folder's UIDNEXT is the server's, not remembered from earlier. */
+    private boolean selectFresh;
     private Thread thread;
 
     ImapReceiver(long inboxId, EmailConfig.Imap imap, MailLogin login, String folderName, MailImporter importer,
@@ -253,8 +255,23 @@ final class ImapReceiver {
             }
         });
         folder = selected;
+        selectFresh = true;
         log.info("imap connected inbox={} folder={} host={} idle={}", inboxId, folderName, imap.host(),
                 ((IMAPStore) opened).hasCapability("IDLE"));
+    }
+
+    /**
+     * Whether the mailbox numbers its mail below the checkpoint with UIDVALIDITY unchanged (restored from a backup,
+     * its index rebuilt): every UID it gives is then at or below the last one read, and "UID FETCH last+1:*" would
+     * skip new mail, without a word, until its UIDs passed the old ones. Judged only on the UIDNEXT of the SELECT
+     * just made: later, mail imported since may have passed the UIDNEXT the folder still remembers.
+     */
+    private boolean renumbered(IMAPFolder current, JsonObject saved) throws MessagingException {
+        if (!selectFresh) {
+            return false;
+        }
+        long next = current.getUIDNext();
+        return next > 0 && next <= saved.getLong("lastUid", 0L);
     }
 
     /** Imports every message above the checkpoint, oldest first, advancing the checkpoint as commits return. */
@@ -285,10 +302,17 @@ final class ImapReceiver {
             newerThan(current, settled).stream().filter(message -> !found.contains(message)).forEach(found::add);
             candidates = found.toArray(new Message[0]);
             last = 0;
-        } else if (saved.getLong("uidValidity", -1L) != validity) {
-            log.warn("imap UIDVALIDITY changed inbox={} folder={} was={} now={}: reading the folder again; mail"
-                    + " already stored is recognised by its Message-ID and not downloaded", inboxId, folderName,
-                    saved.getLong("uidValidity"), validity);
+        } else if (saved.getLong("uidValidity", -1L) != validity || renumbered(current, saved)) {
+            if (saved.getLong("uidValidity", -1L) != validity) {
+                log.warn("imap UIDVALIDITY changed inbox={} folder={} was={} now={}: reading the folder again; mail"
+                        + " already stored is recognised by its Message-ID and not downloaded", inboxId, folderName,
+                        saved.getLong("uidValidity"), validity);
+            } else {
+                log.error("imap UIDNEXT {} is not above the last UID read ({}) though UIDVALIDITY is unchanged"
+                        + " inbox={} folder={}: the mailbox was restored or rebuilt with its UIDs numbered anew (RFC"
+                        + " 3501 asks for a new UIDVALIDITY then); reading the folder again, as after a UIDVALIDITY"
+                        + " change", current.getUIDNext(), saved.getLong("lastUid"), inboxId, folderName);
+            }
             Message[] all = current.getMessagesByUID(1, UIDFolder.LASTUID);
             for (Message message : all) {
                 if (message != null) {
@@ -327,6 +351,7 @@ final class ImapReceiver {
             candidates = current.getMessagesByUID(last + 1, UIDFolder.LASTUID);
         }
         filteredUpTo = settled;
+        selectFresh = false;
         List<Message> pending = new ArrayList<>();
         FetchProfile profile = new FetchProfile();
         profile.add(UIDFolder.FetchProfileItem.UID);
