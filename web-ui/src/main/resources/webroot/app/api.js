@@ -136,8 +136,14 @@ export async function upload(file, onProgress, signal) {
       } catch {
         data = null;
       }
-      if (xhr.status >= 200 && xhr.status < 300) resolve(data);
-      else reject(new ApiError(xhr.status, data));
+      if (xhr.status >= 200 && xhr.status < 300) {
+        resolve(data);
+        return;
+      }
+      const error = new ApiError(xhr.status, data);
+      // As call() does: the session ended, and the sign-in form, not an upload error, says so.
+      if (xhr.status === 401) sessionListeners.forEach((l) => l(error));
+      reject(error);
     };
     xhr.onerror = () => reject(new ApiError(0, { detail: 'network' }));
     xhr.onabort = () => reject(new DOMException('aborted', 'AbortError'));

@@ -57,7 +57,8 @@ export function day(iso) {
   if (!iso) return '';
   const date = new Date(iso);
   const today = new Date();
-  const yesterday = new Date(Date.now() - DAY);
+  // The calendar day before today: 24 hours back lands two days back in the first hour after a spring-forward.
+  const yesterday = new Date(today.getFullYear(), today.getMonth(), today.getDate() - 1);
   const same = (a, b) => a.toDateString() === b.toDateString();
   if (same(date, today) || same(date, yesterday)) {
     const text = formatter(Intl.RelativeTimeFormat, { numeric: 'auto' }).format(same(date, today) ? 0 : -1, 'day');

@@ -1083,6 +1083,9 @@ class Store extends EventTarget {
    * the keyboard needs the time), the newest three at most.
    */
   notify(text, kind = 'info') {
+    // A session that ended under an action (a 401 ends it before the action's catch runs) has nothing to say to
+    // the sign-in form, nor to whoever signs in next: "log in first" or an aborted call would greet them.
+    if (this.state.phase !== 'ready') return;
     const toast = { id: Math.random().toString(36).slice(2), text, kind };
     const errors = this.state.toasts.filter((t) => t.kind === 'error');
     const dropped = kind === 'error' && errors.length >= MAX_ERROR_TOASTS ? errors[0].id : null;

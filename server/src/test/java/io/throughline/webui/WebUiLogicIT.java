@@ -358,6 +358,61 @@ class WebUiLogicIT {
         }
     }
 
+    /**
+     * An action answered 401 ends the session before its own catch runs: the failure it then reports (here "log in
+     * first") is not left for the sign-in form and whoever signs in next, while a live session's failure is shown.
+     */
+    @Test
+    void anActionThatEndedTheSessionLeavesNoNoticeForTheNextSignIn() {
+        Object result = run("/app/store.js", """
+                (m) => import('/app/api.js').then(async (api) => {
+                  const store = m.store;
+                  const realFetch = window.fetch;
+                  window.fetch = async () => new Response(JSON.stringify({ status: 401, detail: 'log in first' }),
+                    { status: 401, headers: { 'Content-Type': 'application/problem+json' } });
+                  const act = () => api.get('/api/v1/conversations/7').catch((e) => store.notify(e, 'error'));
+                  try {
+                    store.set({ phase: 'ready', toasts: [] });
+                    store.notify('shown while signed in', 'error');
+                    const live = store.state.toasts.length;
+                    await act();
+                    return [live, store.state.phase, store.state.toasts.length];
+                  } finally {
+                    window.fetch = realFetch;
+                  }
+                })""");
+        assertThat(result).isEqualTo(List.of(1L, "login", 0L));
+    }
+
+    /**
+     * Half an hour after midnight on the day after the clocks went forward (Warsaw, 31 March 2025), 24 hours back
+     * is two calendar days back: the day separator called the 29th "Yesterday" and the 30th by its date.
+     */
+    @Test
+    void yesterdayIsTheCalendarDayBeforeAcrossAClockChange() {
+        browser.driver().executeCdpCommand("Emulation.setTimezoneOverride", Map.of("timezoneId", "Europe/Warsaw"));
+        try {
+            Object labels = run("/app/format.js", """
+                    (m) => {
+                      const Real = Date;
+                      const now = Real.parse('2025-03-31T00:30:00+02:00');
+                      globalThis.Date = class extends Real {
+                        constructor(...args) { super(...(args.length ? args : [now])); }
+                        static now() { return now; }
+                      };
+                      try {
+                        return [m.day('2025-03-30T12:00:00+02:00'), m.day('2025-03-29T12:00:00+01:00'),
+                          m.day('2025-03-31T00:10:00+02:00')];
+                      } finally {
+                        globalThis.Date = Real;
+                      }
+                    }""");
+            assertThat(labels).asList().containsExactly("Yesterday", "Saturday, March 29", "Today");
+        } finally {
+            browser.driver().executeCdpCommand("Emulation.setTimezoneOverride", Map.of("timezoneId", ""));
+        }
+    }
+
     @Test
     void aMergedAwayConversationsDraftJoinsTheTargetsDraft() {
         Object result = run("/app/drafts.js", """
