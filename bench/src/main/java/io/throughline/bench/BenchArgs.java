@@ -15,7 +15,7 @@ public final class BenchArgs {
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
             if (!arg.startsWith("--")) {
-                throw new IllegalArgumentException("unexpected argument '" + arg + "'");
+                throw new Invalid("unexpected argument '" + arg + "'");
             }
             String name = arg.substring(2);
             int eq = name.indexOf('=');
@@ -37,13 +37,38 @@ public final class BenchArgs {
         return flags.getOrDefault(name, defaultValue);
     }
 
+    /** A count of at least one: a zero or a negative would divide by zero or draw from an empty range deep inside. */
     public int integer(String name, int defaultValue) {
+        return atLeast(name, defaultValue, 1);
+    }
+
+    /** A whole number of at least {@code minimum}; anything else stops the run before it starts, naming the flag. */
+    public int atLeast(String name, int defaultValue, int minimum) {
         String value = flags.get(name);
-        return value == null ? defaultValue : Integer.parseInt(value.replace("_", ""));
+        if (value == null) {
+            return defaultValue;
+        }
+        int parsed;
+        try {
+            parsed = Integer.parseInt(value.replace("_", ""));
+        } catch (NumberFormatException e) {
+            throw new Invalid("--" + name + " takes a whole number, not '" + value + "'");
+        }
+        if (parsed < minimum) {
+            throw new Invalid("--" + name + " must be at least " + minimum + ", not " + parsed);
+        }
+        return parsed;
     }
 
     public Duration duration(String name, Duration defaultValue) {
         String value = flags.get(name);
         return value == null ? defaultValue : Units.duration(value);
+    }
+
+    /** A flag the run cannot start with: reported as a usage error, not as a crash. */
+    public static final class Invalid extends IllegalArgumentException {
+        Invalid(String message) {
+            super(message);
+        }
     }
 }

@@ -35,7 +35,12 @@ public final class BenchMain {
             System.out.println("Usage: ./throughline bench " + benchmark.name() + " [flags]\n" + benchmark.usage());
             return;
         }
-        benchmark.run(new BenchArgs(rest), System.out);
+        try {
+            benchmark.run(new BenchArgs(rest), System.out);
+        } catch (BenchArgs.Invalid e) {
+            System.err.println(e.getMessage() + "; run ./throughline bench " + benchmark.name() + " --help");
+            System.exit(2);
+        }
         System.exit(0);
     }
 }

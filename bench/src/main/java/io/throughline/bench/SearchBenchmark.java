@@ -71,8 +71,8 @@ public final class SearchBenchmark implements Benchmark {
     public void run(BenchArgs args, PrintStream out) throws Exception {
         int messages = args.integer("messages", 1_000_000);
         Plan plan = new Plan(messages, Math.max(1, messages / 10), args.integer("passes", 5),
-                args.integer("warm-up-passes", 3), args.integer("recall-queries", 40),
-                args.integer("ingest-rate", 100), args.integer("seed", 42));
+                args.atLeast("warm-up-passes", 3, 0), args.integer("recall-queries", 40),
+                args.integer("ingest-rate", 100), args.atLeast("seed", 42, Integer.MIN_VALUE));
         SearchCorpus corpus = new SearchCorpus();
         try (BenchServer server = BenchServer.start(Map.of())) {
             Preparation preparation = prepare(server, corpus, plan, out);
