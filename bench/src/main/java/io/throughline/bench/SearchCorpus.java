@@ -2,6 +2,7 @@ package io.throughline.bench;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Random;
 
 /**
@@ -18,7 +19,7 @@ final class SearchCorpus {
 
     /** One language: its lemmas (most frequent first), greetings, fillers and collocations. */
     record Language(String code, double share, List<Lemma> lemmas, List<String> greetings, List<String> fillers,
-                    List<String> joiners, List<String> collocations) {
+                    List<String> joiners, List<String> collocations, int firstCollocation) {
     }
 
     static final String[] CHANNELS = {"email", "widget", "telegram", "api"};
@@ -28,6 +29,8 @@ final class SearchCorpus {
 
     private final List<Language> languages = new ArrayList<>();
     private final List<Lemma> lemmas = new ArrayList<>();
+    private final List<String> collocations = new ArrayList<>();
+    private final int[][] collocationLemmas;
 
     SearchCorpus() {
         add("en", 0.40, new String[][] {
@@ -80,6 +83,7 @@ final class SearchCorpus {
                     "zdjęcie w załączniku", "nikt nie odbiera", "co mam zrobić"},
                 new String[] {"i", "ale", "w sprawie", "przez", "razem z"},
                 new String[] {"zwrot pieniędzy", "numer przesyłki"});
+        collocationLemmas = collocationLemmas();
     }
 
     private void add(String code, double share, String[][] words, String[] greetings, String[] fillers,
@@ -91,7 +95,8 @@ final class SearchCorpus {
             own.add(lemma);
         }
         languages.add(new Language(code, share, own, List.of(greetings), List.of(fillers), List.of(joiners),
-                List.of(collocations)));
+                List.of(collocations), this.collocations.size()));
+        this.collocations.addAll(List.of(collocations));
     }
 
     List<Language> languages() {
@@ -102,11 +107,48 @@ final class SearchCorpus {
         return lemmas.get(id);
     }
 
-    /** One generated message: its text, channel, the lemmas it holds (-1 for none). */
-    record Message(String text, String channel, int lemmaA, int lemmaB) {
-        boolean holds(int lemma) {
-            return lemmaA == lemma || lemmaB == lemma;
+    int lemmaCount() {
+        return lemmas.size();
+    }
+
+    /** One generated message: its text, channel, the lemmas and the collocation it holds (-1 for none). */
+    record Message(String text, String channel, int lemmaA, int lemmaB, int collocation) {
+    }
+
+    /**
+     * Whether a message holding these lemmas and this collocation holds the word {@code lemma}, in any of its
+     * forms: the answer key of recall. A collocation with one of the word's forms in it ("refund request", "zwrot
+     * pieniędzy") holds it too. A lemma of another language sharing a form with it (the Ukrainian and the Russian
+     * "доставку") does not count: which language's word such a form is, the corpus does not say.
+     */
+    boolean mentions(int lemma, int lemmaA, int lemmaB, int collocation) {
+        if (lemma == lemmaA || lemma == lemmaB) {
+            return true;
         }
+        if (collocation >= 0) {
+            for (int in : collocationLemmas[collocation]) {
+                if (in == lemma) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** Whether two lemmas share a form (the Ukrainian and the Russian "доставка"). */
+    boolean writtenAlike(int lemma, int other) {
+        return lemmas.get(lemma).forms().stream().anyMatch(lemmas.get(other).forms()::contains);
+    }
+
+    /** For each collocation, the lemmas one of whose forms is one of its words. */
+    private int[][] collocationLemmas() {
+        int[][] held = new int[collocations.size()][];
+        for (int c = 0; c < held.length; c++) {
+            List<String> words = List.of(collocations.get(c).toLowerCase(Locale.ROOT).split(" "));
+            held[c] = lemmas.stream().filter(l -> l.forms().stream().anyMatch(words::contains))
+                    .mapToInt(Lemma::id).toArray();
+        }
+        return held;
     }
 
     Language pickLanguage(Random random) {
@@ -154,8 +196,12 @@ final class SearchCorpus {
             text.append(' ').append(pick(language.joiners(), random)).append(' ').append(form(second, random));
         }
         text.append(", ").append(pick(language.fillers(), random));
+        int collocation = -1;
         if (random.nextDouble() < 0.15) {
-            text.append(". ").append(capitalize(pick(language.collocations(), random)));
+            // The same draw pick() makes, so a seed gives the corpus it gave before the collocation was recorded.
+            int picked = random.nextInt(language.collocations().size());
+            collocation = language.firstCollocation() + picked;
+            text.append(". ").append(capitalize(language.collocations().get(picked)));
         }
         double extra = random.nextDouble();
         if (extra < 0.10) {
@@ -168,7 +214,7 @@ final class SearchCorpus {
         }
         text.append('.');
         return new Message(text.toString(), pickWeighted(CHANNELS, CHANNEL_SHARE, random), first.id(),
-                second == null || second == first ? -1 : second.id());
+                second == null || second == first ? -1 : second.id(), collocation);
     }
 
     static String status(Random random) {

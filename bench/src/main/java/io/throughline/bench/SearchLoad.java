@@ -18,8 +18,8 @@ final class SearchLoad {
     private static final int BATCH = 5_000;
     private static final long HISTORY_MS = 730L * 24 * 3600 * 1000;
 
-    /** What the corpus holds, by generator index: the stored id, the date and the lemmas of each message. */
-    record Truth(long[] ids, long[] createdAt, int[] lemmaA, int[] lemmaB) {
+    /** What the corpus holds, by generator index: the stored id, the date, the lemmas and collocation of each. */
+    record Truth(long[] ids, long[] createdAt, int[] lemmaA, int[] lemmaB, int[] collocation) {
     }
 
     private SearchLoad() {
@@ -46,6 +46,7 @@ final class SearchLoad {
         long[] createdAt = new long[messages];
         int[] lemmaA = new int[messages];
         int[] lemmaB = new int[messages];
+        int[] collocation = new int[messages];
         long end = Instant.now().minusSeconds(86_400).toEpochMilli();
         for (int start = 0; start < messages; start += BATCH) {
             int size = Math.min(BATCH, messages - start);
@@ -66,6 +67,7 @@ final class SearchLoad {
                 at[i] = OffsetDateTime.ofInstant(Instant.ofEpochMilli(createdAt[index]), ZoneOffset.UTC);
                 lemmaA[index] = message.lemmaA();
                 lemmaB[index] = message.lemmaB();
+                collocation[index] = message.collocation();
             }
             int offset = start;
             database.tx(tx -> {
@@ -95,6 +97,6 @@ final class SearchLoad {
         // What an operator runs after a bulk import, and what autovacuum would otherwise do in the middle of the
         // timed queries (a million new rows cross its insert threshold): set the visibility map and the statistics.
         database.sql().rows("VACUUM (ANALYZE)");
-        return new Truth(ids, createdAt, lemmaA, lemmaB);
+        return new Truth(ids, createdAt, lemmaA, lemmaB, collocation);
     }
 }

@@ -12,7 +12,7 @@ import java.util.Set;
 /**
  * Recall on inflected forms, against the corpus's truth: each query is one form of a word, limited to one day
  * so its answer is small enough to read in full; the messages it must find are those of that day holding the
- * word in any of its forms.
+ * word in any of its forms ({@link SearchCorpus#mentions}).
  */
 final class SearchRecall {
 
@@ -42,7 +42,8 @@ final class SearchRecall {
             Set<Long> expected = new HashSet<>();
             for (int j = 0; j < messages; j++) {
                 long at = truth.createdAt()[j];
-                if (at >= from && at < to && (truth.lemmaA()[j] == lemma || truth.lemmaB()[j] == lemma)) {
+                if (at >= from && at < to
+                        && corpus.mentions(lemma, truth.lemmaA()[j], truth.lemmaB()[j], truth.collocation()[j])) {
                     expected.add(truth.ids()[j]);
                 }
             }
