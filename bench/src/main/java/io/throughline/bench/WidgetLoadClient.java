@@ -62,6 +62,10 @@ public final class WidgetLoadClient {
     private volatile String agentBase;
     private volatile String agentToken;
     private final AtomicLong agentReconnects = new AtomicLong();
+    private final AtomicLong nacks = new AtomicLong();
+    private final AtomicLong refused = new AtomicLong();
+    private final AtomicLong closedByServer = new AtomicLong();
+    private volatile boolean closingOurs;
 
     public static void main(String[] args) throws Exception {
         WidgetLoadClient client = new WidgetLoadClient();
@@ -143,7 +147,14 @@ public final class WidgetLoadClient {
                     .setAbsoluteURI(wsBase + answer.getJsonObject("socket").getString("url") + "&since="
                             + answer.getLong("seq"))
                     .addHeader("Origin", origin)).onComplete(ar -> connecting.release());
-            opened.add(socket.onSuccess(ws -> ws.textMessageHandler(text -> onWidget(ws, text))));
+            opened.add(socket.onSuccess(ws -> {
+                ws.textMessageHandler(text -> onWidget(ws, text));
+                ws.closeHandler(v -> {
+                    if (!closingOurs) {
+                        closedByServer.incrementAndGet();
+                    }
+                });
+            }));
         }
         for (Future<WebSocket> socket : opened) {
             widget.add(socket.await(60, TimeUnit.SECONDS));
@@ -162,10 +173,14 @@ public final class WidgetLoadClient {
     }
 
     private void onWidget(WebSocket ws, String text) {
-        if (!text.startsWith("{\"clientId\"") && !text.contains("\"type\":\"ack\"")) {
+        if (!text.contains("\"type\":\"ack\"") && !text.contains("\"type\":\"nack\"")) {
             return;
         }
         JsonObject frame = new JsonObject(text);
+        if ("nack".equals(frame.getString("type"))) {
+            onNack(ws, frame);
+            return;
+        }
         if (!"ack".equals(frame.getString("type"))) {
             return;
         }
@@ -175,6 +190,37 @@ public final class WidgetLoadClient {
         }
         if (peakRunning.get() && peakSockets.containsKey(ws)) {
             peakAcks.incrementAndGet();
+            sendWidget(ws, UUID.randomUUID().toString());
+        }
+    }
+
+    /**
+     * A message refused for now (the server busy, the socket's queue full, an earlier message held) is sent again
+     * with the same clientId after the wait the server names, as the frame does; its latency still counts from its
+     * first due time. One refused for good is counted and dropped, and a peak sender goes on with a new one: left
+     * unhandled, a nack silently ended that sender and removed the message from the percentiles.
+     */
+    private void onNack(WebSocket ws, JsonObject frame) {
+        nacks.incrementAndGet();
+        String clientId = frame.getString("clientId");
+        if (clientId == null) {
+            return;
+        }
+        JsonObject error = frame.getJsonObject("error", new JsonObject());
+        int status = error.getInteger("status", 500);
+        if (status == 429 || status >= 500) {
+            long delayMs = Math.max(100, 1000 * error.getLong("retryAfterSeconds", 1L));
+            vertx.setTimer(delayMs, t -> {
+                if (awaitingReply.containsKey(clientId) || (peakRunning.get() && peakSockets.containsKey(ws))) {
+                    sendWidget(ws, clientId);
+                }
+            });
+            return;
+        }
+        refused.incrementAndGet();
+        awaitingReply.remove(clientId);
+        awaitingAgent.remove(clientId);
+        if (peakRunning.get() && peakSockets.containsKey(ws)) {
             sendWidget(ws, UUID.randomUUID().toString());
         }
     }
@@ -251,8 +297,11 @@ public final class WidgetLoadClient {
             openLoop(pool, isWidget, active, rate, warmup);
         }
         agentReconnects.set(0);
+        nacks.set(0);
+        refused.set(0);
         long start = openLoop(pool, isWidget, active, rate, seconds);
         long total = (long) rate * seconds;
+        long answered = replies.getTotalCount() - awaitingReply.size();
         double elapsed = Math.max(1, lastAnswer - start) / 1e9;
         agentStreaming = false;
         WebSocket stream = agentStream;
@@ -260,13 +309,18 @@ public final class WidgetLoadClient {
             stream.close();
         }
         return new JsonObject().put("event", "rate").put("agentReconnects", agentReconnects.get()).put("sent", total)
-                .put("warmupSeconds", warmup).put("answered", replies.getTotalCount()).put("lost", awaitingReply.size())
-                .put("achievedPerSecond", replies.getTotalCount() / elapsed)
+                .put("warmupSeconds", warmup).put("answered", answered).put("lost", awaitingReply.size())
+                .put("nacks", nacks.get()).put("refused", refused.get()).put("closedByServer", closedByServer.get())
+                .put("achievedPerSecond", answered / elapsed)
                 .put("reply", summary(replies)).put("agent", isWidget ? summary(agent) : null)
                 .put("agentLost", awaitingAgent.size());
     }
 
-    /** One open-loop pass with fresh histograms; waits (up to 30 s) for its answers; returns its start. */
+    /**
+     * One open-loop pass with fresh histograms; waits (up to 30 s) for its answers; returns its start. What did not
+     * come within the wait is recorded at the wait's end (a lower bound) and stays in the awaiting maps as lost:
+     * left out, the slowest messages would vanish from the percentiles.
+     */
     private long openLoop(List<WebSocket> pool, boolean isWidget, int active, int rate, int seconds) {
         replies = histogram();
         agent = histogram();
@@ -296,6 +350,9 @@ public final class WidgetLoadClient {
         while ((!awaitingReply.isEmpty() || !awaitingAgent.isEmpty()) && System.nanoTime() < deadline) {
             LockSupport.parkNanos(10_000_000);
         }
+        long end = System.nanoTime();
+        awaitingReply.values().forEach(due -> recordMicros(replies, (end - due) / 1000));
+        awaitingAgent.values().forEach(due -> recordMicros(agent, (end - due) / 1000));
         return start;
     }
 
@@ -306,6 +363,9 @@ public final class WidgetLoadClient {
         int warmup = c.getInteger("warmup", 3);
         peakSockets.clear();
         awaitingReply.clear();
+        nacks.set(0);
+        refused.set(0);
+        long closedBefore = closedByServer.get();
         widget.subList(widget.size() - concurrency, widget.size()).forEach(ws -> peakSockets.put(ws, true));
         peakRunning.set(true);
         peakSockets.keySet().forEach(ws -> sendWidget(ws, UUID.randomUUID().toString()));
@@ -316,8 +376,10 @@ public final class WidgetLoadClient {
         long acks = peakAcks.get() - before;
         double elapsed = (System.nanoTime() - started) / 1e9;
         peakRunning.set(false);
+        long stillOpen = peakSockets.keySet().stream().filter(ws -> !ws.isClosed()).count();
         return new JsonObject().put("event", "peak").put("concurrency", concurrency).put("acked", acks)
-                .put("perSecond", acks / elapsed);
+                .put("perSecond", acks / elapsed).put("nacks", nacks.get()).put("refused", refused.get())
+                .put("closedByServer", closedByServer.get() - closedBefore).put("sendersOpen", stillOpen);
     }
 
     private void sendWidget(WebSocket ws, String id) {
@@ -325,12 +387,14 @@ public final class WidgetLoadClient {
     }
 
     private JsonObject close(List<WebSocket> list) {
+        closingOurs = true;
         vertx.cancelTimer(pinger);
         List<Future<Void>> closing = new ArrayList<>();
         list.forEach(ws -> closing.add(ws.close()));
         closing.forEach(f -> f.await());
         int count = list.size();
         list.clear();
+        closingOurs = false;
         return new JsonObject().put("event", "closed").put("count", count);
     }
 
@@ -341,7 +405,11 @@ public final class WidgetLoadClient {
         if (histogram == replies) {
             lastAnswer = now;
         }
-        long micros = Math.max(1, (now - intended) / 1000);
+        recordMicros(histogram, (now - intended) / 1000);
+    }
+
+    private static void recordMicros(Histogram histogram, long elapsedMicros) {
+        long micros = Math.max(1, elapsedMicros);
         synchronized (histogram) {
             histogram.recordValue(Math.min(micros, HIGHEST_MICROS));
         }
