@@ -407,7 +407,7 @@ class TelegramRepliesIT {
         FakeBot forumBot = fake.addBot(TelegramSupport.token(7_200_006), 7_200_006, "acme_forum_bot");
         TelegramSupport.createInbox(admin, fake, forumBot, new JsonObject().put("acceptGroups", true));
         await().atMost(WAIT).until(forumBot::pollParked);
-        TelegramCustomer member = new TelegramCustomer(forumBot, 320_000_061L, "Forum", "Member", null);
+        TelegramCustomer member = new TelegramCustomer(forumBot, 320_000_071L, "Forum", "Member", null);
         TelegramCustomer.Sent asked = member.saysInTopic(77, "Was I charged twice?");
         long conversation = conversationOf(admin, "Forum Member");
         JsonObject message = awaitMessages(admin, conversation, 1).getFirst();
