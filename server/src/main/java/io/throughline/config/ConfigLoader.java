@@ -251,6 +251,9 @@ public final class ConfigLoader {
                 s.string(Options.EMAIL_LISTENER_HOSTNAME),
                 sizeAtLeast(s, Options.EMAIL_LISTENER_MAX_MESSAGE_SIZE, 64 * 1024, "64KB"),
                 s.integer(Options.EMAIL_LISTENER_MAX_CONNECTIONS, 1, 10_000),
+                s.integer(Options.EMAIL_LISTENER_MAX_CONNECTIONS_PER_SOURCE, 1, 10_000),
+                // Zero would close every session as it opens: the listener would take no mail.
+                atLeast(s, Options.EMAIL_LISTENER_SESSION_TIMEOUT, Duration.ofSeconds(1), "1s"),
                 s.string(Options.EMAIL_LISTENER_TLS_KEYSTORE),
                 s.string(Options.EMAIL_LISTENER_TLS_KEYSTORE_PASSWORD));
         String attachmentsDir = s.string(Options.DATA_ATTACHMENTS_DIR);

@@ -170,6 +170,12 @@ public final class Options {
             "Largest mail the SMTP listener accepts (64KB at least); larger ones are refused with 552.");
     public static final Option EMAIL_LISTENER_MAX_CONNECTIONS = option("email.listener.maxConnections",
             OptionType.INT, "50", "SMTP sessions served at the same time; each holds a thread.");
+    public static final Option EMAIL_LISTENER_MAX_CONNECTIONS_PER_SOURCE = option(
+            "email.listener.maxConnectionsPerSource", OptionType.INT, "20",
+            "SMTP sessions one client address may hold at once (421 beyond); behind your own MTA, all come from it.");
+    public static final Option EMAIL_LISTENER_SESSION_TIMEOUT = option("email.listener.sessionTimeout",
+            OptionType.DURATION, "10m", "Longest an SMTP session may last, however it trickles (1s at least); a"
+                    + " mail still being received then is not acknowledged, so the sender tries again.");
     public static final Option EMAIL_LISTENER_TLS_KEYSTORE = option("email.listener.tlsKeystore", OptionType.STRING,
             "", "PKCS#12 file with the certificate and key for STARTTLS. Empty: no STARTTLS.");
     public static final Option EMAIL_LISTENER_TLS_KEYSTORE_PASSWORD = secret("email.listener.tlsKeystorePassword",
@@ -197,7 +203,8 @@ public final class Options {
             WIDGET_FORGET_VISITORS_AFTER, WIDGET_IDENTIFIED_TOKEN_TTL,
             EMAIL_MAX_ATTACHMENT_SIZE, EMAIL_IMAP_BACKFILL, EMAIL_IMAP_GIVE_UP_AFTER, EMAIL_LISTENER_ENABLED, EMAIL_LISTENER_HOST,
             EMAIL_LISTENER_PORT, EMAIL_LISTENER_HOSTNAME, EMAIL_LISTENER_MAX_MESSAGE_SIZE,
-            EMAIL_LISTENER_MAX_CONNECTIONS, EMAIL_LISTENER_TLS_KEYSTORE, EMAIL_LISTENER_TLS_KEYSTORE_PASSWORD);
+            EMAIL_LISTENER_MAX_CONNECTIONS, EMAIL_LISTENER_MAX_CONNECTIONS_PER_SOURCE, EMAIL_LISTENER_SESSION_TIMEOUT,
+            EMAIL_LISTENER_TLS_KEYSTORE, EMAIL_LISTENER_TLS_KEYSTORE_PASSWORD);
 
     /** The YAML key holding inboxes to create at start (a list, so it has no environment override). */
     public static final String INBOXES_KEY = "inboxes";

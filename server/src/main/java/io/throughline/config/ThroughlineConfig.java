@@ -123,7 +123,9 @@ public record ThroughlineConfig(
     public record Email(long maxAttachmentSize, Duration imapBackfill, Duration imapGiveUpAfter,
                         boolean listenerEnabled, String listenerHost,
                         int listenerPort, String listenerHostname, long listenerMaxMessageSize,
-                        int listenerMaxConnections, String listenerTlsKeystore, String listenerTlsKeystorePassword) {
+                        int listenerMaxConnections, int listenerMaxConnectionsPerSource,
+                        Duration listenerSessionTimeout, String listenerTlsKeystore,
+                        String listenerTlsKeystorePassword) {
 
         /** The settings the connector gets, keyed without the {@code email.} prefix (see ConnectorEnvironment). */
         public JsonObject settings() {
@@ -137,6 +139,8 @@ public record ThroughlineConfig(
                     .put("listener.hostname", listenerHostname)
                     .put("listener.maxMessageSize", listenerMaxMessageSize)
                     .put("listener.maxConnections", listenerMaxConnections)
+                    .put("listener.maxConnectionsPerSource", listenerMaxConnectionsPerSource)
+                    .put("listener.sessionTimeout", listenerSessionTimeout.toMillis())
                     .put("listener.tlsKeystore", listenerTlsKeystore)
                     .put("listener.tlsKeystorePassword", listenerTlsKeystorePassword);
         }

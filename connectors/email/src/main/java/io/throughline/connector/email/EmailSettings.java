@@ -63,6 +63,14 @@ final class EmailSettings {
         return values.getInteger("listener.maxConnections", 50);
     }
 
+    int listenerMaxConnectionsPerSource() {
+        return values.getInteger("listener.maxConnectionsPerSource", 20);
+    }
+
+    Duration listenerSessionTimeout() {
+        return Duration.ofMillis(values.getLong("listener.sessionTimeout", Duration.ofMinutes(10).toMillis()));
+    }
+
     String listenerKeystore() {
         String path = values.getString("listener.tlsKeystore");
         return path == null || path.isBlank() ? null : path;

@@ -5,17 +5,23 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import javax.net.ssl.KeyManagerFactory;
@@ -26,6 +32,7 @@ import org.subethamail.smtp.MessageHandler;
 import org.subethamail.smtp.RejectException;
 import org.subethamail.smtp.server.SMTPServer;
 import org.subethamail.smtp.server.Session;
+import org.subethamail.smtp.server.SessionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,7 +47,11 @@ import org.slf4j.LoggerFactory;
  * (as IMAP stores one failing its attempts), and answered {@code 250}.
  * Either refusal ends the transaction, as RFC 5321 says, so the sender's next {@code MAIL} needs no {@code RSET}.
  *
- * <p>SubEthaSMTP blocks a thread per session, so it runs on its own bounded pool of platform threads.
+ * <p>SubEthaSMTP blocks a thread per session, so it runs on its own bounded pool of platform threads. Its read
+ * timeout bounds silence only: a client sending a byte or a NOOP now and then held its thread for ever, and fifty
+ * such held them all. One client address holds {@code maxConnectionsPerSource} sessions at most (421 beyond), and
+ * a session ends at {@code sessionTimeout}, however it trickles: a mail still being received is then not
+ * acknowledged (one whose import had begun may be stored, and its retry is known by its Message-ID).
  */
 final class SmtpListener {
 
@@ -56,6 +67,7 @@ final class SmtpListener {
     private final EmailSettings settings;
     private final Function<String, Optional<EmailInbox>> inboxFor;
     private ExecutorService sessions;
+    private ScheduledExecutorService deadlines;
     private SMTPServer server;
 
     SmtpListener(EmailSettings settings, Function<String, Optional<EmailInbox>> inboxFor) {
@@ -74,17 +86,26 @@ final class SmtpListener {
                         + settings.listenerKeystore() + " cannot be loaded with its password: " + e.getMessage(), e);
             }
         }
+        InetAddress bindAddress = InetAddress.getByName(settings.listenerHost());
         sessions = Executors.newFixedThreadPool(settings.listenerMaxConnections(), Thread.ofPlatform().daemon()
                 .name("smtp-in-", 0).factory());
+        // Cancelled deadlines leave the queue at once (each session ends long before its own): kept, a busy
+        // listener would hold ten minutes' worth of them.
+        ScheduledThreadPoolExecutor timers = new ScheduledThreadPoolExecutor(1, Thread.ofPlatform().daemon()
+                .name("smtp-in-deadlines").factory());
+        timers.setRemoveOnCancelPolicy(true);
+        deadlines = timers;
         long maxBytes = settings.listenerMaxMessageBytes();
         SMTPServer.Builder builder = SMTPServer.port(settings.listenerPort())
-                .bindAddress(InetAddress.getByName(settings.listenerHost()))
+                .bindAddress(bindAddress)
                 .softwareName("Throughline")
                 .maxConnections(settings.listenerMaxConnections())
                 .maxRecipients(MAX_RECIPIENTS)
                 .maxMessageSize((int) Math.min(Integer.MAX_VALUE, maxBytes))
                 .connectionTimeout(60, TimeUnit.SECONDS)
                 .executorService(sessions)
+                .sessionHandler(new Limits(SessionHandler.limitConcurrentSessionsBySource(
+                        settings.listenerMaxConnectionsPerSource()), settings.listenerSessionTimeout(), deadlines))
                 .insertReceivedHeaders()
                 .messageHandlerFactory(context -> new Delivery(context, maxBytes));
         if (settings.listenerHostname() != null) {
@@ -93,11 +114,13 @@ final class SmtpListener {
         if (startTls != null) {
             builder.enableTLS().startTlsSocketFactory(startTls);
         }
-        server = builder.build();
         try {
+            server = builder.build();
             server.start();
         } catch (RuntimeException e) {
+            server = null;
             sessions.shutdownNow();
+            deadlines.shutdownNow();
             throw new IOException("cannot listen on " + settings.listenerHost() + ":" + settings.listenerPort()
                     + " for inbound mail (set THROUGHLINE_EMAIL_LISTENER_PORT to another port, or turn the listener"
                     + " off with THROUGHLINE_EMAIL_LISTENER_ENABLED=false)", e);
@@ -118,6 +141,54 @@ final class SmtpListener {
         if (sessions != null) {
             sessions.shutdownNow();
             sessions = null;
+        }
+        if (deadlines != null) {
+            deadlines.shutdownNow();
+            deadlines = null;
+        }
+    }
+
+    /**
+     * One source's share of the sessions (SubEthaSMTP's own count, which a refused session never enters), and each
+     * accepted session's deadline: its TCP socket is closed then, which ends whatever read or write it is blocked in.
+     * The socket is taken at accept, before the greeting and so before any STARTTLS: closing the TLS socket would
+     * wait for its lock, which a session blocked writing to a client that never reads holds.
+     */
+    private record Limits(SessionHandler bySource, Duration timeout, ScheduledExecutorService timers,
+                          Map<Session, ScheduledFuture<?>> open) implements SessionHandler {
+
+        Limits(SessionHandler bySource, Duration timeout, ScheduledExecutorService timers) {
+            this(bySource, timeout, timers, new ConcurrentHashMap<>());
+        }
+
+        @Override
+        public SessionAcceptance accept(Session session) {
+            SessionAcceptance acceptance = bySource.accept(session);
+            if (!acceptance.accepted()) {
+                // The client decides how often this happens: not a warning each time.
+                log.info("smtp session refused: too many from one source remote={}", session.getRemoteAddress());
+                return acceptance;
+            }
+            Socket socket = session.getSocket();
+            Object remote = session.getRemoteAddress();
+            open.put(session, timers.schedule(() -> {
+                log.warn("smtp session ended at its deadline ({}s) remote={}", timeout.toSeconds(), remote);
+                try {
+                    socket.close();
+                } catch (IOException e) {
+                    log.debug("smtp session socket close failed: {}", e.toString());
+                }
+            }, timeout.toMillis(), TimeUnit.MILLISECONDS));
+            return acceptance;
+        }
+
+        @Override
+        public void onSessionEnd(Session session) {
+            ScheduledFuture<?> deadline = open.remove(session);
+            if (deadline != null) {
+                deadline.cancel(false);
+            }
+            bySource.onSessionEnd(session);
         }
     }
 
