@@ -317,6 +317,34 @@ class EmailReceiveIT {
         }
     }
 
+    /**
+     * The same with the folder empty (its mail moved away as processed): the checkpoint is saved at the mailbox's own
+     * numbering though nothing was imported, or the next mail, below the old checkpoint, was skipped.
+     */
+    @Test
+    void aMailboxRenumberedWhileEmptyTakesTheNextMail() {
+        try (MailServer mail = MailServer.start().user(SUPPORT); TestServer server = TestServer.start()) {
+            mail.append(SUPPORT, "INBOX", mail(0, "moved away"), null);
+            ApiClient admin = server.admin();
+            JsonObject config = inboxConfig(mail, "INBOX");
+            config.getJsonObject("imap").put("moveTo", "Processed");
+            long inbox = admin.post("/api/v1/inboxes", new JsonObject().put("kind", "email").put("name", "Support")
+                    .put("config", config)).expect(201).json().getLong("id");
+            await().atMost(Duration.ofSeconds(20)).until(() -> inboundCount(server) == 1
+                    && mail.count(SUPPORT, "INBOX") == 0);
+            admin.patch("/api/v1/inboxes/" + inbox, new JsonObject().put("enabled", false)).expect(200);
+            await().atMost(Duration.ofSeconds(10)).until(() -> !Boolean.TRUE.equals(receivingHere(server)));
+            server.throughline().database().sql().update("UPDATE inbox_checkpoints SET value = jsonb_set(value,"
+                    + " '{lastUid}', to_jsonb(1000)) WHERE name = 'imap:INBOX'");
+            admin.patch("/api/v1/inboxes/" + inbox, new JsonObject().put("enabled", true)).expect(200);
+            await().atMost(Duration.ofSeconds(20)).until(() -> Long.valueOf(1).equals(checkpoint(server,
+                    "imap:INBOX").getLong("lastUid")));
+
+            mail.append(SUPPORT, "INBOX", mail(1, "after the restore"), null);
+            await().atMost(Duration.ofSeconds(20)).until(() -> inboundCount(server) == 2);
+        }
+    }
+
     @Test
     void processedMailIsMovedAwayOnAServerWithoutMove() {
         try (MailServer mail = MailServer.start().user(SUPPORT);

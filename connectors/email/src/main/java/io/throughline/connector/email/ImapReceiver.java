@@ -289,6 +289,9 @@ final class ImapReceiver {
         readsSince = saved == null ? Instant.now(clock).minus(backfill)
                 : saved.getString("readsSince") == null ? null : Instant.parse(saved.getString("readsSince"));
         long last;
+        // Read again from its start (UIDVALIDITY changed, or the mailbox was renumbered): the checkpoint is saved
+        // anew even when nothing is imported, or it would stay above the UIDs the server gives.
+        boolean readAgain = false;
         // The highest UID that needs nothing more once every candidate is imported (a folder read again after a
         // UIDVALIDITY change skips mail already stored, which may lie above the last one imported).
         long settled = 0;
@@ -313,6 +316,7 @@ final class ImapReceiver {
                         + " 3501 asks for a new UIDVALIDITY then); reading the folder again, as after a UIDVALIDITY"
                         + " change", current.getUIDNext(), saved.getLong("lastUid"), inboxId, folderName);
             }
+            readAgain = true;
             Message[] all = current.getMessagesByUID(1, UIDFolder.LASTUID);
             for (Message message : all) {
                 if (message != null) {
@@ -365,7 +369,7 @@ final class ImapReceiver {
         }
         pending.sort(Comparator.comparingLong(m -> uid(current, m)));
         if (pending.isEmpty()) {
-            if (running && (saved == null || saved.getLong("uidValidity", -1L) != validity || settled > last)) {
+            if (running && (saved == null || readAgain || settled > last)) {
                 save(validity, Math.max(settled, Math.max(last, current.getUIDNext() - 1)));
             }
             return;
