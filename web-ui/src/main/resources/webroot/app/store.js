@@ -629,10 +629,13 @@ class Store extends EventTarget {
         focusId ? { around: focusId, limit: THREAD_PAGE } : { limit: THREAD_PAGE })}`);
       if (this.state.thread?.loadId !== loadId) return;
       const hasNewer = focusId ? answer.nextAfter != null : false;
-      // Messages that came live while the page was fetched: it may have been read before they committed.
-      const arrived = hasNewer ? [] : this.state.thread.arrived ?? [];
-      this.set({ thread: { ...this.state.thread, messages: without(mergeMessages(answer.messages, arrived),
-        this.state.thread.removed), hasOlder: answer.nextBefore != null, hasNewer, loading: null, arrived: null } });
+      // Messages that came live while the page was fetched: it may have been read before they committed. Opened in
+      // the middle, the new ones wait for the pages below; a change to one of the page's own is taken at once.
+      const held = this.state.thread.arrived ?? [];
+      const page = fresher(answer.messages, held);
+      this.set({ thread: { ...this.state.thread, messages: without(hasNewer ? page : mergeMessages(page, held),
+        this.state.thread.removed), hasOlder: answer.nextBefore != null, hasNewer, loading: null, arrived: null,
+        updates: hasNewer ? held : null } });
     } catch (e) {
       if (this.state.thread?.loadId !== loadId) return;
       if (focusId && e.status === 404 && this.state.route.view !== 'inbox') {
@@ -668,7 +671,8 @@ class Store extends EventTarget {
         before: thread.messages[0].id, limit: THREAD_PAGE })}`);
       const current = this.state.thread;
       if (current?.loadId !== thread.loadId) return;
-      let messages = [...without(answer.messages, current.removed), ...current.messages];
+      // An event about one of its messages may have come while it was on its way (a removal): the newer copy wins.
+      let messages = [...without(fresher(answer.messages, current.updates), current.removed), ...current.messages];
       let hasNewer = current.hasNewer;
       if (messages.length > THREAD_WINDOW) {
         messages = messages.slice(0, THREAD_WINDOW);
@@ -690,7 +694,8 @@ class Store extends EventTarget {
       const current = this.state.thread;
       if (current?.loadId !== thread.loadId) return;
       const hasNewer = answer.nextAfter != null;
-      let messages = [...current.messages, ...without(answer.messages, current.removed)];
+      let messages = [...current.messages, ...without(fresher(answer.messages, [...(current.updates ?? []),
+        ...(current.below ?? [])]), current.removed)];
       // At the end: what came live below the window joins it (a copy the page has too counts once, the newer).
       if (!hasNewer && current.below?.length) messages = mergeMessages(messages, current.below);
       let hasOlder = current.hasOlder;
@@ -742,6 +747,15 @@ class Store extends EventTarget {
       this.set({ thread: { ...thread, arrived: [...(thread.arrived ?? []), message] } });
       return;
     }
+    // In thread order (a late event, or two messages committed in the other order than they were written).
+    const at = thread.messages.findIndex((m) => threadOrder(message, m) < 0);
+    if (at === 0 && thread.hasOlder) {
+      // It belongs to an older page, loaded when scrolled to: kept in case that page was read before this change
+      // (a removal whose text the page would bring back).
+      const updates = [...(thread.updates ?? []).filter((m) => m.id !== message.id), message];
+      this.set({ thread: { ...thread, updates } });
+      return;
+    }
     if (thread.hasNewer) {
       // Below the window: kept until the pages below are read (the last of them may have been read before it
       // committed), and counted towards "N new" once.
@@ -751,9 +765,6 @@ class Store extends EventTarget {
       this.set({ thread: { ...thread, below: pending, unseen, newBelow: unseen?.size ?? thread.newBelow } });
       return;
     }
-    // In thread order (a late event, or two messages committed in the other order than they were written).
-    const at = thread.messages.findIndex((m) => threadOrder(message, m) < 0);
-    if (at === 0 && thread.hasOlder) return; // it belongs to an older page, loaded when scrolled to
     let messages = [...thread.messages];
     messages.splice(at < 0 ? messages.length : at, 0, message);
     let hasOlder = thread.hasOlder;
@@ -1144,6 +1155,16 @@ export function threadOrder(a, b) {
 /** The messages, but for those moved out of the thread. */
 function without(messages, removed) {
   return removed?.size ? messages.filter((m) => !removed.has(m.id)) : messages;
+}
+
+/** A fetched page, each of its messages replaced by a newer copy an event brought, if any. */
+export function fresher(page, copies) {
+  if (!copies?.length) return page;
+  const newest = new Map();
+  for (const m of copies) {
+    if (!newest.has(m.id) || version(m) >= version(newest.get(m.id))) newest.set(m.id, m);
+  }
+  return page.map((m) => (newest.has(m.id) && version(newest.get(m.id)) >= version(m) ? newest.get(m.id) : m));
 }
 
 /** A fetched page with the messages that came live meanwhile: one copy of each (the newer), in thread order. */

@@ -137,6 +137,49 @@ class WebUiLogicIT {
         assertThat(result).isEqualTo(Arrays.asList(50L, 151L, 200L, null));
     }
 
+    /**
+     * A colleague removes a message's content while the agent's older page holding it is on its way, read before
+     * the removal: the page does not bring the text back (the event, about a message above the window, came first).
+     * The same in a thread opened at a search hit, with newer pages below it.
+     */
+    @Test
+    void anOlderPageReadBeforeARemovalDoesNotBringTheTextBack() {
+        Object result = run("/app/store.js", """
+                (m) => {
+                  const message = (id) => ({ id, conversationId: 8, kind: 'in', body: 'card 4111 ' + id,
+                    createdAt: new Date(1700000000000 + id * 1000).toISOString() });
+                  const range = (from, to) => Array.from({ length: to - from + 1 }, (_, i) => message(from + i));
+                  const answer = (body) => new Response(JSON.stringify(body),
+                    { headers: { 'Content-Type': 'application/json' } });
+                  const realFetch = window.fetch;
+                  const scenario = async (focusId) => {
+                    let releaseOlder;
+                    const older = new Promise((r) => { releaseOlder = r; });
+                    window.fetch = async (url) => {
+                      const params = new URL(url, location.origin).searchParams;
+                      if (params.get('before')) {
+                        await older;
+                        return answer({ messages: range(101, 150), nextBefore: 100 });
+                      }
+                      return answer({ messages: range(151, 200), nextBefore: 150,
+                        nextAfter: focusId ? 200 : null });
+                    };
+                    const store = m.store;
+                    await store.openThread(8, focusId);
+                    const scrolled = store.loadOlder();
+                    store.putMessage({ ...message(140), body: '', redactedAt: new Date().toISOString() });
+                    releaseOlder();
+                    await scrolled;
+                    const removed = store.state.thread.messages.find((x) => x.id === 140);
+                    return [store.state.thread.messages.length, removed.body, removed.redactedAt != null,
+                      (store.state.thread.below ?? []).length];
+                  };
+                  return scenario(null).then(async (atEnd) => [atEnd, await scenario(175)])
+                    .finally(() => { window.fetch = realFetch; });
+                }""");
+        assertThat(result).isEqualTo(List.of(List.of(100L, "", true, 0L), List.of(100L, "", true, 0L)));
+    }
+
     /** A 503 the server explains (an index being built) shows its words; an internal error its request id. */
     @Test
     void aServiceUnavailableSaysWhyAndAnInternalErrorGivesItsRequestId() {
