@@ -66,6 +66,8 @@ public final class WidgetLoadClient {
     private final AtomicLong refused = new AtomicLong();
     private final AtomicLong closedByServer = new AtomicLong();
     private volatile boolean closingOurs;
+    private volatile long lostReplies;
+    private volatile long lostAgent;
 
     public static void main(String[] args) throws Exception {
         WidgetLoadClient client = new WidgetLoadClient();
@@ -301,7 +303,7 @@ public final class WidgetLoadClient {
         refused.set(0);
         long start = openLoop(pool, isWidget, active, rate, seconds);
         long total = (long) rate * seconds;
-        long answered = replies.getTotalCount() - awaitingReply.size();
+        long answered = replies.getTotalCount() - lostReplies;
         double elapsed = Math.max(1, lastAnswer - start) / 1e9;
         agentStreaming = false;
         WebSocket stream = agentStream;
@@ -309,17 +311,17 @@ public final class WidgetLoadClient {
             stream.close();
         }
         return new JsonObject().put("event", "rate").put("agentReconnects", agentReconnects.get()).put("sent", total)
-                .put("warmupSeconds", warmup).put("answered", answered).put("lost", awaitingReply.size())
+                .put("warmupSeconds", warmup).put("answered", answered).put("lost", lostReplies)
                 .put("nacks", nacks.get()).put("refused", refused.get()).put("closedByServer", closedByServer.get())
                 .put("achievedPerSecond", answered / elapsed)
                 .put("reply", summary(replies)).put("agent", isWidget ? summary(agent) : null)
-                .put("agentLost", awaitingAgent.size());
+                .put("agentLost", lostAgent);
     }
 
     /**
      * One open-loop pass with fresh histograms; waits (up to 30 s) for its answers; returns its start. What did not
-     * come within the wait is recorded at the wait's end (a lower bound) and stays in the awaiting maps as lost:
-     * left out, the slowest messages would vanish from the percentiles.
+     * come within the wait is recorded at the wait's end (a lower bound) and counted lost (an answer coming later is
+     * not recorded again): left out, the slowest messages would vanish from the percentiles.
      */
     private long openLoop(List<WebSocket> pool, boolean isWidget, int active, int rate, int seconds) {
         replies = histogram();
@@ -351,9 +353,22 @@ public final class WidgetLoadClient {
             LockSupport.parkNanos(10_000_000);
         }
         long end = System.nanoTime();
-        awaitingReply.values().forEach(due -> recordMicros(replies, (end - due) / 1000));
-        awaitingAgent.values().forEach(due -> recordMicros(agent, (end - due) / 1000));
+        lostReplies = recordUnanswered(awaitingReply, replies, end);
+        lostAgent = recordUnanswered(awaitingAgent, agent, end);
         return start;
+    }
+
+    /** Records each message still awaited at {@code end}, and forgets it; returns how many there were. */
+    private static long recordUnanswered(Map<String, Long> awaiting, Histogram histogram, long end) {
+        long count = 0;
+        for (String id : List.copyOf(awaiting.keySet())) {
+            Long due = awaiting.remove(id);
+            if (due != null) {
+                recordMicros(histogram, (end - due) / 1000);
+                count++;
+            }
+        }
+        return count;
     }
 
     /** Closed loop: each of {@code concurrency} visitors sends its next message as soon as the last is acked. */
