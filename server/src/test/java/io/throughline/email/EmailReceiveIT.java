@@ -345,6 +345,37 @@ class EmailReceiveIT {
         }
     }
 
+    /**
+     * The network dies under a receiver in IDLE, and the node loses its receiving lock (its lock connection ended):
+     * stopping the receiver waits for the dead connection (up to 20 s a folder), and /health answered only once that
+     * was done, as the stop held the monitor the inbox's health takes.
+     */
+    @Test
+    void healthAnswersWhileAReceiverOnADeadConnectionStops() {
+        try (MailServer mail = MailServer.start().user(SUPPORT);
+             ImapProxy proxy = ImapProxy.start(mail.imapPort(), ImapProxy.Fault.NONE);
+             TestServer server = TestServer.start()) {
+            JsonObject config = inboxConfig(mail, "INBOX");
+            config.getJsonObject("imap").put("port", proxy.port());
+            ApiClient admin = server.admin();
+            admin.post("/api/v1/inboxes", new JsonObject().put("kind", "email").put("name", "Support")
+                    .put("config", config)).expect(201);
+            await().atMost(Duration.ofSeconds(20)).until(() -> admin.get("/health").expect(200).json().encode()
+                    .contains("INBOX: idle"));
+            proxy.freeze();
+
+            assertThat(server.throughline().database().sql().single("SELECT count(pg_terminate_backend(pid))::int"
+                    + " AS n FROM pg_locks WHERE locktype = 'advisory' AND pid <> pg_backend_pid()")
+                    .getInteger("n")).isPositive();
+            long until = System.nanoTime() + Duration.ofSeconds(6).toNanos();
+            while (System.nanoTime() < until) {
+                long started = System.nanoTime();
+                admin.get("/health").expect(200);
+                assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(2));
+            }
+        }
+    }
+
     @Test
     void processedMailIsMovedAwayOnAServerWithoutMove() {
         try (MailServer mail = MailServer.start().user(SUPPORT);

@@ -76,6 +76,7 @@ public final class ImapProxy implements AutoCloseable {
     private final AtomicInteger temporaryRefusals = new AtomicInteger();
     private final Set<Long> bodiesFetched = ConcurrentHashMap.newKeySet();
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+    private volatile boolean frozen;
 
     private ImapProxy(int targetPort, Fault fault) throws IOException {
         this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -110,6 +111,14 @@ public final class ImapProxy implements AutoCloseable {
         return temporaryRefusals.get();
     }
 
+    /**
+     * From now on nothing passes either way, and the connections stay open: a network that died under them, which
+     * neither side hears of until a timeout.
+     */
+    public void freeze() {
+        frozen = true;
+    }
+
     /** How many fetches it spoiled: a test asserts there were some, so it cannot pass without meeting the fault. */
     public int faults() {
         return faults.get();
@@ -142,6 +151,9 @@ public final class ImapProxy implements AutoCloseable {
         try (InputStream in = server.getInputStream()) {
             int n;
             while ((n = in.read(buffer)) > 0) {
+                if (frozen) {
+                    continue;
+                }
                 synchronized (toClient) {
                     toClient.write(buffer, 0, n);
                     toClient.flush();
@@ -188,6 +200,9 @@ public final class ImapProxy implements AutoCloseable {
                 }
                 String text = line.toString(StandardCharsets.ISO_8859_1);
                 line.reset();
+                if (frozen) {
+                    continue;
+                }
                 Matcher whole = WHOLE_BODY_FETCH.matcher(text);
                 if (whole.matches()) {
                     bodiesFetched.addAll(expand(whole.group(1)));

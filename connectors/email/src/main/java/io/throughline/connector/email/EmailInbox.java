@@ -50,7 +50,13 @@ final class EmailInbox implements ChannelInbox {
     private final MailLogin imapLogin;
     private final Session smtpSession;
     private final SendQueue smtp;
-    private final List<ImapReceiver> receivers = new ArrayList<>();
+    /**
+     * The running receivers, replaced whole: health reads them without a lock, as a stop can wait seconds per folder
+     * for a dead connection (and /health, or a virtual thread pinned on a monitor on JDK 21, must not wait with it).
+     */
+    private volatile List<ImapReceiver> receivers = List.of();
+    /** Start and stop, one at a time: a folder is never read by a stopping receiver and a new one at once. */
+    private final Object lifecycle = new Object();
     private ScheduledExecutorService timers;
     private final Runnable onClose;
     private volatile String lastSendError;
@@ -163,29 +169,52 @@ final class EmailInbox implements ChannelInbox {
     }
 
     @Override
-    public synchronized void startReceiving() {
+    public void startReceiving() {
+        synchronized (lifecycle) {
+            start();
+        }
+    }
+
+    private void start() {
         if (config.imap() == null || !receivers.isEmpty()) {
             return;
         }
         // One thread per folder: ending a folder's IDLE waits for that folder's lock, which a long FETCH may hold.
         timers = Executors.newScheduledThreadPool(config.imap().folders().size(), Thread.ofPlatform().daemon()
                 .name("imap-timer-" + context.inbox().id() + "-", 0).factory());
+        List<ImapReceiver> started = new ArrayList<>();
         for (String folder : config.imap().folders()) {
-            ImapReceiver receiver = new ImapReceiver(context.inbox().id(), config.imap(), imapLogin, folder, importer,
+            started.add(new ImapReceiver(context.inbox().id(), config.imap(), imapLogin, folder, importer,
                     context.checkpoints(), timers, settings.backfill(), settings.giveUpAfter(),
-                    Clock.systemUTC());
-            receivers.add(receiver);
-            receiver.start();
+                    Clock.systemUTC()));
         }
+        receivers = List.copyOf(started);
+        started.forEach(ImapReceiver::start);
     }
 
     @Override
-    public synchronized void stopReceiving() {
-        receivers.forEach(ImapReceiver::stop);
-        receivers.clear();
-        if (timers != null) {
-            timers.shutdownNow();
-            timers = null;
+    public void stopReceiving() {
+        synchronized (lifecycle) {
+            List<ImapReceiver> stopping = receivers;
+            receivers = List.of();
+            // Side by side: each may wait its 20 s for a dead connection to let go, and twenty folders one after the
+            // other would take minutes.
+            List<Thread> stops = stopping.stream()
+                    .map(receiver -> Thread.ofPlatform().daemon().name("imap-stopping-" + context.inbox().id())
+                            .start(receiver::stop))
+                    .toList();
+            for (Thread stop : stops) {
+                try {
+                    stop.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            if (timers != null) {
+                timers.shutdownNow();
+                timers = null;
+            }
         }
     }
 
@@ -215,7 +244,7 @@ final class EmailInbox implements ChannelInbox {
     }
 
     @Override
-    public synchronized ConnectorHealth health() {
+    public ConnectorHealth health() {
         Instant pausedUntil = accountPausedUntil;
         if (pausedUntil != null && Instant.now().isBefore(pausedUntil)) {
             // The inbox cannot send at all: that is down, whatever receiving does.
@@ -225,11 +254,12 @@ final class EmailInbox implements ChannelInbox {
         if (config.imap() == null) {
             return ConnectorHealth.up("receives through the SMTP listener" + sending);
         }
-        if (receivers.isEmpty()) {
+        List<ImapReceiver> running = receivers;
+        if (running.isEmpty()) {
             return ConnectorHealth.up("sends from this node; receiving runs on another node" + sending);
         }
-        boolean up = receivers.stream().allMatch(ImapReceiver::healthy);
-        String detail = String.join(", ", receivers.stream().map(ImapReceiver::state).toList()) + sending;
+        boolean up = running.stream().allMatch(ImapReceiver::healthy);
+        String detail = String.join(", ", running.stream().map(ImapReceiver::state).toList()) + sending;
         return up ? ConnectorHealth.up(detail) : ConnectorHealth.down(detail);
     }
 
