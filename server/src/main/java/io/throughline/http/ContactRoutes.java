@@ -1,5 +1,6 @@
 package io.throughline.http;
 
+import io.throughline.connector.Texts;
 import io.throughline.contact.ContactService;
 import io.throughline.contact.MergeService;
 import io.vertx.ext.web.Router;
@@ -24,11 +25,12 @@ final class ContactRoutes {
                 Reply.ok(contacts.get(call.caller(), call.pathId("id")))));
         router.patch("/api/v1/contacts/:id").handler(body).handler(endpoints.agent(call -> {
             JsonBody json = call.body();
-            String name = json.optionalString("name", MAX_NAME);
-            if (json.has("name") && name == null && !json.hasError("name")) {
+            // On one line, as a name that comes with a message is: it reaches mail headers, events and the inbox.
+            String name = Texts.oneLine(json.optionalString("name", MAX_NAME));
+            if (json.has("name") && (name == null || name.isEmpty()) && !json.hasError("name")) {
                 json.error("name", "must not be empty");
+                name = null;
             }
-            name = name == null ? null : name.strip();
             Boolean blocked = json.optionalBoolean("blocked");
             if (name == null && blocked == null && !json.hasError("name") && !json.hasError("blocked")) {
                 json.error("blocked", "give name or blocked (or both)");

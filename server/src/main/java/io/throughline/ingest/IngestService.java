@@ -62,7 +62,6 @@ public final class IngestService {
     /** Bodies beyond this are cut, and the message flagged; the original stays with the channel (or the .eml). */
     static final int MAX_BODY_CHARS = 256 * 1024;
     static final int MAX_SUBJECT_CHARS = 998;
-    private static final Pattern CONTROL = Pattern.compile("[\\p{Cntrl}\\u2028\\u2029]+");
     private static final String QUOTING_CHANNEL = "email";
     private static final Pattern FORWARD_SUBJECT = Pattern.compile("^\\s*(fwd?|wg|tr|rv|pd|doorst|vs|пересл|"
             + "переслано|fw)\\s*:", Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
@@ -664,7 +663,7 @@ public final class IngestService {
 
     /** Identities in their canonical form; a name without control characters (a header-injection vector). */
     private static Sender normalize(Sender sender) {
-        String name = sender.name() == null ? null : CONTROL.matcher(sender.name()).replaceAll(" ").strip();
+        String name = Texts.oneLine(sender.name());
         return new Sender(name == null || name.isEmpty() ? null : name,
                 sender.identities().stream().map(Identities::normalize).distinct().toList());
     }

@@ -35,6 +35,23 @@ class IdentityRulesIT {
     }
 
     /**
+     * A name an agent gives is kept on one line, as one that comes with a message is: it reaches mail headers (a line
+     * break there is a header injection), events and every agent's inbox. Only breaks and blanks is no name.
+     */
+    @Test
+    void aNameAnAgentGivesIsKeptOnOneLine() {
+        long contact = shop.say("n1", "c-rita", "Rita", "Hello").getLong("contactId");
+
+        admin.patch("/api/v1/contacts/" + contact,
+                new JsonObject().put("name", "Rita\r\nBcc: x@evil.example\u0007Reyes")).expect(200);
+
+        assertThat(admin.get("/api/v1/contacts/" + contact).expect(200).json().getString("name"))
+                .isEqualTo("Rita Bcc: x@evil.example Reyes");
+        assertThat(admin.patch("/api/v1/contacts/" + contact, new JsonObject().put("name", "\r\n\t"))
+                .expect(400).json().encode()).contains("must not be empty");
+    }
+
+    /**
      * Thirty customers each claim the address one customer proved (a script, an office's address): each new claim
      * suggested a merge with every earlier holder, quadratic in rows and events, and the owner's panel listed them
      * all. A claim suggests at most ten merges (the proven holder first), and a panel shows the newest twenty.

@@ -1,7 +1,11 @@
 package io.throughline.connector;
 
-/** Text cut to a length without splitting a character: half an emoji's surrogate pair is stored as "?". */
+import java.util.regex.Pattern;
+
+/** Small text rules every channel shares: cutting without splitting a character, names on one line. */
 public final class Texts {
+
+    private static final Pattern CONTROL = Pattern.compile("[\\p{Cntrl}\\u2028\\u2029]+");
 
     private Texts() {
     }
@@ -12,5 +16,14 @@ public final class Texts {
             return text;
         }
         return text.substring(0, max > 0 && Character.isHighSurrogate(text.charAt(max - 1)) ? max - 1 : max);
+    }
+
+    /**
+     * A name on one line: each run of control characters (line breaks, tabs, bells) and line separators is one
+     * space, and the ends are stripped. A name goes into mail headers and other lines; a break in it is a header
+     * injection. Null stays null.
+     */
+    public static String oneLine(String text) {
+        return text == null ? null : CONTROL.matcher(text).replaceAll(" ").strip();
     }
 }

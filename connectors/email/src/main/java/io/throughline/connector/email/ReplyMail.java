@@ -3,6 +3,7 @@ package io.throughline.connector.email;
 import io.throughline.connector.OutboundAttachment;
 import io.throughline.connector.OutboundMessage;
 import io.throughline.connector.ReplyThread;
+import io.throughline.connector.Texts;
 import io.throughline.connector.TranscriptLine;
 import jakarta.activation.DataHandler;
 import jakarta.activation.FileDataSource;
@@ -35,7 +36,6 @@ import java.util.regex.Pattern;
  */
 final class ReplyMail {
 
-    private static final Pattern CONTROL = Pattern.compile("[\\p{Cntrl}\\u2028\\u2029]+");
     private static final Pattern MESSAGE_ID = Pattern.compile("[\\x21-\\x3b\\x3d\\x3f-\\x7e]{1,900}@"
             + "[\\x21-\\x3b\\x3d\\x3f-\\x7e]{1,255}");
 
@@ -77,7 +77,7 @@ final class ReplyMail {
         if (name == null) {
             return null;
         }
-        String clean = CONTROL.matcher(name).replaceAll(" ").strip();
+        String clean = Texts.oneLine(name);
         return clean.isEmpty() ? null : clean;
     }
 
