@@ -99,6 +99,12 @@ public final class ProblemHandler implements Handler<RoutingContext> {
                     "something went wrong on our side; quote request id " + requestId + " when reporting it");
         }
         problem.put("instance", rc.request().path()).put("requestId", requestId);
+        if (problem.getInteger("status") == 401) {
+            // RFC 9110 asks a 401 to name its scheme (RFC 6750's for a token that was given and refused). A browser
+            // asks for no password on Bearer: the inbox's sign-in form stays the only one.
+            response.putHeader("WWW-Authenticate", rc.request().getHeader("Authorization") == null
+                    ? "Bearer realm=\"throughline\"" : "Bearer realm=\"throughline\", error=\"invalid_token\"");
+        }
         response.setStatusCode(problem.getInteger("status"))
                 .putHeader("Content-Type", "application/problem+json")
                 .putHeader("Cache-Control", "no-store")

@@ -84,8 +84,10 @@ class ProblemsIT {
                 .expect(400).json();
         assertThat(problem.getJsonArray("errors").stream().map(e -> ((JsonObject) e).getString("field")))
                 .contains("externalId", "body", "contact.identities[0].kind", "contact.identities[1].value");
-        assertProblem(server.anonymous().withToken("tlapi_wrong").post("/api/v1/inboxes/" + inbox.id()
-                + "/inbound", new JsonObject()), 401);
+        ApiClient.Response wrongToken = server.anonymous().withToken("tlapi_wrong").post("/api/v1/inboxes/"
+                + inbox.id() + "/inbound", new JsonObject());
+        assertProblem(wrongToken, 401);
+        assertThat(wrongToken.header("WWW-Authenticate")).endsWith("error=\"invalid_token\"");
         assertProblem(server.anonymous().post("/api/v1/inboxes/" + inbox.id() + "/inbound", new JsonObject()), 401);
         assertProblem(shop.post("/api/v1/inboxes/" + (inbox.id() + 100) + "/inbound", new JsonObject()), 401);
     }
@@ -285,5 +287,9 @@ class ProblemsIT {
         assertThat(problem.getString("type")).startsWith("urn:throughline:problem:");
         assertThat(problem.getString("title")).isNotBlank();
         assertThat(problem.encode()).doesNotContain("Exception").doesNotContain("at io.");
+        if (status == 401) {
+            // RFC 9110: a 401 names its scheme; RFC 6750 says when the token given was refused.
+            assertThat(response.header("WWW-Authenticate")).startsWith("Bearer realm=\"throughline\"");
+        }
     }
 }
