@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * The {@code api} inbox kind. Config: {@code {webhookUrl?, webhookSecret?}}. Creating one mints the inbox token
@@ -27,6 +28,8 @@ public final class ApiConnector implements ChannelConnector {
     static final String WEBHOOK_URL = "webhookUrl";
     static final String WEBHOOK_SECRET = "webhookSecret";
     static final String TOKEN = "token";
+    /** RFC 6750's b64token: what an Authorization header carries as it is. */
+    private static final Pattern TOKEN_CHARACTERS = Pattern.compile("[A-Za-z0-9._~+/-]+=*");
 
     private final boolean webhookPrivateNetworks;
 
@@ -79,6 +82,11 @@ public final class ApiConnector implements ChannelConnector {
         Object token = config.getValue(TOKEN);
         if (token != null && (!(token instanceof String text) || text.length() < 24 || text.length() > 200)) {
             problems.add("config.token: must be a string of 24 to 200 characters");
+        } else if (token != null && !TOKEN_CHARACTERS.matcher((String) token).matches()) {
+            // A space or line break around it (a YAML block), or a letter outside ASCII, would be saved and then
+            // never match what a client sends in its Authorization header: every call a 401.
+            problems.add("config.token: may hold only the characters of a bearer token (RFC 6750): letters A-Z and"
+                    + " a-z, digits and - . _ ~ + /, ending in = signs if any");
         }
         return problems;
     }

@@ -10,6 +10,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -180,6 +181,12 @@ class ApiChannelIT {
                     + " WHERE id = $1", id);
             new ApiClient(own.url()).withToken(inbox.getString("token")).post("/api/v1/inboxes/" + id + "/inbound",
                     inbound).expect(401);
+            // One a client could never send as saved (a YAML block's line break, letters outside ASCII): refused.
+            for (String unusable : List.of("a-token-of-our-own-choosing-0123456789\n",
+                    "токен-магазина-0123456789abcdef")) {
+                assertThat(admin.patch("/api/v1/inboxes/" + id, new JsonObject().put("config", new JsonObject()
+                        .put("token", unusable))).expect(400).body()).contains("RFC 6750");
+            }
             String chosen = "a-token-of-our-own-choosing-0123456789";
             admin.patch("/api/v1/inboxes/" + id, new JsonObject().put("config", new JsonObject().put("token", chosen)))
                     .expect(200);
