@@ -215,7 +215,8 @@ public final class WidgetBenchmark implements Benchmark {
                 ratio(perSession, perSocket), "<= 512");
         table.row("server heap in use with " + sessions + " sessions (MB)",
                 ours.getLong("heapWithSessions") / (1024.0 * 1024), "", "", "");
-        double peak = ours.getJsonObject("peak").getDouble("perSecond");
+        JsonObject peakRun = ours.getJsonObject("peak");
+        double peak = peakRun.getDouble("perSecond");
         if (ceiling != null) {
             table.row("peak durable ingest (msg/s) vs pgbench (tps)", peak, "pgbench " + format(ceiling.tps()),
                     String.format("%.0f%%", 100 * peak / ceiling.tps()), ">= 40%");
@@ -236,7 +237,6 @@ public final class WidgetBenchmark implements Benchmark {
                 + " refused for good, " + ours.getLong("closedByServer", 0L) + " sockets closed by the server; the"
                 + " agent stream resumed "
                 + ours.getLong("agentReconnects", 0L) + " time(s) after the server dropped it as a slow reader.");
-        JsonObject peakRun = ours.getJsonObject("peak");
         table.note("peak: " + peakRun.getInteger("concurrency") + " visitors, each sending its"
                 + " next message on the ack of the last (durable commits: fsync and synchronous_commit on); "
                 + peakRun.getLong("nacks", 0L) + " nacks, " + peakRun.getLong("sendersOpen", 0L) + " senders still"
