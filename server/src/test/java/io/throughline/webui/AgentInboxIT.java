@@ -228,7 +228,7 @@ class AgentInboxIT {
                 .getLong("contactId");
         inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD);
         inbox.until(d -> "live".equals(inbox.connection()));
-        inbox.holdAnswersMatching("/api/v1/conversations/" + thread + "/messages\\?");
+        inbox.holdFirstAnswerMatching("/api/v1/conversations/" + thread + "/messages\\?");
         inbox.conversation("Mona Move").click();
         inbox.until(d -> inbox.answeredWhileHeld() == 1);
         admin.post("/api/v1/messages/" + wrong + "/move", new JsonObject().put("contactId", other)).expect(200);

@@ -6,9 +6,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.function.Function;
 import org.openqa.selenium.By;
+import org.openqa.selenium.ElementClickInterceptedException;
 import org.openqa.selenium.ElementNotInteractableException;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.TimeoutException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -102,7 +104,32 @@ final class InboxPage {
 
     <T> T until(Function<WebDriver, T> condition) {
         // The app re-renders as events arrive: an element found a moment ago may be gone; look again.
-        return new WebDriverWait(driver, WAIT).ignoring(StaleElementReferenceException.class).until(condition);
+        try {
+            return new WebDriverWait(driver, WAIT).ignoring(StaleElementReferenceException.class).until(condition);
+        } catch (TimeoutException e) {
+            // What the page was doing, first in the message (a CI summary shows that much): a wait that failed
+            // there says whether the thread was loading, failed or gone.
+            throw new TimeoutException("the page's state: " + pageState() + "; " + e.getRawMessage(), e);
+        }
+    }
+
+    /** The store's state in a line: its phase, stream, route and open thread (loading, error, count). */
+    String pageState() {
+        try {
+            return String.valueOf(driver.executeAsyncScript("""
+                    const done = arguments[arguments.length - 1];
+                    import('/app/store.js').then(({ store }) => {
+                      const s = store.state;
+                      const t = s.thread;
+                      done(JSON.stringify({ phase: s.phase, connection: s.connection, route: s.route,
+                        threadLoads: store.threadLoads, held: window.heldAnswers?.length,
+                        thread: t && { conversationId: t.conversationId, loadId: t.loadId, loading: t.loading,
+                          error: t.error, messages: t.messages.length, hasOlder: t.hasOlder, hasNewer: t.hasNewer,
+                          removed: [...(t.removed ?? [])] } }));
+                    }, (e) => done('unreadable: ' + e));"""));
+        } catch (RuntimeException e) {
+            return "unreadable: " + e;
+        }
     }
 
     /** The conversation's row, once shown: further pages are loaded while it is not (tests share one server). */
@@ -110,8 +137,12 @@ final class InboxPage {
         return until(d -> {
             WebElement row = conversationOrNull(contactName);
             if (row == null) {
-                d.findElements(testId("list-more")).stream().filter(WebElement::isEnabled).findFirst()
-                        .ifPresent(WebElement::click);
+                try {
+                    d.findElements(testId("list-more")).stream().filter(WebElement::isEnabled).findFirst()
+                            .ifPresent(WebElement::click);
+                } catch (ElementClickInterceptedException e) {
+                    // The list moved under the pointer (a row came live above the button): clicked at the next look.
+                }
             }
             return row;
         });
@@ -193,17 +224,32 @@ final class InboxPage {
      * #holdAnswers} does; {@link #answeredWhileHeld} counts those the server has answered.
      */
     void holdAnswersMatching(String regex) {
+        holdAnswersMatching(regex, Integer.MAX_VALUE);
+    }
+
+    /**
+     * Holds only the first answer to a fetch matching {@code regex}: a later one (the page reading the thread again
+     * after a reconnect, say) goes through, so a test about that first answer does not hang on a second it never
+     * releases.
+     */
+    void holdFirstAnswerMatching(String regex) {
+        holdAnswersMatching(regex, 1);
+    }
+
+    private void holdAnswersMatching(String regex, int count) {
         script("""
                 const pattern = new RegExp(arguments[0]);
+                let left = arguments[1];
                 const real = window.fetch;
                 window.heldAnswers = [];
                 window.answeredWhileHeld = 0;
                 window.fetch = (url, init) => {
-                  if (!pattern.test(String(url))) return real(url, init);
+                  if (!pattern.test(String(url)) || left <= 0) return real(url, init);
+                  left--;
                   const answer = real(url, init);
                   answer.finally(() => window.answeredWhileHeld++);
                   return new Promise((resolve) => window.heldAnswers.push(() => resolve(answer)));
-                };""", regex);
+                };""", regex, count);
     }
 
     int answeredWhileHeld() {
