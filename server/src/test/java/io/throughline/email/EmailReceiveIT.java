@@ -376,6 +376,34 @@ class EmailReceiveIT {
         }
     }
 
+    /**
+     * A server that names IDLE but refuses it (a proxy, IDLE switched off): the receiver polls instead of trying
+     * IDLE again at every turn (each try lost the connection, here at once, elsewhere only at the read timeout of
+     * minutes, and marked the mailbox unhealthy), and mail keeps coming in.
+     */
+    @Test
+    void aServerThatRefusesIdleIsPolled() {
+        try (MailServer mail = MailServer.start().user(SUPPORT);
+             ImapProxy proxy = ImapProxy.start(mail.imapPort(), ImapProxy.Fault.REFUSE_IDLE);
+             TestServer server = TestServer.start()) {
+            JsonObject config = inboxConfig(mail, "INBOX");
+            config.getJsonObject("imap").put("port", proxy.port()).put("pollInterval", "1s");
+            ApiClient admin = server.admin();
+            admin.post("/api/v1/inboxes", new JsonObject().put("kind", "email").put("name", "Support")
+                    .put("config", config)).expect(201);
+            // 503 while it reconnects after the refusal, 200 once it polls.
+            await().atMost(Duration.ofSeconds(20)).until(() -> admin.get("/health").json().encode()
+                    .contains("INBOX: polling every 1s (the server did not start IDLE)"));
+
+            mail.append(SUPPORT, "INBOX", mail(0, "while polled"), null);
+            await().atMost(Duration.ofSeconds(20)).until(() -> inboundCount(server) == 1);
+            mail.append(SUPPORT, "INBOX", mail(1, "still polled"), null);
+            await().atMost(Duration.ofSeconds(20)).until(() -> inboundCount(server) == 2);
+            assertThat(proxy.faults()).as("IDLE tries").isEqualTo(1);
+            assertThat(admin.get("/health").expect(200).json().encode()).contains("did not start IDLE");
+        }
+    }
+
     @Test
     void processedMailIsMovedAwayOnAServerWithoutMove() {
         try (MailServer mail = MailServer.start().user(SUPPORT);

@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
  * A TCP proxy in front of GreenMail's IMAP port that misbehaves the way some servers do, which GreenMail never
  * does: it refuses a fetch of several mails' bodies with NO, leaves one mail out of such a fetch's answer while
  * the mail still exists, refuses every fetch of one mail's body (a mail the server cannot read) or drops the
- * connection on it, or refuses every slice of a large mail after the first. Everything else
+ * connection on it, or refuses every slice of a large mail after the first, or refuses IDLE. Everything else
  * passes through byte for byte. It also records the UIDs whose whole body the client asked for.
  */
 public final class ImapProxy implements AutoCloseable {
@@ -53,7 +53,12 @@ public final class ImapProxy implements AutoCloseable {
          */
         SHORT_SLICES,
         /** The server's CAPABILITY lists lose {@code MOVE} (RFC 6851): an older server, which only copies. */
-        NO_MOVE
+        NO_MOVE,
+        /**
+         * The server names IDLE in its capabilities but answers every IDLE NO, and hangs up (as at its read
+         * timeout: a NO alone holds the client until its own).
+         */
+        REFUSE_IDLE
     }
 
     private static final Pattern BODY_FETCH = Pattern.compile("(\\S+) (?:UID )?FETCH ([0-9,:]+) \\(.*BODY.*\\)\\r\\n",
@@ -63,6 +68,7 @@ public final class ImapProxy implements AutoCloseable {
             + "\\r\\n", Pattern.CASE_INSENSITIVE);
     private static final Pattern SLICE_FETCH = Pattern.compile("\\S+ (?:UID )?FETCH \\S+ \\(.*BODY\\.PEEK\\[]<([0-9]+)\\."
             + "([0-9]+)>.*\\)\\r\\n", Pattern.CASE_INSENSITIVE);
+    private static final Pattern IDLE = Pattern.compile("\\S+ IDLE\\r\\n", Pattern.CASE_INSENSITIVE);
     private static final Pattern BATCH_FETCH = Pattern.compile("(\\S+) UID FETCH (\\S*[,:]\\S*) \\(UID BODY\\.PEEK\\[]\\)"
             + "\\r\\n", Pattern.CASE_INSENSITIVE);
 
@@ -210,6 +216,13 @@ public final class ImapProxy implements AutoCloseable {
                 Matcher batch = BATCH_FETCH.matcher(text);
                 Matcher body = BODY_FETCH.matcher(text);
                 Matcher slice = SLICE_FETCH.matcher(text);
+                if (fault == Fault.REFUSE_IDLE && IDLE.matcher(text).matches()) {
+                    faults.incrementAndGet();
+                    answer(toClient, text, "NO simulated: IDLE is switched off here");
+                    server.close();
+                    client.close();
+                    return;
+                }
                 if (body.matches() && fault == Fault.DROP_ON_MAIL_2 && expand(body.group(2)).contains(2L)) {
                     faults.incrementAndGet();
                     server.close();

@@ -56,8 +56,8 @@ import org.slf4j.LoggerFactory;
  * fetches every UID above the checkpoint. When UIDVALIDITY changes, UIDs mean nothing any more: the folder is
  * read again from the start, headers first, and only mail whose Message-ID the inbox has not stored is downloaded
  * (ingest's deduplication on Message-ID would drop the rest anyway). Then it waits
- * in IDLE (RFC 2177), refreshed every few minutes, or polls when the server has no IDLE; every failure reconnects
- * with backoff.
+ * in IDLE (RFC 2177), refreshed every few minutes, or polls when the server has no IDLE, or names it but never
+ * starts it (for {@link #IDLE_RETRY}); every failure reconnects with backoff.
  */
 final class ImapReceiver {
 
@@ -71,6 +71,12 @@ final class ImapReceiver {
     private static final int HEADER_CHUNK = 500;
     /** Re-issue IDLE well within RFC 2177's 29 minutes, and before NAT boxes forget a quiet connection. */
     static final Duration IDLE_REFRESH = Duration.ofMinutes(4);
+    /**
+     * How long the receiver polls after an IDLE the server named in its capabilities but never started: it is
+     * tried again after that (one that failed only because the connection died as it began is not given up for
+     * good).
+     */
+    static final Duration IDLE_RETRY = Duration.ofHours(1);
 
     private final long inboxId;
     private final EmailConfig.Imap imap;
@@ -111,6 +117,10 @@ final class ImapReceiver {
     private long filteredUpTo;
     /** Until the first sync after a SELECT: the folder's UIDNEXT is the server's, not remembered from earlier. */
     private boolean selectFresh;
+    /** Set by the connection's response handler when the server answers IDLE with its continuation ("+ idling"). */
+    private volatile boolean idleStarted;
+    /** When an IDLE failed before the server started it: polled instead until {@link #IDLE_RETRY} after it. */
+    private Instant idleRefusedAt;
     private Thread thread;
 
     ImapReceiver(long inboxId, EmailConfig.Imap imap, MailLogin login, String folderName, MailImporter importer,
@@ -198,7 +208,12 @@ final class ImapReceiver {
                     if (changedSince(before)) {
                         continue;
                     }
-                    if (idle) {
+                    if (idle && idleRefusedAt != null
+                            && clock.instant().isBefore(idleRefusedAt.plus(IDLE_RETRY))) {
+                        state = "polling every " + imap.pollInterval().toSeconds() + "s (the server did not start"
+                                + " IDLE)";
+                        sleep(imap.pollInterval());
+                    } else if (idle) {
                         state = "idle";
                         idleOnce();
                     } else {
@@ -253,6 +268,16 @@ final class ImapReceiver {
                     }
                 }
             }
+        });
+        // IDLE's continuation is handed to the connection's handlers once IDLE has started: a server that answers
+        // IDLE with NO instead holds Jakarta Mail in IDLE's start until the connection ends (idleOnce).
+        selected.doCommand(protocol -> {
+            protocol.addResponseHandler(response -> {
+                if (response.isContinuation()) {
+                    idleStarted = true;
+                }
+            });
+            return null;
         });
         folder = selected;
         selectFresh = true;
@@ -758,13 +783,28 @@ final class ImapReceiver {
         }
     }
 
-    /** Waits in IDLE until the server announces a change, or the refresh timer ends it. */
+    /**
+     * Waits in IDLE until the server announces a change, or the refresh timer ends it. A server that names IDLE
+     * but answers it NO or BAD (a proxy, IDLE switched off) leaves Jakarta Mail waiting for IDLE's continuation
+     * until the connection ends (the read timeout, or the server hanging up), and nothing can break that wait
+     * (it holds the folder's lock): the receiver then polls for {@link #IDLE_RETRY}, instead of losing that
+     * long at every IDLE.
+     */
     private void idleOnce() throws MessagingException {
         IMAPFolder current = folder;
         ScheduledFuture<?> refresh = timers.schedule(() -> abortIdle(current), IDLE_REFRESH.toMillis(),
                 TimeUnit.MILLISECONDS);
+        idleStarted = false;
         try {
             current.idle(true);
+        } catch (MessagingException | RuntimeException e) {
+            if (!idleStarted && running) {
+                idleRefusedAt = clock.instant();
+                log.warn("imap server names IDLE but did not start it, polling every {}s for the next {} min"
+                        + " inbox={} folder={} reason={}", imap.pollInterval().toSeconds(), IDLE_RETRY.toMinutes(),
+                        inboxId, folderName, MailParser.describe(e));
+            }
+            throw e;
         } finally {
             refresh.cancel(false);
         }
