@@ -233,6 +233,15 @@ class Store extends EventTarget {
       this.endSession('expired');
       return;
     }
+    const me = this.state.me;
+    if (state === 'live' && data?.agentId != null && me
+        && (data.agentId !== me.agentId || data.workspaceId !== me.workspaceId)) {
+      // The stream reconnected with the cookie of a later sign-in in this browser (another agent's): the page
+      // starts over as them, as a write finds it (api.js), drafts kept; their events never reach this one.
+      this.stream?.stop();
+      location.reload();
+      return;
+    }
     this.set({ connection: state });
     this.fallbackPolling(state !== 'live');
     if (state === 'live' && (this.resyncOnLive || data?.reset)) {

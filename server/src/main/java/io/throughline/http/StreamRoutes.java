@@ -231,8 +231,11 @@ final class StreamRoutes {
             counted.set(true);
             connected.incrementAndGet();
             // The heartbeat's period: a client that hears nothing for three of them takes the stream for dead.
+            // Whose stream it is: a tab that reconnected with the cookie of a later sign-in in the same browser
+            // (another agent's) learns that it now streams their workspace.
             JsonObject ready = new JsonObject().put("since", from)
-                    .put("heartbeatSeconds", Math.max(1, (config.heartbeat().toMillis() + 999) / 1000));
+                    .put("heartbeatSeconds", Math.max(1, (config.heartbeat().toMillis() + 999) / 1000))
+                    .put("agentId", caller.agentId()).put("workspaceId", caller.workspaceId());
             if (reset) {
                 ready.put("reset", true);
             }
@@ -306,7 +309,12 @@ final class StreamRoutes {
             close((short) 1011, "could not read history; reconnect with since=" + lastSent);
         }
 
-        private void send(JsonObject frame) {
+        /**
+         * Writes one frame. Synchronized: the feed's thread and the heartbeat's worker both write, and Vert.x writes
+         * a message longer than a frame (64 KB) as one frame per piece, so a heartbeat could land between an
+         * event's pieces, which breaks the stream for the browser.
+         */
+        private synchronized void send(JsonObject frame) {
             String text = frame.encode();
             long size = text.length();
             pending.incrementAndGet();

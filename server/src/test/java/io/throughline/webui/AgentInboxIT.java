@@ -467,6 +467,40 @@ class AgentInboxIT {
      * A sign-in in another tab replaces the browser's session cookie (and its CSRF cookie): this tab's writes go
      * with the new session's token, not the one it kept from its own login (every write was a 403 until a reload).
      */
+    /**
+     * Another agent signs in in another tab of this browser (their cookie replaces this tab's), and this tab's
+     * stream drops and reconnects, with that cookie: it streamed the other agent's workspace into a page still
+     * showing the first agent. The page starts over as the agent whose cookie it has.
+     */
+    @Test
+    void aStreamThatReconnectsAsAnotherSignInStartsThePageOverAsThem() {
+        admin.post("/api/v1/agents", new JsonObject().put("email", "sam.switch@test.local").put("name", "Sam Switch")
+                .put("role", "agent").put("password", "sam-switch-password")).expect(201);
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD);
+        inbox.until(d -> "live".equals(inbox.connection()));
+        assertThat(inbox.find("me").getText()).doesNotContain("Sam Switch");
+        inbox.markPageLoad();
+        Object status = inbox.driver().executeAsyncScript("""
+                const done = arguments[arguments.length - 1];
+                fetch('/api/v1/auth/login', {method: 'POST', headers: {'Content-Type': 'application/json'},
+                  body: JSON.stringify({email: 'sam.switch@test.local', password: 'sam-switch-password'})})
+                  .then((r) => done(r.status));""");
+        assertThat(status).isEqualTo(200L);
+
+        // The stream drops, as at a deploy or a network blip.
+        inbox.driver().executeAsyncScript("""
+                const done = arguments[arguments.length - 1];
+                import('/app/store.js').then(({ store }) => { store.stream.socket.close(); done(); });""");
+        inbox.until(d -> {
+            try {
+                return !inbox.samePageLoad() && inbox.present("me")
+                        && inbox.find("me").getText().contains("Sam Switch");
+            } catch (org.openqa.selenium.JavascriptException e) {
+                return false; // asked while the page reloads
+            }
+        });
+    }
+
     @Test
     void aSignInInAnotherTabLeavesThisTabsWritesWorking() {
         long conversation = shop.say("tabs-1", "Tanja Tabs", "cust-tanja", "Is my parcel insured?")
