@@ -61,7 +61,12 @@ public record Visitor(
      * ({@link WidgetSettings#proofKey()}): always true when anonymous.
      */
     boolean provenSince(Instant now, Duration ttl, String proofKey) {
-        return !identified() || (provenAt != null && provenAt.plus(ttl).isAfter(now) && proofKey.equals(provenWith));
+        return !identified() || (!proofLapsed(now, ttl) && proofKey.equals(provenWith));
+    }
+
+    /** Whether the site last proved this signed-in visitor's identity {@code ttl} or more before {@code now}. */
+    boolean proofLapsed(Instant now, Duration ttl) {
+        return identified() && (provenAt == null || !provenAt.plus(ttl).isAfter(now));
     }
 
     /** The display name: the signed one, else the one typed into the form. */

@@ -61,6 +61,7 @@ public final class WidgetChannel {
     private final ExecutorService executor = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("widget-", 0).factory());
     private final List<Long> timers = new ArrayList<>();
+    private final Clock clock;
     private volatile boolean stopping;
     /** Polls and socket signals (typing, seen, ping) per visitor: a token from a public site key must not load us. */
     private final RateLimiter signals = new RateLimiter(Clock.systemUTC(), SIGNALS_PER_MINUTE, Duration.ofMinutes(1));
@@ -80,6 +81,7 @@ public final class WidgetChannel {
         this.publicUrl = parts.publicUrl();
         this.conversations = parts.conversations();
         this.database = parts.database();
+        this.clock = parts.clock();
         ThroughlineConfig.Widget widget = config.widget();
         this.repository = new VisitorRepository();
         SocketTickets tickets = new SocketTickets(ServerSecrets.getOrCreate(database.sql(), "widget-socket", 32),
@@ -101,7 +103,7 @@ public final class WidgetChannel {
         hub.start();
         presence.start();
         long heartbeat = config.widget().heartbeat().toMillis();
-        timers.add(vertx.setPeriodic(heartbeat, t -> closeSilentSockets(3 * heartbeat)));
+        timers.add(vertx.setPeriodic(heartbeat, t -> sweepSockets(3 * heartbeat)));
         timers.add(vertx.setPeriodic(60_000, t -> VirtualThreads.call("widget-sweep", () -> {
             visitors.sweep();
             messages.sweep();
@@ -202,11 +204,26 @@ public final class WidgetChannel {
                         .put("agent", new JsonObject().put("id", agentId).put("name", agentName)), isTyping);
     }
 
-    private void closeSilentSockets(long limitMs) {
-        long limitNanos = limitMs * 1_000_000;
+    /**
+     * Closes the sockets whose client went silent, and ends those of signed-in visitors whose proof lapsed while
+     * they were open ({@code widget.identifiedTokenTtl}): their token is refused then, and so is the socket, or one
+     * opened with a token copied off a shared computer would stream the customer's whole thread for as long as it
+     * stayed open. The client starts a session again, which the page signs in anew (a copied token alone cannot).
+     */
+    private void sweepSockets(long silentLimitMs) {
+        long limitNanos = silentLimitMs * 1_000_000;
+        Instant now = clock.instant();
+        Duration ttl = config.widget().identifiedTokenTtl();
         for (VisitorStream stream : hub.streams()) {
-            if (stream instanceof SocketStream socket && socket.silentForNanos() > limitNanos) {
-                socket.close(SocketStream.SILENT, "no ping for " + limitMs / 1000 + "s");
+            if (!(stream instanceof SocketStream socket)) {
+                continue;
+            }
+            if (socket.silentForNanos() > limitNanos) {
+                socket.close(SocketStream.SILENT, "no ping for " + silentLimitMs / 1000 + "s");
+            } else if (socket.viewer.visitor().proofLapsed(now, ttl)) {
+                log.info("widget socket of a signed-in visitor ended, not proven for {} visitor={}", ttl,
+                        socket.viewer.visitor().id());
+                socket.end();
             }
         }
     }

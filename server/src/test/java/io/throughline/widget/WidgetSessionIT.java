@@ -693,6 +693,41 @@ class WidgetSessionIT {
     }
 
     /**
+     * An open socket of a signed-in visitor ends once the site's proof is older than widget.identifiedTokenTtl, as
+     * the token's other uses do (a socket opened with a copied token streamed the whole thread for as long as it
+     * stayed open); an anonymous visitor's socket stays, and signing in again opens a socket at once.
+     */
+    @Test
+    void aSignedInVisitorsOpenSocketEndsWhenTheProofLapses() {
+        // Sockets are swept every heartbeat; a silent one would go after three (9 s), long after the proof's 2 s.
+        try (TestServer lapsing = TestServer.start(Map.of("widget.identifiedTokenTtl", "2s",
+                "widget.heartbeat", "3s"))) {
+            JsonObject inbox = Widgets.create(lapsing.admin(), Widgets.SHOP);
+            JsonObject identity = new JsonObject().put("externalId", "u-88")
+                    .put("hmac", IdentitySignature.sign(inbox.getString("identitySecret"), "u-88"));
+            VisitorClient customer = new VisitorClient(lapsing.url(), inbox.getString("siteKey"), Widgets.SHOP)
+                    .start(identity);
+            VisitorClient anonymous = new VisitorClient(lapsing.url(), inbox.getString("siteKey"), Widgets.SHOP)
+                    .start();
+            try (VisitorClient.Socket signedIn = customer.connect(customer.seq());
+                 VisitorClient.Socket open = anonymous.connect(anonymous.seq())) {
+                signedIn.next("ready", Duration.ofSeconds(10));
+                open.next("ready", Duration.ofSeconds(10));
+                assertThat(signedIn.awaitClose(Duration.ofSeconds(20))).as("the signed-in socket").isEqualTo(4401);
+
+                String clientId = open.message("still here");
+                open.next(f -> "ack".equals(f.getString("type")) && clientId.equals(f.getString("clientId")),
+                        Duration.ofSeconds(10));
+                assertThat(open.closedByServer()).as("the anonymous socket").isFalse();
+            }
+            customer.session(identity, customer.token()).expect(200);
+            try (VisitorClient.Socket again = customer.connect(customer.seq())) {
+                again.next("ready", Duration.ofSeconds(10));
+            }
+        }
+    }
+
+    /**
      * A site that rotates its identity secret (after a leak, say) ends the sessions the old one signed in, a forger's
      * among them: their tokens and socket tickets open nothing, and signing in with the new secret works at once.
      * Moving to typed signatures (hmacVersion 2) does the same.
