@@ -22,6 +22,8 @@ final class PollStream extends VisitorStream {
     static final int MAX_PER_VISITOR = 20;
 
     private final RoutingContext rc;
+    /** The tab this poll comes from, as its client names it (null when it does not): see WidgetHub. */
+    final String tab;
     private final Context context;
     private final Vertx vertx;
     private final WidgetChannel channel;
@@ -33,8 +35,9 @@ final class PollStream extends VisitorStream {
     /** The visitor's poll slot (WidgetHub.reservePoll) this poll holds until it answers. */
     private final AtomicBoolean holdsSlot = new AtomicBoolean(true);
 
-    PollStream(RoutingContext rc, Context context, Viewer viewer, WidgetChannel channel, long since) {
+    PollStream(RoutingContext rc, Context context, Viewer viewer, WidgetChannel channel, long since, String tab) {
         super(viewer, channel.hub(), since);
+        this.tab = tab;
         this.rc = rc;
         this.context = context;
         this.vertx = rc.vertx();

@@ -214,9 +214,11 @@ final class WidgetHub implements EventListener {
         // A late event does not move the client's resume point: a long poll answered with one comes back from the
         // same seq at once, and was answered with it again, for the minute it is kept (each poll a few queries and
         // one of the visitor's signals, until the visitor was rate-limited). A poll is offered it once per resume
-        // point; a socket (which does not come back at once) every time, so a second tab or a socket that dropped
-        // before the frame reached it still has it.
-        String point = stream instanceof PollStream ? stream.viewer.visitor().id() + "@" + since : null;
+        // point and tab (two tabs polling from the same seq each have it; a client that names no tab shares one
+        // note for all); a socket (which does not come back at once) every time, so a second tab or a socket that
+        // dropped before the frame reached it still has it.
+        String point = stream instanceof PollStream poll
+                ? stream.viewer.visitor().id() + "@" + since + (poll.tab == null ? "" : "#" + poll.tab) : null;
         for (Late late : recentLate) {
             if (now - late.atNanos() > LATE_KEPT_NANOS) {
                 continue;

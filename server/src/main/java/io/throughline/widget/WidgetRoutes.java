@@ -35,6 +35,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,6 +48,8 @@ import org.slf4j.LoggerFactory;
 final class WidgetRoutes {
 
     private static final Logger log = LoggerFactory.getLogger(WidgetRoutes.class);
+    /** A long poll's tab id: the late events offered to a poll are noted per visitor, resume point and tab. */
+    private static final Pattern TAB = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
     private final WidgetChannel channel;
     private final ClientAddress clients;
@@ -288,6 +291,7 @@ final class WidgetRoutes {
     private void poll(RoutingContext rc, Endpoints endpoints) {
         long since;
         long waitMs;
+        String tab;
         try {
             Long given = Params.queryLong(rc, "since");
             if (given == null || given < 0) {
@@ -295,6 +299,10 @@ final class WidgetRoutes {
             }
             since = given;
             waitMs = Params.queryInt(rc, "wait", (int) channel.settings().longPoll().toSeconds(), 0, 60) * 1000L;
+            tab = Params.query(rc, "tab");
+            if (tab != null && !TAB.matcher(tab).matches()) {
+                throw Invalid.field("tab", "must be 1 to 64 letters, digits, '-' or '_' (an id the tab chose)");
+            }
         } catch (Invalid e) {
             rc.fail(e);
             return;
@@ -315,7 +323,7 @@ final class WidgetRoutes {
                     throw new TooManyRequests("too many connections from this chat: close other tabs, or wait a"
                             + " moment", Duration.ofSeconds(5));
                 }
-                PollStream poll = new PollStream(rc, context, viewer, channel, since);
+                PollStream poll = new PollStream(rc, context, viewer, channel, since, tab);
                 try {
                     poll.start(since, waitMs);
                 } catch (RuntimeException e) {

@@ -88,18 +88,24 @@ class LateEventsIT {
     /**
      * A late event does not move a long poll's resume point: the poll answered with it comes back from the same
      * seq at once, and was answered with it again for the minute it is kept, each poll costing queries and a
-     * signal until the visitor was rate-limited. It is offered once per resume point: the next poll waits.
+     * signal until the visitor was rate-limited. It is offered once per resume point and tab: that tab's next poll
+     * waits, and another tab polling from the same seq has it.
      */
     @Test
     void aLongPollIsOfferedALateEventOnceNotInALoop() throws Exception {
         try (TestServer server = TestServer.start(Map.of("realtime.gapTimeout", "300ms"))) {
             Away away = awayDuringALateEdit(server, "My cello is broken", "My viola is broken");
-            String poll = "/widget/v1/messages?since=" + away.resumeFrom() + "&wait=";
+            String poll = "/widget/v1/messages?since=" + away.resumeFrom() + "&tab=a1&wait=";
             JsonArray first = away.visitor().get(poll + "20").expect(200).json().getJsonArray("events");
             assertThat(first.stream().map(JsonObject.class::cast)).anySatisfy(f -> assertThat(
                     f.getJsonObject("message").getString("body")).isEqualTo("My viola is broken"));
             JsonArray again = away.visitor().get(poll + "2").expect(200).json().getJsonArray("events");
             assertThat(again).as("waited its 2 s with nothing new").isEmpty();
+            JsonArray otherTab = away.visitor().get("/widget/v1/messages?since=" + away.resumeFrom()
+                    + "&tab=b2&wait=20").expect(200).json().getJsonArray("events");
+            assertThat(otherTab.stream().map(JsonObject.class::cast)).as("another tab's poll").anySatisfy(f ->
+                    assertThat(f.getJsonObject("message").getString("body")).isEqualTo("My viola is broken"));
+            away.visitor().get("/widget/v1/messages?since=0&tab=" + "x".repeat(65)).expect(400);
             // A socket from the same point (another tab, or one that dropped before the frame reached it) has it.
             try (VisitorClient.Socket tab = away.visitor().connect(away.resumeFrom())) {
                 assertThat(tab.next(f -> "message.updated".equals(f.getString("type"))

@@ -21,8 +21,9 @@ export class Api {
     return this.call('GET', '/widget/v1/messages' + (before ? '?before=' + before : ''));
   }
 
-  poll(since, waitSeconds, signal) {
-    return this.call('GET', '/widget/v1/messages?since=' + since + '&wait=' + waitSeconds, undefined, true, signal);
+  poll(since, waitSeconds, signal, tab) {
+    return this.call('GET', '/widget/v1/messages?since=' + since + '&wait=' + waitSeconds + '&tab=' + tab, undefined,
+      true, signal);
   }
 
   send(message) {

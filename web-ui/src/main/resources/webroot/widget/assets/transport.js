@@ -29,6 +29,8 @@ export class Transport {
     this.stopped = true;
     this.socket = null;
     this.timers = [];
+    // Names this tab's long polls: a late event is offered once per resume point and tab, so each tab has it.
+    this.tab = Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, '0')).join('');
   }
 
   start({ socketUrl, seq, heartbeatSeconds }) {
@@ -203,7 +205,7 @@ export class Transport {
     while (current()) {
       this.polling = new AbortController();
       try {
-        const answer = await this.api.poll(this.seq, POLL_WAIT_SECONDS, this.polling.signal);
+        const answer = await this.api.poll(this.seq, POLL_WAIT_SECONDS, this.polling.signal, this.tab);
         if (!current()) return; // answered as it was stopped: a restart reads the thread anew
         if (!this.everOpened) this.onOpen();
         this.everOpened = true;
