@@ -85,14 +85,17 @@ public final class SearchService {
                     + " assignee, from, to or contact)");
         }
         checkDates(filters);
-        SearchSort sort = request.sort() == null || !query.hasPositiveText()
-                ? (query.hasPositiveText() ? SearchSort.RELEVANCE : SearchSort.DATE) : request.sort();
-        String fingerprint = fingerprint(request.q(), params, sort);
-        SearchCursor cursor = request.cursor() == null ? null : SearchCursor.decode(request.cursor(), fingerprint);
         Query lucene = queries.build(caller.workspaceId(), query, new Resolver(caller));
         if (lucene == null) {
             throw Invalid.field("q", "has nothing to search for: use letters or digits, or a filter");
         }
+        // Relevance needs words that became a query: "!!! status:open" analyses to its filter alone, every score 0,
+        // and sorted by relevance would come in message id order, not newest first.
+        boolean scored = scores(lucene);
+        SearchSort sort = request.sort() == null || !scored
+                ? (scored ? SearchSort.RELEVANCE : SearchSort.DATE) : request.sort();
+        String fingerprint = fingerprint(request.q(), params, sort);
+        SearchCursor cursor = request.cursor() == null ? null : SearchCursor.decode(request.cursor(), fingerprint);
         Page page = page(lucene, sort, cursor, request.limit(), caller.workspaceId());
         Map<Long, SearchRepository.HitRow> rows;
         try {
@@ -230,6 +233,12 @@ public final class SearchService {
         if (from != null && to != null && !from.isBefore(to)) {
             throw Invalid.field("to", "the dates exclude each other: from " + from + " is not before to " + to);
         }
+    }
+
+    /** Whether the query scores: a word or phrase of it searches (the rest are filters and exclusions). */
+    private static boolean scores(Query query) {
+        return query instanceof BooleanQuery bool && bool.clauses().stream().anyMatch(clause ->
+                clause.occur() == BooleanClause.Occur.MUST || clause.occur() == BooleanClause.Occur.SHOULD);
     }
 
     private static String fingerprint(String q, Map<String, String> params, SearchSort sort) {

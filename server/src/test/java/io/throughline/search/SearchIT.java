@@ -342,6 +342,10 @@ class SearchIT {
         assertThat(ids("q", "xylophone", "from", today)).hasSize(2);
         assertThat(ids("q", "xylophone to:" + yesterday)).isEmpty();
         assertThat(ids("q", "channel:note from:" + yesterday)).contains(note.getLong("id"));
+        // A word with nothing searchable in it leaves the filter alone: newest first, not by a score of 0.
+        JsonObject punctuation = shop.search("q", "!!! channel:note", "limit", "10");
+        assertThat(punctuation.getString("sort")).isEqualTo("date");
+        assertThat(SearchFixture.messageIds(punctuation)).contains(note.getLong("id"));
     }
 
     @Test
