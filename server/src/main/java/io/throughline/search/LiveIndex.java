@@ -100,6 +100,11 @@ final class LiveIndex implements Closeable {
         this.writer = writer;
         this.slices = slices;
         this.statistics = statistics;
+        // Read first: damaged commit data fails the open before any searcher or thread exists to let go of.
+        this.committedSeq = Long.parseLong(commitData(writer, SearchFields.COMMIT_SEQ, "0"));
+        this.committedAwaited = Collections.unmodifiableSortedSet(SeqRanges.parse(
+                commitData(writer, SearchFields.COMMIT_AWAITED, ""), EventFeed.MAX_WATCHED));
+        this.committedOwner = commitData(writer, SearchFields.COMMIT_OWNER, null);
         this.searchers = new SearcherManager(writer, new SearcherFactory() {
             @Override
             public IndexSearcher newSearcher(IndexReader reader, IndexReader previous) throws IOException {
@@ -132,10 +137,6 @@ final class LiveIndex implements Closeable {
         this.reopener.setUncaughtExceptionHandler((thread, e) -> log.warn("search reopening stopped generation={}:"
                 + " {}", generation, e.toString()));
         this.reopener.start();
-        this.committedSeq = Long.parseLong(commitData(writer, SearchFields.COMMIT_SEQ, "0"));
-        this.committedAwaited = Collections.unmodifiableSortedSet(SeqRanges.parse(
-                commitData(writer, SearchFields.COMMIT_AWAITED, ""), EventFeed.MAX_WATCHED));
-        this.committedOwner = commitData(writer, SearchFields.COMMIT_OWNER, null);
         this.lastCommitMillis = System.currentTimeMillis();
     }
 
@@ -166,7 +167,18 @@ final class LiveIndex implements Closeable {
                     // Commits are explicit, each with the seq it holds; closing must not write one without it.
                     .setCommitOnClose(false);
             IndexWriter writer = new IndexWriter(directory, config);
-            return new LiveIndex(generation, owner, directory, writer, maxStale, slices, statistics, clock);
+            try {
+                return new LiveIndex(generation, owner, directory, writer, maxStale, slices, statistics, clock);
+            } catch (IOException | RuntimeException e) {
+                // A damaged index (its commit data, a segment the first searcher cannot read): the writer lets go
+                // of its lock and files, or the folder, deleted by the rebuild that follows, stays on disk.
+                try {
+                    writer.rollback();
+                } catch (IOException | RuntimeException closing) {
+                    e.addSuppressed(closing);
+                }
+                throw e;
+            }
         } catch (IOException | RuntimeException e) {
             directory.close();
             throw e;

@@ -1,21 +1,48 @@
 package io.throughline.search;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.throughline.conversation.Status;
 import io.throughline.testing.MovableClock;
 import io.throughline.testing.Scratch;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.lucene.analysis.Analyzer;
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.store.Directory;
+import org.apache.lucene.store.FSDirectory;
 import org.junit.jupiter.api.Test;
 
 /** The live index's searchers pinned for the next pages of searches by relevance. */
 class LiveIndexTest {
+
+    /**
+     * An index whose commit data is damaged fails to open (the server rebuilds it), and lets go of its writer: the
+     * writer kept the folder's lock and files open, so the old folder, deleted after the rebuild, stayed on disk.
+     */
+    @Test
+    void anIndexThatFailsToOpenLetsGoOfItsWriter() throws Exception {
+        Path path = Scratch.dir("damaged-index");
+        try (Analyzer analyzer = SearchAnalyzers.create();
+             Directory directory = FSDirectory.open(path)) {
+            try (IndexWriter damaging = new IndexWriter(directory, new IndexWriterConfig(analyzer))) {
+                damaging.setLiveCommitData(Map.of(SearchFields.COMMIT_SEQ, "not a seq").entrySet());
+                damaging.commit();
+            }
+            assertThatThrownBy(() -> LiveIndex.open("v2-g1", "owner", path, analyzer, 16, Duration.ofMillis(50), false,
+                    null)).isInstanceOf(NumberFormatException.class);
+            // The folder's lock is free again: another writer opens it.
+            new IndexWriter(directory, new IndexWriterConfig(analyzer)).rollback();
+        }
+    }
 
     /**
      * The newest pinned searcher was let go only when a search pinned another: on a quiet index it stayed for
