@@ -176,6 +176,16 @@ final class StreamRoutes {
         }
 
         void start(long since) {
+            // Before the session takes a place: Vert.x refuses a close handler on a socket already closed (the
+            // client went at once), and a place taken first would then never be given back (twenty of them and
+            // the agent is refused on this node). Both run on the socket's event loop: it cannot close in between.
+            try {
+                socket.closeHandler(v -> stop());
+            } catch (IllegalStateException e) {
+                closed = true;
+                log.debug("stream closed before it started agent={}", caller.agentId());
+                return;
+            }
             // Counted as it opens, against the cap, in one step: upgrades sent all at once passed the check before
             // the upgrade together (it only spares the usual case a refused upgrade).
             boolean[] admitted = {false};
@@ -192,7 +202,6 @@ final class StreamRoutes {
                 socket.close((short) 1008, "too many streams open for this agent");
                 return;
             }
-            socket.closeHandler(v -> stop());
             socket.exceptionHandler(e -> log.debug("stream socket error agent={}: {}", caller.agentId(),
                     e.getMessage()));
             socket.textMessageHandler(text -> {
