@@ -393,14 +393,33 @@ class EmailReceiveIT {
                     .put("config", config)).expect(201);
             // 503 while it reconnects after the refusal, 200 once it polls.
             await().atMost(Duration.ofSeconds(20)).until(() -> admin.get("/health").json().encode()
-                    .contains("INBOX: polling every 1s (the server did not start IDLE)"));
+                    .contains("INBOX: polling every 1s (the server refused IDLE)"));
 
             mail.append(SUPPORT, "INBOX", mail(0, "while polled"), null);
             await().atMost(Duration.ofSeconds(20)).until(() -> inboundCount(server) == 1);
             mail.append(SUPPORT, "INBOX", mail(1, "still polled"), null);
             await().atMost(Duration.ofSeconds(20)).until(() -> inboundCount(server) == 2);
             assertThat(proxy.faults()).as("IDLE tries").isEqualTo(1);
-            assertThat(admin.get("/health").expect(200).json().encode()).contains("did not start IDLE");
+            assertThat(admin.get("/health").expect(200).json().encode()).contains("refused IDLE");
+        }
+    }
+
+    /** A connection lost just as IDLE began is not a refusal: after the reconnect, the receiver waits in IDLE. */
+    @Test
+    void aConnectionLostAsIdleBeginsIsNotTakenForARefusal() {
+        try (MailServer mail = MailServer.start().user(SUPPORT);
+             ImapProxy proxy = ImapProxy.start(mail.imapPort(), ImapProxy.Fault.DROP_ON_FIRST_IDLE);
+             TestServer server = TestServer.start()) {
+            JsonObject config = inboxConfig(mail, "INBOX");
+            config.getJsonObject("imap").put("port", proxy.port()).put("pollInterval", "1s");
+            ApiClient admin = server.admin();
+            admin.post("/api/v1/inboxes", new JsonObject().put("kind", "email").put("name", "Support")
+                    .put("config", config)).expect(201);
+            await().atMost(Duration.ofSeconds(20)).until(() -> proxy.faults() == 1
+                    && admin.get("/health").json().encode().contains("INBOX: idle"));
+            mail.append(SUPPORT, "INBOX", mail(0, "after the drop"), null);
+            await().atMost(Duration.ofSeconds(20)).until(() -> inboundCount(server) == 1);
+            assertThat(admin.get("/health").expect(200).json().encode()).doesNotContain("refused IDLE");
         }
     }
 

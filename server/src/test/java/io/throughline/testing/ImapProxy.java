@@ -58,7 +58,9 @@ public final class ImapProxy implements AutoCloseable {
          * The server names IDLE in its capabilities but answers every IDLE NO, and hangs up (as at its read
          * timeout: a NO alone holds the client until its own).
          */
-        REFUSE_IDLE
+        REFUSE_IDLE,
+        /** The first IDLE loses the connection, unanswered (a network drop, a server restarting); later ones pass. */
+        DROP_ON_FIRST_IDLE
     }
 
     private static final Pattern BODY_FETCH = Pattern.compile("(\\S+) (?:UID )?FETCH ([0-9,:]+) \\(.*BODY.*\\)\\r\\n",
@@ -216,6 +218,12 @@ public final class ImapProxy implements AutoCloseable {
                 Matcher batch = BATCH_FETCH.matcher(text);
                 Matcher body = BODY_FETCH.matcher(text);
                 Matcher slice = SLICE_FETCH.matcher(text);
+                if (fault == Fault.DROP_ON_FIRST_IDLE && IDLE.matcher(text).matches()
+                        && faults.compareAndSet(0, 1)) {
+                    server.close();
+                    client.close();
+                    return;
+                }
                 if (fault == Fault.REFUSE_IDLE && IDLE.matcher(text).matches()) {
                     faults.incrementAndGet();
                     answer(toClient, text, "NO simulated: IDLE is switched off here");

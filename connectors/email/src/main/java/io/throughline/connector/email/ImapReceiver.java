@@ -119,6 +119,8 @@ final class ImapReceiver {
     private boolean selectFresh;
     /** Set by the connection's response handler when the server answers IDLE with its continuation ("+ idling"). */
     private volatile boolean idleStarted;
+    /** Set by the same handler when the server answers IDLE with a tagged NO or BAD instead. */
+    private volatile boolean idleRefused;
     /** When an IDLE failed before the server started it: polled instead until {@link #IDLE_RETRY} after it. */
     private Instant idleRefusedAt;
     private Thread thread;
@@ -210,8 +212,7 @@ final class ImapReceiver {
                     }
                     if (idle && idleRefusedAt != null
                             && clock.instant().isBefore(idleRefusedAt.plus(IDLE_RETRY))) {
-                        state = "polling every " + imap.pollInterval().toSeconds() + "s (the server did not start"
-                                + " IDLE)";
+                        state = "polling every " + imap.pollInterval().toSeconds() + "s (the server refused IDLE)";
                         sleep(imap.pollInterval());
                     } else if (idle) {
                         state = "idle";
@@ -269,12 +270,15 @@ final class ImapReceiver {
                 }
             }
         });
-        // IDLE's continuation is handed to the connection's handlers once IDLE has started: a server that answers
-        // IDLE with NO instead holds Jakarta Mail in IDLE's start until the connection ends (idleOnce).
+        // IDLE's answer is handed to the connection's handlers once IDLE's start ends: its continuation, or a tagged
+        // NO or BAD (which holds Jakarta Mail in IDLE's start until the connection ends: see idleOnce). No other
+        // command runs on the folder's connection during IDLE.
         selected.doCommand(protocol -> {
             protocol.addResponseHandler(response -> {
                 if (response.isContinuation()) {
                     idleStarted = true;
+                } else if (!idleStarted && response.isTagged() && (response.isNO() || response.isBAD())) {
+                    idleRefused = true;
                 }
             });
             return null;
@@ -785,22 +789,25 @@ final class ImapReceiver {
 
     /**
      * Waits in IDLE until the server announces a change, or the refresh timer ends it. A server that names IDLE
-     * but answers it NO or BAD (a proxy, IDLE switched off) leaves Jakarta Mail waiting for IDLE's continuation
-     * until the connection ends (the read timeout, or the server hanging up), and nothing can break that wait
-     * (it holds the folder's lock): the receiver then polls for {@link #IDLE_RETRY}, instead of losing that
-     * long at every IDLE.
+     * but answers it NO or BAD (a proxy, IDLE switched off) leaves Jakarta Mail (Angus 2.0.5) waiting for IDLE's
+     * continuation until the connection ends (the read timeout, or the server hanging up), and nothing can break
+     * that wait (it holds the folder's lock): the receiver then polls for {@link #IDLE_RETRY}, instead of losing
+     * that long at every IDLE.
      */
     private void idleOnce() throws MessagingException {
         IMAPFolder current = folder;
         ScheduledFuture<?> refresh = timers.schedule(() -> abortIdle(current), IDLE_REFRESH.toMillis(),
                 TimeUnit.MILLISECONDS);
         idleStarted = false;
+        idleRefused = false;
         try {
             current.idle(true);
         } catch (MessagingException | RuntimeException e) {
-            if (!idleStarted && running) {
+            // Only the server's own NO or BAD: a connection that dropped as IDLE began, or a BYE at the server's
+            // restart, is a failure like any other, and IDLE is used again after the reconnect.
+            if (idleRefused && running) {
                 idleRefusedAt = clock.instant();
-                log.warn("imap server names IDLE but did not start it, polling every {}s for the next {} min"
+                log.warn("imap server names IDLE but refused it, polling every {}s for the next {} min"
                         + " inbox={} folder={} reason={}", imap.pollInterval().toSeconds(), IDLE_RETRY.toMinutes(),
                         inboxId, folderName, MailParser.describe(e));
             }
