@@ -67,6 +67,12 @@ final class SocketStream extends VisitorStream {
     /** The visitor's socket slot (see WidgetHub.reserveSocket) is given back once, whichever thread stops first. */
     private final AtomicBoolean slotReleased = new AtomicBoolean();
     private final ReentrantLock registration = new ReentrantLock();
+    /**
+     * Held while a frame is written: events come from the feed's thread, pongs from the event loop, acks from
+     * virtual threads, and Vert.x writes a message longer than a frame (64 KB: a long email a signed-in visitor
+     * sees) one piece at a time, so another frame could land between its pieces and break the socket.
+     */
+    private final Object writes = new Object();
     private boolean registered;
 
     SocketStream(ServerWebSocket socket, Viewer viewer, WidgetChannel channel, long since, String ip,
@@ -116,7 +122,10 @@ final class SocketStream extends VisitorStream {
             close(SLOW_CONSUMER, "too slow: reconnect with since=" + since());
             return;
         }
-        socket.writeTextMessage(frame.encode()).onComplete(ar -> pending.decrementAndGet());
+        String text = frame.encode();
+        synchronized (writes) {
+            socket.writeTextMessage(text).onComplete(ar -> pending.decrementAndGet());
+        }
     }
 
     private void onText(String text) {
