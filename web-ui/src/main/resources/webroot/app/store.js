@@ -165,7 +165,13 @@ class Store extends EventTarget {
   async refreshMe() {
     try {
       const me = await api.get('/api/v1/auth/me');
-      this.set({ me: { ...this.state.me, ...me } });
+      const before = this.state.me;
+      if (before && (me.agentId !== before.agentId || me.workspaceId !== before.workspaceId)) {
+        // Read with the cookie of a later sign-in in this browser: the page starts over as that agent.
+        location.reload();
+        return;
+      }
+      this.set({ me: { ...before, ...me } });
     } catch (e) {
       // Kept as it was: the next sign-in reads it anew.
     }
