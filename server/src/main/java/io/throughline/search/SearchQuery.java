@@ -56,9 +56,4 @@ record SearchQuery(List<Term> terms, List<Filter> filters) {
      */
     record Filter(FilterKind kind, List<String> values, boolean negated, Instant from, Instant to) {
     }
-
-    /** True when some term must match text (so relevance is meaningful). */
-    boolean hasPositiveText() {
-        return terms.stream().anyMatch(t -> !t.negated());
-    }
 }

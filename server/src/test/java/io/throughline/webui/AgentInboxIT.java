@@ -464,10 +464,6 @@ class AgentInboxIT {
     }
 
     /**
-     * A sign-in in another tab replaces the browser's session cookie (and its CSRF cookie): this tab's writes go
-     * with the new session's token, not the one it kept from its own login (every write was a 403 until a reload).
-     */
-    /**
      * Another agent signs in in another tab of this browser (their cookie replaces this tab's), and this tab's
      * stream drops and reconnects, with that cookie: it streamed the other agent's workspace into a page still
      * showing the first agent. The page starts over as the agent whose cookie it has.
@@ -501,6 +497,10 @@ class AgentInboxIT {
         });
     }
 
+    /**
+     * A sign-in in another tab replaces the browser's session cookie (and its CSRF cookie): this tab's writes go
+     * with the new session's token, not the one it kept from its own login (every write was a 403 until a reload).
+     */
     @Test
     void aSignInInAnotherTabLeavesThisTabsWritesWorking() {
         long conversation = shop.say("tabs-1", "Tanja Tabs", "cust-tanja", "Is my parcel insured?")

@@ -699,9 +699,10 @@ class WidgetSessionIT {
      */
     @Test
     void aSignedInVisitorsOpenSocketEndsWhenTheProofLapses() {
-        // Sockets are swept every heartbeat; a silent one would go after three (9 s), long after the proof's 2 s.
-        try (TestServer lapsing = TestServer.start(Map.of("widget.identifiedTokenTtl", "2s",
-                "widget.heartbeat", "3s"))) {
+        // Sockets are swept every heartbeat (6 s): the first sweep after the proof's 5 s ends the socket, by 11 s;
+        // a silent one would go after three heartbeats (18 s). The 5 s also cover a session's start to its connect.
+        try (TestServer lapsing = TestServer.start(Map.of("widget.identifiedTokenTtl", "5s",
+                "widget.heartbeat", "6s"))) {
             JsonObject inbox = Widgets.create(lapsing.admin(), Widgets.SHOP);
             JsonObject identity = new JsonObject().put("externalId", "u-88")
                     .put("hmac", IdentitySignature.sign(inbox.getString("identitySecret"), "u-88"));
@@ -713,7 +714,7 @@ class WidgetSessionIT {
                  VisitorClient.Socket open = anonymous.connect(anonymous.seq())) {
                 signedIn.next("ready", Duration.ofSeconds(10));
                 open.next("ready", Duration.ofSeconds(10));
-                assertThat(signedIn.awaitClose(Duration.ofSeconds(20))).as("the signed-in socket").isEqualTo(4401);
+                assertThat(signedIn.awaitClose(Duration.ofSeconds(30))).as("the signed-in socket").isEqualTo(4401);
 
                 String clientId = open.message("still here");
                 open.next(f -> "ack".equals(f.getString("type")) && clientId.equals(f.getString("clientId")),
