@@ -386,11 +386,7 @@ class EmailReceiveIT {
         try (MailServer mail = MailServer.start().user(SUPPORT);
              ImapProxy proxy = ImapProxy.start(mail.imapPort(), ImapProxy.Fault.REFUSE_IDLE);
              TestServer server = TestServer.start()) {
-            JsonObject config = inboxConfig(mail, "INBOX");
-            config.getJsonObject("imap").put("port", proxy.port()).put("pollInterval", "1s");
-            ApiClient admin = server.admin();
-            admin.post("/api/v1/inboxes", new JsonObject().put("kind", "email").put("name", "Support")
-                    .put("config", config)).expect(201);
+            ApiClient admin = polledEverySecondThrough(server, mail, proxy);
             // 503 while it reconnects after the refusal, 200 once it polls.
             await().atMost(Duration.ofSeconds(20)).until(() -> admin.get("/health").json().encode()
                     .contains("INBOX: polling every 1s (the server refused IDLE)"));
@@ -410,17 +406,23 @@ class EmailReceiveIT {
         try (MailServer mail = MailServer.start().user(SUPPORT);
              ImapProxy proxy = ImapProxy.start(mail.imapPort(), ImapProxy.Fault.DROP_ON_FIRST_IDLE);
              TestServer server = TestServer.start()) {
-            JsonObject config = inboxConfig(mail, "INBOX");
-            config.getJsonObject("imap").put("port", proxy.port()).put("pollInterval", "1s");
-            ApiClient admin = server.admin();
-            admin.post("/api/v1/inboxes", new JsonObject().put("kind", "email").put("name", "Support")
-                    .put("config", config)).expect(201);
+            ApiClient admin = polledEverySecondThrough(server, mail, proxy);
             await().atMost(Duration.ofSeconds(20)).until(() -> proxy.faults() == 1
                     && admin.get("/health").json().encode().contains("INBOX: idle"));
             mail.append(SUPPORT, "INBOX", mail(0, "after the drop"), null);
             await().atMost(Duration.ofSeconds(20)).until(() -> inboundCount(server) == 1);
             assertThat(admin.get("/health").expect(200).json().encode()).doesNotContain("refused IDLE");
         }
+    }
+
+    /** Adds the INBOX as an email inbox through {@code proxy}, polled every second when it polls; its admin. */
+    private static ApiClient polledEverySecondThrough(TestServer server, MailServer mail, ImapProxy proxy) {
+        JsonObject config = inboxConfig(mail, "INBOX");
+        config.getJsonObject("imap").put("port", proxy.port()).put("pollInterval", "1s");
+        ApiClient admin = server.admin();
+        admin.post("/api/v1/inboxes", new JsonObject().put("kind", "email").put("name", "Support")
+                .put("config", config)).expect(201);
+        return admin;
     }
 
     @Test

@@ -56,8 +56,8 @@ import org.slf4j.LoggerFactory;
  * fetches every UID above the checkpoint. When UIDVALIDITY changes, UIDs mean nothing any more: the folder is
  * read again from the start, headers first, and only mail whose Message-ID the inbox has not stored is downloaded
  * (ingest's deduplication on Message-ID would drop the rest anyway). Then it waits
- * in IDLE (RFC 2177), refreshed every few minutes, or polls when the server has no IDLE, or names it but never
- * starts it (for {@link #IDLE_RETRY}); every failure reconnects with backoff.
+ * in IDLE (RFC 2177), refreshed every few minutes, or polls when the server has no IDLE, or names it but refuses
+ * it (for {@link #IDLE_RETRY}); every failure reconnects with backoff.
  */
 final class ImapReceiver {
 
@@ -72,9 +72,8 @@ final class ImapReceiver {
     /** Re-issue IDLE well within RFC 2177's 29 minutes, and before NAT boxes forget a quiet connection. */
     static final Duration IDLE_REFRESH = Duration.ofMinutes(4);
     /**
-     * How long the receiver polls after an IDLE the server named in its capabilities but never started: it is
-     * tried again after that (one that failed only because the connection died as it began is not given up for
-     * good).
+     * How long the receiver polls after the server refused an IDLE it named in its capabilities (NO or BAD): it is
+     * tried again after that (the server's configuration may change).
      */
     static final Duration IDLE_RETRY = Duration.ofHours(1);
 
@@ -121,7 +120,7 @@ final class ImapReceiver {
     private volatile boolean idleStarted;
     /** Set by the same handler when the server answers IDLE with a tagged NO or BAD instead. */
     private volatile boolean idleRefused;
-    /** When an IDLE failed before the server started it: polled instead until {@link #IDLE_RETRY} after it. */
+    /** When the server last refused IDLE: polled instead until {@link #IDLE_RETRY} after it. */
     private Instant idleRefusedAt;
     private Thread thread;
 
