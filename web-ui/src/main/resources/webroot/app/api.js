@@ -47,10 +47,11 @@ export function setSessionIdentity(me) {
 }
 
 /**
- * The CSRF token for a write. A sign-in in another tab replaces the browser's session and CSRF cookies, which
- * every tab's calls then carry: the new session's token is taken when it is the same agent's (a second sign-in),
- * while a session of someone else ends this tab's, so nobody writes as another agent with this tab's screen. The
- * token this tab was given serves a browser whose cookie script cannot read.
+ * The CSRF token for a write, checked before every call. A sign-in in another tab replaces the browser's session
+ * and CSRF cookies, which every tab's calls then carry: the new session's token is taken when it is the same
+ * agent's (a second sign-in), while a session of someone else ends this tab's, so nobody writes as another agent
+ * with this tab's screen, nor reads another agent's workspace into it. The token this tab was given serves a
+ * browser whose cookie script cannot read. Cheap while nothing changed: a cookie read and a compare.
  */
 async function writeToken() {
   const match = document.cookie.match(/(?:^|;\s*)tl_csrf=([^;]+)/);
@@ -70,10 +71,8 @@ async function writeToken() {
 async function call(method, path, { body, headers = {}, signal, quiet401 = false } = {}) {
   const init = { method, headers: { Accept: 'application/json', ...headers }, credentials: 'same-origin',
     signal: signal ? AbortSignal.any([signal, session.signal]) : session.signal };
-  if (method !== 'GET' && method !== 'HEAD') {
-    const token = await writeToken();
-    if (token) init.headers['X-CSRF-Token'] = token;
-  }
+  const token = await writeToken();
+  if (token && method !== 'GET' && method !== 'HEAD') init.headers['X-CSRF-Token'] = token;
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);

@@ -498,6 +498,39 @@ class AgentInboxIT {
     }
 
     /**
+     * Another agent signs in in another tab of this browser, and this tab only reads (the agent opens a conversation
+     * read before): the reads carried the other agent's cookie, and brought their workspace into a page still
+     * showing the first agent. The page starts over as the agent whose cookie it has, as a write's check made it.
+     */
+    @Test
+    void aReadAfterAnotherAgentSignsInElsewhereStartsThePageOverAsThem() {
+        JsonObject said = shop.say("reader-1", "Rosa Reader", "cust-rosa-reader", "Is the blue one back?");
+        // Read already: opening it writes nothing (a write would find the switch as it is).
+        admin.post("/api/v1/conversations/" + said.getLong("conversationId") + "/read",
+                new JsonObject().put("messageId", said.getLong("messageId"))).expect(200);
+        admin.post("/api/v1/agents", new JsonObject().put("email", "rhea.read@test.local").put("name", "Rhea Read")
+                .put("role", "agent").put("password", "rhea-read-password")).expect(201);
+        inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD);
+        WebElement row = inbox.conversation("Rosa Reader");
+        inbox.markPageLoad();
+        Object status = inbox.driver().executeAsyncScript("""
+                const done = arguments[arguments.length - 1];
+                fetch('/api/v1/auth/login', {method: 'POST', headers: {'Content-Type': 'application/json'},
+                  body: JSON.stringify({email: 'rhea.read@test.local', password: 'rhea-read-password'})})
+                  .then((r) => done(r.status));""");
+        assertThat(status).isEqualTo(200L);
+
+        row.click();
+        inbox.until(d -> {
+            try {
+                return !inbox.samePageLoad() && inbox.present("me") && inbox.find("me").getText().contains("Rhea Read");
+            } catch (org.openqa.selenium.JavascriptException e) {
+                return false; // asked while the page reloads
+            }
+        });
+    }
+
+    /**
      * A sign-in in another tab replaces the browser's session cookie (and its CSRF cookie): this tab's writes go
      * with the new session's token, not the one it kept from its own login (every write was a 403 until a reload).
      */
