@@ -292,7 +292,7 @@ class TelegramRepliesIT {
 
     @Test
     void repliesToOneChatArriveInTheOrderTheyWereWrittenThoughTheFirstIsRetried() {
-        Customer customer = customer(320_000_009L, "Bohdan", "Where is my order?");
+        Customer customer = customer(320_000_009L, "Danylo", "Where is my order?");
         bot.failNext("sendMessage", 429, "Too Many Requests: retry after 1", 1);
 
         JsonObject first = post(customer.conversation(), new JsonObject().put("body", "Let me check."));
