@@ -232,9 +232,10 @@ class AgentInboxIT {
         inbox.conversation("Mona Move").click();
         inbox.until(d -> inbox.answeredWhileHeld() == 1);
         admin.post("/api/v1/messages/" + wrong + "/move", new JsonObject().put("contactId", other)).expect(200);
-        // A later event the page shows: the move's, before it in the stream, has been applied.
+        // A later event the page shows: the move's, before it in the stream, has been applied. Waited for without
+        // a click: conversation() pages the list, and a click there as a row came live once opened another thread.
         shop.say("move-load-4", "Mark Marker", "cust-mark-marker", "Another customer");
-        inbox.conversation("Mark Marker");
+        inbox.until(d -> inbox.conversationOrNull("Mark Marker") != null);
         inbox.releaseHeld();
         inbox.message("My first question");
         assertThat(inbox.all("message")).noneMatch(m -> m.getText().contains("Meant for another thread"));
