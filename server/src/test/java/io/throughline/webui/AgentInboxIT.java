@@ -477,25 +477,13 @@ class AgentInboxIT {
         inbox.until(d -> "live".equals(inbox.connection()));
         assertThat(inbox.find("me").getText()).doesNotContain("Sam Switch");
         inbox.markPageLoad();
-        Object status = inbox.driver().executeAsyncScript("""
-                const done = arguments[arguments.length - 1];
-                fetch('/api/v1/auth/login', {method: 'POST', headers: {'Content-Type': 'application/json'},
-                  body: JSON.stringify({email: 'sam.switch@test.local', password: 'sam-switch-password'})})
-                  .then((r) => done(r.status));""");
-        assertThat(status).isEqualTo(200L);
+        assertThat(inbox.signInElsewhere("sam.switch@test.local", "sam-switch-password")).isEqualTo(200L);
 
         // The stream drops, as at a deploy or a network blip.
         inbox.driver().executeAsyncScript("""
                 const done = arguments[arguments.length - 1];
                 import('/app/store.js').then(({ store }) => { store.stream.socket.close(); done(); });""");
-        inbox.until(d -> {
-            try {
-                return !inbox.samePageLoad() && inbox.present("me")
-                        && inbox.find("me").getText().contains("Sam Switch");
-            } catch (org.openqa.selenium.JavascriptException e) {
-                return false; // asked while the page reloads
-            }
-        });
+        inbox.untilStartedOverAs("Sam Switch");
     }
 
     /**
@@ -514,21 +502,10 @@ class AgentInboxIT {
         inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD);
         WebElement row = inbox.conversation("Rosa Reader");
         inbox.markPageLoad();
-        Object status = inbox.driver().executeAsyncScript("""
-                const done = arguments[arguments.length - 1];
-                fetch('/api/v1/auth/login', {method: 'POST', headers: {'Content-Type': 'application/json'},
-                  body: JSON.stringify({email: 'rhea.read@test.local', password: 'rhea-read-password'})})
-                  .then((r) => done(r.status));""");
-        assertThat(status).isEqualTo(200L);
+        assertThat(inbox.signInElsewhere("rhea.read@test.local", "rhea-read-password")).isEqualTo(200L);
 
         row.click();
-        inbox.until(d -> {
-            try {
-                return !inbox.samePageLoad() && inbox.present("me") && inbox.find("me").getText().contains("Rhea Read");
-            } catch (org.openqa.selenium.JavascriptException e) {
-                return false; // asked while the page reloads
-            }
-        });
+        inbox.untilStartedOverAs("Rhea Read");
     }
 
     /**
@@ -540,12 +517,7 @@ class AgentInboxIT {
         long conversation = shop.say("tabs-1", "Tanja Tabs", "cust-tanja", "Is my parcel insured?")
                 .getLong("conversationId");
         inbox.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD).open("Tanja Tabs");
-        Object status = inbox.driver().executeAsyncScript("""
-                const done = arguments[arguments.length - 1];
-                fetch('/api/v1/auth/login', {method: 'POST', headers: {'Content-Type': 'application/json'},
-                  body: JSON.stringify({email: arguments[0], password: arguments[1]})}).then((r) => done(r.status));
-                """, TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD);
-        assertThat(status).isEqualTo(200L);
+        assertThat(inbox.signInElsewhere(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD)).isEqualTo(200L);
 
         inbox.click("resolve");
         await().atMost(Duration.ofSeconds(10)).until(() -> "resolved".equals(status(conversation)));

@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.function.Function;
 import org.openqa.selenium.By;
-import org.openqa.selenium.ElementClickInterceptedException;
 import org.openqa.selenium.ElementNotInteractableException;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.StaleElementReferenceException;
@@ -137,12 +136,10 @@ final class InboxPage {
         return until(d -> {
             WebElement row = conversationOrNull(contactName);
             if (row == null) {
-                try {
-                    d.findElements(testId("list-more")).stream().filter(WebElement::isEnabled).findFirst()
-                            .ifPresent(WebElement::click);
-                } catch (ElementClickInterceptedException e) {
-                    // The list moved under the pointer (a row came live above the button): clicked at the next look.
-                }
+                // Pressed in the page, not by the pointer: rows coming live move the list, and a click at the
+                // button's place a moment ago would land on a row and open another thread.
+                d.findElements(testId("list-more")).stream().filter(WebElement::isEnabled).findFirst()
+                        .ifPresent(more -> script("arguments[0].click()", more));
             }
             return row;
         });
@@ -318,6 +315,29 @@ final class InboxPage {
     }
 
     /** Marks this page load, so a test can prove that something happened without a reload. */
+    /**
+     * Signs in from a script of this page, as another tab of this browser would: the answer's cookies replace this
+     * tab's, and the page is not told. Returns the answer's status.
+     */
+    Object signInElsewhere(String email, String password) {
+        return driver.executeAsyncScript("""
+                const done = arguments[arguments.length - 1];
+                fetch('/api/v1/auth/login', {method: 'POST', headers: {'Content-Type': 'application/json'},
+                  body: JSON.stringify({email: arguments[0], password: arguments[1]})}).then((r) => done(r.status));
+                """, email, password);
+    }
+
+    /** Waits until the page has loaded again (since {@link #markPageLoad()}) and shows this agent as signed in. */
+    void untilStartedOverAs(String agentName) {
+        until(d -> {
+            try {
+                return !samePageLoad() && present("me") && find("me").getText().contains(agentName);
+            } catch (org.openqa.selenium.JavascriptException e) {
+                return false; // asked while the page reloads
+            }
+        });
+    }
+
     void markPageLoad() {
         script("window.__sameLoad = 'yes'");
     }
