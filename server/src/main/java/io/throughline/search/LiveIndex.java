@@ -3,7 +3,6 @@ package io.throughline.search;
 import io.throughline.realtime.EventFeed;
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -378,7 +377,11 @@ final class LiveIndex implements Closeable {
         }
     }
 
-    /** Runs once the index is closed (after the last search released it), e.g. to delete its directory. */
+    /**
+     * Runs once the index is closed (after the last search released it), e.g. to delete its directory: on a thread
+     * of its own, as the release that closes it is a search's, which must not wait for a million files to go. Runs
+     * at once on this thread when the index is already closed.
+     */
     synchronized void whenClosed(Runnable action) {
         onClosed = action;
         if (closed) {
@@ -421,10 +424,11 @@ final class LiveIndex implements Closeable {
         try {
             directory.close();
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            // Nothing to retry: the caller is a search that has its answer, or a swap already done.
+            log.warn("closing the index directory failed generation={}: {}", generation, e.toString());
         }
         log.debug("search index closed generation={}", generation);
-        onClosed.run();
+        Thread.ofVirtual().name("search-closed-" + generation).start(onClosed);
     }
 
     /** The IndexWriter hit a tragic error (disk full, corruption) and can write no more. */

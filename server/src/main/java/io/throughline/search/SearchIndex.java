@@ -85,11 +85,11 @@ public final class SearchIndex implements AutoCloseable {
         owner = ownerOf(database);
         String refused = null;
         if (current.isPresent() && IndexStore.schemaOf(current.get()) == SearchFields.SCHEMA_VERSION) {
+            LiveIndex index = null;
             try {
-                LiveIndex index = openIndex(current.get(), false);
+                index = openIndex(current.get(), false);
                 refused = refusal(index);
                 if (refused != null) {
-                    index.close();
                     throw new IllegalStateException(refused);
                 }
                 store.deleteGenerationsExcept(current.get());
@@ -100,6 +100,10 @@ public final class SearchIndex implements AutoCloseable {
                         Math.max(0, feed.position() - index.committedSeq()));
                 return;
             } catch (IOException | RuntimeException e) {
+                if (index != null) {
+                    // Not in service: its writer holds the folder's lock and files, and its reopen thread runs.
+                    index.close();
+                }
                 if (refused == null) {
                     log.error("search index generation={} cannot be opened; rebuilding it from PostgreSQL",
                             current.get(), e);

@@ -13,6 +13,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
@@ -41,6 +43,28 @@ class LiveIndexTest {
                     null)).isInstanceOf(NumberFormatException.class);
             // The folder's lock is free again: another writer opens it.
             new IndexWriter(directory, new IndexWriterConfig(analyzer)).rollback();
+        }
+    }
+
+    /**
+     * A generation a rebuild replaced closes when the last search in flight releases it, and its folder is then
+     * deleted: that search waited for the deletion (a million files) before it could answer. It runs on a thread of
+     * its own.
+     */
+    @Test
+    void theLastSearchToReleaseARetiredIndexDoesNotWaitForItsFolderToGo() throws Exception {
+        try (Analyzer analyzer = SearchAnalyzers.create()) {
+            LiveIndex index = LiveIndex.open("v2-g1", "owner", Scratch.dir("retired-index"), analyzer, 16,
+                    Duration.ofMillis(50), true, null);
+            assertThat(index.retain()).as("a search in flight").isTrue();
+            CompletableFuture<Thread> deletedOn = new CompletableFuture<>();
+            index.whenClosed(() -> deletedOn.complete(Thread.currentThread()));
+            index.close();
+            assertThat(deletedOn).as("kept open for the search in flight").isNotDone();
+
+            index.release();
+            assertThat(deletedOn.get(10, TimeUnit.SECONDS)).isNotSameAs(Thread.currentThread());
+            assertThat(index.retain()).as("closed").isFalse();
         }
     }
 
