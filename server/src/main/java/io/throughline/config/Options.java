@@ -67,7 +67,8 @@ public final class Options {
                     + " an address the account signed in from in the last 30 days, only that address's count.");
 
     public static final Option OUTBOX_MAX_ATTEMPTS = option("outbox.maxAttempts", OptionType.INT, "10",
-            "Delivery attempts before a reply is marked failed; a wait the receiver asks for counts a tenth.");
+            "Delivery attempts before a reply is marked failed; a wait the receiver asks for counts a tenth, and a"
+                    + " send cut off with its node (no outcome recorded when its lease ran out) counts as one.");
     public static final Option OUTBOX_INITIAL_BACKOFF = option("outbox.initialBackoff", OptionType.DURATION,
             "2s", "Wait before the first retry; it doubles with each attempt.");
     public static final Option OUTBOX_MAX_BACKOFF = option("outbox.maxBackoff", OptionType.DURATION, "15m",

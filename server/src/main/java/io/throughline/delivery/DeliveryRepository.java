@@ -207,6 +207,29 @@ public final class DeliveryRepository {
                 Delivery::from, limit, lease.toMillis() / 1000.0, perInbox);
     }
 
+    /**
+     * Fails the deliveries whose last claim ran out of its lease with no outcome written (the node sending them died,
+     * or could not record the answer) once their attempts are spent: the claim never looks at attempts, so one that
+     * kills its node (or whose outcome cannot be saved) was sent again every lease, for ever, holding back every
+     * later reply to its recipient. Attempts are weighed as a failure's are (a wait the receiver asked for counts
+     * {@code 1 / askedWaitsPerAttempt}). Returns them, for their events.
+     */
+    public List<Delivery> giveUpAbandoned(Sql tx, int maxAttempts, int askedWaitsPerAttempt) {
+        return tx.list("""
+                WITH given_up AS (
+                    UPDATE deliveries d SET status = 'failed', lease_until = NULL, updated_at = statement_timestamp(),
+                        last_error = 'gave up after ' || d.attempts || ' attempts: the node sending it stopped'
+                            || ' before it recorded the outcome (it may have gone out)'
+                    WHERE d.status = 'pending' AND d.lease_until IS NOT NULL
+                      AND d.lease_until < statement_timestamp()
+                      AND (d.attempts - d.asked_waits) * $2 + d.asked_waits >= $1 * $2
+                    RETURNING d.*
+                )
+                SELECT""" + " " + CLAIMED_COLUMNS + " FROM given_up d JOIN messages m ON m.id = d.message_id"
+                + " LEFT JOIN inboxes i ON i.id = d.inbox_id",
+                Delivery::from, maxAttempts, askedWaitsPerAttempt);
+    }
+
     /** Extends the lease of a send still in flight; false when it was lost (another attempt owns the row now). */
     public boolean renewLease(Sql sql, Delivery delivery, Duration lease) {
         return sql.update("""

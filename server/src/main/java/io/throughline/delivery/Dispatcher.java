@@ -135,8 +135,10 @@ public final class Dispatcher {
         while (running) {
             try {
                 int free = slots.availablePermits();
-                List<Delivery> claimed = free == 0 ? List.of()
-                        : database.tx(tx -> deliveries.claim(tx, free, config.lease(), config.inboxConcurrency()));
+                List<Delivery> claimed = free == 0 ? List.of() : database.tx(tx -> {
+                    giveUpAbandoned(tx);
+                    return deliveries.claim(tx, free, config.lease(), config.inboxConcurrency());
+                });
                 for (Delivery delivery : claimed) {
                     slots.acquireUninterruptibly();
                     Thread.ofVirtual().name("outbox-send-" + delivery.id()).start(() -> {
@@ -155,6 +157,16 @@ public final class Dispatcher {
                 log.warn("outbox claim failed, retrying: {}", e.getMessage());
                 await(config.pollInterval());
             }
+        }
+    }
+
+    /** Ends the deliveries whose every attempt was cut off with its node (see DeliveryRepository#giveUpAbandoned). */
+    private void giveUpAbandoned(Sql tx) {
+        for (Delivery delivery : deliveries.giveUpAbandoned(tx, config.maxAttempts(), ASKED_WAITS_PER_ATTEMPT)) {
+            appendUpdated(tx, delivery);
+            log.warn("delivery failed: its sends were cut off before their outcome was recorded delivery={}"
+                    + " message={} inbox={} attempts={}", delivery.id(), delivery.messageId(), delivery.inboxId(),
+                    delivery.attempts());
         }
     }
 
@@ -387,11 +399,15 @@ public final class Dispatcher {
                         delivery.id(), delivery.attempts());
                 return null;
             }
-            JsonObject message = messages.viewRowForEvent(tx, delivery.workspaceId(), delivery.messageId())
-                    .map(row -> views.render(tx, delivery.workspaceId(), row)).orElseThrow();
-            events.append(tx, delivery.workspaceId(), EventType.DELIVERY_UPDATED,
-                    MessageView.deliveryUpdated(delivery.conversationId(), delivery.messageId(), message));
+            appendUpdated(tx, delivery);
             return null;
         });
+    }
+
+    private void appendUpdated(Sql tx, Delivery delivery) {
+        JsonObject message = messages.viewRowForEvent(tx, delivery.workspaceId(), delivery.messageId())
+                .map(row -> views.render(tx, delivery.workspaceId(), row)).orElseThrow();
+        events.append(tx, delivery.workspaceId(), EventType.DELIVERY_UPDATED,
+                MessageView.deliveryUpdated(delivery.conversationId(), delivery.messageId(), message));
     }
 }

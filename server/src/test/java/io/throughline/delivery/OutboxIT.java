@@ -419,6 +419,37 @@ class OutboxIT {
     }
 
     /**
+     * A send cut off with its node on its last attempt (the node killed mid-send, or unable to write the answer)
+     * was claimed again when its lease ran out, and again after every later crash: the claim never looked at the
+     * attempts. Once they are spent it fails, saying why, and goes out no more.
+     */
+    @Test
+    void aSendCutOffOnItsLastAttemptFailsInsteadOfGoingOutAgain() {
+        String database = TestPostgres.newDatabase();
+        Path data = TestServer.tempDir();
+        Map<String, String> settings = Map.of("outbox.lease", "1s", "http.shutdownGrace", "200ms",
+                "outbox.maxAttempts", "1");
+        TestServer first = TestServer.startOn(database, data, settings);
+        ApiClient admin = first.admin();
+        ApiInbox inbox = ApiInbox.create(admin, "Shop", webhook.url());
+        long conversation = inbox.say("m1", "c1", "Ann", "Hello").getLong("conversationId");
+        webhook.holdResponses(true);
+        admin.post("/api/v1/conversations/" + conversation + "/messages", new JsonObject().put("body", "Hi"))
+                .expect(201);
+        await().atMost(Duration.ofSeconds(10)).until(() -> webhook.received().size() == 1);
+        first.close();
+        webhook.holdResponses(false);
+
+        server = TestServer.startOn(database, data, settings);
+        ApiClient again = server.admin();
+        awaitStatus(again, conversation, "failed", 15);
+        assertThat(lastDelivery(again, conversation).getString("lastError"))
+                .isEqualTo("gave up after 1 attempts: the node sending it stopped before it recorded the outcome"
+                        + " (it may have gone out)");
+        assertThat(webhook.received()).hasSize(1);
+    }
+
+    /**
      * A node that has not heard of an inbox's new settings yet (the event is held up behind a transaction still
      * open) reopens the inbox before it sends: the reply goes to the new webhook, not the one it replaced.
      */
