@@ -448,8 +448,18 @@ public final class EmbeddedDatabase implements AutoCloseable {
         } catch (NumberFormatException e) {
             return;
         }
+        Optional<ProcessHandle> holder = ProcessHandle.of(pid);
+        if (holder.isPresent() && worksElsewhere(holder.get(), directory)) {
+            // A reboot (or a container's restart) gave the pid to another program: PostgreSQL takes any live
+            // process it may signal for a server still running here, and refused every start. This process holds
+            // the directory's lock, and that program is not serving it: the file is stale.
+            log.warn("postmaster.pid in {} names pid={}, now another program's: removing the stale file", directory,
+                    pid);
+            Files.deleteIfExists(pidFile);
+            return;
+        }
         // Only a postgres serving this very directory (not another instance that got its pid after a reboot).
-        Optional<ProcessHandle> process = ProcessHandle.of(pid)
+        Optional<ProcessHandle> process = holder
                 .filter(p -> p.info().command().map(c -> c.endsWith("postgres")).orElse(false))
                 .filter(p -> serves(p, directory));
         if (process.isEmpty()) {
@@ -487,6 +497,19 @@ public final class EmbeddedDatabase implements AutoCloseable {
      * shows as the process's working directory; its command line is no proof, as every installation started its
      * server with the same relative {@code data/pg}. Elsewhere, only an absolute path on the command line counts.
      */
+    /**
+     * True when the process certainly works in another directory than this one (a postmaster works in its data
+     * directory); false when it works here, or when that cannot be told (no {@code /proc}, another user's process).
+     */
+    private static boolean worksElsewhere(ProcessHandle process, Path directory) {
+        Path cwd = Path.of("/proc", Long.toString(process.pid()), "cwd");
+        try {
+            return Files.exists(Path.of("/proc", "self", "cwd")) && !Files.isSameFile(cwd, directory);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     private static boolean serves(ProcessHandle process, Path directory) {
         Path cwd = Path.of("/proc", Long.toString(process.pid()), "cwd");
         if (Files.exists(Path.of("/proc", "self", "cwd"))) {

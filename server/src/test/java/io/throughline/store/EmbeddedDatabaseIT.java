@@ -83,6 +83,34 @@ class EmbeddedDatabaseIT {
         }
     }
 
+    /**
+     * After a power cut, the pid in {@code postmaster.pid} may belong to another program by the next boot: PostgreSQL
+     * takes any live process it may signal for a server still running there, and refused every start. The file is
+     * set aside (the program left alone), and the server starts.
+     */
+    @Test
+    void aPidFileNamingAnotherProgramAfterARebootIsSetAsideAndTheStartGoesOn() throws Exception {
+        Path dir = TestServer.tempDir().resolve("pg");
+        try (EmbeddedDatabase first = EmbeddedDatabase.start(dir, 0)) {
+            assertThat(first.port()).isPositive();
+        }
+        Process other = new ProcessBuilder("sleep", "300").start();
+        try {
+            Files.writeString(dir.resolve("postmaster.pid"), other.pid() + "\n" + dir + "\n");
+            EmbeddedDatabase.stopStrayServer(dir);
+            assertThat(dir.resolve("postmaster.pid")).doesNotExist();
+            assertThat(other.isAlive()).isTrue();
+
+            Files.writeString(dir.resolve("postmaster.pid"), other.pid() + "\n" + dir + "\n");
+            try (EmbeddedDatabase second = EmbeddedDatabase.start(dir, 0)) {
+                assertThat(pidIn(dir)).isNotEqualTo(other.pid());
+                assertThat(other.isAlive()).isTrue();
+            }
+        } finally {
+            other.destroy();
+        }
+    }
+
     @Test
     void aServerStillOwnedByARunningThroughlineIsLeftAlone() throws Exception {
         Path dir = TestServer.tempDir().resolve("pg");
