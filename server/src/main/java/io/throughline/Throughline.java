@@ -204,6 +204,16 @@ public final class Throughline implements AutoCloseable {
         }
     }
 
+    /**
+     * The caller's shutdown (one that runs {@link #close()}) is in place: it stops the embedded PostgreSQL, last,
+     * and the JVM's exit no longer does (it would stop it under the drain).
+     */
+    public void shutdownHandedOver() {
+        if (embedded != null) {
+            embedded.leaveStopToOwner();
+        }
+    }
+
     /** The first start's admin and password were shown: it is done, and other nodes may start. */
     public void firstStartShown() {
         if (firstStart != null && firstStartLock != null) {
@@ -225,7 +235,9 @@ public final class Throughline implements AutoCloseable {
                 .withMetrics(new MicrometerMetricsFactory(meters))
                 .build();
 
-        PostgresServer postgres = PostgresServer.resolve(vertx, config);
+        // Stopped by the JVM's exit until the caller's shutdown takes over (shutdownHandedOver): the embedded server
+        // runs in a session of its own, so a Ctrl+C during this start would otherwise leave it running.
+        PostgresServer postgres = PostgresServer.resolve(vertx, config, true);
         embedded = postgres.embedded();
         PgConnectOptions connectOptions = postgres.options();
         database = new Database(vertx, connectOptions, config.database().poolSize());

@@ -103,6 +103,7 @@ public final class Main {
             stopped.countDown();
         }, "throughline-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
+        throughline.shutdownHandedOver();
         String failed = null;
         try {
             out.print(banner(throughline));
@@ -120,7 +121,12 @@ public final class Main {
         if (failed != null) {
             // A first start's password not shown leaves the first start to the next one, which sets it again.
             err.println("Throughline " + failed + "; stopping.");
-            Runtime.getRuntime().removeShutdownHook(hook);
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // A signal came meanwhile (the failure may be its closing the pool): the hook stops everything.
+                return 1;
+            }
             throughline.close();
             return 1;
         }

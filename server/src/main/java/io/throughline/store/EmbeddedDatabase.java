@@ -101,6 +101,14 @@ public final class EmbeddedDatabase implements AutoCloseable {
         }
     }
 
+    /**
+     * The JVM's exit no longer stops the server: its owner's own shutdown does, in its order (the Throughline server
+     * stops it last, after the drain). Until then a Ctrl+C during the owner's start left it running.
+     */
+    public void leaveStopToOwner() {
+        removeHook(stopHook);
+    }
+
     /** At the JVM's exit: a start under way is let finish (its server would be left running), then stopped. */
     private static void stopWhenStarted(CompletableFuture<EmbeddedDatabase> started) {
         try {
