@@ -75,17 +75,23 @@ public final class Main {
             err.println("See ./throughline start --help and config/throughline.yaml.");
             return 2;
         }
-        return switch (command) {
-            case "start" -> start(config, out, err);
-            case "create-agent" -> Tools.createAgent(config, flags, out, err);
-            case "create-workspace" -> Tools.createWorkspace(config, flags, out, err);
-            case "reindex" -> Reindex.run(config, flags, out, err, terminal());
-            default -> {
-                err.println("unknown command '" + command + "'");
-                err.print(help("help"));
-                yield 2;
-            }
-        };
+        try {
+            return switch (command) {
+                case "start" -> start(config, out, err);
+                case "create-agent" -> Tools.createAgent(config, flags, out, err);
+                case "create-workspace" -> Tools.createWorkspace(config, flags, out, err);
+                case "reindex" -> Reindex.run(config, flags, out, err, terminal());
+                default -> {
+                    err.println("unknown command '" + command + "'");
+                    err.print(help("help"));
+                    yield 2;
+                }
+            };
+        } catch (RuntimeException e) {
+            // What a command did not foresee (a data directory it may not write, say) is one line, not a trace.
+            err.println(command + " failed: " + reasons(e));
+            return 1;
+        }
     }
 
     private static int start(ThroughlineConfig config, PrintStream out, PrintStream err) {

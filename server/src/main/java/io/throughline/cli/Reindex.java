@@ -7,6 +7,7 @@ import io.throughline.search.RebuildProgress;
 import io.throughline.search.ServerControl;
 import io.throughline.store.Database;
 import io.throughline.store.EmbeddedDatabase;
+import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -134,7 +135,16 @@ final class Reindex {
                     err.println("The server answered " + status.statusCode() + ": " + status.body());
                     return 1;
                 }
-                JsonObject progress = new JsonObject(status.body());
+                JsonObject progress;
+                try {
+                    progress = new JsonObject(status.body());
+                } catch (DecodeException e) {
+                    // Another program on the port the file names (the server stopped, and its port was taken).
+                    bar.finish();
+                    err.println("What answers at " + server.url() + " is not a Throughline server: its answer to"
+                            + " the rebuild's status was not JSON (" + abbreviated(status.body()) + ").");
+                    return 1;
+                }
                 bar.show(progress);
                 if (!"running".equals(progress.getString("state"))) {
                     bar.finish();
@@ -151,6 +161,11 @@ final class Reindex {
                 // the JVM is already shutting down: the hook runs and prints its notice
             }
         }
+    }
+
+    private static String abbreviated(String text) {
+        String line = text.strip().replaceAll("\\s+", " ");
+        return line.length() > 80 ? line.substring(0, 80) + "…" : line;
     }
 
     private HttpResponse<String> send(ServerControl server, String method) throws IOException, InterruptedException {

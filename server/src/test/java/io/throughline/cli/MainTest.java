@@ -4,11 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.throughline.config.Option;
 import io.throughline.config.Options;
+import com.sun.net.httpserver.HttpServer;
+import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.apache.commons.io.file.PathUtils;
 import org.junit.jupiter.api.Test;
 
 class MainTest {
@@ -43,6 +51,48 @@ class MainTest {
         String problems = err.toString(StandardCharsets.UTF_8);
         assertThat(problems).contains("THROUGHLINE_HTTP_PORT").contains("outbox.maxAttempts")
                 .contains("/nonexistent/throughline.yaml");
+    }
+
+    /** A command's failure it did not foresee is one line and exit 1, not a Java stack trace. */
+    @Test
+    void aDataDirectoryThatIsAFileFailsReindexInOneLine() throws IOException {
+        Path file = Files.createTempFile("throughline-data", ".txt");
+        try {
+            assertThat(run(Map.of("THROUGHLINE_DATA_DIR", file.toString()), "reindex")).isEqualTo(1);
+            assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("reindex failed: ")
+                    .contains(file.toString()).doesNotContain("\tat ");
+        } finally {
+            Files.delete(file);
+        }
+    }
+
+    /**
+     * The control file names a port another program answers on now (the server stopped, its port taken): its
+     * answer, not JSON, was a DecodeException's stack trace.
+     */
+    @Test
+    void reindexFollowingSomethingElseThanAServerSaysSo() throws IOException {
+        Path data = Files.createTempDirectory("throughline-data");
+        HttpServer other = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        other.createContext("/", exchange -> {
+            byte[] page = "<html><body>Welcome to nginx!</body></html>".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, page.length);
+            exchange.getResponseBody().write(page);
+            exchange.close();
+        });
+        other.start();
+        try {
+            Files.createDirectories(data.resolve("index"));
+            Files.writeString(data.resolve("index/control.json"), new JsonObject()
+                    .put("url", "http://127.0.0.1:" + other.getAddress().getPort()).put("token", "t")
+                    .put("pid", ProcessHandle.current().pid()).encode());
+            assertThat(run(Map.of("THROUGHLINE_DATA_DIR", data.toString()), "reindex", "--status")).isEqualTo(1);
+            assertThat(err.toString(StandardCharsets.UTF_8)).contains("is not a Throughline server")
+                    .contains("Welcome to nginx!").doesNotContain("\tat ");
+        } finally {
+            other.stop(0);
+            PathUtils.deleteDirectory(data);
+        }
     }
 
     @Test
