@@ -19,13 +19,16 @@ import java.util.function.Function;
  *       slow or silent mail server must not hold them all: past a short line, a send is handed back at once to be
  *       retried later, and widget and Telegram replies keep going out.</li>
  *   <li>Closing (the inbox is reopened after an edit, or removed) cancels the sends still in line, so their callers
- *       get a retryable failure instead of waiting forever on a task that will never run.</li>
+ *       get a failure instead of waiting forever on a task that will never run. Not one that counts an attempt:
+ *       nothing was tried, and ten saves of the settings would otherwise fail a reply that never left.</li>
  * </ul>
  */
 final class SendQueue {
 
     /** How long a send handed back because the line is full waits before it is tried again. */
     static final Duration BUSY_RETRY = Duration.ofSeconds(30);
+    /** How long a send that never ran because the inbox closed waits (its reopened inbox sends it). */
+    static final Duration CLOSED_RETRY = Duration.ofSeconds(1);
 
     private final ThreadPoolExecutor executor;
     private final int line;
@@ -46,8 +49,8 @@ final class SendQueue {
             sent = executor.submit(send);
         } catch (RejectedExecutionException e) {
             if (executor.isShutdown()) {
-                throw DeliveryFailure.retryable("the inbox was closing (its settings changed); the reply is sent"
-                        + " again", e);
+                throw DeliveryFailure.notAttempted("the inbox was closing (its settings changed); the reply is sent"
+                        + " again", CLOSED_RETRY);
             }
             throw DeliveryFailure.notAttempted("the mail server is slow: " + line + " replies are already waiting"
                     + " to be sent", BUSY_RETRY);
@@ -55,8 +58,8 @@ final class SendQueue {
         try {
             return sent.get();
         } catch (CancellationException e) {
-            throw DeliveryFailure.retryable("the inbox closed before the reply was sent (its settings changed); it"
-                    + " is sent again", e);
+            throw DeliveryFailure.notAttempted("the inbox closed before the reply was sent (its settings changed);"
+                    + " it is sent again", CLOSED_RETRY);
         } catch (InterruptedException e) {
             sent.cancel(true);
             Thread.currentThread().interrupt();

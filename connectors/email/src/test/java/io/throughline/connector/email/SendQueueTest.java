@@ -28,11 +28,19 @@ class SendQueueTest {
 
         queue.close(Duration.ofMillis(100));
 
-        // Neither caller hangs: the one in line is cancelled, the running one interrupted; both retry later.
-        assertThat(waiting.get(5, TimeUnit.SECONDS)).isInstanceOfSatisfying(DeliveryFailure.class,
-                f -> assertThat(f.permanent()).isFalse());
-        assertThat(slow.get(5, TimeUnit.SECONDS)).isInstanceOfSatisfying(DeliveryFailure.class,
-                f -> assertThat(f.permanent()).isFalse());
+        // Neither caller hangs: the one in line is cancelled, the running one interrupted; both retry later. Only
+        // the one that ran counts an attempt: ten saves of the settings failed a reply that never left.
+        assertThat(waiting.get(5, TimeUnit.SECONDS)).isInstanceOfSatisfying(DeliveryFailure.class, f -> {
+            assertThat(f.permanent()).isFalse();
+            assertThat(f.attempted()).isFalse();
+        });
+        assertThat(slow.get(5, TimeUnit.SECONDS)).isInstanceOfSatisfying(DeliveryFailure.class, f -> {
+            assertThat(f.permanent()).isFalse();
+            assertThat(f.attempted()).isTrue();
+        });
+        DeliveryFailure afterClose = catchThrowableOfType(DeliveryFailure.class, () -> queue.run(() -> "late"));
+        assertThat(afterClose).isNotNull();
+        assertThat(afterClose.attempted()).as("never ran").isFalse();
     }
 
     @Test
