@@ -156,6 +156,11 @@ public final class Dispatcher {
             } catch (RuntimeException e) {
                 log.warn("outbox claim failed, retrying: {}", e.getMessage());
                 await(config.pollInterval());
+            } catch (Error e) {
+                // A class that failed to load (a jar replaced under a running node), memory short for a moment:
+                // the loop ended silently, and this node sent nothing more while it looked healthy.
+                log.error("outbox claim failed with an error, retrying", e);
+                await(config.pollInterval());
             }
         }
     }
