@@ -14,6 +14,12 @@ public record Delivery(long id, long workspaceId, long messageId, long conversat
                        String channel, JsonObject target, int attempts, int askedWaits, JsonObject condition,
                        JsonObject progress, Instant inboxUpdatedAt) {
 
+    /** This delivery, its message now in {@code conversation} (a merge moved it since the claim read it). */
+    Delivery inConversation(long conversation) {
+        return conversation == conversationId ? this : new Delivery(id, workspaceId, messageId, conversation, inboxId,
+                channel, target, attempts, askedWaits, condition, progress, inboxUpdatedAt);
+    }
+
     static Delivery from(Row row) {
         JsonObject progress = row.getJsonObject("progress");
         return new Delivery(row.getLong("id"), row.getLong("workspace_id"), row.getLong("message_id"),

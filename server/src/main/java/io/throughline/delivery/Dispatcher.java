@@ -412,7 +412,9 @@ public final class Dispatcher {
     private void appendUpdated(Sql tx, Delivery delivery) {
         JsonObject message = messages.viewRowForEvent(tx, delivery.workspaceId(), delivery.messageId())
                 .map(row -> views.render(tx, delivery.workspaceId(), row)).orElseThrow();
-        events.append(tx, delivery.workspaceId(), EventType.DELIVERY_UPDATED,
-                MessageView.deliveryUpdated(delivery.conversationId(), delivery.messageId(), message));
+        // The conversation the message is in now, not at the claim: a merge during the send moved it, and an
+        // event for the old one reached no open thread (the reply showed "pending" until a reload).
+        events.append(tx, delivery.workspaceId(), EventType.DELIVERY_UPDATED, MessageView.deliveryUpdated(
+                message.getLong("conversationId", delivery.conversationId()), delivery.messageId(), message));
     }
 }

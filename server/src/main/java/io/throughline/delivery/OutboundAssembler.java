@@ -53,14 +53,17 @@ public final class OutboundAssembler {
      * @throws DeliveryFailure (permanent) when an agent removed the reply's content after it was claimed: an empty
      *     message must not go out in its place
      */
-    public OutboundMessage assemble(Sql sql, Delivery delivery) throws DeliveryFailure {
+    public OutboundMessage assemble(Sql sql, Delivery claimed) throws DeliveryFailure {
         Row message = sql.single("""
-                SELECT m.body, m.html, m.redacted_at IS NOT NULL AS redacted, a.name AS agent_name
+                SELECT m.body, m.html, m.redacted_at IS NOT NULL AS redacted, a.name AS agent_name, m.conversation_id
                 FROM messages m LEFT JOIN agents a ON a.id = m.author_agent_id
-                WHERE m.workspace_id = $1 AND m.id = $2""", delivery.workspaceId(), delivery.messageId());
+                WHERE m.workspace_id = $1 AND m.id = $2""", claimed.workspaceId(), claimed.messageId());
         if (message.getBoolean("redacted")) {
             throw DeliveryFailure.permanent(REMOVED);
         }
+        // Where the reply is now: a merge that committed since the claim moved it (its thread's headers, a Telegram
+        // group's chat, the transcript are that conversation's).
+        Delivery delivery = claimed.inConversation(message.getLong("conversation_id"));
         JsonObject target = delivery.target();
         Recipient to = new Recipient(IdentityKind.fromWireName(target.getString("kind")).orElseThrow(),
                 target.getString("value"), target.getString("name"));

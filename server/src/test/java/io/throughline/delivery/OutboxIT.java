@@ -450,6 +450,33 @@ class OutboxIT {
     }
 
     /**
+     * A merge while a reply is being sent moves it into the kept contact's conversation: its delivery's event named
+     * the conversation it was claimed in, which no thread shows any more, so the open thread kept "pending".
+     */
+    @Test
+    void aReplyMergedAwayWhileItIsSentIsReportedInTheConversationItIsIn() {
+        server = TestServer.start(Map.of());
+        ApiClient admin = server.admin();
+        ApiInbox inbox = ApiInbox.create(admin, "Shop", webhook.url());
+        JsonObject ann = inbox.say("merge-1", "c-ann", "Ann", "Hello");
+        JsonObject kept = inbox.say("merge-2", "c-ann-2", "Ann Again", "It is me again");
+        webhook.holdResponses(true);
+        long reply = reply(admin, ann.getLong("conversationId"), "Hi Ann");
+        await().atMost(Duration.ofSeconds(10)).until(() -> webhook.received().size() == 1);
+        admin.post("/api/v1/contacts/" + kept.getLong("contactId") + "/merge",
+                new JsonObject().put("otherContactId", ann.getLong("contactId"))).expect(200);
+        webhook.holdResponses(false);
+
+        long conversation = kept.getLong("conversationId");
+        awaitStatus(admin, conversation, "sent", 10);
+        JsonObject event = server.throughline().database().sql().single("""
+                SELECT data FROM events WHERE type = 'delivery.updated' AND (data ->> 'messageId')::bigint = $1
+                ORDER BY seq DESC LIMIT 1""", reply).getJsonObject("data");
+        assertThat(event.getLong("conversationId")).isEqualTo(conversation);
+        assertThat(event.getJsonObject("delivery").getString("status")).isEqualTo("sent");
+    }
+
+    /**
      * A node that has not heard of an inbox's new settings yet (the event is held up behind a transaction still
      * open) reopens the inbox before it sends: the reply goes to the new webhook, not the one it replaced.
      */
