@@ -567,6 +567,46 @@ public final class EmbeddedDatabase implements AutoCloseable {
     }
 
     /**
+     * Waits for the process to end, looking every few milliseconds. Ended includes a zombie: the postmaster's
+     * parent is the machine's init, which may reap it only a second or two later (a container's often does).
+     */
+    private static boolean stopped(ProcessHandle process, Duration wait) {
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (process.isAlive() && !zombie(process.pid())) {
+            if (System.nanoTime() - deadline > 0) {
+                return false;
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean zombie(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            int end = stat.lastIndexOf(')'); // the command, in parentheses, may hold spaces and parentheses
+            return end > 0 && end + 2 < stat.length() && stat.charAt(end + 2) == 'Z';
+        } catch (IOException e) {
+            return false; // gone (isAlive says so next), or no /proc: the process is looked at as it is
+        }
+    }
+
+    /** The server's postmaster, as its pid file names it; empty when it cannot be read. */
+    private Optional<ProcessHandle> serverProcess() {
+        try {
+            List<String> lines = Files.readAllLines(directory.resolve("postmaster.pid"));
+            return lines.isEmpty() ? Optional.empty() : ProcessHandle.of(Long.parseLong(lines.getFirst().strip()));
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
      * Stops the server; once (a command's shutdown hook and its own end may both ask), and a second caller waits
      * for a stop under way: the exit hook must not return (and the JVM exit) before the server stopped.
      */
@@ -576,7 +616,14 @@ public final class EmbeddedDatabase implements AutoCloseable {
             return;
         }
         try {
+            Optional<ProcessHandle> server = serverProcess();
             postgres.close();
+            // The library waits 5 s for the stop and then returns as if done; a shutdown checkpoint with much to
+            // write (fsync on) takes longer, and the directory's lock must not be let go while the server runs.
+            if (server.isPresent() && !stopped(server.get(), STRAY_STOP_WAIT)) {
+                log.warn("embedded postgresql still running {} s after it was asked to stop pid={} dir={}",
+                        STRAY_STOP_WAIT.toSeconds(), server.get().pid(), directory);
+            }
             log.info("embedded postgresql stopped dir={}", directory);
         } catch (IOException e) {
             log.warn("embedded postgresql did not stop cleanly dir={}", directory, e);
