@@ -46,6 +46,7 @@ public final class BenchServer implements AutoCloseable {
         // Ctrl+C ends the benchmark's JVM, not its embedded PostgreSQL (it runs in a session of its own): without
         // this, it would go on running, its gigabytes left in a temporary folder.
         Runtime.getRuntime().addShutdownHook(server.onExit);
+        server.throughline.shutdownHandedOver();
         return server;
     }
 

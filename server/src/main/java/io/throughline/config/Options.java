@@ -80,7 +80,8 @@ public final class Options {
                     + " server that never answers, leaves the other inboxes' slots free (keep it below"
                     + " outbox.concurrency).");
     public static final Option OUTBOX_LEASE = option("outbox.lease", OptionType.DURATION, "2m",
-            "How long a node owns a claimed delivery; after that another node may retry it.");
+            "How long a node owns a claimed delivery; after that another node may retry it (or, its attempts"
+                    + " spent, mark it failed).");
     public static final Option OUTBOX_POLL_INTERVAL = option("outbox.pollInterval", OptionType.DURATION, "1s",
             "How often each node looks for due retries and other nodes' replies.");
 

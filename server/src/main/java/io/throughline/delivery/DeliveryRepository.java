@@ -137,7 +137,8 @@ public final class DeliveryRepository {
 
     /**
      * Claims due deliveries for this node: counts the attempt and leases the row, so a node that dies mid-send
-     * lets another retry it after the lease. SKIP LOCKED spreads the outbox across nodes without waiting.
+     * lets another retry it after the lease, unless that was its last attempt ({@link #giveUpAbandoned} ends it).
+     * SKIP LOCKED spreads the outbox across nodes without waiting.
      *
      * <p>Replies to one recipient through one inbox go out one after another, in the order they were written: a
      * delivery waits while an older one to the same place is still pending (being sent, or waiting to retry after
@@ -157,7 +158,8 @@ public final class DeliveryRepository {
      * for the lock shortens no lease. A node that dies with an inbox's sends in flight holds that inbox's room until
      * their leases run out ({@code outbox.lease}), as it holds those sends.
      */
-    public List<Delivery> claim(Sql tx, int limit, Duration lease, int perInbox) {
+    public List<Delivery> claim(Sql tx, int limit, Duration lease, int perInbox, int maxAttempts,
+                                int askedWaitsPerAttempt) {
         // A node that stalls holding the lock (a paused VM, a network cut before COMMIT) would stop every node's
         // sending until TCP gave up on it, hours later: PostgreSQL ends its transaction instead.
         tx.update("SET LOCAL idle_in_transaction_session_timeout = '" + CLAIM_STALL_SECONDS + "s'");
@@ -171,7 +173,8 @@ public final class DeliveryRepository {
                     SELECT d.id, d.inbox_id, d.next_attempt_at FROM deliveries d
                     WHERE d.status = 'pending' AND d.next_attempt_at <= statement_timestamp()
                       AND d.inbox_id NOT IN (SELECT inbox_id FROM in_flight WHERE sending >= $3)
-                      AND (d.lease_until IS NULL OR d.lease_until < statement_timestamp())
+                      AND (d.lease_until IS NULL OR d.lease_until < statement_timestamp()
+                           AND (d.attempts - d.asked_waits) * $5 + d.asked_waits < $4 * $5)
                       AND NOT EXISTS (
                           SELECT 1 FROM deliveries e
                           WHERE e.status = 'pending' AND e.condition IS NULL AND e.inbox_id = d.inbox_id
@@ -192,7 +195,8 @@ public final class DeliveryRepository {
                 ), due AS (
                     SELECT d.id FROM deliveries d JOIN ranked r ON r.id = d.id
                     WHERE r.rank <= r.room AND d.status = 'pending' AND d.next_attempt_at <= statement_timestamp()
-                      AND (d.lease_until IS NULL OR d.lease_until < statement_timestamp())
+                      AND (d.lease_until IS NULL OR d.lease_until < statement_timestamp()
+                           AND (d.attempts - d.asked_waits) * $5 + d.asked_waits < $4 * $5)
                     ORDER BY d.next_attempt_at, d.id LIMIT $1
                     FOR UPDATE OF d SKIP LOCKED
                 ), claimed AS (
@@ -204,7 +208,7 @@ public final class DeliveryRepository {
                 )
                 SELECT""" + " " + CLAIMED_COLUMNS + " FROM claimed d JOIN messages m ON m.id = d.message_id"
                 + " LEFT JOIN inboxes i ON i.id = d.inbox_id",
-                Delivery::from, limit, lease.toMillis() / 1000.0, perInbox);
+                Delivery::from, limit, lease.toMillis() / 1000.0, perInbox, maxAttempts, askedWaitsPerAttempt);
     }
 
     /**
@@ -212,14 +216,17 @@ public final class DeliveryRepository {
      * or could not record the answer) once their attempts are spent: the claim never looks at attempts, so one that
      * kills its node (or whose outcome cannot be saved) was sent again every lease, for ever, holding back every
      * later reply to its recipient. Attempts are weighed as a failure's are (a wait the receiver asked for counts
-     * {@code 1 / askedWaitsPerAttempt}). Returns them, for their events.
+     * {@code 1 / askedWaitsPerAttempt}); {@link #claim} leaves them alone meanwhile. A node that was only cut off
+     * from the database (its renewals failing) and sent it after all still records "sent" over this
+     * ({@link #markSent}). Returns them, for their events.
      */
     public List<Delivery> giveUpAbandoned(Sql tx, int maxAttempts, int askedWaitsPerAttempt) {
         return tx.list("""
                 WITH given_up AS (
                     UPDATE deliveries d SET status = 'failed', lease_until = NULL, updated_at = statement_timestamp(),
                         last_error = 'gave up after ' || d.attempts || ' attempts: the node sending it stopped'
-                            || ' before it recorded the outcome (it may have gone out)'
+                            || ' before it recorded the outcome (it may have gone out)',
+                        metadata = d.metadata || '{"abandoned": true}'
                     WHERE d.status = 'pending' AND d.lease_until IS NOT NULL
                       AND d.lease_until < statement_timestamp()
                       AND (d.attempts - d.asked_waits) * $2 + d.asked_waits >= $1 * $2
@@ -247,8 +254,10 @@ public final class DeliveryRepository {
     }
 
     /**
-     * Records success; false when the lease was lost to another node meanwhile (its attempt counts instead). A report
-     * about the delivery that came before it was recorded ({@link #keepEarly}) is applied now, in order.
+     * Records success; false when the lease was lost to another node meanwhile (its attempt counts instead). Also
+     * over a give-up of this very attempt as cut off ({@link #giveUpAbandoned}): this node was only away from the
+     * database, and the reply did go out. A report about the delivery that came before it was recorded
+     * ({@link #keepEarly}) is applied now, in order.
      */
     public boolean markSent(Sql tx, Delivery delivery, String externalId, JsonObject metadata) {
         if (externalId != null) {
@@ -256,9 +265,10 @@ public final class DeliveryRepository {
         }
         boolean sent = tx.update("""
                 UPDATE deliveries SET status = 'sent', lease_until = NULL, external_id = $3,
-                    metadata = (metadata - 'progress') || $4,
+                    metadata = (metadata - 'progress' - 'abandoned') || $4,
                     last_error = NULL, sent_at = now(), updated_at = now()
-                WHERE id = $1 AND attempts = $2 AND status = 'pending'""",
+                WHERE id = $1 AND attempts = $2
+                  AND (status = 'pending' OR status = 'failed' AND metadata ? 'abandoned')""",
                 delivery.id(), delivery.attempts(), externalId, metadata) == 1;
         if (sent && externalId != null) {
             List<Row> early = tx.list("""
@@ -403,7 +413,8 @@ public final class DeliveryRepository {
     public Optional<Row> retry(Sql tx, long workspaceId, long messageId) {
         return tx.one("""
                 UPDATE deliveries SET status = 'pending', attempts = 0, asked_waits = 0, next_attempt_at = now(),
-                    lease_until = NULL, remote_wait_until = NULL, last_error = NULL, updated_at = now()
+                    lease_until = NULL, remote_wait_until = NULL, last_error = NULL, updated_at = now(),
+                    metadata = metadata - 'abandoned'
                 WHERE id = (SELECT id FROM deliveries WHERE workspace_id = $1 AND message_id = $2
                               AND status = 'failed'
                               -- An email copy only once the reply itself is no longer waiting: a second click

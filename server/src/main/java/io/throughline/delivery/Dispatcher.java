@@ -72,6 +72,8 @@ public final class Dispatcher {
     private volatile boolean stopping;
     private volatile long giveUpAtNanos;
     private Thread loop;
+    /** The kind of the last Error the claim loop met, whose trace is logged once (see run). */
+    private Class<?> lastError;
 
     public Dispatcher(Database database, DeliveryRepository deliveries, OutboundAssembler assembler,
                       OpenInboxes inboxes, EventLog events, MessageRepository messages, MessageView views,
@@ -124,7 +126,8 @@ public final class Dispatcher {
             if (slots.tryAcquire(config.concurrency(), grace.toMillis(), TimeUnit.MILLISECONDS)) {
                 slots.release(config.concurrency());
             } else {
-                log.warn("outbox stopped with sends in flight; they will be retried after their lease");
+                log.warn("outbox stopped with sends in flight; after their lease they are retried, or failed when"
+                        + " that was their last attempt");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -137,7 +140,8 @@ public final class Dispatcher {
                 int free = slots.availablePermits();
                 List<Delivery> claimed = free == 0 ? List.of() : database.tx(tx -> {
                     giveUpAbandoned(tx);
-                    return deliveries.claim(tx, free, config.lease(), config.inboxConcurrency());
+                    return deliveries.claim(tx, free, config.lease(), config.inboxConcurrency(),
+                            config.maxAttempts(), ASKED_WAITS_PER_ATTEMPT);
                 });
                 for (Delivery delivery : claimed) {
                     slots.acquireUninterruptibly();
@@ -158,8 +162,14 @@ public final class Dispatcher {
                 await(config.pollInterval());
             } catch (Error e) {
                 // A class that failed to load (a jar replaced under a running node), memory short for a moment:
-                // the loop ended silently, and this node sent nothing more while it looked healthy.
-                log.error("outbox claim failed with an error, retrying", e);
+                // the loop ended silently, and this node sent nothing more while it looked healthy. The trace is
+                // logged once per kind of error: one that keeps coming would write it every poll.
+                if (!e.getClass().equals(lastError)) {
+                    log.error("outbox claim failed with an error, retrying every {}", config.pollInterval(), e);
+                    lastError = e.getClass();
+                } else {
+                    log.error("outbox claim failed again, retrying: {}", e.toString());
+                }
                 await(config.pollInterval());
             }
         }

@@ -501,11 +501,6 @@ public final class EmbeddedDatabase implements AutoCloseable {
     }
 
     /**
-     * Whether the process is the server of this directory. PostgreSQL works in its data directory, which Linux
-     * shows as the process's working directory; its command line is no proof, as every installation started its
-     * server with the same relative {@code data/pg}. Elsewhere, only an absolute path on the command line counts.
-     */
-    /**
      * True when the process certainly works in another directory than this one (a postmaster works in its data
      * directory); false when it works here, or when that cannot be told (no {@code /proc}, another user's process).
      */
@@ -518,6 +513,11 @@ public final class EmbeddedDatabase implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether the process is the server of this directory. PostgreSQL works in its data directory, which Linux
+     * shows as the process's working directory; its command line is no proof, as every installation started its
+     * server with the same relative {@code data/pg}. Elsewhere, only an absolute path on the command line counts.
+     */
     private static boolean serves(ProcessHandle process, Path directory) {
         Path cwd = Path.of("/proc", Long.toString(process.pid()), "cwd");
         if (Files.exists(Path.of("/proc", "self", "cwd"))) {

@@ -106,6 +106,29 @@ class OutboxIT {
     }
 
     /**
+     * A node cut off from the database for longer than the lease, on a reply's last attempt, after the reply went
+     * out: the lease runs out unrenewed and the delivery is given up as cut off, but the node, back, records what
+     * happened: sent, not failed with "it may have gone out".
+     */
+    @Test
+    void aLastAttemptSentWhileItsNodeWasCutOffIsRecordedSentOverItsGiveUp() {
+        server = TestServer.start(Map.of("outbox.lease", "1s", "outbox.maxAttempts", "1"));
+        ApiClient admin = server.admin();
+        ApiInbox inbox = ApiInbox.create(admin, "Shop", webhook.url());
+        long conversation = inbox.say("m1", "c1", "Ann", "Hello").getLong("conversationId");
+        Sql sql = server.throughline().database().sql();
+        try (SentOutcomeFailure away = SentOutcomeFailure.awayDuring(sql, "40001", Duration.ofSeconds(4))) {
+            long reply = reply(admin, conversation, "On its way");
+            await().atMost(Duration.ofSeconds(10)).until(() -> "failed".equals(
+                    sql.single("SELECT status FROM deliveries WHERE message_id = $1", reply).getString("status")));
+            awaitStatus(admin, conversation, "sent", 20);
+            assertThat(away.happened()).as("the sent outcome was refused").isTrue();
+            assertThat(lastDelivery(admin, conversation).getString("lastError")).isNull();
+            assertThat(webhook.received()).hasSize(1);
+        }
+    }
+
+    /**
      * The database fails a reply's reads before its channel has it (a connection cut, a failover): nothing was tried,
      * so no attempt counts towards the limit, and the reply goes once the database answers.
      */

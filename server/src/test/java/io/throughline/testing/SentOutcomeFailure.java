@@ -10,6 +10,7 @@ import io.throughline.store.Sql;
 public final class SentOutcomeFailure implements AutoCloseable {
 
     private final Sql sql;
+    private boolean renewals;
 
     private SentOutcomeFailure(Sql sql) {
         this.sql = sql;
@@ -23,6 +24,27 @@ public final class SentOutcomeFailure implements AutoCloseable {
     public static SentOutcomeFailure during(Sql sql, String sqlState, java.time.Duration duration) {
         return refusing(sql, sqlState, "clock_timestamp() < '" + java.time.Instant.now().plus(duration)
                 + "'::timestamptz AND nextval('fail_sent_once') > 0");
+    }
+
+    /**
+     * The database away from the sending node for {@code duration} from now: its sent outcome refused, and the
+     * renewals of its lease too, so the lease runs out while the node still tries to record the send.
+     */
+    public static SentOutcomeFailure awayDuring(Sql sql, String sqlState, java.time.Duration duration) {
+        SentOutcomeFailure failure = during(sql, sqlState, duration);
+        sql.update("""
+                CREATE FUNCTION fail_renewal() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    IF OLD.lease_until IS NOT NULL AND NEW.lease_until > OLD.lease_until
+                       AND clock_timestamp() < '%s'::timestamptz THEN
+                        RAISE EXCEPTION 'simulated failure' USING ERRCODE = '%s';
+                    END IF;
+                    RETURN NEW;
+                END $$""".formatted(java.time.Instant.now().plus(duration), sqlState));
+        sql.update("CREATE TRIGGER fail_renewal BEFORE UPDATE ON deliveries FOR EACH ROW"
+                + " EXECUTE FUNCTION fail_renewal()");
+        failure.renewals = true;
+        return failure;
     }
 
     private static SentOutcomeFailure refusing(Sql sql, String sqlState, String condition) {
@@ -52,5 +74,8 @@ public final class SentOutcomeFailure implements AutoCloseable {
     @Override
     public void close() {
         sql.update("DROP TRIGGER fail_sent_once ON events");
+        if (renewals) {
+            sql.update("DROP TRIGGER fail_renewal ON deliveries");
+        }
     }
 }

@@ -314,7 +314,6 @@ final class InboxPage {
         return find("connection-status").getAttribute("data-state");
     }
 
-    /** Marks this page load, so a test can prove that something happened without a reload. */
     /**
      * Signs in from a script of this page, as another tab of this browser would: the answer's cookies replace this
      * tab's, and the page is not told. Returns the answer's status.
@@ -338,6 +337,7 @@ final class InboxPage {
         });
     }
 
+    /** Marks this page load, so a test can prove that something happened without a reload. */
     void markPageLoad() {
         script("window.__sameLoad = 'yes'");
     }
