@@ -419,21 +419,7 @@ class OutboxIT {
 
     @Test
     void aSendInterruptedByARestartIsRetriedWithTheSameIdempotencyKey() {
-        String database = TestPostgres.newDatabase();
-        Path data = TestServer.tempDir();
-        Map<String, String> quickLease = Map.of("outbox.lease", "1s", "http.shutdownGrace", "200ms");
-        TestServer first = TestServer.startOn(database, data, quickLease);
-        ApiClient admin = first.admin();
-        ApiInbox inbox = ApiInbox.create(admin, "Shop", webhook.url());
-        long conversation = inbox.say("m1", "c1", "Ann", "Hello").getLong("conversationId");
-        webhook.holdResponses(true);
-        admin.post("/api/v1/conversations/" + conversation + "/messages", new JsonObject().put("body", "Hi"))
-                .expect(201);
-        await().atMost(Duration.ofSeconds(10)).until(() -> webhook.received().size() == 1);
-        first.close();
-        webhook.holdResponses(false);
-
-        server = TestServer.startOn(database, data, quickLease);
+        long conversation = replyCutOffByARestart(Map.of("outbox.lease", "1s", "http.shutdownGrace", "200ms"));
         await().atMost(Duration.ofSeconds(15)).until(() -> webhook.received().size() == 2);
         assertThat(webhook.received()).extracting(r -> r.header("Idempotency-Key")).containsOnly(
                 webhook.received().getFirst().header("Idempotency-Key"));
@@ -442,16 +428,12 @@ class OutboxIT {
     }
 
     /**
-     * A send cut off with its node on its last attempt (the node killed mid-send, or unable to write the answer)
-     * was claimed again when its lease ran out, and again after every later crash: the claim never looked at the
-     * attempts. Once they are spent it fails, saying why, and goes out no more.
+     * A reply whose webhook call is under way when its server stops (the answer held until then), and a server
+     * started again on the same database, as {@link #server}. Returns the reply's conversation.
      */
-    @Test
-    void aSendCutOffOnItsLastAttemptFailsInsteadOfGoingOutAgain() {
+    private long replyCutOffByARestart(Map<String, String> settings) {
         String database = TestPostgres.newDatabase();
         Path data = TestServer.tempDir();
-        Map<String, String> settings = Map.of("outbox.lease", "1s", "http.shutdownGrace", "200ms",
-                "outbox.maxAttempts", "1");
         TestServer first = TestServer.startOn(database, data, settings);
         ApiClient admin = first.admin();
         ApiInbox inbox = ApiInbox.create(admin, "Shop", webhook.url());
@@ -462,8 +444,19 @@ class OutboxIT {
         await().atMost(Duration.ofSeconds(10)).until(() -> webhook.received().size() == 1);
         first.close();
         webhook.holdResponses(false);
-
         server = TestServer.startOn(database, data, settings);
+        return conversation;
+    }
+
+    /**
+     * A send cut off with its node on its last attempt (the node killed mid-send, or unable to write the answer)
+     * was claimed again when its lease ran out, and again after every later crash: the claim never looked at the
+     * attempts. Once they are spent it fails, saying why, and goes out no more.
+     */
+    @Test
+    void aSendCutOffOnItsLastAttemptFailsInsteadOfGoingOutAgain() {
+        long conversation = replyCutOffByARestart(Map.of("outbox.lease", "1s", "http.shutdownGrace", "200ms",
+                "outbox.maxAttempts", "1"));
         ApiClient again = server.admin();
         awaitStatus(again, conversation, "failed", 15);
         assertThat(lastDelivery(again, conversation).getString("lastError"))
