@@ -209,12 +209,30 @@ public final class ContactRepository {
     }
 
     /**
+     * Notes the contact's identity that attached these outside a message ({@code by}: a visitor that typed them into
+     * the chat's form), for an unmerge to give them back with it ({@link #returnAddedBy}).
+     */
+    public void addedByIdentity(Sql tx, long workspaceId, List<ContactIdentity> added, long contactId, Identity by) {
+        if (added.isEmpty() || by == null) {
+            return;
+        }
+        tx.update("""
+                UPDATE identities SET added_by_identity_id = (
+                    SELECT b.id FROM identities b WHERE b.workspace_id = $1 AND b.contact_id = $3 AND b.kind = $4
+                      AND b.value = $5)
+                WHERE workspace_id = $1 AND id = ANY($2)""",
+                workspaceId, added.stream().map(ContactIdentity::id).toArray(Long[]::new), contactId,
+                by.kind().wireName(), by.value());
+    }
+
+    /**
      * Gives a contact back the identities its own messages attached to another contact while the two were merged:
      * those on {@code fromContactId} attached since {@code mergedAt} by a message that now sits in
      * {@code conversationId}, the restored contact's (what the merge itself moved is given back by its own record),
      * and those proven since by such a message (a claim the merge moved, which the restored contact's customer
-     * proved while merged). Where the restored contact holds the same identity already, the better of the two stays
-     * with it (proven over claimed). Returns how many left the target (moved, or dropped as a copy the restored
+     * proved while merged), and those its own identities attached outside a message since (an address its visitor
+     * typed into the chat's form). Where the restored contact holds the same identity already, the better of the two
+     * stays with it (proven over claimed). Returns how many left the target (moved, or dropped as a copy the restored
      * contact holds as well).
      */
     public int returnAddedBy(Sql tx, long workspaceId, long fromContactId, long toContactId, long conversationId,
@@ -226,9 +244,11 @@ public final class ContactRepository {
                                                       AND m.id = i.added_by_message_id AND m.conversation_id = $3)
                        OR i.proven AND i.proven_at > $4
                           AND EXISTS (SELECT 1 FROM messages m WHERE m.workspace_id = $1
-                                      AND m.id = i.proven_by_message_id AND m.conversation_id = $3))
+                                      AND m.id = i.proven_by_message_id AND m.conversation_id = $3)
+                       OR i.created_at > $4 AND EXISTS (SELECT 1 FROM identities b WHERE b.workspace_id = $1
+                                                         AND b.id = i.added_by_identity_id AND b.contact_id = $5))
                 FOR UPDATE OF i""", row -> row.getLong("id"), workspaceId, fromContactId, conversationId,
-                mergedAt.atOffset(ZoneOffset.UTC)).toArray(new Long[0]);
+                mergedAt.atOffset(ZoneOffset.UTC), toContactId).toArray(new Long[0]);
         if (ids.length == 0) {
             return 0;
         }

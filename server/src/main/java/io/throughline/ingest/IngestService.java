@@ -486,8 +486,9 @@ public final class IngestService {
      * Identities a channel learned about a known contact outside a message (an email a widget visitor typed into
      * the pre-chat form after writing): attached as claimed only, with the merge suggestions they raise, so a reply
      * can reach the customer there (an email fallback) without the claim ever opening another contact's thread.
+     * {@code by} is the contact's identity that told them (the visitor): an unmerge gives them back with it.
      */
-    public void claim(InboxRef inbox, long contactId, List<Identity> identities) {
+    public void claim(InboxRef inbox, long contactId, List<Identity> identities, Identity by) {
         List<Identity> claimed = identities.stream().map(Identities::normalize)
                 .map(i -> Identity.claimed(i.kind(), i.value())).distinct().toList();
         if (claimed.isEmpty()) {
@@ -496,6 +497,7 @@ public final class IngestService {
         database.tx(tx -> {
             IdentityResolver.Resolution resolution = resolver.attach(tx, inbox.workspaceId(), inbox.id(), contactId,
                     claimed, false);
+            contacts.addedByIdentity(tx, inbox.workspaceId(), resolution.added(), contactId, by);
             appendSuggestions(tx, inbox.workspaceId(), resolution);
             if (!resolution.added().isEmpty()) {
                 events.append(tx, inbox.workspaceId(), EventType.CONTACT_UPDATED, new JsonObject()

@@ -206,7 +206,8 @@ final class VisitorMessages {
         List<Identity> identities = new ArrayList<>();
         claimed(identities, IdentityKind.EMAIL, email);
         claimed(identities, IdentityKind.PHONE, phone);
-        ingest.claim(viewer.site().inbox(), contact, identities);
+        ingest.claim(viewer.site().inbox(), contact, identities,
+                Identity.proven(IdentityKind.WIDGET_VISITOR, viewer.visitor().publicId()));
     }
 
     /**

@@ -517,6 +517,40 @@ class ChatToEmailContinuityIT {
         assertThat(mail.inbox(tina)).isEmpty();
     }
 
+    /**
+     * A chat visitor merged by mistake into a customer types an address into the chat's form meanwhile: it joined
+     * the customer's contact (as claimed), and stayed there when the merge was undone, so that customer's missed
+     * chat replies would go by email to the visitor. It goes back with the visitor.
+     */
+    @Test
+    void anAddressTypedWhileMergedGoesBackWithTheVisitorWhenTheMergeIsUndone() {
+        ApiInbox shop = ApiInbox.create(admin, "Uma's shop", null);
+        long umaContact = shop.send("uma-1", "Uma", new JsonArray().add(ApiInbox.identity("external_id", "cust-uma",
+                true)), "Is my order on its way?").expect(201).json().getLong("contactId");
+        VisitorClient visitor = new VisitorClient(server.url(), siteKey, Widgets.SHOP).start();
+        long visitorContact;
+        try (VisitorClient.Socket socket = visitor.connect(visitor.seq())) {
+            socket.message("Hello, a question about sizes");
+            long first = socket.next("ack", WAIT).getLong("messageId");
+            visitorContact = admin.get("/api/v1/conversations/" + Widgets.conversationOf(server, first)).json()
+                    .getLong("contactId");
+        }
+        admin.post("/api/v1/contacts/" + umaContact + "/merge", new JsonObject()
+                .put("otherContactId", visitorContact)).expect(200);
+        visitor.post("/widget/v1/profile", new JsonObject().put("email", "vera@example.com"), true).expect(200);
+        assertThat(emailsOf(umaContact)).containsExactly("vera@example.com:claimed");
+
+        admin.post("/api/v1/contacts/" + umaContact + "/unmerge", new JsonObject()).expect(200);
+        assertThat(emailsOf(umaContact)).isEmpty();
+        assertThat(emailsOf(visitorContact)).containsExactly("vera@example.com:claimed");
+    }
+
+    private static List<String> emailsOf(long contact) {
+        return admin.get("/api/v1/contacts/" + contact).expect(200).json().getJsonArray("identities").stream()
+                .map(JsonObject.class::cast).filter(i -> "email".equals(i.getString("kind")))
+                .map(i -> i.getString("value") + (i.getBoolean("proven") ? ":proven" : ":claimed")).toList();
+    }
+
     /** A new visitor who typed their email into the chat's form before writing. */
     private static VisitorClient visitorWithEmail(String email) {
         mail.user(email);
