@@ -14,6 +14,7 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -46,6 +47,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedDatabase.class);
 
     private static final Duration STRAY_STOP_WAIT = Duration.ofSeconds(60);
+    /** Whether this machine shows processes in {@code /proc} (Linux): their working directories tell servers apart. */
+    private static final boolean PROC = Files.exists(Path.of("/proc", "self", "cwd"));
     /** A pg_hba.conf rule that lets anyone in without a password ("trust", as initdb was asked to write it). */
     private static final Pattern TRUST_RULE = Pattern.compile("(?m)^(\\s*(?:local|host)\\S*\\s.*\\s)trust(\\s*)$");
     /** How much of PostgreSQL's log a failed start quotes. */
@@ -445,25 +448,18 @@ public final class EmbeddedDatabase implements AutoCloseable {
      * postgres process), and waits until it is gone.
      */
     static void stopStrayServer(Path directory) throws IOException {
-        Path pidFile = directory.resolve("postmaster.pid");
-        if (!Files.exists(pidFile)) {
+        Optional<ProcessHandle> holder = postmaster(directory);
+        if (holder.isEmpty()) {
             return;
         }
-        List<String> lines = Files.readAllLines(pidFile);
-        long pid;
-        try {
-            pid = lines.isEmpty() ? -1 : Long.parseLong(lines.getFirst().strip());
-        } catch (NumberFormatException e) {
-            return;
-        }
-        Optional<ProcessHandle> holder = ProcessHandle.of(pid);
-        if (holder.isPresent() && worksElsewhere(holder.get(), directory)) {
+        long pid = holder.get().pid();
+        if (worksIn(holder.get(), directory).equals(Optional.of(false))) {
             // A reboot (or a container's restart) gave the pid to another program: PostgreSQL takes any live
             // process it may signal for a server still running here, and refused every start. This process holds
             // the directory's lock, and that program is not serving it: the file is stale.
             log.warn("postmaster.pid in {} names pid={}, now another program's: removing the stale file", directory,
                     pid);
-            Files.deleteIfExists(pidFile);
+            Files.deleteIfExists(directory.resolve("postmaster.pid"));
             return;
         }
         // Only a postgres serving this very directory (not another instance that got its pid after a reboot).
@@ -500,16 +496,33 @@ public final class EmbeddedDatabase implements AutoCloseable {
         }
     }
 
-    /**
-     * True when the process certainly works in another directory than this one (a postmaster works in its data
-     * directory); false when it works here, or when that cannot be told (no {@code /proc}, another user's process).
-     */
-    private static boolean worksElsewhere(ProcessHandle process, Path directory) {
-        Path cwd = Path.of("/proc", Long.toString(process.pid()), "cwd");
+    /** The live process this directory's {@code postmaster.pid} names, if there is one. */
+    private static Optional<ProcessHandle> postmaster(Path directory) throws IOException {
+        List<String> lines;
         try {
-            return Files.exists(Path.of("/proc", "self", "cwd")) && !Files.isSameFile(cwd, directory);
+            lines = Files.readAllLines(directory.resolve("postmaster.pid"));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+        try {
+            return lines.isEmpty() ? Optional.empty() : ProcessHandle.of(Long.parseLong(lines.getFirst().strip()));
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Whether the process works in this directory (a postmaster works in its data directory), as Linux shows it;
+     * empty when that cannot be told (no {@code /proc}, a process gone meanwhile or another user's).
+     */
+    private static Optional<Boolean> worksIn(ProcessHandle process, Path directory) {
+        if (!PROC) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Files.isSameFile(Path.of("/proc", Long.toString(process.pid()), "cwd"), directory));
         } catch (IOException e) {
-            return false;
+            return Optional.empty();
         }
     }
 
@@ -519,13 +532,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
      * server with the same relative {@code data/pg}. Elsewhere, only an absolute path on the command line counts.
      */
     private static boolean serves(ProcessHandle process, Path directory) {
-        Path cwd = Path.of("/proc", Long.toString(process.pid()), "cwd");
-        if (Files.exists(Path.of("/proc", "self", "cwd"))) {
-            try {
-                return Files.isSameFile(cwd, directory);
-            } catch (IOException e) {
-                return false; // gone meanwhile, or another user's: not ours to stop
-            }
+        if (PROC) {
+            return worksIn(process, directory).orElse(false); // gone meanwhile, or another user's: not ours to stop
         }
         return process.info().commandLine().map(line -> line.contains(directory.toAbsolutePath().toString()))
                 .orElse(false);
@@ -599,9 +607,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
     /** The server's postmaster, as its pid file names it; empty when it cannot be read. */
     private Optional<ProcessHandle> serverProcess() {
         try {
-            List<String> lines = Files.readAllLines(directory.resolve("postmaster.pid"));
-            return lines.isEmpty() ? Optional.empty() : ProcessHandle.of(Long.parseLong(lines.getFirst().strip()));
-        } catch (IOException | NumberFormatException e) {
+            return postmaster(directory);
+        } catch (IOException e) {
             return Optional.empty();
         }
     }
