@@ -465,15 +465,10 @@ class ChatToEmailContinuityIT {
         try (VisitorClient.Socket socket = visitor.connect(visitor.seq())) {
             visitor.post("/widget/v1/profile", new JsonObject().put("name", "Olga Formfilled")
                     .put("email", "olga@example.com"), true).expect(200);
-            socket.message("Is the Aurora lamp dimmable?");
-            long conversation = Widgets.conversationOf(server, socket.next("ack", WAIT).getLong("messageId"));
-            JsonObject contact = admin.get("/api/v1/contacts/" + admin.get("/api/v1/conversations/"
-                    + conversation).expect(200).json().getJsonObject("contact").getLong("id")).expect(200).json();
-            assertThat(contact.getString("name")).isEqualTo("Olga Formfilled");
-            assertThat(contact.getJsonArray("identities").stream().map(JsonObject.class::cast)
-                    .filter(i -> "email".equals(i.getString("kind"))).map(i -> i.getString("value")
-                            + (i.getBoolean("proven") ? ":proven" : ":claimed")).toList())
-                    .containsExactly("olga@example.com:claimed");
+            long contact = contactAfter(socket, "Is the Aurora lamp dimmable?");
+            assertThat(admin.get("/api/v1/contacts/" + contact).expect(200).json().getString("name"))
+                    .isEqualTo("Olga Formfilled");
+            assertThat(emailsOf(contact)).containsExactly("olga@example.com:claimed");
         }
     }
 
@@ -493,10 +488,7 @@ class ChatToEmailContinuityIT {
         long reply;
         long visitorContact;
         try (VisitorClient.Socket socket = visitor.connect(visitor.seq())) {
-            socket.message("Hello, anyone there?");
-            long first = socket.next("ack", WAIT).getLong("messageId");
-            visitorContact = admin.get("/api/v1/conversations/" + Widgets.conversationOf(server, first)).json()
-                    .getLong("contactId");
+            visitorContact = contactAfter(socket, "Hello, anyone there?");
             admin.post("/api/v1/contacts/" + tinaContact + "/merge", new JsonObject()
                     .put("otherContactId", visitorContact)).expect(200);
             socket.message("Do you have it in blue?");
@@ -530,10 +522,7 @@ class ChatToEmailContinuityIT {
         VisitorClient visitor = new VisitorClient(server.url(), siteKey, Widgets.SHOP).start();
         long visitorContact;
         try (VisitorClient.Socket socket = visitor.connect(visitor.seq())) {
-            socket.message("Hello, a question about sizes");
-            long first = socket.next("ack", WAIT).getLong("messageId");
-            visitorContact = admin.get("/api/v1/conversations/" + Widgets.conversationOf(server, first)).json()
-                    .getLong("contactId");
+            visitorContact = contactAfter(socket, "Hello, a question about sizes");
         }
         admin.post("/api/v1/contacts/" + umaContact + "/merge", new JsonObject()
                 .put("otherContactId", visitorContact)).expect(200);
@@ -545,6 +534,14 @@ class ChatToEmailContinuityIT {
         assertThat(emailsOf(visitorContact)).containsExactly("vera@example.com:claimed");
     }
 
+    /** Sends a message on the socket and returns, once it is acknowledged, the contact of its conversation. */
+    private static long contactAfter(VisitorClient.Socket socket, String text) {
+        socket.message(text);
+        long conversation = Widgets.conversationOf(server, socket.next("ack", WAIT).getLong("messageId"));
+        return admin.get("/api/v1/conversations/" + conversation).expect(200).json().getLong("contactId");
+    }
+
+    /** The contact's email identities, each as {@code value:proven} or {@code value:claimed}. */
     private static List<String> emailsOf(long contact) {
         return admin.get("/api/v1/contacts/" + contact).expect(200).json().getJsonArray("identities").stream()
                 .map(JsonObject.class::cast).filter(i -> "email".equals(i.getString("kind")))
